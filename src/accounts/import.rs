@@ -1,0 +1,231 @@
+//! `ivrpay accounts import FILE.csv`: load accounts from the billing system's export.
+//!
+//! The file is read whole and every row checked before anything is written, so an import either
+//! lands completely or not at all; each bad row is reported with its line number and what to fix.
+//! PINs and dates of birth are hashed here and never stored as given.
+
+use std::path::Path;
+
+use serde::Deserialize;
+use time::Date;
+
+use super::credentials::{AccountNumber, DateOfBirth, Pin, Zip};
+use super::secrets::PinKey;
+use crate::language::Language;
+use crate::payments::money::Money;
+use crate::store::AccountRecord;
+
+/// The columns the file must have, in any order (the demo file's header).
+pub const COLUMNS: &str = "account_number,name,pin,date_of_birth,zip,balance,minimum_due,due_date,segment,language,phone,email";
+
+#[derive(Deserialize)]
+struct Row {
+    account_number: String,
+    name: String,
+    pin: String,
+    date_of_birth: String,
+    zip: String,
+    balance: String,
+    minimum_due: String,
+    due_date: String,
+    segment: String,
+    language: String,
+    phone: String,
+    email: String,
+}
+
+/// One problem in an import file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    /// 1-based line in the file.
+    pub line: u64,
+    /// What is wrong and how to fix it. Never contains a PIN or date of birth.
+    pub message: String,
+}
+
+impl std::fmt::Display for RowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+/// Reads and checks an import file.
+///
+/// # Errors
+/// Every bad row (or an unreadable file, reported as line 0), so all can be fixed in one pass.
+pub fn read_file(
+    path: &Path,
+    key: &PinKey,
+    today: Date,
+) -> Result<Vec<AccountRecord>, Vec<RowError>> {
+    let text = std::fs::read_to_string(path).map_err(|err| {
+        vec![RowError {
+            line: 0,
+            message: format!("cannot read the file: {err}"),
+        }]
+    })?;
+    parse(&text, key, today)
+}
+
+/// Parses and checks CSV text; see [`read_file`].
+///
+/// # Errors
+/// Every bad row.
+pub fn parse(text: &str, key: &PinKey, today: Date) -> Result<Vec<AccountRecord>, Vec<RowError>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let header_ok = reader.headers().map(|headers| {
+        let mut found: Vec<&str> = headers.iter().collect();
+        let mut wanted: Vec<&str> = COLUMNS.split(',').collect();
+        found.sort_unstable();
+        wanted.sort_unstable();
+        found == wanted
+    });
+    if !matches!(header_ok, Ok(true)) {
+        return Err(vec![RowError {
+            line: 1,
+            message: format!("the header must name these columns: {COLUMNS}"),
+        }]);
+    }
+    let mut records = Vec::new();
+    let mut errors = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let headers = reader.headers().cloned().unwrap_or_default();
+    for result in reader.records() {
+        let line = match &result {
+            Ok(record) => record.position().map_or(0, |p| p.line()),
+            Err(err) => err.position().map_or(0, |p| p.line()),
+        };
+        let result = result.and_then(|record| record.deserialize::<Row>(Some(&headers)));
+        let checked = result
+            .map_err(|_| "the row does not have the columns of the header".to_owned())
+            .and_then(|row| check_row(row, key, today));
+        match checked {
+            Ok(record) if !seen.insert(record.account_number.clone()) => errors.push(RowError {
+                line,
+                message: format!(
+                    "account {} appears twice in the file",
+                    record.account_number
+                ),
+            }),
+            Ok(record) => records.push(record),
+            Err(message) => errors.push(RowError { line, message }),
+        }
+    }
+    if errors.is_empty() {
+        Ok(records)
+    } else {
+        Err(errors)
+    }
+}
+
+fn check_row(row: Row, key: &PinKey, today: Date) -> Result<AccountRecord, String> {
+    let account =
+        AccountNumber::parse(&row.account_number).ok_or("account_number must be 6 to 12 digits")?;
+    if row.name.is_empty() {
+        return Err("name is empty".into());
+    }
+    let pin = Pin::parse(&row.pin).ok_or("pin must be exactly 4 digits (keep leading zeros)")?;
+    let dob = DateOfBirth::parse_iso(&row.date_of_birth, today)
+        .ok_or("date_of_birth must be a past date written YYYY-MM-DD")?;
+    let zip = Zip::parse(&row.zip).ok_or("zip must be 5 digits")?;
+    let balance =
+        Money::parse_decimal(&row.balance).map_err(|_| "balance must be an amount like 806.91")?;
+    let minimum_due = Money::parse_decimal(&row.minimum_due)
+        .map_err(|_| "minimum_due must be an amount like 80.69")?;
+    if minimum_due.cents() < 0 {
+        return Err("minimum_due cannot be negative".into());
+    }
+    let due_date = Date::parse(
+        &row.due_date,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| "due_date must be a date written YYYY-MM-DD")?;
+    let language = Language::parse(&row.language).ok_or("language must be en or es")?;
+    if !is_e164(&row.phone) {
+        return Err("phone must be in E.164 form, like +15553118592".into());
+    }
+    Ok(AccountRecord {
+        pin_hash: key.hash_pin(&account, &pin),
+        dob_zip_hash: key.hash_dob_zip(&account, &dob, &zip),
+        account_number: account.as_str().to_owned(),
+        name: row.name,
+        balance_cents: balance.cents(),
+        minimum_due_cents: minimum_due.cents(),
+        due_date: due_date.to_string(),
+        segment: row.segment,
+        language: language.code().to_owned(),
+        phone: row.phone,
+        email: row.email,
+        failed_auth_attempts: 0,
+        locked_until: None,
+    })
+}
+
+/// `+` then 8 to 15 digits.
+pub fn is_e164(phone: &str) -> bool {
+    phone
+        .strip_prefix('+')
+        .is_some_and(|d| (8..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    const TODAY: Date = date!(2026 - 11 - 23);
+    const HEADER: &str = "account_number,name,pin,date_of_birth,zip,balance,minimum_due,due_date,segment,language,phone,email";
+
+    fn key() -> PinKey {
+        PinKey::new(b"0123456789abcdef").expect("key")
+    }
+
+    #[test]
+    fn demo_file_imports_every_row() {
+        let text = include_str!("../../demo/accounts.csv");
+        let records = parse(text, &key(), TODAY).expect("demo file is valid");
+        assert_eq!(records.len(), 20);
+        let linda = records
+            .iter()
+            .find(|r| r.account_number == "66253365")
+            .expect("Linda");
+        assert_eq!(linda.balance_cents, 44533);
+        assert_eq!(linda.minimum_due_cents, 4453);
+        assert_eq!(linda.due_date, "2026-12-02");
+        assert!(!linda.pin_hash.contains("6446"));
+    }
+
+    #[test]
+    fn bad_rows_are_reported_with_their_line_numbers_and_nothing_is_returned() {
+        let text = format!(
+            "{HEADER}\n\
+             87272786,Maria Garcia,8091,1948-03-27,83462,806.91,80.69,2026-12-01,early,es,+15553118592,m@example.com\n\
+             1234,Bad Number,8091,1948-03-27,83462,1.00,1.00,2026-12-01,early,en,+15553118592,x@example.com\n\
+             97842651,James Smith,12,1944-07-21,45607,983.49,98.34,2026-12-15,early,en,+15555740198,j@example.com\n\
+             98707783,Dorothy Johnson,5352,1940-01-25,45672,23.2.6,23.26,2026-12-27,late,en,+15553286747,d@example.com\n"
+        );
+        let errors = parse(&text, &key(), TODAY).expect_err("three bad rows");
+        let lines: Vec<u64> = errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, vec![3, 4, 5]);
+        assert!(errors[0].message.contains("account_number"));
+        assert!(errors[1].message.contains("pin"));
+        assert!(errors[2].message.contains("balance"));
+        assert!(errors.iter().all(|e| !e.message.contains("8091")));
+    }
+
+    #[test]
+    fn a_wrong_header_is_named() {
+        let errors = parse("number,pin\n1,2\n", &key(), TODAY).expect_err("bad header");
+        assert_eq!(errors[0].line, 1);
+        assert!(errors[0].message.contains("account_number"));
+    }
+
+    #[test]
+    fn duplicate_accounts_are_refused() {
+        let row = "87272786,Maria Garcia,8091,1948-03-27,83462,806.91,80.69,2026-12-01,early,es,+15553118592,m@example.com";
+        let errors = parse(&format!("{HEADER}\n{row}\n{row}\n"), &key(), TODAY).expect_err("dup");
+        assert_eq!(errors[0].line, 3);
+    }
+}

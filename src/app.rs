@@ -1,0 +1,143 @@
+//! Start-up: the shared state and the server, built around a listener the caller binds, so tests
+//! run the real server on port 0.
+
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::flow::Flow;
+use crate::store::Store;
+
+/// What every request handler shares.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// Settings.
+    pub config: Arc<Config>,
+    /// The database.
+    pub store: Store,
+    /// The flow that answers calls.
+    pub flow: Arc<Flow>,
+    /// The time source.
+    pub clock: Arc<dyn Clock>,
+    /// The public base URL in force (configured, or derived from the bound address).
+    pub public_url: Arc<str>,
+}
+
+/// A server ready to run.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A flow file has problems (each printed as file:line: message).
+    #[error("the call flows have problems:\n{0}")]
+    Flows(String),
+    /// The configured flow does not exist.
+    #[error("no flow named \"{0}\" in the flows directory")]
+    NoSuchFlow(String),
+    /// The database is unreachable or its migrations failed.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// The address could not be bound.
+    #[error("cannot listen on {0}: {1}")]
+    Listen(String, std::io::Error),
+}
+
+impl Application {
+    /// Loads the flows, connects the store (running migrations), and binds the listener.
+    ///
+    /// # Errors
+    /// Invalid flows, an unreachable database, or an address in use.
+    pub async fn build(config: Config, clock: Arc<dyn Clock>) -> Result<Application, StartError> {
+        let flows = crate::flow::load_dir(&config.flows_dir).map_err(|problems| {
+            StartError::Flows(
+                problems
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            )
+        })?;
+        let flow = flows
+            .get(&config.flow)
+            .cloned()
+            .ok_or_else(|| StartError::NoSuchFlow(config.flow.clone()))?;
+        let store = Store::connect(&config.database_url, &config.pool).await?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|err| StartError::Listen(config.listen.to_string(), err))?;
+        let public_url: Arc<str> = match &config.public_url {
+            Some(url) => url.trim_end_matches('/').into(),
+            None => {
+                let addr = listener
+                    .local_addr()
+                    .map_err(|err| StartError::Listen(config.listen.to_string(), err))?;
+                format!("http://{addr}").into()
+            }
+        };
+        let state = AppState {
+            config: Arc::new(config),
+            store,
+            flow: Arc::new(flow),
+            clock,
+            public_url,
+        };
+        Ok(Application { listener, state })
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> std::net::SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or(self.state.config.listen)
+    }
+
+    /// The shared state (for demo set-up and tests).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then lets requests in flight finish.
+    ///
+    /// # Errors
+    /// The server failed.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let router = crate::http::router(self.state);
+        axum::serve(self.listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,246 @@
+//! A caller without a phone: drives a running server's webhooks exactly as Twilio would (signed
+//! form posts to the URLs in the TwiML), and records what the caller hears.
+//!
+//! `ivrpay call` uses it from the terminal; the black-box tests use it to walk whole calls.
+
+use crate::telephony::twilio;
+use crate::voice::{self, Prompt, Verb};
+
+/// Why a call could not go on.
+#[derive(Debug, thiserror::Error)]
+pub enum CallerError {
+    /// The server could not be reached or answered with an error status.
+    #[error("request to {url} failed: {detail}")]
+    Http {
+        /// The URL.
+        url: String,
+        /// What went wrong.
+        detail: String,
+    },
+    /// The server's answer was not TwiML we understand.
+    #[error("the server's answer is not valid TwiML: {0}")]
+    Twiml(String),
+    /// Input was given where no question was pending.
+    #[error("the call is not waiting for keys")]
+    NotAsking,
+}
+
+/// One simulated call.
+#[derive(Debug)]
+pub struct Call {
+    http: reqwest::Client,
+    auth_token: Option<String>,
+    /// The call id sent with every webhook.
+    pub call_sid: String,
+    from: String,
+    to: String,
+    gather_action: Option<String>,
+    /// Whether an agent picks up when the flow transfers.
+    pub agent_answers: bool,
+    /// Everything said to the caller, in order.
+    pub heard: Vec<String>,
+    /// What the agent heard before being connected, for each transfer.
+    pub agent_heard: Vec<String>,
+    /// The number a transfer dialled, if any.
+    pub transferred_to: Option<String>,
+    /// Whether the call has ended.
+    pub ended: bool,
+    /// The raw TwiML of the last answer.
+    pub last_twiml: String,
+}
+
+impl Call {
+    /// Places a call: posts the voice webhook and follows the answer to the first question.
+    ///
+    /// # Errors
+    /// The server is unreachable or answers with something other than TwiML.
+    pub async fn dial(
+        base_url: &str,
+        auth_token: Option<&str>,
+        call_sid: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Call, CallerError> {
+        let mut call = Call {
+            http: reqwest::Client::new(),
+            auth_token: auth_token.map(str::to_owned),
+            call_sid: call_sid.to_owned(),
+            from: from.to_owned(),
+            to: to.to_owned(),
+            gather_action: None,
+            agent_answers: true,
+            heard: Vec::new(),
+            agent_heard: Vec::new(),
+            transferred_to: None,
+            ended: false,
+            last_twiml: String::new(),
+        };
+        let url = format!("{}/twilio/voice", base_url.trim_end_matches('/'));
+        let response = call.post(&url, &[]).await?;
+        call.follow(response).await?;
+        Ok(call)
+    }
+
+    /// Answers the pending question with keys (`""` is silence) and follows the answer; returns
+    /// what was said after the keys.
+    ///
+    /// # Errors
+    /// No question is pending, or the server fails.
+    pub async fn press(&mut self, keys: &str) -> Result<Vec<String>, CallerError> {
+        let url = self.gather_action.take().ok_or(CallerError::NotAsking)?;
+        let before = self.heard.len();
+        let extra: Vec<(&str, &str)> = if keys.is_empty() {
+            vec![]
+        } else {
+            vec![("Digits", keys)]
+        };
+        let response = self.post(&url, &extra).await?;
+        self.follow(response).await?;
+        Ok(self.heard[before..].to_vec())
+    }
+
+    /// Whether the call waits for keys.
+    pub fn is_asking(&self) -> bool {
+        self.gather_action.is_some()
+    }
+
+    /// The URL the pending question posts to.
+    pub fn pending_action(&self) -> Option<&str> {
+        self.gather_action.as_deref()
+    }
+
+    /// Everything heard so far, joined.
+    pub fn transcript(&self) -> String {
+        self.heard.join("\n")
+    }
+
+    /// Hangs up: sends the status callback a provider sends when the caller hangs up.
+    ///
+    /// # Errors
+    /// The server fails.
+    pub async fn hang_up(&mut self, base_url: &str) -> Result<(), CallerError> {
+        self.gather_action = None;
+        self.ended = true;
+        let url = format!("{}/twilio/status", base_url.trim_end_matches('/'));
+        self.post_raw(&url, &[("CallStatus", "completed")])
+            .await
+            .map(|_| ())
+    }
+
+    /// Posts a signed webhook with the call's standard fields plus `extra`, returning the body.
+    ///
+    /// # Errors
+    /// Unreachable server or an error status.
+    pub async fn post_raw(&self, url: &str, extra: &[(&str, &str)]) -> Result<String, CallerError> {
+        let mut params: Vec<(String, String)> = vec![
+            ("AccountSid".into(), "ACivrpaycaller".into()),
+            ("CallSid".into(), self.call_sid.clone()),
+            ("From".into(), self.from.clone()),
+            ("To".into(), self.to.clone()),
+            ("Direction".into(), "inbound".into()),
+        ];
+        if !extra.iter().any(|(k, _)| *k == "CallStatus") {
+            params.push(("CallStatus".into(), "in-progress".into()));
+        }
+        params.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        let mut request = self.http.post(url).form(&params);
+        if let Some(token) = &self.auth_token {
+            request = request.header(
+                "X-Twilio-Signature",
+                twilio::compute_signature(token, url, &params),
+            );
+        }
+        let fail = |detail: String| CallerError::Http {
+            url: url.to_owned(),
+            detail,
+        };
+        let response = request.send().await.map_err(|e| fail(e.to_string()))?;
+        let status = response.status();
+        let body = response.text().await.map_err(|e| fail(e.to_string()))?;
+        if !status.is_success() {
+            return Err(fail(format!("status {status}: {body}")));
+        }
+        Ok(body)
+    }
+
+    async fn post(
+        &mut self,
+        url: &str,
+        extra: &[(&str, &str)],
+    ) -> Result<voice::Response, CallerError> {
+        let body = self.post_raw(url, extra).await?;
+        let response = twilio::parse(&body).map_err(|e| CallerError::Twiml(e.to_string()))?;
+        self.last_twiml = body;
+        Ok(response)
+    }
+
+    fn hear(&mut self, prompt: &Prompt) {
+        match prompt {
+            Prompt::Say { text, .. } => self.heard.push(text.clone()),
+            Prompt::Play { url } => self.heard.push(format!("[audio {url}]")),
+            Prompt::Pause { .. } => {}
+        }
+    }
+
+    async fn follow(&mut self, mut response: voice::Response) -> Result<(), CallerError> {
+        // Bounded: a server that redirects forever must not hang the caller.
+        for _ in 0..32 {
+            let mut next = None;
+            for verb in &response.verbs {
+                match verb {
+                    Verb::Prompt(prompt) => self.hear(prompt),
+                    Verb::Gather(gather) => {
+                        for prompt in &gather.prompts {
+                            self.hear(prompt);
+                        }
+                        self.gather_action = Some(gather.action.clone());
+                        return Ok(());
+                    }
+                    Verb::Redirect { url } => {
+                        next = Some(self.post(url, &[]).await?);
+                        break;
+                    }
+                    Verb::Dial(dial) => {
+                        self.transferred_to = Some(dial.number.clone());
+                        if let Some(whisper) = &dial.whisper_url {
+                            let body = self.post_raw(whisper, &[]).await?;
+                            let briefing = twilio::parse(&body)
+                                .map_err(|e| CallerError::Twiml(e.to_string()))?;
+                            for verb in briefing.verbs {
+                                if let Verb::Prompt(Prompt::Say { text, .. }) = verb {
+                                    self.agent_heard.push(text);
+                                }
+                            }
+                        }
+                        if let Some(action) = &dial.action {
+                            let status = if self.agent_answers {
+                                "completed"
+                            } else {
+                                "no-answer"
+                            };
+                            next = Some(self.post(action, &[("DialCallStatus", status)]).await?);
+                            break;
+                        }
+                    }
+                    Verb::Hangup => {
+                        self.ended = true;
+                        return Ok(());
+                    }
+                }
+            }
+            match next {
+                Some(following) => response = following,
+                None => {
+                    // Twilio hangs up when the document runs out.
+                    self.ended = true;
+                    return Ok(());
+                }
+            }
+        }
+        Err(CallerError::Twiml("too many redirects".into()))
+    }
+}

@@ -1,0 +1,241 @@
+//! Conducting calls: one webhook in, one voice response out, the call's record kept.
+//!
+//! For each webhook this module opens a transaction, loads (and locks) the call, opens its sealed
+//! values, lets the flow engine decide, and saves the new cursor, the steps and the reply together.
+//! That is what makes retries harmless: the webhook's `turn` says which reply it asks for, and a
+//! turn already answered gets the recorded reply back instead of moving the call on again. The row
+//! lock (PostgreSQL) or the write lock (SQLite) makes two deliveries at once queue, not race.
+
+mod actions;
+pub mod whisper;
+
+use std::sync::Arc;
+
+use tracing::Instrument;
+
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::flow::engine::{self, Input, Secrets, Session};
+use crate::store::{NewCall, Store, TurnUpdate};
+use crate::voice;
+
+pub use actions::CallContext;
+
+/// What a provider webhook asks, in neutral terms.
+#[derive(Debug, Clone)]
+pub struct Webhook {
+    /// The provider's call id; `None` when the webhook lacked a usable one.
+    pub call_sid: Option<String>,
+    /// Caller ID, if given.
+    pub from: Option<String>,
+    /// The number called, if given.
+    pub to: Option<String>,
+    /// Which of our replies this webhook answers (from the action URL); `None` for a new call.
+    pub turn: Option<i64>,
+    /// What happened.
+    pub input: Input,
+}
+
+/// A reply ready for the provider, in its own format.
+pub type Rendered = String;
+
+/// Answers one webhook. Never fails: any error is logged and answered with the safe response,
+/// because a provider reads an error page aloud as "an application error".
+pub async fn answer(
+    app: &AppState,
+    webhook: Webhook,
+    render: fn(&voice::Response) -> String,
+) -> Rendered {
+    let span = tracing::info_span!(
+        "call",
+        call_sid = webhook.call_sid.as_deref().unwrap_or("-"),
+        turn = webhook.turn.unwrap_or(0),
+    );
+    match try_answer(app, &webhook, render).instrument(span).await {
+        Ok(reply) => reply,
+        Err(err) => {
+            tracing::error!(call_sid = webhook.call_sid.as_deref().unwrap_or("-"), error = %err, "webhook answered with the safe response");
+            render(&safe_response(app))
+        }
+    }
+}
+
+async fn try_answer(
+    app: &AppState,
+    webhook: &Webhook,
+    render: fn(&voice::Response) -> String,
+) -> Result<Rendered, AppError> {
+    let Some(call_sid) = webhook.call_sid.as_deref() else {
+        return Err(AppError::BadRequest("webhook without a call id".into()));
+    };
+    let store = &app.store;
+    let now = app.clock.now_ms();
+    let mut tx = store.begin().await?;
+    let (mut session, turn) = match webhook.input {
+        Input::Start => {
+            let session = Session::default();
+            let new_call = NewCall {
+                call_sid,
+                provider: "twilio",
+                from_number: webhook.from.as_deref().unwrap_or(""),
+                to_number: webhook.to.as_deref().unwrap_or(""),
+                started_at: now,
+                session: &serde_json::to_string(&session)
+                    .map_err(|e| AppError::Flow(e.to_string()))?,
+            };
+            if !Store::insert_call(&mut tx, &new_call).await? {
+                // The provider retried the call's first webhook: same answer as the first time.
+                let row = store
+                    .lock_call(&mut tx, call_sid)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+                tracing::info!("replayed the first reply of a retried call start");
+                return Ok(row.last_reply);
+            }
+            (session, 0)
+        }
+        _ => {
+            let Some(row) = store.lock_call(&mut tx, call_sid).await? else {
+                return Err(AppError::BadRequest("webhook for an unknown call".into()));
+            };
+            match webhook.turn {
+                Some(asked) if asked < row.turn => {
+                    tracing::info!(
+                        asked,
+                        current = row.turn,
+                        "replayed the reply to a retried webhook"
+                    );
+                    return Ok(row.last_reply);
+                }
+                _ => {}
+            }
+            if row.ended_at.is_some() {
+                return Ok(render(&voice::Response {
+                    verbs: vec![voice::Verb::Hangup],
+                }));
+            }
+            let mut session: Session = serde_json::from_str(&row.session)
+                .map_err(|e| AppError::Flow(format!("stored session: {e}")))?;
+            if let Some(sealed) = &row.sealed {
+                session.secrets = open_secrets(app, call_sid, sealed)?;
+            }
+            (session, row.turn)
+        }
+    };
+
+    let mut ctx =
+        CallContext::load(app, &mut tx, call_sid, webhook.from.as_deref(), &session).await?;
+    let result = engine::advance(
+        &app.flow,
+        &mut session,
+        webhook.input.clone(),
+        turn,
+        &mut ctx,
+    )
+    .await?;
+    let reply = render(&result.response);
+    let sealed = if session.secrets.0.is_empty() || result.ended {
+        None
+    } else {
+        Some(seal_secrets(app, call_sid, &session.secrets)?)
+    };
+    let session_json =
+        serde_json::to_string(&session).map_err(|e| AppError::Flow(e.to_string()))?;
+    let language = session.language.map(|l| l.code());
+    Store::save_turn(
+        &mut tx,
+        &TurnUpdate {
+            call_sid,
+            answered_turn: turn,
+            reply: &reply,
+            session: &session_json,
+            sealed: sealed.as_deref(),
+            language,
+            account_number: session.account.as_deref(),
+            outcome: session.outcome.as_deref(),
+            last_step: Some(&session.state)
+                .filter(|s| !s.is_empty())
+                .map(String::as_str),
+            ended_at: result.ended.then_some(now),
+            now,
+        },
+    )
+    .await?;
+    Store::insert_steps(&mut tx, call_sid, &result.steps).await?;
+    tx.commit().await.map_err(crate::store::StoreError::from)?;
+    Ok(reply)
+}
+
+fn seal_secrets(app: &AppState, call_sid: &str, secrets: &Secrets) -> Result<Vec<u8>, AppError> {
+    let plain: std::collections::BTreeMap<&str, &str> = secrets
+        .0
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let json = zeroize::Zeroizing::new(
+        serde_json::to_vec(&plain).map_err(|e| AppError::Vault(e.to_string()))?,
+    );
+    app.config
+        .data_key
+        .seal(&json, call_sid.as_bytes())
+        .map_err(|e| AppError::Vault(e.to_string()))
+}
+
+fn open_secrets(app: &AppState, call_sid: &str, sealed: &[u8]) -> Result<Secrets, AppError> {
+    let plain = app
+        .config
+        .data_key
+        .open(sealed, call_sid.as_bytes())
+        .map_err(|e| AppError::Vault(e.to_string()))?;
+    let map: std::collections::BTreeMap<String, String> =
+        serde_json::from_slice(&plain).map_err(|e| AppError::Vault(e.to_string()))?;
+    Ok(Secrets(
+        map.into_iter()
+            .map(|(k, v)| (k, zeroize::Zeroizing::new(v)))
+            .collect(),
+    ))
+}
+
+/// What a caller hears when something went wrong on our side: an apology and, when agents are
+/// configured, a person; otherwise a polite goodbye. Spoken in English and Spanish, since the
+/// caller's choice may be what could not be read.
+pub fn safe_response(app: &AppState) -> voice::Response {
+    use crate::language::Language;
+    let mut response = voice::Response::new();
+    match &app.config.agent_number {
+        Some(number) => {
+            response.say("I'm sorry, something went wrong on our side. Let me connect you with a person who can help.", Language::En);
+            response.say(
+                "Lo siento, tuvimos un problema. Le comunico con una persona que le puede ayudar.",
+                Language::Es,
+            );
+            response.push(voice::Verb::Dial(voice::Dial {
+                number: number.clone(),
+                caller_id: None,
+                whisper_url: None,
+                action: None,
+                timeout_seconds: 30,
+            }));
+        }
+        None => {
+            response.say("I'm sorry, something went wrong on our side, and no one is available right now. Please call back later. Goodbye.", Language::En);
+            response.say("Lo siento, tuvimos un problema y no hay nadie disponible en este momento. Por favor, llame más tarde. Adiós.", Language::Es);
+        }
+    }
+    response.push(voice::Verb::Hangup);
+    response
+}
+
+/// Records that the provider ended a call.
+///
+/// # Errors
+/// A database failure.
+pub async fn end(app: &AppState, call_sid: &str) -> Result<bool, AppError> {
+    Ok(app
+        .store
+        .end_call(call_sid, app.clock.now_ms(), &app.flow.settled_outcomes)
+        .await?)
+}
+
+/// Shared handle type, for modules that keep the flow.
+pub type SharedFlow = Arc<crate::flow::Flow>;

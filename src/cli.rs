@@ -1,0 +1,440 @@
+//! The command line: `serve`, `call`, `accounts import`, `flows check`.
+
+use std::io::{BufRead, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::accounts::import;
+use crate::accounts::secrets::PinKey;
+use crate::app::{Application, shutdown_signal};
+use crate::caller::Call;
+use crate::clock::{Clock, SystemClock};
+use crate::config::{Config, DEMO_PIN_KEY};
+use crate::payments::vault::DataKey;
+use crate::store::{PoolSettings, Store};
+
+/// Pay-by-phone: answers a telephony provider's webhooks and walks callers to their balance.
+#[derive(Debug, Parser)]
+#[command(name = "ivrpay", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the service.
+    Serve(ServeArgs),
+    /// Place a simulated call against a running server and hear it in the terminal.
+    Call(CallArgs),
+    /// Manage accounts.
+    #[command(subcommand)]
+    Accounts(AccountsCommand),
+    /// Check call-flow files.
+    #[command(subcommand)]
+    Flows(FlowsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AccountsCommand {
+    /// Import accounts from CSV (upsert by account number, all or nothing).
+    Import {
+        /// The CSV file; header as in demo/accounts.csv.
+        file: PathBuf,
+        /// Database URL.
+        #[arg(long, env = "DATABASE_URL", default_value = "sqlite:ivrpay.db")]
+        database_url: String,
+        /// Hash PINs with the demo key (demo data only).
+        #[arg(long)]
+        demo: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum FlowsCommand {
+    /// Print every problem in the flow files as file:line: message.
+    Check {
+        /// Directory of flow files.
+        #[arg(default_value = "call-flows")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "IVRPAY_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// sqlite:PATH (created if missing) or postgres://USER@HOST/DB.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite:ivrpay.db")]
+    database_url: String,
+    /// The base URL the provider calls (e.g. your tunnel's https URL); default http://LISTEN.
+    #[arg(long, env = "IVRPAY_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Directory of call-flow files.
+    #[arg(long, env = "IVRPAY_FLOWS", default_value = "call-flows")]
+    flows: PathBuf,
+    /// The flow that answers calls (file stem).
+    #[arg(long, env = "IVRPAY_FLOW", default_value = "payment")]
+    flow: String,
+    /// Import demo accounts into an empty store, generate missing keys, print how to try it.
+    #[arg(long)]
+    demo: bool,
+    /// Accept webhooks without a valid signature. Local experiments only.
+    #[arg(long)]
+    insecure_skip_signature: bool,
+    /// Number (E.164) callers are transferred to for a person.
+    #[arg(long, env = "IVRPAY_AGENT_NUMBER")]
+    agent_number: Option<String>,
+    /// Failed PIN or date-of-birth attempts in a row that lock an account.
+    #[arg(long, env = "IVRPAY_MAX_AUTH_ATTEMPTS", default_value_t = 3)]
+    max_auth_attempts: i64,
+    /// Minutes a locked account stays locked.
+    #[arg(long, env = "IVRPAY_LOCKOUT_MINUTES", default_value_t = 15)]
+    lockout_minutes: u64,
+    /// Most database connections.
+    #[arg(long, env = "IVRPAY_DB_MAX_CONNECTIONS", default_value_t = 8)]
+    db_max_connections: u32,
+    /// Milliseconds to wait for a database connection.
+    #[arg(long, env = "IVRPAY_DB_ACQUIRE_TIMEOUT_MS", default_value_t = 3000)]
+    db_acquire_timeout_ms: u64,
+    /// Milliseconds a statement may run (PostgreSQL) or wait for the write lock (SQLite).
+    #[arg(long, env = "IVRPAY_DB_STATEMENT_TIMEOUT_MS", default_value_t = 5000)]
+    db_statement_timeout_ms: u64,
+}
+
+#[derive(Debug, Args)]
+struct CallArgs {
+    /// The server's base URL, as it signs webhooks (its public URL).
+    #[arg(
+        long,
+        env = "IVRPAY_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    url: String,
+    /// Caller ID to present.
+    #[arg(long, default_value = "+15550000000")]
+    from: String,
+    /// Number called.
+    #[arg(long, default_value = "+18005550100")]
+    to: String,
+    /// Answers for each question, comma separated (an empty answer is silence); without it, keys
+    /// are read from the terminal.
+    #[arg(long)]
+    keys: Option<String>,
+    /// Twilio auth token to sign with (the server's).
+    #[arg(long, env = "TWILIO_AUTH_TOKEN")]
+    auth_token: Option<String>,
+    /// Let transfers ring out unanswered.
+    #[arg(long)]
+    agent_no_answer: bool,
+}
+
+/// Runs the command line.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    crate::telemetry::init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => serve(args).await,
+            Command::Call(args) => call(args).await,
+            Command::Accounts(AccountsCommand::Import {
+                file,
+                database_url,
+                demo,
+            }) => import_accounts(&file, &database_url, demo).await,
+            Command::Flows(FlowsCommand::Check { dir }) => check_flows(&dir),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn secret_env(name: &str) -> Option<SecretString> {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .map(SecretString::from)
+}
+
+fn random_token() -> String {
+    let bytes: [u8; 16] = rand::random();
+    hex::encode(bytes)
+}
+
+fn pin_key(demo: bool) -> Result<PinKey, String> {
+    match secret_env("IVRPAY_PIN_KEY") {
+        Some(key) => PinKey::new(key.expose_secret().as_bytes())
+            .ok_or_else(|| "IVRPAY_PIN_KEY must be at least 16 characters".to_owned()),
+        None if demo => PinKey::new(DEMO_PIN_KEY.as_bytes()).ok_or_else(|| "demo key".to_owned()),
+        None => Err(
+            "set IVRPAY_PIN_KEY (a long random secret; PINs are hashed with it), or use --demo"
+                .into(),
+        ),
+    }
+}
+
+async fn serve(args: ServeArgs) -> Result<(), String> {
+    let demo = args.demo;
+    let mut printed = Vec::new();
+    let data_key = match secret_env("IVRPAY_DATA_KEY") {
+        Some(key) => {
+            DataKey::parse(key.expose_secret()).map_err(|e| format!("IVRPAY_DATA_KEY: {e}"))?
+        }
+        None if demo => {
+            printed.push("IVRPAY_DATA_KEY not set: generated a data key for this run (values waiting between webhooks do not survive a restart).".to_owned());
+            DataKey::generate().map_err(|e| e.to_string())?
+        }
+        None => {
+            return Err(
+                "set IVRPAY_DATA_KEY (64 hex characters: `openssl rand -hex 32`), or use --demo"
+                    .into(),
+            );
+        }
+    };
+    let mut twilio_auth_token = secret_env("TWILIO_AUTH_TOKEN");
+    if twilio_auth_token.is_none() && demo && !args.insecure_skip_signature {
+        twilio_auth_token = Some(SecretString::from(random_token()));
+    }
+    if twilio_auth_token.is_none() && !args.insecure_skip_signature {
+        return Err(
+            "set TWILIO_AUTH_TOKEN (from the Twilio console) so webhook signatures can be checked"
+                .into(),
+        );
+    }
+    if args.insecure_skip_signature {
+        tracing::warn!(
+            "--insecure-skip-signature: webhook signatures are NOT checked; anyone can drive calls"
+        );
+    }
+    let mut admin_token = secret_env("IVRPAY_ADMIN_TOKEN");
+    if admin_token.is_none() && demo {
+        admin_token = Some(SecretString::from(random_token()));
+    }
+    let config = Config {
+        listen: args.listen,
+        database_url: args.database_url,
+        public_url: args.public_url,
+        twilio_auth_token,
+        insecure_skip_signature: args.insecure_skip_signature,
+        admin_token,
+        flows_dir: args.flows,
+        flow: args.flow,
+        demo,
+        pin_key: pin_key(demo)?,
+        data_key,
+        agent_number: args.agent_number.filter(|n| !n.is_empty()),
+        max_auth_attempts: args.max_auth_attempts.max(1),
+        lockout: Duration::from_secs(args.lockout_minutes.max(1) * 60),
+        pool: PoolSettings {
+            max_connections: args.db_max_connections.max(1),
+            acquire_timeout: Duration::from_millis(args.db_acquire_timeout_ms),
+            statement_timeout: Duration::from_millis(args.db_statement_timeout_ms),
+        },
+    };
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let app = Application::build(config, clock.clone())
+        .await
+        .map_err(|e| e.to_string())?;
+    let state = app.state().clone();
+    if demo {
+        let store = &state.store;
+        if store.count_accounts().await.map_err(|e| e.to_string())? == 0 {
+            let records = import::parse(
+                include_str!("../demo/accounts.csv"),
+                &state.config.pin_key,
+                clock.now().date(),
+            )
+            .map_err(|errors| {
+                errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })?;
+            store
+                .upsert_accounts(&records, clock.now_ms())
+                .await
+                .map_err(|e| e.to_string())?;
+            printed.push(format!(
+                "Imported {} demo accounts (demo/accounts.csv).",
+                records.len()
+            ));
+        }
+        print_demo_help(&state, &printed);
+    }
+    tracing::info!(address = %app.local_addr(), public_url = %state.public_url, flow = %state.flow.name, "ivrpay is listening");
+    app.run_until(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+fn print_demo_help(state: &crate::app::AppState, notes: &[String]) {
+    let url = &state.public_url;
+    let token = state
+        .config
+        .twilio_auth_token
+        .as_ref()
+        .map(|t| t.expose_secret().to_owned())
+        .unwrap_or_default();
+    let admin = state
+        .config
+        .admin_token
+        .as_ref()
+        .map(|t| t.expose_secret().to_owned())
+        .unwrap_or_default();
+    let mut text = String::from("\nivrpay demo\n");
+    for note in notes {
+        text.push_str(&format!("  {note}\n"));
+    }
+    text.push_str(&format!(
+        "\n  Try a call in another terminal (Maria Garcia, Spanish, PIN 8091):\n    \
+         cargo run -- call --url {url} --auth-token {token} --from +15553118592 --keys 2,1,8091,9\n  \
+         or interactively (type keys, Enter; an empty line is silence):\n    \
+         cargo run -- call --url {url} --auth-token {token}\n\n  \
+         A real Twilio number: set IVRPAY_PUBLIC_URL to your public https URL (e.g. a tunnel) and\n  \
+         TWILIO_AUTH_TOKEN to your account's token, then in the Twilio console set\n    \
+         A call comes in:        POST {url}/twilio/voice\n    \
+         Call status changes:    POST {url}/twilio/status\n\n  \
+         Call records: curl -H 'Authorization: Bearer {admin}' {url}/api/calls/CALL_SID\n"
+    ));
+    println!("{text}");
+}
+
+async fn call(args: CallArgs) -> Result<(), String> {
+    let call_sid = format!("CA{}", random_token());
+    println!("Calling {} from {} (call {call_sid})", args.url, args.from);
+    let mut call = Call::dial(
+        &args.url,
+        args.auth_token.as_deref(),
+        &call_sid,
+        &args.from,
+        &args.to,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    call.agent_answers = !args.agent_no_answer;
+    let mut scripted = args.keys.map(|keys| {
+        keys.split(',')
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+            .into_iter()
+    });
+    let stdin = std::io::stdin();
+    let mut shown = 0;
+    loop {
+        for line in &call.heard[shown..] {
+            println!("  \u{1F50A} {line}");
+        }
+        shown = call.heard.len();
+        for line in call.agent_heard.drain(..) {
+            println!("  (agent hears) {line}");
+        }
+        if let Some(number) = call.transferred_to.take() {
+            println!("  \u{260E} transferred to {number}");
+        }
+        if call.ended || !call.is_asking() {
+            println!("Call ended.");
+            return Ok(());
+        }
+        let keys = match &mut scripted {
+            Some(keys) => keys.next(),
+            None => {
+                print!("keys> ");
+                let _ = std::io::stdout().flush();
+                let mut line = String::new();
+                match stdin.lock().read_line(&mut line) {
+                    Ok(0) | Err(_) => None,
+                    Ok(_) => Some(line.trim().to_owned()),
+                }
+            }
+        };
+        let Some(keys) = keys else {
+            println!("  (you hang up)");
+            call.hang_up(&args.url).await.map_err(|e| e.to_string())?;
+            return Ok(());
+        };
+        if scripted.is_some() {
+            println!(
+                "keys> {}",
+                if keys.is_empty() { "(silence)" } else { &keys }
+            );
+        }
+        call.press(&keys).await.map_err(|e| e.to_string())?;
+    }
+}
+
+async fn import_accounts(
+    file: &std::path::Path,
+    database_url: &str,
+    demo: bool,
+) -> Result<(), String> {
+    let key = pin_key(demo)?;
+    let clock = SystemClock;
+    let records = import::read_file(file, &key, clock.now().date()).map_err(|errors| {
+        let lines: Vec<String> = errors
+            .iter()
+            .map(|e| format!("{}:{}", file.display(), e))
+            .collect();
+        format!(
+            "nothing was imported; fix these rows:\n{}",
+            lines.join("\n")
+        )
+    })?;
+    let store = Store::connect(database_url, &PoolSettings::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    store
+        .upsert_accounts(&records, clock.now_ms())
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "Imported {} accounts from {}.",
+        records.len(),
+        file.display()
+    );
+    Ok(())
+}
+
+fn check_flows(dir: &std::path::Path) -> Result<(), String> {
+    match crate::flow::load_dir(dir) {
+        Ok(flows) => {
+            for (name, flow) in &flows {
+                println!(
+                    "{name}: ok ({} states, languages {})",
+                    flow.states.len(),
+                    flow.languages
+                        .iter()
+                        .map(|l| l.code())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            Ok(())
+        }
+        Err(problems) => {
+            for problem in &problems {
+                println!("{problem}");
+            }
+            Err(format!("{} problem(s) in the call flows", problems.len()))
+        }
+    }
+}

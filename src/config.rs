@@ -1,0 +1,55 @@
+//! Typed settings for `ivrpay serve`, from flags and environment variables.
+//!
+//! Secrets (auth tokens, keys) are held as secret types and never printed. In demo mode, missing
+//! secrets are generated (and the keys a demo user needs are printed), so the quick start needs no
+//! set-up; outside demo mode a missing secret stops the server with a message naming the variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+use crate::accounts::secrets::PinKey;
+use crate::payments::vault::DataKey;
+use crate::store::PoolSettings;
+
+/// The PIN key demo mode uses when none is given. Not secret: demo data only.
+pub const DEMO_PIN_KEY: &str = "ivrpay-demo-pin-key: demo data only, never production";
+
+/// Everything the server needs to run.
+#[derive(Debug)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// `sqlite:PATH` or `postgres://...`.
+    pub database_url: String,
+    /// The base URL the provider reaches us at, without a trailing slash; every callback URL we
+    /// emit is built from it and signatures are checked against it. `None`: `http://` plus the
+    /// address actually bound (local use).
+    pub public_url: Option<String>,
+    /// Twilio auth token (signs webhooks); `None` only with `insecure_skip_signature`.
+    pub twilio_auth_token: Option<SecretString>,
+    /// Accept unsigned webhooks (local experiments only).
+    pub insecure_skip_signature: bool,
+    /// Bearer token for the admin API; `None` disables the API.
+    pub admin_token: Option<SecretString>,
+    /// Directory of flow files.
+    pub flows_dir: PathBuf,
+    /// Which flow answers calls (file stem).
+    pub flow: String,
+    /// Import demo accounts into an empty store and print how to try the service.
+    pub demo: bool,
+    /// Key PINs are hashed with.
+    pub pin_key: PinKey,
+    /// Key sensitive call data is sealed with while it waits between webhooks.
+    pub data_key: DataKey,
+    /// Where callers are transferred to reach a person; `None` when no agents are staffed.
+    pub agent_number: Option<String>,
+    /// Failed authentications in a row that lock an account.
+    pub max_auth_attempts: i64,
+    /// How long a lockout lasts.
+    pub lockout: Duration,
+    /// Database pool settings.
+    pub pool: PoolSettings,
+}

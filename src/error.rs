@@ -1,0 +1,58 @@
+//! The one application error type.
+//!
+//! Webhooks never show it to a caller: `http::twilio` answers any error with the safe voice
+//! response (an apology and a person). The JSON API maps it once, in [`AppError::into_response`],
+//! to a problem document that names the kind of failure and never its internals.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::store::StoreError;
+
+/// Anything that can go wrong while answering a request.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The database failed or is unreachable.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The running flow cannot continue (a state is missing, the flow loops).
+    #[error("call flow error: {0}")]
+    Flow(String),
+    /// Sealed call data could not be opened or sealed (wrong data key, corruption).
+    #[error("sealed call data: {0}")]
+    Vault(String),
+    /// A request lacked something it needs.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// Missing or wrong credentials.
+    #[error("unauthorized")]
+    Unauthorized,
+    /// Nothing by that id.
+    #[error("not found")]
+    NotFound,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, title) = match &self {
+            AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad request"),
+            AppError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            AppError::NotFound => (StatusCode::NOT_FOUND, "not found"),
+            AppError::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
+            AppError::Flow(_) | AppError::Vault(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+            }
+        };
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        let detail = match &self {
+            AppError::BadRequest(detail) => detail.clone(),
+            _ => title.to_owned(),
+        };
+        let body =
+            serde_json::json!({ "title": title, "status": status.as_u16(), "detail": detail });
+        (status, Json(body)).into_response()
+    }
+}

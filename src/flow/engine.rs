@@ -1,0 +1,593 @@
+//! Running a flow, one webhook at a time.
+//!
+//! A webhook brings the caller's input (or the call's start); [`advance`] applies it to the state
+//! the caller was left in, then walks through states that need no input (saying things, running
+//! actions, branching) until it reaches the next question, a transfer, or the end of the call.
+//! The caller hears everything gathered on the way in one response, with no extra round trips.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use super::definition::{
+    Action, Condition, Flow, InputKind, Prompt, Segment, State, StateKind, Var, VarType,
+};
+use crate::language::Language;
+use crate::speech;
+use crate::store::{Account, StepRecord};
+use crate::voice::{self, Dial, Gather, Verb};
+
+/// Most states one webhook may pass through: a flow whose say/branch/action states loop without
+/// asking anything would otherwise never answer.
+const MAX_HOPS: usize = 64;
+
+/// Where a call is in its flow, kept between webhooks. Sensitive values are kept apart, in
+/// [`Session::secrets`], which is sealed before it is stored.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Session {
+    /// The state waiting for the caller's answer.
+    pub state: String,
+    /// Wrong or silent answers to that state so far.
+    pub attempts: u32,
+    /// The language prompts are spoken in.
+    pub language: Option<Language>,
+    /// The account being discussed, once identified.
+    pub account: Option<String>,
+    /// Whether caller ID matched the account.
+    pub caller_matched: bool,
+    /// Whether the caller proved who they are.
+    pub authenticated: bool,
+    /// The latest outcome a state recorded.
+    pub outcome: Option<String>,
+    /// Visits per state, for `max_visits`.
+    pub visits: BTreeMap<String, u32>,
+    /// Entries of non-sensitive questions, by input name (e.g. `account_number`).
+    pub values: BTreeMap<String, String>,
+    /// Entries of sensitive questions, by input name; never serialized with the session.
+    #[serde(skip)]
+    pub secrets: Secrets,
+}
+
+/// Sensitive entries, wiped from memory when dropped. `Debug` shows only which are held.
+#[derive(Clone, Default)]
+pub struct Secrets(pub BTreeMap<String, Zeroizing<String>>);
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
+}
+
+impl Secrets {
+    /// Takes a value out, so it is held no longer than needed.
+    pub fn take(&mut self, name: &str) -> Option<Zeroizing<String>> {
+        self.0.remove(name)
+    }
+}
+
+/// What a webhook brings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// The call has just arrived.
+    Start,
+    /// Keys the caller pressed (never logged: `Debug` is derived only for tests' sake and this
+    /// type is not logged anywhere).
+    Digits(String),
+    /// The caller pressed nothing before the timeout.
+    Silence,
+    /// A transfer ended; `answered` tells whether someone picked up.
+    DialEnded {
+        /// Whether the agent answered.
+        answered: bool,
+    },
+}
+
+/// The answer to one webhook.
+#[derive(Debug, Clone)]
+pub struct Turn {
+    /// What the caller hears next.
+    pub response: voice::Response,
+    /// Steps to record.
+    pub steps: Vec<StepRecord>,
+    /// Whether the flow ended the call.
+    pub ended: bool,
+}
+
+/// What the engine needs from the rest of the service.
+pub trait Context {
+    /// Runs an action and names its result (one of [`Action::results`]).
+    fn run_action(
+        &mut self,
+        action: Action,
+        session: &mut Session,
+    ) -> impl Future<Output = Result<&'static str, crate::error::AppError>> + Send;
+    /// The account the session names, as loaded for this webhook.
+    fn account(&self) -> Option<&Account>;
+    /// How long a lockout lasts.
+    fn lockout_minutes(&self) -> u64;
+    /// The agent line, if one is configured.
+    fn agent_number(&self) -> Option<&str>;
+    /// Today's date, for validating dates callers enter.
+    fn today(&self) -> time::Date;
+    /// The current time (UTC ms), for step records.
+    fn now_ms(&self) -> i64;
+    /// Absolute URL for the answer to a question, carrying the turn it answers.
+    fn gather_url(&self, turn: i64) -> String;
+    /// Absolute URL the provider posts to when a transfer ends.
+    fn dial_url(&self, turn: i64) -> String;
+    /// Absolute URL that plays the caller's context to the agent.
+    fn whisper_url(&self) -> String;
+}
+
+/// Applies one webhook's input and runs the flow to the next question or the end.
+///
+/// `turn` is the webhook being answered; URLs in the response carry `turn + 1`.
+///
+/// # Errors
+/// A failed action (the database is down, ...). The session may be partly changed then; the
+/// caller must discard it.
+pub async fn advance<C: Context + Send>(
+    flow: &Flow,
+    session: &mut Session,
+    input: Input,
+    turn: i64,
+    ctx: &mut C,
+) -> Result<Turn, crate::error::AppError> {
+    let mut run = Run {
+        flow,
+        turn,
+        verbs: Vec::new(),
+        steps: Vec::new(),
+        ended: false,
+    };
+    let next = match input {
+        Input::Start => Some(flow.start.clone()),
+        Input::DialEnded { answered } => run.after_dial(session, answered, ctx),
+        Input::Digits(_) | Input::Silence => run.answer(session, &input, ctx),
+    };
+    if let Some(next) = next {
+        run.walk(session, next, ctx).await?;
+    }
+    Ok(Turn {
+        response: voice::Response { verbs: run.verbs },
+        steps: run.steps,
+        ended: run.ended,
+    })
+}
+
+struct Run<'f> {
+    flow: &'f Flow,
+    turn: i64,
+    verbs: Vec<Verb>,
+    steps: Vec<StepRecord>,
+    ended: bool,
+}
+
+impl Run<'_> {
+    fn language(&self, session: &Session) -> Language {
+        session.language.unwrap_or(self.flow.languages[0])
+    }
+
+    fn record(
+        &mut self,
+        ctx: &impl Context,
+        state: &str,
+        input_kind: &str,
+        result: &str,
+        digits: Option<&str>,
+    ) {
+        self.steps.push(StepRecord {
+            turn: self.turn,
+            state: state.to_owned(),
+            input_kind: input_kind.to_owned(),
+            result: result.to_owned(),
+            digits: digits.map(str::to_owned),
+            at: ctx.now_ms(),
+        });
+    }
+
+    /// Handles keys or silence at the waiting state; returns where to go, or `None` when the same
+    /// question is asked again (already queued).
+    fn answer(
+        &mut self,
+        session: &mut Session,
+        input: &Input,
+        ctx: &impl Context,
+    ) -> Option<String> {
+        let flow = self.flow;
+        let Some(state) = flow.states.get(&session.state) else {
+            // The flow changed under a live call: start the caller somewhere sensible.
+            self.record(ctx, &session.state, "digits", "unknown_state", None);
+            return Some(flow.agent_state.clone());
+        };
+        let sensitive = matches!(
+            state.kind,
+            StateKind::Collect {
+                sensitive: true,
+                ..
+            }
+        );
+        let (kind, digits) = match input {
+            Input::Digits(d) => ("digits", d.as_str()),
+            _ => ("silence", ""),
+        };
+        let shown = (!sensitive && !digits.is_empty()).then_some(digits);
+        let mut keys = digits.chars();
+        let single = match (keys.next(), keys.next()) {
+            (Some(c), None) => Some(c),
+            _ => None,
+        };
+        if single == Some(flow.repeat_key) {
+            self.record(ctx, &state.name, kind, "repeat", shown);
+            self.ask(session, state, ctx, None);
+            return None;
+        }
+        if single == Some(flow.agent_key)
+            && !matches!(&state.kind, StateKind::Menu { options, .. } if options.contains_key(&flow.agent_key))
+        {
+            self.record(ctx, &state.name, kind, "agent", shown);
+            return Some(flow.agent_state.clone());
+        }
+        let language = self.language(session);
+        let miss = match (&state.kind, input) {
+            (StateKind::Menu { options, .. }, Input::Digits(_)) => {
+                match single.and_then(|k| options.get(&k)) {
+                    Some(target) => {
+                        self.record(ctx, &state.name, kind, &format!("option:{digits}"), shown);
+                        return Some(target.clone());
+                    }
+                    None => Some(&flow.messages.invalid_choice),
+                }
+            }
+            (StateKind::Language { options, next }, _) => {
+                let chosen = single.and_then(|k| options.get(&k));
+                match (chosen, input) {
+                    (Some(lang), _) => {
+                        session.language = Some(*lang);
+                        self.record(ctx, &state.name, kind, &format!("language:{lang}"), shown);
+                        return Some(next.clone());
+                    }
+                    // Silence keeps the default: callers who just wait are not made to choose.
+                    (None, Input::Silence) => {
+                        session.language = Some(language);
+                        self.record(
+                            ctx,
+                            &state.name,
+                            kind,
+                            &format!("default:{language}"),
+                            shown,
+                        );
+                        return Some(next.clone());
+                    }
+                    (None, _) => Some(&flow.messages.invalid_choice),
+                }
+            }
+            (
+                StateKind::Collect {
+                    input: what,
+                    sensitive,
+                    invalid,
+                    keys,
+                    next,
+                    ..
+                },
+                Input::Digits(_),
+            ) => {
+                if let Some(target) = keys.get(digits) {
+                    self.record(ctx, &state.name, kind, &format!("key:{digits}"), shown);
+                    return Some(target.clone());
+                }
+                if valid_entry(*what, digits, ctx.today()) {
+                    let value = digits.to_owned();
+                    if *sensitive {
+                        session
+                            .secrets
+                            .0
+                            .insert(what.name().to_owned(), Zeroizing::new(value));
+                    } else {
+                        session.values.insert(what.name().to_owned(), value);
+                    }
+                    self.record(ctx, &state.name, kind, "valid", shown);
+                    return Some(next.clone());
+                }
+                Some(invalid.as_ref().unwrap_or(&flow.messages.invalid_choice))
+            }
+            (_, Input::Silence) => Some(&flow.messages.no_input),
+            _ => Some(&flow.messages.invalid_choice),
+        };
+        let result = if matches!(input, Input::Silence) {
+            "no_input"
+        } else {
+            "invalid"
+        };
+        self.record(ctx, &state.name, kind, result, shown);
+        session.attempts += 1;
+        if session.attempts >= flow.max_attempts {
+            self.say(&flow.messages.too_many_attempts, language, ctx);
+            let on_fail = match &state.kind {
+                StateKind::Menu { on_fail, .. } | StateKind::Collect { on_fail, .. } => {
+                    on_fail.clone()
+                }
+                StateKind::Language { next, .. } => {
+                    session.language = Some(language);
+                    Some(next.clone())
+                }
+                _ => None,
+            };
+            return Some(on_fail.unwrap_or_else(|| flow.agent_state.clone()));
+        }
+        let lead = miss.cloned();
+        self.ask(session, state, ctx, lead.as_ref());
+        None
+    }
+
+    fn after_dial(
+        &mut self,
+        session: &mut Session,
+        answered: bool,
+        ctx: &impl Context,
+    ) -> Option<String> {
+        let flow = self.flow;
+        let state = flow.states.get(&session.state)?;
+        let StateKind::Transfer { on_unavailable } = &state.kind else {
+            self.record(ctx, &state.name, "dial", "unexpected", None);
+            return Some(flow.agent_state.clone());
+        };
+        if answered {
+            self.record(ctx, &state.name, "dial", "answered", None);
+            self.verbs.push(Verb::Hangup);
+            self.ended = true;
+            None
+        } else {
+            self.record(ctx, &state.name, "dial", "no_answer", None);
+            session.outcome = None;
+            Some(on_unavailable.clone())
+        }
+    }
+
+    async fn walk<C: Context + Send>(
+        &mut self,
+        session: &mut Session,
+        start: String,
+        ctx: &mut C,
+    ) -> Result<(), crate::error::AppError> {
+        let flow = self.flow;
+        let mut name = start;
+        for _ in 0..MAX_HOPS {
+            let Some(state) = flow.states.get(&name) else {
+                return Err(crate::error::AppError::Flow(format!(
+                    "state {name} is missing"
+                )));
+            };
+            let visits = session.visits.entry(name.clone()).or_insert(0);
+            *visits += 1;
+            if let Some((max, target)) = &state.max_visits
+                && *visits > *max
+            {
+                self.record(ctx, &name, "none", "max_visits", None);
+                name = target.clone();
+                continue;
+            }
+            if let Some(outcome) = &state.outcome {
+                session.outcome = Some(outcome.clone());
+            }
+            let language = self.language(session);
+            match &state.kind {
+                StateKind::Say { next } => {
+                    self.prompt_of(state, session, ctx);
+                    self.record(ctx, &name, "none", "said", None);
+                    name = next.clone();
+                }
+                StateKind::Branch { cases, otherwise } => {
+                    let target = cases
+                        .iter()
+                        .find(|(condition, _)| holds(condition, session, ctx))
+                        .map_or(otherwise, |(_, target)| target);
+                    self.record(ctx, &name, "none", &format!("goto:{target}"), None);
+                    name = target.clone();
+                }
+                StateKind::Action { action, on } => {
+                    let result = ctx.run_action(*action, session).await?;
+                    self.record(ctx, &name, "none", result, None);
+                    let Some(target) = on.get(result) else {
+                        return Err(crate::error::AppError::Flow(format!(
+                            "{name} has no route for {result}"
+                        )));
+                    };
+                    name = target.clone();
+                }
+                StateKind::Menu { .. } | StateKind::Language { .. } | StateKind::Collect { .. } => {
+                    session.state = name.clone();
+                    session.attempts = 0;
+                    self.ask(session, state, ctx, None);
+                    return Ok(());
+                }
+                StateKind::Transfer { on_unavailable } => {
+                    let Some(number) = ctx.agent_number().map(str::to_owned) else {
+                        self.record(ctx, &name, "none", "unavailable", None);
+                        session.outcome = None;
+                        name = on_unavailable.clone();
+                        continue;
+                    };
+                    session.state = name.clone();
+                    self.prompt_of(state, session, ctx);
+                    self.record(ctx, &name, "none", "dialing", None);
+                    self.verbs.push(Verb::Dial(Dial {
+                        number,
+                        caller_id: None,
+                        whisper_url: Some(ctx.whisper_url()),
+                        action: Some(ctx.dial_url(self.turn + 1)),
+                        timeout_seconds: 30,
+                    }));
+                    let _ = language;
+                    return Ok(());
+                }
+                StateKind::Hangup => {
+                    session.state = name.clone();
+                    self.prompt_of(state, session, ctx);
+                    self.record(ctx, &name, "none", "hangup", None);
+                    self.verbs.push(Verb::Hangup);
+                    self.ended = true;
+                    return Ok(());
+                }
+            }
+        }
+        Err(crate::error::AppError::Flow(format!(
+            "more than {MAX_HOPS} states without a question; the flow loops"
+        )))
+    }
+
+    /// Queues a question: an optional lead-in (why it is asked again), the prompt, and on a repeat
+    /// the help line, all inside one gather so the caller can answer at any moment.
+    fn ask(&mut self, session: &Session, state: &State, ctx: &impl Context, lead: Option<&Prompt>) {
+        let flow = self.flow;
+        let language = self.language(session);
+        let mut prompts = Vec::new();
+        if let Some(lead) = lead {
+            prompts.extend(self.render(lead, language, session, ctx));
+        }
+        if let StateKind::Language { options, .. } = &state.kind {
+            // Each language's line in its own voice, so every caller understands their option.
+            for lang in options.values() {
+                if let Some(prompt) = &state.prompt {
+                    prompts.extend(self.render(prompt, *lang, session, ctx));
+                }
+            }
+        } else if let Some(prompt) = &state.prompt {
+            prompts.extend(self.render(prompt, language, session, ctx));
+        }
+        if lead.is_some() {
+            prompts.extend(self.render(&flow.messages.help, language, session, ctx));
+        }
+        let (num_digits, finish_on_key) = match &state.kind {
+            StateKind::Collect { input, .. } => (input.fixed_length(), Some('#')),
+            _ => (Some(1), None),
+        };
+        self.verbs.push(Verb::Gather(Gather {
+            action: ctx.gather_url(self.turn + 1),
+            num_digits,
+            finish_on_key,
+            timeout_seconds: flow.input_timeout_seconds,
+            prompts,
+        }));
+    }
+
+    fn say(&mut self, prompt: &Prompt, language: Language, ctx: &impl Context) {
+        let rendered = self.render(prompt, language, &Session::default(), ctx);
+        self.verbs.extend(rendered.into_iter().map(Verb::Prompt));
+    }
+
+    fn prompt_of(&mut self, state: &State, session: &Session, ctx: &impl Context) {
+        if let Some(prompt) = &state.prompt {
+            let rendered = self.render(prompt, self.language(session), session, ctx);
+            self.verbs.extend(rendered.into_iter().map(Verb::Prompt));
+        }
+    }
+
+    fn render(
+        &self,
+        prompt: &Prompt,
+        language: Language,
+        session: &Session,
+        ctx: &impl Context,
+    ) -> Option<voice::Prompt> {
+        let template = prompt.0.get(&language)?;
+        let mut text = String::new();
+        for segment in &template.0 {
+            match segment {
+                Segment::Text(t) => text.push_str(t),
+                Segment::Var(var) => text.push_str(&spoken(*var, language, session, ctx)),
+            }
+        }
+        Some(voice::Prompt::Say {
+            text,
+            language,
+            voice: self.flow.voices.get(&language).cloned(),
+        })
+    }
+}
+
+/// Whether an entry has the right shape for what was asked.
+fn valid_entry(input: InputKind, digits: &str, today: time::Date) -> bool {
+    use crate::accounts::credentials::{AccountNumber, DateOfBirth, Pin, Zip};
+    match input {
+        InputKind::AccountNumber => AccountNumber::parse(digits).is_some(),
+        InputKind::Pin => Pin::parse(digits).is_some(),
+        InputKind::DateOfBirth => DateOfBirth::parse_keypad(digits, today).is_some(),
+        InputKind::Zip => Zip::parse(digits).is_some(),
+    }
+}
+
+fn first_name(account: &Account) -> &str {
+    account.name.split_whitespace().next().unwrap_or_default()
+}
+
+/// A variable's value as words; empty when it has none (no account yet).
+fn spoken(var: Var, language: Language, session: &Session, ctx: &impl Context) -> String {
+    let account = ctx.account();
+    match var {
+        Var::FirstName => account.map(first_name).unwrap_or_default().to_owned(),
+        Var::Balance => account
+            .map(|a| speech::money_words(a.balance_cents, language))
+            .unwrap_or_default(),
+        Var::MinimumDue => account
+            .map(|a| speech::money_words(a.minimum_due_cents, language))
+            .unwrap_or_default(),
+        Var::DueDate => account
+            .and_then(|a| {
+                time::Date::parse(
+                    &a.due_date,
+                    time::macros::format_description!("[year]-[month]-[day]"),
+                )
+                .ok()
+            })
+            .map(|d| speech::date_words(d, language))
+            .unwrap_or_default(),
+        Var::Last4 => account
+            .map(|a| {
+                let n = &a.account_number;
+                speech::digits_words(&n[n.len().saturating_sub(4)..], language)
+            })
+            .unwrap_or_default(),
+        Var::LockoutMinutes => speech::minutes_words(ctx.lockout_minutes(), language),
+        Var::Segment => account.map(|a| a.segment.clone()).unwrap_or_default(),
+        Var::Language => language.code().to_owned(),
+        Var::CallerMatched | Var::Authenticated => {
+            let _ = session;
+            String::new()
+        }
+    }
+}
+
+fn holds(condition: &Condition, session: &Session, ctx: &impl Context) -> bool {
+    let account = ctx.account();
+    match condition {
+        Condition::Is(Var::CallerMatched) => session.caller_matched,
+        Condition::Is(Var::Authenticated) => session.authenticated,
+        Condition::Is(_) => false,
+        Condition::Money(var, cmp, cents) => {
+            let value = match var {
+                Var::Balance => account.map(|a| a.balance_cents),
+                Var::MinimumDue => account.map(|a| a.minimum_due_cents),
+                _ => None,
+            };
+            value.is_some_and(|v| cmp.holds(v, *cents))
+        }
+        Condition::Text(var, equal, text) => {
+            let value = match var {
+                Var::Segment => account.map(|a| a.segment.clone()),
+                Var::Language => session.language.map(|l| l.code().to_owned()),
+                Var::FirstName => account.map(|a| first_name(a).to_owned()),
+                _ => None,
+            };
+            value.is_some_and(|v| (v == *text) == *equal)
+        }
+    }
+}
+
+#[allow(dead_code)]
+fn _assert_var_types() -> VarType {
+    VarType::Bool
+}

@@ -1,0 +1,845 @@
+//! Reading and checking flow files.
+//!
+//! Every problem is reported as `file:line: message`, where the message says what to change, and
+//! all problems of a file are reported at once so operations can fix them in one pass. A flow with
+//! any problem does not load, and the server does not start on it.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::definition::{
+    Action, Comparison, Condition, Flow, InputKind, Messages, Prompt, Segment, State, StateKind,
+    Template, Var, VarType,
+};
+use crate::language::Language;
+use crate::payments::money::Money;
+
+/// One problem in a flow file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The file.
+    pub file: PathBuf,
+    /// 1-based line (0 when the file could not be read at all).
+    pub line: usize,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.file.display(), self.line, self.message)
+    }
+}
+
+/// Loads every `*.toml` flow in a directory, keyed by file stem.
+///
+/// # Errors
+/// Every problem in every file (or the directory cannot be read, or holds no flow).
+pub fn load_dir(dir: &Path) -> Result<BTreeMap<String, Flow>, Vec<Problem>> {
+    let problem = |message: String| Problem {
+        file: dir.to_owned(),
+        line: 0,
+        message,
+    };
+    let entries = std::fs::read_dir(dir)
+        .map_err(|err| vec![problem(format!("cannot read the flows directory: {err}"))])?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        return Err(vec![problem("no flow files (*.toml) here".into())]);
+    }
+    let mut flows = BTreeMap::new();
+    let mut problems = Vec::new();
+    for path in paths {
+        match load_file(&path) {
+            Ok(flow) => {
+                flows.insert(flow.name.clone(), flow);
+            }
+            Err(found) => problems.extend(found),
+        }
+    }
+    if problems.is_empty() {
+        Ok(flows)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Loads and checks one flow file; the flow is named by the file stem.
+///
+/// # Errors
+/// Every problem found.
+pub fn load_file(path: &Path) -> Result<Flow, Vec<Problem>> {
+    let source = std::fs::read_to_string(path).map_err(|err| {
+        vec![Problem {
+            file: path.to_owned(),
+            line: 0,
+            message: format!("cannot read: {err}"),
+        }]
+    })?;
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    parse_flow(&name, path, &source)
+}
+
+/// Parses and checks flow text.
+///
+/// # Errors
+/// Every problem found.
+pub fn parse_flow(name: &str, path: &Path, source: &str) -> Result<Flow, Vec<Problem>> {
+    let mut checker = Checker {
+        path,
+        source,
+        problems: Vec::new(),
+    };
+    let raw: RawFile = match toml::from_str(source) {
+        Ok(raw) => raw,
+        Err(err) => {
+            let line = err.span().map_or(1, |span| checker.line(span.start));
+            let message = err.message().trim().replace('\n', " ");
+            return Err(vec![checker.problem_at(line, fix_serde_message(&message))]);
+        }
+    };
+    let flow = checker.check(name, raw);
+    match flow {
+        Some(flow) if checker.problems.is_empty() => Ok(flow),
+        _ => {
+            checker.problems.sort_by_key(|p| p.line);
+            Err(checker.problems)
+        }
+    }
+}
+
+/// serde's wording for unknown fields lists what is expected; keep it, but say what to do.
+fn fix_serde_message(message: &str) -> String {
+    if message.starts_with("unknown field") {
+        format!("{message}; check the spelling")
+    } else {
+        message.to_owned()
+    }
+}
+
+type SpannedMap = BTreeMap<Spanned<String>, Spanned<String>>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    flow: Spanned<RawHeader>,
+    messages: Spanned<BTreeMap<Spanned<String>, Spanned<SpannedMap>>>,
+    states: Spanned<BTreeMap<Spanned<String>, Spanned<RawState>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHeader {
+    name: Option<String>,
+    languages: Spanned<Vec<Spanned<String>>>,
+    start: Spanned<String>,
+    agent_state: Spanned<String>,
+    agent_key: Option<Spanned<String>>,
+    repeat_key: Option<Spanned<String>>,
+    max_attempts: Option<Spanned<u32>>,
+    input_timeout_seconds: Option<Spanned<u32>>,
+    settled_outcomes: Option<Vec<String>>,
+    voices: Option<SpannedMap>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawState {
+    kind: Spanned<String>,
+    prompt: Option<Spanned<SpannedMap>>,
+    invalid: Option<Spanned<SpannedMap>>,
+    next: Option<Spanned<String>>,
+    options: Option<Spanned<SpannedMap>>,
+    on_fail: Option<Spanned<String>>,
+    input: Option<Spanned<String>>,
+    sensitive: Option<bool>,
+    keys: Option<Spanned<SpannedMap>>,
+    action: Option<Spanned<String>>,
+    on: Option<Spanned<SpannedMap>>,
+    cases: Option<Vec<Spanned<RawCase>>>,
+    otherwise: Option<Spanned<String>>,
+    on_unavailable: Option<Spanned<String>>,
+    outcome: Option<Spanned<String>>,
+    max_visits: Option<Spanned<u32>>,
+    after_max_visits: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCase {
+    when: Spanned<String>,
+    goto: Spanned<String>,
+}
+
+struct Checker<'a> {
+    path: &'a Path,
+    source: &'a str,
+    problems: Vec<Problem>,
+}
+
+impl Checker<'_> {
+    fn line(&self, offset: usize) -> usize {
+        let end = offset.min(self.source.len());
+        self.source.as_bytes()[..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1
+    }
+
+    fn problem_at(&self, line: usize, message: impl Into<String>) -> Problem {
+        Problem {
+            file: self.path.to_owned(),
+            line,
+            message: message.into(),
+        }
+    }
+
+    fn report<T>(&mut self, at: &Spanned<T>, message: impl Into<String>) {
+        let problem = self.problem_at(self.line(at.span().start), message);
+        self.problems.push(problem);
+    }
+
+    fn check(&mut self, name: &str, raw: RawFile) -> Option<Flow> {
+        let header = raw.flow.as_ref();
+        if let Some(declared) = &header.name
+            && declared != name
+        {
+            self.report(&raw.flow, format!(
+                "the flow is named \"{declared}\" but the file is {name}.toml; make them the same"
+            ));
+        }
+        let mut languages = Vec::new();
+        for code in header.languages.as_ref() {
+            match Language::parse(code.as_ref()) {
+                Some(lang) if !languages.contains(&lang) => languages.push(lang),
+                Some(_) => self.report(code, format!("language \"{code}\" is listed twice")),
+                None => self.report(code, format!("unknown language \"{code}\"; use en or es")),
+            }
+        }
+        if languages.is_empty() {
+            self.report(
+                &header.languages,
+                "list at least one language, e.g. languages = [\"en\"]",
+            );
+            return None;
+        }
+        let agent_key = self.key(header.agent_key.as_ref(), '0');
+        let repeat_key = self.key(header.repeat_key.as_ref(), '*');
+        let max_attempts = self.bounded(header.max_attempts.as_ref(), 3, 1..=10, "max_attempts");
+        let input_timeout_seconds = self.bounded(
+            header.input_timeout_seconds.as_ref(),
+            8,
+            2..=60,
+            "input_timeout_seconds",
+        );
+        let mut voices = HashMap::new();
+        for (code, voice) in header.voices.iter().flatten() {
+            match Language::parse(code.as_ref()) {
+                Some(lang) => {
+                    voices.insert(lang, voice.as_ref().clone());
+                }
+                None => self.report(code, format!("unknown language \"{code}\" in voices")),
+            }
+        }
+
+        let messages = self.messages(raw.messages, &languages);
+        let state_names: HashSet<String> = raw
+            .states
+            .as_ref()
+            .keys()
+            .map(|k| k.as_ref().clone())
+            .collect();
+        let mut states = HashMap::new();
+        let mut spans = HashMap::new();
+        for (state_name, state) in raw.states.into_inner() {
+            let line = self.line(state_name.span().start);
+            let name = state_name.into_inner();
+            if let Some(state) = self.state(&name, state, &languages, &state_names) {
+                spans.insert(name.clone(), line);
+                states.insert(name, state);
+            }
+        }
+        for (target, what) in [
+            (&header.start, "start"),
+            (&header.agent_state, "agent_state"),
+        ] {
+            if !state_names.contains(target.as_ref()) {
+                self.report(target, format!(
+                    "{what} names \"{target}\", which is not a state; add [states.{target}] or fix the name"
+                ));
+            }
+        }
+        self.unreachable(
+            &states,
+            &spans,
+            [header.start.as_ref(), header.agent_state.as_ref()],
+        );
+        let flow = Flow {
+            name: name.to_owned(),
+            languages,
+            start: header.start.as_ref().clone(),
+            agent_state: header.agent_state.as_ref().clone(),
+            agent_key,
+            repeat_key,
+            max_attempts,
+            input_timeout_seconds,
+            settled_outcomes: header.settled_outcomes.clone().unwrap_or_else(|| {
+                ["transferred", "paid", "payment_unknown"]
+                    .map(String::from)
+                    .to_vec()
+            }),
+            voices,
+            messages: messages?,
+            states,
+        };
+        Some(flow)
+    }
+
+    fn key(&mut self, raw: Option<&Spanned<String>>, default: char) -> char {
+        let Some(raw) = raw else { return default };
+        let mut chars = raw.as_ref().chars();
+        match (chars.next(), chars.next()) {
+            (Some(c), None) if c.is_ascii_digit() || c == '*' || c == '#' => c,
+            _ => {
+                self.report(
+                    raw,
+                    "a key is one of 0-9, * or #, written as a string like \"0\"",
+                );
+                default
+            }
+        }
+    }
+
+    fn bounded(
+        &mut self,
+        raw: Option<&Spanned<u32>>,
+        default: u32,
+        range: std::ops::RangeInclusive<u32>,
+        what: &str,
+    ) -> u32 {
+        match raw {
+            Some(value) if range.contains(value.as_ref()) => *value.as_ref(),
+            Some(value) => {
+                self.report(
+                    value,
+                    format!(
+                        "{what} must be between {} and {}",
+                        range.start(),
+                        range.end()
+                    ),
+                );
+                default
+            }
+            None => default,
+        }
+    }
+
+    fn messages(
+        &mut self,
+        raw: Spanned<BTreeMap<Spanned<String>, Spanned<SpannedMap>>>,
+        languages: &[Language],
+    ) -> Option<Messages> {
+        let names = ["no_input", "invalid_choice", "help", "too_many_attempts"];
+        let mut found: HashMap<String, Prompt> = HashMap::new();
+        let section = raw.span();
+        for (name, prompt) in raw.into_inner() {
+            if !names.contains(&name.as_ref().as_str()) {
+                self.report(
+                    &name,
+                    format!(
+                        "unknown message \"{name}\"; the messages are {}",
+                        names.join(", ")
+                    ),
+                );
+                continue;
+            }
+            if let Some(prompt) = self.prompt(&prompt, languages) {
+                found.insert(name.into_inner(), prompt);
+            }
+        }
+        let line = self.line(section.start);
+        let mut take = |name: &str| {
+            let prompt = found.remove(name);
+            if prompt.is_none() {
+                self.problems.push(self.problem_at(
+                    line,
+                    format!("[messages] needs {name} in every language, e.g. {name}.en = \"...\""),
+                ));
+            }
+            prompt
+        };
+        Some(Messages {
+            no_input: take("no_input")?,
+            invalid_choice: take("invalid_choice")?,
+            help: take("help")?,
+            too_many_attempts: take("too_many_attempts")?,
+        })
+    }
+
+    fn prompt(&mut self, raw: &Spanned<SpannedMap>, languages: &[Language]) -> Option<Prompt> {
+        let mut prompt = BTreeMap::new();
+        for (code, text) in raw.as_ref() {
+            match Language::parse(code.as_ref()) {
+                Some(lang) if languages.contains(&lang) => {
+                    if let Some(template) = self.template(text) {
+                        prompt.insert(lang, template);
+                    }
+                }
+                _ => self.report(
+                    code,
+                    format!(
+                        "\"{code}\" is not one of the flow's languages ({})",
+                        join_languages(languages)
+                    ),
+                ),
+            }
+        }
+        let missing: Vec<&str> = languages
+            .iter()
+            .filter(|lang| {
+                !raw.as_ref()
+                    .keys()
+                    .any(|k| Language::parse(k.as_ref()) == Some(**lang))
+            })
+            .map(|lang| lang.code())
+            .collect();
+        if !missing.is_empty() {
+            self.report(
+                raw,
+                format!(
+                    "this prompt has no text in {}; add {}",
+                    missing.join(", "),
+                    missing
+                        .iter()
+                        .map(|c| format!("{c} = \"...\""))
+                        .collect::<Vec<_>>()
+                        .join(" and ")
+                ),
+            );
+            return None;
+        }
+        Some(Prompt(prompt))
+    }
+
+    fn template(&mut self, raw: &Spanned<String>) -> Option<Template> {
+        let mut segments = Vec::new();
+        let mut rest = raw.as_ref().as_str();
+        let mut ok = true;
+        while let Some(open) = rest.find('{') {
+            if open > 0 {
+                segments.push(Segment::Text(rest[..open].to_owned()));
+            }
+            let Some(close) = rest[open..].find('}') else {
+                self.report(raw, "a { is never closed; write {variable}");
+                return None;
+            };
+            let name = rest[open + 1..open + close].trim();
+            match Var::parse(name) {
+                Some(var) if var.kind() != VarType::Bool => segments.push(Segment::Var(var)),
+                _ => {
+                    self.report(
+                        raw,
+                        format!(
+                            "unknown variable {{{name}}}; prompts can use {}",
+                            Var::speakable_names()
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+            rest = &rest[open + close + 1..];
+        }
+        if rest.contains('}') {
+            self.report(raw, "a } has no matching {");
+            return None;
+        }
+        if !rest.is_empty() {
+            segments.push(Segment::Text(rest.to_owned()));
+        }
+        ok.then_some(Template(segments))
+    }
+
+    fn condition(&mut self, raw: &Spanned<String>) -> Option<Condition> {
+        let text = raw.as_ref().trim();
+        let ops = [
+            ("==", Comparison::Eq),
+            ("!=", Comparison::Ne),
+            ("<=", Comparison::Le),
+            (">=", Comparison::Ge),
+            ("<", Comparison::Lt),
+            (">", Comparison::Gt),
+        ];
+        let found = ops
+            .iter()
+            .find_map(|(op, cmp)| text.find(op).map(|at| (at, *op, *cmp)));
+        let Some((at, op, cmp)) = found else {
+            return match Var::parse(text) {
+                Some(var) if var.kind() == VarType::Bool => Some(Condition::Is(var)),
+                _ => {
+                    self.report(raw, format!(
+                        "\"{text}\" is not a condition; write e.g. \"caller_matched\", \"balance <= 0\" or \"segment == \\\"hardship\\\"\""
+                    ));
+                    None
+                }
+            };
+        };
+        let name = text[..at].trim();
+        let value = text[at + op.len()..].trim();
+        let Some(var) = Var::parse(name) else {
+            self.report(raw, format!("unknown variable \"{name}\" in condition"));
+            return None;
+        };
+        match var.kind() {
+            VarType::Money => match Money::parse_decimal(value) {
+                Ok(amount) => Some(Condition::Money(var, cmp, amount.cents())),
+                Err(_) => {
+                    self.report(
+                        raw,
+                        format!("{name} is money: compare it with an amount like 0 or 25.00"),
+                    );
+                    None
+                }
+            },
+            VarType::Text if matches!(cmp, Comparison::Eq | Comparison::Ne) => {
+                match value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+                    Some(text) => {
+                        Some(Condition::Text(var, cmp == Comparison::Eq, text.to_owned()))
+                    }
+                    None => {
+                        self.report(
+                            raw,
+                            format!("compare {name} with quoted text, e.g. {name} == \"value\""),
+                        );
+                        None
+                    }
+                }
+            }
+            _ => {
+                self.report(raw, format!("{name} cannot be compared with {op}"));
+                None
+            }
+        }
+    }
+
+    fn target(&mut self, raw: &Spanned<String>, states: &HashSet<String>) -> String {
+        if !states.contains(raw.as_ref()) {
+            self.report(
+                raw,
+                format!("\"{raw}\" is not a state; add [states.{raw}] or fix the name"),
+            );
+        }
+        raw.as_ref().clone()
+    }
+
+    fn required_target(
+        &mut self,
+        raw: Option<&Spanned<String>>,
+        field: &str,
+        at: &Spanned<RawState>,
+        states: &HashSet<String>,
+    ) -> Option<String> {
+        match raw {
+            Some(raw) => Some(self.target(raw, states)),
+            None => {
+                let kind = at.as_ref().kind.as_ref();
+                self.report(at, format!("a {kind} state needs {field} = \"<state>\""));
+                None
+            }
+        }
+    }
+
+    fn state(
+        &mut self,
+        name: &str,
+        raw: Spanned<RawState>,
+        languages: &[Language],
+        states: &HashSet<String>,
+    ) -> Option<State> {
+        let r = raw.as_ref();
+        let kind_name = r.kind.as_ref().as_str();
+        let prompt = r.prompt.as_ref().and_then(|p| self.prompt(p, languages));
+        let allowed: &[&str] = match kind_name {
+            "say" => &["next"],
+            "menu" => &["options", "on_fail"],
+            "language" => &["options", "next"],
+            "collect" => &["input", "sensitive", "invalid", "keys", "next", "on_fail"],
+            "action" => &["action", "on"],
+            "branch" => &["cases", "otherwise"],
+            "transfer" => &["on_unavailable"],
+            "hangup" => &[],
+            other => {
+                self.report(&r.kind, format!(
+                    "unknown kind \"{other}\"; use say, menu, language, collect, action, branch, transfer or hangup"
+                ));
+                return None;
+            }
+        };
+        let present = [
+            ("next", r.next.is_some()),
+            ("options", r.options.is_some()),
+            ("on_fail", r.on_fail.is_some()),
+            ("input", r.input.is_some()),
+            ("sensitive", r.sensitive.is_some()),
+            ("invalid", r.invalid.is_some()),
+            ("keys", r.keys.is_some()),
+            ("action", r.action.is_some()),
+            ("on", r.on.is_some()),
+            ("cases", r.cases.is_some()),
+            ("otherwise", r.otherwise.is_some()),
+            ("on_unavailable", r.on_unavailable.is_some()),
+        ];
+        for (field, _) in present.iter().filter(|(f, p)| *p && !allowed.contains(f)) {
+            self.report(
+                &raw,
+                format!("{field} does not apply to a {kind_name} state; remove it"),
+            );
+        }
+        let asks = matches!(kind_name, "menu" | "language" | "collect");
+        if (asks || matches!(kind_name, "say")) && r.prompt.is_none() {
+            self.report(
+                &raw,
+                format!("a {kind_name} state needs a prompt, e.g. prompt.en = \"...\""),
+            );
+        }
+        let on_fail = r.on_fail.as_ref().map(|t| self.target(t, states));
+        let kind = match kind_name {
+            "say" => StateKind::Say {
+                next: self.required_target(r.next.as_ref(), "next", &raw, states)?,
+            },
+            "menu" => {
+                let Some(raw_options) = &r.options else {
+                    self.report(&raw, "a menu state needs options = { \"1\" = \"<state>\" }");
+                    return None;
+                };
+                let mut options = BTreeMap::new();
+                for (key, target) in raw_options.as_ref() {
+                    let key = self.key(Some(key), '?');
+                    options.insert(key, self.target(target, states));
+                }
+                StateKind::Menu { options, on_fail }
+            }
+            "language" => {
+                let Some(raw_options) = &r.options else {
+                    self.report(&raw, "a language state needs options = { \"1\" = \"en\" }");
+                    return None;
+                };
+                let mut options = BTreeMap::new();
+                for (key, code) in raw_options.as_ref() {
+                    let key = self.key(Some(key), '?');
+                    match Language::parse(code.as_ref()) {
+                        Some(lang) if languages.contains(&lang) => {
+                            options.insert(key, lang);
+                        }
+                        _ => self.report(
+                            code,
+                            format!(
+                                "\"{code}\" is not one of the flow's languages ({})",
+                                join_languages(languages)
+                            ),
+                        ),
+                    }
+                }
+                let next = self.required_target(r.next.as_ref(), "next", &raw, states)?;
+                StateKind::Language { options, next }
+            }
+            "collect" => {
+                let Some(input_raw) = &r.input else {
+                    self.report(
+                        &raw,
+                        format!(
+                            "a collect state needs input = one of {}",
+                            InputKind::ALL.map(|(n, _)| n).join(", ")
+                        ),
+                    );
+                    return None;
+                };
+                let Some(input) = InputKind::parse(input_raw.as_ref()) else {
+                    self.report(
+                        input_raw,
+                        format!(
+                            "unknown input \"{input_raw}\"; use one of {}",
+                            InputKind::ALL.map(|(n, _)| n).join(", ")
+                        ),
+                    );
+                    return None;
+                };
+                let invalid = r.invalid.as_ref().and_then(|p| self.prompt(p, languages));
+                let mut keys = BTreeMap::new();
+                for (entry, target) in r.keys.iter().flat_map(|k| k.as_ref()) {
+                    if entry.as_ref().is_empty()
+                        || !entry.as_ref().bytes().all(|b| b.is_ascii_digit())
+                    {
+                        self.report(entry, "keys are digits, written as a string like \"9\"");
+                    }
+                    keys.insert(entry.as_ref().clone(), self.target(target, states));
+                }
+                StateKind::Collect {
+                    input,
+                    sensitive: r.sensitive.unwrap_or(input.sensitive_by_default()),
+                    invalid,
+                    keys,
+                    next: self.required_target(r.next.as_ref(), "next", &raw, states)?,
+                    on_fail,
+                }
+            }
+            "action" => {
+                let Some(action_raw) = &r.action else {
+                    self.report(&raw, "an action state needs action = \"<name>\"");
+                    return None;
+                };
+                let Some(action) = Action::parse(action_raw.as_ref()) else {
+                    self.report(
+                        action_raw,
+                        format!(
+                            "unknown action \"{action_raw}\"; the actions are {}",
+                            Action::ALL.map(|(n, _)| n).join(", ")
+                        ),
+                    );
+                    return None;
+                };
+                let mut on = BTreeMap::new();
+                for (result, target) in r.on.iter().flat_map(|o| o.as_ref()) {
+                    if !action.results().contains(&result.as_ref().as_str()) {
+                        self.report(
+                            result,
+                            format!(
+                                "{} has no result \"{result}\"; its results are {}",
+                                action.name(),
+                                action.results().join(", ")
+                            ),
+                        );
+                    }
+                    on.insert(result.as_ref().clone(), self.target(target, states));
+                }
+                let missing: Vec<&str> = action
+                    .results()
+                    .iter()
+                    .filter(|res| !on.contains_key(**res))
+                    .copied()
+                    .collect();
+                if !missing.is_empty() {
+                    self.report(
+                        &raw,
+                        format!(
+                            "{} can end in {}; add {}",
+                            action.name(),
+                            missing.join(", "),
+                            missing
+                                .iter()
+                                .map(|m| format!("on.{m} = \"<state>\""))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    );
+                }
+                StateKind::Action { action, on }
+            }
+            "branch" => {
+                let mut cases = Vec::new();
+                for case in r.cases.iter().flatten() {
+                    let condition = self.condition(&case.as_ref().when);
+                    let target = self.target(&case.as_ref().goto, states);
+                    if let Some(condition) = condition {
+                        cases.push((condition, target));
+                    }
+                }
+                let otherwise =
+                    self.required_target(r.otherwise.as_ref(), "otherwise", &raw, states)?;
+                StateKind::Branch { cases, otherwise }
+            }
+            "transfer" => StateKind::Transfer {
+                on_unavailable: self.required_target(
+                    r.on_unavailable.as_ref(),
+                    "on_unavailable",
+                    &raw,
+                    states,
+                )?,
+            },
+            _ => StateKind::Hangup,
+        };
+        let max_visits = match (&r.max_visits, &r.after_max_visits) {
+            (Some(count), Some(target)) => Some((*count.as_ref(), self.target(target, states))),
+            (None, None) => None,
+            _ => {
+                self.report(
+                    &raw,
+                    "max_visits and after_max_visits go together; set both or neither",
+                );
+                None
+            }
+        };
+        let outcome = r.outcome.as_ref().map(|o| o.as_ref().clone());
+        if let Some(o) = &r.outcome
+            && (o.as_ref().is_empty()
+                || !o
+                    .as_ref()
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'_'))
+        {
+            self.report(
+                o,
+                "an outcome is a lowercase word like paid or transferred (a-z and _)",
+            );
+        }
+        Some(State {
+            name: name.to_owned(),
+            kind,
+            prompt,
+            outcome,
+            max_visits,
+        })
+    }
+
+    fn unreachable<'s>(
+        &mut self,
+        states: &HashMap<String, State>,
+        lines: &HashMap<String, usize>,
+        roots: impl IntoIterator<Item = &'s String>,
+    ) {
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut queue: VecDeque<&str> = roots.into_iter().map(String::as_str).collect();
+        while let Some(name) = queue.pop_front() {
+            if !seen.insert(name) {
+                continue;
+            }
+            if let Some(state) = states.get(name) {
+                queue.extend(state.kind.targets());
+                if let Some((_, target)) = &state.max_visits {
+                    queue.push_back(target);
+                }
+            }
+        }
+        let mut unreachable: Vec<(&usize, &String)> = lines
+            .iter()
+            .filter(|(name, _)| !seen.contains(name.as_str()))
+            .map(|(name, line)| (line, name))
+            .collect();
+        unreachable.sort();
+        for (line, name) in unreachable {
+            self.problems.push(self.problem_at(*line, format!(
+                "state \"{name}\" can never be reached; lead to it from another state or remove it"
+            )));
+        }
+    }
+}
+
+fn join_languages(languages: &[Language]) -> String {
+    languages
+        .iter()
+        .map(|l| l.code())
+        .collect::<Vec<_>>()
+        .join(", ")
+}

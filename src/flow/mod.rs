@@ -1,0 +1,18 @@
+//! The call-flow engine: flows are data, written by operations in `call-flows/*.toml`.
+//!
+//! - [`definition`]: a validated flow (states, prompts, variables, conditions, actions);
+//! - [`load`]: reading a flow file and checking it, every problem as `file:line: message`;
+//! - [`engine`]: running one webhook's worth of a call: from the caller's input to the next
+//!   question, producing the provider-neutral [`crate::voice::Response`] and the steps to record.
+//!
+//! The engine never touches the network or the database itself; the actions it needs (account
+//! lookup, PIN check ...) are asked of a [`engine::Context`], so it is the same for every provider
+//! and every backend, and its rules are tested without either.
+
+pub mod definition;
+pub mod engine;
+pub mod load;
+
+pub use definition::{Action, Flow, InputKind, State, StateKind};
+pub use engine::{Context, Input, Session, Turn};
+pub use load::{Problem, load_dir, load_file};

@@ -1,0 +1,50 @@
+//! The HTTP surfaces, one module each, merged here: provider webhooks, the admin API, health.
+//!
+//! Signature and authorization headers are marked sensitive before the trace layer sees them, and
+//! request bodies (where card digits travel) are never logged.
+
+mod api;
+mod health;
+mod twilio;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::header::AUTHORIZATION;
+use axum::http::{HeaderName, Request};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::app::AppState;
+
+/// The whole application router.
+pub fn router(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let sensitive = [AUTHORIZATION, HeaderName::from_static("x-twilio-signature")];
+    Router::new()
+        .merge(health::router())
+        .merge(twilio::router())
+        .merge(api::router())
+        .with_state(state)
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(SetSensitiveRequestHeadersLayer::new(sensitive))
+                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                        let id = request
+                            .headers()
+                            .get("x-request-id")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("-");
+                        // The path only: query strings carry no card data, but keep the span small.
+                        tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+                    }),
+                )
+                .layer(PropagateRequestIdLayer::new(request_id))
+                // Providers give up after about 15 seconds; answer before they do.
+                .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(12))),
+        )
+}

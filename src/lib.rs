@@ -1,0 +1,41 @@
+//! ivrpay: pay-by-phone. A telephony provider posts webhooks as a call goes on; we answer with voice
+//! XML that walks the caller through identification, their balance and (soon) a payment, and we
+//! record every call.
+//!
+//! # Layout
+//! Data flows one way: webhook in -> provider dialect parses it -> call-flow engine decides ->
+//! store records -> provider dialect renders voice XML out.
+//!
+//! - [`cli`]: the subcommands (`serve`, `call`, `accounts import`, `flows check`);
+//! - [`config`]: typed settings for the server;
+//! - [`app`]: start-up, shared state, graceful shutdown;
+//! - [`http`]: axum routers: provider webhooks, admin API, health;
+//! - [`telephony`]: one module per provider dialect (signature, callback fields, voice XML);
+//! - [`voice`]: the provider-neutral response (say, gather, dial, hang up ...);
+//! - [`calls`]: one webhook of a call: transaction, replay of retries, sealed values, actions;
+//! - [`flow`]: the call-flow engine: load and check `call-flows/*.toml`, run a step;
+//! - [`speech`]: money, dates, digits as words, per language;
+//! - [`language`]: the languages spoken;
+//! - [`accounts`]: credentials, their keyed hashes, CSV import;
+//! - [`payments`]: money type, card rules, the card-data vault, gateways;
+//! - [`store`]: persistence through sqlx, SQLite and PostgreSQL;
+//! - [`caller`]: a simulated caller (`ivrpay call`, tests);
+//! - [`clock`], [`error`], [`telemetry`]: time, the error type, logging.
+
+pub mod accounts;
+pub mod app;
+pub mod caller;
+pub mod calls;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod flow;
+pub mod http;
+pub mod language;
+pub mod payments;
+pub mod speech;
+pub mod store;
+pub mod telemetry;
+pub mod telephony;
+pub mod voice;

@@ -1,0 +1,198 @@
+//! Words for figures in spoken prompts.
+//!
+//! Prompts are read aloud by text-to-speech to callers who may be stressed or older. A TTS
+//! engine left to guess at "$445.33", "12/02" or "2028" reads them unevenly and differently from
+//! voice to voice, so this module turns numbers, money, dates and digit strings into the words a
+//! person would say, in English and Spanish, and the prompt text carries those words.
+//!
+//! Every function is pure and total: any input gives words, none panics.
+//!
+//! Style choices, so prompts sound alike everywhere:
+//! - English uses American forms with no "and" inside a number ("one hundred five") and a comma
+//!   between groups of thousands ("one million, two hundred thousand"), which gives the voice a
+//!   short pause in long amounts. Years read the way people say them ("twenty twenty-eight").
+//! - Spanish writes no commas inside a number, as written Spanish never does, uses the long
+//!   scale (10^9 is "mil millones"), and shortens "uno" before a noun ("veintiún dólares").
+
+use crate::language::Language;
+
+mod en;
+mod es;
+
+/// Cardinal number in words: 0 -> "zero"/"cero", 21 -> "twenty-one"/"veintiuno",
+/// 1_000_000 -> "one million"/"un millón".
+pub fn number_words(n: u64, language: Language) -> String {
+    match language {
+        Language::En => en::number_words(n),
+        Language::Es => es::number_words(n),
+    }
+}
+
+/// Money in US dollars from integer cents (never floats): 44533 -> "four hundred forty-five
+/// dollars and thirty-three cents" / "cuatrocientos cuarenta y cinco dólares con treinta y tres
+/// centavos". A zero part is left out ("one dollar", "five cents") unless the whole amount is zero
+/// ("zero dollars"); a negative amount (a credit balance) starts "minus" / "menos".
+pub fn money_words(cents: i64, language: Language) -> String {
+    match language {
+        Language::En => en::money_words(cents),
+        Language::Es => es::money_words(cents),
+    }
+}
+
+/// A calendar date as spoken without the year: "December second" / "dos de diciembre"
+/// ("primero de diciembre" for the first).
+pub fn date_words(date: time::Date, language: Language) -> String {
+    match language {
+        Language::En => en::date_words(date),
+        Language::Es => es::date_words(date),
+    }
+}
+
+/// Month and year, for a card expiry: December 2028 -> "December twenty twenty-eight" /
+/// "diciembre de dos mil veintiocho".
+pub fn month_year_words(month: time::Month, year: i32, language: Language) -> String {
+    match language {
+        Language::En => en::month_year_words(month, year),
+        Language::Es => es::month_year_words(month, year),
+    }
+}
+
+/// A digit string read one digit at a time, separated by single spaces: "1234" -> "1 2 3 4".
+/// Anything but an ASCII digit is dropped, so "(555) 010-9999" reads as ten digits.
+pub fn digits_words(digits: &str, language: Language) -> String {
+    // TTS voices already read a lone digit in their own language, so every language gives the
+    // same text today; matching here makes a new language decide for itself.
+    match language {
+        Language::En | Language::Es => {
+            let mut spoken = String::with_capacity(digits.len() * 2);
+            for digit in digits.chars().filter(char::is_ascii_digit) {
+                if !spoken.is_empty() {
+                    spoken.push(' ');
+                }
+                spoken.push(digit);
+            }
+            spoken
+        }
+    }
+}
+
+/// A count of minutes: 15 -> "fifteen minutes" / "quince minutos"; 1 -> "one minute" /
+/// "un minuto".
+pub fn minutes_words(minutes: u64, language: Language) -> String {
+    match language {
+        Language::En => en::minutes_words(minutes),
+        Language::Es => es::minutes_words(minutes),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::Month;
+    use time::macros::date;
+
+    #[test]
+    fn number_words_speaks_each_language() {
+        assert_eq!(number_words(0, Language::En), "zero");
+        assert_eq!(number_words(0, Language::Es), "cero");
+        assert_eq!(number_words(21, Language::En), "twenty-one");
+        assert_eq!(number_words(21, Language::Es), "veintiuno");
+        assert_eq!(number_words(1_000_000, Language::En), "one million");
+        assert_eq!(number_words(1_000_000, Language::Es), "un millón");
+    }
+
+    #[test]
+    fn money_words_speaks_each_language() {
+        assert_eq!(
+            money_words(44533, Language::En),
+            "four hundred forty-five dollars and thirty-three cents"
+        );
+        assert_eq!(
+            money_words(44533, Language::Es),
+            "cuatrocientos cuarenta y cinco dólares con treinta y tres centavos"
+        );
+    }
+
+    #[test]
+    fn date_words_speaks_each_language() {
+        assert_eq!(
+            date_words(date!(2028 - 12 - 02), Language::En),
+            "December second"
+        );
+        assert_eq!(
+            date_words(date!(2028 - 12 - 02), Language::Es),
+            "dos de diciembre"
+        );
+    }
+
+    #[test]
+    fn month_year_words_speaks_each_language() {
+        assert_eq!(
+            month_year_words(Month::December, 2028, Language::En),
+            "December twenty twenty-eight"
+        );
+        assert_eq!(
+            month_year_words(Month::December, 2028, Language::Es),
+            "diciembre de dos mil veintiocho"
+        );
+    }
+
+    #[test]
+    fn minutes_words_speaks_each_language() {
+        assert_eq!(minutes_words(15, Language::En), "fifteen minutes");
+        assert_eq!(minutes_words(15, Language::Es), "quince minutos");
+        assert_eq!(minutes_words(1, Language::En), "one minute");
+        assert_eq!(minutes_words(1, Language::Es), "un minuto");
+    }
+
+    #[test]
+    fn digits_are_read_one_at_a_time() {
+        for language in Language::ALL {
+            assert_eq!(digits_words("1234", language), "1 2 3 4");
+            assert_eq!(digits_words("7", language), "7");
+        }
+    }
+
+    #[test]
+    fn digits_drop_everything_but_ascii_digits() {
+        assert_eq!(
+            digits_words("(555) 010-9999", Language::En),
+            "5 5 5 0 1 0 9 9 9 9"
+        );
+        assert_eq!(digits_words(" 4-2 ", Language::Es), "4 2");
+        // Arabic-Indic and full-width digits are not ASCII digits.
+        assert_eq!(digits_words("١٢٣１２", Language::En), "");
+    }
+
+    #[test]
+    fn digits_of_nothing_is_empty() {
+        assert_eq!(digits_words("", Language::En), "");
+        assert_eq!(digits_words("abc", Language::Es), "");
+    }
+
+    #[test]
+    fn extreme_inputs_give_words_in_every_language() {
+        for language in Language::ALL {
+            assert!(!number_words(u64::MAX, language).is_empty());
+            assert!(!minutes_words(u64::MAX, language).is_empty());
+            assert!(!money_words(i64::MIN, language).is_empty());
+            assert!(!money_words(i64::MAX, language).is_empty());
+            assert!(!date_words(time::Date::MIN, language).is_empty());
+            assert!(!date_words(time::Date::MAX, language).is_empty());
+            for year in [i32::MIN, -1, 0, 999, 10_000, i32::MAX] {
+                assert!(!month_year_words(Month::January, year, language).is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn every_day_of_a_leap_year_has_words() {
+        for language in Language::ALL {
+            let mut day = Some(date!(2024 - 01 - 01));
+            while let Some(current) = day.filter(|d| d.year() == 2024) {
+                assert!(!date_words(current, language).is_empty());
+                day = current.next_day();
+            }
+        }
+    }
+}

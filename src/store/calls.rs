@@ -1,0 +1,328 @@
+//! Call rows (the flow cursor, the last reply for retries, the outcome) and their steps.
+
+use serde::Serialize;
+use sqlx::{AnyConnection, Row};
+
+use super::{Store, StoreError};
+
+/// A call as it starts.
+#[derive(Debug, Clone)]
+pub struct NewCall<'a> {
+    /// The provider's call id.
+    pub call_sid: &'a str,
+    /// Provider name (`twilio`).
+    pub provider: &'a str,
+    /// Caller ID.
+    pub from_number: &'a str,
+    /// The number called.
+    pub to_number: &'a str,
+    /// When the first webhook arrived (UTC ms).
+    pub started_at: i64,
+    /// The flow cursor as JSON.
+    pub session: &'a str,
+}
+
+/// The working state of a call, loaded for each webhook.
+#[derive(Debug, Clone)]
+pub struct CallRow {
+    /// The provider's call id.
+    pub call_sid: String,
+    /// Caller ID.
+    pub from_number: String,
+    /// Webhooks answered so far.
+    pub turn: i64,
+    /// The reply to the last answered webhook, replayed when that webhook is retried.
+    pub last_reply: String,
+    /// The flow cursor as JSON.
+    pub session: String,
+    /// Sealed sensitive values, if any are waiting.
+    pub sealed: Option<Vec<u8>>,
+    /// Set once the call has ended.
+    pub ended_at: Option<i64>,
+}
+
+/// What one answered webhook changes on the call row.
+#[derive(Debug, Clone)]
+pub struct TurnUpdate<'a> {
+    /// The call.
+    pub call_sid: &'a str,
+    /// The turn that was answered; the row must still be at it.
+    pub answered_turn: i64,
+    /// The reply given.
+    pub reply: &'a str,
+    /// The new flow cursor as JSON.
+    pub session: &'a str,
+    /// Sensitive values still waiting, sealed; `None` wipes them.
+    pub sealed: Option<&'a [u8]>,
+    /// Language, once chosen.
+    pub language: Option<&'a str>,
+    /// Account, once identified.
+    pub account_number: Option<&'a str>,
+    /// Outcome so far.
+    pub outcome: Option<&'a str>,
+    /// The last flow state the caller reached.
+    pub last_step: Option<&'a str>,
+    /// Set when the flow ended the call.
+    pub ended_at: Option<i64>,
+    /// When (UTC ms).
+    pub now: i64,
+}
+
+/// One step of a call, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StepRecord {
+    /// Which webhook of the call it belonged to.
+    pub turn: i64,
+    /// The flow state.
+    pub state: String,
+    /// What came in: `start`, `digits`, `silence`, `none` (a state that needs no input) ...
+    pub input_kind: String,
+    /// What the state decided (`option:1`, `invalid`, `found`, `verified`, `locked` ...).
+    pub result: String,
+    /// The keys pressed, only for states not marked sensitive.
+    pub digits: Option<String>,
+    /// When (UTC ms).
+    pub at: i64,
+}
+
+/// A call and its steps, for the admin API.
+#[derive(Debug, Clone, Serialize)]
+pub struct CallRecord {
+    /// The provider's call id.
+    pub call_sid: String,
+    /// Provider name.
+    pub provider: String,
+    /// Caller ID.
+    pub from: String,
+    /// The number called.
+    pub to: String,
+    /// Start (UTC ms).
+    pub started_at: i64,
+    /// End (UTC ms), once ended.
+    pub ended_at: Option<i64>,
+    /// Language code, once chosen.
+    pub language: Option<String>,
+    /// Account, once identified.
+    pub account_number: Option<String>,
+    /// `balance_heard`, `transferred`, `locked_out`, `abandoned` ...
+    pub outcome: Option<String>,
+    /// The last flow state reached.
+    pub last_step: Option<String>,
+    /// Every step, in order.
+    pub steps: Vec<StepRecord>,
+}
+
+impl Store {
+    /// Records a new call; returns `false` when it was already recorded (a retried first webhook).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn insert_call(
+        conn: &mut AnyConnection,
+        call: &NewCall<'_>,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO calls (call_sid, provider, from_number, to_number, started_at, turn, \
+             last_reply, session, updated_at) VALUES ($1, $2, $3, $4, $5, 0, '', $6, $5) \
+             ON CONFLICT (call_sid) DO NOTHING",
+        )
+        .bind(call.call_sid)
+        .bind(call.provider)
+        .bind(call.from_number)
+        .bind(call.to_number)
+        .bind(call.started_at)
+        .bind(call.session)
+        .execute(conn)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Loads a call for answering one of its webhooks, holding its row until the transaction ends,
+    /// so two deliveries of the same webhook (on any instance) are answered one after the other.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn lock_call(
+        &self,
+        conn: &mut AnyConnection,
+        call_sid: &str,
+    ) -> Result<Option<CallRow>, StoreError> {
+        let sql = format!(
+            "SELECT call_sid, from_number, turn, last_reply, session, sealed, ended_at \
+             FROM calls WHERE call_sid = $1{}",
+            self.row_lock()
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(call_sid)
+            .fetch_optional(conn)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(CallRow {
+            call_sid: row.try_get("call_sid")?,
+            from_number: row.try_get("from_number")?,
+            turn: row.try_get("turn")?,
+            last_reply: row.try_get("last_reply")?,
+            session: row.try_get("session")?,
+            sealed: row.try_get("sealed")?,
+            ended_at: row.try_get("ended_at")?,
+        }))
+    }
+
+    /// Saves the outcome of one answered webhook.
+    ///
+    /// # Errors
+    /// A database failure, or the row is no longer at `answered_turn` (another delivery of the same
+    /// webhook won; the caller should roll back and replay).
+    pub async fn save_turn(
+        conn: &mut AnyConnection,
+        update: &TurnUpdate<'_>,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE calls SET turn = turn + 1, last_reply = $3, session = $4, sealed = $5, \
+             language = COALESCE($6, language), account_number = COALESCE($7, account_number), \
+             outcome = COALESCE($8, outcome), last_step = COALESCE($9, last_step), \
+             ended_at = COALESCE($10, ended_at), updated_at = $11 \
+             WHERE call_sid = $1 AND turn = $2",
+        )
+        .bind(update.call_sid)
+        .bind(update.answered_turn)
+        .bind(update.reply)
+        .bind(update.session)
+        .bind(update.sealed)
+        .bind(update.language)
+        .bind(update.account_number)
+        .bind(update.outcome)
+        .bind(update.last_step)
+        .bind(update.ended_at)
+        .bind(update.now)
+        .execute(conn)
+        .await?;
+        if done.rows_affected() == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::Corrupt(
+                "call moved on while a webhook was answered".into(),
+            ))
+        }
+    }
+
+    /// Appends steps to a call.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn insert_steps(
+        conn: &mut AnyConnection,
+        call_sid: &str,
+        steps: &[StepRecord],
+    ) -> Result<(), StoreError> {
+        for step in steps {
+            sqlx::query(
+                "INSERT INTO call_steps (call_sid, turn, state, input_kind, result, digits, at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(call_sid)
+            .bind(step.turn)
+            .bind(&step.state)
+            .bind(&step.input_kind)
+            .bind(&step.result)
+            .bind(step.digits.as_deref())
+            .bind(step.at)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Marks a call ended by the provider (the caller hung up, or the call completed). When the
+    /// flow had not ended the call itself, the outcome becomes `abandoned` unless it is one of
+    /// `settled` (a transfer or a payment stands even if the caller hangs up during the goodbye);
+    /// `last_step` keeps where the caller was. Sensitive values are wiped either way. Returns
+    /// `false` for a call we never saw.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn end_call(
+        &self,
+        call_sid: &str,
+        now_ms: i64,
+        settled: &[String],
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
+        let sql = format!(
+            "SELECT ended_at, outcome FROM calls WHERE call_sid = $1{}",
+            self.row_lock()
+        );
+        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(call_sid)
+            .fetch_optional(&mut *tx)
+            .await?
+        else {
+            return Ok(false);
+        };
+        let ended_at: Option<i64> = row.try_get("ended_at")?;
+        let outcome: Option<String> = row.try_get("outcome")?;
+        let outcome = match (ended_at, outcome) {
+            (Some(_), outcome) => outcome,
+            (None, Some(outcome)) if settled.contains(&outcome) => Some(outcome),
+            (None, _) => Some("abandoned".to_owned()),
+        };
+        sqlx::query(
+            "UPDATE calls SET ended_at = COALESCE(ended_at, $2), outcome = $3, sealed = NULL, \
+             updated_at = $2 WHERE call_sid = $1",
+        )
+        .bind(call_sid)
+        .bind(now_ms)
+        .bind(outcome)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// A call and its steps.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn call_record(&self, call_sid: &str) -> Result<Option<CallRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT call_sid, provider, from_number, to_number, started_at, ended_at, language, \
+             account_number, outcome, last_step FROM calls WHERE call_sid = $1",
+        )
+        .bind(call_sid)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let steps = sqlx::query(
+            "SELECT turn, state, input_kind, result, digits, at FROM call_steps \
+             WHERE call_sid = $1 ORDER BY id",
+        )
+        .bind(call_sid)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|step| {
+            Ok(StepRecord {
+                turn: step.try_get("turn")?,
+                state: step.try_get("state")?,
+                input_kind: step.try_get("input_kind")?,
+                result: step.try_get("result")?,
+                digits: step.try_get("digits")?,
+                at: step.try_get("at")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        Ok(Some(CallRecord {
+            call_sid: row.try_get("call_sid")?,
+            provider: row.try_get("provider")?,
+            from: row.try_get("from_number")?,
+            to: row.try_get("to_number")?,
+            started_at: row.try_get("started_at")?,
+            ended_at: row.try_get("ended_at")?,
+            language: row.try_get("language")?,
+            account_number: row.try_get("account_number")?,
+            outcome: row.try_get("outcome")?,
+            last_step: row.try_get("last_step")?,
+            steps,
+        }))
+    }
+}

@@ -1,0 +1,196 @@
+//! Persistence: accounts, calls and their steps, through sqlx.
+//!
+//! One [`Store`] serves both backends. The backend is chosen at run time from the database URL
+//! (`sqlite:` is the zero-set-up default, `postgres:` the scale-out path where several instances
+//! share one database). Queries are written once in the SQL both understand (`$1` placeholders,
+//! `ON CONFLICT`, `RETURNING`) and run through sqlx's `Any` driver; where the dialects differ
+//! (row locks, how a transaction starts) [`Backend`] says so. Migrations live in
+//! `migrations/sqlite` and `migrations/postgres` with parallel file names.
+
+mod accounts;
+mod calls;
+
+pub use accounts::{Account, AccountRecord, AuthFailure};
+pub use calls::{CallRecord, CallRow, NewCall, StepRecord, TurnUpdate};
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyPool, ConnectOptions, Connection, Executor, Transaction};
+
+/// A transaction on either backend.
+pub type Tx = Transaction<'static, Any>;
+
+/// Which database is behind the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An embedded SQLite file: one writer at a time, so write transactions take the write lock
+    /// up front (`BEGIN IMMEDIATE`) instead of failing when they upgrade a read lock.
+    Sqlite,
+    /// A PostgreSQL server shared by any number of instances; a call's row is locked with
+    /// `FOR UPDATE` while one of its webhooks is answered.
+    Postgres,
+}
+
+impl Backend {
+    /// Picks the backend from a database URL's scheme.
+    ///
+    /// # Errors
+    /// A scheme other than `sqlite:`, `postgres:` or `postgresql:`.
+    pub fn from_url(url: &str) -> Result<Backend, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::UnsupportedUrl)
+        }
+    }
+}
+
+/// Pool settings; the defaults suit one instance on a small machine.
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    /// Most connections the pool opens.
+    pub max_connections: u32,
+    /// How long a request waits for a free connection before giving up (and the caller hears the
+    /// safe apology rather than silence).
+    pub acquire_timeout: Duration,
+    /// PostgreSQL `statement_timeout`; SQLite waits this long for the write lock (`busy_timeout`).
+    pub statement_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self {
+            max_connections: 8,
+            acquire_timeout: Duration::from_secs(3),
+            statement_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Errors from the store. Messages name what failed, never the values involved.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database URL is neither SQLite nor PostgreSQL.
+    #[error("unsupported database URL: use sqlite:PATH or postgres://USER@HOST/DB")]
+    UnsupportedUrl,
+    /// The database could not be reached or a query failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A migration failed.
+    #[error("database migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    /// A stored value could not be read back (a corrupt row or a hand edit).
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+}
+
+/// The application's database.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Connects, creating a SQLite file if it does not exist, and runs the migrations.
+    ///
+    /// # Errors
+    /// An unsupported URL, an unreachable database, or a failed migration.
+    pub async fn connect(url: &str, settings: &PoolSettings) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let url = match backend {
+            // `mode=rwc` creates the file: the embedded default needs no set-up.
+            Backend::Sqlite if !url.contains("mode=") => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}mode=rwc")
+            }
+            _ => url.to_owned(),
+        };
+        let options = AnyConnectOptions::from_str(&url)?.disable_statement_logging();
+        let statement_ms = settings.statement_timeout.as_millis();
+        let pool = AnyPoolOptions::new()
+            .max_connections(settings.max_connections)
+            .acquire_timeout(settings.acquire_timeout)
+            // A connection broken while the database was away is noticed and replaced here, so
+            // the service recovers by itself when the database comes back.
+            .test_before_acquire(true)
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    let setup = match backend {
+                        Backend::Sqlite => format!(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {statement_ms};"
+                        ),
+                        Backend::Postgres => {
+                            format!("SET statement_timeout = {statement_ms}; SET TIME ZONE 'UTC';")
+                        }
+                    };
+                    conn.execute(sqlx::AssertSqlSafe(setup)).await?;
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        let store = Store { pool, backend };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        match self.backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.pool).await?,
+            Backend::Postgres => {
+                sqlx::migrate!("migrations/postgres")
+                    .run(&self.pool)
+                    .await?
+            }
+        }
+        Ok(())
+    }
+
+    /// Which backend this store uses.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Starts a transaction that will write.
+    ///
+    /// # Errors
+    /// The database is unreachable or busy beyond the configured timeouts.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(tx)
+    }
+
+    /// Checks that the database answers (for `/health`).
+    ///
+    /// # Errors
+    /// The database is unreachable.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        conn.ping().await?;
+        Ok(())
+    }
+
+    /// The pool, for read-only queries outside a transaction.
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// `FOR UPDATE` on PostgreSQL, nothing on SQLite (whose `BEGIN IMMEDIATE` already holds the
+    /// write lock).
+    pub(crate) fn row_lock(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE",
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! The fields of a Twilio voice webhook that the call flow uses.
+//!
+//! Twilio posts `application/x-www-form-urlencoded` forms with dozens of fields (`CallSid`,
+//! `AccountSid`, `From`, `To`, `CallStatus`, `Direction`, `Digits`, `CallDuration`, ...). The
+//! flow needs only a few, under provider-neutral names, so [`CallbackParams`] picks them out of the
+//! already-decoded pairs. Signature validation needs *all* the pairs, so decode the body once,
+//! validate with the full list, then build this from it.
+
+use std::fmt;
+
+/// Values longer than this (in characters) are not something Twilio sends for these fields, so
+/// they are dropped as garbage instead of being carried (and perhaps stored or logged) further.
+const MAX_VALUE_CHARS: usize = 256;
+
+/// The webhook fields the call flow reads. Every field is optional: Twilio omits fields that do
+/// not apply (there is no `Digits` before a `<Gather>`, no `CallDuration` before the call ends),
+/// and a malformed or forged request may omit anything.
+///
+/// `Debug` is written by hand so that `digits` is never printed: callers key card numbers and
+/// security codes, and a `{:?}` of this struct in a log line must not leak them.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct CallbackParams {
+    /// `CallSid`: Twilio's identifier of the call.
+    pub call_sid: Option<String>,
+    /// `From`: the caller's number (E.164), or a name such as `anonymous` for withheld caller ID.
+    pub from: Option<String>,
+    /// `To`: the number that was called.
+    pub to: Option<String>,
+    /// `CallStatus`: `ringing`, `in-progress`, `completed`, `busy`, `failed`, `no-answer`, ...
+    pub call_status: Option<String>,
+    /// `Digits`: the keys pressed during a `<Gather>`. `None` both when the field is absent and
+    /// when it is empty: an empty `Digits` is Twilio telling us the caller pressed nothing (we
+    /// render `actionOnEmptyResult="true"`), and the flow treats that exactly like no input, so
+    /// there is one way to say it. Sensitive: never log it.
+    pub digits: Option<String>,
+    /// `CallDuration`: seconds, sent in the status callback once the call has ended.
+    pub call_duration: Option<String>,
+}
+
+impl CallbackParams {
+    /// Picks the known fields out of decoded form pairs. Never fails: a field that is missing,
+    /// empty or longer than 256 characters is `None`. If a field name repeats, the first
+    /// occurrence decides, as it does for most form decoders (Twilio never repeats these).
+    pub fn from_pairs(pairs: &[(String, String)]) -> Self {
+        let field = |name: &str| -> Option<String> {
+            let (_, value) = pairs.iter().find(|(key, _)| key == name)?;
+            usable(value).then(|| value.clone())
+        };
+        Self {
+            call_sid: field("CallSid"),
+            from: field("From"),
+            to: field("To"),
+            call_status: field("CallStatus"),
+            digits: field("Digits"),
+            call_duration: field("CallDuration"),
+        }
+    }
+}
+
+/// Whether a value is worth keeping: not empty and not absurdly long. Counting stops at the
+/// limit, so a multi-megabyte value costs no more than a short one.
+fn usable(value: &str) -> bool {
+    !value.is_empty() && value.chars().nth(MAX_VALUE_CHARS).is_none()
+}
+
+/// Stands in for a sensitive value in `Debug` output.
+struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl fmt::Debug for CallbackParams {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallbackParams")
+            .field("call_sid", &self.call_sid)
+            .field("from", &self.from)
+            .field("to", &self.to)
+            .field("call_status", &self.call_status)
+            .field("digits", &self.digits.as_ref().map(|_| Redacted))
+            .field("call_duration", &self.call_duration)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect()
+    }
+
+    fn typical() -> Vec<(String, String)> {
+        pairs(&[
+            ("AccountSid", "AC0123456789abcdef0123456789abcdef"),
+            ("CallSid", "CA0123456789abcdef0123456789abcdef"),
+            ("From", "+14158675309"),
+            ("To", "+18005551212"),
+            ("CallStatus", "in-progress"),
+            ("Direction", "inbound"),
+            ("Digits", "4111111111111111"),
+            ("CallDuration", "42"),
+            ("ApiVersion", "2010-04-01"),
+        ])
+    }
+
+    #[test]
+    fn reads_known_fields_and_ignores_the_rest() {
+        let params = CallbackParams::from_pairs(&typical());
+        assert_eq!(
+            params,
+            CallbackParams {
+                call_sid: Some("CA0123456789abcdef0123456789abcdef".into()),
+                from: Some("+14158675309".into()),
+                to: Some("+18005551212".into()),
+                call_status: Some("in-progress".into()),
+                digits: Some("4111111111111111".into()),
+                call_duration: Some("42".into()),
+            }
+        );
+    }
+
+    #[test]
+    fn missing_fields_are_none() {
+        assert_eq!(CallbackParams::from_pairs(&[]), CallbackParams::default());
+        let params = CallbackParams::from_pairs(&pairs(&[("CallSid", "CA1")]));
+        assert_eq!(params.call_sid.as_deref(), Some("CA1"));
+        assert_eq!(params.digits, None);
+        assert_eq!(params.call_duration, None);
+    }
+
+    #[test]
+    fn empty_values_are_none_including_digits() {
+        let params =
+            CallbackParams::from_pairs(&pairs(&[("CallSid", ""), ("From", ""), ("Digits", "")]));
+        assert_eq!(params, CallbackParams::default());
+    }
+
+    #[test]
+    fn overlong_values_are_dropped() {
+        let at_limit = "x".repeat(256);
+        let over = "x".repeat(257);
+        // Multi-byte characters count as one each: 256 of them is still within the limit.
+        let wide_at_limit = "é".repeat(256);
+        let params = CallbackParams::from_pairs(&pairs(&[
+            ("CallSid", &at_limit),
+            ("From", &over),
+            ("To", &wide_at_limit),
+            ("Digits", &"1".repeat(10_000)),
+        ]));
+        assert_eq!(params.call_sid.as_deref(), Some(at_limit.as_str()));
+        assert_eq!(params.from, None);
+        assert_eq!(params.to.as_deref(), Some(wide_at_limit.as_str()));
+        assert_eq!(params.digits, None);
+    }
+
+    #[test]
+    fn names_are_case_sensitive_and_first_occurrence_wins() {
+        let params = CallbackParams::from_pairs(&pairs(&[
+            ("digits", "1"),
+            ("Digits", "2"),
+            ("Digits", "3"),
+        ]));
+        assert_eq!(params.digits.as_deref(), Some("2"));
+    }
+
+    #[test]
+    fn debug_redacts_digits() {
+        let params = CallbackParams::from_pairs(&typical());
+        let printed = format!("{params:?}");
+        assert!(!printed.contains("4111"), "{printed}");
+        assert!(printed.contains("digits: Some(<redacted>)"), "{printed}");
+        assert!(printed.contains("CA0123456789abcdef"), "{printed}");
+        let pretty = format!("{params:#?}");
+        assert!(!pretty.contains("4111"), "{pretty}");
+
+        let without = format!("{:?}", CallbackParams::default());
+        assert!(without.contains("digits: None"), "{without}");
+    }
+}

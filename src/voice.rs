@@ -1,0 +1,110 @@
+//! The provider-neutral voice response.
+//!
+//! The call-flow engine answers every webhook with a [`Response`]; each telephony dialect
+//! (`telephony::twilio`, later others) renders it in its own XML or JSON. Keeping this type small and
+//! free of provider details is what lets one flow run on every provider.
+
+use crate::language::Language;
+
+/// What the caller hears and what happens next, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Response {
+    /// The verbs, executed one after the other by the provider.
+    pub verbs: Vec<Verb>,
+}
+
+/// Something the caller hears, inside or outside a [`Gather`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Prompt {
+    /// Text spoken by the provider's text-to-speech.
+    Say {
+        /// The words, already rendered (money and dates as words).
+        text: String,
+        /// The language to speak them in.
+        language: Language,
+        /// A provider voice name (e.g. `Polly.Joanna`); `None` uses the provider's default.
+        voice: Option<String>,
+    },
+    /// A recorded prompt, by absolute URL.
+    Play {
+        /// Absolute URL of the audio file.
+        url: String,
+    },
+    /// Silence, to give the caller a moment.
+    Pause {
+        /// Length of the pause in whole seconds.
+        seconds: u32,
+    },
+}
+
+/// Collects keypad digits while prompts play, then posts them to `action`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gather {
+    /// Absolute URL the provider posts the digits to. It is posted even when the caller pressed
+    /// nothing, so the flow decides what silence means.
+    pub action: String,
+    /// Stop after this many digits; `None` waits for `finish_on_key` or the timeout.
+    pub num_digits: Option<u32>,
+    /// The key that ends entry (usually `#`); `None` disables it.
+    pub finish_on_key: Option<char>,
+    /// Seconds of silence after which the provider stops waiting.
+    pub timeout_seconds: u32,
+    /// What plays while the provider listens.
+    pub prompts: Vec<Prompt>,
+}
+
+/// Connects the caller to a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dial {
+    /// The number to dial, E.164.
+    pub number: String,
+    /// Caller ID shown to the agent; `None` keeps the provider's default.
+    pub caller_id: Option<String>,
+    /// Absolute URL played to the agent before the call connects (the whisper that hands over the
+    /// caller's context); `None` connects straight away.
+    pub whisper_url: Option<String>,
+    /// Absolute URL the provider posts to when the dial ends; `None` continues with the next verb.
+    pub action: Option<String>,
+    /// Seconds to ring before giving up.
+    pub timeout_seconds: u32,
+}
+
+/// One instruction to the provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verb {
+    /// Speak, play or pause.
+    Prompt(Prompt),
+    /// Collect digits.
+    Gather(Gather),
+    /// Transfer to a person.
+    Dial(Dial),
+    /// Fetch the next instructions from this absolute URL.
+    Redirect {
+        /// Absolute URL.
+        url: String,
+    },
+    /// End the call.
+    Hangup,
+}
+
+impl Response {
+    /// An empty response.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends a verb.
+    pub fn push(&mut self, verb: Verb) -> &mut Self {
+        self.verbs.push(verb);
+        self
+    }
+
+    /// Appends spoken text.
+    pub fn say(&mut self, text: impl Into<String>, language: Language) -> &mut Self {
+        self.push(Verb::Prompt(Prompt::Say {
+            text: text.into(),
+            language,
+            voice: None,
+        }))
+    }
+}
