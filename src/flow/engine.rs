@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::definition::{
-    Action, Condition, Flow, InputKind, Prompt, Segment, State, StateKind, Var, VarType,
+    Action, Condition, Flow, InputKind, Prompt, Segment, State, StateKind, Var,
 };
 use crate::language::Language;
 use crate::speech;
@@ -373,7 +373,6 @@ impl Run<'_> {
             if let Some(outcome) = &state.outcome {
                 session.outcome = Some(outcome.clone());
             }
-            let language = self.language(session);
             match &state.kind {
                 StateKind::Say { next } => {
                     self.prompt_of(state, session, ctx);
@@ -421,7 +420,6 @@ impl Run<'_> {
                         action: Some(ctx.dial_url(self.turn + 1)),
                         timeout_seconds: 30,
                     }));
-                    let _ = language;
                     return Ok(());
                 }
                 StateKind::Hangup => {
@@ -446,20 +444,20 @@ impl Run<'_> {
         let language = self.language(session);
         let mut prompts = Vec::new();
         if let Some(lead) = lead {
-            prompts.extend(self.render(lead, language, session, ctx));
+            prompts.extend(self.render(lead, language, ctx));
         }
         if let StateKind::Language { options, .. } = &state.kind {
             // Each language's line in its own voice, so every caller understands their option.
             for lang in options.values() {
                 if let Some(prompt) = &state.prompt {
-                    prompts.extend(self.render(prompt, *lang, session, ctx));
+                    prompts.extend(self.render(prompt, *lang, ctx));
                 }
             }
         } else if let Some(prompt) = &state.prompt {
-            prompts.extend(self.render(prompt, language, session, ctx));
+            prompts.extend(self.render(prompt, language, ctx));
         }
         if lead.is_some() {
-            prompts.extend(self.render(&flow.messages.help, language, session, ctx));
+            prompts.extend(self.render(&flow.messages.help, language, ctx));
         }
         let (num_digits, finish_on_key) = match &state.kind {
             StateKind::Collect { input, .. } => (input.fixed_length(), Some('#')),
@@ -475,13 +473,13 @@ impl Run<'_> {
     }
 
     fn say(&mut self, prompt: &Prompt, language: Language, ctx: &impl Context) {
-        let rendered = self.render(prompt, language, &Session::default(), ctx);
+        let rendered = self.render(prompt, language, ctx);
         self.verbs.extend(rendered.into_iter().map(Verb::Prompt));
     }
 
     fn prompt_of(&mut self, state: &State, session: &Session, ctx: &impl Context) {
         if let Some(prompt) = &state.prompt {
-            let rendered = self.render(prompt, self.language(session), session, ctx);
+            let rendered = self.render(prompt, self.language(session), ctx);
             self.verbs.extend(rendered.into_iter().map(Verb::Prompt));
         }
     }
@@ -490,7 +488,6 @@ impl Run<'_> {
         &self,
         prompt: &Prompt,
         language: Language,
-        session: &Session,
         ctx: &impl Context,
     ) -> Option<voice::Prompt> {
         let template = prompt.0.get(&language)?;
@@ -498,7 +495,7 @@ impl Run<'_> {
         for segment in &template.0 {
             match segment {
                 Segment::Text(t) => text.push_str(t),
-                Segment::Var(var) => text.push_str(&spoken(*var, language, session, ctx)),
+                Segment::Var(var) => text.push_str(&spoken(*var, language, ctx)),
             }
         }
         Some(voice::Prompt::Say {
@@ -525,7 +522,7 @@ fn first_name(account: &Account) -> &str {
 }
 
 /// A variable's value as words; empty when it has none (no account yet).
-fn spoken(var: Var, language: Language, session: &Session, ctx: &impl Context) -> String {
+fn spoken(var: Var, language: Language, ctx: &impl Context) -> String {
     let account = ctx.account();
     match var {
         Var::FirstName => account.map(first_name).unwrap_or_default().to_owned(),
@@ -554,10 +551,8 @@ fn spoken(var: Var, language: Language, session: &Session, ctx: &impl Context) -
         Var::LockoutMinutes => speech::minutes_words(ctx.lockout_minutes(), language),
         Var::Segment => account.map(|a| a.segment.clone()).unwrap_or_default(),
         Var::Language => language.code().to_owned(),
-        Var::CallerMatched | Var::Authenticated => {
-            let _ = session;
-            String::new()
-        }
+        // Booleans are for conditions; load.rs refuses them in prompts.
+        Var::CallerMatched | Var::Authenticated => String::new(),
     }
 }
 
@@ -585,9 +580,4 @@ fn holds(condition: &Condition, session: &Session, ctx: &impl Context) -> bool {
             value.is_some_and(|v| (v == *text) == *equal)
         }
     }
-}
-
-#[allow(dead_code)]
-fn _assert_var_types() -> VarType {
-    VarType::Bool
 }

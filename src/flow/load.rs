@@ -843,3 +843,220 @@ fn join_languages(languages: &[Language]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VALID: &str = r#"
+[flow]
+languages = ["en", "es"]
+start = "hello"
+agent_state = "agent"
+
+[messages]
+no_input.en = "Sorry?"
+no_input.es = "¿Perdón?"
+invalid_choice.en = "Not a choice."
+invalid_choice.es = "No es una opción."
+help.en = "Press star."
+help.es = "Oprima asterisco."
+too_many_attempts.en = "Let me help."
+too_many_attempts.es = "Le ayudo."
+
+[states.hello]
+kind = "menu"
+prompt.en = "Your balance is {balance}. Press 1."
+prompt.es = "Su saldo es {balance}. Oprima 1."
+options = { "1" = "route" }
+
+[states.route]
+kind = "branch"
+cases = [{ when = "balance <= 0", goto = "bye" }, { when = "segment == \"hardship\"", goto = "agent" }]
+otherwise = "bye"
+
+[states.agent]
+kind = "transfer"
+prompt.en = "Hold on."
+prompt.es = "Espere."
+on_unavailable = "bye"
+
+[states.bye]
+kind = "hangup"
+prompt.en = "Bye."
+prompt.es = "Adiós."
+"#;
+
+    fn problems(source: &str) -> Vec<String> {
+        match parse_flow("test", Path::new("call-flows/test.toml"), source) {
+            Ok(_) => vec![],
+            Err(problems) => problems.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    fn line_of(source: &str, needle: &str) -> usize {
+        source
+            .lines()
+            .position(|l| l.contains(needle))
+            .map_or(0, |i| i + 1)
+    }
+
+    #[test]
+    fn the_shipped_payment_flow_is_valid() {
+        let flow = load_file(Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/call-flows/payment.toml"
+        )));
+        assert!(flow.is_ok(), "{:?}", flow.err());
+    }
+
+    #[test]
+    fn a_valid_flow_loads_with_its_conditions() {
+        let flow = parse_flow("test", Path::new("t.toml"), VALID).expect("valid");
+        let StateKind::Branch { cases, .. } = &flow.states["route"].kind else {
+            panic!("branch")
+        };
+        assert_eq!(
+            cases[0].0,
+            Condition::Money(Var::Balance, Comparison::Le, 0)
+        );
+        assert_eq!(
+            cases[1].0,
+            Condition::Text(Var::Segment, true, "hardship".into())
+        );
+    }
+
+    #[test]
+    fn unknown_target_is_named_with_its_line() {
+        let source = VALID.replace(
+            r#"options = { "1" = "route" }"#,
+            r#"options = { "1" = "rout" }"#,
+        );
+        let found = problems(&source);
+        let line = line_of(&source, r#""1" = "rout""#);
+        assert!(
+            found.iter().any(|p| p.starts_with(&format!(
+                "call-flows/test.toml:{line}: \"rout\" is not a state"
+            ))),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn unreachable_state_is_reported() {
+        let source = format!("{VALID}\n[states.orphan]\nkind = \"hangup\"\n");
+        let found = problems(&source);
+        let line = line_of(&source, "[states.orphan]");
+        assert!(
+            found
+                .iter()
+                .any(|p| p.contains(&format!(":{line}: state \"orphan\" can never be reached"))),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn prompt_missing_a_language_is_reported() {
+        let source = VALID.replace("prompt.es = \"Adiós.\"\n", "");
+        let found = problems(&source);
+        assert!(
+            found
+                .iter()
+                .any(|p| p.contains("this prompt has no text in es; add es = \"...\"")),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn unknown_variable_lists_the_known_ones() {
+        let source = VALID.replace("Your balance is {balance}", "Your balance is {balanse}");
+        let found = problems(&source);
+        let line = line_of(&source, "{balanse}");
+        assert!(
+            found.iter().any(|p| p.contains(&format!(
+                ":{line}: unknown variable {{balanse}}; prompts can use first_name, balance"
+            ))),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn unknown_action_and_missing_results_are_reported() {
+        let source = VALID.replace(
+            "[states.agent]",
+            "[states.check]\nkind = \"action\"\naction = \"verify_pin\"\non.verified = \"bye\"\n\n[states.agent]",
+        )
+        .replace(r#"otherwise = "bye""#, r#"otherwise = "check""#);
+        let found = problems(&source);
+        assert!(
+            found
+                .iter()
+                .any(|p| p.contains("verify_pin can end in failed, locked; add on.failed")),
+            "{found:?}"
+        );
+
+        let source = source.replace("action = \"verify_pin\"", "action = \"verify_pine\"");
+        let found = problems(&source);
+        assert!(
+            found
+                .iter()
+                .any(|p| p.contains("unknown action \"verify_pine\"; the actions are")),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn misspelt_field_and_bad_toml_name_the_line() {
+        let source = VALID.replace("on_unavailable = \"bye\"", "on_unavailble = \"bye\"");
+        let found = problems(&source);
+        let line = line_of(&source, "on_unavailble");
+        assert!(
+            found.iter().any(|p| p.starts_with(&format!(
+                "call-flows/test.toml:{line}: unknown field `on_unavailble`"
+            ))),
+            "{found:?}"
+        );
+
+        let found = problems("[flow\nlanguages = 1");
+        assert!(found[0].starts_with("call-flows/test.toml:1:"), "{found:?}");
+    }
+
+    #[test]
+    fn bad_conditions_say_how_to_write_them() {
+        let source = VALID.replace("balance <= 0", "balance <= lots");
+        let found = problems(&source);
+        assert!(
+            found
+                .iter()
+                .any(|p| p.contains("balance is money: compare it with an amount like 0 or 25.00")),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn undeclared_language_in_a_prompt_is_reported() {
+        let source = VALID.replace(
+            "prompt.en = \"Bye.\"",
+            "prompt.en = \"Bye.\"\nprompt.fr = \"Au revoir.\"",
+        );
+        let found = problems(&source);
+        assert!(
+            found
+                .iter()
+                .any(|p| p.contains("\"fr\" is not one of the flow's languages (en, es)")),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn field_of_another_kind_is_reported() {
+        let source = VALID.replace("kind = \"hangup\"", "kind = \"hangup\"\nnext = \"hello\"");
+        let found = problems(&source);
+        assert!(
+            found
+                .iter()
+                .any(|p| p.contains("next does not apply to a hangup state; remove it")),
+            "{found:?}"
+        );
+    }
+}

@@ -1,4 +1,37 @@
-//! Payments: money as integer cents, and the vault that seals card data between webhooks.
+//! Taking card payments over the phone: money, card rules, encrypted storage of
+//! card fields between webhooks, and the gateways that charge.
+//!
+//! | file | what it is for |
+//! | --- | --- |
+//! | [`money`] | [`Money`]: integer cents plus a currency; parsing CSV and keypad amounts |
+//! | [`card`] | [`CardNumber`], [`Expiry`], [`SecurityCode`], [`BillingZip`], [`CardDetails`]: parsed, masked in `Debug`, wiped on drop |
+//! | [`vault`] | [`DataKey`]: AES-256-GCM sealing of card fields bound to the call id, for the database |
+//! | [`gateway`] | the [`Gateway`] trait and [`charge_with_retry`], where a timeout is never a decline |
+//! | [`sandbox`] | [`SandboxGateway`]: answers by public test card numbers, moves no money |
+//! | [`stripe`] | [`StripeGateway`]: PaymentMethod + confirmed PaymentIntent over Stripe's API |
+//!
+//! Data flows one way: the flow parses each keyed field ([`card`]), seals it
+//! into the store until all fields are in ([`vault`]), then opens them into a
+//! [`CardDetails`] and charges once through [`charge_with_retry`].
+//!
+//! PCI DSS, everywhere here: card numbers and security codes never reach a log,
+//! a database row (other than sealed), an error message or an API answer. Types
+//! holding them have no `Display`/`Serialize` and a masking `Debug`; the raw
+//! digits come out only through `expose_*` methods for the gateway.
 
+pub mod card;
+pub mod gateway;
 pub mod money;
+pub mod sandbox;
+pub mod stripe;
 pub mod vault;
+
+pub use card::{BillingZip, CardBrand, CardDetails, CardError, CardNumber, Expiry, SecurityCode};
+pub use gateway::{
+    ChargeOutcome, ChargeRequest, ChargeResult, DeclineReason, Gateway, GatewayError,
+    charge_with_retry,
+};
+pub use money::{Currency, Money, MoneyError};
+pub use sandbox::SandboxGateway;
+pub use stripe::StripeGateway;
+pub use vault::{DataKey, VaultError};

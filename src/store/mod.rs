@@ -180,6 +180,11 @@ impl Store {
         Ok(())
     }
 
+    /// Closes every connection; later queries fail (and callers hear the safe answer).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
     /// The pool, for read-only queries outside a transaction.
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool

@@ -1,0 +1,383 @@
+//! The payment gateway interface, and the one rule every charge goes through:
+//! a timeout is not a decline.
+//!
+//! When a gateway does not answer in time we cannot know whether the card was
+//! charged. Telling the caller "declined" could make them pay twice with another
+//! card; charging again could charge them twice. So [`charge_with_retry`] retries
+//! exactly once with the *same* idempotency key (the gateway replays its first
+//! answer instead of charging again), and if that is still unanswered it reports
+//! [`ChargeResult::Unknown`]: the caller is told we will confirm, and nothing
+//! may charge this payment again.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use crate::payments::card::CardDetails;
+use crate::payments::money::Money;
+
+/// One charge to make.
+#[derive(Debug)]
+pub struct ChargeRequest<'a> {
+    /// How much to take.
+    pub amount: Money,
+    /// The card (its `Debug` masks it, so this struct may be debug-printed).
+    pub card: &'a CardDetails,
+    /// Stable for this payment across retries and restarts (e.g. derived from
+    /// the call id and payment attempt), so the gateway charges at most once.
+    pub idempotency_key: String,
+    /// Shown to the merchant in the gateway's dashboard; no card data.
+    pub description: String,
+}
+
+/// The gateway's definite answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChargeOutcome {
+    /// Money was taken; `reference` is the gateway's id for the payment.
+    Approved { reference: String },
+    /// The card was refused; nothing was taken.
+    Declined {
+        reason: DeclineReason,
+        reference: Option<String>,
+    },
+}
+
+/// Why a card was refused, coarse enough to choose what to tell the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeclineReason {
+    /// Refused with no more specific reason (includes "do not honor" and fraud).
+    Declined,
+    InsufficientFunds,
+    ExpiredCard,
+    IncorrectSecurityCode,
+    /// The gateway or issuer failed to process it; trying again may work.
+    ProcessingError,
+    IncorrectNumber,
+}
+
+impl DeclineReason {
+    /// A stable snake_case code, e.g. `"insufficient_funds"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeclineReason::Declined => "declined",
+            DeclineReason::InsufficientFunds => "insufficient_funds",
+            DeclineReason::ExpiredCard => "expired_card",
+            DeclineReason::IncorrectSecurityCode => "incorrect_security_code",
+            DeclineReason::ProcessingError => "processing_error",
+            DeclineReason::IncorrectNumber => "incorrect_number",
+        }
+    }
+}
+
+/// A charge attempt that got no definite answer. Messages are built only from
+/// status codes and gateway error codes, never from request bodies or card data.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GatewayError {
+    /// No answer in time: the charge may or may not have happened.
+    #[error("the payment gateway timed out")]
+    Timeout,
+    /// Could not reach the gateway, or it failed (5xx, rate limit, connection
+    /// dropped): the charge may or may not have happened.
+    #[error("the payment gateway is unavailable: {0}")]
+    Unavailable(String),
+    /// The gateway refused the request itself (bad request, bad credentials):
+    /// nothing was charged, and repeating it would not help.
+    #[error("the payment gateway rejected the request: {0}")]
+    Rejected(String),
+}
+
+/// The future a [`Gateway`] returns: boxed so the trait stays dyn-compatible
+/// (`Arc<dyn Gateway>`) without the `async-trait` crate.
+pub type ChargeFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<ChargeOutcome, GatewayError>> + Send + 'a>>;
+
+/// A payment processor.
+pub trait Gateway: Send + Sync {
+    /// A short name for logs and records, e.g. `"stripe"`.
+    fn name(&self) -> &'static str;
+
+    /// Makes one charge attempt. Must be idempotent on `req.idempotency_key`:
+    /// a repeat returns the first answer without charging again.
+    fn charge<'a>(&'a self, req: &'a ChargeRequest<'_>) -> ChargeFuture<'a>;
+}
+
+/// What the call flow acts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChargeResult {
+    Approved {
+        reference: String,
+    },
+    Declined {
+        reason: DeclineReason,
+        reference: Option<String>,
+    },
+    /// We could not learn whether the card was charged. Tell the caller we will
+    /// confirm; never charge this payment again. `detail` is for operators.
+    Unknown {
+        detail: String,
+    },
+}
+
+/// How many times a charge is sent at most: the first try plus one retry.
+const ATTEMPTS: u32 = 2;
+
+/// Charges through `gateway`, allowing `timeout` per attempt.
+///
+/// A timeout or an unreachable gateway is retried once, immediately (the caller
+/// is waiting on the line, and the shared idempotency key makes the retry safe);
+/// if that fails too the result is [`ChargeResult::Unknown`]. So this takes at
+/// most about twice `timeout`.
+///
+/// A request the gateway rejected outright ([`GatewayError::Rejected`]) charged
+/// nothing, so it becomes a [`DeclineReason::ProcessingError`] decline without a
+/// retry, and is logged for operators.
+pub async fn charge_with_retry(
+    gateway: &dyn Gateway,
+    req: &ChargeRequest<'_>,
+    timeout: Duration,
+) -> ChargeResult {
+    let mut detail = String::new();
+    for attempt in 1..=ATTEMPTS {
+        let answer = match tokio::time::timeout(timeout, gateway.charge(req)).await {
+            Ok(answer) => answer,
+            Err(_elapsed) => Err(GatewayError::Timeout),
+        };
+        match answer {
+            Ok(ChargeOutcome::Approved { reference }) => {
+                return ChargeResult::Approved { reference };
+            }
+            Ok(ChargeOutcome::Declined { reason, reference }) => {
+                return ChargeResult::Declined { reason, reference };
+            }
+            Err(GatewayError::Rejected(why)) => {
+                tracing::error!(
+                    gateway = gateway.name(),
+                    idempotency_key = %req.idempotency_key,
+                    %why,
+                    "gateway rejected the charge request"
+                );
+                return ChargeResult::Declined {
+                    reason: DeclineReason::ProcessingError,
+                    reference: None,
+                };
+            }
+            Err(unanswered @ (GatewayError::Timeout | GatewayError::Unavailable(_))) => {
+                tracing::warn!(
+                    gateway = gateway.name(),
+                    idempotency_key = %req.idempotency_key,
+                    attempt,
+                    error = %unanswered,
+                    "no definite answer from the gateway"
+                );
+                detail = unanswered.to_string();
+            }
+        }
+    }
+    ChargeResult::Unknown {
+        detail: format!("{} after {ATTEMPTS} attempts: {detail}", gateway.name()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+    use std::sync::Mutex;
+
+    use time::macros::date;
+
+    use super::*;
+    use crate::payments::card::{BillingZip, CardBrand, CardNumber, Expiry, SecurityCode};
+
+    /// What the fake does on each call, in order.
+    enum Step {
+        Answer(Result<ChargeOutcome, GatewayError>),
+        /// Never answers (a hung connection).
+        Hang,
+    }
+
+    struct FakeGateway {
+        steps: Mutex<VecDeque<Step>>,
+        /// Idempotency keys seen, one per call.
+        keys: Mutex<Vec<String>>,
+    }
+
+    impl FakeGateway {
+        fn new(steps: Vec<Step>) -> FakeGateway {
+            FakeGateway {
+                steps: Mutex::new(steps.into()),
+                keys: Mutex::new(Vec::new()),
+            }
+        }
+
+        fn keys(&self) -> Vec<String> {
+            self.keys.lock().unwrap().clone()
+        }
+    }
+
+    impl Gateway for FakeGateway {
+        fn name(&self) -> &'static str {
+            "fake"
+        }
+
+        fn charge<'a>(&'a self, req: &'a ChargeRequest<'_>) -> ChargeFuture<'a> {
+            self.keys.lock().unwrap().push(req.idempotency_key.clone());
+            let step = self.steps.lock().unwrap().pop_front();
+            Box::pin(async move {
+                match step {
+                    Some(Step::Answer(answer)) => answer,
+                    Some(Step::Hang) => std::future::pending().await,
+                    None => panic!("charged more often than the test allows"),
+                }
+            })
+        }
+    }
+
+    fn approved() -> Step {
+        Step::Answer(Ok(ChargeOutcome::Approved {
+            reference: "ref_1".into(),
+        }))
+    }
+
+    fn card() -> CardDetails {
+        CardDetails {
+            number: CardNumber::parse("4242424242424242").unwrap(),
+            expiry: Expiry::parse("1230", date!(2026 - 05 - 17)).unwrap(),
+            security_code: SecurityCode::parse("123", CardBrand::Visa).unwrap(),
+            zip: BillingZip::parse("83462").unwrap(),
+        }
+    }
+
+    async fn run(gateway: &FakeGateway) -> ChargeResult {
+        let card = card();
+        let req = ChargeRequest {
+            amount: Money::parse_decimal("12.34").unwrap(),
+            card: &card,
+            idempotency_key: "CA1-pay-1".into(),
+            description: "test".into(),
+        };
+        charge_with_retry(gateway, &req, Duration::from_secs(10)).await
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn approval_on_first_try_is_not_retried() {
+        let gw = FakeGateway::new(vec![approved()]);
+        assert_eq!(
+            run(&gw).await,
+            ChargeResult::Approved {
+                reference: "ref_1".into()
+            }
+        );
+        assert_eq!(gw.keys().len(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn timeout_once_then_retried_with_the_same_key() {
+        let gw = FakeGateway::new(vec![Step::Hang, approved()]);
+        let started = tokio::time::Instant::now();
+        assert!(matches!(run(&gw).await, ChargeResult::Approved { .. }));
+        assert_eq!(gw.keys(), vec!["CA1-pay-1", "CA1-pay-1"]);
+        assert_eq!(started.elapsed(), Duration::from_secs(10));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn gateway_reported_timeout_is_retried() {
+        let gw = FakeGateway::new(vec![Step::Answer(Err(GatewayError::Timeout)), approved()]);
+        assert!(matches!(run(&gw).await, ChargeResult::Approved { .. }));
+        assert_eq!(gw.keys().len(), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn timeout_twice_is_unknown_never_declined() {
+        let gw = FakeGateway::new(vec![
+            Step::Answer(Err(GatewayError::Timeout)),
+            Step::Answer(Err(GatewayError::Timeout)),
+        ]);
+        let result = run(&gw).await;
+        assert!(
+            matches!(&result, ChargeResult::Unknown { detail } if detail.contains("timed out")),
+            "{result:?}"
+        );
+        // Exactly two tries: the fake panics on a third.
+        assert_eq!(gw.keys(), vec!["CA1-pay-1", "CA1-pay-1"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn hanging_gateway_gives_unknown_after_two_timeouts() {
+        let gw = FakeGateway::new(vec![Step::Hang, Step::Hang]);
+        let started = tokio::time::Instant::now();
+        assert!(matches!(run(&gw).await, ChargeResult::Unknown { .. }));
+        assert_eq!(started.elapsed(), Duration::from_secs(20));
+        assert_eq!(gw.keys().len(), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn connection_failure_is_retried_then_unknown() {
+        let gw = FakeGateway::new(vec![
+            Step::Answer(Err(GatewayError::Unavailable("connect failed".into()))),
+            Step::Hang,
+        ]);
+        assert!(matches!(run(&gw).await, ChargeResult::Unknown { .. }));
+        assert_eq!(gw.keys().len(), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn decline_is_final() {
+        let gw = FakeGateway::new(vec![Step::Answer(Ok(ChargeOutcome::Declined {
+            reason: DeclineReason::InsufficientFunds,
+            reference: Some("ref_2".into()),
+        }))]);
+        assert_eq!(
+            run(&gw).await,
+            ChargeResult::Declined {
+                reason: DeclineReason::InsufficientFunds,
+                reference: Some("ref_2".into())
+            }
+        );
+        assert_eq!(gw.keys().len(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn rejected_request_is_a_processing_error_without_retry() {
+        let gw = FakeGateway::new(vec![Step::Answer(Err(GatewayError::Rejected(
+            "401".into(),
+        )))]);
+        assert_eq!(
+            run(&gw).await,
+            ChargeResult::Declined {
+                reason: DeclineReason::ProcessingError,
+                reference: None
+            }
+        );
+        assert_eq!(gw.keys().len(), 1);
+    }
+
+    #[test]
+    fn decline_reason_codes() {
+        assert_eq!(DeclineReason::Declined.as_str(), "declined");
+        assert_eq!(
+            DeclineReason::InsufficientFunds.as_str(),
+            "insufficient_funds"
+        );
+        assert_eq!(DeclineReason::ExpiredCard.as_str(), "expired_card");
+        assert_eq!(
+            DeclineReason::IncorrectSecurityCode.as_str(),
+            "incorrect_security_code"
+        );
+        assert_eq!(DeclineReason::ProcessingError.as_str(), "processing_error");
+        assert_eq!(DeclineReason::IncorrectNumber.as_str(), "incorrect_number");
+    }
+
+    #[test]
+    fn charge_request_debug_masks_the_card() {
+        let card = card();
+        let req = ChargeRequest {
+            amount: Money::parse_decimal("1.00").unwrap(),
+            card: &card,
+            idempotency_key: "k".into(),
+            description: "d".into(),
+        };
+        let shown = format!("{req:?}");
+        assert!(!shown.contains("4242424242424242"), "{shown}");
+        assert!(shown.contains("424242******4242"), "{shown}");
+    }
+}

@@ -1,0 +1,309 @@
+//! A gateway that moves no money, for demos and tests.
+//!
+//! It answers by the public test card numbers below (the ones Stripe documents,
+//! and the same list as the demo's `test-cards.csv`). Any other number is
+//! declined, so nobody mistakes the sandbox for a real gateway. Like a real
+//! gateway it is idempotent: a repeated idempotency key replays the first
+//! answer without charging again, and reusing a key for a different charge is
+//! rejected.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+
+use crate::payments::card::CardBrand;
+use crate::payments::gateway::{
+    ChargeFuture, ChargeOutcome, ChargeRequest, DeclineReason, Gateway, GatewayError,
+};
+
+/// What the sandbox does with a test card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SandboxResult {
+    Approved,
+    Declined(DeclineReason),
+    /// Fails the Luhn check, so [`CardNumber`](crate::payments::card::CardNumber)
+    /// refuses it and it never reaches a gateway; listed so demos know it.
+    InvalidLuhn,
+}
+
+/// The public test numbers: number, brand, result.
+pub const TEST_CARDS: &[(&str, CardBrand, SandboxResult)] = &[
+    ("4242424242424242", CardBrand::Visa, SandboxResult::Approved),
+    ("4000056655665556", CardBrand::Visa, SandboxResult::Approved),
+    (
+        "5555555555554444",
+        CardBrand::Mastercard,
+        SandboxResult::Approved,
+    ),
+    (
+        "2223003122003222",
+        CardBrand::Mastercard,
+        SandboxResult::Approved,
+    ),
+    ("378282246310005", CardBrand::Amex, SandboxResult::Approved),
+    (
+        "6011111111111117",
+        CardBrand::Discover,
+        SandboxResult::Approved,
+    ),
+    ("3566002020360505", CardBrand::Jcb, SandboxResult::Approved),
+    (
+        "4000000000000002",
+        CardBrand::Visa,
+        SandboxResult::Declined(DeclineReason::Declined),
+    ),
+    (
+        "4000000000009995",
+        CardBrand::Visa,
+        SandboxResult::Declined(DeclineReason::InsufficientFunds),
+    ),
+    (
+        "4000000000000069",
+        CardBrand::Visa,
+        SandboxResult::Declined(DeclineReason::ExpiredCard),
+    ),
+    (
+        "4000000000000127",
+        CardBrand::Visa,
+        SandboxResult::Declined(DeclineReason::IncorrectSecurityCode),
+    ),
+    (
+        "4000000000000119",
+        CardBrand::Visa,
+        SandboxResult::Declined(DeclineReason::ProcessingError),
+    ),
+    (
+        "4242424242424241",
+        CardBrand::Visa,
+        SandboxResult::InvalidLuhn,
+    ),
+];
+
+/// What was asked under an idempotency key, to tell a replay from a misuse.
+/// Holds no card data beyond what PCI DSS allows to keep (last four).
+#[derive(PartialEq, Eq)]
+struct Fingerprint {
+    cents: i64,
+    last4: String,
+}
+
+/// The sandbox gateway. Cheap to share behind an `Arc<dyn Gateway>`.
+#[derive(Default)]
+pub struct SandboxGateway {
+    /// Answers by idempotency key. A std mutex suffices: it is never held
+    /// across an await, and holding it for the whole decision makes two
+    /// concurrent requests with one key charge once.
+    answers: Mutex<HashMap<String, (Fingerprint, ChargeOutcome)>>,
+}
+
+impl SandboxGateway {
+    pub fn new() -> SandboxGateway {
+        SandboxGateway::default()
+    }
+
+    /// How many distinct charges were approved (replays do not count).
+    pub fn charge_count(&self) -> usize {
+        self.lock()
+            .values()
+            .filter(|(_, outcome)| matches!(outcome, ChargeOutcome::Approved { .. }))
+            .count()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Fingerprint, ChargeOutcome)>> {
+        // A panic elsewhere while holding the lock leaves the map consistent
+        // (every insert is a single step), so carry on with it.
+        self.answers.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn decide(&self, req: &ChargeRequest<'_>) -> Result<ChargeOutcome, GatewayError> {
+        let fingerprint = Fingerprint {
+            cents: req.amount.cents(),
+            last4: req.card.number.last4(),
+        };
+        let mut answers = self.lock();
+        if let Some((first, outcome)) = answers.get(&req.idempotency_key) {
+            if *first != fingerprint {
+                return Err(GatewayError::Rejected(
+                    "idempotency key reused for a different charge".into(),
+                ));
+            }
+            return Ok(outcome.clone());
+        }
+        let number = req.card.number.expose_number();
+        let result = TEST_CARDS
+            .iter()
+            .find(|(test_number, _, _)| *test_number == number)
+            .map_or(
+                SandboxResult::Declined(DeclineReason::Declined),
+                |&(_, _, result)| result,
+            );
+        let reference = new_reference();
+        let outcome = match result {
+            SandboxResult::Approved => ChargeOutcome::Approved { reference },
+            SandboxResult::Declined(reason) => ChargeOutcome::Declined {
+                reason,
+                reference: Some(reference),
+            },
+            SandboxResult::InvalidLuhn => ChargeOutcome::Declined {
+                reason: DeclineReason::IncorrectNumber,
+                reference: Some(reference),
+            },
+        };
+        answers.insert(req.idempotency_key.clone(), (fingerprint, outcome.clone()));
+        Ok(outcome)
+    }
+}
+
+/// `sbx_` and 16 random hex digits; the prefix makes sandbox payments obvious
+/// in any record.
+fn new_reference() -> String {
+    format!("sbx_{}", hex::encode(rand::random::<[u8; 8]>()))
+}
+
+impl Gateway for SandboxGateway {
+    fn name(&self) -> &'static str {
+        "sandbox"
+    }
+
+    fn charge<'a>(&'a self, req: &'a ChargeRequest<'_>) -> ChargeFuture<'a> {
+        Box::pin(async move { self.decide(req) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use time::macros::date;
+
+    use super::*;
+    use crate::payments::card::{BillingZip, CardDetails, CardNumber, Expiry, SecurityCode};
+    use crate::payments::gateway::{ChargeResult, charge_with_retry};
+    use crate::payments::money::Money;
+
+    fn card(number: &str) -> CardDetails {
+        let number = CardNumber::parse(number).unwrap();
+        let code = if number.brand() == CardBrand::Amex {
+            "1234"
+        } else {
+            "123"
+        };
+        CardDetails {
+            security_code: SecurityCode::parse(code, number.brand()).unwrap(),
+            number,
+            expiry: Expiry::parse("1230", date!(2026 - 05 - 17)).unwrap(),
+            zip: BillingZip::parse("83462").unwrap(),
+        }
+    }
+
+    fn request<'a>(card: &'a CardDetails, key: &str, amount: &str) -> ChargeRequest<'a> {
+        ChargeRequest {
+            amount: Money::parse_decimal(amount).unwrap(),
+            card,
+            idempotency_key: key.into(),
+            description: "sandbox test".into(),
+        }
+    }
+
+    #[test]
+    fn table_numbers_are_what_they_claim() {
+        for &(number, brand, result) in TEST_CARDS {
+            match (CardNumber::parse(number), result) {
+                (Err(e), SandboxResult::InvalidLuhn) => {
+                    assert_eq!(e, crate::payments::card::CardError::NotValid)
+                }
+                (Ok(card), SandboxResult::Approved | SandboxResult::Declined(_)) => {
+                    assert_eq!(card.brand(), brand, "{number}")
+                }
+                (other, _) => panic!("{number}: {:?}", other.map(|c| c.brand())),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn every_table_card_gets_its_answer() {
+        let gw = SandboxGateway::new();
+        for (i, &(number, _, result)) in TEST_CARDS.iter().enumerate() {
+            if result == SandboxResult::InvalidLuhn {
+                continue;
+            }
+            let card = card(number);
+            let outcome = gw.charge(&request(&card, &format!("k{i}"), "5.00")).await;
+            match (result, outcome) {
+                (SandboxResult::Approved, Ok(ChargeOutcome::Approved { reference })) => {
+                    assert!(reference.starts_with("sbx_"));
+                    assert_eq!(reference.len(), 4 + 16);
+                }
+                (SandboxResult::Declined(want), Ok(ChargeOutcome::Declined { reason, .. })) => {
+                    assert_eq!(reason, want, "{number}")
+                }
+                (want, got) => panic!("{number}: wanted {want:?}, got {got:?}"),
+            }
+        }
+        assert_eq!(gw.charge_count(), 7);
+    }
+
+    #[tokio::test]
+    async fn unlisted_numbers_are_declined() {
+        let gw = SandboxGateway::new();
+        let card = card("4111111111111111");
+        let outcome = gw.charge(&request(&card, "k", "5.00")).await.unwrap();
+        assert!(matches!(
+            outcome,
+            ChargeOutcome::Declined {
+                reason: DeclineReason::Declined,
+                ..
+            }
+        ));
+        assert_eq!(gw.charge_count(), 0);
+    }
+
+    #[tokio::test]
+    async fn repeated_key_replays_without_charging_again() {
+        let gw: Arc<dyn Gateway> = Arc::new(SandboxGateway::new());
+        let card = card("4242424242424242");
+        let req = request(&card, "CA1-1", "10.00");
+        let first = gw.charge(&req).await.unwrap();
+        let second = gw.charge(&req).await.unwrap();
+        assert_eq!(first, second);
+        let other = gw.charge(&request(&card, "CA1-2", "10.00")).await.unwrap();
+        assert_ne!(first, other);
+    }
+
+    #[tokio::test]
+    async fn charge_count_counts_distinct_charges() {
+        let gw = SandboxGateway::new();
+        let card = card("5555555555554444");
+        for _ in 0..3 {
+            gw.charge(&request(&card, "same", "1.00")).await.unwrap();
+        }
+        assert_eq!(gw.charge_count(), 1);
+        gw.charge(&request(&card, "another", "1.00")).await.unwrap();
+        assert_eq!(gw.charge_count(), 2);
+    }
+
+    #[tokio::test]
+    async fn key_reused_for_a_different_charge_is_rejected() {
+        let gw = SandboxGateway::new();
+        let card = card("4242424242424242");
+        gw.charge(&request(&card, "k", "1.00")).await.unwrap();
+        let err = gw.charge(&request(&card, "k", "2.00")).await.unwrap_err();
+        assert!(matches!(err, GatewayError::Rejected(_)));
+        assert_eq!(gw.charge_count(), 1);
+    }
+
+    #[tokio::test]
+    async fn works_through_charge_with_retry() {
+        let gw = SandboxGateway::new();
+        let card = card("4000000000009995");
+        let result =
+            charge_with_retry(&gw, &request(&card, "k", "9.99"), Duration::from_secs(5)).await;
+        assert!(matches!(
+            result,
+            ChargeResult::Declined {
+                reason: DeclineReason::InsufficientFunds,
+                reference: Some(_)
+            }
+        ));
+    }
+}

@@ -1,0 +1,798 @@
+//! Charging cards through Stripe's API.
+//!
+//! Two calls per charge: create a PaymentMethod from the card fields, then create
+//! and confirm a PaymentIntent for it. Both carry an `Idempotency-Key` derived
+//! from the request's key (`{key}-pm` and `{key}`), so a retry after a timeout
+//! gets Stripe's recorded answers back instead of a second charge.
+//!
+//! Answers are sorted into three kinds, because the caller hears different things:
+//! - a card error (HTTP 402 / `card_error`) is a decline with a [`DeclineReason`];
+//! - a 5xx, 429, 409 or idempotency conflict, a timeout or a broken connection
+//!   leaves the outcome unknown ([`GatewayError::Timeout`] /
+//!   [`GatewayError::Unavailable`]), for [`charge_with_retry`] to retry once;
+//! - any other 4xx means Stripe refused the request and charged nothing
+//!   ([`GatewayError::Rejected`]).
+//!
+//! Card data goes into the request body and nowhere else: no error or log line
+//! here is built from a request body, and Stripe's free-text `message` is not
+//! even read (only its error type, code, parameter name and request id, each
+//! reduced to a short token), so nothing echoed back can leak either.
+//!
+//! Sending raw card numbers to Stripe requires the account to have raw card data
+//! APIs enabled; pay-by-phone is a MOTO use case, to agree with Stripe.
+//!
+//! [`charge_with_retry`]: crate::payments::gateway::charge_with_retry
+
+use reqwest::StatusCode;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::payments::card::CardDetails;
+use crate::payments::gateway::{
+    ChargeFuture, ChargeOutcome, ChargeRequest, DeclineReason, Gateway, GatewayError,
+};
+use crate::payments::money::Currency;
+
+/// Stripe's production API.
+pub const STRIPE_API_BASE: &str = "https://api.stripe.com";
+
+/// A [`Gateway`] backed by Stripe (or anything speaking its API, such as
+/// localstripe in tests).
+#[derive(Debug)]
+pub struct StripeGateway {
+    /// `sk_live_...` / `sk_test_...`; sent as a bearer token and nowhere else.
+    secret_key: SecretString,
+    /// E.g. [`STRIPE_API_BASE`], without a trailing slash.
+    base_url: String,
+    /// Shared client; its own timeouts are optional, as `charge_with_retry`
+    /// bounds each attempt.
+    http: reqwest::Client,
+}
+
+/// Stripe's error object. `message` is deliberately absent: it is free text
+/// that we never want in a log or an error.
+#[derive(Debug, Default, Deserialize)]
+struct ApiError {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    code: Option<String>,
+    decline_code: Option<String>,
+    param: Option<String>,
+    /// The PaymentIntent (an object on declines during confirmation).
+    payment_intent: Option<IdOrObject>,
+    /// The failed charge's id (real Stripe and localstripe both send it).
+    charge: Option<IdOrObject>,
+}
+
+/// A field Stripe sends as an id or, expanded, as an object with an id. Taking
+/// either keeps one unexpected shape from discarding the whole error (and with
+/// it the decline reason).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum IdOrObject {
+    Id(String),
+    Object(IdOnly),
+    Other(serde::de::IgnoredAny),
+}
+
+impl IdOrObject {
+    fn id(self) -> Option<String> {
+        match self {
+            IdOrObject::Id(id) | IdOrObject::Object(IdOnly { id }) => Some(id),
+            IdOrObject::Other(_) => None,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct ErrorEnvelope {
+    error: ApiError,
+}
+
+#[derive(Debug, Deserialize)]
+struct IdOnly {
+    id: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct PaymentIntent {
+    id: String,
+    status: String,
+    last_payment_error: Option<ApiError>,
+}
+
+/// A response that is not a success, reduced to what decides the outcome.
+struct Failure {
+    status: StatusCode,
+    error: ApiError,
+    request_id: Option<String>,
+}
+
+impl StripeGateway {
+    /// A gateway calling `base_url` (e.g. [`STRIPE_API_BASE`]) with `secret_key`.
+    pub fn new(secret_key: SecretString, base_url: String, http: reqwest::Client) -> StripeGateway {
+        let base_url = base_url.trim_end_matches('/').to_owned();
+        StripeGateway {
+            secret_key,
+            base_url,
+            http,
+        }
+    }
+
+    async fn charge_once(&self, req: &ChargeRequest<'_>) -> Result<ChargeOutcome, GatewayError> {
+        // Stripe refuses zero amounts anyway; refusing here keeps card data
+        // from being sent for a charge that cannot happen.
+        if req.amount.is_zero() {
+            return Err(GatewayError::Rejected("amount must be positive".into()));
+        }
+        let payment_method = match self.create_payment_method(req).await? {
+            Ok(id) => id,
+            Err(declined) => return Ok(declined),
+        };
+        self.confirm_payment_intent(req, &payment_method).await
+    }
+
+    /// Returns the PaymentMethod id, or the decline if Stripe already refused
+    /// the card here (e.g. `incorrect_number`).
+    async fn create_payment_method(
+        &self,
+        req: &ChargeRequest<'_>,
+    ) -> Result<Result<String, ChargeOutcome>, GatewayError> {
+        let card: &CardDetails = req.card;
+        let exp_month = card.expiry.month().to_string();
+        let exp_year = card.expiry.year().to_string();
+        // Borrowed, not copied: the only copy of the digits made here is the one
+        // reqwest encodes into the request body.
+        let form = [
+            ("type", "card"),
+            ("card[number]", card.number.expose_number()),
+            ("card[exp_month]", exp_month.as_str()),
+            ("card[exp_year]", exp_year.as_str()),
+            ("card[cvc]", card.security_code.expose()),
+            ("billing_details[address][postal_code]", card.zip.as_str()),
+        ];
+        let key = format!("{}-pm", req.idempotency_key);
+        match self
+            .post::<IdOnly>("/v1/payment_methods", &key, &form)
+            .await?
+        {
+            Ok(pm) => Ok(Ok(pm.id)),
+            Err(failure) => classify_failure(failure).map(Err),
+        }
+    }
+
+    async fn confirm_payment_intent(
+        &self,
+        req: &ChargeRequest<'_>,
+        payment_method: &str,
+    ) -> Result<ChargeOutcome, GatewayError> {
+        let amount = req.amount.cents().to_string();
+        let currency = match req.amount.currency() {
+            Currency::Usd => "usd",
+        };
+        let mut form = vec![
+            ("amount", amount.as_str()),
+            ("currency", currency),
+            ("payment_method", payment_method),
+            ("confirm", "true"),
+            ("payment_method_types[]", "card"),
+        ];
+        if !req.description.is_empty() {
+            form.push(("description", req.description.as_str()));
+        }
+        match self
+            .post("/v1/payment_intents", &req.idempotency_key, &form)
+            .await?
+        {
+            Ok(intent) => outcome_of_intent(intent),
+            Err(failure) => classify_failure(failure),
+        }
+    }
+
+    /// POSTs a form. `Ok(Ok(parsed))` for 2xx, `Ok(Err(failure))` for an HTTP
+    /// error answer, `Err` when no (readable) answer arrived.
+    async fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        idempotency_key: &str,
+        form: &[(&str, &str)],
+    ) -> Result<Result<T, Failure>, GatewayError> {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base_url))
+            .bearer_auth(self.secret_key.expose_secret())
+            .header("Idempotency-Key", idempotency_key)
+            .form(form)
+            .send()
+            .await
+            .map_err(transport_error)?;
+        let status = response.status();
+        let request_id = response
+            .headers()
+            .get("request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(safe_token);
+        let body = response.bytes().await.map_err(transport_error)?;
+        tracing::info!(
+            gateway = "stripe",
+            path,
+            idempotency_key,
+            status = status.as_u16(),
+            request_id = request_id.as_deref().unwrap_or("-"),
+            "stripe answered"
+        );
+        if status.is_success() {
+            // A success we cannot read may still have charged the card, so it is
+            // an unknown outcome, not a rejection. serde's message is dropped: it
+            // can quote the body.
+            return serde_json::from_slice(&body)
+                .map(Ok)
+                .map_err(|_| GatewayError::Unavailable("unreadable stripe response".into()));
+        }
+        let error = serde_json::from_slice::<ErrorEnvelope>(&body)
+            .map(|e| e.error)
+            .unwrap_or_default();
+        Ok(Err(Failure {
+            status,
+            error,
+            request_id,
+        }))
+    }
+}
+
+/// Maps reqwest's failure to send or to read the answer. Its own message is not
+/// used (it carries the URL and inner error text we have no need to show).
+fn transport_error(e: reqwest::Error) -> GatewayError {
+    if e.is_timeout() {
+        GatewayError::Timeout
+    } else if e.is_connect() {
+        GatewayError::Unavailable("could not connect to stripe".into())
+    } else if e.is_body() || e.is_decode() {
+        GatewayError::Unavailable("stripe's answer was cut off".into())
+    } else {
+        GatewayError::Unavailable("request to stripe failed".into())
+    }
+}
+
+/// Decides what an HTTP error answer means (see the module docs).
+fn classify_failure(failure: Failure) -> Result<ChargeOutcome, GatewayError> {
+    let Failure {
+        status,
+        error,
+        request_id,
+    } = failure;
+    let kind = error.kind.as_deref().unwrap_or("-");
+    // localstripe answers card declines with 402 but type invalid_request_error;
+    // real Stripe sends 402 with type card_error. Either means a decline.
+    if kind == "card_error" || status == StatusCode::PAYMENT_REQUIRED {
+        let reason = decline_reason(error.code.as_deref(), error.decline_code.as_deref());
+        let reference = error
+            .payment_intent
+            .and_then(IdOrObject::id)
+            .or_else(|| error.charge.and_then(IdOrObject::id))
+            .map(|id| safe_token(&id));
+        return Ok(ChargeOutcome::Declined { reason, reference });
+    }
+    let detail = format!(
+        "stripe HTTP {} type={} code={} param={} request_id={}",
+        status.as_u16(),
+        safe_token(kind),
+        error.code.as_deref().map_or_else(|| "-".into(), safe_token),
+        error
+            .param
+            .as_deref()
+            .map_or_else(|| "-".into(), safe_token),
+        request_id.as_deref().unwrap_or("-"),
+    );
+    // 409 and idempotency_error: another request with this key is in flight or
+    // was different; what happened to the card is not known from this answer.
+    if status.is_server_error()
+        || status == StatusCode::TOO_MANY_REQUESTS
+        || status == StatusCode::CONFLICT
+        || kind == "idempotency_error"
+    {
+        Err(GatewayError::Unavailable(detail))
+    } else {
+        Err(GatewayError::Rejected(detail))
+    }
+}
+
+/// The reason for a decline, from Stripe's `decline_code` (more specific) and
+/// then its `code`.
+fn decline_reason(code: Option<&str>, decline_code: Option<&str>) -> DeclineReason {
+    let specific = |c: &str| match c {
+        "insufficient_funds" => Some(DeclineReason::InsufficientFunds),
+        "expired_card" | "invalid_expiry_month" | "invalid_expiry_year" => {
+            Some(DeclineReason::ExpiredCard)
+        }
+        "incorrect_cvc" | "invalid_cvc" => Some(DeclineReason::IncorrectSecurityCode),
+        "processing_error" => Some(DeclineReason::ProcessingError),
+        "incorrect_number" | "invalid_number" => Some(DeclineReason::IncorrectNumber),
+        _ => None,
+    };
+    decline_code
+        .and_then(specific)
+        .or_else(|| code.and_then(specific))
+        .unwrap_or(DeclineReason::Declined)
+}
+
+/// What a PaymentIntent's status means after `confirm=true`.
+fn outcome_of_intent(intent: PaymentIntent) -> Result<ChargeOutcome, GatewayError> {
+    let reference = safe_token(&intent.id);
+    match intent.status.as_str() {
+        "succeeded" => Ok(ChargeOutcome::Approved { reference }),
+        "requires_payment_method" => {
+            let error = intent.last_payment_error.unwrap_or_default();
+            Ok(ChargeOutcome::Declined {
+                reason: decline_reason(error.code.as_deref(), error.decline_code.as_deref()),
+                reference: Some(reference),
+            })
+        }
+        // 3-D Secure cannot be done over the phone; no money moves unless the
+        // cardholder authenticates, so this is a decline for the caller.
+        "requires_action" => Ok(ChargeOutcome::Declined {
+            reason: DeclineReason::Declined,
+            reference: Some(reference),
+        }),
+        // "processing", "requires_capture" and anything new: money may have
+        // moved or may yet, so the outcome is unknown and an operator decides.
+        other => Err(GatewayError::Unavailable(format!(
+            "payment intent {reference} is {}",
+            safe_token(other)
+        ))),
+    }
+}
+
+/// Reduces text from Stripe to a short identifier-like token before it goes into
+/// an error or a log.
+fn safe_token(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '[' | ']' | '.'))
+        .take(64)
+        .collect()
+}
+
+impl Gateway for StripeGateway {
+    fn name(&self) -> &'static str {
+        "stripe"
+    }
+
+    fn charge<'a>(&'a self, req: &'a ChargeRequest<'_>) -> ChargeFuture<'a> {
+        Box::pin(self.charge_once(req))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use time::macros::date;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    use super::*;
+    use crate::payments::card::{BillingZip, CardBrand, CardNumber, Expiry, SecurityCode};
+    use crate::payments::money::Money;
+
+    const NUMBER: &str = "4242424242424242";
+
+    fn card() -> CardDetails {
+        CardDetails {
+            number: CardNumber::parse(NUMBER).unwrap(),
+            expiry: Expiry::parse("0930", date!(2026 - 05 - 17)).unwrap(),
+            security_code: SecurityCode::parse("321", CardBrand::Visa).unwrap(),
+            zip: BillingZip::parse("83462").unwrap(),
+        }
+    }
+
+    fn request(card: &CardDetails) -> ChargeRequest<'_> {
+        ChargeRequest {
+            amount: Money::parse_decimal("12.34").unwrap(),
+            card,
+            idempotency_key: "CA1-pay-1".into(),
+            description: "ivrpay test".into(),
+        }
+    }
+
+    fn failure(status: u16, body: &str) -> Result<ChargeOutcome, GatewayError> {
+        classify_failure(Failure {
+            status: StatusCode::from_u16(status).unwrap(),
+            error: serde_json::from_str::<ErrorEnvelope>(body)
+                .map(|e| e.error)
+                .unwrap_or_default(),
+            request_id: Some("req_123".into()),
+        })
+    }
+
+    fn declined(
+        reason: DeclineReason,
+        reference: Option<&str>,
+    ) -> Result<ChargeOutcome, GatewayError> {
+        Ok(ChargeOutcome::Declined {
+            reason,
+            reference: reference.map(str::to_owned),
+        })
+    }
+
+    #[test]
+    fn stripe_card_errors_map_to_decline_reasons() {
+        // Bodies shaped as Stripe documents them for its test cards.
+        let cases = [
+            (
+                r#"{"error":{"type":"card_error","code":"card_declined","decline_code":"generic_decline","payment_intent":{"id":"pi_1"}}}"#,
+                DeclineReason::Declined,
+            ),
+            (
+                r#"{"error":{"type":"card_error","code":"card_declined","decline_code":"insufficient_funds"}}"#,
+                DeclineReason::InsufficientFunds,
+            ),
+            (
+                r#"{"error":{"type":"card_error","code":"expired_card","decline_code":"expired_card"}}"#,
+                DeclineReason::ExpiredCard,
+            ),
+            (
+                r#"{"error":{"type":"card_error","code":"incorrect_cvc","decline_code":"incorrect_cvc"}}"#,
+                DeclineReason::IncorrectSecurityCode,
+            ),
+            (
+                r#"{"error":{"type":"card_error","code":"processing_error","decline_code":"processing_error"}}"#,
+                DeclineReason::ProcessingError,
+            ),
+            (
+                r#"{"error":{"type":"card_error","code":"incorrect_number","param":"card[number]"}}"#,
+                DeclineReason::IncorrectNumber,
+            ),
+            (
+                r#"{"error":{"type":"card_error","code":"card_declined","decline_code":"do_not_honor"}}"#,
+                DeclineReason::Declined,
+            ),
+            (
+                r#"{"error":{"type":"card_error","code":"invalid_expiry_year","param":"card[exp_year]"}}"#,
+                DeclineReason::ExpiredCard,
+            ),
+        ];
+        for (body, want) in cases {
+            match failure(402, body) {
+                Ok(ChargeOutcome::Declined { reason, .. }) => assert_eq!(reason, want, "{body}"),
+                other => panic!("{body}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn decline_reference_prefers_the_payment_intent() {
+        assert_eq!(
+            failure(
+                402,
+                r#"{"error":{"type":"card_error","code":"card_declined","payment_intent":{"id":"pi_1"},"charge":"ch_1"}}"#
+            ),
+            declined(DeclineReason::Declined, Some("pi_1"))
+        );
+        // An expanded charge object, or an odd shape, still leaves the reason.
+        assert_eq!(
+            failure(
+                402,
+                r#"{"error":{"type":"card_error","code":"card_declined","decline_code":"insufficient_funds","charge":{"id":"ch_2"},"payment_intent":7}}"#
+            ),
+            declined(DeclineReason::InsufficientFunds, Some("ch_2"))
+        );
+        // localstripe's shape: 402, invalid_request_error, the charge id only.
+        assert_eq!(
+            failure(
+                402,
+                r#"{"error":{"type":"invalid_request_error","code":"card_declined","charge":"ch_9","message":"Your card was declined."}}"#
+            ),
+            declined(DeclineReason::Declined, Some("ch_9"))
+        );
+    }
+
+    #[test]
+    fn unknown_outcomes_are_unavailable_not_declines() {
+        for (status, body) in [
+            (500, r#"{"error":{"type":"api_error"}}"#),
+            (502, "<html>bad gateway</html>"),
+            (503, ""),
+            (
+                429,
+                r#"{"error":{"type":"invalid_request_error","code":"rate_limit"}}"#,
+            ),
+            (409, r#"{"error":{"type":"idempotency_error"}}"#),
+            (
+                400,
+                r#"{"error":{"type":"idempotency_error","message":"Keys for idempotent requests can only be used with the same parameters"}}"#,
+            ),
+        ] {
+            assert!(
+                matches!(failure(status, body), Err(GatewayError::Unavailable(_))),
+                "{status} {body}"
+            );
+        }
+    }
+
+    #[test]
+    fn refused_requests_are_rejected_without_the_message() {
+        let err = failure(
+            400,
+            r#"{"error":{"type":"invalid_request_error","code":"parameter_invalid_integer","param":"amount","message":"Invalid integer: 4242424242424242"}}"#,
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, GatewayError::Rejected(_)));
+        assert!(
+            text.contains("400") && text.contains("param=amount"),
+            "{text}"
+        );
+        assert!(text.contains("request_id=req_123"), "{text}");
+        assert!(!text.contains("4242"), "{text}");
+        assert!(matches!(failure(401, "{}"), Err(GatewayError::Rejected(_))));
+    }
+
+    #[test]
+    fn intent_statuses() {
+        let intent = |status: &str| PaymentIntent {
+            id: "pi_1".into(),
+            status: status.into(),
+            last_payment_error: None,
+        };
+        assert_eq!(
+            outcome_of_intent(intent("succeeded")),
+            Ok(ChargeOutcome::Approved {
+                reference: "pi_1".into()
+            })
+        );
+        assert_eq!(
+            outcome_of_intent(intent("requires_action")),
+            declined(DeclineReason::Declined, Some("pi_1"))
+        );
+        for unknown in ["processing", "requires_capture", "something_new"] {
+            assert!(matches!(
+                outcome_of_intent(intent(unknown)),
+                Err(GatewayError::Unavailable(_))
+            ));
+        }
+        let failed = PaymentIntent {
+            last_payment_error: Some(ApiError {
+                code: Some("card_declined".into()),
+                decline_code: Some("insufficient_funds".into()),
+                ..ApiError::default()
+            }),
+            ..intent("requires_payment_method")
+        };
+        assert_eq!(
+            outcome_of_intent(failed),
+            declined(DeclineReason::InsufficientFunds, Some("pi_1"))
+        );
+    }
+
+    /// One HTTP request as the canned server saw it.
+    #[derive(Debug, Clone)]
+    struct Seen {
+        head: String,
+        body: String,
+    }
+
+    impl Seen {
+        fn header(&self, name: &str) -> Option<String> {
+            self.head.lines().find_map(|line| {
+                let (k, v) = line.split_once(':')?;
+                k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+            })
+        }
+    }
+
+    /// A one-request-per-connection HTTP server answering with `replies` in
+    /// order; `None` accepts the request and never answers.
+    async fn canned_server(
+        replies: Vec<Option<(u16, &'static str)>>,
+    ) -> (String, Arc<Mutex<Vec<Seen>>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        tokio::spawn(async move {
+            for reply in replies {
+                let (mut socket, _) = listener.accept().await.unwrap();
+                let mut raw = Vec::new();
+                let mut buf = [0u8; 4096];
+                let head_end = loop {
+                    let n = socket.read(&mut buf).await.unwrap();
+                    raw.extend_from_slice(&buf[..n]);
+                    if let Some(i) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+                        break i + 4;
+                    }
+                };
+                let head = String::from_utf8_lossy(&raw[..head_end]).into_owned();
+                let seen = Seen {
+                    head,
+                    body: String::new(),
+                };
+                let len: usize = seen
+                    .header("content-length")
+                    .map_or(0, |v| v.parse().unwrap());
+                while raw.len() < head_end + len {
+                    let n = socket.read(&mut buf).await.unwrap();
+                    raw.extend_from_slice(&buf[..n]);
+                }
+                let body = String::from_utf8_lossy(&raw[head_end..]).into_owned();
+                log.lock().unwrap().push(Seen { body, ..seen });
+                match reply {
+                    Some((status, json)) => {
+                        let answer = format!(
+                            "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\nrequest-id: req_abc\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{json}",
+                            json.len()
+                        );
+                        socket.write_all(answer.as_bytes()).await.unwrap();
+                    }
+                    None => {
+                        // Keep the connection open and silent.
+                        tokio::spawn(async move {
+                            let _socket = socket;
+                            std::future::pending::<()>().await;
+                        });
+                    }
+                }
+            }
+        });
+        (base, seen)
+    }
+
+    fn gateway(base: String) -> StripeGateway {
+        StripeGateway::new(
+            SecretString::from("sk_test_123"),
+            format!("{base}/"),
+            reqwest::Client::new(),
+        )
+    }
+
+    #[tokio::test]
+    async fn sends_the_card_once_then_confirms_with_derived_keys() {
+        let (base, seen) = canned_server(vec![
+            Some((200, r#"{"id":"pm_1","object":"payment_method"}"#)),
+            Some((200, r#"{"id":"pi_1","status":"succeeded"}"#)),
+        ])
+        .await;
+        let card = card();
+        let outcome = gateway(base).charge(&request(&card)).await;
+        assert_eq!(
+            outcome,
+            Ok(ChargeOutcome::Approved {
+                reference: "pi_1".into()
+            })
+        );
+        let seen = seen.lock().unwrap().clone();
+        assert_eq!(seen.len(), 2);
+        let (pm, pi) = (&seen[0], &seen[1]);
+        assert!(
+            pm.head.starts_with("POST /v1/payment_methods "),
+            "{}",
+            pm.head
+        );
+        assert_eq!(
+            pm.header("idempotency-key").as_deref(),
+            Some("CA1-pay-1-pm")
+        );
+        assert_eq!(
+            pm.header("authorization").as_deref(),
+            Some("Bearer sk_test_123")
+        );
+        for field in [
+            "type=card",
+            "card%5Bnumber%5D=4242424242424242",
+            "card%5Bexp_month%5D=9",
+            "card%5Bexp_year%5D=2030",
+            "card%5Bcvc%5D=321",
+            "billing_details%5Baddress%5D%5Bpostal_code%5D=83462",
+        ] {
+            assert!(pm.body.split('&').any(|f| f == field), "{field}");
+        }
+        assert!(
+            pi.head.starts_with("POST /v1/payment_intents "),
+            "{}",
+            pi.head
+        );
+        assert_eq!(pi.header("idempotency-key").as_deref(), Some("CA1-pay-1"));
+        for field in [
+            "amount=1234",
+            "currency=usd",
+            "payment_method=pm_1",
+            "confirm=true",
+            "payment_method_types%5B%5D=card",
+            "description=ivrpay+test",
+        ] {
+            assert!(pi.body.split('&').any(|f| f == field), "{field}");
+        }
+        assert!(
+            !pi.body.contains(NUMBER),
+            "the card goes only to payment_methods"
+        );
+        assert!(!pi.body.contains("321"));
+    }
+
+    #[tokio::test]
+    async fn card_refused_at_payment_method_is_a_decline_without_an_intent() {
+        let (base, seen) = canned_server(vec![Some((
+            402,
+            r#"{"error":{"type":"card_error","code":"incorrect_number","param":"card[number]"}}"#,
+        ))])
+        .await;
+        let card = card();
+        let outcome = gateway(base).charge(&request(&card)).await;
+        assert_eq!(outcome, declined(DeclineReason::IncorrectNumber, None));
+        assert_eq!(seen.lock().unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn server_error_is_unavailable_and_names_no_card_data() {
+        let (base, _seen) = canned_server(vec![
+            Some((200, r#"{"id":"pm_1"}"#)),
+            Some((
+                500,
+                r#"{"error":{"type":"api_error","message":"card 4242424242424242"}}"#,
+            )),
+        ])
+        .await;
+        let card = card();
+        let err = gateway(base).charge(&request(&card)).await.unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, GatewayError::Unavailable(_)), "{text}");
+        assert!(text.contains("request_id=req_abc"), "{text}");
+        assert!(!text.contains("4242"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn unreadable_success_is_unknown() {
+        let (base, _seen) = canned_server(vec![
+            Some((200, r#"{"id":"pm_1"}"#)),
+            Some((200, "not json")),
+        ])
+        .await;
+        let card = card();
+        let err = gateway(base).charge(&request(&card)).await.unwrap_err();
+        assert!(matches!(err, GatewayError::Unavailable(_)), "{err}");
+    }
+
+    #[tokio::test]
+    async fn silent_server_is_a_timeout() {
+        let (base, _seen) = canned_server(vec![None]).await;
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_millis(300))
+            .build()
+            .unwrap();
+        let gw = StripeGateway::new(SecretString::from("sk_test_123"), base, http);
+        let card = card();
+        assert_eq!(gw.charge(&request(&card)).await, Err(GatewayError::Timeout));
+    }
+
+    #[tokio::test]
+    async fn refused_connection_is_unavailable() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        drop(listener);
+        let card = card();
+        let err = gateway(base).charge(&request(&card)).await.unwrap_err();
+        assert!(matches!(err, GatewayError::Unavailable(_)), "{err}");
+    }
+
+    #[tokio::test]
+    async fn zero_amount_sends_nothing() {
+        let (base, seen) = canned_server(vec![]).await;
+        let card = card();
+        let req = ChargeRequest {
+            amount: Money::ZERO_USD,
+            ..request(&card)
+        };
+        let err = gateway(base).charge(&req).await.unwrap_err();
+        assert!(matches!(err, GatewayError::Rejected(_)));
+        assert!(seen.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn safe_token_keeps_identifiers_only() {
+        assert_eq!(safe_token("card[number]"), "card[number]");
+        assert_eq!(safe_token("req_AbC-1.2"), "req_AbC-1.2");
+        assert_eq!(safe_token("a b\"c\n"), "abc");
+        assert_eq!(safe_token(&"x".repeat(100)).len(), 64);
+    }
+}
