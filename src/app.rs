@@ -6,12 +6,13 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 
 use crate::clock::Clock;
-use crate::config::Config;
+use crate::config::{Config, GatewayChoice};
 use crate::flow::Flow;
+use crate::payments::{Gateway, SandboxGateway, StripeGateway};
 use crate::store::Store;
 
 /// What every request handler shares.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct AppState {
     /// Settings.
     pub config: Arc<Config>,
@@ -23,6 +24,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// The public base URL in force (configured, or derived from the bound address).
     pub public_url: Arc<str>,
+    /// The payment gateway.
+    pub gateway: Arc<dyn Gateway>,
 }
 
 /// A server ready to run.
@@ -54,6 +57,29 @@ impl Application {
     /// # Errors
     /// Invalid flows, an unreachable database, or an address in use.
     pub async fn build(config: Config, clock: Arc<dyn Clock>) -> Result<Application, StartError> {
+        let gateway: Arc<dyn Gateway> = match &config.payments.gateway {
+            GatewayChoice::Sandbox => Arc::new(SandboxGateway::new()),
+            GatewayChoice::Stripe {
+                secret_key,
+                base_url,
+            } => Arc::new(StripeGateway::new(
+                secret_key.clone(),
+                base_url.clone(),
+                reqwest::Client::new(),
+            )),
+        };
+        Self::build_with_gateway(config, clock, gateway).await
+    }
+
+    /// Like [`Application::build`], with a gateway the caller made (tests keep a handle on it).
+    ///
+    /// # Errors
+    /// Invalid flows, an unreachable database, or an address in use.
+    pub async fn build_with_gateway(
+        config: Config,
+        clock: Arc<dyn Clock>,
+        gateway: Arc<dyn Gateway>,
+    ) -> Result<Application, StartError> {
         let flows = crate::flow::load_dir(&config.flows_dir).map_err(|problems| {
             StartError::Flows(
                 problems
@@ -86,6 +112,7 @@ impl Application {
             flow: Arc::new(flow),
             clock,
             public_url,
+            gateway,
         };
         Ok(Application { listener, state })
     }

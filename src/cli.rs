@@ -15,8 +15,9 @@ use crate::accounts::secrets::PinKey;
 use crate::app::{Application, shutdown_signal};
 use crate::caller::Call;
 use crate::clock::{Clock, SystemClock};
-use crate::config::{Config, DEMO_PIN_KEY};
+use crate::config::{Config, DEMO_PIN_KEY, GatewayChoice, PaymentSettings};
 use crate::payments::vault::DataKey;
+use crate::payments::{CardBrand, Money};
 use crate::store::{PoolSettings, Store};
 
 /// Pay-by-phone: answers a telephony provider's webhooks and walks callers to their balance.
@@ -107,6 +108,32 @@ struct ServeArgs {
     /// Milliseconds a statement may run (PostgreSQL) or wait for the write lock (SQLite).
     #[arg(long, env = "IVRPAY_DB_STATEMENT_TIMEOUT_MS", default_value_t = 5000)]
     db_statement_timeout_ms: u64,
+    /// Payment gateway: sandbox (test cards, no money moves) or stripe (needs STRIPE_SECRET_KEY).
+    #[arg(long, env = "IVRPAY_GATEWAY", default_value = "sandbox")]
+    gateway: String,
+    /// Stripe API base URL (change only to test against a stand-in such as localstripe).
+    #[arg(
+        long,
+        env = "STRIPE_BASE_URL",
+        default_value = "https://api.stripe.com"
+    )]
+    stripe_base_url: String,
+    /// Card brands accepted, comma separated (visa, mastercard, amex, discover, jcb, diners).
+    #[arg(
+        long,
+        env = "IVRPAY_ACCEPTED_BRANDS",
+        default_value = "visa,mastercard,amex,discover"
+    )]
+    accepted_brands: String,
+    /// Smallest payment taken, in dollars (an account owing less may pay what it owes).
+    #[arg(long, env = "IVRPAY_MIN_PAYMENT", default_value = "1.00")]
+    min_payment: String,
+    /// Milliseconds one gateway request may take before it counts as unanswered (retried once).
+    #[arg(long, env = "IVRPAY_GATEWAY_TIMEOUT_MS", default_value_t = 4000)]
+    gateway_timeout_ms: u64,
+    /// Minutes card data may wait, sealed, between webhooks before it is discarded.
+    #[arg(long, env = "IVRPAY_CARD_DATA_TTL_MINUTES", default_value_t = 10)]
+    card_data_ttl_minutes: u64,
 }
 
 #[derive(Debug, Args)]
@@ -192,6 +219,47 @@ fn pin_key(demo: bool) -> Result<PinKey, String> {
     }
 }
 
+fn payment_settings(args: &ServeArgs) -> Result<PaymentSettings, String> {
+    let gateway = match args.gateway.as_str() {
+        "sandbox" => GatewayChoice::Sandbox,
+        "stripe" => GatewayChoice::Stripe {
+            secret_key: secret_env("STRIPE_SECRET_KEY")
+                .ok_or("--gateway stripe needs STRIPE_SECRET_KEY (sk_live_... or sk_test_...)")?,
+            base_url: args.stripe_base_url.trim_end_matches('/').to_owned(),
+        },
+        other => {
+            return Err(format!(
+                "unknown gateway \"{other}\"; use sandbox or stripe"
+            ));
+        }
+    };
+    let mut accepted_brands = Vec::new();
+    for name in args
+        .accepted_brands
+        .split(',')
+        .filter(|n| !n.trim().is_empty())
+    {
+        accepted_brands.push(CardBrand::parse(name).ok_or_else(|| {
+            format!("unknown card brand \"{name}\" in IVRPAY_ACCEPTED_BRANDS; use visa, mastercard, amex, discover, jcb, diners")
+        })?);
+    }
+    if accepted_brands.is_empty() {
+        return Err("IVRPAY_ACCEPTED_BRANDS names no brand".into());
+    }
+    let smallest = Money::parse_decimal(&args.min_payment).map_err(|_| {
+        format!(
+            "IVRPAY_MIN_PAYMENT must be an amount like 1.00, not \"{}\"",
+            args.min_payment
+        )
+    })?;
+    Ok(PaymentSettings {
+        gateway,
+        accepted_brands,
+        smallest_payment_cents: smallest.cents().max(1),
+        gateway_timeout: Duration::from_millis(args.gateway_timeout_ms.max(100)),
+    })
+}
+
 async fn serve(args: ServeArgs) -> Result<(), String> {
     let demo = args.demo;
     let mut printed = Vec::new();
@@ -229,6 +297,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     if admin_token.is_none() && demo {
         admin_token = Some(SecretString::from(random_token()));
     }
+    let payments = payment_settings(&args)?;
     let config = Config {
         listen: args.listen,
         database_url: args.database_url,
@@ -249,6 +318,8 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             acquire_timeout: Duration::from_millis(args.db_acquire_timeout_ms),
             statement_timeout: Duration::from_millis(args.db_statement_timeout_ms),
         },
+        sealed_ttl: Duration::from_secs(args.card_data_ttl_minutes.max(1) * 60),
+        payments,
     };
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let app = Application::build(config, clock.clone())
@@ -281,6 +352,23 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         }
         print_demo_help(&state, &printed);
     }
+    // Card data of calls that never reported their end is wiped when its time is up.
+    let sweeper = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match sweeper
+                .store
+                .wipe_expired_sealed(sweeper.clock.now_ms())
+                .await
+            {
+                Ok(0) => {}
+                Ok(wiped) => tracing::info!(wiped, "wiped expired card data"),
+                Err(err) => tracing::warn!(error = %err, "could not wipe expired card data"),
+            }
+        }
+    });
     tracing::info!(address = %app.local_addr(), public_url = %state.public_url, flow = %state.flow.name, "ivrpay is listening");
     app.run_until(shutdown_signal())
         .await

@@ -11,6 +11,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 use crate::accounts::secrets::PinKey;
+use crate::payments::CardBrand;
 use crate::payments::vault::DataKey;
 use crate::store::PoolSettings;
 
@@ -52,4 +53,51 @@ pub struct Config {
     pub lockout: Duration,
     /// Database pool settings.
     pub pool: PoolSettings,
+    /// How long sealed card data may wait between webhooks before it is discarded.
+    pub sealed_ttl: Duration,
+    /// How payments are taken.
+    pub payments: PaymentSettings,
+}
+
+/// Which gateway charges cards, and the rules around it.
+#[derive(Debug)]
+pub struct PaymentSettings {
+    /// The gateway.
+    pub gateway: GatewayChoice,
+    /// Card brands accepted.
+    pub accepted_brands: Vec<CardBrand>,
+    /// The smallest payment taken (cents); an account owing less may pay what it owes.
+    pub smallest_payment_cents: i64,
+    /// How long one gateway request may take before it counts as unanswered (it is retried once).
+    pub gateway_timeout: Duration,
+}
+
+/// A payment gateway and its credentials.
+#[derive(Debug)]
+pub enum GatewayChoice {
+    /// Answers by public test card numbers; moves no money (the demo default).
+    Sandbox,
+    /// Stripe's API (or a stand-in such as localstripe at `base_url`).
+    Stripe {
+        /// `sk_...`
+        secret_key: SecretString,
+        /// `https://api.stripe.com` unless testing.
+        base_url: String,
+    },
+}
+
+impl Default for PaymentSettings {
+    fn default() -> Self {
+        PaymentSettings {
+            gateway: GatewayChoice::Sandbox,
+            accepted_brands: vec![
+                CardBrand::Visa,
+                CardBrand::Mastercard,
+                CardBrand::Amex,
+                CardBrand::Discover,
+            ],
+            smallest_payment_cents: 100,
+            gateway_timeout: Duration::from_secs(4),
+        }
+    }
 }

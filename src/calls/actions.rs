@@ -1,5 +1,10 @@
-//! The flow's actions, run against the store inside the webhook's transaction: identifying the
-//! caller, checking PIN or date of birth, counting failures toward the lockout.
+//! The flow's actions, run against the store and the payment gateway: identifying the caller,
+//! checking PIN or date of birth (counting failures toward the lockout), choosing an amount, and
+//! charging the card exactly once.
+
+use sqlx::Any;
+use sqlx::pool::PoolConnection;
+use zeroize::Zeroizing;
 
 use crate::accounts::credentials::{AccountNumber, DateOfBirth, Pin, Zip};
 use crate::accounts::import::is_e164;
@@ -8,12 +13,23 @@ use crate::error::AppError;
 use crate::flow::Action;
 use crate::flow::engine::{Context, Session};
 use crate::language::Language;
-use crate::store::{Account, Store, Tx};
+use crate::payments::{
+    BillingZip, CardBrand, CardDetails, CardNumber, ChargeRequest, ChargeResult, DeclineReason,
+    Expiry, Money, SecurityCode, charge_with_retry,
+};
+use crate::store::{Account, NewPayment, PaymentRecord, Settlement, Store, StoreError};
+
+/// Session values the payment actions keep (none of them card data).
+const PAYMENT_CENTS: &str = "payment_cents";
+const PAYMENT_ATTEMPT: &str = "payment_attempt";
+const CONFIRMATION: &str = "confirmation";
+/// Sealed entries that make up a card, wiped together.
+const CARD_SECRETS: [&str; 4] = ["card_number", "card_expiry", "security_code", "billing_zip"];
 
 /// What the engine may ask of the service during one webhook.
 pub struct CallContext<'a> {
     app: &'a AppState,
-    tx: &'a mut Tx,
+    conn: PoolConnection<Any>,
     call_sid: &'a str,
     from: Option<String>,
     account: Option<Account>,
@@ -26,18 +42,18 @@ impl<'a> CallContext<'a> {
     /// A database failure.
     pub async fn load(
         app: &'a AppState,
-        tx: &'a mut Tx,
         call_sid: &'a str,
         from: Option<&str>,
         session: &Session,
     ) -> Result<CallContext<'a>, AppError> {
+        let mut conn = app.store.acquire().await?;
         let account = match &session.account {
-            Some(number) => Store::find_account(tx, number).await?,
+            Some(number) => Store::find_account(&mut conn, number).await?,
             None => None,
         };
         Ok(CallContext {
             app,
-            tx,
+            conn,
             call_sid,
             from: from.map(str::to_owned),
             account,
@@ -51,8 +67,12 @@ impl<'a> CallContext<'a> {
     }
 
     async fn adopt(&mut self, session: &mut Session, account: Account) -> Result<(), AppError> {
-        Store::clear_expired_lock(self.tx, &account.account_number, self.app.clock.now_ms())
-            .await?;
+        Store::clear_expired_lock(
+            &mut self.conn,
+            &account.account_number,
+            self.app.clock.now_ms(),
+        )
+        .await?;
         session.account = Some(account.account_number.clone());
         self.account = Some(account);
         Ok(())
@@ -61,9 +81,13 @@ impl<'a> CallContext<'a> {
     /// Counts a failed check; `locked` once the failures reach the limit.
     async fn failed(&mut self, number: &str) -> Result<&'static str, AppError> {
         let until = self.app.clock.now_ms() + self.app.config.lockout.as_millis() as i64;
-        let failure =
-            Store::record_auth_failure(self.tx, number, self.app.config.max_auth_attempts, until)
-                .await?;
+        let failure = Store::record_auth_failure(
+            &mut self.conn,
+            number,
+            self.app.config.max_auth_attempts,
+            until,
+        )
+        .await?;
         tracing::info!(
             attempts = failure.attempts,
             locked = failure.locked,
@@ -77,7 +101,7 @@ impl<'a> CallContext<'a> {
         session: &mut Session,
         number: &str,
     ) -> Result<&'static str, AppError> {
-        Store::reset_auth_failures(self.tx, number).await?;
+        Store::reset_auth_failures(&mut self.conn, number).await?;
         session.authenticated = true;
         if let Some(account) = &mut self.account {
             account.failed_auth_attempts = 0;
@@ -85,6 +109,191 @@ impl<'a> CallContext<'a> {
         }
         Ok("verified")
     }
+
+    fn set_amount(session: &mut Session, cents: i64) -> &'static str {
+        session
+            .values
+            .insert(PAYMENT_CENTS.to_owned(), cents.to_string());
+        "done"
+    }
+
+    /// Takes the card out of the session (so it is not sealed again) and parses it.
+    fn take_card(&self, session: &mut Session) -> Option<CardDetails> {
+        let mut fields: Vec<Option<Zeroizing<String>>> = CARD_SECRETS
+            .iter()
+            .map(|name| session.secrets.take(name))
+            .collect();
+        let zip = fields.pop()??;
+        let security_code = fields.pop()??;
+        let expiry = fields.pop()??;
+        let number = fields.pop()??;
+        let number =
+            CardNumber::parse_accepting(&number, &self.app.config.payments.accepted_brands).ok()?;
+        let today = self.app.clock.now().date();
+        Some(CardDetails {
+            expiry: Expiry::parse(&expiry, today).ok()?,
+            security_code: SecurityCode::parse(&security_code, number.brand()).ok()?,
+            zip: BillingZip::parse(&zip).ok()?,
+            number,
+        })
+    }
+
+    async fn charge(&mut self, session: &mut Session) -> Result<&'static str, AppError> {
+        let card = self.take_card(session);
+        let attempt: i64 = session
+            .values
+            .get(PAYMENT_ATTEMPT)
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(0)
+            + 1;
+        session
+            .values
+            .insert(PAYMENT_ATTEMPT.to_owned(), attempt.to_string());
+        let amount = session
+            .values
+            .get(PAYMENT_CENTS)
+            .and_then(|c| c.parse::<i64>().ok());
+        let (Some(card), Some(account), Some(amount)) = (card, self.account.clone(), amount) else {
+            // Sealed card data expired between webhooks, or the flow reached the charge without
+            // an amount: nothing can be charged.
+            tracing::warn!("charge asked without a complete card, account and amount");
+            return Ok("processing_error");
+        };
+        let money = Money::from_cents(amount, crate::payments::Currency::Usd)
+            .map_err(|e| AppError::Flow(format!("payment amount: {e}")))?;
+        let gateway = self.app.gateway.clone();
+        let idempotency_key = format!("ivrpay-{}-{attempt}", self.call_sid);
+        let brand = card.number.brand();
+        let last4 = card.number.last4();
+        let now = self.app.clock.now_ms();
+        let payment = NewPayment {
+            call_sid: self.call_sid,
+            attempt,
+            account_number: &account.account_number,
+            amount_cents: amount,
+            currency: money.currency().iso_code(),
+            card_brand: brand.as_str(),
+            card_last4: &last4,
+            gateway: gateway.name(),
+            idempotency_key: &idempotency_key,
+            now,
+        };
+        if let Some(earlier) = self.app.store.begin_payment(&payment).await?
+            && earlier.status != "pending"
+        {
+            // This attempt was settled before (the instance that answered died before saving
+            // the turn): answer from the record, never charge again.
+            return Ok(result_of(session, &earlier));
+        }
+        let request = ChargeRequest {
+            amount: money,
+            card: &card,
+            idempotency_key: idempotency_key.clone(),
+            description: format!(
+                "Phone payment, account ending {}",
+                last4_of(&account.account_number)
+            ),
+        };
+        let result = charge_with_retry(
+            gateway.as_ref(),
+            &request,
+            self.app.config.payments.gateway_timeout,
+        )
+        .await;
+        drop(card);
+        let now = self.app.clock.now_ms();
+        let answer = match &result {
+            ChargeResult::Approved { reference } => {
+                let code = confirmation_code();
+                let settlement = Settlement::Approved {
+                    reference,
+                    confirmation_code: &code,
+                };
+                self.settle(attempt, &settlement, now).await?;
+                session.values.insert(CONFIRMATION.to_owned(), code);
+                if let Some(account) = &mut self.account {
+                    account.balance_cents -= amount;
+                    account.minimum_due_cents = (account.minimum_due_cents - amount).max(0);
+                }
+                "approved"
+            }
+            ChargeResult::Declined { reason, reference } => {
+                let settlement = Settlement::Declined {
+                    reason: reason.as_str(),
+                    reference: reference.as_deref(),
+                };
+                self.settle(attempt, &settlement, now).await?;
+                decline_result(*reason)
+            }
+            ChargeResult::Unknown { detail } => {
+                tracing::error!(attempt, %detail, "payment outcome unknown: not retried, needs confirming");
+                self.settle(attempt, &Settlement::Unknown, now).await?;
+                "unknown"
+            }
+        };
+        tracing::info!(
+            attempt,
+            amount_cents = amount,
+            brand = brand.as_str(),
+            result = answer,
+            "payment"
+        );
+        Ok(answer)
+    }
+
+    /// Takes `&mut self` so the future stays `Send` (the pooled connection is not `Sync`).
+    async fn settle(
+        &mut self,
+        attempt: i64,
+        settlement: &Settlement<'_>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.app
+            .store
+            .settle_payment(self.call_sid, attempt, settlement, now)
+            .await
+    }
+}
+
+/// The flow result for a payment recorded earlier.
+fn result_of(session: &mut Session, payment: &PaymentRecord) -> &'static str {
+    match payment.status.as_str() {
+        "approved" => {
+            if let Some(code) = &payment.confirmation_code {
+                session.values.insert(CONFIRMATION.to_owned(), code.clone());
+            }
+            "approved"
+        }
+        "declined" => match payment.decline_reason.as_deref() {
+            Some("insufficient_funds") => "insufficient_funds",
+            Some("expired_card") => "expired_card",
+            Some("incorrect_security_code") => "incorrect_security_code",
+            Some("processing_error") => "processing_error",
+            _ => "declined",
+        },
+        _ => "unknown",
+    }
+}
+
+fn decline_result(reason: DeclineReason) -> &'static str {
+    match reason {
+        DeclineReason::InsufficientFunds => "insufficient_funds",
+        DeclineReason::ExpiredCard => "expired_card",
+        DeclineReason::IncorrectSecurityCode => "incorrect_security_code",
+        DeclineReason::ProcessingError => "processing_error",
+        DeclineReason::Declined | DeclineReason::IncorrectNumber => "declined",
+    }
+}
+
+/// Ten random digits: short enough to write down, long enough not to collide in practice (the
+/// store's unique index catches the rare collision as a failed answer, never a wrong receipt).
+fn confirmation_code() -> String {
+    let n: u64 = rand::random::<u64>() % 10_000_000_000;
+    format!("{n:010}")
+}
+
+fn last4_of(number: &str) -> &str {
+    &number[number.len().saturating_sub(4)..]
 }
 
 impl Context for CallContext<'_> {
@@ -98,7 +307,8 @@ impl Context for CallContext<'_> {
                 let Some(from) = self.from.clone().filter(|f| is_e164(f)) else {
                     return Ok("not_found");
                 };
-                let Some(account) = Store::find_account_by_phone(self.tx, &from).await? else {
+                let Some(account) = Store::find_account_by_phone(&mut self.conn, &from).await?
+                else {
                     return Ok("not_found");
                 };
                 // The account's language is the default until the caller chooses.
@@ -123,7 +333,8 @@ impl Context for CallContext<'_> {
                 let Some(number) = AccountNumber::parse(&entered) else {
                     return Ok("not_found");
                 };
-                let Some(account) = Store::find_account(self.tx, number.as_str()).await? else {
+                let Some(account) = Store::find_account(&mut self.conn, number.as_str()).await?
+                else {
                     return Ok("not_found");
                 };
                 let locked = self.locked(&account);
@@ -184,6 +395,51 @@ impl Context for CallContext<'_> {
                     self.failed(&account.account_number).await
                 }
             }
+            Action::PayFullBalance => {
+                let balance = self.account.as_ref().map_or(0, |a| a.balance_cents);
+                Ok(Self::set_amount(session, balance))
+            }
+            Action::PayMinimumDue => {
+                let Some(account) = self.account.as_ref() else {
+                    return Ok(Self::set_amount(session, 0));
+                };
+                let cents = account
+                    .minimum_due_cents
+                    .max(self.smallest_payment_cents(account))
+                    .min(account.balance_cents);
+                Ok(Self::set_amount(session, cents))
+            }
+            Action::CheckAmount => {
+                let Some(account) = self.account.as_ref() else {
+                    return Ok("above_balance");
+                };
+                let entered = session
+                    .values
+                    .get("amount")
+                    .and_then(|keys| Money::parse_keypad(keys).ok());
+                let Some(cents) = entered.map(Money::cents) else {
+                    return Ok("below_minimum");
+                };
+                if cents > account.balance_cents {
+                    Ok("above_balance")
+                } else if cents < self.smallest_payment_cents(account) {
+                    Ok("below_minimum")
+                } else {
+                    session
+                        .values
+                        .insert(PAYMENT_CENTS.to_owned(), cents.to_string());
+                    Ok("ok")
+                }
+            }
+            Action::ForgetCard => {
+                for name in CARD_SECRETS {
+                    session.secrets.take(name);
+                }
+                session.values.remove("card_brand");
+                session.values.remove("card_last4");
+                Ok("done")
+            }
+            Action::ChargeCard => self.charge(session).await,
         }
     }
 
@@ -197,6 +453,19 @@ impl Context for CallContext<'_> {
 
     fn agent_number(&self) -> Option<&str> {
         self.app.config.agent_number.as_deref()
+    }
+
+    fn accepted_brands(&self) -> &[CardBrand] {
+        &self.app.config.payments.accepted_brands
+    }
+
+    fn smallest_payment_cents(&self, account: &Account) -> i64 {
+        self.app
+            .config
+            .payments
+            .smallest_payment_cents
+            .min(account.balance_cents)
+            .max(1)
     }
 
     fn today(&self) -> time::Date {

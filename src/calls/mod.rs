@@ -1,15 +1,18 @@
 //! Conducting calls: one webhook in, one voice response out, the call's record kept.
 //!
-//! For each webhook this module opens a transaction, loads (and locks) the call, opens its sealed
-//! values, lets the flow engine decide, and saves the new cursor, the steps and the reply together.
-//! That is what makes retries harmless: the webhook's `turn` says which reply it asks for, and a
-//! turn already answered gets the recorded reply back instead of moving the call on again. The row
-//! lock (PostgreSQL) or the write lock (SQLite) makes two deliveries at once queue, not race.
+//! For each webhook this module claims the call's current turn (one conditional update, so only
+//! one delivery of a webhook wins, on any instance), opens the call's sealed values, lets the flow
+//! engine decide, and saves the new cursor, the steps and the reply in one transaction. That is
+//! what makes retries harmless: the webhook's `turn` says which reply it asks for; a turn already
+//! answered gets the recorded reply back, and a duplicate arriving while the first is still being
+//! answered waits for that reply instead of running the flow (or a charge) again. No database lock
+//! is held while the flow runs, so a slow payment gateway does not stall other calls.
 
 mod actions;
 pub mod whisper;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tracing::Instrument;
 
@@ -60,6 +63,11 @@ pub async fn answer(
     }
 }
 
+/// A claim older than this belongs to an instance that died mid-answer and may be taken over.
+const CLAIM_STALE: Duration = Duration::from_secs(20);
+/// How long a duplicate delivery waits for the first delivery's reply.
+const DUPLICATE_WAIT: Duration = Duration::from_secs(10);
+
 async fn try_answer(
     app: &AppState,
     webhook: &Webhook,
@@ -70,7 +78,6 @@ async fn try_answer(
     };
     let store = &app.store;
     let now = app.clock.now_ms();
-    let mut tx = store.begin().await?;
     let (mut session, turn) = match webhook.input {
         Input::Start => {
             let session = Session::default();
@@ -83,65 +90,85 @@ async fn try_answer(
                 session: &serde_json::to_string(&session)
                     .map_err(|e| AppError::Flow(e.to_string()))?,
             };
-            if !Store::insert_call(&mut tx, &new_call).await? {
+            if !store.insert_call(&new_call).await? {
                 // The provider retried the call's first webhook: same answer as the first time.
-                let row = store
-                    .lock_call(&mut tx, call_sid)
-                    .await?
-                    .ok_or(AppError::NotFound)?;
-                tracing::info!("replayed the first reply of a retried call start");
-                return Ok(row.last_reply);
+                return reply_of_turn(app, call_sid, 0).await;
             }
             (session, 0)
         }
         _ => {
-            let Some(row) = store.lock_call(&mut tx, call_sid).await? else {
+            let Some(current) = store.load_call(call_sid).await? else {
                 return Err(AppError::BadRequest("webhook for an unknown call".into()));
             };
-            match webhook.turn {
-                Some(asked) if asked < row.turn => {
-                    tracing::info!(
-                        asked,
-                        current = row.turn,
-                        "replayed the reply to a retried webhook"
-                    );
-                    return Ok(row.last_reply);
-                }
-                _ => {}
-            }
-            if row.ended_at.is_some() {
+            if current.ended_at.is_some() {
                 return Ok(render(&voice::Response {
                     verbs: vec![voice::Verb::Hangup],
                 }));
             }
+            let asked = webhook.turn.unwrap_or(current.turn);
+            if asked < current.turn {
+                tracing::info!(
+                    asked,
+                    current = current.turn,
+                    "replayed the reply to a retried webhook"
+                );
+                return Ok(current.last_reply);
+            }
+            let stale_before = now - CLAIM_STALE.as_millis() as i64;
+            let Some(row) = store
+                .claim_turn(call_sid, current.turn, now, stale_before)
+                .await?
+            else {
+                // Another delivery of this webhook is being answered right now.
+                return reply_of_turn(app, call_sid, current.turn).await;
+            };
             let mut session: Session = serde_json::from_str(&row.session)
                 .map_err(|e| AppError::Flow(format!("stored session: {e}")))?;
-            if let Some(sealed) = &row.sealed {
+            let fresh = row.sealed_until.is_none_or(|until| until > now);
+            if let (Some(sealed), true) = (&row.sealed, fresh) {
                 session.secrets = open_secrets(app, call_sid, sealed)?;
             }
             (session, row.turn)
         }
     };
+    match run_turn(app, webhook, call_sid, &mut session, turn, render).await {
+        Ok(reply) => Ok(reply),
+        Err(err) => {
+            // Let a retry of this webhook run at once rather than wait for the claim to go stale.
+            if let Err(release) = store.release_turn(call_sid, turn).await {
+                tracing::warn!(error = %release, "could not release a claimed turn");
+            }
+            Err(err)
+        }
+    }
+}
 
-    let mut ctx =
-        CallContext::load(app, &mut tx, call_sid, webhook.from.as_deref(), &session).await?;
-    let result = engine::advance(
-        &app.flow,
-        &mut session,
-        webhook.input.clone(),
-        turn,
-        &mut ctx,
-    )
-    .await?;
+/// Runs the flow for a claimed turn and saves the result.
+async fn run_turn(
+    app: &AppState,
+    webhook: &Webhook,
+    call_sid: &str,
+    session: &mut Session,
+    turn: i64,
+    render: fn(&voice::Response) -> String,
+) -> Result<Rendered, AppError> {
+    let store = &app.store;
+    let mut ctx = CallContext::load(app, call_sid, webhook.from.as_deref(), session).await?;
+    let result = engine::advance(&app.flow, session, webhook.input.clone(), turn, &mut ctx).await?;
+    drop(ctx);
     let reply = render(&result.response);
+    let now = app.clock.now_ms();
     let sealed = if session.secrets.0.is_empty() || result.ended {
         None
     } else {
         Some(seal_secrets(app, call_sid, &session.secrets)?)
     };
+    let sealed_until = sealed
+        .as_ref()
+        .map(|_| now + app.config.sealed_ttl.as_millis() as i64);
     let session_json =
-        serde_json::to_string(&session).map_err(|e| AppError::Flow(e.to_string()))?;
-    let language = session.language.map(|l| l.code());
+        serde_json::to_string(&*session).map_err(|e| AppError::Flow(e.to_string()))?;
+    let mut tx = store.begin().await?;
     Store::save_turn(
         &mut tx,
         &TurnUpdate {
@@ -150,7 +177,8 @@ async fn try_answer(
             reply: &reply,
             session: &session_json,
             sealed: sealed.as_deref(),
-            language,
+            sealed_until,
+            language: session.language.map(|l| l.code()),
             account_number: session.account.as_deref(),
             outcome: session.outcome.as_deref(),
             last_step: Some(&session.state)
@@ -164,6 +192,32 @@ async fn try_answer(
     Store::insert_steps(&mut tx, call_sid, &result.steps).await?;
     tx.commit().await.map_err(crate::store::StoreError::from)?;
     Ok(reply)
+}
+
+/// The reply recorded for `turn`, waiting for it while another delivery of the same webhook is
+/// still being answered (on this instance or another).
+async fn reply_of_turn(app: &AppState, call_sid: &str, turn: i64) -> Result<Rendered, AppError> {
+    let deadline = tokio::time::Instant::now() + DUPLICATE_WAIT;
+    loop {
+        let row = app
+            .store
+            .load_call(call_sid)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if row.turn > turn {
+            tracing::info!(
+                turn,
+                "answered a duplicate webhook with the first delivery's reply"
+            );
+            return Ok(row.last_reply);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(AppError::Flow(
+                "a duplicate webhook waited too long for the first reply".into(),
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 fn seal_secrets(app: &AppState, call_sid: &str, secrets: &Secrets) -> Result<Vec<u8>, AppError> {

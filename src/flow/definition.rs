@@ -87,6 +87,18 @@ pub enum Var {
     CallerMatched,
     /// Whether the caller has proved who they are (conditions only).
     Authenticated,
+    /// The amount about to be paid, spoken as money.
+    Amount,
+    /// The smallest payment accepted for this account, spoken as money.
+    SmallestPayment,
+    /// The brand of the card being used, by name ("Visa").
+    CardBrand,
+    /// Last four digits of the card, digit by digit.
+    CardLast4,
+    /// The card's expiry, spoken as month and year.
+    CardExpiry,
+    /// The confirmation code of the approved payment, digit by digit.
+    Confirmation,
 }
 
 /// How a variable's value behaves.
@@ -104,11 +116,13 @@ pub enum VarType {
     Minutes,
     /// True or false; used bare in conditions.
     Bool,
+    /// A month and year.
+    MonthYear,
 }
 
 impl Var {
     /// Every variable with its name in flow files.
-    pub const ALL: [(&'static str, Var); 10] = [
+    pub const ALL: [(&'static str, Var); 16] = [
         ("first_name", Var::FirstName),
         ("balance", Var::Balance),
         ("minimum_due", Var::MinimumDue),
@@ -119,6 +133,12 @@ impl Var {
         ("language", Var::Language),
         ("caller_matched", Var::CallerMatched),
         ("authenticated", Var::Authenticated),
+        ("amount", Var::Amount),
+        ("smallest_payment", Var::SmallestPayment),
+        ("card_brand", Var::CardBrand),
+        ("card_last4", Var::CardLast4),
+        ("card_expiry", Var::CardExpiry),
+        ("confirmation", Var::Confirmation),
     ];
 
     /// Looks a variable up by its name in flow files.
@@ -129,10 +149,11 @@ impl Var {
     /// The variable's type.
     pub fn kind(self) -> VarType {
         match self {
-            Var::FirstName | Var::Segment | Var::Language => VarType::Text,
-            Var::Balance | Var::MinimumDue => VarType::Money,
+            Var::FirstName | Var::Segment | Var::Language | Var::CardBrand => VarType::Text,
+            Var::Balance | Var::MinimumDue | Var::Amount | Var::SmallestPayment => VarType::Money,
             Var::DueDate => VarType::Date,
-            Var::Last4 => VarType::Digits,
+            Var::Last4 | Var::CardLast4 | Var::Confirmation => VarType::Digits,
+            Var::CardExpiry => VarType::MonthYear,
             Var::LockoutMinutes => VarType::Minutes,
             Var::CallerMatched | Var::Authenticated => VarType::Bool,
         }
@@ -205,16 +226,32 @@ pub enum Action {
     VerifyPin,
     /// Check date of birth and ZIP: `verified`, `failed`, `locked`.
     VerifyDateOfBirth,
+    /// Pay the whole balance: `done`.
+    PayFullBalance,
+    /// Pay the minimum due (or the balance, if smaller): `done`.
+    PayMinimumDue,
+    /// Check the amount the caller typed: `ok`, `above_balance`, `below_minimum`.
+    CheckAmount,
+    /// Forget the card entered so far: `done`.
+    ForgetCard,
+    /// Charge the card: `approved`, `declined`, `insufficient_funds`, `expired_card`,
+    /// `incorrect_security_code`, `processing_error`, `unknown` (no definite answer: never retried).
+    ChargeCard,
 }
 
 impl Action {
     /// Every action with its name in flow files.
-    pub const ALL: [(&'static str, Action); 5] = [
+    pub const ALL: [(&'static str, Action); 10] = [
         ("identify_by_caller_id", Action::IdentifyByCallerId),
         ("forget_account", Action::ForgetAccount),
         ("lookup_account", Action::LookupAccount),
         ("verify_pin", Action::VerifyPin),
         ("verify_date_of_birth", Action::VerifyDateOfBirth),
+        ("pay_full_balance", Action::PayFullBalance),
+        ("pay_minimum_due", Action::PayMinimumDue),
+        ("check_amount", Action::CheckAmount),
+        ("forget_card", Action::ForgetCard),
+        ("charge_card", Action::ChargeCard),
     ];
 
     /// Looks an action up by name.
@@ -237,7 +274,20 @@ impl Action {
     pub fn results(self) -> &'static [&'static str] {
         match self {
             Action::IdentifyByCallerId => &["found", "not_found"],
-            Action::ForgetAccount => &["done"],
+            Action::ForgetAccount
+            | Action::PayFullBalance
+            | Action::PayMinimumDue
+            | Action::ForgetCard => &["done"],
+            Action::CheckAmount => &["ok", "above_balance", "below_minimum"],
+            Action::ChargeCard => &[
+                "approved",
+                "declined",
+                "insufficient_funds",
+                "expired_card",
+                "incorrect_security_code",
+                "processing_error",
+                "unknown",
+            ],
             Action::LookupAccount => &["found", "not_found", "locked"],
             Action::VerifyPin | Action::VerifyDateOfBirth => &["verified", "failed", "locked"],
         }
@@ -256,15 +306,30 @@ pub enum InputKind {
     DateOfBirth,
     /// 5 digits.
     Zip,
+    /// A dollar amount, `*` for the decimal point, then pound.
+    Amount,
+    /// 13 to 19 digits passing the card checks, then pound.
+    CardNumber,
+    /// 4 digits, MMYY, not in the past.
+    CardExpiry,
+    /// 3 digits, 4 for American Express.
+    SecurityCode,
+    /// 5 digits, the card's billing ZIP.
+    BillingZip,
 }
 
 impl InputKind {
     /// Every input kind with its name in flow files.
-    pub const ALL: [(&'static str, InputKind); 4] = [
+    pub const ALL: [(&'static str, InputKind); 9] = [
         ("account_number", InputKind::AccountNumber),
         ("pin", InputKind::Pin),
         ("date_of_birth", InputKind::DateOfBirth),
         ("zip", InputKind::Zip),
+        ("amount", InputKind::Amount),
+        ("card_number", InputKind::CardNumber),
+        ("card_expiry", InputKind::CardExpiry),
+        ("security_code", InputKind::SecurityCode),
+        ("billing_zip", InputKind::BillingZip),
     ];
 
     /// Looks an input kind up by name.
@@ -284,18 +349,43 @@ impl InputKind {
     }
 
     /// A fixed number of keys, so the provider can stop listening without waiting for pound.
+    /// (The security code's length depends on the card, so the engine decides it.)
     pub fn fixed_length(self) -> Option<u32> {
         match self {
-            InputKind::AccountNumber => None,
-            InputKind::Pin => Some(4),
+            InputKind::AccountNumber | InputKind::Amount | InputKind::CardNumber => None,
+            InputKind::SecurityCode => None,
+            InputKind::Pin | InputKind::CardExpiry => Some(4),
             InputKind::DateOfBirth => Some(8),
-            InputKind::Zip => Some(5),
+            InputKind::Zip | InputKind::BillingZip => Some(5),
         }
     }
 
     /// Whether values of this kind are secrets unless the flow says otherwise.
     pub fn sensitive_by_default(self) -> bool {
-        !matches!(self, InputKind::AccountNumber)
+        !matches!(self, InputKind::AccountNumber | InputKind::Amount)
+    }
+
+    /// Card data is always sensitive: a flow cannot say otherwise (PCI DSS).
+    pub fn is_card_data(self) -> bool {
+        matches!(
+            self,
+            InputKind::CardNumber
+                | InputKind::CardExpiry
+                | InputKind::SecurityCode
+                | InputKind::BillingZip
+        )
+    }
+
+    /// The reasons an entry can be refused, each of which a state may give its own prompt
+    /// (`errors.REASON.en = "..."`).
+    pub fn error_reasons(self) -> &'static [&'static str] {
+        match self {
+            InputKind::CardNumber => &["not_valid", "wrong_length", "unsupported_brand"],
+            InputKind::CardExpiry => &["expired", "bad_month", "too_far_ahead", "wrong_length"],
+            InputKind::SecurityCode | InputKind::BillingZip => &["wrong_length"],
+            InputKind::Amount => &["not_an_amount"],
+            _ => &[],
+        }
     }
 }
 
@@ -345,6 +435,8 @@ pub enum StateKind {
         sensitive: bool,
         /// Said when the entry is not valid (default: the shared invalid message).
         invalid: Option<Prompt>,
+        /// Said instead of `invalid` for a particular reason (`expired`, `not_valid` ...).
+        errors: BTreeMap<String, Prompt>,
         /// Exact entries that lead elsewhere (e.g. `9` for "I don't know my PIN").
         keys: BTreeMap<String, String>,
         /// Next state once a valid entry is kept.

@@ -15,6 +15,7 @@ use super::definition::{
     Action, Condition, Flow, InputKind, Prompt, Segment, State, StateKind, Var,
 };
 use crate::language::Language;
+use crate::payments::CardBrand;
 use crate::speech;
 use crate::store::{Account, StepRecord};
 use crate::voice::{self, Dial, Gather, Verb};
@@ -109,6 +110,10 @@ pub trait Context {
     fn lockout_minutes(&self) -> u64;
     /// The agent line, if one is configured.
     fn agent_number(&self) -> Option<&str>;
+    /// Card brands accepted.
+    fn accepted_brands(&self) -> &[crate::payments::CardBrand];
+    /// The smallest payment accepted on an account (configured minimum, or the balance if less).
+    fn smallest_payment_cents(&self, account: &Account) -> i64;
     /// Today's date, for validating dates callers enter.
     fn today(&self) -> time::Date;
     /// The current time (UTC ms), for step records.
@@ -198,7 +203,7 @@ impl Run<'_> {
     ) -> Option<String> {
         let flow = self.flow;
         let Some(state) = flow.states.get(&session.state) else {
-            // The flow changed under a live call: start the caller somewhere sensible.
+            // The flow changed under a live call: hand the caller to a person.
             self.record(ctx, &session.state, "digits", "unknown_state", None);
             return Some(flow.agent_state.clone());
         };
@@ -219,31 +224,36 @@ impl Run<'_> {
             (Some(c), None) => Some(c),
             _ => None,
         };
+        // A state's own keys come first: on card entry `*` starts the card over, not a repeat.
+        if let (StateKind::Collect { keys, .. }, Input::Digits(_)) = (&state.kind, input)
+            && let Some(target) = keys.get(digits)
+        {
+            self.record(ctx, &state.name, kind, &format!("key:{digits}"), shown);
+            return Some(target.clone());
+        }
         if single == Some(flow.repeat_key) {
             self.record(ctx, &state.name, kind, "repeat", shown);
             self.ask(session, state, ctx, None);
             return None;
         }
-        if single == Some(flow.agent_key)
-            && !matches!(&state.kind, StateKind::Menu { options, .. } if options.contains_key(&flow.agent_key))
-        {
+        let agent_is_an_option = matches!(&state.kind, StateKind::Menu { options, .. } if options.contains_key(&flow.agent_key));
+        if single == Some(flow.agent_key) && !agent_is_an_option {
             self.record(ctx, &state.name, kind, "agent", shown);
             return Some(flow.agent_state.clone());
         }
         let language = self.language(session);
-        let miss = match (&state.kind, input) {
+        let lead = match (&state.kind, input) {
             (StateKind::Menu { options, .. }, Input::Digits(_)) => {
                 match single.and_then(|k| options.get(&k)) {
                     Some(target) => {
                         self.record(ctx, &state.name, kind, &format!("option:{digits}"), shown);
                         return Some(target.clone());
                     }
-                    None => Some(&flow.messages.invalid_choice),
+                    None => &flow.messages.invalid_choice,
                 }
             }
             (StateKind::Language { options, next }, _) => {
-                let chosen = single.and_then(|k| options.get(&k));
-                match (chosen, input) {
+                match (single.and_then(|k| options.get(&k)), input) {
                     (Some(lang), _) => {
                         session.language = Some(*lang);
                         self.record(ctx, &state.name, kind, &format!("language:{lang}"), shown);
@@ -261,7 +271,7 @@ impl Run<'_> {
                         );
                         return Some(next.clone());
                     }
-                    (None, _) => Some(&flow.messages.invalid_choice),
+                    (None, _) => &flow.messages.invalid_choice,
                 }
             }
             (
@@ -269,17 +279,13 @@ impl Run<'_> {
                     input: what,
                     sensitive,
                     invalid,
-                    keys,
+                    errors,
                     next,
                     ..
                 },
                 Input::Digits(_),
-            ) => {
-                if let Some(target) = keys.get(digits) {
-                    self.record(ctx, &state.name, kind, &format!("key:{digits}"), shown);
-                    return Some(target.clone());
-                }
-                if valid_entry(*what, digits, ctx.today()) {
+            ) => match check_entry(*what, digits, session, ctx) {
+                Ok(derived) => {
                     let value = digits.to_owned();
                     if *sensitive {
                         session
@@ -289,13 +295,22 @@ impl Run<'_> {
                     } else {
                         session.values.insert(what.name().to_owned(), value);
                     }
+                    session.values.extend(derived);
                     self.record(ctx, &state.name, kind, "valid", shown);
                     return Some(next.clone());
                 }
-                Some(invalid.as_ref().unwrap_or(&flow.messages.invalid_choice))
-            }
-            (_, Input::Silence) => Some(&flow.messages.no_input),
-            _ => Some(&flow.messages.invalid_choice),
+                Err(reason) => {
+                    self.record(ctx, &state.name, kind, &format!("invalid:{reason}"), shown);
+                    session.attempts += 1;
+                    let lead = errors
+                        .get(reason)
+                        .or(invalid.as_ref())
+                        .unwrap_or(&flow.messages.invalid_choice);
+                    return self.missed(session, state, ctx, lead);
+                }
+            },
+            (_, Input::Silence) => &flow.messages.no_input,
+            _ => &flow.messages.invalid_choice,
         };
         let result = if matches!(input, Input::Silence) {
             "no_input"
@@ -304,6 +319,20 @@ impl Run<'_> {
         };
         self.record(ctx, &state.name, kind, result, shown);
         session.attempts += 1;
+        self.missed(session, state, ctx, lead)
+    }
+
+    /// After a wrong or silent answer (already counted): ask again led by `lead`, or after too
+    /// many misses move on to the state's `on_fail` (default: a person).
+    fn missed(
+        &mut self,
+        session: &mut Session,
+        state: &State,
+        ctx: &impl Context,
+        lead: &Prompt,
+    ) -> Option<String> {
+        let flow = self.flow;
+        let language = self.language(session);
         if session.attempts >= flow.max_attempts {
             self.say(&flow.messages.too_many_attempts, language, ctx);
             let on_fail = match &state.kind {
@@ -318,8 +347,7 @@ impl Run<'_> {
             };
             return Some(on_fail.unwrap_or_else(|| flow.agent_state.clone()));
         }
-        let lead = miss.cloned();
-        self.ask(session, state, ctx, lead.as_ref());
+        self.ask(session, state, ctx, Some(lead));
         None
     }
 
@@ -444,22 +472,29 @@ impl Run<'_> {
         let language = self.language(session);
         let mut prompts = Vec::new();
         if let Some(lead) = lead {
-            prompts.extend(self.render(lead, language, ctx));
+            prompts.extend(self.render(lead, language, session, ctx));
         }
         if let StateKind::Language { options, .. } = &state.kind {
             // Each language's line in its own voice, so every caller understands their option.
             for lang in options.values() {
                 if let Some(prompt) = &state.prompt {
-                    prompts.extend(self.render(prompt, *lang, ctx));
+                    prompts.extend(self.render(prompt, *lang, session, ctx));
                 }
             }
         } else if let Some(prompt) = &state.prompt {
-            prompts.extend(self.render(prompt, language, ctx));
+            prompts.extend(self.render(prompt, language, session, ctx));
         }
         if lead.is_some() {
-            prompts.extend(self.render(&flow.messages.help, language, ctx));
+            prompts.extend(self.render(&flow.messages.help, language, session, ctx));
         }
         let (num_digits, finish_on_key) = match &state.kind {
+            StateKind::Collect {
+                input: InputKind::SecurityCode,
+                ..
+            } => (
+                Some(card_brand(session).security_code_len() as u32),
+                Some('#'),
+            ),
             StateKind::Collect { input, .. } => (input.fixed_length(), Some('#')),
             _ => (Some(1), None),
         };
@@ -473,13 +508,13 @@ impl Run<'_> {
     }
 
     fn say(&mut self, prompt: &Prompt, language: Language, ctx: &impl Context) {
-        let rendered = self.render(prompt, language, ctx);
+        let rendered = self.render(prompt, language, &Session::default(), ctx);
         self.verbs.extend(rendered.into_iter().map(Verb::Prompt));
     }
 
     fn prompt_of(&mut self, state: &State, session: &Session, ctx: &impl Context) {
         if let Some(prompt) = &state.prompt {
-            let rendered = self.render(prompt, self.language(session), ctx);
+            let rendered = self.render(prompt, self.language(session), session, ctx);
             self.verbs.extend(rendered.into_iter().map(Verb::Prompt));
         }
     }
@@ -488,6 +523,7 @@ impl Run<'_> {
         &self,
         prompt: &Prompt,
         language: Language,
+        session: &Session,
         ctx: &impl Context,
     ) -> Option<voice::Prompt> {
         let template = prompt.0.get(&language)?;
@@ -495,7 +531,7 @@ impl Run<'_> {
         for segment in &template.0 {
             match segment {
                 Segment::Text(t) => text.push_str(t),
-                Segment::Var(var) => text.push_str(&spoken(*var, language, ctx)),
+                Segment::Var(var) => text.push_str(&spoken(*var, language, session, ctx)),
             }
         }
         Some(voice::Prompt::Say {
@@ -506,14 +542,51 @@ impl Run<'_> {
     }
 }
 
-/// Whether an entry has the right shape for what was asked.
-fn valid_entry(input: InputKind, digits: &str, today: time::Date) -> bool {
+/// The brand of the card entered so far on this call.
+fn card_brand(session: &Session) -> CardBrand {
+    session
+        .values
+        .get("card_brand")
+        .and_then(|b| CardBrand::parse(b))
+        .unwrap_or(CardBrand::Unknown)
+}
+
+/// Checks an entry for what was asked. Returns the non-sensitive facts it establishes (a card's
+/// brand and last four digits), or the reason it was refused.
+fn check_entry(
+    input: InputKind,
+    digits: &str,
+    session: &Session,
+    ctx: &impl Context,
+) -> Result<Vec<(String, String)>, &'static str> {
     use crate::accounts::credentials::{AccountNumber, DateOfBirth, Pin, Zip};
+    use crate::payments::{BillingZip, CardNumber, Expiry, Money, SecurityCode};
+    let shape = |ok: bool| if ok { Ok(Vec::new()) } else { Err("invalid") };
     match input {
-        InputKind::AccountNumber => AccountNumber::parse(digits).is_some(),
-        InputKind::Pin => Pin::parse(digits).is_some(),
-        InputKind::DateOfBirth => DateOfBirth::parse_keypad(digits, today).is_some(),
-        InputKind::Zip => Zip::parse(digits).is_some(),
+        InputKind::AccountNumber => shape(AccountNumber::parse(digits).is_some()),
+        InputKind::Pin => shape(Pin::parse(digits).is_some()),
+        InputKind::DateOfBirth => shape(DateOfBirth::parse_keypad(digits, ctx.today()).is_some()),
+        InputKind::Zip => shape(Zip::parse(digits).is_some()),
+        InputKind::Amount => Money::parse_keypad(digits)
+            .map(|_| Vec::new())
+            .map_err(|_| "not_an_amount"),
+        InputKind::CardNumber => {
+            let card =
+                CardNumber::parse_accepting(digits, ctx.accepted_brands()).map_err(|e| e.code())?;
+            Ok(vec![
+                ("card_brand".to_owned(), card.brand().as_str().to_owned()),
+                ("card_last4".to_owned(), card.last4()),
+            ])
+        }
+        InputKind::CardExpiry => Expiry::parse(digits, ctx.today())
+            .map(|_| Vec::new())
+            .map_err(|e| e.code()),
+        InputKind::SecurityCode => SecurityCode::parse(digits, card_brand(session))
+            .map(|_| Vec::new())
+            .map_err(|e| e.code()),
+        InputKind::BillingZip => BillingZip::parse(digits)
+            .map(|_| Vec::new())
+            .map_err(|e| e.code()),
     }
 }
 
@@ -522,7 +595,7 @@ fn first_name(account: &Account) -> &str {
 }
 
 /// A variable's value as words; empty when it has none (no account yet).
-fn spoken(var: Var, language: Language, ctx: &impl Context) -> String {
+fn spoken(var: Var, language: Language, session: &Session, ctx: &impl Context) -> String {
     let account = ctx.account();
     match var {
         Var::FirstName => account.map(first_name).unwrap_or_default().to_owned(),
@@ -553,6 +626,34 @@ fn spoken(var: Var, language: Language, ctx: &impl Context) -> String {
         Var::Language => language.code().to_owned(),
         // Booleans are for conditions; load.rs refuses them in prompts.
         Var::CallerMatched | Var::Authenticated => String::new(),
+        Var::Amount => session
+            .values
+            .get("payment_cents")
+            .and_then(|c| c.parse().ok())
+            .map(|cents| speech::money_words(cents, language))
+            .unwrap_or_default(),
+        Var::SmallestPayment => account
+            .map(|a| speech::money_words(ctx.smallest_payment_cents(a), language))
+            .unwrap_or_default(),
+        Var::CardBrand => card_brand(session).spoken_name().to_owned(),
+        Var::CardLast4 => session
+            .values
+            .get("card_last4")
+            .map(|d| speech::digits_words(d, language))
+            .unwrap_or_default(),
+        Var::CardExpiry => session
+            .secrets
+            .0
+            .get("card_expiry")
+            .and_then(|mmyy| crate::payments::Expiry::parse(mmyy, ctx.today()).ok())
+            .and_then(|e| Some((time::Month::try_from(e.month()).ok()?, i32::from(e.year()))))
+            .map(|(month, year)| speech::month_year_words(month, year, language))
+            .unwrap_or_default(),
+        Var::Confirmation => session
+            .values
+            .get("confirmation")
+            .map(|d| speech::digits_words(d, language))
+            .unwrap_or_default(),
     }
 }
 

@@ -166,6 +166,7 @@ struct RawState {
     input: Option<Spanned<String>>,
     sensitive: Option<bool>,
     keys: Option<Spanned<SpannedMap>>,
+    errors: Option<Spanned<BTreeMap<Spanned<String>, Spanned<SpannedMap>>>>,
     action: Option<Spanned<String>>,
     on: Option<Spanned<SpannedMap>>,
     cases: Option<Vec<Spanned<RawCase>>>,
@@ -575,7 +576,15 @@ impl Checker<'_> {
             "say" => &["next"],
             "menu" => &["options", "on_fail"],
             "language" => &["options", "next"],
-            "collect" => &["input", "sensitive", "invalid", "keys", "next", "on_fail"],
+            "collect" => &[
+                "input",
+                "sensitive",
+                "invalid",
+                "errors",
+                "keys",
+                "next",
+                "on_fail",
+            ],
             "action" => &["action", "on"],
             "branch" => &["cases", "otherwise"],
             "transfer" => &["on_unavailable"],
@@ -595,6 +604,7 @@ impl Checker<'_> {
             ("sensitive", r.sensitive.is_some()),
             ("invalid", r.invalid.is_some()),
             ("keys", r.keys.is_some()),
+            ("errors", r.errors.is_some()),
             ("action", r.action.is_some()),
             ("on", r.on.is_some()),
             ("cases", r.cases.is_some()),
@@ -686,10 +696,43 @@ impl Checker<'_> {
                     }
                     keys.insert(entry.as_ref().clone(), self.target(target, states));
                 }
+                let mut errors = BTreeMap::new();
+                for (reason, prompt) in r.errors.iter().flat_map(|e| e.as_ref()) {
+                    if !input.error_reasons().contains(&reason.as_ref().as_str()) {
+                        let known = input.error_reasons();
+                        self.report(
+                            reason,
+                            if known.is_empty() {
+                                format!(
+                                    "{} entries have no error reasons; use invalid",
+                                    input.name()
+                                )
+                            } else {
+                                format!(
+                                    "\"{reason}\" is not a reason a {} can be refused for; use {}",
+                                    input.name(),
+                                    known.join(", ")
+                                )
+                            },
+                        );
+                        continue;
+                    }
+                    if let Some(prompt) = self.prompt(prompt, languages) {
+                        errors.insert(reason.as_ref().clone(), prompt);
+                    }
+                }
+                if input.is_card_data() && r.sensitive == Some(false) {
+                    self.report(
+                        &raw,
+                        "card data is always sensitive; remove sensitive = false",
+                    );
+                }
                 StateKind::Collect {
                     input,
-                    sensitive: r.sensitive.unwrap_or(input.sensitive_by_default()),
+                    sensitive: input.is_card_data()
+                        || r.sensitive.unwrap_or(input.sensitive_by_default()),
                     invalid,
+                    errors,
                     keys,
                     next: self.required_target(r.next.as_ref(), "next", &raw, states)?,
                     on_fail,

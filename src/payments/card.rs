@@ -53,6 +53,26 @@ impl CardBrand {
         }
     }
 
+    /// The brand named by [`CardBrand::as_str`]'s text (for configuration and stored records).
+    pub fn parse(name: &str) -> Option<CardBrand> {
+        CardBrand::KNOWN
+            .into_iter()
+            .find(|brand| brand.as_str() == name.trim().to_ascii_lowercase())
+    }
+
+    /// The name callers know the brand by, as it is spoken in a read-back.
+    pub fn spoken_name(self) -> &'static str {
+        match self {
+            CardBrand::Visa => "Visa",
+            CardBrand::Mastercard => "Mastercard",
+            CardBrand::Amex => "American Express",
+            CardBrand::Discover => "Discover",
+            CardBrand::Jcb => "JCB",
+            CardBrand::Diners => "Diners Club",
+            CardBrand::Unknown => "card",
+        }
+    }
+
     /// Recognises the scheme from the leading digits (`digits` is all ASCII digits).
     fn detect(digits: &str) -> CardBrand {
         let prefix = |n: usize| -> u32 {

@@ -37,6 +37,8 @@ pub struct CallRow {
     pub session: String,
     /// Sealed sensitive values, if any are waiting.
     pub sealed: Option<Vec<u8>>,
+    /// When the sealed values expire (UTC ms).
+    pub sealed_until: Option<i64>,
     /// Set once the call has ended.
     pub ended_at: Option<i64>,
 }
@@ -54,6 +56,8 @@ pub struct TurnUpdate<'a> {
     pub session: &'a str,
     /// Sensitive values still waiting, sealed; `None` wipes them.
     pub sealed: Option<&'a [u8]>,
+    /// When the sealed values expire (UTC ms).
+    pub sealed_until: Option<i64>,
     /// Language, once chosen.
     pub language: Option<&'a str>,
     /// Account, once identified.
@@ -110,20 +114,21 @@ pub struct CallRecord {
     pub last_step: Option<String>,
     /// Every step, in order.
     pub steps: Vec<StepRecord>,
+    /// Payments made on the call.
+    pub payments: Vec<super::PaymentRecord>,
 }
 
 impl Store {
-    /// Records a new call; returns `false` when it was already recorded (a retried first webhook).
+    /// Records a new call with its first turn claimed; returns `false` when it was already
+    /// recorded (a retried first webhook).
     ///
     /// # Errors
     /// A database failure.
-    pub async fn insert_call(
-        conn: &mut AnyConnection,
-        call: &NewCall<'_>,
-    ) -> Result<bool, StoreError> {
+    pub async fn insert_call(&self, call: &NewCall<'_>) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "INSERT INTO calls (call_sid, provider, from_number, to_number, started_at, turn, \
-             last_reply, session, updated_at) VALUES ($1, $2, $3, $4, $5, 0, '', $6, $5) \
+             last_reply, session, updated_at, claim_turn, claimed_at) \
+             VALUES ($1, $2, $3, $4, $5, 0, '', $6, $5, 0, $5) \
              ON CONFLICT (call_sid) DO NOTHING",
         )
         .bind(call.call_sid)
@@ -132,40 +137,66 @@ impl Store {
         .bind(call.to_number)
         .bind(call.started_at)
         .bind(call.session)
-        .execute(conn)
+        .execute(self.pool())
         .await?;
         Ok(done.rows_affected() == 1)
     }
 
-    /// Loads a call for answering one of its webhooks, holding its row until the transaction ends,
-    /// so two deliveries of the same webhook (on any instance) are answered one after the other.
+    /// Loads a call's working state, without claiming it.
     ///
     /// # Errors
     /// A database failure.
-    pub async fn lock_call(
+    pub async fn load_call(&self, call_sid: &str) -> Result<Option<CallRow>, StoreError> {
+        let row = sqlx::query(
+            "SELECT call_sid, from_number, turn, last_reply, session, sealed, sealed_until, ended_at \
+             FROM calls WHERE call_sid = $1",
+        )
+        .bind(call_sid)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(call_row).transpose()
+    }
+
+    /// Claims `turn` of a call for answering: succeeds for one delivery of a webhook only, on any
+    /// instance, because it is one conditional update. A claim older than `stale_before` (its
+    /// instance died mid-answer) can be taken over. Returns the call as claimed, or `None` when
+    /// someone else holds the turn or it was already answered.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn claim_turn(
         &self,
-        conn: &mut AnyConnection,
         call_sid: &str,
+        turn: i64,
+        now_ms: i64,
+        stale_before: i64,
     ) -> Result<Option<CallRow>, StoreError> {
-        let sql = format!(
-            "SELECT call_sid, from_number, turn, last_reply, session, sealed, ended_at \
-             FROM calls WHERE call_sid = $1{}",
-            self.row_lock()
-        );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let row = sqlx::query(
+            "UPDATE calls SET claim_turn = $2, claimed_at = $3 \
+             WHERE call_sid = $1 AND turn = $2 AND ended_at IS NULL \
+             AND (claim_turn IS NULL OR claim_turn <> $2 OR claimed_at < $4) \
+             RETURNING call_sid, from_number, turn, last_reply, session, sealed, sealed_until, ended_at",
+        )
+        .bind(call_sid)
+        .bind(turn)
+        .bind(now_ms)
+        .bind(stale_before)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(call_row).transpose()
+    }
+
+    /// Gives a claimed turn back after a failed answer, so a retry need not wait for it to go stale.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn release_turn(&self, call_sid: &str, turn: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE calls SET claim_turn = NULL WHERE call_sid = $1 AND claim_turn = $2 AND turn = $2")
             .bind(call_sid)
-            .fetch_optional(conn)
+            .bind(turn)
+            .execute(self.pool())
             .await?;
-        let Some(row) = row else { return Ok(None) };
-        Ok(Some(CallRow {
-            call_sid: row.try_get("call_sid")?,
-            from_number: row.try_get("from_number")?,
-            turn: row.try_get("turn")?,
-            last_reply: row.try_get("last_reply")?,
-            session: row.try_get("session")?,
-            sealed: row.try_get("sealed")?,
-            ended_at: row.try_get("ended_at")?,
-        }))
+        Ok(())
     }
 
     /// Saves the outcome of one answered webhook.
@@ -181,8 +212,8 @@ impl Store {
             "UPDATE calls SET turn = turn + 1, last_reply = $3, session = $4, sealed = $5, \
              language = COALESCE($6, language), account_number = COALESCE($7, account_number), \
              outcome = COALESCE($8, outcome), last_step = COALESCE($9, last_step), \
-             ended_at = COALESCE($10, ended_at), updated_at = $11 \
-             WHERE call_sid = $1 AND turn = $2",
+             ended_at = COALESCE($10, ended_at), updated_at = $11, sealed_until = $12, \
+             claim_turn = NULL WHERE call_sid = $1 AND turn = $2",
         )
         .bind(update.call_sid)
         .bind(update.answered_turn)
@@ -195,6 +226,7 @@ impl Store {
         .bind(update.last_step)
         .bind(update.ended_at)
         .bind(update.now)
+        .bind(update.sealed_until)
         .execute(conn)
         .await?;
         if done.rows_affected() == 1 {
@@ -268,7 +300,7 @@ impl Store {
         };
         sqlx::query(
             "UPDATE calls SET ended_at = COALESCE(ended_at, $2), outcome = $3, sealed = NULL, \
-             updated_at = $2 WHERE call_sid = $1",
+             sealed_until = NULL, updated_at = $2 WHERE call_sid = $1",
         )
         .bind(call_sid)
         .bind(now_ms)
@@ -323,6 +355,53 @@ impl Store {
             outcome: row.try_get("outcome")?,
             last_step: row.try_get("last_step")?,
             steps,
+            payments: self.payments_for_call(call_sid).await?,
         }))
+    }
+}
+
+fn call_row(row: &sqlx::any::AnyRow) -> Result<CallRow, StoreError> {
+    Ok(CallRow {
+        call_sid: row.try_get("call_sid")?,
+        from_number: row.try_get("from_number")?,
+        turn: row.try_get("turn")?,
+        last_reply: row.try_get("last_reply")?,
+        session: row.try_get("session")?,
+        sealed: row.try_get("sealed")?,
+        sealed_until: row.try_get("sealed_until")?,
+        ended_at: row.try_get("ended_at")?,
+    })
+}
+
+impl Store {
+    /// Wipes sealed values whose time is up, for calls that never reported their end.
+    /// Returns how many calls were wiped.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn wipe_expired_sealed(&self, now_ms: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE calls SET sealed = NULL, sealed_until = NULL \
+             WHERE sealed IS NOT NULL AND sealed_until < $1",
+        )
+        .bind(now_ms)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// The sealed bytes stored for a call (tests and audits: proves a wipe happened).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn sealed_bytes(&self, call_sid: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let row = sqlx::query("SELECT sealed FROM calls WHERE call_sid = $1")
+            .bind(call_sid)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(match row {
+            Some(row) => row.try_get("sealed")?,
+            None => None,
+        })
     }
 }

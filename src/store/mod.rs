@@ -9,9 +9,11 @@
 
 mod accounts;
 mod calls;
+mod payments;
 
 pub use accounts::{Account, AccountRecord, AuthFailure};
 pub use calls::{CallRecord, CallRow, NewCall, StepRecord, TurnUpdate};
+pub use payments::{NewPayment, PaymentRecord, Settlement};
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -178,6 +180,14 @@ impl Store {
         let mut conn = self.pool.acquire().await?;
         conn.ping().await?;
         Ok(())
+    }
+
+    /// A connection from the pool, for statements outside a transaction.
+    ///
+    /// # Errors
+    /// No connection could be had within the acquire timeout.
+    pub async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<Any>, StoreError> {
+        Ok(self.pool.acquire().await?)
     }
 
     /// Closes every connection; later queries fail (and callers hear the safe answer).

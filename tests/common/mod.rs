@@ -235,6 +235,8 @@ pub fn config(database_url: &str, options: Options) -> Config {
         max_auth_attempts: 3,
         lockout: Duration::from_secs(15 * 60),
         pool: PoolSettings::default(),
+        sealed_ttl: Duration::from_secs(10 * 60),
+        payments: Default::default(),
     }
 }
 

@@ -1,0 +1,247 @@
+//! Payment rows. A payment is recorded `pending` before the gateway is asked, under a unique
+//! (call, attempt) key, and settled afterwards; an approval lowers the balance in the same
+//! transaction that records it.
+
+use serde::Serialize;
+use sqlx::Row;
+
+use super::{Store, StoreError};
+
+/// A payment about to be sent to the gateway.
+#[derive(Debug, Clone)]
+pub struct NewPayment<'a> {
+    /// The call it is made on.
+    pub call_sid: &'a str,
+    /// Which confirmed card of the call (1, 2, ...).
+    pub attempt: i64,
+    /// The account paid.
+    pub account_number: &'a str,
+    /// Amount in cents.
+    pub amount_cents: i64,
+    /// ISO currency code.
+    pub currency: &'a str,
+    /// Card brand (`visa` ...).
+    pub card_brand: &'a str,
+    /// Last four digits of the card.
+    pub card_last4: &'a str,
+    /// Gateway name.
+    pub gateway: &'a str,
+    /// The key the gateway de-duplicates on.
+    pub idempotency_key: &'a str,
+    /// When (UTC ms).
+    pub now: i64,
+}
+
+/// A recorded payment, as the admin API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PaymentRecord {
+    /// The call it was made on.
+    pub call_sid: String,
+    /// Which confirmed card of the call.
+    pub attempt: i64,
+    /// The account paid.
+    pub account_number: String,
+    /// Amount in cents.
+    pub amount_cents: i64,
+    /// ISO currency code.
+    pub currency: String,
+    /// Card brand.
+    pub card_brand: String,
+    /// Last four digits of the card.
+    pub card_last4: String,
+    /// `pending`, `approved`, `declined` or `unknown`.
+    pub status: String,
+    /// Why it was declined.
+    pub decline_reason: Option<String>,
+    /// Gateway name.
+    pub gateway: String,
+    /// The gateway's id for it.
+    pub gateway_reference: Option<String>,
+    /// The code the caller was given.
+    pub confirmation_code: Option<String>,
+    /// When it was first recorded (UTC ms).
+    pub created_at: i64,
+}
+
+/// How a payment was settled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settlement<'a> {
+    /// Money taken.
+    Approved {
+        /// Gateway id.
+        reference: &'a str,
+        /// Code given to the caller.
+        confirmation_code: &'a str,
+    },
+    /// Refused.
+    Declined {
+        /// Why.
+        reason: &'a str,
+        /// Gateway id, if any.
+        reference: Option<&'a str>,
+    },
+    /// No definite answer: never to be charged again; operations settle it.
+    Unknown,
+}
+
+const PAYMENT_COLUMNS: &str = "call_sid, attempt, account_number, amount_cents, currency, card_brand, \
+    card_last4, status, decline_reason, gateway, gateway_reference, confirmation_code, created_at";
+
+fn payment_from_row(row: &sqlx::any::AnyRow) -> Result<PaymentRecord, sqlx::Error> {
+    Ok(PaymentRecord {
+        call_sid: row.try_get("call_sid")?,
+        attempt: row.try_get("attempt")?,
+        account_number: row.try_get("account_number")?,
+        amount_cents: row.try_get("amount_cents")?,
+        currency: row.try_get("currency")?,
+        card_brand: row.try_get("card_brand")?,
+        card_last4: row.try_get("card_last4")?,
+        status: row.try_get("status")?,
+        decline_reason: row.try_get("decline_reason")?,
+        gateway: row.try_get("gateway")?,
+        gateway_reference: row.try_get("gateway_reference")?,
+        confirmation_code: row.try_get("confirmation_code")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+impl Store {
+    /// Records a payment as pending. Returns `None` when this (call, attempt) is new, or the
+    /// existing record when it was recorded before (a retried confirmation): the caller must then
+    /// not charge anew but use that record (or, if still pending, ask the gateway again with the
+    /// same idempotency key).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn begin_payment(
+        &self,
+        payment: &NewPayment<'_>,
+    ) -> Result<Option<PaymentRecord>, StoreError> {
+        let inserted = sqlx::query(
+            "INSERT INTO payments (call_sid, attempt, account_number, amount_cents, currency, \
+             card_brand, card_last4, status, gateway, idempotency_key, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $10) \
+             ON CONFLICT (call_sid, attempt) DO NOTHING",
+        )
+        .bind(payment.call_sid)
+        .bind(payment.attempt)
+        .bind(payment.account_number)
+        .bind(payment.amount_cents)
+        .bind(payment.currency)
+        .bind(payment.card_brand)
+        .bind(payment.card_last4)
+        .bind(payment.gateway)
+        .bind(payment.idempotency_key)
+        .bind(payment.now)
+        .execute(self.pool())
+        .await?;
+        if inserted.rows_affected() == 1 {
+            return Ok(None);
+        }
+        let sql =
+            format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE call_sid = $1 AND attempt = $2");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(payment.call_sid)
+            .bind(payment.attempt)
+            .fetch_one(self.pool())
+            .await?;
+        Ok(Some(payment_from_row(&row)?))
+    }
+
+    /// Settles a pending payment. An approval lowers the account's balance in the same
+    /// transaction, and only once: a payment already settled is left as it is.
+    ///
+    /// # Errors
+    /// A database failure; nothing is changed then.
+    pub async fn settle_payment(
+        &self,
+        call_sid: &str,
+        attempt: i64,
+        settlement: &Settlement<'_>,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let (status, reason, reference, code) = match settlement {
+            Settlement::Approved {
+                reference,
+                confirmation_code,
+            } => ("approved", None, Some(*reference), Some(*confirmation_code)),
+            Settlement::Declined { reason, reference } => {
+                ("declined", Some(*reason), *reference, None)
+            }
+            Settlement::Unknown => ("unknown", None, None, None),
+        };
+        let settled = sqlx::query(
+            "UPDATE payments SET status = $3, decline_reason = $4, gateway_reference = $5, \
+             confirmation_code = $6, updated_at = $7 \
+             WHERE call_sid = $1 AND attempt = $2 AND status IN ('pending', 'unknown') \
+             RETURNING account_number, amount_cents",
+        )
+        .bind(call_sid)
+        .bind(attempt)
+        .bind(status)
+        .bind(reason)
+        .bind(reference)
+        .bind(code)
+        .bind(now_ms)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let (Some(row), Settlement::Approved { .. }) = (settled, settlement) {
+            let account: String = row.try_get("account_number")?;
+            let amount: i64 = row.try_get("amount_cents")?;
+            sqlx::query(
+                "UPDATE accounts SET balance_cents = balance_cents - $2, \
+                 minimum_due_cents = CASE WHEN minimum_due_cents > $2 THEN minimum_due_cents - $2 ELSE 0 END, \
+                 updated_at = $3 WHERE account_number = $1",
+            )
+            .bind(&account)
+            .bind(amount)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The payments made on a call.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn payments_for_call(
+        &self,
+        call_sid: &str,
+    ) -> Result<Vec<PaymentRecord>, StoreError> {
+        let sql =
+            format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE call_sid = $1 ORDER BY attempt");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(call_sid)
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows
+            .iter()
+            .map(payment_from_row)
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// An account's payments, newest first.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn payments_for_account(
+        &self,
+        account_number: &str,
+    ) -> Result<Vec<PaymentRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {PAYMENT_COLUMNS} FROM payments WHERE account_number = $1 ORDER BY id DESC"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(account_number)
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows
+            .iter()
+            .map(payment_from_row)
+            .collect::<Result<_, _>>()?)
+    }
+}
