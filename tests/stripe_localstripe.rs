@@ -9,131 +9,19 @@
 //! Needs `pip install localstripe`. Without it these tests print why and pass,
 //! unless `IVRPAY_REQUIRE_LOCALSTRIPE=1`, when they fail instead.
 
-use std::net::TcpListener;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod common;
+
+use std::time::Duration;
+
+use common::localstripe::{LocalStripe, Mode, start};
 
 use ivrpay::payments::card::{BillingZip, CardDetails, CardNumber, Expiry, SecurityCode};
 use ivrpay::payments::gateway::{
     ChargeRequest, ChargeResult, DeclineReason, Gateway, GatewayError, charge_with_retry,
 };
 use ivrpay::payments::money::Money;
-use ivrpay::payments::stripe::StripeGateway;
-use secrecy::SecretString;
 
-const SECRET_KEY: &str = "sk_test_ivrpay";
 const TIMEOUT: Duration = Duration::from_secs(10);
-
-/// A running localstripe, stopped when dropped.
-struct LocalStripe {
-    child: Child,
-    base_url: String,
-}
-
-impl Drop for LocalStripe {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-enum Mode {
-    /// With Stripe's idempotency and decline behaviour patched in.
-    StripeLike,
-    /// localstripe as shipped.
-    Plain,
-}
-
-fn localstripe_installed() -> bool {
-    Command::new("python3")
-        .args(["-c", "import localstripe"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-/// Starts localstripe, or returns `None` (after saying why) when it is not
-/// installed and not required.
-async fn start(mode: Mode) -> Option<LocalStripe> {
-    if !localstripe_installed() {
-        let required = std::env::var("IVRPAY_REQUIRE_LOCALSTRIPE").is_ok_and(|v| v == "1");
-        assert!(
-            !required,
-            "IVRPAY_REQUIRE_LOCALSTRIPE=1 but python3 cannot import localstripe (pip install localstripe)"
-        );
-        eprintln!("skipped: python3 cannot import localstripe (pip install localstripe)");
-        return None;
-    }
-    // Ask the OS for a free port; the tiny window before localstripe binds it
-    // is acceptable for tests.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let shim = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/localstripe_shim.py");
-    let mut command = Command::new("python3");
-    command
-        .arg(shim)
-        .args(["--port", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit());
-    if matches!(mode, Mode::Plain) {
-        command.arg("--plain");
-    }
-    let mut server = LocalStripe {
-        child: command.spawn().expect("start localstripe"),
-        base_url: format!("http://127.0.0.1:{port}"),
-    };
-    let http = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(status) = server.child.try_wait().expect("poll localstripe") {
-            panic!("localstripe exited early: {status}");
-        }
-        let ready = http
-            .get(format!("{}/v1/payment_intents", server.base_url))
-            .bearer_auth(SECRET_KEY)
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success());
-        if ready {
-            return Some(server);
-        }
-        assert!(Instant::now() < deadline, "localstripe did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-impl LocalStripe {
-    fn gateway(&self) -> StripeGateway {
-        StripeGateway::new(
-            SecretString::from(SECRET_KEY),
-            self.base_url.clone(),
-            reqwest::Client::new(),
-        )
-    }
-
-    /// GET a localstripe resource as JSON.
-    async fn get(&self, path: &str) -> serde_json::Value {
-        reqwest::Client::new()
-            .get(format!("{}{path}", self.base_url))
-            .bearer_auth(SECRET_KEY)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    }
-
-    /// All PaymentIntents localstripe holds.
-    async fn payment_intents(&self) -> Vec<serde_json::Value> {
-        let list = self.get("/v1/payment_intents?limit=100").await;
-        list["data"].as_array().unwrap().clone()
-    }
-}
 
 /// A card expiring in December three years from now, valid today.
 fn card(number: &str, code: &str) -> CardDetails {

@@ -55,6 +55,24 @@ pub async fn briefing(app: &AppState, call_sid: &str) -> Result<voice::Response,
         }
         None => lines.push("The caller has not been identified.".into()),
     }
+    for payment in &call.payments {
+        let amount = speech::money_words(payment.amount_cents, en);
+        let card = format!(
+            "{} ending {}",
+            payment.card_brand,
+            speech::digits_words(&payment.card_last4, en)
+        );
+        lines.push(match payment.status.as_str() {
+            "approved" => format!("They paid {amount} on this call with {card}."),
+            "declined" => format!(
+                "A payment of {amount} with {card} was declined: {}.",
+                payment.decline_reason.as_deref().unwrap_or("declined").replace('_', " ")
+            ),
+            _ => format!(
+                "A payment of {amount} with {card} has no answer from the bank yet: do not charge again; check it in the gateway."
+            ),
+        });
+    }
     let asked_at = call
         .steps
         .iter()

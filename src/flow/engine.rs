@@ -69,12 +69,11 @@ impl Secrets {
 }
 
 /// What a webhook brings.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum Input {
     /// The call has just arrived.
     Start,
-    /// Keys the caller pressed (never logged: `Debug` is derived only for tests' sake and this
-    /// type is not logged anywhere).
+    /// Keys the caller pressed. They may be card digits, so `Debug` never shows them.
     Digits(String),
     /// The caller pressed nothing before the timeout.
     Silence,
@@ -83,6 +82,17 @@ pub enum Input {
         /// Whether the agent answered.
         answered: bool,
     },
+}
+
+impl std::fmt::Debug for Input {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Input::Start => f.write_str("Start"),
+            Input::Digits(keys) => write!(f, "Digits(<{} keys>)", keys.chars().count()),
+            Input::Silence => f.write_str("Silence"),
+            Input::DialEnded { answered } => write!(f, "DialEnded {{ answered: {answered} }}"),
+        }
+    }
 }
 
 /// The answer to one webhook.

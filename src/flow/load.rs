@@ -689,10 +689,13 @@ impl Checker<'_> {
                 let invalid = r.invalid.as_ref().and_then(|p| self.prompt(p, languages));
                 let mut keys = BTreeMap::new();
                 for (entry, target) in r.keys.iter().flat_map(|k| k.as_ref()) {
-                    if entry.as_ref().is_empty()
-                        || !entry.as_ref().bytes().all(|b| b.is_ascii_digit())
-                    {
-                        self.report(entry, "keys are digits, written as a string like \"9\"");
+                    let text = entry.as_ref();
+                    let keypad = |b: u8| b.is_ascii_digit() || b == b'*' || b == b'#';
+                    if text.is_empty() || !text.bytes().all(keypad) {
+                        self.report(
+                            entry,
+                            "keys are digits, * or #, written as a string like \"9\"",
+                        );
                     }
                     keys.insert(entry.as_ref().clone(), self.target(target, states));
                 }

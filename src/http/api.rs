@@ -9,10 +9,12 @@ use subtle::ConstantTimeEq;
 
 use crate::app::AppState;
 use crate::error::AppError;
-use crate::store::CallRecord;
+use crate::store::{CallRecord, PaymentRecord};
 
 pub(super) fn router() -> Router<AppState> {
-    Router::new().route("/api/calls/{call_sid}", get(call))
+    Router::new()
+        .route("/api/calls/{call_sid}", get(call))
+        .route("/api/accounts/{account_number}", get(account))
 }
 
 fn authorize(app: &AppState, headers: &HeaderMap) -> Result<(), AppError> {
@@ -44,4 +46,43 @@ async fn call(
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(Json(record))
+}
+
+/// An account as operations see it: balance and payment history, never credentials.
+#[derive(serde::Serialize)]
+struct AccountView {
+    account_number: String,
+    name: String,
+    balance_cents: i64,
+    minimum_due_cents: i64,
+    due_date: String,
+    segment: String,
+    language: String,
+    locked_until: Option<i64>,
+    payments: Vec<PaymentRecord>,
+}
+
+async fn account(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(account_number): Path<String>,
+) -> Result<Json<AccountView>, AppError> {
+    authorize(&app, &headers)?;
+    let account = app
+        .store
+        .account(&account_number)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let payments = app.store.payments_for_account(&account_number).await?;
+    Ok(Json(AccountView {
+        account_number: account.account_number,
+        name: account.name,
+        balance_cents: account.balance_cents,
+        minimum_due_cents: account.minimum_due_cents,
+        due_date: account.due_date,
+        segment: account.segment,
+        language: account.language,
+        locked_until: account.locked_until,
+        payments,
+    }))
 }

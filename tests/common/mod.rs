@@ -3,6 +3,8 @@
 //! caller that drives signed webhooks.
 #![allow(dead_code)]
 
+pub mod localstripe;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,7 +13,8 @@ use ivrpay::accounts::secrets::PinKey;
 use ivrpay::app::{AppState, Application};
 use ivrpay::caller::Call;
 use ivrpay::clock::{Clock, ManualClock};
-use ivrpay::config::Config;
+use ivrpay::config::{Config, GatewayChoice, PaymentSettings};
+use ivrpay::payments::SandboxGateway;
 use ivrpay::payments::vault::DataKey;
 use ivrpay::store::PoolSettings;
 use secrecy::SecretString;
@@ -32,9 +35,16 @@ pub enum Backend {
 }
 
 /// Settings a test may change before the server starts.
+#[derive(Clone)]
 pub struct Options {
     pub agent_number: Option<String>,
     pub flows_dir: std::path::PathBuf,
+    /// `Some(base_url)`: charge through the Stripe gateway at that URL; `None`: the sandbox.
+    pub stripe_base_url: Option<String>,
+    /// A gateway of the test's own (e.g. one that never answers), instead of the above.
+    pub gateway: Option<Arc<dyn ivrpay::payments::Gateway>>,
+    /// Per-request gateway timeout.
+    pub gateway_timeout: Duration,
 }
 
 impl Default for Options {
@@ -42,6 +52,9 @@ impl Default for Options {
         Options {
             agent_number: Some(AGENT.to_owned()),
             flows_dir: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("call-flows"),
+            stripe_base_url: None,
+            gateway: None,
+            gateway_timeout: Duration::from_secs(4),
         }
     }
 }
@@ -51,7 +64,11 @@ pub struct TestServer {
     pub state: AppState,
     pub clock: ManualClock,
     pub database_url: String,
+    /// The sandbox gateway, when the server charges through it (to count charges).
+    pub sandbox: Option<Arc<SandboxGateway>>,
+    options: Options,
     shutdown: Option<oneshot::Sender<()>>,
+    running: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     _dir: tempfile::TempDir,
     next_call: std::sync::atomic::AtomicU32,
 }
@@ -94,10 +111,8 @@ impl TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let database_url = fresh_database(backend, dir.path()).await?;
         let clock = ManualClock::new(time::macros::datetime!(2026-11-23 15:00 UTC));
-        let config = config(&database_url, options);
-        let app = Application::build(config, Arc::new(clock.clone()))
-            .await
-            .expect("server starts");
+        let listen = "127.0.0.1:0".parse().expect("address");
+        let (app, sandbox) = build(&database_url, &options, &clock, listen).await;
         let state = app.state().clone();
         let url = state.public_url.to_string();
         let records = import::parse(
@@ -112,7 +127,7 @@ impl TestServer {
             .await
             .expect("import");
         let (shutdown, stopped) = oneshot::channel::<()>();
-        tokio::spawn(app.run_until(async {
+        let running = tokio::spawn(app.run_until(async {
             let _ = stopped.await;
         }));
         Some(TestServer {
@@ -120,7 +135,10 @@ impl TestServer {
             state,
             clock,
             database_url,
+            sandbox,
+            options,
             shutdown: Some(shutdown),
+            running: Some(running),
             _dir: dir,
             next_call: 0.into(),
         })
@@ -149,6 +167,33 @@ impl TestServer {
     }
 
     /// The path and query of the pending question's action URL, for posting to it by hand.
+    /// Linda Brown, verified, paying `amount_keys` (keypad dollars) and waiting for her card.
+    pub async fn linda_at_card_number(&self, amount_keys: &str) -> Call {
+        let mut call = self.linda_at_pin_question().await;
+        call.press("6446").await.expect("pin");
+        call.press("1").await.expect("make a payment");
+        call.press("3").await.expect("another amount");
+        call.press(amount_keys).await.expect("amount");
+        let said = call.press("1").await.expect("amount confirmed");
+        assert!(heard(&said, "Please enter your card number"), "{said:?}");
+        call
+    }
+
+    /// Enters a whole card and returns what the read-back said.
+    pub async fn enter_card(
+        &self,
+        call: &mut Call,
+        number: &str,
+        expiry: &str,
+        code: &str,
+        zip: &str,
+    ) -> Vec<String> {
+        for keys in [number, expiry, code] {
+            call.press(keys).await.expect("card field");
+        }
+        call.press(zip).await.expect("billing zip")
+    }
+
     pub fn pending_path(&self, call: &Call) -> String {
         let action = call.pending_action().expect("the call is asking");
         action
@@ -198,6 +243,38 @@ impl TestServer {
         (status, response.text().await.expect("body"))
     }
 
+    /// Stops the server and starts a new one on the same address and database, as a deploy or
+    /// crash-and-restart would (the gateway's state survives, as a real gateway's would).
+    pub async fn restart(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(running) = self.running.take() {
+            let _ = running.await;
+        }
+        self.state.store.close().await;
+        let listen = self
+            .url
+            .trim_start_matches("http://")
+            .parse()
+            .expect("address");
+        let mut config = config(&self.database_url, self.options.clone());
+        config.listen = listen;
+        let gateway: Arc<dyn ivrpay::payments::Gateway> = match &self.sandbox {
+            Some(sandbox) => sandbox.clone(),
+            None => self.state.gateway.clone(),
+        };
+        let app = Application::build_with_gateway(config, Arc::new(self.clock.clone()), gateway)
+            .await
+            .expect("server restarts");
+        self.state = app.state().clone();
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        self.running = Some(tokio::spawn(app.run_until(async {
+            let _ = stopped.await;
+        })));
+        self.shutdown = Some(shutdown);
+    }
+
     pub async fn stop(mut self) {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
@@ -214,6 +291,38 @@ impl TestServer {
             )))
             .execute(&mut admin)
             .await;
+        }
+    }
+}
+
+async fn build(
+    database_url: &str,
+    options: &Options,
+    clock: &ManualClock,
+    listen: std::net::SocketAddr,
+) -> (Application, Option<Arc<SandboxGateway>>) {
+    let mut config = config(database_url, options.clone());
+    config.listen = listen;
+    let clock: Arc<dyn Clock> = Arc::new(clock.clone());
+    if let Some(gateway) = &options.gateway {
+        let app = Application::build_with_gateway(config, clock, gateway.clone())
+            .await
+            .expect("server starts");
+        return (app, None);
+    }
+    match &options.stripe_base_url {
+        Some(_) => (
+            Application::build(config, clock)
+                .await
+                .expect("server starts"),
+            None,
+        ),
+        None => {
+            let sandbox = Arc::new(SandboxGateway::new());
+            let app = Application::build_with_gateway(config, clock, sandbox.clone())
+                .await
+                .expect("server starts");
+            (app, Some(sandbox))
         }
     }
 }
@@ -236,7 +345,17 @@ pub fn config(database_url: &str, options: Options) -> Config {
         lockout: Duration::from_secs(15 * 60),
         pool: PoolSettings::default(),
         sealed_ttl: Duration::from_secs(10 * 60),
-        payments: Default::default(),
+        payments: PaymentSettings {
+            gateway: match options.stripe_base_url {
+                Some(base_url) => GatewayChoice::Stripe {
+                    secret_key: SecretString::from(localstripe::SECRET_KEY),
+                    base_url,
+                },
+                None => GatewayChoice::Sandbox,
+            },
+            gateway_timeout: options.gateway_timeout,
+            ..PaymentSettings::default()
+        },
     }
 }
 

@@ -1,0 +1,472 @@
+//! Paying by phone: amounts, card entry, every test card's outcome, retries and restarts.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{Backend, Options, TestServer, heard};
+use ivrpay::payments::gateway::ChargeFuture;
+use ivrpay::payments::{ChargeRequest, Gateway};
+
+/// The public test cards and what the sandbox answers for them (demo/test-cards.csv).
+fn test_cards() -> Vec<(String, String, String)> {
+    include_str!("../demo/test-cards.csv")
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let mut fields = line.split(',').map(str::to_owned);
+            Some((fields.next()?, fields.next()?, fields.next()?))
+        })
+        .collect()
+}
+
+async fn every_test_card_gets_its_answer(server: &TestServer) {
+    let mut approved = 0;
+    for (number, brand, result) in test_cards() {
+        let mut call = server.linda_at_card_number("5").await;
+        let said = call.press(&number).await.expect("card number");
+        match (brand.as_str(), result.as_str()) {
+            (_, "invalid_luhn") => {
+                assert!(
+                    heard(&said, "That card number is not valid."),
+                    "{number}: {said:?}"
+                );
+                continue;
+            }
+            ("jcb", _) => {
+                // JCB is not among the brands accepted by default.
+                assert!(
+                    heard(&said, "we can't accept that kind of card"),
+                    "{number}: {said:?}"
+                );
+                continue;
+            }
+            _ => {}
+        }
+        let code = if brand == "amex" { "1234" } else { "123" };
+        call.press("1228").await.expect("expiry");
+        if brand == "amex" {
+            assert!(
+                call.last_twiml.contains("numDigits=\"4\""),
+                "Amex codes have 4 digits"
+            );
+        }
+        call.press(code).await.expect("security code");
+        let said = call.press("77141").await.expect("zip");
+        let last4 = &number[number.len() - 4..];
+        let spoken_last4: String = last4
+            .chars()
+            .map(String::from)
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            heard(
+                &said,
+                &format!(
+                    "ending in {spoken_last4}, expiring December twenty twenty-eight. To pay five dollars, press 1."
+                )
+            ),
+            "{said:?}"
+        );
+        let said = call.press("1").await.expect("confirm");
+        let (expected, outcome) = match result.as_str() {
+            "approved" => (
+                "Your payment of five dollars was approved. Your confirmation number is",
+                "paid",
+            ),
+            "declined" => ("the bank declined that card.", "declined"),
+            "insufficient_funds" => ("because there weren't enough funds", "declined"),
+            "expired_card" => ("the bank says that card has expired", "declined"),
+            "incorrect_cvc" => ("the security code didn't match that card", "declined"),
+            "processing_error" => (
+                "the card couldn't be processed just now, and you were not charged",
+                "payment_error",
+            ),
+            other => panic!("unknown test card result {other}"),
+        };
+        assert!(heard(&said, expected), "{number} ({result}): {said:?}");
+        let record = server.api_call(&call.call_sid).await;
+        assert_eq!(record["outcome"], outcome, "{number}");
+        let payment = &record["payments"][0];
+        assert_eq!(payment["card_last4"], last4);
+        assert_eq!(payment["card_brand"], brand);
+        assert_eq!(payment["amount_cents"], 500);
+        if result == "approved" {
+            approved += 1;
+            assert_eq!(payment["status"], "approved");
+            let code = payment["confirmation_code"].as_str().expect("code");
+            let spoken: String = code.chars().map(String::from).collect::<Vec<_>>().join(" ");
+            assert!(
+                heard(&said, &spoken),
+                "the code is read digit by digit: {said:?}"
+            );
+        } else {
+            assert_eq!(payment["status"], "declined");
+        }
+    }
+    assert_eq!(
+        server.sandbox.as_ref().map(|s| s.charge_count()),
+        Some(approved)
+    );
+    // Linda owed 445.33 and paid five dollars per approved card.
+    let account = server
+        .state
+        .store
+        .account("66253365")
+        .await
+        .expect("db")
+        .expect("account");
+    assert_eq!(account.balance_cents, 44533 - 500 * approved as i64);
+}
+on_both_backends!(every_test_card_gets_its_answer);
+
+async fn full_balance_payment_clears_the_account(server: &TestServer) {
+    let mut call = server.linda_at_pin_question().await;
+    call.press("6446").await.expect("pin");
+    call.press("1").await.expect("pay");
+    call.press("1").await.expect("full balance");
+    let said = server
+        .enter_card(&mut call, "5555555555554444", "0330", "321", "77141")
+        .await;
+    assert!(
+        heard(
+            &said,
+            "Mastercard ending in 4 4 4 4, expiring March twenty thirty. To pay four hundred forty-five dollars and thirty-three cents, press 1."
+        ),
+        "{said:?}"
+    );
+    call.press("1").await.expect("confirm");
+    let said = call.press("9").await.expect("goodbye");
+    assert!(
+        heard(&said, "Thank you for your payment, Linda."),
+        "{said:?}"
+    );
+
+    let account = reqwest::Client::new()
+        .get(format!("{}/api/accounts/66253365", server.url))
+        .bearer_auth(common::ADMIN_TOKEN)
+        .send()
+        .await
+        .expect("api")
+        .json::<serde_json::Value>()
+        .await
+        .expect("json");
+    assert_eq!(account["balance_cents"], 0);
+    assert_eq!(account["payments"][0]["amount_cents"], 44533);
+    assert_eq!(account["payments"][0]["status"], "approved");
+    assert!(account.get("pin_hash").is_none());
+
+    // The next call hears there is nothing to pay, and is offered no payment.
+    let mut again = server.linda_at_pin_question().await;
+    let said = again.press("6446").await.expect("pin");
+    assert!(
+        heard(&said, "there is nothing due on your account right now"),
+        "{said:?}"
+    );
+    assert!(!heard(&said, "make a payment"));
+}
+on_both_backends!(full_balance_payment_clears_the_account);
+
+async fn other_amounts_must_be_within_the_rules(server: &TestServer) {
+    let mut call = server.linda_at_pin_question().await;
+    call.press("6446").await.expect("pin");
+    call.press("1").await.expect("pay");
+    call.press("3").await.expect("another amount");
+    let said = call.press("500").await.expect("too much");
+    assert!(
+        heard(
+            &said,
+            "That is more than your balance of four hundred forty-five dollars and thirty-three cents."
+        ),
+        "{said:?}"
+    );
+    let said = call.press("0*5").await.expect("too little");
+    assert!(
+        heard(&said, "The smallest payment I can take is one dollar."),
+        "{said:?}"
+    );
+    let said = call.press("4*5*6").await.expect("garbled");
+    assert!(heard(&said, "I didn't understand that amount."), "{said:?}");
+    let said = call.press("100*5").await.expect("fine");
+    assert!(
+        heard(
+            &said,
+            "You entered one hundred dollars and fifty cents. If that is right, press 1."
+        ),
+        "{said:?}"
+    );
+
+    // An account owing less than the minimum payment may pay what it owes.
+    let mut small = server.call_from("+15552738763").await; // Michael Davis, 0.05
+    small.press("1").await.expect("language");
+    small.press("1").await.expect("confirm");
+    small.press("0560").await.expect("pin");
+    small.press("1").await.expect("pay");
+    small.press("3").await.expect("another amount");
+    let said = small.press("0*05").await.expect("five cents");
+    assert!(heard(&said, "You entered five cents."), "{said:?}");
+}
+on_both_backends!(other_amounts_must_be_within_the_rules);
+
+async fn card_problems_are_named_and_star_starts_over(server: &TestServer) {
+    let mut call = server.linda_at_card_number("10").await;
+    let said = call.press("4242424242424241").await.expect("luhn");
+    assert!(
+        heard(
+            &said,
+            "That card number is not valid. Please check it and try again."
+        ),
+        "{said:?}"
+    );
+    let said = call.press("424242").await.expect("short");
+    assert!(
+        heard(&said, "doesn't have the right number of digits"),
+        "{said:?}"
+    );
+    call.press("4242424242424242").await.expect("good card");
+    assert!(
+        server
+            .state
+            .store
+            .sealed_bytes(&call.call_sid)
+            .await
+            .expect("db")
+            .is_some(),
+        "the card waits sealed"
+    );
+    let said = call.press("1025").await.expect("expired");
+    assert!(heard(&said, "That card has expired."), "{said:?}");
+    let said = call.press("1328").await.expect("month 13");
+    assert!(heard(&said, "That isn't a real month."), "{said:?}");
+    let said = call.press("*").await.expect("start over");
+    assert!(heard(&said, "Please enter your card number"), "{said:?}");
+    assert!(
+        server
+            .state
+            .store
+            .sealed_bytes(&call.call_sid)
+            .await
+            .expect("db")
+            .is_none(),
+        "the card was forgotten"
+    );
+    let said = server
+        .enter_card(&mut call, "6011111111111117", "1228", "123", "77141")
+        .await;
+    assert!(heard(&said, "Discover ending in 1 1 1 7"), "{said:?}");
+    let said = call.press("2").await.expect("change the card");
+    assert!(heard(&said, "Please enter your card number"), "{said:?}");
+}
+on_both_backends!(card_problems_are_named_and_star_starts_over);
+
+async fn too_many_bad_cards_offer_a_person(server: &TestServer) {
+    let mut call = server.linda_at_card_number("10").await;
+    call.press("1111").await.expect("bad 1");
+    call.press("2222").await.expect("bad 2");
+    let said = call.press("3333").await.expect("bad 3");
+    assert!(heard(&said, "Let me get you some help."), "{said:?}");
+    assert_eq!(call.transferred_to.as_deref(), Some(common::AGENT));
+}
+on_both_backends!(too_many_bad_cards_offer_a_person);
+
+async fn hang_up_during_card_entry_wipes_the_card(server: &TestServer) {
+    let mut call = server.linda_at_card_number("10").await;
+    call.press("4242424242424242").await.expect("card");
+    call.press("1228").await.expect("expiry");
+    assert!(
+        server
+            .state
+            .store
+            .sealed_bytes(&call.call_sid)
+            .await
+            .expect("db")
+            .is_some()
+    );
+    call.hang_up(&server.url).await.expect("hang up");
+    assert!(
+        server
+            .state
+            .store
+            .sealed_bytes(&call.call_sid)
+            .await
+            .expect("db")
+            .is_none()
+    );
+    let record = server.api_call(&call.call_sid).await;
+    assert_eq!(record["outcome"], "abandoned");
+    assert_eq!(record["last_step"], "ask_security_code");
+    assert_eq!(server.sandbox.as_ref().map(|s| s.charge_count()), Some(0));
+}
+on_both_backends!(hang_up_during_card_entry_wipes_the_card);
+
+async fn card_data_expires_if_the_call_never_ends(server: &TestServer) {
+    let mut call = server.linda_at_card_number("10").await;
+    call.press("4242424242424242").await.expect("card");
+    server.clock.advance(Duration::from_secs(11 * 60));
+    let wiped = server
+        .state
+        .store
+        .wipe_expired_sealed(server.state.clock.now_ms())
+        .await
+        .expect("sweep");
+    assert_eq!(wiped, 1);
+    assert!(
+        server
+            .state
+            .store
+            .sealed_bytes(&call.call_sid)
+            .await
+            .expect("db")
+            .is_none()
+    );
+}
+on_both_backends!(card_data_expires_if_the_call_never_ends);
+
+async fn confirmation_sent_twice_at_once_charges_once(server: &TestServer) {
+    let mut call = server.linda_at_card_number("20").await;
+    server
+        .enter_card(&mut call, "4242424242424242", "1228", "123", "77141")
+        .await;
+    let path = server.pending_path(&call);
+    let sid = call.call_sid.clone();
+    let params = [
+        ("CallSid", sid.as_str()),
+        ("From", "+15552126618"),
+        ("To", "+18005550100"),
+        ("Digits", "1"),
+    ];
+    let answers =
+        futures::future::join_all((0..5).map(|_| server.post_signed(&path, &params))).await;
+    assert!(
+        answers
+            .iter()
+            .all(|(status, body)| *status == 200 && *body == answers[0].1),
+        "{answers:?}"
+    );
+    assert!(answers[0].1.contains("was approved"), "{}", answers[0].1);
+    assert_eq!(server.sandbox.as_ref().map(|s| s.charge_count()), Some(1));
+    let record = server.api_call(&call.call_sid).await;
+    assert_eq!(record["payments"].as_array().map(Vec::len), Some(1));
+    let account = server
+        .state
+        .store
+        .account("66253365")
+        .await
+        .expect("db")
+        .expect("account");
+    assert_eq!(account.balance_cents, 44533 - 2000);
+}
+on_both_backends!(confirmation_sent_twice_at_once_charges_once);
+
+/// A gateway that never answers: every charge times out.
+struct SilentGateway;
+
+impl Gateway for SilentGateway {
+    fn name(&self) -> &'static str {
+        "silent"
+    }
+
+    fn charge<'a>(&'a self, _req: &'a ChargeRequest<'_>) -> ChargeFuture<'a> {
+        Box::pin(std::future::pending())
+    }
+}
+
+async fn unknown_gateway_outcome_is_never_charged_again(backend: Backend) {
+    let options = Options {
+        gateway: Some(Arc::new(SilentGateway)),
+        gateway_timeout: Duration::from_millis(200),
+        ..Options::default()
+    };
+    let Some(server) = TestServer::start_with(backend, options).await else {
+        return;
+    };
+    let mut call = server.linda_at_card_number("20").await;
+    server
+        .enter_card(&mut call, "4242424242424242", "1228", "123", "77141")
+        .await;
+    let path = server.pending_path(&call);
+    let said = call.press("1").await.expect("confirm");
+    assert!(
+        heard(
+            &said,
+            "I couldn't get a confirmation from the bank. Please don't pay again"
+        ),
+        "{said:?}"
+    );
+    assert_eq!(call.transferred_to.as_deref(), Some(common::AGENT));
+    let briefing = call.agent_heard.join(" ");
+    assert!(
+        briefing.contains("has no answer from the bank yet: do not charge again"),
+        "{briefing}"
+    );
+
+    let record = server.api_call(&call.call_sid).await;
+    assert_eq!(record["payments"][0]["status"], "unknown");
+    assert_eq!(record["outcome"], "payment_unknown");
+    // The caller hangs up after the transfer: the outcome stands.
+    call.hang_up(&server.url).await.expect("hang up");
+    assert_eq!(
+        server.api_call(&call.call_sid).await["outcome"],
+        "payment_unknown"
+    );
+    // A late retry of the confirmation is answered from the record.
+    let (status, _) = server
+        .post_signed(
+            &path,
+            &[("CallSid", call.call_sid.as_str()), ("Digits", "1")],
+        )
+        .await;
+    assert_eq!(status, 200);
+    let account = server
+        .state
+        .store
+        .account("66253365")
+        .await
+        .expect("db")
+        .expect("account");
+    assert_eq!(
+        account.balance_cents, 44533,
+        "an unknown payment does not lower the balance"
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_gateway_outcome_is_never_charged_again_sqlite() {
+    unknown_gateway_outcome_is_never_charged_again(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_gateway_outcome_is_never_charged_again_postgres() {
+    unknown_gateway_outcome_is_never_charged_again(Backend::Postgres).await;
+}
+
+async fn restart_between_card_number_and_expiry_continues_the_call(backend: Backend) {
+    let Some(mut server) = TestServer::start(backend).await else {
+        return;
+    };
+    let mut call = server.linda_at_card_number("30").await;
+    call.press("4242424242424242").await.expect("card");
+    server.restart().await;
+    call.press("1228").await.expect("expiry after restart");
+    call.press("123").await.expect("code");
+    let said = call.press("77141").await.expect("zip");
+    assert!(heard(&said, "Visa ending in 4 2 4 2"), "{said:?}");
+    let said = call.press("1").await.expect("confirm");
+    assert!(
+        heard(&said, "Your payment of thirty dollars was approved."),
+        "{said:?}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_between_card_number_and_expiry_continues_the_call_sqlite() {
+    restart_between_card_number_and_expiry_continues_the_call(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_between_card_number_and_expiry_continues_the_call_postgres() {
+    restart_between_card_number_and_expiry_continues_the_call(Backend::Postgres).await;
+}

@@ -1,0 +1,251 @@
+//! PCI DSS: after calls with every test card, no full card number or security code appears in
+//! the logs (captured at trace level, HTTP layers included), the database, or any API answer.
+
+mod common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use common::{Backend, TestServer};
+
+/// Everything logged by this test binary, at every level.
+fn captured_logs() -> Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let sink = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || Sink(sink.clone()))
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("one subscriber");
+        logs
+    })
+    .clone()
+}
+
+struct Sink(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned"))?
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The words of `text` (runs of letters, digits and inner dots), request-id UUIDs left out: a
+/// security code "leaks" only if it stands as a word of its own, not when its digits occur inside
+/// a timestamp, a duration like `164.47ms`, a hex id or another number.
+fn words(text: &str) -> Vec<&str> {
+    let is_uuid =
+        |token: &str| token.len() == 36 && token.split('-').map(str::len).eq([8, 4, 4, 4, 12]);
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '.'))
+        .filter(|token| !is_uuid(token))
+        .flat_map(|token| token.split('-'))
+        .map(|word| word.trim_matches('.'))
+        .filter(|word| !word.is_empty())
+        .collect()
+}
+
+struct Card {
+    number: &'static str,
+    code: &'static str,
+}
+
+/// Each card with a security code no other card uses, so a leak is attributable.
+const CARDS: [Card; 12] = [
+    Card {
+        number: "4242424242424242",
+        code: "731",
+    },
+    Card {
+        number: "4000056655665556",
+        code: "842",
+    },
+    Card {
+        number: "5555555555554444",
+        code: "953",
+    },
+    Card {
+        number: "2223003122003222",
+        code: "164",
+    },
+    Card {
+        number: "378282246310005",
+        code: "2759",
+    },
+    Card {
+        number: "6011111111111117",
+        code: "386",
+    },
+    Card {
+        number: "4000000000000002",
+        code: "497",
+    },
+    Card {
+        number: "4000000000009995",
+        code: "518",
+    },
+    Card {
+        number: "4000000000000069",
+        code: "629",
+    },
+    Card {
+        number: "4000000000000127",
+        code: "674",
+    },
+    Card {
+        number: "4000000000000119",
+        code: "785",
+    },
+    Card {
+        number: "4242424242424241",
+        code: "896",
+    },
+];
+
+async fn database_text(server: &TestServer, backend: Backend) -> String {
+    let mut text = String::new();
+    match backend {
+        Backend::Sqlite => {
+            // The raw file and its write-ahead log, as anyone with disk access would see them.
+            let path = server.database_url.trim_start_matches("sqlite:");
+            for file in [path.to_owned(), format!("{path}-wal")] {
+                if let Ok(bytes) = std::fs::read(&file) {
+                    text.push_str(&String::from_utf8_lossy(&bytes));
+                }
+            }
+        }
+        Backend::Postgres => {
+            use sqlx::{Connection, Row};
+            let mut conn = sqlx::PgConnection::connect(&server.database_url)
+                .await
+                .expect("db");
+            for table in ["accounts", "calls", "call_steps", "payments"] {
+                // Every column but the sealed ciphertext and row ids (small counters), as text.
+                let sql =
+                    format!("SELECT (to_jsonb(t) - 'sealed' - 'id')::text AS row FROM {table} t");
+                for row in sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(&mut conn)
+                    .await
+                    .expect("dump")
+                {
+                    let row: String = row.try_get("row").expect("text");
+                    text.push_str(&row);
+                    text.push('\n');
+                }
+            }
+        }
+    }
+    text
+}
+
+async fn no_card_data_anywhere(backend: Backend) {
+    let logs = captured_logs();
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let mut api_answers = String::new();
+    let client = reqwest::Client::new();
+    for card in &CARDS {
+        let mut call = server.linda_at_card_number("1").await;
+        call.press(card.number).await.expect("card");
+        if call.transcript().contains("not valid") {
+            call.hang_up(&server.url).await.expect("hang up");
+        } else {
+            call.press("1228").await.expect("expiry");
+            call.press(card.code).await.expect("code");
+            call.press("77141").await.expect("zip");
+            call.press("1").await.expect("confirm");
+        }
+        for url in [
+            format!("{}/api/calls/{}", server.url, call.call_sid),
+            format!("{}/api/accounts/66253365", server.url),
+        ] {
+            let body = client
+                .get(url)
+                .bearer_auth(common::ADMIN_TOKEN)
+                .send()
+                .await
+                .expect("api")
+                .text()
+                .await
+                .expect("body");
+            api_answers.push_str(&body);
+        }
+        api_answers.push_str(&call.agent_heard.join("\n"));
+    }
+    // Let the server finish logging the last requests.
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let database = database_text(&server, backend).await;
+    if let Ok(path) = std::env::var("IVRPAY_PCI_DUMP_DB") {
+        let _ = std::fs::write(path, &database);
+    }
+    let logged = String::from_utf8_lossy(&logs.lock().expect("logs")).into_owned();
+    if let Ok(path) = std::env::var("IVRPAY_PCI_DUMP") {
+        let _ = std::fs::write(path, &logged);
+    }
+    assert!(
+        logged.contains("TRACE") || logged.contains("DEBUG"),
+        "logs were captured at trace level"
+    );
+    assert!(logged.contains("payment"), "the payment events were logged");
+    for (place, text) in [
+        ("logs", &logged),
+        ("database", &database),
+        ("API answers", &api_answers),
+    ] {
+        let runs = words(text);
+        for card in &CARDS {
+            assert!(
+                !text.contains(card.number),
+                "card number {} found in the {place}",
+                card.number
+            );
+            if runs.contains(&card.code) {
+                let at = text
+                    .match_indices(card.code)
+                    .map(|(i, _)| i)
+                    .collect::<Vec<_>>();
+                let context: Vec<&str> = at
+                    .iter()
+                    .map(|&i| &text[i.saturating_sub(160)..(i + 40).min(text.len())])
+                    .collect();
+                panic!(
+                    "security code {} found in the {place}: {context:?}",
+                    card.code
+                );
+            }
+        }
+    }
+    let record = server.api_call(&server_last_call(&database)).await;
+    assert!(record["payments"].is_array());
+    server.stop().await;
+}
+
+/// Any call id in the database, to check the API answers for it.
+fn server_last_call(database: &str) -> String {
+    database
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .find(|token| token.starts_with("CA") && token.len() == 34)
+        .unwrap_or("CAnone")
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_card_data_in_logs_database_or_api_sqlite() {
+    no_card_data_anywhere(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_card_data_in_logs_database_or_api_postgres() {
+    no_card_data_anywhere(Backend::Postgres).await;
+}

@@ -1,0 +1,78 @@
+//! Whole paying calls charged through the Stripe gateway, against localstripe.
+
+mod common;
+
+use common::localstripe::{Mode, start};
+use common::{Backend, Options, TestServer, heard};
+
+async fn stripe_payment_charges_once(backend: Backend) {
+    let Some(stripe) = start(Mode::StripeLike).await else {
+        return;
+    };
+    let options = Options {
+        stripe_base_url: Some(stripe.base_url.clone()),
+        ..Options::default()
+    };
+    let Some(server) = TestServer::start_with(backend, options).await else {
+        return;
+    };
+
+    // Approved, with the confirmation sent twice at once.
+    let mut call = server.linda_at_card_number("25").await;
+    server
+        .enter_card(&mut call, "4242424242424242", "1228", "123", "77141")
+        .await;
+    let path = server.pending_path(&call);
+    let sid = call.call_sid.clone();
+    let params = [
+        ("CallSid", sid.as_str()),
+        ("From", "+15552126618"),
+        ("Digits", "1"),
+    ];
+    let answers =
+        futures::future::join_all((0..3).map(|_| server.post_signed(&path, &params))).await;
+    assert!(
+        answers
+            .iter()
+            .all(|(status, body)| *status == 200 && *body == answers[0].1),
+        "{answers:?}"
+    );
+    assert!(
+        answers[0]
+            .1
+            .contains("Your payment of twenty-five dollars was approved."),
+        "{}",
+        answers[0].1
+    );
+    let intents = stripe.payment_intents().await;
+    assert_eq!(intents.len(), 1, "one charge at the gateway: {intents:?}");
+    assert_eq!(intents[0]["amount"], 2500);
+    assert_eq!(intents[0]["status"], "succeeded");
+    let record = server.api_call(&call.call_sid).await;
+    assert_eq!(record["payments"][0]["gateway"], "stripe");
+    assert_eq!(record["payments"][0]["gateway_reference"], intents[0]["id"]);
+
+    // Declined and insufficient funds are told apart.
+    for (card, expected) in [
+        ("4000000000000002", "the bank declined that card."),
+        ("4000000000009995", "because there weren't enough funds"),
+    ] {
+        let mut call = server.linda_at_card_number("25").await;
+        server
+            .enter_card(&mut call, card, "1228", "123", "77141")
+            .await;
+        let said = call.press("1").await.expect("confirm");
+        assert!(heard(&said, expected), "{card}: {said:?}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stripe_payment_charges_once_sqlite() {
+    stripe_payment_charges_once(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stripe_payment_charges_once_postgres() {
+    stripe_payment_charges_once(Backend::Postgres).await;
+}
