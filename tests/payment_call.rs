@@ -328,23 +328,8 @@ async fn confirmation_sent_twice_at_once_charges_once(server: &TestServer) {
     server
         .enter_card(&mut call, "4242424242424242", "1228", "123", "77141")
         .await;
-    let path = server.pending_path(&call);
-    let sid = call.call_sid.clone();
-    let params = [
-        ("CallSid", sid.as_str()),
-        ("From", "+15552126618"),
-        ("To", "+18005550100"),
-        ("Digits", "1"),
-    ];
-    let answers =
-        futures::future::join_all((0..5).map(|_| server.post_signed(&path, &params))).await;
-    assert!(
-        answers
-            .iter()
-            .all(|(status, body)| *status == 200 && *body == answers[0].1),
-        "{answers:?}"
-    );
-    assert!(answers[0].1.contains("was approved"), "{}", answers[0].1);
+    let answer = server.press_concurrently(&call, "1", 5).await;
+    assert!(answer.contains("was approved"), "{answer}");
     assert_eq!(server.sandbox.as_ref().map(|s| s.charge_count()), Some(1));
     let record = server.api_call(&call.call_sid).await;
     assert_eq!(record["payments"].as_array().map(Vec::len), Some(1));
@@ -432,15 +417,7 @@ async fn unknown_gateway_outcome_is_never_charged_again(backend: Backend) {
     server.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unknown_gateway_outcome_is_never_charged_again_sqlite() {
-    unknown_gateway_outcome_is_never_charged_again(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unknown_gateway_outcome_is_never_charged_again_postgres() {
-    unknown_gateway_outcome_is_never_charged_again(Backend::Postgres).await;
-}
+on_both_backends_with_own_server!(unknown_gateway_outcome_is_never_charged_again);
 
 async fn restart_between_card_number_and_expiry_continues_the_call(backend: Backend) {
     let Some(mut server) = TestServer::start(backend).await else {
@@ -461,12 +438,4 @@ async fn restart_between_card_number_and_expiry_continues_the_call(backend: Back
     server.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn restart_between_card_number_and_expiry_continues_the_call_sqlite() {
-    restart_between_card_number_and_expiry_continues_the_call(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn restart_between_card_number_and_expiry_continues_the_call_postgres() {
-    restart_between_card_number_and_expiry_continues_the_call(Backend::Postgres).await;
-}
+on_both_backends_with_own_server!(restart_between_card_number_and_expiry_continues_the_call);

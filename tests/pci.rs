@@ -148,7 +148,7 @@ async fn database_text(server: &TestServer, backend: Backend) -> String {
     text
 }
 
-async fn no_card_data_anywhere(backend: Backend) {
+async fn no_card_data_in_logs_database_or_api(backend: Backend) {
     let logs = captured_logs();
     let Some(server) = TestServer::start(backend).await else {
         return;
@@ -240,12 +240,4 @@ fn server_last_call(database: &str) -> String {
         .to_owned()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_card_data_in_logs_database_or_api_sqlite() {
-    no_card_data_anywhere(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_card_data_in_logs_database_or_api_postgres() {
-    no_card_data_anywhere(Backend::Postgres).await;
-}
+on_both_backends_with_own_server!(no_card_data_in_logs_database_or_api);

@@ -22,27 +22,10 @@ async fn stripe_payment_charges_once(backend: Backend) {
     server
         .enter_card(&mut call, "4242424242424242", "1228", "123", "77141")
         .await;
-    let path = server.pending_path(&call);
-    let sid = call.call_sid.clone();
-    let params = [
-        ("CallSid", sid.as_str()),
-        ("From", "+15552126618"),
-        ("Digits", "1"),
-    ];
-    let answers =
-        futures::future::join_all((0..3).map(|_| server.post_signed(&path, &params))).await;
+    let answer = server.press_concurrently(&call, "1", 3).await;
     assert!(
-        answers
-            .iter()
-            .all(|(status, body)| *status == 200 && *body == answers[0].1),
-        "{answers:?}"
-    );
-    assert!(
-        answers[0]
-            .1
-            .contains("Your payment of twenty-five dollars was approved."),
-        "{}",
-        answers[0].1
+        answer.contains("Your payment of twenty-five dollars was approved."),
+        "{answer}"
     );
     let intents = stripe.payment_intents().await;
     assert_eq!(intents.len(), 1, "one charge at the gateway: {intents:?}");
@@ -67,12 +50,4 @@ async fn stripe_payment_charges_once(backend: Backend) {
     server.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn stripe_payment_charges_once_sqlite() {
-    stripe_payment_charges_once(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn stripe_payment_charges_once_postgres() {
-    stripe_payment_charges_once(Backend::Postgres).await;
-}
+on_both_backends_with_own_server!(stripe_payment_charges_once);

@@ -194,6 +194,28 @@ impl TestServer {
         call.press(zip).await.expect("billing zip")
     }
 
+    /// Answers the pending question with `keys`, `times` times at once (a provider retrying while
+    /// the first delivery is still being answered); asserts every answer is the same 200 and
+    /// returns it.
+    pub async fn press_concurrently(&self, call: &Call, keys: &str, times: usize) -> String {
+        let path = self.pending_path(call);
+        let params = [
+            ("CallSid", call.call_sid.as_str()),
+            ("From", "+15552126618"),
+            ("Digits", keys),
+        ];
+        let answers =
+            futures::future::join_all((0..times).map(|_| self.post_signed(&path, &params))).await;
+        let first = answers[0].1.clone();
+        assert!(
+            answers
+                .iter()
+                .all(|(status, body)| *status == 200 && *body == first),
+            "{answers:?}"
+        );
+        first
+    }
+
     pub fn pending_path(&self, call: &Call) -> String {
         let action = call.pending_action().expect("the call is asking");
         action
@@ -380,6 +402,25 @@ macro_rules! on_both_backends {
                     super::$scenario(&server).await;
                     server.stop().await;
                 }
+            }
+        }
+    };
+}
+
+/// Runs `scenario(backend)` on SQLite and on PostgreSQL, as two tests; for scenarios that start
+/// their own server (custom options, restarts).
+#[macro_export]
+macro_rules! on_both_backends_with_own_server {
+    ($scenario:ident) => {
+        mod $scenario {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$scenario(super::common::Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$scenario(super::common::Backend::Postgres).await;
             }
         }
     };
