@@ -47,6 +47,9 @@ pub struct Call {
     pub ended: bool,
     /// The raw TwiML of the last answer.
     pub last_twiml: String,
+    /// Send every request to this base URL instead of the one in the URL, still signing the URL
+    /// as given: reaches one instance directly behind a load balancer's public address.
+    pub via: Option<(String, String)>,
 }
 
 impl Call {
@@ -61,8 +64,45 @@ impl Call {
         from: &str,
         to: &str,
     ) -> Result<Call, CallerError> {
-        let mut call = Call {
-            http: reqwest::Client::new(),
+        Self::dial_with(
+            reqwest::Client::new(),
+            base_url,
+            auth_token,
+            call_sid,
+            from,
+            to,
+        )
+        .await
+    }
+
+    /// Like [`Call::dial`], with an HTTP client of the caller's (e.g. one that opens a new
+    /// connection per webhook, as a provider does, so a load balancer spreads them).
+    ///
+    /// # Errors
+    /// The server is unreachable or answers with something other than TwiML.
+    pub async fn dial_with(
+        http: reqwest::Client,
+        base_url: &str,
+        auth_token: Option<&str>,
+        call_sid: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Call, CallerError> {
+        let mut call = Call::new(http, auth_token, call_sid, from, to);
+        call.start(base_url).await?;
+        Ok(call)
+    }
+
+    /// A call not yet placed (set [`Call::via`] or [`Call::agent_answers`] first).
+    pub fn new(
+        http: reqwest::Client,
+        auth_token: Option<&str>,
+        call_sid: &str,
+        from: &str,
+        to: &str,
+    ) -> Call {
+        Call {
+            http,
             auth_token: auth_token.map(str::to_owned),
             call_sid: call_sid.to_owned(),
             from: from.to_owned(),
@@ -74,11 +114,18 @@ impl Call {
             transferred_to: None,
             ended: false,
             last_twiml: String::new(),
-        };
+            via: None,
+        }
+    }
+
+    /// Places the call: posts the voice webhook to `base_url` and follows the answer.
+    ///
+    /// # Errors
+    /// The server is unreachable or answers with something other than TwiML.
+    pub async fn start(&mut self, base_url: &str) -> Result<(), CallerError> {
         let url = format!("{}/twilio/voice", base_url.trim_end_matches('/'));
-        let response = call.post(&url, &[]).await?;
-        call.follow(response).await?;
-        Ok(call)
+        let response = self.post(&url, &[]).await?;
+        self.follow(response).await
     }
 
     /// Answers the pending question with keys (`""` is silence) and follows the answer; returns
@@ -147,7 +194,13 @@ impl Call {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
         );
-        let mut request = self.http.post(url).form(&params);
+        let target = match &self.via {
+            Some((public, direct)) if url.starts_with(public.as_str()) => {
+                format!("{direct}{}", &url[public.len()..])
+            }
+            _ => url.to_owned(),
+        };
+        let mut request = self.http.post(&target).form(&params);
         if let Some(token) = &self.auth_token {
             request = request.header(
                 "X-Twilio-Signature",

@@ -17,10 +17,12 @@ fn ivrpay() -> Command {
 
 const HEADER: &str = "account_number,name,pin,date_of_birth,zip,balance,minimum_due,due_date,segment,language,phone,email";
 
-#[test]
-fn import_is_all_or_nothing_and_names_bad_lines() {
+fn import_is_all_or_nothing_and_names_bad_lines(backend: Backend) {
     let dir = tempfile::tempdir().expect("dir");
-    let db = format!("sqlite:{}", dir.path().join("import.db").display());
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let Some(db) = runtime.block_on(common::fresh_database(backend, dir.path())) else {
+        return;
+    };
     let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/demo/accounts.csv");
     let output = ivrpay()
         .args(["accounts", "import", demo, "--database-url", &db])
@@ -62,19 +64,30 @@ fn import_is_all_or_nothing_and_names_bad_lines() {
     assert!(!stderr.contains("12345"), "the PIN is not echoed: {stderr}");
 
     // Linda's balance kept its imported value: the good row of the bad file did not land.
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let balance = runtime.block_on(async {
         let store = ivrpay::store::Store::connect(&db, &Default::default())
             .await
             .expect("db");
-        store
+        let account = store
             .account("66253365")
             .await
             .expect("query")
-            .expect("account")
-            .balance_cents
+            .expect("account");
+        store.close().await;
+        common::drop_database(&db).await;
+        account.balance_cents
     });
     assert_eq!(balance, 44533);
+}
+
+#[test]
+fn import_is_all_or_nothing_and_names_bad_lines_sqlite() {
+    import_is_all_or_nothing_and_names_bad_lines(Backend::Sqlite);
+}
+
+#[test]
+fn import_is_all_or_nothing_and_names_bad_lines_postgres() {
+    import_is_all_or_nothing_and_names_bad_lines(Backend::Postgres);
 }
 
 #[test]

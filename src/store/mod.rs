@@ -195,8 +195,8 @@ impl Store {
         self.pool.close().await;
     }
 
-    /// The pool, for read-only queries outside a transaction.
-    pub(crate) fn pool(&self) -> &AnyPool {
+    /// The pool itself, for queries outside a transaction (operational tooling and tests).
+    pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
 

@@ -3,6 +3,7 @@
 //! caller that drives signed webhooks.
 #![allow(dead_code)]
 
+pub mod balancer;
 pub mod localstripe;
 
 use std::sync::Arc;
@@ -378,6 +379,20 @@ pub fn config(database_url: &str, options: Options) -> Config {
             gateway_timeout: options.gateway_timeout,
             ..PaymentSettings::default()
         },
+    }
+}
+
+/// Each PostgreSQL test has its own database; drop it so runs do not pile them up. (SQLite files
+/// go with their temporary directory.)
+pub async fn drop_database(database_url: &str) {
+    if let Some(name) = database_url.strip_prefix("postgres://postgres@127.0.0.1:5432/")
+        && let Ok(mut admin) = sqlx::PgConnection::connect(POSTGRES_ADMIN_URL).await
+    {
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .execute(&mut admin)
+        .await;
     }
 }
 
