@@ -40,10 +40,58 @@ enum Command {
     /// Check call-flow files.
     #[command(subcommand)]
     Flows(FlowsCommand),
+    /// Drive concurrent simulated callers through whole paying calls against a running server.
+    Loadtest(LoadtestArgs),
+    /// Serve a fixed TwiML answer to every webhook: the throughput yardstick for loadtest.
+    Ceiling {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        listen: SocketAddr,
+    },
+}
+
+#[derive(Debug, Args)]
+struct LoadtestArgs {
+    /// The server's public base URL.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    url: String,
+    /// Twilio auth token the server checks signatures with.
+    #[arg(long, env = "TWILIO_AUTH_TOKEN")]
+    auth_token: Option<String>,
+    /// Calls to complete.
+    #[arg(long, default_value_t = 1000)]
+    calls: u64,
+    /// Calls in progress at once.
+    #[arg(long, default_value_t = 100)]
+    concurrency: u64,
+    /// Milliseconds a caller waits before each keypress (0: as fast as the server answers).
+    #[arg(long, default_value_t = 0)]
+    think_ms: u64,
+    /// How many generated accounts the server has (`ivrpay accounts generate`).
+    #[arg(long, default_value_t = 100_000)]
+    accounts: u64,
+    /// The server's process id, to report its peak memory.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// The target is `ivrpay ceiling`.
+    #[arg(long)]
+    ceiling: bool,
+    /// Most idle keep-alive connections to the server (providers pool theirs).
+    #[arg(long, default_value_t = 512)]
+    connections: usize,
 }
 
 #[derive(Debug, Subcommand)]
 enum AccountsCommand {
+    /// Write generated accounts as import CSV, for load tests.
+    Generate {
+        /// How many.
+        #[arg(long, default_value_t = 100_000)]
+        count: u64,
+        /// Where to write (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Import accounts from CSV (upsert by account number, all or nothing).
     Import {
         /// The CSV file; header as in demo/accounts.csv.
@@ -184,6 +232,29 @@ pub fn main() -> ExitCode {
                 demo,
             }) => import_accounts(&file, &database_url, demo).await,
             Command::Flows(FlowsCommand::Check { dir }) => check_flows(&dir),
+            Command::Accounts(AccountsCommand::Generate { count, out }) => {
+                generate_accounts(count, out)
+            }
+            Command::Loadtest(args) => {
+                let report = crate::load::driver::run(crate::load::driver::LoadOptions {
+                    url: args.url.trim_end_matches('/').to_owned(),
+                    auth_token: args.auth_token,
+                    calls: args.calls,
+                    concurrency: args.concurrency,
+                    think: Duration::from_millis(args.think_ms),
+                    accounts: args.accounts,
+                    server_pid: args.server_pid,
+                    ceiling: args.ceiling,
+                    connections: args.connections,
+                    run_id: rand::random(),
+                })
+                .await;
+                print!("{report}");
+                Ok(())
+            }
+            Command::Ceiling { listen } => crate::load::ceiling::serve(listen)
+                .await
+                .map_err(|e| e.to_string()),
         }
     });
     match result {
@@ -500,6 +571,21 @@ async fn import_accounts(
         file.display()
     );
     Ok(())
+}
+
+fn generate_accounts(count: u64, out: Option<PathBuf>) -> Result<(), String> {
+    let result = match &out {
+        Some(path) => std::fs::File::create(path)
+            .map(std::io::BufWriter::new)
+            .and_then(|mut file| {
+                crate::load::accounts::write_csv(count, &mut file).and_then(|()| file.flush())
+            }),
+        None => crate::load::accounts::write_csv(
+            count,
+            &mut std::io::BufWriter::new(std::io::stdout().lock()),
+        ),
+    };
+    result.map_err(|e| format!("cannot write accounts: {e}"))
 }
 
 fn check_flows(dir: &std::path::Path) -> Result<(), String> {

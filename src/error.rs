@@ -31,6 +31,9 @@ pub enum AppError {
     /// Nothing by that id.
     #[error("not found")]
     NotFound,
+    /// Another delivery of the same webhook holds the call's turn; its reply is the answer.
+    #[error("another delivery of this webhook is being answered")]
+    TurnTaken,
 }
 
 impl IntoResponse for AppError {
@@ -40,7 +43,7 @@ impl IntoResponse for AppError {
             AppError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             AppError::NotFound => (StatusCode::NOT_FOUND, "not found"),
             AppError::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
-            AppError::Flow(_) | AppError::Vault(_) => {
+            AppError::Flow(_) | AppError::Vault(_) | AppError::TurnTaken => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal error")
             }
         };

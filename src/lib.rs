@@ -19,7 +19,8 @@
 //! - [`accounts`]: credentials, their keyed hashes, CSV import;
 //! - [`payments`]: money type, card rules, the card-data vault, gateways;
 //! - [`store`]: persistence through sqlx, SQLite and PostgreSQL;
-//! - [`caller`]: a simulated caller (`ivrpay call`, tests);
+//! - [`caller`]: a simulated caller (`ivrpay call`, tests, load);
+//! - [`load`]: the load tool (`ivrpay loadtest`), its yardstick (`ivrpay ceiling`), generated accounts;
 //! - [`clock`], [`error`], [`telemetry`]: time, the error type, logging.
 
 pub mod accounts;
@@ -33,6 +34,7 @@ pub mod error;
 pub mod flow;
 pub mod http;
 pub mod language;
+pub mod load;
 pub mod payments;
 pub mod speech;
 pub mod store;

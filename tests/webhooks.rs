@@ -100,6 +100,23 @@ async fn concurrent_duplicates_are_answered_alike_and_advance_once(server: &Test
 }
 on_both_backends!(concurrent_duplicates_are_answered_alike_and_advance_once);
 
+async fn concurrent_duplicates_of_a_menu_answer_advance_once(server: &TestServer) {
+    // A turn with no side effects is not claimed: duplicates race to save, one wins, and the
+    // others answer with its reply.
+    let call = server.call_from(LINDA).await;
+    let answer = server.press_concurrently(&call, "1", 6).await;
+    assert!(answer.contains("account ending in 3 3 6 5"), "{answer}");
+    let record = server.api_call(&call.call_sid).await;
+    let language_steps = record["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .filter(|s| s["state"] == "choose_language" && s["input_kind"] == "digits")
+        .count();
+    assert_eq!(language_steps, 1, "{record}");
+}
+on_both_backends!(concurrent_duplicates_of_a_menu_answer_advance_once);
+
 async fn bad_or_missing_signatures_are_refused(server: &TestServer) {
     let url = format!("{}/twilio/voice", server.url);
     let params = vec![

@@ -1,4 +1,4 @@
--- Accounts callers pay against, calls and their steps. Timestamps are UTC milliseconds since the
+-- Accounts callers pay against, and calls with their steps. Timestamps are UTC milliseconds since the
 -- Unix epoch; money is integer cents.
 CREATE TABLE accounts (
     account_number TEXT PRIMARY KEY NOT NULL,
@@ -37,21 +37,11 @@ CREATE TABLE calls (
     last_reply TEXT NOT NULL,
     -- The flow cursor and collected non-sensitive values (JSON).
     session TEXT NOT NULL,
+    -- Every step of the call (state, input kind, result; keys only for steps not marked
+    -- sensitive), one JSON object per line, appended by the same statement that saves the turn.
+    steps TEXT NOT NULL DEFAULT '',
     -- Sensitive values waiting between webhooks, AES-256-GCM sealed; wiped when the call ends.
     sealed BLOB,
     updated_at BIGINT NOT NULL
 );
 CREATE INDEX calls_account ON calls (account_number);
-
-CREATE TABLE call_steps (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    call_sid TEXT NOT NULL REFERENCES calls (call_sid),
-    turn BIGINT NOT NULL,
-    state TEXT NOT NULL,
-    input_kind TEXT NOT NULL,
-    result TEXT NOT NULL,
-    -- The keys pressed, only for steps not marked sensitive.
-    digits TEXT,
-    at BIGINT NOT NULL
-);
-CREATE INDEX call_steps_call ON call_steps (call_sid, id);

@@ -1,8 +1,10 @@
--- A webhook claims its turn before the flow runs (claim_turn, claimed_at), so a duplicate
+-- A webhook whose flow step has side effects (a failed PIN counted, a card charged) claims its
+-- turn first (claim_turn, claimed_at, claim_token), so a duplicate
 -- delivery waits for the first one's reply instead of running the flow (and a charge) again,
 -- without holding a database lock while a payment gateway answers.
 ALTER TABLE calls ADD COLUMN claim_turn BIGINT;
 ALTER TABLE calls ADD COLUMN claimed_at BIGINT;
+ALTER TABLE calls ADD COLUMN claim_token BIGINT;
 -- Sealed values are discarded after this time (UTC ms), even if the call never reports its end.
 ALTER TABLE calls ADD COLUMN sealed_until BIGINT;
 

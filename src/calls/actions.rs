@@ -2,8 +2,6 @@
 //! checking PIN or date of birth (counting failures toward the lockout), choosing an amount, and
 //! charging the card exactly once.
 
-use sqlx::Any;
-use sqlx::pool::PoolConnection;
 use zeroize::Zeroizing;
 
 use crate::accounts::credentials::{AccountNumber, DateOfBirth, Pin, Zip};
@@ -17,7 +15,7 @@ use crate::payments::{
     BillingZip, CardBrand, CardDetails, CardNumber, ChargeRequest, ChargeResult, DeclineReason,
     Expiry, Money, SecurityCode, charge_with_retry,
 };
-use crate::store::{Account, NewPayment, PaymentRecord, Settlement, Store, StoreError};
+use crate::store::{Account, NewCall, NewPayment, PaymentRecord, Settlement, StoreError};
 
 /// Session values the payment actions keep (none of them card data).
 const PAYMENT_CENTS: &str = "payment_cents";
@@ -29,9 +27,14 @@ const CARD_SECRETS: [&str; 4] = ["card_number", "card_expiry", "security_code", 
 /// What the engine may ask of the service during one webhook.
 pub struct CallContext<'a> {
     app: &'a AppState,
-    conn: PoolConnection<Any>,
+    webhook: &'a super::Webhook,
     call_sid: &'a str,
-    from: Option<String>,
+    /// The turn being answered.
+    turn: i64,
+    /// The claim this delivery took on the turn, once it needed one.
+    claim: Option<i64>,
+    /// Whether the call's row was inserted to hold a claim on its first turn.
+    inserted: bool,
     account: Option<Account>,
 }
 
@@ -42,22 +45,72 @@ impl<'a> CallContext<'a> {
     /// A database failure.
     pub async fn load(
         app: &'a AppState,
+        webhook: &'a super::Webhook,
         call_sid: &'a str,
-        from: Option<&str>,
+        turn: i64,
         session: &Session,
     ) -> Result<CallContext<'a>, AppError> {
-        let mut conn = app.store.acquire().await?;
         let account = match &session.account {
-            Some(number) => Store::find_account(&mut conn, number).await?,
+            Some(number) => app.store.account(number).await?,
             None => None,
         };
         Ok(CallContext {
             app,
-            conn,
+            webhook,
             call_sid,
-            from: from.map(str::to_owned),
+            turn,
+            claim: None,
+            inserted: false,
             account,
         })
+    }
+
+    /// The claim this delivery holds, if it took one.
+    pub fn claim_token(&self) -> Option<i64> {
+        self.claim
+    }
+
+    /// Whether the call's row was inserted (to hold a claim on its first turn).
+    pub fn inserted(&self) -> bool {
+        self.inserted
+    }
+
+    /// Claims the turn before a side effect, so a duplicate delivery of this webhook (on any
+    /// instance) cannot repeat it: it waits for this delivery's reply instead.
+    ///
+    /// # Errors
+    /// [`AppError::TurnTaken`] when another delivery holds the turn; a database failure.
+    async fn claim(&mut self) -> Result<(), AppError> {
+        if self.claim.is_some() {
+            return Ok(());
+        }
+        let token = rand::random::<i64>() | 1;
+        let now = self.app.clock.now_ms();
+        let claimed = if self.turn == 0 {
+            let session = serde_json::to_string(&Session::default())
+                .map_err(|e| AppError::Flow(e.to_string()))?;
+            let call = NewCall {
+                call_sid: self.call_sid,
+                provider: "twilio",
+                from_number: self.webhook.from.as_deref().unwrap_or(""),
+                to_number: self.webhook.to.as_deref().unwrap_or(""),
+                started_at: now,
+                session: &session,
+            };
+            self.inserted = self.app.store.insert_call(&call, token).await?;
+            self.inserted
+        } else {
+            let stale_before = now - super::CLAIM_STALE.as_millis() as i64;
+            self.app
+                .store
+                .claim_turn(self.call_sid, self.turn, token, now, stale_before)
+                .await?
+        };
+        if !claimed {
+            return Err(AppError::TurnTaken);
+        }
+        self.claim = Some(token);
+        Ok(())
     }
 
     fn locked(&self, account: &Account) -> bool {
@@ -66,13 +119,17 @@ impl<'a> CallContext<'a> {
             .is_some_and(|until| until > self.app.clock.now_ms())
     }
 
-    async fn adopt(&mut self, session: &mut Session, account: Account) -> Result<(), AppError> {
-        Store::clear_expired_lock(
-            &mut self.conn,
-            &account.account_number,
-            self.app.clock.now_ms(),
-        )
-        .await?;
+    async fn adopt(&mut self, session: &mut Session, mut account: Account) -> Result<(), AppError> {
+        let now = self.app.clock.now_ms();
+        if account.locked_until.is_some_and(|until| until <= now) {
+            self.app
+                .store
+                .clear_expired_lock(&account.account_number, now)
+                .await?;
+            account.failed_auth_attempts = 0;
+            account.locked_until = None;
+        }
+
         session.account = Some(account.account_number.clone());
         self.account = Some(account);
         Ok(())
@@ -80,14 +137,13 @@ impl<'a> CallContext<'a> {
 
     /// Counts a failed check; `locked` once the failures reach the limit.
     async fn failed(&mut self, number: &str) -> Result<&'static str, AppError> {
+        self.claim().await?;
         let until = self.app.clock.now_ms() + self.app.config.lockout.as_millis() as i64;
-        let failure = Store::record_auth_failure(
-            &mut self.conn,
-            number,
-            self.app.config.max_auth_attempts,
-            until,
-        )
-        .await?;
+        let failure = self
+            .app
+            .store
+            .record_auth_failure(number, self.app.config.max_auth_attempts, until)
+            .await?;
         tracing::info!(
             attempts = failure.attempts,
             locked = failure.locked,
@@ -101,7 +157,13 @@ impl<'a> CallContext<'a> {
         session: &mut Session,
         number: &str,
     ) -> Result<&'static str, AppError> {
-        Store::reset_auth_failures(&mut self.conn, number).await?;
+        if self
+            .account
+            .as_ref()
+            .is_some_and(|a| a.failed_auth_attempts > 0 || a.locked_until.is_some())
+        {
+            self.app.store.reset_auth_failures(number).await?;
+        }
         session.authenticated = true;
         if let Some(account) = &mut self.account {
             account.failed_auth_attempts = 0;
@@ -139,6 +201,7 @@ impl<'a> CallContext<'a> {
     }
 
     async fn charge(&mut self, session: &mut Session) -> Result<&'static str, AppError> {
+        self.claim().await?;
         let card = self.take_card(session);
         let attempt: i64 = session
             .values
@@ -241,7 +304,6 @@ impl<'a> CallContext<'a> {
         Ok(answer)
     }
 
-    /// Takes `&mut self` so the future stays `Send` (the pooled connection is not `Sync`).
     async fn settle(
         &mut self,
         attempt: i64,
@@ -304,11 +366,10 @@ impl Context for CallContext<'_> {
     ) -> Result<&'static str, AppError> {
         match action {
             Action::IdentifyByCallerId => {
-                let Some(from) = self.from.clone().filter(|f| is_e164(f)) else {
+                let Some(from) = self.webhook.from.clone().filter(|f| is_e164(f)) else {
                     return Ok("not_found");
                 };
-                let Some(account) = Store::find_account_by_phone(&mut self.conn, &from).await?
-                else {
+                let Some(account) = self.app.store.account_by_phone(&from).await? else {
                     return Ok("not_found");
                 };
                 // The account's language is the default until the caller chooses.
@@ -333,8 +394,7 @@ impl Context for CallContext<'_> {
                 let Some(number) = AccountNumber::parse(&entered) else {
                     return Ok("not_found");
                 };
-                let Some(account) = Store::find_account(&mut self.conn, number.as_str()).await?
-                else {
+                let Some(account) = self.app.store.account(number.as_str()).await? else {
                     return Ok("not_found");
                 };
                 let locked = self.locked(&account);

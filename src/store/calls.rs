@@ -1,7 +1,7 @@
 //! Call rows (the flow cursor, the last reply for retries, the outcome) and their steps.
 
-use serde::Serialize;
-use sqlx::{AnyConnection, Row};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
 
 use super::{Store, StoreError};
 
@@ -41,6 +41,10 @@ pub struct CallRow {
     pub sealed_until: Option<i64>,
     /// Set once the call has ended.
     pub ended_at: Option<i64>,
+    /// The turn a delivery has claimed, if any.
+    pub claim_turn: Option<i64>,
+    /// When that claim was made (UTC ms).
+    pub claimed_at: Option<i64>,
 }
 
 /// What one answered webhook changes on the call row.
@@ -68,12 +72,18 @@ pub struct TurnUpdate<'a> {
     pub last_step: Option<&'a str>,
     /// Set when the flow ended the call.
     pub ended_at: Option<i64>,
+    /// The turn's steps, to append to the call's log.
+    pub steps: &'a [StepRecord],
+    /// The claim this delivery holds on the turn, if it claimed one.
+    pub claim_token: Option<i64>,
+    /// Claims older than this (UTC ms) no longer block the save.
+    pub stale_before: i64,
     /// When (UTC ms).
     pub now: i64,
 }
 
 /// One step of a call, as recorded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepRecord {
     /// Which webhook of the call it belonged to.
     pub turn: i64,
@@ -119,16 +129,16 @@ pub struct CallRecord {
 }
 
 impl Store {
-    /// Records a new call with its first turn claimed; returns `false` when it was already
-    /// recorded (a retried first webhook).
+    /// Records a new call with its first turn claimed under `token`, for a first turn whose flow
+    /// has side effects; returns `false` when it was already recorded (a retried first webhook).
     ///
     /// # Errors
     /// A database failure.
-    pub async fn insert_call(&self, call: &NewCall<'_>) -> Result<bool, StoreError> {
+    pub async fn insert_call(&self, call: &NewCall<'_>, token: i64) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "INSERT INTO calls (call_sid, provider, from_number, to_number, started_at, turn, \
-             last_reply, session, updated_at, claim_turn, claimed_at) \
-             VALUES ($1, $2, $3, $4, $5, 0, '', $6, $5, 0, $5) \
+             last_reply, session, updated_at, claim_turn, claim_token, claimed_at) \
+             VALUES ($1, $2, $3, $4, $5, 0, '', $6, $5, 0, $7, $5) \
              ON CONFLICT (call_sid) DO NOTHING",
         )
         .bind(call.call_sid)
@@ -137,7 +147,8 @@ impl Store {
         .bind(call.to_number)
         .bind(call.started_at)
         .bind(call.session)
-        .execute(self.pool())
+        .bind(token)
+        .execute(self.writer())
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -148,8 +159,8 @@ impl Store {
     /// A database failure.
     pub async fn load_call(&self, call_sid: &str) -> Result<Option<CallRow>, StoreError> {
         let row = sqlx::query(
-            "SELECT call_sid, from_number, turn, last_reply, session, sealed, sealed_until, ended_at \
-             FROM calls WHERE call_sid = $1",
+            "SELECT call_sid, from_number, turn, last_reply, session, sealed, sealed_until, ended_at, \
+             claim_turn, claimed_at FROM calls WHERE call_sid = $1",
         )
         .bind(call_sid)
         .fetch_optional(self.pool())
@@ -157,10 +168,10 @@ impl Store {
         row.as_ref().map(call_row).transpose()
     }
 
-    /// Claims `turn` of a call for answering: succeeds for one delivery of a webhook only, on any
-    /// instance, because it is one conditional update. A claim older than `stale_before` (its
-    /// instance died mid-answer) can be taken over. Returns the call as claimed, or `None` when
-    /// someone else holds the turn or it was already answered.
+    /// Claims `turn` of a call before a side effect (counting a failed PIN, charging a card):
+    /// succeeds for one delivery of a webhook only, on any instance, because it is one conditional
+    /// update. A claim older than `stale_before` (its instance died mid-answer) can be taken
+    /// over. Returns `false` when someone else holds the turn or it was already answered.
     ///
     /// # Errors
     /// A database failure.
@@ -168,22 +179,23 @@ impl Store {
         &self,
         call_sid: &str,
         turn: i64,
+        token: i64,
         now_ms: i64,
         stale_before: i64,
-    ) -> Result<Option<CallRow>, StoreError> {
-        let row = sqlx::query(
-            "UPDATE calls SET claim_turn = $2, claimed_at = $3 \
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE calls SET claim_turn = $2, claim_token = $3, claimed_at = $4 \
              WHERE call_sid = $1 AND turn = $2 AND ended_at IS NULL \
-             AND (claim_turn IS NULL OR claim_turn <> $2 OR claimed_at < $4) \
-             RETURNING call_sid, from_number, turn, last_reply, session, sealed, sealed_until, ended_at",
+             AND (claim_turn IS NULL OR claim_turn <> $2 OR claimed_at < $5)",
         )
         .bind(call_sid)
         .bind(turn)
+        .bind(token)
         .bind(now_ms)
         .bind(stale_before)
-        .fetch_optional(self.pool())
+        .execute(self.writer())
         .await?;
-        row.as_ref().map(call_row).transpose()
+        Ok(done.rows_affected() == 1)
     }
 
     /// Gives a claimed turn back after a failed answer, so a retry need not wait for it to go stale.
@@ -194,26 +206,31 @@ impl Store {
         sqlx::query("UPDATE calls SET claim_turn = NULL WHERE call_sid = $1 AND claim_turn = $2 AND turn = $2")
             .bind(call_sid)
             .bind(turn)
-            .execute(self.pool())
+            .execute(self.writer())
             .await?;
         Ok(())
     }
 
-    /// Saves the outcome of one answered webhook.
+    /// Saves the outcome of one answered webhook, steps included, in one statement (so on any
+    /// backend it is atomic without a transaction, and one round trip). It is a compare-and-set:
+    /// it applies only while the call is still at `answered_turn` and nobody else holds a live
+    /// claim on it.
+    ///
+    /// Returns `false` when another delivery of the same webhook got there first (the caller
+    /// should answer with that delivery's reply).
     ///
     /// # Errors
-    /// A database failure, or the row is no longer at `answered_turn` (another delivery of the same
-    /// webhook won; the caller should roll back and replay).
-    pub async fn save_turn(
-        conn: &mut AnyConnection,
-        update: &TurnUpdate<'_>,
-    ) -> Result<(), StoreError> {
+    /// A database failure.
+    pub async fn save_turn(&self, update: &TurnUpdate<'_>) -> Result<bool, StoreError> {
+        let log = step_log(update.steps)?;
         let done = sqlx::query(
             "UPDATE calls SET turn = turn + 1, last_reply = $3, session = $4, sealed = $5, \
              language = COALESCE($6, language), account_number = COALESCE($7, account_number), \
              outcome = COALESCE($8, outcome), last_step = COALESCE($9, last_step), \
              ended_at = COALESCE($10, ended_at), updated_at = $11, sealed_until = $12, \
-             claim_turn = NULL WHERE call_sid = $1 AND turn = $2",
+             steps = steps || $13, claim_turn = NULL, claim_token = NULL \
+             WHERE call_sid = $1 AND turn = $2 \
+             AND (claim_turn IS NULL OR claim_turn <> $2 OR claim_token = $14 OR claimed_at < $15)",
         )
         .bind(update.call_sid)
         .bind(update.answered_turn)
@@ -227,42 +244,50 @@ impl Store {
         .bind(update.ended_at)
         .bind(update.now)
         .bind(update.sealed_until)
-        .execute(conn)
+        .bind(log)
+        .bind(update.claim_token.unwrap_or(0))
+        .bind(update.stale_before)
+        .execute(self.writer())
         .await?;
-        if done.rows_affected() == 1 {
-            Ok(())
-        } else {
-            Err(StoreError::Corrupt(
-                "call moved on while a webhook was answered".into(),
-            ))
-        }
+        Ok(done.rows_affected() == 1)
     }
 
-    /// Appends steps to a call.
+    /// Records a new call together with the answer to its first webhook, in one statement.
+    /// Returns `false` when the call was already recorded (a retried first webhook).
     ///
     /// # Errors
     /// A database failure.
-    pub async fn insert_steps(
-        conn: &mut AnyConnection,
-        call_sid: &str,
-        steps: &[StepRecord],
-    ) -> Result<(), StoreError> {
-        for step in steps {
-            sqlx::query(
-                "INSERT INTO call_steps (call_sid, turn, state, input_kind, result, digits, at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(call_sid)
-            .bind(step.turn)
-            .bind(&step.state)
-            .bind(&step.input_kind)
-            .bind(&step.result)
-            .bind(step.digits.as_deref())
-            .bind(step.at)
-            .execute(&mut *conn)
-            .await?;
-        }
-        Ok(())
+    pub async fn start_call(
+        &self,
+        call: &NewCall<'_>,
+        first: &TurnUpdate<'_>,
+    ) -> Result<bool, StoreError> {
+        let log = step_log(first.steps)?;
+        let done = sqlx::query(
+            "INSERT INTO calls (call_sid, provider, from_number, to_number, started_at, turn, \
+             last_reply, session, sealed, sealed_until, language, account_number, outcome, last_step, \
+             ended_at, steps, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $5) \
+             ON CONFLICT (call_sid) DO NOTHING",
+        )
+        .bind(call.call_sid)
+        .bind(call.provider)
+        .bind(call.from_number)
+        .bind(call.to_number)
+        .bind(call.started_at)
+        .bind(first.reply)
+        .bind(first.session)
+        .bind(first.sealed)
+        .bind(first.sealed_until)
+        .bind(first.language)
+        .bind(first.account_number)
+        .bind(first.outcome)
+        .bind(first.last_step)
+        .bind(first.ended_at)
+        .bind(log)
+        .execute(self.writer())
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Marks a call ended by the provider (the caller hung up, or the call completed). When the
@@ -318,31 +343,20 @@ impl Store {
     pub async fn call_record(&self, call_sid: &str) -> Result<Option<CallRecord>, StoreError> {
         let row = sqlx::query(
             "SELECT call_sid, provider, from_number, to_number, started_at, ended_at, language, \
-             account_number, outcome, last_step FROM calls WHERE call_sid = $1",
+             account_number, outcome, last_step, steps FROM calls WHERE call_sid = $1",
         )
         .bind(call_sid)
         .fetch_optional(self.pool())
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let steps = sqlx::query(
-            "SELECT turn, state, input_kind, result, digits, at FROM call_steps \
-             WHERE call_sid = $1 ORDER BY id",
-        )
-        .bind(call_sid)
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(|step| {
-            Ok(StepRecord {
-                turn: step.try_get("turn")?,
-                state: step.try_get("state")?,
-                input_kind: step.try_get("input_kind")?,
-                result: step.try_get("result")?,
-                digits: step.try_get("digits")?,
-                at: step.try_get("at")?,
+        let log: String = row.try_get("steps")?;
+        let steps = log
+            .lines()
+            .map(|line| {
+                serde_json::from_str(line)
+                    .map_err(|e| StoreError::Corrupt(format!("step log: {e}")))
             })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+            .collect::<Result<Vec<StepRecord>, _>>()?;
         Ok(Some(CallRecord {
             call_sid: row.try_get("call_sid")?,
             provider: row.try_get("provider")?,
@@ -360,6 +374,16 @@ impl Store {
     }
 }
 
+/// Steps as the call's log stores them: one JSON object per line.
+fn step_log(steps: &[StepRecord]) -> Result<String, StoreError> {
+    let mut log = String::new();
+    for step in steps {
+        log.push_str(&serde_json::to_string(step).map_err(|e| StoreError::Corrupt(e.to_string()))?);
+        log.push('\n');
+    }
+    Ok(log)
+}
+
 fn call_row(row: &sqlx::any::AnyRow) -> Result<CallRow, StoreError> {
     Ok(CallRow {
         call_sid: row.try_get("call_sid")?,
@@ -370,6 +394,8 @@ fn call_row(row: &sqlx::any::AnyRow) -> Result<CallRow, StoreError> {
         sealed: row.try_get("sealed")?,
         sealed_until: row.try_get("sealed_until")?,
         ended_at: row.try_get("ended_at")?,
+        claim_turn: row.try_get("claim_turn")?,
+        claimed_at: row.try_get("claimed_at")?,
     })
 }
 
@@ -385,7 +411,7 @@ impl Store {
              WHERE sealed IS NOT NULL AND sealed_until < $1",
         )
         .bind(now_ms)
-        .execute(self.pool())
+        .execute(self.writer())
         .await?;
         Ok(done.rows_affected())
     }

@@ -93,8 +93,48 @@ pub enum StoreError {
 /// The application's database.
 #[derive(Clone, Debug)]
 pub struct Store {
+    /// Reads (and, on PostgreSQL, writes).
     pool: AnyPool,
+    /// Writes: on SQLite a pool of one connection, on PostgreSQL the same pool.
+    writer: AnyPool,
     backend: Backend,
+}
+
+async fn open_pool(
+    backend: Backend,
+    options: &AnyConnectOptions,
+    settings: &PoolSettings,
+    max_connections: u32,
+) -> Result<AnyPool, StoreError> {
+    let statement_ms = settings.statement_timeout.as_millis();
+    let pool = AnyPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(settings.acquire_timeout)
+        // A PostgreSQL connection broken while the database was away is noticed and replaced
+        // here, so the service recovers by itself when it comes back. A SQLite file cannot go
+        // away like that, and the ping would cost every query.
+        .test_before_acquire(backend == Backend::Postgres)
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                let setup = match backend {
+                    // WAL lets readers run beside the writer. synchronous = NORMAL survives an
+                    // application crash but may lose the last commits on power loss: the
+                    // durable, replicated path is PostgreSQL.
+                    Backend::Sqlite => format!(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {statement_ms};"
+                    ),
+                    Backend::Postgres => {
+                        format!("SET statement_timeout = {statement_ms}; SET TIME ZONE 'UTC';")
+                    }
+                };
+                conn.execute(sqlx::AssertSqlSafe(setup)).await?;
+                Ok(())
+            })
+        })
+        .connect_with(options.clone())
+        .await?;
+    Ok(pool)
 }
 
 impl Store {
@@ -114,38 +154,30 @@ impl Store {
             _ => url.to_owned(),
         };
         let options = AnyConnectOptions::from_str(&url)?.disable_statement_logging();
-        let statement_ms = settings.statement_timeout.as_millis();
-        let pool = AnyPoolOptions::new()
-            .max_connections(settings.max_connections)
-            .acquire_timeout(settings.acquire_timeout)
-            // A connection broken while the database was away is noticed and replaced here, so
-            // the service recovers by itself when the database comes back.
-            .test_before_acquire(true)
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    let setup = match backend {
-                        Backend::Sqlite => format!(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {statement_ms};"
-                        ),
-                        Backend::Postgres => {
-                            format!("SET statement_timeout = {statement_ms}; SET TIME ZONE 'UTC';")
-                        }
-                    };
-                    conn.execute(sqlx::AssertSqlSafe(setup)).await?;
-                    Ok(())
-                })
-            })
-            .connect_with(options)
-            .await?;
-        let store = Store { pool, backend };
+        let pool = open_pool(backend, &options, settings, settings.max_connections).await?;
+        let writer = match backend {
+            // SQLite lets one writer in at a time and makes the others sleep in its busy handler
+            // (backing off up to 100 ms), which collapses under load. One writer connection makes
+            // writers queue in the pool instead, in order and without sleeping.
+            Backend::Sqlite => open_pool(backend, &options, settings, 1).await?,
+            Backend::Postgres => pool.clone(),
+        };
+        let store = Store {
+            pool,
+            writer,
+            backend,
+        };
         store.migrate().await?;
         Ok(store)
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
         match self.backend {
-            Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.pool).await?,
+            Backend::Sqlite => {
+                sqlx::migrate!("migrations/sqlite")
+                    .run(&self.writer)
+                    .await?
+            }
             Backend::Postgres => {
                 sqlx::migrate!("migrations/postgres")
                     .run(&self.pool)
@@ -166,8 +198,8 @@ impl Store {
     /// The database is unreachable or busy beyond the configured timeouts.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.writer.begin().await?,
         };
         Ok(tx)
     }
@@ -193,11 +225,17 @@ impl Store {
     /// Closes every connection; later queries fail (and callers hear the safe answer).
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 
     /// The pool itself, for queries outside a transaction (operational tooling and tests).
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// The pool for writes outside a transaction.
+    pub(crate) fn writer(&self) -> &AnyPool {
+        &self.writer
     }
 
     /// `FOR UPDATE` on PostgreSQL, nothing on SQLite (whose `BEGIN IMMEDIATE` already holds the

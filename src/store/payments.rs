@@ -133,7 +133,7 @@ impl Store {
         .bind(payment.gateway)
         .bind(payment.idempotency_key)
         .bind(payment.now)
-        .execute(self.pool())
+        .execute(self.writer())
         .await?;
         if inserted.rows_affected() == 1 {
             return Ok(None);
