@@ -1,12 +1,17 @@
 //! Conducting calls: one webhook in, one voice response out, the call's record kept.
 //!
-//! For each webhook this module claims the call's current turn (one conditional update, so only
-//! one delivery of a webhook wins, on any instance), opens the call's sealed values, lets the flow
-//! engine decide, and saves the new cursor, the steps and the reply in one transaction. That is
-//! what makes retries harmless: the webhook's `turn` says which reply it asks for; a turn already
-//! answered gets the recorded reply back, and a duplicate arriving while the first is still being
-//! answered waits for that reply instead of running the flow (or a charge) again. No database lock
-//! is held while the flow runs, so a slow payment gateway does not stall other calls.
+//! For each webhook this module loads the call, opens its sealed values, lets the flow engine
+//! decide, and saves the reply, the new cursor and the turn's steps with one compare-and-set
+//! `UPDATE` (a call's first webhook inserts its row with its first reply). That is what makes
+//! retries harmless: the webhook's `turn` says which reply it asks for, a turn already answered
+//! gets the recorded reply back, and of two deliveries racing to save the same turn one wins and
+//! the other answers with the winner's reply.
+//!
+//! Racing is harmless only for turns without side effects. So before a side effect (counting a
+//! failed PIN, charging a card) an action claims the turn with one conditional update; a duplicate
+//! delivery (on any instance) that finds the turn claimed waits for the first delivery's reply
+//! instead of repeating the side effect. No database lock is held while the flow runs, so a slow
+//! payment gateway does not stall other calls.
 
 mod actions;
 pub mod whisper;
