@@ -64,31 +64,7 @@ impl Call {
         from: &str,
         to: &str,
     ) -> Result<Call, CallerError> {
-        Self::dial_with(
-            reqwest::Client::new(),
-            base_url,
-            auth_token,
-            call_sid,
-            from,
-            to,
-        )
-        .await
-    }
-
-    /// Like [`Call::dial`], with an HTTP client of the caller's (e.g. one that opens a new
-    /// connection per webhook, as a provider does, so a load balancer spreads them).
-    ///
-    /// # Errors
-    /// The server is unreachable or answers with something other than TwiML.
-    pub async fn dial_with(
-        http: reqwest::Client,
-        base_url: &str,
-        auth_token: Option<&str>,
-        call_sid: &str,
-        from: &str,
-        to: &str,
-    ) -> Result<Call, CallerError> {
-        let mut call = Call::new(http, auth_token, call_sid, from, to);
+        let mut call = Call::new(reqwest::Client::new(), auth_token, call_sid, from, to);
         call.start(base_url).await?;
         Ok(call)
     }

@@ -10,7 +10,7 @@ use common::balancer::Balancer;
 use common::{AUTH_TOKEN, Backend, Options, TestServer, heard};
 use ivrpay::app::{AppState, Application};
 use ivrpay::caller::Call;
-use ivrpay::clock::{Clock, ManualClock};
+use ivrpay::clock::ManualClock;
 use ivrpay::payments::SandboxGateway;
 use tokio::sync::oneshot;
 
@@ -47,18 +47,7 @@ impl Cluster {
             }));
             instances.push((direct, state, shutdown));
         }
-        let state = &instances[0].1;
-        let records = ivrpay::accounts::import::parse(
-            include_str!("../demo/accounts.csv"),
-            &state.config.pin_key,
-            clock.now().date(),
-        )
-        .expect("demo accounts");
-        state
-            .store
-            .upsert_accounts(&records, clock.now_ms())
-            .await
-            .expect("import");
+        common::import_demo_accounts(&instances[0].1, &clock).await;
         let addresses = instances
             .iter()
             .map(|(direct, _, _)| {

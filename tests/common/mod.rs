@@ -116,17 +116,7 @@ impl TestServer {
         let (app, sandbox) = build(&database_url, &options, &clock, listen).await;
         let state = app.state().clone();
         let url = state.public_url.to_string();
-        let records = import::parse(
-            include_str!("../../demo/accounts.csv"),
-            &state.config.pin_key,
-            clock.now().date(),
-        )
-        .expect("demo accounts");
-        state
-            .store
-            .upsert_accounts(&records, clock.now_ms())
-            .await
-            .expect("import");
+        import_demo_accounts(&state, &clock).await;
         let (shutdown, stopped) = oneshot::channel::<()>();
         let running = tokio::spawn(app.run_until(async {
             let _ = stopped.await;
@@ -380,6 +370,21 @@ pub fn config(database_url: &str, options: Options) -> Config {
             ..PaymentSettings::default()
         },
     }
+}
+
+/// Loads demo/accounts.csv into a server's store.
+pub async fn import_demo_accounts(state: &AppState, clock: &ManualClock) {
+    let records = import::parse(
+        include_str!("../../demo/accounts.csv"),
+        &state.config.pin_key,
+        clock.now().date(),
+    )
+    .expect("demo accounts");
+    state
+        .store
+        .upsert_accounts(&records, clock.now_ms())
+        .await
+        .expect("import");
 }
 
 /// Each PostgreSQL test has its own database; drop it so runs do not pile them up. (SQLite files
