@@ -378,7 +378,6 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         admin_token,
         flows_dir: args.flows,
         flow: args.flow,
-        demo,
         pin_key: pin_key(demo)?,
         data_key,
         agent_number: args.agent_number.filter(|n| !n.is_empty()),

@@ -39,8 +39,6 @@ pub struct Config {
     pub flows_dir: PathBuf,
     /// Which flow answers calls (file stem).
     pub flow: String,
-    /// Import demo accounts into an empty store and print how to try the service.
-    pub demo: bool,
     /// Key PINs are hashed with.
     pub pin_key: PinKey,
     /// Key sensitive call data is sealed with while it waits between webhooks.

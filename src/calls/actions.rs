@@ -252,10 +252,7 @@ impl<'a> CallContext<'a> {
             amount: money,
             card: &card,
             idempotency_key: idempotency_key.clone(),
-            description: format!(
-                "Phone payment, account ending {}",
-                last4_of(&account.account_number)
-            ),
+            description: format!("Phone payment, account ending {}", account.last4()),
         };
         let result = charge_with_retry(
             gateway.as_ref(),
@@ -352,10 +349,6 @@ fn decline_result(reason: DeclineReason) -> &'static str {
 fn confirmation_code() -> String {
     let n: u64 = rand::random::<u64>() % 10_000_000_000;
     format!("{n:010}")
-}
-
-fn last4_of(number: &str) -> &str {
-    &number[number.len().saturating_sub(4)..]
 }
 
 impl Context for CallContext<'_> {

@@ -16,7 +16,6 @@
 mod actions;
 pub mod whisper;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use tracing::Instrument;
@@ -25,7 +24,6 @@ use crate::app::AppState;
 use crate::error::AppError;
 use crate::flow::engine::{self, Input, Secrets, Session};
 use crate::store::{NewCall, TurnUpdate};
-
 use crate::voice;
 
 pub use actions::CallContext;
@@ -293,6 +291,3 @@ pub async fn end(app: &AppState, call_sid: &str) -> Result<bool, AppError> {
         .end_call(call_sid, app.clock.now_ms(), &app.flow.settled_outcomes)
         .await?)
 }
-
-/// Shared handle type, for modules that keep the flow.
-pub type SharedFlow = Arc<crate::flow::Flow>;

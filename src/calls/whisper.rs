@@ -31,10 +31,9 @@ pub async fn briefing(app: &AppState, call_sid: &str) -> Result<voice::Response,
     let authenticated = call.steps.iter().any(|s| s.result == "verified");
     match &account {
         Some(account) => {
-            let n = &account.account_number;
             lines.push(format!(
                 "Account ending {}, {}, {}.",
-                speech::digits_words(&n[n.len().saturating_sub(4)..], en),
+                speech::digits_words(account.last4(), en),
                 account.name,
                 if authenticated {
                     "identity verified"

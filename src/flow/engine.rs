@@ -626,10 +626,7 @@ fn spoken(var: Var, language: Language, session: &Session, ctx: &impl Context) -
             .map(|d| speech::date_words(d, language))
             .unwrap_or_default(),
         Var::Last4 => account
-            .map(|a| {
-                let n = &a.account_number;
-                speech::digits_words(&n[n.len().saturating_sub(4)..], language)
-            })
+            .map(|a| speech::digits_words(a.last4(), language))
             .unwrap_or_default(),
         Var::LockoutMinutes => speech::minutes_words(ctx.lockout_minutes(), language),
         Var::Segment => account.map(|a| a.segment.clone()).unwrap_or_default(),

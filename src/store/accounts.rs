@@ -1,6 +1,6 @@
 //! Account rows: import, lookup, and the failed-authentication counter behind lockout.
 
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
 
 use super::{Store, StoreError};
 
@@ -35,6 +35,17 @@ pub struct Account {
     pub locked_until: Option<i64>,
 }
 
+impl Account {
+    /// The last four digits of the account number, as callers and agents are told them.
+    pub fn last4(&self) -> &str {
+        let number = &self.account_number;
+        // Account numbers are ASCII digits, so any byte offset is a character boundary.
+        number
+            .get(number.len().saturating_sub(4)..)
+            .unwrap_or(number)
+    }
+}
+
 /// What is imported for one account; the failure counter and lock are left as they are.
 pub type AccountRecord = Account;
 
@@ -47,8 +58,18 @@ pub struct AuthFailure {
     pub locked: bool,
 }
 
-const ACCOUNT_COLUMNS: &str = "account_number, name, pin_hash, dob_zip_hash, balance_cents, \
-    minimum_due_cents, due_date, segment, language, phone, email, failed_auth_attempts, locked_until";
+/// `SELECT` of every account column followed by `$condition`, as a static string: lookups run on
+/// every webhook, so the statement is not rebuilt each time.
+macro_rules! select_accounts {
+    ($condition:literal) => {
+        concat!(
+            "SELECT account_number, name, pin_hash, dob_zip_hash, balance_cents, minimum_due_cents, \
+             due_date, segment, language, phone, email, failed_auth_attempts, locked_until \
+             FROM accounts ",
+            $condition
+        )
+    };
+}
 
 fn account_from_row(row: &sqlx::any::AnyRow) -> Result<Account, StoreError> {
     Ok(Account {
@@ -140,36 +161,14 @@ impl Store {
         Ok(row.try_get("n")?)
     }
 
-    /// Finds an account by number, outside any transaction (for the admin API).
-    ///
-    /// # Errors
-    /// A database failure.
-    pub async fn account(&self, account_number: &str) -> Result<Option<Account>, StoreError> {
-        let mut conn = self.pool().acquire().await?;
-        Self::find_account(&mut conn, account_number).await
-    }
-
-    /// Finds the account whose phone is `phone`; see [`Store::find_account_by_phone`].
-    ///
-    /// # Errors
-    /// A database failure.
-    pub async fn account_by_phone(&self, phone: &str) -> Result<Option<Account>, StoreError> {
-        let mut conn = self.pool().acquire().await?;
-        Self::find_account_by_phone(&mut conn, phone).await
-    }
-
     /// Finds an account by number.
     ///
     /// # Errors
     /// A database failure.
-    pub async fn find_account(
-        conn: &mut AnyConnection,
-        account_number: &str,
-    ) -> Result<Option<Account>, StoreError> {
-        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE account_number = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    pub async fn account(&self, account_number: &str) -> Result<Option<Account>, StoreError> {
+        let row = sqlx::query(select_accounts!("WHERE account_number = $1"))
             .bind(account_number)
-            .fetch_optional(conn)
+            .fetch_optional(self.pool())
             .await?;
         row.as_ref().map(account_from_row).transpose()
     }
@@ -179,14 +178,10 @@ impl Store {
     ///
     /// # Errors
     /// A database failure.
-    pub async fn find_account_by_phone(
-        conn: &mut AnyConnection,
-        phone: &str,
-    ) -> Result<Option<Account>, StoreError> {
-        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE phone = $1 LIMIT 2");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    pub async fn account_by_phone(&self, phone: &str) -> Result<Option<Account>, StoreError> {
+        let rows = sqlx::query(select_accounts!("WHERE phone = $1 LIMIT 2"))
             .bind(phone)
-            .fetch_all(conn)
+            .fetch_all(self.pool())
             .await?;
         match rows.as_slice() {
             [only] => Ok(Some(account_from_row(only)?)),

@@ -135,21 +135,17 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn insert_call(&self, call: &NewCall<'_>, token: i64) -> Result<bool, StoreError> {
-        let done = sqlx::query(
+        let query = sqlx::query(
             "INSERT INTO calls (call_sid, provider, from_number, to_number, started_at, turn, \
              last_reply, session, updated_at, claim_turn, claim_token, claimed_at) \
              VALUES ($1, $2, $3, $4, $5, 0, '', $6, $5, 0, $7, $5) \
              ON CONFLICT (call_sid) DO NOTHING",
-        )
-        .bind(call.call_sid)
-        .bind(call.provider)
-        .bind(call.from_number)
-        .bind(call.to_number)
-        .bind(call.started_at)
-        .bind(call.session)
-        .bind(token)
-        .execute(self.writer())
-        .await?;
+        );
+        let done = bind_new_call(query, call)
+            .bind(call.session)
+            .bind(token)
+            .execute(self.writer())
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -263,30 +259,26 @@ impl Store {
         first: &TurnUpdate<'_>,
     ) -> Result<bool, StoreError> {
         let log = step_log(first.steps)?;
-        let done = sqlx::query(
+        let query = sqlx::query(
             "INSERT INTO calls (call_sid, provider, from_number, to_number, started_at, turn, \
              last_reply, session, sealed, sealed_until, language, account_number, outcome, last_step, \
              ended_at, steps, updated_at) \
              VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $5) \
              ON CONFLICT (call_sid) DO NOTHING",
-        )
-        .bind(call.call_sid)
-        .bind(call.provider)
-        .bind(call.from_number)
-        .bind(call.to_number)
-        .bind(call.started_at)
-        .bind(first.reply)
-        .bind(first.session)
-        .bind(first.sealed)
-        .bind(first.sealed_until)
-        .bind(first.language)
-        .bind(first.account_number)
-        .bind(first.outcome)
-        .bind(first.last_step)
-        .bind(first.ended_at)
-        .bind(log)
-        .execute(self.writer())
-        .await?;
+        );
+        let done = bind_new_call(query, call)
+            .bind(first.reply)
+            .bind(first.session)
+            .bind(first.sealed)
+            .bind(first.sealed_until)
+            .bind(first.language)
+            .bind(first.account_number)
+            .bind(first.outcome)
+            .bind(first.last_step)
+            .bind(first.ended_at)
+            .bind(log)
+            .execute(self.writer())
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -372,6 +364,19 @@ impl Store {
             payments: self.payments_for_call(call_sid).await?,
         }))
     }
+}
+
+/// Binds a new call's fields as `$1` to `$5`.
+fn bind_new_call<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    call: &NewCall<'q>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    query
+        .bind(call.call_sid)
+        .bind(call.provider)
+        .bind(call.from_number)
+        .bind(call.to_number)
+        .bind(call.started_at)
 }
 
 /// Steps as the call's log stores them: one JSON object per line.

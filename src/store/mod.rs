@@ -214,14 +214,6 @@ impl Store {
         Ok(())
     }
 
-    /// A connection from the pool, for statements outside a transaction.
-    ///
-    /// # Errors
-    /// No connection could be had within the acquire timeout.
-    pub async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<Any>, StoreError> {
-        Ok(self.pool.acquire().await?)
-    }
-
     /// Closes every connection; later queries fail (and callers hear the safe answer).
     pub async fn close(&self) {
         self.pool.close().await;

@@ -350,7 +350,6 @@ pub fn config(database_url: &str, options: Options) -> Config {
         admin_token: Some(SecretString::from(ADMIN_TOKEN)),
         flows_dir: options.flows_dir,
         flow: "payment".into(),
-        demo: false,
         pin_key: PinKey::new(PIN_KEY.as_bytes()).expect("pin key"),
         data_key: DataKey::parse(&"ab".repeat(32)).expect("data key"),
         agent_number: options.agent_number,
