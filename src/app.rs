@@ -129,7 +129,8 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` completes, then lets requests in flight finish.
+    /// Serves until `shutdown` completes, then lets requests in flight finish. Background upkeep
+    /// (see [`crate::upkeep`]) runs beside the server, when configured, and stops with it.
     ///
     /// # Errors
     /// The server failed.
@@ -137,10 +138,28 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let upkeep = self.state.config.upkeep.interval.map(|interval| {
+            let mut stopped = stopped.clone();
+            tokio::spawn(crate::upkeep::run_until(
+                self.state.clone(),
+                interval,
+                async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                },
+            ))
+        });
+        let limits = self.state.config.http.clone();
         let router = crate::http::router(self.state);
-        axum::serve(self.listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await
+        let served = crate::http::server::serve(self.listener, router, &limits, async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        })
+        .await;
+        if let Some(upkeep) = upkeep {
+            let _ = upkeep.await;
+        }
+        served
     }
 }
 

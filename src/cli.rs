@@ -15,7 +15,9 @@ use crate::accounts::secrets::PinKey;
 use crate::app::{Application, shutdown_signal};
 use crate::caller::Call;
 use crate::clock::{Clock, SystemClock};
-use crate::config::{Config, DEMO_PIN_KEY, GatewayChoice, PaymentSettings};
+use crate::config::{
+    Config, DEMO_PIN_KEY, GatewayChoice, HttpLimits, PaymentSettings, UpkeepSettings,
+};
 use crate::payments::vault::DataKey;
 use crate::payments::{CardBrand, Money};
 use crate::store::{PoolSettings, Store};
@@ -31,7 +33,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the service.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Place a simulated call against a running server and hear it in the terminal.
     Call(CallArgs),
     /// Manage accounts.
@@ -182,6 +184,18 @@ struct ServeArgs {
     /// Minutes card data may wait, sealed, between webhooks before it is discarded.
     #[arg(long, env = "IVRPAY_CARD_DATA_TTL_MINUTES", default_value_t = 10)]
     card_data_ttl_minutes: u64,
+    /// Minutes without a webhook after which a call whose end was never reported is closed.
+    #[arg(long, env = "IVRPAY_IDLE_CALL_MINUTES", default_value_t = 60)]
+    idle_call_minutes: u64,
+    /// Most HTTP connections open at once; more are closed on arrival.
+    #[arg(long, env = "IVRPAY_MAX_CONNECTIONS", default_value_t = 2048)]
+    max_connections: usize,
+    /// Seconds a client may take to send a request's headers (or sit idle between requests).
+    #[arg(long, env = "IVRPAY_HEADER_TIMEOUT_SECONDS", default_value_t = 10)]
+    header_timeout_seconds: u64,
+    /// Seconds a client may take to send a request's body.
+    #[arg(long, env = "IVRPAY_BODY_TIMEOUT_SECONDS", default_value_t = 10)]
+    body_timeout_seconds: u64,
 }
 
 #[derive(Debug, Args)]
@@ -224,7 +238,7 @@ pub fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Serve(args) => serve(args).await,
+            Command::Serve(args) => serve(*args).await,
             Command::Call(args) => call(args).await,
             Command::Accounts(AccountsCommand::Import {
                 file,
@@ -390,6 +404,16 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         },
         sealed_ttl: Duration::from_secs(args.card_data_ttl_minutes.max(1) * 60),
         payments,
+        http: HttpLimits {
+            header_read_timeout: Duration::from_secs(args.header_timeout_seconds.max(1)),
+            body_read_timeout: Duration::from_secs(args.body_timeout_seconds.max(1)),
+            max_connections: args.max_connections.max(1),
+            ..HttpLimits::default()
+        },
+        upkeep: UpkeepSettings {
+            idle_call_after: Duration::from_secs(args.idle_call_minutes.max(1) * 60),
+            ..UpkeepSettings::default()
+        },
     };
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let app = Application::build(config, clock.clone())
@@ -422,23 +446,6 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         }
         print_demo_help(&state, &printed);
     }
-    // Card data of calls that never reported their end is wiped when its time is up.
-    let sweeper = state.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(60));
-        loop {
-            tick.tick().await;
-            match sweeper
-                .store
-                .wipe_expired_sealed(sweeper.clock.now_ms())
-                .await
-            {
-                Ok(0) => {}
-                Ok(wiped) => tracing::info!(wiped, "wiped expired card data"),
-                Err(err) => tracing::warn!(error = %err, "could not wipe expired card data"),
-            }
-        }
-    });
     tracing::info!(address = %app.local_addr(), public_url = %state.public_url, flow = %state.flow.name, "ivrpay is listening");
     app.run_until(shutdown_signal())
         .await

@@ -55,6 +55,54 @@ pub struct Config {
     pub sealed_ttl: Duration,
     /// How payments are taken.
     pub payments: PaymentSettings,
+    /// Limits on HTTP connections and requests.
+    pub http: HttpLimits,
+    /// Background upkeep: reconciling payments, closing silent calls, wiping expired card data.
+    pub upkeep: UpkeepSettings,
+}
+
+/// What one HTTP client may hold of the server. A provider sends small requests promptly, so
+/// anything slower or larger is a broken or hostile client, cut off before it can pile up.
+#[derive(Debug, Clone)]
+pub struct HttpLimits {
+    /// Time a connection may take to send a request's headers, and may sit idle between requests.
+    pub header_read_timeout: Duration,
+    /// Time a request may take to send its body.
+    pub body_read_timeout: Duration,
+    /// Connections open at once; more are closed as soon as they are accepted.
+    pub max_connections: usize,
+    /// Largest request body, in bytes (a webhook is a few kilobytes).
+    pub max_body_bytes: usize,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        HttpLimits {
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(10),
+            max_connections: 2048,
+            max_body_bytes: 64 * 1024,
+        }
+    }
+}
+
+/// Background upkeep every instance runs.
+#[derive(Debug, Clone)]
+pub struct UpkeepSettings {
+    /// How often it runs; `None`: never on its own (tests run it by hand).
+    pub interval: Option<Duration>,
+    /// A call with no webhook for this long is closed as its provider would have (abandoned,
+    /// unless its outcome was already settled).
+    pub idle_call_after: Duration,
+}
+
+impl Default for UpkeepSettings {
+    fn default() -> Self {
+        UpkeepSettings {
+            interval: Some(Duration::from_secs(15)),
+            idle_call_after: Duration::from_secs(60 * 60),
+        }
+    }
 }
 
 /// Which gateway charges cards, and the rules around it.

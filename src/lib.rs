@@ -1,5 +1,5 @@
 //! ivrpay: pay-by-phone. A telephony provider posts webhooks as a call goes on; we answer with voice
-//! XML that walks the caller through identification, their balance and (soon) a payment, and we
+//! XML that walks the caller through identification, their balance and a payment by card, and we
 //! record every call.
 //!
 //! # Layout
@@ -20,6 +20,7 @@
 //! - [`payments`]: money type, card rules, the card-data vault, gateways;
 //! - [`store`]: persistence through sqlx, SQLite and PostgreSQL;
 //! - [`caller`]: a simulated caller (`ivrpay call`, tests, load);
+//! - [`upkeep`]: background jobs: reconciling unsettled payments, closing silent calls, wiping card data;
 //! - [`load`]: the load tool (`ivrpay loadtest`), its yardstick (`ivrpay ceiling`), generated accounts;
 //! - [`clock`], [`error`], [`telemetry`]: time, the error type, logging.
 
@@ -40,4 +41,5 @@ pub mod speech;
 pub mod store;
 pub mod telemetry;
 pub mod telephony;
+pub mod upkeep;
 pub mod voice;

@@ -238,7 +238,7 @@ async fn garbage_gets_helpful_twiml_never_an_error(server: &TestServer) {
     let url = format!("{}/twilio/gather", server.url);
     let garbage = vec![0xff, 0xfe, 0x00, 0x25, b'&', b'='];
     // Signed over whatever the bytes decode to, as a provider would sign what it sent.
-    let decoded: Vec<(String, String)> = serde_urlencoded::from_bytes(&garbage).unwrap_or_default();
+    let decoded = ivrpay::telephony::sanitize::decode_form(&garbage);
     let signature = twilio::compute_signature(AUTH_TOKEN, &url, &decoded);
     let raw = reqwest::Client::new()
         .post(&url)

@@ -2,20 +2,17 @@
 //! checking PIN or date of birth (counting failures toward the lockout), choosing an amount, and
 //! charging the card exactly once.
 
-use zeroize::Zeroizing;
-
 use crate::accounts::credentials::{AccountNumber, DateOfBirth, Pin, Zip};
 use crate::accounts::import::is_e164;
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::flow::Action;
-use crate::flow::engine::{Context, Session};
+use crate::flow::engine::{Context, Secrets, Session};
 use crate::language::Language;
 use crate::payments::{
-    BillingZip, CardBrand, CardDetails, CardNumber, ChargeRequest, ChargeResult, DeclineReason,
-    Expiry, Money, SecurityCode, charge_with_retry,
+    CardBrand, ChargeRequest, ChargeResult, DeclineReason, Money, charge_with_retry,
 };
-use crate::store::{Account, NewCall, NewPayment, PaymentRecord, Settlement, StoreError};
+use crate::store::{Account, AuthAttempt, NewCall, NewPayment, PaymentRecord};
 
 /// Session values the payment actions keep (none of them card data).
 const PAYMENT_CENTS: &str = "payment_cents";
@@ -33,6 +30,8 @@ pub struct CallContext<'a> {
     turn: i64,
     /// The claim this delivery took on the turn, once it needed one.
     claim: Option<i64>,
+    /// Renews the claim while this delivery works; stops when the context is dropped.
+    _renewal: Option<ClaimRenewal>,
     /// Whether the call's row was inserted to hold a claim on its first turn.
     inserted: bool,
     account: Option<Account>,
@@ -60,6 +59,7 @@ impl<'a> CallContext<'a> {
             call_sid,
             turn,
             claim: None,
+            _renewal: None,
             inserted: false,
             account,
         })
@@ -110,6 +110,12 @@ impl<'a> CallContext<'a> {
             return Err(AppError::TurnTaken);
         }
         self.claim = Some(token);
+        self._renewal = Some(ClaimRenewal::start(
+            self.app,
+            self.call_sid,
+            self.turn,
+            token,
+        ));
         Ok(())
     }
 
@@ -135,41 +141,50 @@ impl<'a> CallContext<'a> {
         Ok(())
     }
 
-    /// Counts a failed check; `locked` once the failures reach the limit.
-    async fn failed(&mut self, number: &str) -> Result<&'static str, AppError> {
+    /// Counts an authentication attempt before the credential is checked (see
+    /// [`crate::store::Store::begin_auth_attempt`]); `None` when the account is locked or out of
+    /// attempts, and then nothing may be checked.
+    async fn begin_attempt(&mut self, number: &str) -> Result<Option<AuthAttempt>, AppError> {
         self.claim().await?;
-        let until = self.app.clock.now_ms() + self.app.config.lockout.as_millis() as i64;
-        let failure = self
+        let now = self.app.clock.now_ms();
+        let until = now + self.app.config.lockout.as_millis() as i64;
+        let attempt = self
             .app
             .store
-            .record_auth_failure(number, self.app.config.max_auth_attempts, until)
+            .begin_auth_attempt(number, self.app.config.max_auth_attempts, now, until)
             .await?;
-        tracing::info!(
-            attempts = failure.attempts,
-            locked = failure.locked,
-            "authentication failed"
-        );
-        Ok(if failure.locked { "locked" } else { "failed" })
+        if let Some(account) = &mut self.account {
+            match attempt {
+                Some(attempt) => account.failed_auth_attempts = attempt.number,
+                None => account.locked_until = Some(until.max(account.locked_until.unwrap_or(0))),
+            }
+        }
+        Ok(attempt)
     }
 
-    async fn verified(
+    /// Settles a counted attempt: a match clears the count, a miss stays counted.
+    async fn check_attempt(
         &mut self,
         session: &mut Session,
         number: &str,
+        attempt: AuthAttempt,
+        matches: bool,
     ) -> Result<&'static str, AppError> {
-        if self
-            .account
-            .as_ref()
-            .is_some_and(|a| a.failed_auth_attempts > 0 || a.locked_until.is_some())
-        {
+        if matches {
             self.app.store.reset_auth_failures(number).await?;
+            session.authenticated = true;
+            if let Some(account) = &mut self.account {
+                account.failed_auth_attempts = 0;
+                account.locked_until = None;
+            }
+            return Ok("verified");
         }
-        session.authenticated = true;
-        if let Some(account) = &mut self.account {
-            account.failed_auth_attempts = 0;
-            account.locked_until = None;
-        }
-        Ok("verified")
+        tracing::info!(
+            attempts = attempt.number,
+            locked = attempt.locks,
+            "authentication failed"
+        );
+        Ok(if attempt.locks { "locked" } else { "failed" })
     }
 
     fn set_amount(session: &mut Session, cents: i64) -> &'static str {
@@ -179,30 +194,19 @@ impl<'a> CallContext<'a> {
         "done"
     }
 
-    /// Takes the card out of the session (so it is not sealed again) and parses it.
-    fn take_card(&self, session: &mut Session) -> Option<CardDetails> {
-        let mut fields: Vec<Option<Zeroizing<String>>> = CARD_SECRETS
-            .iter()
-            .map(|name| session.secrets.take(name))
-            .collect();
-        let zip = fields.pop()??;
-        let security_code = fields.pop()??;
-        let expiry = fields.pop()??;
-        let number = fields.pop()??;
-        let number =
-            CardNumber::parse_accepting(&number, &self.app.config.payments.accepted_brands).ok()?;
-        let today = self.app.clock.now().date();
-        Some(CardDetails {
-            expiry: Expiry::parse(&expiry, today).ok()?,
-            security_code: SecurityCode::parse(&security_code, number.brand()).ok()?,
-            zip: BillingZip::parse(&zip).ok()?,
-            number,
-        })
+    /// Takes the card out of the session (so it is not sealed again with the call).
+    fn take_card(session: &mut Session) -> Secrets {
+        Secrets(
+            CARD_SECRETS
+                .iter()
+                .filter_map(|name| Some(((*name).to_owned(), session.secrets.take(name)?)))
+                .collect(),
+        )
     }
 
     async fn charge(&mut self, session: &mut Session) -> Result<&'static str, AppError> {
         self.claim().await?;
-        let card = self.take_card(session);
+        let fields = Self::take_card(session);
         let attempt: i64 = session
             .values
             .get(PAYMENT_ATTEMPT)
@@ -216,6 +220,7 @@ impl<'a> CallContext<'a> {
             .values
             .get(PAYMENT_CENTS)
             .and_then(|c| c.parse::<i64>().ok());
+        let card = parse_card(self.app, &fields);
         let (Some(card), Some(account), Some(amount)) = (card, self.account.clone(), amount) else {
             // Sealed card data expired between webhooks, or the flow reached the charge without
             // an amount: nothing can be charged.
@@ -225,10 +230,15 @@ impl<'a> CallContext<'a> {
         let money = Money::from_cents(amount, crate::payments::Currency::Usd)
             .map_err(|e| AppError::Flow(format!("payment amount: {e}")))?;
         let gateway = self.app.gateway.clone();
-        let idempotency_key = format!("ivrpay-{}-{attempt}", self.call_sid);
+        let idempotency_key = payment_idempotency_key(self.call_sid, attempt);
         let brand = card.number.brand();
         let last4 = card.number.last4();
         let now = self.app.clock.now_ms();
+        // The card waits sealed with the payment until it is settled, so that if this instance
+        // dies while the gateway answers, a retry or the reconciler can ask again.
+        let sealed_card =
+            super::seal_secrets(self.app, &payment_binding(self.call_sid, attempt), &fields)?;
+        drop(fields);
         let payment = NewPayment {
             call_sid: self.call_sid,
             attempt,
@@ -239,10 +249,13 @@ impl<'a> CallContext<'a> {
             card_last4: &last4,
             gateway: gateway.name(),
             idempotency_key: &idempotency_key,
+            sealed_card: &sealed_card,
+            sealed_until: now + self.app.config.sealed_ttl.as_millis() as i64,
             now,
         };
         if let Some(earlier) = self.app.store.begin_payment(&payment).await?
             && earlier.status != "pending"
+            && earlier.status != "unknown"
         {
             // This attempt was settled before (the instance that answered died before saving
             // the turn): answer from the record, never charge again.
@@ -252,7 +265,7 @@ impl<'a> CallContext<'a> {
             amount: money,
             card: &card,
             idempotency_key: idempotency_key.clone(),
-            description: format!("Phone payment, account ending {}", account.last4()),
+            description: payment_description(&account),
         };
         let result = charge_with_retry(
             gateway.as_ref(),
@@ -261,35 +274,17 @@ impl<'a> CallContext<'a> {
         )
         .await;
         drop(card);
-        let now = self.app.clock.now_ms();
-        let answer = match &result {
-            ChargeResult::Approved { reference } => {
-                let code = confirmation_code();
-                let settlement = Settlement::Approved {
-                    reference,
-                    confirmation_code: &code,
-                };
-                self.settle(attempt, &settlement, now).await?;
-                session.values.insert(CONFIRMATION.to_owned(), code);
+        let answer = match self.record_charge(attempt, amount, &result).await? {
+            Recorded::Approved { confirmation } => {
+                session.values.insert(CONFIRMATION.to_owned(), confirmation);
                 if let Some(account) = &mut self.account {
                     account.balance_cents -= amount;
                     account.minimum_due_cents = (account.minimum_due_cents - amount).max(0);
                 }
                 "approved"
             }
-            ChargeResult::Declined { reason, reference } => {
-                let settlement = Settlement::Declined {
-                    reason: reason.as_str(),
-                    reference: reference.as_deref(),
-                };
-                self.settle(attempt, &settlement, now).await?;
-                decline_result(*reason)
-            }
-            ChargeResult::Unknown { detail } => {
-                tracing::error!(attempt, %detail, "payment outcome unknown: not retried, needs confirming");
-                self.settle(attempt, &Settlement::Unknown, now).await?;
-                "unknown"
-            }
+            Recorded::Declined(reason) => decline_result(reason),
+            Recorded::Unknown => "unknown",
         };
         tracing::info!(
             attempt,
@@ -301,16 +296,61 @@ impl<'a> CallContext<'a> {
         Ok(answer)
     }
 
-    async fn settle(
+    async fn record_charge(
         &mut self,
         attempt: i64,
-        settlement: &Settlement<'_>,
-        now: i64,
-    ) -> Result<(), StoreError> {
-        self.app
-            .store
-            .settle_payment(self.call_sid, attempt, settlement, now)
-            .await
+        amount: i64,
+        result: &ChargeResult,
+    ) -> Result<Recorded, AppError> {
+        let recorded = record_charge_result(self.app, self.call_sid, attempt, result).await?;
+        if let Recorded::Unknown = recorded {
+            tracing::error!(
+                attempt,
+                amount_cents = amount,
+                "payment outcome unknown: left to the reconciler, never charged under a new key"
+            );
+        }
+        Ok(recorded)
+    }
+}
+
+use super::payments::{
+    Recorded, parse_card, payment_binding, payment_description, payment_idempotency_key,
+    record_charge_result,
+};
+
+/// Renews a delivery's claim on its turn every [`super::CLAIM_RENEWAL`] until dropped, so that
+/// while a gateway takes its time, other deliveries see the claim alive and wait; if the process
+/// dies, renewals stop and the claim goes stale for a retry to take over.
+struct ClaimRenewal(tokio::task::JoinHandle<()>);
+
+impl ClaimRenewal {
+    fn start(app: &AppState, call_sid: &str, turn: i64, token: i64) -> ClaimRenewal {
+        let store = app.store.clone();
+        let clock = app.clock.clone();
+        let call_sid = call_sid.to_owned();
+        ClaimRenewal(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(super::CLAIM_RENEWAL);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                match store
+                    .renew_claim(&call_sid, turn, token, clock.now_ms())
+                    .await
+                {
+                    Ok(true) => {}
+                    Ok(false) => break,
+                    Err(err) => tracing::warn!(error = %err, "could not renew a turn claim"),
+                }
+            }
+        }))
+    }
+}
+
+impl Drop for ClaimRenewal {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -344,13 +384,6 @@ fn decline_result(reason: DeclineReason) -> &'static str {
     }
 }
 
-/// Ten random digits: short enough to write down, long enough not to collide in practice (the
-/// store's unique index catches the rare collision as a failed answer, never a wrong receipt).
-fn confirmation_code() -> String {
-    let n: u64 = rand::random::<u64>() % 10_000_000_000;
-    format!("{n:010}")
-}
-
 impl Context for CallContext<'_> {
     async fn run_action(
         &mut self,
@@ -379,11 +412,9 @@ impl Context for CallContext<'_> {
                 Ok("done")
             }
             Action::LookupAccount => {
-                let entered = session
-                    .values
-                    .get("account_number")
-                    .cloned()
-                    .unwrap_or_default();
+                // Taken, not read: an entry that names no account (perhaps a bank number keyed
+                // at the wrong question) is not kept in the session.
+                let entered = session.values.remove("account_number").unwrap_or_default();
                 let Some(number) = AccountNumber::parse(&entered) else {
                     return Ok("not_found");
                 };
@@ -399,9 +430,9 @@ impl Context for CallContext<'_> {
                 let Some(account) = self.account.clone() else {
                     return Ok("failed");
                 };
-                if self.locked(&account) {
+                let Some(attempt) = self.begin_attempt(&account.account_number).await? else {
                     return Ok("locked");
-                }
+                };
                 let number = AccountNumber::parse(&account.account_number);
                 let matches = match (number, pin.as_deref().and_then(|p| Pin::parse(p))) {
                     (Some(number), Some(pin)) => {
@@ -412,11 +443,8 @@ impl Context for CallContext<'_> {
                     }
                     _ => false,
                 };
-                if matches {
-                    self.verified(session, &account.account_number).await
-                } else {
-                    self.failed(&account.account_number).await
-                }
+                self.check_attempt(session, &account.account_number, attempt, matches)
+                    .await
             }
             Action::VerifyDateOfBirth => {
                 let dob = session.secrets.take("date_of_birth");
@@ -424,9 +452,9 @@ impl Context for CallContext<'_> {
                 let Some(account) = self.account.clone() else {
                     return Ok("failed");
                 };
-                if self.locked(&account) {
+                let Some(attempt) = self.begin_attempt(&account.account_number).await? else {
                     return Ok("locked");
-                }
+                };
                 let today = self.today();
                 let number = AccountNumber::parse(&account.account_number);
                 let dob = dob
@@ -442,11 +470,8 @@ impl Context for CallContext<'_> {
                     ),
                     _ => false,
                 };
-                if matches {
-                    self.verified(session, &account.account_number).await
-                } else {
-                    self.failed(&account.account_number).await
-                }
+                self.check_attempt(session, &account.account_number, attempt, matches)
+                    .await
             }
             Action::PayFullBalance => {
                 let balance = self.account.as_ref().map_or(0, |a| a.balance_cents);
@@ -468,8 +493,8 @@ impl Context for CallContext<'_> {
                 };
                 let entered = session
                     .values
-                    .get("amount")
-                    .and_then(|keys| Money::parse_keypad(keys).ok());
+                    .remove("amount")
+                    .and_then(|keys| Money::parse_keypad(&keys).ok());
                 let Some(cents) = entered.map(Money::cents) else {
                     return Ok("below_minimum");
                 };

@@ -14,6 +14,7 @@
 //! payment gateway does not stall other calls.
 
 mod actions;
+pub(crate) mod payments;
 pub mod whisper;
 
 use std::time::Duration;
@@ -67,16 +68,44 @@ pub async fn answer(
     }
 }
 
-/// A claim older than this belongs to an instance that died mid-answer and may be taken over.
-pub(crate) const CLAIM_STALE: Duration = Duration::from_secs(20);
+/// A claim not renewed for this long belongs to a delivery that died mid-answer (its instance
+/// crashed or was killed) and is taken over. A live claim is renewed every [`CLAIM_RENEWAL`]
+/// while its side effect runs, so this can be short: a retry that arrives after a crash waits at
+/// most this long before it answers in the dead delivery's place.
+pub(crate) const CLAIM_STALE: Duration = Duration::from_secs(5);
+/// How often a held claim is renewed.
+pub(crate) const CLAIM_RENEWAL: Duration = Duration::from_secs(1);
 /// How long a duplicate delivery waits for the first delivery's reply.
 const DUPLICATE_WAIT: Duration = Duration::from_secs(10);
+/// How often a waiting duplicate looks for the reply.
+const DUPLICATE_POLL: Duration = Duration::from_millis(20);
+
+/// How often one webhook may find its turn abandoned and answer it itself.
+const MAX_TAKEOVERS: usize = 2;
 
 async fn try_answer(
     app: &AppState,
     webhook: &Webhook,
     render: fn(&voice::Response) -> String,
 ) -> Result<Rendered, AppError> {
+    for _ in 0..MAX_TAKEOVERS {
+        if let Some(reply) = answer_once(app, webhook, render).await? {
+            return Ok(reply);
+        }
+        tracing::warn!("took over a turn whose first delivery died mid-answer");
+    }
+    answer_once(app, webhook, render)
+        .await?
+        .ok_or_else(|| AppError::Flow("a turn was abandoned again and again".into()))
+}
+
+/// Answers the webhook, or `None` when the delivery it waited for turned out to have died (its
+/// claim went stale or was released): the caller then answers the turn itself.
+async fn answer_once(
+    app: &AppState,
+    webhook: &Webhook,
+    render: fn(&voice::Response) -> String,
+) -> Result<Option<Rendered>, AppError> {
     let Some(call_sid) = webhook.call_sid.as_deref() else {
         return Err(AppError::BadRequest("webhook without a call id".into()));
     };
@@ -89,9 +118,9 @@ async fn try_answer(
             return Err(AppError::BadRequest("webhook for an unknown call".into()));
         };
         if current.ended_at.is_some() {
-            return Ok(render(&voice::Response {
+            return Ok(Some(render(&voice::Response {
                 verbs: vec![voice::Verb::Hangup],
-            }));
+            })));
         }
         let asked = webhook.turn.unwrap_or(current.turn);
         if asked < current.turn {
@@ -100,7 +129,7 @@ async fn try_answer(
                 current = current.turn,
                 "replayed the reply to a retried webhook"
             );
-            return Ok(current.last_reply);
+            return Ok(Some(current.last_reply));
         }
         let claimed_by_another = current.claim_turn == Some(current.turn)
             && current.claimed_at.is_some_and(|at| at >= stale_before);
@@ -119,8 +148,9 @@ async fn try_answer(
     let mut ctx = CallContext::load(app, webhook, call_sid, turn, &session).await?;
     let outcome = run_turn(app, &mut ctx, webhook, call_sid, &mut session, turn, render).await;
     let claim = ctx.claim_token();
+    drop(ctx);
     match outcome {
-        Ok(Some(reply)) => Ok(reply),
+        Ok(Some(reply)) => Ok(Some(reply)),
         // Another delivery of the same webhook answered first, or holds the turn: its reply
         // is the answer.
         Ok(None) | Err(AppError::TurnTaken) => reply_of_turn(app, call_sid, turn).await,
@@ -196,8 +226,13 @@ async fn run_turn(
 }
 
 /// The reply recorded for `turn`, waiting for it while another delivery of the same webhook is
-/// still being answered (on this instance or another).
-async fn reply_of_turn(app: &AppState, call_sid: &str, turn: i64) -> Result<Rendered, AppError> {
+/// still being answered (on this instance or another). `None` when that delivery died: its claim
+/// was released or stopped being renewed, and nobody will save the turn unless we do.
+async fn reply_of_turn(
+    app: &AppState,
+    call_sid: &str,
+    turn: i64,
+) -> Result<Option<Rendered>, AppError> {
     let deadline = tokio::time::Instant::now() + DUPLICATE_WAIT;
     loop {
         let row = app
@@ -205,23 +240,36 @@ async fn reply_of_turn(app: &AppState, call_sid: &str, turn: i64) -> Result<Rend
             .load_call(call_sid)
             .await?
             .ok_or(AppError::NotFound)?;
-        if row.turn > turn {
+        // A call that ended meanwhile has no one left to answer; its last reply will do.
+        if row.turn > turn || row.ended_at.is_some() {
             tracing::info!(
                 turn,
                 "answered a duplicate webhook with the first delivery's reply"
             );
-            return Ok(row.last_reply);
+            return Ok(Some(row.last_reply));
+        }
+        let stale_before = app.clock.now_ms() - CLAIM_STALE.as_millis() as i64;
+        let held =
+            row.claim_turn == Some(turn) && row.claimed_at.is_some_and(|at| at >= stale_before);
+        if !held {
+            return Ok(None);
         }
         if tokio::time::Instant::now() >= deadline {
             return Err(AppError::Flow(
                 "a duplicate webhook waited too long for the first reply".into(),
             ));
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(DUPLICATE_POLL).await;
     }
 }
 
-fn seal_secrets(app: &AppState, call_sid: &str, secrets: &Secrets) -> Result<Vec<u8>, AppError> {
+/// Seals sensitive values for the database, bound to `bound_to` (a call id, or a call id and
+/// payment attempt) so a sealed blob copied to another row does not open.
+pub(crate) fn seal_secrets(
+    app: &AppState,
+    bound_to: &str,
+    secrets: &Secrets,
+) -> Result<Vec<u8>, AppError> {
     let plain: std::collections::BTreeMap<&str, &str> = secrets
         .0
         .iter()
@@ -232,15 +280,20 @@ fn seal_secrets(app: &AppState, call_sid: &str, secrets: &Secrets) -> Result<Vec
     );
     app.config
         .data_key
-        .seal(&json, call_sid.as_bytes())
+        .seal(&json, bound_to.as_bytes())
         .map_err(|e| AppError::Vault(e.to_string()))
 }
 
-fn open_secrets(app: &AppState, call_sid: &str, sealed: &[u8]) -> Result<Secrets, AppError> {
+/// Opens what [`seal_secrets`] sealed with the same binding.
+pub(crate) fn open_secrets(
+    app: &AppState,
+    bound_to: &str,
+    sealed: &[u8],
+) -> Result<Secrets, AppError> {
     let plain = app
         .config
         .data_key
-        .open(sealed, call_sid.as_bytes())
+        .open(sealed, bound_to.as_bytes())
         .map_err(|e| AppError::Vault(e.to_string()))?;
     let map: std::collections::BTreeMap<String, String> =
         serde_json::from_slice(&plain).map_err(|e| AppError::Vault(e.to_string()))?;

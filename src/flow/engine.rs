@@ -228,12 +228,13 @@ impl Run<'_> {
             Input::Digits(d) => ("digits", d.as_str()),
             _ => ("silence", ""),
         };
-        let shown = (!sensitive && !digits.is_empty()).then_some(digits);
         let mut keys = digits.chars();
         let single = match (keys.next(), keys.next()) {
             (Some(c), None) => Some(c),
             _ => None,
         };
+        let recorded = recorded_keys(&state.kind, sensitive, digits, single.is_some());
+        let shown = recorded.as_deref();
         // A state's own keys come first: on card entry `*` starts the card over, not a repeat.
         if let (StateKind::Collect { keys, .. }, Input::Digits(_)) = (&state.kind, input)
             && let Some(target) = keys.get(digits)
@@ -549,6 +550,29 @@ impl Run<'_> {
             language,
             voice: self.flow.voices.get(&language).cloned(),
         })
+    }
+}
+
+/// What a step records of the keys pressed: only what it needs. A menu's single key is its
+/// choice; a valid amount is the amount; anything else typed at a question that is not sensitive
+/// (an account number, keys where a single one was expected) is kept masked to its last four, so
+/// a card or bank number keyed at the wrong question is never stored. Sensitive questions record
+/// nothing.
+fn recorded_keys(kind: &StateKind, sensitive: bool, digits: &str, single: bool) -> Option<String> {
+    if sensitive || digits.is_empty() {
+        return None;
+    }
+    let amount = matches!(
+        kind,
+        StateKind::Collect {
+            input: InputKind::Amount,
+            ..
+        }
+    ) && crate::payments::Money::parse_keypad(digits).is_ok();
+    if single || amount {
+        Some(digits.to_owned())
+    } else {
+        Some(crate::payments::redact::masked_keys(digits))
     }
 }
 

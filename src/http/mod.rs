@@ -1,10 +1,12 @@
 //! The HTTP surfaces, one module each, merged here: provider webhooks, the admin API, health.
 //!
 //! Signature and authorization headers are marked sensitive before the trace layer sees them, and
-//! request bodies (where card digits travel) are never logged.
+//! request bodies (where card digits travel) are never logged. Bodies are bounded in size and in
+//! the time they may take to arrive; [`server`] bounds connections and header time.
 
 mod api;
 mod health;
+pub mod server;
 mod twilio;
 
 use std::time::Duration;
@@ -14,13 +16,14 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderName, Request};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
-use tower_http::timeout::TimeoutLayer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::app::AppState;
 
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
+    let limits = state.config.http.clone();
     let request_id = HeaderName::from_static("x-request-id");
     let sensitive = [AUTHORIZATION, HeaderName::from_static("x-twilio-signature")];
     Router::new()
@@ -44,6 +47,8 @@ pub fn router(state: AppState) -> Router {
                     }),
                 )
                 .layer(PropagateRequestIdLayer::new(request_id))
+                .layer(RequestBodyTimeoutLayer::new(limits.body_read_timeout))
+                .layer(axum::extract::DefaultBodyLimit::max(limits.max_body_bytes))
                 // Providers give up after about 15 seconds; answer before they do.
                 .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(12))),
         )

@@ -15,6 +15,7 @@ use secrecy::ExposeSecret;
 use crate::app::AppState;
 use crate::calls::{self, Webhook};
 use crate::flow::Input;
+use crate::telephony::sanitize;
 use crate::telephony::twilio::{self, CallbackParams};
 
 pub(super) fn router() -> Router<AppState> {
@@ -40,10 +41,9 @@ fn verified(
     headers: &HeaderMap,
     body: &Bytes,
 ) -> Result<Vec<(String, String)>, Refusal> {
-    // Undecodable bodies become no fields: the flow then answers with its safe response.
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
+    let pairs = sanitize::decode_form(body);
     if app.config.insecure_skip_signature {
-        return Ok(pairs);
+        return Ok(sanitize::clean_pairs(pairs));
     }
     let Some(token) = &app.config.twilio_auth_token else {
         return Err((
@@ -61,7 +61,7 @@ fn verified(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     if twilio::validate_signature(token.expose_secret(), &url, &pairs, signature) {
-        Ok(pairs)
+        Ok(sanitize::clean_pairs(pairs))
     } else {
         tracing::warn!(
             path = uri.path(),
@@ -169,8 +169,8 @@ async fn whisper(
     if let Err(refusal) = verified(&app, &uri, &headers, &body) {
         return refusal.into_response();
     }
-    let call_sid = query.get("call").map(String::as_str).unwrap_or_default();
-    let response = match calls::whisper::briefing(&app, call_sid).await {
+    let call_sid = sanitize::clean(query.get("call").map(String::as_str).unwrap_or_default());
+    let response = match calls::whisper::briefing(&app, &call_sid).await {
         Ok(response) => response,
         Err(err) => {
             tracing::warn!(error = %err, "no briefing for a transfer");

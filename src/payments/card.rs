@@ -195,7 +195,7 @@ fn secret_copy(digits: &str) -> Zeroizing<String> {
 }
 
 /// The Luhn (mod 10) check digit rule, ISO/IEC 7812-1.
-fn luhn_valid(digits: &str) -> bool {
+pub(crate) fn luhn_valid(digits: &str) -> bool {
     let sum: u32 = digits
         .bytes()
         .rev()

@@ -5,6 +5,7 @@
 //! | --- | --- |
 //! | [`money`] | [`Money`]: integer cents plus a currency; parsing CSV and keypad amounts |
 //! | [`card`] | [`CardNumber`], [`Expiry`], [`SecurityCode`], [`BillingZip`], [`CardDetails`]: parsed, masked in `Debug`, wiped on drop |
+//! | [`redact`] | masking card numbers typed where they were not asked for, before anything is stored |
 //! | [`vault`] | [`DataKey`]: AES-256-GCM sealing of card fields bound to the call id, for the database |
 //! | [`gateway`] | the [`Gateway`] trait and [`charge_with_retry`], where a timeout is never a decline |
 //! | [`sandbox`] | [`SandboxGateway`]: answers by public test card numbers, moves no money |
@@ -22,6 +23,7 @@
 pub mod card;
 pub mod gateway;
 pub mod money;
+pub mod redact;
 pub mod sandbox;
 pub mod stripe;
 pub mod vault;

@@ -49,13 +49,14 @@ impl Account {
 /// What is imported for one account; the failure counter and lock are left as they are.
 pub type AccountRecord = Account;
 
-/// The state of the lock after a failed attempt.
+/// An authentication attempt counted before the credential is checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AuthFailure {
-    /// Failed attempts counted so far, this one included.
-    pub attempts: i64,
-    /// Whether this failure locked the account.
-    pub locked: bool,
+pub struct AuthAttempt {
+    /// Attempts counted since the last success, this one included.
+    pub number: i64,
+    /// Whether this attempt used the last one allowed: the account is locked now, and stays
+    /// locked unless this very attempt turns out to be right.
+    pub locks: bool,
 }
 
 /// `SELECT` of every account column followed by `$condition`, as a static string: lookups run on
@@ -189,36 +190,54 @@ impl Store {
         }
     }
 
-    /// Counts a failed authentication; the `max_attempts`-th failure in a row locks the account
-    /// until `lock_until_ms`. The increment is one atomic statement, so failures counted by
-    /// several calls or instances at once all count.
+    /// Counts an authentication attempt *before* its PIN (or date of birth) is checked, in one
+    /// atomic statement: `None` when the account is locked or has no attempts left, and then the
+    /// credential must not be checked at all. So however many guesses arrive at once, on however
+    /// many instances, at most `max_attempts` are ever evaluated between two successes, and no
+    /// guess after the limit can succeed. The attempt that reaches the limit locks the account
+    /// until `lock_until_ms`; an expired lock starts a fresh count.
     ///
     /// # Errors
     /// A database failure.
-    pub async fn record_auth_failure(
+    pub async fn begin_auth_attempt(
         &self,
         account_number: &str,
         max_attempts: i64,
+        now_ms: i64,
         lock_until_ms: i64,
-    ) -> Result<AuthFailure, StoreError> {
+    ) -> Result<Option<AuthAttempt>, StoreError> {
+        // `$3` is now: a lock that has run out counts as no lock and no failures. SET expressions
+        // read the row as it was before the update on both backends.
         let row = sqlx::query(
-            "UPDATE accounts SET failed_auth_attempts = failed_auth_attempts + 1, \
-             locked_until = CASE WHEN failed_auth_attempts + 1 >= $2 THEN $3 ELSE locked_until END \
-             WHERE account_number = $1 RETURNING failed_auth_attempts",
+            "UPDATE accounts SET \
+             failed_auth_attempts = CASE WHEN locked_until IS NOT NULL AND locked_until <= $3 \
+                 THEN 1 ELSE failed_auth_attempts + 1 END, \
+             locked_until = CASE \
+                 WHEN (CASE WHEN locked_until IS NOT NULL AND locked_until <= $3 \
+                     THEN 0 ELSE failed_auth_attempts END) + 1 >= $2 THEN $4 \
+                 WHEN locked_until IS NOT NULL AND locked_until <= $3 THEN NULL \
+                 ELSE locked_until END \
+             WHERE account_number = $1 \
+             AND (locked_until IS NULL OR locked_until <= $3) \
+             AND (failed_auth_attempts < $2 OR (locked_until IS NOT NULL AND locked_until <= $3)) \
+             RETURNING failed_auth_attempts",
         )
         .bind(account_number)
         .bind(max_attempts)
+        .bind(now_ms)
         .bind(lock_until_ms)
-        .fetch_one(self.writer())
+        .fetch_optional(self.writer())
         .await?;
-        let attempts: i64 = row.try_get("failed_auth_attempts")?;
-        Ok(AuthFailure {
-            attempts,
-            locked: attempts >= max_attempts,
-        })
+        let Some(row) = row else { return Ok(None) };
+        let number: i64 = row.try_get("failed_auth_attempts")?;
+        Ok(Some(AuthAttempt {
+            number,
+            locks: number >= max_attempts,
+        }))
     }
 
-    /// Clears the failure counter and any expired lock after a successful authentication.
+    /// Clears the attempt counter and any lock after a successful authentication (an attempt
+    /// counted by [`Store::begin_auth_attempt`] within the limit).
     ///
     /// # Errors
     /// A database failure.

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use super::{Store, StoreError};
+use crate::payments::redact::mask_card_numbers;
 
 /// A call as it starts.
 #[derive(Debug, Clone)]
@@ -142,7 +143,7 @@ impl Store {
              ON CONFLICT (call_sid) DO NOTHING",
         );
         let done = bind_new_call(query, call)
-            .bind(call.session)
+            .bind(mask_card_numbers(call.session).into_owned())
             .bind(token)
             .execute(self.writer())
             .await?;
@@ -194,6 +195,32 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Renews a claim this delivery still holds, so other deliveries keep seeing it as alive while
+    /// a slow side effect (a gateway answering) is under way. Returns `false` once the claim is no
+    /// longer held (the turn was saved, or another delivery took over).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn renew_claim(
+        &self,
+        call_sid: &str,
+        turn: i64,
+        token: i64,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE calls SET claimed_at = $4 \
+             WHERE call_sid = $1 AND turn = $2 AND claim_turn = $2 AND claim_token = $3",
+        )
+        .bind(call_sid)
+        .bind(turn)
+        .bind(token)
+        .bind(now_ms)
+        .execute(self.writer())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Gives a claimed turn back after a failed answer, so a retry need not wait for it to go stale.
     ///
     /// # Errors
@@ -231,7 +258,7 @@ impl Store {
         .bind(update.call_sid)
         .bind(update.answered_turn)
         .bind(update.reply)
-        .bind(update.session)
+        .bind(mask_card_numbers(update.session).into_owned())
         .bind(update.sealed)
         .bind(update.language)
         .bind(update.account_number)
@@ -268,7 +295,7 @@ impl Store {
         );
         let done = bind_new_call(query, call)
             .bind(first.reply)
-            .bind(first.session)
+            .bind(mask_card_numbers(first.session).into_owned())
             .bind(first.sealed)
             .bind(first.sealed_until)
             .bind(first.language)
@@ -328,6 +355,60 @@ impl Store {
         Ok(true)
     }
 
+    /// Ends calls that have had no webhook since `idle_before` (UTC ms), as [`Store::end_call`]
+    /// does for a reported end: a call whose status callback was lost is not left open forever.
+    /// Returns how many were closed; at most `limit` per call.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn close_idle_calls(
+        &self,
+        idle_before: i64,
+        now_ms: i64,
+        settled: &[String],
+        limit: i64,
+    ) -> Result<u64, StoreError> {
+        let rows = sqlx::query(
+            "SELECT call_sid FROM calls WHERE ended_at IS NULL AND updated_at < $1 \
+             ORDER BY updated_at LIMIT $2",
+        )
+        .bind(idle_before)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        let mut closed = 0;
+        for row in rows {
+            let call_sid: String = row.try_get("call_sid")?;
+            if self.end_call(&call_sid, now_ms, settled).await? {
+                closed += 1;
+            }
+        }
+        Ok(closed)
+    }
+
+    /// Sets the outcome of a call that has already ended, once a payment made on it is settled
+    /// after the caller left (a reconciled charge). Calls still in progress are left to their flow.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn set_outcome_of_ended_call(
+        &self,
+        call_sid: &str,
+        outcome: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE calls SET outcome = $2, updated_at = $3 \
+             WHERE call_sid = $1 AND ended_at IS NOT NULL",
+        )
+        .bind(call_sid)
+        .bind(outcome)
+        .bind(now_ms)
+        .execute(self.writer())
+        .await?;
+        Ok(())
+    }
+
     /// A call and its steps.
     ///
     /// # Errors
@@ -379,11 +460,13 @@ fn bind_new_call<'q>(
         .bind(call.started_at)
 }
 
-/// Steps as the call's log stores them: one JSON object per line.
+/// Steps as the call's log stores them: one JSON object per line, with anything card-like masked
+/// (the flow records no card digits; this makes sure no path can).
 fn step_log(steps: &[StepRecord]) -> Result<String, StoreError> {
     let mut log = String::new();
     for step in steps {
-        log.push_str(&serde_json::to_string(step).map_err(|e| StoreError::Corrupt(e.to_string()))?);
+        let line = serde_json::to_string(step).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        log.push_str(&mask_card_numbers(&line));
         log.push('\n');
     }
     Ok(log)

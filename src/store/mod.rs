@@ -11,9 +11,9 @@ mod accounts;
 mod calls;
 mod payments;
 
-pub use accounts::{Account, AccountRecord, AuthFailure};
+pub use accounts::{Account, AccountRecord, AuthAttempt};
 pub use calls::{CallRecord, CallRow, NewCall, StepRecord, TurnUpdate};
-pub use payments::{NewPayment, PaymentRecord, Settlement};
+pub use payments::{NewPayment, PaymentRecord, Settlement, UnsettledPayment};
 
 use std::str::FromStr;
 use std::time::Duration;

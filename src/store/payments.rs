@@ -28,6 +28,10 @@ pub struct NewPayment<'a> {
     pub gateway: &'a str,
     /// The key the gateway de-duplicates on.
     pub idempotency_key: &'a str,
+    /// The card, sealed, kept until the payment is settled so it can be reconciled.
+    pub sealed_card: &'a [u8],
+    /// When the sealed card must be wiped even if the payment is still unsettled (UTC ms).
+    pub sealed_until: i64,
     /// When (UTC ms).
     pub now: i64,
 }
@@ -61,6 +65,29 @@ pub struct PaymentRecord {
     pub confirmation_code: Option<String>,
     /// When it was first recorded (UTC ms).
     pub created_at: i64,
+    /// Its outcome could not be learned before the card had to be wiped: a person must check it
+    /// in the gateway.
+    pub needs_attention: bool,
+}
+
+/// A payment sent to the gateway whose answer was never recorded (or was no definite answer),
+/// leased to one reconciler.
+#[derive(Debug, Clone)]
+pub struct UnsettledPayment {
+    /// The call it was made on.
+    pub call_sid: String,
+    /// Which confirmed card of the call.
+    pub attempt: i64,
+    /// The account paid.
+    pub account_number: String,
+    /// Amount in cents.
+    pub amount_cents: i64,
+    /// The key the first charge was sent with.
+    pub idempotency_key: String,
+    /// The card, sealed; `None` once wiped.
+    pub sealed_card: Option<Vec<u8>>,
+    /// When the sealed card must be wiped (UTC ms).
+    pub sealed_until: Option<i64>,
 }
 
 /// How a payment was settled.
@@ -85,7 +112,8 @@ pub enum Settlement<'a> {
 }
 
 const PAYMENT_COLUMNS: &str = "call_sid, attempt, account_number, amount_cents, currency, card_brand, \
-    card_last4, status, decline_reason, gateway, gateway_reference, confirmation_code, created_at";
+    card_last4, status, decline_reason, gateway, gateway_reference, confirmation_code, created_at, \
+    needs_attention";
 
 fn payment_from_row(row: &sqlx::any::AnyRow) -> Result<PaymentRecord, sqlx::Error> {
     Ok(PaymentRecord {
@@ -102,6 +130,7 @@ fn payment_from_row(row: &sqlx::any::AnyRow) -> Result<PaymentRecord, sqlx::Erro
         gateway_reference: row.try_get("gateway_reference")?,
         confirmation_code: row.try_get("confirmation_code")?,
         created_at: row.try_get("created_at")?,
+        needs_attention: row.try_get::<i64, _>("needs_attention")? != 0,
     })
 }
 
@@ -119,8 +148,9 @@ impl Store {
     ) -> Result<Option<PaymentRecord>, StoreError> {
         let inserted = sqlx::query(
             "INSERT INTO payments (call_sid, attempt, account_number, amount_cents, currency, \
-             card_brand, card_last4, status, gateway, idempotency_key, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $10) \
+             card_brand, card_last4, status, gateway, idempotency_key, created_at, updated_at, \
+             sealed_card, sealed_until) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $10, $11, $12) \
              ON CONFLICT (call_sid, attempt) DO NOTHING",
         )
         .bind(payment.call_sid)
@@ -133,11 +163,24 @@ impl Store {
         .bind(payment.gateway)
         .bind(payment.idempotency_key)
         .bind(payment.now)
+        .bind(payment.sealed_card)
+        .bind(payment.sealed_until)
         .execute(self.writer())
         .await?;
         if inserted.rows_affected() == 1 {
             return Ok(None);
         }
+        // Recorded before and still unsettled: this delivery is about to ask the gateway again,
+        // so the reconciler keeps its hands off it for a while.
+        sqlx::query(
+            "UPDATE payments SET updated_at = $3 WHERE call_sid = $1 AND attempt = $2 \
+             AND status IN ('pending', 'unknown')",
+        )
+        .bind(payment.call_sid)
+        .bind(payment.attempt)
+        .bind(payment.now)
+        .execute(self.writer())
+        .await?;
         let sql =
             format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE call_sid = $1 AND attempt = $2");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -149,7 +192,8 @@ impl Store {
     }
 
     /// Settles a pending payment. An approval lowers the account's balance in the same
-    /// transaction, and only once: a payment already settled is left as it is.
+    /// transaction, and only once: a payment already settled is left as it is. A definite answer
+    /// (approved or declined) wipes the sealed card; `Unknown` keeps it for the reconciler.
     ///
     /// # Errors
     /// A database failure; nothing is changed then.
@@ -173,7 +217,9 @@ impl Store {
         };
         let settled = sqlx::query(
             "UPDATE payments SET status = $3, decline_reason = $4, gateway_reference = $5, \
-             confirmation_code = $6, updated_at = $7 \
+             confirmation_code = $6, updated_at = $7, \
+             sealed_card = CASE WHEN $3 = 'unknown' THEN sealed_card ELSE NULL END, \
+             sealed_until = CASE WHEN $3 = 'unknown' THEN sealed_until ELSE NULL END \
              WHERE call_sid = $1 AND attempt = $2 AND status IN ('pending', 'unknown') \
              RETURNING account_number, amount_cents",
         )
@@ -237,6 +283,100 @@ impl Store {
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(account_number)
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows
+            .iter()
+            .map(payment_from_row)
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// Payments sent but unsettled (`pending` or `unknown`, not yet handed to a person) and
+    /// untouched since `quiet_since`, each leased to this caller by one conditional update so that
+    /// two instances never reconcile the same payment at once; at most `limit`.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn lease_unsettled_payments(
+        &self,
+        quiet_since: i64,
+        now_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<UnsettledPayment>, StoreError> {
+        let candidates = sqlx::query(
+            "SELECT call_sid, attempt FROM payments WHERE status IN ('pending', 'unknown') \
+             AND needs_attention = 0 AND updated_at < $1 ORDER BY updated_at LIMIT $2",
+        )
+        .bind(quiet_since)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        let mut leased = Vec::new();
+        for candidate in candidates {
+            let call_sid: String = candidate.try_get("call_sid")?;
+            let attempt: i64 = candidate.try_get("attempt")?;
+            let row = sqlx::query(
+                "UPDATE payments SET updated_at = $3 WHERE call_sid = $1 AND attempt = $2 \
+                 AND status IN ('pending', 'unknown') AND needs_attention = 0 AND updated_at < $4 \
+                 RETURNING call_sid, attempt, account_number, amount_cents, idempotency_key, \
+                 sealed_card, sealed_until",
+            )
+            .bind(&call_sid)
+            .bind(attempt)
+            .bind(now_ms)
+            .bind(quiet_since)
+            .fetch_optional(self.writer())
+            .await?;
+            if let Some(row) = row {
+                leased.push(UnsettledPayment {
+                    call_sid: row.try_get("call_sid")?,
+                    attempt: row.try_get("attempt")?,
+                    account_number: row.try_get("account_number")?,
+                    amount_cents: row.try_get("amount_cents")?,
+                    idempotency_key: row.try_get("idempotency_key")?,
+                    sealed_card: row.try_get("sealed_card")?,
+                    sealed_until: row.try_get("sealed_until")?,
+                });
+            }
+        }
+        Ok(leased)
+    }
+
+    /// Gives an unsettled payment to a person: its outcome stays `unknown`, the sealed card is
+    /// wiped, and it is flagged for attention (and so never charged again by anyone).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn flag_payment_for_attention(
+        &self,
+        call_sid: &str,
+        attempt: i64,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE payments SET status = 'unknown', needs_attention = 1, sealed_card = NULL, \
+             sealed_until = NULL, updated_at = $3 \
+             WHERE call_sid = $1 AND attempt = $2 AND status IN ('pending', 'unknown')",
+        )
+        .bind(call_sid)
+        .bind(attempt)
+        .bind(now_ms)
+        .execute(self.writer())
+        .await?;
+        Ok(())
+    }
+
+    /// Payments whose outcome is not settled (`pending` or `unknown`), oldest first, for the
+    /// people who settle them by hand.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn unsettled_payments(&self) -> Result<Vec<PaymentRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {PAYMENT_COLUMNS} FROM payments WHERE status IN ('pending', 'unknown') \
+             ORDER BY id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .fetch_all(self.pool())
             .await?;
         Ok(rows

@@ -4,4 +4,5 @@
 //! neutral model and one provider's webhooks: verifying that a request really came from the
 //! provider, reading its callback fields, and rendering the provider's response format.
 
+pub mod sanitize;
 pub mod twilio;

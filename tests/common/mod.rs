@@ -14,7 +14,7 @@ use ivrpay::accounts::secrets::PinKey;
 use ivrpay::app::{AppState, Application};
 use ivrpay::caller::Call;
 use ivrpay::clock::{Clock, ManualClock};
-use ivrpay::config::{Config, GatewayChoice, PaymentSettings};
+use ivrpay::config::{Config, GatewayChoice, HttpLimits, PaymentSettings, UpkeepSettings};
 use ivrpay::payments::SandboxGateway;
 use ivrpay::payments::vault::DataKey;
 use ivrpay::store::PoolSettings;
@@ -46,6 +46,10 @@ pub struct Options {
     pub gateway: Option<Arc<dyn ivrpay::payments::Gateway>>,
     /// Per-request gateway timeout.
     pub gateway_timeout: Duration,
+    /// HTTP connection and request limits.
+    pub http: HttpLimits,
+    /// Silence after which upkeep closes a call.
+    pub idle_call_after: Duration,
 }
 
 impl Default for Options {
@@ -56,6 +60,8 @@ impl Default for Options {
             stripe_base_url: None,
             gateway: None,
             gateway_timeout: Duration::from_secs(4),
+            http: HttpLimits::default(),
+            idle_call_after: Duration::from_secs(60 * 60),
         }
     }
 }
@@ -367,6 +373,12 @@ pub fn config(database_url: &str, options: Options) -> Config {
             },
             gateway_timeout: options.gateway_timeout,
             ..PaymentSettings::default()
+        },
+        http: options.http,
+        // Tests run upkeep by hand (`ivrpay::upkeep::run_once`) with the clock they move.
+        upkeep: UpkeepSettings {
+            interval: None,
+            idle_call_after: options.idle_call_after,
         },
     }
 }

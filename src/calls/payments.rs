@@ -1,0 +1,105 @@
+//! A payment's life after the caller confirms it, shared by the call that makes it and the
+//! reconciler that finishes it when the call could not: the idempotency key and the request sent
+//! under it, the card sealed with the payment, and recording the gateway's answer.
+
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::flow::engine::Secrets;
+use crate::payments::{
+    BillingZip, CardDetails, CardNumber, ChargeResult, DeclineReason, Expiry, SecurityCode,
+};
+use crate::store::{Account, Settlement};
+
+/// What a gateway's answer was recorded as.
+pub(crate) enum Recorded {
+    /// Approved; the code the caller is given.
+    Approved {
+        /// Ten digits.
+        confirmation: String,
+    },
+    /// Refused.
+    Declined(DeclineReason),
+    /// No definite answer; the reconciler asks again.
+    Unknown,
+}
+
+/// Records a gateway's answer to a payment (an approval lowers the balance, once).
+///
+/// # Errors
+/// A database failure.
+pub(crate) async fn record_charge_result(
+    app: &AppState,
+    call_sid: &str,
+    attempt: i64,
+    result: &ChargeResult,
+) -> Result<Recorded, AppError> {
+    let now = app.clock.now_ms();
+    let (settlement, recorded) = match result {
+        ChargeResult::Approved { reference } => {
+            let code = confirmation_code();
+            app.store
+                .settle_payment(
+                    call_sid,
+                    attempt,
+                    &Settlement::Approved {
+                        reference,
+                        confirmation_code: &code,
+                    },
+                    now,
+                )
+                .await?;
+            return Ok(Recorded::Approved { confirmation: code });
+        }
+        ChargeResult::Declined { reason, reference } => (
+            Settlement::Declined {
+                reason: reason.as_str(),
+                reference: reference.as_deref(),
+            },
+            Recorded::Declined(*reason),
+        ),
+        ChargeResult::Unknown { .. } => (Settlement::Unknown, Recorded::Unknown),
+    };
+    app.store
+        .settle_payment(call_sid, attempt, &settlement, now)
+        .await?;
+    Ok(recorded)
+}
+
+/// The key a payment is sent to the gateway under: the same for every delivery, retry and
+/// reconciliation of one confirmed card, so the gateway charges it at most once.
+pub(crate) fn payment_idempotency_key(call_sid: &str, attempt: i64) -> String {
+    format!("ivrpay-{call_sid}-{attempt}")
+}
+
+/// What a payment's sealed card is bound to.
+pub(crate) fn payment_binding(call_sid: &str, attempt: i64) -> String {
+    format!("{call_sid}/payment/{attempt}")
+}
+
+/// The description sent with a payment; identical on every re-send, as gateways compare requests
+/// made under one idempotency key.
+pub(crate) fn payment_description(account: &Account) -> String {
+    format!("Phone payment, account ending {}", account.last4())
+}
+
+/// Parses the card fields kept for a payment.
+pub(crate) fn parse_card(app: &AppState, fields: &Secrets) -> Option<CardDetails> {
+    let field = |name: &str| fields.0.get(name).map(|v| v.as_str());
+    let number =
+        CardNumber::parse_accepting(field("card_number")?, &app.config.payments.accepted_brands)
+            .ok()?;
+    let today = app.clock.now().date();
+    Some(CardDetails {
+        expiry: Expiry::parse(field("card_expiry")?, today).ok()?,
+        security_code: SecurityCode::parse(field("security_code")?, number.brand()).ok()?,
+        zip: BillingZip::parse(field("billing_zip")?).ok()?,
+        number,
+    })
+}
+
+/// Ten random digits: short enough to write down, long enough not to collide in practice (the
+/// store's unique index catches the rare collision as a failed answer, never a wrong receipt).
+fn confirmation_code() -> String {
+    let n: u64 = rand::random::<u64>() % 10_000_000_000;
+    format!("{n:010}")
+}

@@ -1,0 +1,175 @@
+//! Background upkeep every instance runs, safe with any number of instances at once:
+//!
+//! - **reconciling payments** sent to the gateway whose answer was never recorded (the instance
+//!   died while the gateway answered) or was no definite answer: the same charge is sent again
+//!   under the same idempotency key, so the gateway replays its first answer and never charges
+//!   twice; the result is recorded (an approval lowers the balance and makes an ended call's
+//!   outcome `paid`). What stays unknown when the sealed card must be wiped is flagged for a
+//!   person (`GET /api/payments/unsettled`);
+//! - **closing calls that went silent**: no webhook for [`UpkeepSettings::idle_call_after`] and
+//!   no end reported (a lost status callback) means the call is over;
+//! - **wiping card data** of calls whose sealed values have expired.
+//!
+//! Each pass is [`run_once`]; [`run_until`] repeats it until shutdown. Tests call `run_once`
+//! with a clock they move by hand.
+//!
+//! [`UpkeepSettings::idle_call_after`]: crate::config::UpkeepSettings::idle_call_after
+
+use std::time::Duration;
+
+use crate::app::AppState;
+use crate::calls::payments as call_payments;
+use crate::error::AppError;
+use crate::payments::{ChargeRequest, Currency, Money, charge_with_retry};
+use crate::store::UnsettledPayment;
+
+/// Most payments and calls one pass handles; the rest wait for the next pass.
+const BATCH: i64 = 200;
+
+/// What one pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Unsettled payments whose gateway answer was learned and recorded.
+    pub payments_settled: u64,
+    /// Unsettled payments handed to a person.
+    pub payments_flagged: u64,
+    /// Silent calls closed.
+    pub calls_closed: u64,
+    /// Calls whose expired sealed values were wiped.
+    pub sealed_wiped: u64,
+}
+
+/// How long a payment must have been left alone before the reconciler touches it: longer than
+/// any live delivery spends on it (two gateway requests, then the claim going stale).
+fn reconcile_after(app: &AppState) -> Duration {
+    let live = app.config.payments.gateway_timeout * 2 + crate::calls::CLAIM_STALE;
+    live.max(Duration::from_secs(30))
+}
+
+/// One pass of every upkeep job.
+///
+/// # Errors
+/// A database failure (the next pass tries again).
+pub async fn run_once(app: &AppState) -> Result<Report, AppError> {
+    let mut report = Report::default();
+    let now = app.clock.now_ms();
+    let quiet_since = now - reconcile_after(app).as_millis() as i64;
+    for payment in app
+        .store
+        .lease_unsettled_payments(quiet_since, now, BATCH)
+        .await?
+    {
+        match reconcile(app, &payment).await? {
+            Reconciled::Settled => report.payments_settled += 1,
+            Reconciled::Flagged => report.payments_flagged += 1,
+            Reconciled::StillUnknown => {}
+        }
+    }
+    let idle_before = now - app.config.upkeep.idle_call_after.as_millis() as i64;
+    report.calls_closed = app
+        .store
+        .close_idle_calls(idle_before, now, &app.flow.settled_outcomes, BATCH)
+        .await?;
+    report.sealed_wiped = app.store.wipe_expired_sealed(now).await?;
+    Ok(report)
+}
+
+/// Runs [`run_once`] every `interval` until `shutdown` completes.
+pub async fn run_until(
+    app: AppState,
+    interval: Duration,
+    shutdown: impl Future<Output = ()> + Send,
+) {
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => return,
+            _ = tick.tick() => {}
+        }
+        match run_once(&app).await {
+            Ok(report) if report == Report::default() => {}
+            Ok(report) => tracing::info!(
+                payments_settled = report.payments_settled,
+                payments_flagged = report.payments_flagged,
+                calls_closed = report.calls_closed,
+                sealed_wiped = report.sealed_wiped,
+                "upkeep"
+            ),
+            Err(err) => tracing::warn!(error = %err, "upkeep pass failed; trying again later"),
+        }
+    }
+}
+
+enum Reconciled {
+    Settled,
+    Flagged,
+    StillUnknown,
+}
+
+async fn reconcile(app: &AppState, payment: &UnsettledPayment) -> Result<Reconciled, AppError> {
+    let now = app.clock.now_ms();
+    let call_sid = payment.call_sid.as_str();
+    let card = match (&payment.sealed_card, payment.sealed_until) {
+        (Some(sealed), Some(until)) if until > now => {
+            let binding = call_payments::payment_binding(call_sid, payment.attempt);
+            crate::calls::open_secrets(app, &binding, sealed)
+                .ok()
+                .and_then(|fields| call_payments::parse_card(app, &fields))
+        }
+        _ => None,
+    };
+    let account = app.store.account(&payment.account_number).await?;
+    let money = Money::from_cents(payment.amount_cents, Currency::Usd).ok();
+    let (Some(card), Some(account), Some(money)) = (card, account, money) else {
+        // Nothing left to ask the gateway with: a person settles it from the gateway's records.
+        app.store
+            .flag_payment_for_attention(call_sid, payment.attempt, now)
+            .await?;
+        app.store
+            .set_outcome_of_ended_call(call_sid, "payment_unknown", now)
+            .await?;
+        tracing::error!(
+            call_sid,
+            attempt = payment.attempt,
+            "payment outcome could not be learned: flagged for a person"
+        );
+        return Ok(Reconciled::Flagged);
+    };
+    let request = ChargeRequest {
+        amount: money,
+        card: &card,
+        idempotency_key: payment.idempotency_key.clone(),
+        description: call_payments::payment_description(&account),
+    };
+    let result = charge_with_retry(
+        app.gateway.as_ref(),
+        &request,
+        app.config.payments.gateway_timeout,
+    )
+    .await;
+    drop(card);
+    let recorded =
+        call_payments::record_charge_result(app, call_sid, payment.attempt, &result).await?;
+    let (outcome, answer) = match recorded {
+        call_payments::Recorded::Approved { .. } => (Some("paid"), "approved"),
+        call_payments::Recorded::Declined(_) => (None, "declined"),
+        call_payments::Recorded::Unknown => (None, "unknown"),
+    };
+    if let Some(outcome) = outcome {
+        app.store
+            .set_outcome_of_ended_call(call_sid, outcome, app.clock.now_ms())
+            .await?;
+    }
+    tracing::info!(
+        call_sid,
+        attempt = payment.attempt,
+        result = answer,
+        "reconciled a payment"
+    );
+    Ok(match recorded {
+        call_payments::Recorded::Unknown => Reconciled::StillUnknown,
+        _ => Reconciled::Settled,
+    })
+}
