@@ -6,8 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{Backend, Options, TestServer, heard};
-use ivrpay::payments::gateway::ChargeFuture;
-use ivrpay::payments::{ChargeRequest, Gateway};
 
 /// The public test cards and what the sandbox answers for them (demo/test-cards.csv).
 fn test_cards() -> Vec<(String, String, String)> {
@@ -344,22 +342,9 @@ async fn confirmation_sent_twice_at_once_charges_once(server: &TestServer) {
 }
 on_both_backends!(confirmation_sent_twice_at_once_charges_once);
 
-/// A gateway that never answers: every charge times out.
-struct SilentGateway;
-
-impl Gateway for SilentGateway {
-    fn name(&self) -> &'static str {
-        "silent"
-    }
-
-    fn charge<'a>(&'a self, _req: &'a ChargeRequest<'_>) -> ChargeFuture<'a> {
-        Box::pin(std::future::pending())
-    }
-}
-
 async fn unknown_gateway_outcome_is_never_charged_again(backend: Backend) {
     let options = Options {
-        gateway: Some(Arc::new(SilentGateway)),
+        gateway: Some(Arc::new(common::SilentGateway)),
         gateway_timeout: Duration::from_millis(200),
         ..Options::default()
     };

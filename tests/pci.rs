@@ -241,3 +241,66 @@ fn server_last_call(database: &str) -> String {
 }
 
 on_both_backends_with_own_server!(no_card_data_in_logs_database_or_api);
+
+/// A card number and a bank account number keyed where neither was asked for.
+const STRAY_CARD: &str = "5555555555554444";
+const STRAY_BANK_ACCOUNT: &str = "000123456789";
+
+async fn card_numbers_typed_at_every_question_are_never_kept(backend: Backend) {
+    let logs = captured_logs();
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    // An unknown caller, so the account-number question is asked too. At every question the
+    // caller first keys a card number (and at the account question a bank account number, which
+    // names no account), then the right answer.
+    let mut call = server.call_from("+15550009999").await;
+    let answers = [
+        "1",
+        "66253365",
+        "6446",
+        "1",
+        "3",
+        "20",
+        "1",
+        "4242424242424242",
+        "1228",
+        "731",
+        "77141",
+        "1",
+    ];
+    for (i, answer) in answers.iter().enumerate() {
+        if i == 1 {
+            call.press(STRAY_BANK_ACCOUNT).await.expect("bank number");
+        }
+        // At the card-number question the card is the answer.
+        if i != 7 {
+            call.press(STRAY_CARD)
+                .await
+                .expect("card at the wrong question");
+        }
+        call.press(answer).await.expect("answer");
+    }
+    assert!(
+        call.transcript().contains("was approved"),
+        "{}",
+        call.transcript()
+    );
+    let record = server.api_call(&call.call_sid).await.to_string();
+    let database = database_text(&server, backend).await;
+    let logged = String::from_utf8_lossy(&logs.lock().expect("logs")).into_owned();
+    for (place, text) in [
+        ("logs", &logged),
+        ("database", &database),
+        ("API answer", &record),
+    ] {
+        for number in [STRAY_CARD, STRAY_BANK_ACCOUNT, "4242424242424242"] {
+            assert!(!text.contains(number), "{number} found in the {place}");
+        }
+    }
+    // What the steps keep of such entries: masked keys, enough to see what happened.
+    assert!(record.contains("************4444"), "{record}");
+    server.stop().await;
+}
+
+on_both_backends_with_own_server!(card_numbers_typed_at_every_question_are_never_kept);

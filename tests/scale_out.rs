@@ -183,6 +183,120 @@ async fn lockout_through_one_instance_holds_on_the_other(backend: Backend) {
 }
 on_both_backends_with_own_server!(lockout_through_one_instance_holds_on_the_other);
 
+/// Twenty calls parked at Linda's PIN question, alternating between the two instances.
+async fn twenty_calls_at_the_pin_question(cluster: &Cluster) -> Vec<Call> {
+    let mut calls = Vec::new();
+    for _ in 0..20 {
+        let mut call = cluster.call_from("+15552126618", None).await;
+        call.press("1").await.expect("language");
+        call.press("1").await.expect("confirm account");
+        calls.push(call);
+    }
+    calls
+}
+
+/// Sends each call's guess at once and returns what `check_pin` decided for each.
+async fn guess_at_once(cluster: &Cluster, calls: &mut [Call], guesses: &[&str]) -> Vec<String> {
+    futures::future::join_all(
+        calls
+            .iter_mut()
+            .zip(guesses)
+            .map(|(call, guess)| call.press(guess)),
+    )
+    .await
+    .into_iter()
+    .for_each(|answer| {
+        answer.expect("answered");
+    });
+    let mut results = Vec::new();
+    for call in calls.iter() {
+        let record = cluster
+            .store()
+            .call_record(&call.call_sid)
+            .await
+            .expect("db")
+            .expect("call");
+        let check = record
+            .steps
+            .iter()
+            .find(|step| step.state == "check_pin")
+            .expect("the PIN was checked or refused");
+        results.push(check.result.clone());
+    }
+    results
+}
+
+fn count(results: &[String], wanted: &str) -> usize {
+    results.iter().filter(|r| r.as_str() == wanted).count()
+}
+
+async fn pin_guesses_at_once_on_two_instances_never_exceed_the_limit(backend: Backend) {
+    let Some(cluster) = Cluster::start(backend).await else {
+        return;
+    };
+    // Twenty wrong guesses at once: the first two fail, the third locks, the rest are refused
+    // without being checked.
+    let mut calls = twenty_calls_at_the_pin_question(&cluster).await;
+    let wrong: Vec<String> = (0..20).map(|i| format!("{:04}", 1000 + i)).collect();
+    let wrong: Vec<&str> = wrong.iter().map(String::as_str).collect();
+    let results = guess_at_once(&cluster, &mut calls, &wrong).await;
+    assert_eq!(count(&results, "failed"), 2, "{results:?}");
+    assert_eq!(count(&results, "locked"), 18, "{results:?}");
+    let account = cluster
+        .store()
+        .account("66253365")
+        .await
+        .expect("db")
+        .expect("account");
+    assert_eq!(account.failed_auth_attempts, 3);
+    assert!(account.locked_until.is_some());
+
+    // Locked: twenty more guesses, the right PIN among them, are all refused unchecked and the
+    // lock stands.
+    let mut calls = twenty_calls_at_the_pin_question(&cluster).await;
+    let mut guesses = wrong.clone();
+    guesses[7] = "6446";
+    let results = guess_at_once(&cluster, &mut calls, &guesses).await;
+    assert_eq!(count(&results, "locked"), 20, "{results:?}");
+    let account = cluster
+        .store()
+        .account("66253365")
+        .await
+        .expect("db")
+        .expect("account");
+    assert!(
+        account.locked_until.is_some(),
+        "a refused guess never unlocks"
+    );
+    cluster.stop().await;
+}
+on_both_backends_with_own_server!(pin_guesses_at_once_on_two_instances_never_exceed_the_limit);
+
+async fn right_pin_among_simultaneous_guesses_is_checked_only_within_the_limit(backend: Backend) {
+    let Some(cluster) = Cluster::start(backend).await else {
+        return;
+    };
+    let mut calls = twenty_calls_at_the_pin_question(&cluster).await;
+    let mut guesses: Vec<String> = (0..20).map(|i| format!("{:04}", 2000 + i)).collect();
+    guesses[19] = "6446".into();
+    let guesses: Vec<&str> = guesses.iter().map(String::as_str).collect();
+    let results = guess_at_once(&cluster, &mut calls, &guesses).await;
+    // Whatever the order they landed in, at most three guesses were checked; the right one
+    // succeeds only if it was among them.
+    let checked = count(&results, "failed") + count(&results, "verified");
+    assert!(checked <= 3, "{results:?}");
+    assert!(count(&results, "verified") <= 1, "{results:?}");
+    assert_eq!(
+        count(&results, "locked") + checked,
+        20,
+        "every guess was answered: {results:?}"
+    );
+    cluster.stop().await;
+}
+on_both_backends_with_own_server!(
+    right_pin_among_simultaneous_guesses_is_checked_only_within_the_limit
+);
+
 async fn confirmation_sent_to_both_instances_at_once_charges_once(backend: Backend) {
     let Some(cluster) = Cluster::start(backend).await else {
         return;

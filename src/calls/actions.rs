@@ -171,7 +171,7 @@ impl<'a> CallContext<'a> {
         matches: bool,
     ) -> Result<&'static str, AppError> {
         if matches {
-            self.app.store.reset_auth_failures(number).await?;
+            self.app.store.reset_auth_failures(number, attempt).await?;
             session.authenticated = true;
             if let Some(account) = &mut self.account {
                 account.failed_auth_attempts = 0;

@@ -10,11 +10,13 @@ use subtle::ConstantTimeEq;
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::store::{CallRecord, PaymentRecord};
+use crate::telephony::sanitize::clean;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/calls/{call_sid}", get(call))
         .route("/api/accounts/{account_number}", get(account))
+        .route("/api/payments/unsettled", get(unsettled_payments))
 }
 
 fn authorize(app: &AppState, headers: &HeaderMap) -> Result<(), AppError> {
@@ -42,7 +44,7 @@ async fn call(
     authorize(&app, &headers)?;
     let record = app
         .store
-        .call_record(&call_sid)
+        .call_record(&clean(&call_sid))
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(Json(record))
@@ -68,6 +70,7 @@ async fn account(
     Path(account_number): Path<String>,
 ) -> Result<Json<AccountView>, AppError> {
     authorize(&app, &headers)?;
+    let account_number = clean(&account_number);
     let account = app
         .store
         .account(&account_number)
@@ -85,4 +88,15 @@ async fn account(
         locked_until: account.locked_until,
         payments,
     }))
+}
+
+/// Payments whose outcome is not settled: `pending` (being charged or reconciled) or `unknown`
+/// (the gateway gave no definite answer); `needs_attention` marks those a person must check in
+/// the gateway's records.
+async fn unsettled_payments(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<PaymentRecord>>, AppError> {
+    authorize(&app, &headers)?;
+    Ok(Json(app.store.unsettled_payments().await?))
 }

@@ -236,17 +236,24 @@ impl Store {
         }))
     }
 
-    /// Clears the attempt counter and any lock after a successful authentication (an attempt
-    /// counted by [`Store::begin_auth_attempt`] within the limit).
+    /// Clears the attempt counter and any lock after a successful authentication, when no other
+    /// attempt was counted since `attempt` (the successful one): guesses made at the same moment
+    /// on other calls still count against the limit, so a burst of guesses with the right PIN
+    /// among them is still held to `max_attempts` checks in all.
     ///
     /// # Errors
     /// A database failure.
-    pub async fn reset_auth_failures(&self, account_number: &str) -> Result<(), StoreError> {
+    pub async fn reset_auth_failures(
+        &self,
+        account_number: &str,
+        attempt: AuthAttempt,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE accounts SET failed_auth_attempts = 0, locked_until = NULL \
-             WHERE account_number = $1",
+             WHERE account_number = $1 AND failed_auth_attempts = $2",
         )
         .bind(account_number)
+        .bind(attempt.number)
         .execute(self.writer())
         .await?;
         Ok(())

@@ -457,6 +457,22 @@ macro_rules! on_both_backends_with_own_server {
     };
 }
 
+/// A gateway that never answers: every charge times out.
+pub struct SilentGateway;
+
+impl ivrpay::payments::Gateway for SilentGateway {
+    fn name(&self) -> &'static str {
+        "silent"
+    }
+
+    fn charge<'a>(
+        &'a self,
+        _req: &'a ivrpay::payments::ChargeRequest<'_>,
+    ) -> ivrpay::payments::gateway::ChargeFuture<'a> {
+        Box::pin(std::future::pending())
+    }
+}
+
 /// Whether any heard line contains `needle`.
 pub fn heard(lines: &[String], needle: &str) -> bool {
     lines.iter().any(|line| line.contains(needle))
