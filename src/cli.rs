@@ -44,6 +44,24 @@ enum Command {
     Flows(FlowsCommand),
     /// Drive concurrent simulated callers through whole paying calls against a running server.
     Loadtest(LoadtestArgs),
+    /// Flood a local server with clients that stall mid-request; report how it copes.
+    Slowclients {
+        /// The server's base URL (loopback).
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// Connections per round.
+        #[arg(long, default_value_t = 1000)]
+        connections: usize,
+        /// Rounds.
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+        /// Seconds to wait for the server to close each connection.
+        #[arg(long, default_value_t = 30)]
+        patience_seconds: u64,
+        /// The server's process id, to report its memory.
+        #[arg(long)]
+        server_pid: Option<u32>,
+    },
     /// Serve a fixed TwiML answer to every webhook: the throughput yardstick for loadtest.
     Ceiling {
         /// Address to listen on.
@@ -248,6 +266,29 @@ pub fn main() -> ExitCode {
             Command::Flows(FlowsCommand::Check { dir }) => check_flows(&dir),
             Command::Accounts(AccountsCommand::Generate { count, out }) => {
                 generate_accounts(count, out)
+            }
+            Command::Slowclients {
+                url,
+                connections,
+                rounds,
+                patience_seconds,
+                server_pid,
+            } => {
+                let options = crate::load::slow_clients::SlowOptions {
+                    url,
+                    connections,
+                    rounds,
+                    patience: Duration::from_secs(patience_seconds),
+                    server_pid,
+                };
+                for (i, round) in crate::load::slow_clients::run(&options)
+                    .await
+                    .iter()
+                    .enumerate()
+                {
+                    println!("round {}: {round}", i + 1);
+                }
+                Ok(())
             }
             Command::Loadtest(args) => {
                 let report = crate::load::driver::run(crate::load::driver::LoadOptions {

@@ -3,19 +3,22 @@
 //! (or nothing at all) holds it for ever; a flood of them exhausts memory and file descriptors.
 //! Here every connection must send its headers within [`HttpLimits::header_read_timeout`] (and
 //! may sit idle between requests no longer than that), bodies are bounded in time and size by
-//! the router's layers, and at most [`HttpLimits::max_connections`] are open at once: one more
-//! is closed as soon as it is accepted, so the ones being served keep their resources.
+//! the router's layers, and at most [`HttpLimits::max_connections`] are open at once. When they
+//! are all taken, a new connection evicts the oldest one that has no request in progress (a slow
+//! client still dribbling its headers, or an idle keep-alive): a flood of slow clients can then
+//! never lock the provider out; only when every connection is busy serving is a new one closed.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::Notify;
+use tower::ServiceExt;
 
 use crate::config::HttpLimits;
 
@@ -36,14 +39,13 @@ pub async fn serve(
     limits: &HttpLimits,
     shutdown: impl Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
-    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let table = Arc::new(Mutex::new(Table::default()));
     let refused = AtomicU64::new(0);
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
         .max_buf_size(MAX_READ_BUFFER);
-    let service = TowerToHyperService::new(router);
     tokio::pin!(shutdown);
     loop {
         let stream = tokio::select! {
@@ -58,25 +60,41 @@ pub async fn serve(
                 }
             },
         };
-        let Ok(slot) = slots.clone().try_acquire_owned() else {
+        let Some((id, connection)) = lock(&table).admit(limits.max_connections) else {
             let count = refused.fetch_add(1, Ordering::Relaxed) + 1;
             if count.is_power_of_two() {
                 tracing::warn!(
                     refused = count,
                     limit = limits.max_connections,
-                    "too many connections: closing new ones"
+                    "every connection is busy serving: closing new ones"
                 );
             }
             drop(stream);
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let connection =
-            graceful.watch(http.serve_connection(TokioIo::new(stream), service.clone()));
+        let service = {
+            let router = router.clone();
+            let connection = connection.clone();
+            hyper::service::service_fn(move |request| {
+                let router = router.clone();
+                let busy = Busy::start(&connection);
+                async move {
+                    let response = router.oneshot(request).await;
+                    drop(busy);
+                    response
+                }
+            })
+        };
+        let serving = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        let table = table.clone();
         tokio::spawn(async move {
             // Errors here are clients that timed out or went away; nothing to tell anyone.
-            let _ = connection.await;
-            drop(slot);
+            tokio::select! {
+                _ = serving => {}
+                () = connection.evicted.notified() => {}
+            }
+            lock(&table).open.remove(&id);
         });
     }
     drop(listener);
@@ -87,4 +105,68 @@ pub async fn serve(
         tracing::warn!("requests still in flight after the shutdown grace period");
     }
     Ok(())
+}
+
+/// One open connection, as the accept loop sees it.
+#[derive(Default)]
+struct Connection {
+    /// Requests being served on it now.
+    busy: AtomicUsize,
+    /// Told when the connection must make way for a newer one.
+    evicted: Notify,
+}
+
+/// Counts a request in progress on a connection while it lives.
+struct Busy(Arc<Connection>);
+
+impl Busy {
+    fn start(connection: &Arc<Connection>) -> Busy {
+        connection.busy.fetch_add(1, Ordering::SeqCst);
+        Busy(connection.clone())
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.busy.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The open connections, oldest first (ids only grow).
+#[derive(Default)]
+struct Table {
+    next_id: u64,
+    open: BTreeMap<u64, Arc<Connection>>,
+}
+
+impl Table {
+    /// Makes room for one more connection, evicting the oldest idle one if all are taken; `None`
+    /// when every connection is serving a request.
+    fn admit(&mut self, max: usize) -> Option<(u64, Arc<Connection>)> {
+        if self.open.len() >= max {
+            let idle = self
+                .open
+                .iter()
+                .find(|(_, c)| c.busy.load(Ordering::SeqCst) == 0)
+                .map(|(id, _)| *id)?;
+            if let Some(evicted) = self.open.remove(&idle) {
+                // notify_one stores a permit, so the connection's task sees it even if it is
+                // not waiting yet.
+                evicted.evicted.notify_one();
+            }
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        let connection = Arc::new(Connection::default());
+        self.open.insert(id, connection.clone());
+        Some((id, connection))
+    }
+}
+
+/// The table is only touched briefly and never across an await, so a poisoned lock (a panic while
+/// holding it) leaves it consistent enough to keep serving.
+fn lock(table: &Mutex<Table>) -> std::sync::MutexGuard<'_, Table> {
+    table
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -141,7 +141,7 @@ struct Tally {
     failed: u64,
 }
 
-fn rss_kb(pid: u32, field: &str) -> Option<u64> {
+pub(crate) fn rss_kb(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|line| line.starts_with(field))?;
     line.split_whitespace().nth(1)?.parse().ok()
