@@ -112,10 +112,17 @@ fn flows_check_prints_file_line_problems() {
         .expect("runs");
     assert!(!output.status.success());
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let expected = format!(
-        "payment.toml:{line}: \"ask_pinn\" is not a state; add [states.ask_pinn] or fix the name"
-    );
+    let expected =
+        format!("payment.toml:{line}: \"ask_pinn\" is not a state; did you mean ask_pin?");
     assert!(stdout.contains(&expected), "{stdout}");
+    assert_eq!(
+        stdout
+            .lines()
+            .filter(|l| l.contains("payment.toml:"))
+            .count(),
+        1,
+        "one misspelling is one problem, not a cascade: {stdout}"
+    );
 
     let output = ivrpay()
         .args([
