@@ -591,6 +591,18 @@ fn check_flows(dir: &std::path::Path) -> Result<(), String> {
     match crate::flow::load_dir(dir) {
         Ok(flows) => {
             for (name, flow) in &flows {
+                for language in &flow.languages {
+                    let warning = match flow.voices.get(language) {
+                        Some(voice) => crate::telephony::twilio::voice_warning(voice, *language),
+                        None => crate::telephony::twilio::missing_voice_warning(*language),
+                    };
+                    if let Some(warning) = warning {
+                        println!(
+                            "{}: warning: {warning}",
+                            dir.join(format!("{name}.toml")).display()
+                        );
+                    }
+                }
                 println!(
                     "{name}: ok ({} states, languages {})",
                     flow.states.len(),
