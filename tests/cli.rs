@@ -539,3 +539,31 @@ async fn terminal_caller_walks_a_scripted_call() {
     assert!(stdout.contains("Call ended."), "{stdout}");
     server.stop().await;
 }
+
+#[test]
+fn skipped_tests_are_summed_up_with_their_reason() {
+    let dir = tempfile::tempdir().expect("dir");
+    let why = "localstripe is not installed (pip install localstripe)";
+    common::skipped::record_in(dir.path(), "stripe_call::pays::sqlite", why);
+    common::skipped::record_in(dir.path(), "stripe_call::pays::postgres", why);
+    common::skipped::record_in(
+        dir.path(),
+        "cli::import_postgres",
+        "PostgreSQL is not reachable",
+    );
+    let summary = common::skipped::take_summary(dir.path());
+    assert_eq!(
+        summary,
+        vec![
+            "SKIPPED 1 test: PostgreSQL is not reachable".to_owned(),
+            "    cli::import_postgres".to_owned(),
+            format!("SKIPPED 2 tests: {why}"),
+            "    stripe_call::pays::postgres".to_owned(),
+            "    stripe_call::pays::sqlite".to_owned(),
+        ]
+    );
+    assert!(
+        common::skipped::take_summary(dir.path()).is_empty(),
+        "a skip is reported once"
+    );
+}
