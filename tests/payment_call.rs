@@ -194,7 +194,15 @@ async fn minimum_equal_to_the_balance_is_not_offered_twice(server: &TestServer) 
     let mut call = server.call_from(DOROTHY).await;
     call.press("1").await.expect("language");
     call.press("1").await.expect("confirm");
-    call.press("5352").await.expect("pin");
+    let said = call.press("5352").await.expect("pin");
+    assert!(
+        heard(
+            &said,
+            "Your balance is twenty-three dollars and twenty-six cents, due on December twenty-seventh. To make a payment, press 1."
+        ),
+        "the amount is said once: {said:?}"
+    );
+    assert!(!heard(&said, "minimum"), "{said:?}");
     let said = call.press("1").await.expect("pay");
     assert_eq!(
         said,
@@ -227,7 +235,11 @@ async fn a_paid_minimum_is_not_offered_again_and_two_charges_nothing_unsaid(serv
     call.press("1").await.expect("paid");
 
     let mut again = server.linda_at_pin_question().await;
-    again.press("6446").await.expect("pin");
+    let said = again.press("6446").await.expect("pin");
+    assert!(
+        !heard(&said, "minimum"),
+        "no minimum of zero dollars: {said:?}"
+    );
     let said = again.press("1").await.expect("pay");
     assert!(!heard(&said, "minimum"), "{said:?}");
     assert!(!heard(&said, "zero dollars"), "{said:?}");
@@ -413,6 +425,14 @@ async fn too_many_bad_cards_offer_a_person(server: &TestServer) {
     let said = call.press("3333").await.expect("bad 3");
     assert!(heard(&said, "Let me get you some help."), "{said:?}");
     assert_eq!(call.transferred_to.as_deref(), Some(common::AGENT));
+    let briefing = call.agent_heard.join(" ");
+    assert!(
+        briefing.contains(
+            "They were put through after several entries that did not work while entering their card."
+        ),
+        "{briefing}"
+    );
+    assert!(!briefing.contains("asked for a person"), "{briefing}");
 }
 on_both_backends!(too_many_bad_cards_offer_a_person);
 
