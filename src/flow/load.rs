@@ -899,6 +899,11 @@ impl Checker<'_> {
         names: &'s HashSet<String>,
         roots: impl IntoIterator<Item = &'s String>,
     ) {
+        if states.len() < names.len() {
+            // A state that did not load (its own problem is reported) hides where it leads, so
+            // nothing can be said about what is reachable.
+            return;
+        }
         let mut seen: HashSet<&str> = HashSet::new();
         let mut queue: VecDeque<&str> = roots.into_iter().map(String::as_str).collect();
         while let Some(name) = queue.pop_front() {
@@ -1105,6 +1110,19 @@ prompt.es = "Adiós."
         let found = problems(&source);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].contains("did you mean hello?"), "{found:?}");
+    }
+
+    #[test]
+    fn a_state_that_does_not_load_hides_no_unreachable_states_behind_it() {
+        let only_through_route = format!(
+            "{}\n[states.hardship]\nkind = \"hangup\"\nprompt.en = \"Bye.\"\nprompt.es = \"Adiós.\"\n",
+            VALID.replace("goto = \"agent\"", "goto = \"hardship\"")
+        );
+        assert_eq!(problems(&only_through_route), Vec::<String>::new());
+        let source = only_through_route.replace("kind = \"branch\"", "kind = \"brnach\"");
+        let found = problems(&source);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("unknown kind \"brnach\""), "{found:?}");
     }
 
     #[test]
