@@ -263,7 +263,7 @@ async fn agent_hears_a_decline_in_plain_words(server: &TestServer) {
     let briefing = call.agent_heard.join(" ");
     assert!(
         briefing.contains(
-            "A payment of five dollars with visa ending 0 0 0 2 was declined by the bank."
+            "A payment of five dollars with Visa ending 0 0 0 2 was declined by the bank."
         ),
         "{briefing}"
     );

@@ -5,6 +5,7 @@ use crate::app::AppState;
 use crate::error::AppError;
 use crate::flow::{Flow, State, StateKind};
 use crate::language::Language;
+use crate::payments::CardBrand;
 use crate::speech;
 use crate::store::StepRecord;
 use crate::voice;
@@ -60,7 +61,7 @@ pub async fn briefing(app: &AppState, call_sid: &str) -> Result<voice::Response,
         let amount = speech::money_words(payment.amount_cents, en);
         let card = format!(
             "{} ending {}",
-            payment.card_brand,
+            CardBrand::parse(&payment.card_brand).map_or("a card", CardBrand::spoken_name),
             speech::digits_words(&payment.card_last4, en)
         );
         lines.push(match payment.status.as_str() {
