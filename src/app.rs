@@ -40,9 +40,9 @@ pub enum StartError {
     /// A flow file has problems (each printed as file:line: message).
     #[error("the call flows have problems:\n{0}")]
     Flows(String),
-    /// The configured flow does not exist.
-    #[error("no flow named \"{0}\" in the flows directory")]
-    NoSuchFlow(String),
+    /// The configured flow does not exist; the flows that do are listed.
+    #[error("no flow named \"{0}\" in the flows directory; the flows there are: {1}")]
+    NoSuchFlow(String, String),
     /// The database is unreachable or its migrations failed.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
@@ -89,10 +89,10 @@ impl Application {
                     .join("\n"),
             )
         })?;
-        let flow = flows
-            .get(&config.flow)
-            .cloned()
-            .ok_or_else(|| StartError::NoSuchFlow(config.flow.clone()))?;
+        let flow = flows.get(&config.flow).cloned().ok_or_else(|| {
+            let known: Vec<&str> = flows.keys().map(String::as_str).collect();
+            StartError::NoSuchFlow(config.flow.clone(), known.join(", "))
+        })?;
         let store = Store::connect(&config.database_url, &config.pool).await?;
         let listener = TcpListener::bind(config.listen)
             .await

@@ -190,6 +190,13 @@ impl Call {
         let response = request.send().await.map_err(|e| fail(e.to_string()))?;
         let status = response.status();
         let body = response.text().await.map_err(|e| fail(e.to_string()))?;
+        if status == reqwest::StatusCode::FORBIDDEN {
+            return Err(fail(
+                "the server refused the signature (403 Forbidden): sign with the server's \
+                 TWILIO_AUTH_TOKEN (--auth-token)"
+                    .into(),
+            ));
+        }
         if !status.is_success() {
             return Err(fail(format!("status {status}: {body}")));
         }

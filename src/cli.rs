@@ -33,6 +33,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the service.
+    #[command(after_help = ENVIRONMENT_ONLY)]
     Serve(Box<ServeArgs>),
     /// Place a simulated call against a running server and hear it in the terminal.
     Call(CallArgs),
@@ -69,6 +70,19 @@ enum Command {
         listen: SocketAddr,
     },
 }
+
+/// Settings with no flag, so secrets stay out of shell history and process lists.
+const ENVIRONMENT_ONLY: &str = "\
+Settings read only from the environment:
+  TWILIO_AUTH_TOKEN   Twilio auth token; webhook signatures are checked with it (required;
+                      --demo keeps one beside the database)
+  IVRPAY_PIN_KEY      secret of at least 16 characters that PINs are hashed with (required;
+                      --demo uses a fixed demo key)
+  IVRPAY_DATA_KEY     64 hex characters (`openssl rand -hex 32`) sealing card data between
+                      webhooks (required; --demo generates one per run)
+  IVRPAY_ADMIN_TOKEN  bearer token for /api/...; unset: the API is off (--demo keeps one)
+  STRIPE_SECRET_KEY   Stripe secret key, required with --gateway stripe
+  RUST_LOG            log filter, e.g. info or ivrpay=debug (default info)";
 
 #[derive(Debug, Args)]
 struct LoadtestArgs {
@@ -235,9 +249,13 @@ struct CallArgs {
     /// are read from the terminal.
     #[arg(long)]
     keys: Option<String>,
-    /// Twilio auth token to sign with (the server's).
-    #[arg(long, env = "TWILIO_AUTH_TOKEN")]
+    /// Twilio auth token to sign with (the server's); default: the demo's, kept beside the
+    /// database by `serve --demo`.
+    #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
     auth_token: Option<String>,
+    /// The demo server's database, to find the token `serve --demo` keeps beside it.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite:ivrpay.db")]
+    database_url: String,
     /// Let transfers ring out unanswered.
     #[arg(long)]
     agent_no_answer: bool,
@@ -339,7 +357,8 @@ fn pin_key(demo: bool) -> Result<PinKey, String> {
             .ok_or_else(|| "IVRPAY_PIN_KEY must be at least 16 characters".to_owned()),
         None if demo => PinKey::new(DEMO_PIN_KEY.as_bytes()).ok_or_else(|| "demo key".to_owned()),
         None => Err(
-            "set IVRPAY_PIN_KEY (a long random secret; PINs are hashed with it), or use --demo"
+            "IVRPAY_PIN_KEY is not set: a long random secret (16 characters or more) PINs are \
+             hashed with"
                 .into(),
         ),
     }
@@ -386,44 +405,172 @@ fn payment_settings(args: &ServeArgs) -> Result<PaymentSettings, String> {
     })
 }
 
-async fn serve(args: ServeArgs) -> Result<(), String> {
+/// The settings `serve` takes from the environment, checked together.
+struct ServeSecrets {
+    data_key: DataKey,
+    twilio_auth_token: Option<SecretString>,
+    admin_token: Option<SecretString>,
+    pin_key: PinKey,
+    payments: PaymentSettings,
+    /// What the demo generated or reused, to print.
+    notes: Vec<String>,
+}
+
+/// Reads every secret and payment setting, reporting every missing or bad one at once so an
+/// operator fixes them in one pass. In demo mode missing tokens are kept beside the database, so
+/// a second run (and `ivrpay call`) uses the same ones.
+fn serve_secrets(args: &ServeArgs) -> Result<ServeSecrets, String> {
     let demo = args.demo;
-    let mut printed = Vec::new();
+    let mut problems = Vec::new();
+    let mut notes = Vec::new();
     let data_key = match secret_env("IVRPAY_DATA_KEY") {
-        Some(key) => {
-            DataKey::parse(key.expose_secret()).map_err(|e| format!("IVRPAY_DATA_KEY: {e}"))?
-        }
+        Some(key) => DataKey::parse(key.expose_secret())
+            .map_err(|e| problems.push(format!("IVRPAY_DATA_KEY: {e}")))
+            .ok(),
         None if demo => {
-            printed.push("IVRPAY_DATA_KEY not set: generated a data key for this run (values waiting between webhooks do not survive a restart).".to_owned());
-            DataKey::generate().map_err(|e| e.to_string())?
+            notes.push("IVRPAY_DATA_KEY not set: generated a data key for this run (values waiting between webhooks do not survive a restart).".to_owned());
+            DataKey::generate()
+                .map_err(|e| problems.push(e.to_string()))
+                .ok()
         }
         None => {
-            return Err(
-                "set IVRPAY_DATA_KEY (64 hex characters: `openssl rand -hex 32`), or use --demo"
+            problems.push(
+                "IVRPAY_DATA_KEY is not set: 64 hex characters, e.g. `openssl rand -hex 32`".into(),
+            );
+            None
+        }
+    };
+    let demo_tokens = if demo {
+        match DemoTokens::load_or_create(&args.database_url) {
+            Ok(tokens) => Some(tokens),
+            Err(err) => {
+                problems.push(err);
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let mut twilio_auth_token = secret_env("TWILIO_AUTH_TOKEN");
+    if twilio_auth_token.is_none() && !args.insecure_skip_signature {
+        if let Some(tokens) = &demo_tokens {
+            twilio_auth_token = Some(SecretString::from(tokens.twilio_auth_token.clone()));
+            notes.push(format!(
+                "TWILIO_AUTH_TOKEN not set: using the demo token kept in {}.",
+                tokens.path.display()
+            ));
+        } else if !demo {
+            problems.push(
+                "TWILIO_AUTH_TOKEN is not set: your Twilio account's auth token (Twilio console), \
+                 to check webhook signatures"
                     .into(),
             );
         }
-    };
-    let mut twilio_auth_token = secret_env("TWILIO_AUTH_TOKEN");
-    if twilio_auth_token.is_none() && demo && !args.insecure_skip_signature {
-        twilio_auth_token = Some(SecretString::from(random_token()));
     }
-    if twilio_auth_token.is_none() && !args.insecure_skip_signature {
-        return Err(
-            "set TWILIO_AUTH_TOKEN (from the Twilio console) so webhook signatures can be checked"
-                .into(),
+    let mut admin_token = secret_env("IVRPAY_ADMIN_TOKEN");
+    if admin_token.is_none()
+        && let Some(tokens) = &demo_tokens
+    {
+        admin_token = Some(SecretString::from(tokens.admin_token.clone()));
+    }
+    let pin_key = pin_key(demo).map_err(|e| problems.push(e)).ok();
+    let payments = payment_settings(args).map_err(|e| problems.push(e)).ok();
+    match (data_key, pin_key, payments) {
+        (Some(data_key), Some(pin_key), Some(payments)) if problems.is_empty() => {
+            Ok(ServeSecrets {
+                data_key,
+                twilio_auth_token,
+                admin_token,
+                pin_key,
+                payments,
+                notes,
+            })
+        }
+        _ => Err(format!(
+            "cannot start; fix these settings (or try `ivrpay serve --demo`):\n  {}",
+            problems.join("\n  ")
+        )),
+    }
+}
+
+/// The demo's auth and admin tokens, kept in a file beside the database so they stay the same
+/// from run to run and `ivrpay call` can find them.
+struct DemoTokens {
+    path: PathBuf,
+    twilio_auth_token: String,
+    admin_token: String,
+}
+
+impl DemoTokens {
+    /// Where the demo's tokens live for a database: beside a SQLite file, else the working folder.
+    fn path(database_url: &str) -> PathBuf {
+        let sqlite = database_url
+            .strip_prefix("sqlite:")
+            .map(|rest| rest.trim_start_matches("//"))
+            .map(|rest| rest.split('?').next().unwrap_or(rest))
+            .filter(|path| !path.is_empty() && !path.contains(":memory:"));
+        match sqlite {
+            Some(path) => PathBuf::from(format!("{path}.demo-tokens")),
+            None => PathBuf::from("ivrpay.demo-tokens"),
+        }
+    }
+
+    /// Reads the tokens kept for this database, if any.
+    fn load(database_url: &str) -> Option<DemoTokens> {
+        let path = Self::path(database_url);
+        let text = std::fs::read_to_string(&path).ok()?;
+        let value = |name: &str| {
+            text.lines()
+                .find_map(|line| line.strip_prefix(name)?.strip_prefix('='))
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        Some(DemoTokens {
+            twilio_auth_token: value("TWILIO_AUTH_TOKEN")?,
+            admin_token: value("IVRPAY_ADMIN_TOKEN")?,
+            path,
+        })
+    }
+
+    fn load_or_create(database_url: &str) -> Result<DemoTokens, String> {
+        if let Some(tokens) = Self::load(database_url) {
+            return Ok(tokens);
+        }
+        let tokens = DemoTokens {
+            path: Self::path(database_url),
+            twilio_auth_token: random_token(),
+            admin_token: random_token(),
+        };
+        let text = format!(
+            "# ivrpay demo tokens (demo data only); delete this file for new ones.\n\
+             TWILIO_AUTH_TOKEN={}\nIVRPAY_ADMIN_TOKEN={}\n",
+            tokens.twilio_auth_token, tokens.admin_token
         );
+        std::fs::write(&tokens.path, text).map_err(|e| {
+            format!(
+                "cannot keep the demo tokens in {}: {e}",
+                tokens.path.display()
+            )
+        })?;
+        Ok(tokens)
     }
+}
+
+async fn serve(args: ServeArgs) -> Result<(), String> {
+    let demo = args.demo;
+    let ServeSecrets {
+        data_key,
+        twilio_auth_token,
+        admin_token,
+        pin_key,
+        payments,
+        notes: mut printed,
+    } = serve_secrets(&args)?;
     if args.insecure_skip_signature {
         tracing::warn!(
             "--insecure-skip-signature: webhook signatures are NOT checked; anyone can drive calls"
         );
     }
-    let mut admin_token = secret_env("IVRPAY_ADMIN_TOKEN");
-    if admin_token.is_none() && demo {
-        admin_token = Some(SecretString::from(random_token()));
-    }
-    let payments = payment_settings(&args)?;
     let config = Config {
         listen: args.listen,
         database_url: args.database_url,
@@ -433,7 +580,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         admin_token,
         flows_dir: args.flows,
         flow: args.flow,
-        pin_key: pin_key(demo)?,
+        pin_key,
         data_key,
         agent_number: args.agent_number.filter(|n| !n.is_empty()),
         max_auth_attempts: args.max_auth_attempts.max(1),
@@ -462,29 +609,28 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let state = app.state().clone();
     if demo {
-        let store = &state.store;
-        if store.count_accounts().await.map_err(|e| e.to_string())? == 0 {
-            let records = import::parse(
-                include_str!("../demo/accounts.csv"),
-                &state.config.pin_key,
-                clock.now().date(),
-            )
-            .map_err(|errors| {
-                errors
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            })?;
-            store
-                .upsert_accounts(&records, clock.now_ms())
-                .await
-                .map_err(|e| e.to_string())?;
-            printed.push(format!(
-                "Imported {} demo accounts (demo/accounts.csv).",
-                records.len()
-            ));
-        }
+        // Every demo run starts from the same balances, so the README's calls always work.
+        let records = import::parse(
+            include_str!("../demo/accounts.csv"),
+            &state.config.pin_key,
+            clock.now().date(),
+        )
+        .map_err(|errors| {
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        })?;
+        state
+            .store
+            .upsert_accounts(&records, clock.now_ms())
+            .await
+            .map_err(|e| e.to_string())?;
+        printed.push(format!(
+            "Reset the {} demo accounts to demo/accounts.csv (balances and PINs).",
+            records.len()
+        ));
         print_demo_help(&state, &printed);
     }
     tracing::info!(address = %app.local_addr(), public_url = %state.public_url, flow = %state.flow.name, "ivrpay is listening");
@@ -507,15 +653,23 @@ fn print_demo_help(state: &crate::app::AppState, notes: &[String]) {
         .as_ref()
         .map(|t| t.expose_secret().to_owned())
         .unwrap_or_default();
+    // `ivrpay call` finds the demo's token beside the database by itself.
+    let database_url = &state.config.database_url;
+    let kept = DemoTokens::load(database_url).is_some_and(|kept| kept.twilio_auth_token == token);
+    let sign = match (kept, database_url.as_str()) {
+        (true, "sqlite:ivrpay.db") => String::new(),
+        (true, _) => format!(" --database-url {database_url}"),
+        (false, _) => format!(" --auth-token {token}"),
+    };
     let mut text = String::from("\nivrpay demo\n");
     for note in notes {
         text.push_str(&format!("  {note}\n"));
     }
     text.push_str(&format!(
         "\n  Try a call in another terminal (Maria Garcia, Spanish, PIN 8091):\n    \
-         cargo run -- call --url {url} --auth-token {token} --from +15553118592 --keys 2,1,8091,9\n  \
+         cargo run -- call --url {url}{sign} --from +15553118592 --keys 2,1,8091,9\n  \
          or interactively (type keys, Enter; an empty line is silence):\n    \
-         cargo run -- call --url {url} --auth-token {token}\n\n  \
+         cargo run -- call --url {url}{sign}\n\n  \
          A real Twilio number: set IVRPAY_PUBLIC_URL to your public https URL (e.g. a tunnel) and\n  \
          TWILIO_AUTH_TOKEN to your account's token, then in the Twilio console set\n    \
          A call comes in:        POST {url}/twilio/voice\n    \
@@ -526,11 +680,25 @@ fn print_demo_help(state: &crate::app::AppState, notes: &[String]) {
 }
 
 async fn call(args: CallArgs) -> Result<(), String> {
+    let auth_token = match args.auth_token.filter(|t| !t.is_empty()) {
+        Some(token) => token,
+        None => match DemoTokens::load(&args.database_url) {
+            Some(tokens) => tokens.twilio_auth_token,
+            None => {
+                return Err(format!(
+                    "no auth token to sign the call with: set TWILIO_AUTH_TOKEN or pass \
+                     --auth-token (the server's token); a demo server's token is read from {}, \
+                     which `ivrpay serve --demo` writes",
+                    DemoTokens::path(&args.database_url).display()
+                ));
+            }
+        },
+    };
     let call_sid = format!("CA{}", random_token());
     println!("Calling {} from {} (call {call_sid})", args.url, args.from);
     let mut call = Call::dial(
         &args.url,
-        args.auth_token.as_deref(),
+        Some(&auth_token),
         &call_sid,
         &args.from,
         &args.to,
@@ -639,6 +807,18 @@ fn check_flows(dir: &std::path::Path) -> Result<(), String> {
     match crate::flow::load_dir(dir) {
         Ok(flows) => {
             for (name, flow) in &flows {
+                for language in &flow.languages {
+                    let warning = match flow.voices.get(language) {
+                        Some(voice) => crate::telephony::twilio::voice_warning(voice, *language),
+                        None => crate::telephony::twilio::missing_voice_warning(*language),
+                    };
+                    if let Some(warning) = warning {
+                        println!(
+                            "{}: warning: {warning}",
+                            dir.join(format!("{name}.toml")).display()
+                        );
+                    }
+                }
                 println!(
                     "{name}: ok ({} states, languages {})",
                     flow.states.len(),

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{TestServer, heard};
+use common::{Backend, Options, TestServer, heard};
 
 const LINDA: &str = "+15552126618"; // 66253365, PIN 6446, 445.33 due 2026-12-02, English
 const MARIA: &str = "+15553118592"; // 87272786, PIN 8091, 806.91 due 2026-12-01, Spanish
@@ -268,8 +268,12 @@ async fn star_repeats_and_zero_reaches_a_person_with_context(server: &TestServer
         "{briefing}"
     );
     assert!(
-        briefing.contains("They asked for a person at: say balance."),
+        briefing.contains("They asked for a person while hearing their balance."),
         "{briefing}"
+    );
+    assert!(
+        !briefing.contains(" at: "),
+        "no internal state names: {briefing}"
     );
     assert!(call.ended);
 }
@@ -280,16 +284,119 @@ async fn silence_is_reprompted_then_the_caller_is_offered_a_person(server: &Test
     call.press("1").await.expect("language");
     let said = call.press("").await.expect("silence 1");
     assert!(heard(&said, "Sorry, I didn't hear anything."), "{said:?}");
-    assert!(heard(
-        &said,
-        "To hear this again, press star. To speak with a person, press zero."
-    ));
+    assert!(heard(&said, "To hear this again, press star."), "{said:?}");
+    assert!(
+        heard(&said, "To speak with a person, press zero."),
+        "{said:?}"
+    );
     call.press("").await.expect("silence 2");
     let said = call.press("").await.expect("silence 3");
     assert!(heard(&said, "Let me get you some help."), "{said:?}");
     assert_eq!(call.transferred_to.as_deref(), Some(common::AGENT));
+    let briefing = call.agent_heard.join(" ");
+    assert!(
+        briefing.contains(
+            "They were put through because they stopped answering while entering their account number."
+        ),
+        "{briefing}"
+    );
+    assert!(
+        !briefing.contains("asked for a person"),
+        "silence is not asking: {briefing}"
+    );
 }
 on_both_backends!(silence_is_reprompted_then_the_caller_is_offered_a_person);
+
+async fn three_wrong_keys_at_the_language_menu_go_on_in_english_without_promising_help(
+    server: &TestServer,
+) {
+    let mut call = server.call_from(UNKNOWN).await;
+    call.press("7").await.expect("wrong 1");
+    call.press("8").await.expect("wrong 2");
+    let said = call.press("7").await.expect("wrong 3");
+    assert!(
+        !heard(&said, "Let me get you some help."),
+        "no help follows, so none is promised: {said:?}"
+    );
+    assert!(heard(&said, "Please enter your account number"), "{said:?}");
+    assert!(call.transferred_to.is_none());
+}
+on_both_backends!(three_wrong_keys_at_the_language_menu_go_on_in_english_without_promising_help);
+
+async fn spanish_is_spoken_in_a_voice_documented_for_spanish(server: &TestServer) {
+    let mut call = server.call_from(MARIA).await;
+    call.press("2").await.expect("Spanish");
+    assert!(
+        call.last_twiml
+            .contains(r#"<Say language="es-US" voice="Polly.Lupe">"#),
+        "{}",
+        call.last_twiml
+    );
+    let mut call = server.call_from(LINDA).await;
+    call.press("1").await.expect("English");
+    assert!(
+        call.last_twiml
+            .contains(r#"<Say language="en-US" voice="Polly.Joanna">"#),
+        "{}",
+        call.last_twiml
+    );
+}
+on_both_backends!(spanish_is_spoken_in_a_voice_documented_for_spanish);
+
+async fn without_an_agent_no_person_is_promised_and_zero_keeps_the_call(backend: Backend) {
+    let options = Options {
+        agent_number: None,
+        ..Options::default()
+    };
+    let Some(server) = TestServer::start_with(backend, options).await else {
+        return;
+    };
+    let mut call = server.call_from(LINDA).await;
+    call.press("1").await.expect("language");
+    let said = call.press("").await.expect("silence");
+    assert!(heard(&said, "To hear this again, press star."), "{said:?}");
+    assert!(!heard(&said, "person"), "{said:?}");
+    call.press("1").await.expect("confirm");
+    let said = call.press("6446").await.expect("pin");
+    assert!(
+        heard(
+            &said,
+            "To hear this again, press 2. To end the call, press 9."
+        ),
+        "{said:?}"
+    );
+    assert!(!heard(&said, "person"), "{said:?}");
+
+    let said = call.press("0").await.expect("zero");
+    assert!(
+        heard(
+            &said,
+            "no one is available to talk right now. You can call back during business hours."
+        ),
+        "{said:?}"
+    );
+    assert!(heard(&said, "Your balance is"), "asked again: {said:?}");
+    assert!(!call.ended, "asking for a person does not end the call");
+    let said = call.press("9").await.expect("goodbye");
+    assert!(heard(&said, "Goodbye"), "{said:?}");
+
+    // Locked out: told to call back, not offered a person who cannot be reached.
+    let mut call = server.linda_at_pin_question().await;
+    call.press("1111").await.expect("wrong 1");
+    call.press("2222").await.expect("wrong 2");
+    let said = call.press("3333").await.expect("wrong 3");
+    assert!(
+        heard(
+            &said,
+            "this account is locked for fifteen minutes. Please call back then."
+        ),
+        "{said:?}"
+    );
+    assert!(!heard(&said, "To speak with someone"), "{said:?}");
+    assert!(call.ended);
+    server.stop().await;
+}
+on_both_backends_with_own_server!(without_an_agent_no_person_is_promised_and_zero_keeps_the_call);
 
 async fn unanswered_transfer_ends_kindly(server: &TestServer) {
     let mut call = server.call_from(UNKNOWN).await;

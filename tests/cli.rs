@@ -112,10 +112,17 @@ fn flows_check_prints_file_line_problems() {
         .expect("runs");
     assert!(!output.status.success());
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let expected = format!(
-        "payment.toml:{line}: \"ask_pinn\" is not a state; add [states.ask_pinn] or fix the name"
-    );
+    let expected =
+        format!("payment.toml:{line}: \"ask_pinn\" is not a state; did you mean ask_pin?");
     assert!(stdout.contains(&expected), "{stdout}");
+    assert_eq!(
+        stdout
+            .lines()
+            .filter(|l| l.contains("payment.toml:"))
+            .count(),
+        1,
+        "one misspelling is one problem, not a cascade: {stdout}"
+    );
 
     let output = ivrpay()
         .args([
@@ -161,19 +168,337 @@ fn server_refuses_to_start_on_an_invalid_flow() {
 }
 
 #[test]
-fn serve_without_secrets_says_which_to_set() {
+fn serve_without_secrets_names_every_missing_one_at_once() {
     let output = ivrpay()
-        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(["serve", "--listen", "127.0.0.1:0", "--gateway", "stripe"])
         .env_remove("IVRPAY_PIN_KEY")
         .env_remove("TWILIO_AUTH_TOKEN")
-        .env("IVRPAY_DATA_KEY", "ab".repeat(32))
+        .env_remove("IVRPAY_DATA_KEY")
+        .env_remove("STRIPE_SECRET_KEY")
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for name in [
+        "IVRPAY_DATA_KEY",
+        "TWILIO_AUTH_TOKEN",
+        "IVRPAY_PIN_KEY",
+        "STRIPE_SECRET_KEY",
+    ] {
+        assert!(stderr.contains(name), "{name}: {stderr}");
+    }
+}
+
+#[test]
+fn serve_help_lists_the_settings_only_the_environment_gives() {
+    let output = ivrpay().args(["serve", "--help"]).output().expect("runs");
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for name in [
+        "TWILIO_AUTH_TOKEN",
+        "IVRPAY_PIN_KEY",
+        "IVRPAY_DATA_KEY",
+        "IVRPAY_ADMIN_TOKEN",
+        "STRIPE_SECRET_KEY",
+        "RUST_LOG",
+    ] {
+        assert!(stdout.contains(name), "{name}: {stdout}");
+    }
+}
+
+/// `ivrpay serve` with every secret set, so only what a test breaks can fail.
+fn serve_with_secrets() -> Command {
+    let mut command = ivrpay();
+    command
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("TWILIO_AUTH_TOKEN", "t")
+        .env("IVRPAY_DATA_KEY", "ab".repeat(32));
+    command
+}
+
+#[test]
+fn database_errors_name_what_failed() {
+    let output = serve_with_secrets()
+        .args([
+            "--database-url",
+            "postgres://postgres:secret@127.0.0.1:1/ivrpay",
+            "--db-acquire-timeout-ms",
+            "500",
+        ])
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("PostgreSQL at 127.0.0.1:1"), "{stderr}");
+    assert!(stderr.contains("connection refused"), "{stderr}");
+    assert!(!stderr.contains("secret"), "no password: {stderr}");
+
+    let output = serve_with_secrets()
+        .args(["--database-url", "sqlite:/no-such-folder/ivrpay.db"])
         .output()
         .expect("runs");
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("TWILIO_AUTH_TOKEN") || stderr.contains("IVRPAY_PIN_KEY"),
+        stderr.contains("the SQLite database /no-such-folder/ivrpay.db"),
         "{stderr}"
+    );
+
+    // PostgreSQL's own source line ("at line 948") reads like a line of configuration.
+    let output = serve_with_secrets()
+        .args([
+            "--database-url",
+            "postgres://postgres@127.0.0.1:5432/ivrpay_no_such_database",
+            "--db-acquire-timeout-ms",
+            "500",
+        ])
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("PostgreSQL at 127.0.0.1:5432"), "{stderr}");
+    assert!(!stderr.contains(" at line "), "{stderr}");
+}
+
+#[test]
+fn an_unknown_flow_lists_the_flows_there() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = format!("sqlite:{}", dir.path().join("x.db").display());
+    let output = serve_with_secrets()
+        .args(["--database-url", &db, "--flow", "paymnt"])
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("no flow named \"paymnt\"")
+            && stderr.contains("the flows there are: payment"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_missing_flows_directory_is_named_plainly() {
+    let output = ivrpay()
+        .args(["flows", "check", "no-such-flows"])
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("no-such-flows: there is no such flows directory"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn flows_check_warns_about_a_voice_that_cannot_speak_the_language() {
+    let dir = tempfile::tempdir().expect("dir");
+    let flow = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/call-flows/payment.toml"
+    ))
+    .expect("flow");
+    let english_voice_for_spanish = flow.replace("es = \"Polly.Lupe\"", "es = \"Polly.Joanna\"");
+    assert_ne!(
+        flow, english_voice_for_spanish,
+        "the shipped flow names its voices"
+    );
+    std::fs::write(dir.path().join("payment.toml"), &english_voice_for_spanish).expect("write");
+    let output = ivrpay()
+        .args(["flows", "check", dir.path().to_str().expect("dir")])
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "a warning is not a problem: {stdout}"
+    );
+    assert!(
+        stdout.contains("payment.toml: warning: voice \"Polly.Joanna\" speaks en-US, not es-US"),
+        "{stdout}"
+    );
+
+    let output = ivrpay()
+        .args([
+            "flows",
+            "check",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/call-flows"),
+        ])
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stdout.contains("warning"), "the shipped flow: {stdout}");
+}
+
+#[test]
+fn import_counts_crlf_lines_and_reports_every_problem_of_a_row() {
+    let dir = tempfile::tempdir().expect("dir");
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        format!(
+            "{HEADER}\r\n66253365,Linda Brown,6446,1984-01-18,77141,1.00,1.00,2026-12-02,hardship,en,+15552126618,l@example.com\r\n\
+             999,Nobody,6446,1984-01-18,7714,1.00,1.00,2026-12-02,late,en,+15552126618,n@example.com\r\n"
+        ),
+    )
+    .expect("write");
+    let db = format!("sqlite:{}", dir.path().join("x.db").display());
+    let output = ivrpay()
+        .args([
+            "accounts",
+            "import",
+            bad.to_str().expect("path"),
+            "--database-url",
+            &db,
+        ])
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("bad.csv:line 3: account_number must be 6 to 12 digits"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("bad.csv:line 3: zip must be 5 digits"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn call_without_a_token_says_what_is_missing() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = format!("sqlite:{}", dir.path().join("ivrpay.db").display());
+    let output = ivrpay()
+        .args(["call", "--url", "http://127.0.0.1:1", "--database-url", &db])
+        .env_remove("TWILIO_AUTH_TOKEN")
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("no auth token") && stderr.contains("TWILIO_AUTH_TOKEN"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("403"), "{stderr}");
+}
+
+/// A `serve --demo` running in the background, killed when dropped.
+struct DemoServer {
+    child: std::process::Child,
+    /// The command the demo printed to place a call, after `cargo run -- `.
+    call_command: String,
+}
+
+impl DemoServer {
+    fn start(database_url: &str) -> DemoServer {
+        use std::io::BufRead;
+        let mut child = ivrpay()
+            .args([
+                "serve",
+                "--demo",
+                "--listen",
+                "127.0.0.1:0",
+                "--database-url",
+                database_url,
+            ])
+            .env_remove("TWILIO_AUTH_TOKEN")
+            .env_remove("IVRPAY_ADMIN_TOKEN")
+            .env_remove("IVRPAY_DATA_KEY")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok);
+        let call_command = lines
+            .find_map(|line| {
+                line.trim()
+                    .strip_prefix("cargo run -- ")
+                    .filter(|rest| rest.contains("--keys"))
+                    .map(str::to_owned)
+            })
+            .expect("the demo prints how to place a call");
+        // Keep reading: a closed pipe would fail the server's next print.
+        std::thread::spawn(move || lines.for_each(drop));
+        DemoServer {
+            child,
+            call_command,
+        }
+    }
+
+    /// The server's URL, from the printed command.
+    fn url(&self) -> String {
+        let mut words = self.call_command.split_whitespace();
+        words.find(|w| *w == "--url");
+        words.next().expect("url").to_owned()
+    }
+}
+
+impl Drop for DemoServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn demo_call(url: &str, database_url: &str, from: &str, keys: &str) -> String {
+    let output = ivrpay()
+        .args([
+            "call",
+            "--url",
+            url,
+            "--database-url",
+            database_url,
+            "--from",
+            from,
+            "--keys",
+            keys,
+        ])
+        .env_remove("TWILIO_AUTH_TOKEN")
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+#[test]
+fn demo_starts_over_each_run_with_the_same_token_and_call_finds_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = format!("sqlite:{}", dir.path().join("ivrpay.db").display());
+    let linda = "+15552126618";
+
+    let first = DemoServer::start(&db);
+    assert!(
+        !first.call_command.contains("--auth-token"),
+        "the call finds the token itself: {}",
+        first.call_command
+    );
+    let paid = demo_call(
+        &first.url(),
+        &db,
+        linda,
+        "1,1,6446,1,1,4242424242424242,1228,123,77141,1,9",
+    );
+    assert!(paid.contains("was approved"), "{paid}");
+    let kept = std::fs::read_to_string(dir.path().join("ivrpay.db.demo-tokens")).expect("kept");
+    drop(first);
+
+    let second = DemoServer::start(&db);
+    let tokens = std::fs::read_to_string(dir.path().join("ivrpay.db.demo-tokens")).expect("kept");
+    assert_eq!(kept, tokens, "the demo token stays the same");
+    let heard = demo_call(&second.url(), &db, linda, "1,1,6446,9");
+    assert!(
+        heard.contains("Your balance is four hundred forty-five dollars and thirty-three cents"),
+        "the demo starts over: {heard}"
     );
 }
 
@@ -213,4 +538,32 @@ async fn terminal_caller_walks_a_scripted_call() {
     );
     assert!(stdout.contains("Call ended."), "{stdout}");
     server.stop().await;
+}
+
+#[test]
+fn skipped_tests_are_summed_up_with_their_reason() {
+    let dir = tempfile::tempdir().expect("dir");
+    let why = "localstripe is not installed (pip install localstripe)";
+    common::skipped::record_in(dir.path(), "stripe_call::pays::sqlite", why);
+    common::skipped::record_in(dir.path(), "stripe_call::pays::postgres", why);
+    common::skipped::record_in(
+        dir.path(),
+        "cli::import_postgres",
+        "PostgreSQL is not reachable",
+    );
+    let summary = common::skipped::take_summary(dir.path());
+    assert_eq!(
+        summary,
+        vec![
+            "SKIPPED 1 test: PostgreSQL is not reachable".to_owned(),
+            "    cli::import_postgres".to_owned(),
+            format!("SKIPPED 2 tests: {why}"),
+            "    stripe_call::pays::postgres".to_owned(),
+            "    stripe_call::pays::sqlite".to_owned(),
+        ]
+    );
+    assert!(
+        common::skipped::take_summary(dir.path()).is_empty(),
+        "a skip is reported once"
+    );
 }

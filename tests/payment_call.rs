@@ -94,10 +94,9 @@ async fn every_test_card_gets_its_answer(server: &TestServer) {
             approved += 1;
             assert_eq!(payment["status"], "approved");
             let code = payment["confirmation_code"].as_str().expect("code");
-            let spoken: String = code.chars().map(String::from).collect::<Vec<_>>().join(" ");
             assert!(
-                heard(&said, &spoken),
-                "the code is read digit by digit: {said:?}"
+                heard(&said, &grouped(code, " ", ", ")),
+                "the code is read in groups: {said:?}"
             );
         } else {
             assert_eq!(payment["status"], "declined");
@@ -118,6 +117,162 @@ async fn every_test_card_gets_its_answer(server: &TestServer) {
     assert_eq!(account.balance_cents, 44533 - 500 * approved as i64);
 }
 on_both_backends!(every_test_card_gets_its_answer);
+
+/// A confirmation code as it should be heard: groups of three, the last of four, `digit_gap`
+/// between digits and `group_gap` between groups.
+fn grouped(code: &str, digit_gap: &str, group_gap: &str) -> String {
+    assert_eq!(code.len(), 10, "confirmation codes have ten digits");
+    [&code[..3], &code[3..6], &code[6..]]
+        .map(|group| {
+            group
+                .chars()
+                .map(String::from)
+                .collect::<Vec<_>>()
+                .join(digit_gap)
+        })
+        .join(group_gap)
+}
+
+async fn confirmation_number_is_read_in_groups_and_again_slowly(server: &TestServer) {
+    let mut call = server.linda_at_card_number("5").await;
+    server
+        .enter_card(&mut call, "4242424242424242", "1228", "123", "77141")
+        .await;
+    let said = call.press("1").await.expect("pay");
+    let record = server.api_call(&call.call_sid).await;
+    let code = record["payments"][0]["confirmation_code"]
+        .as_str()
+        .expect("code")
+        .to_owned();
+    let once = format!("Your confirmation number is {}.", grouped(&code, " ", ", "));
+    assert!(heard(&said, &once), "{said:?}");
+    assert!(
+        heard(&said, "To hear it again slowly, press 1."),
+        "{said:?}"
+    );
+
+    let said = call.press("1").await.expect("again, slowly");
+    let slowly = format!(
+        "Your confirmation number is {}.",
+        grouped(&code, ", ", ". ")
+    );
+    assert!(heard(&said, &slowly), "{said:?}");
+    let said = call.press("9").await.expect("goodbye");
+    assert!(
+        heard(&said, "Thank you for your payment, Linda."),
+        "{said:?}"
+    );
+}
+on_both_backends!(confirmation_number_is_read_in_groups_and_again_slowly);
+
+async fn star_on_a_card_question_says_it_starts_the_card_over(server: &TestServer) {
+    let mut call = server.linda_at_card_number("5").await;
+    call.press("4242424242424242").await.expect("card number");
+    let said = call.press("1").await.expect("too short an expiry");
+    assert!(
+        heard(&said, "The expiration date has 4 digits."),
+        "{said:?}"
+    );
+    assert!(
+        heard(&said, "To start the card over, press star."),
+        "{said:?}"
+    );
+    assert!(
+        !heard(&said, "To hear this again, press star."),
+        "star cannot mean two things: {said:?}"
+    );
+    let said = call.press("*").await.expect("star");
+    assert!(heard(&said, "Please enter your card number"), "{said:?}");
+}
+on_both_backends!(star_on_a_card_question_says_it_starts_the_card_over);
+
+const DOROTHY: &str = "+15553286747";
+
+async fn minimum_equal_to_the_balance_is_not_offered_twice(server: &TestServer) {
+    let mut call = server.call_from(DOROTHY).await;
+    call.press("1").await.expect("language");
+    call.press("1").await.expect("confirm");
+    let said = call.press("5352").await.expect("pin");
+    assert!(
+        heard(
+            &said,
+            "Your balance is twenty-three dollars and twenty-six cents, due on December twenty-seventh. To make a payment, press 1."
+        ),
+        "the amount is said once: {said:?}"
+    );
+    assert!(!heard(&said, "minimum"), "{said:?}");
+    let said = call.press("1").await.expect("pay");
+    assert_eq!(
+        said,
+        vec![
+            "To pay the full balance of twenty-three dollars and twenty-six cents, press 1. \
+             To pay a different amount, press 2."
+                .to_owned()
+        ]
+    );
+    let said = call.press("2").await.expect("a different amount");
+    assert!(heard(&said, "Please enter the amount"), "{said:?}");
+}
+on_both_backends!(minimum_equal_to_the_balance_is_not_offered_twice);
+
+async fn a_paid_minimum_is_not_offered_again_and_two_charges_nothing_unsaid(server: &TestServer) {
+    let mut call = server.linda_at_pin_question().await;
+    call.press("6446").await.expect("pin");
+    call.press("1").await.expect("pay");
+    call.press("2").await.expect("the minimum");
+    let said = server
+        .enter_card(&mut call, "4242424242424242", "1228", "123", "77141")
+        .await;
+    assert!(
+        heard(
+            &said,
+            "To pay forty-four dollars and fifty-three cents, press 1."
+        ),
+        "{said:?}"
+    );
+    call.press("1").await.expect("paid");
+
+    let mut again = server.linda_at_pin_question().await;
+    let said = again.press("6446").await.expect("pin");
+    assert!(
+        !heard(&said, "minimum"),
+        "no minimum of zero dollars: {said:?}"
+    );
+    let said = again.press("1").await.expect("pay");
+    assert!(!heard(&said, "minimum"), "{said:?}");
+    assert!(!heard(&said, "zero dollars"), "{said:?}");
+    let said = again.press("2").await.expect("2");
+    assert!(heard(&said, "Please enter the amount"), "{said:?}");
+    assert_eq!(
+        server.sandbox.as_ref().map(|s| s.charge_count()),
+        Some(1),
+        "nothing was charged that was not said"
+    );
+}
+on_both_backends!(a_paid_minimum_is_not_offered_again_and_two_charges_nothing_unsaid);
+
+async fn agent_hears_a_decline_in_plain_words(server: &TestServer) {
+    let mut call = server.linda_at_card_number("5").await;
+    server
+        .enter_card(&mut call, "4000000000000002", "1228", "123", "77141")
+        .await;
+    call.press("1").await.expect("declined");
+    call.press("0").await.expect("a person");
+    let briefing = call.agent_heard.join(" ");
+    assert!(
+        briefing.contains(
+            "A payment of five dollars with Visa ending 0 0 0 2 was declined by the bank."
+        ),
+        "{briefing}"
+    );
+    assert!(
+        briefing
+            .contains("They asked for a person while hearing that the bank declined their card."),
+        "{briefing}"
+    );
+    assert!(!briefing.contains("declined: declined"), "{briefing}");
+}
+on_both_backends!(agent_hears_a_decline_in_plain_words);
 
 async fn full_balance_payment_clears_the_account(server: &TestServer) {
     let mut call = server.linda_at_pin_question().await;
@@ -200,10 +355,13 @@ async fn other_amounts_must_be_within_the_rules(server: &TestServer) {
     small.press("1").await.expect("language");
     small.press("1").await.expect("confirm");
     small.press("0560").await.expect("pin");
-    small.press("1").await.expect("pay");
-    small.press("3").await.expect("another amount");
-    let said = small.press("0*05").await.expect("five cents");
-    assert!(heard(&said, "You entered five cents."), "{said:?}");
+    // Nothing to choose: the whole balance is the only amount it can pay.
+    let said = small.press("1").await.expect("pay");
+    assert!(
+        heard(&said, "You can pay your balance of five cents now."),
+        "{said:?}"
+    );
+    assert!(heard(&said, "Please enter your card number"), "{said:?}");
 }
 on_both_backends!(other_amounts_must_be_within_the_rules);
 
@@ -265,6 +423,14 @@ async fn too_many_bad_cards_offer_a_person(server: &TestServer) {
     let said = call.press("3333").await.expect("bad 3");
     assert!(heard(&said, "Let me get you some help."), "{said:?}");
     assert_eq!(call.transferred_to.as_deref(), Some(common::AGENT));
+    let briefing = call.agent_heard.join(" ");
+    assert!(
+        briefing.contains(
+            "They were put through after several entries that did not work while entering their card."
+        ),
+        "{briefing}"
+    );
+    assert!(!briefing.contains("asked for a person"), "{briefing}");
 }
 on_both_backends!(too_many_bad_cards_offer_a_person);
 

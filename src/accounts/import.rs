@@ -93,13 +93,15 @@ pub fn parse(text: &str, key: &PinKey, today: Date) -> Result<Vec<AccountRecord>
     let mut seen = std::collections::HashSet::new();
     let headers = reader.headers().cloned().unwrap_or_default();
     for result in reader.records() {
-        let line = match &result {
-            Ok(record) => record.position().map_or(0, |p| p.line()),
-            Err(err) => err.position().map_or(0, |p| p.line()),
+        let position = match &result {
+            Ok(record) => record.position(),
+            Err(err) => err.position(),
         };
+        // Counted from the byte offset: csv's own line count is one short after CRLF line ends.
+        let line = position.map_or(0, |p| line_at(text, p.byte()));
         let result = result.and_then(|record| record.deserialize::<Row>(Some(&headers)));
         let checked = result
-            .map_err(|_| "the row does not have the columns of the header".to_owned())
+            .map_err(|_| vec!["the row does not have the columns of the header".to_owned()])
             .and_then(|row| check_row(row, key, today));
         match checked {
             Ok(record) if !seen.insert(record.account_number.clone()) => errors.push(RowError {
@@ -110,7 +112,11 @@ pub fn parse(text: &str, key: &PinKey, today: Date) -> Result<Vec<AccountRecord>
                 ),
             }),
             Ok(record) => records.push(record),
-            Err(message) => errors.push(RowError { line, message }),
+            Err(messages) => errors.extend(
+                messages
+                    .into_iter()
+                    .map(|message| RowError { line, message }),
+            ),
         }
     }
     if errors.is_empty() {
@@ -120,32 +126,98 @@ pub fn parse(text: &str, key: &PinKey, today: Date) -> Result<Vec<AccountRecord>
     }
 }
 
-fn check_row(row: Row, key: &PinKey, today: Date) -> Result<AccountRecord, String> {
-    let account =
-        AccountNumber::parse(&row.account_number).ok_or("account_number must be 6 to 12 digits")?;
-    if row.name.is_empty() {
-        return Err("name is empty".into());
-    }
-    let pin = Pin::parse(&row.pin).ok_or("pin must be exactly 4 digits (keep leading zeros)")?;
-    let dob = DateOfBirth::parse_iso(&row.date_of_birth, today)
-        .ok_or("date_of_birth must be a past date written YYYY-MM-DD")?;
-    let zip = Zip::parse(&row.zip).ok_or("zip must be 5 digits")?;
-    let balance =
-        Money::parse_decimal(&row.balance).map_err(|_| "balance must be an amount like 806.91")?;
-    let minimum_due = Money::parse_decimal(&row.minimum_due)
-        .map_err(|_| "minimum_due must be an amount like 80.69")?;
-    if minimum_due.cents() < 0 {
-        return Err("minimum_due cannot be negative".into());
-    }
+/// The 1-based line a byte offset falls on.
+fn line_at(text: &str, byte: u64) -> u64 {
+    let start = usize::try_from(byte).map_or(text.len(), |b| b.min(text.len()));
+    // After a CRLF, csv places the next record at the LF that ends the previous line.
+    let end = start
+        + text.as_bytes()[start..]
+            .iter()
+            .take_while(|&&b| b == b'\r' || b == b'\n')
+            .count();
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count() as u64
+        + 1
+}
+
+/// Checks every field of a row; every problem is reported, so a row is fixed in one pass.
+fn check_row(row: Row, key: &PinKey, today: Date) -> Result<AccountRecord, Vec<String>> {
+    let mut problems = Vec::new();
+    let mut check = |ok: Option<()>, message: &str| {
+        if ok.is_none() {
+            problems.push(message.to_owned());
+        }
+    };
+    let account = AccountNumber::parse(&row.account_number);
+    check(
+        account.as_ref().map(drop),
+        "account_number must be 6 to 12 digits",
+    );
+    check((!row.name.is_empty()).then_some(()), "name is empty");
+    let pin = Pin::parse(&row.pin);
+    check(
+        pin.as_ref().map(drop),
+        "pin must be exactly 4 digits (keep leading zeros)",
+    );
+    let dob = DateOfBirth::parse_iso(&row.date_of_birth, today);
+    check(
+        dob.as_ref().map(drop),
+        "date_of_birth must be a past date written YYYY-MM-DD",
+    );
+    let zip = Zip::parse(&row.zip);
+    check(zip.as_ref().map(drop), "zip must be 5 digits");
+    let balance = Money::parse_decimal(&row.balance).ok();
+    check(balance.map(drop), "balance must be an amount like 806.91");
+    let minimum_due = Money::parse_decimal(&row.minimum_due).ok();
+    check(
+        minimum_due.map(drop),
+        "minimum_due must be an amount like 80.69",
+    );
+    check(
+        minimum_due.is_none_or(|m| m.cents() >= 0).then_some(()),
+        "minimum_due cannot be negative",
+    );
     let due_date = Date::parse(
         &row.due_date,
         time::macros::format_description!("[year]-[month]-[day]"),
     )
-    .map_err(|_| "due_date must be a date written YYYY-MM-DD")?;
-    let language = Language::parse(&row.language).ok_or("language must be en or es")?;
-    if !is_e164(&row.phone) {
-        return Err("phone must be in E.164 form, like +15553118592".into());
-    }
+    .ok();
+    check(
+        due_date.map(drop),
+        "due_date must be a date written YYYY-MM-DD",
+    );
+    let language = Language::parse(&row.language);
+    check(language.map(drop), "language must be en or es");
+    check(
+        is_e164(&row.phone).then_some(()),
+        "phone must be in E.164 form, like +15553118592",
+    );
+    let (
+        Some(account),
+        Some(pin),
+        Some(dob),
+        Some(zip),
+        Some(balance),
+        Some(minimum_due),
+        Some(due_date),
+        Some(language),
+        true,
+    ) = (
+        account,
+        pin,
+        dob,
+        zip,
+        balance,
+        minimum_due,
+        due_date,
+        language,
+        problems.is_empty(),
+    )
+    else {
+        return Err(problems);
+    };
     Ok(AccountRecord {
         pin_hash: key.hash_pin(&account, &pin),
         dob_zip_hash: key.hash_dob_zip(&account, &dob, &zip),
@@ -213,6 +285,42 @@ mod tests {
         assert!(errors[1].message.contains("pin"));
         assert!(errors[2].message.contains("balance"));
         assert!(errors.iter().all(|e| !e.message.contains("8091")));
+    }
+
+    #[test]
+    fn crlf_files_get_the_right_line_numbers() {
+        let text = format!(
+            "{HEADER}\r\n\
+             87272786,Maria Garcia,8091,1948-03-27,83462,806.91,80.69,2026-12-01,early,es,+15553118592,m@example.com\r\n\
+             1234,Bad Number,8091,1948-03-27,83462,1.00,1.00,2026-12-01,early,en,+15553118592,x@example.com\r\n"
+        );
+        let errors = parse(&text, &key(), TODAY).expect_err("a bad row");
+        assert_eq!(errors[0].line, 3, "{errors:?}");
+    }
+
+    #[test]
+    fn every_problem_of_a_row_is_reported() {
+        let text = format!(
+            "{HEADER}\n999,Nobody,12345,1984-13-18,7714,abc,1.00,2026-12-02,late,fr,5552126618,n@example.com\n"
+        );
+        let errors = parse(&text, &key(), TODAY).expect_err("bad row");
+        let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+        assert!(errors.iter().all(|e| e.line == 2), "{errors:?}");
+        for field in [
+            "account_number",
+            "pin",
+            "date_of_birth",
+            "zip",
+            "balance",
+            "language",
+            "phone",
+        ] {
+            assert!(
+                messages.iter().any(|m| m.starts_with(field)),
+                "{field}: {messages:?}"
+            );
+        }
+        assert!(errors.iter().all(|e| !e.message.contains("12345")));
     }
 
     #[test]

@@ -3,8 +3,11 @@
 
 use crate::app::AppState;
 use crate::error::AppError;
+use crate::flow::{Flow, State, StateKind};
 use crate::language::Language;
+use crate::payments::CardBrand;
 use crate::speech;
+use crate::store::StepRecord;
 use crate::voice;
 
 /// The agent's briefing for a call, in English (the agents' language).
@@ -58,30 +61,81 @@ pub async fn briefing(app: &AppState, call_sid: &str) -> Result<voice::Response,
         let amount = speech::money_words(payment.amount_cents, en);
         let card = format!(
             "{} ending {}",
-            payment.card_brand,
+            CardBrand::parse(&payment.card_brand).map_or("a card", CardBrand::spoken_name),
             speech::digits_words(&payment.card_last4, en)
         );
         lines.push(match payment.status.as_str() {
             "approved" => format!("They paid {amount} on this call with {card}."),
             "declined" => format!(
-                "A payment of {amount} with {card} was declined: {}.",
-                payment.decline_reason.as_deref().unwrap_or("declined").replace('_', " ")
+                "A payment of {amount} with {card} {}.",
+                declined_because(payment.decline_reason.as_deref())
             ),
             _ => format!(
                 "A payment of {amount} with {card} has no answer from the bank yet: do not charge again; check it in the gateway."
             ),
         });
     }
-    let asked_at = call
-        .steps
-        .iter()
-        .rev()
-        .find(|s| s.input_kind == "digits" || s.input_kind == "silence")
-        .map(|s| s.state.replace('_', " "));
-    if let Some(state) = asked_at {
-        lines.push(format!("They asked for a person at: {state}."));
-    }
+    lines.extend(why_put_through(&app.flow, &call.steps));
     let mut response = voice::Response::new();
-    response.say(lines.join(" "), en);
+    response.push(voice::Verb::Prompt(voice::Prompt::Say {
+        text: lines.join(" "),
+        language: en,
+        voice: app.flow.voices.get(&en).cloned(),
+    }));
     Ok(response)
+}
+
+/// The end of "A payment ... with Visa ending 4 2 4 2 ...", from the recorded decline reason.
+fn declined_because(reason: Option<&str>) -> &'static str {
+    match reason {
+        Some("insufficient_funds") => "was declined for insufficient funds",
+        Some("expired_card") => "was declined: the bank says the card has expired",
+        Some("incorrect_security_code") => "was declined: the security code did not match",
+        Some("incorrect_number") => "was declined: the bank does not know that card number",
+        Some("processing_error") => "could not be processed, and was not charged",
+        _ => "was declined by the bank",
+    }
+}
+
+/// Why the caller is coming through, in plain words, from the call's last answer: they asked, they
+/// stopped answering, their entries kept failing, or the flow sent them on its own (then the
+/// payment lines above say why, or nothing is claimed).
+fn why_put_through(flow: &Flow, steps: &[StepRecord]) -> Option<String> {
+    let last = steps
+        .iter()
+        .rposition(|s| s.input_kind == "digits" || s.input_kind == "silence")?;
+    let answer = &steps[last];
+    let state = flow.states.get(&answer.state);
+    let activity = state
+        .and_then(State::activity)
+        .map(|activity| format!(" while {activity}"))
+        .unwrap_or_default();
+    if let Some(looped) = steps[last..].iter().find(|s| s.result == "max_visits") {
+        let activity = flow
+            .states
+            .get(&looped.state)
+            .and_then(State::activity)
+            .map(|activity| format!(", {activity}"))
+            .unwrap_or_default();
+        return Some(format!(
+            "They were put through after several tries{activity}."
+        ));
+    }
+    let chose_a_person = |key: &str| {
+        matches!(state.map(|s| &s.kind), Some(StateKind::Menu { options, .. })
+            if key.chars().next().and_then(|k| options.get(&k)) == Some(&flow.agent_state))
+    };
+    match answer.result.as_str() {
+        "agent" => Some(format!("They asked for a person{activity}.")),
+        "no_input" => Some(format!(
+            "They were put through because they stopped answering{activity}."
+        )),
+        result if result == "invalid" || result.starts_with("invalid:") => Some(format!(
+            "They were put through after several entries that did not work{activity}."
+        )),
+        result => match result.strip_prefix("option:") {
+            Some(key) if chose_a_person(key) => Some(format!("They asked for a person{activity}.")),
+            _ => None,
+        },
+    }
 }

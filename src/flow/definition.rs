@@ -41,9 +41,14 @@ pub struct Messages {
     pub no_input: Prompt,
     /// After a key that is not a choice.
     pub invalid_choice: Prompt,
-    /// Appended when a question is asked again: how to repeat, how to reach a person.
+    /// Appended when a question is asked again: how to hear it again.
     pub help: Prompt,
-    /// Before the caller is passed on after too many misses.
+    /// How to reach a person; offered only when one can be reached (an agent number is set).
+    pub person_option: Prompt,
+    /// Said when the caller asks for a person and none can be reached; the question is asked
+    /// again, so the caller is never cut off for asking.
+    pub no_person: Prompt,
+    /// Before the caller is put through to a person after too many misses.
     pub too_many_attempts: Prompt,
 }
 
@@ -97,8 +102,20 @@ pub enum Var {
     CardLast4,
     /// The card's expiry, spoken as month and year.
     CardExpiry,
-    /// The confirmation code of the approved payment, digit by digit.
+    /// The confirmation code of the approved payment, in groups as people say them.
     Confirmation,
+    /// The confirmation code again, digit by digit with a pause after each.
+    ConfirmationSlowly,
+    /// The shared line offering a person (`[messages] person_option`), or nothing when no person
+    /// can be reached.
+    PersonOption,
+    /// Whether a person can be reached (an agent number is set) (conditions only).
+    AgentAvailable,
+    /// Whether paying the minimum due is a choice of its own: at least the smallest payment
+    /// taken and less than the balance (conditions only).
+    CanPayMinimum,
+    /// Whether another amount than the whole balance can be paid (conditions only).
+    CanPayOtherAmount,
 }
 
 /// How a variable's value behaves.
@@ -118,11 +135,13 @@ pub enum VarType {
     Bool,
     /// A month and year.
     MonthYear,
+    /// A line from `[messages]`, spoken only when it applies; prompts only.
+    Phrase,
 }
 
 impl Var {
     /// Every variable with its name in flow files.
-    pub const ALL: [(&'static str, Var); 16] = [
+    pub const ALL: [(&'static str, Var); 21] = [
         ("first_name", Var::FirstName),
         ("balance", Var::Balance),
         ("minimum_due", Var::MinimumDue),
@@ -139,6 +158,11 @@ impl Var {
         ("card_last4", Var::CardLast4),
         ("card_expiry", Var::CardExpiry),
         ("confirmation", Var::Confirmation),
+        ("confirmation_slowly", Var::ConfirmationSlowly),
+        ("person_option", Var::PersonOption),
+        ("agent_available", Var::AgentAvailable),
+        ("can_pay_minimum", Var::CanPayMinimum),
+        ("can_pay_other_amount", Var::CanPayOtherAmount),
     ];
 
     /// Looks a variable up by its name in flow files.
@@ -152,10 +176,17 @@ impl Var {
             Var::FirstName | Var::Segment | Var::Language | Var::CardBrand => VarType::Text,
             Var::Balance | Var::MinimumDue | Var::Amount | Var::SmallestPayment => VarType::Money,
             Var::DueDate => VarType::Date,
-            Var::Last4 | Var::CardLast4 | Var::Confirmation => VarType::Digits,
+            Var::Last4 | Var::CardLast4 | Var::Confirmation | Var::ConfirmationSlowly => {
+                VarType::Digits
+            }
             Var::CardExpiry => VarType::MonthYear,
             Var::LockoutMinutes => VarType::Minutes,
-            Var::CallerMatched | Var::Authenticated => VarType::Bool,
+            Var::PersonOption => VarType::Phrase,
+            Var::CallerMatched
+            | Var::Authenticated
+            | Var::AgentAvailable
+            | Var::CanPayMinimum
+            | Var::CanPayOtherAmount => VarType::Bool,
         }
     }
 
@@ -376,6 +407,20 @@ impl InputKind {
         )
     }
 
+    /// What a caller answering this is doing, in plain English for the agent's whisper.
+    pub fn activity(self) -> &'static str {
+        match self {
+            InputKind::AccountNumber => "entering their account number",
+            InputKind::Pin => "entering their PIN",
+            InputKind::DateOfBirth | InputKind::Zip => "proving who they are without their PIN",
+            InputKind::Amount => "entering an amount to pay",
+            InputKind::CardNumber
+            | InputKind::CardExpiry
+            | InputKind::SecurityCode
+            | InputKind::BillingZip => "entering their card",
+        }
+    }
+
     /// The reasons an entry can be refused, each of which a state may give its own prompt
     /// (`errors.REASON.en = "..."`).
     pub fn error_reasons(self) -> &'static [&'static str] {
@@ -403,6 +448,12 @@ pub struct State {
     /// After this many visits in one call, go to `after_max_visits` instead (breaks loops such as
     /// "account not found, try again").
     pub max_visits: Option<(u32, String)>,
+    /// Said on a re-ask instead of the shared help line, where a key means something else here
+    /// (on card questions `*` starts the card over, so "press star to hear this again" is wrong).
+    pub help: Option<Prompt>,
+    /// What the caller is doing here, in plain English for the agent's whisper ("hearing their
+    /// balance"); input questions have a default.
+    pub activity: Option<String>,
 }
 
 /// The kinds of state.
@@ -465,6 +516,17 @@ pub enum StateKind {
     },
     /// Speak, then end the call.
     Hangup,
+}
+
+impl State {
+    /// What the caller is doing at this state, in plain English, if the flow or the input says.
+    pub fn activity(&self) -> Option<&str> {
+        match (&self.activity, &self.kind) {
+            (Some(activity), _) => Some(activity),
+            (None, StateKind::Collect { input, .. }) => Some(input.activity()),
+            _ => None,
+        }
+    }
 }
 
 impl StateKind {

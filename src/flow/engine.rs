@@ -249,6 +249,13 @@ impl Run<'_> {
         }
         let agent_is_an_option = matches!(&state.kind, StateKind::Menu { options, .. } if options.contains_key(&flow.agent_key));
         if single == Some(flow.agent_key) && !agent_is_an_option {
+            if ctx.agent_number().is_none() {
+                // No one to put them through to: say so and ask again, rather than end the call
+                // of someone who only asked for help.
+                self.record(ctx, &state.name, kind, "agent_unavailable", shown);
+                self.ask(session, state, ctx, Some(&flow.messages.no_person));
+                return None;
+            }
             self.record(ctx, &state.name, kind, "agent", shown);
             return Some(flow.agent_state.clone());
         }
@@ -345,7 +352,6 @@ impl Run<'_> {
         let flow = self.flow;
         let language = self.language(session);
         if session.attempts >= flow.max_attempts {
-            self.say(&flow.messages.too_many_attempts, language, ctx);
             let on_fail = match &state.kind {
                 StateKind::Menu { on_fail, .. } | StateKind::Collect { on_fail, .. } => {
                     on_fail.clone()
@@ -356,7 +362,12 @@ impl Run<'_> {
                 }
                 _ => None,
             };
-            return Some(on_fail.unwrap_or_else(|| flow.agent_state.clone()));
+            let target = on_fail.unwrap_or_else(|| flow.agent_state.clone());
+            // "Let me get you some help" only when help is what comes next.
+            if target == flow.agent_state && ctx.agent_number().is_some() {
+                self.say(&flow.messages.too_many_attempts, language, ctx);
+            }
+            return Some(target);
         }
         self.ask(session, state, ctx, Some(lead));
         None
@@ -496,7 +507,12 @@ impl Run<'_> {
             prompts.extend(self.render(prompt, language, session, ctx));
         }
         if lead.is_some() {
-            prompts.extend(self.render(&flow.messages.help, language, session, ctx));
+            // A state whose own keys take the repeat key says what its keys do instead.
+            let help = state.help.as_ref().unwrap_or(&flow.messages.help);
+            prompts.extend(self.render(help, language, session, ctx));
+            if offers_person(flow, state, ctx) {
+                prompts.extend(self.render(&flow.messages.person_option, language, session, ctx));
+            }
         }
         let (num_digits, finish_on_key) = match &state.kind {
             StateKind::Collect {
@@ -539,11 +555,20 @@ impl Run<'_> {
     ) -> Option<voice::Prompt> {
         let template = prompt.0.get(&language)?;
         let mut text = String::new();
+        let mut left_out = false;
         for segment in &template.0 {
             match segment {
                 Segment::Text(t) => text.push_str(t),
-                Segment::Var(var) => text.push_str(&spoken(*var, language, session, ctx)),
+                Segment::Var(var) => {
+                    let words = spoken(self.flow, *var, language, session, ctx);
+                    left_out |= words.is_empty();
+                    text.push_str(&words);
+                }
             }
+        }
+        if left_out {
+            // A phrase that does not apply leaves no double space behind.
+            text = text.split_whitespace().collect::<Vec<_>>().join(" ");
         }
         Some(voice::Prompt::Say {
             text,
@@ -574,6 +599,23 @@ fn recorded_keys(kind: &StateKind, sensitive: bool, digits: &str, single: bool) 
     } else {
         Some(crate::payments::redact::masked_keys(digits))
     }
+}
+
+/// Whether the help line on a re-ask offers a person: one can be reached, the agent key means
+/// "a person" here, and the prompt did not just offer one itself.
+fn offers_person(flow: &Flow, state: &State, ctx: &impl Context) -> bool {
+    let key_taken = match &state.kind {
+        StateKind::Menu { options, .. } => options.contains_key(&flow.agent_key),
+        StateKind::Collect { keys, .. } => keys.contains_key(&flow.agent_key.to_string()),
+        _ => false,
+    };
+    let prompt_offers = state.prompt.as_ref().is_some_and(|prompt| {
+        prompt
+            .0
+            .values()
+            .any(|template| template.0.contains(&Segment::Var(Var::PersonOption)))
+    });
+    ctx.agent_number().is_some() && !key_taken && !prompt_offers
 }
 
 /// The brand of the card entered so far on this call.
@@ -629,7 +671,13 @@ fn first_name(account: &Account) -> &str {
 }
 
 /// A variable's value as words; empty when it has none (no account yet).
-fn spoken(var: Var, language: Language, session: &Session, ctx: &impl Context) -> String {
+fn spoken(
+    flow: &Flow,
+    var: Var,
+    language: Language,
+    session: &Session,
+    ctx: &impl Context,
+) -> String {
     let account = ctx.account();
     match var {
         Var::FirstName => account.map(first_name).unwrap_or_default().to_owned(),
@@ -656,7 +704,28 @@ fn spoken(var: Var, language: Language, session: &Session, ctx: &impl Context) -
         Var::Segment => account.map(|a| a.segment.clone()).unwrap_or_default(),
         Var::Language => language.code().to_owned(),
         // Booleans are for conditions; load.rs refuses them in prompts.
-        Var::CallerMatched | Var::Authenticated => String::new(),
+        Var::CallerMatched
+        | Var::Authenticated
+        | Var::AgentAvailable
+        | Var::CanPayMinimum
+        | Var::CanPayOtherAmount => String::new(),
+        Var::PersonOption if ctx.agent_number().is_some() => flow
+            .messages
+            .person_option
+            .0
+            .get(&language)
+            .map(|template| {
+                template
+                    .0
+                    .iter()
+                    .filter_map(|segment| match segment {
+                        Segment::Text(text) => Some(text.as_str()),
+                        Segment::Var(_) => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        Var::PersonOption => String::new(),
         Var::Amount => session
             .values
             .get("payment_cents")
@@ -683,7 +752,12 @@ fn spoken(var: Var, language: Language, session: &Session, ctx: &impl Context) -
         Var::Confirmation => session
             .values
             .get("confirmation")
-            .map(|d| speech::digits_words(d, language))
+            .map(|d| speech::grouped_digits_words(d, language, false))
+            .unwrap_or_default(),
+        Var::ConfirmationSlowly => session
+            .values
+            .get("confirmation")
+            .map(|d| speech::grouped_digits_words(d, language, true))
             .unwrap_or_default(),
     }
 }
@@ -693,6 +767,13 @@ fn holds(condition: &Condition, session: &Session, ctx: &impl Context) -> bool {
     match condition {
         Condition::Is(Var::CallerMatched) => session.caller_matched,
         Condition::Is(Var::Authenticated) => session.authenticated,
+        Condition::Is(Var::AgentAvailable) => ctx.agent_number().is_some(),
+        Condition::Is(Var::CanPayMinimum) => account.is_some_and(|a| {
+            (ctx.smallest_payment_cents(a)..a.balance_cents).contains(&a.minimum_due_cents)
+        }),
+        Condition::Is(Var::CanPayOtherAmount) => {
+            account.is_some_and(|a| ctx.smallest_payment_cents(a) < a.balance_cents)
+        }
         Condition::Is(_) => false,
         Condition::Money(var, cmp, cents) => {
             let value = match var {

@@ -31,7 +31,11 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.file.display(), self.line, self.message)
+        match self.line {
+            // Not about a line: a directory or a file that cannot be read.
+            0 => write!(f, "{}: {}", self.file.display(), self.message),
+            line => write!(f, "{}:{line}: {}", self.file.display(), self.message),
+        }
     }
 }
 
@@ -45,8 +49,16 @@ pub fn load_dir(dir: &Path) -> Result<BTreeMap<String, Flow>, Vec<Problem>> {
         line: 0,
         message,
     };
-    let entries = std::fs::read_dir(dir)
-        .map_err(|err| vec![problem(format!("cannot read the flows directory: {err}"))])?;
+    let entries = std::fs::read_dir(dir).map_err(|err| {
+        vec![problem(match err.kind() {
+            std::io::ErrorKind::NotFound => {
+                "there is no such flows directory; run from the folder \
+                 that holds call-flows/, or name the directory with --flows (IVRPAY_FLOWS)"
+                    .to_owned()
+            }
+            _ => format!("cannot read the flows directory: {err}"),
+        })]
+    })?;
     let mut paths: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|entry| entry.path())
@@ -172,6 +184,8 @@ struct RawState {
     cases: Option<Vec<Spanned<RawCase>>>,
     otherwise: Option<Spanned<String>>,
     on_unavailable: Option<Spanned<String>>,
+    help: Option<Spanned<SpannedMap>>,
+    activity: Option<String>,
     outcome: Option<Spanned<String>>,
     max_visits: Option<Spanned<u32>>,
     after_max_visits: Option<Spanned<String>>,
@@ -268,7 +282,7 @@ impl Checker<'_> {
         for (state_name, state) in raw.states.into_inner() {
             let line = self.line(state_name.span().start);
             let name = state_name.into_inner();
-            if let Some(state) = self.state(&name, state, &languages, &state_names) {
+            if let Some(state) = self.state(&name, state, &languages, &state_names, repeat_key) {
                 spans.insert(name.clone(), line);
                 states.insert(name, state);
             }
@@ -278,14 +292,17 @@ impl Checker<'_> {
             (&header.agent_state, "agent_state"),
         ] {
             if !state_names.contains(target.as_ref()) {
-                self.report(target, format!(
-                    "{what} names \"{target}\", which is not a state; add [states.{target}] or fix the name"
-                ));
+                let fix = fix_for(target.as_ref(), &state_names);
+                self.report(
+                    target,
+                    format!("{what} names \"{target}\", which is not a state; {fix}"),
+                );
             }
         }
         self.unreachable(
             &states,
             &spans,
+            &state_names,
             [header.start.as_ref(), header.agent_state.as_ref()],
         );
         let flow = Flow {
@@ -353,7 +370,14 @@ impl Checker<'_> {
         raw: Spanned<BTreeMap<Spanned<String>, Spanned<SpannedMap>>>,
         languages: &[Language],
     ) -> Option<Messages> {
-        let names = ["no_input", "invalid_choice", "help", "too_many_attempts"];
+        let names = [
+            "no_input",
+            "invalid_choice",
+            "help",
+            "person_option",
+            "no_person",
+            "too_many_attempts",
+        ];
         let mut found: HashMap<String, Prompt> = HashMap::new();
         let section = raw.span();
         for (name, prompt) in raw.into_inner() {
@@ -386,6 +410,8 @@ impl Checker<'_> {
             no_input: take("no_input")?,
             invalid_choice: take("invalid_choice")?,
             help: take("help")?,
+            person_option: take("person_option")?,
+            no_person: take("no_person")?,
             too_many_attempts: take("too_many_attempts")?,
         })
     }
@@ -537,10 +563,8 @@ impl Checker<'_> {
 
     fn target(&mut self, raw: &Spanned<String>, states: &HashSet<String>) -> String {
         if !states.contains(raw.as_ref()) {
-            self.report(
-                raw,
-                format!("\"{raw}\" is not a state; add [states.{raw}] or fix the name"),
-            );
+            let fix = fix_for(raw.as_ref(), states);
+            self.report(raw, format!("\"{raw}\" is not a state; {fix}"));
         }
         raw.as_ref().clone()
     }
@@ -568,14 +592,16 @@ impl Checker<'_> {
         raw: Spanned<RawState>,
         languages: &[Language],
         states: &HashSet<String>,
+        repeat_key: char,
     ) -> Option<State> {
         let r = raw.as_ref();
         let kind_name = r.kind.as_ref().as_str();
         let prompt = r.prompt.as_ref().and_then(|p| self.prompt(p, languages));
+        let help = r.help.as_ref().and_then(|p| self.prompt(p, languages));
         let allowed: &[&str] = match kind_name {
             "say" => &["next"],
-            "menu" => &["options", "on_fail"],
-            "language" => &["options", "next"],
+            "menu" => &["options", "on_fail", "help"],
+            "language" => &["options", "next", "help"],
             "collect" => &[
                 "input",
                 "sensitive",
@@ -584,6 +610,7 @@ impl Checker<'_> {
                 "keys",
                 "next",
                 "on_fail",
+                "help",
             ],
             "action" => &["action", "on"],
             "branch" => &["cases", "otherwise"],
@@ -610,6 +637,7 @@ impl Checker<'_> {
             ("cases", r.cases.is_some()),
             ("otherwise", r.otherwise.is_some()),
             ("on_unavailable", r.on_unavailable.is_some()),
+            ("help", r.help.is_some()),
         ];
         for (field, _) in present.iter().filter(|(f, p)| *p && !allowed.contains(f)) {
             self.report(
@@ -723,6 +751,16 @@ impl Checker<'_> {
                     if let Some(prompt) = self.prompt(prompt, languages) {
                         errors.insert(reason.as_ref().clone(), prompt);
                     }
+                }
+                if keys.contains_key(&repeat_key.to_string()) && r.help.is_none() {
+                    self.report(
+                        &raw,
+                        format!(
+                            "here {repeat_key} leads to another state, so the shared help line \
+                             (how to hear this again) would be wrong; add help.en = \"...\" \
+                             saying what {repeat_key} does here"
+                        ),
+                    );
                 }
                 if input.is_card_data() && r.sensitive == Some(false) {
                     self.report(
@@ -846,18 +884,36 @@ impl Checker<'_> {
             prompt,
             outcome,
             max_visits,
+            help,
+            activity: r.activity.clone(),
         })
     }
 
+    /// Reports states nothing leads to. A misspelt target is followed to the state it most
+    /// likely meant: that misspelling is already reported, and the states behind it are not
+    /// unreachable in the flow the author wrote.
     fn unreachable<'s>(
         &mut self,
-        states: &HashMap<String, State>,
+        states: &'s HashMap<String, State>,
         lines: &HashMap<String, usize>,
+        names: &'s HashSet<String>,
         roots: impl IntoIterator<Item = &'s String>,
     ) {
+        if states.len() < names.len() {
+            // A state that did not load (its own problem is reported) hides where it leads, so
+            // nothing can be said about what is reachable.
+            return;
+        }
         let mut seen: HashSet<&str> = HashSet::new();
         let mut queue: VecDeque<&str> = roots.into_iter().map(String::as_str).collect();
         while let Some(name) = queue.pop_front() {
+            let name = if names.contains(name) {
+                name
+            } else if let Some(meant) = nearest(name, names) {
+                meant
+            } else {
+                continue;
+            };
             if !seen.insert(name) {
                 continue;
             }
@@ -880,6 +936,43 @@ impl Checker<'_> {
             )));
         }
     }
+}
+
+/// The existing name closest to a misspelt one, if any is close enough to be a slip.
+fn nearest<'n>(wrong: &str, names: &'n HashSet<String>) -> Option<&'n str> {
+    let most = (wrong.chars().count() / 3).max(2);
+    names
+        .iter()
+        .map(|name| (edit_distance(wrong, name), name))
+        .filter(|(distance, _)| *distance <= most)
+        .min()
+        .map(|(_, name)| name.as_str())
+}
+
+/// How to fix a name that is not a state: the likely one, or how to add it.
+fn fix_for(wrong: &str, names: &HashSet<String>) -> String {
+    match nearest(wrong, names) {
+        Some(meant) => format!("did you mean {meant}?"),
+        None => format!("add [states.{wrong}] or fix the name"),
+    }
+}
+
+/// Levenshtein distance, by characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 fn join_languages(languages: &[Language]) -> String {
@@ -907,6 +1000,10 @@ invalid_choice.en = "Not a choice."
 invalid_choice.es = "No es una opción."
 help.en = "Press star."
 help.es = "Oprima asterisco."
+person_option.en = "Press zero for a person."
+person_option.es = "Oprima cero para una persona."
+no_person.en = "No one is here."
+no_person.es = "No hay nadie."
 too_many_attempts.en = "Let me help."
 too_many_attempts.es = "Le ayudo."
 
@@ -986,6 +1083,79 @@ prompt.es = "Adiós."
             ))),
             "{found:?}"
         );
+    }
+
+    #[test]
+    fn a_misspelt_state_is_one_problem_that_suggests_the_name() {
+        let source = include_str!("../../call-flows/payment.toml")
+            .replace("next = \"ask_card_expiry\"", "next = \"ask_card_expiri\"");
+        let found: Vec<String> = parse_flow("payment", Path::new("call-flows/test.toml"), &source)
+            .err()
+            .unwrap_or_default()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let line = line_of(&source, "ask_card_expiri\"");
+        assert_eq!(
+            found,
+            vec![format!(
+                "call-flows/test.toml:{line}: \"ask_card_expiri\" is not a state; did you mean ask_card_expiry?"
+            )]
+        );
+    }
+
+    #[test]
+    fn a_misspelt_start_does_not_make_the_whole_flow_unreachable() {
+        let source = VALID.replace("start = \"hello\"", "start = \"helo\"");
+        let found = problems(&source);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("did you mean hello?"), "{found:?}");
+    }
+
+    #[test]
+    fn a_state_that_does_not_load_hides_no_unreachable_states_behind_it() {
+        let only_through_route = format!(
+            "{}\n[states.hardship]\nkind = \"hangup\"\nprompt.en = \"Bye.\"\nprompt.es = \"Adiós.\"\n",
+            VALID.replace("goto = \"agent\"", "goto = \"hardship\"")
+        );
+        assert_eq!(problems(&only_through_route), Vec::<String>::new());
+        let source = only_through_route.replace("kind = \"branch\"", "kind = \"brnach\"");
+        let found = problems(&source);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("unknown kind \"brnach\""), "{found:?}");
+    }
+
+    #[test]
+    fn a_missing_flows_directory_is_named_plainly() {
+        let problems = load_dir(Path::new("no-such-flows")).expect_err("no directory");
+        assert_eq!(problems.len(), 1);
+        let shown = problems[0].to_string();
+        assert!(
+            shown.starts_with("no-such-flows: there is no such flows directory"),
+            "{shown}"
+        );
+        assert!(shown.contains("--flows"), "{shown}");
+    }
+
+    #[test]
+    fn a_key_that_takes_the_repeat_key_needs_its_own_help() {
+        let card = "\n[states.card]\nkind = \"collect\"\ninput = \"card_number\"\nprompt.en = \"Card?\"\nprompt.es = \"¿Tarjeta?\"\nkeys = { \"*\" = \"hello\" }\nnext = \"bye\"\n";
+        let source = format!("{VALID}{card}").replace(
+            "{ \"1\" = \"route\" }",
+            "{ \"1\" = \"route\", \"2\" = \"card\" }",
+        );
+        let found = problems(&source);
+        assert!(
+            found
+                .iter()
+                .any(|p| p.contains("here * leads to another state") && p.contains("add help.en")),
+            "{found:?}"
+        );
+        let fixed = source.replace(
+            "next = \"bye\"\n",
+            "next = \"bye\"\nhelp.en = \"Star starts over.\"\nhelp.es = \"Asterisco empieza de nuevo.\"\n",
+        );
+        assert_eq!(problems(&fixed), Vec::<String>::new());
     }
 
     #[test]

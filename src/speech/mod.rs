@@ -76,6 +76,28 @@ pub fn digits_words(digits: &str, language: Language) -> String {
     }
 }
 
+/// A code read the way people read one out: in groups of three with a pause between them, the
+/// last group taking a lone leftover digit ("4 1 7, 2 0 9, 3 3 8 1"). `slowly` pauses after every
+/// digit as well, for a caller writing it down.
+pub fn grouped_digits_words(digits: &str, language: Language, slowly: bool) -> String {
+    let digits: Vec<char> = digits.chars().filter(char::is_ascii_digit).collect();
+    let mut groups: Vec<&[char]> = digits.chunks(3).collect();
+    if groups.len() > 1 && groups.last().is_some_and(|g| g.len() == 1) {
+        let tail = groups.len() - 2;
+        groups.truncate(tail);
+        groups.push(&digits[tail * 3..]);
+    }
+    let (digit_gap, group_gap) = if slowly { (", ", ". ") } else { (" ", ", ") };
+    let spoken: Vec<String> = groups
+        .iter()
+        .map(|group| {
+            let text: String = group.iter().collect();
+            digits_words(&text, language).replace(' ', digit_gap)
+        })
+        .collect();
+    spoken.join(group_gap)
+}
+
 /// A count of minutes: 15 -> "fifteen minutes" / "quince minutos"; 1 -> "one minute" /
 /// "un minuto".
 pub fn minutes_words(minutes: u64, language: Language) -> String {
@@ -90,6 +112,23 @@ mod tests {
     use super::*;
     use time::Month;
     use time::macros::date;
+
+    #[test]
+    fn codes_are_read_in_groups_and_slowly_on_request() {
+        assert_eq!(
+            grouped_digits_words("4172093381", Language::En, false),
+            "4 1 7, 2 0 9, 3 3 8 1"
+        );
+        assert_eq!(
+            grouped_digits_words("4172093381", Language::Es, true),
+            "4, 1, 7. 2, 0, 9. 3, 3, 8, 1"
+        );
+        assert_eq!(grouped_digits_words("1234", Language::En, false), "1 2 3 4");
+        assert_eq!(
+            grouped_digits_words("12345", Language::En, false),
+            "1 2 3, 4 5"
+        );
+    }
 
     #[test]
     fn number_words_speaks_each_language() {

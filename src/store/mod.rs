@@ -79,15 +79,72 @@ pub enum StoreError {
     /// The database URL is neither SQLite nor PostgreSQL.
     #[error("unsupported database URL: use sqlite:PATH or postgres://USER@HOST/DB")]
     UnsupportedUrl,
+    /// The database named could not be opened or reached at start.
+    #[error("cannot {target}: {detail}")]
+    Connect {
+        /// What was being done: opening the SQLite file, or reaching PostgreSQL's host and port.
+        target: String,
+        /// Why, in the database's words (never its source line).
+        detail: String,
+    },
     /// The database could not be reached or a query failed.
-    #[error("database error: {0}")]
+    #[error("database error: {}", describe(.0))]
     Database(#[from] sqlx::Error),
     /// A migration failed.
-    #[error("database migration failed: {0}")]
+    #[error("database migration failed: {}", without_source_line(&.0.to_string()))]
     Migration(#[from] sqlx::migrate::MigrateError),
     /// A stored value could not be read back (a corrupt row or a hand edit).
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
+}
+
+/// An error in plain words. PostgreSQL's errors carry the line of PostgreSQL's own source that
+/// raised them ("at line 948"), which reads like a line of our configuration: it is left out.
+fn describe(err: &sqlx::Error) -> String {
+    match err {
+        sqlx::Error::Database(db) => db.message().to_owned(),
+        sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            "connection refused (is the database running and listening there?)".to_owned()
+        }
+        sqlx::Error::Io(io) => io.to_string(),
+        sqlx::Error::PoolTimedOut => {
+            "no connection within the acquire timeout (--db-acquire-timeout-ms)".to_owned()
+        }
+        other => without_source_line(&other.to_string()),
+    }
+}
+
+/// Drops a trailing " at line N" (see [`describe`]).
+fn without_source_line(text: &str) -> String {
+    match text.rsplit_once(" at line ") {
+        Some((head, line)) if !line.is_empty() && line.bytes().all(|b| b.is_ascii_digit()) => {
+            head.to_owned()
+        }
+        _ => text.to_owned(),
+    }
+}
+
+/// What connecting to a database URL does, for messages: open the SQLite file, or reach
+/// PostgreSQL's host and port (never the user or password).
+fn target_of(backend: Backend, url: &str) -> String {
+    match backend {
+        Backend::Sqlite => {
+            let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
+            let path = path.split('?').next().unwrap_or(path);
+            format!("open the SQLite database {path}")
+        }
+        Backend::Postgres => {
+            let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+            let authority = rest.split(['/', '?']).next().unwrap_or_default();
+            let host_port = authority.rsplit('@').next().unwrap_or_default();
+            let host_port = match host_port {
+                "" => "localhost:5432".to_owned(),
+                hp if hp.contains(':') && !hp.ends_with(']') => hp.to_owned(),
+                host => format!("{host}:5432"),
+            };
+            format!("reach PostgreSQL at {host_port}")
+        }
+    }
 }
 
 /// The application's database.
@@ -153,13 +210,36 @@ impl Store {
             }
             _ => url.to_owned(),
         };
-        let options = AnyConnectOptions::from_str(&url)?.disable_statement_logging();
-        let pool = open_pool(backend, &options, settings, settings.max_connections).await?;
+        let reached = |err: StoreError| match err {
+            StoreError::Database(err) => StoreError::Connect {
+                target: target_of(backend, &url),
+                detail: describe(&err),
+            },
+            other => other,
+        };
+        let options = AnyConnectOptions::from_str(&url)
+            .map_err(StoreError::from)
+            .map_err(reached)?
+            .disable_statement_logging();
+        let pool = match open_pool(backend, &options, settings, settings.max_connections).await {
+            Ok(pool) => pool,
+            // The pool only says it timed out; one plain connection says why.
+            Err(StoreError::Database(sqlx::Error::PoolTimedOut)) => {
+                let why = tokio::time::timeout(settings.acquire_timeout, options.connect()).await;
+                return Err(reached(StoreError::Database(match why {
+                    Ok(Err(err)) => err,
+                    _ => sqlx::Error::PoolTimedOut,
+                })));
+            }
+            Err(err) => return Err(reached(err)),
+        };
         let writer = match backend {
             // SQLite lets one writer in at a time and makes the others sleep in its busy handler
             // (backing off up to 100 ms), which collapses under load. One writer connection makes
             // writers queue in the pool instead, in order and without sleeping.
-            Backend::Sqlite => open_pool(backend, &options, settings, 1).await?,
+            Backend::Sqlite => open_pool(backend, &options, settings, 1)
+                .await
+                .map_err(reached)?,
             Backend::Postgres => pool.clone(),
         };
         let store = Store {
@@ -237,5 +317,38 @@ impl Store {
             Backend::Sqlite => "",
             Backend::Postgres => " FOR UPDATE",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_name_the_file_or_host_and_port_without_credentials() {
+        assert_eq!(
+            target_of(Backend::Sqlite, "sqlite:data/ivrpay.db?mode=rwc"),
+            "open the SQLite database data/ivrpay.db"
+        );
+        assert_eq!(
+            target_of(Backend::Postgres, "postgres://me:pw@db.internal/ivrpay"),
+            "reach PostgreSQL at db.internal:5432"
+        );
+        assert_eq!(
+            target_of(
+                Backend::Postgres,
+                "postgresql://me@10.0.0.5:6432/ivrpay?sslmode=require"
+            ),
+            "reach PostgreSQL at 10.0.0.5:6432"
+        );
+    }
+
+    #[test]
+    fn postgres_source_lines_are_left_out() {
+        assert_eq!(
+            without_source_line("role \"nobody\" does not exist at line 948"),
+            "role \"nobody\" does not exist"
+        );
+        assert_eq!(without_source_line("at line one"), "at line one");
     }
 }

@@ -51,7 +51,9 @@ pub async fn start(mode: Mode) -> Option<LocalStripe> {
             !required,
             "IVRPAY_REQUIRE_LOCALSTRIPE=1 but python3 cannot import localstripe (pip install localstripe)"
         );
-        eprintln!("skipped: python3 cannot import localstripe (pip install localstripe)");
+        super::skipped::record(
+            "localstripe is not installed (pip install localstripe), so the Stripe gateway was not tested",
+        );
         return None;
     }
     // Ask the OS for a free port; the tiny window before localstripe binds it

@@ -5,6 +5,7 @@
 
 pub mod balancer;
 pub mod localstripe;
+pub mod skipped;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -90,9 +91,10 @@ pub async fn fresh_database(backend: Backend, dir: &std::path::Path) -> Option<S
             let mut admin = match sqlx::PgConnection::connect(POSTGRES_ADMIN_URL).await {
                 Ok(conn) => conn,
                 Err(err) if !required => {
-                    eprintln!(
-                        "SKIPPED on PostgreSQL: no server at 127.0.0.1:5432 ({err}); set IVRPAY_REQUIRE_POSTGRES=1 to fail instead"
-                    );
+                    skipped::record(&format!(
+                        "PostgreSQL is not reachable at 127.0.0.1:5432 ({})",
+                        err.to_string().lines().next().unwrap_or_default()
+                    ));
                     return None;
                 }
                 Err(err) => {

@@ -7,11 +7,14 @@
 //! 3. [`render`] turns the flow's [`crate::voice::Response`] into TwiML for the reply.
 //!
 //! [`parse`] reads TwiML back, for the terminal caller and the black-box tests.
+//! [`voice_warning`] knows which voices Twilio documents for which language.
 
 mod callback;
 mod signature;
 mod twiml;
+mod voices;
 
 pub use callback::CallbackParams;
 pub use signature::{compute_signature, validate_signature};
 pub use twiml::{TwimlError, parse, render};
+pub use voices::{missing_voice_warning, voice_warning};
