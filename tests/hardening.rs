@@ -553,3 +553,61 @@ async fn oversized_bodies_are_refused_without_reading_them(server: &TestServer) 
     assert_eq!(response.status(), 413);
 }
 on_both_backends!(oversized_bodies_are_refused_without_reading_them);
+
+/// Percent-encodes arbitrary bytes as a form value, as a client could send them.
+fn percent_encoded(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("%{b:02X}")).collect()
+}
+
+async fn signed_webhooks_of_random_bytes_never_get_a_server_error(server: &TestServer) {
+    let call = server.linda_at_pin_question().await;
+    let gather = server.pending_path(&call);
+    // A fixed seed: the same bytes every run, so a failure can be reproduced.
+    let mut seed: u64 = 0x5eed_1234_abcd_9876;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let client = reqwest::Client::new();
+    for round in 0..150 {
+        let garbage: Vec<u8> = (0..(next() % 40)).map(|_| next() as u8).collect();
+        let path = [
+            "/twilio/voice",
+            gather.as_str(),
+            "/twilio/status",
+            "/twilio/dial?turn=1",
+        ][round % 4];
+        let sid = if round % 3 == 0 {
+            percent_encoded(&garbage)
+        } else {
+            call.call_sid.clone()
+        };
+        let body = format!(
+            "CallSid={sid}&From={}&Digits={}&CallStatus={}",
+            percent_encoded(&garbage),
+            percent_encoded(&garbage),
+            percent_encoded(&garbage)
+        );
+        // Signed over what the bytes decode to, as the provider signs what it sends.
+        let url = format!("{}{path}", server.url);
+        let pairs = ivrpay::telephony::sanitize::decode_form(body.as_bytes());
+        let signature = ivrpay::telephony::twilio::compute_signature(AUTH_TOKEN, &url, &pairs);
+        let response = client
+            .post(&url)
+            .header("X-Twilio-Signature", signature)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("answer");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        assert!(status < 500, "{path} answered {status}: {text}");
+        if !path.starts_with("/twilio/status") {
+            assert!(text.contains("<Response>"), "{path} answered {text}");
+        }
+    }
+}
+on_both_backends!(signed_webhooks_of_random_bytes_never_get_a_server_error);
