@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::accounts::import;
+use crate::telephony::registry;
 use crate::accounts::secrets::PinKey;
 use crate::app::{Application, shutdown_signal};
 use crate::caller::Call;
@@ -408,7 +409,7 @@ fn payment_settings(args: &ServeArgs) -> Result<PaymentSettings, String> {
 /// The settings `serve` takes from the environment, checked together.
 struct ServeSecrets {
     data_key: DataKey,
-    twilio_auth_token: Option<SecretString>,
+    providers: Vec<Arc<dyn crate::telephony::Dialect>>,
     admin_token: Option<SecretString>,
     pin_key: PinKey,
     payments: PaymentSettings,
@@ -451,20 +452,20 @@ fn serve_secrets(args: &ServeArgs) -> Result<ServeSecrets, String> {
     } else {
         None
     };
-    let mut twilio_auth_token = secret_env("TWILIO_AUTH_TOKEN");
-    if twilio_auth_token.is_none() && !args.insecure_skip_signature {
+    let mut providers = registry::configured(secret_env);
+    if args.insecure_skip_signature {
+        providers = registry::unverified();
+    } else if providers.is_empty() {
         if let Some(tokens) = &demo_tokens {
-            twilio_auth_token = Some(SecretString::from(tokens.twilio_auth_token.clone()));
+            providers.push(registry::demo(SecretString::from(
+                tokens.twilio_auth_token.clone(),
+            )));
             notes.push(format!(
-                "TWILIO_AUTH_TOKEN not set: using the demo token kept in {}.",
+                "No provider secret set: using the demo token kept in {}.",
                 tokens.path.display()
             ));
         } else if !demo {
-            problems.push(
-                "TWILIO_AUTH_TOKEN is not set: your Twilio account's auth token (Twilio console), \
-                 to check webhook signatures"
-                    .into(),
-            );
+            problems.push(registry::none_configured());
         }
     }
     let mut admin_token = secret_env("IVRPAY_ADMIN_TOKEN");
@@ -479,7 +480,7 @@ fn serve_secrets(args: &ServeArgs) -> Result<ServeSecrets, String> {
         (Some(data_key), Some(pin_key), Some(payments)) if problems.is_empty() => {
             Ok(ServeSecrets {
                 data_key,
-                twilio_auth_token,
+                providers,
                 admin_token,
                 pin_key,
                 payments,
@@ -560,7 +561,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let demo = args.demo;
     let ServeSecrets {
         data_key,
-        twilio_auth_token,
+        providers,
         admin_token,
         pin_key,
         payments,
@@ -575,7 +576,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         listen: args.listen,
         database_url: args.database_url,
         public_url: args.public_url,
-        twilio_auth_token,
+        providers,
         insecure_skip_signature: args.insecure_skip_signature,
         admin_token,
         flows_dir: args.flows,
@@ -641,12 +642,8 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
 
 fn print_demo_help(state: &crate::app::AppState, notes: &[String]) {
     let url = &state.public_url;
-    let token = state
-        .config
-        .twilio_auth_token
-        .as_ref()
-        .map(|t| t.expose_secret().to_owned())
-        .unwrap_or_default();
+    // The simulated caller signs as the first registered provider.
+    let token = std::env::var(registry::REGISTERED[0].secret_env).unwrap_or_default();
     let admin = state
         .config
         .admin_token
@@ -655,7 +652,7 @@ fn print_demo_help(state: &crate::app::AppState, notes: &[String]) {
         .unwrap_or_default();
     // `ivrpay call` finds the demo's token beside the database by itself.
     let database_url = &state.config.database_url;
-    let kept = DemoTokens::load(database_url).is_some_and(|kept| kept.twilio_auth_token == token);
+    let kept = token.is_empty() && DemoTokens::load(database_url).is_some();
     let sign = match (kept, database_url.as_str()) {
         (true, "sqlite:ivrpay.db") => String::new(),
         (true, _) => format!(" --database-url {database_url}"),
@@ -804,14 +801,16 @@ fn generate_accounts(count: u64, out: Option<PathBuf>) -> Result<(), String> {
 }
 
 fn check_flows(dir: &std::path::Path) -> Result<(), String> {
+    // Voices are checked against every provider a flow may be served by.
+    let dialects = registry::unverified();
     match crate::flow::load_dir(dir) {
         Ok(flows) => {
             for (name, flow) in &flows {
                 for language in &flow.languages {
-                    let warning = match flow.voices.get(language) {
-                        Some(voice) => crate::telephony::twilio::voice_warning(voice, *language),
-                        None => crate::telephony::twilio::missing_voice_warning(*language),
-                    };
+                    let voice = flow.voices.get(language).map(String::as_str);
+                    let warning = dialects
+                        .iter()
+                        .find_map(|d| d.voice_warning(voice, *language));
                     if let Some(warning) = warning {
                         println!(
                             "{}: warning: {warning}",

@@ -5,6 +5,7 @@
 //! set-up; outside demo mode a missing secret stops the server with a message naming the variable.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -14,6 +15,7 @@ use crate::accounts::secrets::PinKey;
 use crate::payments::CardBrand;
 use crate::payments::vault::DataKey;
 use crate::store::PoolSettings;
+use crate::telephony::Dialect;
 
 /// The PIN key demo mode uses when none is given. Not secret: demo data only.
 pub const DEMO_PIN_KEY: &str = "ivrpay-demo-pin-key: demo data only, never production";
@@ -29,8 +31,9 @@ pub struct Config {
     /// emit is built from it and signatures are checked against it. `None`: `http://` plus the
     /// address actually bound (local use).
     pub public_url: Option<String>,
-    /// Twilio auth token (signs webhooks); `None` only with `insecure_skip_signature`.
-    pub twilio_auth_token: Option<SecretString>,
+    /// The telephony providers served, each holding the secret its webhooks are signed with
+    /// (see [`crate::telephony::registry`]).
+    pub providers: Vec<Arc<dyn Dialect>>,
     /// Accept unsigned webhooks (local experiments only).
     pub insecure_skip_signature: bool,
     /// Bearer token for the admin API; `None` disables the API.

@@ -12,6 +12,7 @@ use crate::language::Language;
 use crate::payments::{
     CardBrand, ChargeRequest, ChargeResult, DeclineReason, Money, charge_with_retry,
 };
+use crate::telephony::Event;
 use crate::store::{Account, AuthAttempt, NewCall, NewPayment, PaymentRecord};
 
 /// Session values the payment actions keep (none of them card data).
@@ -91,7 +92,7 @@ impl<'a> CallContext<'a> {
                 .map_err(|e| AppError::Flow(e.to_string()))?;
             let call = NewCall {
                 call_sid: self.call_sid,
-                provider: "twilio",
+                provider: self.webhook.dialect.name(),
                 from_number: self.webhook.from.as_deref().unwrap_or(""),
                 to_number: self.webhook.to.as_deref().unwrap_or(""),
                 started_at: now,
@@ -555,17 +556,27 @@ impl Context for CallContext<'_> {
     }
 
     fn gather_url(&self, turn: i64) -> String {
-        format!("{}/twilio/gather?turn={turn}", self.app.public_url)
+        format!(
+            "{}{}?turn={turn}",
+            self.app.public_url,
+            self.webhook.dialect.path(Event::Gather)
+        )
     }
 
     fn dial_url(&self, turn: i64) -> String {
-        format!("{}/twilio/dial?turn={turn}", self.app.public_url)
+        format!(
+            "{}{}?turn={turn}",
+            self.app.public_url,
+            self.webhook.dialect.path(Event::Dial)
+        )
     }
 
     fn whisper_url(&self) -> String {
         format!(
-            "{}/twilio/whisper?call={}",
-            self.app.public_url, self.call_sid
+            "{}{}?call={}",
+            self.app.public_url,
+            self.webhook.dialect.path(Event::Whisper),
+            self.call_sid
         )
     }
 }

@@ -17,6 +17,7 @@ mod actions;
 pub(crate) mod payments;
 pub mod whisper;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tracing::Instrument;
@@ -25,6 +26,7 @@ use crate::app::AppState;
 use crate::error::AppError;
 use crate::flow::engine::{self, Input, Secrets, Session};
 use crate::store::{NewCall, TurnUpdate};
+use crate::telephony::Dialect;
 use crate::voice;
 
 pub use actions::CallContext;
@@ -32,6 +34,9 @@ pub use actions::CallContext;
 /// What a provider webhook asks, in neutral terms.
 #[derive(Debug, Clone)]
 pub struct Webhook {
+    /// The provider's dialect: names the call's provider, its callback paths, and renders the
+    /// reply.
+    pub dialect: Arc<dyn Dialect>,
     /// The provider's call id; `None` when the webhook lacked a usable one.
     pub call_sid: Option<String>,
     /// Caller ID, if given.
@@ -49,21 +54,17 @@ pub type Rendered = String;
 
 /// Answers one webhook. Never fails: any error is logged and answered with the safe response,
 /// because a provider reads an error page aloud as "an application error".
-pub async fn answer(
-    app: &AppState,
-    webhook: Webhook,
-    render: fn(&voice::Response) -> String,
-) -> Rendered {
+pub async fn answer(app: &AppState, webhook: Webhook) -> Rendered {
     let span = tracing::info_span!(
         "call",
         call_sid = webhook.call_sid.as_deref().unwrap_or("-"),
         turn = webhook.turn.unwrap_or(0),
     );
-    match try_answer(app, &webhook, render).instrument(span).await {
+    match try_answer(app, &webhook).instrument(span).await {
         Ok(reply) => reply,
         Err(err) => {
             tracing::error!(call_sid = webhook.call_sid.as_deref().unwrap_or("-"), error = %err, "webhook answered with the safe response");
-            render(&safe_response(app))
+            webhook.dialect.render(&safe_response(app))
         }
     }
 }
@@ -83,29 +84,21 @@ const DUPLICATE_POLL: Duration = Duration::from_millis(20);
 /// How often one webhook may find its turn abandoned and answer it itself.
 const MAX_TAKEOVERS: usize = 2;
 
-async fn try_answer(
-    app: &AppState,
-    webhook: &Webhook,
-    render: fn(&voice::Response) -> String,
-) -> Result<Rendered, AppError> {
+async fn try_answer(app: &AppState, webhook: &Webhook) -> Result<Rendered, AppError> {
     for _ in 0..MAX_TAKEOVERS {
-        if let Some(reply) = answer_once(app, webhook, render).await? {
+        if let Some(reply) = answer_once(app, webhook).await? {
             return Ok(reply);
         }
         tracing::warn!("took over a turn whose first delivery died mid-answer");
     }
-    answer_once(app, webhook, render)
+    answer_once(app, webhook)
         .await?
         .ok_or_else(|| AppError::Flow("a turn was abandoned again and again".into()))
 }
 
 /// Answers the webhook, or `None` when the delivery it waited for turned out to have died (its
 /// claim went stale or was released): the caller then answers the turn itself.
-async fn answer_once(
-    app: &AppState,
-    webhook: &Webhook,
-    render: fn(&voice::Response) -> String,
-) -> Result<Option<Rendered>, AppError> {
+async fn answer_once(app: &AppState, webhook: &Webhook) -> Result<Option<Rendered>, AppError> {
     let Some(call_sid) = webhook.call_sid.as_deref() else {
         return Err(AppError::BadRequest("webhook without a call id".into()));
     };
@@ -118,7 +111,7 @@ async fn answer_once(
             return Err(AppError::BadRequest("webhook for an unknown call".into()));
         };
         if current.ended_at.is_some() {
-            return Ok(Some(render(&voice::Response {
+            return Ok(Some(webhook.dialect.render(&voice::Response {
                 verbs: vec![voice::Verb::Hangup],
             })));
         }
@@ -146,7 +139,7 @@ async fn answer_once(
         (session, current.turn)
     };
     let mut ctx = CallContext::load(app, webhook, call_sid, turn, &session).await?;
-    let outcome = run_turn(app, &mut ctx, webhook, call_sid, &mut session, turn, render).await;
+    let outcome = run_turn(app, &mut ctx, webhook, call_sid, &mut session, turn).await;
     let claim = ctx.claim_token();
     drop(ctx);
     match outcome {
@@ -174,10 +167,9 @@ async fn run_turn(
     call_sid: &str,
     session: &mut Session,
     turn: i64,
-    render: fn(&voice::Response) -> String,
 ) -> Result<Option<Rendered>, AppError> {
     let result = engine::advance(&app.flow, session, webhook.input.clone(), turn, ctx).await?;
-    let reply = render(&result.response);
+    let reply = webhook.dialect.render(&result.response);
     let now = app.clock.now_ms();
     let sealed = if session.secrets.0.is_empty() || result.ended {
         None
@@ -212,7 +204,7 @@ async fn run_turn(
         // A call's first answer is recorded with the call itself: one statement.
         let new_call = NewCall {
             call_sid,
-            provider: "twilio",
+            provider: webhook.dialect.name(),
             from_number: webhook.from.as_deref().unwrap_or(""),
             to_number: webhook.to.as_deref().unwrap_or(""),
             started_at: now,

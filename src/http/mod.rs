@@ -7,7 +7,7 @@
 mod api;
 mod health;
 pub mod server;
-mod twilio;
+mod webhooks;
 
 use std::time::Duration;
 
@@ -25,10 +25,20 @@ use crate::app::AppState;
 pub fn router(state: AppState) -> Router {
     let limits = state.config.http.clone();
     let request_id = HeaderName::from_static("x-request-id");
-    let sensitive = [AUTHORIZATION, HeaderName::from_static("x-twilio-signature")];
+    // Every provider's signature header, and the admin token.
+    let sensitive: Vec<HeaderName> = std::iter::once(AUTHORIZATION)
+        .chain(
+            state
+                .config
+                .providers
+                .iter()
+                .flat_map(|dialect| dialect.sensitive_headers())
+                .map(|name| HeaderName::from_static(name)),
+        )
+        .collect();
     Router::new()
         .merge(health::router())
-        .merge(twilio::router())
+        .merge(webhooks::router())
         .merge(api::router())
         .with_state(state)
         .layer(

@@ -1,8 +1,81 @@
-//! Telephony provider dialects.
+//! The provider boundary: every telephony provider is a [`Dialect`] in a folder of its own, and
+//! nothing outside this module names one.
 //!
-//! The call-flow engine speaks only [`crate::voice`]; each submodule translates between that
-//! neutral model and one provider's webhooks: verifying that a request really came from the
-//! provider, reading its callback fields, and rendering the provider's response format.
+//! A dialect verifies that a webhook came from its provider, reads the webhook's fields into a
+//! neutral [`Callback`], renders the engine's neutral [`crate::voice::Response`] in its own
+//! format, and names its callback paths (`/{provider}/{event}`). The HTTP layer serves every
+//! registered dialect through one generic handler (`http::webhooks`). [`registry`] is where a
+//! provider is registered, with its secrets from the environment.
+//!
+//! - [`twilio`]: Twilio TwiML, signatures, voices;
+//! - [`signalwire`]: SignalWire cXML (TwiML-compatible), signed with the project's signing key;
+//! - [`sanitize`]: webhook text made safe once, for every dialect;
+//! - [`twiml_fields`]: the webhook fields the TwiML family of dialects shares.
 
+mod dialect;
+pub mod registry;
 pub mod sanitize;
+pub mod signalwire;
 pub mod twilio;
+pub mod twiml_fields;
+
+pub use dialect::{Callback, Dialect, Event, Signed};
+
+/// Signature schemes that sign the requested URL (Twilio's and SignalWire's) accept it with and
+/// without the scheme's default port, as the providers' own validators do.
+///
+/// The same URL with its default port added (if it has none) or removed (if it has exactly the
+/// scheme's default port); `None` when neither applies (another port, another scheme, or a URL
+/// we cannot take apart).
+///
+/// Done by hand on the string rather than with a URL parser because a parser normalises the URL
+/// (it drops default ports itself, re-encodes paths), and the signature covers the exact bytes.
+pub fn alternate_port_form(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let default_port = if scheme.eq_ignore_ascii_case("https") {
+        "443"
+    } else if scheme.eq_ignore_ascii_case("http") {
+        "80"
+    } else {
+        return None;
+    };
+    let authority_start = scheme.len() + "://".len();
+    let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..authority_len];
+    let authority_end = authority_start + authority_len;
+    // The host starts after any `user:password@`, whose colon must not be taken for a port's.
+    let host_start = authority.rfind('@').map_or(0, |at| at + 1);
+    let host_and_port = &authority[host_start..];
+    // An IPv6 literal (`[::1]:443`) has colons of its own; only one after `]` starts a port.
+    let port_search_from = if host_and_port.starts_with('[') {
+        host_and_port.find(']')?
+    } else {
+        0
+    };
+    match host_and_port[port_search_from..].find(':') {
+        None => {
+            if host_and_port.is_empty() {
+                return None;
+            }
+            Some(format!(
+                "{}:{}{}",
+                &url[..authority_end],
+                default_port,
+                &url[authority_end..]
+            ))
+        }
+        Some(colon) => {
+            let port = &host_and_port[port_search_from + colon + 1..];
+            if port != default_port {
+                return None;
+            }
+            let colon_in_url = authority_end - port.len() - 1;
+            Some(format!("{}{}", &url[..colon_in_url], &url[authority_end..]))
+        }
+    }
+}
+
+/// Renders a response as TwiML-family XML, which every compatible dialect speaks.
+pub fn render_twiml_family(response: &crate::voice::Response) -> String {
+    twilio::render(response)
+}

@@ -24,6 +24,7 @@ use sqlx::Connection;
 use tokio::sync::oneshot;
 
 pub const AUTH_TOKEN: &str = "test-twilio-auth-token";
+pub const SIGNALWIRE_SIGNING_KEY: &str = "PSKtest-signalwire-signing-key";
 pub const ADMIN_TOKEN: &str = "test-admin-token";
 pub const PIN_KEY: &str = "test-pin-key-0123456789";
 pub const AGENT: &str = "+15550001111";
@@ -353,7 +354,14 @@ pub fn config(database_url: &str, options: Options) -> Config {
         listen: "127.0.0.1:0".parse().expect("address"),
         database_url: database_url.to_owned(),
         public_url: None,
-        twilio_auth_token: Some(SecretString::from(AUTH_TOKEN)),
+        providers: vec![
+            Arc::new(ivrpay::telephony::twilio::Twilio::new(SecretString::from(
+                AUTH_TOKEN,
+            ))),
+            Arc::new(ivrpay::telephony::signalwire::SignalWire::new(
+                SecretString::from(SIGNALWIRE_SIGNING_KEY),
+            )),
+        ],
         insecure_skip_signature: false,
         admin_token: Some(SecretString::from(ADMIN_TOKEN)),
         flows_dir: options.flows_dir,

@@ -58,7 +58,7 @@ pub fn validate_signature(
         return false;
     }
     let mut candidates = vec![url.to_owned()];
-    candidates.extend(alternate_port_form(url));
+    candidates.extend(crate::telephony::alternate_port_form(url));
 
     let mut matched = Choice::from(0);
     for candidate in &candidates {
@@ -90,60 +90,11 @@ fn signature_bytes(auth_token: &str, url: &str, params: &[(String, String)]) -> 
     Some(mac.finalize().into_bytes().to_vec())
 }
 
-/// The same URL with its default port added (if it has none) or removed (if it has exactly the
-/// scheme's default port); `None` when neither applies (another port, another scheme, or a URL
-/// we cannot take apart).
-///
-/// Done by hand on the string rather than with a URL parser because a parser normalises the URL
-/// (it drops default ports itself, re-encodes paths), and the signature covers the exact bytes.
-fn alternate_port_form(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let default_port = if scheme.eq_ignore_ascii_case("https") {
-        "443"
-    } else if scheme.eq_ignore_ascii_case("http") {
-        "80"
-    } else {
-        return None;
-    };
-    let authority_start = scheme.len() + "://".len();
-    let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..authority_len];
-    let authority_end = authority_start + authority_len;
-    // The host starts after any `user:password@`, whose colon must not be taken for a port's.
-    let host_start = authority.rfind('@').map_or(0, |at| at + 1);
-    let host_and_port = &authority[host_start..];
-    // An IPv6 literal (`[::1]:443`) has colons of its own; only one after `]` starts a port.
-    let port_search_from = if host_and_port.starts_with('[') {
-        host_and_port.find(']')?
-    } else {
-        0
-    };
-    match host_and_port[port_search_from..].find(':') {
-        None => {
-            if host_and_port.is_empty() {
-                return None;
-            }
-            Some(format!(
-                "{}:{}{}",
-                &url[..authority_end],
-                default_port,
-                &url[authority_end..]
-            ))
-        }
-        Some(colon) => {
-            let port = &host_and_port[port_search_from + colon + 1..];
-            if port != default_port {
-                return None;
-            }
-            let colon_in_url = authority_end - port.len() - 1;
-            Some(format!("{}{}", &url[..colon_in_url], &url[authority_end..]))
-        }
-    }
-}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::telephony::alternate_port_form;
 
     const TOKEN: &str = "12345";
     const URL: &str = "https://mycompany.com/myapp.php?foo=1&bar=2";

@@ -1,6 +1,7 @@
-//! The fields of a Twilio voice webhook that the call flow uses.
+//! The fields of a TwiML-family voice webhook that the call flow uses. Twilio defined them and
+//! the compatible providers (SignalWire cXML, Telnyx TeXML) post the same names.
 //!
-//! Twilio posts `application/x-www-form-urlencoded` forms with dozens of fields (`CallSid`,
+//! The provider posts `application/x-www-form-urlencoded` forms with dozens of fields (`CallSid`,
 //! `AccountSid`, `From`, `To`, `CallStatus`, `Direction`, `Digits`, `CallDuration`, ...). The
 //! flow needs only a few, under provider-neutral names, so [`CallbackParams`] picks them out of the
 //! already-decoded pairs. Signature validation needs *all* the pairs, so decode the body once,
@@ -8,11 +9,11 @@
 
 use std::fmt;
 
-/// Values longer than this (in characters) are not something Twilio sends for these fields, so
+/// Values longer than this (in characters) are not something a provider sends for these fields, so
 /// they are dropped as garbage instead of being carried (and perhaps stored or logged) further.
 const MAX_VALUE_CHARS: usize = 256;
 
-/// The webhook fields the call flow reads. Every field is optional: Twilio omits fields that do
+/// The webhook fields the call flow reads. Every field is optional: a provider omits fields that do
 /// not apply (there is no `Digits` before a `<Gather>`, no `CallDuration` before the call ends),
 /// and a malformed or forged request may omit anything.
 ///
@@ -20,7 +21,7 @@ const MAX_VALUE_CHARS: usize = 256;
 /// security codes, and a `{:?}` of this struct in a log line must not leak them.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct CallbackParams {
-    /// `CallSid`: Twilio's identifier of the call.
+    /// `CallSid`: the provider's identifier of the call.
     pub call_sid: Option<String>,
     /// `From`: the caller's number (E.164), or a name such as `anonymous` for withheld caller ID.
     pub from: Option<String>,
@@ -29,7 +30,7 @@ pub struct CallbackParams {
     /// `CallStatus`: `ringing`, `in-progress`, `completed`, `busy`, `failed`, `no-answer`, ...
     pub call_status: Option<String>,
     /// `Digits`: the keys pressed during a `<Gather>`. `None` both when the field is absent and
-    /// when it is empty: an empty `Digits` is Twilio telling us the caller pressed nothing (we
+    /// when it is empty: an empty `Digits` is the provider telling us the caller pressed nothing (we
     /// render `actionOnEmptyResult="true"`), and the flow treats that exactly like no input, so
     /// there is one way to say it. Sensitive: never log it.
     pub digits: Option<String>,
@@ -40,7 +41,7 @@ pub struct CallbackParams {
 impl CallbackParams {
     /// Picks the known fields out of decoded form pairs. Never fails: a field that is missing,
     /// empty or longer than 256 characters is `None`. If a field name repeats, the first
-    /// occurrence decides, as it does for most form decoders (Twilio never repeats these).
+    /// occurrence decides, as it does for most form decoders (providers never repeat these).
     pub fn from_pairs(pairs: &[(String, String)]) -> Self {
         let field = |name: &str| -> Option<String> {
             let (_, value) = pairs.iter().find(|(key, _)| key == name)?;
@@ -54,6 +55,26 @@ impl CallbackParams {
             digits: field("Digits"),
             call_duration: field("CallDuration"),
         }
+    }
+}
+
+/// The neutral fields of a TwiML-family webhook.
+pub fn callback_of(pairs: &[(String, String)]) -> crate::telephony::Callback {
+    let params = CallbackParams::from_pairs(pairs);
+    let dial_status = pairs
+        .iter()
+        .find(|(name, _)| name == "DialCallStatus")
+        .map(|(_, value)| value.as_str());
+    crate::telephony::Callback {
+        call_id: params.call_sid,
+        from: params.from,
+        to: params.to,
+        digits: params.digits,
+        call_ended: matches!(
+            params.call_status.as_deref(),
+            Some("completed" | "busy" | "failed" | "no-answer" | "canceled")
+        ),
+        dial_answered: matches!(dial_status, Some("completed" | "answered")),
     }
 }
 

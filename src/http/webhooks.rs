@@ -1,0 +1,131 @@
+//! Every provider's webhooks through one handler: `POST /{provider}/{event}`. The provider's
+//! dialect verifies the request against the public URL and reads its fields; the call is answered
+//! in neutral terms; the dialect renders the reply. Every answer to a call's webhook is voice XML
+//! with status 200, whatever the input, so the caller always hears help.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+
+use crate::app::AppState;
+use crate::calls::{self, Webhook};
+use crate::flow::Input;
+use crate::telephony::{Dialect, Event, Signed, sanitize};
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new().route("/{provider}/{event}", post(webhook))
+}
+
+fn event_named(segment: &str) -> Option<Event> {
+    Event::ALL
+        .into_iter()
+        .find(|event| event.path_segment() == segment)
+}
+
+/// A query parameter, read leniently (a malformed query is no parameter, never a rejection).
+fn query_param(uri: &Uri, name: &str) -> Option<String> {
+    form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| sanitize::clean(&value))
+}
+
+async fn webhook(
+    State(app): State<AppState>,
+    Path((provider, event)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let dialect = app
+        .config
+        .providers
+        .iter()
+        .find(|dialect| dialect.name() == provider)
+        .cloned();
+    let (Some(dialect), Some(event)) = (dialect, event_named(&event)) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let pairs = sanitize::decode_form(&body);
+    if !app.config.insecure_skip_signature {
+        let url = format!(
+            "{}{}",
+            app.public_url,
+            uri.path_and_query().map_or("", |pq| pq.as_str())
+        );
+        let request = Signed {
+            url: &url,
+            headers: &headers,
+            body: &body,
+            pairs: &pairs,
+        };
+        if !dialect.verify(&request) {
+            tracing::warn!(
+                path = uri.path(),
+                "rejected a webhook with a missing or wrong signature"
+            );
+            return (StatusCode::FORBIDDEN, "invalid signature").into_response();
+        }
+    }
+    let callback = dialect.callback(&sanitize::clean_pairs(pairs));
+    let turn = query_param(&uri, "turn").and_then(|t| t.parse().ok());
+    let input = match event {
+        Event::Voice => Input::Start,
+        Event::Gather => match callback.digits.clone() {
+            Some(digits) => Input::Digits(digits),
+            None => Input::Silence,
+        },
+        Event::Dial => Input::DialEnded {
+            answered: callback.dial_answered,
+        },
+        Event::Status => return status(&app, callback.call_id.as_deref(), callback.call_ended).await,
+        Event::Whisper => {
+            let call = query_param(&uri, "call").unwrap_or_default();
+            return whisper(&app, dialect.as_ref(), &call).await;
+        }
+    };
+    let webhook = Webhook {
+        dialect: dialect.clone(),
+        call_sid: callback.call_id,
+        from: callback.from,
+        to: callback.to,
+        turn: if event == Event::Voice { None } else { turn },
+        input,
+    };
+    voice_xml(dialect.as_ref(), calls::answer(&app, webhook).await)
+}
+
+fn voice_xml(dialect: &dyn Dialect, body: String) -> Response {
+    ([(header::CONTENT_TYPE, dialect.content_type())], body).into_response()
+}
+
+/// A status change: a finished call is recorded as ended.
+async fn status(app: &AppState, call_id: Option<&str>, ended: bool) -> Response {
+    if let (Some(call_sid), true) = (call_id, ended)
+        && let Err(err) = calls::end(app, call_sid).await
+    {
+        tracing::error!(error = %err, call_sid, "could not record the end of a call");
+        // Providers retry status callbacks on errors; let them.
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// What the agent hears before the caller is connected.
+async fn whisper(app: &AppState, dialect: &dyn Dialect, call_sid: &str) -> Response {
+    let response = match calls::whisper::briefing(app, call_sid).await {
+        Ok(response) => response,
+        Err(err) => {
+            tracing::warn!(error = %err, "no briefing for a transfer");
+            let mut response = crate::voice::Response::new();
+            response.say(
+                "Transfer from the payment line. No details are available for this caller.",
+                crate::language::Language::En,
+            );
+            response
+        }
+    };
+    voice_xml(dialect, dialect.render(&response))
+}

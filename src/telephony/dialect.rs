@@ -1,0 +1,127 @@
+//! What a provider dialect implements: the one boundary between a telephony provider and the rest
+//! of ivrpay. The HTTP layer routes every provider's webhooks through one generic handler that
+//! asks the dialect to verify the request and read its fields, and the dialect renders the
+//! engine's neutral [`crate::voice::Response`] in the provider's own format.
+
+use std::fmt;
+
+use axum::http::HeaderMap;
+
+use crate::language::Language;
+use crate::voice;
+
+/// The webhooks a call sends, in neutral terms. Each is served at `/{provider}/{event}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// A call arrives.
+    Voice,
+    /// The caller answered a question (keys, or nothing).
+    Gather,
+    /// A transfer ended.
+    Dial,
+    /// The call's status changed (it ended).
+    Status,
+    /// The agent's line answered a transfer: what the agent hears first.
+    Whisper,
+}
+
+impl Event {
+    /// Every event, for routing.
+    pub const ALL: [Event; 5] = [
+        Event::Voice,
+        Event::Gather,
+        Event::Dial,
+        Event::Status,
+        Event::Whisper,
+    ];
+
+    /// The path segment after the provider's name.
+    pub fn path_segment(self) -> &'static str {
+        match self {
+            Event::Voice => "voice",
+            Event::Gather => "gather",
+            Event::Dial => "dial",
+            Event::Status => "status",
+            Event::Whisper => "whisper",
+        }
+    }
+}
+
+/// The fields of a webhook the service reads, already sanitised and picked out by the dialect.
+/// Every field is optional: a provider omits what does not apply, and garbage may omit anything.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Callback {
+    /// The provider's call id.
+    pub call_id: Option<String>,
+    /// Caller ID.
+    pub from: Option<String>,
+    /// The number called.
+    pub to: Option<String>,
+    /// Keys pressed at a question; `None` for silence. Sensitive: never logged.
+    pub digits: Option<String>,
+    /// Whether the call has ended (on a status webhook).
+    pub call_ended: bool,
+    /// Whether the agent answered (on a dial webhook).
+    pub dial_answered: bool,
+}
+
+impl fmt::Debug for Callback {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Callback")
+            .field("call_id", &self.call_id)
+            .field("from", &self.from)
+            .field("to", &self.to)
+            .field("digits", &self.digits.as_ref().map(|_| "<redacted>"))
+            .field("call_ended", &self.call_ended)
+            .field("dial_answered", &self.dial_answered)
+            .finish()
+    }
+}
+
+/// A webhook request as received, for the dialect to verify.
+pub struct Signed<'a> {
+    /// The full URL the provider requested: the configured public URL plus path and query.
+    pub url: &'a str,
+    /// The request's headers.
+    pub headers: &'a HeaderMap,
+    /// The raw body.
+    pub body: &'a [u8],
+    /// The form fields, decoded but not yet cleaned (signatures cover them as sent).
+    pub pairs: &'a [(String, String)],
+}
+
+/// One telephony provider's dialect. `Debug` must not print secrets.
+pub trait Dialect: Send + Sync + fmt::Debug {
+    /// The provider's name: the first path segment of its webhooks and the `provider` of its
+    /// calls (`twilio`, `signalwire`).
+    fn name(&self) -> &'static str;
+
+    /// Headers that carry credentials or signatures, hidden from request traces.
+    fn sensitive_headers(&self) -> &'static [&'static str];
+
+    /// Whether the request really came from the provider.
+    fn verify(&self, request: &Signed<'_>) -> bool;
+
+    /// The fields the service reads, from the webhook's (cleaned) form fields.
+    fn callback(&self, pairs: &[(String, String)]) -> Callback;
+
+    /// The response in the provider's format.
+    fn render(&self, response: &voice::Response) -> String;
+
+    /// The response's content type.
+    fn content_type(&self) -> &'static str {
+        "text/xml; charset=utf-8"
+    }
+
+    /// The path of one of this provider's webhooks (its callback URLs are the public URL plus
+    /// this).
+    fn path(&self, event: Event) -> String {
+        format!("/{}/{}", self.name(), event.path_segment())
+    }
+
+    /// A warning when `voice` (or the provider's default voice, for `None`) is known not to speak
+    /// `language` on this provider.
+    fn voice_warning(&self, _voice: Option<&str>, _language: Language) -> Option<String> {
+        None
+    }
+}
