@@ -50,6 +50,45 @@ pub struct Call {
     /// Send every request to this base URL instead of the one in the URL, still signing the URL
     /// as given: reaches one instance directly behind a load balancer's public address.
     pub via: Option<(String, String)>,
+    /// The provider the call pretends to come from: its paths and its signature.
+    pub provider: SimulatedProvider,
+}
+
+/// Which provider a simulated call speaks as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SimulatedProvider {
+    /// Twilio: `/twilio/...`, `X-Twilio-Signature` with the auth token.
+    #[default]
+    Twilio,
+    /// SignalWire: `/signalwire/...`, `X-SignalWire-Signature` with the signing key.
+    SignalWire,
+}
+
+impl SimulatedProvider {
+    fn name(self) -> &'static str {
+        match self {
+            SimulatedProvider::Twilio => "twilio",
+            SimulatedProvider::SignalWire => "signalwire",
+        }
+    }
+
+    fn signature(
+        self,
+        secret: &str,
+        url: &str,
+        params: &[(String, String)],
+    ) -> (&'static str, String) {
+        match self {
+            SimulatedProvider::Twilio => (
+                "X-Twilio-Signature",
+                twilio::compute_signature(secret, url, params),
+            ),
+            SimulatedProvider::SignalWire => (
+                "X-SignalWire-Signature",
+                crate::telephony::signalwire::compute_signature(secret, url, params),
+            ),
+        }
+    }
 }
 
 impl Call {
@@ -91,6 +130,7 @@ impl Call {
             ended: false,
             last_twiml: String::new(),
             via: None,
+            provider: SimulatedProvider::Twilio,
         }
     }
 
@@ -99,7 +139,11 @@ impl Call {
     /// # Errors
     /// The server is unreachable or answers with something other than TwiML.
     pub async fn start(&mut self, base_url: &str) -> Result<(), CallerError> {
-        let url = format!("{}/twilio/voice", base_url.trim_end_matches('/'));
+        let url = format!(
+            "{}/{}/voice",
+            base_url.trim_end_matches('/'),
+            self.provider.name()
+        );
         let response = self.post(&url, &[]).await?;
         self.follow(response).await
     }
@@ -144,7 +188,11 @@ impl Call {
     pub async fn hang_up(&mut self, base_url: &str) -> Result<(), CallerError> {
         self.gather_action = None;
         self.ended = true;
-        let url = format!("{}/twilio/status", base_url.trim_end_matches('/'));
+        let url = format!(
+            "{}/{}/status",
+            base_url.trim_end_matches('/'),
+            self.provider.name()
+        );
         self.post_raw(&url, &[("CallStatus", "completed")])
             .await
             .map(|_| ())
@@ -178,10 +226,8 @@ impl Call {
         };
         let mut request = self.http.post(&target).form(&params);
         if let Some(token) = &self.auth_token {
-            request = request.header(
-                "X-Twilio-Signature",
-                twilio::compute_signature(token, url, &params),
-            );
+            let (header, signature) = self.provider.signature(token, url, &params);
+            request = request.header(header, signature);
         }
         let fail = |detail: String| CallerError::Http {
             url: url.to_owned(),

@@ -11,7 +11,6 @@ use clap::{Args, Parser, Subcommand};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::accounts::import;
-use crate::telephony::registry;
 use crate::accounts::secrets::PinKey;
 use crate::app::{Application, shutdown_signal};
 use crate::caller::Call;
@@ -22,6 +21,7 @@ use crate::config::{
 use crate::payments::vault::DataKey;
 use crate::payments::{CardBrand, Money};
 use crate::store::{PoolSettings, Store};
+use crate::telephony::registry;
 
 /// Pay-by-phone: answers a telephony provider's webhooks and walks callers to their balance.
 #[derive(Debug, Parser)]

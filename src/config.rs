@@ -5,8 +5,8 @@
 //! set-up; outside demo mode a missing secret stops the server with a message naming the variable.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::SecretString;

@@ -12,8 +12,8 @@ use crate::language::Language;
 use crate::payments::{
     CardBrand, ChargeRequest, ChargeResult, DeclineReason, Money, charge_with_retry,
 };
-use crate::telephony::Event;
 use crate::store::{Account, AuthAttempt, NewCall, NewPayment, PaymentRecord};
+use crate::telephony::Event;
 
 /// Session values the payment actions keep (none of them card data).
 const PAYMENT_CENTS: &str = "payment_cents";

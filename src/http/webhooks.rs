@@ -80,7 +80,9 @@ async fn webhook(
         Event::Dial => Input::DialEnded {
             answered: callback.dial_answered,
         },
-        Event::Status => return status(&app, callback.call_id.as_deref(), callback.call_ended).await,
+        Event::Status => {
+            return status(&app, callback.call_id.as_deref(), callback.call_ended).await;
+        }
         Event::Whisper => {
             let call = query_param(&uri, "call").unwrap_or_default();
             return whisper(&app, dialect.as_ref(), &call).await;

@@ -117,7 +117,12 @@ mod tests {
         let (url, params) = official();
         let good = "RSOYDt4T1cUTdK1PDd93/VVr8B8=";
         assert!(!validate_signature("12346", &url, &params, good));
-        assert!(!validate_signature("12345", "https://mycompany.com/other", &params, good));
+        assert!(!validate_signature(
+            "12345",
+            "https://mycompany.com/other",
+            &params,
+            good
+        ));
         let mut changed = params.clone();
         changed[2].1 = "9999".into();
         assert!(!validate_signature("12345", &url, &changed, good));
@@ -130,6 +135,11 @@ mod tests {
         let (url, params) = official();
         let with_port = "https://mycompany.com:443/myapp.php?foo=1&bar=2";
         let signed_with_port = compute_signature("12345", with_port, &params);
-        assert!(validate_signature("12345", &url, &params, &signed_with_port));
+        assert!(validate_signature(
+            "12345",
+            &url,
+            &params,
+            &signed_with_port
+        ));
     }
 }

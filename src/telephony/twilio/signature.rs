@@ -90,7 +90,6 @@ fn signature_bytes(auth_token: &str, url: &str, params: &[(String, String)]) -> 
     Some(mac.finalize().into_bytes().to_vec())
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
