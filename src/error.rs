@@ -1,6 +1,6 @@
 //! The one application error type.
 //!
-//! Webhooks never show it to a caller: `http::twilio` answers any error with the safe voice
+//! Webhooks never show it to a caller: `http::webhooks` answers any error with the safe voice
 //! response (an apology and a person). The JSON API maps it once, in [`AppError::into_response`],
 //! to a problem document that names the kind of failure and never its internals.
 

@@ -1,7 +1,7 @@
 //! The provider-neutral voice response.
 //!
 //! The call-flow engine answers every webhook with a [`Response`]; each telephony dialect
-//! (`telephony::twilio`, later others) renders it in its own XML or JSON. Keeping this type small and
+//! (one folder each under `telephony/`) renders it in its own XML or JSON. Keeping this type small and
 //! free of provider details is what lets one flow run on every provider.
 
 use crate::language::Language;

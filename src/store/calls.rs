@@ -11,7 +11,7 @@ use crate::payments::redact::mask_card_numbers;
 pub struct NewCall<'a> {
     /// The provider's call id.
     pub call_sid: &'a str,
-    /// Provider name (`twilio`).
+    /// The provider: its dialect's name.
     pub provider: &'a str,
     /// Caller ID.
     pub from_number: &'a str,

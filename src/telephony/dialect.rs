@@ -93,7 +93,7 @@ pub struct Signed<'a> {
 /// One telephony provider's dialect. `Debug` must not print secrets.
 pub trait Dialect: Send + Sync + fmt::Debug {
     /// The provider's name: the first path segment of its webhooks and the `provider` of its
-    /// calls (`twilio`, `signalwire`).
+    /// calls: the name of its folder under `telephony/`.
     fn name(&self) -> &'static str;
 
     /// Headers that carry credentials or signatures, hidden from request traces.

@@ -1,5 +1,5 @@
-//! The fields of a TwiML-family voice webhook that the call flow uses. Twilio defined them and
-//! the compatible providers (SignalWire cXML, Telnyx TeXML) post the same names.
+//! The fields of a TwiML-family voice webhook that the call flow uses. The first TwiML provider
+//! defined them, and the compatible ones (SignalWire cXML, Telnyx TeXML) post the same names.
 //!
 //! The provider posts `application/x-www-form-urlencoded` forms with dozens of fields (`CallSid`,
 //! `AccountSid`, `From`, `To`, `CallStatus`, `Direction`, `Digits`, `CallDuration`, ...). The

@@ -2,7 +2,7 @@
 //!
 //! SignalWire signs each webhook with the project's Signing Key as
 //! `base64(HMAC-SHA1(key, url + name1 + value1 + name2 + value2 ...))`, parameters sorted by
-//! name, and, unlike Twilio, a name repeated keeps its values in the order they were submitted
+//! name, and, unlike the older scheme it derives from, a name repeated keeps its values in the order they were submitted
 //! (signalwire/signalwire-typescript `src/WebhookValidator.ts`). The URL is tried as given and
 //! with or without the scheme's default port, as that validator does.
 
@@ -60,7 +60,7 @@ mod tests {
             .collect()
     }
 
-    /// The form vector SignalWire's validator tests share with Twilio's (key `12345`).
+    /// The form vector of SignalWire's validator tests (key `12345`).
     fn official() -> (String, Vec<(String, String)>) {
         (
             "https://mycompany.com/myapp.php?foo=1&bar=2".to_owned(),

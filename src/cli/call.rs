@@ -1,0 +1,116 @@
+//! `ivrpay call`: a simulated caller in the terminal.
+
+use std::io::{BufRead, Write};
+
+use clap::Args;
+
+use super::*;
+use crate::caller::Call;
+
+#[derive(Debug, Args)]
+pub(super) struct CallArgs {
+    /// The server's base URL, as it signs webhooks (its public URL).
+    #[arg(
+        long,
+        env = "IVRPAY_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub(super) url: String,
+    /// Caller ID to present.
+    #[arg(long, default_value = "+15550000000")]
+    pub(super) from: String,
+    /// Number called.
+    #[arg(long, default_value = "+18005550100")]
+    pub(super) to: String,
+    /// Answers for each question, comma separated (an empty answer is silence); without it, keys
+    /// are read from the terminal.
+    #[arg(long)]
+    pub(super) keys: Option<String>,
+    /// Twilio auth token to sign with (the server's); default: the demo's, kept beside the
+    /// database by `serve --demo`.
+    #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
+    pub(super) auth_token: Option<String>,
+    /// The demo server's database, to find the token `serve --demo` keeps beside it.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite:ivrpay.db")]
+    pub(super) database_url: String,
+    /// Let transfers ring out unanswered.
+    #[arg(long)]
+    pub(super) agent_no_answer: bool,
+}
+
+pub(super) async fn call(args: CallArgs) -> Result<(), String> {
+    let auth_token = match args.auth_token.filter(|t| !t.is_empty()) {
+        Some(token) => token,
+        None => match DemoTokens::load(&args.database_url) {
+            Some(tokens) => tokens.twilio_auth_token,
+            None => {
+                return Err(format!(
+                    "no auth token to sign the call with: set TWILIO_AUTH_TOKEN or pass \
+                     --auth-token (the server's token); a demo server's token is read from {}, \
+                     which `ivrpay serve --demo` writes",
+                    DemoTokens::path(&args.database_url).display()
+                ));
+            }
+        },
+    };
+    let call_sid = format!("CA{}", random_token());
+    println!("Calling {} from {} (call {call_sid})", args.url, args.from);
+    let mut call = Call::dial(
+        &args.url,
+        Some(&auth_token),
+        &call_sid,
+        &args.from,
+        &args.to,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    call.agent_answers = !args.agent_no_answer;
+    let mut scripted = args.keys.map(|keys| {
+        keys.split(',')
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+            .into_iter()
+    });
+    let stdin = std::io::stdin();
+    let mut shown = 0;
+    loop {
+        for line in &call.heard[shown..] {
+            println!("  \u{1F50A} {line}");
+        }
+        shown = call.heard.len();
+        for line in call.agent_heard.drain(..) {
+            println!("  (agent hears) {line}");
+        }
+        if let Some(number) = call.transferred_to.take() {
+            println!("  \u{260E} transferred to {number}");
+        }
+        if call.ended || !call.is_asking() {
+            println!("Call ended.");
+            return Ok(());
+        }
+        let keys = match &mut scripted {
+            Some(keys) => keys.next(),
+            None => {
+                print!("keys> ");
+                let _ = std::io::stdout().flush();
+                let mut line = String::new();
+                match stdin.lock().read_line(&mut line) {
+                    Ok(0) | Err(_) => None,
+                    Ok(_) => Some(line.trim().to_owned()),
+                }
+            }
+        };
+        let Some(keys) = keys else {
+            println!("  (you hang up)");
+            call.hang_up(&args.url).await.map_err(|e| e.to_string())?;
+            return Ok(());
+        };
+        if scripted.is_some() {
+            println!(
+                "keys> {}",
+                if keys.is_empty() { "(silence)" } else { &keys }
+            );
+        }
+        call.press(&keys).await.map_err(|e| e.to_string())?;
+    }
+}

@@ -1,0 +1,56 @@
+//! `ivrpay flows check`.
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+
+use crate::telephony::registry;
+
+#[derive(Debug, Subcommand)]
+pub(super) enum FlowsCommand {
+    /// Print every problem in the flow files as file:line: message.
+    Check {
+        /// Directory of flow files.
+        #[arg(default_value = "call-flows")]
+        dir: PathBuf,
+    },
+}
+
+pub(super) fn check_flows(dir: &std::path::Path) -> Result<(), String> {
+    // Voices are checked against every provider a flow may be served by.
+    let dialects = registry::unverified();
+    match crate::flow::load_dir(dir) {
+        Ok(flows) => {
+            for (name, flow) in &flows {
+                for language in &flow.languages {
+                    let voice = flow.voices.get(language).map(String::as_str);
+                    let warning = dialects
+                        .iter()
+                        .find_map(|d| d.voice_warning(voice, *language));
+                    if let Some(warning) = warning {
+                        println!(
+                            "{}: warning: {warning}",
+                            dir.join(format!("{name}.toml")).display()
+                        );
+                    }
+                }
+                println!(
+                    "{name}: ok ({} states, languages {})",
+                    flow.states.len(),
+                    flow.languages
+                        .iter()
+                        .map(|l| l.code())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            Ok(())
+        }
+        Err(problems) => {
+            for problem in &problems {
+                println!("{problem}");
+            }
+            Err(format!("{} problem(s) in the call flows", problems.len()))
+        }
+    }
+}

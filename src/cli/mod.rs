@@ -1,0 +1,200 @@
+//! The command line. This module parses it and dispatches; each command lives in its own file:
+//!
+//! - `serve`: `ivrpay serve` (its flags and start-up) with `settings` (configuration assembled
+//!   from flags and the environment, every problem reported at once) and `demo` (the demo's kept
+//!   tokens and instructions);
+//! - `call`: `ivrpay call`, the simulated caller in a terminal;
+//! - `accounts`: `ivrpay accounts import|generate`;
+//! - `flows`: `ivrpay flows check`;
+//! - `loadtest`, `slowclients`, `ceiling`: the load tools in [`crate::load`].
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+mod accounts;
+mod call;
+mod demo;
+mod flows;
+mod serve;
+mod settings;
+
+use accounts::*;
+use call::*;
+use demo::*;
+use flows::*;
+use serve::*;
+use settings::*;
+
+/// Pay-by-phone: answers a telephony provider's webhooks and walks callers to their balance.
+#[derive(Debug, Parser)]
+#[command(name = "ivrpay", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the service.
+    #[command(after_help = ENVIRONMENT_ONLY)]
+    Serve(Box<ServeArgs>),
+    /// Place a simulated call against a running server and hear it in the terminal.
+    Call(CallArgs),
+    /// Manage accounts.
+    #[command(subcommand)]
+    Accounts(AccountsCommand),
+    /// Check call-flow files.
+    #[command(subcommand)]
+    Flows(FlowsCommand),
+    /// Drive concurrent simulated callers through whole paying calls against a running server.
+    Loadtest(LoadtestArgs),
+    /// Flood a local server with clients that stall mid-request; report how it copes.
+    Slowclients {
+        /// The server's base URL (loopback).
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// Connections per round.
+        #[arg(long, default_value_t = 1000)]
+        connections: usize,
+        /// Rounds.
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+        /// Seconds to wait for the server to close each connection.
+        #[arg(long, default_value_t = 30)]
+        patience_seconds: u64,
+        /// The server's process id, to report its memory.
+        #[arg(long)]
+        server_pid: Option<u32>,
+    },
+    /// Serve a fixed TwiML answer to every webhook: the throughput yardstick for loadtest.
+    Ceiling {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        listen: SocketAddr,
+    },
+}
+
+/// Settings with no flag, so secrets stay out of shell history and process lists.
+const ENVIRONMENT_ONLY: &str = "\
+Settings read only from the environment:
+  TWILIO_AUTH_TOKEN   Twilio auth token; webhook signatures are checked with it (required;
+                      --demo keeps one beside the database)
+  IVRPAY_PIN_KEY      secret of at least 16 characters that PINs are hashed with (required;
+                      --demo uses a fixed demo key)
+  IVRPAY_DATA_KEY     64 hex characters (`openssl rand -hex 32`) sealing card data between
+                      webhooks (required; --demo generates one per run)
+  IVRPAY_ADMIN_TOKEN  bearer token for /api/...; unset: the API is off (--demo keeps one)
+  STRIPE_SECRET_KEY   Stripe secret key, required with --gateway stripe
+  RUST_LOG            log filter, e.g. info or ivrpay=debug (default info)";
+
+#[derive(Debug, Args)]
+struct LoadtestArgs {
+    /// The server's public base URL.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    url: String,
+    /// Twilio auth token the server checks signatures with.
+    #[arg(long, env = "TWILIO_AUTH_TOKEN")]
+    auth_token: Option<String>,
+    /// Calls to complete.
+    #[arg(long, default_value_t = 1000)]
+    calls: u64,
+    /// Calls in progress at once.
+    #[arg(long, default_value_t = 100)]
+    concurrency: u64,
+    /// Milliseconds a caller waits before each keypress (0: as fast as the server answers).
+    #[arg(long, default_value_t = 0)]
+    think_ms: u64,
+    /// How many generated accounts the server has (`ivrpay accounts generate`).
+    #[arg(long, default_value_t = 100_000)]
+    accounts: u64,
+    /// The server's process id, to report its peak memory.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// The target is `ivrpay ceiling`.
+    #[arg(long)]
+    ceiling: bool,
+    /// Most idle keep-alive connections to the server (providers pool theirs).
+    #[arg(long, default_value_t = 512)]
+    connections: usize,
+}
+
+/// Runs the command line.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    crate::telemetry::init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => serve(*args).await,
+            Command::Call(args) => call(args).await,
+            Command::Accounts(AccountsCommand::Import {
+                file,
+                database_url,
+                demo,
+            }) => import_accounts(&file, &database_url, demo).await,
+            Command::Flows(FlowsCommand::Check { dir }) => check_flows(&dir),
+            Command::Accounts(AccountsCommand::Generate { count, out }) => {
+                generate_accounts(count, out)
+            }
+            Command::Slowclients {
+                url,
+                connections,
+                rounds,
+                patience_seconds,
+                server_pid,
+            } => {
+                let options = crate::load::slow_clients::SlowOptions {
+                    url,
+                    connections,
+                    rounds,
+                    patience: Duration::from_secs(patience_seconds),
+                    server_pid,
+                };
+                for (i, round) in crate::load::slow_clients::run(&options)
+                    .await
+                    .iter()
+                    .enumerate()
+                {
+                    println!("round {}: {round}", i + 1);
+                }
+                Ok(())
+            }
+            Command::Loadtest(args) => {
+                let report = crate::load::driver::run(crate::load::driver::LoadOptions {
+                    url: args.url.trim_end_matches('/').to_owned(),
+                    auth_token: args.auth_token,
+                    calls: args.calls,
+                    concurrency: args.concurrency,
+                    think: Duration::from_millis(args.think_ms),
+                    accounts: args.accounts,
+                    server_pid: args.server_pid,
+                    ceiling: args.ceiling,
+                    connections: args.connections,
+                    run_id: rand::random(),
+                })
+                .await;
+                print!("{report}");
+                Ok(())
+            }
+            Command::Ceiling { listen } => crate::load::ceiling::serve(listen)
+                .await
+                .map_err(|e| e.to_string()),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! `ivrpay serve`: its flags, then start-up: configuration, the demo's accounts, the server.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+
+use super::*;
+use crate::accounts::import;
+use crate::app::{Application, shutdown_signal};
+use crate::clock::{Clock, SystemClock};
+use crate::config::{Config, HttpLimits, UpkeepSettings};
+use crate::store::PoolSettings;
+
+#[derive(Debug, Args)]
+pub(super) struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "IVRPAY_LISTEN", default_value = "127.0.0.1:8080")]
+    pub(super) listen: SocketAddr,
+    /// sqlite:PATH (created if missing) or postgres://USER@HOST/DB.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite:ivrpay.db")]
+    pub(super) database_url: String,
+    /// The base URL the provider calls (e.g. your tunnel's https URL); default http://LISTEN.
+    #[arg(long, env = "IVRPAY_PUBLIC_URL")]
+    pub(super) public_url: Option<String>,
+    /// Directory of call-flow files.
+    #[arg(long, env = "IVRPAY_FLOWS", default_value = "call-flows")]
+    pub(super) flows: PathBuf,
+    /// The flow that answers calls (file stem).
+    #[arg(long, env = "IVRPAY_FLOW", default_value = "payment")]
+    pub(super) flow: String,
+    /// Import demo accounts into an empty store, generate missing keys, print how to try it.
+    #[arg(long)]
+    pub(super) demo: bool,
+    /// Accept webhooks without a valid signature. Local experiments only.
+    #[arg(long)]
+    pub(super) insecure_skip_signature: bool,
+    /// Number (E.164) callers are transferred to for a person.
+    #[arg(long, env = "IVRPAY_AGENT_NUMBER")]
+    pub(super) agent_number: Option<String>,
+    /// Failed PIN or date-of-birth attempts in a row that lock an account.
+    #[arg(long, env = "IVRPAY_MAX_AUTH_ATTEMPTS", default_value_t = 3)]
+    pub(super) max_auth_attempts: i64,
+    /// Minutes a locked account stays locked.
+    #[arg(long, env = "IVRPAY_LOCKOUT_MINUTES", default_value_t = 15)]
+    pub(super) lockout_minutes: u64,
+    /// Most database connections.
+    #[arg(long, env = "IVRPAY_DB_MAX_CONNECTIONS", default_value_t = 8)]
+    pub(super) db_max_connections: u32,
+    /// Milliseconds to wait for a database connection.
+    #[arg(long, env = "IVRPAY_DB_ACQUIRE_TIMEOUT_MS", default_value_t = 3000)]
+    pub(super) db_acquire_timeout_ms: u64,
+    /// Milliseconds a statement may run (PostgreSQL) or wait for the write lock (SQLite).
+    #[arg(long, env = "IVRPAY_DB_STATEMENT_TIMEOUT_MS", default_value_t = 5000)]
+    pub(super) db_statement_timeout_ms: u64,
+    /// Payment gateway: sandbox (test cards, no money moves) or stripe (needs STRIPE_SECRET_KEY).
+    #[arg(long, env = "IVRPAY_GATEWAY", default_value = "sandbox")]
+    pub(super) gateway: String,
+    /// Stripe API base URL (change only to test against a stand-in such as localstripe).
+    #[arg(
+        long,
+        env = "STRIPE_BASE_URL",
+        default_value = "https://api.stripe.com"
+    )]
+    pub(super) stripe_base_url: String,
+    /// Card brands accepted, comma separated (visa, mastercard, amex, discover, jcb, diners).
+    #[arg(
+        long,
+        env = "IVRPAY_ACCEPTED_BRANDS",
+        default_value = "visa,mastercard,amex,discover"
+    )]
+    pub(super) accepted_brands: String,
+    /// Smallest payment taken, in dollars (an account owing less may pay what it owes).
+    #[arg(long, env = "IVRPAY_MIN_PAYMENT", default_value = "1.00")]
+    pub(super) min_payment: String,
+    /// Milliseconds one gateway request may take before it counts as unanswered (retried once).
+    #[arg(long, env = "IVRPAY_GATEWAY_TIMEOUT_MS", default_value_t = 4000)]
+    pub(super) gateway_timeout_ms: u64,
+    /// Minutes card data may wait, sealed, between webhooks before it is discarded.
+    #[arg(long, env = "IVRPAY_CARD_DATA_TTL_MINUTES", default_value_t = 10)]
+    pub(super) card_data_ttl_minutes: u64,
+    /// Minutes without a webhook after which a call whose end was never reported is closed.
+    #[arg(long, env = "IVRPAY_IDLE_CALL_MINUTES", default_value_t = 60)]
+    pub(super) idle_call_minutes: u64,
+    /// Most HTTP connections open at once; more are closed on arrival.
+    #[arg(long, env = "IVRPAY_MAX_CONNECTIONS", default_value_t = 2048)]
+    pub(super) max_connections: usize,
+    /// Seconds a client may take to send a request's headers (or sit idle between requests).
+    #[arg(long, env = "IVRPAY_HEADER_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub(super) header_timeout_seconds: u64,
+    /// Seconds a client may take to send a request's body.
+    #[arg(long, env = "IVRPAY_BODY_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub(super) body_timeout_seconds: u64,
+}
+
+pub(super) async fn serve(args: ServeArgs) -> Result<(), String> {
+    let demo = args.demo;
+    let ServeSecrets {
+        data_key,
+        providers,
+        admin_token,
+        pin_key,
+        payments,
+        notes: mut printed,
+    } = serve_secrets(&args)?;
+    if args.insecure_skip_signature {
+        tracing::warn!(
+            "--insecure-skip-signature: webhook signatures are NOT checked; anyone can drive calls"
+        );
+    }
+    let config = Config {
+        listen: args.listen,
+        database_url: args.database_url,
+        public_url: args.public_url,
+        providers,
+        insecure_skip_signature: args.insecure_skip_signature,
+        admin_token,
+        flows_dir: args.flows,
+        flow: args.flow,
+        pin_key,
+        data_key,
+        agent_number: args.agent_number.filter(|n| !n.is_empty()),
+        max_auth_attempts: args.max_auth_attempts.max(1),
+        lockout: Duration::from_secs(args.lockout_minutes.max(1) * 60),
+        pool: PoolSettings {
+            max_connections: args.db_max_connections.max(1),
+            acquire_timeout: Duration::from_millis(args.db_acquire_timeout_ms),
+            statement_timeout: Duration::from_millis(args.db_statement_timeout_ms),
+        },
+        sealed_ttl: Duration::from_secs(args.card_data_ttl_minutes.max(1) * 60),
+        payments,
+        http: HttpLimits {
+            header_read_timeout: Duration::from_secs(args.header_timeout_seconds.max(1)),
+            body_read_timeout: Duration::from_secs(args.body_timeout_seconds.max(1)),
+            max_connections: args.max_connections.max(1),
+            ..HttpLimits::default()
+        },
+        upkeep: UpkeepSettings {
+            idle_call_after: Duration::from_secs(args.idle_call_minutes.max(1) * 60),
+            ..UpkeepSettings::default()
+        },
+    };
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let app = Application::build(config, clock.clone())
+        .await
+        .map_err(|e| e.to_string())?;
+    let state = app.state().clone();
+    if demo {
+        // Every demo run starts from the same balances, so the README's calls always work.
+        let records = import::parse(
+            include_str!("../../demo/accounts.csv"),
+            &state.config.pin_key,
+            clock.now().date(),
+        )
+        .map_err(|errors| {
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        })?;
+        state
+            .store
+            .upsert_accounts(&records, clock.now_ms())
+            .await
+            .map_err(|e| e.to_string())?;
+        printed.push(format!(
+            "Reset the {} demo accounts to demo/accounts.csv (balances and PINs).",
+            records.len()
+        ));
+        print_demo_help(&state, &printed);
+    }
+    tracing::info!(address = %app.local_addr(), public_url = %state.public_url, flow = %state.flow.name, "ivrpay is listening");
+    app.run_until(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
+}

@@ -1,0 +1,168 @@
+//! Configuration assembled for `serve`: every secret and setting from flags and the environment,
+//! checked together so an operator sees every problem at once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use super::*;
+use crate::accounts::secrets::PinKey;
+use crate::config::{DEMO_PIN_KEY, GatewayChoice, PaymentSettings};
+use crate::payments::vault::DataKey;
+use crate::payments::{CardBrand, Money};
+use crate::telephony::registry;
+
+pub(super) fn secret_env(name: &str) -> Option<SecretString> {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .map(SecretString::from)
+}
+
+pub(super) fn random_token() -> String {
+    let bytes: [u8; 16] = rand::random();
+    hex::encode(bytes)
+}
+
+pub(super) fn pin_key(demo: bool) -> Result<PinKey, String> {
+    match secret_env("IVRPAY_PIN_KEY") {
+        Some(key) => PinKey::new(key.expose_secret().as_bytes())
+            .ok_or_else(|| "IVRPAY_PIN_KEY must be at least 16 characters".to_owned()),
+        None if demo => PinKey::new(DEMO_PIN_KEY.as_bytes()).ok_or_else(|| "demo key".to_owned()),
+        None => Err(
+            "IVRPAY_PIN_KEY is not set: a long random secret (16 characters or more) PINs are \
+             hashed with"
+                .into(),
+        ),
+    }
+}
+
+pub(super) fn payment_settings(args: &ServeArgs) -> Result<PaymentSettings, String> {
+    let gateway = match args.gateway.as_str() {
+        "sandbox" => GatewayChoice::Sandbox,
+        "stripe" => GatewayChoice::Stripe {
+            secret_key: secret_env("STRIPE_SECRET_KEY")
+                .ok_or("--gateway stripe needs STRIPE_SECRET_KEY (sk_live_... or sk_test_...)")?,
+            base_url: args.stripe_base_url.trim_end_matches('/').to_owned(),
+        },
+        other => {
+            return Err(format!(
+                "unknown gateway \"{other}\"; use sandbox or stripe"
+            ));
+        }
+    };
+    let mut accepted_brands = Vec::new();
+    for name in args
+        .accepted_brands
+        .split(',')
+        .filter(|n| !n.trim().is_empty())
+    {
+        accepted_brands.push(CardBrand::parse(name).ok_or_else(|| {
+            format!("unknown card brand \"{name}\" in IVRPAY_ACCEPTED_BRANDS; use visa, mastercard, amex, discover, jcb, diners")
+        })?);
+    }
+    if accepted_brands.is_empty() {
+        return Err("IVRPAY_ACCEPTED_BRANDS names no brand".into());
+    }
+    let smallest = Money::parse_decimal(&args.min_payment).map_err(|_| {
+        format!(
+            "IVRPAY_MIN_PAYMENT must be an amount like 1.00, not \"{}\"",
+            args.min_payment
+        )
+    })?;
+    Ok(PaymentSettings {
+        gateway,
+        accepted_brands,
+        smallest_payment_cents: smallest.cents().max(1),
+        gateway_timeout: Duration::from_millis(args.gateway_timeout_ms.max(100)),
+    })
+}
+
+/// The settings `serve` takes from the environment, checked together.
+pub(super) struct ServeSecrets {
+    pub(super) data_key: DataKey,
+    pub(super) providers: Vec<Arc<dyn crate::telephony::Dialect>>,
+    pub(super) admin_token: Option<SecretString>,
+    pub(super) pin_key: PinKey,
+    pub(super) payments: PaymentSettings,
+    /// What the demo generated or reused, to print.
+    pub(super) notes: Vec<String>,
+}
+
+/// Reads every secret and payment setting, reporting every missing or bad one at once so an
+/// operator fixes them in one pass. In demo mode missing tokens are kept beside the database, so
+/// a second run (and `ivrpay call`) uses the same ones.
+pub(super) fn serve_secrets(args: &ServeArgs) -> Result<ServeSecrets, String> {
+    let demo = args.demo;
+    let mut problems = Vec::new();
+    let mut notes = Vec::new();
+    let data_key = match secret_env("IVRPAY_DATA_KEY") {
+        Some(key) => DataKey::parse(key.expose_secret())
+            .map_err(|e| problems.push(format!("IVRPAY_DATA_KEY: {e}")))
+            .ok(),
+        None if demo => {
+            notes.push("IVRPAY_DATA_KEY not set: generated a data key for this run (values waiting between webhooks do not survive a restart).".to_owned());
+            DataKey::generate()
+                .map_err(|e| problems.push(e.to_string()))
+                .ok()
+        }
+        None => {
+            problems.push(
+                "IVRPAY_DATA_KEY is not set: 64 hex characters, e.g. `openssl rand -hex 32`".into(),
+            );
+            None
+        }
+    };
+    let demo_tokens = if demo {
+        match DemoTokens::load_or_create(&args.database_url) {
+            Ok(tokens) => Some(tokens),
+            Err(err) => {
+                problems.push(err);
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let mut providers = registry::configured(secret_env);
+    if args.insecure_skip_signature {
+        providers = registry::unverified();
+    } else if providers.is_empty() {
+        if let Some(tokens) = &demo_tokens {
+            providers.push(registry::demo(SecretString::from(
+                tokens.twilio_auth_token.clone(),
+            )));
+            notes.push(format!(
+                "No provider secret set: using the demo token kept in {}.",
+                tokens.path.display()
+            ));
+        } else if !demo {
+            problems.push(registry::none_configured());
+        }
+    }
+    let mut admin_token = secret_env("IVRPAY_ADMIN_TOKEN");
+    if admin_token.is_none()
+        && let Some(tokens) = &demo_tokens
+    {
+        admin_token = Some(SecretString::from(tokens.admin_token.clone()));
+    }
+    let pin_key = pin_key(demo).map_err(|e| problems.push(e)).ok();
+    let payments = payment_settings(args).map_err(|e| problems.push(e)).ok();
+    match (data_key, pin_key, payments) {
+        (Some(data_key), Some(pin_key), Some(payments)) if problems.is_empty() => {
+            Ok(ServeSecrets {
+                data_key,
+                providers,
+                admin_token,
+                pin_key,
+                payments,
+                notes,
+            })
+        }
+        _ => Err(format!(
+            "cannot start; fix these settings (or try `ivrpay serve --demo`):\n  {}",
+            problems.join("\n  ")
+        )),
+    }
+}
