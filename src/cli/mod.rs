@@ -80,8 +80,11 @@ enum Command {
 /// Settings with no flag, so secrets stay out of shell history and process lists.
 const ENVIRONMENT_ONLY: &str = "\
 Settings read only from the environment:
-  TWILIO_AUTH_TOKEN   Twilio auth token; webhook signatures are checked with it (required;
-                      --demo keeps one beside the database)
+  TWILIO_AUTH_TOKEN   Twilio auth token: serves /twilio/... and checks its signatures
+                      (--demo keeps one beside the database)
+  SIGNALWIRE_SIGNING_KEY
+                      SignalWire Signing Key: serves /signalwire/... and checks its signatures
+                      (at least one provider's secret is required)
   IVRPAY_PIN_KEY      secret of at least 16 characters that PINs are hashed with (required;
                       --demo uses a fixed demo key)
   IVRPAY_DATA_KEY     64 hex characters (`openssl rand -hex 32`) sealing card data between

@@ -2,18 +2,22 @@
 //!
 //! A caller keys the card number, expiry, security code and ZIP in separate
 //! steps, each arriving as its own webhook, possibly at a different instance or
-//! after a restart. So each field is sealed with AES-256-GCM under a
-//! [`DataKey`] from configuration and stored; only the instance that charges
-//! opens them, and the rows are deleted once the charge is decided (PCI DSS does
-//! not allow keeping the security code after authorisation).
+//! after a restart. So the fields held so far are sealed together, as one blob,
+//! with AES-256-GCM under a [`DataKey`] from configuration, and stored on the
+//! call's row; the instance answering the next webhook opens them. When the card
+//! is confirmed the blob moves to the payment's row (sealed again, bound to the
+//! payment) until the charge is settled, so a crash mid-charge can be
+//! reconciled; it is wiped as soon as the charge is decided, the card is
+//! restarted, the call ends, or its time is up (PCI DSS does not allow keeping
+//! the security code after authorisation).
 //!
 //! Sealed format, version 1: `0x01 || nonce (12 bytes) || ciphertext || tag (16 bytes)`.
 //! The version byte leaves room for a later format (e.g. one naming a key id
 //! for rotation) without guessing.
 //!
-//! The associated data (`aad`) is authenticated but not stored: pass the call
-//! id, ideally with the field name (`"CA123/number"`), so a blob copied to
-//! another call (or another field) fails to open.
+//! The associated data (`aad`) is authenticated but not stored: the call id (or
+//! `"{call id}/payment/{attempt}"` for a payment's card), so a blob copied to
+//! another call or payment fails to open.
 
 use std::fmt;
 

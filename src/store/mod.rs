@@ -1,4 +1,4 @@
-//! Persistence: accounts, calls and their steps, through sqlx.
+//! Persistence: accounts, calls and their steps, payments, through sqlx.
 //!
 //! One [`Store`] serves both backends. The backend is chosen at run time from the database URL
 //! (`sqlite:` is the zero-set-up default, `postgres:` the scale-out path where several instances
@@ -30,8 +30,9 @@ pub enum Backend {
     /// An embedded SQLite file: one writer at a time, so write transactions take the write lock
     /// up front (`BEGIN IMMEDIATE`) instead of failing when they upgrade a read lock.
     Sqlite,
-    /// A PostgreSQL server shared by any number of instances; a call's row is locked with
-    /// `FOR UPDATE` while one of its webhooks is answered.
+    /// A PostgreSQL server shared by any number of instances. A webhook's answer is saved by a
+    /// compare-and-set on the call's row, never under a lock held while the flow runs; only the
+    /// short end-of-call transaction locks the row (`FOR UPDATE`).
     Postgres,
 }
 
