@@ -90,6 +90,16 @@ pub struct Signed<'a> {
     pub pairs: &'a [(String, String)],
 }
 
+impl Signed<'_> {
+    /// A header's value as text; empty when absent or not text.
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+    }
+}
+
 /// One telephony provider's dialect. `Debug` must not print secrets.
 pub trait Dialect: Send + Sync + fmt::Debug {
     /// The provider's name: the first path segment of its webhooks and the `provider` of its

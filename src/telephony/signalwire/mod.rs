@@ -45,11 +45,7 @@ impl Dialect for SignalWire {
     }
 
     fn verify(&self, request: &Signed<'_>) -> bool {
-        let signature = request
-            .headers
-            .get(SIGNATURE_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
+        let signature = request.header(SIGNATURE_HEADER);
         validate_signature(
             self.signing_key.expose_secret(),
             request.url,

@@ -55,11 +55,7 @@ impl Dialect for Twilio {
         if self.auth_token.expose_secret().is_empty() {
             return false;
         }
-        let signature = request
-            .headers
-            .get("x-twilio-signature")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
+        let signature = request.header("x-twilio-signature");
         validate_signature(
             self.auth_token.expose_secret(),
             request.url,
