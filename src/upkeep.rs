@@ -21,7 +21,7 @@ use crate::app::AppState;
 use crate::calls::payments as call_payments;
 use crate::error::AppError;
 use crate::payments::{ChargeRequest, Currency, Money, charge_with_retry};
-use crate::store::UnsettledPayment;
+use crate::store::{CallKey, UnsettledPayment};
 
 /// Most payments and calls one pass handles; the rest wait for the next pass.
 const BATCH: i64 = 200;
@@ -111,6 +111,10 @@ enum Reconciled {
 async fn reconcile(app: &AppState, payment: &UnsettledPayment) -> Result<Reconciled, AppError> {
     let now = app.clock.now_ms();
     let call_sid = payment.call_sid.as_str();
+    let call = CallKey {
+        provider: &payment.provider,
+        sid: call_sid,
+    };
     let card = match (&payment.sealed_card, payment.sealed_until) {
         (Some(sealed), Some(until)) if until > now => {
             let binding = call_payments::payment_binding(call_sid, payment.attempt);
@@ -125,10 +129,10 @@ async fn reconcile(app: &AppState, payment: &UnsettledPayment) -> Result<Reconci
     let (Some(card), Some(account), Some(money)) = (card, account, money) else {
         // Nothing left to ask the gateway with: a person settles it from the gateway's records.
         app.store
-            .flag_payment_for_attention(call_sid, payment.attempt, now)
+            .flag_payment_for_attention(call, payment.attempt, now)
             .await?;
         app.store
-            .set_outcome_of_ended_call(call_sid, "payment_unknown", now)
+            .set_outcome_of_ended_call(call, "payment_unknown", now)
             .await?;
         tracing::error!(
             call_sid,
@@ -150,8 +154,7 @@ async fn reconcile(app: &AppState, payment: &UnsettledPayment) -> Result<Reconci
     )
     .await;
     drop(card);
-    let recorded =
-        call_payments::record_charge_result(app, call_sid, payment.attempt, &result).await?;
+    let recorded = call_payments::record_charge_result(app, call, payment.attempt, &result).await?;
     let (outcome, answer) = match recorded {
         call_payments::Recorded::Approved { .. } => (Some("paid"), "approved"),
         call_payments::Recorded::Declined(_) => (None, "declined"),
@@ -159,7 +162,7 @@ async fn reconcile(app: &AppState, payment: &UnsettledPayment) -> Result<Reconci
     };
     if let Some(outcome) = outcome {
         app.store
-            .set_outcome_of_ended_call(call_sid, outcome, app.clock.now_ms())
+            .set_outcome_of_ended_call(call, outcome, app.clock.now_ms())
             .await?;
     }
     tracing::info!(

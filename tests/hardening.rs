@@ -274,9 +274,11 @@ async fn killed_during_the_charge_the_retry_takes_over_and_charges_once(backend:
     );
     let payments = state
         .store
-        .payments_for_call(&call.call_sid)
+        .call_record(&call.call_sid)
         .await
-        .expect("db");
+        .expect("db")
+        .expect("call")
+        .payments;
     assert_eq!(payments.len(), 1);
     assert_eq!(payments[0].status, "approved");
     assert_eq!(balance_of(state).await, LINDA_BALANCE - 2000);

@@ -96,3 +96,45 @@ async fn signalwire_webhooks_need_the_signing_key(server: &TestServer) {
     assert_eq!(record.status(), 404, "no forged call was recorded");
 }
 on_both_backends!(signalwire_webhooks_need_the_signing_key);
+
+async fn the_same_call_id_from_two_providers_is_two_calls(server: &TestServer) {
+    let sid = "CAsharedbytwoproviders";
+    let mut through_signalwire = Call::new(
+        reqwest::Client::new(),
+        Some(SIGNALWIRE_SIGNING_KEY),
+        sid,
+        "+15552126618",
+        "+18005550100",
+    );
+    through_signalwire.provider = SimulatedProvider::SignalWire;
+    through_signalwire
+        .start(&server.url)
+        .await
+        .expect("signalwire call");
+    through_signalwire.press("1").await.expect("language");
+    let mut through_twilio = Call::dial(
+        &server.url,
+        Some(common::AUTH_TOKEN),
+        sid,
+        "+15553118592",
+        "+18005550100",
+    )
+    .await
+    .expect("twilio call");
+
+    // Each goes on from where it is: Linda confirms her account, Maria is still choosing a language.
+    let linda = through_signalwire.press("1").await.expect("confirm");
+    assert!(heard(&linda, "PIN"), "{linda:?}");
+    let maria = through_twilio.press("2").await.expect("language");
+    assert!(
+        heard(&maria, "3 0 1 7") || heard(&maria, "cuenta"),
+        "{maria:?}"
+    );
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM calls WHERE call_sid = $1")
+        .bind(sid)
+        .fetch_one(server.state.store.pool())
+        .await
+        .expect("db");
+    assert_eq!(count, 2);
+}
+on_both_backends!(the_same_call_id_from_two_providers_is_two_calls);

@@ -12,7 +12,7 @@ use crate::language::Language;
 use crate::payments::{
     CardBrand, ChargeRequest, ChargeResult, DeclineReason, Money, charge_with_retry,
 };
-use crate::store::{Account, AuthAttempt, NewCall, NewPayment, PaymentRecord};
+use crate::store::{Account, AuthAttempt, CallKey, NewCall, NewPayment, PaymentRecord};
 use crate::telephony::Event;
 
 /// Session values the payment actions keep (none of them card data).
@@ -66,6 +66,14 @@ impl<'a> CallContext<'a> {
         })
     }
 
+    /// The call's identity in the store.
+    fn key(&self) -> CallKey<'a> {
+        CallKey {
+            provider: self.webhook.dialect.name(),
+            sid: self.call_sid,
+        }
+    }
+
     /// The claim this delivery holds, if it took one.
     pub fn claim_token(&self) -> Option<i64> {
         self.claim
@@ -104,19 +112,14 @@ impl<'a> CallContext<'a> {
             let stale_before = now - super::CLAIM_STALE.as_millis() as i64;
             self.app
                 .store
-                .claim_turn(self.call_sid, self.turn, token, now, stale_before)
+                .claim_turn(self.key(), self.turn, token, now, stale_before)
                 .await?
         };
         if !claimed {
             return Err(AppError::TurnTaken);
         }
         self.claim = Some(token);
-        self._renewal = Some(ClaimRenewal::start(
-            self.app,
-            self.call_sid,
-            self.turn,
-            token,
-        ));
+        self._renewal = Some(ClaimRenewal::start(self.app, self.key(), self.turn, token));
         Ok(())
     }
 
@@ -241,7 +244,7 @@ impl<'a> CallContext<'a> {
             super::seal_secrets(self.app, &payment_binding(self.call_sid, attempt), &fields)?;
         drop(fields);
         let payment = NewPayment {
-            call_sid: self.call_sid,
+            call: self.key(),
             attempt,
             account_number: &account.account_number,
             amount_cents: amount,
@@ -303,7 +306,7 @@ impl<'a> CallContext<'a> {
         amount: i64,
         result: &ChargeResult,
     ) -> Result<Recorded, AppError> {
-        let recorded = record_charge_result(self.app, self.call_sid, attempt, result).await?;
+        let recorded = record_charge_result(self.app, self.key(), attempt, result).await?;
         if let Recorded::Unknown = recorded {
             tracing::error!(
                 attempt,
@@ -326,10 +329,11 @@ use super::payments::{
 struct ClaimRenewal(tokio::task::JoinHandle<()>);
 
 impl ClaimRenewal {
-    fn start(app: &AppState, call_sid: &str, turn: i64, token: i64) -> ClaimRenewal {
+    fn start(app: &AppState, call: CallKey<'_>, turn: i64, token: i64) -> ClaimRenewal {
         let store = app.store.clone();
         let clock = app.clock.clone();
-        let call_sid = call_sid.to_owned();
+        let provider = call.provider.to_owned();
+        let call_sid = call.sid.to_owned();
         ClaimRenewal(tokio::spawn(async move {
             let mut tick = tokio::time::interval(super::CLAIM_RENEWAL);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -337,7 +341,15 @@ impl ClaimRenewal {
             loop {
                 tick.tick().await;
                 match store
-                    .renew_claim(&call_sid, turn, token, clock.now_ms())
+                    .renew_claim(
+                        CallKey {
+                            provider: &provider,
+                            sid: &call_sid,
+                        },
+                        turn,
+                        token,
+                        clock.now_ms(),
+                    )
                     .await
                 {
                     Ok(true) => {}

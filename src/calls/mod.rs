@@ -25,7 +25,7 @@ use tracing::Instrument;
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::flow::engine::{self, Input, Secrets, Session};
-use crate::store::{NewCall, TurnUpdate};
+use crate::store::{CallKey, NewCall, TurnUpdate};
 use crate::telephony::Dialect;
 use crate::voice;
 
@@ -102,12 +102,16 @@ async fn answer_once(app: &AppState, webhook: &Webhook) -> Result<Option<Rendere
     let Some(call_sid) = webhook.call_sid.as_deref() else {
         return Err(AppError::BadRequest("webhook without a call id".into()));
     };
+    let call = CallKey {
+        provider: webhook.dialect.name(),
+        sid: call_sid,
+    };
     let now = app.clock.now_ms();
     let stale_before = now - CLAIM_STALE.as_millis() as i64;
     let (mut session, turn) = if webhook.input == Input::Start {
         (Session::default(), 0)
     } else {
-        let Some(current) = app.store.load_call(call_sid).await? else {
+        let Some(current) = app.store.load_call(call).await? else {
             return Err(AppError::BadRequest("webhook for an unknown call".into()));
         };
         if current.ended_at.is_some() {
@@ -128,7 +132,7 @@ async fn answer_once(app: &AppState, webhook: &Webhook) -> Result<Option<Rendere
             && current.claimed_at.is_some_and(|at| at >= stale_before);
         if claimed_by_another {
             // Another delivery of this webhook is being answered right now.
-            return reply_of_turn(app, call_sid, current.turn).await;
+            return reply_of_turn(app, call, current.turn).await;
         }
         let mut session: Session = serde_json::from_str(&current.session)
             .map_err(|e| AppError::Flow(format!("stored session: {e}")))?;
@@ -146,10 +150,10 @@ async fn answer_once(app: &AppState, webhook: &Webhook) -> Result<Option<Rendere
         Ok(Some(reply)) => Ok(Some(reply)),
         // Another delivery of the same webhook answered first, or holds the turn: its reply
         // is the answer.
-        Ok(None) | Err(AppError::TurnTaken) => reply_of_turn(app, call_sid, turn).await,
+        Ok(None) | Err(AppError::TurnTaken) => reply_of_turn(app, call, turn).await,
         Err(err) => {
             if claim.is_some()
-                && let Err(release) = app.store.release_turn(call_sid, turn).await
+                && let Err(release) = app.store.release_turn(call, turn).await
             {
                 tracing::warn!(error = %release, "could not release a claimed turn");
             }
@@ -182,6 +186,7 @@ async fn run_turn(
     let session_json =
         serde_json::to_string(&*session).map_err(|e| AppError::Flow(e.to_string()))?;
     let update = TurnUpdate {
+        provider: webhook.dialect.name(),
         call_sid,
         answered_turn: turn,
         reply: &reply,
@@ -222,16 +227,12 @@ async fn run_turn(
 /// was released or stopped being renewed, and nobody will save the turn unless we do.
 async fn reply_of_turn(
     app: &AppState,
-    call_sid: &str,
+    call: CallKey<'_>,
     turn: i64,
 ) -> Result<Option<Rendered>, AppError> {
     let deadline = tokio::time::Instant::now() + DUPLICATE_WAIT;
     loop {
-        let row = app
-            .store
-            .load_call(call_sid)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let row = app.store.load_call(call).await?.ok_or(AppError::NotFound)?;
         // A call that ended meanwhile has no one left to answer; its last reply will do.
         if row.turn > turn || row.ended_at.is_some() {
             tracing::info!(
@@ -330,9 +331,9 @@ pub fn safe_response(app: &AppState) -> voice::Response {
 ///
 /// # Errors
 /// A database failure.
-pub async fn end(app: &AppState, call_sid: &str) -> Result<bool, AppError> {
+pub async fn end(app: &AppState, call: CallKey<'_>) -> Result<bool, AppError> {
     Ok(app
         .store
-        .end_call(call_sid, app.clock.now_ms(), &app.flow.settled_outcomes)
+        .end_call(call, app.clock.now_ms(), &app.flow.settled_outcomes)
         .await?)
 }

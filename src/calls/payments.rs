@@ -8,7 +8,7 @@ use crate::flow::engine::Secrets;
 use crate::payments::{
     BillingZip, CardDetails, CardNumber, ChargeResult, DeclineReason, Expiry, SecurityCode,
 };
-use crate::store::{Account, Settlement};
+use crate::store::{Account, CallKey, Settlement};
 
 /// What a gateway's answer was recorded as.
 pub(crate) enum Recorded {
@@ -29,7 +29,7 @@ pub(crate) enum Recorded {
 /// A database failure.
 pub(crate) async fn record_charge_result(
     app: &AppState,
-    call_sid: &str,
+    call: CallKey<'_>,
     attempt: i64,
     result: &ChargeResult,
 ) -> Result<Recorded, AppError> {
@@ -39,7 +39,7 @@ pub(crate) async fn record_charge_result(
             let code = confirmation_code();
             app.store
                 .settle_payment(
-                    call_sid,
+                    call,
                     attempt,
                     &Settlement::Approved {
                         reference,
@@ -60,7 +60,7 @@ pub(crate) async fn record_charge_result(
         ChargeResult::Unknown { .. } => (Settlement::Unknown, Recorded::Unknown),
     };
     app.store
-        .settle_payment(call_sid, attempt, &settlement, now)
+        .settle_payment(call, attempt, &settlement, now)
         .await?;
     Ok(recorded)
 }

@@ -7,6 +7,7 @@ use crate::flow::{Flow, State, StateKind};
 use crate::language::Language;
 use crate::payments::CardBrand;
 use crate::speech;
+use crate::store::CallKey;
 use crate::store::StepRecord;
 use crate::voice;
 
@@ -14,10 +15,10 @@ use crate::voice;
 ///
 /// # Errors
 /// A database failure, or an unknown call.
-pub async fn briefing(app: &AppState, call_sid: &str) -> Result<voice::Response, AppError> {
+pub async fn briefing(app: &AppState, call: CallKey<'_>) -> Result<voice::Response, AppError> {
     let call = app
         .store
-        .call_record(call_sid)
+        .call_record_of(call)
         .await?
         .ok_or(AppError::NotFound)?;
     let en = Language::En;

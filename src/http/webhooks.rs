@@ -13,6 +13,7 @@ use axum::routing::post;
 use crate::app::AppState;
 use crate::calls::{self, Webhook};
 use crate::flow::Input;
+use crate::store::CallKey;
 use crate::telephony::{Dialect, Event, Signed, sanitize};
 
 pub(super) fn router() -> Router<AppState> {
@@ -81,7 +82,13 @@ async fn webhook(
             answered: callback.dial_answered,
         },
         Event::Status => {
-            return status(&app, callback.call_id.as_deref(), callback.call_ended).await;
+            return status(
+                &app,
+                dialect.as_ref(),
+                callback.call_id.as_deref(),
+                callback.call_ended,
+            )
+            .await;
         }
         Event::Whisper => {
             let call = query_param(&uri, "call").unwrap_or_default();
@@ -104,9 +111,21 @@ fn voice_xml(dialect: &dyn Dialect, body: String) -> Response {
 }
 
 /// A status change: a finished call is recorded as ended.
-async fn status(app: &AppState, call_id: Option<&str>, ended: bool) -> Response {
+async fn status(
+    app: &AppState,
+    dialect: &dyn Dialect,
+    call_id: Option<&str>,
+    ended: bool,
+) -> Response {
     if let (Some(call_sid), true) = (call_id, ended)
-        && let Err(err) = calls::end(app, call_sid).await
+        && let Err(err) = calls::end(
+            app,
+            CallKey {
+                provider: dialect.name(),
+                sid: call_sid,
+            },
+        )
+        .await
     {
         tracing::error!(error = %err, call_sid, "could not record the end of a call");
         // Providers retry status callbacks on errors; let them.
@@ -117,7 +136,11 @@ async fn status(app: &AppState, call_id: Option<&str>, ended: bool) -> Response 
 
 /// What the agent hears before the caller is connected.
 async fn whisper(app: &AppState, dialect: &dyn Dialect, call_sid: &str) -> Response {
-    let response = match calls::whisper::briefing(app, call_sid).await {
+    let call = CallKey {
+        provider: dialect.name(),
+        sid: call_sid,
+    };
+    let response = match calls::whisper::briefing(app, call).await {
         Ok(response) => response,
         Err(err) => {
             tracing::warn!(error = %err, "no briefing for a transfer");

@@ -6,6 +6,15 @@ use sqlx::Row;
 use super::{Store, StoreError};
 use crate::payments::redact::mask_card_numbers;
 
+/// A call's identity: call ids are unique per provider only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallKey<'a> {
+    /// The provider's name (its dialect's).
+    pub provider: &'a str,
+    /// The provider's call id.
+    pub sid: &'a str,
+}
+
 /// A call as it starts.
 #[derive(Debug, Clone)]
 pub struct NewCall<'a> {
@@ -51,6 +60,8 @@ pub struct CallRow {
 /// What one answered webhook changes on the call row.
 #[derive(Debug, Clone)]
 pub struct TurnUpdate<'a> {
+    /// The call's provider.
+    pub provider: &'a str,
     /// The call.
     pub call_sid: &'a str,
     /// The turn that was answered; the row must still be at it.
@@ -140,7 +151,7 @@ impl Store {
             "INSERT INTO calls (call_sid, provider, from_number, to_number, started_at, turn, \
              last_reply, session, updated_at, claim_turn, claim_token, claimed_at) \
              VALUES ($1, $2, $3, $4, $5, 0, '', $6, $5, 0, $7, $5) \
-             ON CONFLICT (call_sid) DO NOTHING",
+             ON CONFLICT (provider, call_sid) DO NOTHING",
         );
         let done = bind_new_call(query, call)
             .bind(mask_card_numbers(call.session).into_owned())
@@ -154,12 +165,13 @@ impl Store {
     ///
     /// # Errors
     /// A database failure.
-    pub async fn load_call(&self, call_sid: &str) -> Result<Option<CallRow>, StoreError> {
+    pub async fn load_call(&self, call: CallKey<'_>) -> Result<Option<CallRow>, StoreError> {
         let row = sqlx::query(
             "SELECT call_sid, from_number, turn, last_reply, session, sealed, sealed_until, ended_at, \
-             claim_turn, claimed_at FROM calls WHERE call_sid = $1",
+             claim_turn, claimed_at FROM calls WHERE call_sid = $1 AND provider = $2",
         )
-        .bind(call_sid)
+        .bind(call.sid)
+        .bind(call.provider)
         .fetch_optional(self.pool())
         .await?;
         row.as_ref().map(call_row).transpose()
@@ -174,7 +186,7 @@ impl Store {
     /// A database failure.
     pub async fn claim_turn(
         &self,
-        call_sid: &str,
+        call: CallKey<'_>,
         turn: i64,
         token: i64,
         now_ms: i64,
@@ -183,13 +195,14 @@ impl Store {
         let done = sqlx::query(
             "UPDATE calls SET claim_turn = $2, claim_token = $3, claimed_at = $4 \
              WHERE call_sid = $1 AND turn = $2 AND ended_at IS NULL \
-             AND (claim_turn IS NULL OR claim_turn <> $2 OR claimed_at < $5)",
+             AND (claim_turn IS NULL OR claim_turn <> $2 OR claimed_at < $5) AND provider = $6",
         )
-        .bind(call_sid)
+        .bind(call.sid)
         .bind(turn)
         .bind(token)
         .bind(now_ms)
         .bind(stale_before)
+        .bind(call.provider)
         .execute(self.writer())
         .await?;
         Ok(done.rows_affected() == 1)
@@ -203,19 +216,21 @@ impl Store {
     /// A database failure.
     pub async fn renew_claim(
         &self,
-        call_sid: &str,
+        call: CallKey<'_>,
         turn: i64,
         token: i64,
         now_ms: i64,
     ) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "UPDATE calls SET claimed_at = $4 \
-             WHERE call_sid = $1 AND turn = $2 AND claim_turn = $2 AND claim_token = $3",
+             WHERE call_sid = $1 AND turn = $2 AND claim_turn = $2 AND claim_token = $3 \
+             AND provider = $5",
         )
-        .bind(call_sid)
+        .bind(call.sid)
         .bind(turn)
         .bind(token)
         .bind(now_ms)
+        .bind(call.provider)
         .execute(self.writer())
         .await?;
         Ok(done.rows_affected() == 1)
@@ -225,12 +240,16 @@ impl Store {
     ///
     /// # Errors
     /// A database failure.
-    pub async fn release_turn(&self, call_sid: &str, turn: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE calls SET claim_turn = NULL WHERE call_sid = $1 AND claim_turn = $2 AND turn = $2")
-            .bind(call_sid)
-            .bind(turn)
-            .execute(self.writer())
-            .await?;
+    pub async fn release_turn(&self, call: CallKey<'_>, turn: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE calls SET claim_turn = NULL \
+             WHERE call_sid = $1 AND claim_turn = $2 AND turn = $2 AND provider = $3",
+        )
+        .bind(call.sid)
+        .bind(turn)
+        .bind(call.provider)
+        .execute(self.writer())
+        .await?;
         Ok(())
     }
 
@@ -253,7 +272,8 @@ impl Store {
              ended_at = COALESCE($10, ended_at), updated_at = $11, sealed_until = $12, \
              steps = steps || $13, claim_turn = NULL, claim_token = NULL \
              WHERE call_sid = $1 AND turn = $2 \
-             AND (claim_turn IS NULL OR claim_turn <> $2 OR claim_token = $14 OR claimed_at < $15)",
+             AND (claim_turn IS NULL OR claim_turn <> $2 OR claim_token = $14 OR claimed_at < $15) \
+             AND provider = $16",
         )
         .bind(update.call_sid)
         .bind(update.answered_turn)
@@ -270,6 +290,7 @@ impl Store {
         .bind(log)
         .bind(update.claim_token.unwrap_or(0))
         .bind(update.stale_before)
+        .bind(update.provider)
         .execute(self.writer())
         .await?;
         Ok(done.rows_affected() == 1)
@@ -291,7 +312,7 @@ impl Store {
              last_reply, session, sealed, sealed_until, language, account_number, outcome, last_step, \
              ended_at, steps, updated_at) \
              VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $5) \
-             ON CONFLICT (call_sid) DO NOTHING",
+             ON CONFLICT (provider, call_sid) DO NOTHING",
         );
         let done = bind_new_call(query, call)
             .bind(first.reply)
@@ -319,17 +340,18 @@ impl Store {
     /// A database failure.
     pub async fn end_call(
         &self,
-        call_sid: &str,
+        call: CallKey<'_>,
         now_ms: i64,
         settled: &[String],
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
         let sql = format!(
-            "SELECT ended_at, outcome FROM calls WHERE call_sid = $1{}",
+            "SELECT ended_at, outcome FROM calls WHERE call_sid = $1 AND provider = $2{}",
             self.row_lock()
         );
         let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(call_sid)
+            .bind(call.sid)
+            .bind(call.provider)
             .fetch_optional(&mut *tx)
             .await?
         else {
@@ -344,11 +366,12 @@ impl Store {
         };
         sqlx::query(
             "UPDATE calls SET ended_at = COALESCE(ended_at, $2), outcome = $3, sealed = NULL, \
-             sealed_until = NULL, updated_at = $2 WHERE call_sid = $1",
+             sealed_until = NULL, updated_at = $2 WHERE call_sid = $1 AND provider = $4",
         )
-        .bind(call_sid)
+        .bind(call.sid)
         .bind(now_ms)
         .bind(outcome)
+        .bind(call.provider)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -369,7 +392,7 @@ impl Store {
         limit: i64,
     ) -> Result<u64, StoreError> {
         let rows = sqlx::query(
-            "SELECT call_sid FROM calls WHERE ended_at IS NULL AND updated_at < $1 \
+            "SELECT provider, call_sid FROM calls WHERE ended_at IS NULL AND updated_at < $1 \
              ORDER BY updated_at LIMIT $2",
         )
         .bind(idle_before)
@@ -378,8 +401,13 @@ impl Store {
         .await?;
         let mut closed = 0;
         for row in rows {
-            let call_sid: String = row.try_get("call_sid")?;
-            if self.end_call(&call_sid, now_ms, settled).await? {
+            let provider: String = row.try_get("provider")?;
+            let sid: String = row.try_get("call_sid")?;
+            let call = CallKey {
+                provider: &provider,
+                sid: &sid,
+            };
+            if self.end_call(call, now_ms, settled).await? {
                 closed += 1;
             }
         }
@@ -393,32 +421,59 @@ impl Store {
     /// A database failure.
     pub async fn set_outcome_of_ended_call(
         &self,
-        call_sid: &str,
+        call: CallKey<'_>,
         outcome: &str,
         now_ms: i64,
     ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE calls SET outcome = $2, updated_at = $3 \
-             WHERE call_sid = $1 AND ended_at IS NOT NULL",
+             WHERE call_sid = $1 AND ended_at IS NOT NULL AND provider = $4",
         )
-        .bind(call_sid)
+        .bind(call.sid)
         .bind(outcome)
         .bind(now_ms)
+        .bind(call.provider)
         .execute(self.writer())
         .await?;
         Ok(())
+    }
+
+    /// A call and its steps, found by its id alone (for people, who rarely know the provider;
+    /// the most recent when two providers used the same id).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn call_record(&self, call_sid: &str) -> Result<Option<CallRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT provider FROM calls WHERE call_sid = $1 ORDER BY started_at DESC LIMIT 1",
+        )
+        .bind(call_sid)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let provider: String = row.try_get("provider")?;
+        self.call_record_of(CallKey {
+            provider: &provider,
+            sid: call_sid,
+        })
+        .await
     }
 
     /// A call and its steps.
     ///
     /// # Errors
     /// A database failure.
-    pub async fn call_record(&self, call_sid: &str) -> Result<Option<CallRecord>, StoreError> {
+    pub async fn call_record_of(
+        &self,
+        call: CallKey<'_>,
+    ) -> Result<Option<CallRecord>, StoreError> {
         let row = sqlx::query(
             "SELECT call_sid, provider, from_number, to_number, started_at, ended_at, language, \
-             account_number, outcome, last_step, steps FROM calls WHERE call_sid = $1",
+             account_number, outcome, last_step, steps FROM calls \
+             WHERE call_sid = $1 AND provider = $2",
         )
-        .bind(call_sid)
+        .bind(call.sid)
+        .bind(call.provider)
         .fetch_optional(self.pool())
         .await?;
         let Some(row) = row else { return Ok(None) };
@@ -442,7 +497,7 @@ impl Store {
             outcome: row.try_get("outcome")?,
             last_step: row.try_get("last_step")?,
             steps,
-            payments: self.payments_for_call(call_sid).await?,
+            payments: self.payments_of_call(call).await?,
         }))
     }
 }

@@ -12,7 +12,7 @@ mod calls;
 mod payments;
 
 pub use accounts::{Account, AccountRecord, AuthAttempt};
-pub use calls::{CallRecord, CallRow, NewCall, StepRecord, TurnUpdate};
+pub use calls::{CallKey, CallRecord, CallRow, NewCall, StepRecord, TurnUpdate};
 pub use payments::{NewPayment, PaymentRecord, Settlement, UnsettledPayment};
 
 use std::str::FromStr;

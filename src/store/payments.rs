@@ -5,13 +5,13 @@
 use serde::Serialize;
 use sqlx::Row;
 
-use super::{Store, StoreError};
+use super::{CallKey, Store, StoreError};
 
 /// A payment about to be sent to the gateway.
 #[derive(Debug, Clone)]
 pub struct NewPayment<'a> {
     /// The call it is made on.
-    pub call_sid: &'a str,
+    pub call: CallKey<'a>,
     /// Which confirmed card of the call (1, 2, ...).
     pub attempt: i64,
     /// The account paid.
@@ -74,6 +74,8 @@ pub struct PaymentRecord {
 /// leased to one reconciler.
 #[derive(Debug, Clone)]
 pub struct UnsettledPayment {
+    /// The call's provider.
+    pub provider: String,
     /// The call it was made on.
     pub call_sid: String,
     /// Which confirmed card of the call.
@@ -149,11 +151,11 @@ impl Store {
         let inserted = sqlx::query(
             "INSERT INTO payments (call_sid, attempt, account_number, amount_cents, currency, \
              card_brand, card_last4, status, gateway, idempotency_key, created_at, updated_at, \
-             sealed_card, sealed_until) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $10, $11, $12) \
-             ON CONFLICT (call_sid, attempt) DO NOTHING",
+             sealed_card, sealed_until, provider) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $10, $11, $12, $13) \
+             ON CONFLICT (provider, call_sid, attempt) DO NOTHING",
         )
-        .bind(payment.call_sid)
+        .bind(payment.call.sid)
         .bind(payment.attempt)
         .bind(payment.account_number)
         .bind(payment.amount_cents)
@@ -165,6 +167,7 @@ impl Store {
         .bind(payment.now)
         .bind(payment.sealed_card)
         .bind(payment.sealed_until)
+        .bind(payment.call.provider)
         .execute(self.writer())
         .await?;
         if inserted.rows_affected() == 1 {
@@ -174,18 +177,21 @@ impl Store {
         // so the reconciler keeps its hands off it for a while.
         sqlx::query(
             "UPDATE payments SET updated_at = $3 WHERE call_sid = $1 AND attempt = $2 \
-             AND status IN ('pending', 'unknown')",
+             AND status IN ('pending', 'unknown') AND provider = $4",
         )
-        .bind(payment.call_sid)
+        .bind(payment.call.sid)
         .bind(payment.attempt)
         .bind(payment.now)
+        .bind(payment.call.provider)
         .execute(self.writer())
         .await?;
-        let sql =
-            format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE call_sid = $1 AND attempt = $2");
+        let sql = format!(
+            "SELECT {PAYMENT_COLUMNS} FROM payments WHERE call_sid = $1 AND attempt = $2 AND provider = $3"
+        );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(payment.call_sid)
+            .bind(payment.call.sid)
             .bind(payment.attempt)
+            .bind(payment.call.provider)
             .fetch_one(self.pool())
             .await?;
         Ok(Some(payment_from_row(&row)?))
@@ -199,7 +205,7 @@ impl Store {
     /// A database failure; nothing is changed then.
     pub async fn settle_payment(
         &self,
-        call_sid: &str,
+        call: CallKey<'_>,
         attempt: i64,
         settlement: &Settlement<'_>,
         now_ms: i64,
@@ -221,15 +227,16 @@ impl Store {
              sealed_card = CASE WHEN $3 = 'unknown' THEN sealed_card ELSE NULL END, \
              sealed_until = CASE WHEN $3 = 'unknown' THEN sealed_until ELSE NULL END \
              WHERE call_sid = $1 AND attempt = $2 AND status IN ('pending', 'unknown') \
-             RETURNING account_number, amount_cents",
+             AND provider = $8 RETURNING account_number, amount_cents",
         )
-        .bind(call_sid)
+        .bind(call.sid)
         .bind(attempt)
         .bind(status)
         .bind(reason)
         .bind(reference)
         .bind(code)
         .bind(now_ms)
+        .bind(call.provider)
         .fetch_optional(&mut *tx)
         .await?;
         if let (Some(row), Settlement::Approved { .. }) = (settled, settlement) {
@@ -254,12 +261,37 @@ impl Store {
     ///
     /// # Errors
     /// A database failure.
+    pub async fn payments_of_call(
+        &self,
+        call: CallKey<'_>,
+    ) -> Result<Vec<PaymentRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {PAYMENT_COLUMNS} FROM payments WHERE call_sid = $1 AND provider = $2 \
+             ORDER BY attempt"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(call.sid)
+            .bind(call.provider)
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows
+            .iter()
+            .map(payment_from_row)
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// The payments made on calls with this id, whichever provider's (for people and audits,
+    /// who rarely know the provider).
+    ///
+    /// # Errors
+    /// A database failure.
     pub async fn payments_for_call(
         &self,
         call_sid: &str,
     ) -> Result<Vec<PaymentRecord>, StoreError> {
-        let sql =
-            format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE call_sid = $1 ORDER BY attempt");
+        let sql = format!(
+            "SELECT {PAYMENT_COLUMNS} FROM payments WHERE call_sid = $1 ORDER BY attempt, id"
+        );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(call_sid)
             .fetch_all(self.pool())
@@ -304,7 +336,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<UnsettledPayment>, StoreError> {
         let candidates = sqlx::query(
-            "SELECT call_sid, attempt FROM payments WHERE status IN ('pending', 'unknown') \
+            "SELECT provider, call_sid, attempt FROM payments WHERE status IN ('pending', 'unknown') \
              AND needs_attention = 0 AND updated_at < $1 ORDER BY updated_at LIMIT $2",
         )
         .bind(quiet_since)
@@ -313,22 +345,26 @@ impl Store {
         .await?;
         let mut leased = Vec::new();
         for candidate in candidates {
+            let provider: String = candidate.try_get("provider")?;
             let call_sid: String = candidate.try_get("call_sid")?;
             let attempt: i64 = candidate.try_get("attempt")?;
             let row = sqlx::query(
                 "UPDATE payments SET updated_at = $3 WHERE call_sid = $1 AND attempt = $2 \
                  AND status IN ('pending', 'unknown') AND needs_attention = 0 AND updated_at < $4 \
-                 RETURNING call_sid, attempt, account_number, amount_cents, idempotency_key, \
-                 sealed_card, sealed_until",
+                 AND provider = $5 \
+                 RETURNING provider, call_sid, attempt, account_number, amount_cents, \
+                 idempotency_key, sealed_card, sealed_until",
             )
             .bind(&call_sid)
             .bind(attempt)
             .bind(now_ms)
             .bind(quiet_since)
+            .bind(&provider)
             .fetch_optional(self.writer())
             .await?;
             if let Some(row) = row {
                 leased.push(UnsettledPayment {
+                    provider: row.try_get("provider")?,
                     call_sid: row.try_get("call_sid")?,
                     attempt: row.try_get("attempt")?,
                     account_number: row.try_get("account_number")?,
@@ -349,18 +385,20 @@ impl Store {
     /// A database failure.
     pub async fn flag_payment_for_attention(
         &self,
-        call_sid: &str,
+        call: CallKey<'_>,
         attempt: i64,
         now_ms: i64,
     ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE payments SET status = 'unknown', needs_attention = 1, sealed_card = NULL, \
              sealed_until = NULL, updated_at = $3 \
-             WHERE call_sid = $1 AND attempt = $2 AND status IN ('pending', 'unknown')",
+             WHERE call_sid = $1 AND attempt = $2 AND status IN ('pending', 'unknown') \
+             AND provider = $4",
         )
-        .bind(call_sid)
+        .bind(call.sid)
         .bind(attempt)
         .bind(now_ms)
+        .bind(call.provider)
         .execute(self.writer())
         .await?;
         Ok(())
