@@ -6,3 +6,4 @@
 
 pub mod sanitize;
 pub mod twilio;
+pub mod twiml;
