@@ -19,7 +19,7 @@
 //! - [`accounts`]: credentials, their keyed hashes, CSV import;
 //! - [`payments`]: money type, card rules, the card-data vault, gateways;
 //! - [`store`]: persistence through sqlx, SQLite and PostgreSQL;
-//! - [`caller`]: a simulated caller (`ivrpay call`, tests, load);
+//! - [`caller`]: a simulated caller (`ivrpay call`, tests, load) and its strict TwiML reader;
 //! - [`upkeep`]: background jobs: reconciling unsettled payments, closing silent calls, wiping card data;
 //! - [`load`]: the load tool (`ivrpay loadtest`), its yardstick (`ivrpay ceiling`), generated accounts;
 //! - [`clock`], [`error`], [`telemetry`]: time, the error type, logging.

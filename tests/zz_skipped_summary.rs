@@ -22,8 +22,9 @@ fn main() {
         .filter_map(|line| line.strip_prefix("SKIPPED "))
         .collect();
     println!(
-        "\nNOT RUN, counted as passed: {}. (IVRPAY_REQUIRE_POSTGRES=1 and \
-         IVRPAY_REQUIRE_LOCALSTRIPE=1, as in CI, make them failures.)\n",
+        "\nNOT RUN, counted as passed: {}. (IVRPAY_REQUIRE_POSTGRES=1, \
+         IVRPAY_REQUIRE_LOCALSTRIPE=1 and IVRPAY_REQUIRE_TWIML_REFERENCE=1, as in CI, make them \
+         failures.)\n",
         reasons.join("; ")
     );
 }

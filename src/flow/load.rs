@@ -198,6 +198,119 @@ struct RawCase {
     goto: Spanned<String>,
 }
 
+/// The state kinds a flow file can name in `kind = "..."`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Say,
+    Menu,
+    Language,
+    Collect,
+    Action,
+    Branch,
+    Transfer,
+    Hangup,
+}
+
+/// What a state kind takes: the one place that says so. [`Checker::state`] reads it to name the
+/// kinds, refuse a field of another kind, and ask for a missing prompt.
+struct KindRules {
+    kind: Kind,
+    /// Its name in a flow file.
+    name: &'static str,
+    /// The fields it takes besides those every state may have (`kind`, `prompt`, `outcome`,
+    /// `activity`, `max_visits`, `after_max_visits`); the others of [`kind_fields`] are refused.
+    fields: &'static [&'static str],
+    /// Whether it says something before anything else happens, so a prompt is required.
+    needs_prompt: bool,
+}
+
+const KINDS: [KindRules; 8] = [
+    KindRules {
+        kind: Kind::Say,
+        name: "say",
+        fields: &["next"],
+        needs_prompt: true,
+    },
+    KindRules {
+        kind: Kind::Menu,
+        name: "menu",
+        fields: &["options", "on_fail", "help"],
+        needs_prompt: true,
+    },
+    KindRules {
+        kind: Kind::Language,
+        name: "language",
+        fields: &["options", "next", "help"],
+        needs_prompt: true,
+    },
+    KindRules {
+        kind: Kind::Collect,
+        name: "collect",
+        fields: &[
+            "input",
+            "sensitive",
+            "invalid",
+            "errors",
+            "keys",
+            "next",
+            "on_fail",
+            "help",
+        ],
+        needs_prompt: true,
+    },
+    KindRules {
+        kind: Kind::Action,
+        name: "action",
+        fields: &["action", "on"],
+        needs_prompt: false,
+    },
+    KindRules {
+        kind: Kind::Branch,
+        name: "branch",
+        fields: &["cases", "otherwise"],
+        needs_prompt: false,
+    },
+    KindRules {
+        kind: Kind::Transfer,
+        name: "transfer",
+        fields: &["on_unavailable"],
+        needs_prompt: false,
+    },
+    KindRules {
+        kind: Kind::Hangup,
+        name: "hangup",
+        fields: &[],
+        needs_prompt: false,
+    },
+];
+
+/// The kinds' names as a sentence: "say, menu, ... or hangup".
+fn kind_names() -> String {
+    let names = KINDS.map(|rules| rules.name);
+    let (last, rest) = names.split_last().expect("there are kinds");
+    format!("{} or {last}", rest.join(", "))
+}
+
+/// Which kind-specific fields `state` sets, by name (those [`KindRules::fields`] lists).
+fn kind_fields(state: &RawState) -> [(&'static str, bool); 14] {
+    [
+        ("next", state.next.is_some()),
+        ("options", state.options.is_some()),
+        ("on_fail", state.on_fail.is_some()),
+        ("input", state.input.is_some()),
+        ("sensitive", state.sensitive.is_some()),
+        ("invalid", state.invalid.is_some()),
+        ("keys", state.keys.is_some()),
+        ("errors", state.errors.is_some()),
+        ("action", state.action.is_some()),
+        ("on", state.on.is_some()),
+        ("cases", state.cases.is_some()),
+        ("otherwise", state.otherwise.is_some()),
+        ("on_unavailable", state.on_unavailable.is_some()),
+        ("help", state.help.is_some()),
+    ]
+}
+
 struct Checker<'a> {
     path: &'a Path,
     source: &'a str,
@@ -595,69 +708,37 @@ impl Checker<'_> {
         repeat_key: char,
     ) -> Option<State> {
         let r = raw.as_ref();
-        let kind_name = r.kind.as_ref().as_str();
+        let Some(rules) = KINDS.iter().find(|rules| rules.name == r.kind.as_ref()) else {
+            self.report(
+                &r.kind,
+                format!("unknown kind \"{}\"; use {}", r.kind.as_ref(), kind_names()),
+            );
+            return None;
+        };
+        let kind_name = rules.name;
         let prompt = r.prompt.as_ref().and_then(|p| self.prompt(p, languages));
         let help = r.help.as_ref().and_then(|p| self.prompt(p, languages));
-        let allowed: &[&str] = match kind_name {
-            "say" => &["next"],
-            "menu" => &["options", "on_fail", "help"],
-            "language" => &["options", "next", "help"],
-            "collect" => &[
-                "input",
-                "sensitive",
-                "invalid",
-                "errors",
-                "keys",
-                "next",
-                "on_fail",
-                "help",
-            ],
-            "action" => &["action", "on"],
-            "branch" => &["cases", "otherwise"],
-            "transfer" => &["on_unavailable"],
-            "hangup" => &[],
-            other => {
-                self.report(&r.kind, format!(
-                    "unknown kind \"{other}\"; use say, menu, language, collect, action, branch, transfer or hangup"
-                ));
-                return None;
-            }
-        };
-        let present = [
-            ("next", r.next.is_some()),
-            ("options", r.options.is_some()),
-            ("on_fail", r.on_fail.is_some()),
-            ("input", r.input.is_some()),
-            ("sensitive", r.sensitive.is_some()),
-            ("invalid", r.invalid.is_some()),
-            ("keys", r.keys.is_some()),
-            ("errors", r.errors.is_some()),
-            ("action", r.action.is_some()),
-            ("on", r.on.is_some()),
-            ("cases", r.cases.is_some()),
-            ("otherwise", r.otherwise.is_some()),
-            ("on_unavailable", r.on_unavailable.is_some()),
-            ("help", r.help.is_some()),
-        ];
-        for (field, _) in present.iter().filter(|(f, p)| *p && !allowed.contains(f)) {
+        for (field, _) in kind_fields(r)
+            .iter()
+            .filter(|(field, present)| *present && !rules.fields.contains(field))
+        {
             self.report(
                 &raw,
                 format!("{field} does not apply to a {kind_name} state; remove it"),
             );
         }
-        let asks = matches!(kind_name, "menu" | "language" | "collect");
-        if (asks || matches!(kind_name, "say")) && r.prompt.is_none() {
+        if rules.needs_prompt && r.prompt.is_none() {
             self.report(
                 &raw,
                 format!("a {kind_name} state needs a prompt, e.g. prompt.en = \"...\""),
             );
         }
         let on_fail = r.on_fail.as_ref().map(|t| self.target(t, states));
-        let kind = match kind_name {
-            "say" => StateKind::Say {
+        let kind = match rules.kind {
+            Kind::Say => StateKind::Say {
                 next: self.required_target(r.next.as_ref(), "next", &raw, states)?,
             },
-            "menu" => {
+            Kind::Menu => {
                 let Some(raw_options) = &r.options else {
                     self.report(&raw, "a menu state needs options = { \"1\" = \"<state>\" }");
                     return None;
@@ -669,7 +750,7 @@ impl Checker<'_> {
                 }
                 StateKind::Menu { options, on_fail }
             }
-            "language" => {
+            Kind::Language => {
                 let Some(raw_options) = &r.options else {
                     self.report(&raw, "a language state needs options = { \"1\" = \"en\" }");
                     return None;
@@ -693,7 +774,7 @@ impl Checker<'_> {
                 let next = self.required_target(r.next.as_ref(), "next", &raw, states)?;
                 StateKind::Language { options, next }
             }
-            "collect" => {
+            Kind::Collect => {
                 let Some(input_raw) = &r.input else {
                     self.report(
                         &raw,
@@ -779,7 +860,7 @@ impl Checker<'_> {
                     on_fail,
                 }
             }
-            "action" => {
+            Kind::Action => {
                 let Some(action_raw) = &r.action else {
                     self.report(&raw, "an action state needs action = \"<name>\"");
                     return None;
@@ -831,7 +912,7 @@ impl Checker<'_> {
                 }
                 StateKind::Action { action, on }
             }
-            "branch" => {
+            Kind::Branch => {
                 let mut cases = Vec::new();
                 for case in r.cases.iter().flatten() {
                     let condition = self.condition(&case.as_ref().when);
@@ -844,7 +925,7 @@ impl Checker<'_> {
                     self.required_target(r.otherwise.as_ref(), "otherwise", &raw, states)?;
                 StateKind::Branch { cases, otherwise }
             }
-            "transfer" => StateKind::Transfer {
+            Kind::Transfer => StateKind::Transfer {
                 on_unavailable: self.required_target(
                     r.on_unavailable.as_ref(),
                     "on_unavailable",
@@ -852,7 +933,7 @@ impl Checker<'_> {
                     states,
                 )?,
             },
-            _ => StateKind::Hangup,
+            Kind::Hangup => StateKind::Hangup,
         };
         let max_visits = match (&r.max_visits, &r.after_max_visits) {
             (Some(count), Some(target)) => Some((*count.as_ref(), self.target(target, states))),
@@ -1261,6 +1342,27 @@ prompt.es = "Adiós."
                 .iter()
                 .any(|p| p.contains("\"fr\" is not one of the flow's languages (en, es)")),
             "{found:?}"
+        );
+    }
+
+    #[test]
+    fn the_kinds_table_names_only_fields_that_are_checked() {
+        let raw: RawState = toml::from_str("kind = \"hangup\"").expect("a bare state");
+        let checked = kind_fields(&raw).map(|(field, _)| field);
+        for rules in &KINDS {
+            for field in rules.fields {
+                assert!(checked.contains(field), "{}: {field}", rules.name);
+            }
+        }
+        for field in checked {
+            assert!(
+                KINDS.iter().any(|rules| rules.fields.contains(&field)),
+                "{field} belongs to no kind"
+            );
+        }
+        assert_eq!(
+            kind_names(),
+            "say, menu, language, collect, action, branch, transfer or hangup"
         );
     }
 

@@ -210,28 +210,148 @@ mod tests {
     }
 
     #[test]
-    fn extreme_inputs_give_words_in_every_language() {
-        for language in Language::ALL {
-            assert!(!number_words(u64::MAX, language).is_empty());
-            assert!(!minutes_words(u64::MAX, language).is_empty());
-            assert!(!money_words(i64::MIN, language).is_empty());
-            assert!(!money_words(i64::MAX, language).is_empty());
-            assert!(!date_words(time::Date::MIN, language).is_empty());
-            assert!(!date_words(time::Date::MAX, language).is_empty());
-            for year in [i32::MIN, -1, 0, 999, 10_000, i32::MAX] {
-                assert!(!month_year_words(Month::January, year, language).is_empty());
-            }
+    fn extreme_inputs_give_the_right_words() {
+        // u64::MAX is 18,446,744,073,709,551,615; i64::MIN cents are -$92,233,720,368,547,758.08.
+        let en = "eighteen quintillion, four hundred forty-six quadrillion, seven hundred \
+                  forty-four trillion, seventy-three billion, seven hundred nine million, five \
+                  hundred fifty-one thousand, six hundred fifteen";
+        // Spanish counts in the long scale: a billón is 10^12, a trillón 10^18.
+        let es = "dieciocho trillones cuatrocientos cuarenta y seis mil setecientos cuarenta y \
+                  cuatro billones setenta y tres mil setecientos nueve millones quinientos \
+                  cincuenta y un mil seiscientos quince";
+        assert_eq!(number_words(u64::MAX, Language::En), en);
+        assert_eq!(number_words(u64::MAX, Language::Es), es);
+        assert_eq!(
+            minutes_words(u64::MAX, Language::En),
+            format!("{en} minutes")
+        );
+        assert_eq!(
+            minutes_words(u64::MAX, Language::Es),
+            format!("{es} minutos")
+        );
+        let en_dollars = "ninety-two quadrillion, two hundred thirty-three trillion, seven \
+                          hundred twenty billion, three hundred sixty-eight million, five hundred \
+                          forty-seven thousand, seven hundred fifty-eight dollars";
+        let es_dollars = "noventa y dos mil doscientos treinta y tres billones setecientos veinte \
+                          mil trescientos sesenta y ocho millones quinientos cuarenta y siete mil \
+                          setecientos cincuenta y ocho dólares";
+        assert_eq!(
+            money_words(i64::MIN, Language::En),
+            format!("minus {en_dollars} and eight cents")
+        );
+        assert_eq!(
+            money_words(i64::MAX, Language::En),
+            format!("{en_dollars} and seven cents")
+        );
+        assert_eq!(
+            money_words(i64::MIN, Language::Es),
+            format!("menos {es_dollars} con ocho centavos")
+        );
+        assert_eq!(
+            money_words(i64::MAX, Language::Es),
+            format!("{es_dollars} con siete centavos")
+        );
+        assert_eq!(date_words(time::Date::MIN, Language::En), "January first");
+        assert_eq!(
+            date_words(time::Date::MAX, Language::En),
+            "December thirty-first"
+        );
+        assert_eq!(
+            date_words(time::Date::MIN, Language::Es),
+            "primero de enero"
+        );
+        assert_eq!(
+            date_words(time::Date::MAX, Language::Es),
+            "treinta y uno de diciembre"
+        );
+        let years = [
+            (
+                i32::MIN,
+                "minus two billion, one hundred forty-seven million, four hundred eighty-three \
+                 thousand, six hundred forty-eight",
+                "menos dos mil ciento cuarenta y siete millones cuatrocientos ochenta y tres mil \
+                 seiscientos cuarenta y ocho",
+            ),
+            (-1, "minus one", "menos uno"),
+            (0, "zero", "cero"),
+            (
+                999,
+                "nine hundred ninety-nine",
+                "novecientos noventa y nueve",
+            ),
+            (10_000, "ten thousand", "diez mil"),
+            (
+                i32::MAX,
+                "two billion, one hundred forty-seven million, four hundred eighty-three \
+                 thousand, six hundred forty-seven",
+                "dos mil ciento cuarenta y siete millones cuatrocientos ochenta y tres mil \
+                 seiscientos cuarenta y siete",
+            ),
+        ];
+        for (year, en, es) in years {
+            assert_eq!(
+                month_year_words(Month::January, year, Language::En),
+                format!("January {en}")
+            );
+            assert_eq!(
+                month_year_words(Month::January, year, Language::Es),
+                format!("enero de {es}")
+            );
         }
     }
 
     #[test]
-    fn every_day_of_a_leap_year_has_words() {
-        for language in Language::ALL {
+    fn every_day_of_a_leap_year_is_said_by_its_month_and_apart_from_the_others() {
+        const EN: [&str; 12] = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        const ES: [&str; 12] = [
+            "enero",
+            "febrero",
+            "marzo",
+            "abril",
+            "mayo",
+            "junio",
+            "julio",
+            "agosto",
+            "septiembre",
+            "octubre",
+            "noviembre",
+            "diciembre",
+        ];
+        for (language, months) in [(Language::En, EN), (Language::Es, ES)] {
+            let mut said = std::collections::HashSet::new();
             let mut day = Some(date!(2024 - 01 - 01));
             while let Some(current) = day.filter(|d| d.year() == 2024) {
-                assert!(!date_words(current, language).is_empty());
+                let words = date_words(current, language);
+                let month = months[usize::from(u8::from(current.month())) - 1];
+                assert!(words.contains(month), "{current}: {words}");
+                assert!(
+                    said.insert(words.clone()),
+                    "{current} said like another day: {words}"
+                );
                 day = current.next_day();
             }
+            assert_eq!(said.len(), 366);
         }
+        assert_eq!(
+            date_words(date!(2024 - 02 - 29), Language::En),
+            "February twenty-ninth"
+        );
+        assert_eq!(
+            date_words(date!(2024 - 02 - 29), Language::Es),
+            "veintinueve de febrero"
+        );
     }
 }

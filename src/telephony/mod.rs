@@ -10,13 +10,15 @@
 //! - [`twilio`]: Twilio TwiML, signatures, voices;
 //! - [`signalwire`]: SignalWire cXML (TwiML-compatible), signed with the project's signing key;
 //! - [`sanitize`]: webhook text made safe once, for every dialect;
-//! - [`twiml_fields`]: the webhook fields the TwiML family of dialects shares.
+//! - [`twiml`], [`twiml_fields`]: the XML and the webhook fields the TwiML family of dialects
+//!   (Twilio, SignalWire, Telnyx) shares.
 
 mod dialect;
 pub mod registry;
 pub mod sanitize;
 pub mod signalwire;
 pub mod twilio;
+pub mod twiml;
 pub mod twiml_fields;
 
 pub use dialect::{Callback, Dialect, Event, Signed};
@@ -73,9 +75,4 @@ pub fn alternate_port_form(url: &str) -> Option<String> {
             Some(format!("{}{}", &url[..colon_in_url], &url[authority_end..]))
         }
     }
-}
-
-/// Renders a response as TwiML-family XML, which every compatible dialect speaks.
-pub fn render_twiml_family(response: &crate::voice::Response) -> String {
-    twilio::render(response)
 }

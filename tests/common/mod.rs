@@ -268,12 +268,7 @@ impl TestServer {
     /// Stops the server and starts a new one on the same address and database, as a deploy or
     /// crash-and-restart would (the gateway's state survives, as a real gateway's would).
     pub async fn restart(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        if let Some(running) = self.running.take() {
-            let _ = running.await;
-        }
+        self.stop_serving().await;
         self.state.store.close().await;
         let listen = self
             .url
@@ -295,6 +290,17 @@ impl TestServer {
             let _ = stopped.await;
         })));
         self.shutdown = Some(shutdown);
+    }
+
+    /// Shuts the server down gracefully and waits until it has stopped: every request finished,
+    /// everything it had to log logged. The database stays, for the test to read.
+    pub async fn stop_serving(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(running) = self.running.take() {
+            let _ = running.await;
+        }
     }
 
     pub async fn stop(mut self) {

@@ -59,6 +59,6 @@ impl Dialect for SignalWire {
     }
 
     fn render(&self, response: &voice::Response) -> String {
-        crate::telephony::render_twiml_family(response)
+        crate::telephony::twiml::render(response)
     }
 }

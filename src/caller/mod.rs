@@ -3,6 +3,8 @@
 //!
 //! `ivrpay call` uses it from the terminal; the black-box tests use it to walk whole calls.
 
+pub mod twiml;
+
 use crate::telephony::twilio;
 use crate::voice::{self, Prompt, Verb};
 
@@ -255,7 +257,7 @@ impl Call {
         extra: &[(&str, &str)],
     ) -> Result<voice::Response, CallerError> {
         let body = self.post_raw(url, extra).await?;
-        let response = twilio::parse(&body).map_err(|e| CallerError::Twiml(e.to_string()))?;
+        let response = twiml::parse(&body).map_err(|e| CallerError::Twiml(e.to_string()))?;
         self.last_twiml = body;
         Ok(response)
     }
@@ -290,7 +292,7 @@ impl Call {
                         self.transferred_to = Some(dial.number.clone());
                         if let Some(whisper) = &dial.whisper_url {
                             let body = self.post_raw(whisper, &[]).await?;
-                            let briefing = twilio::parse(&body)
+                            let briefing = twiml::parse(&body)
                                 .map_err(|e| CallerError::Twiml(e.to_string()))?;
                             for verb in briefing.verbs {
                                 if let Verb::Prompt(Prompt::Say { text, .. }) = verb {

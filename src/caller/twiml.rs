@@ -1,0 +1,1042 @@
+//! Reading TwiML back into a [`Response`], for the simulated caller.
+//!
+//! [`parse`] is the inverse of [`crate::telephony::twiml::render`], for the terminal caller, the
+//! load tool and the black-box tests, which follow our own TwiML the way a phone call would; it
+//! accepts exactly the subset of TwiML that [`Response`] can express and rejects the rest with a
+//! [`TwimlError`] rather than silently dropping instructions a real call would follow. The
+//! server never reads TwiML; only the caller that plays the provider's part does.
+//!
+//! It goes through quick-xml's `Reader`, so references, CDATA and comments are read as XML
+//! defines them.
+
+use quick_xml::escape::resolve_predefined_entity;
+use quick_xml::events::{BytesRef, BytesStart, Event};
+use quick_xml::{Reader, XmlVersion};
+
+use crate::language::Language;
+use crate::telephony::twiml::is_xml_char;
+use crate::voice::{Dial, Gather, Prompt, Response, Verb};
+
+/// Twilio's defaults for attributes we always write but that hand-written TwiML may omit. [`parse`]
+/// applies them so it reads such a document as Twilio would run it.
+const DEFAULT_GATHER_TIMEOUT: u32 = 5;
+const DEFAULT_FINISH_ON_KEY: char = '#';
+const DEFAULT_DIAL_TIMEOUT: u32 = 30;
+const DEFAULT_PAUSE_SECONDS: u32 = 1;
+
+/// Deeper than any TwiML we express (`Response` > `Gather` > `Say` is three); bounds the work a
+/// hostile document can cause. The slack lets e.g. SSML inside `<Say>` get a precise error.
+const MAX_DEPTH: usize = 8;
+
+/// Why a document could not be read as a [`Response`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TwimlError {
+    /// Not well-formed XML.
+    #[error("malformed XML at byte {position}: {detail}")]
+    Malformed {
+        /// Byte offset in the input where the problem was found.
+        position: u64,
+        /// What the XML reader reported.
+        detail: String,
+    },
+    /// The input holds no element at all.
+    #[error("the document has no root element")]
+    NoRoot,
+    /// The root element is not `<Response>`.
+    #[error("the root element is <{found}>, expected <Response>")]
+    NotResponse {
+        /// The root element's name.
+        found: String,
+    },
+    /// An element that is not TwiML, or that [`Response`] cannot express, or in the wrong place.
+    #[error("<{element}> is not supported inside <{parent}>")]
+    UnsupportedElement {
+        /// The offending element.
+        element: String,
+        /// The element it appeared in.
+        parent: String,
+    },
+    /// Non-whitespace text where only elements belong (e.g. directly inside `<Response>`).
+    #[error("unexpected text inside <{element}>")]
+    UnexpectedText {
+        /// The element holding the text.
+        element: &'static str,
+    },
+    /// An attribute [`Response`] cannot express (e.g. `loop` on `<Say>`).
+    #[error("<{element}> has an unsupported attribute `{attribute}`")]
+    UnsupportedAttribute {
+        /// The element.
+        element: &'static str,
+        /// The attribute's name.
+        attribute: String,
+    },
+    /// A required attribute is absent.
+    #[error("<{element}> is missing the `{attribute}` attribute")]
+    MissingAttribute {
+        /// The element.
+        element: &'static str,
+        /// The attribute's name.
+        attribute: &'static str,
+    },
+    /// An attribute's value is not one we can read or express.
+    #[error("<{element}> has {attribute}=\"{value}\", expected {expected}")]
+    InvalidAttribute {
+        /// The element.
+        element: &'static str,
+        /// The attribute's name.
+        attribute: &'static str,
+        /// The value found.
+        value: String,
+        /// What would have been accepted.
+        expected: &'static str,
+    },
+    /// A `<Say>` in a language the service does not speak.
+    #[error("<Say> has unsupported language \"{value}\" (supported: en-US, es-US)")]
+    UnknownLanguage {
+        /// The `language` attribute as found.
+        value: String,
+    },
+    /// An element's content is wrong (e.g. `<Play>` without a URL).
+    #[error("<{element}> {problem}")]
+    InvalidContent {
+        /// The element.
+        element: &'static str,
+        /// What is wrong, as a sentence fragment following the element name.
+        problem: &'static str,
+    },
+}
+
+/// Reads a TwiML document back into a [`Response`].
+///
+/// Accepts everything [`render`] produces (`parse(&render(r)) == r` for any `r` whose strings
+/// have no characters `render` must drop), plus the variations hand-written TwiML has:
+/// indentation between elements, comments, a missing XML declaration, self-closing or
+/// empty elements, and omitted attributes, which take Twilio's defaults (`language` en-US,
+/// `finishOnKey` `#`, Gather `timeout` 5, Dial `timeout` 30, Pause `length` 1, `method` POST).
+///
+/// Reading is strict otherwise, so that a test never passes on TwiML a real call would run
+/// differently:
+/// - a `language` other than English or Spanish is an error ([`TwimlError::UnknownLanguage`]),
+///   not a silent fallback to English; any regional variant (`en-GB`, `es-MX`) is accepted;
+/// - elements, attributes and attribute values the model cannot express are errors, including a
+///   `<Gather>` without `actionOnEmptyResult="true"` and any `method` other than POST;
+/// - `<Say>` text is kept exactly (whitespace included), while the URL in `<Play>`/`<Redirect>`
+///   and the number in `<Number>` are trimmed, since indentation around them is not part of them.
+pub fn parse(xml: &str) -> Result<Response, TwimlError> {
+    let root = read_tree(xml)?;
+    if root.name != "Response" {
+        return Err(TwimlError::NotResponse { found: root.name });
+    }
+    Attributes::new("Response", root.attributes).finish()?;
+    let verbs = child_elements("Response", root.children)?
+        .into_iter()
+        .map(verb_from)
+        .collect::<Result<_, _>>()?;
+    Ok(Response { verbs })
+}
+
+/// An element of the document, with entity references resolved.
+struct Element {
+    name: String,
+    attributes: Vec<(String, String)>,
+    children: Vec<Node>,
+}
+
+enum Node {
+    Element(Element),
+    /// Adjacent text, references and CDATA, joined.
+    Text(String),
+}
+
+/// Builds the element tree. quick-xml checks well-formedness event by event; this adds what only
+/// the whole document shows (a single root, everything closed) and the depth bound.
+fn read_tree(xml: &str) -> Result<Element, TwimlError> {
+    // quick-xml lets characters XML forbids outright (NUL, most controls) through; Twilio would
+    // reject them, so we do too.
+    if let Some(position) = xml.find(|c| !is_xml_char(c)) {
+        return Err(TwimlError::Malformed {
+            position: position as u64,
+            detail: "character not allowed in XML".into(),
+        });
+    }
+    let mut reader = Reader::from_str(xml);
+    // Errors from quick-xml's reader carry their own position; for the problems found here, the
+    // reader has just passed the offending event, so its current position is the closest.
+    let reader_error = |reader: &Reader<&[u8]>, error: quick_xml::Error| TwimlError::Malformed {
+        position: reader.error_position(),
+        detail: error.to_string(),
+    };
+    let malformed = |reader: &Reader<&[u8]>, detail: String| TwimlError::Malformed {
+        position: reader.buffer_position(),
+        detail,
+    };
+    let mut open: Vec<Element> = Vec::new();
+    let mut root: Option<Element> = None;
+    loop {
+        let event = reader
+            .read_event()
+            .map_err(|error| reader_error(&reader, error))?;
+        match event {
+            Event::Start(start) => {
+                if open.len() >= MAX_DEPTH {
+                    return Err(malformed(&reader, "elements nested too deeply".into()));
+                }
+                if open.is_empty() && root.is_some() {
+                    return Err(malformed(&reader, "more than one root element".into()));
+                }
+                open.push(element_from(&start).map_err(|e| malformed(&reader, e.to_string()))?);
+            }
+            Event::Empty(start) => {
+                let element =
+                    element_from(&start).map_err(|e| malformed(&reader, e.to_string()))?;
+                attach(&mut open, &mut root, element)
+                    .map_err(|detail| malformed(&reader, detail.into()))?;
+            }
+            Event::End(_) => {
+                // quick-xml has already matched the end tag to the innermost open element.
+                let element = open
+                    .pop()
+                    .ok_or_else(|| malformed(&reader, "unmatched end tag".into()))?;
+                attach(&mut open, &mut root, element)
+                    .map_err(|detail| malformed(&reader, detail.into()))?;
+            }
+            Event::Text(text) => add_text(&mut open, &text.xml10_content())
+                .map_err(|detail| malformed(&reader, detail.into()))?,
+            Event::CData(cdata) => add_text(&mut open, &cdata.xml10_content())
+                .map_err(|detail| malformed(&reader, detail.into()))?,
+            Event::GeneralRef(reference) => {
+                let resolved =
+                    resolve_reference(&reference).map_err(|detail| malformed(&reader, detail))?;
+                add_text(&mut open, &resolved)
+                    .map_err(|detail| malformed(&reader, detail.into()))?;
+            }
+            Event::Decl(_) | Event::Comment(_) => {}
+            Event::PI(_) => {
+                return Err(malformed(
+                    &reader,
+                    "processing instructions are not TwiML".into(),
+                ));
+            }
+            Event::DocType(_) => {
+                return Err(malformed(&reader, "a DOCTYPE is not TwiML".into()));
+            }
+            Event::Eof => break,
+        }
+    }
+    if let Some(element) = open.last() {
+        let detail = format!("document ends inside <{}>", element.name);
+        return Err(malformed(&reader, detail));
+    }
+    root.ok_or(TwimlError::NoRoot)
+}
+
+fn element_from(start: &BytesStart<'_>) -> Result<Element, quick_xml::Error> {
+    let mut attributes = Vec::new();
+    for attribute in start.attributes() {
+        let attribute = attribute?;
+        let value = attribute.normalized_value(XmlVersion::Implicit1_0)?;
+        attributes.push((attribute.key.as_ref().to_owned(), value.into_owned()));
+    }
+    Ok(Element {
+        name: start.name().as_ref().to_owned(),
+        attributes,
+        children: Vec::new(),
+    })
+}
+
+/// Adds a finished element to its parent, or makes it the root.
+fn attach(
+    open: &mut [Element],
+    root: &mut Option<Element>,
+    element: Element,
+) -> Result<(), &'static str> {
+    match open.last_mut() {
+        Some(parent) => parent.children.push(Node::Element(element)),
+        None if root.is_some() => return Err("more than one root element"),
+        None => *root = Some(element),
+    }
+    Ok(())
+}
+
+fn add_text(open: &mut [Element], text: &str) -> Result<(), &'static str> {
+    let Some(parent) = open.last_mut() else {
+        // Outside the root only the whitespace around it is allowed.
+        return if is_xml_whitespace(text) {
+            Ok(())
+        } else {
+            Err("text outside the root element")
+        };
+    };
+    match parent.children.last_mut() {
+        Some(Node::Text(existing)) => existing.push_str(text),
+        _ => parent.children.push(Node::Text(text.to_owned())),
+    }
+    Ok(())
+}
+
+/// Resolves `&name;` or `&#N;`; quick-xml hands these over as separate events.
+fn resolve_reference(reference: &BytesRef<'_>) -> Result<String, String> {
+    match reference.resolve_char_ref() {
+        Ok(Some(c)) if is_xml_char(c) => Ok(c.to_string()),
+        Ok(Some(c)) => Err(format!(
+            "character reference to forbidden U+{:04X}",
+            u32::from(c)
+        )),
+        Ok(None) => resolve_predefined_entity(reference)
+            .map(str::to_owned)
+            .ok_or_else(|| format!("unknown entity &{};", &**reference)),
+        Err(error) => Err(error.to_string()),
+    }
+}
+
+fn is_xml_whitespace(text: &str) -> bool {
+    text.chars().all(|c| matches!(c, ' ' | '\t' | '\n' | '\r'))
+}
+
+/// The child elements of an element that holds only elements; whitespace between them is
+/// indentation, any other text an error.
+fn child_elements(parent: &'static str, children: Vec<Node>) -> Result<Vec<Element>, TwimlError> {
+    let mut elements = Vec::with_capacity(children.len());
+    for child in children {
+        match child {
+            Node::Element(element) => elements.push(element),
+            Node::Text(text) if is_xml_whitespace(&text) => {}
+            Node::Text(_) => return Err(TwimlError::UnexpectedText { element: parent }),
+        }
+    }
+    Ok(elements)
+}
+
+/// The text of an element that holds only text (an empty element has the empty string).
+fn text_content(element: &'static str, children: Vec<Node>) -> Result<String, TwimlError> {
+    let mut content = String::new();
+    for child in children {
+        match child {
+            Node::Text(text) => content.push_str(&text),
+            Node::Element(child) => {
+                return Err(TwimlError::UnsupportedElement {
+                    element: child.name,
+                    parent: element.to_owned(),
+                });
+            }
+        }
+    }
+    Ok(content)
+}
+
+/// Trimmed text that must not be empty: a URL or a phone number.
+fn required_text(
+    element: &'static str,
+    children: Vec<Node>,
+    problem: &'static str,
+) -> Result<String, TwimlError> {
+    let text = text_content(element, children)?;
+    let trimmed = text.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'));
+    if trimmed.is_empty() {
+        return Err(TwimlError::InvalidContent { element, problem });
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// An element's attributes, taken one by one so that whatever is left over can be reported.
+struct Attributes {
+    element: &'static str,
+    remaining: Vec<(String, String)>,
+}
+
+impl Attributes {
+    fn new(element: &'static str, attributes: Vec<(String, String)>) -> Self {
+        Self {
+            element,
+            remaining: attributes,
+        }
+    }
+
+    fn take(&mut self, name: &str) -> Option<String> {
+        let index = self.remaining.iter().position(|(key, _)| key == name)?;
+        Some(self.remaining.remove(index).1)
+    }
+
+    fn required(&mut self, name: &'static str) -> Result<String, TwimlError> {
+        self.take(name).ok_or(TwimlError::MissingAttribute {
+            element: self.element,
+            attribute: name,
+        })
+    }
+
+    fn number(&mut self, name: &'static str) -> Result<Option<u32>, TwimlError> {
+        self.take(name)
+            .map(|value| {
+                value.parse().map_err(|_| TwimlError::InvalidAttribute {
+                    element: self.element,
+                    attribute: name,
+                    value,
+                    expected: "a whole number",
+                })
+            })
+            .transpose()
+    }
+
+    /// An attribute that, if present, must have one value (case-insensitively), because the
+    /// model has no way to say anything else.
+    fn fixed(&mut self, name: &'static str, expected: &'static str) -> Result<(), TwimlError> {
+        match self.take(name) {
+            Some(value) if !value.eq_ignore_ascii_case(expected) => {
+                Err(TwimlError::InvalidAttribute {
+                    element: self.element,
+                    attribute: name,
+                    value,
+                    expected,
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Fails on the first attribute nobody took.
+    fn finish(self) -> Result<(), TwimlError> {
+        match self.remaining.into_iter().next() {
+            Some((attribute, _)) => Err(TwimlError::UnsupportedAttribute {
+                element: self.element,
+                attribute,
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
+fn verb_from(element: Element) -> Result<Verb, TwimlError> {
+    match element.name.as_str() {
+        "Say" | "Play" | "Pause" => prompt_from(element, "Response").map(Verb::Prompt),
+        "Gather" => gather_from(element).map(Verb::Gather),
+        "Dial" => dial_from(element).map(Verb::Dial),
+        "Redirect" => {
+            let mut attributes = Attributes::new("Redirect", element.attributes);
+            attributes.fixed("method", "POST")?;
+            attributes.finish()?;
+            let url = required_text("Redirect", element.children, "needs a URL")?;
+            Ok(Verb::Redirect { url })
+        }
+        "Hangup" => {
+            Attributes::new("Hangup", element.attributes).finish()?;
+            child_elements("Hangup", element.children)?
+                .into_iter()
+                .next()
+                .map_or(Ok(Verb::Hangup), |child| {
+                    Err(TwimlError::UnsupportedElement {
+                        element: child.name,
+                        parent: "Hangup".into(),
+                    })
+                })
+        }
+        _ => Err(TwimlError::UnsupportedElement {
+            element: element.name,
+            parent: "Response".into(),
+        }),
+    }
+}
+
+fn prompt_from(element: Element, parent: &'static str) -> Result<Prompt, TwimlError> {
+    match element.name.as_str() {
+        "Say" => {
+            let mut attributes = Attributes::new("Say", element.attributes);
+            let language = match attributes.take("language") {
+                None => Language::En,
+                Some(value) => {
+                    Language::parse(&value).ok_or(TwimlError::UnknownLanguage { value })?
+                }
+            };
+            let voice = attributes.take("voice");
+            attributes.finish()?;
+            let text = text_content("Say", element.children)?;
+            Ok(Prompt::Say {
+                text,
+                language,
+                voice,
+            })
+        }
+        "Play" => {
+            Attributes::new("Play", element.attributes).finish()?;
+            let url = required_text("Play", element.children, "needs a URL")?;
+            Ok(Prompt::Play { url })
+        }
+        "Pause" => {
+            let mut attributes = Attributes::new("Pause", element.attributes);
+            let seconds = attributes
+                .number("length")?
+                .unwrap_or(DEFAULT_PAUSE_SECONDS);
+            attributes.finish()?;
+            if !is_xml_whitespace(&text_content("Pause", element.children)?) {
+                return Err(TwimlError::UnexpectedText { element: "Pause" });
+            }
+            Ok(Prompt::Pause { seconds })
+        }
+        _ => Err(TwimlError::UnsupportedElement {
+            element: element.name,
+            parent: parent.into(),
+        }),
+    }
+}
+
+fn gather_from(element: Element) -> Result<Gather, TwimlError> {
+    let mut attributes = Attributes::new("Gather", element.attributes);
+    attributes.fixed("input", "dtmf")?;
+    attributes.fixed("method", "POST")?;
+    let action = attributes.required("action")?;
+    let timeout_seconds = attributes
+        .number("timeout")?
+        .unwrap_or(DEFAULT_GATHER_TIMEOUT);
+    // Without it Twilio skips the action on silence, which the model cannot express.
+    match attributes.take("actionOnEmptyResult") {
+        Some(value) if value == "true" => {}
+        Some(value) => {
+            return Err(TwimlError::InvalidAttribute {
+                element: "Gather",
+                attribute: "actionOnEmptyResult",
+                value,
+                expected: "true",
+            });
+        }
+        None => {
+            return Err(TwimlError::MissingAttribute {
+                element: "Gather",
+                attribute: "actionOnEmptyResult",
+            });
+        }
+    }
+    let num_digits = attributes.number("numDigits")?;
+    let finish_on_key = match attributes.take("finishOnKey") {
+        None => Some(DEFAULT_FINISH_ON_KEY),
+        Some(value) => {
+            let mut chars = value.chars();
+            match (chars.next(), chars.next()) {
+                (None, _) => None,
+                (Some(key), None) => Some(key),
+                (Some(_), Some(_)) => {
+                    return Err(TwimlError::InvalidAttribute {
+                        element: "Gather",
+                        attribute: "finishOnKey",
+                        value,
+                        expected: "one key or nothing",
+                    });
+                }
+            }
+        }
+    };
+    attributes.finish()?;
+    let prompts = child_elements("Gather", element.children)?
+        .into_iter()
+        .map(|child| prompt_from(child, "Gather"))
+        .collect::<Result<_, _>>()?;
+    Ok(Gather {
+        action,
+        num_digits,
+        finish_on_key,
+        timeout_seconds,
+        prompts,
+    })
+}
+
+fn dial_from(element: Element) -> Result<Dial, TwimlError> {
+    let mut attributes = Attributes::new("Dial", element.attributes);
+    attributes.fixed("method", "POST")?;
+    let timeout_seconds = attributes
+        .number("timeout")?
+        .unwrap_or(DEFAULT_DIAL_TIMEOUT);
+    let action = attributes.take("action");
+    let caller_id = attributes.take("callerId");
+    attributes.finish()?;
+
+    // Twilio also takes the number as the Dial's own text (`<Dial>+1555...</Dial>`).
+    let has_elements = element
+        .children
+        .iter()
+        .any(|child| matches!(child, Node::Element(_)));
+    let (number, whisper_url) = if has_elements {
+        let mut numbers = child_elements("Dial", element.children)?.into_iter();
+        let (Some(number), None) = (numbers.next(), numbers.next()) else {
+            return Err(TwimlError::InvalidContent {
+                element: "Dial",
+                problem: "must contain exactly one <Number>",
+            });
+        };
+        if number.name != "Number" {
+            return Err(TwimlError::UnsupportedElement {
+                element: number.name,
+                parent: "Dial".into(),
+            });
+        }
+        let mut attributes = Attributes::new("Number", number.attributes);
+        let whisper_url = attributes.take("url");
+        attributes.fixed("method", "POST")?;
+        attributes.finish()?;
+        let digits = required_text("Number", number.children, "needs a phone number")?;
+        (digits, whisper_url)
+    } else {
+        let digits = required_text("Dial", element.children, "needs a <Number>")?;
+        (digits, None)
+    };
+    Ok(Dial {
+        number,
+        caller_id,
+        whisper_url,
+        action,
+        timeout_seconds,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::telephony::twiml::render;
+
+    const DECL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
+
+    fn say(text: &str, language: Language) -> Prompt {
+        Prompt::Say {
+            text: text.into(),
+            language,
+            voice: None,
+        }
+    }
+
+    fn response(verbs: Vec<Verb>) -> Response {
+        Response { verbs }
+    }
+
+    // ---- parsing ------------------------------------------------------------------------------
+
+    #[test]
+    fn parses_indented_hand_written_twiml() {
+        let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
+<!-- main menu -->
+<Response>
+    <Gather action="https://ivr.example.com/menu" actionOnEmptyResult="true" numDigits="1">
+        <Say language="es-MX">Para español, oprima dos.</Say>
+        <Pause/>
+        <Play>
+            https://cdn.example.com/beep.mp3
+        </Play>
+    </Gather>
+    <Say>Goodbye</Say>
+    <Dial callerId="+18005551212">
+        <Number>
+            +15551234567
+        </Number>
+    </Dial>
+    <Dial>+15557654321</Dial>
+    <Redirect>https://ivr.example.com/again</Redirect>
+    <Hangup></Hangup>
+</Response>
+"#;
+        let expected = response(vec![
+            Verb::Gather(Gather {
+                action: "https://ivr.example.com/menu".into(),
+                num_digits: Some(1),
+                finish_on_key: Some('#'),
+                timeout_seconds: 5,
+                prompts: vec![
+                    say("Para español, oprima dos.", Language::Es),
+                    Prompt::Pause { seconds: 1 },
+                    Prompt::Play {
+                        url: "https://cdn.example.com/beep.mp3".into(),
+                    },
+                ],
+            }),
+            Verb::Prompt(say("Goodbye", Language::En)),
+            Verb::Dial(Dial {
+                number: "+15551234567".into(),
+                caller_id: Some("+18005551212".into()),
+                whisper_url: None,
+                action: None,
+                timeout_seconds: 30,
+            }),
+            Verb::Dial(Dial {
+                number: "+15557654321".into(),
+                caller_id: None,
+                whisper_url: None,
+                action: None,
+                timeout_seconds: 30,
+            }),
+            Verb::Redirect {
+                url: "https://ivr.example.com/again".into(),
+            },
+            Verb::Hangup,
+        ]);
+        assert_eq!(parse(xml), Ok(expected));
+    }
+
+    #[test]
+    fn parses_without_declaration_and_self_closed() {
+        assert_eq!(parse("<Response/>"), Ok(Response::new()));
+        assert_eq!(
+            parse(r#"<Response><Say language="en-US"/></Response>"#),
+            Ok(response(vec![Verb::Prompt(say("", Language::En))]))
+        );
+    }
+
+    #[test]
+    fn resolves_references_and_cdata() {
+        let xml =
+            "<Response><Say>a &amp; b &#60;&#x3E; &quot;<![CDATA[<raw> & ]]></Say></Response>";
+        assert_eq!(
+            parse(xml),
+            Ok(response(vec![Verb::Prompt(say(
+                "a & b <> \"<raw> & ",
+                Language::En
+            ))]))
+        );
+    }
+
+    #[test]
+    fn unknown_language_is_an_error() {
+        assert_eq!(
+            parse(r#"<Response><Say language="fr-FR">Bonjour</Say></Response>"#),
+            Err(TwimlError::UnknownLanguage {
+                value: "fr-FR".into()
+            })
+        );
+        let message = parse(r#"<Response><Say language="">x</Say></Response>"#)
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("unsupported language"), "{message}");
+    }
+
+    #[test]
+    fn rejects_malformed_xml() {
+        let cases = [
+            "",
+            "   ",
+            "not xml",
+            "<Response>",
+            "<Response><Say>hi</Response>",
+            "<Response></Respons>",
+            "</Response>",
+            "<Response><Say>a & b</Say></Response>",
+            "<Response><Say>&bogus;</Say></Response>",
+            "<Response><Say>&#0;</Say></Response>",
+            "<Response><Say>&#1;</Say></Response>",
+            r#"<Response><Say language="en-US" language="es-US">x</Say></Response>"#,
+            r#"<Response><Say language=en-US>x</Say></Response>"#,
+            "<Response></Response><Response></Response>",
+            "<Response/><Hangup/>",
+            "<Response></Response>trailing",
+            "leading<Response></Response>",
+            "<!DOCTYPE Response><Response></Response>",
+            "<?php echo 1 ?><Response></Response>",
+            "<Response><Say>\u{0}</Say></Response>",
+            "<Response><<Hangup/></Response>",
+            "<Response><Hangup/",
+        ];
+        for xml in cases {
+            let result = parse(xml);
+            assert!(result.is_err(), "{xml:?} parsed as {result:?}");
+        }
+        assert_eq!(parse(""), Err(TwimlError::NoRoot));
+        assert!(matches!(
+            parse("<Response><Say>hi</Response>"),
+            Err(TwimlError::Malformed { .. })
+        ));
+    }
+
+    #[test]
+    fn rejects_deep_nesting_without_overflowing() {
+        let depth = 100_000;
+        let xml = format!(
+            "{}{}",
+            "<Response>".repeat(depth),
+            "</Response>".repeat(depth)
+        );
+        assert!(matches!(parse(&xml), Err(TwimlError::Malformed { .. })));
+    }
+
+    #[test]
+    fn rejects_what_the_model_cannot_express() {
+        let cases: [(&str, TwimlError); 12] = [
+            (
+                "<Foo/>",
+                TwimlError::NotResponse {
+                    found: "Foo".into(),
+                },
+            ),
+            (
+                "<Response><Record/></Response>",
+                TwimlError::UnsupportedElement {
+                    element: "Record".into(),
+                    parent: "Response".into(),
+                },
+            ),
+            (
+                "<Response>Hello</Response>",
+                TwimlError::UnexpectedText {
+                    element: "Response",
+                },
+            ),
+            (
+                r#"<Response><Say loop="2">x</Say></Response>"#,
+                TwimlError::UnsupportedAttribute {
+                    element: "Say",
+                    attribute: "loop".into(),
+                },
+            ),
+            (
+                "<Response><Say>x <break/></Say></Response>",
+                TwimlError::UnsupportedElement {
+                    element: "break".into(),
+                    parent: "Say".into(),
+                },
+            ),
+            (
+                r#"<Response><Gather action="a"/></Response>"#,
+                TwimlError::MissingAttribute {
+                    element: "Gather",
+                    attribute: "actionOnEmptyResult",
+                },
+            ),
+            (
+                r#"<Response><Gather actionOnEmptyResult="true"/></Response>"#,
+                TwimlError::MissingAttribute {
+                    element: "Gather",
+                    attribute: "action",
+                },
+            ),
+            (
+                r#"<Response><Gather action="a" actionOnEmptyResult="true" method="GET"/></Response>"#,
+                TwimlError::InvalidAttribute {
+                    element: "Gather",
+                    attribute: "method",
+                    value: "GET".into(),
+                    expected: "POST",
+                },
+            ),
+            (
+                r#"<Response><Gather action="a" actionOnEmptyResult="true" timeout="-1"/></Response>"#,
+                TwimlError::InvalidAttribute {
+                    element: "Gather",
+                    attribute: "timeout",
+                    value: "-1".into(),
+                    expected: "a whole number",
+                },
+            ),
+            (
+                r##"<Response><Gather action="a" actionOnEmptyResult="true" finishOnKey="#*"/></Response>"##,
+                TwimlError::InvalidAttribute {
+                    element: "Gather",
+                    attribute: "finishOnKey",
+                    value: "#*".into(),
+                    expected: "one key or nothing",
+                },
+            ),
+            (
+                "<Response><Dial><Number>1</Number><Number>2</Number></Dial></Response>",
+                TwimlError::InvalidContent {
+                    element: "Dial",
+                    problem: "must contain exactly one <Number>",
+                },
+            ),
+            (
+                "<Response><Play>   </Play></Response>",
+                TwimlError::InvalidContent {
+                    element: "Play",
+                    problem: "needs a URL",
+                },
+            ),
+        ];
+        for (xml, expected) in cases {
+            assert_eq!(parse(xml), Err(expected), "{xml}");
+        }
+        let more = [
+            "<Response><Gather action=\"a\" actionOnEmptyResult=\"true\"><Hangup/></Gather></Response>",
+            "<Response><Gather action=\"a\" actionOnEmptyResult=\"false\"/></Response>",
+            "<Response><Gather action=\"a\" actionOnEmptyResult=\"true\" input=\"speech\"/></Response>",
+            "<Response><Dial><Sip>sip:a@b</Sip></Dial></Response>",
+            "<Response><Dial></Dial></Response>",
+            "<Response><Hangup>now</Hangup></Response>",
+            "<Response><Pause>x</Pause></Response>",
+            "<Response><Redirect method=\"GET\">u</Redirect></Response>",
+            "<Response foo=\"1\"/>",
+        ];
+        for xml in more {
+            let result = parse(xml);
+            assert!(result.is_err(), "{xml} parsed as {result:?}");
+        }
+    }
+
+    #[test]
+    fn errors_read_well() {
+        let error = parse("<Response><Say>hi</Response>").unwrap_err();
+        assert!(
+            error.to_string().starts_with("malformed XML at byte "),
+            "{error}"
+        );
+        let error = parse(r#"<Response><Gather action="a"/></Response>"#).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "<Gather> is missing the `actionOnEmptyResult` attribute"
+        );
+    }
+
+    // ---- round trip -------------------------------------------------------------------------
+
+    /// A small deterministic generator (xorshift64), so the round trip covers many responses
+    /// without a property-testing dependency and every failure is reproducible.
+    struct Gen(u64);
+
+    impl Gen {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+
+        fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+            &items[self.below(items.len())]
+        }
+
+        fn chance(&mut self) -> bool {
+            self.next() & 1 == 0
+        }
+
+        fn number(&mut self) -> u32 {
+            *self.pick(&[0, 1, 5, 16, 30, 59, 600, u32::MAX])
+        }
+
+        /// Any text XML can carry, including whitespace at the ends and markup characters.
+        fn text(&mut self) -> String {
+            const PIECES: &[&str] = &[
+                "",
+                " ",
+                "Hello",
+                "Your balance is one hundred dollars.",
+                "a < b & c > d",
+                r#""double" 'single'"#,
+                "line\nbreak",
+                "tab\there",
+                "cr\r\nlf\r",
+                "  padded  ",
+                "Oprima dos para español ñ é ü",
+                "emoji 🎉 and 中文",
+                "]]> <![CDATA[",
+                "&amp; &lt; literal",
+                "<Say>not a tag</Say>",
+                "--> <!-- -->",
+            ];
+            (0..self.below(4)).map(|_| *self.pick(PIECES)).collect()
+        }
+
+        /// A URL or phone number: never empty and never with whitespace at the ends, since
+        /// those are trimmed when read.
+        fn url(&mut self) -> String {
+            const URLS: &[&str] = &[
+                "https://ivr.example.com/flow/step",
+                "https://ivr.example.com/pay?account=12&lang=es",
+                "https://ivr.example.com/a b/<c>?d=\"e\"&f='g'",
+                "http://localhost:8080/voice#frag",
+                "+15551234567",
+                "relative/path",
+                "x",
+            ];
+            self.pick(URLS).to_string()
+        }
+
+        fn maybe<T>(&mut self, make: impl FnOnce(&mut Self) -> T) -> Option<T> {
+            if self.chance() {
+                Some(make(self))
+            } else {
+                None
+            }
+        }
+
+        fn prompt(&mut self) -> Prompt {
+            match self.below(3) {
+                0 => Prompt::Say {
+                    text: self.text(),
+                    language: *self.pick(&Language::ALL),
+                    voice: self.maybe(|g| g.text()),
+                },
+                1 => Prompt::Play { url: self.url() },
+                _ => Prompt::Pause {
+                    seconds: self.number(),
+                },
+            }
+        }
+
+        fn verb(&mut self) -> Verb {
+            match self.below(5) {
+                0 => Verb::Prompt(self.prompt()),
+                1 => Verb::Gather(Gather {
+                    action: self.text(),
+                    num_digits: self.maybe(|g| g.number()),
+                    finish_on_key: self
+                        .maybe(|g| *g.pick(&['#', '*', '0', '9', ' ', '&', '"', '<', 'ñ', '\t'])),
+                    timeout_seconds: self.number(),
+                    prompts: (0..self.below(4)).map(|_| self.prompt()).collect(),
+                }),
+                2 => Verb::Dial(Dial {
+                    number: self.url(),
+                    caller_id: self.maybe(|g| g.text()),
+                    whisper_url: self.maybe(|g| g.text()),
+                    action: self.maybe(|g| g.text()),
+                    timeout_seconds: self.number(),
+                }),
+                3 => Verb::Redirect { url: self.url() },
+                _ => Verb::Hangup,
+            }
+        }
+
+        fn response(&mut self) -> Response {
+            Response {
+                verbs: (0..self.below(6)).map(|_| self.verb()).collect(),
+            }
+        }
+    }
+
+    #[test]
+    fn round_trips_generated_responses() {
+        let mut generator = Gen(0x9E37_79B9_7F4A_7C15);
+        for case in 0..5_000 {
+            let original = generator.response();
+            let xml = render(&original);
+            assert!(xml.starts_with(DECL), "case {case}: {xml}");
+            assert_eq!(parse(&xml).as_ref(), Ok(&original), "case {case}: {xml}");
+        }
+    }
+
+    #[test]
+    fn round_trips_edge_cases() {
+        let cases = vec![
+            Response::new(),
+            response(vec![Verb::Hangup]),
+            response(vec![Verb::Prompt(say("", Language::Es))]),
+            response(vec![Verb::Prompt(say("   ", Language::En))]),
+            response(vec![Verb::Prompt(Prompt::Say {
+                text: "\n\r\n\t".into(),
+                language: Language::En,
+                voice: Some(" \t\r\n ".into()),
+            })]),
+            response(vec![Verb::Gather(Gather {
+                action: String::new(),
+                num_digits: Some(0),
+                finish_on_key: Some(' '),
+                timeout_seconds: 0,
+                prompts: vec![],
+            })]),
+            response(vec![Verb::Dial(Dial {
+                number: "+1".into(),
+                caller_id: Some(String::new()),
+                whisper_url: Some(String::new()),
+                action: Some(String::new()),
+                timeout_seconds: u32::MAX,
+            })]),
+        ];
+        for original in cases {
+            let xml = render(&original);
+            assert_eq!(parse(&xml), Ok(original), "{xml}");
+        }
+    }
+}
