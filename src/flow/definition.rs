@@ -24,6 +24,10 @@ pub struct Flow {
     pub max_attempts: u32,
     /// Seconds of silence before a question counts as unanswered.
     pub input_timeout_seconds: u32,
+    /// The key that ends a typed entry (an account number, a card number) before its full length.
+    pub finish_key: char,
+    /// Seconds a transfer rings before it counts as unanswered.
+    pub dial_timeout_seconds: u32,
     /// Outcomes that stand even when the caller hangs up before the flow ends the call.
     pub settled_outcomes: Vec<String>,
     /// Provider voice per language, if chosen.

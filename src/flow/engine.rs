@@ -468,7 +468,7 @@ impl Run<'_> {
                         caller_id: None,
                         whisper_url: Some(ctx.whisper_url()),
                         action: Some(ctx.dial_url(self.turn + 1)),
-                        timeout_seconds: 30,
+                        timeout_seconds: flow.dial_timeout_seconds,
                     }));
                     return Ok(());
                 }
@@ -520,9 +520,9 @@ impl Run<'_> {
                 ..
             } => (
                 Some(card_brand(session).security_code_len() as u32),
-                Some('#'),
+                Some(flow.finish_key),
             ),
-            StateKind::Collect { input, .. } => (input.fixed_length(), Some('#')),
+            StateKind::Collect { input, .. } => (input.fixed_length(), Some(flow.finish_key)),
             _ => (Some(1), None),
         };
         self.verbs.push(Verb::Gather(Gather {

@@ -162,6 +162,8 @@ struct RawHeader {
     repeat_key: Option<Spanned<String>>,
     max_attempts: Option<Spanned<u32>>,
     input_timeout_seconds: Option<Spanned<u32>>,
+    finish_key: Option<Spanned<String>>,
+    dial_timeout_seconds: Option<Spanned<u32>>,
     settled_outcomes: Option<Vec<String>>,
     voices: Option<SpannedMap>,
 }
@@ -373,6 +375,13 @@ impl Checker<'_> {
             2..=60,
             "input_timeout_seconds",
         );
+        let finish_key = self.key(header.finish_key.as_ref(), '#');
+        let dial_timeout_seconds = self.bounded(
+            header.dial_timeout_seconds.as_ref(),
+            30,
+            5..=120,
+            "dial_timeout_seconds",
+        );
         let mut voices = HashMap::new();
         for (code, voice) in header.voices.iter().flatten() {
             match Language::parse(code.as_ref()) {
@@ -427,6 +436,8 @@ impl Checker<'_> {
             repeat_key,
             max_attempts,
             input_timeout_seconds,
+            finish_key,
+            dial_timeout_seconds,
             settled_outcomes: header.settled_outcomes.clone().unwrap_or_else(|| {
                 ["transferred", "paid", "payment_unknown"]
                     .map(String::from)
@@ -1147,6 +1158,27 @@ prompt.es = "Adiós."
         assert_eq!(
             cases[1].0,
             Condition::Text(Var::Segment, true, "hardship".into())
+        );
+    }
+
+    #[test]
+    fn ring_time_and_finish_key_come_from_the_flow() {
+        let flow = parse_flow("test", Path::new("t.toml"), VALID).expect("valid");
+        assert_eq!((flow.dial_timeout_seconds, flow.finish_key), (30, '#'));
+        let custom = VALID.replace(
+            "agent_state = \"agent\"",
+            "agent_state = \"agent\"\ndial_timeout_seconds = 45\nfinish_key = \"*\"",
+        );
+        let flow = parse_flow("test", Path::new("t.toml"), &custom).expect("valid");
+        assert_eq!((flow.dial_timeout_seconds, flow.finish_key), (45, '*'));
+        let too_long = VALID.replace(
+            "agent_state = \"agent\"",
+            "agent_state = \"agent\"\ndial_timeout_seconds = 600",
+        );
+        let found = problems(&too_long);
+        assert!(
+            found.iter().any(|p| p.contains("dial_timeout_seconds")),
+            "{found:?}"
         );
     }
 
