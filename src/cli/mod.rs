@@ -39,7 +39,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the service.
-    #[command(after_help = ENVIRONMENT_ONLY)]
+    #[command(after_help = environment_only())]
     Serve(Box<ServeArgs>),
     /// Place a simulated call against a running server and hear it in the terminal.
     Call(CallArgs),
@@ -77,21 +77,29 @@ enum Command {
     },
 }
 
-/// Settings with no flag, so secrets stay out of shell history and process lists.
-const ENVIRONMENT_ONLY: &str = "\
-Settings read only from the environment:
-  TWILIO_AUTH_TOKEN   Twilio auth token: serves /twilio/... and checks its signatures
-                      (--demo keeps one beside the database)
-  SIGNALWIRE_SIGNING_KEY
-                      SignalWire Signing Key: serves /signalwire/... and checks its signatures
-                      (at least one provider's secret is required)
-  IVRPAY_PIN_KEY      secret of at least 16 characters that PINs are hashed with (required;
-                      --demo uses a fixed demo key)
-  IVRPAY_DATA_KEY     64 hex characters (`openssl rand -hex 32`) sealing card data between
-                      webhooks (required; --demo generates one per run)
-  IVRPAY_ADMIN_TOKEN  bearer token for /api/...; unset: the API is off (--demo keeps one)
-  STRIPE_SECRET_KEY   Stripe secret key, required with --gateway stripe
-  RUST_LOG            log filter, e.g. info or ivrpay=debug (default info)";
+/// Settings with no flag, so secrets stay out of shell history and process lists. Each
+/// registered provider's secret is listed from the registration itself.
+fn environment_only() -> String {
+    let mut text = String::from("Settings read only from the environment:\n");
+    for provider in crate::telephony::registry::REGISTERED {
+        text.push_str(&format!(
+            "  {}\n                      {}\n",
+            provider.secret_env, provider.describe
+        ));
+    }
+    text.push_str(
+        "                      (at least one provider's secret is required; --demo keeps one\n\
+         \x20                     beside the database)\n\
+         \x20 IVRPAY_PIN_KEY      secret of at least 16 characters that PINs are hashed with (required;\n\
+         \x20                     --demo uses a fixed demo key)\n\
+         \x20 IVRPAY_DATA_KEY     64 hex characters (`openssl rand -hex 32`) sealing card data between\n\
+         \x20                     webhooks (required; --demo generates one per run)\n\
+         \x20 IVRPAY_ADMIN_TOKEN  bearer token for /api/...; unset: the API is off (--demo keeps one)\n\
+         \x20 STRIPE_SECRET_KEY   Stripe secret key, required with --gateway stripe\n\
+         \x20 RUST_LOG            log filter, e.g. info or ivrpay=debug (default info)",
+    );
+    text
+}
 
 #[derive(Debug, Args)]
 struct LoadtestArgs {
