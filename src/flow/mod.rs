@@ -12,6 +12,8 @@
 
 pub mod definition;
 pub mod engine;
+#[cfg(test)]
+mod engine_tests;
 pub mod load;
 pub mod testing;
 
