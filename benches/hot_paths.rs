@@ -8,8 +8,9 @@
 //!   plain [`twilio::compute_signature`];
 //! - `speech`: money (English, Spanish) and a due date as words;
 //! - `flow_step`: one [`advance`] of the real `call-flows/payment.toml`, a correct PIN at
-//!   `ask_pin` (verify, branch on the balance, read the balance menu), with an in-memory
-//!   [`Context`]; then the same plus rendering the response to TwiML, i.e. one webhook's CPU cost
+//!   `ask_pin` (verify, branch on the balance, read the balance menu), with the in-memory
+//!   [`FakeContext`] the engine's unit tests use (set up, cloned and dropped outside the timing);
+//!   then the same plus rendering the response to TwiML, i.e. one webhook's CPU cost
 //!   minus the database. `advance` runs through criterion's `async_tokio` support on a
 //!   current-thread runtime (one `block_on` around the whole timing loop), which measured
 //!   ~0.2-0.5 µs per iteration cheaper than calling `Runtime::block_on` inside `b.iter`.
@@ -26,13 +27,10 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use ivrpay::error::AppError;
 use ivrpay::flow::engine::{Input, Session, advance};
-use ivrpay::flow::{Action, Context};
+use ivrpay::flow::testing::FakeContext;
 use ivrpay::language::Language;
-use ivrpay::payments::CardBrand;
 use ivrpay::speech;
-use ivrpay::store::Account;
 use ivrpay::telephony::twilio;
 use ivrpay::voice::{Gather, Prompt, Response, Verb};
 
@@ -143,92 +141,13 @@ fn speech_words(c: &mut Criterion) {
     group.finish();
 }
 
-/// Linda Brown's account, as the store would load it.
-fn linda_brown() -> Account {
-    Account {
-        account_number: "66253365".to_owned(),
-        name: "Linda Brown".to_owned(),
-        pin_hash: "4f1d9c0a7b3e2f8d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a3928170615".to_owned(),
-        dob_zip_hash: "a1b2c3d4e5f60718293a4b5c6d7e8f90112233445566778899aabbccddeeff00".to_owned(),
-        balance_cents: 44533,
-        minimum_due_cents: 4453,
-        due_date: "2026-12-02".to_owned(),
-        segment: "early".to_owned(),
-        language: "en".to_owned(),
-        phone: "+15035550142".to_owned(),
-        email: "linda.brown@example.com".to_owned(),
-        failed_auth_attempts: 0,
-        locked_until: None,
-    }
-}
-
-/// The rest of the service, in memory: a loaded account and actions that always succeed.
-struct FakeContext<'a> {
-    account: &'a Account,
-}
-
-const ACCEPTED: [CardBrand; 4] = [
-    CardBrand::Visa,
-    CardBrand::Mastercard,
-    CardBrand::Amex,
-    CardBrand::Discover,
-];
-
-impl Context for FakeContext<'_> {
-    async fn run_action(
-        &mut self,
-        action: Action,
-        session: &mut Session,
-    ) -> Result<&'static str, AppError> {
-        match action {
-            Action::VerifyPin => {
-                // Like the real action: the PIN is taken out of the session, then checked.
-                drop(session.secrets.take("pin"));
-                session.authenticated = true;
-                Ok("verified")
-            }
-            other => Ok(other.results()[0]),
-        }
-    }
-    fn account(&self) -> Option<&Account> {
-        Some(self.account)
-    }
-    fn lockout_minutes(&self) -> u64 {
-        30
-    }
-    fn agent_number(&self) -> Option<&str> {
-        Some("+15035550100")
-    }
-    fn accepted_brands(&self) -> &[CardBrand] {
-        &ACCEPTED
-    }
-    fn smallest_payment_cents(&self, account: &Account) -> i64 {
-        500.min(account.balance_cents).max(1)
-    }
-    fn today(&self) -> time::Date {
-        time::macros::date!(2026 - 11 - 20)
-    }
-    fn now_ms(&self) -> i64 {
-        1_795_190_400_000
-    }
-    fn gather_url(&self, turn: i64) -> String {
-        format!("https://pay.example.com/twilio/gather?turn={turn}")
-    }
-    fn dial_url(&self, turn: i64) -> String {
-        format!("https://pay.example.com/twilio/dial?turn={turn}")
-    }
-    fn whisper_url(&self) -> String {
-        "https://pay.example.com/twilio/whisper?call=CA8e2d4f6a1b3c5d7e9f0a2b4c6d8e1f3a".to_owned()
-    }
-}
-
 fn flow_step(c: &mut Criterion) {
     let flow = ivrpay::flow::load_file(Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/call-flows/payment.toml"
     )))
     .expect("call-flows/payment.toml loads");
-    let account = linda_brown();
+    let ctx = FakeContext::new(Some(FakeContext::linda_brown()));
     let session = Session {
         state: "ask_pin".to_owned(),
         language: Some(Language::En),
@@ -243,9 +162,9 @@ fn flow_step(c: &mut Criterion) {
 
     // Check once, untimed, that this is the intended path and not an error or a re-ask.
     let mut checked = session.clone();
-    let mut ctx = FakeContext { account: &account };
+    let mut checked_ctx = ctx.clone();
     let step = rt
-        .block_on(advance(&flow, &mut checked, pin(), turn, &mut ctx))
+        .block_on(advance(&flow, &mut checked, pin(), turn, &mut checked_ctx))
         .expect("advance from ask_pin");
     assert_eq!(
         checked.state, "say_balance",
@@ -262,14 +181,15 @@ fn flow_step(c: &mut Criterion) {
     let mut group = c.benchmark_group("flow_step");
     group.bench_function("advance_ask_pin", |b| {
         b.to_async(&rt).iter_batched(
-            || (session.clone(), pin()),
-            |(mut session, input)| {
-                let (flow, account) = (&flow, &account);
+            || (session.clone(), pin(), ctx.clone()),
+            |(mut session, input, mut ctx)| {
+                let flow = &flow;
                 async move {
-                    let mut ctx = FakeContext { account };
-                    advance(flow, &mut session, input, turn, &mut ctx)
+                    let step = advance(flow, &mut session, input, turn, &mut ctx)
                         .await
-                        .expect("advance from ask_pin")
+                        .expect("advance from ask_pin");
+                    // Handed back so the context is dropped outside the timing.
+                    (step, ctx)
                 }
             },
             BatchSize::SmallInput,
@@ -277,15 +197,14 @@ fn flow_step(c: &mut Criterion) {
     });
     group.bench_function("advance_and_render", |b| {
         b.to_async(&rt).iter_batched(
-            || (session.clone(), pin()),
-            |(mut session, input)| {
-                let (flow, account) = (&flow, &account);
+            || (session.clone(), pin(), ctx.clone()),
+            |(mut session, input, mut ctx)| {
+                let flow = &flow;
                 async move {
-                    let mut ctx = FakeContext { account };
                     let step = advance(flow, &mut session, input, turn, &mut ctx)
                         .await
                         .expect("advance from ask_pin");
-                    twilio::render(&step.response)
+                    (twilio::render(&step.response), ctx)
                 }
             },
             BatchSize::SmallInput,

@@ -878,36 +878,23 @@ mod tests {
 
     // ---- round trip -------------------------------------------------------------------------
 
-    /// A small deterministic generator (xorshift64), so the round trip covers many responses
-    /// without a property-testing dependency and every failure is reproducible.
-    struct Gen(u64);
+    /// Property tests: any response we can build renders to TwiML that parses back to it.
+    mod round_trip {
+        use proptest::prelude::*;
 
-    impl Gen {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
+        use super::*;
+
+        /// Numbers that sit at the edges, and any other.
+        fn number() -> impl Strategy<Value = u32> {
+            prop_oneof![
+                proptest::sample::select(vec![0, 1, 5, 16, 30, 59, 600, u32::MAX]),
+                any::<u32>(),
+            ]
         }
 
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-
-        fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-            &items[self.below(items.len())]
-        }
-
-        fn chance(&mut self) -> bool {
-            self.next() & 1 == 0
-        }
-
-        fn number(&mut self) -> u32 {
-            *self.pick(&[0, 1, 5, 16, 30, 59, 600, u32::MAX])
-        }
-
-        /// Any text XML can carry, including whitespace at the ends and markup characters.
-        fn text(&mut self) -> String {
+        /// Any text XML can carry: pieces with whitespace at the ends, markup characters and
+        /// look-alike markup, and any character XML 1.0 allows.
+        fn text() -> impl Strategy<Value = String> {
             const PIECES: &[&str] = &[
                 "",
                 " ",
@@ -926,13 +913,24 @@ mod tests {
                 "<Say>not a tag</Say>",
                 "--> <!-- -->",
             ];
-            (0..self.below(4)).map(|_| *self.pick(PIECES)).collect()
+            let xml_char = any::<char>().prop_filter("a character XML 1.0 allows", |c| {
+                matches!(*c, '\t' | '\n' | '\r' | ' '..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}')
+                    || *c >= '\u{10000}'
+            });
+            proptest::collection::vec(
+                prop_oneof![
+                    3 => proptest::sample::select(PIECES).prop_map(str::to_owned),
+                    1 => xml_char.prop_map(String::from),
+                ],
+                0..4,
+            )
+            .prop_map(|pieces| pieces.concat())
         }
 
-        /// A URL or phone number: never empty and never with whitespace at the ends, since
-        /// those are trimmed when read.
-        fn url(&mut self) -> String {
-            const URLS: &[&str] = &[
+        /// A URL or phone number: never empty and never with whitespace at the ends, since those
+        /// are trimmed when read.
+        fn url() -> impl Strategy<Value = String> {
+            proptest::sample::select(vec![
                 "https://ivr.example.com/flow/step",
                 "https://ivr.example.com/pay?account=12&lang=es",
                 "https://ivr.example.com/a b/<c>?d=\"e\"&f='g'",
@@ -940,70 +938,86 @@ mod tests {
                 "+15551234567",
                 "relative/path",
                 "x",
-            ];
-            self.pick(URLS).to_string()
+            ])
+            .prop_map(str::to_owned)
         }
 
-        fn maybe<T>(&mut self, make: impl FnOnce(&mut Self) -> T) -> Option<T> {
-            if self.chance() {
-                Some(make(self))
-            } else {
-                None
+        fn prompt() -> impl Strategy<Value = Prompt> {
+            prop_oneof![
+                (
+                    text(),
+                    proptest::sample::select(Language::ALL.to_vec()),
+                    proptest::option::of(text())
+                )
+                    .prop_map(|(text, language, voice)| Prompt::Say {
+                        text,
+                        language,
+                        voice
+                    }),
+                url().prop_map(|url| Prompt::Play { url }),
+                number().prop_map(|seconds| Prompt::Pause { seconds }),
+            ]
+        }
+
+        fn verb() -> impl Strategy<Value = Verb> {
+            let finish_on_key =
+                proptest::sample::select(vec!['#', '*', '0', '9', ' ', '&', '"', '<', 'ñ', '\t']);
+            prop_oneof![
+                prompt().prop_map(Verb::Prompt),
+                (
+                    text(),
+                    proptest::option::of(number()),
+                    proptest::option::of(finish_on_key),
+                    number(),
+                    proptest::collection::vec(prompt(), 0..4),
+                )
+                    .prop_map(
+                        |(action, num_digits, finish_on_key, timeout_seconds, prompts)| {
+                            Verb::Gather(Gather {
+                                action,
+                                num_digits,
+                                finish_on_key,
+                                timeout_seconds,
+                                prompts,
+                            })
+                        }
+                    ),
+                (
+                    url(),
+                    proptest::option::of(text()),
+                    proptest::option::of(text()),
+                    proptest::option::of(text()),
+                    number(),
+                )
+                    .prop_map(
+                        |(number, caller_id, whisper_url, action, timeout_seconds)| {
+                            Verb::Dial(Dial {
+                                number,
+                                caller_id,
+                                whisper_url,
+                                action,
+                                timeout_seconds,
+                            })
+                        }
+                    ),
+                url().prop_map(|url| Verb::Redirect { url }),
+                Just(Verb::Hangup),
+            ]
+        }
+
+        fn any_response() -> impl Strategy<Value = Response> {
+            proptest::collection::vec(verb(), 0..6).prop_map(|verbs| Response { verbs })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+            #[test]
+            fn round_trips_generated_responses(original in any_response()) {
+                let xml = render(&original);
+                prop_assert!(xml.starts_with(DECL), "{}", xml);
+                prop_assert_eq!(parse(&xml), Ok(original), "{}", xml);
             }
-        }
-
-        fn prompt(&mut self) -> Prompt {
-            match self.below(3) {
-                0 => Prompt::Say {
-                    text: self.text(),
-                    language: *self.pick(&Language::ALL),
-                    voice: self.maybe(|g| g.text()),
-                },
-                1 => Prompt::Play { url: self.url() },
-                _ => Prompt::Pause {
-                    seconds: self.number(),
-                },
-            }
-        }
-
-        fn verb(&mut self) -> Verb {
-            match self.below(5) {
-                0 => Verb::Prompt(self.prompt()),
-                1 => Verb::Gather(Gather {
-                    action: self.text(),
-                    num_digits: self.maybe(|g| g.number()),
-                    finish_on_key: self
-                        .maybe(|g| *g.pick(&['#', '*', '0', '9', ' ', '&', '"', '<', 'ñ', '\t'])),
-                    timeout_seconds: self.number(),
-                    prompts: (0..self.below(4)).map(|_| self.prompt()).collect(),
-                }),
-                2 => Verb::Dial(Dial {
-                    number: self.url(),
-                    caller_id: self.maybe(|g| g.text()),
-                    whisper_url: self.maybe(|g| g.text()),
-                    action: self.maybe(|g| g.text()),
-                    timeout_seconds: self.number(),
-                }),
-                3 => Verb::Redirect { url: self.url() },
-                _ => Verb::Hangup,
-            }
-        }
-
-        fn response(&mut self) -> Response {
-            Response {
-                verbs: (0..self.below(6)).map(|_| self.verb()).collect(),
-            }
-        }
-    }
-
-    #[test]
-    fn round_trips_generated_responses() {
-        let mut generator = Gen(0x9E37_79B9_7F4A_7C15);
-        for case in 0..5_000 {
-            let original = generator.response();
-            let xml = render(&original);
-            assert!(xml.starts_with(DECL), "case {case}: {xml}");
-            assert_eq!(parse(&xml).as_ref(), Ok(&original), "case {case}: {xml}");
         }
     }
 

@@ -1,19 +1,183 @@
-//! The flow's actions, run against the store and the payment gateway: identifying the caller,
-//! checking PIN or date of birth (counting failures toward the lockout), choosing an amount, and
-//! charging the card exactly once.
+//! The flow's actions, one module each, and the [`CallContext`] they run in against the store and
+//! the payment gateway: identifying the caller, checking PIN or date of birth (counting failures
+//! toward the lockout), choosing an amount, and charging the card exactly once.
+//!
+//! Each action's results are an enum (declared with `results!`), and that enum is the only place
+//! they are written: the flow validator reads their names through [`Action::results`], the engine
+//! routes on [`ActionResult::as_str`], and an action, returning its own enum, cannot name a
+//! result the validator did not check routes for.
+//!
+//! Adding an action: a module here declaring its results and its `run`, a variant of
+//! [`Action`] (with its name and results), a method of [`Actions`] and its arm in [`run`].
 
-use crate::accounts::credentials::{AccountNumber, DateOfBirth, Pin, Zip};
-use crate::accounts::import::is_e164;
+use std::future::Future;
+
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::flow::Action;
-use crate::flow::engine::{Context, Secrets, Session};
-use crate::language::Language;
-use crate::payments::{
-    CardBrand, ChargeRequest, ChargeResult, DeclineReason, Money, charge_with_retry,
-};
-use crate::store::{Account, AuthAttempt, CallKey, NewCall, NewPayment, PaymentRecord};
+use crate::flow::engine::{Context, Session};
+use crate::payments::CardBrand;
+use crate::store::{Account, AuthAttempt, CallKey, NewCall};
 use crate::telephony::Event;
+
+/// Declares an action's result enum: each variant with its name in flow files, and the
+/// [`ActionResult`] impl listing them, so the names cannot drift from the variants.
+macro_rules! results {
+    (
+        $(#[$meta:meta])*
+        $name:ident for $action:ident {
+            $( $(#[$variant_meta:meta])* $variant:ident = $text:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name {
+            $( $(#[$variant_meta])* $variant, )+
+        }
+
+        impl $crate::calls::actions::ActionResult for $name {
+            const ACTION: $crate::flow::Action = $crate::flow::Action::$action;
+            const ALL: &'static [Self] = &[$($name::$variant),+];
+            const NAMES: &'static [&'static str] = &[$($text),+];
+
+            fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+        }
+    };
+}
+
+pub mod charge_card;
+pub mod check_amount;
+pub mod forget_account;
+pub mod forget_card;
+pub mod identify_by_caller_id;
+pub mod lookup_account;
+pub mod pay_full_balance;
+pub mod pay_minimum_due;
+pub mod verify_date_of_birth;
+pub mod verify_pin;
+
+#[cfg(test)]
+mod tests;
+
+pub use charge_card::ChargeCardResult;
+pub use check_amount::CheckAmountResult;
+pub use forget_account::ForgetAccountResult;
+pub use forget_card::ForgetCardResult;
+pub use identify_by_caller_id::IdentifyByCallerIdResult;
+pub use lookup_account::LookupAccountResult;
+pub use pay_full_balance::PayFullBalanceResult;
+pub use pay_minimum_due::PayMinimumDueResult;
+pub use verify_date_of_birth::VerifyDateOfBirthResult;
+pub use verify_pin::VerifyPinResult;
+
+/// The results of one action, as an enum.
+pub trait ActionResult: Copy + Eq + std::fmt::Debug + Send + 'static {
+    /// The action that has these results.
+    const ACTION: Action;
+    /// Every result.
+    const ALL: &'static [Self];
+    /// Every result's name in flow files (`on.NAME = "state"`), in the order of [`Self::ALL`].
+    const NAMES: &'static [&'static str];
+    /// This result's name in flow files.
+    fn as_str(self) -> &'static str;
+}
+
+/// The actions a flow can run, one method each, each answering with its own result type.
+pub trait Actions {
+    /// Runs [`identify_by_caller_id`].
+    fn identify_by_caller_id(
+        &mut self,
+        session: &mut Session,
+    ) -> impl Future<Output = Result<IdentifyByCallerIdResult, AppError>> + Send;
+    /// Runs [`forget_account`].
+    fn forget_account(
+        &mut self,
+        session: &mut Session,
+    ) -> impl Future<Output = Result<ForgetAccountResult, AppError>> + Send;
+    /// Runs [`lookup_account`].
+    fn lookup_account(
+        &mut self,
+        session: &mut Session,
+    ) -> impl Future<Output = Result<LookupAccountResult, AppError>> + Send;
+    /// Runs [`verify_pin`].
+    fn verify_pin(
+        &mut self,
+        session: &mut Session,
+    ) -> impl Future<Output = Result<VerifyPinResult, AppError>> + Send;
+    /// Runs [`verify_date_of_birth`].
+    fn verify_date_of_birth(
+        &mut self,
+        session: &mut Session,
+    ) -> impl Future<Output = Result<VerifyDateOfBirthResult, AppError>> + Send;
+    /// Runs [`pay_full_balance`].
+    fn pay_full_balance(
+        &mut self,
+        session: &mut Session,
+    ) -> impl Future<Output = Result<PayFullBalanceResult, AppError>> + Send;
+    /// Runs [`pay_minimum_due`].
+    fn pay_minimum_due(
+        &mut self,
+        session: &mut Session,
+    ) -> impl Future<Output = Result<PayMinimumDueResult, AppError>> + Send;
+    /// Runs [`check_amount`].
+    fn check_amount(
+        &mut self,
+        session: &mut Session,
+    ) -> impl Future<Output = Result<CheckAmountResult, AppError>> + Send;
+    /// Runs [`forget_card`].
+    fn forget_card(
+        &mut self,
+        session: &mut Session,
+    ) -> impl Future<Output = Result<ForgetCardResult, AppError>> + Send;
+    /// Runs [`charge_card`].
+    fn charge_card(
+        &mut self,
+        session: &mut Session,
+    ) -> impl Future<Output = Result<ChargeCardResult, AppError>> + Send;
+}
+
+/// Runs `action` and names its result, one of [`Action::results`].
+///
+/// # Errors
+/// What the action failed with (the database is down, another delivery holds the turn, ...).
+pub async fn run<C: Actions + Send>(
+    ctx: &mut C,
+    action: Action,
+    session: &mut Session,
+) -> Result<&'static str, AppError> {
+    Ok(match action {
+        Action::IdentifyByCallerId => ctx.identify_by_caller_id(session).await?.as_str(),
+        Action::ForgetAccount => ctx.forget_account(session).await?.as_str(),
+        Action::LookupAccount => ctx.lookup_account(session).await?.as_str(),
+        Action::VerifyPin => ctx.verify_pin(session).await?.as_str(),
+        Action::VerifyDateOfBirth => ctx.verify_date_of_birth(session).await?.as_str(),
+        Action::PayFullBalance => ctx.pay_full_balance(session).await?.as_str(),
+        Action::PayMinimumDue => ctx.pay_minimum_due(session).await?.as_str(),
+        Action::CheckAmount => ctx.check_amount(session).await?.as_str(),
+        Action::ForgetCard => ctx.forget_card(session).await?.as_str(),
+        Action::ChargeCard => ctx.charge_card(session).await?.as_str(),
+    })
+}
+
+/// The names of `action`'s results, from its result enum.
+pub fn result_names(action: Action) -> &'static [&'static str] {
+    match action {
+        Action::IdentifyByCallerId => IdentifyByCallerIdResult::NAMES,
+        Action::ForgetAccount => ForgetAccountResult::NAMES,
+        Action::LookupAccount => LookupAccountResult::NAMES,
+        Action::VerifyPin => VerifyPinResult::NAMES,
+        Action::VerifyDateOfBirth => VerifyDateOfBirthResult::NAMES,
+        Action::PayFullBalance => PayFullBalanceResult::NAMES,
+        Action::PayMinimumDue => PayMinimumDueResult::NAMES,
+        Action::CheckAmount => CheckAmountResult::NAMES,
+        Action::ForgetCard => ForgetCardResult::NAMES,
+        Action::ChargeCard => ChargeCardResult::NAMES,
+    }
+}
 
 /// Session values the payment actions keep (none of them card data).
 const PAYMENT_CENTS: &str = "payment_cents";
@@ -21,6 +185,80 @@ const PAYMENT_ATTEMPT: &str = "payment_attempt";
 const CONFIRMATION: &str = "confirmation";
 /// Sealed entries that make up a card, wiped together.
 const CARD_SECRETS: [&str; 4] = ["card_number", "card_expiry", "security_code", "billing_zip"];
+
+/// How a counted authentication attempt ended; each verifying action names it in its own result.
+enum Verification {
+    Verified,
+    Failed,
+    Locked,
+}
+
+/// Keeps `cents` as the amount to pay.
+fn set_amount(session: &mut Session, cents: i64) {
+    session
+        .values
+        .insert(PAYMENT_CENTS.to_owned(), cents.to_string());
+}
+
+impl Actions for CallContext<'_> {
+    async fn identify_by_caller_id(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<IdentifyByCallerIdResult, AppError> {
+        identify_by_caller_id::run(self, session).await
+    }
+
+    async fn forget_account(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<ForgetAccountResult, AppError> {
+        Ok(forget_account::run(self, session))
+    }
+
+    async fn lookup_account(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<LookupAccountResult, AppError> {
+        lookup_account::run(self, session).await
+    }
+
+    async fn verify_pin(&mut self, session: &mut Session) -> Result<VerifyPinResult, AppError> {
+        verify_pin::run(self, session).await
+    }
+
+    async fn verify_date_of_birth(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<VerifyDateOfBirthResult, AppError> {
+        verify_date_of_birth::run(self, session).await
+    }
+
+    async fn pay_full_balance(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<PayFullBalanceResult, AppError> {
+        Ok(pay_full_balance::run(self, session))
+    }
+
+    async fn pay_minimum_due(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<PayMinimumDueResult, AppError> {
+        Ok(pay_minimum_due::run(self, session))
+    }
+
+    async fn check_amount(&mut self, session: &mut Session) -> Result<CheckAmountResult, AppError> {
+        Ok(check_amount::run(self, session))
+    }
+
+    async fn forget_card(&mut self, session: &mut Session) -> Result<ForgetCardResult, AppError> {
+        Ok(forget_card::run(session))
+    }
+
+    async fn charge_card(&mut self, session: &mut Session) -> Result<ChargeCardResult, AppError> {
+        charge_card::run(self, session).await
+    }
+}
 
 /// What the engine may ask of the service during one webhook.
 pub struct CallContext<'a> {
@@ -67,7 +305,7 @@ impl<'a> CallContext<'a> {
     }
 
     /// The call's identity in the store.
-    fn key(&self) -> CallKey<'a> {
+    pub(super) fn key(&self) -> CallKey<'a> {
         CallKey {
             provider: self.webhook.dialect.name(),
             sid: self.call_sid,
@@ -173,7 +411,7 @@ impl<'a> CallContext<'a> {
         number: &str,
         attempt: AuthAttempt,
         matches: bool,
-    ) -> Result<&'static str, AppError> {
+    ) -> Result<Verification, AppError> {
         if matches {
             self.app.store.reset_auth_failures(number, attempt).await?;
             session.authenticated = true;
@@ -181,147 +419,20 @@ impl<'a> CallContext<'a> {
                 account.failed_auth_attempts = 0;
                 account.locked_until = None;
             }
-            return Ok("verified");
+            return Ok(Verification::Verified);
         }
         tracing::info!(
             attempts = attempt.number,
             locked = attempt.locks,
             "authentication failed"
         );
-        Ok(if attempt.locks { "locked" } else { "failed" })
-    }
-
-    fn set_amount(session: &mut Session, cents: i64) -> &'static str {
-        session
-            .values
-            .insert(PAYMENT_CENTS.to_owned(), cents.to_string());
-        "done"
-    }
-
-    /// Takes the card out of the session (so it is not sealed again with the call).
-    fn take_card(session: &mut Session) -> Secrets {
-        Secrets(
-            CARD_SECRETS
-                .iter()
-                .filter_map(|name| Some(((*name).to_owned(), session.secrets.take(name)?)))
-                .collect(),
-        )
-    }
-
-    async fn charge(&mut self, session: &mut Session) -> Result<&'static str, AppError> {
-        self.claim().await?;
-        let fields = Self::take_card(session);
-        let attempt: i64 = session
-            .values
-            .get(PAYMENT_ATTEMPT)
-            .and_then(|a| a.parse().ok())
-            .unwrap_or(0)
-            + 1;
-        session
-            .values
-            .insert(PAYMENT_ATTEMPT.to_owned(), attempt.to_string());
-        let amount = session
-            .values
-            .get(PAYMENT_CENTS)
-            .and_then(|c| c.parse::<i64>().ok());
-        let card = parse_card(self.app, &fields);
-        let (Some(card), Some(account), Some(amount)) = (card, self.account.clone(), amount) else {
-            // Sealed card data expired between webhooks, or the flow reached the charge without
-            // an amount: nothing can be charged.
-            tracing::warn!("charge asked without a complete card, account and amount");
-            return Ok("processing_error");
-        };
-        let money = Money::from_cents(amount, crate::payments::Currency::Usd)
-            .map_err(|e| AppError::Flow(format!("payment amount: {e}")))?;
-        let gateway = self.app.gateway.clone();
-        let idempotency_key = payment_idempotency_key(self.call_sid, attempt);
-        let brand = card.number.brand();
-        let last4 = card.number.last4();
-        let now = self.app.clock.now_ms();
-        // The card waits sealed with the payment until it is settled, so that if this instance
-        // dies while the gateway answers, a retry or the reconciler can ask again.
-        let sealed_card =
-            super::seal_secrets(self.app, &payment_binding(self.call_sid, attempt), &fields)?;
-        drop(fields);
-        let payment = NewPayment {
-            call: self.key(),
-            attempt,
-            account_number: &account.account_number,
-            amount_cents: amount,
-            currency: money.currency().iso_code(),
-            card_brand: brand.as_str(),
-            card_last4: &last4,
-            gateway: gateway.name(),
-            idempotency_key: &idempotency_key,
-            sealed_card: &sealed_card,
-            sealed_until: now + self.app.config.sealed_ttl.as_millis() as i64,
-            now,
-        };
-        if let Some(earlier) = self.app.store.begin_payment(&payment).await?
-            && earlier.status != "pending"
-            && earlier.status != "unknown"
-        {
-            // This attempt was settled before (the instance that answered died before saving
-            // the turn): answer from the record, never charge again.
-            return Ok(result_of(session, &earlier));
-        }
-        let request = ChargeRequest {
-            amount: money,
-            card: &card,
-            idempotency_key: idempotency_key.clone(),
-            description: payment_description(&account),
-        };
-        let result = charge_with_retry(
-            gateway.as_ref(),
-            &request,
-            self.app.config.payments.gateway_timeout,
-        )
-        .await;
-        drop(card);
-        let answer = match self.record_charge(attempt, amount, &result).await? {
-            Recorded::Approved { confirmation } => {
-                session.values.insert(CONFIRMATION.to_owned(), confirmation);
-                if let Some(account) = &mut self.account {
-                    account.balance_cents -= amount;
-                    account.minimum_due_cents = (account.minimum_due_cents - amount).max(0);
-                }
-                "approved"
-            }
-            Recorded::Declined(reason) => decline_result(reason),
-            Recorded::Unknown => "unknown",
-        };
-        tracing::info!(
-            attempt,
-            amount_cents = amount,
-            brand = brand.as_str(),
-            result = answer,
-            "payment"
-        );
-        Ok(answer)
-    }
-
-    async fn record_charge(
-        &mut self,
-        attempt: i64,
-        amount: i64,
-        result: &ChargeResult,
-    ) -> Result<Recorded, AppError> {
-        let recorded = record_charge_result(self.app, self.key(), attempt, result).await?;
-        if let Recorded::Unknown = recorded {
-            tracing::error!(
-                attempt,
-                amount_cents = amount,
-                "payment outcome unknown: left to the reconciler, never charged under a new key"
-            );
-        }
-        Ok(recorded)
+        Ok(if attempt.locks {
+            Verification::Locked
+        } else {
+            Verification::Failed
+        })
     }
 }
-
-use super::payments::{
-    Recorded, parse_card, payment_binding, payment_description, payment_idempotency_key,
-    record_charge_result,
-};
 
 /// Renews a delivery's claim on its turn every [`super::CLAIM_RENEWAL`] until dropped, so that
 /// while a gateway takes its time, other deliveries see the claim alive and wait; if the process
@@ -367,173 +478,7 @@ impl Drop for ClaimRenewal {
     }
 }
 
-/// The flow result for a payment recorded earlier.
-fn result_of(session: &mut Session, payment: &PaymentRecord) -> &'static str {
-    match payment.status.as_str() {
-        "approved" => {
-            if let Some(code) = &payment.confirmation_code {
-                session.values.insert(CONFIRMATION.to_owned(), code.clone());
-            }
-            "approved"
-        }
-        "declined" => match payment.decline_reason.as_deref() {
-            Some("insufficient_funds") => "insufficient_funds",
-            Some("expired_card") => "expired_card",
-            Some("incorrect_security_code") => "incorrect_security_code",
-            Some("processing_error") => "processing_error",
-            _ => "declined",
-        },
-        _ => "unknown",
-    }
-}
-
-fn decline_result(reason: DeclineReason) -> &'static str {
-    match reason {
-        DeclineReason::InsufficientFunds => "insufficient_funds",
-        DeclineReason::ExpiredCard => "expired_card",
-        DeclineReason::IncorrectSecurityCode => "incorrect_security_code",
-        DeclineReason::ProcessingError => "processing_error",
-        DeclineReason::Declined | DeclineReason::IncorrectNumber => "declined",
-    }
-}
-
 impl Context for CallContext<'_> {
-    async fn run_action(
-        &mut self,
-        action: Action,
-        session: &mut Session,
-    ) -> Result<&'static str, AppError> {
-        match action {
-            Action::IdentifyByCallerId => {
-                let Some(from) = self.webhook.from.clone().filter(|f| is_e164(f)) else {
-                    return Ok("not_found");
-                };
-                let Some(account) = self.app.store.account_by_phone(&from).await? else {
-                    return Ok("not_found");
-                };
-                // The account's language is the default until the caller chooses.
-                session.language = Language::parse(&account.language);
-                session.caller_matched = true;
-                self.adopt(session, account).await?;
-                Ok("found")
-            }
-            Action::ForgetAccount => {
-                session.account = None;
-                session.caller_matched = false;
-                session.authenticated = false;
-                self.account = None;
-                Ok("done")
-            }
-            Action::LookupAccount => {
-                // Taken, not read: an entry that names no account (perhaps a bank number keyed
-                // at the wrong question) is not kept in the session.
-                let entered = session.values.remove("account_number").unwrap_or_default();
-                let Some(number) = AccountNumber::parse(&entered) else {
-                    return Ok("not_found");
-                };
-                let Some(account) = self.app.store.account(number.as_str()).await? else {
-                    return Ok("not_found");
-                };
-                let locked = self.locked(&account);
-                self.adopt(session, account).await?;
-                Ok(if locked { "locked" } else { "found" })
-            }
-            Action::VerifyPin => {
-                let pin = session.secrets.take("pin");
-                let Some(account) = self.account.clone() else {
-                    return Ok("failed");
-                };
-                let Some(attempt) = self.begin_attempt(&account.account_number).await? else {
-                    return Ok("locked");
-                };
-                let number = AccountNumber::parse(&account.account_number);
-                let matches = match (number, pin.as_deref().and_then(|p| Pin::parse(p))) {
-                    (Some(number), Some(pin)) => {
-                        self.app
-                            .config
-                            .pin_key
-                            .verify_pin(&number, &pin, &account.pin_hash)
-                    }
-                    _ => false,
-                };
-                self.check_attempt(session, &account.account_number, attempt, matches)
-                    .await
-            }
-            Action::VerifyDateOfBirth => {
-                let dob = session.secrets.take("date_of_birth");
-                let zip = session.secrets.take("zip");
-                let Some(account) = self.account.clone() else {
-                    return Ok("failed");
-                };
-                let Some(attempt) = self.begin_attempt(&account.account_number).await? else {
-                    return Ok("locked");
-                };
-                let today = self.today();
-                let number = AccountNumber::parse(&account.account_number);
-                let dob = dob
-                    .as_deref()
-                    .and_then(|d| DateOfBirth::parse_keypad(d, today));
-                let zip = zip.as_deref().and_then(|z| Zip::parse(z));
-                let matches = match (number, dob, zip) {
-                    (Some(number), Some(dob), Some(zip)) => self.app.config.pin_key.verify_dob_zip(
-                        &number,
-                        &dob,
-                        &zip,
-                        &account.dob_zip_hash,
-                    ),
-                    _ => false,
-                };
-                self.check_attempt(session, &account.account_number, attempt, matches)
-                    .await
-            }
-            Action::PayFullBalance => {
-                let balance = self.account.as_ref().map_or(0, |a| a.balance_cents);
-                Ok(Self::set_amount(session, balance))
-            }
-            Action::PayMinimumDue => {
-                let Some(account) = self.account.as_ref() else {
-                    return Ok(Self::set_amount(session, 0));
-                };
-                let cents = account
-                    .minimum_due_cents
-                    .max(self.smallest_payment_cents(account))
-                    .min(account.balance_cents);
-                Ok(Self::set_amount(session, cents))
-            }
-            Action::CheckAmount => {
-                let Some(account) = self.account.as_ref() else {
-                    return Ok("above_balance");
-                };
-                let entered = session
-                    .values
-                    .remove("amount")
-                    .and_then(|keys| Money::parse_keypad(&keys).ok());
-                let Some(cents) = entered.map(Money::cents) else {
-                    return Ok("below_minimum");
-                };
-                if cents > account.balance_cents {
-                    Ok("above_balance")
-                } else if cents < self.smallest_payment_cents(account) {
-                    Ok("below_minimum")
-                } else {
-                    session
-                        .values
-                        .insert(PAYMENT_CENTS.to_owned(), cents.to_string());
-                    Ok("ok")
-                }
-            }
-            Action::ForgetCard => {
-                for name in CARD_SECRETS {
-                    session.secrets.take(name);
-                }
-                session.values.remove("card_brand");
-                session.values.remove("card_last4");
-                Ok("done")
-            }
-            Action::ChargeCard => self.charge(session).await,
-        }
-    }
-
     fn account(&self) -> Option<&Account> {
         self.account.as_ref()
     }

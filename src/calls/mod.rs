@@ -13,7 +13,7 @@
 //! instead of repeating the side effect. No database lock is held while the flow runs, so a slow
 //! payment gateway does not stall other calls.
 
-mod actions;
+pub mod actions;
 pub(crate) mod payments;
 pub mod whisper;
 

@@ -247,30 +247,29 @@ impl Comparison {
     }
 }
 
-/// The work a flow can ask the service to do, each with a fixed set of results that the state's
-/// `on` table must all route.
+/// The work a flow can ask the service to do, each with a fixed set of results (an enum in
+/// [`crate::calls::actions`]) that the state's `on` table must all route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
-    /// Match caller ID to one account's phone: `found`, `not_found`.
+    /// Match caller ID to one account's phone Results: [`IdentifyByCallerIdResult`](crate::calls::actions::IdentifyByCallerIdResult).
     IdentifyByCallerId,
-    /// Drop an account offered by caller ID that the caller said is not theirs: `done`.
+    /// Drop an account offered by caller ID that the caller said is not theirs Results: [`ForgetAccountResult`](crate::calls::actions::ForgetAccountResult).
     ForgetAccount,
-    /// Find the account number the caller entered: `found`, `not_found`, `locked`.
+    /// Find the account number the caller entered Results: [`LookupAccountResult`](crate::calls::actions::LookupAccountResult).
     LookupAccount,
-    /// Check the PIN the caller entered: `verified`, `failed`, `locked`.
+    /// Check the PIN the caller entered Results: [`VerifyPinResult`](crate::calls::actions::VerifyPinResult).
     VerifyPin,
-    /// Check date of birth and ZIP: `verified`, `failed`, `locked`.
+    /// Check date of birth and ZIP Results: [`VerifyDateOfBirthResult`](crate::calls::actions::VerifyDateOfBirthResult).
     VerifyDateOfBirth,
-    /// Pay the whole balance: `done`.
+    /// Pay the whole balance Results: [`PayFullBalanceResult`](crate::calls::actions::PayFullBalanceResult).
     PayFullBalance,
-    /// Pay the minimum due (or the balance, if smaller): `done`.
+    /// Pay the minimum due (or the balance, if smaller) Results: [`PayMinimumDueResult`](crate::calls::actions::PayMinimumDueResult).
     PayMinimumDue,
-    /// Check the amount the caller typed: `ok`, `above_balance`, `below_minimum`.
+    /// Check the amount the caller typed Results: [`CheckAmountResult`](crate::calls::actions::CheckAmountResult).
     CheckAmount,
-    /// Forget the card entered so far: `done`.
+    /// Forget the card entered so far Results: [`ForgetCardResult`](crate::calls::actions::ForgetCardResult).
     ForgetCard,
-    /// Charge the card: `approved`, `declined`, `insufficient_funds`, `expired_card`,
-    /// `incorrect_security_code`, `processing_error`, `unknown` (no definite answer: never retried).
+    /// Charge the card Results: [`ChargeCardResult`](crate::calls::actions::ChargeCardResult).
     ChargeCard,
 }
 
@@ -305,27 +304,10 @@ impl Action {
             .map_or("", |(n, _)| n)
     }
 
-    /// The results the action can have.
+    /// The results the action can have, named by its result enum in
+    /// [`crate::calls::actions`].
     pub fn results(self) -> &'static [&'static str] {
-        match self {
-            Action::IdentifyByCallerId => &["found", "not_found"],
-            Action::ForgetAccount
-            | Action::PayFullBalance
-            | Action::PayMinimumDue
-            | Action::ForgetCard => &["done"],
-            Action::CheckAmount => &["ok", "above_balance", "below_minimum"],
-            Action::ChargeCard => &[
-                "approved",
-                "declined",
-                "insufficient_funds",
-                "expired_card",
-                "incorrect_security_code",
-                "processing_error",
-                "unknown",
-            ],
-            Action::LookupAccount => &["found", "not_found", "locked"],
-            Action::VerifyPin | Action::VerifyDateOfBirth => &["verified", "failed", "locked"],
-        }
+        crate::calls::actions::result_names(self)
     }
 }
 

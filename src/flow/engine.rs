@@ -6,14 +6,12 @@
 //! The caller hears everything gathered on the way in one response, with no extra round trips.
 
 use std::collections::BTreeMap;
-use std::future::Future;
 
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::definition::{
-    Action, Condition, Flow, InputKind, Prompt, Segment, State, StateKind, Var,
-};
+use super::definition::{Condition, Flow, InputKind, Prompt, Segment, State, StateKind, Var};
+use crate::calls::actions::{self, Actions};
 use crate::language::Language;
 use crate::payments::CardBrand;
 use crate::speech;
@@ -106,14 +104,9 @@ pub struct Turn {
     pub ended: bool,
 }
 
-/// What the engine needs from the rest of the service.
-pub trait Context {
-    /// Runs an action and names its result (one of [`Action::results`]).
-    fn run_action(
-        &mut self,
-        action: Action,
-        session: &mut Session,
-    ) -> impl Future<Output = Result<&'static str, crate::error::AppError>> + Send;
+/// What the engine needs from the rest of the service: the flow's actions, and facts about the
+/// call.
+pub trait Context: Actions {
     /// The account the session names, as loaded for this webhook.
     fn account(&self) -> Option<&Account>;
     /// How long a lockout lasts.
@@ -438,7 +431,7 @@ impl Run<'_> {
                     name = target.clone();
                 }
                 StateKind::Action { action, on } => {
-                    let result = ctx.run_action(*action, session).await?;
+                    let result = actions::run(ctx, *action, session).await?;
                     self.record(ctx, &name, "none", result, None);
                     let Some(target) = on.get(result) else {
                         return Err(crate::error::AppError::Flow(format!(

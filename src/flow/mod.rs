@@ -3,7 +3,8 @@
 //! - [`definition`]: a validated flow (states, prompts, variables, conditions, actions);
 //! - [`load`]: reading a flow file and checking it, every problem as `file:line: message`;
 //! - [`engine`]: running one webhook's worth of a call: from the caller's input to the next
-//!   question, producing the provider-neutral [`crate::voice::Response`] and the steps to record.
+//!   question, producing the provider-neutral [`crate::voice::Response`] and the steps to record;
+//! - [`testing`]: an in-memory [`engine::Context`] for tests and benchmarks.
 //!
 //! The engine never touches the network or the database itself; the actions it needs (account
 //! lookup, PIN check ...) are asked of a [`engine::Context`], so it is the same for every provider
@@ -11,7 +12,10 @@
 
 pub mod definition;
 pub mod engine;
+#[cfg(test)]
+mod engine_tests;
 pub mod load;
+pub mod testing;
 
 pub use definition::{Action, Flow, InputKind, State, StateKind};
 pub use engine::{Context, Input, Session, Turn};

@@ -1,0 +1,189 @@
+//! `charge_card`: charge the card entered for the amount chosen, exactly once.
+
+use super::{
+    ActionResult, CARD_SECRETS, CONFIRMATION, CallContext, PAYMENT_ATTEMPT, PAYMENT_CENTS,
+};
+use crate::calls::payments::{
+    Recorded, parse_card, payment_binding, payment_description, payment_idempotency_key,
+    record_charge_result,
+};
+use crate::error::AppError;
+use crate::flow::engine::{Secrets, Session};
+use crate::payments::{ChargeRequest, ChargeResult, DeclineReason, Money, charge_with_retry};
+use crate::store::{NewPayment, PaymentRecord};
+
+results! {
+    /// What the gateway answered.
+    ChargeCardResult for ChargeCard {
+        /// Paid; the confirmation code is in the session.
+        Approved = "approved",
+        /// Refused, for no reason the caller can act on.
+        Declined = "declined",
+        /// Refused: not enough money on the card.
+        InsufficientFunds = "insufficient_funds",
+        /// Refused: the card has expired.
+        ExpiredCard = "expired_card",
+        /// Refused: the security code is wrong.
+        IncorrectSecurityCode = "incorrect_security_code",
+        /// The gateway failed, or there was nothing complete to charge.
+        ProcessingError = "processing_error",
+        /// No definite answer: left to the reconciler, never retried.
+        Unknown = "unknown",
+    }
+}
+
+/// Charges the card, claiming the turn first so a duplicate delivery cannot charge again.
+///
+/// # Errors
+/// [`AppError::TurnTaken`] when another delivery holds the turn; a database or vault failure.
+pub(super) async fn run(
+    ctx: &mut CallContext<'_>,
+    session: &mut Session,
+) -> Result<ChargeCardResult, AppError> {
+    ctx.claim().await?;
+    let fields = take_card(session);
+    let attempt: i64 = session
+        .values
+        .get(PAYMENT_ATTEMPT)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(0)
+        + 1;
+    session
+        .values
+        .insert(PAYMENT_ATTEMPT.to_owned(), attempt.to_string());
+    let amount = session
+        .values
+        .get(PAYMENT_CENTS)
+        .and_then(|c| c.parse::<i64>().ok());
+    let card = parse_card(ctx.app, &fields);
+    let (Some(card), Some(account), Some(amount)) = (card, ctx.account.clone(), amount) else {
+        // Sealed card data expired between webhooks, or the flow reached the charge without
+        // an amount: nothing can be charged.
+        tracing::warn!("charge asked without a complete card, account and amount");
+        return Ok(ChargeCardResult::ProcessingError);
+    };
+    let money = Money::from_cents(amount, crate::payments::Currency::Usd)
+        .map_err(|e| AppError::Flow(format!("payment amount: {e}")))?;
+    let gateway = ctx.app.gateway.clone();
+    let idempotency_key = payment_idempotency_key(ctx.call_sid, attempt);
+    let brand = card.number.brand();
+    let last4 = card.number.last4();
+    let now = ctx.app.clock.now_ms();
+    // The card waits sealed with the payment until it is settled, so that if this instance
+    // dies while the gateway answers, a retry or the reconciler can ask again.
+    let sealed_card =
+        crate::calls::seal_secrets(ctx.app, &payment_binding(ctx.call_sid, attempt), &fields)?;
+    drop(fields);
+    let payment = NewPayment {
+        call: ctx.key(),
+        attempt,
+        account_number: &account.account_number,
+        amount_cents: amount,
+        currency: money.currency().iso_code(),
+        card_brand: brand.as_str(),
+        card_last4: &last4,
+        gateway: gateway.name(),
+        idempotency_key: &idempotency_key,
+        sealed_card: &sealed_card,
+        sealed_until: now + ctx.app.config.sealed_ttl.as_millis() as i64,
+        now,
+    };
+    if let Some(earlier) = ctx.app.store.begin_payment(&payment).await?
+        && earlier.status != "pending"
+        && earlier.status != "unknown"
+    {
+        // This attempt was settled before (the instance that answered died before saving
+        // the turn): answer from the record, never charge again.
+        return Ok(result_of(session, &earlier));
+    }
+    let request = ChargeRequest {
+        amount: money,
+        card: &card,
+        idempotency_key: idempotency_key.clone(),
+        description: payment_description(&account),
+    };
+    let result = charge_with_retry(
+        gateway.as_ref(),
+        &request,
+        ctx.app.config.payments.gateway_timeout,
+    )
+    .await;
+    drop(card);
+    let answer = match record_charge(ctx, attempt, amount, &result).await? {
+        Recorded::Approved { confirmation } => {
+            session.values.insert(CONFIRMATION.to_owned(), confirmation);
+            if let Some(account) = &mut ctx.account {
+                account.balance_cents -= amount;
+                account.minimum_due_cents = (account.minimum_due_cents - amount).max(0);
+            }
+            ChargeCardResult::Approved
+        }
+        Recorded::Declined(reason) => decline_result(reason),
+        Recorded::Unknown => ChargeCardResult::Unknown,
+    };
+    tracing::info!(
+        attempt,
+        amount_cents = amount,
+        brand = brand.as_str(),
+        result = answer.as_str(),
+        "payment"
+    );
+    Ok(answer)
+}
+
+/// Takes the card out of the session (so it is not sealed again with the call).
+fn take_card(session: &mut Session) -> Secrets {
+    Secrets(
+        CARD_SECRETS
+            .iter()
+            .filter_map(|name| Some(((*name).to_owned(), session.secrets.take(name)?)))
+            .collect(),
+    )
+}
+
+async fn record_charge(
+    ctx: &mut CallContext<'_>,
+    attempt: i64,
+    amount: i64,
+    result: &ChargeResult,
+) -> Result<Recorded, AppError> {
+    let recorded = record_charge_result(ctx.app, ctx.key(), attempt, result).await?;
+    if let Recorded::Unknown = recorded {
+        tracing::error!(
+            attempt,
+            amount_cents = amount,
+            "payment outcome unknown: left to the reconciler, never charged under a new key"
+        );
+    }
+    Ok(recorded)
+}
+
+/// The flow result for a payment recorded earlier.
+fn result_of(session: &mut Session, payment: &PaymentRecord) -> ChargeCardResult {
+    match payment.status.as_str() {
+        "approved" => {
+            if let Some(code) = &payment.confirmation_code {
+                session.values.insert(CONFIRMATION.to_owned(), code.clone());
+            }
+            ChargeCardResult::Approved
+        }
+        "declined" => match payment.decline_reason.as_deref() {
+            Some("insufficient_funds") => ChargeCardResult::InsufficientFunds,
+            Some("expired_card") => ChargeCardResult::ExpiredCard,
+            Some("incorrect_security_code") => ChargeCardResult::IncorrectSecurityCode,
+            Some("processing_error") => ChargeCardResult::ProcessingError,
+            _ => ChargeCardResult::Declined,
+        },
+        _ => ChargeCardResult::Unknown,
+    }
+}
+
+fn decline_result(reason: DeclineReason) -> ChargeCardResult {
+    match reason {
+        DeclineReason::InsufficientFunds => ChargeCardResult::InsufficientFunds,
+        DeclineReason::ExpiredCard => ChargeCardResult::ExpiredCard,
+        DeclineReason::IncorrectSecurityCode => ChargeCardResult::IncorrectSecurityCode,
+        DeclineReason::ProcessingError => ChargeCardResult::ProcessingError,
+        DeclineReason::Declined | DeclineReason::IncorrectNumber => ChargeCardResult::Declined,
+    }
+}

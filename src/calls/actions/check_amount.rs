@@ -1,0 +1,43 @@
+//! `check_amount`: check the amount the caller typed against the balance and the smallest
+//! payment.
+
+use super::{CallContext, PAYMENT_CENTS};
+use crate::flow::Context;
+use crate::flow::engine::Session;
+use crate::payments::Money;
+
+results! {
+    /// Whether the typed amount can be paid.
+    CheckAmountResult for CheckAmount {
+        /// It can; it is the amount to pay.
+        Ok = "ok",
+        /// It is more than the balance (or there is no account).
+        AboveBalance = "above_balance",
+        /// It is less than the smallest payment taken (or not an amount).
+        BelowMinimum = "below_minimum",
+    }
+}
+
+/// Takes the typed amount out of the session and checks it.
+pub(super) fn run(ctx: &CallContext<'_>, session: &mut Session) -> CheckAmountResult {
+    let Some(account) = ctx.account.as_ref() else {
+        return CheckAmountResult::AboveBalance;
+    };
+    let entered = session
+        .values
+        .remove("amount")
+        .and_then(|keys| Money::parse_keypad(&keys).ok());
+    let Some(cents) = entered.map(Money::cents) else {
+        return CheckAmountResult::BelowMinimum;
+    };
+    if cents > account.balance_cents {
+        CheckAmountResult::AboveBalance
+    } else if cents < ctx.smallest_payment_cents(account) {
+        CheckAmountResult::BelowMinimum
+    } else {
+        session
+            .values
+            .insert(PAYMENT_CENTS.to_owned(), cents.to_string());
+        CheckAmountResult::Ok
+    }
+}

@@ -1,0 +1,44 @@
+//! `lookup_account`: find the account whose number the caller entered.
+
+use super::CallContext;
+use crate::accounts::credentials::AccountNumber;
+use crate::error::AppError;
+use crate::flow::engine::Session;
+
+results! {
+    /// Whether the entered number names an account the caller may use.
+    LookupAccountResult for LookupAccount {
+        /// It does; it is the session's account, not yet authenticated.
+        Found = "found",
+        /// No account has that number.
+        NotFound = "not_found",
+        /// The account exists but is locked after too many failed attempts.
+        Locked = "locked",
+    }
+}
+
+/// Takes the entered account number out of the session and looks it up.
+///
+/// # Errors
+/// A database failure.
+pub(super) async fn run(
+    ctx: &mut CallContext<'_>,
+    session: &mut Session,
+) -> Result<LookupAccountResult, AppError> {
+    // Taken, not read: an entry that names no account (perhaps a bank number keyed
+    // at the wrong question) is not kept in the session.
+    let entered = session.values.remove("account_number").unwrap_or_default();
+    let Some(number) = AccountNumber::parse(&entered) else {
+        return Ok(LookupAccountResult::NotFound);
+    };
+    let Some(account) = ctx.app.store.account(number.as_str()).await? else {
+        return Ok(LookupAccountResult::NotFound);
+    };
+    let locked = ctx.locked(&account);
+    ctx.adopt(session, account).await?;
+    Ok(if locked {
+        LookupAccountResult::Locked
+    } else {
+        LookupAccountResult::Found
+    })
+}

@@ -1,0 +1,26 @@
+//! `pay_minimum_due`: choose the minimum due (at least the smallest payment, at most the
+//! balance) as the amount to pay.
+
+use super::{CallContext, set_amount};
+use crate::flow::Context;
+use crate::flow::engine::Session;
+
+results! {
+    /// Choosing an amount always succeeds.
+    PayMinimumDueResult for PayMinimumDue {
+        /// The amount is the minimum due (nothing, without an account).
+        Done = "done",
+    }
+}
+
+/// Sets the amount to the minimum due, kept between the smallest payment and the balance.
+pub(super) fn run(ctx: &CallContext<'_>, session: &mut Session) -> PayMinimumDueResult {
+    let cents = ctx.account.as_ref().map_or(0, |account| {
+        account
+            .minimum_due_cents
+            .max(ctx.smallest_payment_cents(account))
+            .min(account.balance_cents)
+    });
+    set_amount(session, cents);
+    PayMinimumDueResult::Done
+}

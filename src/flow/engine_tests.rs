@@ -1,0 +1,710 @@
+//! The engine's rules, run on the shipped flows and on small flows written here, against the
+//! in-memory [`FakeContext`]: no network, no database, no runtime.
+
+use std::collections::{BTreeSet, HashSet, VecDeque};
+use std::path::Path;
+
+use proptest::prelude::*;
+
+use super::engine::{Input, Session, Turn, advance};
+use super::testing::{AGENT_NUMBER, FakeContext, finish};
+use super::{Action, Flow, InputKind, StateKind, load_dir, load_file};
+use crate::calls::actions::{
+    ActionResult, ChargeCardResult, CheckAmountResult, ForgetAccountResult, ForgetCardResult,
+    IdentifyByCallerIdResult, LookupAccountResult, PayFullBalanceResult, PayMinimumDueResult,
+    VerifyDateOfBirthResult, VerifyPinResult,
+};
+use crate::error::AppError;
+use crate::language::Language;
+use crate::voice::{self, Verb};
+
+fn flows_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("call-flows")
+}
+
+/// The shipped payment flow, loaded once for all the tests here.
+fn payment_flow() -> &'static Flow {
+    static FLOW: std::sync::OnceLock<Flow> = std::sync::OnceLock::new();
+    FLOW.get_or_init(|| {
+        load_file(&flows_dir().join("payment.toml")).expect("call-flows/payment.toml loads")
+    })
+}
+
+/// A flow of the given states, with the shared settings and messages every flow needs.
+fn small_flow(settings: &str, states: &str) -> Flow {
+    let source = format!(
+        r#"
+[flow]
+languages = ["en", "es"]
+start = "start"
+agent_state = "agent"
+{settings}
+
+[messages]
+no_input.en = "Sorry, I didn't hear you."
+no_input.es = "Perdón, no le oí."
+invalid_choice.en = "That is not a choice."
+invalid_choice.es = "Esa no es una opción."
+help.en = "Press star to hear this again."
+help.es = "Oprima asterisco para escucharlo de nuevo."
+person_option.en = "Press zero for a person."
+person_option.es = "Oprima cero para una persona."
+no_person.en = "No one is here."
+no_person.es = "No hay nadie."
+too_many_attempts.en = "Let me get you some help."
+too_many_attempts.es = "Le ayudo."
+
+{states}
+
+[states.agent]
+kind = "transfer"
+prompt.en = "Hold on."
+prompt.es = "Espere."
+on_unavailable = "bye"
+
+[states.bye]
+kind = "hangup"
+prompt.en = "Bye."
+prompt.es = "Adiós."
+"#
+    );
+    super::load::parse_flow("test", Path::new("call-flows/test.toml"), &source)
+        .unwrap_or_else(|problems| panic!("test flow loads: {problems:?}"))
+}
+
+/// One call through the engine, a webhook at a time.
+struct Call<'f> {
+    flow: &'f Flow,
+    session: Session,
+    ctx: FakeContext,
+    turn: i64,
+    /// Every step recorded so far.
+    steps: Vec<crate::store::StepRecord>,
+}
+
+impl<'f> Call<'f> {
+    fn new(flow: &'f Flow, ctx: FakeContext) -> Call<'f> {
+        Call {
+            flow,
+            session: Session::default(),
+            ctx,
+            turn: 0,
+            steps: Vec::new(),
+        }
+    }
+
+    fn try_send(&mut self, input: Input) -> Result<Turn, AppError> {
+        let turn = finish(advance(
+            self.flow,
+            &mut self.session,
+            input,
+            self.turn,
+            &mut self.ctx,
+        ))?;
+        self.turn += 1;
+        self.steps.extend(turn.steps.iter().cloned());
+        Ok(turn)
+    }
+
+    fn send(&mut self, input: Input) -> Turn {
+        self.try_send(input).expect("the engine answers")
+    }
+
+    fn keys(&mut self, keys: &str) -> Turn {
+        self.send(Input::Digits(keys.to_owned()))
+    }
+
+    /// The results recorded for `state`, in order.
+    fn results_at(&self, state: &str) -> Vec<&str> {
+        self.steps
+            .iter()
+            .filter(|s| s.state == state)
+            .map(|s| s.result.as_str())
+            .collect()
+    }
+}
+
+/// Everything the caller hears in a response, in order.
+fn heard(turn: &Turn) -> String {
+    let mut texts = Vec::new();
+    for verb in &turn.response.verbs {
+        let prompts = match verb {
+            Verb::Prompt(prompt) => std::slice::from_ref(prompt),
+            Verb::Gather(gather) => gather.prompts.as_slice(),
+            _ => &[],
+        };
+        for prompt in prompts {
+            if let voice::Prompt::Say { text, .. } = prompt {
+                texts.push(text.as_str());
+            }
+        }
+    }
+    texts.join(" ")
+}
+
+fn dialled(turn: &Turn) -> Option<&str> {
+    turn.response.verbs.iter().find_map(|verb| match verb {
+        Verb::Dial(dial) => Some(dial.number.as_str()),
+        _ => None,
+    })
+}
+
+fn asks(turn: &Turn) -> bool {
+    matches!(turn.response.verbs.last(), Some(Verb::Gather(_)))
+}
+
+/// Linda Brown's call on the shipped flow, waiting at "is this your account?".
+fn at_confirm_caller(flow: &Flow, ctx: FakeContext) -> Call<'_> {
+    let mut call = Call::new(flow, ctx);
+    call.send(Input::Start);
+    call.send(Input::Silence);
+    assert_eq!(call.session.state, "confirm_caller");
+    call
+}
+
+#[test]
+fn repeat_key_asks_the_same_question_again_without_counting_a_miss() {
+    let flow = payment_flow();
+    let mut call = at_confirm_caller(flow, FakeContext::calling(FakeContext::linda_brown()));
+
+    let turn = call.keys("*");
+
+    assert_eq!(call.session.state, "confirm_caller");
+    assert_eq!(call.session.attempts, 0);
+    assert_eq!(call.results_at("confirm_caller"), ["repeat"]);
+    assert!(asks(&turn));
+    assert!(
+        heard(&turn).contains("Are you calling about the account ending in 3 3 6 5?"),
+        "{}",
+        heard(&turn)
+    );
+}
+
+#[test]
+fn agent_key_puts_the_caller_through_to_a_person() {
+    let flow = payment_flow();
+    let mut call = at_confirm_caller(flow, FakeContext::calling(FakeContext::linda_brown()));
+
+    let turn = call.keys("0");
+
+    assert_eq!(dialled(&turn), Some(AGENT_NUMBER));
+    assert_eq!(call.session.state, "agent");
+    assert_eq!(call.results_at("confirm_caller"), ["agent"]);
+}
+
+#[test]
+fn agent_key_without_a_person_says_so_and_asks_again() {
+    let flow = payment_flow();
+    let mut ctx = FakeContext::calling(FakeContext::linda_brown());
+    ctx.agent_number = None;
+    let mut call = at_confirm_caller(flow, ctx);
+
+    let turn = call.keys("0");
+
+    assert_eq!(dialled(&turn), None);
+    assert!(asks(&turn));
+    assert_eq!(call.session.state, "confirm_caller");
+    assert_eq!(call.results_at("confirm_caller"), ["agent_unavailable"]);
+    assert!(
+        heard(&turn).starts_with("I'm sorry, no one is available to talk right now."),
+        "{}",
+        heard(&turn)
+    );
+}
+
+#[test]
+fn misses_are_counted_and_the_last_allowed_one_brings_a_person() {
+    let flow = payment_flow();
+    assert_eq!(flow.max_attempts, 3);
+    let mut call = at_confirm_caller(flow, FakeContext::calling(FakeContext::linda_brown()));
+
+    let first = call.keys("7");
+    let second = call.send(Input::Silence);
+    let third = call.keys("7");
+
+    assert!(heard(&first).starts_with("Sorry, that isn't one of the choices."));
+    assert!(asks(&first) && asks(&second));
+    assert!(dialled(&second).is_none());
+    assert_eq!(
+        call.results_at("confirm_caller"),
+        ["invalid", "no_input", "invalid"]
+    );
+    assert_eq!(dialled(&third), Some(AGENT_NUMBER));
+    assert!(
+        heard(&third).starts_with("Let me get you some help."),
+        "{}",
+        heard(&third)
+    );
+}
+
+#[test]
+fn a_state_with_on_fail_goes_there_after_max_attempts_not_to_a_person() {
+    let flow = small_flow(
+        "max_attempts = 2",
+        r#"
+[states.start]
+kind = "menu"
+prompt.en = "Press 1."
+prompt.es = "Oprima 1."
+options = { "1" = "bye" }
+on_fail = "bye"
+"#,
+    );
+    let mut call = Call::new(&flow, FakeContext::new(None));
+    call.send(Input::Start);
+
+    let first = call.keys("5");
+    let second = call.keys("5");
+
+    assert!(asks(&first), "one miss is asked again");
+    assert_eq!(call.session.attempts, 2);
+    assert!(
+        second.ended,
+        "the second miss of two allowed goes to on_fail"
+    );
+    assert_eq!(dialled(&second), None);
+    assert_eq!(heard(&second), "Bye.");
+}
+
+#[test]
+fn max_visits_sends_the_caller_on_after_the_last_allowed_visit() {
+    let flow = payment_flow();
+    let mut ctx = FakeContext::calling(FakeContext::linda_brown());
+    ctx.script([IdentifyByCallerIdResult::NotFound])
+        .script([LookupAccountResult::NotFound; 4]);
+    let mut call = Call::new(flow, ctx);
+    call.send(Input::Start);
+    call.send(Input::Silence);
+    assert_eq!(call.session.state, "ask_account");
+
+    for visit in 1..=3 {
+        let turn = call.keys("12345678");
+        assert!(
+            heard(&turn).starts_with("I'm sorry, I couldn't find an account"),
+            "visit {visit}: {}",
+            heard(&turn)
+        );
+        assert_eq!(call.session.state, "ask_account", "visit {visit}");
+    }
+    let fourth = call.keys("12345678");
+
+    assert_eq!(dialled(&fourth), Some(AGENT_NUMBER));
+    assert_eq!(
+        call.results_at("account_not_found"),
+        ["said", "said", "said", "max_visits"]
+    );
+}
+
+#[test]
+fn silence_at_the_language_menu_keeps_the_default_language() {
+    let flow = payment_flow();
+    // No account matched: the flow's first language.
+    let mut ctx = FakeContext::calling(FakeContext::linda_brown());
+    ctx.script([IdentifyByCallerIdResult::NotFound]);
+    let mut call = Call::new(flow, ctx);
+    call.send(Input::Start);
+    let turn = call.send(Input::Silence);
+    assert_eq!(call.session.language, Some(Language::En));
+    assert_eq!(call.results_at("choose_language"), ["default:en"]);
+    assert!(heard(&turn).starts_with("Please enter your account number"));
+
+    // The caller's account is in Spanish: Spanish, without pressing anything.
+    let mut maria = FakeContext::linda_brown();
+    maria.language = "es".to_owned();
+    let mut call = Call::new(flow, FakeContext::calling(maria));
+    call.send(Input::Start);
+    let turn = call.send(Input::Silence);
+    assert_eq!(call.session.language, Some(Language::Es));
+    assert_eq!(call.results_at("choose_language"), ["default:es"]);
+    assert!(
+        heard(&turn).starts_with("¿Llama por la cuenta"),
+        "{}",
+        heard(&turn)
+    );
+}
+
+#[test]
+fn a_flow_that_loops_without_asking_is_stopped() {
+    let flow = small_flow(
+        "",
+        r#"
+[states.start]
+kind = "say"
+prompt.en = "One."
+prompt.es = "Uno."
+next = "again"
+
+[states.again]
+kind = "branch"
+cases = [{ when = "balance > 0", goto = "bye" }]
+otherwise = "start"
+"#,
+    );
+    let mut call = Call::new(&flow, FakeContext::new(None));
+
+    let error = call.try_send(Input::Start).unwrap_err();
+
+    assert!(
+        error
+            .to_string()
+            .contains("more than 64 states without a question"),
+        "{error}"
+    );
+}
+
+#[test]
+fn action_results_route_as_the_flow_says() {
+    let flow = payment_flow();
+    let mut ctx = FakeContext::calling(FakeContext::linda_brown());
+    ctx.script([VerifyPinResult::Failed, VerifyPinResult::Locked]);
+    let mut call = at_confirm_caller(flow, ctx);
+    call.keys("1");
+
+    let failed = call.keys("1111");
+    assert_eq!(call.session.state, "ask_pin");
+    assert!(heard(&failed).contains("PIN"), "{}", heard(&failed));
+    let locked = call.keys("2222");
+
+    assert_eq!(call.results_at("check_pin"), ["failed", "locked"]);
+    assert_eq!(call.session.state, "locked_out_menu");
+    assert!(asks(&locked));
+    assert!(!call.session.authenticated);
+    assert_eq!(
+        call.ctx.ran,
+        ["identify_by_caller_id", "verify_pin", "verify_pin"]
+    );
+}
+
+/// Secrets typed during a whole payment, and the steps that recorded it.
+fn pay_by_card(flow: &Flow) -> Call<'_> {
+    let mut call = at_confirm_caller(flow, FakeContext::calling(FakeContext::linda_brown()));
+    for keys in [
+        "1",
+        "6446",
+        "1",
+        "1",
+        "4242424242424242",
+        "1228",
+        "123",
+        "97201",
+        "1",
+    ] {
+        call.keys(keys);
+    }
+    call
+}
+
+#[test]
+fn sensitive_entries_are_never_recorded_in_steps_nor_kept_in_the_session() {
+    let flow = payment_flow();
+
+    let call = pay_by_card(flow);
+
+    assert_eq!(call.session.state, "paid", "{:?}", call.steps);
+    for state in [
+        "ask_pin",
+        "ask_card_number",
+        "ask_card_expiry",
+        "ask_security_code",
+        "ask_billing_zip",
+    ] {
+        let steps: Vec<_> = call.steps.iter().filter(|s| s.state == state).collect();
+        assert!(!steps.is_empty(), "{state} was answered");
+        assert!(steps.iter().all(|s| s.digits.is_none()), "{steps:?}");
+    }
+    let kept = serde_json::to_string(&call.session).expect("session serializes");
+    for secret in ["6446", "424242424242", "1228", "97201"] {
+        assert!(!kept.contains(secret), "{secret} in {kept}");
+        assert!(
+            call.steps
+                .iter()
+                .all(|s| !s.digits.as_deref().unwrap_or("").contains(secret)),
+            "{secret} in {:?}",
+            call.steps
+        );
+    }
+}
+
+#[test]
+fn a_card_number_typed_at_an_open_question_is_recorded_masked() {
+    let flow = payment_flow();
+    let mut call = at_confirm_caller(flow, FakeContext::calling(FakeContext::linda_brown()));
+
+    call.keys("4242424242424242");
+    call.keys("2");
+    call.keys("4000056655665556");
+
+    let menu = call.steps.iter().find(|s| s.state == "confirm_caller");
+    assert_eq!(
+        menu.and_then(|s| s.digits.as_deref()),
+        Some("************4242")
+    );
+    let account = call.steps.iter().find(|s| s.state == "ask_account");
+    assert_eq!(
+        account.and_then(|s| s.digits.as_deref()),
+        Some("************5556")
+    );
+}
+
+/// One valid entry for each kind of question, against [`FakeContext`]'s date and brands.
+fn valid_entry(input: InputKind) -> &'static str {
+    match input {
+        InputKind::AccountNumber => "66253365",
+        InputKind::Pin => "6446",
+        InputKind::DateOfBirth => "03141975",
+        InputKind::Zip | InputKind::BillingZip => "97201",
+        InputKind::Amount => "25*50",
+        InputKind::CardNumber => "4242424242424242",
+        InputKind::CardExpiry => "1228",
+        InputKind::SecurityCode => "123",
+    }
+}
+
+/// What a caller may do at the state the session waits in.
+fn answers(flow: &Flow, session: &Session) -> Vec<Input> {
+    let mut inputs = vec![
+        Input::Silence,
+        Input::Digits(flow.agent_key.to_string()),
+        Input::Digits("5555".to_owned()),
+    ];
+    let digits = |keys: &str| Input::Digits(keys.to_owned());
+    match flow.states.get(&session.state).map(|s| &s.kind) {
+        Some(StateKind::Menu { options, .. }) => {
+            inputs.extend(options.keys().map(|k| digits(&k.to_string())));
+        }
+        Some(StateKind::Language { options, .. }) => {
+            inputs.extend(options.keys().map(|k| digits(&k.to_string())));
+        }
+        Some(StateKind::Collect { input, keys, .. }) => {
+            inputs.push(digits(valid_entry(*input)));
+            inputs.extend(keys.keys().map(|k| digits(k)));
+        }
+        Some(StateKind::Transfer { .. }) => {
+            inputs.push(Input::DialEnded { answered: false });
+        }
+        _ => {}
+    }
+    inputs
+}
+
+/// Every state a caller can reach from the start, answering every question every way, with
+/// `ctx` giving the action results.
+fn reachable(flow: &Flow, ctx: &FakeContext, reached: &mut BTreeSet<String>) {
+    let mut seen = HashSet::new();
+    let mut queue = VecDeque::new();
+    let mut start = Call::new(flow, ctx.clone());
+    let turn = start.send(Input::Start);
+    reached.extend(start.steps.iter().map(|s| s.state.clone()));
+    reached.insert(start.session.state.clone());
+    if !turn.ended {
+        queue.push_back((start.session, start.ctx));
+    }
+    while let Some((session, ctx)) = queue.pop_front() {
+        for input in answers(flow, &session) {
+            let mut call = Call {
+                flow,
+                session: session.clone(),
+                ctx: ctx.clone(),
+                turn: 1,
+                steps: Vec::new(),
+            };
+            let Ok(turn) = call.try_send(input) else {
+                continue;
+            };
+            reached.extend(call.steps.iter().map(|s| s.state.clone()));
+            reached.insert(call.session.state.clone());
+            let key = (
+                call.session.state.clone(),
+                call.session.authenticated,
+                call.session.caller_matched,
+                call.session.language,
+            );
+            if !turn.ended && seen.insert(key) {
+                queue.push_back((call.session, call.ctx));
+            }
+        }
+    }
+}
+
+/// A context whose `R` action answers `result` every time.
+fn always<R: ActionResult>(result: R) -> FakeContext {
+    let mut ctx = FakeContext::calling(FakeContext::linda_brown());
+    ctx.script([result; 64]);
+    ctx
+}
+
+/// Contexts that between them give every result of every action, and accounts that take every
+/// branch of the balance.
+fn every_context() -> Vec<FakeContext> {
+    fn each<R: ActionResult>(contexts: &mut Vec<FakeContext>) {
+        contexts.extend(R::ALL.iter().map(|r| always(*r)));
+    }
+    let mut contexts = Vec::new();
+    each::<IdentifyByCallerIdResult>(&mut contexts);
+    each::<ForgetAccountResult>(&mut contexts);
+    each::<LookupAccountResult>(&mut contexts);
+    each::<VerifyPinResult>(&mut contexts);
+    each::<VerifyDateOfBirthResult>(&mut contexts);
+    each::<PayFullBalanceResult>(&mut contexts);
+    each::<PayMinimumDueResult>(&mut contexts);
+    each::<CheckAmountResult>(&mut contexts);
+    each::<ForgetCardResult>(&mut contexts);
+    each::<ChargeCardResult>(&mut contexts);
+    for (balance, minimum) in [(0, 0), (44533, 0), (300, 300)] {
+        let mut account = FakeContext::linda_brown();
+        account.balance_cents = balance;
+        account.minimum_due_cents = minimum;
+        contexts.push(FakeContext::calling(account));
+    }
+    // No person to reach: the goodbyes instead, locked out too.
+    let mut nobody = always(VerifyPinResult::Locked);
+    nobody.agent_number = None;
+    contexts.push(nobody);
+    contexts
+}
+
+#[test]
+fn every_state_of_every_shipped_flow_is_reached_by_some_caller() {
+    let flows = load_dir(&flows_dir()).expect("call-flows/ loads");
+    assert!(!flows.is_empty());
+    // Every action has a result type the contexts below can script.
+    assert_eq!(Action::ALL.len(), 10, "add the new action to every_context");
+    let contexts = every_context();
+    for (name, flow) in &flows {
+        let mut reached = BTreeSet::new();
+        for ctx in &contexts {
+            reachable(flow, ctx, &mut reached);
+        }
+        let all: BTreeSet<String> = flow.states.keys().cloned().collect();
+        let missed: Vec<_> = all.difference(&reached).collect();
+        assert!(missed.is_empty(), "{name}: never reached {missed:?}");
+    }
+}
+
+/// A caller's action, turned into input against the question they are at.
+#[derive(Debug, Clone)]
+enum Press {
+    Silence,
+    Keys(String),
+    /// A right answer: the valid entry or the n-th option, whatever is asked.
+    Right(usize),
+    DialEnded(bool),
+}
+
+fn press() -> impl Strategy<Value = Press> {
+    prop_oneof![
+        1 => Just(Press::Silence),
+        3 => proptest::collection::vec(
+            proptest::sample::select(b"0123456789*#".to_vec()),
+            1..20,
+        )
+        .prop_map(|keys| Press::Keys(keys.into_iter().map(char::from).collect())),
+        5 => (0usize..8).prop_map(Press::Right),
+        1 => any::<bool>().prop_map(Press::DialEnded),
+    ]
+}
+
+fn result_index() -> impl Strategy<Value = Vec<usize>> {
+    proptest::collection::vec(0usize..8, 10)
+}
+
+/// A context whose actions answer the results picked by `picks` (one per action, modulo its
+/// number of results), each time.
+fn scripted(picks: &[usize]) -> FakeContext {
+    fn pick<R: ActionResult>(ctx: &mut FakeContext, index: usize) {
+        ctx.script([R::ALL[index % R::ALL.len()]; 16]);
+    }
+    let mut ctx = FakeContext::calling(FakeContext::linda_brown());
+    pick::<IdentifyByCallerIdResult>(&mut ctx, picks[0]);
+    pick::<LookupAccountResult>(&mut ctx, picks[1]);
+    pick::<VerifyPinResult>(&mut ctx, picks[2]);
+    pick::<VerifyDateOfBirthResult>(&mut ctx, picks[3]);
+    pick::<CheckAmountResult>(&mut ctx, picks[4]);
+    pick::<ChargeCardResult>(&mut ctx, picks[5]);
+    ctx.agent_number = (picks[6] < 4).then(|| AGENT_NUMBER.to_owned());
+    ctx
+}
+
+fn input_for(flow: &Flow, session: &Session, press: &Press) -> Input {
+    match press {
+        Press::Silence => Input::Silence,
+        Press::Keys(keys) => Input::Digits(keys.clone()),
+        Press::DialEnded(answered) => Input::DialEnded {
+            answered: *answered,
+        },
+        Press::Right(n) => {
+            let mut right = answers(flow, session);
+            // Drop silence, the agent key and the wrong entry: the rest are right answers.
+            right.drain(..3);
+            right
+                .get(n % right.len().max(1))
+                .cloned()
+                .unwrap_or(Input::Silence)
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Whatever a caller presses, the engine answers with a question, a transfer or a goodbye,
+    /// and nothing typed at a sensitive question is recorded or kept unsealed.
+    #[test]
+    fn any_caller_gets_an_answer_and_no_secret_is_recorded(
+        presses in proptest::collection::vec(press(), 0..40),
+        picks in result_index(),
+    ) {
+        let flow = payment_flow();
+        let mut call = Call::new(flow, scripted(&picks));
+        let mut secrets = Vec::new();
+        let mut turn = call.send(Input::Start);
+        for press in &presses {
+            if turn.ended {
+                break;
+            }
+            let input = input_for(flow, &call.session, press);
+            let sensitive = matches!(
+                flow.states.get(&call.session.state).map(|s| &s.kind),
+                Some(StateKind::Collect { sensitive: true, .. })
+            );
+            if let (true, Input::Digits(keys)) = (sensitive, &input) {
+                secrets.push(keys.clone());
+            }
+            let asked = call.session.state.clone();
+            let steps_before = call.steps.len();
+            turn = call.send(input);
+            if sensitive {
+                for step in call.steps[steps_before..].iter().filter(|s| s.state == asked) {
+                    prop_assert!(step.digits.is_none(), "{step:?}");
+                }
+            }
+            let last = turn.response.verbs.last();
+            prop_assert!(
+                matches!(last, Some(Verb::Gather(_) | Verb::Dial(_) | Verb::Hangup)),
+                "{:?}",
+                turn.response
+            );
+            prop_assert_eq!(turn.ended, matches!(last, Some(Verb::Hangup)));
+        }
+        // Sensitive entries wait only in the session's secrets, which are sealed, never serialized.
+        for (name, input) in InputKind::ALL {
+            if input.sensitive_by_default() {
+                prop_assert!(!call.session.values.contains_key(name), "{name} kept");
+            }
+        }
+        for secret in secrets.iter().filter(|s| s.len() >= 5) {
+            // A valid amount is recorded as typed; the same keys may have been typed there.
+            for step in call.steps.iter().filter(|s| s.state != "ask_amount") {
+                prop_assert!(
+                    !step.digits.as_deref().unwrap_or("").contains(secret.as_str()),
+                    "{step:?}"
+                );
+            }
+        }
+        // Nothing recorded holds more than four keys in the clear, but a valid amount.
+        for step in &call.steps {
+            let clear = step.digits.as_deref().unwrap_or("").chars().filter(|c| *c != '*').count();
+            prop_assert!(clear <= 4 || step.state == "ask_amount", "{step:?}");
+        }
+    }
+}

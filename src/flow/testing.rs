@@ -1,0 +1,299 @@
+//! An in-memory [`Context`] for running the engine without network or database: in unit tests,
+//! property tests and `benches/hot_paths.rs`. The service never uses it.
+//!
+//! [`FakeContext`] holds one account, a fixed date and clock, fixed URLs, and answers each action
+//! with the results scripted for it ([`FakeContext::script`]), or else the action's first result
+//! (`found`, `verified`, `approved` ...). Like the real actions it takes entries out of the
+//! session and marks what they establish, so a call driven through it moves on as a real one
+//! would.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context as TaskContext, Poll, Waker};
+
+use super::Context;
+use super::engine::Session;
+use crate::calls::actions::{
+    ActionResult, Actions, ChargeCardResult, CheckAmountResult, ForgetAccountResult,
+    ForgetCardResult, IdentifyByCallerIdResult, LookupAccountResult, PayFullBalanceResult,
+    PayMinimumDueResult, VerifyDateOfBirthResult, VerifyPinResult,
+};
+use crate::error::AppError;
+use crate::payments::{CardBrand, Money};
+use crate::store::Account;
+
+/// The agent line the fake offers unless told otherwise.
+pub const AGENT_NUMBER: &str = "+15035550100";
+/// The confirmation code an approved charge gives.
+pub const CONFIRMATION: &str = "48213907";
+
+/// The rest of the service, in memory.
+#[derive(Debug, Clone)]
+pub struct FakeContext {
+    /// The account the call is about, once an action found it; [`Self::new`] starts with it
+    /// known (as when the session already names it).
+    pub account: Option<Account>,
+    /// The account `identify_by_caller_id` and `lookup_account` find.
+    pub directory: Option<Account>,
+    /// The agent line; `None` when no person can be reached.
+    pub agent_number: Option<String>,
+    /// Today, for dates callers enter.
+    pub today: time::Date,
+    /// The clock, for step records.
+    pub now_ms: i64,
+    /// Card brands taken.
+    pub accepted_brands: Vec<CardBrand>,
+    /// Configured smallest payment, in cents.
+    pub minimum_payment_cents: i64,
+    /// Names of the actions run, in order.
+    pub ran: Vec<&'static str>,
+    /// Results still to give, by action name.
+    scripts: BTreeMap<&'static str, VecDeque<&'static str>>,
+}
+
+impl FakeContext {
+    /// A context whose session already names `account` (or no account), with an agent line.
+    pub fn new(account: Option<Account>) -> FakeContext {
+        FakeContext {
+            directory: account.clone(),
+            account,
+            agent_number: Some(AGENT_NUMBER.to_owned()),
+            today: time::macros::date!(2026 - 11 - 20),
+            now_ms: 1_795_190_400_000,
+            accepted_brands: vec![
+                CardBrand::Visa,
+                CardBrand::Mastercard,
+                CardBrand::Amex,
+                CardBrand::Discover,
+            ],
+            minimum_payment_cents: 500,
+            ran: Vec::new(),
+            scripts: BTreeMap::new(),
+        }
+    }
+
+    /// A context for a new call: no account known yet, `account` found when looked up.
+    pub fn calling(account: Account) -> FakeContext {
+        FakeContext {
+            account: None,
+            ..FakeContext::new(Some(account))
+        }
+    }
+
+    /// Linda Brown's account, as the store would load it (PIN hash and all are made up).
+    pub fn linda_brown() -> Account {
+        Account {
+            account_number: "66253365".to_owned(),
+            name: "Linda Brown".to_owned(),
+            pin_hash: "4f1d9c0a7b3e2f8d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a3928170615".to_owned(),
+            dob_zip_hash: "a1b2c3d4e5f60718293a4b5c6d7e8f90112233445566778899aabbccddeeff00"
+                .to_owned(),
+            balance_cents: 44533,
+            minimum_due_cents: 4453,
+            due_date: "2026-12-02".to_owned(),
+            segment: "early".to_owned(),
+            language: "en".to_owned(),
+            phone: "+15035550142".to_owned(),
+            email: "linda.brown@example.com".to_owned(),
+            failed_auth_attempts: 0,
+            locked_until: None,
+        }
+    }
+
+    /// Queues results for one action, given in order on its next runs.
+    pub fn script<R: ActionResult>(&mut self, results: impl IntoIterator<Item = R>) -> &mut Self {
+        self.scripts
+            .entry(R::ACTION.name())
+            .or_default()
+            .extend(results.into_iter().map(ActionResult::as_str));
+        self
+    }
+
+    /// The next scripted result of `R`'s action, or its first result.
+    fn next<R: ActionResult>(&mut self) -> R {
+        self.ran.push(R::ACTION.name());
+        let scripted = self
+            .scripts
+            .get_mut(R::ACTION.name())
+            .and_then(VecDeque::pop_front);
+        // Scripts are filled from `R` itself, so the name is always one of its results.
+        scripted
+            .and_then(|name| R::ALL.iter().copied().find(|r| r.as_str() == name))
+            .unwrap_or(R::ALL[0])
+    }
+
+    fn adopt(&mut self, session: &mut Session) {
+        self.account = self.directory.clone();
+        session.account = self.account.as_ref().map(|a| a.account_number.clone());
+    }
+
+    fn set_amount(session: &mut Session, cents: i64) {
+        session
+            .values
+            .insert("payment_cents".to_owned(), cents.to_string());
+    }
+
+    fn take_card(session: &mut Session) {
+        for name in ["card_number", "card_expiry", "security_code", "billing_zip"] {
+            session.secrets.take(name);
+        }
+    }
+}
+
+impl Actions for FakeContext {
+    async fn identify_by_caller_id(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<IdentifyByCallerIdResult, AppError> {
+        let result = self.next::<IdentifyByCallerIdResult>();
+        if result == IdentifyByCallerIdResult::Found {
+            self.adopt(session);
+            // Like the real action: the account's language is the default until chosen.
+            session.language = self
+                .account
+                .as_ref()
+                .and_then(|a| crate::language::Language::parse(&a.language));
+            session.caller_matched = true;
+        }
+        Ok(result)
+    }
+
+    async fn forget_account(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<ForgetAccountResult, AppError> {
+        session.account = None;
+        session.caller_matched = false;
+        session.authenticated = false;
+        self.account = None;
+        Ok(self.next())
+    }
+
+    async fn lookup_account(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<LookupAccountResult, AppError> {
+        session.values.remove("account_number");
+        let result = self.next::<LookupAccountResult>();
+        if result != LookupAccountResult::NotFound {
+            self.adopt(session);
+        }
+        Ok(result)
+    }
+
+    async fn verify_pin(&mut self, session: &mut Session) -> Result<VerifyPinResult, AppError> {
+        drop(session.secrets.take("pin"));
+        let result = self.next::<VerifyPinResult>();
+        session.authenticated |= result == VerifyPinResult::Verified;
+        Ok(result)
+    }
+
+    async fn verify_date_of_birth(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<VerifyDateOfBirthResult, AppError> {
+        drop(session.secrets.take("date_of_birth"));
+        drop(session.secrets.take("zip"));
+        let result = self.next::<VerifyDateOfBirthResult>();
+        session.authenticated |= result == VerifyDateOfBirthResult::Verified;
+        Ok(result)
+    }
+
+    async fn pay_full_balance(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<PayFullBalanceResult, AppError> {
+        let cents = self.account.as_ref().map_or(0, |a| a.balance_cents);
+        Self::set_amount(session, cents);
+        Ok(self.next())
+    }
+
+    async fn pay_minimum_due(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<PayMinimumDueResult, AppError> {
+        let cents = self.account.as_ref().map_or(0, |a| a.minimum_due_cents);
+        Self::set_amount(session, cents);
+        Ok(self.next())
+    }
+
+    async fn check_amount(&mut self, session: &mut Session) -> Result<CheckAmountResult, AppError> {
+        let entered = session.values.remove("amount");
+        let result = self.next::<CheckAmountResult>();
+        if result == CheckAmountResult::Ok {
+            let cents = entered
+                .and_then(|keys| Money::parse_keypad(&keys).ok())
+                .map_or(0, Money::cents);
+            Self::set_amount(session, cents);
+        }
+        Ok(result)
+    }
+
+    async fn forget_card(&mut self, session: &mut Session) -> Result<ForgetCardResult, AppError> {
+        Self::take_card(session);
+        session.values.remove("card_brand");
+        session.values.remove("card_last4");
+        Ok(self.next())
+    }
+
+    async fn charge_card(&mut self, session: &mut Session) -> Result<ChargeCardResult, AppError> {
+        Self::take_card(session);
+        let result = self.next::<ChargeCardResult>();
+        if result == ChargeCardResult::Approved {
+            session
+                .values
+                .insert("confirmation".to_owned(), CONFIRMATION.to_owned());
+        }
+        Ok(result)
+    }
+}
+
+impl Context for FakeContext {
+    fn account(&self) -> Option<&Account> {
+        self.account.as_ref()
+    }
+    fn lockout_minutes(&self) -> u64 {
+        15
+    }
+    fn agent_number(&self) -> Option<&str> {
+        self.agent_number.as_deref()
+    }
+    fn accepted_brands(&self) -> &[CardBrand] {
+        &self.accepted_brands
+    }
+    fn smallest_payment_cents(&self, account: &Account) -> i64 {
+        self.minimum_payment_cents.min(account.balance_cents).max(1)
+    }
+    fn today(&self) -> time::Date {
+        self.today
+    }
+    fn now_ms(&self) -> i64 {
+        self.now_ms
+    }
+    fn gather_url(&self, turn: i64) -> String {
+        format!("https://ivr.example/gather?turn={turn}")
+    }
+    fn dial_url(&self, turn: i64) -> String {
+        format!("https://ivr.example/dial?turn={turn}")
+    }
+    fn whisper_url(&self) -> String {
+        "https://ivr.example/whisper?call=CA00000000000000000000000000000001".to_owned()
+    }
+}
+
+/// Runs a future that never waits, such as [`super::engine::advance`] with a [`FakeContext`],
+/// without a runtime.
+///
+/// # Panics
+/// If the future waits for something: with the fake nothing should.
+pub fn finish<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    match future
+        .as_mut()
+        .poll(&mut TaskContext::from_waker(Waker::noop()))
+    {
+        Poll::Ready(output) => output,
+        Poll::Pending => panic!("the engine waited on a fake context that never waits"),
+    }
+}
