@@ -2,7 +2,7 @@
 //!
 //! Groups:
 //! - `twiml`: rendering a typical `<Gather>` response ([`twilio::render`]) and parsing it back
-//!   ([`twilio::parse`]);
+//!   ([`ivrpay::caller::twiml::parse`]);
 //! - `signature`: checking `X-Twilio-Signature` over the form fields Twilio posts
 //!   ([`twilio::validate_signature`], which tries the URL with and without `:443`), next to one
 //!   plain [`twilio::compute_signature`];
@@ -67,7 +67,7 @@ fn twiml(c: &mut Criterion) {
     let response = typical_response();
     let xml = twilio::render(&response);
     assert_eq!(
-        twilio::parse(&xml).expect("rendered TwiML parses"),
+        ivrpay::caller::twiml::parse(&xml).expect("rendered TwiML parses"),
         response,
         "render/parse round trip"
     );
@@ -77,7 +77,7 @@ fn twiml(c: &mut Criterion) {
         b.iter(|| twilio::render(black_box(&response)))
     });
     group.bench_function("parse_gather", |b| {
-        b.iter(|| twilio::parse(black_box(&xml)).expect("rendered TwiML parses"))
+        b.iter(|| ivrpay::caller::twiml::parse(black_box(&xml)).expect("rendered TwiML parses"))
     });
     group.finish();
 }

@@ -10,7 +10,8 @@ const LINDA: &str = "+15552126618";
 
 fn assert_helpful_twiml(status: u16, body: &str) {
     assert_eq!(status, 200, "{body}");
-    let response = twilio::parse(body).unwrap_or_else(|e| panic!("not TwiML ({e}): {body}"));
+    let response =
+        ivrpay::caller::twiml::parse(body).unwrap_or_else(|e| panic!("not TwiML ({e}): {body}"));
     assert!(!response.verbs.is_empty(), "{body}");
 }
 
@@ -216,7 +217,7 @@ async fn garbage_gets_helpful_twiml_never_an_error(server: &TestServer) {
         )
         .await;
     assert_helpful_twiml(status, &body);
-    let response = twilio::parse(&body).expect("twiml");
+    let response = ivrpay::caller::twiml::parse(&body).expect("twiml");
     let said: Vec<String> = response
         .verbs
         .iter()

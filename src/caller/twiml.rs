@@ -108,7 +108,7 @@ pub enum TwimlError {
 
 /// Reads a TwiML document back into a [`Response`].
 ///
-/// Accepts everything [`render`] produces (`parse(&render(r)) == r` for any `r` whose strings
+/// Accepts everything [`render`](crate::telephony::twiml::render) produces (`parse(&render(r)) == r` for any `r` whose strings
 /// have no characters `render` must drop), plus the variations hand-written TwiML has:
 /// indentation between elements, comments, a missing XML declaration, self-closing or
 /// empty elements, and omitted attributes, which take Twilio's defaults (`language` en-US,

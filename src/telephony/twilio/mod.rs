@@ -1,12 +1,10 @@
-//! Twilio's voice dialect: webhook signatures, webhook fields, and TwiML.
+//! Twilio's voice dialect ([`Twilio`], registered in [`crate::telephony::registry`]):
 //!
-//! A Twilio webhook is handled in three steps, one per submodule:
-//! 1. [`validate_signature`] proves the request came from Twilio (reject it otherwise, before
-//!    reading anything else);
-//! 2. [`CallbackParams::from_pairs`] picks the fields the flow needs out of the form;
+//! 1. [`validate_signature`] proves a webhook came from Twilio (`X-Twilio-Signature`, checked
+//!    before anything else is read);
+//! 2. the TwiML family's fields ([`CallbackParams`]) are read into the neutral callback;
 //! 3. [`render`] turns the flow's [`crate::voice::Response`] into TwiML for the reply.
 //!
-//! [`parse`] reads TwiML back, for the terminal caller and the black-box tests.
 //! [`voice_warning`] knows which voices Twilio documents for which language.
 
 mod signature;
@@ -15,7 +13,7 @@ mod voices;
 
 pub use crate::telephony::twiml_fields::CallbackParams;
 pub use signature::{compute_signature, validate_signature};
-pub use twiml::{TwimlError, parse, render};
+pub use twiml::render;
 pub use voices::{missing_voice_warning, voice_warning};
 
 use secrecy::{ExposeSecret, SecretString};
