@@ -42,7 +42,7 @@ pub(super) async fn call(args: CallArgs) -> Result<(), String> {
     let auth_token = match args.auth_token.filter(|t| !t.is_empty()) {
         Some(token) => token,
         None => match DemoTokens::load(&args.database_url) {
-            Some(tokens) => tokens.twilio_auth_token,
+            Some(tokens) => tokens.provider_token,
             None => {
                 return Err(format!(
                     "no auth token to sign the call with: set TWILIO_AUTH_TOKEN or pass \

@@ -6,13 +6,12 @@ use std::path::PathBuf;
 use secrecy::ExposeSecret;
 
 use super::*;
-use crate::telephony::registry;
 
 /// The demo's auth and admin tokens, kept in a file beside the database so they stay the same
 /// from run to run and `ivrpay call` can find them.
 pub(super) struct DemoTokens {
     pub(super) path: PathBuf,
-    pub(super) twilio_auth_token: String,
+    pub(super) provider_token: String,
     pub(super) admin_token: String,
 }
 
@@ -41,7 +40,7 @@ impl DemoTokens {
                 .filter(|v| !v.is_empty())
         };
         Some(DemoTokens {
-            twilio_auth_token: value("TWILIO_AUTH_TOKEN")?,
+            provider_token: value(demo_provider().secret_env)?,
             admin_token: value("IVRPAY_ADMIN_TOKEN")?,
             path,
         })
@@ -53,13 +52,15 @@ impl DemoTokens {
         }
         let tokens = DemoTokens {
             path: Self::path(database_url),
-            twilio_auth_token: random_token(),
+            provider_token: random_token(),
             admin_token: random_token(),
         };
         let text = format!(
             "# ivrpay demo tokens (demo data only); delete this file for new ones.\n\
-             TWILIO_AUTH_TOKEN={}\nIVRPAY_ADMIN_TOKEN={}\n",
-            tokens.twilio_auth_token, tokens.admin_token
+             {}={}\nIVRPAY_ADMIN_TOKEN={}\n",
+            demo_provider().secret_env,
+            tokens.provider_token,
+            tokens.admin_token
         );
         std::fs::write(&tokens.path, text).map_err(|e| {
             format!(
@@ -74,7 +75,7 @@ impl DemoTokens {
 pub(super) fn print_demo_help(state: &crate::app::AppState, notes: &[String]) {
     let url = &state.public_url;
     // The simulated caller signs as the first registered provider.
-    let token = std::env::var(registry::REGISTERED[0].secret_env).unwrap_or_default();
+    let token = std::env::var(demo_provider().secret_env).unwrap_or_default();
     let admin = state
         .config
         .admin_token
@@ -98,11 +99,23 @@ pub(super) fn print_demo_help(state: &crate::app::AppState, notes: &[String]) {
          cargo run -- call --url {url}{sign} --from +15553118592 --keys 2,1,8091,9\n  \
          or interactively (type keys, Enter; an empty line is silence):\n    \
          cargo run -- call --url {url}{sign}\n\n  \
-         A real Twilio number: set IVRPAY_PUBLIC_URL to your public https URL (e.g. a tunnel) and\n  \
-         TWILIO_AUTH_TOKEN to your account's token, then in the Twilio console set\n    \
-         A call comes in:        POST {url}/twilio/voice\n    \
-         Call status changes:    POST {url}/twilio/status\n\n  \
-         Call records: curl -H 'Authorization: Bearer {admin}' {url}/api/calls/CALL_SID\n"
+         A real number: set IVRPAY_PUBLIC_URL to your public https URL (e.g. a tunnel) and your\n  \
+         provider's webhook secret, then point the number's webhooks at ivrpay:\n"
+    ));
+    for provider in crate::telephony::registry::REGISTERED {
+        let name = provider.secret_env;
+        let path = provider.path_prefix;
+        text.push_str(&format!(
+            "    {name}: voice POST {url}/{path}/voice, status changes POST {url}/{path}/status\n"
+        ));
+    }
+    text.push_str(&format!(
+        "\n  Call records: curl -H 'Authorization: Bearer {admin}' {url}/api/calls/CALL_SID\n"
     ));
     println!("{text}");
+}
+
+/// The provider whose secret the demo keeps: the one the simulated caller speaks by default.
+pub(super) fn demo_provider() -> &'static crate::telephony::registry::Registration {
+    &crate::telephony::registry::REGISTERED[0]
 }

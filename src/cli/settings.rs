@@ -131,7 +131,7 @@ pub(super) fn serve_secrets(args: &ServeArgs) -> Result<ServeSecrets, String> {
     } else if providers.is_empty() {
         if let Some(tokens) = &demo_tokens {
             providers.push(registry::demo(SecretString::from(
-                tokens.twilio_auth_token.clone(),
+                tokens.provider_token.clone(),
             )));
             notes.push(format!(
                 "No provider secret set: using the demo token kept in {}.",

@@ -13,6 +13,8 @@ use super::twilio::Twilio;
 /// A provider ivrpay can serve, and the environment variable holding the secret its webhooks are
 /// signed with.
 pub struct Registration {
+    /// The provider's name, the first segment of its webhook paths.
+    pub path_prefix: &'static str,
     /// The environment variable with the secret.
     pub secret_env: &'static str,
     /// What the secret is, for `--help` and for the message when none is set.
@@ -24,11 +26,13 @@ pub struct Registration {
 /// Every provider. The first is the one the demo and the simulated caller speak.
 pub const REGISTERED: &[Registration] = &[
     Registration {
+        path_prefix: "twilio",
         secret_env: "TWILIO_AUTH_TOKEN",
         describe: "Twilio auth token (Twilio console); checks webhooks at /twilio/...",
         build: |secret| Arc::new(Twilio::new(secret)),
     },
     Registration {
+        path_prefix: "signalwire",
         secret_env: "SIGNALWIRE_SIGNING_KEY",
         describe: "SignalWire project Signing Key; checks webhooks at /signalwire/...",
         build: |secret| Arc::new(SignalWire::new(secret)),
