@@ -14,6 +14,15 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, HttpLimits, UpkeepSettings};
 use crate::store::PoolSettings;
 
+/// The payment gateways `--gateway` names, parsed once by clap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(super) enum GatewayKind {
+    /// Answers by public test card numbers; moves no money.
+    Sandbox,
+    /// Stripe's API (or a stand-in at `--stripe-base-url`).
+    Stripe,
+}
+
 #[derive(Debug, Args)]
 pub(super) struct ServeArgs {
     /// Address to listen on.
@@ -56,8 +65,8 @@ pub(super) struct ServeArgs {
     #[arg(long, env = "IVRPAY_DB_STATEMENT_TIMEOUT_MS", default_value_t = 5000)]
     pub(super) db_statement_timeout_ms: u64,
     /// Payment gateway: sandbox (test cards, no money moves) or stripe (needs STRIPE_SECRET_KEY).
-    #[arg(long, env = "IVRPAY_GATEWAY", default_value = "sandbox")]
-    pub(super) gateway: String,
+    #[arg(long, env = "IVRPAY_GATEWAY", value_enum, default_value_t = GatewayKind::Sandbox)]
+    pub(super) gateway: GatewayKind,
     /// Stripe API base URL (change only to test against a stand-in such as localstripe).
     #[arg(
         long,

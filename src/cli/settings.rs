@@ -39,18 +39,13 @@ pub(super) fn pin_key(demo: bool) -> Result<PinKey, String> {
 }
 
 pub(super) fn payment_settings(args: &ServeArgs) -> Result<PaymentSettings, String> {
-    let gateway = match args.gateway.as_str() {
-        "sandbox" => GatewayChoice::Sandbox,
-        "stripe" => GatewayChoice::Stripe {
+    let gateway = match args.gateway {
+        GatewayKind::Sandbox => GatewayChoice::Sandbox,
+        GatewayKind::Stripe => GatewayChoice::Stripe {
             secret_key: secret_env("STRIPE_SECRET_KEY")
                 .ok_or("--gateway stripe needs STRIPE_SECRET_KEY (sk_live_... or sk_test_...)")?,
             base_url: args.stripe_base_url.trim_end_matches('/').to_owned(),
         },
-        other => {
-            return Err(format!(
-                "unknown gateway \"{other}\"; use sandbox or stripe"
-            ));
-        }
     };
     let mut accepted_brands = Vec::new();
     for name in args
