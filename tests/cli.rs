@@ -17,6 +17,20 @@ fn ivrpay() -> Command {
 
 const HEADER: &str = "account_number,name,pin,date_of_birth,zip,balance,minimum_due,due_date,segment,language,phone,email";
 
+/// Runs `ivrpay accounts import FILE --database-url DB`.
+fn import(file: &std::path::Path, database_url: &str) -> std::process::Output {
+    ivrpay()
+        .args([
+            "accounts",
+            "import",
+            file.to_str().expect("path"),
+            "--database-url",
+            database_url,
+        ])
+        .output()
+        .expect("runs")
+}
+
 fn import_is_all_or_nothing_and_names_bad_lines(backend: Backend) {
     let dir = tempfile::tempdir().expect("dir");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
@@ -24,10 +38,7 @@ fn import_is_all_or_nothing_and_names_bad_lines(backend: Backend) {
         return;
     };
     let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/demo/accounts.csv");
-    let output = ivrpay()
-        .args(["accounts", "import", demo, "--database-url", &db])
-        .output()
-        .expect("runs");
+    let output = import(std::path::Path::new(demo), &db);
     assert!(
         output.status.success(),
         "{}",
@@ -44,16 +55,7 @@ fn import_is_all_or_nothing_and_names_bad_lines(backend: Backend) {
         ),
     )
     .expect("write");
-    let output = ivrpay()
-        .args([
-            "accounts",
-            "import",
-            bad.to_str().expect("path"),
-            "--database-url",
-            &db,
-        ])
-        .output()
-        .expect("runs");
+    let output = import(&bad, &db);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("nothing was imported"), "{stderr}");
@@ -344,16 +346,7 @@ fn import_counts_crlf_lines_and_reports_every_problem_of_a_row() {
     )
     .expect("write");
     let db = format!("sqlite:{}", dir.path().join("x.db").display());
-    let output = ivrpay()
-        .args([
-            "accounts",
-            "import",
-            bad.to_str().expect("path"),
-            "--database-url",
-            &db,
-        ])
-        .output()
-        .expect("runs");
+    let output = import(&bad, &db);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use secrecy::ExposeSecret;
 
 use super::*;
+use crate::telephony::registry;
 
 /// The demo's auth and admin tokens, kept in a file beside the database so they stay the same
 /// from run to run and `ivrpay call` can find them.
@@ -40,7 +41,7 @@ impl DemoTokens {
                 .filter(|v| !v.is_empty())
         };
         Some(DemoTokens {
-            provider_token: value(demo_provider().secret_env)?,
+            provider_token: value(registry::demo_provider().secret_env)?,
             admin_token: value("IVRPAY_ADMIN_TOKEN")?,
             path,
         })
@@ -58,7 +59,7 @@ impl DemoTokens {
         let text = format!(
             "# ivrpay demo tokens (demo data only); delete this file for new ones.\n\
              {}={}\nIVRPAY_ADMIN_TOKEN={}\n",
-            demo_provider().secret_env,
+            registry::demo_provider().secret_env,
             tokens.provider_token,
             tokens.admin_token
         );
@@ -75,7 +76,7 @@ impl DemoTokens {
 pub(super) fn print_demo_help(state: &crate::app::AppState, notes: &[String]) {
     let url = &state.public_url;
     // The simulated caller signs as the first registered provider.
-    let token = std::env::var(demo_provider().secret_env).unwrap_or_default();
+    let token = std::env::var(registry::demo_provider().secret_env).unwrap_or_default();
     let admin = state
         .config
         .admin_token
@@ -113,9 +114,4 @@ pub(super) fn print_demo_help(state: &crate::app::AppState, notes: &[String]) {
         "\n  Call records: curl -H 'Authorization: Bearer {admin}' {url}/api/calls/CALL_SID\n"
     ));
     println!("{text}");
-}
-
-/// The provider whose secret the demo keeps: the one the simulated caller speaks by default.
-pub(super) fn demo_provider() -> &'static crate::telephony::registry::Registration {
-    &crate::telephony::registry::REGISTERED[0]
 }

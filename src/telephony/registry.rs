@@ -47,9 +47,14 @@ pub fn configured(secret: impl Fn(&str) -> Option<SecretString>) -> Vec<Arc<dyn 
         .collect()
 }
 
-/// The first registered dialect with `secret`: what the demo serves with its kept token.
+/// The provider the demo serves and the simulated caller speaks by default: the first registered.
+pub fn demo_provider() -> &'static Registration {
+    &REGISTERED[0]
+}
+
+/// The demo's provider with `secret`: what `serve --demo` serves with its kept token.
 pub fn demo(secret: SecretString) -> Arc<dyn Dialect> {
-    (REGISTERED[0].build)(secret)
+    (demo_provider().build)(secret)
 }
 
 /// Every dialect with no usable secret: for `--insecure-skip-signature`, where nothing is
