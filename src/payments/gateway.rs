@@ -91,6 +91,47 @@ pub enum GatewayError {
 pub type ChargeFuture<'a> =
     Pin<Box<dyn Future<Output = Result<ChargeOutcome, GatewayError>> + Send + 'a>>;
 
+/// A card to keep at the gateway for later charges (a payment plan's installments). Only the
+/// gateway's token for it is ever stored by us.
+#[derive(Debug)]
+pub struct SaveCardRequest<'a> {
+    /// The card (masked in `Debug`).
+    pub card: &'a CardDetails,
+    /// Stable across retries, so the card is saved once.
+    pub idempotency_key: String,
+    /// Shown to the merchant with the saved card; no card data.
+    pub description: String,
+}
+
+/// The gateway's answer to saving a card.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveOutcome {
+    /// Kept; `token` charges it later (Stripe: `cus_...:pm_...`). Never card data.
+    Saved { token: String },
+    /// The card was refused; nothing was kept.
+    Declined { reason: DeclineReason },
+}
+
+/// A charge of a card saved earlier.
+#[derive(Debug)]
+pub struct SavedChargeRequest<'a> {
+    /// How much to take.
+    pub amount: Money,
+    /// The gateway's token from [`SaveOutcome::Saved`].
+    pub token: &'a str,
+    /// Whether the cardholder is on the line (the first installment) or not (a scheduled one:
+    /// an off-session charge under the authorisation they gave).
+    pub caller_present: bool,
+    /// Stable for this installment attempt across retries, runs and instances.
+    pub idempotency_key: String,
+    /// Shown to the merchant; no card data.
+    pub description: String,
+}
+
+/// The future [`Gateway::save_card`] returns.
+pub type SaveFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<SaveOutcome, GatewayError>> + Send + 'a>>;
+
 /// A payment processor.
 pub trait Gateway: Send + Sync {
     /// A short name for logs and records, e.g. `"stripe"`.
@@ -99,6 +140,27 @@ pub trait Gateway: Send + Sync {
     /// Makes one charge attempt. Must be idempotent on `req.idempotency_key`:
     /// a repeat returns the first answer without charging again.
     fn charge<'a>(&'a self, req: &'a ChargeRequest<'_>) -> ChargeFuture<'a>;
+
+    /// Keeps a card for later charges. Idempotent on `req.idempotency_key`. A gateway that
+    /// cannot keep cards refuses, and payment plans are then not offered by it.
+    fn save_card<'a>(&'a self, req: &'a SaveCardRequest<'_>) -> SaveFuture<'a> {
+        let _ = req;
+        Box::pin(async {
+            Err(GatewayError::Rejected(
+                "this gateway does not keep cards".into(),
+            ))
+        })
+    }
+
+    /// Charges a saved card. Idempotent on `req.idempotency_key`.
+    fn charge_saved<'a>(&'a self, req: &'a SavedChargeRequest<'_>) -> ChargeFuture<'a> {
+        let _ = req;
+        Box::pin(async {
+            Err(GatewayError::Rejected(
+                "this gateway does not keep cards".into(),
+            ))
+        })
+    }
 }
 
 /// What the call flow acts on.
@@ -136,9 +198,68 @@ pub async fn charge_with_retry(
     req: &ChargeRequest<'_>,
     timeout: Duration,
 ) -> ChargeResult {
+    with_retry(gateway, &req.idempotency_key, timeout, || {
+        gateway.charge(req)
+    })
+    .await
+}
+
+/// Charges a saved card the way [`charge_with_retry`] charges a card: a timeout is retried once
+/// under the same key, and is never a decline.
+pub async fn charge_saved_with_retry(
+    gateway: &dyn Gateway,
+    req: &SavedChargeRequest<'_>,
+    timeout: Duration,
+) -> ChargeResult {
+    with_retry(gateway, &req.idempotency_key, timeout, || {
+        gateway.charge_saved(req)
+    })
+    .await
+}
+
+/// Saves a card, retrying once under the same key when the gateway does not answer. Saving moves
+/// no money, so an answer that never comes is a processing error the caller can try again.
+pub async fn save_card_with_retry(
+    gateway: &dyn Gateway,
+    req: &SaveCardRequest<'_>,
+    timeout: Duration,
+) -> SaveOutcome {
+    for attempt in 1..=ATTEMPTS {
+        let answer = match tokio::time::timeout(timeout, gateway.save_card(req)).await {
+            Ok(answer) => answer,
+            Err(_elapsed) => Err(GatewayError::Timeout),
+        };
+        match answer {
+            Ok(outcome) => return outcome,
+            Err(GatewayError::Rejected(why)) => {
+                tracing::error!(gateway = gateway.name(), %why, "gateway refused to keep a card");
+                break;
+            }
+            Err(error) => tracing::warn!(
+                gateway = gateway.name(),
+                attempt,
+                %error,
+                "no answer from the gateway while keeping a card"
+            ),
+        }
+    }
+    SaveOutcome::Declined {
+        reason: DeclineReason::ProcessingError,
+    }
+}
+
+async fn with_retry<'g, F>(
+    gateway: &'g dyn Gateway,
+    idempotency_key: &str,
+    timeout: Duration,
+    send: F,
+) -> ChargeResult
+where
+    F: Fn() -> ChargeFuture<'g>,
+{
     let mut detail = String::new();
     for attempt in 1..=ATTEMPTS {
-        let answer = match tokio::time::timeout(timeout, gateway.charge(req)).await {
+        let answer = match tokio::time::timeout(timeout, send()).await {
             Ok(answer) => answer,
             Err(_elapsed) => Err(GatewayError::Timeout),
         };
@@ -152,7 +273,7 @@ pub async fn charge_with_retry(
             Err(GatewayError::Rejected(why)) => {
                 tracing::error!(
                     gateway = gateway.name(),
-                    idempotency_key = %req.idempotency_key,
+                    idempotency_key,
                     %why,
                     "gateway rejected the charge request"
                 );
@@ -164,7 +285,7 @@ pub async fn charge_with_retry(
             Err(unanswered @ (GatewayError::Timeout | GatewayError::Unavailable(_))) => {
                 tracing::warn!(
                     gateway = gateway.name(),
-                    idempotency_key = %req.idempotency_key,
+                    idempotency_key,
                     attempt,
                     error = %unanswered,
                     "no definite answer from the gateway"

@@ -31,7 +31,8 @@ pub mod vault;
 pub use card::{BillingZip, CardBrand, CardDetails, CardError, CardNumber, Expiry, SecurityCode};
 pub use gateway::{
     ChargeOutcome, ChargeRequest, ChargeResult, DeclineReason, Gateway, GatewayError,
-    charge_with_retry,
+    SaveCardRequest, SaveOutcome, SavedChargeRequest, charge_saved_with_retry, charge_with_retry,
+    save_card_with_retry,
 };
 pub use money::{Currency, Money, MoneyError};
 pub use sandbox::SandboxGateway;

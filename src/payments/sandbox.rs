@@ -13,6 +13,7 @@ use std::sync::{Mutex, PoisonError};
 use crate::payments::card::CardBrand;
 use crate::payments::gateway::{
     ChargeFuture, ChargeOutcome, ChargeRequest, DeclineReason, Gateway, GatewayError,
+    SaveCardRequest, SaveFuture, SaveOutcome, SavedChargeRequest,
 };
 
 /// What the sandbox does with a test card.
@@ -20,6 +21,9 @@ use crate::payments::gateway::{
 pub enum SandboxResult {
     Approved,
     Declined(DeclineReason),
+    /// Approved while the caller is on the line, then declined for insufficient funds when
+    /// charged later for a plan: the card a plan breaks on.
+    ApprovedThenDeclines,
     /// Fails the Luhn check, so [`CardNumber`](crate::payments::card::CardNumber)
     /// refuses it and it never reaches a gateway; listed so demos know it.
     InvalidLuhn,
@@ -70,6 +74,11 @@ pub const TEST_CARDS: &[(&str, CardBrand, SandboxResult)] = &[
         "4000000000000119",
         CardBrand::Visa,
         SandboxResult::Declined(DeclineReason::ProcessingError),
+    ),
+    (
+        "4000000000000341",
+        CardBrand::Visa,
+        SandboxResult::ApprovedThenDeclines,
     ),
     (
         "4242424242424241",
@@ -128,17 +137,12 @@ impl SandboxGateway {
             }
             return Ok(outcome.clone());
         }
-        let number = req.card.number.expose_number();
-        let result = TEST_CARDS
-            .iter()
-            .find(|(test_number, _, _)| *test_number == number)
-            .map_or(
-                SandboxResult::Declined(DeclineReason::Declined),
-                |&(_, _, result)| result,
-            );
+        let result = result_of(req.card.number.expose_number());
         let reference = new_reference();
         let outcome = match result {
-            SandboxResult::Approved => ChargeOutcome::Approved { reference },
+            SandboxResult::Approved | SandboxResult::ApprovedThenDeclines => {
+                ChargeOutcome::Approved { reference }
+            }
             SandboxResult::Declined(reason) => ChargeOutcome::Declined {
                 reason,
                 reference: Some(reference),
@@ -147,6 +151,78 @@ impl SandboxGateway {
                 reason: DeclineReason::IncorrectNumber,
                 reference: Some(reference),
             },
+        };
+        answers.insert(req.idempotency_key.clone(), (fingerprint, outcome.clone()));
+        Ok(outcome)
+    }
+}
+
+/// What the sandbox does with a test card number (unlisted numbers are declined).
+fn result_of(number: &str) -> SandboxResult {
+    TEST_CARDS
+        .iter()
+        .find(|(test_number, _, _)| *test_number == number)
+        .map_or(
+            SandboxResult::Declined(DeclineReason::Declined),
+            |&(_, _, result)| result,
+        )
+}
+
+/// A saved card's token says how its later charges go, so that a token stored by one process
+/// (`serve`) is charged the same way by another (`arrangements run-due`) without shared memory.
+/// It holds no card data beyond the last four digits.
+const TOKEN_OK: &str = "ok";
+const TOKEN_LATER_DECLINES: &str = "later-declines";
+
+impl SandboxGateway {
+    fn save(&self, req: &SaveCardRequest<'_>) -> SaveOutcome {
+        let behaviour = match result_of(req.card.number.expose_number()) {
+            SandboxResult::Approved => TOKEN_OK,
+            SandboxResult::ApprovedThenDeclines => TOKEN_LATER_DECLINES,
+            SandboxResult::Declined(reason) => return SaveOutcome::Declined { reason },
+            SandboxResult::InvalidLuhn => {
+                return SaveOutcome::Declined {
+                    reason: DeclineReason::IncorrectNumber,
+                };
+            }
+        };
+        // Derived from the idempotency key, so saving again under it gives the same token.
+        let digest = {
+            use sha2::Digest;
+            hex::encode(&sha2::Sha256::digest(req.idempotency_key.as_bytes())[..8])
+        };
+        SaveOutcome::Saved {
+            token: format!("sbx_card_{behaviour}_{}_{digest}", req.card.number.last4()),
+        }
+    }
+
+    fn decide_saved(&self, req: &SavedChargeRequest<'_>) -> Result<ChargeOutcome, GatewayError> {
+        let mut parts = req.token.strip_prefix("sbx_card_").unwrap_or("").split('_');
+        let (Some(behaviour), Some(last4)) = (parts.next(), parts.next()) else {
+            return Err(GatewayError::Rejected("not a sandbox card token".into()));
+        };
+        let fingerprint = Fingerprint {
+            cents: req.amount.cents(),
+            last4: last4.to_owned(),
+        };
+        let mut answers = self.lock();
+        if let Some((first, outcome)) = answers.get(&req.idempotency_key) {
+            if *first != fingerprint {
+                return Err(GatewayError::Rejected(
+                    "idempotency key reused for a different charge".into(),
+                ));
+            }
+            return Ok(outcome.clone());
+        }
+        let reference = new_reference();
+        let outcome = match behaviour {
+            TOKEN_OK => ChargeOutcome::Approved { reference },
+            TOKEN_LATER_DECLINES if req.caller_present => ChargeOutcome::Approved { reference },
+            TOKEN_LATER_DECLINES => ChargeOutcome::Declined {
+                reason: DeclineReason::InsufficientFunds,
+                reference: Some(reference),
+            },
+            _ => return Err(GatewayError::Rejected("not a sandbox card token".into())),
         };
         answers.insert(req.idempotency_key.clone(), (fingerprint, outcome.clone()));
         Ok(outcome)
@@ -166,6 +242,14 @@ impl Gateway for SandboxGateway {
 
     fn charge<'a>(&'a self, req: &'a ChargeRequest<'_>) -> ChargeFuture<'a> {
         Box::pin(async move { self.decide(req) })
+    }
+
+    fn save_card<'a>(&'a self, req: &'a SaveCardRequest<'_>) -> SaveFuture<'a> {
+        Box::pin(async move { Ok(self.save(req)) })
+    }
+
+    fn charge_saved<'a>(&'a self, req: &'a SavedChargeRequest<'_>) -> ChargeFuture<'a> {
+        Box::pin(async move { self.decide_saved(req) })
     }
 }
 
@@ -212,7 +296,12 @@ mod tests {
                 (Err(e), SandboxResult::InvalidLuhn) => {
                     assert_eq!(e, crate::payments::card::CardError::NotValid)
                 }
-                (Ok(card), SandboxResult::Approved | SandboxResult::Declined(_)) => {
+                (
+                    Ok(card),
+                    SandboxResult::Approved
+                    | SandboxResult::ApprovedThenDeclines
+                    | SandboxResult::Declined(_),
+                ) => {
                     assert_eq!(card.brand(), brand, "{number}")
                 }
                 (other, _) => panic!("{number}: {:?}", other.map(|c| c.brand())),
@@ -235,7 +324,8 @@ mod tests {
                 panic!("demo/test-cards.csv row {row:?} is not number,brand,result");
             };
             let want = match result {
-                "approved" => None,
+                // Charged with the card present it is approved; see the saved-card test.
+                "approved" | "approved_then_declines" => None,
                 "declined" => Some(DeclineReason::Declined),
                 "insufficient_funds" => Some(DeclineReason::InsufficientFunds),
                 "expired_card" => Some(DeclineReason::ExpiredCard),
@@ -266,9 +356,9 @@ mod tests {
                 (want, got) => panic!("{number}: wanted {want:?}, got {got:?}"),
             }
         }
-        assert_eq!(charged, 12, "every valid demo card was tried");
+        assert_eq!(charged, 13, "every valid demo card was tried");
         // Only approvals count as charges.
-        assert_eq!(gw.charge_count(), 7);
+        assert_eq!(gw.charge_count(), 8);
     }
 
     #[tokio::test]
@@ -333,5 +423,78 @@ mod tests {
                 reference: Some(_)
             }
         ));
+    }
+
+    fn saved_charge<'a>(token: &'a str, key: &str, present: bool) -> SavedChargeRequest<'a> {
+        SavedChargeRequest {
+            amount: Money::parse_decimal("5.00").unwrap(),
+            token,
+            caller_present: present,
+            idempotency_key: key.into(),
+            description: "plan".into(),
+        }
+    }
+
+    async fn save(gw: &SandboxGateway, number: &str, key: &str) -> SaveOutcome {
+        let card = card(number);
+        let req = SaveCardRequest {
+            card: &card,
+            idempotency_key: key.into(),
+            description: "plan".into(),
+        };
+        gw.save_card(&req).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn saved_cards_are_charged_by_token_and_the_plan_breaker_declines_later() {
+        let gw = SandboxGateway::new();
+        let SaveOutcome::Saved { token } = save(&gw, "4242424242424242", "s1").await else {
+            panic!("a good card is kept");
+        };
+        assert!(!token.contains("424242424242"), "{token}");
+        assert_eq!(
+            save(&gw, "4242424242424242", "s1").await,
+            SaveOutcome::Saved {
+                token: token.clone()
+            }
+        );
+        let first = gw
+            .charge_saved(&saved_charge(&token, "c1", false))
+            .await
+            .unwrap();
+        assert!(matches!(first, ChargeOutcome::Approved { .. }));
+        assert_eq!(
+            gw.charge_saved(&saved_charge(&token, "c1", false))
+                .await
+                .unwrap(),
+            first
+        );
+
+        let SaveOutcome::Saved { token: breaker } = save(&gw, "4000000000000341", "s2").await
+        else {
+            panic!("the plan breaker is kept");
+        };
+        assert!(matches!(
+            gw.charge_saved(&saved_charge(&breaker, "c2", true)).await,
+            Ok(ChargeOutcome::Approved { .. })
+        ));
+        assert!(matches!(
+            gw.charge_saved(&saved_charge(&breaker, "c3", false)).await,
+            Ok(ChargeOutcome::Declined {
+                reason: DeclineReason::InsufficientFunds,
+                ..
+            })
+        ));
+        assert_eq!(
+            save(&gw, "4000000000000002", "s3").await,
+            SaveOutcome::Declined {
+                reason: DeclineReason::Declined
+            }
+        );
+        assert!(
+            gw.charge_saved(&saved_charge("cus_1:pm_1", "c4", false))
+                .await
+                .is_err()
+        );
     }
 }
