@@ -6,6 +6,11 @@
 //! Stripe's codes at confirmation, `description`); see that file. One test runs
 //! it `--plain`, to show the gateway also works with localstripe unpatched.
 //!
+//! Saved cards (Customer, PaymentMethod attach, PaymentIntent with `customer` and
+//! `off_session`) need no patch: localstripe 1.15 takes those requests as Stripe
+//! documents them. It declines Stripe's decline test cards when they are
+//! attached, and 4000000000000341 only when it is charged.
+//!
 //! Needs `pip install localstripe`. Without it these tests print why and pass,
 //! unless `IVRPAY_REQUIRE_LOCALSTRIPE=1`, when they fail instead.
 
@@ -17,7 +22,9 @@ use common::localstripe::{LocalStripe, Mode, start};
 
 use ivrpay::payments::card::{BillingZip, CardDetails, CardNumber, Expiry, SecurityCode};
 use ivrpay::payments::gateway::{
-    ChargeRequest, ChargeResult, DeclineReason, Gateway, GatewayError, charge_with_retry,
+    ChargeRequest, ChargeResult, DeclineReason, Gateway, GatewayError, SaveCardRequest,
+    SaveOutcome, SavedChargeRequest, charge_saved_with_retry, charge_with_retry,
+    save_card_with_retry,
 };
 use ivrpay::payments::money::Money;
 
@@ -201,4 +208,146 @@ async fn refused_request_is_rejected_without_card_data() {
         assert!(!text.contains(number) && !text.contains("7373"), "{text}");
     }
     assert!(server.payment_intents().await.is_empty());
+}
+
+/// Saves `number` at localstripe under `key` and returns the outcome.
+async fn save(server: &LocalStripe, number: &str, key: &str) -> SaveOutcome {
+    let card = card(number, "123");
+    let req = SaveCardRequest {
+        card: &card,
+        idempotency_key: key.into(),
+        description: "ivrpay plan".into(),
+    };
+    save_card_with_retry(&server.gateway(), &req, TIMEOUT).await
+}
+
+/// Charges a saved card $25.00 under `key`.
+async fn charge_saved(
+    server: &LocalStripe,
+    token: &str,
+    key: &str,
+    caller_present: bool,
+    description: &str,
+) -> ChargeResult {
+    let req = SavedChargeRequest {
+        amount: Money::parse_decimal("25.00").unwrap(),
+        token,
+        caller_present,
+        idempotency_key: key.into(),
+        description: description.into(),
+    };
+    charge_saved_with_retry(&server.gateway(), &req, TIMEOUT).await
+}
+
+fn saved_token(outcome: SaveOutcome) -> String {
+    match outcome {
+        SaveOutcome::Saved { token } => token,
+        other => panic!("not saved: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn saved_card_is_charged_off_session_once_per_key() {
+    let Some(server) = start(Mode::StripeLike).await else {
+        return;
+    };
+    let token = saved_token(save(&server, "4242424242424242", "CA7-plan-1").await);
+    let (customer, payment_method) = token.split_once(':').expect("cus:pm");
+    assert!(customer.starts_with("cus_"), "{token}");
+    let pm = server
+        .get(&format!("/v1/payment_methods/{payment_method}"))
+        .await;
+    assert_eq!(pm["customer"], customer, "attached to the customer");
+    assert_eq!(pm["card"]["last4"], "4242");
+    let customer_object = server.get(&format!("/v1/customers/{customer}")).await;
+    assert_eq!(customer_object["description"], "ivrpay plan");
+    assert_eq!(
+        save(&server, "4242424242424242", "CA7-plan-1").await,
+        SaveOutcome::Saved {
+            token: token.clone()
+        },
+        "saving again under the key keeps the same card"
+    );
+
+    let first = charge_saved(&server, &token, "CA7-plan-1-inst-1", false, "installment 1").await;
+    let second = charge_saved(&server, &token, "CA7-plan-1-inst-2", false, "installment 2").await;
+    let repeat = charge_saved(&server, &token, "CA7-plan-1-inst-1", false, "installment 1").await;
+
+    let (ChargeResult::Approved { reference: one }, ChargeResult::Approved { reference: two }) =
+        (&first, &second)
+    else {
+        panic!("{first:?} {second:?}");
+    };
+    assert_ne!(one, two, "two keys, two payments");
+    assert_eq!(
+        repeat, first,
+        "the repeated key gets the same PaymentIntent"
+    );
+    let intents = server.payment_intents().await;
+    assert_eq!(intents.len(), 2, "two charges at localstripe");
+    for intent in &intents {
+        assert_eq!(intent["status"], "succeeded");
+        assert_eq!(intent["amount"], 2500);
+        assert_eq!(intent["customer"], customer);
+        assert_eq!(intent["payment_method"], payment_method);
+    }
+}
+
+#[tokio::test]
+async fn card_that_fails_after_attaching_is_saved_then_declined() {
+    let Some(server) = start(Mode::StripeLike).await else {
+        return;
+    };
+    // Stripe documents 4000000000000341 as: attaching succeeds, charging fails.
+    let token = saved_token(save(&server, "4000000000000341", "CA8-plan-1").await);
+    for (key, caller_present) in [("CA8-plan-1-inst-1", true), ("CA8-plan-1-inst-2", false)] {
+        match charge_saved(&server, &token, key, caller_present, "installment").await {
+            ChargeResult::Declined { reason, reference } => {
+                assert_eq!(reason, DeclineReason::Declined);
+                let reference = reference.expect("a decline names the payment");
+                let intent = server
+                    .get(&format!("/v1/payment_intents/{reference}"))
+                    .await;
+                assert_eq!(intent["status"], "requires_payment_method");
+            }
+            other => panic!("caller_present={caller_present}: {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn card_declined_when_attached_is_not_saved() {
+    let Some(server) = start(Mode::StripeLike).await else {
+        return;
+    };
+    assert_eq!(
+        save(&server, "4000000000000002", "CA9-plan-1").await,
+        SaveOutcome::Declined {
+            reason: DeclineReason::Declined
+        }
+    );
+    assert!(server.payment_intents().await.is_empty());
+}
+
+#[tokio::test]
+async fn plain_localstripe_keeps_and_charges_saved_cards() {
+    let Some(server) = start(Mode::Plain).await else {
+        return;
+    };
+    // Plain localstripe refuses a PaymentIntent `description`, so none is sent.
+    let good = saved_token(save(&server, "4242424242424242", "plain-plan-1").await);
+    let approved = charge_saved(&server, &good, "plain-plan-1-inst-1", false, "").await;
+    assert!(
+        matches!(approved, ChargeResult::Approved { .. }),
+        "{approved:?}"
+    );
+    // Unpatched, its decline names the charge rather than the PaymentIntent.
+    let bad = saved_token(save(&server, "4000000000000341", "plain-plan-2").await);
+    match charge_saved(&server, &bad, "plain-plan-2-inst-1", false, "").await {
+        ChargeResult::Declined {
+            reason: DeclineReason::Declined,
+            reference: Some(reference),
+        } => assert!(reference.starts_with("ch_"), "{reference}"),
+        other => panic!("{other:?}"),
+    }
 }

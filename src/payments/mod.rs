@@ -9,7 +9,7 @@
 //! | [`vault`] | [`DataKey`]: AES-256-GCM sealing of card fields bound to the call id, for the database |
 //! | [`gateway`] | the [`Gateway`] trait and [`charge_with_retry`], where a timeout is never a decline |
 //! | [`sandbox`] | [`SandboxGateway`]: answers by public test card numbers, moves no money |
-//! | [`stripe`] | [`StripeGateway`]: PaymentMethod + confirmed PaymentIntent over Stripe's API |
+//! | [`stripe`] | [`StripeGateway`]: PaymentMethod + confirmed PaymentIntent over Stripe's API; saved cards as a Customer with the PaymentMethod attached |
 //!
 //! Data flows one way: the flow parses each keyed field ([`card`]), seals it
 //! into the store until all fields are in ([`vault`]), then opens them into a

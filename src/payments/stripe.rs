@@ -5,6 +5,12 @@
 //! from the request's key (`{key}-pm` and `{key}`), so a retry after a timeout
 //! gets Stripe's recorded answers back instead of a second charge.
 //!
+//! Saved cards (for a payment plan's installments) take three calls: create a
+//! Customer, create the PaymentMethod as above, and attach it to the Customer
+//! (keys `{key}-customer`, `{key}-pm`, `{key}-attach`); the token is
+//! `cus_...:pm_...`. A saved card is charged with a PaymentIntent naming both,
+//! marked `off_session` when the cardholder is not on the line.
+//!
 //! Answers are sorted into three kinds, because the caller hears different things:
 //! - a card error (HTTP 402 / `card_error`) is a decline with a [`DeclineReason`];
 //! - a 5xx, 429, 409 or idempotency conflict, a timeout or a broken connection
@@ -31,8 +37,9 @@ use serde::de::DeserializeOwned;
 use crate::payments::card::CardDetails;
 use crate::payments::gateway::{
     ChargeFuture, ChargeOutcome, ChargeRequest, DeclineReason, Gateway, GatewayError,
+    SaveCardRequest, SaveFuture, SaveOutcome, SavedChargeRequest,
 };
-use crate::payments::money::Currency;
+use crate::payments::money::{Currency, Money};
 
 /// Stripe's production API.
 pub const STRIPE_API_BASE: &str = "https://api.stripe.com";
@@ -109,6 +116,78 @@ struct Failure {
     request_id: Option<String>,
 }
 
+/// A card refused by Stripe: what both a charge and a save report.
+#[derive(Debug)]
+struct Decline {
+    reason: DeclineReason,
+    /// The PaymentIntent or charge Stripe names, if any.
+    reference: Option<String>,
+}
+
+impl From<Decline> for ChargeOutcome {
+    fn from(Decline { reason, reference }: Decline) -> ChargeOutcome {
+        ChargeOutcome::Declined { reason, reference }
+    }
+}
+
+impl From<Decline> for SaveOutcome {
+    /// Nothing was charged, so there is nothing to refer to.
+    fn from(Decline { reason, .. }: Decline) -> SaveOutcome {
+        SaveOutcome::Declined { reason }
+    }
+}
+
+/// A card kept at Stripe: a Customer and the PaymentMethod attached to it. Only
+/// built from plain Stripe ids, since both go into request paths and bodies.
+#[derive(Debug, PartialEq, Eq)]
+struct SavedCard {
+    /// `cus_...`
+    customer: String,
+    /// `pm_...`, attached to `customer`.
+    payment_method: String,
+}
+
+impl SavedCard {
+    fn new(customer: String, payment_method: String) -> Option<SavedCard> {
+        (is_stripe_id(&customer, "cus_") && is_stripe_id(&payment_method, "pm_")).then_some(
+            SavedCard {
+                customer,
+                payment_method,
+            },
+        )
+    }
+
+    /// Reads a token made by [`SavedCard::token`].
+    fn parse(token: &str) -> Option<SavedCard> {
+        let (customer, payment_method) = token.split_once(':')?;
+        SavedCard::new(customer.to_owned(), payment_method.to_owned())
+    }
+
+    /// `cus_...:pm_...`, the token [`SaveOutcome::Saved`] hands out.
+    fn token(&self) -> String {
+        format!("{}:{}", self.customer, self.payment_method)
+    }
+}
+
+/// Whether `text` is `prefix` and then up to 255 letters, digits and underscores, as
+/// Stripe's ids are.
+fn is_stripe_id(text: &str, prefix: &str) -> bool {
+    text.strip_prefix(prefix).is_some_and(|rest| {
+        (1..=255).contains(&rest.len())
+            && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    })
+}
+
+/// Stripe refuses zero amounts anyway; refusing here sends nothing (card data
+/// least of all) for a charge that cannot happen.
+fn refuse_zero(amount: Money) -> Result<(), GatewayError> {
+    if amount.is_zero() {
+        Err(GatewayError::Rejected("amount must be positive".into()))
+    } else {
+        Ok(())
+    }
+}
+
 impl StripeGateway {
     /// A gateway calling `base_url` (e.g. [`STRIPE_API_BASE`]) with `secret_key`.
     pub fn new(secret_key: SecretString, base_url: String, http: reqwest::Client) -> StripeGateway {
@@ -121,25 +200,89 @@ impl StripeGateway {
     }
 
     async fn charge_once(&self, req: &ChargeRequest<'_>) -> Result<ChargeOutcome, GatewayError> {
-        // Stripe refuses zero amounts anyway; refusing here keeps card data
-        // from being sent for a charge that cannot happen.
-        if req.amount.is_zero() {
-            return Err(GatewayError::Rejected("amount must be positive".into()));
-        }
-        let payment_method = match self.create_payment_method(req).await? {
+        refuse_zero(req.amount)?;
+        let payment_method = match self
+            .create_payment_method(req.card, &req.idempotency_key)
+            .await?
+        {
             Ok(id) => id,
-            Err(declined) => return Ok(declined),
+            Err(declined) => return Ok(declined.into()),
         };
-        self.confirm_payment_intent(req, &payment_method).await
+        self.confirm_payment_intent(
+            req.amount,
+            &[("payment_method", payment_method.as_str())],
+            &req.description,
+            &req.idempotency_key,
+        )
+        .await
+    }
+
+    /// Customer, PaymentMethod, attach: see the module docs.
+    async fn save_once(&self, req: &SaveCardRequest<'_>) -> Result<SaveOutcome, GatewayError> {
+        let key = &req.idempotency_key;
+        let mut form = Vec::new();
+        if !req.description.is_empty() {
+            form.push(("description", req.description.as_str()));
+        }
+        let customer = match self
+            .post_step::<IdOnly>("/v1/customers", &format!("{key}-customer"), &form)
+            .await?
+        {
+            Ok(customer) => customer.id,
+            Err(declined) => return Ok(declined.into()),
+        };
+        let payment_method = match self.create_payment_method(req.card, key).await? {
+            Ok(id) => id,
+            Err(declined) => return Ok(declined.into()),
+        };
+        // Checked before use: the PaymentMethod id goes into the attach URL's path.
+        let saved = SavedCard::new(customer, payment_method)
+            .ok_or_else(|| GatewayError::Unavailable("stripe answered with an odd id".into()))?;
+        let attach = format!("/v1/payment_methods/{}/attach", saved.payment_method);
+        if let Err(declined) = self
+            .post_step::<IdOnly>(
+                &attach,
+                &format!("{key}-attach"),
+                &[("customer", saved.customer.as_str())],
+            )
+            .await?
+        {
+            return Ok(declined.into());
+        }
+        Ok(SaveOutcome::Saved {
+            token: saved.token(),
+        })
+    }
+
+    async fn charge_saved_once(
+        &self,
+        req: &SavedChargeRequest<'_>,
+    ) -> Result<ChargeOutcome, GatewayError> {
+        refuse_zero(req.amount)?;
+        // Not echoed: the token names a kept card, and errors end up in logs.
+        let saved = SavedCard::parse(req.token)
+            .ok_or_else(|| GatewayError::Rejected("not a stripe card token".into()))?;
+        let mut payer = vec![
+            ("customer", saved.customer.as_str()),
+            ("payment_method", saved.payment_method.as_str()),
+        ];
+        if !req.caller_present {
+            // A scheduled installment, under the authorisation given on the call. Stripe then
+            // declines (authentication_required) where it would otherwise ask the absent
+            // cardholder to authenticate.
+            payer.push(("off_session", "true"));
+        }
+        self.confirm_payment_intent(req.amount, &payer, &req.description, &req.idempotency_key)
+            .await
     }
 
     /// Returns the PaymentMethod id, or the decline if Stripe already refused
-    /// the card here (e.g. `incorrect_number`).
+    /// the card here (e.g. `incorrect_number`). Sent under `{idempotency_key}-pm`.
     async fn create_payment_method(
         &self,
-        req: &ChargeRequest<'_>,
-    ) -> Result<Result<String, ChargeOutcome>, GatewayError> {
-        let card: &CardDetails = req.card;
+        card: &CardDetails,
+        idempotency_key: &str,
+    ) -> Result<Result<String, Decline>, GatewayError> {
         let exp_month = card.expiry.month().to_string();
         let exp_year = card.expiry.year().to_string();
         // Borrowed, not copied: the only copy of the digits made here is the one
@@ -152,41 +295,51 @@ impl StripeGateway {
             ("card[cvc]", card.security_code.expose()),
             ("billing_details[address][postal_code]", card.zip.as_str()),
         ];
-        let key = format!("{}-pm", req.idempotency_key);
-        match self
-            .post::<IdOnly>("/v1/payment_methods", &key, &form)
+        let key = format!("{idempotency_key}-pm");
+        Ok(self
+            .post_step::<IdOnly>("/v1/payment_methods", &key, &form)
             .await?
-        {
-            Ok(pm) => Ok(Ok(pm.id)),
-            Err(failure) => classify_failure(failure).map(Err),
-        }
+            .map(|pm| pm.id))
     }
 
+    /// Creates and confirms a PaymentIntent for `amount`, paid by `payer` (the PaymentMethod,
+    /// and for a saved card its Customer and whether the cardholder is absent).
     async fn confirm_payment_intent(
         &self,
-        req: &ChargeRequest<'_>,
-        payment_method: &str,
+        amount: Money,
+        payer: &[(&str, &str)],
+        description: &str,
+        idempotency_key: &str,
     ) -> Result<ChargeOutcome, GatewayError> {
-        let amount = req.amount.cents().to_string();
-        let currency = match req.amount.currency() {
+        let cents = amount.cents().to_string();
+        let currency = match amount.currency() {
             Currency::Usd => "usd",
         };
-        let mut form = vec![
-            ("amount", amount.as_str()),
-            ("currency", currency),
-            ("payment_method", payment_method),
-            ("confirm", "true"),
-            ("payment_method_types[]", "card"),
-        ];
-        if !req.description.is_empty() {
-            form.push(("description", req.description.as_str()));
+        let mut form = vec![("amount", cents.as_str()), ("currency", currency)];
+        form.extend_from_slice(payer);
+        form.extend([("confirm", "true"), ("payment_method_types[]", "card")]);
+        if !description.is_empty() {
+            form.push(("description", description));
         }
         match self
-            .post("/v1/payment_intents", &req.idempotency_key, &form)
+            .post("/v1/payment_intents", idempotency_key, &form)
             .await?
         {
             Ok(intent) => outcome_of_intent(intent),
-            Err(failure) => classify_failure(failure),
+            Err(failure) => classify_failure(failure).map(ChargeOutcome::from),
+        }
+    }
+
+    /// POSTs one step of a longer operation: Stripe's answer, or the decline it gave instead.
+    async fn post_step<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        idempotency_key: &str,
+        form: &[(&str, &str)],
+    ) -> Result<Result<T, Decline>, GatewayError> {
+        match self.post(path, idempotency_key, form).await? {
+            Ok(answer) => Ok(Ok(answer)),
+            Err(failure) => classify_failure(failure).map(Err),
         }
     }
 
@@ -255,8 +408,9 @@ fn transport_error(e: reqwest::Error) -> GatewayError {
     }
 }
 
-/// Decides what an HTTP error answer means (see the module docs).
-fn classify_failure(failure: Failure) -> Result<ChargeOutcome, GatewayError> {
+/// Decides what an HTTP error answer means (see the module docs): a decline, or
+/// no definite answer.
+fn classify_failure(failure: Failure) -> Result<Decline, GatewayError> {
     let Failure {
         status,
         error,
@@ -272,7 +426,7 @@ fn classify_failure(failure: Failure) -> Result<ChargeOutcome, GatewayError> {
             .and_then(IdOrObject::id)
             .or_else(|| error.charge.and_then(IdOrObject::id))
             .map(|id| safe_token(&id));
-        return Ok(ChargeOutcome::Declined { reason, reference });
+        return Ok(Decline { reason, reference });
     }
     let detail = format!(
         "stripe HTTP {} type={} code={} param={} request_id={}",
@@ -361,6 +515,14 @@ impl Gateway for StripeGateway {
     fn charge<'a>(&'a self, req: &'a ChargeRequest<'_>) -> ChargeFuture<'a> {
         Box::pin(self.charge_once(req))
     }
+
+    fn save_card<'a>(&'a self, req: &'a SaveCardRequest<'_>) -> SaveFuture<'a> {
+        Box::pin(self.save_once(req))
+    }
+
+    fn charge_saved<'a>(&'a self, req: &'a SavedChargeRequest<'_>) -> ChargeFuture<'a> {
+        Box::pin(self.charge_saved_once(req))
+    }
 }
 
 #[cfg(test)]
@@ -404,6 +566,7 @@ mod tests {
                 .unwrap_or_default(),
             request_id: Some("req_123".into()),
         })
+        .map(ChargeOutcome::from)
     }
 
     fn declined(
@@ -786,6 +949,234 @@ mod tests {
         let err = gateway(base).charge(&req).await.unwrap_err();
         assert!(matches!(err, GatewayError::Rejected(_)));
         assert!(seen.lock().unwrap().is_empty());
+    }
+
+    fn save_request(card: &CardDetails) -> SaveCardRequest<'_> {
+        SaveCardRequest {
+            card,
+            idempotency_key: "CA1-plan-1".into(),
+            description: "ivrpay plan".into(),
+        }
+    }
+
+    fn saved_charge(token: &str, caller_present: bool) -> SavedChargeRequest<'_> {
+        SavedChargeRequest {
+            amount: Money::parse_decimal("25.00").unwrap(),
+            token,
+            caller_present,
+            idempotency_key: "plan-1-inst-2".into(),
+            description: "ivrpay installment".into(),
+        }
+    }
+
+    fn has_field(seen: &Seen, field: &str) -> bool {
+        seen.body.split('&').any(|f| f == field)
+    }
+
+    #[tokio::test]
+    async fn save_card_creates_customer_then_payment_method_then_attaches() {
+        let (base, seen) = canned_server(vec![
+            Some((200, r#"{"id":"cus_1","object":"customer"}"#)),
+            Some((200, r#"{"id":"pm_1","object":"payment_method"}"#)),
+            Some((200, r#"{"id":"pm_1","customer":"cus_1"}"#)),
+        ])
+        .await;
+        let card = card();
+        let outcome = gateway(base).save_card(&save_request(&card)).await;
+        assert_eq!(
+            outcome,
+            Ok(SaveOutcome::Saved {
+                token: "cus_1:pm_1".into()
+            })
+        );
+        let seen = seen.lock().unwrap().clone();
+        let [customer, pm, attach] = &seen[..] else {
+            panic!("{} requests", seen.len());
+        };
+        assert!(customer.head.starts_with("POST /v1/customers "));
+        assert_eq!(
+            customer.header("idempotency-key").as_deref(),
+            Some("CA1-plan-1-customer")
+        );
+        assert_eq!(customer.body, "description=ivrpay+plan");
+        assert!(pm.head.starts_with("POST /v1/payment_methods "));
+        assert_eq!(
+            pm.header("idempotency-key").as_deref(),
+            Some("CA1-plan-1-pm")
+        );
+        assert!(has_field(pm, "card%5Bnumber%5D=4242424242424242"));
+        assert!(
+            attach
+                .head
+                .starts_with("POST /v1/payment_methods/pm_1/attach "),
+            "{}",
+            attach.head
+        );
+        assert_eq!(
+            attach.header("idempotency-key").as_deref(),
+            Some("CA1-plan-1-attach")
+        );
+        assert_eq!(attach.body, "customer=cus_1");
+        for other in [customer, attach] {
+            assert!(!other.body.contains(NUMBER) && !other.body.contains("321"));
+        }
+    }
+
+    #[tokio::test]
+    async fn card_refused_at_attach_is_a_declined_save() {
+        let (base, _seen) = canned_server(vec![
+            Some((200, r#"{"id":"cus_1"}"#)),
+            Some((200, r#"{"id":"pm_1"}"#)),
+            Some((
+                402,
+                r#"{"error":{"type":"card_error","code":"card_declined","decline_code":"insufficient_funds","message":"card 4242424242424242"}}"#,
+            )),
+        ])
+        .await;
+        let card = card();
+        let outcome = gateway(base).save_card(&save_request(&card)).await;
+        assert_eq!(
+            outcome,
+            Ok(SaveOutcome::Declined {
+                reason: DeclineReason::InsufficientFunds
+            })
+        );
+    }
+
+    #[tokio::test]
+    async fn save_card_stops_at_a_failed_step_with_the_usual_classification() {
+        let (base, seen) = canned_server(vec![Some((
+            500,
+            r#"{"error":{"type":"api_error","message":"customer 4242424242424242"}}"#,
+        ))])
+        .await;
+        let card = card();
+        let err = gateway(base)
+            .save_card(&save_request(&card))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, GatewayError::Unavailable(_)), "{err}");
+        assert!(!err.to_string().contains("4242"), "{err}");
+        assert_eq!(
+            seen.lock().unwrap().len(),
+            1,
+            "no card sent after a failure"
+        );
+    }
+
+    #[tokio::test]
+    async fn odd_payment_method_id_is_not_put_into_a_path() {
+        let (base, seen) = canned_server(vec![
+            Some((200, r#"{"id":"cus_1"}"#)),
+            Some((200, r#"{"id":"pm_1/../../v1/charges"}"#)),
+        ])
+        .await;
+        let card = card();
+        let err = gateway(base)
+            .save_card(&save_request(&card))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, GatewayError::Unavailable(_)), "{err}");
+        assert_eq!(seen.lock().unwrap().len(), 2, "nothing attached");
+    }
+
+    #[tokio::test]
+    async fn saved_card_is_charged_off_session_only_without_the_caller() {
+        let intent = Some((200, r#"{"id":"pi_1","status":"succeeded"}"#));
+        let (base, seen) = canned_server(vec![intent, intent]).await;
+        let gw = gateway(base);
+        for caller_present in [false, true] {
+            assert_eq!(
+                gw.charge_saved(&saved_charge("cus_1:pm_1", caller_present))
+                    .await,
+                Ok(ChargeOutcome::Approved {
+                    reference: "pi_1".into()
+                })
+            );
+        }
+        let seen = seen.lock().unwrap().clone();
+        let [absent, present] = &seen[..] else {
+            panic!("{} requests", seen.len());
+        };
+        for pi in [absent, present] {
+            assert!(pi.head.starts_with("POST /v1/payment_intents "));
+            assert_eq!(
+                pi.header("idempotency-key").as_deref(),
+                Some("plan-1-inst-2")
+            );
+            for field in [
+                "amount=2500",
+                "currency=usd",
+                "customer=cus_1",
+                "payment_method=pm_1",
+                "confirm=true",
+                "payment_method_types%5B%5D=card",
+                "description=ivrpay+installment",
+            ] {
+                assert!(has_field(pi, field), "{field} in {}", pi.body);
+            }
+        }
+        assert!(has_field(absent, "off_session=true"), "{}", absent.body);
+        assert!(!present.body.contains("off_session"), "{}", present.body);
+    }
+
+    #[tokio::test]
+    async fn saved_card_decline_names_the_intent() {
+        let (base, _seen) = canned_server(vec![Some((
+            402,
+            r#"{"error":{"type":"card_error","code":"authentication_required","payment_intent":{"id":"pi_9"}}}"#,
+        ))])
+        .await;
+        assert_eq!(
+            gateway(base)
+                .charge_saved(&saved_charge("cus_1:pm_1", false))
+                .await,
+            declined(DeclineReason::Declined, Some("pi_9"))
+        );
+    }
+
+    #[tokio::test]
+    async fn malformed_token_is_rejected_without_echoing_it() {
+        let (base, seen) = canned_server(vec![]).await;
+        let gw = gateway(base);
+        for token in [
+            "",
+            "cus_1",
+            "pm_1:cus_1",
+            "cus_1:pm_",
+            "cus_1:pm_1:pm_2",
+            "cus_1:pm_1&amount=1",
+            "sbx_card_ok_4242_0011223344556677",
+            "cus_secret:card_4242424242424242",
+        ] {
+            let err = gw.charge_saved(&saved_charge(token, false)).await;
+            assert_eq!(
+                err,
+                Err(GatewayError::Rejected("not a stripe card token".into())),
+                "{token:?}"
+            );
+        }
+        assert!(seen.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn zero_amount_saved_charge_sends_nothing() {
+        let (base, seen) = canned_server(vec![]).await;
+        let req = SavedChargeRequest {
+            amount: Money::ZERO_USD,
+            ..saved_charge("cus_1:pm_1", false)
+        };
+        let err = gateway(base).charge_saved(&req).await.unwrap_err();
+        assert!(matches!(err, GatewayError::Rejected(_)));
+        assert!(seen.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn saved_card_tokens_round_trip() {
+        let saved = SavedCard::new("cus_NbZ8Ki3f322LNn".into(), "pm_1MqM05Lkd_x".into()).unwrap();
+        assert_eq!(saved.token(), "cus_NbZ8Ki3f322LNn:pm_1MqM05Lkd_x");
+        assert_eq!(SavedCard::parse(&saved.token()), Some(saved));
+        assert!(SavedCard::new("cus_1".into(), format!("pm_{}", "x".repeat(256))).is_none());
     }
 
     #[test]
