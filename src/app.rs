@@ -20,6 +20,8 @@ pub struct AppState {
     pub store: Store,
     /// The flow that answers calls.
     pub flow: Arc<Flow>,
+    /// The collections policies (`policies.toml` beside the flows).
+    pub policies: Arc<crate::collections::Policies>,
     /// The time source.
     pub clock: Arc<dyn Clock>,
     /// The public base URL in force (configured, or derived from the bound address).
@@ -80,7 +82,7 @@ impl Application {
         clock: Arc<dyn Clock>,
         gateway: Arc<dyn Gateway>,
     ) -> Result<Application, StartError> {
-        let flows = crate::flow::load_dir(&config.flows_dir).map_err(|problems| {
+        let (flows, policies) = crate::flow::load_all(&config.flows_dir).map_err(|problems| {
             StartError::Flows(
                 problems
                     .iter()
@@ -110,6 +112,7 @@ impl Application {
             config: Arc::new(config),
             store,
             flow: Arc::new(flow),
+            policies: Arc::new(policies),
             clock,
             public_url,
             gateway,

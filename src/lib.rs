@@ -30,6 +30,7 @@ pub mod caller;
 pub mod calls;
 pub mod cli;
 pub mod clock;
+pub mod collections;
 pub mod config;
 pub mod error;
 pub mod flow;

@@ -125,7 +125,7 @@ async fn reconcile(app: &AppState, payment: &UnsettledPayment) -> Result<Reconci
         _ => None,
     };
     let account = app.store.account(&payment.account_number).await?;
-    let money = Money::from_cents(payment.amount_cents, Currency::Usd).ok();
+    let money = Money::from_cents(payment.charged_cents, Currency::Usd).ok();
     let (Some(card), Some(account), Some(money)) = (card, account, money) else {
         // Nothing left to ask the gateway with: a person settles it from the gateway's records.
         app.store

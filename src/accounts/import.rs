@@ -18,6 +18,10 @@ use crate::store::AccountRecord;
 /// The columns the file must have, in any order (the demo file's header).
 pub const COLUMNS: &str = "account_number,name,pin,date_of_birth,zip,balance,minimum_due,due_date,segment,language,phone,email";
 
+/// Columns a file may add: `flags` (separated by `;` or spaces, among
+/// [`FLAGS`](crate::collections::policy::FLAGS)) and `state` (a two-letter postal code).
+pub const OPTIONAL_COLUMNS: &str = "flags,state";
+
 #[derive(Deserialize)]
 struct Row {
     account_number: String,
@@ -32,6 +36,10 @@ struct Row {
     language: String,
     phone: String,
     email: String,
+    #[serde(default)]
+    flags: String,
+    #[serde(default)]
+    state: String,
 }
 
 /// One problem in an import file.
@@ -76,16 +84,27 @@ pub fn parse(text: &str, key: &PinKey, today: Date) -> Result<Vec<AccountRecord>
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
     let header_ok = reader.headers().map(|headers| {
-        let mut found: Vec<&str> = headers.iter().collect();
+        let optional: Vec<&str> = OPTIONAL_COLUMNS.split(',').collect();
+        let mut found: Vec<&str> = headers
+            .iter()
+            .filter(|column| !optional.contains(column))
+            .collect();
         let mut wanted: Vec<&str> = COLUMNS.split(',').collect();
         found.sort_unstable();
         wanted.sort_unstable();
-        found == wanted
+        let unique = headers
+            .iter()
+            .collect::<std::collections::HashSet<_>>()
+            .len()
+            == headers.len();
+        found == wanted && unique
     });
     if !matches!(header_ok, Ok(true)) {
         return Err(vec![RowError {
             line: 1,
-            message: format!("the header must name these columns: {COLUMNS}"),
+            message: format!(
+                "the header must name these columns: {COLUMNS}, and may add {OPTIONAL_COLUMNS}"
+            ),
         }]);
     }
     let mut records = Vec::new();
@@ -188,6 +207,20 @@ fn check_row(row: Row, key: &PinKey, today: Date) -> Result<AccountRecord, Vec<S
         due_date.map(drop),
         "due_date must be a date written YYYY-MM-DD",
     );
+    let flags = parse_flags(&row.flags);
+    check(
+        flags.as_ref().map(drop),
+        &format!(
+            "flags must be among {}, separated by ; (for example hardship;vulnerable)",
+            crate::collections::policy::FLAGS.join(", ")
+        ),
+    );
+    let state = row.state.to_ascii_uppercase();
+    check(
+        (state.is_empty() || (state.len() == 2 && state.bytes().all(|b| b.is_ascii_uppercase())))
+            .then_some(()),
+        "state must be a two-letter postal code like CA, or empty",
+    );
     let language = Language::parse(&row.language);
     check(language.map(drop), "language must be en or es");
     check(
@@ -203,6 +236,7 @@ fn check_row(row: Row, key: &PinKey, today: Date) -> Result<AccountRecord, Vec<S
         Some(minimum_due),
         Some(due_date),
         Some(language),
+        Some(flags),
         true,
     ) = (
         account,
@@ -213,6 +247,7 @@ fn check_row(row: Row, key: &PinKey, today: Date) -> Result<AccountRecord, Vec<S
         minimum_due,
         due_date,
         language,
+        flags,
         problems.is_empty(),
     )
     else {
@@ -230,9 +265,29 @@ fn check_row(row: Row, key: &PinKey, today: Date) -> Result<AccountRecord, Vec<S
         language: language.code().to_owned(),
         phone: row.phone,
         email: row.email,
+        flags,
+        state,
         failed_auth_attempts: 0,
         locked_until: None,
     })
+}
+
+/// Flags as stored: known names, comma-separated, in the file's order; `None` for an unknown one.
+fn parse_flags(text: &str) -> Option<String> {
+    let mut flags: Vec<&str> = Vec::new();
+    for flag in text
+        .split([';', ',', ' ', '|'])
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+    {
+        let known = crate::collections::policy::FLAGS
+            .iter()
+            .find(|known| known.eq_ignore_ascii_case(flag))?;
+        if !flags.contains(known) {
+            flags.push(known);
+        }
+    }
+    Some(flags.join(","))
 }
 
 /// `+` then 8 to 15 digits.
@@ -335,5 +390,34 @@ mod tests {
         let row = "87272786,Maria Garcia,8091,1948-03-27,83462,806.91,80.69,2026-12-01,early,es,+15553118592,m@example.com";
         let errors = parse(&format!("{HEADER}\n{row}\n{row}\n"), &key(), TODAY).expect_err("dup");
         assert_eq!(errors[0].line, 3);
+    }
+
+    #[test]
+    fn flags_and_state_are_optional_columns_and_checked() {
+        let text = format!(
+            "{HEADER},flags,state\n\
+             87272786,Maria Garcia,8091,1948-03-27,83462,806.91,80.69,2026-12-01,early,es,+15553118592,m@example.com,Hardship;vulnerable,ca\n\
+             97842651,James Smith,1209,1944-07-21,45607,983.49,98.34,2026-12-15,early,en,+15555740198,j@example.com,,\n"
+        );
+        let records = parse(&text, &key(), TODAY).expect("valid");
+        assert_eq!(records[0].flags, "hardship,vulnerable");
+        assert_eq!(records[0].state, "CA");
+        assert_eq!(records[1].flags, "");
+        let bad = format!(
+            "{HEADER},flags\n\
+             87272786,Maria Garcia,8091,1948-03-27,83462,806.91,80.69,2026-12-01,early,es,+15553118592,m@example.com,disputed\n"
+        );
+        let errors = parse(&bad, &key(), TODAY).expect_err("unknown flag");
+        assert_eq!(errors[0].line, 2);
+        assert!(
+            errors[0].message.starts_with("flags must be among"),
+            "{errors:?}"
+        );
+        let without = parse(include_str!("../../demo/accounts.csv"), &key(), TODAY).expect("demo");
+        assert!(
+            without
+                .iter()
+                .all(|r| r.state.is_empty() || r.state.len() == 2)
+        );
     }
 }

@@ -13,6 +13,7 @@
 use std::future::Future;
 
 use crate::app::AppState;
+use crate::collections::{Policy, keys};
 use crate::error::AppError;
 use crate::flow::Action;
 use crate::flow::engine::{Context, Session};
@@ -49,28 +50,56 @@ macro_rules! results {
     };
 }
 
+pub mod apply_fee;
+pub mod change_plan_card;
 pub mod charge_card;
 pub mod check_amount;
+pub mod check_promise;
+pub mod choose_policy;
 pub mod forget_account;
 pub mod forget_card;
 pub mod identify_by_caller_id;
 pub mod lookup_account;
+pub mod offer_plan;
+pub mod offer_promise;
+pub mod offer_settlement;
 pub mod pay_full_balance;
+pub mod pay_installment_now;
 pub mod pay_minimum_due;
+pub mod record_hardship;
+pub mod record_promise;
+pub mod route_account;
+pub mod set_up_plan;
+pub mod settle_in_installments;
+pub mod settle_in_one_payment;
 pub mod verify_date_of_birth;
 pub mod verify_pin;
 
 #[cfg(test)]
 mod tests;
 
+pub use apply_fee::ApplyFeeResult;
+pub use change_plan_card::ChangePlanCardResult;
 pub use charge_card::ChargeCardResult;
 pub use check_amount::CheckAmountResult;
+pub use check_promise::CheckPromiseResult;
+pub use choose_policy::ChoosePolicyResult;
 pub use forget_account::ForgetAccountResult;
 pub use forget_card::ForgetCardResult;
 pub use identify_by_caller_id::IdentifyByCallerIdResult;
 pub use lookup_account::LookupAccountResult;
+pub use offer_plan::OfferPlanResult;
+pub use offer_promise::OfferPromiseResult;
+pub use offer_settlement::OfferSettlementResult;
 pub use pay_full_balance::PayFullBalanceResult;
+pub use pay_installment_now::PayInstallmentNowResult;
 pub use pay_minimum_due::PayMinimumDueResult;
+pub use record_hardship::RecordHardshipResult;
+pub use record_promise::RecordPromiseResult;
+pub use route_account::RouteAccountResult;
+pub use set_up_plan::SetUpPlanResult;
+pub use settle_in_installments::SettleInInstallmentsResult;
+pub use settle_in_one_payment::SettleInOnePaymentResult;
 pub use verify_date_of_birth::VerifyDateOfBirthResult;
 pub use verify_pin::VerifyPinResult;
 
@@ -138,6 +167,76 @@ pub trait Actions {
         &mut self,
         session: &mut Session,
     ) -> impl Future<Output = Result<ChargeCardResult, AppError>> + Send;
+    /// Runs [`choose_policy`].
+    fn choose_policy(
+        &mut self,
+        session: &mut Session,
+    ) -> impl Future<Output = Result<ChoosePolicyResult, AppError>> + Send;
+    /// Runs [`route_account`].
+    fn route_account(
+        &mut self,
+        session: &mut Session,
+    ) -> impl Future<Output = Result<RouteAccountResult, AppError>> + Send;
+    /// Runs [`apply_fee`].
+    fn apply_fee(
+        &mut self,
+        session: &mut Session,
+    ) -> impl Future<Output = Result<ApplyFeeResult, AppError>> + Send;
+    /// Runs [`offer_settlement`].
+    fn offer_settlement(
+        &mut self,
+        session: &mut Session,
+    ) -> impl Future<Output = Result<OfferSettlementResult, AppError>> + Send;
+    /// Runs [`settle_in_one_payment`].
+    fn settle_in_one_payment(
+        &mut self,
+        session: &mut Session,
+    ) -> impl Future<Output = Result<SettleInOnePaymentResult, AppError>> + Send;
+    /// Runs [`settle_in_installments`].
+    fn settle_in_installments(
+        &mut self,
+        session: &mut Session,
+    ) -> impl Future<Output = Result<SettleInInstallmentsResult, AppError>> + Send;
+    /// Runs [`offer_plan`].
+    fn offer_plan(
+        &mut self,
+        session: &mut Session,
+    ) -> impl Future<Output = Result<OfferPlanResult, AppError>> + Send;
+    /// Runs [`set_up_plan`].
+    fn set_up_plan(
+        &mut self,
+        session: &mut Session,
+    ) -> impl Future<Output = Result<SetUpPlanResult, AppError>> + Send;
+    /// Runs [`offer_promise`].
+    fn offer_promise(
+        &mut self,
+        session: &mut Session,
+    ) -> impl Future<Output = Result<OfferPromiseResult, AppError>> + Send;
+    /// Runs [`check_promise`].
+    fn check_promise(
+        &mut self,
+        session: &mut Session,
+    ) -> impl Future<Output = Result<CheckPromiseResult, AppError>> + Send;
+    /// Runs [`record_promise`].
+    fn record_promise(
+        &mut self,
+        session: &mut Session,
+    ) -> impl Future<Output = Result<RecordPromiseResult, AppError>> + Send;
+    /// Runs [`record_hardship`].
+    fn record_hardship(
+        &mut self,
+        session: &mut Session,
+    ) -> impl Future<Output = Result<RecordHardshipResult, AppError>> + Send;
+    /// Runs [`pay_installment_now`].
+    fn pay_installment_now(
+        &mut self,
+        session: &mut Session,
+    ) -> impl Future<Output = Result<PayInstallmentNowResult, AppError>> + Send;
+    /// Runs [`change_plan_card`].
+    fn change_plan_card(
+        &mut self,
+        session: &mut Session,
+    ) -> impl Future<Output = Result<ChangePlanCardResult, AppError>> + Send;
 }
 
 /// Runs `action` and names its result, one of [`Action::results`].
@@ -160,6 +259,20 @@ pub async fn run<C: Actions + Send>(
         Action::CheckAmount => ctx.check_amount(session).await?.as_str(),
         Action::ForgetCard => ctx.forget_card(session).await?.as_str(),
         Action::ChargeCard => ctx.charge_card(session).await?.as_str(),
+        Action::ChoosePolicy => ctx.choose_policy(session).await?.as_str(),
+        Action::RouteAccount => ctx.route_account(session).await?.as_str(),
+        Action::ApplyFee => ctx.apply_fee(session).await?.as_str(),
+        Action::OfferSettlement => ctx.offer_settlement(session).await?.as_str(),
+        Action::SettleInOnePayment => ctx.settle_in_one_payment(session).await?.as_str(),
+        Action::SettleInInstallments => ctx.settle_in_installments(session).await?.as_str(),
+        Action::OfferPlan => ctx.offer_plan(session).await?.as_str(),
+        Action::SetUpPlan => ctx.set_up_plan(session).await?.as_str(),
+        Action::OfferPromise => ctx.offer_promise(session).await?.as_str(),
+        Action::CheckPromise => ctx.check_promise(session).await?.as_str(),
+        Action::RecordPromise => ctx.record_promise(session).await?.as_str(),
+        Action::RecordHardship => ctx.record_hardship(session).await?.as_str(),
+        Action::PayInstallmentNow => ctx.pay_installment_now(session).await?.as_str(),
+        Action::ChangePlanCard => ctx.change_plan_card(session).await?.as_str(),
     })
 }
 
@@ -176,6 +289,20 @@ pub fn result_names(action: Action) -> &'static [&'static str] {
         Action::CheckAmount => CheckAmountResult::NAMES,
         Action::ForgetCard => ForgetCardResult::NAMES,
         Action::ChargeCard => ChargeCardResult::NAMES,
+        Action::ChoosePolicy => ChoosePolicyResult::NAMES,
+        Action::RouteAccount => RouteAccountResult::NAMES,
+        Action::ApplyFee => ApplyFeeResult::NAMES,
+        Action::OfferSettlement => OfferSettlementResult::NAMES,
+        Action::SettleInOnePayment => SettleInOnePaymentResult::NAMES,
+        Action::SettleInInstallments => SettleInInstallmentsResult::NAMES,
+        Action::OfferPlan => OfferPlanResult::NAMES,
+        Action::SetUpPlan => SetUpPlanResult::NAMES,
+        Action::OfferPromise => OfferPromiseResult::NAMES,
+        Action::CheckPromise => CheckPromiseResult::NAMES,
+        Action::RecordPromise => RecordPromiseResult::NAMES,
+        Action::RecordHardship => RecordHardshipResult::NAMES,
+        Action::PayInstallmentNow => PayInstallmentNowResult::NAMES,
+        Action::ChangePlanCard => ChangePlanCardResult::NAMES,
     }
 }
 
@@ -193,11 +320,40 @@ enum Verification {
     Locked,
 }
 
-/// Keeps `cents` as the amount to pay.
+/// Keeps `cents` as the amount to pay today, by card entered now: no longer a plan's card, a
+/// settlement or a fee worked out for another amount.
 fn set_amount(session: &mut Session, cents: i64) {
+    for key in [keys::CARD_FOR, keys::SETTLING, keys::FEE_CENTS] {
+        session.values.remove(key);
+    }
     session
         .values
         .insert(PAYMENT_CENTS.to_owned(), cents.to_string());
+}
+
+/// A session value in cents.
+fn cents_of(session: &Session, key: &str) -> Option<i64> {
+    session.values.get(key).and_then(|c| c.parse().ok())
+}
+
+/// Counts one more card confirmed on this call and returns its number: each has its own
+/// idempotency key and sealed binding.
+fn next_attempt(session: &mut Session) -> i64 {
+    let attempt = cents_of(session, PAYMENT_ATTEMPT).unwrap_or(0) + 1;
+    session
+        .values
+        .insert(PAYMENT_ATTEMPT.to_owned(), attempt.to_string());
+    attempt
+}
+
+/// Takes the card out of the session (so it is not sealed again with the call).
+fn take_card(session: &mut Session) -> crate::flow::engine::Secrets {
+    crate::flow::engine::Secrets(
+        CARD_SECRETS
+            .iter()
+            .filter_map(|name| Some(((*name).to_owned(), session.secrets.take(name)?)))
+            .collect(),
+    )
 }
 
 impl Actions for CallContext<'_> {
@@ -258,6 +414,95 @@ impl Actions for CallContext<'_> {
     async fn charge_card(&mut self, session: &mut Session) -> Result<ChargeCardResult, AppError> {
         charge_card::run(self, session).await
     }
+
+    async fn choose_policy(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<ChoosePolicyResult, AppError> {
+        choose_policy::run(self, session).await
+    }
+
+    async fn route_account(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<RouteAccountResult, AppError> {
+        route_account::run(self, session).await
+    }
+
+    async fn apply_fee(&mut self, session: &mut Session) -> Result<ApplyFeeResult, AppError> {
+        apply_fee::run(self, session).await
+    }
+
+    async fn offer_settlement(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<OfferSettlementResult, AppError> {
+        offer_settlement::run(self, session).await
+    }
+
+    async fn settle_in_one_payment(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<SettleInOnePaymentResult, AppError> {
+        settle_in_one_payment::run(self, session).await
+    }
+
+    async fn settle_in_installments(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<SettleInInstallmentsResult, AppError> {
+        settle_in_installments::run(self, session).await
+    }
+
+    async fn offer_plan(&mut self, session: &mut Session) -> Result<OfferPlanResult, AppError> {
+        offer_plan::run(self, session).await
+    }
+
+    async fn set_up_plan(&mut self, session: &mut Session) -> Result<SetUpPlanResult, AppError> {
+        set_up_plan::run(self, session).await
+    }
+
+    async fn offer_promise(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<OfferPromiseResult, AppError> {
+        offer_promise::run(self, session).await
+    }
+
+    async fn check_promise(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<CheckPromiseResult, AppError> {
+        check_promise::run(self, session).await
+    }
+
+    async fn record_promise(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<RecordPromiseResult, AppError> {
+        record_promise::run(self, session).await
+    }
+
+    async fn record_hardship(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<RecordHardshipResult, AppError> {
+        record_hardship::run(self, session).await
+    }
+
+    async fn pay_installment_now(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<PayInstallmentNowResult, AppError> {
+        pay_installment_now::run(self, session).await
+    }
+
+    async fn change_plan_card(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<ChangePlanCardResult, AppError> {
+        change_plan_card::run(self, session).await
+    }
 }
 
 /// What the engine may ask of the service during one webhook.
@@ -274,6 +519,8 @@ pub struct CallContext<'a> {
     /// Whether the call's row was inserted to hold a claim on its first turn.
     inserted: bool,
     account: Option<Account>,
+    /// The collections policy `choose_policy` picked for the account.
+    policy_name: Option<String>,
 }
 
 impl<'a> CallContext<'a> {
@@ -301,6 +548,7 @@ impl<'a> CallContext<'a> {
             _renewal: None,
             inserted: false,
             account,
+            policy_name: session.values.get(keys::POLICY).cloned(),
         })
     }
 
@@ -535,5 +783,11 @@ impl Context for CallContext<'_> {
             self.webhook.dialect.path(Event::Whisper),
             self.call_sid
         )
+    }
+
+    fn policy(&self) -> Option<&Policy> {
+        self.policy_name
+            .as_deref()
+            .and_then(|name| self.app.policies.get(name))
     }
 }

@@ -99,7 +99,7 @@ pub(crate) fn parse_card(app: &AppState, fields: &Secrets) -> Option<CardDetails
 
 /// Ten random digits: short enough to write down, long enough not to collide in practice (the
 /// store's unique index catches the rare collision as a failed answer, never a wrong receipt).
-fn confirmation_code() -> String {
+pub(crate) fn confirmation_code() -> String {
     let n: u64 = rand::random::<u64>() % 10_000_000_000;
     format!("{n:010}")
 }

@@ -19,8 +19,8 @@ pub(super) enum FlowsCommand {
 pub(super) fn check_flows(dir: &std::path::Path) -> Result<(), String> {
     // Voices are checked against every provider a flow may be served by.
     let dialects = registry::unverified();
-    match crate::flow::load_dir(dir) {
-        Ok(flows) => {
+    match crate::flow::load_all(dir) {
+        Ok((flows, policies)) => {
             for (name, flow) in &flows {
                 for language in &flow.languages {
                     let voice = flow.voices.get(language).map(String::as_str);
@@ -44,6 +44,12 @@ pub(super) fn check_flows(dir: &std::path::Path) -> Result<(), String> {
                         .join(", ")
                 );
             }
+            println!(
+                "{}: ok ({} policies, {} rules)",
+                crate::collections::policy::FILE_NAME,
+                policies.policies.len(),
+                policies.rules.len()
+            );
             Ok(())
         }
         Err(problems) => {

@@ -120,6 +120,46 @@ pub enum Var {
     CanPayMinimum,
     /// Whether another amount than the whole balance can be paid (conditions only).
     CanPayOtherAmount,
+    /// What the account can be settled for today, spoken as money.
+    SettlementAmount,
+    /// The last day the settlement offer stands, spoken as a date.
+    SettlementExpires,
+    /// The installments chosen, read as a person would ("three payments of ..., on ...").
+    PlanSchedule,
+    /// The numbers of installments the caller may choose ("2, 3 or 4").
+    PlanChoices,
+    /// The total being spread over installments, spoken as money.
+    PlanTotal,
+    /// The policy's recurring-charge authorisation, spoken as written.
+    PlanAuthorization,
+    /// The date of the promise to pay, spoken as a date.
+    PromiseDate,
+    /// The amount promised, spoken as money.
+    PromiseAmount,
+    /// The latest date a promise may name, spoken as a date.
+    PromiseLatest,
+    /// The least that may be promised, spoken as money.
+    PromiseSmallest,
+    /// The convenience fee on the payment, spoken as money.
+    Fee,
+    /// The payment plus its fee, spoken as money.
+    Total,
+    /// How to pay without the fee, from the policy.
+    FeeFreeAlternative,
+    /// Where a returning caller's plan stands ("Your next payment of ... is due on ...").
+    ArrangementStatus,
+    /// The plan's card on file, by brand and last four digits.
+    ArrangementCard,
+    /// The plan's next (or missed) installment, spoken as money.
+    InstallmentAmount,
+    /// Whether a convenience fee applies to the payment (conditions only).
+    FeeApplies,
+    /// Whether the card being entered is for a new plan (conditions only).
+    CardForPlan,
+    /// Whether the card being entered replaces a plan's card (conditions only).
+    CardForPlanChange,
+    /// Whether the caller said they are having trouble paying (conditions only).
+    Hardship,
 }
 
 /// How a variable's value behaves.
@@ -145,7 +185,7 @@ pub enum VarType {
 
 impl Var {
     /// Every variable with its name in flow files.
-    pub const ALL: [(&'static str, Var); 21] = [
+    pub const ALL: [(&'static str, Var); 41] = [
         ("first_name", Var::FirstName),
         ("balance", Var::Balance),
         ("minimum_due", Var::MinimumDue),
@@ -167,6 +207,26 @@ impl Var {
         ("agent_available", Var::AgentAvailable),
         ("can_pay_minimum", Var::CanPayMinimum),
         ("can_pay_other_amount", Var::CanPayOtherAmount),
+        ("settlement_amount", Var::SettlementAmount),
+        ("settlement_expires", Var::SettlementExpires),
+        ("plan_schedule", Var::PlanSchedule),
+        ("plan_choices", Var::PlanChoices),
+        ("plan_total", Var::PlanTotal),
+        ("plan_authorization", Var::PlanAuthorization),
+        ("promise_date", Var::PromiseDate),
+        ("promise_amount", Var::PromiseAmount),
+        ("promise_latest", Var::PromiseLatest),
+        ("promise_smallest", Var::PromiseSmallest),
+        ("fee", Var::Fee),
+        ("total", Var::Total),
+        ("fee_free_alternative", Var::FeeFreeAlternative),
+        ("arrangement_status", Var::ArrangementStatus),
+        ("arrangement_card", Var::ArrangementCard),
+        ("installment_amount", Var::InstallmentAmount),
+        ("fee_applies", Var::FeeApplies),
+        ("card_for_plan", Var::CardForPlan),
+        ("card_for_plan_change", Var::CardForPlanChange),
+        ("hardship", Var::Hardship),
     ];
 
     /// Looks a variable up by its name in flow files.
@@ -177,9 +237,30 @@ impl Var {
     /// The variable's type.
     pub fn kind(self) -> VarType {
         match self {
-            Var::FirstName | Var::Segment | Var::Language | Var::CardBrand => VarType::Text,
-            Var::Balance | Var::MinimumDue | Var::Amount | Var::SmallestPayment => VarType::Money,
-            Var::DueDate => VarType::Date,
+            Var::FirstName
+            | Var::Segment
+            | Var::Language
+            | Var::CardBrand
+            | Var::PlanSchedule
+            | Var::PlanChoices
+            | Var::PlanAuthorization
+            | Var::FeeFreeAlternative
+            | Var::ArrangementStatus
+            | Var::ArrangementCard => VarType::Text,
+            Var::Balance
+            | Var::MinimumDue
+            | Var::Amount
+            | Var::SmallestPayment
+            | Var::SettlementAmount
+            | Var::PlanTotal
+            | Var::PromiseAmount
+            | Var::PromiseSmallest
+            | Var::Fee
+            | Var::Total
+            | Var::InstallmentAmount => VarType::Money,
+            Var::DueDate | Var::SettlementExpires | Var::PromiseDate | Var::PromiseLatest => {
+                VarType::Date
+            }
             Var::Last4 | Var::CardLast4 | Var::Confirmation | Var::ConfirmationSlowly => {
                 VarType::Digits
             }
@@ -190,7 +271,11 @@ impl Var {
             | Var::Authenticated
             | Var::AgentAvailable
             | Var::CanPayMinimum
-            | Var::CanPayOtherAmount => VarType::Bool,
+            | Var::CanPayOtherAmount
+            | Var::FeeApplies
+            | Var::CardForPlan
+            | Var::CardForPlanChange
+            | Var::Hardship => VarType::Bool,
         }
     }
 
@@ -271,11 +356,39 @@ pub enum Action {
     ForgetCard,
     /// Charge the card Results: [`ChargeCardResult`](crate::calls::actions::ChargeCardResult).
     ChargeCard,
+    /// Pick the account's collections policy by the rules in policies.toml Results: [`ChoosePolicyResult`](crate::calls::actions::ChoosePolicyResult).
+    ChoosePolicy,
+    /// Decide how the verified caller is treated: offers, no payment asked, a specialist, their arrangement first, or nothing due Results: [`RouteAccountResult`](crate::calls::actions::RouteAccountResult).
+    RouteAccount,
+    /// Work out the policy's convenience fee on the payment Results: [`ApplyFeeResult`](crate::calls::actions::ApplyFeeResult).
+    ApplyFee,
+    /// Work out the settlement the policy allows Results: [`OfferSettlementResult`](crate::calls::actions::OfferSettlementResult).
+    OfferSettlement,
+    /// Take the settlement as today's payment Results: [`SettleInOnePaymentResult`](crate::calls::actions::SettleInOnePaymentResult).
+    SettleInOnePayment,
+    /// Spread the settlement over a few payments Results: [`SettleInInstallmentsResult`](crate::calls::actions::SettleInInstallmentsResult).
+    SettleInInstallments,
+    /// Work out which numbers of installments the policy allows for the balance Results: [`OfferPlanResult`](crate::calls::actions::OfferPlanResult).
+    OfferPlan,
+    /// Keep the card at the gateway, record the plan and the caller's consent, and charge the first installment if the policy says so Results: [`SetUpPlanResult`](crate::calls::actions::SetUpPlanResult).
+    SetUpPlan,
+    /// Work out the promise-to-pay window and smallest amount Results: [`OfferPromiseResult`](crate::calls::actions::OfferPromiseResult).
+    OfferPromise,
+    /// Check the amount the caller promises Results: [`CheckPromiseResult`](crate::calls::actions::CheckPromiseResult).
+    CheckPromise,
+    /// Record the promise to pay Results: [`RecordPromiseResult`](crate::calls::actions::RecordPromiseResult).
+    RecordPromise,
+    /// Record why the caller is having trouble paying Results: [`RecordHardshipResult`](crate::calls::actions::RecordHardshipResult).
+    RecordHardship,
+    /// Charge the plan's next (or missed) installment to its card now Results: [`PayInstallmentNowResult`](crate::calls::actions::PayInstallmentNowResult).
+    PayInstallmentNow,
+    /// Keep the card just entered as the plan's card Results: [`ChangePlanCardResult`](crate::calls::actions::ChangePlanCardResult).
+    ChangePlanCard,
 }
 
 impl Action {
     /// Every action with its name in flow files.
-    pub const ALL: [(&'static str, Action); 10] = [
+    pub const ALL: [(&'static str, Action); 24] = [
         ("identify_by_caller_id", Action::IdentifyByCallerId),
         ("forget_account", Action::ForgetAccount),
         ("lookup_account", Action::LookupAccount),
@@ -286,6 +399,20 @@ impl Action {
         ("check_amount", Action::CheckAmount),
         ("forget_card", Action::ForgetCard),
         ("charge_card", Action::ChargeCard),
+        ("choose_policy", Action::ChoosePolicy),
+        ("route_account", Action::RouteAccount),
+        ("apply_fee", Action::ApplyFee),
+        ("offer_settlement", Action::OfferSettlement),
+        ("settle_in_one_payment", Action::SettleInOnePayment),
+        ("settle_in_installments", Action::SettleInInstallments),
+        ("offer_plan", Action::OfferPlan),
+        ("set_up_plan", Action::SetUpPlan),
+        ("offer_promise", Action::OfferPromise),
+        ("check_promise", Action::CheckPromise),
+        ("record_promise", Action::RecordPromise),
+        ("record_hardship", Action::RecordHardship),
+        ("pay_installment_now", Action::PayInstallmentNow),
+        ("change_plan_card", Action::ChangePlanCard),
     ];
 
     /// Looks an action up by name.
@@ -333,11 +460,18 @@ pub enum InputKind {
     SecurityCode,
     /// 5 digits, the card's billing ZIP.
     BillingZip,
+    /// One key: how many installments, among those the policy allows for this balance.
+    Installments,
+    /// 4 digits, MMDD: the date of a promise to pay, within the policy's window.
+    PromiseDate,
+    /// One key naming why paying is hard (1 lost work or income, 2 illness or injury, 3 a family
+    /// emergency or bereavement, 4 a disaster, 5 something else).
+    HardshipReason,
 }
 
 impl InputKind {
     /// Every input kind with its name in flow files.
-    pub const ALL: [(&'static str, InputKind); 9] = [
+    pub const ALL: [(&'static str, InputKind); 12] = [
         ("account_number", InputKind::AccountNumber),
         ("pin", InputKind::Pin),
         ("date_of_birth", InputKind::DateOfBirth),
@@ -347,6 +481,9 @@ impl InputKind {
         ("card_expiry", InputKind::CardExpiry),
         ("security_code", InputKind::SecurityCode),
         ("billing_zip", InputKind::BillingZip),
+        ("installments", InputKind::Installments),
+        ("promise_date", InputKind::PromiseDate),
+        ("hardship_reason", InputKind::HardshipReason),
     ];
 
     /// Looks an input kind up by name.
@@ -374,12 +511,21 @@ impl InputKind {
             InputKind::Pin | InputKind::CardExpiry => Some(4),
             InputKind::DateOfBirth => Some(8),
             InputKind::Zip | InputKind::BillingZip => Some(5),
+            InputKind::Installments | InputKind::HardshipReason => Some(1),
+            InputKind::PromiseDate => Some(4),
         }
     }
 
     /// Whether values of this kind are secrets unless the flow says otherwise.
     pub fn sensitive_by_default(self) -> bool {
-        !matches!(self, InputKind::AccountNumber | InputKind::Amount)
+        !matches!(
+            self,
+            InputKind::AccountNumber
+                | InputKind::Amount
+                | InputKind::Installments
+                | InputKind::PromiseDate
+                | InputKind::HardshipReason
+        )
     }
 
     /// Card data is always sensitive: a flow cannot say otherwise (PCI DSS).
@@ -404,6 +550,9 @@ impl InputKind {
             | InputKind::CardExpiry
             | InputKind::SecurityCode
             | InputKind::BillingZip => "entering their card",
+            InputKind::Installments => "choosing how many payments to spread their balance over",
+            InputKind::PromiseDate => "choosing the date they promise to pay by",
+            InputKind::HardshipReason => "telling us why paying is hard right now",
         }
     }
 
@@ -415,9 +564,20 @@ impl InputKind {
             InputKind::CardExpiry => &["expired", "bad_month", "too_far_ahead", "wrong_length"],
             InputKind::SecurityCode | InputKind::BillingZip => &["wrong_length"],
             InputKind::Amount => &["not_an_amount"],
+            InputKind::Installments => &["not_offered"],
+            InputKind::PromiseDate => &["not_a_date", "too_soon", "too_late"],
             _ => &[],
         }
     }
+}
+
+/// Which of a policy's option lists an `offers` state presents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OfferSet {
+    /// The balance menu: the policy's `options`.
+    Balance,
+    /// After "I'm having trouble paying": the policy's `hardship_options`.
+    Hardship,
 }
 
 /// One state of a flow.
@@ -495,6 +655,25 @@ pub enum StateKind {
         /// Target when none match.
         otherwise: String,
     },
+    /// The options the account's collections policy allows, numbered in the policy's order
+    /// (a person on the agent key), each said in the flow's words.
+    Offers {
+        /// Which list of the policy: the balance menu, or what follows "trouble paying".
+        set: OfferSet,
+        /// Each option's line (with `{key}` for its key) and where it leads.
+        offers: BTreeMap<crate::collections::Offer, (Prompt, String)>,
+        /// Keys that always mean the same here (`9` ends the call).
+        options: BTreeMap<char, String>,
+        /// Said after the options.
+        closing: Option<Prompt>,
+        /// Where to go after too many misses (default: the agent state).
+        on_fail: Option<String>,
+    },
+    /// Speak the policy's disclosure, to a verified caller only, then go on.
+    Disclosure {
+        /// Next state.
+        next: String,
+    },
     /// Connect to a person, handing over the caller's context.
     Transfer {
         /// Where to go when no agent number is configured or nobody answers.
@@ -520,7 +699,10 @@ impl StateKind {
     pub fn asks(&self) -> bool {
         matches!(
             self,
-            StateKind::Menu { .. } | StateKind::Language { .. } | StateKind::Collect { .. }
+            StateKind::Menu { .. }
+                | StateKind::Language { .. }
+                | StateKind::Collect { .. }
+                | StateKind::Offers { .. }
         )
     }
 
@@ -551,6 +733,18 @@ impl StateKind {
                 .map(|(_, t)| t.as_str())
                 .chain([otherwise.as_str()])
                 .collect(),
+            StateKind::Offers {
+                offers,
+                options,
+                on_fail,
+                ..
+            } => offers
+                .values()
+                .map(|(_, target)| target.as_str())
+                .chain(options.values().map(String::as_str))
+                .chain(on_fail.as_deref())
+                .collect(),
+            StateKind::Disclosure { next } => vec![next],
             StateKind::Transfer { on_unavailable } => vec![on_unavailable],
             StateKind::Hangup => vec![],
         }

@@ -10,8 +10,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::definition::{Condition, Flow, InputKind, Prompt, Segment, State, StateKind, Var};
+use super::definition::{
+    Condition, Flow, InputKind, OfferSet, Prompt, Segment, State, StateKind, Var,
+};
 use crate::calls::actions::{self, Actions};
+use crate::collections::{self, Offer, keys};
 use crate::language::Language;
 use crate::payments::CardBrand;
 use crate::speech;
@@ -21,6 +24,10 @@ use crate::voice::{self, Dial, Gather, Verb};
 /// Most states one webhook may pass through: a flow whose say/branch/action states loop without
 /// asking anything would otherwise never answer.
 const MAX_HOPS: usize = 64;
+
+/// Where an option's line names its key (`To set up a payment plan, press {key}.`); the loader
+/// keeps it as text, and it is replaced by the key the option is offered on.
+pub const OPTION_KEY: &str = "\u{27ea}key\u{27eb}";
 
 /// Where a call is in its flow, kept between webhooks. Sensitive values are kept apart, in
 /// [`Session::secrets`], which is sealed before it is stored.
@@ -127,6 +134,8 @@ pub trait Context: Actions {
     fn dial_url(&self, turn: i64) -> String;
     /// Absolute URL that plays the caller's context to the agent.
     fn whisper_url(&self) -> String;
+    /// The account's collections policy, once `choose_policy` picked it.
+    fn policy(&self) -> Option<&crate::collections::Policy>;
 }
 
 /// Applies one webhook's input and runs the flow to the next question or the end.
@@ -234,6 +243,33 @@ impl Run<'_> {
         {
             self.record(ctx, &state.name, kind, &format!("key:{digits}"), shown);
             return Some(target.clone());
+        }
+        if let (
+            StateKind::Offers {
+                offers, options, ..
+            },
+            Some(key),
+        ) = (&state.kind, single)
+        {
+            let chosen = session
+                .values
+                .get(keys::OFFER_KEYS)
+                .and_then(|encoded| collections::offers::decode(encoded, key))
+                .and_then(|offer| offers.get(&offer).map(|(_, target)| (offer, target)));
+            if let Some((offer, target)) = chosen {
+                self.record(
+                    ctx,
+                    &state.name,
+                    kind,
+                    &format!("offer:{}", offer.name()),
+                    shown,
+                );
+                return Some(target.clone());
+            }
+            if let Some(target) = options.get(&key) {
+                self.record(ctx, &state.name, kind, &format!("option:{digits}"), shown);
+                return Some(target.clone());
+            }
         }
         if single == Some(flow.repeat_key) {
             self.record(ctx, &state.name, kind, "repeat", shown);
@@ -346,9 +382,9 @@ impl Run<'_> {
         let language = self.language(session);
         if session.attempts >= flow.max_attempts {
             let on_fail = match &state.kind {
-                StateKind::Menu { on_fail, .. } | StateKind::Collect { on_fail, .. } => {
-                    on_fail.clone()
-                }
+                StateKind::Menu { on_fail, .. }
+                | StateKind::Collect { on_fail, .. }
+                | StateKind::Offers { on_fail, .. } => on_fail.clone(),
                 StateKind::Language { next, .. } => {
                     session.language = Some(language);
                     Some(next.clone())
@@ -440,7 +476,33 @@ impl Run<'_> {
                     };
                     name = target.clone();
                 }
-                StateKind::Menu { .. } | StateKind::Language { .. } | StateKind::Collect { .. } => {
+                StateKind::Disclosure { next } => {
+                    // Only to a caller who proved who they are: a debt is never discussed with
+                    // anyone else.
+                    let language = self.language(session);
+                    let text = ctx
+                        .policy()
+                        .filter(|_| session.authenticated)
+                        .and_then(|policy| policy.disclosure.as_ref())
+                        .and_then(|texts| texts.get(&language))
+                        .cloned();
+                    let result = if let Some(text) = text {
+                        self.verbs.push(Verb::Prompt(voice::Prompt::Say {
+                            text,
+                            language,
+                            voice: flow.voices.get(&language).cloned(),
+                        }));
+                        "disclosed"
+                    } else {
+                        "none"
+                    };
+                    self.record(ctx, &name, "none", result, None);
+                    name = next.clone();
+                }
+                StateKind::Menu { .. }
+                | StateKind::Language { .. }
+                | StateKind::Collect { .. }
+                | StateKind::Offers { .. } => {
                     session.state = name.clone();
                     session.attempts = 0;
                     self.ask(session, state, ctx, None);
@@ -482,14 +544,46 @@ impl Run<'_> {
 
     /// Queues a question: an optional lead-in (why it is asked again), the prompt, and on a repeat
     /// the help line, all inside one gather so the caller can answer at any moment.
-    fn ask(&mut self, session: &Session, state: &State, ctx: &impl Context, lead: Option<&Prompt>) {
+    fn ask(
+        &mut self,
+        session: &mut Session,
+        state: &State,
+        ctx: &impl Context,
+        lead: Option<&Prompt>,
+    ) {
         let flow = self.flow;
         let language = self.language(session);
         let mut prompts = Vec::new();
         if let Some(lead) = lead {
             prompts.extend(self.render(lead, language, session, ctx));
         }
-        if let StateKind::Language { options, .. } = &state.kind {
+        if let StateKind::Offers {
+            set,
+            offers,
+            options,
+            closing,
+            ..
+        } = &state.kind
+        {
+            if let Some(prompt) = &state.prompt {
+                prompts.extend(self.render(prompt, language, session, ctx));
+            }
+            let reserved: Vec<char> = options.keys().copied().collect();
+            let keyed =
+                collections::offers::keyed(&offered(*set, session, ctx), &reserved, flow.agent_key);
+            for (key, offer) in &keyed {
+                if let Some((line, _)) = offers.get(offer) {
+                    prompts.extend(self.render_keyed(line, language, session, ctx, *key));
+                }
+            }
+            session.values.insert(
+                keys::OFFER_KEYS.to_owned(),
+                collections::offers::encode(&keyed),
+            );
+            if let Some(closing) = closing {
+                prompts.extend(self.render(closing, language, session, ctx));
+            }
+        } else if let StateKind::Language { options, .. } = &state.kind {
             // Each language's line in its own voice, so every caller understands their option.
             for lang in options.values() {
                 if let Some(prompt) = &state.prompt {
@@ -537,6 +631,30 @@ impl Run<'_> {
             let rendered = self.render(prompt, self.language(session), session, ctx);
             self.verbs.extend(rendered.into_iter().map(Verb::Prompt));
         }
+    }
+
+    /// Renders an option's line, its `{key}` spoken as the key it is offered on.
+    fn render_keyed(
+        &self,
+        prompt: &Prompt,
+        language: Language,
+        session: &Session,
+        ctx: &impl Context,
+        key: char,
+    ) -> Option<voice::Prompt> {
+        let rendered = self.render(prompt, language, session, ctx)?;
+        Some(match rendered {
+            voice::Prompt::Say {
+                text,
+                language,
+                voice,
+            } => voice::Prompt::Say {
+                text: text.replace(OPTION_KEY, &key.to_string()),
+                language,
+                voice,
+            },
+            other => other,
+        })
     }
 
     fn render(
@@ -600,6 +718,8 @@ fn offers_person(flow: &Flow, state: &State, ctx: &impl Context) -> bool {
     let key_taken = match &state.kind {
         StateKind::Menu { options, .. } => options.contains_key(&flow.agent_key),
         StateKind::Collect { keys, .. } => keys.contains_key(&flow.agent_key.to_string()),
+        // The options name a person themselves where the policy offers one.
+        StateKind::Offers { .. } => true,
         _ => false,
     };
     let prompt_offers = state.prompt.as_ref().is_some_and(|prompt| {
@@ -656,6 +776,60 @@ fn check_entry(
         InputKind::BillingZip => BillingZip::parse(digits)
             .map(|_| Vec::new())
             .map_err(|e| e.code()),
+        InputKind::Installments => {
+            let allowed = session
+                .values
+                .get(keys::PLAN_COUNTS)
+                .is_some_and(|counts| counts.split(',').any(|c| c == digits));
+            if allowed {
+                Ok(vec![(keys::PLAN_COUNT.to_owned(), digits.to_owned())])
+            } else {
+                Err("not_offered")
+            }
+        }
+        InputKind::PromiseDate => {
+            let latest = date_of(session, keys::PROMISE_LATEST).ok_or("too_late")?;
+            let date = promise_date(digits, ctx.today()).ok_or("not_a_date")?;
+            if date <= ctx.today() {
+                Err("too_soon")
+            } else if date > latest {
+                Err("too_late")
+            } else {
+                Ok(vec![(keys::PROMISE_DATE.to_owned(), date.to_string())])
+            }
+        }
+        InputKind::HardshipReason => match digits {
+            "1" | "2" | "3" | "4" | "5" => Ok(vec![(
+                keys::HARDSHIP.to_owned(),
+                hardship_reason(digits).to_owned(),
+            )]),
+            _ => Err("invalid"),
+        },
+    }
+}
+
+/// A promise date keyed as MMDD: the next such day after today (this year or next).
+fn promise_date(digits: &str, today: time::Date) -> Option<time::Date> {
+    if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let month = time::Month::try_from(digits[..2].parse::<u8>().ok()?).ok()?;
+    let day = digits[2..].parse::<u8>().ok()?;
+    let this_year = time::Date::from_calendar_date(today.year(), month, day).ok();
+    match this_year {
+        Some(date) if date > today => Some(date),
+        _ => time::Date::from_calendar_date(today.year() + 1, month, day).ok(),
+    }
+}
+
+/// The reason code recorded for a hardship key.
+pub fn hardship_reason(key: &str) -> &'static str {
+    match key {
+        "1" => "lost_income",
+        "2" => "illness",
+        "3" => "family_emergency",
+        "4" => "disaster",
+        _ => "other",
     }
 }
 
@@ -752,7 +926,173 @@ fn spoken(
             .get("confirmation")
             .map(|d| speech::grouped_digits_words(d, language, true))
             .unwrap_or_default(),
+        Var::SettlementAmount => money_of(session, keys::SETTLEMENT_CENTS, language),
+        Var::SettlementExpires => date_words_of(session, keys::SETTLEMENT_EXPIRES, language),
+        Var::PlanSchedule => {
+            collections::terms::schedule_words(&planned_schedule(session, ctx), language)
+        }
+        Var::PlanChoices => {
+            let counts: Vec<String> = session
+                .values
+                .get(keys::PLAN_COUNTS)
+                .map(|c| c.split(',').map(str::to_owned).collect())
+                .unwrap_or_default();
+            let or = match language {
+                Language::En => "or",
+                Language::Es => "o",
+            };
+            match counts.split_last() {
+                None => String::new(),
+                Some((last, [])) => last.clone(),
+                Some((last, rest)) => format!("{} {or} {last}", rest.join(", ")),
+            }
+        }
+        Var::PlanTotal => money_of(session, keys::PLAN_TOTAL, language),
+        Var::PlanAuthorization => ctx
+            .policy()
+            .and_then(|policy| {
+                collections::offers::plan_terms(policy, session.values.contains_key(keys::HARDSHIP))
+            })
+            .and_then(|terms| terms.authorization.get(&language).cloned())
+            .unwrap_or_default(),
+        Var::PromiseDate => date_words_of(session, keys::PROMISE_DATE, language),
+        Var::PromiseAmount => money_of(session, keys::PROMISE_CENTS, language),
+        Var::PromiseLatest => date_words_of(session, keys::PROMISE_LATEST, language),
+        Var::PromiseSmallest => money_of(session, keys::PROMISE_SMALLEST, language),
+        Var::Fee => money_of(session, keys::FEE_CENTS, language),
+        Var::Total => match (
+            cents_of(session, "payment_cents"),
+            cents_of(session, keys::FEE_CENTS),
+        ) {
+            (Some(amount), fee) => speech::money_words(amount + fee.unwrap_or(0), language),
+            _ => String::new(),
+        },
+        Var::FeeFreeAlternative => ctx
+            .policy()
+            .and_then(|policy| policy.card_fee.as_ref())
+            .and_then(|fee| fee.free_alternative.get(&language).cloned())
+            .unwrap_or_default(),
+        Var::ArrangementStatus => arrangement_status(session, language),
+        Var::ArrangementCard => {
+            let brand = session
+                .values
+                .get(keys::ARRANGEMENT_CARD_BRAND)
+                .and_then(|b| CardBrand::parse(b))
+                .unwrap_or(CardBrand::Unknown);
+            let last4 = session
+                .values
+                .get(keys::ARRANGEMENT_CARD_LAST4)
+                .map(|d| speech::digits_words(d, language))
+                .unwrap_or_default();
+            match language {
+                Language::En => format!("{} ending in {last4}", brand.spoken_name()),
+                Language::Es => format!("{} que termina en {last4}", brand.spoken_name()),
+            }
+        }
+        Var::InstallmentAmount => money_of(session, keys::INSTALLMENT_CENTS, language),
+        Var::FeeApplies | Var::CardForPlan | Var::CardForPlanChange | Var::Hardship => {
+            String::new()
+        }
     }
+}
+
+fn money_of(session: &Session, key: &str, language: Language) -> String {
+    cents_of(session, key)
+        .map(|cents| speech::money_words(cents, language))
+        .unwrap_or_default()
+}
+
+fn date_words_of(session: &Session, key: &str, language: Language) -> String {
+    date_of(session, key)
+        .map(|date| speech::date_words(date, language))
+        .unwrap_or_default()
+}
+
+/// Where a returning caller's plan stands: the next payment, or the one that did not go through.
+fn arrangement_status(session: &Session, language: Language) -> String {
+    let settlement = session
+        .values
+        .get(keys::ARRANGEMENT_KIND)
+        .is_some_and(|k| k == "settlement");
+    let amount = money_of(session, keys::INSTALLMENT_CENTS, language);
+    let due = date_words_of(session, keys::INSTALLMENT_DUE, language);
+    let missed = session
+        .values
+        .get(keys::INSTALLMENT_MISSED)
+        .is_some_and(|m| m == "1");
+    match (language, settlement, missed) {
+        (Language::En, false, false) => {
+            format!(
+                "You have a payment plan with us. Your next payment of {amount} is due on {due}."
+            )
+        }
+        (Language::En, true, false) => format!(
+            "You are settling this account in payments. Your next payment of {amount} is due on {due}."
+        ),
+        (Language::En, _, true) => {
+            format!("Your payment plan's payment of {amount}, due on {due}, didn't go through.")
+        }
+        (Language::Es, false, false) => format!(
+            "Usted tiene un plan de pagos con nosotros. Su próximo pago de {amount} vence el {due}."
+        ),
+        (Language::Es, true, false) => format!(
+            "Usted está liquidando esta cuenta en pagos. Su próximo pago de {amount} vence el {due}."
+        ),
+        (Language::Es, _, true) => {
+            format!("El pago de {amount} de su plan, con vencimiento el {due}, no se pudo cobrar.")
+        }
+    }
+}
+
+/// The options of `set` the account's policy allows now (none before a policy is chosen).
+fn offered(set: OfferSet, session: &Session, ctx: &impl Context) -> Vec<Offer> {
+    let (Some(policy), Some(account)) = (ctx.policy(), ctx.account()) else {
+        return Vec::new();
+    };
+    let situation = collections::offers::Situation {
+        smallest_payment_cents: ctx.smallest_payment_cents(account),
+        agent_available: ctx.agent_number().is_some(),
+        hardship: session.values.contains_key(keys::HARDSHIP),
+        open_arrangement: session.values.contains_key(keys::ARRANGEMENT_ID),
+    };
+    collections::offers::available(policy, set, account, situation)
+}
+
+/// A session value in cents.
+fn cents_of(session: &Session, key: &str) -> Option<i64> {
+    session.values.get(key).and_then(|c| c.parse().ok())
+}
+
+/// A session value that is a date.
+fn date_of(session: &Session, key: &str) -> Option<time::Date> {
+    session
+        .values
+        .get(key)
+        .and_then(|d| collections::parse_date(d))
+}
+
+/// The installments being arranged, as they would be scheduled from today.
+fn planned_schedule(session: &Session, ctx: &impl Context) -> Vec<collections::terms::Installment> {
+    let (Some(total), Some(count)) = (
+        cents_of(session, keys::PLAN_TOTAL),
+        session
+            .values
+            .get(keys::PLAN_COUNT)
+            .and_then(|c| c.parse::<u32>().ok()),
+    ) else {
+        return Vec::new();
+    };
+    let Some(terms) = ctx.policy().and_then(|policy| {
+        collections::offers::plan_terms(policy, session.values.contains_key(keys::HARDSHIP))
+    }) else {
+        return Vec::new();
+    };
+    let first = if terms.first_payment_today {
+        ctx.today()
+    } else {
+        terms.interval.after(ctx.today(), 1)
+    };
+    collections::terms::schedule(total, count, first, terms.interval)
 }
 
 fn holds(condition: &Condition, session: &Session, ctx: &impl Context) -> bool {
@@ -767,6 +1107,16 @@ fn holds(condition: &Condition, session: &Session, ctx: &impl Context) -> bool {
         Condition::Is(Var::CanPayOtherAmount) => {
             account.is_some_and(|a| ctx.smallest_payment_cents(a) < a.balance_cents)
         }
+        Condition::Is(Var::FeeApplies) => cents_of(session, keys::FEE_CENTS).is_some_and(|f| f > 0),
+        Condition::Is(Var::CardForPlan) => session
+            .values
+            .get(keys::CARD_FOR)
+            .is_some_and(|f| f == "plan"),
+        Condition::Is(Var::CardForPlanChange) => session
+            .values
+            .get(keys::CARD_FOR)
+            .is_some_and(|f| f == "plan_card"),
+        Condition::Is(Var::Hardship) => session.values.contains_key(keys::HARDSHIP),
         Condition::Is(_) => false,
         Condition::Money(var, cmp, cents) => {
             let value = match var {

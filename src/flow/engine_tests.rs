@@ -14,6 +14,12 @@ use crate::calls::actions::{
     IdentifyByCallerIdResult, LookupAccountResult, PayFullBalanceResult, PayMinimumDueResult,
     VerifyDateOfBirthResult, VerifyPinResult,
 };
+use crate::calls::actions::{
+    ApplyFeeResult, ChangePlanCardResult, CheckPromiseResult, ChoosePolicyResult, OfferPlanResult,
+    OfferPromiseResult, OfferSettlementResult, PayInstallmentNowResult, RecordHardshipResult,
+    RecordPromiseResult, RouteAccountResult, SetUpPlanResult, SettleInInstallmentsResult,
+    SettleInOnePaymentResult,
+};
 use crate::error::AppError;
 use crate::language::Language;
 use crate::voice::{self, Verb};
@@ -382,7 +388,6 @@ fn pay_by_card(flow: &Flow) -> Call<'_> {
         "1",
         "6446",
         "1",
-        "1",
         "4242424242424242",
         "1228",
         "123",
@@ -400,7 +405,7 @@ fn sensitive_entries_are_never_recorded_in_steps_nor_kept_in_the_session() {
 
     let call = pay_by_card(flow);
 
-    assert_eq!(call.session.state, "paid", "{:?}", call.steps);
+    assert_eq!(call.session.state, "paid_in_full", "{:?}", call.steps);
     for state in [
         "ask_pin",
         "ask_card_number",
@@ -457,6 +462,10 @@ fn valid_entry(input: InputKind) -> &'static str {
         InputKind::CardNumber => "4242424242424242",
         InputKind::CardExpiry => "1228",
         InputKind::SecurityCode => "123",
+        InputKind::Installments => "3",
+        // FakeContext's today is 2026-11-20 and offer_promise allows until 2026-12-04.
+        InputKind::PromiseDate => "1201",
+        InputKind::HardshipReason => "2",
     }
 }
 
@@ -481,6 +490,10 @@ fn answers(flow: &Flow, session: &Session) -> Vec<Input> {
         }
         Some(StateKind::Transfer { .. }) => {
             inputs.push(Input::DialEnded { answered: false });
+        }
+        Some(StateKind::Offers { options, .. }) => {
+            inputs.extend(options.keys().map(|k| digits(&k.to_string())));
+            inputs.extend(('1'..='8').map(|k| digits(&k.to_string())));
         }
         _ => {}
     }
@@ -513,11 +526,15 @@ fn reachable(flow: &Flow, ctx: &FakeContext, reached: &mut BTreeSet<String>) {
             };
             reached.extend(call.steps.iter().map(|s| s.state.clone()));
             reached.insert(call.session.state.clone());
+            // What the card entered next is for, and whether a fee or hardship applies, change
+            // where the same question leads.
+            let values = |name: &str| call.session.values.get(name).cloned();
             let key = (
                 call.session.state.clone(),
                 call.session.authenticated,
                 call.session.caller_matched,
                 call.session.language,
+                (values("card_for"), values("fee_cents"), values("hardship")),
             );
             if !turn.ended && seen.insert(key) {
                 queue.push_back((call.session, call.ctx));
@@ -550,6 +567,20 @@ fn every_context() -> Vec<FakeContext> {
     each::<CheckAmountResult>(&mut contexts);
     each::<ForgetCardResult>(&mut contexts);
     each::<ChargeCardResult>(&mut contexts);
+    each::<ChoosePolicyResult>(&mut contexts);
+    each::<RouteAccountResult>(&mut contexts);
+    each::<ApplyFeeResult>(&mut contexts);
+    each::<OfferSettlementResult>(&mut contexts);
+    each::<SettleInOnePaymentResult>(&mut contexts);
+    each::<SettleInInstallmentsResult>(&mut contexts);
+    each::<OfferPlanResult>(&mut contexts);
+    each::<SetUpPlanResult>(&mut contexts);
+    each::<OfferPromiseResult>(&mut contexts);
+    each::<CheckPromiseResult>(&mut contexts);
+    each::<RecordPromiseResult>(&mut contexts);
+    each::<RecordHardshipResult>(&mut contexts);
+    each::<PayInstallmentNowResult>(&mut contexts);
+    each::<ChangePlanCardResult>(&mut contexts);
     for (balance, minimum) in [(0, 0), (44533, 0), (300, 300)] {
         let mut account = FakeContext::linda_brown();
         account.balance_cents = balance;
@@ -560,6 +591,34 @@ fn every_context() -> Vec<FakeContext> {
     let mut nobody = always(VerifyPinResult::Locked);
     nobody.agent_number = None;
     contexts.push(nobody);
+    for treatment in [
+        RouteAccountResult::NoPayment,
+        RouteAccountResult::Specialist,
+    ] {
+        let mut alone = always(treatment);
+        alone.agent_number = None;
+        contexts.push(alone);
+    }
+    // Each shipped policy's options.
+    for policy in ["late", "settlement", "hardship"] {
+        let mut ctx = FakeContext::calling(FakeContext::linda_brown());
+        ctx.policy_name = policy;
+        contexts.push(ctx);
+    }
+    let mut settling = always(OfferSettlementResult::OfferedInPayments);
+    settling.policy_name = "settlement";
+    contexts.push(settling);
+    // A returning caller with a plan, every way paying it or changing its card ends.
+    for pay in PayInstallmentNowResult::ALL {
+        let mut ctx = always(RouteAccountResult::Arrangement);
+        ctx.script([*pay; 64]);
+        contexts.push(ctx);
+    }
+    for change in ChangePlanCardResult::ALL {
+        let mut ctx = always(RouteAccountResult::Arrangement);
+        ctx.script([*change; 64]);
+        contexts.push(ctx);
+    }
     contexts
 }
 
@@ -568,7 +627,7 @@ fn every_state_of_every_shipped_flow_is_reached_by_some_caller() {
     let flows = load_dir(&flows_dir()).expect("call-flows/ loads");
     assert!(!flows.is_empty());
     // Every action has a result type the contexts below can script.
-    assert_eq!(Action::ALL.len(), 10, "add the new action to every_context");
+    assert_eq!(Action::ALL.len(), 24, "add the new action to every_context");
     let contexts = every_context();
     for (name, flow) in &flows {
         let mut reached = BTreeSet::new();
@@ -579,6 +638,17 @@ fn every_state_of_every_shipped_flow_is_reached_by_some_caller() {
         let missed: Vec<_> = all.difference(&reached).collect();
         assert!(missed.is_empty(), "{name}: never reached {missed:?}");
     }
+}
+
+/// Whether `state` asks for an amount (whose valid entries are recorded as typed).
+fn amount_question(flow: &Flow, state: &str) -> bool {
+    matches!(
+        flow.states.get(state).map(|s| &s.kind),
+        Some(StateKind::Collect {
+            input: InputKind::Amount,
+            ..
+        })
+    )
 }
 
 /// A caller's action, turned into input against the question they are at.
@@ -694,7 +764,7 @@ proptest! {
         }
         for secret in secrets.iter().filter(|s| s.len() >= 5) {
             // A valid amount is recorded as typed; the same keys may have been typed there.
-            for step in call.steps.iter().filter(|s| s.state != "ask_amount") {
+            for step in call.steps.iter().filter(|s| !amount_question(flow, &s.state)) {
                 prop_assert!(
                     !step.digits.as_deref().unwrap_or("").contains(secret.as_str()),
                     "{step:?}"
@@ -704,7 +774,7 @@ proptest! {
         // Nothing recorded holds more than four keys in the clear, but a valid amount.
         for step in &call.steps {
             let clear = step.digits.as_deref().unwrap_or("").chars().filter(|c| *c != '*').count();
-            prop_assert!(clear <= 4 || step.state == "ask_amount", "{step:?}");
+            prop_assert!(clear <= 4 || amount_question(flow, &step.state), "{step:?}");
         }
     }
 }

@@ -12,9 +12,10 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::definition::{
-    Action, Comparison, Condition, Flow, InputKind, Messages, Prompt, Segment, State, StateKind,
-    Template, Var, VarType,
+    Action, Comparison, Condition, Flow, InputKind, Messages, OfferSet, Prompt, Segment, State,
+    StateKind, Template, Var, VarType,
 };
+use crate::collections::Offer;
 use crate::language::Language;
 use crate::payments::money::Money;
 
@@ -63,6 +64,11 @@ pub fn load_dir(dir: &Path) -> Result<BTreeMap<String, Flow>, Vec<Problem>> {
         .filter_map(Result::ok)
         .map(|entry| entry.path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+        // The collections policies live beside the flows but are not a flow.
+        .filter(|path| {
+            path.file_name()
+                .is_none_or(|name| name != crate::collections::policy::FILE_NAME)
+        })
         .collect();
     paths.sort();
     if paths.is_empty() {
@@ -191,6 +197,10 @@ struct RawState {
     outcome: Option<Spanned<String>>,
     max_visits: Option<Spanned<u32>>,
     after_max_visits: Option<Spanned<String>>,
+    set: Option<Spanned<String>>,
+    offers: Option<Spanned<BTreeMap<Spanned<String>, Spanned<SpannedMap>>>>,
+    goto: Option<Spanned<SpannedMap>>,
+    closing: Option<Spanned<SpannedMap>>,
 }
 
 #[derive(Deserialize)]
@@ -211,6 +221,8 @@ enum Kind {
     Branch,
     Transfer,
     Hangup,
+    Offers,
+    Disclosure,
 }
 
 /// What a state kind takes: the one place that says so. [`Checker::state`] reads it to name the
@@ -226,7 +238,7 @@ struct KindRules {
     needs_prompt: bool,
 }
 
-const KINDS: [KindRules; 8] = [
+const KINDS: [KindRules; 10] = [
     KindRules {
         kind: Kind::Say,
         name: "say",
@@ -284,6 +296,18 @@ const KINDS: [KindRules; 8] = [
         fields: &[],
         needs_prompt: false,
     },
+    KindRules {
+        kind: Kind::Offers,
+        name: "offers",
+        fields: &["set", "offers", "goto", "options", "closing", "on_fail"],
+        needs_prompt: false,
+    },
+    KindRules {
+        kind: Kind::Disclosure,
+        name: "disclosure",
+        fields: &["next"],
+        needs_prompt: false,
+    },
 ];
 
 /// The kinds' names as a sentence: "say, menu, ... or hangup".
@@ -294,7 +318,7 @@ fn kind_names() -> String {
 }
 
 /// Which kind-specific fields `state` sets, by name (those [`KindRules::fields`] lists).
-fn kind_fields(state: &RawState) -> [(&'static str, bool); 14] {
+fn kind_fields(state: &RawState) -> [(&'static str, bool); 18] {
     [
         ("next", state.next.is_some()),
         ("options", state.options.is_some()),
@@ -310,6 +334,10 @@ fn kind_fields(state: &RawState) -> [(&'static str, bool); 14] {
         ("otherwise", state.otherwise.is_some()),
         ("on_unavailable", state.on_unavailable.is_some()),
         ("help", state.help.is_some()),
+        ("set", state.set.is_some()),
+        ("offers", state.offers.is_some()),
+        ("goto", state.goto.is_some()),
+        ("closing", state.closing.is_some()),
     ]
 }
 
@@ -945,6 +973,10 @@ impl Checker<'_> {
                 )?,
             },
             Kind::Hangup => StateKind::Hangup,
+            Kind::Disclosure => StateKind::Disclosure {
+                next: self.required_target(r.next.as_ref(), "next", &raw, states)?,
+            },
+            Kind::Offers => self.offers_state(r, &raw, languages, states, on_fail)?,
         };
         let max_visits = match (&r.max_visits, &r.after_max_visits) {
             (Some(count), Some(target)) => Some((*count.as_ref(), self.target(target, states))),
@@ -978,6 +1010,132 @@ impl Checker<'_> {
             max_visits,
             help,
             activity: r.activity.clone(),
+        })
+    }
+
+    /// An `offers` state: a line and a target for every option the policies can offer.
+    fn offers_state(
+        &mut self,
+        r: &RawState,
+        raw: &Spanned<RawState>,
+        languages: &[Language],
+        states: &HashSet<String>,
+        on_fail: Option<String>,
+    ) -> Option<StateKind> {
+        let set = match r.set.as_ref().map(|s| s.as_ref().as_str()) {
+            None | Some("balance") => OfferSet::Balance,
+            Some("hardship") => OfferSet::Hardship,
+            Some(other) => {
+                self.report(
+                    r.set.as_ref()?,
+                    format!("\"{other}\" is not a set of options; use balance or hardship"),
+                );
+                OfferSet::Balance
+            }
+        };
+        let mut lines = BTreeMap::new();
+        for (name, texts) in r.offers.iter().flat_map(|o| o.as_ref()) {
+            let Some(offer) = Offer::parse(name.as_ref()) else {
+                self.report(
+                    name,
+                    format!(
+                        "\"{name}\" is not an option; the options are {}",
+                        Offer::ALL.map(|(n, _)| n).join(", ")
+                    ),
+                );
+                continue;
+            };
+            // Each line names its key; the key is known only when the call reaches it.
+            let mut marked = SpannedMap::new();
+            for (code, text) in texts.as_ref() {
+                if !text.as_ref().contains("{key}") {
+                    self.report(
+                        text,
+                        "say which key chooses this option with {key}, e.g. \"To set up a payment \
+                         plan, press {key}.\"",
+                    );
+                }
+                let replaced = text.as_ref().replace("{key}", super::engine::OPTION_KEY);
+                marked.insert(code.clone(), Spanned::new(text.span(), replaced));
+            }
+            if let Some(prompt) = self.prompt(&Spanned::new(texts.span(), marked), languages) {
+                lines.insert(offer, prompt);
+            }
+        }
+        let mut gotos = BTreeMap::new();
+        for (name, target) in r.goto.iter().flat_map(|g| g.as_ref()) {
+            match Offer::parse(name.as_ref()) {
+                Some(offer) => {
+                    gotos.insert(offer, self.target(target, states));
+                }
+                None => self.report(
+                    name,
+                    format!(
+                        "\"{name}\" is not an option; the options are {}",
+                        Offer::ALL.map(|(n, _)| n).join(", ")
+                    ),
+                ),
+            }
+        }
+        let needed: Vec<Offer> = Offer::ALL
+            .iter()
+            .map(|(_, offer)| *offer)
+            .filter(|offer| !(set == OfferSet::Hardship && *offer == Offer::Hardship))
+            .collect();
+        let no_line: Vec<&str> = needed
+            .iter()
+            .filter(|offer| {
+                !lines.contains_key(offer)
+                    && r.offers
+                        .as_ref()
+                        .is_none_or(|o| !o.as_ref().keys().any(|k| k.as_ref() == offer.name()))
+            })
+            .map(|offer| offer.name())
+            .collect();
+        if !no_line.is_empty() {
+            self.report(
+                raw,
+                format!(
+                    "a policy may offer {}; give each a line, e.g. offers.{}.en = \"... press {{key}}.\"",
+                    no_line.join(", "),
+                    no_line[0]
+                ),
+            );
+        }
+        let no_goto: Vec<&str> = needed
+            .iter()
+            .filter(|offer| !gotos.contains_key(offer))
+            .map(|offer| offer.name())
+            .collect();
+        if !no_goto.is_empty() {
+            self.report(
+                raw,
+                format!(
+                    "say where each option leads; add {}",
+                    no_goto
+                        .iter()
+                        .map(|n| format!("goto.{n} = \"<state>\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        }
+        let mut options = BTreeMap::new();
+        for (key, target) in r.options.iter().flat_map(|o| o.as_ref()) {
+            let key = self.key(Some(key), '?');
+            options.insert(key, self.target(target, states));
+        }
+        let closing = r.closing.as_ref().and_then(|p| self.prompt(p, languages));
+        let offers = lines
+            .into_iter()
+            .filter_map(|(offer, line)| Some((offer, (line, gotos.remove(&offer)?))))
+            .collect();
+        Some(StateKind::Offers {
+            set,
+            offers,
+            options,
+            closing,
+            on_fail,
         })
     }
 
@@ -1394,7 +1552,7 @@ prompt.es = "Adiós."
         }
         assert_eq!(
             kind_names(),
-            "say, menu, language, collect, action, branch, transfer or hangup"
+            "say, menu, language, collect, action, branch, transfer, hangup, offers or disclosure"
         );
     }
 

@@ -20,3 +20,37 @@ pub mod testing;
 pub use definition::{Action, Flow, InputKind, State, StateKind};
 pub use engine::{Context, Input, Session, Turn};
 pub use load::{Problem, load_dir, load_file};
+
+/// Loads every flow in `dir` and the collections policies beside them (`policies.toml`), checked
+/// together: the policies' texts must exist in every language a flow speaks. Every problem of
+/// both is reported.
+///
+/// # Errors
+/// Every problem found, as `file:line: message`.
+pub fn load_all(
+    dir: &std::path::Path,
+) -> Result<
+    (
+        std::collections::BTreeMap<String, Flow>,
+        crate::collections::Policies,
+    ),
+    Vec<Problem>,
+> {
+    let flows = load_dir(dir);
+    let mut languages: Vec<crate::language::Language> = match &flows {
+        Ok(flows) => flows.values().flat_map(|f| f.languages.clone()).collect(),
+        Err(_) => crate::language::Language::ALL.to_vec(),
+    };
+    languages.sort();
+    languages.dedup();
+    let policies = crate::collections::policy::load_dir(dir, &languages);
+    match (flows, policies) {
+        (Ok(flows), Ok(policies)) => Ok((flows, policies)),
+        (flows, policies) => Err(flows
+            .err()
+            .into_iter()
+            .flatten()
+            .chain(policies.err().into_iter().flatten())
+            .collect()),
+    }
+}

@@ -19,6 +19,12 @@ use crate::calls::actions::{
     ForgetCardResult, IdentifyByCallerIdResult, LookupAccountResult, PayFullBalanceResult,
     PayMinimumDueResult, VerifyDateOfBirthResult, VerifyPinResult,
 };
+use crate::calls::actions::{
+    ApplyFeeResult, ChangePlanCardResult, CheckPromiseResult, ChoosePolicyResult, OfferPlanResult,
+    OfferPromiseResult, OfferSettlementResult, PayInstallmentNowResult, RecordHardshipResult,
+    RecordPromiseResult, RouteAccountResult, SetUpPlanResult, SettleInInstallmentsResult,
+    SettleInOnePaymentResult,
+};
 use crate::error::AppError;
 use crate::payments::{CardBrand, Money};
 use crate::store::Account;
@@ -46,6 +52,10 @@ pub struct FakeContext {
     pub accepted_brands: Vec<CardBrand>,
     /// Configured smallest payment, in cents.
     pub minimum_payment_cents: i64,
+    /// The shipped policy `choose_policy` picks (default `early`).
+    pub policy_name: &'static str,
+    /// The collections policy in force once `choose_policy` ran.
+    pub policy: Option<crate::collections::Policy>,
     /// Names of the actions run, in order.
     pub ran: Vec<&'static str>,
     /// Results still to give, by action name.
@@ -68,6 +78,8 @@ impl FakeContext {
                 CardBrand::Discover,
             ],
             minimum_payment_cents: 500,
+            policy_name: "early",
+            policy: None,
             ran: Vec::new(),
             scripts: BTreeMap::new(),
         }
@@ -96,6 +108,8 @@ impl FakeContext {
             language: "en".to_owned(),
             phone: "+15035550142".to_owned(),
             email: "linda.brown@example.com".to_owned(),
+            flags: String::new(),
+            state: String::new(),
             failed_auth_attempts: 0,
             locked_until: None,
         }
@@ -132,6 +146,62 @@ impl FakeContext {
         session
             .values
             .insert("payment_cents".to_owned(), cents.to_string());
+    }
+
+    /// What the collections actions leave in the session, so that a call driven through the
+    /// fake reaches the states after them as a real one would.
+    fn collections_effects(&mut self, action: &str, result: &str, session: &mut Session) {
+        use crate::collections::keys;
+        fn put(session: &mut Session, key: &str, value: &str) {
+            session.values.insert(key.to_owned(), value.to_owned());
+        }
+        match (action, result) {
+            ("choose_policy", _) => {
+                put(session, keys::POLICY, self.policy_name);
+                self.policy = shipped_policies().get(self.policy_name).cloned();
+            }
+            ("route_account", "arrangement") => {
+                put(session, keys::ARRANGEMENT_ID, "1");
+                put(session, keys::INSTALLMENT_SEQ, "2");
+                put(session, keys::INSTALLMENT_CENTS, "14844");
+                put(session, keys::INSTALLMENT_DUE, "2026-12-20");
+                put(session, keys::CARD_FOR, "plan_card");
+            }
+            ("apply_fee", "applies") => put(session, keys::FEE_CENTS, "250"),
+            ("apply_fee", _) => {
+                session.values.remove(keys::FEE_CENTS);
+            }
+            ("offer_plan" | "settle_in_installments", "offered") => {
+                put(session, keys::PLAN_KIND, "plan");
+                put(session, keys::PLAN_TOTAL, "44533");
+                put(session, keys::PLAN_COUNTS, "2,3,4");
+                put(session, keys::CARD_FOR, "plan");
+            }
+            ("offer_settlement", _) => {
+                put(session, keys::SETTLEMENT_CENTS, "26720");
+                put(session, keys::SETTLEMENT_EXPIRES, "2026-12-20");
+            }
+            ("settle_in_one_payment", "done") => Self::set_amount(session, 26720),
+            ("offer_promise", "offered") => {
+                put(session, keys::PROMISE_LATEST, "2026-12-04");
+                put(session, keys::PROMISE_SMALLEST, "4453");
+            }
+            ("check_promise", _) => {
+                session.values.remove("amount");
+                put(session, keys::PROMISE_CENTS, "5000");
+            }
+            ("set_up_plan" | "change_plan_card", _) => {
+                Self::take_card(session);
+                session.values.remove(keys::CARD_FOR);
+            }
+            ("record_hardship", _) => {
+                session
+                    .values
+                    .entry(keys::HARDSHIP.to_owned())
+                    .or_insert_with(|| "other".to_owned());
+            }
+            _ => {}
+        }
     }
 
     fn take_card(session: &mut Session) {
@@ -244,7 +314,132 @@ impl Actions for FakeContext {
             session
                 .values
                 .insert("confirmation".to_owned(), CONFIRMATION.to_owned());
+            let paid: i64 = session
+                .values
+                .get("payment_cents")
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(0);
+            if let Some(account) = &mut self.account {
+                account.balance_cents -= paid;
+            }
         }
+        Ok(result)
+    }
+
+    async fn choose_policy(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<ChoosePolicyResult, AppError> {
+        let result = self.next::<ChoosePolicyResult>();
+        self.collections_effects("choose_policy", result.as_str(), session);
+        Ok(result)
+    }
+
+    async fn route_account(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<RouteAccountResult, AppError> {
+        let result = self.next::<RouteAccountResult>();
+        self.collections_effects("route_account", result.as_str(), session);
+        Ok(result)
+    }
+
+    async fn apply_fee(&mut self, session: &mut Session) -> Result<ApplyFeeResult, AppError> {
+        let result = self.next::<ApplyFeeResult>();
+        self.collections_effects("apply_fee", result.as_str(), session);
+        Ok(result)
+    }
+
+    async fn offer_settlement(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<OfferSettlementResult, AppError> {
+        let result = self.next::<OfferSettlementResult>();
+        self.collections_effects("offer_settlement", result.as_str(), session);
+        Ok(result)
+    }
+
+    async fn settle_in_one_payment(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<SettleInOnePaymentResult, AppError> {
+        let result = self.next::<SettleInOnePaymentResult>();
+        self.collections_effects("settle_in_one_payment", result.as_str(), session);
+        Ok(result)
+    }
+
+    async fn settle_in_installments(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<SettleInInstallmentsResult, AppError> {
+        let result = self.next::<SettleInInstallmentsResult>();
+        self.collections_effects("settle_in_installments", result.as_str(), session);
+        Ok(result)
+    }
+
+    async fn offer_plan(&mut self, session: &mut Session) -> Result<OfferPlanResult, AppError> {
+        let result = self.next::<OfferPlanResult>();
+        self.collections_effects("offer_plan", result.as_str(), session);
+        Ok(result)
+    }
+
+    async fn set_up_plan(&mut self, session: &mut Session) -> Result<SetUpPlanResult, AppError> {
+        let result = self.next::<SetUpPlanResult>();
+        self.collections_effects("set_up_plan", result.as_str(), session);
+        Ok(result)
+    }
+
+    async fn offer_promise(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<OfferPromiseResult, AppError> {
+        let result = self.next::<OfferPromiseResult>();
+        self.collections_effects("offer_promise", result.as_str(), session);
+        Ok(result)
+    }
+
+    async fn check_promise(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<CheckPromiseResult, AppError> {
+        let result = self.next::<CheckPromiseResult>();
+        self.collections_effects("check_promise", result.as_str(), session);
+        Ok(result)
+    }
+
+    async fn record_promise(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<RecordPromiseResult, AppError> {
+        let result = self.next::<RecordPromiseResult>();
+        self.collections_effects("record_promise", result.as_str(), session);
+        Ok(result)
+    }
+
+    async fn record_hardship(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<RecordHardshipResult, AppError> {
+        let result = self.next::<RecordHardshipResult>();
+        self.collections_effects("record_hardship", result.as_str(), session);
+        Ok(result)
+    }
+
+    async fn pay_installment_now(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<PayInstallmentNowResult, AppError> {
+        let result = self.next::<PayInstallmentNowResult>();
+        self.collections_effects("pay_installment_now", result.as_str(), session);
+        Ok(result)
+    }
+
+    async fn change_plan_card(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<ChangePlanCardResult, AppError> {
+        let result = self.next::<ChangePlanCardResult>();
+        self.collections_effects("change_plan_card", result.as_str(), session);
         Ok(result)
     }
 }
@@ -280,6 +475,22 @@ impl Context for FakeContext {
     fn whisper_url(&self) -> String {
         "https://ivr.example/whisper?call=CA00000000000000000000000000000001".to_owned()
     }
+    fn policy(&self) -> Option<&crate::collections::Policy> {
+        self.policy.as_ref()
+    }
+}
+
+/// The shipped policies (`call-flows/policies.toml`), parsed once.
+pub fn shipped_policies() -> &'static crate::collections::Policies {
+    static POLICIES: std::sync::OnceLock<crate::collections::Policies> = std::sync::OnceLock::new();
+    POLICIES.get_or_init(|| {
+        crate::collections::policy::parse(
+            std::path::Path::new("call-flows/policies.toml"),
+            include_str!("../../call-flows/policies.toml"),
+            &crate::language::Language::ALL,
+        )
+        .unwrap_or_else(|problems| panic!("the shipped policies load: {problems:?}"))
+    })
 }
 
 /// Runs a future that never waits, such as [`super::engine::advance`] with a [`FakeContext`],

@@ -29,6 +29,11 @@ pub struct Account {
     pub phone: String,
     /// Email on file.
     pub email: String,
+    /// Comma-separated flags (`hardship`, `vulnerable`, `dispute`, `bankruptcy`,
+    /// `cease_contact`) the collections policies act on; empty when none.
+    pub flags: String,
+    /// Two-letter postal code of the holder's state, or empty.
+    pub state: String,
     /// Failed PIN or date-of-birth attempts since the last success.
     pub failed_auth_attempts: i64,
     /// Until when (UTC ms) authentication is refused, if locked.
@@ -65,7 +70,8 @@ macro_rules! select_accounts {
     ($condition:literal) => {
         concat!(
             "SELECT account_number, name, pin_hash, dob_zip_hash, balance_cents, minimum_due_cents, \
-             due_date, segment, language, phone, email, failed_auth_attempts, locked_until \
+             due_date, segment, language, phone, email, flags, state, failed_auth_attempts, \
+             locked_until \
              FROM accounts ",
             $condition
         )
@@ -85,6 +91,8 @@ fn account_from_row(row: &sqlx::any::AnyRow) -> Result<Account, StoreError> {
         language: row.try_get("language")?,
         phone: row.try_get("phone")?,
         email: row.try_get("email")?,
+        flags: row.try_get("flags")?,
+        state: row.try_get("state")?,
         failed_auth_attempts: row.try_get("failed_auth_attempts")?,
         locked_until: row.try_get("locked_until")?,
     })
@@ -104,7 +112,7 @@ impl Store {
         // On PostgreSQL many rows per statement: a 100,000-account import is 250 round trips, not
         // 100,000 (9 s -> 2 s). SQLite has no round trips and binds wide statements slowly
         // (2 s -> 10 s), so there one cached single-row statement is fastest.
-        const COLUMNS: usize = 12;
+        const COLUMNS: usize = 14;
         let rows_per_statement = match self.backend {
             super::Backend::Sqlite => 1,
             super::Backend::Postgres => 400,
@@ -121,12 +129,14 @@ impl Store {
                 .collect();
             let sql = format!(
                 "INSERT INTO accounts (account_number, name, pin_hash, dob_zip_hash, balance_cents, \
-                 minimum_due_cents, due_date, segment, language, phone, email, updated_at) VALUES {} \
+                 minimum_due_cents, due_date, segment, language, phone, email, flags, state, updated_at) \
+                 VALUES {} \
                  ON CONFLICT (account_number) DO UPDATE SET name = excluded.name, \
                  pin_hash = excluded.pin_hash, dob_zip_hash = excluded.dob_zip_hash, \
                  balance_cents = excluded.balance_cents, minimum_due_cents = excluded.minimum_due_cents, \
                  due_date = excluded.due_date, segment = excluded.segment, language = excluded.language, \
-                 phone = excluded.phone, email = excluded.email, updated_at = excluded.updated_at",
+                 phone = excluded.phone, email = excluded.email, flags = excluded.flags, \
+                 state = excluded.state, updated_at = excluded.updated_at",
                 rows.join(", ")
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -143,6 +153,8 @@ impl Store {
                     .bind(&record.language)
                     .bind(&record.phone)
                     .bind(&record.email)
+                    .bind(&record.flags)
+                    .bind(&record.state)
                     .bind(now_ms);
             }
             query.execute(&mut *tx).await?;

@@ -8,10 +8,15 @@
 //! `migrations/sqlite` and `migrations/postgres` with parallel file names.
 
 mod accounts;
+mod arrangements;
 mod calls;
 mod payments;
 
 pub use accounts::{Account, AccountRecord, AuthAttempt};
+pub use arrangements::{
+    ArrangementRecord, ClaimedInstallment, InstallmentOutcome, InstallmentRecord, NewArrangement,
+    PromisesSettled,
+};
 pub use calls::{CallKey, CallRecord, CallRow, NewCall, StepRecord, TurnUpdate};
 pub use payments::{NewPayment, PaymentRecord, Settlement, UnsettledPayment};
 

@@ -16,8 +16,13 @@ pub struct NewPayment<'a> {
     pub attempt: i64,
     /// The account paid.
     pub account_number: &'a str,
-    /// Amount in cents.
+    /// Amount in cents: what lowers the balance.
     pub amount_cents: i64,
+    /// Convenience fee in cents, charged on top.
+    pub fee_cents: i64,
+    /// The one-payment settlement this payment pays, if it does: recorded with the payment, and
+    /// settled or refused with it.
+    pub settlement: Option<super::NewArrangement<'a>>,
     /// ISO currency code.
     pub currency: &'a str,
     /// Card brand (`visa` ...).
@@ -45,8 +50,10 @@ pub struct PaymentRecord {
     pub attempt: i64,
     /// The account paid.
     pub account_number: String,
-    /// Amount in cents.
+    /// Amount in cents: what lowered the balance.
     pub amount_cents: i64,
+    /// Convenience fee in cents, charged on top.
+    pub fee_cents: i64,
     /// ISO currency code.
     pub currency: String,
     /// Card brand.
@@ -82,8 +89,8 @@ pub struct UnsettledPayment {
     pub attempt: i64,
     /// The account paid.
     pub account_number: String,
-    /// Amount in cents.
-    pub amount_cents: i64,
+    /// Amount in cents, fee included: what the card is charged.
+    pub charged_cents: i64,
     /// The key the first charge was sent with.
     pub idempotency_key: String,
     /// The card, sealed; `None` once wiped.
@@ -113,7 +120,7 @@ pub enum Settlement<'a> {
     Unknown,
 }
 
-const PAYMENT_COLUMNS: &str = "call_sid, attempt, account_number, amount_cents, currency, card_brand, \
+const PAYMENT_COLUMNS: &str = "call_sid, attempt, account_number, amount_cents, fee_cents, currency, card_brand, \
     card_last4, status, decline_reason, gateway, gateway_reference, confirmation_code, created_at, \
     needs_attention";
 
@@ -123,6 +130,7 @@ fn payment_from_row(row: &sqlx::any::AnyRow) -> Result<PaymentRecord, sqlx::Erro
         attempt: row.try_get("attempt")?,
         account_number: row.try_get("account_number")?,
         amount_cents: row.try_get("amount_cents")?,
+        fee_cents: row.try_get("fee_cents")?,
         currency: row.try_get("currency")?,
         card_brand: row.try_get("card_brand")?,
         card_last4: row.try_get("card_last4")?,
@@ -148,11 +156,12 @@ impl Store {
         &self,
         payment: &NewPayment<'_>,
     ) -> Result<Option<PaymentRecord>, StoreError> {
+        let mut tx = self.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO payments (call_sid, attempt, account_number, amount_cents, currency, \
              card_brand, card_last4, status, gateway, idempotency_key, created_at, updated_at, \
-             sealed_card, sealed_until, provider) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $10, $11, $12, $13) \
+             sealed_card, sealed_until, provider, fee_cents) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $10, $11, $12, $13, $14) \
              ON CONFLICT (provider, call_sid, attempt) DO NOTHING",
         )
         .bind(payment.call.sid)
@@ -168,11 +177,27 @@ impl Store {
         .bind(payment.sealed_card)
         .bind(payment.sealed_until)
         .bind(payment.call.provider)
-        .execute(self.writer())
+        .bind(payment.fee_cents)
+        .execute(&mut *tx)
         .await?;
         if inserted.rows_affected() == 1 {
+            if let Some(settlement) = &payment.settlement {
+                let id = super::arrangements::insert_arrangement(&mut tx, settlement).await?;
+                sqlx::query(
+                    "UPDATE payments SET arrangement_id = $1 WHERE provider = $2 AND call_sid = $3 \
+                     AND attempt = $4",
+                )
+                .bind(id)
+                .bind(payment.call.provider)
+                .bind(payment.call.sid)
+                .bind(payment.attempt)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
             return Ok(None);
         }
+        tx.commit().await?;
         // Recorded before and still unsettled: this delivery is about to ask the gateway again,
         // so the reconciler keeps its hands off it for a while.
         sqlx::query(
@@ -227,7 +252,7 @@ impl Store {
              sealed_card = CASE WHEN $3 = 'unknown' THEN sealed_card ELSE NULL END, \
              sealed_until = CASE WHEN $3 = 'unknown' THEN sealed_until ELSE NULL END \
              WHERE call_sid = $1 AND attempt = $2 AND status IN ('pending', 'unknown') \
-             AND provider = $8 RETURNING account_number, amount_cents",
+             AND provider = $8 RETURNING account_number, amount_cents, arrangement_id",
         )
         .bind(call.sid)
         .bind(attempt)
@@ -239,6 +264,27 @@ impl Store {
         .bind(call.provider)
         .fetch_optional(&mut *tx)
         .await?;
+        let arrangement: Option<i64> = match &settled {
+            Some(row) => row.try_get("arrangement_id")?,
+            None => None,
+        };
+        if let Some(id) = arrangement {
+            // The one-payment settlement this payment pays is settled or refused with it.
+            let status = match settlement {
+                Settlement::Approved { .. } => "completed",
+                Settlement::Declined { .. } => "declined",
+                Settlement::Unknown => "pending",
+            };
+            sqlx::query(
+                "UPDATE arrangements SET status = $2, updated_at = $3 WHERE id = $1 \
+                 AND status = 'pending'",
+            )
+            .bind(id)
+            .bind(status)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+        }
         if let (Some(row), Settlement::Approved { .. }) = (settled, settlement) {
             let account: String = row.try_get("account_number")?;
             let amount: i64 = row.try_get("amount_cents")?;
@@ -252,6 +298,9 @@ impl Store {
             .bind(now_ms)
             .execute(&mut *tx)
             .await?;
+            if arrangement.is_some() {
+                super::arrangements::settle_account(&mut tx, &account, now_ms).await?;
+            }
         }
         tx.commit().await?;
         Ok(())
@@ -352,7 +401,7 @@ impl Store {
                 "UPDATE payments SET updated_at = $3 WHERE call_sid = $1 AND attempt = $2 \
                  AND status IN ('pending', 'unknown') AND needs_attention = 0 AND updated_at < $4 \
                  AND provider = $5 \
-                 RETURNING provider, call_sid, attempt, account_number, amount_cents, \
+                 RETURNING provider, call_sid, attempt, account_number, amount_cents, fee_cents, \
                  idempotency_key, sealed_card, sealed_until",
             )
             .bind(&call_sid)
@@ -368,7 +417,8 @@ impl Store {
                     call_sid: row.try_get("call_sid")?,
                     attempt: row.try_get("attempt")?,
                     account_number: row.try_get("account_number")?,
-                    amount_cents: row.try_get("amount_cents")?,
+                    charged_cents: row.try_get::<i64, _>("amount_cents")?
+                        + row.try_get::<i64, _>("fee_cents")?,
                     idempotency_key: row.try_get("idempotency_key")?,
                     sealed_card: row.try_get("sealed_card")?,
                     sealed_until: row.try_get("sealed_until")?,

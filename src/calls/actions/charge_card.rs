@@ -1,16 +1,17 @@
 //! `charge_card`: charge the card entered for the amount chosen, exactly once.
 
 use super::{
-    ActionResult, CARD_SECRETS, CONFIRMATION, CallContext, PAYMENT_ATTEMPT, PAYMENT_CENTS,
+    ActionResult, CONFIRMATION, CallContext, PAYMENT_CENTS, cents_of, next_attempt, take_card,
 };
 use crate::calls::payments::{
     Recorded, parse_card, payment_binding, payment_description, payment_idempotency_key,
     record_charge_result,
 };
+use crate::collections::keys;
 use crate::error::AppError;
-use crate::flow::engine::{Secrets, Session};
+use crate::flow::engine::Session;
 use crate::payments::{ChargeRequest, ChargeResult, DeclineReason, Money, charge_with_retry};
-use crate::store::{NewPayment, PaymentRecord};
+use crate::store::{NewArrangement, NewPayment, PaymentRecord};
 
 results! {
     /// What the gateway answered.
@@ -42,19 +43,10 @@ pub(super) async fn run(
 ) -> Result<ChargeCardResult, AppError> {
     ctx.claim().await?;
     let fields = take_card(session);
-    let attempt: i64 = session
-        .values
-        .get(PAYMENT_ATTEMPT)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(0)
-        + 1;
-    session
-        .values
-        .insert(PAYMENT_ATTEMPT.to_owned(), attempt.to_string());
-    let amount = session
-        .values
-        .get(PAYMENT_CENTS)
-        .and_then(|c| c.parse::<i64>().ok());
+    let attempt = next_attempt(session);
+    let amount = cents_of(session, PAYMENT_CENTS);
+    // The fee is its own amount: charged on top, never lowering the balance.
+    let fee = cents_of(session, keys::FEE_CENTS).unwrap_or(0).max(0);
     let card = parse_card(ctx.app, &fields);
     let (Some(card), Some(account), Some(amount)) = (card, ctx.account.clone(), amount) else {
         // Sealed card data expired between webhooks, or the flow reached the charge without
@@ -62,7 +54,7 @@ pub(super) async fn run(
         tracing::warn!("charge asked without a complete card, account and amount");
         return Ok(ChargeCardResult::ProcessingError);
     };
-    let money = Money::from_cents(amount, crate::payments::Currency::Usd)
+    let money = Money::from_cents(amount + fee, crate::payments::Currency::Usd)
         .map_err(|e| AppError::Flow(format!("payment amount: {e}")))?;
     let gateway = ctx.app.gateway.clone();
     let idempotency_key = payment_idempotency_key(ctx.call_sid, attempt);
@@ -74,11 +66,33 @@ pub(super) async fn run(
     let sealed_card =
         crate::calls::seal_secrets(ctx.app, &payment_binding(ctx.call_sid, attempt), &fields)?;
     drop(fields);
+    let settling = cents_of(session, keys::SETTLING).filter(|s| *s == amount);
+    let policy = ctx.policy_name.clone().unwrap_or_default();
+    let settlement = settling.map(|total| NewArrangement {
+        account_number: &account.account_number,
+        kind: "settlement",
+        status: "pending",
+        policy: &policy,
+        total_cents: total,
+        balance_before_cents: account.balance_cents,
+        promised_by: None,
+        card_token: None,
+        card_brand: Some(brand.as_str()),
+        card_last4: Some(&last4),
+        gateway: Some(gateway.name()),
+        consent_version: None,
+        consent_text: None,
+        hardship_reason: session.values.get(keys::HARDSHIP).map(String::as_str),
+        call: Some(ctx.key()),
+        now,
+    });
     let payment = NewPayment {
         call: ctx.key(),
         attempt,
         account_number: &account.account_number,
         amount_cents: amount,
+        fee_cents: fee,
+        settlement,
         currency: money.currency().iso_code(),
         card_brand: brand.as_str(),
         card_last4: &last4,
@@ -115,6 +129,10 @@ pub(super) async fn run(
             if let Some(account) = &mut ctx.account {
                 account.balance_cents -= amount;
                 account.minimum_due_cents = (account.minimum_due_cents - amount).max(0);
+                if settling.is_some() {
+                    account.balance_cents = 0;
+                    account.minimum_due_cents = 0;
+                }
             }
             ChargeCardResult::Approved
         }
@@ -124,21 +142,13 @@ pub(super) async fn run(
     tracing::info!(
         attempt,
         amount_cents = amount,
+        fee_cents = fee,
+        settlement = settling.is_some(),
         brand = brand.as_str(),
         result = answer.as_str(),
         "payment"
     );
     Ok(answer)
-}
-
-/// Takes the card out of the session (so it is not sealed again with the call).
-fn take_card(session: &mut Session) -> Secrets {
-    Secrets(
-        CARD_SECRETS
-            .iter()
-            .filter_map(|name| Some(((*name).to_owned(), session.secrets.take(name)?)))
-            .collect(),
-    )
 }
 
 async fn record_charge(

@@ -1,7 +1,7 @@
 //! `check_amount`: check the amount the caller typed against the balance and the smallest
 //! payment.
 
-use super::{CallContext, PAYMENT_CENTS};
+use super::{CallContext, set_amount};
 use crate::flow::Context;
 use crate::flow::engine::Session;
 use crate::payments::Money;
@@ -35,9 +35,7 @@ pub(super) fn run(ctx: &CallContext<'_>, session: &mut Session) -> CheckAmountRe
     } else if cents < ctx.smallest_payment_cents(account) {
         CheckAmountResult::BelowMinimum
     } else {
-        session
-            .values
-            .insert(PAYMENT_CENTS.to_owned(), cents.to_string());
+        set_amount(session, cents);
         CheckAmountResult::Ok
     }
 }

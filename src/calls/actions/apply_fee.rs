@@ -1,0 +1,41 @@
+//! `apply_fee`: work out the policy's convenience fee on the card payment about to be taken.
+
+use super::{CallContext, PAYMENT_CENTS, cents_of};
+use crate::collections::keys;
+use crate::error::AppError;
+use crate::flow::Context;
+use crate::flow::engine::Session;
+
+results! {
+    /// Whether the caller pays a fee on top.
+    ApplyFeeResult for ApplyFee {
+        /// No fee (none in the policy, or waived for the account's segment).
+        None = "none",
+        /// A fee applies; it is in the session, to be said before the card is asked for.
+        Applies = "applies",
+    }
+}
+
+/// Sets the fee on the amount to pay (or clears it).
+///
+/// # Errors
+/// None today; kept fallible like every action.
+pub(super) async fn run(
+    ctx: &mut CallContext<'_>,
+    session: &mut Session,
+) -> Result<ApplyFeeResult, AppError> {
+    let amount = cents_of(session, PAYMENT_CENTS).unwrap_or(0);
+    let fee = match (ctx.policy().and_then(|p| p.card_fee.as_ref()), &ctx.account) {
+        (Some(terms), Some(account)) => terms.fee_for(account, amount),
+        _ => 0,
+    };
+    if fee > 0 {
+        session
+            .values
+            .insert(keys::FEE_CENTS.to_owned(), fee.to_string());
+        Ok(ApplyFeeResult::Applies)
+    } else {
+        session.values.remove(keys::FEE_CENTS);
+        Ok(ApplyFeeResult::None)
+    }
+}

@@ -1,0 +1,65 @@
+//! `change_plan_card`: keep the card just entered at the gateway and make it the plan's card.
+
+use super::{CallContext, cents_of, next_attempt, take_card};
+use crate::calls::payments::parse_card;
+use crate::collections::keys;
+use crate::error::AppError;
+use crate::flow::engine::Session;
+use crate::payments::{SaveCardRequest, SaveOutcome, save_card_with_retry};
+
+results! {
+    /// Whether the new card was kept.
+    ChangePlanCardResult for ChangePlanCard {
+        /// It is the plan's card now.
+        Saved = "saved",
+        /// The card was refused, or was incomplete: the plan keeps its card.
+        Declined = "declined",
+    }
+}
+
+/// Saves the card and puts its token on the plan.
+///
+/// # Errors
+/// [`AppError::TurnTaken`] when another delivery holds the turn; a database failure.
+pub(super) async fn run(
+    ctx: &mut CallContext<'_>,
+    session: &mut Session,
+) -> Result<ChangePlanCardResult, AppError> {
+    ctx.claim().await?;
+    let fields = take_card(session);
+    let attempt = next_attempt(session);
+    let card = parse_card(ctx.app, &fields);
+    drop(fields);
+    let (Some(card), Some(id)) = (card, cents_of(session, keys::ARRANGEMENT_ID)) else {
+        return Ok(ChangePlanCardResult::Declined);
+    };
+    let brand = card.number.brand();
+    let last4 = card.number.last4();
+    let saved = save_card_with_retry(
+        ctx.app.gateway.as_ref(),
+        &SaveCardRequest {
+            card: &card,
+            idempotency_key: format!("ivrpay-{}-card-{attempt}", ctx.call_sid),
+            description: "Payment plan card".to_owned(),
+        },
+        ctx.app.config.payments.gateway_timeout,
+    )
+    .await;
+    drop(card);
+    let SaveOutcome::Saved { token } = saved else {
+        return Ok(ChangePlanCardResult::Declined);
+    };
+    ctx.app
+        .store
+        .set_arrangement_card(id, &token, brand.as_str(), &last4, ctx.app.clock.now_ms())
+        .await?;
+    session.values.insert(
+        keys::ARRANGEMENT_CARD_BRAND.to_owned(),
+        brand.as_str().to_owned(),
+    );
+    session
+        .values
+        .insert(keys::ARRANGEMENT_CARD_LAST4.to_owned(), last4);
+    tracing::info!(arrangement = id, "plan card changed");
+    Ok(ChangePlanCardResult::Saved)
+}

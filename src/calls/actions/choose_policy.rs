@@ -1,0 +1,33 @@
+//! `choose_policy`: pick the account's collections policy by the rules in `policies.toml`.
+
+use super::CallContext;
+use crate::collections::keys;
+use crate::error::AppError;
+use crate::flow::engine::Session;
+
+results! {
+    /// Choosing always succeeds: the last rule matches every account.
+    ChoosePolicyResult for ChoosePolicy {
+        /// The policy is in the session (none without an account).
+        Chosen = "chosen",
+    }
+}
+
+/// Picks the policy for the session's account as of today.
+///
+/// # Errors
+/// None today; kept fallible like every action.
+pub(super) async fn run(
+    ctx: &mut CallContext<'_>,
+    session: &mut Session,
+) -> Result<ChoosePolicyResult, AppError> {
+    if let Some(account) = &ctx.account {
+        let policy = ctx.app.policies.select(account, ctx.app.clock.now().date());
+        tracing::info!(policy = %policy.name, "collections policy chosen");
+        session
+            .values
+            .insert(keys::POLICY.to_owned(), policy.name.clone());
+        ctx.policy_name = Some(policy.name.clone());
+    }
+    Ok(ChoosePolicyResult::Chosen)
+}

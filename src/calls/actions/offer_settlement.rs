@@ -1,0 +1,57 @@
+//! `offer_settlement`: work out what the account can be settled for today, by the policy.
+
+use super::CallContext;
+use crate::collections::{keys, terms};
+use crate::error::AppError;
+use crate::flow::Context;
+use crate::flow::engine::Session;
+
+results! {
+    /// Whether a settlement can be offered.
+    OfferSettlementResult for OfferSettlement {
+        /// In one payment today only.
+        Offered = "offered",
+        /// In one payment today, or in a few.
+        OfferedInPayments = "offered_in_payments",
+        /// The policy has no settlement, or it would not be less than the balance.
+        NotAvailable = "not_available",
+    }
+}
+
+/// Keeps the settlement amount and its last day in the session.
+///
+/// # Errors
+/// None today; kept fallible like every action.
+pub(super) async fn run(
+    ctx: &mut CallContext<'_>,
+    session: &mut Session,
+) -> Result<OfferSettlementResult, AppError> {
+    let (Some(settlement), Some(account)) = (
+        ctx.policy().and_then(|p| p.settlement.clone()),
+        ctx.account.as_ref(),
+    ) else {
+        return Ok(OfferSettlementResult::NotAvailable);
+    };
+    let amount = terms::settlement_amount(
+        account.balance_cents,
+        settlement.basis_points,
+        settlement.floor_cents,
+    );
+    if amount >= account.balance_cents || amount <= 0 {
+        return Ok(OfferSettlementResult::NotAvailable);
+    }
+    let expires = ctx
+        .today()
+        .saturating_add(time::Duration::days(i64::from(settlement.valid_days)));
+    session
+        .values
+        .insert(keys::SETTLEMENT_CENTS.to_owned(), amount.to_string());
+    session
+        .values
+        .insert(keys::SETTLEMENT_EXPIRES.to_owned(), expires.to_string());
+    Ok(if settlement.payments.iter().any(|&n| n > 1) {
+        OfferSettlementResult::OfferedInPayments
+    } else {
+        OfferSettlementResult::Offered
+    })
+}

@@ -1,0 +1,69 @@
+//! `pay_installment_now`: a returning caller pays their plan's next (or missed) installment now,
+//! with the plan's card.
+
+use super::{CONFIRMATION, CallContext, cents_of};
+use crate::collections::keys;
+use crate::collections::run_due::{self, Charged};
+use crate::error::AppError;
+use crate::flow::Context;
+use crate::flow::engine::Session;
+
+results! {
+    /// What the gateway answered.
+    PayInstallmentNowResult for PayInstallmentNow {
+        /// Paid; the confirmation is in the session.
+        Approved = "approved",
+        /// Refused; it is tried again as the policy says.
+        Declined = "declined",
+        /// No definite answer: asked again later under the same key.
+        Unknown = "unknown",
+        /// Nothing to pay (paid meanwhile, or a charge of it is under way).
+        NothingDue = "nothing_due",
+    }
+}
+
+/// Claims the installment and charges it, like `run-due` would, with the caller present.
+///
+/// # Errors
+/// [`AppError::TurnTaken`] when another delivery holds the turn; a database failure.
+pub(super) async fn run(
+    ctx: &mut CallContext<'_>,
+    session: &mut Session,
+) -> Result<PayInstallmentNowResult, AppError> {
+    let (Some(id), Some(seq)) = (
+        cents_of(session, keys::ARRANGEMENT_ID),
+        cents_of(session, keys::INSTALLMENT_SEQ),
+    ) else {
+        return Ok(PayInstallmentNowResult::NothingDue);
+    };
+    ctx.claim().await?;
+    let today = ctx.today();
+    let now = ctx.app.clock.now_ms();
+    let stale_before = now - run_due::claim_stale_after(ctx.app).as_millis() as i64;
+    // Paying early is allowed: any day at or after the installment's is "due" for this claim.
+    let Some(claimed) = ctx
+        .app
+        .store
+        .claim_installment(id, seq, "9999-12-31", now, stale_before)
+        .await?
+    else {
+        return Ok(PayInstallmentNowResult::NothingDue);
+    };
+    Ok(
+        match run_due::charge(ctx.app, &claimed, true, today).await? {
+            Some(Charged::Paid(code)) => {
+                session.values.insert(CONFIRMATION.to_owned(), code);
+                session
+                    .values
+                    .insert("payment_cents".to_owned(), claimed.amount_cents.to_string());
+                if let Some(account) = &mut ctx.account {
+                    account.balance_cents -= claimed.amount_cents;
+                }
+                PayInstallmentNowResult::Approved
+            }
+            Some(Charged::Declined { .. }) => PayInstallmentNowResult::Declined,
+            Some(Charged::Unknown) => PayInstallmentNowResult::Unknown,
+            None => PayInstallmentNowResult::NothingDue,
+        },
+    )
+}

@@ -1,0 +1,180 @@
+//! `set_up_plan`: the caller agreed to a schedule and the recurring-charge authorisation. Keep
+//! the card at the gateway (only its token is stored), record the plan with the consent (the
+//! authorisation's version, its words and the time), and charge the first installment now if
+//! the policy says so.
+
+use super::{CONFIRMATION, CallContext, cents_of, next_attempt, take_card};
+use crate::calls::payments::parse_card;
+use crate::collections::offers::plan_terms;
+use crate::collections::run_due::{self, Charged};
+use crate::collections::{keys, terms};
+use crate::error::AppError;
+use crate::flow::Context;
+use crate::flow::engine::Session;
+use crate::language::Language;
+use crate::payments::{SaveCardRequest, SaveOutcome, save_card_with_retry};
+use crate::store::NewArrangement;
+
+results! {
+    /// What became of the plan.
+    SetUpPlanResult for SetUpPlan {
+        /// Set up, and its first installment paid now; the confirmation is in the session.
+        Approved = "approved",
+        /// Set up; its first installment falls due later.
+        Scheduled = "scheduled",
+        /// The card was refused (when keeping it, or for the first installment): no plan.
+        Declined = "declined",
+        /// The gateway could not keep the card, or the card or plan was incomplete: no plan.
+        ProcessingError = "processing_error",
+        /// The first installment got no definite answer: the plan waits on it.
+        Unknown = "unknown",
+    }
+}
+
+/// Sets the plan up (see the module docs), claiming the turn first so a duplicate delivery
+/// cannot do it twice.
+///
+/// # Errors
+/// [`AppError::TurnTaken`] when another delivery holds the turn; a database failure.
+pub(super) async fn run(
+    ctx: &mut CallContext<'_>,
+    session: &mut Session,
+) -> Result<SetUpPlanResult, AppError> {
+    ctx.claim().await?;
+    let fields = take_card(session);
+    let attempt = next_attempt(session);
+    let card = parse_card(ctx.app, &fields);
+    drop(fields);
+    let hardship = session.values.get(keys::HARDSHIP).cloned();
+    let policy_name = ctx.policy_name.clone().unwrap_or_default();
+    let plan = ctx
+        .policy()
+        .and_then(|p| plan_terms(p, hardship.is_some()))
+        .cloned();
+    let total = cents_of(session, keys::PLAN_TOTAL);
+    let count = cents_of(session, keys::PLAN_COUNT).and_then(|c| u32::try_from(c).ok());
+    let kind = session
+        .values
+        .get(keys::PLAN_KIND)
+        .cloned()
+        .unwrap_or_else(|| "plan".to_owned());
+    let (Some(card), Some(account), Some(plan), Some(total), Some(count)) =
+        (card, ctx.account.clone(), plan, total, count)
+    else {
+        tracing::warn!("plan asked without a complete card, account, policy and schedule");
+        return Ok(SetUpPlanResult::ProcessingError);
+    };
+    let today = ctx.today();
+    let first = if plan.first_payment_today {
+        today
+    } else {
+        plan.interval.after(today, 1)
+    };
+    let schedule = terms::schedule(total, count, first, plan.interval);
+    let brand = card.number.brand();
+    let last4 = card.number.last4();
+    let saved = save_card_with_retry(
+        ctx.app.gateway.as_ref(),
+        &SaveCardRequest {
+            card: &card,
+            idempotency_key: format!("ivrpay-{}-card-{attempt}", ctx.call_sid),
+            description: format!("Payment plan, account ending {}", account.last4()),
+        },
+        ctx.app.config.payments.gateway_timeout,
+    )
+    .await;
+    drop(card);
+    let token = match saved {
+        SaveOutcome::Saved { token } => token,
+        SaveOutcome::Declined { reason } => {
+            tracing::info!(reason = reason.as_str(), "card for a plan refused");
+            return Ok(match reason {
+                crate::payments::DeclineReason::ProcessingError => SetUpPlanResult::ProcessingError,
+                _ => SetUpPlanResult::Declined,
+            });
+        }
+    };
+    let language = session.language.unwrap_or(Language::En);
+    let consent_text = format!(
+        "{} | {}",
+        terms::schedule_words(&schedule, language),
+        plan.authorization
+            .get(&language)
+            .cloned()
+            .unwrap_or_default()
+    );
+    let now = ctx.app.clock.now_ms();
+    let installments: Vec<(String, i64)> = schedule
+        .iter()
+        .map(|i| (i.due.to_string(), i.amount_cents))
+        .collect();
+    let id = ctx
+        .app
+        .store
+        .create_arrangement(
+            &NewArrangement {
+                account_number: &account.account_number,
+                kind: &kind,
+                status: if plan.first_payment_today {
+                    "pending"
+                } else {
+                    "active"
+                },
+                policy: &policy_name,
+                total_cents: total,
+                balance_before_cents: account.balance_cents,
+                promised_by: None,
+                card_token: Some(&token),
+                card_brand: Some(brand.as_str()),
+                card_last4: Some(&last4),
+                gateway: Some(ctx.app.gateway.name()),
+                consent_version: Some(&plan.authorization_version),
+                consent_text: Some(&consent_text),
+                hardship_reason: hardship.as_deref(),
+                call: Some(ctx.key()),
+                now,
+            },
+            &installments,
+        )
+        .await?;
+    // The card entered next (if the caller pays again) is not for this plan.
+    session.values.remove(keys::CARD_FOR);
+    tracing::info!(
+        arrangement = id,
+        kind = %kind,
+        installments = count,
+        total_cents = total,
+        consent_version = %plan.authorization_version,
+        "plan set up"
+    );
+    if !plan.first_payment_today {
+        return Ok(SetUpPlanResult::Scheduled);
+    }
+    let stale_before = now - run_due::claim_stale_after(ctx.app).as_millis() as i64;
+    let Some(claimed) = ctx
+        .app
+        .store
+        .claim_installment(id, 1, &today.to_string(), now, stale_before)
+        .await?
+    else {
+        return Ok(SetUpPlanResult::Unknown);
+    };
+    let result = match run_due::charge(ctx.app, &claimed, true, today).await? {
+        Some(Charged::Paid(code)) => {
+            session.values.insert(CONFIRMATION.to_owned(), code);
+            if let Some(account) = &mut ctx.account {
+                account.balance_cents -= claimed.amount_cents;
+                account.minimum_due_cents =
+                    (account.minimum_due_cents - claimed.amount_cents).max(0);
+            }
+            SetUpPlanResult::Approved
+        }
+        Some(Charged::Declined { .. }) => {
+            // A plan whose first payment is refused while the caller listens never starts.
+            ctx.app.store.decline_arrangement(id, now).await?;
+            SetUpPlanResult::Declined
+        }
+        Some(Charged::Unknown) | None => SetUpPlanResult::Unknown,
+    };
+    Ok(result)
+}

@@ -1,0 +1,45 @@
+//! `settle_in_installments`: spread the settlement on offer over a few payments, charged like a
+//! plan's.
+
+use super::{CallContext, cents_of};
+use crate::collections::keys;
+use crate::error::AppError;
+use crate::flow::Context;
+use crate::flow::engine::Session;
+
+results! {
+    /// Whether the settlement can be paid in several payments.
+    SettleInInstallmentsResult for SettleInInstallments {
+        /// The numbers of payments allowed are in the session.
+        Offered = "offered",
+        /// It cannot.
+        NotAvailable = "not_available",
+    }
+}
+
+/// Keeps the settlement as the total to spread and the numbers of payments allowed.
+///
+/// # Errors
+/// None today; kept fallible like every action.
+pub(super) async fn run(
+    ctx: &mut CallContext<'_>,
+    session: &mut Session,
+) -> Result<SettleInInstallmentsResult, AppError> {
+    let (Some(total), Some(settlement)) = (
+        cents_of(session, keys::SETTLEMENT_CENTS),
+        ctx.policy().and_then(|p| p.settlement.clone()),
+    ) else {
+        return Ok(SettleInInstallmentsResult::NotAvailable);
+    };
+    let counts: Vec<String> = settlement
+        .payments
+        .iter()
+        .filter(|&&n| n > 1 && n <= 9)
+        .map(u32::to_string)
+        .collect();
+    if counts.is_empty() {
+        return Ok(SettleInInstallmentsResult::NotAvailable);
+    }
+    super::offer_plan::arrange(session, "settlement", total, &counts);
+    Ok(SettleInInstallmentsResult::Offered)
+}

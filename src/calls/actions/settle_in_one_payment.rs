@@ -1,0 +1,34 @@
+//! `settle_in_one_payment`: take the settlement on offer as today's payment.
+
+use super::{CallContext, cents_of, set_amount};
+use crate::collections::keys;
+use crate::error::AppError;
+use crate::flow::engine::Session;
+
+results! {
+    /// Choosing the settlement as the amount.
+    SettleInOnePaymentResult for SettleInOnePayment {
+        /// The amount to pay is the settlement; once approved the account is settled.
+        Done = "done",
+        /// No settlement was on offer.
+        NotAvailable = "not_available",
+    }
+}
+
+/// Sets the amount to the settlement and marks the payment as settling the account.
+///
+/// # Errors
+/// None today; kept fallible like every action.
+pub(super) async fn run(
+    _ctx: &mut CallContext<'_>,
+    session: &mut Session,
+) -> Result<SettleInOnePaymentResult, AppError> {
+    let Some(amount) = cents_of(session, keys::SETTLEMENT_CENTS) else {
+        return Ok(SettleInOnePaymentResult::NotAvailable);
+    };
+    set_amount(session, amount);
+    session
+        .values
+        .insert(keys::SETTLING.to_owned(), amount.to_string());
+    Ok(SettleInOnePaymentResult::Done)
+}

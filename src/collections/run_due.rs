@@ -1,0 +1,224 @@
+//! Charging what falls due: every installment due on or before a date is charged to its plan's
+//! saved card, at most once, and promises are marked kept or broken.
+//!
+//! `ivrpay arrangements run-due` runs [`run`] once; `serve` runs it with its upkeep. Any number
+//! of runs and instances may overlap: each installment is claimed in the database before it is
+//! charged (see [`crate::store::Store::claim_installment`]), and the gateway idempotency key is
+//! the installment and its try, so even a run that dies mid-charge never charges twice.
+//!
+//! A declined installment is tried again `retry_after_days` later, `declined_retries` times;
+//! then the plan is broken and its later installments cancelled.
+
+use std::time::Duration;
+
+use time::Date;
+
+use super::offers::plan_terms;
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::payments::{ChargeResult, Currency, Money, SavedChargeRequest, charge_saved_with_retry};
+use crate::store::{ClaimedInstallment, InstallmentOutcome};
+
+/// Most installments one run charges; the rest wait for the next run.
+const BATCH: i64 = 500;
+
+/// What one run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Installments paid.
+    pub paid: u64,
+    /// Installments declined, to be tried again.
+    pub retrying: u64,
+    /// Installments declined for the last time: their plans are broken.
+    pub failed: u64,
+    /// Installments whose charge got no definite answer (asked again next run).
+    pub unknown: u64,
+    /// Installments another run or instance held.
+    pub skipped: u64,
+    /// Promises covered by payments.
+    pub promises_kept: u64,
+    /// Promises whose date passed without payment.
+    pub promises_broken: u64,
+}
+
+/// How an installment's charge ended, for the caller on the line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Charged {
+    /// Paid; the confirmation code.
+    Paid(String),
+    /// Declined; the plan carries on (another try is scheduled) unless `broken`.
+    Declined {
+        /// Whether that was the last try.
+        broken: bool,
+    },
+    /// No definite answer.
+    Unknown,
+}
+
+/// A claim older than this belongs to a run that died: longer than any live charge (two
+/// gateway requests).
+pub fn claim_stale_after(app: &AppState) -> Duration {
+    (app.config.payments.gateway_timeout * 2 + Duration::from_secs(30)).max(Duration::from_secs(60))
+}
+
+/// Charges every installment due on or before `as_of`, then settles promises.
+///
+/// # Errors
+/// A database failure (what was charged before it is recorded).
+pub async fn run(app: &AppState, as_of: Date) -> Result<Report, AppError> {
+    let mut report = Report::default();
+    let as_of_text = as_of.to_string();
+    for (arrangement_id, seq) in app.store.due_installments(&as_of_text, BATCH).await? {
+        let now = app.clock.now_ms();
+        let stale_before = now - claim_stale_after(app).as_millis() as i64;
+        let Some(claimed) = app
+            .store
+            .claim_installment(arrangement_id, seq, &as_of_text, now, stale_before)
+            .await?
+        else {
+            report.skipped += 1;
+            continue;
+        };
+        match charge(app, &claimed, false, as_of).await? {
+            Some(Charged::Paid(_)) => report.paid += 1,
+            Some(Charged::Declined { broken: false }) => report.retrying += 1,
+            Some(Charged::Declined { broken: true }) => report.failed += 1,
+            Some(Charged::Unknown) => report.unknown += 1,
+            None => report.skipped += 1,
+        }
+    }
+    let promises = app
+        .store
+        .settle_promises(&as_of_text, app.clock.now_ms())
+        .await?;
+    report.promises_kept = promises.kept;
+    report.promises_broken = promises.broken;
+    tracing::info!(
+        as_of = %as_of_text,
+        paid = report.paid,
+        retrying = report.retrying,
+        failed = report.failed,
+        unknown = report.unknown,
+        skipped = report.skipped,
+        promises_kept = report.promises_kept,
+        promises_broken = report.promises_broken,
+        "arrangements run"
+    );
+    Ok(report)
+}
+
+/// The key an installment's try is sent under: the same for every run that sends that try.
+pub fn installment_idempotency_key(claimed: &ClaimedInstallment) -> String {
+    format!(
+        "ivrpay-plan-{}-{}-{}",
+        claimed.arrangement_id, claimed.seq, claimed.attempts
+    )
+}
+
+/// Charges a claimed installment to its plan's card and records the answer (a decline is
+/// retried as the policy says, counted from `today`). `None` when the claim was lost meanwhile
+/// (another run took it over): that run records the answer.
+///
+/// # Errors
+/// A database failure.
+pub async fn charge(
+    app: &AppState,
+    claimed: &ClaimedInstallment,
+    caller_present: bool,
+    today: Date,
+) -> Result<Option<Charged>, AppError> {
+    let result = match (
+        &claimed.card_token,
+        Money::from_cents(claimed.amount_cents, Currency::Usd),
+    ) {
+        (Some(token), Ok(amount)) => {
+            let request = SavedChargeRequest {
+                amount,
+                token,
+                caller_present,
+                idempotency_key: installment_idempotency_key(claimed),
+                description: format!(
+                    "Payment plan installment {}, account ending {}",
+                    claimed.seq,
+                    last4(&claimed.account_number)
+                ),
+            };
+            charge_saved_with_retry(
+                app.gateway.as_ref(),
+                &request,
+                app.config.payments.gateway_timeout,
+            )
+            .await
+        }
+        _ => ChargeResult::Declined {
+            reason: crate::payments::DeclineReason::ProcessingError,
+            reference: None,
+        },
+    };
+    let now = app.clock.now_ms();
+    let (outcome, charged, code, retry_on);
+    match &result {
+        ChargeResult::Approved { reference } => {
+            code = crate::calls::payments::confirmation_code();
+            outcome = InstallmentOutcome::Paid {
+                reference,
+                confirmation_code: &code,
+            };
+            charged = Charged::Paid(code.clone());
+        }
+        ChargeResult::Declined { reason, .. } => {
+            let terms = app
+                .policies
+                .get(&claimed.policy)
+                .and_then(|policy| plan_terms(policy, claimed.hardship));
+            let retries = terms.map_or(0, |t| i64::from(t.declined_retries));
+            let after = terms.map_or(3, |t| i64::from(t.retry_after_days)).max(1);
+            retry_on = (claimed.attempts < retries).then(|| {
+                today
+                    .saturating_add(time::Duration::days(after))
+                    .to_string()
+            });
+            outcome = InstallmentOutcome::Declined {
+                reason: reason.as_str(),
+                retry_on: retry_on.as_deref(),
+            };
+            charged = Charged::Declined {
+                broken: retry_on.is_none(),
+            };
+        }
+        ChargeResult::Unknown { detail } => {
+            tracing::error!(
+                arrangement = claimed.arrangement_id,
+                installment = claimed.seq,
+                %detail,
+                "installment outcome unknown: asked again under the same key next run"
+            );
+            outcome = InstallmentOutcome::Unknown;
+            charged = Charged::Unknown;
+        }
+    }
+    let held = app.store.finish_installment(claimed, outcome, now).await?;
+    tracing::info!(
+        arrangement = claimed.arrangement_id,
+        installment = claimed.seq,
+        amount_cents = claimed.amount_cents,
+        result = ?charged_kind(&charged),
+        "installment charged"
+    );
+    Ok(held.then_some(charged))
+}
+
+fn charged_kind(charged: &Charged) -> &'static str {
+    match charged {
+        Charged::Paid(_) => "paid",
+        Charged::Declined { broken: false } => "declined, will retry",
+        Charged::Declined { broken: true } => "declined, plan broken",
+        Charged::Unknown => "unknown",
+    }
+}
+
+fn last4(number: &str) -> &str {
+    number
+        .get(number.len().saturating_sub(4)..)
+        .unwrap_or(number)
+}

@@ -1,0 +1,672 @@
+//! Arrangements (settlements, payment plans, promises to pay) and a plan's installments.
+//!
+//! An installment is charged at most once by any number of runs and instances: a run first
+//! claims it with one conditional update ([`Store::claim_installment`]), and only the claim's
+//! holder records the gateway's answer ([`Store::finish_installment`]). A claim whose holder died
+//! goes stale and is taken over; the gateway idempotency key is derived from the installment and
+//! its try, so the takeover gets the gateway's first answer back instead of a second charge.
+
+use sqlx::Row;
+
+use super::{CallKey, Store, StoreError};
+
+/// An arrangement to record.
+#[derive(Debug, Clone)]
+pub struct NewArrangement<'a> {
+    /// The account.
+    pub account_number: &'a str,
+    /// `settlement`, `plan` or `promise`.
+    pub kind: &'a str,
+    /// Its first status (`pending`, `active`, `open`).
+    pub status: &'a str,
+    /// The policy that offered it.
+    pub policy: &'a str,
+    /// What the caller agreed to pay in all (cents).
+    pub total_cents: i64,
+    /// The balance when it was agreed (cents).
+    pub balance_before_cents: i64,
+    /// A promise's date.
+    pub promised_by: Option<&'a str>,
+    /// The gateway's reusable token for a plan's card, never the card number.
+    pub card_token: Option<&'a str>,
+    /// The card's brand code.
+    pub card_brand: Option<&'a str>,
+    /// The card's last four digits.
+    pub card_last4: Option<&'a str>,
+    /// The gateway holding the token.
+    pub gateway: Option<&'a str>,
+    /// The authorisation's version the caller agreed to.
+    pub consent_version: Option<&'a str>,
+    /// The words of that authorisation as spoken.
+    pub consent_text: Option<&'a str>,
+    /// Why the caller said paying is hard, if they did.
+    pub hardship_reason: Option<&'a str>,
+    /// The call it was made on.
+    pub call: Option<CallKey<'a>>,
+    /// Now (UTC ms); also the consent's time.
+    pub now: i64,
+}
+
+/// A recorded arrangement with its installments (none for a promise).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArrangementRecord {
+    /// Its id.
+    pub id: i64,
+    /// The account.
+    pub account_number: String,
+    /// `settlement`, `plan` or `promise`.
+    pub kind: String,
+    /// See the migration for the statuses.
+    pub status: String,
+    /// The policy that offered it.
+    pub policy: String,
+    /// In cents.
+    pub total_cents: i64,
+    /// The balance when it was agreed.
+    pub balance_before_cents: i64,
+    /// A promise's date.
+    pub promised_by: Option<String>,
+    /// The card's brand code.
+    pub card_brand: Option<String>,
+    /// The card's last four digits.
+    pub card_last4: Option<String>,
+    /// The consent's version.
+    pub consent_version: Option<String>,
+    /// When consent was given (UTC ms).
+    pub consent_at: Option<i64>,
+    /// Why paying is hard, if the caller said.
+    pub hardship_reason: Option<String>,
+    /// When it was made (UTC ms).
+    pub created_at: i64,
+    /// Its installments in order.
+    pub installments: Vec<InstallmentRecord>,
+}
+
+/// One installment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstallmentRecord {
+    /// 1, 2, ...
+    pub seq: i64,
+    /// YYYY-MM-DD.
+    pub due_date: String,
+    /// In cents.
+    pub amount_cents: i64,
+    /// scheduled, retrying, unknown, paid, failed, cancelled.
+    pub status: String,
+    /// Declined tries so far.
+    pub attempts: i64,
+    /// The first day it may be charged next.
+    pub next_attempt_on: String,
+    /// The confirmation code of its payment.
+    pub confirmation_code: Option<String>,
+    /// Why it was last declined.
+    pub decline_reason: Option<String>,
+}
+
+/// An installment claimed for charging.
+#[derive(Debug, Clone)]
+pub struct ClaimedInstallment {
+    /// Its arrangement.
+    pub arrangement_id: i64,
+    /// Its place in the plan.
+    pub seq: i64,
+    /// In cents.
+    pub amount_cents: i64,
+    /// Declined tries before this one (part of the idempotency key).
+    pub attempts: i64,
+    /// The account.
+    pub account_number: String,
+    /// The policy whose retry terms apply.
+    pub policy: String,
+    /// The gateway token of the plan's card.
+    pub card_token: Option<String>,
+    /// Whether the plan was set up after the caller said paying is hard (its retry terms are
+    /// the policy's hardship plan's).
+    pub hardship: bool,
+    /// The claim, which recording the answer must show.
+    pub claim_token: i64,
+}
+
+/// What became of a claimed installment's charge.
+#[derive(Debug, Clone, Copy)]
+pub enum InstallmentOutcome<'a> {
+    /// Paid.
+    Paid {
+        /// The gateway's id of the payment.
+        reference: &'a str,
+        /// The confirmation code.
+        confirmation_code: &'a str,
+    },
+    /// Declined; tried again on `retry_on`, or, when `None`, the plan is broken.
+    Declined {
+        /// Why.
+        reason: &'a str,
+        /// The day of the next try (YYYY-MM-DD).
+        retry_on: Option<&'a str>,
+    },
+    /// No definite answer: asked again under the same key on the next run.
+    Unknown,
+}
+
+/// Promises settled by [`Store::settle_promises`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PromisesSettled {
+    /// Covered by payments made since they were made.
+    pub kept: u64,
+    /// Their date passed without such payments.
+    pub broken: u64,
+}
+
+const ARRANGEMENT_COLUMNS: &str = "id, account_number, kind, status, policy, total_cents, \
+    balance_before_cents, promised_by, card_brand, card_last4, consent_version, consent_at, \
+    hardship_reason, created_at";
+
+fn arrangement_from_row(row: &sqlx::any::AnyRow) -> Result<ArrangementRecord, StoreError> {
+    Ok(ArrangementRecord {
+        id: row.try_get("id")?,
+        account_number: row.try_get("account_number")?,
+        kind: row.try_get("kind")?,
+        status: row.try_get("status")?,
+        policy: row.try_get("policy")?,
+        total_cents: row.try_get("total_cents")?,
+        balance_before_cents: row.try_get("balance_before_cents")?,
+        promised_by: row.try_get("promised_by")?,
+        card_brand: row.try_get("card_brand")?,
+        card_last4: row.try_get("card_last4")?,
+        consent_version: row.try_get("consent_version")?,
+        consent_at: row.try_get("consent_at")?,
+        hardship_reason: row.try_get("hardship_reason")?,
+        created_at: row.try_get("created_at")?,
+        installments: Vec::new(),
+    })
+}
+
+impl Store {
+    /// Records an arrangement and its installments (`(due date, cents)` in order) in one
+    /// transaction; returns its id.
+    ///
+    /// # Errors
+    /// A database failure; nothing is written then.
+    pub async fn create_arrangement(
+        &self,
+        new: &NewArrangement<'_>,
+        installments: &[(String, i64)],
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.begin().await?;
+        let id = insert_arrangement(&mut tx, new).await?;
+        for (seq, (due, cents)) in installments.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO installments (arrangement_id, seq, due_date, amount_cents, status, \
+                 attempts, next_attempt_on, updated_at) VALUES ($1, $2, $3, $4, 'scheduled', 0, \
+                 $3, $5)",
+            )
+            .bind(id)
+            .bind(seq as i64 + 1)
+            .bind(due)
+            .bind(cents)
+            .bind(new.now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// An account's arrangements, newest first, with their installments.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn arrangements_for_account(
+        &self,
+        account_number: &str,
+    ) -> Result<Vec<ArrangementRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {ARRANGEMENT_COLUMNS} FROM arrangements WHERE account_number = $1 \
+             ORDER BY id DESC"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(account_number)
+            .fetch_all(self.pool())
+            .await?;
+        let mut arrangements = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let mut arrangement = arrangement_from_row(row)?;
+            arrangement.installments = self.installments_of(arrangement.id).await?;
+            arrangements.push(arrangement);
+        }
+        Ok(arrangements)
+    }
+
+    /// One arrangement with its installments.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn arrangement(&self, id: i64) -> Result<Option<ArrangementRecord>, StoreError> {
+        let sql = format!("SELECT {ARRANGEMENT_COLUMNS} FROM arrangements WHERE id = $1");
+        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+        else {
+            return Ok(None);
+        };
+        let mut arrangement = arrangement_from_row(&row)?;
+        arrangement.installments = self.installments_of(id).await?;
+        Ok(Some(arrangement))
+    }
+
+    async fn installments_of(&self, id: i64) -> Result<Vec<InstallmentRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, due_date, amount_cents, status, attempts, next_attempt_on, \
+             confirmation_code, decline_reason FROM installments WHERE arrangement_id = $1 \
+             ORDER BY seq",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(InstallmentRecord {
+                    seq: row.try_get("seq")?,
+                    due_date: row.try_get("due_date")?,
+                    amount_cents: row.try_get("amount_cents")?,
+                    status: row.try_get("status")?,
+                    attempts: row.try_get("attempts")?,
+                    next_attempt_on: row.try_get("next_attempt_on")?,
+                    confirmation_code: row.try_get("confirmation_code")?,
+                    decline_reason: row.try_get("decline_reason")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The account's running plan or settlement in payments, if any.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn open_plan(
+        &self,
+        account_number: &str,
+    ) -> Result<Option<ArrangementRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id FROM arrangements WHERE account_number = $1 AND status = 'active' \
+             AND kind IN ('plan', 'settlement') ORDER BY id DESC LIMIT 1",
+        )
+        .bind(account_number)
+        .fetch_optional(self.pool())
+        .await?;
+        match row {
+            Some(row) => self.arrangement(row.try_get("id")?).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Puts a new card (its gateway token) on a plan.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn set_arrangement_card(
+        &self,
+        id: i64,
+        token: &str,
+        brand: &str,
+        last4: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE arrangements SET card_token = $2, card_brand = $3, card_last4 = $4, \
+             updated_at = $5 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(token)
+        .bind(brand)
+        .bind(last4)
+        .bind(now_ms)
+        .execute(self.writer())
+        .await?;
+        Ok(())
+    }
+
+    /// A plan whose first payment was refused on the call never starts.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn decline_arrangement(&self, id: i64, now_ms: i64) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "UPDATE arrangements SET status = 'declined', updated_at = $2 WHERE id = $1 \
+             AND status = 'pending'",
+        )
+        .bind(id)
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE installments SET status = 'cancelled', updated_at = $2 WHERE arrangement_id = $1 \
+             AND status IN ('scheduled', 'retrying')",
+        )
+        .bind(id)
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Installments that may be charged on `as_of` (due, or due for another try), oldest first:
+    /// `(arrangement id, seq)`.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn due_installments(
+        &self,
+        as_of: &str,
+        limit: i64,
+    ) -> Result<Vec<(i64, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT i.arrangement_id, i.seq FROM installments i \
+             JOIN arrangements a ON a.id = i.arrangement_id \
+             WHERE i.status IN ('scheduled', 'retrying', 'unknown') AND i.next_attempt_on <= $1 \
+             AND a.status IN ('active', 'pending') \
+             ORDER BY i.next_attempt_on, i.arrangement_id, i.seq LIMIT $2",
+        )
+        .bind(as_of)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("arrangement_id")?, row.try_get("seq")?)))
+            .collect()
+    }
+
+    /// Claims one installment for charging, if it may be charged on `as_of` and no live claim
+    /// holds it (a claim older than `stale_before` is dead and taken over). One conditional
+    /// update: of any number of runs at once, one gets it.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn claim_installment(
+        &self,
+        arrangement_id: i64,
+        seq: i64,
+        as_of: &str,
+        now_ms: i64,
+        stale_before: i64,
+    ) -> Result<Option<ClaimedInstallment>, StoreError> {
+        let token = rand::random::<i64>() | 1;
+        let claimed = sqlx::query(
+            "UPDATE installments SET claim_token = $4, claimed_at = $5 \
+             WHERE arrangement_id = $1 AND seq = $2 \
+             AND status IN ('scheduled', 'retrying', 'unknown') AND next_attempt_on <= $3 \
+             AND (claimed_at IS NULL OR claimed_at < $6) \
+             RETURNING amount_cents, attempts",
+        )
+        .bind(arrangement_id)
+        .bind(seq)
+        .bind(as_of)
+        .bind(token)
+        .bind(now_ms)
+        .bind(stale_before)
+        .fetch_optional(self.writer())
+        .await?;
+        let Some(row) = claimed else {
+            return Ok(None);
+        };
+        let arrangement = sqlx::query(
+            "SELECT account_number, policy, card_token, hardship_reason FROM arrangements \
+             WHERE id = $1",
+        )
+        .bind(arrangement_id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(Some(ClaimedInstallment {
+            arrangement_id,
+            seq,
+            amount_cents: row.try_get("amount_cents")?,
+            attempts: row.try_get("attempts")?,
+            account_number: arrangement.try_get("account_number")?,
+            policy: arrangement.try_get("policy")?,
+            card_token: arrangement.try_get("card_token")?,
+            hardship: arrangement
+                .try_get::<Option<String>, _>("hardship_reason")?
+                .is_some(),
+            claim_token: token,
+        }))
+    }
+
+    /// Records a claimed installment's outcome, if the claim still holds it. Paid: the balance
+    /// is lowered by it, the plan starts (or completes, and a settlement completed leaves the
+    /// balance at zero). Declined for good: the plan is broken and its later installments
+    /// cancelled. Returns whether the claim still held.
+    ///
+    /// # Errors
+    /// A database failure; nothing is changed then.
+    pub async fn finish_installment(
+        &self,
+        claimed: &ClaimedInstallment,
+        outcome: InstallmentOutcome<'_>,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
+        let (status, attempts, next_on, reason, reference, code) = match outcome {
+            InstallmentOutcome::Paid {
+                reference,
+                confirmation_code,
+            } => (
+                "paid",
+                claimed.attempts,
+                None,
+                None,
+                Some(reference),
+                Some(confirmation_code),
+            ),
+            InstallmentOutcome::Declined { reason, retry_on } => (
+                if retry_on.is_some() {
+                    "retrying"
+                } else {
+                    "failed"
+                },
+                claimed.attempts + 1,
+                retry_on,
+                Some(reason),
+                None,
+                None,
+            ),
+            InstallmentOutcome::Unknown => ("unknown", claimed.attempts, None, None, None, None),
+        };
+        let updated = sqlx::query(
+            "UPDATE installments SET status = $4, attempts = $5, \
+             next_attempt_on = COALESCE($6, next_attempt_on), decline_reason = $7, \
+             gateway_reference = COALESCE($8, gateway_reference), confirmation_code = $9, \
+             paid_at = CASE WHEN $4 = 'paid' THEN $10 ELSE paid_at END, \
+             claim_token = NULL, claimed_at = NULL, updated_at = $10 \
+             WHERE arrangement_id = $1 AND seq = $2 AND claim_token = $3",
+        )
+        .bind(claimed.arrangement_id)
+        .bind(claimed.seq)
+        .bind(claimed.claim_token)
+        .bind(status)
+        .bind(attempts)
+        .bind(next_on)
+        .bind(reason)
+        .bind(reference)
+        .bind(code)
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() != 1 {
+            return Ok(false);
+        }
+        match status {
+            "paid" => {
+                sqlx::query(
+                    "UPDATE accounts SET balance_cents = balance_cents - $2, \
+                     minimum_due_cents = CASE WHEN minimum_due_cents > $2 \
+                     THEN minimum_due_cents - $2 ELSE 0 END, updated_at = $3 \
+                     WHERE account_number = $1",
+                )
+                .bind(&claimed.account_number)
+                .bind(claimed.amount_cents)
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await?;
+                let left = sqlx::query(
+                    "SELECT COUNT(*) AS n FROM installments WHERE arrangement_id = $1 \
+                     AND status <> 'paid'",
+                )
+                .bind(claimed.arrangement_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                let unpaid: i64 = left.try_get("n")?;
+                let status = if unpaid == 0 { "completed" } else { "active" };
+                let kind = sqlx::query(
+                    "UPDATE arrangements SET status = $2, updated_at = $3 WHERE id = $1 \
+                     RETURNING kind",
+                )
+                .bind(claimed.arrangement_id)
+                .bind(status)
+                .bind(now_ms)
+                .fetch_one(&mut *tx)
+                .await?;
+                let kind: String = kind.try_get("kind")?;
+                if unpaid == 0 && kind == "settlement" {
+                    settle_account(&mut tx, &claimed.account_number, now_ms).await?;
+                }
+            }
+            "failed" => {
+                sqlx::query(
+                    "UPDATE arrangements SET status = 'broken', updated_at = $2 WHERE id = $1",
+                )
+                .bind(claimed.arrangement_id)
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "UPDATE installments SET status = 'cancelled', updated_at = $2 \
+                     WHERE arrangement_id = $1 AND status IN ('scheduled', 'retrying')",
+                )
+                .bind(claimed.arrangement_id)
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await?;
+            }
+            _ => {}
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Open promises covered by payments made since (call payments and installments) are kept;
+    /// those whose date is before `as_of` without them are broken.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn settle_promises(
+        &self,
+        as_of: &str,
+        now_ms: i64,
+    ) -> Result<PromisesSettled, StoreError> {
+        let mut tx = self.begin().await?;
+        let kept = sqlx::query(
+            "UPDATE arrangements SET status = 'kept', updated_at = $1 \
+             WHERE kind = 'promise' AND status = 'open' AND total_cents <= \
+             (SELECT COALESCE(SUM(p.amount_cents), 0) FROM payments p \
+              WHERE p.account_number = arrangements.account_number AND p.status = 'approved' \
+              AND p.created_at >= arrangements.created_at) + \
+             (SELECT COALESCE(SUM(i.amount_cents), 0) FROM installments i \
+              JOIN arrangements plan ON plan.id = i.arrangement_id \
+              WHERE plan.account_number = arrangements.account_number AND i.status = 'paid' \
+              AND i.paid_at >= arrangements.created_at)",
+        )
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let broken = sqlx::query(
+            "UPDATE arrangements SET status = 'broken', updated_at = $2 \
+             WHERE kind = 'promise' AND status = 'open' AND promised_by < $1",
+        )
+        .bind(as_of)
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(PromisesSettled { kept, broken })
+    }
+
+    /// Records why a caller said paying is hard, on their call.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn record_hardship(
+        &self,
+        call: CallKey<'_>,
+        reason: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE calls SET hardship_reason = $3, updated_at = $4 \
+             WHERE provider = $1 AND call_sid = $2",
+        )
+        .bind(call.provider)
+        .bind(call.sid)
+        .bind(reason)
+        .bind(now_ms)
+        .execute(self.writer())
+        .await?;
+        Ok(())
+    }
+}
+
+/// Inserts an arrangement in a transaction; returns its id.
+pub(super) async fn insert_arrangement(
+    tx: &mut super::Tx,
+    new: &NewArrangement<'_>,
+) -> Result<i64, StoreError> {
+    let row = sqlx::query(
+        "INSERT INTO arrangements (account_number, kind, status, policy, total_cents, \
+         balance_before_cents, promised_by, card_token, card_brand, card_last4, gateway, \
+         consent_version, consent_text, consent_at, hardship_reason, provider, call_sid, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+         $13, $14, $15, $16, $17, $18, $18) RETURNING id",
+    )
+    .bind(new.account_number)
+    .bind(new.kind)
+    .bind(new.status)
+    .bind(new.policy)
+    .bind(new.total_cents)
+    .bind(new.balance_before_cents)
+    .bind(new.promised_by)
+    .bind(new.card_token)
+    .bind(new.card_brand)
+    .bind(new.card_last4)
+    .bind(new.gateway)
+    .bind(new.consent_version)
+    .bind(new.consent_text)
+    .bind(new.consent_version.map(|_| new.now))
+    .bind(new.hardship_reason)
+    .bind(new.call.map(|c| c.provider))
+    .bind(new.call.map(|c| c.sid))
+    .bind(new.now)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(row.try_get("id")?)
+}
+
+/// A settlement paid in full leaves nothing owing.
+pub(super) async fn settle_account(
+    tx: &mut super::Tx,
+    account_number: &str,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE accounts SET balance_cents = 0, minimum_due_cents = 0, updated_at = $2 \
+         WHERE account_number = $1",
+    )
+    .bind(account_number)
+    .bind(now_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
