@@ -30,6 +30,21 @@ pub struct AppState {
     pub gateway: Arc<dyn Gateway>,
 }
 
+/// The gateway a configuration names.
+pub fn gateway_for(choice: &GatewayChoice) -> Arc<dyn Gateway> {
+    match choice {
+        GatewayChoice::Sandbox => Arc::new(SandboxGateway::new()),
+        GatewayChoice::Stripe {
+            secret_key,
+            base_url,
+        } => Arc::new(StripeGateway::new(
+            secret_key.clone(),
+            base_url.clone(),
+            reqwest::Client::new(),
+        )),
+    }
+}
+
 /// A server ready to run.
 pub struct Application {
     listener: TcpListener,
@@ -59,17 +74,7 @@ impl Application {
     /// # Errors
     /// Invalid flows, an unreachable database, or an address in use.
     pub async fn build(config: Config, clock: Arc<dyn Clock>) -> Result<Application, StartError> {
-        let gateway: Arc<dyn Gateway> = match &config.payments.gateway {
-            GatewayChoice::Sandbox => Arc::new(SandboxGateway::new()),
-            GatewayChoice::Stripe {
-                secret_key,
-                base_url,
-            } => Arc::new(StripeGateway::new(
-                secret_key.clone(),
-                base_url.clone(),
-                reqwest::Client::new(),
-            )),
-        };
+        let gateway = gateway_for(&config.payments.gateway);
         Self::build_with_gateway(config, clock, gateway).await
     }
 

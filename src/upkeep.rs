@@ -8,7 +8,9 @@
 //!   person (`GET /api/payments/unsettled`);
 //! - **closing calls that went silent**: no webhook for [`UpkeepSettings::idle_call_after`] and
 //!   no end reported (a lost status callback) means the call is over;
-//! - **wiping card data** of calls whose sealed values have expired.
+//! - **wiping card data** of calls whose sealed values have expired;
+//! - **charging what falls due**: payment plans' installments due today, and promises to pay kept
+//!   or broken ([`crate::collections::run_due`], each installment at most once).
 //!
 //! Each pass is [`run_once`]; [`run_until`] repeats it until shutdown. Tests call `run_once`
 //! with a clock they move by hand.
@@ -37,6 +39,8 @@ pub struct Report {
     pub calls_closed: u64,
     /// Calls whose expired sealed values were wiped.
     pub sealed_wiped: u64,
+    /// Installments charged and promises settled.
+    pub arrangements: crate::collections::run_due::Report,
 }
 
 /// How long a payment must have been left alone before the reconciler touches it: longer than
@@ -71,6 +75,11 @@ pub async fn run_once(app: &AppState) -> Result<Report, AppError> {
         .close_idle_calls(idle_before, now, &app.flow.settled_outcomes, BATCH)
         .await?;
     report.sealed_wiped = app.store.wipe_expired_sealed(now).await?;
+    report.arrangements = crate::collections::run_due::run(
+        &crate::collections::run_due::Collector::of(app),
+        app.clock.now().date(),
+    )
+    .await?;
     Ok(report)
 }
 

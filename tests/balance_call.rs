@@ -268,7 +268,9 @@ async fn star_repeats_and_zero_reaches_a_person_with_context(server: &TestServer
         "{briefing}"
     );
     assert!(
-        briefing.contains("They asked for a person while hearing their balance."),
+        briefing.contains(
+            "They asked for a person while hearing their balance and the options they have."
+        ),
         "{briefing}"
     );
     assert!(
@@ -361,7 +363,7 @@ async fn without_an_agent_no_person_is_promised_and_zero_keeps_the_call(backend:
     assert!(
         heard(
             &said,
-            "To hear this again, press 2. To end the call, press 9."
+            "To hear this again, press star. To end the call, press 9."
         ),
         "{said:?}"
     );

@@ -307,6 +307,11 @@ fn flows_check_warns_about_a_voice_that_cannot_speak_the_language() {
         "the shipped flow names its voices"
     );
     std::fs::write(dir.path().join("payment.toml"), &english_voice_for_spanish).expect("write");
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/call-flows/policies.toml"),
+        dir.path().join("policies.toml"),
+    )
+    .expect("policies");
     let output = ivrpay()
         .args(["flows", "check", dir.path().to_str().expect("dir")])
         .output()

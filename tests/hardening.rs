@@ -161,7 +161,6 @@ async fn confirm_until_the_gateway_charges(
         "1",
         "1",
         "6446",
-        "1",
         "3",
         "20",
         "1",

@@ -36,7 +36,7 @@ async fn load_tool_completes_paying_calls(server: &TestServer) {
     .await;
     assert_eq!(report.calls_completed, 12, "{report}");
     assert!(report.errors.is_empty(), "{report}");
-    assert_eq!(report.webhooks, 12 * 13);
+    assert_eq!(report.webhooks, 12 * 12);
     assert_eq!(server.sandbox.as_ref().map(|s| s.charge_count()), Some(12));
     assert!(report.server_peak_rss_kb.is_some_and(|kb| kb > 0));
     let text = report.to_string();

@@ -49,7 +49,7 @@ on_both_backends!(balance_call_through_signalwire);
 
 async fn payment_through_signalwire(server: &TestServer) {
     let mut call = signalwire_call(server, "+15552126618").await;
-    for keys in ["1", "1", "6446", "1", "3", "20", "1"] {
+    for keys in ["1", "1", "6446", "3", "20", "1"] {
         call.press(keys).await.expect("step");
     }
     server

@@ -55,6 +55,9 @@ pub async fn briefing(app: &AppState, call: CallKey<'_>) -> Result<voice::Respon
             if account.locked_until.is_some_and(|t| t > app.clock.now_ms()) {
                 lines.push("The account is locked after failed PIN attempts.".into());
             }
+            if authenticated {
+                lines.extend(collections_context(app, account, &call.steps).await?);
+            }
         }
         None => lines.push("The caller has not been identified.".into()),
     }
@@ -84,6 +87,73 @@ pub async fn briefing(app: &AppState, call: CallKey<'_>) -> Result<voice::Respon
         voice: app.flow.voices.get(&en).cloned(),
     }));
     Ok(response)
+}
+
+/// What the collections side knows: flags an agent must respect, a plan under way, and what the
+/// caller said about trouble paying on this call.
+async fn collections_context(
+    app: &AppState,
+    account: &crate::store::Account,
+    steps: &[crate::store::StepRecord],
+) -> Result<Vec<String>, AppError> {
+    let en = Language::En;
+    let mut lines = Vec::new();
+    let flags: Vec<&str> = crate::collections::policy::flags_of(account).collect();
+    if flags.contains(&"dispute") {
+        lines.push("The account is disputed: do not ask for payment.".to_owned());
+    }
+    if flags.contains(&"bankruptcy") {
+        lines.push("The account is in bankruptcy: do not ask for payment.".to_owned());
+    }
+    if flags.contains(&"vulnerable") {
+        lines.push("The caller may need extra care.".to_owned());
+    }
+    if let Some(plan) = app.store.open_plan(&account.account_number).await?
+        && let Some(next) = plan
+            .installments
+            .iter()
+            .find(|i| !matches!(i.status.as_str(), "paid" | "cancelled"))
+    {
+        let due = crate::collections::parse_date(&next.due_date)
+            .map(|d| speech::date_words(d, en))
+            .unwrap_or_default();
+        lines.push(format!(
+            "They have a payment plan; {} {} {due}.",
+            if next.status == "retrying" {
+                "a payment was declined:"
+            } else {
+                "next payment"
+            },
+            speech::money_words(next.amount_cents, en),
+        ));
+    }
+    let reason = steps.iter().rev().find_map(|step| {
+        let state = app.flow.states.get(&step.state)?;
+        let StateKind::Collect {
+            input: crate::flow::InputKind::HardshipReason,
+            ..
+        } = state.kind
+        else {
+            return None;
+        };
+        step.digits
+            .as_deref()
+            .filter(|_| step.result == "valid")
+            .map(crate::flow::engine::hardship_reason)
+    });
+    if let Some(reason) = reason {
+        lines.push(format!(
+            "They told us paying is hard right now: {}.",
+            match reason {
+                "lost_income" => "they lost work or income",
+                "illness" => "an illness or injury",
+                "family_emergency" => "a family emergency or loss",
+                "disaster" => "a natural disaster",
+                _ => "for another reason",
+            }
+        ));
+    }
+    Ok(lines)
 }
 
 /// The end of "A payment ... with Visa ending 4 2 4 2 ...", from the recorded decline reason.
@@ -127,7 +197,7 @@ fn why_put_through(flow: &Flow, steps: &[StepRecord]) -> Option<String> {
             if key.chars().next().and_then(|k| options.get(&k)) == Some(&flow.agent_state))
     };
     match answer.result.as_str() {
-        "agent" => Some(format!("They asked for a person{activity}.")),
+        "agent" | "offer:person" => Some(format!("They asked for a person{activity}.")),
         "no_input" => Some(format!(
             "They were put through because they stopped answering{activity}."
         )),

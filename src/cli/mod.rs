@@ -5,6 +5,7 @@
 //!   tokens and instructions);
 //! - `call`: `ivrpay call`, the simulated caller in a terminal;
 //! - `accounts`: `ivrpay accounts import|generate`;
+//! - `arrangements`: `ivrpay arrangements run-due`;
 //! - `flows`: `ivrpay flows check`;
 //! - `loadtest`, `slowclients`, `ceiling`: the load tools in [`crate::load`].
 
@@ -15,6 +16,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 mod accounts;
+mod arrangements;
 mod call;
 mod demo;
 mod flows;
@@ -22,6 +24,7 @@ mod serve;
 mod settings;
 
 use accounts::*;
+use arrangements::*;
 use call::*;
 use demo::*;
 use flows::*;
@@ -49,6 +52,9 @@ enum Command {
     /// Check call-flow files.
     #[command(subcommand)]
     Flows(FlowsCommand),
+    /// Payment plans, settlements and promises to pay.
+    #[command(subcommand)]
+    Arrangements(ArrangementsCommand),
     /// Drive concurrent simulated callers through whole paying calls against a running server.
     Loadtest(LoadtestArgs),
     /// Flood a local server with clients that stall mid-request; report how it copes.
@@ -153,6 +159,7 @@ pub fn main() -> ExitCode {
                 demo,
             }) => import_accounts(&file, &database_url, demo).await,
             Command::Flows(FlowsCommand::Check { dir }) => check_flows(&dir),
+            Command::Arrangements(ArrangementsCommand::RunDue(args)) => run_due(args).await,
             Command::Accounts(AccountsCommand::Generate { count, out }) => {
                 generate_accounts(count, out)
             }

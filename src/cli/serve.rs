@@ -23,6 +23,24 @@ pub(super) enum GatewayKind {
     Stripe,
 }
 
+/// Which gateway charges, shared by `serve` and `arrangements run-due`.
+#[derive(Debug, Args)]
+pub(super) struct GatewayArgs {
+    /// Payment gateway: sandbox (test cards, no money moves) or stripe (needs STRIPE_SECRET_KEY).
+    #[arg(long = "gateway", env = "IVRPAY_GATEWAY", value_enum, default_value_t = GatewayKind::Sandbox)]
+    pub(super) kind: GatewayKind,
+    /// Stripe API base URL (change only to test against a stand-in such as localstripe).
+    #[arg(
+        long,
+        env = "STRIPE_BASE_URL",
+        default_value = "https://api.stripe.com"
+    )]
+    pub(super) stripe_base_url: String,
+    /// Milliseconds one gateway request may take before it counts as unanswered (retried once).
+    #[arg(long, env = "IVRPAY_GATEWAY_TIMEOUT_MS", default_value_t = 4000)]
+    pub(super) gateway_timeout_ms: u64,
+}
+
 #[derive(Debug, Args)]
 pub(super) struct ServeArgs {
     /// Address to listen on.
@@ -64,16 +82,8 @@ pub(super) struct ServeArgs {
     /// Milliseconds a statement may run (PostgreSQL) or wait for the write lock (SQLite).
     #[arg(long, env = "IVRPAY_DB_STATEMENT_TIMEOUT_MS", default_value_t = 5000)]
     pub(super) db_statement_timeout_ms: u64,
-    /// Payment gateway: sandbox (test cards, no money moves) or stripe (needs STRIPE_SECRET_KEY).
-    #[arg(long, env = "IVRPAY_GATEWAY", value_enum, default_value_t = GatewayKind::Sandbox)]
-    pub(super) gateway: GatewayKind,
-    /// Stripe API base URL (change only to test against a stand-in such as localstripe).
-    #[arg(
-        long,
-        env = "STRIPE_BASE_URL",
-        default_value = "https://api.stripe.com"
-    )]
-    pub(super) stripe_base_url: String,
+    #[command(flatten)]
+    pub(super) gateway: GatewayArgs,
     /// Card brands accepted, comma separated (visa, mastercard, amex, discover, jcb, diners).
     #[arg(
         long,
@@ -84,9 +94,6 @@ pub(super) struct ServeArgs {
     /// Smallest payment taken, in dollars (an account owing less may pay what it owes).
     #[arg(long, env = "IVRPAY_MIN_PAYMENT", default_value = "1.00")]
     pub(super) min_payment: String,
-    /// Milliseconds one gateway request may take before it counts as unanswered (retried once).
-    #[arg(long, env = "IVRPAY_GATEWAY_TIMEOUT_MS", default_value_t = 4000)]
-    pub(super) gateway_timeout_ms: u64,
     /// Minutes card data may wait, sealed, between webhooks before it is discarded.
     #[arg(long, env = "IVRPAY_CARD_DATA_TTL_MINUTES", default_value_t = 10)]
     pub(super) card_data_ttl_minutes: u64,

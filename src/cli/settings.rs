@@ -38,15 +38,25 @@ pub(super) fn pin_key(demo: bool) -> Result<PinKey, String> {
     }
 }
 
-pub(super) fn payment_settings(args: &ServeArgs) -> Result<PaymentSettings, String> {
-    let gateway = match args.gateway {
+/// The gateway `--gateway` names, with its credentials.
+pub(super) fn gateway_choice(args: &GatewayArgs) -> Result<GatewayChoice, String> {
+    Ok(match args.kind {
         GatewayKind::Sandbox => GatewayChoice::Sandbox,
         GatewayKind::Stripe => GatewayChoice::Stripe {
             secret_key: secret_env("STRIPE_SECRET_KEY")
                 .ok_or("--gateway stripe needs STRIPE_SECRET_KEY (sk_live_... or sk_test_...)")?,
             base_url: args.stripe_base_url.trim_end_matches('/').to_owned(),
         },
-    };
+    })
+}
+
+/// How long one gateway request may take.
+pub(super) fn gateway_timeout(args: &GatewayArgs) -> Duration {
+    Duration::from_millis(args.gateway_timeout_ms.max(100))
+}
+
+pub(super) fn payment_settings(args: &ServeArgs) -> Result<PaymentSettings, String> {
+    let gateway = gateway_choice(&args.gateway)?;
     let mut accepted_brands = Vec::new();
     for name in args
         .accepted_brands
@@ -70,7 +80,7 @@ pub(super) fn payment_settings(args: &ServeArgs) -> Result<PaymentSettings, Stri
         gateway,
         accepted_brands,
         smallest_payment_cents: smallest.cents().max(1),
-        gateway_timeout: Duration::from_millis(args.gateway_timeout_ms.max(100)),
+        gateway_timeout: gateway_timeout(&args.gateway),
     })
 }
 

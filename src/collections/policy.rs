@@ -926,3 +926,146 @@ impl Checker<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use time::macros::date;
+
+    use super::*;
+    use crate::flow::testing::FakeContext;
+
+    const TODAY: Date = date!(2026 - 11 - 24);
+
+    fn shipped() -> Policies {
+        parse(
+            Path::new("call-flows/policies.toml"),
+            include_str!("../../call-flows/policies.toml"),
+            &Language::ALL,
+        )
+        .expect("the shipped policies load")
+    }
+
+    fn account(segment: &str, flags: &str, due: &str) -> Account {
+        Account {
+            segment: segment.to_owned(),
+            flags: flags.to_owned(),
+            due_date: due.to_owned(),
+            ..FakeContext::linda_brown()
+        }
+    }
+
+    fn problems(source: &str) -> Vec<String> {
+        parse(Path::new("policies.toml"), source, &Language::ALL)
+            .expect_err("problems")
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn rules_pick_a_policy_by_flags_segment_and_days_past_due() {
+        let policies = shipped();
+        let pick = |a: &Account| policies.select(a, TODAY).name.clone();
+        assert_eq!(pick(&account("early", "", "2026-12-02")), "early");
+        assert_eq!(pick(&account("late", "", "2026-12-02")), "late");
+        assert_eq!(pick(&account("early", "", "2026-10-25")), "late", "30 days past due");
+        assert_eq!(pick(&account("early", "", "2026-10-26")), "early", "29 days");
+        assert_eq!(pick(&account("settlement", "", "2026-12-02")), "settlement");
+        assert_eq!(pick(&account("early", "hardship", "2026-12-02")), "hardship");
+        assert_eq!(pick(&account("hardship", "", "2026-12-02")), "hardship");
+        assert_eq!(
+            pick(&account("hardship", "vulnerable", "2026-12-02")),
+            "specialist"
+        );
+        assert_eq!(
+            pick(&account("settlement", "vulnerable,dispute", "2026-12-02")),
+            "on_hold",
+            "the first matching rule wins"
+        );
+        assert_eq!(pick(&account("late", "bankruptcy", "2026-12-02")), "on_hold");
+    }
+
+    #[test]
+    fn balance_and_state_conditions_hold_together() {
+        let source = r#"
+[[rules]]
+states = ["CA"]
+balance = { min = "100.00", max = "500.00" }
+policy = "california"
+
+[[rules]]
+policy = "plain"
+
+[policies.california]
+treatment = "no_payment"
+
+[policies.plain]
+treatment = "specialist"
+"#;
+        let policies = parse(Path::new("p.toml"), source, &Language::ALL).expect("valid");
+        let mut linda = FakeContext::linda_brown();
+        linda.state = "CA".to_owned();
+        assert_eq!(policies.select(&linda, TODAY).name, "california");
+        linda.balance_cents = 50_001;
+        assert_eq!(policies.select(&linda, TODAY).name, "plain");
+        linda.balance_cents = 10_000;
+        linda.state = "OR".to_owned();
+        assert_eq!(policies.select(&linda, TODAY).name, "plain");
+    }
+
+    #[test]
+    fn problems_name_the_line_and_the_fix() {
+        let source = r#"[[rules]]
+flags = ["disputed"]
+policy = "standard"
+
+[[rules]]
+segments = ["late"]
+policy = "nope"
+
+[policies.standard]
+options = ["full", "plan", "sometimes"]
+
+[policies.standard.fees.card]
+flat = "2.50"
+percent = "3"
+free_alternative.en = "Pay online."
+"#;
+        let found = problems(source);
+        let text = found.join("\n");
+        assert!(text.contains("policies.toml:2: \"disputed\" is not a flag; the flags are hardship"), "{text}");
+        assert!(text.contains("policies.toml:5: the last rule must have no conditions"), "{text}");
+        assert!(text.contains("policies.toml:7: \"nope\" is not a policy; the policies are standard"), "{text}");
+        assert!(text.contains("policies.toml:10: \"sometimes\" is not an option; the options are full"), "{text}");
+        assert!(text.contains("add \"hardship\" to policy standard's options"), "{text}");
+        assert!(text.contains("policy standard offers plan but has no terms for it; add [policies.standard.plan]"), "{text}");
+        assert!(text.contains("not both"), "{text}");
+        assert!(text.contains("this text has no es; add es = \"...\""), "{text}");
+        assert!(found.iter().all(|p| p.starts_with("policies.toml:")), "{text}");
+    }
+
+    #[test]
+    fn a_misspelt_field_and_bad_toml_name_the_line() {
+        let found = problems("[[rules]]\npolicy = \"a\"\n\n[policies.a]\ntreatmnt = \"offers\"\n");
+        assert!(found[0].starts_with("policies.toml:5: unknown field `treatmnt`"), "{found:?}");
+        assert!(found[0].ends_with("check the spelling"), "{found:?}");
+        let found = problems("[[rules]\n");
+        assert!(found[0].starts_with("policies.toml:1:"), "{found:?}");
+    }
+
+    #[test]
+    fn plan_counts_keep_every_installment_above_the_smallest() {
+        let policies = shipped();
+        let plan = policies.get("early").and_then(|p| p.plan.as_ref()).expect("plan");
+        assert_eq!(plan.counts_for(44533), [2, 3, 4]);
+        assert_eq!(plan.counts_for(7500), [2, 3]);
+        assert!(plan.counts_for(4999).is_empty());
+        let fee = policies.get("late").and_then(|p| p.card_fee.as_ref()).expect("fee");
+        assert_eq!(fee.fee_for(&account("late", "", "2026-12-02"), 10_000), 250);
+        assert_eq!(
+            fee.fee_for(&account("hardship", "", "2026-12-02"), 10_000),
+            0,
+            "waived for the segment"
+        );
+    }
+}

@@ -9,15 +9,49 @@
 //! A declined installment is tried again `retry_after_days` later, `declined_retries` times;
 //! then the plan is broken and its later installments cancelled.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use time::Date;
 
+use super::Policies;
 use super::offers::plan_terms;
 use crate::app::AppState;
+use crate::clock::Clock;
 use crate::error::AppError;
-use crate::payments::{ChargeResult, Currency, Money, SavedChargeRequest, charge_saved_with_retry};
-use crate::store::{ClaimedInstallment, InstallmentOutcome};
+use crate::payments::{
+    ChargeResult, Currency, Gateway, Money, SavedChargeRequest, charge_saved_with_retry,
+};
+use crate::store::{ClaimedInstallment, InstallmentOutcome, Store};
+
+/// What charging installments needs; the server's state has it all, and
+/// `arrangements run-due` builds it without a server.
+#[derive(Clone)]
+pub struct Collector {
+    /// The database.
+    pub store: Store,
+    /// The gateway holding the plans' cards.
+    pub gateway: Arc<dyn Gateway>,
+    /// The policies whose retry terms apply.
+    pub policies: Arc<Policies>,
+    /// The time source.
+    pub clock: Arc<dyn Clock>,
+    /// How long one gateway request may take.
+    pub gateway_timeout: Duration,
+}
+
+impl Collector {
+    /// The server's own.
+    pub fn of(app: &AppState) -> Collector {
+        Collector {
+            store: app.store.clone(),
+            gateway: app.gateway.clone(),
+            policies: app.policies.clone(),
+            clock: app.clock.clone(),
+            gateway_timeout: app.config.payments.gateway_timeout,
+        }
+    }
+}
 
 /// Most installments one run charges; the rest wait for the next run.
 const BATCH: i64 = 500;
@@ -57,15 +91,15 @@ pub enum Charged {
 
 /// A claim older than this belongs to a run that died: longer than any live charge (two
 /// gateway requests).
-pub fn claim_stale_after(app: &AppState) -> Duration {
-    (app.config.payments.gateway_timeout * 2 + Duration::from_secs(30)).max(Duration::from_secs(60))
+pub fn claim_stale_after(collector: &Collector) -> Duration {
+    (collector.gateway_timeout * 2 + Duration::from_secs(30)).max(Duration::from_secs(60))
 }
 
 /// Charges every installment due on or before `as_of`, then settles promises.
 ///
 /// # Errors
 /// A database failure (what was charged before it is recorded).
-pub async fn run(app: &AppState, as_of: Date) -> Result<Report, AppError> {
+pub async fn run(app: &Collector, as_of: Date) -> Result<Report, AppError> {
     let mut report = Report::default();
     let as_of_text = as_of.to_string();
     for (arrangement_id, seq) in app.store.due_installments(&as_of_text, BATCH).await? {
@@ -93,6 +127,9 @@ pub async fn run(app: &AppState, as_of: Date) -> Result<Report, AppError> {
         .await?;
     report.promises_kept = promises.kept;
     report.promises_broken = promises.broken;
+    if report == Report::default() {
+        return Ok(report);
+    }
     tracing::info!(
         as_of = %as_of_text,
         paid = report.paid,
@@ -122,7 +159,7 @@ pub fn installment_idempotency_key(claimed: &ClaimedInstallment) -> String {
 /// # Errors
 /// A database failure.
 pub async fn charge(
-    app: &AppState,
+    app: &Collector,
     claimed: &ClaimedInstallment,
     caller_present: bool,
     today: Date,
@@ -146,7 +183,7 @@ pub async fn charge(
             charge_saved_with_retry(
                 app.gateway.as_ref(),
                 &request,
-                app.config.payments.gateway_timeout,
+                app.gateway_timeout,
             )
             .await
         }

@@ -9,7 +9,7 @@ use subtle::ConstantTimeEq;
 
 use crate::app::AppState;
 use crate::error::AppError;
-use crate::store::{CallRecord, PaymentRecord};
+use crate::store::{ArrangementRecord, CallRecord, PaymentRecord};
 use crate::telephony::sanitize::clean;
 
 pub(super) fn router() -> Router<AppState> {
@@ -60,8 +60,12 @@ struct AccountView {
     due_date: String,
     segment: String,
     language: String,
+    flags: Vec<String>,
+    state: String,
     locked_until: Option<i64>,
     payments: Vec<PaymentRecord>,
+    /// Settlements, plans (with their installments) and promises, newest first.
+    arrangements: Vec<ArrangementRecord>,
 }
 
 async fn account(
@@ -77,6 +81,10 @@ async fn account(
         .await?
         .ok_or(AppError::NotFound)?;
     let payments = app.store.payments_for_account(&account_number).await?;
+    let arrangements = app.store.arrangements_for_account(&account_number).await?;
+    let flags = crate::collections::policy::flags_of(&account)
+        .map(str::to_owned)
+        .collect();
     Ok(Json(AccountView {
         account_number: account.account_number,
         name: account.name,
@@ -85,8 +93,11 @@ async fn account(
         due_date: account.due_date,
         segment: account.segment,
         language: account.language,
+        flags,
+        state: account.state,
         locked_until: account.locked_until,
         payments,
+        arrangements,
     }))
 }
 

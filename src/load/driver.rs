@@ -269,7 +269,6 @@ async fn one_call(
         "1",
         "1",
         pin.as_str(),
-        "1",
         "2",
         "4242424242424242",
         "1228",
@@ -286,14 +285,14 @@ async fn one_call(
         let said = call.press(keys).await.map_err(|e| error_kind(&e))?;
         latencies.push(timed.elapsed().as_micros() as u32);
         // Each generated account's minimum can be paid once (then it is no longer offered).
-        if step == 3 && !options.ceiling && !said.iter().any(|line| line.contains("minimum")) {
+        if step == 2 && !options.ceiling && !said.iter().any(|line| line.contains("minimum")) {
             return Err(
                 "the minimum was not offered: it was paid already; import the accounts again"
                     .into(),
             );
         }
-        // The tenth answer confirms the payment.
-        if step == 9 && !options.ceiling && !said.iter().any(|line| line.contains("was approved")) {
+        // The ninth answer confirms the payment.
+        if step == 8 && !options.ceiling && !said.iter().any(|line| line.contains("was approved")) {
             return Err("payment not approved".into());
         }
     }

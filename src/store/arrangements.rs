@@ -47,8 +47,9 @@ pub struct NewArrangement<'a> {
     pub now: i64,
 }
 
-/// A recorded arrangement with its installments (none for a promise).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A recorded arrangement with its installments (none for a promise), as the admin API shows
+/// it: the card by brand and last four only, never its token.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ArrangementRecord {
     /// Its id.
     pub id: i64,
@@ -83,7 +84,7 @@ pub struct ArrangementRecord {
 }
 
 /// One installment.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct InstallmentRecord {
     /// 1, 2, ...
     pub seq: i64,

@@ -171,7 +171,6 @@ impl TestServer {
     pub async fn linda_at_card_number(&self, amount_keys: &str) -> Call {
         let mut call = self.linda_at_pin_question().await;
         call.press("6446").await.expect("pin");
-        call.press("1").await.expect("make a payment");
         call.press("3").await.expect("another amount");
         call.press(amount_keys).await.expect("amount");
         let said = call.press("1").await.expect("amount confirmed");

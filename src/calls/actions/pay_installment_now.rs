@@ -39,7 +39,7 @@ pub(super) async fn run(
     ctx.claim().await?;
     let today = ctx.today();
     let now = ctx.app.clock.now_ms();
-    let stale_before = now - run_due::claim_stale_after(ctx.app).as_millis() as i64;
+    let stale_before = now - run_due::claim_stale_after(&run_due::Collector::of(ctx.app)).as_millis() as i64;
     // Paying early is allowed: any day at or after the installment's is "due" for this claim.
     let Some(claimed) = ctx
         .app
@@ -50,7 +50,7 @@ pub(super) async fn run(
         return Ok(PayInstallmentNowResult::NothingDue);
     };
     Ok(
-        match run_due::charge(ctx.app, &claimed, true, today).await? {
+        match run_due::charge(&run_due::Collector::of(ctx.app), &claimed, true, today).await? {
             Some(Charged::Paid(code)) => {
                 session.values.insert(CONFIRMATION.to_owned(), code);
                 session

@@ -150,7 +150,7 @@ pub(super) async fn run(
     if !plan.first_payment_today {
         return Ok(SetUpPlanResult::Scheduled);
     }
-    let stale_before = now - run_due::claim_stale_after(ctx.app).as_millis() as i64;
+    let stale_before = now - run_due::claim_stale_after(&run_due::Collector::of(ctx.app)).as_millis() as i64;
     let Some(claimed) = ctx
         .app
         .store
@@ -159,7 +159,7 @@ pub(super) async fn run(
     else {
         return Ok(SetUpPlanResult::Unknown);
     };
-    let result = match run_due::charge(ctx.app, &claimed, true, today).await? {
+    let result = match run_due::charge(&run_due::Collector::of(ctx.app), &claimed, true, today).await? {
         Some(Charged::Paid(code)) => {
             session.values.insert(CONFIRMATION.to_owned(), code);
             if let Some(account) = &mut ctx.account {

@@ -1,0 +1,76 @@
+//! `ivrpay arrangements run-due`: charge the installments that fall due and settle promises.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, Subcommand};
+
+use super::*;
+use crate::clock::{Clock, SystemClock};
+use crate::collections::run_due::{self, Collector};
+use crate::store::{PoolSettings, Store};
+
+#[derive(Debug, Subcommand)]
+pub(super) enum ArrangementsCommand {
+    /// Charge every installment due on or before a date (each at most once, even with several
+    /// runs at once), then mark promises kept or broken. `serve` does the same on its own.
+    RunDue(RunDueArgs),
+}
+
+#[derive(Debug, Args)]
+pub(super) struct RunDueArgs {
+    /// The day to run for, YYYY-MM-DD (default: today, UTC).
+    #[arg(long)]
+    as_of: Option<String>,
+    /// sqlite:PATH or postgres://USER@HOST/DB.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite:ivrpay.db")]
+    database_url: String,
+    /// Directory of call-flow files, whose policies.toml says how declines are retried.
+    #[arg(long, env = "IVRPAY_FLOWS", default_value = "call-flows")]
+    flows: PathBuf,
+    #[command(flatten)]
+    gateway: GatewayArgs,
+}
+
+pub(super) async fn run_due(args: RunDueArgs) -> Result<(), String> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let as_of = match &args.as_of {
+        Some(text) => crate::collections::parse_date(text)
+            .ok_or_else(|| format!("--as-of {text}: write the date as YYYY-MM-DD"))?,
+        None => clock.now().date(),
+    };
+    let (_, policies) = crate::flow::load_all(&args.flows).map_err(|problems| {
+        problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    })?;
+    let store = Store::connect(&args.database_url, &PoolSettings::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let collector = Collector {
+        store: store.clone(),
+        gateway: crate::app::gateway_for(&gateway_choice(&args.gateway)?),
+        policies: Arc::new(policies),
+        clock,
+        gateway_timeout: gateway_timeout(&args.gateway),
+    };
+    let report = run_due::run(&collector, as_of)
+        .await
+        .map_err(|e| e.to_string())?;
+    store.close().await;
+    println!(
+        "As of {as_of}: {} installments paid, {} declined and to be tried again, {} declined for \
+         the last time (plans broken), {} without an answer yet, {} held by another run; {} \
+         promises kept, {} broken.",
+        report.paid,
+        report.retrying,
+        report.failed,
+        report.unknown,
+        report.skipped,
+        report.promises_kept,
+        report.promises_broken
+    );
+    Ok(())
+}
