@@ -209,8 +209,14 @@ async fn minimum_equal_to_the_balance_is_not_offered_twice(server: &TestServer) 
         "the amount is said once: {said:?}"
     );
     assert!(!heard(&said, "minimum"), "{said:?}");
-    assert!(heard(&said, "To pay the full balance, press 1."), "{said:?}");
-    assert!(heard(&said, "To pay a different amount, press 2."), "{said:?}");
+    assert!(
+        heard(&said, "To pay the full balance, press 1."),
+        "{said:?}"
+    );
+    assert!(
+        heard(&said, "To pay a different amount, press 2."),
+        "{said:?}"
+    );
     let said = call.press("2").await.expect("a different amount");
     assert!(heard(&said, "Please enter the amount"), "{said:?}");
 }
@@ -239,7 +245,10 @@ async fn a_paid_minimum_is_not_offered_again_and_two_charges_nothing_unsaid(serv
         "no minimum of zero dollars: {said:?}"
     );
     assert!(!heard(&said, "zero dollars"), "{said:?}");
-    assert!(heard(&said, "To pay a different amount, press 2."), "{said:?}");
+    assert!(
+        heard(&said, "To pay a different amount, press 2."),
+        "{said:?}"
+    );
     let said = again.press("2").await.expect("2");
     assert!(heard(&said, "Please enter the amount"), "{said:?}");
     assert_eq!(
@@ -357,7 +366,10 @@ async fn other_amounts_must_be_within_the_rules(server: &TestServer) {
     small.press("1").await.expect("confirm");
     let said = small.press("0560").await.expect("pin");
     // Nothing else to choose: the whole balance is the only amount it can pay.
-    assert!(heard(&said, "To pay the full balance, press 1."), "{said:?}");
+    assert!(
+        heard(&said, "To pay the full balance, press 1."),
+        "{said:?}"
+    );
     assert!(!heard(&said, "different amount"), "{said:?}");
     assert!(!heard(&said, "minimum"), "{said:?}");
     let said = small.press("1").await.expect("pay");

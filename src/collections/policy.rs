@@ -968,10 +968,21 @@ mod tests {
         let pick = |a: &Account| policies.select(a, TODAY).name.clone();
         assert_eq!(pick(&account("early", "", "2026-12-02")), "early");
         assert_eq!(pick(&account("late", "", "2026-12-02")), "late");
-        assert_eq!(pick(&account("early", "", "2026-10-25")), "late", "30 days past due");
-        assert_eq!(pick(&account("early", "", "2026-10-26")), "early", "29 days");
+        assert_eq!(
+            pick(&account("early", "", "2026-10-25")),
+            "late",
+            "30 days past due"
+        );
+        assert_eq!(
+            pick(&account("early", "", "2026-10-26")),
+            "early",
+            "29 days"
+        );
         assert_eq!(pick(&account("settlement", "", "2026-12-02")), "settlement");
-        assert_eq!(pick(&account("early", "hardship", "2026-12-02")), "hardship");
+        assert_eq!(
+            pick(&account("early", "hardship", "2026-12-02")),
+            "hardship"
+        );
         assert_eq!(pick(&account("hardship", "", "2026-12-02")), "hardship");
         assert_eq!(
             pick(&account("hardship", "vulnerable", "2026-12-02")),
@@ -982,7 +993,10 @@ mod tests {
             "on_hold",
             "the first matching rule wins"
         );
-        assert_eq!(pick(&account("late", "bankruptcy", "2026-12-02")), "on_hold");
+        assert_eq!(
+            pick(&account("late", "bankruptcy", "2026-12-02")),
+            "on_hold"
+        );
     }
 
     #[test]
@@ -1033,21 +1047,50 @@ free_alternative.en = "Pay online."
 "#;
         let found = problems(source);
         let text = found.join("\n");
-        assert!(text.contains("policies.toml:2: \"disputed\" is not a flag; the flags are hardship"), "{text}");
-        assert!(text.contains("policies.toml:5: the last rule must have no conditions"), "{text}");
-        assert!(text.contains("policies.toml:7: \"nope\" is not a policy; the policies are standard"), "{text}");
-        assert!(text.contains("policies.toml:10: \"sometimes\" is not an option; the options are full"), "{text}");
-        assert!(text.contains("add \"hardship\" to policy standard's options"), "{text}");
-        assert!(text.contains("policy standard offers plan but has no terms for it; add [policies.standard.plan]"), "{text}");
+        assert!(
+            text.contains("policies.toml:2: \"disputed\" is not a flag; the flags are hardship"),
+            "{text}"
+        );
+        assert!(
+            text.contains("policies.toml:5: the last rule must have no conditions"),
+            "{text}"
+        );
+        assert!(
+            text.contains("policies.toml:7: \"nope\" is not a policy; the policies are standard"),
+            "{text}"
+        );
+        assert!(
+            text.contains("policies.toml:10: \"sometimes\" is not an option; the options are full"),
+            "{text}"
+        );
+        assert!(
+            text.contains("add \"hardship\" to policy standard's options"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "policy standard offers plan but has no terms for it; add [policies.standard.plan]"
+            ),
+            "{text}"
+        );
         assert!(text.contains("not both"), "{text}");
-        assert!(text.contains("this text has no es; add es = \"...\""), "{text}");
-        assert!(found.iter().all(|p| p.starts_with("policies.toml:")), "{text}");
+        assert!(
+            text.contains("this text has no es; add es = \"...\""),
+            "{text}"
+        );
+        assert!(
+            found.iter().all(|p| p.starts_with("policies.toml:")),
+            "{text}"
+        );
     }
 
     #[test]
     fn a_misspelt_field_and_bad_toml_name_the_line() {
         let found = problems("[[rules]]\npolicy = \"a\"\n\n[policies.a]\ntreatmnt = \"offers\"\n");
-        assert!(found[0].starts_with("policies.toml:5: unknown field `treatmnt`"), "{found:?}");
+        assert!(
+            found[0].starts_with("policies.toml:5: unknown field `treatmnt`"),
+            "{found:?}"
+        );
         assert!(found[0].ends_with("check the spelling"), "{found:?}");
         let found = problems("[[rules]\n");
         assert!(found[0].starts_with("policies.toml:1:"), "{found:?}");
@@ -1056,11 +1099,17 @@ free_alternative.en = "Pay online."
     #[test]
     fn plan_counts_keep_every_installment_above_the_smallest() {
         let policies = shipped();
-        let plan = policies.get("early").and_then(|p| p.plan.as_ref()).expect("plan");
+        let plan = policies
+            .get("early")
+            .and_then(|p| p.plan.as_ref())
+            .expect("plan");
         assert_eq!(plan.counts_for(44533), [2, 3, 4]);
         assert_eq!(plan.counts_for(7500), [2, 3]);
         assert!(plan.counts_for(4999).is_empty());
-        let fee = policies.get("late").and_then(|p| p.card_fee.as_ref()).expect("fee");
+        let fee = policies
+            .get("late")
+            .and_then(|p| p.card_fee.as_ref())
+            .expect("fee");
         assert_eq!(fee.fee_for(&account("late", "", "2026-12-02"), 10_000), 250);
         assert_eq!(
             fee.fee_for(&account("hardship", "", "2026-12-02"), 10_000),

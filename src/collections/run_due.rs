@@ -180,12 +180,7 @@ pub async fn charge(
                     last4(&claimed.account_number)
                 ),
             };
-            charge_saved_with_retry(
-                app.gateway.as_ref(),
-                &request,
-                app.gateway_timeout,
-            )
-            .await
+            charge_saved_with_retry(app.gateway.as_ref(), &request, app.gateway_timeout).await
         }
         _ => ChargeResult::Declined {
             reason: crate::payments::DeclineReason::ProcessingError,

@@ -134,6 +134,9 @@ pub struct CallRecord {
     pub outcome: Option<String>,
     /// The last flow state reached.
     pub last_step: Option<String>,
+    /// Why the caller said paying is hard (`lost_income`, `illness`, `family_emergency`,
+    /// `disaster`, `other`), if they did.
+    pub hardship_reason: Option<String>,
     /// Every step, in order.
     pub steps: Vec<StepRecord>,
     /// Payments made on the call.
@@ -469,7 +472,7 @@ impl Store {
     ) -> Result<Option<CallRecord>, StoreError> {
         let row = sqlx::query(
             "SELECT call_sid, provider, from_number, to_number, started_at, ended_at, language, \
-             account_number, outcome, last_step, steps FROM calls \
+             account_number, outcome, last_step, hardship_reason, steps FROM calls \
              WHERE call_sid = $1 AND provider = $2",
         )
         .bind(call.sid)
@@ -495,6 +498,7 @@ impl Store {
             language: row.try_get("language")?,
             account_number: row.try_get("account_number")?,
             outcome: row.try_get("outcome")?,
+            hardship_reason: row.try_get("hardship_reason")?,
             last_step: row.try_get("last_step")?,
             steps,
             payments: self.payments_of_call(call).await?,

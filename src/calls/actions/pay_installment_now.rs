@@ -39,7 +39,8 @@ pub(super) async fn run(
     ctx.claim().await?;
     let today = ctx.today();
     let now = ctx.app.clock.now_ms();
-    let stale_before = now - run_due::claim_stale_after(&run_due::Collector::of(ctx.app)).as_millis() as i64;
+    let stale_before =
+        now - run_due::claim_stale_after(&run_due::Collector::of(ctx.app)).as_millis() as i64;
     // Paying early is allowed: any day at or after the installment's is "due" for this claim.
     let Some(claimed) = ctx
         .app

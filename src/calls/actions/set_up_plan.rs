@@ -150,7 +150,8 @@ pub(super) async fn run(
     if !plan.first_payment_today {
         return Ok(SetUpPlanResult::Scheduled);
     }
-    let stale_before = now - run_due::claim_stale_after(&run_due::Collector::of(ctx.app)).as_millis() as i64;
+    let stale_before =
+        now - run_due::claim_stale_after(&run_due::Collector::of(ctx.app)).as_millis() as i64;
     let Some(claimed) = ctx
         .app
         .store
@@ -159,22 +160,23 @@ pub(super) async fn run(
     else {
         return Ok(SetUpPlanResult::Unknown);
     };
-    let result = match run_due::charge(&run_due::Collector::of(ctx.app), &claimed, true, today).await? {
-        Some(Charged::Paid(code)) => {
-            session.values.insert(CONFIRMATION.to_owned(), code);
-            if let Some(account) = &mut ctx.account {
-                account.balance_cents -= claimed.amount_cents;
-                account.minimum_due_cents =
-                    (account.minimum_due_cents - claimed.amount_cents).max(0);
+    let result =
+        match run_due::charge(&run_due::Collector::of(ctx.app), &claimed, true, today).await? {
+            Some(Charged::Paid(code)) => {
+                session.values.insert(CONFIRMATION.to_owned(), code);
+                if let Some(account) = &mut ctx.account {
+                    account.balance_cents -= claimed.amount_cents;
+                    account.minimum_due_cents =
+                        (account.minimum_due_cents - claimed.amount_cents).max(0);
+                }
+                SetUpPlanResult::Approved
             }
-            SetUpPlanResult::Approved
-        }
-        Some(Charged::Declined { .. }) => {
-            // A plan whose first payment is refused while the caller listens never starts.
-            ctx.app.store.decline_arrangement(id, now).await?;
-            SetUpPlanResult::Declined
-        }
-        Some(Charged::Unknown) | None => SetUpPlanResult::Unknown,
-    };
+            Some(Charged::Declined { .. }) => {
+                // A plan whose first payment is refused while the caller listens never starts.
+                ctx.app.store.decline_arrangement(id, now).await?;
+                SetUpPlanResult::Declined
+            }
+            Some(Charged::Unknown) | None => SetUpPlanResult::Unknown,
+        };
     Ok(result)
 }
