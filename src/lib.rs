@@ -6,7 +6,8 @@
 //! Data flows one way: webhook in -> provider dialect parses it -> call-flow engine decides ->
 //! store records -> provider dialect renders voice XML out.
 //!
-//! - [`cli`]: the subcommands (`serve`, `call`, `accounts import`, `flows check`);
+//! - [`cli`]: the subcommands (`serve`, `call`, `accounts import`, `flows check`,
+//!   `arrangements run-due`);
 //! - [`config`]: typed settings for the server;
 //! - [`app`]: start-up, shared state, graceful shutdown;
 //! - [`http`]: axum routers: provider webhooks, admin API, health;
@@ -17,10 +18,13 @@
 //! - [`speech`]: money, dates, digits as words, per language;
 //! - [`language`]: the languages spoken;
 //! - [`accounts`]: credentials, their keyed hashes, CSV import;
-//! - [`payments`]: money type, card rules, the card-data vault, gateways;
+//! - [`payments`]: money type, card rules, the card-data vault, gateways (and cards kept for plans);
+//! - [`collections`]: `call-flows/policies.toml` (what each caller is offered), the cents of
+//!   schedules, settlements and fees, and charging what falls due (`arrangements run-due`);
 //! - [`store`]: persistence through sqlx, SQLite and PostgreSQL;
 //! - [`caller`]: a simulated caller (`ivrpay call`, tests, load) and its strict TwiML reader;
-//! - [`upkeep`]: background jobs: reconciling unsettled payments, closing silent calls, wiping card data;
+//! - [`upkeep`]: background jobs: reconciling unsettled payments, closing silent calls, wiping card
+//!   data, charging installments that fall due;
 //! - [`load`]: the load tool (`ivrpay loadtest`), its yardstick (`ivrpay ceiling`), generated accounts;
 //! - [`clock`], [`error`], [`telemetry`]: time, the error type, logging.
 

@@ -92,6 +92,27 @@ fn import_is_all_or_nothing_and_names_bad_lines_postgres() {
     import_is_all_or_nothing_and_names_bad_lines(Backend::Postgres);
 }
 
+/// Runs `ivrpay flows check DIR`, which must fail; returns what it printed.
+fn flows_check_fails(dir: &std::path::Path) -> String {
+    let output = ivrpay()
+        .arg("flows")
+        .arg("check")
+        .arg(dir)
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Writes `text` to `path`; returns the 1-based line holding `needle`.
+fn write_and_find(path: &std::path::Path, text: &str, needle: &str) -> usize {
+    std::fs::write(path, text).expect("write");
+    text.lines()
+        .position(|l| l.contains(needle))
+        .expect("the needle is in the text")
+        + 1
+}
+
 #[test]
 fn flows_check_prints_file_line_problems() {
     let dir = tempfile::tempdir().expect("dir");
@@ -101,19 +122,9 @@ fn flows_check_prints_file_line_problems() {
     ))
     .expect("flow");
     let broken = flow.replace("on.found = \"ask_pin\"", "on.found = \"ask_pinn\"");
-    std::fs::write(dir.path().join("payment.toml"), &broken).expect("write");
-    let line = broken
-        .lines()
-        .position(|l| l.contains("ask_pinn"))
-        .expect("line")
-        + 1;
+    let line = write_and_find(&dir.path().join("payment.toml"), &broken, "ask_pinn");
 
-    let output = ivrpay()
-        .args(["flows", "check", dir.path().to_str().expect("dir")])
-        .output()
-        .expect("runs");
-    assert!(!output.status.success());
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = flows_check_fails(dir.path());
     let expected =
         format!("payment.toml:{line}: \"ask_pinn\" is not a state; did you mean ask_pin?");
     assert!(stdout.contains(&expected), "{stdout}");
@@ -139,6 +150,38 @@ fn flows_check_prints_file_line_problems() {
         "{}",
         String::from_utf8_lossy(&output.stdout)
     );
+}
+
+#[test]
+fn a_bad_policy_file_is_named_by_line_and_stops_the_server() {
+    let dir = tempfile::tempdir().expect("dir");
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/call-flows");
+    std::fs::copy(
+        format!("{shipped}/payment.toml"),
+        dir.path().join("payment.toml"),
+    )
+    .expect("flow");
+    let policies = std::fs::read_to_string(format!("{shipped}/policies.toml")).expect("policies");
+    let broken = policies.replacen("policy = \"late\"", "policy = \"later\"", 1);
+    let line = write_and_find(&dir.path().join("policies.toml"), &broken, "\"later\"");
+    let expected = format!("policies.toml:{line}: \"later\" is not a policy; the policies are");
+
+    let stdout = flows_check_fails(dir.path());
+    assert!(stdout.contains(&expected), "{stdout}");
+
+    let db = format!("sqlite:{}", dir.path().join("x.db").display());
+    let output = ivrpay()
+        .args(["serve", "--listen", "127.0.0.1:0", "--database-url", &db])
+        .arg("--flows")
+        .arg(dir.path())
+        .env("TWILIO_AUTH_TOKEN", "t")
+        .env("IVRPAY_DATA_KEY", "ab".repeat(32))
+        .env("IVRPAY_PIN_KEY", "0123456789abcdef")
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&expected), "{stderr}");
 }
 
 #[test]
@@ -484,7 +527,7 @@ fn demo_starts_over_each_run_with_the_same_token_and_call_finds_it() {
         &first.url(),
         &db,
         linda,
-        "1,1,6446,1,1,4242424242424242,1228,123,77141,1,9",
+        "1,1,6446,1,4242424242424242,1228,123,77141,1,9",
     );
     assert!(paid.contains("was approved"), "{paid}");
     let kept = std::fs::read_to_string(dir.path().join("ivrpay.db.demo-tokens")).expect("kept");

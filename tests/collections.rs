@@ -119,8 +119,8 @@ async fn linda_sets_up_a_plan(server: &TestServer, card: &str) -> (Call, Vec<Str
         "{said:?}"
     );
     let said = call.press("3").await.expect("three payments");
-    let schedule = "a first payment of one hundred forty-eight dollars and forty-five cents on \
-                    November twenty-third, then two payments of one hundred forty-eight dollars \
+    let schedule = "a first payment of one hundred forty-eight dollars and forty-five cents \
+                    today, then two payments of one hundred forty-eight dollars \
                     and forty-four cents, on December twenty-third and January twenty-third";
     assert!(heard(&said, &format!("That is {schedule}.")), "{said:?}");
     let said = call.press("1").await.expect("with a card");
@@ -675,10 +675,46 @@ async fn options_are_named_in_spanish_too(server: &TestServer) {
     assert!(
         heard(
             &said,
-            "Serían dos pagos de cincuenta y nueve dólares con sesenta y cuatro centavos, el \
-             veintitrés de noviembre y veintitrés de diciembre."
+            "Serían dos pagos de cincuenta y nueve dólares con sesenta y cuatro centavos, hoy y \
+             veintitrés de diciembre."
         ),
         "{said:?}"
     );
 }
 on_both_backends!(options_are_named_in_spanish_too);
+
+async fn a_settlement_in_payments_settles_the_account_with_its_last_payment(server: &TestServer) {
+    let (mut call, _) = verified(server, JOSE, "1").await;
+    call.press("1").await.expect("settlement");
+    let said = call.press("2").await.expect("in a few payments");
+    assert!(
+        heard(
+            &said,
+            "You can spread seventy-one dollars and fifty-seven cents over 3 payments."
+        ),
+        "{said:?}"
+    );
+    call.press("3").await.expect("three");
+    call.press("1").await.expect("with a card");
+    enter_card(server, &mut call, "378282246310005").await;
+    let said = call.press("1").await.expect("agree");
+    assert!(heard(&said, "your first payment was approved"), "{said:?}");
+    let jose = account(server, "54294334").await;
+    let settlement = &jose["arrangements"][0];
+    assert_eq!(settlement["kind"], "settlement");
+    assert_eq!(settlement["status"], "active");
+    assert_eq!(installments(settlement, "amount_cents"), [2387, 2385, 2385]);
+    assert_eq!(jose["balance_cents"], 11928 - 2387);
+
+    let collector = Collector::of(&server.state);
+    for day in [date!(2026 - 12 - 23), date!(2027 - 01 - 23)] {
+        run_due::run(&collector, day).await.expect("run");
+    }
+    let jose = account(server, "54294334").await;
+    assert_eq!(jose["arrangements"][0]["status"], "completed");
+    assert_eq!(
+        jose["balance_cents"], 0,
+        "the rest of the balance is settled with the last payment"
+    );
+}
+on_both_backends!(a_settlement_in_payments_settles_the_account_with_its_last_payment);

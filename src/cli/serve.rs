@@ -182,8 +182,14 @@ pub(super) async fn serve(args: ServeArgs) -> Result<(), String> {
             .upsert_accounts(&records, clock.now_ms())
             .await
             .map_err(|e| e.to_string())?;
+        let numbers: Vec<&str> = records.iter().map(|r| r.account_number.as_str()).collect();
+        state
+            .store
+            .clear_arrangements(&numbers)
+            .await
+            .map_err(|e| e.to_string())?;
         printed.push(format!(
-            "Reset the {} demo accounts to demo/accounts.csv (balances and PINs).",
+            "Reset the {} demo accounts to demo/accounts.csv (balances, PINs, plans and promises).",
             records.len()
         ));
         print_demo_help(&state, &printed);

@@ -17,6 +17,8 @@ pub struct Situation {
     pub hardship: bool,
     /// Whether a plan or settlement is already running on the account.
     pub open_arrangement: bool,
+    /// Today, for offers that end.
+    pub today: time::Date,
 }
 
 /// The options of `set` that apply, in the policy's order. An option that would mean nothing is
@@ -37,6 +39,7 @@ pub fn available(
     };
     let balance = account.balance_cents;
     let smallest = situation.smallest_payment_cents;
+    let today = situation.today;
     list.iter()
         .copied()
         .filter(|offer| match offer {
@@ -46,7 +49,9 @@ pub fn available(
             Offer::Settlement => {
                 !situation.open_arrangement
                     && policy.settlement.as_ref().is_some_and(|s| {
-                        terms::settlement_amount(balance, s.basis_points, s.floor_cents) < balance
+                        s.offer_ends(today).is_some()
+                            && terms::settlement_amount(balance, s.basis_points, s.floor_cents)
+                                < balance
                     })
             }
             Offer::Plan => {
@@ -122,6 +127,7 @@ mod tests {
             agent_available: true,
             hardship: false,
             open_arrangement: false,
+            today: time::macros::date!(2026 - 11 - 24),
         }
     }
 

@@ -189,8 +189,10 @@ pub struct SettlementTerms {
     pub basis_points: i64,
     /// The least it settles for (cents).
     pub floor_cents: i64,
-    /// Days the offer stands.
+    /// Days the offer stands, from the day it is made.
     pub valid_days: u32,
+    /// The last day it may be offered or taken at all (a campaign's end), if any.
+    pub expires_on: Option<Date>,
     /// Numbers of payments it may be paid in (1: today, in one payment).
     pub payments: Vec<u32>,
 }
@@ -222,6 +224,18 @@ pub struct FeeTerms {
     pub waived_segments: Vec<String>,
     /// How to pay without it, spoken with the fee.
     pub free_alternative: Texts,
+}
+
+impl SettlementTerms {
+    /// The last day an offer made `today` stands, or `None` when none may be made any more.
+    pub fn offer_ends(&self, today: Date) -> Option<Date> {
+        let ends = today.saturating_add(time::Duration::days(i64::from(self.valid_days)));
+        match self.expires_on {
+            Some(last) if last < today => None,
+            Some(last) => Some(ends.min(last)),
+            None => Some(ends),
+        }
+    }
 }
 
 impl FeeTerms {
@@ -370,6 +384,7 @@ struct RawSettlement {
     percent: Spanned<String>,
     floor: Spanned<String>,
     valid_days: u32,
+    expires_on: Option<Spanned<String>>,
     payments: Spanned<Vec<u32>>,
 }
 
@@ -787,10 +802,18 @@ impl Checker<'_> {
                     "payments lists how many payments, like [1, 3]",
                 );
             }
+            let expires_on = raw_s.expires_on.as_ref().and_then(|text| {
+                let date = super::parse_date(text.as_ref());
+                if date.is_none() {
+                    self.report(text, "expires_on is a date written YYYY-MM-DD");
+                }
+                date
+            });
             SettlementTerms {
                 basis_points: self.percent(&raw_s.percent, "percent"),
                 floor_cents: self.money(&raw_s.floor, "floor"),
                 valid_days: raw_s.valid_days,
+                expires_on,
                 payments: raw_s.payments.as_ref().clone(),
             }
         });
@@ -1116,5 +1139,21 @@ free_alternative.en = "Pay online."
             0,
             "waived for the segment"
         );
+    }
+
+    #[test]
+    fn a_settlement_offer_ends_with_its_days_or_its_campaign() {
+        let mut terms = SettlementTerms {
+            basis_points: 6000,
+            floor_cents: 5000,
+            valid_days: 30,
+            expires_on: None,
+            payments: vec![1],
+        };
+        assert_eq!(terms.offer_ends(TODAY), Some(date!(2026 - 12 - 24)));
+        terms.expires_on = Some(date!(2026 - 12 - 01));
+        assert_eq!(terms.offer_ends(TODAY), Some(date!(2026 - 12 - 01)));
+        terms.expires_on = Some(date!(2026 - 11 - 23));
+        assert_eq!(terms.offer_ends(TODAY), None, "the campaign is over");
     }
 }

@@ -138,18 +138,20 @@ impl FeeRule {
 /// A schedule as a person would read it: "three payments of forty dollars, on December first,
 /// January first and February first", or with an uneven first payment "a first payment of
 /// forty dollars and one cent on December first, then two payments of forty dollars, on January
-/// first and February first".
-pub fn schedule_words(installments: &[Installment], language: Language) -> String {
+/// first and February first". A payment due `today` is said to be today.
+pub fn schedule_words(installments: &[Installment], language: Language, today: Date) -> String {
     let Some((first, rest)) = installments.split_first() else {
         return String::new();
     };
     let es = language == Language::Es;
+    let day = |date: Date| match (date == today, es) {
+        (true, false) => "today".to_owned(),
+        (true, true) => "hoy".to_owned(),
+        (false, _) => speech::date_words(date, language),
+    };
     let dates = |items: &[Installment]| {
         list_words(
-            &items
-                .iter()
-                .map(|i| speech::date_words(i.due, language))
-                .collect::<Vec<_>>(),
+            &items.iter().map(|i| day(i.due)).collect::<Vec<_>>(),
             language,
         )
     };
@@ -168,27 +170,35 @@ pub fn schedule_words(installments: &[Installment], language: Language) -> Strin
             ),
         }
     };
+    // "on today" is not said: a list that starts today reads "today, December first ...".
+    let on = |items: &[Installment]| match (items.first().is_some_and(|i| i.due == today), es) {
+        (true, _) => "",
+        (false, true) => "el ",
+        (false, false) => "on ",
+    };
     if rest.iter().all(|i| i.amount_cents == first.amount_cents) {
-        let on = if es { "el" } else { "on" };
         return format!(
-            "{}, {on} {}",
+            "{}, {}{}",
             count_of(installments.len(), first.amount_cents),
+            on(installments),
             dates(installments)
         );
     }
     let first_words = speech::money_words(first.amount_cents, language);
-    let first_date = speech::date_words(first.due, language);
+    let first_date = format!("{}{}", on(installments), day(first.due));
     let rest_amount = rest[0].amount_cents;
     if es {
         format!(
-            "un primer pago de {first_words} el {first_date}, y luego {}, el {}",
+            "un primer pago de {first_words} {first_date}, y luego {}, {}{}",
             count_of(rest.len(), rest_amount),
+            on(rest),
             dates(rest)
         )
     } else {
         format!(
-            "a first payment of {first_words} on {first_date}, then {}, on {}",
+            "a first payment of {first_words} {first_date}, then {}, {}{}",
             count_of(rest.len(), rest_amount),
+            on(rest),
             dates(rest)
         )
     }
@@ -222,12 +232,12 @@ mod tests {
             [14844, 14844, 14844]
         );
         assert_eq!(
-            schedule_words(&plan, Language::En),
+            schedule_words(&plan, Language::En, date!(2026 - 11 - 24)),
             "three payments of one hundred forty-eight dollars and forty-four cents, on December \
              first, January first and February first"
         );
         assert_eq!(
-            schedule_words(&plan, Language::Es),
+            schedule_words(&plan, Language::Es, date!(2026 - 11 - 24)),
             "tres pagos de ciento cuarenta y ocho dólares con cuarenta y cuatro centavos, el \
              primero de diciembre, primero de enero y primero de febrero"
         );
@@ -241,10 +251,21 @@ mod tests {
             [14845, 14844, 14844]
         );
         assert_eq!(
-            schedule_words(&plan, Language::En),
+            schedule_words(&plan, Language::En, date!(2026 - 11 - 24)),
             "a first payment of one hundred forty-eight dollars and forty-five cents on December \
              first, then two payments of one hundred forty-eight dollars and forty-four cents, on \
              January first and February first"
+        );
+        assert_eq!(
+            schedule_words(&plan, Language::En, date!(2026 - 12 - 01)),
+            "a first payment of one hundred forty-eight dollars and forty-five cents today, then \
+             two payments of one hundred forty-eight dollars and forty-four cents, on January \
+             first and February first"
+        );
+        assert_eq!(
+            schedule_words(&plan[1..], Language::Es, date!(2027 - 01 - 01)),
+            "dos pagos de ciento cuarenta y ocho dólares con cuarenta y cuatro centavos, hoy y \
+             primero de febrero"
         );
         let two = schedule(101, 2, date!(2026 - 12 - 01), Interval::Weekly);
         assert_eq!(two[0].amount_cents, 51);

@@ -593,7 +593,15 @@ impl Run<'_> {
         } else if let Some(prompt) = &state.prompt {
             prompts.extend(self.render(prompt, language, session, ctx));
         }
-        if lead.is_some() {
+        // An options list ends with its own closing line (how to hear it again, how to end).
+        let closes_itself = matches!(
+            &state.kind,
+            StateKind::Offers {
+                closing: Some(_),
+                ..
+            }
+        );
+        if lead.is_some() && !closes_itself {
             // A state whose own keys take the repeat key says what its keys do instead.
             let help = state.help.as_ref().unwrap_or(&flow.messages.help);
             prompts.extend(self.render(help, language, session, ctx));
@@ -928,9 +936,11 @@ fn spoken(
             .unwrap_or_default(),
         Var::SettlementAmount => money_of(session, keys::SETTLEMENT_CENTS, language),
         Var::SettlementExpires => date_words_of(session, keys::SETTLEMENT_EXPIRES, language),
-        Var::PlanSchedule => {
-            collections::terms::schedule_words(&planned_schedule(session, ctx), language)
-        }
+        Var::PlanSchedule => collections::terms::schedule_words(
+            &planned_schedule(session, ctx),
+            language,
+            ctx.today(),
+        ),
         Var::PlanChoices => {
             let counts: Vec<String> = session
                 .values
@@ -1054,6 +1064,7 @@ fn offered(set: OfferSet, session: &Session, ctx: &impl Context) -> Vec<Offer> {
         agent_available: ctx.agent_number().is_some(),
         hardship: session.values.contains_key(keys::HARDSHIP),
         open_arrangement: session.values.contains_key(keys::ARRANGEMENT_ID),
+        today: ctx.today(),
     };
     collections::offers::available(policy, set, account, situation)
 }

@@ -596,6 +596,30 @@ impl Store {
         Ok(PromisesSettled { kept, broken })
     }
 
+    /// Deletes the arrangements of these accounts with their installments: only the demo does
+    /// this, so that every demo run starts over.
+    ///
+    /// # Errors
+    /// A database failure; nothing is deleted then.
+    pub async fn clear_arrangements(&self, account_numbers: &[&str]) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        for number in account_numbers {
+            sqlx::query(
+                "DELETE FROM installments WHERE arrangement_id IN \
+                 (SELECT id FROM arrangements WHERE account_number = $1)",
+            )
+            .bind(number)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM arrangements WHERE account_number = $1")
+                .bind(number)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Records why a caller said paying is hard, on their call.
     ///
     /// # Errors

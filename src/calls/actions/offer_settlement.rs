@@ -37,12 +37,12 @@ pub(super) async fn run(
         settlement.basis_points,
         settlement.floor_cents,
     );
+    let Some(expires) = settlement.offer_ends(ctx.today()) else {
+        return Ok(OfferSettlementResult::NotAvailable);
+    };
     if amount >= account.balance_cents || amount <= 0 {
         return Ok(OfferSettlementResult::NotAvailable);
     }
-    let expires = ctx
-        .today()
-        .saturating_add(time::Duration::days(i64::from(settlement.valid_days)));
     session
         .values
         .insert(keys::SETTLEMENT_CENTS.to_owned(), amount.to_string());

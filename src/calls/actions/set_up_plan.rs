@@ -97,7 +97,7 @@ pub(super) async fn run(
     let language = session.language.unwrap_or(Language::En);
     let consent_text = format!(
         "{} | {}",
-        terms::schedule_words(&schedule, language),
+        terms::schedule_words(&schedule, language, today),
         plan.authorization
             .get(&language)
             .cloned()
