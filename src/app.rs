@@ -22,6 +22,8 @@ pub struct AppState {
     pub flow: Arc<Flow>,
     /// The collections policies (`policies.toml` beside the flows).
     pub policies: Arc<crate::collections::Policies>,
+    /// The message templates (`messages.toml` beside the flows).
+    pub templates: Arc<crate::messages::templates::Templates>,
     /// The time source.
     pub clock: Arc<dyn Clock>,
     /// The public base URL in force (configured, or derived from the bound address).
@@ -87,7 +89,7 @@ impl Application {
         clock: Arc<dyn Clock>,
         gateway: Arc<dyn Gateway>,
     ) -> Result<Application, StartError> {
-        let (flows, policies) = crate::flow::load_all(&config.flows_dir).map_err(|problems| {
+        let loaded = crate::flow::load_all(&config.flows_dir).map_err(|problems| {
             StartError::Flows(
                 problems
                     .iter()
@@ -96,8 +98,8 @@ impl Application {
                     .join("\n"),
             )
         })?;
-        let flow = flows.get(&config.flow).cloned().ok_or_else(|| {
-            let known: Vec<&str> = flows.keys().map(String::as_str).collect();
+        let flow = loaded.flows.get(&config.flow).cloned().ok_or_else(|| {
+            let known: Vec<&str> = loaded.flows.keys().map(String::as_str).collect();
             StartError::NoSuchFlow(config.flow.clone(), known.join(", "))
         })?;
         let store = Store::connect(&config.database_url, &config.pool).await?;
@@ -117,7 +119,8 @@ impl Application {
             config: Arc::new(config),
             store,
             flow: Arc::new(flow),
-            policies: Arc::new(policies),
+            policies: Arc::new(loaded.policies),
+            templates: Arc::new(loaded.templates),
             clock,
             public_url,
             gateway,
@@ -157,6 +160,20 @@ impl Application {
                 },
             ))
         });
+        // The sender runs beside the upkeep (tests drive both by hand), when there is a channel.
+        let messaging = &self.state.config.messaging;
+        let sender = (self.state.config.upkeep.interval.is_some()
+            && (messaging.sms.is_some() || messaging.email.is_some()))
+        .then(|| {
+            let mut stopped = stopped.clone();
+            tokio::spawn(crate::messages::outbox::run_until(
+                self.state.clone(),
+                messaging.send_interval,
+                async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                },
+            ))
+        });
         let limits = self.state.config.http.clone();
         let router = crate::http::router(self.state);
         let served = crate::http::server::serve(self.listener, router, &limits, async move {
@@ -164,8 +181,8 @@ impl Application {
             let _ = stop.send(true);
         })
         .await;
-        if let Some(upkeep) = upkeep {
-            let _ = upkeep.await;
+        for task in [upkeep, sender].into_iter().flatten() {
+            let _ = task.await;
         }
         served
     }

@@ -62,6 +62,36 @@ pub struct Config {
     pub http: HttpLimits,
     /// Background upkeep: reconciling payments, closing silent calls, wiping expired card data.
     pub upkeep: UpkeepSettings,
+    /// Receipts and reminders by SMS and email.
+    pub messaging: crate::messages::MessagingSettings,
+    /// Pausing the call's recording while the card is keyed in, if configured.
+    pub recording: Option<RecordingControl>,
+}
+
+/// Pausing the call's recording around card entry (PCI DSS), through Twilio's REST API.
+#[derive(Clone)]
+pub struct RecordingControl {
+    /// The REST client.
+    pub rest: std::sync::Arc<crate::telephony::twilio::rest::TwilioRest>,
+    /// What to do when the recording cannot be paused.
+    pub on_failure: PauseFailure,
+}
+
+impl std::fmt::Debug for RecordingControl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecordingControl")
+            .field("on_failure", &self.on_failure)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What happens to card entry when the recording could not be paused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PauseFailure {
+    /// No card is taken: the caller is offered a person.
+    StopCardEntry,
+    /// The card is taken anyway (the failure is logged).
+    GoOn,
 }
 
 /// What one HTTP client may hold of the server. A provider sends small requests promptly, so

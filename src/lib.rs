@@ -41,6 +41,7 @@ pub mod flow;
 pub mod http;
 pub mod language;
 pub mod load;
+pub mod messages;
 pub mod payments;
 pub mod speech;
 pub mod store;

@@ -267,6 +267,7 @@ fn check_row(row: Row, key: &PinKey, today: Date) -> Result<AccountRecord, Vec<S
         email: row.email,
         flags,
         state,
+        contact_channel: None,
         failed_auth_attempts: 0,
         locked_until: None,
     })

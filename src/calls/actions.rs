@@ -60,12 +60,17 @@ pub mod forget_account;
 pub mod forget_card;
 pub mod identify_by_caller_id;
 pub mod lookup_account;
+pub mod no_receipt;
 pub mod offer_plan;
 pub mod offer_promise;
+pub mod offer_receipt;
 pub mod offer_settlement;
 pub mod pay_full_balance;
 pub mod pay_installment_now;
 pub mod pay_minimum_due;
+pub mod receipt_by_email;
+pub mod receipt_by_text;
+mod receipts;
 pub mod record_hardship;
 pub mod record_promise;
 pub mod route_account;
@@ -88,12 +93,16 @@ pub use forget_account::ForgetAccountResult;
 pub use forget_card::ForgetCardResult;
 pub use identify_by_caller_id::IdentifyByCallerIdResult;
 pub use lookup_account::LookupAccountResult;
+pub use no_receipt::NoReceiptResult;
 pub use offer_plan::OfferPlanResult;
 pub use offer_promise::OfferPromiseResult;
+pub use offer_receipt::OfferReceiptResult;
 pub use offer_settlement::OfferSettlementResult;
 pub use pay_full_balance::PayFullBalanceResult;
 pub use pay_installment_now::PayInstallmentNowResult;
 pub use pay_minimum_due::PayMinimumDueResult;
+pub use receipt_by_email::ReceiptByEmailResult;
+pub use receipt_by_text::ReceiptByTextResult;
 pub use record_hardship::RecordHardshipResult;
 pub use record_promise::RecordPromiseResult;
 pub use route_account::RouteAccountResult;
@@ -237,6 +246,26 @@ pub trait Actions {
         &mut self,
         session: &mut Session,
     ) -> impl Future<Output = Result<ChangePlanCardResult, AppError>> + Send;
+    /// Runs [`offer_receipt`].
+    fn offer_receipt(
+        &mut self,
+        session: &mut Session,
+    ) -> impl Future<Output = Result<OfferReceiptResult, AppError>> + Send;
+    /// Runs [`receipt_by_text`].
+    fn receipt_by_text(
+        &mut self,
+        session: &mut Session,
+    ) -> impl Future<Output = Result<ReceiptByTextResult, AppError>> + Send;
+    /// Runs [`receipt_by_email`].
+    fn receipt_by_email(
+        &mut self,
+        session: &mut Session,
+    ) -> impl Future<Output = Result<ReceiptByEmailResult, AppError>> + Send;
+    /// Runs [`no_receipt`].
+    fn no_receipt(
+        &mut self,
+        session: &mut Session,
+    ) -> impl Future<Output = Result<NoReceiptResult, AppError>> + Send;
 }
 
 /// Runs `action` and names its result, one of [`Action::results`].
@@ -273,6 +302,10 @@ pub async fn run<C: Actions + Send>(
         Action::RecordHardship => ctx.record_hardship(session).await?.as_str(),
         Action::PayInstallmentNow => ctx.pay_installment_now(session).await?.as_str(),
         Action::ChangePlanCard => ctx.change_plan_card(session).await?.as_str(),
+        Action::OfferReceipt => ctx.offer_receipt(session).await?.as_str(),
+        Action::ReceiptByText => ctx.receipt_by_text(session).await?.as_str(),
+        Action::ReceiptByEmail => ctx.receipt_by_email(session).await?.as_str(),
+        Action::NoReceipt => ctx.no_receipt(session).await?.as_str(),
     })
 }
 
@@ -303,6 +336,10 @@ pub fn result_names(action: Action) -> &'static [&'static str] {
         Action::RecordHardship => RecordHardshipResult::NAMES,
         Action::PayInstallmentNow => PayInstallmentNowResult::NAMES,
         Action::ChangePlanCard => ChangePlanCardResult::NAMES,
+        Action::OfferReceipt => OfferReceiptResult::NAMES,
+        Action::ReceiptByText => ReceiptByTextResult::NAMES,
+        Action::ReceiptByEmail => ReceiptByEmailResult::NAMES,
+        Action::NoReceipt => NoReceiptResult::NAMES,
     }
 }
 
@@ -502,6 +539,31 @@ impl Actions for CallContext<'_> {
         session: &mut Session,
     ) -> Result<ChangePlanCardResult, AppError> {
         change_plan_card::run(self, session).await
+    }
+
+    async fn offer_receipt(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<OfferReceiptResult, AppError> {
+        offer_receipt::run(self, session).await
+    }
+
+    async fn receipt_by_text(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<ReceiptByTextResult, AppError> {
+        receipt_by_text::run(self, session).await
+    }
+
+    async fn receipt_by_email(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<ReceiptByEmailResult, AppError> {
+        receipt_by_email::run(self, session).await
+    }
+
+    async fn no_receipt(&mut self, session: &mut Session) -> Result<NoReceiptResult, AppError> {
+        no_receipt::run(self, session).await
     }
 }
 
@@ -789,5 +851,47 @@ impl Context for CallContext<'_> {
         self.policy_name
             .as_deref()
             .and_then(|name| self.app.policies.get(name))
+    }
+
+    async fn pause_recording(&mut self) -> crate::flow::engine::Pause {
+        use crate::config::PauseFailure;
+        use crate::flow::engine::Pause;
+        use crate::telephony::twilio::rest::{RecordingState, RestError};
+        let Some(control) = &self.app.config.recording else {
+            return Pause::NotNeeded;
+        };
+        // Only Twilio's calls are recorded through its REST API.
+        if self.webhook.dialect.name() != "twilio" {
+            return Pause::NotNeeded;
+        }
+        match control
+            .rest
+            .set_recording(self.call_sid, RecordingState::Paused)
+            .await
+        {
+            Ok(()) => Pause::Paused,
+            Err(RestError::NoRecording) => Pause::NotNeeded,
+            Err(err) => {
+                tracing::error!(error = %err, "could not pause the call's recording before card entry");
+                match control.on_failure {
+                    PauseFailure::StopCardEntry => Pause::Failed,
+                    PauseFailure::GoOn => Pause::NotNeeded,
+                }
+            }
+        }
+    }
+
+    async fn resume_recording(&mut self) {
+        use crate::telephony::twilio::rest::RecordingState;
+        let Some(control) = &self.app.config.recording else {
+            return;
+        };
+        if let Err(err) = control
+            .rest
+            .set_recording(self.call_sid, RecordingState::InProgress)
+            .await
+        {
+            tracing::warn!(error = %err, "could not resume the call's recording after card entry");
+        }
     }
 }

@@ -39,22 +39,29 @@ pub(super) async fn run_due(args: RunDueArgs) -> Result<(), String> {
             .ok_or_else(|| format!("--as-of {text}: write the date as YYYY-MM-DD"))?,
         None => clock.now().date(),
     };
-    let (_, policies) = crate::flow::load_all(&args.flows).map_err(|problems| {
+    let loaded = crate::flow::load_all(&args.flows).map_err(|problems| {
         problems
             .iter()
             .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join("\n")
     })?;
+    let mut problems = Vec::new();
+    let (messaging, _) = messaging_settings(&mut problems);
+    if !problems.is_empty() {
+        return Err(format!("fix these settings:\n  {}", problems.join("\n  ")));
+    }
     let store = Store::connect(&args.database_url, &PoolSettings::default())
         .await
         .map_err(|e| e.to_string())?;
     let collector = Collector {
         store: store.clone(),
         gateway: crate::app::gateway_for(&gateway_choice(&args.gateway)?),
-        policies: Arc::new(policies),
+        policies: Arc::new(loaded.policies),
         clock,
         gateway_timeout: gateway_timeout(&args.gateway),
+        templates: Arc::new(loaded.templates),
+        messaging,
     };
     let report = run_due::run(&collector, as_of)
         .await
@@ -63,14 +70,15 @@ pub(super) async fn run_due(args: RunDueArgs) -> Result<(), String> {
     println!(
         "As of {as_of}: {} installments paid, {} declined and to be tried again, {} declined for \
          the last time (plans broken), {} without an answer yet, {} held by another run; {} \
-         promises kept, {} broken.",
+         promises kept, {} broken; {} reminders queued.",
         report.paid,
         report.retrying,
         report.failed,
         report.unknown,
         report.skipped,
         report.promises_kept,
-        report.promises_broken
+        report.promises_broken,
+        report.reminders
     );
     Ok(())
 }

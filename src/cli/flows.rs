@@ -20,7 +20,11 @@ pub(super) fn check_flows(dir: &std::path::Path) -> Result<(), String> {
     // Voices are checked against every provider a flow may be served by.
     let dialects = registry::unverified();
     match crate::flow::load_all(dir) {
-        Ok((flows, policies)) => {
+        Ok(crate::flow::Loaded {
+            flows,
+            policies,
+            templates: _,
+        }) => {
             for (name, flow) in &flows {
                 for language in &flow.languages {
                     let voice = flow.voices.get(language).map(String::as_str);
@@ -50,6 +54,7 @@ pub(super) fn check_flows(dir: &std::path::Path) -> Result<(), String> {
                 policies.policies.len(),
                 policies.rules.len()
             );
+            println!("{}: ok", crate::messages::templates::FILE_NAME);
             Ok(())
         }
         Err(problems) => {

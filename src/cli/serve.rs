@@ -119,6 +119,8 @@ pub(super) async fn serve(args: ServeArgs) -> Result<(), String> {
         admin_token,
         pin_key,
         payments,
+        messaging,
+        recording,
         notes: mut printed,
     } = serve_secrets(&args)?;
     if args.insecure_skip_signature {
@@ -157,6 +159,8 @@ pub(super) async fn serve(args: ServeArgs) -> Result<(), String> {
             idle_call_after: Duration::from_secs(args.idle_call_minutes.max(1) * 60),
             ..UpkeepSettings::default()
         },
+        messaging,
+        recording,
     };
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let app = Application::build(config, clock.clone())

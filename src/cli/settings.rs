@@ -84,6 +84,176 @@ pub(super) fn payment_settings(args: &ServeArgs) -> Result<PaymentSettings, Stri
     })
 }
 
+/// Twilio's REST API client, when an account SID and credentials are set (the auth token, or an
+/// API key and secret).
+fn twilio_rest(
+    problems: &mut Vec<String>,
+) -> Option<Arc<crate::telephony::twilio::rest::TwilioRest>> {
+    use crate::telephony::twilio::rest::{RestAuth, TwilioRest};
+    let account_sid = std::env::var("TWILIO_ACCOUNT_SID")
+        .ok()
+        .filter(|s| !s.is_empty())?;
+    if !(account_sid.len() == 34 && account_sid.starts_with("AC")) {
+        problems.push("TWILIO_ACCOUNT_SID is AC followed by 32 hex digits".into());
+        return None;
+    }
+    let auth = match (
+        std::env::var("TWILIO_API_KEY_SID")
+            .ok()
+            .filter(|s| !s.is_empty()),
+        secret_env("TWILIO_API_KEY_SECRET"),
+        secret_env("TWILIO_AUTH_TOKEN"),
+    ) {
+        (Some(sid), Some(secret), _) => RestAuth::ApiKey { sid, secret },
+        (None, None, Some(token)) => RestAuth::AuthToken(token),
+        _ => {
+            problems.push(
+                "Twilio's REST API needs TWILIO_AUTH_TOKEN, or TWILIO_API_KEY_SID with \
+                 TWILIO_API_KEY_SECRET"
+                    .into(),
+            );
+            return None;
+        }
+    };
+    let base_url = std::env::var("TWILIO_API_BASE_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "https://api.twilio.com".to_owned());
+    Some(Arc::new(TwilioRest::new(
+        base_url,
+        account_sid,
+        auth,
+        Duration::from_secs(5),
+        reqwest::Client::new(),
+    )))
+}
+
+/// Day counts like "7,3" (`IVRPAY_REMINDER_DAYS`).
+fn days_env(name: &str, default: &[u32], problems: &mut Vec<String>) -> Vec<u32> {
+    let Ok(text) = std::env::var(name) else {
+        return default.to_vec();
+    };
+    let parsed: Result<Vec<u32>, _> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::parse)
+        .collect();
+    parsed.unwrap_or_else(|_| {
+        problems.push(format!("{name} lists days like 7,3, not \"{text}\""));
+        default.to_vec()
+    })
+}
+
+/// Receipts and reminders, and recording control, from the environment.
+pub(super) fn messaging_settings(
+    problems: &mut Vec<String>,
+) -> (
+    crate::messages::MessagingSettings,
+    Option<crate::config::RecordingControl>,
+) {
+    use crate::messages::{EmailSettings, MessagingSettings, SmsSettings};
+    let rest = twilio_rest(problems);
+    let sms = match (
+        std::env::var("IVRPAY_SMS_FROM")
+            .ok()
+            .filter(|s| !s.is_empty()),
+        &rest,
+    ) {
+        (Some(from), Some(rest)) => Some(SmsSettings {
+            rest: rest.clone(),
+            from,
+        }),
+        (Some(_), None) => {
+            problems.push(
+                "IVRPAY_SMS_FROM needs Twilio's REST API: set TWILIO_ACCOUNT_SID (and \
+                 TWILIO_AUTH_TOKEN or an API key)"
+                    .into(),
+            );
+            None
+        }
+        (None, _) => None,
+    };
+    let email = match (
+        secret_env("IVRPAY_SMTP_URL"),
+        std::env::var("IVRPAY_EMAIL_FROM").ok(),
+    ) {
+        (Some(smtp_url), Some(from)) if from.contains('@') => {
+            Some(EmailSettings { smtp_url, from })
+        }
+        (Some(_), _) => {
+            problems.push(
+                "IVRPAY_SMTP_URL needs IVRPAY_EMAIL_FROM, the From address (e.g. \
+                 \"Riverside Utilities <billing@example.com>\")"
+                    .into(),
+            );
+            None
+        }
+        (None, _) => None,
+    };
+    let defaults = MessagingSettings::default();
+    let disabled: Vec<String> = std::env::var("IVRPAY_MESSAGES_OFF")
+        .unwrap_or_default()
+        .split(',')
+        .map(|k| k.trim().to_owned())
+        .filter(|k| !k.is_empty())
+        .collect();
+    for kind in &disabled {
+        if crate::messages::templates::Kind::parse(kind).is_none() {
+            problems.push(format!(
+                "IVRPAY_MESSAGES_OFF: \"{kind}\" is not a kind of message; the kinds are {}",
+                crate::messages::templates::Kind::ALL
+                    .map(|(n, _)| n)
+                    .join(", ")
+            ));
+        }
+    }
+    let messaging = MessagingSettings {
+        sms,
+        email,
+        installment_reminder_days: days_env(
+            "IVRPAY_REMINDER_DAYS",
+            &defaults.installment_reminder_days,
+            problems,
+        ),
+        promise_reminder_days: days_env(
+            "IVRPAY_PROMISE_REMINDER_DAYS",
+            &defaults.promise_reminder_days,
+            problems,
+        ),
+        disabled,
+        ..defaults
+    };
+    let on_failure = match std::env::var("IVRPAY_PAUSE_RECORDING").as_deref() {
+        Err(_) | Ok("") | Ok("off") => None,
+        Ok("stop") => Some(crate::config::PauseFailure::StopCardEntry),
+        Ok("go-on") => Some(crate::config::PauseFailure::GoOn),
+        Ok(other) => {
+            problems.push(format!(
+                "IVRPAY_PAUSE_RECORDING is off, stop or go-on (what to do when the recording \
+                 cannot be paused), not \"{other}\""
+            ));
+            None
+        }
+    };
+    let recording = match (on_failure, &rest) {
+        (Some(on_failure), Some(rest)) => Some(crate::config::RecordingControl {
+            rest: rest.clone(),
+            on_failure,
+        }),
+        (Some(_), None) => {
+            problems.push(
+                "IVRPAY_PAUSE_RECORDING needs Twilio's REST API: set TWILIO_ACCOUNT_SID (and \
+                 TWILIO_AUTH_TOKEN or an API key)"
+                    .into(),
+            );
+            None
+        }
+        (None, _) => None,
+    };
+    (messaging, recording)
+}
+
 /// The settings `serve` takes from the environment, checked together.
 pub(super) struct ServeSecrets {
     pub(super) data_key: DataKey,
@@ -91,6 +261,8 @@ pub(super) struct ServeSecrets {
     pub(super) admin_token: Option<SecretString>,
     pub(super) pin_key: PinKey,
     pub(super) payments: PaymentSettings,
+    pub(super) messaging: crate::messages::MessagingSettings,
+    pub(super) recording: Option<crate::config::RecordingControl>,
     /// What the demo generated or reused, to print.
     pub(super) notes: Vec<String>,
 }
@@ -154,6 +326,7 @@ pub(super) fn serve_secrets(args: &ServeArgs) -> Result<ServeSecrets, String> {
     }
     let pin_key = pin_key(demo).map_err(|e| problems.push(e)).ok();
     let payments = payment_settings(args).map_err(|e| problems.push(e)).ok();
+    let (messaging, recording) = messaging_settings(&mut problems);
     match (data_key, pin_key, payments) {
         (Some(data_key), Some(pin_key), Some(payments)) if problems.is_empty() => {
             Ok(ServeSecrets {
@@ -162,6 +335,8 @@ pub(super) fn serve_secrets(args: &ServeArgs) -> Result<ServeSecrets, String> {
                 admin_token,
                 pin_key,
                 payments,
+                messaging,
+                recording,
                 notes,
             })
         }

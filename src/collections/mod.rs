@@ -68,6 +68,14 @@ pub mod keys {
     pub const ARRANGEMENT_CARD_BRAND: &str = "arrangement_card_brand";
     /// Last four digits of the plan's card.
     pub const ARRANGEMENT_CARD_LAST4: &str = "arrangement_card_last4";
+    /// The plan set up on this call (its id), for its schedule message.
+    pub const PLAN_ID: &str = "plan_id";
+    /// The promise made on this call (its id), for its message.
+    pub const PROMISE_ID: &str = "promise_id";
+    /// `1` when a receipt can go by text / by email to this account.
+    pub const CAN_TEXT: &str = "can_text";
+    /// See [`CAN_TEXT`].
+    pub const CAN_EMAIL: &str = "can_email";
 }
 
 /// Parses a `YYYY-MM-DD` date as the store and sessions keep them.

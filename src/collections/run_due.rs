@@ -16,13 +16,17 @@ use time::Date;
 
 use super::Policies;
 use super::offers::plan_terms;
+use super::policy::has_flag;
 use crate::app::AppState;
 use crate::clock::Clock;
 use crate::error::AppError;
+use crate::messages::MessagingSettings;
+use crate::messages::compose::{Channel, Composer};
+use crate::messages::templates::{Kind, Templates};
 use crate::payments::{
     ChargeResult, Currency, Gateway, Money, SavedChargeRequest, charge_saved_with_retry,
 };
-use crate::store::{ClaimedInstallment, InstallmentOutcome, Store};
+use crate::store::{Account, ClaimedInstallment, InstallmentOutcome, NewMessage, Store};
 
 /// What charging installments needs; the server's state has it all, and
 /// `arrangements run-due` builds it without a server.
@@ -38,6 +42,10 @@ pub struct Collector {
     pub clock: Arc<dyn Clock>,
     /// How long one gateway request may take.
     pub gateway_timeout: Duration,
+    /// The texts of reminders and notices.
+    pub templates: Arc<Templates>,
+    /// Which messages go out, and when.
+    pub messaging: MessagingSettings,
 }
 
 impl Collector {
@@ -49,8 +57,23 @@ impl Collector {
             policies: app.policies.clone(),
             clock: app.clock.clone(),
             gateway_timeout: app.config.payments.gateway_timeout,
+            templates: app.templates.clone(),
+            messaging: app.config.messaging.clone(),
         }
     }
+
+    fn composer(&self) -> Composer<'_> {
+        Composer {
+            templates: &self.templates,
+            settings: &self.messaging,
+        }
+    }
+}
+
+/// Whether notices may go to this account at all: it chose a channel on a call, and did not ask
+/// us to stop contacting it.
+fn reachable(account: &Account) -> bool {
+    Channel::of(account).is_some() && !has_flag(account, "cease_contact")
 }
 
 /// Most installments one run charges; the rest wait for the next run.
@@ -73,6 +96,8 @@ pub struct Report {
     pub promises_kept: u64,
     /// Promises whose date passed without payment.
     pub promises_broken: u64,
+    /// Reminders queued.
+    pub reminders: u64,
 }
 
 /// How an installment's charge ended, for the caller on the line.
@@ -121,12 +146,25 @@ pub async fn run(app: &Collector, as_of: Date) -> Result<Report, AppError> {
             None => report.skipped += 1,
         }
     }
-    let promises = app
-        .store
-        .settle_promises(&as_of_text, app.clock.now_ms())
-        .await?;
+    let promises = app.store.settle_promises(app.clock.now_ms()).await?;
     report.promises_kept = promises.kept;
-    report.promises_broken = promises.broken;
+    for promise in app.store.promises_past_due(&as_of_text).await? {
+        let notice = match app.store.account(&promise.account_number).await? {
+            Some(account) if reachable(&account) => Channel::of(&account).and_then(|channel| {
+                app.composer()
+                    .promise(Kind::PromiseBroken, &account, channel, &promise, "broken")
+            }),
+            _ => None,
+        };
+        if app
+            .store
+            .break_promise(promise.id, &Vec::from_iter(notice), app.clock.now_ms())
+            .await?
+        {
+            report.promises_broken += 1;
+        }
+    }
+    report.reminders = queue_reminders(app, as_of).await?;
     if report == Report::default() {
         return Ok(report);
     }
@@ -139,9 +177,61 @@ pub async fn run(app: &Collector, as_of: Date) -> Result<Report, AppError> {
         skipped = report.skipped,
         promises_kept = report.promises_kept,
         promises_broken = report.promises_broken,
+        reminders = report.reminders,
         "arrangements run"
     );
     Ok(report)
+}
+
+/// Queues the reminders due by `as_of`: for each lead time, every installment and promise dated
+/// within that many days gets one reminder (the key makes a second run queue nothing).
+async fn queue_reminders(app: &Collector, as_of: Date) -> Result<u64, AppError> {
+    let mut reminders: Vec<NewMessage> = Vec::new();
+    let composer = app.composer();
+    let day = |days: u32| as_of.saturating_add(time::Duration::days(i64::from(days)));
+    for &days in &app.messaging.installment_reminder_days {
+        let due = app
+            .store
+            .installments_due_between(&as_of.to_string(), &day(days).to_string())
+            .await?;
+        for (plan, installment) in due {
+            if let Some(account) = app.store.account(&plan.account_number).await?
+                && reachable(&account)
+            {
+                reminders.extend(composer.installment(
+                    Kind::InstallmentReminder,
+                    &account,
+                    &plan,
+                    &installment,
+                    &format!("{days}d"),
+                ));
+            }
+        }
+    }
+    for &days in &app.messaging.promise_reminder_days {
+        let due = app
+            .store
+            .promises_due_between(&as_of.to_string(), &day(days).to_string())
+            .await?;
+        for promise in due {
+            if let Some(account) = app.store.account(&promise.account_number).await?
+                && reachable(&account)
+                && let Some(channel) = Channel::of(&account)
+            {
+                reminders.extend(composer.promise(
+                    Kind::PromiseReminder,
+                    &account,
+                    channel,
+                    &promise,
+                    &format!("{days}d"),
+                ));
+            }
+        }
+    }
+    Ok(app
+        .store
+        .queue_messages(&reminders, app.clock.now_ms())
+        .await?)
 }
 
 /// The key an installment's try is sent under: the same for every run that sends that try.
@@ -229,7 +319,14 @@ pub async fn charge(
             charged = Charged::Unknown;
         }
     }
-    let held = app.store.finish_installment(claimed, outcome, now).await?;
+    let notice = match &charged {
+        Charged::Declined { .. } => failure_notice(app, claimed).await?,
+        _ => Vec::new(),
+    };
+    let held = app
+        .store
+        .finish_installment(claimed, outcome, &notice, now)
+        .await?;
     tracing::info!(
         arrangement = claimed.arrangement_id,
         installment = claimed.seq,
@@ -238,6 +335,32 @@ pub async fn charge(
         "installment charged"
     );
     Ok(held.then_some(charged))
+}
+
+/// The notice that an installment was declined, for an account that chose a channel.
+async fn failure_notice(
+    app: &Collector,
+    claimed: &ClaimedInstallment,
+) -> Result<Vec<NewMessage>, AppError> {
+    let (Some(account), Some(plan)) = (
+        app.store.account(&claimed.account_number).await?,
+        app.store.arrangement(claimed.arrangement_id).await?,
+    ) else {
+        return Ok(Vec::new());
+    };
+    let Some(installment) = plan.installments.iter().find(|i| i.seq == claimed.seq) else {
+        return Ok(Vec::new());
+    };
+    if !reachable(&account) {
+        return Ok(Vec::new());
+    }
+    Ok(Vec::from_iter(app.composer().installment(
+        Kind::InstallmentFailed,
+        &account,
+        &plan,
+        installment,
+        &format!("try{}", claimed.attempts + 1),
+    )))
 }
 
 fn charged_kind(charged: &Charged) -> &'static str {

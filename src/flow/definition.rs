@@ -160,6 +160,9 @@ pub enum Var {
     CardForPlanChange,
     /// Whether the caller said they are having trouble paying (conditions only).
     Hardship,
+    /// How to get a receipt, naming only the channels that reach the caller ("To get it by text
+    /// message to the number ending in 6 6 1 8, press 1. To get it by email, press 2.").
+    ReceiptOptions,
 }
 
 /// How a variable's value behaves.
@@ -185,7 +188,7 @@ pub enum VarType {
 
 impl Var {
     /// Every variable with its name in flow files.
-    pub const ALL: [(&'static str, Var); 41] = [
+    pub const ALL: [(&'static str, Var); 42] = [
         ("first_name", Var::FirstName),
         ("balance", Var::Balance),
         ("minimum_due", Var::MinimumDue),
@@ -227,6 +230,7 @@ impl Var {
         ("card_for_plan", Var::CardForPlan),
         ("card_for_plan_change", Var::CardForPlanChange),
         ("hardship", Var::Hardship),
+        ("receipt_options", Var::ReceiptOptions),
     ];
 
     /// Looks a variable up by its name in flow files.
@@ -246,7 +250,8 @@ impl Var {
             | Var::PlanAuthorization
             | Var::FeeFreeAlternative
             | Var::ArrangementStatus
-            | Var::ArrangementCard => VarType::Text,
+            | Var::ArrangementCard
+            | Var::ReceiptOptions => VarType::Text,
             Var::Balance
             | Var::MinimumDue
             | Var::Amount
@@ -384,11 +389,19 @@ pub enum Action {
     PayInstallmentNow,
     /// Keep the card just entered as the plan's card Results: [`ChangePlanCardResult`](crate::calls::actions::ChangePlanCardResult).
     ChangePlanCard,
+    /// See whether the caller can be sent a receipt by text or email Results: [`OfferReceiptResult`](crate::calls::actions::OfferReceiptResult).
+    OfferReceipt,
+    /// Queue this call's receipts by text, and make texts the account's channel Results: [`ReceiptByTextResult`](crate::calls::actions::ReceiptByTextResult).
+    ReceiptByText,
+    /// Queue this call's receipts by email, and make email the account's channel Results: [`ReceiptByEmailResult`](crate::calls::actions::ReceiptByEmailResult).
+    ReceiptByEmail,
+    /// Record that the caller wants no messages Results: [`NoReceiptResult`](crate::calls::actions::NoReceiptResult).
+    NoReceipt,
 }
 
 impl Action {
     /// Every action with its name in flow files.
-    pub const ALL: [(&'static str, Action); 24] = [
+    pub const ALL: [(&'static str, Action); 28] = [
         ("identify_by_caller_id", Action::IdentifyByCallerId),
         ("forget_account", Action::ForgetAccount),
         ("lookup_account", Action::LookupAccount),
@@ -413,6 +426,10 @@ impl Action {
         ("record_hardship", Action::RecordHardship),
         ("pay_installment_now", Action::PayInstallmentNow),
         ("change_plan_card", Action::ChangePlanCard),
+        ("offer_receipt", Action::OfferReceipt),
+        ("receipt_by_text", Action::ReceiptByText),
+        ("receipt_by_email", Action::ReceiptByEmail),
+        ("no_receipt", Action::NoReceipt),
     ];
 
     /// Looks an action up by name.

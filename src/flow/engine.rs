@@ -21,6 +21,9 @@ use crate::speech;
 use crate::store::{Account, StepRecord};
 use crate::voice::{self, Dial, Gather, Verb};
 
+/// The sensitive entries that make up a card: while any is held, card entry is not over.
+const CARD_INPUTS: [&str; 4] = ["card_number", "card_expiry", "security_code", "billing_zip"];
+
 /// Most states one webhook may pass through: a flow whose say/branch/action states loop without
 /// asking anything would otherwise never answer.
 const MAX_HOPS: usize = 64;
@@ -54,6 +57,21 @@ pub struct Session {
     /// Entries of sensitive questions, by input name; never serialized with the session.
     #[serde(skip)]
     pub secrets: Secrets,
+    /// Whether the call's recording is paused for card entry (to be resumed after it).
+    #[serde(default)]
+    pub recording_paused: bool,
+}
+
+/// What became of pausing the call's recording before card entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pause {
+    /// Paused; it is resumed once card entry is over.
+    Paused,
+    /// Nothing to pause (not configured, nothing recorded), or it failed and card entry goes on
+    /// by configuration.
+    NotNeeded,
+    /// It failed, and card entry must not go on.
+    Failed,
 }
 
 /// Sensitive entries, wiped from memory when dropped. `Debug` shows only which are held.
@@ -136,6 +154,10 @@ pub trait Context: Actions {
     fn whisper_url(&self) -> String;
     /// The account's collections policy, once `choose_policy` picked it.
     fn policy(&self) -> Option<&crate::collections::Policy>;
+    /// Pauses the call's recording before the first card question.
+    fn pause_recording(&mut self) -> impl std::future::Future<Output = Pause> + Send;
+    /// Resumes it once the card is decided or abandoned.
+    fn resume_recording(&mut self) -> impl std::future::Future<Output = ()> + Send;
 }
 
 /// Applies one webhook's input and runs the flow to the next question or the end.
@@ -452,6 +474,10 @@ impl Run<'_> {
             if let Some(outcome) = &state.outcome {
                 session.outcome = Some(outcome.clone());
             }
+            if let Some(detour) = self.guard_recording(session, state, ctx).await {
+                name = detour;
+                continue;
+            }
             match &state.kind {
                 StateKind::Say { next } => {
                     self.prompt_of(state, session, ctx);
@@ -540,6 +566,43 @@ impl Run<'_> {
         Err(crate::error::AppError::Flow(format!(
             "more than {MAX_HOPS} states without a question; the flow loops"
         )))
+    }
+
+    /// Keeps the call's recording paused exactly while the card is keyed in and read back:
+    /// paused before the first card question, resumed at the first question, transfer or goodbye
+    /// after the card is decided (charged or forgotten) or abandoned (a transfer or the end of the
+    /// call). Returns where to go instead when the recording could not be paused and card entry
+    /// must stop (a person).
+    async fn guard_recording<C: Context + Send>(
+        &mut self,
+        session: &mut Session,
+        state: &State,
+        ctx: &mut C,
+    ) -> Option<String> {
+        let card_question =
+            matches!(&state.kind, StateKind::Collect { input, .. } if input.is_card_data());
+        let stops = state.kind.asks()
+            || matches!(state.kind, StateKind::Transfer { .. } | StateKind::Hangup);
+        if card_question && !session.recording_paused {
+            match ctx.pause_recording().await {
+                Pause::Paused => session.recording_paused = true,
+                Pause::NotNeeded => {}
+                Pause::Failed => {
+                    self.record(ctx, &state.name, "none", "recording_not_paused", None);
+                    return Some(self.flow.agent_state.clone());
+                }
+            }
+        } else if session.recording_paused && stops && !card_question {
+            let card_pending = CARD_INPUTS
+                .iter()
+                .any(|name| session.secrets.0.contains_key(*name));
+            let abandoned = !state.kind.asks();
+            if !card_pending || abandoned {
+                ctx.resume_recording().await;
+                session.recording_paused = false;
+            }
+        }
+        None
     }
 
     /// Queues a question: an optional lead-in (why it is asked again), the prompt, and on a repeat
@@ -1000,6 +1063,32 @@ fn spoken(
             }
         }
         Var::InstallmentAmount => money_of(session, keys::INSTALLMENT_CENTS, language),
+        Var::ReceiptOptions => {
+            let last4 = account
+                .map(|a| {
+                    let phone = a.phone.as_str();
+                    speech::digits_words(&phone[phone.len().saturating_sub(4)..], language)
+                })
+                .unwrap_or_default();
+            let mut options = Vec::new();
+            if session.values.contains_key(keys::CAN_TEXT) {
+                options.push(match language {
+                    Language::En => format!(
+                        "To get it by text message to the number ending in {last4}, press 1."
+                    ),
+                    Language::Es => format!(
+                        "Para recibirlo por mensaje de texto al número que termina en {last4}, oprima 1."
+                    ),
+                });
+            }
+            if session.values.contains_key(keys::CAN_EMAIL) {
+                options.push(match language {
+                    Language::En => "To get it by email, press 2.".to_owned(),
+                    Language::Es => "Para recibirlo por correo electrónico, oprima 2.".to_owned(),
+                });
+            }
+            options.join(" ")
+        }
         Var::FeeApplies | Var::CardForPlan | Var::CardForPlanChange | Var::Hardship => {
             String::new()
         }

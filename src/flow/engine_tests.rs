@@ -15,8 +15,9 @@ use crate::calls::actions::{
     VerifyDateOfBirthResult, VerifyPinResult,
 };
 use crate::calls::actions::{
-    ApplyFeeResult, ChangePlanCardResult, CheckPromiseResult, ChoosePolicyResult, OfferPlanResult,
-    OfferPromiseResult, OfferSettlementResult, PayInstallmentNowResult, RecordHardshipResult,
+    ApplyFeeResult, ChangePlanCardResult, CheckPromiseResult, ChoosePolicyResult, NoReceiptResult,
+    OfferPlanResult, OfferPromiseResult, OfferReceiptResult, OfferSettlementResult,
+    PayInstallmentNowResult, ReceiptByEmailResult, ReceiptByTextResult, RecordHardshipResult,
     RecordPromiseResult, RouteAccountResult, SetUpPlanResult, SettleInInstallmentsResult,
     SettleInOnePaymentResult,
 };
@@ -581,6 +582,10 @@ fn every_context() -> Vec<FakeContext> {
     each::<RecordHardshipResult>(&mut contexts);
     each::<PayInstallmentNowResult>(&mut contexts);
     each::<ChangePlanCardResult>(&mut contexts);
+    each::<OfferReceiptResult>(&mut contexts);
+    each::<ReceiptByTextResult>(&mut contexts);
+    each::<ReceiptByEmailResult>(&mut contexts);
+    each::<NoReceiptResult>(&mut contexts);
     for (balance, minimum) in [(0, 0), (44533, 0), (300, 300)] {
         let mut account = FakeContext::linda_brown();
         account.balance_cents = balance;
@@ -627,7 +632,7 @@ fn every_state_of_every_shipped_flow_is_reached_by_some_caller() {
     let flows = load_dir(&flows_dir()).expect("call-flows/ loads");
     assert!(!flows.is_empty());
     // Every action has a result type the contexts below can script.
-    assert_eq!(Action::ALL.len(), 24, "add the new action to every_context");
+    assert_eq!(Action::ALL.len(), 28, "add the new action to every_context");
     let contexts = every_context();
     for (name, flow) in &flows {
         let mut reached = BTreeSet::new();

@@ -64,10 +64,12 @@ pub fn load_dir(dir: &Path) -> Result<BTreeMap<String, Flow>, Vec<Problem>> {
         .filter_map(Result::ok)
         .map(|entry| entry.path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
-        // The collections policies live beside the flows but are not a flow.
+        // The collections policies and message templates live beside the flows but are not flows.
         .filter(|path| {
-            path.file_name()
-                .is_none_or(|name| name != crate::collections::policy::FILE_NAME)
+            path.file_name().is_none_or(|name| {
+                name != crate::collections::policy::FILE_NAME
+                    && name != crate::messages::templates::FILE_NAME
+            })
         })
         .collect();
     paths.sort();

@@ -21,21 +21,24 @@ pub use definition::{Action, Flow, InputKind, State, StateKind};
 pub use engine::{Context, Input, Session, Turn};
 pub use load::{Problem, load_dir, load_file};
 
-/// Loads every flow in `dir` and the collections policies beside them (`policies.toml`), checked
-/// together: the policies' texts must exist in every language a flow speaks. Every problem of
-/// both is reported.
+/// Everything operations edit in the flows directory, loaded and checked together.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The flows, by name.
+    pub flows: std::collections::BTreeMap<String, Flow>,
+    /// The collections policies (`policies.toml`).
+    pub policies: crate::collections::Policies,
+    /// The message templates (`messages.toml`).
+    pub templates: crate::messages::templates::Templates,
+}
+
+/// Loads every flow in `dir`, and the collections policies and message templates beside them,
+/// checked together: their texts must exist in every language a flow speaks. Every problem of
+/// every file is reported.
 ///
 /// # Errors
 /// Every problem found, as `file:line: message`.
-pub fn load_all(
-    dir: &std::path::Path,
-) -> Result<
-    (
-        std::collections::BTreeMap<String, Flow>,
-        crate::collections::Policies,
-    ),
-    Vec<Problem>,
-> {
+pub fn load_all(dir: &std::path::Path) -> Result<Loaded, Vec<Problem>> {
     let flows = load_dir(dir);
     let mut languages: Vec<crate::language::Language> = match &flows {
         Ok(flows) => flows.values().flat_map(|f| f.languages.clone()).collect(),
@@ -44,13 +47,19 @@ pub fn load_all(
     languages.sort();
     languages.dedup();
     let policies = crate::collections::policy::load_dir(dir, &languages);
-    match (flows, policies) {
-        (Ok(flows), Ok(policies)) => Ok((flows, policies)),
-        (flows, policies) => Err(flows
+    let templates = crate::messages::templates::load_dir(dir, &languages);
+    match (flows, policies, templates) {
+        (Ok(flows), Ok(policies), Ok(templates)) => Ok(Loaded {
+            flows,
+            policies,
+            templates,
+        }),
+        (flows, policies, templates) => Err(flows
             .err()
             .into_iter()
             .flatten()
             .chain(policies.err().into_iter().flatten())
+            .chain(templates.err().into_iter().flatten())
             .collect()),
     }
 }

@@ -16,8 +16,9 @@ use super::Context;
 use super::engine::Session;
 use crate::calls::actions::{
     ActionResult, Actions, ChargeCardResult, CheckAmountResult, ForgetAccountResult,
-    ForgetCardResult, IdentifyByCallerIdResult, LookupAccountResult, PayFullBalanceResult,
-    PayMinimumDueResult, VerifyDateOfBirthResult, VerifyPinResult,
+    ForgetCardResult, IdentifyByCallerIdResult, LookupAccountResult, NoReceiptResult,
+    OfferReceiptResult, PayFullBalanceResult, PayMinimumDueResult, ReceiptByEmailResult,
+    ReceiptByTextResult, VerifyDateOfBirthResult, VerifyPinResult,
 };
 use crate::calls::actions::{
     ApplyFeeResult, ChangePlanCardResult, CheckPromiseResult, ChoosePolicyResult, OfferPlanResult,
@@ -52,6 +53,8 @@ pub struct FakeContext {
     pub accepted_brands: Vec<CardBrand>,
     /// Configured smallest payment, in cents.
     pub minimum_payment_cents: i64,
+    /// What pausing the recording before card entry gives (default: nothing to pause).
+    pub recording: super::engine::Pause,
     /// The shipped policy `choose_policy` picks (default `early`).
     pub policy_name: &'static str,
     /// The collections policy in force once `choose_policy` ran.
@@ -78,6 +81,7 @@ impl FakeContext {
                 CardBrand::Discover,
             ],
             minimum_payment_cents: 500,
+            recording: super::engine::Pause::NotNeeded,
             policy_name: "early",
             policy: None,
             ran: Vec::new(),
@@ -110,6 +114,7 @@ impl FakeContext {
             email: "linda.brown@example.com".to_owned(),
             flags: String::new(),
             state: String::new(),
+            contact_channel: None,
             failed_auth_attempts: 0,
             locked_until: None,
         }
@@ -442,6 +447,39 @@ impl Actions for FakeContext {
         self.collections_effects("change_plan_card", result.as_str(), session);
         Ok(result)
     }
+
+    async fn offer_receipt(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<OfferReceiptResult, AppError> {
+        let result = self.next::<OfferReceiptResult>();
+        self.collections_effects("offer_receipt", result.as_str(), session);
+        Ok(result)
+    }
+
+    async fn receipt_by_text(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<ReceiptByTextResult, AppError> {
+        let result = self.next::<ReceiptByTextResult>();
+        self.collections_effects("receipt_by_text", result.as_str(), session);
+        Ok(result)
+    }
+
+    async fn receipt_by_email(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<ReceiptByEmailResult, AppError> {
+        let result = self.next::<ReceiptByEmailResult>();
+        self.collections_effects("receipt_by_email", result.as_str(), session);
+        Ok(result)
+    }
+
+    async fn no_receipt(&mut self, session: &mut Session) -> Result<NoReceiptResult, AppError> {
+        let result = self.next::<NoReceiptResult>();
+        self.collections_effects("no_receipt", result.as_str(), session);
+        Ok(result)
+    }
 }
 
 impl Context for FakeContext {
@@ -477,6 +515,13 @@ impl Context for FakeContext {
     }
     fn policy(&self) -> Option<&crate::collections::Policy> {
         self.policy.as_ref()
+    }
+    async fn pause_recording(&mut self) -> super::engine::Pause {
+        self.ran.push("pause_recording");
+        self.recording
+    }
+    async fn resume_recording(&mut self) {
+        self.ran.push("resume_recording");
     }
 }
 

@@ -9,7 +9,7 @@ use subtle::ConstantTimeEq;
 
 use crate::app::AppState;
 use crate::error::AppError;
-use crate::store::{ArrangementRecord, CallRecord, PaymentRecord};
+use crate::store::{ArrangementRecord, CallRecord, MessageRecord, PaymentRecord};
 use crate::telephony::sanitize::clean;
 
 pub(super) fn router() -> Router<AppState> {
@@ -66,6 +66,10 @@ struct AccountView {
     payments: Vec<PaymentRecord>,
     /// Settlements, plans (with their installments) and promises, newest first.
     arrangements: Vec<ArrangementRecord>,
+    /// How the holder chose to hear from us (`sms`, `email`, `none`), if they chose.
+    contact_channel: Option<String>,
+    /// Receipts, reminders and notices with their delivery status, newest first.
+    messages: Vec<MessageRecord>,
 }
 
 async fn account(
@@ -82,6 +86,7 @@ async fn account(
         .ok_or(AppError::NotFound)?;
     let payments = app.store.payments_for_account(&account_number).await?;
     let arrangements = app.store.arrangements_for_account(&account_number).await?;
+    let messages = app.store.messages_for_account(&account_number).await?;
     let flags = crate::collections::policy::flags_of(&account)
         .map(str::to_owned)
         .collect();
@@ -98,6 +103,8 @@ async fn account(
         locked_until: account.locked_until,
         payments,
         arrangements,
+        contact_channel: account.contact_channel,
+        messages,
     }))
 }
 

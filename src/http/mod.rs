@@ -7,6 +7,7 @@
 mod api;
 mod health;
 pub mod server;
+mod sms;
 mod webhooks;
 
 use std::time::Duration;
@@ -38,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .collect();
     Router::new()
         .merge(health::router())
+        .merge(sms::router())
         .merge(webhooks::router())
         .merge(api::router())
         .with_state(state)

@@ -34,6 +34,9 @@ pub struct Account {
     pub flags: String,
     /// Two-letter postal code of the holder's state, or empty.
     pub state: String,
+    /// How the holder chose to hear from us on a call (`sms`, `email`, `none`); reminders follow
+    /// it. Import leaves it as it is.
+    pub contact_channel: Option<String>,
     /// Failed PIN or date-of-birth attempts since the last success.
     pub failed_auth_attempts: i64,
     /// Until when (UTC ms) authentication is refused, if locked.
@@ -70,8 +73,8 @@ macro_rules! select_accounts {
     ($condition:literal) => {
         concat!(
             "SELECT account_number, name, pin_hash, dob_zip_hash, balance_cents, minimum_due_cents, \
-             due_date, segment, language, phone, email, flags, state, failed_auth_attempts, \
-             locked_until \
+             due_date, segment, language, phone, email, flags, state, contact_channel, \
+             failed_auth_attempts, locked_until \
              FROM accounts ",
             $condition
         )
@@ -93,6 +96,7 @@ fn account_from_row(row: &sqlx::any::AnyRow) -> Result<Account, StoreError> {
         email: row.try_get("email")?,
         flags: row.try_get("flags")?,
         state: row.try_get("state")?,
+        contact_channel: row.try_get("contact_channel")?,
         failed_auth_attempts: row.try_get("failed_auth_attempts")?,
         locked_until: row.try_get("locked_until")?,
     })

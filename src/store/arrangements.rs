@@ -154,7 +154,8 @@ pub enum InstallmentOutcome<'a> {
 pub struct PromisesSettled {
     /// Covered by payments made since they were made.
     pub kept: u64,
-    /// Their date passed without such payments.
+    /// Their date passed without such payments (counted by the caller of
+    /// [`Store::break_promise`]).
     pub broken: u64,
 }
 
@@ -442,10 +443,12 @@ impl Store {
     ///
     /// # Errors
     /// A database failure; nothing is changed then.
+    /// `messages` (the notice of a decline) are queued in the same transaction.
     pub async fn finish_installment(
         &self,
         claimed: &ClaimedInstallment,
         outcome: InstallmentOutcome<'_>,
+        messages: &[super::NewMessage],
         now_ms: i64,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
@@ -497,6 +500,9 @@ impl Store {
         .await?;
         if updated.rows_affected() != 1 {
             return Ok(false);
+        }
+        for message in messages {
+            super::messages::insert_message(&mut tx, message, now_ms).await?;
         }
         match status {
             "paid" => {
@@ -557,16 +563,11 @@ impl Store {
         Ok(true)
     }
 
-    /// Open promises covered by payments made since (call payments and installments) are kept;
-    /// those whose date is before `as_of` without them are broken.
+    /// Open promises covered by payments made since (call payments and installments) are kept.
     ///
     /// # Errors
     /// A database failure.
-    pub async fn settle_promises(
-        &self,
-        as_of: &str,
-        now_ms: i64,
-    ) -> Result<PromisesSettled, StoreError> {
+    pub async fn settle_promises(&self, now_ms: i64) -> Result<PromisesSettled, StoreError> {
         let mut tx = self.begin().await?;
         let kept = sqlx::query(
             "UPDATE arrangements SET status = 'kept', updated_at = $1 \
@@ -583,17 +584,113 @@ impl Store {
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        tx.commit().await?;
+        Ok(PromisesSettled { kept, broken: 0 })
+    }
+
+    /// Open promises whose date is before `as_of` (after [`Self::settle_promises`] kept those
+    /// that were covered): each to be broken with [`Self::break_promise`].
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn promises_past_due(
+        &self,
+        as_of: &str,
+    ) -> Result<Vec<ArrangementRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {ARRANGEMENT_COLUMNS} FROM arrangements WHERE kind = 'promise' \
+             AND status = 'open' AND promised_by < $1 ORDER BY id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(as_of)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(arrangement_from_row).collect()
+    }
+
+    /// Marks an open promise broken, with its notices queued in the same transaction; `false`
+    /// when it was settled meanwhile.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn break_promise(
+        &self,
+        id: i64,
+        messages: &[super::NewMessage],
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
         let broken = sqlx::query(
-            "UPDATE arrangements SET status = 'broken', updated_at = $2 \
-             WHERE kind = 'promise' AND status = 'open' AND promised_by < $1",
+            "UPDATE arrangements SET status = 'broken', updated_at = $2 WHERE id = $1 \
+             AND kind = 'promise' AND status = 'open'",
         )
-        .bind(as_of)
+        .bind(id)
         .bind(now_ms)
         .execute(&mut *tx)
         .await?
-        .rows_affected();
+        .rows_affected()
+            == 1;
+        if broken {
+            for message in messages {
+                super::messages::insert_message(&mut tx, message, now_ms).await?;
+            }
+        }
         tx.commit().await?;
-        Ok(PromisesSettled { kept, broken })
+        Ok(broken)
+    }
+
+    /// Scheduled installments of running plans due from `from` to `to` (inclusive), with their
+    /// plans: what reminders are about.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn installments_due_between(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<(ArrangementRecord, InstallmentRecord)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT i.arrangement_id, i.seq FROM installments i \
+             JOIN arrangements a ON a.id = i.arrangement_id \
+             WHERE i.status = 'scheduled' AND a.status = 'active' \
+             AND i.due_date >= $1 AND i.due_date <= $2 ORDER BY i.arrangement_id, i.seq",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(self.pool())
+        .await?;
+        let mut due = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let id: i64 = row.try_get("arrangement_id")?;
+            let seq: i64 = row.try_get("seq")?;
+            if let Some(plan) = self.arrangement(id).await?
+                && let Some(installment) = plan.installments.iter().find(|i| i.seq == seq).cloned()
+            {
+                due.push((plan, installment));
+            }
+        }
+        Ok(due)
+    }
+
+    /// Open promises dated from `from` to `to` (inclusive).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn promises_due_between(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<ArrangementRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {ARRANGEMENT_COLUMNS} FROM arrangements WHERE kind = 'promise' \
+             AND status = 'open' AND promised_by >= $1 AND promised_by <= $2 ORDER BY id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(from)
+            .bind(to)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(arrangement_from_row).collect()
     }
 
     /// Deletes the arrangements of these accounts with their installments: only the demo does

@@ -10,6 +10,7 @@
 mod accounts;
 mod arrangements;
 mod calls;
+mod messages;
 mod payments;
 
 pub use accounts::{Account, AccountRecord, AuthAttempt};
@@ -18,6 +19,7 @@ pub use arrangements::{
     PromisesSettled,
 };
 pub use calls::{CallKey, CallRecord, CallRow, NewCall, StepRecord, TurnUpdate};
+pub use messages::{LeasedMessage, MessageRecord, NewMessage, SendOutcome};
 pub use payments::{NewPayment, PaymentRecord, Settlement, UnsettledPayment};
 
 use std::str::FromStr;

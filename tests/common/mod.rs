@@ -52,6 +52,8 @@ pub struct Options {
     pub http: HttpLimits,
     /// Silence after which upkeep closes a call.
     pub idle_call_after: Duration,
+    pub messaging: ivrpay::messages::MessagingSettings,
+    pub recording: Option<ivrpay::config::RecordingControl>,
 }
 
 impl Default for Options {
@@ -64,6 +66,8 @@ impl Default for Options {
             gateway_timeout: Duration::from_secs(4),
             http: HttpLimits::default(),
             idle_call_after: Duration::from_secs(60 * 60),
+            messaging: ivrpay::messages::MessagingSettings::default(),
+            recording: None,
         }
     }
 }
@@ -395,6 +399,8 @@ pub fn config(database_url: &str, options: Options) -> Config {
             interval: None,
             idle_call_after: options.idle_call_after,
         },
+        messaging: options.messaging,
+        recording: options.recording,
     }
 }
 

@@ -58,6 +58,9 @@ pub(super) async fn run(
             &[],
         )
         .await?;
+    session
+        .values
+        .insert(keys::PROMISE_ID.to_owned(), id.to_string());
     tracing::info!(arrangement = id, promised_by = %date, amount_cents = cents, "promise to pay");
     Ok(RecordPromiseResult::Recorded)
 }

@@ -139,6 +139,9 @@ pub(super) async fn run(
         .await?;
     // The card entered next (if the caller pays again) is not for this plan.
     session.values.remove(keys::CARD_FOR);
+    session
+        .values
+        .insert(keys::PLAN_ID.to_owned(), id.to_string());
     tracing::info!(
         arrangement = id,
         kind = %kind,
@@ -174,6 +177,7 @@ pub(super) async fn run(
             Some(Charged::Declined { .. }) => {
                 // A plan whose first payment is refused while the caller listens never starts.
                 ctx.app.store.decline_arrangement(id, now).await?;
+                session.values.remove(keys::PLAN_ID);
                 SetUpPlanResult::Declined
             }
             Some(Charged::Unknown) | None => SetUpPlanResult::Unknown,

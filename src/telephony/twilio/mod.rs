@@ -7,6 +7,7 @@
 //!
 //! [`voice_warning`] knows which voices Twilio documents for which language.
 
+pub mod rest;
 mod signature;
 mod twiml;
 mod voices;

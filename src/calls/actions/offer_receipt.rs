@@ -1,0 +1,50 @@
+//! `offer_receipt`: whether this call's receipt can go by text or by email: the channel is set
+//! up, the account has a number or address on file, and the number has not opted out.
+
+use super::CallContext;
+use crate::collections::keys;
+use crate::error::AppError;
+use crate::flow::engine::Session;
+use crate::messages::compose::{Channel, Composer};
+
+results! {
+    /// Whether to ask.
+    OfferReceiptResult for OfferReceipt {
+        /// At least one channel can reach the caller; which are in the session.
+        Ask = "ask",
+        /// Neither can: nothing to offer.
+        Unavailable = "unavailable",
+    }
+}
+
+/// Keeps which channels can reach the caller in the session.
+///
+/// # Errors
+/// A database failure.
+pub(super) async fn run(
+    ctx: &mut CallContext<'_>,
+    session: &mut Session,
+) -> Result<OfferReceiptResult, AppError> {
+    let Some(account) = ctx.account.clone() else {
+        return Ok(OfferReceiptResult::Unavailable);
+    };
+    let composer = Composer {
+        templates: &ctx.app.templates,
+        settings: &ctx.app.config.messaging,
+    };
+    let text = composer.reaches(&account, Channel::Sms)
+        && !ctx.app.store.sms_opted_out(&account.phone).await?;
+    let email = composer.reaches(&account, Channel::Email);
+    for (key, can) in [(keys::CAN_TEXT, text), (keys::CAN_EMAIL, email)] {
+        if can {
+            session.values.insert(key.to_owned(), "1".to_owned());
+        } else {
+            session.values.remove(key);
+        }
+    }
+    Ok(if text || email {
+        OfferReceiptResult::Ask
+    } else {
+        OfferReceiptResult::Unavailable
+    })
+}

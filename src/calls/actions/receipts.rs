@@ -1,0 +1,90 @@
+//! What a call's receipt choice sends: a receipt for the payment made on the call, the schedule
+//! of a plan set up on it, the confirmation of a promise made on it; queued with the choice in
+//! one transaction. Shared by `receipt_by_text` and `receipt_by_email`.
+
+use super::{CONFIRMATION, CallContext, PAYMENT_CENTS, cents_of};
+use crate::collections::keys;
+use crate::error::AppError;
+use crate::flow::Context;
+use crate::flow::engine::Session;
+use crate::messages::compose::{Channel, Composer, Receipt};
+use crate::messages::templates::Kind;
+
+/// Queues this call's messages on `channel` and records the choice; `false` when the channel
+/// cannot reach the caller (nothing is recorded then).
+///
+/// # Errors
+/// [`AppError::TurnTaken`] when another delivery holds the turn; a database failure.
+pub(super) async fn send(
+    ctx: &mut CallContext<'_>,
+    session: &mut Session,
+    channel: Channel,
+) -> Result<bool, AppError> {
+    let can = match channel {
+        Channel::Sms => keys::CAN_TEXT,
+        Channel::Email => keys::CAN_EMAIL,
+    };
+    let Some(account) = ctx.account.clone() else {
+        return Ok(false);
+    };
+    if !session.values.contains_key(can) {
+        return Ok(false);
+    }
+    ctx.claim().await?;
+    let composer = Composer {
+        templates: &ctx.app.templates,
+        settings: &ctx.app.config.messaging,
+    };
+    let mut messages = Vec::new();
+    if let (Some(code), Some(amount)) = (
+        session.values.get(CONFIRMATION),
+        cents_of(session, PAYMENT_CENTS),
+    ) {
+        let value = |key: &str, fallback: &str| {
+            session
+                .values
+                .get(key)
+                .or_else(|| session.values.get(fallback))
+                .cloned()
+                .unwrap_or_default()
+        };
+        let brand = value("card_brand", keys::ARRANGEMENT_CARD_BRAND);
+        let last4 = value("card_last4", keys::ARRANGEMENT_CARD_LAST4);
+        let receipt = Receipt {
+            amount_cents: amount,
+            fee_cents: cents_of(session, keys::FEE_CENTS).unwrap_or(0),
+            card_brand: &brand,
+            card_last4: &last4,
+            confirmation: code,
+            date: ctx.today(),
+        };
+        let dedupe = format!("{}:{}:{code}", ctx.key().provider, ctx.key().sid);
+        messages.extend(composer.receipt(&account, channel, &receipt, &dedupe));
+    }
+    if let Some(id) = cents_of(session, keys::PLAN_ID)
+        && let Some(plan) = ctx.app.store.arrangement(id).await?
+    {
+        messages.extend(composer.plan_schedule(&account, channel, &plan));
+    }
+    if let Some(id) = cents_of(session, keys::PROMISE_ID)
+        && let Some(promise) = ctx.app.store.arrangement(id).await?
+    {
+        messages.extend(composer.promise(Kind::PromiseMade, &account, channel, &promise, "made"));
+    }
+    ctx.app
+        .store
+        .record_contact_choice(
+            ctx.key(),
+            &account.account_number,
+            channel.name(),
+            &messages,
+            ctx.app.clock.now_ms(),
+        )
+        .await?;
+    tracing::info!(
+        channel = channel.name(),
+        messages = messages.len(),
+        "receipt chosen"
+    );
+    Ok(true)
+}

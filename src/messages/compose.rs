@@ -1,0 +1,285 @@
+//! What each event sends: the message of its kind, filled in, to the account's number or address
+//! on the channel the caller chose, under a key that makes it one message however often the
+//! event is retried.
+
+use time::Date;
+
+use super::MessagingSettings;
+use super::templates::{Kind, Templates, Values, date_text, money_text};
+use crate::collections::parse_date;
+use crate::language::Language;
+use crate::payments::CardBrand;
+use crate::store::{Account, ArrangementRecord, InstallmentRecord, NewMessage};
+
+/// A channel a message goes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// A text to the number on file.
+    Sms,
+    /// An email to the address on file.
+    Email,
+}
+
+impl Channel {
+    /// Its name in the outbox and on the account (`sms`, `email`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Channel::Sms => "sms",
+            Channel::Email => "email",
+        }
+    }
+
+    /// The channel an account chose, if it chose one.
+    pub fn of(account: &Account) -> Option<Channel> {
+        match account.contact_channel.as_deref() {
+            Some("sms") => Some(Channel::Sms),
+            Some("email") => Some(Channel::Email),
+            _ => None,
+        }
+    }
+}
+
+/// Builds messages from the templates and the settings.
+#[derive(Clone, Copy)]
+pub struct Composer<'a> {
+    /// The texts.
+    pub templates: &'a Templates,
+    /// What is configured and turned on.
+    pub settings: &'a MessagingSettings,
+}
+
+/// A payment to give a receipt for.
+#[derive(Debug, Clone)]
+pub struct Receipt<'a> {
+    /// Cents paid against the balance.
+    pub amount_cents: i64,
+    /// The fee on top, in cents.
+    pub fee_cents: i64,
+    /// The card's brand code (`visa`).
+    pub card_brand: &'a str,
+    /// The card's last four digits.
+    pub card_last4: &'a str,
+    /// The confirmation number.
+    pub confirmation: &'a str,
+    /// The day it was paid.
+    pub date: Date,
+}
+
+impl Composer<'_> {
+    /// Whether `channel` can reach `account` at all (configured, and a number or address on
+    /// file).
+    pub fn reaches(&self, account: &Account, channel: Channel) -> bool {
+        recipient(self.settings, account, channel).is_some()
+    }
+
+    /// The receipt for a payment.
+    pub fn receipt(
+        &self,
+        account: &Account,
+        channel: Channel,
+        receipt: &Receipt<'_>,
+        dedupe: &str,
+    ) -> Option<NewMessage> {
+        let language = language_of(account);
+        let mut values = common(account);
+        values
+            .set("amount", money_text(receipt.amount_cents))
+            .set("fee", money_text(receipt.fee_cents))
+            .set(
+                "total",
+                money_text(receipt.amount_cents + receipt.fee_cents),
+            )
+            .set(
+                "card",
+                card_words(receipt.card_brand, receipt.card_last4, language),
+            )
+            .set("confirmation", receipt.confirmation)
+            .set("date", date_text(receipt.date, language));
+        self.build(
+            Kind::Receipt,
+            account,
+            channel,
+            &values,
+            format!("receipt:{dedupe}"),
+        )
+    }
+
+    /// A plan's schedule, just set up.
+    pub fn plan_schedule(
+        &self,
+        account: &Account,
+        channel: Channel,
+        plan: &ArrangementRecord,
+    ) -> Option<NewMessage> {
+        let language = language_of(account);
+        let schedule: Vec<String> = plan
+            .installments
+            .iter()
+            .map(|i| {
+                let day = parse_date(&i.due_date)
+                    .map(|d| date_text(d, language))
+                    .unwrap_or_else(|| i.due_date.clone());
+                format!("{day}: {}", money_text(i.amount_cents))
+            })
+            .collect();
+        let separator = match channel {
+            Channel::Sms => "; ",
+            Channel::Email => "\n",
+        };
+        let mut values = common(account);
+        values
+            .set("schedule", schedule.join(separator))
+            .set("plan_total", money_text(plan.total_cents))
+            .set("card", plan_card(plan, language));
+        self.build(
+            Kind::PlanSchedule,
+            account,
+            channel,
+            &values,
+            format!("plan:{}", plan.id),
+        )
+    }
+
+    /// A reminder before an installment's date, or the notice that it was declined (`kind`
+    /// [`Kind::InstallmentReminder`] or [`Kind::InstallmentFailed`]); `what` tells them apart in
+    /// the key (`3d`, `try2` ...).
+    pub fn installment(
+        &self,
+        kind: Kind,
+        account: &Account,
+        plan: &ArrangementRecord,
+        installment: &InstallmentRecord,
+        what: &str,
+    ) -> Option<NewMessage> {
+        let channel = Channel::of(account)?;
+        let language = language_of(account);
+        let mut values = common(account);
+        values
+            .set("installment_amount", money_text(installment.amount_cents))
+            .set(
+                "due_date",
+                parse_date(&installment.due_date)
+                    .map(|d| date_text(d, language))
+                    .unwrap_or_default(),
+            )
+            .set("card", plan_card(plan, language));
+        self.build(
+            kind,
+            account,
+            channel,
+            &values,
+            format!("{}:{}:{}:{what}", kind.name(), plan.id, installment.seq),
+        )
+    }
+
+    /// A promise's confirmation, reminder or broken notice (`what` as in [`Self::installment`]).
+    pub fn promise(
+        &self,
+        kind: Kind,
+        account: &Account,
+        channel: Channel,
+        promise: &ArrangementRecord,
+        what: &str,
+    ) -> Option<NewMessage> {
+        let language = language_of(account);
+        let mut values = common(account);
+        values
+            .set("promise_amount", money_text(promise.total_cents))
+            .set(
+                "promise_date",
+                promise
+                    .promised_by
+                    .as_deref()
+                    .and_then(parse_date)
+                    .map(|d| date_text(d, language))
+                    .unwrap_or_default(),
+            );
+        self.build(
+            kind,
+            account,
+            channel,
+            &values,
+            format!("{}:{}:{what}", kind.name(), promise.id),
+        )
+    }
+
+    fn build(
+        &self,
+        kind: Kind,
+        account: &Account,
+        channel: Channel,
+        values: &Values,
+        dedupe: String,
+    ) -> Option<NewMessage> {
+        if !self.settings.enabled(kind) {
+            return None;
+        }
+        let recipient = recipient(self.settings, account, channel)?;
+        let language = language_of(account);
+        let (subject, body_text, body_html) = match channel {
+            Channel::Sms => (None, self.templates.sms(kind, language, values), None),
+            Channel::Email => {
+                let email = self.templates.email(kind, language, values);
+                (Some(email.subject), email.text, Some(email.html))
+            }
+        };
+        Some(NewMessage {
+            channel: channel.name().to_owned(),
+            kind: kind.name().to_owned(),
+            account_number: account.account_number.clone(),
+            recipient,
+            language: language.code().to_owned(),
+            dedupe_key: format!("{dedupe}:{}", channel.name()),
+            subject,
+            body_text,
+            body_html,
+        })
+    }
+}
+
+/// Where `channel` reaches `account`: the number or address on file, if the channel is set up.
+fn recipient(settings: &MessagingSettings, account: &Account, channel: Channel) -> Option<String> {
+    match channel {
+        Channel::Sms
+            if settings.sms.is_some() && crate::accounts::import::is_e164(&account.phone) =>
+        {
+            Some(account.phone.clone())
+        }
+        Channel::Email if settings.email.is_some() && account.email.contains('@') => {
+            Some(account.email.clone())
+        }
+        _ => None,
+    }
+}
+
+fn language_of(account: &Account) -> Language {
+    Language::parse(&account.language).unwrap_or(Language::En)
+}
+
+fn common(account: &Account) -> Values {
+    let mut values = Values::default();
+    values
+        .set(
+            "first_name",
+            account.name.split_whitespace().next().unwrap_or_default(),
+        )
+        .set("account_last4", account.last4());
+    values
+}
+
+/// "Visa ending in 4242" / "Visa que termina en 4242".
+fn card_words(brand: &str, last4: &str, language: Language) -> String {
+    let brand = CardBrand::parse(brand).map_or("card", CardBrand::spoken_name);
+    match language {
+        Language::En => format!("{brand} ending in {last4}"),
+        Language::Es => format!("{brand} que termina en {last4}"),
+    }
+}
+
+fn plan_card(plan: &ArrangementRecord, language: Language) -> String {
+    card_words(
+        plan.card_brand.as_deref().unwrap_or_default(),
+        plan.card_last4.as_deref().unwrap_or_default(),
+        language,
+    )
+}

@@ -1,0 +1,195 @@
+//! The sender: delivers queued messages, claiming each one first so that any number of
+//! instances send it once, and keeps trying with backoff while the SMS provider or the mail
+//! server is down. A message that may have gone out but whose answer was lost is never sent
+//! again (`unknown`): a duplicate receipt is not worth the risk of a duplicate text.
+
+use std::future::Future;
+use std::time::Duration;
+
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::store::{LeasedMessage, SendOutcome};
+use crate::telephony::twilio::rest::RestError;
+
+/// Most messages one pass sends.
+const BATCH: i64 = 100;
+
+/// The first retry's wait; each later one doubles, up to [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_secs(30);
+const MAX_BACKOFF: Duration = Duration::from_secs(30 * 60);
+
+/// A claim older than this belongs to a sender that died mid-send.
+const CLAIM_STALE: Duration = Duration::from_secs(5 * 60);
+
+/// What one pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Accepted by the provider or the mail server.
+    pub sent: u64,
+    /// Not sent yet; tried again later.
+    pub retrying: u64,
+    /// Refused or given up.
+    pub failed: u64,
+    /// Not sent: the number opted out.
+    pub suppressed: u64,
+}
+
+/// How long to wait before try `attempts + 1`.
+pub fn backoff(attempts: i64) -> Duration {
+    let doublings = u32::try_from(attempts.clamp(0, 16)).unwrap_or(16);
+    FIRST_BACKOFF
+        .checked_mul(2u32.saturating_pow(doublings))
+        .unwrap_or(MAX_BACKOFF)
+        .min(MAX_BACKOFF)
+}
+
+/// Sends what is due.
+///
+/// # Errors
+/// A database failure (what was sent before it is recorded).
+pub async fn run_once(app: &AppState) -> Result<Report, AppError> {
+    let mut report = Report::default();
+    let now = app.clock.now_ms();
+    let stale_before = now - CLAIM_STALE.as_millis() as i64;
+    for message in app.store.lease_messages(now, stale_before, BATCH).await? {
+        let outcome = deliver(app, &message).await?;
+        match outcome {
+            Delivered::Sent(_) => report.sent += 1,
+            Delivered::Retry(_) => report.retrying += 1,
+            Delivered::Failed(_) | Delivered::Unknown(_) => report.failed += 1,
+            Delivered::Suppressed => report.suppressed += 1,
+        }
+        let now = app.clock.now_ms();
+        let recorded = match &outcome {
+            Delivered::Sent(id) => SendOutcome::Sent {
+                provider_id: id.as_deref(),
+            },
+            Delivered::Retry(error) => SendOutcome::Retry {
+                at: now + backoff(message.attempts).as_millis() as i64,
+                error,
+            },
+            Delivered::Failed(error) => SendOutcome::Failed { error },
+            Delivered::Suppressed => SendOutcome::Suppressed,
+            Delivered::Unknown(error) => SendOutcome::Unknown { error },
+        };
+        app.store.finish_message(&message, recorded, now).await?;
+        tracing::info!(
+            message = message.id,
+            channel = %message.channel,
+            attempt = message.attempts + 1,
+            result = outcome.name(),
+            "message"
+        );
+    }
+    Ok(report)
+}
+
+enum Delivered {
+    Sent(Option<String>),
+    Retry(String),
+    Failed(String),
+    Suppressed,
+    Unknown(String),
+}
+
+impl Delivered {
+    fn name(&self) -> &'static str {
+        match self {
+            Delivered::Sent(_) => "sent",
+            Delivered::Retry(_) => "retry",
+            Delivered::Failed(_) => "failed",
+            Delivered::Suppressed => "suppressed",
+            Delivered::Unknown(_) => "unknown",
+        }
+    }
+}
+
+async fn deliver(app: &AppState, message: &LeasedMessage) -> Result<Delivered, AppError> {
+    let settings = &app.config.messaging;
+    let age = app.clock.now_ms() - message.created_at;
+    if age > settings.give_up_after.as_millis() as i64 {
+        return Ok(Delivered::Failed("gave_up".into()));
+    }
+    Ok(match message.channel.as_str() {
+        "sms" => {
+            let Some(sms) = &settings.sms else {
+                return Ok(Delivered::Retry("sms_not_configured".into()));
+            };
+            // Checked at the moment of sending: a STOP that arrived after the message was
+            // queued still holds.
+            if app.store.sms_opted_out(&message.recipient).await? {
+                return Ok(Delivered::Suppressed);
+            }
+            let callback = format!("{}/twilio/sms-status", app.public_url);
+            match sms
+                .rest
+                .send_sms(
+                    &message.recipient,
+                    &sms.from,
+                    &message.body_text,
+                    Some(&callback),
+                )
+                .await
+            {
+                Ok(sid) => Delivered::Sent(Some(sid)),
+                Err(RestError::Unavailable(why)) => Delivered::Retry(why),
+                Err(RestError::Rejected(why)) => Delivered::Failed(why),
+                Err(RestError::Unknown(why)) => Delivered::Unknown(why),
+                Err(RestError::NoRecording) => Delivered::Failed("unexpected answer".into()),
+            }
+        }
+        "email" => {
+            let Some(email) = &settings.email else {
+                return Ok(Delivered::Retry("email_not_configured".into()));
+            };
+            match super::email::send(
+                email,
+                &message.recipient,
+                message.subject.as_deref().unwrap_or_default(),
+                &message.body_text,
+                message.body_html.as_deref().unwrap_or_default(),
+            )
+            .await
+            {
+                Ok(()) => Delivered::Sent(None),
+                Err(super::email::EmailError::Unavailable(why)) => Delivered::Retry(why),
+                Err(super::email::EmailError::Rejected(why)) => Delivered::Failed(why),
+            }
+        }
+        other => Delivered::Failed(format!("unknown channel {other}")),
+    })
+}
+
+/// Runs [`run_once`] every `interval` until `shutdown` completes.
+pub async fn run_until(
+    app: AppState,
+    interval: Duration,
+    shutdown: impl Future<Output = ()> + Send,
+) {
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => return,
+            _ = tick.tick() => {}
+        }
+        if let Err(err) = run_once(&app).await {
+            tracing::warn!(error = %err, "sending messages failed; trying again later");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_half_an_hour() {
+        assert_eq!(backoff(0), Duration::from_secs(30));
+        assert_eq!(backoff(1), Duration::from_secs(60));
+        assert_eq!(backoff(4), Duration::from_secs(480));
+        assert_eq!(backoff(6), Duration::from_secs(30 * 60));
+        assert_eq!(backoff(1000), Duration::from_secs(30 * 60));
+    }
+}
