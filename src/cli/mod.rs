@@ -102,6 +102,19 @@ fn environment_only() -> String {
          \x20                     webhooks (required; --demo generates one per run)\n\
          \x20 IVRPAY_ADMIN_TOKEN  bearer token for /api/...; unset: the API is off (--demo keeps one)\n\
          \x20 STRIPE_SECRET_KEY   Stripe secret key, required with --gateway stripe\n\
+         \x20 TWILIO_ACCOUNT_SID  Twilio account for its REST API (texts, recording control), with\n\
+         \x20                     TWILIO_AUTH_TOKEN or TWILIO_API_KEY_SID + TWILIO_API_KEY_SECRET\n\
+         \x20 TWILIO_API_BASE_URL Twilio's REST API (default https://api.twilio.com; for stand-ins)\n\
+         \x20 IVRPAY_SMS_FROM     number (or MG... Messaging Service) receipts and reminders are texted from\n\
+         \x20 IVRPAY_SMTP_URL     smtp://user:pass@host:587 or smtps://...: sends email receipts (secret)\n\
+         \x20 IVRPAY_EMAIL_FROM   From address of email, e.g. \"Riverside Utilities <billing@example.com>\"\n\
+         \x20 IVRPAY_REMINDER_DAYS, IVRPAY_PROMISE_REMINDER_DAYS\n\
+         \x20                     days before an installment (default 3) / a promised date (default 1)\n\
+         \x20                     a reminder goes out, e.g. 7,1\n\
+         \x20 IVRPAY_MESSAGES_OFF kinds of message not sent, e.g. installment_reminder,promise_broken\n\
+         \x20 IVRPAY_PAUSE_RECORDING\n\
+         \x20                     off (default), stop or go-on: pause the call's recording around card\n\
+         \x20                     entry; when it cannot be paused, stop card entry or go on\n\
          \x20 RUST_LOG            log filter, e.g. info or ivrpay=debug (default info)",
     );
     text

@@ -283,3 +283,137 @@ fn plan_card(plan: &ArrangementRecord, language: Language) -> String {
         language,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use time::macros::date;
+
+    use super::*;
+    use crate::flow::testing::FakeContext;
+    use crate::messages::{EmailSettings, SmsSettings};
+    use crate::telephony::twilio::rest::{RestAuth, TwilioRest};
+
+    fn templates() -> Templates {
+        crate::messages::templates::parse(
+            std::path::Path::new("call-flows/messages.toml"),
+            include_str!("../../call-flows/messages.toml"),
+            &Language::ALL,
+        )
+        .expect("the shipped templates load")
+    }
+
+    fn settings() -> MessagingSettings {
+        MessagingSettings {
+            sms: Some(SmsSettings {
+                rest: Arc::new(TwilioRest::new(
+                    "http://127.0.0.1:9".into(),
+                    format!("AC{}", "0".repeat(32)),
+                    RestAuth::AuthToken("t".to_owned().into()),
+                    std::time::Duration::from_secs(1),
+                    reqwest::Client::new(),
+                )),
+                from: "+18005550100".into(),
+            }),
+            email: Some(EmailSettings {
+                smtp_url: "smtp://127.0.0.1:9".to_owned().into(),
+                from: "billing@example.com".into(),
+            }),
+            ..MessagingSettings::default()
+        }
+    }
+
+    fn receipt() -> Receipt<'static> {
+        Receipt {
+            amount_cents: 2550,
+            fee_cents: 250,
+            card_brand: "visa",
+            card_last4: "4242",
+            confirmation: "1234567890",
+            date: date!(2026 - 11 - 23),
+        }
+    }
+
+    #[test]
+    fn a_receipt_names_the_card_by_last_four_and_is_keyed_per_channel() {
+        let (templates, settings) = (templates(), settings());
+        let composer = Composer {
+            templates: &templates,
+            settings: &settings,
+        };
+        let linda = FakeContext::linda_brown();
+        let sms = composer
+            .receipt(&linda, Channel::Sms, &receipt(), "twilio:CA1:1234567890")
+            .expect("an sms");
+        assert_eq!(sms.recipient, "+15035550142");
+        assert_eq!(sms.dedupe_key, "receipt:twilio:CA1:1234567890:sms");
+        assert!(sms.body_text.contains("$28.00"), "{}", sms.body_text);
+        let email = composer
+            .receipt(&linda, Channel::Email, &receipt(), "twilio:CA1:1234567890")
+            .expect("an email");
+        assert_eq!(email.recipient, "linda.brown@example.com");
+        assert!(
+            email.body_text.contains("Card: Visa ending in 4242"),
+            "{}",
+            email.body_text
+        );
+        assert!(
+            email.body_text.contains("Convenience fee: $2.50"),
+            "{}",
+            email.body_text
+        );
+        assert!(email.body_html.is_some_and(|h| h.starts_with("<html>")));
+    }
+
+    #[test]
+    fn nothing_goes_where_no_channel_reaches_or_a_kind_is_off() {
+        let templates = templates();
+        let mut settings = settings();
+        let mut linda = FakeContext::linda_brown();
+        linda.email = String::new();
+        let composer = Composer {
+            templates: &templates,
+            settings: &settings,
+        };
+        assert!(!composer.reaches(&linda, Channel::Email));
+        assert!(
+            composer
+                .receipt(&linda, Channel::Email, &receipt(), "k")
+                .is_none()
+        );
+        settings.disabled = vec!["receipt".into()];
+        settings.sms = None;
+        let composer = Composer {
+            templates: &templates,
+            settings: &settings,
+        };
+        assert!(!composer.reaches(&linda, Channel::Sms));
+        assert!(
+            composer
+                .receipt(&linda, Channel::Sms, &receipt(), "k")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn spanish_accounts_get_spanish_messages() {
+        let (templates, settings) = (templates(), settings());
+        let composer = Composer {
+            templates: &templates,
+            settings: &settings,
+        };
+        let mut maria = FakeContext::linda_brown();
+        maria.language = "es".into();
+        let sms = composer
+            .receipt(&maria, Channel::Sms, &receipt(), "k")
+            .expect("an sms");
+        assert_eq!(sms.language, "es");
+        assert!(
+            sms.body_text.contains("23 de noviembre de 2026"),
+            "{}",
+            sms.body_text
+        );
+        assert!(sms.body_text.contains("Responda STOP"), "{}", sms.body_text);
+    }
+}
