@@ -156,11 +156,9 @@ fn flows_check_prints_file_line_problems() {
 fn a_bad_policy_file_is_named_by_line_and_stops_the_server() {
     let dir = tempfile::tempdir().expect("dir");
     let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/call-flows");
-    std::fs::copy(
-        format!("{shipped}/payment.toml"),
-        dir.path().join("payment.toml"),
-    )
-    .expect("flow");
+    for file in ["payment.toml", "messages.toml"] {
+        std::fs::copy(format!("{shipped}/{file}"), dir.path().join(file)).expect("copy");
+    }
     let policies = std::fs::read_to_string(format!("{shipped}/policies.toml")).expect("policies");
     let broken = policies.replacen("policy = \"late\"", "policy = \"later\"", 1);
     let line = write_and_find(&dir.path().join("policies.toml"), &broken, "\"later\"");
@@ -350,11 +348,13 @@ fn flows_check_warns_about_a_voice_that_cannot_speak_the_language() {
         "the shipped flow names its voices"
     );
     std::fs::write(dir.path().join("payment.toml"), &english_voice_for_spanish).expect("write");
-    std::fs::copy(
-        concat!(env!("CARGO_MANIFEST_DIR"), "/call-flows/policies.toml"),
-        dir.path().join("policies.toml"),
-    )
-    .expect("policies");
+    for file in ["policies.toml", "messages.toml"] {
+        std::fs::copy(
+            format!("{}/call-flows/{file}", env!("CARGO_MANIFEST_DIR")),
+            dir.path().join(file),
+        )
+        .expect("the files beside the flow");
+    }
     let output = ivrpay()
         .args(["flows", "check", dir.path().to_str().expect("dir")])
         .output()

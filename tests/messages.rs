@@ -30,6 +30,7 @@ struct Line {
     server: TestServer,
     twilio: TwilioStandIn,
     smtp: SmtpServer,
+    options: Options,
 }
 
 fn rest(twilio: &TwilioStandIn) -> Arc<TwilioRest> {
@@ -64,11 +65,12 @@ async fn line(backend: Backend, pause: Option<PauseFailure>) -> Option<Line> {
         }),
         ..Options::default()
     };
-    let server = TestServer::start_with(backend, options).await?;
+    let server = TestServer::start_with(backend, options.clone()).await?;
     Some(Line {
         server,
         twilio,
         smtp,
+        options,
     })
 }
 
@@ -355,7 +357,7 @@ async fn a_plan_sends_its_schedule_then_reminders_at_the_lead_time(backend: Back
 }
 on_both_backends_with_own_server!(a_plan_sends_its_schedule_then_reminders_at_the_lead_time);
 
-async fn two_senders_at_once_send_each_message_once(backend: Backend) {
+async fn two_instances_at_once_send_each_message_once(backend: Backend) {
     let Some(line) = line(backend, None).await else {
         return;
     };
@@ -365,12 +367,21 @@ async fn two_senders_at_once_send_each_message_once(backend: Backend) {
         call.press("9").await.expect("end");
         call.press("1").await.expect("by text");
     }
-    let (first, second) = tokio::join!(send(server), send(server));
+    // A second instance on the same database, its sender running at the same moment.
+    let other = ivrpay::app::Application::build_with_gateway(
+        common::config(&server.database_url, line.options.clone()),
+        Arc::new(server.clock.clone()),
+        Arc::new(ivrpay::payments::SandboxGateway::new()),
+    )
+    .await
+    .expect("a second instance");
+    let (first, second) = tokio::join!(send(server), outbox::run_once(other.state()));
+    let second = second.expect("sender");
     assert_eq!(first.sent + second.sent, 3, "{first:?} {second:?}");
     assert_eq!(texts_to(&line.twilio, LINDA_PHONE).len(), 3);
     assert_eq!(send(server).await.sent, 0);
 }
-on_both_backends_with_own_server!(two_senders_at_once_send_each_message_once);
+on_both_backends_with_own_server!(two_instances_at_once_send_each_message_once);
 
 async fn messages_wait_out_an_outage_and_arrive_once(backend: Backend) {
     let Some(mut line) = line(backend, None).await else {
