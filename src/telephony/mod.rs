@@ -7,7 +7,7 @@
 //! registered dialect through one generic handler (`http::webhooks`). [`registry`] is where a
 //! provider is registered, with its secrets from the environment.
 //!
-//! - [`twilio`]: Twilio TwiML, signatures, voices;
+//! - [`twilio`]: Twilio TwiML, signatures, voices, and its REST API client;
 //! - [`signalwire`]: SignalWire cXML (TwiML-compatible), signed with the project's signing key;
 //! - [`sanitize`]: webhook text made safe once, for every dialect;
 //! - [`twiml`], [`twiml_fields`]: the XML and the webhook fields the TwiML family of dialects

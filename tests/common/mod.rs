@@ -6,6 +6,8 @@
 pub mod balancer;
 pub mod localstripe;
 pub mod skipped;
+pub mod smtp;
+pub mod twilio_api;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -5,7 +5,8 @@
 //! 2. the TwiML family's fields ([`CallbackParams`]) are read into the neutral callback;
 //! 3. [`render`] turns the flow's [`crate::voice::Response`] into TwiML for the reply.
 //!
-//! [`voice_warning`] knows which voices Twilio documents for which language.
+//! [`voice_warning`] knows which voices Twilio documents for which language, and [`rest`] calls
+//! Twilio's REST API (sending an SMS, pausing a call's recording).
 
 pub mod rest;
 mod signature;
