@@ -13,6 +13,7 @@ use common::smtp::SmtpServer;
 use common::twilio_api::TwilioStandIn;
 use common::{Backend, Options, TestServer, heard};
 use ivrpay::caller::Call;
+use ivrpay::clock::Clock;
 use ivrpay::collections::run_due::{self, Collector};
 use ivrpay::config::{PauseFailure, RecordingControl};
 use ivrpay::messages::outbox;
@@ -310,10 +311,12 @@ async fn a_plan_sends_its_schedule_then_reminders_at_the_lead_time(backend: Back
     assert!(heard(&said, "Your payment plan is set up"), "{said:?}");
     call.press("9").await.expect("end");
     call.press("1").await.expect("by text");
+    let report = send(server).await;
     assert_eq!(
-        send(server).await.sent,
+        report.sent,
         2,
-        "the first payment's receipt and the schedule"
+        "the first payment's receipt and the schedule: {report:?} {}",
+        account(server, "66253365").await["messages"]
     );
     let texts = texts_to(&line.twilio, LINDA_PHONE);
     let schedule = texts

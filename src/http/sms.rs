@@ -19,15 +19,15 @@ pub(super) fn router() -> Router<AppState> {
         .route("/twilio/sms-status", post(delivery_status))
 }
 
-/// The form of a signed Twilio request, or the answer refusing it.
+/// The form of a signed Twilio request, or the status refusing it.
 fn verified(
     app: &AppState,
     uri: &Uri,
     headers: &HeaderMap,
     body: &Bytes,
-) -> Result<Vec<(String, String)>, Response> {
+) -> Result<Vec<(String, String)>, StatusCode> {
     let Some(twilio) = app.config.providers.iter().find(|d| d.name() == "twilio") else {
-        return Err(StatusCode::NOT_FOUND.into_response());
+        return Err(StatusCode::NOT_FOUND);
     };
     let pairs = sanitize::decode_form(body);
     if !app.config.insecure_skip_signature {
@@ -47,7 +47,7 @@ fn verified(
                 path = uri.path(),
                 "rejected an SMS webhook with a missing or wrong signature"
             );
-            return Err((StatusCode::FORBIDDEN, "invalid signature").into_response());
+            return Err(StatusCode::FORBIDDEN);
         }
     }
     Ok(sanitize::clean_pairs(pairs))
@@ -69,7 +69,7 @@ async fn inbound(
 ) -> Response {
     let pairs = match verified(&app, &uri, &headers, &body) {
         Ok(pairs) => pairs,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     let from = field(&pairs, "From").unwrap_or_default().to_owned();
     let text = field(&pairs, "Body").unwrap_or_default();
@@ -145,7 +145,7 @@ async fn delivery_status(
 ) -> Response {
     let pairs = match verified(&app, &uri, &headers, &body) {
         Ok(pairs) => pairs,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     let (Some(sid), Some(status)) = (field(&pairs, "MessageSid"), field(&pairs, "MessageStatus"))
     else {

@@ -167,6 +167,12 @@ pub(super) async fn run(
         match run_due::charge(&run_due::Collector::of(ctx.app), &claimed, true, today).await? {
             Some(Charged::Paid(code)) => {
                 session.values.insert(CONFIRMATION.to_owned(), code);
+                // What the receipt says was paid.
+                session.values.insert(
+                    super::PAYMENT_CENTS.to_owned(),
+                    claimed.amount_cents.to_string(),
+                );
+                session.values.remove(keys::FEE_CENTS);
                 if let Some(account) = &mut ctx.account {
                     account.balance_cents -= claimed.amount_cents;
                     account.minimum_due_cents =
