@@ -23,6 +23,7 @@
 //!   schedules, settlements and fees, and charging what falls due (`arrangements run-due`);
 //! - [`store`]: persistence through sqlx, SQLite and PostgreSQL;
 //! - [`caller`]: a simulated caller (`ivrpay call`, tests, load) and its strict TwiML reader;
+//! - [`messages`]: receipts and reminders by SMS and email: templates, the outbox and its sender;
 //! - [`upkeep`]: background jobs: reconciling unsettled payments, closing silent calls, wiping card
 //!   data, charging installments that fall due;
 //! - [`load`]: the load tool (`ivrpay loadtest`), its yardstick (`ivrpay ceiling`), generated accounts;

@@ -519,3 +519,30 @@ async fn when_configured_to_go_on_a_failed_pause_still_takes_the_card(backend: B
     assert!(heard(&said, "Please enter your card number"), "{said:?}");
 }
 on_both_backends_with_own_server!(when_configured_to_go_on_a_failed_pause_still_takes_the_card);
+
+async fn a_caller_who_chose_texts_before_gets_a_receipt_even_after_hanging_up(backend: Backend) {
+    let Some(line) = line(backend, None).await else {
+        return;
+    };
+    let server = &line.server;
+    let mut call = linda_pays(server, "8").await;
+    call.press("9").await.expect("end");
+    call.press("1").await.expect("by text");
+
+    // Next time she hangs up as soon as she hears the confirmation.
+    let mut call = linda_pays(server, "9").await;
+    call.hang_up(&server.url).await.expect("hang up");
+    assert_eq!(send(server).await.sent, 2);
+    let texts = texts_to(&line.twilio, LINDA_PHONE);
+    assert!(texts.iter().any(|t| t.contains("$9.00")), "{texts:?}");
+
+    // Had she stayed and chosen texts again, the receipt would not come twice.
+    let mut call = linda_pays(server, "7").await;
+    call.press("9").await.expect("end");
+    call.press("1").await.expect("by text");
+    assert_eq!(send(server).await.sent, 1);
+    assert_eq!(texts_to(&line.twilio, LINDA_PHONE).len(), 3);
+}
+on_both_backends_with_own_server!(
+    a_caller_who_chose_texts_before_gets_a_receipt_even_after_hanging_up
+);

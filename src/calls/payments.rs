@@ -37,6 +37,7 @@ pub(crate) async fn record_charge_result(
     let (settlement, recorded) = match result {
         ChargeResult::Approved { reference } => {
             let code = confirmation_code();
+            let receipts = standing_receipt(app, call, attempt, &code).await?;
             app.store
                 .settle_payment(
                     call,
@@ -45,6 +46,7 @@ pub(crate) async fn record_charge_result(
                         reference,
                         confirmation_code: &code,
                     },
+                    &receipts,
                     now,
                 )
                 .await?;
@@ -60,9 +62,53 @@ pub(crate) async fn record_charge_result(
         ChargeResult::Unknown { .. } => (Settlement::Unknown, Recorded::Unknown),
     };
     app.store
-        .settle_payment(call, attempt, &settlement, now)
+        .settle_payment(call, attempt, &settlement, &[], now)
         .await?;
     Ok(recorded)
+}
+
+/// The receipt an account that chose a channel on an earlier call gets for this payment,
+/// written with the approval: it arrives even if the caller hangs up before being asked, or the
+/// reconciler approves the payment after the call. Its key is the one the call's own receipt
+/// choice uses, so choosing the same channel again sends nothing twice.
+async fn standing_receipt(
+    app: &AppState,
+    call: CallKey<'_>,
+    attempt: i64,
+    code: &str,
+) -> Result<Vec<crate::store::NewMessage>, AppError> {
+    use crate::messages::compose::{Channel, Composer, Receipt};
+    let Some(payment) = app
+        .store
+        .payments_of_call(call)
+        .await?
+        .into_iter()
+        .find(|p| p.attempt == attempt)
+    else {
+        return Ok(Vec::new());
+    };
+    let Some(account) = app.store.account(&payment.account_number).await? else {
+        return Ok(Vec::new());
+    };
+    let Some(channel) = Channel::of(&account) else {
+        return Ok(Vec::new());
+    };
+    let composer = Composer {
+        templates: &app.templates,
+        settings: &app.config.messaging,
+    };
+    let receipt = Receipt {
+        amount_cents: payment.amount_cents,
+        fee_cents: payment.fee_cents,
+        card_brand: &payment.card_brand,
+        card_last4: &payment.card_last4,
+        confirmation: code,
+        date: app.clock.now().date(),
+    };
+    let dedupe = format!("{}:{}:{code}", call.provider, call.sid);
+    Ok(Vec::from_iter(
+        composer.receipt(&account, channel, &receipt, &dedupe),
+    ))
 }
 
 /// The key a payment is sent to the gateway under: the same for every delivery, retry and

@@ -228,11 +228,14 @@ impl Store {
     ///
     /// # Errors
     /// A database failure; nothing is changed then.
+    /// `receipts` (for an account that chose a channel on an earlier call) are queued in the
+    /// same transaction when the payment is approved here.
     pub async fn settle_payment(
         &self,
         call: CallKey<'_>,
         attempt: i64,
         settlement: &Settlement<'_>,
+        receipts: &[super::NewMessage],
         now_ms: i64,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
@@ -300,6 +303,9 @@ impl Store {
             .await?;
             if arrangement.is_some() {
                 super::arrangements::settle_account(&mut tx, &account, now_ms).await?;
+            }
+            for receipt in receipts {
+                super::messages::insert_message(&mut tx, receipt, now_ms).await?;
             }
         }
         tx.commit().await?;
