@@ -129,7 +129,14 @@ async fn database_text(server: &TestServer, backend: Backend) -> String {
             let mut conn = sqlx::PgConnection::connect(&server.database_url)
                 .await
                 .expect("db");
-            for table in ["accounts", "calls", "payments"] {
+            for table in [
+                "accounts",
+                "calls",
+                "payments",
+                "arrangements",
+                "installments",
+                "messages",
+            ] {
                 // Every column but the sealed ciphertext and row ids (small counters), as text.
                 let sql =
                     format!("SELECT (to_jsonb(t) - 'sealed' - 'id')::text AS row FROM {table} t");
@@ -185,6 +192,37 @@ async fn no_card_data_in_logs_database_or_api(backend: Backend) {
         api_answers.push_str(&call.agent_heard.join("\n"));
         last_call = call.call_sid.clone();
     }
+    // A payment plan keeps the card at the gateway: only its token, brand and last four here.
+    let mut call = server.linda_at_pin_question().await;
+    for keys in [
+        "6446",
+        "4",
+        "2",
+        "1",
+        CARDS[0].number,
+        "1228",
+        CARDS[0].code,
+        "77141",
+    ] {
+        call.press(keys).await.expect("a plan");
+    }
+    let said = call.press("1").await.expect("agree");
+    assert!(
+        said.iter()
+            .any(|line| line.contains("payment plan is set up")),
+        "{said:?}"
+    );
+    let plan = client
+        .get(format!("{}/api/accounts/66253365", server.url))
+        .bearer_auth(common::ADMIN_TOKEN)
+        .send()
+        .await
+        .expect("api")
+        .text()
+        .await
+        .expect("body");
+    assert!(plan.contains("\"kind\":\"plan\""), "{plan}");
+    api_answers.push_str(&plan);
     let record = server.api_call(&last_call).await;
     assert!(record["payments"].is_array());
     api_answers.push_str(&record.to_string());
