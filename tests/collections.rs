@@ -718,3 +718,48 @@ async fn a_settlement_in_payments_settles_the_account_with_its_last_payment(serv
     );
 }
 on_both_backends!(a_settlement_in_payments_settles_the_account_with_its_last_payment);
+
+async fn an_arrangement_made_again_by_a_retried_delivery_is_the_same_one(server: &TestServer) {
+    use ivrpay::store::{CallKey, NewArrangement};
+    let call = CallKey {
+        provider: "twilio",
+        sid: "CA0123456789abcdef0123456789abcdef",
+    };
+    let new = NewArrangement {
+        account_number: "66253365",
+        kind: "plan",
+        status: "active",
+        policy: "early",
+        total_cents: 30000,
+        balance_before_cents: 44533,
+        promised_by: None,
+        card_token: Some("sbx_card_ok_4242_00"),
+        card_brand: Some("visa"),
+        card_last4: Some("4242"),
+        gateway: Some("sandbox"),
+        consent_version: Some("plan-2026-11"),
+        consent_text: Some("three payments"),
+        hardship_reason: None,
+        call: Some(call),
+        call_attempt: Some(1),
+        now: 1,
+    };
+    let schedule = [
+        ("2026-12-23".to_owned(), 15000),
+        ("2027-01-23".to_owned(), 15000),
+    ];
+    let store = &server.state.store;
+    let first = store
+        .create_arrangement(&new, &schedule, &[])
+        .await
+        .expect("made");
+    let again = store
+        .create_arrangement(&new, &schedule, &[])
+        .await
+        .expect("found");
+    assert_eq!(first, again);
+    let linda = account(server, "66253365").await;
+    assert_eq!(linda["arrangements"].as_array().map(Vec::len), Some(1));
+    assert_eq!(installments(&linda["arrangements"][0], "seq"), [1, 2]);
+}
+on_both_backends!(an_arrangement_made_again_by_a_retried_delivery_is_the_same_one);

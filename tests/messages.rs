@@ -396,12 +396,14 @@ async fn messages_wait_out_an_outage_and_arrive_once(backend: Backend) {
     let mut call = linda_pays(server, "12").await;
     call.press("9").await.expect("end");
     call.press("1").await.expect("by text");
+    // Having chosen texts, her next payment's receipt is texted with the approval; she also asks
+    // for this one by email.
     let mut call = linda_pays(server, "13").await;
     call.press("9").await.expect("end");
     call.press("2").await.expect("by email");
 
     let report = send(server).await;
-    assert_eq!(report.retrying, 2, "{report:?}");
+    assert_eq!(report.retrying, 3, "{report:?}");
     let linda = account(server, "66253365").await;
     assert!(
         linda["messages"]
@@ -418,8 +420,8 @@ async fn messages_wait_out_an_outage_and_arrive_once(backend: Backend) {
     line.smtp.come_back().await;
     server.clock.advance(Duration::from_secs(31));
     let report = send(server).await;
-    assert_eq!(report.sent, 2, "{report:?}");
-    assert_eq!(texts_to(&line.twilio, LINDA_PHONE).len(), 1);
+    assert_eq!(report.sent, 3, "{report:?}");
+    assert_eq!(texts_to(&line.twilio, LINDA_PHONE).len(), 2);
     assert_eq!(line.smtp.received().len(), 1);
     server.clock.advance(Duration::from_secs(3600));
     assert_eq!(send(server).await, outbox::Report::default());
@@ -545,4 +547,66 @@ async fn a_caller_who_chose_texts_before_gets_a_receipt_even_after_hanging_up(ba
 }
 on_both_backends_with_own_server!(
     a_caller_who_chose_texts_before_gets_a_receipt_even_after_hanging_up
+);
+
+async fn a_plan_or_promise_is_confirmed_to_a_caller_who_chose_texts_before(backend: Backend) {
+    let Some(line) = line(backend, None).await else {
+        return;
+    };
+    let server = &line.server;
+    let mut call = linda_pays(server, "8").await;
+    call.press("9").await.expect("end");
+    call.press("1").await.expect("by text");
+    assert_eq!(send(server).await.sent, 1);
+
+    // A promise, and she hangs up on the thank-you.
+    let mut call = server.linda_at_pin_question().await;
+    for keys in ["6446", "5", "1205", "50", "1"] {
+        call.press(keys).await.expect("a promise");
+    }
+    call.hang_up(&server.url).await.expect("hang up");
+    assert_eq!(send(server).await.sent, 1);
+    let texts = texts_to(&line.twilio, LINDA_PHONE);
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("promise to pay $50.00 by December 5, 2026")),
+        "{texts:?}"
+    );
+
+    // A plan, and she stays to choose texts again: the schedule comes once. The call's id holds
+    // a run of digits that looks like a card number (stored sessions are scrubbed of those).
+    let mut call = Call::dial(
+        &server.url,
+        Some(common::AUTH_TOKEN),
+        "CA4242424242424242abcdefabcdefabcd",
+        LINDA_PHONE,
+        "+18005550100",
+    )
+    .await
+    .expect("call connects");
+    for keys in ["1", "1", "6446", "4", "2", "1"] {
+        call.press(keys).await.expect("a plan");
+    }
+    server
+        .enter_card(&mut call, "4242424242424242", "1228", "123", "77141")
+        .await;
+    call.press("1").await.expect("agree");
+    call.press("9").await.expect("end");
+    call.press("1").await.expect("by text");
+    let report = send(server).await;
+    assert_eq!(
+        report.sent,
+        2,
+        "the first payment's receipt and the schedule: {}",
+        account(server, "66253365").await["messages"]
+    );
+    let schedules = texts_to(&line.twilio, LINDA_PHONE)
+        .into_iter()
+        .filter(|t| t.contains("payment plan"))
+        .count();
+    assert_eq!(schedules, 1);
+}
+on_both_backends_with_own_server!(
+    a_plan_or_promise_is_confirmed_to_a_caller_who_chose_texts_before
 );

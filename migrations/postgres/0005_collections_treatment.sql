@@ -40,10 +40,15 @@ CREATE TABLE arrangements (
     hardship_reason TEXT,
     provider TEXT,
     call_sid TEXT,
+    -- The card attempt (plans, settlements) or turn (promises) of the call it was made on: a
+    -- delivery retried after its instance died finds the arrangement instead of making another.
+    call_attempt BIGINT,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );
 CREATE INDEX arrangements_account ON arrangements (account_number, id);
+CREATE UNIQUE INDEX arrangements_per_call ON arrangements (provider, call_sid, kind, call_attempt)
+    WHERE call_attempt IS NOT NULL;
 CREATE INDEX arrangements_open_promises ON arrangements (promised_by) WHERE kind = 'promise' AND status = 'open';
 
 -- A plan's (or a settlement's) payments. A run claims an installment (claim_token, claimed_at)

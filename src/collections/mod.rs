@@ -72,6 +72,13 @@ pub mod keys {
     pub const PLAN_ID: &str = "plan_id";
     /// The promise made on this call (its id), for its message.
     pub const PROMISE_ID: &str = "promise_id";
+    /// What makes the plan's confirmation one message with the call's id (the card attempt it
+    /// was set up with), whether it is queued when the plan is made or when the caller chooses a
+    /// channel. Only the number is kept: the session is scrubbed of long digit runs, which a
+    /// call id can hold.
+    pub const PLAN_MESSAGE_KEY: &str = "plan_message_key";
+    /// The same for the promise's confirmation (the turn it was made on).
+    pub const PROMISE_MESSAGE_KEY: &str = "promise_message_key";
     /// `1` when a receipt can go by text / by email to this account.
     pub const CAN_TEXT: &str = "can_text";
     /// See [`CAN_TEXT`].

@@ -151,8 +151,13 @@ pub async fn run(app: &Collector, as_of: Date) -> Result<Report, AppError> {
     for promise in app.store.promises_past_due(&as_of_text).await? {
         let notice = match app.store.account(&promise.account_number).await? {
             Some(account) if reachable(&account) => Channel::of(&account).and_then(|channel| {
-                app.composer()
-                    .promise(Kind::PromiseBroken, &account, channel, &promise, "broken")
+                app.composer().promise(
+                    Kind::PromiseBroken,
+                    &account,
+                    channel,
+                    &promise,
+                    &promise.id.to_string(),
+                )
             }),
             _ => None,
         };
@@ -223,7 +228,7 @@ async fn queue_reminders(app: &Collector, as_of: Date) -> Result<u64, AppError> 
                     &account,
                     channel,
                     &promise,
-                    &format!("{days}d"),
+                    &format!("{}:{days}d", promise.id),
                 ));
             }
         }

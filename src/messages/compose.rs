@@ -29,6 +29,13 @@ impl Channel {
         }
     }
 
+    /// The channel an account chose on an earlier call, for what is sent without asking again
+    /// (none when it asked not to be contacted).
+    pub fn standing(account: &Account) -> Option<Channel> {
+        Channel::of(account)
+            .filter(|_| !crate::collections::policy::has_flag(account, "cease_contact"))
+    }
+
     /// The channel an account chose, if it chose one.
     pub fn of(account: &Account) -> Option<Channel> {
         match account.contact_channel.as_deref() {
@@ -104,12 +111,14 @@ impl Composer<'_> {
         )
     }
 
-    /// A plan's schedule, just set up.
+    /// A plan's schedule, just set up; `dedupe` names the plan's setting up (the call and its
+    /// attempt), the same whenever it is queued.
     pub fn plan_schedule(
         &self,
         account: &Account,
         channel: Channel,
         plan: &ArrangementRecord,
+        dedupe: &str,
     ) -> Option<NewMessage> {
         let language = language_of(account);
         let schedule: Vec<String> = plan
@@ -136,7 +145,7 @@ impl Composer<'_> {
             account,
             channel,
             &values,
-            format!("plan:{}", plan.id),
+            format!("plan:{dedupe}"),
         )
     }
 
@@ -172,14 +181,15 @@ impl Composer<'_> {
         )
     }
 
-    /// A promise's confirmation, reminder or broken notice (`what` as in [`Self::installment`]).
+    /// A promise's confirmation, reminder or broken notice; `key` makes it one message
+    /// (`ID:3d` for a reminder, the call for a confirmation).
     pub fn promise(
         &self,
         kind: Kind,
         account: &Account,
         channel: Channel,
         promise: &ArrangementRecord,
-        what: &str,
+        key: &str,
     ) -> Option<NewMessage> {
         let language = language_of(account);
         let mut values = common(account);
@@ -199,7 +209,7 @@ impl Composer<'_> {
             account,
             channel,
             &values,
-            format!("{}:{}:{what}", kind.name(), promise.id),
+            format!("{}:{key}", kind.name()),
         )
     }
 

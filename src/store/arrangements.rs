@@ -43,6 +43,9 @@ pub struct NewArrangement<'a> {
     pub hardship_reason: Option<&'a str>,
     /// The call it was made on.
     pub call: Option<CallKey<'a>>,
+    /// The card attempt or turn of that call it was made on: making it again from a retried
+    /// delivery finds this one.
+    pub call_attempt: Option<i64>,
     /// Now (UTC ms); also the consent's time.
     pub now: i64,
 }
@@ -189,13 +192,24 @@ impl Store {
     ///
     /// # Errors
     /// A database failure; nothing is written then.
+    /// `messages` (its confirmation, for an account that chose a channel before) are queued in
+    /// the same transaction.
     pub async fn create_arrangement(
         &self,
         new: &NewArrangement<'_>,
         installments: &[(String, i64)],
+        messages: &[super::NewMessage],
     ) -> Result<i64, StoreError> {
         let mut tx = self.begin().await?;
-        let id = insert_arrangement(&mut tx, new).await?;
+        let (id, inserted) = insert_arrangement(&mut tx, new).await?;
+        if !inserted {
+            // Made before by a delivery of this webhook that did not live to answer.
+            tx.commit().await?;
+            return Ok(id);
+        }
+        for message in messages {
+            super::messages::insert_message(&mut tx, message, new.now).await?;
+        }
         for (seq, (due, cents)) in installments.iter().enumerate() {
             sqlx::query(
                 "INSERT INTO installments (arrangement_id, seq, due_date, amount_cents, status, \
@@ -741,17 +755,20 @@ impl Store {
     }
 }
 
-/// Inserts an arrangement in a transaction; returns its id.
+/// Inserts an arrangement in a transaction; returns its id and whether it is new (one made on
+/// the same call and attempt is returned as it is).
 pub(super) async fn insert_arrangement(
     tx: &mut super::Tx,
     new: &NewArrangement<'_>,
-) -> Result<i64, StoreError> {
+) -> Result<(i64, bool), StoreError> {
     let row = sqlx::query(
         "INSERT INTO arrangements (account_number, kind, status, policy, total_cents, \
          balance_before_cents, promised_by, card_token, card_brand, card_last4, gateway, \
          consent_version, consent_text, consent_at, hardship_reason, provider, call_sid, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
-         $13, $14, $15, $16, $17, $18, $18) RETURNING id",
+         call_attempt, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+         $11, $12, $13, $14, $15, $16, $17, $19, $18, $18) \
+         ON CONFLICT (provider, call_sid, kind, call_attempt) WHERE call_attempt IS NOT NULL \
+         DO NOTHING RETURNING id",
     )
     .bind(new.account_number)
     .bind(new.kind)
@@ -771,9 +788,23 @@ pub(super) async fn insert_arrangement(
     .bind(new.call.map(|c| c.provider))
     .bind(new.call.map(|c| c.sid))
     .bind(new.now)
+    .bind(new.call_attempt)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(row) = row {
+        return Ok((row.try_get("id")?, true));
+    }
+    let existing = sqlx::query(
+        "SELECT id FROM arrangements WHERE provider = $1 AND call_sid = $2 AND kind = $3 \
+         AND call_attempt = $4",
+    )
+    .bind(new.call.map(|c| c.provider))
+    .bind(new.call.map(|c| c.sid))
+    .bind(new.kind)
+    .bind(new.call_attempt)
     .fetch_one(&mut **tx)
     .await?;
-    Ok(row.try_get("id")?)
+    Ok((existing.try_get("id")?, false))
 }
 
 /// A settlement paid in full leaves nothing owing.

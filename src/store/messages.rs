@@ -45,6 +45,8 @@ pub struct MessageRecord {
     pub recipient: String,
     /// Language code.
     pub language: String,
+    /// What makes it one message (the event it is about).
+    pub dedupe_key: String,
     /// Email subject.
     pub subject: Option<String>,
     /// The text.
@@ -115,7 +117,7 @@ pub enum SendOutcome<'a> {
     },
 }
 
-const MESSAGE_COLUMNS: &str = "id, channel, kind, account_number, recipient, language, subject, \
+const MESSAGE_COLUMNS: &str = "id, channel, kind, account_number, recipient, language, dedupe_key, subject, \
     body_text, status, attempts, provider_id, last_error, created_at, sent_at";
 
 fn message_from_row(row: &sqlx::any::AnyRow) -> Result<MessageRecord, StoreError> {
@@ -126,6 +128,7 @@ fn message_from_row(row: &sqlx::any::AnyRow) -> Result<MessageRecord, StoreError
         account_number: row.try_get("account_number")?,
         recipient: row.try_get("recipient")?,
         language: row.try_get("language")?,
+        dedupe_key: row.try_get("dedupe_key")?,
         subject: row.try_get("subject")?,
         body_text: row.try_get("body_text")?,
         status: row.try_get("status")?,

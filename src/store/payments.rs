@@ -182,7 +182,7 @@ impl Store {
         .await?;
         if inserted.rows_affected() == 1 {
             if let Some(settlement) = &payment.settlement {
-                let id = super::arrangements::insert_arrangement(&mut tx, settlement).await?;
+                let (id, _) = super::arrangements::insert_arrangement(&mut tx, settlement).await?;
                 sqlx::query(
                     "UPDATE payments SET arrangement_id = $1 WHERE provider = $2 AND call_sid = $3 \
                      AND attempt = $4",

@@ -84,6 +84,7 @@ pub(super) async fn run(
         consent_text: None,
         hardship_reason: session.values.get(keys::HARDSHIP).map(String::as_str),
         call: Some(ctx.key()),
+        call_attempt: Some(attempt),
         now,
     });
     let payment = NewPayment {

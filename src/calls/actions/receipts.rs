@@ -10,6 +10,12 @@ use crate::flow::engine::Session;
 use crate::messages::compose::{Channel, Composer, Receipt};
 use crate::messages::templates::Kind;
 
+/// What makes an arrangement's confirmation one message: the call, and the attempt or turn it was
+/// made on.
+pub(super) fn message_key(ctx: &CallContext<'_>, n: i64) -> String {
+    format!("{}:{}:{n}", ctx.key().provider, ctx.key().sid)
+}
+
 /// Queues this call's messages on `channel` and records the choice; `false` when the channel
 /// cannot reach the caller (nothing is recorded then).
 ///
@@ -61,15 +67,21 @@ pub(super) async fn send(
         let dedupe = format!("{}:{}:{code}", ctx.key().provider, ctx.key().sid);
         messages.extend(composer.receipt(&account, channel, &receipt, &dedupe));
     }
-    if let Some(id) = cents_of(session, keys::PLAN_ID)
-        && let Some(plan) = ctx.app.store.arrangement(id).await?
+    if let (Some(id), Some(n)) = (
+        cents_of(session, keys::PLAN_ID),
+        cents_of(session, keys::PLAN_MESSAGE_KEY),
+    ) && let Some(plan) = ctx.app.store.arrangement(id).await?
     {
-        messages.extend(composer.plan_schedule(&account, channel, &plan));
+        let key = message_key(ctx, n);
+        messages.extend(composer.plan_schedule(&account, channel, &plan, &key));
     }
-    if let Some(id) = cents_of(session, keys::PROMISE_ID)
-        && let Some(promise) = ctx.app.store.arrangement(id).await?
+    if let (Some(id), Some(n)) = (
+        cents_of(session, keys::PROMISE_ID),
+        cents_of(session, keys::PROMISE_MESSAGE_KEY),
+    ) && let Some(promise) = ctx.app.store.arrangement(id).await?
     {
-        messages.extend(composer.promise(Kind::PromiseMade, &account, channel, &promise, "made"));
+        let key = message_key(ctx, n);
+        messages.extend(composer.promise(Kind::PromiseMade, &account, channel, &promise, &key));
     }
     ctx.app
         .store

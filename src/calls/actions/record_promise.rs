@@ -4,7 +4,9 @@ use super::{CallContext, cents_of};
 use crate::collections::keys;
 use crate::error::AppError;
 use crate::flow::engine::Session;
-use crate::store::NewArrangement;
+use crate::messages::compose::{Channel, Composer};
+use crate::messages::templates::Kind;
+use crate::store::{ArrangementRecord, NewArrangement};
 
 results! {
     /// Recording the promise.
@@ -33,31 +35,59 @@ pub(super) async fn run(
     };
     ctx.claim().await?;
     let policy = ctx.policy_name.clone().unwrap_or_default();
+    let message_key = super::receipts::message_key(ctx, ctx.turn);
+    let new = NewArrangement {
+        account_number: &account.account_number,
+        kind: "promise",
+        status: "open",
+        policy: &policy,
+        total_cents: cents,
+        balance_before_cents: account.balance_cents,
+        promised_by: Some(&date),
+        card_token: None,
+        card_brand: None,
+        card_last4: None,
+        gateway: None,
+        consent_version: None,
+        consent_text: None,
+        hardship_reason: session.values.get(keys::HARDSHIP).map(String::as_str),
+        call: Some(ctx.key()),
+        call_attempt: Some(ctx.turn),
+        now: ctx.app.clock.now_ms(),
+    };
+    // An account that chose a channel before hears back without being asked again.
+    let confirmation = Channel::standing(&account).and_then(|channel| {
+        let promise = ArrangementRecord {
+            id: 0,
+            account_number: account.account_number.clone(),
+            kind: "promise".to_owned(),
+            status: "open".to_owned(),
+            policy: policy.clone(),
+            total_cents: cents,
+            balance_before_cents: account.balance_cents,
+            promised_by: Some(date.clone()),
+            card_brand: None,
+            card_last4: None,
+            consent_version: None,
+            consent_at: None,
+            hardship_reason: None,
+            created_at: new.now,
+            installments: Vec::new(),
+        };
+        Composer {
+            templates: &ctx.app.templates,
+            settings: &ctx.app.config.messaging,
+        }
+        .promise(Kind::PromiseMade, &account, channel, &promise, &message_key)
+    });
     let id = ctx
         .app
         .store
-        .create_arrangement(
-            &NewArrangement {
-                account_number: &account.account_number,
-                kind: "promise",
-                status: "open",
-                policy: &policy,
-                total_cents: cents,
-                balance_before_cents: account.balance_cents,
-                promised_by: Some(&date),
-                card_token: None,
-                card_brand: None,
-                card_last4: None,
-                gateway: None,
-                consent_version: None,
-                consent_text: None,
-                hardship_reason: session.values.get(keys::HARDSHIP).map(String::as_str),
-                call: Some(ctx.key()),
-                now: ctx.app.clock.now_ms(),
-            },
-            &[],
-        )
+        .create_arrangement(&new, &[], &Vec::from_iter(confirmation))
         .await?;
+    session
+        .values
+        .insert(keys::PROMISE_MESSAGE_KEY.to_owned(), ctx.turn.to_string());
     session
         .values
         .insert(keys::PROMISE_ID.to_owned(), id.to_string());

@@ -12,8 +12,9 @@ use crate::error::AppError;
 use crate::flow::Context;
 use crate::flow::engine::Session;
 use crate::language::Language;
+use crate::messages::compose::{Channel, Composer};
 use crate::payments::{SaveCardRequest, SaveOutcome, save_card_with_retry};
-use crate::store::NewArrangement;
+use crate::store::{Account, ArrangementRecord, InstallmentRecord, NewArrangement, NewMessage};
 
 results! {
     /// What became of the plan.
@@ -108,35 +109,39 @@ pub(super) async fn run(
         .iter()
         .map(|i| (i.due.to_string(), i.amount_cents))
         .collect();
+    let message_key = super::receipts::message_key(ctx, attempt);
+    let new = NewArrangement {
+        account_number: &account.account_number,
+        kind: &kind,
+        status: if plan.first_payment_today {
+            "pending"
+        } else {
+            "active"
+        },
+        policy: &policy_name,
+        total_cents: total,
+        balance_before_cents: account.balance_cents,
+        promised_by: None,
+        card_token: Some(&token),
+        card_brand: Some(brand.as_str()),
+        card_last4: Some(&last4),
+        gateway: Some(ctx.app.gateway.name()),
+        consent_version: Some(&plan.authorization_version),
+        consent_text: Some(&consent_text),
+        hardship_reason: hardship.as_deref(),
+        call: Some(ctx.key()),
+        call_attempt: Some(attempt),
+        now,
+    };
+    let confirmation = schedule_message(ctx, &account, &new, &installments, &message_key);
     let id = ctx
         .app
         .store
-        .create_arrangement(
-            &NewArrangement {
-                account_number: &account.account_number,
-                kind: &kind,
-                status: if plan.first_payment_today {
-                    "pending"
-                } else {
-                    "active"
-                },
-                policy: &policy_name,
-                total_cents: total,
-                balance_before_cents: account.balance_cents,
-                promised_by: None,
-                card_token: Some(&token),
-                card_brand: Some(brand.as_str()),
-                card_last4: Some(&last4),
-                gateway: Some(ctx.app.gateway.name()),
-                consent_version: Some(&plan.authorization_version),
-                consent_text: Some(&consent_text),
-                hardship_reason: hardship.as_deref(),
-                call: Some(ctx.key()),
-                now,
-            },
-            &installments,
-        )
+        .create_arrangement(&new, &installments, &Vec::from_iter(confirmation))
         .await?;
+    session
+        .values
+        .insert(keys::PLAN_MESSAGE_KEY.to_owned(), attempt.to_string());
     // The card entered next (if the caller pays again) is not for this plan.
     session.values.remove(keys::CARD_FOR);
     session
@@ -189,4 +194,51 @@ pub(super) async fn run(
             Some(Charged::Unknown) | None => SetUpPlanResult::Unknown,
         };
     Ok(result)
+}
+
+/// The schedule's message for an account that chose a channel on an earlier call, queued with
+/// the plan; the caller's choice later on this call sends it under the same key, so once.
+fn schedule_message(
+    ctx: &CallContext<'_>,
+    account: &Account,
+    new: &NewArrangement<'_>,
+    installments: &[(String, i64)],
+    key: &str,
+) -> Option<NewMessage> {
+    let channel = Channel::standing(account)?;
+    let plan = ArrangementRecord {
+        id: 0,
+        account_number: new.account_number.to_owned(),
+        kind: new.kind.to_owned(),
+        status: new.status.to_owned(),
+        policy: new.policy.to_owned(),
+        total_cents: new.total_cents,
+        balance_before_cents: new.balance_before_cents,
+        promised_by: None,
+        card_brand: new.card_brand.map(str::to_owned),
+        card_last4: new.card_last4.map(str::to_owned),
+        consent_version: new.consent_version.map(str::to_owned),
+        consent_at: Some(new.now),
+        hardship_reason: new.hardship_reason.map(str::to_owned),
+        created_at: new.now,
+        installments: installments
+            .iter()
+            .enumerate()
+            .map(|(i, (due, cents))| InstallmentRecord {
+                seq: i as i64 + 1,
+                due_date: due.clone(),
+                amount_cents: *cents,
+                status: "scheduled".to_owned(),
+                attempts: 0,
+                next_attempt_on: due.clone(),
+                confirmation_code: None,
+                decline_reason: None,
+            })
+            .collect(),
+    };
+    Composer {
+        templates: &ctx.app.templates,
+        settings: &ctx.app.config.messaging,
+    }
+    .plan_schedule(account, channel, &plan, key)
 }
