@@ -357,6 +357,20 @@ async fn a_plan_sends_its_schedule_then_reminders_at_the_lead_time(backend: Back
         "{texts:?}"
     );
     assert_eq!(texts.len(), 3);
+
+    // Charged on its date, the installment gets its receipt.
+    let report = run_due::run(&collector, date!(2026 - 12 - 23))
+        .await
+        .expect("run");
+    assert_eq!(report.paid, 1, "{report:?}");
+    assert_eq!(send(server).await.sent, 1);
+    let texts = texts_to(&line.twilio, LINDA_PHONE);
+    assert!(
+        texts
+            .last()
+            .is_some_and(|t| t.contains("We received your payment of $148.44")),
+        "{texts:?}"
+    );
 }
 on_both_backends_with_own_server!(a_plan_sends_its_schedule_then_reminders_at_the_lead_time);
 

@@ -326,6 +326,8 @@ pub async fn charge(
     }
     let notice = match &charged {
         Charged::Declined { .. } => failure_notice(app, claimed).await?,
+        // A caller on the line chooses their receipt on the call.
+        Charged::Paid(code) if !caller_present => installment_receipt(app, claimed, code).await?,
         _ => Vec::new(),
     };
     let held = app
@@ -340,6 +342,35 @@ pub async fn charge(
         "installment charged"
     );
     Ok(held.then_some(charged))
+}
+
+/// The receipt of an installment charged on its date, for an account that chose a channel.
+async fn installment_receipt(
+    app: &Collector,
+    claimed: &ClaimedInstallment,
+    code: &str,
+) -> Result<Vec<NewMessage>, AppError> {
+    let (Some(account), Some(plan)) = (
+        app.store.account(&claimed.account_number).await?,
+        app.store.arrangement(claimed.arrangement_id).await?,
+    ) else {
+        return Ok(Vec::new());
+    };
+    let Some(channel) = Channel::standing(&account) else {
+        return Ok(Vec::new());
+    };
+    let receipt = crate::messages::compose::Receipt {
+        amount_cents: claimed.amount_cents,
+        fee_cents: 0,
+        card_brand: plan.card_brand.as_deref().unwrap_or_default(),
+        card_last4: plan.card_last4.as_deref().unwrap_or_default(),
+        confirmation: code,
+        date: app.clock.now().date(),
+    };
+    let key = format!("installment:{}:{}", claimed.arrangement_id, claimed.seq);
+    Ok(Vec::from_iter(
+        app.composer().receipt(&account, channel, &receipt, &key),
+    ))
 }
 
 /// The notice that an installment was declined, for an account that chose a channel.
