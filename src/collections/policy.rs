@@ -445,17 +445,8 @@ pub fn parse(path: &Path, source: &str, languages: &[Language]) -> Result<Polici
         languages,
         problems: Vec::new(),
     };
-    let raw: RawFile = match toml::from_str(source) {
-        Ok(raw) => raw,
-        Err(err) => {
-            let line = err.span().map_or(1, |span| checker.line(span.start));
-            let mut message = err.message().trim().replace('\n', " ");
-            if message.starts_with("unknown field") {
-                message.push_str("; check the spelling");
-            }
-            return Err(vec![checker.problem_at(line, message)]);
-        }
-    };
+    let raw: RawFile = toml::from_str(source)
+        .map_err(|err| vec![crate::flow::load::toml_problem(path, source, &err)])?;
     let policies = checker.check(raw);
     if checker.problems.is_empty() {
         Ok(policies)
@@ -474,12 +465,7 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     fn line(&self, offset: usize) -> usize {
-        let end = offset.min(self.source.len());
-        self.source.as_bytes()[..end]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1
+        crate::flow::load::line_of(self.source, offset)
     }
 
     fn problem_at(&self, line: usize, message: impl Into<String>) -> Problem {

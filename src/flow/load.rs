@@ -122,14 +122,8 @@ pub fn parse_flow(name: &str, path: &Path, source: &str) -> Result<Flow, Vec<Pro
         source,
         problems: Vec::new(),
     };
-    let raw: RawFile = match toml::from_str(source) {
-        Ok(raw) => raw,
-        Err(err) => {
-            let line = err.span().map_or(1, |span| checker.line(span.start));
-            let message = err.message().trim().replace('\n', " ");
-            return Err(vec![checker.problem_at(line, fix_serde_message(&message))]);
-        }
-    };
+    let raw: RawFile =
+        toml::from_str(source).map_err(|err| vec![toml_problem(path, source, &err)])?;
     let flow = checker.check(name, raw);
     match flow {
         Some(flow) if checker.problems.is_empty() => Ok(flow),
@@ -140,12 +134,27 @@ pub fn parse_flow(name: &str, path: &Path, source: &str) -> Result<Flow, Vec<Pro
     }
 }
 
-/// serde's wording for unknown fields lists what is expected; keep it, but say what to do.
-fn fix_serde_message(message: &str) -> String {
+/// The 1-based line a byte offset of `source` falls on.
+pub(crate) fn line_of(source: &str, offset: usize) -> usize {
+    let end = offset.min(source.len());
+    source.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// A file that is not valid TOML, or not of the expected shape, as one problem at its line.
+/// serde's wording for unknown fields lists what is expected; it is kept, with what to do.
+pub(crate) fn toml_problem(path: &Path, source: &str, err: &toml::de::Error) -> Problem {
+    let mut message = err.message().trim().replace('\n', " ");
     if message.starts_with("unknown field") {
-        format!("{message}; check the spelling")
-    } else {
-        message.to_owned()
+        message.push_str("; check the spelling");
+    }
+    Problem {
+        file: path.to_owned(),
+        line: err.span().map_or(1, |span| line_of(source, span.start)),
+        message,
     }
 }
 
@@ -351,12 +360,7 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     fn line(&self, offset: usize) -> usize {
-        let end = offset.min(self.source.len());
-        self.source.as_bytes()[..end]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1
+        line_of(self.source, offset)
     }
 
     fn problem_at(&self, line: usize, message: impl Into<String>) -> Problem {

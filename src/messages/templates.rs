@@ -303,26 +303,14 @@ pub fn load_dir(dir: &Path, languages: &[Language]) -> Result<Templates, Vec<Pro
 /// # Errors
 /// Every problem found.
 pub fn parse(path: &Path, source: &str, languages: &[Language]) -> Result<Templates, Vec<Problem>> {
-    let line_of = |offset: usize| {
-        source.as_bytes()[..offset.min(source.len())]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1
-    };
+    let line_of = |offset: usize| crate::flow::load::line_of(source, offset);
     let problem = |line: usize, message: String| Problem {
         file: PathBuf::from(path),
         line,
         message,
     };
-    let raw: RawFile = toml::from_str(source).map_err(|err| {
-        let line = err.span().map_or(1, |span| line_of(span.start));
-        let mut message = err.message().trim().replace('\n', " ");
-        if message.starts_with("unknown field") {
-            message.push_str("; check the spelling");
-        }
-        vec![problem(line, message)]
-    })?;
+    let raw: RawFile = toml::from_str(source)
+        .map_err(|err| vec![crate::flow::load::toml_problem(path, source, &err)])?;
     let mut problems = Vec::new();
     let mut kinds = BTreeMap::new();
     for (name, raw_kind) in &raw.templates {
