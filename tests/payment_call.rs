@@ -43,7 +43,13 @@ async fn every_test_card_gets_its_answer(server: &TestServer) {
             _ => {}
         }
         let code = if brand == "amex" { "1234" } else { "123" };
-        call.press("1228").await.expect("expiry");
+        let said = call.press("1228").await.expect("expiry");
+        let code_prompt = if brand == "amex" {
+            "Enter the 4-digit security code on the front of the card."
+        } else {
+            "Enter the 3-digit security code on the back of the card."
+        };
+        assert!(heard(&said, code_prompt), "{number}: {said:?}");
         if brand == "amex" {
             assert!(
                 call.last_twiml.contains("numDigits=\"4\""),

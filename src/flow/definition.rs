@@ -34,6 +34,9 @@ pub struct Flow {
     pub voices: HashMap<Language, String>,
     /// Shared prompts the engine speaks on its own.
     pub messages: Messages,
+    /// Said first on every call, each language's line in its own voice ("This call may be
+    /// recorded."), when set.
+    pub recording_notice: Option<Prompt>,
     /// The states by name.
     pub states: HashMap<String, State>,
 }
@@ -160,6 +163,9 @@ pub enum Var {
     CardForPlanChange,
     /// Whether the caller said they are having trouble paying (conditions only).
     Hardship,
+    /// Which security code to enter, for the brand of the card entered ("the 3-digit security
+    /// code on the back of the card", or 4 digits on the front for American Express).
+    SecurityCodeWhere,
     /// How to get a receipt, naming only the channels that reach the caller ("To get it by text
     /// message to the number ending in 6 6 1 8, press 1. To get it by email, press 2.").
     ReceiptOptions,
@@ -188,7 +194,7 @@ pub enum VarType {
 
 impl Var {
     /// Every variable with its name in flow files.
-    pub const ALL: [(&'static str, Var); 42] = [
+    pub const ALL: [(&'static str, Var); 43] = [
         ("first_name", Var::FirstName),
         ("balance", Var::Balance),
         ("minimum_due", Var::MinimumDue),
@@ -231,6 +237,7 @@ impl Var {
         ("card_for_plan_change", Var::CardForPlanChange),
         ("hardship", Var::Hardship),
         ("receipt_options", Var::ReceiptOptions),
+        ("security_code_where", Var::SecurityCodeWhere),
     ];
 
     /// Looks a variable up by its name in flow files.
@@ -251,7 +258,8 @@ impl Var {
             | Var::FeeFreeAlternative
             | Var::ArrangementStatus
             | Var::ArrangementCard
-            | Var::ReceiptOptions => VarType::Text,
+            | Var::ReceiptOptions
+            | Var::SecurityCodeWhere => VarType::Text,
             Var::Balance
             | Var::MinimumDue
             | Var::Amount

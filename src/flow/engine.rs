@@ -182,7 +182,17 @@ pub async fn advance<C: Context + Send>(
         ended: false,
     };
     let next = match input {
-        Input::Start => Some(flow.start.clone()),
+        Input::Start => {
+            if let Some(notice) = &flow.recording_notice {
+                // Before anything else, in every language the flow speaks: the caller has not
+                // chosen one yet.
+                for language in &flow.languages {
+                    let rendered = run.render(notice, *language, session, ctx);
+                    run.verbs.extend(rendered.into_iter().map(Verb::Prompt));
+                }
+            }
+            Some(flow.start.clone())
+        }
         Input::DialEnded { answered } => run.after_dial(session, answered, ctx),
         Input::Digits(_) | Input::Silence => run.answer(session, &input, ctx),
     };
@@ -1063,6 +1073,21 @@ fn spoken(
             }
         }
         Var::InstallmentAmount => money_of(session, keys::INSTALLMENT_CENTS, language),
+        Var::SecurityCodeWhere => {
+            let digits = card_brand(session).security_code_len();
+            match (language, digits) {
+                (Language::En, 4) => {
+                    "the 4-digit security code on the front of the card".to_owned()
+                }
+                (Language::En, _) => "the 3-digit security code on the back of the card".to_owned(),
+                (Language::Es, 4) => {
+                    "el código de seguridad de 4 dígitos en el frente de la tarjeta".to_owned()
+                }
+                (Language::Es, _) => {
+                    "el código de seguridad de 3 dígitos en el reverso de la tarjeta".to_owned()
+                }
+            }
+        }
         Var::ReceiptOptions => {
             let last4 = account
                 .map(|a| {

@@ -783,3 +783,32 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_recording_notice_is_said_first_in_every_language_and_only_once() {
+    let flow = small_flow(
+        r#"recording_notice.en = "This call may be recorded."
+recording_notice.es = "Esta llamada puede ser grabada.""#,
+        r#"
+[states.start]
+kind = "menu"
+prompt.en = "Press 1."
+prompt.es = "Oprima 1."
+options = { "1" = "agent" }
+"#,
+    );
+    let mut call = Call::new(&flow, FakeContext::new(None));
+    let first = call.send(Input::Start);
+    assert!(
+        heard(&first)
+            .starts_with("This call may be recorded. Esta llamada puede ser grabada. Press 1."),
+        "{}",
+        heard(&first)
+    );
+    let again = call.keys("*");
+    assert!(!heard(&again).contains("recorded"), "{}", heard(&again));
+    assert!(
+        payment_flow().recording_notice.is_none(),
+        "the shipped flow records nothing, so it says nothing"
+    );
+}

@@ -183,6 +183,7 @@ struct RawHeader {
     dial_timeout_seconds: Option<Spanned<u32>>,
     settled_outcomes: Option<Vec<String>>,
     voices: Option<SpannedMap>,
+    recording_notice: Option<Spanned<SpannedMap>>,
 }
 
 #[derive(Deserialize)]
@@ -427,6 +428,10 @@ impl Checker<'_> {
         }
 
         let messages = self.messages(raw.messages, &languages);
+        let recording_notice = header
+            .recording_notice
+            .as_ref()
+            .and_then(|notice| self.prompt(notice, &languages));
         let state_names: HashSet<String> = raw
             .states
             .as_ref()
@@ -479,6 +484,7 @@ impl Checker<'_> {
             }),
             voices,
             messages: messages?,
+            recording_notice,
             states,
         };
         Some(flow)
