@@ -35,18 +35,6 @@ async fn verified(
     (call, said)
 }
 
-async fn account(server: &TestServer, number: &str) -> Value {
-    reqwest::Client::new()
-        .get(format!("{}/api/accounts/{number}", server.url))
-        .bearer_auth(common::ADMIN_TOKEN)
-        .send()
-        .await
-        .expect("api")
-        .json()
-        .await
-        .expect("json")
-}
-
 /// The installments' values of `field`, in order.
 fn installments(arrangement: &Value, field: &str) -> Vec<Value> {
     arrangement["installments"]
@@ -181,7 +169,7 @@ async fn settle_for_less_and_pay(server: &TestServer) {
         ),
         "{said:?}"
     );
-    let jose = account(server, "54294334").await;
+    let jose = server.api_account("54294334").await;
     assert_eq!(jose["balance_cents"], 0, "settled: {jose}");
     assert_eq!(jose["payments"][0]["amount_cents"], 7157);
     let settlement = &jose["arrangements"][0];
@@ -203,7 +191,7 @@ async fn a_plan_is_set_up_and_run_due_charges_the_next_installment_once(server: 
         ),
         "{said:?}"
     );
-    let linda = account(server, "66253365").await;
+    let linda = server.api_account("66253365").await;
     let plan = &linda["arrangements"][0];
     assert_eq!(plan["kind"], "plan");
     assert_eq!(plan["status"], "active");
@@ -251,7 +239,7 @@ async fn a_plan_is_set_up_and_run_due_charges_the_next_installment_once(server: 
         })
         .sum();
     assert_eq!(paid, 1, "{outputs:?}");
-    let linda = account(server, "66253365").await;
+    let linda = server.api_account("66253365").await;
     let plan = &linda["arrangements"][0];
     assert_eq!(installments(plan, "status"), ["paid", "paid", "scheduled"]);
     assert_eq!(linda["balance_cents"], 44533 - 14845 - 14844);
@@ -286,7 +274,7 @@ async fn a_plan_is_set_up_and_run_due_charges_the_next_installment_once(server: 
     run_due::run(&Collector::of(&server.state), date!(2027 - 01 - 23))
         .await
         .expect("run");
-    let linda = account(server, "66253365").await;
+    let linda = server.api_account("66253365").await;
     assert_eq!(linda["arrangements"][0]["status"], "completed");
     assert_eq!(linda["balance_cents"], 0);
 }
@@ -314,7 +302,7 @@ async fn a_declined_installment_is_retried_then_the_plan_is_broken(server: &Test
         .await
         .expect("run");
     assert_eq!((report.paid, report.retrying), (0, 1), "{report:?}");
-    let james = account(server, "97842651").await;
+    let james = server.api_account("97842651").await;
     let plan = &james["arrangements"][0];
     assert_eq!(installments(plan, "status"), ["paid", "retrying"]);
     assert_eq!(installments(plan, "next_attempt_on")[1], "2026-12-26");
@@ -353,7 +341,7 @@ async fn a_declined_installment_is_retried_then_the_plan_is_broken(server: &Test
         .await
         .expect("run");
     assert_eq!(report.failed, 1, "{report:?}");
-    let james = account(server, "97842651").await;
+    let james = server.api_account("97842651").await;
     let plan = &james["arrangements"][0];
     assert_eq!(plan["status"], "broken");
     assert_eq!(installments(plan, "status"), ["paid", "failed"]);
@@ -396,7 +384,7 @@ async fn a_returning_caller_changes_the_card_on_their_plan(server: &TestServer) 
         ),
         "{said:?}"
     );
-    let linda = account(server, "66253365").await;
+    let linda = server.api_account("66253365").await;
     let plan = &linda["arrangements"][0];
     assert_eq!(plan["card_last4"], "4444");
     assert_eq!(installments(plan, "status"), ["paid", "paid", "scheduled"]);
@@ -441,7 +429,7 @@ async fn a_promise_is_kept_by_a_payment_and_another_is_broken(server: &TestServe
         ),
         "{said:?}"
     );
-    let promise = &account(server, "66253365").await["arrangements"][0];
+    let promise = &server.api_account("66253365").await["arrangements"][0];
     assert_eq!(promise["kind"], "promise");
     assert_eq!(promise["status"], "open");
     assert_eq!(promise["promised_by"], "2026-12-05");
@@ -469,11 +457,11 @@ async fn a_promise_is_kept_by_a_payment_and_another_is_broken(server: &TestServe
         "{report:?}"
     );
     assert_eq!(
-        account(server, "66253365").await["arrangements"][0]["status"],
+        server.api_account("66253365").await["arrangements"][0]["status"],
         "kept"
     );
     assert_eq!(
-        account(server, "97842651").await["arrangements"][0]["status"],
+        server.api_account("97842651").await["arrangements"][0]["status"],
         "broken"
     );
 }
@@ -518,7 +506,7 @@ async fn a_card_fee_is_said_before_the_card_and_recorded_apart(server: &TestServ
     );
     let said = call.press("1").await.expect("pay");
     assert!(heard(&said, "your account is now paid in full"), "{said:?}");
-    let barbara = account(server, "95318680").await;
+    let barbara = server.api_account("95318680").await;
     assert_eq!(barbara["payments"][0]["amount_cents"], 80789);
     assert_eq!(barbara["payments"][0]["fee_cents"], 250);
     assert_eq!(
@@ -545,7 +533,7 @@ async fn disputed_and_bankrupt_accounts_are_never_asked_to_pay(server: &TestServ
         assert!(heard(&said, "Please hold"), "{said:?}");
         let briefing = call.agent_heard.join(" ");
         assert!(briefing.contains("do not ask for payment"), "{briefing}");
-        let record = account(server, number).await;
+        let record = server.api_account(number).await;
         assert!(record["payments"].as_array().is_some_and(Vec::is_empty));
     }
 }
@@ -607,7 +595,7 @@ async fn trouble_paying_records_the_reason_and_offers_what_the_policy_allows(ser
         ),
         "{said:?}"
     );
-    let elizabeth = account(server, "62746688").await;
+    let elizabeth = server.api_account("62746688").await;
     let plan = &elizabeth["arrangements"][0];
     assert_eq!(plan["policy"], "hardship");
     assert_eq!(installments(plan, "status"), ["scheduled"; 6]);
@@ -699,7 +687,7 @@ async fn a_settlement_in_payments_settles_the_account_with_its_last_payment(serv
     enter_card(server, &mut call, "378282246310005").await;
     let said = call.press("1").await.expect("agree");
     assert!(heard(&said, "your first payment was approved"), "{said:?}");
-    let jose = account(server, "54294334").await;
+    let jose = server.api_account("54294334").await;
     let settlement = &jose["arrangements"][0];
     assert_eq!(settlement["kind"], "settlement");
     assert_eq!(settlement["status"], "active");
@@ -710,7 +698,7 @@ async fn a_settlement_in_payments_settles_the_account_with_its_last_payment(serv
     for day in [date!(2026 - 12 - 23), date!(2027 - 01 - 23)] {
         run_due::run(&collector, day).await.expect("run");
     }
-    let jose = account(server, "54294334").await;
+    let jose = server.api_account("54294334").await;
     assert_eq!(jose["arrangements"][0]["status"], "completed");
     assert_eq!(
         jose["balance_cents"], 0,
@@ -758,7 +746,7 @@ async fn an_arrangement_made_again_by_a_retried_delivery_is_the_same_one(server:
         .await
         .expect("found");
     assert_eq!(first, again);
-    let linda = account(server, "66253365").await;
+    let linda = server.api_account("66253365").await;
     assert_eq!(linda["arrangements"].as_array().map(Vec::len), Some(1));
     assert_eq!(installments(&linda["arrangements"][0], "seq"), [1, 2]);
 }

@@ -20,7 +20,6 @@ use ivrpay::messages::outbox;
 use ivrpay::messages::{EmailSettings, MessagingSettings, SmsSettings};
 use ivrpay::telephony::twilio::rest::{RestAuth, TwilioRest};
 use secrecy::SecretString;
-use serde_json::Value;
 use time::macros::date;
 
 const LINDA_PHONE: &str = "+15552126618";
@@ -93,18 +92,6 @@ fn texts_to(twilio: &TwilioStandIn, to: &str) -> Vec<String> {
         .collect()
 }
 
-async fn account(server: &TestServer, number: &str) -> Value {
-    reqwest::Client::new()
-        .get(format!("{}/api/accounts/{number}", server.url))
-        .bearer_auth(common::ADMIN_TOKEN)
-        .send()
-        .await
-        .expect("api")
-        .json()
-        .await
-        .expect("json")
-}
-
 /// Linda pays `dollars` with a test card and hears the confirmation.
 async fn linda_pays(server: &TestServer, dollars: &str) -> Call {
     let mut call = server.linda_at_card_number(dollars).await;
@@ -114,6 +101,14 @@ async fn linda_pays(server: &TestServer, dollars: &str) -> Call {
     let said = call.press("1").await.expect("pay");
     assert!(heard(&said, "was approved"), "{said:?}");
     call
+}
+
+/// Linda pays `dollars`, then asks for her receipt by text.
+async fn linda_pays_and_asks_for_a_text(dollars: &str, server: &TestServer) {
+    let mut call = linda_pays(server, dollars).await;
+    call.press("9").await.expect("end");
+    let said = call.press("1").await.expect("by text");
+    assert!(heard(&said, "It's on its way."), "{said:?}");
 }
 
 async fn send(server: &TestServer) -> outbox::Report {
@@ -153,7 +148,7 @@ async fn a_paid_call_sends_one_receipt_by_text_and_one_by_email(backend: Backend
     assert!(texts[0].contains(&code), "{texts:?}");
     assert!(texts[0].contains("Reply STOP"), "{texts:?}");
     assert!(!texts[0].contains("4242424242424242"), "{texts:?}");
-    let linda = account(server, "66253365").await;
+    let linda = server.api_account("66253365").await;
     assert_eq!(linda["contact_channel"], "sms");
     let message = &linda["messages"][0];
     assert_eq!(message["kind"], "receipt");
@@ -169,7 +164,7 @@ async fn a_paid_call_sends_one_receipt_by_text_and_one_by_email(backend: Backend
         .await;
     assert_eq!(status, 204);
     assert_eq!(
-        account(server, "66253365").await["messages"][0]["status"],
+        server.api_account("66253365").await["messages"][0]["status"],
         "delivered"
     );
     let unsigned = reqwest::Client::new()
@@ -316,7 +311,7 @@ async fn a_plan_sends_its_schedule_then_reminders_at_the_lead_time(backend: Back
         report.sent,
         2,
         "the first payment's receipt and the schedule: {report:?} {}",
-        account(server, "66253365").await["messages"]
+        server.api_account("66253365").await["messages"]
     );
     let texts = texts_to(&line.twilio, LINDA_PHONE);
     let schedule = texts
@@ -407,9 +402,7 @@ async fn messages_wait_out_an_outage_and_arrive_once(backend: Backend) {
     line.twilio.go_down().await;
     line.smtp.go_down().await;
     let server = &line.server;
-    let mut call = linda_pays(server, "12").await;
-    call.press("9").await.expect("end");
-    call.press("1").await.expect("by text");
+    linda_pays_and_asks_for_a_text("12", server).await;
     // Having chosen texts, her next payment's receipt is texted with the approval; she also asks
     // for this one by email.
     let mut call = linda_pays(server, "13").await;
@@ -418,7 +411,7 @@ async fn messages_wait_out_an_outage_and_arrive_once(backend: Backend) {
 
     let report = send(server).await;
     assert_eq!(report.retrying, 3, "{report:?}");
-    let linda = account(server, "66253365").await;
+    let linda = server.api_account("66253365").await;
     assert!(
         linda["messages"]
             .as_array()
@@ -541,9 +534,7 @@ async fn a_caller_who_chose_texts_before_gets_a_receipt_even_after_hanging_up(ba
         return;
     };
     let server = &line.server;
-    let mut call = linda_pays(server, "8").await;
-    call.press("9").await.expect("end");
-    call.press("1").await.expect("by text");
+    linda_pays_and_asks_for_a_text("8", server).await;
 
     // Next time she hangs up as soon as she hears the confirmation.
     let mut call = linda_pays(server, "9").await;
@@ -553,9 +544,7 @@ async fn a_caller_who_chose_texts_before_gets_a_receipt_even_after_hanging_up(ba
     assert!(texts.iter().any(|t| t.contains("$9.00")), "{texts:?}");
 
     // Had she stayed and chosen texts again, the receipt would not come twice.
-    let mut call = linda_pays(server, "7").await;
-    call.press("9").await.expect("end");
-    call.press("1").await.expect("by text");
+    linda_pays_and_asks_for_a_text("7", server).await;
     assert_eq!(send(server).await.sent, 1);
     assert_eq!(texts_to(&line.twilio, LINDA_PHONE).len(), 3);
 }
@@ -568,9 +557,7 @@ async fn a_plan_or_promise_is_confirmed_to_a_caller_who_chose_texts_before(backe
         return;
     };
     let server = &line.server;
-    let mut call = linda_pays(server, "8").await;
-    call.press("9").await.expect("end");
-    call.press("1").await.expect("by text");
+    linda_pays_and_asks_for_a_text("8", server).await;
     assert_eq!(send(server).await.sent, 1);
 
     // A promise, and she hangs up on the thank-you.
@@ -613,7 +600,7 @@ async fn a_plan_or_promise_is_confirmed_to_a_caller_who_chose_texts_before(backe
         report.sent,
         2,
         "the first payment's receipt and the schedule: {}",
-        account(server, "66253365").await["messages"]
+        server.api_account("66253365").await["messages"]
     );
     let schedules = texts_to(&line.twilio, LINDA_PHONE)
         .into_iter()

@@ -313,15 +313,7 @@ async fn full_balance_payment_clears_the_account(server: &TestServer) {
         "{said:?}"
     );
 
-    let account = reqwest::Client::new()
-        .get(format!("{}/api/accounts/66253365", server.url))
-        .bearer_auth(common::ADMIN_TOKEN)
-        .send()
-        .await
-        .expect("api")
-        .json::<serde_json::Value>()
-        .await
-        .expect("json");
+    let account = server.api_account("66253365").await;
     assert_eq!(account["balance_cents"], 0);
     assert_eq!(account["payments"][0]["amount_cents"], 44533);
     assert_eq!(account["payments"][0]["status"], "approved");

@@ -645,13 +645,9 @@ impl Checker<'_> {
             self.report(
                 raw,
                 format!(
-                    "this text has no {}; add {}",
+                    "this text has no {}; {}",
                     missing.join(", "),
-                    missing
-                        .iter()
-                        .map(|c| format!("{c} = \"...\""))
-                        .collect::<Vec<_>>()
-                        .join(" and ")
+                    crate::flow::load::add_texts_hint("", &missing)
                 ),
             );
         }

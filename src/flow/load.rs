@@ -144,6 +144,19 @@ pub(crate) fn line_of(source: &str, offset: usize) -> usize {
         + 1
 }
 
+/// How to add the texts missing in `languages`: `add en = "..." and es = "..."`, each key led by
+/// `prefix` (`"sms."`, or nothing inside the table being written).
+pub(crate) fn add_texts_hint(prefix: &str, languages: &[&str]) -> String {
+    format!(
+        "add {}",
+        languages
+            .iter()
+            .map(|code| format!("{prefix}{code} = \"...\""))
+            .collect::<Vec<_>>()
+            .join(" and ")
+    )
+}
+
 /// A file that is not valid TOML, or not of the expected shape, as one problem at its line.
 /// serde's wording for unknown fields lists what is expected; it is kept, with what to do.
 pub(crate) fn toml_problem(path: &Path, source: &str, err: &toml::de::Error) -> Problem {
@@ -611,13 +624,9 @@ impl Checker<'_> {
             self.report(
                 raw,
                 format!(
-                    "this prompt has no text in {}; add {}",
+                    "this prompt has no text in {}; {}",
                     missing.join(", "),
-                    missing
-                        .iter()
-                        .map(|c| format!("{c} = \"...\""))
-                        .collect::<Vec<_>>()
-                        .join(" and ")
+                    add_texts_hint("", &missing)
                 ),
             );
             return None;

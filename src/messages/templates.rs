@@ -226,26 +226,10 @@ pub fn money_text(cents: i64) -> String {
 
 /// A date for reading: "December 2, 2026" / "2 de diciembre de 2026".
 pub fn date_text(date: time::Date, language: Language) -> String {
+    let month = crate::speech::month_name(date.month(), language);
     match language {
-        Language::En => format!("{} {}, {}", date.month(), date.day(), date.year()),
-        Language::Es => {
-            const MONTHS: [&str; 12] = [
-                "enero",
-                "febrero",
-                "marzo",
-                "abril",
-                "mayo",
-                "junio",
-                "julio",
-                "agosto",
-                "septiembre",
-                "octubre",
-                "noviembre",
-                "diciembre",
-            ];
-            let month = MONTHS[usize::from(u8::from(date.month()) - 1)];
-            format!("{} de {month} de {}", date.day(), date.year())
-        }
+        Language::En => format!("{month} {}, {}", date.day(), date.year()),
+        Language::Es => format!("{} de {month} de {}", date.day(), date.year()),
     }
 }
 
@@ -367,14 +351,10 @@ pub fn parse(path: &Path, source: &str, languages: &[Language]) -> Result<Templa
                 problems.push(problem(
                     line_of(raw.span().start),
                     format!(
-                        "{}.{field} has no text in {}; add {}",
+                        "{}.{field} has no text in {}; {}",
                         kind.name(),
                         missing.join(", "),
-                        missing
-                            .iter()
-                            .map(|c| format!("{field}.{c} = \"...\""))
-                            .collect::<Vec<_>>()
-                            .join(" and ")
+                        crate::flow::load::add_texts_hint(&format!("{field}."), &missing)
                     ),
                 ));
             }

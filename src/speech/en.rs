@@ -138,7 +138,7 @@ pub(super) fn money_words(cents: i64) -> String {
     }
 }
 
-fn month_name(month: Month) -> &'static str {
+pub(super) fn month_name(month: Month) -> &'static str {
     match month {
         Month::January => "January",
         Month::February => "February",

@@ -192,7 +192,7 @@ pub(super) fn money_words(cents: i64) -> String {
 }
 
 /// Month names are lowercase in Spanish.
-fn month_name(month: Month) -> &'static str {
+pub(super) fn month_name(month: Month) -> &'static str {
     match month {
         Month::January => "enero",
         Month::February => "febrero",

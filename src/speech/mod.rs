@@ -48,6 +48,14 @@ pub fn date_words(date: time::Date, language: Language) -> String {
     }
 }
 
+/// A month's name as written: "December" / "diciembre".
+pub fn month_name(month: time::Month, language: Language) -> &'static str {
+    match language {
+        Language::En => en::month_name(month),
+        Language::Es => es::month_name(month),
+    }
+}
+
 /// Month and year, for a card expiry: December 2028 -> "December twenty twenty-eight" /
 /// "diciembre de dos mil veintiocho".
 pub fn month_year_words(month: time::Month, year: i32, language: Language) -> String {

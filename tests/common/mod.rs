@@ -247,6 +247,18 @@ impl TestServer {
         response.json().await.expect("json")
     }
 
+    /// `GET /api/accounts/{number}`: balance, payments, arrangements, messages.
+    pub async fn api_account(&self, number: &str) -> serde_json::Value {
+        let response = reqwest::Client::new()
+            .get(format!("{}/api/accounts/{number}", self.url))
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+            .await
+            .expect("api answers");
+        assert_eq!(response.status(), 200, "GET /api/accounts/{number}");
+        response.json().await.expect("json")
+    }
+
     /// Posts a signed form to a path (with query) and returns status and body.
     pub async fn post_signed(
         &self,
