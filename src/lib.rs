@@ -15,7 +15,8 @@
 //! - [`voice`]: the provider-neutral response (say, gather, dial, hang up ...);
 //! - [`calls`]: one webhook of a call: transaction, replay of retries, sealed values, actions;
 //! - [`flow`]: the call-flow engine: load and check `call-flows/*.toml`, run a step;
-//! - [`speech`]: money, dates, digits as words, per language;
+//! - [`speech`]: money, dates, digits as words, per language, and back from what a caller said
+//!   (`speech::heard`);
 //! - [`language`]: the languages spoken;
 //! - [`accounts`]: credentials, their keyed hashes, CSV import;
 //! - [`payments`]: money type, card rules, the card-data vault, gateways (and cards kept for plans);

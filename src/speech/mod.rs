@@ -7,6 +7,9 @@
 //!
 //! Every function is pure and total: any input gives words, none panics.
 //!
+//! [`heard`] goes the other way: it reads what a caller said back into digits, numbers, money,
+//! dates and yes or no.
+//!
 //! Style choices, so prompts sound alike everywhere:
 //! - English uses American forms with no "and" inside a number ("one hundred five") and a comma
 //!   between groups of thousands ("one million, two hundred thousand"), which gives the voice a
@@ -18,6 +21,7 @@ use crate::language::Language;
 
 mod en;
 mod es;
+pub mod heard;
 
 /// Cardinal number in words: 0 -> "zero"/"cero", 21 -> "twenty-one"/"veintiuno",
 /// 1_000_000 -> "one million"/"un millón".
