@@ -42,6 +42,7 @@ fn typical_response() -> Response {
         text: text.to_owned(),
         language: Language::En,
         voice: None,
+        slow: false,
     };
     Response {
         verbs: vec![Verb::Gather(Gather {
@@ -59,6 +60,7 @@ fn typical_response() -> Response {
                      person, press 0. To end the call, press 9. Thank you for calling us today.",
                 ),
             ],
+            speech: None,
         })],
     }
 }

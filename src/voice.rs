@@ -24,6 +24,9 @@ pub enum Prompt {
         language: Language,
         /// A provider voice name (e.g. `Polly.Joanna`); `None` uses the provider's default.
         voice: Option<String>,
+        /// Spoken more slowly than usual (SSML prosody), for a caller who asked or who needed
+        /// things repeated.
+        slow: bool,
     },
     /// A recorded prompt, by absolute URL.
     Play {
@@ -51,6 +54,20 @@ pub struct Gather {
     pub timeout_seconds: u32,
     /// What plays while the provider listens.
     pub prompts: Vec<Prompt>,
+    /// Whether the caller may also answer by voice, and how to listen; `None` is keys only.
+    pub speech: Option<Listen>,
+}
+
+/// How the provider listens when a question may be answered by voice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listen {
+    /// The language the recognizer expects.
+    pub language: Language,
+    /// Words and phrases the caller is likely to say here, to help recognition.
+    pub hints: Vec<String>,
+    /// Seconds of quiet after the caller stops speaking that end the answer (older callers pause
+    /// between digits, so this is longer at a slower pace).
+    pub end_after_seconds: u32,
 }
 
 /// Connects the caller to a person.
@@ -105,6 +122,7 @@ impl Response {
             text: text.into(),
             language,
             voice: None,
+            slow: false,
         }))
     }
 }

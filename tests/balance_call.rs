@@ -10,8 +10,8 @@ const UNKNOWN: &str = "+15550009999";
 
 async fn english_caller_id_match_hears_balance_in_words(server: &TestServer) {
     let mut call = server.call_from(LINDA).await;
-    assert!(heard(&call.heard, "For English, press 1."));
-    assert!(heard(&call.heard, "Para español, oprima 2."));
+    assert!(heard(&call.heard, "For English, say English or press 1."));
+    assert!(heard(&call.heard, "Para español, diga español u oprima 2."));
 
     let said = call.press("1").await.expect("language");
     assert!(heard(&said, "account ending in 3 3 6 5"), "{said:?}");
@@ -71,7 +71,10 @@ async fn unknown_caller_enters_account_number_then_pin(server: &TestServer) {
     let mut call = server.call_from(UNKNOWN).await;
     let said = call.press("").await.expect("silence picks English");
     assert!(
-        heard(&said, "Please enter your account number, then press pound."),
+        heard(
+            &said,
+            "Please enter your account number, then press pound, or just say it."
+        ),
         "{said:?}"
     );
     let said = call.press("12345678").await.expect("no such account");
@@ -124,7 +127,7 @@ async fn three_wrong_pins_lock_the_account_across_calls_for_fifteen_minutes(serv
         ),
         "{said:?}"
     );
-    assert!(heard(&said, "To speak with someone, press 1."));
+    assert!(heard(&said, "To speak with someone, say yes or press 1."));
     call.press("2").await.expect("goodbye");
     assert_eq!(
         server.api_call(&call.call_sid).await["outcome"],
@@ -182,7 +185,7 @@ on_both_backends!(locked_caller_can_reach_a_person_who_is_told_why);
 async fn forgotten_pin_uses_date_of_birth_and_zip(server: &TestServer) {
     let mut call = server.linda_at_pin_question().await;
     let said = call.press("9").await.expect("forgot pin");
-    assert!(heard(&said, "Please enter your date of birth"), "{said:?}");
+    assert!(heard(&said, "say your date of birth"), "{said:?}");
     let said = call.press("13451984").await.expect("not a date");
     assert!(heard(&said, "That isn't a date I can use."), "{said:?}");
     let said = call.press("01181984").await.expect("dob");
@@ -253,7 +256,7 @@ async fn star_repeats_and_zero_reaches_a_person_with_context(server: &TestServer
     assert_eq!(
         said,
         vec![
-            "Are you calling about the account ending in 3 3 6 5? Press 1 for yes, or 2 for no."
+            "Is this about the account ending in 3 3 6 5? Say yes or press 1. If not, say no or press 2."
                 .to_owned()
         ]
     );
@@ -286,9 +289,12 @@ async fn silence_is_reprompted_then_the_caller_is_offered_a_person(server: &Test
     call.press("1").await.expect("language");
     let said = call.press("").await.expect("silence 1");
     assert!(heard(&said, "Sorry, I didn't hear anything."), "{said:?}");
-    assert!(heard(&said, "To hear this again, press star."), "{said:?}");
     assert!(
-        heard(&said, "To speak with a person, press zero."),
+        heard(&said, "To hear this again, say repeat or press star."),
+        "{said:?}"
+    );
+    assert!(
+        heard(&said, "To speak with a person, say agent or press zero."),
         "{said:?}"
     );
     call.press("").await.expect("silence 2");
@@ -313,9 +319,9 @@ async fn three_wrong_keys_at_the_language_menu_go_on_in_english_without_promisin
     server: &TestServer,
 ) {
     let mut call = server.call_from(UNKNOWN).await;
-    call.press("7").await.expect("wrong 1");
+    call.press("5").await.expect("wrong 1");
     call.press("8").await.expect("wrong 2");
-    let said = call.press("7").await.expect("wrong 3");
+    let said = call.press("5").await.expect("wrong 3");
     assert!(
         !heard(&said, "Let me get you some help."),
         "no help follows, so none is promised: {said:?}"
@@ -356,14 +362,17 @@ async fn without_an_agent_no_person_is_promised_and_zero_keeps_the_call(backend:
     let mut call = server.call_from(LINDA).await;
     call.press("1").await.expect("language");
     let said = call.press("").await.expect("silence");
-    assert!(heard(&said, "To hear this again, press star."), "{said:?}");
+    assert!(
+        heard(&said, "To hear this again, say repeat or press star."),
+        "{said:?}"
+    );
     assert!(!heard(&said, "person"), "{said:?}");
     call.press("1").await.expect("confirm");
     let said = call.press("6446").await.expect("pin");
     assert!(
         heard(
             &said,
-            "To hear this again, press star. To end the call, press 9."
+            "To hear this again, say repeat or press star. To end the call, say goodbye or press 9."
         ),
         "{said:?}"
     );

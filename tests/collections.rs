@@ -89,7 +89,7 @@ fn installments_paid(stdout: &str) -> u64 {
 async fn linda_sets_up_a_plan(server: &TestServer, card: &str) -> (Call, Vec<String>) {
     let (mut call, said) = verified(server, LINDA, "1").await;
     assert!(
-        heard(&said, "To set up a payment plan, press 4."),
+        heard(&said, "To set up a payment plan, say or press 4."),
         "{said:?}"
     );
     let said = call.press("4").await.expect("a plan");
@@ -97,7 +97,7 @@ async fn linda_sets_up_a_plan(server: &TestServer, card: &str) -> (Call, Vec<Str
         heard(
             &said,
             "You can spread four hundred forty-five dollars and thirty-three cents over 2, 3 or 4 \
-             payments. Please press the number of payments you would like."
+             payments. Please say or press the number of payments you would like."
         ),
         "{said:?}"
     );
@@ -136,7 +136,7 @@ async fn settle_for_less_and_pay(server: &TestServer) {
     assert!(
         heard(
             &said,
-            "To hear how to settle this account for less, press 1."
+            "To hear how to settle this account for less, say or press 1."
         ),
         "{said:?}"
     );
@@ -146,7 +146,7 @@ async fn settle_for_less_and_pay(server: &TestServer) {
             &said,
             "You can settle this account for seventy-one dollars and fifty-seven cents, instead \
              of the full balance of one hundred nineteen dollars and twenty-eight cents. This \
-             offer is good until December twenty-third. To settle it today in one payment, press 1."
+             offer is good until December twenty-third. To settle it today in one payment, say or press 1."
         ),
         "60 % of 119.28 is 71.568, to the nearest cent: {said:?}"
     );
@@ -156,7 +156,7 @@ async fn settle_for_less_and_pay(server: &TestServer) {
     assert!(
         heard(
             &said,
-            "To pay seventy-one dollars and fifty-seven cents, press 1."
+            "To pay seventy-one dollars and fifty-seven cents, say yes or press 1."
         ),
         "{said:?}"
     );
@@ -164,8 +164,7 @@ async fn settle_for_less_and_pay(server: &TestServer) {
     assert!(
         heard(
             &said,
-            "Your payment of seventy-one dollars and fifty-seven cents was approved, and your \
-             account is now paid in full."
+            "Thank you, your payment was approved. Your account is paid in full."
         ),
         "{said:?}"
     );
@@ -265,7 +264,7 @@ async fn a_plan_is_set_up_and_run_due_charges_the_next_installment_once(server: 
         heard(
             &said,
             "To pay one hundred forty-eight dollars and forty-four cents now with your Visa \
-             ending in 4 2 4 2, press 1."
+             ending in 4 2 4 2, say or press 1."
         ),
         "{said:?}"
     );
@@ -289,7 +288,7 @@ async fn a_declined_installment_is_retried_then_the_plan_is_broken(server: &Test
     enter_card(server, &mut call, "4000000000000341").await;
     let said_after = call.press("1").await.expect("agree");
     assert!(
-        heard(&said, "To set up a payment plan, press 4."),
+        heard(&said, "To set up a payment plan, say or press 4."),
         "{said:?}"
     );
     assert!(
@@ -322,7 +321,7 @@ async fn a_declined_installment_is_retried_then_the_plan_is_broken(server: &Test
         "{said:?}"
     );
     assert!(
-        heard(&said, "To change the card for your plan, press 2."),
+        heard(&said, "To change the card for your plan, say or press 2."),
         "{said:?}"
     );
     call.press("9").await.expect("goodbye");
@@ -500,12 +499,12 @@ async fn a_card_fee_is_said_before_the_card_and_recorded_apart(server: &TestServ
             "Your payment is eight hundred seven dollars and eighty-nine cents, plus the \
              convenience fee of two dollars and fifty cents, for a total of eight hundred ten \
              dollars and thirty-nine cents. To pay eight hundred ten dollars and thirty-nine \
-             cents, press 1."
+             cents, say yes or press 1."
         ),
         "{said:?}"
     );
     let said = call.press("1").await.expect("pay");
-    assert!(heard(&said, "your account is now paid in full"), "{said:?}");
+    assert!(heard(&said, "Your account is paid in full."), "{said:?}");
     let barbara = server.api_account("95318680").await;
     assert_eq!(barbara["payments"][0]["amount_cents"], 80789);
     assert_eq!(barbara["payments"][0]["fee_cents"], 250);
@@ -542,7 +541,7 @@ on_both_backends!(disputed_and_bankrupt_accounts_are_never_asked_to_pay);
 async fn trouble_paying_records_the_reason_and_offers_what_the_policy_allows(server: &TestServer) {
     let (mut call, said) = verified(server, LINDA, "1").await;
     assert!(
-        heard(&said, "If you are having trouble paying, press 6."),
+        heard(&said, "If you are having trouble paying, say or press 6."),
         "{said:?}"
     );
     let said = call.press("6").await.expect("trouble paying");
@@ -555,10 +554,10 @@ async fn trouble_paying_records_the_reason_and_offers_what_the_policy_allows(ser
         said,
         [
             "Thank you for telling me. Here is what we can do.",
-            "To spread your balance over smaller payments, press 1.",
-            "To choose a later date to pay by, press 2.",
-            "To talk it over with a person, press 0.",
-            "To hear this again, press star. To end the call, press 9.",
+            "To spread your balance over smaller payments, say or press 1.",
+            "To choose a later date to pay by, say or press 2.",
+            "To talk it over with a person, say or press 0.",
+            "To hear this again, press star. To end the call, say or press 9.",
         ]
     );
     let record = server.api_call(&call.call_sid).await;
@@ -577,7 +576,7 @@ async fn trouble_paying_records_the_reason_and_offers_what_the_policy_allows(ser
         "never pressed for the minimum: {said:?}"
     );
     assert!(
-        heard(&said, "To set up a payment plan, press 1."),
+        heard(&said, "To set up a payment plan, say or press 1."),
         "{said:?}"
     );
     let said = call.press("1").await.expect("a plan");
@@ -643,12 +642,12 @@ async fn options_are_named_in_spanish_too(server: &TestServer) {
     assert!(
         heard(
             &said,
-            "Para saber cómo liquidar esta cuenta por menos, oprima 1."
+            "Para saber cómo liquidar esta cuenta por menos, diga u oprima 1."
         ),
         "{said:?}"
     );
     assert!(
-        heard(&said, "Para establecer un plan de pagos, oprima 3."),
+        heard(&said, "Para establecer un plan de pagos, diga u oprima 3."),
         "{said:?}"
     );
     let said = call.press("3").await.expect("un plan");

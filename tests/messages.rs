@@ -126,8 +126,8 @@ async fn a_paid_call_sends_one_receipt_by_text_and_one_by_email(backend: Backend
         heard(
             &said,
             "Before you go, would you like this in writing? To get it by text message to the \
-             number ending in 6 6 1 8, press 1. To get it by email, press 2. If you don't need \
-             anything sent, press 3."
+             number ending in 6 6 1 8, say or press 1. To get it by email, say or press 2. If you don't need \
+             anything sent, say or press 3."
         ),
         "{said:?}"
     );
@@ -241,7 +241,10 @@ async fn a_number_that_texted_stop_gets_nothing(backend: Backend) {
     // The call offers email only.
     let mut call = linda_pays(server, "20").await;
     let said = call.press("9").await.expect("end");
-    assert!(heard(&said, "To get it by email, press 2."), "{said:?}");
+    assert!(
+        heard(&said, "To get it by email, say or press 2."),
+        "{said:?}"
+    );
     assert!(!heard(&said, "text message"), "{said:?}");
     let said = call.press("1").await.expect("text anyway");
     assert!(

@@ -16,7 +16,7 @@ use std::process::{Command, Stdio};
 
 use ivrpay::language::Language;
 use ivrpay::telephony::twiml::render;
-use ivrpay::voice::{Dial, Gather, Prompt, Response, Verb};
+use ivrpay::voice::{Dial, Gather, Listen, Prompt, Response, Verb};
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::Event;
 use quick_xml::{Reader, XmlVersion};
@@ -31,6 +31,7 @@ fn say(text: &str, language: Language, voice: Option<&str>) -> Prompt {
         text: text.into(),
         language,
         voice: voice.map(Into::into),
+        slow: false,
     }
 }
 
@@ -75,6 +76,7 @@ fn cases() -> Vec<(&'static str, Response)> {
                         url: "https://ivr.example.com/audio/en/card.mp3".into(),
                     },
                 ],
+                speech: None,
             })]),
         ),
         (
@@ -85,6 +87,27 @@ fn cases() -> Vec<(&'static str, Response)> {
                 finish_on_key: None,
                 timeout_seconds: 5,
                 prompts: vec![],
+                speech: None,
+            })]),
+        ),
+        (
+            "gather_by_voice_at_a_slow_pace",
+            response(vec![Verb::Gather(Gather {
+                action: "https://ivr.example.com/twilio/gather?turn=4".into(),
+                num_digits: Some(1),
+                finish_on_key: None,
+                timeout_seconds: 15,
+                prompts: vec![Prompt::Say {
+                    text: "Para hacer un pago, diga pagar u oprima 1.".into(),
+                    language: Language::Es,
+                    voice: Some("Polly.Lupe".into()),
+                    slow: true,
+                }],
+                speech: Some(Listen {
+                    language: Language::Es,
+                    hints: vec!["hacer un pago".into(), "agente".into()],
+                    end_after_seconds: 4,
+                }),
             })]),
         ),
         (

@@ -54,6 +54,8 @@ pub struct Call {
     pub via: Option<(String, String)>,
     /// The provider the call pretends to come from: its paths and its signature.
     pub provider: SimulatedProvider,
+    /// Whether the pending question listens for words too.
+    listening: bool,
 }
 
 /// Which provider a simulated call speaks as.
@@ -133,6 +135,7 @@ impl Call {
             last_twiml: String::new(),
             via: None,
             provider: SimulatedProvider::Twilio,
+            listening: false,
         }
     }
 
@@ -166,6 +169,31 @@ impl Call {
         let response = self.post(&url, &extra).await?;
         self.follow(response).await?;
         Ok(self.heard[before..].to_vec())
+    }
+
+    /// Answers the pending question by voice, as the provider's recognizer would post it:
+    /// `SpeechResult` with the words and `Confidence` (0.0 to 1.0, `None` to leave it out);
+    /// returns what was said after.
+    ///
+    /// # Errors
+    /// No question is pending, or the server fails.
+    pub async fn say(
+        &mut self,
+        words: &str,
+        confidence: Option<&str>,
+    ) -> Result<Vec<String>, CallerError> {
+        let url = self.gather_action.take().ok_or(CallerError::NotAsking)?;
+        let before = self.heard.len();
+        let mut extra = vec![("SpeechResult", words)];
+        extra.extend(confidence.map(|c| ("Confidence", c)));
+        let response = self.post(&url, &extra).await?;
+        self.follow(response).await?;
+        Ok(self.heard[before..].to_vec())
+    }
+
+    /// Whether the pending question also listens for words (`<Gather input="dtmf speech">`).
+    pub fn listens(&self) -> bool {
+        self.listening
     }
 
     /// Whether the call waits for keys.
@@ -282,6 +310,7 @@ impl Call {
                             self.hear(prompt);
                         }
                         self.gather_action = Some(gather.action.clone());
+                        self.listening = gather.speech.is_some();
                         return Ok(());
                     }
                     Verb::Redirect { url } => {

@@ -448,11 +448,12 @@ fn prompt_from(element: Element, parent: &'static str) -> Result<Prompt, TwimlEr
             };
             let voice = attributes.take("voice");
             attributes.finish()?;
-            let text = text_content("Say", element.children)?;
+            let (text, slow) = say_content(element.children)?;
             Ok(Prompt::Say {
                 text,
                 language,
                 voice,
+                slow,
             })
         }
         "Play" => {
@@ -478,9 +479,54 @@ fn prompt_from(element: Element, parent: &'static str) -> Result<Prompt, TwimlEr
     }
 }
 
+/// A `<Say>`'s words: plain text, or one `<prosody rate="slow">` holding the text (a slower pace).
+fn say_content(children: Vec<Node>) -> Result<(String, bool), TwimlError> {
+    let other = children.iter().find_map(|child| match child {
+        Node::Element(element) if element.name != "prosody" => Some(element.name.clone()),
+        _ => None,
+    });
+    if let Some(element) = other {
+        return Err(TwimlError::UnsupportedElement {
+            element,
+            parent: "Say".into(),
+        });
+    }
+    if !children
+        .iter()
+        .any(|child| matches!(child, Node::Element(_)))
+    {
+        return Ok((text_content("Say", children)?, false));
+    }
+    let mut elements = child_elements("Say", children)?.into_iter();
+    match (elements.next(), elements.next()) {
+        (Some(prosody), None) => {
+            let mut attributes = Attributes::new("prosody", prosody.attributes);
+            attributes.fixed("rate", crate::telephony::twiml::SLOW_RATE)?;
+            attributes.finish()?;
+            Ok((text_content("prosody", prosody.children)?, true))
+        }
+        _ => Err(TwimlError::InvalidContent {
+            element: "Say",
+            problem: "holds one <prosody> at most",
+        }),
+    }
+}
+
 fn gather_from(element: Element) -> Result<Gather, TwimlError> {
     let mut attributes = Attributes::new("Gather", element.attributes);
-    attributes.fixed("input", "dtmf")?;
+    let listens = match attributes.take("input") {
+        None => false,
+        Some(value) if value.eq_ignore_ascii_case("dtmf") => false,
+        Some(value) if value.eq_ignore_ascii_case("dtmf speech") => true,
+        Some(value) => {
+            return Err(TwimlError::InvalidAttribute {
+                element: "Gather",
+                attribute: "input",
+                value,
+                expected: "dtmf or \"dtmf speech\"",
+            });
+        }
+    };
     attributes.fixed("method", "POST")?;
     let action = attributes.required("action")?;
     let timeout_seconds = attributes
@@ -523,6 +569,32 @@ fn gather_from(element: Element) -> Result<Gather, TwimlError> {
             }
         }
     };
+    let speech = if listens {
+        let language = match attributes.take("language") {
+            None => Language::En,
+            Some(value) => Language::parse(&value).ok_or(TwimlError::UnknownLanguage { value })?,
+        };
+        let end_after_seconds = attributes
+            .number("speechTimeout")?
+            .unwrap_or(DEFAULT_GATHER_TIMEOUT);
+        let hints = attributes
+            .take("hints")
+            .map(|hints| {
+                hints
+                    .split(',')
+                    .map(|hint| hint.trim().to_owned())
+                    .filter(|hint| !hint.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some(crate::voice::Listen {
+            language,
+            hints,
+            end_after_seconds,
+        })
+    } else {
+        None
+    };
     attributes.finish()?;
     let prompts = child_elements("Gather", element.children)?
         .into_iter()
@@ -534,6 +606,7 @@ fn gather_from(element: Element) -> Result<Gather, TwimlError> {
         finish_on_key,
         timeout_seconds,
         prompts,
+        speech,
     })
 }
 
@@ -597,6 +670,7 @@ mod tests {
             text: text.into(),
             language,
             voice: None,
+            slow: false,
         }
     }
 
@@ -642,6 +716,7 @@ mod tests {
                         url: "https://cdn.example.com/beep.mp3".into(),
                     },
                 ],
+                speech: None,
             }),
             Verb::Prompt(say("Goodbye", Language::En)),
             Verb::Dial(Dial {
@@ -947,12 +1022,14 @@ mod tests {
                 (
                     text(),
                     proptest::sample::select(Language::ALL.to_vec()),
-                    proptest::option::of(text())
+                    proptest::option::of(text()),
+                    proptest::bool::ANY
                 )
-                    .prop_map(|(text, language, voice)| Prompt::Say {
+                    .prop_map(|(text, language, voice, slow)| Prompt::Say {
                         text,
                         language,
-                        voice
+                        voice,
+                        slow,
                     }),
                 url().prop_map(|url| Prompt::Play { url }),
                 number().prop_map(|seconds| Prompt::Pause { seconds }),
@@ -970,15 +1047,28 @@ mod tests {
                     proptest::option::of(finish_on_key),
                     number(),
                     proptest::collection::vec(prompt(), 0..4),
+                    // Hints are phrases of words (a comma separates them in the attribute).
+                    proptest::option::of((
+                        proptest::sample::select(Language::ALL.to_vec()),
+                        proptest::collection::vec("[a-zñ]{1,8}( [a-z]{1,8})?", 0..3),
+                        number(),
+                    )),
                 )
                     .prop_map(
-                        |(action, num_digits, finish_on_key, timeout_seconds, prompts)| {
+                        |(action, num_digits, finish_on_key, timeout_seconds, prompts, speech)| {
                             Verb::Gather(Gather {
                                 action,
                                 num_digits,
                                 finish_on_key,
                                 timeout_seconds,
                                 prompts,
+                                speech: speech.map(|(language, hints, end_after_seconds)| {
+                                    crate::voice::Listen {
+                                        language,
+                                        hints,
+                                        end_after_seconds,
+                                    }
+                                }),
                             })
                         }
                     ),
@@ -1032,6 +1122,7 @@ mod tests {
                 text: "\n\r\n\t".into(),
                 language: Language::En,
                 voice: Some(" \t\r\n ".into()),
+                slow: false,
             })]),
             response(vec![Verb::Gather(Gather {
                 action: String::new(),
@@ -1039,6 +1130,7 @@ mod tests {
                 finish_on_key: Some(' '),
                 timeout_seconds: 0,
                 prompts: vec![],
+                speech: None,
             })]),
             response(vec![Verb::Dial(Dial {
                 number: "+1".into(),

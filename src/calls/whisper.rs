@@ -85,6 +85,7 @@ pub async fn briefing(app: &AppState, call: CallKey<'_>) -> Result<voice::Respon
         text: lines.join(" "),
         language: en,
         voice: app.flow.voices.get(&en).cloned(),
+        slow: false,
     }));
     Ok(response)
 }

@@ -22,8 +22,9 @@ pub(super) struct CallArgs {
     /// Number called.
     #[arg(long, default_value = "+18005550100")]
     pub(super) to: String,
-    /// Answers for each question, comma separated (an empty answer is silence); without it, keys
-    /// are read from the terminal.
+    /// Answers for each question, comma separated (an empty answer is silence; an answer
+    /// starting with `"` is said rather than pressed); without it, answers are read from the
+    /// terminal.
     #[arg(long)]
     pub(super) keys: Option<String>,
     /// Twilio auth token to sign with (the server's); default: the demo's, kept beside the
@@ -91,7 +92,14 @@ pub(super) async fn call(args: CallArgs) -> Result<(), String> {
         let keys = match &mut scripted {
             Some(keys) => keys.next(),
             None => {
-                print!("keys> ");
+                print!(
+                    "{}> ",
+                    if call.listens() {
+                        "keys or \"words"
+                    } else {
+                        "keys"
+                    }
+                );
                 let _ = std::io::stdout().flush();
                 let mut line = String::new();
                 match stdin.lock().read_line(&mut line) {
@@ -111,6 +119,37 @@ pub(super) async fn call(args: CallArgs) -> Result<(), String> {
                 if keys.is_empty() { "(silence)" } else { &keys }
             );
         }
-        call.press(&keys).await.map_err(|e| e.to_string())?;
+        match spoken(&keys) {
+            Some((words, confidence)) => call.say(words, confidence).await,
+            None => call.press(&keys).await,
+        }
+        .map_err(|e| e.to_string())?;
+    }
+}
+
+/// A typed answer that is said rather than pressed: `"make a payment"`, optionally followed by
+/// the recognizer's confidence (`"twenty dollars" 0.3`, to hear how an unsure answer is read
+/// back). `None` for keys.
+fn spoken(line: &str) -> Option<(&str, Option<&str>)> {
+    let rest = line.trim().strip_prefix('"')?;
+    let (words, after) = rest.split_once('"').unwrap_or((rest, ""));
+    let confidence = Some(after.trim()).filter(|c| !c.is_empty());
+    Some((words.trim(), confidence))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spoken;
+
+    #[test]
+    fn a_quote_makes_an_answer_spoken() {
+        assert_eq!(spoken("1234#"), None);
+        assert_eq!(spoken(""), None);
+        assert_eq!(spoken("\"make a payment\""), Some(("make a payment", None)));
+        assert_eq!(spoken("\"agent"), Some(("agent", None)));
+        assert_eq!(
+            spoken(" \"twenty dollars\" 0.3"),
+            Some(("twenty dollars", Some("0.3")))
+        );
     }
 }

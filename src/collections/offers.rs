@@ -105,6 +105,18 @@ pub fn decode(encoded: &str, key: char) -> Option<Offer> {
     })
 }
 
+/// The key `offer` was offered on, from [`encode`]'s text.
+pub fn key_of(encoded: &str, offer: Offer) -> Option<char> {
+    encoded.split(',').find_map(|pair| {
+        let (key, name) = pair.split_once('=')?;
+        let mut keys = key.chars();
+        match (keys.next(), keys.next()) {
+            (Some(key), None) if name == offer.name() => Some(key),
+            _ => None,
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -177,5 +189,8 @@ mod tests {
         assert_eq!(decode(&text, '2'), Some(Offer::Plan));
         assert_eq!(decode(&text, '0'), Some(Offer::Person));
         assert_eq!(decode(&text, '7'), None);
+        assert_eq!(key_of(&text, Offer::Plan), Some('2'));
+        assert_eq!(key_of(&text, Offer::Person), Some('0'));
+        assert_eq!(key_of(&text, Offer::Settlement), None);
     }
 }

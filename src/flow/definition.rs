@@ -37,6 +37,10 @@ pub struct Flow {
     /// Said first on every call, each language's line in its own voice ("This call may be
     /// recorded."), when set.
     pub recording_notice: Option<Prompt>,
+    /// Answers by voice, when the flow has a `[speech]` table; `None` is keys only.
+    pub speech: Option<SpeechSettings>,
+    /// How the line slows down for a caller who needs it.
+    pub pace: Pace,
     /// The states by name.
     pub states: HashMap<String, State>,
 }
@@ -57,6 +61,72 @@ pub struct Messages {
     pub no_person: Prompt,
     /// Before the caller is put through to a person after too many misses.
     pub too_many_attempts: Prompt,
+    /// Reads back an answer by voice the recognizer was unsure of (`{heard}`), asking yes or no.
+    /// Present whenever the flow listens for speech.
+    pub confirm_heard: Option<Prompt>,
+    /// After words that answer nothing asked. Present whenever the flow listens for speech.
+    pub not_understood: Option<Prompt>,
+    /// After the caller said "no" to a read-back. Present whenever the flow listens for speech.
+    pub heard_wrong: Option<Prompt>,
+    /// Said when the pace slows down on request. Present whenever the flow has a slower key.
+    pub slower: Option<Prompt>,
+    /// Added to the help line on a re-ask while the pace is not yet slower: how to ask for it.
+    /// Present whenever the flow has a slower key.
+    pub slower_option: Option<Prompt>,
+}
+
+/// Phrases per language, as operations write them (matched as whole words, case and accents
+/// aside).
+pub type Phrases = BTreeMap<Language, Vec<String>>;
+
+/// How the flow listens to answers by voice (its `[speech]` table).
+#[derive(Debug, Clone, Default)]
+pub struct SpeechSettings {
+    /// Answers the recognizer is less confident of than this, in thousandths, are read back for
+    /// the caller to confirm.
+    pub confirm_below_permille: u16,
+    /// Phrases that reach a person from any question.
+    pub agent: Phrases,
+    /// Phrases that repeat any question.
+    pub repeat: Phrases,
+    /// Phrases that slow the pace down for the rest of the call.
+    pub slower: Phrases,
+}
+
+/// How the line slows down for a caller who needs it: more slowly spoken, longer to answer, one
+/// option at a time, for the rest of the call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pace {
+    /// The key that asks for the slower pace at any menu; `None` when the flow offers none.
+    pub slower_key: Option<char>,
+    /// Seconds of silence before a question counts as unanswered at the slower pace.
+    pub slow_input_timeout_seconds: u32,
+    /// Repeats asked for in one call after which the pace slows on its own.
+    pub after_repeats: u32,
+    /// Silences in one call after which the pace slows on its own.
+    pub after_silences: u32,
+}
+
+impl Default for Pace {
+    fn default() -> Self {
+        Pace {
+            slower_key: None,
+            slow_input_timeout_seconds: 15,
+            after_repeats: 2,
+            after_silences: 2,
+        }
+    }
+}
+
+/// How a question may be answered by voice.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StateSpeech {
+    /// Phrases per choice: a key (`"1"`), or at an `offers` state an option's name (`full`).
+    pub phrases: BTreeMap<String, Phrases>,
+    /// The key a spoken "yes" stands for, at a yes-or-no question.
+    pub yes: Option<char>,
+    /// The key a spoken "no" stands for.
+    pub no: Option<char>,
 }
 
 /// A prompt: one template per language.
@@ -166,6 +236,9 @@ pub enum Var {
     /// Which security code to enter, for the brand of the card entered ("the 3-digit security
     /// code on the back of the card", or 4 digits on the front for American Express).
     SecurityCodeWhere,
+    /// An answer by voice read back for the caller to confirm ("twenty-five dollars and fifty
+    /// cents", or the words they said).
+    Heard,
     /// How to get a receipt, naming only the channels that reach the caller ("To get it by text
     /// message to the number ending in 6 6 1 8, press 1. To get it by email, press 2.").
     ReceiptOptions,
@@ -194,7 +267,7 @@ pub enum VarType {
 
 impl Var {
     /// Every variable with its name in flow files.
-    pub const ALL: [(&'static str, Var); 43] = [
+    pub const ALL: [(&'static str, Var); 44] = [
         ("first_name", Var::FirstName),
         ("balance", Var::Balance),
         ("minimum_due", Var::MinimumDue),
@@ -238,6 +311,7 @@ impl Var {
         ("hardship", Var::Hardship),
         ("receipt_options", Var::ReceiptOptions),
         ("security_code_where", Var::SecurityCodeWhere),
+        ("heard", Var::Heard),
     ];
 
     /// Looks a variable up by its name in flow files.
@@ -259,7 +333,8 @@ impl Var {
             | Var::ArrangementStatus
             | Var::ArrangementCard
             | Var::ReceiptOptions
-            | Var::SecurityCodeWhere => VarType::Text,
+            | Var::SecurityCodeWhere
+            | Var::Heard => VarType::Text,
             Var::Balance
             | Var::MinimumDue
             | Var::Amount
@@ -553,6 +628,13 @@ impl InputKind {
         )
     }
 
+    /// Questions answered on the keypad only, never by voice: card data and the PIN. A spoken
+    /// answer would be heard by anyone near the caller and pass through the provider's speech
+    /// recognizer and its transcripts (PCI DSS keeps card data out of both).
+    pub fn keypad_only(self) -> bool {
+        self.is_card_data() || self == InputKind::Pin
+    }
+
     /// Card data is always sensitive: a flow cannot say otherwise (PCI DSS).
     pub fn is_card_data(self) -> bool {
         matches!(
@@ -625,6 +707,9 @@ pub struct State {
     /// What the caller is doing here, in plain English for the agent's whisper ("hearing their
     /// balance"); input questions have a default.
     pub activity: Option<String>,
+    /// How this question may be answered by voice; `None` is keys only (every question of a flow
+    /// without `[speech]`, and card, PIN and bank questions always).
+    pub speech: Option<StateSpeech>,
 }
 
 /// The kinds of state.

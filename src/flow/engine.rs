@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::definition::{
-    Condition, Flow, InputKind, OfferSet, Prompt, Segment, State, StateKind, Var,
+    Condition, Flow, InputKind, OfferSet, Phrases, Prompt, Segment, State, StateKind, StateSpeech,
+    Var,
 };
 use crate::calls::actions::{self, Actions};
 use crate::collections::{self, Offer, keys};
@@ -19,7 +20,7 @@ use crate::language::Language;
 use crate::payments::CardBrand;
 use crate::speech;
 use crate::store::{Account, StepRecord};
-use crate::voice::{self, Dial, Gather, Verb};
+use crate::voice::{self, Dial, Gather, Listen, Verb};
 
 /// The sensitive entries that make up a card: while any is held, card entry is not over.
 const CARD_INPUTS: [&str; 4] = ["card_number", "card_expiry", "security_code", "billing_zip"];
@@ -60,6 +61,18 @@ pub struct Session {
     /// Whether the call's recording is paused for card entry (to be resumed after it).
     #[serde(default)]
     pub recording_paused: bool,
+    /// Whether the caller is spoken to at the slower pace; once set, for the rest of the call.
+    #[serde(default)]
+    pub slow: bool,
+    /// How often the caller asked to hear something again, in the whole call.
+    #[serde(default)]
+    pub repeats: u32,
+    /// How often a question met silence, in the whole call.
+    #[serde(default)]
+    pub silences: u32,
+    /// At the slower pace, which option of an `offers` state is being offered.
+    #[serde(default)]
+    pub offer_cursor: usize,
 }
 
 /// What became of pausing the call's recording before card entry.
@@ -98,6 +111,14 @@ pub enum Input {
     Start,
     /// Keys the caller pressed. They may be card digits, so `Debug` never shows them.
     Digits(String),
+    /// The caller answered by voice: the recognizer's words and its confidence in them
+    /// (thousandths). The words may hold anything the caller said, so `Debug` never shows them.
+    Speech {
+        /// What the recognizer heard.
+        said: String,
+        /// How sure it is, 0 to 1000; `None` when the provider did not say.
+        confidence_permille: Option<u16>,
+    },
     /// The caller pressed nothing before the timeout.
     Silence,
     /// A transfer ended; `answered` tells whether someone picked up.
@@ -112,6 +133,14 @@ impl std::fmt::Debug for Input {
         match self {
             Input::Start => f.write_str("Start"),
             Input::Digits(keys) => write!(f, "Digits(<{} keys>)", keys.chars().count()),
+            Input::Speech {
+                said,
+                confidence_permille,
+            } => write!(
+                f,
+                "Speech(<{} words>, confidence {confidence_permille:?})",
+                said.split_whitespace().count()
+            ),
             Input::Silence => f.write_str("Silence"),
             Input::DialEnded { answered } => write!(f, "DialEnded {{ answered: {answered} }}"),
         }
@@ -194,7 +223,9 @@ pub async fn advance<C: Context + Send>(
             Some(flow.start.clone())
         }
         Input::DialEnded { answered } => run.after_dial(session, answered, ctx),
-        Input::Digits(_) | Input::Silence => run.answer(session, &input, ctx),
+        Input::Digits(_) | Input::Speech { .. } | Input::Silence => {
+            run.answer(session, &input, ctx)
+        }
     };
     if let Some(next) = next {
         run.walk(session, next, ctx).await?;
@@ -237,8 +268,8 @@ impl Run<'_> {
         });
     }
 
-    /// Handles keys or silence at the waiting state; returns where to go, or `None` when the same
-    /// question is asked again (already queued).
+    /// Handles an answer (keys, words or silence) at the waiting state; returns where to go, or
+    /// `None` when a question is asked again (already queued).
     fn answer(
         &mut self,
         session: &mut Session,
@@ -251,6 +282,49 @@ impl Run<'_> {
             self.record(ctx, &session.state, "digits", "unknown_state", None);
             return Some(flow.agent_state.clone());
         };
+        let pending = take_heard(session);
+        let (kind, answer) = match input {
+            Input::Digits(keys) => ("digits", Answer::Keys(keys.clone())),
+            Input::Speech { said, .. } if pending.is_some() => {
+                ("speech", self.understand_yes_no(said, session))
+            }
+            Input::Speech { said, .. } => ("speech", self.understand(state, said, session)),
+            _ => ("silence", Answer::Silence),
+        };
+        if let Some(pending) = pending {
+            return self.settle_read_back(session, state, kind, answer, pending, ctx);
+        }
+        let unsure = match (input, &flow.speech) {
+            (
+                Input::Speech {
+                    confidence_permille: Some(confidence),
+                    ..
+                },
+                Some(settings),
+            ) => *confidence < settings.confirm_below_permille,
+            _ => false,
+        };
+        if let (Answer::Keys(keys), true, Input::Speech { said, .. }) = (&answer, unsure, input) {
+            // Words the recognizer doubts are read back before anything is done with them.
+            let words = self.read_back_words(state, keys, said, session, ctx);
+            hold_heard(session, state, keys, words);
+            self.record(ctx, &state.name, kind, "unsure", None);
+            self.ask_read_back(session, ctx);
+            return None;
+        }
+        self.apply(session, state, kind, answer, ctx)
+    }
+
+    /// Acts on an answer to the waiting state.
+    fn apply(
+        &mut self,
+        session: &mut Session,
+        state: &State,
+        kind: &str,
+        answer: Answer,
+        ctx: &impl Context,
+    ) -> Option<String> {
+        let flow = self.flow;
         let sensitive = matches!(
             state.kind,
             StateKind::Collect {
@@ -258,10 +332,12 @@ impl Run<'_> {
                 ..
             }
         );
-        let (kind, digits) = match input {
-            Input::Digits(d) => ("digits", d.as_str()),
-            _ => ("silence", ""),
-        };
+        // Card digits may be among them: wiped when this answer is done.
+        let entered = Zeroizing::new(match &answer {
+            Answer::Keys(keys) => keys.clone(),
+            _ => String::new(),
+        });
+        let digits = entered.as_str();
         let mut keys = digits.chars();
         let single = match (keys.next(), keys.next()) {
             (Some(c), None) => Some(c),
@@ -269,8 +345,9 @@ impl Run<'_> {
         };
         let recorded = recorded_keys(&state.kind, sensitive, digits, single.is_some());
         let shown = recorded.as_deref();
+        let keyed = matches!(answer, Answer::Keys(_));
         // A state's own keys come first: on card entry `*` starts the card over, not a repeat.
-        if let (StateKind::Collect { keys, .. }, Input::Digits(_)) = (&state.kind, input)
+        if let (StateKind::Collect { keys, .. }, true) = (&state.kind, keyed)
             && let Some(target) = keys.get(digits)
         {
             self.record(ctx, &state.name, kind, &format!("key:{digits}"), shown);
@@ -303,26 +380,73 @@ impl Run<'_> {
                 return Some(target.clone());
             }
         }
-        if single == Some(flow.repeat_key) {
-            self.record(ctx, &state.name, kind, "repeat", shown);
-            self.ask(session, state, ctx, None);
-            return None;
-        }
-        let agent_is_an_option = matches!(&state.kind, StateKind::Menu { options, .. } if options.contains_key(&flow.agent_key));
-        if single == Some(flow.agent_key) && !agent_is_an_option {
-            if ctx.agent_number().is_none() {
-                // No one to put them through to: say so and ask again, rather than end the call
-                // of someone who only asked for help.
-                self.record(ctx, &state.name, kind, "agent_unavailable", shown);
-                self.ask(session, state, ctx, Some(&flow.messages.no_person));
+        let single_key_question = matches!(
+            state.kind,
+            StateKind::Menu { .. } | StateKind::Offers { .. } | StateKind::Language { .. }
+        );
+        let option_keys_taken = match &state.kind {
+            StateKind::Menu { options, .. } => single.is_some_and(|k| options.contains_key(&k)),
+            _ => false,
+        };
+        let answer = match (answer, single) {
+            (Answer::Keys(_), Some(key)) if key == flow.repeat_key => Answer::Repeat,
+            (Answer::Keys(_), Some(key)) if key == flow.agent_key && !option_keys_taken => {
+                Answer::Agent
+            }
+            (Answer::Keys(_), Some(key))
+                if Some(key) == flow.pace.slower_key
+                    && single_key_question
+                    && !option_keys_taken =>
+            {
+                Answer::Slower
+            }
+            (answer, _) => answer,
+        };
+        match answer {
+            Answer::Repeat => {
+                self.record(ctx, &state.name, kind, "repeat", shown);
+                session.repeats += 1;
+                session.offer_cursor = 0;
+                self.slow_down_if_needed(session, state, ctx);
+                self.ask(session, state, ctx, None);
                 return None;
             }
-            self.record(ctx, &state.name, kind, "agent", shown);
-            return Some(flow.agent_state.clone());
+            Answer::Agent => {
+                if ctx.agent_number().is_none() {
+                    // No one to put them through to: say so and ask again, rather than end the
+                    // call of someone who only asked for help.
+                    self.record(ctx, &state.name, kind, "agent_unavailable", shown);
+                    self.ask(session, state, ctx, Some(&flow.messages.no_person));
+                    return None;
+                }
+                self.record(ctx, &state.name, kind, "agent", shown);
+                return Some(flow.agent_state.clone());
+            }
+            Answer::Slower => {
+                self.record(ctx, &state.name, kind, "slower", shown);
+                session.slow = true;
+                session.offer_cursor = 0;
+                let lead = flow.messages.slower.as_ref();
+                self.ask(session, state, ctx, lead);
+                return None;
+            }
+            // Yes and no mean something only at a read-back.
+            Answer::NotUnderstood | Answer::Yes | Answer::No => {
+                self.record(ctx, &state.name, kind, "not_understood", None);
+                session.attempts += 1;
+                let lead = flow
+                    .messages
+                    .not_understood
+                    .as_ref()
+                    .unwrap_or(&flow.messages.invalid_choice);
+                return self.missed(session, state, ctx, lead, false);
+            }
+            Answer::Keys(_) | Answer::Silence => {}
         }
+        let silent = digits.is_empty();
         let language = self.language(session);
-        let lead = match (&state.kind, input) {
-            (StateKind::Menu { options, .. }, Input::Digits(_)) => {
+        let lead = match (&state.kind, silent) {
+            (StateKind::Menu { options, .. }, false) => {
                 match single.and_then(|k| options.get(&k)) {
                     Some(target) => {
                         self.record(ctx, &state.name, kind, &format!("option:{digits}"), shown);
@@ -332,14 +456,14 @@ impl Run<'_> {
                 }
             }
             (StateKind::Language { options, next }, _) => {
-                match (single.and_then(|k| options.get(&k)), input) {
+                match (single.and_then(|k| options.get(&k)), silent) {
                     (Some(lang), _) => {
                         session.language = Some(*lang);
                         self.record(ctx, &state.name, kind, &format!("language:{lang}"), shown);
                         return Some(next.clone());
                     }
                     // Silence keeps the default: callers who just wait are not made to choose.
-                    (None, Input::Silence) => {
+                    (None, true) => {
                         session.language = Some(language);
                         self.record(
                             ctx,
@@ -350,7 +474,7 @@ impl Run<'_> {
                         );
                         return Some(next.clone());
                     }
-                    (None, _) => &flow.messages.invalid_choice,
+                    (None, false) => &flow.messages.invalid_choice,
                 }
             }
             (
@@ -362,7 +486,7 @@ impl Run<'_> {
                     next,
                     ..
                 },
-                Input::Digits(_),
+                false,
             ) => match check_entry(*what, digits, session, ctx) {
                 Ok(derived) => {
                     let value = digits.to_owned();
@@ -385,30 +509,281 @@ impl Run<'_> {
                         .get(reason)
                         .or(invalid.as_ref())
                         .unwrap_or(&flow.messages.invalid_choice);
-                    return self.missed(session, state, ctx, lead);
+                    return self.missed(session, state, ctx, lead, false);
                 }
             },
-            (_, Input::Silence) => &flow.messages.no_input,
+            (StateKind::Offers { offers, .. }, true) if session.slow => {
+                // At the slower pace the options come one at a time, and a pause moves on to
+                // the next; only after the last does silence count.
+                let offered = session.values.get(keys::OFFER_KEYS).map_or(0, |encoded| {
+                    encoded
+                        .split(',')
+                        .filter(|pair| {
+                            pair.split_once('=')
+                                .and_then(|(_, name)| collections::Offer::parse(name))
+                                .is_some_and(|offer| offers.contains_key(&offer))
+                        })
+                        .count()
+                });
+                if session.offer_cursor + 1 < offered {
+                    session.offer_cursor += 1;
+                    self.record(ctx, &state.name, kind, "next_option", None);
+                    self.ask(session, state, ctx, None);
+                    return None;
+                }
+                &flow.messages.no_input
+            }
+            (_, true) => &flow.messages.no_input,
             _ => &flow.messages.invalid_choice,
         };
-        let result = if matches!(input, Input::Silence) {
-            "no_input"
-        } else {
-            "invalid"
-        };
+        let result = if silent { "no_input" } else { "invalid" };
         self.record(ctx, &state.name, kind, result, shown);
         session.attempts += 1;
-        self.missed(session, state, ctx, lead)
+        session.offer_cursor = 0;
+        if silent {
+            session.silences += 1;
+            self.slow_down_if_needed(session, state, ctx);
+        }
+        self.missed(session, state, ctx, lead, silent)
+    }
+
+    /// After a read-back ("Did you say ...?"): yes keeps the answer, anything else asks the
+    /// question again.
+    fn settle_read_back(
+        &mut self,
+        session: &mut Session,
+        state: &State,
+        kind: &str,
+        answer: Answer,
+        pending: HeldAnswer,
+        ctx: &impl Context,
+    ) -> Option<String> {
+        let flow = self.flow;
+        let confirmed = match &answer {
+            Answer::Keys(keys) => keys == "1",
+            Answer::Yes => true,
+            _ => false,
+        };
+        if confirmed {
+            self.record(ctx, &state.name, kind, "confirmed", None);
+            return self.apply(
+                session,
+                state,
+                kind,
+                Answer::Keys(pending.keys.to_string()),
+                ctx,
+            );
+        }
+        if matches!(answer, Answer::Agent)
+            || matches!(&answer, Answer::Keys(keys) if keys.chars().eq([flow.agent_key]))
+        {
+            return self.apply(session, state, kind, Answer::Agent, ctx);
+        }
+        let silent = matches!(answer, Answer::Silence);
+        self.record(
+            ctx,
+            &state.name,
+            kind,
+            if silent { "no_input" } else { "not_confirmed" },
+            None,
+        );
+        session.attempts += 1;
+        let lead = if silent {
+            &flow.messages.no_input
+        } else {
+            flow.messages
+                .heard_wrong
+                .as_ref()
+                .unwrap_or(&flow.messages.invalid_choice)
+        };
+        self.missed(session, state, ctx, lead, silent)
+    }
+
+    /// A caller who asked for things again, or said nothing, twice in the call is spoken to more
+    /// slowly from now on.
+    fn slow_down_if_needed(&mut self, session: &mut Session, state: &State, ctx: &impl Context) {
+        let pace = &self.flow.pace;
+        if session.slow {
+            return;
+        }
+        let why = if session.repeats >= pace.after_repeats {
+            "slower:repeats"
+        } else if session.silences >= pace.after_silences {
+            "slower:silences"
+        } else {
+            return;
+        };
+        session.slow = true;
+        self.record(ctx, &state.name, "none", why, None);
+    }
+
+    /// What words mean at `state`, as the keys they stand for (or a request any question knows).
+    /// Order: the state's own phrases (the longest that matches), a person, the value asked for,
+    /// slower, repeat.
+    fn understand(&self, state: &State, said: &str, session: &Session) -> Answer {
+        let flow = self.flow;
+        let (Some(settings), Some(speech)) = (&flow.speech, &state.speech) else {
+            // Keypad-only questions never take spoken answers, whatever arrives.
+            return Answer::NotUnderstood;
+        };
+        let language = self.language(session);
+        let languages: Vec<Language> = match state.kind {
+            // The caller has not chosen yet: each language's name in its own words.
+            StateKind::Language { .. } => flow.languages.clone(),
+            _ => vec![language],
+        };
+        let best = speech
+            .phrases
+            .iter()
+            .filter_map(|(choice, phrases)| {
+                let longest = languages
+                    .iter()
+                    .filter_map(|l| phrases.get(l))
+                    .flatten()
+                    .filter(|phrase| speech::heard::contains_phrase(said, phrase))
+                    .map(|phrase| speech::heard::normalize(phrase).len())
+                    .max()?;
+                Some((longest, choice))
+            })
+            .max_by_key(|(longest, _)| *longest);
+        if let Some((_, choice)) = best {
+            let key = match collections::Offer::parse(choice) {
+                Some(offer) => session
+                    .values
+                    .get(keys::OFFER_KEYS)
+                    .and_then(|encoded| collections::offers::key_of(encoded, offer))
+                    .map(String::from),
+                None => Some(choice.clone()),
+            };
+            if let Some(key) = key {
+                return Answer::Keys(key);
+            }
+        }
+        let says = |phrases: &Phrases| {
+            phrases
+                .get(&language)
+                .is_some_and(|list| list.iter().any(|p| speech::heard::contains_phrase(said, p)))
+        };
+        if says(&settings.agent) {
+            return Answer::Agent;
+        }
+        if let Some(keys) = spoken_value(state, speech, said, language, session) {
+            return Answer::Keys(keys);
+        }
+        if says(&settings.slower) && flow.pace.slower_key.is_some() {
+            return Answer::Slower;
+        }
+        if says(&settings.repeat) {
+            return Answer::Repeat;
+        }
+        Answer::NotUnderstood
+    }
+
+    /// Words at a read-back: yes, no, a person, or nothing understood.
+    fn understand_yes_no(&self, said: &str, session: &Session) -> Answer {
+        let language = self.language(session);
+        let asks_for_person = self.flow.speech.as_ref().is_some_and(|settings| {
+            settings
+                .agent
+                .get(&language)
+                .is_some_and(|list| list.iter().any(|p| speech::heard::contains_phrase(said, p)))
+        });
+        match speech::heard::yes_no(said, language) {
+            Some(true) => Answer::Yes,
+            Some(false) => Answer::No,
+            None if asks_for_person => Answer::Agent,
+            None => Answer::NotUnderstood,
+        }
+    }
+
+    /// How an unsure answer is read back: values as words, choices as the caller said them.
+    fn read_back_words(
+        &self,
+        state: &State,
+        keys: &str,
+        said: &str,
+        session: &Session,
+        ctx: &impl Context,
+    ) -> String {
+        let language = self.language(session);
+        let as_said = || {
+            let words = speech::heard::normalize(said);
+            words.chars().take(100).collect::<String>()
+        };
+        let StateKind::Collect { input, .. } = &state.kind else {
+            return as_said();
+        };
+        match input {
+            InputKind::AccountNumber | InputKind::Zip => speech::digits_words(keys, language),
+            InputKind::Amount => crate::payments::Money::parse_keypad(keys)
+                .map(|money| speech::money_words(money.cents(), language))
+                .unwrap_or_else(|_| as_said()),
+            InputKind::DateOfBirth => keyed_date(keys)
+                .map(|date| speech::date_words(date, language))
+                .unwrap_or_else(as_said),
+            InputKind::PromiseDate => promise_date(keys, ctx.today())
+                .map(|date| speech::date_words(date, language))
+                .unwrap_or_else(as_said),
+            InputKind::Installments => keys
+                .parse()
+                .map(|count| speech::number_words(count, language))
+                .unwrap_or_else(|_| as_said()),
+            _ => as_said(),
+        }
+    }
+
+    /// Asks the caller to confirm an answer the recognizer was unsure of.
+    fn ask_read_back(&mut self, session: &Session, ctx: &impl Context) {
+        let flow = self.flow;
+        let language = self.language(session);
+        let mut prompts = Vec::new();
+        if let Some(confirm) = &flow.messages.confirm_heard {
+            prompts.extend(self.render(confirm, language, session, ctx));
+        }
+        let hints = match language {
+            Language::En => ["yes", "no"],
+            Language::Es => ["sí", "no"],
+        };
+        self.verbs.push(Verb::Gather(Gather {
+            action: ctx.gather_url(self.turn + 1),
+            num_digits: Some(1),
+            finish_on_key: None,
+            timeout_seconds: self.timeout(session),
+            prompts: at_pace(prompts, session.slow),
+            speech: Some(Listen {
+                language,
+                hints: hints.map(String::from).to_vec(),
+                end_after_seconds: self.end_of_speech(session),
+            }),
+        }));
+    }
+
+    /// Seconds to wait for an answer, at the caller's pace.
+    fn timeout(&self, session: &Session) -> u32 {
+        if session.slow {
+            self.flow.pace.slow_input_timeout_seconds
+        } else {
+            self.flow.input_timeout_seconds
+        }
+    }
+
+    /// Seconds of quiet that end a spoken answer: longer at the slower pace, for callers who
+    /// pause between digits.
+    fn end_of_speech(&self, session: &Session) -> u32 {
+        if session.slow { 4 } else { 2 }
     }
 
     /// After a wrong or silent answer (already counted): ask again led by `lead`, or after too
-    /// many misses move on to the state's `on_fail` (default: a person).
+    /// many misses move on to the state's `on_fail` (default: a person). Silence is never
+    /// answered with a goodbye while something is left undone: a caller who fell silent reaches
+    /// a person, or hears when to call back when no one can be reached.
     fn missed(
         &mut self,
         session: &mut Session,
         state: &State,
         ctx: &impl Context,
         lead: &Prompt,
+        silent: bool,
     ) -> Option<String> {
         let flow = self.flow;
         let language = self.language(session);
@@ -423,10 +798,27 @@ impl Run<'_> {
                 }
                 _ => None,
             };
-            let target = on_fail.unwrap_or_else(|| flow.agent_state.clone());
+            let mut target = on_fail.unwrap_or_else(|| flow.agent_state.clone());
+            let hangs_up = flow
+                .states
+                .get(&target)
+                .is_some_and(|next| matches!(next.kind, StateKind::Hangup));
+            let settled = session
+                .outcome
+                .as_ref()
+                .is_some_and(|outcome| flow.settled_outcomes.contains(outcome));
+            if silent && hangs_up && !settled {
+                self.record(ctx, &state.name, "none", "silence_to_person", None);
+                target = flow.agent_state.clone();
+            }
             // "Let me get you some help" only when help is what comes next.
             if target == flow.agent_state && ctx.agent_number().is_some() {
-                self.say(&flow.messages.too_many_attempts, language, ctx);
+                self.say(
+                    &flow.messages.too_many_attempts,
+                    language,
+                    session.slow,
+                    ctx,
+                );
             }
             return Some(target);
         }
@@ -527,6 +919,7 @@ impl Run<'_> {
                             text,
                             language,
                             voice: flow.voices.get(&language).cloned(),
+                            slow: session.slow,
                         }));
                         "disclosed"
                     } else {
@@ -541,6 +934,7 @@ impl Run<'_> {
                 | StateKind::Offers { .. } => {
                     session.state = name.clone();
                     session.attempts = 0;
+                    session.offer_cursor = 0;
                     self.ask(session, state, ctx, None);
                     return Ok(());
                 }
@@ -638,22 +1032,35 @@ impl Run<'_> {
             ..
         } = &state.kind
         {
-            if let Some(prompt) = &state.prompt {
-                prompts.extend(self.render(prompt, language, session, ctx));
-            }
-            let reserved: Vec<char> = options.keys().copied().collect();
+            let mut reserved: Vec<char> = options.keys().copied().collect();
+            reserved.extend(flow.pace.slower_key);
             let keyed =
                 collections::offers::keyed(&offered(*set, session, ctx), &reserved, flow.agent_key);
-            for (key, offer) in &keyed {
-                if let Some((line, _)) = offers.get(offer) {
-                    prompts.extend(self.render_keyed(line, language, session, ctx, *key));
-                }
+            let lines: Vec<(char, &Prompt)> = keyed
+                .iter()
+                .filter_map(|(key, offer)| offers.get(offer).map(|(line, _)| (*key, line)))
+                .collect();
+            // At the slower pace, one option at a time: the caller answers it or waits for the
+            // next (see `apply`).
+            let (first, shown) = if session.slow {
+                let cursor = session.offer_cursor.min(lines.len().saturating_sub(1));
+                (cursor == 0, cursor..(cursor + 1).min(lines.len()))
+            } else {
+                (true, 0..lines.len())
+            };
+            if first && let Some(prompt) = &state.prompt {
+                prompts.extend(self.render(prompt, language, session, ctx));
+            }
+            for (key, line) in &lines[shown.clone()] {
+                prompts.extend(self.render_keyed(line, language, session, ctx, *key));
             }
             session.values.insert(
                 keys::OFFER_KEYS.to_owned(),
                 collections::offers::encode(&keyed),
             );
-            if let Some(closing) = closing {
+            if shown.end >= lines.len()
+                && let Some(closing) = closing
+            {
                 prompts.extend(self.render(closing, language, session, ctx));
             }
         } else if let StateKind::Language { options, .. } = &state.kind {
@@ -682,6 +1089,18 @@ impl Run<'_> {
                 prompts.extend(self.render(&flow.messages.person_option, language, session, ctx));
             }
         }
+        let takes_slower_key = matches!(
+            &state.kind,
+            StateKind::Menu { options, .. }
+                if flow.pace.slower_key.is_some_and(|key| !options.contains_key(&key))
+        ) || matches!(state.kind, StateKind::Offers { .. });
+        if lead.is_some()
+            && !session.slow
+            && takes_slower_key
+            && let Some(offer) = &flow.messages.slower_option
+        {
+            prompts.extend(self.render(offer, language, session, ctx));
+        }
         let (num_digits, finish_on_key) = match &state.kind {
             StateKind::Collect {
                 input: InputKind::SecurityCode,
@@ -693,17 +1112,55 @@ impl Run<'_> {
             StateKind::Collect { input, .. } => (input.fixed_length(), Some(flow.finish_key)),
             _ => (Some(1), None),
         };
+        let speech = state.speech.as_ref().map(|listening| Listen {
+            language,
+            hints: self.hints(state, listening, language),
+            end_after_seconds: self.end_of_speech(session),
+        });
         self.verbs.push(Verb::Gather(Gather {
             action: ctx.gather_url(self.turn + 1),
             num_digits,
             finish_on_key,
-            timeout_seconds: flow.input_timeout_seconds,
-            prompts,
+            timeout_seconds: self.timeout(session),
+            prompts: at_pace(prompts, session.slow),
+            speech,
         }));
     }
 
-    fn say(&mut self, prompt: &Prompt, language: Language, ctx: &impl Context) {
-        let rendered = self.render(prompt, language, &Session::default(), ctx);
+    /// What the recognizer should expect here: the question's phrases, then the phrases every
+    /// question knows. Twilio takes up to 500 hints of up to 100 characters.
+    fn hints(&self, state: &State, listening: &StateSpeech, language: Language) -> Vec<String> {
+        let global = self.flow.speech.iter().flat_map(|settings| {
+            [&settings.agent, &settings.repeat, &settings.slower]
+                .into_iter()
+                .filter_map(|phrases| phrases.get(&language))
+                .flatten()
+        });
+        let languages: Vec<Language> = match state.kind {
+            StateKind::Language { .. } => self.flow.languages.clone(),
+            _ => vec![language],
+        };
+        let mut hints: Vec<String> = Vec::new();
+        for hint in listening
+            .phrases
+            .values()
+            .flat_map(|phrases| languages.iter().filter_map(|l| phrases.get(l)))
+            .flatten()
+            .chain(global)
+        {
+            if hint.chars().count() <= 100 && !hints.contains(hint) && hints.len() < 500 {
+                hints.push(hint.clone());
+            }
+        }
+        hints
+    }
+
+    fn say(&mut self, prompt: &Prompt, language: Language, slow: bool, ctx: &impl Context) {
+        let quiet = Session {
+            slow,
+            ..Session::default()
+        };
+        let rendered = self.render(prompt, language, &quiet, ctx);
         self.verbs.extend(rendered.into_iter().map(Verb::Prompt));
     }
 
@@ -729,10 +1186,12 @@ impl Run<'_> {
                 text,
                 language,
                 voice,
+                slow,
             } => voice::Prompt::Say {
                 text: text.replace(OPTION_KEY, &key.to_string()),
                 language,
                 voice,
+                slow,
             },
             other => other,
         })
@@ -766,6 +1225,7 @@ impl Run<'_> {
             text,
             language,
             voice: self.flow.voices.get(&language).cloned(),
+            slow: session.slow,
         })
     }
 }
@@ -791,6 +1251,200 @@ fn recorded_keys(kind: &StateKind, sensitive: bool, digits: &str, single: bool) 
     } else {
         Some(crate::payments::redact::masked_keys(digits))
     }
+}
+
+/// An answer, whether keyed or said, as the engine acts on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Answer {
+    /// Keys, pressed or standing for the words said.
+    Keys(String),
+    /// Nothing before the timeout.
+    Silence,
+    /// "Say that again".
+    Repeat,
+    /// "A person, please".
+    Agent,
+    /// "Slower, please".
+    Slower,
+    /// "Yes", at a read-back.
+    Yes,
+    /// "No", at a read-back.
+    No,
+    /// Words that answer nothing asked.
+    NotUnderstood,
+}
+
+/// An answer by voice held until the caller confirms it. Its keys may be a date of birth, so they
+/// are wiped from memory when dropped.
+struct HeldAnswer {
+    keys: Zeroizing<String>,
+}
+
+/// Where a held answer waits: with the secrets (sealed, never stored) for a sensitive question,
+/// otherwise with the session's values.
+const HELD_KEYS: &str = "heard:keys";
+const HELD_WORDS: &str = "heard:words";
+const HELD_STATE: &str = "heard:state";
+
+/// Holds an unsure answer at `state` until the caller confirms it.
+fn hold_heard(session: &mut Session, state: &State, keys: &str, words: String) {
+    let sensitive = matches!(
+        state.kind,
+        StateKind::Collect {
+            sensitive: true,
+            ..
+        }
+    );
+    if sensitive {
+        session
+            .secrets
+            .0
+            .insert(HELD_KEYS.to_owned(), Zeroizing::new(keys.to_owned()));
+        session
+            .secrets
+            .0
+            .insert(HELD_WORDS.to_owned(), Zeroizing::new(words));
+    } else {
+        session.values.insert(HELD_KEYS.to_owned(), keys.to_owned());
+        session.values.insert(HELD_WORDS.to_owned(), words);
+    }
+    session
+        .values
+        .insert(HELD_STATE.to_owned(), state.name.clone());
+}
+
+/// Takes the answer held for confirmation at the waiting state, if any; whatever is held is
+/// cleared either way, so it never outlives one reply.
+fn take_heard(session: &mut Session) -> Option<HeldAnswer> {
+    let held_at = session.values.remove(HELD_STATE);
+    let keys = session
+        .secrets
+        .take(HELD_KEYS)
+        .or_else(|| session.values.remove(HELD_KEYS).map(Zeroizing::new));
+    session.secrets.take(HELD_WORDS);
+    session.values.remove(HELD_WORDS);
+    match (held_at, keys) {
+        (Some(state), Some(keys)) if state == session.state => Some(HeldAnswer { keys }),
+        _ => None,
+    }
+}
+
+/// The value spoken at a question, as the keys that would enter it; `None` when the words hold
+/// no such value.
+fn spoken_value(
+    state: &State,
+    listening: &StateSpeech,
+    said: &str,
+    language: Language,
+    session: &Session,
+) -> Option<String> {
+    use speech::heard;
+    let one_key = |key: char| Some(key.to_string());
+    match &state.kind {
+        StateKind::Menu { options, .. } => {
+            let yes_no = heard::yes_no(said, language)
+                .and_then(|yes| if yes { listening.yes } else { listening.no });
+            let numbered = heard::number(said, language)
+                .and_then(|n| char::from_digit(u32::try_from(n).ok()?, 10))
+                .filter(|key| options.contains_key(key));
+            yes_no.or(numbered).and_then(one_key)
+        }
+        StateKind::Offers { options, .. } => heard::number(said, language)
+            .and_then(|n| char::from_digit(u32::try_from(n).ok()?, 10))
+            .filter(|key| {
+                options.contains_key(key)
+                    || session
+                        .values
+                        .get(keys::OFFER_KEYS)
+                        .and_then(|encoded| collections::offers::decode(encoded, *key))
+                        .is_some()
+            })
+            .and_then(one_key),
+        StateKind::Language { options, .. } => heard::number(said, language)
+            .and_then(|n| char::from_digit(u32::try_from(n).ok()?, 10))
+            .filter(|key| options.contains_key(key))
+            .and_then(one_key),
+        StateKind::Collect { input, .. } => match input {
+            InputKind::AccountNumber | InputKind::Zip => heard::digits(said, language),
+            InputKind::Amount => heard::cents(said, language)
+                .filter(|cents| *cents > 0)
+                .map(|cents| format!("{}*{:02}", cents / 100, cents % 100)),
+            InputKind::DateOfBirth => heard::date(said, language).and_then(|date| {
+                Some(format!("{:02}{:02}{:04}", date.month, date.day, date.year?))
+            }),
+            InputKind::PromiseDate => {
+                heard::date(said, language).map(|date| format!("{:02}{:02}", date.month, date.day))
+            }
+            InputKind::Installments | InputKind::HardshipReason => {
+                heard::number(said, language).map(|n| n.to_string())
+            }
+            // Never by voice (the loader gives these questions no speech at all).
+            InputKind::Pin
+            | InputKind::CardNumber
+            | InputKind::CardExpiry
+            | InputKind::SecurityCode
+            | InputKind::BillingZip => None,
+        },
+        _ => None,
+    }
+}
+
+/// Prompts at the caller's pace: at the slower pace each sentence is said on its own, with a
+/// moment between, so options come one at a time.
+fn at_pace(prompts: Vec<voice::Prompt>, slow: bool) -> Vec<voice::Prompt> {
+    if !slow {
+        return prompts;
+    }
+    let mut paced = Vec::new();
+    for prompt in prompts {
+        let voice::Prompt::Say {
+            text,
+            language,
+            voice,
+            slow,
+        } = prompt
+        else {
+            paced.push(prompt);
+            continue;
+        };
+        for sentence in sentences(&text) {
+            if !paced.is_empty() {
+                paced.push(voice::Prompt::Pause { seconds: 1 });
+            }
+            paced.push(voice::Prompt::Say {
+                text: sentence.to_owned(),
+                language,
+                voice: voice.clone(),
+                slow,
+            });
+        }
+    }
+    paced
+}
+
+/// The sentences of a prompt: split after `.`, `?` or `!` followed by a space.
+fn sentences(text: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    for (i, b) in bytes.iter().enumerate() {
+        if matches!(b, b'.' | b'?' | b'!') && bytes.get(i + 1) == Some(&b' ') {
+            found.push(text[start..=i].trim());
+            start = i + 1;
+        }
+    }
+    found.push(text[start..].trim());
+    found.retain(|s| !s.is_empty());
+    found
+}
+
+/// A keyed date of birth (`MMDDYYYY`) as a date.
+fn keyed_date(keys: &str) -> Option<time::Date> {
+    if keys.len() != 8 || !keys.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let month = time::Month::try_from(keys[..2].parse::<u8>().ok()?).ok()?;
+    time::Date::from_calendar_date(keys[4..].parse().ok()?, month, keys[2..4].parse().ok()?).ok()
 }
 
 /// Whether the help line on a re-ask offers a person: one can be reached, the agent key means
@@ -1099,21 +1753,30 @@ fn spoken(
             if session.values.contains_key(keys::CAN_TEXT) {
                 options.push(match language {
                     Language::En => format!(
-                        "To get it by text message to the number ending in {last4}, press 1."
+                        "To get it by text message to the number ending in {last4}, say or press 1."
                     ),
                     Language::Es => format!(
-                        "Para recibirlo por mensaje de texto al número que termina en {last4}, oprima 1."
+                        "Para recibirlo por mensaje de texto al número que termina en {last4}, diga u oprima 1."
                     ),
                 });
             }
             if session.values.contains_key(keys::CAN_EMAIL) {
                 options.push(match language {
-                    Language::En => "To get it by email, press 2.".to_owned(),
-                    Language::Es => "Para recibirlo por correo electrónico, oprima 2.".to_owned(),
+                    Language::En => "To get it by email, say or press 2.".to_owned(),
+                    Language::Es => {
+                        "Para recibirlo por correo electrónico, diga u oprima 2.".to_owned()
+                    }
                 });
             }
             options.join(" ")
         }
+        Var::Heard => session
+            .secrets
+            .0
+            .get(HELD_WORDS)
+            .map(|words| words.to_string())
+            .or_else(|| session.values.get(HELD_WORDS).cloned())
+            .unwrap_or_default(),
         Var::FeeApplies | Var::CardForPlan | Var::CardForPlanChange | Var::Hardship => {
             String::new()
         }

@@ -12,8 +12,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::definition::{
-    Action, Comparison, Condition, Flow, InputKind, Messages, OfferSet, Prompt, Segment, State,
-    StateKind, Template, Var, VarType,
+    Action, Comparison, Condition, Flow, InputKind, Messages, OfferSet, Pace, Phrases, Prompt,
+    Segment, SpeechSettings, State, StateKind, StateSpeech, Template, Var, VarType,
 };
 use crate::collections::Offer;
 use crate::language::Language;
@@ -173,12 +173,25 @@ pub(crate) fn toml_problem(path: &Path, source: &str, err: &toml::de::Error) -> 
 
 type SpannedMap = BTreeMap<Spanned<String>, Spanned<String>>;
 
+/// Phrases by language code: `{ en = ["make a payment", "pay"], es = ["hacer un pago"] }`.
+type RawPhrases = BTreeMap<Spanned<String>, Spanned<Vec<Spanned<String>>>>;
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFile {
     flow: Spanned<RawHeader>,
+    speech: Option<Spanned<RawSpeech>>,
     messages: Spanned<BTreeMap<Spanned<String>, Spanned<SpannedMap>>>,
     states: Spanned<BTreeMap<Spanned<String>, Spanned<RawState>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSpeech {
+    confirm_below: Option<Spanned<f64>>,
+    agent: Option<Spanned<RawPhrases>>,
+    repeat: Option<Spanned<RawPhrases>>,
+    slower: Option<Spanned<RawPhrases>>,
 }
 
 #[derive(Deserialize)]
@@ -197,6 +210,8 @@ struct RawHeader {
     settled_outcomes: Option<Vec<String>>,
     voices: Option<SpannedMap>,
     recording_notice: Option<Spanned<SpannedMap>>,
+    slower_key: Option<Spanned<String>>,
+    slow_input_timeout_seconds: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]
@@ -226,6 +241,10 @@ struct RawState {
     offers: Option<Spanned<BTreeMap<Spanned<String>, Spanned<SpannedMap>>>>,
     goto: Option<Spanned<SpannedMap>>,
     closing: Option<Spanned<SpannedMap>>,
+    speech: Option<Spanned<bool>>,
+    phrases: Option<Spanned<BTreeMap<Spanned<String>, Spanned<RawPhrases>>>>,
+    yes: Option<Spanned<String>>,
+    no: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -273,13 +292,15 @@ const KINDS: [KindRules; 10] = [
     KindRules {
         kind: Kind::Menu,
         name: "menu",
-        fields: &["options", "on_fail", "help"],
+        fields: &[
+            "options", "on_fail", "help", "speech", "phrases", "yes", "no",
+        ],
         needs_prompt: true,
     },
     KindRules {
         kind: Kind::Language,
         name: "language",
-        fields: &["options", "next", "help"],
+        fields: &["options", "next", "help", "speech", "phrases"],
         needs_prompt: true,
     },
     KindRules {
@@ -294,6 +315,8 @@ const KINDS: [KindRules; 10] = [
             "next",
             "on_fail",
             "help",
+            "speech",
+            "phrases",
         ],
         needs_prompt: true,
     },
@@ -324,7 +347,9 @@ const KINDS: [KindRules; 10] = [
     KindRules {
         kind: Kind::Offers,
         name: "offers",
-        fields: &["set", "offers", "goto", "options", "closing", "on_fail"],
+        fields: &[
+            "set", "offers", "goto", "options", "closing", "on_fail", "speech", "phrases",
+        ],
         needs_prompt: false,
     },
     KindRules {
@@ -343,7 +368,7 @@ fn kind_names() -> String {
 }
 
 /// Which kind-specific fields `state` sets, by name (those [`KindRules::fields`] lists).
-fn kind_fields(state: &RawState) -> [(&'static str, bool); 18] {
+fn kind_fields(state: &RawState) -> [(&'static str, bool); 22] {
     [
         ("next", state.next.is_some()),
         ("options", state.options.is_some()),
@@ -363,6 +388,10 @@ fn kind_fields(state: &RawState) -> [(&'static str, bool); 18] {
         ("offers", state.offers.is_some()),
         ("goto", state.goto.is_some()),
         ("closing", state.closing.is_some()),
+        ("speech", state.speech.is_some()),
+        ("phrases", state.phrases.is_some()),
+        ("yes", state.yes.is_some()),
+        ("no", state.no.is_some()),
     ]
 }
 
@@ -440,7 +469,36 @@ impl Checker<'_> {
             }
         }
 
-        let messages = self.messages(raw.messages, &languages);
+        let slower_key = header
+            .slower_key
+            .as_ref()
+            .map(|raw| (self.key(Some(raw), '7'), raw));
+        if let Some((key, raw_key)) = &slower_key
+            && [agent_key, repeat_key, finish_key].contains(key)
+        {
+            self.report(
+                *raw_key,
+                format!(
+                    "slower_key {key} is already the agent, repeat or finish key; choose another, \
+                     e.g. slower_key = \"7\""
+                ),
+            );
+        }
+        let pace = Pace {
+            slower_key: slower_key.map(|(key, _)| key),
+            slow_input_timeout_seconds: self.bounded(
+                header.slow_input_timeout_seconds.as_ref(),
+                (input_timeout_seconds * 2).min(60),
+                input_timeout_seconds..=60,
+                "slow_input_timeout_seconds (at least input_timeout_seconds)",
+            ),
+            ..Pace::default()
+        };
+        let speech = raw
+            .speech
+            .as_ref()
+            .map(|speech| self.speech_settings(speech, &languages));
+        let messages = self.messages(raw.messages, &languages, speech.is_some(), &pace);
         let recording_notice = header
             .recording_notice
             .as_ref()
@@ -456,7 +514,10 @@ impl Checker<'_> {
         for (state_name, state) in raw.states.into_inner() {
             let line = self.line(state_name.span().start);
             let name = state_name.into_inner();
-            if let Some(state) = self.state(&name, state, &languages, &state_names, repeat_key) {
+            let listens = speech.is_some();
+            if let Some(state) =
+                self.state(&name, state, &languages, &state_names, repeat_key, listens)
+            {
                 spans.insert(name.clone(), line);
                 states.insert(name, state);
             }
@@ -498,6 +559,8 @@ impl Checker<'_> {
             voices,
             messages: messages?,
             recording_notice,
+            speech,
+            pace,
             states,
         };
         Some(flow)
@@ -546,6 +609,8 @@ impl Checker<'_> {
         &mut self,
         raw: Spanned<BTreeMap<Spanned<String>, Spanned<SpannedMap>>>,
         languages: &[Language],
+        listens: bool,
+        pace: &Pace,
     ) -> Option<Messages> {
         let names = [
             "no_input",
@@ -554,6 +619,11 @@ impl Checker<'_> {
             "person_option",
             "no_person",
             "too_many_attempts",
+            "confirm_heard",
+            "not_understood",
+            "heard_wrong",
+            "slower",
+            "slower_option",
         ];
         let mut found: HashMap<String, Prompt> = HashMap::new();
         let section = raw.span();
@@ -583,13 +653,57 @@ impl Checker<'_> {
             }
             prompt
         };
+        let no_input = take("no_input");
+        let invalid_choice = take("invalid_choice");
+        let help = take("help");
+        let person_option = take("person_option");
+        let no_person = take("no_person");
+        let too_many_attempts = take("too_many_attempts");
+        let mut take_if = |needed: bool, name: &str, why: &str| {
+            let prompt = found.remove(name);
+            if needed && prompt.is_none() {
+                self.problems.push(self.problem_at(
+                    line,
+                    format!(
+                        "[messages] needs {name} in every language {why}, e.g. {name}.en = \"...\""
+                    ),
+                ));
+            }
+            prompt
+        };
+        let listening = "because the flow listens for speech ([speech])";
+        let slowing = "because the flow has a slower_key";
+        let confirm_heard = take_if(listens, "confirm_heard", listening);
+        let not_understood = take_if(listens, "not_understood", listening);
+        let heard_wrong = take_if(listens, "heard_wrong", listening);
+        let slower_needed = pace.slower_key.is_some();
+        let slower = take_if(slower_needed, "slower", slowing);
+        let slower_option = take_if(slower_needed, "slower_option", slowing);
+        if let Some(confirm) = &confirm_heard
+            && !confirm
+                .0
+                .values()
+                .all(|template| template.0.contains(&Segment::Var(Var::Heard)))
+        {
+            self.problems.push(self.problem_at(
+                line,
+                "confirm_heard must read back what was heard with {heard}, e.g. \
+                 confirm_heard.en = \"Did you say {heard}? Say yes or press 1. If not, say no or \
+                 press 2.\"",
+            ));
+        }
         Some(Messages {
-            no_input: take("no_input")?,
-            invalid_choice: take("invalid_choice")?,
-            help: take("help")?,
-            person_option: take("person_option")?,
-            no_person: take("no_person")?,
-            too_many_attempts: take("too_many_attempts")?,
+            no_input: no_input?,
+            invalid_choice: invalid_choice?,
+            help: help?,
+            person_option: person_option?,
+            no_person: no_person?,
+            too_many_attempts: too_many_attempts?,
+            confirm_heard,
+            not_understood,
+            heard_wrong,
+            slower,
+            slower_option,
         })
     }
 
@@ -759,6 +873,208 @@ impl Checker<'_> {
         }
     }
 
+    /// The `[speech]` table: how sure an answer must be, and the phrases every question knows.
+    fn speech_settings(
+        &mut self,
+        raw: &Spanned<RawSpeech>,
+        languages: &[Language],
+    ) -> SpeechSettings {
+        let r = raw.as_ref();
+        let confirm_below_permille = match &r.confirm_below {
+            None => 500,
+            Some(value) if (0.0..=1.0).contains(value.as_ref()) => {
+                // A threshold, not an amount: rounding to thousandths is exact enough.
+                (value.as_ref() * 1000.0).round() as u16
+            }
+            Some(value) => {
+                self.report(
+                    value,
+                    "confirm_below is a confidence from 0.0 to 1.0, e.g. confirm_below = 0.5",
+                );
+                500
+            }
+        };
+        let mut phrases =
+            |field: &Option<Spanned<RawPhrases>>, name: &str, required: bool| match field {
+                Some(raw) => self.phrases(raw, languages, &format!("[speech] {name}"), true),
+                None if required => {
+                    self.report(
+                        raw,
+                        format!(
+                            "[speech] needs {name} phrases in every language, e.g. {name}.en = \
+                             [\"...\"]"
+                        ),
+                    );
+                    Phrases::new()
+                }
+                None => Phrases::new(),
+            };
+        SpeechSettings {
+            confirm_below_permille,
+            agent: phrases(&r.agent, "agent", true),
+            repeat: phrases(&r.repeat, "repeat", true),
+            slower: phrases(&r.slower, "slower", false),
+        }
+    }
+
+    /// Phrases in every language of the flow, none empty.
+    fn phrases(
+        &mut self,
+        raw: &Spanned<RawPhrases>,
+        languages: &[Language],
+        what: &str,
+        every_language: bool,
+    ) -> Phrases {
+        let mut phrases = Phrases::new();
+        for (code, list) in raw.as_ref() {
+            let Some(language) = Language::parse(code.as_ref()).filter(|l| languages.contains(l))
+            else {
+                self.report(
+                    code,
+                    format!(
+                        "\"{code}\" is not one of the flow's languages ({})",
+                        join_languages(languages)
+                    ),
+                );
+                continue;
+            };
+            let mut kept = Vec::new();
+            for phrase in list.as_ref() {
+                if crate::speech::heard::normalize(phrase.as_ref()).is_empty() {
+                    self.report(phrase, "a phrase needs words, e.g. \"make a payment\"");
+                } else {
+                    kept.push(phrase.as_ref().clone());
+                }
+            }
+            phrases.insert(language, kept);
+        }
+        let missing: Vec<&str> = languages
+            .iter()
+            .filter(|language| !phrases.contains_key(language))
+            .map(|language| language.code())
+            .collect();
+        if every_language && !missing.is_empty() {
+            self.report(
+                raw,
+                format!(
+                    "{what} has no phrases in {}; add {}",
+                    missing.join(", "),
+                    missing
+                        .iter()
+                        .map(|code| format!("{code} = [\"...\"]"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        }
+        phrases
+    }
+
+    /// How a question may be answered by voice: never for keypad-only entries, and only in a flow
+    /// that listens.
+    fn state_speech(
+        &mut self,
+        r: &RawState,
+        kind: &StateKind,
+        languages: &[Language],
+        listens: bool,
+    ) -> Option<StateSpeech> {
+        if !kind.asks() {
+            return None;
+        }
+        if let StateKind::Collect { input, .. } = kind
+            && input.keypad_only()
+        {
+            let why = format!(
+                "a {} is entered on the keypad only, never by voice: said aloud it can be \
+                 overheard, and it would pass through the provider's speech recognition",
+                input.name()
+            );
+            if let Some(speech) = r.speech.as_ref().filter(|s| *s.as_ref()) {
+                self.report(speech, format!("{why}; remove speech = true"));
+            }
+            if let Some(phrases) = &r.phrases {
+                self.report(phrases, format!("{why}; remove phrases"));
+            }
+            return None;
+        }
+        if let Some(speech) = r.speech.as_ref().filter(|s| *s.as_ref())
+            && !listens
+        {
+            self.report(
+                speech,
+                "speech = true needs the flow to listen: add a [speech] table (see README, \
+                 \"Answers by voice\")",
+            );
+        }
+        if !listens || r.speech.as_ref().is_some_and(|s| !*s.as_ref()) {
+            return None;
+        }
+        let mut speech = StateSpeech::default();
+        for (choice, raw_phrases) in r.phrases.iter().flat_map(|p| p.as_ref()) {
+            let known = match kind {
+                StateKind::Menu { options, .. } => {
+                    single_key(choice.as_ref()).is_some_and(|key| options.contains_key(&key))
+                }
+                StateKind::Language { options, .. } => {
+                    single_key(choice.as_ref()).is_some_and(|key| options.contains_key(&key))
+                }
+                StateKind::Offers { options, .. } => {
+                    Offer::parse(choice.as_ref()).is_some()
+                        || single_key(choice.as_ref()).is_some_and(|key| options.contains_key(&key))
+                }
+                // A collect state's phrases stand for an entry (a hardship reason's key) or one of
+                // its keys.
+                StateKind::Collect { .. } => {
+                    !choice.as_ref().is_empty()
+                        && choice
+                            .as_ref()
+                            .bytes()
+                            .all(|b| b.is_ascii_digit() || b == b'*' || b == b'#')
+                }
+                _ => false,
+            };
+            if !known {
+                self.report(
+                    choice,
+                    format!(
+                        "phrases.{choice} names no choice here; name a key of options (\"1\") \
+                         or, at an offers state, an option ({})",
+                        Offer::ALL.map(|(n, _)| n).join(", ")
+                    ),
+                );
+                continue;
+            }
+            // A language's name is said in that language only; every other choice is phrased
+            // in every language, so no caller has fewer words than another.
+            let every_language = !matches!(kind, StateKind::Language { .. });
+            let phrases = self.phrases(
+                raw_phrases,
+                languages,
+                &format!("phrases.{choice}"),
+                every_language,
+            );
+            speech.phrases.insert(choice.as_ref().clone(), phrases);
+        }
+        for (raw_key, slot) in [(&r.yes, &mut speech.yes), (&r.no, &mut speech.no)] {
+            let Some(raw_key) = raw_key else { continue };
+            let key = single_key(raw_key.as_ref());
+            let is_option = matches!(
+                (kind, key),
+                (StateKind::Menu { options, .. }, Some(key)) if options.contains_key(&key)
+            );
+            if is_option {
+                *slot = key;
+            } else {
+                self.report(
+                    raw_key,
+                    "yes and no name the option a spoken yes or no stands for, e.g. yes = \"1\"",
+                );
+            }
+        }
+        Some(speech)
+    }
+
     fn state(
         &mut self,
         name: &str,
@@ -766,6 +1082,7 @@ impl Checker<'_> {
         languages: &[Language],
         states: &HashSet<String>,
         repeat_key: char,
+        listens: bool,
     ) -> Option<State> {
         let r = raw.as_ref();
         let Some(rules) = KINDS.iter().find(|rules| rules.name == r.kind.as_ref()) else {
@@ -1010,6 +1327,7 @@ impl Checker<'_> {
                 None
             }
         };
+        let speech = self.state_speech(r, &kind, languages, listens);
         let outcome = r.outcome.as_ref().map(|o| o.as_ref().clone());
         if let Some(o) = &r.outcome
             && (o.as_ref().is_empty()
@@ -1031,6 +1349,7 @@ impl Checker<'_> {
             max_visits,
             help,
             activity: r.activity.clone(),
+            speech,
         })
     }
 
@@ -1210,6 +1529,15 @@ impl Checker<'_> {
 }
 
 /// The existing name closest to a misspelt one, if any is close enough to be a slip.
+/// A one-key string's key.
+fn single_key(text: &str) -> Option<char> {
+    let mut chars = text.chars();
+    match (chars.next(), chars.next()) {
+        (Some(key), None) => Some(key),
+        _ => None,
+    }
+}
+
 fn nearest<'n>(wrong: &str, names: &'n HashSet<String>) -> Option<&'n str> {
     let most = (wrong.chars().count() / 3).max(2);
     names
@@ -1585,6 +1913,150 @@ prompt.es = "Adiós."
             found
                 .iter()
                 .any(|p| p.contains("next does not apply to a hangup state; remove it")),
+            "{found:?}"
+        );
+    }
+    /// `VALID` listening for speech, with the messages that needs and a card question.
+    fn listening(extra_state: &str) -> String {
+        let speech = r#"
+[speech]
+agent.en = ["agent"]
+agent.es = ["agente"]
+repeat.en = ["repeat"]
+repeat.es = ["repetir"]
+
+[messages]"#;
+        let messages = r#"too_many_attempts.es = "Le ayudo."
+confirm_heard.en = "I heard {heard}. Right?"
+confirm_heard.es = "Entendí {heard}. ¿Sí?"
+not_understood.en = "Sorry?"
+not_understood.es = "¿Perdón?"
+heard_wrong.en = "Again."
+heard_wrong.es = "Otra vez."
+"#;
+        VALID
+            .replacen("\n[messages]", speech, 1)
+            .replace("too_many_attempts.es = \"Le ayudo.\"\n", messages)
+            .replace(
+                "options = { \"1\" = \"route\" }",
+                &format!("options = {{ \"1\" = \"route\" }}\n{extra_state}"),
+            )
+    }
+
+    const CARD_QUESTION: &str = r#"
+[states.card]
+kind = "collect"
+input = "card_number"
+prompt.en = "Card."
+prompt.es = "Tarjeta."
+next = "bye"
+"#;
+
+    #[test]
+    fn a_listening_flow_loads_and_keeps_card_questions_on_the_keypad() {
+        let source = listening("")
+            .replace(
+                "[states.route]",
+                &format!("{CARD_QUESTION}\n[states.route]"),
+            )
+            .replace("goto = \"bye\" }, {", "goto = \"card\" }, {");
+        let flow = parse_flow("test", Path::new("t.toml"), &source).expect("valid");
+        assert!(flow.speech.is_some());
+        assert!(flow.states["hello"].speech.is_some(), "menus listen");
+        assert!(
+            flow.states["card"].speech.is_none(),
+            "card questions never do"
+        );
+    }
+
+    #[test]
+    fn a_card_question_or_pin_that_allows_speech_is_refused() {
+        for (input, field) in [
+            ("card_number", "speech = true"),
+            ("security_code", "speech = true"),
+            (
+                "pin",
+                "phrases.\"9\".en = [\"I forgot\"]\nphrases.\"9\".es = [\"olvidé\"]",
+            ),
+        ] {
+            let state = CARD_QUESTION
+                .replace("card_number", input)
+                .replace("next = \"bye\"", &format!("next = \"bye\"\n{field}"));
+            let source =
+                listening("").replace("[states.route]", &format!("{state}\n[states.route]"));
+            let found = problems(&source);
+            assert!(
+                found.iter().any(|p| p.contains(&format!(
+                    "a {input} is entered on the keypad only, never by voice"
+                ))),
+                "{input}: {found:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn speech_needs_a_speech_table_and_its_messages() {
+        let source = VALID.replace(
+            "options = { \"1\" = \"route\" }",
+            "options = { \"1\" = \"route\" }\nspeech = true",
+        );
+        let found = problems(&source);
+        assert!(
+            found
+                .iter()
+                .any(|p| p.contains("speech = true needs the flow to listen")),
+            "{found:?}"
+        );
+        let source = listening("").replace("confirm_heard.es = \"Entendí {heard}. ¿Sí?\"\n", "");
+        let found = problems(&source);
+        assert!(
+            found.iter().any(|p| p.contains("confirm_heard")),
+            "{found:?}"
+        );
+        let source = listening("").replace("agent.es = [\"agente\"]\n", "");
+        let found = problems(&source);
+        assert!(
+            found
+                .iter()
+                .any(|p| p.contains("[speech] agent has no phrases in es")),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn phrases_must_name_a_choice_of_their_question() {
+        let source =
+            listening("phrases.\"5\".en = [\"five\"]\nphrases.\"5\".es = [\"cinco\"]\nyes = \"3\"");
+        let found = problems(&source);
+        assert!(
+            found
+                .iter()
+                .any(|p| p.contains("phrases.5 names no choice here")),
+            "{found:?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|p| p.contains("yes and no name the option")),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn the_slower_key_cannot_be_another_key() {
+        let source = VALID.replace(
+            "agent_state = \"agent\"",
+            "agent_state = \"agent\"\nslower_key = \"0\"",
+        );
+        let found = problems(&source);
+        assert!(
+            found.iter().any(|p| p.contains("slower_key 0 is already")),
+            "{found:?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|p| p.contains("[messages] needs slower in every language")),
             "{found:?}"
         );
     }

@@ -74,9 +74,15 @@ async fn webhook(
     let turn = query_param(&uri, "turn").and_then(|t| t.parse().ok());
     let input = match event {
         Event::Voice => Input::Start,
-        Event::Gather => match callback.digits.clone() {
-            Some(digits) => Input::Digits(digits),
-            None => Input::Silence,
+        // Keys win over words: a caller who pressed keys meant them, whatever the microphone
+        // picked up around them.
+        Event::Gather => match (callback.digits.clone(), callback.speech.clone()) {
+            (Some(digits), _) => Input::Digits(digits),
+            (None, Some(said)) if !said.trim().is_empty() => Input::Speech {
+                said,
+                confidence_permille: callback.confidence_permille,
+            },
+            (None, _) => Input::Silence,
         },
         Event::Dial => Input::DialEnded {
             answered: callback.dial_answered,

@@ -59,6 +59,12 @@ pub struct Callback {
     pub to: Option<String>,
     /// Keys pressed at a question; `None` for silence. Sensitive: never logged.
     pub digits: Option<String>,
+    /// What the caller said at a question that listens for speech, as recognized; `None` when
+    /// nothing was said. Sensitive like the keys: never logged.
+    pub speech: Option<String>,
+    /// The recognizer's confidence in `speech`, in thousandths (0 to 1000); `None` when the
+    /// provider gave none.
+    pub confidence_permille: Option<u16>,
     /// Whether the call has ended (on a status webhook).
     pub call_ended: bool,
     /// Whether the agent answered (on a dial webhook).
@@ -72,6 +78,8 @@ impl fmt::Debug for Callback {
             .field("from", &self.from)
             .field("to", &self.to)
             .field("digits", &self.digits.as_ref().map(|_| "<redacted>"))
+            .field("speech", &self.speech.as_ref().map(|_| "<redacted>"))
+            .field("confidence_permille", &self.confidence_permille)
             .field("call_ended", &self.call_ended)
             .field("dial_answered", &self.dial_answered)
             .finish()

@@ -22,6 +22,9 @@ use crate::voice::{Dial, Gather, Prompt, Response, Verb};
 const FALLBACK_DOCUMENT: &str =
     r#"<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>"#;
 
+/// The SSML prosody rate of a slower pace: clearly slower, still natural.
+pub const SLOW_RATE: &str = "slow";
+
 /// Renders `response` as a TwiML document.
 ///
 /// Never fails. Characters that XML 1.0 cannot carry at all (control characters other than tab,
@@ -79,6 +82,7 @@ fn write_prompt<W: Write>(writer: &mut Writer<W>, prompt: &Prompt) -> io::Result
             text,
             language,
             voice,
+            slow,
         } => {
             let mut say = writer
                 .create_element("Say")
@@ -86,7 +90,19 @@ fn write_prompt<W: Write>(writer: &mut Writer<W>, prompt: &Prompt) -> io::Result
             if let Some(voice) = voice {
                 say = say.with_attribute(("voice", xml_safe(voice).as_ref()));
             }
-            say.write_text_content(BytesText::new(&xml_safe(text)))?;
+            if *slow {
+                // SSML inside <Say>: the provider's neural and Polly voices slow down; the text
+                // is unchanged, so a voice without SSML still says the same words.
+                say.write_inner_content(|writer| {
+                    writer
+                        .create_element("prosody")
+                        .with_attribute(("rate", SLOW_RATE))
+                        .write_text_content(BytesText::new(&xml_safe(text)))?;
+                    Ok(())
+                })?;
+            } else {
+                say.write_text_content(BytesText::new(&xml_safe(text)))?;
+            }
         }
         Prompt::Play { url } => {
             writer
@@ -104,9 +120,14 @@ fn write_prompt<W: Write>(writer: &mut Writer<W>, prompt: &Prompt) -> io::Result
 }
 
 fn write_gather<W: Write>(writer: &mut Writer<W>, gather: &Gather) -> io::Result<()> {
+    let input = if gather.speech.is_some() {
+        "dtmf speech"
+    } else {
+        "dtmf"
+    };
     let mut element = writer
         .create_element("Gather")
-        .with_attribute(("input", "dtmf"))
+        .with_attribute(("input", input))
         .with_attribute(("action", xml_safe(&gather.action).as_ref()))
         .with_attribute(("method", "POST"))
         .with_attribute(("timeout", gather.timeout_seconds.to_string().as_str()))
@@ -115,6 +136,23 @@ fn write_gather<W: Write>(writer: &mut Writer<W>, gather: &Gather) -> io::Result
         .with_attribute(("actionOnEmptyResult", "true"));
     if let Some(num_digits) = gather.num_digits {
         element = element.with_attribute(("numDigits", num_digits.to_string().as_str()));
+    }
+    if let Some(listen) = &gather.speech {
+        element = element
+            .with_attribute(("language", listen.language.locale()))
+            .with_attribute((
+                "speechTimeout",
+                listen.end_after_seconds.to_string().as_str(),
+            ));
+        if !listen.hints.is_empty() {
+            let hints = listen
+                .hints
+                .iter()
+                .map(|hint| xml_safe(hint).replace(',', " "))
+                .collect::<Vec<_>>()
+                .join(", ");
+            element = element.with_attribute(("hints", hints.as_str()));
+        }
     }
     // TwiML's default finish key is `#`, so "no finish key" has to be written out as empty.
     let finish_on_key = gather
@@ -182,6 +220,7 @@ mod tests {
             text: text.into(),
             language,
             voice: None,
+            slow: false,
         }
     }
 
@@ -204,6 +243,7 @@ mod tests {
                 text: "Hola".into(),
                 language: Language::Es,
                 voice: Some("Polly.Lupe".into()),
+                slow: false,
             }),
             Verb::Prompt(say("Welcome", Language::En)),
             Verb::Prompt(Prompt::Play {
@@ -216,6 +256,7 @@ mod tests {
                 finish_on_key: Some('#'),
                 timeout_seconds: 7,
                 prompts: vec![say("Enter your card number", Language::En)],
+                speech: None,
             }),
             Verb::Gather(Gather {
                 action: "https://ivr.example.com/menu".into(),
@@ -223,6 +264,7 @@ mod tests {
                 finish_on_key: None,
                 timeout_seconds: 5,
                 prompts: vec![],
+                speech: None,
             }),
             Verb::Dial(Dial {
                 number: "+15551234567".into(),
@@ -273,6 +315,7 @@ mod tests {
                 text: r#"Tom & Jerry's <b>"best"</b>"#.into(),
                 language: Language::En,
                 voice: Some(r#"a"b<c>&d"#.into()),
+                slow: false,
             }),
             Verb::Gather(Gather {
                 action: "https://x.example/pay?step=1&lang=en".into(),
@@ -280,6 +323,7 @@ mod tests {
                 finish_on_key: Some('"'),
                 timeout_seconds: 5,
                 prompts: vec![],
+                speech: None,
             }),
             Verb::Redirect {
                 url: "https://x.example/a?b=1&c=<2>".into(),
@@ -310,6 +354,7 @@ mod tests {
             text: "one\u{0}two\u{1b}three\u{FFFF}\tfour\nfive".into(),
             language: Language::En,
             voice: Some("v\u{7}oice".into()),
+            slow: false,
         })]);
         let xml = render(&response);
         assert!(!xml.contains('\u{0}') && !xml.contains('\u{1b}') && !xml.contains('\u{7}'));
@@ -319,6 +364,7 @@ mod tests {
                 text: "onetwothree\tfour\nfive".into(),
                 language: Language::En,
                 voice: Some("voice".into()),
+                slow: false,
             })]))
         );
     }

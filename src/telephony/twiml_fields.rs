@@ -36,6 +36,12 @@ pub struct CallbackParams {
     pub digits: Option<String>,
     /// `CallDuration`: seconds, sent in the status callback once the call has ended.
     pub call_duration: Option<String>,
+    /// `SpeechResult`: what the caller said at a `<Gather input="dtmf speech">`, as the
+    /// provider's recognizer heard it. Sensitive like `digits` (a caller may say anything,
+    /// card numbers included): never log it.
+    pub speech_result: Option<String>,
+    /// `Confidence`: the recognizer's confidence in `speech_result`, 0.0 to 1.0, as sent.
+    pub confidence: Option<String>,
 }
 
 impl CallbackParams {
@@ -54,8 +60,28 @@ impl CallbackParams {
             call_status: field("CallStatus"),
             digits: field("Digits"),
             call_duration: field("CallDuration"),
+            speech_result: field("SpeechResult"),
+            confidence: field("Confidence"),
         }
     }
+}
+
+/// A confidence of 0.0 to 1.0, as the provider writes it, in thousandths; `None` when absent or
+/// not a number in range (then the answer is taken as heard: the provider did not doubt it).
+fn confidence_permille(value: Option<&str>) -> Option<u16> {
+    let value = value?.trim();
+    let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
+    let whole: u16 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
+    if !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let thousandths: u16 = format!("{fraction:0<3}")[..3].parse().ok()?;
+    let permille = whole.checked_mul(1000)?.checked_add(thousandths)?;
+    (permille <= 1000).then_some(permille)
 }
 
 /// The neutral fields of a TwiML-family webhook.
@@ -70,6 +96,8 @@ pub fn callback_of(pairs: &[(String, String)]) -> crate::telephony::Callback {
         from: params.from,
         to: params.to,
         digits: params.digits,
+        confidence_permille: confidence_permille(params.confidence.as_deref()),
+        speech: params.speech_result,
         call_ended: matches!(
             params.call_status.as_deref(),
             Some("completed" | "busy" | "failed" | "no-answer" | "canceled")
@@ -102,6 +130,11 @@ impl fmt::Debug for CallbackParams {
             .field("call_status", &self.call_status)
             .field("digits", &self.digits.as_ref().map(|_| Redacted))
             .field("call_duration", &self.call_duration)
+            .field(
+                "speech_result",
+                &self.speech_result.as_ref().map(|_| Redacted),
+            )
+            .field("confidence", &self.confidence)
             .finish()
     }
 }
@@ -109,6 +142,20 @@ impl fmt::Debug for CallbackParams {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn confidence_is_read_in_thousandths() {
+        assert_eq!(confidence_permille(Some("0.9123")), Some(912));
+        assert_eq!(confidence_permille(Some("1")), Some(1000));
+        assert_eq!(confidence_permille(Some("1.0")), Some(1000));
+        assert_eq!(confidence_permille(Some(".5")), Some(500));
+        assert_eq!(confidence_permille(Some("0")), Some(0));
+        assert_eq!(confidence_permille(Some("1.5")), None);
+        assert_eq!(confidence_permille(Some("-0.2")), None);
+        assert_eq!(confidence_permille(Some("high")), None);
+        assert_eq!(confidence_permille(Some("0.9e1")), None);
+        assert_eq!(confidence_permille(None), None);
+    }
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
         list.iter()
@@ -126,6 +173,8 @@ mod tests {
             ("Direction", "inbound"),
             ("Digits", "4111111111111111"),
             ("CallDuration", "42"),
+            ("SpeechResult", "pay my bill"),
+            ("Confidence", "0.92"),
             ("ApiVersion", "2010-04-01"),
         ])
     }
@@ -142,6 +191,8 @@ mod tests {
                 call_status: Some("in-progress".into()),
                 digits: Some("4111111111111111".into()),
                 call_duration: Some("42".into()),
+                speech_result: Some("pay my bill".into()),
+                confidence: Some("0.92".into()),
             }
         );
     }

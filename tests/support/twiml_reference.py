@@ -57,6 +57,25 @@ def gather_without_finish_key():
     return r
 
 
+def gather_by_voice_at_a_slow_pace():
+    r = VoiceResponse()
+    g = r.gather(
+        input="dtmf speech",
+        action="https://ivr.example.com/twilio/gather?turn=4",
+        method="POST",
+        timeout=15,
+        action_on_empty_result=True,
+        num_digits=1,
+        finish_on_key="",
+        language="es-US",
+        speech_timeout="4",
+        hints="hacer un pago, agente",
+    )
+    say = g.say(language="es-US", voice="Polly.Lupe")
+    say.prosody("Para hacer un pago, diga pagar u oprima 1.", rate="slow")
+    return r
+
+
 def dial_with_whisper():
     r = VoiceResponse()
     r.say("Connecting you to an agent.", language="en-US")
@@ -100,6 +119,7 @@ CASES = [
     say_escapes_markup,
     gather_with_nested_prompts,
     gather_without_finish_key,
+    gather_by_voice_at_a_slow_pace,
     dial_with_whisper,
     dial_plain,
     redirect,
