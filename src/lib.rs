@@ -31,6 +31,7 @@
 
 pub mod accounts;
 pub mod app;
+pub mod audio;
 pub mod caller;
 pub mod calls;
 pub mod cli;
