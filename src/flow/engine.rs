@@ -158,6 +158,11 @@ pub trait Context: Actions {
     fn pause_recording(&mut self) -> impl std::future::Future<Output = Pause> + Send;
     /// Resumes it once the card is decided or abandoned.
     fn resume_recording(&mut self) -> impl std::future::Future<Output = ()> + Send;
+    /// The flow's recordings, when its prompts are recorded; `None` speaks every prompt with
+    /// text-to-speech.
+    fn recordings(&self) -> Option<&crate::audio::Library>;
+    /// Absolute URL of a recording, from its path and query under the service.
+    fn audio_url(&self, path_and_query: &str) -> String;
 }
 
 /// Applies one webhook's input and runs the flow to the next question or the end.
@@ -723,19 +728,7 @@ impl Run<'_> {
         ctx: &impl Context,
         key: char,
     ) -> Option<voice::Prompt> {
-        let rendered = self.render(prompt, language, session, ctx)?;
-        Some(match rendered {
-            voice::Prompt::Say {
-                text,
-                language,
-                voice,
-            } => voice::Prompt::Say {
-                text: text.replace(OPTION_KEY, &key.to_string()),
-                language,
-                voice,
-            },
-            other => other,
-        })
+        self.render_with(prompt, language, session, ctx, Some(key))
     }
 
     fn render(
@@ -745,7 +738,31 @@ impl Run<'_> {
         session: &Session,
         ctx: &impl Context,
     ) -> Option<voice::Prompt> {
+        self.render_with(prompt, language, session, ctx, None)
+    }
+
+    /// A prompt as the caller hears it: its recording when the flow plays recordings and this
+    /// prompt is recorded through (words for its variables included), otherwise its text for
+    /// text-to-speech, `{key}` said as `key`.
+    fn render_with(
+        &self,
+        prompt: &Prompt,
+        language: Language,
+        session: &Session,
+        ctx: &impl Context,
+        key: Option<char>,
+    ) -> Option<voice::Prompt> {
         let template = prompt.0.get(&language)?;
+        if let Some(recordings) = ctx.recordings() {
+            let played = recordings.play_path(prompt, language, key, |var| {
+                spoken(self.flow, var, language, session, ctx)
+            });
+            if let Some(path) = played {
+                return Some(voice::Prompt::Play {
+                    url: ctx.audio_url(&path),
+                });
+            }
+        }
         let mut text = String::new();
         let mut left_out = false;
         for segment in &template.0 {
@@ -761,6 +778,9 @@ impl Run<'_> {
         if left_out {
             // A phrase that does not apply leaves no double space behind.
             text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        }
+        if let Some(key) = key {
+            text = text.replace(OPTION_KEY, &key.to_string());
         }
         Some(voice::Prompt::Say {
             text,
