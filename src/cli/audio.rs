@@ -150,16 +150,24 @@ pub(super) fn report_recordings(audio_dir: &Path, flow: &Flow) -> usize {
         println!("{warning}: warning");
     }
     let mode = if recorded {
-        "plays recordings"
+        "the flow plays them"
     } else {
-        "speaks with text-to-speech (prompts = \"tts\"; `serve --prompts recorded` plays these)"
+        "the flow speaks with text-to-speech (prompts = \"tts\"); `serve --prompts recorded` plays them"
     };
     println!(
-        "{}: recordings in {} ({mode})",
+        "{}: recordings in {}; {mode}",
         flow.name,
         audio_dir.display()
     );
     for coverage in library.coverage() {
+        if coverage.recorded == 0 && coverage.missing_words.len() == coverage.words {
+            println!(
+                "  {}: nothing recorded; every prompt is spoken by text-to-speech \
+                 (`ivrpay audio script` lists the files)",
+                coverage.language
+            );
+            continue;
+        }
         println!(
             "  {}: {} of {} prompts recorded{}; {} of {} words",
             coverage.language,

@@ -13,8 +13,8 @@ pub(super) enum FlowsCommand {
         /// Directory of flow files.
         #[arg(default_value = "call-flows")]
         dir: PathBuf,
-        /// Directory of recorded prompts, checked and reported when it exists or a flow plays
-        /// recordings.
+        /// Directory of recorded prompts, checked and reported when it holds recordings for a
+        /// flow's languages or a flow plays recordings.
         #[arg(long, default_value = "audio")]
         audio: PathBuf,
     },
@@ -62,7 +62,11 @@ pub(super) fn check_flows(dir: &std::path::Path, audio: &std::path::Path) -> Res
             let mut problems = 0;
             for flow in flows.values() {
                 let recorded = flow.prompts == crate::flow::definition::PromptSource::Recorded;
-                if recorded || audio.is_dir() {
+                let has_recordings = flow.languages.iter().any(|language| {
+                    let base = audio.join(language.code());
+                    base.join("prompts").is_dir() || base.join("words").is_dir()
+                });
+                if recorded || has_recordings {
                     problems += super::audio::report_recordings(audio, flow);
                 }
             }
