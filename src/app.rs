@@ -8,6 +8,7 @@ use tokio::net::TcpListener;
 use crate::clock::Clock;
 use crate::config::{Config, GatewayChoice};
 use crate::flow::Flow;
+use crate::flow::definition::PromptSource;
 use crate::payments::{Gateway, SandboxGateway, StripeGateway};
 use crate::store::Store;
 
@@ -30,6 +31,8 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// The payment gateway.
     pub gateway: Arc<dyn Gateway>,
+    /// The flow's recordings, loaded and checked at start, when its prompts are recorded.
+    pub recordings: Option<Arc<crate::audio::Library>>,
 }
 
 /// The gateway a configuration names.
@@ -59,6 +62,9 @@ pub enum StartError {
     /// A flow file has problems (each printed as file:line: message).
     #[error("the call flows have problems:\n{0}")]
     Flows(String),
+    /// A recording the flow would play cannot be played (each printed as file: message).
+    #[error("the recordings have problems:\n{0}")]
+    Recordings(String),
     /// The configured flow does not exist; the flows that do are listed.
     #[error("no flow named \"{0}\" in the flows directory; the flows there are: {1}")]
     NoSuchFlow(String, String),
@@ -102,6 +108,25 @@ impl Application {
             let known: Vec<&str> = loaded.flows.keys().map(String::as_str).collect();
             StartError::NoSuchFlow(config.flow.clone(), known.join(", "))
         })?;
+        let recorded = config.prompts.unwrap_or(flow.prompts) == PromptSource::Recorded;
+        let recordings = if recorded {
+            let library =
+                crate::audio::Library::load(&config.audio_dir, &flow).map_err(|problems| {
+                    StartError::Recordings(
+                        problems
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join("\n"),
+                    )
+                })?;
+            for warning in &library.warnings {
+                tracing::warn!("{warning}");
+            }
+            Some(Arc::new(library))
+        } else {
+            None
+        };
         let store = Store::connect(&config.database_url, &config.pool).await?;
         let listener = TcpListener::bind(config.listen)
             .await
@@ -124,6 +149,7 @@ impl Application {
             clock,
             public_url,
             gateway,
+            recordings,
         };
         Ok(Application { listener, state })
     }

@@ -42,6 +42,10 @@ pub struct Config {
     pub flows_dir: PathBuf,
     /// Which flow answers calls (file stem).
     pub flow: String,
+    /// Directory of recorded prompts (`<language>/prompts/...`, `<language>/words/...`).
+    pub audio_dir: PathBuf,
+    /// Whether prompts play recordings, overriding the flow's `prompts`; `None` keeps the flow's.
+    pub prompts: Option<crate::flow::definition::PromptSource>,
     /// Key PINs are hashed with.
     pub pin_key: PinKey,
     /// Key sensitive call data is sealed with while it waits between webhooks.

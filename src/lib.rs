@@ -7,16 +7,18 @@
 //! store records -> provider dialect renders voice XML out.
 //!
 //! - [`cli`]: the subcommands (`serve`, `call`, `accounts import`, `flows check`,
-//!   `arrangements run-due`);
+//!   `arrangements run-due`, `audio make-demo`);
 //! - [`config`]: typed settings for the server;
 //! - [`app`]: start-up, shared state, graceful shutdown;
-//! - [`http`]: axum routers: provider webhooks, admin API, health;
+//! - [`http`]: axum routers: provider webhooks, admin API, recorded prompts, health;
 //! - [`telephony`]: one module per provider dialect (signature, callback fields, voice XML);
 //! - [`voice`]: the provider-neutral response (say, gather, dial, hang up ...);
 //! - [`calls`]: one webhook of a call: transaction, replay of retries, sealed values, actions;
 //! - [`flow`]: the call-flow engine: load and check `call-flows/*.toml`, run a step;
 //! - [`speech`]: money, dates, digits as words, per language, and back from what a caller said
 //!   (`speech::heard`);
+//! - [`audio`]: recorded prompts: file naming, `hound` checks, stitching words into clips, the
+//!   espeak-ng demo set;
 //! - [`language`]: the languages spoken;
 //! - [`accounts`]: credentials, their keyed hashes, CSV import;
 //! - [`payments`]: money type, card rules, the card-data vault, gateways (and cards kept for plans);
@@ -32,6 +34,7 @@
 
 pub mod accounts;
 pub mod app;
+pub mod audio;
 pub mod caller;
 pub mod calls;
 pub mod cli;

@@ -93,8 +93,15 @@ async fn an_english_caller_answers_by_voice_and_pays_by_keypad(server: &TestServ
         ),
         "{said:?}"
     );
+    // "Goodbye" means 9 at every menu where 9 ends the call.
+    let said = say(&mut call, "that's all, goodbye").await;
+    assert!(!heard(&said, "didn't catch that"), "{said:?}");
     let record = server.api_call(&call.call_sid).await;
     assert_eq!(record["outcome"], "paid");
+    assert_eq!(
+        steps_at(&record, "paid"),
+        [("speech".to_owned(), "option:9".to_owned())]
+    );
     assert_eq!(
         steps_at(&record, "ask_account"),
         [("speech".to_owned(), "valid".to_owned())]

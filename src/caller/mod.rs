@@ -39,8 +39,11 @@ pub struct Call {
     gather_action: Option<String>,
     /// Whether an agent picks up when the flow transfers.
     pub agent_answers: bool,
-    /// Everything said to the caller, in order.
+    /// Everything said to the caller, in order; a recording as the words it says (its
+    /// transcript, fetched from the server).
     pub heard: Vec<String>,
+    /// The recordings among [`Call::heard`]: the line's index and the audio's URL.
+    pub played: Vec<(usize, String)>,
     /// What the agent heard before being connected, for each transfer.
     pub agent_heard: Vec<String>,
     /// The number a transfer dialled, if any.
@@ -129,6 +132,7 @@ impl Call {
             gather_action: None,
             agent_answers: true,
             heard: Vec::new(),
+            played: Vec::new(),
             agent_heard: Vec::new(),
             transferred_to: None,
             ended: false,
@@ -248,13 +252,7 @@ impl Call {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
         );
-        let target = match &self.via {
-            Some((public, direct)) if url.starts_with(public.as_str()) => {
-                format!("{direct}{}", &url[public.len()..])
-            }
-            _ => url.to_owned(),
-        };
-        let mut request = self.http.post(&target).form(&params);
+        let mut request = self.http.post(self.target(url)).form(&params);
         if let Some(token) = &self.auth_token {
             let (header, signature) = self.provider.signature(token, url, &params);
             request = request.header(header, signature);
@@ -290,12 +288,67 @@ impl Call {
         Ok(response)
     }
 
-    fn hear(&mut self, prompt: &Prompt) {
+    /// Where a request for `url` goes: the instance named by [`Call::via`], or the URL.
+    fn target(&self, url: &str) -> String {
+        match &self.via {
+            Some((public, direct)) if url.starts_with(public.as_str()) => {
+                format!("{direct}{}", &url[public.len()..])
+            }
+            _ => url.to_owned(),
+        }
+    }
+
+    async fn hear(&mut self, prompt: &Prompt) {
         match prompt {
             Prompt::Say { text, .. } => self.heard.push(text.clone()),
-            Prompt::Play { url } => self.heard.push(format!("[audio {url}]")),
+            Prompt::Play { url } => {
+                let words = self.transcript_of(url).await;
+                self.played.push((self.heard.len(), url.clone()));
+                self.heard
+                    .push(words.unwrap_or_else(|| format!("[audio {url}]")));
+            }
             Prompt::Pause { .. } => {}
         }
+    }
+
+    /// What a recording served by ivrpay says: the same URL ending `.txt` instead of `.wav`.
+    /// `None` for audio from elsewhere, or when the server has no transcript.
+    async fn transcript_of(&self, url: &str) -> Option<String> {
+        let (path, query) = url
+            .split_once('?')
+            .map_or((url, None), |(p, q)| (p, Some(q)));
+        let text_url = format!(
+            "{}.txt{}",
+            path.strip_suffix(".wav")?,
+            query.map(|q| format!("?{q}")).unwrap_or_default()
+        );
+        let response = self.http.get(self.target(&text_url)).send().await.ok()?;
+        if !response.status().is_success() {
+            return None;
+        }
+        response.text().await.ok()
+    }
+
+    /// Fetches a recording's audio (for playing it).
+    ///
+    /// # Errors
+    /// The server cannot be reached or does not serve it.
+    pub async fn fetch_audio(&self, url: &str) -> Result<Vec<u8>, CallerError> {
+        let fail = |detail: String| CallerError::Http {
+            url: url.to_owned(),
+            detail,
+        };
+        let response = self
+            .http
+            .get(self.target(url))
+            .send()
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        if !response.status().is_success() {
+            return Err(fail(format!("status {}", response.status())));
+        }
+        let bytes = response.bytes().await.map_err(|e| fail(e.to_string()))?;
+        Ok(bytes.to_vec())
     }
 
     async fn follow(&mut self, mut response: voice::Response) -> Result<(), CallerError> {
@@ -304,10 +357,10 @@ impl Call {
             let mut next = None;
             for verb in &response.verbs {
                 match verb {
-                    Verb::Prompt(prompt) => self.hear(prompt),
+                    Verb::Prompt(prompt) => self.hear(prompt).await,
                     Verb::Gather(gather) => {
                         for prompt in &gather.prompts {
-                            self.hear(prompt);
+                            self.hear(prompt).await;
                         }
                         self.gather_action = Some(gather.action.clone());
                         self.listening = gather.speech.is_some();

@@ -894,4 +894,12 @@ impl Context for CallContext<'_> {
             tracing::warn!(error = %err, "could not resume the call's recording after card entry");
         }
     }
+
+    fn recordings(&self) -> Option<&crate::audio::Library> {
+        self.app.recordings.as_deref()
+    }
+
+    fn audio_url(&self, path_and_query: &str) -> String {
+        format!("{}{path_and_query}", self.app.public_url)
+    }
 }

@@ -37,6 +37,10 @@ pub(super) struct CallArgs {
     /// Let transfers ring out unanswered.
     #[arg(long)]
     pub(super) agent_no_answer: bool,
+    /// Play recorded prompts through a player on PATH (aplay, paplay, afplay or ffplay); without
+    /// one, only their words are shown.
+    #[arg(long)]
+    pub(super) play: bool,
 }
 
 pub(super) async fn call(args: CallArgs) -> Result<(), String> {
@@ -73,10 +77,24 @@ pub(super) async fn call(args: CallArgs) -> Result<(), String> {
             .into_iter()
     });
     let stdin = std::io::stdin();
+    let player = if args.play { player() } else { None };
     let mut shown = 0;
     loop {
-        for line in &call.heard[shown..] {
-            println!("  \u{1F50A} {line}");
+        for (index, line) in call.heard.iter().enumerate().skip(shown) {
+            let url = call
+                .played
+                .iter()
+                .find(|(at, _)| *at == index)
+                .map(|(_, url)| url);
+            match url {
+                Some(url) => {
+                    println!("  \u{1F3B5} {line}");
+                    if let Some(player) = player {
+                        play(&call, player, url).await;
+                    }
+                }
+                None => println!("  \u{1F50A} {line}"),
+            }
         }
         shown = call.heard.len();
         for line in call.agent_heard.drain(..) {
@@ -135,6 +153,47 @@ fn spoken(line: &str) -> Option<(&str, Option<&str>)> {
     let (words, after) = rest.split_once('"').unwrap_or((rest, ""));
     let confidence = Some(after.trim()).filter(|c| !c.is_empty());
     Some((words.trim(), confidence))
+}
+
+
+/// The first audio player on PATH, with the arguments that make it play a file and exit.
+fn player() -> Option<(&'static str, &'static [&'static str])> {
+    const PLAYERS: [(&str, &[&str]); 4] = [
+        ("aplay", &["-q"]),
+        ("paplay", &[]),
+        ("afplay", &[]),
+        ("ffplay", &["-nodisp", "-autoexit", "-loglevel", "quiet"]),
+    ];
+    let path = std::env::var_os("PATH")?;
+    PLAYERS
+        .into_iter()
+        .find(|(name, _)| std::env::split_paths(&path).any(|dir| dir.join(name).is_file()))
+}
+
+/// Plays one recording; a failure is shown and the call goes on.
+async fn play(call: &Call, (player, args): (&str, &[&str]), url: &str) {
+    let bytes = match call.fetch_audio(url).await {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            println!("  (cannot play: {err})");
+            return;
+        }
+    };
+    let file = std::env::temp_dir().join(format!("ivrpay-call-{}.wav", std::process::id()));
+    if std::fs::write(&file, bytes).is_err() {
+        return;
+    }
+    let status = tokio::process::Command::new(player)
+        .args(args)
+        .arg(&file)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .await;
+    if !status.is_ok_and(|s| s.success()) {
+        println!("  (cannot play with {player})");
+    }
+    let _ = std::fs::remove_file(&file);
 }
 
 #[cfg(test)]

@@ -98,7 +98,7 @@ pub(super) fn print_demo_help(state: &crate::app::AppState, notes: &[String]) {
     text.push_str(&format!(
         "\n  Try a call in another terminal (Maria Garcia, Spanish, PIN 8091):\n    \
          cargo run -- call --url {url}{sign} --from +15553118592 --keys 2,1,8091,9\n  \
-         or interactively (type keys, Enter; an empty line is silence):\n    \
+         or interactively (type keys, or a line starting with \" to answer by voice; an empty\n  line is silence):\n    \
          cargo run -- call --url {url}{sign}\n\n  \
          A real number: set IVRPAY_PUBLIC_URL to your public https URL (e.g. a tunnel) and your\n  \
          provider's webhook secret, then point the number's webhooks at ivrpay:\n"

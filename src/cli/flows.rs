@@ -13,10 +13,14 @@ pub(super) enum FlowsCommand {
         /// Directory of flow files.
         #[arg(default_value = "call-flows")]
         dir: PathBuf,
+        /// Directory of recorded prompts, checked and reported when it holds recordings for a
+        /// flow's languages or a flow plays recordings.
+        #[arg(long, default_value = "audio")]
+        audio: PathBuf,
     },
 }
 
-pub(super) fn check_flows(dir: &std::path::Path) -> Result<(), String> {
+pub(super) fn check_flows(dir: &std::path::Path, audio: &std::path::Path) -> Result<(), String> {
     // Voices are checked against every provider a flow may be served by.
     let dialects = registry::unverified();
     match crate::flow::load_all(dir) {
@@ -55,6 +59,20 @@ pub(super) fn check_flows(dir: &std::path::Path) -> Result<(), String> {
                 policies.rules.len()
             );
             println!("{}: ok", crate::messages::templates::FILE_NAME);
+            let mut problems = 0;
+            for flow in flows.values() {
+                let recorded = flow.prompts == crate::flow::definition::PromptSource::Recorded;
+                let has_recordings = flow.languages.iter().any(|language| {
+                    let base = audio.join(language.code());
+                    base.join("prompts").is_dir() || base.join("words").is_dir()
+                });
+                if recorded || has_recordings {
+                    problems += super::audio::report_recordings(audio, flow);
+                }
+            }
+            if problems > 0 {
+                return Err(format!("{problems} problem(s) in the recordings"));
+            }
             Ok(())
         }
         Err(problems) => {

@@ -7,6 +7,7 @@
 //! - `accounts`: `ivrpay accounts import|generate`;
 //! - `arrangements`: `ivrpay arrangements run-due`;
 //! - `flows`: `ivrpay flows check`;
+//! - `audio`: `ivrpay audio make-demo|script|convert`, recorded prompts;
 //! - `loadtest`, `slowclients`, `ceiling`: the load tools in [`crate::load`].
 
 use std::net::SocketAddr;
@@ -17,6 +18,7 @@ use clap::{Args, Parser, Subcommand};
 
 mod accounts;
 mod arrangements;
+mod audio;
 mod call;
 mod demo;
 mod flows;
@@ -25,6 +27,7 @@ mod settings;
 
 use accounts::*;
 use arrangements::*;
+use audio::*;
 use call::*;
 use demo::*;
 use flows::*;
@@ -52,6 +55,9 @@ enum Command {
     /// Check call-flow files.
     #[command(subcommand)]
     Flows(FlowsCommand),
+    /// Recorded prompts: a demo set, the script for a voice artist, converting recordings.
+    #[command(subcommand)]
+    Audio(AudioCommand),
     /// Payment plans, settlements and promises to pay.
     #[command(subcommand)]
     Arrangements(ArrangementsCommand),
@@ -171,7 +177,8 @@ pub fn main() -> ExitCode {
                 database_url,
                 demo,
             }) => import_accounts(&file, &database_url, demo).await,
-            Command::Flows(FlowsCommand::Check { dir }) => check_flows(&dir),
+            Command::Flows(FlowsCommand::Check { dir, audio }) => check_flows(&dir, &audio),
+            Command::Audio(command) => audio(command),
             Command::Arrangements(ArrangementsCommand::RunDue(args)) => run_due(args).await,
             Command::Accounts(AccountsCommand::Generate { count, out }) => {
                 generate_accounts(count, out)

@@ -58,6 +58,13 @@ pub(super) struct ServeArgs {
     /// The flow that answers calls (file stem).
     #[arg(long, env = "IVRPAY_FLOW", default_value = "payment")]
     pub(super) flow: String,
+    /// Directory of recorded prompts (see `ivrpay audio script`).
+    #[arg(long, env = "IVRPAY_AUDIO", default_value = "audio")]
+    pub(super) audio: PathBuf,
+    /// Play recordings (`recorded`) or speak with text-to-speech (`tts`), whatever the flow's
+    /// `prompts` says; default: as the flow says.
+    #[arg(long, env = "IVRPAY_PROMPTS")]
+    pub(super) prompts: Option<PromptsArg>,
     /// Import demo accounts into an empty store, generate missing keys, print how to try it.
     #[arg(long)]
     pub(super) demo: bool,
@@ -137,6 +144,8 @@ pub(super) async fn serve(args: ServeArgs) -> Result<(), String> {
         admin_token,
         flows_dir: args.flows,
         flow: args.flow,
+        audio_dir: args.audio,
+        prompts: args.prompts.map(PromptsArg::source),
         pin_key,
         data_key,
         agent_number: args.agent_number.filter(|n| !n.is_empty()),
@@ -202,4 +211,22 @@ pub(super) async fn serve(args: ServeArgs) -> Result<(), String> {
     app.run_until(shutdown_signal())
         .await
         .map_err(|e| e.to_string())
+}
+
+/// `--prompts`: how prompts reach the caller.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(super) enum PromptsArg {
+    /// Text-to-speech for every prompt.
+    Tts,
+    /// Recordings where a prompt is recorded, text-to-speech elsewhere.
+    Recorded,
+}
+
+impl PromptsArg {
+    fn source(self) -> crate::flow::definition::PromptSource {
+        match self {
+            PromptsArg::Tts => crate::flow::definition::PromptSource::TextToSpeech,
+            PromptsArg::Recorded => crate::flow::definition::PromptSource::Recorded,
+        }
+    }
 }

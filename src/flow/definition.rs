@@ -41,8 +41,49 @@ pub struct Flow {
     pub speech: Option<SpeechSettings>,
     /// How the line slows down for a caller who needs it.
     pub pace: Pace,
+    /// Whether prompts play recordings or are spoken by text-to-speech.
+    pub prompts: PromptSource,
     /// The states by name.
     pub states: HashMap<String, State>,
+}
+
+impl Flow {
+    /// Every prompt of the flow, each once, in a stable order (messages, the recording notice,
+    /// then the states by name): what can be recorded.
+    pub fn prompts(&self) -> Vec<&Prompt> {
+        let m = &self.messages;
+        let mut prompts = vec![
+            &m.no_input,
+            &m.invalid_choice,
+            &m.help,
+            &m.person_option,
+            &m.no_person,
+            &m.too_many_attempts,
+        ];
+        prompts.extend(&self.recording_notice);
+        let mut states: Vec<&State> = self.states.values().collect();
+        states.sort_by(|a, b| a.name.cmp(&b.name));
+        for state in states {
+            prompts.extend(&state.prompt);
+            prompts.extend(&state.help);
+            match &state.kind {
+                StateKind::Collect {
+                    invalid, errors, ..
+                } => {
+                    prompts.extend(invalid);
+                    prompts.extend(errors.values());
+                }
+                StateKind::Offers {
+                    offers, closing, ..
+                } => {
+                    prompts.extend(offers.values().map(|(line, _)| line));
+                    prompts.extend(closing);
+                }
+                _ => {}
+            }
+        }
+        prompts
+    }
 }
 
 /// Prompts the engine itself uses.
@@ -91,6 +132,8 @@ pub struct SpeechSettings {
     pub repeat: Phrases,
     /// Phrases that slow the pace down for the rest of the call.
     pub slower: Phrases,
+    /// Phrases for a key at every menu that offers it ("goodbye" for `9`, where 9 ends the call).
+    pub keys: BTreeMap<char, Phrases>,
 }
 
 /// How the line slows down for a caller who needs it: more slowly spoken, longer to answer, one
@@ -129,9 +172,31 @@ pub struct StateSpeech {
     pub no: Option<char>,
 }
 
-/// A prompt: one template per language.
+/// A prompt: one template per language (`.0`), and its name (`.1`), set by the loader from where
+/// it stands in the flow file: `goodbye` for a state's prompt, `ask_pin.invalid`,
+/// `ask_card_expiry.errors.expired`, `balance_offers.offers.plan`, `balance_offers.closing`,
+/// `ask_card_number.help`, `messages.no_input`, `recording_notice`. Its recordings are named for
+/// it (see [`crate::audio`]).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Prompt(pub BTreeMap<Language, Template>);
+pub struct Prompt(pub BTreeMap<Language, Template>, pub String);
+
+impl Prompt {
+    /// The prompt's name, which its recordings are named for.
+    pub fn name(&self) -> &str {
+        &self.1
+    }
+}
+
+/// How a flow's prompts reach the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PromptSource {
+    /// The provider's text-to-speech speaks every prompt (`[flow] prompts = "tts"`, the default).
+    #[default]
+    TextToSpeech,
+    /// Recordings in the audio directory play wherever a prompt is fully recorded, and
+    /// text-to-speech speaks the rest (`[flow] prompts = "recorded"`).
+    Recorded,
+}
 
 /// Text with `{variable}` holes.
 #[derive(Debug, Clone, PartialEq)]

@@ -187,6 +187,11 @@ pub trait Context: Actions {
     fn pause_recording(&mut self) -> impl std::future::Future<Output = Pause> + Send;
     /// Resumes it once the card is decided or abandoned.
     fn resume_recording(&mut self) -> impl std::future::Future<Output = ()> + Send;
+    /// The flow's recordings, when its prompts are recorded; `None` speaks every prompt with
+    /// text-to-speech.
+    fn recordings(&self) -> Option<&crate::audio::Library>;
+    /// Absolute URL of a recording, from its path and query under the service.
+    fn audio_url(&self, path_and_query: &str) -> String;
 }
 
 /// Applies one webhook's input and runs the flow to the next question or the end.
@@ -632,9 +637,24 @@ impl Run<'_> {
             StateKind::Language { .. } => flow.languages.clone(),
             _ => vec![language],
         };
+        // Phrases every menu knows for a key ("goodbye" for 9), where this question offers it.
+        let offered_here = |key: &char| match &state.kind {
+            StateKind::Menu { options, .. } | StateKind::Offers { options, .. } => {
+                options.contains_key(key)
+            }
+            _ => false,
+        };
+        let key_phrases: Vec<(String, &Phrases)> = settings
+            .keys
+            .iter()
+            .filter(|(key, _)| offered_here(key))
+            .map(|(key, phrases)| (key.to_string(), phrases))
+            .collect();
         let best = speech
             .phrases
             .iter()
+            .map(|(choice, phrases)| (choice.clone(), phrases))
+            .chain(key_phrases)
             .filter_map(|(choice, phrases)| {
                 let longest = languages
                     .iter()
@@ -647,7 +667,7 @@ impl Run<'_> {
             })
             .max_by_key(|(longest, _)| *longest);
         if let Some((_, choice)) = best {
-            let key = match collections::Offer::parse(choice) {
+            let key = match collections::Offer::parse(&choice) {
                 Some(offer) => session
                     .values
                     .get(keys::OFFER_KEYS)
@@ -1140,12 +1160,26 @@ impl Run<'_> {
             StateKind::Language { .. } => self.flow.languages.clone(),
             _ => vec![language],
         };
+        let offered_keys = self.flow.speech.iter().flat_map(|settings| {
+            settings
+                .keys
+                .iter()
+                .filter(|(key, _)| match &state.kind {
+                    StateKind::Menu { options, .. } | StateKind::Offers { options, .. } => {
+                        options.contains_key(key)
+                    }
+                    _ => false,
+                })
+                .filter_map(|(_, phrases)| phrases.get(&language))
+                .flatten()
+        });
         let mut hints: Vec<String> = Vec::new();
         for hint in listening
             .phrases
             .values()
             .flat_map(|phrases| languages.iter().filter_map(|l| phrases.get(l)))
             .flatten()
+            .chain(offered_keys)
             .chain(global)
         {
             if hint.chars().count() <= 100 && !hints.contains(hint) && hints.len() < 500 {
@@ -1180,21 +1214,7 @@ impl Run<'_> {
         ctx: &impl Context,
         key: char,
     ) -> Option<voice::Prompt> {
-        let rendered = self.render(prompt, language, session, ctx)?;
-        Some(match rendered {
-            voice::Prompt::Say {
-                text,
-                language,
-                voice,
-                slow,
-            } => voice::Prompt::Say {
-                text: text.replace(OPTION_KEY, &key.to_string()),
-                language,
-                voice,
-                slow,
-            },
-            other => other,
-        })
+        self.render_with(prompt, language, session, ctx, Some(key))
     }
 
     fn render(
@@ -1204,7 +1224,31 @@ impl Run<'_> {
         session: &Session,
         ctx: &impl Context,
     ) -> Option<voice::Prompt> {
+        self.render_with(prompt, language, session, ctx, None)
+    }
+
+    /// A prompt as the caller hears it: its recording when the flow plays recordings and this
+    /// prompt is recorded through (words for its variables included), otherwise its text for
+    /// text-to-speech, `{key}` said as `key`.
+    fn render_with(
+        &self,
+        prompt: &Prompt,
+        language: Language,
+        session: &Session,
+        ctx: &impl Context,
+        key: Option<char>,
+    ) -> Option<voice::Prompt> {
         let template = prompt.0.get(&language)?;
+        if let Some(recordings) = ctx.recordings() {
+            let played = recordings.play_path(prompt, language, key, |var| {
+                spoken(self.flow, var, language, session, ctx)
+            });
+            if let Some(path) = played {
+                return Some(voice::Prompt::Play {
+                    url: ctx.audio_url(&path),
+                });
+            }
+        }
         let mut text = String::new();
         let mut left_out = false;
         for segment in &template.0 {
@@ -1220,6 +1264,9 @@ impl Run<'_> {
         if left_out {
             // A phrase that does not apply leaves no double space behind.
             text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        }
+        if let Some(key) = key {
+            text = text.replace(OPTION_KEY, &key.to_string());
         }
         Some(voice::Prompt::Say {
             text,

@@ -13,7 +13,7 @@ use toml::Spanned;
 
 use super::definition::{
     Action, Comparison, Condition, Flow, InputKind, Messages, OfferSet, Pace, Phrases, Prompt,
-    Segment, SpeechSettings, State, StateKind, StateSpeech, Template, Var, VarType,
+    PromptSource, Segment, SpeechSettings, State, StateKind, StateSpeech, Template, Var, VarType,
 };
 use crate::collections::Offer;
 use crate::language::Language;
@@ -192,6 +192,7 @@ struct RawSpeech {
     agent: Option<Spanned<RawPhrases>>,
     repeat: Option<Spanned<RawPhrases>>,
     slower: Option<Spanned<RawPhrases>>,
+    keys: Option<Spanned<BTreeMap<Spanned<String>, Spanned<RawPhrases>>>>,
 }
 
 #[derive(Deserialize)]
@@ -212,6 +213,7 @@ struct RawHeader {
     recording_notice: Option<Spanned<SpannedMap>>,
     slower_key: Option<Spanned<String>>,
     slow_input_timeout_seconds: Option<Spanned<u32>>,
+    prompts: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -502,7 +504,24 @@ impl Checker<'_> {
         let recording_notice = header
             .recording_notice
             .as_ref()
-            .and_then(|notice| self.prompt(notice, &languages));
+            .and_then(|notice| self.prompt(notice, &languages, "recording_notice".to_owned()));
+        let prompts = match header.prompts.as_ref().map(|p| p.as_ref().as_str()) {
+            None | Some("tts") => PromptSource::TextToSpeech,
+            Some("recorded") => PromptSource::Recorded,
+            Some(other) => {
+                if let Some(raw) = &header.prompts {
+                    self.report(
+                        raw,
+                        format!(
+                            "prompts = \"{other}\" is not a way to speak prompts; use \"tts\" \
+                             (text-to-speech) or \"recorded\" (recordings in audio/, \
+                             text-to-speech where one is missing)"
+                        ),
+                    );
+                }
+                PromptSource::TextToSpeech
+            }
+        };
         let state_names: HashSet<String> = raw
             .states
             .as_ref()
@@ -561,6 +580,7 @@ impl Checker<'_> {
             recording_notice,
             speech,
             pace,
+            prompts,
             states,
         };
         Some(flow)
@@ -638,7 +658,7 @@ impl Checker<'_> {
                 );
                 continue;
             }
-            if let Some(prompt) = self.prompt(&prompt, languages) {
+            if let Some(prompt) = self.prompt(&prompt, languages, format!("messages.{name}")) {
                 found.insert(name.into_inner(), prompt);
             }
         }
@@ -707,7 +727,13 @@ impl Checker<'_> {
         })
     }
 
-    fn prompt(&mut self, raw: &Spanned<SpannedMap>, languages: &[Language]) -> Option<Prompt> {
+    /// A prompt named `name` (see [`Prompt`]), with its text in every language.
+    fn prompt(
+        &mut self,
+        raw: &Spanned<SpannedMap>,
+        languages: &[Language],
+        name: String,
+    ) -> Option<Prompt> {
         let mut prompt = BTreeMap::new();
         for (code, text) in raw.as_ref() {
             match Language::parse(code.as_ref()) {
@@ -745,7 +771,7 @@ impl Checker<'_> {
             );
             return None;
         }
-        Some(Prompt(prompt))
+        Some(Prompt(prompt, name))
     }
 
     fn template(&mut self, raw: &Spanned<String>) -> Option<Template> {
@@ -909,11 +935,28 @@ impl Checker<'_> {
                 }
                 None => Phrases::new(),
             };
+        let agent = phrases(&r.agent, "agent", true);
+        let repeat = phrases(&r.repeat, "repeat", true);
+        let slower = phrases(&r.slower, "slower", false);
+        let mut keys = BTreeMap::new();
+        for (key, raw_phrases) in r.keys.iter().flat_map(|k| k.as_ref()) {
+            match single_key(key.as_ref()).filter(|k| k.is_ascii_digit()) {
+                Some(digit) => {
+                    let what = format!("[speech] keys.{key}");
+                    keys.insert(digit, self.phrases(raw_phrases, languages, &what, true));
+                }
+                None => self.report(
+                    key,
+                    "[speech] keys are single digits, e.g. keys.\"9\".en = [\"goodbye\"]",
+                ),
+            }
+        }
         SpeechSettings {
             confirm_below_permille,
-            agent: phrases(&r.agent, "agent", true),
-            repeat: phrases(&r.repeat, "repeat", true),
-            slower: phrases(&r.slower, "slower", false),
+            agent,
+            repeat,
+            slower,
+            keys,
         }
     }
 
@@ -1093,8 +1136,14 @@ impl Checker<'_> {
             return None;
         };
         let kind_name = rules.name;
-        let prompt = r.prompt.as_ref().and_then(|p| self.prompt(p, languages));
-        let help = r.help.as_ref().and_then(|p| self.prompt(p, languages));
+        let prompt = r
+            .prompt
+            .as_ref()
+            .and_then(|p| self.prompt(p, languages, name.to_owned()));
+        let help = r
+            .help
+            .as_ref()
+            .and_then(|p| self.prompt(p, languages, format!("{name}.help")));
         for (field, _) in kind_fields(r)
             .iter()
             .filter(|(field, present)| *present && !rules.fields.contains(field))
@@ -1172,7 +1221,10 @@ impl Checker<'_> {
                     );
                     return None;
                 };
-                let invalid = r.invalid.as_ref().and_then(|p| self.prompt(p, languages));
+                let invalid = r
+                    .invalid
+                    .as_ref()
+                    .and_then(|p| self.prompt(p, languages, format!("{name}.invalid")));
                 let mut keys = BTreeMap::new();
                 for (entry, target) in r.keys.iter().flat_map(|k| k.as_ref()) {
                     let text = entry.as_ref();
@@ -1206,7 +1258,8 @@ impl Checker<'_> {
                         );
                         continue;
                     }
-                    if let Some(prompt) = self.prompt(prompt, languages) {
+                    let prompt_name = format!("{name}.errors.{reason}");
+                    if let Some(prompt) = self.prompt(prompt, languages, prompt_name) {
                         errors.insert(reason.as_ref().clone(), prompt);
                     }
                 }
@@ -1314,7 +1367,7 @@ impl Checker<'_> {
             Kind::Disclosure => StateKind::Disclosure {
                 next: self.required_target(r.next.as_ref(), "next", &raw, states)?,
             },
-            Kind::Offers => self.offers_state(r, &raw, languages, states, on_fail)?,
+            Kind::Offers => self.offers_state(name, r, &raw, languages, states, on_fail)?,
         };
         let max_visits = match (&r.max_visits, &r.after_max_visits) {
             (Some(count), Some(target)) => Some((*count.as_ref(), self.target(target, states))),
@@ -1356,6 +1409,7 @@ impl Checker<'_> {
     /// An `offers` state: a line and a target for every option the policies can offer.
     fn offers_state(
         &mut self,
+        state: &str,
         r: &RawState,
         raw: &Spanned<RawState>,
         languages: &[Language],
@@ -1398,7 +1452,10 @@ impl Checker<'_> {
                 let replaced = text.as_ref().replace("{key}", super::engine::OPTION_KEY);
                 marked.insert(code.clone(), Spanned::new(text.span(), replaced));
             }
-            if let Some(prompt) = self.prompt(&Spanned::new(texts.span(), marked), languages) {
+            let line_name = format!("{state}.offers.{}", offer.name());
+            if let Some(prompt) =
+                self.prompt(&Spanned::new(texts.span(), marked), languages, line_name)
+            {
                 lines.insert(offer, prompt);
             }
         }
@@ -1465,7 +1522,10 @@ impl Checker<'_> {
             let key = self.key(Some(key), '?');
             options.insert(key, self.target(target, states));
         }
-        let closing = r.closing.as_ref().and_then(|p| self.prompt(p, languages));
+        let closing = r
+            .closing
+            .as_ref()
+            .and_then(|p| self.prompt(p, languages, format!("{state}.closing")));
         let offers = lines
             .into_iter()
             .filter_map(|(offer, line)| Some((offer, (line, gotos.remove(&offer)?))))

@@ -61,6 +61,8 @@ pub struct FakeContext {
     pub policy: Option<crate::collections::Policy>,
     /// Names of the actions run, in order.
     pub ran: Vec<&'static str>,
+    /// The flow's recordings, when prompts are recorded (default: none, text-to-speech).
+    pub recordings: Option<std::sync::Arc<crate::audio::Library>>,
     /// Results still to give, by action name.
     scripts: BTreeMap<&'static str, VecDeque<&'static str>>,
 }
@@ -85,6 +87,7 @@ impl FakeContext {
             policy_name: "early",
             policy: None,
             ran: Vec::new(),
+            recordings: None,
             scripts: BTreeMap::new(),
         }
     }
@@ -522,6 +525,12 @@ impl Context for FakeContext {
     }
     async fn resume_recording(&mut self) {
         self.ran.push("resume_recording");
+    }
+    fn recordings(&self) -> Option<&crate::audio::Library> {
+        self.recordings.as_deref()
+    }
+    fn audio_url(&self, path_and_query: &str) -> String {
+        format!("https://ivr.example{path_and_query}")
     }
 }
 

@@ -1,10 +1,12 @@
-//! The HTTP surfaces, one module each, merged here: provider webhooks, the admin API, health.
+//! The HTTP surfaces, one module each, merged here: provider webhooks, the admin API, recorded
+//! prompts, health.
 //!
 //! Signature and authorization headers are marked sensitive before the trace layer sees them, and
 //! request bodies (where card digits travel) are never logged. Bodies are bounded in size and in
 //! the time they may take to arrive; [`server`] bounds connections and header time.
 
 mod api;
+mod audio;
 mod health;
 pub mod server;
 mod sms;
@@ -42,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .merge(sms::router())
         .merge(webhooks::router())
         .merge(api::router())
+        .merge(audio::router())
         .with_state(state)
         .layer(
             tower::ServiceBuilder::new()

@@ -56,6 +56,10 @@ pub struct Options {
     pub idle_call_after: Duration,
     pub messaging: ivrpay::messages::MessagingSettings,
     pub recording: Option<ivrpay::config::RecordingControl>,
+    /// Directory of recorded prompts.
+    pub audio_dir: std::path::PathBuf,
+    /// Recordings or text-to-speech whatever the flow says; `None` keeps the flow's choice.
+    pub prompts: Option<ivrpay::flow::definition::PromptSource>,
 }
 
 impl Default for Options {
@@ -70,6 +74,8 @@ impl Default for Options {
             idle_call_after: Duration::from_secs(60 * 60),
             messaging: ivrpay::messages::MessagingSettings::default(),
             recording: None,
+            audio_dir: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("audio"),
+            prompts: None,
         }
     }
 }
@@ -389,6 +395,8 @@ pub fn config(database_url: &str, options: Options) -> Config {
         admin_token: Some(SecretString::from(ADMIN_TOKEN)),
         flows_dir: options.flows_dir,
         flow: "payment".into(),
+        audio_dir: options.audio_dir,
+        prompts: options.prompts,
         pin_key: PinKey::new(PIN_KEY.as_bytes()).expect("pin key"),
         data_key: DataKey::parse(&"ab".repeat(32)).expect("data key"),
         agent_number: options.agent_number,

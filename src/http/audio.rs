@@ -1,0 +1,181 @@
+//! `GET /audio/...`: the flow's recordings, for the provider to play (`<Play>`), and their
+//! transcripts, for the simulated caller to show.
+//!
+//! - `/audio/{lang}/prompts/{name}.wav`: a recorded prompt or piece, as its file holds it;
+//! - `/audio/{lang}/words/{word}.wav`: a recorded word;
+//! - `/audio/{lang}/clip.wav?p=<piece>&w=<words>...`: pieces and words stitched into one WAV, in
+//!   the order named; the URL names every part, so any instance builds the same bytes, and a
+//!   clip is never stored;
+//! - the same paths ending `.txt`: what they say.
+//!
+//! Providers fetch these URLs themselves, unsigned, so nothing sensitive is ever in one: card data
+//! is never stitched (see [`crate::audio::script`]). A malformed URL is a 400 and an unknown part
+//! a 404, never a server error.
+
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use bytes::Bytes;
+
+use crate::app::AppState;
+use crate::audio::{AudioError, Library};
+use crate::language::Language;
+
+/// How long providers and proxies may keep a recording before asking again. An hour: a new
+/// recording is heard within the hour of a restart, and the ETag saves the download after that.
+const CACHE_CONTROL: &str = "public, max-age=3600";
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/audio/{lang}/{file}", get(clip))
+        .route("/audio/{lang}/{folder}/{file}", get(recording))
+}
+
+/// What a request asks for: the audio, or what it says.
+enum Wanted<'a> {
+    Wav(&'a str),
+    Text(&'a str),
+}
+
+fn wanted(file: &str) -> Result<Wanted<'_>, AudioError> {
+    if let Some(stem) = file.strip_suffix(".wav") {
+        Ok(Wanted::Wav(stem))
+    } else if let Some(stem) = file.strip_suffix(".txt") {
+        Ok(Wanted::Text(stem))
+    } else {
+        Err(AudioError::BadRequest(
+            "audio URLs end in .wav (the audio) or .txt (what it says)".to_owned(),
+        ))
+    }
+}
+
+fn library_and_language<'a>(
+    app: &'a AppState,
+    lang: &str,
+) -> Result<(&'a Library, Language), AudioError> {
+    let library = app.recordings.as_deref().ok_or_else(|| {
+        AudioError::NotFound("this flow's prompts are spoken by text-to-speech".to_owned())
+    })?;
+    // Exactly a code the flow speaks, not a locale: URLs are built, never typed.
+    let language = Language::ALL
+        .into_iter()
+        .find(|l| l.code() == lang)
+        .ok_or_else(|| AudioError::BadRequest(format!("\"{lang}\" is not a language code")))?;
+    Ok((library, language))
+}
+
+async fn recording(
+    State(app): State<AppState>,
+    Path((lang, folder, file)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let answer = (|| {
+        let (library, language) = library_and_language(&app, &lang)?;
+        match (folder.as_str(), wanted(&file)?) {
+            ("prompts", Wanted::Wav(stem)) => {
+                let bytes = library.prompt_wav(language, stem)?;
+                let etag = crate::audio::library::etag(&bytes);
+                Ok(wav(bytes, etag, &headers))
+            }
+            ("prompts", Wanted::Text(stem)) => Ok(text(library.prompt_text(language, stem)?)),
+            ("words", Wanted::Wav(stem)) => {
+                let bytes = library.word_wav(language, stem)?;
+                let etag = crate::audio::library::etag(&bytes);
+                Ok(wav(bytes, etag, &headers))
+            }
+            ("words", Wanted::Text(stem)) => Ok(text(library.word_text(language, stem)?)),
+            _ => Err(AudioError::NotFound(
+                "recordings are under prompts/ and words/".to_owned(),
+            )),
+        }
+    })();
+    answer.unwrap_or_else(refused)
+}
+
+async fn clip(
+    State(app): State<AppState>,
+    Path((lang, file)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let query = query.unwrap_or_default();
+    let prepared = (|| {
+        let (library, language) = library_and_language(&app, &lang)?;
+        match wanted(&file)? {
+            Wanted::Wav("clip") | Wanted::Text("clip") => Ok((library, language)),
+            _ => Err(AudioError::NotFound(format!(
+                "no {file}; recordings are under prompts/ and words/, stitched ones at clip.wav"
+            ))),
+        }
+    })();
+    let (library, language) = match prepared {
+        Ok(found) => found,
+        Err(err) => return refused(err),
+    };
+    if file.ends_with(".txt") {
+        return library
+            .clip_text(language, &query)
+            .map(text)
+            .unwrap_or_else(refused);
+    }
+    // Stitching reads recordings from disk: off the async workers.
+    let library = app.recordings.clone();
+    let stitched = tokio::task::spawn_blocking(move || match library {
+        Some(library) => library.clip(language, &query),
+        None => Err(AudioError::NotFound("no recordings".to_owned())),
+    })
+    .await;
+    match stitched {
+        Ok(Ok(clip)) => wav(clip.bytes, clip.etag, &headers),
+        Ok(Err(err)) => refused(err),
+        Err(err) => {
+            tracing::warn!(error = %err, "stitching a clip failed");
+            refused(AudioError::NotFound("this clip cannot be made".to_owned()))
+        }
+    }
+}
+
+/// A WAV answer, or 304 when the client already has these bytes.
+fn wav(bytes: Bytes, etag: String, headers: &HeaderMap) -> Response {
+    let etag = HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\""));
+    let cached = headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|tags| tags.as_bytes() == etag.as_bytes());
+    let common = [
+        (
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(CACHE_CONTROL),
+        ),
+        (header::ETAG, etag),
+    ];
+    if cached {
+        return (StatusCode::NOT_MODIFIED, common).into_response();
+    }
+    (
+        common,
+        [(header::CONTENT_TYPE, HeaderValue::from_static("audio/wav"))],
+        bytes,
+    )
+        .into_response()
+}
+
+fn text(words: String) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        )],
+        words,
+    )
+        .into_response()
+}
+
+fn refused(err: AudioError) -> Response {
+    let status = match err {
+        AudioError::BadRequest(_) => StatusCode::BAD_REQUEST,
+        AudioError::NotFound(_) => StatusCode::NOT_FOUND,
+    };
+    (status, err.to_string()).into_response()
+}

@@ -1,0 +1,336 @@
+//! Recorded prompts, black-box: the real server in recorded mode, with a small set of tones
+//! named as `ivrpay audio script` lists (no espeak-ng needed), answering calls with `<Play>` and
+//! serving the WAVs it names; and the espeak-ng demo set, checked for full coverage.
+
+mod common;
+
+use std::path::Path;
+
+use common::{Backend, Options, TestServer};
+use ivrpay::clock::Clock;
+use ivrpay::flow::definition::PromptSource;
+use ivrpay::language::Language;
+use ivrpay::voice::{Prompt, Verb};
+
+/// The shipped payment flow.
+fn payment_flow() -> ivrpay::flow::Flow {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("call-flows");
+    let loaded = ivrpay::flow::load_all(&dir).expect("the shipped flows load");
+    loaded.flows["payment"].clone()
+}
+
+/// A recording: `ms` of a tone (pieces and words sound different, so a test could tell them
+/// apart), 16-bit mono 8 kHz.
+fn write_tone(path: &Path, ms: u32, hz: f64) {
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("dir");
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 8000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut writer = hound::WavWriter::create(path, spec).expect("create");
+    for n in 0..8 * ms {
+        let x = (f64::from(n) / 8000.0 * hz * std::f64::consts::TAU).sin() * 0.3;
+        writer.write_sample((x * 32767.0) as i16).expect("sample");
+    }
+    writer.finalize().expect("finalize");
+}
+
+/// Every file of the shipped flow's script as a tone, except those in `leave_out`.
+fn tone_set(dir: &Path, leave_out: &[&str]) {
+    let flow = payment_flow();
+    for language in Language::ALL {
+        for line in ivrpay::audio::script::lines(&flow, language) {
+            if leave_out.contains(&line.path.as_str()) {
+                continue;
+            }
+            let (ms, hz) = if line.path.contains("/words/") {
+                (150, 660.0)
+            } else {
+                (400, 440.0)
+            };
+            write_tone(&dir.join(&line.path), ms, hz);
+        }
+    }
+}
+
+/// The URLs of the recordings the caller's last answer plays.
+fn played(call: &ivrpay::caller::Call) -> Vec<String> {
+    let response = ivrpay::caller::twiml::parse(&call.last_twiml).expect("TwiML");
+    let mut urls = Vec::new();
+    for verb in response.verbs {
+        let prompts = match verb {
+            Verb::Prompt(prompt) => vec![prompt],
+            Verb::Gather(gather) => gather.prompts,
+            _ => vec![],
+        };
+        for prompt in prompts {
+            if let Prompt::Play { url } = prompt {
+                urls.push(url);
+            }
+        }
+    }
+    urls
+}
+
+/// Fetches a recording, checks it is served as a WAV with caching headers, and returns its
+/// length in seconds.
+async fn fetch_wav(url: &str) -> f64 {
+    let response = reqwest::get(url).await.expect("server answers");
+    assert_eq!(response.status(), 200, "{url}");
+    let headers = response.headers().clone();
+    assert_eq!(headers["content-type"], "audio/wav", "{url}");
+    assert!(headers.contains_key("etag"), "{url}");
+    assert!(
+        headers["cache-control"]
+            .to_str()
+            .is_ok_and(|v| v.contains("max-age")),
+        "{url}"
+    );
+    let bytes = response.bytes().await.expect("body");
+    let reader = hound::WavReader::new(std::io::Cursor::new(bytes.to_vec())).expect("a WAV");
+    let spec = reader.spec();
+    assert_eq!(
+        (spec.channels, spec.sample_rate, spec.bits_per_sample),
+        (1, 8000, 16)
+    );
+    f64::from(reader.duration()) / 8000.0
+}
+
+async fn recorded_server(backend: Backend, audio: &Path) -> Option<TestServer> {
+    TestServer::start_with(
+        backend,
+        Options {
+            audio_dir: audio.to_owned(),
+            prompts: Some(PromptSource::Recorded),
+            ..Options::default()
+        },
+    )
+    .await
+}
+
+/// Linda Brown enters an amount over her balance and hears the balance; returns the URL of the
+/// recording that says it.
+async fn balance_clip(server: &TestServer) -> String {
+    let mut call = server.linda_at_pin_question().await;
+    let menu = call.press("6446").await.expect("pin");
+    // The options are numbered by what the balance allows.
+    let key = menu
+        .iter()
+        .find_map(|line| line.strip_prefix("To pay a different amount, say or press "))
+        .and_then(|rest| rest.strip_suffix('.'))
+        .unwrap_or_else(|| panic!("another amount is offered: {menu:?}"))
+        .to_owned();
+    call.press(&key).await.expect("another amount");
+    let said = call.press("99999").await.expect("amount");
+    assert!(
+        said.iter()
+            .any(|line| line.starts_with("That is more than your balance of")),
+        "{said:?}"
+    );
+    played(&call)
+        .into_iter()
+        .find(|url| url.contains("amount_too_high.1"))
+        .expect("the balance is stitched")
+}
+
+async fn recorded_prompts_play_and_fall_back_where_missing(backend: Backend) {
+    let audio = tempfile::tempdir().expect("dir");
+    tone_set(audio.path(), &["en/prompts/ask_pin.wav"]);
+    let Some(server) = recorded_server(backend, audio.path()).await else {
+        return;
+    };
+
+    // A prompt without variables plays its own recording; the caller sees what it says.
+    let mut call = server.call_from("+15552126618").await;
+    let urls = played(&call);
+    assert_eq!(
+        urls,
+        [
+            format!("{}/audio/en/prompts/choose_language.wav", server.url),
+            format!("{}/audio/es/prompts/choose_language.wav", server.url),
+        ]
+    );
+    assert!(fetch_wav(&urls[0]).await > 0.3);
+    assert_eq!(
+        call.heard[0],
+        "Thank you for calling. For English, say English or press 1."
+    );
+
+    // Digits are stitched from words between the prompt's pieces, into one WAV.
+    let said = call.press("1").await.expect("language");
+    assert_eq!(
+        said,
+        [
+            "Is this about the account ending in 3 3 6 5? Say yes or press 1. If not, say no or press 2."
+        ]
+    );
+    let clip = &played(&call)[0];
+    assert!(
+        clip.starts_with(&format!(
+            "{}/audio/en/clip.wav?p=confirm_caller.1",
+            server.url
+        )),
+        "{clip}"
+    );
+    // Two pieces, four words, four word gaps and a sentence's pause.
+    let seconds = fetch_wav(clip).await;
+    assert!(
+        (seconds - (0.8 + 0.6 + 0.24 + 0.45)).abs() < 0.01,
+        "{seconds}"
+    );
+
+    // The PIN question has no recording: it alone is spoken by text-to-speech.
+    call.press("1").await.expect("confirm account");
+    assert!(played(&call).is_empty(), "{}", call.last_twiml);
+    assert!(
+        call.last_twiml.contains(
+            "<Say language=\"en-US\" voice=\"Polly.Joanna\">For your privacy, please key in your 4-digit PIN."
+        ),
+        "{}",
+        call.last_twiml
+    );
+
+    // The balance said as money: a longer clip for 445.33 than for 5.00.
+    let long = fetch_wav(&balance_clip(&server).await).await;
+    let csv = include_str!("../demo/accounts.csv").replace(
+        "Linda Brown,6446,1984-01-18,77141,445.33,44.53",
+        "Linda Brown,6446,1984-01-18,77141,5.00,5.00",
+    );
+    let records = ivrpay::accounts::import::parse(
+        &csv,
+        &server.state.config.pin_key,
+        server.clock.now().date(),
+    )
+    .expect("accounts");
+    server
+        .state
+        .store
+        .upsert_accounts(&records, server.clock.now_ms())
+        .await
+        .expect("import");
+    let short_clip = balance_clip(&server).await;
+    assert!(short_clip.contains("w=five+dollars"), "{short_clip}");
+    let short = fetch_wav(&short_clip).await;
+    assert!(long > short + 0.5, "445.33 lasts {long} s, 5.00 {short} s");
+
+    // What the simulator shows is the clip's transcript.
+    let text_url = short_clip.replace("clip.wav", "clip.txt");
+    let text = reqwest::get(&text_url).await.expect("text").text().await;
+    assert_eq!(
+        text.expect("body"),
+        "That is more than your balance of five dollars."
+    );
+
+    // Unknown and malformed parts are refused plainly, never with a server error.
+    for (path, status) in [
+        ("/audio/en/clip.wav?p=no_such_piece", 404),
+        ("/audio/en/clip.wav?w=gazillion", 404),
+        ("/audio/en/clip.wav?w=%3Cscript%3E", 404),
+        ("/audio/en/clip.wav?w=a%2Fb", 400),
+        ("/audio/en/clip.wav?x=1", 400),
+        ("/audio/en/clip.wav", 400),
+        ("/audio/xx/clip.wav?w=five", 400),
+        ("/audio/en/prompts/ask_pin.wav", 404),
+        ("/audio/en/prompts/goodbye.mp3", 400),
+        ("/audio/en/words/five.wav", 200),
+    ] {
+        let response = reqwest::get(format!("{}{path}", server.url))
+            .await
+            .expect("answers");
+        assert_eq!(response.status(), status, "{path}");
+    }
+    server.stop().await;
+}
+on_both_backends_with_own_server!(recorded_prompts_play_and_fall_back_where_missing);
+
+async fn a_bad_recording_stops_the_server_naming_the_file(backend: Backend) {
+    let audio = tempfile::tempdir().expect("dir");
+    tone_set(audio.path(), &[]);
+    let goodbye = audio.path().join("en/prompts/goodbye.wav");
+    let mut writer = hound::WavWriter::create(
+        &goodbye,
+        hound::WavSpec {
+            channels: 2,
+            sample_rate: 8000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        },
+    )
+    .expect("create");
+    for n in 0..8000 {
+        writer
+            .write_sample(((n % 40) * 400 - 8000) as i16)
+            .expect("sample");
+    }
+    writer.finalize().expect("finalize");
+    let dir = tempfile::tempdir().expect("dir");
+    let Some(database_url) = common::fresh_database(backend, dir.path()).await else {
+        return;
+    };
+    let options = Options {
+        audio_dir: audio.path().to_owned(),
+        prompts: Some(PromptSource::Recorded),
+        ..Options::default()
+    };
+    let built = ivrpay::app::Application::build(
+        common::config(&database_url, options),
+        std::sync::Arc::new(ivrpay::clock::SystemClock),
+    )
+    .await;
+    let Err(err) = built else {
+        panic!("a stereo recording must stop the server");
+    };
+    let message = err.to_string();
+    assert!(
+        message.contains(&format!(
+            "{}: stereo; record in mono or convert with `ivrpay audio convert IN OUT`",
+            goodbye.display()
+        )),
+        "{message}"
+    );
+    common::drop_database(&database_url).await;
+}
+on_both_backends_with_own_server!(a_bad_recording_stops_the_server_naming_the_file);
+
+/// The demo set `ivrpay audio make-demo` writes covers every prompt that can be recorded, and
+/// every word, in both languages.
+#[test]
+fn the_demo_set_records_everything_that_can_be_recorded() {
+    if !ivrpay::audio::demo::espeak_available() {
+        if std::env::var("IVRPAY_REQUIRE_ESPEAK").is_ok_and(|v| v == "1") {
+            panic!("IVRPAY_REQUIRE_ESPEAK=1 but espeak-ng is not installed");
+        }
+        common::skipped::record("espeak-ng is not installed (apt-get install espeak-ng)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ivrpay"))
+        .args(["audio", "make-demo", "--dir"])
+        .arg(dir.path())
+        .args([
+            "--flows",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/call-flows"),
+        ])
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let flow = payment_flow();
+    let library = ivrpay::audio::Library::load(dir.path(), &flow).expect("the demo set loads");
+    assert!(library.warnings.is_empty(), "{:?}", library.warnings);
+    for coverage in library.coverage() {
+        assert!(coverage.missing_words.is_empty(), "{coverage:?}");
+        let missing: Vec<_> = coverage
+            .fallbacks
+            .iter()
+            .filter(|(_, why)| matches!(why, ivrpay::audio::script::Fallback::Missing(_)))
+            .collect();
+        assert!(missing.is_empty(), "{missing:?}");
+        assert!(coverage.recorded > 80, "{coverage:?}");
+    }
+}
