@@ -812,3 +812,90 @@ options = { "1" = "agent" }
         "the shipped flow records nothing, so it says nothing"
     );
 }
+
+/// Words as a recognizer would post them, `confidence` in thousandths.
+fn said(words: &str, confidence: u16) -> Input {
+    Input::Speech {
+        said: words.to_owned(),
+        confidence_permille: Some(confidence),
+    }
+}
+
+#[test]
+fn a_spoken_yes_answers_a_yes_or_no_menu() {
+    let flow = payment_flow();
+    let mut call = at_confirm_caller(flow, FakeContext::calling(FakeContext::linda_brown()));
+
+    call.send(said("yeah that's right", 900));
+
+    assert_eq!(call.session.state, "ask_pin");
+    assert_eq!(call.results_at("confirm_caller"), ["option:1"]);
+}
+
+#[test]
+fn an_unsure_answer_waits_for_a_yes_and_a_no_asks_again() {
+    let flow = payment_flow();
+    let mut call = at_confirm_caller(flow, FakeContext::calling(FakeContext::linda_brown()));
+
+    let turn = call.send(said("no", 200));
+    assert_eq!(call.session.state, "confirm_caller", "nothing done yet");
+    assert!(heard(&turn).starts_with("I heard no."), "{}", heard(&turn));
+    let turn = call.send(said("nope", 950));
+    assert_eq!(call.session.state, "confirm_caller");
+    assert!(
+        heard(&turn).starts_with("Sorry about that."),
+        "{}",
+        heard(&turn)
+    );
+    assert_eq!(call.session.attempts, 1);
+
+    call.send(said("no", 200));
+    call.keys("1");
+    assert_eq!(call.session.state, "ask_account", "the held no, confirmed");
+    assert_eq!(
+        call.results_at("confirm_caller"),
+        ["unsure", "not_confirmed", "unsure", "confirmed", "option:2"]
+    );
+}
+
+#[test]
+fn words_at_the_pin_question_are_never_taken() {
+    let flow = payment_flow();
+    let mut call = at_confirm_caller(flow, FakeContext::calling(FakeContext::linda_brown()));
+    call.keys("1");
+    assert_eq!(call.session.state, "ask_pin");
+
+    let turn = call.send(said("six four four six", 990));
+
+    assert!(call.session.secrets.0.is_empty());
+    assert_eq!(call.session.state, "ask_pin");
+    assert_eq!(call.results_at("ask_pin"), ["not_understood"]);
+    let Some(Verb::Gather(gather)) = turn.response.verbs.last() else {
+        panic!("asks again: {:?}", turn.response);
+    };
+    assert!(gather.speech.is_none(), "the PIN question never listens");
+}
+
+#[test]
+fn two_silences_slow_the_pace_and_it_holds() {
+    let flow = payment_flow();
+    let mut call = at_confirm_caller(flow, FakeContext::calling(FakeContext::linda_brown()));
+
+    call.send(Input::Silence);
+    assert!(!call.session.slow);
+    let turn = call.send(Input::Silence);
+    assert!(call.session.slow);
+    let Some(Verb::Gather(gather)) = turn.response.verbs.last() else {
+        panic!("asks again");
+    };
+    assert_eq!(gather.timeout_seconds, flow.pace.slow_input_timeout_seconds);
+    assert!(gather.prompts.iter().all(|p| match p {
+        crate::voice::Prompt::Say { slow, .. } => *slow,
+        _ => true,
+    }));
+    let turn = call.keys("1");
+    let Some(Verb::Gather(gather)) = turn.response.verbs.last() else {
+        panic!("the PIN question");
+    };
+    assert_eq!(gather.timeout_seconds, flow.pace.slow_input_timeout_seconds);
+}
