@@ -309,9 +309,10 @@ impl Run<'_> {
             ) => *confidence < settings.confirm_below_permille,
             _ => false,
         };
-        if let (Answer::Keys(keys), true, Input::Speech { said, .. }) = (&answer, unsure, input) {
+        if let (Answer::Keys(keys), true, Input::Speech { said, .. }) = (&answer, unsure, input)
+            && let Some(words) = self.read_back_words(state, keys, said, session, ctx)
+        {
             // Words the recognizer doubts are read back before anything is done with them.
-            let words = self.read_back_words(state, keys, said, session, ctx);
             hold_heard(session, state, keys, words);
             self.record(ctx, &state.name, kind, "unsure", None);
             self.ask_read_back(session, ctx);
@@ -716,7 +717,11 @@ impl Run<'_> {
         }
     }
 
-    /// How an unsure answer is read back: values as words, choices as the caller said them.
+    /// How an unsure answer is read back: a value as words, a choice as the phrase of the flow
+    /// that matched (or its number). Never the raw transcript: it may hold anything the caller
+    /// said, card digits included, and the words wait in the session until the caller confirms.
+    /// `None` when the entry would be refused anyway (a card number said at the account
+    /// question): then it is refused at once, and nothing is held.
     fn read_back_words(
         &self,
         state: &State,
@@ -724,31 +729,73 @@ impl Run<'_> {
         said: &str,
         session: &Session,
         ctx: &impl Context,
-    ) -> String {
+    ) -> Option<String> {
         let language = self.language(session);
-        let as_said = || {
-            let words = speech::heard::normalize(said);
-            words.chars().take(100).collect::<String>()
-        };
         let StateKind::Collect { input, .. } = &state.kind else {
-            return as_said();
+            return Some(self.chosen_words(state, keys, said, session));
         };
+        check_entry(*input, keys, session, ctx).ok()?;
         match input {
-            InputKind::AccountNumber | InputKind::Zip => speech::digits_words(keys, language),
+            InputKind::AccountNumber | InputKind::Zip => Some(speech::digits_words(keys, language)),
             InputKind::Amount => crate::payments::Money::parse_keypad(keys)
-                .map(|money| speech::money_words(money.cents(), language))
-                .unwrap_or_else(|_| as_said()),
-            InputKind::DateOfBirth => keyed_date(keys)
-                .map(|date| speech::date_words(date, language))
-                .unwrap_or_else(as_said),
-            InputKind::PromiseDate => promise_date(keys, ctx.today())
-                .map(|date| speech::date_words(date, language))
-                .unwrap_or_else(as_said),
-            InputKind::Installments => keys
+                .ok()
+                .map(|money| speech::money_words(money.cents(), language)),
+            InputKind::DateOfBirth => {
+                keyed_date(keys).map(|date| speech::date_words(date, language))
+            }
+            InputKind::PromiseDate => {
+                promise_date(keys, ctx.today()).map(|date| speech::date_words(date, language))
+            }
+            _ => Some(self.chosen_words(state, keys, said, session)),
+        }
+    }
+
+    /// The words of the flow that chose `keys` here: the longest of the choice's phrases found in
+    /// what was said, or the key as a number.
+    fn chosen_words(&self, state: &State, keys: &str, said: &str, session: &Session) -> String {
+        let language = self.language(session);
+        let offer_key = |choice: &str| {
+            collections::Offer::parse(choice).and_then(|offer| {
+                session
+                    .values
+                    .get(keys::OFFER_KEYS)
+                    .and_then(|encoded| collections::offers::key_of(encoded, offer))
+                    .map(String::from)
+            })
+        };
+        let global = self.flow.speech.iter().flat_map(|settings| {
+            settings
+                .keys
+                .iter()
+                .map(|(key, phrases)| (key.to_string(), phrases))
+        });
+        let phrase = state
+            .speech
+            .iter()
+            .flat_map(|listening| listening.phrases.iter())
+            .map(|(choice, phrases)| (offer_key(choice).unwrap_or_else(|| choice.clone()), phrases))
+            .chain(global)
+            .filter(|(choice, _)| choice == keys)
+            .flat_map(|(_, phrases)| phrases.values().flatten())
+            .filter(|phrase| speech::heard::contains_phrase(said, phrase))
+            .max_by_key(|phrase| phrase.len());
+        let yes_or_no = state.speech.as_ref().and_then(|listening| {
+            let key = keys.chars().next();
+            match (language, key) {
+                (_, None) => None,
+                (Language::En, k) if k == listening.yes => Some("yes"),
+                (Language::Es, k) if k == listening.yes => Some("sí"),
+                (_, k) if k == listening.no => Some("no"),
+                _ => None,
+            }
+        });
+        match (yes_or_no, phrase) {
+            (Some(word), _) => word.to_owned(),
+            (None, Some(phrase)) => phrase.clone(),
+            (None, None) => keys
                 .parse()
-                .map(|count| speech::number_words(count, language))
-                .unwrap_or_else(|_| as_said()),
-            _ => as_said(),
+                .map(|n| speech::number_words(n, language))
+                .unwrap_or_default(),
         }
     }
 

@@ -899,3 +899,32 @@ fn two_silences_slow_the_pace_and_it_holds() {
     };
     assert_eq!(gather.timeout_seconds, flow.pace.slow_input_timeout_seconds);
 }
+
+#[test]
+fn a_read_back_never_holds_what_else_was_said() {
+    let flow = payment_flow();
+    let mut call = at_confirm_caller(flow, FakeContext::calling(FakeContext::linda_brown()));
+
+    let turn = call.send(said("yes my card is 4242 4242 4242 4242", 200));
+
+    assert!(heard(&turn).starts_with("I heard yes."), "{}", heard(&turn));
+    let kept = format!("{:?} {:?}", call.session.values, call.session.secrets);
+    assert!(!kept.contains("4242"), "{kept}");
+}
+
+#[test]
+fn a_card_number_said_at_the_account_question_is_refused_not_read_back() {
+    let flow = payment_flow();
+    let mut call = at_confirm_caller(flow, FakeContext::calling(FakeContext::linda_brown()));
+    call.keys("2");
+    assert_eq!(call.session.state, "ask_account");
+
+    call.send(said(
+        "four two four two four two four two four two four two four two four two",
+        200,
+    ));
+
+    assert_eq!(call.results_at("ask_account"), ["invalid:invalid"]);
+    let kept = format!("{:?}", call.session.values);
+    assert!(!kept.contains("4242"), "{kept}");
+}
