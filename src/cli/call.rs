@@ -155,7 +155,6 @@ fn spoken(line: &str) -> Option<(&str, Option<&str>)> {
     Some((words.trim(), confidence))
 }
 
-
 /// The first audio player on PATH, with the arguments that make it play a file and exit.
 fn player() -> Option<(&'static str, &'static [&'static str])> {
     const PLAYERS: [(&str, &[&str]); 4] = [
