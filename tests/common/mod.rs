@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod balancer;
+pub mod browser;
 pub mod localstripe;
 pub mod skipped;
 pub mod smtp;
