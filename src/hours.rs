@@ -8,7 +8,7 @@
 //! Times are kept as the store keeps them (UTC milliseconds) and turned into the local wall clock
 //! only here, through the IANA time zone database (bundled with `jiff`, so a machine without
 //! `tzdata` answers the same), so that a change to or from daylight saving time moves the UTC
-//! instants of "9 a.m." as it should.
+//! instants of "9 AM" as it should.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -82,7 +82,7 @@ impl Hours {
     }
 
     /// UTC milliseconds of `minutes` after midnight on `date`, local time. In a spring-forward
-    /// gap the later instant is taken, as people do ("9 a.m." on the day clocks change is 9 on
+    /// gap the later instant is taken, as people do ("9 AM" on the day clocks change is 9 on
     /// the new clock).
     fn instant(&self, date: Date, minutes: u16) -> i64 {
         let (day, minutes) = if minutes >= 24 * 60 {
@@ -163,7 +163,7 @@ impl Hours {
         }
     }
 
-    /// A window in words, seen from `now_ms`: "tomorrow morning, between 9 a.m. and noon",
+    /// A window in words, seen from `now_ms`: "tomorrow morning, between 9 AM and noon",
     /// "el miércoles por la tarde, entre las 12 del mediodía y las 5 de la tarde".
     pub fn window_words(&self, window: Window, now_ms: i64, language: Language) -> String {
         let start = self.local(window.start_ms);
@@ -191,7 +191,7 @@ impl Hours {
     }
 
     /// When the line has people, in words for "You can reach a person ...": "today until 5
-    /// p.m.", "tomorrow at 9 a.m.", "on Monday at 9 a.m."; in Spanish "hoy hasta las 5 de la
+    /// PM", "tomorrow at 9 AM", "on Monday at 9 AM"; in Spanish "hoy hasta las 5 de la
     /// tarde", "el lunes a las 9 de la mañana". Empty when the line does not open soon.
     pub fn opening_words(&self, now_ms: i64, language: Language) -> String {
         let Some(opening) = self.opening(now_ms) else {
@@ -276,7 +276,7 @@ fn weekday_name(date: Date, language: Language) -> &'static str {
     }
 }
 
-/// A wall-clock time as people say it: "9 a.m.", "12:30 p.m.", "noon"; "las 9 de la mañana",
+/// A wall-clock time as people say it: "9 AM", "12:30 PM", "noon"; "las 9 de la mañana",
 /// "la 1 de la tarde", "las 12 del mediodía".
 fn clock_words(at: DateTime, language: Language) -> String {
     let (hour, minute) = (at.hour() as u32, at.minute() as u32);
@@ -305,7 +305,8 @@ fn clock_words(at: DateTime, language: Language) -> String {
             (12, 0) => "noon".to_owned(),
             (0, 0) => "midnight".to_owned(),
             _ => {
-                let suffix = if hour < 12 { "a.m." } else { "p.m." };
+                // "AM", not "a.m.": a time at the end of a sentence would end it twice.
+                let suffix = if hour < 12 { "AM" } else { "PM" };
                 if minute == 0 {
                     format!("{twelve} {suffix}")
                 } else {
@@ -322,7 +323,7 @@ fn clock_words(at: DateTime, language: Language) -> String {
 pub mod keys {
     /// The number to call back, E.164.
     pub const CALLBACK_PHONE: &str = "callback_phone";
-    /// The windows offered, `start-end` in UTC milliseconds, comma-separated, in key order.
+    /// The windows offered, `start-end` in UTC seconds, comma-separated, in key order.
     pub const CALLBACK_WINDOWS: &str = "callback_windows";
     /// The key of the window chosen (`1` for the first).
     pub const CALLBACK_WINDOW: &str = "callback_window_key";
@@ -372,11 +373,13 @@ impl CallbackPhone {
     }
 }
 
-/// Windows as kept in the session.
+/// Windows as kept in the session: in seconds, since a 13-digit run of milliseconds can pass
+/// the Luhn check and be masked as a card number when the session is saved
+/// ([`crate::payments::redact::mask_card_numbers`]); 10 digits never are.
 pub fn encode_windows(windows: &[Window]) -> String {
     windows
         .iter()
-        .map(|w| format!("{}-{}", w.start_ms, w.end_ms))
+        .map(|w| format!("{}-{}", w.start_ms / 1000, w.end_ms / 1000))
         .collect::<Vec<_>>()
         .join(",")
 }
@@ -388,8 +391,8 @@ pub fn decode_windows(encoded: &str) -> Vec<Window> {
         .filter_map(|w| {
             let (start, end) = w.split_once('-')?;
             Some(Window {
-                start_ms: start.parse().ok()?,
-                end_ms: end.parse().ok()?,
+                start_ms: start.parse::<i64>().ok()? * 1000,
+                end_ms: end.parse::<i64>().ok()? * 1000,
             })
         })
         .collect()
@@ -407,11 +410,14 @@ const DAYS: [&str; 7] = [
     "sunday",
 ];
 
+/// `[week]` as written: each day's ranges, with where they stand in the file.
+type RawWeek = Spanned<BTreeMap<Spanned<String>, Spanned<Vec<Spanned<String>>>>>;
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFile {
     time_zone: Option<Spanned<String>>,
-    week: Option<Spanned<BTreeMap<Spanned<String>, Spanned<Vec<Spanned<String>>>>>>,
+    week: Option<RawWeek>,
     holidays: Option<BTreeMap<Spanned<String>, String>>,
 }
 
@@ -571,7 +577,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Hours, Vec<Problem>> {
 }
 
 /// Whether every day's ranges were written empty (so "never open" is the problem, not a typo).
-fn all_empty(days: &Spanned<BTreeMap<Spanned<String>, Spanned<Vec<Spanned<String>>>>>) -> bool {
+fn all_empty(days: &RawWeek) -> bool {
     days.as_ref()
         .values()
         .all(|ranges| ranges.as_ref().is_empty())

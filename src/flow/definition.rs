@@ -316,12 +316,12 @@ pub enum Var {
     PeopleAvailable,
     /// The number a callback would go to, digit by digit in groups ("5 5 5, 2 1 2, 6 6 1 8").
     CallbackNumber,
-    /// The callback windows offered, each with its key ("For tomorrow morning, between 9 a.m.
+    /// The callback windows offered, each with its key ("For tomorrow morning, between 9 AM
     /// and noon, say or press 1.").
     CallbackWindows,
-    /// The callback window chosen ("tomorrow morning, between 9 a.m. and noon").
+    /// The callback window chosen ("tomorrow morning, between 9 AM and noon").
     CallbackWindow,
-    /// When the line next has people ("tomorrow at 9 a.m.", "today until 5 p.m."); empty
+    /// When the line next has people ("tomorrow at 9 AM", "today until 5 PM"); empty
     /// without business hours.
     NextOpening,
 }

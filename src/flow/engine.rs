@@ -1892,6 +1892,11 @@ fn spoken(
             .zip(ctx.hours())
             .map(|(window, hours)| hours.window_words(window, ctx.now_ms(), language))
             .unwrap_or_default(),
+        // Without an agent line no one answers the phone whatever the hours say.
+        Var::NextOpening if ctx.agent_number().is_none() => match language {
+            Language::En => "during business hours".to_owned(),
+            Language::Es => "en horario de oficina".to_owned(),
+        },
         Var::NextOpening => ctx
             .hours()
             .map(|hours| hours.opening_words(ctx.now_ms(), language))

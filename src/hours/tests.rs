@@ -73,7 +73,7 @@ fn windows_after_friday_evening_are_monday_and_tuesday() {
     );
     assert_eq!(
         hours.window_words(windows[0], friday_evening, Language::En),
-        "Monday morning, between 9 a.m. and noon"
+        "Monday morning, between 9 AM and noon"
     );
     assert_eq!(
         hours.window_words(windows[1], friday_evening, Language::Es),
@@ -81,7 +81,7 @@ fn windows_after_friday_evening_are_monday_and_tuesday() {
     );
     assert_eq!(
         hours.opening_words(friday_evening, Language::En),
-        "on Monday at 9 a.m."
+        "on Monday at 9 AM"
     );
 }
 
@@ -94,11 +94,11 @@ fn windows_skip_a_holiday_and_say_tomorrow() {
     assert_eq!(utc(windows[2]).0, "2026-11-27T14:00:00Z");
     assert_eq!(
         hours.window_words(windows[0], tuesday_evening, Language::En),
-        "tomorrow morning, between 9 a.m. and noon"
+        "tomorrow morning, between 9 AM and noon"
     );
     assert_eq!(
         hours.window_words(windows[2], tuesday_evening, Language::En),
-        "Friday morning, between 9 a.m. and noon"
+        "Friday morning, between 9 AM and noon"
     );
     assert_eq!(
         hours.opening_words(tuesday_evening, Language::Es),
@@ -112,11 +112,11 @@ fn nine_in_the_morning_moves_in_utc_when_daylight_saving_time_ends_and_starts() 
     // Friday 30 October 2026, 18:00 EDT; clocks go back on Sunday 1 November.
     let before_fall_back = ms(time::macros::datetime!(2026-10-30 22:00 UTC));
     let monday = hours.callback_windows(before_fall_back, 1)[0];
-    assert_eq!(utc(monday).0, "2026-11-02T14:00:00Z", "9 a.m. EST");
+    assert_eq!(utc(monday).0, "2026-11-02T14:00:00Z", "9 AM EST");
     // Friday 6 March 2026, 18:00 EST; clocks go forward on Sunday 8 March.
     let before_spring_forward = ms(time::macros::datetime!(2026-03-06 23:00 UTC));
     let monday = hours.callback_windows(before_spring_forward, 1)[0];
-    assert_eq!(utc(monday).0, "2026-03-09T13:00:00Z", "9 a.m. EDT");
+    assert_eq!(utc(monday).0, "2026-03-09T13:00:00Z", "9 AM EDT");
     // Open at 9:30 EDT on the Monday after, closed at 9:30 EST's instant before it.
     assert!(hours.is_open(ms(time::macros::datetime!(2026-03-09 13:30 UTC))));
     assert!(!hours.is_open(ms(time::macros::datetime!(2026-03-06 13:30 UTC))));
@@ -128,13 +128,13 @@ fn open_now_says_until_when() {
     let monday_morning = ms(time::macros::datetime!(2026-11-23 15:00 UTC));
     assert_eq!(
         hours.opening_words(monday_morning, Language::En),
-        "today until 5 p.m."
+        "today until 5 PM"
     );
     // The windows still to come today start this afternoon.
     let first = hours.callback_windows(monday_morning, 1)[0];
     assert_eq!(
         hours.window_words(first, monday_morning, Language::En),
-        "this afternoon, between noon and 5 p.m."
+        "this afternoon, between noon and 5 PM"
     );
 }
 
