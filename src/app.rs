@@ -25,6 +25,8 @@ pub struct AppState {
     pub policies: Arc<crate::collections::Policies>,
     /// The message templates (`messages.toml` beside the flows).
     pub templates: Arc<crate::messages::templates::Templates>,
+    /// The business hours (`hours.toml` beside the flows); `None`: always open, no callbacks.
+    pub hours: Option<Arc<crate::hours::Hours>>,
     /// The time source.
     pub clock: Arc<dyn Clock>,
     /// The public base URL in force (configured, or derived from the bound address).
@@ -148,6 +150,7 @@ impl Application {
             flow: Arc::new(flow),
             policies: Arc::new(loaded.policies),
             templates: Arc::new(loaded.templates),
+            hours: loaded.hours.map(Arc::new),
             clock,
             public_url,
             gateway,

@@ -27,6 +27,8 @@
 //! - [`payments`]: money type, card rules, the card-data vault, gateways (and cards kept for plans);
 //! - [`collections`]: `call-flows/policies.toml` (what each caller is offered), the cents of
 //!   schedules, settlements and fees, and charging what falls due (`arrangements run-due`);
+//! - [`hours`]: `call-flows/hours.toml` (business hours per weekday, holidays, an IANA time
+//!   zone): whether the line has people now, and the callback windows offered when it has not;
 //! - [`store`]: persistence through sqlx, SQLite and PostgreSQL;
 //! - [`caller`]: a simulated caller (`ivrpay call`, tests, load) and its strict TwiML reader;
 //! - [`messages`]: receipts and reminders by SMS and email: templates, the outbox and its sender;
@@ -47,6 +49,7 @@ pub mod collections;
 pub mod config;
 pub mod error;
 pub mod flow;
+pub mod hours;
 pub mod http;
 pub mod language;
 pub mod load;

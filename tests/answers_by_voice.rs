@@ -361,7 +361,7 @@ async fn silence_reaches_a_person_instead_of_a_goodbye(backend: Backend) {
     assert!(call.transcript().contains("Let me get you some help."));
     server.stop().await;
 
-    // With no one: told when to call back, not just goodbye.
+    // With no one: offered a callback, then told when people are in, not just goodbye.
     let options = Options {
         agent_number: None,
         ..Options::default()
@@ -380,7 +380,7 @@ async fn silence_reaches_a_person_instead_of_a_goodbye(backend: Backend) {
     }
     assert!(call.ended);
     assert!(
-        heard(&said, "Please call back during business hours."),
+        heard(&said, "You can reach a person during business hours."),
         "{said:?}"
     );
     let record = server.api_call(&call.call_sid).await;

@@ -61,6 +61,7 @@ pub mod forget_card;
 pub mod identify_by_caller_id;
 pub mod lookup_account;
 pub mod no_receipt;
+pub mod offer_callback;
 pub mod offer_plan;
 pub mod offer_promise;
 pub mod offer_receipt;
@@ -71,6 +72,7 @@ pub mod pay_minimum_due;
 pub mod receipt_by_email;
 pub mod receipt_by_text;
 mod receipts;
+pub mod record_callback;
 pub mod record_hardship;
 pub mod record_promise;
 pub mod route_account;
@@ -94,6 +96,7 @@ pub use forget_card::ForgetCardResult;
 pub use identify_by_caller_id::IdentifyByCallerIdResult;
 pub use lookup_account::LookupAccountResult;
 pub use no_receipt::NoReceiptResult;
+pub use offer_callback::OfferCallbackResult;
 pub use offer_plan::OfferPlanResult;
 pub use offer_promise::OfferPromiseResult;
 pub use offer_receipt::OfferReceiptResult;
@@ -103,6 +106,7 @@ pub use pay_installment_now::PayInstallmentNowResult;
 pub use pay_minimum_due::PayMinimumDueResult;
 pub use receipt_by_email::ReceiptByEmailResult;
 pub use receipt_by_text::ReceiptByTextResult;
+pub use record_callback::RecordCallbackResult;
 pub use record_hardship::RecordHardshipResult;
 pub use record_promise::RecordPromiseResult;
 pub use route_account::RouteAccountResult;
@@ -266,6 +270,16 @@ pub trait Actions {
         &mut self,
         session: &mut Session,
     ) -> impl Future<Output = Result<NoReceiptResult, AppError>> + Send;
+    /// Runs [`offer_callback`].
+    fn offer_callback(
+        &mut self,
+        session: &mut Session,
+    ) -> impl Future<Output = Result<OfferCallbackResult, AppError>> + Send;
+    /// Runs [`record_callback`].
+    fn record_callback(
+        &mut self,
+        session: &mut Session,
+    ) -> impl Future<Output = Result<RecordCallbackResult, AppError>> + Send;
 }
 
 /// Runs `action` and names its result, one of [`Action::results`].
@@ -306,6 +320,8 @@ pub async fn run<C: Actions + Send>(
         Action::ReceiptByText => ctx.receipt_by_text(session).await?.as_str(),
         Action::ReceiptByEmail => ctx.receipt_by_email(session).await?.as_str(),
         Action::NoReceipt => ctx.no_receipt(session).await?.as_str(),
+        Action::OfferCallback => ctx.offer_callback(session).await?.as_str(),
+        Action::RecordCallback => ctx.record_callback(session).await?.as_str(),
     })
 }
 
@@ -340,6 +356,8 @@ pub fn result_names(action: Action) -> &'static [&'static str] {
         Action::ReceiptByText => ReceiptByTextResult::NAMES,
         Action::ReceiptByEmail => ReceiptByEmailResult::NAMES,
         Action::NoReceipt => NoReceiptResult::NAMES,
+        Action::OfferCallback => OfferCallbackResult::NAMES,
+        Action::RecordCallback => RecordCallbackResult::NAMES,
     }
 }
 
@@ -564,6 +582,20 @@ impl Actions for CallContext<'_> {
 
     async fn no_receipt(&mut self, session: &mut Session) -> Result<NoReceiptResult, AppError> {
         no_receipt::run(self, session).await
+    }
+
+    async fn offer_callback(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<OfferCallbackResult, AppError> {
+        offer_callback::run(self, session).await
+    }
+
+    async fn record_callback(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<RecordCallbackResult, AppError> {
+        record_callback::run(self, session).await
     }
 }
 
@@ -901,5 +933,9 @@ impl Context for CallContext<'_> {
 
     fn audio_url(&self, path_and_query: &str) -> String {
         format!("{}{path_and_query}", self.app.public_url)
+    }
+
+    fn hours(&self) -> Option<&crate::hours::Hours> {
+        self.app.hours.as_deref()
     }
 }

@@ -28,6 +28,7 @@ pub(super) fn check_flows(dir: &std::path::Path, audio: &std::path::Path) -> Res
             flows,
             policies,
             templates: _,
+            hours,
         }) => {
             for (name, flow) in &flows {
                 for language in &flow.languages {
@@ -59,6 +60,17 @@ pub(super) fn check_flows(dir: &std::path::Path, audio: &std::path::Path) -> Res
                 policies.rules.len()
             );
             println!("{}: ok", crate::messages::templates::FILE_NAME);
+            match hours {
+                Some(hours) => println!(
+                    "{}: ok (time zone {})",
+                    crate::hours::FILE_NAME,
+                    hours.time_zone()
+                ),
+                None => println!(
+                    "{}: none (the line counts as always open; no callbacks are offered)",
+                    crate::hours::FILE_NAME
+                ),
+            }
             let mut problems = 0;
             for flow in flows.values() {
                 let recorded = flow.prompts == crate::flow::definition::PromptSource::Recorded;

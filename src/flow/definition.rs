@@ -28,6 +28,10 @@ pub struct Flow {
     pub finish_key: char,
     /// Seconds a transfer rings before it counts as unanswered.
     pub dial_timeout_seconds: u32,
+    /// Where a caller who asks for a person goes when no one can take the call now (outside
+    /// business hours, or no agent line) and the line has hours to offer a callback in; `None`:
+    /// they hear `no_person` and the question again.
+    pub callback_state: Option<String>,
     /// Outcomes that stand even when the caller hangs up before the flow ends the call.
     pub settled_outcomes: Vec<String>,
     /// Provider voice per language, if chosen.
@@ -307,6 +311,19 @@ pub enum Var {
     /// How to get a receipt, naming only the channels that reach the caller ("To get it by text
     /// message to the number ending in 6 6 1 8, press 1. To get it by email, press 2.").
     ReceiptOptions,
+    /// Whether a person can take the call now: an agent line is set and it is within business
+    /// hours (conditions only).
+    PeopleAvailable,
+    /// The number a callback would go to, digit by digit in groups ("5 5 5, 2 1 2, 6 6 1 8").
+    CallbackNumber,
+    /// The callback windows offered, each with its key ("For tomorrow morning, between 9 AM
+    /// and noon, say or press 1.").
+    CallbackWindows,
+    /// The callback window chosen ("tomorrow morning, between 9 AM and noon").
+    CallbackWindow,
+    /// When the line next has people ("tomorrow at 9 AM", "today until 5 PM"); empty
+    /// without business hours.
+    NextOpening,
 }
 
 /// How a variable's value behaves.
@@ -332,7 +349,7 @@ pub enum VarType {
 
 impl Var {
     /// Every variable with its name in flow files.
-    pub const ALL: [(&'static str, Var); 44] = [
+    pub const ALL: [(&'static str, Var); 49] = [
         ("first_name", Var::FirstName),
         ("balance", Var::Balance),
         ("minimum_due", Var::MinimumDue),
@@ -377,6 +394,11 @@ impl Var {
         ("receipt_options", Var::ReceiptOptions),
         ("security_code_where", Var::SecurityCodeWhere),
         ("heard", Var::Heard),
+        ("people_available", Var::PeopleAvailable),
+        ("callback_number", Var::CallbackNumber),
+        ("callback_windows", Var::CallbackWindows),
+        ("callback_window", Var::CallbackWindow),
+        ("next_opening", Var::NextOpening),
     ];
 
     /// Looks a variable up by its name in flow files.
@@ -399,7 +421,10 @@ impl Var {
             | Var::ArrangementCard
             | Var::ReceiptOptions
             | Var::SecurityCodeWhere
-            | Var::Heard => VarType::Text,
+            | Var::Heard
+            | Var::CallbackWindows
+            | Var::CallbackWindow
+            | Var::NextOpening => VarType::Text,
             Var::Balance
             | Var::MinimumDue
             | Var::Amount
@@ -414,9 +439,11 @@ impl Var {
             Var::DueDate | Var::SettlementExpires | Var::PromiseDate | Var::PromiseLatest => {
                 VarType::Date
             }
-            Var::Last4 | Var::CardLast4 | Var::Confirmation | Var::ConfirmationSlowly => {
-                VarType::Digits
-            }
+            Var::Last4
+            | Var::CardLast4
+            | Var::Confirmation
+            | Var::ConfirmationSlowly
+            | Var::CallbackNumber => VarType::Digits,
             Var::CardExpiry => VarType::MonthYear,
             Var::LockoutMinutes => VarType::Minutes,
             Var::PersonOption => VarType::Phrase,
@@ -428,7 +455,8 @@ impl Var {
             | Var::FeeApplies
             | Var::CardForPlan
             | Var::CardForPlanChange
-            | Var::Hardship => VarType::Bool,
+            | Var::Hardship
+            | Var::PeopleAvailable => VarType::Bool,
         }
     }
 
@@ -545,11 +573,15 @@ pub enum Action {
     ReceiptByEmail,
     /// Record that the caller wants no messages Results: [`NoReceiptResult`](crate::calls::actions::NoReceiptResult).
     NoReceipt,
+    /// See whether a callback can be offered, keep the caller ID to confirm and the windows to choose from Results: [`OfferCallbackResult`](crate::calls::actions::OfferCallbackResult).
+    OfferCallback,
+    /// Record the callback the caller asked for, once per call attempt Results: [`RecordCallbackResult`](crate::calls::actions::RecordCallbackResult).
+    RecordCallback,
 }
 
 impl Action {
     /// Every action with its name in flow files.
-    pub const ALL: [(&'static str, Action); 28] = [
+    pub const ALL: [(&'static str, Action); 30] = [
         ("identify_by_caller_id", Action::IdentifyByCallerId),
         ("forget_account", Action::ForgetAccount),
         ("lookup_account", Action::LookupAccount),
@@ -578,6 +610,8 @@ impl Action {
         ("receipt_by_text", Action::ReceiptByText),
         ("receipt_by_email", Action::ReceiptByEmail),
         ("no_receipt", Action::NoReceipt),
+        ("offer_callback", Action::OfferCallback),
+        ("record_callback", Action::RecordCallback),
     ];
 
     /// Looks an action up by name.
@@ -632,11 +666,15 @@ pub enum InputKind {
     /// One key naming why paying is hard (1 lost work or income, 2 illness or injury, 3 a family
     /// emergency or bereavement, 4 a disaster, 5 something else).
     HardshipReason,
+    /// 10 digits, area code first: the number to call the caller back on (keypad or spoken).
+    CallbackNumber,
+    /// One key: which of the callback windows offered.
+    CallbackWindow,
 }
 
 impl InputKind {
     /// Every input kind with its name in flow files.
-    pub const ALL: [(&'static str, InputKind); 12] = [
+    pub const ALL: [(&'static str, InputKind); 14] = [
         ("account_number", InputKind::AccountNumber),
         ("pin", InputKind::Pin),
         ("date_of_birth", InputKind::DateOfBirth),
@@ -649,6 +687,8 @@ impl InputKind {
         ("installments", InputKind::Installments),
         ("promise_date", InputKind::PromiseDate),
         ("hardship_reason", InputKind::HardshipReason),
+        ("callback_number", InputKind::CallbackNumber),
+        ("callback_window", InputKind::CallbackWindow),
     ];
 
     /// Looks an input kind up by name.
@@ -676,7 +716,10 @@ impl InputKind {
             InputKind::Pin | InputKind::CardExpiry => Some(4),
             InputKind::DateOfBirth => Some(8),
             InputKind::Zip | InputKind::BillingZip => Some(5),
-            InputKind::Installments | InputKind::HardshipReason => Some(1),
+            InputKind::Installments | InputKind::HardshipReason | InputKind::CallbackWindow => {
+                Some(1)
+            }
+            InputKind::CallbackNumber => Some(10),
             InputKind::PromiseDate => Some(4),
         }
     }
@@ -690,6 +733,8 @@ impl InputKind {
                 | InputKind::Installments
                 | InputKind::PromiseDate
                 | InputKind::HardshipReason
+                | InputKind::CallbackNumber
+                | InputKind::CallbackWindow
         )
     }
 
@@ -725,6 +770,8 @@ impl InputKind {
             InputKind::Installments => "choosing how many payments to spread their balance over",
             InputKind::PromiseDate => "choosing the date they promise to pay by",
             InputKind::HardshipReason => "telling us why paying is hard right now",
+            InputKind::CallbackNumber => "giving the number to call them back on",
+            InputKind::CallbackWindow => "choosing when to be called back",
         }
     }
 
@@ -736,7 +783,7 @@ impl InputKind {
             InputKind::CardExpiry => &["expired", "bad_month", "too_far_ahead", "wrong_length"],
             InputKind::SecurityCode | InputKind::BillingZip => &["wrong_length"],
             InputKind::Amount => &["not_an_amount"],
-            InputKind::Installments => &["not_offered"],
+            InputKind::Installments | InputKind::CallbackWindow => &["not_offered"],
             InputKind::PromiseDate => &["not_a_date", "too_soon", "too_late"],
             _ => &[],
         }

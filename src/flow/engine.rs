@@ -192,6 +192,14 @@ pub trait Context: Actions {
     fn recordings(&self) -> Option<&crate::audio::Library>;
     /// Absolute URL of a recording, from its path and query under the service.
     fn audio_url(&self, path_and_query: &str) -> String;
+    /// The line's business hours, when configured; `None`: always open, and no callbacks.
+    fn hours(&self) -> Option<&crate::hours::Hours>;
+}
+
+/// Whether a person can take the call now: an agent line is set and the line is within its
+/// business hours.
+pub fn people_available(ctx: &impl Context) -> bool {
+    ctx.agent_number().is_some() && ctx.hours().is_none_or(|hours| hours.is_open(ctx.now_ms()))
 }
 
 /// Applies one webhook's input and runs the flow to the next question or the end.
@@ -418,7 +426,16 @@ impl Run<'_> {
                 return None;
             }
             Answer::Agent => {
-                if ctx.agent_number().is_none() {
+                if !people_available(ctx) {
+                    // A callback, where the line has hours to offer one in.
+                    if let Some(target) = flow
+                        .callback_state
+                        .as_ref()
+                        .filter(|_| ctx.hours().is_some())
+                    {
+                        self.record(ctx, &state.name, kind, "callback", shown);
+                        return Some(target.clone());
+                    }
                     // No one to put them through to: say so and ask again, rather than end the
                     // call of someone who only asked for help.
                     self.record(ctx, &state.name, kind, "agent_unavailable", shown);
@@ -737,6 +754,9 @@ impl Run<'_> {
         check_entry(*input, keys, session, ctx).ok()?;
         match input {
             InputKind::AccountNumber | InputKind::Zip => Some(speech::digits_words(keys, language)),
+            InputKind::CallbackNumber => {
+                crate::hours::CallbackPhone::parse_national(keys).map(|phone| phone.words(language))
+            }
             InputKind::Amount => crate::payments::Money::parse_keypad(keys)
                 .ok()
                 .map(|money| speech::money_words(money.cents(), language)),
@@ -879,7 +899,7 @@ impl Run<'_> {
                 target = flow.agent_state.clone();
             }
             // "Let me get you some help" only when help is what comes next.
-            if target == flow.agent_state && ctx.agent_number().is_some() {
+            if target == flow.agent_state && people_available(ctx) {
                 self.say(
                     &flow.messages.too_many_attempts,
                     language,
@@ -1006,7 +1026,9 @@ impl Run<'_> {
                     return Ok(());
                 }
                 StateKind::Transfer { on_unavailable } => {
-                    let Some(number) = ctx.agent_number().map(str::to_owned) else {
+                    let reachable = people_available(ctx);
+                    let number = ctx.agent_number().filter(|_| reachable);
+                    let Some(number) = number.map(str::to_owned) else {
                         self.record(ctx, &name, "none", "unavailable", None);
                         session.outcome = None;
                         name = on_unavailable.clone();
@@ -1469,9 +1491,10 @@ fn spoken_value(
             InputKind::PromiseDate => {
                 heard::date(said, language).map(|date| format!("{:02}{:02}", date.month, date.day))
             }
-            InputKind::Installments | InputKind::HardshipReason => {
+            InputKind::Installments | InputKind::HardshipReason | InputKind::CallbackWindow => {
                 heard::number(said, language).map(|n| n.to_string())
             }
+            InputKind::CallbackNumber => heard::digits(said, language),
             // Never by voice (the loader gives these questions no speech at all).
             InputKind::Pin
             | InputKind::CardNumber
@@ -1557,7 +1580,7 @@ fn offers_person(flow: &Flow, state: &State, ctx: &impl Context) -> bool {
             .values()
             .any(|template| template.0.contains(&Segment::Var(Var::PersonOption)))
     });
-    ctx.agent_number().is_some() && !key_taken && !prompt_offers
+    people_available(ctx) && !key_taken && !prompt_offers
 }
 
 /// The brand of the card entered so far on this call.
@@ -1625,6 +1648,27 @@ fn check_entry(
                 Err("too_late")
             } else {
                 Ok(vec![(keys::PROMISE_DATE.to_owned(), date.to_string())])
+            }
+        }
+        InputKind::CallbackNumber => crate::hours::CallbackPhone::parse_national(digits)
+            .map(|phone| {
+                vec![(
+                    crate::hours::keys::CALLBACK_PHONE.to_owned(),
+                    phone.as_str().to_owned(),
+                )]
+            })
+            .ok_or("invalid"),
+        InputKind::CallbackWindow => {
+            let offered = session
+                .values
+                .get(crate::hours::keys::CALLBACK_WINDOWS)
+                .map_or(0, |w| crate::hours::decode_windows(w).len());
+            match digits.parse::<usize>() {
+                Ok(key) if (1..=offered).contains(&key) => Ok(vec![(
+                    crate::hours::keys::CALLBACK_WINDOW.to_owned(),
+                    digits.to_owned(),
+                )]),
+                _ => Err("not_offered"),
             }
         }
         InputKind::HardshipReason => match digits {
@@ -1703,9 +1747,10 @@ fn spoken(
         Var::CallerMatched
         | Var::Authenticated
         | Var::AgentAvailable
+        | Var::PeopleAvailable
         | Var::CanPayMinimum
         | Var::CanPayOtherAmount => String::new(),
-        Var::PersonOption if ctx.agent_number().is_some() => flow
+        Var::PersonOption if people_available(ctx) => flow
             .messages
             .person_option
             .0
@@ -1864,6 +1909,45 @@ fn spoken(
             }
             options.join(" ")
         }
+        Var::CallbackNumber => session
+            .values
+            .get(crate::hours::keys::CALLBACK_PHONE)
+            .and_then(|phone| crate::hours::CallbackPhone::from_caller_id(phone))
+            .map(|phone| phone.words(language))
+            .unwrap_or_default(),
+        Var::CallbackWindows => {
+            let (Some(hours), Some(encoded)) = (
+                ctx.hours(),
+                session.values.get(crate::hours::keys::CALLBACK_WINDOWS),
+            ) else {
+                return String::new();
+            };
+            crate::hours::decode_windows(encoded)
+                .into_iter()
+                .enumerate()
+                .map(|(i, window)| {
+                    let words = hours.window_words(window, ctx.now_ms(), language);
+                    match language {
+                        Language::En => format!("For {words}, say or press {}.", i + 1),
+                        Language::Es => format!("Para {words}, diga u oprima {}.", i + 1),
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+        Var::CallbackWindow => chosen_window(session)
+            .zip(ctx.hours())
+            .map(|(window, hours)| hours.window_words(window, ctx.now_ms(), language))
+            .unwrap_or_default(),
+        // Without an agent line no one answers the phone whatever the hours say.
+        Var::NextOpening if ctx.agent_number().is_none() => match language {
+            Language::En => "during business hours".to_owned(),
+            Language::Es => "en horario de oficina".to_owned(),
+        },
+        Var::NextOpening => ctx
+            .hours()
+            .map(|hours| hours.opening_words(ctx.now_ms(), language))
+            .unwrap_or_default(),
         Var::Heard => session
             .secrets
             .0
@@ -1875,6 +1959,19 @@ fn spoken(
             String::new()
         }
     }
+}
+
+/// The callback window the caller chose, of those offered.
+pub fn chosen_window(session: &Session) -> Option<crate::hours::Window> {
+    let key: usize = session
+        .values
+        .get(crate::hours::keys::CALLBACK_WINDOW)?
+        .parse()
+        .ok()?;
+    let offered = session.values.get(crate::hours::keys::CALLBACK_WINDOWS)?;
+    crate::hours::decode_windows(offered)
+        .get(key.checked_sub(1)?)
+        .copied()
 }
 
 fn money_of(session: &Session, key: &str, language: Language) -> String {
@@ -1932,7 +2029,7 @@ fn offered(set: OfferSet, session: &Session, ctx: &impl Context) -> Vec<Offer> {
     };
     let situation = collections::offers::Situation {
         smallest_payment_cents: ctx.smallest_payment_cents(account),
-        agent_available: ctx.agent_number().is_some(),
+        agent_available: people_available(ctx),
         hardship: session.values.contains_key(keys::HARDSHIP),
         open_arrangement: session.values.contains_key(keys::ARRANGEMENT_ID),
         today: ctx.today(),
@@ -1983,6 +2080,7 @@ fn holds(condition: &Condition, session: &Session, ctx: &impl Context) -> bool {
         Condition::Is(Var::CallerMatched) => session.caller_matched,
         Condition::Is(Var::Authenticated) => session.authenticated,
         Condition::Is(Var::AgentAvailable) => ctx.agent_number().is_some(),
+        Condition::Is(Var::PeopleAvailable) => people_available(ctx),
         Condition::Is(Var::CanPayMinimum) => account.is_some_and(|a| {
             (ctx.smallest_payment_cents(a)..a.balance_cents).contains(&a.minimum_due_cents)
         }),

@@ -16,10 +16,10 @@ use crate::calls::actions::{
 };
 use crate::calls::actions::{
     ApplyFeeResult, ChangePlanCardResult, CheckPromiseResult, ChoosePolicyResult, NoReceiptResult,
-    OfferPlanResult, OfferPromiseResult, OfferReceiptResult, OfferSettlementResult,
-    PayInstallmentNowResult, ReceiptByEmailResult, ReceiptByTextResult, RecordHardshipResult,
-    RecordPromiseResult, RouteAccountResult, SetUpPlanResult, SettleInInstallmentsResult,
-    SettleInOnePaymentResult,
+    OfferCallbackResult, OfferPlanResult, OfferPromiseResult, OfferReceiptResult,
+    OfferSettlementResult, PayInstallmentNowResult, ReceiptByEmailResult, ReceiptByTextResult,
+    RecordCallbackResult, RecordHardshipResult, RecordPromiseResult, RouteAccountResult,
+    SetUpPlanResult, SettleInInstallmentsResult, SettleInOnePaymentResult,
 };
 use crate::error::AppError;
 use crate::language::Language;
@@ -467,6 +467,9 @@ fn valid_entry(input: InputKind) -> &'static str {
         // FakeContext's today is 2026-11-20 and offer_promise allows until 2026-12-04.
         InputKind::PromiseDate => "1201",
         InputKind::HardshipReason => "2",
+        InputKind::CallbackNumber => "2125551234",
+        // FakeContext's offer_callback offers two windows.
+        InputKind::CallbackWindow => "2",
     }
 }
 
@@ -586,6 +589,14 @@ fn every_context() -> Vec<FakeContext> {
     each::<ReceiptByTextResult>(&mut contexts);
     each::<ReceiptByEmailResult>(&mut contexts);
     each::<NoReceiptResult>(&mut contexts);
+    each::<OfferCallbackResult>(&mut contexts);
+    each::<RecordCallbackResult>(&mut contexts);
+    for record in RecordCallbackResult::ALL {
+        let mut ctx = always(RouteAccountResult::Specialist);
+        ctx.agent_number = None;
+        ctx.script([*record; 4]);
+        contexts.push(ctx);
+    }
     for (balance, minimum) in [(0, 0), (44533, 0), (300, 300)] {
         let mut account = FakeContext::linda_brown();
         account.balance_cents = balance;
@@ -600,9 +611,12 @@ fn every_context() -> Vec<FakeContext> {
         RouteAccountResult::NoPayment,
         RouteAccountResult::Specialist,
     ] {
-        let mut alone = always(treatment);
-        alone.agent_number = None;
-        contexts.push(alone);
+        for offer in OfferCallbackResult::ALL {
+            let mut alone = always(treatment);
+            alone.agent_number = None;
+            alone.script([*offer; 4]);
+            contexts.push(alone);
+        }
     }
     // Each shipped policy's options.
     for policy in ["late", "settlement", "hardship"] {
@@ -632,7 +646,7 @@ fn every_state_of_every_shipped_flow_is_reached_by_some_caller() {
     let flows = load_dir(&flows_dir()).expect("call-flows/ loads");
     assert!(!flows.is_empty());
     // Every action has a result type the contexts below can script.
-    assert_eq!(Action::ALL.len(), 28, "add the new action to every_context");
+    assert_eq!(Action::ALL.len(), 30, "add the new action to every_context");
     let contexts = every_context();
     for (name, flow) in &flows {
         let mut reached = BTreeSet::new();

@@ -69,6 +69,7 @@ pub fn load_dir(dir: &Path) -> Result<BTreeMap<String, Flow>, Vec<Problem>> {
             path.file_name().is_none_or(|name| {
                 name != crate::collections::policy::FILE_NAME
                     && name != crate::messages::templates::FILE_NAME
+                    && name != crate::hours::FILE_NAME
             })
         })
         .collect();
@@ -202,6 +203,7 @@ struct RawHeader {
     languages: Spanned<Vec<Spanned<String>>>,
     start: Spanned<String>,
     agent_state: Spanned<String>,
+    callback_state: Option<Spanned<String>>,
     agent_key: Option<Spanned<String>>,
     repeat_key: Option<Spanned<String>>,
     max_attempts: Option<Spanned<u32>>,
@@ -541,10 +543,14 @@ impl Checker<'_> {
                 states.insert(name, state);
             }
         }
+        let callback_state = header.callback_state.as_ref();
         for (target, what) in [
             (&header.start, "start"),
             (&header.agent_state, "agent_state"),
-        ] {
+        ]
+        .into_iter()
+        .chain(callback_state.map(|target| (target, "callback_state")))
+        {
             if !state_names.contains(target.as_ref()) {
                 let fix = fix_for(target.as_ref(), &state_names);
                 self.report(
@@ -557,7 +563,9 @@ impl Checker<'_> {
             &states,
             &spans,
             &state_names,
-            [header.start.as_ref(), header.agent_state.as_ref()],
+            [header.start.as_ref(), header.agent_state.as_ref()]
+                .into_iter()
+                .chain(callback_state.map(|target| target.as_ref())),
         );
         let flow = Flow {
             name: name.to_owned(),
@@ -570,6 +578,7 @@ impl Checker<'_> {
             input_timeout_seconds,
             finish_key,
             dial_timeout_seconds,
+            callback_state: callback_state.map(|target| target.as_ref().clone()),
             settled_outcomes: header.settled_outcomes.clone().unwrap_or_else(|| {
                 ["transferred", "paid", "payment_unknown"]
                     .map(String::from)

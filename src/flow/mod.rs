@@ -30,9 +30,13 @@ pub struct Loaded {
     pub policies: crate::collections::Policies,
     /// The message templates (`messages.toml`).
     pub templates: crate::messages::templates::Templates,
+    /// The business hours (`hours.toml`), when the directory has them; `None`: always open, and
+    /// no callbacks are offered.
+    pub hours: Option<crate::hours::Hours>,
 }
 
-/// Loads every flow in `dir`, and the collections policies and message templates beside them,
+/// Loads every flow in `dir`, and the collections policies, message templates and business hours
+/// beside them,
 /// checked together: their texts must exist in every language a flow speaks. Every problem of
 /// every file is reported.
 ///
@@ -48,18 +52,21 @@ pub fn load_all(dir: &std::path::Path) -> Result<Loaded, Vec<Problem>> {
     languages.dedup();
     let policies = crate::collections::policy::load_dir(dir, &languages);
     let templates = crate::messages::templates::load_dir(dir, &languages);
-    match (flows, policies, templates) {
-        (Ok(flows), Ok(policies), Ok(templates)) => Ok(Loaded {
+    let hours = crate::hours::load_dir(dir);
+    match (flows, policies, templates, hours) {
+        (Ok(flows), Ok(policies), Ok(templates), Ok(hours)) => Ok(Loaded {
             flows,
             policies,
             templates,
+            hours,
         }),
-        (flows, policies, templates) => Err(flows
+        (flows, policies, templates, hours) => Err(flows
             .err()
             .into_iter()
             .flatten()
             .chain(policies.err().into_iter().flatten())
             .chain(templates.err().into_iter().flatten())
+            .chain(hours.err().into_iter().flatten())
             .collect()),
     }
 }

@@ -17,8 +17,9 @@ use super::engine::Session;
 use crate::calls::actions::{
     ActionResult, Actions, ChargeCardResult, CheckAmountResult, ForgetAccountResult,
     ForgetCardResult, IdentifyByCallerIdResult, LookupAccountResult, NoReceiptResult,
-    OfferReceiptResult, PayFullBalanceResult, PayMinimumDueResult, ReceiptByEmailResult,
-    ReceiptByTextResult, VerifyDateOfBirthResult, VerifyPinResult,
+    OfferCallbackResult, OfferReceiptResult, PayFullBalanceResult, PayMinimumDueResult,
+    ReceiptByEmailResult, ReceiptByTextResult, RecordCallbackResult, VerifyDateOfBirthResult,
+    VerifyPinResult,
 };
 use crate::calls::actions::{
     ApplyFeeResult, ChangePlanCardResult, CheckPromiseResult, ChoosePolicyResult, OfferPlanResult,
@@ -63,6 +64,8 @@ pub struct FakeContext {
     pub ran: Vec<&'static str>,
     /// The flow's recordings, when prompts are recorded (default: none, text-to-speech).
     pub recordings: Option<std::sync::Arc<crate::audio::Library>>,
+    /// The line's business hours (default: none, always open and no callbacks).
+    pub hours: Option<crate::hours::Hours>,
     /// Results still to give, by action name.
     scripts: BTreeMap<&'static str, VecDeque<&'static str>>,
 }
@@ -88,6 +91,7 @@ impl FakeContext {
             policy: None,
             ran: Vec::new(),
             recordings: None,
+            hours: None,
             scripts: BTreeMap::new(),
         }
     }
@@ -483,6 +487,46 @@ impl Actions for FakeContext {
         self.collections_effects("no_receipt", result.as_str(), session);
         Ok(result)
     }
+
+    async fn offer_callback(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<OfferCallbackResult, AppError> {
+        let result = self.next::<OfferCallbackResult>();
+        if result != OfferCallbackResult::Unavailable {
+            // Two windows, the first tomorrow: what the window question offers.
+            let start = self.now_ms + 24 * 3_600_000;
+            let windows = [
+                crate::hours::Window {
+                    start_ms: start,
+                    end_ms: start + 3 * 3_600_000,
+                },
+                crate::hours::Window {
+                    start_ms: start + 3 * 3_600_000,
+                    end_ms: start + 8 * 3_600_000,
+                },
+            ];
+            session.values.insert(
+                crate::hours::keys::CALLBACK_WINDOWS.to_owned(),
+                crate::hours::encode_windows(&windows),
+            );
+        }
+        if result == OfferCallbackResult::ConfirmCallerId {
+            session.values.insert(
+                crate::hours::keys::CALLBACK_PHONE.to_owned(),
+                "+15552126618".to_owned(),
+            );
+        }
+        Ok(result)
+    }
+
+    async fn record_callback(
+        &mut self,
+        _session: &mut Session,
+    ) -> Result<RecordCallbackResult, AppError> {
+        let result = self.next::<RecordCallbackResult>();
+        Ok(result)
+    }
 }
 
 impl Context for FakeContext {
@@ -531,6 +575,10 @@ impl Context for FakeContext {
     }
     fn audio_url(&self, path_and_query: &str) -> String {
         format!("https://ivr.example{path_and_query}")
+    }
+
+    fn hours(&self) -> Option<&crate::hours::Hours> {
+        self.hours.as_ref()
     }
 }
 

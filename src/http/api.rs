@@ -1,15 +1,19 @@
 //! The admin API: JSON for operations and agents, behind `Authorization: Bearer $IVRPAY_ADMIN_TOKEN`.
 
+use axum::extract::Query;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use secrecy::ExposeSecret;
 use subtle::ConstantTimeEq;
 
 use crate::app::AppState;
 use crate::error::AppError;
-use crate::store::{ArrangementRecord, CallRecord, MessageRecord, PaymentRecord};
+use crate::store::{
+    ArrangementRecord, CallRecord, CallbackRecord, CallbackStatus, Closed, MessageRecord,
+    PaymentRecord,
+};
 use crate::telephony::sanitize::clean;
 
 pub(super) fn router() -> Router<AppState> {
@@ -17,6 +21,8 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/calls/{call_sid}", get(call))
         .route("/api/accounts/{account_number}", get(account))
         .route("/api/payments/unsettled", get(unsettled_payments))
+        .route("/api/callbacks", get(callbacks))
+        .route("/api/callbacks/{id}/close", post(close_callback))
 }
 
 fn authorize(app: &AppState, headers: &HeaderMap) -> Result<(), AppError> {
@@ -117,4 +123,63 @@ async fn unsettled_payments(
 ) -> Result<Json<Vec<PaymentRecord>>, AppError> {
     authorize(&app, &headers)?;
     Ok(Json(app.store.unsettled_payments().await?))
+}
+
+/// `?status=open|done|cancelled`; all callbacks without it.
+#[derive(serde::Deserialize)]
+struct CallbacksQuery {
+    status: Option<String>,
+}
+
+/// Callbacks callers asked for, soonest window first.
+async fn callbacks(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<CallbacksQuery>,
+) -> Result<Json<Vec<CallbackRecord>>, AppError> {
+    authorize(&app, &headers)?;
+    let status = match query.status.as_deref() {
+        None | Some("") => None,
+        Some(name) => Some(CallbackStatus::parse(name).ok_or_else(|| {
+            AppError::BadRequest("status is one of open, done, cancelled".to_owned())
+        })?),
+    };
+    Ok(Json(app.store.callbacks(status).await?))
+}
+
+/// Closing a callback: `{"note": "...", "status": "done"}` (`status` defaults to `done`;
+/// `cancelled` for one that is not to be called).
+#[derive(serde::Deserialize)]
+struct CloseCallback {
+    note: String,
+    status: Option<String>,
+}
+
+/// Closes an open callback; 409 with the callback as it stands when it was closed before.
+async fn close_callback(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(body): Json<CloseCallback>,
+) -> Result<(axum::http::StatusCode, Json<CallbackRecord>), AppError> {
+    authorize(&app, &headers)?;
+    let status = match body.status.as_deref() {
+        None | Some("done") => CallbackStatus::Done,
+        Some("cancelled") => CallbackStatus::Cancelled,
+        Some(_) => {
+            return Err(AppError::BadRequest(
+                "status is done or cancelled".to_owned(),
+            ));
+        }
+    };
+    let note = clean(body.note.trim());
+    let closed = app
+        .store
+        .close_callback(id, status, "admin", &note, app.clock.now_ms())
+        .await?;
+    match closed {
+        Closed::Closed(record) => Ok((axum::http::StatusCode::OK, Json(record))),
+        Closed::AlreadyClosed(record) => Ok((axum::http::StatusCode::CONFLICT, Json(record))),
+        Closed::NotFound => Err(AppError::NotFound),
+    }
 }

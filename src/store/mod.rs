@@ -1,5 +1,5 @@
-//! Persistence: accounts, calls and their steps, payments, messages, agents and their sessions,
-//! through sqlx.
+//! Persistence: accounts, calls and their steps, payments, arrangements, messages, callbacks,
+//! agents and their sessions, through sqlx.
 //!
 //! One [`Store`] serves both backends. The backend is chosen at run time from the database URL
 //! (`sqlite:` is the zero-set-up default, `postgres:` the scale-out path where several instances
@@ -11,6 +11,7 @@
 mod accounts;
 mod agents;
 mod arrangements;
+mod callbacks;
 mod calls;
 mod messages;
 mod payments;
@@ -21,6 +22,7 @@ pub use arrangements::{
     ArrangementRecord, ClaimedInstallment, InstallmentOutcome, InstallmentRecord, NewArrangement,
     PromisesSettled,
 };
+pub use callbacks::{CallbackRecord, CallbackStatus, Closed, NewCallback};
 pub use calls::{CallKey, CallRecord, CallRow, NewCall, StepRecord, TurnUpdate};
 pub use messages::{LeasedMessage, MessageRecord, NewMessage, SendOutcome};
 pub use payments::{NewPayment, PaymentRecord, Settlement, UnsettledPayment};
