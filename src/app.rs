@@ -127,6 +127,8 @@ impl Application {
         } else {
             None
         };
+        // Off the async threads; ready long before anyone signs in.
+        tokio::task::spawn_blocking(crate::agents::password::warm_up);
         let store = Store::connect(&config.database_url, &config.pool).await?;
         let listener = TcpListener::bind(config.listen)
             .await

@@ -7,10 +7,11 @@
 //! store records -> provider dialect renders voice XML out.
 //!
 //! - [`cli`]: the subcommands (`serve`, `call`, `accounts import`, `flows check`,
-//!   `arrangements run-due`, `audio make-demo`);
+//!   `arrangements run-due`, `audio make-demo`, `agents add|list|disable`);
 //! - [`config`]: typed settings for the server;
 //! - [`app`]: start-up, shared state, graceful shutdown;
-//! - [`http`]: axum routers: provider webhooks, admin API, recorded prompts, health;
+//! - [`http`]: axum routers: provider webhooks, admin API, recorded prompts, health, and the
+//!   agent console's (from [`agents`]) behind its guard;
 //! - [`telephony`]: one module per provider dialect (signature, callback fields, voice XML);
 //! - [`voice`]: the provider-neutral response (say, gather, dial, hang up ...);
 //! - [`calls`]: one webhook of a call: transaction, replay of retries, sealed values, actions;
@@ -21,6 +22,8 @@
 //!   espeak-ng demo set;
 //! - [`language`]: the languages spoken;
 //! - [`accounts`]: credentials, their keyed hashes, CSV import;
+//! - [`agents`]: the agent console: agents and their Argon2id passwords, sign-in (throttled),
+//!   sessions kept in the database, CSRF, and the signed-in shell at `/agent`;
 //! - [`payments`]: money type, card rules, the card-data vault, gateways (and cards kept for plans);
 //! - [`collections`]: `call-flows/policies.toml` (what each caller is offered), the cents of
 //!   schedules, settlements and fees, and charging what falls due (`arrangements run-due`);
@@ -33,6 +36,7 @@
 //! - [`clock`], [`error`], [`telemetry`]: time, the error type, logging.
 
 pub mod accounts;
+pub mod agents;
 pub mod app;
 pub mod audio;
 pub mod caller;

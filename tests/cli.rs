@@ -608,3 +608,90 @@ fn skipped_tests_are_summed_up_with_their_reason() {
         "a skip is reported once"
     );
 }
+
+/// Runs `ivrpay agents ARGS --database-url DB` with `stdin` as standard input.
+fn agents_command(args: &[&str], database_url: &str, stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = ivrpay()
+        .arg("agents")
+        .args(args)
+        .args(["--database-url", database_url])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write");
+    child.wait_with_output().expect("finishes")
+}
+
+fn agents_are_added_from_stdin_listed_and_disabled(backend: Backend) {
+    let dir = tempfile::tempdir().expect("dir");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let Some(db) = runtime.block_on(common::fresh_database(backend, dir.path())) else {
+        return;
+    };
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+
+    let short = agents_command(&["add", "ana"], &db, "too short\n");
+    assert!(!short.status.success());
+    assert!(text(&short.stderr).contains("at least 12 characters"));
+    assert!(
+        !text(&short.stderr).contains("too short"),
+        "the password is not echoed"
+    );
+
+    let added = agents_command(
+        &["add", "Ana", "--name", "Ana López"],
+        &db,
+        "a long enough password\n",
+    );
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    let again = agents_command(&["add", "ana"], &db, "another long password\n");
+    assert!(!again.status.success());
+    assert!(text(&again.stderr).contains("already an agent named ana"));
+    let admin = agents_command(&["add", "ben", "--admin"], &db, "ben's long password\n");
+    assert!(admin.status.success(), "{}", text(&admin.stderr));
+
+    let listed = text(&agents_command(&["list"], &db, "").stdout);
+    assert_eq!(listed, "ana\tagent\tAna López\nben\tadmin\tben\n");
+    let disabled = agents_command(&["disable", "ana"], &db, "");
+    assert!(disabled.status.success(), "{}", text(&disabled.stderr));
+    let listed = text(&agents_command(&["list"], &db, "").stdout);
+    assert_eq!(listed, "ana\tagent\tAna López\tdisabled\nben\tadmin\tben\n");
+    assert!(
+        !agents_command(&["disable", "nobody"], &db, "")
+            .status
+            .success()
+    );
+
+    let hash = runtime.block_on(async {
+        let store = ivrpay::store::Store::connect(&db, &Default::default())
+            .await
+            .expect("db");
+        let agent = store.agent_by_username("ana").await.expect("query");
+        store.close().await;
+        common::drop_database(&db).await;
+        agent.expect("ana").password_hash
+    });
+    assert!(
+        hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{hash}"
+    );
+    assert!(!hash.contains("a long enough password"));
+}
+
+#[test]
+fn agents_are_added_from_stdin_listed_and_disabled_sqlite() {
+    agents_are_added_from_stdin_listed_and_disabled(Backend::Sqlite);
+}
+
+#[test]
+fn agents_are_added_from_stdin_listed_and_disabled_postgres() {
+    agents_are_added_from_stdin_listed_and_disabled(Backend::Postgres);
+}

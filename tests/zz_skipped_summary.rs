@@ -23,8 +23,8 @@ fn main() {
         .collect();
     println!(
         "\nNOT RUN, counted as passed: {}. (IVRPAY_REQUIRE_POSTGRES=1, \
-         IVRPAY_REQUIRE_LOCALSTRIPE=1, IVRPAY_REQUIRE_TWIML_REFERENCE=1, IVRPAY_REQUIRE_PRISM=1 \
-         and IVRPAY_REQUIRE_SMTP=1, as in CI, make them failures.)\n",
+         IVRPAY_REQUIRE_LOCALSTRIPE=1, IVRPAY_REQUIRE_TWIML_REFERENCE=1, IVRPAY_REQUIRE_PRISM=1, \
+         IVRPAY_REQUIRE_SMTP=1 and IVRPAY_REQUIRE_BROWSER=1, as in CI, make them failures.)\n",
         reasons.join("; ")
     );
 }

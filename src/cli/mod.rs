@@ -5,6 +5,7 @@
 //!   tokens and instructions);
 //! - `call`: `ivrpay call`, the simulated caller in a terminal;
 //! - `accounts`: `ivrpay accounts import|generate`;
+//! - `agents`: `ivrpay agents add|list|disable`, who may sign in to the console;
 //! - `arrangements`: `ivrpay arrangements run-due`;
 //! - `flows`: `ivrpay flows check`;
 //! - `audio`: `ivrpay audio make-demo|script|convert`, recorded prompts;
@@ -17,6 +18,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 mod accounts;
+mod agents;
 mod arrangements;
 mod audio;
 mod call;
@@ -26,6 +28,7 @@ mod serve;
 mod settings;
 
 use accounts::*;
+use agents::*;
 use arrangements::*;
 use audio::*;
 use call::*;
@@ -52,6 +55,9 @@ enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     Accounts(AccountsCommand),
+    /// Manage the agents who sign in to the console at /agent.
+    #[command(subcommand)]
+    Agents(AgentsCommand),
     /// Check call-flow files.
     #[command(subcommand)]
     Flows(FlowsCommand),
@@ -177,6 +183,7 @@ pub fn main() -> ExitCode {
                 database_url,
                 demo,
             }) => import_accounts(&file, &database_url, demo).await,
+            Command::Agents(command) => agents(command).await,
             Command::Flows(FlowsCommand::Check { dir, audio }) => check_flows(&dir, &audio),
             Command::Audio(command) => audio(command),
             Command::Arrangements(ArrangementsCommand::RunDue(args)) => run_due(args).await,

@@ -1,5 +1,5 @@
 //! The HTTP surfaces, one module each, merged here: provider webhooks, the admin API, recorded
-//! prompts, health.
+//! prompts, health, and the agent console ([`crate::agents::console`]) behind its guard.
 //!
 //! Signature and authorization headers are marked sensitive before the trace layer sees them, and
 //! request bodies (where card digits travel) are never logged. Bodies are bounded in size and in
@@ -45,6 +45,12 @@ pub fn router(state: AppState) -> Router {
         .merge(webhooks::router())
         .merge(api::router())
         .merge(audio::router())
+        .merge(crate::agents::console::router())
+        // Over everything, not just the console's routes, so no `/agent` path can escape it.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::agents::console::guard,
+        ))
         .with_state(state)
         .layer(
             tower::ServiceBuilder::new()

@@ -51,7 +51,7 @@ pub async fn serve(
         let stream = tokio::select! {
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(err) => {
                     // Out of descriptors or memory for a moment: pause rather than spin.
                     tracing::warn!(error = %err, "could not accept a connection");
@@ -72,12 +72,17 @@ pub async fn serve(
             drop(stream);
             continue;
         };
+        let (stream, peer) = stream;
         let _ = stream.set_nodelay(true);
         let service = {
             let router = router.clone();
             let connection = connection.clone();
-            hyper::service::service_fn(move |request| {
+            hyper::service::service_fn(move |mut request: hyper::Request<_>| {
                 let router = router.clone();
+                // The client's address, for handlers that count by it (sign-in throttling).
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
                 let busy = Busy::start(&connection);
                 async move {
                     let response = router.oneshot(request).await;

@@ -1,4 +1,5 @@
-//! Persistence: accounts, calls and their steps, payments, through sqlx.
+//! Persistence: accounts, calls and their steps, payments, messages, agents and their sessions,
+//! through sqlx.
 //!
 //! One [`Store`] serves both backends. The backend is chosen at run time from the database URL
 //! (`sqlite:` is the zero-set-up default, `postgres:` the scale-out path where several instances
@@ -8,12 +9,14 @@
 //! `migrations/sqlite` and `migrations/postgres` with parallel file names.
 
 mod accounts;
+mod agents;
 mod arrangements;
 mod calls;
 mod messages;
 mod payments;
 
 pub use accounts::{Account, AccountRecord, AuthAttempt};
+pub use agents::{AgentRow, SessionRow};
 pub use arrangements::{
     ArrangementRecord, ClaimedInstallment, InstallmentOutcome, InstallmentRecord, NewArrangement,
     PromisesSettled,

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod balancer;
+pub mod browser;
 pub mod localstripe;
 pub mod skipped;
 pub mod smtp;
@@ -60,6 +61,9 @@ pub struct Options {
     pub audio_dir: std::path::PathBuf,
     /// Recordings or text-to-speech whatever the flow says; `None` keeps the flow's choice.
     pub prompts: Option<ivrpay::flow::definition::PromptSource>,
+    /// The public URL the server believes it is reached at; `None`: `http://` and the bound
+    /// address.
+    pub public_url: Option<String>,
 }
 
 impl Default for Options {
@@ -76,6 +80,7 @@ impl Default for Options {
             recording: None,
             audio_dir: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("audio"),
             prompts: None,
+            public_url: None,
         }
     }
 }
@@ -136,7 +141,12 @@ impl TestServer {
         let listen = "127.0.0.1:0".parse().expect("address");
         let (app, sandbox) = build(&database_url, &options, &clock, listen).await;
         let state = app.state().clone();
-        let url = state.public_url.to_string();
+        // Where the test reaches the server: the public URL unless a test set one of its own (a
+        // proxy's https name, which only the server's checks need to know).
+        let url = match &options.public_url {
+            Some(_) => format!("http://{}", app.local_addr()),
+            None => state.public_url.to_string(),
+        };
         import_demo_accounts(&state, &clock).await;
         let (shutdown, stopped) = oneshot::channel::<()>();
         let running = tokio::spawn(app.run_until(async {
@@ -382,7 +392,7 @@ pub fn config(database_url: &str, options: Options) -> Config {
     Config {
         listen: "127.0.0.1:0".parse().expect("address"),
         database_url: database_url.to_owned(),
-        public_url: None,
+        public_url: options.public_url,
         providers: vec![
             Arc::new(ivrpay::telephony::twilio::Twilio::new(SecretString::from(
                 AUTH_TOKEN,
@@ -424,6 +434,21 @@ pub fn config(database_url: &str, options: Options) -> Config {
         messaging: options.messaging,
         recording: options.recording,
     }
+}
+
+/// Adds an agent straight to the store (as `ivrpay agents add` would), with its Argon2id hash.
+pub async fn add_agent(state: &AppState, username: &str, name: &str, password: &str, admin: bool) {
+    let hash = ivrpay::agents::Password::new_for_agent(password.to_owned())
+        .expect("a long enough password")
+        .hash()
+        .expect("hash");
+    let role = if admin { "admin" } else { "agent" };
+    state
+        .store
+        .add_agent(username, name, &hash, role, 0)
+        .await
+        .expect("db")
+        .expect("a new agent");
 }
 
 /// Loads demo/accounts.csv into a server's store.

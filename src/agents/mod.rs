@@ -1,0 +1,111 @@
+//! The agent console's foundation: who the agents are, how they sign in, and the signed-in
+//! shell at `/agent` that later parts of the console (transfers, callbacks) fill in.
+//!
+//! - [`password`]: Argon2id hashing and checking, the same work for a user that does not exist;
+//! - [`session`]: session tokens (random, stored hashed), the cookie, CSRF and Origin checks;
+//! - [`console`]: the `/agent` router: sign-in, sign-out, the console page, and the one layer
+//!   that refuses every unsigned request to any `/agent/...` route;
+//! - [`pages`]: the server-rendered HTML.
+//!
+//! Sessions and failed sign-ins live in the database ([`crate::store`]), so any number of
+//! instances sharing one PostgreSQL database honour the same sign-outs and the same throttle.
+
+pub mod console;
+pub mod pages;
+pub mod password;
+pub mod session;
+
+use std::time::Duration;
+
+pub use password::Password;
+
+/// How long a session lasts from sign-in: a long shift. Signing out or disabling the agent ends
+/// it sooner.
+pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
+
+/// How many failed sign-ins are tolerated before further attempts are refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignInLimits {
+    /// Failures for one username within `window` that refuse further attempts for it.
+    pub per_username: i64,
+    /// Failures from one address within `window` that refuse further attempts from it. Higher:
+    /// several agents may sit behind one office address (or one load balancer).
+    pub per_address: i64,
+    /// How far back failures count; attempts are refused until enough of them age out.
+    pub window: Duration,
+}
+
+/// The limits in force.
+pub const SIGN_IN_LIMITS: SignInLimits = SignInLimits {
+    per_username: 5,
+    per_address: 30,
+    window: Duration::from_secs(15 * 60),
+};
+
+/// What an agent may see: agents the transfers and callbacks, admins everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Works transfers and callbacks.
+    Agent,
+    /// Also sees what operations see.
+    Admin,
+}
+
+impl Role {
+    /// As stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Agent => "agent",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+/// A username: 1 to 64 of lowercase ASCII letters, digits, `.`, `_`, `-` (typed in any case, kept
+/// in lowercase so `Ana` and `ana` are one agent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Username(String);
+
+impl Username {
+    /// Parses what was typed.
+    ///
+    /// # Errors
+    /// Empty, longer than 64, or a character outside the set above.
+    pub fn parse(text: &str) -> Result<Username, String> {
+        let name = text.trim().to_ascii_lowercase();
+        if name.is_empty() || name.len() > 64 {
+            return Err("a username is 1 to 64 characters".to_owned());
+        }
+        if !name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+        {
+            return Err(
+                "a username has only letters, digits, '.', '_' and '-' (no spaces)".to_owned(),
+            );
+        }
+        Ok(Username(name))
+    }
+
+    /// The username.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_lowercased_and_limited_to_a_plain_set() {
+        assert_eq!(
+            Username::parse(" Ana.Lopez ").unwrap().as_str(),
+            "ana.lopez"
+        );
+        assert!(Username::parse("").is_err());
+        assert!(Username::parse("ana lopez").is_err());
+        assert!(Username::parse("ana<script>").is_err());
+        assert!(Username::parse(&"a".repeat(65)).is_err());
+    }
+}

@@ -1,0 +1,354 @@
+//! The agent console's foundation, black-box over HTTP on SQLite and PostgreSQL: the session
+//! cookie, CSRF and origin checks, throttled sign-in, disabled agents, and the guard in front of
+//! every console route.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Backend, TestServer};
+use reqwest::header::{COOKIE, LOCATION, ORIGIN, SET_COOKIE};
+
+const PASSWORD: &str = "a long enough password";
+
+/// A client that shows redirects instead of following them.
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// Posts the sign-in form as the console's own page would (from its origin).
+async fn sign_in(server: &TestServer, username: &str, password: &str) -> reqwest::Response {
+    sign_in_from(server, &server.state.public_url, username, password).await
+}
+
+async fn sign_in_from(
+    server: &TestServer,
+    origin: &str,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    client()
+        .post(format!("{}/agent/sign-in", server.url))
+        .header(ORIGIN, origin)
+        .form(&[("username", username), ("password", password)])
+        .send()
+        .await
+        .expect("server answers")
+}
+
+/// The `name=value` of a response's `Set-Cookie`, and the whole header.
+fn cookie_of(response: &reqwest::Response) -> (String, String) {
+    let header = response
+        .headers()
+        .get(SET_COOKIE)
+        .expect("a cookie is set")
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let pair = header.split(';').next().expect("name=value").to_owned();
+    (pair, header)
+}
+
+/// Signs in and returns the cookie to send back.
+async fn signed_in(server: &TestServer, username: &str) -> String {
+    let response = sign_in(server, username, PASSWORD).await;
+    assert_eq!(response.status(), 303, "sign-in succeeds");
+    cookie_of(&response).0
+}
+
+async fn console(server: &TestServer, cookie: &str) -> reqwest::Response {
+    client()
+        .get(format!("{}/agent", server.url))
+        .header(COOKIE, cookie)
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("server answers")
+}
+
+/// The console page's CSRF token (from its sign-out form).
+async fn csrf_token(server: &TestServer, cookie: &str) -> String {
+    let page = console(server, cookie).await.text().await.expect("body");
+    let (_, rest) = page
+        .split_once("name=\"csrf\" value=\"")
+        .expect("a CSRF field");
+    rest.split('"').next().expect("value").to_owned()
+}
+
+async fn sign_out(
+    server: &TestServer,
+    cookie: &str,
+    origin: &str,
+    csrf: Option<&str>,
+) -> reqwest::Response {
+    let form: Vec<(&str, &str)> = csrf.map(|token| ("csrf", token)).into_iter().collect();
+    client()
+        .post(format!("{}/agent/sign-out", server.url))
+        .header(COOKIE, cookie)
+        .header(ORIGIN, origin)
+        .form(&form)
+        .send()
+        .await
+        .expect("server answers")
+}
+
+fn is_sent_to_sign_in(response: &reqwest::Response) -> bool {
+    response.status() == 303
+        && response
+            .headers()
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            == Some("/agent/sign-in")
+}
+
+async fn sign_in_sets_a_strict_httponly_cookie_and_opens_the_console(server: &TestServer) {
+    // Arrange
+    common::add_agent(&server.state, "ana", "Ana López", PASSWORD, false).await;
+
+    // Act
+    let response = sign_in(server, "Ana", PASSWORD).await;
+
+    // Assert
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()[LOCATION], "/agent");
+    let (pair, header) = cookie_of(&response);
+    let token = pair
+        .strip_prefix("ivrpay_agent=")
+        .expect("the session cookie");
+    assert_eq!(token.len(), 64, "256 bits, hex");
+    assert!(header.contains("; HttpOnly"), "{header}");
+    assert!(header.contains("; SameSite=Strict"), "{header}");
+    assert!(header.contains("; Path=/"), "{header}");
+    assert!(!header.contains("Secure"), "plain http: {header}");
+    let stored: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM agent_sessions")
+        .fetch_all(server.state.store.pool())
+        .await
+        .expect("db");
+    assert_eq!(stored, vec![ivrpay::agents::session::token_hash(token)]);
+    assert!(
+        !stored.contains(&token.to_owned()),
+        "the token itself is not stored"
+    );
+
+    let page = console(server, &pair).await;
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    let html = page.text().await.expect("body");
+    assert!(html.contains("Ana López"), "{html}");
+    assert!(
+        html.contains("<h2 id=\"transfers-heading\">Transfers</h2>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<h2 id=\"callbacks-heading\">Callbacks</h2>"),
+        "{html}"
+    );
+}
+on_both_backends!(sign_in_sets_a_strict_httponly_cookie_and_opens_the_console);
+
+async fn behind_https_the_cookie_is_secure_and_host_only(backend: Backend) {
+    let options = common::Options {
+        public_url: Some("https://ivr.example.com".into()),
+        ..common::Options::default()
+    };
+    let Some(server) = TestServer::start_with(backend, options).await else {
+        return;
+    };
+    common::add_agent(&server.state, "ana", "Ana", PASSWORD, false).await;
+
+    let response = sign_in_from(&server, "https://ivr.example.com", "ana", PASSWORD).await;
+
+    assert_eq!(response.status(), 303);
+    let (pair, header) = cookie_of(&response);
+    assert!(pair.starts_with("__Host-ivrpay_agent="), "{header}");
+    assert!(header.ends_with("; Secure"), "{header}");
+    assert!(header.contains("; HttpOnly") && header.contains("; SameSite=Strict"));
+    assert_eq!(console(&server, &pair).await.status(), 200);
+    // The same form posted from the address the server happens to listen on is not its origin.
+    let elsewhere = sign_in_from(&server, &server.url, "ana", PASSWORD).await;
+    assert_eq!(elsewhere.status(), 403);
+    server.stop().await;
+}
+on_both_backends_with_own_server!(behind_https_the_cookie_is_secure_and_host_only);
+
+async fn changes_without_the_csrf_token_or_from_another_origin_are_refused(server: &TestServer) {
+    // Arrange
+    common::add_agent(&server.state, "ana", "Ana", PASSWORD, false).await;
+    let cookie = signed_in(server, "ana").await;
+    let csrf = csrf_token(server, &cookie).await;
+    let origin = server.state.public_url.to_string();
+
+    // Act and assert: each refusal leaves the session signed in.
+    let refused = [
+        sign_out(server, &cookie, &origin, None).await,
+        sign_out(server, &cookie, &origin, Some("0000")).await,
+        sign_out(server, &cookie, "https://evil.example.com", Some(&csrf)).await,
+    ];
+    for response in refused {
+        assert_eq!(response.status(), 403);
+        assert_eq!(
+            console(server, &cookie).await.status(),
+            200,
+            "still signed in"
+        );
+    }
+    // Another site cannot sign a browser in either (login CSRF).
+    let forged = sign_in_from(server, "https://evil.example.com", "ana", PASSWORD).await;
+    assert_eq!(forged.status(), 403);
+    assert!(forged.headers().get(SET_COOKIE).is_none());
+
+    let response = sign_out(server, &cookie, &origin, Some(&csrf)).await;
+    assert!(is_sent_to_sign_in(&response), "{response:?}");
+    assert!(cookie_of(&response).1.contains("Max-Age=0"));
+    assert!(
+        is_sent_to_sign_in(&console(server, &cookie).await),
+        "signed out"
+    );
+}
+on_both_backends!(changes_without_the_csrf_token_or_from_another_origin_are_refused);
+
+async fn a_disabled_agents_session_ends_and_they_cannot_sign_in(server: &TestServer) {
+    common::add_agent(&server.state, "ana", "Ana", PASSWORD, false).await;
+    common::add_agent(&server.state, "ben", "Ben", PASSWORD, true).await;
+    let ana = signed_in(server, "ana").await;
+    let ben = signed_in(server, "ben").await;
+
+    assert!(server.state.store.disable_agent("ana").await.expect("db"));
+
+    assert!(is_sent_to_sign_in(&console(server, &ana).await));
+    assert_eq!(
+        console(server, &ben).await.status(),
+        200,
+        "others stay signed in"
+    );
+    let again = sign_in(server, "ana", PASSWORD).await;
+    assert_eq!(again.status(), 401);
+    assert!(again.headers().get(SET_COOKIE).is_none());
+    let sessions: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM agent_sessions s JOIN agents a ON a.id = s.agent_id \
+         WHERE a.username = 'ana'",
+    )
+    .fetch_one(server.state.store.pool())
+    .await
+    .expect("db");
+    assert_eq!(sessions, 0);
+}
+on_both_backends!(a_disabled_agents_session_ends_and_they_cannot_sign_in);
+
+/// The problem the sign-in page announces.
+async fn problem(response: reqwest::Response) -> (u16, String) {
+    let status = response.status().as_u16();
+    let html = response.text().await.expect("body");
+    let text = html
+        .split_once("<p role=\"alert\" id=\"problem\">")
+        .and_then(|(_, rest)| rest.split_once("</p>"))
+        .map(|(text, _)| text.to_owned())
+        .unwrap_or_default();
+    (status, text)
+}
+
+async fn wrong_passwords_are_refused_alike_then_throttled_until_the_window_passes(
+    server: &TestServer,
+) {
+    // Arrange
+    common::add_agent(&server.state, "ana", "Ana", PASSWORD, false).await;
+    let limit = ivrpay::agents::SIGN_IN_LIMITS.per_username;
+
+    // Act and assert: a wrong password and an unknown user read the same.
+    let wrong = problem(sign_in(server, "ana", "not the password").await).await;
+    let unknown = problem(sign_in(server, "nobody", "not the password").await).await;
+    assert_eq!(wrong.0, 401);
+    assert_eq!(wrong, unknown);
+    for _ in 1..limit {
+        assert_eq!(
+            problem(sign_in(server, "ana", "still wrong").await).await,
+            wrong
+        );
+    }
+    // The limit is reached: even the right password is refused now.
+    let (status, text) = problem(sign_in(server, "ana", PASSWORD).await).await;
+    assert_eq!(status, 429);
+    assert!(text.contains("Too many failed sign-ins"), "{text}");
+    server.clock.advance(Duration::from_secs(14 * 60));
+    assert_eq!(sign_in(server, "ana", PASSWORD).await.status(), 429);
+
+    server.clock.advance(Duration::from_secs(60));
+    let response = sign_in(server, "ana", PASSWORD).await;
+    assert_eq!(response.status(), 303, "the failures aged out");
+    // A success forgets the username's failures: one more slip is not a lockout.
+    assert_eq!(sign_in(server, "ana", "wrong again").await.status(), 401);
+    assert_eq!(sign_in(server, "ana", PASSWORD).await.status(), 303);
+}
+on_both_backends!(wrong_passwords_are_refused_alike_then_throttled_until_the_window_passes);
+
+async fn one_address_trying_many_usernames_is_throttled(server: &TestServer) {
+    common::add_agent(&server.state, "ana", "Ana", PASSWORD, false).await;
+    let limit = ivrpay::agents::SIGN_IN_LIMITS.per_address;
+    for n in 0..limit {
+        let response = sign_in(server, &format!("guess{n}"), "wrong password").await;
+        assert_eq!(response.status(), 401);
+    }
+    assert_eq!(sign_in(server, "ana", PASSWORD).await.status(), 429);
+}
+on_both_backends!(one_address_trying_many_usernames_is_throttled);
+
+/// Every route under /agent, and some that do not exist (they must not answer differently).
+const CONSOLE_ROUTES: &[(&str, &str)] = &[
+    ("GET", "/agent"),
+    ("GET", "/agent/"),
+    ("POST", "/agent"),
+    ("POST", "/agent/sign-out"),
+    ("GET", "/agent/sign-out"),
+    ("GET", "/agent/transfers"),
+    ("POST", "/agent/callbacks/1/close"),
+    ("GET", "/agent/events"),
+];
+
+async fn every_console_route_refuses_unsigned_requests(server: &TestServer) {
+    common::add_agent(&server.state, "ana", "Ana", PASSWORD, false).await;
+    let forged = format!("ivrpay_agent={}", "ab".repeat(32));
+    for (method, path) in CONSOLE_ROUTES {
+        for cookie in [None, Some(forged.as_str())] {
+            let send = |accept: &'static str| {
+                let mut request = client()
+                    .request(
+                        method.parse().expect("method"),
+                        format!("{}{path}", server.url),
+                    )
+                    .header("accept", accept)
+                    .header(ORIGIN, server.state.public_url.to_string());
+                if let Some(cookie) = cookie {
+                    request = request.header(COOKIE, cookie);
+                }
+                request.send()
+            };
+            let page = send("text/html,application/xhtml+xml")
+                .await
+                .expect("answers");
+            let other = send("application/json").await.expect("answers");
+            if *method == "GET" {
+                assert!(is_sent_to_sign_in(&page), "{method} {path}: {page:?}");
+            } else {
+                assert_eq!(page.status(), 401, "{method} {path}");
+            }
+            assert_eq!(other.status(), 401, "{method} {path}");
+        }
+    }
+    // The sign-in form is the one open page.
+    let form = client()
+        .get(format!("{}/agent/sign-in", server.url))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(form.status(), 200);
+    assert!(
+        form.text()
+            .await
+            .expect("body")
+            .contains("<form method=\"post\"")
+    );
+}
+on_both_backends!(every_console_route_refuses_unsigned_requests);

@@ -1,0 +1,149 @@
+//! Headless Chromium driven over WebDriver (fantoccini talking to a chromedriver this module
+//! starts on a free port). Without `chromium` and `chromedriver` on the PATH the browser tests
+//! are skipped and say so, unless `IVRPAY_REQUIRE_BROWSER=1` (as in CI) makes that a failure.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+/// A browser session and the chromedriver behind it.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+}
+
+fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|path| path.is_file())
+    })
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium, or `None` (after recording the skip) when
+    /// they are not installed and not required.
+    pub async fn start() -> Option<Browser> {
+        let required = std::env::var("IVRPAY_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
+        let (Some(driver), Some(chromium)) = (on_path("chromedriver"), on_path("chromium")) else {
+            assert!(
+                !required,
+                "IVRPAY_REQUIRE_BROWSER=1 but chromium or chromedriver is not on the PATH"
+            );
+            super::skipped::record(
+                "chromium and chromedriver are not installed (apt-get install chromium chromium-driver)",
+            );
+            return None;
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let driver = Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        // Wait (at most ten seconds) until chromedriver listens: readiness, not a timer.
+        for _ in 0..200 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let capabilities = serde_json::json!({
+            "goog:chromeOptions": {
+                "binary": chromium,
+                // Root in a container has no sandbox to use; /dev/shm is small there.
+                "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                         "--disable-gpu", "--window-size=1024,768"],
+            }
+        });
+        let serde_json::Value::Object(capabilities) = capabilities else {
+            unreachable!("an object literal");
+        };
+        let mut driver = Some(driver);
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await;
+        let client = match client {
+            Ok(client) => client,
+            Err(err) => {
+                if let Some(mut driver) = driver.take() {
+                    let _ = driver.kill();
+                    let _ = driver.wait();
+                }
+                panic!("headless Chromium did not start: {err}");
+            }
+        };
+        Some(Browser {
+            client,
+            driver: driver.take().expect("started"),
+        })
+    }
+
+    /// The path of the page the browser shows.
+    pub async fn path(&self) -> String {
+        self.client
+            .current_url()
+            .await
+            .expect("current url")
+            .path()
+            .to_owned()
+    }
+
+    /// Types into the field with this id.
+    pub async fn fill(&self, id: &str, text: &str) {
+        let field = self.client.find(Locator::Id(id)).await.expect("the field");
+        field.clear().await.expect("clear");
+        field.send_keys(text).await.expect("typing");
+    }
+
+    /// Clicks the button with this text.
+    pub async fn press(&self, label: &str) {
+        self.client
+            .find(Locator::XPath(&format!(
+                "//button[normalize-space()='{label}']"
+            )))
+            .await
+            .expect("the button")
+            .click()
+            .await
+            .expect("click");
+    }
+
+    /// The text of the element with this id, once the page shows it.
+    pub async fn text_of(&self, id: &str) -> String {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Id(id))
+            .await
+            .expect("the element")
+            .text()
+            .await
+            .expect("text")
+    }
+
+    /// Ends the browser session and chromedriver.
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for Browser {
+    // A test that failed midway still stops the chromedriver it started.
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
