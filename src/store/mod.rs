@@ -1,5 +1,5 @@
 //! Persistence: accounts, calls and their steps, payments, messages, agents and their sessions,
-//! through sqlx.
+//! transfers to agents, through sqlx.
 //!
 //! One [`Store`] serves both backends. The backend is chosen at run time from the database URL
 //! (`sqlite:` is the zero-set-up default, `postgres:` the scale-out path where several instances
@@ -14,6 +14,7 @@ mod arrangements;
 mod calls;
 mod messages;
 mod payments;
+mod transfers;
 
 pub use accounts::{Account, AccountRecord, AuthAttempt};
 pub use agents::{AgentRow, SessionRow};
@@ -24,6 +25,7 @@ pub use arrangements::{
 pub use calls::{CallKey, CallRecord, CallRow, NewCall, StepRecord, TurnUpdate};
 pub use messages::{LeasedMessage, MessageRecord, NewMessage, SendOutcome};
 pub use payments::{NewPayment, PaymentRecord, Settlement, UnsettledPayment};
+pub use transfers::{Disposition, NewTransfer, Refusal, TransferRow};
 
 use std::str::FromStr;
 use std::time::Duration;
