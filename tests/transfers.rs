@@ -108,7 +108,13 @@ async fn a_caller_who_asks_for_a_person_pops_up_with_their_context(server: &Test
             html.contains("They asked for a person while hearing their balance"),
             "{html}"
         );
+        assert!(
+            html.contains("15:00:00 UTC Choosing a language: chose English"),
+            "{html}"
+        );
+        assert!(html.contains("Entering their PIN: answered"), "{html}");
         assert!(html.contains("identity verified"), "{html}");
+        assert!(!html.contains("goto:"), "{html}");
         assert!(html.contains("I'll take it"), "{html}");
         assert!(!html.contains("66253365"), "no full account number: {html}");
     }

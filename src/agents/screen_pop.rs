@@ -146,6 +146,9 @@ pub async fn load(app: &AppState, row: &TransferRow) -> Result<ScreenPop, AppErr
         arrangements,
         steps: steps
             .iter()
+            // A branch's routing ("goto:...") is the flow's bookkeeping, not something the
+            // caller did.
+            .filter(|step| !step.result.starts_with("goto:"))
             .map(|step| (clock_time(step.at), step_words(flow, step)))
             .collect(),
         payments: payments.iter().map(payment_line).collect(),
@@ -198,6 +201,8 @@ fn step_words(flow: &Flow, step: &StepRecord) -> String {
     let result = step.result.as_str();
     let what = match result {
         _ if step.input_kind == "start" => "the call began".to_owned(),
+        "answered" if step.input_kind == "dial" => "a person answered".to_owned(),
+        "no_answer" if step.input_kind == "dial" => "no one answered".to_owned(),
         "dialing" => "put through to a person".to_owned(),
         "verified" => "identity verified".to_owned(),
         "locked" => "account locked after failed attempts".to_owned(),
@@ -228,7 +233,11 @@ fn step_words(flow: &Flow, step: &StepRecord) -> String {
                     ),
                 _ => format!("chose {}", humanize(key)),
             },
-            None => humanize(r),
+            None => match r.strip_prefix("language:").and_then(Language::parse) {
+                Some(Language::En) => "chose English".to_owned(),
+                Some(Language::Es) => "chose Spanish".to_owned(),
+                None => humanize(r.strip_prefix("goto:").unwrap_or(r)),
+            },
         },
     };
     format!("{}: {what}", capitalized(&doing))
