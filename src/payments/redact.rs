@@ -84,15 +84,12 @@ pub fn mask_typed_card_numbers(text: &str) -> String {
         let start = i;
         let mut end = i;
         while end < chars.len() {
-            if chars[end].is_ascii_digit() {
-                end += 1;
-            } else if matches!(chars[end], ' ' | '-')
-                && chars.get(end + 1).is_some_and(char::is_ascii_digit)
-            {
-                end += 1;
-            } else {
+            let separator = matches!(chars[end], ' ' | '-')
+                && chars.get(end + 1).is_some_and(char::is_ascii_digit);
+            if !chars[end].is_ascii_digit() && !separator {
                 break;
             }
+            end += 1;
         }
         let run = &chars[start..end];
         let digits: String = run.iter().filter(|c| c.is_ascii_digit()).collect();

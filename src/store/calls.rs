@@ -281,7 +281,7 @@ impl Store {
         let saved = save_turn_on(&mut *tx, update).await?;
         if saved {
             transfers::insert(
-                &mut *tx,
+                &mut tx,
                 update.provider,
                 update.call_sid,
                 update.answered_turn,
@@ -312,7 +312,7 @@ impl Store {
         let saved = start_call_on(&mut *tx, call, first).await?;
         if saved {
             transfers::insert(
-                &mut *tx,
+                &mut tx,
                 call.provider,
                 call.call_sid,
                 0,
