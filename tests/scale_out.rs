@@ -460,3 +460,109 @@ async fn pool_settings_reach_the_database() {
     store.close().await;
     common::drop_database(&url).await;
 }
+
+/// Signs an agent in straight at one instance (from the public URL's origin, as the balancer's
+/// page would); the cookie.
+async fn agent_at(cluster: &Cluster, instance: usize, username: &str, name: &str) -> String {
+    let (direct, state, _) = &cluster.instances[instance];
+    common::add_agent(state, username, name, common::console::PASSWORD, false).await;
+    let response = common::console::client()
+        .post(format!("{direct}/agent/sign-in"))
+        .header("origin", &cluster.balancer.url)
+        .form(&[
+            ("username", username),
+            ("password", common::console::PASSWORD),
+        ])
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), 303);
+    response.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .split(';')
+        .next()
+        .expect("cookie")
+        .to_owned()
+}
+
+/// Reads a stream until what arrived contains `needle` (ten seconds at most).
+async fn read_until(stream: &mut reqwest::Response, received: &mut String, needle: &str) {
+    let read = async {
+        while !received.contains(needle) {
+            let chunk = stream.chunk().await.expect("stream").expect("open");
+            received.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), read)
+        .await
+        .unwrap_or_else(|_| panic!("no {needle:?} on the stream: {received}"));
+}
+
+async fn a_transfer_on_one_instance_pops_up_on_a_console_served_by_the_other(backend: Backend) {
+    // Arrange: Ana's console streams from instance 0; Ben works on instance 1.
+    let Some(cluster) = Cluster::start(backend).await else {
+        return;
+    };
+    let ana = agent_at(&cluster, 0, "ana", "Ana López").await;
+    let ben = agent_at(&cluster, 1, "ben", "Ben Okafor").await;
+    let mut stream = common::console::client()
+        .get(format!("{}/agent/transfers/stream", cluster.instances[0].0))
+        .header("cookie", &ana)
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(stream.status(), 200);
+    let mut received = String::new();
+
+    // Act: the whole call goes to instance 1.
+    let mut call = cluster.call_from("+15552126618", Some(1)).await;
+    for keys in ["1", "1", "6446", "0"] {
+        call.press(keys).await.expect("step");
+    }
+
+    // Assert: instance 0 pushes it.
+    read_until(&mut stream, &mut received, "Linda Brown").await;
+    let id = cluster
+        .store()
+        .transfers_of_call("twilio", &call.call_sid)
+        .await
+        .expect("db")[0]
+        .id;
+
+    // Act: Ben takes the caller on instance 1.
+    let page = common::console::client()
+        .get(format!("{}/agent", cluster.instances[1].0))
+        .header("cookie", &ben)
+        .send()
+        .await
+        .expect("answers")
+        .text()
+        .await
+        .expect("body");
+    let csrf = page
+        .split_once("name=\"csrf\" value=\"")
+        .and_then(|(_, rest)| rest.split('"').next())
+        .expect("a CSRF token")
+        .to_owned();
+    let claimed = common::console::client()
+        .post(format!(
+            "{}/agent/transfers/{id}/claim",
+            cluster.instances[1].0
+        ))
+        .header("cookie", &ben)
+        .header("origin", &cluster.balancer.url)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(claimed.status(), 303);
+
+    // Assert: Ana, on instance 0, sees it taken.
+    read_until(&mut stream, &mut received, "Taken by Ben Okafor").await;
+    drop(stream);
+    cluster.stop().await;
+}
+on_both_backends_with_own_server!(
+    a_transfer_on_one_instance_pops_up_on_a_console_served_by_the_other
+);

@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route(SIGN_IN_PATH, get(sign_in_page).post(sign_in))
         .route("/agent", get(console))
         .route("/agent/sign-out", post(sign_out))
+        .merge(super::transfers::router())
         // Anything else under /agent is refused like the rest when unsigned, and not found after.
         .route("/agent/{*rest}", any(|| async { StatusCode::NOT_FOUND }))
 }
@@ -75,8 +76,9 @@ pub async fn guard(State(app): State<AppState>, request: Request, next: Next) ->
     headers.insert(
         "content-security-policy",
         HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; \
-             frame-ancestors 'none'; base-uri 'none'",
+            "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; \
+             connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+             base-uri 'none'",
         ),
     );
     headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
@@ -298,13 +300,18 @@ async fn sign_in(
         .into_response())
 }
 
-async fn console(Extension(signed_in): Extension<SignedIn>) -> Html<String> {
+async fn console(
+    State(app): State<AppState>,
+    Extension(signed_in): Extension<SignedIn>,
+) -> Result<Html<String>, AppError> {
+    let transfers = super::transfers::listed(&app, &signed_in).await?;
     let session = &signed_in.session;
-    Html(pages::console(ConsoleView {
+    Ok(Html(pages::console(ConsoleView {
         display_name: &session.display_name,
         role: &session.role,
         csrf_token: &session.csrf_token,
-    }))
+        transfers: &transfers,
+    })))
 }
 
 async fn sign_out(

@@ -1,10 +1,13 @@
 //! The agent console's foundation: who the agents are, how they sign in, and the signed-in
-//! shell at `/agent` that later parts of the console (transfers, callbacks) fill in.
+//! console at `/agent` with its live transfers (the screen-pop); callbacks come later.
 //!
 //! - [`password`]: Argon2id hashing and checking, the same work for a user that does not exist;
 //! - [`session`]: session tokens (random, stored hashed), the cookie, CSRF and Origin checks;
 //! - [`console`]: the `/agent` router: sign-in, sign-out, the console page, and the one layer
 //!   that refuses every unsigned request to any `/agent/...` route;
+//! - [`transfers`]: the live screen-pop: the stream every console listens to, "I'll take it",
+//!   and the disposition;
+//! - [`screen_pop`]: what a transfer shows about the caller, in plain words and nothing secret;
 //! - [`pages`]: the server-rendered HTML.
 //!
 //! Sessions and failed sign-ins live in the database ([`crate::store`]), so any number of
@@ -13,7 +16,9 @@
 pub mod console;
 pub mod pages;
 pub mod password;
+pub mod screen_pop;
 pub mod session;
+pub mod transfers;
 
 use std::time::Duration;
 

@@ -1,6 +1,10 @@
-//! The console's HTML, rendered on the server: plain forms with labels, no script, so it works
-//! with a keyboard and a screen reader and needs nothing but a browser. Every value from outside
-//! is escaped.
+//! The console's HTML, rendered on the server: plain forms with labels, so it works with a
+//! keyboard and a screen reader. One small script (`/agent/console.js`) puts transfers in the
+//! list as they arrive; without it the page still works, reloaded. Every value from outside is
+//! escaped.
+
+use super::screen_pop::ScreenPop;
+use crate::store::Disposition;
 
 /// Escapes text for HTML content and double-quoted attributes.
 pub fn escape(text: &str) -> String {
@@ -32,7 +36,13 @@ padding:0 1rem;line-height:1.5}label{display:block;margin-top:1rem}input{font-si
 padding:.4rem;width:20rem;max-width:100%}button{font-size:1rem;margin-top:1rem;padding:.4rem 1rem}\
 [role=alert]{border-left:4px solid #b00;padding:.5rem 1rem;background:#fee}\
 header{display:flex;justify-content:space-between;align-items:center}\
-section{border-top:1px solid #ccc;margin-top:1.5rem}";
+section{border-top:1px solid #ccc;margin-top:1.5rem}\
+#transfer-list{list-style:none;padding:0}.transfer{border:1px solid #ccc;border-left:6px solid #b60;\
+border-radius:4px;padding:.5rem 1rem;margin:.8rem 0}.transfer.claimed{border-left-color:#06b}\
+.transfer.done{border-left-color:#080;opacity:.8}.transfer h3{margin:.2rem 0}\
+.transfer dl{display:grid;grid-template-columns:10rem 1fr;gap:.1rem 1rem;margin:.5rem 0}\
+.transfer dt{font-weight:600}.transfer dd{margin:0}.status{font-weight:600}\
+details{margin:.3rem 0}textarea{width:100%;font-size:1rem}select{font-size:1rem;padding:.3rem}";
 
 /// The sign-in form, with a problem to announce (wrong password, too many tries) if any.
 pub fn sign_in(problem: Option<&str>, username: &str) -> String {
@@ -63,10 +73,18 @@ pub struct ConsoleView<'a> {
     pub role: &'a str,
     /// The session's CSRF token, for the forms.
     pub csrf_token: &'a str,
+    /// The transfers to list, each already rendered by [`transfer_item`].
+    pub transfers: &'a [String],
 }
 
-/// The console: the agent's name, sign-out, and the sections the live screen-pop fills.
+/// The console: the agent's name, sign-out, the transfers (kept up to date by the script), and
+/// the callbacks section.
 pub fn console(view: ConsoleView<'_>) -> String {
+    let empty = if view.transfers.is_empty() {
+        ""
+    } else {
+        " hidden"
+    };
     page(
         "Console",
         &format!(
@@ -77,17 +95,145 @@ pub fn console(view: ConsoleView<'_>) -> String {
              <h1>Agent console</h1>\n\
              <section id=\"transfers\" aria-labelledby=\"transfers-heading\">\n\
              <h2 id=\"transfers-heading\">Transfers</h2>\n\
-             <ul id=\"transfer-list\" aria-live=\"polite\"></ul>\n\
-             <p id=\"no-transfers\">No callers waiting for a person.</p>\n</section>\n\
+             <ul id=\"transfer-list\" aria-live=\"polite\">{items}</ul>\n\
+             <p id=\"no-transfers\"{empty}>No callers waiting for a person.</p>\n</section>\n\
              <section id=\"callbacks\" aria-labelledby=\"callbacks-heading\">\n\
              <h2 id=\"callbacks-heading\">Callbacks</h2>\n\
              <ul id=\"callback-list\"></ul>\n\
-             <p id=\"no-callbacks\">No callbacks to work.</p>\n</section>\n</main>",
+             <p id=\"no-callbacks\">No callbacks to work.</p>\n</section>\n</main>\n\
+             <script src=\"/agent/console.js\"></script>",
             name = escape(view.display_name),
             role = escape(view.role),
             csrf = escape(view.csrf_token),
+            items = view.transfers.concat(),
         ),
     )
+}
+
+/// Who a transfer is rendered for: the forms they may use depend on it.
+#[derive(Debug, Clone, Copy)]
+pub struct Viewer<'a> {
+    /// The signed-in agent.
+    pub agent_id: i64,
+    /// Their session's CSRF token.
+    pub csrf_token: &'a str,
+}
+
+/// One transfer, as a list item (`id="transfer-ID"`, `data-version`): the caller's context, and
+/// "I'll take it" while it waits, the disposition form for the agent who took it, or who has it
+/// and how it ended.
+pub fn transfer_item(pop: &ScreenPop, viewer: Viewer<'_>) -> String {
+    let id = pop.id;
+    let mut out = format!(
+        "<li id=\"transfer-{id}\" class=\"transfer {status}\" data-version=\"{version}\">\n\
+         <article aria-labelledby=\"caller-{id}\">\n\
+         <h3 id=\"caller-{id}\">{name}</h3>\n",
+        status = escape(&pop.status),
+        version = pop.version,
+        name = escape(pop.name.as_deref().unwrap_or("Caller not identified")),
+    );
+    let status = match pop.status.as_str() {
+        "waiting" => format!("Waiting since {}", pop.asked_at),
+        "claimed" if pop.claimed_by == Some(viewer.agent_id) => "You took this caller".to_owned(),
+        "claimed" => format!(
+            "Taken by {}",
+            pop.claimed_by_name.as_deref().unwrap_or("another agent")
+        ),
+        _ => format!(
+            "Done: {}{}",
+            pop.disposition.unwrap_or("closed"),
+            pop.claimed_by_name
+                .as_deref()
+                .map(|name| format!(" ({name})"))
+                .unwrap_or_default()
+        ),
+    };
+    out.push_str(&format!(
+        "<p class=\"status\" id=\"status-{id}\">{}</p>\n<p id=\"why-{id}\">{}</p>\n<dl>\n",
+        escape(&status),
+        escape(&pop.why)
+    ));
+    let mut field = |label: &str, key: &str, value: &str| {
+        out.push_str(&format!(
+            "<dt>{label}</dt><dd id=\"{key}-{id}\">{}</dd>\n",
+            escape(value)
+        ));
+    };
+    if let Some(account) = &pop.account {
+        field("Account", "account", account);
+    }
+    field("Identity", "verified", pop.verified);
+    if pop.locked {
+        field("Lock", "locked", "Locked after failed attempts");
+    }
+    if let Some(balance) = &pop.balance {
+        field("Balance", "balance", balance);
+    }
+    if let (Some(minimum), Some(due)) = (&pop.minimum_due, &pop.due_date) {
+        field("Minimum due", "due", &format!("{minimum} by {due}"));
+    }
+    if let Some(segment) = &pop.segment {
+        field("Segment", "segment", segment);
+    }
+    if !pop.flags.is_empty() {
+        field("Flags", "flags", &pop.flags.join(", "));
+    }
+    field("Language", "language", pop.language);
+    if let Some(note) = &pop.note
+        && !note.is_empty()
+    {
+        field("Note", "note-text", note);
+    }
+    out.push_str("</dl>\n");
+    let list = |out: &mut String, title: &str, key: &str, lines: &[String]| {
+        if lines.is_empty() {
+            return;
+        }
+        out.push_str(&format!("<h4>{title}</h4>\n<ul id=\"{key}-{id}\">"));
+        for line in lines {
+            out.push_str(&format!("<li>{}</li>", escape(line)));
+        }
+        out.push_str("</ul>\n");
+    };
+    list(&mut out, "Arrangements", "arrangements", &pop.arrangements);
+    list(&mut out, "Payments on this call", "payments", &pop.payments);
+    let steps: Vec<String> = pop
+        .steps
+        .iter()
+        .map(|(at, what)| format!("{at} {what}"))
+        .collect();
+    out.push_str(&format!(
+        "<details id=\"steps-{id}\"><summary>This call, step by step ({})</summary>\n",
+        steps.len()
+    ));
+    list(&mut out, "Steps", "step-list", &steps);
+    out.push_str("</details>\n");
+    let csrf = escape(viewer.csrf_token);
+    match pop.status.as_str() {
+        "waiting" => out.push_str(&format!(
+            "<form method=\"post\" action=\"/agent/transfers/{id}/claim\">\n\
+             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n\
+             <button type=\"submit\" id=\"claim-{id}\">I'll take it</button>\n</form>\n"
+        )),
+        "claimed" if pop.claimed_by == Some(viewer.agent_id) => {
+            let options: String = Disposition::ALL
+                .iter()
+                .map(|d| format!("<option value=\"{}\">{}</option>", d.as_str(), d.label()))
+                .collect();
+            out.push_str(&format!(
+                "<form method=\"post\" action=\"/agent/transfers/{id}/disposition\">\n\
+                 <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n\
+                 <label for=\"disposition-{id}\">How did the call end?</label>\n\
+                 <select id=\"disposition-{id}\" name=\"disposition\" required>{options}</select>\n\
+                 <label for=\"note-{id}\">Note</label>\n\
+                 <textarea id=\"note-{id}\" name=\"note\" rows=\"2\" maxlength=\"2000\"></textarea>\n\
+                 <button type=\"submit\" id=\"dispose-{id}\">Record disposition</button>\n</form>\n"
+            ));
+        }
+        _ => {}
+    }
+    out.push_str("</article>\n</li>\n");
+    out
 }
 
 /// A short page for a refused change (wrong origin or CSRF token).
@@ -116,6 +262,7 @@ mod tests {
             display_name: "<script>alert(1)</script>",
             role: "agent",
             csrf_token: "t\"",
+            transfers: &[],
         });
         assert!(!html.contains("<script>alert"));
         assert!(html.contains("value=\"t&quot;\""));

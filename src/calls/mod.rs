@@ -25,7 +25,7 @@ use tracing::Instrument;
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::flow::engine::{self, Input, Secrets, Session};
-use crate::store::{CallKey, NewCall, TurnUpdate};
+use crate::store::{CallKey, NewCall, NewTransfer, TurnUpdate};
 use crate::telephony::Dialect;
 use crate::voice;
 
@@ -185,6 +185,20 @@ async fn run_turn(
         .map(|_| now + app.config.sealed_ttl.as_millis() as i64);
     let session_json =
         serde_json::to_string(&*session).map_err(|e| AppError::Flow(e.to_string()))?;
+    // A reply that dials a person pops up on the agents' consoles: recorded with the turn.
+    let transfer = result
+        .steps
+        .iter()
+        .any(|step| step.result == "dialing")
+        .then(|| {
+            let (reason, state) = whisper::put_through(&app.flow, &result.steps);
+            NewTransfer {
+                account_number: session.account.clone(),
+                state,
+                reason: reason.as_str().to_owned(),
+                language: session.language.map(|l| l.code().to_owned()),
+            }
+        });
     let update = TurnUpdate {
         provider: webhook.dialect.name(),
         call_sid,
@@ -204,6 +218,7 @@ async fn run_turn(
         claim_token: ctx.claim_token(),
         stale_before: now - CLAIM_STALE.as_millis() as i64,
         now,
+        transfer: transfer.as_ref(),
     };
     let saved = if turn == 0 && !ctx.inserted() {
         // A call's first answer is recorded with the call itself: one statement.

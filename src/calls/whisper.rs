@@ -169,45 +169,113 @@ fn declined_because(reason: Option<&str>) -> &'static str {
     }
 }
 
-/// Why the caller is coming through, in plain words, from the call's last answer: they asked, they
-/// stopped answering, their entries kept failing, or the flow sent them on its own (then the
-/// payment lines above say why, or nothing is claimed).
-fn why_put_through(flow: &Flow, steps: &[StepRecord]) -> Option<String> {
-    let last = steps
-        .iter()
-        .rposition(|s| s.input_kind == "digits" || s.input_kind == "silence")?;
-    let answer = &steps[last];
-    let state = flow.states.get(&answer.state);
-    let activity = state
-        .and_then(State::activity)
-        .map(|activity| format!(" while {activity}"))
-        .unwrap_or_default();
-    if let Some(looped) = steps[last..].iter().find(|s| s.result == "max_visits") {
-        let activity = flow
-            .states
-            .get(&looped.state)
-            .and_then(State::activity)
-            .map(|activity| format!(", {activity}"))
-            .unwrap_or_default();
-        return Some(format!(
-            "They were put through after several tries{activity}."
-        ));
+/// Why a caller is coming through to a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// They asked for a person.
+    Asked,
+    /// They stopped answering.
+    NoAnswer,
+    /// Their entries kept failing.
+    FailedEntries,
+    /// They went round the same question too many times.
+    SeveralTries,
+    /// The flow sent them on its own (a payment with no answer from the bank, say).
+    Sent,
+}
+
+impl Reason {
+    /// As stored with a transfer.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Asked => "asked",
+            Reason::NoAnswer => "no_answer",
+            Reason::FailedEntries => "failed_entries",
+            Reason::SeveralTries => "several_tries",
+            Reason::Sent => "sent",
+        }
     }
+
+    /// Parses a stored value.
+    pub fn parse(text: &str) -> Option<Reason> {
+        [
+            Reason::Asked,
+            Reason::NoAnswer,
+            Reason::FailedEntries,
+            Reason::SeveralTries,
+            Reason::Sent,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == text)
+    }
+
+    /// "They asked for a person while entering their PIN.", with the activity of the state (see
+    /// [`State::activity`]) where it happened, if the flow names one.
+    pub fn sentence(self, activity: Option<&str>) -> String {
+        match (self, activity) {
+            (Reason::SeveralTries, Some(activity)) => {
+                format!("They were put through after several tries, {activity}.")
+            }
+            (Reason::SeveralTries, None) => "They were put through after several tries.".into(),
+            (Reason::Sent, _) => "The call flow put them through on its own.".into(),
+            (reason, activity) => {
+                let activity = activity
+                    .map(|activity| format!(" while {activity}"))
+                    .unwrap_or_default();
+                match reason {
+                    Reason::Asked => format!("They asked for a person{activity}."),
+                    Reason::NoAnswer => {
+                        format!("They were put through because they stopped answering{activity}.")
+                    }
+                    _ => format!(
+                        "They were put through after several entries that did not work{activity}."
+                    ),
+                }
+            }
+        }
+    }
+}
+
+/// Why the caller is coming through, and the flow state where it happened, from the call's last
+/// answer: they asked, they stopped answering, their entries kept failing, or (`Sent`, state
+/// `None` unless they had answered something) the flow sent them on its own.
+pub fn put_through(flow: &Flow, steps: &[StepRecord]) -> (Reason, Option<String>) {
+    let Some(last) = steps
+        .iter()
+        .rposition(|s| s.input_kind == "digits" || s.input_kind == "silence")
+    else {
+        return (Reason::Sent, None);
+    };
+    let answer = &steps[last];
+    if let Some(looped) = steps[last..].iter().find(|s| s.result == "max_visits") {
+        return (Reason::SeveralTries, Some(looped.state.clone()));
+    }
+    let state = flow.states.get(&answer.state);
     let chose_a_person = |key: &str| {
         matches!(state.map(|s| &s.kind), Some(StateKind::Menu { options, .. })
             if key.chars().next().and_then(|k| options.get(&k)) == Some(&flow.agent_state))
     };
-    match answer.result.as_str() {
-        "agent" | "offer:person" => Some(format!("They asked for a person{activity}.")),
-        "no_input" => Some(format!(
-            "They were put through because they stopped answering{activity}."
-        )),
-        result if result == "invalid" || result.starts_with("invalid:") => Some(format!(
-            "They were put through after several entries that did not work{activity}."
-        )),
+    let reason = match answer.result.as_str() {
+        "agent" | "offer:person" => Reason::Asked,
+        "no_input" => Reason::NoAnswer,
+        result if result == "invalid" || result.starts_with("invalid:") => Reason::FailedEntries,
         result => match result.strip_prefix("option:") {
-            Some(key) if chose_a_person(key) => Some(format!("They asked for a person{activity}.")),
-            _ => None,
+            Some(key) if chose_a_person(key) => Reason::Asked,
+            _ => Reason::Sent,
         },
+    };
+    (reason, Some(answer.state.clone()))
+}
+
+/// Why the caller is coming through, in plain words (see [`put_through`]); nothing when the flow
+/// sent them on its own (then the payment lines above say why, or nothing is claimed).
+fn why_put_through(flow: &Flow, steps: &[StepRecord]) -> Option<String> {
+    let (reason, state) = put_through(flow, steps);
+    if reason == Reason::Sent {
+        return None;
     }
+    let activity = state
+        .and_then(|name| flow.states.get(&name))
+        .and_then(State::activity);
+    Some(reason.sentence(activity))
 }

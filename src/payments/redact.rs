@@ -65,9 +65,72 @@ pub fn mask_card_numbers(text: &str) -> Cow<'_, str> {
     Cow::Owned(masked)
 }
 
+/// Free text a person typed (an agent's note) with every card number in it masked down to its
+/// last four, also when its digits are grouped by single spaces or dashes as people write them
+/// (`4242 4242 4242 4242`, `4242-4242-4242-4242`). Digits grouped that way are read as one
+/// number, so a few unrelated numbers side by side may be masked too: in a note, better too much
+/// than a card number.
+pub fn mask_typed_card_numbers(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        // The run: digits, with single separators between them.
+        let start = i;
+        let mut end = i;
+        while end < chars.len() {
+            let separator = matches!(chars[end], ' ' | '-')
+                && chars.get(end + 1).is_some_and(char::is_ascii_digit);
+            if !chars[end].is_ascii_digit() && !separator {
+                break;
+            }
+            end += 1;
+        }
+        let run = &chars[start..end];
+        let digits: String = run.iter().filter(|c| c.is_ascii_digit()).collect();
+        if looks_like_card_number(&digits) {
+            let hidden = digits.len() - 4;
+            let mut seen = 0;
+            for &c in run {
+                if c.is_ascii_digit() {
+                    seen += 1;
+                    out.push(if seen <= hidden { '*' } else { c });
+                } else {
+                    out.push(c);
+                }
+            }
+        } else {
+            out.extend(run);
+        }
+        i = end;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_card_numbers_are_masked_however_they_are_grouped() {
+        assert_eq!(
+            mask_typed_card_numbers("card 4242 4242 4242 4242, call at 3"),
+            "card **** **** **** 4242, call at 3"
+        );
+        assert_eq!(
+            mask_typed_card_numbers("4000-0000-0000-0002"),
+            "****-****-****-0002"
+        );
+        assert_eq!(
+            mask_typed_card_numbers("promise of $45 by 12 5 2026"),
+            "promise of $45 by 12 5 2026"
+        );
+    }
 
     #[test]
     fn test_cards_look_like_card_numbers_and_near_misses_do_not() {

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
+use super::transfers::{self, NewTransfer};
 use super::{Store, StoreError};
 use crate::payments::redact::mask_card_numbers;
 
@@ -92,6 +93,9 @@ pub struct TurnUpdate<'a> {
     pub stale_before: i64,
     /// When (UTC ms).
     pub now: i64,
+    /// Set when the reply dials a person: recorded in the same transaction as the turn, and only
+    /// if the turn is saved (so a retried webhook records no second transfer).
+    pub transfer: Option<&'a NewTransfer>,
 }
 
 /// One step of a call, as recorded.
@@ -264,43 +268,35 @@ impl Store {
     /// Returns `false` when another delivery of the same webhook got there first (the caller
     /// should answer with that delivery's reply).
     ///
+    /// When the reply dials a person ([`TurnUpdate::transfer`]), the statement and the transfer's
+    /// row go in one transaction, and the row is written only if the turn was saved.
+    ///
     /// # Errors
     /// A database failure.
     pub async fn save_turn(&self, update: &TurnUpdate<'_>) -> Result<bool, StoreError> {
-        let log = step_log(update.steps)?;
-        let done = sqlx::query(
-            "UPDATE calls SET turn = turn + 1, last_reply = $3, session = $4, sealed = $5, \
-             language = COALESCE($6, language), account_number = COALESCE($7, account_number), \
-             outcome = COALESCE($8, outcome), last_step = COALESCE($9, last_step), \
-             ended_at = COALESCE($10, ended_at), updated_at = $11, sealed_until = $12, \
-             steps = steps || $13, claim_turn = NULL, claim_token = NULL \
-             WHERE call_sid = $1 AND turn = $2 \
-             AND (claim_turn IS NULL OR claim_turn <> $2 OR claim_token = $14 OR claimed_at < $15) \
-             AND provider = $16",
-        )
-        .bind(update.call_sid)
-        .bind(update.answered_turn)
-        .bind(update.reply)
-        .bind(mask_card_numbers(update.session).into_owned())
-        .bind(update.sealed)
-        .bind(update.language)
-        .bind(update.account_number)
-        .bind(update.outcome)
-        .bind(update.last_step)
-        .bind(update.ended_at)
-        .bind(update.now)
-        .bind(update.sealed_until)
-        .bind(log)
-        .bind(update.claim_token.unwrap_or(0))
-        .bind(update.stale_before)
-        .bind(update.provider)
-        .execute(self.writer())
-        .await?;
-        Ok(done.rows_affected() == 1)
+        let Some(transfer) = update.transfer else {
+            return save_turn_on(self.writer(), update).await;
+        };
+        let mut tx = self.begin().await?;
+        let saved = save_turn_on(&mut *tx, update).await?;
+        if saved {
+            transfers::insert(
+                &mut tx,
+                update.provider,
+                update.call_sid,
+                update.answered_turn,
+                transfer,
+                update.now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(saved)
     }
 
-    /// Records a new call together with the answer to its first webhook, in one statement.
-    /// Returns `false` when the call was already recorded (a retried first webhook).
+    /// Records a new call together with the answer to its first webhook, in one statement (and a
+    /// transfer, in the same transaction, when that answer dials a person). Returns `false` when
+    /// the call was already recorded (a retried first webhook).
     ///
     /// # Errors
     /// A database failure.
@@ -309,28 +305,24 @@ impl Store {
         call: &NewCall<'_>,
         first: &TurnUpdate<'_>,
     ) -> Result<bool, StoreError> {
-        let log = step_log(first.steps)?;
-        let query = sqlx::query(
-            "INSERT INTO calls (call_sid, provider, from_number, to_number, started_at, turn, \
-             last_reply, session, sealed, sealed_until, language, account_number, outcome, last_step, \
-             ended_at, steps, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $5) \
-             ON CONFLICT (provider, call_sid) DO NOTHING",
-        );
-        let done = bind_new_call(query, call)
-            .bind(first.reply)
-            .bind(mask_card_numbers(first.session).into_owned())
-            .bind(first.sealed)
-            .bind(first.sealed_until)
-            .bind(first.language)
-            .bind(first.account_number)
-            .bind(first.outcome)
-            .bind(first.last_step)
-            .bind(first.ended_at)
-            .bind(log)
-            .execute(self.writer())
+        let Some(transfer) = first.transfer else {
+            return start_call_on(self.writer(), call, first).await;
+        };
+        let mut tx = self.begin().await?;
+        let saved = start_call_on(&mut *tx, call, first).await?;
+        if saved {
+            transfers::insert(
+                &mut tx,
+                call.provider,
+                call.call_sid,
+                0,
+                transfer,
+                first.now,
+            )
             .await?;
-        Ok(done.rows_affected() == 1)
+        }
+        tx.commit().await?;
+        Ok(saved)
     }
 
     /// Marks a call ended by the provider (the caller hung up, or the call completed). When the
@@ -504,6 +496,76 @@ impl Store {
             payments: self.payments_of_call(call).await?,
         }))
     }
+}
+
+/// [`Store::save_turn`]'s statement, on a pool or inside a transaction.
+async fn save_turn_on<'e, E>(executor: E, update: &TurnUpdate<'_>) -> Result<bool, StoreError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let log = step_log(update.steps)?;
+    let done = sqlx::query(
+        "UPDATE calls SET turn = turn + 1, last_reply = $3, session = $4, sealed = $5, \
+             language = COALESCE($6, language), account_number = COALESCE($7, account_number), \
+             outcome = COALESCE($8, outcome), last_step = COALESCE($9, last_step), \
+             ended_at = COALESCE($10, ended_at), updated_at = $11, sealed_until = $12, \
+             steps = steps || $13, claim_turn = NULL, claim_token = NULL \
+             WHERE call_sid = $1 AND turn = $2 \
+             AND (claim_turn IS NULL OR claim_turn <> $2 OR claim_token = $14 OR claimed_at < $15) \
+             AND provider = $16",
+    )
+    .bind(update.call_sid)
+    .bind(update.answered_turn)
+    .bind(update.reply)
+    .bind(mask_card_numbers(update.session).into_owned())
+    .bind(update.sealed)
+    .bind(update.language)
+    .bind(update.account_number)
+    .bind(update.outcome)
+    .bind(update.last_step)
+    .bind(update.ended_at)
+    .bind(update.now)
+    .bind(update.sealed_until)
+    .bind(log)
+    .bind(update.claim_token.unwrap_or(0))
+    .bind(update.stale_before)
+    .bind(update.provider)
+    .execute(executor)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// [`Store::start_call`]'s statement, on a pool or inside a transaction.
+async fn start_call_on<'e, E>(
+    executor: E,
+    call: &NewCall<'_>,
+    first: &TurnUpdate<'_>,
+) -> Result<bool, StoreError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let log = step_log(first.steps)?;
+    let query = sqlx::query(
+        "INSERT INTO calls (call_sid, provider, from_number, to_number, started_at, turn, \
+             last_reply, session, sealed, sealed_until, language, account_number, outcome, last_step, \
+             ended_at, steps, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $5) \
+             ON CONFLICT (provider, call_sid) DO NOTHING",
+    );
+    let done = bind_new_call(query, call)
+        .bind(first.reply)
+        .bind(mask_card_numbers(first.session).into_owned())
+        .bind(first.sealed)
+        .bind(first.sealed_until)
+        .bind(first.language)
+        .bind(first.account_number)
+        .bind(first.outcome)
+        .bind(first.last_step)
+        .bind(first.ended_at)
+        .bind(log)
+        .execute(executor)
+        .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Binds a new call's fields as `$1` to `$5`.

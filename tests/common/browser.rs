@@ -132,6 +132,26 @@ impl Browser {
             .expect("text")
     }
 
+    /// Waits (ten seconds at most) until the element with this id shows text containing
+    /// `expected`, whether a page load or the page's script puts it there; returns the text.
+    pub async fn text_becomes(&self, id: &str, expected: &str) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = match self.client.find(Locator::Id(id)).await {
+                Ok(element) => element.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if text.contains(expected) {
+                return text;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "#{id} never showed {expected:?} (it shows {text:?})"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Ends the browser session and chromedriver.
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;

@@ -5,6 +5,7 @@
 
 pub mod balancer;
 pub mod browser;
+pub mod console;
 pub mod localstripe;
 pub mod skipped;
 pub mod smtp;

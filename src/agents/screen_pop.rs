@@ -1,0 +1,342 @@
+//! The screen-pop: what an agent sees about a transferred caller, gathered from the transfer, the
+//! call's steps and payments, and the account, and put in plain words.
+//!
+//! Only what an agent may see gets in: the account number masked to its last four digits, card
+//! brand and last four, never a card number, security code, PIN, or a digit the caller keyed
+//! (steps are described by what the caller was doing, as the whisper does, not by their keys).
+
+use time::OffsetDateTime;
+
+use crate::app::AppState;
+use crate::calls::whisper::Reason;
+use crate::collections::parse_date;
+use crate::error::AppError;
+use crate::flow::{Action, Flow, State, StateKind};
+use crate::language::Language;
+use crate::messages::templates::{date_text, money_text};
+use crate::payments::CardBrand;
+use crate::store::{
+    ArrangementRecord, CallKey, Disposition, PaymentRecord, StepRecord, TransferRow,
+};
+
+/// One transfer as the console shows it.
+#[derive(Debug, Clone)]
+pub struct ScreenPop {
+    /// The transfer's id.
+    pub id: i64,
+    /// Bumped by every change (the page skips an update it already shows).
+    pub version: i64,
+    /// `waiting`, `claimed` or `done`.
+    pub status: String,
+    /// Who took it.
+    pub claimed_by: Option<i64>,
+    /// Their name.
+    pub claimed_by_name: Option<String>,
+    /// How it ended, as shown.
+    pub disposition: Option<&'static str>,
+    /// The agent's note.
+    pub note: Option<String>,
+    /// When the caller was put through, `HH:MM:SS UTC`.
+    pub asked_at: String,
+    /// The caller's name, once identified.
+    pub name: Option<String>,
+    /// `•••• 6618`, once identified.
+    pub account: Option<String>,
+    /// "Verified by PIN", "Verified by date of birth and ZIP", or "Not verified".
+    pub verified: &'static str,
+    /// Whether the account is locked after failed attempts.
+    pub locked: bool,
+    /// `$1,234.56`.
+    pub balance: Option<String>,
+    /// `$45.00`.
+    pub minimum_due: Option<String>,
+    /// "December 1, 2026".
+    pub due_date: Option<String>,
+    /// The collections segment.
+    pub segment: Option<String>,
+    /// The account's flags.
+    pub flags: Vec<String>,
+    /// Settlements, plans and promises, one line each.
+    pub arrangements: Vec<String>,
+    /// This call's steps: time and what happened.
+    pub steps: Vec<(String, String)>,
+    /// Payment attempts on this call, one line each.
+    pub payments: Vec<String>,
+    /// Why they are coming through and where: "They asked for a person while entering their PIN."
+    pub why: String,
+    /// "English" or "Spanish".
+    pub language: &'static str,
+}
+
+/// Gathers what the console shows about a transfer.
+///
+/// # Errors
+/// A database failure.
+pub async fn load(app: &AppState, row: &TransferRow) -> Result<ScreenPop, AppError> {
+    let call = app
+        .store
+        .call_record_of(CallKey {
+            provider: &row.provider,
+            sid: &row.call_sid,
+        })
+        .await?;
+    let (steps, payments) = match call {
+        Some(call) => (call.steps, call.payments),
+        None => (Vec::new(), Vec::new()),
+    };
+    let account = match &row.account_number {
+        Some(number) => app.store.account(number).await?,
+        None => None,
+    };
+    let arrangements = match &account {
+        Some(account) => app
+            .store
+            .arrangements_for_account(&account.account_number)
+            .await?
+            .iter()
+            .map(arrangement_line)
+            .collect(),
+        None => Vec::new(),
+    };
+    let flow = &app.flow;
+    let activity = row
+        .state
+        .as_deref()
+        .and_then(|name| flow.states.get(name))
+        .map(|state| {
+            state
+                .activity()
+                .map_or_else(|| humanize(&state.name), str::to_owned)
+        });
+    let reason = Reason::parse(&row.reason).unwrap_or(Reason::Sent);
+    Ok(ScreenPop {
+        id: row.id,
+        version: row.version,
+        status: row.status.clone(),
+        claimed_by: row.claimed_by,
+        claimed_by_name: row.claimed_by_name.clone(),
+        disposition: row
+            .disposition
+            .as_deref()
+            .and_then(Disposition::parse)
+            .map(Disposition::label),
+        note: row.note.clone(),
+        asked_at: clock_time(row.asked_at),
+        name: account.as_ref().map(|a| a.name.clone()),
+        account: account.as_ref().map(|a| format!("•••• {}", a.last4())),
+        verified: verified(flow, &steps),
+        locked: account
+            .as_ref()
+            .is_some_and(|a| a.locked_until.is_some_and(|t| t > app.clock.now_ms())),
+        balance: account.as_ref().map(|a| money_text(a.balance_cents)),
+        minimum_due: account.as_ref().map(|a| money_text(a.minimum_due_cents)),
+        due_date: account.as_ref().map(|a| {
+            parse_date(&a.due_date)
+                .map_or_else(|| a.due_date.clone(), |d| date_text(d, Language::En))
+        }),
+        segment: account.as_ref().map(|a| a.segment.clone()),
+        flags: account
+            .as_ref()
+            .map(|a| {
+                crate::collections::policy::flags_of(a)
+                    .map(humanize)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        arrangements,
+        steps: steps
+            .iter()
+            // A branch's routing ("goto:...") is the flow's bookkeeping, not something the
+            // caller did.
+            .filter(|step| !step.result.starts_with("goto:"))
+            .map(|step| (clock_time(step.at), step_words(flow, step)))
+            .collect(),
+        payments: payments.iter().map(payment_line).collect(),
+        why: reason.sentence(activity.as_deref()),
+        language: match row.language.as_deref().and_then(Language::parse) {
+            Some(Language::Es) => "Spanish",
+            _ => "English",
+        },
+    })
+}
+
+/// `HH:MM:SS UTC` of a UTC millisecond time.
+fn clock_time(ms: i64) -> String {
+    let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    format!("{:02}:{:02}:{:02} UTC", at.hour(), at.minute(), at.second())
+}
+
+/// `check_pin` -> "check pin": for names the flow gives no words for.
+fn humanize(name: &str) -> String {
+    name.replace(['_', '-'], " ")
+}
+
+/// How the caller proved who they are on this call, from the step that verified them.
+fn verified(flow: &Flow, steps: &[StepRecord]) -> &'static str {
+    let how = steps
+        .iter()
+        .filter(|step| step.result == "verified")
+        .find_map(|step| match flow.states.get(&step.state).map(|s| &s.kind) {
+            Some(StateKind::Action {
+                action: Action::VerifyPin,
+                ..
+            }) => Some("Verified by PIN"),
+            Some(StateKind::Action {
+                action: Action::VerifyDateOfBirth,
+                ..
+            }) => Some("Verified by date of birth and ZIP"),
+            _ => None,
+        });
+    how.unwrap_or("Not verified")
+}
+
+/// One step in words: what the caller was doing (the state's activity, as the whisper says it,
+/// or its name) and what came of it. Never the keys pressed.
+fn step_words(flow: &Flow, step: &StepRecord) -> String {
+    let state = flow.states.get(&step.state);
+    let doing = state
+        .and_then(State::activity)
+        .map_or_else(|| humanize(&step.state), str::to_owned);
+    let result = step.result.as_str();
+    let what = match result {
+        _ if step.input_kind == "start" => "the call began".to_owned(),
+        "answered" if step.input_kind == "dial" => "a person answered".to_owned(),
+        "no_answer" if step.input_kind == "dial" => "no one answered".to_owned(),
+        "dialing" => "put through to a person".to_owned(),
+        "verified" => "identity verified".to_owned(),
+        "locked" => "account locked after failed attempts".to_owned(),
+        "found" => "account found".to_owned(),
+        "not_found" => "no account found".to_owned(),
+        "agent" | "offer:person" => "asked for a person".to_owned(),
+        "no_input" => "no answer".to_owned(),
+        "valid" => "answered".to_owned(),
+        "max_visits" => "too many tries".to_owned(),
+        "hangup" => "the call ended".to_owned(),
+        r if r == "invalid" || r.starts_with("invalid:") => match r.strip_prefix("invalid:") {
+            Some(why) => format!("an entry that did not work ({})", humanize(why)),
+            None => "an entry that did not work".to_owned(),
+        },
+        r => match r
+            .strip_prefix("option:")
+            .or_else(|| r.strip_prefix("offer:"))
+        {
+            // The chosen option by where it leads, not by the key pressed.
+            Some(key) => match state.map(|s| &s.kind) {
+                Some(StateKind::Menu { options, .. }) => key
+                    .chars()
+                    .next()
+                    .and_then(|k| options.get(&k))
+                    .map_or_else(
+                        || "chose an option".to_owned(),
+                        |to| format!("chose {}", humanize(to)),
+                    ),
+                _ => format!("chose {}", humanize(key)),
+            },
+            None => match r.strip_prefix("language:").and_then(Language::parse) {
+                Some(Language::En) => "chose English".to_owned(),
+                Some(Language::Es) => "chose Spanish".to_owned(),
+                None => humanize(r.strip_prefix("goto:").unwrap_or(r)),
+            },
+        },
+    };
+    format!("{}: {what}", capitalized(&doing))
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// "Approved: $45.00 with Visa ending 4242".
+fn payment_line(payment: &PaymentRecord) -> String {
+    let card = format!(
+        "{} ending {}",
+        CardBrand::parse(&payment.card_brand).map_or("a card", CardBrand::spoken_name),
+        payment.card_last4
+    );
+    let amount = money_text(payment.amount_cents);
+    match payment.status.as_str() {
+        "approved" => format!("Approved: {amount} with {card}"),
+        "declined" => format!(
+            "Declined: {amount} with {card} ({})",
+            humanize(
+                payment
+                    .decline_reason
+                    .as_deref()
+                    .unwrap_or("declined by the bank")
+            )
+        ),
+        "pending" => format!("Pending: {amount} with {card}, being charged"),
+        _ => format!(
+            "No answer from the bank: {amount} with {card}. Do not charge again; check it in the gateway"
+        ),
+    }
+}
+
+/// "Plan, active: $600.00 (next $100.00 on December 1, 2026)".
+fn arrangement_line(arrangement: &ArrangementRecord) -> String {
+    let date = |text: &str| {
+        parse_date(text).map_or_else(|| text.to_owned(), |d| date_text(d, Language::En))
+    };
+    let mut line = format!(
+        "{}, {}: {}",
+        capitalized(&arrangement.kind),
+        humanize(&arrangement.status),
+        money_text(arrangement.total_cents)
+    );
+    if let Some(by) = &arrangement.promised_by {
+        line.push_str(&format!(" by {}", date(by)));
+    }
+    if let Some(next) = arrangement
+        .installments
+        .iter()
+        .find(|i| !matches!(i.status.as_str(), "paid" | "cancelled"))
+    {
+        line.push_str(&format!(
+            " (next {} on {})",
+            money_text(next.amount_cents),
+            date(&next.due_date)
+        ));
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_utc_clock_times() {
+        // 2026-11-23 15:04:05 UTC
+        assert_eq!(clock_time(1_795_446_245_000), "15:04:05 UTC");
+    }
+
+    #[test]
+    fn payments_show_brand_and_last_four_only() {
+        let payment = PaymentRecord {
+            call_sid: "CA1".into(),
+            attempt: 1,
+            account_number: "100200300".into(),
+            amount_cents: 4500,
+            fee_cents: 0,
+            currency: "USD".into(),
+            card_brand: "visa".into(),
+            card_last4: "4242".into(),
+            status: "declined".into(),
+            decline_reason: Some("insufficient_funds".into()),
+            gateway: "sandbox".into(),
+            gateway_reference: None,
+            confirmation_code: None,
+            created_at: 0,
+            needs_attention: false,
+        };
+        assert_eq!(
+            payment_line(&payment),
+            "Declined: $45.00 with Visa ending 4242 (insufficient funds)"
+        );
+    }
+}

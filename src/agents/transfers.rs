@@ -1,0 +1,296 @@
+//! The live screen-pop's routes: the stream every signed-in console listens to, "I'll take it",
+//! and the disposition. All sit under `/agent`, so [`super::console::guard`] has already checked
+//! the session (and, for the two changes, the origin and CSRF token) before they run.
+//!
+//! The stream works across any number of stateless instances sharing one database: each open
+//! console polls the `transfers` table (one cheap indexed query a second, by `changed_at`) rather
+//! than listening to an in-process channel that another instance's change would never reach.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::http::header::{CONTENT_TYPE, LOCATION};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Form, Router};
+use futures::Stream;
+
+use super::console::SignedIn;
+use super::pages::{self, Viewer};
+use super::screen_pop;
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::store::{Disposition, Refusal, TransferRow};
+
+/// How often an open console looks for changes.
+pub const POLL: Duration = Duration::from_secs(1);
+
+/// How far behind the newest change it has seen a console looks again: a transaction that
+/// stamped its change a little earlier but committed after the last poll (or an instance whose
+/// clock runs a little behind) is still picked up. Changes already shown are skipped by version.
+const LATE_COMMIT_MARGIN: Duration = Duration::from_secs(10);
+
+/// How long a closed transfer stays on the console.
+pub const DONE_SHOWN: Duration = Duration::from_secs(60 * 60);
+
+/// The longest note kept, in characters.
+const NOTE_MAX: usize = 2000;
+
+/// The screen-pop's routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/agent/transfers/stream", get(stream))
+        .route("/agent/transfers/{id}/claim", post(claim))
+        .route("/agent/transfers/{id}/disposition", post(dispose))
+        .route("/agent/console.js", get(script))
+}
+
+/// Who is looking, for rendering the forms they may use.
+fn viewer(signed_in: &SignedIn) -> Viewer<'_> {
+    Viewer {
+        agent_id: signed_in.session.agent_id,
+        csrf_token: &signed_in.session.csrf_token,
+    }
+}
+
+/// The transfers a console lists on load, rendered for `signed_in`.
+///
+/// # Errors
+/// A database failure.
+pub async fn listed(app: &AppState, signed_in: &SignedIn) -> Result<Vec<String>, AppError> {
+    let done_since = app.clock.now_ms() - DONE_SHOWN.as_millis() as i64;
+    let mut items = Vec::new();
+    for row in app.store.console_transfers(done_since).await? {
+        let pop = screen_pop::load(app, &row).await?;
+        items.push(pages::transfer_item(&pop, viewer(signed_in)));
+    }
+    Ok(items)
+}
+
+/// What one open stream remembers between polls.
+struct Watch {
+    app: AppState,
+    signed_in: SignedIn,
+    /// Poll from here (UTC ms): the newest change seen, less [`LATE_COMMIT_MARGIN`].
+    since: i64,
+    /// Transfer id to the version (and change time) last sent, for changes since `since`.
+    sent: HashMap<i64, (i64, i64)>,
+    /// Rendered events not yet sent.
+    ready: std::collections::VecDeque<Event>,
+    ticks: tokio::time::Interval,
+    /// The first poll sends everything the console lists, for a page loaded a moment earlier.
+    first: bool,
+}
+
+impl Watch {
+    /// Polls once: `false` when the session has ended (signed out, disabled, expired), which
+    /// ends the stream.
+    async fn poll(&mut self) -> Result<bool, AppError> {
+        let app = &self.app;
+        let now = app.clock.now_ms();
+        if app
+            .store
+            .agent_session(&self.signed_in.token_hash, now)
+            .await?
+            .is_none()
+        {
+            return Ok(false);
+        }
+        let rows = if self.first {
+            self.first = false;
+            app.store
+                .console_transfers(now - DONE_SHOWN.as_millis() as i64)
+                .await?
+        } else {
+            app.store.transfers_changed_since(self.since).await?
+        };
+        for row in rows {
+            self.send(&row).await?;
+        }
+        let since = self.since;
+        self.sent.retain(|_, (_, changed_at)| *changed_at >= since);
+        Ok(true)
+    }
+
+    async fn send(&mut self, row: &TransferRow) -> Result<(), AppError> {
+        let margin = LATE_COMMIT_MARGIN.as_millis() as i64;
+        self.since = self.since.max(row.changed_at - margin);
+        if self
+            .sent
+            .get(&row.id)
+            .is_some_and(|(v, _)| *v >= row.version)
+        {
+            return Ok(());
+        }
+        self.sent.insert(row.id, (row.version, row.changed_at));
+        let pop = screen_pop::load(&self.app, row).await?;
+        let html = pages::transfer_item(&pop, viewer(&self.signed_in));
+        self.ready.push_back(
+            Event::default()
+                .event("transfer")
+                .id(format!("{}.{}", row.id, row.version))
+                .data(html),
+        );
+        Ok(())
+    }
+}
+
+/// `GET /agent/transfers/stream`: server-sent events, one `transfer` event (the transfer's
+/// rendered list item) for each transfer that appears or changes, on any instance. Ends when the
+/// session does.
+async fn stream(
+    State(app): State<AppState>,
+    Extension(signed_in): Extension<SignedIn>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let mut ticks = tokio::time::interval(POLL);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let since = app.clock.now_ms() - LATE_COMMIT_MARGIN.as_millis() as i64;
+    let watch = Watch {
+        app,
+        signed_in,
+        since,
+        sent: HashMap::new(),
+        ready: std::collections::VecDeque::new(),
+        ticks,
+        first: true,
+    };
+    let events = futures::stream::unfold(watch, |mut watch| async move {
+        loop {
+            if let Some(event) = watch.ready.pop_front() {
+                return Some((Ok(event), watch));
+            }
+            watch.ticks.tick().await;
+            match watch.poll().await {
+                Ok(true) => {}
+                Ok(false) => return None,
+                // A database hiccup: try again next tick; the console keeps what it shows.
+                Err(err) => tracing::warn!(error = %err, "transfer stream poll failed"),
+            }
+        }
+    });
+    Sse::new(events).keep_alive(KeepAlive::default())
+}
+
+/// A refusal as a short page with the reason, for the form's browser.
+fn refusal(status: StatusCode, why: &str) -> Response {
+    (status, Html(pages::refused(why))).into_response()
+}
+
+fn back_to(id: i64) -> Response {
+    (
+        StatusCode::SEE_OTHER,
+        [(LOCATION, format!("/agent#transfer-{id}"))],
+    )
+        .into_response()
+}
+
+/// `POST /agent/transfers/{id}/claim`: "I'll take it". One agent wins; the other is told who.
+async fn claim(
+    State(app): State<AppState>,
+    Extension(signed_in): Extension<SignedIn>,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let agent = &signed_in.session;
+    match app
+        .store
+        .claim_transfer(id, agent.agent_id, app.clock.now_ms())
+        .await?
+    {
+        Ok(_) => {
+            tracing::info!(transfer = id, agent = %agent.username, "transfer claimed");
+            Ok(back_to(id))
+        }
+        Err(Refusal::NotFound) => Ok(refusal(StatusCode::NOT_FOUND, "There is no such transfer.")),
+        Err(Refusal::Taken(by)) => Ok(refusal(
+            StatusCode::CONFLICT,
+            &match by {
+                Some(name) => format!("{name} has already taken this caller."),
+                None => "Someone has already taken this caller.".to_owned(),
+            },
+        )),
+        Err(Refusal::NotYours) => Ok(refusal(StatusCode::CONFLICT, "This caller is not waiting.")),
+    }
+}
+
+/// The disposition form as posted.
+#[derive(serde::Deserialize)]
+struct DispositionForm {
+    disposition: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /agent/transfers/{id}/disposition`: how the call ended, by the agent who took it.
+async fn dispose(
+    State(app): State<AppState>,
+    Extension(signed_in): Extension<SignedIn>,
+    Path(id): Path<i64>,
+    Form(form): Form<DispositionForm>,
+) -> Result<Response, AppError> {
+    let Some(disposition) = Disposition::parse(&form.disposition) else {
+        return Ok(refusal(
+            StatusCode::BAD_REQUEST,
+            "Choose how the call ended from the list.",
+        ));
+    };
+    // A note is free text: anything card-like an agent types into it is masked before it is kept.
+    let note: String = form.note.trim().chars().take(NOTE_MAX).collect();
+    let note = crate::payments::redact::mask_typed_card_numbers(&note);
+    let agent = &signed_in.session;
+    match app
+        .store
+        .dispose_transfer(id, agent.agent_id, disposition, &note, app.clock.now_ms())
+        .await?
+    {
+        Ok(_) => {
+            tracing::info!(
+                transfer = id,
+                disposition = disposition.as_str(),
+                "transfer closed"
+            );
+            Ok(back_to(id))
+        }
+        Err(Refusal::NotFound) => Ok(refusal(StatusCode::NOT_FOUND, "There is no such transfer.")),
+        Err(_) => Ok(refusal(
+            StatusCode::CONFLICT,
+            "Only the agent who took this caller can close it, once.",
+        )),
+    }
+}
+
+/// The console's one script: listens to the stream and puts each transfer it hears about in the
+/// list (replacing the one shown, unless it is already up to date).
+const SCRIPT: &str = r#""use strict";
+(function () {
+  var list = document.getElementById("transfer-list");
+  var empty = document.getElementById("no-transfers");
+  if (!list || !window.EventSource) { return; }
+  function update() { empty.hidden = list.children.length > 0; }
+  var source = new EventSource("/agent/transfers/stream");
+  source.addEventListener("transfer", function (event) {
+    var template = document.createElement("template");
+    template.innerHTML = event.data.trim();
+    var item = template.content.firstElementChild;
+    if (!item) { return; }
+    var shown = document.getElementById(item.id);
+    if (shown) {
+      if (Number(shown.dataset.version) >= Number(item.dataset.version)) { return; }
+      shown.replaceWith(item);
+    } else {
+      list.insertBefore(item, list.firstChild);
+    }
+    update();
+  });
+  update();
+})();
+"#;
+
+/// `GET /agent/console.js`: [`SCRIPT`], a file of its own so the page's Content-Security-Policy
+/// can allow scripts from the console only, none inline.
+async fn script() -> Response {
+    ([(CONTENT_TYPE, "text/javascript; charset=utf-8")], SCRIPT).into_response()
+}
