@@ -2,7 +2,8 @@
 //!
 //! For each webhook this module loads the call, opens its sealed values, lets the flow engine
 //! decide, and saves the reply, the new cursor and the turn's steps with one compare-and-set
-//! `UPDATE` (a call's first webhook inserts its row with its first reply). That is what makes
+//! `UPDATE` (a call's first webhook inserts its row with its first reply; a turn that dials a
+//! person saves it in one transaction with the console's transfer record). That is what makes
 //! retries harmless: the webhook's `turn` says which reply it asks for, a turn already answered
 //! gets the recorded reply back, and of two deliveries racing to save the same turn one wins and
 //! the other answers with the winner's reply.
