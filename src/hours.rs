@@ -190,6 +190,29 @@ impl Hours {
         }
     }
 
+    /// A window for someone reading it, seen from `now_ms`: "tomorrow afternoon, between noon
+    /// and 5 PM (Tuesday, November 24, America/New_York time)": relative words as the caller
+    /// heard them, then the date and the time zone, so it reads the same tomorrow.
+    pub fn window_text(&self, window: Window, now_ms: i64) -> String {
+        format!(
+            "{} ({}, {} time)",
+            self.window_words(window, now_ms, Language::En),
+            date_text(self.local(window.start_ms).date()),
+            self.zone_name
+        )
+    }
+
+    /// An instant in the hours' time zone, for someone reading it: "Monday, November 23 at
+    /// 6:05 PM".
+    pub fn moment_text(&self, at_ms: i64) -> String {
+        let at = self.local(at_ms);
+        format!(
+            "{} at {}",
+            date_text(at.date()),
+            clock_words(at, Language::En)
+        )
+    }
+
     /// When the line has people, in words for "You can reach a person ...": "today until 5
     /// PM", "tomorrow at 9 AM", "on Monday at 9 AM"; in Spanish "hoy hasta las 5 de la
     /// tarde", "el lunes a las 9 de la mañana". Empty when the line does not open soon.
@@ -245,6 +268,30 @@ impl Hours {
             },
         }
     }
+}
+
+/// "Tuesday, November 24".
+fn date_text(date: Date) -> String {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    format!(
+        "{}, {} {}",
+        weekday_name(date, Language::En),
+        MONTHS[(date.month() as usize).saturating_sub(1) % 12],
+        date.day()
+    )
 }
 
 fn time_date(date: Date) -> Option<time::Date> {

@@ -24,7 +24,7 @@
 //! - [`accounts`]: credentials, their keyed hashes, CSV import;
 //! - [`agents`]: the agent console: agents and their Argon2id passwords, sign-in (throttled),
 //!   sessions kept in the database, CSRF, and the console at `/agent` with its live screen-pop of
-//!   transfers (claim, disposition);
+//!   transfers (claim, disposition) and the open callbacks ("Done" with a note);
 //! - [`payments`]: money type, card rules, the card-data vault, gateways (and cards kept for plans);
 //! - [`collections`]: `call-flows/policies.toml` (what each caller is offered), the cents of
 //!   schedules, settlements and fees, and charging what falls due (`arrangements run-due`);

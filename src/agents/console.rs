@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/agent", get(console))
         .route("/agent/sign-out", post(sign_out))
         .merge(super::transfers::router())
+        .merge(super::callbacks::router())
         // Anything else under /agent is refused like the rest when unsigned, and not found after.
         .route("/agent/{*rest}", any(|| async { StatusCode::NOT_FOUND }))
 }
@@ -305,12 +306,14 @@ async fn console(
     Extension(signed_in): Extension<SignedIn>,
 ) -> Result<Html<String>, AppError> {
     let transfers = super::transfers::listed(&app, &signed_in).await?;
+    let callbacks = super::callbacks::listed(&app, &signed_in).await?;
     let session = &signed_in.session;
     Ok(Html(pages::console(ConsoleView {
         display_name: &session.display_name,
         role: &session.role,
         csrf_token: &session.csrf_token,
         transfers: &transfers,
+        callbacks: &callbacks,
     })))
 }
 

@@ -1,5 +1,5 @@
 //! The agent console's foundation: who the agents are, how they sign in, and the signed-in
-//! console at `/agent` with its live transfers (the screen-pop); callbacks come later.
+//! console at `/agent` with its live transfers (the screen-pop) and the callbacks to work.
 //!
 //! - [`password`]: Argon2id hashing and checking, the same work for a user that does not exist;
 //! - [`session`]: session tokens (random, stored hashed), the cookie, CSRF and Origin checks;
@@ -7,12 +7,14 @@
 //!   that refuses every unsigned request to any `/agent/...` route;
 //! - [`transfers`]: the live screen-pop: the stream every console listens to, "I'll take it",
 //!   and the disposition;
+//! - [`callbacks`]: the callbacks callers asked for, soonest first, and "Done";
 //! - [`screen_pop`]: what a transfer shows about the caller, in plain words and nothing secret;
 //! - [`pages`]: the server-rendered HTML.
 //!
 //! Sessions and failed sign-ins live in the database ([`crate::store`]), so any number of
 //! instances sharing one PostgreSQL database honour the same sign-outs and the same throttle.
 
+pub mod callbacks;
 pub mod console;
 pub mod pages;
 pub mod password;

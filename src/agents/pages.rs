@@ -3,6 +3,7 @@
 //! list as they arrive; without it the page still works, reloaded. Every value from outside is
 //! escaped.
 
+use super::callbacks::CallbackCard;
 use super::screen_pop::ScreenPop;
 use crate::store::Disposition;
 
@@ -42,6 +43,10 @@ border-radius:4px;padding:.5rem 1rem;margin:.8rem 0}.transfer.claimed{border-lef
 .transfer.done{border-left-color:#080;opacity:.8}.transfer h3{margin:.2rem 0}\
 .transfer dl{display:grid;grid-template-columns:10rem 1fr;gap:.1rem 1rem;margin:.5rem 0}\
 .transfer dt{font-weight:600}.transfer dd{margin:0}.status{font-weight:600}\
+#callback-list{list-style:none;padding:0}.callback{border:1px solid #ccc;\
+border-left:6px solid #06b;border-radius:4px;padding:.5rem 1rem;margin:.8rem 0}.callback h3{margin:.2rem 0}\
+.callback dl{display:grid;grid-template-columns:10rem 1fr;gap:.1rem 1rem;margin:.5rem 0}\
+.callback dt{font-weight:600}.callback dd{margin:0}\
 details{margin:.3rem 0}textarea{width:100%;font-size:1rem}select{font-size:1rem;padding:.3rem}";
 
 /// The sign-in form, with a problem to announce (wrong password, too many tries) if any.
@@ -75,16 +80,16 @@ pub struct ConsoleView<'a> {
     pub csrf_token: &'a str,
     /// The transfers to list, each already rendered by [`transfer_item`].
     pub transfers: &'a [String],
+    /// The open callbacks, soonest first, each already rendered by [`callback_item`].
+    pub callbacks: &'a [String],
 }
 
 /// The console: the agent's name, sign-out, the transfers (kept up to date by the script), and
-/// the callbacks section.
+/// the open callbacks.
 pub fn console(view: ConsoleView<'_>) -> String {
-    let empty = if view.transfers.is_empty() {
-        ""
-    } else {
-        " hidden"
-    };
+    let hidden_unless_empty = |items: &[String]| if items.is_empty() { "" } else { " hidden" };
+    let empty = hidden_unless_empty(view.transfers);
+    let no_callbacks = hidden_unless_empty(view.callbacks);
     page(
         "Console",
         &format!(
@@ -99,13 +104,14 @@ pub fn console(view: ConsoleView<'_>) -> String {
              <p id=\"no-transfers\"{empty}>No callers waiting for a person.</p>\n</section>\n\
              <section id=\"callbacks\" aria-labelledby=\"callbacks-heading\">\n\
              <h2 id=\"callbacks-heading\">Callbacks</h2>\n\
-             <ul id=\"callback-list\"></ul>\n\
-             <p id=\"no-callbacks\">No callbacks to work.</p>\n</section>\n</main>\n\
+             <ul id=\"callback-list\">{callbacks}</ul>\n\
+             <p id=\"no-callbacks\"{no_callbacks}>No callbacks to work.</p>\n</section>\n</main>\n\
              <script src=\"/agent/console.js\"></script>",
             name = escape(view.display_name),
             role = escape(view.role),
             csrf = escape(view.csrf_token),
             items = view.transfers.concat(),
+            callbacks = view.callbacks.concat(),
         ),
     )
 }
@@ -236,6 +242,45 @@ pub fn transfer_item(pop: &ScreenPop, viewer: Viewer<'_>) -> String {
     out
 }
 
+/// One open callback, as a list item (`id="callback-ID"`): who to call, on what number, when,
+/// and what they were doing; then "Done" with an optional note.
+pub fn callback_item(card: &CallbackCard, csrf_token: &str) -> String {
+    let id = card.id;
+    let mut out = format!(
+        "<li id=\"callback-{id}\" class=\"callback\">\n\
+         <article aria-labelledby=\"callback-name-{id}\">\n\
+         <h3 id=\"callback-name-{id}\">{name}</h3>\n<dl>\n\
+         <dt>Number to call</dt><dd id=\"callback-phone-{id}\"><a href=\"tel:{phone}\">{phone_text}</a></dd>\n",
+        name = escape(card.name.as_deref().unwrap_or("Caller not identified")),
+        phone = escape(&card.phone),
+        phone_text = escape(&card.phone_text),
+    );
+    let mut field = |label: &str, key: &str, value: &str| {
+        out.push_str(&format!(
+            "<dt>{label}</dt><dd id=\"callback-{key}-{id}\">{}</dd>\n",
+            escape(value)
+        ));
+    };
+    field("When", "window", &card.window);
+    if let Some(account) = &card.account {
+        field("Account", "account", account);
+    }
+    field("Language", "language", card.language);
+    field("Where they asked", "asked", &card.asked);
+    field("Why", "why", card.why);
+    field("Requested", "requested", &card.requested);
+    out.push_str(&format!(
+        "</dl>\n<form method=\"post\" action=\"/agent/callbacks/{id}/close\">\n\
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n\
+         <label for=\"callback-note-{id}\">Note (optional)</label>\n\
+         <textarea id=\"callback-note-{id}\" name=\"note\" rows=\"2\" maxlength=\"2000\"></textarea>\n\
+         <button type=\"submit\" id=\"callback-done-{id}\">Done</button>\n</form>\n\
+         </article>\n</li>\n",
+        csrf = escape(csrf_token),
+    ));
+    out
+}
+
 /// A short page for a refused change (wrong origin or CSRF token).
 pub fn refused(why: &str) -> String {
     page(
@@ -263,8 +308,30 @@ mod tests {
             role: "agent",
             csrf_token: "t\"",
             transfers: &[],
+            callbacks: &[],
         });
         assert!(!html.contains("<script>alert"));
         assert!(html.contains("value=\"t&quot;\""));
+    }
+
+    #[test]
+    fn a_callback_escapes_what_it_shows_and_carries_the_form() {
+        let card = CallbackCard {
+            id: 7,
+            name: Some("<b>Linda</b>".into()),
+            account: Some("•••• 3365".into()),
+            phone: "+15552126618".into(),
+            phone_text: "(555) 212-6618".into(),
+            window: "tomorrow morning".into(),
+            language: "English",
+            asked: "They asked for a person.".into(),
+            why: "The line was closed.",
+            requested: "Monday".into(),
+        };
+        let html = callback_item(&card, "tok\"en");
+        assert!(html.contains("&lt;b&gt;Linda"), "{html}");
+        assert!(html.contains("action=\"/agent/callbacks/7/close\""));
+        assert!(html.contains("name=\"csrf\" value=\"tok&quot;en\""));
+        assert!(html.contains(">Done</button>"));
     }
 }

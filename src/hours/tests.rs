@@ -226,3 +226,19 @@ fn callback_numbers_are_ten_digits_with_a_real_area_code() {
     assert!(CallbackPhone::from_caller_id("+442071234567").is_none());
     assert!(CallbackPhone::from_caller_id("anonymous").is_none());
 }
+
+#[test]
+fn the_console_reads_windows_and_moments_with_the_date_and_zone() {
+    let hours = hours();
+    // Monday 2026-11-23, 6:05 PM in New York.
+    let monday_evening = ms(time::macros::datetime!(2026-11-23 23:05 UTC));
+    let next = hours.callback_windows(monday_evening, 2)[1];
+    assert_eq!(
+        hours.window_text(next, monday_evening),
+        "tomorrow afternoon, between noon and 5 PM (Tuesday, November 24, America/New_York time)"
+    );
+    assert_eq!(
+        hours.moment_text(monday_evening),
+        "Monday, November 23 at 6:05 PM"
+    );
+}

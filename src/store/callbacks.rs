@@ -1,6 +1,6 @@
 //! Callbacks: callers who asked for a person when no one could take the call, with the number
 //! and the window they chose. Recorded once per call attempt by the flow (`record_callback`),
-//! listed and closed by the admin API; the agents' console is meant to use the same three
+//! listed and closed by the admin API and by the agent console, through the same three
 //! functions ([`Store::callbacks`], [`Store::callback`], [`Store::close_callback`]).
 
 use serde::Serialize;
