@@ -2,6 +2,7 @@
 //! starts on a free port). Without `chromium` and `chromedriver` on the PATH the browser tests
 //! are skipped and say so, unless `IVRPAY_REQUIRE_BROWSER=1` (as in CI) makes that a failure.
 
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -41,22 +42,30 @@ impl Browser {
             .and_then(|listener| listener.local_addr())
             .expect("a free port")
             .port();
-        let driver = Command::new(driver)
+        let mut driver = Command::new(driver)
             .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("chromedriver starts");
-        // Wait (at most ten seconds) until chromedriver listens: readiness, not a timer.
-        for _ in 0..200 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                break;
+        // Ready when chromedriver says so on its output (the event itself, not a timer); its
+        // output is drained to the end after that so it can never block on a full pipe.
+        let output = driver.stdout.take().expect("chromedriver's output");
+        let (ready, started) = tokio::sync::oneshot::channel::<()>();
+        std::thread::spawn(move || {
+            let mut ready = Some(ready);
+            for line in BufReader::new(output).lines().map_while(Result::ok) {
+                if line.contains("started successfully")
+                    && let Some(ready) = ready.take()
+                {
+                    let _ = ready.send(());
+                }
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        });
+        tokio::time::timeout(Duration::from_secs(10), started)
+            .await
+            .expect("chromedriver starts within ten seconds")
+            .expect("chromedriver says it started");
         let capabilities = serde_json::json!({
             "goog:chromeOptions": {
                 "binary": chromium,
@@ -135,20 +144,31 @@ impl Browser {
     /// Waits (ten seconds at most) until the element with this id shows text containing
     /// `expected`, whether a page load or the page's script puts it there; returns the text.
     pub async fn text_becomes(&self, id: &str, expected: &str) -> String {
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        loop {
-            let text = match self.client.find(Locator::Id(id)).await {
-                Ok(element) => element.text().await.unwrap_or_default(),
-                Err(_) => String::new(),
-            };
-            if text.contains(expected) {
-                return text;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "#{id} never showed {expected:?} (it shows {text:?})"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        // The page answers when its own DOM changes (a MutationObserver), so nothing here polls.
+        const WAIT_FOR_TEXT: &str = r#"
+            const [id, expected, done] = arguments;
+            const text = () => (document.getElementById(id) || {}).innerText || "";
+            if (text().includes(expected)) { done(text()); return; }
+            const observer = new MutationObserver(() => {
+                if (text().includes(expected)) { observer.disconnect(); done(text()); }
+            });
+            observer.observe(document.documentElement,
+                { childList: true, subtree: true, characterData: true });
+        "#;
+        let waited = tokio::time::timeout(
+            Duration::from_secs(10),
+            self.client.execute_async(
+                WAIT_FOR_TEXT,
+                vec![serde_json::json!(id), serde_json::json!(expected)],
+            ),
+        )
+        .await;
+        match waited {
+            Ok(Ok(text)) => text.as_str().unwrap_or_default().to_owned(),
+            _ => panic!(
+                "#{id} never showed {expected:?} (it shows {:?})",
+                self.text_of(id).await
+            ),
         }
     }
 
