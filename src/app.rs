@@ -35,6 +35,8 @@ pub struct AppState {
     pub gateway: Arc<dyn Gateway>,
     /// The flow's recordings, loaded and checked at start, when its prompts are recorded.
     pub recordings: Option<Arc<crate::audio::Library>>,
+    /// What a caller waiting for a person hears (`audio/hold.wav`, or the built-in tune).
+    pub hold_audio: axum::body::Bytes,
 }
 
 /// The gateway a configuration names.
@@ -129,6 +131,9 @@ impl Application {
         } else {
             None
         };
+        let hold_audio = crate::audio::hold::load(&config.audio_dir)
+            .map_err(StartError::Recordings)?
+            .into();
         // Off the async threads; ready long before anyone signs in.
         tokio::task::spawn_blocking(crate::agents::password::warm_up);
         let store = Store::connect(&config.database_url, &config.pool).await?;
@@ -155,6 +160,7 @@ impl Application {
             public_url,
             gateway,
             recordings,
+            hold_audio,
         };
         Ok(Application { listener, state })
     }

@@ -70,6 +70,10 @@ pub struct Config {
     pub messaging: crate::messages::MessagingSettings,
     /// Pausing the call's recording while the card is keyed in, if configured.
     pub recording: Option<RecordingControl>,
+    /// Twilio's REST API, for transfers that wait in a conference room with hold audio while the
+    /// line rings the agent, and for agents sending a caller to key in a card; `None`: a transfer
+    /// is a plain dial (the caller hears ringing) and the console cannot send callers to pay.
+    pub conference_transfers: Option<std::sync::Arc<crate::telephony::twilio::rest::TwilioRest>>,
 }
 
 /// Pausing the call's recording around card entry (PCI DSS), through Twilio's REST API.

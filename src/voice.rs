@@ -86,6 +86,27 @@ pub struct Dial {
     pub timeout_seconds: u32,
 }
 
+/// Puts the caller in a conference room: a transfer where the caller hears hold audio until an
+/// agent (rung separately) joins, and where the agent can stay while the caller steps out to key
+/// in a card and comes back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conference {
+    /// The room's name; the agent's leg joins the same name.
+    pub name: String,
+    /// Absolute URL of what the caller hears until the conference starts (hold audio and a kind
+    /// word now and then); `None` is the provider's default music.
+    pub wait_url: Option<String>,
+    /// Whether this participant entering starts the conference (the agent does; a waiting caller
+    /// does not, so they hear the wait URL until the agent arrives).
+    pub start_on_enter: bool,
+    /// Whether this participant leaving ends it for everyone (the agent does; the caller does
+    /// not, so the agent stays while the caller keys in a card elsewhere).
+    pub end_on_exit: bool,
+    /// Absolute URL the provider posts to when the caller leaves the room; `None` continues with
+    /// the next verb.
+    pub action: Option<String>,
+}
+
 /// One instruction to the provider.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verb {
@@ -95,6 +116,8 @@ pub enum Verb {
     Gather(Gather),
     /// Transfer to a person.
     Dial(Dial),
+    /// Wait for, or go back to, a person in a conference room.
+    Conference(Conference),
     /// Fetch the next instructions from this absolute URL.
     Redirect {
         /// Absolute URL.

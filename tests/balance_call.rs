@@ -412,12 +412,21 @@ async fn without_an_agent_no_person_is_promised_and_zero_keeps_the_call(backend:
 }
 on_both_backends_with_own_server!(without_an_agent_no_person_is_promised_and_zero_keeps_the_call);
 
-async fn unanswered_transfer_offers_a_callback(server: &TestServer) {
+async fn unanswered_transfer_offers_a_callback_or_the_menu(server: &TestServer) {
     // Caller ID 555-000-9999 cannot be called back (no exchange starts with 0): asked for one.
     let mut call = server.call_from(UNKNOWN).await;
     call.agent_answers = false;
     call.press("1").await.expect("language");
     let said = call.press("0").await.expect("agent");
+    assert!(
+        heard(&said, "I'm sorry, everyone is still helping other callers."),
+        "{said:?}"
+    );
+    assert!(
+        heard(&said, "To go back to the menu, say or press 2."),
+        "{said:?}"
+    );
+    let said = call.press("1").await.expect("a callback");
     assert!(
         heard(
             &said,
@@ -428,7 +437,7 @@ async fn unanswered_transfer_offers_a_callback(server: &TestServer) {
     assert!(heard(&said, "10-digit number"), "{said:?}");
     assert!(!call.ended, "never dropped");
 }
-on_both_backends!(unanswered_transfer_offers_a_callback);
+on_both_backends!(unanswered_transfer_offers_a_callback_or_the_menu);
 
 async fn hang_up_mid_flow_is_recorded_as_abandoned_with_the_last_step(server: &TestServer) {
     let mut call = server.linda_at_pin_question().await;

@@ -171,6 +171,11 @@ async fn a_transfer_nobody_answers_offers_a_callback(server: &TestServer) {
         "{said:?}"
     );
     assert!(
+        heard(&said, "To have someone call you back, say or press 1."),
+        "never dropped: {said:?}"
+    );
+    let said = call.press("1").await.expect("a callback");
+    assert!(
         heard(&said, "we can call you back"),
         "never dropped: {said:?}"
     );

@@ -16,7 +16,7 @@ use std::process::{Command, Stdio};
 
 use ivrpay::language::Language;
 use ivrpay::telephony::twiml::render;
-use ivrpay::voice::{Dial, Gather, Listen, Prompt, Response, Verb};
+use ivrpay::voice::{Conference, Dial, Gather, Listen, Prompt, Response, Verb};
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::Event;
 use quick_xml::{Reader, XmlVersion};
@@ -133,6 +133,33 @@ fn cases() -> Vec<(&'static str, Response)> {
                 whisper_url: None,
                 action: None,
                 timeout_seconds: 30,
+            })]),
+        ),
+        (
+            "conference_waiting",
+            response(vec![
+                Verb::Prompt(say(
+                    "Please hold while I connect you with a person.",
+                    Language::En,
+                    None,
+                )),
+                Verb::Conference(Conference {
+                    name: "ivrpay-CA1".into(),
+                    wait_url: Some("https://ivr.example.com/twilio/hold?lang=en".into()),
+                    start_on_enter: false,
+                    end_on_exit: false,
+                    action: Some("https://ivr.example.com/twilio/dial?turn=4".into()),
+                }),
+            ]),
+        ),
+        (
+            "conference_agent",
+            response(vec![Verb::Conference(Conference {
+                name: "ivrpay-CA1".into(),
+                wait_url: None,
+                start_on_enter: true,
+                end_on_exit: true,
+                action: None,
             })]),
         ),
         (

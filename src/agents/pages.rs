@@ -201,6 +201,12 @@ pub fn transfer_item(pop: &ScreenPop, viewer: Viewer<'_>) -> String {
         }
         out.push_str("</ul>\n");
     };
+    if let Some(card_entry) = pop.card_entry {
+        out.push_str(&format!(
+            "<p class=\"card-entry\" id=\"card-entry-status-{id}\" role=\"status\">{}</p>\n",
+            escape(card_entry)
+        ));
+    }
     list(&mut out, "Arrangements", "arrangements", &pop.arrangements);
     list(&mut out, "Payments on this call", "payments", &pop.payments);
     let steps: Vec<String> = pop
@@ -226,6 +232,14 @@ pub fn transfer_item(pop: &ScreenPop, viewer: Viewer<'_>) -> String {
                 .iter()
                 .map(|d| format!("<option value=\"{}\">{}</option>", d.as_str(), d.label()))
                 .collect();
+            if pop.card_entry_offered && !pop.card_entry_pending {
+                out.push_str(&format!(
+                    "<form method=\"post\" action=\"/agent/transfers/{id}/card-entry\">\n\
+                     <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n\
+                     <button type=\"submit\" id=\"card-entry-{id}\">Take a card payment \
+                     (the caller keys it in; you will not hear it)</button>\n</form>\n"
+                ));
+            }
             out.push_str(&format!(
                 "<form method=\"post\" action=\"/agent/transfers/{id}/disposition\">\n\
                  <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n\

@@ -66,6 +66,13 @@ pub struct ScreenPop {
     pub why: String,
     /// "English" or "Spanish".
     pub language: &'static str,
+    /// Whether the agent who took the caller may send them to key in a card (the line can move
+    /// calls, and the caller was verified).
+    pub card_entry_offered: bool,
+    /// Where a caller sent to key in a card is: on the card questions, or back.
+    pub card_entry: Option<&'static str>,
+    /// Whether the caller is on the card questions now (not to be sent again meanwhile).
+    pub card_entry_pending: bool,
 }
 
 /// Gathers what the console shows about a transfer.
@@ -109,6 +116,11 @@ pub async fn load(app: &AppState, row: &TransferRow) -> Result<ScreenPop, AppErr
                 .map_or_else(|| humanize(&state.name), str::to_owned)
         });
     let reason = Reason::parse(&row.reason).unwrap_or(Reason::Sent);
+    let verified = verified(flow, &steps);
+    let card_entry_offered = app.config.conference_transfers.is_some()
+        && flow.assisted_payment_state.is_some()
+        && row.provider == "twilio"
+        && verified != NOT_VERIFIED;
     Ok(ScreenPop {
         id: row.id,
         version: row.version,
@@ -124,7 +136,7 @@ pub async fn load(app: &AppState, row: &TransferRow) -> Result<ScreenPop, AppErr
         asked_at: clock_time(row.asked_at),
         name: account.as_ref().map(|a| a.name.clone()),
         account: account.as_ref().map(|a| format!("•••• {}", a.last4())),
-        verified: verified(flow, &steps),
+        verified,
         locked: account
             .as_ref()
             .is_some_and(|a| a.locked_until.is_some_and(|t| t > app.clock.now_ms())),
@@ -157,6 +169,17 @@ pub async fn load(app: &AppState, row: &TransferRow) -> Result<ScreenPop, AppErr
             Some(Language::Es) => "Spanish",
             _ => "English",
         },
+        card_entry_offered,
+        card_entry_pending: row.assist_status.as_deref() == Some("sent"),
+        card_entry: match row.assist_status.as_deref() {
+            Some("sent") => Some(
+                "The caller is keying in a card now. You will not hear the keys; stay on the line.",
+            ),
+            Some("returned") => {
+                Some("The caller is back from keying in a card: see Payments on this call.")
+            }
+            _ => None,
+        },
     })
 }
 
@@ -188,8 +211,11 @@ fn verified(flow: &Flow, steps: &[StepRecord]) -> &'static str {
             }) => Some("Verified by date of birth and ZIP"),
             _ => None,
         });
-    how.unwrap_or("Not verified")
+    how.unwrap_or(NOT_VERIFIED)
 }
+
+/// How the console says the line did not verify the caller.
+const NOT_VERIFIED: &str = "Not verified";
 
 /// One step in words: what the caller was doing (the state's activity, as the whisper says it,
 /// or its name) and what came of it. Never the keys pressed.

@@ -46,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .route("/agent/transfers/stream", get(stream))
         .route("/agent/transfers/{id}/claim", post(claim))
         .route("/agent/transfers/{id}/disposition", post(dispose))
+        .route("/agent/transfers/{id}/card-entry", post(card_entry))
         .route("/agent/console.js", get(script))
 }
 
@@ -259,6 +260,37 @@ async fn dispose(
             StatusCode::CONFLICT,
             "Only the agent who took this caller can close it, once.",
         )),
+    }
+}
+
+/// `POST /agent/transfers/{id}/card-entry`: sends the caller the agent took to key in a card on
+/// the line's own questions (through Twilio's REST API); they come back to the agent when it is
+/// decided, and every console shows the result under "Payments on this call".
+async fn card_entry(
+    State(app): State<AppState>,
+    Extension(signed_in): Extension<SignedIn>,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let Some(row) = app.store.transfer(id).await? else {
+        return Ok(refusal(StatusCode::NOT_FOUND, "There is no such transfer."));
+    };
+    let agent = &signed_in.session;
+    match crate::calls::hold::send_to_card_entry(&app, &row, agent.agent_id).await? {
+        Ok(()) => {
+            tracing::info!(transfer = id, agent = %agent.username, "caller sent to key in a card");
+            Ok(back_to(id))
+        }
+        Err(refused) => {
+            use crate::calls::hold::AssistRefusal;
+            let status = match refused {
+                AssistRefusal::NotConfigured => StatusCode::NOT_IMPLEMENTED,
+                AssistRefusal::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+                AssistRefusal::NotYours | AssistRefusal::CallEnded | AssistRefusal::NotVerified => {
+                    StatusCode::CONFLICT
+                }
+            };
+            Ok(refusal(status, &refused.to_string()))
+        }
     }
 }
 

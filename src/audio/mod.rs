@@ -16,6 +16,7 @@
 pub mod check;
 pub mod convert;
 pub mod demo;
+pub mod hold;
 pub mod library;
 pub mod resample;
 pub mod script;

@@ -48,6 +48,9 @@ pub struct Call {
     pub agent_heard: Vec<String>,
     /// The number a transfer dialled, if any.
     pub transferred_to: Option<String>,
+    /// The conference room the caller waits in (or went back to), hearing its hold audio, until
+    /// the provider moves the call on (see [`Call::redirected`]).
+    pub on_hold: Option<String>,
     /// Whether the call has ended.
     pub ended: bool,
     /// The raw TwiML of the last answer.
@@ -135,6 +138,7 @@ impl Call {
             played: Vec::new(),
             agent_heard: Vec::new(),
             transferred_to: None,
+            on_hold: None,
             ended: false,
             last_twiml: String::new(),
             via: None,
@@ -191,6 +195,26 @@ impl Call {
         let mut extra = vec![("SpeechResult", words)];
         extra.extend(confidence.map(|c| ("Confidence", c)));
         let response = self.post(&url, &extra).await?;
+        self.follow(response).await?;
+        Ok(self.heard[before..].to_vec())
+    }
+
+    /// What the provider does when a call is updated through its REST API with a new URL (an agent
+    /// sending the caller to key in a card, or the line taking a waiting caller out of a
+    /// conference nobody joined): posts the call's fields to `url` and follows the answer. Returns
+    /// what was said after.
+    ///
+    /// # Errors
+    /// The server fails.
+    pub async fn redirected(
+        &mut self,
+        url: &str,
+        extra: &[(&str, &str)],
+    ) -> Result<Vec<String>, CallerError> {
+        self.gather_action = None;
+        self.on_hold = None;
+        let before = self.heard.len();
+        let response = self.post(url, extra).await?;
         self.follow(response).await?;
         Ok(self.heard[before..].to_vec())
     }
@@ -391,6 +415,21 @@ impl Call {
                             next = Some(self.post(action, &[("DialCallStatus", status)]).await?);
                             break;
                         }
+                    }
+                    Verb::Conference(conference) => {
+                        self.on_hold = Some(conference.name.clone());
+                        if let Some(wait_url) = &conference.wait_url {
+                            let body = self.post_raw(wait_url, &[]).await?;
+                            let waiting = twiml::parse(&body)
+                                .map_err(|e| CallerError::Twiml(e.to_string()))?;
+                            for verb in &waiting.verbs {
+                                if let Verb::Prompt(prompt) = verb {
+                                    self.hear(prompt).await;
+                                }
+                            }
+                        }
+                        // The caller waits in the room until the provider moves the call on.
+                        return Ok(());
                     }
                     Verb::Hangup => {
                         self.ended = true;

@@ -15,7 +15,7 @@ use quick_xml::{Reader, XmlVersion};
 
 use crate::language::Language;
 use crate::telephony::twiml::is_xml_char;
-use crate::voice::{Dial, Gather, Prompt, Response, Verb};
+use crate::voice::{Conference, Dial, Gather, Prompt, Response, Verb};
 
 /// Twilio's defaults for attributes we always write but that hand-written TwiML may omit. [`parse`]
 /// applies them so it reads such a document as Twilio would run it.
@@ -409,7 +409,7 @@ fn verb_from(element: Element) -> Result<Verb, TwimlError> {
     match element.name.as_str() {
         "Say" | "Play" | "Pause" => prompt_from(element, "Response").map(Verb::Prompt),
         "Gather" => gather_from(element).map(Verb::Gather),
-        "Dial" => dial_from(element).map(Verb::Dial),
+        "Dial" => dial_from(element),
         "Redirect" => {
             let mut attributes = Attributes::new("Redirect", element.attributes);
             attributes.fixed("method", "POST")?;
@@ -610,7 +610,14 @@ fn gather_from(element: Element) -> Result<Gather, TwimlError> {
     })
 }
 
-fn dial_from(element: Element) -> Result<Dial, TwimlError> {
+fn dial_from(element: Element) -> Result<Verb, TwimlError> {
+    let into_conference = element
+        .children
+        .iter()
+        .any(|child| matches!(child, Node::Element(e) if e.name == "Conference"));
+    if into_conference {
+        return conference_from(element).map(Verb::Conference);
+    }
     let mut attributes = Attributes::new("Dial", element.attributes);
     attributes.fixed("method", "POST")?;
     let timeout_seconds = attributes
@@ -649,12 +656,52 @@ fn dial_from(element: Element) -> Result<Dial, TwimlError> {
         let digits = required_text("Dial", element.children, "needs a <Number>")?;
         (digits, None)
     };
-    Ok(Dial {
+    Ok(Verb::Dial(Dial {
         number,
         caller_id,
         whisper_url,
         action,
         timeout_seconds,
+    }))
+}
+
+/// `<Dial><Conference>name</Conference></Dial>`, as [`crate::telephony::twiml`] writes it.
+fn conference_from(element: Element) -> Result<Conference, TwimlError> {
+    let mut attributes = Attributes::new("Dial", element.attributes);
+    attributes.fixed("method", "POST")?;
+    let action = attributes.take("action");
+    attributes.finish()?;
+    let mut rooms = child_elements("Dial", element.children)?.into_iter();
+    let (Some(room), None) = (rooms.next(), rooms.next()) else {
+        return Err(TwimlError::InvalidContent {
+            element: "Dial",
+            problem: "must contain exactly one <Conference>",
+        });
+    };
+    let mut attributes = Attributes::new("Conference", room.attributes);
+    let wait_url = attributes.take("waitUrl");
+    attributes.fixed("waitMethod", "POST")?;
+    let flag = |value: Option<String>, default: bool| match value.as_deref() {
+        None => Ok(default),
+        Some("true") => Ok(true),
+        Some("false") => Ok(false),
+        Some(_) => Err(TwimlError::InvalidContent {
+            element: "Conference",
+            problem: "startConferenceOnEnter and endConferenceOnExit are true or false",
+        }),
+    };
+    // Twilio's defaults: entering starts the conference, leaving does not end it.
+    let start_on_enter = flag(attributes.take("startConferenceOnEnter"), true)?;
+    let end_on_exit = flag(attributes.take("endConferenceOnExit"), false)?;
+    let _beep = attributes.take("beep");
+    attributes.finish()?;
+    let name = required_text("Conference", room.children, "needs the conference's name")?;
+    Ok(Conference {
+        name,
+        wait_url,
+        start_on_enter,
+        end_on_exit,
+        action,
     })
 }
 

@@ -938,4 +938,65 @@ impl Context for CallContext<'_> {
     fn hours(&self) -> Option<&crate::hours::Hours> {
         self.app.hours.as_deref()
     }
+
+    fn holds_transfers(&self) -> bool {
+        // Only Twilio's calls are moved through its REST API.
+        self.app.config.conference_transfers.is_some() && self.webhook.dialect.name() == "twilio"
+    }
+
+    fn conference_name(&self) -> String {
+        super::hold::conference_name(self.call_sid)
+    }
+
+    fn hold_url(&self, language: crate::language::Language) -> String {
+        format!(
+            "{}{}?lang={}",
+            self.app.public_url,
+            self.webhook.dialect.path(Event::Hold),
+            language.code()
+        )
+    }
+
+    async fn ring_agent(&mut self, number: &str) -> Result<bool, AppError> {
+        use crate::telephony::twilio::rest::OutgoingCall;
+        let Some(rest) = self.app.config.conference_transfers.clone() else {
+            return Ok(false);
+        };
+        // The agent sees the line's own number: the one the caller called.
+        let Some(line) = self.webhook.to.clone().filter(|to| !to.is_empty()) else {
+            tracing::warn!(
+                "cannot ring the agent: the webhook did not say which number was called"
+            );
+            return Ok(false);
+        };
+        self.claim().await?;
+        // The answer that puts the caller in the room is turn + 1's; the agent's leg names it
+        // so it can tell whether the caller is still waiting.
+        let waiting_turn = self.turn + 1;
+        let leg_url = |event| {
+            format!(
+                "{}{}?call={}&turn={waiting_turn}",
+                self.app.public_url,
+                self.webhook.dialect.path(event),
+                self.call_sid
+            )
+        };
+        let (url, status_callback) = (leg_url(Event::AgentLeg), leg_url(Event::AgentLegEnded));
+        let call = OutgoingCall {
+            to: number,
+            from: &line,
+            url: &url,
+            timeout_seconds: self.app.flow.dial_timeout_seconds,
+            status_callback: &status_callback,
+        };
+        match rest.place_call(&call).await {
+            Ok(_) => Ok(true),
+            Err(err) => {
+                // Unknown included: if the agent's phone does ring after all, its leg finds the
+                // caller no longer waiting and says so.
+                tracing::warn!(error = %err, "could not ring the agent line for a waiting caller");
+                Ok(false)
+            }
+        }
+    }
 }

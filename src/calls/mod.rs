@@ -15,6 +15,7 @@
 //! payment gateway does not stall other calls.
 
 pub mod actions;
+pub mod hold;
 pub(crate) mod payments;
 pub mod whisper;
 
@@ -235,6 +236,19 @@ async fn run_turn(
     } else {
         app.store.save_turn(&update).await?
     };
+    if saved
+        && result
+            .steps
+            .iter()
+            .any(|step| step.result == "back_to_agent")
+    {
+        // The agent's console shows the caller back, with what they paid.
+        let call = CallKey {
+            provider: webhook.dialect.name(),
+            sid: call_sid,
+        };
+        app.store.assist_returned(call, now).await?;
+    }
     Ok(saved.then_some(reply))
 }
 

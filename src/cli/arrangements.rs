@@ -47,7 +47,7 @@ pub(super) async fn run_due(args: RunDueArgs) -> Result<(), String> {
             .join("\n")
     })?;
     let mut problems = Vec::new();
-    let (messaging, _) = messaging_settings(&mut problems);
+    let messaging = messaging_settings(&mut problems).messaging;
     if !problems.is_empty() {
         return Err(format!("fix these settings:\n  {}", problems.join("\n  ")));
     }

@@ -1,4 +1,4 @@
-//! `ivrpay audio make-demo | script | convert`: recorded prompts.
+//! `ivrpay audio make-demo | make-hold | script | convert`: recorded prompts and hold audio.
 
 use std::path::{Path, PathBuf};
 
@@ -27,6 +27,12 @@ pub(super) enum AudioCommand {
         #[arg(long)]
         force: bool,
     },
+    /// Write the built-in hold tune (what a caller waiting for a person hears) to DIR/hold.wav.
+    MakeHold {
+        /// Where to write it.
+        #[arg(long, default_value = "audio")]
+        dir: PathBuf,
+    },
     /// List every file to record for a flow and what it says, for a voice artist.
     Script {
         /// Directory of flow files.
@@ -53,6 +59,13 @@ pub(super) enum AudioCommand {
 
 pub(super) fn audio(command: AudioCommand) -> Result<(), String> {
     match command {
+        AudioCommand::MakeHold { dir } => {
+            let path = dir.join(crate::audio::hold::FILE);
+            std::fs::write(&path, crate::audio::hold::tune())
+                .map_err(|err| format!("{}: cannot write it: {err}", path.display()))?;
+            println!("{}: the built-in hold tune", path.display());
+            Ok(())
+        }
         AudioCommand::MakeDemo {
             dir,
             flows,

@@ -128,6 +128,7 @@ pub(super) async fn serve(args: ServeArgs) -> Result<(), String> {
         payments,
         messaging,
         recording,
+        conference_transfers,
         notes: mut printed,
     } = serve_secrets(&args)?;
     if args.insecure_skip_signature {
@@ -170,6 +171,7 @@ pub(super) async fn serve(args: ServeArgs) -> Result<(), String> {
         },
         messaging,
         recording,
+        conference_transfers,
     };
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let app = Application::build(config, clock.clone())

@@ -145,13 +145,16 @@ fn days_env(name: &str, default: &[u32], problems: &mut Vec<String>) -> Vec<u32>
     })
 }
 
-/// Receipts and reminders, and recording control, from the environment.
-pub(super) fn messaging_settings(
-    problems: &mut Vec<String>,
-) -> (
-    crate::messages::MessagingSettings,
-    Option<crate::config::RecordingControl>,
-) {
+/// What Twilio's REST API serves, from the environment: receipts and reminders by SMS (and
+/// email beside them), recording control, and transfers through a conference room.
+pub(super) struct RestUses {
+    pub(super) messaging: crate::messages::MessagingSettings,
+    pub(super) recording: Option<crate::config::RecordingControl>,
+    pub(super) conference_transfers: Option<Arc<crate::telephony::twilio::rest::TwilioRest>>,
+}
+
+/// Receipts and reminders, recording control and conference transfers, from the environment.
+pub(super) fn messaging_settings(problems: &mut Vec<String>) -> RestUses {
     use crate::messages::{EmailSettings, MessagingSettings, SmsSettings};
     let rest = twilio_rest(problems);
     let sms = match (
@@ -251,7 +254,24 @@ pub(super) fn messaging_settings(
         }
         (None, _) => None,
     };
-    (messaging, recording)
+    // With the REST API, a caller waiting for a person hears hold audio in a conference room
+    // (and an agent can send them to key in a card); IVRPAY_TRANSFERS=dial keeps a plain dial.
+    let conference_transfers = match std::env::var("IVRPAY_TRANSFERS").as_deref() {
+        Err(_) | Ok("") | Ok("conference") => rest.clone(),
+        Ok("dial") => None,
+        Ok(other) => {
+            problems.push(format!(
+                "IVRPAY_TRANSFERS is conference (hold audio while the agent is rung; needs \
+                 Twilio's REST API) or dial (a plain transfer with ringing), not \"{other}\""
+            ));
+            None
+        }
+    };
+    RestUses {
+        messaging,
+        recording,
+        conference_transfers,
+    }
 }
 
 /// The settings `serve` takes from the environment, checked together.
@@ -263,6 +283,7 @@ pub(super) struct ServeSecrets {
     pub(super) payments: PaymentSettings,
     pub(super) messaging: crate::messages::MessagingSettings,
     pub(super) recording: Option<crate::config::RecordingControl>,
+    pub(super) conference_transfers: Option<Arc<crate::telephony::twilio::rest::TwilioRest>>,
     /// What the demo generated or reused, to print.
     pub(super) notes: Vec<String>,
 }
@@ -326,7 +347,11 @@ pub(super) fn serve_secrets(args: &ServeArgs) -> Result<ServeSecrets, String> {
     }
     let pin_key = pin_key(demo).map_err(|e| problems.push(e)).ok();
     let payments = payment_settings(args).map_err(|e| problems.push(e)).ok();
-    let (messaging, recording) = messaging_settings(&mut problems);
+    let RestUses {
+        messaging,
+        recording,
+        conference_transfers,
+    } = messaging_settings(&mut problems);
     match (data_key, pin_key, payments) {
         (Some(data_key), Some(pin_key), Some(payments)) if problems.is_empty() => {
             Ok(ServeSecrets {
@@ -337,6 +362,7 @@ pub(super) fn serve_secrets(args: &ServeArgs) -> Result<ServeSecrets, String> {
                 payments,
                 messaging,
                 recording,
+                conference_transfers,
                 notes,
             })
         }

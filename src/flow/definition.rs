@@ -32,6 +32,12 @@ pub struct Flow {
     /// business hours, or no agent line) and the line has hours to offer a callback in; `None`:
     /// they hear `no_person` and the question again.
     pub callback_state: Option<String>,
+    /// Where a caller starts when the agent they are talking with sends them, from the console,
+    /// to key in a card on the line's own questions; `None`: the console offers no such button.
+    pub assisted_payment_state: Option<String>,
+    /// States at which a caller sent by an agent goes back to that agent (the payment is
+    /// decided); reaching any transfer or goodbye does the same.
+    pub assisted_payment_ends: Vec<String>,
     /// Outcomes that stand even when the caller hangs up before the flow ends the call.
     pub settled_outcomes: Vec<String>,
     /// Provider voice per language, if chosen.
@@ -118,6 +124,12 @@ pub struct Messages {
     /// Added to the help line on a re-ask while the pace is not yet slower: how to ask for it.
     /// Present whenever the flow has a slower key.
     pub slower_option: Option<Prompt>,
+    /// Said now and then, between the hold audio, to a caller waiting for a person; `None`:
+    /// the hold audio alone.
+    pub on_hold: Option<Prompt>,
+    /// Said to a caller sent by an agent to key in a card, as they go back to that agent.
+    /// Present whenever the flow has an `assisted_payment_state`.
+    pub back_to_agent: Option<Prompt>,
 }
 
 /// Phrases per language, as operations write them (matched as whole words, case and accents
@@ -898,8 +910,11 @@ pub enum StateKind {
     },
     /// Connect to a person, handing over the caller's context.
     Transfer {
-        /// Where to go when no agent number is configured or nobody answers.
+        /// Where to go when no person can be reached now (no agent line, outside hours), and,
+        /// without `on_no_answer`, when nobody answers.
         on_unavailable: String,
+        /// Where to go when the agent line was rung and nobody answered in time.
+        on_no_answer: Option<String>,
     },
     /// Speak, then end the call.
     Hangup,
@@ -967,7 +982,12 @@ impl StateKind {
                 .chain(on_fail.as_deref())
                 .collect(),
             StateKind::Disclosure { next } => vec![next],
-            StateKind::Transfer { on_unavailable } => vec![on_unavailable],
+            StateKind::Transfer {
+                on_unavailable,
+                on_no_answer,
+            } => std::iter::once(on_unavailable.as_str())
+                .chain(on_no_answer.as_deref())
+                .collect(),
             StateKind::Hangup => vec![],
         }
     }

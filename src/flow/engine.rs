@@ -73,6 +73,10 @@ pub struct Session {
     /// At the slower pace, which option of an `offers` state is being offered.
     #[serde(default)]
     pub offer_cursor: usize,
+    /// Whether an agent sent the caller to key in a card: the caller goes back to that agent
+    /// once the payment is decided, instead of hearing a goodbye.
+    #[serde(default)]
+    pub assisting: bool,
 }
 
 /// What became of pausing the call's recording before card entry.
@@ -126,6 +130,9 @@ pub enum Input {
         /// Whether the agent answered.
         answered: bool,
     },
+    /// The agent the caller is talking with sent them to key in a card on the line's own
+    /// questions.
+    Assist,
 }
 
 impl std::fmt::Debug for Input {
@@ -143,6 +150,7 @@ impl std::fmt::Debug for Input {
             ),
             Input::Silence => f.write_str("Silence"),
             Input::DialEnded { answered } => write!(f, "DialEnded {{ answered: {answered} }}"),
+            Input::Assist => f.write_str("Assist"),
         }
     }
 }
@@ -194,6 +202,20 @@ pub trait Context: Actions {
     fn audio_url(&self, path_and_query: &str) -> String;
     /// The line's business hours, when configured; `None`: always open, and no callbacks.
     fn hours(&self) -> Option<&crate::hours::Hours>;
+    /// Whether a transfer puts the caller in a conference room with hold audio while the line
+    /// rings the agent itself ([`Context::ring_agent`]); `false`: a plain dial, with ringing.
+    fn holds_transfers(&self) -> bool;
+    /// The call's conference room (the same for the waiting caller and the agent's leg).
+    fn conference_name(&self) -> String;
+    /// Absolute URL of what a caller waiting for a person hears, in their language.
+    fn hold_url(&self, language: Language) -> String;
+    /// Rings the agent line for a caller about to wait in the conference room; `false` when the
+    /// call could not be placed (the caller is then offered something else, never left waiting
+    /// for no one). Claims the turn first, so a retried webhook never rings twice.
+    fn ring_agent(
+        &mut self,
+        number: &str,
+    ) -> impl std::future::Future<Output = Result<bool, crate::error::AppError>> + Send;
 }
 
 /// Whether a person can take the call now: an agent line is set and the line is within its
@@ -236,6 +258,7 @@ pub async fn advance<C: Context + Send>(
             Some(flow.start.clone())
         }
         Input::DialEnded { answered } => run.after_dial(session, answered, ctx),
+        Input::Assist => run.assist(session, ctx),
         Input::Digits(_) | Input::Speech { .. } | Input::Silence => {
             run.answer(session, &input, ctx)
         }
@@ -921,7 +944,11 @@ impl Run<'_> {
     ) -> Option<String> {
         let flow = self.flow;
         let state = flow.states.get(&session.state)?;
-        let StateKind::Transfer { on_unavailable } = &state.kind else {
+        let StateKind::Transfer {
+            on_unavailable,
+            on_no_answer,
+        } = &state.kind
+        else {
             self.record(ctx, &state.name, "dial", "unexpected", None);
             return Some(flow.agent_state.clone());
         };
@@ -933,8 +960,52 @@ impl Run<'_> {
         } else {
             self.record(ctx, &state.name, "dial", "no_answer", None);
             session.outcome = None;
-            Some(on_unavailable.clone())
+            Some(on_no_answer.as_ref().unwrap_or(on_unavailable).clone())
         }
+    }
+
+    /// An agent sent the caller to key in a card: the flow's card questions, then back to the
+    /// agent. Only a caller the line verified may pay this way; anyone else goes straight back.
+    fn assist(&mut self, session: &mut Session, ctx: &impl Context) -> Option<String> {
+        let at = session.state.clone();
+        match &self.flow.assisted_payment_state {
+            Some(start) if session.authenticated => {
+                self.record(ctx, &at, "assist", "card_entry", None);
+                session.assisting = true;
+                Some(start.clone())
+            }
+            _ => {
+                self.record(ctx, &at, "assist", "refused", None);
+                self.back_to_agent(session, ctx);
+                None
+            }
+        }
+    }
+
+    /// Puts a caller sent to key in a card back with the agent who sent them.
+    fn back_to_agent(&mut self, session: &mut Session, ctx: &impl Context) {
+        let flow = self.flow;
+        let language = self.language(session);
+        session.assisting = false;
+        if let Some(message) = &flow.messages.back_to_agent {
+            self.say(message, language, session.slow, ctx);
+        }
+        let from = std::mem::replace(&mut session.state, flow.agent_state.clone());
+        self.record(ctx, &from, "none", "back_to_agent", None);
+        self.verbs.push(self.callers_room(language, ctx));
+    }
+
+    /// The caller into the call's conference room: hold audio until the agent is there (or
+    /// should the agent have stepped away), and free to step out to key in a card and come back,
+    /// since only the agent's leaving ends the room.
+    fn callers_room(&self, language: Language, ctx: &impl Context) -> Verb {
+        Verb::Conference(voice::Conference {
+            name: ctx.conference_name(),
+            wait_url: Some(ctx.hold_url(language)),
+            start_on_enter: false,
+            end_on_exit: false,
+            action: Some(ctx.dial_url(self.turn + 1)),
+        })
     }
 
     async fn walk<C: Context + Send>(
@@ -966,6 +1037,15 @@ impl Run<'_> {
             if let Some(detour) = self.guard_recording(session, state, ctx).await {
                 name = detour;
                 continue;
+            }
+            // A caller an agent sent to key in a card goes back to them once it is decided, or
+            // wherever the flow would otherwise say goodbye or dial a person.
+            if session.assisting
+                && (flow.assisted_payment_ends.contains(&name)
+                    || matches!(state.kind, StateKind::Transfer { .. } | StateKind::Hangup))
+            {
+                self.back_to_agent(session, ctx);
+                return Ok(());
             }
             match &state.kind {
                 StateKind::Say { next } => {
@@ -1025,7 +1105,10 @@ impl Run<'_> {
                     self.ask(session, state, ctx, None);
                     return Ok(());
                 }
-                StateKind::Transfer { on_unavailable } => {
+                StateKind::Transfer {
+                    on_unavailable,
+                    on_no_answer,
+                } => {
                     let reachable = people_available(ctx);
                     let number = ctx.agent_number().filter(|_| reachable);
                     let Some(number) = number.map(str::to_owned) else {
@@ -1035,6 +1118,19 @@ impl Run<'_> {
                         continue;
                     };
                     session.state = name.clone();
+                    if ctx.holds_transfers() {
+                        if !ctx.ring_agent(&number).await? {
+                            self.record(ctx, &name, "none", "ring_failed", None);
+                            session.outcome = None;
+                            name = on_no_answer.as_ref().unwrap_or(on_unavailable).clone();
+                            continue;
+                        }
+                        self.prompt_of(state, session, ctx);
+                        self.record(ctx, &name, "none", "dialing", None);
+                        let language = self.language(session);
+                        self.verbs.push(self.callers_room(language, ctx));
+                        return Ok(());
+                    }
                     self.prompt_of(state, session, ctx);
                     self.record(ctx, &name, "none", "dialing", None);
                     self.verbs.push(Verb::Dial(Dial {

@@ -942,3 +942,155 @@ fn a_card_number_said_at_the_account_question_is_refused_not_read_back() {
     let kept = format!("{:?}", call.session.values);
     assert!(!kept.contains("4242"), "{kept}");
 }
+
+fn conference(turn: &Turn) -> Option<&voice::Conference> {
+    turn.response.verbs.iter().find_map(|verb| match verb {
+        Verb::Conference(conference) => Some(conference),
+        _ => None,
+    })
+}
+
+/// A context whose transfers wait in a conference room; `rings` says whether ringing the agent
+/// works.
+fn holding(rings: bool) -> FakeContext {
+    let mut ctx = FakeContext::calling(FakeContext::linda_brown());
+    ctx.holds = Some(rings);
+    ctx
+}
+
+#[test]
+fn a_transfer_that_holds_rings_the_agent_and_puts_the_caller_in_a_room_with_hold_audio() {
+    let flow = payment_flow();
+    let mut call = at_confirm_caller(flow, holding(true));
+
+    let turn = call.keys("0");
+
+    assert!(call.ctx.ran.contains(&"ring_agent"));
+    assert!(heard(&turn).contains("Please hold while I connect you with a person."));
+    let room = conference(&turn).expect("the caller waits in a room");
+    assert_eq!(
+        room.wait_url.as_deref(),
+        Some("https://ivr.example/hold?lang=en")
+    );
+    assert!(
+        !room.start_on_enter,
+        "the caller hears hold audio until the agent comes"
+    );
+    assert!(!room.end_on_exit, "the caller may step out and come back");
+    assert_eq!(
+        room.action.as_deref(),
+        Some("https://ivr.example/dial?turn=3")
+    );
+    assert_eq!(dialled(&turn), None);
+    assert_eq!(call.results_at("agent"), ["dialing"]);
+}
+
+#[test]
+fn nobody_answering_offers_a_callback_or_the_menu_and_the_menu_is_where_they_were() {
+    let flow = payment_flow();
+    let mut call = at_confirm_caller(flow, holding(true));
+    call.keys("1");
+    call.keys("6446");
+    assert!(call.session.authenticated);
+    call.keys("0");
+
+    let turn = call.send(Input::DialEnded { answered: false });
+
+    assert_eq!(call.session.state, "agent_no_answer");
+    let words = heard(&turn);
+    assert!(
+        words.contains("To have someone call you back, say or press 1."),
+        "{words}"
+    );
+    assert!(
+        words.contains("To go back to the menu, say or press 2."),
+        "{words}"
+    );
+    let turn = call.keys("2");
+    assert_eq!(call.session.state, "balance_offers", "{}", heard(&turn));
+}
+
+#[test]
+fn when_the_agent_cannot_be_rung_the_caller_is_offered_the_same_choices_at_once() {
+    let flow = payment_flow();
+    let mut call = at_confirm_caller(flow, holding(false));
+
+    let turn = call.keys("0");
+
+    assert!(conference(&turn).is_none(), "nobody waits for no one");
+    assert_eq!(call.session.state, "agent_no_answer");
+    assert_eq!(call.results_at("agent"), ["ring_failed"]);
+}
+
+/// Keys for each question of a card payment of $50.00.
+fn card_entry_keys(state: &str) -> &'static str {
+    match state {
+        "ask_amount" => "50*00",
+        "ask_card_number" => "4242424242424242",
+        "ask_card_expiry" => "1228",
+        "ask_security_code" => "123",
+        "ask_billing_zip" => "97201",
+        _ => "1",
+    }
+}
+
+#[test]
+fn an_agent_sends_a_verified_caller_to_key_in_a_card_and_gets_them_back_after_it() {
+    let flow = payment_flow();
+    let mut call = at_confirm_caller(flow, holding(true));
+    call.keys("1");
+    call.keys("6446");
+    // The agent answered; the caller is talking with them in the room when the agent sends them.
+    call.keys("0");
+
+    let turn = call.send(Input::Assist);
+
+    assert_eq!(call.session.state, "ask_amount", "{}", heard(&turn));
+    assert!(call.session.assisting);
+    assert_eq!(call.results_at("agent"), ["dialing", "card_entry"]);
+    let mut back = None;
+    for _ in 0..12 {
+        let keys = card_entry_keys(&call.session.state);
+        let turn = call.keys(keys);
+        if conference(&turn).is_some() {
+            back = Some(turn);
+            break;
+        }
+    }
+    let turn = back.expect("the caller goes back to the agent once the card is charged");
+    assert!(
+        heard(&turn).contains("I'm putting you back with the person you were speaking with"),
+        "{}",
+        heard(&turn)
+    );
+    let room = conference(&turn).expect("the same room");
+    assert_eq!(room.name, "ivrpay-CA00000000000000000000000000000001");
+    assert!(!call.session.assisting);
+    assert_eq!(call.session.state, "agent");
+    assert_eq!(call.session.outcome.as_deref(), Some("paid"));
+    assert!(call.ctx.ran.contains(&"charge_card"));
+    // The steps never hold the card.
+    assert!(call.steps.iter().all(|step| {
+        !step
+            .digits
+            .as_deref()
+            .unwrap_or("")
+            .contains("4242424242424242")
+    }));
+}
+
+#[test]
+fn a_caller_the_line_did_not_verify_is_sent_straight_back_to_the_agent() {
+    let flow = payment_flow();
+    let mut call = at_confirm_caller(flow, holding(true));
+    call.keys("0");
+
+    let turn = call.send(Input::Assist);
+
+    assert!(conference(&turn).is_some());
+    assert!(!call.session.assisting);
+    assert_eq!(
+        call.results_at("agent"),
+        ["dialing", "refused", "back_to_agent"]
+    );
+}

@@ -211,6 +211,8 @@ struct RawHeader {
     finish_key: Option<Spanned<String>>,
     dial_timeout_seconds: Option<Spanned<u32>>,
     settled_outcomes: Option<Vec<String>>,
+    assisted_payment_state: Option<Spanned<String>>,
+    assisted_payment_ends: Option<Vec<Spanned<String>>>,
     voices: Option<SpannedMap>,
     recording_notice: Option<Spanned<SpannedMap>>,
     slower_key: Option<Spanned<String>>,
@@ -236,6 +238,7 @@ struct RawState {
     cases: Option<Vec<Spanned<RawCase>>>,
     otherwise: Option<Spanned<String>>,
     on_unavailable: Option<Spanned<String>>,
+    on_no_answer: Option<Spanned<String>>,
     help: Option<Spanned<SpannedMap>>,
     activity: Option<String>,
     outcome: Option<Spanned<String>>,
@@ -339,7 +342,7 @@ const KINDS: [KindRules; 10] = [
     KindRules {
         kind: Kind::Transfer,
         name: "transfer",
-        fields: &["on_unavailable"],
+        fields: &["on_unavailable", "on_no_answer"],
         needs_prompt: false,
     },
     KindRules {
@@ -372,7 +375,7 @@ fn kind_names() -> String {
 }
 
 /// Which kind-specific fields `state` sets, by name (those [`KindRules::fields`] lists).
-fn kind_fields(state: &RawState) -> [(&'static str, bool); 22] {
+fn kind_fields(state: &RawState) -> [(&'static str, bool); 23] {
     [
         ("next", state.next.is_some()),
         ("options", state.options.is_some()),
@@ -387,6 +390,7 @@ fn kind_fields(state: &RawState) -> [(&'static str, bool); 22] {
         ("cases", state.cases.is_some()),
         ("otherwise", state.otherwise.is_some()),
         ("on_unavailable", state.on_unavailable.is_some()),
+        ("on_no_answer", state.on_no_answer.is_some()),
         ("help", state.help.is_some()),
         ("set", state.set.is_some()),
         ("offers", state.offers.is_some()),
@@ -544,13 +548,20 @@ impl Checker<'_> {
             }
         }
         let callback_state = header.callback_state.as_ref();
+        let assisted_payment_state = header.assisted_payment_state.as_ref();
+        let assisted_payment_ends = header.assisted_payment_ends.as_deref().unwrap_or_default();
         for (target, what) in [
             (&header.start, "start"),
             (&header.agent_state, "agent_state"),
         ]
         .into_iter()
         .chain(callback_state.map(|target| (target, "callback_state")))
-        {
+        .chain(assisted_payment_state.map(|target| (target, "assisted_payment_state")))
+        .chain(
+            assisted_payment_ends
+                .iter()
+                .map(|target| (target, "assisted_payment_ends")),
+        ) {
             if !state_names.contains(target.as_ref()) {
                 let fix = fix_for(target.as_ref(), &state_names);
                 self.report(
@@ -565,8 +576,20 @@ impl Checker<'_> {
             &state_names,
             [header.start.as_ref(), header.agent_state.as_ref()]
                 .into_iter()
-                .chain(callback_state.map(|target| target.as_ref())),
+                .chain(callback_state.map(|target| target.as_ref()))
+                .chain(assisted_payment_state.map(|target| target.as_ref())),
         );
+        if let (Some(start), Some(messages)) = (assisted_payment_state, &messages)
+            && messages.back_to_agent.is_none()
+        {
+            self.report(
+                start,
+                "assisted_payment_state needs [messages] back_to_agent in every language (said as \
+                 the caller goes back to the agent), e.g. back_to_agent.en = \"Thank you. I'm \
+                 putting you back with the person you were speaking with.\""
+                    .to_owned(),
+            );
+        }
         let flow = Flow {
             name: name.to_owned(),
             languages,
@@ -579,6 +602,11 @@ impl Checker<'_> {
             finish_key,
             dial_timeout_seconds,
             callback_state: callback_state.map(|target| target.as_ref().clone()),
+            assisted_payment_state: assisted_payment_state.map(|target| target.as_ref().clone()),
+            assisted_payment_ends: assisted_payment_ends
+                .iter()
+                .map(|target| target.as_ref().clone())
+                .collect(),
             settled_outcomes: header.settled_outcomes.clone().unwrap_or_else(|| {
                 ["transferred", "paid", "payment_unknown"]
                     .map(String::from)
@@ -653,6 +681,8 @@ impl Checker<'_> {
             "heard_wrong",
             "slower",
             "slower_option",
+            "on_hold",
+            "back_to_agent",
         ];
         let mut found: HashMap<String, Prompt> = HashMap::new();
         let section = raw.span();
@@ -721,6 +751,8 @@ impl Checker<'_> {
                  press 2.\"",
             ));
         }
+        let on_hold = found.remove("on_hold");
+        let back_to_agent = found.remove("back_to_agent");
         Some(Messages {
             no_input: no_input?,
             invalid_choice: invalid_choice?,
@@ -733,6 +765,8 @@ impl Checker<'_> {
             heard_wrong,
             slower,
             slower_option,
+            on_hold,
+            back_to_agent,
         })
     }
 
@@ -1371,6 +1405,10 @@ impl Checker<'_> {
                     &raw,
                     states,
                 )?,
+                on_no_answer: r
+                    .on_no_answer
+                    .as_ref()
+                    .map(|target| self.target(target, states)),
             },
             Kind::Hangup => StateKind::Hangup,
             Kind::Disclosure => StateKind::Disclosure {

@@ -66,6 +66,9 @@ pub struct FakeContext {
     pub recordings: Option<std::sync::Arc<crate::audio::Library>>,
     /// The line's business hours (default: none, always open and no callbacks).
     pub hours: Option<crate::hours::Hours>,
+    /// Whether transfers wait in a conference room while the line rings the agent (default:
+    /// `None`, a plain dial); `Some(false)` when ringing the agent fails.
+    pub holds: Option<bool>,
     /// Results still to give, by action name.
     scripts: BTreeMap<&'static str, VecDeque<&'static str>>,
 }
@@ -77,6 +80,7 @@ impl FakeContext {
             directory: account.clone(),
             account,
             agent_number: Some(AGENT_NUMBER.to_owned()),
+            holds: None,
             today: time::macros::date!(2026 - 11 - 20),
             now_ms: 1_795_190_400_000,
             accepted_brands: vec![
@@ -579,6 +583,23 @@ impl Context for FakeContext {
 
     fn hours(&self) -> Option<&crate::hours::Hours> {
         self.hours.as_ref()
+    }
+
+    fn holds_transfers(&self) -> bool {
+        self.holds.is_some()
+    }
+
+    fn conference_name(&self) -> String {
+        "ivrpay-CA00000000000000000000000000000001".to_owned()
+    }
+
+    fn hold_url(&self, language: crate::language::Language) -> String {
+        format!("https://ivr.example/hold?lang={}", language.code())
+    }
+
+    async fn ring_agent(&mut self, _number: &str) -> Result<bool, AppError> {
+        self.ran.push("ring_agent");
+        Ok(self.holds.unwrap_or(false))
     }
 }
 

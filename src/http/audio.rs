@@ -29,6 +29,7 @@ const CACHE_CONTROL: &str = "public, max-age=3600";
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
+        .route("/audio/{file}", get(hold))
         .route("/audio/{lang}/{file}", get(clip))
         .route("/audio/{lang}/{folder}/{file}", get(recording))
 }
@@ -134,6 +135,27 @@ async fn clip(
             tracing::warn!(error = %err, "stitching a clip failed");
             refused(AudioError::NotFound("this clip cannot be made".to_owned()))
         }
+    }
+}
+
+/// The hold audio (`audio/hold.wav`), and what it is for the simulated caller's transcript.
+async fn hold(
+    State(app): State<AppState>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    match wanted(&file) {
+        Ok(Wanted::Wav("hold")) => {
+            // Loaded once at start: the bytes' length and a cheap checksum name this version.
+            let sum = app
+                .hold_audio
+                .iter()
+                .fold(0u32, |sum, byte| sum.rotate_left(5) ^ u32::from(*byte));
+            let etag = format!("\"hold-{}-{sum:08x}\"", app.hold_audio.len());
+            wav(app.hold_audio.clone(), etag, &headers)
+        }
+        Ok(Wanted::Text("hold")) => text("(hold music)".to_owned()),
+        _ => refused(AudioError::NotFound("no such audio".to_owned())),
     }
 }
 

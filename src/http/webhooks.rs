@@ -13,6 +13,7 @@ use axum::routing::post;
 use crate::app::AppState;
 use crate::calls::{self, Webhook};
 use crate::flow::Input;
+use crate::language::Language;
 use crate::store::CallKey;
 use crate::telephony::{Dialect, Event, Signed, sanitize};
 
@@ -100,6 +101,39 @@ async fn webhook(
             let call = query_param(&uri, "call").unwrap_or_default();
             return whisper(&app, dialect.as_ref(), &call).await;
         }
+        Event::Hold => {
+            let language = query_param(&uri, "lang")
+                .and_then(|code| Language::parse(&code))
+                .unwrap_or(Language::En);
+            let round = query_param(&uri, "round")
+                .and_then(|r| r.parse().ok())
+                .unwrap_or(0);
+            let waiting = calls::hold::waiting(&app, dialect.as_ref(), language, round);
+            return voice_xml(dialect.as_ref(), dialect.render(&waiting));
+        }
+        Event::AgentLeg => {
+            let call = query_param(&uri, "call").unwrap_or_default();
+            return agent_leg(&app, dialect.as_ref(), &call, turn.unwrap_or(-1)).await;
+        }
+        Event::AgentLegEnded => {
+            let call = query_param(&uri, "call").unwrap_or_default();
+            let key = CallKey {
+                provider: dialect.name(),
+                sid: &call,
+            };
+            let ended = calls::hold::agent_leg_ended(
+                &app,
+                dialect.as_ref(),
+                key,
+                turn.unwrap_or(-1),
+                callback.unanswered,
+            );
+            if let Err(err) = ended.await {
+                tracing::error!(error = %err, "a waiting caller could not be taken out of the room");
+            }
+            return StatusCode::NO_CONTENT.into_response();
+        }
+        Event::Assist => Input::Assist,
     };
     let webhook = Webhook {
         dialect: dialect.clone(),
@@ -138,6 +172,28 @@ async fn status(
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     }
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// The agent's line, rung for a caller waiting in a conference room, answered.
+async fn agent_leg(app: &AppState, dialect: &dyn Dialect, call_sid: &str, turn: i64) -> Response {
+    let call = CallKey {
+        provider: dialect.name(),
+        sid: call_sid,
+    };
+    let response = match calls::hold::agent_leg(app, call, turn).await {
+        Ok(response) => response,
+        Err(err) => {
+            tracing::warn!(error = %err, "no room for an agent's leg");
+            let mut response = crate::voice::Response::new();
+            response.say(
+                "Transfer from the payment line. The caller could not be connected; please \
+                 check the console.",
+                Language::En,
+            );
+            response
+        }
+    };
+    voice_xml(dialect, dialect.render(&response))
 }
 
 /// What the agent hears before the caller is connected.

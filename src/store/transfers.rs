@@ -120,6 +120,9 @@ pub struct TransferRow {
     pub changed_at: i64,
     /// Bumped by every change.
     pub version: i64,
+    /// Whether the agent sent the caller to key in a card: `sent` (on the card questions now) or
+    /// `returned` (back with the agent).
+    pub assist_status: Option<String>,
 }
 
 /// Why a claim or a disposition was refused.
@@ -135,7 +138,7 @@ pub enum Refusal {
 
 const SELECT: &str = "SELECT t.id, t.provider, t.call_sid, t.turn, t.account_number, t.asked_at, \
      t.state, t.reason, t.language, t.status, t.claimed_by, a.display_name AS claimed_by_name, \
-     t.claimed_at, t.disposition, t.note, t.disposed_at, t.changed_at, t.version \
+     t.claimed_at, t.disposition, t.note, t.disposed_at, t.changed_at, t.version, t.assist_status \
      FROM transfers t LEFT JOIN agents a ON a.id = t.claimed_by ";
 
 fn transfer_row(row: &sqlx::any::AnyRow) -> Result<TransferRow, StoreError> {
@@ -158,6 +161,7 @@ fn transfer_row(row: &sqlx::any::AnyRow) -> Result<TransferRow, StoreError> {
         disposed_at: row.try_get("disposed_at")?,
         changed_at: row.try_get("changed_at")?,
         version: row.try_get("version")?,
+        assist_status: row.try_get("assist_status")?,
     })
 }
 
@@ -281,6 +285,47 @@ impl Store {
             Some(row) if done.rows_affected() == 1 => Ok(row),
             Some(row) => Err(Refusal::Taken(row.claimed_by_name)),
         })
+    }
+
+    /// Records that the agent sent the transfer's caller to key in a card (`sent`); every console
+    /// sees the change.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn mark_assist(&self, id: i64, status: &str, now_ms: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE transfers SET assist_status = $2, assist_at = $3, changed_at = $3, \
+             version = version + 1 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(status)
+        .bind(now_ms)
+        .execute(self.writer())
+        .await?;
+        Ok(())
+    }
+
+    /// Records that a caller sent to key in a card is back with the agent (`returned`), on the
+    /// call's transfer that sent them; every console then shows what they paid.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn assist_returned(
+        &self,
+        call: super::CallKey<'_>,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE transfers SET assist_status = 'returned', assist_at = $3, changed_at = $3, \
+             version = version + 1 \
+             WHERE provider = $1 AND call_sid = $2 AND assist_status = 'sent'",
+        )
+        .bind(call.provider)
+        .bind(call.sid)
+        .bind(now_ms)
+        .execute(self.writer())
+        .await?;
+        Ok(())
     }
 
     /// Closes a transfer the agent claimed, with how it ended and a note.

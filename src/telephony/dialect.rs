@@ -23,16 +23,30 @@ pub enum Event {
     Status,
     /// The agent's line answered a transfer: what the agent hears first.
     Whisper,
+    /// A caller waiting in a conference for a person: hold audio and a kind word now and then.
+    Hold,
+    /// The agent's line, rung by the service for a caller waiting in a conference, answered:
+    /// the whisper, then into the caller's room.
+    AgentLeg,
+    /// The agent's line rung for a waiting caller finished (unanswered, busy, or after the call).
+    AgentLegEnded,
+    /// An agent sent the caller they are talking with to key in a card on the line's own
+    /// questions.
+    Assist,
 }
 
 impl Event {
     /// Every event, for routing.
-    pub const ALL: [Event; 5] = [
+    pub const ALL: [Event; 9] = [
         Event::Voice,
         Event::Gather,
         Event::Dial,
         Event::Status,
         Event::Whisper,
+        Event::Hold,
+        Event::AgentLeg,
+        Event::AgentLegEnded,
+        Event::Assist,
     ];
 
     /// The path segment after the provider's name.
@@ -43,6 +57,10 @@ impl Event {
             Event::Dial => "dial",
             Event::Status => "status",
             Event::Whisper => "whisper",
+            Event::Hold => "hold",
+            Event::AgentLeg => "agent",
+            Event::AgentLegEnded => "agent-status",
+            Event::Assist => "assist",
         }
     }
 }
@@ -69,6 +87,9 @@ pub struct Callback {
     pub call_ended: bool,
     /// Whether the agent answered (on a dial webhook).
     pub dial_answered: bool,
+    /// Whether the call ended without being answered: busy, failed, no answer, or cancelled (on
+    /// a status webhook; for the agent's line rung for a waiting caller).
+    pub unanswered: bool,
 }
 
 impl fmt::Debug for Callback {

@@ -14,7 +14,7 @@ use std::io::{self, Write};
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
-use crate::voice::{Dial, Gather, Prompt, Response, Verb};
+use crate::voice::{Conference, Dial, Gather, Prompt, Response, Verb};
 
 /// What [`render`] returns if writing ever fails: a valid document that ends the call cleanly.
 /// Writing into memory cannot fail today; this keeps a future failure from becoming a panic or
@@ -62,6 +62,7 @@ fn write_verb<W: Write>(writer: &mut Writer<W>, verb: &Verb) -> io::Result<()> {
         Verb::Prompt(prompt) => write_prompt(writer, prompt),
         Verb::Gather(gather) => write_gather(writer, gather),
         Verb::Dial(dial) => write_dial(writer, dial),
+        Verb::Conference(conference) => write_conference(writer, conference),
         Verb::Redirect { url } => {
             writer
                 .create_element("Redirect")
@@ -191,6 +192,42 @@ fn write_dial<W: Write>(writer: &mut Writer<W>, dial: &Dial) -> io::Result<()> {
     Ok(())
 }
 
+fn write_conference<W: Write>(writer: &mut Writer<W>, conference: &Conference) -> io::Result<()> {
+    let mut element = writer.create_element("Dial");
+    if let Some(action) = &conference.action {
+        element = element.with_attribute(("action", xml_safe(action).as_ref()));
+    }
+    element.write_inner_content(|writer| {
+        let mut room = writer.create_element("Conference");
+        if let Some(wait_url) = &conference.wait_url {
+            room = room
+                .with_attribute(("waitUrl", xml_safe(wait_url).as_ref()))
+                .with_attribute(("waitMethod", "POST"));
+        }
+        room.with_attribute((
+            "startConferenceOnEnter",
+            if conference.start_on_enter {
+                "true"
+            } else {
+                "false"
+            },
+        ))
+        .with_attribute((
+            "endConferenceOnExit",
+            if conference.end_on_exit {
+                "true"
+            } else {
+                "false"
+            },
+        ))
+        // No beep: a caller coming back from keying in a card is not announced like a stranger.
+        .with_attribute(("beep", "false"))
+        .write_text_content(BytesText::new(&xml_safe(&conference.name)))?;
+        Ok(())
+    })?;
+    Ok(())
+}
+
 /// Drops the characters XML 1.0 forbids even as character references; borrows when there are
 /// none, which is nearly always.
 fn xml_safe(text: &str) -> Cow<'_, str> {
@@ -280,6 +317,13 @@ mod tests {
                 action: None,
                 timeout_seconds: 30,
             }),
+            Verb::Conference(Conference {
+                name: "ivrpay-CA1".into(),
+                wait_url: Some("https://ivr.example.com/hold?lang=en".into()),
+                start_on_enter: false,
+                end_on_exit: false,
+                action: Some("https://ivr.example.com/after-dial".into()),
+            }),
             Verb::Redirect {
                 url: "https://ivr.example.com/next".into(),
             },
@@ -300,6 +344,9 @@ mod tests {
             r#"<Number url="https://ivr.example.com/whisper">+15551234567</Number>"#,
             "</Dial>",
             r#"<Dial timeout="30"><Number>+15557654321</Number></Dial>"#,
+            r#"<Dial action="https://ivr.example.com/after-dial">"#,
+            r#"<Conference waitUrl="https://ivr.example.com/hold?lang=en" waitMethod="POST" startConferenceOnEnter="false" endConferenceOnExit="false" beep="false">ivrpay-CA1</Conference>"#,
+            "</Dial>",
             r#"<Redirect method="POST">https://ivr.example.com/next</Redirect>"#,
             "<Hangup/>",
             "</Response>",

@@ -103,6 +103,10 @@ pub fn callback_of(pairs: &[(String, String)]) -> crate::telephony::Callback {
             Some("completed" | "busy" | "failed" | "no-answer" | "canceled")
         ),
         dial_answered: matches!(dial_status, Some("completed" | "answered")),
+        unanswered: matches!(
+            params.call_status.as_deref(),
+            Some("busy" | "failed" | "no-answer" | "canceled")
+        ),
     }
 }
 

@@ -58,6 +58,9 @@ pub struct Options {
     pub idle_call_after: Duration,
     pub messaging: ivrpay::messages::MessagingSettings,
     pub recording: Option<ivrpay::config::RecordingControl>,
+    /// Twilio's REST API for transfers through a conference room (hold audio) and agent-assisted
+    /// payments; `None`: a plain dial.
+    pub conference_transfers: Option<Arc<ivrpay::telephony::twilio::rest::TwilioRest>>,
     /// Directory of recorded prompts.
     pub audio_dir: std::path::PathBuf,
     /// Recordings or text-to-speech whatever the flow says; `None` keeps the flow's choice.
@@ -79,6 +82,7 @@ impl Default for Options {
             idle_call_after: Duration::from_secs(60 * 60),
             messaging: ivrpay::messages::MessagingSettings::default(),
             recording: None,
+            conference_transfers: None,
             audio_dir: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("audio"),
             prompts: None,
             public_url: None,
@@ -179,6 +183,15 @@ impl TestServer {
         Call::dial(&self.url, Some(AUTH_TOKEN), &sid, from, "+18005550100")
             .await
             .expect("call connects")
+    }
+
+    /// The transfers recorded for a Twilio call, oldest first.
+    pub async fn transfers_of(&self, call_sid: &str) -> Vec<ivrpay::store::TransferRow> {
+        self.state
+            .store
+            .transfers_of_call("twilio", call_sid)
+            .await
+            .expect("db")
     }
 
     /// A call from Linda Brown (caller ID match, English) waiting for her PIN.
@@ -434,6 +447,7 @@ pub fn config(database_url: &str, options: Options) -> Config {
         },
         messaging: options.messaging,
         recording: options.recording,
+        conference_transfers: options.conference_transfers,
     }
 }
 

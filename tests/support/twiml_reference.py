@@ -95,6 +95,33 @@ def dial_plain():
     return r
 
 
+def conference_waiting():
+    r = VoiceResponse()
+    r.say("Please hold while I connect you with a person.", language="en-US")
+    d = r.dial(action="https://ivr.example.com/twilio/dial?turn=4")
+    d.conference(
+        "ivrpay-CA1",
+        wait_url="https://ivr.example.com/twilio/hold?lang=en",
+        wait_method="POST",
+        start_conference_on_enter=False,
+        end_conference_on_exit=False,
+        beep=False,
+    )
+    return r
+
+
+def conference_agent():
+    r = VoiceResponse()
+    d = r.dial()
+    d.conference(
+        "ivrpay-CA1",
+        start_conference_on_enter=True,
+        end_conference_on_exit=True,
+        beep=False,
+    )
+    return r
+
+
 def redirect():
     r = VoiceResponse()
     r.redirect("https://ivr.example.com/twilio/redirect?step=balance&turn=2", method="POST")
@@ -122,6 +149,8 @@ CASES = [
     gather_by_voice_at_a_slow_pace,
     dial_with_whisper,
     dial_plain,
+    conference_waiting,
+    conference_agent,
     redirect,
     pause_play_hangup,
     empty,

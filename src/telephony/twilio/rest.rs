@@ -87,6 +87,21 @@ struct MessageResource {
     sid: String,
 }
 
+/// A call placed by [`TwilioRest::place_call`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingCall<'a> {
+    /// The number to ring.
+    pub to: &'a str,
+    /// One of the account's numbers, shown as caller ID.
+    pub from: &'a str,
+    /// Where Twilio fetches the call's instructions once it is answered.
+    pub url: &'a str,
+    /// Seconds to ring before giving up.
+    pub timeout_seconds: u32,
+    /// Where Twilio posts the call's end (answered or not).
+    pub status_callback: &'a str,
+}
+
 /// Twilio's answer: its status and, unless the connection broke while it was read, its body.
 struct Answer {
     status: StatusCode,
@@ -174,6 +189,58 @@ impl TwilioRest {
             status if status.is_success() => Ok(()),
             StatusCode::NOT_FOUND => Err(RestError::NoRecording),
             _ => Err(refusal(&answer)),
+        }
+    }
+
+    /// Places a call (to an agent's line, for a caller waiting in a conference). Returns the new
+    /// call's SID (`CA...`).
+    ///
+    /// # Errors
+    /// See [`RestError`]; a success whose answer cannot be read is [`RestError::Unknown`].
+    pub async fn place_call(&self, call: &OutgoingCall<'_>) -> Result<String, RestError> {
+        let timeout = call.timeout_seconds.to_string();
+        let form = [
+            ("To", call.to),
+            ("From", call.from),
+            ("Url", call.url),
+            ("Method", "POST"),
+            ("Timeout", timeout.as_str()),
+            ("StatusCallback", call.status_callback),
+            ("StatusCallbackMethod", "POST"),
+        ];
+        let path = format!("{}/Calls.json", self.account_path()?);
+        let answer = self.post("place_call", &path, &form).await?;
+        if !answer.status.is_success() {
+            return Err(refusal(&answer));
+        }
+        let unreadable =
+            || RestError::Unknown("twilio placed the call; its sid is unreadable".into());
+        let body = answer.body.ok_or_else(unreadable)?;
+        let placed: MessageResource = serde_json::from_slice(&body).map_err(|_| unreadable())?;
+        if is_sid(&placed.sid, "CA") {
+            Ok(placed.sid)
+        } else {
+            Err(unreadable())
+        }
+    }
+
+    /// Moves call `call_sid` on to the instructions at `url` (what it was doing stops: the caller
+    /// leaves a conference, for instance).
+    ///
+    /// # Errors
+    /// See [`RestError`].
+    pub async fn redirect_call(&self, call_sid: &str, url: &str) -> Result<(), RestError> {
+        if !is_sid(call_sid, "CA") {
+            return Err(RestError::Rejected("not a call sid".into()));
+        }
+        let path = format!("{}/Calls/{call_sid}.json", self.account_path()?);
+        let answer = self
+            .post("redirect_call", &path, &[("Url", url), ("Method", "POST")])
+            .await?;
+        if answer.status.is_success() {
+            Ok(())
+        } else {
+            Err(refusal(&answer))
         }
     }
 
