@@ -36,6 +36,15 @@ pub enum AppError {
     TurnTaken,
 }
 
+impl From<crate::reports::ReportError> for AppError {
+    fn from(err: crate::reports::ReportError) -> Self {
+        match err {
+            crate::reports::ReportError::BadQuery(detail) => AppError::BadRequest(detail),
+            crate::reports::ReportError::Store(err) => AppError::Store(err),
+        }
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, title) = match &self {

@@ -76,6 +76,11 @@ impl Hours {
         &self.zone_name
     }
 
+    /// The hours' time zone, for reports that count days as the line does.
+    pub fn zone(&self) -> &TimeZone {
+        &self.zone
+    }
+
     fn local(&self, at_ms: i64) -> DateTime {
         let ts = jiff::Timestamp::from_millisecond(at_ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
         self.zone.to_datetime(ts)

@@ -7,7 +7,7 @@
 //! store records -> provider dialect renders voice XML out.
 //!
 //! - [`cli`]: the subcommands (`serve`, `call`, `accounts import`, `flows check`,
-//!   `arrangements run-due`, `audio make-demo`, `agents add|list|disable`);
+//!   `arrangements run-due`, `audio make-demo`, `agents add|list|disable`, `report`);
 //! - [`config`]: typed settings for the server;
 //! - [`app`]: start-up, shared state, graceful shutdown;
 //! - [`http`]: axum routers: provider webhooks, admin API, recorded prompts, health, and the
@@ -30,6 +30,9 @@
 //!   schedules, settlements and fees, and charging what falls due (`arrangements run-due`);
 //! - [`hours`]: `call-flows/hours.toml` (business hours per weekday, holidays, an IANA time
 //!   zone): whether the line has people now, and the callback windows offered when it has not;
+//! - [`reports`]: calls, containment, transfers, payments, arrangements, lockouts, the survey and
+//!   the drop-off funnel for a period, counted in SQL on both backends (`ivrpay report`,
+//!   `GET /api/reports`);
 //! - [`store`]: persistence through sqlx, SQLite and PostgreSQL;
 //! - [`caller`]: a simulated caller (`ivrpay call`, tests, load) and its strict TwiML reader;
 //! - [`messages`]: receipts and reminders by SMS and email: templates, the outbox and its sender;
@@ -56,6 +59,7 @@ pub mod language;
 pub mod load;
 pub mod messages;
 pub mod payments;
+pub mod reports;
 pub mod speech;
 pub mod store;
 pub mod telemetry;

@@ -72,7 +72,7 @@ pub async fn run_once(app: &AppState) -> Result<Report, AppError> {
     let idle_before = now - app.config.upkeep.idle_call_after.as_millis() as i64;
     report.calls_closed = app
         .store
-        .close_idle_calls(idle_before, now, &app.flow.settled_outcomes, BATCH)
+        .close_idle_calls(idle_before, &crate::calls::ending(app), BATCH)
         .await?;
     report.sealed_wiped = app.store.wipe_expired_sealed(now).await?;
     report.arrangements = crate::collections::run_due::run(

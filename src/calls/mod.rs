@@ -27,7 +27,7 @@ use tracing::Instrument;
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::flow::engine::{self, Input, Secrets, Session};
-use crate::store::{CallKey, NewCall, NewTransfer, TurnUpdate};
+use crate::store::{CallEnd, CallKey, NewCall, NewTransfer, TurnUpdate};
 use crate::telephony::Dialect;
 use crate::voice;
 
@@ -362,8 +362,16 @@ pub fn safe_response(app: &AppState) -> voice::Response {
 /// # Errors
 /// A database failure.
 pub async fn end(app: &AppState, call: CallKey<'_>) -> Result<bool, AppError> {
-    Ok(app
-        .store
-        .end_call(call, app.clock.now_ms(), &app.flow.settled_outcomes)
-        .await?)
+    Ok(app.store.end_call(call, &ending(app)).await?)
+}
+
+/// What the store needs from the flow to end a call and write its summary for the reports.
+pub(crate) fn ending(app: &AppState) -> CallEnd<'_> {
+    CallEnd {
+        now_ms: app.clock.now_ms(),
+        settled: &app.flow.settled_outcomes,
+        flow: &app.flow.name,
+        agent_state: &app.flow.agent_state,
+        callback_state: app.flow.callback_state.as_deref(),
+    }
 }

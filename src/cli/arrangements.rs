@@ -39,13 +39,7 @@ pub(super) async fn run_due(args: RunDueArgs) -> Result<(), String> {
             .ok_or_else(|| format!("--as-of {text}: write the date as YYYY-MM-DD"))?,
         None => clock.now().date(),
     };
-    let loaded = crate::flow::load_all(&args.flows).map_err(|problems| {
-        problems
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("\n")
-    })?;
+    let loaded = crate::flow::load_all(&args.flows).map_err(|problems| one_per_line(&problems))?;
     let mut problems = Vec::new();
     let messaging = messaging_settings(&mut problems).messaging;
     if !problems.is_empty() {

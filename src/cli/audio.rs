@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 
+use super::one_per_line;
 use crate::flow::Flow;
 use crate::language::Language;
 
@@ -131,13 +132,7 @@ pub(super) fn audio(command: AudioCommand) -> Result<(), String> {
 }
 
 fn load_flow(dir: &Path, name: &str) -> Result<Flow, String> {
-    let loaded = crate::flow::load_all(dir).map_err(|problems| {
-        problems
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("\n")
-    })?;
+    let loaded = crate::flow::load_all(dir).map_err(|problems| one_per_line(&problems))?;
     loaded
         .flows
         .get(name)

@@ -8,6 +8,8 @@
 //! - `agents`: `ivrpay agents add|list|disable`, who may sign in to the console;
 //! - `arrangements`: `ivrpay arrangements run-due`;
 //! - `flows`: `ivrpay flows check`;
+//! - `report`: `ivrpay report` (a period's report from the database) and `ivrpay calls generate`
+//!   (many generated calls, to measure it);
 //! - `audio`: `ivrpay audio make-demo|script|convert`, recorded prompts;
 //! - `loadtest`, `slowclients`, `ceiling`: the load tools in [`crate::load`].
 
@@ -24,6 +26,7 @@ mod audio;
 mod call;
 mod demo;
 mod flows;
+mod report;
 mod serve;
 mod settings;
 
@@ -34,6 +37,7 @@ use audio::*;
 use call::*;
 use demo::*;
 use flows::*;
+use report::*;
 use serve::*;
 use settings::*;
 
@@ -67,6 +71,12 @@ enum Command {
     /// Payment plans, settlements and promises to pay.
     #[command(subcommand)]
     Arrangements(ArrangementsCommand),
+    /// A period's report: calls, containment, transfers, payments, arrangements, lockouts, the
+    /// survey and the drop-off funnel, by day, week, flow, segment, language or provider.
+    Report(ReportArgs),
+    /// Generated calls, for measuring reports.
+    #[command(subcommand)]
+    Calls(CallsCommand),
     /// Drive concurrent simulated callers through whole paying calls against a running server.
     Loadtest(LoadtestArgs),
     /// Flood a local server with clients that stall mid-request; report how it copes.
@@ -163,6 +173,15 @@ struct LoadtestArgs {
     connections: usize,
 }
 
+/// Problems in files (flows, hours), one per line, for an error message.
+fn one_per_line(problems: &[crate::flow::load::Problem]) -> String {
+    problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Runs the command line.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -187,6 +206,8 @@ pub fn main() -> ExitCode {
             Command::Flows(FlowsCommand::Check { dir, audio }) => check_flows(&dir, &audio),
             Command::Audio(command) => audio(command),
             Command::Arrangements(ArrangementsCommand::RunDue(args)) => run_due(args).await,
+            Command::Report(args) => report(args).await,
+            Command::Calls(CallsCommand::Generate(args)) => generate_calls(args).await,
             Command::Accounts(AccountsCommand::Generate { count, out }) => {
                 generate_accounts(count, out)
             }

@@ -3,6 +3,7 @@
 use axum::extract::Query;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use secrecy::ExposeSecret;
@@ -23,6 +24,8 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/payments/unsettled", get(unsettled_payments))
         .route("/api/callbacks", get(callbacks))
         .route("/api/callbacks/{id}/close", post(close_callback))
+        .route("/api/reports", get(report))
+        .route("/api/reports/funnel", get(report_funnel))
 }
 
 fn authorize(app: &AppState, headers: &HeaderMap) -> Result<(), AppError> {
@@ -182,4 +185,88 @@ async fn close_callback(
         Closed::AlreadyClosed(record) => Ok((axum::http::StatusCode::CONFLICT, Json(record))),
         Closed::NotFound => Err(AppError::NotFound),
     }
+}
+
+/// `?from=YYYY-MM-DD&to=YYYY-MM-DD[&by=day|week|flow|segment|language|provider][&format=json|csv]`.
+/// Every field is read as text, so a bad one is a problem document saying how to write it.
+#[derive(serde::Deserialize)]
+struct ReportParams {
+    from: Option<String>,
+    to: Option<String>,
+    by: Option<String>,
+    format: Option<String>,
+}
+
+/// A report as JSON, or its rows (or funnel) as CSV.
+enum ReportBody {
+    Json(crate::reports::Report),
+    Csv(String),
+}
+
+impl IntoResponse for ReportBody {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            ReportBody::Json(report) => Json(report).into_response(),
+            ReportBody::Csv(text) => (
+                [(axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+                text,
+            )
+                .into_response(),
+        }
+    }
+}
+
+/// The report the parameters ask for, in the line's time zone, and whether CSV was asked for.
+async fn make_report(
+    app: &AppState,
+    params: &ReportParams,
+) -> Result<(crate::reports::Report, bool), AppError> {
+    use crate::reports::{ReportQuery, line_zone};
+    let (Some(from), Some(to)) = (params.from.as_deref(), params.to.as_deref()) else {
+        return Err(AppError::BadRequest(
+            "from and to are required: ?from=2026-11-01&to=2026-11-30".to_owned(),
+        ));
+    };
+    let csv = match params.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => return Err(AppError::BadRequest("format is json or csv".to_owned())),
+    };
+    let query = ReportQuery::parse(
+        from,
+        to,
+        params.by.as_deref(),
+        line_zone(app.hours.as_deref()),
+    )?;
+    Ok((crate::reports::report(&app.store, &query).await?, csv))
+}
+
+/// `GET /api/reports`: the whole report as JSON, or its rows as CSV.
+async fn report(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<ReportParams>,
+) -> Result<ReportBody, AppError> {
+    authorize(&app, &headers)?;
+    let (report, csv) = make_report(&app, &params).await?;
+    Ok(if csv {
+        ReportBody::Csv(crate::reports::render::rows_csv(&report))
+    } else {
+        ReportBody::Json(report)
+    })
+}
+
+/// `GET /api/reports/funnel`: the funnel alone, as JSON or CSV.
+async fn report_funnel(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<ReportParams>,
+) -> Result<axum::response::Response, AppError> {
+    authorize(&app, &headers)?;
+    let (report, csv) = make_report(&app, &params).await?;
+    Ok(if csv {
+        ReportBody::Csv(crate::reports::render::funnel_csv(&report)).into_response()
+    } else {
+        Json(report.funnel).into_response()
+    })
 }

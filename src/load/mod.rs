@@ -6,11 +6,14 @@
 //!   payment through signed webhooks, with latency, throughput, errors and the server's memory;
 //! - [`ceiling`]: `ivrpay ceiling`: a minimal axum server answering every webhook with a fixed
 //!   TwiML document of similar size, the yardstick the service's throughput is compared with;
+//! - [`calls`]: `ivrpay calls generate`: a million ended calls written straight to the database,
+//!   to time `ivrpay report` on;
 //! - [`slow_clients`]: `ivrpay slowclients`: a slow-client flood, and what it costs the server.
 //!
 //! BENCHMARKS.md has the commands and the results.
 
 pub mod accounts;
+pub mod calls;
 pub mod ceiling;
 pub mod driver;
 pub mod slow_clients;

@@ -115,6 +115,25 @@ pub struct StepRecord {
     pub at: i64,
 }
 
+/// The outcome of a call that ended before its flow settled anything.
+const ABANDONED: &str = "abandoned";
+
+/// What ending a call needs to know besides the call: the flow's rules and the time.
+#[derive(Debug, Clone, Copy)]
+pub struct CallEnd<'a> {
+    /// When (UTC ms).
+    pub now_ms: i64,
+    /// Outcomes that stand even when the caller hangs up before the flow ends the call.
+    pub settled: &'a [String],
+    /// The flow the call ran (its name).
+    pub flow: &'a str,
+    /// The flow's agent state: leaving a state for it is "asked for a person" in the funnel.
+    pub agent_state: &'a str,
+    /// The flow's callback state (where asking for a person leads when no one can take the
+    /// call), which counts the same.
+    pub callback_state: Option<&'a str>,
+}
+
 /// A call and its steps, for the admin API.
 #[derive(Debug, Clone, Serialize)]
 pub struct CallRecord {
@@ -328,20 +347,28 @@ impl Store {
     /// Marks a call ended by the provider (the caller hung up, or the call completed). When the
     /// flow had not ended the call itself, the outcome becomes `abandoned` unless it is one of
     /// `settled` (a transfer or a payment stands even if the caller hangs up during the goodbye);
-    /// `last_step` keeps where the caller was. Sensitive values are wiped either way. Returns
-    /// `false` for a call we never saw.
+    /// `last_step` keeps where the caller was. Sensitive values are wiped either way. The first
+    /// time, the call's summary for the reports is written in the same transaction (see
+    /// [`crate::reports`]): its flow, segment, first transfer's reason, lockout, and one
+    /// `call_states` row per state reached. Returns `false` for a call we never saw.
     ///
     /// # Errors
     /// A database failure.
-    pub async fn end_call(
+    pub async fn end_call(&self, call: CallKey<'_>, end: &CallEnd<'_>) -> Result<bool, StoreError> {
+        Ok(self.end_call_was_open(call, end).await?.is_some())
+    }
+
+    /// [`Store::end_call`], saying whether the call was still open (`Some(true)`), already ended
+    /// by its flow (`Some(false)`), or unknown (`None`).
+    async fn end_call_was_open(
         &self,
         call: CallKey<'_>,
-        now_ms: i64,
-        settled: &[String],
-    ) -> Result<bool, StoreError> {
+        end: &CallEnd<'_>,
+    ) -> Result<Option<bool>, StoreError> {
         let mut tx = self.begin().await?;
         let sql = format!(
-            "SELECT ended_at, outcome FROM calls WHERE call_sid = $1 AND provider = $2{}",
+            "SELECT ended_at, outcome, started_at, steps, last_step, reported_at FROM calls \
+             WHERE call_sid = $1 AND provider = $2{}",
             self.row_lock()
         );
         let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -350,44 +377,87 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?
         else {
-            return Ok(false);
+            return Ok(None);
         };
         let ended_at: Option<i64> = row.try_get("ended_at")?;
-        let outcome: Option<String> = row.try_get("outcome")?;
-        let outcome = match (ended_at, outcome) {
-            (Some(_), outcome) => outcome,
-            (None, Some(outcome)) if settled.contains(&outcome) => Some(outcome),
-            (None, _) => Some("abandoned".to_owned()),
+        let was_outcome: Option<String> = row.try_get("outcome")?;
+        let started_at: i64 = row.try_get("started_at")?;
+        let reported_at: Option<i64> = row.try_get("reported_at")?;
+        let last_step: Option<String> = row.try_get("last_step")?;
+        let outcome = match (ended_at, &was_outcome) {
+            (Some(_), outcome) => outcome.clone(),
+            (None, Some(outcome)) if end.settled.contains(outcome) => Some(outcome.clone()),
+            (None, _) => Some(ABANDONED.to_owned()),
         };
+        // A line written unreadable before step times were left unmasked is skipped: the call
+        // still ends, its funnel without that step.
+        let log: String = row.try_get("steps")?;
+        let steps: Vec<StepRecord> = log
+            .lines()
+            .filter_map(|line| serde_json::from_str(line).ok())
+            .collect();
+        let locked_out = was_outcome.as_deref() == Some(crate::reports::LOCKED_OUT_OUTCOME)
+            || crate::reports::record::locked_out(&steps);
         sqlx::query(
             "UPDATE calls SET ended_at = COALESCE(ended_at, $2), outcome = $3, sealed = NULL, \
-             sealed_until = NULL, updated_at = $2 WHERE call_sid = $1 AND provider = $4",
+             sealed_until = NULL, updated_at = $2, flow = COALESCE(flow, $5), \
+             segment = COALESCE((SELECT a.segment FROM accounts a \
+                 WHERE a.account_number = calls.account_number), segment), \
+             transfer_reason = (SELECT t.reason FROM transfers t \
+                 WHERE t.provider = calls.provider AND t.call_sid = calls.call_sid \
+                 ORDER BY t.turn LIMIT 1), \
+             locked_out = $6, reported_at = COALESCE(reported_at, $2) \
+             WHERE call_sid = $1 AND provider = $4",
         )
         .bind(call.sid)
-        .bind(now_ms)
-        .bind(outcome)
+        .bind(end.now_ms)
+        .bind(&outcome)
         .bind(call.provider)
+        .bind(end.flow)
+        .bind(i64::from(locked_out))
         .execute(&mut *tx)
         .await?;
+        if reported_at.is_none() {
+            let hung_up = outcome.as_deref() == Some(ABANDONED);
+            for reached in
+                crate::reports::record::states_reached(&steps, last_step.as_deref(), end, hung_up)
+            {
+                sqlx::query(
+                    "INSERT INTO call_states (provider, call_sid, flow, started_at, state, seq, \
+                     left_by) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                     ON CONFLICT (provider, call_sid, state) DO NOTHING",
+                )
+                .bind(call.provider)
+                .bind(call.sid)
+                .bind(end.flow)
+                .bind(started_at)
+                .bind(reached.state)
+                .bind(reached.seq)
+                .bind(reached.left_by.as_str())
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
         tx.commit().await?;
-        Ok(true)
+        Ok(Some(ended_at.is_none()))
     }
 
     /// Ends calls that have had no webhook since `idle_before` (UTC ms), as [`Store::end_call`]
     /// does for a reported end: a call whose status callback was lost is not left open forever.
-    /// Returns how many were closed; at most `limit` per call.
+    /// Calls the flow ended whose status callback never came (and calls ended before the reports
+    /// existed) get their summary the same way. Returns how many open calls were closed; at most
+    /// `limit` calls are looked at per call.
     ///
     /// # Errors
     /// A database failure.
     pub async fn close_idle_calls(
         &self,
         idle_before: i64,
-        now_ms: i64,
-        settled: &[String],
+        end: &CallEnd<'_>,
         limit: i64,
     ) -> Result<u64, StoreError> {
         let rows = sqlx::query(
-            "SELECT provider, call_sid FROM calls WHERE ended_at IS NULL AND updated_at < $1 \
+            "SELECT provider, call_sid FROM calls WHERE reported_at IS NULL AND updated_at < $1 \
              ORDER BY updated_at LIMIT $2",
         )
         .bind(idle_before)
@@ -402,7 +472,7 @@ impl Store {
                 provider: &provider,
                 sid: &sid,
             };
-            if self.end_call(call, now_ms, settled).await? {
+            if self.end_call_was_open(call, end).await? == Some(true) {
                 closed += 1;
             }
         }
@@ -472,14 +542,7 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let log: String = row.try_get("steps")?;
-        let steps = log
-            .lines()
-            .map(|line| {
-                serde_json::from_str(line)
-                    .map_err(|e| StoreError::Corrupt(format!("step log: {e}")))
-            })
-            .collect::<Result<Vec<StepRecord>, _>>()?;
+        let steps = parse_step_log(&row.try_get::<String, _>("steps")?)?;
         Ok(Some(CallRecord {
             call_sid: row.try_get("call_sid")?,
             provider: row.try_get("provider")?,
@@ -581,16 +644,37 @@ fn bind_new_call<'q>(
         .bind(call.started_at)
 }
 
-/// Steps as the call's log stores them: one JSON object per line, with anything card-like masked
-/// (the flow records no card digits; this makes sure no path can).
+/// Steps as the call's log stores them: one JSON object per line, with anything card-like in its
+/// text masked (the flow records no card digits; this makes sure no path can). Only the text
+/// fields are masked: a step's time is 13 digits that can pass the card check, and masking it
+/// made the line unreadable.
 fn step_log(steps: &[StepRecord]) -> Result<String, StoreError> {
+    let mask = |text: &str| mask_card_numbers(text).into_owned();
     let mut log = String::new();
     for step in steps {
-        let line = serde_json::to_string(step).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        log.push_str(&mask_card_numbers(&line));
+        let masked = StepRecord {
+            turn: step.turn,
+            state: mask(&step.state),
+            input_kind: mask(&step.input_kind),
+            result: mask(&step.result),
+            digits: step.digits.as_deref().map(mask),
+            at: step.at,
+        };
+        let line =
+            serde_json::to_string(&masked).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        log.push_str(&line);
         log.push('\n');
     }
     Ok(log)
+}
+
+/// A call's step log read back (see [`step_log`]).
+fn parse_step_log(log: &str) -> Result<Vec<StepRecord>, StoreError> {
+    log.lines()
+        .map(|line| {
+            serde_json::from_str(line).map_err(|e| StoreError::Corrupt(format!("step log: {e}")))
+        })
+        .collect()
 }
 
 fn call_row(row: &sqlx::any::AnyRow) -> Result<CallRow, StoreError> {

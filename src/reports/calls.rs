@@ -1,0 +1,97 @@
+//! Calls: how many, and how each ended: contained (the line took care of it without a person),
+//! transferred to a person (by why), abandoned (the caller hung up before anything was settled);
+//! and how many locked an account.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use sqlx::{AnyPool, Row};
+
+use super::{ReportError, Rows, Scope, TRANSFER_REASONS};
+
+/// How the calls of a row went. A call counts in `contained`, `transferred` or `abandoned` once
+/// it has ended and been summarized; until then it is `in_progress`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CallCounts {
+    /// Calls that started.
+    pub total: i64,
+    /// Not ended yet (or ended moments ago and not yet summarized).
+    pub in_progress: i64,
+    /// Ended without a person and without the caller hanging up on an unsettled call.
+    pub contained: i64,
+    /// Put through to a person (or dialled one).
+    pub transferred: i64,
+    /// The transferred calls by why they were first put through: asked, no_answer,
+    /// failed_entries, several_tries, sent.
+    pub transferred_by_reason: BTreeMap<String, i64>,
+    /// Ended by the caller before anything was settled, without a person.
+    pub abandoned: i64,
+    /// Calls that locked the account after failed PIN or date-of-birth checks.
+    pub lockouts: i64,
+    /// `contained / (contained + transferred + abandoned)`, or nothing without ended calls.
+    pub containment_rate: Option<f64>,
+}
+
+/// Fills in every row's [`CallCounts`].
+///
+/// # Errors
+/// A database failure.
+pub(crate) async fn count(
+    pool: &AnyPool,
+    scope: &Scope,
+    rows: &mut Rows,
+) -> Result<(), ReportError> {
+    let counted = scope
+        .fetch(
+            pool,
+            "COUNT(*) AS total, \
+             COUNT(CASE WHEN c.reported_at IS NULL THEN 1 END) AS in_progress, \
+             COUNT(CASE WHEN c.reported_at IS NOT NULL AND c.transfer_reason IS NULL \
+                 AND COALESCE(c.outcome, '') <> 'abandoned' THEN 1 END) AS contained, \
+             COUNT(CASE WHEN c.reported_at IS NOT NULL AND c.transfer_reason IS NULL \
+                 AND c.outcome = 'abandoned' THEN 1 END) AS abandoned, \
+             COUNT(CASE WHEN c.locked_out = 1 THEN 1 END) AS lockouts",
+            "",
+            "",
+        )
+        .await?;
+    for row in counted {
+        let counts = &mut rows.get(row.try_get("row_key")?).calls;
+        counts.total = row.try_get("total")?;
+        counts.in_progress = row.try_get("in_progress")?;
+        counts.contained = row.try_get("contained")?;
+        counts.abandoned = row.try_get("abandoned")?;
+        counts.lockouts = row.try_get("lockouts")?;
+    }
+    let transferred = scope
+        .fetch(
+            pool,
+            "c.transfer_reason AS reason, COUNT(*) AS calls",
+            "AND c.transfer_reason IS NOT NULL AND c.reported_at IS NOT NULL",
+            ", c.transfer_reason",
+        )
+        .await?;
+    for row in transferred {
+        let counts = &mut rows.get(row.try_get("row_key")?).calls;
+        let calls: i64 = row.try_get("calls")?;
+        counts.transferred += calls;
+        *counts
+            .transferred_by_reason
+            .entry(row.try_get("reason")?)
+            .or_default() += calls;
+    }
+    for row in &mut rows.rows {
+        let counts = &mut row.calls;
+        for reason in TRANSFER_REASONS {
+            counts
+                .transferred_by_reason
+                .entry(reason.to_owned())
+                .or_default();
+        }
+        counts.containment_rate = super::ratio(
+            counts.contained,
+            counts.contained + counts.transferred + counts.abandoned,
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,86 @@
+//! The drop-off funnel: for each state of each flow, how many calls of the period reached it and
+//! how the callers left it (went on, asked for a person, hung up there, or the call ended there),
+//! from `call_states` (one row per call per state reached, written when the call ended).
+
+use serde::Serialize;
+use sqlx::{AnyPool, Row};
+
+use super::{ReportError, Scope};
+
+/// One state of a flow in the funnel. `reached = went_on + asked_for_person + hung_up + ended`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FunnelStep {
+    /// The flow.
+    pub flow: String,
+    /// The state.
+    pub state: String,
+    /// Calls that reached it.
+    pub reached: i64,
+    /// Went on to another state.
+    pub went_on: i64,
+    /// Left it for a person (the agent, or the callback offer when no one could take the call).
+    pub asked_for_person: i64,
+    /// Hung up there, with nothing settled.
+    pub hung_up: i64,
+    /// The call ended there (a goodbye, a transfer, a payment that stands).
+    pub ended: i64,
+}
+
+/// The funnel of the period's calls: flows by name, each flow's states in the order callers
+/// reach them on average (ties by name).
+///
+/// # Errors
+/// A database failure.
+pub(crate) async fn steps(pool: &AnyPool, scope: &Scope) -> Result<Vec<FunnelStep>, ReportError> {
+    let rows = sqlx::query(
+        "SELECT flow, state, left_by, COUNT(*) AS calls, CAST(SUM(seq) AS BIGINT) AS seqs \
+         FROM call_states WHERE started_at >= $1 AND started_at < $2 \
+         GROUP BY flow, state, left_by",
+    )
+    .bind(scope.lo)
+    .bind(scope.hi)
+    .fetch_all(pool)
+    .await?;
+    // (step, sum of the positions it was reached at)
+    let mut steps: Vec<(FunnelStep, i64)> = Vec::new();
+    for row in rows {
+        let flow: String = row.try_get("flow")?;
+        let state: String = row.try_get("state")?;
+        let calls: i64 = row.try_get("calls")?;
+        let seqs: i64 = row.try_get("seqs")?;
+        let at = match steps
+            .iter()
+            .position(|(s, _)| s.flow == flow && s.state == state)
+        {
+            Some(at) => at,
+            None => {
+                steps.push((
+                    FunnelStep {
+                        flow,
+                        state,
+                        ..FunnelStep::default()
+                    },
+                    0,
+                ));
+                steps.len() - 1
+            }
+        };
+        let (step, seq_sum) = &mut steps[at];
+        step.reached += calls;
+        *seq_sum += seqs;
+        match row.try_get::<String, _>("left_by")?.as_str() {
+            "went_on" => step.went_on += calls,
+            "person" => step.asked_for_person += calls,
+            "hung_up" => step.hung_up += calls,
+            _ => step.ended += calls,
+        }
+    }
+    steps.sort_by(|(a, a_seqs), (b, b_seqs)| {
+        let position = |seqs: &i64, reached: i64| *seqs as f64 / reached.max(1) as f64;
+        a.flow
+            .cmp(&b.flow)
+            .then(position(a_seqs, a.reached).total_cmp(&position(b_seqs, b.reached)))
+            .then(a.state.cmp(&b.state))
+    });
+    Ok(steps.into_iter().map(|(step, _)| step).collect())
+}
