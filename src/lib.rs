@@ -33,6 +33,8 @@
 //! - [`reports`]: calls, containment, transfers, payments, arrangements, lockouts, the survey and
 //!   the drop-off funnel for a period, counted in SQL on both backends (`ivrpay report`,
 //!   `GET /api/reports`);
+//! - [`dashboard`]: those reports as a page for admins at `/dashboard`, with charts and the funnel
+//!   drawn by the service as SVG, and CSV downloads;
 //! - [`store`]: persistence through sqlx, SQLite and PostgreSQL;
 //! - [`caller`]: a simulated caller (`ivrpay call`, tests, load) and its strict TwiML reader;
 //! - [`messages`]: receipts and reminders by SMS and email: templates, the outbox and its sender;
@@ -51,6 +53,7 @@ pub mod cli;
 pub mod clock;
 pub mod collections;
 pub mod config;
+pub mod dashboard;
 pub mod error;
 pub mod flow;
 pub mod hours;

@@ -45,9 +45,14 @@ pub struct SignedIn {
     pub token_hash: String,
 }
 
-/// Whether a path belongs to the console.
+/// Whether a path belongs to the console, or to the dashboard, which needs a session too.
 fn is_console(path: &str) -> bool {
-    path == "/agent" || path.starts_with("/agent/")
+    ["/agent", "/dashboard"].iter().any(|root| {
+        path == *root
+            || path
+                .strip_prefix(root)
+                .is_some_and(|rest| rest.starts_with('/'))
+    })
 }
 
 /// Requests that change nothing (the only ones allowed without a CSRF token).

@@ -23,7 +23,8 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-fn page(title: &str, body: &str) -> String {
+/// A whole page in the console's style (the dashboard uses it too).
+pub(crate) fn page(title: &str, body: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
@@ -93,7 +94,7 @@ pub fn console(view: ConsoleView<'_>) -> String {
     page(
         "Console",
         &format!(
-            "<header>\n<p>Signed in as <strong id=\"agent-name\">{name}</strong> ({role})</p>\n\
+            "<header>\n<p>Signed in as <strong id=\"agent-name\">{name}</strong> ({role}){dashboard}</p>\n\
              <form method=\"post\" action=\"/agent/sign-out\">\n\
              <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n\
              <button type=\"submit\">Sign out</button>\n</form>\n</header>\n<main>\n\
@@ -109,6 +110,11 @@ pub fn console(view: ConsoleView<'_>) -> String {
              <script src=\"/agent/console.js\"></script>",
             name = escape(view.display_name),
             role = escape(view.role),
+            dashboard = if view.role == "admin" {
+                " · <a href=\"/dashboard\" id=\"dashboard-link\">Dashboard</a>"
+            } else {
+                ""
+            },
             csrf = escape(view.csrf_token),
             items = view.transfers.concat(),
             callbacks = view.callbacks.concat(),

@@ -46,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .merge(audio::router())
         .merge(crate::agents::console::router())
+        .merge(crate::dashboard::router())
         // Over everything, not just the console's routes, so no `/agent` path can escape it.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -1,0 +1,561 @@
+//! The dashboard's HTML: the period form, the headline numbers, the charts with their tables, and
+//! the download links. Every value from outside is escaped.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::Params;
+use super::charts::{self, ASKED_FOR_PERSON, ENDED, HUNG_UP, Series, WENT_ON};
+use crate::agents::console::SignedIn;
+use crate::agents::pages::{escape, page};
+use crate::app::AppState;
+use crate::reports::{Grouping, Report, ReportQuery, ReportRow};
+
+const CONTAINED: Series = Series {
+    name: "contained",
+    colour: "#1b7837",
+};
+const TRANSFERRED: Series = Series {
+    name: "transferred",
+    colour: "#2166ac",
+};
+const ABANDONED: Series = Series {
+    name: "abandoned",
+    colour: "#b2182b",
+};
+const APPROVED: Series = Series {
+    name: "approved",
+    colour: "#1b7837",
+};
+const DECLINED: Series = Series {
+    name: "declined",
+    colour: "#b2182b",
+};
+
+/// What the dashboard adds to the console's style.
+const STYLE: &str = "<style>main{max-width:72rem}\
+.numbers{display:grid;grid-template-columns:repeat(auto-fill,minmax(11rem,1fr));gap:.6rem}\
+.numbers div{border:1px solid #ccc;border-radius:4px;padding:.4rem .8rem}\
+.numbers dt{font-size:.85rem;color:#444}.numbers dd{margin:0;font-size:1.4rem;font-weight:600}\
+.legend{list-style:none;padding:0;display:flex;gap:1rem;flex-wrap:wrap}\
+.swatch{display:inline-block;width:.9rem;height:.9rem;margin-right:.3rem;vertical-align:middle}\
+table{border-collapse:collapse;font-size:.9rem}td,th{border:1px solid #ccc;padding:.2rem .5rem;\
+text-align:right}th:first-child,td:first-child{text-align:left}\
+form.period{display:flex;gap:1rem;flex-wrap:wrap;align-items:end}form.period label{margin:0}\
+form.period input,form.period select{width:auto}</style>";
+
+/// Money in dollars and cents from integer cents, for people: "$1,234.50".
+fn dollars(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let cents = cents.unsigned_abs();
+    let whole = (cents / 100).to_string();
+    let mut grouped = String::new();
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    format!("{sign}${grouped}.{:02}", cents % 100)
+}
+
+fn percent(rate: Option<f64>) -> String {
+    rate.map_or_else(|| "–".to_owned(), |r| format!("{:.1}%", r * 100.0))
+}
+
+/// Seconds as "2 min 5 s".
+fn duration(seconds: Option<i64>) -> String {
+    match seconds {
+        None => "–".to_owned(),
+        Some(s) if s >= 60 => format!("{} min {} s", s / 60, s % 60),
+        Some(s) => format!("{s} s"),
+    }
+}
+
+/// The period's totals: every row added up.
+fn totals(report: &Report) -> ReportRow {
+    let mut total = ReportRow::default();
+    let add = |into: &mut BTreeMap<String, i64>, from: &BTreeMap<String, i64>| {
+        for (key, count) in from {
+            *into.entry(key.clone()).or_insert(0) += count;
+        }
+    };
+    let (mut seconds_weighted, mut paying) = (0i64, 0i64);
+    let mut rating_sum = 0i64;
+    for row in &report.rows {
+        let (c, p, s) = (&row.calls, &row.payments, &row.survey);
+        total.calls.total += c.total;
+        total.calls.in_progress += c.in_progress;
+        total.calls.contained += c.contained;
+        total.calls.transferred += c.transferred;
+        total.calls.abandoned += c.abandoned;
+        total.calls.lockouts += c.lockouts;
+        add(
+            &mut total.calls.transferred_by_reason,
+            &c.transferred_by_reason,
+        );
+        total.payments.attempts += p.attempts;
+        total.payments.approved += p.approved;
+        total.payments.approved_cents += p.approved_cents;
+        total.payments.declined += p.declined;
+        total.payments.unsettled += p.unsettled;
+        add(
+            &mut total.payments.declined_by_reason,
+            &p.declined_by_reason,
+        );
+        if let Some(seconds) = p.average_seconds_to_pay {
+            seconds_weighted += seconds * p.paying_calls;
+            paying += p.paying_calls;
+        }
+        add(&mut total.arrangements, &row.arrangements);
+        total.survey.offered += s.offered;
+        total.survey.answered += s.answered;
+        total.survey.resolved += s.resolved;
+        total.survey.not_resolved += s.not_resolved;
+        for (rating, count) in &s.ratings {
+            *total.survey.ratings.entry(*rating).or_insert(0) += count;
+            rating_sum += rating * count;
+        }
+    }
+    let ratio = |part: i64, whole: i64| (whole > 0).then(|| part as f64 / whole as f64);
+    let ended = total.calls.contained + total.calls.transferred + total.calls.abandoned;
+    total.calls.containment_rate = ratio(total.calls.contained, ended);
+    total.payments.approval_rate = ratio(
+        total.payments.approved,
+        total.payments.approved + total.payments.declined,
+    );
+    total.payments.paying_calls = paying;
+    total.payments.average_seconds_to_pay = (paying > 0).then(|| seconds_weighted / paying);
+    total.survey.response_rate = ratio(total.survey.answered, total.survey.offered);
+    let rated: i64 = total.survey.ratings.values().sum();
+    total.survey.average_rating = ratio(rating_sum, rated);
+    total
+}
+
+/// A state's name in words, from its activity in the flow when it has one.
+fn state_words(app: &AppState, flow: &str, state: &str) -> String {
+    let described = (flow == app.flow.name)
+        .then(|| app.flow.states.get(state))
+        .flatten()
+        .and_then(|s| s.activity())
+        .map(str::to_owned);
+    let name = described.unwrap_or_else(|| state.replace('_', " "));
+    let mut chars = name.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// Whether a funnel step is somewhere a caller waits or hears something (not an action or a
+/// branch of the running flow).
+fn where_callers_are(app: &AppState, step: &crate::reports::funnel::FunnelStep) -> bool {
+    use crate::flow::StateKind;
+    if step.flow != app.flow.name {
+        return true;
+    }
+    app.flow.states.get(&step.state).is_none_or(|state| {
+        !matches!(
+            state.kind,
+            StateKind::Action { .. } | StateKind::Branch { .. }
+        )
+    })
+}
+
+/// The page's frame: who is signed in, and the period form.
+fn frame(signed_in: &SignedIn, params: &Params, by: Grouping, body: &str) -> String {
+    let value = |v: &Option<String>| escape(v.as_deref().unwrap_or(""));
+    let options: String = [
+        Grouping::Day,
+        Grouping::Week,
+        Grouping::Flow,
+        Grouping::Segment,
+        Grouping::Language,
+        Grouping::Provider,
+    ]
+    .iter()
+    .map(|g| {
+        format!(
+            "<option value=\"{n}\"{s}>{n}</option>",
+            n = g.name(),
+            s = if *g == by { " selected" } else { "" }
+        )
+    })
+    .collect();
+    page(
+        "Dashboard",
+        &format!(
+            "{STYLE}<header>\n<p>Signed in as <strong>{name}</strong> · \
+             <a href=\"/agent\">Console</a></p>\n</header>\n<main>\n<h1>How the line is doing</h1>\n\
+             <form class=\"period\" method=\"get\" action=\"/dashboard\">\n\
+             <label for=\"from\">From<br><input id=\"from\" name=\"from\" type=\"date\" value=\"{from}\"></label>\n\
+             <label for=\"to\">To<br><input id=\"to\" name=\"to\" type=\"date\" value=\"{to}\"></label>\n\
+             <label for=\"by\">Rows by<br><select id=\"by\" name=\"by\">{options}</select></label>\n\
+             <button type=\"submit\">Show</button>\n</form>\n{body}\n</main>",
+            name = escape(&signed_in.session.display_name),
+            from = value(&params.from),
+            to = value(&params.to),
+        ),
+    )
+}
+
+/// The dashboard when the period cannot be reported: the problem and the form.
+pub(super) fn problem(signed_in: &SignedIn, params: &Params, problem: &str) -> String {
+    frame(
+        signed_in,
+        params,
+        Grouping::Day,
+        &format!("<p role=\"alert\" id=\"problem\">{}</p>", escape(problem)),
+    )
+}
+
+/// The dashboard for a report.
+pub(super) fn dashboard(
+    app: &AppState,
+    signed_in: &SignedIn,
+    query: &ReportQuery,
+    report: &Report,
+) -> String {
+    let params = Params {
+        from: Some(query.from.to_string()),
+        to: Some(query.to.to_string()),
+        by: Some(query.by.name().to_owned()),
+    };
+    let link = format!(
+        "?from={}&amp;to={}&amp;by={}",
+        query.from,
+        query.to,
+        query.by.name()
+    );
+    let total = totals(report);
+    let mut body = String::new();
+    let _ = writeln!(
+        body,
+        "<p>{from} to {to}, days in {zone}. <a id=\"download-csv\" href=\"/dashboard/report.csv{link}\" \
+         download>Download the rows (CSV)</a> · <a id=\"download-funnel\" \
+         href=\"/dashboard/funnel.csv{link}\" download>Download the funnel (CSV)</a></p>",
+        from = query.from,
+        to = query.to,
+        zone = escape(&report.time_zone),
+    );
+    body.push_str(&numbers(&total));
+    body.push_str(&funnel_section(app, report));
+    body.push_str(&over_the_period(report));
+    body.push_str(&reasons(&total));
+    body.push_str(&survey(&total));
+    body.push_str(&rows_table(report));
+    frame(signed_in, &params, query.by, &body)
+}
+
+/// The headline numbers.
+fn numbers(total: &ReportRow) -> String {
+    let (c, p, s) = (&total.calls, &total.payments, &total.survey);
+    let arrangements: i64 = total.arrangements.values().sum();
+    let figures = [
+        ("calls", "Calls", c.total.to_string()),
+        (
+            "containment",
+            "Resolved without a person",
+            percent(c.containment_rate),
+        ),
+        (
+            "transferred",
+            "Put through to a person",
+            c.transferred.to_string(),
+        ),
+        ("abandoned", "Hung up unresolved", c.abandoned.to_string()),
+        ("paid", "Paid", dollars(p.approved_cents)),
+        ("approval", "Card approval rate", percent(p.approval_rate)),
+        (
+            "time-to-pay",
+            "Average time to pay",
+            duration(p.average_seconds_to_pay),
+        ),
+        (
+            "arrangements",
+            "Arrangements made",
+            arrangements.to_string(),
+        ),
+        ("lockouts", "Lockouts", c.lockouts.to_string()),
+        (
+            "rating",
+            "Average rating (1-5)",
+            s.average_rating
+                .map_or_else(|| "–".to_owned(), |r| format!("{r:.1}")),
+        ),
+    ];
+    let mut out = String::from(
+        "<section aria-labelledby=\"numbers-heading\"><h2 id=\"numbers-heading\">The period</h2>\
+         <dl class=\"numbers\">",
+    );
+    for (id, label, value) in figures {
+        let _ = write!(
+            out,
+            "<div><dt>{label}</dt><dd id=\"figure-{id}\">{}</dd></div>",
+            escape(&value)
+        );
+    }
+    out.push_str("</dl></section>\n");
+    out
+}
+
+/// The funnel of each flow, drawn, with its numbers in a table beneath.
+fn funnel_section(app: &AppState, report: &Report) -> String {
+    let mut out = String::from(
+        "<section id=\"funnel\" aria-labelledby=\"funnel-heading\">\
+         <h2 id=\"funnel-heading\">Where callers give up</h2>",
+    );
+    if report.funnel.is_empty() {
+        out.push_str("<p id=\"no-funnel\">No finished calls in this period.</p></section>\n");
+        return out;
+    }
+    out.push_str(&charts::legend(&[
+        WENT_ON,
+        ASKED_FOR_PERSON,
+        HUNG_UP,
+        ENDED,
+    ]));
+    let mut flows: Vec<&str> = report.funnel.iter().map(|s| s.flow.as_str()).collect();
+    flows.dedup();
+    for flow in flows {
+        let steps: Vec<_> = report
+            .funnel
+            .iter()
+            .filter(|s| s.flow == flow)
+            .cloned()
+            .collect();
+        let _ = write!(out, "<h3>The {} flow</h3>", escape(flow));
+        // The picture shows where a caller can be (questions, transfers, goodbyes): the flow's
+        // own bookkeeping (actions, branches) takes no time and loses nobody. The table has all.
+        let drawn: Vec<_> = steps
+            .iter()
+            .filter(|s| where_callers_are(app, s))
+            .cloned()
+            .collect();
+        // Questions that share an activity ("Entering their card") are told apart by name.
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        for step in &drawn {
+            *seen
+                .entry(state_words(app, &step.flow, &step.state))
+                .or_insert(0) += 1;
+        }
+        let label = |step: &crate::reports::funnel::FunnelStep| {
+            let words = state_words(app, &step.flow, &step.state);
+            if seen.get(&words).is_some_and(|n| *n > 1) {
+                let name = step.state.strip_prefix("ask_").unwrap_or(&step.state);
+                format!("{words} ({})", name.replace('_', " "))
+            } else {
+                words
+            }
+        };
+        out.push_str(&charts::funnel(
+            &format!("funnel-{}", escape(flow)),
+            &drawn,
+            label,
+        ));
+        let _ = write!(
+            out,
+            "<details><summary>The funnel as a table</summary><table><thead><tr>\
+             <th>Question</th><th>Reached</th><th>Went on</th><th>Asked for a person</th>\
+             <th>Hung up</th><th>Ended</th></tr></thead><tbody>"
+        );
+        for s in &steps {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&state_words(app, &s.flow, &s.state)),
+                s.reached,
+                s.went_on,
+                s.asked_for_person,
+                s.hung_up,
+                s.ended
+            );
+        }
+        out.push_str("</tbody></table></details>");
+    }
+    out.push_str("</section>\n");
+    out
+}
+
+/// Calls and payments per row, as stacked columns.
+fn over_the_period(report: &Report) -> String {
+    let calls: Vec<(String, Vec<i64>)> = report
+        .rows
+        .iter()
+        .map(|row| {
+            let c = &row.calls;
+            (
+                row.group.clone(),
+                vec![c.contained, c.transferred, c.abandoned],
+            )
+        })
+        .collect();
+    let payments: Vec<(String, Vec<i64>)> = report
+        .rows
+        .iter()
+        .map(|row| {
+            let p = &row.payments;
+            (row.group.clone(), vec![p.approved, p.declined])
+        })
+        .collect();
+    format!(
+        "<section id=\"calls-chart\" aria-labelledby=\"calls-heading\">\
+         <h2 id=\"calls-heading\">Calls by how they ended</h2>{}{}</section>\n\
+         <section id=\"payments-chart\" aria-labelledby=\"payments-heading\">\
+         <h2 id=\"payments-heading\">Card payments</h2>{}{}</section>\n",
+        charts::legend(&[CONTAINED, TRANSFERRED, ABANDONED]),
+        charts::stacked_columns(
+            "calls-columns",
+            "Calls by how they ended",
+            &calls,
+            &[CONTAINED, TRANSFERRED, ABANDONED]
+        ),
+        charts::legend(&[APPROVED, DECLINED]),
+        charts::stacked_columns(
+            "payment-columns",
+            "Card payments approved and declined",
+            &payments,
+            &[APPROVED, DECLINED]
+        ),
+    )
+}
+
+/// A two-column table of counts by reason, largest first.
+fn by_reason(id: &str, title: &str, counts: &BTreeMap<String, i64>) -> String {
+    let mut counts: Vec<(&String, &i64)> = counts.iter().filter(|(_, n)| **n > 0).collect();
+    counts.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let mut out = format!("<h3>{title}</h3>");
+    if counts.is_empty() {
+        out.push_str("<p>None.</p>");
+        return out;
+    }
+    let _ = write!(out, "<table id=\"{id}\"><tbody>");
+    for (reason, count) in counts {
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{count}</td></tr>",
+            escape(&reason.replace('_', " "))
+        );
+    }
+    out.push_str("</tbody></table>");
+    out
+}
+
+/// Transfers and declines by reason.
+fn reasons(total: &ReportRow) -> String {
+    format!(
+        "<section aria-labelledby=\"reasons-heading\"><h2 id=\"reasons-heading\">Why</h2>{}{}</section>\n",
+        by_reason(
+            "transfer-reasons",
+            "Put through to a person, by why",
+            &total.calls.transferred_by_reason
+        ),
+        by_reason(
+            "decline-reasons",
+            "Cards declined, by the bank's reason",
+            &total.payments.declined_by_reason
+        ),
+    )
+}
+
+/// The survey's answers.
+fn survey(total: &ReportRow) -> String {
+    let s = &total.survey;
+    let ratings: Vec<(String, Vec<i64>)> = (1..=5)
+        .map(|r| (r.to_string(), vec![s.ratings.get(&r).copied().unwrap_or(0)]))
+        .collect();
+    format!(
+        "<section id=\"survey\" aria-labelledby=\"survey-heading\"><h2 id=\"survey-heading\">\
+         What callers said</h2><p>Asked {offered}, answered {answered} ({rate}). The call took \
+         care of what they called about: yes {yes}, no {no}.</p>{chart}</section>\n",
+        offered = s.offered,
+        answered = s.answered,
+        rate = percent(s.response_rate),
+        yes = s.resolved,
+        no = s.not_resolved,
+        chart = charts::stacked_columns(
+            "rating-columns",
+            "Ratings from 1 (poor) to 5 (excellent)",
+            &ratings,
+            &[Series {
+                name: "callers",
+                colour: "#2166ac"
+            }]
+        ),
+    )
+}
+
+/// The rows, as a table.
+fn rows_table(report: &Report) -> String {
+    let mut out = format!(
+        "<section aria-labelledby=\"rows-heading\"><h2 id=\"rows-heading\">By {}</h2>\
+         <table id=\"rows\"><thead><tr><th>{}</th><th>Calls</th><th>Contained</th>\
+         <th>Transferred</th><th>Abandoned</th><th>Paid</th><th>Approval</th>\
+         <th>Arrangements</th><th>Lockouts</th><th>Rating</th></tr></thead><tbody>",
+        report.by.name(),
+        report.by.name(),
+    );
+    for row in &report.rows {
+        let (c, p, s) = (&row.calls, &row.payments, &row.survey);
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+             <td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&row.group),
+            c.total,
+            c.contained,
+            c.transferred,
+            c.abandoned,
+            dollars(p.approved_cents),
+            percent(p.approval_rate),
+            row.arrangements.values().sum::<i64>(),
+            c.lockouts,
+            s.average_rating
+                .map_or_else(|| "–".to_owned(), |r| format!("{r:.1}")),
+        );
+    }
+    out.push_str("</tbody></table></section>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_is_shown_with_thousands_and_cents() {
+        assert_eq!(dollars(0), "$0.00");
+        assert_eq!(dollars(123_456_789), "$1,234,567.89");
+        assert_eq!(dollars(-550), "-$5.50");
+    }
+
+    #[test]
+    fn a_period_adds_up_its_rows_and_weighs_the_averages() {
+        let mut a = ReportRow::default();
+        a.calls.contained = 3;
+        a.calls.abandoned = 1;
+        a.payments.approved = 2;
+        a.payments.paying_calls = 2;
+        a.payments.average_seconds_to_pay = Some(60);
+        a.survey.ratings.insert(5, 1);
+        let mut b = ReportRow::default();
+        b.calls.transferred = 4;
+        b.payments.declined = 2;
+        b.payments.paying_calls = 1;
+        b.payments.average_seconds_to_pay = Some(150);
+        b.survey.ratings.insert(2, 1);
+        let report = Report {
+            from: String::new(),
+            to: String::new(),
+            time_zone: "UTC".into(),
+            by: Grouping::Day,
+            rows: vec![a, b],
+            funnel: vec![],
+        };
+        let total = totals(&report);
+        assert_eq!(total.calls.containment_rate, Some(3.0 / 8.0));
+        assert_eq!(total.payments.approval_rate, Some(0.5));
+        assert_eq!(total.payments.average_seconds_to_pay, Some(90));
+        assert_eq!(total.survey.average_rating, Some(3.5));
+    }
+}

@@ -1,0 +1,163 @@
+//! The dashboard in headless Chromium, on SQLite and PostgreSQL: after calls with known outcomes
+//! (one paid, one hung up at the PIN, one put through to a person), an admin signed in sees the
+//! period's numbers and the drop-off funnel drawn, with the PIN question showing the caller who
+//! hung up there; the CSV is offered for download. An agent who is not an admin is refused, and
+//! nobody unsigned gets in.
+//!
+//! With `IVRPAY_WRITE_SCREENSHOT=1` the SQLite run also saves the page as `docs/dashboard.png`,
+//! the README's screenshot.
+
+mod common;
+
+use common::browser::Browser;
+use common::{TestServer, heard};
+use fantoccini::Locator;
+
+const PASSWORD: &str = common::console::PASSWORD;
+
+/// Three calls of Monday 2026-11-23: paid $5, hung up at the PIN, put through to a person.
+async fn three_calls(server: &TestServer) {
+    let mut paid = server.linda_at_card_number("5").await;
+    server
+        .enter_card(&mut paid, "4242424242424242", "1228", "123", "77141")
+        .await;
+    let said = paid.press("1").await.expect("pay");
+    assert!(heard(&said, "Your confirmation number is"), "{said:?}");
+    paid.hang_up(&server.url).await.expect("hang up");
+
+    let mut at_pin = server.linda_at_pin_question().await;
+    at_pin.hang_up(&server.url).await.expect("hang up");
+
+    let mut transferred = server.linda_at_pin_question().await;
+    transferred.press("6446").await.expect("pin");
+    transferred.press("0").await.expect("a person");
+    transferred.hang_up(&server.url).await.expect("hang up");
+}
+
+async fn sign_in(browser: &Browser, server: &TestServer, username: &str) {
+    browser
+        .client
+        .goto(&format!("{}/agent", server.url))
+        .await
+        .expect("page");
+    browser.fill("username", username).await;
+    browser.fill("password", PASSWORD).await;
+    browser.press("Sign in").await;
+}
+
+async fn an_admin_sees_the_numbers_and_where_callers_give_up(server: &TestServer) {
+    // Arrange
+    common::add_agent(&server.state, "rosa", "Rosa Díaz", PASSWORD, true).await;
+    three_calls(server).await;
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let client = &browser.client;
+    sign_in(&browser, server, "rosa").await;
+
+    // Act: from the console's link.
+    client
+        .find(Locator::Id("dashboard-link"))
+        .await
+        .expect("the dashboard link, for an admin")
+        .click()
+        .await
+        .expect("click");
+
+    // Assert: the period's numbers.
+    assert_eq!(browser.path().await, "/dashboard");
+    assert_eq!(browser.text_of("figure-calls").await, "3");
+    assert_eq!(browser.text_of("figure-transferred").await, "1");
+    assert_eq!(browser.text_of("figure-abandoned").await, "1");
+    assert_eq!(browser.text_of("figure-paid").await, "$5.00");
+    assert_eq!(browser.text_of("figure-approval").await, "100.0%");
+    // The funnel is drawn and visible, the PIN question with the caller who hung up there.
+    let funnel = client
+        .find(Locator::Id("funnel-payment"))
+        .await
+        .expect("the funnel picture");
+    assert!(funnel.is_displayed().await.expect("displayed"));
+    let size = funnel.rectangle().await.expect("size");
+    assert!(
+        size.2 > 300.0 && size.3 > 100.0,
+        "drawn large enough: {size:?}"
+    );
+    let pin = client
+        .find(Locator::Css("#funnel-payment g[data-state='ask_pin']"))
+        .await
+        .expect("the PIN question in the funnel");
+    let pin_text = pin.text().await.expect("text");
+    assert!(pin_text.contains("(1 hung up)"), "{pin_text}");
+    // The CSV is offered, for this period.
+    let csv = client
+        .find(Locator::Id("download-csv"))
+        .await
+        .expect("download link");
+    let href = csv.attr("href").await.expect("href").unwrap_or_default();
+    assert!(href.contains("/dashboard/report.csv?from="), "{href}");
+    if std::env::var("IVRPAY_WRITE_SCREENSHOT").is_ok_and(|v| v == "1")
+        && server.database_url.starts_with("sqlite:")
+    {
+        // The funnel is the picture operations look at first.
+        client
+            .execute(
+                "document.getElementById('funnel').scrollIntoView(); return null;",
+                vec![],
+            )
+            .await
+            .expect("scroll");
+        let png = client.screenshot().await.expect("screenshot");
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/dashboard.png");
+        std::fs::write(&path, png).expect("write docs/dashboard.png");
+    }
+    browser.close().await;
+}
+on_both_backends!(an_admin_sees_the_numbers_and_where_callers_give_up);
+
+async fn only_admins_get_the_dashboard_and_its_csv(server: &TestServer) {
+    common::add_agent(&server.state, "ana", "Ana López", PASSWORD, false).await;
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    sign_in(&browser, server, "ana").await;
+    assert!(
+        browser
+            .client
+            .find(Locator::Id("dashboard-link"))
+            .await
+            .is_err(),
+        "no link for an agent"
+    );
+    browser
+        .client
+        .goto(&format!("{}/dashboard", server.url))
+        .await
+        .expect("page");
+    let body = browser
+        .client
+        .find(Locator::Css("body"))
+        .await
+        .expect("body")
+        .text()
+        .await
+        .expect("text");
+    assert!(body.contains("The dashboard is for admins."), "{body}");
+    browser.close().await;
+
+    // Unsigned: sent to sign in, and the CSV refused.
+    let client = common::console::client();
+    let page = client
+        .get(format!("{}/dashboard", server.url))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(page.status(), 303);
+    let csv = client
+        .get(format!("{}/dashboard/report.csv", server.url))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(csv.status(), 401);
+}
+on_both_backends!(only_admins_get_the_dashboard_and_its_csv);
