@@ -327,8 +327,9 @@ impl Store {
 
     /// Marks a call ended by the provider (the caller hung up, or the call completed). When the
     /// flow had not ended the call itself, the outcome becomes `abandoned` unless it is one of
-    /// `settled` (a transfer or a payment stands even if the caller hangs up during the goodbye);
-    /// `last_step` keeps where the caller was. Sensitive values are wiped either way. Returns
+    /// `settled` (a transfer or a payment stands even if the caller hangs up during the goodbye)
+    /// or the call was asked the end-of-call survey (which comes only after the business of the
+    /// call, so hanging up on it leaves nothing undone); `last_step` keeps where the caller was. Sensitive values are wiped either way. Returns
     /// `false` for a call we never saw.
     ///
     /// # Errors
@@ -340,8 +341,12 @@ impl Store {
         settled: &[String],
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
+        // A call asked the end-of-call survey had finished its business first: its outcome
+        // stands even when the caller hangs up during the survey.
         let sql = format!(
-            "SELECT ended_at, outcome FROM calls WHERE call_sid = $1 AND provider = $2{}",
+            "SELECT ended_at, outcome, (SELECT COUNT(*) FROM surveys s WHERE s.provider = \
+             calls.provider AND s.call_sid = calls.call_sid) AS surveyed FROM calls \
+             WHERE call_sid = $1 AND provider = $2{}",
             self.row_lock()
         );
         let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -354,9 +359,10 @@ impl Store {
         };
         let ended_at: Option<i64> = row.try_get("ended_at")?;
         let outcome: Option<String> = row.try_get("outcome")?;
+        let surveyed = row.try_get::<i64, _>("surveyed")? > 0;
         let outcome = match (ended_at, outcome) {
             (Some(_), outcome) => outcome,
-            (None, Some(outcome)) if settled.contains(&outcome) => Some(outcome),
+            (None, Some(outcome)) if surveyed || settled.contains(&outcome) => Some(outcome),
             (None, _) => Some("abandoned".to_owned()),
         };
         sqlx::query(
