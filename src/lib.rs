@@ -31,6 +31,8 @@
 //! - [`hours`]: `call-flows/hours.toml` (business hours per weekday, holidays, an IANA time
 //!   zone): whether the line has people now, and the callback windows offered when it has not;
 //! - [`store`]: persistence through sqlx, SQLite and PostgreSQL;
+//! - [`survey`]: the end-of-call satisfaction survey: which calls are asked (a hash of the call
+//!   id against the flow's or the policy's rate), its session keys;
 //! - [`caller`]: a simulated caller (`ivrpay call`, tests, load) and its strict TwiML reader;
 //! - [`messages`]: receipts and reminders by SMS and email: templates, the outbox and its sender;
 //! - [`upkeep`]: background jobs: reconciling unsettled payments, closing silent calls, wiping card
@@ -58,6 +60,7 @@ pub mod messages;
 pub mod payments;
 pub mod speech;
 pub mod store;
+pub mod survey;
 pub mod telemetry;
 pub mod telephony;
 pub mod upkeep;
