@@ -36,6 +36,8 @@
 //! - [`dashboard`]: those reports as a page for admins at `/dashboard`, with charts and the funnel
 //!   drawn by the service as SVG, and CSV downloads;
 //! - [`store`]: persistence through sqlx, SQLite and PostgreSQL;
+//! - [`survey`]: the end-of-call satisfaction survey: which calls are asked (a hash of the call
+//!   id against the flow's or the policy's rate), its session keys;
 //! - [`caller`]: a simulated caller (`ivrpay call`, tests, load) and its strict TwiML reader;
 //! - [`messages`]: receipts and reminders by SMS and email: templates, the outbox and its sender;
 //! - [`upkeep`]: background jobs: reconciling unsettled payments, closing silent calls, wiping card
@@ -65,6 +67,7 @@ pub mod payments;
 pub mod reports;
 pub mod speech;
 pub mod store;
+pub mod survey;
 pub mod telemetry;
 pub mod telephony;
 pub mod upkeep;

@@ -66,6 +66,7 @@ pub mod offer_plan;
 pub mod offer_promise;
 pub mod offer_receipt;
 pub mod offer_settlement;
+pub mod offer_survey;
 pub mod pay_full_balance;
 pub mod pay_installment_now;
 pub mod pay_minimum_due;
@@ -75,6 +76,7 @@ mod receipts;
 pub mod record_callback;
 pub mod record_hardship;
 pub mod record_promise;
+pub mod record_survey;
 pub mod route_account;
 pub mod set_up_plan;
 pub mod settle_in_installments;
@@ -101,6 +103,7 @@ pub use offer_plan::OfferPlanResult;
 pub use offer_promise::OfferPromiseResult;
 pub use offer_receipt::OfferReceiptResult;
 pub use offer_settlement::OfferSettlementResult;
+pub use offer_survey::OfferSurveyResult;
 pub use pay_full_balance::PayFullBalanceResult;
 pub use pay_installment_now::PayInstallmentNowResult;
 pub use pay_minimum_due::PayMinimumDueResult;
@@ -109,6 +112,7 @@ pub use receipt_by_text::ReceiptByTextResult;
 pub use record_callback::RecordCallbackResult;
 pub use record_hardship::RecordHardshipResult;
 pub use record_promise::RecordPromiseResult;
+pub use record_survey::RecordSurveyResult;
 pub use route_account::RouteAccountResult;
 pub use set_up_plan::SetUpPlanResult;
 pub use settle_in_installments::SettleInInstallmentsResult;
@@ -280,6 +284,16 @@ pub trait Actions {
         &mut self,
         session: &mut Session,
     ) -> impl Future<Output = Result<RecordCallbackResult, AppError>> + Send;
+    /// Runs [`offer_survey`].
+    fn offer_survey(
+        &mut self,
+        session: &mut Session,
+    ) -> impl Future<Output = Result<OfferSurveyResult, AppError>> + Send;
+    /// Runs [`record_survey`].
+    fn record_survey(
+        &mut self,
+        session: &mut Session,
+    ) -> impl Future<Output = Result<RecordSurveyResult, AppError>> + Send;
 }
 
 /// Runs `action` and names its result, one of [`Action::results`].
@@ -322,6 +336,8 @@ pub async fn run<C: Actions + Send>(
         Action::NoReceipt => ctx.no_receipt(session).await?.as_str(),
         Action::OfferCallback => ctx.offer_callback(session).await?.as_str(),
         Action::RecordCallback => ctx.record_callback(session).await?.as_str(),
+        Action::OfferSurvey => ctx.offer_survey(session).await?.as_str(),
+        Action::RecordSurvey => ctx.record_survey(session).await?.as_str(),
     })
 }
 
@@ -358,6 +374,8 @@ pub fn result_names(action: Action) -> &'static [&'static str] {
         Action::NoReceipt => NoReceiptResult::NAMES,
         Action::OfferCallback => OfferCallbackResult::NAMES,
         Action::RecordCallback => RecordCallbackResult::NAMES,
+        Action::OfferSurvey => OfferSurveyResult::NAMES,
+        Action::RecordSurvey => RecordSurveyResult::NAMES,
     }
 }
 
@@ -596,6 +614,17 @@ impl Actions for CallContext<'_> {
         session: &mut Session,
     ) -> Result<RecordCallbackResult, AppError> {
         record_callback::run(self, session).await
+    }
+
+    async fn offer_survey(&mut self, session: &mut Session) -> Result<OfferSurveyResult, AppError> {
+        offer_survey::run(self, session).await
+    }
+
+    async fn record_survey(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<RecordSurveyResult, AppError> {
+        record_survey::run(self, session).await
     }
 }
 

@@ -148,6 +148,9 @@ pub struct Policy {
     pub promise: Option<PromiseTerms>,
     /// A fee on card payments.
     pub card_fee: Option<FeeTerms>,
+    /// Percent of this policy's calls asked the end-of-call survey, instead of the flow's
+    /// `[survey] sample_percent`; `None` keeps the flow's.
+    pub survey_percent: Option<u8>,
 }
 
 /// A payment plan's terms.
@@ -363,6 +366,7 @@ struct RawPolicy {
     settlement: Option<Spanned<RawSettlement>>,
     promise: Option<Spanned<RawPromise>>,
     fees: Option<Spanned<RawFees>>,
+    survey_percent: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -872,6 +876,21 @@ impl Checker<'_> {
                 );
             }
         }
+        let survey_percent = r.survey_percent.as_ref().and_then(|raw| {
+            let percent = u8::try_from(*raw.as_ref()).ok().filter(|p| *p <= 100);
+            if percent.is_none() {
+                self.report(
+                    raw,
+                    format!(
+                        "policy {name}: survey_percent = {} is not a percentage; use 0 (no \
+                         survey) to 100 (every call), or leave it out to keep the flow's \
+                         [survey] sample_percent",
+                        raw.as_ref()
+                    ),
+                );
+            }
+            percent
+        });
         Some(Policy {
             name: name.to_owned(),
             treatment,
@@ -883,6 +902,7 @@ impl Checker<'_> {
             settlement,
             promise,
             card_fee,
+            survey_percent,
         })
     }
 
@@ -1086,6 +1106,26 @@ free_alternative.en = "Pay online."
         assert!(
             found.iter().all(|p| p.starts_with("policies.toml:")),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn a_policy_may_set_its_own_survey_rate() {
+        assert!(
+            shipped()
+                .policies
+                .values()
+                .all(|p| p.survey_percent.is_none()),
+            "the shipped policies keep the flow's rate"
+        );
+        let source = "[[rules]]\npolicy = \"a\"\n\n[policies.a]\ntreatment = \"no_payment\"\nsurvey_percent = 50\n";
+        let policies = parse(Path::new("policies.toml"), source, &Language::ALL).expect("valid");
+        assert_eq!(policies.policies["a"].survey_percent, Some(50));
+        let found = problems(&source.replace("= 50", "= 101"));
+        assert!(
+            found[0]
+                .starts_with("policies.toml:6: policy a: survey_percent = 101 is not a percentage"),
+            "{found:?}"
         );
     }
 

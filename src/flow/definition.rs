@@ -53,6 +53,8 @@ pub struct Flow {
     pub pace: Pace,
     /// Whether prompts play recordings or are spoken by text-to-speech.
     pub prompts: PromptSource,
+    /// How often the end-of-call survey is asked (the `[survey]` table; never without it).
+    pub survey: crate::survey::SurveySettings,
     /// The states by name.
     pub states: HashMap<String, State>,
 }
@@ -589,11 +591,15 @@ pub enum Action {
     OfferCallback,
     /// Record the callback the caller asked for, once per call attempt Results: [`RecordCallbackResult`](crate::calls::actions::RecordCallbackResult).
     RecordCallback,
+    /// Decide whether this call is asked the end-of-call survey, and record that it was Results: [`OfferSurveyResult`](crate::calls::actions::OfferSurveyResult).
+    OfferSurvey,
+    /// Keep the survey answers given so far Results: [`RecordSurveyResult`](crate::calls::actions::RecordSurveyResult).
+    RecordSurvey,
 }
 
 impl Action {
     /// Every action with its name in flow files.
-    pub const ALL: [(&'static str, Action); 30] = [
+    pub const ALL: [(&'static str, Action); 32] = [
         ("identify_by_caller_id", Action::IdentifyByCallerId),
         ("forget_account", Action::ForgetAccount),
         ("lookup_account", Action::LookupAccount),
@@ -624,6 +630,8 @@ impl Action {
         ("no_receipt", Action::NoReceipt),
         ("offer_callback", Action::OfferCallback),
         ("record_callback", Action::RecordCallback),
+        ("offer_survey", Action::OfferSurvey),
+        ("record_survey", Action::RecordSurvey),
     ];
 
     /// Looks an action up by name.
@@ -682,11 +690,16 @@ pub enum InputKind {
     CallbackNumber,
     /// One key: which of the callback windows offered.
     CallbackWindow,
+    /// One key answering the survey's "did this call take care of what you called about":
+    /// 1 yes, 2 no (or said as yes or no).
+    SurveyResolved,
+    /// One key rating the call, 1 (poor) to 5 (excellent) (or said as a number).
+    SurveyRating,
 }
 
 impl InputKind {
     /// Every input kind with its name in flow files.
-    pub const ALL: [(&'static str, InputKind); 14] = [
+    pub const ALL: [(&'static str, InputKind); 16] = [
         ("account_number", InputKind::AccountNumber),
         ("pin", InputKind::Pin),
         ("date_of_birth", InputKind::DateOfBirth),
@@ -701,6 +714,8 @@ impl InputKind {
         ("hardship_reason", InputKind::HardshipReason),
         ("callback_number", InputKind::CallbackNumber),
         ("callback_window", InputKind::CallbackWindow),
+        ("survey_resolved", InputKind::SurveyResolved),
+        ("survey_rating", InputKind::SurveyRating),
     ];
 
     /// Looks an input kind up by name.
@@ -728,9 +743,11 @@ impl InputKind {
             InputKind::Pin | InputKind::CardExpiry => Some(4),
             InputKind::DateOfBirth => Some(8),
             InputKind::Zip | InputKind::BillingZip => Some(5),
-            InputKind::Installments | InputKind::HardshipReason | InputKind::CallbackWindow => {
-                Some(1)
-            }
+            InputKind::Installments
+            | InputKind::HardshipReason
+            | InputKind::CallbackWindow
+            | InputKind::SurveyResolved
+            | InputKind::SurveyRating => Some(1),
             InputKind::CallbackNumber => Some(10),
             InputKind::PromiseDate => Some(4),
         }
@@ -747,6 +764,8 @@ impl InputKind {
                 | InputKind::HardshipReason
                 | InputKind::CallbackNumber
                 | InputKind::CallbackWindow
+                | InputKind::SurveyResolved
+                | InputKind::SurveyRating
         )
     }
 
@@ -784,6 +803,9 @@ impl InputKind {
             InputKind::HardshipReason => "telling us why paying is hard right now",
             InputKind::CallbackNumber => "giving the number to call them back on",
             InputKind::CallbackWindow => "choosing when to be called back",
+            InputKind::SurveyResolved | InputKind::SurveyRating => {
+                "answering the survey at the end of the call"
+            }
         }
     }
 
@@ -825,6 +847,9 @@ pub struct State {
     /// After this many visits in one call, go to `after_max_visits` instead (breaks loops such as
     /// "account not found, try again").
     pub max_visits: Option<(u32, String)>,
+    /// Wrong or silent answers to this question before `on_fail`, when fewer than the flow's
+    /// `max_attempts` (a short, skippable question such as the survey's asks again only once).
+    pub max_attempts: Option<u32>,
     /// Said on a re-ask instead of the shared help line, where a key means something else here
     /// (on card questions `*` starts the card over, so "press star to hear this again" is wrong).
     pub help: Option<Prompt>,

@@ -789,6 +789,14 @@ impl Run<'_> {
             InputKind::PromiseDate => {
                 promise_date(keys, ctx.today()).map(|date| speech::date_words(date, language))
             }
+            InputKind::SurveyResolved => Some(
+                match (keys, language) {
+                    ("1", Language::En) => "yes",
+                    ("1", Language::Es) => "sí",
+                    _ => "no",
+                }
+                .to_owned(),
+            ),
             _ => Some(self.chosen_words(state, keys, said, session)),
         }
     }
@@ -897,7 +905,8 @@ impl Run<'_> {
     ) -> Option<String> {
         let flow = self.flow;
         let language = self.language(session);
-        if session.attempts >= flow.max_attempts {
+        let max_attempts = state.max_attempts.unwrap_or(flow.max_attempts);
+        if session.attempts >= max_attempts {
             let on_fail = match &state.kind {
                 StateKind::Menu { on_fail, .. }
                 | StateKind::Collect { on_fail, .. }
@@ -913,10 +922,13 @@ impl Run<'_> {
                 .states
                 .get(&target)
                 .is_some_and(|next| matches!(next.kind, StateKind::Hangup));
-            let settled = session
-                .outcome
-                .as_ref()
-                .is_some_and(|outcome| flow.settled_outcomes.contains(outcome));
+            // After the survey was offered the business of the call is done: nothing is left
+            // for a person to finish.
+            let settled = crate::survey::offered(session)
+                || session
+                    .outcome
+                    .as_ref()
+                    .is_some_and(|outcome| flow.settled_outcomes.contains(outcome));
             if silent && hangs_up && !settled {
                 self.record(ctx, &state.name, "none", "silence_to_person", None);
                 target = flow.agent_state.clone();
@@ -1591,6 +1603,12 @@ fn spoken_value(
                 heard::number(said, language).map(|n| n.to_string())
             }
             InputKind::CallbackNumber => heard::digits(said, language),
+            InputKind::SurveyResolved => {
+                heard::yes_no(said, language).map(|yes| if yes { "1" } else { "2" }.to_owned())
+            }
+            InputKind::SurveyRating => heard::number(said, language)
+                .filter(|n| (1..=5).contains(n))
+                .map(|n| n.to_string()),
             // Never by voice (the loader gives these questions no speech at all).
             InputKind::Pin
             | InputKind::CardNumber
@@ -1774,6 +1792,8 @@ fn check_entry(
             )]),
             _ => Err("invalid"),
         },
+        InputKind::SurveyResolved => shape(matches!(digits, "1" | "2")),
+        InputKind::SurveyRating => shape(matches!(digits, "1" | "2" | "3" | "4" | "5")),
     }
 }
 

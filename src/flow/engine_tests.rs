@@ -17,9 +17,10 @@ use crate::calls::actions::{
 use crate::calls::actions::{
     ApplyFeeResult, ChangePlanCardResult, CheckPromiseResult, ChoosePolicyResult, NoReceiptResult,
     OfferCallbackResult, OfferPlanResult, OfferPromiseResult, OfferReceiptResult,
-    OfferSettlementResult, PayInstallmentNowResult, ReceiptByEmailResult, ReceiptByTextResult,
-    RecordCallbackResult, RecordHardshipResult, RecordPromiseResult, RouteAccountResult,
-    SetUpPlanResult, SettleInInstallmentsResult, SettleInOnePaymentResult,
+    OfferSettlementResult, OfferSurveyResult, PayInstallmentNowResult, ReceiptByEmailResult,
+    ReceiptByTextResult, RecordCallbackResult, RecordHardshipResult, RecordPromiseResult,
+    RecordSurveyResult, RouteAccountResult, SetUpPlanResult, SettleInInstallmentsResult,
+    SettleInOnePaymentResult,
 };
 use crate::error::AppError;
 use crate::language::Language;
@@ -470,6 +471,8 @@ fn valid_entry(input: InputKind) -> &'static str {
         InputKind::CallbackNumber => "2125551234",
         // FakeContext's offer_callback offers two windows.
         InputKind::CallbackWindow => "2",
+        InputKind::SurveyResolved => "1",
+        InputKind::SurveyRating => "5",
     }
 }
 
@@ -591,6 +594,8 @@ fn every_context() -> Vec<FakeContext> {
     each::<NoReceiptResult>(&mut contexts);
     each::<OfferCallbackResult>(&mut contexts);
     each::<RecordCallbackResult>(&mut contexts);
+    each::<OfferSurveyResult>(&mut contexts);
+    each::<RecordSurveyResult>(&mut contexts);
     for record in RecordCallbackResult::ALL {
         let mut ctx = always(RouteAccountResult::Specialist);
         ctx.agent_number = None;
@@ -646,7 +651,7 @@ fn every_state_of_every_shipped_flow_is_reached_by_some_caller() {
     let flows = load_dir(&flows_dir()).expect("call-flows/ loads");
     assert!(!flows.is_empty());
     // Every action has a result type the contexts below can script.
-    assert_eq!(Action::ALL.len(), 30, "add the new action to every_context");
+    assert_eq!(Action::ALL.len(), 32, "add the new action to every_context");
     let contexts = every_context();
     for (name, flow) in &flows {
         let mut reached = BTreeSet::new();
@@ -710,6 +715,7 @@ fn scripted(picks: &[usize]) -> FakeContext {
     pick::<VerifyDateOfBirthResult>(&mut ctx, picks[3]);
     pick::<CheckAmountResult>(&mut ctx, picks[4]);
     pick::<ChargeCardResult>(&mut ctx, picks[5]);
+    pick::<OfferSurveyResult>(&mut ctx, picks[7]);
     ctx.agent_number = (picks[6] < 4).then(|| AGENT_NUMBER.to_owned());
     ctx
 }
@@ -1093,4 +1099,140 @@ fn a_caller_the_line_did_not_verify_is_sent_straight_back_to_the_agent() {
         call.results_at("agent"),
         ["dialing", "refused", "back_to_agent"]
     );
+}
+
+/// Linda verified at her balance on the shipped flow, the survey scripted to be asked (or not).
+fn at_balance_with_survey(flow: &Flow, survey: OfferSurveyResult) -> Call<'_> {
+    let mut ctx = FakeContext::calling(FakeContext::linda_brown());
+    ctx.script([survey]);
+    let mut call = at_confirm_caller(flow, ctx);
+    call.keys("1");
+    call.keys("6446");
+    assert_eq!(call.session.state, "balance_offers");
+    call
+}
+
+#[test]
+fn the_survey_follows_the_choice_to_end_and_keeps_the_answers() {
+    let flow = payment_flow();
+    let mut call = at_balance_with_survey(flow, OfferSurveyResult::Ask);
+
+    let turn = call.keys("9");
+    assert_eq!(call.session.state, "survey_resolved");
+    assert!(heard(&turn).contains("Did this call take care of what you called about?"));
+    call.keys("2");
+    assert_eq!(call.session.state, "survey_rating");
+    let turn = call.keys("4");
+
+    assert!(turn.ended);
+    assert!(heard(&turn).starts_with("Thank you for your answers."));
+    assert_eq!(call.session.values["survey_resolved"], "2");
+    assert_eq!(call.session.values["survey_rating"], "4");
+    assert_eq!(
+        call.ctx
+            .ran
+            .iter()
+            .filter(|a| **a == "record_survey")
+            .count(),
+        2,
+        "each answer is kept as it is given"
+    );
+    assert_eq!(call.session.outcome.as_deref(), Some("balance_heard"));
+}
+
+#[test]
+fn a_call_not_asked_hears_the_goodbye_it_always_heard() {
+    let flow = payment_flow();
+    let mut call = at_balance_with_survey(flow, OfferSurveyResult::Skip);
+
+    let turn = call.keys("9");
+
+    assert!(turn.ended);
+    assert_eq!(heard(&turn), "Thank you for calling. Take care. Goodbye.");
+    assert!(call.ctx.ran.contains(&"offer_survey"));
+}
+
+#[test]
+fn silence_at_the_survey_asks_once_more_then_says_goodbye_not_a_person() {
+    let flow = payment_flow();
+    let mut call = at_balance_with_survey(flow, OfferSurveyResult::Ask);
+    call.keys("9");
+
+    let turn = call.send(Input::Silence);
+    assert_eq!(call.session.state, "survey_resolved");
+    assert!(heard(&turn).starts_with("Sorry, I didn't hear anything."));
+    let turn = call.send(Input::Silence);
+
+    assert!(turn.ended);
+    assert_eq!(dialled(&turn), None);
+    assert_eq!(heard(&turn), "Thank you for calling. Take care. Goodbye.");
+    let silences = call
+        .results_at("survey_resolved")
+        .into_iter()
+        .filter(|result| *result == "no_input")
+        .count();
+    assert_eq!(silences, 2);
+}
+
+#[test]
+fn survey_answers_by_voice_in_both_languages() {
+    let flow = payment_flow();
+    let mut call = at_balance_with_survey(flow, OfferSurveyResult::Ask);
+    call.keys("9");
+    call.send(said("yes it did", 900));
+    call.send(said("five", 900));
+    assert_eq!(call.session.values["survey_resolved"], "1");
+    assert_eq!(call.session.values["survey_rating"], "5");
+
+    let mut call = at_balance_with_survey(flow, OfferSurveyResult::Ask);
+    call.session.language = Some(Language::Es);
+    call.keys("9");
+    call.send(said("no", 900));
+    let turn = call.send(said("cinco", 900));
+    assert_eq!(call.session.values["survey_resolved"], "2");
+    assert_eq!(call.session.values["survey_rating"], "5");
+    assert!(heard(&turn).starts_with("Gracias por sus respuestas."));
+
+    // "No thanks" skips, rather than answering no.
+    let mut call = at_balance_with_survey(flow, OfferSurveyResult::Ask);
+    call.keys("9");
+    let turn = call.send(said("no thanks", 900));
+    assert!(turn.ended);
+    assert!(!call.session.values.contains_key("survey_resolved"));
+}
+
+#[test]
+fn a_rating_outside_1_to_5_is_asked_again() {
+    let flow = payment_flow();
+    let mut call = at_balance_with_survey(flow, OfferSurveyResult::Ask);
+    call.keys("9");
+    call.keys("1");
+
+    let turn = call.keys("6");
+
+    assert_eq!(call.session.state, "survey_rating");
+    assert!(heard(&turn).starts_with("Please say or press a number from 1 to 5."));
+    assert!(!call.session.values.contains_key("survey_rating"));
+}
+
+#[test]
+fn a_state_may_allow_fewer_attempts_than_the_flow() {
+    let flow = small_flow(
+        "max_attempts = 3",
+        r#"
+[states.start]
+kind = "menu"
+prompt.en = "Press 1."
+prompt.es = "Oprima 1."
+options = { "1" = "bye" }
+max_attempts = 1
+on_fail = "bye"
+"#,
+    );
+    let mut call = Call::new(&flow, FakeContext::new(None));
+    call.send(Input::Start);
+
+    let turn = call.keys("5");
+
+    assert!(turn.ended, "one wrong answer is enough here");
 }

@@ -18,6 +18,7 @@ use super::definition::{
 use crate::collections::Offer;
 use crate::language::Language;
 use crate::payments::money::Money;
+use crate::survey::SurveySettings;
 
 /// One problem in a flow file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -182,6 +183,7 @@ type RawPhrases = BTreeMap<Spanned<String>, Spanned<Vec<Spanned<String>>>>;
 struct RawFile {
     flow: Spanned<RawHeader>,
     speech: Option<Spanned<RawSpeech>>,
+    survey: Option<Spanned<RawSurvey>>,
     messages: Spanned<BTreeMap<Spanned<String>, Spanned<SpannedMap>>>,
     states: Spanned<BTreeMap<Spanned<String>, Spanned<RawState>>>,
 }
@@ -194,6 +196,13 @@ struct RawSpeech {
     repeat: Option<Spanned<RawPhrases>>,
     slower: Option<Spanned<RawPhrases>>,
     keys: Option<Spanned<BTreeMap<Spanned<String>, Spanned<RawPhrases>>>>,
+}
+
+/// The `[survey]` table: how often the end-of-call survey is asked.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSurvey {
+    sample_percent: Spanned<i64>,
 }
 
 #[derive(Deserialize)]
@@ -244,6 +253,7 @@ struct RawState {
     outcome: Option<Spanned<String>>,
     max_visits: Option<Spanned<u32>>,
     after_max_visits: Option<Spanned<String>>,
+    max_attempts: Option<Spanned<u32>>,
     set: Option<Spanned<String>>,
     offers: Option<Spanned<BTreeMap<Spanned<String>, Spanned<SpannedMap>>>>,
     goto: Option<Spanned<SpannedMap>>,
@@ -300,7 +310,14 @@ const KINDS: [KindRules; 10] = [
         kind: Kind::Menu,
         name: "menu",
         fields: &[
-            "options", "on_fail", "help", "speech", "phrases", "yes", "no",
+            "options",
+            "on_fail",
+            "help",
+            "speech",
+            "phrases",
+            "yes",
+            "no",
+            "max_attempts",
         ],
         needs_prompt: true,
     },
@@ -324,6 +341,7 @@ const KINDS: [KindRules; 10] = [
             "help",
             "speech",
             "phrases",
+            "max_attempts",
         ],
         needs_prompt: true,
     },
@@ -355,7 +373,15 @@ const KINDS: [KindRules; 10] = [
         kind: Kind::Offers,
         name: "offers",
         fields: &[
-            "set", "offers", "goto", "options", "closing", "on_fail", "speech", "phrases",
+            "set",
+            "offers",
+            "goto",
+            "options",
+            "closing",
+            "on_fail",
+            "speech",
+            "phrases",
+            "max_attempts",
         ],
         needs_prompt: false,
     },
@@ -375,7 +401,7 @@ fn kind_names() -> String {
 }
 
 /// Which kind-specific fields `state` sets, by name (those [`KindRules::fields`] lists).
-fn kind_fields(state: &RawState) -> [(&'static str, bool); 23] {
+fn kind_fields(state: &RawState) -> [(&'static str, bool); 24] {
     [
         ("next", state.next.is_some()),
         ("options", state.options.is_some()),
@@ -400,6 +426,7 @@ fn kind_fields(state: &RawState) -> [(&'static str, bool); 23] {
         ("phrases", state.phrases.is_some()),
         ("yes", state.yes.is_some()),
         ("no", state.no.is_some()),
+        ("max_attempts", state.max_attempts.is_some()),
     ]
 }
 
@@ -618,9 +645,33 @@ impl Checker<'_> {
             speech,
             pace,
             prompts,
+            survey: raw
+                .survey
+                .as_ref()
+                .map(|survey| self.survey(survey.as_ref()))
+                .unwrap_or_default(),
             states,
         };
         Some(flow)
+    }
+
+    /// The `[survey]` table: a percentage of calls, 0 (off) to 100 (every call).
+    fn survey(&mut self, raw: &RawSurvey) -> SurveySettings {
+        let percent = &raw.sample_percent;
+        match u8::try_from(*percent.as_ref()) {
+            Ok(sample_percent) if sample_percent <= 100 => SurveySettings { sample_percent },
+            _ => {
+                self.report(
+                    percent,
+                    format!(
+                        "[survey] sample_percent = {} is not a percentage; use 0 (no survey) to \
+                         100 (every call), e.g. sample_percent = 20",
+                        percent.as_ref()
+                    ),
+                );
+                SurveySettings::default()
+            }
+        }
     }
 
     fn key(&mut self, raw: Option<&Spanned<String>>, default: char) -> char {
@@ -1441,12 +1492,17 @@ impl Checker<'_> {
                 "an outcome is a lowercase word like paid or transferred (a-z and _)",
             );
         }
+        let max_attempts = r
+            .max_attempts
+            .as_ref()
+            .map(|raw| self.bounded(Some(raw), 1, 1..=10, "max_attempts"));
         Some(State {
             name: name.to_owned(),
             kind,
             prompt,
             outcome,
             max_visits,
+            max_attempts,
             help,
             activity: r.activity.clone(),
             speech,
@@ -1793,6 +1849,32 @@ prompt.es = "Adiós."
         assert!(
             found.iter().any(|p| p.contains("dial_timeout_seconds")),
             "{found:?}"
+        );
+    }
+
+    #[test]
+    fn the_survey_rate_is_a_percentage_named_with_its_line() {
+        let flow = parse_flow("test", Path::new("t.toml"), VALID).expect("valid");
+        assert_eq!(flow.survey.sample_percent, 0, "no [survey]: no survey");
+        let asked = format!("{VALID}\n[survey]\nsample_percent = 20\n");
+        let flow = parse_flow("test", Path::new("t.toml"), &asked).expect("valid");
+        assert_eq!(flow.survey.sample_percent, 20);
+        let source = format!("{VALID}\n[survey]\nsample_percent = 120\n");
+        let found = problems(&source);
+        let line = line_of(&source, "sample_percent = 120");
+        assert!(
+            found.iter().any(|p| p.starts_with(&format!(
+                "call-flows/test.toml:{line}: [survey] sample_percent = 120 is not a percentage"
+            ))),
+            "{found:?}"
+        );
+        let misspelt = format!("{VALID}\n[survey]\nsample_percnt = 20\n");
+        assert!(
+            problems(&misspelt)
+                .iter()
+                .any(|p| p.contains("unknown field `sample_percnt`")),
+            "{:?}",
+            problems(&misspelt)
         );
     }
 

@@ -17,9 +17,9 @@ use super::engine::Session;
 use crate::calls::actions::{
     ActionResult, Actions, ChargeCardResult, CheckAmountResult, ForgetAccountResult,
     ForgetCardResult, IdentifyByCallerIdResult, LookupAccountResult, NoReceiptResult,
-    OfferCallbackResult, OfferReceiptResult, PayFullBalanceResult, PayMinimumDueResult,
-    ReceiptByEmailResult, ReceiptByTextResult, RecordCallbackResult, VerifyDateOfBirthResult,
-    VerifyPinResult,
+    OfferCallbackResult, OfferReceiptResult, OfferSurveyResult, PayFullBalanceResult,
+    PayMinimumDueResult, ReceiptByEmailResult, ReceiptByTextResult, RecordCallbackResult,
+    RecordSurveyResult, VerifyDateOfBirthResult, VerifyPinResult,
 };
 use crate::calls::actions::{
     ApplyFeeResult, ChangePlanCardResult, CheckPromiseResult, ChoosePolicyResult, OfferPlanResult,
@@ -530,6 +530,23 @@ impl Actions for FakeContext {
     ) -> Result<RecordCallbackResult, AppError> {
         let result = self.next::<RecordCallbackResult>();
         Ok(result)
+    }
+
+    async fn offer_survey(&mut self, session: &mut Session) -> Result<OfferSurveyResult, AppError> {
+        let result = self.next::<OfferSurveyResult>();
+        if result == OfferSurveyResult::Ask {
+            session
+                .values
+                .insert(crate::survey::keys::OFFERED.to_owned(), "1".to_owned());
+        }
+        Ok(result)
+    }
+
+    async fn record_survey(
+        &mut self,
+        _session: &mut Session,
+    ) -> Result<RecordSurveyResult, AppError> {
+        Ok(self.next::<RecordSurveyResult>())
     }
 }
 

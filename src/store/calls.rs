@@ -346,11 +346,13 @@ impl Store {
 
     /// Marks a call ended by the provider (the caller hung up, or the call completed). When the
     /// flow had not ended the call itself, the outcome becomes `abandoned` unless it is one of
-    /// `settled` (a transfer or a payment stands even if the caller hangs up during the goodbye);
-    /// `last_step` keeps where the caller was. Sensitive values are wiped either way. The first
-    /// time, the call's summary for the reports is written in the same transaction (see
-    /// [`crate::reports`]): its flow, segment, first transfer's reason, lockout, and one
-    /// `call_states` row per state reached. Returns `false` for a call we never saw.
+    /// `settled` (a transfer or a payment stands even if the caller hangs up during the goodbye)
+    /// or the call was asked the end-of-call survey (which comes only after the business of the
+    /// call, so hanging up on it leaves nothing undone); `last_step` keeps where the caller was.
+    /// Sensitive values are wiped either way. The first time, the call's summary for the reports
+    /// is written in the same transaction (see [`crate::reports`]): its flow, segment, first
+    /// transfer's reason, lockout, and one `call_states` row per state reached. Returns `false`
+    /// for a call we never saw.
     ///
     /// # Errors
     /// A database failure.
@@ -366,8 +368,12 @@ impl Store {
         end: &CallEnd<'_>,
     ) -> Result<Option<bool>, StoreError> {
         let mut tx = self.begin().await?;
+        // A call asked the end-of-call survey had finished its business first: its outcome
+        // stands even when the caller hangs up during the survey.
         let sql = format!(
-            "SELECT ended_at, outcome, started_at, steps, last_step, reported_at FROM calls \
+            "SELECT ended_at, outcome, started_at, steps, last_step, reported_at, \
+             (SELECT COUNT(*) FROM surveys s WHERE s.provider = calls.provider \
+             AND s.call_sid = calls.call_sid) AS surveyed FROM calls \
              WHERE call_sid = $1 AND provider = $2{}",
             self.row_lock()
         );
@@ -384,9 +390,12 @@ impl Store {
         let started_at: i64 = row.try_get("started_at")?;
         let reported_at: Option<i64> = row.try_get("reported_at")?;
         let last_step: Option<String> = row.try_get("last_step")?;
+        let surveyed = row.try_get::<i64, _>("surveyed")? > 0;
         let outcome = match (ended_at, &was_outcome) {
             (Some(_), outcome) => outcome.clone(),
-            (None, Some(outcome)) if end.settled.contains(outcome) => Some(outcome.clone()),
+            (None, Some(outcome)) if surveyed || end.settled.contains(outcome) => {
+                Some(outcome.clone())
+            }
             (None, _) => Some(ABANDONED.to_owned()),
         };
         // A line written unreadable before step times were left unmasked is skipped: the call

@@ -1,5 +1,5 @@
 //! Persistence: accounts, calls and their steps, payments, arrangements, messages, callbacks,
-//! agents and their sessions, transfers to agents, through sqlx.
+//! agents and their sessions, transfers to agents, end-of-call surveys, through sqlx.
 //!
 //! One [`Store`] serves both backends. The backend is chosen at run time from the database URL
 //! (`sqlite:` is the zero-set-up default, `postgres:` the scale-out path where several instances
@@ -15,6 +15,7 @@ mod callbacks;
 mod calls;
 mod messages;
 mod payments;
+mod surveys;
 mod transfers;
 
 pub use accounts::{Account, AccountRecord, AuthAttempt};
@@ -27,6 +28,7 @@ pub use callbacks::{CallbackRecord, CallbackStatus, Closed, NewCallback};
 pub use calls::{CallEnd, CallKey, CallRecord, CallRow, NewCall, StepRecord, TurnUpdate};
 pub use messages::{LeasedMessage, MessageRecord, NewMessage, SendOutcome};
 pub use payments::{NewPayment, PaymentRecord, Settlement, UnsettledPayment};
+pub use surveys::SurveyRecord;
 pub use transfers::{Disposition, NewTransfer, Refusal, TransferRow};
 
 use std::str::FromStr;

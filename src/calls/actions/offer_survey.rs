@@ -1,0 +1,51 @@
+//! `offer_survey`: whether this call is asked the end-of-call survey. Reached only once the
+//! business of the call is done; the call is asked when its id falls within the policy's
+//! `survey_percent`, or else the flow's `[survey] sample_percent` (see [`crate::survey`]), and
+//! never twice. Asking records the call's `surveys` row.
+
+use super::CallContext;
+use crate::error::AppError;
+use crate::flow::Context;
+use crate::flow::engine::Session;
+use crate::survey;
+
+results! {
+    /// Whether to ask.
+    OfferSurveyResult for OfferSurvey {
+        /// Not this call: the survey is off, the call is not among those sampled, or it was
+        /// asked already. (First, so the engine's fake context skips unless a test scripts it.)
+        Skip = "skip",
+        /// Ask: the call's survey row is recorded, the questions come next.
+        Ask = "ask",
+    }
+}
+
+/// Decides, and records the offer when asking. Deciding again (a retried webhook, another
+/// instance) gives the same answer, and the row is written once.
+///
+/// # Errors
+/// A database failure.
+pub(super) async fn run(
+    ctx: &mut CallContext<'_>,
+    session: &mut Session,
+) -> Result<OfferSurveyResult, AppError> {
+    if survey::offered(session) {
+        return Ok(OfferSurveyResult::Skip);
+    }
+    let percent = ctx
+        .policy()
+        .and_then(|policy| policy.survey_percent)
+        .unwrap_or(ctx.app.flow.survey.sample_percent);
+    let call = ctx.key();
+    if !survey::sampled(call.provider, call.sid, percent) {
+        return Ok(OfferSurveyResult::Skip);
+    }
+    ctx.app
+        .store
+        .offer_survey(call, ctx.app.clock.now_ms())
+        .await?;
+    session
+        .values
+        .insert(survey::keys::OFFERED.to_owned(), "1".to_owned());
+    Ok(OfferSurveyResult::Ask)
+}
