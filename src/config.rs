@@ -114,6 +114,8 @@ pub struct HttpLimits {
     pub max_connections: usize,
     /// Largest request body, in bytes (a webhook is a few kilobytes).
     pub max_body_bytes: usize,
+    /// Load balancers whose `X-Forwarded-For` names the client (for limits per address).
+    pub trusted_proxies: crate::http::forwarded::TrustedProxies,
 }
 
 impl Default for HttpLimits {
@@ -123,6 +125,7 @@ impl Default for HttpLimits {
             body_read_timeout: Duration::from_secs(10),
             max_connections: 2048,
             max_body_bytes: 64 * 1024,
+            trusted_proxies: crate::http::forwarded::TrustedProxies::default(),
         }
     }
 }

@@ -295,6 +295,53 @@ async fn one_address_trying_many_usernames_is_throttled(server: &TestServer) {
 }
 on_both_backends!(one_address_trying_many_usernames_is_throttled);
 
+async fn behind_a_trusted_balancer_each_client_address_is_throttled_apart(backend: Backend) {
+    // The test connects from 127.0.0.1: here, the load balancer.
+    let options = common::Options {
+        http: ivrpay::config::HttpLimits {
+            trusted_proxies: ivrpay::http::forwarded::TrustedProxies::parse("127.0.0.1")
+                .expect("parses"),
+            ..ivrpay::config::HttpLimits::default()
+        },
+        ..common::Options::default()
+    };
+    let Some(server) = TestServer::start_with(backend, options).await else {
+        return;
+    };
+    common::add_agent(&server.state, "ana", "Ana", PASSWORD, false).await;
+    let from = |client_address: &'static str, username: String, password: &'static str| {
+        let server = &server;
+        async move {
+            client()
+                .post(format!("{}/agent/sign-in", server.url))
+                .header(ORIGIN, &*server.state.public_url)
+                // What a client writes itself sits to the left and is not believed.
+                .header(
+                    "x-forwarded-for",
+                    format!("198.51.100.99, {client_address}"),
+                )
+                .form(&[("username", username.as_str()), ("password", password)])
+                .send()
+                .await
+                .expect("server answers")
+                .status()
+        }
+    };
+    let limit = ivrpay::agents::SIGN_IN_LIMITS.per_address;
+    for n in 0..limit {
+        assert_eq!(
+            from("203.0.113.7", format!("guess{n}"), "wrong password").await,
+            401
+        );
+    }
+
+    // The guessing address is refused; Ana, behind the same balancer, is not.
+    assert_eq!(from("203.0.113.7", "ana".into(), PASSWORD).await, 429);
+    assert_eq!(from("203.0.113.8", "ana".into(), PASSWORD).await, 303);
+    server.stop().await;
+}
+on_both_backends_with_own_server!(behind_a_trusted_balancer_each_client_address_is_throttled_apart);
+
 /// Every route under /agent, and some that do not exist (they must not answer differently).
 const CONSOLE_ROUTES: &[(&str, &str)] = &[
     ("GET", "/agent"),

@@ -179,19 +179,31 @@ fn see_other(location: &'static str) -> Response {
     (StatusCode::SEE_OTHER, [(LOCATION, location)]).into_response()
 }
 
-/// The client's address, as the server saw the connection.
+/// The client's address: the connection's, or behind a trusted load balancer the one it
+/// forwarded for (see [`crate::http::forwarded`]).
 struct Peer(Option<IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for Peer {
+impl FromRequestParts<AppState> for Peer {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Peer(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(addr)| addr.ip()),
-        ))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let forwarded_for: Vec<&str> = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .collect();
+        Ok(Peer(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(
+            |ConnectInfo(addr)| {
+                app.config
+                    .http
+                    .trusted_proxies
+                    .client(addr.ip(), &forwarded_for)
+            },
+        )))
     }
 }
 

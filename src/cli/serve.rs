@@ -107,6 +107,10 @@ pub(super) struct ServeArgs {
     /// Minutes without a webhook after which a call whose end was never reported is closed.
     #[arg(long, env = "IVRPAY_IDLE_CALL_MINUTES", default_value_t = 60)]
     pub(super) idle_call_minutes: u64,
+    /// Load balancers (addresses or CIDR blocks, comma-separated) whose X-Forwarded-For names the
+    /// client, for the console's sign-in limit per address.
+    #[arg(long, env = "IVRPAY_TRUSTED_PROXIES", default_value = "")]
+    pub(super) trusted_proxies: String,
     /// Most HTTP connections open at once; more are closed on arrival.
     #[arg(long, env = "IVRPAY_MAX_CONNECTIONS", default_value_t = 2048)]
     pub(super) max_connections: usize,
@@ -163,6 +167,10 @@ pub(super) async fn serve(args: ServeArgs) -> Result<(), String> {
             header_read_timeout: Duration::from_secs(args.header_timeout_seconds.max(1)),
             body_read_timeout: Duration::from_secs(args.body_timeout_seconds.max(1)),
             max_connections: args.max_connections.max(1),
+            trusted_proxies: crate::http::forwarded::TrustedProxies::parse(&args.trusted_proxies)
+                .map_err(|e| {
+                format!("IVRPAY_TRUSTED_PROXIES (--trusted-proxies): {e}")
+            })?,
             ..HttpLimits::default()
         },
         upkeep: UpkeepSettings {

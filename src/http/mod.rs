@@ -7,6 +7,7 @@
 
 mod api;
 mod audio;
+pub mod forwarded;
 mod health;
 pub mod server;
 mod sms;
