@@ -240,3 +240,32 @@ async fn a_caller_who_declines_hears_when_people_are_in(server: &TestServer) {
     assert!(callbacks(server, "").await.is_empty());
 }
 on_both_backends!(a_caller_who_declines_hears_when_people_are_in);
+
+async fn a_callback_window_can_be_named_in_words(server: &TestServer) {
+    server.clock.advance(TO_MONDAY_EVENING);
+    let mut call = linda_at_balance(server).await;
+    call.press("0").await.expect("a person");
+    call.press("1").await.expect("caller id");
+
+    // "Tomorrow" alone names two windows: asked again, nothing booked.
+    let said = call.say("tomorrow", Some("0.9")).await.expect("ambiguous");
+    assert!(heard(&said, "When should we call?"), "{said:?}");
+    assert!(callbacks(server, "?status=open").await.is_empty());
+
+    let said = call
+        .say("tomorrow afternoon please", Some("0.9"))
+        .await
+        .expect("window");
+
+    assert!(
+        heard(
+            &said,
+            "We'll call 5 5 5, 2 1 2, 6 6 1 8 tomorrow afternoon, between noon and 5 PM"
+        ),
+        "{said:?}"
+    );
+    let open = callbacks(server, "?status=open").await;
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(open[0]["window_start"], "2026-11-24T17:00:00Z");
+}
+on_both_backends!(a_callback_window_can_be_named_in_words);

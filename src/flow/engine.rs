@@ -324,7 +324,7 @@ impl Run<'_> {
             Input::Speech { said, .. } if pending.is_some() => {
                 ("speech", self.understand_yes_no(said, session))
             }
-            Input::Speech { said, .. } => ("speech", self.understand(state, said, session)),
+            Input::Speech { said, .. } => ("speech", self.understand(state, said, session, ctx)),
             _ => ("silence", Answer::Silence),
         };
         if let Some(pending) = pending {
@@ -666,7 +666,13 @@ impl Run<'_> {
     /// What words mean at `state`, as the keys they stand for (or a request any question knows).
     /// Order: the state's own phrases (the longest that matches), a person, the value asked for,
     /// slower, repeat.
-    fn understand(&self, state: &State, said: &str, session: &Session) -> Answer {
+    fn understand(
+        &self,
+        state: &State,
+        said: &str,
+        session: &Session,
+        ctx: &impl Context,
+    ) -> Answer {
         let flow = self.flow;
         let (Some(settings), Some(speech)) = (&flow.speech, &state.speech) else {
             // Keypad-only questions never take spoken answers, whatever arrives.
@@ -730,6 +736,16 @@ impl Run<'_> {
         }
         if let Some(keys) = spoken_value(state, speech, said, language, session) {
             return Answer::Keys(keys);
+        }
+        if matches!(
+            state.kind,
+            StateKind::Collect {
+                input: InputKind::CallbackWindow,
+                ..
+            }
+        ) && let Some(key) = spoken_window(said, language, session, ctx)
+        {
+            return Answer::Keys(key);
         }
         if says(&settings.slower) && flow.pace.slower_key.is_some() {
             return Answer::Slower;
@@ -1549,6 +1565,36 @@ fn take_heard(session: &mut Session) -> Option<HeldAnswer> {
     session.values.remove(HELD_WORDS);
     match (held_at, keys) {
         (Some(state), Some(keys)) if state == session.state => Some(HeldAnswer { keys }),
+        _ => None,
+    }
+}
+
+/// The callback window a caller named in words ("tomorrow morning", "el lunes por la tarde"), as
+/// its key: each offered window is known by its day and part of the day, the words the caller
+/// heard before "between ...".
+fn spoken_window(
+    said: &str,
+    language: Language,
+    session: &Session,
+    ctx: &impl Context,
+) -> Option<String> {
+    let (hours, encoded) = (
+        ctx.hours()?,
+        session.values.get(crate::hours::keys::CALLBACK_WINDOWS)?,
+    );
+    let named: Vec<usize> = crate::hours::decode_windows(encoded)
+        .into_iter()
+        .enumerate()
+        .filter(|(_, window)| {
+            let words = hours.window_words(*window, ctx.now_ms(), language);
+            let name = words.split(',').next().unwrap_or(&words);
+            speech::heard::contains_phrase(said, name)
+        })
+        .map(|(index, _)| index + 1)
+        .collect();
+    // Only a window named alone is taken: "tomorrow" alone may be two.
+    match named.as_slice() {
+        [one] => Some(one.to_string()),
         _ => None,
     }
 }
