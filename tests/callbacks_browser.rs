@@ -9,6 +9,7 @@ use std::time::Duration;
 use common::browser::Browser;
 use common::{TestServer, heard};
 use fantoccini::Locator;
+use ivrpay::clock::Clock;
 
 const PASSWORD: &str = common::console::PASSWORD;
 
@@ -97,3 +98,77 @@ async fn a_callback_is_seen_and_closed_with_done(server: &TestServer) {
     browser.close().await;
 }
 on_both_backends!(a_callback_is_seen_and_closed_with_done);
+
+async fn callbacks_appear_and_leave_live_without_a_reload(server: &TestServer) {
+    // Arrange: Monday 18:00 in New York, closed; Ana's console open and empty.
+    server.clock.advance(Duration::from_secs(8 * 3600));
+    common::add_agent(&server.state, "ana", "Ana López", PASSWORD, false).await;
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let client = &browser.client;
+    client
+        .goto(&format!("{}/agent", server.url))
+        .await
+        .expect("page");
+    browser.fill("username", "ana").await;
+    browser.fill("password", PASSWORD).await;
+    browser.press("Sign in").await;
+    assert!(
+        browser
+            .text_of("no-callbacks")
+            .await
+            .contains("No callbacks to work")
+    );
+    // Marks this page load: if the callback shows up while it is still there, no reload did it.
+    client
+        .execute("window.ivrpayLoaded = 'before'; return null;", vec![])
+        .await
+        .expect("script");
+
+    // Act: Linda books tomorrow afternoon.
+    let mut call = server.linda_at_pin_question().await;
+    call.press("6446").await.expect("pin");
+    call.press("0").await.expect("a person");
+    call.press("1").await.expect("caller id");
+    call.press("2").await.expect("window");
+    let open = server
+        .state
+        .store
+        .callbacks(Some(ivrpay::store::CallbackStatus::Open))
+        .await
+        .expect("db");
+    let id = open[0].id;
+
+    // Assert: on the open console, without a reload.
+    assert_eq!(
+        browser
+            .text_becomes(&format!("callback-name-{id}"), "Linda Brown")
+            .await,
+        "Linda Brown"
+    );
+    let marker = client
+        .execute("return window.ivrpayLoaded || null;", vec![])
+        .await
+        .expect("script");
+    assert_eq!(marker, serde_json::json!("before"), "no reload");
+
+    // Closed elsewhere (the admin API): it leaves this console too.
+    server
+        .state
+        .store
+        .close_callback(
+            id,
+            ivrpay::store::CallbackStatus::Done,
+            "admin",
+            "called back",
+            server.state.clock.now_ms(),
+        )
+        .await
+        .expect("db");
+    browser
+        .text_becomes("no-callbacks", "No callbacks to work")
+        .await;
+    browser.close().await;
+}
+on_both_backends!(callbacks_appear_and_leave_live_without_a_reload);

@@ -35,6 +35,8 @@ pub fn router() -> Router<AppState> {
 pub struct CallbackCard {
     /// The callback's id.
     pub id: i64,
+    /// When its window starts (UTC ms), to keep the list soonest first as callbacks arrive.
+    pub window_start_ms: i64,
     /// The caller's name, when the account is known.
     pub name: Option<String>,
     /// `•••• 3365`, when the caller named an account.
@@ -96,6 +98,7 @@ pub async fn load(app: &AppState, record: &CallbackRecord) -> Result<CallbackCar
         });
     Ok(CallbackCard {
         id: record.id,
+        window_start_ms: record.window_start_ms,
         name: account.as_ref().map(|a| a.name.clone()),
         account: account
             .as_ref()

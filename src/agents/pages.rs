@@ -267,11 +267,12 @@ pub fn transfer_item(pop: &ScreenPop, viewer: Viewer<'_>) -> String {
 pub fn callback_item(card: &CallbackCard, csrf_token: &str) -> String {
     let id = card.id;
     let mut out = format!(
-        "<li id=\"callback-{id}\" class=\"callback\">\n\
+        "<li id=\"callback-{id}\" class=\"callback\" data-window=\"{window}\">\n\
          <article aria-labelledby=\"callback-name-{id}\">\n\
          <h3 id=\"callback-name-{id}\">{name}</h3>\n<dl>\n\
          <dt>Number to call</dt><dd id=\"callback-phone-{id}\"><a href=\"tel:{phone}\">{phone_text}</a></dd>\n",
         name = escape(card.name.as_deref().unwrap_or("Caller not identified")),
+        window = card.window_start_ms,
         phone = escape(&card.phone),
         phone_text = escape(&card.phone_text),
     );

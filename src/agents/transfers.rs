@@ -85,6 +85,10 @@ struct Watch {
     ticks: tokio::time::Interval,
     /// The first poll sends everything the console lists, for a page loaded a moment earlier.
     first: bool,
+    /// Poll callbacks from here (UTC ms), as `since` for transfers.
+    callbacks_since: i64,
+    /// Callback id to whether it was last sent open (`true`) or closed, and when that changed.
+    callbacks_sent: HashMap<i64, (bool, i64)>,
 }
 
 impl Watch {
@@ -114,7 +118,48 @@ impl Watch {
         }
         let since = self.since;
         self.sent.retain(|_, (_, changed_at)| *changed_at >= since);
+        self.poll_callbacks(now).await?;
         Ok(true)
+    }
+
+    /// Callbacks asked for since the last look appear (`callback`: the rendered item, which the
+    /// script puts in window order), and closed ones leave every console (`callback-closed`:
+    /// the id).
+    async fn poll_callbacks(&mut self, now: i64) -> Result<(), AppError> {
+        let margin = LATE_COMMIT_MARGIN.as_millis() as i64;
+        let changed = self
+            .app
+            .store
+            .callbacks_changed_since(self.callbacks_since)
+            .await?;
+        for record in changed {
+            let open = record.status == "open";
+            if self.callbacks_sent.get(&record.id).map(|(was, _)| *was) == Some(open) {
+                continue;
+            }
+            let changed_at = record.closed_at.unwrap_or(record.created_at);
+            self.callbacks_sent.insert(record.id, (open, changed_at));
+            let event = if open {
+                let card = super::callbacks::load(&self.app, &record).await?;
+                Event::default()
+                    .event("callback")
+                    .data(pages::callback_item(
+                        &card,
+                        &self.signed_in.session.csrf_token,
+                    ))
+            } else {
+                Event::default()
+                    .event("callback-closed")
+                    .data(record.id.to_string())
+            };
+            self.ready.push_back(event);
+        }
+        // What changed before the margin is not looked at again: forget it.
+        self.callbacks_since = self.callbacks_since.max(now - margin);
+        let since = self.callbacks_since;
+        self.callbacks_sent
+            .retain(|_, (_, changed_at)| *changed_at >= since);
+        Ok(())
     }
 
     async fn send(&mut self, row: &TransferRow) -> Result<(), AppError> {
@@ -158,6 +203,8 @@ async fn stream(
         ready: std::collections::VecDeque::new(),
         ticks,
         first: true,
+        callbacks_since: since,
+        callbacks_sent: HashMap::new(),
     };
     let events = futures::stream::unfold(watch, |mut watch| async move {
         loop {
@@ -303,6 +350,28 @@ const SCRIPT: &str = r#""use strict";
   if (!list || !window.EventSource) { return; }
   function update() { empty.hidden = list.children.length > 0; }
   var source = new EventSource("/agent/transfers/stream");
+  var callbacks = document.getElementById("callback-list");
+  var noCallbacks = document.getElementById("no-callbacks");
+  function updateCallbacks() {
+    if (callbacks && noCallbacks) { noCallbacks.hidden = callbacks.children.length > 0; }
+  }
+  source.addEventListener("callback", function (event) {
+    if (!callbacks) { return; }
+    var template = document.createElement("template");
+    template.innerHTML = event.data.trim();
+    var item = template.content.firstElementChild;
+    if (!item || document.getElementById(item.id)) { return; }
+    var later = Array.prototype.find.call(callbacks.children, function (shown) {
+      return Number(shown.dataset.window) > Number(item.dataset.window);
+    });
+    callbacks.insertBefore(item, later || null);
+    updateCallbacks();
+  });
+  source.addEventListener("callback-closed", function (event) {
+    var shown = document.getElementById("callback-" + event.data.trim());
+    if (shown) { shown.remove(); }
+    updateCallbacks();
+  });
   source.addEventListener("transfer", function (event) {
     var template = document.createElement("template");
     template.innerHTML = event.data.trim();

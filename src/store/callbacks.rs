@@ -222,6 +222,26 @@ impl Store {
         rows.iter().map(from_row).collect()
     }
 
+    /// Callbacks asked for or closed at or after `since_ms`, oldest first: what an open console
+    /// has not seen yet.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn callbacks_changed_since(
+        &self,
+        since_ms: i64,
+    ) -> Result<Vec<CallbackRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM callbacks WHERE created_at >= $1 OR closed_at >= $1 \
+             ORDER BY id LIMIT 500"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(since_ms)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(from_row).collect()
+    }
+
     /// One callback.
     ///
     /// # Errors
