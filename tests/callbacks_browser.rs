@@ -9,13 +9,12 @@ use std::time::Duration;
 use common::browser::Browser;
 use common::{TestServer, heard};
 use fantoccini::Locator;
-use ivrpay::clock::Clock;
 
 const PASSWORD: &str = common::console::PASSWORD;
 
-async fn a_callback_is_seen_and_closed_with_done(server: &TestServer) {
-    // Arrange: Monday 18:00 in New York, closed; Linda books tomorrow afternoon.
-    server.clock.advance(Duration::from_secs(8 * 3600));
+/// Linda, verified, asks for a person outside hours and books tomorrow afternoon on her caller
+/// ID; the callback's id.
+async fn linda_books_tomorrow_afternoon(server: &TestServer) -> i64 {
     let mut call = server.linda_at_pin_question().await;
     call.press("6446").await.expect("pin");
     let said = call.press("0").await.expect("a person");
@@ -29,7 +28,24 @@ async fn a_callback_is_seen_and_closed_with_done(server: &TestServer) {
         .await
         .expect("db");
     assert_eq!(open.len(), 1);
-    let id = open[0].id;
+    open[0].id
+}
+
+async fn sign_in_as_ana(browser: &Browser, server: &TestServer) {
+    browser
+        .client
+        .goto(&format!("{}/agent", server.url))
+        .await
+        .expect("page");
+    browser.fill("username", "ana").await;
+    browser.fill("password", PASSWORD).await;
+    browser.press("Sign in").await;
+}
+
+async fn a_callback_is_seen_and_closed_with_done(server: &TestServer) {
+    // Arrange: Monday 18:00 in New York, closed; Linda books tomorrow afternoon.
+    server.clock.advance(Duration::from_secs(8 * 3600));
+    let id = linda_books_tomorrow_afternoon(server).await;
     common::add_agent(&server.state, "ana", "Ana López", PASSWORD, false).await;
     let Some(browser) = Browser::start().await else {
         return;
@@ -37,13 +53,7 @@ async fn a_callback_is_seen_and_closed_with_done(server: &TestServer) {
     let client = &browser.client;
 
     // Act: sign in.
-    client
-        .goto(&format!("{}/agent", server.url))
-        .await
-        .expect("page");
-    browser.fill("username", "ana").await;
-    browser.fill("password", PASSWORD).await;
-    browser.press("Sign in").await;
+    sign_in_as_ana(&browser, server).await;
 
     // Assert: the callback is there.
     assert_eq!(
@@ -107,13 +117,7 @@ async fn callbacks_appear_and_leave_live_without_a_reload(server: &TestServer) {
         return;
     };
     let client = &browser.client;
-    client
-        .goto(&format!("{}/agent", server.url))
-        .await
-        .expect("page");
-    browser.fill("username", "ana").await;
-    browser.fill("password", PASSWORD).await;
-    browser.press("Sign in").await;
+    sign_in_as_ana(&browser, server).await;
     assert!(
         browser
             .text_of("no-callbacks")
@@ -127,18 +131,7 @@ async fn callbacks_appear_and_leave_live_without_a_reload(server: &TestServer) {
         .expect("script");
 
     // Act: Linda books tomorrow afternoon.
-    let mut call = server.linda_at_pin_question().await;
-    call.press("6446").await.expect("pin");
-    call.press("0").await.expect("a person");
-    call.press("1").await.expect("caller id");
-    call.press("2").await.expect("window");
-    let open = server
-        .state
-        .store
-        .callbacks(Some(ivrpay::store::CallbackStatus::Open))
-        .await
-        .expect("db");
-    let id = open[0].id;
+    let id = linda_books_tomorrow_afternoon(server).await;
 
     // Assert: on the open console, without a reload.
     assert_eq!(

@@ -339,6 +339,7 @@ mod tests {
     fn a_callback_escapes_what_it_shows_and_carries_the_form() {
         let card = CallbackCard {
             id: 7,
+            window_start_ms: 0,
             name: Some("<b>Linda</b>".into()),
             account: Some("•••• 3365".into()),
             phone: "+15552126618".into(),
