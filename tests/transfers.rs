@@ -345,3 +345,27 @@ async fn no_card_digits_or_full_account_number_reach_the_console(server: &TestSe
     }
 }
 on_both_backends!(no_card_digits_or_full_account_number_reach_the_console);
+
+async fn admins_see_every_transfer_through_the_api(server: &TestServer) {
+    let call = linda_asks_for_a_person(server).await;
+    let api = |token: Option<&'static str>| {
+        let mut request = reqwest::Client::new().get(format!("{}/api/transfers", server.url));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+
+    let response = api(Some(common::ADMIN_TOKEN)).await.expect("api answers");
+
+    assert_eq!(response.status(), 200);
+    let listed: serde_json::Value = response.json().await.expect("json");
+    let listed = listed.as_array().expect("a list");
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["call_sid"], call.call_sid.as_str());
+    assert_eq!(listed[0]["status"], "waiting");
+    assert_eq!(listed[0]["reason"], "asked");
+    let unsigned = api(None).await.expect("api answers");
+    assert_eq!(unsigned.status(), 401);
+}
+on_both_backends!(admins_see_every_transfer_through_the_api);

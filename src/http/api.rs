@@ -23,6 +23,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/accounts/{account_number}", get(account))
         .route("/api/payments/unsettled", get(unsettled_payments))
         .route("/api/callbacks", get(callbacks))
+        .route("/api/transfers", get(transfers))
         .route("/api/callbacks/{id}/close", post(close_callback))
         .route("/api/reports", get(report))
         .route("/api/reports/funnel", get(report_funnel))
@@ -148,6 +149,17 @@ async fn callbacks(
         })?),
     };
     Ok(Json(app.store.callbacks(status).await?))
+}
+
+/// `GET /api/transfers`: what the agents' consoles show (every transfer waiting or taken, and
+/// those closed in the last hour), newest first, for admins who see everything.
+async fn transfers(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<crate::store::TransferRow>>, AppError> {
+    authorize(&app, &headers)?;
+    let done_since = app.clock.now_ms() - crate::agents::transfers::DONE_SHOWN.as_millis() as i64;
+    Ok(Json(app.store.console_transfers(done_since).await?))
 }
 
 /// Closing a callback: `{"note": "...", "status": "done"}` (`status` defaults to `done`;

@@ -82,7 +82,7 @@ impl Disposition {
 }
 
 /// A transfer as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct TransferRow {
     /// Its id.
     pub id: i64,
