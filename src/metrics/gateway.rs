@@ -3,7 +3,10 @@
 //! reconciler, an installment), so wrapping it once measures them all.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+// Tokio's clock, which tests can pause and move.
+use tokio::time::Instant;
 
 use super::Metrics;
 use crate::payments::gateway::{ChargeFuture, SaveFuture};
@@ -113,5 +116,60 @@ impl Gateway for MeteredGateway {
 
     fn charge_saved<'a>(&'a self, req: &'a SavedChargeRequest<'_>) -> ChargeFuture<'a> {
         Box::pin(self.timed("charge_saved", self.inner.charge_saved(req), charge_result))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::date;
+
+    use super::*;
+    use crate::metrics::Scrape;
+    use crate::payments::card::{
+        BillingZip, CardBrand, CardDetails, CardNumber, Expiry, SecurityCode,
+    };
+    use crate::payments::{Currency, Money};
+
+    /// A gateway that never answers.
+    struct Hung;
+
+    impl Gateway for Hung {
+        fn name(&self) -> &'static str {
+            "hung"
+        }
+
+        fn charge<'a>(&'a self, _req: &'a ChargeRequest<'_>) -> ChargeFuture<'a> {
+            Box::pin(std::future::pending())
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_request_given_up_on_is_timed_as_a_timeout() {
+        let metrics = Arc::new(Metrics::new());
+        let gateway = MeteredGateway::new(Arc::new(Hung), metrics.clone());
+        let card = CardDetails {
+            number: CardNumber::parse("4242424242424242").expect("card"),
+            expiry: Expiry::parse("1228", date!(2026 - 11 - 25)).expect("expiry"),
+            security_code: SecurityCode::parse("123", CardBrand::Visa).expect("code"),
+            zip: BillingZip::parse("77141").expect("zip"),
+        };
+        let request = ChargeRequest {
+            amount: Money::from_cents(500, Currency::Usd).expect("money"),
+            card: &card,
+            idempotency_key: "k".into(),
+            description: "test".into(),
+        };
+        let answer = tokio::time::timeout(Duration::from_secs(4), gateway.charge(&request)).await;
+        assert!(answer.is_err(), "it never answers");
+        let text = metrics.encode(&Scrape::default());
+        let series = "ivrpay_gateway_request_duration_seconds_count{gateway=\"hung\",\
+                      operation=\"charge\",result=\"timeout\"} 1";
+        assert!(text.contains(series), "{text}");
+        let bucket = "ivrpay_gateway_request_duration_seconds_bucket{le=\"3.0\",gateway=\"hung\",\
+                      operation=\"charge\",result=\"timeout\"} 0";
+        assert!(
+            text.contains(bucket),
+            "it waited the four seconds it was given: {text}"
+        );
     }
 }

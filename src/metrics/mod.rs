@@ -373,3 +373,58 @@ impl Metrics {
         text
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The line of `text` for `series` (name and labels as written), and its value.
+    fn value_of(text: &str, series: &str) -> Option<f64> {
+        text.lines()
+            .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+            .and_then(|value| value.parse().ok())
+    }
+
+    #[test]
+    fn a_processing_error_counts_as_error_and_no_answer_as_unknown() {
+        let metrics = Metrics::new();
+        metrics.card_payment(&ChargeResult::Declined {
+            reason: DeclineReason::ProcessingError,
+            reference: None,
+        });
+        metrics.card_payment(&ChargeResult::Declined {
+            reason: DeclineReason::InsufficientFunds,
+            reference: None,
+        });
+        metrics.installment_payment(&ChargeResult::Unknown {
+            detail: "timed out".into(),
+        });
+        let text = metrics.encode(&Scrape::default());
+        let payments = |kind: &str, outcome: &str| {
+            value_of(
+                &text,
+                &format!("ivrpay_payments_total{{kind=\"{kind}\",outcome=\"{outcome}\"}}"),
+            )
+        };
+        assert_eq!(payments("card", "error"), Some(1.0), "{text}");
+        assert_eq!(payments("card", "declined"), Some(1.0), "{text}");
+        assert_eq!(payments("card", "approved"), Some(0.0), "{text}");
+        assert_eq!(payments("installment", "unknown"), Some(1.0), "{text}");
+    }
+
+    #[test]
+    fn a_channel_it_does_not_know_is_other() {
+        let metrics = Metrics::new();
+        metrics.message("+15552126618", "sent");
+        let text = metrics.encode(&Scrape::default());
+        assert!(!text.contains("5552126618"), "{text}");
+        assert_eq!(
+            value_of(
+                &text,
+                "ivrpay_messages_total{channel=\"other\",result=\"sent\"}"
+            ),
+            Some(1.0),
+            "{text}"
+        );
+    }
+}
