@@ -31,8 +31,10 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// The public base URL in force (configured, or derived from the bound address).
     pub public_url: Arc<str>,
-    /// The payment gateway.
+    /// The payment gateway (timed by [`crate::metrics::MeteredGateway`]).
     pub gateway: Arc<dyn Gateway>,
+    /// This server's Prometheus metrics.
+    pub metrics: Arc<crate::metrics::Metrics>,
     /// The flow's recordings, loaded and checked at start, when its prompts are recorded.
     pub recordings: Option<Arc<crate::audio::Library>>,
     /// What a caller waiting for a person hears (`audio/hold.wav`, or the built-in tune).
@@ -57,6 +59,8 @@ pub fn gateway_for(choice: &GatewayChoice) -> Arc<dyn Gateway> {
 /// A server ready to run.
 pub struct Application {
     listener: TcpListener,
+    /// The metrics' own listener, when configured.
+    metrics_listener: Option<TcpListener>,
     state: AppState,
 }
 
@@ -140,6 +144,14 @@ impl Application {
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|err| StartError::Listen(config.listen.to_string(), err))?;
+        let metrics_listener = match config.metrics.listen {
+            Some(address) => Some(
+                TcpListener::bind(address)
+                    .await
+                    .map_err(|err| StartError::Listen(address.to_string(), err))?,
+            ),
+            None => None,
+        };
         let public_url: Arc<str> = match &config.public_url {
             Some(url) => url.trim_end_matches('/').into(),
             None => {
@@ -149,6 +161,11 @@ impl Application {
                 format!("http://{addr}").into()
             }
         };
+        let metrics = Arc::new(crate::metrics::Metrics::new());
+        let gateway = Arc::new(crate::metrics::MeteredGateway::new(
+            gateway,
+            metrics.clone(),
+        ));
         let state = AppState {
             config: Arc::new(config),
             store,
@@ -159,10 +176,15 @@ impl Application {
             clock,
             public_url,
             gateway,
+            metrics,
             recordings,
             hold_audio,
         };
-        Ok(Application { listener, state })
+        Ok(Application {
+            listener,
+            metrics_listener,
+            state,
+        })
     }
 
     /// The address actually bound.
@@ -170,6 +192,13 @@ impl Application {
         self.listener
             .local_addr()
             .unwrap_or(self.state.config.listen)
+    }
+
+    /// The address the metrics' own listener bound, when there is one.
+    pub fn metrics_addr(&self) -> Option<std::net::SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|listener| listener.local_addr().ok())
     }
 
     /// The shared state (for demo set-up and tests).
@@ -212,13 +241,28 @@ impl Application {
             ))
         });
         let limits = self.state.config.http.clone();
+        // The metrics' own listener: the same connection limits, stopped with the main one.
+        let metrics = self.metrics_listener.map(|listener| {
+            let mut stopped = stopped.clone();
+            let router = crate::http::metrics_router(self.state.clone());
+            let limits = limits.clone();
+            tokio::spawn(async move {
+                let served = crate::http::server::serve(listener, router, &limits, async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                })
+                .await;
+                if let Err(err) = served {
+                    tracing::error!(error = %err, "the metrics listener failed");
+                }
+            })
+        });
         let router = crate::http::router(self.state);
         let served = crate::http::server::serve(self.listener, router, &limits, async move {
             shutdown.await;
             let _ = stop.send(true);
         })
         .await;
-        for task in [upkeep, sender].into_iter().flatten() {
+        for task in [upkeep, sender, metrics].into_iter().flatten() {
             let _ = task.await;
         }
         served

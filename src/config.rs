@@ -64,7 +64,8 @@ pub struct Config {
     pub payments: PaymentSettings,
     /// Limits on HTTP connections and requests.
     pub http: HttpLimits,
-    /// Background upkeep: reconciling payments, closing silent calls, wiping expired card data.
+    /// Background upkeep: reconciling payments, closing silent calls, wiping expired card data,
+    /// purging old step logs.
     pub upkeep: UpkeepSettings,
     /// Receipts and reminders by SMS and email.
     pub messaging: crate::messages::MessagingSettings,
@@ -74,6 +75,19 @@ pub struct Config {
     /// line rings the agent, and for agents sending a caller to key in a card; `None`: a transfer
     /// is a plain dial (the caller hears ringing) and the console cannot send callers to pay.
     pub conference_transfers: Option<std::sync::Arc<crate::telephony::twilio::rest::TwilioRest>>,
+    /// Where Prometheus metrics are served, and who may read them.
+    pub metrics: MetricsSettings,
+}
+
+/// Who may scrape the Prometheus metrics. Never public by default: on the main listener
+/// `/metrics` needs a bearer token (the metrics token, or the admin token); a listener of its own,
+/// meant for a private network or the loopback, serves them without one.
+#[derive(Debug, Clone, Default)]
+pub struct MetricsSettings {
+    /// A separate address serving `/metrics` with no token; `None`: no such listener.
+    pub listen: Option<SocketAddr>,
+    /// Bearer token for `/metrics` on the main listener, besides the admin token.
+    pub token: Option<SecretString>,
 }
 
 /// Pausing the call's recording around card entry (PCI DSS), through Twilio's REST API.
@@ -138,13 +152,21 @@ pub struct UpkeepSettings {
     /// A call with no webhook for this long is closed as its provider would have (abandoned,
     /// unless its outcome was already settled).
     pub idle_call_after: Duration,
+    /// How long after a call ends its step log (every step and what the caller keyed), its flow
+    /// cursor and its last reply are kept; `None`: forever. The call's summary (outcome, last
+    /// step, language, account, times) and every table built from calls stay.
+    pub step_logs_kept_for: Option<Duration>,
 }
+
+/// The default of [`UpkeepSettings::step_logs_kept_for`], in days.
+pub const STEP_LOG_DAYS: u64 = 90;
 
 impl Default for UpkeepSettings {
     fn default() -> Self {
         UpkeepSettings {
             interval: Some(Duration::from_secs(15)),
             idle_call_after: Duration::from_secs(60 * 60),
+            step_logs_kept_for: Some(Duration::from_secs(STEP_LOG_DAYS * 24 * 60 * 60)),
         }
     }
 }

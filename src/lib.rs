@@ -10,8 +10,8 @@
 //!   `arrangements run-due`, `audio make-demo`, `agents add|list|disable`, `report`);
 //! - [`config`]: typed settings for the server;
 //! - [`app`]: start-up, shared state, graceful shutdown;
-//! - [`http`]: axum routers: provider webhooks, admin API, recorded prompts, health, and the
-//!   agent console's (from [`agents`]) behind its guard;
+//! - [`http`]: axum routers: provider webhooks, admin API, recorded prompts, health, metrics,
+//!   and the agent console's (from [`agents`]) behind its guard;
 //! - [`telephony`]: one module per provider dialect (signature, callback fields, voice XML);
 //! - [`voice`]: the provider-neutral response (say, gather, dial, hang up ...);
 //! - [`calls`]: one webhook of a call: transaction, replay of retries, sealed values, actions;
@@ -40,8 +40,10 @@
 //!   id against the flow's or the policy's rate), its session keys;
 //! - [`caller`]: a simulated caller (`ivrpay call`, tests, load) and its strict TwiML reader;
 //! - [`messages`]: receipts and reminders by SMS and email: templates, the outbox and its sender;
+//! - [`metrics`]: Prometheus metrics (webhooks, calls in progress, payments, gateway latency,
+//!   database pools, messages), each server with its own registry, served at `/metrics`;
 //! - [`upkeep`]: background jobs: reconciling unsettled payments, closing silent calls, wiping card
-//!   data, charging installments that fall due;
+//!   data, charging installments that fall due, purging step logs past their retention;
 //! - [`load`]: the load tool (`ivrpay loadtest`), its yardstick (`ivrpay ceiling`), generated accounts;
 //! - [`clock`], [`error`], [`telemetry`]: time, the error type, logging.
 
@@ -63,6 +65,7 @@ pub mod http;
 pub mod language;
 pub mod load;
 pub mod messages;
+pub mod metrics;
 pub mod payments;
 pub mod reports;
 pub mod speech;

@@ -10,12 +10,16 @@
 //!   no end reported (a lost status callback) means the call is over;
 //! - **wiping card data** of calls whose sealed values have expired;
 //! - **charging what falls due**: payment plans' installments due today, and promises to pay kept
-//!   or broken ([`crate::collections::run_due`], each installment at most once).
+//!   or broken ([`crate::collections::run_due`], each installment at most once);
+//! - **purging step logs** of calls that ended more than
+//!   [`UpkeepSettings::step_logs_kept_for`] ago (data minimisation): each step and the keys
+//!   pressed, the flow cursor and the last reply go; the call's summary and every aggregate stay.
 //!
 //! Each pass is [`run_once`]; [`run_until`] repeats it until shutdown. Tests call `run_once`
 //! with a clock they move by hand.
 //!
 //! [`UpkeepSettings::idle_call_after`]: crate::config::UpkeepSettings::idle_call_after
+//! [`UpkeepSettings::step_logs_kept_for`]: crate::config::UpkeepSettings::step_logs_kept_for
 
 use std::time::Duration;
 
@@ -41,6 +45,8 @@ pub struct Report {
     pub sealed_wiped: u64,
     /// Installments charged and promises settled.
     pub arrangements: crate::collections::run_due::Report,
+    /// Ended calls whose step logs were purged.
+    pub step_logs_purged: u64,
 }
 
 /// How long a payment must have been left alone before the reconciler touches it: longer than
@@ -75,6 +81,11 @@ pub async fn run_once(app: &AppState) -> Result<Report, AppError> {
         .close_idle_calls(idle_before, &crate::calls::ending(app), BATCH)
         .await?;
     report.sealed_wiped = app.store.wipe_expired_sealed(now).await?;
+    if let Some(kept_for) = app.config.upkeep.step_logs_kept_for {
+        let ended_before =
+            now.saturating_sub(i64::try_from(kept_for.as_millis()).unwrap_or(i64::MAX));
+        report.step_logs_purged = app.store.purge_step_logs(ended_before, now, BATCH).await?;
+    }
     report.arrangements = crate::collections::run_due::run(
         &crate::collections::run_due::Collector::of(app),
         app.clock.now().date(),
@@ -104,6 +115,7 @@ pub async fn run_until(
                 payments_flagged = report.payments_flagged,
                 calls_closed = report.calls_closed,
                 sealed_wiped = report.sealed_wiped,
+                step_logs_purged = report.step_logs_purged,
                 "upkeep"
             ),
             Err(err) => tracing::warn!(error = %err, "upkeep pass failed; trying again later"),

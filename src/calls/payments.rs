@@ -50,6 +50,7 @@ pub(crate) async fn record_charge_result(
                     now,
                 )
                 .await?;
+            app.metrics.card_payment(result);
             return Ok(Recorded::Approved { confirmation: code });
         }
         ChargeResult::Declined { reason, reference } => (
@@ -64,6 +65,7 @@ pub(crate) async fn record_charge_result(
     app.store
         .settle_payment(call, attempt, &settlement, &[], now)
         .await?;
+    app.metrics.card_payment(result);
     Ok(recorded)
 }
 

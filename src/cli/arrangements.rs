@@ -56,6 +56,8 @@ pub(super) async fn run_due(args: RunDueArgs) -> Result<(), String> {
         gateway_timeout: gateway_timeout(&args.gateway),
         templates: Arc::new(loaded.templates),
         messaging,
+        // A one-off run: nothing scrapes it.
+        metrics: Arc::new(crate::metrics::Metrics::new()),
     };
     let report = run_due::run(&collector, as_of)
         .await

@@ -11,7 +11,7 @@ use super::*;
 use crate::accounts::import;
 use crate::app::{Application, shutdown_signal};
 use crate::clock::{Clock, SystemClock};
-use crate::config::{Config, HttpLimits, UpkeepSettings};
+use crate::config::{Config, HttpLimits, MetricsSettings, UpkeepSettings};
 use crate::store::PoolSettings;
 
 /// The payment gateways `--gateway` names, parsed once by clap.
@@ -120,6 +120,15 @@ pub(super) struct ServeArgs {
     /// Seconds a client may take to send a request's body.
     #[arg(long, env = "IVRPAY_BODY_TIMEOUT_SECONDS", default_value_t = 10)]
     pub(super) body_timeout_seconds: u64,
+    /// Also serve Prometheus metrics at /metrics on this address, with no token (bind it to the
+    /// loopback or a private network). On the main listener /metrics always needs a bearer token:
+    /// IVRPAY_METRICS_TOKEN or the admin token.
+    #[arg(long, env = "IVRPAY_METRICS_LISTEN")]
+    pub(super) metrics_listen: Option<SocketAddr>,
+    /// Days after a call ends that its step log (each step and the keys pressed), flow cursor and
+    /// last reply are kept; the call's summary and every aggregate stay. 0 keeps them forever.
+    #[arg(long, env = "IVRPAY_STEP_LOG_DAYS", default_value_t = crate::config::STEP_LOG_DAYS)]
+    pub(super) step_log_days: u64,
 }
 
 pub(super) async fn serve(args: ServeArgs) -> Result<(), String> {
@@ -128,6 +137,7 @@ pub(super) async fn serve(args: ServeArgs) -> Result<(), String> {
         data_key,
         providers,
         admin_token,
+        metrics_token,
         pin_key,
         payments,
         messaging,
@@ -175,11 +185,17 @@ pub(super) async fn serve(args: ServeArgs) -> Result<(), String> {
         },
         upkeep: UpkeepSettings {
             idle_call_after: Duration::from_secs(args.idle_call_minutes.max(1) * 60),
+            step_logs_kept_for: (args.step_log_days > 0)
+                .then(|| Duration::from_secs(args.step_log_days.saturating_mul(24 * 60 * 60))),
             ..UpkeepSettings::default()
         },
         messaging,
         recording,
         conference_transfers,
+        metrics: MetricsSettings {
+            listen: args.metrics_listen,
+            token: metrics_token,
+        },
     };
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let app = Application::build(config, clock.clone())

@@ -279,6 +279,8 @@ pub(super) struct ServeSecrets {
     pub(super) data_key: DataKey,
     pub(super) providers: Vec<Arc<dyn crate::telephony::Dialect>>,
     pub(super) admin_token: Option<SecretString>,
+    /// `IVRPAY_METRICS_TOKEN`: reads `/metrics` on the main listener (as the admin token does).
+    pub(super) metrics_token: Option<SecretString>,
     pub(super) pin_key: PinKey,
     pub(super) payments: PaymentSettings,
     pub(super) messaging: crate::messages::MessagingSettings,
@@ -358,6 +360,7 @@ pub(super) fn serve_secrets(args: &ServeArgs) -> Result<ServeSecrets, String> {
                 data_key,
                 providers,
                 admin_token,
+                metrics_token: secret_env("IVRPAY_METRICS_TOKEN"),
                 pin_key,
                 payments,
                 messaging,

@@ -46,6 +46,8 @@ pub struct Collector {
     pub templates: Arc<Templates>,
     /// Which messages go out, and when.
     pub messaging: MessagingSettings,
+    /// Where installments' outcomes are counted.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl Collector {
@@ -59,6 +61,7 @@ impl Collector {
             gateway_timeout: app.config.payments.gateway_timeout,
             templates: app.templates.clone(),
             messaging: app.config.messaging.clone(),
+            metrics: app.metrics.clone(),
         }
     }
 
@@ -334,6 +337,9 @@ pub async fn charge(
         .store
         .finish_installment(claimed, outcome, &notice, now)
         .await?;
+    if held {
+        app.metrics.installment_payment(&result);
+    }
     tracing::info!(
         arrangement = claimed.arrangement_id,
         installment = claimed.seq,

@@ -30,20 +30,25 @@ pub(super) fn router() -> Router<AppState> {
 }
 
 fn authorize(app: &AppState, headers: &HeaderMap) -> Result<(), AppError> {
-    let Some(expected) = &app.config.admin_token else {
-        return Err(AppError::Unauthorized);
+    if bearer_is(headers, app.config.admin_token.as_ref()) {
+        Ok(())
+    } else {
+        Err(AppError::Unauthorized)
+    }
+}
+
+/// Whether the request carries `Authorization: Bearer <expected>` (compared in constant time);
+/// never when no token is configured.
+pub(super) fn bearer_is(headers: &HeaderMap, expected: Option<&secrecy::SecretString>) -> bool {
+    let Some(expected) = expected else {
+        return false;
     };
     let given = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
-    if bool::from(given.as_bytes().ct_eq(expected.expose_secret().as_bytes())) && !given.is_empty()
-    {
-        Ok(())
-    } else {
-        Err(AppError::Unauthorized)
-    }
+    bool::from(given.as_bytes().ct_eq(expected.expose_secret().as_bytes())) && !given.is_empty()
 }
 
 async fn call(

@@ -1,5 +1,6 @@
 //! The HTTP surfaces, one module each, merged here: provider webhooks, the admin API, recorded
-//! prompts, health, and the agent console ([`crate::agents::console`]) behind its guard.
+//! prompts, health, Prometheus metrics, and the agent console ([`crate::agents::console`]) behind
+//! its guard. Webhooks (calls' and SMS) are counted and timed by route and status ([`metrics`]).
 //!
 //! Signature and authorization headers are marked sensitive before the trace layer sees them, and
 //! request bodies (where card digits travel) are never logged. Bodies are bounded in size and in
@@ -9,6 +10,7 @@ mod api;
 mod audio;
 pub mod forwarded;
 mod health;
+mod metrics;
 pub mod server;
 mod sms;
 mod webhooks;
@@ -25,6 +27,11 @@ use tower_http::trace::TraceLayer;
 
 use crate::app::AppState;
 
+/// `/metrics` alone, served without a token on the metrics' own listener (`--metrics-listen`).
+pub fn metrics_router(state: AppState) -> Router {
+    metrics::open_router(state)
+}
+
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
     let limits = state.config.http.clone();
@@ -40,11 +47,13 @@ pub fn router(state: AppState) -> Router {
                 .map(|name| HeaderName::from_static(name)),
         )
         .collect();
+    let counted = axum::middleware::from_fn_with_state(state.clone(), metrics::track_webhooks);
     Router::new()
         .merge(health::router())
-        .merge(sms::router())
-        .merge(webhooks::router())
+        .merge(sms::router().route_layer(counted.clone()))
+        .merge(webhooks::router().route_layer(counted))
         .merge(api::router())
+        .merge(metrics::router())
         .merge(audio::router())
         .merge(crate::agents::console::router())
         .merge(crate::dashboard::router())

@@ -21,6 +21,24 @@ pub(super) fn router() -> Router<AppState> {
     Router::new().route("/{provider}/{event}", post(webhook))
 }
 
+/// Whether `path` is a configured provider's webhook (`/twilio/gather`), so it may name itself
+/// in the metrics; any other path on this route is counted as `unknown`, keeping the label's
+/// values few whatever is posted.
+pub(super) fn is_webhook_path(app: &AppState, path: &str) -> bool {
+    let mut segments = path.strip_prefix('/').unwrap_or(path).split('/');
+    match (segments.next(), segments.next(), segments.next()) {
+        (Some(provider), Some(event), None) => {
+            event_named(event).is_some()
+                && app
+                    .config
+                    .providers
+                    .iter()
+                    .any(|dialect| dialect.name() == provider)
+        }
+        _ => false,
+    }
+}
+
 fn event_named(segment: &str) -> Option<Event> {
     Event::ALL
         .into_iter()

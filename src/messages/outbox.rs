@@ -73,6 +73,7 @@ pub async fn run_once(app: &AppState) -> Result<Report, AppError> {
             Delivered::Unknown(error) => SendOutcome::Unknown { error },
         };
         app.store.finish_message(&message, recorded, now).await?;
+        app.metrics.message(&message.channel, outcome.name());
         tracing::info!(
             message = message.id,
             channel = %message.channel,

@@ -160,8 +160,11 @@ pub struct CallRecord {
     /// Why the caller said paying is hard (`lost_income`, `illness`, `family_emergency`,
     /// `disaster`, `other`), if they did.
     pub hardship_reason: Option<String>,
-    /// Every step, in order.
+    /// Every step, in order; empty once the step log was purged.
     pub steps: Vec<StepRecord>,
+    /// When the step log was purged (UTC ms), some days after the call ended (data
+    /// minimisation); `None` while it is kept.
+    pub steps_purged_at: Option<i64>,
     /// Payments made on the call.
     pub payments: Vec<super::PaymentRecord>,
 }
@@ -543,8 +546,8 @@ impl Store {
     ) -> Result<Option<CallRecord>, StoreError> {
         let row = sqlx::query(
             "SELECT call_sid, provider, from_number, to_number, started_at, ended_at, language, \
-             account_number, outcome, last_step, hardship_reason, steps FROM calls \
-             WHERE call_sid = $1 AND provider = $2",
+             account_number, outcome, last_step, hardship_reason, steps, steps_purged_at \
+             FROM calls WHERE call_sid = $1 AND provider = $2",
         )
         .bind(call.sid)
         .bind(call.provider)
@@ -565,6 +568,7 @@ impl Store {
             hardship_reason: row.try_get("hardship_reason")?,
             last_step: row.try_get("last_step")?,
             steps,
+            steps_purged_at: row.try_get("steps_purged_at")?,
             payments: self.payments_of_call(call).await?,
         }))
     }
@@ -731,5 +735,46 @@ impl Store {
             Some(row) => row.try_get("sealed")?,
             None => None,
         })
+    }
+}
+
+impl Store {
+    /// Calls started and not yet ended, on every instance sharing the database.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn calls_in_progress(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) AS open FROM calls WHERE ended_at IS NULL")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(row.try_get("open")?)
+    }
+
+    /// Empties the step log, flow cursor and last reply of calls that ended before `ended_before`
+    /// (UTC ms), oldest first, at most `limit` of them, and marks when. The summary columns
+    /// (outcome, last step, language, account, times) stay. Returns how many calls were purged.
+    /// Instances purging at once purge each call once: the outer `steps_purged_at IS NULL` is
+    /// checked again on the row once it is locked.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn purge_step_logs(
+        &self,
+        ended_before: i64,
+        now_ms: i64,
+        limit: i64,
+    ) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE calls SET steps = '', session = '', last_reply = '', steps_purged_at = $2 \
+             WHERE steps_purged_at IS NULL AND (provider, call_sid) IN (SELECT provider, \
+             call_sid FROM calls WHERE ended_at IS NOT NULL AND steps_purged_at IS NULL \
+             AND ended_at < $1 ORDER BY ended_at LIMIT $3)",
+        )
+        .bind(ended_before)
+        .bind(now_ms)
+        .bind(limit)
+        .execute(self.writer())
+        .await?;
+        Ok(done.rows_affected())
     }
 }

@@ -317,6 +317,25 @@ impl Store {
         self.writer.close().await;
     }
 
+    /// Each pool's connections now, for the metrics: the main pool, and on SQLite the writer's
+    /// (on PostgreSQL the writer is the main pool).
+    pub fn pool_use(&self) -> Vec<crate::metrics::PoolUse> {
+        let of = |name: &'static str, pool: &AnyPool| {
+            let open = pool.size();
+            let idle = u32::try_from(pool.num_idle()).unwrap_or(open).min(open);
+            crate::metrics::PoolUse {
+                name,
+                in_use: open - idle,
+                idle,
+                max: pool.options().get_max_connections(),
+            }
+        };
+        match self.backend {
+            Backend::Sqlite => vec![of("main", &self.pool), of("writer", &self.writer)],
+            Backend::Postgres => vec![of("main", &self.pool)],
+        }
+    }
+
     /// The pool itself, for queries outside a transaction (operational tooling and tests).
     pub fn pool(&self) -> &AnyPool {
         &self.pool

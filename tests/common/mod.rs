@@ -68,6 +68,10 @@ pub struct Options {
     /// The public URL the server believes it is reached at; `None`: `http://` and the bound
     /// address.
     pub public_url: Option<String>,
+    /// Who may read `/metrics`, and on which listener.
+    pub metrics: ivrpay::config::MetricsSettings,
+    /// How long ended calls keep their step logs; `None`: forever.
+    pub step_logs_kept_for: Option<Duration>,
 }
 
 impl Default for Options {
@@ -86,12 +90,16 @@ impl Default for Options {
             audio_dir: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("audio"),
             prompts: None,
             public_url: None,
+            metrics: ivrpay::config::MetricsSettings::default(),
+            step_logs_kept_for: UpkeepSettings::default().step_logs_kept_for,
         }
     }
 }
 
 pub struct TestServer {
     pub url: String,
+    /// The metrics' own listener (`Options::metrics.listen`), when it has one.
+    pub metrics_url: Option<String>,
     pub state: AppState,
     pub clock: ManualClock,
     pub database_url: String,
@@ -146,6 +154,7 @@ impl TestServer {
         let listen = "127.0.0.1:0".parse().expect("address");
         let (app, sandbox) = build(&database_url, &options, &clock, listen).await;
         let state = app.state().clone();
+        let metrics_url = app.metrics_addr().map(|addr| format!("http://{addr}"));
         // Where the test reaches the server: the public URL unless a test set one of its own (a
         // proxy's https name, which only the server's checks need to know).
         let url = match &options.public_url {
@@ -159,6 +168,7 @@ impl TestServer {
         }));
         Some(TestServer {
             url,
+            metrics_url,
             state,
             clock,
             database_url,
@@ -332,6 +342,7 @@ impl TestServer {
             .await
             .expect("server restarts");
         self.state = app.state().clone();
+        self.metrics_url = app.metrics_addr().map(|addr| format!("http://{addr}"));
         let (shutdown, stopped) = oneshot::channel::<()>();
         self.running = Some(tokio::spawn(app.run_until(async {
             let _ = stopped.await;
@@ -444,10 +455,12 @@ pub fn config(database_url: &str, options: Options) -> Config {
         upkeep: UpkeepSettings {
             interval: None,
             idle_call_after: options.idle_call_after,
+            step_logs_kept_for: options.step_logs_kept_for,
         },
         messaging: options.messaging,
         recording: options.recording,
         conference_transfers: options.conference_transfers,
+        metrics: options.metrics,
     }
 }
 
