@@ -11,6 +11,8 @@
 //! - **wiping card data** of calls whose sealed values have expired;
 //! - **charging what falls due**: payment plans' installments due today, and promises to pay kept
 //!   or broken ([`crate::collections::run_due`], each installment at most once);
+//! - **forgetting stale sign-ins**: console sessions once they expire, and failed sign-ins once
+//!   they are older than the throttle's window;
 //! - **purging step logs** of calls that ended more than
 //!   [`UpkeepSettings::step_logs_kept_for`] ago (data minimisation): each step and the keys
 //!   pressed, the flow cursor and the last reply go; the call's summary and every aggregate stay.
@@ -47,6 +49,10 @@ pub struct Report {
     pub arrangements: crate::collections::run_due::Report,
     /// Ended calls whose step logs were purged.
     pub step_logs_purged: u64,
+    /// Expired console sessions deleted.
+    pub sessions_deleted: u64,
+    /// Failed sign-ins deleted, too old to count.
+    pub sign_in_failures_deleted: u64,
 }
 
 /// How long a payment must have been left alone before the reconciler touches it: longer than
@@ -86,6 +92,11 @@ pub async fn run_once(app: &AppState) -> Result<Report, AppError> {
             now.saturating_sub(i64::try_from(kept_for.as_millis()).unwrap_or(i64::MAX));
         report.step_logs_purged = app.store.purge_step_logs(ended_before, now, BATCH).await?;
     }
+    let failures_before = now - crate::agents::SIGN_IN_LIMITS.window.as_millis() as i64;
+    (report.sessions_deleted, report.sign_in_failures_deleted) = app
+        .store
+        .delete_stale_sign_ins(now, failures_before, BATCH)
+        .await?;
     report.arrangements = crate::collections::run_due::run(
         &crate::collections::run_due::Collector::of(app),
         app.clock.now().date(),

@@ -399,3 +399,50 @@ async fn every_console_route_refuses_unsigned_requests(server: &TestServer) {
     );
 }
 on_both_backends!(every_console_route_refuses_unsigned_requests);
+
+async fn upkeep_forgets_expired_sessions_and_old_failures(server: &TestServer) {
+    common::add_agent(&server.state, "ana", "Ana", PASSWORD, false).await;
+    let cookie = signed_in(server, "ana").await;
+    assert_eq!(sign_in(server, "ana", "wrong password").await.status(), 401);
+    let count = |table: &'static str| async move {
+        let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_one(server.state.store.pool())
+            .await
+            .expect("db");
+        sqlx::Row::try_get::<i64, _>(&row, "n").expect("count")
+    };
+    assert_eq!(count("agent_sessions").await, 1);
+    assert_eq!(
+        count("sign_in_failures").await,
+        2,
+        "one for ana, one for the address"
+    );
+
+    // Within the session's life and the throttle's window: nothing goes.
+    server
+        .clock
+        .advance(std::time::Duration::from_secs(10 * 60));
+    let report = ivrpay::upkeep::run_once(&server.state)
+        .await
+        .expect("upkeep");
+    assert_eq!(
+        (report.sessions_deleted, report.sign_in_failures_deleted),
+        (0, 0)
+    );
+    assert_eq!(console(server, &cookie).await.status(), 200);
+
+    // Past both.
+    server.clock.advance(ivrpay::agents::SESSION_LIFETIME);
+    let report = ivrpay::upkeep::run_once(&server.state)
+        .await
+        .expect("upkeep");
+
+    assert_eq!(
+        (report.sessions_deleted, report.sign_in_failures_deleted),
+        (1, 2)
+    );
+    assert_eq!(count("agent_sessions").await, 0);
+    assert_eq!(count("sign_in_failures").await, 0);
+}
+on_both_backends!(upkeep_forgets_expired_sessions_and_old_failures);

@@ -249,6 +249,39 @@ impl Store {
         Ok(())
     }
 
+    /// Deletes sessions that expired at or before `now_ms` and failed sign-ins made at or before
+    /// `failures_before` (too old to count against anyone), at most `limit` of each; returns
+    /// how many of each went.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn delete_stale_sign_ins(
+        &self,
+        now_ms: i64,
+        failures_before: i64,
+        limit: i64,
+    ) -> Result<(u64, u64), StoreError> {
+        let sessions = sqlx::query(
+            "DELETE FROM agent_sessions WHERE token_hash IN \
+             (SELECT token_hash FROM agent_sessions WHERE expires_at <= $1 LIMIT $2)",
+        )
+        .bind(now_ms)
+        .bind(limit)
+        .execute(self.writer())
+        .await?
+        .rows_affected();
+        let failures = sqlx::query(
+            "DELETE FROM sign_in_failures WHERE id IN \
+             (SELECT id FROM sign_in_failures WHERE failed_at <= $1 LIMIT $2)",
+        )
+        .bind(failures_before)
+        .bind(limit)
+        .execute(self.writer())
+        .await?
+        .rows_affected();
+        Ok((sessions, failures))
+    }
+
     /// Forgets the failures counted against `key` (after a successful sign-in).
     ///
     /// # Errors
