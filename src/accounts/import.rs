@@ -111,13 +111,14 @@ pub fn parse(text: &str, key: &PinKey, today: Date) -> Result<Vec<AccountRecord>
     let mut errors = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let headers = reader.headers().cloned().unwrap_or_default();
+    let mut lines = Lines::new(text);
     for result in reader.records() {
         let position = match &result {
             Ok(record) => record.position(),
             Err(err) => err.position(),
         };
         // Counted from the byte offset: csv's own line count is one short after CRLF line ends.
-        let line = position.map_or(0, |p| line_at(text, p.byte()));
+        let line = position.map_or(0, |p| lines.line_at(p.byte()));
         let result = result.and_then(|record| record.deserialize::<Row>(Some(&headers)));
         let checked = result
             .map_err(|_| vec!["the row does not have the columns of the header".to_owned()])
@@ -145,20 +146,47 @@ pub fn parse(text: &str, key: &PinKey, today: Date) -> Result<Vec<AccountRecord>
     }
 }
 
-/// The 1-based line a byte offset falls on.
-fn line_at(text: &str, byte: u64) -> u64 {
-    let start = usize::try_from(byte).map_or(text.len(), |b| b.min(text.len()));
-    // After a CRLF, csv places the next record at the LF that ends the previous line.
-    let end = start
-        + text.as_bytes()[start..]
+/// Line numbers of byte offsets in a text, asked for in increasing order (as csv reads records):
+/// each asks only about the bytes since the last, so a file of any size is read once.
+struct Lines<'a> {
+    text: &'a [u8],
+    /// Bytes already counted.
+    counted_to: usize,
+    /// Line ends among them.
+    newlines: u64,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Lines<'a> {
+        Lines {
+            text: text.as_bytes(),
+            counted_to: 0,
+            newlines: 0,
+        }
+    }
+
+    /// The 1-based line a byte offset falls on.
+    fn line_at(&mut self, byte: u64) -> u64 {
+        let text = self.text;
+        let start = usize::try_from(byte).map_or(text.len(), |b| b.min(text.len()));
+        // After a CRLF, csv places the next record at the LF that ends the previous line.
+        let end = start
+            + text[start..]
+                .iter()
+                .take_while(|&&b| b == b'\r' || b == b'\n')
+                .count();
+        if end < self.counted_to {
+            // Asked out of order: count again from the start.
+            self.counted_to = 0;
+            self.newlines = 0;
+        }
+        self.newlines += text[self.counted_to..end]
             .iter()
-            .take_while(|&&b| b == b'\r' || b == b'\n')
-            .count();
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count() as u64
-        + 1
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        self.counted_to = end;
+        self.newlines + 1
+    }
 }
 
 /// Checks every field of a row; every problem is reported, so a row is fixed in one pass.
