@@ -78,27 +78,22 @@ pub(crate) async fn count(
         }
     }
     // Time to pay: per call, its first approved payment; then per row, the sum and the count.
-    let per_call = scope.grouped(
-        "c.started_at AS started_at, MIN(p.created_at) AS paid_at",
-        &format!("{PAYMENTS_OF_CALL} AND p.status = 'approved'"),
-        ", c.provider, c.call_sid, c.started_at",
-    );
+    // Time to pay, from each call's first approved payment (`calls.paid_at`).
     let paid = scope
-        .fetch_sql(
+        .fetch(
             pool,
-            &format!(
-                "SELECT row_key, COUNT(*) AS calls, \
-                 CAST(SUM(paid_at - started_at) AS BIGINT) AS ms \
-                 FROM ({per_call}) paid GROUP BY row_key"
-            ),
+            "COUNT(c.paid_at) AS calls, CAST(SUM(c.paid_at - c.started_at) AS BIGINT) AS ms",
+            "AND c.paid_at IS NOT NULL",
+            "",
         )
         .await?;
     for row in paid {
         let counts = &mut rows.get(row.try_get("row_key")?).payments;
         let calls: i64 = row.try_get("calls")?;
-        let ms: i64 = row.try_get("ms")?;
+        let ms: Option<i64> = row.try_get("ms")?;
         counts.paying_calls = calls;
-        counts.average_seconds_to_pay = (calls > 0).then(|| (ms / calls + 500) / 1000);
+        counts.average_seconds_to_pay =
+            ms.filter(|_| calls > 0).map(|ms| (ms / calls + 500) / 1000);
     }
     for row in &mut rows.rows {
         let counts = &mut row.payments;
