@@ -35,7 +35,8 @@ pub struct PaymentCounts {
     pub approval_rate: Option<f64>,
     /// Calls with an approved payment.
     pub paying_calls: i64,
-    /// From the start of the call to its first approved payment, on average, in whole seconds.
+    /// From the start of the call to its first approved payment, on average, in whole seconds
+    /// (counted with the calls, from `calls.paid_at`).
     pub average_seconds_to_pay: Option<i64>,
 }
 
@@ -78,23 +79,6 @@ pub(crate) async fn count(
         }
     }
     // Time to pay: per call, its first approved payment; then per row, the sum and the count.
-    // Time to pay, from each call's first approved payment (`calls.paid_at`).
-    let paid = scope
-        .fetch(
-            pool,
-            "COUNT(c.paid_at) AS calls, CAST(SUM(c.paid_at - c.started_at) AS BIGINT) AS ms",
-            "AND c.paid_at IS NOT NULL",
-            "",
-        )
-        .await?;
-    for row in paid {
-        let counts = &mut rows.get(row.try_get("row_key")?).payments;
-        let calls: i64 = row.try_get("calls")?;
-        let ms: Option<i64> = row.try_get("ms")?;
-        counts.paying_calls = calls;
-        counts.average_seconds_to_pay =
-            ms.filter(|_| calls > 0).map(|ms| (ms / calls + 500) / 1000);
-    }
     for row in &mut rows.rows {
         let counts = &mut row.payments;
         counts.approval_rate = super::ratio(counts.approved, counts.approved + counts.declined);
