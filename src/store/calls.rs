@@ -401,6 +401,7 @@ impl Store {
             .lines()
             .filter_map(|line| serde_json::from_str(line).ok())
             .collect();
+        // Only ever set: a status callback repeated after retention purged the steps keeps it.
         let locked_out = was_outcome.as_deref() == Some(crate::reports::LOCKED_OUT_OUTCOME)
             || crate::reports::record::locked_out(&steps);
         let update = format!(
@@ -411,7 +412,8 @@ impl Store {
              transfer_reason = (SELECT t.reason FROM transfers t \
                  WHERE t.provider = calls.provider AND t.call_sid = calls.call_sid \
                  ORDER BY t.turn LIMIT 1), \
-             locked_out = $6, reported_at = COALESCE(reported_at, $2), paid_at = {FIRST_PAID} \
+             locked_out = CASE WHEN $6 = 1 THEN 1 ELSE locked_out END, \
+             reported_at = COALESCE(reported_at, $2), paid_at = {FIRST_PAID} \
              WHERE call_sid = $1 AND provider = $4"
         );
         sqlx::query(sqlx::AssertSqlSafe(update))
@@ -457,7 +459,7 @@ impl Store {
     /// does for a reported end: a call whose status callback was lost is not left open forever.
     /// Calls the flow ended whose status callback never came (and calls ended before the reports
     /// existed) get their summary the same way. Returns how many open calls were closed; at most
-    /// `limit` calls are looked at per call.
+    /// `limit` calls are looked at per run.
     ///
     /// # Errors
     /// A database failure.
