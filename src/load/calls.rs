@@ -1,5 +1,5 @@
 //! `ivrpay calls generate`: ended calls written straight to the database, as the reports see
-//! them (summary columns, `call_states`, payments, arrangements, surveys), to measure
+//! them (summary columns, `funnel_counts`, payments, arrangements, surveys), to measure
 //! `ivrpay report` on a million calls. The step log, session and last reply are left empty, as
 //! retention leaves them once purged.
 //!
@@ -9,7 +9,10 @@
 //! one transaction per batch; every value is a number or a fixed word written here, so the SQL
 //! is built as text.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
+
+use crate::reports::record::quarter_of;
 
 use crate::store::{Store, StoreError};
 
@@ -210,7 +213,9 @@ fn story(dice: &mut Dice) -> Story {
 #[derive(Default)]
 struct Batch {
     calls: Vec<String>,
-    states: Vec<String>,
+    /// (quarter, state, left_by) -> (calls, sum of positions): one row per key, as one upsert
+    /// may not touch a row twice.
+    funnel: BTreeMap<(i64, &'static str, &'static str), (i64, i64)>,
     payments: Vec<String>,
     arrangements: Vec<String>,
     surveys: Vec<String>,
@@ -232,6 +237,15 @@ impl Batch {
         let duration = 30_000 + dice.below(300_000) as i64;
         let ended = started + duration;
         let account = format!("{:08}", 10_000_000 + dice.below(100_000));
+        // Payments are made three quarters into the call, 20 seconds apart.
+        let paid_after = |attempt: usize| duration * 3 / 4 + attempt as i64 * 20_000;
+        let paid_at = story
+            .payments
+            .iter()
+            .position(|(status, _)| *status == "approved")
+            .map_or("NULL".to_owned(), |attempt| {
+                (started + paid_after(attempt)).to_string()
+            });
         let transfer = story
             .transfer_reason
             .map_or("NULL".to_owned(), |r| format!("'{r}'"));
@@ -239,7 +253,7 @@ impl Batch {
         self.calls.push(format!(
             "('{provider}', '{sid}', '+1555{n:07}', '+18005550100', {started}, {ended}, \
              '{language}', '{account}', '{}', '{last_step}', {}, '', '', '', {ended}, 'payment', \
-             '{segment}', {transfer}, {}, {ended})",
+             '{segment}', {transfer}, {}, {ended}, {paid_at})",
             story.outcome,
             story.states.len(),
             i64::from(story.locked_out),
@@ -250,13 +264,16 @@ impl Batch {
                 (false, Some(&"agent")) => "person",
                 (false, _) => "went_on",
             };
-            self.states.push(format!(
-                "('{provider}', '{sid}', 'payment', {started}, '{state}', {seq}, '{left_by}')"
-            ));
+            let counts = self
+                .funnel
+                .entry((quarter_of(started), state, left_by))
+                .or_default();
+            counts.0 += 1;
+            counts.1 += seq as i64;
         }
         let amount = 2_000 + dice.below(40_000) as i64;
         for (attempt, (status, reason)) in story.payments.iter().enumerate() {
-            let at = started + duration * 3 / 4 + attempt as i64 * 20_000;
+            let at = started + paid_after(attempt);
             let reason = reason.map_or("NULL".to_owned(), |r| format!("'{r}'"));
             let brand = ["visa", "mastercard", "amex", "discover"][dice.below(4) as usize];
             self.payments.push(format!(
@@ -327,15 +344,31 @@ pub async fn generate(store: &Store, spec: &Generate) -> Result<u64, StoreError>
             "calls",
             "provider, call_sid, from_number, to_number, started_at, ended_at, language, \
              account_number, outcome, last_step, turn, last_reply, session, steps, updated_at, \
-             flow, segment, transfer_reason, locked_out, reported_at",
+             flow, segment, transfer_reason, locked_out, reported_at, paid_at",
             &batch.calls,
         );
+        let funnel: Vec<String> = batch
+            .funnel
+            .iter()
+            .map(|((quarter, state, left_by), (calls, seqs))| {
+                format!("({quarter}, 'payment', '{state}', '{left_by}', {calls}, {seqs})")
+            })
+            .collect();
         insert(
             &mut sql,
-            "call_states",
-            "provider, call_sid, flow, started_at, state, seq, left_by",
-            &batch.states,
+            "funnel_counts",
+            "started_quarter, flow, state, left_by, calls, seq_sum",
+            &funnel,
         );
+        if let Some(upsert) = sql.last_mut()
+            && !funnel.is_empty()
+        {
+            upsert.push_str(
+                " ON CONFLICT (started_quarter, flow, state, left_by) DO UPDATE \
+                 SET calls = funnel_counts.calls + excluded.calls, \
+                 seq_sum = funnel_counts.seq_sum + excluded.seq_sum",
+            );
+        }
         insert(
             &mut sql,
             "payments",

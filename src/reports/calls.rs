@@ -41,44 +41,51 @@ pub(crate) async fn count(
     scope: &Scope,
     rows: &mut Rows,
 ) -> Result<(), ReportError> {
+    // One pass over the period's calls, by row and transfer reason; the time to pay (a
+    // payments figure, from `calls.paid_at`) is read in the same pass.
     let counted = scope
         .fetch(
             pool,
-            "COUNT(*) AS total, \
+            "c.transfer_reason AS reason, COUNT(*) AS total, \
              COUNT(CASE WHEN c.reported_at IS NULL THEN 1 END) AS in_progress, \
              COUNT(CASE WHEN c.reported_at IS NOT NULL AND c.transfer_reason IS NULL \
                  AND COALESCE(c.outcome, '') <> 'abandoned' THEN 1 END) AS contained, \
              COUNT(CASE WHEN c.reported_at IS NOT NULL AND c.transfer_reason IS NULL \
                  AND c.outcome = 'abandoned' THEN 1 END) AS abandoned, \
-             COUNT(CASE WHEN c.locked_out = 1 THEN 1 END) AS lockouts",
+             COUNT(CASE WHEN c.reported_at IS NOT NULL AND c.transfer_reason IS NOT NULL \
+                 THEN 1 END) AS transferred, \
+             COUNT(CASE WHEN c.locked_out = 1 THEN 1 END) AS lockouts, \
+             COUNT(c.paid_at) AS paying_calls, \
+             CAST(SUM(c.paid_at - c.started_at) AS BIGINT) AS ms_to_pay",
             "",
-            "",
-        )
-        .await?;
-    for row in counted {
-        let counts = &mut rows.get(row.try_get("row_key")?).calls;
-        counts.total = row.try_get("total")?;
-        counts.in_progress = row.try_get("in_progress")?;
-        counts.contained = row.try_get("contained")?;
-        counts.abandoned = row.try_get("abandoned")?;
-        counts.lockouts = row.try_get("lockouts")?;
-    }
-    let transferred = scope
-        .fetch(
-            pool,
-            "c.transfer_reason AS reason, COUNT(*) AS calls",
-            "AND c.transfer_reason IS NOT NULL AND c.reported_at IS NOT NULL",
             ", c.transfer_reason",
         )
         .await?;
-    for row in transferred {
-        let counts = &mut rows.get(row.try_get("row_key")?).calls;
-        let calls: i64 = row.try_get("calls")?;
-        counts.transferred += calls;
-        *counts
-            .transferred_by_reason
-            .entry(row.try_get("reason")?)
-            .or_default() += calls;
+    // Per row: calls that paid, and the milliseconds they took in all.
+    let mut to_pay: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    for row in counted {
+        let key: String = row.try_get("row_key")?;
+        let get = |name: &str| row.try_get::<i64, _>(name);
+        let counts = &mut rows.get(key.clone()).calls;
+        counts.total += get("total")?;
+        counts.in_progress += get("in_progress")?;
+        counts.contained += get("contained")?;
+        counts.abandoned += get("abandoned")?;
+        counts.lockouts += get("lockouts")?;
+        let transferred = get("transferred")?;
+        counts.transferred += transferred;
+        if let Some(reason) = row.try_get::<Option<String>, _>("reason")? {
+            *counts.transferred_by_reason.entry(reason).or_default() += transferred;
+        }
+        let ms: Option<i64> = row.try_get("ms_to_pay")?;
+        let paid = to_pay.entry(key).or_default();
+        paid.0 += get("paying_calls")?;
+        paid.1 += ms.unwrap_or(0);
+    }
+    for (key, (calls, ms)) in to_pay {
+        let payments = &mut rows.get(key).payments;
+        payments.paying_calls = calls;
+        payments.average_seconds_to_pay = (calls > 0).then(|| (ms / calls + 500) / 1000);
     }
     for row in &mut rows.rows {
         let counts = &mut row.calls;

@@ -31,7 +31,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use serde::Serialize;
 
-use crate::store::{Store, StoreError};
+use crate::store::{Backend, Store, StoreError};
 
 /// The outcome a flow records when it locks an account (`locked_out` in the flow file).
 pub const LOCKED_OUT_OUTCOME: &str = "locked_out";
@@ -235,16 +235,30 @@ pub(crate) struct Scope {
     pub lo: i64,
     /// See `lo`.
     pub hi: i64,
+    /// Where the queries run.
+    pub backend: Backend,
 }
 
 impl Scope {
     /// A grouped `SELECT` over the calls that started in the spans (`calls c`, `spans s`, which
     /// [`Scope::with_spans`] defines): `SELECT <row key> AS row_key, <columns> FROM ... <joins>
     /// GROUP BY <row key><more_groups>`.
+    ///
+    /// With a join (payments, arrangements, surveys: fewer rows than calls), on SQLite the range
+    /// is written `+c.started_at`, which keeps SQLite from reading every call of the period by
+    /// its index and probing the other table for each; it reads the other table and finds each
+    /// row's call by its key instead, three times faster on a million calls. PostgreSQL hashes
+    /// the join, and needs the index for the spans (without it, a month by day compares every
+    /// call with every day).
     pub(crate) fn grouped(&self, columns: &str, joins: &str, more_groups: &str) -> String {
+        let start = if joins.starts_with("JOIN") && self.backend == Backend::Sqlite {
+            "+c.started_at"
+        } else {
+            "c.started_at"
+        };
         format!(
             "SELECT {key} AS row_key, {columns} \
-             FROM spans s JOIN calls c ON c.started_at >= s.lo AND c.started_at < s.hi {joins} \
+             FROM spans s JOIN calls c ON {start} >= s.lo AND {start} < s.hi {joins} \
              GROUP BY {key}{more_groups}",
             key = self.key,
         )
@@ -258,17 +272,11 @@ impl Scope {
         joins: &str,
         more_groups: &str,
     ) -> Result<Vec<sqlx::any::AnyRow>, ReportError> {
-        self.fetch_sql(pool, &self.grouped(columns, joins, more_groups))
-            .await
-    }
-
-    /// Runs a query over the spans.
-    pub(crate) async fn fetch_sql(
-        &self,
-        pool: &sqlx::AnyPool,
-        select: &str,
-    ) -> Result<Vec<sqlx::any::AnyRow>, ReportError> {
-        let sql = format!("{} {select}", self.with_spans);
+        let sql = format!(
+            "{} {}",
+            self.with_spans,
+            self.grouped(columns, joins, more_groups)
+        );
         Ok(sqlx::query(sqlx::AssertSqlSafe(sql))
             .fetch_all(pool)
             .await?)
@@ -291,6 +299,7 @@ pub async fn report(store: &Store, query: &ReportQuery) -> Result<Report, Report
         key: query.by.key_sql(),
         lo,
         hi,
+        backend: store.backend(),
     };
     // Days and weeks are all listed, quiet ones too; column values as they come, sorted.
     let mut rows = Rows { rows: Vec::new() };

@@ -35,7 +35,8 @@ pub struct PaymentCounts {
     pub approval_rate: Option<f64>,
     /// Calls with an approved payment.
     pub paying_calls: i64,
-    /// From the start of the call to its first approved payment, on average, in whole seconds.
+    /// From the start of the call to its first approved payment, on average, in whole seconds
+    /// (counted with the calls, from `calls.paid_at`).
     pub average_seconds_to_pay: Option<i64>,
 }
 
@@ -78,28 +79,6 @@ pub(crate) async fn count(
         }
     }
     // Time to pay: per call, its first approved payment; then per row, the sum and the count.
-    let per_call = scope.grouped(
-        "c.started_at AS started_at, MIN(p.created_at) AS paid_at",
-        &format!("{PAYMENTS_OF_CALL} AND p.status = 'approved'"),
-        ", c.provider, c.call_sid, c.started_at",
-    );
-    let paid = scope
-        .fetch_sql(
-            pool,
-            &format!(
-                "SELECT row_key, COUNT(*) AS calls, \
-                 CAST(SUM(paid_at - started_at) AS BIGINT) AS ms \
-                 FROM ({per_call}) paid GROUP BY row_key"
-            ),
-        )
-        .await?;
-    for row in paid {
-        let counts = &mut rows.get(row.try_get("row_key")?).payments;
-        let calls: i64 = row.try_get("calls")?;
-        let ms: i64 = row.try_get("ms")?;
-        counts.paying_calls = calls;
-        counts.average_seconds_to_pay = (calls > 0).then(|| (ms / calls + 500) / 1000);
-    }
     for row in &mut rows.rows {
         let counts = &mut row.payments;
         counts.approval_rate = super::ratio(counts.approved, counts.approved + counts.declined);

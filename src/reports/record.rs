@@ -1,5 +1,6 @@
 //! What a call leaves behind for the reports when it ends: read once from its step log (which is
-//! purged later), in [`crate::store::Store::end_call`]'s transaction.
+//! purged later), in [`crate::store::Store::end_call`]'s transaction: the states it reached, for
+//! `funnel_counts`, and whether it locked the account.
 
 use crate::store::{CallEnd, StepRecord};
 
@@ -17,7 +18,7 @@ pub enum LeftBy {
 }
 
 impl LeftBy {
-    /// The name stored in `call_states.left_by`.
+    /// The name stored in `funnel_counts.left_by`.
     pub fn as_str(self) -> &'static str {
         match self {
             LeftBy::WentOn => "went_on",
@@ -81,6 +82,15 @@ pub fn states_reached<'s>(
     }
     reached
 }
+
+/// The quarter hour (UTC ms) a call that started at `started_at` is counted in, in
+/// `funnel_counts`: every time zone's midnight is on a quarter hour.
+pub fn quarter_of(started_at: i64) -> i64 {
+    started_at.div_euclid(QUARTER_MS) * QUARTER_MS
+}
+
+/// A quarter of an hour, in milliseconds.
+pub const QUARTER_MS: i64 = 15 * 60 * 1000;
 
 /// Whether the steps locked the account (a PIN or date-of-birth check answered `locked`).
 pub fn locked_out(steps: &[StepRecord]) -> bool {

@@ -115,6 +115,11 @@ pub struct StepRecord {
     pub at: i64,
 }
 
+/// `calls.paid_at` from the call's payments, in an `UPDATE calls`: its first approved one.
+const FIRST_PAID: &str = "(SELECT MIN(p.created_at) FROM payments p \
+     WHERE p.provider = calls.provider AND p.call_sid = calls.call_sid \
+     AND p.status = 'approved')";
+
 /// The outcome of a call that ended before its flow settled anything.
 const ABANDONED: &str = "abandoned";
 
@@ -354,8 +359,8 @@ impl Store {
     /// call, so hanging up on it leaves nothing undone); `last_step` keeps where the caller was.
     /// Sensitive values are wiped either way. The first time, the call's summary for the reports
     /// is written in the same transaction (see [`crate::reports`]): its flow, segment, first
-    /// transfer's reason, lockout, and one `call_states` row per state reached. Returns `false`
-    /// for a call we never saw.
+    /// transfer's reason, first payment, lockout, and its states reached added to
+    /// `funnel_counts`. Returns `false` for a call we never saw.
     ///
     /// # Errors
     /// A database failure.
@@ -408,9 +413,10 @@ impl Store {
             .lines()
             .filter_map(|line| serde_json::from_str(line).ok())
             .collect();
+        // Only ever set: a status callback repeated after retention purged the steps keeps it.
         let locked_out = was_outcome.as_deref() == Some(crate::reports::LOCKED_OUT_OUTCOME)
             || crate::reports::record::locked_out(&steps);
-        sqlx::query(
+        let update = format!(
             "UPDATE calls SET ended_at = COALESCE(ended_at, $2), outcome = $3, sealed = NULL, \
              sealed_until = NULL, updated_at = $2, flow = COALESCE(flow, $5), \
              segment = COALESCE((SELECT a.segment FROM accounts a \
@@ -418,34 +424,41 @@ impl Store {
              transfer_reason = (SELECT t.reason FROM transfers t \
                  WHERE t.provider = calls.provider AND t.call_sid = calls.call_sid \
                  ORDER BY t.turn LIMIT 1), \
-             locked_out = $6, reported_at = COALESCE(reported_at, $2) \
-             WHERE call_sid = $1 AND provider = $4",
-        )
-        .bind(call.sid)
-        .bind(end.now_ms)
-        .bind(&outcome)
-        .bind(call.provider)
-        .bind(end.flow)
-        .bind(i64::from(locked_out))
-        .execute(&mut *tx)
-        .await?;
+             locked_out = CASE WHEN $6 = 1 THEN 1 ELSE locked_out END, \
+             reported_at = COALESCE(reported_at, $2), paid_at = {FIRST_PAID} \
+             WHERE call_sid = $1 AND provider = $4"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(update))
+            .bind(call.sid)
+            .bind(end.now_ms)
+            .bind(&outcome)
+            .bind(call.provider)
+            .bind(end.flow)
+            .bind(i64::from(locked_out))
+            .execute(&mut *tx)
+            .await?;
         if reported_at.is_none() {
             let hung_up = outcome.as_deref() == Some(ABANDONED);
-            for reached in
-                crate::reports::record::states_reached(&steps, last_step.as_deref(), end, hung_up)
-            {
+            let mut reached =
+                crate::reports::record::states_reached(&steps, last_step.as_deref(), end, hung_up);
+            // In one order on every instance, so two calls ending at once take the rows' locks in
+            // the same order and never deadlock.
+            reached
+                .sort_by(|a, b| (a.state, a.left_by.as_str()).cmp(&(b.state, b.left_by.as_str())));
+            let quarter = crate::reports::record::quarter_of(started_at);
+            for reached in reached {
                 sqlx::query(
-                    "INSERT INTO call_states (provider, call_sid, flow, started_at, state, seq, \
-                     left_by) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-                     ON CONFLICT (provider, call_sid, state) DO NOTHING",
+                    "INSERT INTO funnel_counts (started_quarter, flow, state, left_by, calls, \
+                     seq_sum) VALUES ($1, $2, $3, $4, 1, $5) \
+                     ON CONFLICT (started_quarter, flow, state, left_by) DO UPDATE \
+                     SET calls = funnel_counts.calls + 1, \
+                     seq_sum = funnel_counts.seq_sum + excluded.seq_sum",
                 )
-                .bind(call.provider)
-                .bind(call.sid)
+                .bind(quarter)
                 .bind(end.flow)
-                .bind(started_at)
                 .bind(reached.state)
-                .bind(reached.seq)
                 .bind(reached.left_by.as_str())
+                .bind(reached.seq)
                 .execute(&mut *tx)
                 .await?;
             }
@@ -458,7 +471,7 @@ impl Store {
     /// does for a reported end: a call whose status callback was lost is not left open forever.
     /// Calls the flow ended whose status callback never came (and calls ended before the reports
     /// existed) get their summary the same way. Returns how many open calls were closed; at most
-    /// `limit` calls are looked at per call.
+    /// `limit` calls are looked at per run.
     ///
     /// # Errors
     /// A database failure.
@@ -502,16 +515,18 @@ impl Store {
         outcome: &str,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE calls SET outcome = $2, updated_at = $3 \
-             WHERE call_sid = $1 AND ended_at IS NOT NULL AND provider = $4",
-        )
-        .bind(call.sid)
-        .bind(outcome)
-        .bind(now_ms)
-        .bind(call.provider)
-        .execute(self.writer())
-        .await?;
+        // A payment settled after the caller left may be the call's first approved one.
+        let update = format!(
+            "UPDATE calls SET outcome = $2, updated_at = $3, paid_at = {FIRST_PAID} \
+             WHERE call_sid = $1 AND ended_at IS NOT NULL AND provider = $4"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(update))
+            .bind(call.sid)
+            .bind(outcome)
+            .bind(now_ms)
+            .bind(call.provider)
+            .execute(self.writer())
+            .await?;
         Ok(())
     }
 
