@@ -403,3 +403,42 @@ async fn a_retried_webhook_records_one_survey(backend: Backend) {
     server.stop().await;
 }
 on_both_backends_with_own_server!(a_retried_webhook_records_one_survey);
+
+async fn answers_reach_the_report(backend: Backend) {
+    let Some(ServerWithFlows { server, _dir }) = start(backend, 100, None).await else {
+        return;
+    };
+    // One caller answers both questions; another skips them.
+    let mut answered = linda_paid(&server).await;
+    end_paid_call(&mut answered).await;
+    answered.press("1").await.expect("resolved");
+    answered.press("5").await.expect("rating");
+    answered.hang_up(&server.url).await.expect("status");
+    let mut skipped = linda_paid(&server).await;
+    end_paid_call(&mut skipped).await;
+    skipped.press("9").await.expect("skip");
+    skipped.hang_up(&server.url).await.expect("status");
+
+    let response = reqwest::Client::new()
+        .get(format!(
+            "{}/api/reports?from=2026-11-23&to=2026-11-23",
+            server.url
+        ))
+        .bearer_auth(common::ADMIN_TOKEN)
+        .send()
+        .await
+        .expect("api answers");
+
+    assert_eq!(response.status(), 200);
+    let report: serde_json::Value = response.json().await.expect("json");
+    let survey = &report["rows"][0]["survey"];
+    assert_eq!(survey["offered"], 2, "{survey}");
+    assert_eq!(survey["answered"], 1, "{survey}");
+    assert_eq!(survey["response_rate"], 0.5, "{survey}");
+    assert_eq!(survey["ratings"]["5"], 1, "{survey}");
+    assert_eq!(survey["average_rating"], 5.0, "{survey}");
+    assert_eq!(survey["resolved"], 1, "{survey}");
+    assert_eq!(report["rows"][0]["calls"]["contained"], 2, "{report}");
+    server.stop().await;
+}
+on_both_backends_with_own_server!(answers_reach_the_report);
