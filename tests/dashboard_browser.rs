@@ -114,6 +114,58 @@ async fn an_admin_sees_the_numbers_and_where_callers_give_up(server: &TestServer
 }
 on_both_backends!(an_admin_sees_the_numbers_and_where_callers_give_up);
 
+/// `GET path` with `agent`'s session: status, content type and body.
+async fn download(
+    server: &TestServer,
+    agent: &common::console::Agent,
+    path: &str,
+) -> (u16, String, String) {
+    let response = common::console::client()
+        .get(format!("{}{path}", server.url))
+        .header("cookie", &agent.cookie)
+        .send()
+        .await
+        .expect("answer");
+    let status = response.status().as_u16();
+    let kind = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (status, kind, response.text().await.expect("body"))
+}
+
+async fn the_csv_downloads_hold_the_period(server: &TestServer) {
+    three_calls(server).await;
+    let rosa = common::console::admin(server, "rosa", "Rosa Díaz").await;
+    let ana = common::console::agent(server, "ana", "Ana López").await;
+    let period = "?from=2026-11-23&to=2026-11-23";
+
+    let (status, kind, rows) =
+        download(server, &rosa, &format!("/dashboard/report.csv{period}")).await;
+    let (_, _, funnel) = download(server, &rosa, &format!("/dashboard/funnel.csv{period}")).await;
+
+    assert_eq!((status, kind.as_str()), (200, "text/csv; charset=utf-8"));
+    let mut lines = rows.lines();
+    assert!(
+        lines
+            .next()
+            .is_some_and(|header| header.starts_with("group,calls,")),
+        "{rows}"
+    );
+    assert!(
+        lines
+            .next()
+            .is_some_and(|row| row.starts_with("2026-11-23,3,")),
+        "{rows}"
+    );
+    assert!(funnel.contains("payment,ask_pin,3,2,0,1,0"), "{funnel}");
+    let (status, _, _) = download(server, &ana, &format!("/dashboard/report.csv{period}")).await;
+    assert_eq!(status, 403, "admins only");
+}
+on_both_backends!(the_csv_downloads_hold_the_period);
+
 async fn only_admins_get_the_dashboard_and_its_csv(server: &TestServer) {
     common::add_agent(&server.state, "ana", "Ana López", PASSWORD, false).await;
     let Some(browser) = Browser::start().await else {

@@ -102,22 +102,34 @@ async fn dashboard(
     Ok(Html(html).into_response())
 }
 
-/// A CSV download named for its period.
-fn csv(name: &str, query: &ReportQuery, body: String) -> Response {
+/// A CSV of the report the parameters ask for (`name`: `report` for its rows, `funnel`), named
+/// for its period.
+async fn csv(
+    app: &AppState,
+    signed_in: &SignedIn,
+    params: &Params,
+    name: &str,
+    render: fn(&reports::Report) -> String,
+) -> Result<Response, AppError> {
+    if let Some(refused) = admin_only(signed_in) {
+        return Ok(refused);
+    }
+    let query = query(app, params)?;
+    let report = reports::report(&app.store, &query).await?;
     let file = format!(
         "attachment; filename=\"ivrpay-{name}-{}-to-{}-by-{}.csv\"",
         query.from,
         query.to,
         query.by.name()
     );
-    (
+    Ok((
         [
             (CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
             (CONTENT_DISPOSITION, file),
         ],
-        body,
+        render(&report),
     )
-        .into_response()
+        .into_response())
 }
 
 /// `GET /dashboard/report.csv`: the report's rows.
@@ -126,12 +138,14 @@ async fn rows_csv(
     Extension(signed_in): Extension<SignedIn>,
     Query(params): Query<Params>,
 ) -> Result<Response, AppError> {
-    if let Some(refused) = admin_only(&signed_in) {
-        return Ok(refused);
-    }
-    let query = query(&app, &params)?;
-    let report = reports::report(&app.store, &query).await?;
-    Ok(csv("report", &query, reports::render::rows_csv(&report)))
+    csv(
+        &app,
+        &signed_in,
+        &params,
+        "report",
+        reports::render::rows_csv,
+    )
+    .await
 }
 
 /// `GET /dashboard/funnel.csv`: the funnel.
@@ -140,10 +154,12 @@ async fn funnel_csv(
     Extension(signed_in): Extension<SignedIn>,
     Query(params): Query<Params>,
 ) -> Result<Response, AppError> {
-    if let Some(refused) = admin_only(&signed_in) {
-        return Ok(refused);
-    }
-    let query = query(&app, &params)?;
-    let report = reports::report(&app.store, &query).await?;
-    Ok(csv("funnel", &query, reports::render::funnel_csv(&report)))
+    csv(
+        &app,
+        &signed_in,
+        &params,
+        "funnel",
+        reports::render::funnel_csv,
+    )
+    .await
 }

@@ -24,7 +24,16 @@ pub struct Agent {
 
 /// Adds an agent and signs them in.
 pub async fn agent(server: &TestServer, username: &str, name: &str) -> Agent {
-    super::add_agent(&server.state, username, name, PASSWORD, false).await;
+    signed_in(server, username, name, false).await
+}
+
+/// Adds an admin and signs them in.
+pub async fn admin(server: &TestServer, username: &str, name: &str) -> Agent {
+    signed_in(server, username, name, true).await
+}
+
+async fn signed_in(server: &TestServer, username: &str, name: &str, admin: bool) -> Agent {
+    super::add_agent(&server.state, username, name, PASSWORD, admin).await;
     let response = client()
         .post(format!("{}/agent/sign-in", server.url))
         .header(ORIGIN, &*server.state.public_url)
