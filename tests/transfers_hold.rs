@@ -323,3 +323,35 @@ async fn a_caller_the_line_did_not_verify_cannot_be_sent_to_pay(backend: Backend
     server.stop().await;
 }
 on_both_backends_with_own_server!(a_caller_the_line_did_not_verify_cannot_be_sent_to_pay);
+
+async fn a_caller_who_hangs_up_leaves_no_agent_waiting(backend: Backend) {
+    let Some((server, twilio)) = line(backend).await else {
+        return;
+    };
+    let (mut call, _) = linda_waits_for_a_person(&server).await;
+
+    call.hang_up(&server.url).await.expect("status");
+
+    // The agent's leg (ringing, or alone in the room) is hung up through Twilio; the caller's
+    // own call is left to Twilio, which ended it.
+    let hung_up: Vec<Recorded> = twilio
+        .requests()
+        .into_iter()
+        .filter(|request| request.field("Status") == Some("completed"))
+        .collect();
+    assert_eq!(hung_up.len(), 1, "{hung_up:?}");
+    assert_eq!(hung_up[0].status, 200, "{:?}", hung_up[0]);
+    assert!(
+        hung_up[0]
+            .path
+            .starts_with(&format!("/2010-04-01/Accounts/{ACCOUNT_SID}/Calls/CA")),
+        "{:?}",
+        hung_up[0]
+    );
+    assert!(
+        !hung_up[0].path.contains(&call.call_sid),
+        "not the caller's own call"
+    );
+    server.stop().await;
+}
+on_both_backends_with_own_server!(a_caller_who_hangs_up_leaves_no_agent_waiting);

@@ -986,17 +986,17 @@ impl Context for CallContext<'_> {
         )
     }
 
-    async fn ring_agent(&mut self, number: &str) -> Result<bool, AppError> {
+    async fn ring_agent(&mut self, number: &str) -> Result<Option<String>, AppError> {
         use crate::telephony::twilio::rest::OutgoingCall;
         let Some(rest) = self.app.config.conference_transfers.clone() else {
-            return Ok(false);
+            return Ok(None);
         };
         // The agent sees the line's own number: the one the caller called.
         let Some(line) = self.webhook.to.clone().filter(|to| !to.is_empty()) else {
             tracing::warn!(
                 "cannot ring the agent: the webhook did not say which number was called"
             );
-            return Ok(false);
+            return Ok(None);
         };
         self.claim().await?;
         // The answer that puts the caller in the room is turn + 1's; the agent's leg names it
@@ -1019,12 +1019,12 @@ impl Context for CallContext<'_> {
             status_callback: &status_callback,
         };
         match rest.place_call(&call).await {
-            Ok(_) => Ok(true),
+            Ok(agent_leg) => Ok(Some(agent_leg)),
             Err(err) => {
                 // Unknown included: if the agent's phone does ring after all, its leg finds the
                 // caller no longer waiting and says so.
                 tracing::warn!(error = %err, "could not ring the agent line for a waiting caller");
-                Ok(false)
+                Ok(None)
             }
         }
     }

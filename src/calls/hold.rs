@@ -23,6 +23,9 @@ pub fn conference_name(call_sid: &str) -> String {
     format!("ivrpay-{call_sid}")
 }
 
+/// Where the session keeps the call id of the agent's leg rung for the caller.
+pub const AGENT_LEG: &str = "agent_leg";
+
 /// Path of the hold audio under the service (served from `audio/hold.wav`).
 pub const HOLD_AUDIO_PATH: &str = "/audio/hold.wav";
 
@@ -150,6 +153,31 @@ pub async fn agent_leg_ended(
         ))
     })?;
     tracing::info!("nobody answered the agent line; the waiting caller was taken out of the room");
+    Ok(())
+}
+
+/// The caller hung up: the agent's leg rung for them is hung up too (still ringing, or alone in
+/// the room), so no agent is left waiting on a caller who has gone. Best effort: a leg that has
+/// already ended is left as it is.
+///
+/// # Errors
+/// A database failure.
+pub async fn caller_gone(app: &AppState, call: CallKey<'_>) -> Result<(), AppError> {
+    let Some(rest) = app.config.conference_transfers.as_ref() else {
+        return Ok(());
+    };
+    let Some(row) = app.store.load_call(call).await? else {
+        return Ok(());
+    };
+    // A session that cannot be read has no leg to hang up.
+    let agent_leg = serde_json::from_str::<Session>(&row.session)
+        .ok()
+        .and_then(|session| session.values.get(AGENT_LEG).cloned());
+    if let Some(agent_leg) = agent_leg
+        && let Err(err) = rest.hang_up_call(&agent_leg).await
+    {
+        tracing::info!(error = %err, "the agent's leg was not hung up (it may have ended already)");
+    }
     Ok(())
 }
 

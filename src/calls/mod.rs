@@ -357,12 +357,17 @@ pub fn safe_response(app: &AppState) -> voice::Response {
     response
 }
 
-/// Records that the provider ended a call.
+/// Records that the provider ended a call, and hangs up an agent's leg still rung or waiting for
+/// its caller.
 ///
 /// # Errors
 /// A database failure.
 pub async fn end(app: &AppState, call: CallKey<'_>) -> Result<bool, AppError> {
-    Ok(app.store.end_call(call, &ending(app)).await?)
+    let known = app.store.end_call(call, &ending(app)).await?;
+    if known {
+        hold::caller_gone(app, call).await?;
+    }
+    Ok(known)
 }
 
 /// What the store needs from the flow to end a call and write its summary for the reports.

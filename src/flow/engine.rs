@@ -209,13 +209,14 @@ pub trait Context: Actions {
     fn conference_name(&self) -> String;
     /// Absolute URL of what a caller waiting for a person hears, in their language.
     fn hold_url(&self, language: Language) -> String;
-    /// Rings the agent line for a caller about to wait in the conference room; `false` when the
-    /// call could not be placed (the caller is then offered something else, never left waiting
-    /// for no one). Claims the turn first, so a retried webhook never rings twice.
+    /// Rings the agent line for a caller about to wait in the conference room: the agent's leg's
+    /// call id, or `None` when the call could not be placed (the caller is then offered something
+    /// else, never left waiting for no one). Claims the turn first, so a retried webhook never
+    /// rings twice.
     fn ring_agent(
         &mut self,
         number: &str,
-    ) -> impl std::future::Future<Output = Result<bool, crate::error::AppError>> + Send;
+    ) -> impl std::future::Future<Output = Result<Option<String>, crate::error::AppError>> + Send;
 }
 
 /// Whether a person can take the call now: an agent line is set and the line is within its
@@ -1147,12 +1148,16 @@ impl Run<'_> {
                     };
                     session.state = name.clone();
                     if ctx.holds_transfers() {
-                        if !ctx.ring_agent(&number).await? {
+                        let Some(agent_leg) = ctx.ring_agent(&number).await? else {
                             self.record(ctx, &name, "none", "ring_failed", None);
                             session.outcome = None;
                             name = on_no_answer.as_ref().unwrap_or(on_unavailable).clone();
                             continue;
-                        }
+                        };
+                        // Kept so the agent's leg is hung up if the caller hangs up first.
+                        session
+                            .values
+                            .insert(crate::calls::hold::AGENT_LEG.to_owned(), agent_leg);
                         self.prompt_of(state, session, ctx);
                         self.record(ctx, &name, "none", "dialing", None);
                         let language = self.language(session);

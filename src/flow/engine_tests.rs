@@ -989,6 +989,14 @@ fn a_transfer_that_holds_rings_the_agent_and_puts_the_caller_in_a_room_with_hold
     );
     assert_eq!(dialled(&turn), None);
     assert_eq!(call.results_at("agent"), ["dialing"]);
+    assert_eq!(
+        call.session
+            .values
+            .get(crate::calls::hold::AGENT_LEG)
+            .map(String::as_str),
+        Some("CA00000000000000000000000000000002"),
+        "kept, to hang up the agent's leg should the caller hang up"
+    );
 }
 
 #[test]

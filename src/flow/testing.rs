@@ -614,9 +614,12 @@ impl Context for FakeContext {
         format!("https://ivr.example/hold?lang={}", language.code())
     }
 
-    async fn ring_agent(&mut self, _number: &str) -> Result<bool, AppError> {
+    async fn ring_agent(&mut self, _number: &str) -> Result<Option<String>, AppError> {
         self.ran.push("ring_agent");
-        Ok(self.holds.unwrap_or(false))
+        Ok(self
+            .holds
+            .filter(|rings| *rings)
+            .map(|_| "CA00000000000000000000000000000002".to_owned()))
     }
 }
 

@@ -230,18 +230,41 @@ impl TwilioRest {
     /// # Errors
     /// See [`RestError`].
     pub async fn redirect_call(&self, call_sid: &str, url: &str) -> Result<(), RestError> {
+        self.update_call(
+            call_sid,
+            "redirect_call",
+            &[("Url", url), ("Method", "POST")],
+        )
+        .await
+    }
+
+    /// Updates call `call_sid` with `form` (Twilio's "Update a Call").
+    async fn update_call(
+        &self,
+        call_sid: &str,
+        operation: &'static str,
+        form: &[(&str, &str)],
+    ) -> Result<(), RestError> {
+        // The SID goes into the path, so only a well-formed one is sent.
         if !is_sid(call_sid, "CA") {
             return Err(RestError::Rejected("not a call sid".into()));
         }
         let path = format!("{}/Calls/{call_sid}.json", self.account_path()?);
-        let answer = self
-            .post("redirect_call", &path, &[("Url", url), ("Method", "POST")])
-            .await?;
+        let answer = self.post(operation, &path, form).await?;
         if answer.status.is_success() {
             Ok(())
         } else {
             Err(refusal(&answer))
         }
+    }
+
+    /// Hangs up call `call_sid`, ringing or in progress.
+    ///
+    /// # Errors
+    /// See [`RestError`].
+    pub async fn hang_up_call(&self, call_sid: &str) -> Result<(), RestError> {
+        self.update_call(call_sid, "hang_up_call", &[("Status", "completed")])
+            .await
     }
 
     /// `/2010-04-01/Accounts/{AccountSid}`, once the SID is known to be one (it goes into the path).
