@@ -11,7 +11,7 @@
 
 use crate::app::AppState;
 use crate::error::AppError;
-use crate::flow::definition::{Prompt, Segment};
+use crate::flow::definition::Prompt;
 use crate::flow::engine::Session;
 use crate::language::Language;
 use crate::store::{CallKey, TransferRow};
@@ -68,18 +68,10 @@ pub fn waiting(
     response
 }
 
-/// A prompt's words in `language`, for a prompt without variables (what a waiting caller hears
-/// has no call to fill them from).
+/// A prompt's words in `language` (what a waiting caller hears has no call to fill variables
+/// from).
 fn plain_text(prompt: &Prompt, language: Language) -> Option<String> {
-    let template = prompt.0.get(&language)?;
-    let text: String = template
-        .0
-        .iter()
-        .filter_map(|segment| match segment {
-            Segment::Text(text) => Some(text.as_str()),
-            Segment::Var(_) => None,
-        })
-        .collect();
+    let text = prompt.0.get(&language)?.text_only();
     Some(text.trim().to_owned()).filter(|t| !t.is_empty())
 }
 

@@ -117,7 +117,7 @@ fn totals(report: &Report) -> ReportRow {
             rating_sum += rating * count;
         }
     }
-    let ratio = |part: i64, whole: i64| (whole > 0).then(|| part as f64 / whole as f64);
+    let ratio = crate::reports::ratio;
     let ended = total.calls.contained + total.calls.transferred + total.calls.abandoned;
     total.calls.containment_rate = ratio(total.calls.contained, ended);
     total.payments.approval_rate = ratio(

@@ -220,6 +220,20 @@ pub enum PromptSource {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Template(pub Vec<Segment>);
 
+impl Template {
+    /// Its written words alone, variables left out: for a message said where there is no call
+    /// to fill them from, or that has none.
+    pub fn text_only(&self) -> String {
+        self.0
+            .iter()
+            .filter_map(|segment| match segment {
+                Segment::Text(text) => Some(text.as_str()),
+                Segment::Var(_) => None,
+            })
+            .collect()
+    }
+}
+
 /// A piece of a template.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Segment {

@@ -1922,16 +1922,7 @@ fn spoken(
             .person_option
             .0
             .get(&language)
-            .map(|template| {
-                template
-                    .0
-                    .iter()
-                    .filter_map(|segment| match segment {
-                        Segment::Text(text) => Some(text.as_str()),
-                        Segment::Var(_) => None,
-                    })
-                    .collect()
-            })
+            .map(super::definition::Template::text_only)
             .unwrap_or_default(),
         Var::PersonOption => String::new(),
         Var::Amount => session
