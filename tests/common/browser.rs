@@ -145,6 +145,8 @@ impl Browser {
     /// `expected`, whether a page load or the page's script puts it there; returns the text.
     pub async fn text_becomes(&self, id: &str, expected: &str) -> String {
         // The page answers when its own DOM changes (a MutationObserver), so nothing here polls.
+        // A page that is left (a form posted, a redirect followed) answers null as it goes, and
+        // the wait goes on in the page that replaces it.
         const WAIT_FOR_TEXT: &str = r#"
             const [id, expected, done] = arguments;
             const text = () => (document.getElementById(id) || {}).innerText || "";
@@ -154,21 +156,27 @@ impl Browser {
             });
             observer.observe(document.documentElement,
                 { childList: true, subtree: true, characterData: true });
+            window.addEventListener("pagehide", () => { observer.disconnect(); done(null); });
         "#;
-        let waited = tokio::time::timeout(
-            Duration::from_secs(10),
-            self.client.execute_async(
-                WAIT_FOR_TEXT,
-                vec![serde_json::json!(id), serde_json::json!(expected)],
-            ),
-        )
-        .await;
-        match waited {
-            Ok(Ok(text)) => text.as_str().unwrap_or_default().to_owned(),
-            _ => panic!(
-                "#{id} never showed {expected:?} (it shows {:?})",
-                self.text_of(id).await
-            ),
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let waited = tokio::time::timeout_at(
+                deadline,
+                self.client.execute_async(
+                    WAIT_FOR_TEXT,
+                    vec![serde_json::json!(id), serde_json::json!(expected)],
+                ),
+            )
+            .await;
+            match waited {
+                Ok(Ok(serde_json::Value::String(text))) => return text,
+                // The page was left, or unloaded under the script: wait in the next one.
+                Ok(Ok(_) | Err(_)) => {}
+                Err(_) => panic!(
+                    "#{id} never showed {expected:?} (it shows {:?})",
+                    self.text_of(id).await
+                ),
+            }
         }
     }
 
