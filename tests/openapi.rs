@@ -235,7 +235,9 @@ async fn schemathesis_finds_no_server_error_and_no_answer_off_the_description(se
         .args(["--checks", "all"])
         .args(["--exclude-checks", "positive_data_acceptance"])
         .args(["--max-examples", MAX_EXAMPLES, "--seed", SEED])
-        .args(["--phases", "examples,coverage,fuzzing"])
+        // Stateful: the links from the lists (a callback's or a transfer's call, account and
+        // close) reach records the demo activity made.
+        .args(["--phases", "examples,coverage,fuzzing,stateful"])
         .args(["--workers", "2", "--request-timeout", "10"])
         .args(["--generation-database", "none", "--no-color"])
         .env("SCHEMATHESIS_HOOKS", "")

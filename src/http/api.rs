@@ -284,7 +284,23 @@ struct CallbacksQuery {
     path = "/api/callbacks",
     tag = "callbacks",
     params(CallbacksQuery),
-    responses((status = 200, description = "The callbacks", body = Vec<CallbackRecord>), AppError)
+    responses(
+        (status = 200, description = "The callbacks", body = Vec<CallbackRecord>, links(
+            ("CloseTheFirst" = (
+                operation_id = "close_callback",
+                parameters(("id" = "$response.body#/0/id"))
+            )),
+            ("ItsCall" = (
+                operation_id = "call",
+                parameters(("call_sid" = "$response.body#/0/call_sid"))
+            )),
+            ("ItsAccount" = (
+                operation_id = "account",
+                parameters(("account_number" = "$response.body#/0/account_number"))
+            ))
+        )),
+        AppError
+    )
 )]
 async fn callbacks(
     _: Admin,
@@ -306,7 +322,15 @@ async fn callbacks(
     get,
     path = "/api/transfers",
     tag = "transfers",
-    responses((status = 200, description = "The transfers", body = Vec<crate::store::TransferRow>), AppError)
+    responses(
+        (status = 200, description = "The transfers", body = Vec<crate::store::TransferRow>, links(
+            ("ItsCall" = (
+                operation_id = "call",
+                parameters(("call_sid" = "$response.body#/0/call_sid"))
+            ))
+        )),
+        AppError
+    )
 )]
 async fn transfers(
     _: Admin,
