@@ -92,6 +92,97 @@ fn import_is_all_or_nothing_and_names_bad_lines_postgres() {
     import_is_all_or_nothing_and_names_bad_lines(Backend::Postgres);
 }
 
+/// What the line could not use (a stored account's phone on another account, a NUL, a header
+/// smuggled into an email, a name too long to speak, a minimum above the balance, a formula as
+/// a segment) is refused as FILE:line N: what to fix, and nothing of the file lands.
+fn import_refuses_what_the_line_cannot_use(backend: Backend) {
+    let dir = tempfile::tempdir().expect("dir");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let Some(db) = runtime.block_on(common::fresh_database(backend, dir.path())) else {
+        return;
+    };
+    let demo = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/demo/accounts.csv"));
+    assert!(import(demo, &db).status.success(), "the demo file");
+    // Importing the same accounts again keeps each one's own phone.
+    assert!(import(demo, &db).status.success(), "the demo file again");
+
+    let bad = dir.path().join("bad.csv");
+    let long_name = "N".repeat(10_000);
+    std::fs::write(
+        &bad,
+        format!(
+            "{HEADER}\n\
+             66253365,Linda Brown,6446,1984-01-18,77141,1.00,1.00,2026-12-02,early,en,+15552126618,l@example.com\n\
+             11110001,New Holder,1234,1980-01-01,10001,10.00,1.00,2026-12-02,early,en,+15552126618,n@example.com\n\
+             11110002,\"Nul\u{0}Name\",1234,1980-01-01,10001,10.00,1.00,2026-12-02,early,en,+15550000002,x@example.com\n\
+             11110003,Smuggled,1234,1980-01-01,10001,10.00,1.00,2026-12-02,early,en,+15550000003,\"a@b.com\r\nBcc: x@y.com\"\n\
+             11110004,{long_name},1234,1980-01-01,10001,10.00,1.00,2026-12-02,early,en,+15550000004,y@example.com\n\
+             11110005,Over,1234,1980-01-01,10001,10.00,10.01,2026-12-02,early,en,+15550000005,z@example.com\n\
+             11110006,Formula,1234,1980-01-01,10001,10.00,1.00,2026-12-02,@SUM(1+1),en,+15550000006,w@example.com\n"
+        ),
+    )
+    .expect("write");
+    let output = import(&bad, &db);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("nothing was imported"), "{stderr}");
+    for expected in [
+        "bad.csv:line 3: phone +15552126618 is also on line 2",
+        "bad.csv:line 4: name holds a control character",
+        "bad.csv:line 5: email holds a control character",
+        "bad.csv:line 5: email must be one address",
+        // The quoted line break makes line 5 two lines of the file.
+        "bad.csv:line 7: name is longer than 100 characters",
+        "bad.csv:line 8: minimum_due cannot be more than balance",
+        "bad.csv:line 9: segment cannot begin with =",
+    ] {
+        assert!(stderr.contains(expected), "{expected:?} in {stderr}");
+    }
+    assert!(!stderr.contains("invalid byte sequence"), "{stderr}");
+
+    // A file whose only fault is a phone already stored on another account.
+    let taken = dir.path().join("taken.csv");
+    std::fs::write(
+        &taken,
+        format!(
+            "{HEADER}\n\
+             11110001,New Holder,1234,1980-01-01,10001,10.00,1.00,2026-12-02,early,en,+15552126618,n@example.com\n"
+        ),
+    )
+    .expect("write");
+    let output = import(&taken, &db);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("taken.csv:line 2: phone +15552126618 is already on account 66253365"),
+        "{stderr}"
+    );
+
+    // Nothing of either file landed.
+    let (new_holder, accounts) = runtime.block_on(async {
+        let store = ivrpay::store::Store::connect(&db, &Default::default())
+            .await
+            .expect("db");
+        let found = store.account("11110001").await.expect("query");
+        let count = store.count_accounts().await.expect("count");
+        store.close().await;
+        common::drop_database(&db).await;
+        (found, count)
+    });
+    assert_eq!(new_holder, None);
+    assert_eq!(accounts, 20);
+}
+
+#[test]
+fn import_refuses_what_the_line_cannot_use_sqlite() {
+    import_refuses_what_the_line_cannot_use(Backend::Sqlite);
+}
+
+#[test]
+fn import_refuses_what_the_line_cannot_use_postgres() {
+    import_refuses_what_the_line_cannot_use(Backend::Postgres);
+}
+
 /// Runs `ivrpay flows check DIR`, which must fail; returns what it printed.
 fn flows_check_fails(dir: &std::path::Path) -> String {
     let output = ivrpay()
