@@ -31,6 +31,23 @@ fn import(file: &std::path::Path, database_url: &str) -> std::process::Output {
         .expect("runs")
 }
 
+/// What `read` finds in the database at `db`; the database is dropped after.
+fn read_then_drop<T>(
+    runtime: &tokio::runtime::Runtime,
+    db: &str,
+    read: impl AsyncFnOnce(&ivrpay::store::Store) -> T,
+) -> T {
+    runtime.block_on(async {
+        let store = ivrpay::store::Store::connect(db, &Default::default())
+            .await
+            .expect("db");
+        let found = read(&store).await;
+        store.close().await;
+        common::drop_database(db).await;
+        found
+    })
+}
+
 fn import_is_all_or_nothing_and_names_bad_lines(backend: Backend) {
     let dir = tempfile::tempdir().expect("dir");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
@@ -66,18 +83,9 @@ fn import_is_all_or_nothing_and_names_bad_lines(backend: Backend) {
     assert!(!stderr.contains("12345"), "the PIN is not echoed: {stderr}");
 
     // Linda's balance kept its imported value: the good row of the bad file did not land.
-    let balance = runtime.block_on(async {
-        let store = ivrpay::store::Store::connect(&db, &Default::default())
-            .await
-            .expect("db");
-        let account = store
-            .account("66253365")
-            .await
-            .expect("query")
-            .expect("account");
-        store.close().await;
-        common::drop_database(&db).await;
-        account.balance_cents
+    let balance = read_then_drop(&runtime, &db, async |store| {
+        let account = store.account("66253365").await.expect("query");
+        account.expect("account").balance_cents
     });
     assert_eq!(balance, 44533);
 }
@@ -158,19 +166,39 @@ fn import_refuses_what_the_line_cannot_use(backend: Backend) {
         "{stderr}"
     );
 
-    // Nothing of either file landed.
-    let (new_holder, accounts) = runtime.block_on(async {
-        let store = ivrpay::store::Store::connect(&db, &Default::default())
-            .await
-            .expect("db");
-        let found = store.account("11110001").await.expect("query");
-        let count = store.count_accounts().await.expect("count");
-        store.close().await;
-        common::drop_database(&db).await;
-        (found, count)
+    // A file may move a number from one account to another when it gives the first a new one.
+    let moved = dir.path().join("moved.csv");
+    std::fs::write(
+        &moved,
+        format!(
+            "{HEADER}\n\
+             11110001,New Holder,1234,1980-01-01,10001,10.00,1.00,2026-12-02,early,en,+15552126618,n@example.com\n\
+             66253365,Linda Brown,6446,1984-01-18,77141,1.00,1.00,2026-12-02,early,en,+15550000001,l@example.com\n"
+        ),
+    )
+    .expect("write");
+    let output = import(&moved, &db);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    // Only the last file landed: none of the bad file's accounts is there.
+    let (phones, accounts) = read_then_drop(&runtime, &db, async |store| {
+        let mut phones = Vec::new();
+        for number in ["11110001", "66253365", "11110002", "11110006"] {
+            let account = store.account(number).await.expect("query");
+            phones.push(account.map(|a| a.phone));
+        }
+        (phones, store.count_accounts().await.expect("count"))
     });
-    assert_eq!(new_holder, None);
-    assert_eq!(accounts, 20);
+    let phone = |p: &str| Some(p.to_owned());
+    assert_eq!(
+        phones,
+        [phone("+15552126618"), phone("+15550000001"), None, None]
+    );
+    assert_eq!(accounts, 21);
 }
 
 #[test]
