@@ -15,6 +15,24 @@ fn ivrpay() -> Command {
     command
 }
 
+/// Runs `scenario(backend)` on SQLite and on PostgreSQL, as two tests; for scenarios that run
+/// the binary and wait on it, so they take no async runtime of the test's.
+macro_rules! on_both_backends_blocking {
+    ($scenario:ident) => {
+        mod $scenario {
+            #[test]
+            fn sqlite() {
+                super::$scenario(super::Backend::Sqlite);
+            }
+
+            #[test]
+            fn postgres() {
+                super::$scenario(super::Backend::Postgres);
+            }
+        }
+    };
+}
+
 const HEADER: &str = "account_number,name,pin,date_of_birth,zip,balance,minimum_due,due_date,segment,language,phone,email";
 
 /// Runs `ivrpay accounts import FILE --database-url DB`.
@@ -29,6 +47,13 @@ fn import(file: &std::path::Path, database_url: &str) -> std::process::Output {
         ])
         .output()
         .expect("runs")
+}
+
+/// Runs `ivrpay accounts import FILE --database-url DB`, which must fail; what it printed.
+fn import_refused(file: &std::path::Path, database_url: &str) -> String {
+    let output = import(file, database_url);
+    assert!(!output.status.success(), "the import is refused");
+    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// What `read` finds in the database at `db`; the database is dropped after.
@@ -72,9 +97,7 @@ fn import_is_all_or_nothing_and_names_bad_lines(backend: Backend) {
         ),
     )
     .expect("write");
-    let output = import(&bad, &db);
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = import_refused(&bad, &db);
     assert!(stderr.contains("nothing was imported"), "{stderr}");
     assert!(
         stderr.contains("bad.csv:line 3: account_number must be 6 to 12 digits"),
@@ -90,15 +113,7 @@ fn import_is_all_or_nothing_and_names_bad_lines(backend: Backend) {
     assert_eq!(balance, 44533);
 }
 
-#[test]
-fn import_is_all_or_nothing_and_names_bad_lines_sqlite() {
-    import_is_all_or_nothing_and_names_bad_lines(Backend::Sqlite);
-}
-
-#[test]
-fn import_is_all_or_nothing_and_names_bad_lines_postgres() {
-    import_is_all_or_nothing_and_names_bad_lines(Backend::Postgres);
-}
+on_both_backends_blocking!(import_is_all_or_nothing_and_names_bad_lines);
 
 /// What the line could not use (a stored account's phone on another account, a NUL, a header
 /// smuggled into an email, a name too long to speak, a minimum above the balance, a formula as
@@ -130,9 +145,7 @@ fn import_refuses_what_the_line_cannot_use(backend: Backend) {
         ),
     )
     .expect("write");
-    let output = import(&bad, &db);
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = import_refused(&bad, &db);
     assert!(stderr.contains("nothing was imported"), "{stderr}");
     for expected in [
         "bad.csv:line 3: phone +15552126618 is also on line 2",
@@ -158,9 +171,7 @@ fn import_refuses_what_the_line_cannot_use(backend: Backend) {
         ),
     )
     .expect("write");
-    let output = import(&taken, &db);
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = import_refused(&taken, &db);
     assert!(
         stderr.contains("taken.csv:line 2: phone +15552126618 is already on account 66253365"),
         "{stderr}"
@@ -201,15 +212,7 @@ fn import_refuses_what_the_line_cannot_use(backend: Backend) {
     assert_eq!(accounts, 21);
 }
 
-#[test]
-fn import_refuses_what_the_line_cannot_use_sqlite() {
-    import_refuses_what_the_line_cannot_use(Backend::Sqlite);
-}
-
-#[test]
-fn import_refuses_what_the_line_cannot_use_postgres() {
-    import_refuses_what_the_line_cannot_use(Backend::Postgres);
-}
+on_both_backends_blocking!(import_refuses_what_the_line_cannot_use);
 
 /// Runs `ivrpay flows check DIR`, which must fail; returns what it printed.
 fn flows_check_fails(dir: &std::path::Path) -> String {
@@ -513,9 +516,7 @@ fn import_counts_crlf_lines_and_reports_every_problem_of_a_row() {
     )
     .expect("write");
     let db = format!("sqlite:{}", dir.path().join("x.db").display());
-    let output = import(&bad, &db);
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = import_refused(&bad, &db);
     assert!(
         stderr.contains("bad.csv:line 3: account_number must be 6 to 12 digits"),
         "{stderr}"
@@ -805,12 +806,4 @@ fn agents_are_added_from_stdin_listed_and_disabled(backend: Backend) {
     assert!(!hash.contains("a long enough password"));
 }
 
-#[test]
-fn agents_are_added_from_stdin_listed_and_disabled_sqlite() {
-    agents_are_added_from_stdin_listed_and_disabled(Backend::Sqlite);
-}
-
-#[test]
-fn agents_are_added_from_stdin_listed_and_disabled_postgres() {
-    agents_are_added_from_stdin_listed_and_disabled(Backend::Postgres);
-}
+on_both_backends_blocking!(agents_are_added_from_stdin_listed_and_disabled);
