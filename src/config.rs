@@ -156,6 +156,10 @@ pub struct UpkeepSettings {
     /// cursor and its last reply are kept; `None`: forever. The call's summary (outcome, last
     /// step, language, account, times) and every table built from calls stay.
     pub step_logs_kept_for: Option<Duration>,
+    /// Where the ends of calls reported while the database is away wait for it
+    /// ([`crate::calls::pending_ends`]); `None`: beside a SQLite file, or a directory named for
+    /// the database in the system's temporary directory.
+    pub call_ends_dir: Option<PathBuf>,
 }
 
 /// The default of [`UpkeepSettings::step_logs_kept_for`], in days.
@@ -167,6 +171,7 @@ impl Default for UpkeepSettings {
             interval: Some(Duration::from_secs(15)),
             idle_call_after: Duration::from_secs(60 * 60),
             step_logs_kept_for: Some(Duration::from_secs(STEP_LOG_DAYS * 24 * 60 * 60)),
+            call_ends_dir: None,
         }
     }
 }

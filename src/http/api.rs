@@ -382,7 +382,10 @@ async fn close_callback(
         Closing::Done => CallbackStatus::Done,
         Closing::Cancelled => CallbackStatus::Cancelled,
     };
-    let note = clean(body.note.trim());
+    let note: String = clean(body.note.trim())
+        .chars()
+        .take(crate::agents::callbacks::NOTE_MAX)
+        .collect();
     let closed = app
         .store
         .close_callback(id, status, "admin", &note, app.clock.now_ms())

@@ -7,6 +7,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::{CallKey, Store, StoreError};
+use crate::payments::redact::scrub_free_text;
 
 /// Where a callback stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -260,7 +261,9 @@ impl Store {
 
     /// Closes an open callback as `done` or `cancelled`, with who closed it and their note. A
     /// callback already closed is left as it was (the first close stands), so two people closing
-    /// it at once cannot overwrite each other's note.
+    /// it at once cannot overwrite each other's note. The note is free text: it is kept
+    /// [scrubbed](crate::payments::redact::scrub_free_text) of card numbers, whoever closes it
+    /// (an agent in the console, an admin through the API).
     ///
     /// # Errors
     /// A database failure; [`StoreError::Corrupt`] if `status` is `open` (not a way to close).
@@ -284,7 +287,7 @@ impl Store {
         .bind(status.as_str())
         .bind(now)
         .bind(closed_by)
-        .bind(note)
+        .bind(scrub_free_text(note).into_owned())
         .bind(id)
         .execute(self.writer())
         .await?
