@@ -17,7 +17,7 @@ const PAYMENTS_OF_CALL: &str =
 pub const ARRANGEMENT_KINDS: [&str; 3] = ["settlement", "plan", "promise"];
 
 /// Card payments of a row's calls. Money is integer cents.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct PaymentCounts {
     /// Payments tried (each card confirmed is one).
     pub attempts: i64,

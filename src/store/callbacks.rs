@@ -10,7 +10,7 @@ use super::{CallKey, Store, StoreError};
 use crate::payments::redact::scrub_free_text;
 
 /// Where a callback stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum CallbackStatus {
     /// Waiting for someone to call.
@@ -68,7 +68,7 @@ pub struct NewCallback<'a> {
 }
 
 /// A callback as recorded.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CallbackRecord {
     /// Its id.
     pub id: i64,
@@ -85,8 +85,10 @@ pub struct CallbackRecord {
     /// The window's end, UTC milliseconds.
     pub window_end_ms: i64,
     /// The window's start, RFC 3339 in UTC.
+    #[schema(format = DateTime)]
     pub window_start: String,
     /// The window's end, RFC 3339 in UTC.
+    #[schema(format = DateTime)]
     pub window_end: String,
     /// The language to call back in.
     pub language: String,
@@ -95,6 +97,7 @@ pub struct CallbackRecord {
     /// The question the caller was at when they asked for a person.
     pub asked_at: Option<String>,
     /// `open`, `done` or `cancelled`.
+    #[schema(value_type = CallbackStatus)]
     pub status: String,
     /// When it was asked for, UTC milliseconds.
     pub created_at: i64,

@@ -99,7 +99,7 @@ pub struct TurnUpdate<'a> {
 }
 
 /// One step of a call, as recorded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StepRecord {
     /// Which webhook of the call it belonged to.
     pub turn: i64,
@@ -140,7 +140,7 @@ pub struct CallEnd<'a> {
 }
 
 /// A call and its steps, for the admin API.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CallRecord {
     /// The provider's call id.
     pub call_sid: String,

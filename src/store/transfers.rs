@@ -83,7 +83,7 @@ impl Disposition {
 }
 
 /// A transfer as stored.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct TransferRow {
     /// Its id.
     pub id: i64,

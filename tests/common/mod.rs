@@ -7,6 +7,7 @@ pub mod balancer;
 pub mod browser;
 pub mod console;
 pub mod localstripe;
+pub mod schemathesis;
 pub mod skipped;
 pub mod smtp;
 pub mod twilio_api;
