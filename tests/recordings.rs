@@ -347,6 +347,16 @@ async fn clip_urls_no_flow_made_are_refused_and_no_clip_outgrows_the_longest_pro
     let again = library.clip(Language::En, &query).expect("clip");
     assert_eq!(first.bytes.as_ptr(), again.bytes.as_ptr(), "a second copy");
     assert_eq!(first.bytes.len(), real);
+    // Whole prompts too: the longest, fetched by many at once, is one copy.
+    let (status, bytes) = fetch_bytes(&server, "/audio/en/prompts/ask_hardship_reason.wav").await;
+    assert_eq!((status, bytes), (200, long_prompt));
+    let first = library
+        .prompt_wav(Language::En, "ask_hardship_reason")
+        .expect("recorded");
+    let again = library
+        .prompt_wav(Language::En, "ask_hardship_reason")
+        .expect("recorded");
+    assert_eq!(first.bytes.as_ptr(), again.bytes.as_ptr(), "a second copy");
     server.stop().await;
 }
 on_both_backends_with_own_server!(

@@ -4,7 +4,8 @@
 //!
 //! Words are small and held in memory; whole prompts and prompt pieces stay on disk (a full set
 //! of long prompts can be tens of megabytes) and are read when served or stitched. Stitched clips
-//! are kept in a bounded cache, most recently used first. Nothing is stored per call: a clip's
+//! and the prompts served whole are kept in a bounded cache, most recently used first, so clients
+//! asking for the same one at once share one copy. Nothing is stored per call: a clip's
 //! URL names its parts, so any instance with the same recordings builds the same bytes.
 //!
 //! Providers fetch clip URLs unsigned, so anyone can ask for one; left open, a short URL naming
@@ -308,18 +309,30 @@ impl Library {
         Some(self.clip_path(language, &query.finish()))
     }
 
-    /// A recorded prompt or piece, as its file holds it.
+    /// A recorded prompt or piece, as its file holds it (from the cache with the clips, so
+    /// clients fetching the same prompt at once share one copy).
     ///
     /// # Errors
     /// No such recording.
-    pub fn prompt_wav(&self, language: Language, stem: &str) -> Result<Bytes, AudioError> {
+    pub fn prompt_wav(&self, language: Language, stem: &str) -> Result<Clip, AudioError> {
         let piece = self.piece(language, stem)?;
-        std::fs::read(&piece.path)
+        // A path is never a clip's key: those hold a `?`.
+        let key = script::piece_path(language, stem);
+        if let Some(clip) = self.cache.get(&key) {
+            return Ok(clip);
+        }
+        let bytes = std::fs::read(&piece.path)
             .map(Bytes::from)
             .map_err(|err| {
                 tracing::warn!(file = %piece.path.display(), error = %err, "a recording checked at start cannot be read");
                 AudioError::NotFound(format!("{}/prompts/{stem}.wav cannot be read", language.code()))
-            })
+            })?;
+        let clip = Clip {
+            etag: etag(&bytes),
+            bytes,
+        };
+        self.cache.put(key, clip.clone());
+        Ok(clip)
     }
 
     /// What a recorded prompt or piece says.

@@ -81,9 +81,8 @@ async fn recording(
         let (library, language) = library_and_language(&app, &lang)?;
         match (folder.as_str(), wanted(&file)?) {
             ("prompts", Wanted::Wav(stem)) => {
-                let bytes = library.prompt_wav(language, stem)?;
-                let etag = crate::audio::library::etag(&bytes);
-                Ok(wav(bytes, etag, &headers))
+                let prompt = library.prompt_wav(language, stem)?;
+                Ok(wav(prompt.bytes, prompt.etag, &headers))
             }
             ("prompts", Wanted::Text(stem)) => Ok(text(library.prompt_text(language, stem)?)),
             ("words", Wanted::Wav(stem)) => {
