@@ -136,7 +136,8 @@ impl Application {
             for warning in &library.warnings {
                 tracing::warn!("{warning}");
             }
-            Some(Arc::new(library))
+            // Signed with the service's key, so a clip URL plays from every instance.
+            Some(Arc::new(library.signing_with(&config.data_key)))
         } else {
             None
         };

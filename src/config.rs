@@ -128,6 +128,9 @@ pub struct HttpLimits {
     pub max_connections: usize,
     /// Largest request body, in bytes (a webhook is a few kilobytes).
     pub max_body_bytes: usize,
+    /// Time a client has to read a recording it asked for before its connection is closed
+    /// (see [`crate::http::server::MustBeRead`]).
+    pub unread_response_timeout: Duration,
     /// Load balancers whose `X-Forwarded-For` names the client (for limits per address).
     pub trusted_proxies: crate::http::forwarded::TrustedProxies,
 }
@@ -139,6 +142,8 @@ impl Default for HttpLimits {
             body_read_timeout: Duration::from_secs(10),
             max_connections: 2048,
             max_body_bytes: 64 * 1024,
+            // A minute of 8 kHz audio is under 1 MB: seconds to fetch on any line a provider has.
+            unread_response_timeout: Duration::from_secs(20),
             trusted_proxies: crate::http::forwarded::TrustedProxies::default(),
         }
     }
