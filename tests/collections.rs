@@ -89,6 +89,11 @@ fn installments_paid(stdout: &str) -> u64 {
 async fn linda_sets_up_a_plan(server: &TestServer, card: &str) -> (Call, Vec<String>) {
     let (mut call, said) = verified(server, LINDA, "1").await;
     assert!(
+        heard(&said, "For more choices, say or press 8."),
+        "{said:?}"
+    );
+    let said = call.press("8").await.expect("more choices");
+    assert!(
         heard(&said, "To set up a payment plan, say or press 4."),
         "{said:?}"
     );
@@ -112,7 +117,7 @@ async fn linda_sets_up_a_plan(server: &TestServer, card: &str) -> (Call, Vec<Str
                     and forty-four cents, on December twenty-third and January twenty-third";
     assert!(heard(&said, &format!("That is {schedule}.")), "{said:?}");
     let said = call.press("1").await.expect("with a card");
-    assert!(heard(&said, "Please enter your card number"), "{said:?}");
+    assert!(heard(&said, "Key in your card number"), "{said:?}");
     let said = enter_card(server, &mut call, card).await;
     assert!(heard(&said, &format!("for {schedule}.")), "{said:?}");
     assert!(
@@ -151,7 +156,7 @@ async fn settle_for_less_and_pay(server: &TestServer) {
         "60 % of 119.28 is 71.568, to the nearest cent: {said:?}"
     );
     let said = call.press("1").await.expect("in one payment");
-    assert!(heard(&said, "Please enter your card number"), "{said:?}");
+    assert!(heard(&said, "Key in your card number"), "{said:?}");
     let said = enter_card(server, &mut call, "4242424242424242").await;
     assert!(
         heard(
@@ -287,8 +292,9 @@ async fn a_declined_installment_is_retried_then_the_plan_is_broken(server: &Test
     call.press("1").await.expect("with a card");
     enter_card(server, &mut call, "4000000000000341").await;
     let said_after = call.press("1").await.expect("agree");
+    // A plan is among the more choices, on 4 whether or not they were heard.
     assert!(
-        heard(&said, "To set up a payment plan, say or press 4."),
+        heard(&said, "For more choices, say or press 8."),
         "{said:?}"
     );
     assert!(
@@ -366,7 +372,7 @@ async fn a_returning_caller_changes_the_card_on_their_plan(server: &TestServer) 
     let (mut call, said) = verified(server, LINDA, "1").await;
     assert!(heard(&said, "didn't go through"), "{said:?}");
     let said = call.press("2").await.expect("change the card");
-    assert!(heard(&said, "Please enter your card number"), "{said:?}");
+    assert!(heard(&said, "Key in your card number"), "{said:?}");
     let said = enter_card(server, &mut call, "5555555555554444").await;
     assert!(
         heard(
@@ -491,7 +497,7 @@ async fn a_card_fee_is_said_before_the_card_and_recorded_apart(server: &TestServ
         "{said:?}"
     );
     let said = call.press("1").await.expect("go ahead");
-    assert!(heard(&said, "Please enter your card number"), "{said:?}");
+    assert!(heard(&said, "Key in your card number"), "{said:?}");
     let said = enter_card(server, &mut call, "4242424242424242").await;
     assert!(
         heard(
@@ -541,6 +547,11 @@ on_both_backends!(disputed_and_bankrupt_accounts_are_never_asked_to_pay);
 async fn trouble_paying_records_the_reason_and_offers_what_the_policy_allows(server: &TestServer) {
     let (mut call, said) = verified(server, LINDA, "1").await;
     assert!(
+        heard(&said, "For more choices, say or press 8."),
+        "{said:?}"
+    );
+    let said = call.press("8").await.expect("more choices");
+    assert!(
         heard(&said, "If you are having trouble paying, say or press 6."),
         "{said:?}"
     );
@@ -556,7 +567,7 @@ async fn trouble_paying_records_the_reason_and_offers_what_the_policy_allows(ser
             "Thank you for telling me. Here is what we can do.",
             "To spread your balance over smaller payments, say or press 1.",
             "To choose a later date to pay by, say or press 2.",
-            "To talk it over with a person, say or press 0.",
+            "To talk it over with a person, say agent or press 0.",
             "To hear this again, press star. To end the call, say or press 9.",
         ]
     );
@@ -646,6 +657,11 @@ async fn options_are_named_in_spanish_too(server: &TestServer) {
         ),
         "{said:?}"
     );
+    assert!(
+        heard(&said, "Para más opciones, diga u oprima 6."),
+        "{said:?}"
+    );
+    let said = call.press("6").await.expect("más opciones");
     assert!(
         heard(&said, "Para establecer un plan de pagos, diga u oprima 3."),
         "{said:?}"

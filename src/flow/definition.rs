@@ -86,10 +86,14 @@ impl Flow {
                     prompts.extend(errors.values());
                 }
                 StateKind::Offers {
-                    offers, closing, ..
+                    offers,
+                    closing,
+                    more,
+                    ..
                 } => {
                     prompts.extend(offers.values().map(|(line, _)| line));
                     prompts.extend(closing);
+                    prompts.extend(more.as_ref().map(|(_, line)| line));
                 }
                 _ => {}
             }
@@ -867,6 +871,9 @@ pub struct State {
     /// Said on a re-ask instead of the shared help line, where a key means something else here
     /// (on card questions `*` starts the card over, so "press star to hear this again" is wrong).
     pub help: Option<Prompt>,
+    /// The question asked again after a miss, shorter than `prompt` (the caller heard it once;
+    /// the lead says why it is asked again). Without it the prompt is asked again.
+    pub again: Option<Prompt>,
     /// What the caller is doing here, in plain English for the agent's whisper ("hearing their
     /// balance"); input questions have a default.
     pub activity: Option<String>,
@@ -939,6 +946,10 @@ pub enum StateKind {
         options: BTreeMap<char, String>,
         /// Said after the options.
         closing: Option<Prompt>,
+        /// A short first list: how many options it names before the line that offers the rest
+        /// (`{key}`: "For more choices, press 4."). A caller who listens to every option of a
+        /// long list hears a minute of choices before they can act.
+        more: Option<(usize, Prompt)>,
         /// Where to go after too many misses (default: the agent state).
         on_fail: Option<String>,
     },

@@ -182,7 +182,7 @@ fn repeat_key_asks_the_same_question_again_without_counting_a_miss() {
     assert_eq!(call.results_at("confirm_caller"), ["repeat"]);
     assert!(asks(&turn));
     assert!(
-        heard(&turn).contains("Is this about the account ending in 3 3 6 5?"),
+        heard(&turn).contains("Is this your account ending in 3 3 6 5?"),
         "{}",
         heard(&turn)
     );
@@ -325,7 +325,7 @@ fn silence_at_the_language_menu_keeps_the_default_language() {
     assert_eq!(call.session.language, Some(Language::Es));
     assert_eq!(call.results_at("choose_language"), ["default:es"]);
     assert!(
-        heard(&turn).starts_with("¿Llama por la cuenta"),
+        heard(&turn).starts_with("¿Es su cuenta"),
         "{}",
         heard(&turn)
     );

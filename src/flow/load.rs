@@ -249,6 +249,7 @@ struct RawState {
     on_unavailable: Option<Spanned<String>>,
     on_no_answer: Option<Spanned<String>>,
     help: Option<Spanned<SpannedMap>>,
+    again: Option<Spanned<SpannedMap>>,
     activity: Option<String>,
     outcome: Option<Spanned<String>>,
     max_visits: Option<Spanned<u32>>,
@@ -258,6 +259,8 @@ struct RawState {
     offers: Option<Spanned<BTreeMap<Spanned<String>, Spanned<SpannedMap>>>>,
     goto: Option<Spanned<SpannedMap>>,
     closing: Option<Spanned<SpannedMap>>,
+    first: Option<Spanned<u32>>,
+    more: Option<Spanned<SpannedMap>>,
     speech: Option<Spanned<bool>>,
     phrases: Option<Spanned<BTreeMap<Spanned<String>, Spanned<RawPhrases>>>>,
     yes: Option<Spanned<String>>,
@@ -313,6 +316,7 @@ const KINDS: [KindRules; 10] = [
             "options",
             "on_fail",
             "help",
+            "again",
             "speech",
             "phrases",
             "yes",
@@ -339,6 +343,7 @@ const KINDS: [KindRules; 10] = [
             "next",
             "on_fail",
             "help",
+            "again",
             "speech",
             "phrases",
             "max_attempts",
@@ -378,6 +383,8 @@ const KINDS: [KindRules; 10] = [
             "goto",
             "options",
             "closing",
+            "first",
+            "more",
             "on_fail",
             "speech",
             "phrases",
@@ -401,7 +408,7 @@ fn kind_names() -> String {
 }
 
 /// Which kind-specific fields `state` sets, by name (those [`KindRules::fields`] lists).
-fn kind_fields(state: &RawState) -> [(&'static str, bool); 24] {
+fn kind_fields(state: &RawState) -> [(&'static str, bool); 27] {
     [
         ("next", state.next.is_some()),
         ("options", state.options.is_some()),
@@ -418,10 +425,13 @@ fn kind_fields(state: &RawState) -> [(&'static str, bool); 24] {
         ("on_unavailable", state.on_unavailable.is_some()),
         ("on_no_answer", state.on_no_answer.is_some()),
         ("help", state.help.is_some()),
+        ("again", state.again.is_some()),
         ("set", state.set.is_some()),
         ("offers", state.offers.is_some()),
         ("goto", state.goto.is_some()),
         ("closing", state.closing.is_some()),
+        ("first", state.first.is_some()),
+        ("more", state.more.is_some()),
         ("speech", state.speech.is_some()),
         ("phrases", state.phrases.is_some()),
         ("yes", state.yes.is_some()),
@@ -1156,8 +1166,9 @@ impl Checker<'_> {
                 StateKind::Language { options, .. } => {
                     single_key(choice.as_ref()).is_some_and(|key| options.contains_key(&key))
                 }
-                StateKind::Offers { options, .. } => {
+                StateKind::Offers { options, more, .. } => {
                     Offer::parse(choice.as_ref()).is_some()
+                        || (more.is_some() && choice.as_ref() == super::engine::MORE)
                         || single_key(choice.as_ref()).is_some_and(|key| options.contains_key(&key))
                 }
                 // A collect state's phrases stand for an entry (a hardship reason's key) or one of
@@ -1238,6 +1249,10 @@ impl Checker<'_> {
             .help
             .as_ref()
             .and_then(|p| self.prompt(p, languages, format!("{name}.help")));
+        let again = r
+            .again
+            .as_ref()
+            .and_then(|p| self.prompt(p, languages, format!("{name}.again")));
         for (field, _) in kind_fields(r)
             .iter()
             .filter(|(field, present)| *present && !rules.fields.contains(field))
@@ -1504,6 +1519,7 @@ impl Checker<'_> {
             max_visits,
             max_attempts,
             help,
+            again,
             activity: r.activity.clone(),
             speech,
         })
@@ -1629,6 +1645,38 @@ impl Checker<'_> {
             .closing
             .as_ref()
             .and_then(|p| self.prompt(p, languages, format!("{state}.closing")));
+        let more = match (&r.first, &r.more) {
+            (Some(first), Some(line)) => {
+                let first = self.bounded(Some(first), 1, 1..=7, "first") as usize;
+                let mut marked = SpannedMap::new();
+                for (code, text) in line.as_ref() {
+                    if !text.as_ref().contains("{key}") {
+                        self.report(
+                            text,
+                            "say which key hears the other choices with {key}, e.g. \"For more \
+                             choices, say more or press {key}.\"",
+                        );
+                    }
+                    let replaced = text.as_ref().replace("{key}", super::engine::OPTION_KEY);
+                    marked.insert(code.clone(), Spanned::new(text.span(), replaced));
+                }
+                self.prompt(
+                    &Spanned::new(line.span(), marked),
+                    languages,
+                    format!("{state}.more"),
+                )
+                .map(|line| (first, line))
+            }
+            (None, None) => None,
+            _ => {
+                self.report(
+                    raw,
+                    "first and more go together: first = 3 names three options, then the more \
+                     line (with {key}) offers the rest",
+                );
+                None
+            }
+        };
         let offers = lines
             .into_iter()
             .filter_map(|(offer, line)| Some((offer, (line, gotos.remove(&offer)?))))
@@ -1638,6 +1686,7 @@ impl Checker<'_> {
             offers,
             options,
             closing,
+            more,
             on_fail,
         })
     }

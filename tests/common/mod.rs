@@ -220,7 +220,7 @@ impl TestServer {
         call.press("3").await.expect("another amount");
         call.press(amount_keys).await.expect("amount");
         let said = call.press("1").await.expect("amount confirmed");
-        assert!(heard(&said, "Please enter your card number"), "{said:?}");
+        assert!(heard(&said, "Key in your card number"), "{said:?}");
         call
     }
 

@@ -1,0 +1,67 @@
+//! How many words a caller hears: a returning caller paying her whole balance by card, listening
+//! to every prompt to its end, in each language, on SQLite and PostgreSQL. At 150 words a minute
+//! every word is 0.4 s of an older caller's patience.
+
+mod common;
+
+use common::{TestServer, heard};
+use ivrpay::caller::Call;
+
+const LINDA: &str = "+15552126618"; // 66253365, PIN 6446, 445.33 due 2026-12-02, English
+
+/// Words heard on the whole call before the payment's confirmation (`confirmation`, its first
+/// words), counted as text-to-speech says them: digits said one by one count one each.
+fn words_before_confirmation(call: &Call, confirmation: &str) -> usize {
+    let transcript = call.heard.join(" ");
+    let before = transcript
+        .find(confirmation)
+        .unwrap_or_else(|| panic!("no {confirmation:?} in {transcript}"));
+    transcript[..before].split_whitespace().count()
+}
+
+/// Linda, matched by caller ID, pays her full balance with the test Visa in `language`
+/// (`"1"` English, `"2"` Spanish) and listens to every prompt; returns the call.
+async fn linda_pays_her_balance(server: &TestServer, language: &str) -> Call {
+    let mut call = server.call_from(LINDA).await;
+    for keys in [
+        language,
+        "1",    // the account ending in 3365 is hers
+        "6446", // PIN
+        "1",    // the full balance
+        "4242424242424242",
+        "1228",
+        "123",
+        "77141",
+        "1", // pay
+    ] {
+        assert!(call.is_asking(), "{}", call.transcript());
+        call.press(keys).await.expect("answer");
+    }
+    call
+}
+
+async fn linda_hears_at_most_150_words_before_her_confirmation(server: &TestServer) {
+    let call = linda_pays_her_balance(server, "1").await;
+    assert!(
+        heard(&call.heard, "Your account is paid in full."),
+        "{}",
+        call.transcript()
+    );
+    let words = words_before_confirmation(&call, "Thank you, your payment was approved.");
+    println!("English: {words} words before the confirmation");
+    assert!(words <= 150, "{words} words:\n{}", call.transcript());
+}
+on_both_backends!(linda_hears_at_most_150_words_before_her_confirmation);
+
+async fn in_spanish_linda_hears_at_most_170_words_before_her_confirmation(server: &TestServer) {
+    let call = linda_pays_her_balance(server, "2").await;
+    assert!(
+        heard(&call.heard, "Su cuenta quedó pagada por completo."),
+        "{}",
+        call.transcript()
+    );
+    let words = words_before_confirmation(&call, "Gracias, su pago fue aprobado.");
+    println!("Spanish: {words} words before the confirmation");
+    assert!(words <= 170, "{words} words:\n{}", call.transcript());
+}
+on_both_backends!(in_spanish_linda_hears_at_most_170_words_before_her_confirmation);
