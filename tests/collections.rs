@@ -766,3 +766,16 @@ async fn an_arrangement_made_again_by_a_retried_delivery_is_the_same_one(server:
     assert_eq!(installments(&linda["arrangements"][0], "seq"), [1, 2]);
 }
 on_both_backends!(an_arrangement_made_again_by_a_retried_delivery_is_the_same_one);
+
+async fn misses_at_the_plan_menu_end_with_a_person_not_a_goodbye(server: &TestServer) {
+    linda_sets_up_a_plan(server, "4242424242424242").await;
+    let (mut call, said) = verified(server, LINDA, "1").await;
+    assert!(heard(&said, "To change the card for your plan"), "{said:?}");
+    call.press("5").await.expect("not a choice");
+    call.press("6").await.expect("not a choice");
+    let said = call.press("#").await.expect("a third miss");
+    assert!(heard(&said, "Let me get you some help."), "{said:?}");
+    assert!(!heard(&said, "Goodbye"), "{said:?}");
+    assert_eq!(call.transferred_to.as_deref(), Some(common::AGENT));
+}
+on_both_backends!(misses_at_the_plan_menu_end_with_a_person_not_a_goodbye);
