@@ -479,3 +479,28 @@ async fn steps_are_recorded_without_sensitive_digits(server: &TestServer) {
     assert!(!record.to_string().contains("6446"));
 }
 on_both_backends!(steps_are_recorded_without_sensitive_digits);
+
+async fn a_balance_past_its_due_date_is_said_to_be_past_due(server: &TestServer) {
+    // 2026-12-05: Linda's balance was due December 2, Maria's December 1.
+    server
+        .clock
+        .advance(std::time::Duration::from_secs(12 * 24 * 3600));
+    let mut call = server.linda_at_pin_question().await;
+    let said = call.press("6446").await.expect("pin");
+    assert!(
+        heard(
+            &said,
+            "Your balance is four hundred forty-five dollars and thirty-three cents, past due since December second."
+        ),
+        "{said:?}"
+    );
+    let mut call = server.call_from(MARIA).await;
+    call.press("2").await.expect("language");
+    call.press("1").await.expect("confirm");
+    let said = call.press("8091").await.expect("pin");
+    assert!(
+        heard(&said, "vencido desde el primero de diciembre."),
+        "{said:?}"
+    );
+}
+on_both_backends!(a_balance_past_its_due_date_is_said_to_be_past_due);

@@ -8,6 +8,7 @@ mod common;
 
 use common::{TestServer, heard};
 use ivrpay::caller::Call;
+use ivrpay::clock::Clock;
 use ivrpay::collections::run_due::{self, Collector};
 use serde_json::Value;
 use time::macros::date;
@@ -590,6 +591,10 @@ async fn trouble_paying_records_the_reason_and_offers_what_the_policy_allows(ser
         heard(&said, "To set up a payment plan, say or press 1."),
         "{said:?}"
     );
+    assert!(
+        heard(&said, "To pay the full balance, say or press 2."),
+        "{said:?}"
+    );
     let said = call.press("1").await.expect("a plan");
     assert!(heard(&said, "over 3, 6 or 9 payments"), "{said:?}");
     call.press("6").await.expect("six");
@@ -779,3 +784,53 @@ async fn misses_at_the_plan_menu_end_with_a_person_not_a_goodbye(server: &TestSe
     assert_eq!(call.transferred_to.as_deref(), Some(common::AGENT));
 }
 on_both_backends!(misses_at_the_plan_menu_end_with_a_person_not_a_goodbye);
+
+async fn a_plan_made_in_the_evening_is_dated_by_the_lines_day(server: &TestServer) {
+    // 19:01 in New York on Monday 2026-11-23 (the line's hours.toml zone): already Tuesday in UTC.
+    server
+        .clock
+        .advance(std::time::Duration::from_secs(9 * 3600 + 60));
+    assert_eq!(
+        server.clock.now().date(),
+        date!(2026 - 11 - 24),
+        "UTC has moved on"
+    );
+    let (_call, said) = linda_sets_up_a_plan(server, "4242424242424242").await;
+    assert!(heard(&said, "Your payment plan is set up"), "{said:?}");
+    let linda = server.api_account("66253365").await;
+    assert_eq!(
+        installments(&linda["arrangements"][0], "due_date"),
+        ["2026-11-23", "2026-12-23", "2027-01-23"],
+        "dated from the day it is in New York"
+    );
+}
+on_both_backends!(a_plan_made_in_the_evening_is_dated_by_the_lines_day);
+
+async fn a_small_balance_in_hardship_can_be_paid_in_full(server: &TestServer) {
+    // Elizabeth (hardship segment) owes $15: too little for a plan.
+    let row = "account_number,name,pin,date_of_birth,zip,balance,minimum_due,due_date,segment,\
+               language,phone,email,flags,state\n62746688,Elizabeth Anderson,7607,1953-04-16,\
+               36041,15.00,15.00,2026-12-09,hardship,en,+15555138731,,hardship,OH\n";
+    let records = ivrpay::accounts::import::parse(
+        row,
+        &server.state.config.pin_key,
+        server.clock.now().date(),
+    )
+    .expect("the row");
+    server
+        .state
+        .store
+        .upsert_accounts(&records, server.clock.now_ms())
+        .await
+        .expect("import");
+    let (mut call, said) = verified(server, ELIZABETH, "1").await;
+    assert!(
+        heard(&said, "To pay the full balance, say or press 1."),
+        "{said:?}"
+    );
+    let said = call.press("1").await.expect("the full balance");
+    assert!(heard(&said, "Key in your card number"), "{said:?}");
+    let said = enter_card(server, &mut call, "4242424242424242").await;
+    assert!(heard(&said, "To pay fifteen dollars"), "{said:?}");
+}
+on_both_backends!(a_small_balance_in_hardship_can_be_paid_in_full);

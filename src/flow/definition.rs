@@ -258,6 +258,9 @@ pub enum Var {
     MinimumDue,
     /// Due date, spoken as a date.
     DueDate,
+    /// When the balance is due, said so a caller knows whether it is late: "due December
+    /// second", or "past due since December second" once that day is behind.
+    DueWhen,
     /// Last four digits of the account number, spoken digit by digit.
     Last4,
     /// How long a lockout lasts, spoken as minutes.
@@ -381,11 +384,12 @@ pub enum VarType {
 
 impl Var {
     /// Every variable with its name in flow files.
-    pub const ALL: [(&'static str, Var); 49] = [
+    pub const ALL: [(&'static str, Var); 50] = [
         ("first_name", Var::FirstName),
         ("balance", Var::Balance),
         ("minimum_due", Var::MinimumDue),
         ("due_date", Var::DueDate),
+        ("due_when", Var::DueWhen),
         ("last4", Var::Last4),
         ("lockout_minutes", Var::LockoutMinutes),
         ("segment", Var::Segment),
@@ -456,6 +460,7 @@ impl Var {
             | Var::Heard
             | Var::CallbackWindows
             | Var::CallbackWindow
+            | Var::DueWhen
             | Var::NextOpening => VarType::Text,
             Var::Balance
             | Var::MinimumDue

@@ -1999,6 +1999,24 @@ fn spoken(
             })
             .map(|d| speech::date_words(d, language))
             .unwrap_or_default(),
+        Var::DueWhen => account
+            .and_then(|a| {
+                time::Date::parse(
+                    &a.due_date,
+                    time::macros::format_description!("[year]-[month]-[day]"),
+                )
+                .ok()
+            })
+            .map(|due| {
+                let date = speech::date_words(due, language);
+                match (due < ctx.today(), language) {
+                    (false, Language::En) => format!("due {date}"),
+                    (true, Language::En) => format!("past due since {date}"),
+                    (false, Language::Es) => format!("vence el {date}"),
+                    (true, Language::Es) => format!("vencido desde el {date}"),
+                }
+            })
+            .unwrap_or_default(),
         Var::Last4 => account
             .map(|a| speech::digits_words(a.last4(), language))
             .unwrap_or_default(),

@@ -255,6 +255,8 @@ kind = "menu"
 prompt.en = "Press 1."
 prompt.es = "Oprima 1."
 options = { "1" = "bye" }
+# Settled (a payment made): flows check lets a miss say goodbye only then.
+outcome = "paid"
 on_fail = "bye"
 "#,
     );
@@ -1234,6 +1236,8 @@ prompt.en = "Press 1."
 prompt.es = "Oprima 1."
 options = { "1" = "bye" }
 max_attempts = 1
+# Settled (a payment made): flows check lets a miss say goodbye only then.
+outcome = "paid"
 on_fail = "bye"
 "#,
     );
