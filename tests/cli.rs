@@ -602,7 +602,7 @@ async fn terminal_caller_walks_a_scripted_call() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(
-        stdout.contains("Su saldo es de ochocientos seis dólares con noventa y un centavos"),
+        stdout.contains("Su saldo es ochocientos seis dólares con noventa y un centavos"),
         "{stdout}"
     );
     assert!(stdout.contains("Call ended."), "{stdout}");

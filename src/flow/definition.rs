@@ -78,6 +78,7 @@ impl Flow {
         for state in states {
             prompts.extend(&state.prompt);
             prompts.extend(&state.help);
+            prompts.extend(&state.again);
             match &state.kind {
                 StateKind::Collect {
                     invalid, errors, ..
