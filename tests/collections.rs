@@ -811,18 +811,7 @@ async fn a_small_balance_in_hardship_can_be_paid_in_full(server: &TestServer) {
     let row = "account_number,name,pin,date_of_birth,zip,balance,minimum_due,due_date,segment,\
                language,phone,email,flags,state\n62746688,Elizabeth Anderson,7607,1953-04-16,\
                36041,15.00,15.00,2026-12-09,hardship,en,+15555138731,,hardship,OH\n";
-    let records = ivrpay::accounts::import::parse(
-        row,
-        &server.state.config.pin_key,
-        server.clock.now().date(),
-    )
-    .expect("the row");
-    server
-        .state
-        .store
-        .upsert_accounts(&records, server.clock.now_ms())
-        .await
-        .expect("import");
+    common::import_accounts(&server.state, &server.clock, row).await;
     let (mut call, said) = verified(server, ELIZABETH, "1").await;
     assert!(
         heard(&said, "To pay the full balance, say or press 1."),

@@ -7,7 +7,6 @@ mod common;
 use std::path::Path;
 
 use common::{Backend, Options, TestServer};
-use ivrpay::clock::Clock;
 use ivrpay::flow::definition::PromptSource;
 use ivrpay::language::Language;
 use ivrpay::voice::{Prompt, Verb};
@@ -208,18 +207,7 @@ async fn recorded_prompts_play_and_fall_back_where_missing(backend: Backend) {
         "Linda Brown,6446,1984-01-18,77141,445.33,44.53",
         "Linda Brown,6446,1984-01-18,77141,5.00,5.00",
     );
-    let records = ivrpay::accounts::import::parse(
-        &csv,
-        &server.state.config.pin_key,
-        server.clock.now().date(),
-    )
-    .expect("accounts");
-    server
-        .state
-        .store
-        .upsert_accounts(&records, server.clock.now_ms())
-        .await
-        .expect("import");
+    common::import_accounts(&server.state, &server.clock, &csv).await;
     let short_clip = balance_clip(&server).await;
     assert!(short_clip.contains("w=five+dollars"), "{short_clip}");
     let short = fetch_wav(&short_clip).await;

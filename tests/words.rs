@@ -40,28 +40,41 @@ async fn linda_pays_her_balance(server: &TestServer, language: &str) -> Call {
     call
 }
 
+/// Linda's call in `language` hears `paid_in_full`, and at most `limit` words before `approved`.
+async fn at_most(
+    server: &TestServer,
+    language: &str,
+    approved: &str,
+    paid_in_full: &str,
+    limit: usize,
+) {
+    let call = linda_pays_her_balance(server, language).await;
+    assert!(heard(&call.heard, paid_in_full), "{}", call.transcript());
+    let words = words_before_confirmation(&call, approved);
+    println!("{words} words before {approved:?}");
+    assert!(words <= limit, "{words} words:\n{}", call.transcript());
+}
+
 async fn linda_hears_at_most_150_words_before_her_confirmation(server: &TestServer) {
-    let call = linda_pays_her_balance(server, "1").await;
-    assert!(
-        heard(&call.heard, "Your account is paid in full."),
-        "{}",
-        call.transcript()
-    );
-    let words = words_before_confirmation(&call, "Thank you, your payment was approved.");
-    println!("English: {words} words before the confirmation");
-    assert!(words <= 150, "{words} words:\n{}", call.transcript());
+    at_most(
+        server,
+        "1",
+        "Thank you, your payment was approved.",
+        "Your account is paid in full.",
+        150,
+    )
+    .await;
 }
 on_both_backends!(linda_hears_at_most_150_words_before_her_confirmation);
 
 async fn in_spanish_linda_hears_at_most_170_words_before_her_confirmation(server: &TestServer) {
-    let call = linda_pays_her_balance(server, "2").await;
-    assert!(
-        heard(&call.heard, "Su cuenta quedó pagada por completo."),
-        "{}",
-        call.transcript()
-    );
-    let words = words_before_confirmation(&call, "Gracias, su pago fue aprobado.");
-    println!("Spanish: {words} words before the confirmation");
-    assert!(words <= 170, "{words} words:\n{}", call.transcript());
+    at_most(
+        server,
+        "2",
+        "Gracias, su pago fue aprobado.",
+        "Su cuenta quedó pagada por completo.",
+        170,
+    )
+    .await;
 }
 on_both_backends!(in_spanish_linda_hears_at_most_170_words_before_her_confirmation);

@@ -1843,6 +1843,15 @@ fn offers_person(flow: &Flow, state: &State, ctx: &impl Context) -> bool {
     people_available(ctx) && !key_taken && !prompt_offers
 }
 
+/// The account's due date (kept as YYYY-MM-DD).
+fn due_date(account: &Account) -> Option<time::Date> {
+    time::Date::parse(
+        &account.due_date,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()
+}
+
 /// The brand of the card entered so far on this call.
 fn card_brand(session: &Session) -> CardBrand {
     session
@@ -1990,23 +1999,11 @@ fn spoken(
             .map(|a| speech::money_words(a.minimum_due_cents, language))
             .unwrap_or_default(),
         Var::DueDate => account
-            .and_then(|a| {
-                time::Date::parse(
-                    &a.due_date,
-                    time::macros::format_description!("[year]-[month]-[day]"),
-                )
-                .ok()
-            })
+            .and_then(due_date)
             .map(|d| speech::date_words(d, language))
             .unwrap_or_default(),
         Var::DueWhen => account
-            .and_then(|a| {
-                time::Date::parse(
-                    &a.due_date,
-                    time::macros::format_description!("[year]-[month]-[day]"),
-                )
-                .ok()
-            })
+            .and_then(due_date)
             .map(|due| {
                 let date = speech::date_words(due, language);
                 match (due < ctx.today(), language) {

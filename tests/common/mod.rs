@@ -481,12 +481,13 @@ pub async fn add_agent(state: &AppState, username: &str, name: &str, password: &
 
 /// Loads demo/accounts.csv into a server's store.
 pub async fn import_demo_accounts(state: &AppState, clock: &ManualClock) {
-    let records = import::parse(
-        include_str!("../../demo/accounts.csv"),
-        &state.config.pin_key,
-        clock.now().date(),
-    )
-    .expect("demo accounts");
+    import_accounts(state, clock, include_str!("../../demo/accounts.csv")).await;
+}
+
+/// Loads accounts in the import CSV format into a server's store, as `ivrpay accounts import`
+/// would (a row for an existing account number replaces it).
+pub async fn import_accounts(state: &AppState, clock: &ManualClock, csv: &str) {
+    let records = import::parse(csv, &state.config.pin_key, clock.now().date()).expect("accounts");
     state
         .store
         .upsert_accounts(&records, clock.now_ms())
