@@ -853,6 +853,9 @@ impl Run<'_> {
     fn chosen_words(&self, state: &State, keys: &str, said: &str, session: &Session) -> String {
         let language = self.language(session);
         let offer_key = |choice: &str| {
+            if choice == MORE {
+                return more_key(session).map(String::from);
+            }
             collections::Offer::parse(choice).and_then(|offer| {
                 session
                     .values
@@ -1260,8 +1263,9 @@ impl Run<'_> {
         None
     }
 
-    /// Queues a question: an optional lead-in (why it is asked again), the prompt, and on a repeat
-    /// the help line, all inside one gather so the caller can answer at any moment.
+    /// Queues a question: an optional lead-in (why it is asked again), the prompt (its shorter
+    /// `again` after a miss), and on a re-ask at most one help line, all inside one gather so the
+    /// caller can answer at any moment.
     fn ask(
         &mut self,
         session: &mut Session,
