@@ -293,7 +293,7 @@ async fn silence_is_reprompted_then_the_caller_is_offered_a_person(server: &Test
         said,
         [
             "Sorry, I didn't hear anything.",
-            "Please say your account number, or key it in and press pound."
+            "Your account number, please."
         ]
     );
     let said = call.press("").await.expect("silence 2");

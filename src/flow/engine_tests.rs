@@ -1248,3 +1248,37 @@ on_fail = "bye"
 
     assert!(turn.ended, "one wrong answer is enough here");
 }
+
+/// Every question of the shipped flow asked again after a silence says fewer words than when it
+/// was first asked (by the repeat key, which asks it as it was first asked): the reason, and the
+/// question in fewer words. Two kinds may not: a question whose own help is needed to answer it
+/// at all ("If you don't know your PIN, press 9"), and one too short to shorten (under a dozen
+/// words: "When should we call?" and the windows), asked again with the reason.
+#[test]
+fn every_question_asked_again_is_shorter_than_the_first_time() {
+    let flow = payment_flow();
+    let mut names: Vec<&String> = flow.states.keys().collect();
+    names.sort();
+    let mut longer = Vec::new();
+    for name in names {
+        let state = &flow.states[name];
+        let repeat_taken = match &state.kind {
+            StateKind::Collect { keys, .. } => keys.contains_key("*"),
+            StateKind::Menu { .. } | StateKind::Offers { .. } => false,
+            _ => continue,
+        };
+        if repeat_taken || state.help.is_some() {
+            continue;
+        }
+        let mut call = at_confirm_caller(flow, FakeContext::calling(FakeContext::linda_brown()));
+        call.session.state = name.clone();
+        call.session.authenticated = true;
+        let first = heard(&call.keys("*"));
+        let again = heard(&call.send(Input::Silence));
+        let words = |text: &str| text.split_whitespace().count();
+        if words(&first) >= 12 && words(&again) >= words(&first) {
+            longer.push(format!("{name}: {again:?} after {first:?}"));
+        }
+    }
+    assert!(longer.is_empty(), "{}", longer.join("\n"));
+}
