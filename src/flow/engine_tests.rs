@@ -1270,14 +1270,18 @@ fn every_question_asked_again_is_shorter_than_the_first_time() {
         if repeat_taken || state.help.is_some() {
             continue;
         }
-        let mut call = at_confirm_caller(flow, FakeContext::calling(FakeContext::linda_brown()));
-        call.session.state = name.clone();
-        call.session.authenticated = true;
-        let first = heard(&call.keys("*"));
-        let again = heard(&call.send(Input::Silence));
-        let words = |text: &str| text.split_whitespace().count();
-        if words(&first) >= 12 && words(&again) >= words(&first) {
-            longer.push(format!("{name}: {again:?} after {first:?}"));
+        for language in Language::ALL {
+            let mut call =
+                at_confirm_caller(flow, FakeContext::calling(FakeContext::linda_brown()));
+            call.session.state = name.clone();
+            call.session.language = Some(language);
+            call.session.authenticated = true;
+            let first = heard(&call.keys("*"));
+            let again = heard(&call.send(Input::Silence));
+            let words = |text: &str| text.split_whitespace().count();
+            if words(&first) >= 12 && words(&again) >= words(&first) {
+                longer.push(format!("{name}: {again:?} after {first:?}"));
+            }
         }
     }
     assert!(longer.is_empty(), "{}", longer.join("\n"));
