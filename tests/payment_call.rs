@@ -45,9 +45,9 @@ async fn every_test_card_gets_its_answer(server: &TestServer) {
         let code = if brand == "amex" { "1234" } else { "123" };
         let said = call.press("1228").await.expect("expiry");
         let code_prompt = if brand == "amex" {
-            "Enter the 4-digit security code on the front of the card."
+            "Enter the 4-digit code on the front of the card."
         } else {
-            "Enter the 3-digit security code on the back of the card."
+            "Enter the 3-digit code on the back of the card."
         };
         assert!(heard(&said, code_prompt), "{number}: {said:?}");
         if brand == "amex" {

@@ -4,6 +4,8 @@
 
 mod common;
 
+use std::time::Duration;
+
 use common::{TestServer, heard};
 use ivrpay::caller::Call;
 
@@ -41,6 +43,8 @@ async fn linda_pays_her_balance(server: &TestServer, language: &str) -> Call {
 }
 
 /// Linda's call in `language` hears `paid_in_full`, and at most `limit` words before `approved`.
+/// On Thursday December 3 at 10:00 in New York, the longest way her call goes: her balance (due
+/// December 2) is said to be past due, and with people in, a person is offered.
 async fn at_most(
     server: &TestServer,
     language: &str,
@@ -48,7 +52,19 @@ async fn at_most(
     paid_in_full: &str,
     limit: usize,
 ) {
+    server.clock.advance(Duration::from_secs(10 * 24 * 3600));
     let call = linda_pays_her_balance(server, language).await;
+    assert!(
+        heard(&call.heard, "past due since December second")
+            || heard(&call.heard, "vencido desde el dos de diciembre"),
+        "{}",
+        call.transcript()
+    );
+    assert!(
+        heard(&call.heard, "agent or press 0") || heard(&call.heard, "agente u oprima 0"),
+        "{}",
+        call.transcript()
+    );
     assert!(heard(&call.heard, paid_in_full), "{}", call.transcript());
     let words = words_before_confirmation(&call, approved);
     println!("{words} words before {approved:?}");

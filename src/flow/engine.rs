@@ -2141,16 +2141,10 @@ fn spoken(
         Var::SecurityCodeWhere => {
             let digits = card_brand(session).security_code_len();
             match (language, digits) {
-                (Language::En, 4) => {
-                    "the 4-digit security code on the front of the card".to_owned()
-                }
-                (Language::En, _) => "the 3-digit security code on the back of the card".to_owned(),
-                (Language::Es, 4) => {
-                    "el código de seguridad de 4 dígitos en el frente de la tarjeta".to_owned()
-                }
-                (Language::Es, _) => {
-                    "el código de seguridad de 3 dígitos en el reverso de la tarjeta".to_owned()
-                }
+                (Language::En, 4) => "the 4-digit code on the front of the card".to_owned(),
+                (Language::En, _) => "the 3-digit code on the back of the card".to_owned(),
+                (Language::Es, 4) => "el código de 4 dígitos al frente de la tarjeta".to_owned(),
+                (Language::Es, _) => "el código de 3 dígitos al reverso de la tarjeta".to_owned(),
             }
         }
         Var::ReceiptOptions => {
