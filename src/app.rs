@@ -43,6 +43,18 @@ pub struct AppState {
     pub pending_ends: Arc<crate::calls::pending_ends::PendingEnds>,
 }
 
+impl AppState {
+    /// Today where the line is: the date in the hours' time zone (19:01 in New York is still
+    /// that day there, though it is the next in UTC), so plans, promises and receipts are dated
+    /// as the caller counts days; UTC without hours.
+    pub fn today(&self) -> time::Date {
+        self.hours
+            .as_deref()
+            .and_then(|hours| hours.date_at(self.clock.now_ms()))
+            .unwrap_or_else(|| self.clock.now().date())
+    }
+}
+
 /// The gateway a configuration names.
 pub fn gateway_for(choice: &GatewayChoice) -> Arc<dyn Gateway> {
     match choice {

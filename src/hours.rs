@@ -81,6 +81,13 @@ impl Hours {
         &self.zone
     }
 
+    /// The date at `at_ms` in the hours' time zone (`None` only for a date `time` cannot hold).
+    pub fn date_at(&self, at_ms: i64) -> Option<time::Date> {
+        let local = self.local(at_ms).date();
+        let month = time::Month::try_from(local.month() as u8).ok()?;
+        time::Date::from_calendar_date(i32::from(local.year()), month, local.day() as u8).ok()
+    }
+
     fn local(&self, at_ms: i64) -> DateTime {
         let ts = jiff::Timestamp::from_millisecond(at_ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
         self.zone.to_datetime(ts)

@@ -276,3 +276,27 @@ async fn a_callback_window_can_be_named_in_words(server: &TestServer) {
     assert_eq!(open[0]["window_start"], "2026-11-24T17:00:00Z");
 }
 on_both_backends!(a_callback_window_can_be_named_in_words);
+
+const MARGARET: &str = "+15554434206"; // 28223570, PIN 3042, vulnerable: the specialist path
+
+async fn outside_hours_a_caller_who_needs_extra_care_is_offered_a_callback(server: &TestServer) {
+    server.clock.advance(TO_MONDAY_EVENING);
+    let mut call = server.call_from(MARGARET).await;
+    call.press("1").await.expect("language");
+    call.press("1").await.expect("her account");
+    let said = call.press("3042").await.expect("pin");
+    assert!(
+        heard(&said, "We want to make sure you get the right help"),
+        "{said:?}"
+    );
+    assert!(
+        heard(&said, "but we can call you back"),
+        "a callback, not a bare goodbye: {said:?}"
+    );
+    assert!(!call.ended, "{said:?}");
+    // Declining it, she still hears when people are in.
+    let said = call.press("9").await.expect("no callback");
+    assert!(heard(&said, "You can reach a person tomorrow"), "{said:?}");
+    assert!(call.ended);
+}
+on_both_backends!(outside_hours_a_caller_who_needs_extra_care_is_offered_a_callback);

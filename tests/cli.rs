@@ -236,6 +236,34 @@ fn write_and_find(path: &std::path::Path, text: &str, needle: &str) -> usize {
 }
 
 #[test]
+fn flows_check_refuses_a_miss_that_ends_in_a_bare_goodbye() {
+    let dir = tempfile::tempdir().expect("dir");
+    let flow = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/call-flows/payment.toml"
+    ))
+    .expect("flow");
+    let plan_status = "options = { \"1\" = \"pay_installment_now\", \"2\" = \"ask_card_number\", \"3\" = \"balance_offers\", \"9\" = \"end_call\" }";
+    let broken = flow.replace(
+        plan_status,
+        &format!("{plan_status}\non_fail = \"goodbye\""),
+    );
+    assert_ne!(flow, broken, "the shipped plan menu");
+    let line = write_and_find(
+        &dir.path().join("payment.toml"),
+        &broken,
+        "[states.plan_status]",
+    );
+
+    let stdout = flows_check_fails(dir.path());
+    let expected = format!(
+        "payment.toml:{line}: state \"plan_status\": its last miss can lead to \"goodbye\", a \
+         goodbye with no help; a miss must lead to help. Leave out on_fail"
+    );
+    assert!(stdout.contains(&expected), "{stdout}");
+}
+
+#[test]
 fn flows_check_prints_file_line_problems() {
     let dir = tempfile::tempdir().expect("dir");
     let flow = std::fs::read_to_string(concat!(
@@ -694,7 +722,7 @@ async fn terminal_caller_walks_a_scripted_call() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(
-        stdout.contains("Su saldo es de ochocientos seis dólares con noventa y un centavos"),
+        stdout.contains("Su saldo es ochocientos seis dólares con noventa y un centavos"),
         "{stdout}"
     );
     assert!(stdout.contains("Call ended."), "{stdout}");

@@ -8,6 +8,7 @@ mod common;
 
 use common::{TestServer, heard};
 use ivrpay::caller::Call;
+use ivrpay::clock::Clock;
 use ivrpay::collections::run_due::{self, Collector};
 use serde_json::Value;
 use time::macros::date;
@@ -89,6 +90,11 @@ fn installments_paid(stdout: &str) -> u64 {
 async fn linda_sets_up_a_plan(server: &TestServer, card: &str) -> (Call, Vec<String>) {
     let (mut call, said) = verified(server, LINDA, "1").await;
     assert!(
+        heard(&said, "For more choices, say or press 8."),
+        "{said:?}"
+    );
+    let said = call.press("8").await.expect("more choices");
+    assert!(
         heard(&said, "To set up a payment plan, say or press 4."),
         "{said:?}"
     );
@@ -112,7 +118,7 @@ async fn linda_sets_up_a_plan(server: &TestServer, card: &str) -> (Call, Vec<Str
                     and forty-four cents, on December twenty-third and January twenty-third";
     assert!(heard(&said, &format!("That is {schedule}.")), "{said:?}");
     let said = call.press("1").await.expect("with a card");
-    assert!(heard(&said, "Please enter your card number"), "{said:?}");
+    assert!(heard(&said, "Key in your card number"), "{said:?}");
     let said = enter_card(server, &mut call, card).await;
     assert!(heard(&said, &format!("for {schedule}.")), "{said:?}");
     assert!(
@@ -151,7 +157,7 @@ async fn settle_for_less_and_pay(server: &TestServer) {
         "60 % of 119.28 is 71.568, to the nearest cent: {said:?}"
     );
     let said = call.press("1").await.expect("in one payment");
-    assert!(heard(&said, "Please enter your card number"), "{said:?}");
+    assert!(heard(&said, "Key in your card number"), "{said:?}");
     let said = enter_card(server, &mut call, "4242424242424242").await;
     assert!(
         heard(
@@ -287,8 +293,9 @@ async fn a_declined_installment_is_retried_then_the_plan_is_broken(server: &Test
     call.press("1").await.expect("with a card");
     enter_card(server, &mut call, "4000000000000341").await;
     let said_after = call.press("1").await.expect("agree");
+    // A plan is among the more choices, on 4 whether or not they were heard.
     assert!(
-        heard(&said, "To set up a payment plan, say or press 4."),
+        heard(&said, "For more choices, say or press 8."),
         "{said:?}"
     );
     assert!(
@@ -366,7 +373,7 @@ async fn a_returning_caller_changes_the_card_on_their_plan(server: &TestServer) 
     let (mut call, said) = verified(server, LINDA, "1").await;
     assert!(heard(&said, "didn't go through"), "{said:?}");
     let said = call.press("2").await.expect("change the card");
-    assert!(heard(&said, "Please enter your card number"), "{said:?}");
+    assert!(heard(&said, "Key in your card number"), "{said:?}");
     let said = enter_card(server, &mut call, "5555555555554444").await;
     assert!(
         heard(
@@ -491,7 +498,7 @@ async fn a_card_fee_is_said_before_the_card_and_recorded_apart(server: &TestServ
         "{said:?}"
     );
     let said = call.press("1").await.expect("go ahead");
-    assert!(heard(&said, "Please enter your card number"), "{said:?}");
+    assert!(heard(&said, "Key in your card number"), "{said:?}");
     let said = enter_card(server, &mut call, "4242424242424242").await;
     assert!(
         heard(
@@ -541,6 +548,11 @@ on_both_backends!(disputed_and_bankrupt_accounts_are_never_asked_to_pay);
 async fn trouble_paying_records_the_reason_and_offers_what_the_policy_allows(server: &TestServer) {
     let (mut call, said) = verified(server, LINDA, "1").await;
     assert!(
+        heard(&said, "For more choices, say or press 8."),
+        "{said:?}"
+    );
+    let said = call.press("8").await.expect("more choices");
+    assert!(
         heard(&said, "If you are having trouble paying, say or press 6."),
         "{said:?}"
     );
@@ -556,7 +568,7 @@ async fn trouble_paying_records_the_reason_and_offers_what_the_policy_allows(ser
             "Thank you for telling me. Here is what we can do.",
             "To spread your balance over smaller payments, say or press 1.",
             "To choose a later date to pay by, say or press 2.",
-            "To talk it over with a person, say or press 0.",
+            "To talk it over with a person, say agent or press 0.",
             "To hear this again, press star. To end the call, say or press 9.",
         ]
     );
@@ -577,6 +589,10 @@ async fn trouble_paying_records_the_reason_and_offers_what_the_policy_allows(ser
     );
     assert!(
         heard(&said, "To set up a payment plan, say or press 1."),
+        "{said:?}"
+    );
+    assert!(
+        heard(&said, "To pay the full balance, say or press 2."),
         "{said:?}"
     );
     let said = call.press("1").await.expect("a plan");
@@ -646,6 +662,11 @@ async fn options_are_named_in_spanish_too(server: &TestServer) {
         ),
         "{said:?}"
     );
+    assert!(
+        heard(&said, "Para más opciones, diga u oprima 6."),
+        "{said:?}"
+    );
+    let said = call.press("6").await.expect("más opciones");
     assert!(
         heard(&said, "Para establecer un plan de pagos, diga u oprima 3."),
         "{said:?}"
@@ -750,3 +771,55 @@ async fn an_arrangement_made_again_by_a_retried_delivery_is_the_same_one(server:
     assert_eq!(installments(&linda["arrangements"][0], "seq"), [1, 2]);
 }
 on_both_backends!(an_arrangement_made_again_by_a_retried_delivery_is_the_same_one);
+
+async fn misses_at_the_plan_menu_end_with_a_person_not_a_goodbye(server: &TestServer) {
+    linda_sets_up_a_plan(server, "4242424242424242").await;
+    let (mut call, said) = verified(server, LINDA, "1").await;
+    assert!(heard(&said, "To change the card for your plan"), "{said:?}");
+    call.press("5").await.expect("not a choice");
+    call.press("6").await.expect("not a choice");
+    let said = call.press("#").await.expect("a third miss");
+    assert!(heard(&said, "Let me get you some help."), "{said:?}");
+    assert!(!heard(&said, "Goodbye"), "{said:?}");
+    assert_eq!(call.transferred_to.as_deref(), Some(common::AGENT));
+}
+on_both_backends!(misses_at_the_plan_menu_end_with_a_person_not_a_goodbye);
+
+async fn a_plan_made_in_the_evening_is_dated_by_the_lines_day(server: &TestServer) {
+    // 19:01 in New York on Monday 2026-11-23 (the line's hours.toml zone): already Tuesday in UTC.
+    server
+        .clock
+        .advance(std::time::Duration::from_secs(9 * 3600 + 60));
+    assert_eq!(
+        server.clock.now().date(),
+        date!(2026 - 11 - 24),
+        "UTC has moved on"
+    );
+    let (_call, said) = linda_sets_up_a_plan(server, "4242424242424242").await;
+    assert!(heard(&said, "Your payment plan is set up"), "{said:?}");
+    let linda = server.api_account("66253365").await;
+    assert_eq!(
+        installments(&linda["arrangements"][0], "due_date"),
+        ["2026-11-23", "2026-12-23", "2027-01-23"],
+        "dated from the day it is in New York"
+    );
+}
+on_both_backends!(a_plan_made_in_the_evening_is_dated_by_the_lines_day);
+
+async fn a_small_balance_in_hardship_can_be_paid_in_full(server: &TestServer) {
+    // Elizabeth (hardship segment) owes $15: too little for a plan.
+    let row = "account_number,name,pin,date_of_birth,zip,balance,minimum_due,due_date,segment,\
+               language,phone,email,flags,state\n62746688,Elizabeth Anderson,7607,1953-04-16,\
+               36041,15.00,15.00,2026-12-09,hardship,en,+15555138731,,hardship,OH\n";
+    common::import_accounts(&server.state, &server.clock, row).await;
+    let (mut call, said) = verified(server, ELIZABETH, "1").await;
+    assert!(
+        heard(&said, "To pay the full balance, say or press 1."),
+        "{said:?}"
+    );
+    let said = call.press("1").await.expect("the full balance");
+    assert!(heard(&said, "Key in your card number"), "{said:?}");
+    let said = enter_card(server, &mut call, "4242424242424242").await;
+    assert!(heard(&said, "To pay fifteen dollars"), "{said:?}");
+}
+on_both_backends!(a_small_balance_in_hardship_can_be_paid_in_full);

@@ -507,7 +507,7 @@ async fn the_recording_is_paused_for_card_entry_and_resumed_after(backend: Backe
     }
     assert!(recording_requests(&line.twilio, &call.call_sid).is_empty());
     let said = call.press("1").await.expect("the amount is right");
-    assert!(heard(&said, "Please enter your card number"), "{said:?}");
+    assert!(heard(&said, "Key in your card number"), "{said:?}");
     assert_eq!(recording_requests(&line.twilio, &call.call_sid), ["paused"]);
     for keys in ["4242424242424242", "1228", "123", "77141"] {
         call.press(keys).await.expect("card");
@@ -560,7 +560,7 @@ async fn when_configured_to_go_on_a_failed_pause_still_takes_the_card(backend: B
         call.press(keys).await.expect("an amount");
     }
     let said = call.press("1").await.expect("the amount is right");
-    assert!(heard(&said, "Please enter your card number"), "{said:?}");
+    assert!(heard(&said, "Key in your card number"), "{said:?}");
 }
 on_both_backends_with_own_server!(when_configured_to_go_on_a_failed_pause_still_takes_the_card);
 

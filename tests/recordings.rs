@@ -7,7 +7,6 @@ mod common;
 use std::path::Path;
 
 use common::{Backend, Options, TestServer};
-use ivrpay::clock::Clock;
 use ivrpay::flow::definition::PromptSource;
 use ivrpay::language::Language;
 use ivrpay::voice::{Prompt, Verb};
@@ -114,14 +113,26 @@ async fn recorded_server(backend: Backend, audio: &Path) -> Option<TestServer> {
 /// recording that says it.
 async fn balance_clip(server: &TestServer) -> String {
     let mut call = server.linda_at_pin_question().await;
-    let menu = call.press("6446").await.expect("pin");
-    // The options are numbered by what the balance allows.
-    let key = menu
-        .iter()
-        .find_map(|line| line.strip_prefix("To pay a different amount, say or press "))
-        .and_then(|rest| rest.strip_suffix('.'))
-        .unwrap_or_else(|| panic!("another amount is offered: {menu:?}"))
-        .to_owned();
+    let first = call.press("6446").await.expect("pin");
+    // The options are numbered by what the balance allows; another amount may be among the more
+    // choices.
+    let key_of = |lines: &[String], line: &str| {
+        lines
+            .iter()
+            .find_map(|heard| heard.strip_prefix(line))
+            .and_then(|rest| rest.strip_suffix('.'))
+            .map(str::to_owned)
+    };
+    let key = match key_of(&first, "To pay a different amount, say or press ") {
+        Some(key) => key,
+        None => {
+            let more = key_of(&first, "For more choices, say or press ")
+                .unwrap_or_else(|| panic!("more choices are offered: {first:?}"));
+            let menu = call.press(&more).await.expect("more choices");
+            key_of(&menu, "To pay a different amount, say or press ")
+                .unwrap_or_else(|| panic!("another amount is offered: {menu:?}"))
+        }
+    };
     call.press(&key).await.expect("another amount");
     let said = call.press("99999").await.expect("amount");
     assert!(
@@ -155,16 +166,14 @@ async fn recorded_prompts_play_and_fall_back_where_missing(backend: Backend) {
     assert!(fetch_wav(&urls[0]).await > 0.3);
     assert_eq!(
         call.heard[0],
-        "Thank you for calling. For English, say English or press 1."
+        "Thank you for calling. For English, press 1."
     );
 
     // Digits are stitched from words between the prompt's pieces, into one WAV.
     let said = call.press("1").await.expect("language");
     assert_eq!(
         said,
-        [
-            "Is this about the account ending in 3 3 6 5? Say yes or press 1. If not, say no or press 2."
-        ]
+        ["Is this your account ending in 3 3 6 5? Say yes or press 1. If not, press 2."]
     );
     let clip = &played(&call)[0];
     assert!(
@@ -186,7 +195,7 @@ async fn recorded_prompts_play_and_fall_back_where_missing(backend: Backend) {
     assert!(played(&call).is_empty(), "{}", call.last_twiml);
     assert!(
         call.last_twiml.contains(
-            "<Say language=\"en-US\" voice=\"Polly.Joanna\">For your privacy, please key in your 4-digit PIN."
+            "<Say language=\"en-US\" voice=\"Polly.Joanna\">Please key in your 4-digit PIN."
         ),
         "{}",
         call.last_twiml
@@ -198,18 +207,7 @@ async fn recorded_prompts_play_and_fall_back_where_missing(backend: Backend) {
         "Linda Brown,6446,1984-01-18,77141,445.33,44.53",
         "Linda Brown,6446,1984-01-18,77141,5.00,5.00",
     );
-    let records = ivrpay::accounts::import::parse(
-        &csv,
-        &server.state.config.pin_key,
-        server.clock.now().date(),
-    )
-    .expect("accounts");
-    server
-        .state
-        .store
-        .upsert_accounts(&records, server.clock.now_ms())
-        .await
-        .expect("import");
+    common::import_accounts(&server.state, &server.clock, &csv).await;
     let short_clip = balance_clip(&server).await;
     assert!(short_clip.contains("w=five+dollars"), "{short_clip}");
     let short = fetch_wav(&short_clip).await;

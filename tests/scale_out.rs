@@ -120,13 +120,7 @@ async fn payment_call_alternating_between_instances_charges_once(backend: Backen
     call.press("1228").await.expect("expiry");
     call.press("123").await.expect("code");
     let said = call.press("77141").await.expect("zip");
-    assert!(
-        heard(
-            &said,
-            "Visa ending in 4 2 4 2, expiring December twenty twenty-eight."
-        ),
-        "{said:?}"
-    );
+    assert!(heard(&said, "Visa ending in 4 2 4 2."), "{said:?}");
     let said = call.press("1").await.expect("confirm");
     assert!(
         heard(&said, "Your payment of twenty-five dollars was approved."),

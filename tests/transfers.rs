@@ -371,3 +371,40 @@ async fn admins_see_every_transfer_through_the_api(server: &TestServer) {
     assert_eq!(unsigned.status(), 401);
 }
 on_both_backends!(admins_see_every_transfer_through_the_api);
+
+/// Asking for a person in words is asking, as pressing 0 is: the reason stored (which the reports
+/// count), the agent's whisper and the console all say so.
+async fn asking_for_a_person_by_voice_is_recorded_as_asked(server: &TestServer) {
+    let ana = console::agent(server, "ana", "Ana López").await;
+    for (at_balance, words) in [(true, "representative"), (false, "a person please")] {
+        let mut call = server.call_from(LINDA).await;
+        call.press("1").await.expect("language");
+        if at_balance {
+            call.press("1").await.expect("her account");
+            call.press("6446").await.expect("pin");
+        }
+        let said = call.say(words, Some("0.93")).await.expect("words");
+        assert!(heard(&said, "Please hold"), "{words}: {said:?}");
+
+        let transfers = transfers_of(server, &call.call_sid).await;
+        assert_eq!(transfers.len(), 1, "{words}: {transfers:?}");
+        assert_eq!(transfers[0].reason, "asked", "{words}");
+        let whisper = call.agent_heard.join(" ");
+        assert!(
+            whisper.contains("They asked for a person while"),
+            "{words}: {whisper}"
+        );
+        let page = console::console_page(server, &ana).await;
+        assert!(!page.contains("put them through on its own"), "{page}");
+    }
+    let page = console::console_page(server, &ana).await;
+    assert!(
+        page.contains("They asked for a person while hearing their balance"),
+        "{page}"
+    );
+    assert!(
+        page.contains("They asked for a person while confirming which account"),
+        "{page}"
+    );
+}
+on_both_backends!(asking_for_a_person_by_voice_is_recorded_as_asked);

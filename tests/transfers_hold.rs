@@ -259,7 +259,7 @@ async fn an_agent_sends_the_caller_to_key_in_a_card_and_sees_the_result(backend:
     assert!(heard(&said, "Please say the amount"), "{said:?}");
     call.press("5*00").await.expect("amount");
     let said = call.press("1").await.expect("amount confirmed");
-    assert!(heard(&said, "Please enter your card number"), "{said:?}");
+    assert!(heard(&said, "Key in your card number"), "{said:?}");
     server
         .enter_card(&mut call, "4242424242424242", "1228", "123", "77141")
         .await;

@@ -876,7 +876,7 @@ impl Context for CallContext<'_> {
     }
 
     fn today(&self) -> time::Date {
-        self.app.clock.now().date()
+        self.app.today()
     }
 
     fn now_ms(&self) -> i64 {

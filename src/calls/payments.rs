@@ -105,7 +105,7 @@ async fn standing_receipt(
         card_brand: &payment.card_brand,
         card_last4: &payment.card_last4,
         confirmation: code,
-        date: app.clock.now().date(),
+        date: app.today(),
     };
     let dedupe = format!("{}:{}:{code}", call.provider, call.sid);
     Ok(Vec::from_iter(
@@ -136,7 +136,7 @@ pub(crate) fn parse_card(app: &AppState, fields: &Secrets) -> Option<CardDetails
     let number =
         CardNumber::parse_accepting(field("card_number")?, &app.config.payments.accepted_brands)
             .ok()?;
-    let today = app.clock.now().date();
+    let today = app.today();
     Some(CardDetails {
         expiry: Expiry::parse(field("card_expiry")?, today).ok()?,
         security_code: SecurityCode::parse(field("security_code")?, number.brand()).ok()?,

@@ -242,7 +242,8 @@ impl Reason {
 pub fn put_through(flow: &Flow, steps: &[StepRecord]) -> (Reason, Option<String>) {
     let Some(last) = steps
         .iter()
-        .rposition(|s| s.input_kind == "digits" || s.input_kind == "silence")
+        // Words count as an answer as much as keys do: "a person, please" is asking.
+        .rposition(|s| matches!(s.input_kind.as_str(), "digits" | "speech" | "silence"))
     else {
         return (Reason::Sent, None);
     };
@@ -258,7 +259,13 @@ pub fn put_through(flow: &Flow, steps: &[StepRecord]) -> (Reason, Option<String>
     let reason = match answer.result.as_str() {
         "agent" | "offer:person" => Reason::Asked,
         "no_input" => Reason::NoAnswer,
-        result if result == "invalid" || result.starts_with("invalid:") => Reason::FailedEntries,
+        result
+            if result == "invalid"
+                || result.starts_with("invalid:")
+                || matches!(result, "not_understood" | "not_confirmed") =>
+        {
+            Reason::FailedEntries
+        }
         result => match result.strip_prefix("option:") {
             Some(key) if chose_a_person(key) => Reason::Asked,
             _ => Reason::Sent,

@@ -78,6 +78,7 @@ impl Flow {
         for state in states {
             prompts.extend(&state.prompt);
             prompts.extend(&state.help);
+            prompts.extend(&state.again);
             match &state.kind {
                 StateKind::Collect {
                     invalid, errors, ..
@@ -86,10 +87,14 @@ impl Flow {
                     prompts.extend(errors.values());
                 }
                 StateKind::Offers {
-                    offers, closing, ..
+                    offers,
+                    closing,
+                    more,
+                    ..
                 } => {
                     prompts.extend(offers.values().map(|(line, _)| line));
                     prompts.extend(closing);
+                    prompts.extend(more.as_ref().map(|(_, line)| line));
                 }
                 _ => {}
             }
@@ -254,6 +259,9 @@ pub enum Var {
     MinimumDue,
     /// Due date, spoken as a date.
     DueDate,
+    /// When the balance is due, said so a caller knows whether it is late: "due December
+    /// second", or "past due since December second" once that day is behind.
+    DueWhen,
     /// Last four digits of the account number, spoken digit by digit.
     Last4,
     /// How long a lockout lasts, spoken as minutes.
@@ -377,11 +385,12 @@ pub enum VarType {
 
 impl Var {
     /// Every variable with its name in flow files.
-    pub const ALL: [(&'static str, Var); 49] = [
+    pub const ALL: [(&'static str, Var); 50] = [
         ("first_name", Var::FirstName),
         ("balance", Var::Balance),
         ("minimum_due", Var::MinimumDue),
         ("due_date", Var::DueDate),
+        ("due_when", Var::DueWhen),
         ("last4", Var::Last4),
         ("lockout_minutes", Var::LockoutMinutes),
         ("segment", Var::Segment),
@@ -452,6 +461,7 @@ impl Var {
             | Var::Heard
             | Var::CallbackWindows
             | Var::CallbackWindow
+            | Var::DueWhen
             | Var::NextOpening => VarType::Text,
             Var::Balance
             | Var::MinimumDue
@@ -867,6 +877,9 @@ pub struct State {
     /// Said on a re-ask instead of the shared help line, where a key means something else here
     /// (on card questions `*` starts the card over, so "press star to hear this again" is wrong).
     pub help: Option<Prompt>,
+    /// The question asked again after a miss, shorter than `prompt` (the caller heard it once;
+    /// the lead says why it is asked again). Without it the prompt is asked again.
+    pub again: Option<Prompt>,
     /// What the caller is doing here, in plain English for the agent's whisper ("hearing their
     /// balance"); input questions have a default.
     pub activity: Option<String>,
@@ -939,6 +952,10 @@ pub enum StateKind {
         options: BTreeMap<char, String>,
         /// Said after the options.
         closing: Option<Prompt>,
+        /// A short first list: how many options it names before the line that offers the rest
+        /// (`{key}`: "For more choices, press 4."). A caller who listens to every option of a
+        /// long list hears a minute of choices before they can act.
+        more: Option<(usize, Prompt)>,
         /// Where to go after too many misses (default: the agent state).
         on_fail: Option<String>,
     },

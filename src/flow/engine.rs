@@ -33,6 +33,23 @@ const MAX_HOPS: usize = 64;
 /// keeps it as text, and it is replaced by the key the option is offered on.
 pub const OPTION_KEY: &str = "\u{27ea}key\u{27eb}";
 
+/// The choice at an offers state with a short first list that names the rest: its key is kept
+/// with the options' (`4=more`), and `phrases.more` are the words for it.
+pub const MORE: &str = "more";
+
+/// The key "more choices" was offered on, from the options' keys kept in the session.
+fn more_key(session: &Session) -> Option<char> {
+    let encoded = session.values.get(keys::OFFER_KEYS)?;
+    encoded.split(',').find_map(|pair| {
+        let (key, name) = pair.split_once('=')?;
+        let mut chars = key.chars();
+        match (chars.next(), chars.next()) {
+            (Some(key), None) if name == MORE => Some(key),
+            _ => None,
+        }
+    })
+}
+
 /// Where a call is in its flow, kept between webhooks. Sensitive values are kept apart, in
 /// [`Session::secrets`], which is sealed before it is stored.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -73,6 +90,9 @@ pub struct Session {
     /// At the slower pace, which option of an `offers` state is being offered.
     #[serde(default)]
     pub offer_cursor: usize,
+    /// Whether an offers state with a short first list is naming the rest ("more choices").
+    #[serde(default)]
+    pub more_offers: bool,
     /// Whether an agent sent the caller to key in a card: the caller goes back to that agent
     /// once the payment is decided, instead of hearing a goodbye.
     #[serde(default)]
@@ -245,6 +265,7 @@ pub async fn advance<C: Context + Send>(
         verbs: Vec::new(),
         steps: Vec::new(),
         ended: false,
+        again: None,
     };
     let next = match input {
         Input::Start => {
@@ -280,6 +301,8 @@ struct Run<'f> {
     verbs: Vec<Verb>,
     steps: Vec<StepRecord>,
     ended: bool,
+    /// While a question is asked again after a miss: `Some(silent)`.
+    again: Option<bool>,
 }
 
 impl Run<'_> {
@@ -398,6 +421,12 @@ impl Run<'_> {
             Some(key),
         ) = (&state.kind, single)
         {
+            if more_key(session) == Some(key) {
+                self.record(ctx, &state.name, kind, "more", shown);
+                session.more_offers = true;
+                self.ask(session, state, ctx, None);
+                return None;
+            }
             let chosen = session
                 .values
                 .get(keys::OFFER_KEYS)
@@ -721,6 +750,7 @@ impl Run<'_> {
                     .get(keys::OFFER_KEYS)
                     .and_then(|encoded| collections::offers::key_of(encoded, offer))
                     .map(String::from),
+                None if choice == MORE => more_key(session).map(String::from),
                 None => Some(choice.clone()),
             };
             if let Some(key) = key {
@@ -823,6 +853,9 @@ impl Run<'_> {
     fn chosen_words(&self, state: &State, keys: &str, said: &str, session: &Session) -> String {
         let language = self.language(session);
         let offer_key = |choice: &str| {
+            if choice == MORE {
+                return more_key(session).map(String::from);
+            }
             collections::Offer::parse(choice).and_then(|offer| {
                 session
                     .values
@@ -961,7 +994,9 @@ impl Run<'_> {
             }
             return Some(target);
         }
+        self.again = Some(silent);
         self.ask(session, state, ctx, Some(lead));
+        self.again = None;
         None
     }
 
@@ -1131,6 +1166,7 @@ impl Run<'_> {
                     session.state = name.clone();
                     session.attempts = 0;
                     session.offer_cursor = 0;
+                    session.more_offers = false;
                     self.ask(session, state, ctx, None);
                     return Ok(());
                 }
@@ -1227,8 +1263,9 @@ impl Run<'_> {
         None
     }
 
-    /// Queues a question: an optional lead-in (why it is asked again), the prompt, and on a repeat
-    /// the help line, all inside one gather so the caller can answer at any moment.
+    /// Queues a question: an optional lead-in (why it is asked again), the prompt (its shorter
+    /// `again` after a miss), and on a re-ask at most one help line, all inside one gather so the
+    /// caller can answer at any moment.
     fn ask(
         &mut self,
         session: &mut Session,
@@ -1242,11 +1279,13 @@ impl Run<'_> {
         if let Some(lead) = lead {
             prompts.extend(self.render(lead, language, session, ctx));
         }
+        let mut closed = false;
         if let StateKind::Offers {
             set,
             offers,
             options,
             closing,
+            more,
             ..
         } = &state.kind
         {
@@ -1254,7 +1293,40 @@ impl Run<'_> {
             reserved.extend(flow.pace.slower_key);
             let keyed =
                 collections::offers::keyed(&offered(*set, session, ctx), &reserved, flow.agent_key);
-            let lines: Vec<(char, &Prompt)> = keyed
+            // A short first list, then the rest after "more choices", every option on the same
+            // key on both (a caller who knows it need not wait). At the slower pace the options
+            // come one at a time anyway.
+            let more_key = ('1'..='9')
+                .filter(|k| !reserved.contains(k) && *k != flow.agent_key)
+                .find(|k| keyed.iter().all(|(taken, _)| taken != k));
+            let paged = match (more, more_key) {
+                (Some((first, line)), Some(more_key))
+                    if !session.slow
+                        && keyed.iter().filter(|(_, o)| *o != Offer::Person).count() > *first =>
+                {
+                    Some((*first, line, more_key))
+                }
+                _ => None,
+            };
+            let mut choice = 0;
+            let listed: Vec<(char, Offer)> = keyed
+                .iter()
+                .copied()
+                .filter(|(_, offer)| {
+                    let Some((first, ..)) = paged else {
+                        return true;
+                    };
+                    if *offer == Offer::Person {
+                        return true;
+                    }
+                    choice += 1;
+                    (choice > first) == session.more_offers
+                })
+                .collect();
+            let more_line = paged
+                .filter(|_| !session.more_offers)
+                .map(|(_, line, key)| (line, key));
+            let lines: Vec<(char, &Prompt)> = listed
                 .iter()
                 .filter_map(|(key, offer)| offers.get(offer).map(|(line, _)| (*key, line)))
                 .collect();
@@ -1266,20 +1338,42 @@ impl Run<'_> {
             } else {
                 (true, 0..lines.len())
             };
-            if first && let Some(prompt) = &state.prompt {
+            // The rest of a long list follows what the caller already heard: no second preamble.
+            // Nor after a miss: the caller heard the balance; the options are what they need.
+            if first
+                && !session.more_offers
+                && self.again.is_none()
+                && let Some(prompt) = &state.prompt
+            {
                 prompts.extend(self.render(prompt, language, session, ctx));
             }
-            for (key, line) in &lines[shown.clone()] {
+            let mut encoded = collections::offers::encode(&keyed);
+            let person_at = lines
+                .iter()
+                .position(|(key, _)| *key == flow.agent_key)
+                .unwrap_or(lines.len());
+            for (at, (key, line)) in lines.iter().enumerate().take(shown.end).skip(shown.start) {
+                if at == person_at
+                    && let Some((more, more_key)) = more_line
+                {
+                    // "More choices" comes after the payment options and before a person.
+                    prompts.extend(self.render_keyed(more, language, session, ctx, more_key));
+                }
                 prompts.extend(self.render_keyed(line, language, session, ctx, *key));
             }
-            session.values.insert(
-                keys::OFFER_KEYS.to_owned(),
-                collections::offers::encode(&keyed),
-            );
-            if shown.end >= lines.len()
+            if let Some((more, more_key)) = more_line {
+                if person_at == lines.len() {
+                    prompts.extend(self.render_keyed(more, language, session, ctx, more_key));
+                }
+                encoded.push_str(&format!(",{more_key}={MORE}"));
+            }
+            session.values.insert(keys::OFFER_KEYS.to_owned(), encoded);
+            if more_line.is_none()
+                && shown.end >= lines.len()
                 && let Some(closing) = closing
             {
                 prompts.extend(self.render(closing, language, session, ctx));
+                closed = true;
             }
         } else if let StateKind::Language { options, .. } = &state.kind {
             // Each language's line in its own voice, so every caller understands their option.
@@ -1288,36 +1382,41 @@ impl Run<'_> {
                     prompts.extend(self.render(prompt, *lang, session, ctx));
                 }
             }
-        } else if let Some(prompt) = &state.prompt {
+        } else if let Some(prompt) = self
+            .again
+            .and(state.again.as_ref())
+            .or(state.prompt.as_ref())
+        {
             prompts.extend(self.render(prompt, language, session, ctx));
-        }
-        // An options list ends with its own closing line (how to hear it again, how to end).
-        let closes_itself = matches!(
-            &state.kind,
-            StateKind::Offers {
-                closing: Some(_),
-                ..
-            }
-        );
-        if lead.is_some() && !closes_itself {
-            // A state whose own keys take the repeat key says what its keys do instead.
-            let help = state.help.as_ref().unwrap_or(&flow.messages.help);
-            prompts.extend(self.render(help, language, session, ctx));
-            if offers_person(flow, state, ctx) {
-                prompts.extend(self.render(&flow.messages.person_option, language, session, ctx));
-            }
         }
         let takes_slower_key = matches!(
             &state.kind,
             StateKind::Menu { options, .. }
                 if flow.pace.slower_key.is_some_and(|key| !options.contains_key(&key))
         ) || matches!(state.kind, StateKind::Offers { .. });
-        if lead.is_some()
-            && !session.slow
-            && takes_slower_key
-            && let Some(offer) = &flow.messages.slower_option
-        {
-            prompts.extend(self.render(offer, language, session, ctx));
+        let slower = flow
+            .messages
+            .slower_option
+            .as_ref()
+            .filter(|_| !session.slow && takes_slower_key);
+        // A re-ask is shorter than the first ask: at most one line of help, the one that fits. A state
+        // whose own keys take the repeat key says what its keys do; then the slower pace; then a
+        // person; then how to hear it again. An options list that ended with its
+        // own closing line (how to hear it again, how to end) needs none.
+        // The first re-ask after a miss is the lead and the question only, unless the state's
+        // own help is needed to answer it at all ("If you don't know your PIN, press 9"). From
+        // the second miss, the slower pace, until the caller has it.
+        let first_miss = self.again.is_some() && session.attempts < 2;
+        let help = match (self.again, &state.help) {
+            _ if closed || lead.is_none() => None,
+            (_, Some(own)) => Some(own),
+            _ if first_miss => None,
+            (Some(_), None) if slower.is_some() => slower,
+            _ if offers_person(flow, state, ctx) => Some(&flow.messages.person_option),
+            _ => Some(&flow.messages.help),
+        };
+        if let Some(help) = help {
+            prompts.extend(self.render(help, language, session, ctx));
         }
         let (num_digits, finish_on_key) = match &state.kind {
             StateKind::Collect {
@@ -1748,6 +1847,15 @@ fn offers_person(flow: &Flow, state: &State, ctx: &impl Context) -> bool {
     people_available(ctx) && !key_taken && !prompt_offers
 }
 
+/// The account's due date (kept as YYYY-MM-DD).
+fn due_date(account: &Account) -> Option<time::Date> {
+    time::Date::parse(
+        &account.due_date,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()
+}
+
 /// The brand of the card entered so far on this call.
 fn card_brand(session: &Session) -> CardBrand {
     session
@@ -1895,14 +2003,20 @@ fn spoken(
             .map(|a| speech::money_words(a.minimum_due_cents, language))
             .unwrap_or_default(),
         Var::DueDate => account
-            .and_then(|a| {
-                time::Date::parse(
-                    &a.due_date,
-                    time::macros::format_description!("[year]-[month]-[day]"),
-                )
-                .ok()
-            })
+            .and_then(due_date)
             .map(|d| speech::date_words(d, language))
+            .unwrap_or_default(),
+        Var::DueWhen => account
+            .and_then(due_date)
+            .map(|due| {
+                let date = speech::date_words(due, language);
+                match (due < ctx.today(), language) {
+                    (false, Language::En) => format!("due {date}"),
+                    (true, Language::En) => format!("past due since {date}"),
+                    (false, Language::Es) => format!("vence el {date}"),
+                    (true, Language::Es) => format!("vencido desde el {date}"),
+                }
+            })
             .unwrap_or_default(),
         Var::Last4 => account
             .map(|a| speech::digits_words(a.last4(), language))
@@ -2027,16 +2141,10 @@ fn spoken(
         Var::SecurityCodeWhere => {
             let digits = card_brand(session).security_code_len();
             match (language, digits) {
-                (Language::En, 4) => {
-                    "the 4-digit security code on the front of the card".to_owned()
-                }
-                (Language::En, _) => "the 3-digit security code on the back of the card".to_owned(),
-                (Language::Es, 4) => {
-                    "el código de seguridad de 4 dígitos en el frente de la tarjeta".to_owned()
-                }
-                (Language::Es, _) => {
-                    "el código de seguridad de 3 dígitos en el reverso de la tarjeta".to_owned()
-                }
+                (Language::En, 4) => "the 4-digit code on the front of the card".to_owned(),
+                (Language::En, _) => "the 3-digit code on the back of the card".to_owned(),
+                (Language::Es, 4) => "el código de 4 dígitos al frente de la tarjeta".to_owned(),
+                (Language::Es, _) => "el código de 3 dígitos al reverso de la tarjeta".to_owned(),
             }
         }
         Var::ReceiptOptions => {

@@ -249,6 +249,7 @@ struct RawState {
     on_unavailable: Option<Spanned<String>>,
     on_no_answer: Option<Spanned<String>>,
     help: Option<Spanned<SpannedMap>>,
+    again: Option<Spanned<SpannedMap>>,
     activity: Option<String>,
     outcome: Option<Spanned<String>>,
     max_visits: Option<Spanned<u32>>,
@@ -258,6 +259,8 @@ struct RawState {
     offers: Option<Spanned<BTreeMap<Spanned<String>, Spanned<SpannedMap>>>>,
     goto: Option<Spanned<SpannedMap>>,
     closing: Option<Spanned<SpannedMap>>,
+    first: Option<Spanned<u32>>,
+    more: Option<Spanned<SpannedMap>>,
     speech: Option<Spanned<bool>>,
     phrases: Option<Spanned<BTreeMap<Spanned<String>, Spanned<RawPhrases>>>>,
     yes: Option<Spanned<String>>,
@@ -313,6 +316,7 @@ const KINDS: [KindRules; 10] = [
             "options",
             "on_fail",
             "help",
+            "again",
             "speech",
             "phrases",
             "yes",
@@ -339,6 +343,7 @@ const KINDS: [KindRules; 10] = [
             "next",
             "on_fail",
             "help",
+            "again",
             "speech",
             "phrases",
             "max_attempts",
@@ -378,6 +383,8 @@ const KINDS: [KindRules; 10] = [
             "goto",
             "options",
             "closing",
+            "first",
+            "more",
             "on_fail",
             "speech",
             "phrases",
@@ -401,7 +408,7 @@ fn kind_names() -> String {
 }
 
 /// Which kind-specific fields `state` sets, by name (those [`KindRules::fields`] lists).
-fn kind_fields(state: &RawState) -> [(&'static str, bool); 24] {
+fn kind_fields(state: &RawState) -> [(&'static str, bool); 27] {
     [
         ("next", state.next.is_some()),
         ("options", state.options.is_some()),
@@ -418,10 +425,13 @@ fn kind_fields(state: &RawState) -> [(&'static str, bool); 24] {
         ("on_unavailable", state.on_unavailable.is_some()),
         ("on_no_answer", state.on_no_answer.is_some()),
         ("help", state.help.is_some()),
+        ("again", state.again.is_some()),
         ("set", state.set.is_some()),
         ("offers", state.offers.is_some()),
         ("goto", state.goto.is_some()),
         ("closing", state.closing.is_some()),
+        ("first", state.first.is_some()),
+        ("more", state.more.is_some()),
         ("speech", state.speech.is_some()),
         ("phrases", state.phrases.is_some()),
         ("yes", state.yes.is_some()),
@@ -606,6 +616,24 @@ impl Checker<'_> {
                 .chain(callback_state.map(|target| target.as_ref()))
                 .chain(assisted_payment_state.map(|target| target.as_ref())),
         );
+        let settled_outcomes = header.settled_outcomes.clone().unwrap_or_else(|| {
+            ["transferred", "paid", "payment_unknown"]
+                .map(String::from)
+                .to_vec()
+        });
+        if states.len() == state_names.len() {
+            self.misses_lead_to_help(
+                &states,
+                &spans,
+                &settled_outcomes,
+                header.agent_state.as_ref(),
+                callback_state.map(|target| target.as_ref().as_str()),
+                [header.start.as_ref(), header.agent_state.as_ref()]
+                    .into_iter()
+                    .chain(callback_state.map(|target| target.as_ref()))
+                    .chain(assisted_payment_state.map(|target| target.as_ref())),
+            );
+        }
         if let (Some(start), Some(messages)) = (assisted_payment_state, &messages)
             && messages.back_to_agent.is_none()
         {
@@ -634,11 +662,7 @@ impl Checker<'_> {
                 .iter()
                 .map(|target| target.as_ref().clone())
                 .collect(),
-            settled_outcomes: header.settled_outcomes.clone().unwrap_or_else(|| {
-                ["transferred", "paid", "payment_unknown"]
-                    .map(String::from)
-                    .to_vec()
-            }),
+            settled_outcomes,
             voices,
             messages: messages?,
             recording_notice,
@@ -1156,8 +1180,9 @@ impl Checker<'_> {
                 StateKind::Language { options, .. } => {
                     single_key(choice.as_ref()).is_some_and(|key| options.contains_key(&key))
                 }
-                StateKind::Offers { options, .. } => {
+                StateKind::Offers { options, more, .. } => {
                     Offer::parse(choice.as_ref()).is_some()
+                        || (more.is_some() && choice.as_ref() == super::engine::MORE)
                         || single_key(choice.as_ref()).is_some_and(|key| options.contains_key(&key))
                 }
                 // A collect state's phrases stand for an entry (a hardship reason's key) or one of
@@ -1238,6 +1263,10 @@ impl Checker<'_> {
             .help
             .as_ref()
             .and_then(|p| self.prompt(p, languages, format!("{name}.help")));
+        let again = r
+            .again
+            .as_ref()
+            .and_then(|p| self.prompt(p, languages, format!("{name}.again")));
         for (field, _) in kind_fields(r)
             .iter()
             .filter(|(field, present)| *present && !rules.fields.contains(field))
@@ -1504,6 +1533,7 @@ impl Checker<'_> {
             max_visits,
             max_attempts,
             help,
+            again,
             activity: r.activity.clone(),
             speech,
         })
@@ -1629,6 +1659,38 @@ impl Checker<'_> {
             .closing
             .as_ref()
             .and_then(|p| self.prompt(p, languages, format!("{state}.closing")));
+        let more = match (&r.first, &r.more) {
+            (Some(first), Some(line)) => {
+                let first = self.bounded(Some(first), 1, 1..=7, "first") as usize;
+                let mut marked = SpannedMap::new();
+                for (code, text) in line.as_ref() {
+                    if !text.as_ref().contains("{key}") {
+                        self.report(
+                            text,
+                            "say which key hears the other choices with {key}, e.g. \"For more \
+                             choices, say more or press {key}.\"",
+                        );
+                    }
+                    let replaced = text.as_ref().replace("{key}", super::engine::OPTION_KEY);
+                    marked.insert(code.clone(), Spanned::new(text.span(), replaced));
+                }
+                self.prompt(
+                    &Spanned::new(line.span(), marked),
+                    languages,
+                    format!("{state}.more"),
+                )
+                .map(|line| (first, line))
+            }
+            (None, None) => None,
+            _ => {
+                self.report(
+                    raw,
+                    "first and more go together: first = 3 names three options, then the more \
+                     line (with {key}) offers the rest",
+                );
+                None
+            }
+        };
         let offers = lines
             .into_iter()
             .filter_map(|(offer, line)| Some((offer, (line, gotos.remove(&offer)?))))
@@ -1638,6 +1700,7 @@ impl Checker<'_> {
             offers,
             options,
             closing,
+            more,
             on_fail,
         })
     }
@@ -1689,6 +1752,118 @@ impl Checker<'_> {
             )));
         }
     }
+
+    /// A miss never ends in a bare goodbye: while the business of the call is open, every
+    /// question's last miss (no answer, or no answer it understood, `max_attempts` times) leads
+    /// to help. Help is a person (a transfer, which offers a callback when no one can be had), the
+    /// callback state, another question, or a goodbye that says when people are in
+    /// (`{next_opening}`). Questions reached only once the call is settled (a payment approved, a
+    /// callback booked, the caller chose to end the call) may say goodbye.
+    fn misses_lead_to_help<'s>(
+        &mut self,
+        states: &'s HashMap<String, State>,
+        lines: &HashMap<String, usize>,
+        settled_outcomes: &[String],
+        agent_state: &'s str,
+        callback_state: Option<&'s str>,
+        roots: impl IntoIterator<Item = &'s String>,
+    ) {
+        // The questions a caller can reach before anything settles the call.
+        let mut open: HashSet<&str> = HashSet::new();
+        let mut queue: VecDeque<&str> = roots.into_iter().map(String::as_str).collect();
+        while let Some(name) = queue.pop_front() {
+            let Some(state) = states.get(name) else {
+                continue;
+            };
+            if settles(state, settled_outcomes) || !open.insert(name) {
+                continue;
+            }
+            queue.extend(state.kind.targets());
+            if let Some((_, target)) = &state.max_visits {
+                queue.push_back(target);
+            }
+        }
+        let mut problems: Vec<(usize, String)> = Vec::new();
+        for name in &open {
+            let Some(state) = states.get(*name) else {
+                continue;
+            };
+            let on_fail = match &state.kind {
+                StateKind::Menu { on_fail, .. }
+                | StateKind::Collect { on_fail, .. }
+                | StateKind::Offers { on_fail, .. } => on_fail.as_deref().unwrap_or(agent_state),
+                _ => continue,
+            };
+            // Follow what is said and decided on the way, to the next thing the caller meets.
+            let mut seen: HashSet<&str> = HashSet::new();
+            let mut ahead: Vec<&str> = vec![on_fail];
+            let mut bare: Vec<&str> = Vec::new();
+            while let Some(next) = ahead.pop() {
+                if !seen.insert(next) || Some(next) == callback_state {
+                    continue;
+                }
+                let Some(target) = states.get(next) else {
+                    continue;
+                };
+                match &target.kind {
+                    StateKind::Hangup if !says_when_people_are_in(target) => bare.push(next),
+                    StateKind::Say { .. }
+                    | StateKind::Action { .. }
+                    | StateKind::Branch { .. }
+                    | StateKind::Disclosure { .. } => ahead.extend(target.kind.targets()),
+                    _ => {}
+                }
+            }
+            if bare.is_empty() {
+                continue;
+            }
+            bare.sort_unstable();
+            let line = lines.get(*name).copied().unwrap_or(1);
+            problems.push((
+                line,
+                format!(
+                    "state \"{name}\": its last miss can lead to \"{}\", a goodbye with no \
+                     help; a miss must lead to help. Leave out on_fail (a person, or a \
+                     callback when no one is in), point it at the callback state or a transfer, \
+                     or say when people are in with {{next_opening}} in that goodbye",
+                    bare.join("\", \"")
+                ),
+            ));
+        }
+        problems.sort();
+        for (line, message) in problems {
+            self.problems.push(self.problem_at(line, message));
+        }
+    }
+}
+
+/// Whether a state ends the business of the call: an outcome that stands (a payment, a plan, a
+/// callback booked; a transfer's only once connected), or the end-of-call survey, offered once
+/// the caller chose to end the call. The engine's own test for a settled call.
+fn settles(state: &State, settled_outcomes: &[String]) -> bool {
+    let outcome_stands = state
+        .outcome
+        .as_ref()
+        .is_some_and(|outcome| settled_outcomes.contains(outcome))
+        && !matches!(state.kind, StateKind::Transfer { .. });
+    let survey = matches!(
+        state.kind,
+        StateKind::Action {
+            action: Action::OfferSurvey,
+            ..
+        }
+    );
+    outcome_stands || survey
+}
+
+/// Whether a goodbye tells the caller when people are in (`{next_opening}`), in every language.
+fn says_when_people_are_in(state: &State) -> bool {
+    state.prompt.as_ref().is_some_and(|prompt| {
+        prompt
+            .0
+            .values()
+            .all(|template| template.0.contains(&Segment::Var(Var::NextOpening)))
+    })
 }
 
 /// The existing name closest to a misspelt one, if any is close enough to be a slip.
@@ -1813,6 +1988,51 @@ prompt.es = "Adiós."
             "/call-flows/payment.toml"
         )));
         assert!(flow.is_ok(), "{:?}", flow.err());
+    }
+
+    #[test]
+    fn a_last_miss_that_ends_in_a_bare_goodbye_is_refused() {
+        let source = VALID.replace(
+            "options = { \"1\" = \"route\" }",
+            "options = { \"1\" = \"route\" }\non_fail = \"bye\"",
+        );
+        let found = problems(&source);
+        let line = line_of(&source, "[states.hello]");
+        assert!(
+            found.iter().any(|p| p.starts_with(&format!(
+                "call-flows/test.toml:{line}: state \"hello\": its last miss can lead to \"bye\", \
+                 a goodbye with no help"
+            )) && p.contains("Leave out on_fail")),
+            "{found:?}"
+        );
+        // Through what is decided on the way, too.
+        let via_branch = source.replace("on_fail = \"bye\"", "on_fail = \"route\"");
+        assert!(
+            problems(&via_branch)
+                .iter()
+                .any(|p| p.contains("state \"hello\": its last miss can lead to \"bye\"")),
+            "{:?}",
+            problems(&via_branch)
+        );
+        // A goodbye that says when people are in is help.
+        let tells_when = source
+            .replace(
+                "prompt.en = \"Bye.\"",
+                "prompt.en = \"People are in {next_opening}.\"",
+            )
+            .replace(
+                "prompt.es = \"Adiós.\"",
+                "prompt.es = \"Hay personas {next_opening}.\"",
+            );
+        assert_eq!(problems(&tells_when), Vec::<String>::new());
+        // Once the call is settled (a payment approved), a question may say goodbye.
+        let settled = source.replace(
+            "[states.hello]\nkind = \"menu\"",
+            "[states.hello]\nkind = \"menu\"\noutcome = \"paid\"",
+        );
+        assert_eq!(problems(&settled), Vec::<String>::new());
+        // Left out, on_fail is a person: help.
+        assert_eq!(problems(VALID), Vec::<String>::new());
     }
 
     #[test]

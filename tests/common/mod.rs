@@ -224,7 +224,7 @@ impl TestServer {
         call.press("3").await.expect("another amount");
         call.press(amount_keys).await.expect("amount");
         let said = call.press("1").await.expect("amount confirmed");
-        assert!(heard(&said, "Please enter your card number"), "{said:?}");
+        assert!(heard(&said, "Key in your card number"), "{said:?}");
         call
     }
 
@@ -488,12 +488,13 @@ pub async fn add_agent(state: &AppState, username: &str, name: &str, password: &
 
 /// Loads demo/accounts.csv into a server's store.
 pub async fn import_demo_accounts(state: &AppState, clock: &ManualClock) {
-    let records = import::parse(
-        include_str!("../../demo/accounts.csv"),
-        &state.config.pin_key,
-        clock.now().date(),
-    )
-    .expect("demo accounts");
+    import_accounts(state, clock, include_str!("../../demo/accounts.csv")).await;
+}
+
+/// Loads accounts in the import CSV format into a server's store, as `ivrpay accounts import`
+/// would (a row for an existing account number replaces it).
+pub async fn import_accounts(state: &AppState, clock: &ManualClock, csv: &str) {
+    let records = import::parse(csv, &state.config.pin_key, clock.now().date()).expect("accounts");
     state
         .store
         .upsert_accounts(&records, clock.now_ms())

@@ -22,7 +22,7 @@ pub(super) async fn run(
     session: &mut Session,
 ) -> Result<ChoosePolicyResult, AppError> {
     if let Some(account) = &ctx.account {
-        let policy = ctx.app.policies.select(account, ctx.app.clock.now().date());
+        let policy = ctx.app.policies.select(account, ctx.app.today());
         tracing::info!(policy = %policy.name, "collections policy chosen");
         session
             .values
