@@ -206,6 +206,12 @@ impl Application {
         &self.state
     }
 
+    /// Replaces the hours loaded from the flows directory, before serving: the demo's hours are
+    /// open at any time, so its calls reach a person without editing the production `hours.toml`.
+    pub fn use_hours(&mut self, hours: crate::hours::Hours) {
+        self.state.hours = Some(Arc::new(hours));
+    }
+
     /// Serves until `shutdown` completes, then lets requests in flight finish. Background upkeep
     /// (see [`crate::upkeep`]) runs beside the server, when configured, and stops with it.
     ///
