@@ -279,7 +279,7 @@ fn ivrpay_report(server: &TestServer, args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_ivrpay"))
         .args(["report", "--from", "2026-11-23", "--to", "2026-11-23"])
         .args(args)
-        .args(["--db", &server.database_url])
+        .args(["--database-url", &server.database_url])
         .args([
             "--flows",
             concat!(env!("CARGO_MANIFEST_DIR"), "/call-flows"),
@@ -325,6 +325,39 @@ async fn csv_from_the_api_and_the_command_line_match(server: &TestServer) {
         "{table}"
     );
     assert!(table.contains("ask_card_number"), "{table}");
+    let widest = table.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    assert!(
+        widest <= 100,
+        "the table fits a terminal ({widest} wide): {table}"
+    );
+    assert!(
+        table.contains("--format csv or json"),
+        "says where the rest is: {table}"
+    );
+    // `--funnel` gives only the funnel in every format; `--db` still names the database.
+    for format in ["table", "csv", "json"] {
+        let funnel = ivrpay_report(server, &["--format", format, "--funnel"]);
+        let funnel = String::from_utf8_lossy(&funnel.stdout);
+        assert!(funnel.contains("ask_pin"), "{format}: {funnel}");
+        assert!(
+            !funnel.contains("approv"),
+            "{format}: only the funnel: {funnel}"
+        );
+    }
+    let old_flag = std::process::Command::new(env!("CARGO_BIN_EXE_ivrpay"))
+        .args([
+            "report",
+            "--from",
+            "2026-11-23",
+            "--to",
+            "2026-11-23",
+            "--format",
+            "csv",
+        ])
+        .args(["--db", &server.database_url])
+        .output()
+        .expect("ivrpay runs");
+    assert_eq!(String::from_utf8_lossy(&old_flag.stdout), api_csv);
     let (status, funnel_csv) = get(
         server,
         "/api/reports/funnel?from=2026-11-23&to=2026-11-23&format=csv",

@@ -228,15 +228,81 @@ fn aligned(lines: &[Vec<String>]) -> String {
     out
 }
 
-/// The rows, then the funnel, for a terminal.
+/// The columns a terminal table shows, so it fits about 100 columns; every column is in the CSV
+/// and the JSON.
+const TABLE_COLUMNS: [&str; 10] = [
+    "group",
+    "calls",
+    "in_progress",
+    "contained",
+    "containment",
+    "transferred",
+    "abandoned",
+    "approved",
+    "approved_amount",
+    "approval_rate",
+];
+
+/// The rows' lines cut to [`TABLE_COLUMNS`], headed with shorter names.
+fn table_row_lines(report: &Report) -> Vec<Vec<String>> {
+    let lines = row_lines(report, true);
+    let header = &lines[0];
+    let picked: Vec<usize> = TABLE_COLUMNS
+        .iter()
+        .filter_map(|name| header.iter().position(|h| h == name))
+        .collect();
+    lines
+        .iter()
+        .enumerate()
+        .map(|(n, line)| {
+            picked
+                .iter()
+                .map(|&i| {
+                    let cell = line.get(i).cloned().unwrap_or_default();
+                    if n > 0 {
+                        return cell;
+                    }
+                    match cell.as_str() {
+                        "in_progress" => "open".to_owned(),
+                        "containment" => "contained%".to_owned(),
+                        "approved" => "paid".to_owned(),
+                        "approved_amount" => "amount".to_owned(),
+                        "approval_rate" => "approval%".to_owned(),
+                        _ => cell,
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The rows (the main columns), then the funnel, for a terminal.
 pub fn table(report: &Report) -> String {
     format!(
-        "Calls from {} to {} ({}), by {}\n\n{}\nFunnel\n\n{}",
+        "Calls from {} to {} ({}), by {}\n\n{}\n(open: calls not yet ended; paid: approved \
+         payments. Every column, with transfer reasons,\ndeclines, time to pay, arrangements and \
+         the survey: --format csv or json.)\n\nFunnel\n\n{}",
         report.from,
         report.to,
         report.time_zone,
         report.by.name(),
-        aligned(&row_lines(report, true)),
+        aligned(&table_row_lines(report)),
         aligned(&funnel_lines(&report.funnel)),
     )
+}
+
+/// Only the funnel, for a terminal.
+pub fn funnel_table(report: &Report) -> String {
+    format!(
+        "Funnel from {} to {} ({})\n\n{}",
+        report.from,
+        report.to,
+        report.time_zone,
+        aligned(&funnel_lines(&report.funnel)),
+    )
+}
+
+/// Only the funnel, as JSON.
+pub fn funnel_json(report: &Report) -> String {
+    serde_json::to_string_pretty(&report.funnel).unwrap_or_default()
 }
