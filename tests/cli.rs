@@ -587,7 +587,7 @@ fn the_demo_banner_prints_only_secrets_the_demo_made() {
         format!("{url}/dashboard"),
         format!("Sign in as demo with the password {password}"),
         "cargo run -- agents add ana".to_owned(),
-        "--keys 1,1,6446,0".to_owned(),
+        "--from +15552126618 --agent-no-answer".to_owned(),
         format!("Bearer {admin}"),
     ] {
         assert!(own.banner.contains(&needle), "{needle:?} in {}", own.banner);

@@ -406,3 +406,35 @@ async fn bad_parameters_get_a_problem_saying_how_to_fix_them(server: &TestServer
     assert_eq!(unauthorized.status(), 401);
 }
 on_both_backends!(bad_parameters_get_a_problem_saying_how_to_fix_them);
+
+/// A plan's first payment, charged while the caller listens, is a payment of that call: the
+/// report's (and the dashboard's) "paid" counts it.
+async fn a_plans_first_payment_counts_as_paid(server: &TestServer) {
+    // Arrange: Linda spreads her balance over three payments, the first charged now.
+    let mut call = server.linda_at_pin_question().await;
+    call.press("6446").await.expect("pin");
+    call.press("4").await.expect("a plan");
+    call.press("3").await.expect("three payments");
+    call.press("1").await.expect("with a card");
+    server
+        .enter_card(&mut call, "4242424242424242", "1228", "123", "77141")
+        .await;
+    let said = call.press("1").await.expect("agree");
+    assert!(heard(&said, "Your confirmation number is"), "{said:?}");
+    call.hang_up(&server.url).await.expect("hang up");
+    let account = server.api_account("66253365").await;
+    let first = account["arrangements"][0]["installments"][0].clone();
+    assert_eq!(first["status"], "paid", "{account}");
+
+    // Act
+    let day = report(server, "from=2026-11-23&to=2026-11-23").await;
+
+    // Assert
+    let payments = &day["rows"][0]["payments"];
+    assert_eq!(payments["approved"], 1, "{payments}");
+    assert_eq!(
+        payments["approved_cents"], first["amount_cents"],
+        "{payments}"
+    );
+}
+on_both_backends!(a_plans_first_payment_counts_as_paid);

@@ -517,6 +517,8 @@ async fn a_transfer_on_one_instance_pops_up_on_a_console_served_by_the_other(bac
 
     // Act: the whole call goes to instance 1.
     let mut call = cluster.call_from("+15552126618", Some(1)).await;
+    // Still on the line when Ben takes the transfer: the simulated line rings out.
+    call.agent_answers = false;
     for keys in ["1", "1", "6446", "0"] {
         call.press(keys).await.expect("step");
     }

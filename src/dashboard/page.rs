@@ -134,11 +134,11 @@ fn totals(report: &Report) -> ReportRow {
 
 /// A state's name in words, from its activity in the flow when it has one.
 fn state_words(app: &AppState, flow: &str, state: &str) -> String {
+    // A state of another flow (calls answered before a change of flow) has only its name.
     let described = (flow == app.flow.name)
         .then(|| app.flow.states.get(state))
         .flatten()
-        .and_then(|s| s.activity())
-        .map(str::to_owned);
+        .map(crate::flow::State::label);
     let name = described.unwrap_or_else(|| state.replace('_', " "));
     let mut chars = name.chars();
     chars
