@@ -51,7 +51,7 @@ pub fn gateway_for(choice: &GatewayChoice) -> Arc<dyn Gateway> {
         } => Arc::new(StripeGateway::new(
             secret_key.clone(),
             base_url.clone(),
-            reqwest::Client::new(),
+            crate::http_client(),
         )),
     }
 }

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 const UNKNOWN: &str = "+15550009999";
 
 async fn get(server: &TestServer, path_and_query: &str) -> (u16, String) {
-    let response = reqwest::Client::new()
+    let response = ivrpay::http_client()
         .get(format!("{}{path_and_query}", server.url))
         .bearer_auth(ADMIN_TOKEN)
         .send()
@@ -395,7 +395,7 @@ async fn bad_parameters_get_a_problem_saying_how_to_fix_them(server: &TestServer
             "{query}: {problem}"
         );
     }
-    let unauthorized = reqwest::Client::new()
+    let unauthorized = ivrpay::http_client()
         .get(format!(
             "{}/api/reports?from=2026-11-01&to=2026-11-30",
             server.url

@@ -69,7 +69,7 @@ impl Cluster {
 
     /// A caller whose every webhook opens a new connection, as providers do.
     fn client() -> reqwest::Client {
-        reqwest::Client::builder()
+        ivrpay::http_client_builder()
             .pool_max_idle_per_host(0)
             .build()
             .expect("client")

@@ -352,7 +352,7 @@ on_both_backends!(no_card_digits_or_full_account_number_reach_the_console);
 async fn admins_see_every_transfer_through_the_api(server: &TestServer) {
     let call = linda_asks_for_a_person(server).await;
     let api = |token: Option<&'static str>| {
-        let mut request = reqwest::Client::new().get(format!("{}/api/transfers", server.url));
+        let mut request = ivrpay::http_client().get(format!("{}/api/transfers", server.url));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }

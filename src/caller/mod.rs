@@ -117,7 +117,7 @@ impl Call {
         from: &str,
         to: &str,
     ) -> Result<Call, CallerError> {
-        let mut call = Call::new(reqwest::Client::new(), auth_token, call_sid, from, to);
+        let mut call = Call::new(crate::http_client(), auth_token, call_sid, from, to);
         call.start(base_url).await?;
         Ok(call)
     }
