@@ -838,3 +838,100 @@ fn agents_are_added_from_stdin_listed_and_disabled_sqlite() {
 fn agents_are_added_from_stdin_listed_and_disabled_postgres() {
     agents_are_added_from_stdin_listed_and_disabled(Backend::Postgres);
 }
+
+/// Splits a command line as a shell would for the README's commands: words, with '...' and
+/// "..." quoting (no escapes inside), and `\` at a line's end joining the next line.
+fn shell_words(line: &str) -> Vec<String> {
+    let line = line.replace("\\\n", " ");
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut quote: Option<char> = None;
+    for c in line.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => word.get_or_insert_with(String::new).push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                word.get_or_insert_with(String::new);
+            }
+            (None, c) if c.is_whitespace() => words.extend(word.take()),
+            (None, c) => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    words
+}
+
+/// The Quick start's example calls, run one after another against one demo as a newcomer would:
+/// each uses every key it gives and ends with the line's goodbye, whatever ran before it.
+#[test]
+fn the_readmes_example_calls_work_in_the_order_written() {
+    let readme = include_str!("../README.md");
+    let quick_start = readme
+        .split("\n## ")
+        .find(|section| section.starts_with("Quick start"))
+        .expect("a Quick start section");
+    let mut calls = Vec::new();
+    for block in quick_start.split("```sh\n").skip(1) {
+        let block = block.split("```").next().unwrap_or_default();
+        let joined = block.replace("\\\n", " ");
+        calls.extend(
+            joined
+                .lines()
+                .filter_map(|line| line.trim().strip_prefix("cargo run -- call "))
+                // A call without --keys is typed by hand.
+                .filter(|line| line.contains("--keys"))
+                .map(shell_words),
+        );
+    }
+    assert!(
+        calls.len() >= 4,
+        "the Quick start shows its calls: {calls:?}"
+    );
+
+    let dir = tempfile::tempdir().expect("dir");
+    let db = format!("sqlite:{}", dir.path().join("ivrpay.db").display());
+    let demo = DemoServer::start(&db);
+    for words in calls {
+        let mut args = vec!["call".to_owned()];
+        let mut words = words.into_iter();
+        let mut keys = String::new();
+        while let Some(word) = words.next() {
+            match word.as_str() {
+                // The README's address is the default one; this demo listens elsewhere.
+                "--url" => {
+                    words.next();
+                    args.extend(["--url".to_owned(), demo.url()]);
+                }
+                "--keys" => {
+                    keys = words.next().expect("keys");
+                    args.extend(["--keys".to_owned(), keys.clone()]);
+                }
+                _ => args.push(word),
+            }
+        }
+        args.extend(["--database-url".to_owned(), db.clone()]);
+        let output = ivrpay()
+            .args(&args)
+            .env_remove("TWILIO_AUTH_TOKEN")
+            .output()
+            .expect("runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{args:?}: {stdout}");
+        let answered = stdout.matches("keys> ").count();
+        assert_eq!(
+            answered,
+            keys.split(',').count(),
+            "every key of {keys} is used: {stdout}"
+        );
+        let last_heard = stdout
+            .lines()
+            .rev()
+            .find(|line| line.contains('\u{1F50A}'))
+            .unwrap_or_default();
+        assert!(
+            last_heard.contains("Goodbye") || last_heard.contains("Adiós"),
+            "{keys} ends with the line's goodbye: {stdout}"
+        );
+    }
+}
