@@ -13,20 +13,27 @@ use fantoccini::Locator;
 
 const PASSWORD: &str = common::console::PASSWORD;
 
-async fn a_transfer_appears_live_and_is_taken_and_closed(server: &TestServer) {
-    // Arrange: Ana signed in, the console open and empty.
+/// Ana, an agent, signed in to the console in a browser (`None` without Chromium).
+async fn ana_signed_in(server: &TestServer) -> Option<Browser> {
     common::add_agent(&server.state, "ana", "Ana López", PASSWORD, false).await;
-    let Some(browser) = Browser::start().await else {
-        return;
-    };
-    let client = &browser.client;
-    client
+    let browser = Browser::start().await?;
+    browser
+        .client
         .goto(&format!("{}/agent", server.url))
         .await
         .expect("page");
     browser.fill("username", "ana").await;
     browser.fill("password", PASSWORD).await;
     browser.press("Sign in").await;
+    Some(browser)
+}
+
+async fn a_transfer_appears_live_and_is_taken_and_closed(server: &TestServer) {
+    // Arrange: Ana signed in, the console open and empty.
+    let Some(browser) = ana_signed_in(server).await else {
+        return;
+    };
+    let client = &browser.client;
     assert_eq!(browser.text_of("agent-name").await, "Ana López");
     assert!(
         browser
@@ -153,18 +160,10 @@ on_both_backends!(a_transfer_appears_live_and_is_taken_and_closed);
 /// missed, live, without "I'll take it", and a late claim is refused.
 async fn a_transfer_whose_call_ends_shows_as_missed(server: &TestServer) {
     // Arrange: Ana's console open; Linda asks for a person and waits.
-    common::add_agent(&server.state, "ana", "Ana López", PASSWORD, false).await;
-    let Some(browser) = Browser::start().await else {
+    let Some(browser) = ana_signed_in(server).await else {
         return;
     };
     let client = &browser.client;
-    client
-        .goto(&format!("{}/agent", server.url))
-        .await
-        .expect("page");
-    browser.fill("username", "ana").await;
-    browser.fill("password", PASSWORD).await;
-    browser.press("Sign in").await;
     let mut call = server.linda_at_pin_question().await;
     call.press("6446").await.expect("pin");
     call.agent_answers = false;
