@@ -39,6 +39,8 @@ pub struct AppState {
     pub recordings: Option<Arc<crate::audio::Library>>,
     /// What a caller waiting for a person hears (`audio/hold.wav`, or the built-in tune).
     pub hold_audio: axum::body::Bytes,
+    /// Ends of calls reported while the database was away, waiting for upkeep to record them.
+    pub pending_ends: Arc<crate::calls::pending_ends::PendingEnds>,
 }
 
 /// The gateway a configuration names.
@@ -79,6 +81,9 @@ pub enum StartError {
     /// The database is unreachable or its migrations failed.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// The directory that keeps call ends while the database is away cannot be made.
+    #[error("{0}")]
+    CallEnds(std::io::Error),
     /// The address could not be bound.
     #[error("cannot listen on {0}: {1}")]
     Listen(String, std::io::Error),
@@ -131,7 +136,8 @@ impl Application {
             for warning in &library.warnings {
                 tracing::warn!("{warning}");
             }
-            Some(Arc::new(library))
+            // Signed with the service's key, so a clip URL plays from every instance.
+            Some(Arc::new(library.signing_with(&config.data_key)))
         } else {
             None
         };
@@ -141,6 +147,12 @@ impl Application {
         // Off the async threads; ready long before anyone signs in.
         tokio::task::spawn_blocking(crate::agents::password::warm_up);
         let store = Store::connect(&config.database_url, &config.pool).await?;
+        let pending_ends = crate::calls::pending_ends::PendingEnds::open(
+            config.upkeep.call_ends_dir.clone().unwrap_or_else(|| {
+                crate::calls::pending_ends::PendingEnds::default_dir(&config.database_url)
+            }),
+        )
+        .map_err(StartError::CallEnds)?;
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|err| StartError::Listen(config.listen.to_string(), err))?;
@@ -179,6 +191,7 @@ impl Application {
             metrics,
             recordings,
             hold_audio,
+            pending_ends: Arc::new(pending_ends),
         };
         Ok(Application {
             listener,

@@ -128,6 +128,9 @@ pub struct HttpLimits {
     pub max_connections: usize,
     /// Largest request body, in bytes (a webhook is a few kilobytes).
     pub max_body_bytes: usize,
+    /// Time a client has to read a recording it asked for before its connection is closed
+    /// (see [`crate::http::server::MustBeRead`]).
+    pub unread_response_timeout: Duration,
     /// Load balancers whose `X-Forwarded-For` names the client (for limits per address).
     pub trusted_proxies: crate::http::forwarded::TrustedProxies,
 }
@@ -139,6 +142,8 @@ impl Default for HttpLimits {
             body_read_timeout: Duration::from_secs(10),
             max_connections: 2048,
             max_body_bytes: 64 * 1024,
+            // A minute of 8 kHz audio is under 1 MB: seconds to fetch on any line a provider has.
+            unread_response_timeout: Duration::from_secs(20),
             trusted_proxies: crate::http::forwarded::TrustedProxies::default(),
         }
     }
@@ -156,6 +161,10 @@ pub struct UpkeepSettings {
     /// cursor and its last reply are kept; `None`: forever. The call's summary (outcome, last
     /// step, language, account, times) and every table built from calls stay.
     pub step_logs_kept_for: Option<Duration>,
+    /// Where the ends of calls reported while the database is away wait for it
+    /// ([`crate::calls::pending_ends`]); `None`: beside a SQLite file, or a directory named for
+    /// the database in the system's temporary directory.
+    pub call_ends_dir: Option<PathBuf>,
 }
 
 /// The default of [`UpkeepSettings::step_logs_kept_for`], in days.
@@ -167,6 +176,7 @@ impl Default for UpkeepSettings {
             interval: Some(Duration::from_secs(15)),
             idle_call_after: Duration::from_secs(60 * 60),
             step_logs_kept_for: Some(Duration::from_secs(STEP_LOG_DAYS * 24 * 60 * 60)),
+            call_ends_dir: None,
         }
     }
 }

@@ -6,6 +6,8 @@
 //!   twice; the result is recorded (an approval lowers the balance and makes an ended call's
 //!   outcome `paid`). What stays unknown when the sealed card must be wiped is flagged for a
 //!   person (`GET /api/payments/unsettled`);
+//! - **recording call ends kept while the database was away** ([`crate::calls::pending_ends`]),
+//!   first, so those calls close with the time their provider reported;
 //! - **closing calls that went silent**: no webhook for [`UpkeepSettings::idle_call_after`] and
 //!   no end reported (a lost status callback) means the call is over;
 //! - **wiping card data** of calls whose sealed values have expired;
@@ -41,6 +43,8 @@ pub struct Report {
     pub payments_settled: u64,
     /// Unsettled payments handed to a person.
     pub payments_flagged: u64,
+    /// Call ends kept while the database was away, now recorded.
+    pub call_ends_recorded: u64,
     /// Silent calls closed.
     pub calls_closed: u64,
     /// Calls whose expired sealed values were wiped.
@@ -67,7 +71,10 @@ fn reconcile_after(app: &AppState) -> Duration {
 /// # Errors
 /// A database failure (the next pass tries again).
 pub async fn run_once(app: &AppState) -> Result<Report, AppError> {
-    let mut report = Report::default();
+    let mut report = Report {
+        call_ends_recorded: crate::calls::pending_ends::record(app).await?,
+        ..Report::default()
+    };
     let now = app.clock.now_ms();
     let quiet_since = now - reconcile_after(app).as_millis() as i64;
     for payment in app
@@ -124,6 +131,7 @@ pub async fn run_until(
             Ok(report) => tracing::info!(
                 payments_settled = report.payments_settled,
                 payments_flagged = report.payments_flagged,
+                call_ends_recorded = report.call_ends_recorded,
                 calls_closed = report.calls_closed,
                 sealed_wiped = report.sealed_wiped,
                 step_logs_purged = report.step_logs_purged,

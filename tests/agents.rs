@@ -255,7 +255,7 @@ async fn wrong_passwords_are_refused_alike_then_throttled_until_the_window_passe
 ) {
     // Arrange
     common::add_agent(&server.state, "ana", "Ana", PASSWORD, false).await;
-    let limit = ivrpay::agents::SIGN_IN_LIMITS.per_username;
+    let limit = ivrpay::agents::SIGN_IN_LIMITS.per_username_and_address;
 
     // Act and assert: a wrong password and an unknown user read the same.
     let wrong = problem(sign_in(server, "ana", "not the password").await).await;
@@ -295,8 +295,9 @@ async fn one_address_trying_many_usernames_is_throttled(server: &TestServer) {
 }
 on_both_backends!(one_address_trying_many_usernames_is_throttled);
 
-async fn behind_a_trusted_balancer_each_client_address_is_throttled_apart(backend: Backend) {
-    // The test connects from 127.0.0.1: here, the load balancer.
+/// A server behind a load balancer at 127.0.0.1 (where the tests connect from), so each sign-in
+/// can come from an address of the test's choosing.
+async fn behind_a_balancer(backend: Backend) -> Option<TestServer> {
     let options = common::Options {
         http: ivrpay::config::HttpLimits {
             trusted_proxies: ivrpay::http::forwarded::TrustedProxies::parse("127.0.0.1")
@@ -305,42 +306,133 @@ async fn behind_a_trusted_balancer_each_client_address_is_throttled_apart(backen
         },
         ..common::Options::default()
     };
-    let Some(server) = TestServer::start_with(backend, options).await else {
+    TestServer::start_with(backend, options).await
+}
+
+/// Signs in from `client_address` as the balancer forwards it; the status.
+async fn sign_in_at(
+    server: &TestServer,
+    client_address: &str,
+    username: &str,
+    password: &str,
+) -> u16 {
+    client()
+        .post(format!("{}/agent/sign-in", server.url))
+        .header(ORIGIN, &*server.state.public_url)
+        // What a client writes itself sits to the left and is not believed.
+        .header(
+            "x-forwarded-for",
+            format!("198.51.100.99, {client_address}"),
+        )
+        .form(&[("username", username), ("password", password)])
+        .send()
+        .await
+        .expect("server answers")
+        .status()
+        .as_u16()
+}
+
+async fn behind_a_trusted_balancer_each_client_address_is_throttled_apart(backend: Backend) {
+    let Some(server) = behind_a_balancer(backend).await else {
         return;
     };
     common::add_agent(&server.state, "ana", "Ana", PASSWORD, false).await;
-    let from = |client_address: &'static str, username: String, password: &'static str| {
-        let server = &server;
-        async move {
-            client()
-                .post(format!("{}/agent/sign-in", server.url))
-                .header(ORIGIN, &*server.state.public_url)
-                // What a client writes itself sits to the left and is not believed.
-                .header(
-                    "x-forwarded-for",
-                    format!("198.51.100.99, {client_address}"),
-                )
-                .form(&[("username", username.as_str()), ("password", password)])
-                .send()
-                .await
-                .expect("server answers")
-                .status()
-        }
-    };
     let limit = ivrpay::agents::SIGN_IN_LIMITS.per_address;
     for n in 0..limit {
         assert_eq!(
-            from("203.0.113.7", format!("guess{n}"), "wrong password").await,
+            sign_in_at(
+                &server,
+                "203.0.113.7",
+                &format!("guess{n}"),
+                "wrong password"
+            )
+            .await,
             401
         );
     }
 
     // The guessing address is refused; Ana, behind the same balancer, is not.
-    assert_eq!(from("203.0.113.7", "ana".into(), PASSWORD).await, 429);
-    assert_eq!(from("203.0.113.8", "ana".into(), PASSWORD).await, 303);
+    assert_eq!(
+        sign_in_at(&server, "203.0.113.7", "ana", PASSWORD).await,
+        429
+    );
+    assert_eq!(
+        sign_in_at(&server, "203.0.113.8", "ana", PASSWORD).await,
+        303
+    );
     server.stop().await;
 }
 on_both_backends_with_own_server!(behind_a_trusted_balancer_each_client_address_is_throttled_apart);
+
+async fn guessing_an_agents_password_elsewhere_never_locks_the_agent_out(backend: Backend) {
+    let Some(server) = behind_a_balancer(backend).await else {
+        return;
+    };
+    common::add_agent(&server.state, "ana", "Ana", PASSWORD, true).await;
+    let limits = ivrpay::agents::SIGN_IN_LIMITS;
+    // Ana's office.
+    assert_eq!(
+        sign_in_at(&server, "203.0.113.8", "ana", PASSWORD).await,
+        303
+    );
+
+    // Someone who knows her username guesses from one address: that address is refused...
+    for _ in 0..limits.per_username_and_address {
+        assert_eq!(
+            sign_in_at(&server, "203.0.113.7", "ana", "guess").await,
+            401
+        );
+    }
+    assert_eq!(
+        sign_in_at(&server, "203.0.113.7", "ana", PASSWORD).await,
+        429
+    );
+    // ...and Ana is not, from her office or from a place she never used.
+    assert_eq!(
+        sign_in_at(&server, "203.0.113.8", "ana", PASSWORD).await,
+        303
+    );
+    assert_eq!(
+        sign_in_at(&server, "192.0.2.50", "ana", PASSWORD).await,
+        303
+    );
+
+    // Guessing spread over many addresses, each below its own limit, closes the username to
+    // new places, but Ana still gets in from where she signed in before.
+    let spread = limits.per_username_and_address - 1;
+    let mut guessed = limits.per_username_and_address;
+    let mut address = 0;
+    while guessed < limits.per_username {
+        for _ in 0..spread.min(limits.per_username - guessed) {
+            let from = format!("198.18.0.{address}");
+            assert_eq!(sign_in_at(&server, &from, "ana", "guess").await, 401);
+            guessed += 1;
+        }
+        address += 1;
+    }
+    assert_eq!(sign_in_at(&server, "198.18.1.1", "ana", "guess").await, 429);
+    assert_eq!(
+        sign_in_at(&server, "198.18.1.2", "ana", PASSWORD).await,
+        429
+    );
+    assert_eq!(
+        sign_in_at(&server, "203.0.113.8", "ana", PASSWORD).await,
+        303
+    );
+    assert_eq!(
+        sign_in_at(&server, "192.0.2.50", "ana", PASSWORD).await,
+        303
+    );
+
+    // Once the guesses age out, new places are open again.
+    server.clock.advance(limits.window + Duration::from_secs(1));
+    assert_eq!(
+        sign_in_at(&server, "198.18.1.2", "ana", PASSWORD).await,
+        303
+    );
+    server.stop().await;
+}
+on_both_backends_with_own_server!(guessing_an_agents_password_elsewhere_never_locks_the_agent_out);
 
 /// Every route under /agent, and some that do not exist (they must not answer differently).
 const CONSOLE_ROUTES: &[(&str, &str)] = &[
@@ -415,8 +507,8 @@ async fn upkeep_forgets_expired_sessions_and_old_failures(server: &TestServer) {
     assert_eq!(count("agent_sessions").await, 1);
     assert_eq!(
         count("sign_in_failures").await,
-        2,
-        "one for ana, one for the address"
+        3,
+        "one for ana, one for ana from this address, one for the address"
     );
 
     // Within the session's life and the throttle's window: nothing goes.
@@ -440,7 +532,7 @@ async fn upkeep_forgets_expired_sessions_and_old_failures(server: &TestServer) {
 
     assert_eq!(
         (report.sessions_deleted, report.sign_in_failures_deleted),
-        (1, 2)
+        (1, 3)
     );
     assert_eq!(count("agent_sessions").await, 0);
     assert_eq!(count("sign_in_failures").await, 0);

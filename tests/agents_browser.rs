@@ -74,7 +74,7 @@ async fn a_wrong_password_is_refused_and_then_throttled(server: &TestServer) {
         return;
     };
 
-    for _ in 0..ivrpay::agents::SIGN_IN_LIMITS.per_username {
+    for _ in 0..ivrpay::agents::SIGN_IN_LIMITS.per_username_and_address {
         let problem = try_to_sign_in(&browser, server, "not my password").await;
         assert!(problem.contains("do not match"), "{problem}");
     }

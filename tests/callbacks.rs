@@ -102,15 +102,22 @@ async fn outside_hours_a_person_offers_a_callback_that_is_listed_and_closed(serv
     assert_eq!(callback["language"], "en");
 
     let id = callback["id"].as_i64().expect("id");
-    let (status, closed) = close(server, id, "Called back; paid in full.").await;
+    // The probe: a card number followed by its expiry and code, in an admin's note.
+    let (status, closed) = close(
+        server,
+        id,
+        "Called back; paid in full. card 4242424242424242 1228 123",
+    )
+    .await;
     assert_eq!(status, 200, "{closed}");
     assert_eq!(closed["status"], "done");
-    assert_eq!(closed["note"], "Called back; paid in full.");
+    let masked = "Called back; paid in full. card **************** ***8 123";
+    assert_eq!(closed["note"], masked, "card digits in a note are masked");
     assert!(callbacks(server, "?status=open").await.is_empty());
     assert_eq!(callbacks(server, "?status=done").await.len(), 1);
     let (status, again) = close(server, id, "a second note").await;
     assert_eq!(status, 409, "closed once: {again}");
-    assert_eq!(again["note"], "Called back; paid in full.");
+    assert_eq!(again["note"], masked);
     assert_eq!(close(server, id + 100, "none").await.0, 404);
 }
 on_both_backends!(outside_hours_a_person_offers_a_callback_that_is_listed_and_closed);

@@ -15,6 +15,24 @@ fn ivrpay() -> Command {
     command
 }
 
+/// Runs `scenario(backend)` on SQLite and on PostgreSQL, as two tests; for scenarios that run
+/// the binary and wait on it, so they take no async runtime of the test's.
+macro_rules! on_both_backends_blocking {
+    ($scenario:ident) => {
+        mod $scenario {
+            #[test]
+            fn sqlite() {
+                super::$scenario(super::Backend::Sqlite);
+            }
+
+            #[test]
+            fn postgres() {
+                super::$scenario(super::Backend::Postgres);
+            }
+        }
+    };
+}
+
 const HEADER: &str = "account_number,name,pin,date_of_birth,zip,balance,minimum_due,due_date,segment,language,phone,email";
 
 /// Runs `ivrpay accounts import FILE --database-url DB`.
@@ -29,6 +47,30 @@ fn import(file: &std::path::Path, database_url: &str) -> std::process::Output {
         ])
         .output()
         .expect("runs")
+}
+
+/// Runs `ivrpay accounts import FILE --database-url DB`, which must fail; what it printed.
+fn import_refused(file: &std::path::Path, database_url: &str) -> String {
+    let output = import(file, database_url);
+    assert!(!output.status.success(), "the import is refused");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// What `read` finds in the database at `db`; the database is dropped after.
+fn read_then_drop<T>(
+    runtime: &tokio::runtime::Runtime,
+    db: &str,
+    read: impl AsyncFnOnce(&ivrpay::store::Store) -> T,
+) -> T {
+    runtime.block_on(async {
+        let store = ivrpay::store::Store::connect(db, &Default::default())
+            .await
+            .expect("db");
+        let found = read(&store).await;
+        store.close().await;
+        common::drop_database(db).await;
+        found
+    })
 }
 
 fn import_is_all_or_nothing_and_names_bad_lines(backend: Backend) {
@@ -55,9 +97,7 @@ fn import_is_all_or_nothing_and_names_bad_lines(backend: Backend) {
         ),
     )
     .expect("write");
-    let output = import(&bad, &db);
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = import_refused(&bad, &db);
     assert!(stderr.contains("nothing was imported"), "{stderr}");
     assert!(
         stderr.contains("bad.csv:line 3: account_number must be 6 to 12 digits"),
@@ -66,31 +106,113 @@ fn import_is_all_or_nothing_and_names_bad_lines(backend: Backend) {
     assert!(!stderr.contains("12345"), "the PIN is not echoed: {stderr}");
 
     // Linda's balance kept its imported value: the good row of the bad file did not land.
-    let balance = runtime.block_on(async {
-        let store = ivrpay::store::Store::connect(&db, &Default::default())
-            .await
-            .expect("db");
-        let account = store
-            .account("66253365")
-            .await
-            .expect("query")
-            .expect("account");
-        store.close().await;
-        common::drop_database(&db).await;
-        account.balance_cents
+    let balance = read_then_drop(&runtime, &db, async |store| {
+        let account = store.account("66253365").await.expect("query");
+        account.expect("account").balance_cents
     });
     assert_eq!(balance, 44533);
 }
 
-#[test]
-fn import_is_all_or_nothing_and_names_bad_lines_sqlite() {
-    import_is_all_or_nothing_and_names_bad_lines(Backend::Sqlite);
+on_both_backends_blocking!(import_is_all_or_nothing_and_names_bad_lines);
+
+/// What the line could not use (a stored account's phone on another account, a NUL, a header
+/// smuggled into an email, a name too long to speak, a minimum above the balance, a formula as
+/// a segment) is refused as FILE:line N: what to fix, and nothing of the file lands.
+fn import_refuses_what_the_line_cannot_use(backend: Backend) {
+    let dir = tempfile::tempdir().expect("dir");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let Some(db) = runtime.block_on(common::fresh_database(backend, dir.path())) else {
+        return;
+    };
+    let demo = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/demo/accounts.csv"));
+    assert!(import(demo, &db).status.success(), "the demo file");
+    // Importing the same accounts again keeps each one's own phone.
+    assert!(import(demo, &db).status.success(), "the demo file again");
+
+    let bad = dir.path().join("bad.csv");
+    let long_name = "N".repeat(10_000);
+    std::fs::write(
+        &bad,
+        format!(
+            "{HEADER}\n\
+             66253365,Linda Brown,6446,1984-01-18,77141,1.00,1.00,2026-12-02,early,en,+15552126618,l@example.com\n\
+             11110001,New Holder,1234,1980-01-01,10001,10.00,1.00,2026-12-02,early,en,+15552126618,n@example.com\n\
+             11110002,\"Nul\u{0}Name\",1234,1980-01-01,10001,10.00,1.00,2026-12-02,early,en,+15550000002,x@example.com\n\
+             11110003,Smuggled,1234,1980-01-01,10001,10.00,1.00,2026-12-02,early,en,+15550000003,\"a@b.com\r\nBcc: x@y.com\"\n\
+             11110004,{long_name},1234,1980-01-01,10001,10.00,1.00,2026-12-02,early,en,+15550000004,y@example.com\n\
+             11110005,Over,1234,1980-01-01,10001,10.00,10.01,2026-12-02,early,en,+15550000005,z@example.com\n\
+             11110006,Formula,1234,1980-01-01,10001,10.00,1.00,2026-12-02,@SUM(1+1),en,+15550000006,w@example.com\n"
+        ),
+    )
+    .expect("write");
+    let stderr = import_refused(&bad, &db);
+    assert!(stderr.contains("nothing was imported"), "{stderr}");
+    for expected in [
+        "bad.csv:line 3: phone +15552126618 is also on line 2",
+        "bad.csv:line 4: name holds a control character",
+        "bad.csv:line 5: email holds a control character",
+        "bad.csv:line 5: email must be one address",
+        // The quoted line break makes line 5 two lines of the file.
+        "bad.csv:line 7: name is longer than 100 characters",
+        "bad.csv:line 8: minimum_due cannot be more than balance",
+        "bad.csv:line 9: segment cannot begin with =",
+    ] {
+        assert!(stderr.contains(expected), "{expected:?} in {stderr}");
+    }
+    assert!(!stderr.contains("invalid byte sequence"), "{stderr}");
+
+    // A file whose only fault is a phone already stored on another account.
+    let taken = dir.path().join("taken.csv");
+    std::fs::write(
+        &taken,
+        format!(
+            "{HEADER}\n\
+             11110001,New Holder,1234,1980-01-01,10001,10.00,1.00,2026-12-02,early,en,+15552126618,n@example.com\n"
+        ),
+    )
+    .expect("write");
+    let stderr = import_refused(&taken, &db);
+    assert!(
+        stderr.contains("taken.csv:line 2: phone +15552126618 is already on account 66253365"),
+        "{stderr}"
+    );
+
+    // A file may move a number from one account to another when it gives the first a new one.
+    let moved = dir.path().join("moved.csv");
+    std::fs::write(
+        &moved,
+        format!(
+            "{HEADER}\n\
+             11110001,New Holder,1234,1980-01-01,10001,10.00,1.00,2026-12-02,early,en,+15552126618,n@example.com\n\
+             66253365,Linda Brown,6446,1984-01-18,77141,1.00,1.00,2026-12-02,early,en,+15550000001,l@example.com\n"
+        ),
+    )
+    .expect("write");
+    let output = import(&moved, &db);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    // Only the last file landed: none of the bad file's accounts is there.
+    let (phones, accounts) = read_then_drop(&runtime, &db, async |store| {
+        let mut phones = Vec::new();
+        for number in ["11110001", "66253365", "11110002", "11110006"] {
+            let account = store.account(number).await.expect("query");
+            phones.push(account.map(|a| a.phone));
+        }
+        (phones, store.count_accounts().await.expect("count"))
+    });
+    let phone = |p: &str| Some(p.to_owned());
+    assert_eq!(
+        phones,
+        [phone("+15552126618"), phone("+15550000001"), None, None]
+    );
+    assert_eq!(accounts, 21);
 }
 
-#[test]
-fn import_is_all_or_nothing_and_names_bad_lines_postgres() {
-    import_is_all_or_nothing_and_names_bad_lines(Backend::Postgres);
-}
+on_both_backends_blocking!(import_refuses_what_the_line_cannot_use);
 
 /// Runs `ivrpay flows check DIR`, which must fail; returns what it printed.
 fn flows_check_fails(dir: &std::path::Path) -> String {
@@ -394,9 +516,7 @@ fn import_counts_crlf_lines_and_reports_every_problem_of_a_row() {
     )
     .expect("write");
     let db = format!("sqlite:{}", dir.path().join("x.db").display());
-    let output = import(&bad, &db);
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = import_refused(&bad, &db);
     assert!(
         stderr.contains("bad.csv:line 3: account_number must be 6 to 12 digits"),
         "{stderr}"
@@ -829,15 +949,7 @@ fn agents_are_added_from_stdin_listed_and_disabled(backend: Backend) {
     assert!(!hash.contains("a long enough password"));
 }
 
-#[test]
-fn agents_are_added_from_stdin_listed_and_disabled_sqlite() {
-    agents_are_added_from_stdin_listed_and_disabled(Backend::Sqlite);
-}
-
-#[test]
-fn agents_are_added_from_stdin_listed_and_disabled_postgres() {
-    agents_are_added_from_stdin_listed_and_disabled(Backend::Postgres);
-}
+on_both_backends_blocking!(agents_are_added_from_stdin_listed_and_disabled);
 
 /// Splits a command line as a shell would for the README's commands: words, with '...' and
 /// "..." quoting (no escapes inside), and `\` at a line's end joining the next line.

@@ -293,6 +293,38 @@ async fn a_number_that_texted_stop_gets_nothing(backend: Backend) {
 }
 on_both_backends_with_own_server!(a_number_that_texted_stop_gets_nothing);
 
+async fn an_address_no_mail_can_reach_is_never_promised_a_receipt(backend: Backend) {
+    let Some(line) = line(backend, None).await else {
+        return;
+    };
+    let server = &line.server;
+    // Arrange: Linda's address as stored before imports checked them, with a header smuggled in.
+    sqlx::query("UPDATE accounts SET email = $1 WHERE account_number = '66253365'")
+        .bind("linda@example.com\r\nBcc: x@y.com")
+        .execute(server.state.store.pool())
+        .await
+        .expect("email");
+    let mut call = linda_pays(server, "25").await;
+    call.press("9").await.expect("end");
+
+    // Act: she asks for it by email anyway.
+    let said = call.press("2").await.expect("by email");
+
+    // Assert: told it cannot go that way, and nothing is queued or sent.
+    assert!(!heard(&said, "It's on its way."), "{said:?}");
+    assert!(heard(&said, "I can't send it that way."), "{said:?}");
+    let report = send(server).await;
+    assert_eq!(
+        (report.sent, report.retrying, report.failed),
+        (0, 0, 0),
+        "{report:?}"
+    );
+    assert!(line.smtp.received().is_empty());
+    let messages = server.api_account("66253365").await["messages"].clone();
+    assert_eq!(messages, serde_json::json!([]), "{messages}");
+}
+on_both_backends_with_own_server!(an_address_no_mail_can_reach_is_never_promised_a_receipt);
+
 async fn a_plan_sends_its_schedule_then_reminders_at_the_lead_time(backend: Backend) {
     let Some(line) = line(backend, None).await else {
         return;

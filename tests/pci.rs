@@ -336,3 +336,33 @@ async fn card_numbers_typed_at_every_question_are_never_kept(backend: Backend) {
 }
 
 on_both_backends_with_own_server!(card_numbers_typed_at_every_question_are_never_kept);
+
+/// A caller ID the caller set to a card number (a Luhn-valid 16 digits).
+const CARD_CALLER_ID: &str = "5105105105105100";
+
+async fn a_caller_id_of_card_digits_is_kept_masked(backend: Backend) {
+    // Arrange
+    let logs = captured_logs();
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+
+    // Act: the call is answered and goes on as any other.
+    let mut call = server.call_from(CARD_CALLER_ID).await;
+    call.press("1").await.expect("language");
+
+    // Assert: the caller ID is kept as free text is, masked to its last four.
+    let record = server.api_call(&call.call_sid).await;
+    assert_eq!(record["from"], "************5100", "{record}");
+    let database = database_text(&server, backend).await;
+    let logged = String::from_utf8_lossy(&logs.lock().expect("logs")).into_owned();
+    for (place, text) in [("logs", &logged), ("database", &database)] {
+        assert!(
+            !text.contains(CARD_CALLER_ID),
+            "the caller ID in the {place}"
+        );
+    }
+    server.stop().await;
+}
+
+on_both_backends_with_own_server!(a_caller_id_of_card_digits_is_kept_masked);

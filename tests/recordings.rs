@@ -223,18 +223,25 @@ async fn recorded_prompts_play_and_fall_back_where_missing(backend: Backend) {
         "That is more than your balance of five dollars."
     );
 
-    // Unknown and malformed parts are refused plainly, never with a server error.
+    // Unknown and malformed parts are refused plainly, never with a server error: unsigned, as
+    // no flow made them; signed (as a flow could only by mistake), by what is wrong with them.
+    let library = server.state.recordings.clone().expect("recorded");
+    let signed = |query: &str| library.clip_path(Language::En, query);
     for (path, status) in [
-        ("/audio/en/clip.wav?p=no_such_piece", 404),
-        ("/audio/en/clip.wav?w=gazillion", 404),
-        ("/audio/en/clip.wav?w=%3Cscript%3E", 404),
-        ("/audio/en/clip.wav?w=a%2Fb", 400),
-        ("/audio/en/clip.wav?x=1", 400),
-        ("/audio/en/clip.wav", 400),
-        ("/audio/xx/clip.wav?w=five", 400),
-        ("/audio/en/prompts/ask_pin.wav", 404),
-        ("/audio/en/prompts/goodbye.mp3", 400),
-        ("/audio/en/words/five.wav", 200),
+        ("/audio/en/clip.wav?p=no_such_piece".to_owned(), 403),
+        ("/audio/en/clip.wav?w=five".to_owned(), 403),
+        ("/audio/en/clip.wav".to_owned(), 403),
+        (signed("p=no_such_piece"), 404),
+        (signed("w=gazillion"), 404),
+        (signed("w=%3Cscript%3E"), 404),
+        (signed("w=a%2Fb"), 400),
+        (signed("x=1"), 400),
+        (signed(""), 400),
+        ("/audio/xx/clip.wav?w=five".to_owned(), 400),
+        ("/audio/en/prompts/ask_pin.wav".to_owned(), 404),
+        ("/audio/en/prompts/goodbye.mp3".to_owned(), 400),
+        ("/audio/en/words/five.wav".to_owned(), 200),
+        (signed("w=five"), 200),
     ] {
         let response = reqwest::get(format!("{}{path}", server.url))
             .await
@@ -244,6 +251,138 @@ async fn recorded_prompts_play_and_fall_back_where_missing(backend: Backend) {
     server.stop().await;
 }
 on_both_backends_with_own_server!(recorded_prompts_play_and_fall_back_where_missing);
+
+/// The longest prompt of the shipped flow with no variables, recorded long, as a real one can be:
+/// what the issue 21 probe named 64 times in one clip URL.
+const LONG_PROMPT: &str = "en/prompts/ask_hardship_reason.wav";
+const LONG_PROMPT_MS: u32 = 20_000;
+
+/// Fetches `path` and returns its status and the bytes of its body.
+async fn fetch_bytes(server: &TestServer, path: &str) -> (u16, usize) {
+    let response = reqwest::get(format!("{}{path}", server.url))
+        .await
+        .expect("answers");
+    let status = response.status().as_u16();
+    (status, response.bytes().await.expect("body").len())
+}
+
+async fn clip_urls_no_flow_made_are_refused_and_no_clip_outgrows_the_longest_prompt(
+    backend: Backend,
+) {
+    let audio = tempfile::tempdir().expect("dir");
+    tone_set(audio.path(), &[]);
+    write_tone(&audio.path().join(LONG_PROMPT), LONG_PROMPT_MS, 440.0);
+    let Some(server) = recorded_server(backend, audio.path()).await else {
+        return;
+    };
+    let library = server.state.recordings.clone().expect("recorded");
+    let bound = library.clip_bound_bytes(Language::En).expect("English");
+    let long_prompt = std::fs::metadata(audio.path().join(LONG_PROMPT))
+        .expect("recorded")
+        .len() as usize;
+
+    // A clip URL the flow really emits plays.
+    let mut call = server.call_from("+15552126618").await;
+    call.press("1").await.expect("language");
+    let emitted = played(&call)[0].clone();
+    let path = emitted
+        .strip_prefix(&server.url)
+        .expect("our URL")
+        .to_owned();
+    let (status, real) = fetch_bytes(&server, &path).await;
+    assert_eq!(status, 200, "{path}");
+    assert!(real <= bound, "{real} > {bound}");
+
+    // The probe's URL, the long prompt 64 times, unsigned: refused, and nothing stitched (a
+    // stitched answer would be 64 x 20 s of audio).
+    let amplified = format!(
+        "/audio/en/clip.wav?{}",
+        vec!["p=ask_hardship_reason"; 64].join("&")
+    );
+    let (status, bytes) = fetch_bytes(&server, &amplified).await;
+    assert_eq!((status, bytes < 1024), (403, true), "{bytes} bytes");
+
+    // The emitted URL altered in any way: refused.
+    let (unsigned, signature) = path.rsplit_once("&s=").expect("signed");
+    let mut flipped: Vec<char> = signature.chars().collect();
+    flipped[0] = if flipped[0] == '0' { '1' } else { '0' };
+    let flipped: String = flipped.into_iter().collect();
+    for forged in [
+        unsigned.to_owned(),
+        format!("{unsigned}&s={flipped}"),
+        format!("{unsigned}&s={}", &signature[..16]),
+        format!("{unsigned}&p=ask_hardship_reason&s={signature}"),
+        format!("{unsigned}&s={signature}").replace("/audio/en/", "/audio/es/"),
+        format!("{unsigned}&s={signature}").replace("clip.wav?p=", "clip.wav?p=goodbye&p="),
+    ] {
+        let (status, bytes) = fetch_bytes(&server, &forged).await;
+        assert_eq!((status, bytes < 1024), (403, true), "{forged}");
+    }
+
+    // The worst a holder of the key could sign is bounded by the flow's longest prompt: the probe's
+    // clip, signed, is refused as longer than any prompt can be...
+    let worst = library.clip_path(Language::En, &vec!["p=ask_hardship_reason"; 64].join("&"));
+    let (status, bytes) = fetch_bytes(&server, &worst).await;
+    assert_eq!((status, bytes < 1024), (400, true), "{bytes} bytes");
+    // ...while the longest prompt itself, as a clip, plays.
+    let (status, bytes) = fetch_bytes(
+        &server,
+        &library.clip_path(Language::En, "p=ask_hardship_reason"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(bytes >= long_prompt - 44 && bytes <= bound, "{bytes}");
+    // The bound is the longest prompt, give or take its variables' words: not 64 of them.
+    assert!(
+        bound < 4 * long_prompt,
+        "a clip may be {bound} bytes, the longest prompt is {long_prompt}"
+    );
+
+    // Memory per request: every clip the server accepts fits the cache, so one copy serves every
+    // client that asks for it; the cache itself is bounded (see the unit tests in library.rs).
+    assert!(bound <= ivrpay::audio::library::CACHE_BYTES / 4, "{bound}");
+    let query = unsigned.split_once('?').expect("query").1;
+    let query = format!("{query}&s={signature}");
+    let first = library.clip(Language::En, &query).expect("clip");
+    let again = library.clip(Language::En, &query).expect("clip");
+    assert_eq!(first.bytes.as_ptr(), again.bytes.as_ptr(), "a second copy");
+    assert_eq!(first.bytes.len(), real);
+    // Whole prompts too: the longest, fetched by many at once, is one copy.
+    let (status, bytes) = fetch_bytes(&server, "/audio/en/prompts/ask_hardship_reason.wav").await;
+    assert_eq!((status, bytes), (200, long_prompt));
+    let first = library
+        .prompt_wav(Language::En, "ask_hardship_reason")
+        .expect("recorded");
+    let again = library
+        .prompt_wav(Language::En, "ask_hardship_reason")
+        .expect("recorded");
+    assert_eq!(first.bytes.as_ptr(), again.bytes.as_ptr(), "a second copy");
+    server.stop().await;
+}
+on_both_backends_with_own_server!(
+    clip_urls_no_flow_made_are_refused_and_no_clip_outgrows_the_longest_prompt
+);
+
+/// A clip URL one instance emits plays from another: both sign with the service's data key.
+async fn a_clip_url_made_on_one_instance_plays_on_another(backend: Backend) {
+    let audio = tempfile::tempdir().expect("dir");
+    tone_set(audio.path(), &[]);
+    let Some(one) = recorded_server(backend, audio.path()).await else {
+        return;
+    };
+    let Some(other) = recorded_server(backend, audio.path()).await else {
+        return;
+    };
+    let mut call = one.call_from("+15552126618").await;
+    call.press("1").await.expect("language");
+    let emitted = played(&call)[0].clone();
+    let elsewhere = emitted.replace(&one.url, &other.url);
+    assert_ne!(emitted, elsewhere);
+    assert!(fetch_wav(&elsewhere).await > 1.0, "{elsewhere}");
+    one.stop().await;
+    other.stop().await;
+}
+on_both_backends_with_own_server!(a_clip_url_made_on_one_instance_plays_on_another);
 
 async fn a_bad_recording_stops_the_server_naming_the_file(backend: Backend) {
     let audio = tempfile::tempdir().expect("dir");

@@ -372,6 +372,61 @@ async fn csv_from_the_api_and_the_command_line_match(server: &TestServer) {
 }
 on_both_backends!(csv_from_the_api_and_the_command_line_match);
 
+/// A segment stored before imports were checked, that a spreadsheet would run as a formula.
+const FORMULA_SEGMENT: &str = "=cmd|' /C calc'!A0";
+
+async fn a_formula_in_a_group_reaches_every_csv_as_text(server: &TestServer) {
+    // Arrange: Linda's account carries the formula as its segment; her calls are grouped by it.
+    sqlx::query("UPDATE accounts SET segment = $1 WHERE account_number = '66253365'")
+        .bind(FORMULA_SEGMENT)
+        .execute(server.state.store.pool())
+        .await
+        .expect("segment");
+    calls_with_known_outcomes(server).await;
+    let rosa = common::console::admin(server, "rosa", "Rosa Díaz").await;
+
+    // Act: the three downloads.
+    let (status, api) = get(
+        server,
+        "/api/reports?from=2026-11-23&to=2026-11-23&by=segment&format=csv",
+    )
+    .await;
+    assert_eq!(status, 200, "{api}");
+    let cli = ivrpay_report(server, &["--format", "csv", "--by", "segment"]);
+    let dashboard = common::console::client()
+        .get(format!(
+            "{}/dashboard/report.csv?from=2026-11-23&to=2026-11-23&by=segment",
+            server.url
+        ))
+        .header(reqwest::header::COOKIE, &rosa.cookie)
+        .send()
+        .await
+        .expect("dashboard answers");
+    assert_eq!(dashboard.status(), 200);
+    let dashboard = dashboard.text().await.expect("csv");
+
+    // Assert: the group is text to a spreadsheet (a quote in front), the numbers stay numbers.
+    let cli = String::from_utf8_lossy(&cli.stdout).into_owned();
+    for (place, csv) in [
+        ("API", &api),
+        ("command line", &cli),
+        ("dashboard", &dashboard),
+    ] {
+        let row = csv
+            .lines()
+            .find(|line| line.contains("calc"))
+            .unwrap_or_else(|| panic!("{place}: the segment's row in {csv}"));
+        assert!(
+            row.starts_with("'=cmd|' /C calc'!A0,6,0,"),
+            "{place}: {row}"
+        );
+        for line in csv.lines() {
+            assert!(!line.starts_with(['=', '+', '-', '@']), "{place}: {line}");
+        }
+    }
+}
+on_both_backends!(a_formula_in_a_group_reaches_every_csv_as_text);
+
 async fn bad_parameters_get_a_problem_saying_how_to_fix_them(server: &TestServer) {
     for (query, detail) in [
         ("to=2026-11-30", "from and to are required"),

@@ -3,7 +3,13 @@
 //! The file is read whole and every row checked before anything is written, so an import either
 //! lands completely or not at all; each bad row is reported with its line number and what to fix.
 //! PINs and dates of birth are hashed here and never stored as given.
+//!
+//! What is accepted is what the line can use: a name short enough to speak, one plausible email
+//! address, a minimum due no larger than the balance, one account per phone number (callers are
+//! identified by it), no control characters anywhere (a NUL is stored by SQLite and refused by
+//! PostgreSQL), and no segment a spreadsheet would run as a formula when a report is opened.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -13,7 +19,7 @@ use super::credentials::{AccountNumber, DateOfBirth, Pin, Zip};
 use super::secrets::PinKey;
 use crate::language::Language;
 use crate::payments::money::Money;
-use crate::store::AccountRecord;
+use crate::store::{AccountRecord, Store};
 
 /// The columns the file must have, in any order (the demo file's header).
 pub const COLUMNS: &str = "account_number,name,pin,date_of_birth,zip,balance,minimum_due,due_date,segment,language,phone,email";
@@ -21,6 +27,21 @@ pub const COLUMNS: &str = "account_number,name,pin,date_of_birth,zip,balance,min
 /// Columns a file may add: `flags` (separated by `;` or spaces, among
 /// [`FLAGS`](crate::collections::policy::FLAGS)) and `state` (a two-letter postal code).
 pub const OPTIONAL_COLUMNS: &str = "flags,state";
+
+/// The longest name, in characters. The line speaks the first name and messages write the
+/// whole one; a hundred characters is longer than real names and keeps every prompt far within
+/// the 3,000 characters Twilio allows a `<Say>`.
+pub const NAME_MAX: usize = 100;
+
+/// The longest segment, in characters: a label that reports group by and flows branch on.
+pub const SEGMENT_MAX: usize = 40;
+
+/// The longest email address, in characters (RFC 5321's limit on a path).
+pub const EMAIL_MAX: usize = 254;
+
+/// First characters a spreadsheet reads as the start of a formula (OWASP's list for CSV
+/// injection); a segment may not begin with one, since reports write segments into CSV.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 #[derive(Deserialize)]
 struct Row {
@@ -57,29 +78,85 @@ impl std::fmt::Display for RowError {
     }
 }
 
-/// Reads and checks an import file.
+/// Parses and checks CSV text.
 ///
 /// # Errors
-/// Every bad row (or an unreadable file, reported as line 0), so all can be fixed in one pass.
-pub fn read_file(
+/// Every bad row (all of them, so all can be fixed in one pass).
+pub fn parse(text: &str, key: &PinKey, today: Date) -> Result<Vec<AccountRecord>, Vec<RowError>> {
+    parse_numbered(text, key, today)
+        .map(|records| records.into_iter().map(|(_, record)| record).collect())
+}
+
+/// Imports a file into `store`: read and checked as [`parse`] does, then checked against the
+/// accounts already stored (a phone number already on another account is refused), then
+/// upserted in one transaction. Returns how many accounts were imported.
+///
+/// # Errors
+/// Every bad row, or an unreadable file or a database failure (as line 0); nothing is
+/// imported then.
+pub async fn import_file(
     path: &Path,
     key: &PinKey,
     today: Date,
-) -> Result<Vec<AccountRecord>, Vec<RowError>> {
+    store: &Store,
+    now_ms: i64,
+) -> Result<usize, Vec<RowError>> {
     let text = std::fs::read_to_string(path).map_err(|err| {
         vec![RowError {
             line: 0,
             message: format!("cannot read the file: {err}"),
         }]
     })?;
-    parse(&text, key, today)
+    let records = parse_numbered(&text, key, today)?;
+    let database = |err: crate::store::StoreError| {
+        vec![RowError {
+            line: 0,
+            message: format!("the database failed: {err}"),
+        }]
+    };
+    let stored: HashMap<String, String> = store
+        .account_phones()
+        .await
+        .map_err(database)?
+        .into_iter()
+        .collect();
+    // An account the file imports takes the file's phone (checked for repeats by the parse), so
+    // only a number stored on an account the file leaves alone is taken.
+    let in_file: std::collections::HashSet<&str> = records
+        .iter()
+        .map(|(_, record)| record.account_number.as_str())
+        .collect();
+    let errors: Vec<RowError> = records
+        .iter()
+        .filter_map(|(line, record)| {
+            let owner = stored.get(&record.phone)?;
+            (!in_file.contains(owner.as_str())).then(|| RowError {
+                line: *line,
+                message: format!(
+                    "phone {} is already on account {owner}: callers are identified by their \
+                     number, so give each account its own",
+                    record.phone
+                ),
+            })
+        })
+        .collect();
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let records: Vec<AccountRecord> = records.into_iter().map(|(_, record)| record).collect();
+    store
+        .upsert_accounts(&records, now_ms)
+        .await
+        .map_err(database)?;
+    Ok(records.len())
 }
 
-/// Parses and checks CSV text; see [`read_file`].
-///
-/// # Errors
-/// Every bad row.
-pub fn parse(text: &str, key: &PinKey, today: Date) -> Result<Vec<AccountRecord>, Vec<RowError>> {
+/// [`parse`], with each record's line.
+fn parse_numbered(
+    text: &str,
+    key: &PinKey,
+    today: Date,
+) -> Result<Vec<(u64, AccountRecord)>, Vec<RowError>> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
@@ -110,6 +187,8 @@ pub fn parse(text: &str, key: &PinKey, today: Date) -> Result<Vec<AccountRecord>
     let mut records = Vec::new();
     let mut errors = Vec::new();
     let mut seen = std::collections::HashSet::new();
+    // Each phone number and the line that has it first.
+    let mut phones: HashMap<String, u64> = HashMap::new();
     let headers = reader.headers().cloned().unwrap_or_default();
     let mut lines = Lines::new(text);
     for result in reader.records() {
@@ -131,7 +210,21 @@ pub fn parse(text: &str, key: &PinKey, today: Date) -> Result<Vec<AccountRecord>
                     record.account_number
                 ),
             }),
-            Ok(record) => records.push(record),
+            Ok(record) => {
+                if let Some(first) = phones.get(&record.phone) {
+                    errors.push(RowError {
+                        line,
+                        message: format!(
+                            "phone {} is also on line {first}: callers are identified by their \
+                             number, so give each account its own",
+                            record.phone
+                        ),
+                    });
+                } else {
+                    phones.insert(record.phone.clone(), line);
+                }
+                records.push((line, record));
+            }
             Err(messages) => errors.extend(
                 messages
                     .into_iter()
@@ -197,12 +290,40 @@ fn check_row(row: Row, key: &PinKey, today: Date) -> Result<AccountRecord, Vec<S
             problems.push(message.to_owned());
         }
     };
+    for (column, value) in [
+        ("account_number", &row.account_number),
+        ("name", &row.name),
+        ("pin", &row.pin),
+        ("date_of_birth", &row.date_of_birth),
+        ("zip", &row.zip),
+        ("balance", &row.balance),
+        ("minimum_due", &row.minimum_due),
+        ("due_date", &row.due_date),
+        ("segment", &row.segment),
+        ("language", &row.language),
+        ("phone", &row.phone),
+        ("email", &row.email),
+        ("flags", &row.flags),
+        ("state", &row.state),
+    ] {
+        // Named by column only: the value may be a PIN or a date of birth.
+        check(
+            (!value.chars().any(char::is_control)).then_some(()),
+            &format!(
+                "{column} holds a control character (a NUL, a line break or a tab): remove it"
+            ),
+        );
+    }
     let account = AccountNumber::parse(&row.account_number);
     check(
         account.as_ref().map(drop),
         "account_number must be 6 to 12 digits",
     );
     check((!row.name.is_empty()).then_some(()), "name is empty");
+    check(
+        (row.name.chars().count() <= NAME_MAX).then_some(()),
+        &format!("name is longer than {NAME_MAX} characters: shorten it"),
+    );
     let pin = Pin::parse(&row.pin);
     check(
         pin.as_ref().map(drop),
@@ -225,6 +346,22 @@ fn check_row(row: Row, key: &PinKey, today: Date) -> Result<AccountRecord, Vec<S
     check(
         minimum_due.is_none_or(|m| m.cents() >= 0).then_some(()),
         "minimum_due cannot be negative",
+    );
+    check(
+        balance
+            .zip(minimum_due)
+            .is_none_or(|(balance, minimum)| minimum.cents() <= balance.cents())
+            .then_some(()),
+        "minimum_due cannot be more than balance",
+    );
+    check(
+        (row.segment.chars().count() <= SEGMENT_MAX).then_some(()),
+        &format!("segment is longer than {SEGMENT_MAX} characters: shorten it"),
+    );
+    check(
+        (!row.segment.starts_with(FORMULA_STARTS)).then_some(()),
+        "segment cannot begin with =, +, -, @, a tab or a carriage return (a spreadsheet \
+         would run it as a formula when a report is opened): start it with a letter or digit",
     );
     let due_date = Date::parse(
         &row.due_date,
@@ -254,6 +391,13 @@ fn check_row(row: Row, key: &PinKey, today: Date) -> Result<AccountRecord, Vec<S
     check(
         is_e164(&row.phone).then_some(()),
         "phone must be in E.164 form, like +15553118592",
+    );
+    check(
+        (row.email.is_empty() || is_plausible_email(&row.email)).then_some(()),
+        &format!(
+            "email must be one address like name@example.com (at most {EMAIL_MAX} characters, \
+             no spaces or line breaks), or empty"
+        ),
     );
     let (
         Some(account),
@@ -324,6 +468,20 @@ pub fn is_e164(phone: &str) -> bool {
     phone
         .strip_prefix('+')
         .is_some_and(|d| (8..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Whether `email` is one address a receipt can be sent to: at most [`EMAIL_MAX`] characters,
+/// a valid address as the mailer reads it, with a dotted domain, and nothing that could add a
+/// header or a second recipient (whitespace, line breaks, `,`, `;`, `<`, `>`).
+pub fn is_plausible_email(email: &str) -> bool {
+    email.len() <= EMAIL_MAX
+        && !email
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, ',' | ';' | '<' | '>'))
+        && email
+            .rsplit_once('@')
+            .is_some_and(|(_, domain)| domain.contains('.'))
+        && email.parse::<lettre::Address>().is_ok()
 }
 
 #[cfg(test)]
@@ -448,5 +606,112 @@ mod tests {
                 .iter()
                 .all(|r| r.state.is_empty() || r.state.len() == 2)
         );
+    }
+
+    /// A good row with `field` set to `value`, written as a quoted CSV field.
+    fn row_with(field: &str, value: &str) -> String {
+        let mut cells: Vec<String> = [
+            "87272786",
+            "Maria Garcia",
+            "8091",
+            "1948-03-27",
+            "83462",
+            "806.91",
+            "80.69",
+            "2026-12-01",
+            "early",
+            "es",
+            "+15553118592",
+            "m@example.com",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        let at = HEADER
+            .split(',')
+            .position(|c| c == field)
+            .expect("a column");
+        cells[at] = format!("\"{}\"", value.replace('"', "\"\""));
+        cells.join(",")
+    }
+
+    #[test]
+    fn what_the_line_cannot_use_is_refused_by_line_and_nothing_is_returned() {
+        let long_name = "N".repeat(10_000);
+        let rows = [
+            ("email", "a@b.com\r\nBcc: x@y.com", "email "),
+            ("email", "a@b.com, x@y.com", "email must be one address"),
+            (
+                "name",
+                long_name.as_str(),
+                "name is longer than 100 characters",
+            ),
+            (
+                "minimum_due",
+                "806.92",
+                "minimum_due cannot be more than balance",
+            ),
+            ("name", "Maria\u{0}Garcia", "name holds a control character"),
+            ("pin", "80\u{0}1", "pin holds a control character"),
+            (
+                "segment",
+                "=cmd|' /C calc'!A0",
+                "segment cannot begin with =",
+            ),
+            ("segment", "@SUM(1+1)", "segment cannot begin with ="),
+            ("segment", "+1-1", "segment cannot begin with ="),
+            ("segment", "-2+3", "segment cannot begin with ="),
+        ];
+        for (field, value, message) in rows {
+            let text = format!("{HEADER}\n{}\n", row_with(field, value));
+            let errors = parse(&text, &key(), TODAY).expect_err(message);
+            assert!(
+                errors
+                    .iter()
+                    .any(|e| e.line == 2 && e.message.starts_with(message)),
+                "{field} {value:?}: {errors:?}"
+            );
+            assert!(errors.iter().all(|e| !e.message.contains("8091")));
+        }
+    }
+
+    #[test]
+    fn one_phone_number_on_two_accounts_is_refused() {
+        let first = row_with("phone", "+15553118592");
+        let second = row_with("account_number", "97842651");
+        let errors = parse(&format!("{HEADER}\n{first}\n{second}\n"), &key(), TODAY)
+            .expect_err("a shared phone");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].line, 3);
+        assert!(
+            errors[0]
+                .message
+                .starts_with("phone +15553118592 is also on line 2"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn plausible_emails_are_single_addresses() {
+        for good in ["m@example.com", "maria.garcia+bills@mail.example.org"] {
+            assert!(is_plausible_email(good), "{good}");
+        }
+        for bad in [
+            "a@b.com\r\nBcc: x@y.com",
+            "a@b.com\nx",
+            "a@b.com, x@y.com",
+            "a@b.com;x@y.com",
+            "Maria <m@example.com>",
+            "m@localhost",
+            "no-at-sign",
+            "@example.com",
+            "m@",
+            "m@@example.com",
+        ] {
+            assert!(!is_plausible_email(bad), "{bad:?}");
+        }
+        assert!(!is_plausible_email(&format!(
+            "{}@example.com",
+            "m".repeat(250)
+        )));
     }
 }

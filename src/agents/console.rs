@@ -237,29 +237,46 @@ async fn sign_in(
     }
     let typed: String = form.username.trim().chars().take(64).collect();
     let username = Username::parse(&typed).ok();
-    let user_key = format!(
-        "user:{}",
-        username.as_ref().map_or_else(
-            || typed.to_ascii_lowercase(),
-            |name| name.as_str().to_owned()
-        )
+    let name = username.as_ref().map_or_else(
+        || typed.to_ascii_lowercase(),
+        |name| name.as_str().to_owned(),
     );
-    let addr_key = format!(
-        "addr:{}",
-        peer.map_or_else(|| "-".to_owned(), |ip| ip.to_string())
-    );
+    let address = peer.map_or_else(|| "-".to_owned(), |ip| ip.to_string());
+    let user_key = format!("user:{name}");
+    let pair_key = format!("user:{name}@addr:{address}");
+    let addr_key = format!("addr:{address}");
     let now = app.clock.now_ms();
     let window_start = now - SIGN_IN_LIMITS.window.as_millis() as i64;
     let store = &app.store;
-    if store
-        .sign_in_failures_since(&user_key, window_start)
+    let agent = match &username {
+        Some(name) => store.agent_by_username(name.as_str()).await?,
+        None => None,
+    };
+    let refused_here = store
+        .sign_in_failures_since(&pair_key, window_start)
         .await?
-        >= SIGN_IN_LIMITS.per_username
+        >= SIGN_IN_LIMITS.per_username_and_address
         || store
             .sign_in_failures_since(&addr_key, window_start)
             .await?
-            >= SIGN_IN_LIMITS.per_address
-    {
+            >= SIGN_IN_LIMITS.per_address;
+    // A username guessed at from many places is refused too, except from where its agent
+    // signed in before.
+    let refused_everywhere = !refused_here
+        && store
+            .sign_in_failures_since(&user_key, window_start)
+            .await?
+            >= SIGN_IN_LIMITS.per_username
+        && match &agent {
+            Some(agent) => {
+                let known_since = now - super::KNOWN_ADDRESS_FOR.as_millis() as i64;
+                !store
+                    .signed_in_from(agent.id, &address, known_since)
+                    .await?
+            }
+            None => true,
+        };
+    if refused_here || refused_everywhere {
         tracing::warn!("sign-in refused: too many recent failures");
         let minutes = SIGN_IN_LIMITS.window.as_secs() / 60;
         let text = format!(
@@ -272,10 +289,6 @@ async fn sign_in(
         )
             .into_response());
     }
-    let agent = match &username {
-        Some(name) => store.agent_by_username(name.as_str()).await?,
-        None => None,
-    };
     let stored = agent
         .as_ref()
         .filter(|agent| !agent.disabled)
@@ -287,7 +300,7 @@ async fn sign_in(
         .unwrap_or(false);
     let Some(agent) = agent.filter(|_| matched) else {
         store
-            .record_sign_in_failure(&[&user_key, &addr_key], now, window_start)
+            .record_sign_in_failure(&[&pair_key, &user_key, &addr_key], now, window_start)
             .await?;
         tracing::info!("sign-in failed");
         return Ok((
@@ -296,7 +309,10 @@ async fn sign_in(
         )
             .into_response());
     };
-    store.clear_sign_in_failures(&user_key).await?;
+    store.clear_sign_in_failures(&pair_key).await?;
+    store
+        .remember_sign_in_address(agent.id, &address, now)
+        .await?;
     let token = session::new_token();
     let expires_at = now + SESSION_LIFETIME.as_millis() as i64;
     store

@@ -30,24 +30,36 @@ pub use password::Password;
 /// it sooner.
 pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
 
-/// How many failed sign-ins are tolerated before further attempts are refused.
+/// How many failed sign-ins are tolerated before further attempts are refused. Failures lock
+/// out the place they come from, not the agent: five wrong passwords from one address refuse
+/// that username from that address only, so nobody who knows an admin's username can keep the
+/// admin out by guessing from elsewhere.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SignInLimits {
-    /// Failures for one username within `window` that refuse further attempts for it.
-    pub per_username: i64,
+    /// Failures for one username from one address within `window` that refuse further attempts
+    /// for that username from that address.
+    pub per_username_and_address: i64,
     /// Failures from one address within `window` that refuse further attempts from it. Higher:
     /// several agents may sit behind one office address (or one load balancer).
     pub per_address: i64,
+    /// Failures for one username from anywhere within `window` (a guessing attack spread over
+    /// many addresses) past which the username is refused except from an address its agent
+    /// signed in from within [`KNOWN_ADDRESS_FOR`].
+    pub per_username: i64,
     /// How far back failures count; attempts are refused until enough of them age out.
     pub window: Duration,
 }
 
 /// The limits in force.
 pub const SIGN_IN_LIMITS: SignInLimits = SignInLimits {
-    per_username: 5,
+    per_username_and_address: 5,
     per_address: 30,
+    per_username: 50,
     window: Duration::from_secs(15 * 60),
 };
+
+/// How long an address an agent signed in from stays a known place for them.
+pub const KNOWN_ADDRESS_FOR: Duration = Duration::from_secs(90 * 24 * 60 * 60);
 
 /// What an agent may see: agents the transfers and callbacks, admins everything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -289,9 +289,8 @@ async fn dispose(
             "Choose how the call ended from the list.",
         ));
     };
-    // A note is free text: anything card-like an agent types into it is masked before it is kept.
+    // A note is free text: the store masks anything card-like an agent types into it.
     let note: String = form.note.trim().chars().take(NOTE_MAX).collect();
-    let note = crate::payments::redact::mask_typed_card_numbers(&note);
     let agent = &signed_in.session;
     match app
         .store

@@ -4,14 +4,25 @@
 //!
 //! Words are small and held in memory; whole prompts and prompt pieces stay on disk (a full set
 //! of long prompts can be tens of megabytes) and are read when served or stitched. Stitched clips
-//! are kept in a bounded cache, most recently used first. Nothing is stored per call: a clip's
+//! and the prompts served whole are kept in a bounded cache, most recently used first, so clients
+//! asking for the same one at once share one copy. Nothing is stored per call: a clip's
 //! URL names its parts, so any instance with the same recordings builds the same bytes.
+//!
+//! Providers fetch clip URLs unsigned, so anyone can ask for one; left open, a short URL naming
+//! a long prompt 64 times made megabytes (issue 21). So a clip URL is signed: the last pair,
+//! `s=`, is an HMAC over the language and the parts, keyed from the service's data key (every
+//! instance of one service shares it, so a URL made on one plays from another). A URL no flow
+//! built is refused before anything is read or stitched. And even a signed clip may not be longer
+//! than the flow's longest prompt could be ([`Library::clip_bound_bytes`]), worked out at load.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use bytes::Bytes;
+use hmac::{KeyInit, Mac};
+use sha2::Sha256;
+use zeroize::Zeroizing;
 
 use super::check::{self, Limits};
 use super::script::{self, Fallback, Part};
@@ -20,6 +31,9 @@ use super::words::{self, Pause, Token};
 use crate::flow::definition::{Prompt, Var};
 use crate::flow::{Flow, Problem};
 use crate::language::Language;
+use crate::payments::vault::DataKey;
+
+type HmacSha256 = hmac::Hmac<Sha256>;
 
 /// Most parts (pieces and runs of words) one clip URL may name.
 const MAX_PARTS: usize = 64;
@@ -28,7 +42,16 @@ const MAX_WORDS: usize = 256;
 /// Longest clip query accepted, in bytes.
 const MAX_QUERY: usize = 4096;
 /// Bytes of stitched clips kept in memory.
-const CACHE_BYTES: usize = 32 * 1024 * 1024;
+pub const CACHE_BYTES: usize = 32 * 1024 * 1024;
+/// Most words one variable of a prompt is said with, for the longest clip a prompt can make: a
+/// money amount in the millions is under twenty, a date under ten, an account's digits a dozen.
+const VAR_WORDS: usize = 24;
+/// The name of a clip URL's signature.
+const SIGNATURE: &str = "s";
+/// Bytes of the HMAC kept in a clip URL: 128 bits, as hex.
+const SIGNATURE_BYTES: usize = 16;
+/// What the clip key is derived for, so the data key signs nothing else by accident.
+const CLIP_KEY_LABEL: &[u8] = b"ivrpay audio clip URLs v1";
 
 /// A flow's recordings.
 #[derive(Debug)]
@@ -39,6 +62,8 @@ pub struct Library {
     sets: BTreeMap<Language, Set>,
     /// Stitched clips recently served.
     cache: ClipCache,
+    /// Signs and checks clip URLs.
+    signer: ClipSigner,
     /// Files no prompt or word is named for, and other things worth a look that do not stop the
     /// flow from loading.
     pub warnings: Vec<Problem>,
@@ -57,6 +82,9 @@ struct Set {
     vocabulary: &'static BTreeMap<String, String>,
     /// How each prompt of the flow is recorded, or why it cannot be, by prompt name.
     plans: HashMap<String, Result<Vec<Part>, Fallback>>,
+    /// The most samples a clip the flow builds can have: its longest prompt, each variable said
+    /// with [`VAR_WORDS`] of the longest word, every gap the longest pause.
+    bound: usize,
 }
 
 /// A recorded prompt or piece of one.
@@ -66,6 +94,8 @@ struct PieceFile {
     path: PathBuf,
     /// What it says, as written in the flow.
     text: String,
+    /// How many samples it holds (checked at load).
+    samples: usize,
 }
 
 /// A stitched clip, ready to serve.
@@ -86,6 +116,9 @@ pub enum AudioError {
     /// It names something that is not recorded.
     #[error("{0}")]
     NotFound(String),
+    /// A clip URL no flow built: its signature is missing or wrong.
+    #[error("{0}")]
+    Forbidden(String),
 }
 
 /// How much of a flow is recorded in one language.
@@ -110,7 +143,9 @@ pub struct Coverage {
 
 impl Library {
     /// Loads and checks the recordings under `dir` for `flow`'s prompts and words. A language
-    /// with no folder, or a prompt with no file, is simply spoken by text-to-speech.
+    /// with no folder, or a prompt with no file, is simply spoken by text-to-speech. Clip URLs
+    /// are signed with a key of this process's own until [`Library::signing_with`] names the
+    /// service's.
     ///
     /// # Errors
     /// Every recording that cannot be played (format, length, level, a second sample rate), each
@@ -131,16 +166,86 @@ impl Library {
             problems.extend(found);
             sets.insert(*language, set);
         }
+        let signer = match DataKey::generate() {
+            Ok(key) => ClipSigner::new(&key),
+            Err(err) => {
+                problems.push(problem(
+                    dir,
+                    format!("cannot make a key to sign clips: {err}"),
+                ));
+                return Err(problems);
+            }
+        };
         if problems.is_empty() {
             Ok(Library {
                 dir: dir.to_owned(),
                 sets,
                 cache: ClipCache::new(CACHE_BYTES),
+                signer,
                 warnings,
             })
         } else {
             Err(problems)
         }
+    }
+
+    /// Signs clip URLs with a key derived from the service's data key, which every instance
+    /// shares: a clip URL one instance emits then plays from any other.
+    #[must_use]
+    pub fn signing_with(mut self, key: &DataKey) -> Library {
+        self.signer = ClipSigner::new(key);
+        self
+    }
+
+    /// The most bytes a clip in `language` can have: as long as the flow's longest prompt can
+    /// be said (see [`Set::bound`]). `None` when nothing is recorded in it.
+    pub fn clip_bound_bytes(&self, language: Language) -> Option<usize> {
+        self.sets
+            .get(&language)
+            .map(|set| WAV_HEADER + 2 * set.bound)
+    }
+
+    /// The path of the clip `query` names (`p=<piece>&w=<words>...`, unsigned), signed.
+    pub fn clip_path(&self, language: Language, query: &str) -> String {
+        let signature = self
+            .signer
+            .sign(language, form_urlencoded::parse(query.as_bytes()));
+        format!(
+            "/audio/{}/clip.wav?{query}&{SIGNATURE}={signature}",
+            language.code()
+        )
+    }
+
+    /// Checks a `clip.wav` query's signature, cheaply, before anything is parsed against the
+    /// recordings or read.
+    ///
+    /// # Errors
+    /// [`AudioError::Forbidden`] when it is missing or wrong.
+    pub fn verify_clip(&self, language: Language, query: &str) -> Result<(), AudioError> {
+        let forbidden = || {
+            AudioError::Forbidden(
+                "this clip URL was not made by this service; clips play only from the URLs the \
+                 call flow gives"
+                    .to_owned(),
+            )
+        };
+        if query.len() > MAX_QUERY {
+            return Err(AudioError::BadRequest(format!(
+                "a clip URL is at most {MAX_QUERY} bytes"
+            )));
+        }
+        let (parts, signature) = query
+            .rsplit_once(&format!("&{SIGNATURE}="))
+            .ok_or_else(forbidden)?;
+        let signature = hex::decode(signature).map_err(|_| forbidden())?;
+        self.signer
+            .verify(
+                language,
+                form_urlencoded::parse(parts.as_bytes()),
+                &signature,
+            )
+            .then_some(())
+            .ok_or_else(forbidden)
     }
 
     /// The audio directory.
@@ -201,25 +306,33 @@ impl Library {
                 }
             }
         }
-        Some(format!(
-            "/audio/{}/clip.wav?{}",
-            language.code(),
-            query.finish()
-        ))
+        Some(self.clip_path(language, &query.finish()))
     }
 
-    /// A recorded prompt or piece, as its file holds it.
+    /// A recorded prompt or piece, as its file holds it (from the cache with the clips, so
+    /// clients fetching the same prompt at once share one copy).
     ///
     /// # Errors
     /// No such recording.
-    pub fn prompt_wav(&self, language: Language, stem: &str) -> Result<Bytes, AudioError> {
+    pub fn prompt_wav(&self, language: Language, stem: &str) -> Result<Clip, AudioError> {
         let piece = self.piece(language, stem)?;
-        std::fs::read(&piece.path)
+        // A path is never a clip's key: those hold a `?`.
+        let key = script::piece_path(language, stem);
+        if let Some(clip) = self.cache.get(&key) {
+            return Ok(clip);
+        }
+        let bytes = std::fs::read(&piece.path)
             .map(Bytes::from)
             .map_err(|err| {
                 tracing::warn!(file = %piece.path.display(), error = %err, "a recording checked at start cannot be read");
                 AudioError::NotFound(format!("{}/prompts/{stem}.wav cannot be read", language.code()))
-            })
+            })?;
+        let clip = Clip {
+            etag: etag(&bytes),
+            bytes,
+        };
+        self.cache.put(key, clip.clone());
+        Ok(clip)
     }
 
     /// What a recorded prompt or piece says.
@@ -258,16 +371,29 @@ impl Library {
         }
     }
 
-    /// The clip a `clip.wav` query names, stitched (or from the cache).
+    /// The clip a signed `clip.wav` query names, stitched (or from the cache).
     ///
     /// # Errors
-    /// A malformed query, or a part that is not recorded.
+    /// A missing or wrong signature, a malformed query, a part that is not recorded, or a clip
+    /// longer than any prompt of the flow can be.
     pub fn clip(&self, language: Language, query: &str) -> Result<Clip, AudioError> {
+        self.verify_clip(language, query)?;
         let set = self.set(language)?;
         let parts = parse_clip(set, language, query)?;
         let key = format!("{}?{}", language.code(), canonical(&parts));
         if let Some(clip) = self.cache.get(&key) {
             return Ok(clip);
+        }
+        if set.most_samples(&parts, language) > set.bound {
+            // Signed, so made with the service's key: a flow outgrew the bound, or the key is out.
+            tracing::warn!(
+                language = language.code(),
+                "a signed clip is longer than the flow's longest prompt can be; refused"
+            );
+            return Err(AudioError::BadRequest(format!(
+                "a clip is at most {} seconds here, as long as the flow's longest prompt",
+                set.bound / set.rate.max(1) as usize
+            )));
         }
         // Two requests for the same new clip may both stitch it; the second insert is harmless,
         // and holding the lock while reading files would stall every other clip.
@@ -316,11 +442,13 @@ impl Library {
         Ok(clip)
     }
 
-    /// What a clip says: its pieces' text and its words, as text-to-speech would have said them.
+    /// What a signed clip says: its pieces' text and its words, as text-to-speech would have
+    /// said them.
     ///
     /// # Errors
-    /// A malformed query, or a part that is not recorded.
+    /// A missing or wrong signature, a malformed query, or a part that is not recorded.
     pub fn clip_text(&self, language: Language, query: &str) -> Result<String, AudioError> {
+        self.verify_clip(language, query)?;
         let set = self.set(language)?;
         let parts = parse_clip(set, language, query)?;
         let mut text = String::new();
@@ -408,6 +536,61 @@ impl Library {
 }
 
 impl Set {
+    /// The most samples the parts can stitch to: every piece and word, with the longest pause
+    /// between each two.
+    fn most_samples(&self, parts: &[ClipPart<'_>], language: Language) -> usize {
+        let mut audio = 0;
+        let mut segments = 0;
+        for part in parts {
+            match part {
+                ClipPart::Piece(stem) => {
+                    audio += self.pieces.get(*stem).map_or(0, |p| p.samples);
+                    segments += 1;
+                }
+                ClipPart::Words(said) => {
+                    for token in words::tokens(said) {
+                        if let Token::Word(word) = token {
+                            audio += words::stem(word, language)
+                                .and_then(|stem| self.words.get(&stem))
+                                .map_or(0, Vec::len);
+                            segments += 1;
+                        }
+                    }
+                }
+            }
+        }
+        audio + segments * self.longest_gap()
+    }
+
+    /// The longest gap stitching puts between two parts, in samples.
+    fn longest_gap(&self) -> usize {
+        (u64::from(self.rate) * u64::from(stitch::LONG_PAUSE_MS) / 1000) as usize
+    }
+
+    /// The most samples a clip of any recorded prompt can have (see [`Set::bound`]).
+    fn longest_clip(&self) -> usize {
+        let longest_word = self.words.values().map(Vec::len).max().unwrap_or(0);
+        let gap = self.longest_gap();
+        let piece = |stem: &str| self.pieces.get(stem).map_or(0, |p| p.samples) + gap;
+        self.plans
+            .values()
+            .filter_map(|plan| plan.as_ref().ok())
+            .map(|parts| {
+                parts
+                    .iter()
+                    .map(|part| match part {
+                        Part::Piece { stem, .. } => piece(stem),
+                        Part::Message { stem, .. } => piece(stem),
+                        Part::Var(_) => VAR_WORDS * (longest_word + gap),
+                        Part::Key => longest_word + gap,
+                        Part::Punctuation(_) => 0,
+                    })
+                    .sum::<usize>()
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
     /// `Some(())` when every word of `said` is recorded.
     fn knows_all(&self, said: &str, language: Language) -> Option<()> {
         words::tokens(said)
@@ -444,6 +627,9 @@ fn parse_clip<'s>(
     let mut parts = Vec::new();
     let mut word_count = 0;
     for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        if key == SIGNATURE {
+            continue;
+        }
         if parts.len() == MAX_PARTS {
             return bad(format!("a clip has at most {MAX_PARTS} parts"));
         }
@@ -589,6 +775,7 @@ fn load_set(
         words: HashMap::new(),
         vocabulary,
         plans,
+        bound: 0,
     };
     // Every file's rate, to find the language's one rate once all are read.
     let mut rates: Vec<(PathBuf, u32)> = Vec::new();
@@ -612,7 +799,15 @@ fn load_set(
                     rates.push((path.clone(), checked.rate));
                     if folder == "prompts" {
                         let text = expected.get(&stem).cloned().unwrap_or_default();
-                        set.pieces.insert(stem, PieceFile { path, text });
+                        let samples = checked.samples.len();
+                        set.pieces.insert(
+                            stem,
+                            PieceFile {
+                                path,
+                                text,
+                                samples,
+                            },
+                        );
                     } else {
                         set.words.insert(stem, checked.samples);
                     }
@@ -643,6 +838,7 @@ fn load_set(
             ),
         ));
     }
+    set.bound = set.longest_clip();
     (set, problems)
 }
 
@@ -705,6 +901,73 @@ fn strsim(a: &str, b: &str) -> usize {
         }
     }
     row[b.len()]
+}
+
+/// Bytes before the samples in a WAV file [`stitch::wav_bytes`] writes.
+const WAV_HEADER: usize = 44;
+
+/// Signs clip URLs: an HMAC-SHA256 over the language and the decoded parts (so a URL whose
+/// encoding a proxy respelled still plays), under a key derived from the data key.
+struct ClipSigner {
+    key: Zeroizing<[u8; 32]>,
+}
+
+impl std::fmt::Debug for ClipSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ClipSigner(..)")
+    }
+}
+
+impl ClipSigner {
+    fn new(data_key: &DataKey) -> ClipSigner {
+        let mut key = Zeroizing::new([0u8; 32]);
+        // HMAC takes a key of any length, so new_from_slice cannot fail.
+        if let Ok(mut mac) = HmacSha256::new_from_slice(data_key.expose_hex().as_bytes()) {
+            mac.update(CLIP_KEY_LABEL);
+            key.copy_from_slice(&mac.finalize().into_bytes());
+        }
+        ClipSigner { key }
+    }
+
+    fn mac<'q>(
+        &self,
+        language: Language,
+        pairs: impl Iterator<Item = (std::borrow::Cow<'q, str>, std::borrow::Cow<'q, str>)>,
+    ) -> Option<HmacSha256> {
+        // HMAC takes a key of any length: this never gives up.
+        let mut mac = HmacSha256::new_from_slice(self.key.as_ref()).ok()?;
+        mac.update(language.code().as_bytes());
+        // Each name and value length-prefixed, so no two lists of parts sign alike.
+        for (key, value) in pairs.filter(|(key, _)| key != SIGNATURE) {
+            for field in [key.as_bytes(), value.as_bytes()] {
+                mac.update(&(field.len() as u64).to_be_bytes());
+                mac.update(field);
+            }
+        }
+        Some(mac)
+    }
+
+    fn sign<'q>(
+        &self,
+        language: Language,
+        pairs: impl Iterator<Item = (std::borrow::Cow<'q, str>, std::borrow::Cow<'q, str>)>,
+    ) -> String {
+        self.mac(language, pairs).map_or_else(String::new, |mac| {
+            hex::encode(&mac.finalize().into_bytes()[..SIGNATURE_BYTES])
+        })
+    }
+
+    fn verify<'q>(
+        &self,
+        language: Language,
+        pairs: impl Iterator<Item = (std::borrow::Cow<'q, str>, std::borrow::Cow<'q, str>)>,
+        signature: &[u8],
+    ) -> bool {
+        signature.len() == SIGNATURE_BYTES
+            && self
+                .mac(language, pairs)
+                .is_some_and(|mac| mac.verify_truncated_left(signature).is_ok())
+    }
 }
 
 /// Stitched clips by canonical query, evicting the least recently used past a byte budget.

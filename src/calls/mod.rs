@@ -17,6 +17,7 @@
 pub mod actions;
 pub mod hold;
 pub(crate) mod payments;
+pub mod pending_ends;
 pub mod whisper;
 
 use std::sync::Arc;
@@ -363,7 +364,20 @@ pub fn safe_response(app: &AppState) -> voice::Response {
 /// # Errors
 /// A database failure.
 pub async fn end(app: &AppState, call: CallKey<'_>) -> Result<bool, AppError> {
-    let known = app.store.end_call(call, &ending(app)).await?;
+    end_at(app, call, app.clock.now_ms()).await
+}
+
+/// [`end`], for a call whose end was reported at `ended_at_ms` and recorded later (the database
+/// was away: see [`pending_ends`]).
+///
+/// # Errors
+/// A database failure.
+pub async fn end_at(app: &AppState, call: CallKey<'_>, ended_at_ms: i64) -> Result<bool, AppError> {
+    let end = CallEnd {
+        now_ms: ended_at_ms,
+        ..ending(app)
+    };
+    let known = app.store.end_call(call, &end).await?;
     if known {
         hold::caller_gone(app, call).await?;
     }

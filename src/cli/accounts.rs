@@ -41,28 +41,23 @@ pub(super) async fn import_accounts(
 ) -> Result<(), String> {
     let key = pin_key(demo)?;
     let clock = SystemClock;
-    let records = import::read_file(file, &key, clock.now().date()).map_err(|errors| {
-        let lines: Vec<String> = errors
-            .iter()
-            .map(|e| format!("{}:{}", file.display(), e))
-            .collect();
-        format!(
-            "nothing was imported; fix these rows:\n{}",
-            lines.join("\n")
-        )
-    })?;
     let store = Store::connect(database_url, &PoolSettings::default())
         .await
         .map_err(|e| e.to_string())?;
-    store
-        .upsert_accounts(&records, clock.now_ms())
+    let imported = import::import_file(file, &key, clock.now().date(), &store, clock.now_ms())
         .await
-        .map_err(|e| e.to_string())?;
-    println!(
-        "Imported {} accounts from {}.",
-        records.len(),
-        file.display()
-    );
+        .map_err(|errors| {
+            let lines: Vec<String> = errors
+                .iter()
+                .map(|e| format!("{}:{}", file.display(), e))
+                .collect();
+            format!(
+                "nothing was imported; fix these rows:\n{}",
+                lines.join("\n")
+            )
+        });
+    store.close().await;
+    println!("Imported {} accounts from {}.", imported?, file.display());
     Ok(())
 }
 

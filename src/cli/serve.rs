@@ -107,6 +107,10 @@ pub(super) struct ServeArgs {
     /// Minutes without a webhook after which a call whose end was never reported is closed.
     #[arg(long, env = "IVRPAY_IDLE_CALL_MINUTES", default_value_t = 60)]
     pub(super) idle_call_minutes: u64,
+    /// Where the ends of calls reported while the database is away wait for it (default: beside a
+    /// SQLite file, or a directory named for the database in the system's temporary directory).
+    #[arg(long, env = "IVRPAY_CALL_ENDS_DIR")]
+    pub(super) call_ends_dir: Option<std::path::PathBuf>,
     /// Load balancers (addresses or CIDR blocks, comma-separated) whose X-Forwarded-For names the
     /// client, for the console's sign-in limit per address.
     #[arg(long, env = "IVRPAY_TRUSTED_PROXIES", default_value = "")]
@@ -195,6 +199,7 @@ pub(super) async fn serve(args: ServeArgs) -> Result<(), String> {
             idle_call_after: Duration::from_secs(args.idle_call_minutes.max(1) * 60),
             step_logs_kept_for: (args.step_log_days > 0)
                 .then(|| Duration::from_secs(args.step_log_days.saturating_mul(24 * 60 * 60))),
+            call_ends_dir: args.call_ends_dir.clone(),
             ..UpkeepSettings::default()
         },
         messaging,

@@ -1,16 +1,26 @@
 //! The admin API: JSON for operations and agents, behind `Authorization: Bearer $IVRPAY_ADMIN_TOKEN`.
+//!
+//! The API describes itself: every route is registered through utoipa's [`routes!`] from a handler
+//! annotated with `#[utoipa::path]`, and the request, response and error types derive their
+//! schemas, so the OpenAPI document at `/api/openapi.json` is built from the same code that
+//! answers. Every handler takes [`Admin`] first (nothing of an unauthenticated request is read),
+//! and reads its path, query and body through [`Parsed`], which answers what it cannot read with
+//! the JSON problem rather than axum's plain text.
 
-use axum::extract::Query;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::HeaderMap;
+use axum::http::request::Parts;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use secrecy::ExposeSecret;
 use subtle::ConstantTimeEq;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::app::AppState;
-use crate::error::AppError;
+use crate::error::{AppError, Problem};
 use crate::store::{
     ArrangementRecord, CallRecord, CallbackRecord, CallbackStatus, Closed, MessageRecord,
     PaymentRecord,
@@ -18,22 +28,110 @@ use crate::store::{
 use crate::telephony::sanitize::clean;
 
 pub(super) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/calls/{call_sid}", get(call))
-        .route("/api/accounts/{account_number}", get(account))
-        .route("/api/payments/unsettled", get(unsettled_payments))
-        .route("/api/callbacks", get(callbacks))
-        .route("/api/transfers", get(transfers))
-        .route("/api/callbacks/{id}/close", post(close_callback))
-        .route("/api/reports", get(report))
-        .route("/api/reports/funnel", get(report_funnel))
+    let (router, description) = described().split_for_parts();
+    // Serialized once: it is the same for every request.
+    let json = description
+        .to_json()
+        .expect("the OpenAPI description is plain data and serializes");
+    router.layer(Extension(Description(json.into())))
 }
 
-fn authorize(app: &AppState, headers: &HeaderMap) -> Result<(), AppError> {
-    if bearer_is(headers, app.config.admin_token.as_ref()) {
-        Ok(())
-    } else {
-        Err(AppError::Unauthorized)
+/// The routes with their description, each from its handler's annotation.
+fn described() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(openapi_json))
+        .routes(routes!(call))
+        .routes(routes!(account))
+        .routes(routes!(unsettled_payments))
+        .routes(routes!(callbacks))
+        .routes(routes!(transfers))
+        .routes(routes!(close_callback))
+        .routes(routes!(report))
+        .routes(routes!(report_funnel))
+}
+
+/// What the description says of the API as a whole; the paths come from [`described`].
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "ivrpay admin API",
+        description = "Calls, accounts, payments, callbacks, transfers and reports, for \
+                       operations. Every request carries `Authorization: Bearer \
+                       $IVRPAY_ADMIN_TOKEN`; every refusal is a JSON problem document."
+    ),
+    components(schemas(Problem)),
+    security(("admin_token" = [])),
+    modifiers(&AdminToken)
+)]
+struct ApiDoc;
+
+/// The bearer scheme the `security` requirement above names.
+struct AdminToken;
+
+impl utoipa::Modify for AdminToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "admin_token",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+/// The serialized description, handed to [`openapi_json`].
+#[derive(Clone)]
+struct Description(std::sync::Arc<str>);
+
+/// A request that carries the admin token. Taken first by every handler, so a request without
+/// it is refused before its path, query or body is read.
+struct Admin;
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, AppError> {
+        if bearer_is(&parts.headers, app.config.admin_token.as_ref()) {
+            Ok(Admin)
+        } else {
+            Err(AppError::Unauthorized)
+        }
+    }
+}
+
+/// One of axum's extractors (`Path`, `Query`, `Json`) whose rejection (not a number, not the
+/// type, not JSON, too large) is answered with the JSON problem, its text the detail, rather
+/// than axum's plain text.
+struct Parsed<E>(E);
+
+impl<E, S> FromRequestParts<S> for Parsed<E>
+where
+    E: FromRequestParts<S>,
+    E::Rejection: std::fmt::Display,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        E::from_request_parts(parts, state)
+            .await
+            .map(Parsed)
+            .map_err(|rejection| AppError::BadRequest(rejection.to_string()))
+    }
+}
+
+impl<E, S> FromRequest<S> for Parsed<E>
+where
+    E: FromRequest<S>,
+    E::Rejection: std::fmt::Display,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, AppError> {
+        E::from_request(request, state)
+            .await
+            .map(Parsed)
+            .map_err(|rejection| AppError::BadRequest(rejection.to_string()))
     }
 }
 
@@ -51,12 +149,36 @@ pub(super) fn bearer_is(headers: &HeaderMap, expected: Option<&secrecy::SecretSt
     bool::from(given.as_bytes().ct_eq(expected.expose_secret().as_bytes())) && !given.is_empty()
 }
 
+/// This API's OpenAPI description.
+#[utoipa::path(
+    get,
+    path = "/api/openapi.json",
+    tag = "meta",
+    responses((status = 200, description = "The OpenAPI 3.1 document", body = Object), AppError)
+)]
+async fn openapi_json(
+    _: Admin,
+    Extension(Description(json)): Extension<Description>,
+) -> impl IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        json.to_string(),
+    )
+}
+
+/// A call and its steps and payments.
+#[utoipa::path(
+    get,
+    path = "/api/calls/{call_sid}",
+    tag = "calls",
+    params(("call_sid" = String, Path, description = "The provider's call id")),
+    responses((status = 200, description = "The call", body = CallRecord), AppError)
+)]
 async fn call(
+    _: Admin,
     State(app): State<AppState>,
-    headers: HeaderMap,
-    Path(call_sid): Path<String>,
+    Parsed(Path(call_sid)): Parsed<Path<String>>,
 ) -> Result<Json<CallRecord>, AppError> {
-    authorize(&app, &headers)?;
     let record = app
         .store
         .call_record(&clean(&call_sid))
@@ -66,12 +188,13 @@ async fn call(
 }
 
 /// An account as operations see it: balance and payment history, never credentials.
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, ToSchema)]
 struct AccountView {
     account_number: String,
     name: String,
     balance_cents: i64,
     minimum_due_cents: i64,
+    #[schema(format = Date)]
     due_date: String,
     segment: String,
     language: String,
@@ -87,12 +210,19 @@ struct AccountView {
     messages: Vec<MessageRecord>,
 }
 
+/// An account: balance, payments, arrangements and messages.
+#[utoipa::path(
+    get,
+    path = "/api/accounts/{account_number}",
+    tag = "accounts",
+    params(("account_number" = String, Path, description = "The account number", example = "66253365")),
+    responses((status = 200, description = "The account", body = AccountView), AppError)
+)]
 async fn account(
+    _: Admin,
     State(app): State<AppState>,
-    headers: HeaderMap,
-    Path(account_number): Path<String>,
+    Parsed(Path(account_number)): Parsed<Path<String>>,
 ) -> Result<Json<AccountView>, AppError> {
-    authorize(&app, &headers)?;
     let account_number = clean(&account_number);
     let account = app
         .store
@@ -126,29 +256,59 @@ async fn account(
 /// Payments whose outcome is not settled: `pending` (being charged or reconciled) or `unknown`
 /// (the gateway gave no definite answer); `needs_attention` marks those a person must check in
 /// the gateway's records.
+#[utoipa::path(
+    get,
+    path = "/api/payments/unsettled",
+    tag = "payments",
+    responses((status = 200, description = "The unsettled payments", body = Vec<PaymentRecord>), AppError)
+)]
 async fn unsettled_payments(
+    _: Admin,
     State(app): State<AppState>,
-    headers: HeaderMap,
 ) -> Result<Json<Vec<PaymentRecord>>, AppError> {
-    authorize(&app, &headers)?;
     Ok(Json(app.store.unsettled_payments().await?))
 }
 
 /// `?status=open|done|cancelled`; all callbacks without it.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct CallbacksQuery {
+    /// Only the callbacks in this status.
+    #[param(value_type = Option<CallbackStatus>, inline)]
     status: Option<String>,
 }
 
 /// Callbacks callers asked for, soonest window first.
+#[utoipa::path(
+    get,
+    path = "/api/callbacks",
+    tag = "callbacks",
+    params(CallbacksQuery),
+    responses(
+        (status = 200, description = "The callbacks", body = Vec<CallbackRecord>, links(
+            ("CloseTheFirst" = (
+                operation_id = "close_callback",
+                parameters(("id" = "$response.body#/0/id"))
+            )),
+            ("ItsCall" = (
+                operation_id = "call",
+                parameters(("call_sid" = "$response.body#/0/call_sid"))
+            )),
+            ("ItsAccount" = (
+                operation_id = "account",
+                parameters(("account_number" = "$response.body#/0/account_number"))
+            ))
+        )),
+        AppError
+    )
+)]
 async fn callbacks(
+    _: Admin,
     State(app): State<AppState>,
-    headers: HeaderMap,
-    Query(query): Query<CallbacksQuery>,
+    Parsed(Query(query)): Parsed<Query<CallbacksQuery>>,
 ) -> Result<Json<Vec<CallbackRecord>>, AppError> {
-    authorize(&app, &headers)?;
     let status = match query.status.as_deref() {
-        None | Some("") => None,
+        None => None,
         Some(name) => Some(CallbackStatus::parse(name).ok_or_else(|| {
             AppError::BadRequest("status is one of open, done, cancelled".to_owned())
         })?),
@@ -156,43 +316,76 @@ async fn callbacks(
     Ok(Json(app.store.callbacks(status).await?))
 }
 
-/// `GET /api/transfers`: what the agents' consoles show (every transfer waiting or taken, and
-/// those closed in the last hour), newest first, for admins who see everything.
+/// What the agents' consoles show (every transfer waiting or taken, and those closed in the last
+/// hour), newest first, for admins who see everything.
+#[utoipa::path(
+    get,
+    path = "/api/transfers",
+    tag = "transfers",
+    responses(
+        (status = 200, description = "The transfers", body = Vec<crate::store::TransferRow>, links(
+            ("ItsCall" = (
+                operation_id = "call",
+                parameters(("call_sid" = "$response.body#/0/call_sid"))
+            ))
+        )),
+        AppError
+    )
+)]
 async fn transfers(
+    _: Admin,
     State(app): State<AppState>,
-    headers: HeaderMap,
 ) -> Result<Json<Vec<crate::store::TransferRow>>, AppError> {
-    authorize(&app, &headers)?;
     let done_since = app.clock.now_ms() - crate::agents::transfers::DONE_SHOWN.as_millis() as i64;
     Ok(Json(app.store.console_transfers(done_since).await?))
 }
 
-/// Closing a callback: `{"note": "...", "status": "done"}` (`status` defaults to `done`;
-/// `cancelled` for one that is not to be called).
-#[derive(serde::Deserialize)]
+/// Closing a callback: `{"note": "...", "status": "done"}`.
+#[derive(serde::Deserialize, ToSchema)]
 struct CloseCallback {
+    /// What was done or agreed (card-like digits are masked).
     note: String,
-    status: Option<String>,
+    /// `done` (the default) or `cancelled` for one that is not to be called.
+    status: Option<Closing>,
+}
+
+/// How a callback is closed.
+#[derive(serde::Deserialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum Closing {
+    /// Called back.
+    Done,
+    /// Not to be called.
+    Cancelled,
 }
 
 /// Closes an open callback; 409 with the callback as it stands when it was closed before.
+#[utoipa::path(
+    post,
+    path = "/api/callbacks/{id}/close",
+    tag = "callbacks",
+    params(("id" = i64, Path, description = "The callback's id", example = 1)),
+    request_body = CloseCallback,
+    responses(
+        (status = 200, description = "Closed now", body = CallbackRecord),
+        (status = 409, description = "Closed before: the callback as it stands", body = CallbackRecord),
+        AppError
+    )
+)]
 async fn close_callback(
+    _: Admin,
     State(app): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-    Json(body): Json<CloseCallback>,
+    Parsed(Path(id)): Parsed<Path<i64>>,
+    Parsed(Json(body)): Parsed<Json<CloseCallback>>,
 ) -> Result<(axum::http::StatusCode, Json<CallbackRecord>), AppError> {
-    authorize(&app, &headers)?;
-    let status = match body.status.as_deref() {
-        None | Some("done") => CallbackStatus::Done,
-        Some("cancelled") => CallbackStatus::Cancelled,
-        Some(_) => {
-            return Err(AppError::BadRequest(
-                "status is done or cancelled".to_owned(),
-            ));
-        }
+    let status = match body.status.unwrap_or(Closing::Done) {
+        Closing::Done => CallbackStatus::Done,
+        Closing::Cancelled => CallbackStatus::Cancelled,
     };
-    let note = clean(body.note.trim());
+    let note: String = clean(body.note.trim())
+        .chars()
+        .take(crate::agents::callbacks::NOTE_MAX)
+        .collect();
     let closed = app
         .store
         .close_callback(id, status, "admin", &note, app.clock.now_ms())
@@ -205,13 +398,42 @@ async fn close_callback(
 }
 
 /// `?from=YYYY-MM-DD&to=YYYY-MM-DD[&by=day|week|flow|segment|language|provider][&format=json|csv]`.
-/// Every field is read as text, so a bad one is a problem document saying how to write it.
-#[derive(serde::Deserialize)]
+/// Every field is read as text, so a bad one is a problem document saying how to write it; the
+/// description gives each its format or names.
+#[derive(serde::Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ReportParams {
+    /// The first day, inclusive, in the line's time zone.
+    #[param(required = true, value_type = String, format = Date, example = "2026-11-01")]
     from: Option<String>,
+    /// The last day, inclusive.
+    #[param(required = true, value_type = String, format = Date, example = "2026-11-30")]
     to: Option<String>,
+    /// What each row is (default `day`).
+    #[param(value_type = Option<crate::reports::Grouping>, inline)]
     by: Option<String>,
+    /// JSON (the default) or CSV.
+    #[param(value_type = Option<ReportFormat>, inline)]
     format: Option<String>,
+}
+
+/// How a report is written, as `format` names it.
+#[derive(ToSchema, Clone, Copy, PartialEq, Eq)]
+#[schema(rename_all = "lowercase")]
+enum ReportFormat {
+    Json,
+    Csv,
+}
+
+impl ReportFormat {
+    /// From `?format=`; JSON without it.
+    fn parse(name: Option<&str>) -> Result<ReportFormat, AppError> {
+        match name {
+            None | Some("json") => Ok(ReportFormat::Json),
+            Some("csv") => Ok(ReportFormat::Csv),
+            Some(_) => Err(AppError::BadRequest("format is json or csv".to_owned())),
+        }
+    }
 }
 
 /// A report as JSON, or its rows (or funnel) as CSV.
@@ -244,11 +466,7 @@ async fn make_report(
             "from and to are required: ?from=2026-11-01&to=2026-11-30".to_owned(),
         ));
     };
-    let csv = match params.format.as_deref() {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(_) => return Err(AppError::BadRequest("format is json or csv".to_owned())),
-    };
+    let csv = ReportFormat::parse(params.format.as_deref())? == ReportFormat::Csv;
     let query = ReportQuery::parse(
         from,
         to,
@@ -258,13 +476,25 @@ async fn make_report(
     Ok((crate::reports::report(&app.store, &query).await?, csv))
 }
 
-/// `GET /api/reports`: the whole report as JSON, or its rows as CSV.
+/// The whole report as JSON, or its rows as CSV.
+#[utoipa::path(
+    get,
+    path = "/api/reports",
+    tag = "reports",
+    params(ReportParams),
+    responses(
+        (status = 200, description = "The report", content(
+            (crate::reports::Report = "application/json"),
+            (String = "text/csv")
+        )),
+        AppError
+    )
+)]
 async fn report(
+    _: Admin,
     State(app): State<AppState>,
-    headers: HeaderMap,
-    Query(params): Query<ReportParams>,
+    Parsed(Query(params)): Parsed<Query<ReportParams>>,
 ) -> Result<ReportBody, AppError> {
-    authorize(&app, &headers)?;
     let (report, csv) = make_report(&app, &params).await?;
     Ok(if csv {
         ReportBody::Csv(crate::reports::render::rows_csv(&report))
@@ -273,13 +503,25 @@ async fn report(
     })
 }
 
-/// `GET /api/reports/funnel`: the funnel alone, as JSON or CSV.
+/// The funnel alone, as JSON or CSV.
+#[utoipa::path(
+    get,
+    path = "/api/reports/funnel",
+    tag = "reports",
+    params(ReportParams),
+    responses(
+        (status = 200, description = "Every flow's states and how callers left them", content(
+            (Vec<crate::reports::funnel::FunnelStep> = "application/json"),
+            (String = "text/csv")
+        )),
+        AppError
+    )
+)]
 async fn report_funnel(
+    _: Admin,
     State(app): State<AppState>,
-    headers: HeaderMap,
-    Query(params): Query<ReportParams>,
+    Parsed(Query(params)): Parsed<Query<ReportParams>>,
 ) -> Result<axum::response::Response, AppError> {
-    authorize(&app, &headers)?;
     let (report, csv) = make_report(&app, &params).await?;
     Ok(if csv {
         ReportBody::Csv(crate::reports::render::funnel_csv(&report)).into_response()

@@ -3,15 +3,20 @@
 //!
 //! - `/audio/{lang}/prompts/{name}.wav`: a recorded prompt or piece, as its file holds it;
 //! - `/audio/{lang}/words/{word}.wav`: a recorded word;
-//! - `/audio/{lang}/clip.wav?p=<piece>&w=<words>...`: pieces and words stitched into one WAV, in
-//!   the order named; the URL names every part, so any instance builds the same bytes, and a
-//!   clip is never stored;
+//! - `/audio/{lang}/clip.wav?p=<piece>&w=<words>...&s=<signature>`: pieces and words stitched
+//!   into one WAV, in the order named; the URL names every part, so any instance builds the same
+//!   bytes; clips are cached in memory within a byte budget, never stored;
 //! - the same paths ending `.txt`: what they say.
 //!
 //! Providers fetch these URLs themselves, unsigned, so nothing sensitive is ever in one: card data
-//! is never stitched (see [`crate::audio::script`]). A malformed URL is a 400 and an unknown part
-//! a 404, never a server error.
+//! is never stitched (see [`crate::audio::script`]). Anyone can fetch them, so a clip URL carries
+//! the service's signature and one without it is a 403 before anything is read or stitched, and
+//! no clip is longer than the flow's longest prompt (see [`crate::audio::library`]). A client
+//! must read a WAV within [`crate::config::HttpLimits::unread_response_timeout`] or lose its
+//! connection, so a flood of requests that are never read cannot hold the bytes. A malformed URL
+//! is a 400 and an unknown part a 404, never a server error.
 
+use axum::Extension;
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -76,9 +81,8 @@ async fn recording(
         let (library, language) = library_and_language(&app, &lang)?;
         match (folder.as_str(), wanted(&file)?) {
             ("prompts", Wanted::Wav(stem)) => {
-                let bytes = library.prompt_wav(language, stem)?;
-                let etag = crate::audio::library::etag(&bytes);
-                Ok(wav(bytes, etag, &headers))
+                let prompt = library.prompt_wav(language, stem)?;
+                Ok(wav(prompt.bytes, prompt.etag, &headers))
             }
             ("prompts", Wanted::Text(stem)) => Ok(text(library.prompt_text(language, stem)?)),
             ("words", Wanted::Wav(stem)) => {
@@ -115,6 +119,10 @@ async fn clip(
         Ok(found) => found,
         Err(err) => return refused(err),
     };
+    // Checked here, on the async worker, so a forged URL costs one HMAC and no blocking thread.
+    if let Err(err) = library.verify_clip(language, &query) {
+        return refused(err);
+    }
     if file.ends_with(".txt") {
         return library
             .clip_text(language, &query)
@@ -178,6 +186,8 @@ fn wav(bytes: Bytes, etag: String, headers: &HeaderMap) -> Response {
     (
         common,
         [(header::CONTENT_TYPE, HeaderValue::from_static("audio/wav"))],
+        // Anyone may ask for these: a client that never reads is cut off (see server.rs).
+        Extension(crate::http::server::MustBeRead),
         bytes,
     )
         .into_response()
@@ -198,6 +208,7 @@ fn refused(err: AudioError) -> Response {
     let status = match err {
         AudioError::BadRequest(_) => StatusCode::BAD_REQUEST,
         AudioError::NotFound(_) => StatusCode::NOT_FOUND,
+        AudioError::Forbidden(_) => StatusCode::FORBIDDEN,
     };
     (status, err.to_string()).into_response()
 }

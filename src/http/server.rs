@@ -7,6 +7,11 @@
 //! are all taken, a new connection evicts the oldest one that has no request in progress (a slow
 //! client still dribbling its headers, or an idle keep-alive): a flood of slow clients can then
 //! never lock the provider out; only when every connection is busy serving is a new one closed.
+//!
+//! A response marked [`MustBeRead`] (a recording anyone may fetch) must be read within
+//! [`HttpLimits::unread_response_timeout`]: hyper sets no write timer either, so a client that
+//! asks and never reads would otherwise hold its connection, and the bytes queued for it, for
+//! ever. The connection is closed at that deadline unless a request is being served on it then.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -18,6 +23,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
+use tokio::time::Instant;
 use tower::ServiceExt;
 
 use crate::config::HttpLimits;
@@ -26,6 +32,11 @@ use crate::config::HttpLimits;
 const MAX_READ_BUFFER: usize = 32 * 1024;
 /// How long requests in flight may take to finish after shutdown begins.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+
+/// A response extension: its client must have read it within
+/// [`HttpLimits::unread_response_timeout`], or the connection is closed.
+#[derive(Debug, Clone, Copy)]
+pub struct MustBeRead;
 
 /// Serves `router` on `listener` until `shutdown` completes, then lets requests in flight finish
 /// (for up to twenty seconds).
@@ -74,11 +85,13 @@ pub async fn serve(
         };
         let (stream, peer) = stream;
         let _ = stream.set_nodelay(true);
+        let unread_timeout = limits.unread_response_timeout;
         let service = {
             let router = router.clone();
             let connection = connection.clone();
             hyper::service::service_fn(move |mut request: hyper::Request<_>| {
                 let router = router.clone();
+                let connection = connection.clone();
                 // The client's address, for handlers that count by it (sign-in throttling).
                 request
                     .extensions_mut()
@@ -87,6 +100,11 @@ pub async fn serve(
                 async move {
                     let response = router.oneshot(request).await;
                     drop(busy);
+                    if let Ok(answer) = &response
+                        && answer.extensions().get::<MustBeRead>().is_some()
+                    {
+                        connection.read_within(unread_timeout);
+                    }
                     response
                 }
             })
@@ -94,10 +112,22 @@ pub async fn serve(
         let serving = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         let table = table.clone();
         tokio::spawn(async move {
-            // Errors here are clients that timed out or went away; nothing to tell anyone.
-            tokio::select! {
-                _ = serving => {}
-                () = connection.evicted.notified() => {}
+            tokio::pin!(serving);
+            loop {
+                let deadline = *lock_deadline(&connection);
+                // Errors here are clients that timed out or went away; nothing to tell anyone.
+                tokio::select! {
+                    _ = &mut serving => break,
+                    () = connection.evicted.notified() => break,
+                    () = connection.rearmed.notified() => {}
+                    () = sleep_until(deadline) => {
+                        // A request being served finishes first; its own answer may re-arm.
+                        if connection.busy.load(Ordering::SeqCst) == 0 {
+                            break;
+                        }
+                        connection.read_within(unread_timeout);
+                    }
+                }
             }
             lock(&table).open.remove(&id);
         });
@@ -119,6 +149,34 @@ struct Connection {
     busy: AtomicUsize,
     /// Told when the connection must make way for a newer one.
     evicted: Notify,
+    /// When the connection is closed unless its client has read what it was sent (see
+    /// [`MustBeRead`]); `None`: no such response was sent.
+    deadline: Mutex<Option<Instant>>,
+    /// Told when [`Connection::deadline`] changes.
+    rearmed: Notify,
+}
+
+impl Connection {
+    /// The client must read what it was just sent within `timeout`.
+    fn read_within(&self, timeout: Duration) {
+        *lock_deadline(self) = Some(Instant::now() + timeout);
+        self.rearmed.notify_one();
+    }
+}
+
+/// Waits until `deadline`, or for ever when there is none.
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn lock_deadline(connection: &Connection) -> std::sync::MutexGuard<'_, Option<Instant>> {
+    connection
+        .deadline
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Counts a request in progress on a connection while it lives.
@@ -174,4 +232,63 @@ fn lock(table: &Mutex<Table>) -> std::sync::MutexGuard<'_, Table> {
     table
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    /// Far more than the socket buffers of both ends hold, so the server has to wait on the client.
+    const BODY: usize = 32 * 1024 * 1024;
+
+    /// Serves `/big`, a [`MustBeRead`] body of [`BODY`] bytes; returns the address.
+    async fn big_server(unread_response_timeout: Duration) -> std::net::SocketAddr {
+        let body = bytes::Bytes::from(vec![7u8; BODY]);
+        let router = Router::new().route(
+            "/big",
+            axum::routing::get(move || {
+                let body = body.clone();
+                async move { (axum::Extension(MustBeRead), body) }
+            }),
+        );
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let address = listener.local_addr().expect("address");
+        let limits = HttpLimits {
+            unread_response_timeout,
+            ..HttpLimits::default()
+        };
+        tokio::spawn(async move { serve(listener, router, &limits, std::future::pending()).await });
+        address
+    }
+
+    /// Asks for `/big` and, after `wait` on the (paused) clock, reads what comes: the body's bytes.
+    async fn body_read_after(address: std::net::SocketAddr, wait: Duration) -> usize {
+        let mut stream = TcpStream::connect(address).await.expect("connect");
+        stream
+            .write_all(b"GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await
+            .expect("request");
+        tokio::time::sleep(wait).await;
+        let mut answer = Vec::new();
+        // A closed connection may end in a reset rather than an end of file: what came is counted.
+        let _ = stream.read_to_end(&mut answer).await;
+        let head = answer
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .map_or(answer.len(), |end| end + 4);
+        answer.len() - head
+    }
+
+    // The clock is paused: it moves on only when both ends wait, so nothing here sleeps for real.
+    #[tokio::test(start_paused = true)]
+    async fn a_client_that_does_not_read_what_it_asked_for_loses_the_connection() {
+        let address = big_server(Duration::from_secs(20)).await;
+        // Read a minute late: the server gave up at 20 s, so only what the sockets held arrives.
+        let late = body_read_after(address, Duration::from_secs(60)).await;
+        assert!(late < BODY, "{late} bytes: the connection was held");
+        // Read at once: all of it.
+        assert_eq!(body_read_after(address, Duration::ZERO).await, BODY);
+    }
 }

@@ -168,28 +168,38 @@ fn voice_xml(dialect: &dyn Dialect, body: String) -> Response {
     ([(header::CONTENT_TYPE, dialect.content_type())], body).into_response()
 }
 
-/// A status change: a finished call is recorded as ended.
+/// A status change: a finished call is recorded as ended. When the database cannot record it,
+/// the end is kept on disk for upkeep to record once the database is back
+/// ([`calls::pending_ends`]) and the callback is still answered as received: not every provider
+/// sends a failed status callback again.
 async fn status(
     app: &AppState,
     dialect: &dyn Dialect,
     call_id: Option<&str>,
     ended: bool,
 ) -> Response {
-    if let (Some(call_sid), true) = (call_id, ended)
-        && let Err(err) = calls::end(
-            app,
-            CallKey {
-                provider: dialect.name(),
-                sid: call_sid,
-            },
-        )
-        .await
-    {
-        tracing::error!(error = %err, call_sid, "could not record the end of a call");
-        // Providers retry status callbacks on errors; let them.
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    let (Some(call_sid), true) = (call_id, ended) else {
+        return StatusCode::NO_CONTENT.into_response();
+    };
+    let call = CallKey {
+        provider: dialect.name(),
+        sid: call_sid,
+    };
+    let ended_at_ms = app.clock.now_ms();
+    let Err(err) = calls::end_at(app, call, ended_at_ms).await else {
+        return StatusCode::NO_CONTENT.into_response();
+    };
+    match app.pending_ends.keep(call, ended_at_ms) {
+        Ok(()) => {
+            tracing::warn!(error = %err, "the end of a call is kept until the database is back");
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(kept) => {
+            tracing::error!(error = %err, kept = %kept, "the end of a call could not be recorded or kept");
+            // Nowhere to keep it: a provider that retries may yet deliver it.
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
     }
-    StatusCode::NO_CONTENT.into_response()
 }
 
 /// The agent's line, rung for a caller waiting in a conference room, answered.

@@ -247,7 +247,9 @@ impl Composer<'_> {
     }
 }
 
-/// Where `channel` reaches `account`: the number or address on file, if the channel is set up.
+/// Where `channel` reaches `account`: the number or address on file, if the channel is set up and
+/// the number or address is one a message can be sent to (an address stored before imports
+/// checked them may hold a line break and a second header).
 fn recipient(settings: &MessagingSettings, account: &Account, channel: Channel) -> Option<String> {
     match channel {
         Channel::Sms
@@ -255,7 +257,10 @@ fn recipient(settings: &MessagingSettings, account: &Account, channel: Channel) 
         {
             Some(account.phone.clone())
         }
-        Channel::Email if settings.email.is_some() && account.email.contains('@') => {
+        Channel::Email
+            if settings.email.is_some()
+                && crate::accounts::import::is_plausible_email(&account.email) =>
+        {
             Some(account.email.clone())
         }
         _ => None,

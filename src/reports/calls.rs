@@ -11,7 +11,7 @@ use super::{ReportError, Rows, Scope, TRANSFER_REASONS};
 
 /// How the calls of a row went. A call counts in `contained`, `transferred` or `abandoned` once
 /// it has ended and been summarized; until then it is `in_progress`.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct CallCounts {
     /// Calls that started.
     pub total: i64,

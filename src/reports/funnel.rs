@@ -10,7 +10,7 @@ use sqlx::{AnyPool, Row};
 use super::{ReportError, Scope};
 
 /// One state of a flow in the funnel. `reached = went_on + asked_for_person + hung_up + ended`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FunnelStep {
     /// The flow.
     pub flow: String,

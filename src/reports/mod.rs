@@ -47,7 +47,7 @@ pub const TRANSFER_REASONS: [&str; 5] = [
 ];
 
 /// What rows a report has.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Grouping {
     /// One row per day of the period.
@@ -153,11 +153,13 @@ impl ReportQuery {
 }
 
 /// A report: its rows and its flows' funnels.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Report {
     /// The first day (YYYY-MM-DD).
+    #[schema(format = Date)]
     pub from: String,
     /// The last day, inclusive.
+    #[schema(format = Date)]
     pub to: String,
     /// The IANA time zone days began in.
     pub time_zone: String,
@@ -171,7 +173,7 @@ pub struct Report {
 }
 
 /// One row of a report: the calls that started in its day or week, or with its value.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct ReportRow {
     /// The day or week's first day, or the flow, segment, language or provider.
     pub group: String,

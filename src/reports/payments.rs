@@ -23,7 +23,7 @@ const PLAN_PAID_ON_CALL: &str = "JOIN arrangements a ON a.provider = c.provider 
 pub const ARRANGEMENT_KINDS: [&str; 3] = ["settlement", "plan", "promise"];
 
 /// Card payments of a row's calls. Money is integer cents.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct PaymentCounts {
     /// Payments tried (each card confirmed is one).
     pub attempts: i64,

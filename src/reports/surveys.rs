@@ -9,7 +9,7 @@ use sqlx::{AnyPool, Row};
 use super::{ReportError, Rows, Scope};
 
 /// The survey answers of a row's calls.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct SurveyCounts {
     /// Calls whose caller was asked.
     pub offered: i64,
@@ -18,6 +18,8 @@ pub struct SurveyCounts {
     /// `answered / offered`.
     pub response_rate: Option<f64>,
     /// The ratings given, 1 (poor) to 5 (excellent), each with how many gave it.
+    // JSON object keys are strings: "1" to "5".
+    #[schema(value_type = BTreeMap<String, i64>)]
     pub ratings: BTreeMap<i64, i64>,
     /// The average rating, to two places, of those who gave one.
     pub average_rating: Option<f64>,

@@ -178,6 +178,20 @@ impl Store {
         Ok(row.try_get("n")?)
     }
 
+    /// Every account's phone on file, with its account number, for an import to check that a
+    /// number it brings is not already another account's.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn account_phones(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = sqlx::query("SELECT phone, account_number FROM accounts WHERE phone <> ''")
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("phone")?, row.try_get("account_number")?)))
+            .collect()
+    }
+
     /// Finds an account by number.
     ///
     /// # Errors

@@ -299,7 +299,61 @@ impl Store {
         .execute(self.writer())
         .await?
         .rows_affected();
+        // An address not used for a sign-in within the sessions' lifetime many times over is no
+        // longer a place the agent is known to sign in from.
+        sqlx::query(
+            "DELETE FROM agent_sign_in_addresses WHERE (agent_id, address) IN \
+             (SELECT agent_id, address FROM agent_sign_in_addresses WHERE last_at <= $1 LIMIT $2)",
+        )
+        .bind(now_ms - crate::agents::KNOWN_ADDRESS_FOR.as_millis() as i64)
+        .bind(limit)
+        .execute(self.writer())
+        .await?;
         Ok((sessions, failures))
+    }
+
+    /// Remembers that agent `agent_id` signed in from `address` at `now_ms`.
+    ///
+    /// # Errors
+    /// The database failed.
+    pub async fn remember_sign_in_address(
+        &self,
+        agent_id: i64,
+        address: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO agent_sign_in_addresses (agent_id, address, last_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (agent_id, address) DO UPDATE SET last_at = excluded.last_at",
+        )
+        .bind(agent_id)
+        .bind(address)
+        .bind(now_ms)
+        .execute(self.writer())
+        .await?;
+        Ok(())
+    }
+
+    /// Whether agent `agent_id` signed in from `address` since `since_ms`.
+    ///
+    /// # Errors
+    /// The database failed.
+    pub async fn signed_in_from(
+        &self,
+        agent_id: i64,
+        address: &str,
+        since_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM agent_sign_in_addresses \
+             WHERE agent_id = $1 AND address = $2 AND last_at > $3",
+        )
+        .bind(agent_id)
+        .bind(address)
+        .bind(since_ms)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(row.try_get::<i64, _>("n")? > 0)
     }
 
     /// Forgets the failures counted against `key` (after a successful sign-in).

@@ -52,7 +52,7 @@ pub struct NewArrangement<'a> {
 
 /// A recorded arrangement with its installments (none for a promise), as the admin API shows
 /// it: the card by brand and last four only, never its token.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct ArrangementRecord {
     /// Its id.
     pub id: i64,
@@ -69,6 +69,7 @@ pub struct ArrangementRecord {
     /// The balance when it was agreed.
     pub balance_before_cents: i64,
     /// A promise's date.
+    #[schema(format = Date)]
     pub promised_by: Option<String>,
     /// The card's brand code.
     pub card_brand: Option<String>,
@@ -87,11 +88,12 @@ pub struct ArrangementRecord {
 }
 
 /// One installment.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct InstallmentRecord {
     /// 1, 2, ...
     pub seq: i64,
     /// YYYY-MM-DD.
+    #[schema(format = Date)]
     pub due_date: String,
     /// In cents.
     pub amount_cents: i64,
@@ -100,6 +102,7 @@ pub struct InstallmentRecord {
     /// Declined tries so far.
     pub attempts: i64,
     /// The first day it may be charged next.
+    #[schema(format = Date)]
     pub next_attempt_on: String,
     /// The confirmation code of its payment.
     pub confirmation_code: Option<String>,

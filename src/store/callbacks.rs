@@ -7,9 +7,10 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::{CallKey, Store, StoreError};
+use crate::payments::redact::scrub_free_text;
 
 /// Where a callback stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum CallbackStatus {
     /// Waiting for someone to call.
@@ -67,7 +68,7 @@ pub struct NewCallback<'a> {
 }
 
 /// A callback as recorded.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CallbackRecord {
     /// Its id.
     pub id: i64,
@@ -84,8 +85,10 @@ pub struct CallbackRecord {
     /// The window's end, UTC milliseconds.
     pub window_end_ms: i64,
     /// The window's start, RFC 3339 in UTC.
+    #[schema(format = DateTime)]
     pub window_start: String,
     /// The window's end, RFC 3339 in UTC.
+    #[schema(format = DateTime)]
     pub window_end: String,
     /// The language to call back in.
     pub language: String,
@@ -94,6 +97,7 @@ pub struct CallbackRecord {
     /// The question the caller was at when they asked for a person.
     pub asked_at: Option<String>,
     /// `open`, `done` or `cancelled`.
+    #[schema(value_type = CallbackStatus)]
     pub status: String,
     /// When it was asked for, UTC milliseconds.
     pub created_at: i64,
@@ -257,7 +261,9 @@ impl Store {
 
     /// Closes an open callback as `done` or `cancelled`, with who closed it and their note. A
     /// callback already closed is left as it was (the first close stands), so two people closing
-    /// it at once cannot overwrite each other's note.
+    /// it at once cannot overwrite each other's note. The note is free text: it is kept
+    /// [scrubbed](crate::payments::redact::scrub_free_text) of card numbers, whoever closes it
+    /// (an agent in the console, an admin through the API).
     ///
     /// # Errors
     /// A database failure; [`StoreError::Corrupt`] if `status` is `open` (not a way to close).
@@ -281,7 +287,7 @@ impl Store {
         .bind(status.as_str())
         .bind(now)
         .bind(closed_by)
-        .bind(note)
+        .bind(scrub_free_text(note).into_owned())
         .bind(id)
         .execute(self.writer())
         .await?

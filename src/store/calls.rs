@@ -5,7 +5,7 @@ use sqlx::Row;
 
 use super::transfers::{self, NewTransfer};
 use super::{Store, StoreError};
-use crate::payments::redact::mask_card_numbers;
+use crate::payments::redact::{mask_card_numbers, scrub_free_text};
 
 /// A call's identity: call ids are unique per provider only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,7 +99,7 @@ pub struct TurnUpdate<'a> {
 }
 
 /// One step of a call, as recorded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StepRecord {
     /// Which webhook of the call it belonged to.
     pub turn: i64,
@@ -140,7 +140,7 @@ pub struct CallEnd<'a> {
 }
 
 /// A call and its steps, for the admin API.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CallRecord {
     /// The provider's call id.
     pub call_sid: String,
@@ -672,7 +672,9 @@ where
     Ok(done.rows_affected() == 1)
 }
 
-/// Binds a new call's fields as `$1` to `$5`.
+/// Binds a new call's fields as `$1` to `$5`. The caller ID is whatever the provider was sent,
+/// which a caller can set: it is kept [scrubbed](scrub_free_text) like free text, so card-like
+/// digits there are masked to their last four.
 fn bind_new_call<'q>(
     query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
     call: &NewCall<'q>,
@@ -680,17 +682,18 @@ fn bind_new_call<'q>(
     query
         .bind(call.call_sid)
         .bind(call.provider)
-        .bind(call.from_number)
+        .bind(scrub_free_text(call.from_number).into_owned())
         .bind(call.to_number)
         .bind(call.started_at)
 }
 
 /// Steps as the call's log stores them: one JSON object per line, with anything card-like in its
 /// text masked (the flow records no card digits; this makes sure no path can). Only the text
-/// fields are masked: a step's time is 13 digits that can pass the card check, and masking it
-/// made the line unreadable.
+/// fields are masked, as free text (what a caller keyed or said may hold a card number among
+/// other digits): a step's time is 13 digits that can pass the card check, and masking it made
+/// the line unreadable.
 fn step_log(steps: &[StepRecord]) -> Result<String, StoreError> {
-    let mask = |text: &str| mask_card_numbers(text).into_owned();
+    let mask = |text: &str| scrub_free_text(text).into_owned();
     let mut log = String::new();
     for step in steps {
         let masked = StepRecord {

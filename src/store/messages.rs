@@ -31,7 +31,7 @@ pub struct NewMessage {
 }
 
 /// A message as the admin API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct MessageRecord {
     /// Its id.
     pub id: i64,

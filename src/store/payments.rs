@@ -42,7 +42,7 @@ pub struct NewPayment<'a> {
 }
 
 /// A recorded payment, as the admin API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PaymentRecord {
     /// The call it was made on.
     pub call_sid: String,

@@ -9,6 +9,7 @@
 use sqlx::Row;
 
 use super::{Store, StoreError};
+use crate::payments::redact::scrub_free_text;
 
 /// A transfer as recorded with its turn.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,7 +83,7 @@ impl Disposition {
 }
 
 /// A transfer as stored.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct TransferRow {
     /// Its id.
     pub id: i64,
@@ -343,7 +344,8 @@ impl Store {
         Ok(())
     }
 
-    /// Closes a transfer the agent claimed, with how it ended and a note.
+    /// Closes a transfer the agent claimed, with how it ended and a note. The note is free text:
+    /// it is kept [scrubbed](crate::payments::redact::scrub_free_text) of card numbers.
     ///
     /// # Errors
     /// A database failure; [`Refusal`] when it does not exist, or is not claimed by this agent.
@@ -363,7 +365,7 @@ impl Store {
         .bind(id)
         .bind(agent_id)
         .bind(disposition.as_str())
-        .bind(note)
+        .bind(scrub_free_text(note).into_owned())
         .bind(now_ms)
         .execute(self.writer())
         .await?;

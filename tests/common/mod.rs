@@ -7,6 +7,7 @@ pub mod balancer;
 pub mod browser;
 pub mod console;
 pub mod localstripe;
+pub mod schemathesis;
 pub mod skipped;
 pub mod smtp;
 pub mod twilio_api;
@@ -72,6 +73,8 @@ pub struct Options {
     pub metrics: ivrpay::config::MetricsSettings,
     /// How long ended calls keep their step logs; `None`: forever.
     pub step_logs_kept_for: Option<Duration>,
+    /// The database pool (a test of an outage shortens its timeouts).
+    pub pool: PoolSettings,
 }
 
 impl Default for Options {
@@ -92,6 +95,7 @@ impl Default for Options {
             public_url: None,
             metrics: ivrpay::config::MetricsSettings::default(),
             step_logs_kept_for: UpkeepSettings::default().step_logs_kept_for,
+            pool: PoolSettings::default(),
         }
     }
 }
@@ -366,6 +370,8 @@ impl TestServer {
             let _ = shutdown.send(());
         }
         self.state.store.close().await;
+        // A PostgreSQL test's kept call ends are in the system's temporary directory.
+        let _ = std::fs::remove_dir_all(self.state.pending_ends.dir());
         // Each PostgreSQL test has its own database; drop it so runs do not pile them up.
         if let Some(name) = self
             .database_url
@@ -437,7 +443,7 @@ pub fn config(database_url: &str, options: Options) -> Config {
         agent_number: options.agent_number,
         max_auth_attempts: 3,
         lockout: Duration::from_secs(15 * 60),
-        pool: PoolSettings::default(),
+        pool: options.pool,
         sealed_ttl: Duration::from_secs(10 * 60),
         payments: PaymentSettings {
             gateway: match options.stripe_base_url {
@@ -456,6 +462,7 @@ pub fn config(database_url: &str, options: Options) -> Config {
             interval: None,
             idle_call_after: options.idle_call_after,
             step_logs_kept_for: options.step_logs_kept_for,
+            call_ends_dir: None,
         },
         messaging: options.messaging,
         recording: options.recording,

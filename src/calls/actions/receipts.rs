@@ -17,7 +17,8 @@ pub(super) fn message_key(ctx: &CallContext<'_>, n: i64) -> String {
 }
 
 /// Queues this call's messages on `channel` and records the choice; `false` when the channel
-/// cannot reach the caller (nothing is recorded then).
+/// cannot reach the caller or nothing could be queued for it (nothing is recorded then), so the
+/// flow never tells a caller "It's on its way" about a message that was not queued.
 ///
 /// # Errors
 /// [`AppError::TurnTaken`] when another delivery holds the turn; a database failure.
@@ -82,6 +83,9 @@ pub(super) async fn send(
     {
         let key = message_key(ctx, n);
         messages.extend(composer.promise(Kind::PromiseMade, &account, channel, &promise, &key));
+    }
+    if messages.is_empty() {
+        return Ok(false);
     }
     ctx.app
         .store
