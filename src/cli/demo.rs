@@ -24,13 +24,7 @@ pub(super) fn demo_hours() -> Result<crate::hours::Hours, String> {
         std::path::Path::new("demo/hours.toml"),
         include_str!("../../demo/hours.toml"),
     )
-    .map_err(|problems| {
-        problems
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("\n")
-    })
+    .map_err(|problems| one_per_line(&problems))
 }
 
 /// The demo's auth and admin tokens and its agent's password, kept in a file beside the database
