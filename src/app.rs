@@ -65,7 +65,7 @@ pub fn gateway_for(choice: &GatewayChoice) -> Arc<dyn Gateway> {
         } => Arc::new(StripeGateway::new(
             secret_key.clone(),
             base_url.clone(),
-            reqwest::Client::new(),
+            crate::http_client(),
         )),
     }
 }
@@ -229,6 +229,12 @@ impl Application {
     /// The shared state (for demo set-up and tests).
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// Replaces the hours loaded from the flows directory, before serving: the demo's hours are
+    /// open at any time, so its calls reach a person without editing the production `hours.toml`.
+    pub fn use_hours(&mut self, hours: crate::hours::Hours) {
+        self.state.hours = Some(Arc::new(hours));
     }
 
     /// Serves until `shutdown` completes, then lets requests in flight finish. Background upkeep

@@ -75,3 +75,29 @@ pub mod telemetry;
 pub mod telephony;
 pub mod upkeep;
 pub mod voice;
+
+/// The HTTP client for every outside call (the payment gateway, the providers' REST APIs, the
+/// simulated caller). Use it, or [`http_client_builder`], instead of `reqwest::Client::new()`:
+/// reqwest is built without a crypto provider of its own (the default one compiles C crypto, the
+/// slowest part of a fresh build) and panics if none is installed when a client is built.
+pub fn http_client() -> reqwest::Client {
+    http_client_builder()
+        .build()
+        .expect("an HTTP client builds once the crypto provider is installed")
+}
+
+/// A builder for [`http_client`] with settings of its own (timeouts, redirects).
+#[allow(clippy::disallowed_methods)] // The one place allowed: the provider is installed first.
+pub fn http_client_builder() -> reqwest::ClientBuilder {
+    install_crypto_provider();
+    reqwest::Client::builder()
+}
+
+/// Installs rustls' `ring` crypto provider as the process default, once. Installing it a second
+/// time (or after someone else did) is harmless: the first one stays.
+pub fn install_crypto_provider() {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}

@@ -13,7 +13,7 @@ const PASSWORD: &str = "a long enough password";
 
 /// A client that shows redirects instead of following them.
 fn client() -> reqwest::Client {
-    reqwest::Client::builder()
+    ivrpay::http_client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client")

@@ -18,7 +18,7 @@ const LINDA: &str = "+15552126618"; // 66253365, PIN 6446, English
 const TO_MONDAY_EVENING: Duration = Duration::from_secs(8 * 3600);
 
 async fn callbacks(server: &TestServer, query: &str) -> Vec<serde_json::Value> {
-    let response = reqwest::Client::new()
+    let response = ivrpay::http_client()
         .get(format!("{}/api/callbacks{query}", server.url))
         .bearer_auth(ADMIN_TOKEN)
         .send()
@@ -29,7 +29,7 @@ async fn callbacks(server: &TestServer, query: &str) -> Vec<serde_json::Value> {
 }
 
 async fn close(server: &TestServer, id: i64, note: &str) -> (u16, serde_json::Value) {
-    let response = reqwest::Client::new()
+    let response = ivrpay::http_client()
         .post(format!("{}/api/callbacks/{id}/close", server.url))
         .bearer_auth(ADMIN_TOKEN)
         .json(&serde_json::json!({ "note": note }))

@@ -578,10 +578,17 @@ struct DemoServer {
     child: std::process::Child,
     /// The command the demo printed to place a call, after `cargo run -- `.
     call_command: String,
+    /// Everything the demo printed on start.
+    banner: String,
 }
 
 impl DemoServer {
     fn start(database_url: &str) -> DemoServer {
+        Self::start_with_env(database_url, &[])
+    }
+
+    /// Starts the demo with these variables set (and the demo's secrets otherwise unset).
+    fn start_with_env(database_url: &str, env: &[(&str, &str)]) -> DemoServer {
         use std::io::BufRead;
         let mut child = ivrpay()
             .args([
@@ -595,6 +602,8 @@ impl DemoServer {
             .env_remove("TWILIO_AUTH_TOKEN")
             .env_remove("IVRPAY_ADMIN_TOKEN")
             .env_remove("IVRPAY_DATA_KEY")
+            .env_remove("IVRPAY_AGENT_NUMBER")
+            .envs(env.iter().copied())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -603,7 +612,17 @@ impl DemoServer {
         let mut lines = std::io::BufReader::new(stdout)
             .lines()
             .map_while(Result::ok);
-        let call_command = lines
+        // The banner ends with how to read call records: that line and the command after it.
+        let mut banner = String::new();
+        for line in lines.by_ref() {
+            banner.push_str(&line);
+            banner.push('\n');
+            if line.contains("/api/calls/CALL_SID") {
+                break;
+            }
+        }
+        let call_command = banner
+            .lines()
             .find_map(|line| {
                 line.trim()
                     .strip_prefix("cargo run -- ")
@@ -616,6 +635,7 @@ impl DemoServer {
         DemoServer {
             child,
             call_command,
+            banner,
         }
     }
 
@@ -691,12 +711,92 @@ fn demo_starts_over_each_run_with_the_same_token_and_call_finds_it() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn terminal_caller_walks_a_scripted_call() {
-    let server = TestServer::start(Backend::Sqlite)
-        .await
-        .expect("sqlite always runs");
-    let url = server.url.clone();
+#[test]
+fn the_demo_banner_prints_only_secrets_the_demo_made() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = format!("sqlite:{}", dir.path().join("ivrpay.db").display());
+    let own = DemoServer::start(&db);
+    let kept = std::fs::read_to_string(dir.path().join("ivrpay.db.demo-tokens")).expect("kept");
+    let kept_value = |name: &str| {
+        kept.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix('='))
+            .expect("kept value")
+            .to_owned()
+    };
+    let (admin, password) = (
+        kept_value("IVRPAY_ADMIN_TOKEN"),
+        kept_value("IVRPAY_DEMO_AGENT_PASSWORD"),
+    );
+    // What a newcomer needs to see the console: where it is, the demo agent's sign-in, how to add
+    // an agent, and a call that asks for a person.
+    let url = own.url();
+    for needle in [
+        format!("{url}/agent "),
+        format!("{url}/dashboard"),
+        format!("Sign in as demo with the password {password}"),
+        "cargo run -- agents add ana".to_owned(),
+        "--from +15552126618 --agent-no-answer".to_owned(),
+        format!("Bearer {admin}"),
+    ] {
+        assert!(own.banner.contains(&needle), "{needle:?} in {}", own.banner);
+    }
+    drop(own);
+    // The printed password signs the demo agent in (set again if the kept file changed).
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let stored = runtime.block_on(async {
+        let store = ivrpay::store::Store::connect(&db, &Default::default())
+            .await
+            .expect("db");
+        let agent = store.agent_by_username("demo").await.expect("query");
+        store.close().await;
+        agent.expect("the demo agent")
+    });
+    assert_eq!(stored.role, "admin");
+    assert!(
+        ivrpay::agents::password::Password::typed(password.clone())
+            .matches(Some(&stored.password_hash))
+    );
+
+    let from_env = DemoServer::start_with_env(
+        &db,
+        &[
+            ("TWILIO_AUTH_TOKEN", "twilio-token-from-the-environment"),
+            ("IVRPAY_ADMIN_TOKEN", "admin-token-from-the-environment"),
+        ],
+    );
+    let banner = &from_env.banner;
+    assert!(!banner.contains("from-the-environment"), "{banner}");
+    assert!(
+        !banner.contains(&admin),
+        "not the admin token in force: {banner}"
+    );
+    assert!(banner.contains("from your environment"), "{banner}");
+    assert!(
+        from_env
+            .call_command
+            .contains("--auth-token \"$TWILIO_AUTH_TOKEN\""),
+        "{}",
+        from_env.call_command
+    );
+}
+
+/// A demo call that asks for a person is put through to the demo's agent line, whatever the day.
+#[test]
+fn the_demo_puts_a_caller_through_to_a_person_at_any_time() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = format!("sqlite:{}", dir.path().join("ivrpay.db").display());
+    let demo = DemoServer::start(&db);
+    let heard = demo_call(&demo.url(), &db, "+15552126618", "1,1,6446,0");
+    assert!(heard.contains("transferred to +15550100199"), "{heard}");
+    assert!(
+        heard.contains("(agent hears) Transfer from the payment line"),
+        "{heard}"
+    );
+}
+
+/// Runs `ivrpay call` against a test server with scripted answers.
+async fn scripted_call(server: &TestServer, from: &str, keys: &str) -> String {
+    let (url, from, keys) = (server.url.clone(), from.to_owned(), keys.to_owned());
     let output = tokio::task::spawn_blocking(move || {
         ivrpay()
             .args([
@@ -706,27 +806,70 @@ async fn terminal_caller_walks_a_scripted_call() {
                 "--auth-token",
                 common::AUTH_TOKEN,
                 "--from",
-                "+15553118592",
+                &from,
                 "--keys",
-                "2,1,8091,9",
+                &keys,
             ])
             .output()
             .expect("runs")
     })
     .await
     .expect("joined");
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
         output.status.success(),
         "{stdout}{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    stdout
+}
+
+/// The call id `ivrpay call` prints: `Calling URL from NUMBER (call CA...)`.
+fn printed_call_sid(stdout: &str) -> String {
+    stdout
+        .split("(call ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .expect("the call id is printed")
+        .to_owned()
+}
+
+async fn terminal_caller_walks_a_scripted_call_and_ends_it(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    // The server ends this call (`<Hangup/>` after "9"): the caller still sends the status.
+    let stdout = scripted_call(&server, "+15553118592", "2,1,8091,9").await;
     assert!(
         stdout.contains("Su saldo es ochocientos seis dólares con noventa y un centavos"),
         "{stdout}"
     );
     assert!(stdout.contains("Call ended."), "{stdout}");
+    let record = server.api_call(&printed_call_sid(&stdout)).await;
+    assert!(
+        record["ended_at"].is_i64(),
+        "the status callback ended the call: {record}"
+    );
+
+    // The script runs out while the line is asking: the caller hangs up, and the call ends.
+    let stdout = scripted_call(&server, "+15553118592", "2").await;
+    assert!(stdout.contains("(you hang up)"), "{stdout}");
+    let record = server.api_call(&printed_call_sid(&stdout)).await;
+    assert!(
+        record["ended_at"].is_i64(),
+        "hanging up ended the call: {record}"
+    );
     server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn terminal_caller_walks_a_scripted_call_and_ends_it_sqlite() {
+    terminal_caller_walks_a_scripted_call_and_ends_it(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn terminal_caller_walks_a_scripted_call_and_ends_it_postgres() {
+    terminal_caller_walks_a_scripted_call_and_ends_it(Backend::Postgres).await;
 }
 
 #[test]
@@ -835,3 +978,100 @@ fn agents_are_added_from_stdin_listed_and_disabled(backend: Backend) {
 }
 
 on_both_backends_blocking!(agents_are_added_from_stdin_listed_and_disabled);
+
+/// Splits a command line as a shell would for the README's commands: words, with '...' and
+/// "..." quoting (no escapes inside), and `\` at a line's end joining the next line.
+fn shell_words(line: &str) -> Vec<String> {
+    let line = line.replace("\\\n", " ");
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut quote: Option<char> = None;
+    for c in line.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => word.get_or_insert_with(String::new).push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                word.get_or_insert_with(String::new);
+            }
+            (None, c) if c.is_whitespace() => words.extend(word.take()),
+            (None, c) => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    words
+}
+
+/// The Quick start's example calls, run one after another against one demo as a newcomer would:
+/// each uses every key it gives and ends with the line's goodbye, whatever ran before it.
+#[test]
+fn the_readmes_example_calls_work_in_the_order_written() {
+    let readme = include_str!("../README.md");
+    let quick_start = readme
+        .split("\n## ")
+        .find(|section| section.starts_with("Quick start"))
+        .expect("a Quick start section");
+    let mut calls = Vec::new();
+    for block in quick_start.split("```sh\n").skip(1) {
+        let block = block.split("```").next().unwrap_or_default();
+        let joined = block.replace("\\\n", " ");
+        calls.extend(
+            joined
+                .lines()
+                .filter_map(|line| line.trim().strip_prefix("cargo run -- call "))
+                // A call without --keys is typed by hand.
+                .filter(|line| line.contains("--keys"))
+                .map(shell_words),
+        );
+    }
+    assert!(
+        calls.len() >= 4,
+        "the Quick start shows its calls: {calls:?}"
+    );
+
+    let dir = tempfile::tempdir().expect("dir");
+    let db = format!("sqlite:{}", dir.path().join("ivrpay.db").display());
+    let demo = DemoServer::start(&db);
+    for words in calls {
+        let mut args = vec!["call".to_owned()];
+        let mut words = words.into_iter();
+        let mut keys = String::new();
+        while let Some(word) = words.next() {
+            match word.as_str() {
+                // The README's address is the default one; this demo listens elsewhere.
+                "--url" => {
+                    words.next();
+                    args.extend(["--url".to_owned(), demo.url()]);
+                }
+                "--keys" => {
+                    keys = words.next().expect("keys");
+                    args.extend(["--keys".to_owned(), keys.clone()]);
+                }
+                _ => args.push(word),
+            }
+        }
+        args.extend(["--database-url".to_owned(), db.clone()]);
+        let output = ivrpay()
+            .args(&args)
+            .env_remove("TWILIO_AUTH_TOKEN")
+            .output()
+            .expect("runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{args:?}: {stdout}");
+        let answered = stdout.matches("keys> ").count();
+        assert_eq!(
+            answered,
+            keys.split(',').count(),
+            "every key of {keys} is used: {stdout}"
+        );
+        let last_heard = stdout
+            .lines()
+            .rev()
+            .find(|line| line.contains('\u{1F50A}'))
+            .unwrap_or_default();
+        assert!(
+            last_heard.contains("Goodbye") || last_heard.contains("Adiós"),
+            "{keys} ends with the line's goodbye: {stdout}"
+        );
+    }
+}

@@ -88,6 +88,38 @@ async fn an_admin_sees_the_numbers_and_where_callers_give_up(server: &TestServer
         .expect("the PIN question in the funnel");
     let pin_text = pin.text().await.expect("text");
     assert!(pin_text.contains("(1 hung up)"), "{pin_text}");
+    // Every label a person reads is words, never a state's name.
+    let table = client
+        .find(Locator::Css("#funnel table"))
+        .await
+        .expect("the funnel's table");
+    let table_text: String = table
+        .prop("textContent")
+        .await
+        .expect("text")
+        .unwrap_or_default();
+    for raw in [
+        "Check pin",
+        "Route account",
+        "Goodbye paid",
+        "check_pin",
+        "route_account",
+    ] {
+        assert!(!table_text.contains(raw), "{raw:?} in {table_text}");
+    }
+    assert!(table_text.contains("Checking their PIN"), "{table_text}");
+    // A chart of one day's column is drawn at its own size, not blown up to the page's width.
+    for id in ["calls-chart", "payments-chart"] {
+        let chart = client
+            .find(Locator::Css(&format!("#{id} svg")))
+            .await
+            .expect("the chart");
+        let (_, _, width, height) = chart.rectangle().await.expect("size");
+        assert!(
+            height > 100.0 && height <= 300.0 && width <= 300.0,
+            "#{id} is {width}x{height}"
+        );
+    }
     // The CSV is offered, for this period.
     let csv = client
         .find(Locator::Id("download-csv"))

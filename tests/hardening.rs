@@ -178,7 +178,7 @@ async fn confirm_until_the_gateway_charges(
     );
     let action = call.pending_action().expect("asks to confirm").to_owned();
     let confirming = Call::new(
-        reqwest::Client::new(),
+        ivrpay::http_client(),
         Some(AUTH_TOKEN),
         &sid,
         LINDA,
@@ -366,7 +366,7 @@ async fn payment_still_unknown_when_the_card_must_go_is_flagged_for_a_person(bac
         .expect("upkeep");
     assert_eq!(report.payments_flagged, 1);
 
-    let unsettled: serde_json::Value = reqwest::Client::new()
+    let unsettled: serde_json::Value = ivrpay::http_client()
         .get(format!("{}/api/payments/unsettled", server.url))
         .bearer_auth(common::ADMIN_TOKEN)
         .send()
@@ -453,7 +453,7 @@ async fn nul_and_control_bytes_anywhere_get_an_answer_never_an_error(server: &Te
     }
     // The NUL-bearing status callback was the real call's: it ended, as it should.
     assert_eq!(server.api_call(sid).await["outcome"], "abandoned");
-    let response = reqwest::Client::new()
+    let response = ivrpay::http_client()
         .get(format!("{}/api/calls/CA%00", server.url))
         .bearer_auth(common::ADMIN_TOKEN)
         .send()
@@ -508,7 +508,7 @@ async fn slow_clients_are_cut_off_and_the_server_stays_responsive(backend: Backe
     }
     // While they hold every connection the server allows, it still answers: the newcomer takes
     // the place of the oldest connection with no request in progress.
-    let health = reqwest::Client::builder()
+    let health = ivrpay::http_client_builder()
         .timeout(Duration::from_secs(5))
         .build()
         .expect("client")
@@ -544,7 +544,7 @@ on_both_backends_with_own_server!(slow_clients_are_cut_off_and_the_server_stays_
 async fn oversized_bodies_are_refused_without_reading_them(server: &TestServer) {
     let url = format!("{}/twilio/voice", server.url);
     let body = format!("CallSid=CA1&Junk={}", "x".repeat(200 * 1024));
-    let response = reqwest::Client::new()
+    let response = ivrpay::http_client()
         .post(&url)
         .header("Content-Type", "application/x-www-form-urlencoded")
         .body(body)
@@ -571,7 +571,7 @@ async fn signed_webhooks_of_random_bytes_never_get_a_server_error(server: &TestS
         seed ^= seed << 17;
         seed
     };
-    let client = reqwest::Client::new();
+    let client = ivrpay::http_client();
     for round in 0..150 {
         let garbage: Vec<u8> = (0..(next() % 40)).map(|_| next() as u8).collect();
         let path = [

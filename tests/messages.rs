@@ -39,7 +39,7 @@ fn rest(twilio: &TwilioStandIn) -> Arc<TwilioRest> {
         common::twilio_api::ACCOUNT_SID.to_owned(),
         RestAuth::AuthToken(SecretString::from(common::twilio_api::AUTH_TOKEN)),
         Duration::from_secs(5),
-        reqwest::Client::new(),
+        ivrpay::http_client(),
     ))
 }
 
@@ -167,7 +167,7 @@ async fn a_paid_call_sends_one_receipt_by_text_and_one_by_email(backend: Backend
         server.api_account("66253365").await["messages"][0]["status"],
         "delivered"
     );
-    let unsigned = reqwest::Client::new()
+    let unsigned = ivrpay::http_client()
         .post(format!("{}/twilio/sms-status", server.url))
         .form(&[("MessageSid", sid.as_str()), ("MessageStatus", "failed")])
         .send()

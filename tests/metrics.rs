@@ -82,7 +82,7 @@ impl Scraped {
 
 /// GETs `url` with `token` (if any): the status and the body.
 async fn get(url: &str, token: Option<&str>) -> (u16, String, String) {
-    let mut request = reqwest::Client::new().get(url);
+    let mut request = ivrpay::http_client().get(url);
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
@@ -189,7 +189,7 @@ async fn counters_move_with_calls(backend: Backend) {
 
     // A webhook with a wrong signature, and a path no provider has.
     let (status, _) = {
-        let response = reqwest::Client::new()
+        let response = ivrpay::http_client()
             .post(format!("{}/twilio/gather", server.url))
             .header("X-Twilio-Signature", "forged")
             .form(&[("CallSid", "CA-forged"), ("Digits", "1")])
@@ -199,7 +199,7 @@ async fn counters_move_with_calls(backend: Backend) {
         (response.status().as_u16(), ())
     };
     assert_eq!(status, 403);
-    let unknown = reqwest::Client::new()
+    let unknown = ivrpay::http_client()
         .post(format!("{}/nobody/c4rd-4242424242424242", server.url))
         .send()
         .await
@@ -319,7 +319,7 @@ async fn messages_are_counted_by_result(backend: Backend) {
         "AC00000000000000000000000000000000".to_owned(),
         RestAuth::AuthToken(SecretString::from("token")),
         Duration::from_secs(2),
-        reqwest::Client::new(),
+        ivrpay::http_client(),
     ));
     let messaging = MessagingSettings {
         sms: Some(SmsSettings {

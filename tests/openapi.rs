@@ -19,7 +19,7 @@ const MAX_EXAMPLES: &str = "200";
 const SEED: &str = "21";
 
 async fn description(server: &TestServer, token: Option<&str>) -> (u16, String) {
-    let mut request = reqwest::Client::new().get(format!("{}/api/openapi.json", server.url));
+    let mut request = ivrpay::http_client().get(format!("{}/api/openapi.json", server.url));
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
@@ -83,7 +83,7 @@ async fn the_description_is_behind_the_token_and_names_every_api_route(server: &
 
     // Everything described is served: without the token each operation is refused (401), where a
     // path or method the router does not know would be 404 or 405.
-    let client = reqwest::Client::new();
+    let client = ivrpay::http_client();
     for (path, item) in paths {
         let concrete = path.replace(['{', '}'], "");
         let methods: Vec<&String> = item.as_object().expect("path item").keys().collect();
@@ -113,7 +113,7 @@ on_both_backends!(the_description_is_behind_the_token_and_names_every_api_route)
 /// type, a query value the description does not allow) is a 400 JSON problem, as the description
 /// says, where axum alone answers plain text.
 async fn unreadable_requests_get_a_json_problem(server: &TestServer) {
-    let client = reqwest::Client::new();
+    let client = ivrpay::http_client();
     let url = |path: &str| format!("{}{path}", server.url);
     let requests = [
         client
@@ -164,7 +164,7 @@ async fn the_longest_period_by_day_is_reported(server: &TestServer) {
         "/api/reports?from=0676-05-14&to=0679-05-14",
         "/api/reports/funnel?from=2024-01-01&to=2027-01-01&by=week&format=csv",
     ] {
-        let response = reqwest::Client::new()
+        let response = ivrpay::http_client()
             .get(format!("{}{path}", server.url))
             .bearer_auth(ADMIN_TOKEN)
             .send()

@@ -162,7 +162,7 @@ async fn no_card_data_in_logs_database_or_api(backend: Backend) {
     };
     let mut api_answers = String::new();
     let mut last_call = String::new();
-    let client = reqwest::Client::new();
+    let client = ivrpay::http_client();
     for card in &CARDS {
         let mut call = server.linda_at_card_number("1").await;
         call.press(card.number).await.expect("card");

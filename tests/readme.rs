@@ -63,3 +63,27 @@ fn readme_states_the_minimum_rust_version() {
         "the README says Rust {version} or newer"
     );
 }
+
+/// The Tests section names every stand-in switch CI sets, and how to run every test.
+#[test]
+fn readme_names_every_switch_ci_sets_and_how_to_run_ci() {
+    let ci = include_str!("../.ci/run");
+    let tests = README
+        .split("\n## ")
+        .find(|section| section.starts_with("Tests"))
+        .expect("a Tests section");
+    let switches: Vec<&str> = ci
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("export "))
+        .filter_map(|set| set.split('=').next())
+        .filter(|name| name.starts_with("IVRPAY_REQUIRE_"))
+        .collect();
+    assert!(switches.len() >= 7, "{switches:?}");
+    for switch in switches {
+        assert!(tests.contains(switch), "the Tests section names {switch}");
+    }
+    assert!(
+        tests.contains("bash .ci/run"),
+        "the Tests section says how CI runs"
+    );
+}

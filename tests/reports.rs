@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 const UNKNOWN: &str = "+15550009999";
 
 async fn get(server: &TestServer, path_and_query: &str) -> (u16, String) {
-    let response = reqwest::Client::new()
+    let response = ivrpay::http_client()
         .get(format!("{}{path_and_query}", server.url))
         .bearer_auth(ADMIN_TOKEN)
         .send()
@@ -279,7 +279,7 @@ fn ivrpay_report(server: &TestServer, args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_ivrpay"))
         .args(["report", "--from", "2026-11-23", "--to", "2026-11-23"])
         .args(args)
-        .args(["--db", &server.database_url])
+        .args(["--database-url", &server.database_url])
         .args([
             "--flows",
             concat!(env!("CARGO_MANIFEST_DIR"), "/call-flows"),
@@ -325,6 +325,39 @@ async fn csv_from_the_api_and_the_command_line_match(server: &TestServer) {
         "{table}"
     );
     assert!(table.contains("ask_card_number"), "{table}");
+    let widest = table.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    assert!(
+        widest <= 100,
+        "the table fits a terminal ({widest} wide): {table}"
+    );
+    assert!(
+        table.contains("--format csv or json"),
+        "says where the rest is: {table}"
+    );
+    // `--funnel` gives only the funnel in every format; `--db` still names the database.
+    for format in ["table", "csv", "json"] {
+        let funnel = ivrpay_report(server, &["--format", format, "--funnel"]);
+        let funnel = String::from_utf8_lossy(&funnel.stdout);
+        assert!(funnel.contains("ask_pin"), "{format}: {funnel}");
+        assert!(
+            !funnel.contains("approv"),
+            "{format}: only the funnel: {funnel}"
+        );
+    }
+    let old_flag = std::process::Command::new(env!("CARGO_BIN_EXE_ivrpay"))
+        .args([
+            "report",
+            "--from",
+            "2026-11-23",
+            "--to",
+            "2026-11-23",
+            "--format",
+            "csv",
+        ])
+        .args(["--db", &server.database_url])
+        .output()
+        .expect("ivrpay runs");
+    assert_eq!(String::from_utf8_lossy(&old_flag.stdout), api_csv);
     let (status, funnel_csv) = get(
         server,
         "/api/reports/funnel?from=2026-11-23&to=2026-11-23&format=csv",
@@ -417,7 +450,7 @@ async fn bad_parameters_get_a_problem_saying_how_to_fix_them(server: &TestServer
             "{query}: {problem}"
         );
     }
-    let unauthorized = reqwest::Client::new()
+    let unauthorized = ivrpay::http_client()
         .get(format!(
             "{}/api/reports?from=2026-11-01&to=2026-11-30",
             server.url
@@ -428,3 +461,35 @@ async fn bad_parameters_get_a_problem_saying_how_to_fix_them(server: &TestServer
     assert_eq!(unauthorized.status(), 401);
 }
 on_both_backends!(bad_parameters_get_a_problem_saying_how_to_fix_them);
+
+/// A plan's first payment, charged while the caller listens, is a payment of that call: the
+/// report's (and the dashboard's) "paid" counts it.
+async fn a_plans_first_payment_counts_as_paid(server: &TestServer) {
+    // Arrange: Linda spreads her balance over three payments, the first charged now.
+    let mut call = server.linda_at_pin_question().await;
+    call.press("6446").await.expect("pin");
+    call.press("4").await.expect("a plan");
+    call.press("3").await.expect("three payments");
+    call.press("1").await.expect("with a card");
+    server
+        .enter_card(&mut call, "4242424242424242", "1228", "123", "77141")
+        .await;
+    let said = call.press("1").await.expect("agree");
+    assert!(heard(&said, "Your confirmation number is"), "{said:?}");
+    call.hang_up(&server.url).await.expect("hang up");
+    let account = server.api_account("66253365").await;
+    let first = account["arrangements"][0]["installments"][0].clone();
+    assert_eq!(first["status"], "paid", "{account}");
+
+    // Act
+    let day = report(server, "from=2026-11-23&to=2026-11-23").await;
+
+    // Assert
+    let payments = &day["rows"][0]["payments"];
+    assert_eq!(payments["approved"], 1, "{payments}");
+    assert_eq!(
+        payments["approved_cents"], first["amount_cents"],
+        "{payments}"
+    );
+}
+on_both_backends!(a_plans_first_payment_counts_as_paid);

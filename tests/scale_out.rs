@@ -69,7 +69,7 @@ impl Cluster {
 
     /// A caller whose every webhook opens a new connection, as providers do.
     fn client() -> reqwest::Client {
-        reqwest::Client::builder()
+        ivrpay::http_client_builder()
             .pool_max_idle_per_host(0)
             .build()
             .expect("client")
@@ -511,6 +511,8 @@ async fn a_transfer_on_one_instance_pops_up_on_a_console_served_by_the_other(bac
 
     // Act: the whole call goes to instance 1.
     let mut call = cluster.call_from("+15552126618", Some(1)).await;
+    // Still on the line when Ben takes the transfer: the simulated line rings out.
+    call.agent_answers = false;
     for keys in ["1", "1", "6446", "0"] {
         call.press(keys).await.expect("step");
     }

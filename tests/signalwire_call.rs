@@ -9,7 +9,7 @@ use ivrpay::caller::{Call, SimulatedProvider};
 async fn signalwire_call(server: &TestServer, from: &str) -> Call {
     let sid = format!("{:032x}", rand::random::<u128>());
     let mut call = Call::new(
-        reqwest::Client::new(),
+        ivrpay::http_client(),
         Some(SIGNALWIRE_SIGNING_KEY),
         &sid,
         from,
@@ -75,7 +75,7 @@ async fn signalwire_webhooks_need_the_signing_key(server: &TestServer) {
         (SIGNALWIRE_SIGNING_KEY, SimulatedProvider::Twilio),
     ] {
         let mut call = Call::new(
-            reqwest::Client::new(),
+            ivrpay::http_client(),
             Some(key),
             "CAforged",
             "+15552126618",
@@ -87,7 +87,7 @@ async fn signalwire_webhooks_need_the_signing_key(server: &TestServer) {
             "{provider:?} with {key}"
         );
     }
-    let record = reqwest::Client::new()
+    let record = ivrpay::http_client()
         .get(format!("{}/api/calls/CAforged", server.url))
         .bearer_auth(common::ADMIN_TOKEN)
         .send()
@@ -100,7 +100,7 @@ on_both_backends!(signalwire_webhooks_need_the_signing_key);
 async fn the_same_call_id_from_two_providers_is_two_calls(server: &TestServer) {
     let sid = "CAsharedbytwoproviders";
     let mut through_signalwire = Call::new(
-        reqwest::Client::new(),
+        ivrpay::http_client(),
         Some(SIGNALWIRE_SIGNING_KEY),
         sid,
         "+15552126618",

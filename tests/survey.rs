@@ -425,7 +425,7 @@ async fn answers_reach_the_report(backend: Backend) {
     skipped.press("9").await.expect("skip");
     skipped.hang_up(&server.url).await.expect("status");
 
-    let response = reqwest::Client::new()
+    let response = ivrpay::http_client()
         .get(format!(
             "{}/api/reports?from=2026-11-23&to=2026-11-23",
             server.url

@@ -13,20 +13,27 @@ use fantoccini::Locator;
 
 const PASSWORD: &str = common::console::PASSWORD;
 
-async fn a_transfer_appears_live_and_is_taken_and_closed(server: &TestServer) {
-    // Arrange: Ana signed in, the console open and empty.
+/// Ana, an agent, signed in to the console in a browser (`None` without Chromium).
+async fn ana_signed_in(server: &TestServer) -> Option<Browser> {
     common::add_agent(&server.state, "ana", "Ana López", PASSWORD, false).await;
-    let Some(browser) = Browser::start().await else {
-        return;
-    };
-    let client = &browser.client;
-    client
+    let browser = Browser::start().await?;
+    browser
+        .client
         .goto(&format!("{}/agent", server.url))
         .await
         .expect("page");
     browser.fill("username", "ana").await;
     browser.fill("password", PASSWORD).await;
     browser.press("Sign in").await;
+    Some(browser)
+}
+
+async fn a_transfer_appears_live_and_is_taken_and_closed(server: &TestServer) {
+    // Arrange: Ana signed in, the console open and empty.
+    let Some(browser) = ana_signed_in(server).await else {
+        return;
+    };
+    let client = &browser.client;
     assert_eq!(browser.text_of("agent-name").await, "Ana López");
     assert!(
         browser
@@ -44,9 +51,12 @@ async fn a_transfer_appears_live_and_is_taken_and_closed(server: &TestServer) {
         .await
         .expect("script");
 
-    // Act: Linda Brown, verified, asks for a person.
+    // Act: Linda Brown, verified, asks for a person. The simulated line rings out rather than
+    // connecting and finishing at once, so the caller is still on the line when Ana takes them
+    // (a transfer whose call has ended cannot be taken).
     let mut call = server.linda_at_pin_question().await;
     call.press("6446").await.expect("pin");
+    call.agent_answers = false;
     call.press("0").await.expect("a person");
 
     // Assert: her transfer appears, live, with her context.
@@ -145,3 +155,59 @@ async fn a_transfer_appears_live_and_is_taken_and_closed(server: &TestServer) {
     browser.close().await;
 }
 on_both_backends!(a_transfer_appears_live_and_is_taken_and_closed);
+
+/// A caller who hangs up before anyone takes them: every open console shows the transfer as
+/// missed, live, without "I'll take it", and a late claim is refused.
+async fn a_transfer_whose_call_ends_shows_as_missed(server: &TestServer) {
+    // Arrange: Ana's console open; Linda asks for a person and waits.
+    let Some(browser) = ana_signed_in(server).await else {
+        return;
+    };
+    let client = &browser.client;
+    let mut call = server.linda_at_pin_question().await;
+    call.press("6446").await.expect("pin");
+    call.agent_answers = false;
+    call.press("0").await.expect("a person");
+    let id = server.transfers_of(&call.call_sid).await[0].id;
+    browser
+        .text_becomes(&format!("status-{id}"), "Waiting since")
+        .await;
+    assert!(
+        client
+            .find(Locator::Id(&format!("claim-{id}")))
+            .await
+            .is_ok()
+    );
+
+    // Act: she hangs up.
+    call.hang_up(&server.url).await.expect("hang up");
+
+    // Assert: the console redraws it as missed, with no way to take it.
+    let status = browser
+        .text_becomes(&format!("status-{id}"), "Missed: the call ended at")
+        .await;
+    assert!(status.contains("before anyone took it"), "{status}");
+    assert!(
+        client
+            .find(Locator::Id(&format!("claim-{id}")))
+            .await
+            .is_err(),
+        "no \"I'll take it\" for a call that has ended"
+    );
+    let agent = server
+        .state
+        .store
+        .agent_by_username("ana")
+        .await
+        .expect("db")
+        .expect("ana");
+    let late = server
+        .state
+        .store
+        .claim_transfer(id, agent.id, ivrpay::clock::Clock::now_ms(&server.clock))
+        .await
+        .expect("db");
+    assert_eq!(late.err(), Some(ivrpay::store::Refusal::CallEnded));
+    browser.close().await;
+}
+on_both_backends!(a_transfer_whose_call_ends_shows_as_missed);

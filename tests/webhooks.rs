@@ -124,7 +124,7 @@ async fn bad_or_missing_signatures_are_refused(server: &TestServer) {
         ("CallSid".to_owned(), "CAforged".to_owned()),
         ("From".to_owned(), LINDA.to_owned()),
     ];
-    let client = reqwest::Client::new();
+    let client = ivrpay::http_client();
     let missing = client
         .post(&url)
         .form(&params)
@@ -241,7 +241,7 @@ async fn garbage_gets_helpful_twiml_never_an_error(server: &TestServer) {
     // Signed over whatever the bytes decode to, as a provider would sign what it sent.
     let decoded = ivrpay::telephony::sanitize::decode_form(&garbage);
     let signature = twilio::compute_signature(AUTH_TOKEN, &url, &decoded);
-    let raw = reqwest::Client::new()
+    let raw = ivrpay::http_client()
         .post(&url)
         .header("X-Twilio-Signature", signature)
         .body(garbage)
@@ -271,7 +271,7 @@ on_both_backends!(store_failure_gets_the_safe_answer);
 async fn admin_api_needs_the_token(server: &TestServer) {
     let call = server.call_from(LINDA).await;
     let url = format!("{}/api/calls/{}", server.url, call.call_sid);
-    let client = reqwest::Client::new();
+    let client = ivrpay::http_client();
     assert_eq!(client.get(&url).send().await.expect("answer").status(), 401);
     assert_eq!(
         client

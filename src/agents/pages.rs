@@ -140,14 +140,24 @@ pub fn transfer_item(pop: &ScreenPop, viewer: Viewer<'_>) -> String {
         "<li id=\"transfer-{id}\" class=\"transfer {status}\" data-version=\"{version}\">\n\
          <article aria-labelledby=\"caller-{id}\">\n\
          <h3 id=\"caller-{id}\">{name}</h3>\n",
-        status = escape(&pop.status),
+        status = if pop.status == "waiting" && pop.call_ended_at.is_some() {
+            "missed".to_owned()
+        } else {
+            escape(&pop.status)
+        },
         version = pop.version,
         name = escape(pop.name.as_deref().unwrap_or("Caller not identified")),
     );
-    let status = match pop.status.as_str() {
-        "waiting" => format!("Waiting since {}", pop.asked_at),
-        "claimed" if pop.claimed_by == Some(viewer.agent_id) => "You took this caller".to_owned(),
-        "claimed" => format!(
+    let status = match (pop.status.as_str(), &pop.call_ended_at) {
+        ("waiting", Some(ended)) => format!(
+            "Missed: the call ended at {ended}, before anyone took it (put through at {})",
+            pop.asked_at
+        ),
+        ("waiting", None) => format!("Waiting since {}", pop.asked_at),
+        ("claimed", _) if pop.claimed_by == Some(viewer.agent_id) => {
+            "You took this caller".to_owned()
+        }
+        ("claimed", _) => format!(
             "Taken by {}",
             pop.claimed_by_name.as_deref().unwrap_or("another agent")
         ),
@@ -228,7 +238,7 @@ pub fn transfer_item(pop: &ScreenPop, viewer: Viewer<'_>) -> String {
     out.push_str("</details>\n");
     let csrf = escape(viewer.csrf_token);
     match pop.status.as_str() {
-        "waiting" => out.push_str(&format!(
+        "waiting" if pop.call_ended_at.is_none() => out.push_str(&format!(
             "<form method=\"post\" action=\"/agent/transfers/{id}/claim\">\n\
              <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n\
              <button type=\"submit\" id=\"claim-{id}\">I'll take it</button>\n</form>\n"

@@ -53,6 +53,11 @@ impl Password {
         Password(SecretString::from(text))
     }
 
+    /// Whether two passwords are the same text (a new password typed twice).
+    pub fn same_as(&self, other: &Password) -> bool {
+        self.0.expose_secret() == other.0.expose_secret()
+    }
+
     /// Hashes it with a fresh random salt, as a PHC string (`$argon2id$v=19$...`). Slow on
     /// purpose (tens of milliseconds): call it off the async threads.
     ///

@@ -73,6 +73,8 @@ pub struct ScreenPop {
     pub card_entry: Option<&'static str>,
     /// Whether the caller is on the card questions now (not to be sent again meanwhile).
     pub card_entry_pending: bool,
+    /// When the caller's call ended, `HH:MM:SS UTC`, if it has.
+    pub call_ended_at: Option<String>,
 }
 
 /// Gathers what the console shows about a transfer.
@@ -110,11 +112,7 @@ pub async fn load(app: &AppState, row: &TransferRow) -> Result<ScreenPop, AppErr
         .state
         .as_deref()
         .and_then(|name| flow.states.get(name))
-        .map(|state| {
-            state
-                .activity()
-                .map_or_else(|| humanize(&state.name), str::to_owned)
-        });
+        .map(State::label);
     let reason = Reason::parse(&row.reason).unwrap_or(Reason::Sent);
     let verified = verified(flow, &steps);
     let card_entry_offered = app.config.conference_transfers.is_some()
@@ -171,6 +169,7 @@ pub async fn load(app: &AppState, row: &TransferRow) -> Result<ScreenPop, AppErr
         },
         card_entry_offered,
         card_entry_pending: row.assist_status.as_deref() == Some("sent"),
+        call_ended_at: row.call_ended_at.map(clock_time),
         card_entry: match row.assist_status.as_deref() {
             Some("sent") => Some(
                 "The caller is keying in a card now. You will not hear the keys; stay on the line.",
@@ -221,9 +220,7 @@ const NOT_VERIFIED: &str = "Not verified";
 /// or its name) and what came of it. Never the keys pressed.
 fn step_words(flow: &Flow, step: &StepRecord) -> String {
     let state = flow.states.get(&step.state);
-    let doing = state
-        .and_then(State::activity)
-        .map_or_else(|| humanize(&step.state), str::to_owned);
+    let doing = state.map_or_else(|| humanize(&step.state), State::label);
     let result = step.result.as_str();
     let what = match result {
         _ if step.input_kind == "start" => "the call began".to_owned(),
@@ -255,7 +252,10 @@ fn step_words(flow: &Flow, step: &StepRecord) -> String {
                     .and_then(|k| options.get(&k))
                     .map_or_else(
                         || "chose an option".to_owned(),
-                        |to| format!("chose {}", humanize(to)),
+                        |to| match flow.states.get(to) {
+                            Some(next) => format!("chose {}", next.label()),
+                            None => format!("chose {}", humanize(to)),
+                        },
                     ),
                 _ => format!("chose {}", humanize(key)),
             },

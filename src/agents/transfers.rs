@@ -261,6 +261,10 @@ async fn claim(
             },
         )),
         Err(Refusal::NotYours) => Ok(refusal(StatusCode::CONFLICT, "This caller is not waiting.")),
+        Err(Refusal::CallEnded) => Ok(refusal(
+            StatusCode::CONFLICT,
+            "The caller's call ended before anyone took it.",
+        )),
     }
 }
 

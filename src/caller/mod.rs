@@ -62,6 +62,10 @@ pub struct Call {
     pub provider: SimulatedProvider,
     /// Whether the pending question listens for words too.
     listening: bool,
+    /// When the call was placed: the status callback reports its duration, as providers do.
+    started: std::time::Instant,
+    /// Whether the end-of-call status callback has been sent (it is sent once).
+    status_sent: bool,
 }
 
 /// Which provider a simulated call speaks as.
@@ -113,7 +117,7 @@ impl Call {
         from: &str,
         to: &str,
     ) -> Result<Call, CallerError> {
-        let mut call = Call::new(reqwest::Client::new(), auth_token, call_sid, from, to);
+        let mut call = Call::new(crate::http_client(), auth_token, call_sid, from, to);
         call.start(base_url).await?;
         Ok(call)
     }
@@ -144,6 +148,8 @@ impl Call {
             via: None,
             provider: SimulatedProvider::Twilio,
             listening: false,
+            started: std::time::Instant::now(),
+            status_sent: false,
         }
     }
 
@@ -246,14 +252,37 @@ impl Call {
     pub async fn hang_up(&mut self, base_url: &str) -> Result<(), CallerError> {
         self.gather_action = None;
         self.ended = true;
+        self.send_status(base_url).await
+    }
+
+    /// Sends the end-of-call status callback (`CallStatus=completed` with `CallDuration`, as a
+    /// provider posts it once the line is down), once: after the caller hangs up, or after the
+    /// server ended the call with `<Hangup/>` or by running out of instructions. Without it the
+    /// server keeps the call in progress until its idle rule closes it.
+    ///
+    /// # Errors
+    /// The server fails.
+    pub async fn send_status(&mut self, base_url: &str) -> Result<(), CallerError> {
+        if self.status_sent {
+            return Ok(());
+        }
+        self.status_sent = true;
         let url = format!(
             "{}/{}/status",
             base_url.trim_end_matches('/'),
             self.provider.name()
         );
-        self.post_raw(&url, &[("CallStatus", "completed")])
-            .await
-            .map(|_| ())
+        let seconds = self.started.elapsed().as_secs().to_string();
+        self.post_raw(
+            &url,
+            &[
+                ("CallStatus", "completed"),
+                ("CallDuration", &seconds),
+                ("CallbackSource", "call-progress-events"),
+            ],
+        )
+        .await
+        .map(|_| ())
     }
 
     /// Posts a signed webhook with the call's standard fields plus `extra`, returning the body.

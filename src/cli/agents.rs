@@ -52,24 +52,31 @@ async fn connect(database_url: &str) -> Result<Store, String> {
 
 /// The new password: prompted twice without echo at a terminal, else one line of stdin.
 fn read_new_password() -> Result<Password, String> {
-    let text = if std::io::stdin().is_terminal() {
-        let first = rpassword::prompt_password("Password (at least 12 characters): ")
-            .map_err(|e| format!("cannot read the password: {e}"))?;
-        let again = rpassword::prompt_password("Again: ")
-            .map_err(|e| format!("cannot read the password: {e}"))?;
-        if first != again {
-            return Err("the two passwords differ; nothing was added".to_owned());
-        }
-        first
-    } else {
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
-        line.trim_end_matches(['\r', '\n']).to_owned()
-    };
-    Password::new_for_agent(text)
+    if std::io::stdin().is_terminal() {
+        return prompted_twice(|prompt| {
+            rpassword::prompt_password(prompt).map_err(|e| format!("cannot read the password: {e}"))
+        });
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+    Password::new_for_agent(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// Asks for the password, refuses one that cannot do at once (rather than after it was typed
+/// twice), then asks again to catch a typo.
+fn prompted_twice(
+    mut prompt: impl FnMut(&str) -> Result<String, String>,
+) -> Result<Password, String> {
+    let first = prompt("Password (at least 12 characters): ")?;
+    let password = Password::new_for_agent(first)?;
+    let again = Password::typed(prompt("Again: ")?);
+    if !password.same_as(&again) {
+        return Err("the two passwords differ; nothing was added".to_owned());
+    }
+    Ok(password)
 }
 
 pub(super) async fn agents(command: AgentsCommand) -> Result<(), String> {
@@ -151,5 +158,34 @@ pub(super) async fn agents(command: AgentsCommand) -> Result<(), String> {
                 Err(format!("no agent named {}", username.as_str()))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prompted_twice;
+
+    #[test]
+    fn a_short_password_is_refused_before_it_is_asked_again() {
+        let mut asked = Vec::new();
+        let refused = prompted_twice(|prompt| {
+            asked.push(prompt.to_owned());
+            Ok("short".to_owned())
+        });
+        assert!(
+            refused
+                .expect_err("too short")
+                .contains("at least 12 characters")
+        );
+        assert_eq!(asked.len(), 1, "{asked:?}");
+    }
+
+    #[test]
+    fn the_password_is_asked_twice_and_must_match() {
+        let mut answers = vec!["a long enough password", "a long enough passwort"].into_iter();
+        let differ = prompted_twice(|_| Ok(answers.next().unwrap_or_default().to_owned()));
+        assert!(differ.expect_err("differ").contains("differ"));
+        let mut answers = vec!["a long enough password"; 2].into_iter();
+        assert!(prompted_twice(|_| Ok(answers.next().unwrap_or_default().to_owned())).is_ok());
     }
 }

@@ -70,14 +70,33 @@ pub(super) async fn call(args: CallArgs) -> Result<(), String> {
     .await
     .map_err(|e| e.to_string())?;
     call.agent_answers = !args.agent_no_answer;
-    let mut scripted = args.keys.map(|keys| {
+    let player = if args.play { player() } else { None };
+    // Ctrl-C is the caller putting the phone down: the call still ends as a provider ends it,
+    // with the status callback, so the server does not keep it in progress.
+    let talked = tokio::select! {
+        talked = converse(&mut call, args.keys, player) => talked,
+        _ = tokio::signal::ctrl_c() => {
+            println!("\n  (you hang up)");
+            Ok(())
+        }
+    };
+    let hung_up = call.hang_up(&args.url).await.map_err(|e| e.to_string());
+    talked.and(hung_up)
+}
+
+/// Plays the call out: shows what is heard and answers each question from the script or the
+/// terminal, until the server ends the call or the caller runs out of answers.
+async fn converse(
+    call: &mut Call,
+    keys: Option<String>,
+    player: Option<(&'static str, &'static [&'static str])>,
+) -> Result<(), String> {
+    let mut scripted = keys.map(|keys| {
         keys.split(',')
             .map(str::to_owned)
             .collect::<Vec<_>>()
             .into_iter()
     });
-    let stdin = std::io::stdin();
-    let player = if args.play { player() } else { None };
     let mut shown = 0;
     loop {
         for (index, line) in call.heard.iter().enumerate().skip(shown) {
@@ -90,7 +109,7 @@ pub(super) async fn call(args: CallArgs) -> Result<(), String> {
                 Some(url) => {
                     println!("  \u{1F3B5} {line}");
                     if let Some(player) = player {
-                        play(&call, player, url).await;
+                        play(call, player, url).await;
                     }
                 }
                 None => println!("  \u{1F50A} {line}"),
@@ -119,16 +138,21 @@ pub(super) async fn call(args: CallArgs) -> Result<(), String> {
                     }
                 );
                 let _ = std::io::stdout().flush();
-                let mut line = String::new();
-                match stdin.lock().read_line(&mut line) {
-                    Ok(0) | Err(_) => None,
-                    Ok(_) => Some(line.trim().to_owned()),
-                }
+                // Read off the runtime's threads, so Ctrl-C is heard while waiting for a line.
+                tokio::task::spawn_blocking(|| {
+                    let mut line = String::new();
+                    match std::io::stdin().lock().read_line(&mut line) {
+                        Ok(0) | Err(_) => None,
+                        Ok(_) => Some(line.trim().to_owned()),
+                    }
+                })
+                .await
+                .ok()
+                .flatten()
             }
         };
         let Some(keys) = keys else {
             println!("  (you hang up)");
-            call.hang_up(&args.url).await.map_err(|e| e.to_string())?;
             return Ok(());
         };
         if scripted.is_some() {

@@ -24,11 +24,16 @@ pub(super) struct ReportArgs {
     /// table, csv or json.
     #[arg(long, default_value = "table")]
     format: String,
-    /// With --format csv: the funnel instead of the rows.
+    /// Only the funnel (where callers give up), in any format, instead of the rows.
     #[arg(long)]
     funnel: bool,
-    /// sqlite:PATH or postgres://USER@HOST/DB.
-    #[arg(long = "db", env = "DATABASE_URL", default_value = "sqlite:ivrpay.db")]
+    /// sqlite:PATH or postgres://USER@HOST/DB (`--db` is an older spelling).
+    #[arg(
+        long,
+        alias = "db",
+        env = "DATABASE_URL",
+        default_value = "sqlite:ivrpay.db"
+    )]
     database_url: String,
     /// Directory of call-flow files, whose hours.toml names the line's time zone.
     #[arg(long, env = "IVRPAY_FLOWS", default_value = "call-flows")]
@@ -57,10 +62,12 @@ pub(super) async fn report(args: ReportArgs) -> Result<(), String> {
     store.close().await;
     let report = report.map_err(|e| e.to_string())?;
     let text = match (format, args.funnel) {
-        (Format::Table, _) => render::table(&report),
+        (Format::Table, false) => render::table(&report),
+        (Format::Table, true) => render::funnel_table(&report),
         (Format::Csv, false) => render::rows_csv(&report),
         (Format::Csv, true) => render::funnel_csv(&report),
-        (Format::Json, _) => render::json(&report),
+        (Format::Json, false) => render::json(&report),
+        (Format::Json, true) => render::funnel_json(&report),
     };
     print!("{text}");
     Ok(())
@@ -87,8 +94,13 @@ pub(super) struct GenerateArgs {
     /// Seeds the mix of calls.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// sqlite:PATH or postgres://USER@HOST/DB.
-    #[arg(long = "db", env = "DATABASE_URL", default_value = "sqlite:ivrpay.db")]
+    /// sqlite:PATH or postgres://USER@HOST/DB (`--db` is an older spelling).
+    #[arg(
+        long,
+        alias = "db",
+        env = "DATABASE_URL",
+        default_value = "sqlite:ivrpay.db"
+    )]
     database_url: String,
 }
 

@@ -154,6 +154,14 @@ pub(super) async fn serve(args: ServeArgs) -> Result<(), String> {
             "--insecure-skip-signature: webhook signatures are NOT checked; anyone can drive calls"
         );
     }
+    let agent_number = args.agent_number.filter(|n| !n.is_empty());
+    // The demo puts callers through to a made-up line so the console's screen-pop can be seen.
+    let demo_agent_line = demo && agent_number.is_none();
+    let agent_number = if demo_agent_line {
+        Some(DEMO_AGENT_LINE.to_owned())
+    } else {
+        agent_number
+    };
     let config = Config {
         listen: args.listen,
         database_url: args.database_url,
@@ -167,7 +175,7 @@ pub(super) async fn serve(args: ServeArgs) -> Result<(), String> {
         prompts: args.prompts.map(PromptsArg::source),
         pin_key,
         data_key,
-        agent_number: args.agent_number.filter(|n| !n.is_empty()),
+        agent_number,
         max_auth_attempts: args.max_auth_attempts.max(1),
         lockout: Duration::from_secs(args.lockout_minutes.max(1) * 60),
         pool: PoolSettings {
@@ -203,9 +211,12 @@ pub(super) async fn serve(args: ServeArgs) -> Result<(), String> {
         },
     };
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let app = Application::build(config, clock.clone())
+    let mut app = Application::build(config, clock.clone())
         .await
         .map_err(|e| e.to_string())?;
+    if demo {
+        app.use_hours(demo_hours()?);
+    }
     let state = app.state().clone();
     if demo {
         // Every demo run starts from the same balances, so the README's calls always work.
@@ -236,7 +247,28 @@ pub(super) async fn serve(args: ServeArgs) -> Result<(), String> {
             "Reset the {} demo accounts to demo/accounts.csv (balances, PINs, plans and promises).",
             records.len()
         ));
-        print_demo_help(&state, &printed);
+        printed.push(
+            "People are in at any time (demo/hours.toml, not call-flows/hours.toml).".to_owned(),
+        );
+        let tokens = DemoTokens::load_or_create(&state.config.database_url)?;
+        if let Some(password) = &tokens.agent_password {
+            ensure_demo_agent(&state.store, password, clock.now_ms()).await?;
+        }
+        let banner = Banner {
+            url: &state.public_url,
+            database_url: &state.config.database_url,
+            notes: &printed,
+            tokens: &tokens,
+            provider_from_env: secret_env(crate::telephony::registry::demo_provider().secret_env)
+                .is_some(),
+            admin_from_env: secret_env("IVRPAY_ADMIN_TOKEN").is_some(),
+            agent_line: state
+                .config
+                .agent_number
+                .as_deref()
+                .map(|line| (line, demo_agent_line)),
+        };
+        println!("{}", banner.text());
     }
     tracing::info!(address = %app.local_addr(), public_url = %state.public_url, flow = %state.flow.name, "ivrpay is listening");
     app.run_until(shutdown_signal())

@@ -124,7 +124,7 @@ fn twilio_rest(
         account_sid,
         auth,
         Duration::from_secs(5),
-        reqwest::Client::new(),
+        crate::http_client(),
     )))
 }
 

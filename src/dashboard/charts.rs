@@ -63,11 +63,12 @@ pub fn funnel(id: &str, steps: &[FunnelStep], label: impl Fn(&FunnelStep) -> Str
     let width = LABEL_WIDTH + BAR_WIDTH + 90.0;
     let mut svg = format!(
         "<svg id=\"{id}\" role=\"img\" aria-labelledby=\"{id}-title {id}-desc\" \
-         viewBox=\"0 0 {width} {height}\" width=\"100%\" preserveAspectRatio=\"xMinYMin meet\" \
+         viewBox=\"0 0 {width} {height}\" {size} \
          xmlns=\"http://www.w3.org/2000/svg\">\
          <title id=\"{id}-title\">Where callers give up</title>\
          <desc id=\"{id}-desc\">For each question, the calls that reached it, split into those \
-         that went on, asked for a person, hung up there, or ended there.</desc>"
+         that went on, asked for a person, hung up there, or ended there.</desc>",
+        size = natural_size(width, height),
     );
     for (index, step) in steps.iter().enumerate() {
         let y = ROW * index as f64 + 4.0;
@@ -137,11 +138,12 @@ pub fn stacked_columns(
     let width = LEFT + COLUMN * groups.len().max(1) as f64 + 10.0;
     let mut svg = format!(
         "<svg id=\"{id}\" role=\"img\" aria-labelledby=\"{id}-title\" viewBox=\"0 0 {width} {h}\" \
-         width=\"100%\" preserveAspectRatio=\"xMinYMin meet\" xmlns=\"http://www.w3.org/2000/svg\">\
+         {size} xmlns=\"http://www.w3.org/2000/svg\">\
          <title id=\"{id}-title\">{title}</title>\
          <text x=\"0\" y=\"12\" font-size=\"11\">{tallest}</text>\
          <line x1=\"{LEFT}\" y1=\"{HEIGHT}\" x2=\"{width}\" y2=\"{HEIGHT}\" stroke=\"#999\"/>",
         h = HEIGHT + 50.0,
+        size = natural_size(width, HEIGHT + 50.0),
         title = escape(title),
     );
     for (index, (group, values)) in groups.iter().enumerate() {
@@ -174,6 +176,16 @@ pub fn stacked_columns(
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// A chart's size attributes: drawn at its own size in pixels, and shrunk (keeping its shape) only
+/// where the page is narrower. Scaled to the page's full width instead, a chart of one column
+/// (84 units wide) grew to a thousand pixels tall.
+fn natural_size(width: f64, height: f64) -> String {
+    format!(
+        "width=\"{width}\" height=\"{height}\" style=\"max-width:100%;height:auto\" \
+         preserveAspectRatio=\"xMinYMin meet\""
+    )
 }
 
 /// `text` cut to `most` characters, with an ellipsis when cut.

@@ -134,11 +134,11 @@ fn totals(report: &Report) -> ReportRow {
 
 /// A state's name in words, from its activity in the flow when it has one.
 fn state_words(app: &AppState, flow: &str, state: &str) -> String {
+    // A state of another flow (calls answered before a change of flow) has only its name.
     let described = (flow == app.flow.name)
         .then(|| app.flow.states.get(state))
         .flatten()
-        .and_then(|s| s.activity())
-        .map(str::to_owned);
+        .map(crate::flow::State::label);
     let name = described.unwrap_or_else(|| state.replace('_', " "));
     let mut chars = name.chars();
     chars
@@ -239,7 +239,7 @@ pub(super) fn dashboard(
         zone = escape(&report.time_zone),
     );
     body.push_str(&numbers(&total));
-    body.push_str(&funnel_section(app, report));
+    body.push_str(&funnel_section(app, report, total.calls.in_progress));
     body.push_str(&over_the_period(report));
     body.push_str(&reasons(&total));
     body.push_str(&survey(&total));
@@ -300,13 +300,27 @@ fn numbers(total: &ReportRow) -> String {
 }
 
 /// The funnel of each flow, drawn, with its numbers in a table beneath.
-fn funnel_section(app: &AppState, report: &Report) -> String {
+/// `in_progress`: calls of the period not yet ended, which the funnel leaves out until they end.
+fn funnel_section(app: &AppState, report: &Report, in_progress: i64) -> String {
     let mut out = String::from(
         "<section id=\"funnel\" aria-labelledby=\"funnel-heading\">\
          <h2 id=\"funnel-heading\">Where callers give up</h2>",
     );
     if report.funnel.is_empty() {
-        out.push_str("<p id=\"no-funnel\">No finished calls in this period.</p></section>\n");
+        // An empty funnel beside a call count looks broken unless it says why.
+        let why = match in_progress {
+            0 => String::new(),
+            1 => " One call is still in progress: it is counted here once it ends.".to_owned(),
+            n => format!(" {n} calls are still in progress: each is counted here once it ends."),
+        };
+        let idle_minutes = app.config.upkeep.idle_call_after.as_secs() / 60;
+        let _ = write!(
+            out,
+            "<p id=\"no-funnel\">No finished calls in this period.{why} A call ends when the \
+             provider reports it over (its status callback), or after {idle_minutes} minutes \
+             without a word.</p></section>"
+        );
+        out.push('\n');
         return out;
     }
     out.push_str(&charts::legend(&[

@@ -658,6 +658,44 @@ impl Action {
         ("record_survey", Action::RecordSurvey),
     ];
 
+    /// What the line is doing while it runs, in words for the console and the dashboard.
+    pub fn doing(self) -> &'static str {
+        match self {
+            Action::IdentifyByCallerId => "looking up the caller by their number",
+            Action::ForgetAccount => "setting aside the account matched by their number",
+            Action::LookupAccount => "looking up the account number they entered",
+            Action::VerifyPin => "checking their PIN",
+            Action::VerifyDateOfBirth => "checking their date of birth and ZIP",
+            Action::PayFullBalance => "setting up a payment of the full balance",
+            Action::PayMinimumDue => "setting up a payment of the minimum due",
+            Action::CheckAmount => "checking the amount they entered",
+            Action::ForgetCard => "forgetting the card entered so far",
+            Action::ChargeCard => "charging their card",
+            Action::ChoosePolicy => "choosing what their account is offered",
+            Action::RouteAccount => "deciding what to offer them",
+            Action::ApplyFee => "working out the card fee",
+            Action::OfferSettlement => "working out a settlement",
+            Action::SettleInOnePayment => "setting up the settlement as one payment",
+            Action::SettleInInstallments => "setting up the settlement in payments",
+            Action::OfferPlan => "working out the payment plans they can have",
+            Action::SetUpPlan => "setting up their payment plan",
+            Action::OfferPromise => "working out a promise to pay",
+            Action::CheckPromise => "checking the amount they promise",
+            Action::RecordPromise => "recording their promise to pay",
+            Action::RecordHardship => "recording why paying is hard",
+            Action::PayInstallmentNow => "charging their plan's payment now",
+            Action::ChangePlanCard => "changing their plan's card",
+            Action::OfferReceipt => "seeing how to send them a receipt",
+            Action::ReceiptByText => "sending their receipt by text",
+            Action::ReceiptByEmail => "sending their receipt by email",
+            Action::NoReceipt => "sending no receipt",
+            Action::OfferCallback => "seeing when we can call them back",
+            Action::RecordCallback => "booking their callback",
+            Action::OfferSurvey => "deciding whether to ask the survey",
+            Action::RecordSurvey => "recording their survey answers",
+        }
+    }
+
     /// Looks an action up by name.
     pub fn parse(name: &str) -> Option<Action> {
         Action::ALL
@@ -987,6 +1025,42 @@ impl State {
     }
 }
 
+impl State {
+    /// Words a person reads for this state (the console's step list, the dashboard's funnel):
+    /// its activity, else what its kind does, with what it says where that tells states apart
+    /// ("hearing \"Thank you for your payment…\""). Never the state's name.
+    pub fn label(&self) -> String {
+        if let Some(activity) = self.activity() {
+            return activity.to_owned();
+        }
+        let said = || {
+            let text = self.prompt.as_ref()?.0.get(&Language::En)?.text_only();
+            let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let first: String = text.chars().take(40).collect();
+            (!first.is_empty()).then(|| {
+                if first.len() < text.len() {
+                    format!("hearing \"{}…\"", first.trim_end())
+                } else {
+                    format!("hearing \"{first}\"")
+                }
+            })
+        };
+        match &self.kind {
+            StateKind::Action { action, .. } => action.doing().to_owned(),
+            StateKind::Branch { .. } => "being routed by the line".to_owned(),
+            StateKind::Transfer { .. } => "being put through to a person".to_owned(),
+            StateKind::Disclosure { .. } => "hearing the required disclosure".to_owned(),
+            StateKind::Say { .. } | StateKind::Hangup => {
+                said().unwrap_or_else(|| "hearing a message".to_owned())
+            }
+            StateKind::Language { .. } => "choosing a language".to_owned(),
+            StateKind::Menu { .. } | StateKind::Offers { .. } | StateKind::Collect { .. } => {
+                said().unwrap_or_else(|| "answering a question".to_owned())
+            }
+        }
+    }
+}
+
 impl StateKind {
     /// Whether the state waits for the caller.
     pub fn asks(&self) -> bool {
@@ -1046,5 +1120,34 @@ impl StateKind {
                 .collect(),
             StateKind::Hangup => vec![],
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    #[test]
+    fn every_state_of_the_shipped_flow_is_labelled_in_words() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("call-flows");
+        let flows = crate::flow::load_dir(&dir).expect("call-flows/ loads");
+        for flow in flows.values() {
+            for (name, state) in &flow.states {
+                let label = state.label();
+                assert!(!label.contains('_'), "{name}: {label}");
+                assert_ne!(
+                    label,
+                    name.replace('_', " "),
+                    "{name} is labelled by its name"
+                );
+                assert!(!label.is_empty(), "{name}");
+            }
+        }
+        let payment = &flows["payment"];
+        assert_eq!(payment.states["check_pin"].label(), "checking their PIN");
+        assert_eq!(
+            payment.states["agent"].label(),
+            "being put through to a person"
+        );
     }
 }

@@ -908,12 +908,14 @@ impl Checker<'_> {
             match Var::parse(name) {
                 Some(var) if var.kind() != VarType::Bool => segments.push(Segment::Var(var)),
                 _ => {
+                    let names = Var::speakable_names();
+                    let known: HashSet<String> = names.split(", ").map(str::to_owned).collect();
+                    let meant = nearest(name, &known)
+                        .map(|meant| format!("did you mean {{{meant}}}? "))
+                        .unwrap_or_default();
                     self.report(
                         raw,
-                        format!(
-                            "unknown variable {{{name}}}; prompts can use {}",
-                            Var::speakable_names()
-                        ),
+                        format!("unknown variable {{{name}}}; {meant}prompts can use {names}"),
                     );
                     ok = false;
                 }
@@ -2219,7 +2221,8 @@ prompt.es = "Adiós."
         let line = line_of(&source, "{balanse}");
         assert!(
             found.iter().any(|p| p.contains(&format!(
-                ":{line}: unknown variable {{balanse}}; prompts can use first_name, balance"
+                ":{line}: unknown variable {{balanse}}; did you mean {{balance}}? prompts can use \
+                 first_name, balance"
             ))),
             "{found:?}"
         );

@@ -160,7 +160,7 @@ fn error_kind(err: &CallerError) -> String {
 
 /// Runs the load and reports.
 pub async fn run(options: LoadOptions) -> Report {
-    let http = reqwest::Client::builder()
+    let http = crate::http_client_builder()
         .pool_max_idle_per_host(options.connections.max(1))
         .timeout(Duration::from_secs(30))
         .build()

@@ -327,7 +327,7 @@ mod tests {
                     format!("AC{}", "0".repeat(32)),
                     RestAuth::AuthToken("t".to_owned().into()),
                     std::time::Duration::from_secs(1),
-                    reqwest::Client::new(),
+                    crate::http_client(),
                 )),
                 from: "+18005550100".into(),
             }),

@@ -805,7 +805,7 @@ mod tests {
         StripeGateway::new(
             SecretString::from("sk_test_123"),
             format!("{base}/"),
-            reqwest::Client::new(),
+            crate::http_client(),
         )
     }
 
@@ -919,7 +919,7 @@ mod tests {
     #[tokio::test]
     async fn silent_server_is_a_timeout() {
         let (base, _seen) = canned_server(vec![None]).await;
-        let http = reqwest::Client::builder()
+        let http = crate::http_client_builder()
             .timeout(Duration::from_millis(300))
             .build()
             .unwrap();

@@ -13,6 +13,12 @@ use super::{ReportError, Rows, Scope};
 const PAYMENTS_OF_CALL: &str =
     "JOIN payments p ON p.provider = c.provider AND p.call_sid = c.call_sid";
 
+/// Installments of plans made on a call that were paid before the call ended: a plan's first
+/// payment, charged while the caller listens.
+const PLAN_PAID_ON_CALL: &str = "JOIN arrangements a ON a.provider = c.provider AND a.call_sid = c.call_sid \
+     JOIN installments i ON i.arrangement_id = a.id AND i.status = 'paid' \
+     AND i.paid_at <= COALESCE(c.ended_at, i.paid_at)";
+
 /// The kinds of arrangement (`arrangements.kind`); every row lists them all, zeros included.
 pub const ARRANGEMENT_KINDS: [&str; 3] = ["settlement", "plan", "promise"];
 
@@ -77,6 +83,24 @@ pub(crate) async fn count(
             }
             _ => counts.unsettled += payments,
         }
+    }
+    // A plan whose first installment is charged while the caller listens records that charge
+    // as the installment, not as a payment: count it as an approved payment of the call. An
+    // installment paid after the call ended (by run-due) was not paid on the call.
+    let first_installments = scope
+        .fetch(
+            pool,
+            "COUNT(*) AS payments, CAST(SUM(i.amount_cents) AS BIGINT) AS cents",
+            PLAN_PAID_ON_CALL,
+            "",
+        )
+        .await?;
+    for row in first_installments {
+        let counts = &mut rows.get(row.try_get("row_key")?).payments;
+        let payments: i64 = row.try_get("payments")?;
+        counts.attempts += payments;
+        counts.approved += payments;
+        counts.approved_cents += row.try_get::<Option<i64>, _>("cents")?.unwrap_or(0);
     }
     // Time to pay: per call, its first approved payment; then per row, the sum and the count.
     for row in &mut rows.rows {

@@ -285,17 +285,83 @@ fn aligned(lines: &[Vec<Cell>]) -> String {
     out
 }
 
-/// The rows, then the funnel, for a terminal.
+/// The columns a terminal table shows, so it fits about 100 columns; every column is in the CSV
+/// and the JSON.
+const TABLE_COLUMNS: [&str; 10] = [
+    "group",
+    "calls",
+    "in_progress",
+    "contained",
+    "containment",
+    "transferred",
+    "abandoned",
+    "approved",
+    "approved_amount",
+    "approval_rate",
+];
+
+/// The rows' lines cut to [`TABLE_COLUMNS`], headed with shorter names.
+fn table_row_lines(report: &Report) -> Vec<Vec<Cell>> {
+    let mut lines = row_lines(report, true);
+    let picked: Vec<usize> = TABLE_COLUMNS
+        .iter()
+        .filter_map(|name| lines[0].iter().position(|h| h.as_str() == *name))
+        .collect();
+    let header: Vec<Cell> = picked
+        .iter()
+        .map(|&i| {
+            let name = lines[0][i].as_str();
+            Cell::Text(
+                match name {
+                    "in_progress" => "open",
+                    "containment" => "contained%",
+                    "approved" => "paid",
+                    "approved_amount" => "amount",
+                    "approval_rate" => "approval%",
+                    other => other,
+                }
+                .to_owned(),
+            )
+        })
+        .collect();
+    let rows = lines.split_off(1).into_iter().map(|mut line| {
+        picked
+            .iter()
+            .map(|&i| std::mem::replace(&mut line[i], Cell::Text(String::new())))
+            .collect()
+    });
+    std::iter::once(header).chain(rows).collect()
+}
+
+/// The rows (the main columns), then the funnel, for a terminal.
 pub fn table(report: &Report) -> String {
     format!(
-        "Calls from {} to {} ({}), by {}\n\n{}\nFunnel\n\n{}",
+        "Calls from {} to {} ({}), by {}\n\n{}\n(open: calls not yet ended; paid: approved \
+         payments. Every column, with transfer reasons,\ndeclines, time to pay, arrangements and \
+         the survey: --format csv or json.)\n\nFunnel\n\n{}",
         report.from,
         report.to,
         report.time_zone,
         report.by.name(),
-        aligned(&row_lines(report, true)),
+        aligned(&table_row_lines(report)),
         aligned(&funnel_lines(&report.funnel)),
     )
+}
+
+/// Only the funnel, for a terminal.
+pub fn funnel_table(report: &Report) -> String {
+    format!(
+        "Funnel from {} to {} ({})\n\n{}",
+        report.from,
+        report.to,
+        report.time_zone,
+        aligned(&funnel_lines(&report.funnel)),
+    )
+}
+
+/// Only the funnel, as JSON.
+pub fn funnel_json(report: &Report) -> String {
+    serde_json::to_string_pretty(&report.funnel).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -79,6 +79,26 @@ impl Store {
         Ok(row.map(|row| row.try_get("id")).transpose()?)
     }
 
+    /// Sets an agent's password hash and enables them again; whether there is such an agent.
+    /// Their sessions stay (the demo uses it to keep its agent's generated password in force).
+    ///
+    /// # Errors
+    /// The database failed.
+    pub async fn set_agent_password(
+        &self,
+        username: &str,
+        password_hash: &str,
+    ) -> Result<bool, StoreError> {
+        let row = sqlx::query(
+            "UPDATE agents SET password_hash = $2, disabled = 0 WHERE username = $1 RETURNING id",
+        )
+        .bind(username)
+        .bind(password_hash)
+        .fetch_optional(self.writer())
+        .await?;
+        Ok(row.is_some())
+    }
+
     /// Every agent, by username.
     ///
     /// # Errors

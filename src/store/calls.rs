@@ -437,6 +437,19 @@ impl Store {
             .bind(i64::from(locked_out))
             .execute(&mut *tx)
             .await?;
+        if ended_at.is_none() {
+            // A transfer still waiting can no longer be taken: every console redraws it as
+            // ended (consoles follow `changed_at`).
+            sqlx::query(
+                "UPDATE transfers SET changed_at = $3, version = version + 1 \
+                 WHERE provider = $1 AND call_sid = $2 AND status = 'waiting'",
+            )
+            .bind(call.provider)
+            .bind(call.sid)
+            .bind(end.now_ms)
+            .execute(&mut *tx)
+            .await?;
+        }
         if reported_at.is_none() {
             let hung_up = outcome.as_deref() == Some(ABANDONED);
             let mut reached =

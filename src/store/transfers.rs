@@ -124,6 +124,9 @@ pub struct TransferRow {
     /// Whether the agent sent the caller to key in a card: `sent` (on the card questions now) or
     /// `returned` (back with the agent).
     pub assist_status: Option<String>,
+    /// When the caller's call ended (UTC ms), if it has: a transfer still waiting then was never
+    /// taken, and can no longer be.
+    pub call_ended_at: Option<i64>,
 }
 
 /// Why a claim or a disposition was refused.
@@ -135,12 +138,16 @@ pub enum Refusal {
     Taken(Option<String>),
     /// It is not this agent's to close (not claimed by them, or already closed).
     NotYours,
+    /// The caller's call ended while it waited: there is nobody to take.
+    CallEnded,
 }
 
 const SELECT: &str = "SELECT t.id, t.provider, t.call_sid, t.turn, t.account_number, t.asked_at, \
      t.state, t.reason, t.language, t.status, t.claimed_by, a.display_name AS claimed_by_name, \
-     t.claimed_at, t.disposition, t.note, t.disposed_at, t.changed_at, t.version, t.assist_status \
-     FROM transfers t LEFT JOIN agents a ON a.id = t.claimed_by ";
+     t.claimed_at, t.disposition, t.note, t.disposed_at, t.changed_at, t.version, t.assist_status, \
+     c.ended_at AS call_ended_at \
+     FROM transfers t LEFT JOIN agents a ON a.id = t.claimed_by \
+     LEFT JOIN calls c ON c.provider = t.provider AND c.call_sid = t.call_sid ";
 
 fn transfer_row(row: &sqlx::any::AnyRow) -> Result<TransferRow, StoreError> {
     Ok(TransferRow {
@@ -163,6 +170,7 @@ fn transfer_row(row: &sqlx::any::AnyRow) -> Result<TransferRow, StoreError> {
         changed_at: row.try_get("changed_at")?,
         version: row.try_get("version")?,
         assist_status: row.try_get("assist_status")?,
+        call_ended_at: row.try_get("call_ended_at")?,
     })
 }
 
@@ -234,7 +242,9 @@ impl Store {
     /// A database failure.
     pub async fn console_transfers(&self, done_since: i64) -> Result<Vec<TransferRow>, StoreError> {
         let sql = format!(
-            "{SELECT}WHERE t.status <> 'done' OR t.disposed_at >= $1 ORDER BY t.asked_at DESC, t.id DESC LIMIT 200"
+            "{SELECT}WHERE t.status = 'claimed' OR t.disposed_at >= $1 \
+             OR (t.status = 'waiting' AND (c.ended_at IS NULL OR c.ended_at >= $1)) \
+             ORDER BY t.asked_at DESC, t.id DESC LIMIT 200"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(done_since)
@@ -273,7 +283,9 @@ impl Store {
     ) -> Result<Result<TransferRow, Refusal>, StoreError> {
         let done = sqlx::query(
             "UPDATE transfers SET status = 'claimed', claimed_by = $2, claimed_at = $3, \
-             changed_at = $3, version = version + 1 WHERE id = $1 AND status = 'waiting'",
+             changed_at = $3, version = version + 1 WHERE id = $1 AND status = 'waiting' \
+             AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.provider = transfers.provider \
+             AND c.call_sid = transfers.call_sid AND c.ended_at IS NOT NULL)",
         )
         .bind(id)
         .bind(agent_id)
@@ -284,6 +296,9 @@ impl Store {
         Ok(match row {
             None => Err(Refusal::NotFound),
             Some(row) if done.rows_affected() == 1 => Ok(row),
+            Some(row) if row.status == "waiting" && row.call_ended_at.is_some() => {
+                Err(Refusal::CallEnded)
+            }
             Some(row) => Err(Refusal::Taken(row.claimed_by_name)),
         })
     }

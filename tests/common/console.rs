@@ -9,7 +9,7 @@ pub const PASSWORD: &str = "a long enough password";
 
 /// A client that shows redirects instead of following them.
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
+    ivrpay::http_client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client")

@@ -76,7 +76,7 @@ pub async fn start(mode: Mode) -> Option<LocalStripe> {
         child: command.spawn().expect("start localstripe"),
         base_url: format!("http://127.0.0.1:{port}"),
     };
-    let http = reqwest::Client::new();
+    let http = ivrpay::http_client();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if let Some(status) = server.child.try_wait().expect("poll localstripe") {
@@ -101,13 +101,13 @@ impl LocalStripe {
         StripeGateway::new(
             SecretString::from(SECRET_KEY),
             self.base_url.clone(),
-            reqwest::Client::new(),
+            ivrpay::http_client(),
         )
     }
 
     /// GET a localstripe resource as JSON.
     pub async fn get(&self, path: &str) -> serde_json::Value {
-        reqwest::Client::new()
+        ivrpay::http_client()
             .get(format!("{}{path}", self.base_url))
             .bearer_auth(SECRET_KEY)
             .send()

@@ -281,7 +281,7 @@ impl TestServer {
 
     /// The call record as the admin API returns it.
     pub async fn api_call(&self, call_sid: &str) -> serde_json::Value {
-        let response = reqwest::Client::new()
+        let response = ivrpay::http_client()
             .get(format!("{}/api/calls/{call_sid}", self.url))
             .bearer_auth(ADMIN_TOKEN)
             .send()
@@ -293,7 +293,7 @@ impl TestServer {
 
     /// `GET /api/accounts/{number}`: balance, payments, arrangements, messages.
     pub async fn api_account(&self, number: &str) -> serde_json::Value {
-        let response = reqwest::Client::new()
+        let response = ivrpay::http_client()
             .get(format!("{}/api/accounts/{number}", self.url))
             .bearer_auth(ADMIN_TOKEN)
             .send()
@@ -315,7 +315,7 @@ impl TestServer {
             .map(|(k, v)| ((*k).into(), (*v).into()))
             .collect();
         let signature = ivrpay::telephony::twilio::compute_signature(AUTH_TOKEN, &url, &owned);
-        let response = reqwest::Client::new()
+        let response = ivrpay::http_client()
             .post(&url)
             .header("X-Twilio-Signature", signature)
             .form(&owned)

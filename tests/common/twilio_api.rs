@@ -120,7 +120,7 @@ impl TwilioStandIn {
         let addr = listener.local_addr().expect("proxy address");
         let forward = Forward {
             prism_url: format!("http://127.0.0.1:{port}"),
-            http: reqwest::Client::builder()
+            http: ivrpay::http_client_builder()
                 .no_proxy()
                 .timeout(Duration::from_secs(30))
                 .build()
@@ -143,7 +143,7 @@ impl TwilioStandIn {
             ACCOUNT_SID.to_owned(),
             RestAuth::AuthToken(SecretString::from(AUTH_TOKEN)),
             Duration::from_secs(10),
-            reqwest::Client::new(),
+            ivrpay::http_client(),
         )
     }
 

@@ -458,7 +458,7 @@ mod tests {
             ACCOUNT.into(),
             auth,
             Duration::from_millis(500),
-            reqwest::Client::new(),
+            crate::http_client(),
         )
     }
 
@@ -727,7 +727,7 @@ mod tests {
             "AC/../other".into(),
             account_auth(),
             Duration::from_millis(500),
-            reqwest::Client::new(),
+            crate::http_client(),
         );
         let err = misconfigured.send_sms(TO, FROM, TEXT, None).await;
         assert!(matches!(err, Err(RestError::Rejected(_))), "{err:?}");
