@@ -149,13 +149,19 @@ impl Browser {
         // the wait goes on in the page that replaces it.
         const WAIT_FOR_TEXT: &str = r#"
             const [id, expected, done] = arguments;
-            const text = () => (document.getElementById(id) || {}).innerText || "";
+            // A hidden element shows nothing, whatever text it holds (its innerText would be
+            // its whole text content, as if shown).
+            const text = () => {
+                const element = document.getElementById(id);
+                return element && !element.closest("[hidden]") ? element.innerText : "";
+            };
             if (text().includes(expected)) { done(text()); return; }
             const observer = new MutationObserver(() => {
                 if (text().includes(expected)) { observer.disconnect(); done(text()); }
             });
             observer.observe(document.documentElement,
-                { childList: true, subtree: true, characterData: true });
+                { childList: true, subtree: true, characterData: true,
+                  attributes: true, attributeFilter: ["hidden"] });
             window.addEventListener("pagehide", () => { observer.disconnect(); done(null); });
         "#;
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
