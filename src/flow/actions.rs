@@ -1,6 +1,6 @@
 //! The flow's vocabulary of actions: one declaration each, the only place an action is named.
 //!
-//! Each entry of the [`actions!`] invocation below gives an action's name in flow files, its
+//! Each entry of the `actions!` invocation below gives an action's name in flow files, its
 //! [`Action`] variant, what the line is doing while it runs (for the console), and its result
 //! enum, each result with its name in flow files. From it come the [`Action`] enum and its name
 //! table, the result enums (which the service's actions in `crate::calls::actions` return), and
