@@ -1,5 +1,6 @@
 //! The call-flow engine: flows are data, written by operations in `call-flows/*.toml`.
 //!
+//! - [`actions`]: the actions a flow can run, each declared once with its results;
 //! - [`definition`]: a validated flow (states, prompts, variables, conditions, actions);
 //! - [`load`]: reading a flow file and checking it, every problem as `file:line: message`;
 //! - [`engine`]: running one webhook's worth of a call: from the caller's input to the next
@@ -10,6 +11,7 @@
 //! lookup, PIN check ...) are asked of a [`engine::Context`], so it is the same for every provider
 //! and every backend, and its rules are tested without either.
 
+pub mod actions;
 pub mod definition;
 pub mod engine;
 #[cfg(test)]
@@ -17,7 +19,8 @@ mod engine_tests;
 pub mod load;
 pub mod testing;
 
-pub use definition::{Action, Flow, InputKind, State, StateKind};
+pub use actions::Action;
+pub use definition::{Flow, InputKind, State, StateKind};
 pub use engine::{Context, Input, Session, Turn};
 pub use load::{Problem, load_dir, load_file};
 
