@@ -531,7 +531,9 @@ async fn slow_clients_are_cut_off_and_the_server_stays_responsive(backend: Backe
         .expect("write");
     assert!(closed_by_server(&mut idle, Duration::from_secs(10)).await);
     // And the service answers as before.
-    let health = reqwest::get(format!("{}/health", server.url))
+    let health = ivrpay::http_client()
+        .get(format!("{}/health", server.url))
+        .send()
         .await
         .expect("health");
     assert_eq!(health.status(), 200);

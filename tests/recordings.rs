@@ -76,7 +76,11 @@ fn played(call: &ivrpay::caller::Call) -> Vec<String> {
 /// Fetches a recording, checks it is served as a WAV with caching headers, and returns its
 /// length in seconds.
 async fn fetch_wav(url: &str) -> f64 {
-    let response = reqwest::get(url).await.expect("server answers");
+    let response = ivrpay::http_client()
+        .get(url)
+        .send()
+        .await
+        .expect("server answers");
     assert_eq!(response.status(), 200, "{url}");
     let headers = response.headers().clone();
     assert_eq!(headers["content-type"], "audio/wav", "{url}");
@@ -215,7 +219,13 @@ async fn recorded_prompts_play_and_fall_back_where_missing(backend: Backend) {
 
     // What the simulator shows is the clip's transcript.
     let text_url = short_clip.replace("clip.wav", "clip.txt");
-    let text = reqwest::get(&text_url).await.expect("text").text().await;
+    let text = ivrpay::http_client()
+        .get(&text_url)
+        .send()
+        .await
+        .expect("text")
+        .text()
+        .await;
     assert_eq!(
         text.expect("body"),
         "That is more than your balance of five dollars."
@@ -241,7 +251,9 @@ async fn recorded_prompts_play_and_fall_back_where_missing(backend: Backend) {
         ("/audio/en/words/five.wav".to_owned(), 200),
         (signed("w=five"), 200),
     ] {
-        let response = reqwest::get(format!("{}{path}", server.url))
+        let response = ivrpay::http_client()
+            .get(format!("{}{path}", server.url))
+            .send()
             .await
             .expect("answers");
         assert_eq!(response.status(), status, "{path}");
@@ -257,7 +269,9 @@ const LONG_PROMPT_MS: u32 = 20_000;
 
 /// Fetches `path` and returns its status and the bytes of its body.
 async fn fetch_bytes(server: &TestServer, path: &str) -> (u16, usize) {
-    let response = reqwest::get(format!("{}{path}", server.url))
+    let response = ivrpay::http_client()
+        .get(format!("{}{path}", server.url))
+        .send()
         .await
         .expect("answers");
     let status = response.status().as_u16();

@@ -408,14 +408,18 @@ async fn callers_hear_the_safe_answer_while_the_database_is_away_and_it_recovers
         ),
         "{said:?}"
     );
-    let health = reqwest::get(format!("{}/health", server.url))
+    let health = ivrpay::http_client()
+        .get(format!("{}/health", server.url))
+        .send()
         .await
         .expect("health");
     assert_eq!(health.status(), 503);
 
     // It comes back; the same running server serves calls again.
     postgres_admin(format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true")).await;
-    let health = reqwest::get(format!("{}/health", server.url))
+    let health = ivrpay::http_client()
+        .get(format!("{}/health", server.url))
+        .send()
         .await
         .expect("health");
     assert_eq!(health.status(), 200);

@@ -296,12 +296,16 @@ async fn admin_api_needs_the_token(server: &TestServer) {
 on_both_backends!(admin_api_needs_the_token);
 
 async fn health_reports_the_database(server: &TestServer) {
-    let answer = reqwest::get(format!("{}/health", server.url))
+    let answer = ivrpay::http_client()
+        .get(format!("{}/health", server.url))
+        .send()
         .await
         .expect("answer");
     assert_eq!(answer.status(), 200);
     server.state.store.close().await;
-    let answer = reqwest::get(format!("{}/health", server.url))
+    let answer = ivrpay::http_client()
+        .get(format!("{}/health", server.url))
+        .send()
         .await
         .expect("answer");
     assert_eq!(answer.status(), 503);

@@ -89,7 +89,9 @@ pub async fn run(options: &SlowOptions) -> Vec<Round> {
             }
         }
         let health_started = Instant::now();
-        let health_during = reqwest::get(format!("http://{address}/health"))
+        let health_during = crate::http_client()
+            .get(format!("http://{address}/health"))
+            .send()
             .await
             .ok()
             .filter(|r| r.status().is_success())
