@@ -39,7 +39,8 @@ pub(super) async fn run_due(args: RunDueArgs) -> Result<(), String> {
             .ok_or_else(|| format!("--as-of {text}: write the date as YYYY-MM-DD"))?,
         None => clock.now().date(),
     };
-    let loaded = crate::flow::load_all(&args.flows).map_err(|problems| one_per_line(&problems))?;
+    let loaded =
+        crate::call_flows::load(&args.flows).map_err(|problems| one_per_line(&problems))?;
     let mut problems = Vec::new();
     let messaging = messaging_settings(&mut problems).messaging;
     if !problems.is_empty() {

@@ -5,7 +5,6 @@
 //! any problem does not load, and the server does not start on it.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -16,41 +15,17 @@ use super::definition::{
     PromptSource, Segment, SpeechSettings, State, StateKind, StateSpeech, Template, Var, VarType,
 };
 use crate::collections::Offer;
+use crate::diagnostics::{Problem, Problems, add_texts_hint, nearest, toml_problem};
 use crate::language::Language;
 use crate::payments::money::Money;
 use crate::survey::SurveySettings;
-
-/// One problem in a flow file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    /// The file.
-    pub file: PathBuf,
-    /// 1-based line (0 when the file could not be read at all).
-    pub line: usize,
-    /// What is wrong and how to fix it.
-    pub message: String,
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            // Not about a line: a directory or a file that cannot be read.
-            0 => write!(f, "{}: {}", self.file.display(), self.message),
-            line => write!(f, "{}:{line}: {}", self.file.display(), self.message),
-        }
-    }
-}
 
 /// Loads every `*.toml` flow in a directory, keyed by file stem.
 ///
 /// # Errors
 /// Every problem in every file (or the directory cannot be read, or holds no flow).
 pub fn load_dir(dir: &Path) -> Result<BTreeMap<String, Flow>, Vec<Problem>> {
-    let problem = |message: String| Problem {
-        file: dir.to_owned(),
-        line: 0,
-        message,
-    };
+    let problem = |message: String| Problem::whole(dir, message);
     let entries = std::fs::read_dir(dir).map_err(|err| {
         vec![problem(match err.kind() {
             std::io::ErrorKind::NotFound => {
@@ -100,13 +75,8 @@ pub fn load_dir(dir: &Path) -> Result<BTreeMap<String, Flow>, Vec<Problem>> {
 /// # Errors
 /// Every problem found.
 pub fn load_file(path: &Path) -> Result<Flow, Vec<Problem>> {
-    let source = std::fs::read_to_string(path).map_err(|err| {
-        vec![Problem {
-            file: path.to_owned(),
-            line: 0,
-            message: format!("cannot read: {err}"),
-        }]
-    })?;
+    let source = std::fs::read_to_string(path)
+        .map_err(|err| vec![Problem::whole(path, format!("cannot read: {err}"))])?;
     let name = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -120,56 +90,14 @@ pub fn load_file(path: &Path) -> Result<Flow, Vec<Problem>> {
 /// Every problem found.
 pub fn parse_flow(name: &str, path: &Path, source: &str) -> Result<Flow, Vec<Problem>> {
     let mut checker = Checker {
-        path,
-        source,
-        problems: Vec::new(),
+        found: Problems::new(path, source),
     };
     let raw: RawFile =
         toml::from_str(source).map_err(|err| vec![toml_problem(path, source, &err)])?;
     let flow = checker.check(name, raw);
     match flow {
-        Some(flow) if checker.problems.is_empty() => Ok(flow),
-        _ => {
-            checker.problems.sort_by_key(|p| p.line);
-            Err(checker.problems)
-        }
-    }
-}
-
-/// The 1-based line a byte offset of `source` falls on.
-pub(crate) fn line_of(source: &str, offset: usize) -> usize {
-    let end = offset.min(source.len());
-    source.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
-
-/// How to add the texts missing in `languages`: `add en = "..." and es = "..."`, each key led by
-/// `prefix` (`"sms."`, or nothing inside the table being written).
-pub(crate) fn add_texts_hint(prefix: &str, languages: &[&str]) -> String {
-    format!(
-        "add {}",
-        languages
-            .iter()
-            .map(|code| format!("{prefix}{code} = \"...\""))
-            .collect::<Vec<_>>()
-            .join(" and ")
-    )
-}
-
-/// A file that is not valid TOML, or not of the expected shape, as one problem at its line.
-/// serde's wording for unknown fields lists what is expected; it is kept, with what to do.
-pub(crate) fn toml_problem(path: &Path, source: &str, err: &toml::de::Error) -> Problem {
-    let mut message = err.message().trim().replace('\n', " ");
-    if message.starts_with("unknown field") {
-        message.push_str("; check the spelling");
-    }
-    Problem {
-        file: path.to_owned(),
-        line: err.span().map_or(1, |span| line_of(source, span.start)),
-        message,
+        Some(flow) => checker.found.or(flow),
+        None => Err(checker.found.into_sorted()),
     }
 }
 
@@ -441,27 +369,16 @@ fn kind_fields(state: &RawState) -> [(&'static str, bool); 27] {
 }
 
 struct Checker<'a> {
-    path: &'a Path,
-    source: &'a str,
-    problems: Vec<Problem>,
+    found: Problems<'a>,
 }
 
 impl Checker<'_> {
     fn line(&self, offset: usize) -> usize {
-        line_of(self.source, offset)
-    }
-
-    fn problem_at(&self, line: usize, message: impl Into<String>) -> Problem {
-        Problem {
-            file: self.path.to_owned(),
-            line,
-            message: message.into(),
-        }
+        self.found.line(offset)
     }
 
     fn report<T>(&mut self, at: &Spanned<T>, message: impl Into<String>) {
-        let problem = self.problem_at(self.line(at.span().start), message);
-        self.problems.push(problem);
+        self.found.report(at, message);
     }
 
     fn check(&mut self, name: &str, raw: RawFile) -> Option<Flow> {
@@ -780,10 +697,10 @@ impl Checker<'_> {
         let mut take = |name: &str| {
             let prompt = found.remove(name);
             if prompt.is_none() {
-                self.problems.push(self.problem_at(
+                self.found.on_line(
                     line,
                     format!("[messages] needs {name} in every language, e.g. {name}.en = \"...\""),
-                ));
+                );
             }
             prompt
         };
@@ -796,12 +713,12 @@ impl Checker<'_> {
         let mut take_if = |needed: bool, name: &str, why: &str| {
             let prompt = found.remove(name);
             if needed && prompt.is_none() {
-                self.problems.push(self.problem_at(
+                self.found.on_line(
                     line,
                     format!(
                         "[messages] needs {name} in every language {why}, e.g. {name}.en = \"...\""
                     ),
-                ));
+                );
             }
             prompt
         };
@@ -819,12 +736,12 @@ impl Checker<'_> {
                 .values()
                 .all(|template| template.0.contains(&Segment::Var(Var::Heard)))
         {
-            self.problems.push(self.problem_at(
+            self.found.on_line(
                 line,
                 "confirm_heard must read back what was heard with {heard}, e.g. \
                  confirm_heard.en = \"Did you say {heard}? Say yes or press 1. If not, say no or \
                  press 2.\"",
-            ));
+            );
         }
         let on_hold = found.remove("on_hold");
         let back_to_agent = found.remove("back_to_agent");
@@ -909,8 +826,7 @@ impl Checker<'_> {
                 Some(var) if var.kind() != VarType::Bool => segments.push(Segment::Var(var)),
                 _ => {
                     let names = Var::speakable_names();
-                    let known: HashSet<String> = names.split(", ").map(str::to_owned).collect();
-                    let meant = nearest(name, &known)
+                    let meant = nearest(name, names.split(", "))
                         .map(|meant| format!("did you mean {{{meant}}}? "))
                         .unwrap_or_default();
                     self.report(
@@ -1204,7 +1120,7 @@ impl Checker<'_> {
                     format!(
                         "phrases.{choice} names no choice here; name a key of options (\"1\") \
                          or, at an offers state, an option ({})",
-                        Offer::ALL.map(|(n, _)| n).join(", ")
+                        Offer::NAMES.join(", ")
                     ),
                 );
                 continue;
@@ -1331,7 +1247,7 @@ impl Checker<'_> {
                         &raw,
                         format!(
                             "a collect state needs input = one of {}",
-                            InputKind::ALL.map(|(n, _)| n).join(", ")
+                            InputKind::NAMES.join(", ")
                         ),
                     );
                     return None;
@@ -1341,7 +1257,7 @@ impl Checker<'_> {
                         input_raw,
                         format!(
                             "unknown input \"{input_raw}\"; use one of {}",
-                            InputKind::ALL.map(|(n, _)| n).join(", ")
+                            InputKind::NAMES.join(", ")
                         ),
                     );
                     return None;
@@ -1569,7 +1485,7 @@ impl Checker<'_> {
                     name,
                     format!(
                         "\"{name}\" is not an option; the options are {}",
-                        Offer::ALL.map(|(n, _)| n).join(", ")
+                        Offer::NAMES.join(", ")
                     ),
                 );
                 continue;
@@ -1604,7 +1520,7 @@ impl Checker<'_> {
                     name,
                     format!(
                         "\"{name}\" is not an option; the options are {}",
-                        Offer::ALL.map(|(n, _)| n).join(", ")
+                        Offer::NAMES.join(", ")
                     ),
                 ),
             }
@@ -1727,7 +1643,7 @@ impl Checker<'_> {
         while let Some(name) = queue.pop_front() {
             let name = if names.contains(name) {
                 name
-            } else if let Some(meant) = nearest(name, names) {
+            } else if let Some(meant) = nearest(name, names.iter().map(String::as_str)) {
                 meant
             } else {
                 continue;
@@ -1749,9 +1665,9 @@ impl Checker<'_> {
             .collect();
         unreachable.sort();
         for (line, name) in unreachable {
-            self.problems.push(self.problem_at(*line, format!(
+            self.found.on_line(*line, format!(
                 "state \"{name}\" can never be reached; lead to it from another state or remove it"
-            )));
+            ));
         }
     }
 
@@ -1834,7 +1750,7 @@ impl Checker<'_> {
         }
         problems.sort();
         for (line, message) in problems {
-            self.problems.push(self.problem_at(line, message));
+            self.found.on_line(line, message);
         }
     }
 }
@@ -1878,40 +1794,12 @@ fn single_key(text: &str) -> Option<char> {
     }
 }
 
-fn nearest<'n>(wrong: &str, names: &'n HashSet<String>) -> Option<&'n str> {
-    let most = (wrong.chars().count() / 3).max(2);
-    names
-        .iter()
-        .map(|name| (edit_distance(wrong, name), name))
-        .filter(|(distance, _)| *distance <= most)
-        .min()
-        .map(|(_, name)| name.as_str())
-}
-
 /// How to fix a name that is not a state: the likely one, or how to add it.
 fn fix_for(wrong: &str, names: &HashSet<String>) -> String {
-    match nearest(wrong, names) {
+    match nearest(wrong, names.iter().map(String::as_str)) {
         Some(meant) => format!("did you mean {meant}?"),
         None => format!("add [states.{wrong}] or fix the name"),
     }
-}
-
-/// Levenshtein distance, by characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != *cb));
-            diagonal = above;
-        }
-    }
-    row[b.len()]
 }
 
 fn join_languages(languages: &[Language]) -> String {
