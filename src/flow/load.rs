@@ -1165,14 +1165,7 @@ impl Checker<'_> {
         listens: bool,
     ) -> Option<State> {
         let r = raw.as_ref();
-        let Some(rules) = KINDS.iter().find(|rules| rules.name == r.kind.as_ref()) else {
-            self.report(
-                &r.kind,
-                format!("unknown kind \"{}\"; use {}", r.kind.as_ref(), kind_names()),
-            );
-            return None;
-        };
-        let kind_name = rules.name;
+        let rules = self.kind_rules(&raw)?;
         let prompt = r
             .prompt
             .as_ref()
@@ -1185,151 +1178,16 @@ impl Checker<'_> {
             .again
             .as_ref()
             .and_then(|p| self.prompt(p, languages, format!("{name}.again")));
-        for (field, _) in kind_fields(r)
-            .iter()
-            .filter(|(field, present)| *present && !rules.fields.contains(field))
-        {
-            self.report(
-                &raw,
-                format!("{field} does not apply to a {kind_name} state; remove it"),
-            );
-        }
-        if rules.needs_prompt && r.prompt.is_none() {
-            self.report(
-                &raw,
-                format!("a {kind_name} state needs a prompt, e.g. prompt.en = \"...\""),
-            );
-        }
+        self.fields_apply(&raw, rules);
         let on_fail = r.on_fail.as_ref().map(|t| self.target(t, states));
         let kind = match rules.kind {
             Kind::Say => StateKind::Say {
                 next: self.required_target(r.next.as_ref(), "next", &raw, states)?,
             },
-            Kind::Menu => {
-                let Some(raw_options) = &r.options else {
-                    self.report(&raw, "a menu state needs options = { \"1\" = \"<state>\" }");
-                    return None;
-                };
-                let mut options = BTreeMap::new();
-                for (key, target) in raw_options.as_ref() {
-                    let key = self.key(Some(key), '?');
-                    options.insert(key, self.target(target, states));
-                }
-                StateKind::Menu { options, on_fail }
-            }
-            Kind::Language => {
-                let Some(raw_options) = &r.options else {
-                    self.report(&raw, "a language state needs options = { \"1\" = \"en\" }");
-                    return None;
-                };
-                let mut options = BTreeMap::new();
-                for (key, code) in raw_options.as_ref() {
-                    let key = self.key(Some(key), '?');
-                    match Language::parse(code.as_ref()) {
-                        Some(lang) if languages.contains(&lang) => {
-                            options.insert(key, lang);
-                        }
-                        _ => self.report(
-                            code,
-                            format!(
-                                "\"{code}\" is not one of the flow's languages ({})",
-                                join_languages(languages)
-                            ),
-                        ),
-                    }
-                }
-                let next = self.required_target(r.next.as_ref(), "next", &raw, states)?;
-                StateKind::Language { options, next }
-            }
+            Kind::Menu => self.menu_state(&raw, states, on_fail)?,
+            Kind::Language => self.language_state(&raw, languages, states)?,
             Kind::Collect => {
-                let Some(input_raw) = &r.input else {
-                    self.report(
-                        &raw,
-                        format!(
-                            "a collect state needs input = one of {}",
-                            InputKind::NAMES.join(", ")
-                        ),
-                    );
-                    return None;
-                };
-                let Some(input) = InputKind::parse(input_raw.as_ref()) else {
-                    self.report(
-                        input_raw,
-                        format!(
-                            "unknown input \"{input_raw}\"; use one of {}",
-                            InputKind::NAMES.join(", ")
-                        ),
-                    );
-                    return None;
-                };
-                let invalid = r
-                    .invalid
-                    .as_ref()
-                    .and_then(|p| self.prompt(p, languages, format!("{name}.invalid")));
-                let mut keys = BTreeMap::new();
-                for (entry, target) in r.keys.iter().flat_map(|k| k.as_ref()) {
-                    let text = entry.as_ref();
-                    let keypad = |b: u8| b.is_ascii_digit() || b == b'*' || b == b'#';
-                    if text.is_empty() || !text.bytes().all(keypad) {
-                        self.report(
-                            entry,
-                            "keys are digits, * or #, written as a string like \"9\"",
-                        );
-                    }
-                    keys.insert(entry.as_ref().clone(), self.target(target, states));
-                }
-                let mut errors = BTreeMap::new();
-                for (reason, prompt) in r.errors.iter().flat_map(|e| e.as_ref()) {
-                    if !input.error_reasons().contains(&reason.as_ref().as_str()) {
-                        let known = input.error_reasons();
-                        self.report(
-                            reason,
-                            if known.is_empty() {
-                                format!(
-                                    "{} entries have no error reasons; use invalid",
-                                    input.name()
-                                )
-                            } else {
-                                format!(
-                                    "\"{reason}\" is not a reason a {} can be refused for; use {}",
-                                    input.name(),
-                                    known.join(", ")
-                                )
-                            },
-                        );
-                        continue;
-                    }
-                    let prompt_name = format!("{name}.errors.{reason}");
-                    if let Some(prompt) = self.prompt(prompt, languages, prompt_name) {
-                        errors.insert(reason.as_ref().clone(), prompt);
-                    }
-                }
-                if keys.contains_key(&repeat_key.to_string()) && r.help.is_none() {
-                    self.report(
-                        &raw,
-                        format!(
-                            "here {repeat_key} leads to another state, so the shared help line \
-                             (how to hear this again) would be wrong; add help.en = \"...\" \
-                             saying what {repeat_key} does here"
-                        ),
-                    );
-                }
-                if input.is_card_data() && r.sensitive == Some(false) {
-                    self.report(
-                        &raw,
-                        "card data is always sensitive; remove sensitive = false",
-                    );
-                }
-                StateKind::Collect {
-                    input,
-                    sensitive: input.is_card_data()
-                        || r.sensitive.unwrap_or(input.sensitive_by_default()),
-                    invalid,
-                    errors,
-                    keys,
-                    next: self.required_target(r.next.as_ref(), "next", &raw, states)?,
-                    on_fail,
-                }
+                self.collect_state(name, &raw, languages, states, repeat_key, on_fail)?
             }
             Kind::Action => {
                 let Some(action_raw) = &r.action else {
@@ -1383,19 +1241,7 @@ impl Checker<'_> {
                 }
                 StateKind::Action { action, on }
             }
-            Kind::Branch => {
-                let mut cases = Vec::new();
-                for case in r.cases.iter().flatten() {
-                    let condition = self.condition(&case.as_ref().when);
-                    let target = self.target(&case.as_ref().goto, states);
-                    if let Some(condition) = condition {
-                        cases.push((condition, target));
-                    }
-                }
-                let otherwise =
-                    self.required_target(r.otherwise.as_ref(), "otherwise", &raw, states)?;
-                StateKind::Branch { cases, otherwise }
-            }
+            Kind::Branch => self.branch_state(&raw, states)?,
             Kind::Transfer => StateKind::Transfer {
                 on_unavailable: self.required_target(
                     r.on_unavailable.as_ref(),
@@ -1414,31 +1260,9 @@ impl Checker<'_> {
             },
             Kind::Offers => self.offers_state(name, r, &raw, languages, states, on_fail)?,
         };
-        let max_visits = match (&r.max_visits, &r.after_max_visits) {
-            (Some(count), Some(target)) => Some((*count.as_ref(), self.target(target, states))),
-            (None, None) => None,
-            _ => {
-                self.report(
-                    &raw,
-                    "max_visits and after_max_visits go together; set both or neither",
-                );
-                None
-            }
-        };
+        let max_visits = self.max_visits(&raw, states);
         let speech = self.state_speech(r, &kind, languages, listens);
-        let outcome = r.outcome.as_ref().map(|o| o.as_ref().clone());
-        if let Some(o) = &r.outcome
-            && (o.as_ref().is_empty()
-                || !o
-                    .as_ref()
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b == b'_'))
-        {
-            self.report(
-                o,
-                "an outcome is a lowercase word like paid or transferred (a-z and _)",
-            );
-        }
+        let outcome = self.outcome(r);
         let max_attempts = r
             .max_attempts
             .as_ref()
@@ -1455,6 +1279,248 @@ impl Checker<'_> {
             activity: r.activity.clone(),
             speech,
         })
+    }
+
+    /// The rules of a state's kind (an unknown kind is reported).
+    fn kind_rules(&mut self, raw: &Spanned<RawState>) -> Option<&'static KindRules> {
+        let r = raw.as_ref();
+        let Some(rules) = KINDS.iter().find(|rules| rules.name == r.kind.as_ref()) else {
+            self.report(
+                &r.kind,
+                format!("unknown kind \"{}\"; use {}", r.kind.as_ref(), kind_names()),
+            );
+            return None;
+        };
+        Some(rules)
+    }
+
+    /// Reports every field a state's kind does not take, and a missing prompt.
+    fn fields_apply(&mut self, raw: &Spanned<RawState>, rules: &KindRules) {
+        let r = raw.as_ref();
+        let kind_name = rules.name;
+        for (field, _) in kind_fields(r)
+            .iter()
+            .filter(|(field, present)| *present && !rules.fields.contains(field))
+        {
+            self.report(
+                raw,
+                format!("{field} does not apply to a {kind_name} state; remove it"),
+            );
+        }
+        if rules.needs_prompt && r.prompt.is_none() {
+            self.report(
+                raw,
+                format!("a {kind_name} state needs a prompt, e.g. prompt.en = \"...\""),
+            );
+        }
+    }
+
+    /// A `menu` state: its keys and where each leads.
+    fn menu_state(
+        &mut self,
+        raw: &Spanned<RawState>,
+        states: &HashSet<String>,
+        on_fail: Option<String>,
+    ) -> Option<StateKind> {
+        let Some(raw_options) = &raw.as_ref().options else {
+            self.report(raw, "a menu state needs options = { \"1\" = \"<state>\" }");
+            return None;
+        };
+        let mut options = BTreeMap::new();
+        for (key, target) in raw_options.as_ref() {
+            let key = self.key(Some(key), '?');
+            options.insert(key, self.target(target, states));
+        }
+        Some(StateKind::Menu { options, on_fail })
+    }
+
+    /// A `language` state: its keys, each naming one of the flow's languages.
+    fn language_state(
+        &mut self,
+        raw: &Spanned<RawState>,
+        languages: &[Language],
+        states: &HashSet<String>,
+    ) -> Option<StateKind> {
+        let r = raw.as_ref();
+        let Some(raw_options) = &r.options else {
+            self.report(raw, "a language state needs options = { \"1\" = \"en\" }");
+            return None;
+        };
+        let mut options = BTreeMap::new();
+        for (key, code) in raw_options.as_ref() {
+            let key = self.key(Some(key), '?');
+            match Language::parse(code.as_ref()) {
+                Some(lang) if languages.contains(&lang) => {
+                    options.insert(key, lang);
+                }
+                _ => self.report(
+                    code,
+                    format!(
+                        "\"{code}\" is not one of the flow's languages ({})",
+                        join_languages(languages)
+                    ),
+                ),
+            }
+        }
+        let next = self.required_target(r.next.as_ref(), "next", raw, states)?;
+        Some(StateKind::Language { options, next })
+    }
+
+    /// A `collect` state: its input, the keys that leave it, its error prompts, and whether what
+    /// is entered is sensitive.
+    fn collect_state(
+        &mut self,
+        name: &str,
+        raw: &Spanned<RawState>,
+        languages: &[Language],
+        states: &HashSet<String>,
+        repeat_key: char,
+        on_fail: Option<String>,
+    ) -> Option<StateKind> {
+        let r = raw.as_ref();
+        let Some(input_raw) = &r.input else {
+            self.report(
+                raw,
+                format!(
+                    "a collect state needs input = one of {}",
+                    InputKind::NAMES.join(", ")
+                ),
+            );
+            return None;
+        };
+        let Some(input) = InputKind::parse(input_raw.as_ref()) else {
+            self.report(
+                input_raw,
+                format!(
+                    "unknown input \"{input_raw}\"; use one of {}",
+                    InputKind::NAMES.join(", ")
+                ),
+            );
+            return None;
+        };
+        let invalid = r
+            .invalid
+            .as_ref()
+            .and_then(|p| self.prompt(p, languages, format!("{name}.invalid")));
+        let mut keys = BTreeMap::new();
+        for (entry, target) in r.keys.iter().flat_map(|k| k.as_ref()) {
+            let text = entry.as_ref();
+            let keypad = |b: u8| b.is_ascii_digit() || b == b'*' || b == b'#';
+            if text.is_empty() || !text.bytes().all(keypad) {
+                self.report(
+                    entry,
+                    "keys are digits, * or #, written as a string like \"9\"",
+                );
+            }
+            keys.insert(entry.as_ref().clone(), self.target(target, states));
+        }
+        let mut errors = BTreeMap::new();
+        for (reason, prompt) in r.errors.iter().flat_map(|e| e.as_ref()) {
+            if !input.error_reasons().contains(&reason.as_ref().as_str()) {
+                let known = input.error_reasons();
+                self.report(
+                    reason,
+                    if known.is_empty() {
+                        format!(
+                            "{} entries have no error reasons; use invalid",
+                            input.name()
+                        )
+                    } else {
+                        format!(
+                            "\"{reason}\" is not a reason a {} can be refused for; use {}",
+                            input.name(),
+                            known.join(", ")
+                        )
+                    },
+                );
+                continue;
+            }
+            let prompt_name = format!("{name}.errors.{reason}");
+            if let Some(prompt) = self.prompt(prompt, languages, prompt_name) {
+                errors.insert(reason.as_ref().clone(), prompt);
+            }
+        }
+        if keys.contains_key(&repeat_key.to_string()) && r.help.is_none() {
+            self.report(
+                raw,
+                format!(
+                    "here {repeat_key} leads to another state, so the shared help line \
+                     (how to hear this again) would be wrong; add help.en = \"...\" \
+                     saying what {repeat_key} does here"
+                ),
+            );
+        }
+        if input.is_card_data() && r.sensitive == Some(false) {
+            self.report(
+                raw,
+                "card data is always sensitive; remove sensitive = false",
+            );
+        }
+        Some(StateKind::Collect {
+            input,
+            sensitive: input.is_card_data() || r.sensitive.unwrap_or(input.sensitive_by_default()),
+            invalid,
+            errors,
+            keys,
+            next: self.required_target(r.next.as_ref(), "next", raw, states)?,
+            on_fail,
+        })
+    }
+
+    /// A `branch` state: its conditions, in order, and where it goes otherwise.
+    fn branch_state(
+        &mut self,
+        raw: &Spanned<RawState>,
+        states: &HashSet<String>,
+    ) -> Option<StateKind> {
+        let r = raw.as_ref();
+        let mut cases = Vec::new();
+        for case in r.cases.iter().flatten() {
+            let condition = self.condition(&case.as_ref().when);
+            let target = self.target(&case.as_ref().goto, states);
+            if let Some(condition) = condition {
+                cases.push((condition, target));
+            }
+        }
+        let otherwise = self.required_target(r.otherwise.as_ref(), "otherwise", raw, states)?;
+        Some(StateKind::Branch { cases, otherwise })
+    }
+
+    /// `max_visits` and the state it leads to after them, which go together.
+    fn max_visits(
+        &mut self,
+        raw: &Spanned<RawState>,
+        states: &HashSet<String>,
+    ) -> Option<(u32, String)> {
+        let r = raw.as_ref();
+        match (&r.max_visits, &r.after_max_visits) {
+            (Some(count), Some(target)) => Some((*count.as_ref(), self.target(target, states))),
+            (None, None) => None,
+            _ => {
+                self.report(
+                    raw,
+                    "max_visits and after_max_visits go together; set both or neither",
+                );
+                None
+            }
+        }
+    }
+
+    /// The state's outcome, a lowercase word.
+    fn outcome(&mut self, r: &RawState) -> Option<String> {
+        if let Some(o) = &r.outcome
+            && (o.as_ref().is_empty()
+                || !o
+                    .as_ref()
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'_'))
+        {
+            self.report(
+                o,
+                "an outcome is a lowercase word like paid or transferred (a-z and _)",
+            );
+        }
+        r.outcome.as_ref().map(|o| o.as_ref().clone())
     }
 
     /// An `offers` state: a line and a target for every option the policies can offer.
