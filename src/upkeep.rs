@@ -106,7 +106,9 @@ pub async fn run_once(app: &AppState) -> Result<Report, AppError> {
         .await?;
     report.arrangements = crate::collections::run_due::run(
         &crate::collections::run_due::Collector::of(app),
-        app.clock.now().date(),
+        // Installments fall due on the line's day, not UTC's: at 19:01 in New York tomorrow's
+        // are not due yet.
+        app.today(),
     )
     .await?;
     Ok(report)

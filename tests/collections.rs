@@ -806,6 +806,35 @@ async fn a_plan_made_in_the_evening_is_dated_by_the_lines_day(server: &TestServe
 }
 on_both_backends!(a_plan_made_in_the_evening_is_dated_by_the_lines_day);
 
+async fn installments_fall_due_on_the_lines_day_not_utcs(server: &TestServer) {
+    let (_call, said) = linda_sets_up_a_plan(server, "4242424242424242").await;
+    assert!(heard(&said, "Your payment plan is set up"), "{said:?}");
+    let linda = server.api_account("66253365").await;
+    assert_eq!(
+        installments(&linda["arrangements"][0], "due_date"),
+        ["2026-11-23", "2026-12-23", "2027-01-23"]
+    );
+    // 20:00 in New York on December 22nd: already the 23rd in UTC, not yet in New York.
+    let evening_before = time::macros::datetime!(2026-12-23 01:00 UTC);
+    server
+        .clock
+        .advance((evening_before - server.clock.now()).unsigned_abs());
+    let report = ivrpay::upkeep::run_once(&server.state)
+        .await
+        .expect("upkeep");
+    assert_eq!(report.arrangements.paid, 0, "{report:?}");
+
+    // 09:00 in New York on the 23rd.
+    server
+        .clock
+        .advance(std::time::Duration::from_secs(13 * 3600));
+    let report = ivrpay::upkeep::run_once(&server.state)
+        .await
+        .expect("upkeep");
+    assert_eq!(report.arrangements.paid, 1, "{report:?}");
+}
+on_both_backends!(installments_fall_due_on_the_lines_day_not_utcs);
+
 async fn a_small_balance_in_hardship_can_be_paid_in_full(server: &TestServer) {
     // Elizabeth (hardship segment) owes $15: too little for a plan.
     let row = "account_number,name,pin,date_of_birth,zip,balance,minimum_due,due_date,segment,\

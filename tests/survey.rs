@@ -14,6 +14,7 @@ use ivrpay::caller::Call;
 use ivrpay::store::{CallKey, SurveyRecord};
 
 const MARIA: &str = "+15553118592"; // 87272786, PIN 8091, Spanish (Linda is the harness's caller)
+const MARGARET: &str = "+15554434206"; // 28223570, PIN 3042, vulnerable: the specialist path
 
 const FIRST_QUESTION: &str = "Did this call take care of what you called about?";
 const SECOND_QUESTION: &str = "how would you rate this call, from 1 for poor to 5 for excellent?";
@@ -349,6 +350,27 @@ async fn a_call_not_sampled_never_hears_it(backend: Backend) {
     server.stop().await;
 }
 on_both_backends_with_own_server!(a_call_not_sampled_never_hears_it);
+
+async fn a_caller_who_needs_extra_care_is_never_surveyed(backend: Backend) {
+    // Every call is sampled; Margaret's account needs extra care (the specialist policy).
+    let Some(ServerWithFlows { server, _dir }) = start(backend, 100, None).await else {
+        return;
+    };
+    server.clock.advance(TO_MONDAY_EVENING);
+    let mut call = server.call_from(MARGARET).await;
+    call.press("1").await.expect("language");
+    call.press("1").await.expect("her account");
+    let said = call.press("3042").await.expect("pin");
+    assert!(heard(&said, "but we can call you back"), "{said:?}");
+    call.press("1").await.expect("call me on this number");
+    let said = call.press("1").await.expect("the first window");
+    assert!(heard(&said, "We'll call"), "{said:?}");
+    assert!(!heard(&said, FIRST_QUESTION), "{said:?}");
+    assert!(call.ended, "{said:?}");
+    assert_eq!(surveys_recorded(&server).await, 0);
+    server.stop().await;
+}
+on_both_backends_with_own_server!(a_caller_who_needs_extra_care_is_never_surveyed);
 
 async fn a_policy_sets_its_own_rate(backend: Backend) {
     // The flow never asks, Linda's policy always does.

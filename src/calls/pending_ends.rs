@@ -69,21 +69,19 @@ pub struct PendingEnd {
 const SUFFIX: &str = ".end";
 
 impl PendingEnds {
-    /// The directory `dir`, created if missing.
+    /// The directory `dir`. It is made when the first end must wait (a healthy line never
+    /// needs it), so start-up only checks that it is not something else.
     ///
     /// # Errors
-    /// The directory cannot be created (the message names it).
+    /// `dir` exists and is not a directory (the message names it and the setting).
     pub fn open(dir: PathBuf) -> std::io::Result<PendingEnds> {
-        std::fs::create_dir_all(&dir).map_err(|err| {
-            std::io::Error::new(
-                err.kind(),
-                format!(
-                    "cannot create {} to keep call ends while the database is away ({err}); \
-                     set IVRPAY_CALL_ENDS_DIR to a writable directory",
-                    dir.display()
-                ),
-            )
-        })?;
+        if dir.exists() && !dir.is_dir() {
+            return Err(std::io::Error::other(format!(
+                "{} is not a directory; set IVRPAY_CALL_ENDS_DIR to a writable directory where \
+                 call ends can wait while the database is away",
+                dir.display()
+            )));
+        }
         Ok(PendingEnds { dir })
     }
 
@@ -127,6 +125,7 @@ impl PendingEnds {
             hex::encode(call.provider),
             hex::encode(call.sid.as_bytes())
         );
+        std::fs::create_dir_all(&self.dir)?;
         let kept = self.dir.join(format!("{name}{SUFFIX}"));
         if kept.exists() {
             return Ok(());
@@ -138,14 +137,18 @@ impl PendingEnds {
         std::fs::rename(&temporary, kept)
     }
 
-    /// Every end waiting, oldest first. Files that are not ends (or are half written) are passed
-    /// over.
+    /// Every end waiting, oldest first (none before the directory is made). Files that are not
+    /// ends (or are half written) are passed over.
     ///
     /// # Errors
     /// The directory cannot be read.
     pub fn waiting(&self) -> std::io::Result<Vec<PendingEnd>> {
         let mut ends = Vec::new();
-        for entry in std::fs::read_dir(&self.dir)? {
+        let entries = match std::fs::read_dir(&self.dir) {
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(ends),
+            entries => entries?,
+        };
+        for entry in entries {
             let file = entry?.path();
             let Some(end) = read_end(&file) else {
                 continue;

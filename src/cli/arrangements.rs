@@ -34,13 +34,18 @@ pub(super) struct RunDueArgs {
 
 pub(super) async fn run_due(args: RunDueArgs) -> Result<(), String> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let loaded =
+        crate::call_flows::load(&args.flows).map_err(|problems| one_per_line(&problems))?;
     let as_of = match &args.as_of {
         Some(text) => crate::collections::parse_date(text)
             .ok_or_else(|| format!("--as-of {text}: write the date as YYYY-MM-DD"))?,
-        None => clock.now().date(),
+        // The line's day (hours.toml's time zone), as the server's upkeep counts it.
+        None => loaded
+            .hours
+            .as_ref()
+            .and_then(|hours| hours.date_at(clock.now_ms()))
+            .unwrap_or_else(|| clock.now().date()),
     };
-    let loaded =
-        crate::call_flows::load(&args.flows).map_err(|problems| one_per_line(&problems))?;
     let mut problems = Vec::new();
     let messaging = messaging_settings(&mut problems).messaging;
     if !problems.is_empty() {

@@ -330,7 +330,9 @@ pub async fn charge(
     let notice = match &charged {
         Charged::Declined { .. } => failure_notice(app, claimed).await?,
         // A caller on the line chooses their receipt on the call.
-        Charged::Paid(code) if !caller_present => installment_receipt(app, claimed, code).await?,
+        Charged::Paid(code) if !caller_present => {
+            installment_receipt(app, claimed, code, today).await?
+        }
         _ => Vec::new(),
     };
     let held = app
@@ -355,6 +357,7 @@ async fn installment_receipt(
     app: &Collector,
     claimed: &ClaimedInstallment,
     code: &str,
+    today: Date,
 ) -> Result<Vec<NewMessage>, AppError> {
     let (Some(account), Some(plan)) = (
         app.store.account(&claimed.account_number).await?,
@@ -371,7 +374,7 @@ async fn installment_receipt(
         card_brand: plan.card_brand.as_deref().unwrap_or_default(),
         card_last4: plan.card_last4.as_deref().unwrap_or_default(),
         confirmation: code,
-        date: app.clock.now().date(),
+        date: today,
     };
     let key = format!("installment:{}:{}", claimed.arrangement_id, claimed.seq);
     Ok(Vec::from_iter(

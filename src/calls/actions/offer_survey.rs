@@ -1,7 +1,8 @@
 //! `offer_survey`: whether this call is asked the end-of-call survey. Reached only once the
 //! business of the call is done; the call is asked when its id falls within the policy's
 //! `survey_percent`, or else the flow's `[survey] sample_percent` (see [`crate::survey`]), and
-//! never twice. Asking records the call's `surveys` row.
+//! never twice, nor ever to a caller whose account needs extra care (a specialist policy): they
+//! are asked nothing they do not need. Asking records the call's `surveys` row.
 
 use super::CallContext;
 use crate::error::AppError;
@@ -29,7 +30,10 @@ pub(super) async fn run(
     ctx: &mut CallContext<'_>,
     session: &mut Session,
 ) -> Result<OfferSurveyResult, AppError> {
-    if survey::offered(session) {
+    let needs_extra_care = ctx
+        .policy()
+        .is_some_and(|policy| policy.treatment == crate::collections::Treatment::Specialist);
+    if survey::offered(session) || needs_extra_care {
         return Ok(OfferSurveyResult::Skip);
     }
     let percent = ctx
