@@ -2,53 +2,22 @@
 //! the payment gateway: identifying the caller, checking PIN or date of birth (counting failures
 //! toward the lockout), choosing an amount, and charging the card exactly once.
 //!
-//! Each action's results are an enum (declared with `results!`), and that enum is the only place
-//! they are written: the flow validator reads their names through [`Action::results`], the engine
-//! routes on [`ActionResult::as_str`], and an action, returning its own enum, cannot name a
-//! result the validator did not check routes for.
+//! What an action is called and what it can answer is declared once, in [`crate::flow::actions`];
+//! each module here returns that result enum, so it cannot answer a result the flow validator did
+//! not check routes for. The `impl Actions for CallContext` below is the one dispatch from an
+//! action to its module.
 //!
-//! Adding an action: a module here declaring its results and its `run`, a variant of
-//! [`Action`] (with its name and results), a method of [`Actions`] and its arm in [`run`].
-
-use std::future::Future;
+//! Adding an action: its declaration in [`crate::flow::actions`], a module here with its `run`,
+//! and its arm in the dispatch.
 
 use crate::app::AppState;
 use crate::collections::{Policy, keys};
 use crate::error::AppError;
-use crate::flow::Action;
+use crate::flow::actions::{Action, ActionResult, Actions};
 use crate::flow::engine::{Context, Session};
 use crate::payments::CardBrand;
 use crate::store::{Account, AuthAttempt, CallKey, NewCall};
 use crate::telephony::Event;
-
-/// Declares an action's result enum: each variant with its name in flow files, and the
-/// [`ActionResult`] impl listing them, so the names cannot drift from the variants.
-macro_rules! results {
-    (
-        $(#[$meta:meta])*
-        $name:ident for $action:ident {
-            $( $(#[$variant_meta:meta])* $variant:ident = $text:literal, )+
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum $name {
-            $( $(#[$variant_meta])* $variant, )+
-        }
-
-        impl $crate::calls::actions::ActionResult for $name {
-            const ACTION: $crate::flow::Action = $crate::flow::Action::$action;
-            const ALL: &'static [Self] = &[$($name::$variant),+];
-            const NAMES: &'static [&'static str] = &[$($text),+];
-
-            fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text,)+
-                }
-            }
-        }
-    };
-}
 
 pub mod apply_fee;
 pub mod change_plan_card;
@@ -83,301 +52,6 @@ pub mod settle_in_installments;
 pub mod settle_in_one_payment;
 pub mod verify_date_of_birth;
 pub mod verify_pin;
-
-#[cfg(test)]
-mod tests;
-
-pub use apply_fee::ApplyFeeResult;
-pub use change_plan_card::ChangePlanCardResult;
-pub use charge_card::ChargeCardResult;
-pub use check_amount::CheckAmountResult;
-pub use check_promise::CheckPromiseResult;
-pub use choose_policy::ChoosePolicyResult;
-pub use forget_account::ForgetAccountResult;
-pub use forget_card::ForgetCardResult;
-pub use identify_by_caller_id::IdentifyByCallerIdResult;
-pub use lookup_account::LookupAccountResult;
-pub use no_receipt::NoReceiptResult;
-pub use offer_callback::OfferCallbackResult;
-pub use offer_plan::OfferPlanResult;
-pub use offer_promise::OfferPromiseResult;
-pub use offer_receipt::OfferReceiptResult;
-pub use offer_settlement::OfferSettlementResult;
-pub use offer_survey::OfferSurveyResult;
-pub use pay_full_balance::PayFullBalanceResult;
-pub use pay_installment_now::PayInstallmentNowResult;
-pub use pay_minimum_due::PayMinimumDueResult;
-pub use receipt_by_email::ReceiptByEmailResult;
-pub use receipt_by_text::ReceiptByTextResult;
-pub use record_callback::RecordCallbackResult;
-pub use record_hardship::RecordHardshipResult;
-pub use record_promise::RecordPromiseResult;
-pub use record_survey::RecordSurveyResult;
-pub use route_account::RouteAccountResult;
-pub use set_up_plan::SetUpPlanResult;
-pub use settle_in_installments::SettleInInstallmentsResult;
-pub use settle_in_one_payment::SettleInOnePaymentResult;
-pub use verify_date_of_birth::VerifyDateOfBirthResult;
-pub use verify_pin::VerifyPinResult;
-
-/// The results of one action, as an enum.
-pub trait ActionResult: Copy + Eq + std::fmt::Debug + Send + 'static {
-    /// The action that has these results.
-    const ACTION: Action;
-    /// Every result.
-    const ALL: &'static [Self];
-    /// Every result's name in flow files (`on.NAME = "state"`), in the order of [`Self::ALL`].
-    const NAMES: &'static [&'static str];
-    /// This result's name in flow files.
-    fn as_str(self) -> &'static str;
-}
-
-/// The actions a flow can run, one method each, each answering with its own result type.
-pub trait Actions {
-    /// Runs [`identify_by_caller_id`].
-    fn identify_by_caller_id(
-        &mut self,
-        session: &mut Session,
-    ) -> impl Future<Output = Result<IdentifyByCallerIdResult, AppError>> + Send;
-    /// Runs [`forget_account`].
-    fn forget_account(
-        &mut self,
-        session: &mut Session,
-    ) -> impl Future<Output = Result<ForgetAccountResult, AppError>> + Send;
-    /// Runs [`lookup_account`].
-    fn lookup_account(
-        &mut self,
-        session: &mut Session,
-    ) -> impl Future<Output = Result<LookupAccountResult, AppError>> + Send;
-    /// Runs [`verify_pin`].
-    fn verify_pin(
-        &mut self,
-        session: &mut Session,
-    ) -> impl Future<Output = Result<VerifyPinResult, AppError>> + Send;
-    /// Runs [`verify_date_of_birth`].
-    fn verify_date_of_birth(
-        &mut self,
-        session: &mut Session,
-    ) -> impl Future<Output = Result<VerifyDateOfBirthResult, AppError>> + Send;
-    /// Runs [`pay_full_balance`].
-    fn pay_full_balance(
-        &mut self,
-        session: &mut Session,
-    ) -> impl Future<Output = Result<PayFullBalanceResult, AppError>> + Send;
-    /// Runs [`pay_minimum_due`].
-    fn pay_minimum_due(
-        &mut self,
-        session: &mut Session,
-    ) -> impl Future<Output = Result<PayMinimumDueResult, AppError>> + Send;
-    /// Runs [`check_amount`].
-    fn check_amount(
-        &mut self,
-        session: &mut Session,
-    ) -> impl Future<Output = Result<CheckAmountResult, AppError>> + Send;
-    /// Runs [`forget_card`].
-    fn forget_card(
-        &mut self,
-        session: &mut Session,
-    ) -> impl Future<Output = Result<ForgetCardResult, AppError>> + Send;
-    /// Runs [`charge_card`].
-    fn charge_card(
-        &mut self,
-        session: &mut Session,
-    ) -> impl Future<Output = Result<ChargeCardResult, AppError>> + Send;
-    /// Runs [`choose_policy`].
-    fn choose_policy(
-        &mut self,
-        session: &mut Session,
-    ) -> impl Future<Output = Result<ChoosePolicyResult, AppError>> + Send;
-    /// Runs [`route_account`].
-    fn route_account(
-        &mut self,
-        session: &mut Session,
-    ) -> impl Future<Output = Result<RouteAccountResult, AppError>> + Send;
-    /// Runs [`apply_fee`].
-    fn apply_fee(
-        &mut self,
-        session: &mut Session,
-    ) -> impl Future<Output = Result<ApplyFeeResult, AppError>> + Send;
-    /// Runs [`offer_settlement`].
-    fn offer_settlement(
-        &mut self,
-        session: &mut Session,
-    ) -> impl Future<Output = Result<OfferSettlementResult, AppError>> + Send;
-    /// Runs [`settle_in_one_payment`].
-    fn settle_in_one_payment(
-        &mut self,
-        session: &mut Session,
-    ) -> impl Future<Output = Result<SettleInOnePaymentResult, AppError>> + Send;
-    /// Runs [`settle_in_installments`].
-    fn settle_in_installments(
-        &mut self,
-        session: &mut Session,
-    ) -> impl Future<Output = Result<SettleInInstallmentsResult, AppError>> + Send;
-    /// Runs [`offer_plan`].
-    fn offer_plan(
-        &mut self,
-        session: &mut Session,
-    ) -> impl Future<Output = Result<OfferPlanResult, AppError>> + Send;
-    /// Runs [`set_up_plan`].
-    fn set_up_plan(
-        &mut self,
-        session: &mut Session,
-    ) -> impl Future<Output = Result<SetUpPlanResult, AppError>> + Send;
-    /// Runs [`offer_promise`].
-    fn offer_promise(
-        &mut self,
-        session: &mut Session,
-    ) -> impl Future<Output = Result<OfferPromiseResult, AppError>> + Send;
-    /// Runs [`check_promise`].
-    fn check_promise(
-        &mut self,
-        session: &mut Session,
-    ) -> impl Future<Output = Result<CheckPromiseResult, AppError>> + Send;
-    /// Runs [`record_promise`].
-    fn record_promise(
-        &mut self,
-        session: &mut Session,
-    ) -> impl Future<Output = Result<RecordPromiseResult, AppError>> + Send;
-    /// Runs [`record_hardship`].
-    fn record_hardship(
-        &mut self,
-        session: &mut Session,
-    ) -> impl Future<Output = Result<RecordHardshipResult, AppError>> + Send;
-    /// Runs [`pay_installment_now`].
-    fn pay_installment_now(
-        &mut self,
-        session: &mut Session,
-    ) -> impl Future<Output = Result<PayInstallmentNowResult, AppError>> + Send;
-    /// Runs [`change_plan_card`].
-    fn change_plan_card(
-        &mut self,
-        session: &mut Session,
-    ) -> impl Future<Output = Result<ChangePlanCardResult, AppError>> + Send;
-    /// Runs [`offer_receipt`].
-    fn offer_receipt(
-        &mut self,
-        session: &mut Session,
-    ) -> impl Future<Output = Result<OfferReceiptResult, AppError>> + Send;
-    /// Runs [`receipt_by_text`].
-    fn receipt_by_text(
-        &mut self,
-        session: &mut Session,
-    ) -> impl Future<Output = Result<ReceiptByTextResult, AppError>> + Send;
-    /// Runs [`receipt_by_email`].
-    fn receipt_by_email(
-        &mut self,
-        session: &mut Session,
-    ) -> impl Future<Output = Result<ReceiptByEmailResult, AppError>> + Send;
-    /// Runs [`no_receipt`].
-    fn no_receipt(
-        &mut self,
-        session: &mut Session,
-    ) -> impl Future<Output = Result<NoReceiptResult, AppError>> + Send;
-    /// Runs [`offer_callback`].
-    fn offer_callback(
-        &mut self,
-        session: &mut Session,
-    ) -> impl Future<Output = Result<OfferCallbackResult, AppError>> + Send;
-    /// Runs [`record_callback`].
-    fn record_callback(
-        &mut self,
-        session: &mut Session,
-    ) -> impl Future<Output = Result<RecordCallbackResult, AppError>> + Send;
-    /// Runs [`offer_survey`].
-    fn offer_survey(
-        &mut self,
-        session: &mut Session,
-    ) -> impl Future<Output = Result<OfferSurveyResult, AppError>> + Send;
-    /// Runs [`record_survey`].
-    fn record_survey(
-        &mut self,
-        session: &mut Session,
-    ) -> impl Future<Output = Result<RecordSurveyResult, AppError>> + Send;
-}
-
-/// Runs `action` and names its result, one of [`Action::results`].
-///
-/// # Errors
-/// What the action failed with (the database is down, another delivery holds the turn, ...).
-pub async fn run<C: Actions + Send>(
-    ctx: &mut C,
-    action: Action,
-    session: &mut Session,
-) -> Result<&'static str, AppError> {
-    Ok(match action {
-        Action::IdentifyByCallerId => ctx.identify_by_caller_id(session).await?.as_str(),
-        Action::ForgetAccount => ctx.forget_account(session).await?.as_str(),
-        Action::LookupAccount => ctx.lookup_account(session).await?.as_str(),
-        Action::VerifyPin => ctx.verify_pin(session).await?.as_str(),
-        Action::VerifyDateOfBirth => ctx.verify_date_of_birth(session).await?.as_str(),
-        Action::PayFullBalance => ctx.pay_full_balance(session).await?.as_str(),
-        Action::PayMinimumDue => ctx.pay_minimum_due(session).await?.as_str(),
-        Action::CheckAmount => ctx.check_amount(session).await?.as_str(),
-        Action::ForgetCard => ctx.forget_card(session).await?.as_str(),
-        Action::ChargeCard => ctx.charge_card(session).await?.as_str(),
-        Action::ChoosePolicy => ctx.choose_policy(session).await?.as_str(),
-        Action::RouteAccount => ctx.route_account(session).await?.as_str(),
-        Action::ApplyFee => ctx.apply_fee(session).await?.as_str(),
-        Action::OfferSettlement => ctx.offer_settlement(session).await?.as_str(),
-        Action::SettleInOnePayment => ctx.settle_in_one_payment(session).await?.as_str(),
-        Action::SettleInInstallments => ctx.settle_in_installments(session).await?.as_str(),
-        Action::OfferPlan => ctx.offer_plan(session).await?.as_str(),
-        Action::SetUpPlan => ctx.set_up_plan(session).await?.as_str(),
-        Action::OfferPromise => ctx.offer_promise(session).await?.as_str(),
-        Action::CheckPromise => ctx.check_promise(session).await?.as_str(),
-        Action::RecordPromise => ctx.record_promise(session).await?.as_str(),
-        Action::RecordHardship => ctx.record_hardship(session).await?.as_str(),
-        Action::PayInstallmentNow => ctx.pay_installment_now(session).await?.as_str(),
-        Action::ChangePlanCard => ctx.change_plan_card(session).await?.as_str(),
-        Action::OfferReceipt => ctx.offer_receipt(session).await?.as_str(),
-        Action::ReceiptByText => ctx.receipt_by_text(session).await?.as_str(),
-        Action::ReceiptByEmail => ctx.receipt_by_email(session).await?.as_str(),
-        Action::NoReceipt => ctx.no_receipt(session).await?.as_str(),
-        Action::OfferCallback => ctx.offer_callback(session).await?.as_str(),
-        Action::RecordCallback => ctx.record_callback(session).await?.as_str(),
-        Action::OfferSurvey => ctx.offer_survey(session).await?.as_str(),
-        Action::RecordSurvey => ctx.record_survey(session).await?.as_str(),
-    })
-}
-
-/// The names of `action`'s results, from its result enum.
-pub fn result_names(action: Action) -> &'static [&'static str] {
-    match action {
-        Action::IdentifyByCallerId => IdentifyByCallerIdResult::NAMES,
-        Action::ForgetAccount => ForgetAccountResult::NAMES,
-        Action::LookupAccount => LookupAccountResult::NAMES,
-        Action::VerifyPin => VerifyPinResult::NAMES,
-        Action::VerifyDateOfBirth => VerifyDateOfBirthResult::NAMES,
-        Action::PayFullBalance => PayFullBalanceResult::NAMES,
-        Action::PayMinimumDue => PayMinimumDueResult::NAMES,
-        Action::CheckAmount => CheckAmountResult::NAMES,
-        Action::ForgetCard => ForgetCardResult::NAMES,
-        Action::ChargeCard => ChargeCardResult::NAMES,
-        Action::ChoosePolicy => ChoosePolicyResult::NAMES,
-        Action::RouteAccount => RouteAccountResult::NAMES,
-        Action::ApplyFee => ApplyFeeResult::NAMES,
-        Action::OfferSettlement => OfferSettlementResult::NAMES,
-        Action::SettleInOnePayment => SettleInOnePaymentResult::NAMES,
-        Action::SettleInInstallments => SettleInInstallmentsResult::NAMES,
-        Action::OfferPlan => OfferPlanResult::NAMES,
-        Action::SetUpPlan => SetUpPlanResult::NAMES,
-        Action::OfferPromise => OfferPromiseResult::NAMES,
-        Action::CheckPromise => CheckPromiseResult::NAMES,
-        Action::RecordPromise => RecordPromiseResult::NAMES,
-        Action::RecordHardship => RecordHardshipResult::NAMES,
-        Action::PayInstallmentNow => PayInstallmentNowResult::NAMES,
-        Action::ChangePlanCard => ChangePlanCardResult::NAMES,
-        Action::OfferReceipt => OfferReceiptResult::NAMES,
-        Action::ReceiptByText => ReceiptByTextResult::NAMES,
-        Action::ReceiptByEmail => ReceiptByEmailResult::NAMES,
-        Action::NoReceipt => NoReceiptResult::NAMES,
-        Action::OfferCallback => OfferCallbackResult::NAMES,
-        Action::RecordCallback => RecordCallbackResult::NAMES,
-        Action::OfferSurvey => OfferSurveyResult::NAMES,
-        Action::RecordSurvey => RecordSurveyResult::NAMES,
-    }
-}
 
 /// Session values the payment actions keep (none of them card data).
 const PAYMENT_CENTS: &str = "payment_cents";
@@ -429,202 +103,50 @@ fn take_card(session: &mut Session) -> crate::flow::engine::Secrets {
     )
 }
 
+/// The one dispatch from an action to its module: each answers with its own result enum, named
+/// for the engine to route on.
 impl Actions for CallContext<'_> {
-    async fn identify_by_caller_id(
+    async fn run_action(
         &mut self,
+        action: Action,
         session: &mut Session,
-    ) -> Result<IdentifyByCallerIdResult, AppError> {
-        identify_by_caller_id::run(self, session).await
-    }
-
-    async fn forget_account(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<ForgetAccountResult, AppError> {
-        Ok(forget_account::run(self, session))
-    }
-
-    async fn lookup_account(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<LookupAccountResult, AppError> {
-        lookup_account::run(self, session).await
-    }
-
-    async fn verify_pin(&mut self, session: &mut Session) -> Result<VerifyPinResult, AppError> {
-        verify_pin::run(self, session).await
-    }
-
-    async fn verify_date_of_birth(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<VerifyDateOfBirthResult, AppError> {
-        verify_date_of_birth::run(self, session).await
-    }
-
-    async fn pay_full_balance(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<PayFullBalanceResult, AppError> {
-        Ok(pay_full_balance::run(self, session))
-    }
-
-    async fn pay_minimum_due(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<PayMinimumDueResult, AppError> {
-        Ok(pay_minimum_due::run(self, session))
-    }
-
-    async fn check_amount(&mut self, session: &mut Session) -> Result<CheckAmountResult, AppError> {
-        Ok(check_amount::run(self, session))
-    }
-
-    async fn forget_card(&mut self, session: &mut Session) -> Result<ForgetCardResult, AppError> {
-        Ok(forget_card::run(session))
-    }
-
-    async fn charge_card(&mut self, session: &mut Session) -> Result<ChargeCardResult, AppError> {
-        charge_card::run(self, session).await
-    }
-
-    async fn choose_policy(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<ChoosePolicyResult, AppError> {
-        choose_policy::run(self, session).await
-    }
-
-    async fn route_account(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<RouteAccountResult, AppError> {
-        route_account::run(self, session).await
-    }
-
-    async fn apply_fee(&mut self, session: &mut Session) -> Result<ApplyFeeResult, AppError> {
-        apply_fee::run(self, session).await
-    }
-
-    async fn offer_settlement(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<OfferSettlementResult, AppError> {
-        offer_settlement::run(self, session).await
-    }
-
-    async fn settle_in_one_payment(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<SettleInOnePaymentResult, AppError> {
-        settle_in_one_payment::run(self, session).await
-    }
-
-    async fn settle_in_installments(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<SettleInInstallmentsResult, AppError> {
-        settle_in_installments::run(self, session).await
-    }
-
-    async fn offer_plan(&mut self, session: &mut Session) -> Result<OfferPlanResult, AppError> {
-        offer_plan::run(self, session).await
-    }
-
-    async fn set_up_plan(&mut self, session: &mut Session) -> Result<SetUpPlanResult, AppError> {
-        set_up_plan::run(self, session).await
-    }
-
-    async fn offer_promise(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<OfferPromiseResult, AppError> {
-        offer_promise::run(self, session).await
-    }
-
-    async fn check_promise(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<CheckPromiseResult, AppError> {
-        check_promise::run(self, session).await
-    }
-
-    async fn record_promise(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<RecordPromiseResult, AppError> {
-        record_promise::run(self, session).await
-    }
-
-    async fn record_hardship(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<RecordHardshipResult, AppError> {
-        record_hardship::run(self, session).await
-    }
-
-    async fn pay_installment_now(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<PayInstallmentNowResult, AppError> {
-        pay_installment_now::run(self, session).await
-    }
-
-    async fn change_plan_card(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<ChangePlanCardResult, AppError> {
-        change_plan_card::run(self, session).await
-    }
-
-    async fn offer_receipt(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<OfferReceiptResult, AppError> {
-        offer_receipt::run(self, session).await
-    }
-
-    async fn receipt_by_text(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<ReceiptByTextResult, AppError> {
-        receipt_by_text::run(self, session).await
-    }
-
-    async fn receipt_by_email(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<ReceiptByEmailResult, AppError> {
-        receipt_by_email::run(self, session).await
-    }
-
-    async fn no_receipt(&mut self, session: &mut Session) -> Result<NoReceiptResult, AppError> {
-        no_receipt::run(self, session).await
-    }
-
-    async fn offer_callback(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<OfferCallbackResult, AppError> {
-        offer_callback::run(self, session).await
-    }
-
-    async fn record_callback(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<RecordCallbackResult, AppError> {
-        record_callback::run(self, session).await
-    }
-
-    async fn offer_survey(&mut self, session: &mut Session) -> Result<OfferSurveyResult, AppError> {
-        offer_survey::run(self, session).await
-    }
-
-    async fn record_survey(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<RecordSurveyResult, AppError> {
-        record_survey::run(self, session).await
+    ) -> Result<&'static str, AppError> {
+        Ok(match action {
+            Action::IdentifyByCallerId => identify_by_caller_id::run(self, session).await?.as_str(),
+            Action::ForgetAccount => forget_account::run(self, session).as_str(),
+            Action::LookupAccount => lookup_account::run(self, session).await?.as_str(),
+            Action::VerifyPin => verify_pin::run(self, session).await?.as_str(),
+            Action::VerifyDateOfBirth => verify_date_of_birth::run(self, session).await?.as_str(),
+            Action::PayFullBalance => pay_full_balance::run(self, session).as_str(),
+            Action::PayMinimumDue => pay_minimum_due::run(self, session).as_str(),
+            Action::CheckAmount => check_amount::run(self, session).as_str(),
+            Action::ForgetCard => forget_card::run(session).as_str(),
+            Action::ChargeCard => charge_card::run(self, session).await?.as_str(),
+            Action::ChoosePolicy => choose_policy::run(self, session).await?.as_str(),
+            Action::RouteAccount => route_account::run(self, session).await?.as_str(),
+            Action::ApplyFee => apply_fee::run(self, session).await?.as_str(),
+            Action::OfferSettlement => offer_settlement::run(self, session).await?.as_str(),
+            Action::SettleInOnePayment => settle_in_one_payment::run(self, session).await?.as_str(),
+            Action::SettleInInstallments => {
+                settle_in_installments::run(self, session).await?.as_str()
+            }
+            Action::OfferPlan => offer_plan::run(self, session).await?.as_str(),
+            Action::SetUpPlan => set_up_plan::run(self, session).await?.as_str(),
+            Action::OfferPromise => offer_promise::run(self, session).await?.as_str(),
+            Action::CheckPromise => check_promise::run(self, session).await?.as_str(),
+            Action::RecordPromise => record_promise::run(self, session).await?.as_str(),
+            Action::RecordHardship => record_hardship::run(self, session).await?.as_str(),
+            Action::PayInstallmentNow => pay_installment_now::run(self, session).await?.as_str(),
+            Action::ChangePlanCard => change_plan_card::run(self, session).await?.as_str(),
+            Action::OfferReceipt => offer_receipt::run(self, session).await?.as_str(),
+            Action::ReceiptByText => receipt_by_text::run(self, session).await?.as_str(),
+            Action::ReceiptByEmail => receipt_by_email::run(self, session).await?.as_str(),
+            Action::NoReceipt => no_receipt::run(self, session).await?.as_str(),
+            Action::OfferCallback => offer_callback::run(self, session).await?.as_str(),
+            Action::RecordCallback => record_callback::run(self, session).await?.as_str(),
+            Action::OfferSurvey => offer_survey::run(self, session).await?.as_str(),
+            Action::RecordSurvey => record_survey::run(self, session).await?.as_str(),
+        })
     }
 }
 

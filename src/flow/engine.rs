@@ -10,11 +10,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use super::actions::Actions;
 use super::definition::{
     Condition, Flow, InputKind, OfferSet, Phrases, Prompt, Segment, State, StateKind, StateSpeech,
     Var,
 };
-use crate::calls::actions::{self, Actions};
 use crate::collections::{self, Offer, keys};
 use crate::language::Language;
 use crate::payments::CardBrand;
@@ -1126,7 +1126,7 @@ impl Run<'_> {
                     name = target.clone();
                 }
                 StateKind::Action { action, on } => {
-                    let result = actions::run(ctx, *action, session).await?;
+                    let result = ctx.run_action(*action, session).await?;
                     self.record(ctx, &name, "none", result, None);
                     let Some(target) = on.get(result) else {
                         return Err(crate::error::AppError::Flow(format!(

@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::actions::Action;
 use super::definition::{
-    Action, Comparison, Condition, Flow, InputKind, Messages, OfferSet, Pace, Phrases, Prompt,
+    Comparison, Condition, Flow, InputKind, Messages, OfferSet, Pace, Phrases, Prompt,
     PromptSource, Segment, SpeechSettings, State, StateKind, StateSpeech, Template, Var, VarType,
 };
 use crate::collections::Offer;

@@ -1,5 +1,6 @@
 //! The call-flow engine: flows are data, written by operations in `call-flows/*.toml`.
 //!
+//! - [`actions`]: the actions a flow can run, each declared once with its results;
 //! - [`definition`]: a validated flow (states, prompts, variables, conditions, actions);
 //! - [`load`]: reading a flow file and checking it, every problem as `file:line: message`
 //!   (a [`crate::diagnostics::Problem`]); [`crate::call_flows`] loads a flow directory's other
@@ -12,6 +13,7 @@
 //! lookup, PIN check ...) are asked of a [`engine::Context`], so it is the same for every provider
 //! and every backend, and its rules are tested without either.
 
+pub mod actions;
 pub mod definition;
 pub mod engine;
 #[cfg(test)]
@@ -19,6 +21,7 @@ mod engine_tests;
 pub mod load;
 pub mod testing;
 
-pub use definition::{Action, Flow, InputKind, State, StateKind};
+pub use actions::Action;
+pub use definition::{Flow, InputKind, State, StateKind};
 pub use engine::{Context, Input, Session, Turn};
 pub use load::{load_dir, load_file};

@@ -13,20 +13,12 @@ use std::pin::pin;
 use std::task::{Context as TaskContext, Poll, Waker};
 
 use super::Context;
+use super::actions::{
+    Action, ActionResult, Actions, ChargeCardResult, CheckAmountResult, IdentifyByCallerIdResult,
+    LookupAccountResult, OfferCallbackResult, OfferSurveyResult, VerifyDateOfBirthResult,
+    VerifyPinResult,
+};
 use super::engine::Session;
-use crate::calls::actions::{
-    ActionResult, Actions, ChargeCardResult, CheckAmountResult, ForgetAccountResult,
-    ForgetCardResult, IdentifyByCallerIdResult, LookupAccountResult, NoReceiptResult,
-    OfferCallbackResult, OfferReceiptResult, OfferSurveyResult, PayFullBalanceResult,
-    PayMinimumDueResult, ReceiptByEmailResult, ReceiptByTextResult, RecordCallbackResult,
-    RecordSurveyResult, VerifyDateOfBirthResult, VerifyPinResult,
-};
-use crate::calls::actions::{
-    ApplyFeeResult, ChangePlanCardResult, CheckPromiseResult, ChoosePolicyResult, OfferPlanResult,
-    OfferPromiseResult, OfferSettlementResult, PayInstallmentNowResult, RecordHardshipResult,
-    RecordPromiseResult, RouteAccountResult, SetUpPlanResult, SettleInInstallmentsResult,
-    SettleInOnePaymentResult,
-};
 use crate::error::AppError;
 use crate::payments::{CardBrand, Money};
 use crate::store::Account;
@@ -133,23 +125,43 @@ impl FakeContext {
 
     /// Queues results for one action, given in order on its next runs.
     pub fn script<R: ActionResult>(&mut self, results: impl IntoIterator<Item = R>) -> &mut Self {
+        self.script_names(R::ACTION, results.into_iter().map(ActionResult::as_str))
+    }
+
+    /// Queues results for `action` by name, given in order on its next runs; a name it does not
+    /// declare gives its first result.
+    pub fn script_names(
+        &mut self,
+        action: Action,
+        results: impl IntoIterator<Item = &'static str>,
+    ) -> &mut Self {
         self.scripts
-            .entry(R::ACTION.name())
+            .entry(action.name())
             .or_default()
-            .extend(results.into_iter().map(ActionResult::as_str));
+            .extend(results);
         self
+    }
+
+    /// The next scripted result of `action`, or its first result.
+    fn next_name(&mut self, action: Action) -> &'static str {
+        self.ran.push(action.name());
+        let declared = action.results();
+        self.scripts
+            .get_mut(action.name())
+            .and_then(VecDeque::pop_front)
+            .filter(|name| declared.contains(name))
+            // Every action declares at least one result.
+            .unwrap_or(declared[0])
     }
 
     /// The next scripted result of `R`'s action, or its first result.
     fn next<R: ActionResult>(&mut self) -> R {
-        self.ran.push(R::ACTION.name());
-        let scripted = self
-            .scripts
-            .get_mut(R::ACTION.name())
-            .and_then(VecDeque::pop_front);
-        // Scripts are filled from `R` itself, so the name is always one of its results.
-        scripted
-            .and_then(|name| R::ALL.iter().copied().find(|r| r.as_str() == name))
+        let name = self.next_name(R::ACTION);
+        // `next_name` gives one of the action's declared names, which are `R`'s.
+        R::ALL
+            .iter()
+            .copied()
+            .find(|r| r.as_str() == name)
             .unwrap_or(R::ALL[0])
     }
 
@@ -166,51 +178,51 @@ impl FakeContext {
 
     /// What the collections actions leave in the session, so that a call driven through the
     /// fake reaches the states after them as a real one would.
-    fn collections_effects(&mut self, action: &str, result: &str, session: &mut Session) {
+    fn collections_effects(&mut self, action: Action, result: &str, session: &mut Session) {
         use crate::collections::keys;
         fn put(session: &mut Session, key: &str, value: &str) {
             session.values.insert(key.to_owned(), value.to_owned());
         }
         match (action, result) {
-            ("choose_policy", _) => {
+            (Action::ChoosePolicy, _) => {
                 put(session, keys::POLICY, self.policy_name);
                 self.policy = shipped_policies().get(self.policy_name).cloned();
             }
-            ("route_account", "arrangement") => {
+            (Action::RouteAccount, "arrangement") => {
                 put(session, keys::ARRANGEMENT_ID, "1");
                 put(session, keys::INSTALLMENT_SEQ, "2");
                 put(session, keys::INSTALLMENT_CENTS, "14844");
                 put(session, keys::INSTALLMENT_DUE, "2026-12-20");
                 put(session, keys::CARD_FOR, "plan_card");
             }
-            ("apply_fee", "applies") => put(session, keys::FEE_CENTS, "250"),
-            ("apply_fee", _) => {
+            (Action::ApplyFee, "applies") => put(session, keys::FEE_CENTS, "250"),
+            (Action::ApplyFee, _) => {
                 session.values.remove(keys::FEE_CENTS);
             }
-            ("offer_plan" | "settle_in_installments", "offered") => {
+            (Action::OfferPlan | Action::SettleInInstallments, "offered") => {
                 put(session, keys::PLAN_KIND, "plan");
                 put(session, keys::PLAN_TOTAL, "44533");
                 put(session, keys::PLAN_COUNTS, "2,3,4");
                 put(session, keys::CARD_FOR, "plan");
             }
-            ("offer_settlement", _) => {
+            (Action::OfferSettlement, _) => {
                 put(session, keys::SETTLEMENT_CENTS, "26720");
                 put(session, keys::SETTLEMENT_EXPIRES, "2026-12-20");
             }
-            ("settle_in_one_payment", "done") => Self::set_amount(session, 26720),
-            ("offer_promise", "offered") => {
+            (Action::SettleInOnePayment, "done") => Self::set_amount(session, 26720),
+            (Action::OfferPromise, "offered") => {
                 put(session, keys::PROMISE_LATEST, "2026-12-04");
                 put(session, keys::PROMISE_SMALLEST, "4453");
             }
-            ("check_promise", _) => {
+            (Action::CheckPromise, _) => {
                 session.values.remove("amount");
                 put(session, keys::PROMISE_CENTS, "5000");
             }
-            ("set_up_plan" | "change_plan_card", _) => {
+            (Action::SetUpPlan | Action::ChangePlanCard, _) => {
                 Self::take_card(session);
                 session.values.remove(keys::CARD_FOR);
             }
-            ("record_hardship", _) => {
+            (Action::RecordHardship, _) => {
                 session
                     .values
                     .entry(keys::HARDSHIP.to_owned())
@@ -227,326 +239,144 @@ impl FakeContext {
     }
 }
 
+/// Answers each action with its scripted result; only the actions whose effects the flows
+/// after them rely on have an arm of their own.
 impl Actions for FakeContext {
-    async fn identify_by_caller_id(
+    async fn run_action(
         &mut self,
+        action: Action,
         session: &mut Session,
-    ) -> Result<IdentifyByCallerIdResult, AppError> {
-        let result = self.next::<IdentifyByCallerIdResult>();
-        if result == IdentifyByCallerIdResult::Found {
-            self.adopt(session);
-            // Like the real action: the account's language is the default until chosen.
-            session.language = self
-                .account
-                .as_ref()
-                .and_then(|a| crate::language::Language::parse(&a.language));
-            session.caller_matched = true;
-        }
-        Ok(result)
-    }
-
-    async fn forget_account(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<ForgetAccountResult, AppError> {
-        session.account = None;
-        session.caller_matched = false;
-        session.authenticated = false;
-        self.account = None;
-        Ok(self.next())
-    }
-
-    async fn lookup_account(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<LookupAccountResult, AppError> {
-        session.values.remove("account_number");
-        let result = self.next::<LookupAccountResult>();
-        if result != LookupAccountResult::NotFound {
-            self.adopt(session);
-        }
-        Ok(result)
-    }
-
-    async fn verify_pin(&mut self, session: &mut Session) -> Result<VerifyPinResult, AppError> {
-        drop(session.secrets.take("pin"));
-        let result = self.next::<VerifyPinResult>();
-        session.authenticated |= result == VerifyPinResult::Verified;
-        Ok(result)
-    }
-
-    async fn verify_date_of_birth(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<VerifyDateOfBirthResult, AppError> {
-        drop(session.secrets.take("date_of_birth"));
-        drop(session.secrets.take("zip"));
-        let result = self.next::<VerifyDateOfBirthResult>();
-        session.authenticated |= result == VerifyDateOfBirthResult::Verified;
-        Ok(result)
-    }
-
-    async fn pay_full_balance(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<PayFullBalanceResult, AppError> {
-        let cents = self.account.as_ref().map_or(0, |a| a.balance_cents);
-        Self::set_amount(session, cents);
-        Ok(self.next())
-    }
-
-    async fn pay_minimum_due(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<PayMinimumDueResult, AppError> {
-        let cents = self.account.as_ref().map_or(0, |a| a.minimum_due_cents);
-        Self::set_amount(session, cents);
-        Ok(self.next())
-    }
-
-    async fn check_amount(&mut self, session: &mut Session) -> Result<CheckAmountResult, AppError> {
-        let entered = session.values.remove("amount");
-        let result = self.next::<CheckAmountResult>();
-        if result == CheckAmountResult::Ok {
-            let cents = entered
-                .and_then(|keys| Money::parse_keypad(&keys).ok())
-                .map_or(0, Money::cents);
-            Self::set_amount(session, cents);
-        }
-        Ok(result)
-    }
-
-    async fn forget_card(&mut self, session: &mut Session) -> Result<ForgetCardResult, AppError> {
-        Self::take_card(session);
-        session.values.remove("card_brand");
-        session.values.remove("card_last4");
-        Ok(self.next())
-    }
-
-    async fn charge_card(&mut self, session: &mut Session) -> Result<ChargeCardResult, AppError> {
-        Self::take_card(session);
-        let result = self.next::<ChargeCardResult>();
-        if result == ChargeCardResult::Approved {
-            session
-                .values
-                .insert("confirmation".to_owned(), CONFIRMATION.to_owned());
-            let paid: i64 = session
-                .values
-                .get("payment_cents")
-                .and_then(|c| c.parse().ok())
-                .unwrap_or(0);
-            if let Some(account) = &mut self.account {
-                account.balance_cents -= paid;
+    ) -> Result<&'static str, AppError> {
+        Ok(match action {
+            Action::IdentifyByCallerId => {
+                let result = self.next::<IdentifyByCallerIdResult>();
+                if result == IdentifyByCallerIdResult::Found {
+                    self.adopt(session);
+                    // Like the real action: the account's language is the default until chosen.
+                    session.language = self
+                        .account
+                        .as_ref()
+                        .and_then(|a| crate::language::Language::parse(&a.language));
+                    session.caller_matched = true;
+                }
+                result.as_str()
             }
-        }
-        Ok(result)
-    }
-
-    async fn choose_policy(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<ChoosePolicyResult, AppError> {
-        let result = self.next::<ChoosePolicyResult>();
-        self.collections_effects("choose_policy", result.as_str(), session);
-        Ok(result)
-    }
-
-    async fn route_account(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<RouteAccountResult, AppError> {
-        let result = self.next::<RouteAccountResult>();
-        self.collections_effects("route_account", result.as_str(), session);
-        Ok(result)
-    }
-
-    async fn apply_fee(&mut self, session: &mut Session) -> Result<ApplyFeeResult, AppError> {
-        let result = self.next::<ApplyFeeResult>();
-        self.collections_effects("apply_fee", result.as_str(), session);
-        Ok(result)
-    }
-
-    async fn offer_settlement(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<OfferSettlementResult, AppError> {
-        let result = self.next::<OfferSettlementResult>();
-        self.collections_effects("offer_settlement", result.as_str(), session);
-        Ok(result)
-    }
-
-    async fn settle_in_one_payment(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<SettleInOnePaymentResult, AppError> {
-        let result = self.next::<SettleInOnePaymentResult>();
-        self.collections_effects("settle_in_one_payment", result.as_str(), session);
-        Ok(result)
-    }
-
-    async fn settle_in_installments(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<SettleInInstallmentsResult, AppError> {
-        let result = self.next::<SettleInInstallmentsResult>();
-        self.collections_effects("settle_in_installments", result.as_str(), session);
-        Ok(result)
-    }
-
-    async fn offer_plan(&mut self, session: &mut Session) -> Result<OfferPlanResult, AppError> {
-        let result = self.next::<OfferPlanResult>();
-        self.collections_effects("offer_plan", result.as_str(), session);
-        Ok(result)
-    }
-
-    async fn set_up_plan(&mut self, session: &mut Session) -> Result<SetUpPlanResult, AppError> {
-        let result = self.next::<SetUpPlanResult>();
-        self.collections_effects("set_up_plan", result.as_str(), session);
-        Ok(result)
-    }
-
-    async fn offer_promise(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<OfferPromiseResult, AppError> {
-        let result = self.next::<OfferPromiseResult>();
-        self.collections_effects("offer_promise", result.as_str(), session);
-        Ok(result)
-    }
-
-    async fn check_promise(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<CheckPromiseResult, AppError> {
-        let result = self.next::<CheckPromiseResult>();
-        self.collections_effects("check_promise", result.as_str(), session);
-        Ok(result)
-    }
-
-    async fn record_promise(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<RecordPromiseResult, AppError> {
-        let result = self.next::<RecordPromiseResult>();
-        self.collections_effects("record_promise", result.as_str(), session);
-        Ok(result)
-    }
-
-    async fn record_hardship(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<RecordHardshipResult, AppError> {
-        let result = self.next::<RecordHardshipResult>();
-        self.collections_effects("record_hardship", result.as_str(), session);
-        Ok(result)
-    }
-
-    async fn pay_installment_now(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<PayInstallmentNowResult, AppError> {
-        let result = self.next::<PayInstallmentNowResult>();
-        self.collections_effects("pay_installment_now", result.as_str(), session);
-        Ok(result)
-    }
-
-    async fn change_plan_card(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<ChangePlanCardResult, AppError> {
-        let result = self.next::<ChangePlanCardResult>();
-        self.collections_effects("change_plan_card", result.as_str(), session);
-        Ok(result)
-    }
-
-    async fn offer_receipt(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<OfferReceiptResult, AppError> {
-        let result = self.next::<OfferReceiptResult>();
-        self.collections_effects("offer_receipt", result.as_str(), session);
-        Ok(result)
-    }
-
-    async fn receipt_by_text(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<ReceiptByTextResult, AppError> {
-        let result = self.next::<ReceiptByTextResult>();
-        self.collections_effects("receipt_by_text", result.as_str(), session);
-        Ok(result)
-    }
-
-    async fn receipt_by_email(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<ReceiptByEmailResult, AppError> {
-        let result = self.next::<ReceiptByEmailResult>();
-        self.collections_effects("receipt_by_email", result.as_str(), session);
-        Ok(result)
-    }
-
-    async fn no_receipt(&mut self, session: &mut Session) -> Result<NoReceiptResult, AppError> {
-        let result = self.next::<NoReceiptResult>();
-        self.collections_effects("no_receipt", result.as_str(), session);
-        Ok(result)
-    }
-
-    async fn offer_callback(
-        &mut self,
-        session: &mut Session,
-    ) -> Result<OfferCallbackResult, AppError> {
-        let result = self.next::<OfferCallbackResult>();
-        if result != OfferCallbackResult::Unavailable {
-            // Two windows, the first tomorrow: what the window question offers.
-            let start = self.now_ms + 24 * 3_600_000;
-            let windows = [
-                crate::hours::Window {
-                    start_ms: start,
-                    end_ms: start + 3 * 3_600_000,
-                },
-                crate::hours::Window {
-                    start_ms: start + 3 * 3_600_000,
-                    end_ms: start + 8 * 3_600_000,
-                },
-            ];
-            session.values.insert(
-                crate::hours::keys::CALLBACK_WINDOWS.to_owned(),
-                crate::hours::encode_windows(&windows),
-            );
-        }
-        if result == OfferCallbackResult::ConfirmCallerId {
-            session.values.insert(
-                crate::hours::keys::CALLBACK_PHONE.to_owned(),
-                "+15552126618".to_owned(),
-            );
-        }
-        Ok(result)
-    }
-
-    async fn record_callback(
-        &mut self,
-        _session: &mut Session,
-    ) -> Result<RecordCallbackResult, AppError> {
-        let result = self.next::<RecordCallbackResult>();
-        Ok(result)
-    }
-
-    async fn offer_survey(&mut self, session: &mut Session) -> Result<OfferSurveyResult, AppError> {
-        let result = self.next::<OfferSurveyResult>();
-        if result == OfferSurveyResult::Ask {
-            session
-                .values
-                .insert(crate::survey::keys::OFFERED.to_owned(), "1".to_owned());
-        }
-        Ok(result)
-    }
-
-    async fn record_survey(
-        &mut self,
-        _session: &mut Session,
-    ) -> Result<RecordSurveyResult, AppError> {
-        Ok(self.next::<RecordSurveyResult>())
+            Action::ForgetAccount => {
+                session.account = None;
+                session.caller_matched = false;
+                session.authenticated = false;
+                self.account = None;
+                self.next_name(action)
+            }
+            Action::LookupAccount => {
+                session.values.remove("account_number");
+                let result = self.next::<LookupAccountResult>();
+                if result != LookupAccountResult::NotFound {
+                    self.adopt(session);
+                }
+                result.as_str()
+            }
+            Action::VerifyPin => {
+                drop(session.secrets.take("pin"));
+                let result = self.next::<VerifyPinResult>();
+                session.authenticated |= result == VerifyPinResult::Verified;
+                result.as_str()
+            }
+            Action::VerifyDateOfBirth => {
+                drop(session.secrets.take("date_of_birth"));
+                drop(session.secrets.take("zip"));
+                let result = self.next::<VerifyDateOfBirthResult>();
+                session.authenticated |= result == VerifyDateOfBirthResult::Verified;
+                result.as_str()
+            }
+            Action::PayFullBalance => {
+                let cents = self.account.as_ref().map_or(0, |a| a.balance_cents);
+                Self::set_amount(session, cents);
+                self.next_name(action)
+            }
+            Action::PayMinimumDue => {
+                let cents = self.account.as_ref().map_or(0, |a| a.minimum_due_cents);
+                Self::set_amount(session, cents);
+                self.next_name(action)
+            }
+            Action::CheckAmount => {
+                let entered = session.values.remove("amount");
+                let result = self.next::<CheckAmountResult>();
+                if result == CheckAmountResult::Ok {
+                    let cents = entered
+                        .and_then(|keys| Money::parse_keypad(&keys).ok())
+                        .map_or(0, Money::cents);
+                    Self::set_amount(session, cents);
+                }
+                result.as_str()
+            }
+            Action::ForgetCard => {
+                Self::take_card(session);
+                session.values.remove("card_brand");
+                session.values.remove("card_last4");
+                self.next_name(action)
+            }
+            Action::ChargeCard => {
+                Self::take_card(session);
+                let result = self.next::<ChargeCardResult>();
+                if result == ChargeCardResult::Approved {
+                    session
+                        .values
+                        .insert("confirmation".to_owned(), CONFIRMATION.to_owned());
+                    let paid: i64 = session
+                        .values
+                        .get("payment_cents")
+                        .and_then(|c| c.parse().ok())
+                        .unwrap_or(0);
+                    if let Some(account) = &mut self.account {
+                        account.balance_cents -= paid;
+                    }
+                }
+                result.as_str()
+            }
+            Action::OfferCallback => {
+                let result = self.next::<OfferCallbackResult>();
+                if result != OfferCallbackResult::Unavailable {
+                    // Two windows, the first tomorrow: what the window question offers.
+                    let start = self.now_ms + 24 * 3_600_000;
+                    let windows = [
+                        crate::hours::Window {
+                            start_ms: start,
+                            end_ms: start + 3 * 3_600_000,
+                        },
+                        crate::hours::Window {
+                            start_ms: start + 3 * 3_600_000,
+                            end_ms: start + 8 * 3_600_000,
+                        },
+                    ];
+                    session.values.insert(
+                        crate::hours::keys::CALLBACK_WINDOWS.to_owned(),
+                        crate::hours::encode_windows(&windows),
+                    );
+                }
+                if result == OfferCallbackResult::ConfirmCallerId {
+                    session.values.insert(
+                        crate::hours::keys::CALLBACK_PHONE.to_owned(),
+                        "+15552126618".to_owned(),
+                    );
+                }
+                result.as_str()
+            }
+            Action::OfferSurvey => {
+                let result = self.next::<OfferSurveyResult>();
+                if result == OfferSurveyResult::Ask {
+                    session
+                        .values
+                        .insert(crate::survey::keys::OFFERED.to_owned(), "1".to_owned());
+                }
+                result.as_str()
+            }
+            _ => {
+                let result = self.next_name(action);
+                self.collections_effects(action, result, session);
+                result
+            }
+        })
     }
 }
 

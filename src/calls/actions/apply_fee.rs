@@ -4,17 +4,8 @@ use super::{CallContext, PAYMENT_CENTS, cents_of};
 use crate::collections::keys;
 use crate::error::AppError;
 use crate::flow::Context;
+use crate::flow::actions::ApplyFeeResult;
 use crate::flow::engine::Session;
-
-results! {
-    /// Whether the caller pays a fee on top.
-    ApplyFeeResult for ApplyFee {
-        /// No fee (none in the policy, or waived for the account's segment).
-        None = "none",
-        /// A fee applies; it is in the session, to be said before the card is asked for.
-        Applies = "applies",
-    }
-}
 
 /// Sets the fee on the amount to pay (or clears it).
 ///

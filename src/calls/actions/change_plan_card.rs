@@ -4,18 +4,9 @@ use super::{CallContext, cents_of, next_attempt, take_card};
 use crate::calls::payments::parse_card;
 use crate::collections::keys;
 use crate::error::AppError;
+use crate::flow::actions::ChangePlanCardResult;
 use crate::flow::engine::Session;
 use crate::payments::{SaveCardRequest, SaveOutcome, save_card_with_retry};
-
-results! {
-    /// Whether the new card was kept.
-    ChangePlanCardResult for ChangePlanCard {
-        /// It is the plan's card now.
-        Saved = "saved",
-        /// The card was refused, or was incomplete: the plan keeps its card.
-        Declined = "declined",
-    }
-}
 
 /// Saves the card and puts its token on the plan.
 ///

@@ -1,37 +1,16 @@
 //! `charge_card`: charge the card entered for the amount chosen, exactly once.
 
-use super::{
-    ActionResult, CONFIRMATION, CallContext, PAYMENT_CENTS, cents_of, next_attempt, take_card,
-};
+use super::{CONFIRMATION, CallContext, PAYMENT_CENTS, cents_of, next_attempt, take_card};
 use crate::calls::payments::{
     Recorded, parse_card, payment_binding, payment_description, payment_idempotency_key,
     record_charge_result,
 };
 use crate::collections::keys;
 use crate::error::AppError;
+use crate::flow::actions::{ActionResult, ChargeCardResult};
 use crate::flow::engine::Session;
 use crate::payments::{ChargeRequest, ChargeResult, DeclineReason, Money, charge_with_retry};
 use crate::store::{NewArrangement, NewPayment, PaymentRecord};
-
-results! {
-    /// What the gateway answered.
-    ChargeCardResult for ChargeCard {
-        /// Paid; the confirmation code is in the session.
-        Approved = "approved",
-        /// Refused, for no reason the caller can act on.
-        Declined = "declined",
-        /// Refused: not enough money on the card.
-        InsufficientFunds = "insufficient_funds",
-        /// Refused: the card has expired.
-        ExpiredCard = "expired_card",
-        /// Refused: the security code is wrong.
-        IncorrectSecurityCode = "incorrect_security_code",
-        /// The gateway failed, or there was nothing complete to charge.
-        ProcessingError = "processing_error",
-        /// No definite answer: left to the reconciler, never retried.
-        Unknown = "unknown",
-    }
-}
 
 /// Charges the card, claiming the turn first so a duplicate delivery cannot charge again.
 ///

@@ -3,20 +3,9 @@
 
 use super::{CallContext, set_amount};
 use crate::flow::Context;
+use crate::flow::actions::CheckAmountResult;
 use crate::flow::engine::Session;
 use crate::payments::Money;
-
-results! {
-    /// Whether the typed amount can be paid.
-    CheckAmountResult for CheckAmount {
-        /// It can; it is the amount to pay.
-        Ok = "ok",
-        /// It is more than the balance (or there is no account).
-        AboveBalance = "above_balance",
-        /// It is less than the smallest payment taken (or not an amount).
-        BelowMinimum = "below_minimum",
-    }
-}
 
 /// Takes the typed amount out of the session and checks it.
 pub(super) fn run(ctx: &CallContext<'_>, session: &mut Session) -> CheckAmountResult {

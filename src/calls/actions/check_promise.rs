@@ -4,20 +4,9 @@
 use super::{CallContext, cents_of};
 use crate::collections::keys;
 use crate::error::AppError;
+use crate::flow::actions::CheckPromiseResult;
 use crate::flow::engine::Session;
 use crate::payments::Money;
-
-results! {
-    /// Whether the promised amount can be taken.
-    CheckPromiseResult for CheckPromise {
-        /// It can; it is the amount promised.
-        Ok = "ok",
-        /// Less than the least allowed (or not an amount).
-        TooLow = "too_low",
-        /// More than the balance.
-        TooHigh = "too_high",
-    }
-}
 
 /// Takes the typed amount out of the session and checks it.
 ///

@@ -3,15 +3,8 @@
 use super::CallContext;
 use crate::collections::keys;
 use crate::error::AppError;
+use crate::flow::actions::ChoosePolicyResult;
 use crate::flow::engine::Session;
-
-results! {
-    /// Choosing always succeeds: the last rule matches every account.
-    ChoosePolicyResult for ChoosePolicy {
-        /// The policy is in the session (none without an account).
-        Chosen = "chosen",
-    }
-}
 
 /// Picks the policy for the session's account as of today.
 ///

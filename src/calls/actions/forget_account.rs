@@ -1,15 +1,8 @@
 //! `forget_account`: drop an account offered by caller ID that the caller said is not theirs.
 
 use super::CallContext;
+use crate::flow::actions::ForgetAccountResult;
 use crate::flow::engine::Session;
-
-results! {
-    /// Forgetting always succeeds.
-    ForgetAccountResult for ForgetAccount {
-        /// The session names no account and proves nothing.
-        Done = "done",
-    }
-}
 
 /// Forgets the account and anything proved about it.
 pub(super) fn run(ctx: &mut CallContext<'_>, session: &mut Session) -> ForgetAccountResult {

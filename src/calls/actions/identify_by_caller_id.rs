@@ -3,18 +3,9 @@
 use super::CallContext;
 use crate::accounts::import::is_e164;
 use crate::error::AppError;
+use crate::flow::actions::IdentifyByCallerIdResult;
 use crate::flow::engine::Session;
 use crate::language::Language;
-
-results! {
-    /// Whether caller ID named an account.
-    IdentifyByCallerIdResult for IdentifyByCallerId {
-        /// An account has this phone; it is the session's account, not yet authenticated.
-        Found = "found",
-        /// No caller ID, or no account with it.
-        NotFound = "not_found",
-    }
-}
 
 /// Looks the caller's number up; a match becomes the session's account and its language the
 /// default.

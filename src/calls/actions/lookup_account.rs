@@ -3,19 +3,8 @@
 use super::CallContext;
 use crate::accounts::credentials::AccountNumber;
 use crate::error::AppError;
+use crate::flow::actions::LookupAccountResult;
 use crate::flow::engine::Session;
-
-results! {
-    /// Whether the entered number names an account the caller may use.
-    LookupAccountResult for LookupAccount {
-        /// It does; it is the session's account, not yet authenticated.
-        Found = "found",
-        /// No account has that number.
-        NotFound = "not_found",
-        /// The account exists but is locked after too many failed attempts.
-        Locked = "locked",
-    }
-}
 
 /// Takes the entered account number out of the session and looks it up.
 ///

@@ -2,15 +2,8 @@
 
 use super::CallContext;
 use crate::error::AppError;
+use crate::flow::actions::NoReceiptResult;
 use crate::flow::engine::Session;
-
-results! {
-    /// Recording the choice.
-    NoReceiptResult for NoReceipt {
-        /// Recorded.
-        Recorded = "recorded",
-    }
-}
 
 /// Records the choice.
 ///

@@ -4,23 +4,12 @@
 
 use super::CallContext;
 use crate::error::AppError;
+use crate::flow::actions::OfferCallbackResult;
 use crate::flow::engine::Session;
 use crate::hours::{CallbackPhone, encode_windows, keys};
 
 /// Windows offered to choose from.
 const WINDOWS: usize = 3;
-
-results! {
-    /// Whether a callback can be offered, and how its number is settled.
-    OfferCallbackResult for OfferCallback {
-        /// Caller ID is a number a callback can go to: the caller confirms it.
-        ConfirmCallerId = "confirm_caller_id",
-        /// Caller ID is withheld or cannot be called back: the caller gives a number.
-        AskNumber = "ask_number",
-        /// The line has no business hours (or none in the next weeks): nothing to offer.
-        Unavailable = "unavailable",
-    }
-}
 
 /// Keeps the windows, the reason and caller ID in the session. Records nothing.
 ///

@@ -5,17 +5,8 @@ use crate::collections::keys;
 use crate::collections::offers::plan_terms;
 use crate::error::AppError;
 use crate::flow::Context;
+use crate::flow::actions::OfferPlanResult;
 use crate::flow::engine::Session;
-
-results! {
-    /// Whether a plan can be offered.
-    OfferPlanResult for OfferPlan {
-        /// The numbers of installments allowed are in the session.
-        Offered = "offered",
-        /// No plan in the policy, or no number of installments keeps each above the smallest.
-        NotAvailable = "not_available",
-    }
-}
 
 /// Keeps the balance as the total to spread and the numbers of installments allowed.
 ///

@@ -5,17 +5,8 @@ use crate::collections::keys;
 use crate::collections::policy::Smallest;
 use crate::error::AppError;
 use crate::flow::Context;
+use crate::flow::actions::OfferPromiseResult;
 use crate::flow::engine::Session;
-
-results! {
-    /// Whether a promise can be taken.
-    OfferPromiseResult for OfferPromise {
-        /// The window and smallest amount are in the session.
-        Offered = "offered",
-        /// The policy takes no promises, or nothing is owed.
-        NotAvailable = "not_available",
-    }
-}
 
 /// Keeps the latest date and the smallest amount in the session.
 ///

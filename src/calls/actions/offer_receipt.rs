@@ -4,18 +4,9 @@
 use super::CallContext;
 use crate::collections::keys;
 use crate::error::AppError;
+use crate::flow::actions::OfferReceiptResult;
 use crate::flow::engine::Session;
 use crate::messages::compose::{Channel, Composer};
-
-results! {
-    /// Whether to ask.
-    OfferReceiptResult for OfferReceipt {
-        /// At least one channel can reach the caller; which are in the session.
-        Ask = "ask",
-        /// Neither can: nothing to offer.
-        Unavailable = "unavailable",
-    }
-}
 
 /// Keeps which channels can reach the caller in the session.
 ///

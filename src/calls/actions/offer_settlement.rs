@@ -4,19 +4,8 @@ use super::CallContext;
 use crate::collections::{keys, terms};
 use crate::error::AppError;
 use crate::flow::Context;
+use crate::flow::actions::OfferSettlementResult;
 use crate::flow::engine::Session;
-
-results! {
-    /// Whether a settlement can be offered.
-    OfferSettlementResult for OfferSettlement {
-        /// In one payment today only.
-        Offered = "offered",
-        /// In one payment today, or in a few.
-        OfferedInPayments = "offered_in_payments",
-        /// The policy has no settlement, or it would not be less than the balance.
-        NotAvailable = "not_available",
-    }
-}
 
 /// Keeps the settlement amount and its last day in the session.
 ///

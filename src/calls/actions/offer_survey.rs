@@ -7,19 +7,9 @@
 use super::CallContext;
 use crate::error::AppError;
 use crate::flow::Context;
+use crate::flow::actions::OfferSurveyResult;
 use crate::flow::engine::Session;
 use crate::survey;
-
-results! {
-    /// Whether to ask.
-    OfferSurveyResult for OfferSurvey {
-        /// Not this call: the survey is off, the call is not among those sampled, or it was
-        /// asked already. (First, so the engine's fake context skips unless a test scripts it.)
-        Skip = "skip",
-        /// Ask: the call's survey row is recorded, the questions come next.
-        Ask = "ask",
-    }
-}
 
 /// Decides, and records the offer when asking. Deciding again (a retried webhook, another
 /// instance) gives the same answer, and the row is written once.

@@ -1,15 +1,8 @@
 //! `pay_full_balance`: choose the whole balance as the amount to pay.
 
 use super::{CallContext, set_amount};
+use crate::flow::actions::PayFullBalanceResult;
 use crate::flow::engine::Session;
-
-results! {
-    /// Choosing an amount always succeeds.
-    PayFullBalanceResult for PayFullBalance {
-        /// The amount is the balance (nothing, without an account).
-        Done = "done",
-    }
-}
 
 /// Sets the amount to the balance.
 pub(super) fn run(ctx: &CallContext<'_>, session: &mut Session) -> PayFullBalanceResult {

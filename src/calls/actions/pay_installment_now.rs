@@ -6,21 +6,8 @@ use crate::collections::keys;
 use crate::collections::run_due::{self, Charged};
 use crate::error::AppError;
 use crate::flow::Context;
+use crate::flow::actions::PayInstallmentNowResult;
 use crate::flow::engine::Session;
-
-results! {
-    /// What the gateway answered.
-    PayInstallmentNowResult for PayInstallmentNow {
-        /// Paid; the confirmation is in the session.
-        Approved = "approved",
-        /// Refused; it is tried again as the policy says.
-        Declined = "declined",
-        /// No definite answer: asked again later under the same key.
-        Unknown = "unknown",
-        /// Nothing to pay (paid meanwhile, or a charge of it is under way).
-        NothingDue = "nothing_due",
-    }
-}
 
 /// Claims the installment and charges it, like `run-due` would, with the caller present.
 ///

@@ -3,15 +3,8 @@
 
 use super::{CallContext, set_amount};
 use crate::flow::Context;
+use crate::flow::actions::PayMinimumDueResult;
 use crate::flow::engine::Session;
-
-results! {
-    /// Choosing an amount always succeeds.
-    PayMinimumDueResult for PayMinimumDue {
-        /// The amount is the minimum due (nothing, without an account).
-        Done = "done",
-    }
-}
 
 /// Sets the amount to the minimum due, kept between the smallest payment and the balance.
 pub(super) fn run(ctx: &CallContext<'_>, session: &mut Session) -> PayMinimumDueResult {

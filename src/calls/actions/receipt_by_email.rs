@@ -3,18 +3,9 @@
 
 use super::CallContext;
 use crate::error::AppError;
+use crate::flow::actions::ReceiptByEmailResult;
 use crate::flow::engine::Session;
 use crate::messages::compose::Channel;
-
-results! {
-    /// Whether the receipts were queued.
-    ReceiptByEmailResult for ReceiptByEmail {
-        /// Queued, with the choice recorded.
-        Queued = "queued",
-        /// Email cannot reach this caller.
-        Unavailable = "unavailable",
-    }
-}
 
 /// Records the choice and queues the messages in one transaction.
 ///

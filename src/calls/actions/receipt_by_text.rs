@@ -3,18 +3,9 @@
 
 use super::CallContext;
 use crate::error::AppError;
+use crate::flow::actions::ReceiptByTextResult;
 use crate::flow::engine::Session;
 use crate::messages::compose::Channel;
-
-results! {
-    /// Whether the receipts were queued.
-    ReceiptByTextResult for ReceiptByText {
-        /// Queued, with the choice recorded.
-        Queued = "queued",
-        /// Texts cannot reach this caller.
-        Unavailable = "unavailable",
-    }
-}
 
 /// Records the choice and queues the messages in one transaction.
 ///

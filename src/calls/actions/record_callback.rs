@@ -3,19 +3,10 @@
 
 use super::CallContext;
 use crate::error::AppError;
+use crate::flow::actions::RecordCallbackResult;
 use crate::flow::engine::{Session, chosen_window};
 use crate::hours::keys;
 use crate::store::NewCallback;
-
-results! {
-    /// Recording the callback.
-    RecordCallbackResult for RecordCallback {
-        /// Recorded as open, for a person to call.
-        Recorded = "recorded",
-        /// No number or no window was chosen: nothing recorded.
-        Incomplete = "incomplete",
-    }
-}
 
 /// Records the callback, claiming the turn so a duplicate delivery cannot record it twice (and
 /// the store's key on the call attempt catches a retry that comes after this one died).

@@ -4,15 +4,8 @@
 use super::CallContext;
 use crate::collections::keys;
 use crate::error::AppError;
+use crate::flow::actions::RecordHardshipResult;
 use crate::flow::engine::Session;
-
-results! {
-    /// Recording the reason.
-    RecordHardshipResult for RecordHardship {
-        /// Recorded (as `other` if the caller gave none).
-        Recorded = "recorded",
-    }
-}
 
 /// Records the reason the caller chose.
 ///

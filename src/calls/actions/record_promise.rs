@@ -3,20 +3,11 @@
 use super::{CallContext, cents_of};
 use crate::collections::keys;
 use crate::error::AppError;
+use crate::flow::actions::RecordPromiseResult;
 use crate::flow::engine::Session;
 use crate::messages::compose::{Channel, Composer};
 use crate::messages::templates::Kind;
 use crate::store::{ArrangementRecord, NewArrangement};
-
-results! {
-    /// Recording the promise.
-    RecordPromiseResult for RecordPromise {
-        /// Recorded as an open promise.
-        Recorded = "recorded",
-        /// The date or amount was missing: nothing recorded.
-        Incomplete = "incomplete",
-    }
-}
 
 /// Records the promise once, claiming the turn so a duplicate delivery cannot record it again.
 ///

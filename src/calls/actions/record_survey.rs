@@ -4,15 +4,8 @@
 use super::CallContext;
 use crate::error::AppError;
 use crate::flow::InputKind;
+use crate::flow::actions::RecordSurveyResult;
 use crate::flow::engine::Session;
-
-results! {
-    /// Recording the answers.
-    RecordSurveyResult for RecordSurvey {
-        /// Kept (or nothing to keep: no answer yet, or the survey was not offered).
-        Recorded = "recorded",
-    }
-}
 
 /// Writes the answers in the session to the call's survey row; writing the same answers again
 /// (a retried webhook) changes nothing.

@@ -7,23 +7,8 @@ use crate::collections::policy::{NO_DEMAND_FLAGS, Treatment, has_flag};
 use crate::collections::{Policy, keys};
 use crate::error::AppError;
 use crate::flow::Context;
+use crate::flow::actions::RouteAccountResult;
 use crate::flow::engine::Session;
-
-results! {
-    /// Where the caller goes.
-    RouteAccountResult for RouteAccount {
-        /// The balance and the options the policy allows.
-        Offers = "offers",
-        /// Never asked for money (a dispute, a bankruptcy, or the policy says so).
-        NoPayment = "no_payment",
-        /// The specialist path, without pressure.
-        Specialist = "specialist",
-        /// A plan is running: its state first.
-        Arrangement = "arrangement",
-        /// Nothing is owed.
-        NothingDue = "nothing_due",
-    }
-}
 
 /// Decides the treatment; for a running plan, keeps its next (or missed) installment and its
 /// card's brand and last four in the session.

@@ -10,27 +10,12 @@ use crate::collections::run_due::{self, Charged};
 use crate::collections::{keys, terms};
 use crate::error::AppError;
 use crate::flow::Context;
+use crate::flow::actions::SetUpPlanResult;
 use crate::flow::engine::Session;
 use crate::language::Language;
 use crate::messages::compose::{Channel, Composer};
 use crate::payments::{SaveCardRequest, SaveOutcome, save_card_with_retry};
 use crate::store::{Account, ArrangementRecord, InstallmentRecord, NewArrangement, NewMessage};
-
-results! {
-    /// What became of the plan.
-    SetUpPlanResult for SetUpPlan {
-        /// Set up, and its first installment paid now; the confirmation is in the session.
-        Approved = "approved",
-        /// Set up; its first installment falls due later.
-        Scheduled = "scheduled",
-        /// The card was refused (when keeping it, or for the first installment): no plan.
-        Declined = "declined",
-        /// The gateway could not keep the card, or the card or plan was incomplete: no plan.
-        ProcessingError = "processing_error",
-        /// The first installment got no definite answer: the plan waits on it.
-        Unknown = "unknown",
-    }
-}
 
 /// Sets the plan up (see the module docs), claiming the turn first so a duplicate delivery
 /// cannot do it twice.

@@ -5,17 +5,8 @@ use super::{CallContext, cents_of};
 use crate::collections::keys;
 use crate::error::AppError;
 use crate::flow::Context;
+use crate::flow::actions::SettleInInstallmentsResult;
 use crate::flow::engine::Session;
-
-results! {
-    /// Whether the settlement can be paid in several payments.
-    SettleInInstallmentsResult for SettleInInstallments {
-        /// The numbers of payments allowed are in the session.
-        Offered = "offered",
-        /// It cannot.
-        NotAvailable = "not_available",
-    }
-}
 
 /// Keeps the settlement as the total to spread and the numbers of payments allowed.
 ///

@@ -3,17 +3,8 @@
 use super::{CallContext, cents_of, set_amount};
 use crate::collections::keys;
 use crate::error::AppError;
+use crate::flow::actions::SettleInOnePaymentResult;
 use crate::flow::engine::Session;
-
-results! {
-    /// Choosing the settlement as the amount.
-    SettleInOnePaymentResult for SettleInOnePayment {
-        /// The amount to pay is the settlement; once approved the account is settled.
-        Done = "done",
-        /// No settlement was on offer.
-        NotAvailable = "not_available",
-    }
-}
 
 /// Sets the amount to the settlement and marks the payment as settling the account.
 ///

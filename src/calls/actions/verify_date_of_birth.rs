@@ -5,19 +5,8 @@ use super::{CallContext, Verification};
 use crate::accounts::credentials::{AccountNumber, DateOfBirth, Zip};
 use crate::error::AppError;
 use crate::flow::Context;
+use crate::flow::actions::VerifyDateOfBirthResult;
 use crate::flow::engine::Session;
-
-results! {
-    /// What checking date of birth and ZIP found.
-    VerifyDateOfBirthResult for VerifyDateOfBirth {
-        /// Both match: the caller is authenticated.
-        Verified = "verified",
-        /// They do not match (or there was nothing to check); counted.
-        Failed = "failed",
-        /// The account is locked, now or by this failure.
-        Locked = "locked",
-    }
-}
 
 impl From<Verification> for VerifyDateOfBirthResult {
     fn from(verification: Verification) -> Self {

@@ -3,19 +3,8 @@
 use super::{CallContext, Verification};
 use crate::accounts::credentials::{AccountNumber, Pin};
 use crate::error::AppError;
+use crate::flow::actions::VerifyPinResult;
 use crate::flow::engine::Session;
-
-results! {
-    /// What checking the PIN found.
-    VerifyPinResult for VerifyPin {
-        /// It matches: the caller is authenticated.
-        Verified = "verified",
-        /// It does not match (or there was no account or PIN to check); counted.
-        Failed = "failed",
-        /// The account is locked, now or by this failure.
-        Locked = "locked",
-    }
-}
 
 impl From<Verification> for VerifyPinResult {
     fn from(verification: Verification) -> Self {

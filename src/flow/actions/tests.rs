@@ -18,6 +18,24 @@ fn declares<R: ActionResult>() {
 }
 
 #[test]
+fn every_action_is_found_by_its_name_and_has_results() {
+    for (name, action) in Action::ALL {
+        assert_eq!(Action::parse(name), Some(action));
+        assert_eq!(action.name(), name);
+        assert!(!action.results().is_empty(), "{name}");
+        assert!(!action.doing().is_empty(), "{name}");
+    }
+    assert_eq!(Action::parse("charge"), None);
+}
+
+#[test]
+fn the_declarations_check_for_a_name_given_twice() {
+    assert!(distinct(&["approved", "declined"]));
+    assert!(distinct(&["found", "not_found"]));
+    assert!(!distinct(&["approved", "declined", "approved"]));
+}
+
+#[test]
 fn every_action_takes_its_results_from_its_enum() {
     declares::<IdentifyByCallerIdResult>();
     declares::<ForgetAccountResult>();
