@@ -391,21 +391,7 @@ impl Checker<'_> {
                 "the flow is named \"{declared}\" but the file is {name}.toml; make them the same"
             ));
         }
-        let mut languages = Vec::new();
-        for code in header.languages.as_ref() {
-            match Language::parse(code.as_ref()) {
-                Some(lang) if !languages.contains(&lang) => languages.push(lang),
-                Some(_) => self.report(code, format!("language \"{code}\" is listed twice")),
-                None => self.report(code, format!("unknown language \"{code}\"; use en or es")),
-            }
-        }
-        if languages.is_empty() {
-            self.report(
-                &header.languages,
-                "list at least one language, e.g. languages = [\"en\"]",
-            );
-            return None;
-        }
+        let languages = self.languages(header)?;
         let agent_key = self.key(header.agent_key.as_ref(), '0');
         let repeat_key = self.key(header.repeat_key.as_ref(), '*');
         let max_attempts = self.bounded(header.max_attempts.as_ref(), 3, 1..=10, "max_attempts");
@@ -422,41 +408,13 @@ impl Checker<'_> {
             5..=120,
             "dial_timeout_seconds",
         );
-        let mut voices = HashMap::new();
-        for (code, voice) in header.voices.iter().flatten() {
-            match Language::parse(code.as_ref()) {
-                Some(lang) => {
-                    voices.insert(lang, voice.as_ref().clone());
-                }
-                None => self.report(code, format!("unknown language \"{code}\" in voices")),
-            }
-        }
+        let voices = self.voices(header);
 
-        let slower_key = header
-            .slower_key
-            .as_ref()
-            .map(|raw| (self.key(Some(raw), '7'), raw));
-        if let Some((key, raw_key)) = &slower_key
-            && [agent_key, repeat_key, finish_key].contains(key)
-        {
-            self.report(
-                *raw_key,
-                format!(
-                    "slower_key {key} is already the agent, repeat or finish key; choose another, \
-                     e.g. slower_key = \"7\""
-                ),
-            );
-        }
-        let pace = Pace {
-            slower_key: slower_key.map(|(key, _)| key),
-            slow_input_timeout_seconds: self.bounded(
-                header.slow_input_timeout_seconds.as_ref(),
-                (input_timeout_seconds * 2).min(60),
-                input_timeout_seconds..=60,
-                "slow_input_timeout_seconds (at least input_timeout_seconds)",
-            ),
-            ..Pace::default()
-        };
+        let pace = self.pace(
+            header,
+            [agent_key, repeat_key, finish_key],
+            input_timeout_seconds,
+        );
         let speech = raw
             .speech
             .as_ref()
@@ -466,65 +424,24 @@ impl Checker<'_> {
             .recording_notice
             .as_ref()
             .and_then(|notice| self.prompt(notice, &languages, "recording_notice".to_owned()));
-        let prompts = match header.prompts.as_ref().map(|p| p.as_ref().as_str()) {
-            None | Some("tts") => PromptSource::TextToSpeech,
-            Some("recorded") => PromptSource::Recorded,
-            Some(other) => {
-                if let Some(raw) = &header.prompts {
-                    self.report(
-                        raw,
-                        format!(
-                            "prompts = \"{other}\" is not a way to speak prompts; use \"tts\" \
-                             (text-to-speech) or \"recorded\" (recordings in audio/, \
-                             text-to-speech where one is missing)"
-                        ),
-                    );
-                }
-                PromptSource::TextToSpeech
-            }
-        };
+        let prompts = self.prompt_source(header);
         let state_names: HashSet<String> = raw
             .states
             .as_ref()
             .keys()
             .map(|k| k.as_ref().clone())
             .collect();
-        let mut states = HashMap::new();
-        let mut spans = HashMap::new();
-        for (state_name, state) in raw.states.into_inner() {
-            let line = self.line(state_name.span().start);
-            let name = state_name.into_inner();
-            let listens = speech.is_some();
-            if let Some(state) =
-                self.state(&name, state, &languages, &state_names, repeat_key, listens)
-            {
-                spans.insert(name.clone(), line);
-                states.insert(name, state);
-            }
-        }
+        let (states, spans) = self.states(
+            raw.states.into_inner(),
+            &languages,
+            &state_names,
+            repeat_key,
+            speech.is_some(),
+        );
         let callback_state = header.callback_state.as_ref();
         let assisted_payment_state = header.assisted_payment_state.as_ref();
         let assisted_payment_ends = header.assisted_payment_ends.as_deref().unwrap_or_default();
-        for (target, what) in [
-            (&header.start, "start"),
-            (&header.agent_state, "agent_state"),
-        ]
-        .into_iter()
-        .chain(callback_state.map(|target| (target, "callback_state")))
-        .chain(assisted_payment_state.map(|target| (target, "assisted_payment_state")))
-        .chain(
-            assisted_payment_ends
-                .iter()
-                .map(|target| (target, "assisted_payment_ends")),
-        ) {
-            if !state_names.contains(target.as_ref()) {
-                let fix = fix_for(target.as_ref(), &state_names);
-                self.report(
-                    target,
-                    format!("{what} names \"{target}\", which is not a state; {fix}"),
-                );
-            }
-        }
+        self.named_states_exist(header, &state_names);
         self.unreachable(
             &states,
             &spans,
@@ -595,6 +512,142 @@ impl Checker<'_> {
             states,
         };
         Some(flow)
+    }
+
+    /// Every state that loads, and the line each is declared on.
+    fn states(
+        &mut self,
+        raw: BTreeMap<Spanned<String>, Spanned<RawState>>,
+        languages: &[Language],
+        state_names: &HashSet<String>,
+        repeat_key: char,
+        listens: bool,
+    ) -> (HashMap<String, State>, HashMap<String, usize>) {
+        let mut states = HashMap::new();
+        let mut spans = HashMap::new();
+        for (state_name, state) in raw {
+            let line = self.line(state_name.span().start);
+            let name = state_name.into_inner();
+            if let Some(state) =
+                self.state(&name, state, languages, state_names, repeat_key, listens)
+            {
+                spans.insert(name.clone(), line);
+                states.insert(name, state);
+            }
+        }
+        (states, spans)
+    }
+
+    /// The flow's languages, each once; at least one.
+    fn languages(&mut self, header: &RawHeader) -> Option<Vec<Language>> {
+        let mut languages = Vec::new();
+        for code in header.languages.as_ref() {
+            match Language::parse(code.as_ref()) {
+                Some(lang) if !languages.contains(&lang) => languages.push(lang),
+                Some(_) => self.report(code, format!("language \"{code}\" is listed twice")),
+                None => self.report(code, format!("unknown language \"{code}\"; use en or es")),
+            }
+        }
+        if languages.is_empty() {
+            self.report(
+                &header.languages,
+                "list at least one language, e.g. languages = [\"en\"]",
+            );
+            return None;
+        }
+        Some(languages)
+    }
+
+    /// The text-to-speech voice named for each language.
+    fn voices(&mut self, header: &RawHeader) -> HashMap<Language, String> {
+        let mut voices = HashMap::new();
+        for (code, voice) in header.voices.iter().flatten() {
+            match Language::parse(code.as_ref()) {
+                Some(lang) => {
+                    voices.insert(lang, voice.as_ref().clone());
+                }
+                None => self.report(code, format!("unknown language \"{code}\" in voices")),
+            }
+        }
+        voices
+    }
+
+    /// The slower pace a caller can ask for: its key (not one of `taken`) and its longer wait.
+    fn pace(&mut self, header: &RawHeader, taken: [char; 3], input_timeout_seconds: u32) -> Pace {
+        let slower_key = header
+            .slower_key
+            .as_ref()
+            .map(|raw| (self.key(Some(raw), '7'), raw));
+        if let Some((key, raw_key)) = &slower_key
+            && taken.contains(key)
+        {
+            self.report(
+                *raw_key,
+                format!(
+                    "slower_key {key} is already the agent, repeat or finish key; choose another, \
+                     e.g. slower_key = \"7\""
+                ),
+            );
+        }
+        Pace {
+            slower_key: slower_key.map(|(key, _)| key),
+            slow_input_timeout_seconds: self.bounded(
+                header.slow_input_timeout_seconds.as_ref(),
+                (input_timeout_seconds * 2).min(60),
+                input_timeout_seconds..=60,
+                "slow_input_timeout_seconds (at least input_timeout_seconds)",
+            ),
+            ..Pace::default()
+        }
+    }
+
+    /// How the flow's prompts are spoken (`prompts = "tts"` or `"recorded"`).
+    fn prompt_source(&mut self, header: &RawHeader) -> PromptSource {
+        match header.prompts.as_ref().map(|p| p.as_ref().as_str()) {
+            None | Some("tts") => PromptSource::TextToSpeech,
+            Some("recorded") => PromptSource::Recorded,
+            Some(other) => {
+                if let Some(raw) = &header.prompts {
+                    self.report(
+                        raw,
+                        format!(
+                            "prompts = \"{other}\" is not a way to speak prompts; use \"tts\" \
+                             (text-to-speech) or \"recorded\" (recordings in audio/, \
+                             text-to-speech where one is missing)"
+                        ),
+                    );
+                }
+                PromptSource::TextToSpeech
+            }
+        }
+    }
+
+    /// Every state the header names (start, agent_state, callback_state, the assisted payment's)
+    /// is a state.
+    fn named_states_exist(&mut self, header: &RawHeader, state_names: &HashSet<String>) {
+        let callback_state = header.callback_state.as_ref();
+        let assisted_payment_state = header.assisted_payment_state.as_ref();
+        let assisted_payment_ends = header.assisted_payment_ends.as_deref().unwrap_or_default();
+        for (target, what) in [
+            (&header.start, "start"),
+            (&header.agent_state, "agent_state"),
+        ]
+        .into_iter()
+        .chain(callback_state.map(|target| (target, "callback_state")))
+        .chain(assisted_payment_state.map(|target| (target, "assisted_payment_state")))
+        .chain(
+            assisted_payment_ends
+                .iter()
+                .map(|target| (target, "assisted_payment_ends")),
+        ) {
+            if !state_names.contains(target.as_ref()) {
+                let fix = fix_for(target.as_ref(), state_names);
+                self.report(
+                    target,
+                    format!("{what} names \"{target}\", which is not a state; {fix}"),
+                );
+            }
+        }
     }
 
     /// The `[survey]` table: a percentage of calls, 0 (off) to 100 (every call).
