@@ -1610,23 +1610,10 @@ impl Checker<'_> {
                 );
                 continue;
             };
-            // Each line names its key; the key is known only when the call reaches it.
-            let mut marked = SpannedMap::new();
-            for (code, text) in texts.as_ref() {
-                if !text.as_ref().contains("{key}") {
-                    self.report(
-                        text,
-                        "say which key chooses this option with {key}, e.g. \"To set up a payment \
-                         plan, press {key}.\"",
-                    );
-                }
-                let replaced = text.as_ref().replace("{key}", super::engine::OPTION_KEY);
-                marked.insert(code.clone(), Spanned::new(text.span(), replaced));
-            }
             let line_name = format!("{state}.offers.{}", offer.name());
-            if let Some(prompt) =
-                self.prompt(&Spanned::new(texts.span(), marked), languages, line_name)
-            {
+            let no_key = "say which key chooses this option with {key}, e.g. \"To set up a \
+                          payment plan, press {key}.\"";
+            if let Some(prompt) = self.keyed_line(texts, no_key, languages, line_name) {
                 lines.insert(offer, prompt);
             }
         }
@@ -1645,6 +1632,58 @@ impl Checker<'_> {
                 ),
             }
         }
+        self.offers_complete(raw, set, &lines, &gotos);
+        let mut options = BTreeMap::new();
+        for (key, target) in r.options.iter().flat_map(|o| o.as_ref()) {
+            let key = self.key(Some(key), '?');
+            options.insert(key, self.target(target, states));
+        }
+        let closing = r
+            .closing
+            .as_ref()
+            .and_then(|p| self.prompt(p, languages, format!("{state}.closing")));
+        let more = match (&r.first, &r.more) {
+            (Some(first), Some(line)) => {
+                let first = self.bounded(Some(first), 1, 1..=7, "first") as usize;
+                let no_key = "say which key hears the other choices with {key}, e.g. \"For more \
+                              choices, say more or press {key}.\"";
+                self.keyed_line(line, no_key, languages, format!("{state}.more"))
+                    .map(|line| (first, line))
+            }
+            (None, None) => None,
+            _ => {
+                self.report(
+                    raw,
+                    "first and more go together: first = 3 names three options, then the more \
+                     line (with {key}) offers the rest",
+                );
+                None
+            }
+        };
+        let offers = lines
+            .into_iter()
+            .filter_map(|(offer, line)| Some((offer, (line, gotos.remove(&offer)?))))
+            .collect();
+        Some(StateKind::Offers {
+            set,
+            offers,
+            options,
+            closing,
+            more,
+            on_fail,
+        })
+    }
+
+    /// Every option a policy may offer has a line and a target in an `offers` state (the
+    /// hardship set does not offer hardship again).
+    fn offers_complete(
+        &mut self,
+        raw: &Spanned<RawState>,
+        set: OfferSet,
+        lines: &BTreeMap<Offer, Prompt>,
+        gotos: &BTreeMap<Offer, String>,
+    ) {
+        let r = raw.as_ref();
         let needed: Vec<Offer> = Offer::ALL
             .iter()
             .map(|(_, offer)| *offer)
@@ -1688,59 +1727,26 @@ impl Checker<'_> {
                 ),
             );
         }
-        let mut options = BTreeMap::new();
-        for (key, target) in r.options.iter().flat_map(|o| o.as_ref()) {
-            let key = self.key(Some(key), '?');
-            options.insert(key, self.target(target, states));
+    }
+
+    /// A line that names its key with `{key}` (the key is known only when the call reaches it);
+    /// a text without it is reported with `no_key`.
+    fn keyed_line(
+        &mut self,
+        texts: &Spanned<SpannedMap>,
+        no_key: &str,
+        languages: &[Language],
+        name: String,
+    ) -> Option<Prompt> {
+        let mut marked = SpannedMap::new();
+        for (code, text) in texts.as_ref() {
+            if !text.as_ref().contains("{key}") {
+                self.report(text, no_key);
+            }
+            let replaced = text.as_ref().replace("{key}", super::engine::OPTION_KEY);
+            marked.insert(code.clone(), Spanned::new(text.span(), replaced));
         }
-        let closing = r
-            .closing
-            .as_ref()
-            .and_then(|p| self.prompt(p, languages, format!("{state}.closing")));
-        let more = match (&r.first, &r.more) {
-            (Some(first), Some(line)) => {
-                let first = self.bounded(Some(first), 1, 1..=7, "first") as usize;
-                let mut marked = SpannedMap::new();
-                for (code, text) in line.as_ref() {
-                    if !text.as_ref().contains("{key}") {
-                        self.report(
-                            text,
-                            "say which key hears the other choices with {key}, e.g. \"For more \
-                             choices, say more or press {key}.\"",
-                        );
-                    }
-                    let replaced = text.as_ref().replace("{key}", super::engine::OPTION_KEY);
-                    marked.insert(code.clone(), Spanned::new(text.span(), replaced));
-                }
-                self.prompt(
-                    &Spanned::new(line.span(), marked),
-                    languages,
-                    format!("{state}.more"),
-                )
-                .map(|line| (first, line))
-            }
-            (None, None) => None,
-            _ => {
-                self.report(
-                    raw,
-                    "first and more go together: first = 3 names three options, then the more \
-                     line (with {key}) offers the rest",
-                );
-                None
-            }
-        };
-        let offers = lines
-            .into_iter()
-            .filter_map(|(offer, line)| Some((offer, (line, gotos.remove(&offer)?))))
-            .collect();
-        Some(StateKind::Offers {
-            set,
-            offers,
-            options,
-            closing,
-            more,
-            on_fail,
-        })
+        self.prompt(&Spanned::new(texts.span(), marked), languages, name)
     }
 
     /// Reports states nothing leads to. A misspelt target is followed to the state it most
