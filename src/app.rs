@@ -120,7 +120,7 @@ impl Application {
         clock: Arc<dyn Clock>,
         gateway: Arc<dyn Gateway>,
     ) -> Result<Application, StartError> {
-        let loaded = crate::flow::load_all(&config.flows_dir).map_err(|problems| {
+        let loaded = crate::call_flows::load(&config.flows_dir).map_err(|problems| {
             StartError::Flows(
                 problems
                     .iter()

@@ -18,7 +18,7 @@ use jiff::tz::TimeZone;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::flow::Problem;
+use crate::diagnostics::{Problem, Problems};
 use crate::language::Language;
 use crate::speech;
 
@@ -490,11 +490,7 @@ pub fn load_dir(dir: &Path) -> Result<Option<Hours>, Vec<Problem>> {
     match std::fs::read_to_string(&path) {
         Ok(source) => parse(&path, &source).map(Some),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(err) => Err(vec![Problem {
-            file: path,
-            line: 0,
-            message: format!("cannot read: {err}"),
-        }]),
+        Err(err) => Err(vec![Problem::whole(&path, format!("cannot read: {err}"))]),
     }
 }
 
@@ -504,15 +500,9 @@ pub fn load_dir(dir: &Path) -> Result<Option<Hours>, Vec<Problem>> {
 /// Every problem found, each naming the fix.
 pub fn parse(path: &Path, source: &str) -> Result<Hours, Vec<Problem>> {
     let raw: RawFile = toml::from_str(source)
-        .map_err(|err| vec![crate::flow::load::toml_problem(path, source, &err)])?;
-    let mut problems = Vec::new();
-    let mut report = |offset: usize, message: String| {
-        problems.push(Problem {
-            file: path.to_owned(),
-            line: crate::flow::load::line_of(source, offset),
-            message,
-        });
-    };
+        .map_err(|err| vec![crate::diagnostics::toml_problem(path, source, &err)])?;
+    let mut found = Problems::new(path, source);
+    let mut report = |offset: usize, message: String| found.at(offset, message);
     let zone = match &raw.time_zone {
         None => {
             report(
@@ -622,16 +612,13 @@ pub fn parse(path: &Path, source: &str) -> Result<Hours, Vec<Problem>> {
         }
     }
     match zone {
-        Some((zone, zone_name)) if problems.is_empty() => Ok(Hours {
+        Some((zone, zone_name)) => found.or(Hours {
             zone,
             zone_name,
             week,
             holidays,
         }),
-        _ => {
-            problems.sort_by_key(|p| p.line);
-            Err(problems)
-        }
+        None => Err(found.into_sorted()),
     }
 }
 

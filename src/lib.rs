@@ -16,6 +16,10 @@
 //! - [`voice`]: the provider-neutral response (say, gather, dial, hang up ...);
 //! - [`calls`]: one webhook of a call: transaction, replay of retries, sealed values, actions;
 //! - [`flow`]: the call-flow engine: load and check `call-flows/*.toml`, run a step;
+//! - [`call_flows`]: loading everything in `call-flows/` together (flows, policies, message
+//!   templates, hours);
+//! - [`diagnostics`]: problems in the files operations write, as `file:line: message`, and the
+//!   did-you-mean hints every loader shares;
 //! - [`speech`]: money, dates, digits as words, per language, and back from what a caller said
 //!   (`speech::heard`);
 //! - [`audio`]: recorded prompts: file naming, `hound` checks, stitching words into clips, the
@@ -51,6 +55,7 @@ pub mod accounts;
 pub mod agents;
 pub mod app;
 pub mod audio;
+pub mod call_flows;
 pub mod caller;
 pub mod calls;
 pub mod cli;
@@ -58,6 +63,7 @@ pub mod clock;
 pub mod collections;
 pub mod config;
 pub mod dashboard;
+pub mod diagnostics;
 pub mod error;
 pub mod flow;
 pub mod hours;
@@ -66,6 +72,7 @@ pub mod language;
 pub mod load;
 pub mod messages;
 pub mod metrics;
+pub(crate) mod named;
 pub mod payments;
 pub mod reports;
 pub mod speech;

@@ -14,7 +14,7 @@ use ivrpay::voice::{Prompt, Verb};
 /// The shipped payment flow.
 fn payment_flow() -> ivrpay::flow::Flow {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("call-flows");
-    let loaded = ivrpay::flow::load_all(&dir).expect("the shipped flows load");
+    let loaded = ivrpay::call_flows::load(&dir).expect("the shipped flows load");
     loaded.flows["payment"].clone()
 }
 

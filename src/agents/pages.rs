@@ -246,7 +246,7 @@ pub fn transfer_item(pop: &ScreenPop, viewer: Viewer<'_>) -> String {
         "claimed" if pop.claimed_by == Some(viewer.agent_id) => {
             let options: String = Disposition::ALL
                 .iter()
-                .map(|d| format!("<option value=\"{}\">{}</option>", d.as_str(), d.label()))
+                .map(|(name, d)| format!("<option value=\"{name}\">{}</option>", d.label()))
                 .collect();
             if pop.card_entry_offered && !pop.card_entry_pending {
                 out.push_str(&format!(

@@ -300,7 +300,7 @@ async fn dispose(
         Ok(_) => {
             tracing::info!(
                 transfer = id,
-                disposition = disposition.as_str(),
+                disposition = disposition.name(),
                 "transfer closed"
             );
             Ok(back_to(id))

@@ -28,8 +28,9 @@ use super::check::{self, Limits};
 use super::script::{self, Fallback, Part};
 use super::stitch::{self, Segment};
 use super::words::{self, Pause, Token};
+use crate::diagnostics::{Problem, nearest_within};
+use crate::flow::Flow;
 use crate::flow::definition::{Prompt, Var};
-use crate::flow::{Flow, Problem};
 use crate::language::Language;
 use crate::payments::vault::DataKey;
 
@@ -155,7 +156,7 @@ impl Library {
         let mut warnings = Vec::new();
         let mut sets = BTreeMap::new();
         if !dir.is_dir() {
-            warnings.push(problem(
+            warnings.push(Problem::whole(
                 dir,
                 "there is no audio directory here; every prompt is spoken by text-to-speech \
                  (make one with `ivrpay audio make-demo`, or name it with --audio)",
@@ -169,7 +170,7 @@ impl Library {
         let signer = match DataKey::generate() {
             Ok(key) => ClipSigner::new(&key),
             Err(err) => {
-                problems.push(problem(
+                problems.push(Problem::whole(
                     dir,
                     format!("cannot make a key to sign clips: {err}"),
                 ));
@@ -736,14 +737,6 @@ fn path_segment(text: &str) -> String {
     out
 }
 
-fn problem(file: &Path, message: impl Into<String>) -> Problem {
-    Problem {
-        file: file.to_owned(),
-        line: 0,
-        message: message.into(),
-    }
-}
-
 /// Loads one language's recordings; returns the set and its problems.
 fn load_set(
     dir: &Path,
@@ -791,7 +784,10 @@ fn load_set(
                 _ => set.vocabulary.contains_key(&stem),
             };
             if !known {
-                warnings.push(problem(&path, unknown_file(folder, &stem, &expected, &set)));
+                warnings.push(Problem::whole(
+                    &path,
+                    unknown_file(folder, &stem, &expected, &set),
+                ));
                 continue;
             }
             match check_file(&path, limits) {
@@ -826,7 +822,7 @@ fn load_set(
         .max_by_key(|(rate, count)| (**count, **rate))
         .map_or(0, |(rate, _)| *rate);
     for (path, rate) in rates.iter().filter(|(_, rate)| *rate != set.rate) {
-        problems.push(problem(
+        problems.push(Problem::whole(
             path,
             format!(
                 "{rate} Hz, while the other recordings in {} are {} Hz; a language's recordings \
@@ -844,8 +840,12 @@ fn load_set(
 
 /// A recording's checks, as problems naming the file.
 fn check_file(path: &Path, limits: Limits) -> Result<check::Checked, Vec<Problem>> {
-    check::check(path, limits)
-        .map_err(|messages| messages.into_iter().map(|m| problem(path, m)).collect())
+    check::check(path, limits).map_err(|messages| {
+        messages
+            .into_iter()
+            .map(|m| Problem::whole(path, m))
+            .collect()
+    })
 }
 
 /// The `.wav` files of a folder, sorted (none when it does not exist).
@@ -870,37 +870,15 @@ fn unknown_file(folder: &str, stem: &str, expected: &HashMap<String, String>, se
         "prompts" => expected.keys().collect(),
         _ => set.vocabulary.keys().collect(),
     };
-    let nearest = names
-        .into_iter()
-        .map(|name| (strsim(stem, name), name))
-        .filter(|(distance, _)| *distance <= 3)
-        .min();
+    let nearest = nearest_within(stem, names.into_iter().map(String::as_str), 3);
     let what = match folder {
         "prompts" => "no prompt piece of the flow is named this",
         _ => "the speech module never says this word",
     };
     match nearest {
-        Some((_, name)) => format!("not used: {what}; did you mean {name}.wav?"),
+        Some(name) => format!("not used: {what}; did you mean {name}.wav?"),
         None => format!("not used: {what} (`ivrpay audio script` lists the files)"),
     }
-}
-
-/// Levenshtein distance, for "did you mean".
-fn strsim(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let current = row[j + 1];
-            row[j + 1] = (current + 1)
-                .min(row[j] + 1)
-                .min(previous + usize::from(ca != *cb));
-            previous = current;
-        }
-    }
-    row[b.len()]
 }
 
 /// Bytes before the samples in a WAV file [`stitch::wav_bytes`] writes.

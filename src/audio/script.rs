@@ -70,7 +70,7 @@ impl std::fmt::Display for Fallback {
 
 /// What stops a variable from being said with recorded words, if anything.
 fn unrecordable(var: Var) -> Option<Fallback> {
-    let name = var_name(var);
+    let name = var.name();
     match (var, var.kind()) {
         // Card data stays out of audio URLs (which providers and proxies log), whatever its type.
         (Var::CardExpiry | Var::CardLast4 | Var::CardBrand, _) => {
@@ -80,14 +80,6 @@ fn unrecordable(var: Var) -> Option<Fallback> {
         (Var::PersonOption, _) => None,
         _ => Some(Fallback::FreeText(vec![name])),
     }
-}
-
-/// A variable's name in flow files.
-pub fn var_name(var: Var) -> &'static str {
-    Var::ALL
-        .iter()
-        .find(|(_, v)| *v == var)
-        .map_or("?", |(name, _)| name)
 }
 
 /// How a prompt's text in one language is recorded: its parts, or why it cannot be.

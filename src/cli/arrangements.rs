@@ -34,7 +34,8 @@ pub(super) struct RunDueArgs {
 
 pub(super) async fn run_due(args: RunDueArgs) -> Result<(), String> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let loaded = crate::flow::load_all(&args.flows).map_err(|problems| one_per_line(&problems))?;
+    let loaded =
+        crate::call_flows::load(&args.flows).map_err(|problems| one_per_line(&problems))?;
     let as_of = match &args.as_of {
         Some(text) => crate::collections::parse_date(text)
             .ok_or_else(|| format!("--as-of {text}: write the date as YYYY-MM-DD"))?,

@@ -132,7 +132,7 @@ pub(super) fn audio(command: AudioCommand) -> Result<(), String> {
 }
 
 fn load_flow(dir: &Path, name: &str) -> Result<Flow, String> {
-    let loaded = crate::flow::load_all(dir).map_err(|problems| one_per_line(&problems))?;
+    let loaded = crate::call_flows::load(dir).map_err(|problems| one_per_line(&problems))?;
     loaded
         .flows
         .get(name)

@@ -23,8 +23,8 @@ pub(super) enum FlowsCommand {
 pub(super) fn check_flows(dir: &std::path::Path, audio: &std::path::Path) -> Result<(), String> {
     // Voices are checked against every provider a flow may be served by.
     let dialects = registry::unverified();
-    match crate::flow::load_all(dir) {
-        Ok(crate::flow::Loaded {
+    match crate::call_flows::load(dir) {
+        Ok(crate::call_flows::Loaded {
             flows,
             policies,
             templates: _,

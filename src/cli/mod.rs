@@ -174,7 +174,7 @@ struct LoadtestArgs {
 }
 
 /// Problems in files (flows, hours), one per line, for an error message.
-fn one_per_line(problems: &[crate::flow::load::Problem]) -> String {
+fn one_per_line(problems: &[crate::diagnostics::Problem]) -> String {
     problems
         .iter()
         .map(ToString::to_string)

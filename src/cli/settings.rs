@@ -205,9 +205,7 @@ pub(super) fn messaging_settings(problems: &mut Vec<String>) -> RestUses {
         if crate::messages::templates::Kind::parse(kind).is_none() {
             problems.push(format!(
                 "IVRPAY_MESSAGES_OFF: \"{kind}\" is not a kind of message; the kinds are {}",
-                crate::messages::templates::Kind::ALL
-                    .map(|(n, _)| n)
-                    .join(", ")
+                crate::messages::templates::Kind::NAMES.join(", ")
             ));
         }
     }

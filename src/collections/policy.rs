@@ -6,15 +6,16 @@
 //! fix, like the flow files; the server does not start on a file with problems.
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Deserialize;
 use time::Date;
 use toml::Spanned;
 
 use super::terms::{FeeRule, Interval};
-use crate::flow::load::Problem;
+use crate::diagnostics::{Problem, Problems};
 use crate::language::Language;
+use crate::named::named_enum;
 use crate::payments::Money;
 use crate::store::Account;
 
@@ -74,53 +75,30 @@ pub enum Treatment {
     Specialist,
 }
 
-/// An option a caller can be offered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Offer {
-    /// Pay the whole balance.
-    Full,
-    /// Pay the minimum due.
-    Minimum,
-    /// Pay an amount of their choosing.
-    OtherAmount,
-    /// Settle for less than the balance.
-    Settlement,
-    /// Spread the balance over installments.
-    Plan,
-    /// Promise to pay by a date.
-    Promise,
-    /// Tell us they are having trouble paying.
-    Hardship,
-    /// Talk to a person.
-    Person,
-}
-
-impl Offer {
-    /// Every option with its name in the policy file.
-    pub const ALL: [(&'static str, Offer); 8] = [
-        ("full", Offer::Full),
-        ("minimum", Offer::Minimum),
-        ("other_amount", Offer::OtherAmount),
-        ("settlement", Offer::Settlement),
-        ("plan", Offer::Plan),
-        ("promise", Offer::Promise),
-        ("hardship", Offer::Hardship),
-        ("person", Offer::Person),
-    ];
-
-    /// Looks an option up by name.
-    pub fn parse(name: &str) -> Option<Offer> {
-        Offer::ALL.iter().find(|(n, _)| *n == name).map(|(_, o)| *o)
-    }
-
-    /// Its name in policy and flow files.
-    pub fn name(self) -> &'static str {
-        Offer::ALL
-            .iter()
-            .find(|(_, o)| *o == self)
-            .map_or("", |(n, _)| n)
+named_enum! {
+    /// An option a caller can be offered.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum Offer {
+        /// Pay the whole balance.
+        Full = "full",
+        /// Pay the minimum due.
+        Minimum = "minimum",
+        /// Pay an amount of their choosing.
+        OtherAmount = "other_amount",
+        /// Settle for less than the balance.
+        Settlement = "settlement",
+        /// Spread the balance over installments.
+        Plan = "plan",
+        /// Promise to pay by a date.
+        Promise = "promise",
+        /// Tell us they are having trouble paying.
+        Hardship = "hardship",
+        /// Talk to a person.
+        Person = "person",
     }
 }
+
+impl Offer {}
 
 /// Text in each language.
 pub type Texts = BTreeMap<Language, String>;
@@ -423,17 +401,12 @@ struct RawFee {
 pub fn load_dir(dir: &Path, languages: &[Language]) -> Result<Policies, Vec<Problem>> {
     let path = dir.join(FILE_NAME);
     let source = std::fs::read_to_string(&path).map_err(|err| {
-        vec![Problem {
-            file: path.clone(),
-            line: 0,
-            message: match err.kind() {
-                std::io::ErrorKind::NotFound => format!(
-                    "there is no {FILE_NAME} beside the flows; it says what callers are offered \
-                     (see README.md, \"Collections policies\")"
-                ),
-                _ => format!("cannot read: {err}"),
-            },
-        }]
+        vec![Problem::unreadable(&path, &err, || {
+            format!(
+                "there is no {FILE_NAME} beside the flows; it says what callers are offered \
+                 (see README.md, \"Collections policies\")"
+            )
+        })]
     })?;
     parse(&path, &source, languages)
 }
@@ -444,45 +417,23 @@ pub fn load_dir(dir: &Path, languages: &[Language]) -> Result<Policies, Vec<Prob
 /// Every problem found.
 pub fn parse(path: &Path, source: &str, languages: &[Language]) -> Result<Policies, Vec<Problem>> {
     let mut checker = Checker {
-        path: path.to_owned(),
-        source,
+        found: Problems::new(path, source),
         languages,
-        problems: Vec::new(),
     };
     let raw: RawFile = toml::from_str(source)
-        .map_err(|err| vec![crate::flow::load::toml_problem(path, source, &err)])?;
+        .map_err(|err| vec![crate::diagnostics::toml_problem(path, source, &err)])?;
     let policies = checker.check(raw);
-    if checker.problems.is_empty() {
-        Ok(policies)
-    } else {
-        checker.problems.sort_by_key(|p| p.line);
-        Err(checker.problems)
-    }
+    checker.found.or(policies)
 }
 
 struct Checker<'a> {
-    path: PathBuf,
-    source: &'a str,
+    found: Problems<'a>,
     languages: &'a [Language],
-    problems: Vec<Problem>,
 }
 
 impl Checker<'_> {
-    fn line(&self, offset: usize) -> usize {
-        crate::flow::load::line_of(self.source, offset)
-    }
-
-    fn problem_at(&self, line: usize, message: impl Into<String>) -> Problem {
-        Problem {
-            file: self.path.clone(),
-            line,
-            message: message.into(),
-        }
-    }
-
     fn report<T>(&mut self, at: &Spanned<T>, message: impl Into<String>) {
-        let problem = self.problem_at(self.line(at.span().start), message);
-        self.problems.push(problem);
+        self.found.report(at, message);
     }
 
     fn check(&mut self, raw: RawFile) -> Policies {
@@ -651,7 +602,7 @@ impl Checker<'_> {
                 format!(
                     "this text has no {}; {}",
                     missing.join(", "),
-                    crate::flow::load::add_texts_hint("", &missing)
+                    crate::diagnostics::add_texts_hint("", &missing)
                 ),
             );
         }
@@ -705,7 +656,7 @@ impl Checker<'_> {
                     format!(
                         "\"{}\" is not an option; the options are {}",
                         name.as_ref(),
-                        Offer::ALL.map(|(n, _)| n).join(", ")
+                        Offer::NAMES.join(", ")
                     ),
                 ),
             }
@@ -753,14 +704,13 @@ impl Checker<'_> {
             }
             if !options.contains(&Offer::Hardship) {
                 let at = r.options.as_ref().map_or(raw.span(), |o| o.span()).start;
-                let line = self.line(at);
-                self.problems.push(self.problem_at(
-                    line,
+                self.found.at(
+                    at,
                     format!(
                         "every balance menu offers help to callers having trouble paying; add \
                          \"hardship\" to policy {name}'s options"
                     ),
-                ));
+                );
             }
             if options.contains(&Offer::Hardship) && hardship_options.is_empty() {
                 self.report(
@@ -927,7 +877,7 @@ impl Checker<'_> {
                 &p.every,
                 format!(
                     "every is one of {}",
-                    Interval::ALL.map(|(n, _)| format!("\"{n}\"")).join(", ")
+                    Interval::NAMES.map(|n| format!("\"{n}\"")).join(", ")
                 ),
             );
             Interval::Monthly

@@ -8,35 +8,23 @@
 use time::{Date, Duration, Month};
 
 use crate::language::Language;
+use crate::named::named_enum;
 use crate::speech;
 
-/// How often installments fall due.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Interval {
-    /// Same day each month (the last day of a shorter month when the day does not exist).
-    Monthly,
-    /// Every 14 days.
-    EveryTwoWeeks,
-    /// Every 7 days.
-    Weekly,
+named_enum! {
+    /// How often installments fall due.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Interval {
+        /// Same day each month (the last day of a shorter month when the day does not exist).
+        Monthly = "month",
+        /// Every 14 days.
+        EveryTwoWeeks = "2 weeks",
+        /// Every 7 days.
+        Weekly = "week",
+    }
 }
 
 impl Interval {
-    /// Every interval with its name in the policy file.
-    pub const ALL: [(&'static str, Interval); 3] = [
-        ("month", Interval::Monthly),
-        ("2 weeks", Interval::EveryTwoWeeks),
-        ("week", Interval::Weekly),
-    ];
-
-    /// Looks an interval up by its name in the policy file (`every = "month"`).
-    pub fn parse(name: &str) -> Option<Interval> {
-        Interval::ALL
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, i)| *i)
-    }
-
     /// The date `steps` intervals after `start`.
     pub fn after(self, start: Date, steps: u32) -> Date {
         match self {

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::actions::Action;
 use crate::language::Language;
+use crate::named::named_enum;
 
 /// A validated call flow.
 #[derive(Debug, Clone)]
@@ -249,118 +250,120 @@ pub enum Segment {
     Var(Var),
 }
 
-/// Values a prompt or a condition can use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Var {
-    /// The account holder's first name.
-    FirstName,
-    /// Balance owed, spoken as money.
-    Balance,
-    /// Minimum payment due, spoken as money.
-    MinimumDue,
-    /// Due date, spoken as a date.
-    DueDate,
-    /// When the balance is due, said so a caller knows whether it is late: "due December
-    /// second", or "past due since December second" once that day is behind.
-    DueWhen,
-    /// Last four digits of the account number, spoken digit by digit.
-    Last4,
-    /// How long a lockout lasts, spoken as minutes.
-    LockoutMinutes,
-    /// The account's collections segment (conditions only).
-    Segment,
-    /// The caller's language code (conditions only).
-    Language,
-    /// Whether caller ID matched an account (conditions only).
-    CallerMatched,
-    /// Whether the caller has proved who they are (conditions only).
-    Authenticated,
-    /// The amount about to be paid, spoken as money.
-    Amount,
-    /// The smallest payment accepted for this account, spoken as money.
-    SmallestPayment,
-    /// The brand of the card being used, by name ("Visa").
-    CardBrand,
-    /// Last four digits of the card, digit by digit.
-    CardLast4,
-    /// The card's expiry, spoken as month and year.
-    CardExpiry,
-    /// The confirmation code of the approved payment, in groups as people say them.
-    Confirmation,
-    /// The confirmation code again, digit by digit with a pause after each.
-    ConfirmationSlowly,
-    /// The shared line offering a person (`[messages] person_option`), or nothing when no person
-    /// can be reached.
-    PersonOption,
-    /// Whether a person can be reached (an agent number is set) (conditions only).
-    AgentAvailable,
-    /// Whether paying the minimum due is a choice of its own: at least the smallest payment
-    /// taken and less than the balance (conditions only).
-    CanPayMinimum,
-    /// Whether another amount than the whole balance can be paid (conditions only).
-    CanPayOtherAmount,
-    /// What the account can be settled for today, spoken as money.
-    SettlementAmount,
-    /// The last day the settlement offer stands, spoken as a date.
-    SettlementExpires,
-    /// The installments chosen, read as a person would ("three payments of ..., on ...").
-    PlanSchedule,
-    /// The numbers of installments the caller may choose ("2, 3 or 4").
-    PlanChoices,
-    /// The total being spread over installments, spoken as money.
-    PlanTotal,
-    /// The policy's recurring-charge authorisation, spoken as written.
-    PlanAuthorization,
-    /// The date of the promise to pay, spoken as a date.
-    PromiseDate,
-    /// The amount promised, spoken as money.
-    PromiseAmount,
-    /// The latest date a promise may name, spoken as a date.
-    PromiseLatest,
-    /// The least that may be promised, spoken as money.
-    PromiseSmallest,
-    /// The convenience fee on the payment, spoken as money.
-    Fee,
-    /// The payment plus its fee, spoken as money.
-    Total,
-    /// How to pay without the fee, from the policy.
-    FeeFreeAlternative,
-    /// Where a returning caller's plan stands ("Your next payment of ... is due on ...").
-    ArrangementStatus,
-    /// The plan's card on file, by brand and last four digits.
-    ArrangementCard,
-    /// The plan's next (or missed) installment, spoken as money.
-    InstallmentAmount,
-    /// Whether a convenience fee applies to the payment (conditions only).
-    FeeApplies,
-    /// Whether the card being entered is for a new plan (conditions only).
-    CardForPlan,
-    /// Whether the card being entered replaces a plan's card (conditions only).
-    CardForPlanChange,
-    /// Whether the caller said they are having trouble paying (conditions only).
-    Hardship,
-    /// Which security code to enter, for the brand of the card entered ("the 3-digit security
-    /// code on the back of the card", or 4 digits on the front for American Express).
-    SecurityCodeWhere,
-    /// An answer by voice read back for the caller to confirm ("twenty-five dollars and fifty
-    /// cents", or the words they said).
-    Heard,
-    /// How to get a receipt, naming only the channels that reach the caller ("To get it by text
-    /// message to the number ending in 6 6 1 8, press 1. To get it by email, press 2.").
-    ReceiptOptions,
-    /// Whether a person can take the call now: an agent line is set and it is within business
-    /// hours (conditions only).
-    PeopleAvailable,
-    /// The number a callback would go to, digit by digit in groups ("5 5 5, 2 1 2, 6 6 1 8").
-    CallbackNumber,
-    /// The callback windows offered, each with its key ("For tomorrow morning, between 9 AM
-    /// and noon, say or press 1.").
-    CallbackWindows,
-    /// The callback window chosen ("tomorrow morning, between 9 AM and noon").
-    CallbackWindow,
-    /// When the line next has people ("tomorrow at 9 AM", "today until 5 PM"); empty
-    /// without business hours.
-    NextOpening,
+named_enum! {
+    /// Values a prompt or a condition can use.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum Var {
+        /// The account holder's first name.
+        FirstName = "first_name",
+        /// Balance owed, spoken as money.
+        Balance = "balance",
+        /// Minimum payment due, spoken as money.
+        MinimumDue = "minimum_due",
+        /// Due date, spoken as a date.
+        DueDate = "due_date",
+        /// When the balance is due, said so a caller knows whether it is late: "due December
+        /// second", or "past due since December second" once that day is behind.
+        DueWhen = "due_when",
+        /// Last four digits of the account number, spoken digit by digit.
+        Last4 = "last4",
+        /// How long a lockout lasts, spoken as minutes.
+        LockoutMinutes = "lockout_minutes",
+        /// The account's collections segment (conditions only).
+        Segment = "segment",
+        /// The caller's language code (conditions only).
+        Language = "language",
+        /// Whether caller ID matched an account (conditions only).
+        CallerMatched = "caller_matched",
+        /// Whether the caller has proved who they are (conditions only).
+        Authenticated = "authenticated",
+        /// The amount about to be paid, spoken as money.
+        Amount = "amount",
+        /// The smallest payment accepted for this account, spoken as money.
+        SmallestPayment = "smallest_payment",
+        /// The brand of the card being used, by name ("Visa").
+        CardBrand = "card_brand",
+        /// Last four digits of the card, digit by digit.
+        CardLast4 = "card_last4",
+        /// The card's expiry, spoken as month and year.
+        CardExpiry = "card_expiry",
+        /// The confirmation code of the approved payment, in groups as people say them.
+        Confirmation = "confirmation",
+        /// The confirmation code again, digit by digit with a pause after each.
+        ConfirmationSlowly = "confirmation_slowly",
+        /// The shared line offering a person (`[messages] person_option`), or nothing when no person
+        /// can be reached.
+        PersonOption = "person_option",
+        /// Whether a person can be reached (an agent number is set) (conditions only).
+        AgentAvailable = "agent_available",
+        /// Whether paying the minimum due is a choice of its own: at least the smallest payment
+        /// taken and less than the balance (conditions only).
+        CanPayMinimum = "can_pay_minimum",
+        /// Whether another amount than the whole balance can be paid (conditions only).
+        CanPayOtherAmount = "can_pay_other_amount",
+        /// What the account can be settled for today, spoken as money.
+        SettlementAmount = "settlement_amount",
+        /// The last day the settlement offer stands, spoken as a date.
+        SettlementExpires = "settlement_expires",
+        /// The installments chosen, read as a person would ("three payments of ..., on ...").
+        PlanSchedule = "plan_schedule",
+        /// The numbers of installments the caller may choose ("2, 3 or 4").
+        PlanChoices = "plan_choices",
+        /// The total being spread over installments, spoken as money.
+        PlanTotal = "plan_total",
+        /// The policy's recurring-charge authorisation, spoken as written.
+        PlanAuthorization = "plan_authorization",
+        /// The date of the promise to pay, spoken as a date.
+        PromiseDate = "promise_date",
+        /// The amount promised, spoken as money.
+        PromiseAmount = "promise_amount",
+        /// The latest date a promise may name, spoken as a date.
+        PromiseLatest = "promise_latest",
+        /// The least that may be promised, spoken as money.
+        PromiseSmallest = "promise_smallest",
+        /// The convenience fee on the payment, spoken as money.
+        Fee = "fee",
+        /// The payment plus its fee, spoken as money.
+        Total = "total",
+        /// How to pay without the fee, from the policy.
+        FeeFreeAlternative = "fee_free_alternative",
+        /// Where a returning caller's plan stands ("Your next payment of ... is due on ...").
+        ArrangementStatus = "arrangement_status",
+        /// The plan's card on file, by brand and last four digits.
+        ArrangementCard = "arrangement_card",
+        /// The plan's next (or missed) installment, spoken as money.
+        InstallmentAmount = "installment_amount",
+        /// Whether a convenience fee applies to the payment (conditions only).
+        FeeApplies = "fee_applies",
+        /// Whether the card being entered is for a new plan (conditions only).
+        CardForPlan = "card_for_plan",
+        /// Whether the card being entered replaces a plan's card (conditions only).
+        CardForPlanChange = "card_for_plan_change",
+        /// Whether the caller said they are having trouble paying (conditions only).
+        Hardship = "hardship",
+        /// Which security code to enter, for the brand of the card entered ("the 3-digit security
+        /// code on the back of the card", or 4 digits on the front for American Express).
+        SecurityCodeWhere = "security_code_where",
+        /// An answer by voice read back for the caller to confirm ("twenty-five dollars and fifty
+        /// cents", or the words they said).
+        Heard = "heard",
+        /// How to get a receipt, naming only the channels that reach the caller ("To get it by text
+        /// message to the number ending in 6 6 1 8, press 1. To get it by email, press 2.").
+        ReceiptOptions = "receipt_options",
+        /// Whether a person can take the call now: an agent line is set and it is within business
+        /// hours (conditions only).
+        PeopleAvailable = "people_available",
+        /// The number a callback would go to, digit by digit in groups ("5 5 5, 2 1 2, 6 6 1 8").
+        CallbackNumber = "callback_number",
+        /// The callback windows offered, each with its key ("For tomorrow morning, between 9 AM
+        /// and noon, say or press 1.").
+        CallbackWindows = "callback_windows",
+        /// The callback window chosen ("tomorrow morning, between 9 AM and noon").
+        CallbackWindow = "callback_window",
+        /// When the line next has people ("tomorrow at 9 AM", "today until 5 PM"); empty
+        /// without business hours.
+        NextOpening = "next_opening",
+    }
 }
 
 /// How a variable's value behaves.
@@ -385,65 +388,6 @@ pub enum VarType {
 }
 
 impl Var {
-    /// Every variable with its name in flow files.
-    pub const ALL: [(&'static str, Var); 50] = [
-        ("first_name", Var::FirstName),
-        ("balance", Var::Balance),
-        ("minimum_due", Var::MinimumDue),
-        ("due_date", Var::DueDate),
-        ("due_when", Var::DueWhen),
-        ("last4", Var::Last4),
-        ("lockout_minutes", Var::LockoutMinutes),
-        ("segment", Var::Segment),
-        ("language", Var::Language),
-        ("caller_matched", Var::CallerMatched),
-        ("authenticated", Var::Authenticated),
-        ("amount", Var::Amount),
-        ("smallest_payment", Var::SmallestPayment),
-        ("card_brand", Var::CardBrand),
-        ("card_last4", Var::CardLast4),
-        ("card_expiry", Var::CardExpiry),
-        ("confirmation", Var::Confirmation),
-        ("confirmation_slowly", Var::ConfirmationSlowly),
-        ("person_option", Var::PersonOption),
-        ("agent_available", Var::AgentAvailable),
-        ("can_pay_minimum", Var::CanPayMinimum),
-        ("can_pay_other_amount", Var::CanPayOtherAmount),
-        ("settlement_amount", Var::SettlementAmount),
-        ("settlement_expires", Var::SettlementExpires),
-        ("plan_schedule", Var::PlanSchedule),
-        ("plan_choices", Var::PlanChoices),
-        ("plan_total", Var::PlanTotal),
-        ("plan_authorization", Var::PlanAuthorization),
-        ("promise_date", Var::PromiseDate),
-        ("promise_amount", Var::PromiseAmount),
-        ("promise_latest", Var::PromiseLatest),
-        ("promise_smallest", Var::PromiseSmallest),
-        ("fee", Var::Fee),
-        ("total", Var::Total),
-        ("fee_free_alternative", Var::FeeFreeAlternative),
-        ("arrangement_status", Var::ArrangementStatus),
-        ("arrangement_card", Var::ArrangementCard),
-        ("installment_amount", Var::InstallmentAmount),
-        ("fee_applies", Var::FeeApplies),
-        ("card_for_plan", Var::CardForPlan),
-        ("card_for_plan_change", Var::CardForPlanChange),
-        ("hardship", Var::Hardship),
-        ("receipt_options", Var::ReceiptOptions),
-        ("security_code_where", Var::SecurityCodeWhere),
-        ("heard", Var::Heard),
-        ("people_available", Var::PeopleAvailable),
-        ("callback_number", Var::CallbackNumber),
-        ("callback_windows", Var::CallbackWindows),
-        ("callback_window", Var::CallbackWindow),
-        ("next_opening", Var::NextOpening),
-    ];
-
-    /// Looks a variable up by its name in flow files.
-    pub fn parse(name: &str) -> Option<Var> {
-        Var::ALL.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
-    }
-
     /// The variable's type.
     pub fn kind(self) -> VarType {
         match self {
@@ -552,83 +496,49 @@ impl Comparison {
     }
 }
 
-/// What a `collect` state asks for; decides how many keys, how they are checked, and where the
-/// value waits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InputKind {
-    /// 6 to 12 digits, then pound.
-    AccountNumber,
-    /// 4 digits.
-    Pin,
-    /// 8 digits, MMDDYYYY.
-    DateOfBirth,
-    /// 5 digits.
-    Zip,
-    /// A dollar amount, `*` for the decimal point, then pound.
-    Amount,
-    /// 13 to 19 digits passing the card checks, then pound.
-    CardNumber,
-    /// 4 digits, MMYY, not in the past.
-    CardExpiry,
-    /// 3 digits, 4 for American Express.
-    SecurityCode,
-    /// 5 digits, the card's billing ZIP.
-    BillingZip,
-    /// One key: how many installments, among those the policy allows for this balance.
-    Installments,
-    /// 4 digits, MMDD: the date of a promise to pay, within the policy's window.
-    PromiseDate,
-    /// One key naming why paying is hard (1 lost work or income, 2 illness or injury, 3 a family
-    /// emergency or bereavement, 4 a disaster, 5 something else).
-    HardshipReason,
-    /// 10 digits, area code first: the number to call the caller back on (keypad or spoken).
-    CallbackNumber,
-    /// One key: which of the callback windows offered.
-    CallbackWindow,
-    /// One key answering the survey's "did this call take care of what you called about":
-    /// 1 yes, 2 no (or said as yes or no).
-    SurveyResolved,
-    /// One key rating the call, 1 (poor) to 5 (excellent) (or said as a number).
-    SurveyRating,
+named_enum! {
+    /// What a `collect` state asks for; decides how many keys, how they are checked, and where the
+    /// value waits.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum InputKind {
+        /// 6 to 12 digits, then pound.
+        AccountNumber = "account_number",
+        /// 4 digits.
+        Pin = "pin",
+        /// 8 digits, MMDDYYYY.
+        DateOfBirth = "date_of_birth",
+        /// 5 digits.
+        Zip = "zip",
+        /// A dollar amount, `*` for the decimal point, then pound.
+        Amount = "amount",
+        /// 13 to 19 digits passing the card checks, then pound.
+        CardNumber = "card_number",
+        /// 4 digits, MMYY, not in the past.
+        CardExpiry = "card_expiry",
+        /// 3 digits, 4 for American Express.
+        SecurityCode = "security_code",
+        /// 5 digits, the card's billing ZIP.
+        BillingZip = "billing_zip",
+        /// One key: how many installments, among those the policy allows for this balance.
+        Installments = "installments",
+        /// 4 digits, MMDD: the date of a promise to pay, within the policy's window.
+        PromiseDate = "promise_date",
+        /// One key naming why paying is hard (1 lost work or income, 2 illness or injury, 3 a family
+        /// emergency or bereavement, 4 a disaster, 5 something else).
+        HardshipReason = "hardship_reason",
+        /// 10 digits, area code first: the number to call the caller back on (keypad or spoken).
+        CallbackNumber = "callback_number",
+        /// One key: which of the callback windows offered.
+        CallbackWindow = "callback_window",
+        /// One key answering the survey's "did this call take care of what you called about":
+        /// 1 yes, 2 no (or said as yes or no).
+        SurveyResolved = "survey_resolved",
+        /// One key rating the call, 1 (poor) to 5 (excellent) (or said as a number).
+        SurveyRating = "survey_rating",
+    }
 }
 
 impl InputKind {
-    /// Every input kind with its name in flow files.
-    pub const ALL: [(&'static str, InputKind); 16] = [
-        ("account_number", InputKind::AccountNumber),
-        ("pin", InputKind::Pin),
-        ("date_of_birth", InputKind::DateOfBirth),
-        ("zip", InputKind::Zip),
-        ("amount", InputKind::Amount),
-        ("card_number", InputKind::CardNumber),
-        ("card_expiry", InputKind::CardExpiry),
-        ("security_code", InputKind::SecurityCode),
-        ("billing_zip", InputKind::BillingZip),
-        ("installments", InputKind::Installments),
-        ("promise_date", InputKind::PromiseDate),
-        ("hardship_reason", InputKind::HardshipReason),
-        ("callback_number", InputKind::CallbackNumber),
-        ("callback_window", InputKind::CallbackWindow),
-        ("survey_resolved", InputKind::SurveyResolved),
-        ("survey_rating", InputKind::SurveyRating),
-    ];
-
-    /// Looks an input kind up by name.
-    pub fn parse(name: &str) -> Option<InputKind> {
-        InputKind::ALL
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, k)| *k)
-    }
-
-    /// Its name in flow files, also the name its value is kept under.
-    pub fn name(self) -> &'static str {
-        InputKind::ALL
-            .iter()
-            .find(|(_, k)| *k == self)
-            .map_or("", |(n, _)| n)
-    }
-
     /// A fixed number of keys, so the provider can stop listening without waiting for pound.
     /// (The security code's length depends on the card, so the engine decides it.)
     pub fn fixed_length(self) -> Option<u32> {

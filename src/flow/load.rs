@@ -5,7 +5,6 @@
 //! any problem does not load, and the server does not start on it.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -17,41 +16,17 @@ use super::definition::{
     PromptSource, Segment, SpeechSettings, State, StateKind, StateSpeech, Template, Var, VarType,
 };
 use crate::collections::Offer;
+use crate::diagnostics::{Problem, Problems, add_texts_hint, nearest, toml_problem};
 use crate::language::Language;
 use crate::payments::money::Money;
 use crate::survey::SurveySettings;
-
-/// One problem in a flow file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    /// The file.
-    pub file: PathBuf,
-    /// 1-based line (0 when the file could not be read at all).
-    pub line: usize,
-    /// What is wrong and how to fix it.
-    pub message: String,
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            // Not about a line: a directory or a file that cannot be read.
-            0 => write!(f, "{}: {}", self.file.display(), self.message),
-            line => write!(f, "{}:{line}: {}", self.file.display(), self.message),
-        }
-    }
-}
 
 /// Loads every `*.toml` flow in a directory, keyed by file stem.
 ///
 /// # Errors
 /// Every problem in every file (or the directory cannot be read, or holds no flow).
 pub fn load_dir(dir: &Path) -> Result<BTreeMap<String, Flow>, Vec<Problem>> {
-    let problem = |message: String| Problem {
-        file: dir.to_owned(),
-        line: 0,
-        message,
-    };
+    let problem = |message: String| Problem::whole(dir, message);
     let entries = std::fs::read_dir(dir).map_err(|err| {
         vec![problem(match err.kind() {
             std::io::ErrorKind::NotFound => {
@@ -101,13 +76,8 @@ pub fn load_dir(dir: &Path) -> Result<BTreeMap<String, Flow>, Vec<Problem>> {
 /// # Errors
 /// Every problem found.
 pub fn load_file(path: &Path) -> Result<Flow, Vec<Problem>> {
-    let source = std::fs::read_to_string(path).map_err(|err| {
-        vec![Problem {
-            file: path.to_owned(),
-            line: 0,
-            message: format!("cannot read: {err}"),
-        }]
-    })?;
+    let source = std::fs::read_to_string(path)
+        .map_err(|err| vec![Problem::whole(path, format!("cannot read: {err}"))])?;
     let name = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -121,56 +91,14 @@ pub fn load_file(path: &Path) -> Result<Flow, Vec<Problem>> {
 /// Every problem found.
 pub fn parse_flow(name: &str, path: &Path, source: &str) -> Result<Flow, Vec<Problem>> {
     let mut checker = Checker {
-        path,
-        source,
-        problems: Vec::new(),
+        found: Problems::new(path, source),
     };
     let raw: RawFile =
         toml::from_str(source).map_err(|err| vec![toml_problem(path, source, &err)])?;
     let flow = checker.check(name, raw);
     match flow {
-        Some(flow) if checker.problems.is_empty() => Ok(flow),
-        _ => {
-            checker.problems.sort_by_key(|p| p.line);
-            Err(checker.problems)
-        }
-    }
-}
-
-/// The 1-based line a byte offset of `source` falls on.
-pub(crate) fn line_of(source: &str, offset: usize) -> usize {
-    let end = offset.min(source.len());
-    source.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
-
-/// How to add the texts missing in `languages`: `add en = "..." and es = "..."`, each key led by
-/// `prefix` (`"sms."`, or nothing inside the table being written).
-pub(crate) fn add_texts_hint(prefix: &str, languages: &[&str]) -> String {
-    format!(
-        "add {}",
-        languages
-            .iter()
-            .map(|code| format!("{prefix}{code} = \"...\""))
-            .collect::<Vec<_>>()
-            .join(" and ")
-    )
-}
-
-/// A file that is not valid TOML, or not of the expected shape, as one problem at its line.
-/// serde's wording for unknown fields lists what is expected; it is kept, with what to do.
-pub(crate) fn toml_problem(path: &Path, source: &str, err: &toml::de::Error) -> Problem {
-    let mut message = err.message().trim().replace('\n', " ");
-    if message.starts_with("unknown field") {
-        message.push_str("; check the spelling");
-    }
-    Problem {
-        file: path.to_owned(),
-        line: err.span().map_or(1, |span| line_of(source, span.start)),
-        message,
+        Some(flow) => checker.found.or(flow),
+        None => Err(checker.found.into_sorted()),
     }
 }
 
@@ -442,27 +370,16 @@ fn kind_fields(state: &RawState) -> [(&'static str, bool); 27] {
 }
 
 struct Checker<'a> {
-    path: &'a Path,
-    source: &'a str,
-    problems: Vec<Problem>,
+    found: Problems<'a>,
 }
 
 impl Checker<'_> {
     fn line(&self, offset: usize) -> usize {
-        line_of(self.source, offset)
-    }
-
-    fn problem_at(&self, line: usize, message: impl Into<String>) -> Problem {
-        Problem {
-            file: self.path.to_owned(),
-            line,
-            message: message.into(),
-        }
+        self.found.line(offset)
     }
 
     fn report<T>(&mut self, at: &Spanned<T>, message: impl Into<String>) {
-        let problem = self.problem_at(self.line(at.span().start), message);
-        self.problems.push(problem);
+        self.found.report(at, message);
     }
 
     fn check(&mut self, name: &str, raw: RawFile) -> Option<Flow> {
@@ -474,21 +391,7 @@ impl Checker<'_> {
                 "the flow is named \"{declared}\" but the file is {name}.toml; make them the same"
             ));
         }
-        let mut languages = Vec::new();
-        for code in header.languages.as_ref() {
-            match Language::parse(code.as_ref()) {
-                Some(lang) if !languages.contains(&lang) => languages.push(lang),
-                Some(_) => self.report(code, format!("language \"{code}\" is listed twice")),
-                None => self.report(code, format!("unknown language \"{code}\"; use en or es")),
-            }
-        }
-        if languages.is_empty() {
-            self.report(
-                &header.languages,
-                "list at least one language, e.g. languages = [\"en\"]",
-            );
-            return None;
-        }
+        let languages = self.languages(header)?;
         let agent_key = self.key(header.agent_key.as_ref(), '0');
         let repeat_key = self.key(header.repeat_key.as_ref(), '*');
         let max_attempts = self.bounded(header.max_attempts.as_ref(), 3, 1..=10, "max_attempts");
@@ -505,41 +408,13 @@ impl Checker<'_> {
             5..=120,
             "dial_timeout_seconds",
         );
-        let mut voices = HashMap::new();
-        for (code, voice) in header.voices.iter().flatten() {
-            match Language::parse(code.as_ref()) {
-                Some(lang) => {
-                    voices.insert(lang, voice.as_ref().clone());
-                }
-                None => self.report(code, format!("unknown language \"{code}\" in voices")),
-            }
-        }
+        let voices = self.voices(header);
 
-        let slower_key = header
-            .slower_key
-            .as_ref()
-            .map(|raw| (self.key(Some(raw), '7'), raw));
-        if let Some((key, raw_key)) = &slower_key
-            && [agent_key, repeat_key, finish_key].contains(key)
-        {
-            self.report(
-                *raw_key,
-                format!(
-                    "slower_key {key} is already the agent, repeat or finish key; choose another, \
-                     e.g. slower_key = \"7\""
-                ),
-            );
-        }
-        let pace = Pace {
-            slower_key: slower_key.map(|(key, _)| key),
-            slow_input_timeout_seconds: self.bounded(
-                header.slow_input_timeout_seconds.as_ref(),
-                (input_timeout_seconds * 2).min(60),
-                input_timeout_seconds..=60,
-                "slow_input_timeout_seconds (at least input_timeout_seconds)",
-            ),
-            ..Pace::default()
-        };
+        let pace = self.pace(
+            header,
+            [agent_key, repeat_key, finish_key],
+            input_timeout_seconds,
+        );
         let speech = raw
             .speech
             .as_ref()
@@ -549,65 +424,24 @@ impl Checker<'_> {
             .recording_notice
             .as_ref()
             .and_then(|notice| self.prompt(notice, &languages, "recording_notice".to_owned()));
-        let prompts = match header.prompts.as_ref().map(|p| p.as_ref().as_str()) {
-            None | Some("tts") => PromptSource::TextToSpeech,
-            Some("recorded") => PromptSource::Recorded,
-            Some(other) => {
-                if let Some(raw) = &header.prompts {
-                    self.report(
-                        raw,
-                        format!(
-                            "prompts = \"{other}\" is not a way to speak prompts; use \"tts\" \
-                             (text-to-speech) or \"recorded\" (recordings in audio/, \
-                             text-to-speech where one is missing)"
-                        ),
-                    );
-                }
-                PromptSource::TextToSpeech
-            }
-        };
+        let prompts = self.prompt_source(header);
         let state_names: HashSet<String> = raw
             .states
             .as_ref()
             .keys()
             .map(|k| k.as_ref().clone())
             .collect();
-        let mut states = HashMap::new();
-        let mut spans = HashMap::new();
-        for (state_name, state) in raw.states.into_inner() {
-            let line = self.line(state_name.span().start);
-            let name = state_name.into_inner();
-            let listens = speech.is_some();
-            if let Some(state) =
-                self.state(&name, state, &languages, &state_names, repeat_key, listens)
-            {
-                spans.insert(name.clone(), line);
-                states.insert(name, state);
-            }
-        }
+        let (states, spans) = self.states(
+            raw.states.into_inner(),
+            &languages,
+            &state_names,
+            repeat_key,
+            speech.is_some(),
+        );
         let callback_state = header.callback_state.as_ref();
         let assisted_payment_state = header.assisted_payment_state.as_ref();
         let assisted_payment_ends = header.assisted_payment_ends.as_deref().unwrap_or_default();
-        for (target, what) in [
-            (&header.start, "start"),
-            (&header.agent_state, "agent_state"),
-        ]
-        .into_iter()
-        .chain(callback_state.map(|target| (target, "callback_state")))
-        .chain(assisted_payment_state.map(|target| (target, "assisted_payment_state")))
-        .chain(
-            assisted_payment_ends
-                .iter()
-                .map(|target| (target, "assisted_payment_ends")),
-        ) {
-            if !state_names.contains(target.as_ref()) {
-                let fix = fix_for(target.as_ref(), &state_names);
-                self.report(
-                    target,
-                    format!("{what} names \"{target}\", which is not a state; {fix}"),
-                );
-            }
-        }
+        self.named_states_exist(header, &state_names);
         self.unreachable(
             &states,
             &spans,
@@ -678,6 +512,142 @@ impl Checker<'_> {
             states,
         };
         Some(flow)
+    }
+
+    /// Every state that loads, and the line each is declared on.
+    fn states(
+        &mut self,
+        raw: BTreeMap<Spanned<String>, Spanned<RawState>>,
+        languages: &[Language],
+        state_names: &HashSet<String>,
+        repeat_key: char,
+        listens: bool,
+    ) -> (HashMap<String, State>, HashMap<String, usize>) {
+        let mut states = HashMap::new();
+        let mut spans = HashMap::new();
+        for (state_name, state) in raw {
+            let line = self.line(state_name.span().start);
+            let name = state_name.into_inner();
+            if let Some(state) =
+                self.state(&name, state, languages, state_names, repeat_key, listens)
+            {
+                spans.insert(name.clone(), line);
+                states.insert(name, state);
+            }
+        }
+        (states, spans)
+    }
+
+    /// The flow's languages, each once; at least one.
+    fn languages(&mut self, header: &RawHeader) -> Option<Vec<Language>> {
+        let mut languages = Vec::new();
+        for code in header.languages.as_ref() {
+            match Language::parse(code.as_ref()) {
+                Some(lang) if !languages.contains(&lang) => languages.push(lang),
+                Some(_) => self.report(code, format!("language \"{code}\" is listed twice")),
+                None => self.report(code, format!("unknown language \"{code}\"; use en or es")),
+            }
+        }
+        if languages.is_empty() {
+            self.report(
+                &header.languages,
+                "list at least one language, e.g. languages = [\"en\"]",
+            );
+            return None;
+        }
+        Some(languages)
+    }
+
+    /// The text-to-speech voice named for each language.
+    fn voices(&mut self, header: &RawHeader) -> HashMap<Language, String> {
+        let mut voices = HashMap::new();
+        for (code, voice) in header.voices.iter().flatten() {
+            match Language::parse(code.as_ref()) {
+                Some(lang) => {
+                    voices.insert(lang, voice.as_ref().clone());
+                }
+                None => self.report(code, format!("unknown language \"{code}\" in voices")),
+            }
+        }
+        voices
+    }
+
+    /// The slower pace a caller can ask for: its key (not one of `taken`) and its longer wait.
+    fn pace(&mut self, header: &RawHeader, taken: [char; 3], input_timeout_seconds: u32) -> Pace {
+        let slower_key = header
+            .slower_key
+            .as_ref()
+            .map(|raw| (self.key(Some(raw), '7'), raw));
+        if let Some((key, raw_key)) = &slower_key
+            && taken.contains(key)
+        {
+            self.report(
+                *raw_key,
+                format!(
+                    "slower_key {key} is already the agent, repeat or finish key; choose another, \
+                     e.g. slower_key = \"7\""
+                ),
+            );
+        }
+        Pace {
+            slower_key: slower_key.map(|(key, _)| key),
+            slow_input_timeout_seconds: self.bounded(
+                header.slow_input_timeout_seconds.as_ref(),
+                (input_timeout_seconds * 2).min(60),
+                input_timeout_seconds..=60,
+                "slow_input_timeout_seconds (at least input_timeout_seconds)",
+            ),
+            ..Pace::default()
+        }
+    }
+
+    /// How the flow's prompts are spoken (`prompts = "tts"` or `"recorded"`).
+    fn prompt_source(&mut self, header: &RawHeader) -> PromptSource {
+        match header.prompts.as_ref().map(|p| p.as_ref().as_str()) {
+            None | Some("tts") => PromptSource::TextToSpeech,
+            Some("recorded") => PromptSource::Recorded,
+            Some(other) => {
+                if let Some(raw) = &header.prompts {
+                    self.report(
+                        raw,
+                        format!(
+                            "prompts = \"{other}\" is not a way to speak prompts; use \"tts\" \
+                             (text-to-speech) or \"recorded\" (recordings in audio/, \
+                             text-to-speech where one is missing)"
+                        ),
+                    );
+                }
+                PromptSource::TextToSpeech
+            }
+        }
+    }
+
+    /// Every state the header names (start, agent_state, callback_state, the assisted payment's)
+    /// is a state.
+    fn named_states_exist(&mut self, header: &RawHeader, state_names: &HashSet<String>) {
+        let callback_state = header.callback_state.as_ref();
+        let assisted_payment_state = header.assisted_payment_state.as_ref();
+        let assisted_payment_ends = header.assisted_payment_ends.as_deref().unwrap_or_default();
+        for (target, what) in [
+            (&header.start, "start"),
+            (&header.agent_state, "agent_state"),
+        ]
+        .into_iter()
+        .chain(callback_state.map(|target| (target, "callback_state")))
+        .chain(assisted_payment_state.map(|target| (target, "assisted_payment_state")))
+        .chain(
+            assisted_payment_ends
+                .iter()
+                .map(|target| (target, "assisted_payment_ends")),
+        ) {
+            if !state_names.contains(target.as_ref()) {
+                let fix = fix_for(target.as_ref(), state_names);
+                self.report(
+                    target,
+                    format!("{what} names \"{target}\", which is not a state; {fix}"),
+                );
+            }
+        }
     }
 
     /// The `[survey]` table: a percentage of calls, 0 (off) to 100 (every call).
@@ -781,10 +751,10 @@ impl Checker<'_> {
         let mut take = |name: &str| {
             let prompt = found.remove(name);
             if prompt.is_none() {
-                self.problems.push(self.problem_at(
+                self.found.on_line(
                     line,
                     format!("[messages] needs {name} in every language, e.g. {name}.en = \"...\""),
-                ));
+                );
             }
             prompt
         };
@@ -797,12 +767,12 @@ impl Checker<'_> {
         let mut take_if = |needed: bool, name: &str, why: &str| {
             let prompt = found.remove(name);
             if needed && prompt.is_none() {
-                self.problems.push(self.problem_at(
+                self.found.on_line(
                     line,
                     format!(
                         "[messages] needs {name} in every language {why}, e.g. {name}.en = \"...\""
                     ),
-                ));
+                );
             }
             prompt
         };
@@ -820,12 +790,12 @@ impl Checker<'_> {
                 .values()
                 .all(|template| template.0.contains(&Segment::Var(Var::Heard)))
         {
-            self.problems.push(self.problem_at(
+            self.found.on_line(
                 line,
                 "confirm_heard must read back what was heard with {heard}, e.g. \
                  confirm_heard.en = \"Did you say {heard}? Say yes or press 1. If not, say no or \
                  press 2.\"",
-            ));
+            );
         }
         let on_hold = found.remove("on_hold");
         let back_to_agent = found.remove("back_to_agent");
@@ -910,8 +880,7 @@ impl Checker<'_> {
                 Some(var) if var.kind() != VarType::Bool => segments.push(Segment::Var(var)),
                 _ => {
                     let names = Var::speakable_names();
-                    let known: HashSet<String> = names.split(", ").map(str::to_owned).collect();
-                    let meant = nearest(name, &known)
+                    let meant = nearest(name, names.split(", "))
                         .map(|meant| format!("did you mean {{{meant}}}? "))
                         .unwrap_or_default();
                     self.report(
@@ -1205,7 +1174,7 @@ impl Checker<'_> {
                     format!(
                         "phrases.{choice} names no choice here; name a key of options (\"1\") \
                          or, at an offers state, an option ({})",
-                        Offer::ALL.map(|(n, _)| n).join(", ")
+                        Offer::NAMES.join(", ")
                     ),
                 );
                 continue;
@@ -1250,14 +1219,7 @@ impl Checker<'_> {
         listens: bool,
     ) -> Option<State> {
         let r = raw.as_ref();
-        let Some(rules) = KINDS.iter().find(|rules| rules.name == r.kind.as_ref()) else {
-            self.report(
-                &r.kind,
-                format!("unknown kind \"{}\"; use {}", r.kind.as_ref(), kind_names()),
-            );
-            return None;
-        };
-        let kind_name = rules.name;
+        let rules = self.kind_rules(&raw)?;
         let prompt = r
             .prompt
             .as_ref()
@@ -1270,151 +1232,16 @@ impl Checker<'_> {
             .again
             .as_ref()
             .and_then(|p| self.prompt(p, languages, format!("{name}.again")));
-        for (field, _) in kind_fields(r)
-            .iter()
-            .filter(|(field, present)| *present && !rules.fields.contains(field))
-        {
-            self.report(
-                &raw,
-                format!("{field} does not apply to a {kind_name} state; remove it"),
-            );
-        }
-        if rules.needs_prompt && r.prompt.is_none() {
-            self.report(
-                &raw,
-                format!("a {kind_name} state needs a prompt, e.g. prompt.en = \"...\""),
-            );
-        }
+        self.fields_apply(&raw, rules);
         let on_fail = r.on_fail.as_ref().map(|t| self.target(t, states));
         let kind = match rules.kind {
             Kind::Say => StateKind::Say {
                 next: self.required_target(r.next.as_ref(), "next", &raw, states)?,
             },
-            Kind::Menu => {
-                let Some(raw_options) = &r.options else {
-                    self.report(&raw, "a menu state needs options = { \"1\" = \"<state>\" }");
-                    return None;
-                };
-                let mut options = BTreeMap::new();
-                for (key, target) in raw_options.as_ref() {
-                    let key = self.key(Some(key), '?');
-                    options.insert(key, self.target(target, states));
-                }
-                StateKind::Menu { options, on_fail }
-            }
-            Kind::Language => {
-                let Some(raw_options) = &r.options else {
-                    self.report(&raw, "a language state needs options = { \"1\" = \"en\" }");
-                    return None;
-                };
-                let mut options = BTreeMap::new();
-                for (key, code) in raw_options.as_ref() {
-                    let key = self.key(Some(key), '?');
-                    match Language::parse(code.as_ref()) {
-                        Some(lang) if languages.contains(&lang) => {
-                            options.insert(key, lang);
-                        }
-                        _ => self.report(
-                            code,
-                            format!(
-                                "\"{code}\" is not one of the flow's languages ({})",
-                                join_languages(languages)
-                            ),
-                        ),
-                    }
-                }
-                let next = self.required_target(r.next.as_ref(), "next", &raw, states)?;
-                StateKind::Language { options, next }
-            }
+            Kind::Menu => self.menu_state(&raw, states, on_fail)?,
+            Kind::Language => self.language_state(&raw, languages, states)?,
             Kind::Collect => {
-                let Some(input_raw) = &r.input else {
-                    self.report(
-                        &raw,
-                        format!(
-                            "a collect state needs input = one of {}",
-                            InputKind::ALL.map(|(n, _)| n).join(", ")
-                        ),
-                    );
-                    return None;
-                };
-                let Some(input) = InputKind::parse(input_raw.as_ref()) else {
-                    self.report(
-                        input_raw,
-                        format!(
-                            "unknown input \"{input_raw}\"; use one of {}",
-                            InputKind::ALL.map(|(n, _)| n).join(", ")
-                        ),
-                    );
-                    return None;
-                };
-                let invalid = r
-                    .invalid
-                    .as_ref()
-                    .and_then(|p| self.prompt(p, languages, format!("{name}.invalid")));
-                let mut keys = BTreeMap::new();
-                for (entry, target) in r.keys.iter().flat_map(|k| k.as_ref()) {
-                    let text = entry.as_ref();
-                    let keypad = |b: u8| b.is_ascii_digit() || b == b'*' || b == b'#';
-                    if text.is_empty() || !text.bytes().all(keypad) {
-                        self.report(
-                            entry,
-                            "keys are digits, * or #, written as a string like \"9\"",
-                        );
-                    }
-                    keys.insert(entry.as_ref().clone(), self.target(target, states));
-                }
-                let mut errors = BTreeMap::new();
-                for (reason, prompt) in r.errors.iter().flat_map(|e| e.as_ref()) {
-                    if !input.error_reasons().contains(&reason.as_ref().as_str()) {
-                        let known = input.error_reasons();
-                        self.report(
-                            reason,
-                            if known.is_empty() {
-                                format!(
-                                    "{} entries have no error reasons; use invalid",
-                                    input.name()
-                                )
-                            } else {
-                                format!(
-                                    "\"{reason}\" is not a reason a {} can be refused for; use {}",
-                                    input.name(),
-                                    known.join(", ")
-                                )
-                            },
-                        );
-                        continue;
-                    }
-                    let prompt_name = format!("{name}.errors.{reason}");
-                    if let Some(prompt) = self.prompt(prompt, languages, prompt_name) {
-                        errors.insert(reason.as_ref().clone(), prompt);
-                    }
-                }
-                if keys.contains_key(&repeat_key.to_string()) && r.help.is_none() {
-                    self.report(
-                        &raw,
-                        format!(
-                            "here {repeat_key} leads to another state, so the shared help line \
-                             (how to hear this again) would be wrong; add help.en = \"...\" \
-                             saying what {repeat_key} does here"
-                        ),
-                    );
-                }
-                if input.is_card_data() && r.sensitive == Some(false) {
-                    self.report(
-                        &raw,
-                        "card data is always sensitive; remove sensitive = false",
-                    );
-                }
-                StateKind::Collect {
-                    input,
-                    sensitive: input.is_card_data()
-                        || r.sensitive.unwrap_or(input.sensitive_by_default()),
-                    invalid,
-                    errors,
-                    keys,
-                    next: self.required_target(r.next.as_ref(), "next", &raw, states)?,
-                    on_fail,
-                }
+                self.collect_state(name, &raw, languages, states, repeat_key, on_fail)?
             }
             Kind::Action => {
                 let Some(action_raw) = &r.action else {
@@ -1468,19 +1295,7 @@ impl Checker<'_> {
                 }
                 StateKind::Action { action, on }
             }
-            Kind::Branch => {
-                let mut cases = Vec::new();
-                for case in r.cases.iter().flatten() {
-                    let condition = self.condition(&case.as_ref().when);
-                    let target = self.target(&case.as_ref().goto, states);
-                    if let Some(condition) = condition {
-                        cases.push((condition, target));
-                    }
-                }
-                let otherwise =
-                    self.required_target(r.otherwise.as_ref(), "otherwise", &raw, states)?;
-                StateKind::Branch { cases, otherwise }
-            }
+            Kind::Branch => self.branch_state(&raw, states)?,
             Kind::Transfer => StateKind::Transfer {
                 on_unavailable: self.required_target(
                     r.on_unavailable.as_ref(),
@@ -1499,31 +1314,9 @@ impl Checker<'_> {
             },
             Kind::Offers => self.offers_state(name, r, &raw, languages, states, on_fail)?,
         };
-        let max_visits = match (&r.max_visits, &r.after_max_visits) {
-            (Some(count), Some(target)) => Some((*count.as_ref(), self.target(target, states))),
-            (None, None) => None,
-            _ => {
-                self.report(
-                    &raw,
-                    "max_visits and after_max_visits go together; set both or neither",
-                );
-                None
-            }
-        };
+        let max_visits = self.max_visits(&raw, states);
         let speech = self.state_speech(r, &kind, languages, listens);
-        let outcome = r.outcome.as_ref().map(|o| o.as_ref().clone());
-        if let Some(o) = &r.outcome
-            && (o.as_ref().is_empty()
-                || !o
-                    .as_ref()
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b == b'_'))
-        {
-            self.report(
-                o,
-                "an outcome is a lowercase word like paid or transferred (a-z and _)",
-            );
-        }
+        let outcome = self.outcome(r);
         let max_attempts = r
             .max_attempts
             .as_ref()
@@ -1540,6 +1333,248 @@ impl Checker<'_> {
             activity: r.activity.clone(),
             speech,
         })
+    }
+
+    /// The rules of a state's kind (an unknown kind is reported).
+    fn kind_rules(&mut self, raw: &Spanned<RawState>) -> Option<&'static KindRules> {
+        let r = raw.as_ref();
+        let Some(rules) = KINDS.iter().find(|rules| rules.name == r.kind.as_ref()) else {
+            self.report(
+                &r.kind,
+                format!("unknown kind \"{}\"; use {}", r.kind.as_ref(), kind_names()),
+            );
+            return None;
+        };
+        Some(rules)
+    }
+
+    /// Reports every field a state's kind does not take, and a missing prompt.
+    fn fields_apply(&mut self, raw: &Spanned<RawState>, rules: &KindRules) {
+        let r = raw.as_ref();
+        let kind_name = rules.name;
+        for (field, _) in kind_fields(r)
+            .iter()
+            .filter(|(field, present)| *present && !rules.fields.contains(field))
+        {
+            self.report(
+                raw,
+                format!("{field} does not apply to a {kind_name} state; remove it"),
+            );
+        }
+        if rules.needs_prompt && r.prompt.is_none() {
+            self.report(
+                raw,
+                format!("a {kind_name} state needs a prompt, e.g. prompt.en = \"...\""),
+            );
+        }
+    }
+
+    /// A `menu` state: its keys and where each leads.
+    fn menu_state(
+        &mut self,
+        raw: &Spanned<RawState>,
+        states: &HashSet<String>,
+        on_fail: Option<String>,
+    ) -> Option<StateKind> {
+        let Some(raw_options) = &raw.as_ref().options else {
+            self.report(raw, "a menu state needs options = { \"1\" = \"<state>\" }");
+            return None;
+        };
+        let mut options = BTreeMap::new();
+        for (key, target) in raw_options.as_ref() {
+            let key = self.key(Some(key), '?');
+            options.insert(key, self.target(target, states));
+        }
+        Some(StateKind::Menu { options, on_fail })
+    }
+
+    /// A `language` state: its keys, each naming one of the flow's languages.
+    fn language_state(
+        &mut self,
+        raw: &Spanned<RawState>,
+        languages: &[Language],
+        states: &HashSet<String>,
+    ) -> Option<StateKind> {
+        let r = raw.as_ref();
+        let Some(raw_options) = &r.options else {
+            self.report(raw, "a language state needs options = { \"1\" = \"en\" }");
+            return None;
+        };
+        let mut options = BTreeMap::new();
+        for (key, code) in raw_options.as_ref() {
+            let key = self.key(Some(key), '?');
+            match Language::parse(code.as_ref()) {
+                Some(lang) if languages.contains(&lang) => {
+                    options.insert(key, lang);
+                }
+                _ => self.report(
+                    code,
+                    format!(
+                        "\"{code}\" is not one of the flow's languages ({})",
+                        join_languages(languages)
+                    ),
+                ),
+            }
+        }
+        let next = self.required_target(r.next.as_ref(), "next", raw, states)?;
+        Some(StateKind::Language { options, next })
+    }
+
+    /// A `collect` state: its input, the keys that leave it, its error prompts, and whether what
+    /// is entered is sensitive.
+    fn collect_state(
+        &mut self,
+        name: &str,
+        raw: &Spanned<RawState>,
+        languages: &[Language],
+        states: &HashSet<String>,
+        repeat_key: char,
+        on_fail: Option<String>,
+    ) -> Option<StateKind> {
+        let r = raw.as_ref();
+        let Some(input_raw) = &r.input else {
+            self.report(
+                raw,
+                format!(
+                    "a collect state needs input = one of {}",
+                    InputKind::NAMES.join(", ")
+                ),
+            );
+            return None;
+        };
+        let Some(input) = InputKind::parse(input_raw.as_ref()) else {
+            self.report(
+                input_raw,
+                format!(
+                    "unknown input \"{input_raw}\"; use one of {}",
+                    InputKind::NAMES.join(", ")
+                ),
+            );
+            return None;
+        };
+        let invalid = r
+            .invalid
+            .as_ref()
+            .and_then(|p| self.prompt(p, languages, format!("{name}.invalid")));
+        let mut keys = BTreeMap::new();
+        for (entry, target) in r.keys.iter().flat_map(|k| k.as_ref()) {
+            let text = entry.as_ref();
+            let keypad = |b: u8| b.is_ascii_digit() || b == b'*' || b == b'#';
+            if text.is_empty() || !text.bytes().all(keypad) {
+                self.report(
+                    entry,
+                    "keys are digits, * or #, written as a string like \"9\"",
+                );
+            }
+            keys.insert(entry.as_ref().clone(), self.target(target, states));
+        }
+        let mut errors = BTreeMap::new();
+        for (reason, prompt) in r.errors.iter().flat_map(|e| e.as_ref()) {
+            if !input.error_reasons().contains(&reason.as_ref().as_str()) {
+                let known = input.error_reasons();
+                self.report(
+                    reason,
+                    if known.is_empty() {
+                        format!(
+                            "{} entries have no error reasons; use invalid",
+                            input.name()
+                        )
+                    } else {
+                        format!(
+                            "\"{reason}\" is not a reason a {} can be refused for; use {}",
+                            input.name(),
+                            known.join(", ")
+                        )
+                    },
+                );
+                continue;
+            }
+            let prompt_name = format!("{name}.errors.{reason}");
+            if let Some(prompt) = self.prompt(prompt, languages, prompt_name) {
+                errors.insert(reason.as_ref().clone(), prompt);
+            }
+        }
+        if keys.contains_key(&repeat_key.to_string()) && r.help.is_none() {
+            self.report(
+                raw,
+                format!(
+                    "here {repeat_key} leads to another state, so the shared help line \
+                     (how to hear this again) would be wrong; add help.en = \"...\" \
+                     saying what {repeat_key} does here"
+                ),
+            );
+        }
+        if input.is_card_data() && r.sensitive == Some(false) {
+            self.report(
+                raw,
+                "card data is always sensitive; remove sensitive = false",
+            );
+        }
+        Some(StateKind::Collect {
+            input,
+            sensitive: input.is_card_data() || r.sensitive.unwrap_or(input.sensitive_by_default()),
+            invalid,
+            errors,
+            keys,
+            next: self.required_target(r.next.as_ref(), "next", raw, states)?,
+            on_fail,
+        })
+    }
+
+    /// A `branch` state: its conditions, in order, and where it goes otherwise.
+    fn branch_state(
+        &mut self,
+        raw: &Spanned<RawState>,
+        states: &HashSet<String>,
+    ) -> Option<StateKind> {
+        let r = raw.as_ref();
+        let mut cases = Vec::new();
+        for case in r.cases.iter().flatten() {
+            let condition = self.condition(&case.as_ref().when);
+            let target = self.target(&case.as_ref().goto, states);
+            if let Some(condition) = condition {
+                cases.push((condition, target));
+            }
+        }
+        let otherwise = self.required_target(r.otherwise.as_ref(), "otherwise", raw, states)?;
+        Some(StateKind::Branch { cases, otherwise })
+    }
+
+    /// `max_visits` and the state it leads to after them, which go together.
+    fn max_visits(
+        &mut self,
+        raw: &Spanned<RawState>,
+        states: &HashSet<String>,
+    ) -> Option<(u32, String)> {
+        let r = raw.as_ref();
+        match (&r.max_visits, &r.after_max_visits) {
+            (Some(count), Some(target)) => Some((*count.as_ref(), self.target(target, states))),
+            (None, None) => None,
+            _ => {
+                self.report(
+                    raw,
+                    "max_visits and after_max_visits go together; set both or neither",
+                );
+                None
+            }
+        }
+    }
+
+    /// The state's outcome, a lowercase word.
+    fn outcome(&mut self, r: &RawState) -> Option<String> {
+        if let Some(o) = &r.outcome
+            && (o.as_ref().is_empty()
+                || !o
+                    .as_ref()
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'_'))
+        {
+            self.report(
+                o,
+                "an outcome is a lowercase word like paid or transferred (a-z and _)",
+            );
+        }
+        r.outcome.as_ref().map(|o| o.as_ref().clone())
     }
 
     /// An `offers` state: a line and a target for every option the policies can offer.
@@ -1570,28 +1605,15 @@ impl Checker<'_> {
                     name,
                     format!(
                         "\"{name}\" is not an option; the options are {}",
-                        Offer::ALL.map(|(n, _)| n).join(", ")
+                        Offer::NAMES.join(", ")
                     ),
                 );
                 continue;
             };
-            // Each line names its key; the key is known only when the call reaches it.
-            let mut marked = SpannedMap::new();
-            for (code, text) in texts.as_ref() {
-                if !text.as_ref().contains("{key}") {
-                    self.report(
-                        text,
-                        "say which key chooses this option with {key}, e.g. \"To set up a payment \
-                         plan, press {key}.\"",
-                    );
-                }
-                let replaced = text.as_ref().replace("{key}", super::engine::OPTION_KEY);
-                marked.insert(code.clone(), Spanned::new(text.span(), replaced));
-            }
             let line_name = format!("{state}.offers.{}", offer.name());
-            if let Some(prompt) =
-                self.prompt(&Spanned::new(texts.span(), marked), languages, line_name)
-            {
+            let no_key = "say which key chooses this option with {key}, e.g. \"To set up a \
+                          payment plan, press {key}.\"";
+            if let Some(prompt) = self.keyed_line(texts, no_key, languages, line_name) {
                 lines.insert(offer, prompt);
             }
         }
@@ -1605,11 +1627,63 @@ impl Checker<'_> {
                     name,
                     format!(
                         "\"{name}\" is not an option; the options are {}",
-                        Offer::ALL.map(|(n, _)| n).join(", ")
+                        Offer::NAMES.join(", ")
                     ),
                 ),
             }
         }
+        self.offers_complete(raw, set, &lines, &gotos);
+        let mut options = BTreeMap::new();
+        for (key, target) in r.options.iter().flat_map(|o| o.as_ref()) {
+            let key = self.key(Some(key), '?');
+            options.insert(key, self.target(target, states));
+        }
+        let closing = r
+            .closing
+            .as_ref()
+            .and_then(|p| self.prompt(p, languages, format!("{state}.closing")));
+        let more = match (&r.first, &r.more) {
+            (Some(first), Some(line)) => {
+                let first = self.bounded(Some(first), 1, 1..=7, "first") as usize;
+                let no_key = "say which key hears the other choices with {key}, e.g. \"For more \
+                              choices, say more or press {key}.\"";
+                self.keyed_line(line, no_key, languages, format!("{state}.more"))
+                    .map(|line| (first, line))
+            }
+            (None, None) => None,
+            _ => {
+                self.report(
+                    raw,
+                    "first and more go together: first = 3 names three options, then the more \
+                     line (with {key}) offers the rest",
+                );
+                None
+            }
+        };
+        let offers = lines
+            .into_iter()
+            .filter_map(|(offer, line)| Some((offer, (line, gotos.remove(&offer)?))))
+            .collect();
+        Some(StateKind::Offers {
+            set,
+            offers,
+            options,
+            closing,
+            more,
+            on_fail,
+        })
+    }
+
+    /// Every option a policy may offer has a line and a target in an `offers` state (the
+    /// hardship set does not offer hardship again).
+    fn offers_complete(
+        &mut self,
+        raw: &Spanned<RawState>,
+        set: OfferSet,
+        lines: &BTreeMap<Offer, Prompt>,
+        gotos: &BTreeMap<Offer, String>,
+    ) {
+        let r = raw.as_ref();
         let needed: Vec<Offer> = Offer::ALL
             .iter()
             .map(|(_, offer)| *offer)
@@ -1653,59 +1727,26 @@ impl Checker<'_> {
                 ),
             );
         }
-        let mut options = BTreeMap::new();
-        for (key, target) in r.options.iter().flat_map(|o| o.as_ref()) {
-            let key = self.key(Some(key), '?');
-            options.insert(key, self.target(target, states));
+    }
+
+    /// A line that names its key with `{key}` (the key is known only when the call reaches it);
+    /// a text without it is reported with `no_key`.
+    fn keyed_line(
+        &mut self,
+        texts: &Spanned<SpannedMap>,
+        no_key: &str,
+        languages: &[Language],
+        name: String,
+    ) -> Option<Prompt> {
+        let mut marked = SpannedMap::new();
+        for (code, text) in texts.as_ref() {
+            if !text.as_ref().contains("{key}") {
+                self.report(text, no_key);
+            }
+            let replaced = text.as_ref().replace("{key}", super::engine::OPTION_KEY);
+            marked.insert(code.clone(), Spanned::new(text.span(), replaced));
         }
-        let closing = r
-            .closing
-            .as_ref()
-            .and_then(|p| self.prompt(p, languages, format!("{state}.closing")));
-        let more = match (&r.first, &r.more) {
-            (Some(first), Some(line)) => {
-                let first = self.bounded(Some(first), 1, 1..=7, "first") as usize;
-                let mut marked = SpannedMap::new();
-                for (code, text) in line.as_ref() {
-                    if !text.as_ref().contains("{key}") {
-                        self.report(
-                            text,
-                            "say which key hears the other choices with {key}, e.g. \"For more \
-                             choices, say more or press {key}.\"",
-                        );
-                    }
-                    let replaced = text.as_ref().replace("{key}", super::engine::OPTION_KEY);
-                    marked.insert(code.clone(), Spanned::new(text.span(), replaced));
-                }
-                self.prompt(
-                    &Spanned::new(line.span(), marked),
-                    languages,
-                    format!("{state}.more"),
-                )
-                .map(|line| (first, line))
-            }
-            (None, None) => None,
-            _ => {
-                self.report(
-                    raw,
-                    "first and more go together: first = 3 names three options, then the more \
-                     line (with {key}) offers the rest",
-                );
-                None
-            }
-        };
-        let offers = lines
-            .into_iter()
-            .filter_map(|(offer, line)| Some((offer, (line, gotos.remove(&offer)?))))
-            .collect();
-        Some(StateKind::Offers {
-            set,
-            offers,
-            options,
-            closing,
-            more,
-            on_fail,
-        })
+        self.prompt(&Spanned::new(texts.span(), marked), languages, name)
     }
 
     /// Reports states nothing leads to. A misspelt target is followed to the state it most
@@ -1728,7 +1769,7 @@ impl Checker<'_> {
         while let Some(name) = queue.pop_front() {
             let name = if names.contains(name) {
                 name
-            } else if let Some(meant) = nearest(name, names) {
+            } else if let Some(meant) = nearest(name, names.iter().map(String::as_str)) {
                 meant
             } else {
                 continue;
@@ -1750,9 +1791,9 @@ impl Checker<'_> {
             .collect();
         unreachable.sort();
         for (line, name) in unreachable {
-            self.problems.push(self.problem_at(*line, format!(
+            self.found.on_line(*line, format!(
                 "state \"{name}\" can never be reached; lead to it from another state or remove it"
-            )));
+            ));
         }
     }
 
@@ -1835,7 +1876,7 @@ impl Checker<'_> {
         }
         problems.sort();
         for (line, message) in problems {
-            self.problems.push(self.problem_at(line, message));
+            self.found.on_line(line, message);
         }
     }
 }
@@ -1879,40 +1920,12 @@ fn single_key(text: &str) -> Option<char> {
     }
 }
 
-fn nearest<'n>(wrong: &str, names: &'n HashSet<String>) -> Option<&'n str> {
-    let most = (wrong.chars().count() / 3).max(2);
-    names
-        .iter()
-        .map(|name| (edit_distance(wrong, name), name))
-        .filter(|(distance, _)| *distance <= most)
-        .min()
-        .map(|(_, name)| name.as_str())
-}
-
 /// How to fix a name that is not a state: the likely one, or how to add it.
 fn fix_for(wrong: &str, names: &HashSet<String>) -> String {
-    match nearest(wrong, names) {
+    match nearest(wrong, names.iter().map(String::as_str)) {
         Some(meant) => format!("did you mean {meant}?"),
         None => format!("add [states.{wrong}] or fix the name"),
     }
-}
-
-/// Levenshtein distance, by characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != *cb));
-            diagonal = above;
-        }
-    }
-    row[b.len()]
 }
 
 fn join_languages(languages: &[Language]) -> String {

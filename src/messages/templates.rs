@@ -8,61 +8,40 @@
 //! no message can carry them.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::flow::load::Problem;
+use crate::diagnostics::{Problem, Problems};
 use crate::language::Language;
+use crate::named::named_enum;
 
 /// The file's name, beside the flows.
 pub const FILE_NAME: &str = "messages.toml";
 
-/// A kind of message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Kind {
-    /// A payment was approved.
-    Receipt,
-    /// A plan (or a settlement in payments) was set up: its schedule.
-    PlanSchedule,
-    /// An installment falls due soon.
-    InstallmentReminder,
-    /// An installment was declined.
-    InstallmentFailed,
-    /// A promise to pay was made.
-    PromiseMade,
-    /// A promised date is near.
-    PromiseReminder,
-    /// A promised date passed without the payment.
-    PromiseBroken,
+named_enum! {
+    /// A kind of message.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum Kind {
+        /// A payment was approved.
+        Receipt = "receipt",
+        /// A plan (or a settlement in payments) was set up: its schedule.
+        PlanSchedule = "plan_schedule",
+        /// An installment falls due soon.
+        InstallmentReminder = "installment_reminder",
+        /// An installment was declined.
+        InstallmentFailed = "installment_failed",
+        /// A promise to pay was made.
+        PromiseMade = "promise_made",
+        /// A promised date is near.
+        PromiseReminder = "promise_reminder",
+        /// A promised date passed without the payment.
+        PromiseBroken = "promise_broken",
+    }
 }
 
 impl Kind {
-    /// Every kind, with its name in the file and in the outbox.
-    pub const ALL: [(&'static str, Kind); 7] = [
-        ("receipt", Kind::Receipt),
-        ("plan_schedule", Kind::PlanSchedule),
-        ("installment_reminder", Kind::InstallmentReminder),
-        ("installment_failed", Kind::InstallmentFailed),
-        ("promise_made", Kind::PromiseMade),
-        ("promise_reminder", Kind::PromiseReminder),
-        ("promise_broken", Kind::PromiseBroken),
-    ];
-
-    /// Looks a kind up by name.
-    pub fn parse(name: &str) -> Option<Kind> {
-        Kind::ALL.iter().find(|(n, _)| *n == name).map(|(_, k)| *k)
-    }
-
-    /// Its name.
-    pub fn name(self) -> &'static str {
-        Kind::ALL
-            .iter()
-            .find(|(_, k)| *k == self)
-            .map_or("", |(n, _)| n)
-    }
-
     /// The variables its templates may use, besides [`COMMON`].
     pub fn variables(self) -> &'static [&'static str] {
         match self {
@@ -267,17 +246,12 @@ struct RawKind {
 pub fn load_dir(dir: &Path, languages: &[Language]) -> Result<Templates, Vec<Problem>> {
     let path = dir.join(FILE_NAME);
     let source = std::fs::read_to_string(&path).map_err(|err| {
-        vec![Problem {
-            file: path.clone(),
-            line: 0,
-            message: match err.kind() {
-                std::io::ErrorKind::NotFound => format!(
-                    "there is no {FILE_NAME} beside the flows; it holds the texts of receipts and \
-                     reminders (see README.md, \"Messages after the call\")"
-                ),
-                _ => format!("cannot read: {err}"),
-            },
-        }]
+        vec![Problem::unreadable(&path, &err, || {
+            format!(
+                "there is no {FILE_NAME} beside the flows; it holds the texts of receipts and \
+                 reminders (see README.md, \"Messages after the call\")"
+            )
+        })]
     })?;
     parse(&path, &source, languages)
 }
@@ -287,39 +261,33 @@ pub fn load_dir(dir: &Path, languages: &[Language]) -> Result<Templates, Vec<Pro
 /// # Errors
 /// Every problem found.
 pub fn parse(path: &Path, source: &str, languages: &[Language]) -> Result<Templates, Vec<Problem>> {
-    let line_of = |offset: usize| crate::flow::load::line_of(source, offset);
-    let problem = |line: usize, message: String| Problem {
-        file: PathBuf::from(path),
-        line,
-        message,
-    };
     let raw: RawFile = toml::from_str(source)
-        .map_err(|err| vec![crate::flow::load::toml_problem(path, source, &err)])?;
-    let mut problems = Vec::new();
+        .map_err(|err| vec![crate::diagnostics::toml_problem(path, source, &err)])?;
+    let mut found = Problems::new(path, source);
     let mut kinds = BTreeMap::new();
     for (name, raw_kind) in &raw.templates {
         let Some(kind) = Kind::parse(name.as_ref()) else {
-            problems.push(problem(
-                line_of(name.span().start),
+            found.on_line(
+                found.line(name.span().start),
                 format!(
                     "[templates.{}] is not a kind of message; the kinds are {}",
                     name.as_ref(),
-                    Kind::ALL.map(|(n, _)| n).join(", ")
+                    Kind::NAMES.join(", ")
                 ),
-            ));
+            );
             continue;
         };
         let mut texts = |field: &str, raw: &Spanned<SpannedTexts>| {
             let mut map = BTreeMap::new();
             for (code, text) in raw.as_ref() {
-                let line = line_of(text.span().start);
+                let line = found.line(text.span().start);
                 match Language::parse(code.as_ref()) {
                     Some(lang) if languages.contains(&lang) => {
                         for name in variables_in(text.as_ref()) {
                             if !COMMON.contains(&name.as_str())
                                 && !kind.variables().contains(&name.as_str())
                             {
-                                problems.push(problem(
+                                found.on_line(
                                     line,
                                     format!(
                                         "{{{name}}} is not a variable of {} messages; they can use {}",
@@ -331,15 +299,15 @@ pub fn parse(path: &Path, source: &str, languages: &[Language]) -> Result<Templa
                                             .collect::<Vec<_>>()
                                             .join(", ")
                                     ),
-                                ));
+                                );
                             }
                         }
                         map.insert(lang, text.as_ref().clone());
                     }
-                    _ => problems.push(problem(
-                        line_of(code.span().start),
+                    _ => found.on_line(
+                        found.line(code.span().start),
                         format!("\"{}\" is not one of the flows' languages", code.as_ref()),
-                    )),
+                    ),
                 }
             }
             let missing: Vec<&str> = languages
@@ -348,15 +316,15 @@ pub fn parse(path: &Path, source: &str, languages: &[Language]) -> Result<Templa
                 .map(|l| l.code())
                 .collect();
             if !missing.is_empty() {
-                problems.push(problem(
-                    line_of(raw.span().start),
+                found.on_line(
+                    found.line(raw.span().start),
                     format!(
                         "{}.{field} has no text in {}; {}",
                         kind.name(),
                         missing.join(", "),
-                        crate::flow::load::add_texts_hint(&format!("{field}."), &missing)
+                        crate::diagnostics::add_texts_hint(&format!("{field}."), &missing)
                     ),
-                ));
+                );
             }
             map
         };
@@ -371,14 +339,14 @@ pub fn parse(path: &Path, source: &str, languages: &[Language]) -> Result<Templa
             .unwrap_or_default();
         for (lang, sms_text) in &sms {
             if !sms_text.to_ascii_uppercase().contains("STOP") {
-                problems.push(problem(
-                    line_of(k.sms.span().start),
+                found.on_line(
+                    found.line(k.sms.span().start),
                     format!(
                         "{}.sms.{} must tell people how to stop texts (e.g. \"Reply STOP to opt out.\")",
                         kind.name(),
                         lang.code()
                     ),
-                ));
+                );
             }
         }
         kinds.insert(
@@ -393,25 +361,20 @@ pub fn parse(path: &Path, source: &str, languages: &[Language]) -> Result<Templa
     }
     for (name, kind) in Kind::ALL {
         if !kinds.contains_key(&kind) && !raw.templates.keys().any(|k| k.as_ref() == name) {
-            problems.push(problem(
-                line_of(raw.sender.span().start),
+            found.on_line(
+                found.line(raw.sender.span().start),
                 format!(
                     "there are no {name} templates; add [templates.{name}] with sms, subject and text"
                 ),
-            ));
+            );
         }
     }
-    if problems.is_empty() {
-        let sender = raw.sender.into_inner();
-        Ok(Templates {
-            company: sender.company,
-            company_phone: sender.phone,
-            kinds,
-        })
-    } else {
-        problems.sort_by_key(|p| p.line);
-        Err(problems)
-    }
+    let sender = raw.sender.into_inner();
+    found.or(Templates {
+        company: sender.company,
+        company_phone: sender.phone,
+        kinds,
+    })
 }
 
 /// The `{names}` in a template.

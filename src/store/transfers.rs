@@ -9,6 +9,7 @@
 use sqlx::Row;
 
 use super::{Store, StoreError};
+use crate::named::named_enum;
 use crate::payments::redact::scrub_free_text;
 
 /// A transfer as recorded with its turn.
@@ -24,46 +25,27 @@ pub struct NewTransfer {
     pub language: Option<String>,
 }
 
-/// How an agent closes a transfer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Disposition {
-    /// The caller paid.
-    Paid,
-    /// A plan, settlement or promise was agreed.
-    Arrangement,
-    /// The caller disputes the debt.
-    Dispute,
-    /// The caller is not the account holder.
-    WrongParty,
-    /// The caller is to be called back.
-    Callback,
-    /// Anything else (the note says what).
-    Other,
+named_enum! {
+    /// How an agent closes a transfer; declared in the order the console offers them, named as
+    /// stored and posted.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Disposition {
+        /// The caller paid.
+        Paid = "paid",
+        /// A plan, settlement or promise was agreed.
+        Arrangement = "arrangement",
+        /// The caller disputes the debt.
+        Dispute = "dispute",
+        /// The caller is not the account holder.
+        WrongParty = "wrong_party",
+        /// The caller is to be called back.
+        Callback = "callback",
+        /// Anything else (the note says what).
+        Other = "other",
+    }
 }
 
 impl Disposition {
-    /// Every disposition, in the order the console offers them.
-    pub const ALL: [Disposition; 6] = [
-        Disposition::Paid,
-        Disposition::Arrangement,
-        Disposition::Dispute,
-        Disposition::WrongParty,
-        Disposition::Callback,
-        Disposition::Other,
-    ];
-
-    /// As stored and posted.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Disposition::Paid => "paid",
-            Disposition::Arrangement => "arrangement",
-            Disposition::Dispute => "dispute",
-            Disposition::WrongParty => "wrong_party",
-            Disposition::Callback => "callback",
-            Disposition::Other => "other",
-        }
-    }
-
     /// As the console shows it.
     pub fn label(self) -> &'static str {
         match self {
@@ -74,11 +56,6 @@ impl Disposition {
             Disposition::Callback => "Callback",
             Disposition::Other => "Other",
         }
-    }
-
-    /// Parses a stored or posted value.
-    pub fn parse(text: &str) -> Option<Disposition> {
-        Disposition::ALL.into_iter().find(|d| d.as_str() == text)
     }
 }
 
@@ -364,7 +341,7 @@ impl Store {
         )
         .bind(id)
         .bind(agent_id)
-        .bind(disposition.as_str())
+        .bind(disposition.name())
         .bind(scrub_free_text(note).into_owned())
         .bind(now_ms)
         .execute(self.writer())

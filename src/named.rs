@@ -1,0 +1,82 @@
+//! Enums whose values have names in files and rows (flow files, policies, templates, stored
+//! columns), declared once with [`named_enum!`].
+//!
+//! One declaration gives the enum, `ALL` (every value with its name, in declaration order),
+//! `NAMES` (the names alone, for "the kinds are ..." hints), `parse` and `name`; a name and its
+//! value cannot drift apart, and adding a value is one line.
+
+/// Declares an enum whose values each have a name:
+///
+/// ```ignore
+/// named_enum! {
+///     /// How often installments fall due.
+///     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///     pub enum Interval {
+///         /// Same day each month.
+///         Monthly = "month",
+///         /// Every 7 days.
+///         Weekly = "week",
+///     }
+/// }
+/// ```
+macro_rules! named_enum {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $( $(#[$variant_meta:meta])* $variant:ident = $text:literal ),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        $vis enum $name {
+            $( $(#[$variant_meta])* $variant, )+
+        }
+
+        impl $name {
+            /// Every value with its name, in the order declared.
+            pub const ALL: [(&'static str, $name); [$($text),+].len()] =
+                [$( ($text, $name::$variant) ),+];
+
+            /// Every name, in the order declared (for hints that list what can be written).
+            pub const NAMES: [&'static str; [$($text),+].len()] = [$($text),+];
+
+            /// Looks a value up by its name.
+            pub fn parse(name: &str) -> Option<$name> {
+                match name {
+                    $( $text => Some($name::$variant), )+
+                    _ => None,
+                }
+            }
+
+            /// Its name.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $( $name::$variant => $text, )+
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use named_enum;
+
+#[cfg(test)]
+mod tests {
+    named_enum! {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        enum Pet {
+            Cat = "cat",
+            BigDog = "big dog",
+        }
+    }
+
+    #[test]
+    fn names_and_values_go_both_ways() {
+        assert_eq!(Pet::ALL, [("cat", Pet::Cat), ("big dog", Pet::BigDog)]);
+        assert_eq!(Pet::NAMES, ["cat", "big dog"]);
+        for (name, pet) in Pet::ALL {
+            assert_eq!(Pet::parse(name), Some(pet));
+            assert_eq!(pet.name(), name);
+        }
+        assert_eq!(Pet::parse("Cat"), None);
+    }
+}
