@@ -15,6 +15,8 @@
 //!   or broken ([`crate::collections::run_due`], each installment at most once);
 //! - **forgetting stale sign-ins**: console sessions once they expire, and failed sign-ins once
 //!   they are older than the throttle's window;
+//! - **scrubbing, once, free text stored before it was scrubbed as written** (agents' notes,
+//!   caller IDs), in batches, so a line upgraded from an older version keeps no card number there;
 //! - **purging step logs** of calls that ended more than
 //!   [`UpkeepSettings::step_logs_kept_for`] ago (data minimisation): each step and the keys
 //!   pressed, the flow cursor and the last reply go; the call's summary and every aggregate stay.
@@ -57,6 +59,8 @@ pub struct Report {
     pub sessions_deleted: u64,
     /// Failed sign-ins deleted, too old to count.
     pub sign_in_failures_deleted: u64,
+    /// Notes and caller IDs stored before free text was scrubbed, now scrubbed.
+    pub texts_rescrubbed: u64,
 }
 
 /// How long a payment must have been left alone before the reconciler touches it: longer than
@@ -104,6 +108,7 @@ pub async fn run_once(app: &AppState) -> Result<Report, AppError> {
         .store
         .delete_stale_sign_ins(now, failures_before, BATCH)
         .await?;
+    report.texts_rescrubbed = app.store.rescrub(BATCH, now).await?;
     report.arrangements = crate::collections::run_due::run(
         &crate::collections::run_due::Collector::of(app),
         // Installments fall due on the line's day, not UTC's: at 19:01 in New York tomorrow's
@@ -137,6 +142,7 @@ pub async fn run_until(
                 calls_closed = report.calls_closed,
                 sealed_wiped = report.sealed_wiped,
                 step_logs_purged = report.step_logs_purged,
+                texts_rescrubbed = report.texts_rescrubbed,
                 "upkeep"
             ),
             Err(err) => tracing::warn!(error = %err, "upkeep pass failed; trying again later"),

@@ -366,3 +366,45 @@ async fn a_caller_id_of_card_digits_is_kept_masked(backend: Backend) {
 }
 
 on_both_backends_with_own_server!(a_caller_id_of_card_digits_is_kept_masked);
+
+/// Notes and caller IDs kept by an older version, before free text was scrubbed as written, are
+/// scrubbed by upkeep, once.
+async fn card_numbers_stored_before_scrubbing_are_scrubbed_by_upkeep(server: &TestServer) {
+    let mut call = server.call_from("+15552126618").await;
+    for keys in ["1", "1", "6446"] {
+        call.press(keys).await.expect("Linda answers");
+    }
+    call.press("0").await.expect("a person");
+    // What an older version would have kept as typed.
+    sqlx::query("UPDATE transfers SET note = $1")
+        .bind("card 4242 4242 4242 4242 exp 12/28")
+        .execute(server.state.store.pool())
+        .await
+        .expect("db");
+    sqlx::query("UPDATE calls SET from_number = $1 WHERE call_sid = $2")
+        .bind(CARD_CALLER_ID)
+        .bind(&call.call_sid)
+        .execute(server.state.store.pool())
+        .await
+        .expect("db");
+
+    let report = ivrpay::upkeep::run_once(&server.state)
+        .await
+        .expect("upkeep");
+    assert_eq!(report.texts_rescrubbed, 2, "{report:?}");
+    let note: String = sqlx::Row::get(
+        &sqlx::query("SELECT note FROM transfers")
+            .fetch_one(server.state.store.pool())
+            .await
+            .expect("db"),
+        "note",
+    );
+    assert_eq!(note, "card **** **** **** 4242 exp 12/28");
+    let record = server.api_call(&call.call_sid).await;
+    assert_eq!(record["from"], "************5100", "{record}");
+    let again = ivrpay::upkeep::run_once(&server.state)
+        .await
+        .expect("upkeep");
+    assert_eq!(again.texts_rescrubbed, 0, "{again:?}");
+}
+on_both_backends!(card_numbers_stored_before_scrubbing_are_scrubbed_by_upkeep);

@@ -15,6 +15,7 @@ mod callbacks;
 mod calls;
 mod messages;
 mod payments;
+mod rescrub;
 mod surveys;
 mod transfers;
 
