@@ -287,14 +287,17 @@ pub fn parse(path: &Path, source: &str, languages: &[Language]) -> Result<Templa
                             if !COMMON.contains(&name.as_str())
                                 && !kind.variables().contains(&name.as_str())
                             {
+                                let allowed = || COMMON.iter().chain(kind.variables()).copied();
+                                let did_you_mean = crate::diagnostics::nearest(&name, allowed())
+                                    .map(|near| format!(" (did you mean {{{near}}}?)"))
+                                    .unwrap_or_default();
                                 found.on_line(
                                     line,
                                     format!(
-                                        "{{{name}}} is not a variable of {} messages; they can use {}",
+                                        "{{{name}}} is not a variable of {} messages{did_you_mean}; \
+                                         they can use {}",
                                         kind.name(),
-                                        COMMON
-                                            .iter()
-                                            .chain(kind.variables())
+                                        allowed()
                                             .map(|v| format!("{{{v}}}"))
                                             .collect::<Vec<_>>()
                                             .join(", ")
@@ -456,6 +459,18 @@ mod tests {
         assert!(
             text.contains("messages.toml:6: {card_number} is not a variable of receipt messages; they can use {first_name}"),
             "{text}"
+        );
+        let misspelt = source.replace("{card_number}", "{frist_name}");
+        let problems: Vec<String> = parse(Path::new("messages.toml"), &misspelt, &[Language::En])
+            .expect_err("problems")
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert!(
+            problems.iter().any(|p| p.contains(
+                "{frist_name} is not a variable of receipt messages (did you mean {first_name}?)"
+            )),
+            "{problems:?}"
         );
         assert!(
             text.contains("messages.toml:10: [templates.reciept] is not a kind of message"),
