@@ -124,6 +124,14 @@ pub(super) struct ServeArgs {
     /// Seconds a client may take to send a request's body.
     #[arg(long, env = "IVRPAY_BODY_TIMEOUT_SECONDS", default_value_t = 10)]
     pub(super) body_timeout_seconds: u64,
+    /// Seconds a client may take to read a recording it asked for before its connection is
+    /// closed (a provider fetching audio reads at once; a client that never reads holds memory).
+    #[arg(
+        long,
+        env = "IVRPAY_UNREAD_AUDIO_TIMEOUT_SECONDS",
+        default_value_t = 20
+    )]
+    pub(super) unread_audio_timeout_seconds: u64,
     /// Also serve Prometheus metrics at /metrics on this address, with no token (bind it to the
     /// loopback or a private network). On the main listener /metrics always needs a bearer token:
     /// IVRPAY_METRICS_TOKEN or the admin token.
@@ -188,6 +196,7 @@ pub(super) async fn serve(args: ServeArgs) -> Result<(), String> {
         http: HttpLimits {
             header_read_timeout: Duration::from_secs(args.header_timeout_seconds.max(1)),
             body_read_timeout: Duration::from_secs(args.body_timeout_seconds.max(1)),
+            unread_response_timeout: Duration::from_secs(args.unread_audio_timeout_seconds.max(1)),
             max_connections: args.max_connections.max(1),
             trusted_proxies: crate::http::forwarded::TrustedProxies::parse(&args.trusted_proxies)
                 .map_err(|e| {
