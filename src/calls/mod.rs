@@ -358,17 +358,9 @@ pub fn safe_response(app: &AppState) -> voice::Response {
     response
 }
 
-/// Records that the provider ended a call, and hangs up an agent's leg still rung or waiting for
-/// its caller.
-///
-/// # Errors
-/// A database failure.
-pub async fn end(app: &AppState, call: CallKey<'_>) -> Result<bool, AppError> {
-    end_at(app, call, app.clock.now_ms()).await
-}
-
-/// [`end`], for a call whose end was reported at `ended_at_ms` and recorded later (the database
-/// was away: see [`pending_ends`]).
+/// Records that the provider ended a call at `ended_at_ms` (now, or when it was reported while
+/// the database was away: see [`pending_ends`]), and hangs up an agent's leg still rung or
+/// waiting for its caller.
 ///
 /// # Errors
 /// A database failure.

@@ -97,12 +97,9 @@ impl PendingEnds {
         match file {
             Some(path) => PathBuf::from(format!("{path}.call-ends")),
             None => {
-                // FNV-1a: stable across builds and instances, unlike the std hasher.
-                let hash = database_url
-                    .bytes()
-                    .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-                        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-                    });
+                // Stable across builds and instances, unlike the std hasher; and the URL's
+                // password, if it has one, never becomes a path.
+                let hash = crate::survey::fnv1a(database_url.bytes());
                 std::env::temp_dir().join(format!("ivrpay-call-ends-{hash:016x}"))
             }
         }

@@ -34,8 +34,9 @@ fn bucket(provider: &str, call_sid: &str) -> u64 {
     fnv1a(provider.bytes().chain([0]).chain(call_sid.bytes())) % 100
 }
 
-/// The 64-bit FNV-1a hash of `bytes`.
-fn fnv1a(bytes: impl Iterator<Item = u8>) -> u64 {
+/// The 64-bit FNV-1a hash of `bytes`: stable across builds and instances, for anything that must
+/// name the same thing everywhere.
+pub(crate) fn fnv1a(bytes: impl Iterator<Item = u8>) -> u64 {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0000_0100_0000_01b3;
     bytes.fold(OFFSET, |hash, byte| {
