@@ -27,8 +27,8 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use ivrpay::flow::engine::{Input, Session, advance};
-use ivrpay::flow::testing::FakeContext;
+use ivrpay::flow::engine::{Input, Session};
+use ivrpay::flow::testing::{FakeContext, advance};
 use ivrpay::language::Language;
 use ivrpay::speech;
 use ivrpay::telephony::twilio;
@@ -43,6 +43,7 @@ fn typical_response() -> Response {
         language: Language::En,
         voice: None,
         slow: false,
+        recorded: None,
     };
     Response {
         verbs: vec![Verb::Gather(Gather {
@@ -158,16 +159,12 @@ fn flow_step(c: &mut Criterion) {
     };
     let turn = 7;
     let pin = || Input::Digits("6446".into());
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .expect("tokio current-thread runtime");
 
     // Check once, untimed, that this is the intended path and not an error or a re-ask.
     let mut checked = session.clone();
     let mut checked_ctx = ctx.clone();
-    let step = rt
-        .block_on(advance(&flow, &mut checked, pin(), turn, &mut checked_ctx))
-        .expect("advance from ask_pin");
+    let step =
+        advance(&flow, &mut checked, pin(), turn, &mut checked_ctx).expect("advance from ask_pin");
     assert_eq!(
         checked.state, "say_balance",
         "a right PIN reads the balance"
@@ -182,32 +179,24 @@ fn flow_step(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("flow_step");
     group.bench_function("advance_ask_pin", |b| {
-        b.to_async(&rt).iter_batched(
+        b.iter_batched(
             || (session.clone(), pin(), ctx.clone()),
             |(mut session, input, mut ctx)| {
-                let flow = &flow;
-                async move {
-                    let step = advance(flow, &mut session, input, turn, &mut ctx)
-                        .await
-                        .expect("advance from ask_pin");
-                    // Handed back so the context is dropped outside the timing.
-                    (step, ctx)
-                }
+                let step = advance(&flow, &mut session, input, turn, &mut ctx)
+                    .expect("advance from ask_pin");
+                // Handed back so the context is dropped outside the timing.
+                (step, ctx)
             },
             BatchSize::SmallInput,
         )
     });
     group.bench_function("advance_and_render", |b| {
-        b.to_async(&rt).iter_batched(
+        b.iter_batched(
             || (session.clone(), pin(), ctx.clone()),
             |(mut session, input, mut ctx)| {
-                let flow = &flow;
-                async move {
-                    let step = advance(flow, &mut session, input, turn, &mut ctx)
-                        .await
-                        .expect("advance from ask_pin");
-                    (twilio::render(&step.response), ctx)
-                }
+                let step = advance(&flow, &mut session, input, turn, &mut ctx)
+                    .expect("advance from ask_pin");
+                (twilio::render(&step.response), ctx)
             },
             BatchSize::SmallInput,
         )

@@ -129,11 +129,13 @@ impl Application {
                     .join("\n"),
             )
         })?;
-        let flow = loaded.flows.get(&config.flow).cloned().ok_or_else(|| {
+        let mut flow = loaded.flows.get(&config.flow).cloned().ok_or_else(|| {
             let known: Vec<&str> = loaded.flows.keys().map(String::as_str).collect();
             StartError::NoSuchFlow(config.flow.clone(), known.join(", "))
         })?;
-        let recorded = config.prompts.unwrap_or(flow.prompts) == PromptSource::Recorded;
+        // The configured source wins over the flow's; the engine reads it from the flow.
+        flow.prompts = config.prompts.unwrap_or(flow.prompts);
+        let recorded = flow.prompts == PromptSource::Recorded;
         let recordings = if recorded {
             let library =
                 crate::audio::Library::load(&config.audio_dir, &flow).map_err(|problems| {

@@ -113,3 +113,9 @@ impl utoipa::IntoResponses for AppError {
             .into()
     }
 }
+
+impl From<crate::flow::engine::FlowError> for AppError {
+    fn from(err: crate::flow::engine::FlowError) -> Self {
+        AppError::Flow(err.0)
+    }
+}

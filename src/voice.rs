@@ -27,6 +27,10 @@ pub enum Prompt {
         /// Spoken more slowly than usual (SSML prosody), for a caller who asked or who needed
         /// things repeated.
         slow: bool,
+        /// Which flow prompt these words are, when the flow plays recordings: the service
+        /// replaces the words with the recording when every piece of it is recorded
+        /// (`audio::Library::play_recorded`). Dialects never see it set.
+        recorded: Option<Box<Recordable>>,
     },
     /// A recorded prompt, by absolute URL.
     Play {
@@ -38,6 +42,21 @@ pub enum Prompt {
         /// Length of the pause in whole seconds.
         seconds: u32,
     },
+}
+
+/// A flow prompt as spoken on this call, for choosing its recording after the engine spoke: the
+/// prompt's name, the words each of its variables said, and the key an option's line names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recordable {
+    /// The prompt's name in its flow (`ask_amount.prompt`), which its recordings are named for.
+    pub prompt: String,
+    /// Each variable's words on this call, by the variable's name.
+    pub words: Vec<(&'static str, String)>,
+    /// The key an option's line was offered on.
+    pub key: Option<char>,
+    /// Whether it is said at the slower pace inside a question: if it is spoken after all, it
+    /// is spoken a sentence at a time.
+    pub paced: bool,
 }
 
 /// Collects keypad digits while prompts play, then posts them to `action`.
@@ -146,6 +165,121 @@ impl Response {
             language,
             voice: None,
             slow: false,
+            recorded: None,
         }))
+    }
+}
+
+/// Adds a spoken prompt to `paced` a sentence at a time, with a moment before each sentence
+/// that does not open the list: how a caller at the slower pace hears options one at a time.
+pub fn push_sentences(paced: &mut Vec<Prompt>, prompt: Prompt) {
+    let Prompt::Say {
+        text,
+        language,
+        voice,
+        slow,
+        ..
+    } = prompt
+    else {
+        paced.push(prompt);
+        return;
+    };
+    for sentence in sentences(&text) {
+        if !paced.is_empty() {
+            paced.push(Prompt::Pause { seconds: 1 });
+        }
+        paced.push(Prompt::Say {
+            text: sentence.to_owned(),
+            language,
+            voice: voice.clone(),
+            slow,
+            recorded: None,
+        });
+    }
+}
+
+/// The sentences of a text: split after `.`, `?` or `!` followed by a space.
+fn sentences(text: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    for (i, b) in bytes.iter().enumerate() {
+        if matches!(b, b'.' | b'?' | b'!') && bytes.get(i + 1) == Some(&b' ') {
+            found.push(text[start..=i].trim());
+            start = i + 1;
+        }
+    }
+    found.push(text[start..].trim());
+    found.retain(|s| !s.is_empty());
+    found
+}
+
+/// Chooses recordings after the engine spoke: every prompt that says which flow prompt it is
+/// ([`Recordable`]) is played from the URL `recording` gives for it, or else spoken (a sentence
+/// at a time when it was to be paced). Afterwards no prompt carries a [`Recordable`], so
+/// dialects never see one.
+pub fn choose_recordings(
+    response: &mut Response,
+    mut recording: impl FnMut(&Recordable, Language) -> Option<String>,
+) {
+    for verb in &mut response.verbs {
+        match verb {
+            Verb::Prompt(prompt) => {
+                if let Prompt::Say {
+                    recorded: Some(recordable),
+                    language,
+                    ..
+                } = prompt
+                {
+                    if let Some(url) = recording(recordable, *language) {
+                        *prompt = Prompt::Play { url };
+                    } else if let Prompt::Say { recorded, .. } = prompt {
+                        *recorded = None;
+                    }
+                }
+            }
+            Verb::Gather(gather) => {
+                if !gather.prompts.iter().any(Prompt::is_recordable) {
+                    continue;
+                }
+                let mut chosen = Vec::with_capacity(gather.prompts.len());
+                for mut prompt in std::mem::take(&mut gather.prompts) {
+                    let Prompt::Say {
+                        recorded: Some(recordable),
+                        language,
+                        ..
+                    } = &mut prompt
+                    else {
+                        chosen.push(prompt);
+                        continue;
+                    };
+                    if let Some(url) = recording(recordable, *language) {
+                        chosen.push(Prompt::Play { url });
+                    } else if recordable.paced {
+                        push_sentences(&mut chosen, prompt);
+                    } else {
+                        if let Prompt::Say { recorded, .. } = &mut prompt {
+                            *recorded = None;
+                        }
+                        chosen.push(prompt);
+                    }
+                }
+                gather.prompts = chosen;
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Prompt {
+    /// Whether it may yet be played from a recording.
+    fn is_recordable(&self) -> bool {
+        matches!(
+            self,
+            Prompt::Say {
+                recorded: Some(_),
+                ..
+            }
+        )
     }
 }

@@ -32,6 +32,7 @@ fn say(text: &str, language: Language, voice: Option<&str>) -> Prompt {
         language,
         voice: voice.map(Into::into),
         slow: false,
+        recorded: None,
     }
 }
 
@@ -102,6 +103,7 @@ fn cases() -> Vec<(&'static str, Response)> {
                     language: Language::Es,
                     voice: Some("Polly.Lupe".into()),
                     slow: true,
+                    recorded: None,
                 }],
                 speech: Some(Listen {
                     language: Language::Es,

@@ -30,7 +30,7 @@ use super::stitch::{self, Segment};
 use super::words::{self, Pause, Token};
 use crate::diagnostics::{Problem, nearest_within};
 use crate::flow::Flow;
-use crate::flow::definition::{Prompt, Var};
+use crate::flow::definition::Var;
 use crate::language::Language;
 use crate::payments::vault::DataKey;
 
@@ -254,19 +254,20 @@ impl Library {
         &self.dir
     }
 
-    /// The path and query (under the service's base URL) that plays `prompt` in `language`, when
-    /// it is recorded through and through: every piece, and every word its variables say on this
-    /// call (`spoken` gives a variable's words; `key` is the key an option's line names).
+    /// The path and query (under the service's base URL) that plays the prompt named `prompt` in
+    /// `language`, when it is recorded through and through: every piece, and every word its
+    /// variables say on this call (`spoken` gives a variable's words; `key` is the key an
+    /// option's line names).
     /// `None` means it is spoken by text-to-speech.
     pub fn play_path(
         &self,
-        prompt: &Prompt,
+        prompt: &str,
         language: Language,
         key: Option<char>,
         mut spoken: impl FnMut(Var) -> String,
     ) -> Option<String> {
         let set = self.sets.get(&language)?;
-        let parts = set.plans.get(prompt.name())?.as_ref().ok()?;
+        let parts = set.plans.get(prompt)?.as_ref().ok()?;
         if let [Part::Piece { stem, .. }] = parts.as_slice() {
             set.pieces.get(stem)?;
             return Some(format!(
@@ -308,6 +309,25 @@ impl Library {
             }
         }
         Some(self.clip_path(language, &query.finish()))
+    }
+
+    /// The absolute URL (under `base_url`) that plays a prompt the engine spoke, when it is
+    /// recorded through and through; see [`crate::voice::choose_recordings`].
+    pub fn recording_url(
+        &self,
+        spoken: &crate::voice::Recordable,
+        language: Language,
+        base_url: &str,
+    ) -> Option<String> {
+        let path = self.play_path(&spoken.prompt, language, spoken.key, |var| {
+            spoken
+                .words
+                .iter()
+                .find(|(name, _)| *name == var.name())
+                .map(|(_, words)| words.clone())
+                .unwrap_or_default()
+        })?;
+        Some(format!("{base_url}{path}"))
     }
 
     /// A recorded prompt or piece, as its file holds it (from the cache with the clips, so

@@ -454,6 +454,7 @@ fn prompt_from(element: Element, parent: &'static str) -> Result<Prompt, TwimlEr
                 language,
                 voice,
                 slow,
+                recorded: None,
             })
         }
         "Play" => {
@@ -718,6 +719,7 @@ mod tests {
             language,
             voice: None,
             slow: false,
+            recorded: None,
         }
     }
 
@@ -1077,6 +1079,7 @@ mod tests {
                         language,
                         voice,
                         slow,
+                        recorded: None,
                     }),
                 url().prop_map(|url| Prompt::Play { url }),
                 number().prop_map(|seconds| Prompt::Pause { seconds }),
@@ -1170,6 +1173,7 @@ mod tests {
                 language: Language::En,
                 voice: Some(" \t\r\n ".into()),
                 slow: false,
+                recorded: None,
             })]),
             response(vec![Verb::Gather(Gather {
                 action: String::new(),

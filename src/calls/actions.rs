@@ -13,7 +13,7 @@
 use crate::app::AppState;
 use crate::collections::{Policy, keys};
 use crate::error::AppError;
-use crate::flow::actions::{Action, ActionResult, Actions};
+use crate::flow::actions::{Action, ActionResult};
 use crate::flow::engine::{Context, Session};
 use crate::payments::CardBrand;
 use crate::store::{Account, AuthAttempt, CallKey, NewCall};
@@ -105,8 +105,12 @@ fn take_card(session: &mut Session) -> crate::flow::engine::Secrets {
 
 /// The one dispatch from an action to its module: each answers with its own result enum, named
 /// for the engine to route on.
-impl Actions for CallContext<'_> {
-    async fn run_action(
+impl CallContext<'_> {
+    /// Runs `action` on the session and names its result, one of [`Action::results`].
+    ///
+    /// # Errors
+    /// What the action failed with (the database is down, another delivery holds the turn, ...).
+    pub async fn run_action(
         &mut self,
         action: Action,
         session: &mut Session,
@@ -436,7 +440,33 @@ impl Context for CallContext<'_> {
             .and_then(|name| self.app.policies.get(name))
     }
 
-    async fn pause_recording(&mut self) -> crate::flow::engine::Pause {
+    fn hours(&self) -> Option<&crate::hours::Hours> {
+        self.app.hours.as_deref()
+    }
+
+    fn holds_transfers(&self) -> bool {
+        // Only Twilio's calls are moved through its REST API.
+        self.app.config.conference_transfers.is_some() && self.webhook.dialect.name() == "twilio"
+    }
+
+    fn conference_name(&self) -> String {
+        super::hold::conference_name(self.call_sid)
+    }
+
+    fn hold_url(&self, language: crate::language::Language) -> String {
+        format!(
+            "{}{}?lang={}",
+            self.app.public_url,
+            self.webhook.dialect.path(Event::Hold),
+            language.code()
+        )
+    }
+}
+
+/// What the engine's needs other than actions come to on the real line.
+impl CallContext<'_> {
+    /// Pauses the call's recording before the first card question.
+    pub async fn pause_recording(&mut self) -> crate::flow::engine::Pause {
         use crate::config::PauseFailure;
         use crate::flow::engine::Pause;
         use crate::telephony::twilio::rest::{RecordingState, RestError};
@@ -464,7 +494,8 @@ impl Context for CallContext<'_> {
         }
     }
 
-    async fn resume_recording(&mut self) {
+    /// Resumes it once the card is decided or abandoned.
+    pub async fn resume_recording(&mut self) {
         use crate::telephony::twilio::rest::RecordingState;
         let Some(control) = &self.app.config.recording else {
             return;
@@ -478,37 +509,13 @@ impl Context for CallContext<'_> {
         }
     }
 
-    fn recordings(&self) -> Option<&crate::audio::Library> {
-        self.app.recordings.as_deref()
-    }
-
-    fn audio_url(&self, path_and_query: &str) -> String {
-        format!("{}{path_and_query}", self.app.public_url)
-    }
-
-    fn hours(&self) -> Option<&crate::hours::Hours> {
-        self.app.hours.as_deref()
-    }
-
-    fn holds_transfers(&self) -> bool {
-        // Only Twilio's calls are moved through its REST API.
-        self.app.config.conference_transfers.is_some() && self.webhook.dialect.name() == "twilio"
-    }
-
-    fn conference_name(&self) -> String {
-        super::hold::conference_name(self.call_sid)
-    }
-
-    fn hold_url(&self, language: crate::language::Language) -> String {
-        format!(
-            "{}{}?lang={}",
-            self.app.public_url,
-            self.webhook.dialect.path(Event::Hold),
-            language.code()
-        )
-    }
-
-    async fn ring_agent(&mut self, number: &str) -> Result<Option<String>, AppError> {
+    /// Rings the agent line for a caller about to wait in the conference room: the agent's
+    /// leg's call id, or `None` when the call could not be placed. Claims the turn first, so a
+    /// retried webhook never rings twice.
+    ///
+    /// # Errors
+    /// Another delivery holds the turn; a database failure.
+    pub async fn ring_agent(&mut self, number: &str) -> Result<Option<String>, AppError> {
         use crate::telephony::twilio::rest::OutgoingCall;
         let Some(rest) = self.app.config.conference_transfers.clone() else {
             return Ok(None);

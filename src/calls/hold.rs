@@ -23,8 +23,7 @@ pub fn conference_name(call_sid: &str) -> String {
     format!("ivrpay-{call_sid}")
 }
 
-/// Where the session keeps the call id of the agent's leg rung for the caller.
-pub const AGENT_LEG: &str = "agent_leg";
+pub use crate::flow::engine::AGENT_LEG;
 
 /// Path of the hold audio under the service (served from `audio/hold.wav`).
 pub const HOLD_AUDIO_PATH: &str = "/audio/hold.wav";
@@ -51,6 +50,7 @@ pub fn waiting(
             language,
             voice: app.flow.voices.get(&language).cloned(),
             slow: false,
+            recorded: None,
         }));
     }
     response.push(Verb::Prompt(voice::Prompt::Play {

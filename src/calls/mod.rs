@@ -165,6 +165,40 @@ async fn answer_once(app: &AppState, webhook: &Webhook) -> Result<Option<Rendere
     }
 }
 
+/// Steps the engine through one webhook: each thing it needs (an action, ringing an agent,
+/// pausing or resuming the recording) is done here and its outcome fed back, until it has the
+/// reply. The one place the engine's needs meet the service.
+async fn step_through(
+    app: &AppState,
+    ctx: &mut CallContext<'_>,
+    session: &mut Session,
+    input: &engine::Input,
+    turn: i64,
+) -> Result<engine::Turn, AppError> {
+    let mut stepper = engine::Stepper::new(&app.flow, turn);
+    let mut step = stepper.start(session, input, ctx)?;
+    loop {
+        let need = match step {
+            engine::Step::Reply(turn) => return Ok(turn),
+            engine::Step::Need(need) => need,
+        };
+        let outcome = match need {
+            engine::Need::Action(action) => {
+                engine::Outcome::Action(ctx.run_action(action, session).await?)
+            }
+            engine::Need::PauseRecording => engine::Outcome::Paused(ctx.pause_recording().await),
+            engine::Need::ResumeRecording => {
+                ctx.resume_recording().await;
+                engine::Outcome::Resumed
+            }
+            engine::Need::RingAgent { number } => {
+                engine::Outcome::Rang(ctx.ring_agent(&number).await?)
+            }
+        };
+        step = stepper.resume(session, outcome, ctx)?;
+    }
+}
+
 /// Runs the flow for a turn and saves the result; `None` when another delivery of the same
 /// webhook saved first.
 async fn run_turn(
@@ -175,7 +209,13 @@ async fn run_turn(
     session: &mut Session,
     turn: i64,
 ) -> Result<Option<Rendered>, AppError> {
-    let result = engine::advance(&app.flow, session, webhook.input.clone(), turn, ctx).await?;
+    let mut result = step_through(app, ctx, session, &webhook.input, turn).await?;
+    let base_url = &app.public_url;
+    voice::choose_recordings(&mut result.response, |spoken, language| {
+        app.recordings
+            .as_deref()?
+            .recording_url(spoken, language, base_url)
+    });
     let reply = webhook.dialect.render(&result.response);
     let now = app.clock.now_ms();
     let sealed = if session.secrets.0.is_empty() || result.ended {

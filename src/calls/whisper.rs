@@ -86,6 +86,7 @@ pub async fn briefing(app: &AppState, call: CallKey<'_>) -> Result<voice::Respon
         language: en,
         voice: app.flow.voices.get(&en).cloned(),
         slow: false,
+        recorded: None,
     }));
     Ok(response)
 }

@@ -10,11 +10,13 @@
 //! The flow's actions that set arrangements up live with the other actions in
 //! [`crate::calls::actions`]; the rows they write in [`crate::store`].
 
+pub mod account;
 pub mod offers;
 pub mod policy;
 pub mod run_due;
 pub mod terms;
 
+pub use account::Account;
 pub use policy::{Offer, Policies, Policy, Treatment};
 
 /// Names under which the collections actions keep their facts in the call's session (none of

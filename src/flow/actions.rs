@@ -3,17 +3,13 @@
 //! Each entry of the `actions!` invocation below gives an action's name in flow files, its
 //! [`Action`] variant, what the line is doing while it runs (for the console), and its result
 //! enum, each result with its name in flow files. From it come the [`Action`] enum and its name
-//! table, the result enums (which the service's actions in `crate::calls::actions` return), and
+//! table, the result enums (which the service's actions in `src/calls/actions/` return), and
 //! [`Action::results`], which the flow validator holds every `on` table to: a flow cannot route
 //! on a result its action cannot return, nor leave one unrouted, and an action cannot return a
 //! result that was not declared here.
 //!
-//! What running an action does is the service's: the engine asks it through [`Actions`].
-
-use std::future::Future;
-
-use super::engine::Session;
-use crate::error::AppError;
+//! What running an action does is the service's: the engine's stepper asks for it as
+//! [`super::engine::Need::Action`] and is resumed with the result's name.
 
 /// The results of one action, as an enum.
 pub trait ActionResult: Copy + Eq + std::fmt::Debug + Send + 'static {
@@ -25,19 +21,6 @@ pub trait ActionResult: Copy + Eq + std::fmt::Debug + Send + 'static {
     const NAMES: &'static [&'static str];
     /// This result's name in flow files.
     fn as_str(self) -> &'static str;
-}
-
-/// The service's side of the flow's actions.
-pub trait Actions {
-    /// Runs `action` on the session and names its result, one of [`Action::results`].
-    ///
-    /// # Errors
-    /// What the action failed with (the database is down, another delivery holds the turn, ...).
-    fn run_action(
-        &mut self,
-        action: Action,
-        session: &mut Session,
-    ) -> impl Future<Output = Result<&'static str, AppError>> + Send;
 }
 
 /// Whether no two of `names` are the same; the declarations below are checked with it as they

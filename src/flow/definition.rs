@@ -201,7 +201,7 @@ pub struct StateSpeech {
 /// it stands in the flow file: `goodbye` for a state's prompt, `ask_pin.invalid`,
 /// `ask_card_expiry.errors.expired`, `balance_offers.offers.plan`, `balance_offers.closing`,
 /// `ask_card_number.help`, `messages.no_input`, `recording_notice`. Its recordings are named for
-/// it (see [`crate::audio`]).
+/// it (see `src/audio/`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prompt(pub BTreeMap<Language, Template>, pub String);
 

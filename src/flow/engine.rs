@@ -10,16 +10,17 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::actions::Actions;
+use super::actions::Action;
 use super::definition::{
-    Condition, Flow, InputKind, OfferSet, Phrases, Prompt, Segment, State, StateKind, StateSpeech,
-    Var,
+    Condition, Flow, InputKind, OfferSet, Phrases, Prompt, PromptSource, Segment, State, StateKind,
+    StateSpeech, Var,
 };
+use super::steps::StepRecord;
+use crate::collections::Account;
 use crate::collections::{self, Offer, keys};
 use crate::language::Language;
 use crate::payments::CardBrand;
 use crate::speech;
-use crate::store::{Account, StepRecord};
 use crate::voice::{self, Dial, Gather, Listen, Verb};
 
 /// The sensitive entries that make up a card: while any is held, card entry is not over.
@@ -186,9 +187,10 @@ pub struct Turn {
     pub ended: bool,
 }
 
-/// What the engine needs from the rest of the service: the flow's actions, and facts about the
-/// call.
-pub trait Context: Actions {
+/// What the engine reads of the rest of the service while it steps: facts about the call and the
+/// line, never an effect. Whatever has an effect (an action, ringing an agent, pausing the
+/// recording) the engine asks for as a [`Need`] and is resumed with its [`Outcome`].
+pub trait Context {
     /// The account the session names, as loaded for this webhook.
     fn account(&self) -> Option<&Account>;
     /// How long a lockout lasts.
@@ -211,15 +213,6 @@ pub trait Context: Actions {
     fn whisper_url(&self) -> String;
     /// The account's collections policy, once `choose_policy` picked it.
     fn policy(&self) -> Option<&crate::collections::Policy>;
-    /// Pauses the call's recording before the first card question.
-    fn pause_recording(&mut self) -> impl std::future::Future<Output = Pause> + Send;
-    /// Resumes it once the card is decided or abandoned.
-    fn resume_recording(&mut self) -> impl std::future::Future<Output = ()> + Send;
-    /// The flow's recordings, when its prompts are recorded; `None` speaks every prompt with
-    /// text-to-speech.
-    fn recordings(&self) -> Option<&crate::audio::Library>;
-    /// Absolute URL of a recording, from its path and query under the service.
-    fn audio_url(&self, path_and_query: &str) -> String;
     /// The line's business hours, when configured; `None`: always open, and no callbacks.
     fn hours(&self) -> Option<&crate::hours::Hours>;
     /// Whether a transfer puts the caller in a conference room with hold audio while the line
@@ -229,14 +222,6 @@ pub trait Context: Actions {
     fn conference_name(&self) -> String;
     /// Absolute URL of what a caller waiting for a person hears, in their language.
     fn hold_url(&self, language: Language) -> String;
-    /// Rings the agent line for a caller about to wait in the conference room: the agent's leg's
-    /// call id, or `None` when the call could not be placed (the caller is then offered something
-    /// else, never left waiting for no one). Claims the turn first, so a retried webhook never
-    /// rings twice.
-    fn ring_agent(
-        &mut self,
-        number: &str,
-    ) -> impl std::future::Future<Output = Result<Option<String>, crate::error::AppError>> + Send;
 }
 
 /// Whether a person can take the call now: an agent line is set and the line is within its
@@ -245,55 +230,196 @@ pub fn people_available(ctx: &impl Context) -> bool {
     ctx.agent_number().is_some() && ctx.hours().is_none_or(|hours| hours.is_open(ctx.now_ms()))
 }
 
-/// Applies one webhook's input and runs the flow to the next question or the end.
+/// What the engine needs done before it can go on. The service does it (the engine does no I/O)
+/// and resumes the [`Stepper`] with the matching [`Outcome`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Need {
+    /// Run this flow action; resume with [`Outcome::Action`] and the result it gave.
+    Action(Action),
+    /// Pause the call's recording before the first card question; resume with
+    /// [`Outcome::Paused`].
+    PauseRecording,
+    /// Resume the recording now that card entry is over; resume with [`Outcome::Resumed`].
+    ResumeRecording,
+    /// Ring the agent line for a caller about to wait in the conference room (claiming the turn
+    /// first, so a retried webhook never rings twice); resume with [`Outcome::Rang`].
+    RingAgent {
+        /// The number to ring.
+        number: String,
+    },
+}
+
+/// What came of a [`Need`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The action's result, by the name its declaration gives it.
+    Action(&'static str),
+    /// What became of pausing the recording.
+    Paused(Pause),
+    /// The recording was asked to resume (whether it did is only logged).
+    Resumed,
+    /// The agent's leg's call id, or `None` when the call could not be placed (the caller is then
+    /// offered something else, never left waiting for no one).
+    Rang(Option<String>),
+}
+
+/// Where a [`Stepper`] stopped.
+#[derive(Debug)]
+pub enum Step {
+    /// It needs this done, then [`Stepper::resume`].
+    Need(Need),
+    /// The webhook's answer: the turn is over.
+    Reply(Turn),
+}
+
+/// A flow that cannot be run as written (a state or route missing, states looping without a
+/// question), or an outcome that does not answer what the stepper needed. The loader refuses
+/// such flows, so this is a bug, not a caller's doing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct FlowError(pub String);
+
+/// One webhook's worth of a call, stepped without I/O: [`Stepper::start`] applies the caller's
+/// input and walks the flow until it either has the reply or needs something done
+/// ([`Step::Need`]); [`Stepper::resume`] feeds that need's outcome back and walks on. It is
+/// synchronous and deterministic: the same session, input, facts and outcomes give the same
+/// reply, so its rules are tested by feeding outcomes, with no runtime and no fake service.
 ///
 /// `turn` is the webhook being answered; URLs in the response carry `turn + 1`.
-///
-/// # Errors
-/// A failed action (the database is down, ...). The session may be partly changed then; the
-/// caller must discard it.
-pub async fn advance<C: Context + Send>(
-    flow: &Flow,
-    session: &mut Session,
-    input: Input,
-    turn: i64,
-    ctx: &mut C,
-) -> Result<Turn, crate::error::AppError> {
-    let mut run = Run {
-        flow,
-        turn,
-        verbs: Vec::new(),
-        steps: Vec::new(),
-        ended: false,
-        again: None,
-    };
-    let next = match input {
-        Input::Start => {
-            if let Some(notice) = &flow.recording_notice {
-                // Before anything else, in every language the flow speaks: the caller has not
-                // chosen one yet.
-                for language in &flow.languages {
-                    let rendered = run.render(notice, *language, session, ctx);
-                    run.verbs.extend(rendered.into_iter().map(Verb::Prompt));
-                }
-            }
-            Some(flow.start.clone())
-        }
-        Input::DialEnded { answered } => run.after_dial(session, answered, ctx),
-        Input::Assist => run.assist(session, ctx),
-        Input::Digits(_) | Input::Speech { .. } | Input::Silence => {
-            run.answer(session, &input, ctx)
-        }
-    };
-    if let Some(next) = next {
-        run.walk(session, next, ctx).await?;
-    }
-    Ok(Turn {
-        response: voice::Response { verbs: run.verbs },
-        steps: run.steps,
-        ended: run.ended,
-    })
+pub struct Stepper<'f> {
+    run: Run<'f>,
 }
+
+impl<'f> Stepper<'f> {
+    /// A stepper for the webhook numbered `turn` of a call on `flow`.
+    pub fn new(flow: &'f Flow, turn: i64) -> Stepper<'f> {
+        Stepper {
+            run: Run {
+                flow,
+                turn,
+                verbs: Vec::new(),
+                steps: Vec::new(),
+                ended: false,
+                again: None,
+                at: None,
+                hops: 0,
+                phase: Phase::Enter,
+            },
+        }
+    }
+
+    /// Applies the webhook's input and walks to the reply or the first need.
+    ///
+    /// # Errors
+    /// The flow cannot be run as written ([`FlowError`]). The session may be partly changed
+    /// then; the caller must discard it.
+    pub fn start(
+        &mut self,
+        session: &mut Session,
+        input: &Input,
+        ctx: &impl Context,
+    ) -> Result<Step, FlowError> {
+        let run = &mut self.run;
+        let next = match input {
+            Input::Start => {
+                if let Some(notice) = &run.flow.recording_notice {
+                    // Before anything else, in every language the flow speaks: the caller has
+                    // not chosen one yet.
+                    for language in &run.flow.languages {
+                        let rendered = run.render(notice, *language, session, ctx);
+                        run.verbs.extend(rendered.into_iter().map(Verb::Prompt));
+                    }
+                }
+                Some(run.flow.start.clone())
+            }
+            Input::DialEnded { answered } => run.after_dial(session, *answered, ctx),
+            Input::Assist => run.assist(session, ctx),
+            Input::Digits(_) | Input::Speech { .. } | Input::Silence => {
+                run.answer(session, input, ctx)
+            }
+        };
+        run.at = next;
+        self.walk_on(session, None, ctx)
+    }
+
+    /// Feeds the outcome of the need the last step returned, and walks on.
+    ///
+    /// # Errors
+    /// As [`Stepper::start`], and when `outcome` does not answer the need.
+    pub fn resume(
+        &mut self,
+        session: &mut Session,
+        outcome: Outcome,
+        ctx: &impl Context,
+    ) -> Result<Step, FlowError> {
+        if self.run.at.is_none() {
+            return Err(FlowError(format!(
+                "{outcome:?} came after the turn was answered"
+            )));
+        }
+        self.walk_on(session, Some(outcome), ctx)
+    }
+
+    fn walk_on(
+        &mut self,
+        session: &mut Session,
+        outcome: Option<Outcome>,
+        ctx: &impl Context,
+    ) -> Result<Step, FlowError> {
+        if let Some(need) = self.run.walk(session, outcome, ctx)? {
+            return Ok(Step::Need(need));
+        }
+        Ok(Step::Reply(Turn {
+            response: voice::Response {
+                verbs: std::mem::take(&mut self.run.verbs),
+            },
+            steps: std::mem::take(&mut self.run.steps),
+            ended: self.run.ended,
+        }))
+    }
+}
+
+/// How far the walk got through the state it is at, so a resumed walk goes on from there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Not yet entered: its visit is not counted.
+    Enter,
+    /// Entered; the recording is not yet settled for it.
+    Guard,
+    /// Ready for what the state does.
+    Body,
+}
+
+/// What settling the recording for a state came to.
+enum Guarded {
+    /// It needs pausing or resuming first.
+    Need(Need),
+    /// Card entry must stop: go here instead.
+    Detour(String),
+    /// Nothing (more) to do: on with the state.
+    GoOn,
+}
+
+/// What a transfer state came to.
+enum Transferred {
+    /// The agent must be rung first.
+    Need(Need),
+    /// No person can be had now.
+    Unavailable,
+    /// The agent's line could not be rung.
+    RingFailed,
+    /// The caller is being put through (or waits in the room while the agent is rung).
+    Dialing,
+}
+
+/// An outcome that does not answer the need at `state`.
+fn unexpected(outcome: &Outcome, state: &str) -> FlowError {
+    FlowError(format!("{outcome:?} does not answer what {state} needed"))
+}
+
+/// The session value naming the agent's leg while a caller waits in the conference room, so the
+/// leg is hung up if the caller hangs up first.
+pub const AGENT_LEG: &str = "agent_leg";
 
 struct Run<'f> {
     flow: &'f Flow,
@@ -303,6 +429,12 @@ struct Run<'f> {
     ended: bool,
     /// While a question is asked again after a miss: `Some(silent)`.
     again: Option<bool>,
+    /// The state the walk is at; `None` once the turn's reply is complete.
+    at: Option<String>,
+    /// States passed on this turn, against [`MAX_HOPS`].
+    hops: usize,
+    /// How far through the state at `at`.
+    phase: Phase,
 }
 
 impl Run<'_> {
@@ -1072,50 +1204,72 @@ impl Run<'_> {
         })
     }
 
-    async fn walk<C: Context + Send>(
+    /// Moves the walk on to `target`, a state not yet entered.
+    fn go_to(&mut self, target: &str) {
+        self.at = Some(target.to_owned());
+        self.hops += 1;
+        self.phase = Phase::Enter;
+    }
+
+    /// Walks from the state at [`Run::at`] through states that need no input (says, branches,
+    /// actions) to the next question, transfer or goodbye, or to the first thing it needs done.
+    /// `outcome` answers the need it stopped at last.
+    fn walk(
         &mut self,
         session: &mut Session,
-        start: String,
-        ctx: &mut C,
-    ) -> Result<(), crate::error::AppError> {
+        mut outcome: Option<Outcome>,
+        ctx: &impl Context,
+    ) -> Result<Option<Need>, FlowError> {
         let flow = self.flow;
-        let mut name = start;
-        for _ in 0..MAX_HOPS {
-            let Some(state) = flow.states.get(&name) else {
-                return Err(crate::error::AppError::Flow(format!(
-                    "state {name} is missing"
+        while let Some(name) = self.at.clone() {
+            if self.hops >= MAX_HOPS {
+                return Err(FlowError(format!(
+                    "more than {MAX_HOPS} states without a question; the flow loops"
                 )));
+            }
+            let Some(state) = flow.states.get(&name) else {
+                return Err(FlowError(format!("state {name} is missing")));
             };
-            let visits = session.visits.entry(name.clone()).or_insert(0);
-            *visits += 1;
-            if let Some((max, target)) = &state.max_visits
-                && *visits > *max
-            {
-                self.record(ctx, &name, "none", "max_visits", None);
-                name = target.clone();
-                continue;
+            if self.phase == Phase::Enter {
+                let visits = session.visits.entry(name.clone()).or_insert(0);
+                *visits += 1;
+                if let Some((max, target)) = &state.max_visits
+                    && *visits > *max
+                {
+                    self.record(ctx, &name, "none", "max_visits", None);
+                    self.go_to(target);
+                    continue;
+                }
+                if let Some(outcome) = &state.outcome {
+                    session.outcome = Some(outcome.clone());
+                }
+                self.phase = Phase::Guard;
             }
-            if let Some(outcome) = &state.outcome {
-                session.outcome = Some(outcome.clone());
+            if self.phase == Phase::Guard {
+                match self.guard_recording(session, state, outcome.take(), ctx)? {
+                    Guarded::Need(need) => return Ok(Some(need)),
+                    Guarded::Detour(target) => {
+                        self.go_to(&target);
+                        continue;
+                    }
+                    Guarded::GoOn => self.phase = Phase::Body,
+                }
+                // A caller an agent sent to key in a card goes back to them once it is decided,
+                // or wherever the flow would otherwise say goodbye or dial a person.
+                if session.assisting
+                    && (flow.assisted_payment_ends.contains(&name)
+                        || matches!(state.kind, StateKind::Transfer { .. } | StateKind::Hangup))
+                {
+                    self.back_to_agent(session, ctx);
+                    self.at = None;
+                    return Ok(None);
+                }
             }
-            if let Some(detour) = self.guard_recording(session, state, ctx).await {
-                name = detour;
-                continue;
-            }
-            // A caller an agent sent to key in a card goes back to them once it is decided, or
-            // wherever the flow would otherwise say goodbye or dial a person.
-            if session.assisting
-                && (flow.assisted_payment_ends.contains(&name)
-                    || matches!(state.kind, StateKind::Transfer { .. } | StateKind::Hangup))
-            {
-                self.back_to_agent(session, ctx);
-                return Ok(());
-            }
-            match &state.kind {
+            let next = match &state.kind {
                 StateKind::Say { next } => {
                     self.prompt_of(state, session, ctx);
                     self.record(ctx, &name, "none", "said", None);
-                    name = next.clone();
+                    Some(next)
                 }
                 StateKind::Branch { cases, otherwise } => {
                     let target = cases
@@ -1123,41 +1277,23 @@ impl Run<'_> {
                         .find(|(condition, _)| holds(condition, session, ctx))
                         .map_or(otherwise, |(_, target)| target);
                     self.record(ctx, &name, "none", &format!("goto:{target}"), None);
-                    name = target.clone();
+                    Some(target)
                 }
                 StateKind::Action { action, on } => {
-                    let result = ctx.run_action(*action, session).await?;
+                    let result = match outcome.take() {
+                        None => return Ok(Some(Need::Action(*action))),
+                        Some(Outcome::Action(result)) => result,
+                        Some(other) => return Err(unexpected(&other, &name)),
+                    };
                     self.record(ctx, &name, "none", result, None);
                     let Some(target) = on.get(result) else {
-                        return Err(crate::error::AppError::Flow(format!(
-                            "{name} has no route for {result}"
-                        )));
+                        return Err(FlowError(format!("{name} has no route for {result}")));
                     };
-                    name = target.clone();
+                    Some(target)
                 }
                 StateKind::Disclosure { next } => {
-                    // Only to a caller who proved who they are: a debt is never discussed with
-                    // anyone else.
-                    let language = self.language(session);
-                    let text = ctx
-                        .policy()
-                        .filter(|_| session.authenticated)
-                        .and_then(|policy| policy.disclosure.as_ref())
-                        .and_then(|texts| texts.get(&language))
-                        .cloned();
-                    let result = if let Some(text) = text {
-                        self.verbs.push(Verb::Prompt(voice::Prompt::Say {
-                            text,
-                            language,
-                            voice: flow.voices.get(&language).cloned(),
-                            slow: session.slow,
-                        }));
-                        "disclosed"
-                    } else {
-                        "none"
-                    };
-                    self.record(ctx, &name, "none", result, None);
-                    name = next.clone();
+                    self.disclose(session, ctx, &name);
+                    Some(next)
                 }
                 StateKind::Menu { .. }
                 | StateKind::Language { .. }
@@ -1168,87 +1304,139 @@ impl Run<'_> {
                     session.offer_cursor = 0;
                     session.more_offers = false;
                     self.ask(session, state, ctx, None);
-                    return Ok(());
+                    None
                 }
                 StateKind::Transfer {
                     on_unavailable,
                     on_no_answer,
-                } => {
-                    let reachable = people_available(ctx);
-                    let number = ctx.agent_number().filter(|_| reachable);
-                    let Some(number) = number.map(str::to_owned) else {
-                        self.record(ctx, &name, "none", "unavailable", None);
-                        session.outcome = None;
-                        name = on_unavailable.clone();
-                        continue;
-                    };
-                    session.state = name.clone();
-                    if ctx.holds_transfers() {
-                        let Some(agent_leg) = ctx.ring_agent(&number).await? else {
-                            self.record(ctx, &name, "none", "ring_failed", None);
-                            session.outcome = None;
-                            name = on_no_answer.as_ref().unwrap_or(on_unavailable).clone();
-                            continue;
-                        };
-                        // Kept so the agent's leg is hung up if the caller hangs up first.
-                        session
-                            .values
-                            .insert(crate::calls::hold::AGENT_LEG.to_owned(), agent_leg);
-                        self.prompt_of(state, session, ctx);
-                        self.record(ctx, &name, "none", "dialing", None);
-                        let language = self.language(session);
-                        self.verbs.push(self.callers_room(language, ctx));
-                        return Ok(());
+                } => match self.transfer(session, state, outcome.take(), ctx)? {
+                    Transferred::Need(need) => return Ok(Some(need)),
+                    Transferred::Unavailable => Some(on_unavailable),
+                    Transferred::RingFailed => {
+                        Some(on_no_answer.as_ref().unwrap_or(on_unavailable))
                     }
-                    self.prompt_of(state, session, ctx);
-                    self.record(ctx, &name, "none", "dialing", None);
-                    self.verbs.push(Verb::Dial(Dial {
-                        number,
-                        caller_id: None,
-                        whisper_url: Some(ctx.whisper_url()),
-                        action: Some(ctx.dial_url(self.turn + 1)),
-                        timeout_seconds: flow.dial_timeout_seconds,
-                    }));
-                    return Ok(());
-                }
+                    Transferred::Dialing => None,
+                },
                 StateKind::Hangup => {
                     session.state = name.clone();
                     self.prompt_of(state, session, ctx);
                     self.record(ctx, &name, "none", "hangup", None);
                     self.verbs.push(Verb::Hangup);
                     self.ended = true;
-                    return Ok(());
+                    None
                 }
+            };
+            match next {
+                Some(target) => self.go_to(target),
+                None => self.at = None,
             }
         }
-        Err(crate::error::AppError::Flow(format!(
-            "more than {MAX_HOPS} states without a question; the flow loops"
-        )))
+        Ok(None)
+    }
+
+    /// A disclosure state: its policy's words, only to a caller who proved who they are (a debt
+    /// is never discussed with anyone else).
+    fn disclose(&mut self, session: &Session, ctx: &impl Context, name: &str) {
+        let language = self.language(session);
+        let text = ctx
+            .policy()
+            .filter(|_| session.authenticated)
+            .and_then(|policy| policy.disclosure.as_ref())
+            .and_then(|texts| texts.get(&language))
+            .cloned();
+        let result = if let Some(text) = text {
+            self.verbs.push(Verb::Prompt(voice::Prompt::Say {
+                text,
+                language,
+                voice: self.flow.voices.get(&language).cloned(),
+                slow: session.slow,
+                recorded: None,
+            }));
+            "disclosed"
+        } else {
+            "none"
+        };
+        self.record(ctx, name, "none", result, None);
+    }
+
+    /// A transfer state: a person when one can be had (rung first when callers wait in a room),
+    /// else where the flow says.
+    fn transfer(
+        &mut self,
+        session: &mut Session,
+        state: &State,
+        outcome: Option<Outcome>,
+        ctx: &impl Context,
+    ) -> Result<Transferred, FlowError> {
+        let name = &state.name;
+        let reachable = people_available(ctx);
+        let Some(number) = ctx.agent_number().filter(|_| reachable) else {
+            self.record(ctx, name, "none", "unavailable", None);
+            session.outcome = None;
+            return Ok(Transferred::Unavailable);
+        };
+        session.state = name.clone();
+        if ctx.holds_transfers() {
+            let agent_leg = match outcome {
+                None => {
+                    return Ok(Transferred::Need(Need::RingAgent {
+                        number: number.to_owned(),
+                    }));
+                }
+                Some(Outcome::Rang(leg)) => leg,
+                Some(other) => return Err(unexpected(&other, name)),
+            };
+            let Some(agent_leg) = agent_leg else {
+                self.record(ctx, name, "none", "ring_failed", None);
+                session.outcome = None;
+                return Ok(Transferred::RingFailed);
+            };
+            // Kept so the agent's leg is hung up if the caller hangs up first.
+            session.values.insert(AGENT_LEG.to_owned(), agent_leg);
+            self.prompt_of(state, session, ctx);
+            self.record(ctx, name, "none", "dialing", None);
+            let language = self.language(session);
+            self.verbs.push(self.callers_room(language, ctx));
+            return Ok(Transferred::Dialing);
+        }
+        self.prompt_of(state, session, ctx);
+        self.record(ctx, name, "none", "dialing", None);
+        self.verbs.push(Verb::Dial(Dial {
+            number: number.to_owned(),
+            caller_id: None,
+            whisper_url: Some(ctx.whisper_url()),
+            action: Some(ctx.dial_url(self.turn + 1)),
+            timeout_seconds: self.flow.dial_timeout_seconds,
+        }));
+        Ok(Transferred::Dialing)
     }
 
     /// Keeps the call's recording paused exactly while the card is keyed in and read back:
     /// paused before the first card question, resumed at the first question, transfer or goodbye
     /// after the card is decided (charged or forgotten) or abandoned (a transfer or the end of the
-    /// call). Returns where to go instead when the recording could not be paused and card entry
-    /// must stop (a person).
-    async fn guard_recording<C: Context + Send>(
+    /// call). Detours to a person when the recording could not be paused and card entry must
+    /// stop.
+    fn guard_recording(
         &mut self,
         session: &mut Session,
         state: &State,
-        ctx: &mut C,
-    ) -> Option<String> {
+        outcome: Option<Outcome>,
+        ctx: &impl Context,
+    ) -> Result<Guarded, FlowError> {
         let card_question =
             matches!(&state.kind, StateKind::Collect { input, .. } if input.is_card_data());
         let stops = state.kind.asks()
             || matches!(state.kind, StateKind::Transfer { .. } | StateKind::Hangup);
         if card_question && !session.recording_paused {
-            match ctx.pause_recording().await {
-                Pause::Paused => session.recording_paused = true,
-                Pause::NotNeeded => {}
-                Pause::Failed => {
+            match outcome {
+                None => return Ok(Guarded::Need(Need::PauseRecording)),
+                Some(Outcome::Paused(Pause::Paused)) => session.recording_paused = true,
+                Some(Outcome::Paused(Pause::NotNeeded)) => {}
+                Some(Outcome::Paused(Pause::Failed)) => {
                     self.record(ctx, &state.name, "none", "recording_not_paused", None);
-                    return Some(self.flow.agent_state.clone());
+                    return Ok(Guarded::Detour(self.flow.agent_state.clone()));
                 }
+                Some(other) => return Err(unexpected(&other, &state.name)),
             }
         } else if session.recording_paused && stops && !card_question {
             let card_pending = CARD_INPUTS
@@ -1256,11 +1444,14 @@ impl Run<'_> {
                 .any(|name| session.secrets.0.contains_key(*name));
             let abandoned = !state.kind.asks();
             if !card_pending || abandoned {
-                ctx.resume_recording().await;
-                session.recording_paused = false;
+                match outcome {
+                    None => return Ok(Guarded::Need(Need::ResumeRecording)),
+                    Some(Outcome::Resumed) => session.recording_paused = false,
+                    Some(other) => return Err(unexpected(&other, &state.name)),
+                }
             }
         }
-        None
+        Ok(Guarded::GoOn)
     }
 
     /// Queues a question: an optional lead-in (why it is asked again), the prompt (its shorter
@@ -1524,9 +1715,9 @@ impl Run<'_> {
         self.render_with(prompt, language, session, ctx, None)
     }
 
-    /// A prompt as the caller hears it: its recording when the flow plays recordings and this
-    /// prompt is recorded through (words for its variables included), otherwise its text for
-    /// text-to-speech, `{key}` said as `key`.
+    /// A prompt as the caller hears it: its text for text-to-speech, `{key}` said as `key`. When
+    /// the flow plays recordings, the prompt also says which it is and what its variables said,
+    /// so the service can play its recording instead (`voice::choose_recordings`).
     fn render_with(
         &self,
         prompt: &Prompt,
@@ -1536,16 +1727,14 @@ impl Run<'_> {
         key: Option<char>,
     ) -> Option<voice::Prompt> {
         let template = prompt.0.get(&language)?;
-        if let Some(recordings) = ctx.recordings() {
-            let played = recordings.play_path(prompt, language, key, |var| {
-                spoken(self.flow, var, language, session, ctx)
-            });
-            if let Some(path) = played {
-                return Some(voice::Prompt::Play {
-                    url: ctx.audio_url(&path),
-                });
-            }
-        }
+        let mut recorded = (self.flow.prompts == PromptSource::Recorded).then(|| {
+            Box::new(voice::Recordable {
+                prompt: prompt.name().to_owned(),
+                words: Vec::new(),
+                key,
+                paced: false,
+            })
+        });
         let mut text = String::new();
         let mut left_out = false;
         for segment in &template.0 {
@@ -1555,6 +1744,9 @@ impl Run<'_> {
                     let words = spoken(self.flow, *var, language, session, ctx);
                     left_out |= words.is_empty();
                     text.push_str(&words);
+                    if let Some(recorded) = &mut recorded {
+                        recorded.words.push((var.name(), words));
+                    }
                 }
             }
         }
@@ -1570,6 +1762,7 @@ impl Run<'_> {
             language,
             voice: self.flow.voices.get(&language).cloned(),
             slow: session.slow,
+            recorded,
         })
     }
 }
@@ -1771,52 +1964,27 @@ fn spoken_value(
 }
 
 /// Prompts at the caller's pace: at the slower pace each sentence is said on its own, with a
-/// moment between, so options come one at a time.
+/// moment between, so options come one at a time. A prompt that may be played from its
+/// recording stays whole, marked to be split only if it is spoken after all.
 fn at_pace(prompts: Vec<voice::Prompt>, slow: bool) -> Vec<voice::Prompt> {
     if !slow {
         return prompts;
     }
     let mut paced = Vec::new();
-    for prompt in prompts {
-        let voice::Prompt::Say {
-            text,
-            language,
-            voice,
-            slow,
-        } = prompt
-        else {
-            paced.push(prompt);
-            continue;
-        };
-        for sentence in sentences(&text) {
-            if !paced.is_empty() {
-                paced.push(voice::Prompt::Pause { seconds: 1 });
+    for mut prompt in prompts {
+        match &mut prompt {
+            voice::Prompt::Say {
+                recorded: Some(recorded),
+                ..
+            } => {
+                recorded.paced = true;
+                paced.push(prompt);
             }
-            paced.push(voice::Prompt::Say {
-                text: sentence.to_owned(),
-                language,
-                voice: voice.clone(),
-                slow,
-            });
+            voice::Prompt::Say { .. } => voice::push_sentences(&mut paced, prompt),
+            _ => paced.push(prompt),
         }
     }
     paced
-}
-
-/// The sentences of a prompt: split after `.`, `?` or `!` followed by a space.
-fn sentences(text: &str) -> Vec<&str> {
-    let mut found = Vec::new();
-    let mut start = 0;
-    let bytes = text.as_bytes();
-    for (i, b) in bytes.iter().enumerate() {
-        if matches!(b, b'.' | b'?' | b'!') && bytes.get(i + 1) == Some(&b' ') {
-            found.push(text[start..=i].trim());
-            start = i + 1;
-        }
-    }
-    found.push(text[start..].trim());
-    found.retain(|s| !s.is_empty());
-    found
 }
 
 /// A keyed date of birth (`MMDDYYYY`) as a date.

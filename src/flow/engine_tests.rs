@@ -12,10 +12,9 @@ use super::actions::{
     OfferSurveyResult, PayInstallmentNowResult, RecordCallbackResult, RouteAccountResult,
     VerifyDateOfBirthResult, VerifyPinResult,
 };
-use super::engine::{Input, Session, Turn, advance};
-use super::testing::{AGENT_NUMBER, FakeContext, finish};
+use super::engine::{FlowError, Input, Session, Turn};
+use super::testing::{AGENT_NUMBER, FakeContext, advance};
 use super::{Action, Flow, InputKind, StateKind, load_dir, load_file};
-use crate::error::AppError;
 use crate::language::Language;
 use crate::voice::{self, Verb};
 
@@ -80,7 +79,7 @@ struct Call<'f> {
     ctx: FakeContext,
     turn: i64,
     /// Every step recorded so far.
-    steps: Vec<crate::store::StepRecord>,
+    steps: Vec<crate::flow::StepRecord>,
 }
 
 impl<'f> Call<'f> {
@@ -94,14 +93,14 @@ impl<'f> Call<'f> {
         }
     }
 
-    fn try_send(&mut self, input: Input) -> Result<Turn, AppError> {
-        let turn = finish(advance(
+    fn try_send(&mut self, input: Input) -> Result<Turn, FlowError> {
+        let turn = advance(
             self.flow,
             &mut self.session,
             input,
             self.turn,
             &mut self.ctx,
-        ))?;
+        )?;
         self.turn += 1;
         self.steps.extend(turn.steps.iter().cloned());
         Ok(turn)
@@ -958,7 +957,7 @@ fn a_transfer_that_holds_rings_the_agent_and_puts_the_caller_in_a_room_with_hold
     assert_eq!(
         call.session
             .values
-            .get(crate::calls::hold::AGENT_LEG)
+            .get(super::engine::AGENT_LEG)
             .map(String::as_str),
         Some("CA00000000000000000000000000000002"),
         "kept, to hang up the agent's leg should the caller hang up"

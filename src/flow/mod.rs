@@ -19,9 +19,11 @@ pub mod engine;
 #[cfg(test)]
 mod engine_tests;
 pub mod load;
+pub mod steps;
 pub mod testing;
 
 pub use actions::Action;
 pub use definition::{Flow, InputKind, State, StateKind};
 pub use engine::{Context, Input, Session, Turn};
 pub use load::{load_dir, load_file};
+pub use steps::StepRecord;

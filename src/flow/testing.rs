@@ -1,5 +1,6 @@
-//! An in-memory [`Context`] for running the engine without network or database: in unit tests,
-//! property tests and `benches/hot_paths.rs`. The service never uses it.
+//! An in-memory [`Context`] and a stand-in for the service's side of the engine's needs, for
+//! running the engine without network or database: in unit tests, property tests and
+//! `benches/hot_paths.rs`. The service never uses it.
 //!
 //! [`FakeContext`] holds one account, a fixed date and clock, fixed URLs, and answers each action
 //! with the results scripted for it ([`FakeContext::script`]), or else the action's first result
@@ -8,20 +9,16 @@
 //! would.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::future::Future;
-use std::pin::pin;
-use std::task::{Context as TaskContext, Poll, Waker};
 
-use super::Context;
 use super::actions::{
-    Action, ActionResult, Actions, ChargeCardResult, CheckAmountResult, IdentifyByCallerIdResult,
+    Action, ActionResult, ChargeCardResult, CheckAmountResult, IdentifyByCallerIdResult,
     LookupAccountResult, OfferCallbackResult, OfferSurveyResult, VerifyDateOfBirthResult,
     VerifyPinResult,
 };
-use super::engine::Session;
-use crate::error::AppError;
+use super::engine::{FlowError, Input, Need, Outcome, Session, Step, Stepper, Turn};
+use super::{Context, Flow};
+use crate::collections::Account;
 use crate::payments::{CardBrand, Money};
-use crate::store::Account;
 
 /// The agent line the fake offers unless told otherwise.
 pub const AGENT_NUMBER: &str = "+15035550100";
@@ -54,8 +51,6 @@ pub struct FakeContext {
     pub policy: Option<crate::collections::Policy>,
     /// Names of the actions run, in order.
     pub ran: Vec<&'static str>,
-    /// The flow's recordings, when prompts are recorded (default: none, text-to-speech).
-    pub recordings: Option<std::sync::Arc<crate::audio::Library>>,
     /// The line's business hours (default: none, always open and no callbacks).
     pub hours: Option<crate::hours::Hours>,
     /// Whether transfers wait in a conference room while the line rings the agent (default:
@@ -86,7 +81,6 @@ impl FakeContext {
             policy_name: "early",
             policy: None,
             ran: Vec::new(),
-            recordings: None,
             hours: None,
             scripts: BTreeMap::new(),
         }
@@ -241,13 +235,9 @@ impl FakeContext {
 
 /// Answers each action with its scripted result; only the actions whose effects the flows
 /// after them rely on have an arm of their own.
-impl Actions for FakeContext {
-    async fn run_action(
-        &mut self,
-        action: Action,
-        session: &mut Session,
-    ) -> Result<&'static str, AppError> {
-        Ok(match action {
+impl FakeContext {
+    fn run_action(&mut self, action: Action, session: &mut Session) -> &'static str {
+        match action {
             Action::IdentifyByCallerId => {
                 let result = self.next::<IdentifyByCallerIdResult>();
                 if result == IdentifyByCallerIdResult::Found {
@@ -376,8 +366,58 @@ impl Actions for FakeContext {
                 self.collections_effects(action, result, session);
                 result
             }
-        })
+        }
     }
+
+    /// What the service would make of one of the engine's needs.
+    fn outcome(&mut self, need: Need, session: &mut Session) -> Outcome {
+        match need {
+            Need::Action(action) => Outcome::Action(self.run_action(action, session)),
+            Need::PauseRecording => {
+                self.ran.push("pause_recording");
+                Outcome::Paused(self.recording)
+            }
+            Need::ResumeRecording => {
+                self.ran.push("resume_recording");
+                Outcome::Resumed
+            }
+            Need::RingAgent { .. } => {
+                self.ran.push("ring_agent");
+                Outcome::Rang(
+                    self.holds
+                        .filter(|rings| *rings)
+                        .map(|_| "CA00000000000000000000000000000002".to_owned()),
+                )
+            }
+        }
+    }
+}
+
+/// Steps the engine through one webhook against the fake, answering each need as
+/// [`FakeContext`] would. Prompts are spoken, as on a line with no recordings.
+///
+/// # Errors
+/// The flow cannot be run as written.
+pub fn advance(
+    flow: &Flow,
+    session: &mut Session,
+    input: Input,
+    turn: i64,
+    ctx: &mut FakeContext,
+) -> Result<Turn, FlowError> {
+    let mut stepper = Stepper::new(flow, turn);
+    let mut step = stepper.start(session, &input, &*ctx)?;
+    let mut reply = loop {
+        match step {
+            Step::Reply(turn) => break turn,
+            Step::Need(need) => {
+                let outcome = ctx.outcome(need, session);
+                step = stepper.resume(session, outcome, &*ctx)?;
+            }
+        }
+    };
+    crate::voice::choose_recordings(&mut reply.response, |_, _| None);
+    Ok(reply)
 }
 
 impl Context for FakeContext {
@@ -414,20 +454,6 @@ impl Context for FakeContext {
     fn policy(&self) -> Option<&crate::collections::Policy> {
         self.policy.as_ref()
     }
-    async fn pause_recording(&mut self) -> super::engine::Pause {
-        self.ran.push("pause_recording");
-        self.recording
-    }
-    async fn resume_recording(&mut self) {
-        self.ran.push("resume_recording");
-    }
-    fn recordings(&self) -> Option<&crate::audio::Library> {
-        self.recordings.as_deref()
-    }
-    fn audio_url(&self, path_and_query: &str) -> String {
-        format!("https://ivr.example{path_and_query}")
-    }
-
     fn hours(&self) -> Option<&crate::hours::Hours> {
         self.hours.as_ref()
     }
@@ -443,14 +469,6 @@ impl Context for FakeContext {
     fn hold_url(&self, language: crate::language::Language) -> String {
         format!("https://ivr.example/hold?lang={}", language.code())
     }
-
-    async fn ring_agent(&mut self, _number: &str) -> Result<Option<String>, AppError> {
-        self.ran.push("ring_agent");
-        Ok(self
-            .holds
-            .filter(|rings| *rings)
-            .map(|_| "CA00000000000000000000000000000002".to_owned()))
-    }
 }
 
 /// The shipped policies (`call-flows/policies.toml`), parsed once.
@@ -464,20 +482,4 @@ pub fn shipped_policies() -> &'static crate::collections::Policies {
         )
         .unwrap_or_else(|problems| panic!("the shipped policies load: {problems:?}"))
     })
-}
-
-/// Runs a future that never waits, such as [`super::engine::advance`] with a [`FakeContext`],
-/// without a runtime.
-///
-/// # Panics
-/// If the future waits for something: with the fake nothing should.
-pub fn finish<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    match future
-        .as_mut()
-        .poll(&mut TaskContext::from_waker(Waker::noop()))
-    {
-        Poll::Ready(output) => output,
-        Poll::Pending => panic!("the engine waited on a fake context that never waits"),
-    }
 }

@@ -1,10 +1,11 @@
 //! Call rows (the flow cursor, the last reply for retries, the outcome) and their steps.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sqlx::Row;
 
 use super::transfers::{self, NewTransfer};
 use super::{Store, StoreError};
+pub use crate::flow::StepRecord;
 use crate::payments::redact::{mask_card_numbers, scrub_free_text};
 
 /// A call's identity: call ids are unique per provider only.
@@ -96,23 +97,6 @@ pub struct TurnUpdate<'a> {
     /// Set when the reply dials a person: recorded in the same transaction as the turn, and only
     /// if the turn is saved (so a retried webhook records no second transfer).
     pub transfer: Option<&'a NewTransfer>,
-}
-
-/// One step of a call, as recorded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct StepRecord {
-    /// Which webhook of the call it belonged to.
-    pub turn: i64,
-    /// The flow state.
-    pub state: String,
-    /// What came in: `start`, `digits`, `silence`, `none` (a state that needs no input) ...
-    pub input_kind: String,
-    /// What the state decided (`option:1`, `invalid`, `found`, `verified`, `locked` ...).
-    pub result: String,
-    /// The keys pressed, only for states not marked sensitive.
-    pub digits: Option<String>,
-    /// When (UTC ms).
-    pub at: i64,
 }
 
 /// `calls.paid_at` from the call's payments, in an `UPDATE calls`: its first approved one.

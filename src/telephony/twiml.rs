@@ -84,6 +84,7 @@ fn write_prompt<W: Write>(writer: &mut Writer<W>, prompt: &Prompt) -> io::Result
             language,
             voice,
             slow,
+            ..
         } => {
             let mut say = writer
                 .create_element("Say")
@@ -258,6 +259,7 @@ mod tests {
             language,
             voice: None,
             slow: false,
+            recorded: None,
         }
     }
 
@@ -281,6 +283,7 @@ mod tests {
                 language: Language::Es,
                 voice: Some("Polly.Lupe".into()),
                 slow: false,
+                recorded: None,
             }),
             Verb::Prompt(say("Welcome", Language::En)),
             Verb::Prompt(Prompt::Play {
@@ -363,6 +366,7 @@ mod tests {
                 language: Language::En,
                 voice: Some(r#"a"b<c>&d"#.into()),
                 slow: false,
+                recorded: None,
             }),
             Verb::Gather(Gather {
                 action: "https://x.example/pay?step=1&lang=en".into(),
@@ -402,6 +406,7 @@ mod tests {
             language: Language::En,
             voice: Some("v\u{7}oice".into()),
             slow: false,
+            recorded: None,
         })]);
         let xml = render(&response);
         assert!(!xml.contains('\u{0}') && !xml.contains('\u{1b}') && !xml.contains('\u{7}'));
@@ -412,6 +417,7 @@ mod tests {
                 language: Language::En,
                 voice: Some("voice".into()),
                 slow: false,
+                recorded: None,
             })]))
         );
     }
