@@ -378,20 +378,6 @@ fn clock_words(at: DateTime, language: Language) -> String {
 
 // --- Callbacks ---------------------------------------------------------------------------------
 
-/// Session values the callback offer keeps between questions.
-pub mod keys {
-    /// The number to call back, E.164.
-    pub const CALLBACK_PHONE: &str = "callback_phone";
-    /// The windows offered, `start-end` in UTC seconds, comma-separated, in key order.
-    pub const CALLBACK_WINDOWS: &str = "callback_windows";
-    /// The key of the window chosen (`1` for the first).
-    pub const CALLBACK_WINDOW: &str = "callback_window_key";
-    /// Why a callback was offered (`closed`, `no_answer`, `no_agent_line`).
-    pub const CALLBACK_REASON: &str = "callback_reason";
-    /// The question the caller was at when they asked for a person.
-    pub const CALLBACK_ASKED_AT: &str = "callback_asked_at";
-}
-
 /// A North American number a callback can go to: ten digits, area code and exchange not
 /// starting with 0 or 1. Not card data: it is kept and logged like any caller ID.
 #[derive(Debug, Clone, PartialEq, Eq)]

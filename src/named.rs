@@ -2,8 +2,9 @@
 //! columns), declared once with [`named_enum!`].
 //!
 //! One declaration gives the enum, `ALL` (every value with its name, in declaration order),
-//! `NAMES` (the names alone, for "the kinds are ..." hints), `parse` and `name`; a name and its
-//! value cannot drift apart, and adding a value is one line.
+//! `NAMES` (the names alone, for "the kinds are ..." hints), `parse`, `name`, and serde's
+//! `Serialize`/`Deserialize` by name; a name and its value cannot drift apart, and adding a value
+//! is one line.
 
 /// Declares an enum whose values each have a name:
 ///
@@ -52,6 +53,23 @@ macro_rules! named_enum {
                 match self {
                     $( $name::$variant => $text, )+
                 }
+            }
+        }
+
+        /// Written as its name, wherever it is stored.
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.name())
+            }
+        }
+
+        /// Read from its name; any other name is refused, naming the ones there are.
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+                $name::parse(&text).ok_or_else(|| {
+                    <D::Error as serde::de::Error>::unknown_variant(&text, &$name::NAMES)
+                })
             }
         }
     };

@@ -11,7 +11,7 @@
 //! and its arm in the dispatch.
 
 use crate::app::AppState;
-use crate::collections::{Policy, keys};
+use crate::collections::Policy;
 use crate::error::AppError;
 use crate::flow::actions::{Action, ActionResult};
 use crate::flow::engine::{Context, Session};
@@ -53,10 +53,6 @@ pub mod settle_in_one_payment;
 pub mod verify_date_of_birth;
 pub mod verify_pin;
 
-/// Session values the payment actions keep (none of them card data).
-const PAYMENT_CENTS: &str = "payment_cents";
-const PAYMENT_ATTEMPT: &str = "payment_attempt";
-const CONFIRMATION: &str = "confirmation";
 /// Sealed entries that make up a card, wiped together.
 const CARD_SECRETS: [&str; 4] = ["card_number", "card_expiry", "security_code", "billing_zip"];
 
@@ -70,27 +66,18 @@ enum Verification {
 /// Keeps `cents` as the amount to pay today, by card entered now: no longer a plan's card, a
 /// settlement or a fee worked out for another amount.
 fn set_amount(session: &mut Session, cents: i64) {
-    for key in [keys::CARD_FOR, keys::SETTLING, keys::FEE_CENTS] {
-        session.values.remove(key);
-    }
-    session
-        .values
-        .insert(PAYMENT_CENTS.to_owned(), cents.to_string());
-}
-
-/// A session value in cents.
-fn cents_of(session: &Session, key: &str) -> Option<i64> {
-    session.values.get(key).and_then(|c| c.parse().ok())
+    let payment = &mut session.facts.payment;
+    payment.card_for = None;
+    payment.settling = None;
+    payment.fee_cents = None;
+    payment.cents = Some(cents);
 }
 
 /// Counts one more card confirmed on this call and returns its number: each has its own
 /// idempotency key and sealed binding.
 fn next_attempt(session: &mut Session) -> i64 {
-    let attempt = cents_of(session, PAYMENT_ATTEMPT).unwrap_or(0) + 1;
-    session
-        .values
-        .insert(PAYMENT_ATTEMPT.to_owned(), attempt.to_string());
-    attempt
+    session.facts.payment.attempts += 1;
+    session.facts.payment.attempts
 }
 
 /// Takes the card out of the session (so it is not sealed again with the call).
@@ -197,7 +184,7 @@ impl<'a> CallContext<'a> {
             _renewal: None,
             inserted: false,
             account,
-            policy_name: session.values.get(keys::POLICY).cloned(),
+            policy_name: session.facts.policy.clone(),
         })
     }
 

@@ -23,8 +23,6 @@ pub fn conference_name(call_sid: &str) -> String {
     format!("ivrpay-{call_sid}")
 }
 
-pub use crate::flow::engine::AGENT_LEG;
-
 /// Path of the hold audio under the service (served from `audio/hold.wav`).
 pub const HOLD_AUDIO_PATH: &str = "/audio/hold.wav";
 
@@ -164,7 +162,7 @@ pub async fn caller_gone(app: &AppState, call: CallKey<'_>) -> Result<(), AppErr
     // A session that cannot be read has no leg to hang up.
     let agent_leg = serde_json::from_str::<Session>(&row.session)
         .ok()
-        .and_then(|session| session.values.get(AGENT_LEG).cloned());
+        .and_then(|session| session.facts.agent_leg);
     if let Some(agent_leg) = agent_leg
         && let Err(err) = rest.hang_up_call(&agent_leg).await
     {

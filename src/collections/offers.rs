@@ -88,35 +88,6 @@ pub fn keyed(offers: &[Offer], reserved: &[char], agent_key: char) -> Vec<(char,
         .collect()
 }
 
-/// `1=full,2=minimum,0=person`, as kept in the session between the question and its answer.
-pub fn encode(keyed: &[(char, Offer)]) -> String {
-    keyed
-        .iter()
-        .map(|(key, offer)| format!("{key}={}", offer.name()))
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-/// The option `key` was offered on, from [`encode`]'s text.
-pub fn decode(encoded: &str, key: char) -> Option<Offer> {
-    encoded.split(',').find_map(|pair| {
-        let (k, name) = pair.split_once('=')?;
-        (k.chars().eq([key])).then(|| Offer::parse(name))?
-    })
-}
-
-/// The key `offer` was offered on, from [`encode`]'s text.
-pub fn key_of(encoded: &str, offer: Offer) -> Option<char> {
-    encoded.split(',').find_map(|pair| {
-        let (key, name) = pair.split_once('=')?;
-        let mut keys = key.chars();
-        match (keys.next(), keys.next()) {
-            (Some(key), None) if name == offer.name() => Some(key),
-            _ => None,
-        }
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -184,13 +155,16 @@ mod tests {
                 ('3', Offer::Hardship)
             ]
         );
-        let text = encode(&keyed);
-        assert_eq!(text, "1=full,0=person,2=plan,3=hardship");
-        assert_eq!(decode(&text, '2'), Some(Offer::Plan));
-        assert_eq!(decode(&text, '0'), Some(Offer::Person));
-        assert_eq!(decode(&text, '7'), None);
-        assert_eq!(key_of(&text, Offer::Plan), Some('2'));
-        assert_eq!(key_of(&text, Offer::Person), Some('0'));
-        assert_eq!(key_of(&text, Offer::Settlement), None);
+        // Kept in the call's facts between the question and its answer.
+        let offered = crate::flow::facts::OfferedKeys {
+            options: keyed,
+            more: None,
+        };
+        assert_eq!(offered.offer_at('2'), Some(Offer::Plan));
+        assert_eq!(offered.offer_at('0'), Some(Offer::Person));
+        assert_eq!(offered.offer_at('7'), None);
+        assert_eq!(offered.key_of(Offer::Plan), Some('2'));
+        assert_eq!(offered.key_of(Offer::Person), Some('0'));
+        assert_eq!(offered.key_of(Offer::Settlement), None);
     }
 }

@@ -499,7 +499,7 @@ impl Comparison {
 named_enum! {
     /// What a `collect` state asks for; decides how many keys, how they are checked, and where the
     /// value waits.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
     pub enum InputKind {
         /// 6 to 12 digits, then pound.
         AccountNumber = "account_number",

@@ -529,13 +529,17 @@ fn reachable(flow: &Flow, ctx: &FakeContext, reached: &mut BTreeSet<String>) {
             reached.insert(call.session.state.clone());
             // What the card entered next is for, and whether a fee or hardship applies, change
             // where the same question leads.
-            let values = |name: &str| call.session.values.get(name).cloned();
+            let facts = &call.session.facts;
             let key = (
                 call.session.state.clone(),
                 call.session.authenticated,
                 call.session.caller_matched,
                 call.session.language,
-                (values("card_for"), values("fee_cents"), values("hardship")),
+                (
+                    facts.payment.card_for,
+                    facts.payment.fee_cents,
+                    facts.hardship.clone(),
+                ),
             );
             if !turn.ended && seen.insert(key) {
                 queue.push_back((call.session, call.ctx));
@@ -749,7 +753,7 @@ proptest! {
         // Sensitive entries wait only in the session's secrets, which are sealed, never serialized.
         for (name, input) in InputKind::ALL {
             if input.sensitive_by_default() {
-                prop_assert!(!call.session.values.contains_key(name), "{name} kept");
+                prop_assert!(!call.session.facts.answers.contains_key(&input), "{name} kept");
             }
         }
         for secret in secrets.iter().filter(|s| s.len() >= 5) {
@@ -893,7 +897,7 @@ fn a_read_back_never_holds_what_else_was_said() {
     let turn = call.send(said("yes my card is 4242 4242 4242 4242", 200));
 
     assert!(heard(&turn).starts_with("I heard yes."), "{}", heard(&turn));
-    let kept = format!("{:?} {:?}", call.session.values, call.session.secrets);
+    let kept = format!("{:?} {:?}", call.session.facts, call.session.secrets);
     assert!(!kept.contains("4242"), "{kept}");
 }
 
@@ -910,7 +914,7 @@ fn a_card_number_said_at_the_account_question_is_refused_not_read_back() {
     ));
 
     assert_eq!(call.results_at("ask_account"), ["invalid:invalid"]);
-    let kept = format!("{:?}", call.session.values);
+    let kept = format!("{:?}", call.session.facts);
     assert!(!kept.contains("4242"), "{kept}");
 }
 
@@ -955,10 +959,7 @@ fn a_transfer_that_holds_rings_the_agent_and_puts_the_caller_in_a_room_with_hold
     assert_eq!(dialled(&turn), None);
     assert_eq!(call.results_at("agent"), ["dialing"]);
     assert_eq!(
-        call.session
-            .values
-            .get(super::engine::AGENT_LEG)
-            .map(String::as_str),
+        call.session.facts.agent_leg.as_deref(),
         Some("CA00000000000000000000000000000002"),
         "kept, to hang up the agent's leg should the caller hang up"
     );
@@ -1099,8 +1100,8 @@ fn the_survey_follows_the_choice_to_end_and_keeps_the_answers() {
 
     assert!(turn.ended);
     assert!(heard(&turn).starts_with("Thank you for your answers."));
-    assert_eq!(call.session.values["survey_resolved"], "2");
-    assert_eq!(call.session.values["survey_rating"], "4");
+    assert_eq!(call.session.facts.answers[&InputKind::SurveyResolved], "2");
+    assert_eq!(call.session.facts.answers[&InputKind::SurveyRating], "4");
     assert_eq!(
         call.ctx
             .ran
@@ -1154,16 +1155,16 @@ fn survey_answers_by_voice_in_both_languages() {
     call.keys("9");
     call.send(said("yes it did", 900));
     call.send(said("five", 900));
-    assert_eq!(call.session.values["survey_resolved"], "1");
-    assert_eq!(call.session.values["survey_rating"], "5");
+    assert_eq!(call.session.facts.answers[&InputKind::SurveyResolved], "1");
+    assert_eq!(call.session.facts.answers[&InputKind::SurveyRating], "5");
 
     let mut call = at_balance_with_survey(flow, OfferSurveyResult::Ask);
     call.session.language = Some(Language::Es);
     call.keys("9");
     call.send(said("no", 900));
     let turn = call.send(said("cinco", 900));
-    assert_eq!(call.session.values["survey_resolved"], "2");
-    assert_eq!(call.session.values["survey_rating"], "5");
+    assert_eq!(call.session.facts.answers[&InputKind::SurveyResolved], "2");
+    assert_eq!(call.session.facts.answers[&InputKind::SurveyRating], "5");
     assert!(heard(&turn).starts_with("Gracias por sus respuestas."));
 
     // "No thanks" skips, rather than answering no.
@@ -1171,7 +1172,13 @@ fn survey_answers_by_voice_in_both_languages() {
     call.keys("9");
     let turn = call.send(said("no thanks", 900));
     assert!(turn.ended);
-    assert!(!call.session.values.contains_key("survey_resolved"));
+    assert!(
+        !call
+            .session
+            .facts
+            .answers
+            .contains_key(&InputKind::SurveyResolved)
+    );
 }
 
 #[test]
@@ -1185,7 +1192,13 @@ fn a_rating_outside_1_to_5_is_asked_again() {
 
     assert_eq!(call.session.state, "survey_rating");
     assert!(heard(&turn).starts_with("Please say or press a number from 1 to 5."));
-    assert!(!call.session.values.contains_key("survey_rating"));
+    assert!(
+        !call
+            .session
+            .facts
+            .answers
+            .contains_key(&InputKind::SurveyRating)
+    );
 }
 
 #[test]

@@ -18,6 +18,7 @@ pub mod definition;
 pub mod engine;
 #[cfg(test)]
 mod engine_tests;
+pub mod facts;
 pub mod load;
 pub mod steps;
 pub mod testing;

@@ -10,12 +10,16 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
+use super::InputKind;
 use super::actions::{
     Action, ActionResult, ChargeCardResult, CheckAmountResult, IdentifyByCallerIdResult,
     LookupAccountResult, OfferCallbackResult, OfferSurveyResult, VerifyDateOfBirthResult,
     VerifyPinResult,
 };
 use super::engine::{FlowError, Input, Need, Outcome, Session, Step, Stepper, Turn};
+use super::facts::{
+    CardFor, CardLabel, OpenArrangement, PlanKind, PlanOffer, PromiseOffer, SettlementOffer,
+};
 use super::{Context, Flow};
 use crate::collections::Account;
 use crate::payments::{CardBrand, Money};
@@ -165,62 +169,72 @@ impl FakeContext {
     }
 
     fn set_amount(session: &mut Session, cents: i64) {
-        session
-            .values
-            .insert("payment_cents".to_owned(), cents.to_string());
+        session.facts.payment.cents = Some(cents);
     }
 
     /// What the collections actions leave in the session, so that a call driven through the
     /// fake reaches the states after them as a real one would.
     fn collections_effects(&mut self, action: Action, result: &str, session: &mut Session) {
-        use crate::collections::keys;
-        fn put(session: &mut Session, key: &str, value: &str) {
-            session.values.insert(key.to_owned(), value.to_owned());
-        }
+        let date = |text: &str| crate::collections::parse_date(text).unwrap_or(self.today);
+        let facts = &mut session.facts;
         match (action, result) {
             (Action::ChoosePolicy, _) => {
-                put(session, keys::POLICY, self.policy_name);
+                facts.policy = Some(self.policy_name.to_owned());
                 self.policy = shipped_policies().get(self.policy_name).cloned();
             }
             (Action::RouteAccount, "arrangement") => {
-                put(session, keys::ARRANGEMENT_ID, "1");
-                put(session, keys::INSTALLMENT_SEQ, "2");
-                put(session, keys::INSTALLMENT_CENTS, "14844");
-                put(session, keys::INSTALLMENT_DUE, "2026-12-20");
-                put(session, keys::CARD_FOR, "plan_card");
+                facts.arrangement = Some(OpenArrangement {
+                    id: 1,
+                    kind: PlanKind::Plan,
+                    installment_seq: 2,
+                    installment_cents: 14844,
+                    installment_due: date("2026-12-20"),
+                    installment_missed: false,
+                    card: CardLabel {
+                        brand: String::new(),
+                        last4: String::new(),
+                    },
+                });
+                facts.payment.card_for = Some(CardFor::PlanCard);
             }
-            (Action::ApplyFee, "applies") => put(session, keys::FEE_CENTS, "250"),
-            (Action::ApplyFee, _) => {
-                session.values.remove(keys::FEE_CENTS);
-            }
+            (Action::ApplyFee, "applies") => facts.payment.fee_cents = Some(250),
+            (Action::ApplyFee, _) => facts.payment.fee_cents = None,
             (Action::OfferPlan | Action::SettleInInstallments, "offered") => {
-                put(session, keys::PLAN_KIND, "plan");
-                put(session, keys::PLAN_TOTAL, "44533");
-                put(session, keys::PLAN_COUNTS, "2,3,4");
-                put(session, keys::CARD_FOR, "plan");
+                facts.plan = Some(PlanOffer {
+                    kind: PlanKind::Plan,
+                    total_cents: 44533,
+                    counts: vec![2, 3, 4],
+                    count: None,
+                });
+                facts.payment.card_for = Some(CardFor::Plan);
             }
             (Action::OfferSettlement, _) => {
-                put(session, keys::SETTLEMENT_CENTS, "26720");
-                put(session, keys::SETTLEMENT_EXPIRES, "2026-12-20");
+                facts.settlement = Some(SettlementOffer {
+                    cents: 26720,
+                    expires: date("2026-12-20"),
+                });
             }
             (Action::SettleInOnePayment, "done") => Self::set_amount(session, 26720),
             (Action::OfferPromise, "offered") => {
-                put(session, keys::PROMISE_LATEST, "2026-12-04");
-                put(session, keys::PROMISE_SMALLEST, "4453");
+                facts.promise = Some(PromiseOffer {
+                    latest: date("2026-12-04"),
+                    smallest_cents: 4453,
+                    date: None,
+                    cents: None,
+                });
             }
             (Action::CheckPromise, _) => {
-                session.values.remove("amount");
-                put(session, keys::PROMISE_CENTS, "5000");
+                facts.answers.remove(&InputKind::Amount);
+                if let Some(promise) = &mut facts.promise {
+                    promise.cents = Some(5000);
+                }
             }
             (Action::SetUpPlan | Action::ChangePlanCard, _) => {
                 Self::take_card(session);
-                session.values.remove(keys::CARD_FOR);
+                session.facts.payment.card_for = None;
             }
             (Action::RecordHardship, _) => {
-                session
-                    .values
-                    .entry(keys::HARDSHIP.to_owned())
-                    .or_insert_with(|| "other".to_owned());
+                facts.hardship.get_or_insert_with(|| "other".to_owned());
             }
             _ => {}
         }
@@ -259,7 +273,7 @@ impl FakeContext {
                 self.next_name(action)
             }
             Action::LookupAccount => {
-                session.values.remove("account_number");
+                session.facts.answers.remove(&InputKind::AccountNumber);
                 let result = self.next::<LookupAccountResult>();
                 if result != LookupAccountResult::NotFound {
                     self.adopt(session);
@@ -290,7 +304,7 @@ impl FakeContext {
                 self.next_name(action)
             }
             Action::CheckAmount => {
-                let entered = session.values.remove("amount");
+                let entered = session.facts.answers.remove(&InputKind::Amount);
                 let result = self.next::<CheckAmountResult>();
                 if result == CheckAmountResult::Ok {
                     let cents = entered
@@ -302,22 +316,15 @@ impl FakeContext {
             }
             Action::ForgetCard => {
                 Self::take_card(session);
-                session.values.remove("card_brand");
-                session.values.remove("card_last4");
+                session.facts.card = None;
                 self.next_name(action)
             }
             Action::ChargeCard => {
                 Self::take_card(session);
                 let result = self.next::<ChargeCardResult>();
                 if result == ChargeCardResult::Approved {
-                    session
-                        .values
-                        .insert("confirmation".to_owned(), CONFIRMATION.to_owned());
-                    let paid: i64 = session
-                        .values
-                        .get("payment_cents")
-                        .and_then(|c| c.parse().ok())
-                        .unwrap_or(0);
+                    session.facts.payment.confirmation = Some(CONFIRMATION.to_owned());
+                    let paid = session.facts.payment.cents.unwrap_or(0);
                     if let Some(account) = &mut self.account {
                         account.balance_cents -= paid;
                     }
@@ -329,7 +336,7 @@ impl FakeContext {
                 if result != OfferCallbackResult::Unavailable {
                     // Two windows, the first tomorrow: what the window question offers.
                     let start = self.now_ms + 24 * 3_600_000;
-                    let windows = [
+                    session.facts.callback.windows = vec![
                         crate::hours::Window {
                             start_ms: start,
                             end_ms: start + 3 * 3_600_000,
@@ -339,25 +346,16 @@ impl FakeContext {
                             end_ms: start + 8 * 3_600_000,
                         },
                     ];
-                    session.values.insert(
-                        crate::hours::keys::CALLBACK_WINDOWS.to_owned(),
-                        crate::hours::encode_windows(&windows),
-                    );
                 }
                 if result == OfferCallbackResult::ConfirmCallerId {
-                    session.values.insert(
-                        crate::hours::keys::CALLBACK_PHONE.to_owned(),
-                        "+15552126618".to_owned(),
-                    );
+                    session.facts.callback.phone = Some("+15552126618".to_owned());
                 }
                 result.as_str()
             }
             Action::OfferSurvey => {
                 let result = self.next::<OfferSurveyResult>();
                 if result == OfferSurveyResult::Ask {
-                    session
-                        .values
-                        .insert(crate::survey::keys::OFFERED.to_owned(), "1".to_owned());
+                    session.facts.survey_offered = true;
                 }
                 result.as_str()
             }

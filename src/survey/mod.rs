@@ -1,4 +1,4 @@
-//! The end-of-call satisfaction survey: which calls are asked, and the answers' session keys.
+//! The end-of-call satisfaction survey: which calls are asked.
 //!
 //! A flow asks for the survey with a `[survey]` table (`sample_percent`), a collections policy
 //! may set its own rate (`survey_percent` in policies.toml), and the flow's `offer_survey`
@@ -6,13 +6,6 @@
 //! of the call's id, not a random draw: a retried webhook, or another instance answering the next
 //! one, decides the same. The answers are kept in the `surveys` table (`store/surveys.rs`), one
 //! row per call asked, for the reports.
-
-/// Session values the survey keeps.
-pub mod keys {
-    /// Set once the survey was offered on this call: the business of the call is done, so the
-    /// call's outcome stands and silence no longer reaches a person.
-    pub const OFFERED: &str = "survey:offered";
-}
 
 /// How the flow asks for the survey (its `[survey]` table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -44,9 +37,10 @@ pub(crate) fn fnv1a(bytes: impl Iterator<Item = u8>) -> u64 {
     })
 }
 
-/// Whether the survey was offered on this call (so its business is done).
+/// Whether the survey was offered on this call: the business of the call is done, so the call's
+/// outcome stands and silence no longer reaches a person.
 pub fn offered(session: &crate::flow::engine::Session) -> bool {
-    session.values.contains_key(keys::OFFERED)
+    session.facts.survey_offered
 }
 
 #[cfg(test)]

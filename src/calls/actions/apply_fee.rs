@@ -1,7 +1,6 @@
 //! `apply_fee`: work out the policy's convenience fee on the card payment about to be taken.
 
-use super::{CallContext, PAYMENT_CENTS, cents_of};
-use crate::collections::keys;
+use super::CallContext;
 use crate::error::AppError;
 use crate::flow::Context;
 use crate::flow::actions::ApplyFeeResult;
@@ -15,18 +14,16 @@ pub(super) async fn run(
     ctx: &mut CallContext<'_>,
     session: &mut Session,
 ) -> Result<ApplyFeeResult, AppError> {
-    let amount = cents_of(session, PAYMENT_CENTS).unwrap_or(0);
+    let amount = session.facts.payment.cents.unwrap_or(0);
     let fee = match (ctx.policy().and_then(|p| p.card_fee.as_ref()), &ctx.account) {
         (Some(terms), Some(account)) => terms.fee_for(account, amount),
         _ => 0,
     };
     if fee > 0 {
-        session
-            .values
-            .insert(keys::FEE_CENTS.to_owned(), fee.to_string());
+        session.facts.payment.fee_cents = Some(fee);
         Ok(ApplyFeeResult::Applies)
     } else {
-        session.values.remove(keys::FEE_CENTS);
+        session.facts.payment.fee_cents = None;
         Ok(ApplyFeeResult::None)
     }
 }

@@ -1,11 +1,11 @@
 //! `change_plan_card`: keep the card just entered at the gateway and make it the plan's card.
 
-use super::{CallContext, cents_of, next_attempt, take_card};
+use super::{CallContext, next_attempt, take_card};
 use crate::calls::payments::parse_card;
-use crate::collections::keys;
 use crate::error::AppError;
 use crate::flow::actions::ChangePlanCardResult;
 use crate::flow::engine::Session;
+use crate::flow::facts::CardLabel;
 use crate::payments::{SaveCardRequest, SaveOutcome, save_card_with_retry};
 
 /// Saves the card and puts its token on the plan.
@@ -21,7 +21,7 @@ pub(super) async fn run(
     let attempt = next_attempt(session);
     let card = parse_card(ctx.app, &fields);
     drop(fields);
-    let (Some(card), Some(id)) = (card, cents_of(session, keys::ARRANGEMENT_ID)) else {
+    let (Some(card), Some(id)) = (card, session.facts.arrangement.as_ref().map(|a| a.id)) else {
         return Ok(ChangePlanCardResult::Declined);
     };
     let brand = card.number.brand();
@@ -44,13 +44,9 @@ pub(super) async fn run(
         .store
         .set_arrangement_card(id, &token, brand.as_str(), &last4, ctx.app.clock.now_ms())
         .await?;
-    session.values.insert(
-        keys::ARRANGEMENT_CARD_BRAND.to_owned(),
-        brand.as_str().to_owned(),
-    );
-    session
-        .values
-        .insert(keys::ARRANGEMENT_CARD_LAST4.to_owned(), last4);
+    if let Some(arrangement) = &mut session.facts.arrangement {
+        arrangement.card = CardLabel::new(brand, last4);
+    }
     tracing::info!(arrangement = id, "plan card changed");
     Ok(ChangePlanCardResult::Saved)
 }

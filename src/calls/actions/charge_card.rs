@@ -1,11 +1,10 @@
 //! `charge_card`: charge the card entered for the amount chosen, exactly once.
 
-use super::{CONFIRMATION, CallContext, PAYMENT_CENTS, cents_of, next_attempt, take_card};
+use super::{CallContext, next_attempt, take_card};
 use crate::calls::payments::{
     Recorded, parse_card, payment_binding, payment_description, payment_idempotency_key,
     record_charge_result,
 };
-use crate::collections::keys;
 use crate::error::AppError;
 use crate::flow::actions::{ActionResult, ChargeCardResult};
 use crate::flow::engine::Session;
@@ -23,9 +22,9 @@ pub(super) async fn run(
     ctx.claim().await?;
     let fields = take_card(session);
     let attempt = next_attempt(session);
-    let amount = cents_of(session, PAYMENT_CENTS);
+    let amount = session.facts.payment.cents;
     // The fee is its own amount: charged on top, never lowering the balance.
-    let fee = cents_of(session, keys::FEE_CENTS).unwrap_or(0).max(0);
+    let fee = session.facts.payment.fee_cents.unwrap_or(0).max(0);
     let card = parse_card(ctx.app, &fields);
     let (Some(card), Some(account), Some(amount)) = (card, ctx.account.clone(), amount) else {
         // Sealed card data expired between webhooks, or the flow reached the charge without
@@ -45,7 +44,7 @@ pub(super) async fn run(
     let sealed_card =
         crate::calls::seal_secrets(ctx.app, &payment_binding(ctx.call_sid, attempt), &fields)?;
     drop(fields);
-    let settling = cents_of(session, keys::SETTLING).filter(|s| *s == amount);
+    let settling = session.facts.payment.settling.filter(|s| *s == amount);
     let policy = ctx.policy_name.clone().unwrap_or_default();
     let settlement = settling.map(|total| NewArrangement {
         account_number: &account.account_number,
@@ -61,7 +60,7 @@ pub(super) async fn run(
         gateway: Some(gateway.name()),
         consent_version: None,
         consent_text: None,
-        hardship_reason: session.values.get(keys::HARDSHIP).map(String::as_str),
+        hardship_reason: session.facts.hardship.as_deref(),
         call: Some(ctx.key()),
         call_attempt: Some(attempt),
         now,
@@ -105,7 +104,7 @@ pub(super) async fn run(
     drop(card);
     let answer = match record_charge(ctx, attempt, amount, &result).await? {
         Recorded::Approved { confirmation } => {
-            session.values.insert(CONFIRMATION.to_owned(), confirmation);
+            session.facts.payment.confirmation = Some(confirmation);
             if let Some(account) = &mut ctx.account {
                 account.balance_cents -= amount;
                 account.minimum_due_cents = (account.minimum_due_cents - amount).max(0);
@@ -153,7 +152,7 @@ fn result_of(session: &mut Session, payment: &PaymentRecord) -> ChargeCardResult
     match payment.status.as_str() {
         "approved" => {
             if let Some(code) = &payment.confirmation_code {
-                session.values.insert(CONFIRMATION.to_owned(), code.clone());
+                session.facts.payment.confirmation = Some(code.clone());
             }
             ChargeCardResult::Approved
         }

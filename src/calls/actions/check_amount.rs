@@ -3,6 +3,7 @@
 
 use super::{CallContext, set_amount};
 use crate::flow::Context;
+use crate::flow::InputKind;
 use crate::flow::actions::CheckAmountResult;
 use crate::flow::engine::Session;
 use crate::payments::Money;
@@ -13,8 +14,9 @@ pub(super) fn run(ctx: &CallContext<'_>, session: &mut Session) -> CheckAmountRe
         return CheckAmountResult::AboveBalance;
     };
     let entered = session
-        .values
-        .remove("amount")
+        .facts
+        .answers
+        .remove(&InputKind::Amount)
         .and_then(|keys| Money::parse_keypad(&keys).ok());
     let Some(cents) = entered.map(Money::cents) else {
         return CheckAmountResult::BelowMinimum;

@@ -1,9 +1,9 @@
 //! `check_promise`: check the amount the caller promises against the smallest allowed and the
 //! balance.
 
-use super::{CallContext, cents_of};
-use crate::collections::keys;
+use super::CallContext;
 use crate::error::AppError;
+use crate::flow::InputKind;
 use crate::flow::actions::CheckPromiseResult;
 use crate::flow::engine::Session;
 use crate::payments::Money;
@@ -17,18 +17,20 @@ pub(super) async fn run(
     session: &mut Session,
 ) -> Result<CheckPromiseResult, AppError> {
     let entered = session
-        .values
-        .remove("amount")
+        .facts
+        .answers
+        .remove(&InputKind::Amount)
         .and_then(|keys| Money::parse_keypad(&keys).ok())
         .map(Money::cents);
-    let smallest = cents_of(session, keys::PROMISE_SMALLEST).unwrap_or(1);
+    let Some(promise) = &mut session.facts.promise else {
+        return Ok(CheckPromiseResult::TooLow);
+    };
+    let smallest = promise.smallest_cents;
     let balance = ctx.account.as_ref().map_or(0, |a| a.balance_cents);
     Ok(match entered {
         Some(cents) if cents > balance => CheckPromiseResult::TooHigh,
         Some(cents) if cents >= smallest => {
-            session
-                .values
-                .insert(keys::PROMISE_CENTS.to_owned(), cents.to_string());
+            promise.cents = Some(cents);
             CheckPromiseResult::Ok
         }
         _ => CheckPromiseResult::TooLow,

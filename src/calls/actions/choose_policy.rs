@@ -1,7 +1,6 @@
 //! `choose_policy`: pick the account's collections policy by the rules in `policies.toml`.
 
 use super::CallContext;
-use crate::collections::keys;
 use crate::error::AppError;
 use crate::flow::actions::ChoosePolicyResult;
 use crate::flow::engine::Session;
@@ -17,9 +16,7 @@ pub(super) async fn run(
     if let Some(account) = &ctx.account {
         let policy = ctx.app.policies.select(account, ctx.app.today());
         tracing::info!(policy = %policy.name, "collections policy chosen");
-        session
-            .values
-            .insert(keys::POLICY.to_owned(), policy.name.clone());
+        session.facts.policy = Some(policy.name.clone());
         ctx.policy_name = Some(policy.name.clone());
     }
     Ok(ChoosePolicyResult::Chosen)

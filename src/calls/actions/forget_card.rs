@@ -9,7 +9,6 @@ pub(super) fn run(session: &mut Session) -> ForgetCardResult {
     for name in CARD_SECRETS {
         session.secrets.take(name);
     }
-    session.values.remove("card_brand");
-    session.values.remove("card_last4");
+    session.facts.card = None;
     ForgetCardResult::Done
 }

@@ -3,6 +3,7 @@
 use super::CallContext;
 use crate::accounts::credentials::AccountNumber;
 use crate::error::AppError;
+use crate::flow::InputKind;
 use crate::flow::actions::LookupAccountResult;
 use crate::flow::engine::Session;
 
@@ -16,7 +17,11 @@ pub(super) async fn run(
 ) -> Result<LookupAccountResult, AppError> {
     // Taken, not read: an entry that names no account (perhaps a bank number keyed
     // at the wrong question) is not kept in the session.
-    let entered = session.values.remove("account_number").unwrap_or_default();
+    let entered = session
+        .facts
+        .answers
+        .remove(&InputKind::AccountNumber)
+        .unwrap_or_default();
     let Some(number) = AccountNumber::parse(&entered) else {
         return Ok(LookupAccountResult::NotFound);
     };

@@ -6,7 +6,8 @@ use super::CallContext;
 use crate::error::AppError;
 use crate::flow::actions::OfferCallbackResult;
 use crate::flow::engine::Session;
-use crate::hours::{CallbackPhone, encode_windows, keys};
+use crate::flow::facts::CallbackOffer;
+use crate::hours::CallbackPhone;
 
 /// Windows offered to choose from.
 const WINDOWS: usize = 3;
@@ -34,24 +35,22 @@ pub(super) async fn run(
     } else {
         "no_answer"
     };
-    let values = &mut session.values;
-    values.insert(keys::CALLBACK_WINDOWS.to_owned(), encode_windows(&windows));
-    values.remove(keys::CALLBACK_WINDOW);
-    values.insert(keys::CALLBACK_REASON.to_owned(), reason.to_owned());
-    values.insert(keys::CALLBACK_ASKED_AT.to_owned(), session.state.clone());
     let caller_id = ctx
         .webhook
         .from
         .as_deref()
         .and_then(CallbackPhone::from_caller_id);
-    Ok(match caller_id {
-        Some(phone) => {
-            values.insert(keys::CALLBACK_PHONE.to_owned(), phone.as_str().to_owned());
-            OfferCallbackResult::ConfirmCallerId
-        }
-        None => {
-            values.remove(keys::CALLBACK_PHONE);
-            OfferCallbackResult::AskNumber
-        }
+    let asks_number = caller_id.is_none();
+    session.facts.callback = CallbackOffer {
+        windows,
+        chosen: None,
+        reason: reason.to_owned(),
+        asked_at: session.state.clone(),
+        phone: caller_id.map(|phone| phone.as_str().to_owned()),
+    };
+    Ok(if asks_number {
+        OfferCallbackResult::AskNumber
+    } else {
+        OfferCallbackResult::ConfirmCallerId
     })
 }

@@ -1,12 +1,12 @@
 //! `offer_promise`: work out the promise-to-pay window and the least that may be promised.
 
 use super::CallContext;
-use crate::collections::keys;
 use crate::collections::policy::Smallest;
 use crate::error::AppError;
 use crate::flow::Context;
 use crate::flow::actions::OfferPromiseResult;
 use crate::flow::engine::Session;
+use crate::flow::facts::PromiseOffer;
 
 /// Keeps the latest date and the smallest amount in the session.
 ///
@@ -36,11 +36,11 @@ pub(super) async fn run(
     let latest = ctx
         .today()
         .saturating_add(time::Duration::days(i64::from(terms.within_days)));
-    session
-        .values
-        .insert(keys::PROMISE_LATEST.to_owned(), latest.to_string());
-    session
-        .values
-        .insert(keys::PROMISE_SMALLEST.to_owned(), smallest.to_string());
+    session.facts.promise = Some(PromiseOffer {
+        latest,
+        smallest_cents: smallest,
+        date: None,
+        cents: None,
+    });
     Ok(OfferPromiseResult::Offered)
 }

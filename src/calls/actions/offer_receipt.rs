@@ -2,7 +2,6 @@
 //! up, the account has a number or address on file, and the number has not opted out.
 
 use super::CallContext;
-use crate::collections::keys;
 use crate::error::AppError;
 use crate::flow::actions::OfferReceiptResult;
 use crate::flow::engine::Session;
@@ -26,13 +25,7 @@ pub(super) async fn run(
     let text = composer.reaches(&account, Channel::Sms)
         && !ctx.app.store.sms_opted_out(&account.phone).await?;
     let email = composer.reaches(&account, Channel::Email);
-    for (key, can) in [(keys::CAN_TEXT, text), (keys::CAN_EMAIL, email)] {
-        if can {
-            session.values.insert(key.to_owned(), "1".to_owned());
-        } else {
-            session.values.remove(key);
-        }
-    }
+    session.facts.receipts = crate::flow::facts::ReceiptChannels { text, email };
     Ok(if text || email {
         OfferReceiptResult::Ask
     } else {

@@ -1,11 +1,12 @@
 //! `offer_settlement`: work out what the account can be settled for today, by the policy.
 
 use super::CallContext;
-use crate::collections::{keys, terms};
+use crate::collections::terms;
 use crate::error::AppError;
 use crate::flow::Context;
 use crate::flow::actions::OfferSettlementResult;
 use crate::flow::engine::Session;
+use crate::flow::facts::SettlementOffer;
 
 /// Keeps the settlement amount and its last day in the session.
 ///
@@ -32,12 +33,10 @@ pub(super) async fn run(
     if amount >= account.balance_cents || amount <= 0 {
         return Ok(OfferSettlementResult::NotAvailable);
     }
-    session
-        .values
-        .insert(keys::SETTLEMENT_CENTS.to_owned(), amount.to_string());
-    session
-        .values
-        .insert(keys::SETTLEMENT_EXPIRES.to_owned(), expires.to_string());
+    session.facts.settlement = Some(SettlementOffer {
+        cents: amount,
+        expires,
+    });
     Ok(if settlement.payments.iter().any(|&n| n > 1) {
         OfferSettlementResult::OfferedInPayments
     } else {

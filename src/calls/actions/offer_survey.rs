@@ -38,8 +38,6 @@ pub(super) async fn run(
         .store
         .offer_survey(call, ctx.app.clock.now_ms())
         .await?;
-    session
-        .values
-        .insert(survey::keys::OFFERED.to_owned(), "1".to_owned());
+    session.facts.survey_offered = true;
     Ok(OfferSurveyResult::Ask)
 }

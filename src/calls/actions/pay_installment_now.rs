@@ -1,8 +1,7 @@
 //! `pay_installment_now`: a returning caller pays their plan's next (or missed) installment now,
 //! with the plan's card.
 
-use super::{CONFIRMATION, CallContext, cents_of};
-use crate::collections::keys;
+use super::CallContext;
 use crate::collections::run_due::{self, Charged};
 use crate::error::AppError;
 use crate::flow::Context;
@@ -17,10 +16,12 @@ pub(super) async fn run(
     ctx: &mut CallContext<'_>,
     session: &mut Session,
 ) -> Result<PayInstallmentNowResult, AppError> {
-    let (Some(id), Some(seq)) = (
-        cents_of(session, keys::ARRANGEMENT_ID),
-        cents_of(session, keys::INSTALLMENT_SEQ),
-    ) else {
+    let Some((id, seq)) = session
+        .facts
+        .arrangement
+        .as_ref()
+        .map(|a| (a.id, a.installment_seq))
+    else {
         return Ok(PayInstallmentNowResult::NothingDue);
     };
     ctx.claim().await?;
@@ -40,10 +41,8 @@ pub(super) async fn run(
     Ok(
         match run_due::charge(&run_due::Collector::of(ctx.app), &claimed, true, today).await? {
             Some(Charged::Paid(code)) => {
-                session.values.insert(CONFIRMATION.to_owned(), code);
-                session
-                    .values
-                    .insert("payment_cents".to_owned(), claimed.amount_cents.to_string());
+                session.facts.payment.confirmation = Some(code);
+                session.facts.payment.cents = Some(claimed.amount_cents);
                 if let Some(account) = &mut ctx.account {
                     account.balance_cents -= claimed.amount_cents;
                 }

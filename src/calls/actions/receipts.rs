@@ -2,8 +2,7 @@
 //! of a plan set up on it, the confirmation of a promise made on it; queued with the choice in
 //! one transaction. Shared by `receipt_by_text` and `receipt_by_email`.
 
-use super::{CONFIRMATION, CallContext, PAYMENT_CENTS, cents_of};
-use crate::collections::keys;
+use super::CallContext;
 use crate::error::AppError;
 use crate::flow::Context;
 use crate::flow::engine::Session;
@@ -28,13 +27,13 @@ pub(super) async fn send(
     channel: Channel,
 ) -> Result<bool, AppError> {
     let can = match channel {
-        Channel::Sms => keys::CAN_TEXT,
-        Channel::Email => keys::CAN_EMAIL,
+        Channel::Sms => session.facts.receipts.text,
+        Channel::Email => session.facts.receipts.email,
     };
     let Some(account) = ctx.account.clone() else {
         return Ok(false);
     };
-    if !session.values.contains_key(can) {
+    if !can {
         return Ok(false);
     }
     ctx.claim().await?;
@@ -43,45 +42,34 @@ pub(super) async fn send(
         settings: &ctx.app.config.messaging,
     };
     let mut messages = Vec::new();
-    if let (Some(code), Some(amount)) = (
-        session.values.get(CONFIRMATION),
-        cents_of(session, PAYMENT_CENTS),
-    ) {
-        let value = |key: &str, fallback: &str| {
-            session
-                .values
-                .get(key)
-                .or_else(|| session.values.get(fallback))
-                .cloned()
-                .unwrap_or_default()
-        };
-        let brand = value("card_brand", keys::ARRANGEMENT_CARD_BRAND);
-        let last4 = value("card_last4", keys::ARRANGEMENT_CARD_LAST4);
+    let facts = &session.facts;
+    if let (Some(code), Some(amount)) = (&facts.payment.confirmation, facts.payment.cents) {
+        // The card keyed in on this call, else the plan's card an installment was paid with.
+        let card = facts
+            .card
+            .as_ref()
+            .or(facts.arrangement.as_ref().map(|a| &a.card));
         let receipt = Receipt {
             amount_cents: amount,
-            fee_cents: cents_of(session, keys::FEE_CENTS).unwrap_or(0),
-            card_brand: &brand,
-            card_last4: &last4,
+            fee_cents: facts.payment.fee_cents.unwrap_or(0),
+            card_brand: card.map_or("", |card| card.brand.as_str()),
+            card_last4: card.map_or("", |card| card.last4.as_str()),
             confirmation: code,
             date: ctx.today(),
         };
         let dedupe = format!("{}:{}:{code}", ctx.key().provider, ctx.key().sid);
         messages.extend(composer.receipt(&account, channel, &receipt, &dedupe));
     }
-    if let (Some(id), Some(n)) = (
-        cents_of(session, keys::PLAN_ID),
-        cents_of(session, keys::PLAN_MESSAGE_KEY),
-    ) && let Some(plan) = ctx.app.store.arrangement(id).await?
+    if let Some(made) = facts.plan_made
+        && let Some(plan) = ctx.app.store.arrangement(made.id).await?
     {
-        let key = message_key(ctx, n);
+        let key = message_key(ctx, made.message_key);
         messages.extend(composer.plan_schedule(&account, channel, &plan, &key));
     }
-    if let (Some(id), Some(n)) = (
-        cents_of(session, keys::PROMISE_ID),
-        cents_of(session, keys::PROMISE_MESSAGE_KEY),
-    ) && let Some(promise) = ctx.app.store.arrangement(id).await?
+    if let Some(made) = facts.promise_made
+        && let Some(promise) = ctx.app.store.arrangement(made.id).await?
     {
-        let key = message_key(ctx, n);
+        let key = message_key(ctx, made.message_key);
         messages.extend(composer.promise(Kind::PromiseMade, &account, channel, &promise, &key));
     }
     if messages.is_empty() {

@@ -5,7 +5,6 @@ use super::CallContext;
 use crate::error::AppError;
 use crate::flow::actions::RecordCallbackResult;
 use crate::flow::engine::{Session, chosen_window};
-use crate::hours::keys;
 use crate::store::NewCallback;
 
 /// Records the callback, claiming the turn so a duplicate delivery cannot record it twice (and
@@ -17,10 +16,9 @@ pub(super) async fn run(
     ctx: &mut CallContext<'_>,
     session: &mut Session,
 ) -> Result<RecordCallbackResult, AppError> {
-    let (Some(phone), Some(window)) = (
-        session.values.get(keys::CALLBACK_PHONE).cloned(),
-        chosen_window(session),
-    ) else {
+    let (Some(phone), Some(window)) =
+        (session.facts.callback.phone.clone(), chosen_window(session))
+    else {
         return Ok(RecordCallbackResult::Incomplete);
     };
     ctx.claim().await?;
@@ -33,14 +31,10 @@ pub(super) async fn run(
         window_start: window.start_ms,
         window_end: window.end_ms,
         language: language.code(),
-        reason: session
-            .values
-            .get(keys::CALLBACK_REASON)
-            .map_or("closed", String::as_str),
-        asked_at: session
-            .values
-            .get(keys::CALLBACK_ASKED_AT)
-            .map(String::as_str),
+        reason: Some(session.facts.callback.reason.as_str())
+            .filter(|reason| !reason.is_empty())
+            .unwrap_or("closed"),
+        asked_at: Some(session.facts.callback.asked_at.as_str()).filter(|at| !at.is_empty()),
         now: ctx.app.clock.now_ms(),
     };
     let id = ctx.app.store.record_callback(&new).await?;

@@ -2,7 +2,6 @@
 //! reports see it) and in the session (plans then use the policy's hardship terms).
 
 use super::CallContext;
-use crate::collections::keys;
 use crate::error::AppError;
 use crate::flow::actions::RecordHardshipResult;
 use crate::flow::engine::Session;
@@ -16,9 +15,9 @@ pub(super) async fn run(
     session: &mut Session,
 ) -> Result<RecordHardshipResult, AppError> {
     let reason = session
-        .values
-        .entry(keys::HARDSHIP.to_owned())
-        .or_insert_with(|| "other".to_owned())
+        .facts
+        .hardship
+        .get_or_insert_with(|| "other".to_owned())
         .clone();
     ctx.claim().await?;
     ctx.app

@@ -1,7 +1,6 @@
 //! `record_promise`: record the caller's promise to pay an amount by a date.
 
-use super::{CallContext, cents_of};
-use crate::collections::keys;
+use super::CallContext;
 use crate::error::AppError;
 use crate::flow::actions::RecordPromiseResult;
 use crate::flow::engine::Session;
@@ -17,10 +16,11 @@ pub(super) async fn run(
     ctx: &mut CallContext<'_>,
     session: &mut Session,
 ) -> Result<RecordPromiseResult, AppError> {
+    let promise = session.facts.promise.as_ref();
     let (Some(account), Some(date), Some(cents)) = (
         ctx.account.clone(),
-        session.values.get(keys::PROMISE_DATE).cloned(),
-        cents_of(session, keys::PROMISE_CENTS),
+        promise.and_then(|p| p.date).map(|date| date.to_string()),
+        promise.and_then(|p| p.cents),
     ) else {
         return Ok(RecordPromiseResult::Incomplete);
     };
@@ -41,7 +41,7 @@ pub(super) async fn run(
         gateway: None,
         consent_version: None,
         consent_text: None,
-        hardship_reason: session.values.get(keys::HARDSHIP).map(String::as_str),
+        hardship_reason: session.facts.hardship.as_deref(),
         call: Some(ctx.key()),
         call_attempt: Some(ctx.turn),
         now: ctx.app.clock.now_ms(),
@@ -76,12 +76,10 @@ pub(super) async fn run(
         .store
         .create_arrangement(&new, &[], &Vec::from_iter(confirmation))
         .await?;
-    session
-        .values
-        .insert(keys::PROMISE_MESSAGE_KEY.to_owned(), ctx.turn.to_string());
-    session
-        .values
-        .insert(keys::PROMISE_ID.to_owned(), id.to_string());
+    session.facts.promise_made = Some(crate::flow::facts::Made {
+        id,
+        message_key: ctx.turn,
+    });
     tracing::info!(arrangement = id, promised_by = %date, amount_cents = cents, "promise to pay");
     Ok(RecordPromiseResult::Recorded)
 }

@@ -16,7 +16,7 @@ pub(super) async fn run(
     ctx: &mut CallContext<'_>,
     session: &mut Session,
 ) -> Result<RecordSurveyResult, AppError> {
-    let answer = |input: InputKind| session.values.get(input.name());
+    let answer = |input: InputKind| session.facts.answers.get(&input);
     let resolved = answer(InputKind::SurveyResolved).map(|key| key == "1");
     let rating = answer(InputKind::SurveyRating).and_then(|key| key.parse::<u8>().ok());
     if !crate::survey::offered(session) || (resolved.is_none() && rating.is_none()) {

@@ -4,11 +4,12 @@
 
 use super::CallContext;
 use crate::collections::policy::{NO_DEMAND_FLAGS, Treatment, has_flag};
-use crate::collections::{Policy, keys};
+use crate::collections::{Policy, parse_date};
 use crate::error::AppError;
 use crate::flow::Context;
 use crate::flow::actions::RouteAccountResult;
 use crate::flow::engine::Session;
+use crate::flow::facts::{CardFor, CardLabel, OpenArrangement, PlanKind};
 
 /// Decides the treatment; for a running plan, keeps its next (or missed) installment and its
 /// card's brand and last four in the session.
@@ -36,33 +37,26 @@ pub(super) async fn run(
             .iter()
             .find(|i| matches!(i.status.as_str(), "retrying" | "unknown"))
             .or_else(|| plan.installments.iter().find(|i| i.status == "scheduled"));
-        if let Some(next) = next {
-            let facts = [
-                (keys::ARRANGEMENT_ID, plan.id.to_string()),
-                (keys::ARRANGEMENT_KIND, plan.kind.clone()),
-                (keys::INSTALLMENT_SEQ, next.seq.to_string()),
-                (keys::INSTALLMENT_CENTS, next.amount_cents.to_string()),
-                (keys::INSTALLMENT_DUE, next.due_date.clone()),
-                (
-                    keys::INSTALLMENT_MISSED,
-                    if next.status == "retrying" { "1" } else { "0" }.to_owned(),
-                ),
-                (
-                    keys::ARRANGEMENT_CARD_BRAND,
-                    plan.card_brand.clone().unwrap_or_default(),
-                ),
-                (
-                    keys::ARRANGEMENT_CARD_LAST4,
-                    plan.card_last4.clone().unwrap_or_default(),
-                ),
-            ];
-            for (key, value) in facts {
-                session.values.insert(key.to_owned(), value);
-            }
+        // The store writes due dates as YYYY-MM-DD; one it cannot read is no installment.
+        if let Some((next, due)) = next.and_then(|n| Some((n, parse_date(&n.due_date)?))) {
+            session.facts.arrangement = Some(OpenArrangement {
+                id: plan.id,
+                kind: if plan.kind == "settlement" {
+                    PlanKind::Settlement
+                } else {
+                    PlanKind::Plan
+                },
+                installment_seq: next.seq,
+                installment_cents: next.amount_cents,
+                installment_due: due,
+                installment_missed: next.status == "retrying",
+                card: CardLabel {
+                    brand: plan.card_brand.clone().unwrap_or_default(),
+                    last4: plan.card_last4.clone().unwrap_or_default(),
+                },
+            });
             // A card entered from here replaces the plan's card (paying otherwise clears this).
-            session
-                .values
-                .insert(keys::CARD_FOR.to_owned(), "plan_card".to_owned());
+            session.facts.payment.card_for = Some(CardFor::PlanCard);
             return Ok(RouteAccountResult::Arrangement);
         }
     }

@@ -3,11 +3,11 @@
 //! authorisation's version, its words and the time), and charge the first installment now if
 //! the policy says so.
 
-use super::{CONFIRMATION, CallContext, cents_of, next_attempt, take_card};
+use super::{CallContext, next_attempt, take_card};
 use crate::calls::payments::parse_card;
 use crate::collections::offers::plan_terms;
 use crate::collections::run_due::{self, Charged};
-use crate::collections::{keys, terms};
+use crate::collections::terms;
 use crate::error::AppError;
 use crate::flow::Context;
 use crate::flow::actions::SetUpPlanResult;
@@ -31,19 +31,16 @@ pub(super) async fn run(
     let attempt = next_attempt(session);
     let card = parse_card(ctx.app, &fields);
     drop(fields);
-    let hardship = session.values.get(keys::HARDSHIP).cloned();
+    let hardship = session.facts.hardship.clone();
     let policy_name = ctx.policy_name.clone().unwrap_or_default();
     let plan = ctx
         .policy()
         .and_then(|p| plan_terms(p, hardship.is_some()))
         .cloned();
-    let total = cents_of(session, keys::PLAN_TOTAL);
-    let count = cents_of(session, keys::PLAN_COUNT).and_then(|c| u32::try_from(c).ok());
-    let kind = session
-        .values
-        .get(keys::PLAN_KIND)
-        .cloned()
-        .unwrap_or_else(|| "plan".to_owned());
+    let offer = session.facts.plan.as_ref();
+    let total = offer.map(|plan| plan.total_cents);
+    let count = offer.and_then(|plan| plan.count);
+    let kind = offer.map_or("plan", |plan| plan.kind.as_str());
     let (Some(card), Some(account), Some(plan), Some(total), Some(count)) =
         (card, ctx.account.clone(), plan, total, count)
     else {
@@ -97,7 +94,7 @@ pub(super) async fn run(
     let message_key = super::receipts::message_key(ctx, attempt);
     let new = NewArrangement {
         account_number: &account.account_number,
-        kind: &kind,
+        kind,
         status: if plan.first_payment_today {
             "pending"
         } else {
@@ -124,14 +121,12 @@ pub(super) async fn run(
         .store
         .create_arrangement(&new, &installments, &Vec::from_iter(confirmation))
         .await?;
-    session
-        .values
-        .insert(keys::PLAN_MESSAGE_KEY.to_owned(), attempt.to_string());
+    session.facts.plan_made = Some(crate::flow::facts::Made {
+        id,
+        message_key: attempt,
+    });
     // The card entered next (if the caller pays again) is not for this plan.
-    session.values.remove(keys::CARD_FOR);
-    session
-        .values
-        .insert(keys::PLAN_ID.to_owned(), id.to_string());
+    session.facts.payment.card_for = None;
     tracing::info!(
         arrangement = id,
         kind = %kind,
@@ -156,13 +151,11 @@ pub(super) async fn run(
     let result =
         match run_due::charge(&run_due::Collector::of(ctx.app), &claimed, true, today).await? {
             Some(Charged::Paid(code)) => {
-                session.values.insert(CONFIRMATION.to_owned(), code);
+                let payment = &mut session.facts.payment;
+                payment.confirmation = Some(code);
                 // What the receipt says was paid.
-                session.values.insert(
-                    super::PAYMENT_CENTS.to_owned(),
-                    claimed.amount_cents.to_string(),
-                );
-                session.values.remove(keys::FEE_CENTS);
+                payment.cents = Some(claimed.amount_cents);
+                payment.fee_cents = None;
                 if let Some(account) = &mut ctx.account {
                     account.balance_cents -= claimed.amount_cents;
                     account.minimum_due_cents =
@@ -173,7 +166,7 @@ pub(super) async fn run(
             Some(Charged::Declined { .. }) => {
                 // A plan whose first payment is refused while the caller listens never starts.
                 ctx.app.store.decline_arrangement(id, now).await?;
-                session.values.remove(keys::PLAN_ID);
+                session.facts.plan_made = None;
                 SetUpPlanResult::Declined
             }
             Some(Charged::Unknown) | None => SetUpPlanResult::Unknown,

@@ -1,12 +1,12 @@
 //! `settle_in_installments`: spread the settlement on offer over a few payments, charged like a
 //! plan's.
 
-use super::{CallContext, cents_of};
-use crate::collections::keys;
+use super::CallContext;
 use crate::error::AppError;
 use crate::flow::Context;
 use crate::flow::actions::SettleInInstallmentsResult;
 use crate::flow::engine::Session;
+use crate::flow::facts::PlanKind;
 
 /// Keeps the settlement as the total to spread and the numbers of payments allowed.
 ///
@@ -17,20 +17,20 @@ pub(super) async fn run(
     session: &mut Session,
 ) -> Result<SettleInInstallmentsResult, AppError> {
     let (Some(total), Some(settlement)) = (
-        cents_of(session, keys::SETTLEMENT_CENTS),
+        session.facts.settlement.as_ref().map(|s| s.cents),
         ctx.policy().and_then(|p| p.settlement.clone()),
     ) else {
         return Ok(SettleInInstallmentsResult::NotAvailable);
     };
-    let counts: Vec<String> = settlement
+    let counts: Vec<u32> = settlement
         .payments
         .iter()
-        .filter(|&&n| n > 1 && n <= 9)
-        .map(u32::to_string)
+        .copied()
+        .filter(|&n| n > 1 && n <= 9)
         .collect();
     if counts.is_empty() {
         return Ok(SettleInInstallmentsResult::NotAvailable);
     }
-    super::offer_plan::arrange(session, "settlement", total, &counts);
+    super::offer_plan::arrange(session, PlanKind::Settlement, total, counts);
     Ok(SettleInInstallmentsResult::Offered)
 }

@@ -1,7 +1,6 @@
 //! `settle_in_one_payment`: take the settlement on offer as today's payment.
 
-use super::{CallContext, cents_of, set_amount};
-use crate::collections::keys;
+use super::{CallContext, set_amount};
 use crate::error::AppError;
 use crate::flow::actions::SettleInOnePaymentResult;
 use crate::flow::engine::Session;
@@ -14,12 +13,10 @@ pub(super) async fn run(
     _ctx: &mut CallContext<'_>,
     session: &mut Session,
 ) -> Result<SettleInOnePaymentResult, AppError> {
-    let Some(amount) = cents_of(session, keys::SETTLEMENT_CENTS) else {
+    let Some(amount) = session.facts.settlement.as_ref().map(|s| s.cents) else {
         return Ok(SettleInOnePaymentResult::NotAvailable);
     };
     set_amount(session, amount);
-    session
-        .values
-        .insert(keys::SETTLING.to_owned(), amount.to_string());
+    session.facts.payment.settling = Some(amount);
     Ok(SettleInOnePaymentResult::Done)
 }

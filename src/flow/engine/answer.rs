@@ -104,9 +104,9 @@ impl Run<'_> {
                 return None;
             }
             let chosen = session
-                .values
-                .get(keys::OFFER_KEYS)
-                .and_then(|encoded| collections::offers::decode(encoded, key))
+                .facts
+                .offered
+                .offer_at(key)
                 .and_then(|offer| offers.get(&offer).map(|(_, target)| (offer, target)));
             if let Some((offer, target)) = chosen {
                 self.record(
@@ -248,9 +248,11 @@ impl Run<'_> {
                             .0
                             .insert(what.name().to_owned(), Zeroizing::new(value));
                     } else {
-                        session.values.insert(what.name().to_owned(), value);
+                        session.facts.answers.insert(*what, value);
                     }
-                    session.values.extend(derived);
+                    if let Some(learned) = derived {
+                        learned.apply(&mut session.facts);
+                    }
                     self.record(ctx, &state.name, kind, "valid", shown);
                     return Some(next.clone());
                 }
@@ -267,16 +269,13 @@ impl Run<'_> {
             (StateKind::Offers { offers, .. }, true) if session.slow => {
                 // At the slower pace the options come one at a time, and a pause moves on to
                 // the next; only after the last does silence count.
-                let offered = session.values.get(keys::OFFER_KEYS).map_or(0, |encoded| {
-                    encoded
-                        .split(',')
-                        .filter(|pair| {
-                            pair.split_once('=')
-                                .and_then(|(_, name)| collections::Offer::parse(name))
-                                .is_some_and(|offer| offers.contains_key(&offer))
-                        })
-                        .count()
-                });
+                let offered = session
+                    .facts
+                    .offered
+                    .options
+                    .iter()
+                    .filter(|(_, offer)| offers.contains_key(offer))
+                    .count();
                 if session.offer_cursor + 1 < offered {
                     session.offer_cursor += 1;
                     self.record(ctx, &state.name, kind, "next_option", None);
@@ -474,96 +473,126 @@ pub(super) fn keyed_date(keys: &str) -> Option<time::Date> {
 /// The brand of the card entered so far on this call.
 pub(super) fn card_brand(session: &Session) -> CardBrand {
     session
-        .values
-        .get("card_brand")
-        .and_then(|b| CardBrand::parse(b))
-        .unwrap_or(CardBrand::Unknown)
+        .facts
+        .card
+        .as_ref()
+        .map_or(CardBrand::Unknown, facts::CardLabel::card_brand)
 }
 
-/// Checks an entry for what was asked. Returns the non-sensitive facts it establishes (a card's
-/// brand and last four digits), or the reason it was refused.
+/// A fact a valid entry establishes beside the entry itself.
+pub(super) enum Learned {
+    /// The card number's brand and last four.
+    Card(facts::CardLabel),
+    /// How many installments.
+    PlanCount(u32),
+    /// The date promised.
+    PromiseDate(time::Date),
+    /// The number to call back on (E.164).
+    CallbackPhone(String),
+    /// The key of the callback window chosen.
+    CallbackWindow(usize),
+    /// Why paying is hard (a reason's code).
+    Hardship(&'static str),
+}
+
+impl Learned {
+    /// Keeps it with what the call has learned.
+    pub(super) fn apply(self, facts: &mut Facts) {
+        match self {
+            Learned::Card(label) => facts.card = Some(label),
+            Learned::PlanCount(count) => {
+                if let Some(plan) = &mut facts.plan {
+                    plan.count = Some(count);
+                }
+            }
+            Learned::PromiseDate(date) => {
+                if let Some(promise) = &mut facts.promise {
+                    promise.date = Some(date);
+                }
+            }
+            Learned::CallbackPhone(phone) => facts.callback.phone = Some(phone),
+            Learned::CallbackWindow(key) => facts.callback.chosen = Some(key),
+            Learned::Hardship(reason) => facts.hardship = Some(reason.to_owned()),
+        }
+    }
+}
+
+/// Checks an entry for what was asked. Returns the non-sensitive fact it establishes (a card's
+/// brand and last four digits, a date ...), or the reason it was refused.
 pub(super) fn check_entry(
     input: InputKind,
     digits: &str,
     session: &Session,
     ctx: &impl Context,
-) -> Result<Vec<(String, String)>, &'static str> {
+) -> Result<Option<Learned>, &'static str> {
     use crate::accounts::credentials::{AccountNumber, DateOfBirth, Pin, Zip};
     use crate::payments::{BillingZip, CardNumber, Expiry, Money, SecurityCode};
-    let shape = |ok: bool| if ok { Ok(Vec::new()) } else { Err("invalid") };
+    let shape = |ok: bool| if ok { Ok(None) } else { Err("invalid") };
     match input {
         InputKind::AccountNumber => shape(AccountNumber::parse(digits).is_some()),
         InputKind::Pin => shape(Pin::parse(digits).is_some()),
         InputKind::DateOfBirth => shape(DateOfBirth::parse_keypad(digits, ctx.today()).is_some()),
         InputKind::Zip => shape(Zip::parse(digits).is_some()),
         InputKind::Amount => Money::parse_keypad(digits)
-            .map(|_| Vec::new())
+            .map(|_| None)
             .map_err(|_| "not_an_amount"),
         InputKind::CardNumber => {
             let card =
                 CardNumber::parse_accepting(digits, ctx.accepted_brands()).map_err(|e| e.code())?;
-            Ok(vec![
-                ("card_brand".to_owned(), card.brand().as_str().to_owned()),
-                ("card_last4".to_owned(), card.last4()),
-            ])
+            Ok(Some(Learned::Card(facts::CardLabel::new(
+                card.brand(),
+                card.last4(),
+            ))))
         }
         InputKind::CardExpiry => Expiry::parse(digits, ctx.today())
-            .map(|_| Vec::new())
+            .map(|_| None)
             .map_err(|e| e.code()),
         InputKind::SecurityCode => SecurityCode::parse(digits, card_brand(session))
-            .map(|_| Vec::new())
+            .map(|_| None)
             .map_err(|e| e.code()),
         InputKind::BillingZip => BillingZip::parse(digits)
-            .map(|_| Vec::new())
+            .map(|_| None)
             .map_err(|e| e.code()),
         InputKind::Installments => {
-            let allowed = session
-                .values
-                .get(keys::PLAN_COUNTS)
-                .is_some_and(|counts| counts.split(',').any(|c| c == digits));
-            if allowed {
-                Ok(vec![(keys::PLAN_COUNT.to_owned(), digits.to_owned())])
-            } else {
-                Err("not_offered")
-            }
+            let count = digits.parse::<u32>().ok().filter(|count| {
+                session
+                    .facts
+                    .plan
+                    .as_ref()
+                    .is_some_and(|plan| plan.counts.contains(count))
+            });
+            count
+                .map(|count| Some(Learned::PlanCount(count)))
+                .ok_or("not_offered")
         }
         InputKind::PromiseDate => {
-            let latest = date_of(session, keys::PROMISE_LATEST).ok_or("too_late")?;
+            let latest = session
+                .facts
+                .promise
+                .as_ref()
+                .map(|promise| promise.latest)
+                .ok_or("too_late")?;
             let date = promise_date(digits, ctx.today()).ok_or("not_a_date")?;
             if date <= ctx.today() {
                 Err("too_soon")
             } else if date > latest {
                 Err("too_late")
             } else {
-                Ok(vec![(keys::PROMISE_DATE.to_owned(), date.to_string())])
+                Ok(Some(Learned::PromiseDate(date)))
             }
         }
         InputKind::CallbackNumber => crate::hours::CallbackPhone::parse_national(digits)
-            .map(|phone| {
-                vec![(
-                    crate::hours::keys::CALLBACK_PHONE.to_owned(),
-                    phone.as_str().to_owned(),
-                )]
-            })
+            .map(|phone| Some(Learned::CallbackPhone(phone.as_str().to_owned())))
             .ok_or("invalid"),
         InputKind::CallbackWindow => {
-            let offered = session
-                .values
-                .get(crate::hours::keys::CALLBACK_WINDOWS)
-                .map_or(0, |w| crate::hours::decode_windows(w).len());
+            let offered = session.facts.callback.windows.len();
             match digits.parse::<usize>() {
-                Ok(key) if (1..=offered).contains(&key) => Ok(vec![(
-                    crate::hours::keys::CALLBACK_WINDOW.to_owned(),
-                    digits.to_owned(),
-                )]),
+                Ok(key) if (1..=offered).contains(&key) => Ok(Some(Learned::CallbackWindow(key))),
                 _ => Err("not_offered"),
             }
         }
         InputKind::HardshipReason => match digits {
-            "1" | "2" | "3" | "4" | "5" => Ok(vec![(
-                keys::HARDSHIP.to_owned(),
-                hardship_reason(digits).to_owned(),
-            )]),
+            "1" | "2" | "3" | "4" | "5" => Ok(Some(Learned::Hardship(hardship_reason(digits)))),
             _ => Err("invalid"),
         },
         InputKind::SurveyResolved => shape(matches!(digits, "1" | "2")),

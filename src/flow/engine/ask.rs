@@ -5,15 +5,7 @@ use super::*;
 
 /// The key "more choices" was offered on, from the options' keys kept in the session.
 pub(super) fn more_key(session: &Session) -> Option<char> {
-    let encoded = session.values.get(keys::OFFER_KEYS)?;
-    encoded.split(',').find_map(|pair| {
-        let (key, name) = pair.split_once('=')?;
-        let mut chars = key.chars();
-        match (chars.next(), chars.next()) {
-            (Some(key), None) if name == MORE => Some(key),
-            _ => None,
-        }
-    })
+    session.facts.offered.more
 }
 
 impl Run<'_> {
@@ -116,7 +108,10 @@ impl Run<'_> {
             {
                 prompts.extend(self.render(prompt, language, session, ctx));
             }
-            let mut encoded = collections::offers::encode(&keyed);
+            let mut offered_keys = facts::OfferedKeys {
+                options: keyed.clone(),
+                more: None,
+            };
             let person_at = lines
                 .iter()
                 .position(|(key, _)| *key == flow.agent_key)
@@ -134,9 +129,9 @@ impl Run<'_> {
                 if person_at == lines.len() {
                     prompts.extend(self.render_keyed(more, language, session, ctx, more_key));
                 }
-                encoded.push_str(&format!(",{more_key}={MORE}"));
+                offered_keys.more = Some(more_key);
             }
-            session.values.insert(keys::OFFER_KEYS.to_owned(), encoded);
+            session.facts.offered = offered_keys;
             if more_line.is_none()
                 && shown.end >= lines.len()
                 && let Some(closing) = closing

@@ -15,7 +15,7 @@
 //! | `understand.rs` | spoken answers: phrases and values in words, answers held for a yes |
 //! | `ask.rs` | asking: prompts, lead-ins, help, options, pace, rendering |
 //! | `spoken.rs` | speaking values: what each flow variable says on this call |
-//! | `facts.rs` | reading what the call learned: conditions, options that apply, amounts |
+//! | `conditions.rs` | branch conditions, the options that apply, the plan's schedule |
 //!
 //! The parts are one engine split by what they do, so each sees the others' items
 //! (`use super::*` and the glob imports below) as the single file did.
@@ -30,9 +30,10 @@ use super::definition::{
     Condition, Flow, InputKind, OfferSet, Phrases, Prompt, PromptSource, Segment, State, StateKind,
     StateSpeech, Var,
 };
+use super::facts::{self, Facts};
 use super::steps::StepRecord;
 use crate::collections::Account;
-use crate::collections::{self, Offer, keys};
+use crate::collections::{self, Offer};
 use crate::language::Language;
 use crate::payments::CardBrand;
 use crate::speech;
@@ -40,7 +41,7 @@ use crate::voice::{self, Dial, Gather, Listen, Verb};
 
 mod answer;
 mod ask;
-mod facts;
+mod conditions;
 mod spoken;
 mod stepper;
 mod understand;
@@ -48,7 +49,7 @@ mod understand;
 pub use answer::hardship_reason;
 use answer::*;
 use ask::*;
-use facts::*;
+use conditions::*;
 pub use spoken::chosen_window;
 use spoken::*;
 use stepper::*;
@@ -90,8 +91,9 @@ pub struct Session {
     pub outcome: Option<String>,
     /// Visits per state, for `max_visits`.
     pub visits: BTreeMap<String, u32>,
-    /// Entries of non-sensitive questions, by input name (e.g. `account_number`).
-    pub values: BTreeMap<String, String>,
+    /// What the call has learned, typed (none of it card data).
+    #[serde(default)]
+    pub facts: Facts,
     /// Entries of sensitive questions, by input name; never serialized with the session.
     #[serde(skip)]
     pub secrets: Secrets,
@@ -248,7 +250,3 @@ pub trait Context {
 pub fn people_available(ctx: &impl Context) -> bool {
     ctx.agent_number().is_some() && ctx.hours().is_none_or(|hours| hours.is_open(ctx.now_ms()))
 }
-
-/// The session value naming the agent's leg while a caller waits in the conference room, so the
-/// leg is hung up if the caller hangs up first.
-pub const AGENT_LEG: &str = "agent_leg";

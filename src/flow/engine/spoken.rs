@@ -12,12 +12,13 @@ pub(super) fn spoken_window(
     session: &Session,
     ctx: &impl Context,
 ) -> Option<String> {
-    let (hours, encoded) = (
-        ctx.hours()?,
-        session.values.get(crate::hours::keys::CALLBACK_WINDOWS)?,
-    );
-    let named: Vec<usize> = crate::hours::decode_windows(encoded)
-        .into_iter()
+    let hours = ctx.hours()?;
+    let named: Vec<usize> = session
+        .facts
+        .callback
+        .windows
+        .iter()
+        .copied()
         .enumerate()
         .filter(|(_, window)| {
             let words = hours.window_words(*window, ctx.now_ms(), language);
@@ -56,12 +57,7 @@ pub(super) fn spoken_value(
         StateKind::Offers { options, .. } => heard::number(said, language)
             .and_then(|n| char::from_digit(u32::try_from(n).ok()?, 10))
             .filter(|key| {
-                options.contains_key(key)
-                    || session
-                        .values
-                        .get(keys::OFFER_KEYS)
-                        .and_then(|encoded| collections::offers::decode(encoded, *key))
-                        .is_some()
+                options.contains_key(key) || session.facts.offered.offer_at(*key).is_some()
             })
             .and_then(one_key),
         StateKind::Language { options, .. } => heard::number(said, language)
@@ -158,7 +154,11 @@ pub(super) fn spoken(
         | Var::AgentAvailable
         | Var::PeopleAvailable
         | Var::CanPayMinimum
-        | Var::CanPayOtherAmount => String::new(),
+        | Var::CanPayOtherAmount
+        | Var::FeeApplies
+        | Var::CardForPlan
+        | Var::CardForPlanChange
+        | Var::Hardship => String::new(),
         Var::PersonOption if people_available(ctx) => flow
             .messages
             .person_option
@@ -167,52 +167,129 @@ pub(super) fn spoken(
             .map(crate::flow::definition::Template::text_only)
             .unwrap_or_default(),
         Var::PersonOption => String::new(),
-        Var::Amount => session
-            .values
-            .get("payment_cents")
-            .and_then(|c| c.parse().ok())
-            .map(|cents| speech::money_words(cents, language))
-            .unwrap_or_default(),
         Var::SmallestPayment => account
             .map(|a| speech::money_words(ctx.smallest_payment_cents(a), language))
             .unwrap_or_default(),
+        Var::ReceiptOptions => receipt_options(session, language, ctx),
+        Var::CallbackNumber
+        | Var::CallbackWindows
+        | Var::CallbackWindow
+        | Var::NextOpening
+        | Var::Heard => spoken_callback(var, language, session, ctx),
+        Var::SettlementAmount
+        | Var::SettlementExpires
+        | Var::PlanSchedule
+        | Var::PlanChoices
+        | Var::PlanTotal
+        | Var::PlanAuthorization
+        | Var::PromiseDate
+        | Var::PromiseAmount
+        | Var::PromiseLatest
+        | Var::PromiseSmallest
+        | Var::ArrangementStatus
+        | Var::ArrangementCard
+        | Var::InstallmentAmount => spoken_arrangement(var, language, session, ctx),
+        Var::Amount
+        | Var::CardBrand
+        | Var::CardLast4
+        | Var::CardExpiry
+        | Var::Confirmation
+        | Var::ConfirmationSlowly
+        | Var::Fee
+        | Var::Total
+        | Var::FeeFreeAlternative
+        | Var::SecurityCodeWhere => spoken_payment(var, language, session, ctx),
+    }
+}
+
+/// What the payment variables say: the amount, the card being keyed in, the fee, the
+/// confirmation.
+fn spoken_payment(var: Var, language: Language, session: &Session, ctx: &impl Context) -> String {
+    let payment = &session.facts.payment;
+    let money = |cents: Option<i64>| {
+        cents
+            .map(|cents| speech::money_words(cents, language))
+            .unwrap_or_default()
+    };
+    match var {
+        Var::Amount => money(payment.cents),
         Var::CardBrand => card_brand(session).spoken_name().to_owned(),
         Var::CardLast4 => session
-            .values
-            .get("card_last4")
-            .map(|d| speech::digits_words(d, language))
+            .facts
+            .card
+            .as_ref()
+            .map(|card| speech::digits_words(&card.last4, language))
             .unwrap_or_default(),
         Var::CardExpiry => session
             .secrets
             .0
-            .get("card_expiry")
+            .get(InputKind::CardExpiry.name())
             .and_then(|mmyy| crate::payments::Expiry::parse(mmyy, ctx.today()).ok())
             .and_then(|e| Some((time::Month::try_from(e.month()).ok()?, i32::from(e.year()))))
             .map(|(month, year)| speech::month_year_words(month, year, language))
             .unwrap_or_default(),
-        Var::Confirmation => session
-            .values
-            .get("confirmation")
-            .map(|d| speech::grouped_digits_words(d, language, false))
+        Var::Confirmation | Var::ConfirmationSlowly => payment
+            .confirmation
+            .as_deref()
+            .map(|d| speech::grouped_digits_words(d, language, var == Var::ConfirmationSlowly))
             .unwrap_or_default(),
-        Var::ConfirmationSlowly => session
-            .values
-            .get("confirmation")
-            .map(|d| speech::grouped_digits_words(d, language, true))
+        Var::Fee => money(payment.fee_cents),
+        Var::Total => money(
+            payment
+                .cents
+                .map(|amount| amount + payment.fee_cents.unwrap_or(0)),
+        ),
+        Var::FeeFreeAlternative => ctx
+            .policy()
+            .and_then(|policy| policy.card_fee.as_ref())
+            .and_then(|fee| fee.free_alternative.get(&language).cloned())
             .unwrap_or_default(),
-        Var::SettlementAmount => money_of(session, keys::SETTLEMENT_CENTS, language),
-        Var::SettlementExpires => date_words_of(session, keys::SETTLEMENT_EXPIRES, language),
+        Var::SecurityCodeWhere => {
+            let digits = card_brand(session).security_code_len();
+            match (language, digits) {
+                (Language::En, 4) => "the 4-digit code on the front of the card".to_owned(),
+                (Language::En, _) => "the 3-digit code on the back of the card".to_owned(),
+                (Language::Es, 4) => "el código de 4 dígitos al frente de la tarjeta".to_owned(),
+                (Language::Es, _) => "el código de 3 dígitos al reverso de la tarjeta".to_owned(),
+            }
+        }
+        _ => String::new(),
+    }
+}
+
+/// What the arrangement variables say: the settlement, plan or promise on offer, and the
+/// returning caller's plan.
+fn spoken_arrangement(
+    var: Var,
+    language: Language,
+    session: &Session,
+    ctx: &impl Context,
+) -> String {
+    let facts = &session.facts;
+    let money = |cents: Option<i64>| {
+        cents
+            .map(|cents| speech::money_words(cents, language))
+            .unwrap_or_default()
+    };
+    let date = |date: Option<time::Date>| {
+        date.map(|date| speech::date_words(date, language))
+            .unwrap_or_default()
+    };
+    let promise = facts.promise.as_ref();
+    match var {
+        Var::SettlementAmount => money(facts.settlement.as_ref().map(|s| s.cents)),
+        Var::SettlementExpires => date(facts.settlement.as_ref().map(|s| s.expires)),
         Var::PlanSchedule => collections::terms::schedule_words(
             &planned_schedule(session, ctx),
             language,
             ctx.today(),
         ),
         Var::PlanChoices => {
-            let counts: Vec<String> = session
-                .values
-                .get(keys::PLAN_COUNTS)
-                .map(|c| c.split(',').map(str::to_owned).collect())
-                .unwrap_or_default();
+            let counts: Vec<String> = facts
+                .plan
+                .iter()
+                .flat_map(|plan| plan.counts.iter().map(u32::to_string))
+                .collect();
             let or = match language {
                 Language::En => "or",
                 Language::Es => "o",
@@ -223,104 +300,82 @@ pub(super) fn spoken(
                 Some((last, rest)) => format!("{} {or} {last}", rest.join(", ")),
             }
         }
-        Var::PlanTotal => money_of(session, keys::PLAN_TOTAL, language),
+        Var::PlanTotal => money(facts.plan.as_ref().map(|plan| plan.total_cents)),
         Var::PlanAuthorization => ctx
             .policy()
-            .and_then(|policy| {
-                collections::offers::plan_terms(policy, session.values.contains_key(keys::HARDSHIP))
-            })
+            .and_then(|policy| collections::offers::plan_terms(policy, facts.hardship.is_some()))
             .and_then(|terms| terms.authorization.get(&language).cloned())
             .unwrap_or_default(),
-        Var::PromiseDate => date_words_of(session, keys::PROMISE_DATE, language),
-        Var::PromiseAmount => money_of(session, keys::PROMISE_CENTS, language),
-        Var::PromiseLatest => date_words_of(session, keys::PROMISE_LATEST, language),
-        Var::PromiseSmallest => money_of(session, keys::PROMISE_SMALLEST, language),
-        Var::Fee => money_of(session, keys::FEE_CENTS, language),
-        Var::Total => match (
-            cents_of(session, "payment_cents"),
-            cents_of(session, keys::FEE_CENTS),
-        ) {
-            (Some(amount), fee) => speech::money_words(amount + fee.unwrap_or(0), language),
-            _ => String::new(),
-        },
-        Var::FeeFreeAlternative => ctx
-            .policy()
-            .and_then(|policy| policy.card_fee.as_ref())
-            .and_then(|fee| fee.free_alternative.get(&language).cloned())
-            .unwrap_or_default(),
+        Var::PromiseDate => date(promise.and_then(|p| p.date)),
+        Var::PromiseAmount => money(promise.and_then(|p| p.cents)),
+        Var::PromiseLatest => date(promise.map(|p| p.latest)),
+        Var::PromiseSmallest => money(promise.map(|p| p.smallest_cents)),
         Var::ArrangementStatus => arrangement_status(session, language),
         Var::ArrangementCard => {
-            let brand = session
-                .values
-                .get(keys::ARRANGEMENT_CARD_BRAND)
-                .and_then(|b| CardBrand::parse(b))
-                .unwrap_or(CardBrand::Unknown);
-            let last4 = session
-                .values
-                .get(keys::ARRANGEMENT_CARD_LAST4)
-                .map(|d| speech::digits_words(d, language))
+            let card = facts.arrangement.as_ref().map(|a| &a.card);
+            let brand = card.map_or(CardBrand::Unknown, facts::CardLabel::card_brand);
+            let last4 = card
+                .map(|card| speech::digits_words(&card.last4, language))
                 .unwrap_or_default();
             match language {
                 Language::En => format!("{} ending in {last4}", brand.spoken_name()),
                 Language::Es => format!("{} que termina en {last4}", brand.spoken_name()),
             }
         }
-        Var::InstallmentAmount => money_of(session, keys::INSTALLMENT_CENTS, language),
-        Var::SecurityCodeWhere => {
-            let digits = card_brand(session).security_code_len();
-            match (language, digits) {
-                (Language::En, 4) => "the 4-digit code on the front of the card".to_owned(),
-                (Language::En, _) => "the 3-digit code on the back of the card".to_owned(),
-                (Language::Es, 4) => "el código de 4 dígitos al frente de la tarjeta".to_owned(),
-                (Language::Es, _) => "el código de 3 dígitos al reverso de la tarjeta".to_owned(),
+        Var::InstallmentAmount => money(facts.arrangement.as_ref().map(|a| a.installment_cents)),
+        _ => String::new(),
+    }
+}
+
+/// The receipt channels on offer, each with its key.
+fn receipt_options(session: &Session, language: Language, ctx: &impl Context) -> String {
+    let last4 = ctx
+        .account()
+        .map(|a| {
+            let phone = a.phone.as_str();
+            speech::digits_words(&phone[phone.len().saturating_sub(4)..], language)
+        })
+        .unwrap_or_default();
+    let mut options = Vec::new();
+    if session.facts.receipts.text {
+        options.push(match language {
+            Language::En => {
+                format!("To get it by text message to the number ending in {last4}, say or press 1.")
             }
-        }
-        Var::ReceiptOptions => {
-            let last4 = account
-                .map(|a| {
-                    let phone = a.phone.as_str();
-                    speech::digits_words(&phone[phone.len().saturating_sub(4)..], language)
-                })
-                .unwrap_or_default();
-            let mut options = Vec::new();
-            if session.values.contains_key(keys::CAN_TEXT) {
-                options.push(match language {
-                    Language::En => format!(
-                        "To get it by text message to the number ending in {last4}, say or press 1."
-                    ),
-                    Language::Es => format!(
-                        "Para recibirlo por mensaje de texto al número que termina en {last4}, diga u oprima 1."
-                    ),
-                });
-            }
-            if session.values.contains_key(keys::CAN_EMAIL) {
-                options.push(match language {
-                    Language::En => "To get it by email, say or press 2.".to_owned(),
-                    Language::Es => {
-                        "Para recibirlo por correo electrónico, diga u oprima 2.".to_owned()
-                    }
-                });
-            }
-            options.join(" ")
-        }
-        Var::CallbackNumber => session
-            .values
-            .get(crate::hours::keys::CALLBACK_PHONE)
-            .and_then(|phone| crate::hours::CallbackPhone::from_caller_id(phone))
+            Language::Es => format!(
+                "Para recibirlo por mensaje de texto al número que termina en {last4}, diga u oprima 1."
+            ),
+        });
+    }
+    if session.facts.receipts.email {
+        options.push(match language {
+            Language::En => "To get it by email, say or press 2.".to_owned(),
+            Language::Es => "Para recibirlo por correo electrónico, diga u oprima 2.".to_owned(),
+        });
+    }
+    options.join(" ")
+}
+
+/// What the callback and hours variables say, and an answer held for a yes.
+fn spoken_callback(var: Var, language: Language, session: &Session, ctx: &impl Context) -> String {
+    let callback = &session.facts.callback;
+    match var {
+        Var::CallbackNumber => callback
+            .phone
+            .as_deref()
+            .and_then(crate::hours::CallbackPhone::from_caller_id)
             .map(|phone| phone.words(language))
             .unwrap_or_default(),
         Var::CallbackWindows => {
-            let (Some(hours), Some(encoded)) = (
-                ctx.hours(),
-                session.values.get(crate::hours::keys::CALLBACK_WINDOWS),
-            ) else {
+            let Some(hours) = ctx.hours() else {
                 return String::new();
             };
-            crate::hours::decode_windows(encoded)
-                .into_iter()
+            callback
+                .windows
+                .iter()
                 .enumerate()
                 .map(|(i, window)| {
-                    let words = hours.window_words(window, ctx.now_ms(), language);
+                    let words = hours.window_words(*window, ctx.now_ms(), language);
                     match language {
                         Language::En => format!("For {words}, say or press {}.", i + 1),
                         Language::Es => format!("Para {words}, diga u oprima {}.", i + 1),
@@ -329,7 +384,8 @@ pub(super) fn spoken(
                 .collect::<Vec<_>>()
                 .join(" ")
         }
-        Var::CallbackWindow => chosen_window(session)
+        Var::CallbackWindow => callback
+            .chosen_window()
             .zip(ctx.hours())
             .map(|(window, hours)| hours.window_words(window, ctx.now_ms(), language))
             .unwrap_or_default(),
@@ -347,51 +403,26 @@ pub(super) fn spoken(
             .0
             .get(HELD_WORDS)
             .map(|words| words.to_string())
-            .or_else(|| session.values.get(HELD_WORDS).cloned())
+            .or_else(|| session.facts.heard.as_ref()?.words.clone())
             .unwrap_or_default(),
-        Var::FeeApplies | Var::CardForPlan | Var::CardForPlanChange | Var::Hardship => {
-            String::new()
-        }
+        _ => String::new(),
     }
 }
 
 /// The callback window the caller chose, of those offered.
 pub fn chosen_window(session: &Session) -> Option<crate::hours::Window> {
-    let key: usize = session
-        .values
-        .get(crate::hours::keys::CALLBACK_WINDOW)?
-        .parse()
-        .ok()?;
-    let offered = session.values.get(crate::hours::keys::CALLBACK_WINDOWS)?;
-    crate::hours::decode_windows(offered)
-        .get(key.checked_sub(1)?)
-        .copied()
-}
-
-pub(super) fn money_of(session: &Session, key: &str, language: Language) -> String {
-    cents_of(session, key)
-        .map(|cents| speech::money_words(cents, language))
-        .unwrap_or_default()
-}
-
-pub(super) fn date_words_of(session: &Session, key: &str, language: Language) -> String {
-    date_of(session, key)
-        .map(|date| speech::date_words(date, language))
-        .unwrap_or_default()
+    session.facts.callback.chosen_window()
 }
 
 /// Where a returning caller's plan stands: the next payment, or the one that did not go through.
 pub(super) fn arrangement_status(session: &Session, language: Language) -> String {
-    let settlement = session
-        .values
-        .get(keys::ARRANGEMENT_KIND)
-        .is_some_and(|k| k == "settlement");
-    let amount = money_of(session, keys::INSTALLMENT_CENTS, language);
-    let due = date_words_of(session, keys::INSTALLMENT_DUE, language);
-    let missed = session
-        .values
-        .get(keys::INSTALLMENT_MISSED)
-        .is_some_and(|m| m == "1");
+    let Some(arrangement) = &session.facts.arrangement else {
+        return String::new();
+    };
+    let settlement = arrangement.kind == facts::PlanKind::Settlement;
+    let amount = speech::money_words(arrangement.installment_cents, language);
+    let due = speech::date_words(arrangement.installment_due, language);
+    let missed = arrangement.installment_missed;
     match (language, settlement, missed) {
         (Language::En, false, false) => {
             format!(

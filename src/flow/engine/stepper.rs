@@ -491,7 +491,7 @@ impl Run<'_> {
                 return Ok(Transferred::RingFailed);
             };
             // Kept so the agent's leg is hung up if the caller hangs up first.
-            session.values.insert(AGENT_LEG.to_owned(), agent_leg);
+            session.facts.agent_leg = Some(agent_leg);
             self.prompt_of(state, session, ctx);
             self.record(ctx, name, "none", "dialing", None);
             let language = self.language(session);

@@ -56,11 +56,7 @@ impl Run<'_> {
             .max_by_key(|(longest, _)| *longest);
         if let Some((_, choice)) = best {
             let key = match collections::Offer::parse(&choice) {
-                Some(offer) => session
-                    .values
-                    .get(keys::OFFER_KEYS)
-                    .and_then(|encoded| collections::offers::key_of(encoded, offer))
-                    .map(String::from),
+                Some(offer) => session.facts.offered.key_of(offer).map(String::from),
                 None if choice == MORE => more_key(session).map(String::from),
                 None => Some(choice.clone()),
             };
@@ -173,13 +169,9 @@ impl Run<'_> {
             if choice == MORE {
                 return more_key(session).map(String::from);
             }
-            collections::Offer::parse(choice).and_then(|offer| {
-                session
-                    .values
-                    .get(keys::OFFER_KEYS)
-                    .and_then(|encoded| collections::offers::key_of(encoded, offer))
-                    .map(String::from)
-            })
+            collections::Offer::parse(choice)
+                .and_then(|offer| session.facts.offered.key_of(offer))
+                .map(String::from)
         };
         let global = self.flow.speech.iter().flat_map(|settings| {
             settings
@@ -271,13 +263,11 @@ pub(super) struct HeldAnswer {
     pub(super) keys: Zeroizing<String>,
 }
 
-/// Where a held answer waits: with the secrets (sealed, never stored) for a sensitive question,
-/// otherwise with the session's values.
+/// Where a sensitive question's held answer waits: with the secrets (sealed, never stored).
+/// Any other's waits in [`facts::Heard`].
 pub(super) const HELD_KEYS: &str = "heard:keys";
 
 pub(super) const HELD_WORDS: &str = "heard:words";
-
-pub(super) const HELD_STATE: &str = "heard:state";
 
 /// Holds an unsure answer at `state` until the caller confirms it.
 pub(super) fn hold_heard(session: &mut Session, state: &State, keys: &str, words: String) {
@@ -288,6 +278,11 @@ pub(super) fn hold_heard(session: &mut Session, state: &State, keys: &str, words
             ..
         }
     );
+    let mut heard = facts::Heard {
+        state: state.name.clone(),
+        keys: None,
+        words: None,
+    };
     if sensitive {
         session
             .secrets
@@ -298,24 +293,22 @@ pub(super) fn hold_heard(session: &mut Session, state: &State, keys: &str, words
             .0
             .insert(HELD_WORDS.to_owned(), Zeroizing::new(words));
     } else {
-        session.values.insert(HELD_KEYS.to_owned(), keys.to_owned());
-        session.values.insert(HELD_WORDS.to_owned(), words);
+        heard.keys = Some(keys.to_owned());
+        heard.words = Some(words);
     }
-    session
-        .values
-        .insert(HELD_STATE.to_owned(), state.name.clone());
+    session.facts.heard = Some(heard);
 }
 
 /// Takes the answer held for confirmation at the waiting state, if any; whatever is held is
 /// cleared either way, so it never outlives one reply.
 pub(super) fn take_heard(session: &mut Session) -> Option<HeldAnswer> {
-    let held_at = session.values.remove(HELD_STATE);
+    let heard = session.facts.heard.take();
+    let held_at = heard.as_ref().map(|heard| heard.state.clone());
     let keys = session
         .secrets
         .take(HELD_KEYS)
-        .or_else(|| session.values.remove(HELD_KEYS).map(Zeroizing::new));
+        .or_else(|| heard.and_then(|heard| heard.keys).map(Zeroizing::new));
     session.secrets.take(HELD_WORDS);
-    session.values.remove(HELD_WORDS);
     match (held_at, keys) {
         (Some(state), Some(keys)) if state == session.state => Some(HeldAnswer { keys }),
         _ => None,

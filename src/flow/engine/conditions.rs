@@ -1,5 +1,5 @@
-//! Reading what the call has learned: conditions of branch states, the options that apply, and
-//! the amounts and dates the facts hold.
+//! Reading what the call has learned ([`Facts`]): conditions of branch states, the options that
+//! apply, and the schedule of the plan being arranged.
 
 use super::*;
 
@@ -11,24 +11,11 @@ pub(super) fn offered(set: OfferSet, session: &Session, ctx: &impl Context) -> V
     let situation = collections::offers::Situation {
         smallest_payment_cents: ctx.smallest_payment_cents(account),
         agent_available: people_available(ctx),
-        hardship: session.values.contains_key(keys::HARDSHIP),
-        open_arrangement: session.values.contains_key(keys::ARRANGEMENT_ID),
+        hardship: session.facts.hardship.is_some(),
+        open_arrangement: session.facts.arrangement.is_some(),
         today: ctx.today(),
     };
     collections::offers::available(policy, set, account, situation)
-}
-
-/// A session value in cents.
-pub(super) fn cents_of(session: &Session, key: &str) -> Option<i64> {
-    session.values.get(key).and_then(|c| c.parse().ok())
-}
-
-/// A session value that is a date.
-pub(super) fn date_of(session: &Session, key: &str) -> Option<time::Date> {
-    session
-        .values
-        .get(key)
-        .and_then(|d| collections::parse_date(d))
 }
 
 /// The installments being arranged, as they would be scheduled from today.
@@ -36,17 +23,16 @@ pub(super) fn planned_schedule(
     session: &Session,
     ctx: &impl Context,
 ) -> Vec<collections::terms::Installment> {
-    let (Some(total), Some(count)) = (
-        cents_of(session, keys::PLAN_TOTAL),
-        session
-            .values
-            .get(keys::PLAN_COUNT)
-            .and_then(|c| c.parse::<u32>().ok()),
-    ) else {
+    let Some((total, Some(count))) = session
+        .facts
+        .plan
+        .as_ref()
+        .map(|plan| (plan.total_cents, plan.count))
+    else {
         return Vec::new();
     };
     let Some(terms) = ctx.policy().and_then(|policy| {
-        collections::offers::plan_terms(policy, session.values.contains_key(keys::HARDSHIP))
+        collections::offers::plan_terms(policy, session.facts.hardship.is_some())
     }) else {
         return Vec::new();
     };
@@ -71,16 +57,14 @@ pub(super) fn holds(condition: &Condition, session: &Session, ctx: &impl Context
         Condition::Is(Var::CanPayOtherAmount) => {
             account.is_some_and(|a| ctx.smallest_payment_cents(a) < a.balance_cents)
         }
-        Condition::Is(Var::FeeApplies) => cents_of(session, keys::FEE_CENTS).is_some_and(|f| f > 0),
-        Condition::Is(Var::CardForPlan) => session
-            .values
-            .get(keys::CARD_FOR)
-            .is_some_and(|f| f == "plan"),
-        Condition::Is(Var::CardForPlanChange) => session
-            .values
-            .get(keys::CARD_FOR)
-            .is_some_and(|f| f == "plan_card"),
-        Condition::Is(Var::Hardship) => session.values.contains_key(keys::HARDSHIP),
+        Condition::Is(Var::FeeApplies) => session.facts.payment.fee_cents.is_some_and(|f| f > 0),
+        Condition::Is(Var::CardForPlan) => {
+            session.facts.payment.card_for == Some(facts::CardFor::Plan)
+        }
+        Condition::Is(Var::CardForPlanChange) => {
+            session.facts.payment.card_for == Some(facts::CardFor::PlanCard)
+        }
+        Condition::Is(Var::Hardship) => session.facts.hardship.is_some(),
         Condition::Is(_) => false,
         Condition::Money(var, cmp, cents) => {
             let value = match var {
