@@ -11,6 +11,17 @@ use crate::language::Language;
 use crate::survey::SurveySettings;
 
 impl Checker<'_> {
+    /// A flow that names itself (`name = "..."`) is named as its file is.
+    pub(super) fn named_as_its_file(&mut self, header: &Spanned<RawHeader>, name: &str) {
+        if let Some(declared) = &header.as_ref().name
+            && declared != name
+        {
+            self.report(header, format!(
+                "the flow is named \"{declared}\" but the file is {name}.toml; make them the same"
+            ));
+        }
+    }
+
     /// The flow's languages, each once; at least one.
     pub(super) fn languages(&mut self, header: &RawHeader) -> Option<Vec<Language>> {
         let mut languages = Vec::new();

@@ -233,13 +233,7 @@ impl Checker<'_> {
 
     fn check(&mut self, name: &str, raw: RawFile) -> Option<Flow> {
         let header = raw.flow.as_ref();
-        if let Some(declared) = &header.name
-            && declared != name
-        {
-            self.report(&raw.flow, format!(
-                "the flow is named \"{declared}\" but the file is {name}.toml; make them the same"
-            ));
-        }
+        self.named_as_its_file(&raw.flow, name);
         let languages = self.languages(header)?;
         let agent_key = self.key(header.agent_key.as_ref(), '0');
         let repeat_key = self.key(header.repeat_key.as_ref(), '*');
@@ -287,49 +281,15 @@ impl Checker<'_> {
             repeat_key,
             speech.is_some(),
         );
-        let callback_state = header.callback_state.as_ref();
         let assisted_payment_state = header.assisted_payment_state.as_ref();
-        let assisted_payment_ends = header.assisted_payment_ends.as_deref().unwrap_or_default();
-        self.named_states_exist(header, &state_names);
-        self.unreachable(
-            &states,
-            &spans,
-            &state_names,
-            [header.start.as_ref(), header.agent_state.as_ref()]
-                .into_iter()
-                .chain(callback_state.map(|target| target.as_ref()))
-                .chain(assisted_payment_state.map(|target| target.as_ref())),
-        );
         let settled_outcomes = header.settled_outcomes.clone().unwrap_or_else(|| {
             ["transferred", "paid", "payment_unknown"]
                 .map(String::from)
                 .to_vec()
         });
-        if states.len() == state_names.len() {
-            self.misses_lead_to_help(
-                &states,
-                &spans,
-                &settled_outcomes,
-                header.agent_state.as_ref(),
-                callback_state.map(|target| target.as_ref().as_str()),
-                [header.start.as_ref(), header.agent_state.as_ref()]
-                    .into_iter()
-                    .chain(callback_state.map(|target| target.as_ref()))
-                    .chain(assisted_payment_state.map(|target| target.as_ref())),
-            );
-        }
-        if let (Some(start), Some(messages)) = (assisted_payment_state, &messages)
-            && messages.back_to_agent.is_none()
-        {
-            self.report(
-                start,
-                "assisted_payment_state needs [messages] back_to_agent in every language (said as \
-                 the caller goes back to the agent), e.g. back_to_agent.en = \"Thank you. I'm \
-                 putting you back with the person you were speaking with.\""
-                    .to_owned(),
-            );
-        }
-        let flow = Flow {
+        self.whole_flow(header, &states, &spans, &state_names, &settled_outcomes);
+        self.back_to_agent_said(assisted_payment_state, messages.as_ref());
+        Some(Flow {
             name: name.to_owned(),
             languages,
             start: header.start.as_ref().clone(),
@@ -340,10 +300,15 @@ impl Checker<'_> {
             input_timeout_seconds,
             finish_key,
             dial_timeout_seconds,
-            callback_state: callback_state.map(|target| target.as_ref().clone()),
+            callback_state: header
+                .callback_state
+                .as_ref()
+                .map(|target| target.as_ref().clone()),
             assisted_payment_state: assisted_payment_state.map(|target| target.as_ref().clone()),
-            assisted_payment_ends: assisted_payment_ends
+            assisted_payment_ends: header
+                .assisted_payment_ends
                 .iter()
+                .flatten()
                 .map(|target| target.as_ref().clone())
                 .collect(),
             settled_outcomes,
@@ -359,8 +324,7 @@ impl Checker<'_> {
                 .map(|survey| self.survey(survey.as_ref()))
                 .unwrap_or_default(),
             states,
-        };
-        Some(flow)
+        })
     }
 }
 

@@ -31,25 +31,7 @@ impl Checker<'_> {
                 OfferSet::Balance
             }
         };
-        let mut lines = BTreeMap::new();
-        for (name, texts) in r.offers.iter().flat_map(|o| o.as_ref()) {
-            let Some(offer) = Offer::parse(name.as_ref()) else {
-                self.report(
-                    name,
-                    format!(
-                        "\"{name}\" is not an option; the options are {}",
-                        Offer::NAMES.join(", ")
-                    ),
-                );
-                continue;
-            };
-            let line_name = format!("{state}.offers.{}", offer.name());
-            let no_key = "say which key chooses this option with {key}, e.g. \"To set up a \
-                          payment plan, press {key}.\"";
-            if let Some(prompt) = self.keyed_line(texts, no_key, languages, line_name) {
-                lines.insert(offer, prompt);
-            }
-        }
+        let lines = self.offer_lines(state, r, languages);
         let mut gotos = BTreeMap::new();
         for (name, target) in r.goto.iter().flat_map(|g| g.as_ref()) {
             match Offer::parse(name.as_ref()) {
@@ -105,6 +87,35 @@ impl Checker<'_> {
             more,
             on_fail,
         })
+    }
+
+    /// An `offers` state's `offers`: each option's line, naming its `{key}`.
+    fn offer_lines(
+        &mut self,
+        state: &str,
+        r: &RawState,
+        languages: &[Language],
+    ) -> BTreeMap<Offer, Prompt> {
+        let mut lines = BTreeMap::new();
+        for (name, texts) in r.offers.iter().flat_map(|o| o.as_ref()) {
+            let Some(offer) = Offer::parse(name.as_ref()) else {
+                self.report(
+                    name,
+                    format!(
+                        "\"{name}\" is not an option; the options are {}",
+                        Offer::NAMES.join(", ")
+                    ),
+                );
+                continue;
+            };
+            let line_name = format!("{state}.offers.{}", offer.name());
+            let no_key = "say which key chooses this option with {key}, e.g. \"To set up a \
+                          payment plan, press {key}.\"";
+            if let Some(prompt) = self.keyed_line(texts, no_key, languages, line_name) {
+                lines.insert(offer, prompt);
+            }
+        }
+        lines
     }
 
     /// Every option a policy may offer has a line and a target in an `offers` state (the

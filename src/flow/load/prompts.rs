@@ -10,7 +10,44 @@ use crate::diagnostics::{add_texts_hint, nearest};
 use crate::flow::definition::{Messages, Pace, Prompt, Segment, Template, Var, VarType};
 use crate::language::Language;
 
+/// The messages a flow's `[messages]` may hold.
+const MESSAGE_NAMES: [&str; 13] = [
+    "no_input",
+    "invalid_choice",
+    "help",
+    "person_option",
+    "no_person",
+    "too_many_attempts",
+    "confirm_heard",
+    "not_understood",
+    "heard_wrong",
+    "slower",
+    "slower_option",
+    "on_hold",
+    "back_to_agent",
+];
+
 impl Checker<'_> {
+    /// A flow an agent can send a caller into (`assisted_payment_state`) has the words said as
+    /// the caller goes back to the agent.
+    pub(super) fn back_to_agent_said(
+        &mut self,
+        assisted_payment_state: Option<&Spanned<String>>,
+        messages: Option<&Messages>,
+    ) {
+        if let (Some(start), Some(messages)) = (assisted_payment_state, messages)
+            && messages.back_to_agent.is_none()
+        {
+            self.report(
+                start,
+                "assisted_payment_state needs [messages] back_to_agent in every language (said as \
+                 the caller goes back to the agent), e.g. back_to_agent.en = \"Thank you. I'm \
+                 putting you back with the person you were speaking with.\""
+                    .to_owned(),
+            );
+        }
+    }
+
     pub(super) fn messages(
         &mut self,
         raw: Spanned<BTreeMap<Spanned<String>, Spanned<SpannedMap>>>,
@@ -18,38 +55,8 @@ impl Checker<'_> {
         listens: bool,
         pace: &Pace,
     ) -> Option<Messages> {
-        let names = [
-            "no_input",
-            "invalid_choice",
-            "help",
-            "person_option",
-            "no_person",
-            "too_many_attempts",
-            "confirm_heard",
-            "not_understood",
-            "heard_wrong",
-            "slower",
-            "slower_option",
-            "on_hold",
-            "back_to_agent",
-        ];
-        let mut found: HashMap<String, Prompt> = HashMap::new();
         let section = raw.span();
-        for (name, prompt) in raw.into_inner() {
-            if !names.contains(&name.as_ref().as_str()) {
-                self.report(
-                    &name,
-                    format!(
-                        "unknown message \"{name}\"; the messages are {}",
-                        names.join(", ")
-                    ),
-                );
-                continue;
-            }
-            if let Some(prompt) = self.prompt(&prompt, languages, format!("messages.{name}")) {
-                found.insert(name.into_inner(), prompt);
-            }
-        }
+        let mut found = self.message_prompts(raw.into_inner(), languages);
         let line = self.line(section.start);
         let mut take = |name: &str| {
             let prompt = found.remove(name);
@@ -117,6 +124,31 @@ impl Checker<'_> {
             on_hold,
             back_to_agent,
         })
+    }
+
+    /// Every message of `[messages]` that is known and has its text in every language, by name.
+    fn message_prompts(
+        &mut self,
+        raw: BTreeMap<Spanned<String>, Spanned<SpannedMap>>,
+        languages: &[Language],
+    ) -> HashMap<String, Prompt> {
+        let mut found: HashMap<String, Prompt> = HashMap::new();
+        for (name, prompt) in raw {
+            if !MESSAGE_NAMES.contains(&name.as_ref().as_str()) {
+                self.report(
+                    &name,
+                    format!(
+                        "unknown message \"{name}\"; the messages are {}",
+                        MESSAGE_NAMES.join(", ")
+                    ),
+                );
+                continue;
+            }
+            if let Some(prompt) = self.prompt(&prompt, languages, format!("messages.{name}")) {
+                found.insert(name.into_inner(), prompt);
+            }
+        }
+        found
     }
 
     /// A prompt named `name` (see [`Prompt`]), with its text in every language.

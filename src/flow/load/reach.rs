@@ -2,16 +2,53 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use super::Checker;
+use super::{Checker, RawHeader};
 use crate::diagnostics::nearest;
 use crate::flow::actions::Action;
 use crate::flow::definition::{Segment, State, StateKind, Var};
 
 impl Checker<'_> {
+    /// The checks of the flow as a whole: the states the header names exist, every state can be
+    /// reached from them, and every question's last miss leads to help.
+    pub(super) fn whole_flow(
+        &mut self,
+        header: &RawHeader,
+        states: &HashMap<String, State>,
+        spans: &HashMap<String, usize>,
+        state_names: &HashSet<String>,
+        settled_outcomes: &[String],
+    ) {
+        let callback_state = header.callback_state.as_ref();
+        // Where a caller can enter the flow: it starts, a person is fetched, a callback is
+        // offered, or an agent sends the caller to the card questions.
+        let roots: Vec<&String> = [header.start.as_ref(), header.agent_state.as_ref()]
+            .into_iter()
+            .chain(callback_state.map(|target| target.as_ref()))
+            .chain(
+                header
+                    .assisted_payment_state
+                    .as_ref()
+                    .map(|target| target.as_ref()),
+            )
+            .collect();
+        self.named_states_exist(header, state_names);
+        self.unreachable(states, spans, state_names, roots.iter().copied());
+        if states.len() == state_names.len() {
+            self.misses_lead_to_help(
+                states,
+                spans,
+                settled_outcomes,
+                header.agent_state.as_ref(),
+                callback_state.map(|target| target.as_ref().as_str()),
+                roots.iter().copied(),
+            );
+        }
+    }
+
     /// Reports states nothing leads to. A misspelt target is followed to the state it most
     /// likely meant: that misspelling is already reported, and the states behind it are not
     /// unreachable in the flow the author wrote.
-    pub(super) fn unreachable<'s>(
+    fn unreachable<'s>(
         &mut self,
         states: &'s HashMap<String, State>,
         lines: &HashMap<String, usize>,
@@ -62,7 +99,7 @@ impl Checker<'_> {
     /// callback state, another question, or a goodbye that says when people are in
     /// (`{next_opening}`). Questions reached only once the call is settled (a payment approved, a
     /// callback booked, the caller chose to end the call) may say goodbye.
-    pub(super) fn misses_lead_to_help<'s>(
+    fn misses_lead_to_help<'s>(
         &mut self,
         states: &'s HashMap<String, State>,
         lines: &HashMap<String, usize>,

@@ -167,29 +167,7 @@ impl Checker<'_> {
         }
         let mut speech = StateSpeech::default();
         for (choice, raw_phrases) in r.phrases.iter().flat_map(|p| p.as_ref()) {
-            let known = match kind {
-                StateKind::Menu { options, .. } => {
-                    single_key(choice.as_ref()).is_some_and(|key| options.contains_key(&key))
-                }
-                StateKind::Language { options, .. } => {
-                    single_key(choice.as_ref()).is_some_and(|key| options.contains_key(&key))
-                }
-                StateKind::Offers { options, more, .. } => {
-                    Offer::parse(choice.as_ref()).is_some()
-                        || (more.is_some() && choice.as_ref() == crate::flow::engine::MORE)
-                        || single_key(choice.as_ref()).is_some_and(|key| options.contains_key(&key))
-                }
-                // A collect state's phrases stand for an entry (a hardship reason's key) or one of
-                // its keys.
-                StateKind::Collect { .. } => {
-                    !choice.as_ref().is_empty()
-                        && choice
-                            .as_ref()
-                            .bytes()
-                            .all(|b| b.is_ascii_digit() || b == b'*' || b == b'#')
-                }
-                _ => false,
-            };
+            let known = names_a_choice(kind, choice.as_ref());
             if !known {
                 self.report(
                     choice,
@@ -229,5 +207,32 @@ impl Checker<'_> {
             }
         }
         Some(speech)
+    }
+}
+
+/// Whether `choice`, named in a question's `phrases`, is something the question can be answered
+/// with: a key of its options, an offer (or "more") at an offers state, an entry at a collect state.
+fn names_a_choice(kind: &StateKind, choice: &str) -> bool {
+    match kind {
+        StateKind::Menu { options, .. } => {
+            single_key(choice).is_some_and(|key| options.contains_key(&key))
+        }
+        StateKind::Language { options, .. } => {
+            single_key(choice).is_some_and(|key| options.contains_key(&key))
+        }
+        StateKind::Offers { options, more, .. } => {
+            Offer::parse(choice).is_some()
+                || (more.is_some() && choice == crate::flow::engine::MORE)
+                || single_key(choice).is_some_and(|key| options.contains_key(&key))
+        }
+        // A collect state's phrases stand for an entry (a hardship reason's key) or one of
+        // its keys.
+        StateKind::Collect { .. } => {
+            !choice.is_empty()
+                && choice
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b == b'*' || b == b'#')
+        }
+        _ => false,
     }
 }

@@ -7,7 +7,9 @@ use toml::Spanned;
 use super::kinds::{KINDS, Kind, KindRules, kind_fields, kind_names};
 use super::{Checker, RawState, fix_for, join_languages};
 use crate::flow::actions::Action;
-use crate::flow::definition::{Comparison, Condition, InputKind, State, StateKind, Var, VarType};
+use crate::flow::definition::{
+    Comparison, Condition, InputKind, Prompt, State, StateKind, Var, VarType,
+};
 use crate::language::Language;
 use crate::payments::money::Money;
 
@@ -70,58 +72,7 @@ impl Checker<'_> {
             Kind::Collect => {
                 self.collect_state(name, &raw, languages, states, repeat_key, on_fail)?
             }
-            Kind::Action => {
-                let Some(action_raw) = &r.action else {
-                    self.report(&raw, "an action state needs action = \"<name>\"");
-                    return None;
-                };
-                let Some(action) = Action::parse(action_raw.as_ref()) else {
-                    self.report(
-                        action_raw,
-                        format!(
-                            "unknown action \"{action_raw}\"; the actions are {}",
-                            Action::ALL.map(|(n, _)| n).join(", ")
-                        ),
-                    );
-                    return None;
-                };
-                let mut on = BTreeMap::new();
-                for (result, target) in r.on.iter().flat_map(|o| o.as_ref()) {
-                    if !action.results().contains(&result.as_ref().as_str()) {
-                        self.report(
-                            result,
-                            format!(
-                                "{} has no result \"{result}\"; its results are {}",
-                                action.name(),
-                                action.results().join(", ")
-                            ),
-                        );
-                    }
-                    on.insert(result.as_ref().clone(), self.target(target, states));
-                }
-                let missing: Vec<&str> = action
-                    .results()
-                    .iter()
-                    .filter(|res| !on.contains_key(**res))
-                    .copied()
-                    .collect();
-                if !missing.is_empty() {
-                    self.report(
-                        &raw,
-                        format!(
-                            "{} can end in {}; add {}",
-                            action.name(),
-                            missing.join(", "),
-                            missing
-                                .iter()
-                                .map(|m| format!("on.{m} = \"<state>\""))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    );
-                }
-                StateKind::Action { action, on }
-            }
+            Kind::Action => self.action_state(&raw, states)?,
             Kind::Branch => self.branch_state(&raw, states)?,
             Kind::Transfer => StateKind::Transfer {
                 on_unavailable: self.required_target(
@@ -295,6 +246,102 @@ impl Checker<'_> {
             }
             keys.insert(entry.as_ref().clone(), self.target(target, states));
         }
+        let errors = self.collect_errors(name, r, input, languages);
+        if keys.contains_key(&repeat_key.to_string()) && r.help.is_none() {
+            self.report(
+                raw,
+                format!(
+                    "here {repeat_key} leads to another state, so the shared help line \
+                     (how to hear this again) would be wrong; add help.en = \"...\" \
+                     saying what {repeat_key} does here"
+                ),
+            );
+        }
+        if input.is_card_data() && r.sensitive == Some(false) {
+            self.report(
+                raw,
+                "card data is always sensitive; remove sensitive = false",
+            );
+        }
+        Some(StateKind::Collect {
+            input,
+            sensitive: input.is_card_data() || r.sensitive.unwrap_or(input.sensitive_by_default()),
+            invalid,
+            errors,
+            keys,
+            next: self.required_target(r.next.as_ref(), "next", raw, states)?,
+            on_fail,
+        })
+    }
+
+    /// An `action` state: a known action, and where each of its results leads (every result, and
+    /// only its results).
+    fn action_state(
+        &mut self,
+        raw: &Spanned<RawState>,
+        states: &HashSet<String>,
+    ) -> Option<StateKind> {
+        let r = raw.as_ref();
+        let Some(action_raw) = &r.action else {
+            self.report(raw, "an action state needs action = \"<name>\"");
+            return None;
+        };
+        let Some(action) = Action::parse(action_raw.as_ref()) else {
+            self.report(
+                action_raw,
+                format!(
+                    "unknown action \"{action_raw}\"; the actions are {}",
+                    Action::ALL.map(|(n, _)| n).join(", ")
+                ),
+            );
+            return None;
+        };
+        let mut on = BTreeMap::new();
+        for (result, target) in r.on.iter().flat_map(|o| o.as_ref()) {
+            if !action.results().contains(&result.as_ref().as_str()) {
+                self.report(
+                    result,
+                    format!(
+                        "{} has no result \"{result}\"; its results are {}",
+                        action.name(),
+                        action.results().join(", ")
+                    ),
+                );
+            }
+            on.insert(result.as_ref().clone(), self.target(target, states));
+        }
+        let missing: Vec<&str> = action
+            .results()
+            .iter()
+            .filter(|res| !on.contains_key(**res))
+            .copied()
+            .collect();
+        if !missing.is_empty() {
+            self.report(
+                raw,
+                format!(
+                    "{} can end in {}; add {}",
+                    action.name(),
+                    missing.join(", "),
+                    missing
+                        .iter()
+                        .map(|m| format!("on.{m} = \"<state>\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        }
+        Some(StateKind::Action { action, on })
+    }
+
+    /// A `collect` state's `errors`: a prompt for each reason its input can be refused for.
+    fn collect_errors(
+        &mut self,
+        name: &str,
+        r: &RawState,
+        input: InputKind,
+        languages: &[Language],
+    ) -> BTreeMap<String, Prompt> {
         let mut errors = BTreeMap::new();
         for (reason, prompt) in r.errors.iter().flat_map(|e| e.as_ref()) {
             if !input.error_reasons().contains(&reason.as_ref().as_str()) {
@@ -321,31 +368,7 @@ impl Checker<'_> {
                 errors.insert(reason.as_ref().clone(), prompt);
             }
         }
-        if keys.contains_key(&repeat_key.to_string()) && r.help.is_none() {
-            self.report(
-                raw,
-                format!(
-                    "here {repeat_key} leads to another state, so the shared help line \
-                     (how to hear this again) would be wrong; add help.en = \"...\" \
-                     saying what {repeat_key} does here"
-                ),
-            );
-        }
-        if input.is_card_data() && r.sensitive == Some(false) {
-            self.report(
-                raw,
-                "card data is always sensitive; remove sensitive = false",
-            );
-        }
-        Some(StateKind::Collect {
-            input,
-            sensitive: input.is_card_data() || r.sensitive.unwrap_or(input.sensitive_by_default()),
-            invalid,
-            errors,
-            keys,
-            next: self.required_target(r.next.as_ref(), "next", raw, states)?,
-            on_fail,
-        })
+        errors
     }
 
     /// A `branch` state: its conditions, in order, and where it goes otherwise.
