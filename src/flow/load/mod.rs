@@ -1,16 +1,7 @@
 //! Reading a flow file into a [`Flow`]: the TOML's shape (the `Raw*` types, which refuse unknown
-//! fields with their line), and [`Checker::check`], which turns the header into the flow's
-//! settings and hands the rest to the files beside this one:
-//!
-//! | file | checks |
-//! |---|---|
-//! | `header.rs` | the `[flow]` table: languages, keys, limits, pace, voices, the survey |
-//! | `prompts.rs` | `[messages]`, every prompt's languages and its `{variables}` |
-//! | `speech.rs` | `[speech]`, phrases, and which questions may be answered by voice |
-//! | `kinds.rs` | the state kinds and the fields each takes |
-//! | `states.rs` | each state: its kind's fields, targets, conditions, actions |
-//! | `offers.rs` | `offers` states: a line and a target for every option |
-//! | `reach.rs` | the flow as a whole: nothing unreachable, every last miss leads to help |
+//! fields with their line), and `Checker::check`, which turns the header into the flow's
+//! settings and hands the rest to the files beside this one, one for each thing checked (the
+//! table in [`crate::flow`] names them).
 //!
 //! Every problem is reported as `file:line: message`, where the message says what to change, and
 //! all problems of a file are reported at once so operations can fix them in one pass. A flow with
