@@ -1,13 +1,22 @@
 //! The call-flow engine: flows are data, written by operations in `call-flows/*.toml`.
 //!
-//! - [`actions`]: the actions a flow can run, each declared once with its results;
-//! - [`definition`]: a validated flow (states, prompts, variables, conditions, actions);
-//! - [`load`]: reading a flow file and checking it, every problem as `file:line: message`
-//!   (a [`crate::diagnostics::Problem`]); [`crate::call_flows`] loads a flow directory's other
-//!   files with them;
-//! - [`engine`]: running one webhook's worth of a call: from the caller's input to the next
-//!   question, producing the provider-neutral [`crate::voice::Response`] and the steps to record;
-//! - [`testing`]: an in-memory [`engine::Context`] for tests and benchmarks.
+//! | file | what it is for |
+//! |---|---|
+//! | `actions.rs` ([`actions`]) | the actions a flow can run, each declared once with its results |
+//! | `actions/tests.rs` | the declaration's tests: each action's results are its enum, and flows are held to them |
+//! | `definition.rs` ([`definition`]) | a validated flow: states, prompts, variables, conditions, actions |
+//! | `load/mod.rs` ([`load`]) | reading a flow file into a [`Flow`], every problem as `file:line: message` (a [`crate::diagnostics::Problem`]); [`crate::call_flows`] loads a flow directory's other files with them |
+//! | `load/header.rs` | checking the `[flow]` table: languages, keys, limits, pace, voices, the survey |
+//! | `load/prompts.rs` | checking `[messages]` and prompts: every language, known `{variables}` |
+//! | `load/speech.rs` | checking `[speech]`, phrases, and which questions may be answered by voice |
+//! | `load/kinds.rs` | the state kinds and the fields each takes |
+//! | `load/states.rs` | checking each state: its kind's fields, targets, conditions, actions |
+//! | `load/offers.rs` | checking `offers` states: a line and a target for every option |
+//! | `load/reach.rs` | checking the whole flow: every state reachable, every last miss leads to help |
+//! | `load/tests.rs` | the loader's tests: flow texts in, problems (or a flow) out |
+//! | `engine.rs` ([`engine`]) | running one webhook's worth of a call: from the caller's input to the next question, producing the provider-neutral [`crate::voice::Response`] and the steps to record |
+//! | `engine_tests.rs` | the engine's rules, on the shipped flows and small ones, against the fake |
+//! | `testing.rs` ([`testing`]) | an in-memory [`engine::Context`] for tests and benchmarks |
 //!
 //! The engine never touches the network or the database itself; the actions it needs (account
 //! lookup, PIN check ...) are asked of a [`engine::Context`], so it is the same for every provider
