@@ -14,13 +14,17 @@
 //! | `load/offers.rs` | checking `offers` states: a line and a target for every option |
 //! | `load/reach.rs` | checking the whole flow: every state reachable, every last miss leads to help |
 //! | `load/tests.rs` | the loader's tests: flow texts in, problems (or a flow) out |
-//! | `engine.rs` ([`engine`]) | running one webhook's worth of a call: from the caller's input to the next question, producing the provider-neutral [`crate::voice::Response`] and the steps to record |
+//! | `engine/` ([`engine`]) | running one webhook's worth of a call: the [`engine::Stepper`] goes from the caller's input to the next question, producing the provider-neutral [`crate::voice::Response`] and the steps to record; `engine/mod.rs` has a table of its files |
+//! | `facts.rs` ([`facts`]) | what a call has learned, typed: the payment, the arrangement on offer, the callback, the agent's leg |
+//! | `steps.rs` ([`steps`]) | the step records a turn produces |
 //! | `engine_tests.rs` | the engine's rules, on the shipped flows and small ones, against the fake |
-//! | `testing.rs` ([`testing`]) | an in-memory [`engine::Context`] for tests and benchmarks |
+//! | `stepper_tests.rs` | a whole call through the stepper alone, fed outcomes, with no fake |
+//! | `testing.rs` ([`testing`]) | an in-memory [`engine::Context`] and answers to the engine's needs, for tests and benchmarks |
 //!
-//! The engine never touches the network or the database itself; the actions it needs (account
-//! lookup, PIN check ...) are asked of a [`engine::Context`], so it is the same for every provider
-//! and every backend, and its rules are tested without either.
+//! The engine never touches the network or the database: it reads facts from its
+//! [`engine::Context`] and returns what has an effect (run an action, ring the agent, pause the
+//! recording) as an [`engine::Need`], resumed with the [`engine::Outcome`]. So it is the same for
+//! every provider and every backend, and its rules are tested without either.
 
 pub mod actions;
 pub mod definition;
@@ -29,6 +33,8 @@ pub mod engine;
 mod engine_tests;
 pub mod facts;
 pub mod load;
+#[cfg(test)]
+mod stepper_tests;
 pub mod steps;
 pub mod testing;
 
