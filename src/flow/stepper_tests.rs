@@ -21,6 +21,9 @@ fn payment_flow() -> Flow {
         .expect("call-flows/payment.toml loads")
 }
 
+/// What an action learned, written into the session and the facts as the service would.
+type Learned = fn(&mut Session, &mut FakeContext);
+
 /// What the service did for the engine on one webhook, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Done {
@@ -37,7 +40,7 @@ fn webhook(
     facts: &mut FakeContext,
     turn: i64,
     input: Input,
-    outcomes: &mut VecDeque<(Action, &'static str, fn(&mut Session, &mut FakeContext))>,
+    outcomes: &mut VecDeque<(Action, &'static str, Learned)>,
 ) -> (Turn, Vec<Done>) {
     let mut stepper = Stepper::new(flow, turn);
     let mut done = Vec::new();
@@ -94,8 +97,6 @@ fn heard(turn: &Turn) -> String {
 }
 
 fn nothing(_: &mut Session, _: &mut FakeContext) {}
-
-type Learned = fn(&mut Session, &mut FakeContext);
 
 /// Identifying Linda by caller ID: the service loads her account and marks the match.
 fn found_linda(session: &mut Session, facts: &mut FakeContext) {
