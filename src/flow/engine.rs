@@ -23,7 +23,7 @@ use crate::store::{Account, StepRecord};
 use crate::voice::{self, Dial, Gather, Listen, Verb};
 
 /// The sensitive entries that make up a card: while any is held, card entry is not over.
-const CARD_INPUTS: [&str; 4] = ["card_number", "card_expiry", "security_code", "billing_zip"];
+const CARD_INPUTS: [crate::payments::SecretField; 4] = crate::payments::SecretField::CARD;
 
 /// Most states one webhook may pass through: a flow whose say/branch/action states loop without
 /// asking anything would otherwise never answer.
@@ -1253,7 +1253,7 @@ impl Run<'_> {
         } else if session.recording_paused && stops && !card_question {
             let card_pending = CARD_INPUTS
                 .iter()
-                .any(|name| session.secrets.0.contains_key(*name));
+                .any(|field| session.secrets.0.contains_key(field.input_name()));
             let abandoned = !state.kind.asks();
             if !card_pending || abandoned {
                 ctx.resume_recording().await;
@@ -2057,7 +2057,7 @@ fn spoken(
         Var::CardExpiry => session
             .secrets
             .0
-            .get("card_expiry")
+            .get(crate::payments::SecretField::CardExpiry.input_name())
             .and_then(|mmyy| crate::payments::Expiry::parse(mmyy, ctx.today()).ok())
             .and_then(|e| Some((time::Month::try_from(e.month()).ok()?, i32::from(e.year()))))
             .map(|(month, year)| speech::month_year_words(month, year, language))

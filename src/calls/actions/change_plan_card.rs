@@ -6,7 +6,7 @@ use crate::collections::keys;
 use crate::error::AppError;
 use crate::flow::actions::ChangePlanCardResult;
 use crate::flow::engine::Session;
-use crate::payments::{SaveCardRequest, SaveOutcome, save_card_with_retry};
+use crate::payments::{MethodSummary, SaveCardRequest, SaveOutcome, save_card_with_retry};
 
 /// Saves the card and puts its token on the plan.
 ///
@@ -24,8 +24,7 @@ pub(super) async fn run(
     let (Some(card), Some(id)) = (card, cents_of(session, keys::ARRANGEMENT_ID)) else {
         return Ok(ChangePlanCardResult::Declined);
     };
-    let brand = card.number.brand();
-    let last4 = card.number.last4();
+    let method = MethodSummary::card(card.number.brand(), card.number.last4());
     let saved = save_card_with_retry(
         ctx.app.gateway.as_ref(),
         &SaveCardRequest {
@@ -42,15 +41,14 @@ pub(super) async fn run(
     };
     ctx.app
         .store
-        .set_arrangement_card(id, &token, brand.as_str(), &last4, ctx.app.clock.now_ms())
+        .set_arrangement_card(id, &token, &method, ctx.app.clock.now_ms())
         .await?;
-    session.values.insert(
-        keys::ARRANGEMENT_CARD_BRAND.to_owned(),
-        brand.as_str().to_owned(),
-    );
     session
         .values
-        .insert(keys::ARRANGEMENT_CARD_LAST4.to_owned(), last4);
+        .insert(keys::ARRANGEMENT_CARD_BRAND.to_owned(), method.label);
+    session
+        .values
+        .insert(keys::ARRANGEMENT_CARD_LAST4.to_owned(), method.last4);
     tracing::info!(arrangement = id, "plan card changed");
     Ok(ChangePlanCardResult::Saved)
 }

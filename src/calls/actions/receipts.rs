@@ -9,6 +9,7 @@ use crate::flow::Context;
 use crate::flow::engine::Session;
 use crate::messages::compose::{Channel, Composer, Receipt};
 use crate::messages::templates::Kind;
+use crate::payments::{MethodKind, MethodSummary};
 
 /// What makes an arrangement's confirmation one message: the call, and the attempt or turn it was
 /// made on.
@@ -55,13 +56,27 @@ pub(super) async fn send(
                 .cloned()
                 .unwrap_or_default()
         };
-        let brand = value("card_brand", keys::ARRANGEMENT_CARD_BRAND);
-        let last4 = value("card_last4", keys::ARRANGEMENT_CARD_LAST4);
+        // The payment this code confirms says how it was paid; an installment (no payment row)
+        // was paid by the plan's card, kept in the session.
+        let recorded = ctx
+            .app
+            .store
+            .payments_of_call(ctx.key())
+            .await?
+            .into_iter()
+            .find(|p| p.confirmation_code.as_ref() == Some(code));
+        let method = match recorded {
+            Some(payment) => payment.summary(),
+            None => MethodSummary {
+                kind: MethodKind::Card,
+                label: value("card_brand", keys::ARRANGEMENT_CARD_BRAND),
+                last4: value("card_last4", keys::ARRANGEMENT_CARD_LAST4),
+            },
+        };
         let receipt = Receipt {
             amount_cents: amount,
             fee_cents: cents_of(session, keys::FEE_CENTS).unwrap_or(0),
-            card_brand: &brand,
-            card_last4: &last4,
+            method: &method,
             confirmation: code,
             date: ctx.today(),
         };

@@ -49,11 +49,11 @@ pub(super) async fn run(
                 ),
                 (
                     keys::ARRANGEMENT_CARD_BRAND,
-                    plan.card_brand.clone().unwrap_or_default(),
+                    plan.method_label.clone().unwrap_or_default(),
                 ),
                 (
                     keys::ARRANGEMENT_CARD_LAST4,
-                    plan.card_last4.clone().unwrap_or_default(),
+                    plan.method_last4.clone().unwrap_or_default(),
                 ),
             ];
             for (key, value) in facts {
