@@ -1,7 +1,8 @@
 //! Background upkeep every instance runs, safe with any number of instances at once:
 //!
 //! - **reconciling payments** sent to the gateway whose answer was never recorded (the instance
-//!   died while the gateway answered) or was no definite answer: the same charge is sent again
+//!   died while the gateway answered), was no definite answer, or was accepted and not yet
+//!   settled (`pending`, e.g. a bank debit still clearing): the same charge is sent again
 //!   under the same idempotency key, so the gateway replays its first answer and never charges
 //!   twice; the result is recorded (an approval lowers the balance and makes an ended call's
 //!   outcome `paid`). What stays unknown when the sealed card must be wiped is flagged for a
@@ -32,7 +33,7 @@ use std::time::Duration;
 use crate::app::AppState;
 use crate::calls::payments as call_payments;
 use crate::error::AppError;
-use crate::payments::{ChargeRequest, Currency, Money, charge_with_retry};
+use crate::payments::{ChargeRequest, Currency, Money, PaymentMethod, charge_with_retry};
 use crate::store::{CallKey, UnsettledPayment};
 
 /// Most payments and calls one pass handles; the rest wait for the next pass.
@@ -89,7 +90,7 @@ pub async fn run_once(app: &AppState) -> Result<Report, AppError> {
         match reconcile(app, &payment).await? {
             Reconciled::Settled => report.payments_settled += 1,
             Reconciled::Flagged => report.payments_flagged += 1,
-            Reconciled::StillUnknown => {}
+            Reconciled::Unsettled => {}
         }
     }
     let idle_before = now - app.config.upkeep.idle_call_after.as_millis() as i64;
@@ -153,7 +154,7 @@ pub async fn run_until(
 enum Reconciled {
     Settled,
     Flagged,
-    StillUnknown,
+    Unsettled,
 }
 
 async fn reconcile(app: &AppState, payment: &UnsettledPayment) -> Result<Reconciled, AppError> {
@@ -163,18 +164,19 @@ async fn reconcile(app: &AppState, payment: &UnsettledPayment) -> Result<Reconci
         provider: &payment.provider,
         sid: call_sid,
     };
-    let card = match (&payment.sealed_card, payment.sealed_until) {
+    let method = match (&payment.sealed_card, payment.sealed_until) {
         (Some(sealed), Some(until)) if until > now => {
             let binding = call_payments::payment_binding(call_sid, payment.attempt);
             crate::calls::open_secrets(app, &binding, sealed)
                 .ok()
                 .and_then(|fields| call_payments::parse_card(app, &fields))
+                .map(PaymentMethod::Card)
         }
         _ => None,
     };
     let account = app.store.account(&payment.account_number).await?;
     let money = Money::from_cents(payment.charged_cents, Currency::Usd).ok();
-    let (Some(card), Some(account), Some(money)) = (card, account, money) else {
+    let (Some(method), Some(account), Some(money)) = (method, account, money) else {
         // Nothing left to ask the gateway with: a person settles it from the gateway's records.
         app.store
             .flag_payment_for_attention(call, payment.attempt, now)
@@ -191,7 +193,7 @@ async fn reconcile(app: &AppState, payment: &UnsettledPayment) -> Result<Reconci
     };
     let request = ChargeRequest {
         amount: money,
-        card: &card,
+        method: &method,
         idempotency_key: payment.idempotency_key.clone(),
         description: call_payments::payment_description(&account),
     };
@@ -201,10 +203,14 @@ async fn reconcile(app: &AppState, payment: &UnsettledPayment) -> Result<Reconci
         app.config.payments.gateway_timeout,
     )
     .await;
-    drop(card);
-    let recorded = call_payments::record_charge_result(app, call, payment.attempt, &result).await?;
+    drop(request);
+    let kind = method.kind();
+    drop(method);
+    let recorded =
+        call_payments::record_charge_result(app, call, payment.attempt, kind, &result).await?;
     let (outcome, answer) = match recorded {
         call_payments::Recorded::Approved { .. } => (Some("paid"), "approved"),
+        call_payments::Recorded::Pending { .. } => (None, "pending"),
         call_payments::Recorded::Declined(_) => (None, "declined"),
         call_payments::Recorded::Unknown => (None, "unknown"),
     };
@@ -220,7 +226,10 @@ async fn reconcile(app: &AppState, payment: &UnsettledPayment) -> Result<Reconci
         "reconciled a payment"
     );
     Ok(match recorded {
-        call_payments::Recorded::Unknown => Reconciled::StillUnknown,
+        // Accepted and still clearing, or no answer: asked again on a later pass.
+        call_payments::Recorded::Pending { .. } | call_payments::Recorded::Unknown => {
+            Reconciled::Unsettled
+        }
         _ => Reconciled::Settled,
     })
 }

@@ -733,6 +733,8 @@ async fn an_arrangement_made_again_by_a_retried_delivery_is_the_same_one(server:
         provider: "twilio",
         sid: "CA0123456789abcdef0123456789abcdef",
     };
+    let card =
+        ivrpay::payments::MethodSummary::card(ivrpay::payments::CardBrand::Visa, "4242".to_owned());
     let new = NewArrangement {
         account_number: "66253365",
         kind: "plan",
@@ -742,8 +744,7 @@ async fn an_arrangement_made_again_by_a_retried_delivery_is_the_same_one(server:
         balance_before_cents: 44533,
         promised_by: None,
         card_token: Some("sbx_card_ok_4242_00"),
-        card_brand: Some("visa"),
-        card_last4: Some("4242"),
+        method: Some(&card),
         gateway: Some("sandbox"),
         consent_version: Some("plan-2026-11"),
         consent_text: Some("three payments"),

@@ -595,3 +595,222 @@ async fn restart_between_card_number_and_expiry_continues_the_call(backend: Back
 }
 
 on_both_backends_with_own_server!(restart_between_card_number_and_expiry_continues_the_call);
+
+/// A gateway that answers each charge from a script (the last answer repeats), as a gateway
+/// answers a bank debit: accepted first, settled later.
+struct ScriptedGateway {
+    answers: std::sync::Mutex<Vec<ivrpay::payments::ChargeOutcome>>,
+    charges: std::sync::atomic::AtomicUsize,
+}
+
+impl ivrpay::payments::Gateway for ScriptedGateway {
+    fn name(&self) -> &'static str {
+        "scripted"
+    }
+
+    fn charge<'a>(
+        &'a self,
+        _req: &'a ivrpay::payments::ChargeRequest<'_>,
+    ) -> ivrpay::payments::gateway::ChargeFuture<'a> {
+        let n = self
+            .charges
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let answers = self.answers.lock().expect("script");
+        let answer = answers[n.min(answers.len() - 1)].clone();
+        Box::pin(async move { Ok(answer) })
+    }
+}
+
+async fn a_pending_payment_is_accepted_for_the_caller_and_settled_by_the_reconciler(
+    backend: Backend,
+) {
+    use ivrpay::payments::ChargeOutcome;
+    let reference = || "pi_clearing".to_owned();
+    let gateway = Arc::new(ScriptedGateway {
+        answers: std::sync::Mutex::new(vec![
+            ChargeOutcome::Pending {
+                reference: reference(),
+            },
+            ChargeOutcome::Pending {
+                reference: reference(),
+            },
+            ChargeOutcome::Approved {
+                reference: reference(),
+            },
+        ]),
+        charges: 0.into(),
+    });
+    let options = Options {
+        gateway: Some(gateway.clone()),
+        ..Options::default()
+    };
+    let Some(server) = TestServer::start_with(backend, options).await else {
+        return;
+    };
+    let mut call = server.linda_at_card_number("20").await;
+    server
+        .enter_card(&mut call, "4242424242424242", "1228", "123", "77141")
+        .await;
+    let said = call.press("1").await.expect("confirm");
+    assert!(
+        heard(
+            &said,
+            "Your payment of twenty dollars was approved. Your confirmation number is"
+        ),
+        "accepted is heard as an approval: {said:?}"
+    );
+    let record = server.api_call(&call.call_sid).await;
+    let payment = &record["payments"][0];
+    assert_eq!(payment["status"], "pending", "{payment}");
+    assert_eq!(payment["gateway_reference"], "pi_clearing");
+    assert_eq!(payment["method"], "card");
+    let code = payment["confirmation_code"]
+        .as_str()
+        .expect("the caller was given a code")
+        .to_owned();
+    assert!(
+        heard(&said, &grouped(&code, " ", ", ")),
+        "the code heard is the one kept: {said:?}"
+    );
+    let balance = || async {
+        server
+            .state
+            .store
+            .account("66253365")
+            .await
+            .expect("db")
+            .expect("account")
+            .balance_cents
+    };
+    assert_eq!(balance().await, 44533, "nothing is taken until it settles");
+
+    // The reconciler asks again: still clearing, then approved.
+    server.clock.advance(Duration::from_secs(60));
+    let report = ivrpay::upkeep::run_once(&server.state)
+        .await
+        .expect("upkeep");
+    assert_eq!(
+        (report.payments_settled, report.payments_flagged),
+        (0, 0),
+        "{report:?}"
+    );
+    let payment = &server.api_call(&call.call_sid).await["payments"][0];
+    assert_eq!(payment["status"], "pending", "{payment}");
+    server.clock.advance(Duration::from_secs(60));
+    let report = ivrpay::upkeep::run_once(&server.state)
+        .await
+        .expect("upkeep");
+    assert_eq!(report.payments_settled, 1, "{report:?}");
+    let payment = &server.api_call(&call.call_sid).await["payments"][0];
+    assert_eq!(payment["status"], "approved", "{payment}");
+    assert_eq!(
+        payment["confirmation_code"], code,
+        "the approval keeps the code the caller was given"
+    );
+    assert_eq!(balance().await, 44533 - 2000);
+    assert_eq!(
+        gateway.charges.load(std::sync::atomic::Ordering::SeqCst),
+        3,
+        "asked once on the call and once per pass, under one key"
+    );
+    server.stop().await;
+}
+on_both_backends_with_own_server!(
+    a_pending_payment_is_accepted_for_the_caller_and_settled_by_the_reconciler
+);
+
+async fn a_payment_recorded_before_payment_methods_keeps_its_card_as_its_method(backend: Backend) {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some(url) = common::fresh_database(backend, dir.path()).await else {
+        return;
+    };
+    // The schema as it was before migration 0019, with a payment and a plan in its card-shaped
+    // columns.
+    {
+        sqlx::any::install_default_drivers();
+        let created = if url.starts_with("sqlite:") {
+            format!("{url}?mode=rwc")
+        } else {
+            url.clone()
+        };
+        let mut conn = sqlx::AnyConnection::connect(&created)
+            .await
+            .expect("connect");
+        let migrator = if url.starts_with("sqlite:") {
+            sqlx::migrate!("migrations/sqlite")
+        } else {
+            sqlx::migrate!("migrations/postgres")
+        };
+        migrator
+            .run_to(18, &mut conn)
+            .await
+            .expect("migrations up to 0018");
+        for statement in [
+            "INSERT INTO calls (call_sid, provider, from_number, to_number, started_at, turn, \
+             last_reply, session, updated_at) VALUES ('CAold', 'twilio', '+15552126618', \
+             '+18005550100', 1, 3, '', '{}', 1)",
+            "INSERT INTO payments (call_sid, attempt, account_number, amount_cents, currency, \
+             card_brand, card_last4, status, gateway, gateway_reference, idempotency_key, \
+             confirmation_code, created_at, updated_at, provider) VALUES ('CAold', 1, \
+             '66253365', 2000, 'USD', 'amex', '0005', 'approved', 'sandbox', 'sbx_1', \
+             'ivrpay-CAold-1', '1234567890', 1, 1, 'twilio')",
+            "INSERT INTO arrangements (account_number, kind, status, policy, total_cents, \
+             balance_before_cents, card_token, card_brand, card_last4, gateway, created_at, \
+             updated_at) VALUES ('66253365', 'plan', 'active', 'standard', 30000, 44533, \
+             'sbx_card_ok_4242_00', 'visa', '4242', 'sandbox', 1, 1)",
+            "INSERT INTO arrangements (account_number, kind, status, policy, total_cents, \
+             balance_before_cents, promised_by, created_at, updated_at) VALUES ('66253365', \
+             'promise', 'open', 'standard', 5000, 44533, '2026-12-01', 1, 1)",
+        ] {
+            sqlx::query(statement)
+                .execute(&mut conn)
+                .await
+                .expect(statement);
+        }
+        conn.close().await.expect("close");
+    }
+    // Opening the store runs 0019.
+    let store = ivrpay::store::Store::connect(&url, &ivrpay::store::PoolSettings::default())
+        .await
+        .expect("the store opens and migrates");
+    let payments = store.payments_for_call("CAold").await.expect("payments");
+    assert_eq!(payments.len(), 1, "every row is kept");
+    let payment = &payments[0];
+    assert_eq!(
+        payment.summary(),
+        ivrpay::payments::MethodSummary::card(ivrpay::payments::CardBrand::Amex, "0005".into())
+    );
+    assert_eq!(
+        (payment.card_brand.as_deref(), payment.card_last4.as_deref()),
+        (Some("amex"), Some("0005"))
+    );
+    assert_eq!(payment.status, "approved");
+    assert_eq!(payment.confirmation_code.as_deref(), Some("1234567890"));
+    let arrangements = store
+        .arrangements_for_account("66253365")
+        .await
+        .expect("arrangements");
+    let plan = arrangements
+        .iter()
+        .find(|a| a.kind == "plan")
+        .expect("plan");
+    assert_eq!(
+        plan.summary(),
+        Some(ivrpay::payments::MethodSummary::card(
+            ivrpay::payments::CardBrand::Visa,
+            "4242".into()
+        ))
+    );
+    let promise = arrangements
+        .iter()
+        .find(|a| a.kind == "promise")
+        .expect("promise");
+    assert_eq!(promise.summary(), None, "a promise has no method");
+    assert_eq!(promise.card_brand, None);
+    store.close().await;
+    common::drop_database(&url).await;
+}
+on_both_backends_with_own_server!(
+    a_payment_recorded_before_payment_methods_keeps_its_card_as_its_method
+);

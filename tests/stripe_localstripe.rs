@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use common::localstripe::{LocalStripe, Mode, start};
 
+use ivrpay::payments::PaymentMethod;
 use ivrpay::payments::card::{BillingZip, CardDetails, CardNumber, Expiry, SecurityCode};
 use ivrpay::payments::gateway::{
     ChargeRequest, ChargeResult, DeclineReason, Gateway, GatewayError, SaveCardRequest,
@@ -42,10 +43,10 @@ fn card(number: &str, code: &str) -> CardDetails {
     }
 }
 
-fn request<'a>(card: &'a CardDetails, key: &str, description: &str) -> ChargeRequest<'a> {
+fn request<'a>(method: &'a PaymentMethod, key: &str, description: &str) -> ChargeRequest<'a> {
     ChargeRequest {
         amount: Money::parse_decimal("44.53").unwrap(),
-        card,
+        method,
         idempotency_key: key.into(),
         description: description.into(),
     }
@@ -53,7 +54,7 @@ fn request<'a>(card: &'a CardDetails, key: &str, description: &str) -> ChargeReq
 
 /// Charges `number` and returns the result.
 async fn charge(server: &LocalStripe, number: &str) -> ChargeResult {
-    let card = card(number, "123");
+    let card = PaymentMethod::Card(card(number, "123"));
     let req = request(&card, &format!("CA-{number}"), "ivrpay test payment");
     charge_with_retry(&server.gateway(), &req, TIMEOUT).await
 }
@@ -132,7 +133,7 @@ async fn same_idempotency_key_twice_charges_once() {
         return;
     };
     let gateway = server.gateway();
-    let card = card("4242424242424242", "123");
+    let card = PaymentMethod::Card(card("4242424242424242", "123"));
     let req = request(&card, "CA42-payment-1", "ivrpay test payment");
 
     let first = charge_with_retry(&gateway, &req, TIMEOUT).await;
@@ -165,14 +166,14 @@ async fn plain_localstripe_approves_and_declines() {
     };
     let gateway = server.gateway();
     // Plain localstripe refuses a `description`; an empty one is not sent.
-    let good = card("4242424242424242", "123");
+    let good = PaymentMethod::Card(card("4242424242424242", "123"));
     let approved = charge_with_retry(&gateway, &request(&good, "plain-1", ""), TIMEOUT).await;
     assert!(
         matches!(approved, ChargeResult::Approved { .. }),
         "{approved:?}"
     );
     // The one number plain localstripe declines when charged.
-    let bad = card("4000000000000341", "123");
+    let bad = PaymentMethod::Card(card("4000000000000341", "123"));
     let declined = charge_with_retry(&gateway, &request(&bad, "plain-2", ""), TIMEOUT).await;
     assert!(
         matches!(
@@ -194,7 +195,7 @@ async fn refused_request_is_rejected_without_card_data() {
     // localstripe only takes 16-digit numbers and 3-digit codes, so it refuses
     // this (valid) Amex card with a 400: a handy refused request.
     let number = "378282246310005";
-    let amex = card(number, "7373");
+    let amex = PaymentMethod::Card(card(number, "7373"));
     let err = server
         .gateway()
         .charge(&request(&amex, "amex-1", "ivrpay test payment"))

@@ -14,7 +14,6 @@ use crate::error::AppError;
 use crate::flow::{Action, Flow, State, StateKind};
 use crate::language::Language;
 use crate::messages::templates::{date_text, money_text};
-use crate::payments::CardBrand;
 use crate::store::{
     ArrangementRecord, CallKey, Disposition, PaymentRecord, StepRecord, TransferRow,
 };
@@ -277,13 +276,10 @@ fn capitalized(text: &str) -> String {
         .unwrap_or_default()
 }
 
-/// "Approved: $45.00 with Visa ending 4242".
+/// "Approved: $45.00 with Visa ending 4242" ("... with checking account ending 6789").
 fn payment_line(payment: &PaymentRecord) -> String {
-    let card = format!(
-        "{} ending {}",
-        CardBrand::parse(&payment.card_brand).map_or("a card", CardBrand::spoken_name),
-        payment.card_last4
-    );
+    let method = payment.summary();
+    let card = format!("{} ending {}", method.name_or_kind(), method.last4);
     let amount = money_text(payment.amount_cents);
     match payment.status.as_str() {
         "approved" => format!("Approved: {amount} with {card}"),
@@ -296,6 +292,10 @@ fn payment_line(payment: &PaymentRecord) -> String {
                     .unwrap_or("declined by the bank")
             )
         ),
+        // A code was given: the gateway accepted it, and it clears later (a bank debit).
+        "pending" if payment.confirmation_code.is_some() => {
+            format!("Accepted: {amount} with {card}, not yet cleared")
+        }
         "pending" => format!("Pending: {amount} with {card}, being charged"),
         _ => format!(
             "No answer from the bank: {amount} with {card}. Do not charge again; check it in the gateway"
@@ -350,8 +350,11 @@ mod tests {
             amount_cents: 4500,
             fee_cents: 0,
             currency: "USD".into(),
-            card_brand: "visa".into(),
-            card_last4: "4242".into(),
+            method: crate::payments::MethodKind::Card,
+            method_label: "visa".into(),
+            method_last4: "4242".into(),
+            card_brand: Some("visa".into()),
+            card_last4: Some("4242".into()),
             status: "declined".into(),
             decline_reason: Some("insufficient_funds".into()),
             gateway: "sandbox".into(),

@@ -54,7 +54,7 @@ pub mod verify_date_of_birth;
 pub mod verify_pin;
 
 /// Sealed entries that make up a card, wiped together.
-const CARD_SECRETS: [&str; 4] = ["card_number", "card_expiry", "security_code", "billing_zip"];
+const CARD_SECRETS: [crate::payments::SecretField; 4] = crate::payments::SecretField::CARD;
 
 /// How a counted authentication attempt ended; each verifying action names it in its own result.
 enum Verification {
@@ -85,7 +85,10 @@ fn take_card(session: &mut Session) -> crate::flow::engine::Secrets {
     crate::flow::engine::Secrets(
         CARD_SECRETS
             .iter()
-            .filter_map(|name| Some(((*name).to_owned(), session.secrets.take(name)?)))
+            .filter_map(|field| {
+                let name = field.input_name();
+                Some((name.to_owned(), session.secrets.take(name)?))
+            })
             .collect(),
     )
 }

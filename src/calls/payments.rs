@@ -6,14 +6,21 @@ use crate::app::AppState;
 use crate::error::AppError;
 use crate::flow::engine::Secrets;
 use crate::payments::{
-    BillingZip, CardDetails, CardNumber, ChargeResult, DeclineReason, Expiry, SecurityCode,
+    BillingZip, CardDetails, CardNumber, ChargeResult, DeclineReason, Expiry, MethodKind,
+    SecretField, SecurityCode,
 };
-use crate::store::{Account, CallKey, Settlement};
+use crate::store::{Account, CallKey, PaymentRecord, Settlement};
 
 /// What a gateway's answer was recorded as.
 pub(crate) enum Recorded {
     /// Approved; the code the caller is given.
     Approved {
+        /// Ten digits.
+        confirmation: String,
+    },
+    /// Accepted, not yet settled: the caller hears it as accepted, with this code, which its
+    /// approval keeps; the reconciler learns how it ends.
+    Pending {
         /// Ten digits.
         confirmation: String,
     },
@@ -23,7 +30,8 @@ pub(crate) enum Recorded {
     Unknown,
 }
 
-/// Records a gateway's answer to a payment (an approval lowers the balance, once).
+/// Records a gateway's answer to a payment made with a `method` of this kind (an approval
+/// lowers the balance, once).
 ///
 /// # Errors
 /// A database failure.
@@ -31,27 +39,45 @@ pub(crate) async fn record_charge_result(
     app: &AppState,
     call: CallKey<'_>,
     attempt: i64,
+    method: MethodKind,
     result: &ChargeResult,
 ) -> Result<Recorded, AppError> {
     let now = app.clock.now_ms();
     let (settlement, recorded) = match result {
-        ChargeResult::Approved { reference } => {
-            let code = confirmation_code();
-            let receipts = standing_receipt(app, call, attempt, &code).await?;
+        ChargeResult::Approved { reference } | ChargeResult::Pending { reference } => {
+            let payment = app
+                .store
+                .payments_of_call(call)
+                .await?
+                .into_iter()
+                .find(|p| p.attempt == attempt);
+            // A payment accepted earlier (pending) keeps the code its caller was given.
+            let code = payment
+                .as_ref()
+                .and_then(|p| p.confirmation_code.clone())
+                .unwrap_or_else(confirmation_code);
+            let (settlement, receipts) = if let ChargeResult::Approved { .. } = result {
+                let receipts = standing_receipt(app, call, payment.as_ref(), &code).await?;
+                let settled = Settlement::Approved {
+                    reference,
+                    confirmation_code: &code,
+                };
+                (settled, receipts)
+            } else {
+                let accepted = Settlement::Pending {
+                    reference,
+                    confirmation_code: &code,
+                };
+                (accepted, Vec::new())
+            };
             app.store
-                .settle_payment(
-                    call,
-                    attempt,
-                    &Settlement::Approved {
-                        reference,
-                        confirmation_code: &code,
-                    },
-                    &receipts,
-                    now,
-                )
+                .settle_payment(call, attempt, &settlement, &receipts, now)
                 .await?;
-            app.metrics.card_payment(result);
-            return Ok(Recorded::Approved { confirmation: code });
+            app.metrics.method_payment(method, result);
+            return Ok(match result {
+                ChargeResult::Approved { .. } => Recorded::Approved { confirmation: code },
+                _ => Recorded::Pending { confirmation: code },
+            });
         }
         ChargeResult::Declined { reason, reference } => (
             Settlement::Declined {
@@ -65,7 +91,7 @@ pub(crate) async fn record_charge_result(
     app.store
         .settle_payment(call, attempt, &settlement, &[], now)
         .await?;
-    app.metrics.card_payment(result);
+    app.metrics.method_payment(method, result);
     Ok(recorded)
 }
 
@@ -76,17 +102,11 @@ pub(crate) async fn record_charge_result(
 async fn standing_receipt(
     app: &AppState,
     call: CallKey<'_>,
-    attempt: i64,
+    payment: Option<&PaymentRecord>,
     code: &str,
 ) -> Result<Vec<crate::store::NewMessage>, AppError> {
     use crate::messages::compose::{Channel, Composer, Receipt};
-    let Some(payment) = app
-        .store
-        .payments_of_call(call)
-        .await?
-        .into_iter()
-        .find(|p| p.attempt == attempt)
-    else {
+    let Some(payment) = payment else {
         return Ok(Vec::new());
     };
     let Some(account) = app.store.account(&payment.account_number).await? else {
@@ -99,11 +119,11 @@ async fn standing_receipt(
         templates: &app.templates,
         settings: &app.config.messaging,
     };
+    let method = payment.summary();
     let receipt = Receipt {
         amount_cents: payment.amount_cents,
         fee_cents: payment.fee_cents,
-        card_brand: &payment.card_brand,
-        card_last4: &payment.card_last4,
+        method: &method,
         confirmation: code,
         date: app.today(),
     };
@@ -132,15 +152,18 @@ pub(crate) fn payment_description(account: &Account) -> String {
 
 /// Parses the card fields kept for a payment.
 pub(crate) fn parse_card(app: &AppState, fields: &Secrets) -> Option<CardDetails> {
-    let field = |name: &str| fields.0.get(name).map(|v| v.as_str());
-    let number =
-        CardNumber::parse_accepting(field("card_number")?, &app.config.payments.accepted_brands)
-            .ok()?;
+    let field = |name: SecretField| fields.0.get(name.input_name()).map(|v| v.as_str());
+    let number = CardNumber::parse_accepting(
+        field(SecretField::CardNumber)?,
+        &app.config.payments.accepted_brands,
+    )
+    .ok()?;
     let today = app.today();
     Some(CardDetails {
-        expiry: Expiry::parse(field("card_expiry")?, today).ok()?,
-        security_code: SecurityCode::parse(field("security_code")?, number.brand()).ok()?,
-        zip: BillingZip::parse(field("billing_zip")?).ok()?,
+        expiry: Expiry::parse(field(SecretField::CardExpiry)?, today).ok()?,
+        security_code: SecurityCode::parse(field(SecretField::SecurityCode)?, number.brand())
+            .ok()?,
+        zip: BillingZip::parse(field(SecretField::BillingZip)?).ok()?,
         number,
     })
 }

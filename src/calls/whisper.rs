@@ -5,7 +5,6 @@ use crate::app::AppState;
 use crate::error::AppError;
 use crate::flow::{Flow, State, StateKind};
 use crate::language::Language;
-use crate::payments::CardBrand;
 use crate::speech;
 use crate::store::CallKey;
 use crate::store::StepRecord;
@@ -63,16 +62,21 @@ pub async fn briefing(app: &AppState, call: CallKey<'_>) -> Result<voice::Respon
     }
     for payment in &call.payments {
         let amount = speech::money_words(payment.amount_cents, en);
+        let method = payment.summary();
         let card = format!(
             "{} ending {}",
-            CardBrand::parse(&payment.card_brand).map_or("a card", CardBrand::spoken_name),
-            speech::digits_words(&payment.card_last4, en)
+            method.name_or_kind(),
+            speech::digits_words(&method.last4, en)
         );
         lines.push(match payment.status.as_str() {
             "approved" => format!("They paid {amount} on this call with {card}."),
             "declined" => format!(
                 "A payment of {amount} with {card} {}.",
                 declined_because(payment.decline_reason.as_deref())
+            ),
+            // A code was given: the gateway accepted it, and it clears later (a bank debit).
+            "pending" if payment.confirmation_code.is_some() => format!(
+                "A payment of {amount} with {card} was accepted and has not cleared yet: do not charge again."
             ),
             _ => format!(
                 "A payment of {amount} with {card} has no answer from the bank yet: do not charge again; check it in the gateway."

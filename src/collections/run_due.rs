@@ -326,6 +326,18 @@ pub async fn charge(
             outcome = InstallmentOutcome::Unknown;
             charged = Charged::Unknown;
         }
+        // Accepted, not settled: like no answer, it is asked again under the same key next
+        // run, until the gateway says how it ended.
+        ChargeResult::Pending { reference } => {
+            tracing::info!(
+                arrangement = claimed.arrangement_id,
+                installment = claimed.seq,
+                reference = reference.as_str(),
+                "installment accepted, not yet settled: asked again under the same key next run"
+            );
+            outcome = InstallmentOutcome::Unknown;
+            charged = Charged::Unknown;
+        }
     }
     let notice = match &charged {
         Charged::Declined { .. } => failure_notice(app, claimed).await?,
@@ -368,11 +380,16 @@ async fn installment_receipt(
     let Some(channel) = Channel::standing(&account) else {
         return Ok(Vec::new());
     };
+    // A plan without a kept method cannot be charged; named as an unknown card, as before.
+    let method = plan.summary().unwrap_or(crate::payments::MethodSummary {
+        kind: crate::payments::MethodKind::Card,
+        label: String::new(),
+        last4: String::new(),
+    });
     let receipt = crate::messages::compose::Receipt {
         amount_cents: claimed.amount_cents,
         fee_cents: 0,
-        card_brand: plan.card_brand.as_deref().unwrap_or_default(),
-        card_last4: plan.card_last4.as_deref().unwrap_or_default(),
+        method: &method,
         confirmation: code,
         date: today,
     };

@@ -151,8 +151,8 @@ fn linda_pays_her_balance_through_the_stepper_alone() {
             Action::ChargeCard,
             ChargeCardResult::Approved.as_str(),
             |session, facts| {
-                for field in ["card_number", "card_expiry", "security_code", "billing_zip"] {
-                    session.secrets.take(field);
+                for field in crate::payments::SecretField::CARD {
+                    session.secrets.take(field.input_name());
                 }
                 session.facts.payment.confirmation = Some(CONFIRMATION.to_owned());
                 if let Some(account) = &mut facts.account {

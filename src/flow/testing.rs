@@ -241,8 +241,8 @@ impl FakeContext {
     }
 
     fn take_card(session: &mut Session) {
-        for name in ["card_number", "card_expiry", "security_code", "billing_zip"] {
-            session.secrets.take(name);
+        for field in crate::payments::SecretField::CARD {
+            session.secrets.take(field.input_name());
         }
     }
 }

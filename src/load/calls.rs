@@ -276,10 +276,12 @@ impl Batch {
             let at = started + paid_after(attempt);
             let reason = reason.map_or("NULL".to_owned(), |r| format!("'{r}'"));
             let brand = ["visa", "mastercard", "amex", "discover"][dice.below(4) as usize];
+            let last4 = format!("{:04}", dice.below(10_000));
+            // The card columns only for compatibility (migration 0019); the method's are read.
             self.payments.push(format!(
-                "('{provider}', '{sid}', {attempt}, '{account}', {amount}, 'USD', '{brand}', \
-                 '{:04}', '{status}', {reason}, 'sandbox', 'gen-{sid}-{attempt}', {at}, {at})",
-                dice.below(10_000)
+                "('{provider}', '{sid}', {attempt}, '{account}', {amount}, 'USD', 'card', \
+                 '{brand}', '{last4}', '{brand}', '{last4}', '{status}', {reason}, 'sandbox', \
+                 'gen-{sid}-{attempt}', {at}, {at})"
             ));
         }
         if let Some(kind) = story.arrangement {
@@ -372,8 +374,9 @@ pub async fn generate(store: &Store, spec: &Generate) -> Result<u64, StoreError>
         insert(
             &mut sql,
             "payments",
-            "provider, call_sid, attempt, account_number, amount_cents, currency, card_brand, \
-             card_last4, status, decline_reason, gateway, idempotency_key, created_at, updated_at",
+            "provider, call_sid, attempt, account_number, amount_cents, currency, method, \
+             method_label, method_last4, card_brand, card_last4, status, decline_reason, gateway, \
+             idempotency_key, created_at, updated_at",
             &batch.payments,
         );
         insert(

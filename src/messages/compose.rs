@@ -8,7 +8,7 @@ use super::MessagingSettings;
 use super::templates::{Kind, Templates, Values, date_text, money_text};
 use crate::collections::parse_date;
 use crate::language::Language;
-use crate::payments::CardBrand;
+use crate::payments::{AccountType, CardBrand, MethodKind, MethodSummary};
 use crate::store::{Account, ArrangementRecord, InstallmentRecord, NewMessage};
 
 /// A channel a message goes on.
@@ -62,10 +62,8 @@ pub struct Receipt<'a> {
     pub amount_cents: i64,
     /// The fee on top, in cents.
     pub fee_cents: i64,
-    /// The card's brand code (`visa`).
-    pub card_brand: &'a str,
-    /// The card's last four digits.
-    pub card_last4: &'a str,
+    /// How it was paid (kind, label and last four).
+    pub method: &'a MethodSummary,
     /// The confirmation number.
     pub confirmation: &'a str,
     /// The day it was paid.
@@ -96,10 +94,7 @@ impl Composer<'_> {
                 "total",
                 money_text(receipt.amount_cents + receipt.fee_cents),
             )
-            .set(
-                "card",
-                card_words(receipt.card_brand, receipt.card_last4, language),
-            )
+            .set("card", method_words(Some(receipt.method), language))
             .set("confirmation", receipt.confirmation)
             .set("date", date_text(receipt.date, language));
         self.build(
@@ -283,20 +278,34 @@ fn common(account: &Account) -> Values {
 }
 
 /// "Visa ending in 4242" / "Visa que termina en 4242".
-fn card_words(brand: &str, last4: &str, language: Language) -> String {
-    let brand = CardBrand::parse(brand).map_or("card", CardBrand::spoken_name);
+/// "Visa ending in 4242" / "Visa que termina en 4242"; a bank account: "checking account ending in 6789" / "cuenta de cheques que termina en 6789".
+fn method_words(method: Option<&MethodSummary>, language: Language) -> String {
+    let (name, last4) = match method {
+        Some(bank) if bank.kind == MethodKind::Bank => {
+            let name = match (AccountType::parse(&bank.label), language) {
+                (Some(AccountType::Checking), Language::En) => "checking account",
+                (Some(AccountType::Checking), Language::Es) => "cuenta de cheques",
+                (Some(AccountType::Savings), Language::En) => "savings account",
+                (Some(AccountType::Savings), Language::Es) => "cuenta de ahorros",
+                (None, Language::En) => "bank account",
+                (None, Language::Es) => "cuenta bancaria",
+            };
+            (name, bank.last4.as_str())
+        }
+        Some(card) => (
+            card.card_brand().map_or("card", CardBrand::spoken_name),
+            card.last4.as_str(),
+        ),
+        None => ("card", ""),
+    };
     match language {
-        Language::En => format!("{brand} ending in {last4}"),
-        Language::Es => format!("{brand} que termina en {last4}"),
+        Language::En => format!("{name} ending in {last4}"),
+        Language::Es => format!("{name} que termina en {last4}"),
     }
 }
 
 fn plan_card(plan: &ArrangementRecord, language: Language) -> String {
-    card_words(
-        plan.card_brand.as_deref().unwrap_or_default(),
-        plan.card_last4.as_deref().unwrap_or_default(),
-        language,
-    )
+    method_words(plan.summary().as_ref(), language)
 }
 
 #[cfg(test)]
@@ -339,12 +348,14 @@ mod tests {
         }
     }
 
+    static VISA: std::sync::LazyLock<MethodSummary> =
+        std::sync::LazyLock::new(|| MethodSummary::card(CardBrand::Visa, "4242".into()));
+
     fn receipt() -> Receipt<'static> {
         Receipt {
             amount_cents: 2550,
             fee_cents: 250,
-            card_brand: "visa",
-            card_last4: "4242",
+            method: &VISA,
             confirmation: "1234567890",
             date: date!(2026 - 11 - 23),
         }
@@ -379,6 +390,27 @@ mod tests {
             email.body_text
         );
         assert!(email.body_html.is_some_and(|h| h.starts_with("<html>")));
+    }
+
+    #[test]
+    fn a_bank_payment_is_named_by_account_type_and_last_four() {
+        let checking = MethodSummary {
+            kind: MethodKind::Bank,
+            label: "checking".into(),
+            last4: "6789".into(),
+        };
+        assert_eq!(
+            method_words(Some(&checking), Language::En),
+            "checking account ending in 6789"
+        );
+        assert_eq!(
+            method_words(Some(&checking), Language::Es),
+            "cuenta de cheques que termina en 6789"
+        );
+        assert_eq!(
+            method_words(Some(&VISA), Language::En),
+            "Visa ending in 4242"
+        );
     }
 
     #[test]

@@ -65,6 +65,7 @@ impl Drop for Timing<'_> {
 fn charge_result(answer: &Result<ChargeOutcome, GatewayError>) -> &'static str {
     match answer {
         Ok(ChargeOutcome::Approved { .. }) => "approved",
+        Ok(ChargeOutcome::Pending { .. }) => "pending",
         Ok(ChargeOutcome::Declined { .. }) => "declined",
         Err(error) => error_result(error),
     }
@@ -128,7 +129,7 @@ mod tests {
     use crate::payments::card::{
         BillingZip, CardBrand, CardDetails, CardNumber, Expiry, SecurityCode,
     };
-    use crate::payments::{Currency, Money};
+    use crate::payments::{Currency, Money, PaymentMethod};
 
     /// A gateway that never answers.
     struct Hung;
@@ -147,15 +148,15 @@ mod tests {
     async fn a_request_given_up_on_is_timed_as_a_timeout() {
         let metrics = Arc::new(Metrics::new());
         let gateway = MeteredGateway::new(Arc::new(Hung), metrics.clone());
-        let card = CardDetails {
+        let card = PaymentMethod::Card(CardDetails {
             number: CardNumber::parse("4242424242424242").expect("card"),
             expiry: Expiry::parse("1228", date!(2026 - 11 - 25)).expect("expiry"),
             security_code: SecurityCode::parse("123", CardBrand::Visa).expect("code"),
             zip: BillingZip::parse("77141").expect("zip"),
-        };
+        });
         let request = ChargeRequest {
             amount: Money::from_cents(500, Currency::Usd).expect("money"),
-            card: &card,
+            method: &card,
             idempotency_key: "k".into(),
             description: "test".into(),
         };

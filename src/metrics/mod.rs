@@ -7,7 +7,7 @@
 //!
 //! What is counted where it happens:
 //! - webhooks by route and status, and how long each took (the HTTP layer's middleware);
-//! - payments by outcome, where a gateway's answer to a card payment is recorded
+//! - payments by method kind and outcome, where a gateway's answer to a call's payment is recorded
 //!   ([`crate::calls::payments`]), and installments where theirs is
 //!   ([`crate::collections::run_due`]);
 //! - each gateway request's latency ([`MeteredGateway`], around the one gateway every charge goes
@@ -33,7 +33,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
-use crate::payments::{ChargeResult, DeclineReason};
+use crate::payments::{ChargeResult, DeclineReason, MethodKind};
 
 /// The content type of what [`Metrics::encode`] writes.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -66,8 +66,8 @@ struct RouteLabels {
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PaymentLabels {
-    /// `card` (taken on a call, or reconciled after it) or `installment` (a plan's, charged to a
-    /// kept card).
+    /// The method's kind, `card` or `bank` (taken on a call, or reconciled after it), or
+    /// `installment` (a plan's, charged to a kept card).
     kind: &'static str,
     outcome: &'static str,
 }
@@ -101,6 +101,8 @@ struct MessageLabels {
 pub enum PaymentOutcome {
     /// Money was taken.
     Approved,
+    /// Accepted, not yet settled: the reconciler learns how it ends.
+    Pending,
     /// The card was refused.
     Declined,
     /// The gateway or issuer failed to process it (nothing was taken; trying again may work).
@@ -114,6 +116,7 @@ impl PaymentOutcome {
     pub fn of(result: &ChargeResult) -> PaymentOutcome {
         match result {
             ChargeResult::Approved { .. } => PaymentOutcome::Approved,
+            ChargeResult::Pending { .. } => PaymentOutcome::Pending,
             ChargeResult::Declined {
                 reason: DeclineReason::ProcessingError,
                 ..
@@ -126,6 +129,7 @@ impl PaymentOutcome {
     fn label(self) -> &'static str {
         match self {
             PaymentOutcome::Approved => "approved",
+            PaymentOutcome::Pending => "pending",
             PaymentOutcome::Declined => "declined",
             PaymentOutcome::Error => "error",
             PaymentOutcome::Unknown => "unknown",
@@ -214,8 +218,8 @@ impl Metrics {
         let payments = Family::<PaymentLabels, Counter>::default();
         registry.register(
             "payments",
-            "Gateway answers to payments recorded, by kind (card, installment) and outcome \
-             (approved, declined, error, unknown)",
+            "Gateway answers to payments recorded, by kind (card, bank, installment) and outcome \
+             (approved, pending, declined, error, unknown)",
             payments.clone(),
         );
         let gateway_seconds: Histograms<GatewayLabels> =
@@ -247,9 +251,11 @@ impl Metrics {
         );
         // Each payment outcome and message result is shown from the start, at zero, so a rate
         // over them is defined before the first one happens.
-        for kind in ["card", "installment"] {
+        let kinds = MethodKind::ALL.map(MethodKind::as_str);
+        for kind in kinds.into_iter().chain(["installment"]) {
             for outcome in [
                 PaymentOutcome::Approved,
+                PaymentOutcome::Pending,
                 PaymentOutcome::Declined,
                 PaymentOutcome::Error,
                 PaymentOutcome::Unknown,
@@ -295,9 +301,10 @@ impl Metrics {
             .observe(took.as_secs_f64());
     }
 
-    /// A gateway's answer to a card payment, recorded.
-    pub fn card_payment(&self, result: &ChargeResult) {
-        self.payment("card", PaymentOutcome::of(result));
+    /// A gateway's answer to a payment made on a call with a `method` of this kind, recorded
+    /// (counted under the kind: `card` or `bank`).
+    pub fn method_payment(&self, method: MethodKind, result: &ChargeResult) {
+        self.payment(method.as_str(), PaymentOutcome::of(result));
     }
 
     /// A gateway's answer to a plan's installment, recorded.
@@ -388,14 +395,20 @@ mod tests {
     #[test]
     fn a_processing_error_counts_as_error_and_no_answer_as_unknown() {
         let metrics = Metrics::new();
-        metrics.card_payment(&ChargeResult::Declined {
-            reason: DeclineReason::ProcessingError,
-            reference: None,
-        });
-        metrics.card_payment(&ChargeResult::Declined {
-            reason: DeclineReason::InsufficientFunds,
-            reference: None,
-        });
+        metrics.method_payment(
+            MethodKind::Card,
+            &ChargeResult::Declined {
+                reason: DeclineReason::ProcessingError,
+                reference: None,
+            },
+        );
+        metrics.method_payment(
+            MethodKind::Card,
+            &ChargeResult::Declined {
+                reason: DeclineReason::InsufficientFunds,
+                reference: None,
+            },
+        );
         metrics.installment_payment(&ChargeResult::Unknown {
             detail: "timed out".into(),
         });
@@ -410,6 +423,27 @@ mod tests {
         assert_eq!(payments("card", "declined"), Some(1.0), "{text}");
         assert_eq!(payments("card", "approved"), Some(0.0), "{text}");
         assert_eq!(payments("installment", "unknown"), Some(1.0), "{text}");
+    }
+
+    #[test]
+    fn a_pending_answer_counts_as_pending_under_its_method() {
+        let metrics = Metrics::new();
+        metrics.method_payment(
+            MethodKind::Bank,
+            &ChargeResult::Pending {
+                reference: "pi_1".into(),
+            },
+        );
+        let text = metrics.encode(&Scrape::default());
+        let payments = |kind: &str, outcome: &str| {
+            value_of(
+                &text,
+                &format!("ivrpay_payments_total{{kind=\"{kind}\",outcome=\"{outcome}\"}}"),
+            )
+        };
+        assert_eq!(payments("bank", "pending"), Some(1.0), "{text}");
+        assert_eq!(payments("card", "pending"), Some(0.0), "{text}");
+        assert_eq!(payments("bank", "approved"), Some(0.0), "{text}");
     }
 
     #[test]

@@ -14,6 +14,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use crate::payments::card::CardDetails;
+use crate::payments::method::PaymentMethod;
 use crate::payments::money::Money;
 
 /// One charge to make.
@@ -21,8 +22,8 @@ use crate::payments::money::Money;
 pub struct ChargeRequest<'a> {
     /// How much to take.
     pub amount: Money,
-    /// The card (its `Debug` masks it, so this struct may be debug-printed).
-    pub card: &'a CardDetails,
+    /// The card or bank account (its `Debug` masks it, so this struct may be debug-printed).
+    pub method: &'a PaymentMethod,
     /// Stable for this payment across retries and restarts (e.g. derived from
     /// the call id and payment attempt), so the gateway charges at most once.
     pub idempotency_key: String,
@@ -35,6 +36,9 @@ pub struct ChargeRequest<'a> {
 pub enum ChargeOutcome {
     /// Money was taken; `reference` is the gateway's id for the payment.
     Approved { reference: String },
+    /// Accepted but not yet settled (a bank debit clears in days; Stripe calls it
+    /// `processing`): the payment is recorded `pending` and the reconciler learns its end.
+    Pending { reference: String },
     /// The card was refused; nothing was taken.
     Declined {
         reason: DeclineReason,
@@ -84,6 +88,14 @@ pub enum GatewayError {
     /// nothing was charged, and repeating it would not help.
     #[error("the payment gateway rejected the request: {0}")]
     Rejected(String),
+}
+
+impl GatewayError {
+    /// The answer of a gateway asked to charge a kind of method it cannot (nothing was
+    /// charged): `what` names it, e.g. `"bank debits"`.
+    pub fn unsupported(what: &str) -> GatewayError {
+        GatewayError::Rejected(format!("{what} are not supported by this gateway"))
+    }
 }
 
 /// The future a [`Gateway`] returns: boxed so the trait stays dyn-compatible
@@ -167,6 +179,10 @@ pub trait Gateway: Send + Sync {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChargeResult {
     Approved {
+        reference: String,
+    },
+    /// Accepted, not yet settled: the caller is told it is accepted; the reconciler settles it.
+    Pending {
         reference: String,
     },
     Declined {
@@ -266,6 +282,9 @@ where
         match answer {
             Ok(ChargeOutcome::Approved { reference }) => {
                 return ChargeResult::Approved { reference };
+            }
+            Ok(ChargeOutcome::Pending { reference }) => {
+                return ChargeResult::Pending { reference };
             }
             Ok(ChargeOutcome::Declined { reason, reference }) => {
                 return ChargeResult::Declined { reason, reference };
@@ -369,10 +388,10 @@ mod tests {
     }
 
     async fn run(gateway: &FakeGateway) -> ChargeResult {
-        let card = card();
+        let card = PaymentMethod::Card(card());
         let req = ChargeRequest {
             amount: Money::parse_decimal("12.34").unwrap(),
-            card: &card,
+            method: &card,
             idempotency_key: "CA1-pay-1".into(),
             description: "test".into(),
         };
@@ -442,6 +461,20 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn pending_is_final_and_not_retried() {
+        let gw = FakeGateway::new(vec![Step::Answer(Ok(ChargeOutcome::Pending {
+            reference: "ref_3".into(),
+        }))]);
+        assert_eq!(
+            run(&gw).await,
+            ChargeResult::Pending {
+                reference: "ref_3".into()
+            }
+        );
+        assert_eq!(gw.keys().len(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn decline_is_final() {
         let gw = FakeGateway::new(vec![Step::Answer(Ok(ChargeOutcome::Declined {
             reason: DeclineReason::InsufficientFunds,
@@ -490,10 +523,10 @@ mod tests {
 
     #[test]
     fn charge_request_debug_masks_the_card() {
-        let card = card();
+        let card = PaymentMethod::Card(card());
         let req = ChargeRequest {
             amount: Money::parse_decimal("1.00").unwrap(),
-            card: &card,
+            method: &card,
             idempotency_key: "k".into(),
             description: "d".into(),
         };

@@ -1,10 +1,12 @@
-//! Taking card payments over the phone: money, card rules, encrypted storage of
-//! card fields between webhooks, and the gateways that charge.
+//! Taking payments over the phone: money, card and bank account rules, the way to pay,
+//! encrypted storage of card fields between webhooks, and the gateways that charge.
 //!
 //! | file | what it is for |
 //! | --- | --- |
 //! | [`money`] | [`Money`]: integer cents plus a currency; parsing CSV and keypad amounts |
 //! | [`card`] | [`CardNumber`], [`Expiry`], [`SecurityCode`], [`BillingZip`], [`CardDetails`]: parsed, masked in `Debug`, wiped on drop |
+//! | [`method`] | [`PaymentMethod`] (a card or a [`BankAccount`], masked, wiped on drop) and [`MethodSummary`], the neutral kind, label and last four everything records and shows |
+//! | [`secret`] | [`SecretField`]: the one list of the secret input fields and their flow names |
 //! | [`redact`] | masking card numbers typed where they were not asked for, before anything is stored |
 //! | [`vault`] | [`DataKey`]: AES-256-GCM sealing of card fields bound to the call id, for the database |
 //! | [`gateway`] | the [`Gateway`] trait and [`charge_with_retry`], where a timeout is never a decline |
@@ -22,9 +24,11 @@
 
 pub mod card;
 pub mod gateway;
+pub mod method;
 pub mod money;
 pub mod redact;
 pub mod sandbox;
+pub mod secret;
 pub mod stripe;
 pub mod vault;
 
@@ -34,7 +38,12 @@ pub use gateway::{
     SaveCardRequest, SaveOutcome, SavedChargeRequest, charge_saved_with_retry, charge_with_retry,
     save_card_with_retry,
 };
+pub use method::{
+    AccountType, BankAccount, BankAccountNumber, BankError, HolderName, MethodKind, MethodSummary,
+    PaymentMethod, RoutingNumber,
+};
 pub use money::{Currency, Money, MoneyError};
 pub use sandbox::SandboxGateway;
+pub use secret::SecretField;
 pub use stripe::StripeGateway;
 pub use vault::{DataKey, VaultError};

@@ -15,6 +15,7 @@ use crate::payments::gateway::{
     ChargeFuture, ChargeOutcome, ChargeRequest, DeclineReason, Gateway, GatewayError,
     SaveCardRequest, SaveFuture, SaveOutcome, SavedChargeRequest,
 };
+use crate::payments::method::PaymentMethod;
 
 /// What the sandbox does with a test card.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,9 +125,14 @@ impl SandboxGateway {
     }
 
     fn decide(&self, req: &ChargeRequest<'_>) -> Result<ChargeOutcome, GatewayError> {
+        let card = match req.method {
+            PaymentMethod::Card(card) => card,
+            // Bank debits arrive with the next gateway work; until then, refused as such.
+            PaymentMethod::Bank(_) => return Err(GatewayError::unsupported("bank debits")),
+        };
         let fingerprint = Fingerprint {
             cents: req.amount.cents(),
-            last4: req.card.number.last4(),
+            last4: card.number.last4(),
         };
         let mut answers = self.lock();
         if let Some((first, outcome)) = answers.get(&req.idempotency_key) {
@@ -137,7 +143,7 @@ impl SandboxGateway {
             }
             return Ok(outcome.clone());
         }
-        let result = result_of(req.card.number.expose_number());
+        let result = result_of(card.number.expose_number());
         let reference = new_reference();
         let outcome = match result {
             SandboxResult::Approved | SandboxResult::ApprovedThenDeclines => {
@@ -280,10 +286,14 @@ mod tests {
         }
     }
 
-    fn request<'a>(card: &'a CardDetails, key: &str, amount: &str) -> ChargeRequest<'a> {
+    fn method(number: &str) -> PaymentMethod {
+        PaymentMethod::Card(card(number))
+    }
+
+    fn request<'a>(method: &'a PaymentMethod, key: &str, amount: &str) -> ChargeRequest<'a> {
         ChargeRequest {
             amount: Money::parse_decimal(amount).unwrap(),
-            card,
+            method,
             idempotency_key: key.into(),
             description: "sandbox test".into(),
         }
@@ -343,6 +353,7 @@ mod tests {
             };
             let card = card(number);
             assert_eq!(card.number.brand().as_str(), brand, "{number}");
+            let card = PaymentMethod::Card(card);
             let outcome = gw.charge(&request(&card, &format!("k{i}"), "5.00")).await;
             charged += 1;
             match (want, outcome) {
@@ -364,7 +375,7 @@ mod tests {
     #[tokio::test]
     async fn unlisted_numbers_are_declined() {
         let gw = SandboxGateway::new();
-        let card = card("4111111111111111");
+        let card = method("4111111111111111");
         let outcome = gw.charge(&request(&card, "k", "5.00")).await.unwrap();
         assert!(matches!(
             outcome,
@@ -379,7 +390,7 @@ mod tests {
     #[tokio::test]
     async fn repeated_key_replays_without_charging_again() {
         let gw: Arc<dyn Gateway> = Arc::new(SandboxGateway::new());
-        let card = card("4242424242424242");
+        let card = method("4242424242424242");
         let req = request(&card, "CA1-1", "10.00");
         let first = gw.charge(&req).await.unwrap();
         let second = gw.charge(&req).await.unwrap();
@@ -391,7 +402,7 @@ mod tests {
     #[tokio::test]
     async fn charge_count_counts_distinct_charges() {
         let gw = SandboxGateway::new();
-        let card = card("5555555555554444");
+        let card = method("5555555555554444");
         for _ in 0..3 {
             gw.charge(&request(&card, "same", "1.00")).await.unwrap();
         }
@@ -403,7 +414,7 @@ mod tests {
     #[tokio::test]
     async fn key_reused_for_a_different_charge_is_rejected() {
         let gw = SandboxGateway::new();
-        let card = card("4242424242424242");
+        let card = method("4242424242424242");
         gw.charge(&request(&card, "k", "1.00")).await.unwrap();
         let err = gw.charge(&request(&card, "k", "2.00")).await.unwrap_err();
         assert!(matches!(err, GatewayError::Rejected(_)));
@@ -413,7 +424,7 @@ mod tests {
     #[tokio::test]
     async fn works_through_charge_with_retry() {
         let gw = SandboxGateway::new();
-        let card = card("4000000000009995");
+        let card = method("4000000000009995");
         let result =
             charge_with_retry(&gw, &request(&card, "k", "9.99"), Duration::from_secs(5)).await;
         assert!(matches!(
@@ -423,6 +434,35 @@ mod tests {
                 reference: Some(_)
             }
         ));
+    }
+
+    #[tokio::test]
+    async fn bank_debits_are_refused_as_unsupported_without_a_charge() {
+        use crate::payments::method::{AccountType, BankAccount, BankAccountNumber, RoutingNumber};
+        let gw = SandboxGateway::new();
+        let bank = PaymentMethod::Bank(BankAccount {
+            routing: RoutingNumber::parse("110000000").unwrap(),
+            number: BankAccountNumber::parse("000123456789").unwrap(),
+            account_type: AccountType::Checking,
+            holder: None,
+        });
+        let err = gw.charge(&request(&bank, "b", "5.00")).await.unwrap_err();
+        assert_eq!(
+            err,
+            GatewayError::Rejected("bank debits are not supported by this gateway".into())
+        );
+        assert!(!err.to_string().contains("6789"), "{err}");
+        assert_eq!(gw.charge_count(), 0);
+        // Through the one charging path it is a processing error for the caller, never a panic.
+        let result =
+            charge_with_retry(&gw, &request(&bank, "b", "5.00"), Duration::from_secs(5)).await;
+        assert_eq!(
+            result,
+            ChargeResult::Declined {
+                reason: DeclineReason::ProcessingError,
+                reference: None
+            }
+        );
     }
 
     fn saved_charge<'a>(token: &'a str, key: &str, present: bool) -> SavedChargeRequest<'a> {

@@ -39,6 +39,7 @@ use crate::payments::gateway::{
     ChargeFuture, ChargeOutcome, ChargeRequest, DeclineReason, Gateway, GatewayError,
     SaveCardRequest, SaveFuture, SaveOutcome, SavedChargeRequest,
 };
+use crate::payments::method::{MethodKind, PaymentMethod};
 use crate::payments::money::{Currency, Money};
 
 /// Stripe's production API.
@@ -200,9 +201,15 @@ impl StripeGateway {
     }
 
     async fn charge_once(&self, req: &ChargeRequest<'_>) -> Result<ChargeOutcome, GatewayError> {
+        let card = match req.method {
+            PaymentMethod::Card(card) => card,
+            // ACH debits (a `us_bank_account` PaymentMethod and mandate) come with the next
+            // issue; refused before anything is sent.
+            PaymentMethod::Bank(_) => return Err(GatewayError::unsupported("bank debits")),
+        };
         refuse_zero(req.amount)?;
         let payment_method = match self
-            .create_payment_method(req.card, &req.idempotency_key)
+            .create_payment_method(card, &req.idempotency_key)
             .await?
         {
             Ok(id) => id,
@@ -213,6 +220,7 @@ impl StripeGateway {
             &[("payment_method", payment_method.as_str())],
             &req.description,
             &req.idempotency_key,
+            MethodKind::Card,
         )
         .await
     }
@@ -272,8 +280,14 @@ impl StripeGateway {
             // cardholder to authenticate.
             payer.push(("off_session", "true"));
         }
-        self.confirm_payment_intent(req.amount, &payer, &req.description, &req.idempotency_key)
-            .await
+        self.confirm_payment_intent(
+            req.amount,
+            &payer,
+            &req.description,
+            &req.idempotency_key,
+            MethodKind::Card,
+        )
+        .await
     }
 
     /// Returns the PaymentMethod id, or the decline if Stripe already refused
@@ -303,13 +317,15 @@ impl StripeGateway {
     }
 
     /// Creates and confirms a PaymentIntent for `amount`, paid by `payer` (the PaymentMethod,
-    /// and for a saved card its Customer and whether the cardholder is absent).
+    /// and for a saved card its Customer and whether the cardholder is absent), a `method` of
+    /// that kind.
     async fn confirm_payment_intent(
         &self,
         amount: Money,
         payer: &[(&str, &str)],
         description: &str,
         idempotency_key: &str,
+        method: MethodKind,
     ) -> Result<ChargeOutcome, GatewayError> {
         let cents = amount.cents().to_string();
         let currency = match amount.currency() {
@@ -325,7 +341,7 @@ impl StripeGateway {
             .post("/v1/payment_intents", idempotency_key, &form)
             .await?
         {
-            Ok(intent) => outcome_of_intent(intent),
+            Ok(intent) => outcome_of_intent(intent, method),
             Err(failure) => classify_failure(failure).map(ChargeOutcome::from),
         }
     }
@@ -471,11 +487,17 @@ fn decline_reason(code: Option<&str>, decline_code: Option<&str>) -> DeclineReas
         .unwrap_or(DeclineReason::Declined)
 }
 
-/// What a PaymentIntent's status means after `confirm=true`.
-fn outcome_of_intent(intent: PaymentIntent) -> Result<ChargeOutcome, GatewayError> {
+/// What a PaymentIntent's status means after `confirm=true`, for a `method` of that kind.
+fn outcome_of_intent(
+    intent: PaymentIntent,
+    method: MethodKind,
+) -> Result<ChargeOutcome, GatewayError> {
     let reference = safe_token(&intent.id);
     match intent.status.as_str() {
         "succeeded" => Ok(ChargeOutcome::Approved { reference }),
+        // A bank debit is `processing` until it clears, days later: accepted, and settled by
+        // the reconciler. A card is settled at once, so for a card it stays unknown (below).
+        "processing" if method == MethodKind::Bank => Ok(ChargeOutcome::Pending { reference }),
         "requires_payment_method" => {
             let error = intent.last_payment_error.unwrap_or_default();
             Ok(ChargeOutcome::Declined {
@@ -489,7 +511,7 @@ fn outcome_of_intent(intent: PaymentIntent) -> Result<ChargeOutcome, GatewayErro
             reason: DeclineReason::Declined,
             reference: Some(reference),
         }),
-        // "processing", "requires_capture" and anything new: money may have
+        // "processing" for a card, "requires_capture" and anything new: money may have
         // moved or may yet, so the outcome is unknown and an operator decides.
         other => Err(GatewayError::Unavailable(format!(
             "payment intent {reference} is {}",
@@ -549,10 +571,10 @@ mod tests {
         }
     }
 
-    fn request(card: &CardDetails) -> ChargeRequest<'_> {
+    fn request(method: &PaymentMethod) -> ChargeRequest<'_> {
         ChargeRequest {
             amount: Money::parse_decimal("12.34").unwrap(),
-            card,
+            method,
             idempotency_key: "CA1-pay-1".into(),
             description: "ivrpay test".into(),
         }
@@ -700,18 +722,18 @@ mod tests {
             last_payment_error: None,
         };
         assert_eq!(
-            outcome_of_intent(intent("succeeded")),
+            outcome_of_intent(intent("succeeded"), MethodKind::Card),
             Ok(ChargeOutcome::Approved {
                 reference: "pi_1".into()
             })
         );
         assert_eq!(
-            outcome_of_intent(intent("requires_action")),
+            outcome_of_intent(intent("requires_action"), MethodKind::Card),
             declined(DeclineReason::Declined, Some("pi_1"))
         );
         for unknown in ["processing", "requires_capture", "something_new"] {
             assert!(matches!(
-                outcome_of_intent(intent(unknown)),
+                outcome_of_intent(intent(unknown), MethodKind::Card),
                 Err(GatewayError::Unavailable(_))
             ));
         }
@@ -724,9 +746,46 @@ mod tests {
             ..intent("requires_payment_method")
         };
         assert_eq!(
-            outcome_of_intent(failed),
+            outcome_of_intent(failed, MethodKind::Card),
             declined(DeclineReason::InsufficientFunds, Some("pi_1"))
         );
+    }
+
+    #[test]
+    fn a_processing_bank_debit_is_pending_and_a_processing_card_stays_unknown() {
+        let processing = || PaymentIntent {
+            id: "pi_2".into(),
+            status: "processing".into(),
+            last_payment_error: None,
+        };
+        assert_eq!(
+            outcome_of_intent(processing(), MethodKind::Bank),
+            Ok(ChargeOutcome::Pending {
+                reference: "pi_2".into()
+            })
+        );
+        assert!(matches!(
+            outcome_of_intent(processing(), MethodKind::Card),
+            Err(GatewayError::Unavailable(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn bank_debits_are_refused_before_anything_is_sent() {
+        use crate::payments::method::{AccountType, BankAccount, BankAccountNumber, RoutingNumber};
+        let (base, seen) = canned_server(vec![]).await;
+        let bank = PaymentMethod::Bank(BankAccount {
+            routing: RoutingNumber::parse("110000000").unwrap(),
+            number: BankAccountNumber::parse("000123456789").unwrap(),
+            account_type: AccountType::Checking,
+            holder: None,
+        });
+        let err = gateway(base).charge(&request(&bank)).await.unwrap_err();
+        assert_eq!(
+            err,
+            GatewayError::Rejected("bank debits are not supported by this gateway".into())
+        );
+        assert!(seen.lock().unwrap().is_empty());
     }
 
     /// One HTTP request as the canned server saw it.
@@ -816,7 +875,7 @@ mod tests {
             Some((200, r#"{"id":"pi_1","status":"succeeded"}"#)),
         ])
         .await;
-        let card = card();
+        let card = PaymentMethod::Card(card());
         let outcome = gateway(base).charge(&request(&card)).await;
         assert_eq!(
             outcome,
@@ -880,7 +939,7 @@ mod tests {
             r#"{"error":{"type":"card_error","code":"incorrect_number","param":"card[number]"}}"#,
         ))])
         .await;
-        let card = card();
+        let card = PaymentMethod::Card(card());
         let outcome = gateway(base).charge(&request(&card)).await;
         assert_eq!(outcome, declined(DeclineReason::IncorrectNumber, None));
         assert_eq!(seen.lock().unwrap().len(), 1);
@@ -896,7 +955,7 @@ mod tests {
             )),
         ])
         .await;
-        let card = card();
+        let card = PaymentMethod::Card(card());
         let err = gateway(base).charge(&request(&card)).await.unwrap_err();
         let text = err.to_string();
         assert!(matches!(err, GatewayError::Unavailable(_)), "{text}");
@@ -911,7 +970,7 @@ mod tests {
             Some((200, "not json")),
         ])
         .await;
-        let card = card();
+        let card = PaymentMethod::Card(card());
         let err = gateway(base).charge(&request(&card)).await.unwrap_err();
         assert!(matches!(err, GatewayError::Unavailable(_)), "{err}");
     }
@@ -924,7 +983,7 @@ mod tests {
             .build()
             .unwrap();
         let gw = StripeGateway::new(SecretString::from("sk_test_123"), base, http);
-        let card = card();
+        let card = PaymentMethod::Card(card());
         assert_eq!(gw.charge(&request(&card)).await, Err(GatewayError::Timeout));
     }
 
@@ -933,7 +992,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         drop(listener);
-        let card = card();
+        let card = PaymentMethod::Card(card());
         let err = gateway(base).charge(&request(&card)).await.unwrap_err();
         assert!(matches!(err, GatewayError::Unavailable(_)), "{err}");
     }
@@ -941,7 +1000,7 @@ mod tests {
     #[tokio::test]
     async fn zero_amount_sends_nothing() {
         let (base, seen) = canned_server(vec![]).await;
-        let card = card();
+        let card = PaymentMethod::Card(card());
         let req = ChargeRequest {
             amount: Money::ZERO_USD,
             ..request(&card)

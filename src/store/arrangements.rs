@@ -9,6 +9,7 @@
 use sqlx::Row;
 
 use super::{CallKey, Store, StoreError};
+use crate::payments::{MethodKind, MethodSummary};
 
 /// An arrangement to record.
 #[derive(Debug, Clone)]
@@ -29,10 +30,8 @@ pub struct NewArrangement<'a> {
     pub promised_by: Option<&'a str>,
     /// The gateway's reusable token for a plan's card, never the card number.
     pub card_token: Option<&'a str>,
-    /// The card's brand code.
-    pub card_brand: Option<&'a str>,
-    /// The card's last four digits.
-    pub card_last4: Option<&'a str>,
+    /// How it is paid (a plan's kept card, a settlement's card), if it is.
+    pub method: Option<&'a MethodSummary>,
     /// The gateway holding the token.
     pub gateway: Option<&'a str>,
     /// The authorisation's version the caller agreed to.
@@ -51,7 +50,7 @@ pub struct NewArrangement<'a> {
 }
 
 /// A recorded arrangement with its installments (none for a promise), as the admin API shows
-/// it: the card by brand and last four only, never its token.
+/// it: the card or account by label and last four only, never its token.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct ArrangementRecord {
     /// Its id.
@@ -71,9 +70,17 @@ pub struct ArrangementRecord {
     /// A promise's date.
     #[schema(format = Date)]
     pub promised_by: Option<String>,
-    /// The card's brand code.
+    /// How it is paid, if it is: `card` or `bank`.
+    pub method: Option<MethodKind>,
+    /// The card's brand code (`visa`) or the bank account's type (`checking`).
+    pub method_label: Option<String>,
+    /// The last four digits of the card or account number.
+    pub method_last4: Option<String>,
+    /// For a card, its brand code (`method_label`): kept for clients written before bank
+    /// payments.
     pub card_brand: Option<String>,
-    /// The card's last four digits.
+    /// For a card, its last four digits (`method_last4`): kept for clients written before bank
+    /// payments.
     pub card_last4: Option<String>,
     /// The consent's version.
     pub consent_version: Option<String>,
@@ -85,6 +92,27 @@ pub struct ArrangementRecord {
     pub created_at: i64,
     /// Its installments in order.
     pub installments: Vec<InstallmentRecord>,
+}
+
+impl ArrangementRecord {
+    /// Sets how it is paid: the neutral fields, and the card fields kept for older clients.
+    pub fn set_method(&mut self, method: Option<&MethodSummary>) {
+        self.method = method.map(|m| m.kind);
+        self.method_label = method.map(|m| m.label.clone());
+        self.method_last4 = method.map(|m| m.last4.clone());
+        let card = method.filter(|m| m.kind == MethodKind::Card);
+        self.card_brand = card.map(|m| m.label.clone());
+        self.card_last4 = card.map(|m| m.last4.clone());
+    }
+
+    /// How it is paid, when it is, for receipts and the caller's read-back.
+    pub fn summary(&self) -> Option<MethodSummary> {
+        Some(MethodSummary {
+            kind: self.method?,
+            label: self.method_label.clone()?,
+            last4: self.method_last4.clone()?,
+        })
+    }
 }
 
 /// One installment.
@@ -166,11 +194,23 @@ pub struct PromisesSettled {
 }
 
 const ARRANGEMENT_COLUMNS: &str = "id, account_number, kind, status, policy, total_cents, \
-    balance_before_cents, promised_by, card_brand, card_last4, consent_version, consent_at, \
-    hardship_reason, created_at";
+    balance_before_cents, promised_by, method, method_label, method_last4, consent_version, \
+    consent_at, hardship_reason, created_at";
 
 fn arrangement_from_row(row: &sqlx::any::AnyRow) -> Result<ArrangementRecord, StoreError> {
-    Ok(ArrangementRecord {
+    let method = match row.try_get::<Option<String>, _>("method")? {
+        Some(kind) => Some(MethodSummary {
+            kind: super::payments::method_kind(&kind)?,
+            label: row
+                .try_get::<Option<String>, _>("method_label")?
+                .unwrap_or_default(),
+            last4: row
+                .try_get::<Option<String>, _>("method_last4")?
+                .unwrap_or_default(),
+        }),
+        None => None,
+    };
+    let mut record = ArrangementRecord {
         id: row.try_get("id")?,
         account_number: row.try_get("account_number")?,
         kind: row.try_get("kind")?,
@@ -179,14 +219,19 @@ fn arrangement_from_row(row: &sqlx::any::AnyRow) -> Result<ArrangementRecord, St
         total_cents: row.try_get("total_cents")?,
         balance_before_cents: row.try_get("balance_before_cents")?,
         promised_by: row.try_get("promised_by")?,
-        card_brand: row.try_get("card_brand")?,
-        card_last4: row.try_get("card_last4")?,
+        method: None,
+        method_label: None,
+        method_last4: None,
+        card_brand: None,
+        card_last4: None,
         consent_version: row.try_get("consent_version")?,
         consent_at: row.try_get("consent_at")?,
         hardship_reason: row.try_get("hardship_reason")?,
         created_at: row.try_get("created_at")?,
         installments: Vec::new(),
-    })
+    };
+    record.set_method(method.as_ref());
+    Ok(record)
 }
 
 impl Store {
@@ -328,19 +373,20 @@ impl Store {
         &self,
         id: i64,
         token: &str,
-        brand: &str,
-        last4: &str,
+        method: &MethodSummary,
         now_ms: i64,
     ) -> Result<(), StoreError> {
         sqlx::query(
+            // card_brand and card_last4 are written for compatibility only (migration 0019).
             "UPDATE arrangements SET card_token = $2, card_brand = $3, card_last4 = $4, \
-             updated_at = $5 WHERE id = $1",
+             updated_at = $5, method = $6, method_label = $3, method_last4 = $4 WHERE id = $1",
         )
         .bind(id)
         .bind(token)
-        .bind(brand)
-        .bind(last4)
+        .bind(&method.label)
+        .bind(&method.last4)
         .bind(now_ms)
+        .bind(method.kind.as_str())
         .execute(self.writer())
         .await?;
         Ok(())
@@ -765,11 +811,13 @@ pub(super) async fn insert_arrangement(
     new: &NewArrangement<'_>,
 ) -> Result<(i64, bool), StoreError> {
     let row = sqlx::query(
+        // card_brand and card_last4 are written for compatibility only (migration 0019).
         "INSERT INTO arrangements (account_number, kind, status, policy, total_cents, \
          balance_before_cents, promised_by, card_token, card_brand, card_last4, gateway, \
          consent_version, consent_text, consent_at, hardship_reason, provider, call_sid, \
-         call_attempt, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-         $11, $12, $13, $14, $15, $16, $17, $19, $18, $18) \
+         call_attempt, created_at, updated_at, method, method_label, method_last4) VALUES ($1, \
+         $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $19, $18, $18, \
+         $20, $9, $10) \
          ON CONFLICT (provider, call_sid, kind, call_attempt) WHERE call_attempt IS NOT NULL \
          DO NOTHING RETURNING id",
     )
@@ -781,8 +829,8 @@ pub(super) async fn insert_arrangement(
     .bind(new.balance_before_cents)
     .bind(new.promised_by)
     .bind(new.card_token)
-    .bind(new.card_brand)
-    .bind(new.card_last4)
+    .bind(new.method.map(|m| m.label.as_str()))
+    .bind(new.method.map(|m| m.last4.as_str()))
     .bind(new.gateway)
     .bind(new.consent_version)
     .bind(new.consent_text)
@@ -792,6 +840,7 @@ pub(super) async fn insert_arrangement(
     .bind(new.call.map(|c| c.sid))
     .bind(new.now)
     .bind(new.call_attempt)
+    .bind(new.method.map(|m| m.kind.as_str()))
     .fetch_optional(&mut **tx)
     .await?;
     if let Some(row) = row {

@@ -6,6 +6,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::{CallKey, Store, StoreError};
+use crate::payments::{MethodKind, MethodSummary};
 
 /// A payment about to be sent to the gateway.
 #[derive(Debug, Clone)]
@@ -25,10 +26,8 @@ pub struct NewPayment<'a> {
     pub settlement: Option<super::NewArrangement<'a>>,
     /// ISO currency code.
     pub currency: &'a str,
-    /// Card brand (`visa` ...).
-    pub card_brand: &'a str,
-    /// Last four digits of the card.
-    pub card_last4: &'a str,
+    /// How it is paid: the method's kind, label and last four.
+    pub method: &'a MethodSummary,
     /// Gateway name.
     pub gateway: &'a str,
     /// The key the gateway de-duplicates on.
@@ -56,11 +55,20 @@ pub struct PaymentRecord {
     pub fee_cents: i64,
     /// ISO currency code.
     pub currency: String,
-    /// Card brand.
-    pub card_brand: String,
-    /// Last four digits of the card.
-    pub card_last4: String,
-    /// `pending`, `approved`, `declined` or `unknown`.
+    /// How it was paid: `card` or `bank`.
+    pub method: MethodKind,
+    /// The card's brand code (`visa`) or the bank account's type (`checking`).
+    pub method_label: String,
+    /// The last four digits of the card or account number.
+    pub method_last4: String,
+    /// For a card, its brand code (`method_label`): kept for clients written before bank
+    /// payments.
+    pub card_brand: Option<String>,
+    /// For a card, its last four digits (`method_last4`): kept for clients written before bank
+    /// payments.
+    pub card_last4: Option<String>,
+    /// `pending` (not settled: not yet sent, or accepted and not yet cleared), `approved`,
+    /// `declined` or `unknown`.
     pub status: String,
     /// Why it was declined.
     pub decline_reason: Option<String>,
@@ -99,11 +107,31 @@ pub struct UnsettledPayment {
     pub sealed_until: Option<i64>,
 }
 
+impl PaymentRecord {
+    /// How it was paid, for receipts and the console.
+    pub fn summary(&self) -> MethodSummary {
+        MethodSummary {
+            kind: self.method,
+            label: self.method_label.clone(),
+            last4: self.method_last4.clone(),
+        }
+    }
+}
+
 /// How a payment was settled.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Settlement<'a> {
     /// Money taken.
     Approved {
+        /// Gateway id.
+        reference: &'a str,
+        /// Code given to the caller.
+        confirmation_code: &'a str,
+    },
+    /// Accepted by the gateway, not yet settled: the payment stays `pending` (its sealed card
+    /// kept for the reconciler, who asks again), with the gateway's id and the code the caller
+    /// was given, which its approval keeps.
+    Pending {
         /// Gateway id.
         reference: &'a str,
         /// Code given to the caller.
@@ -120,20 +148,33 @@ pub enum Settlement<'a> {
     Unknown,
 }
 
-const PAYMENT_COLUMNS: &str = "call_sid, attempt, account_number, amount_cents, fee_cents, currency, card_brand, \
-    card_last4, status, decline_reason, gateway, gateway_reference, confirmation_code, created_at, \
-    needs_attention";
+const PAYMENT_COLUMNS: &str = "call_sid, attempt, account_number, amount_cents, fee_cents, currency, method, \
+    method_label, method_last4, status, decline_reason, gateway, gateway_reference, \
+    confirmation_code, created_at, needs_attention";
+
+/// A stored method kind; one this version does not know is a decoding error, not a guess.
+pub(super) fn method_kind(stored: &str) -> Result<MethodKind, sqlx::Error> {
+    MethodKind::parse(stored)
+        .ok_or_else(|| sqlx::Error::Decode(format!("unknown payment method {stored:?}").into()))
+}
 
 fn payment_from_row(row: &sqlx::any::AnyRow) -> Result<PaymentRecord, sqlx::Error> {
+    let method = method_kind(row.try_get("method")?)?;
+    let method_label: String = row.try_get("method_label")?;
+    let method_last4: String = row.try_get("method_last4")?;
+    let is_card = method == MethodKind::Card;
     Ok(PaymentRecord {
+        card_brand: is_card.then(|| method_label.clone()),
+        card_last4: is_card.then(|| method_last4.clone()),
+        method,
+        method_label,
+        method_last4,
         call_sid: row.try_get("call_sid")?,
         attempt: row.try_get("attempt")?,
         account_number: row.try_get("account_number")?,
         amount_cents: row.try_get("amount_cents")?,
         fee_cents: row.try_get("fee_cents")?,
         currency: row.try_get("currency")?,
-        card_brand: row.try_get("card_brand")?,
-        card_last4: row.try_get("card_last4")?,
         status: row.try_get("status")?,
         decline_reason: row.try_get("decline_reason")?,
         gateway: row.try_get("gateway")?,
@@ -158,10 +199,12 @@ impl Store {
     ) -> Result<Option<PaymentRecord>, StoreError> {
         let mut tx = self.begin().await?;
         let inserted = sqlx::query(
+            // card_brand and card_last4 are written for compatibility only (migration 0019).
             "INSERT INTO payments (call_sid, attempt, account_number, amount_cents, currency, \
              card_brand, card_last4, status, gateway, idempotency_key, created_at, updated_at, \
-             sealed_card, sealed_until, provider, fee_cents) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $10, $11, $12, $13, $14) \
+             sealed_card, sealed_until, provider, fee_cents, method, method_label, method_last4) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $10, $11, $12, $13, $14, \
+             $15, $6, $7) \
              ON CONFLICT (provider, call_sid, attempt) DO NOTHING",
         )
         .bind(payment.call.sid)
@@ -169,8 +212,8 @@ impl Store {
         .bind(payment.account_number)
         .bind(payment.amount_cents)
         .bind(payment.currency)
-        .bind(payment.card_brand)
-        .bind(payment.card_last4)
+        .bind(&payment.method.label)
+        .bind(&payment.method.last4)
         .bind(payment.gateway)
         .bind(payment.idempotency_key)
         .bind(payment.now)
@@ -178,6 +221,7 @@ impl Store {
         .bind(payment.sealed_until)
         .bind(payment.call.provider)
         .bind(payment.fee_cents)
+        .bind(payment.method.kind.as_str())
         .execute(&mut *tx)
         .await?;
         if inserted.rows_affected() == 1 {
@@ -224,7 +268,9 @@ impl Store {
 
     /// Settles a pending payment. An approval lowers the account's balance in the same
     /// transaction, and only once: a payment already settled is left as it is. A definite answer
-    /// (approved or declined) wipes the sealed card; `Unknown` keeps it for the reconciler.
+    /// (approved or declined) wipes the sealed card; `Unknown` and `Pending` keep it for the
+    /// reconciler. A gateway id or confirmation code recorded with `Pending` stays unless the
+    /// settlement names another.
     ///
     /// # Errors
     /// A database failure; nothing is changed then.
@@ -244,16 +290,21 @@ impl Store {
                 reference,
                 confirmation_code,
             } => ("approved", None, Some(*reference), Some(*confirmation_code)),
+            Settlement::Pending {
+                reference,
+                confirmation_code,
+            } => ("pending", None, Some(*reference), Some(*confirmation_code)),
             Settlement::Declined { reason, reference } => {
                 ("declined", Some(*reason), *reference, None)
             }
             Settlement::Unknown => ("unknown", None, None, None),
         };
         let settled = sqlx::query(
-            "UPDATE payments SET status = $3, decline_reason = $4, gateway_reference = $5, \
-             confirmation_code = $6, updated_at = $7, \
-             sealed_card = CASE WHEN $3 = 'unknown' THEN sealed_card ELSE NULL END, \
-             sealed_until = CASE WHEN $3 = 'unknown' THEN sealed_until ELSE NULL END \
+            "UPDATE payments SET status = $3, decline_reason = $4, \
+             gateway_reference = COALESCE($5, gateway_reference), \
+             confirmation_code = COALESCE($6, confirmation_code), updated_at = $7, \
+             sealed_card = CASE WHEN $3 IN ('unknown', 'pending') THEN sealed_card ELSE NULL END, \
+             sealed_until = CASE WHEN $3 IN ('unknown', 'pending') THEN sealed_until ELSE NULL END \
              WHERE call_sid = $1 AND attempt = $2 AND status IN ('pending', 'unknown') \
              AND provider = $8 RETURNING account_number, amount_cents, arrangement_id",
         )
@@ -276,7 +327,7 @@ impl Store {
             let status = match settlement {
                 Settlement::Approved { .. } => "completed",
                 Settlement::Declined { .. } => "declined",
-                Settlement::Unknown => "pending",
+                Settlement::Pending { .. } | Settlement::Unknown => "pending",
             };
             sqlx::query(
                 "UPDATE arrangements SET status = $2, updated_at = $3 WHERE id = $1 \

@@ -6,7 +6,7 @@ use crate::error::AppError;
 use crate::flow::actions::ChangePlanCardResult;
 use crate::flow::engine::Session;
 use crate::flow::facts::CardLabel;
-use crate::payments::{SaveCardRequest, SaveOutcome, save_card_with_retry};
+use crate::payments::{MethodSummary, SaveCardRequest, SaveOutcome, save_card_with_retry};
 
 /// Saves the card and puts its token on the plan.
 ///
@@ -24,8 +24,7 @@ pub(super) async fn run(
     let (Some(card), Some(id)) = (card, session.facts.arrangement.as_ref().map(|a| a.id)) else {
         return Ok(ChangePlanCardResult::Declined);
     };
-    let brand = card.number.brand();
-    let last4 = card.number.last4();
+    let method = MethodSummary::card(card.number.brand(), card.number.last4());
     let saved = save_card_with_retry(
         ctx.app.gateway.as_ref(),
         &SaveCardRequest {
@@ -42,10 +41,13 @@ pub(super) async fn run(
     };
     ctx.app
         .store
-        .set_arrangement_card(id, &token, brand.as_str(), &last4, ctx.app.clock.now_ms())
+        .set_arrangement_card(id, &token, &method, ctx.app.clock.now_ms())
         .await?;
     if let Some(arrangement) = &mut session.facts.arrangement {
-        arrangement.card = CardLabel::new(brand, last4);
+        arrangement.card = CardLabel {
+            brand: method.label,
+            last4: method.last4,
+        };
     }
     tracing::info!(arrangement = id, "plan card changed");
     Ok(ChangePlanCardResult::Saved)

@@ -8,7 +8,9 @@ use crate::calls::payments::{
 use crate::error::AppError;
 use crate::flow::actions::{ActionResult, ChargeCardResult};
 use crate::flow::engine::Session;
-use crate::payments::{ChargeRequest, ChargeResult, DeclineReason, Money, charge_with_retry};
+use crate::payments::{
+    ChargeRequest, ChargeResult, DeclineReason, MethodKind, Money, PaymentMethod, charge_with_retry,
+};
 use crate::store::{NewArrangement, NewPayment, PaymentRecord};
 
 /// Charges the card, claiming the turn first so a duplicate delivery cannot charge again.
@@ -36,8 +38,8 @@ pub(super) async fn run(
         .map_err(|e| AppError::Flow(format!("payment amount: {e}")))?;
     let gateway = ctx.app.gateway.clone();
     let idempotency_key = payment_idempotency_key(ctx.call_sid, attempt);
-    let brand = card.number.brand();
-    let last4 = card.number.last4();
+    let method = PaymentMethod::Card(card);
+    let summary = method.summary();
     let now = ctx.app.clock.now_ms();
     // The card waits sealed with the payment until it is settled, so that if this instance
     // dies while the gateway answers, a retry or the reconciler can ask again.
@@ -55,8 +57,7 @@ pub(super) async fn run(
         balance_before_cents: account.balance_cents,
         promised_by: None,
         card_token: None,
-        card_brand: Some(brand.as_str()),
-        card_last4: Some(&last4),
+        method: Some(&summary),
         gateway: Some(gateway.name()),
         consent_version: None,
         consent_text: None,
@@ -73,8 +74,7 @@ pub(super) async fn run(
         fee_cents: fee,
         settlement,
         currency: money.currency().iso_code(),
-        card_brand: brand.as_str(),
-        card_last4: &last4,
+        method: &summary,
         gateway: gateway.name(),
         idempotency_key: &idempotency_key,
         sealed_card: &sealed_card,
@@ -91,7 +91,7 @@ pub(super) async fn run(
     }
     let request = ChargeRequest {
         amount: money,
-        card: &card,
+        method: &method,
         idempotency_key: idempotency_key.clone(),
         description: payment_description(&account),
     };
@@ -101,9 +101,12 @@ pub(super) async fn run(
         ctx.app.config.payments.gateway_timeout,
     )
     .await;
-    drop(card);
-    let answer = match record_charge(ctx, attempt, amount, &result).await? {
-        Recorded::Approved { confirmation } => {
+    drop(request);
+    drop(method);
+    let answer = match record_charge(ctx, attempt, amount, summary.kind, &result).await? {
+        // Accepted and not yet settled is accepted for the caller: they hear what an approval
+        // says (the balance in the database drops only when it settles).
+        Recorded::Approved { confirmation } | Recorded::Pending { confirmation } => {
             session.facts.payment.confirmation = Some(confirmation);
             if let Some(account) = &mut ctx.account {
                 account.balance_cents -= amount;
@@ -123,7 +126,8 @@ pub(super) async fn run(
         amount_cents = amount,
         fee_cents = fee,
         settlement = settling.is_some(),
-        brand = brand.as_str(),
+        method = summary.kind.as_str(),
+        brand = summary.label.as_str(),
         result = answer.as_str(),
         "payment"
     );
@@ -134,9 +138,10 @@ async fn record_charge(
     ctx: &mut CallContext<'_>,
     attempt: i64,
     amount: i64,
+    method: MethodKind,
     result: &ChargeResult,
 ) -> Result<Recorded, AppError> {
-    let recorded = record_charge_result(ctx.app, ctx.key(), attempt, result).await?;
+    let recorded = record_charge_result(ctx.app, ctx.key(), attempt, method, result).await?;
     if let Recorded::Unknown = recorded {
         tracing::error!(
             attempt,

@@ -6,8 +6,8 @@ use crate::flow::engine::Session;
 
 /// Wipes the card's sealed fields and its brand and last four.
 pub(super) fn run(session: &mut Session) -> ForgetCardResult {
-    for name in CARD_SECRETS {
-        session.secrets.take(name);
+    for field in CARD_SECRETS {
+        session.secrets.take(field.input_name());
     }
     session.facts.card = None;
     ForgetCardResult::Done

@@ -8,6 +8,7 @@ use crate::flow::Context;
 use crate::flow::engine::Session;
 use crate::messages::compose::{Channel, Composer, Receipt};
 use crate::messages::templates::Kind;
+use crate::payments::{MethodKind, MethodSummary};
 
 /// What makes an arrangement's confirmation one message: the call, and the attempt or turn it was
 /// made on.
@@ -44,16 +45,33 @@ pub(super) async fn send(
     let mut messages = Vec::new();
     let facts = &session.facts;
     if let (Some(code), Some(amount)) = (&facts.payment.confirmation, facts.payment.cents) {
-        // The card keyed in on this call, else the plan's card an installment was paid with.
-        let card = facts
-            .card
-            .as_ref()
-            .or(facts.arrangement.as_ref().map(|a| &a.card));
+        // The payment this code confirms says how it was paid; an installment (no payment row)
+        // was paid by the plan's card.
+        let recorded = ctx
+            .app
+            .store
+            .payments_of_call(ctx.key())
+            .await?
+            .into_iter()
+            .find(|p| p.confirmation_code.as_ref() == Some(code));
+        let method = match recorded {
+            Some(payment) => payment.summary(),
+            None => {
+                let card = facts
+                    .card
+                    .as_ref()
+                    .or(facts.arrangement.as_ref().map(|a| &a.card));
+                MethodSummary {
+                    kind: MethodKind::Card,
+                    label: card.map(|c| c.brand.clone()).unwrap_or_default(),
+                    last4: card.map(|c| c.last4.clone()).unwrap_or_default(),
+                }
+            }
+        };
         let receipt = Receipt {
             amount_cents: amount,
             fee_cents: facts.payment.fee_cents.unwrap_or(0),
-            card_brand: card.map_or("", |card| card.brand.as_str()),
-            card_last4: card.map_or("", |card| card.last4.as_str()),
+            method: &method,
             confirmation: code,
             date: ctx.today(),
         };

@@ -51,8 +51,8 @@ pub(super) async fn run(
                 installment_due: due,
                 installment_missed: next.status == "retrying",
                 card: CardLabel {
-                    brand: plan.card_brand.clone().unwrap_or_default(),
-                    last4: plan.card_last4.clone().unwrap_or_default(),
+                    brand: plan.method_label.clone().unwrap_or_default(),
+                    last4: plan.method_last4.clone().unwrap_or_default(),
                 },
             });
             // A card entered from here replaces the plan's card (paying otherwise clears this).

@@ -14,7 +14,7 @@ use crate::flow::actions::SetUpPlanResult;
 use crate::flow::engine::Session;
 use crate::language::Language;
 use crate::messages::compose::{Channel, Composer};
-use crate::payments::{SaveCardRequest, SaveOutcome, save_card_with_retry};
+use crate::payments::{MethodSummary, SaveCardRequest, SaveOutcome, save_card_with_retry};
 use crate::store::{Account, ArrangementRecord, InstallmentRecord, NewArrangement, NewMessage};
 
 /// Sets the plan up (see the module docs), claiming the turn first so a duplicate delivery
@@ -54,8 +54,7 @@ pub(super) async fn run(
         plan.interval.after(today, 1)
     };
     let schedule = terms::schedule(total, count, first, plan.interval);
-    let brand = card.number.brand();
-    let last4 = card.number.last4();
+    let method = MethodSummary::card(card.number.brand(), card.number.last4());
     let saved = save_card_with_retry(
         ctx.app.gateway.as_ref(),
         &SaveCardRequest {
@@ -105,8 +104,7 @@ pub(super) async fn run(
         balance_before_cents: account.balance_cents,
         promised_by: None,
         card_token: Some(&token),
-        card_brand: Some(brand.as_str()),
-        card_last4: Some(&last4),
+        method: Some(&method),
         gateway: Some(ctx.app.gateway.name()),
         consent_version: Some(&plan.authorization_version),
         consent_text: Some(&consent_text),
@@ -184,7 +182,7 @@ fn schedule_message(
     key: &str,
 ) -> Option<NewMessage> {
     let channel = Channel::standing(account)?;
-    let plan = ArrangementRecord {
+    let mut plan = ArrangementRecord {
         id: 0,
         account_number: new.account_number.to_owned(),
         kind: new.kind.to_owned(),
@@ -193,8 +191,11 @@ fn schedule_message(
         total_cents: new.total_cents,
         balance_before_cents: new.balance_before_cents,
         promised_by: None,
-        card_brand: new.card_brand.map(str::to_owned),
-        card_last4: new.card_last4.map(str::to_owned),
+        method: None,
+        method_label: None,
+        method_last4: None,
+        card_brand: None,
+        card_last4: None,
         consent_version: new.consent_version.map(str::to_owned),
         consent_at: Some(new.now),
         hardship_reason: new.hardship_reason.map(str::to_owned),
@@ -214,6 +215,7 @@ fn schedule_message(
             })
             .collect(),
     };
+    plan.set_method(new.method);
     Composer {
         templates: &ctx.app.templates,
         settings: &ctx.app.config.messaging,

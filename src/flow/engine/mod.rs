@@ -57,7 +57,7 @@ pub use stepper::{FlowError, Need, Outcome, Step, Stepper};
 use understand::*;
 
 /// The sensitive entries that make up a card: while any is held, card entry is not over.
-const CARD_INPUTS: [&str; 4] = ["card_number", "card_expiry", "security_code", "billing_zip"];
+const CARD_INPUTS: [crate::payments::SecretField; 4] = crate::payments::SecretField::CARD;
 
 /// Most states one webhook may pass through: a flow whose say/branch/action states loop without
 /// asking anything would otherwise never answer.

@@ -223,7 +223,7 @@ fn spoken_payment(var: Var, language: Language, session: &Session, ctx: &impl Co
         Var::CardExpiry => session
             .secrets
             .0
-            .get(InputKind::CardExpiry.name())
+            .get(crate::payments::SecretField::CardExpiry.input_name())
             .and_then(|mmyy| crate::payments::Expiry::parse(mmyy, ctx.today()).ok())
             .and_then(|e| Some((time::Month::try_from(e.month()).ok()?, i32::from(e.year()))))
             .map(|(month, year)| speech::month_year_words(month, year, language))

@@ -540,7 +540,7 @@ impl Run<'_> {
         } else if session.recording_paused && stops && !card_question {
             let card_pending = CARD_INPUTS
                 .iter()
-                .any(|name| session.secrets.0.contains_key(*name));
+                .any(|field| session.secrets.0.contains_key(field.input_name()));
             let abandoned = !state.kind.asks();
             if !card_pending || abandoned {
                 match outcome {
