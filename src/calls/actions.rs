@@ -4,11 +4,12 @@
 //!
 //! What an action is called and what it can answer is declared once, in [`crate::flow::actions`];
 //! each module here returns that result enum, so it cannot answer a result the flow validator did
-//! not check routes for. The `impl Actions for CallContext` below is the one dispatch from an
-//! action to its module.
+//! not check routes for. `CallContext::run_action`, made by `dispatch!` below, is the one dispatch
+//! from an action to its module; `calls::step_through` calls it when the engine's stepper needs
+//! an action run.
 //!
-//! Adding an action: its declaration in [`crate::flow::actions`], a module here with its `run`,
-//! and its arm in the dispatch.
+//! Adding an action: its declaration in [`crate::flow::actions`], its file here with its `run`,
+//! and its line in the `dispatch!` below (which also declares the module).
 
 use crate::app::AppState;
 use crate::collections::Policy;
@@ -18,40 +19,6 @@ use crate::flow::engine::{Context, Session};
 use crate::payments::CardBrand;
 use crate::store::{Account, AuthAttempt, CallKey, NewCall};
 use crate::telephony::Event;
-
-pub mod apply_fee;
-pub mod change_plan_card;
-pub mod charge_card;
-pub mod check_amount;
-pub mod check_promise;
-pub mod choose_policy;
-pub mod forget_account;
-pub mod forget_card;
-pub mod identify_by_caller_id;
-pub mod lookup_account;
-pub mod no_receipt;
-pub mod offer_callback;
-pub mod offer_plan;
-pub mod offer_promise;
-pub mod offer_receipt;
-pub mod offer_settlement;
-pub mod offer_survey;
-pub mod pay_full_balance;
-pub mod pay_installment_now;
-pub mod pay_minimum_due;
-pub mod receipt_by_email;
-pub mod receipt_by_text;
-mod receipts;
-pub mod record_callback;
-pub mod record_hardship;
-pub mod record_promise;
-pub mod record_survey;
-pub mod route_account;
-pub mod set_up_plan;
-pub mod settle_in_installments;
-pub mod settle_in_one_payment;
-pub mod verify_date_of_birth;
-pub mod verify_pin;
 
 /// Sealed entries that make up a card, wiped together.
 const CARD_SECRETS: [crate::payments::SecretField; 4] = crate::payments::SecretField::CARD;
@@ -93,55 +60,68 @@ fn take_card(session: &mut Session) -> crate::flow::engine::Secrets {
     )
 }
 
-/// The one dispatch from an action to its module: each answers with its own result enum, named
-/// for the engine to route on.
-impl CallContext<'_> {
-    /// Runs `action` on the session and names its result, one of [`Action::results`].
-    ///
-    /// # Errors
-    /// What the action failed with (the database is down, another delivery holds the turn, ...).
-    pub async fn run_action(
-        &mut self,
-        action: Action,
-        session: &mut Session,
-    ) -> Result<&'static str, AppError> {
-        Ok(match action {
-            Action::IdentifyByCallerId => identify_by_caller_id::run(self, session).await?.as_str(),
-            Action::ForgetAccount => forget_account::run(self, session).as_str(),
-            Action::LookupAccount => lookup_account::run(self, session).await?.as_str(),
-            Action::VerifyPin => verify_pin::run(self, session).await?.as_str(),
-            Action::VerifyDateOfBirth => verify_date_of_birth::run(self, session).await?.as_str(),
-            Action::PayFullBalance => pay_full_balance::run(self, session).as_str(),
-            Action::PayMinimumDue => pay_minimum_due::run(self, session).as_str(),
-            Action::CheckAmount => check_amount::run(self, session).as_str(),
-            Action::ForgetCard => forget_card::run(session).as_str(),
-            Action::ChargeCard => charge_card::run(self, session).await?.as_str(),
-            Action::ChoosePolicy => choose_policy::run(self, session).await?.as_str(),
-            Action::RouteAccount => route_account::run(self, session).await?.as_str(),
-            Action::ApplyFee => apply_fee::run(self, session).await?.as_str(),
-            Action::OfferSettlement => offer_settlement::run(self, session).await?.as_str(),
-            Action::SettleInOnePayment => settle_in_one_payment::run(self, session).await?.as_str(),
-            Action::SettleInInstallments => {
-                settle_in_installments::run(self, session).await?.as_str()
+/// Declares each action's module and the one dispatch from an action to it: a line per action,
+/// `Variant => module`, and its `run` answers with the result enum declared for it, named for
+/// the engine to route on.
+macro_rules! dispatch {
+    ($( $variant:ident => $module:ident ),+ $(,)?) => {
+        $( pub mod $module; )+
+
+        impl CallContext<'_> {
+            /// Runs `action` on the session and names its result, one of [`Action::results`].
+            ///
+            /// # Errors
+            /// What the action failed with (the database is down, another delivery holds the
+            /// turn, ...).
+            pub async fn run_action(
+                &mut self,
+                action: Action,
+                session: &mut Session,
+            ) -> Result<&'static str, AppError> {
+                Ok(match action {
+                    $( Action::$variant => $module::run(self, session).await?.as_str(), )+
+                })
             }
-            Action::OfferPlan => offer_plan::run(self, session).await?.as_str(),
-            Action::SetUpPlan => set_up_plan::run(self, session).await?.as_str(),
-            Action::OfferPromise => offer_promise::run(self, session).await?.as_str(),
-            Action::CheckPromise => check_promise::run(self, session).await?.as_str(),
-            Action::RecordPromise => record_promise::run(self, session).await?.as_str(),
-            Action::RecordHardship => record_hardship::run(self, session).await?.as_str(),
-            Action::PayInstallmentNow => pay_installment_now::run(self, session).await?.as_str(),
-            Action::ChangePlanCard => change_plan_card::run(self, session).await?.as_str(),
-            Action::OfferReceipt => offer_receipt::run(self, session).await?.as_str(),
-            Action::ReceiptByText => receipt_by_text::run(self, session).await?.as_str(),
-            Action::ReceiptByEmail => receipt_by_email::run(self, session).await?.as_str(),
-            Action::NoReceipt => no_receipt::run(self, session).await?.as_str(),
-            Action::OfferCallback => offer_callback::run(self, session).await?.as_str(),
-            Action::RecordCallback => record_callback::run(self, session).await?.as_str(),
-            Action::OfferSurvey => offer_survey::run(self, session).await?.as_str(),
-            Action::RecordSurvey => record_survey::run(self, session).await?.as_str(),
-        })
-    }
+        }
+    };
+}
+
+/// Shared by the receipt actions: not an action itself.
+mod receipts;
+
+dispatch! {
+    IdentifyByCallerId => identify_by_caller_id,
+    ForgetAccount => forget_account,
+    LookupAccount => lookup_account,
+    VerifyPin => verify_pin,
+    VerifyDateOfBirth => verify_date_of_birth,
+    PayFullBalance => pay_full_balance,
+    PayMinimumDue => pay_minimum_due,
+    CheckAmount => check_amount,
+    ForgetCard => forget_card,
+    ChargeCard => charge_card,
+    ChoosePolicy => choose_policy,
+    RouteAccount => route_account,
+    ApplyFee => apply_fee,
+    OfferSettlement => offer_settlement,
+    SettleInOnePayment => settle_in_one_payment,
+    SettleInInstallments => settle_in_installments,
+    OfferPlan => offer_plan,
+    SetUpPlan => set_up_plan,
+    OfferPromise => offer_promise,
+    CheckPromise => check_promise,
+    RecordPromise => record_promise,
+    RecordHardship => record_hardship,
+    PayInstallmentNow => pay_installment_now,
+    ChangePlanCard => change_plan_card,
+    OfferReceipt => offer_receipt,
+    ReceiptByText => receipt_by_text,
+    ReceiptByEmail => receipt_by_email,
+    NoReceipt => no_receipt,
+    OfferCallback => offer_callback,
+    RecordCallback => record_callback,
+    OfferSurvey => offer_survey,
+    RecordSurvey => record_survey,
 }
 
 /// What the engine may ask of the service during one webhook.

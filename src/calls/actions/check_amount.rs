@@ -4,14 +4,21 @@
 use super::{CallContext, set_amount};
 use crate::flow::Context;
 use crate::flow::InputKind;
+use crate::error::AppError;
 use crate::flow::actions::CheckAmountResult;
 use crate::flow::engine::Session;
 use crate::payments::Money;
 
 /// Takes the typed amount out of the session and checks it.
-pub(super) fn run(ctx: &CallContext<'_>, session: &mut Session) -> CheckAmountResult {
+///
+/// # Errors
+/// None; every action may fail, so every action's `run` says so.
+pub(super) async fn run(
+    ctx: &mut CallContext<'_>,
+    session: &mut Session,
+) -> Result<CheckAmountResult, AppError> {
     let Some(account) = ctx.account.as_ref() else {
-        return CheckAmountResult::AboveBalance;
+        return Ok(CheckAmountResult::AboveBalance);
     };
     let entered = session
         .facts
@@ -19,14 +26,14 @@ pub(super) fn run(ctx: &CallContext<'_>, session: &mut Session) -> CheckAmountRe
         .remove(&InputKind::Amount)
         .and_then(|keys| Money::parse_keypad(&keys).ok());
     let Some(cents) = entered.map(Money::cents) else {
-        return CheckAmountResult::BelowMinimum;
+        return Ok(CheckAmountResult::BelowMinimum);
     };
-    if cents > account.balance_cents {
+    Ok(if cents > account.balance_cents {
         CheckAmountResult::AboveBalance
     } else if cents < ctx.smallest_payment_cents(account) {
         CheckAmountResult::BelowMinimum
     } else {
         set_amount(session, cents);
         CheckAmountResult::Ok
-    }
+    })
 }

@@ -3,11 +3,18 @@
 
 use super::{CallContext, set_amount};
 use crate::flow::Context;
+use crate::error::AppError;
 use crate::flow::actions::PayMinimumDueResult;
 use crate::flow::engine::Session;
 
 /// Sets the amount to the minimum due, kept between the smallest payment and the balance.
-pub(super) fn run(ctx: &CallContext<'_>, session: &mut Session) -> PayMinimumDueResult {
+///
+/// # Errors
+/// None; every action may fail, so every action's `run` says so.
+pub(super) async fn run(
+    ctx: &mut CallContext<'_>,
+    session: &mut Session,
+) -> Result<PayMinimumDueResult, AppError> {
     let cents = ctx.account.as_ref().map_or(0, |account| {
         account
             .minimum_due_cents
@@ -15,5 +22,5 @@ pub(super) fn run(ctx: &CallContext<'_>, session: &mut Session) -> PayMinimumDue
             .min(account.balance_cents)
     });
     set_amount(session, cents);
-    PayMinimumDueResult::Done
+    Ok(PayMinimumDueResult::Done)
 }
