@@ -297,7 +297,7 @@ mod tests {
         let card = template(&[Segment::Var(Var::CardExpiry), Segment::Var(Var::Balance)]);
         assert_eq!(
             plan("read_back", &card),
-            Err(Fallback::CardData(vec!["card_expiry"]))
+            Err(Fallback::CardData(vec![Var::CardExpiry.name()]))
         );
     }
 }
