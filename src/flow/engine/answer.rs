@@ -1,6 +1,8 @@
 //! Answering a question: the caller's keys (or words, once understood) checked against the
 //! question's rules, kept or routed, and what a miss leads to.
 
+use std::ops::ControlFlow;
+
 use super::*;
 
 impl Run<'_> {
@@ -90,38 +92,10 @@ impl Run<'_> {
             self.record(ctx, &state.name, kind, &format!("key:{digits}"), shown);
             return Some(target.clone());
         }
-        if let (
-            StateKind::Offers {
-                offers, options, ..
-            },
-            Some(key),
-        ) = (&state.kind, single)
+        if let ControlFlow::Break(next) =
+            self.choose_offer(session, state, kind, single, shown, ctx)
         {
-            if more_key(session) == Some(key) {
-                self.record(ctx, &state.name, kind, "more", shown);
-                session.more_offers = true;
-                self.ask(session, state, ctx, None);
-                return None;
-            }
-            let chosen = session
-                .facts
-                .offered
-                .offer_at(key)
-                .and_then(|offer| offers.get(&offer).map(|(_, target)| (offer, target)));
-            if let Some((offer, target)) = chosen {
-                self.record(
-                    ctx,
-                    &state.name,
-                    kind,
-                    &format!("offer:{}", offer.name()),
-                    shown,
-                );
-                return Some(target.clone());
-            }
-            if let Some(target) = options.get(&key) {
-                self.record(ctx, &state.name, kind, &format!("option:{digits}"), shown);
-                return Some(target.clone());
-            }
+            return next;
         }
         let single_key_question = matches!(
             state.kind,
@@ -145,6 +119,72 @@ impl Run<'_> {
             }
             (answer, _) => answer,
         };
+        if let ControlFlow::Break(next) =
+            self.act_on_request(session, state, kind, answer, shown, ctx)
+        {
+            return next;
+        }
+        self.take_entry(session, state, kind, digits, single, shown, ctx)
+    }
+
+    /// At an offers state, a key that names an option (or "more choices") is taken here.
+    fn choose_offer(
+        &mut self,
+        session: &mut Session,
+        state: &State,
+        kind: &str,
+        single: Option<char>,
+        shown: Option<&str>,
+        ctx: &impl Context,
+    ) -> ControlFlow<Option<String>> {
+        let digits = single.map(String::from).unwrap_or_default();
+        if let (
+            StateKind::Offers {
+                offers, options, ..
+            },
+            Some(key),
+        ) = (&state.kind, single)
+        {
+            if more_key(session) == Some(key) {
+                self.record(ctx, &state.name, kind, "more", shown);
+                session.more_offers = true;
+                self.ask(session, state, ctx, None);
+                return ControlFlow::Break(None);
+            }
+            let chosen = session
+                .facts
+                .offered
+                .offer_at(key)
+                .and_then(|offer| offers.get(&offer).map(|(_, target)| (offer, target)));
+            if let Some((offer, target)) = chosen {
+                self.record(
+                    ctx,
+                    &state.name,
+                    kind,
+                    &format!("offer:{}", offer.name()),
+                    shown,
+                );
+                return ControlFlow::Break(Some(target.clone()));
+            }
+            if let Some(target) = options.get(&key) {
+                self.record(ctx, &state.name, kind, &format!("option:{digits}"), shown);
+                return ControlFlow::Break(Some(target.clone()));
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// Asking to hear it again, for a person or for the slower pace, and words not understood.
+    fn act_on_request(
+        &mut self,
+        session: &mut Session,
+        state: &State,
+        kind: &str,
+        answer: Answer,
+        shown: Option<&str>,
+        ctx: &impl Context,
+    ) -> ControlFlow<Option<String>> {
+        let flow = self.flow;
         match answer {
             Answer::Repeat => {
                 self.record(ctx, &state.name, kind, "repeat", shown);
@@ -152,7 +192,7 @@ impl Run<'_> {
                 session.offer_cursor = 0;
                 self.slow_down_if_needed(session, state, ctx);
                 self.ask(session, state, ctx, None);
-                return None;
+                ControlFlow::Break(None)
             }
             Answer::Agent => {
                 if !people_available(ctx) {
@@ -163,16 +203,16 @@ impl Run<'_> {
                         .filter(|_| ctx.hours().is_some())
                     {
                         self.record(ctx, &state.name, kind, "callback", shown);
-                        return Some(target.clone());
+                        return ControlFlow::Break(Some(target.clone()));
                     }
                     // No one to put them through to: say so and ask again, rather than end the
                     // call of someone who only asked for help.
                     self.record(ctx, &state.name, kind, "agent_unavailable", shown);
                     self.ask(session, state, ctx, Some(&flow.messages.no_person));
-                    return None;
+                    return ControlFlow::Break(None);
                 }
                 self.record(ctx, &state.name, kind, "agent", shown);
-                return Some(flow.agent_state.clone());
+                ControlFlow::Break(Some(flow.agent_state.clone()))
             }
             Answer::Slower => {
                 self.record(ctx, &state.name, kind, "slower", shown);
@@ -180,7 +220,7 @@ impl Run<'_> {
                 session.offer_cursor = 0;
                 let lead = flow.messages.slower.as_ref();
                 self.ask(session, state, ctx, lead);
-                return None;
+                ControlFlow::Break(None)
             }
             // Yes and no mean something only at a read-back.
             Answer::NotUnderstood | Answer::Yes | Answer::No => {
@@ -191,10 +231,26 @@ impl Run<'_> {
                     .not_understood
                     .as_ref()
                     .unwrap_or(&flow.messages.invalid_choice);
-                return self.missed(session, state, ctx, lead, false);
+                ControlFlow::Break(self.missed(session, state, ctx, lead, false))
             }
-            Answer::Keys(_) | Answer::Silence => {}
+            Answer::Keys(_) | Answer::Silence => ControlFlow::Continue(()),
         }
+    }
+
+    /// The keys (or silence) as the answer to the question: a choice, a language, a valid entry,
+    /// or a miss.
+    #[allow(clippy::too_many_arguments)]
+    fn take_entry(
+        &mut self,
+        session: &mut Session,
+        state: &State,
+        kind: &str,
+        digits: &str,
+        single: Option<char>,
+        shown: Option<&str>,
+        ctx: &impl Context,
+    ) -> Option<String> {
+        let flow = self.flow;
         let silent = digits.is_empty();
         let language = self.language(session);
         let lead = match (&state.kind, silent) {

@@ -41,104 +41,8 @@ impl Run<'_> {
             prompts.extend(self.render(lead, language, session, ctx));
         }
         let mut closed = false;
-        if let StateKind::Offers {
-            set,
-            offers,
-            options,
-            closing,
-            more,
-            ..
-        } = &state.kind
-        {
-            let mut reserved: Vec<char> = options.keys().copied().collect();
-            reserved.extend(flow.pace.slower_key);
-            let keyed =
-                collections::offers::keyed(&offered(*set, session, ctx), &reserved, flow.agent_key);
-            // A short first list, then the rest after "more choices", every option on the same
-            // key on both (a caller who knows it need not wait). At the slower pace the options
-            // come one at a time anyway.
-            let more_key = ('1'..='9')
-                .filter(|k| !reserved.contains(k) && *k != flow.agent_key)
-                .find(|k| keyed.iter().all(|(taken, _)| taken != k));
-            let paged = match (more, more_key) {
-                (Some((first, line)), Some(more_key))
-                    if !session.slow
-                        && keyed.iter().filter(|(_, o)| *o != Offer::Person).count() > *first =>
-                {
-                    Some((*first, line, more_key))
-                }
-                _ => None,
-            };
-            let mut choice = 0;
-            let listed: Vec<(char, Offer)> = keyed
-                .iter()
-                .copied()
-                .filter(|(_, offer)| {
-                    let Some((first, ..)) = paged else {
-                        return true;
-                    };
-                    if *offer == Offer::Person {
-                        return true;
-                    }
-                    choice += 1;
-                    (choice > first) == session.more_offers
-                })
-                .collect();
-            let more_line = paged
-                .filter(|_| !session.more_offers)
-                .map(|(_, line, key)| (line, key));
-            let lines: Vec<(char, &Prompt)> = listed
-                .iter()
-                .filter_map(|(key, offer)| offers.get(offer).map(|(line, _)| (*key, line)))
-                .collect();
-            // At the slower pace, one option at a time: the caller answers it or waits for the
-            // next (see `apply`).
-            let (first, shown) = if session.slow {
-                let cursor = session.offer_cursor.min(lines.len().saturating_sub(1));
-                (cursor == 0, cursor..(cursor + 1).min(lines.len()))
-            } else {
-                (true, 0..lines.len())
-            };
-            // The rest of a long list follows what the caller already heard: no second preamble.
-            // Nor after a miss: the caller heard the balance; the options are what they need.
-            if first
-                && !session.more_offers
-                && self.again.is_none()
-                && let Some(prompt) = &state.prompt
-            {
-                prompts.extend(self.render(prompt, language, session, ctx));
-            }
-            let mut offered_keys = facts::OfferedKeys {
-                options: keyed.clone(),
-                more: None,
-            };
-            let person_at = lines
-                .iter()
-                .position(|(key, _)| *key == flow.agent_key)
-                .unwrap_or(lines.len());
-            for (at, (key, line)) in lines.iter().enumerate().take(shown.end).skip(shown.start) {
-                if at == person_at
-                    && let Some((more, more_key)) = more_line
-                {
-                    // "More choices" comes after the payment options and before a person.
-                    prompts.extend(self.render_keyed(more, language, session, ctx, more_key));
-                }
-                prompts.extend(self.render_keyed(line, language, session, ctx, *key));
-            }
-            if let Some((more, more_key)) = more_line {
-                if person_at == lines.len() {
-                    prompts.extend(self.render_keyed(more, language, session, ctx, more_key));
-                }
-                offered_keys.more = Some(more_key);
-            }
-            session.facts.offered = offered_keys;
-            if more_line.is_none()
-                && shown.end >= lines.len()
-                && let Some(closing) = closing
-            {
-                prompts.extend(self.render(closing, language, session, ctx));
-                closed = true;
-            }
+        if matches!(state.kind, StateKind::Offers { .. }) {
+            closed = self.offer_lines(session, state, ctx, &mut prompts);
         } else if let StateKind::Language { options, .. } = &state.kind {
             // Each language's line in its own voice, so every caller understands their option.
             for lang in options.values() {
@@ -206,6 +110,121 @@ impl Run<'_> {
             prompts: at_pace(prompts, session.slow),
             speech,
         }));
+    }
+
+    /// An offers state's lines: its prompt, the options that apply (a short first list and "more
+    /// choices", or one at a time at the slower pace) and its closing line; keeps the keys they
+    /// were offered on. Whether the closing line was said.
+    fn offer_lines(
+        &mut self,
+        session: &mut Session,
+        state: &State,
+        ctx: &impl Context,
+        prompts: &mut Vec<voice::Prompt>,
+    ) -> bool {
+        let StateKind::Offers {
+            set,
+            offers,
+            options,
+            closing,
+            more,
+            ..
+        } = &state.kind
+        else {
+            return false;
+        };
+        let flow = self.flow;
+        let language = self.language(session);
+        let mut reserved: Vec<char> = options.keys().copied().collect();
+        reserved.extend(flow.pace.slower_key);
+        let keyed =
+            collections::offers::keyed(&offered(*set, session, ctx), &reserved, flow.agent_key);
+        // A short first list, then the rest after "more choices", every option on the same
+        // key on both (a caller who knows it need not wait). At the slower pace the options
+        // come one at a time anyway.
+        let more_key = ('1'..='9')
+            .filter(|k| !reserved.contains(k) && *k != flow.agent_key)
+            .find(|k| keyed.iter().all(|(taken, _)| taken != k));
+        let paged = match (more, more_key) {
+            (Some((first, line)), Some(more_key))
+                if !session.slow
+                    && keyed.iter().filter(|(_, o)| *o != Offer::Person).count() > *first =>
+            {
+                Some((*first, line, more_key))
+            }
+            _ => None,
+        };
+        let mut choice = 0;
+        let listed: Vec<(char, Offer)> = keyed
+            .iter()
+            .copied()
+            .filter(|(_, offer)| {
+                let Some((first, ..)) = paged else {
+                    return true;
+                };
+                if *offer == Offer::Person {
+                    return true;
+                }
+                choice += 1;
+                (choice > first) == session.more_offers
+            })
+            .collect();
+        let more_line = paged
+            .filter(|_| !session.more_offers)
+            .map(|(_, line, key)| (line, key));
+        let lines: Vec<(char, &Prompt)> = listed
+            .iter()
+            .filter_map(|(key, offer)| offers.get(offer).map(|(line, _)| (*key, line)))
+            .collect();
+        // At the slower pace, one option at a time: the caller answers it or waits for the
+        // next (see `apply`).
+        let (first, shown) = if session.slow {
+            let cursor = session.offer_cursor.min(lines.len().saturating_sub(1));
+            (cursor == 0, cursor..(cursor + 1).min(lines.len()))
+        } else {
+            (true, 0..lines.len())
+        };
+        // The rest of a long list follows what the caller already heard: no second preamble.
+        // Nor after a miss: the caller heard the balance; the options are what they need.
+        if first
+            && !session.more_offers
+            && self.again.is_none()
+            && let Some(prompt) = &state.prompt
+        {
+            prompts.extend(self.render(prompt, language, session, ctx));
+        }
+        let mut offered_keys = facts::OfferedKeys {
+            options: keyed.clone(),
+            more: None,
+        };
+        let person_at = lines
+            .iter()
+            .position(|(key, _)| *key == flow.agent_key)
+            .unwrap_or(lines.len());
+        for (at, (key, line)) in lines.iter().enumerate().take(shown.end).skip(shown.start) {
+            if at == person_at
+                && let Some((more, more_key)) = more_line
+            {
+                // "More choices" comes after the payment options and before a person.
+                prompts.extend(self.render_keyed(more, language, session, ctx, more_key));
+            }
+            prompts.extend(self.render_keyed(line, language, session, ctx, *key));
+        }
+        if let Some((more, more_key)) = more_line {
+            if person_at == lines.len() {
+                prompts.extend(self.render_keyed(more, language, session, ctx, more_key));
+            }
+            offered_keys.more = Some(more_key);
+        }
+        session.facts.offered = offered_keys;
+        if more_line.is_none()
+            && shown.end >= lines.len()
+            && let Some(closing) = closing
+        {
+            prompts.extend(self.render(closing, language, session, ctx));
+            return true;
+        }
+        false
     }
 
     /// What the recognizer should expect here: the question's phrases, then the phrases every
