@@ -125,7 +125,7 @@ impl<'f> Call<'f> {
 }
 
 /// Everything the caller hears in a response, in order.
-fn heard(turn: &Turn) -> String {
+pub(super) fn heard(turn: &Turn) -> String {
     let mut texts = Vec::new();
     for verb in &turn.response.verbs {
         let prompts = match verb {

@@ -12,9 +12,9 @@ use super::actions::{
     PayFullBalanceResult, RouteAccountResult, VerifyPinResult,
 };
 use super::engine::{Input, Need, Outcome, Pause, Session, Step, Stepper, Turn};
+use super::engine_tests::heard;
 use super::testing::{CONFIRMATION, FakeContext, shipped_policies};
 use super::{Flow, load_file};
-use crate::voice::{self, Verb};
 
 fn payment_flow() -> Flow {
     load_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join("call-flows/payment.toml"))
@@ -76,24 +76,6 @@ fn webhook(
             .resume(session, outcome, &*facts)
             .expect("the stepper goes on");
     }
-}
-
-/// Everything said in a reply, in order.
-fn heard(turn: &Turn) -> String {
-    let mut said = Vec::new();
-    for verb in &turn.response.verbs {
-        let prompts = match verb {
-            Verb::Prompt(prompt) => std::slice::from_ref(prompt),
-            Verb::Gather(gather) => gather.prompts.as_slice(),
-            _ => &[],
-        };
-        for prompt in prompts {
-            if let voice::Prompt::Say { text, .. } = prompt {
-                said.push(text.as_str());
-            }
-        }
-    }
-    said.join(" ")
 }
 
 fn nothing(_: &mut Session, _: &mut FakeContext) {}
