@@ -7,13 +7,12 @@
 //!   ([`twilio::validate_signature`], which tries the URL with and without `:443`), next to one
 //!   plain [`twilio::compute_signature`];
 //! - `speech`: money (English, Spanish) and a due date as words;
-//! - `flow_step`: one [`advance`] of the real `call-flows/payment.toml`, a correct PIN at
-//!   `ask_pin` (verify, branch on the balance, read the balance menu), with the in-memory
-//!   [`FakeContext`] the engine's unit tests use (set up, cloned and dropped outside the timing);
-//!   then the same plus rendering the response to TwiML, i.e. one webhook's CPU cost
-//!   minus the database. `advance` runs through criterion's `async_tokio` support on a
-//!   current-thread runtime (one `block_on` around the whole timing loop), which measured
-//!   ~0.2-0.5 µs per iteration cheaper than calling `Runtime::block_on` inside `b.iter`.
+//! - `flow_step`: one webhook of the real `call-flows/payment.toml` through the engine's
+//!   [`Stepper`](ivrpay::flow::engine::Stepper) ([`advance`] steps it and answers its needs), a
+//!   correct PIN at `ask_pin` (verify, branch on the balance, read the balance menu), with the
+//!   in-memory [`FakeContext`] the engine's unit tests use (set up, cloned and dropped outside the
+//!   timing); then the same plus rendering the response to TwiML, i.e. one webhook's CPU cost
+//!   minus the database. The stepper is synchronous, so no runtime is in the timing.
 //!
 //! Run:
 //!

@@ -237,7 +237,7 @@ pub trait Context {
     /// The line's business hours, when configured; `None`: always open, and no callbacks.
     fn hours(&self) -> Option<&crate::hours::Hours>;
     /// Whether a transfer puts the caller in a conference room with hold audio while the line
-    /// rings the agent itself ([`Context::ring_agent`]); `false`: a plain dial, with ringing.
+    /// rings the agent itself ([`Need::RingAgent`]); `false`: a plain dial, with ringing.
     fn holds_transfers(&self) -> bool;
     /// The call's conference room (the same for the waiting caller and the agent's leg).
     fn conference_name(&self) -> String;
