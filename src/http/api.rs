@@ -20,7 +20,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
-use crate::error::{AppError, Problem};
+use crate::error::AppError;
+use crate::http::error::Problem;
 use crate::store::{
     ArrangementRecord, CallRecord, CallbackRecord, CallbackStatus, Closed, MessageRecord,
     PaymentRecord,

@@ -8,6 +8,7 @@
 
 mod api;
 mod audio;
+pub mod error;
 pub mod forwarded;
 mod health;
 mod metrics;
