@@ -41,6 +41,8 @@ pub struct AppState {
     pub hold_audio: axum::body::Bytes,
     /// Ends of calls reported while the database was away, waiting for upkeep to record them.
     pub pending_ends: Arc<crate::calls::pending_ends::PendingEnds>,
+    /// The telephony providers served, built from their settings.
+    pub providers: crate::telephony::registry::Providers,
 }
 
 impl AppState {
@@ -96,6 +98,9 @@ pub enum StartError {
     /// The directory that keeps call ends while the database is away cannot be made.
     #[error("{0}")]
     CallEnds(std::io::Error),
+    /// A provider's settings are wrong (each problem on a line).
+    #[error("the providers' settings have problems:\n{0}")]
+    Providers(String),
     /// The address could not be bound.
     #[error("cannot listen on {0}: {1}")]
     Listen(String, std::io::Error),
@@ -158,6 +163,9 @@ impl Application {
         let hold_audio = crate::audio::hold::load(&config.audio_dir)
             .map_err(StartError::Recordings)?
             .into();
+        let providers = crate::telephony::registry::build(&config.providers)
+            .map(crate::telephony::registry::Providers::new)
+            .map_err(|problems| StartError::Providers(problems.join("\n")))?;
         // Off the async threads; ready long before anyone signs in.
         tokio::task::spawn_blocking(crate::agents::password::warm_up);
         let store = Store::connect(&config.database_url, &config.pool).await?;
@@ -206,6 +214,7 @@ impl Application {
             recordings,
             hold_audio,
             pending_ends: Arc::new(pending_ends),
+            providers,
         };
         Ok(Application {
             listener,

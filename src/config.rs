@@ -6,7 +6,6 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::SecretString;
@@ -15,7 +14,7 @@ use crate::accounts::secrets::PinKey;
 use crate::payments::CardBrand;
 use crate::payments::vault::DataKey;
 use crate::store::PoolSettings;
-use crate::telephony::Dialect;
+use crate::telephony::registry::ProviderConfig;
 
 /// The PIN key demo mode uses when none is given. Not secret: demo data only.
 pub const DEMO_PIN_KEY: &str = "ivrpay-demo-pin-key: demo data only, never production";
@@ -31,9 +30,10 @@ pub struct Config {
     /// emit is built from it and signatures are checked against it. `None`: `http://` plus the
     /// address actually bound (local use).
     pub public_url: Option<String>,
-    /// The telephony providers served, each holding the secret its webhooks are signed with
-    /// (see [`crate::telephony::registry`]).
-    pub providers: Vec<Arc<dyn Dialect>>,
+    /// The telephony providers served, each with its settings (the secret its webhooks are
+    /// signed with, its API's account); their dialects are built once at start-up (see
+    /// [`crate::telephony::registry`]).
+    pub providers: Vec<ProviderConfig>,
     /// Accept unsigned webhooks (local experiments only).
     pub insecure_skip_signature: bool,
     /// Bearer token for the admin API; `None` disables the API.
@@ -69,12 +69,12 @@ pub struct Config {
     pub upkeep: UpkeepSettings,
     /// Receipts and reminders by SMS and email.
     pub messaging: crate::messages::MessagingSettings,
-    /// Pausing the call's recording while the card is keyed in, if configured.
-    pub recording: Option<RecordingControl>,
-    /// Twilio's REST API, for transfers that wait in a conference room with hold audio while the
-    /// line rings the agent, and for agents sending a caller to key in a card; `None`: a transfer
-    /// is a plain dial (the caller hears ringing) and the console cannot send callers to pay.
-    pub conference_transfers: Option<std::sync::Arc<crate::telephony::twilio::rest::TwilioRest>>,
+    /// Whether to pause the call's recording while the card is keyed in (where the call's
+    /// provider offers recording control), and what to do when it cannot be paused; `None`: the
+    /// recording is left alone.
+    pub pause_recording: Option<PauseFailure>,
+    /// How a caller reaches a person.
+    pub transfers: Transfers,
     /// Where Prometheus metrics are served, and who may read them.
     pub metrics: MetricsSettings,
 }
@@ -90,21 +90,16 @@ pub struct MetricsSettings {
     pub token: Option<SecretString>,
 }
 
-/// Pausing the call's recording around card entry (PCI DSS), through Twilio's REST API.
-#[derive(Clone)]
-pub struct RecordingControl {
-    /// The REST client.
-    pub rest: std::sync::Arc<crate::telephony::twilio::rest::TwilioRest>,
-    /// What to do when the recording cannot be paused.
-    pub on_failure: PauseFailure,
-}
-
-impl std::fmt::Debug for RecordingControl {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RecordingControl")
-            .field("on_failure", &self.on_failure)
-            .finish_non_exhaustive()
-    }
+/// How a caller reaches a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Transfers {
+    /// Where the call's provider offers call control: the caller waits in a conference room
+    /// with hold audio while the line rings the agent, and an agent can send them to key in a
+    /// card; elsewhere a plain dial.
+    #[default]
+    Conference,
+    /// Always a plain dial (the caller hears ringing).
+    Dial,
 }
 
 /// What happens to card entry when the recording could not be paused.

@@ -94,10 +94,22 @@ pub async fn run_once(app: &AppState) -> Result<Report, AppError> {
         }
     }
     let idle_before = now - app.config.upkeep.idle_call_after.as_millis() as i64;
-    report.calls_closed = app
-        .store
-        .close_idle_calls(idle_before, &crate::calls::ending(app), BATCH)
-        .await?;
+    let end = crate::calls::ending(app);
+    for (provider, sid) in app.store.idle_calls(idle_before, BATCH).await? {
+        let call = crate::store::CallKey {
+            provider: &provider,
+            sid: &sid,
+        };
+        let ended = app
+            .store
+            .end_call(call, |ending| {
+                crate::reports::record::summarize(ending, &end)
+            })
+            .await?;
+        if ended == Some(true) {
+            report.calls_closed += 1;
+        }
+    }
     report.sealed_wiped = app.store.wipe_expired_sealed(now).await?;
     if let Some(kept_for) = app.config.upkeep.step_logs_kept_for {
         let ended_before =

@@ -15,10 +15,9 @@ use common::{Backend, Options, TestServer, heard};
 use ivrpay::caller::Call;
 use ivrpay::clock::Clock;
 use ivrpay::collections::run_due::{self, Collector};
-use ivrpay::config::{PauseFailure, RecordingControl};
+use ivrpay::config::PauseFailure;
 use ivrpay::messages::outbox;
 use ivrpay::messages::{EmailSettings, MessagingSettings, SmsSettings};
-use ivrpay::telephony::twilio::rest::{RestAuth, TwilioRest};
 use secrecy::SecretString;
 use time::macros::date;
 
@@ -33,22 +32,11 @@ struct Line {
     options: Options,
 }
 
-fn rest(twilio: &TwilioStandIn) -> Arc<TwilioRest> {
-    Arc::new(TwilioRest::new(
-        twilio.base_url.clone(),
-        common::twilio_api::ACCOUNT_SID.to_owned(),
-        RestAuth::AuthToken(SecretString::from(common::twilio_api::AUTH_TOKEN)),
-        Duration::from_secs(5),
-        ivrpay::http_client(),
-    ))
-}
-
 async fn line(backend: Backend, pause: Option<PauseFailure>) -> Option<Line> {
     let twilio = TwilioStandIn::start().await?;
     let smtp = SmtpServer::start().await?;
     let messaging = MessagingSettings {
         sms: Some(SmsSettings {
-            rest: rest(&twilio),
             from: SMS_FROM.to_owned(),
         }),
         email: Some(EmailSettings {
@@ -59,10 +47,8 @@ async fn line(backend: Backend, pause: Option<PauseFailure>) -> Option<Line> {
     };
     let options = Options {
         messaging,
-        recording: pause.map(|on_failure| RecordingControl {
-            rest: rest(&twilio),
-            on_failure,
-        }),
+        provider_api: Some(twilio.base_url.clone()),
+        pause_recording: pause,
         ..Options::default()
     };
     let server = TestServer::start_with(backend, options.clone()).await?;

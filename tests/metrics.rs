@@ -5,14 +5,12 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use common::{ADMIN_TOKEN, Backend, Options, TestServer, heard};
 use ivrpay::config::MetricsSettings;
 use ivrpay::messages::outbox;
 use ivrpay::messages::{MessagingSettings, SmsSettings};
-use ivrpay::telephony::twilio::rest::{RestAuth, TwilioRest};
 use secrecy::SecretString;
 
 const METRICS_TOKEN: &str = "test-metrics-token";
@@ -314,22 +312,15 @@ async fn messages_are_counted_by_result(backend: Backend) {
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .expect("a free port");
-    let unreachable = Arc::new(TwilioRest::new(
-        format!("http://{closed}"),
-        "AC00000000000000000000000000000000".to_owned(),
-        RestAuth::AuthToken(SecretString::from("token")),
-        Duration::from_secs(2),
-        ivrpay::http_client(),
-    ));
     let messaging = MessagingSettings {
         sms: Some(SmsSettings {
-            rest: unreachable,
             from: "+18005550100".to_owned(),
         }),
         ..MessagingSettings::default()
     };
     let options = with_metrics(Options {
         messaging,
+        provider_api: Some(format!("http://{closed}")),
         ..Options::default()
     });
     let Some(server) = TestServer::start_with(backend, options).await else {

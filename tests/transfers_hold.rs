@@ -11,8 +11,6 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use common::console::{self, Agent};
 use common::twilio_api::{ACCOUNT_SID, Recorded, TwilioStandIn};
 use common::{AGENT, Backend, Options, TestServer, heard};
@@ -26,7 +24,8 @@ const LINE: &str = "+18005550100";
 async fn line(backend: Backend) -> Option<(TestServer, TwilioStandIn)> {
     let twilio = TwilioStandIn::start().await?;
     let options = Options {
-        conference_transfers: Some(Arc::new(twilio.rest())),
+        provider_api: Some(twilio.base_url.clone()),
+        conference_transfers: true,
         ..Options::default()
     };
     let server = TestServer::start_with(backend, options).await?;

@@ -8,7 +8,7 @@
 mod common;
 
 use common::twilio_api::{ACCOUNT_SID, TwilioStandIn};
-use ivrpay::telephony::twilio::rest::{RecordingState, RestError};
+use ivrpay::telephony::capabilities::{ProviderError, RecordingState};
 
 const TO: &str = "+15552126618";
 const FROM: &str = "+18005550100";
@@ -90,7 +90,7 @@ async fn request_breaking_twilios_schema_is_rejected() {
         .send_sms(TO, FROM, TEXT, Some("not a url"))
         .await
         .unwrap_err();
-    assert_eq!(err, RestError::Rejected("HTTP 422".into()));
+    assert_eq!(err, ProviderError::Rejected("HTTP 422".into()));
     let requests = twilio.requests();
     assert_eq!(requests.len(), 1, "{requests:?}");
     assert_eq!(requests[0].status, 422);
@@ -106,7 +106,7 @@ async fn twilio_down_is_unavailable_until_it_comes_back() {
 
     twilio.go_down().await;
     let err = rest.send_sms(TO, FROM, TEXT, None).await.unwrap_err();
-    assert!(matches!(err, RestError::Unavailable(_)), "{err}");
+    assert!(matches!(err, ProviderError::Unavailable(_)), "{err}");
     assert_eq!(twilio.requests().len(), 1, "nothing reached the stand-in");
 
     twilio.come_back().await;

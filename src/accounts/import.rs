@@ -30,7 +30,7 @@ pub const OPTIONAL_COLUMNS: &str = "flags,state";
 
 /// The longest name, in characters. The line speaks the first name and messages write the
 /// whole one; a hundred characters is longer than real names and keeps every prompt far within
-/// the 3,000 characters Twilio allows a `<Say>`.
+/// the 3,000 characters the strictest provider allows one spoken prompt.
 pub const NAME_MAX: usize = 100;
 
 /// The longest segment, in characters: a label that reports group by and flows branch on.

@@ -114,9 +114,12 @@ pub async fn load(app: &AppState, row: &TransferRow) -> Result<ScreenPop, AppErr
         .map(State::label);
     let reason = Reason::parse(&row.reason).unwrap_or(Reason::Sent);
     let verified = verified(flow, &steps);
-    let card_entry_offered = app.config.conference_transfers.is_some()
+    let card_entry_offered = app
+        .providers
+        .named(&row.provider)
+        .and_then(|dialect| crate::calls::hold::can_send_to_card_entry(app, dialect.as_ref()))
+        .is_some()
         && flow.assisted_payment_state.is_some()
-        && row.provider == "twilio"
         && verified != NOT_VERIFIED;
     Ok(ScreenPop {
         id: row.id,

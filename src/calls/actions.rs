@@ -415,8 +415,9 @@ impl Context for CallContext<'_> {
     }
 
     fn holds_transfers(&self) -> bool {
-        // Only Twilio's calls are moved through its REST API.
-        self.app.config.conference_transfers.is_some() && self.webhook.dialect.name() == "twilio"
+        // Only a provider that can move calls can take a waiting caller out of the room.
+        self.app.config.transfers == crate::config::Transfers::Conference
+            && self.webhook.dialect.call_control().is_some()
     }
 
     fn conference_name(&self) -> String {
@@ -439,24 +440,23 @@ impl CallContext<'_> {
     pub async fn pause_recording(&mut self) -> crate::flow::engine::Pause {
         use crate::config::PauseFailure;
         use crate::flow::engine::Pause;
-        use crate::telephony::twilio::rest::{RecordingState, RestError};
-        let Some(control) = &self.app.config.recording else {
+        use crate::telephony::capabilities::{ProviderError, RecordingState};
+        let Some(on_failure) = self.app.config.pause_recording else {
             return Pause::NotNeeded;
         };
-        // Only Twilio's calls are recorded through its REST API.
-        if self.webhook.dialect.name() != "twilio" {
+        // A provider that cannot control the recording is not asked to.
+        let Some(control) = self.webhook.dialect.recording_control() else {
             return Pause::NotNeeded;
-        }
+        };
         match control
-            .rest
             .set_recording(self.call_sid, RecordingState::Paused)
             .await
         {
             Ok(()) => Pause::Paused,
-            Err(RestError::NoRecording) => Pause::NotNeeded,
+            Err(ProviderError::NoRecording) => Pause::NotNeeded,
             Err(err) => {
                 tracing::error!(error = %err, "could not pause the call's recording before card entry");
-                match control.on_failure {
+                match on_failure {
                     PauseFailure::StopCardEntry => Pause::Failed,
                     PauseFailure::GoOn => Pause::NotNeeded,
                 }
@@ -466,12 +466,14 @@ impl CallContext<'_> {
 
     /// Resumes it once the card is decided or abandoned.
     pub async fn resume_recording(&mut self) {
-        use crate::telephony::twilio::rest::RecordingState;
-        let Some(control) = &self.app.config.recording else {
+        use crate::telephony::capabilities::RecordingState;
+        if self.app.config.pause_recording.is_none() {
+            return;
+        }
+        let Some(control) = self.webhook.dialect.recording_control() else {
             return;
         };
         if let Err(err) = control
-            .rest
             .set_recording(self.call_sid, RecordingState::InProgress)
             .await
         {
@@ -486,8 +488,12 @@ impl CallContext<'_> {
     /// # Errors
     /// Another delivery holds the turn; a database failure.
     pub async fn ring_agent(&mut self, number: &str) -> Result<Option<String>, AppError> {
-        use crate::telephony::twilio::rest::OutgoingCall;
-        let Some(rest) = self.app.config.conference_transfers.clone() else {
+        use crate::telephony::capabilities::OutgoingCall;
+        if !self.holds_transfers() {
+            return Ok(None);
+        }
+        let dialect = self.webhook.dialect.clone();
+        let Some(control) = dialect.call_control() else {
             return Ok(None);
         };
         // The agent sees the line's own number: the one the caller called.
@@ -517,7 +523,7 @@ impl CallContext<'_> {
             timeout_seconds: self.app.flow.dial_timeout_seconds,
             status_callback: &status_callback,
         };
-        match rest.place_call(&call).await {
+        match control.place_call(&call).await {
             Ok(agent_leg) => Ok(Some(agent_leg)),
             Err(err) => {
                 // Unknown included: if the agent's phone does ring after all, its leg finds the

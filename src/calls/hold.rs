@@ -1,7 +1,8 @@
 //! A caller waiting for a person in a conference room, and an agent sending the caller they are
 //! talking with to key in a card.
 //!
-//! With Twilio's REST API configured, a transfer puts the caller in a room of their own (named
+//! Where the call's provider offers call control (and transfers are not set to plain dials), a
+//! transfer puts the caller in a room of their own (named
 //! for the call) where they hear hold audio from `audio/hold.wav` and, between rounds, the flow's
 //! `on_hold` words, while the line rings the agent itself. The agent's leg hears the whisper and
 //! joins the room; if nobody answers, the line takes the caller out of the room to the transfer's
@@ -118,7 +119,7 @@ pub async fn agent_leg(
 /// "nobody answered" and offers a callback or the menu.
 ///
 /// # Errors
-/// A database failure, or Twilio's REST API refusing or failing to move the call.
+/// A database failure, or the provider refusing or failing to move the call.
 pub async fn agent_leg_ended(
     app: &AppState,
     dialect: &dyn Dialect,
@@ -126,7 +127,7 @@ pub async fn agent_leg_ended(
     turn: i64,
     unanswered: bool,
 ) -> Result<(), AppError> {
-    let Some(rest) = app.config.conference_transfers.as_ref() else {
+    let Some(control) = dialect.call_control() else {
         return Ok(());
     };
     if !unanswered || !still_waiting(app, call, turn).await? {
@@ -137,7 +138,7 @@ pub async fn agent_leg_ended(
         app.public_url,
         dialect.path(Event::Dial)
     );
-    rest.redirect_call(call.sid, &url).await.map_err(|err| {
+    control.redirect_call(call.sid, &url).await.map_err(|err| {
         AppError::Flow(format!(
             "could not take a waiting caller out of the room: {err}"
         ))
@@ -153,7 +154,11 @@ pub async fn agent_leg_ended(
 /// # Errors
 /// A database failure.
 pub async fn caller_gone(app: &AppState, call: CallKey<'_>) -> Result<(), AppError> {
-    let Some(rest) = app.config.conference_transfers.as_ref() else {
+    let Some(control) = app
+        .providers
+        .named(call.provider)
+        .and_then(|dialect| dialect.call_control())
+    else {
         return Ok(());
     };
     let Some(row) = app.store.load_call(call).await? else {
@@ -164,11 +169,22 @@ pub async fn caller_gone(app: &AppState, call: CallKey<'_>) -> Result<(), AppErr
         .ok()
         .and_then(|session| session.facts.agent_leg);
     if let Some(agent_leg) = agent_leg
-        && let Err(err) = rest.hang_up_call(&agent_leg).await
+        && let Err(err) = control.hang_up_call(&agent_leg).await
     {
         tracing::info!(error = %err, "the agent's leg was not hung up (it may have ended already)");
     }
     Ok(())
+}
+
+/// How calls of `dialect`'s provider are moved to card entry, when they can be: transfers wait
+/// in a conference room (so the caller can come back to it) and the provider can move calls.
+pub fn can_send_to_card_entry<'d>(
+    app: &AppState,
+    dialect: &'d dyn Dialect,
+) -> Option<&'d dyn crate::telephony::capabilities::CallControl> {
+    (app.config.transfers == crate::config::Transfers::Conference)
+        .then(|| dialect.call_control())
+        .flatten()
 }
 
 /// Why an agent cannot send a caller to key in a card now.
@@ -186,13 +202,13 @@ pub enum AssistRefusal {
     /// The line did not verify who the caller is.
     #[error("The line did not verify this caller, so they cannot pay this way.")]
     NotVerified,
-    /// Twilio did not take the request.
+    /// The provider did not take the request.
     #[error("The phone system did not take the request; try again in a moment.")]
     Unavailable,
 }
 
 /// Sends the caller of `transfer` (taken by `agent_id`) to the flow's card questions through
-/// Twilio's REST API; they come back to the agent's room when the payment is decided. The agent
+/// the provider's call control; they come back to the agent's room when the payment is decided. The agent
 /// never hears the keys: the caller is out of the room while keying them.
 ///
 /// # Errors
@@ -202,8 +218,11 @@ pub async fn send_to_card_entry(
     transfer: &TransferRow,
     agent_id: i64,
 ) -> Result<Result<(), AssistRefusal>, AppError> {
-    let (Some(rest), Some(_)) = (
-        app.config.conference_transfers.as_ref(),
+    let Some(dialect) = app.providers.named(&transfer.provider) else {
+        return Ok(Err(AssistRefusal::NotConfigured));
+    };
+    let (Some(control), Some(_)) = (
+        can_send_to_card_entry(app, dialect.as_ref()),
         app.flow.assisted_payment_state.as_ref(),
     ) else {
         return Ok(Err(AssistRefusal::NotConfigured));
@@ -211,14 +230,6 @@ pub async fn send_to_card_entry(
     if transfer.status != "claimed" || transfer.claimed_by != Some(agent_id) {
         return Ok(Err(AssistRefusal::NotYours));
     }
-    let Some(dialect) = app
-        .config
-        .providers
-        .iter()
-        .find(|dialect| dialect.name() == transfer.provider && dialect.name() == "twilio")
-    else {
-        return Ok(Err(AssistRefusal::NotConfigured));
-    };
     let call = CallKey {
         provider: &transfer.provider,
         sid: &transfer.call_sid,
@@ -241,7 +252,7 @@ pub async fn send_to_card_entry(
         dialect.path(Event::Assist),
         row.turn
     );
-    if let Err(err) = rest.redirect_call(call.sid, &url).await {
+    if let Err(err) = control.redirect_call(call.sid, &url).await {
         tracing::warn!(error = %err, "could not send a caller to key in a card");
         return Ok(Err(AssistRefusal::Unavailable));
     }

@@ -28,7 +28,8 @@ use tracing::Instrument;
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::flow::engine::{self, Input, Secrets, Session};
-use crate::store::{CallEnd, CallKey, NewCall, NewTransfer, TurnUpdate};
+use crate::reports::record::CallEnd;
+use crate::store::{CallKey, NewCall, NewTransfer, TurnUpdate};
 use crate::telephony::Dialect;
 use crate::voice;
 
@@ -409,7 +410,13 @@ pub async fn end_at(app: &AppState, call: CallKey<'_>, ended_at_ms: i64) -> Resu
         now_ms: ended_at_ms,
         ..ending(app)
     };
-    let known = app.store.end_call(call, &end).await?;
+    let known = app
+        .store
+        .end_call(call, |ending| {
+            crate::reports::record::summarize(ending, &end)
+        })
+        .await?
+        .is_some();
     if known {
         hold::caller_gone(app, call).await?;
     }

@@ -188,7 +188,7 @@ mod tests {
 
     fn key<'a>(sid: &'a str) -> CallKey<'a> {
         CallKey {
-            provider: "twilio",
+            provider: "provider-a",
             sid,
         }
     }
@@ -209,7 +209,10 @@ mod tests {
             .collect();
         assert_eq!(
             seen,
-            [("twilio", "CA/../1", 1_000), ("twilio", "CA2", 2_000)]
+            [
+                ("provider-a", "CA/../1", 1_000),
+                ("provider-a", "CA2", 2_000)
+            ]
         );
         ends.forget(&waiting[0]).expect("forget");
         ends.forget(&waiting[0]).expect("forgetting twice is fine");

@@ -47,7 +47,8 @@ pub(super) async fn run_due(args: RunDueArgs) -> Result<(), String> {
             .unwrap_or_else(|| clock.now().date()),
     };
     let mut problems = Vec::new();
-    let messaging = messaging_settings(&mut problems).messaging;
+    let dialects = dialects_of(&providers_from_env(), &mut problems);
+    let messaging = line_settings(&mut problems, &dialects).messaging;
     if !problems.is_empty() {
         return Err(format!("fix these settings:\n  {}", problems.join("\n  ")));
     }

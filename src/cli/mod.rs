@@ -110,13 +110,15 @@ enum Command {
 fn environment_only() -> String {
     let mut text = String::from("Settings read only from the environment:\n");
     for provider in crate::telephony::registry::REGISTERED {
-        text.push_str(&format!(
-            "  {}\n                      {}\n",
-            provider.secret_env, provider.describe
-        ));
+        for setting in provider.all_settings() {
+            text.push_str(&format!(
+                "  {}\n                      {}\n",
+                setting.env, setting.describe
+            ));
+        }
     }
     text.push_str(
-        "                      (at least one provider's secret is required; --demo keeps one\n\
+        "                      (at least one provider's webhook secret is required; --demo keeps one\n\
          \x20                     beside the database)\n\
          \x20 IVRPAY_PIN_KEY      secret of at least 16 characters that PINs are hashed with (required;\n\
          \x20                     --demo uses a fixed demo key)\n\
@@ -124,10 +126,8 @@ fn environment_only() -> String {
          \x20                     webhooks (required; --demo generates one per run)\n\
          \x20 IVRPAY_ADMIN_TOKEN  bearer token for /api/...; unset: the API is off (--demo keeps one)\n\
          \x20 STRIPE_SECRET_KEY   Stripe secret key, required with --gateway stripe\n\
-         \x20 TWILIO_ACCOUNT_SID  Twilio account for its REST API (texts, recording control), with\n\
-         \x20                     TWILIO_AUTH_TOKEN or TWILIO_API_KEY_SID + TWILIO_API_KEY_SECRET\n\
-         \x20 TWILIO_API_BASE_URL Twilio's REST API (default https://api.twilio.com; for stand-ins)\n\
-         \x20 IVRPAY_SMS_FROM     number (or MG... Messaging Service) receipts and reminders are texted from\n\
+         \x20 IVRPAY_SMS_FROM     number (or sender id) receipts and reminders are texted from, by the\n\
+         \x20                     first provider whose API is set up to send texts\n\
          \x20 IVRPAY_SMTP_URL     smtp://user:pass@host:587 or smtps://...: sends email receipts (secret)\n\
          \x20 IVRPAY_EMAIL_FROM   From address of email, e.g. \"Riverside Utilities <billing@example.com>\"\n\
          \x20 IVRPAY_REMINDER_DAYS, IVRPAY_PROMISE_REMINDER_DAYS\n\

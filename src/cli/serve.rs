@@ -153,8 +153,8 @@ pub(super) async fn serve(args: ServeArgs) -> Result<(), String> {
         pin_key,
         payments,
         messaging,
-        recording,
-        conference_transfers,
+        pause_recording,
+        transfers,
         notes: mut printed,
     } = serve_secrets(&args)?;
     if args.insecure_skip_signature {
@@ -212,8 +212,8 @@ pub(super) async fn serve(args: ServeArgs) -> Result<(), String> {
             ..UpkeepSettings::default()
         },
         messaging,
-        recording,
-        conference_transfers,
+        pause_recording,
+        transfers,
         metrics: MetricsSettings {
             listen: args.metrics_listen,
             token: metrics_token,

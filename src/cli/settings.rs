@@ -84,50 +84,6 @@ pub(super) fn payment_settings(args: &ServeArgs) -> Result<PaymentSettings, Stri
     })
 }
 
-/// Twilio's REST API client, when an account SID and credentials are set (the auth token, or an
-/// API key and secret).
-fn twilio_rest(
-    problems: &mut Vec<String>,
-) -> Option<Arc<crate::telephony::twilio::rest::TwilioRest>> {
-    use crate::telephony::twilio::rest::{RestAuth, TwilioRest};
-    let account_sid = std::env::var("TWILIO_ACCOUNT_SID")
-        .ok()
-        .filter(|s| !s.is_empty())?;
-    if !(account_sid.len() == 34 && account_sid.starts_with("AC")) {
-        problems.push("TWILIO_ACCOUNT_SID is AC followed by 32 hex digits".into());
-        return None;
-    }
-    let auth = match (
-        std::env::var("TWILIO_API_KEY_SID")
-            .ok()
-            .filter(|s| !s.is_empty()),
-        secret_env("TWILIO_API_KEY_SECRET"),
-        secret_env("TWILIO_AUTH_TOKEN"),
-    ) {
-        (Some(sid), Some(secret), _) => RestAuth::ApiKey { sid, secret },
-        (None, None, Some(token)) => RestAuth::AuthToken(token),
-        _ => {
-            problems.push(
-                "Twilio's REST API needs TWILIO_AUTH_TOKEN, or TWILIO_API_KEY_SID with \
-                 TWILIO_API_KEY_SECRET"
-                    .into(),
-            );
-            return None;
-        }
-    };
-    let base_url = std::env::var("TWILIO_API_BASE_URL")
-        .ok()
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "https://api.twilio.com".to_owned());
-    Some(Arc::new(TwilioRest::new(
-        base_url,
-        account_sid,
-        auth,
-        Duration::from_secs(5),
-        crate::http_client(),
-    )))
-}
-
 /// Day counts like "7,3" (`IVRPAY_REMINDER_DAYS`).
 fn days_env(name: &str, default: &[u32], problems: &mut Vec<String>) -> Vec<u32> {
     let Ok(text) = std::env::var(name) else {
@@ -145,37 +101,57 @@ fn days_env(name: &str, default: &[u32], problems: &mut Vec<String>) -> Vec<u32>
     })
 }
 
-/// What Twilio's REST API serves, from the environment: receipts and reminders by SMS (and
-/// email beside them), recording control, and transfers through a conference room.
-pub(super) struct RestUses {
-    pub(super) messaging: crate::messages::MessagingSettings,
-    pub(super) recording: Option<crate::config::RecordingControl>,
-    pub(super) conference_transfers: Option<Arc<crate::telephony::twilio::rest::TwilioRest>>,
+/// The providers whose webhook secret the environment sets, with every setting they declare.
+pub(super) fn providers_from_env() -> Vec<registry::ProviderConfig> {
+    registry::configured(
+        |name| std::env::var(name).ok().filter(|value| !value.is_empty()),
+        secret_env,
+    )
 }
 
-/// Receipts and reminders, recording control and conference transfers, from the environment.
-pub(super) fn messaging_settings(problems: &mut Vec<String>) -> RestUses {
+/// The dialects of `providers`, each wrong setting added to `problems`.
+pub(super) fn dialects_of(
+    providers: &[registry::ProviderConfig],
+    problems: &mut Vec<String>,
+) -> Vec<Arc<dyn crate::telephony::Dialect>> {
+    registry::build(providers).unwrap_or_else(|found| {
+        problems.extend(found);
+        Vec::new()
+    })
+}
+
+/// What the line does with its providers' capabilities and its mail, from the environment.
+pub(super) struct LineUses {
+    pub(super) messaging: crate::messages::MessagingSettings,
+    pub(super) pause_recording: Option<crate::config::PauseFailure>,
+    pub(super) transfers: crate::config::Transfers,
+}
+
+/// Receipts and reminders, recording control and conference transfers, from the environment,
+/// checked against what the configured providers (`providers`, built from their settings) can
+/// do.
+pub(super) fn line_settings(
+    problems: &mut Vec<String>,
+    providers: &[Arc<dyn crate::telephony::Dialect>],
+) -> LineUses {
     use crate::messages::{EmailSettings, MessagingSettings, SmsSettings};
-    let rest = twilio_rest(problems);
-    let sms = match (
-        std::env::var("IVRPAY_SMS_FROM")
-            .ok()
-            .filter(|s| !s.is_empty()),
-        &rest,
-    ) {
-        (Some(from), Some(rest)) => Some(SmsSettings {
-            rest: rest.clone(),
-            from,
-        }),
-        (Some(_), None) => {
-            problems.push(
-                "IVRPAY_SMS_FROM needs Twilio's REST API: set TWILIO_ACCOUNT_SID (and \
-                 TWILIO_AUTH_TOKEN or an API key)"
-                    .into(),
-            );
+    let texts = providers.iter().any(|dialect| dialect.texting().is_some());
+    let records = providers
+        .iter()
+        .any(|dialect| dialect.recording_control().is_some());
+    let sms = match std::env::var("IVRPAY_SMS_FROM")
+        .ok()
+        .filter(|s| !s.is_empty())
+    {
+        Some(from) if texts => Some(SmsSettings { from }),
+        Some(_) => {
+            problems.push(format!(
+                "IVRPAY_SMS_FROM needs a provider that sends texts: set {}",
+                registry::api_hint()
+            ));
             None
         }
-        (None, _) => None,
+        None => None,
     };
     let email = match (
         secret_env("IVRPAY_SMTP_URL"),
@@ -237,53 +213,49 @@ pub(super) fn messaging_settings(problems: &mut Vec<String>) -> RestUses {
             None
         }
     };
-    let recording = match (on_failure, &rest) {
-        (Some(on_failure), Some(rest)) => Some(crate::config::RecordingControl {
-            rest: rest.clone(),
-            on_failure,
-        }),
-        (Some(_), None) => {
-            problems.push(
-                "IVRPAY_PAUSE_RECORDING needs Twilio's REST API: set TWILIO_ACCOUNT_SID (and \
-                 TWILIO_AUTH_TOKEN or an API key)"
-                    .into(),
-            );
-            None
-        }
-        (None, _) => None,
-    };
-    // With the REST API, a caller waiting for a person hears hold audio in a conference room
-    // (and an agent can send them to key in a card); IVRPAY_TRANSFERS=dial keeps a plain dial.
-    let conference_transfers = match std::env::var("IVRPAY_TRANSFERS").as_deref() {
-        Err(_) | Ok("") | Ok("conference") => rest.clone(),
-        Ok("dial") => None,
-        Ok(other) => {
+    let pause_recording = match on_failure {
+        Some(_) if !records => {
             problems.push(format!(
-                "IVRPAY_TRANSFERS is conference (hold audio while the agent is rung; needs \
-                 Twilio's REST API) or dial (a plain transfer with ringing), not \"{other}\""
+                "IVRPAY_PAUSE_RECORDING needs a provider that controls recordings: set {}",
+                registry::api_hint()
             ));
             None
         }
+        on_failure => on_failure,
     };
-    RestUses {
+    // Where the call's provider can move calls, a caller waiting for a person hears hold audio
+    // in a conference room (and an agent can send them to key in a card);
+    // IVRPAY_TRANSFERS=dial keeps a plain dial everywhere.
+    let transfers = match std::env::var("IVRPAY_TRANSFERS").as_deref() {
+        Err(_) | Ok("") | Ok("conference") => crate::config::Transfers::Conference,
+        Ok("dial") => crate::config::Transfers::Dial,
+        Ok(other) => {
+            problems.push(format!(
+                "IVRPAY_TRANSFERS is conference (hold audio while the agent is rung, where the \
+                 provider can move calls) or dial (a plain transfer with ringing), not \"{other}\""
+            ));
+            crate::config::Transfers::Dial
+        }
+    };
+    LineUses {
         messaging,
-        recording,
-        conference_transfers,
+        pause_recording,
+        transfers,
     }
 }
 
 /// The settings `serve` takes from the environment, checked together.
 pub(super) struct ServeSecrets {
     pub(super) data_key: DataKey,
-    pub(super) providers: Vec<Arc<dyn crate::telephony::Dialect>>,
+    pub(super) providers: Vec<registry::ProviderConfig>,
     pub(super) admin_token: Option<SecretString>,
     /// `IVRPAY_METRICS_TOKEN`: reads `/metrics` on the main listener (as the admin token does).
     pub(super) metrics_token: Option<SecretString>,
     pub(super) pin_key: PinKey,
     pub(super) payments: PaymentSettings,
     pub(super) messaging: crate::messages::MessagingSettings,
-    pub(super) recording: Option<crate::config::RecordingControl>,
-    pub(super) conference_transfers: Option<Arc<crate::telephony::twilio::rest::TwilioRest>>,
+    pub(super) pause_recording: Option<crate::config::PauseFailure>,
+    pub(super) transfers: crate::config::Transfers,
     /// What the demo generated or reused, to print.
     pub(super) notes: Vec<String>,
 }
@@ -323,9 +295,9 @@ pub(super) fn serve_secrets(args: &ServeArgs) -> Result<ServeSecrets, String> {
     } else {
         None
     };
-    let mut providers = registry::configured(secret_env);
+    let mut providers = providers_from_env();
     if args.insecure_skip_signature {
-        providers = registry::unverified();
+        providers = registry::unverified_configs();
     } else if providers.is_empty() {
         if let Some(tokens) = &demo_tokens {
             providers.push(registry::demo(SecretString::from(
@@ -347,11 +319,12 @@ pub(super) fn serve_secrets(args: &ServeArgs) -> Result<ServeSecrets, String> {
     }
     let pin_key = pin_key(demo).map_err(|e| problems.push(e)).ok();
     let payments = payment_settings(args).map_err(|e| problems.push(e)).ok();
-    let RestUses {
+    let dialects = dialects_of(&providers, &mut problems);
+    let LineUses {
         messaging,
-        recording,
-        conference_transfers,
-    } = messaging_settings(&mut problems);
+        pause_recording,
+        transfers,
+    } = line_settings(&mut problems, &dialects);
     match (data_key, pin_key, payments) {
         (Some(data_key), Some(pin_key), Some(payments)) if problems.is_empty() => {
             Ok(ServeSecrets {
@@ -362,8 +335,8 @@ pub(super) fn serve_secrets(args: &ServeArgs) -> Result<ServeSecrets, String> {
                 pin_key,
                 payments,
                 messaging,
-                recording,
-                conference_transfers,
+                pause_recording,
+                transfers,
                 notes,
             })
         }

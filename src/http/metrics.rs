@@ -69,7 +69,7 @@ pub(super) async fn track_webhooks(
         Some(_) if super::webhooks::is_webhook_path(&app, request.uri().path()) => {
             request.uri().path().to_owned()
         }
-        // A fixed path (`/twilio/sms`) names itself.
+        // A fixed path names itself.
         Some(matched) if !matched.as_str().contains('{') => matched.as_str().to_owned(),
         // A path on `/{provider}/{event}` that no configured provider has.
         _ => "unknown".to_owned(),

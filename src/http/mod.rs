@@ -13,7 +13,6 @@ pub mod forwarded;
 mod health;
 mod metrics;
 pub mod server;
-mod sms;
 mod webhooks;
 
 use std::time::Duration;
@@ -41,7 +40,6 @@ pub fn router(state: AppState) -> Router {
     let sensitive: Vec<HeaderName> = std::iter::once(AUTHORIZATION)
         .chain(
             state
-                .config
                 .providers
                 .iter()
                 .flat_map(|dialect| dialect.sensitive_headers())
@@ -51,7 +49,6 @@ pub fn router(state: AppState) -> Router {
     let counted = axum::middleware::from_fn_with_state(state.clone(), metrics::track_webhooks);
     Router::new()
         .merge(health::router())
-        .merge(sms::router().route_layer(counted.clone()))
         .merge(webhooks::router().route_layer(counted))
         .merge(api::router())
         .merge(metrics::router())

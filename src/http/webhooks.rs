@@ -1,12 +1,14 @@
 //! Every provider's webhooks through one handler: `POST /{provider}/{event}`. The provider's
-//! dialect verifies the request against the public URL and reads its fields; the call is answered
-//! in neutral terms; the dialect renders the reply. Every answer to a call's webhook is voice XML
-//! with status 200, whatever the input, so the caller always hears help.
+//! dialect verifies the raw request (against the public URL, with the service's clock) and reads
+//! it into a neutral callback, cleaned here once; the call is answered in neutral terms; the
+//! dialect renders the reply. Texts sent to the line and the status of texts the service sent
+//! are events of the same handler, answered by the dialect too. Every answer to a call's webhook
+//! is voice markup with status 200, whatever the input, so the caller always hears help.
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 
@@ -15,25 +17,20 @@ use crate::calls::{self, Webhook};
 use crate::flow::Input;
 use crate::language::Language;
 use crate::store::CallKey;
-use crate::telephony::{Dialect, Event, Signed, sanitize};
+use crate::telephony::{Dialect, Event, Request};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route("/{provider}/{event}", post(webhook))
 }
 
-/// Whether `path` is a configured provider's webhook (`/twilio/gather`), so it may name itself
+/// Whether `path` is a configured provider's webhook (`/{provider}/gather` of a served provider), so it may name itself
 /// in the metrics; any other path on this route is counted as `unknown`, keeping the label's
 /// values few whatever is posted.
 pub(super) fn is_webhook_path(app: &AppState, path: &str) -> bool {
     let mut segments = path.strip_prefix('/').unwrap_or(path).split('/');
     match (segments.next(), segments.next(), segments.next()) {
         (Some(provider), Some(event), None) => {
-            event_named(event).is_some()
-                && app
-                    .config
-                    .providers
-                    .iter()
-                    .any(|dialect| dialect.name() == provider)
+            event_named(event).is_some() && app.providers.named(provider).is_some()
         }
         _ => false,
     }
@@ -45,52 +42,34 @@ fn event_named(segment: &str) -> Option<Event> {
         .find(|event| event.path_segment() == segment)
 }
 
-/// A query parameter, read leniently (a malformed query is no parameter, never a rejection).
-fn query_param(uri: &Uri, name: &str) -> Option<String> {
-    form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
-        .find(|(key, _)| key == name)
-        .map(|(_, value)| sanitize::clean(&value))
-}
-
 async fn webhook(
     State(app): State<AppState>,
     Path((provider, event)): Path<(String, String)>,
+    method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let dialect = app
-        .config
-        .providers
-        .iter()
-        .find(|dialect| dialect.name() == provider)
-        .cloned();
+    let dialect = app.providers.named(&provider).cloned();
     let (Some(dialect), Some(event)) = (dialect, event_named(&event)) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let pairs = sanitize::decode_form(&body);
-    if !app.config.insecure_skip_signature {
-        let url = format!(
-            "{}{}",
-            app.public_url,
-            uri.path_and_query().map_or("", |pq| pq.as_str())
+    let url = format!(
+        "{}{}",
+        app.public_url,
+        uri.path_and_query().map_or("", |pq| pq.as_str())
+    );
+    let request = Request::new(method.as_str(), &url, &headers, &body, app.clock.now_ms());
+    if !app.config.insecure_skip_signature && !dialect.verify(&request) {
+        tracing::warn!(
+            path = uri.path(),
+            "rejected a webhook with a missing or wrong signature"
         );
-        let request = Signed {
-            url: &url,
-            headers: &headers,
-            body: &body,
-            pairs: &pairs,
-        };
-        if !dialect.verify(&request) {
-            tracing::warn!(
-                path = uri.path(),
-                "rejected a webhook with a missing or wrong signature"
-            );
-            return (StatusCode::FORBIDDEN, "invalid signature").into_response();
-        }
+        return (StatusCode::FORBIDDEN, "invalid signature").into_response();
     }
-    let callback = dialect.callback(&sanitize::clean_pairs(pairs));
-    let turn = query_param(&uri, "turn").and_then(|t| t.parse().ok());
+    let callback = dialect.read(event, &request).cleaned();
+    let query_param = |name: &str| request.query(name);
+    let turn = query_param("turn").and_then(|t| t.parse().ok());
     let input = match event {
         Event::Voice => Input::Start,
         // Keys win over words: a caller who pressed keys meant them, whatever the microphone
@@ -116,25 +95,25 @@ async fn webhook(
             .await;
         }
         Event::Whisper => {
-            let call = query_param(&uri, "call").unwrap_or_default();
+            let call = query_param("call").unwrap_or_default();
             return whisper(&app, dialect.as_ref(), &call).await;
         }
         Event::Hold => {
-            let language = query_param(&uri, "lang")
+            let language = query_param("lang")
                 .and_then(|code| Language::parse(&code))
                 .unwrap_or(Language::En);
-            let round = query_param(&uri, "round")
+            let round = query_param("round")
                 .and_then(|r| r.parse().ok())
                 .unwrap_or(0);
             let waiting = calls::hold::waiting(&app, dialect.as_ref(), language, round);
             return voice_xml(dialect.as_ref(), dialect.render(&waiting));
         }
         Event::AgentLeg => {
-            let call = query_param(&uri, "call").unwrap_or_default();
+            let call = query_param("call").unwrap_or_default();
             return agent_leg(&app, dialect.as_ref(), &call, turn.unwrap_or(-1)).await;
         }
         Event::AgentLegEnded => {
-            let call = query_param(&uri, "call").unwrap_or_default();
+            let call = query_param("call").unwrap_or_default();
             let key = CallKey {
                 provider: dialect.name(),
                 sid: &call,
@@ -152,6 +131,28 @@ async fn webhook(
             return StatusCode::NO_CONTENT.into_response();
         }
         Event::Assist => Input::Assist,
+        Event::TextReceived => {
+            let from = callback.from.unwrap_or_default();
+            let text = callback.text.unwrap_or_default();
+            return match crate::messages::texts_in::received(&app, &from, &text).await {
+                Ok(reply) => voice_xml(
+                    dialect.as_ref(),
+                    dialect.render_text_reply(reply.as_deref()),
+                ),
+                // Providers retry on errors: an opt-out must not be lost.
+                Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+            };
+        }
+        Event::TextStatus => {
+            let (Some(message_id), Some(delivery)) = (callback.message_id, callback.delivery)
+            else {
+                return StatusCode::NO_CONTENT.into_response();
+            };
+            return match crate::messages::texts_in::delivered(&app, &message_id, delivery).await {
+                Ok(()) => StatusCode::NO_CONTENT.into_response(),
+                Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+            };
+        }
     };
     let webhook = Webhook {
         dialect: dialect.clone(),

@@ -310,14 +310,12 @@ fn plan_card(plan: &ArrangementRecord, language: Language) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use time::macros::date;
 
     use super::*;
     use crate::flow::testing::FakeContext;
     use crate::messages::{EmailSettings, SmsSettings};
-    use crate::telephony::twilio::rest::{RestAuth, TwilioRest};
 
     fn templates() -> Templates {
         crate::messages::templates::parse(
@@ -331,13 +329,6 @@ mod tests {
     fn settings() -> MessagingSettings {
         MessagingSettings {
             sms: Some(SmsSettings {
-                rest: Arc::new(TwilioRest::new(
-                    "http://127.0.0.1:9".into(),
-                    format!("AC{}", "0".repeat(32)),
-                    RestAuth::AuthToken("t".to_owned().into()),
-                    std::time::Duration::from_secs(1),
-                    crate::http_client(),
-                )),
                 from: "+18005550100".into(),
             }),
             email: Some(EmailSettings {
@@ -370,13 +361,23 @@ mod tests {
         };
         let linda = FakeContext::linda_brown();
         let sms = composer
-            .receipt(&linda, Channel::Sms, &receipt(), "twilio:CA1:1234567890")
+            .receipt(
+                &linda,
+                Channel::Sms,
+                &receipt(),
+                "provider-a:CA1:1234567890",
+            )
             .expect("an sms");
         assert_eq!(sms.recipient, "+15035550142");
-        assert_eq!(sms.dedupe_key, "receipt:twilio:CA1:1234567890:sms");
+        assert_eq!(sms.dedupe_key, "receipt:provider-a:CA1:1234567890:sms");
         assert!(sms.body_text.contains("$28.00"), "{}", sms.body_text);
         let email = composer
-            .receipt(&linda, Channel::Email, &receipt(), "twilio:CA1:1234567890")
+            .receipt(
+                &linda,
+                Channel::Email,
+                &receipt(),
+                "provider-a:CA1:1234567890",
+            )
             .expect("an email");
         assert_eq!(email.recipient, "linda.brown@example.com");
         assert!(

@@ -1,5 +1,5 @@
 //! The keywords people text back: STOP and its kin opt a number out of texts, START opts it back
-//! in, HELP asks who we are. English and Spanish, as carriers and Twilio recognise them.
+//! in, HELP asks who we are. English and Spanish, as carriers and providers recognise them.
 
 /// What a texted keyword asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,8 +4,8 @@
 //! - [`compose`]: what each event sends, to whom, on which channel (the caller's choice);
 //! - [`outbox`]: the sender, which delivers queued messages with retries and backoff, once each
 //!   even with several instances;
-//! - [`email`]: SMTP through `lettre`; SMS go through Twilio's REST API
-//!   ([`crate::telephony::twilio::rest`]);
+//! - [`email`]: SMTP through `lettre`; SMS go through the first configured provider that offers
+//!   texting ([`crate::telephony::capabilities::Texting`]);
 //! - [`keywords`]: STOP, START and HELP texted back, in English and Spanish.
 //!
 //! Every message is written to the outbox (`messages`) in the same transaction as what causes
@@ -17,13 +17,11 @@ pub mod email;
 pub mod keywords;
 pub mod outbox;
 pub mod templates;
+pub mod texts_in;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::SecretString;
-
-use crate::telephony::twilio::rest::TwilioRest;
 
 /// How messages are sent, and which.
 #[derive(Clone)]
@@ -77,12 +75,11 @@ impl MessagingSettings {
     }
 }
 
-/// Texts through Twilio's Messaging REST API.
+/// Texts, sent through a provider that offers texting.
 #[derive(Clone)]
 pub struct SmsSettings {
-    /// The REST client (account, credentials, base URL).
-    pub rest: Arc<TwilioRest>,
-    /// The number texts come from (E.164) or a Messaging Service SID.
+    /// The number texts come from (E.164), or the provider's sender id. They are sent by the
+    /// first configured provider that offers texting.
     pub from: String,
 }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::store::{LeasedMessage, SendOutcome};
-use crate::telephony::twilio::rest::RestError;
+use crate::telephony::capabilities::{OutgoingText, ProviderError};
 
 /// Most messages one pass sends.
 const BATCH: i64 = 100;
@@ -121,22 +121,26 @@ async fn deliver(app: &AppState, message: &LeasedMessage) -> Result<Delivered, A
             if app.store.sms_opted_out(&message.recipient).await? {
                 return Ok(Delivered::Suppressed);
             }
-            let callback = format!("{}/twilio/sms-status", app.public_url);
-            match sms
-                .rest
-                .send_sms(
-                    &message.recipient,
-                    &sms.from,
-                    &message.body_text,
-                    Some(&callback),
-                )
-                .await
-            {
+            let Some((dialect, texting)) = app.providers.texting() else {
+                return Ok(Delivered::Retry("no_provider_sends_texts".into()));
+            };
+            let callback = format!(
+                "{}{}",
+                app.public_url,
+                dialect.path(crate::telephony::Event::TextStatus)
+            );
+            let text = OutgoingText {
+                to: &message.recipient,
+                from: &sms.from,
+                body: &message.body_text,
+                status_callback: Some(&callback),
+            };
+            match texting.send_text(&text).await {
                 Ok(sid) => Delivered::Sent(Some(sid)),
-                Err(RestError::Unavailable(why)) => Delivered::Retry(why),
-                Err(RestError::Rejected(why)) => Delivered::Failed(why),
-                Err(RestError::Unknown(why)) => Delivered::Unknown(why),
-                Err(RestError::NoRecording) => Delivered::Failed("unexpected answer".into()),
+                Err(ProviderError::Unavailable(why)) => Delivered::Retry(why),
+                Err(ProviderError::Rejected(why)) => Delivered::Failed(why),
+                Err(ProviderError::Unknown(why)) => Delivered::Unknown(why),
+                Err(ProviderError::NoRecording) => Delivered::Failed("unexpected answer".into()),
             }
         }
         "email" => {

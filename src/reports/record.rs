@@ -1,8 +1,64 @@
-//! What a call leaves behind for the reports when it ends: read once from its step log (which is
-//! purged later), in [`crate::store::Store::end_call`]'s transaction: the states it reached, for
-//! `funnel_counts`, and whether it locked the account.
+//! What a call leaves behind when it ends, decided here and recorded by the store
+//! ([`crate::store::Store::end_call`] hands [`summarize`] the call as it found it, in its
+//! transaction): the outcome, whether it locked the account, and the states it reached, for
+//! `funnel_counts`, read once from its step log (which is purged later).
 
-use crate::store::{CallEnd, StepRecord};
+use crate::store::{EndSummary, EndingCall, FunnelStep, StepRecord};
+
+/// The outcome of a call that ended before its flow settled anything.
+pub const ABANDONED: &str = "abandoned";
+
+/// What ending a call needs to know besides the call: the flow's rules and the time.
+#[derive(Debug, Clone, Copy)]
+pub struct CallEnd<'a> {
+    /// When (UTC ms).
+    pub now_ms: i64,
+    /// Outcomes that stand even when the caller hangs up before the flow ends the call.
+    pub settled: &'a [String],
+    /// The flow the call ran (its name).
+    pub flow: &'a str,
+    /// The flow's agent state: leaving a state for it is "asked for a person" in the funnel.
+    pub agent_state: &'a str,
+    /// The flow's callback state (where asking for a person leads when no one can take the
+    /// call), which counts the same.
+    pub callback_state: Option<&'a str>,
+}
+
+/// What the end of `call` records. When the flow had not ended the call itself, the outcome
+/// becomes `abandoned` unless it is one of `end.settled` (a transfer or a payment stands even if
+/// the caller hangs up during the goodbye) or the call was asked the end-of-call survey (which
+/// comes only after the business of the call, so hanging up on it leaves nothing undone).
+pub fn summarize(call: &EndingCall, end: &CallEnd<'_>) -> EndSummary {
+    let outcome = match (call.ended_at, &call.outcome) {
+        (Some(_), outcome) => outcome.clone(),
+        (None, Some(outcome)) if call.surveyed || end.settled.contains(outcome) => {
+            Some(outcome.clone())
+        }
+        (None, _) => Some(ABANDONED.to_owned()),
+    };
+    // Only ever set: a status callback repeated after retention purged the steps keeps it.
+    let locked_out =
+        call.outcome.as_deref() == Some(super::LOCKED_OUT_OUTCOME) || locked_out(&call.steps);
+    let funnel = (!call.reported).then(|| {
+        let hung_up = outcome.as_deref() == Some(ABANDONED);
+        let reached = states_reached(&call.steps, call.last_step.as_deref(), end, hung_up)
+            .into_iter()
+            .map(|reached| FunnelStep {
+                state: reached.state.to_owned(),
+                seq: reached.seq,
+                left_by: reached.left_by.as_str(),
+            })
+            .collect();
+        (quarter_of(call.started_at), reached)
+    });
+    EndSummary {
+        now_ms: end.now_ms,
+        outcome,
+        flow: end.flow.to_owned(),
+        locked_out,
+        funnel,
+    }
+}
 
 /// How a caller last left a flow state they reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -104,23 +104,51 @@ const FIRST_PAID: &str = "(SELECT MIN(p.created_at) FROM payments p \
      WHERE p.provider = calls.provider AND p.call_sid = calls.call_sid \
      AND p.status = 'approved')";
 
-/// The outcome of a call that ended before its flow settled anything.
-const ABANDONED: &str = "abandoned";
+/// A call being ended, as the store found it (under the row's lock), for the caller of
+/// [`Store::end_call`] to decide what its end records.
+#[derive(Debug, Clone)]
+pub struct EndingCall {
+    /// When the flow ended it itself, if it did.
+    pub ended_at: Option<i64>,
+    /// The outcome recorded so far.
+    pub outcome: Option<String>,
+    /// When it started (UTC ms).
+    pub started_at: i64,
+    /// Its step log (lines unreadable since older versions skipped).
+    pub steps: Vec<StepRecord>,
+    /// The question it was last asked.
+    pub last_step: Option<String>,
+    /// Whether its summary for the reports has been written already.
+    pub reported: bool,
+    /// Whether it was asked the end-of-call survey.
+    pub surveyed: bool,
+}
 
-/// What ending a call needs to know besides the call: the flow's rules and the time.
-#[derive(Debug, Clone, Copy)]
-pub struct CallEnd<'a> {
+/// What ending a call records, decided above the store (`reports::record::summarize`).
+#[derive(Debug, Clone)]
+pub struct EndSummary {
     /// When (UTC ms).
     pub now_ms: i64,
-    /// Outcomes that stand even when the caller hangs up before the flow ends the call.
-    pub settled: &'a [String],
+    /// The call's outcome from now on.
+    pub outcome: Option<String>,
     /// The flow the call ran (its name).
-    pub flow: &'a str,
-    /// The flow's agent state: leaving a state for it is "asked for a person" in the funnel.
-    pub agent_state: &'a str,
-    /// The flow's callback state (where asking for a person leads when no one can take the
-    /// call), which counts the same.
-    pub callback_state: Option<&'a str>,
+    pub flow: String,
+    /// Whether it locked the account.
+    pub locked_out: bool,
+    /// Its quarter hour and the flow states it reached, added to `funnel_counts`; `None` when
+    /// its summary was written before.
+    pub funnel: Option<(i64, Vec<FunnelStep>)>,
+}
+
+/// One flow state a call reached, as `funnel_counts` counts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunnelStep {
+    /// The state's name.
+    pub state: String,
+    /// The order the call first reached it in, from 0.
+    pub seq: i64,
+    /// How the caller left it the last time (`funnel_counts.left_by`).
+    pub left_by: &'static str,
 }
 
 /// A call and its steps, for the admin API.
@@ -336,32 +364,21 @@ impl Store {
         Ok(saved)
     }
 
-    /// Marks a call ended by the provider (the caller hung up, or the call completed). When the
-    /// flow had not ended the call itself, the outcome becomes `abandoned` unless it is one of
-    /// `settled` (a transfer or a payment stands even if the caller hangs up during the goodbye)
-    /// or the call was asked the end-of-call survey (which comes only after the business of the
-    /// call, so hanging up on it leaves nothing undone); `last_step` keeps where the caller was.
-    /// Sensitive values are wiped either way. The first time, the call's summary for the reports
-    /// is written in the same transaction (see [`crate::reports`]): its flow, segment, first
-    /// transfer's reason, first payment, lockout, and its states reached added to
-    /// `funnel_counts`. Returns `false` for a call we never saw.
+    /// Marks a call ended by the provider (the caller hung up, or the call completed), and wipes
+    /// its sensitive values. What the end records is `decide`'s answer to the call as found
+    /// under its row's lock (see `reports::record::summarize`), written in the same transaction:
+    /// its outcome, flow, segment, first transfer's reason, first payment, lockout, and the
+    /// first time its states reached added to `funnel_counts`. Returns whether the call was still
+    /// open (`Some(true)`), already ended by its flow (`Some(false)`), or unknown (`None`).
     ///
     /// # Errors
     /// A database failure.
-    pub async fn end_call(&self, call: CallKey<'_>, end: &CallEnd<'_>) -> Result<bool, StoreError> {
-        Ok(self.end_call_was_open(call, end).await?.is_some())
-    }
-
-    /// [`Store::end_call`], saying whether the call was still open (`Some(true)`), already ended
-    /// by its flow (`Some(false)`), or unknown (`None`).
-    async fn end_call_was_open(
+    pub async fn end_call(
         &self,
         call: CallKey<'_>,
-        end: &CallEnd<'_>,
+        decide: impl FnOnce(&EndingCall) -> EndSummary,
     ) -> Result<Option<bool>, StoreError> {
         let mut tx = self.begin().await?;
-        // A call asked the end-of-call survey had finished its business first: its outcome
-        // stands even when the caller hangs up during the survey.
         let sql = format!(
             "SELECT ended_at, outcome, started_at, steps, last_step, reported_at, \
              (SELECT COUNT(*) FROM surveys s WHERE s.provider = calls.provider \
@@ -377,29 +394,22 @@ impl Store {
         else {
             return Ok(None);
         };
-        let ended_at: Option<i64> = row.try_get("ended_at")?;
-        let was_outcome: Option<String> = row.try_get("outcome")?;
-        let started_at: i64 = row.try_get("started_at")?;
-        let reported_at: Option<i64> = row.try_get("reported_at")?;
-        let last_step: Option<String> = row.try_get("last_step")?;
-        let surveyed = row.try_get::<i64, _>("surveyed")? > 0;
-        let outcome = match (ended_at, &was_outcome) {
-            (Some(_), outcome) => outcome.clone(),
-            (None, Some(outcome)) if surveyed || end.settled.contains(outcome) => {
-                Some(outcome.clone())
-            }
-            (None, _) => Some(ABANDONED.to_owned()),
-        };
         // A line written unreadable before step times were left unmasked is skipped: the call
         // still ends, its funnel without that step.
         let log: String = row.try_get("steps")?;
-        let steps: Vec<StepRecord> = log
-            .lines()
-            .filter_map(|line| serde_json::from_str(line).ok())
-            .collect();
-        // Only ever set: a status callback repeated after retention purged the steps keeps it.
-        let locked_out = was_outcome.as_deref() == Some(crate::reports::LOCKED_OUT_OUTCOME)
-            || crate::reports::record::locked_out(&steps);
+        let ending = EndingCall {
+            ended_at: row.try_get("ended_at")?,
+            outcome: row.try_get("outcome")?,
+            started_at: row.try_get("started_at")?,
+            steps: log
+                .lines()
+                .filter_map(|line| serde_json::from_str(line).ok())
+                .collect(),
+            last_step: row.try_get("last_step")?,
+            reported: row.try_get::<Option<i64>, _>("reported_at")?.is_some(),
+            surveyed: row.try_get::<i64, _>("surveyed")? > 0,
+        };
+        let summary = decide(&ending);
         let update = format!(
             "UPDATE calls SET ended_at = COALESCE(ended_at, $2), outcome = $3, sealed = NULL, \
              sealed_until = NULL, updated_at = $2, flow = COALESCE(flow, $5), \
@@ -414,14 +424,14 @@ impl Store {
         );
         sqlx::query(sqlx::AssertSqlSafe(update))
             .bind(call.sid)
-            .bind(end.now_ms)
-            .bind(&outcome)
+            .bind(summary.now_ms)
+            .bind(&summary.outcome)
             .bind(call.provider)
-            .bind(end.flow)
-            .bind(i64::from(locked_out))
+            .bind(&summary.flow)
+            .bind(i64::from(summary.locked_out))
             .execute(&mut *tx)
             .await?;
-        if ended_at.is_none() {
+        if ending.ended_at.is_none() {
             // A transfer still waiting can no longer be taken: every console redraws it as
             // ended (consoles follow `changed_at`).
             sqlx::query(
@@ -430,19 +440,14 @@ impl Store {
             )
             .bind(call.provider)
             .bind(call.sid)
-            .bind(end.now_ms)
+            .bind(summary.now_ms)
             .execute(&mut *tx)
             .await?;
         }
-        if reported_at.is_none() {
-            let hung_up = outcome.as_deref() == Some(ABANDONED);
-            let mut reached =
-                crate::reports::record::states_reached(&steps, last_step.as_deref(), end, hung_up);
+        if let (false, Some((quarter, mut reached))) = (ending.reported, summary.funnel) {
             // In one order on every instance, so two calls ending at once take the rows' locks in
             // the same order and never deadlock.
-            reached
-                .sort_by(|a, b| (a.state, a.left_by.as_str()).cmp(&(b.state, b.left_by.as_str())));
-            let quarter = crate::reports::record::quarter_of(started_at);
+            reached.sort_by(|a, b| (&a.state, a.left_by).cmp(&(&b.state, b.left_by)));
             for reached in reached {
                 sqlx::query(
                     "INSERT INTO funnel_counts (started_quarter, flow, state, left_by, calls, \
@@ -452,32 +457,31 @@ impl Store {
                      seq_sum = funnel_counts.seq_sum + excluded.seq_sum",
                 )
                 .bind(quarter)
-                .bind(end.flow)
-                .bind(reached.state)
-                .bind(reached.left_by.as_str())
+                .bind(&summary.flow)
+                .bind(&reached.state)
+                .bind(reached.left_by)
                 .bind(reached.seq)
                 .execute(&mut *tx)
                 .await?;
             }
         }
         tx.commit().await?;
-        Ok(Some(ended_at.is_none()))
+        Ok(Some(ending.ended_at.is_none()))
     }
 
-    /// Ends calls that have had no webhook since `idle_before` (UTC ms), as [`Store::end_call`]
-    /// does for a reported end: a call whose status callback was lost is not left open forever.
-    /// Calls the flow ended whose status callback never came (and calls ended before the reports
-    /// existed) get their summary the same way. Returns how many open calls were closed; at most
-    /// `limit` calls are looked at per run.
+    /// The calls (provider, call id) that have had no webhook since `idle_before` (UTC ms) and
+    /// have no summary yet, oldest first, at most `limit`: for upkeep to end as
+    /// [`Store::end_call`] does for a reported end (a call whose status callback was lost is not
+    /// left open forever; calls the flow ended whose status callback never came get their
+    /// summary).
     ///
     /// # Errors
     /// A database failure.
-    pub async fn close_idle_calls(
+    pub async fn idle_calls(
         &self,
         idle_before: i64,
-        end: &CallEnd<'_>,
         limit: i64,
-    ) -> Result<u64, StoreError> {
+    ) -> Result<Vec<(String, String)>, StoreError> {
         let rows = sqlx::query(
             "SELECT provider, call_sid FROM calls WHERE reported_at IS NULL AND updated_at < $1 \
              ORDER BY updated_at LIMIT $2",
@@ -486,19 +490,9 @@ impl Store {
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
-        let mut closed = 0;
-        for row in rows {
-            let provider: String = row.try_get("provider")?;
-            let sid: String = row.try_get("call_sid")?;
-            let call = CallKey {
-                provider: &provider,
-                sid: &sid,
-            };
-            if self.end_call_was_open(call, end).await? == Some(true) {
-                closed += 1;
-            }
-        }
-        Ok(closed)
+        rows.iter()
+            .map(|row| Ok((row.try_get("provider")?, row.try_get("call_sid")?)))
+            .collect()
     }
 
     /// Sets the outcome of a call that has already ended, once a payment made on it is settled

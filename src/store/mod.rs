@@ -26,7 +26,10 @@ pub use arrangements::{
     PromisesSettled,
 };
 pub use callbacks::{CallbackRecord, CallbackStatus, Closed, NewCallback};
-pub use calls::{CallEnd, CallKey, CallRecord, CallRow, NewCall, StepRecord, TurnUpdate};
+pub use calls::{
+    CallKey, CallRecord, CallRow, EndSummary, EndingCall, FunnelStep, NewCall, StepRecord,
+    TurnUpdate,
+};
 pub use messages::{LeasedMessage, MessageRecord, NewMessage, SendOutcome};
 pub use payments::{NewPayment, PaymentRecord, Settlement, UnsettledPayment};
 pub use surveys::SurveyRecord;

@@ -53,22 +53,25 @@ mod tests {
 
     #[test]
     fn nothing_at_zero_and_everything_at_one_hundred() {
-        assert!(sids().all(|sid| !sampled("twilio", &sid, 0)));
-        assert!(sids().all(|sid| sampled("twilio", &sid, 100)));
+        assert!(sids().all(|sid| !sampled("provider-a", &sid, 0)));
+        assert!(sids().all(|sid| sampled("provider-a", &sid, 100)));
     }
 
     #[test]
     fn about_the_rate_asked_for() {
-        let asked = sids().filter(|sid| sampled("twilio", sid, 20)).count();
+        let asked = sids().filter(|sid| sampled("provider-a", sid, 20)).count();
         assert!((300..=500).contains(&asked), "{asked} of 2000 at 20%");
     }
 
     #[test]
     fn a_call_sampled_at_a_rate_is_sampled_at_every_higher_rate() {
         for sid in sids().take(200) {
-            let first = (0..=100u8).find(|p| sampled("twilio", &sid, *p));
+            let first = (0..=100u8).find(|p| sampled("provider-a", &sid, *p));
             let first = first.expect("sampled at 100");
-            assert!((first..=100).all(|p| sampled("twilio", &sid, p)), "{sid}");
+            assert!(
+                (first..=100).all(|p| sampled("provider-a", &sid, p)),
+                "{sid}"
+            );
         }
     }
 
@@ -88,6 +91,6 @@ mod tests {
                 .map(|n| bucket(provider, &format!("CA{n}")))
                 .collect::<Vec<_>>()
         };
-        assert_ne!(places("twilio"), places("signalwire"));
+        assert_ne!(places("provider-a"), places("provider-b"));
     }
 }

@@ -1,12 +1,18 @@
 //! What a provider dialect implements: the one boundary between a telephony provider and the rest
 //! of ivrpay. The HTTP layer routes every provider's webhooks through one generic handler that
-//! asks the dialect to verify the request and read its fields, and the dialect renders the
-//! engine's neutral [`crate::voice::Response`] in the provider's own format.
+//! hands the dialect the raw request ([`Request`]: method, URL, headers, body, and the service's
+//! clock) to verify and read into a neutral [`Callback`], whether the provider posts a form or
+//! JSON; the dialect renders the engine's neutral [`crate::voice::Response`] in the provider's own
+//! format, and offers what the provider can do beyond webhooks as capabilities
+//! ([`super::capabilities`]).
 
 use std::fmt;
+use std::sync::OnceLock;
 
-use axum::http::HeaderMap;
+use http::HeaderMap;
 
+use super::capabilities::{CallControl, RecordingControl, Texting};
+use super::sanitize;
 use crate::language::Language;
 use crate::voice;
 
@@ -33,11 +39,15 @@ pub enum Event {
     /// An agent sent the caller they are talking with to key in a card on the line's own
     /// questions.
     Assist,
+    /// Someone sent a text to the line's number (STOP, START, HELP).
+    TextReceived,
+    /// What became of a text the service sent.
+    TextStatus,
 }
 
 impl Event {
     /// Every event, for routing.
-    pub const ALL: [Event; 9] = [
+    pub const ALL: [Event; 11] = [
         Event::Voice,
         Event::Gather,
         Event::Dial,
@@ -47,6 +57,8 @@ impl Event {
         Event::AgentLeg,
         Event::AgentLegEnded,
         Event::Assist,
+        Event::TextReceived,
+        Event::TextStatus,
     ];
 
     /// The path segment after the provider's name.
@@ -61,6 +73,8 @@ impl Event {
             Event::AgentLeg => "agent",
             Event::AgentLegEnded => "agent-status",
             Event::Assist => "assist",
+            Event::TextReceived => "sms",
+            Event::TextStatus => "sms-status",
         }
     }
 }
@@ -90,6 +104,57 @@ pub struct Callback {
     /// Whether the call ended without being answered: busy, failed, no answer, or cancelled (on
     /// a status webhook; for the agent's line rung for a waiting caller).
     pub unanswered: bool,
+    /// A text someone sent (on a text-received webhook). Sensitive like the keys: a person may
+    /// type anything, card numbers included; never logged.
+    pub text: Option<String>,
+    /// The provider's id of a text the service sent (on a text-status webhook).
+    pub message_id: Option<String>,
+    /// Where that text ended up, when the status says.
+    pub delivery: Option<Delivery>,
+}
+
+/// Where a text the service sent ended up, as its provider reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Handed to the carrier.
+    Sent,
+    /// On the phone.
+    Delivered,
+    /// The carrier could not deliver it.
+    Undelivered,
+    /// The provider could not send it.
+    Failed,
+}
+
+impl Delivery {
+    /// The name recorded with the message.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Sent => "sent",
+            Delivery::Delivered => "delivered",
+            Delivery::Undelivered => "undelivered",
+            Delivery::Failed => "failed",
+        }
+    }
+}
+
+impl Callback {
+    /// Every text field made safe ([`sanitize::clean`]): whatever a dialect read from whatever
+    /// bytes arrived, what goes further is valid text without control characters. The handler
+    /// applies it once to every dialect's callback.
+    pub fn cleaned(self) -> Callback {
+        let clean = |value: Option<String>| value.map(|value| sanitize::clean(&value));
+        Callback {
+            call_id: clean(self.call_id),
+            from: clean(self.from),
+            to: clean(self.to),
+            digits: clean(self.digits),
+            speech: clean(self.speech),
+            text: clean(self.text),
+            message_id: clean(self.message_id),
+            ..self
+        }
+    }
 }
 
 impl fmt::Debug for Callback {
@@ -103,29 +168,73 @@ impl fmt::Debug for Callback {
             .field("confidence_permille", &self.confidence_permille)
             .field("call_ended", &self.call_ended)
             .field("dial_answered", &self.dial_answered)
+            .field("unanswered", &self.unanswered)
+            .field("text", &self.text.as_ref().map(|_| "<redacted>"))
+            .field("message_id", &self.message_id)
+            .field("delivery", &self.delivery)
             .finish()
     }
 }
 
-/// A webhook request as received, for the dialect to verify.
-pub struct Signed<'a> {
-    /// The full URL the provider requested: the configured public URL plus path and query.
+/// A webhook request as received: what a dialect verifies and reads.
+pub struct Request<'a> {
+    /// The HTTP method.
+    pub method: &'a str,
+    /// The full URL the provider requested: the configured public URL plus path and query (what
+    /// URL-signing schemes sign; proxies rewrite the Host header, so it is not used).
     pub url: &'a str,
     /// The request's headers.
     pub headers: &'a HeaderMap,
-    /// The raw body.
+    /// The raw body, exactly as received (what body-signing schemes sign).
     pub body: &'a [u8],
-    /// The form fields, decoded but not yet cleaned (signatures cover them as sent).
-    pub pairs: &'a [(String, String)],
+    /// Now on the service's clock (UTC ms), for schemes that sign a timestamp and accept it
+    /// only within a window.
+    pub now_ms: i64,
+    /// The body decoded as a form, once, when a dialect first asks.
+    form: OnceLock<Vec<(String, String)>>,
 }
 
-impl Signed<'_> {
+impl<'a> Request<'a> {
+    /// The request as received.
+    pub fn new(
+        method: &'a str,
+        url: &'a str,
+        headers: &'a HeaderMap,
+        body: &'a [u8],
+        now_ms: i64,
+    ) -> Request<'a> {
+        Request {
+            method,
+            url,
+            headers,
+            body,
+            now_ms,
+            form: OnceLock::new(),
+        }
+    }
+
     /// A header's value as text; empty when absent or not text.
     pub fn header(&self, name: &str) -> &str {
         self.headers
             .get(name)
             .and_then(|value| value.to_str().ok())
             .unwrap_or_default()
+    }
+
+    /// The body's form fields, decoded but not cleaned (form signatures cover them as sent);
+    /// empty for a body that is not a form.
+    pub fn form(&self) -> &[(String, String)] {
+        self.form.get_or_init(|| sanitize::decode_form(self.body))
+    }
+
+    /// A parameter of the URL's query, cleaned, read leniently (a malformed query is no
+    /// parameter).
+    pub fn query(&self, name: &str) -> Option<String> {
+        let query = self.url.split_once('?').map_or("", |(_, query)| query);
+        let query = query.split('#').next().unwrap_or_default();
+        form_urlencoded::parse(query.as_bytes())
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| sanitize::clean(&value))
     }
 }
 
@@ -139,13 +248,17 @@ pub trait Dialect: Send + Sync + fmt::Debug {
     fn sensitive_headers(&self) -> &'static [&'static str];
 
     /// Whether the request really came from the provider.
-    fn verify(&self, request: &Signed<'_>) -> bool;
+    fn verify(&self, request: &Request<'_>) -> bool;
 
-    /// The fields the service reads, from the webhook's (cleaned) form fields.
-    fn callback(&self, pairs: &[(String, String)]) -> Callback;
+    /// The fields the service reads from `event`'s webhook. Never fails: garbage reads as a
+    /// callback with nothing in it (the handler cleans the text afterwards).
+    fn read(&self, event: Event, request: &Request<'_>) -> Callback;
 
     /// The response in the provider's format.
     fn render(&self, response: &voice::Response) -> String;
+
+    /// The answer to a text someone sent: `reply` sent back to them, or nothing.
+    fn render_text_reply(&self, reply: Option<&str>) -> String;
 
     /// The response's content type.
     fn content_type(&self) -> &'static str {
@@ -161,6 +274,21 @@ pub trait Dialect: Send + Sync + fmt::Debug {
     /// A warning when `voice` (or the provider's default voice, for `None`) is known not to speak
     /// `language` on this provider.
     fn voice_warning(&self, _voice: Option<&str>, _language: Language) -> Option<String> {
+        None
+    }
+
+    /// Placing, moving and hanging up calls, if this provider's API is configured.
+    fn call_control(&self) -> Option<&dyn CallControl> {
+        None
+    }
+
+    /// Pausing and resuming a call's recording, if this provider's API is configured.
+    fn recording_control(&self) -> Option<&dyn RecordingControl> {
+        None
+    }
+
+    /// Sending texts, if this provider's API is configured.
+    fn texting(&self) -> Option<&dyn Texting> {
         None
     }
 }

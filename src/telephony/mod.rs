@@ -1,11 +1,12 @@
 //! The provider boundary: every telephony provider is a [`Dialect`] in a folder of its own, and
 //! nothing outside this module names one.
 //!
-//! A dialect verifies that a webhook came from its provider, reads the webhook's fields into a
-//! neutral [`Callback`], renders the engine's neutral [`crate::voice::Response`] in its own
-//! format, and names its callback paths (`/{provider}/{event}`). The HTTP layer serves every
-//! registered dialect through one generic handler (`http::webhooks`). [`registry`] is where a
-//! provider is registered, with its secrets from the environment.
+//! A dialect verifies that a webhook came from its provider, reads the raw request (form or JSON)
+//! into a neutral [`Callback`], renders the engine's neutral [`crate::voice::Response`] in its own
+//! format, names its callback paths (`/{provider}/{event}`), and offers what its provider can do
+//! beyond webhooks as [`capabilities`] (call control, recording control, texting). The HTTP layer
+//! serves every registered dialect through one generic handler (`http::webhooks`), texts
+//! included. [`registry`] is where a provider is registered, with the settings it reads.
 //!
 //! - [`twilio`]: Twilio TwiML, signatures, voices, and its REST API client;
 //! - [`signalwire`]: SignalWire cXML (TwiML-compatible), signed with the project's signing key;
@@ -13,7 +14,10 @@
 //! - [`twiml`], [`twiml_fields`]: the XML and the webhook fields the TwiML family of dialects
 //!   (Twilio, SignalWire, Telnyx) shares.
 
+pub mod capabilities;
 mod dialect;
+#[cfg(test)]
+mod json_example;
 pub mod registry;
 pub mod sanitize;
 pub mod signalwire;
@@ -21,7 +25,7 @@ pub mod twilio;
 pub mod twiml;
 pub mod twiml_fields;
 
-pub use dialect::{Callback, Dialect, Event, Signed};
+pub use dialect::{Callback, Delivery, Dialect, Event, Request};
 
 /// Signature schemes that sign the requested URL (Twilio's and SignalWire's) accept it with and
 /// without the scheme's default port, as the providers' own validators do.

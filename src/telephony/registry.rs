@@ -1,50 +1,218 @@
-//! The provider registration: which dialects an instance serves, each with its secret from the
-//! environment. Adding a provider is its folder under `telephony/` and one entry in
-//! [`REGISTERED`].
+//! The provider registration: which dialects an instance serves, each built from its own
+//! settings. Adding a provider is its folder under `telephony/` and one entry in [`REGISTERED`];
+//! the command line reads every setting a registration declares from the environment by the
+//! name the provider uses, and nothing outside `telephony/` names a provider.
 
+use std::collections::BTreeMap;
+use std::fmt;
 use std::sync::Arc;
 
 use secrecy::SecretString;
 
 use super::Dialect;
-use super::signalwire::SignalWire;
-use super::twilio::Twilio;
 
-/// A provider ivrpay can serve, and the environment variable holding the secret its webhooks are
-/// signed with.
+/// One setting a provider reads, by the name the provider's own console and documents use.
+#[derive(Debug, Clone, Copy)]
+pub struct Setting {
+    /// The environment variable (e.g. `TWILIO_ACCOUNT_SID`).
+    pub env: &'static str,
+    /// Whether it is a secret (a token, a signing key): kept as a [`SecretString`], never
+    /// printed. Public keys and ids are plain settings.
+    pub secret: bool,
+    /// What it is, for `--help`.
+    pub describe: &'static str,
+}
+
+/// A provider's settings as configured: plain values and secrets, by their setting names.
+#[derive(Clone, Default)]
+pub struct ProviderSettings {
+    values: BTreeMap<&'static str, String>,
+    secrets: BTreeMap<&'static str, SecretString>,
+}
+
+impl ProviderSettings {
+    /// With the plain setting `name` set to `value`.
+    pub fn with(mut self, name: &'static str, value: impl Into<String>) -> ProviderSettings {
+        self.values.insert(name, value.into());
+        self
+    }
+
+    /// With the secret `name` set to `value`.
+    pub fn with_secret(mut self, name: &'static str, value: SecretString) -> ProviderSettings {
+        self.secrets.insert(name, value);
+        self
+    }
+
+    /// A plain setting, when set and not empty.
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.values
+            .get(name)
+            .map(String::as_str)
+            .filter(|value| !value.is_empty())
+    }
+
+    /// A secret, when set.
+    pub fn secret(&self, name: &str) -> Option<&SecretString> {
+        self.secrets.get(name)
+    }
+
+    /// Whether `name` is set, as a value or a secret.
+    pub fn has(&self, name: &str) -> bool {
+        self.value(name).is_some() || self.secrets.contains_key(name)
+    }
+}
+
+impl fmt::Debug for ProviderSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProviderSettings")
+            .field("values", &self.values)
+            .field("secrets", &self.secrets.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// One provider's configuration: which registered provider, with its settings.
+#[derive(Debug, Clone)]
+pub struct ProviderConfig {
+    /// The registered provider's name (its folder under `telephony/`).
+    pub name: &'static str,
+    /// Its settings.
+    pub settings: ProviderSettings,
+}
+
+/// A provider ivrpay can serve.
 pub struct Registration {
     /// The provider's name, the first segment of its webhook paths.
     pub path_prefix: &'static str,
-    /// The environment variable with the secret.
+    /// The setting whose presence turns the provider on: the secret its webhooks are signed
+    /// with.
     pub secret_env: &'static str,
-    /// What the secret is, for `--help` and for the message when none is set.
+    /// What that secret is, for `--help` and for the message when none is set.
     pub describe: &'static str,
-    /// Builds the dialect around its secret.
-    pub build: fn(SecretString) -> Arc<dyn Dialect>,
+    /// Every other setting it reads (its API's account, keys and address), for `--help`.
+    pub settings: &'static [Setting],
+    /// Builds the dialect from its settings (its webhook secret and, when set, its API's
+    /// credentials, which give it capabilities), or says which setting is wrong and how.
+    pub build: fn(&ProviderSettings) -> Result<Arc<dyn Dialect>, String>,
+}
+
+impl Registration {
+    /// Every setting it reads: its webhook secret first.
+    pub fn all_settings(&self) -> impl Iterator<Item = Setting> + '_ {
+        std::iter::once(Setting {
+            env: self.secret_env,
+            secret: true,
+            describe: self.describe,
+        })
+        .chain(self.settings.iter().copied())
+    }
+
+    /// This provider with `settings`.
+    pub fn with(&'static self, settings: ProviderSettings) -> ProviderConfig {
+        ProviderConfig {
+            name: self.path_prefix,
+            settings,
+        }
+    }
 }
 
 /// Every provider. The first is the one the demo and the simulated caller speak.
-pub const REGISTERED: &[Registration] = &[
-    Registration {
-        path_prefix: "twilio",
-        secret_env: "TWILIO_AUTH_TOKEN",
-        describe: "Twilio auth token (Twilio console); checks webhooks at /twilio/...",
-        build: |secret| Arc::new(Twilio::new(secret)),
-    },
-    Registration {
-        path_prefix: "signalwire",
-        secret_env: "SIGNALWIRE_SIGNING_KEY",
-        describe: "SignalWire project Signing Key; checks webhooks at /signalwire/...",
-        build: |secret| Arc::new(SignalWire::new(secret)),
-    },
-];
+pub const REGISTERED: &[Registration] =
+    &[super::twilio::REGISTRATION, super::signalwire::REGISTRATION];
 
-/// The dialects whose secret `secret` finds (normally the environment).
-pub fn configured(secret: impl Fn(&str) -> Option<SecretString>) -> Vec<Arc<dyn Dialect>> {
+/// The registered provider named `name`.
+pub fn registration(name: &str) -> Option<&'static Registration> {
+    REGISTERED.iter().find(|entry| entry.path_prefix == name)
+}
+
+/// The providers whose webhook secret `lookup` finds (normally the environment), each with every
+/// setting it declares that `lookup` has.
+pub fn configured(
+    value: impl Fn(&str) -> Option<String>,
+    secret: impl Fn(&str) -> Option<SecretString>,
+) -> Vec<ProviderConfig> {
     REGISTERED
         .iter()
-        .filter_map(|entry| secret(entry.secret_env).map(entry.build))
+        .filter(|entry| secret(entry.secret_env).is_some())
+        .map(|entry| {
+            let settings =
+                entry
+                    .all_settings()
+                    .fold(
+                        ProviderSettings::default(),
+                        |settings, setting| match setting.secret {
+                            true => match secret(setting.env) {
+                                Some(found) => settings.with_secret(setting.env, found),
+                                None => settings,
+                            },
+                            false => match value(setting.env) {
+                                Some(found) => settings.with(setting.env, found),
+                                None => settings,
+                            },
+                        },
+                    );
+            entry.with(settings)
+        })
         .collect()
+}
+
+/// The dialects `configs` describe, built once at start-up; every wrong setting is reported.
+///
+/// # Errors
+/// Each provider's problems, one line each.
+pub fn build(configs: &[ProviderConfig]) -> Result<Vec<Arc<dyn Dialect>>, Vec<String>> {
+    let mut problems = Vec::new();
+    let mut dialects = Vec::new();
+    for config in configs {
+        match registration(config.name) {
+            None => problems.push(format!(
+                "no provider named \"{}\"; the providers are {}",
+                config.name,
+                REGISTERED
+                    .iter()
+                    .map(|entry| entry.path_prefix)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            Some(entry) => match (entry.build)(&config.settings) {
+                Ok(dialect) => dialects.push(dialect),
+                Err(problem) => problems.push(problem),
+            },
+        }
+    }
+    if problems.is_empty() {
+        Ok(dialects)
+    } else {
+        Err(problems)
+    }
+}
+
+/// The dialects an instance serves, built once at start-up.
+#[derive(Debug, Clone, Default)]
+pub struct Providers(Arc<[Arc<dyn Dialect>]>);
+
+impl Providers {
+    /// These dialects.
+    pub fn new(dialects: Vec<Arc<dyn Dialect>>) -> Providers {
+        Providers(dialects.into())
+    }
+
+    /// The dialects, in the order configured.
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<dyn Dialect>> {
+        self.0.iter()
+    }
+
+    /// The dialect of the provider named `name`, if served.
+    pub fn named(&self, name: &str) -> Option<&Arc<dyn Dialect>> {
+        self.0.iter().find(|dialect| dialect.name() == name)
+    }
+
+    /// The first provider that sends texts, and how.
+    pub fn texting(&self) -> Option<(&dyn Dialect, &dyn super::capabilities::Texting)> {
+        self.0
+            .iter()
+            .find_map(|dialect| dialect.texting().map(|texting| (dialect.as_ref(), texting)))
+    }
 }
 
 /// The provider the demo serves and the simulated caller speaks by default: the first registered.
@@ -53,16 +221,25 @@ pub fn demo_provider() -> &'static Registration {
 }
 
 /// The demo's provider with `secret`: what `serve --demo` serves with its kept token.
-pub fn demo(secret: SecretString) -> Arc<dyn Dialect> {
-    (demo_provider().build)(secret)
+pub fn demo(secret: SecretString) -> ProviderConfig {
+    let entry = demo_provider();
+    entry.with(ProviderSettings::default().with_secret(entry.secret_env, secret))
 }
 
-/// Every dialect with no usable secret: for `--insecure-skip-signature`, where nothing is
-/// verified, and for checks that only ask a dialect about itself (voices).
+/// Every provider with no settings: for `--insecure-skip-signature`, where nothing is verified,
+/// and for checks that only ask a dialect about itself (voices).
 pub fn unverified() -> Vec<Arc<dyn Dialect>> {
     REGISTERED
         .iter()
-        .map(|entry| (entry.build)(SecretString::from(String::new())))
+        .filter_map(|entry| (entry.build)(&ProviderSettings::default()).ok())
+        .collect()
+}
+
+/// Every provider with no settings, as configuration.
+pub fn unverified_configs() -> Vec<ProviderConfig> {
+    REGISTERED
+        .iter()
+        .map(|entry| entry.with(ProviderSettings::default()))
         .collect()
 }
 
@@ -76,4 +253,57 @@ pub fn none_configured() -> String {
         "no provider's webhook secret is set: set at least one of {}",
         names.join(", or ")
     )
+}
+
+/// What to set for a capability no configured provider offers, e.g. "set TWILIO_ACCOUNT_SID
+/// ... (Twilio's REST API)": every registration's hint for its API.
+pub fn api_hint() -> String {
+    REGISTERED
+        .iter()
+        .filter_map(|entry| {
+            let names: Vec<&str> = entry.settings.iter().map(|setting| setting.env).collect();
+            (!names.is_empty()).then(|| format!("{} ({})", names.join(", "), entry.path_prefix))
+        })
+        .collect::<Vec<_>>()
+        .join("; or ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_are_read_by_the_names_each_registration_declares() {
+        let env: BTreeMap<&str, &str> = [
+            ("TWILIO_AUTH_TOKEN", "s3cret-value"),
+            ("TWILIO_ACCOUNT_SID", "AC0123"),
+            ("SIGNALWIRE_SIGNING_KEY", "PSK-key"),
+        ]
+        .into();
+        let configs = configured(
+            |name| env.get(name).map(|value| (*value).to_owned()),
+            |name| env.get(name).map(|value| SecretString::from(*value)),
+        );
+        let names: Vec<&str> = configs.iter().map(|config| config.name).collect();
+        assert_eq!(names, ["twilio", "signalwire"]);
+        assert_eq!(
+            configs[0].settings.value("TWILIO_ACCOUNT_SID"),
+            Some("AC0123")
+        );
+        assert!(configs[0].settings.secret("TWILIO_AUTH_TOKEN").is_some());
+        let printed = format!("{:?}", configs[0].settings);
+        assert!(!printed.contains("s3cret-value"), "{printed}");
+    }
+
+    #[test]
+    fn an_unknown_provider_is_named_with_the_known_ones() {
+        let problems = build(&[ProviderConfig {
+            name: "nobody",
+            settings: ProviderSettings::default(),
+        }])
+        .err()
+        .unwrap_or_default();
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].contains("twilio, signalwire"), "{problems:?}");
+    }
 }

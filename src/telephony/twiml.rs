@@ -35,6 +35,33 @@ pub fn render(response: &Response) -> String {
     document_or_fallback(write_document(response, Vec::new()))
 }
 
+/// The answer to a text someone sent: `<Response>` with the `reply` as a `<Message>`, or empty
+/// for no reply.
+pub fn render_text_reply(reply: Option<&str>) -> String {
+    let written = (|| -> io::Result<Vec<u8>> {
+        let mut writer = Writer::new(Vec::new());
+        writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+        writer
+            .create_element("Response")
+            .write_inner_content(|writer| {
+                if let Some(reply) = reply {
+                    writer
+                        .create_element("Message")
+                        .write_text_content(BytesText::new(reply))?;
+                }
+                Ok::<_, io::Error>(())
+            })?;
+        Ok(writer.into_inner())
+    })();
+    written
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .unwrap_or_else(|| EMPTY_TEXT_REPLY.to_owned())
+}
+
+/// No reply to a text, for when writing one failed.
+const EMPTY_TEXT_REPLY: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>";
+
 /// Turns the writer's result into the document, or the fallback if anything went wrong.
 fn document_or_fallback(written: io::Result<Vec<u8>>) -> String {
     written

@@ -84,7 +84,52 @@ fn confidence_permille(value: Option<&str>) -> Option<u16> {
     (permille <= 1000).then_some(permille)
 }
 
-/// The neutral fields of a TwiML-family webhook.
+/// A text message is at most 1,600 characters (ten segments); anything longer is not one.
+const MAX_TEXT_CHARS: usize = 1600;
+
+/// The TwiML family's one reader: the neutral fields of any of its webhooks, from the posted
+/// form. A text-received webhook carries the text (`Body`) and who sent it; a text-status one the
+/// message's id (`MessageSid`) and where it ended up (`MessageStatus`, only the statuses that say
+/// so: `queued`, `sending` and the like read as none).
+pub fn read(
+    event: crate::telephony::Event,
+    request: &crate::telephony::Request<'_>,
+) -> crate::telephony::Callback {
+    use crate::telephony::{Callback, Delivery, Event};
+    let pairs = request.form();
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    };
+    match event {
+        Event::TextReceived => Callback {
+            from: field("From").filter(|from| usable(from)).map(str::to_owned),
+            to: field("To").filter(|to| usable(to)).map(str::to_owned),
+            text: field("Body")
+                .filter(|body| body.chars().nth(MAX_TEXT_CHARS).is_none())
+                .map(str::to_owned),
+            ..Callback::default()
+        },
+        Event::TextStatus => Callback {
+            message_id: field("MessageSid")
+                .filter(|sid| usable(sid))
+                .map(str::to_owned),
+            delivery: match field("MessageStatus") {
+                Some("sent") => Some(Delivery::Sent),
+                Some("delivered") => Some(Delivery::Delivered),
+                Some("undelivered") => Some(Delivery::Undelivered),
+                Some("failed") => Some(Delivery::Failed),
+                _ => None,
+            },
+            ..Callback::default()
+        },
+        _ => callback_of(pairs),
+    }
+}
+
+/// The neutral fields of a TwiML-family voice webhook.
 pub fn callback_of(pairs: &[(String, String)]) -> crate::telephony::Callback {
     let params = CallbackParams::from_pairs(pairs);
     let dial_status = pairs
@@ -107,6 +152,7 @@ pub fn callback_of(pairs: &[(String, String)]) -> crate::telephony::Callback {
             params.call_status.as_deref(),
             Some("busy" | "failed" | "no-answer" | "canceled")
         ),
+        ..crate::telephony::Callback::default()
     }
 }
 

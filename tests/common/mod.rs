@@ -58,10 +58,14 @@ pub struct Options {
     /// Silence after which upkeep closes a call.
     pub idle_call_after: Duration,
     pub messaging: ivrpay::messages::MessagingSettings,
-    pub recording: Option<ivrpay::config::RecordingControl>,
-    /// Twilio's REST API for transfers through a conference room (hold audio) and agent-assisted
-    /// payments; `None`: a plain dial.
-    pub conference_transfers: Option<Arc<ivrpay::telephony::twilio::rest::TwilioRest>>,
+    /// The base URL of the first provider's API (a stand-in, with its test account), which gives
+    /// its dialect call control, recording control and texting; `None`: no API, no capabilities.
+    pub provider_api: Option<String>,
+    /// Transfers wait in a conference room (hold audio) where the provider can move calls, and
+    /// agents can send callers to key in a card; `false`: a plain dial.
+    pub conference_transfers: bool,
+    /// Pause the call's recording around card entry, and what to do when it cannot be.
+    pub pause_recording: Option<ivrpay::config::PauseFailure>,
     /// Directory of recorded prompts.
     pub audio_dir: std::path::PathBuf,
     /// Recordings or text-to-speech whatever the flow says; `None` keeps the flow's choice.
@@ -88,8 +92,9 @@ impl Default for Options {
             http: HttpLimits::default(),
             idle_call_after: Duration::from_secs(60 * 60),
             messaging: ivrpay::messages::MessagingSettings::default(),
-            recording: None,
-            conference_transfers: None,
+            provider_api: None,
+            conference_transfers: false,
+            pause_recording: None,
             audio_dir: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("audio"),
             prompts: None,
             public_url: None,
@@ -419,19 +424,32 @@ async fn build(
     }
 }
 
+/// Every registered provider with its test secret; the first (the one the simulated caller
+/// speaks) with its API at `api`, under the stand-in's test account, when given.
+pub fn providers(api: Option<&str>) -> Vec<ivrpay::telephony::registry::ProviderConfig> {
+    use ivrpay::telephony::registry::{ProviderSettings, REGISTERED};
+    let mut first = ProviderSettings::default()
+        .with_secret(REGISTERED[0].secret_env, SecretString::from(AUTH_TOKEN));
+    if let Some(api) = api {
+        first = first
+            .with("TWILIO_ACCOUNT_SID", twilio_api::ACCOUNT_SID)
+            .with("TWILIO_API_BASE_URL", api);
+    }
+    vec![
+        REGISTERED[0].with(first),
+        REGISTERED[1].with(ProviderSettings::default().with_secret(
+            REGISTERED[1].secret_env,
+            SecretString::from(SIGNALWIRE_SIGNING_KEY),
+        )),
+    ]
+}
+
 pub fn config(database_url: &str, options: Options) -> Config {
     Config {
         listen: "127.0.0.1:0".parse().expect("address"),
         database_url: database_url.to_owned(),
         public_url: options.public_url,
-        providers: vec![
-            Arc::new(ivrpay::telephony::twilio::Twilio::new(SecretString::from(
-                AUTH_TOKEN,
-            ))),
-            Arc::new(ivrpay::telephony::signalwire::SignalWire::new(
-                SecretString::from(SIGNALWIRE_SIGNING_KEY),
-            )),
-        ],
+        providers: providers(options.provider_api.as_deref()),
         insecure_skip_signature: false,
         admin_token: Some(SecretString::from(ADMIN_TOKEN)),
         flows_dir: options.flows_dir,
@@ -465,8 +483,12 @@ pub fn config(database_url: &str, options: Options) -> Config {
             call_ends_dir: None,
         },
         messaging: options.messaging,
-        recording: options.recording,
-        conference_transfers: options.conference_transfers,
+        pause_recording: options.pause_recording,
+        transfers: if options.conference_transfers {
+            ivrpay::config::Transfers::Conference
+        } else {
+            ivrpay::config::Transfers::Dial
+        },
         metrics: options.metrics,
     }
 }

@@ -228,7 +228,7 @@ impl Run<'_> {
     }
 
     /// What the recognizer should expect here: the question's phrases, then the phrases every
-    /// question knows. Twilio takes up to 500 hints of up to 100 characters.
+    /// question knows. The strictest provider takes up to 500 hints of up to 100 characters.
     pub(super) fn hints(
         &self,
         state: &State,

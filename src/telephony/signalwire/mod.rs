@@ -9,10 +9,29 @@ mod signature;
 
 pub use signature::{compute_signature, validate_signature};
 
+use std::sync::Arc;
+
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::telephony::{Callback, Dialect, Signed};
+use crate::telephony::registry::Registration;
+use crate::telephony::{Callback, Dialect, Event, Request};
 use crate::voice;
+
+/// SignalWire's registration: its webhooks are signed with the project's Signing Key. Its REST
+/// API is not used yet, so it offers no capabilities (transfers are plain dials).
+pub const REGISTRATION: Registration = Registration {
+    path_prefix: "signalwire",
+    secret_env: "SIGNALWIRE_SIGNING_KEY",
+    describe: "SignalWire project Signing Key; checks webhooks at /signalwire/...",
+    settings: &[],
+    build: |settings| {
+        let key = settings
+            .secret("SIGNALWIRE_SIGNING_KEY")
+            .cloned()
+            .unwrap_or_else(|| SecretString::from(String::new()));
+        Ok(Arc::new(SignalWire::new(key)))
+    },
+};
 
 /// The header SignalWire signs its webhooks in.
 const SIGNATURE_HEADER: &str = "x-signalwire-signature";
@@ -44,21 +63,28 @@ impl Dialect for SignalWire {
         &[SIGNATURE_HEADER]
     }
 
-    fn verify(&self, request: &Signed<'_>) -> bool {
+    fn verify(&self, request: &Request<'_>) -> bool {
+        if self.signing_key.expose_secret().is_empty() {
+            return false;
+        }
         let signature = request.header(SIGNATURE_HEADER);
         validate_signature(
             self.signing_key.expose_secret(),
             request.url,
-            request.pairs,
+            request.form(),
             signature,
         )
     }
 
-    fn callback(&self, pairs: &[(String, String)]) -> Callback {
-        crate::telephony::twiml_fields::callback_of(pairs)
+    fn read(&self, event: Event, request: &Request<'_>) -> Callback {
+        crate::telephony::twiml_fields::read(event, request)
     }
 
     fn render(&self, response: &voice::Response) -> String {
         crate::telephony::twiml::render(response)
+    }
+
+    fn render_text_reply(&self, reply: Option<&str>) -> String {
+        crate::telephony::twiml::render_text_reply(reply)
     }
 }

@@ -5,9 +5,8 @@
 //! an API key (`ApiKeySid:ApiKeySecret`), and go to `{base_url}/2010-04-01/Accounts/{AccountSid}/...`
 //! with a per-request timeout.
 //!
-//! Failures are sorted by what the caller can do next ([`RestError`]): give up (Twilio refused),
-//! try later (nothing was done), or find out first (the request went out and no answer came; a
-//! blind retry might send a second SMS).
+//! It is how the Twilio dialect offers its capabilities ([`CallControl`], [`RecordingControl`],
+//! [`Texting`]); failures are sorted by what the caller can do next ([`ProviderError`]).
 //!
 //! Phone numbers, message text and credentials go into the request and nowhere else: errors and
 //! log lines carry only the HTTP status and Twilio's numeric error `code`. Twilio's free-text
@@ -19,6 +18,11 @@ use reqwest::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+use crate::telephony::capabilities::{
+    CallControl, OutgoingCall, OutgoingText, ProviderError, ProviderFuture, RecordingControl,
+    RecordingState, Texting,
+};
+
 /// Twilio's production API.
 pub const TWILIO_API_BASE: &str = "https://api.twilio.com";
 
@@ -29,35 +33,6 @@ pub enum RestAuth {
     AuthToken(SecretString),
     /// A Twilio API key (`SK...`), which can be revoked without changing the auth token.
     ApiKey { sid: String, secret: SecretString },
-}
-
-/// What [`TwilioRest::set_recording`] does to the call's current recording.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RecordingState {
-    /// Stop recording while the caller keys in card data; the paused stretch is left out of the
-    /// file (`PauseBehavior=skip`) rather than kept as silence.
-    Paused,
-    /// Record again.
-    InProgress,
-}
-
-/// Why a request to Twilio did not succeed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RestError {
-    /// Twilio refused the request (4xx other than 429): sending again would not help (bad number,
-    /// bad credentials ...). Also returned, with nothing sent, for a SID that is not one.
-    #[error("twilio refused the request: {0}")]
-    Rejected(String),
-    /// Nothing was done and trying later may work: could not connect, 429, 5xx.
-    #[error("twilio is unavailable: {0}")]
-    Unavailable(String),
-    /// The request went out but no answer came (timeout, connection cut): it may or may not have
-    /// been acted on.
-    #[error("twilio's answer is unknown: {0}")]
-    Unknown(String),
-    /// set_recording only: the call has no recording in progress (404).
-    #[error("the call has no recording in progress")]
-    NoRecording,
 }
 
 /// A client for one Twilio account's REST API.
@@ -85,21 +60,6 @@ struct ErrorBody {
 #[derive(Debug, Deserialize)]
 struct MessageResource {
     sid: String,
-}
-
-/// A call placed by [`TwilioRest::place_call`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutgoingCall<'a> {
-    /// The number to ring.
-    pub to: &'a str,
-    /// One of the account's numbers, shown as caller ID.
-    pub from: &'a str,
-    /// Where Twilio fetches the call's instructions once it is answered.
-    pub url: &'a str,
-    /// Seconds to ring before giving up.
-    pub timeout_seconds: u32,
-    /// Where Twilio posts the call's end (answered or not).
-    pub status_callback: &'a str,
 }
 
 /// Twilio's answer: its status and, unless the connection broke while it was read, its body.
@@ -131,7 +91,7 @@ impl TwilioRest {
     /// message's progress to `status_callback` if given. Returns the Message SID (`SM...`).
     ///
     /// # Errors
-    /// See [`RestError`]. A success whose answer cannot be read is [`RestError::Unknown`]: the
+    /// See [`ProviderError`]. A success whose answer cannot be read is [`ProviderError::Unknown`]: the
     /// message was accepted, so it must not simply be sent again.
     pub async fn send_sms(
         &self,
@@ -139,7 +99,7 @@ impl TwilioRest {
         from: &str,
         body: &str,
         status_callback: Option<&str>,
-    ) -> Result<String, RestError> {
+    ) -> Result<String, ProviderError> {
         let mut form = vec![("To", to), ("From", from), ("Body", body)];
         if let Some(url) = status_callback {
             form.push(("StatusCallback", url));
@@ -150,7 +110,7 @@ impl TwilioRest {
             return Err(refusal(&answer));
         }
         let unreadable =
-            || RestError::Unknown("twilio accepted the message; its sid is unreadable".into());
+            || ProviderError::Unknown("twilio accepted the message; its sid is unreadable".into());
         let body = answer.body.ok_or_else(unreadable)?;
         // serde's message is dropped: it can quote the body.
         let message: MessageResource = serde_json::from_slice(&body).map_err(|_| unreadable())?;
@@ -165,16 +125,16 @@ impl TwilioRest {
     /// (`Twilio.CURRENT`, so the recording's own SID is not needed).
     ///
     /// # Errors
-    /// [`RestError::NoRecording`] when Twilio answers 404 (no recording in progress, or no such
-    /// call); otherwise see [`RestError`].
+    /// [`ProviderError::NoRecording`] when Twilio answers 404 (no recording in progress, or no such
+    /// call); otherwise see [`ProviderError`].
     pub async fn set_recording(
         &self,
         call_sid: &str,
         state: RecordingState,
-    ) -> Result<(), RestError> {
+    ) -> Result<(), ProviderError> {
         // The SID goes into the path, so only a well-formed one is sent.
         if !is_sid(call_sid, "CA") {
-            return Err(RestError::Rejected("not a call sid".into()));
+            return Err(ProviderError::Rejected("not a call sid".into()));
         }
         let form: &[(&str, &str)] = match state {
             RecordingState::Paused => &[("Status", "paused"), ("PauseBehavior", "skip")],
@@ -187,7 +147,7 @@ impl TwilioRest {
         let answer = self.post("set_recording", &path, form).await?;
         match answer.status {
             status if status.is_success() => Ok(()),
-            StatusCode::NOT_FOUND => Err(RestError::NoRecording),
+            StatusCode::NOT_FOUND => Err(ProviderError::NoRecording),
             _ => Err(refusal(&answer)),
         }
     }
@@ -196,8 +156,8 @@ impl TwilioRest {
     /// call's SID (`CA...`).
     ///
     /// # Errors
-    /// See [`RestError`]; a success whose answer cannot be read is [`RestError::Unknown`].
-    pub async fn place_call(&self, call: &OutgoingCall<'_>) -> Result<String, RestError> {
+    /// See [`ProviderError`]; a success whose answer cannot be read is [`ProviderError::Unknown`].
+    pub async fn place_call(&self, call: &OutgoingCall<'_>) -> Result<String, ProviderError> {
         let timeout = call.timeout_seconds.to_string();
         let form = [
             ("To", call.to),
@@ -214,7 +174,7 @@ impl TwilioRest {
             return Err(refusal(&answer));
         }
         let unreadable =
-            || RestError::Unknown("twilio placed the call; its sid is unreadable".into());
+            || ProviderError::Unknown("twilio placed the call; its sid is unreadable".into());
         let body = answer.body.ok_or_else(unreadable)?;
         let placed: MessageResource = serde_json::from_slice(&body).map_err(|_| unreadable())?;
         if is_sid(&placed.sid, "CA") {
@@ -228,8 +188,8 @@ impl TwilioRest {
     /// leaves a conference, for instance).
     ///
     /// # Errors
-    /// See [`RestError`].
-    pub async fn redirect_call(&self, call_sid: &str, url: &str) -> Result<(), RestError> {
+    /// See [`ProviderError`].
+    pub async fn redirect_call(&self, call_sid: &str, url: &str) -> Result<(), ProviderError> {
         self.update_call(
             call_sid,
             "redirect_call",
@@ -244,10 +204,10 @@ impl TwilioRest {
         call_sid: &str,
         operation: &'static str,
         form: &[(&str, &str)],
-    ) -> Result<(), RestError> {
+    ) -> Result<(), ProviderError> {
         // The SID goes into the path, so only a well-formed one is sent.
         if !is_sid(call_sid, "CA") {
-            return Err(RestError::Rejected("not a call sid".into()));
+            return Err(ProviderError::Rejected("not a call sid".into()));
         }
         let path = format!("{}/Calls/{call_sid}.json", self.account_path()?);
         let answer = self.post(operation, &path, form).await?;
@@ -261,18 +221,18 @@ impl TwilioRest {
     /// Hangs up call `call_sid`, ringing or in progress.
     ///
     /// # Errors
-    /// See [`RestError`].
-    pub async fn hang_up_call(&self, call_sid: &str) -> Result<(), RestError> {
+    /// See [`ProviderError`].
+    pub async fn hang_up_call(&self, call_sid: &str) -> Result<(), ProviderError> {
         self.update_call(call_sid, "hang_up_call", &[("Status", "completed")])
             .await
     }
 
     /// `/2010-04-01/Accounts/{AccountSid}`, once the SID is known to be one (it goes into the path).
-    fn account_path(&self) -> Result<String, RestError> {
+    fn account_path(&self) -> Result<String, ProviderError> {
         if is_sid(&self.account_sid, "AC") {
             Ok(format!("/2010-04-01/Accounts/{}", self.account_sid))
         } else {
-            Err(RestError::Rejected(
+            Err(ProviderError::Rejected(
                 "the account sid is not AC and 32 hex digits".into(),
             ))
         }
@@ -281,14 +241,14 @@ impl TwilioRest {
     /// POSTs `form` to `path` and reads the answer, whatever its status.
     ///
     /// # Errors
-    /// When no answer came: [`RestError::Unavailable`] if nothing was sent, else
-    /// [`RestError::Unknown`].
+    /// When no answer came: [`ProviderError::Unavailable`] if nothing was sent, else
+    /// [`ProviderError::Unknown`].
     async fn post(
         &self,
         operation: &'static str,
         path: &str,
         form: &[(&str, &str)],
-    ) -> Result<Answer, RestError> {
+    ) -> Result<Answer, ProviderError> {
         let (username, password) = match &self.auth {
             RestAuth::AuthToken(token) => (self.account_sid.as_str(), token),
             RestAuth::ApiKey { sid, secret } => (sid.as_str(), secret),
@@ -317,33 +277,63 @@ impl TwilioRest {
     }
 }
 
+impl CallControl for TwilioRest {
+    fn place_call<'a>(&'a self, call: &'a OutgoingCall<'a>) -> ProviderFuture<'a, String> {
+        Box::pin(TwilioRest::place_call(self, call))
+    }
+
+    fn redirect_call<'a>(&'a self, call_id: &'a str, url: &'a str) -> ProviderFuture<'a, ()> {
+        Box::pin(TwilioRest::redirect_call(self, call_id, url))
+    }
+
+    fn hang_up_call<'a>(&'a self, call_id: &'a str) -> ProviderFuture<'a, ()> {
+        Box::pin(TwilioRest::hang_up_call(self, call_id))
+    }
+}
+
+impl RecordingControl for TwilioRest {
+    fn set_recording<'a>(
+        &'a self,
+        call_id: &'a str,
+        state: RecordingState,
+    ) -> ProviderFuture<'a, ()> {
+        Box::pin(TwilioRest::set_recording(self, call_id, state))
+    }
+}
+
+impl Texting for TwilioRest {
+    fn send_text<'a>(&'a self, text: &'a OutgoingText<'a>) -> ProviderFuture<'a, String> {
+        Box::pin(self.send_sms(text.to, text.from, text.body, text.status_callback))
+    }
+}
+
 /// Maps reqwest's failure to send or to be answered. Its own message is not used: it carries the
 /// URL, and nothing of it is needed.
-fn transport_error(e: reqwest::Error) -> RestError {
+fn transport_error(e: reqwest::Error) -> ProviderError {
     // Checked before the timeout: a connection that was never made (even one that timed out
     // connecting) carried nothing to Twilio.
     if e.is_connect() {
-        RestError::Unavailable("could not connect to twilio".into())
+        ProviderError::Unavailable("could not connect to twilio".into())
     } else if e.is_builder() {
-        RestError::Rejected("the request could not be built (is the base url right?)".into())
+        ProviderError::Rejected("the request could not be built (is the base url right?)".into())
     } else if e.is_timeout() {
-        RestError::Unknown("no answer from twilio in time".into())
+        ProviderError::Unknown("no answer from twilio in time".into())
     } else {
-        RestError::Unknown("the connection to twilio broke before an answer came".into())
+        ProviderError::Unknown("the connection to twilio broke before an answer came".into())
     }
 }
 
 /// What an answer other than a success means (404 on a recording is handled by the caller).
-fn refusal(answer: &Answer) -> RestError {
+fn refusal(answer: &Answer) -> ProviderError {
     let status = answer.status;
     let detail = match error_code(answer) {
         Some(code) => format!("HTTP {} code {code}", status.as_u16()),
         None => format!("HTTP {}", status.as_u16()),
     };
     if status.is_client_error() && status != StatusCode::TOO_MANY_REQUESTS {
-        RestError::Rejected(detail)
+        ProviderError::Rejected(detail)
     } else {
-        RestError::Unavailable(detail)
+        ProviderError::Unavailable(detail)
     }
 }
 
@@ -540,7 +530,7 @@ mod tests {
             .send_sms(TO, FROM, TEXT, None)
             .await
             .unwrap_err();
-        assert_eq!(err, RestError::Rejected("HTTP 400 code 21211".into()));
+        assert_eq!(err, ProviderError::Rejected("HTTP 400 code 21211".into()));
         let text = format!("{err} {err:?}");
         for secret in [
             TO,
@@ -564,7 +554,10 @@ mod tests {
         let err = client(base, account_auth())
             .send_sms(TO, FROM, TEXT, None)
             .await;
-        assert_eq!(err, Err(RestError::Rejected("HTTP 401 code 20003".into())));
+        assert_eq!(
+            err,
+            Err(ProviderError::Rejected("HTTP 401 code 20003".into()))
+        );
     }
 
     #[tokio::test]
@@ -586,9 +579,9 @@ mod tests {
         assert_eq!(
             errors,
             [
-                RestError::Unavailable("HTTP 429 code 20429".into()),
-                RestError::Unavailable("HTTP 503".into()),
-                RestError::Unavailable("HTTP 500 code 20500".into()),
+                ProviderError::Unavailable("HTTP 429 code 20429".into()),
+                ProviderError::Unavailable("HTTP 503".into()),
+                ProviderError::Unavailable("HTTP 500 code 20500".into()),
             ]
         );
     }
@@ -602,7 +595,7 @@ mod tests {
             .send_sms(TO, FROM, TEXT, None)
             .await
             .unwrap_err();
-        assert!(matches!(err, RestError::Unavailable(_)), "{err}");
+        assert!(matches!(err, ProviderError::Unavailable(_)), "{err}");
     }
 
     #[tokio::test]
@@ -612,7 +605,7 @@ mod tests {
             .send_sms(TO, FROM, TEXT, None)
             .await
             .unwrap_err();
-        assert!(matches!(err, RestError::Unknown(_)), "{err}");
+        assert!(matches!(err, ProviderError::Unknown(_)), "{err}");
         assert_eq!(seen.lock().unwrap().len(), 1, "the request did go out");
     }
 
@@ -626,7 +619,7 @@ mod tests {
         let twilio = client(base, account_auth());
         for _ in 0..2 {
             let err = twilio.send_sms(TO, FROM, TEXT, None).await.unwrap_err();
-            assert!(matches!(err, RestError::Unknown(_)), "{err}");
+            assert!(matches!(err, ProviderError::Unknown(_)), "{err}");
         }
     }
 
@@ -684,7 +677,7 @@ mod tests {
         let err = client(base, account_auth())
             .set_recording(CALL, RecordingState::Paused)
             .await;
-        assert_eq!(err, Err(RestError::NoRecording));
+        assert_eq!(err, Err(ProviderError::NoRecording));
     }
 
     #[tokio::test]
@@ -697,11 +690,11 @@ mod tests {
         let twilio = client(base, account_auth());
         assert_eq!(
             twilio.set_recording(CALL, RecordingState::Paused).await,
-            Err(RestError::Rejected("HTTP 400 code 21220".into()))
+            Err(ProviderError::Rejected("HTTP 400 code 21220".into()))
         );
         assert_eq!(
             twilio.set_recording(CALL, RecordingState::InProgress).await,
-            Err(RestError::Unavailable("HTTP 502".into()))
+            Err(ProviderError::Unavailable("HTTP 502".into()))
         );
     }
 
@@ -718,7 +711,7 @@ mod tests {
             let err = twilio.set_recording(call_sid, RecordingState::Paused).await;
             assert_eq!(
                 err,
-                Err(RestError::Rejected("not a call sid".into())),
+                Err(ProviderError::Rejected("not a call sid".into())),
                 "{call_sid:?}"
             );
         }
@@ -730,7 +723,7 @@ mod tests {
             crate::http_client(),
         );
         let err = misconfigured.send_sms(TO, FROM, TEXT, None).await;
-        assert!(matches!(err, Err(RestError::Rejected(_))), "{err:?}");
+        assert!(matches!(err, Err(ProviderError::Rejected(_))), "{err:?}");
         assert!(seen.lock().unwrap().is_empty());
     }
 
