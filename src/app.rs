@@ -1,5 +1,5 @@
-//! Start-up: the shared state and the server, built around a listener the caller binds, so tests
-//! run the real server on port 0.
+//! Start-up: the line's services ([`Line`]), the web layer's state and the server, built once
+//! around a listener the caller binds, so tests run the real server on port 0.
 
 use std::sync::Arc;
 
@@ -7,55 +7,11 @@ use tokio::net::TcpListener;
 
 use crate::clock::Clock;
 use crate::config::{Config, GatewayChoice};
-use crate::flow::Flow;
 use crate::flow::definition::PromptSource;
+use crate::http::AppState;
+use crate::line::Line;
 use crate::payments::{Gateway, SandboxGateway, StripeGateway};
 use crate::store::Store;
-
-/// What every request handler shares.
-#[derive(Clone)]
-pub struct AppState {
-    /// Settings.
-    pub config: Arc<Config>,
-    /// The database.
-    pub store: Store,
-    /// The flow that answers calls.
-    pub flow: Arc<Flow>,
-    /// The collections policies (`policies.toml` beside the flows).
-    pub policies: Arc<crate::collections::Policies>,
-    /// The message templates (`messages.toml` beside the flows).
-    pub templates: Arc<crate::messages::templates::Templates>,
-    /// The business hours (`hours.toml` beside the flows); `None`: always open, no callbacks.
-    pub hours: Option<Arc<crate::hours::Hours>>,
-    /// The time source.
-    pub clock: Arc<dyn Clock>,
-    /// The public base URL in force (configured, or derived from the bound address).
-    pub public_url: Arc<str>,
-    /// The payment gateway (timed by [`crate::metrics::MeteredGateway`]).
-    pub gateway: Arc<dyn Gateway>,
-    /// This server's Prometheus metrics.
-    pub metrics: Arc<crate::metrics::Metrics>,
-    /// The flow's recordings, loaded and checked at start, when its prompts are recorded.
-    pub recordings: Option<Arc<crate::audio::Library>>,
-    /// What a caller waiting for a person hears (`audio/hold.wav`, or the built-in tune).
-    pub hold_audio: axum::body::Bytes,
-    /// Ends of calls reported while the database was away, waiting for upkeep to record them.
-    pub pending_ends: Arc<crate::calls::pending_ends::PendingEnds>,
-    /// The telephony providers served, built from their settings.
-    pub providers: crate::telephony::registry::Providers,
-}
-
-impl AppState {
-    /// Today where the line is: the date in the hours' time zone (19:01 in New York is still
-    /// that day there, though it is the next in UTC), so plans, promises and receipts are dated
-    /// as the caller counts days; UTC without hours.
-    pub fn today(&self) -> time::Date {
-        self.hours
-            .as_deref()
-            .and_then(|hours| hours.date_at(self.clock.now_ms()))
-            .unwrap_or_else(|| self.clock.now().date())
-    }
-}
 
 /// The gateway a configuration names.
 pub fn gateway_for(choice: &GatewayChoice) -> Arc<dyn Gateway> {
@@ -200,7 +156,7 @@ impl Application {
             gateway,
             metrics.clone(),
         ));
-        let state = AppState {
+        let line = Line {
             config: Arc::new(config),
             store,
             flow: Arc::new(flow),
@@ -212,10 +168,10 @@ impl Application {
             gateway,
             metrics,
             recordings,
-            hold_audio,
             pending_ends: Arc::new(pending_ends),
             providers,
         };
+        let state = AppState { line, hold_audio };
         Ok(Application {
             listener,
             metrics_listener,
@@ -227,7 +183,7 @@ impl Application {
     pub fn local_addr(&self) -> std::net::SocketAddr {
         self.listener
             .local_addr()
-            .unwrap_or(self.state.config.listen)
+            .unwrap_or(self.state.line.config.listen)
     }
 
     /// The address the metrics' own listener bound, when there is one.
@@ -237,15 +193,20 @@ impl Application {
             .and_then(|listener| listener.local_addr().ok())
     }
 
-    /// The shared state (for demo set-up and tests).
+    /// The web layer's state (for tests).
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// The line's services (for demo set-up, workers and tests).
+    pub fn line(&self) -> &Line {
+        &self.state.line
     }
 
     /// Replaces the hours loaded from the flows directory, before serving: the demo's hours are
     /// open at any time, so its calls reach a person without editing the production `hours.toml`.
     pub fn use_hours(&mut self, hours: crate::hours::Hours) {
-        self.state.hours = Some(Arc::new(hours));
+        self.state.line.hours = Some(Arc::new(hours));
     }
 
     /// Serves until `shutdown` completes, then lets requests in flight finish. Background upkeep
@@ -258,10 +219,11 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        let upkeep = self.state.config.upkeep.interval.map(|interval| {
+        let line = &self.state.line;
+        let upkeep = line.config.upkeep.interval.map(|interval| {
             let mut stopped = stopped.clone();
             tokio::spawn(crate::upkeep::run_until(
-                self.state.clone(),
+                line.clone(),
                 interval,
                 async move {
                     let _ = stopped.wait_for(|stop| *stop).await;
@@ -269,20 +231,20 @@ impl Application {
             ))
         });
         // The sender runs beside the upkeep (tests drive both by hand), when there is a channel.
-        let messaging = &self.state.config.messaging;
-        let sender = (self.state.config.upkeep.interval.is_some()
+        let messaging = &line.config.messaging;
+        let sender = (line.config.upkeep.interval.is_some()
             && (messaging.sms.is_some() || messaging.email.is_some()))
         .then(|| {
             let mut stopped = stopped.clone();
             tokio::spawn(crate::messages::outbox::run_until(
-                self.state.clone(),
+                crate::messages::outbox::Outbox::of(line),
                 messaging.send_interval,
                 async move {
                     let _ = stopped.wait_for(|stop| *stop).await;
                 },
             ))
         });
-        let limits = self.state.config.http.clone();
+        let limits = line.config.http.clone();
         // The metrics' own listener: the same connection limits, stopped with the main one.
         let metrics = self.metrics_listener.map(|listener| {
             let mut stopped = stopped.clone();

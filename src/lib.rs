@@ -9,7 +9,9 @@
 //! - [`cli`]: the subcommands (`serve`, `call`, `accounts import`, `flows check`,
 //!   `arrangements run-due`, `audio make-demo`, `agents add|list|disable`, `report`);
 //! - [`config`]: typed settings for the server;
-//! - [`app`]: start-up, shared state, graceful shutdown;
+//! - [`app`]: start-up (every service built once), graceful shutdown;
+//! - [`line`]: the line's services the call path, upkeep and the workers share (the web layer's
+//!   state, [`http::AppState`], holds one);
 //! - [`http`]: axum routers: provider webhooks, admin API, recorded prompts, health, metrics,
 //!   and the agent console's (from [`agents`]) behind its guard;
 //! - [`telephony`]: one module per provider dialect (signature, callback fields, voice XML);
@@ -69,6 +71,7 @@ pub mod flow;
 pub mod hours;
 pub mod http;
 pub mod language;
+pub mod line;
 pub mod load;
 pub mod messages;
 pub mod metrics;

@@ -30,9 +30,9 @@
 
 use std::time::Duration;
 
-use crate::app::AppState;
 use crate::calls::payments as call_payments;
 use crate::error::AppError;
+use crate::line::Line;
 use crate::payments::{ChargeRequest, Currency, Money, PaymentMethod, charge_with_retry};
 use crate::store::{CallKey, UnsettledPayment};
 
@@ -66,7 +66,7 @@ pub struct Report {
 
 /// How long a payment must have been left alone before the reconciler touches it: longer than
 /// any live delivery spends on it (two gateway requests, then the claim going stale).
-fn reconcile_after(app: &AppState) -> Duration {
+fn reconcile_after(app: &Line) -> Duration {
     let live = app.config.payments.gateway_timeout * 2 + crate::calls::CLAIM_STALE;
     live.max(Duration::from_secs(30))
 }
@@ -75,7 +75,7 @@ fn reconcile_after(app: &AppState) -> Duration {
 ///
 /// # Errors
 /// A database failure (the next pass tries again).
-pub async fn run_once(app: &AppState) -> Result<Report, AppError> {
+pub async fn run_once(app: &Line) -> Result<Report, AppError> {
     let mut report = Report {
         call_ends_recorded: crate::calls::pending_ends::record(app).await?,
         ..Report::default()
@@ -133,11 +133,7 @@ pub async fn run_once(app: &AppState) -> Result<Report, AppError> {
 }
 
 /// Runs [`run_once`] every `interval` until `shutdown` completes.
-pub async fn run_until(
-    app: AppState,
-    interval: Duration,
-    shutdown: impl Future<Output = ()> + Send,
-) {
+pub async fn run_until(app: Line, interval: Duration, shutdown: impl Future<Output = ()> + Send) {
     let mut tick = tokio::time::interval(interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tokio::pin!(shutdown);
@@ -169,7 +165,7 @@ enum Reconciled {
     Unsettled,
 }
 
-async fn reconcile(app: &AppState, payment: &UnsettledPayment) -> Result<Reconciled, AppError> {
+async fn reconcile(app: &Line, payment: &UnsettledPayment) -> Result<Reconciled, AppError> {
     let now = app.clock.now_ms();
     let call_sid = payment.call_sid.as_str();
     let call = CallKey {

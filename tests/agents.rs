@@ -21,7 +21,7 @@ fn client() -> reqwest::Client {
 
 /// Posts the sign-in form as the console's own page would (from its origin).
 async fn sign_in(server: &TestServer, username: &str, password: &str) -> reqwest::Response {
-    sign_in_from(server, &server.state.public_url, username, password).await
+    sign_in_from(server, &server.state.line.public_url, username, password).await
 }
 
 async fn sign_in_from(
@@ -124,7 +124,7 @@ async fn sign_in_sets_a_strict_httponly_cookie_and_opens_the_console(server: &Te
     assert!(header.contains("; Path=/"), "{header}");
     assert!(!header.contains("Secure"), "plain http: {header}");
     let stored: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM agent_sessions")
-        .fetch_all(server.state.store.pool())
+        .fetch_all(server.state.line.store.pool())
         .await
         .expect("db");
     assert_eq!(stored, vec![ivrpay::agents::session::token_hash(token)]);
@@ -179,7 +179,7 @@ async fn changes_without_the_csrf_token_or_from_another_origin_are_refused(serve
     common::add_agent(&server.state, "ana", "Ana", PASSWORD, false).await;
     let cookie = signed_in(server, "ana").await;
     let csrf = csrf_token(server, &cookie).await;
-    let origin = server.state.public_url.to_string();
+    let origin = server.state.line.public_url.to_string();
 
     // Act and assert: each refusal leaves the session signed in.
     let refused = [
@@ -216,7 +216,15 @@ async fn a_disabled_agents_session_ends_and_they_cannot_sign_in(server: &TestSer
     let ana = signed_in(server, "ana").await;
     let ben = signed_in(server, "ben").await;
 
-    assert!(server.state.store.disable_agent("ana").await.expect("db"));
+    assert!(
+        server
+            .state
+            .line
+            .store
+            .disable_agent("ana")
+            .await
+            .expect("db")
+    );
 
     assert!(is_sent_to_sign_in(&console(server, &ana).await));
     assert_eq!(
@@ -231,7 +239,7 @@ async fn a_disabled_agents_session_ends_and_they_cannot_sign_in(server: &TestSer
         "SELECT COUNT(*) FROM agent_sessions s JOIN agents a ON a.id = s.agent_id \
          WHERE a.username = 'ana'",
     )
-    .fetch_one(server.state.store.pool())
+    .fetch_one(server.state.line.store.pool())
     .await
     .expect("db");
     assert_eq!(sessions, 0);
@@ -318,7 +326,7 @@ async fn sign_in_at(
 ) -> u16 {
     client()
         .post(format!("{}/agent/sign-in", server.url))
-        .header(ORIGIN, &*server.state.public_url)
+        .header(ORIGIN, &*server.state.line.public_url)
         // What a client writes itself sits to the left and is not believed.
         .header(
             "x-forwarded-for",
@@ -457,7 +465,7 @@ async fn every_console_route_refuses_unsigned_requests(server: &TestServer) {
                         format!("{}{path}", server.url),
                     )
                     .header("accept", accept)
-                    .header(ORIGIN, server.state.public_url.to_string());
+                    .header(ORIGIN, server.state.line.public_url.to_string());
                 if let Some(cookie) = cookie {
                     request = request.header(COOKIE, cookie);
                 }
@@ -498,7 +506,7 @@ async fn upkeep_forgets_expired_sessions_and_old_failures(server: &TestServer) {
     let count = |table: &'static str| async move {
         let sql = format!("SELECT COUNT(*) AS n FROM {table}");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .fetch_one(server.state.store.pool())
+            .fetch_one(server.state.line.store.pool())
             .await
             .expect("db");
         sqlx::Row::try_get::<i64, _>(&row, "n").expect("count")
@@ -514,7 +522,7 @@ async fn upkeep_forgets_expired_sessions_and_old_failures(server: &TestServer) {
     server
         .clock
         .advance(std::time::Duration::from_secs(10 * 60));
-    let report = ivrpay::upkeep::run_once(&server.state)
+    let report = ivrpay::upkeep::run_once(&server.state.line)
         .await
         .expect("upkeep");
     assert_eq!(
@@ -525,7 +533,7 @@ async fn upkeep_forgets_expired_sessions_and_old_failures(server: &TestServer) {
 
     // Past both.
     server.clock.advance(ivrpay::agents::SESSION_LIFETIME);
-    let report = ivrpay::upkeep::run_once(&server.state)
+    let report = ivrpay::upkeep::run_once(&server.state.line)
         .await
         .expect("upkeep");
 

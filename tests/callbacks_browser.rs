@@ -23,6 +23,7 @@ async fn linda_books_tomorrow_afternoon(server: &TestServer) -> i64 {
     call.press("2").await.expect("window");
     let open = server
         .state
+        .line
         .store
         .callbacks(Some(ivrpay::store::CallbackStatus::Open))
         .await
@@ -92,6 +93,7 @@ async fn a_callback_is_seen_and_closed_with_done(server: &TestServer) {
     assert!(shown.is_empty(), "the callback left the list");
     let row = server
         .state
+        .line
         .store
         .callback(id)
         .await
@@ -149,13 +151,14 @@ async fn callbacks_appear_and_leave_live_without_a_reload(server: &TestServer) {
     // Closed elsewhere (the admin API): it leaves this console too.
     server
         .state
+        .line
         .store
         .close_callback(
             id,
             ivrpay::store::CallbackStatus::Done,
             "admin",
             "called back",
-            server.state.clock.now_ms(),
+            server.state.line.clock.now_ms(),
         )
         .await
         .expect("db");

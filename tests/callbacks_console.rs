@@ -29,6 +29,7 @@ async fn linda_books_a_callback(server: &TestServer, key: &str) -> i64 {
     assert!(heard(&said, "We'll call"), "{said:?}");
     let open = server
         .state
+        .line
         .store
         .callbacks(Some(ivrpay::store::CallbackStatus::Open))
         .await
@@ -98,6 +99,7 @@ async fn a_callback_booked_outside_hours_is_listed_and_closed_from_the_console(
     assert_eq!(status, 303);
     let closed = server
         .state
+        .line
         .store
         .callback(afternoon)
         .await
@@ -128,6 +130,7 @@ async fn a_callback_booked_outside_hours_is_listed_and_closed_from_the_console(
     assert!(body.contains("already closed by Ana López"), "{body}");
     let after = server
         .state
+        .line
         .store
         .callback(afternoon)
         .await
@@ -154,6 +157,7 @@ async fn a_callback_booked_outside_hours_is_listed_and_closed_from_the_console(
     );
     let morning = server
         .state
+        .line
         .store
         .callback(morning)
         .await
@@ -169,7 +173,7 @@ async fn an_unsigned_or_forged_close_is_refused(server: &TestServer) {
     let id = linda_books_a_callback(server, "2").await;
     let ana = console::agent(server, "ana", "Ana López").await;
     let url = format!("{}/agent/callbacks/{id}/close", server.url);
-    let origin = &*server.state.public_url;
+    let origin = &*server.state.line.public_url;
 
     // Act
     let unsigned = console::client()
@@ -220,6 +224,7 @@ async fn an_unsigned_or_forged_close_is_refused(server: &TestServer) {
     );
     let row = server
         .state
+        .line
         .store
         .callback(id)
         .await

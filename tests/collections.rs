@@ -276,7 +276,7 @@ async fn a_plan_is_set_up_and_run_due_charges_the_next_installment_once(server: 
     );
 
     // The last installment: the plan is complete.
-    run_due::run(&Collector::of(&server.state), date!(2027 - 01 - 23))
+    run_due::run(&Collector::of(&server.state.line), date!(2027 - 01 - 23))
         .await
         .expect("run");
     let linda = server.api_account("66253365").await;
@@ -302,7 +302,7 @@ async fn a_declined_installment_is_retried_then_the_plan_is_broken(server: &Test
         heard(&said_after, "your first payment was approved"),
         "{said_after:?}"
     );
-    let collector = Collector::of(&server.state);
+    let collector = Collector::of(&server.state.line);
 
     let report = run_due::run(&collector, date!(2026 - 12 - 23))
         .await
@@ -366,7 +366,7 @@ on_both_backends!(a_declined_installment_is_retried_then_the_plan_is_broken);
 
 async fn a_returning_caller_changes_the_card_on_their_plan(server: &TestServer) {
     linda_sets_up_a_plan(server, "4000000000000341").await;
-    let collector = Collector::of(&server.state);
+    let collector = Collector::of(&server.state.line);
     run_due::run(&collector, date!(2026 - 12 - 23))
         .await
         .expect("run");
@@ -454,7 +454,7 @@ async fn a_promise_is_kept_by_a_payment_and_another_is_broken(server: &TestServe
     let said = call.press("1").await.expect("pay");
     assert!(heard(&said, "was approved"), "{said:?}");
 
-    let report = run_due::run(&Collector::of(&server.state), date!(2026 - 12 - 02))
+    let report = run_due::run(&Collector::of(&server.state.line), date!(2026 - 12 - 02))
         .await
         .expect("run");
     assert_eq!(
@@ -714,7 +714,7 @@ async fn a_settlement_in_payments_settles_the_account_with_its_last_payment(serv
     assert_eq!(installments(settlement, "amount_cents"), [2387, 2385, 2385]);
     assert_eq!(jose["balance_cents"], 11928 - 2387);
 
-    let collector = Collector::of(&server.state);
+    let collector = Collector::of(&server.state.line);
     for day in [date!(2026 - 12 - 23), date!(2027 - 01 - 23)] {
         run_due::run(&collector, day).await.expect("run");
     }
@@ -757,7 +757,7 @@ async fn an_arrangement_made_again_by_a_retried_delivery_is_the_same_one(server:
         ("2026-12-23".to_owned(), 15000),
         ("2027-01-23".to_owned(), 15000),
     ];
-    let store = &server.state.store;
+    let store = &server.state.line.store;
     let first = store
         .create_arrangement(&new, &schedule, &[])
         .await
@@ -820,7 +820,7 @@ async fn installments_fall_due_on_the_lines_day_not_utcs(server: &TestServer) {
     server
         .clock
         .advance((evening_before - server.clock.now()).unsigned_abs());
-    let report = ivrpay::upkeep::run_once(&server.state)
+    let report = ivrpay::upkeep::run_once(&server.state.line)
         .await
         .expect("upkeep");
     assert_eq!(report.arrangements.paid, 0, "{report:?}");
@@ -829,7 +829,7 @@ async fn installments_fall_due_on_the_lines_day_not_utcs(server: &TestServer) {
     server
         .clock
         .advance(std::time::Duration::from_secs(13 * 3600));
-    let report = ivrpay::upkeep::run_once(&server.state)
+    let report = ivrpay::upkeep::run_once(&server.state.line)
         .await
         .expect("upkeep");
     assert_eq!(report.arrangements.paid, 1, "{report:?}");

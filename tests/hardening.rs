@@ -8,10 +8,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use common::{AUTH_TOKEN, Backend, Options, TestServer, heard};
-use ivrpay::app::{AppState, Application};
+use ivrpay::app::Application;
 use ivrpay::caller::Call;
 use ivrpay::clock::ManualClock;
 use ivrpay::config::HttpLimits;
+use ivrpay::http::AppState;
 use ivrpay::payments::SandboxGateway;
 use ivrpay::payments::gateway::{ChargeFuture, ChargeRequest, Gateway};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -194,6 +195,7 @@ async fn confirm_until_the_gateway_charges(
 
 async fn balance_of(state: &AppState) -> i64 {
     state
+        .line
         .store
         .account(LINDA_ACCOUNT)
         .await
@@ -247,7 +249,7 @@ impl AfterKill {
 
     async fn finish(self) {
         let _ = self.stop.send(());
-        self.state.store.close().await;
+        self.state.line.store.close().await;
         common::drop_database(&self.database_url).await;
     }
 }
@@ -272,6 +274,7 @@ async fn killed_during_the_charge_the_retry_takes_over_and_charges_once(backend:
         "the retry was replayed by the gateway, not charged again"
     );
     let payments = state
+        .line
         .store
         .call_record(&call.call_sid)
         .await
@@ -296,6 +299,7 @@ async fn killed_during_the_charge_then_hung_up_is_reconciled(backend: Backend) {
         .await
         .expect("status callback");
     let record = state
+        .line
         .store
         .call_record(&call.call_sid)
         .await
@@ -305,13 +309,14 @@ async fn killed_during_the_charge_then_hung_up_is_reconciled(backend: Backend) {
     assert_eq!(record.payments[0].status, "pending");
 
     // Too soon: a live delivery could still be waiting on the gateway.
-    let report = ivrpay::upkeep::run_once(state).await.expect("upkeep");
+    let report = ivrpay::upkeep::run_once(&state.line).await.expect("upkeep");
     assert_eq!(report.payments_settled, 0);
     clock.advance(Duration::from_secs(31));
-    let report = ivrpay::upkeep::run_once(state).await.expect("upkeep");
+    let report = ivrpay::upkeep::run_once(&state.line).await.expect("upkeep");
     assert_eq!(report.payments_settled, 1);
 
     let record = state
+        .line
         .store
         .call_record(&call.call_sid)
         .await
@@ -323,10 +328,11 @@ async fn killed_during_the_charge_then_hung_up_is_reconciled(backend: Backend) {
     assert_eq!(balance_of(state).await, LINDA_BALANCE - 2000);
     assert_eq!(gateway.sandbox.charge_count(), 1, "charged once in all");
     // Settled: the card waiting with the payment is gone, and a later pass does nothing.
-    let report = ivrpay::upkeep::run_once(state).await.expect("upkeep");
+    let report = ivrpay::upkeep::run_once(&state.line).await.expect("upkeep");
     assert_eq!(report.payments_settled, 0);
     assert!(
         state
+            .line
             .store
             .unsettled_payments()
             .await
@@ -355,13 +361,13 @@ async fn payment_still_unknown_when_the_card_must_go_is_flagged_for_a_person(bac
 
     // The reconciler asks again while the card may wait; the gateway still says nothing.
     server.clock.advance(Duration::from_secs(31));
-    let report = ivrpay::upkeep::run_once(&server.state)
+    let report = ivrpay::upkeep::run_once(&server.state.line)
         .await
         .expect("upkeep");
     assert_eq!((report.payments_settled, report.payments_flagged), (0, 0));
     // Once the card's time is up, a person takes over.
     server.clock.advance(Duration::from_secs(10 * 60));
-    let report = ivrpay::upkeep::run_once(&server.state)
+    let report = ivrpay::upkeep::run_once(&server.state.line)
         .await
         .expect("upkeep");
     assert_eq!(report.payments_flagged, 1);
@@ -385,7 +391,7 @@ async fn payment_still_unknown_when_the_card_must_go_is_flagged_for_a_person(bac
     assert_eq!(balance_of(&server.state).await, LINDA_BALANCE);
     // Flagged payments are never sent again.
     server.clock.advance(Duration::from_secs(60));
-    let report = ivrpay::upkeep::run_once(&server.state)
+    let report = ivrpay::upkeep::run_once(&server.state.line)
         .await
         .expect("upkeep");
     assert_eq!(report, ivrpay::upkeep::Report::default());
@@ -401,7 +407,7 @@ async fn silent_calls_are_closed_as_abandoned_with_their_last_step(server: &Test
     let mut recent = server.linda_at_pin_question().await;
     server.clock.advance(Duration::from_secs(11 * 60));
 
-    let report = ivrpay::upkeep::run_once(&server.state)
+    let report = ivrpay::upkeep::run_once(&server.state.line)
         .await
         .expect("upkeep");
 

@@ -11,12 +11,13 @@ async fn load_tool_completes_paying_calls(server: &TestServer) {
     accounts::write_csv(20, &mut csv).expect("generate");
     let records = ivrpay::accounts::import::parse(
         &String::from_utf8_lossy(&csv),
-        &server.state.config.pin_key,
+        &server.state.line.config.pin_key,
         time::macros::date!(2026 - 11 - 23),
     )
     .expect("generated accounts import");
     server
         .state
+        .line
         .store
         .upsert_accounts(&records, 0)
         .await

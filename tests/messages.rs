@@ -98,7 +98,9 @@ async fn linda_pays_and_asks_for_a_text(dollars: &str, server: &TestServer) {
 }
 
 async fn send(server: &TestServer) -> outbox::Report {
-    outbox::run_once(&server.state).await.expect("sender")
+    outbox::run_once(&outbox::Outbox::of(&server.state.line))
+        .await
+        .expect("sender")
 }
 
 async fn a_paid_call_sends_one_receipt_by_text_and_one_by_email(backend: Backend) {
@@ -244,6 +246,7 @@ async fn a_number_that_texted_stop_gets_nothing(backend: Backend) {
     call.press("2").await.expect("by email");
     server
         .state
+        .line
         .store
         .queue_messages(
             &[ivrpay::store::NewMessage {
@@ -287,7 +290,7 @@ async fn an_address_no_mail_can_reach_is_never_promised_a_receipt(backend: Backe
     // Arrange: Linda's address as stored before imports checked them, with a header smuggled in.
     sqlx::query("UPDATE accounts SET email = $1 WHERE account_number = '66253365'")
         .bind("linda@example.com\r\nBcc: x@y.com")
-        .execute(server.state.store.pool())
+        .execute(server.state.line.store.pool())
         .await
         .expect("email");
     let mut call = linda_pays(server, "25").await;
@@ -347,7 +350,7 @@ async fn a_plan_sends_its_schedule_then_reminders_at_the_lead_time(backend: Back
     );
 
     // Reminders go three days ahead (the default), once.
-    let collector = Collector::of(&server.state);
+    let collector = Collector::of(&server.state.line);
     let report = run_due::run(&collector, date!(2026 - 12 - 19))
         .await
         .expect("run");
@@ -408,7 +411,8 @@ async fn two_instances_at_once_send_each_message_once(backend: Backend) {
     )
     .await
     .expect("a second instance");
-    let (first, second) = tokio::join!(send(server), outbox::run_once(other.state()));
+    let other_outbox = outbox::Outbox::of(other.line());
+    let (first, second) = tokio::join!(send(server), outbox::run_once(&other_outbox));
     let second = second.expect("sender");
     assert_eq!(first.sent + second.sent, 3, "{first:?} {second:?}");
     assert_eq!(texts_to(&line.twilio, LINDA_PHONE).len(), 3);

@@ -147,7 +147,7 @@ async fn parse(url: &str, token: Option<&str>) -> Scraped {
 /// redirects), as the database counts them: each answered webhook of a call is one turn.
 async fn turns_answered(server: &TestServer) -> f64 {
     let row: (i64,) = sqlx::query_as("SELECT CAST(COALESCE(SUM(turn), 0) AS BIGINT) FROM calls")
-        .fetch_one(server.state.store.pool())
+        .fetch_one(server.state.line.store.pool())
         .await
         .expect("db");
     row.0 as f64
@@ -294,7 +294,9 @@ on_both_backends_with_own_server!(never_served_without_a_token_on_the_main_liste
 /// Runs the sender once; asserts it counted one text with `result`, and returns how many tries
 /// are counted in all.
 async fn one_try_counted_as(server: &TestServer, result: &str) -> f64 {
-    outbox::run_once(&server.state).await.expect("sender");
+    outbox::run_once(&outbox::Outbox::of(&server.state.line))
+        .await
+        .expect("sender");
     let scraped = scrape(server).await;
     let labels = [("channel", "sms"), ("result", result)];
     assert_eq!(
@@ -339,7 +341,7 @@ async fn messages_are_counted_by_result(backend: Backend) {
     // Past the time a message is tried for, it is given up on.
     server
         .clock
-        .advance(server.state.config.messaging.give_up_after + Duration::from_secs(60));
+        .advance(server.state.line.config.messaging.give_up_after + Duration::from_secs(60));
     assert_eq!(one_try_counted_as(&server, "failed").await, 2.0);
     server.stop().await;
 }

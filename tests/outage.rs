@@ -82,6 +82,7 @@ impl Outage {
 async fn ended_at(server: &TestServer, call_sid: &str) -> Option<i64> {
     server
         .state
+        .line
         .store
         .call_record(call_sid)
         .await
@@ -117,7 +118,7 @@ async fn a_call_ended_during_an_outage_is_closed_once_the_database_is_back(backe
     assert_eq!(ended_at(&server, &call.call_sid).await, None);
 
     server.clock.advance(Duration::from_secs(20));
-    let report = ivrpay::upkeep::run_once(&server.state)
+    let report = ivrpay::upkeep::run_once(&server.state.line)
         .await
         .expect("upkeep");
     assert_eq!(report.call_ends_recorded, 1, "{report:?}");
@@ -128,7 +129,7 @@ async fn a_call_ended_during_an_outage_is_closed_once_the_database_is_back(backe
     );
     let record = server.api_call(&call.call_sid).await;
     assert_eq!(record["outcome"], "abandoned", "{record}");
-    let again = ivrpay::upkeep::run_once(&server.state)
+    let again = ivrpay::upkeep::run_once(&server.state.line)
         .await
         .expect("upkeep");
     assert_eq!(again.call_ends_recorded, 0, "{again:?}");
@@ -149,7 +150,7 @@ async fn a_kept_end_survives_a_restart(backend: Backend) {
     outage.end().await;
 
     server.restart().await;
-    let report = ivrpay::upkeep::run_once(&server.state)
+    let report = ivrpay::upkeep::run_once(&server.state.line)
         .await
         .expect("upkeep");
     assert_eq!(report.call_ends_recorded, 1, "{report:?}");
@@ -166,11 +167,11 @@ async fn upkeep_keeps_an_end_while_the_database_is_still_away(backend: Backend) 
     let outage = Outage::begin(&server).await;
     assert_eq!(report_the_end(&server, &call.call_sid).await, 204);
     assert!(
-        ivrpay::upkeep::run_once(&server.state).await.is_err(),
+        ivrpay::upkeep::run_once(&server.state.line).await.is_err(),
         "the database is still away"
     );
     outage.end().await;
-    let report = ivrpay::upkeep::run_once(&server.state)
+    let report = ivrpay::upkeep::run_once(&server.state.line)
         .await
         .expect("upkeep");
     assert_eq!(report.call_ends_recorded, 1, "{report:?}");

@@ -114,6 +114,7 @@ async fn every_test_card_gets_its_answer(server: &TestServer) {
     // Linda owed 445.33 and paid five dollars per approved card.
     let account = server
         .state
+        .line
         .store
         .account("66253365")
         .await
@@ -389,6 +390,7 @@ async fn card_problems_are_named_and_star_starts_over(server: &TestServer) {
     assert!(
         server
             .state
+            .line
             .store
             .sealed_bytes(&call.call_sid)
             .await
@@ -405,6 +407,7 @@ async fn card_problems_are_named_and_star_starts_over(server: &TestServer) {
     assert!(
         server
             .state
+            .line
             .store
             .sealed_bytes(&call.call_sid)
             .await
@@ -446,6 +449,7 @@ async fn hang_up_during_card_entry_wipes_the_card(server: &TestServer) {
     assert!(
         server
             .state
+            .line
             .store
             .sealed_bytes(&call.call_sid)
             .await
@@ -456,6 +460,7 @@ async fn hang_up_during_card_entry_wipes_the_card(server: &TestServer) {
     assert!(
         server
             .state
+            .line
             .store
             .sealed_bytes(&call.call_sid)
             .await
@@ -475,14 +480,16 @@ async fn card_data_expires_if_the_call_never_ends(server: &TestServer) {
     server.clock.advance(Duration::from_secs(11 * 60));
     let wiped = server
         .state
+        .line
         .store
-        .wipe_expired_sealed(server.state.clock.now_ms())
+        .wipe_expired_sealed(server.state.line.clock.now_ms())
         .await
         .expect("sweep");
     assert_eq!(wiped, 1);
     assert!(
         server
             .state
+            .line
             .store
             .sealed_bytes(&call.call_sid)
             .await
@@ -504,6 +511,7 @@ async fn confirmation_sent_twice_at_once_charges_once(server: &TestServer) {
     assert_eq!(record["payments"].as_array().map(Vec::len), Some(1));
     let account = server
         .state
+        .line
         .store
         .account("66253365")
         .await
@@ -561,6 +569,7 @@ async fn unknown_gateway_outcome_is_never_charged_again(backend: Backend) {
     assert_eq!(status, 200);
     let account = server
         .state
+        .line
         .store
         .account("66253365")
         .await
@@ -675,6 +684,7 @@ async fn a_pending_payment_is_accepted_for_the_caller_and_settled_by_the_reconci
     let balance = || async {
         server
             .state
+            .line
             .store
             .account("66253365")
             .await
@@ -686,7 +696,7 @@ async fn a_pending_payment_is_accepted_for_the_caller_and_settled_by_the_reconci
 
     // The reconciler asks again: still clearing, then approved.
     server.clock.advance(Duration::from_secs(60));
-    let report = ivrpay::upkeep::run_once(&server.state)
+    let report = ivrpay::upkeep::run_once(&server.state.line)
         .await
         .expect("upkeep");
     assert_eq!(
@@ -697,7 +707,7 @@ async fn a_pending_payment_is_accepted_for_the_caller_and_settled_by_the_reconci
     let payment = &server.api_call(&call.call_sid).await["payments"][0];
     assert_eq!(payment["status"], "pending", "{payment}");
     server.clock.advance(Duration::from_secs(60));
-    let report = ivrpay::upkeep::run_once(&server.state)
+    let report = ivrpay::upkeep::run_once(&server.state.line)
         .await
         .expect("upkeep");
     assert_eq!(report.payments_settled, 1, "{report:?}");

@@ -378,23 +378,23 @@ async fn card_numbers_stored_before_scrubbing_are_scrubbed_by_upkeep(server: &Te
     // What an older version would have kept as typed.
     sqlx::query("UPDATE transfers SET note = $1")
         .bind("card 4242 4242 4242 4242 exp 12/28")
-        .execute(server.state.store.pool())
+        .execute(server.state.line.store.pool())
         .await
         .expect("db");
     sqlx::query("UPDATE calls SET from_number = $1 WHERE call_sid = $2")
         .bind(CARD_CALLER_ID)
         .bind(&call.call_sid)
-        .execute(server.state.store.pool())
+        .execute(server.state.line.store.pool())
         .await
         .expect("db");
 
-    let report = ivrpay::upkeep::run_once(&server.state)
+    let report = ivrpay::upkeep::run_once(&server.state.line)
         .await
         .expect("upkeep");
     assert_eq!(report.texts_rescrubbed, 2, "{report:?}");
     let note: String = sqlx::Row::get(
         &sqlx::query("SELECT note FROM transfers")
-            .fetch_one(server.state.store.pool())
+            .fetch_one(server.state.line.store.pool())
             .await
             .expect("db"),
         "note",
@@ -402,7 +402,7 @@ async fn card_numbers_stored_before_scrubbing_are_scrubbed_by_upkeep(server: &Te
     assert_eq!(note, "card **** **** **** 4242 exp 12/28");
     let record = server.api_call(&call.call_sid).await;
     assert_eq!(record["from"], "************5100", "{record}");
-    let again = ivrpay::upkeep::run_once(&server.state)
+    let again = ivrpay::upkeep::run_once(&server.state.line)
         .await
         .expect("upkeep");
     assert_eq!(again.texts_rescrubbed, 0, "{again:?}");

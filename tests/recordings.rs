@@ -233,7 +233,7 @@ async fn recorded_prompts_play_and_fall_back_where_missing(backend: Backend) {
 
     // Unknown and malformed parts are refused plainly, never with a server error: unsigned, as
     // no flow made them; signed (as a flow could only by mistake), by what is wrong with them.
-    let library = server.state.recordings.clone().expect("recorded");
+    let library = server.state.line.recordings.clone().expect("recorded");
     let signed = |query: &str| library.clip_path(Language::En, query);
     for (path, status) in [
         ("/audio/en/clip.wav?p=no_such_piece".to_owned(), 403),
@@ -287,7 +287,7 @@ async fn clip_urls_no_flow_made_are_refused_and_no_clip_outgrows_the_longest_pro
     let Some(server) = recorded_server(backend, audio.path()).await else {
         return;
     };
-    let library = server.state.recordings.clone().expect("recorded");
+    let library = server.state.line.recordings.clone().expect("recorded");
     let bound = library.clip_bound_bytes(Language::En).expect("English");
     let long_prompt = std::fs::metadata(audio.path().join(LONG_PROMPT))
         .expect("recorded")

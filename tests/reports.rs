@@ -43,7 +43,7 @@ async fn surveyed(server: &TestServer, call_sid: &str, resolved: Option<i64>, ra
     .bind(resolved)
     .bind(rating)
     .bind(answered)
-    .execute(server.state.store.pool())
+    .execute(server.state.line.store.pool())
     .await
     .expect("survey row");
 }
@@ -105,7 +105,7 @@ async fn calls_with_known_outcomes(server: &TestServer) -> Vec<String> {
     locked.hang_up(&server.url).await.expect("hang up");
 
     server.clock.advance(Duration::from_secs(2 * 60 * 60));
-    ivrpay::upkeep::run_once(&server.state)
+    ivrpay::upkeep::run_once(&server.state.line)
         .await
         .expect("upkeep");
     // Its steps' times pass the card-number check; the call still reads back whole.
@@ -379,7 +379,7 @@ async fn a_formula_in_a_group_reaches_every_csv_as_text(server: &TestServer) {
     // Arrange: Linda's account carries the formula as its segment; her calls are grouped by it.
     sqlx::query("UPDATE accounts SET segment = $1 WHERE account_number = '66253365'")
         .bind(FORMULA_SEGMENT)
-        .execute(server.state.store.pool())
+        .execute(server.state.line.store.pool())
         .await
         .expect("segment");
     calls_with_known_outcomes(server).await;

@@ -17,7 +17,7 @@ const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 async fn kept(server: &TestServer, call_sid: &str) -> (String, String, String) {
     sqlx::query_as("SELECT steps, session, last_reply FROM calls WHERE call_sid = $1")
         .bind(call_sid)
-        .fetch_one(server.state.store.pool())
+        .fetch_one(server.state.line.store.pool())
         .await
         .expect("db")
 }
@@ -55,7 +55,7 @@ async fn old_ended_calls_lose_their_step_logs_and_keep_their_summary(backend: Ba
     let mut open = server.call_from("+15552126618").await;
     open.press("1").await.expect("language");
 
-    let report = upkeep::run_once(&server.state).await.expect("upkeep");
+    let report = upkeep::run_once(&server.state.line).await.expect("upkeep");
     assert_eq!(report.step_logs_purged, 1, "{report:?}");
     assert_eq!(
         report.calls_closed, 1,
@@ -103,13 +103,13 @@ async fn old_ended_calls_lose_their_step_logs_and_keep_their_summary(backend: Ba
     assert!(body.contains("<Hangup"), "{body}");
 
     // Nothing is purged twice.
-    let again = upkeep::run_once(&server.state).await.expect("upkeep");
+    let again = upkeep::run_once(&server.state.line).await.expect("upkeep");
     assert_eq!(again.step_logs_purged, 0, "{again:?}");
 
     // Ninety days on, the two calls that ended on day 91 go too; the open one has gone silent
     // and is closed now, so it keeps its log for another ninety days.
     server.clock.advance(90 * DAY + Duration::from_secs(60));
-    let later = upkeep::run_once(&server.state).await.expect("upkeep");
+    let later = upkeep::run_once(&server.state.line).await.expect("upkeep");
     assert_eq!(later.calls_closed, 1, "{later:?}");
     assert_eq!(later.step_logs_purged, 2, "{later:?}");
     for call in [&silent, &recent] {
@@ -134,7 +134,7 @@ async fn kept_forever_when_retention_is_off(backend: Backend) {
     let mut call = server.linda_at_pin_question().await;
     call.hang_up(&server.url).await.expect("hang up");
     server.clock.advance(1000 * DAY);
-    let report = upkeep::run_once(&server.state).await.expect("upkeep");
+    let report = upkeep::run_once(&server.state.line).await.expect("upkeep");
     assert_eq!(report.step_logs_purged, 0, "{report:?}");
     assert_log_kept(&server, &call.call_sid).await;
     server.stop().await;

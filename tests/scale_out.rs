@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use common::balancer::Balancer;
 use common::{AUTH_TOKEN, Backend, Options, TestServer, heard};
-use ivrpay::app::{AppState, Application};
+use ivrpay::app::Application;
 use ivrpay::caller::Call;
 use ivrpay::clock::ManualClock;
+use ivrpay::http::AppState;
 use ivrpay::payments::SandboxGateway;
 use tokio::sync::oneshot;
 
@@ -87,13 +88,13 @@ impl Cluster {
     }
 
     fn store(&self) -> &ivrpay::store::Store {
-        &self.instances[0].1.store
+        &self.instances[0].1.line.store
     }
 
     async fn stop(self) {
         for (_, state, shutdown) in self.instances {
             let _ = shutdown.send(());
-            state.store.close().await;
+            state.line.store.close().await;
         }
         common::drop_database(&self.database_url).await;
     }

@@ -132,7 +132,7 @@ async fn the_same_call_id_from_two_providers_is_two_calls(server: &TestServer) {
     );
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM calls WHERE call_sid = $1")
         .bind(sid)
-        .fetch_one(server.state.store.pool())
+        .fetch_one(server.state.line.store.pool())
         .await
         .expect("db");
     assert_eq!(count, 2);

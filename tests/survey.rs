@@ -73,6 +73,7 @@ struct ServerWithFlows {
 async fn survey_of(server: &TestServer, call: &Call) -> Option<SurveyRecord> {
     server
         .state
+        .line
         .store
         .survey(CallKey {
             provider: "twilio",
@@ -84,7 +85,7 @@ async fn survey_of(server: &TestServer, call: &Call) -> Option<SurveyRecord> {
 
 async fn surveys_recorded(server: &TestServer) -> i64 {
     sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM surveys")
-        .fetch_one(server.state.store.pool())
+        .fetch_one(server.state.line.store.pool())
         .await
         .expect("count")
 }

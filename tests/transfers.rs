@@ -28,6 +28,7 @@ async fn linda_asks_for_a_person(server: &TestServer) -> ivrpay::caller::Call {
 async fn transfers_of(server: &TestServer, call_sid: &str) -> Vec<ivrpay::store::TransferRow> {
     server
         .state
+        .line
         .store
         .transfers_of_call("twilio", call_sid)
         .await
@@ -157,6 +158,7 @@ async fn of_two_agents_claiming_at_once_one_gets_the_caller(server: &TestServer)
     );
     let row = server
         .state
+        .line
         .store
         .transfer(id)
         .await
@@ -214,6 +216,7 @@ async fn the_agent_who_took_the_caller_records_how_it_ended_and_every_console_se
     assert_eq!((bens, odd, anas), (409, 400, 303));
     let row = server
         .state
+        .line
         .store
         .transfer(id)
         .await
@@ -276,14 +279,14 @@ async fn the_stream_and_the_forms_need_a_session_and_the_forms_a_csrf_token(serv
         .expect("answers");
     let unsigned_claim = console::client()
         .post(&claim)
-        .header("origin", &*server.state.public_url)
+        .header("origin", &*server.state.line.public_url)
         .send()
         .await
         .expect("answers");
     let no_token = console::client()
         .post(&claim)
         .header(COOKIE, &ana.cookie)
-        .header("origin", &*server.state.public_url)
+        .header("origin", &*server.state.line.public_url)
         .send()
         .await
         .expect("answers");
@@ -294,6 +297,7 @@ async fn the_stream_and_the_forms_need_a_session_and_the_forms_a_csrf_token(serv
     assert_eq!(no_token.status(), 403);
     let row = server
         .state
+        .line
         .store
         .transfer(id)
         .await

@@ -62,6 +62,7 @@ async fn a_transfer_appears_live_and_is_taken_and_closed(server: &TestServer) {
     // Assert: her transfer appears, live, with her context.
     let transfers = server
         .state
+        .line
         .store
         .transfers_of_call("twilio", &call.call_sid)
         .await
@@ -143,6 +144,7 @@ async fn a_transfer_appears_live_and_is_taken_and_closed(server: &TestServer) {
     );
     let row = server
         .state
+        .line
         .store
         .transfer(id)
         .await
@@ -196,6 +198,7 @@ async fn a_transfer_whose_call_ends_shows_as_missed(server: &TestServer) {
     );
     let agent = server
         .state
+        .line
         .store
         .agent_by_username("ana")
         .await
@@ -203,6 +206,7 @@ async fn a_transfer_whose_call_ends_shows_as_missed(server: &TestServer) {
         .expect("ana");
     let late = server
         .state
+        .line
         .store
         .claim_transfer(id, agent.id, ivrpay::clock::Clock::now_ms(&server.clock))
         .await

@@ -166,6 +166,7 @@ async fn bad_or_missing_signatures_are_refused(server: &TestServer) {
     assert!(
         server
             .state
+            .line
             .store
             .call_record("CAforged")
             .await
@@ -255,7 +256,7 @@ on_both_backends!(garbage_gets_helpful_twiml_never_an_error);
 
 async fn store_failure_gets_the_safe_answer(server: &TestServer) {
     let mut call = server.call_from(LINDA).await;
-    server.state.store.close().await;
+    server.state.line.store.close().await;
     let said = call.press("1").await.expect("still TwiML");
     assert!(
         heard(
@@ -302,7 +303,7 @@ async fn health_reports_the_database(server: &TestServer) {
         .await
         .expect("answer");
     assert_eq!(answer.status(), 200);
-    server.state.store.close().await;
+    server.state.line.store.close().await;
     let answer = ivrpay::http_client()
         .get(format!("{}/health", server.url))
         .send()

@@ -15,10 +15,10 @@ use axum::{Extension, Form, Router};
 
 use super::console::SignedIn;
 use super::pages;
-use crate::app::AppState;
 use crate::calls::whisper::Reason;
 use crate::error::AppError;
 use crate::hours::Window;
+use crate::http::AppState;
 use crate::language::Language;
 use crate::store::{CallbackRecord, CallbackStatus, Closed};
 
@@ -63,15 +63,15 @@ pub struct CallbackCard {
 /// A database failure.
 pub async fn load(app: &AppState, record: &CallbackRecord) -> Result<CallbackCard, AppError> {
     let account = match &record.account_number {
-        Some(number) => app.store.account(number).await?,
+        Some(number) => app.line.store.account(number).await?,
         None => None,
     };
-    let now = app.clock.now_ms();
+    let now = app.line.clock.now_ms();
     let window = Window {
         start_ms: record.window_start_ms,
         end_ms: record.window_end_ms,
     };
-    let (window, requested) = match &app.hours {
+    let (window, requested) = match &app.line.hours {
         Some(hours) => (
             hours.window_text(window, now),
             hours.moment_text(record.created_at),
@@ -90,7 +90,7 @@ pub async fn load(app: &AppState, record: &CallbackRecord) -> Result<CallbackCar
     let activity = record
         .asked_at
         .as_deref()
-        .and_then(|name| app.flow.states.get(name))
+        .and_then(|name| app.line.flow.states.get(name))
         .map(|state| {
             state
                 .activity()
@@ -159,7 +159,7 @@ fn utc_text(ms: i64) -> String {
 /// A database failure.
 pub async fn listed(app: &AppState, signed_in: &SignedIn) -> Result<Vec<String>, AppError> {
     let mut items = Vec::new();
-    for record in app.store.callbacks(Some(CallbackStatus::Open)).await? {
+    for record in app.line.store.callbacks(Some(CallbackStatus::Open)).await? {
         let card = load(app, &record).await?;
         items.push(pages::callback_item(&card, &signed_in.session.csrf_token));
     }
@@ -188,13 +188,14 @@ async fn close(
     let note: String = form.note.trim().chars().take(NOTE_MAX).collect();
     let agent = &signed_in.session;
     match app
+        .line
         .store
         .close_callback(
             id,
             CallbackStatus::Done,
             &agent.display_name,
             &note,
-            app.clock.now_ms(),
+            app.line.clock.now_ms(),
         )
         .await?
     {

@@ -18,8 +18,8 @@ use axum::{Extension, Form, Router};
 use super::pages::{self, ConsoleView};
 use super::session::{self, CookiePolicy};
 use super::{Password, SESSION_LIFETIME, SIGN_IN_LIMITS, Username};
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::http::AppState;
 
 /// The only `/agent` path open without a session.
 pub const SIGN_IN_PATH: &str = "/agent/sign-in";
@@ -98,14 +98,15 @@ pub async fn guard(State(app): State<AppState>, request: Request, next: Next) ->
 
 /// The request with its [`SignedIn`] agent, or the refusal.
 async fn signed_in(app: &AppState, request: Request) -> Result<Request, Response> {
-    let policy = CookiePolicy::for_public_url(&app.public_url);
+    let policy = CookiePolicy::for_public_url(&app.line.public_url);
     let (parts, body) = request.into_parts();
     let session = match policy.token_in(&parts.headers) {
         Some(token) => {
             let token_hash = session::token_hash(&token);
             match app
+                .line
                 .store
-                .agent_session(&token_hash, app.clock.now_ms())
+                .agent_session(&token_hash, app.line.clock.now_ms())
                 .await
             {
                 Ok(row) => row.map(|session| SignedIn {
@@ -123,13 +124,13 @@ async fn signed_in(app: &AppState, request: Request) -> Result<Request, Response
     let request = if is_safe(&parts.method) {
         Request::from_parts(parts, body)
     } else {
-        if !session::same_origin(&parts.headers, &app.public_url) {
+        if !session::same_origin(&parts.headers, &app.line.public_url) {
             return Err(refused(
                 "This request did not come from the console's own page.",
             ));
         }
         // The token comes in the form (field `csrf`) or, for scripts, the X-CSRF-Token header.
-        let limit = app.config.http.max_body_bytes;
+        let limit = app.line.config.http.max_body_bytes;
         let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
             return Err(StatusCode::PAYLOAD_TOO_LARGE.into_response());
         };
@@ -198,7 +199,8 @@ impl FromRequestParts<AppState> for Peer {
             .collect();
         Ok(Peer(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(
             |ConnectInfo(addr)| {
-                app.config
+                app.line
+                    .config
                     .http
                     .trusted_proxies
                     .client(addr.ip(), &forwarded_for)
@@ -230,7 +232,7 @@ async fn sign_in(
     Form(form): Form<SignInForm>,
 ) -> Result<Response, AppError> {
     // Login CSRF: another site must not sign a browser in as someone else.
-    if !session::same_origin(&headers, &app.public_url) {
+    if !session::same_origin(&headers, &app.line.public_url) {
         return Ok(refused(
             "This sign-in did not come from the console's own page.",
         ));
@@ -245,9 +247,9 @@ async fn sign_in(
     let user_key = format!("user:{name}");
     let pair_key = format!("user:{name}@addr:{address}");
     let addr_key = format!("addr:{address}");
-    let now = app.clock.now_ms();
+    let now = app.line.clock.now_ms();
     let window_start = now - SIGN_IN_LIMITS.window.as_millis() as i64;
-    let store = &app.store;
+    let store = &app.line.store;
     let agent = match &username {
         Some(name) => store.agent_by_username(name.as_str()).await?,
         None => None,
@@ -326,7 +328,7 @@ async fn sign_in(
         .await?;
     tracing::info!(agent = %agent.username, "agent signed in");
     let cookie =
-        CookiePolicy::for_public_url(&app.public_url).set(&token, SESSION_LIFETIME.as_secs());
+        CookiePolicy::for_public_url(&app.line.public_url).set(&token, SESSION_LIFETIME.as_secs());
     Ok((
         StatusCode::SEE_OTHER,
         [(LOCATION, "/agent".to_owned()), (SET_COOKIE, cookie)],
@@ -354,11 +356,12 @@ async fn sign_out(
     State(app): State<AppState>,
     Extension(signed_in): Extension<SignedIn>,
 ) -> Result<Response, AppError> {
-    app.store
+    app.line
+        .store
         .delete_agent_session(&signed_in.token_hash)
         .await?;
     tracing::info!(agent = %signed_in.session.username, "agent signed out");
-    let cookie = CookiePolicy::for_public_url(&app.public_url).clear();
+    let cookie = CookiePolicy::for_public_url(&app.line.public_url).clear();
     Ok((
         StatusCode::SEE_OTHER,
         [(LOCATION, SIGN_IN_PATH.to_owned()), (SET_COOKIE, cookie)],

@@ -7,11 +7,11 @@
 
 use time::OffsetDateTime;
 
-use crate::app::AppState;
 use crate::calls::whisper::Reason;
 use crate::collections::parse_date;
 use crate::error::AppError;
 use crate::flow::{Action, Flow, State, StateKind};
+use crate::http::AppState;
 use crate::language::Language;
 use crate::messages::templates::{date_text, money_text};
 use crate::store::{
@@ -82,6 +82,7 @@ pub struct ScreenPop {
 /// A database failure.
 pub async fn load(app: &AppState, row: &TransferRow) -> Result<ScreenPop, AppError> {
     let call = app
+        .line
         .store
         .call_record_of(CallKey {
             provider: &row.provider,
@@ -93,11 +94,12 @@ pub async fn load(app: &AppState, row: &TransferRow) -> Result<ScreenPop, AppErr
         None => (Vec::new(), Vec::new()),
     };
     let account = match &row.account_number {
-        Some(number) => app.store.account(number).await?,
+        Some(number) => app.line.store.account(number).await?,
         None => None,
     };
     let arrangements = match &account {
         Some(account) => app
+            .line
             .store
             .arrangements_for_account(&account.account_number)
             .await?
@@ -106,7 +108,7 @@ pub async fn load(app: &AppState, row: &TransferRow) -> Result<ScreenPop, AppErr
             .collect(),
         None => Vec::new(),
     };
-    let flow = &app.flow;
+    let flow = &app.line.flow;
     let activity = row
         .state
         .as_deref()
@@ -115,9 +117,10 @@ pub async fn load(app: &AppState, row: &TransferRow) -> Result<ScreenPop, AppErr
     let reason = Reason::parse(&row.reason).unwrap_or(Reason::Sent);
     let verified = verified(flow, &steps);
     let card_entry_offered = app
+        .line
         .providers
         .named(&row.provider)
-        .and_then(|dialect| crate::calls::hold::can_send_to_card_entry(app, dialect.as_ref()))
+        .and_then(|dialect| crate::calls::hold::can_send_to_card_entry(&app.line, dialect.as_ref()))
         .is_some()
         && flow.assisted_payment_state.is_some()
         && verified != NOT_VERIFIED;
@@ -139,7 +142,7 @@ pub async fn load(app: &AppState, row: &TransferRow) -> Result<ScreenPop, AppErr
         verified,
         locked: account
             .as_ref()
-            .is_some_and(|a| a.locked_until.is_some_and(|t| t > app.clock.now_ms())),
+            .is_some_and(|a| a.locked_until.is_some_and(|t| t > app.line.clock.now_ms())),
         balance: account.as_ref().map(|a| money_text(a.balance_cents)),
         minimum_due: account.as_ref().map(|a| money_text(a.minimum_due_cents)),
         due_date: account.as_ref().map(|a| {

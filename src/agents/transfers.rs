@@ -22,8 +22,8 @@ use futures::Stream;
 use super::console::SignedIn;
 use super::pages::{self, Viewer};
 use super::screen_pop;
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::http::AppState;
 use crate::store::{Disposition, Refusal, TransferRow};
 
 /// How often an open console looks for changes.
@@ -63,9 +63,9 @@ fn viewer(signed_in: &SignedIn) -> Viewer<'_> {
 /// # Errors
 /// A database failure.
 pub async fn listed(app: &AppState, signed_in: &SignedIn) -> Result<Vec<String>, AppError> {
-    let done_since = app.clock.now_ms() - DONE_SHOWN.as_millis() as i64;
+    let done_since = app.line.clock.now_ms() - DONE_SHOWN.as_millis() as i64;
     let mut items = Vec::new();
-    for row in app.store.console_transfers(done_since).await? {
+    for row in app.line.store.console_transfers(done_since).await? {
         let pop = screen_pop::load(app, &row).await?;
         items.push(pages::transfer_item(&pop, viewer(signed_in)));
     }
@@ -96,8 +96,9 @@ impl Watch {
     /// ends the stream.
     async fn poll(&mut self) -> Result<bool, AppError> {
         let app = &self.app;
-        let now = app.clock.now_ms();
+        let now = app.line.clock.now_ms();
         if app
+            .line
             .store
             .agent_session(&self.signed_in.token_hash, now)
             .await?
@@ -107,11 +108,12 @@ impl Watch {
         }
         let rows = if self.first {
             self.first = false;
-            app.store
+            app.line
+                .store
                 .console_transfers(now - DONE_SHOWN.as_millis() as i64)
                 .await?
         } else {
-            app.store.transfers_changed_since(self.since).await?
+            app.line.store.transfers_changed_since(self.since).await?
         };
         for row in rows {
             self.send(&row).await?;
@@ -129,6 +131,7 @@ impl Watch {
         let margin = LATE_COMMIT_MARGIN.as_millis() as i64;
         let changed = self
             .app
+            .line
             .store
             .callbacks_changed_since(self.callbacks_since)
             .await?;
@@ -194,7 +197,7 @@ async fn stream(
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let mut ticks = tokio::time::interval(POLL);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let since = app.clock.now_ms() - LATE_COMMIT_MARGIN.as_millis() as i64;
+    let since = app.line.clock.now_ms() - LATE_COMMIT_MARGIN.as_millis() as i64;
     let watch = Watch {
         app,
         signed_in,
@@ -244,8 +247,9 @@ async fn claim(
 ) -> Result<Response, AppError> {
     let agent = &signed_in.session;
     match app
+        .line
         .store
-        .claim_transfer(id, agent.agent_id, app.clock.now_ms())
+        .claim_transfer(id, agent.agent_id, app.line.clock.now_ms())
         .await?
     {
         Ok(_) => {
@@ -293,8 +297,15 @@ async fn dispose(
     let note: String = form.note.trim().chars().take(NOTE_MAX).collect();
     let agent = &signed_in.session;
     match app
+        .line
         .store
-        .dispose_transfer(id, agent.agent_id, disposition, &note, app.clock.now_ms())
+        .dispose_transfer(
+            id,
+            agent.agent_id,
+            disposition,
+            &note,
+            app.line.clock.now_ms(),
+        )
         .await?
     {
         Ok(_) => {
@@ -321,11 +332,11 @@ async fn card_entry(
     Extension(signed_in): Extension<SignedIn>,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let Some(row) = app.store.transfer(id).await? else {
+    let Some(row) = app.line.store.transfer(id).await? else {
         return Ok(refusal(StatusCode::NOT_FOUND, "There is no such transfer."));
     };
     let agent = &signed_in.session;
-    match crate::calls::hold::send_to_card_entry(&app, &row, agent.agent_id).await? {
+    match crate::calls::hold::send_to_card_entry(&app.line, &row, agent.agent_id).await? {
         Ok(()) => {
             tracing::info!(transfer = id, agent = %agent.username, "caller sent to key in a card");
             Ok(back_to(id))

@@ -11,11 +11,11 @@
 //! Adding an action: its declaration in [`crate::flow::actions`], its file here with its `run`,
 //! and its line in the `dispatch!` below (which also declares the module).
 
-use crate::app::AppState;
 use crate::collections::Policy;
 use crate::error::AppError;
 use crate::flow::actions::{Action, ActionResult};
 use crate::flow::engine::{Context, Session};
+use crate::line::Line;
 use crate::payments::CardBrand;
 use crate::store::{Account, AuthAttempt, CallKey, NewCall};
 use crate::telephony::Event;
@@ -126,7 +126,7 @@ dispatch! {
 
 /// What the engine may ask of the service during one webhook.
 pub struct CallContext<'a> {
-    app: &'a AppState,
+    app: &'a Line,
     webhook: &'a super::Webhook,
     call_sid: &'a str,
     /// The turn being answered.
@@ -148,7 +148,7 @@ impl<'a> CallContext<'a> {
     /// # Errors
     /// A database failure.
     pub async fn load(
-        app: &'a AppState,
+        app: &'a Line,
         webhook: &'a super::Webhook,
         call_sid: &'a str,
         turn: i64,
@@ -307,7 +307,7 @@ impl<'a> CallContext<'a> {
 struct ClaimRenewal(tokio::task::JoinHandle<()>);
 
 impl ClaimRenewal {
-    fn start(app: &AppState, call: CallKey<'_>, turn: i64, token: i64) -> ClaimRenewal {
+    fn start(app: &Line, call: CallKey<'_>, turn: i64, token: i64) -> ClaimRenewal {
         let store = app.store.clone();
         let clock = app.clock.clone();
         let provider = call.provider.to_owned();

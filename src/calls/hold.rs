@@ -10,11 +10,11 @@
 //! room rather than bridged to the caller, the caller can step out to the line's card questions
 //! and come back to the same agent, who stays in the room and never hears the keys.
 
-use crate::app::AppState;
 use crate::error::AppError;
 use crate::flow::definition::Prompt;
 use crate::flow::engine::Session;
 use crate::language::Language;
+use crate::line::Line;
 use crate::store::{CallKey, TransferRow};
 use crate::telephony::{Dialect, Event};
 use crate::voice::{self, Verb};
@@ -30,7 +30,7 @@ pub const HOLD_AUDIO_PATH: &str = "/audio/hold.wav";
 /// What a waiting caller hears for one round: the flow's `on_hold` words (not on the first
 /// round, which follows the transfer's own "please hold"), the hold audio, then the next round.
 pub fn waiting(
-    app: &AppState,
+    app: &Line,
     dialect: &dyn Dialect,
     language: Language,
     round: u32,
@@ -76,7 +76,7 @@ fn plain_text(prompt: &Prompt, language: Language) -> Option<String> {
 
 /// Whether the caller of `call` is still waiting on the transfer that rang the agent for answer
 /// `turn` (not hung up, not moved on).
-async fn still_waiting(app: &AppState, call: CallKey<'_>, turn: i64) -> Result<bool, AppError> {
+async fn still_waiting(app: &Line, call: CallKey<'_>, turn: i64) -> Result<bool, AppError> {
     Ok(app
         .store
         .load_call(call)
@@ -90,7 +90,7 @@ async fn still_waiting(app: &AppState, call: CallKey<'_>, turn: i64) -> Result<b
 /// # Errors
 /// A database failure.
 pub async fn agent_leg(
-    app: &AppState,
+    app: &Line,
     call: CallKey<'_>,
     turn: i64,
 ) -> Result<voice::Response, AppError> {
@@ -121,7 +121,7 @@ pub async fn agent_leg(
 /// # Errors
 /// A database failure, or the provider refusing or failing to move the call.
 pub async fn agent_leg_ended(
-    app: &AppState,
+    app: &Line,
     dialect: &dyn Dialect,
     call: CallKey<'_>,
     turn: i64,
@@ -153,7 +153,7 @@ pub async fn agent_leg_ended(
 ///
 /// # Errors
 /// A database failure.
-pub async fn caller_gone(app: &AppState, call: CallKey<'_>) -> Result<(), AppError> {
+pub async fn caller_gone(app: &Line, call: CallKey<'_>) -> Result<(), AppError> {
     let Some(control) = app
         .providers
         .named(call.provider)
@@ -179,7 +179,7 @@ pub async fn caller_gone(app: &AppState, call: CallKey<'_>) -> Result<(), AppErr
 /// How calls of `dialect`'s provider are moved to card entry, when they can be: transfers wait
 /// in a conference room (so the caller can come back to it) and the provider can move calls.
 pub fn can_send_to_card_entry<'d>(
-    app: &AppState,
+    app: &Line,
     dialect: &'d dyn Dialect,
 ) -> Option<&'d dyn crate::telephony::capabilities::CallControl> {
     (app.config.transfers == crate::config::Transfers::Conference)
@@ -214,7 +214,7 @@ pub enum AssistRefusal {
 /// # Errors
 /// [`AssistRefusal`] says why not; a database failure is [`AppError`].
 pub async fn send_to_card_entry(
-    app: &AppState,
+    app: &Line,
     transfer: &TransferRow,
     agent_id: i64,
 ) -> Result<Result<(), AssistRefusal>, AppError> {

@@ -25,9 +25,9 @@ use std::time::Duration;
 
 use tracing::Instrument;
 
-use crate::app::AppState;
 use crate::error::AppError;
 use crate::flow::engine::{self, Input, Secrets, Session};
+use crate::line::Line;
 use crate::reports::record::CallEnd;
 use crate::store::{CallKey, NewCall, NewTransfer, TurnUpdate};
 use crate::telephony::Dialect;
@@ -58,7 +58,7 @@ pub type Rendered = String;
 
 /// Answers one webhook. Never fails: any error is logged and answered with the safe response,
 /// because a provider reads an error page aloud as "an application error".
-pub async fn answer(app: &AppState, webhook: Webhook) -> Rendered {
+pub async fn answer(app: &Line, webhook: Webhook) -> Rendered {
     let span = tracing::info_span!(
         "call",
         call_sid = webhook.call_sid.as_deref().unwrap_or("-"),
@@ -88,7 +88,7 @@ const DUPLICATE_POLL: Duration = Duration::from_millis(20);
 /// How often one webhook may find its turn abandoned and answer it itself.
 const MAX_TAKEOVERS: usize = 2;
 
-async fn try_answer(app: &AppState, webhook: &Webhook) -> Result<Rendered, AppError> {
+async fn try_answer(app: &Line, webhook: &Webhook) -> Result<Rendered, AppError> {
     for _ in 0..MAX_TAKEOVERS {
         if let Some(reply) = answer_once(app, webhook).await? {
             return Ok(reply);
@@ -102,7 +102,7 @@ async fn try_answer(app: &AppState, webhook: &Webhook) -> Result<Rendered, AppEr
 
 /// Answers the webhook, or `None` when the delivery it waited for turned out to have died (its
 /// claim went stale or was released): the caller then answers the turn itself.
-async fn answer_once(app: &AppState, webhook: &Webhook) -> Result<Option<Rendered>, AppError> {
+async fn answer_once(app: &Line, webhook: &Webhook) -> Result<Option<Rendered>, AppError> {
     let Some(call_sid) = webhook.call_sid.as_deref() else {
         return Err(AppError::BadRequest("webhook without a call id".into()));
     };
@@ -170,7 +170,7 @@ async fn answer_once(app: &AppState, webhook: &Webhook) -> Result<Option<Rendere
 /// pausing or resuming the recording) is done here and its outcome fed back, until it has the
 /// reply. The one place the engine's needs meet the service.
 async fn step_through(
-    app: &AppState,
+    app: &Line,
     ctx: &mut CallContext<'_>,
     session: &mut Session,
     input: &engine::Input,
@@ -203,7 +203,7 @@ async fn step_through(
 /// Runs the flow for a turn and saves the result; `None` when another delivery of the same
 /// webhook saved first.
 async fn run_turn(
-    app: &AppState,
+    app: &Line,
     ctx: &mut CallContext<'_>,
     webhook: &Webhook,
     call_sid: &str,
@@ -298,7 +298,7 @@ async fn run_turn(
 /// still being answered (on this instance or another). `None` when that delivery died: its claim
 /// was released or stopped being renewed, and nobody will save the turn unless we do.
 async fn reply_of_turn(
-    app: &AppState,
+    app: &Line,
     call: CallKey<'_>,
     turn: i64,
 ) -> Result<Option<Rendered>, AppError> {
@@ -331,7 +331,7 @@ async fn reply_of_turn(
 /// Seals sensitive values for the database, bound to `bound_to` (a call id, or a call id and
 /// payment attempt) so a sealed blob copied to another row does not open.
 pub(crate) fn seal_secrets(
-    app: &AppState,
+    app: &Line,
     bound_to: &str,
     secrets: &Secrets,
 ) -> Result<Vec<u8>, AppError> {
@@ -350,11 +350,7 @@ pub(crate) fn seal_secrets(
 }
 
 /// Opens what [`seal_secrets`] sealed with the same binding.
-pub(crate) fn open_secrets(
-    app: &AppState,
-    bound_to: &str,
-    sealed: &[u8],
-) -> Result<Secrets, AppError> {
+pub(crate) fn open_secrets(app: &Line, bound_to: &str, sealed: &[u8]) -> Result<Secrets, AppError> {
     let plain = app
         .config
         .data_key
@@ -372,7 +368,7 @@ pub(crate) fn open_secrets(
 /// What a caller hears when something went wrong on our side: an apology and, when agents are
 /// configured, a person; otherwise a polite goodbye. Spoken in English and Spanish, since the
 /// caller's choice may be what could not be read.
-pub fn safe_response(app: &AppState) -> voice::Response {
+pub fn safe_response(app: &Line) -> voice::Response {
     use crate::language::Language;
     let mut response = voice::Response::new();
     match &app.config.agent_number {
@@ -405,7 +401,7 @@ pub fn safe_response(app: &AppState) -> voice::Response {
 ///
 /// # Errors
 /// A database failure.
-pub async fn end_at(app: &AppState, call: CallKey<'_>, ended_at_ms: i64) -> Result<bool, AppError> {
+pub async fn end_at(app: &Line, call: CallKey<'_>, ended_at_ms: i64) -> Result<bool, AppError> {
     let end = CallEnd {
         now_ms: ended_at_ms,
         ..ending(app)
@@ -424,7 +420,7 @@ pub async fn end_at(app: &AppState, call: CallKey<'_>, ended_at_ms: i64) -> Resu
 }
 
 /// What the store needs from the flow to end a call and write its summary for the reports.
-pub(crate) fn ending(app: &AppState) -> CallEnd<'_> {
+pub(crate) fn ending(app: &Line) -> CallEnd<'_> {
     CallEnd {
         now_ms: app.clock.now_ms(),
         settled: &app.flow.settled_outcomes,

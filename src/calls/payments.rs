@@ -2,9 +2,9 @@
 //! reconciler that finishes it when the call could not: the idempotency key and the request sent
 //! under it, the card sealed with the payment, and recording the gateway's answer.
 
-use crate::app::AppState;
 use crate::error::AppError;
 use crate::flow::engine::Secrets;
+use crate::line::Line;
 use crate::payments::{
     BillingZip, CardDetails, CardNumber, ChargeResult, DeclineReason, Expiry, MethodKind,
     SecretField, SecurityCode,
@@ -36,7 +36,7 @@ pub(crate) enum Recorded {
 /// # Errors
 /// A database failure.
 pub(crate) async fn record_charge_result(
-    app: &AppState,
+    app: &Line,
     call: CallKey<'_>,
     attempt: i64,
     method: MethodKind,
@@ -100,7 +100,7 @@ pub(crate) async fn record_charge_result(
 /// reconciler approves the payment after the call. Its key is the one the call's own receipt
 /// choice uses, so choosing the same channel again sends nothing twice.
 async fn standing_receipt(
-    app: &AppState,
+    app: &Line,
     call: CallKey<'_>,
     payment: Option<&PaymentRecord>,
     code: &str,
@@ -151,7 +151,7 @@ pub(crate) fn payment_description(account: &Account) -> String {
 }
 
 /// Parses the card fields kept for a payment.
-pub(crate) fn parse_card(app: &AppState, fields: &Secrets) -> Option<CardDetails> {
+pub(crate) fn parse_card(app: &Line, fields: &Secrets) -> Option<CardDetails> {
     let field = |name: SecretField| fields.0.get(name.input_name()).map(|v| v.as_str());
     let number = CardNumber::parse_accepting(
         field(SecretField::CardNumber)?,

@@ -14,8 +14,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::line::Line;
 use crate::store::CallKey;
 
 /// Records every end waiting, as upkeep's first job; returns how many were recorded. Stops at
@@ -23,7 +23,7 @@ use crate::store::CallKey;
 ///
 /// # Errors
 /// The database failed.
-pub async fn record(app: &AppState) -> Result<u64, AppError> {
+pub async fn record(app: &Line) -> Result<u64, AppError> {
     let waiting = match app.pending_ends.waiting() {
         Ok(waiting) => waiting,
         Err(err) => {

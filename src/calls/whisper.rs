@@ -1,10 +1,10 @@
 //! The whisper: what the agent hears before a transferred caller is connected, so the caller never
 //! has to repeat who they are or why they called.
 
-use crate::app::AppState;
 use crate::error::AppError;
 use crate::flow::{Flow, State, StateKind};
 use crate::language::Language;
+use crate::line::Line;
 use crate::speech;
 use crate::store::CallKey;
 use crate::store::StepRecord;
@@ -14,7 +14,7 @@ use crate::voice;
 ///
 /// # Errors
 /// A database failure, or an unknown call.
-pub async fn briefing(app: &AppState, call: CallKey<'_>) -> Result<voice::Response, AppError> {
+pub async fn briefing(app: &Line, call: CallKey<'_>) -> Result<voice::Response, AppError> {
     let call = app
         .store
         .call_record_of(call)
@@ -98,7 +98,7 @@ pub async fn briefing(app: &AppState, call: CallKey<'_>) -> Result<voice::Respon
 /// What the collections side knows: flags an agent must respect, a plan under way, and what the
 /// caller said about trouble paying on this call.
 async fn collections_context(
-    app: &AppState,
+    app: &Line,
     account: &crate::store::Account,
     steps: &[crate::store::StepRecord],
 ) -> Result<Vec<String>, AppError> {

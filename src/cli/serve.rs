@@ -226,7 +226,7 @@ pub(super) async fn serve(args: ServeArgs) -> Result<(), String> {
     if demo {
         app.use_hours(demo_hours()?);
     }
-    let state = app.state().clone();
+    let state = app.line().clone();
     if demo {
         // Every demo run starts from the same balances, so the README's calls always work.
         let records = import::parse(

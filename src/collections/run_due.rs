@@ -17,9 +17,9 @@ use time::Date;
 use super::Policies;
 use super::offers::plan_terms;
 use super::policy::has_flag;
-use crate::app::AppState;
 use crate::clock::Clock;
 use crate::error::AppError;
+use crate::line::Line;
 use crate::messages::MessagingSettings;
 use crate::messages::compose::{Channel, Composer};
 use crate::messages::templates::{Kind, Templates};
@@ -52,7 +52,7 @@ pub struct Collector {
 
 impl Collector {
     /// The server's own.
-    pub fn of(app: &AppState) -> Collector {
+    pub fn of(app: &Line) -> Collector {
         Collector {
             store: app.store.clone(),
             gateway: app.gateway.clone(),

@@ -18,8 +18,8 @@ use axum::routing::get;
 use axum::{Extension, Router};
 
 use crate::agents::console::SignedIn;
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::http::AppState;
 use crate::reports::{self, ReportError, ReportQuery};
 
 /// How many days the dashboard shows when the period is not given: the last week.
@@ -47,8 +47,8 @@ pub struct Params {
 /// The query the parameters ask for: the last [`DEFAULT_DAYS`] days by day, for what is not
 /// given, in the line's time zone.
 fn query(app: &AppState, params: &Params) -> Result<ReportQuery, ReportError> {
-    let zone = reports::line_zone(app.hours.as_deref());
-    let today = jiff::Timestamp::from_millisecond(app.clock.now_ms())
+    let zone = reports::line_zone(app.line.hours.as_deref());
+    let today = jiff::Timestamp::from_millisecond(app.line.clock.now_ms())
         .map(|now| zone.to_datetime(now).date())
         .map_err(|_| ReportError::BadQuery("the clock is out of range".to_owned()))?;
     let week_ago = today
@@ -89,7 +89,7 @@ async fn dashboard(
         return Ok(refused);
     }
     let made = match query(&app, &params) {
-        Ok(query) => reports::report(&app.store, &query)
+        Ok(query) => reports::report(&app.line.store, &query)
             .await
             .map(|r| (query, r)),
         Err(err) => Err(err),
@@ -115,7 +115,7 @@ async fn csv(
         return Ok(refused);
     }
     let query = query(app, params)?;
-    let report = reports::report(&app.store, &query).await?;
+    let report = reports::report(&app.line.store, &query).await?;
     let file = format!(
         "attachment; filename=\"ivrpay-{name}-{}-to-{}-by-{}.csv\"",
         query.from,

@@ -8,7 +8,7 @@ use super::Params;
 use super::charts::{self, ASKED_FOR_PERSON, ENDED, HUNG_UP, Series, WENT_ON};
 use crate::agents::console::SignedIn;
 use crate::agents::pages::{escape, page};
-use crate::app::AppState;
+use crate::http::AppState;
 use crate::reports::{Grouping, Report, ReportQuery, ReportRow};
 
 const CONTAINED: Series = Series {
@@ -135,8 +135,8 @@ fn totals(report: &Report) -> ReportRow {
 /// A state's name in words, from its activity in the flow when it has one.
 fn state_words(app: &AppState, flow: &str, state: &str) -> String {
     // A state of another flow (calls answered before a change of flow) has only its name.
-    let described = (flow == app.flow.name)
-        .then(|| app.flow.states.get(state))
+    let described = (flow == app.line.flow.name)
+        .then(|| app.line.flow.states.get(state))
         .flatten()
         .map(crate::flow::State::label);
     let name = described.unwrap_or_else(|| state.replace('_', " "));
@@ -151,10 +151,10 @@ fn state_words(app: &AppState, flow: &str, state: &str) -> String {
 /// branch of the running flow).
 fn where_callers_are(app: &AppState, step: &crate::reports::funnel::FunnelStep) -> bool {
     use crate::flow::StateKind;
-    if step.flow != app.flow.name {
+    if step.flow != app.line.flow.name {
         return true;
     }
-    app.flow.states.get(&step.state).is_none_or(|state| {
+    app.line.flow.states.get(&step.state).is_none_or(|state| {
         !matches!(
             state.kind,
             StateKind::Action { .. } | StateKind::Branch { .. }
@@ -313,7 +313,7 @@ fn funnel_section(app: &AppState, report: &Report, in_progress: i64) -> String {
             1 => " One call is still in progress: it is counted here once it ends.".to_owned(),
             n => format!(" {n} calls are still in progress: each is counted here once it ends."),
         };
-        let idle_minutes = app.config.upkeep.idle_call_after.as_secs() / 60;
+        let idle_minutes = app.line.config.upkeep.idle_call_after.as_secs() / 60;
         let _ = write!(
             out,
             "<p id=\"no-funnel\">No finished calls in this period.{why} A call ends when the \

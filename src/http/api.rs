@@ -19,8 +19,8 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::http::AppState;
 use crate::http::error::Problem;
 use crate::store::{
     ArrangementRecord, CallRecord, CallbackRecord, CallbackStatus, Closed, MessageRecord,
@@ -91,7 +91,7 @@ impl FromRequestParts<AppState> for Admin {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, AppError> {
-        if bearer_is(&parts.headers, app.config.admin_token.as_ref()) {
+        if bearer_is(&parts.headers, app.line.config.admin_token.as_ref()) {
             Ok(Admin)
         } else {
             Err(AppError::Unauthorized)
@@ -181,6 +181,7 @@ async fn call(
     Parsed(Path(call_sid)): Parsed<Path<String>>,
 ) -> Result<Json<CallRecord>, AppError> {
     let record = app
+        .line
         .store
         .call_record(&clean(&call_sid))
         .await?
@@ -226,13 +227,18 @@ async fn account(
 ) -> Result<Json<AccountView>, AppError> {
     let account_number = clean(&account_number);
     let account = app
+        .line
         .store
         .account(&account_number)
         .await?
         .ok_or(AppError::NotFound)?;
-    let payments = app.store.payments_for_account(&account_number).await?;
-    let arrangements = app.store.arrangements_for_account(&account_number).await?;
-    let messages = app.store.messages_for_account(&account_number).await?;
+    let payments = app.line.store.payments_for_account(&account_number).await?;
+    let arrangements = app
+        .line
+        .store
+        .arrangements_for_account(&account_number)
+        .await?;
+    let messages = app.line.store.messages_for_account(&account_number).await?;
     let flags = crate::collections::policy::flags_of(&account)
         .map(str::to_owned)
         .collect();
@@ -267,7 +273,7 @@ async fn unsettled_payments(
     _: Admin,
     State(app): State<AppState>,
 ) -> Result<Json<Vec<PaymentRecord>>, AppError> {
-    Ok(Json(app.store.unsettled_payments().await?))
+    Ok(Json(app.line.store.unsettled_payments().await?))
 }
 
 /// `?status=open|done|cancelled`; all callbacks without it.
@@ -314,7 +320,7 @@ async fn callbacks(
             AppError::BadRequest("status is one of open, done, cancelled".to_owned())
         })?),
     };
-    Ok(Json(app.store.callbacks(status).await?))
+    Ok(Json(app.line.store.callbacks(status).await?))
 }
 
 /// What the agents' consoles show (every transfer waiting or taken, and those closed in the last
@@ -337,8 +343,9 @@ async fn transfers(
     _: Admin,
     State(app): State<AppState>,
 ) -> Result<Json<Vec<crate::store::TransferRow>>, AppError> {
-    let done_since = app.clock.now_ms() - crate::agents::transfers::DONE_SHOWN.as_millis() as i64;
-    Ok(Json(app.store.console_transfers(done_since).await?))
+    let done_since =
+        app.line.clock.now_ms() - crate::agents::transfers::DONE_SHOWN.as_millis() as i64;
+    Ok(Json(app.line.store.console_transfers(done_since).await?))
 }
 
 /// Closing a callback: `{"note": "...", "status": "done"}`.
@@ -388,8 +395,9 @@ async fn close_callback(
         .take(crate::agents::callbacks::NOTE_MAX)
         .collect();
     let closed = app
+        .line
         .store
-        .close_callback(id, status, "admin", &note, app.clock.now_ms())
+        .close_callback(id, status, "admin", &note, app.line.clock.now_ms())
         .await?;
     match closed {
         Closed::Closed(record) => Ok((axum::http::StatusCode::OK, Json(record))),
@@ -472,9 +480,9 @@ async fn make_report(
         from,
         to,
         params.by.as_deref(),
-        line_zone(app.hours.as_deref()),
+        line_zone(app.line.hours.as_deref()),
     )?;
-    Ok((crate::reports::report(&app.store, &query).await?, csv))
+    Ok((crate::reports::report(&app.line.store, &query).await?, csv))
 }
 
 /// The whole report as JSON, or its rows as CSV.

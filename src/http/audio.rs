@@ -24,8 +24,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use bytes::Bytes;
 
-use crate::app::AppState;
 use crate::audio::{AudioError, Library};
+use crate::http::AppState;
 use crate::language::Language;
 
 /// How long providers and proxies may keep a recording before asking again. An hour: a new
@@ -61,7 +61,7 @@ fn library_and_language<'a>(
     app: &'a AppState,
     lang: &str,
 ) -> Result<(&'a Library, Language), AudioError> {
-    let library = app.recordings.as_deref().ok_or_else(|| {
+    let library = app.line.recordings.as_deref().ok_or_else(|| {
         AudioError::NotFound("this flow's prompts are spoken by text-to-speech".to_owned())
     })?;
     // Exactly a code the flow speaks, not a locale: URLs are built, never typed.
@@ -130,7 +130,7 @@ async fn clip(
             .unwrap_or_else(refused);
     }
     // Stitching reads recordings from disk: off the async workers.
-    let library = app.recordings.clone();
+    let library = app.line.recordings.clone();
     let stitched = tokio::task::spawn_blocking(move || match library {
         Some(library) => library.clip(language, &query),
         None => Err(AudioError::NotFound("no recordings".to_owned())),

@@ -15,8 +15,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::http::AppState;
 use crate::metrics::{CONTENT_TYPE, Scrape};
 
 /// `/metrics` on the main listener, behind a bearer token.
@@ -32,8 +32,8 @@ pub fn open_router(state: AppState) -> Router {
 }
 
 async fn protected(State(app): State<AppState>, headers: HeaderMap) -> Response {
-    let allowed = super::api::bearer_is(&headers, app.config.metrics.token.as_ref())
-        || super::api::bearer_is(&headers, app.config.admin_token.as_ref());
+    let allowed = super::api::bearer_is(&headers, app.line.config.metrics.token.as_ref())
+        || super::api::bearer_is(&headers, app.line.config.admin_token.as_ref());
     if !allowed {
         return AppError::Unauthorized.into_response();
     }
@@ -41,16 +41,16 @@ async fn protected(State(app): State<AppState>, headers: HeaderMap) -> Response 
 }
 
 async fn scrape(State(app): State<AppState>) -> Response {
-    let calls_in_progress = match app.store.calls_in_progress().await {
+    let calls_in_progress = match app.line.store.calls_in_progress().await {
         Ok(calls) => Some(calls),
         Err(err) => {
             tracing::warn!(error = %err, "metrics: could not count the calls in progress");
             None
         }
     };
-    let text = app.metrics.encode(&Scrape {
+    let text = app.line.metrics.encode(&Scrape {
         calls_in_progress,
-        pools: app.store.pool_use(),
+        pools: app.line.store.pool_use(),
     });
     (StatusCode::OK, [(header::CONTENT_TYPE, CONTENT_TYPE)], text).into_response()
 }
@@ -96,6 +96,7 @@ struct Timing<'a> {
 impl Drop for Timing<'_> {
     fn drop(&mut self) {
         self.app
+            .line
             .metrics
             .webhook(&self.route, self.status, self.started.elapsed());
     }

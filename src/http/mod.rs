@@ -13,6 +13,7 @@ pub mod forwarded;
 mod health;
 mod metrics;
 pub mod server;
+mod state;
 mod webhooks;
 
 use std::time::Duration;
@@ -25,7 +26,7 @@ use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::app::AppState;
+pub use state::AppState;
 
 /// `/metrics` alone, served without a token on the metrics' own listener (`--metrics-listen`).
 pub fn metrics_router(state: AppState) -> Router {
@@ -34,12 +35,13 @@ pub fn metrics_router(state: AppState) -> Router {
 
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
-    let limits = state.config.http.clone();
+    let limits = state.line.config.http.clone();
     let request_id = HeaderName::from_static("x-request-id");
     // Every provider's signature header, and the admin token.
     let sensitive: Vec<HeaderName> = std::iter::once(AUTHORIZATION)
         .chain(
             state
+                .line
                 .providers
                 .iter()
                 .flat_map(|dialect| dialect.sensitive_headers())

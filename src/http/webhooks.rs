@@ -12,10 +12,11 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 
-use crate::app::AppState;
 use crate::calls::{self, Webhook};
 use crate::flow::Input;
+use crate::http::AppState;
 use crate::language::Language;
+use crate::line::Line;
 use crate::store::CallKey;
 use crate::telephony::{Dialect, Event, Request};
 
@@ -30,7 +31,7 @@ pub(super) fn is_webhook_path(app: &AppState, path: &str) -> bool {
     let mut segments = path.strip_prefix('/').unwrap_or(path).split('/');
     match (segments.next(), segments.next(), segments.next()) {
         (Some(provider), Some(event), None) => {
-            event_named(event).is_some() && app.providers.named(provider).is_some()
+            event_named(event).is_some() && app.line.providers.named(provider).is_some()
         }
         _ => false,
     }
@@ -43,13 +44,14 @@ fn event_named(segment: &str) -> Option<Event> {
 }
 
 async fn webhook(
-    State(app): State<AppState>,
+    State(state): State<AppState>,
     Path((provider, event)): Path<(String, String)>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let app = &state.line;
     let dialect = app.providers.named(&provider).cloned();
     let (Some(dialect), Some(event)) = (dialect, event_named(&event)) else {
         return StatusCode::NOT_FOUND.into_response();
@@ -87,7 +89,7 @@ async fn webhook(
         },
         Event::Status => {
             return status(
-                &app,
+                app,
                 dialect.as_ref(),
                 callback.call_id.as_deref(),
                 callback.call_ended,
@@ -96,7 +98,7 @@ async fn webhook(
         }
         Event::Whisper => {
             let call = query_param("call").unwrap_or_default();
-            return whisper(&app, dialect.as_ref(), &call).await;
+            return whisper(app, dialect.as_ref(), &call).await;
         }
         Event::Hold => {
             let language = query_param("lang")
@@ -105,12 +107,12 @@ async fn webhook(
             let round = query_param("round")
                 .and_then(|r| r.parse().ok())
                 .unwrap_or(0);
-            let waiting = calls::hold::waiting(&app, dialect.as_ref(), language, round);
+            let waiting = calls::hold::waiting(app, dialect.as_ref(), language, round);
             return voice_xml(dialect.as_ref(), dialect.render(&waiting));
         }
         Event::AgentLeg => {
             let call = query_param("call").unwrap_or_default();
-            return agent_leg(&app, dialect.as_ref(), &call, turn.unwrap_or(-1)).await;
+            return agent_leg(app, dialect.as_ref(), &call, turn.unwrap_or(-1)).await;
         }
         Event::AgentLegEnded => {
             let call = query_param("call").unwrap_or_default();
@@ -119,7 +121,7 @@ async fn webhook(
                 sid: &call,
             };
             let ended = calls::hold::agent_leg_ended(
-                &app,
+                app,
                 dialect.as_ref(),
                 key,
                 turn.unwrap_or(-1),
@@ -134,7 +136,7 @@ async fn webhook(
         Event::TextReceived => {
             let from = callback.from.unwrap_or_default();
             let text = callback.text.unwrap_or_default();
-            return match crate::messages::texts_in::received(&app, &from, &text).await {
+            return match crate::messages::texts_in::received(app, &from, &text).await {
                 Ok(reply) => voice_xml(
                     dialect.as_ref(),
                     dialect.render_text_reply(reply.as_deref()),
@@ -148,7 +150,7 @@ async fn webhook(
             else {
                 return StatusCode::NO_CONTENT.into_response();
             };
-            return match crate::messages::texts_in::delivered(&app, &message_id, delivery).await {
+            return match crate::messages::texts_in::delivered(app, &message_id, delivery).await {
                 Ok(()) => StatusCode::NO_CONTENT.into_response(),
                 Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
             };
@@ -162,7 +164,7 @@ async fn webhook(
         turn: if event == Event::Voice { None } else { turn },
         input,
     };
-    voice_xml(dialect.as_ref(), calls::answer(&app, webhook).await)
+    voice_xml(dialect.as_ref(), calls::answer(app, webhook).await)
 }
 
 fn voice_xml(dialect: &dyn Dialect, body: String) -> Response {
@@ -173,12 +175,7 @@ fn voice_xml(dialect: &dyn Dialect, body: String) -> Response {
 /// the end is kept on disk for upkeep to record once the database is back
 /// ([`calls::pending_ends`]) and the callback is still answered as received: not every provider
 /// sends a failed status callback again.
-async fn status(
-    app: &AppState,
-    dialect: &dyn Dialect,
-    call_id: Option<&str>,
-    ended: bool,
-) -> Response {
+async fn status(app: &Line, dialect: &dyn Dialect, call_id: Option<&str>, ended: bool) -> Response {
     let (Some(call_sid), true) = (call_id, ended) else {
         return StatusCode::NO_CONTENT.into_response();
     };
@@ -204,7 +201,7 @@ async fn status(
 }
 
 /// The agent's line, rung for a caller waiting in a conference room, answered.
-async fn agent_leg(app: &AppState, dialect: &dyn Dialect, call_sid: &str, turn: i64) -> Response {
+async fn agent_leg(app: &Line, dialect: &dyn Dialect, call_sid: &str, turn: i64) -> Response {
     let call = CallKey {
         provider: dialect.name(),
         sid: call_sid,
@@ -226,7 +223,7 @@ async fn agent_leg(app: &AppState, dialect: &dyn Dialect, call_sid: &str, turn: 
 }
 
 /// What the agent hears before the caller is connected.
-async fn whisper(app: &AppState, dialect: &dyn Dialect, call_sid: &str) -> Response {
+async fn whisper(app: &Line, dialect: &dyn Dialect, call_sid: &str) -> Response {
     let call = CallKey {
         provider: dialect.name(),
         sid: call_sid,

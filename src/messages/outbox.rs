@@ -4,12 +4,48 @@
 //! again (`unknown`): a duplicate receipt is not worth the risk of a duplicate text.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
-use crate::app::AppState;
+use crate::clock::Clock;
 use crate::error::AppError;
-use crate::store::{LeasedMessage, SendOutcome};
+use crate::line::Line;
+use crate::messages::MessagingSettings;
+use crate::metrics::Metrics;
+use crate::store::{LeasedMessage, SendOutcome, Store};
 use crate::telephony::capabilities::{OutgoingText, ProviderError};
+use crate::telephony::registry::Providers;
+
+/// What the sender uses, and nothing else.
+#[derive(Clone)]
+pub struct Outbox {
+    /// Where messages wait.
+    pub store: Store,
+    /// The time source.
+    pub clock: Arc<dyn Clock>,
+    /// The providers, one of which may send texts.
+    pub providers: Providers,
+    /// The public base URL, for the texts' status callbacks.
+    pub public_url: Arc<str>,
+    /// The channels and how long to keep trying.
+    pub messaging: MessagingSettings,
+    /// Where sends are counted.
+    pub metrics: Arc<Metrics>,
+}
+
+impl Outbox {
+    /// The line's sender.
+    pub fn of(line: &Line) -> Outbox {
+        Outbox {
+            store: line.store.clone(),
+            clock: line.clock.clone(),
+            providers: line.providers.clone(),
+            public_url: line.public_url.clone(),
+            messaging: line.config.messaging.clone(),
+            metrics: line.metrics.clone(),
+        }
+    }
+}
 
 /// Most messages one pass sends.
 const BATCH: i64 = 100;
@@ -47,7 +83,7 @@ pub fn backoff(attempts: i64) -> Duration {
 ///
 /// # Errors
 /// A database failure (what was sent before it is recorded).
-pub async fn run_once(app: &AppState) -> Result<Report, AppError> {
+pub async fn run_once(app: &Outbox) -> Result<Report, AppError> {
     let mut report = Report::default();
     let now = app.clock.now_ms();
     let stale_before = now - CLAIM_STALE.as_millis() as i64;
@@ -105,8 +141,8 @@ impl Delivered {
     }
 }
 
-async fn deliver(app: &AppState, message: &LeasedMessage) -> Result<Delivered, AppError> {
-    let settings = &app.config.messaging;
+async fn deliver(app: &Outbox, message: &LeasedMessage) -> Result<Delivered, AppError> {
+    let settings = &app.messaging;
     let age = app.clock.now_ms() - message.created_at;
     if age > settings.give_up_after.as_millis() as i64 {
         return Ok(Delivered::Failed("gave_up".into()));
@@ -166,11 +202,7 @@ async fn deliver(app: &AppState, message: &LeasedMessage) -> Result<Delivered, A
 }
 
 /// Runs [`run_once`] every `interval` until `shutdown` completes.
-pub async fn run_until(
-    app: AppState,
-    interval: Duration,
-    shutdown: impl Future<Output = ()> + Send,
-) {
+pub async fn run_until(app: Outbox, interval: Duration, shutdown: impl Future<Output = ()> + Send) {
     let mut tick = tokio::time::interval(interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tokio::pin!(shutdown);

@@ -3,8 +3,8 @@
 //! status of the texts the service sent. They arrive as events of the one webhook handler; the
 //! call's dialect read them and renders the reply.
 
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::line::Line;
 use crate::messages::keywords::{Keyword, is_spanish, keyword};
 use crate::telephony::Delivery;
 
@@ -13,7 +13,7 @@ use crate::telephony::Delivery;
 ///
 /// # Errors
 /// The opt-out could not be recorded: the provider must be told to try again.
-pub async fn received(app: &AppState, from: &str, text: &str) -> Result<Option<String>, AppError> {
+pub async fn received(app: &Line, from: &str, text: &str) -> Result<Option<String>, AppError> {
     let spanish = is_spanish(text);
     let company = app.templates.company();
     Ok(match keyword(text) {
@@ -60,11 +60,7 @@ pub async fn received(app: &AppState, from: &str, text: &str) -> Result<Option<S
 ///
 /// # Errors
 /// A database failure: the provider must be told to try again.
-pub async fn delivered(
-    app: &AppState,
-    message_id: &str,
-    delivery: Delivery,
-) -> Result<(), AppError> {
+pub async fn delivered(app: &Line, message_id: &str, delivery: Delivery) -> Result<(), AppError> {
     app.store
         .update_delivery(message_id, delivery.as_str(), app.clock.now_ms())
         .await

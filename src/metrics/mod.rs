@@ -1,5 +1,5 @@
 //! Prometheus metrics: what operations watch while calls go on. One [`Metrics`] per server, held
-//! in [`AppState`](crate::app::AppState) with its own registry (no global one: every test server
+//! in [`Line`](crate::line::Line) with its own registry (no global one: every test server
 //! counts only its own calls), served at `/metrics` ([`crate::http`] protects or binds it).
 //!
 //! Built on the Prometheus project's own Rust client, `prometheus-client`: a registry is a value,

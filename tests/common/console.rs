@@ -36,7 +36,7 @@ async fn signed_in(server: &TestServer, username: &str, name: &str, admin: bool)
     super::add_agent(&server.state, username, name, PASSWORD, admin).await;
     let response = client()
         .post(format!("{}/agent/sign-in", server.url))
-        .header(ORIGIN, &*server.state.public_url)
+        .header(ORIGIN, &*server.state.line.public_url)
         .form(&[("username", username), ("password", PASSWORD)])
         .send()
         .await
@@ -86,7 +86,7 @@ pub async fn post(
     let response = client()
         .post(format!("{}{path}", server.url))
         .header(COOKIE, &agent.cookie)
-        .header(ORIGIN, &*server.state.public_url)
+        .header(ORIGIN, &*server.state.line.public_url)
         .form(&form)
         .send()
         .await

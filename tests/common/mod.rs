@@ -17,10 +17,11 @@ use std::time::Duration;
 
 use ivrpay::accounts::import;
 use ivrpay::accounts::secrets::PinKey;
-use ivrpay::app::{AppState, Application};
+use ivrpay::app::Application;
 use ivrpay::caller::Call;
 use ivrpay::clock::{Clock, ManualClock};
 use ivrpay::config::{Config, GatewayChoice, HttpLimits, PaymentSettings, UpkeepSettings};
+use ivrpay::http::AppState;
 use ivrpay::payments::SandboxGateway;
 use ivrpay::payments::vault::DataKey;
 use ivrpay::store::PoolSettings;
@@ -168,7 +169,7 @@ impl TestServer {
         // proxy's https name, which only the server's checks need to know).
         let url = match &options.public_url {
             Some(_) => format!("http://{}", app.local_addr()),
-            None => state.public_url.to_string(),
+            None => state.line.public_url.to_string(),
         };
         import_demo_accounts(&state, &clock).await;
         let (shutdown, stopped) = oneshot::channel::<()>();
@@ -207,6 +208,7 @@ impl TestServer {
     /// The transfers recorded for a Twilio call, oldest first.
     pub async fn transfers_of(&self, call_sid: &str) -> Vec<ivrpay::store::TransferRow> {
         self.state
+            .line
             .store
             .transfers_of_call("twilio", call_sid)
             .await
@@ -280,7 +282,13 @@ impl TestServer {
 
     /// Failed authentications counted on an account.
     pub async fn failed_attempts(&self, account_number: &str) -> i64 {
-        let account = self.state.store.account(account_number).await.expect("db");
+        let account = self
+            .state
+            .line
+            .store
+            .account(account_number)
+            .await
+            .expect("db");
         account.expect("account exists").failed_auth_attempts
     }
 
@@ -335,7 +343,7 @@ impl TestServer {
     /// crash-and-restart would (the gateway's state survives, as a real gateway's would).
     pub async fn restart(&mut self) {
         self.stop_serving().await;
-        self.state.store.close().await;
+        self.state.line.store.close().await;
         let listen = self
             .url
             .trim_start_matches("http://")
@@ -345,7 +353,7 @@ impl TestServer {
         config.listen = listen;
         let gateway: Arc<dyn ivrpay::payments::Gateway> = match &self.sandbox {
             Some(sandbox) => sandbox.clone(),
-            None => self.state.gateway.clone(),
+            None => self.state.line.gateway.clone(),
         };
         let app = Application::build_with_gateway(config, Arc::new(self.clock.clone()), gateway)
             .await
@@ -374,9 +382,9 @@ impl TestServer {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
-        self.state.store.close().await;
+        self.state.line.store.close().await;
         // A PostgreSQL test's kept call ends are in the system's temporary directory.
-        let _ = std::fs::remove_dir_all(self.state.pending_ends.dir());
+        let _ = std::fs::remove_dir_all(self.state.line.pending_ends.dir());
         // Each PostgreSQL test has its own database; drop it so runs do not pile them up.
         if let Some(name) = self
             .database_url
@@ -501,6 +509,7 @@ pub async fn add_agent(state: &AppState, username: &str, name: &str, password: &
         .expect("hash");
     let role = if admin { "admin" } else { "agent" };
     state
+        .line
         .store
         .add_agent(username, name, &hash, role, 0)
         .await
@@ -516,8 +525,10 @@ pub async fn import_demo_accounts(state: &AppState, clock: &ManualClock) {
 /// Loads accounts in the import CSV format into a server's store, as `ivrpay accounts import`
 /// would (a row for an existing account number replaces it).
 pub async fn import_accounts(state: &AppState, clock: &ManualClock, csv: &str) {
-    let records = import::parse(csv, &state.config.pin_key, clock.now().date()).expect("accounts");
+    let records =
+        import::parse(csv, &state.line.config.pin_key, clock.now().date()).expect("accounts");
     state
+        .line
         .store
         .upsert_accounts(&records, clock.now_ms())
         .await
