@@ -4,7 +4,7 @@
 //! Every loader reports the same way: each problem as `file:line: message`, the message saying
 //! what to change, all problems of a file at once so they are fixed in one pass. This module is
 //! that shared vocabulary: [`Problem`], finding a line from a byte offset, turning a TOML error into
-//! a problem, collecting a file's problems ([`Problems`]), and the hints (the name a misspelling
+//! a problem, collecting a file's problems (`Problems`), and the hints (the name a misspelling
 //! most likely meant, how to add missing texts).
 
 use std::fmt;

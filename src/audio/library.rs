@@ -199,7 +199,7 @@ impl Library {
     }
 
     /// The most bytes a clip in `language` can have: as long as the flow's longest prompt can
-    /// be said (see [`Set::bound`]). `None` when nothing is recorded in it.
+    /// be said (see `Set::bound`). `None` when nothing is recorded in it.
     pub fn clip_bound_bytes(&self, language: Language) -> Option<usize> {
         self.sets
             .get(&language)

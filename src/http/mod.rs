@@ -1,6 +1,6 @@
 //! The HTTP surfaces, one module each, merged here: provider webhooks, the admin API, recorded
 //! prompts, health, Prometheus metrics, and the agent console ([`crate::agents::console`]) behind
-//! its guard. Webhooks (calls' and SMS) are counted and timed by route and status ([`metrics`]).
+//! its guard. Webhooks (calls' and SMS) are counted and timed by route and status (`metrics`).
 //!
 //! Signature and authorization headers are marked sensitive before the trace layer sees them, and
 //! request bodies (where card digits travel) are never logged. Bodies are bounded in size and in

@@ -8,7 +8,7 @@
 //! What is counted where it happens:
 //! - webhooks by route and status, and how long each took (the HTTP layer's middleware);
 //! - payments by method kind and outcome, where a gateway's answer to a call's payment is recorded
-//!   ([`crate::calls::payments`]), and installments where theirs is
+//!   (`calls::payments`), and installments where theirs is
 //!   ([`crate::collections::run_due`]);
 //! - each gateway request's latency ([`MeteredGateway`], around the one gateway every charge goes
 //!   through);

@@ -116,7 +116,7 @@ fn digit_value(c: char) -> Option<u8> {
 /// it is stored.
 ///
 /// Digits are read in any script (full-width `４２４２`, Arabic-Indic ...), and digits joined by
-/// separators ([`joins_digits`]: spaces, tabs, `-`, `.`, `_`, `/`, repeated or mixed) are one
+/// separators (`joins_digits`: spaces, tabs, `-`, `.`, `_`, `/`, repeated or mixed) are one
 /// run. Every 13 to 19 digit window of a run that passes Luhn is a card number, wherever it sits
 /// in the run: `card 4242424242424242 1228 123` and `cc:4242-4242-4242-4242-1228` are masked
 /// though the whole run is longer than a card number. Each such window's digits but its last

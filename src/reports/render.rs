@@ -2,7 +2,7 @@
 //! funnel: one table each, one line per row, a header naming every column), or a table for a
 //! terminal (the rows, then the funnel).
 //!
-//! Every CSV the service writes goes through [`csv`], which makes each text cell safe to open in
+//! Every CSV the service writes goes through `csv()`, which makes each text cell safe to open in
 //! a spreadsheet ([`spreadsheet_safe`]): group values come from imported segments and flow
 //! names, and a cell starting `=`, `+`, `-` or `@` would otherwise run as a formula.
 

@@ -836,7 +836,7 @@ fn amount(stretch: &[Piece], lexicon: &Lexicon) -> Option<i64> {
     }
 }
 
-/// "dollars [and] fifty [cents]": the cents after the dollars, at most 99.
+/// "dollars \[and\] fifty \[cents\]": the cents after the dollars, at most 99.
 fn cents_after_dollars(rest: &[Part]) -> Option<u64> {
     let rest = match rest {
         [Part::Link, rest @ ..] => rest,
@@ -850,7 +850,7 @@ fn cents_after_dollars(rest: &[Part]) -> Option<u64> {
     }
 }
 
-/// "twenty five point five zero [dollars]": dollars, then up to two decimals said as digits.
+/// "twenty five point five zero \[dollars\]": dollars, then up to two decimals said as digits.
 fn decimal_amount(whole: &[Piece], decimals: &[Piece], lexicon: &Lexicon) -> Option<i64> {
     let decimals = decimals
         .strip_suffix(&[Piece::Word(Word::Dollar)])
