@@ -1,8 +1,8 @@
 //! Business hours: when the line has people, in the time zone operations name, and the callback
 //! windows a caller who cannot reach one now may choose from.
 //!
-//! `call-flows/hours.toml` sets the hours per weekday and the holidays (see README.md, "Hours and
-//! callbacks"); [`load_dir`] checks it and reports every problem as `file:line: message`. Without
+//! `call-flows/hours.toml` sets the hours per weekday and the holidays (see docs/call-flows.md,
+//! "Hours and callbacks"); [`load_dir`] checks it and reports every problem as `file:line: message`. Without
 //! the file the line counts as always open and no callbacks are offered.
 //!
 //! Times are kept as the store keeps them (UTC milliseconds) and turned into the local wall clock

@@ -65,7 +65,7 @@ pub(super) struct ServeArgs {
     /// `prompts` says; default: as the flow says.
     #[arg(long, env = "IVRPAY_PROMPTS")]
     pub(super) prompts: Option<PromptsArg>,
-    /// Import demo accounts into an empty store, generate missing keys, print how to try it.
+    /// Reset the demo accounts to their demo balances, generate missing keys, print how to try it.
     #[arg(long)]
     pub(super) demo: bool,
     /// Accept webhooks without a valid signature. Local experiments only.

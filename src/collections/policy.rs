@@ -404,7 +404,7 @@ pub fn load_dir(dir: &Path, languages: &[Language]) -> Result<Policies, Vec<Prob
         vec![Problem::unreadable(&path, &err, || {
             format!(
                 "there is no {FILE_NAME} beside the flows; it says what callers are offered \
-                 (see README.md, \"Collections policies\")"
+                 (see docs/call-flows.md, \"Collections policies\")"
             )
         })]
     })?;

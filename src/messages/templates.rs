@@ -249,7 +249,7 @@ pub fn load_dir(dir: &Path, languages: &[Language]) -> Result<Templates, Vec<Pro
         vec![Problem::unreadable(&path, &err, || {
             format!(
                 "there is no {FILE_NAME} beside the flows; it holds the texts of receipts and \
-                 reminders (see README.md, \"Messages after the call\")"
+                 reminders (see docs/payments.md, \"Messages after the call\")"
             )
         })]
     })?;

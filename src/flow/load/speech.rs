@@ -158,7 +158,7 @@ impl Checker<'_> {
         {
             self.report(
                 speech,
-                "speech = true needs the flow to listen: add a [speech] table (see README, \
+                "speech = true needs the flow to listen: add a [speech] table (see docs/call-flows.md, \
                  \"Answers by voice\")",
             );
         }
