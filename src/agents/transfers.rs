@@ -62,7 +62,7 @@ fn viewer(signed_in: &SignedIn) -> Viewer<'_> {
 ///
 /// # Errors
 /// A database failure.
-pub async fn listed(app: &AppState, signed_in: &SignedIn) -> Result<Vec<String>, AppError> {
+pub async fn listed(app: &AppState, signed_in: &SignedIn) -> Result<Vec<maud::Markup>, AppError> {
     let done_since = app.clock.now_ms() - DONE_SHOWN.as_millis() as i64;
     let mut items = Vec::new();
     for row in app.store.console_transfers(done_since).await? {
@@ -141,12 +141,9 @@ impl Watch {
             self.callbacks_sent.insert(record.id, (open, changed_at));
             let event = if open {
                 let card = super::callbacks::load(&self.app, &record).await?;
-                Event::default()
-                    .event("callback")
-                    .data(pages::callback_item(
-                        &card,
-                        &self.signed_in.session.csrf_token,
-                    ))
+                Event::default().event("callback").data(
+                    pages::callback_item(&card, &self.signed_in.session.csrf_token).into_string(),
+                )
             } else {
                 Event::default()
                     .event("callback-closed")
@@ -179,7 +176,7 @@ impl Watch {
             Event::default()
                 .event("transfer")
                 .id(format!("{}.{}", row.id, row.version))
-                .data(html),
+                .data(html.into_string()),
         );
         Ok(())
     }
