@@ -71,6 +71,8 @@ pub fn sign_in(problem: Option<&str>, username: &str) -> String {
                     input id="username" name="username" autocomplete="username" required value=(username);
                     label for="password" { "Password" }
                     input id="password" name="password" type="password" autocomplete="current-password" required;
+                    // The button sits beside the field; the space keeps them apart.
+                    " "
                     button type="submit" { "Sign in" }
                 }
             }
