@@ -165,7 +165,6 @@ fn where_callers_are(app: &AppState, step: &crate::reports::funnel::FunnelStep) 
 
 /// The page's frame: who is signed in, and the period form.
 fn frame(signed_in: &SignedIn, params: &Params, by: Grouping, body: Markup) -> String {
-    let value = |v: &Option<String>| v.clone().unwrap_or_default();
     let groupings = [
         Grouping::Day,
         Grouping::Week,
@@ -189,11 +188,11 @@ fn frame(signed_in: &SignedIn, params: &Params, by: Grouping, body: Markup) -> S
                 form class="period" method="get" action="/dashboard" {
                     label for="from" {
                         "From" br;
-                        input id="from" name="from" type="date" value=(value(&params.from));
+                        input id="from" name="from" type="date" value=(params.from.as_deref().unwrap_or(""));
                     }
                     label for="to" {
                         "To" br;
-                        input id="to" name="to" type="date" value=(value(&params.to));
+                        input id="to" name="to" type="date" value=(params.to.as_deref().unwrap_or(""));
                     }
                     label for="by" {
                         "Rows by" br;
