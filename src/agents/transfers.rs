@@ -22,8 +22,8 @@ use futures::Stream;
 use super::console::SignedIn;
 use super::pages::{self, Viewer};
 use super::screen_pop;
-use crate::http::AppState;
 use crate::error::AppError;
+use crate::http::AppState;
 use crate::store::{Disposition, Refusal, TransferRow};
 
 /// How often an open console looks for changes.
@@ -108,7 +108,8 @@ impl Watch {
         }
         let rows = if self.first {
             self.first = false;
-            app.line.store
+            app.line
+                .store
                 .console_transfers(now - DONE_SHOWN.as_millis() as i64)
                 .await?
         } else {
@@ -295,7 +296,13 @@ async fn dispose(
     match app
         .line
         .store
-        .dispose_transfer(id, agent.agent_id, disposition, &note, app.line.clock.now_ms())
+        .dispose_transfer(
+            id,
+            agent.agent_id,
+            disposition,
+            &note,
+            app.line.clock.now_ms(),
+        )
         .await?
     {
         Ok(_) => {

@@ -185,9 +185,9 @@ fn pages_keep_their_tables() {
     }
 }
 
+sync_test!(relative_links_point_at_files_and_headings_that_exist);
 /// Every relative link in the README, ARCHITECTURE.md and docs/ leads to a file that exists, and
 /// its `#anchor`, if any, to a heading there.
-sync_test!(relative_links_point_at_files_and_headings_that_exist);
 fn relative_links_point_at_files_and_headings_that_exist() {
     let mut pages = vec!["README.md".to_owned(), "ARCHITECTURE.md".to_owned()];
     pages.extend(docs_pages());
@@ -241,8 +241,8 @@ fn readme_states_the_minimum_rust_version() {
     );
 }
 
-/// The testing page names every stand-in switch CI sets, and how to run every test.
 sync_test!(testing_page_names_every_switch_ci_sets_and_how_to_run_ci);
+/// The testing page names every stand-in switch CI sets, and how to run every test.
 fn testing_page_names_every_switch_ci_sets_and_how_to_run_ci() {
     let ci = read(".ci/run");
     let testing = read("docs/testing.md");
