@@ -43,6 +43,9 @@ async fn sign_in(browser: &Browser, server: &TestServer, username: &str) {
     browser.fill("username", username).await;
     browser.fill("password", PASSWORD).await;
     browser.press("Sign in").await;
+    // The console is showing (the agent's name is on it) before anything on it is looked for:
+    // right after the click the sign-in page may still be the one shown.
+    browser.text_of("agent-name").await;
 }
 
 async fn an_admin_sees_the_numbers_and_where_callers_give_up(server: &TestServer) {
