@@ -10,7 +10,7 @@
 //!   `arrangements run-due`, `audio make-demo`, `agents add|list|disable`, `report`);
 //! - [`config`]: typed settings for the server;
 //! - [`app`]: start-up (every service built once), graceful shutdown;
-//! - [`line`]: the line's services the call path, upkeep and the workers share (the web layer's
+//! - [`line`](mod@line): the line's services the call path, upkeep and the workers share (the web layer's
 //!   state, [`http::AppState`], holds one);
 //! - [`http`]: axum routers: provider webhooks, admin API, recorded prompts, health, metrics,
 //!   and the agent console's (from [`agents`]) behind its guard;
