@@ -157,7 +157,7 @@ fn utc_text(ms: i64) -> String {
 ///
 /// # Errors
 /// A database failure.
-pub async fn listed(app: &AppState, signed_in: &SignedIn) -> Result<Vec<String>, AppError> {
+pub async fn listed(app: &AppState, signed_in: &SignedIn) -> Result<Vec<maud::Markup>, AppError> {
     let mut items = Vec::new();
     for record in app.line.store.callbacks(Some(CallbackStatus::Open)).await? {
         let card = load(app, &record).await?;

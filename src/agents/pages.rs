@@ -1,36 +1,32 @@
 //! The console's HTML, rendered on the server: plain forms with labels, so it works with a
 //! keyboard and a screen reader. One small script (`/agent/console.js`) puts transfers in the
-//! list as they arrive; without it the page still works, reloaded. Every value from outside is
-//! escaped.
+//! list as they arrive; without it the page still works, reloaded.
+//!
+//! Every page is a [`maud::html!`] template: each `(value)` spliced into one is escaped, so a
+//! value from outside cannot become markup. Only constant text (the style sheets) goes in
+//! through `PreEscaped`.
+
+use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::callbacks::CallbackCard;
 use super::screen_pop::ScreenPop;
 use crate::store::Disposition;
 
-/// Escapes text for HTML content and double-quoted attributes.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+/// A whole page in the console's style (the dashboard uses it too).
+pub(crate) fn page(title: &str, body: Markup) -> String {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · ivrpay" }
+                style { (PreEscaped(STYLE)) }
+            }
+            body { (body) }
         }
     }
-    out
-}
-
-/// A whole page in the console's style (the dashboard uses it too).
-pub(crate) fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{title} · ivrpay</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n",
-        title = escape(title),
-    )
+    .into_string()
 }
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;\
@@ -50,23 +46,37 @@ border-left:6px solid #06b;border-radius:4px;padding:.5rem 1rem;margin:.8rem 0}.
 .callback dt{font-weight:600}.callback dd{margin:0}\
 details{margin:.3rem 0}textarea{width:100%;font-size:1rem}select{font-size:1rem;padding:.3rem}";
 
+/// The form field every change carries back: the session's CSRF token.
+fn csrf_field(csrf_token: &str) -> Markup {
+    html! { input type="hidden" name="csrf" value=(csrf_token); }
+}
+
+/// One term and its value in a card's `<dl>`; `id` names the value.
+fn field(label: &str, id: &str, value: &str) -> Markup {
+    html! { dt { (label) } dd id=(id) { (value) } }
+}
+
 /// The sign-in form, with a problem to announce (wrong password, too many tries) if any.
 pub fn sign_in(problem: Option<&str>, username: &str) -> String {
-    let problem = problem
-        .map(|text| format!("<p role=\"alert\" id=\"problem\">{}</p>\n", escape(text)))
-        .unwrap_or_default();
     page(
         "Sign in",
-        &format!(
-            "<main>\n<h1>Sign in to the agent console</h1>\n{problem}\
-             <form method=\"post\" action=\"/agent/sign-in\">\n\
-             <label for=\"username\">Username</label>\n\
-             <input id=\"username\" name=\"username\" autocomplete=\"username\" required value=\"{username}\">\n\
-             <label for=\"password\">Password</label>\n\
-             <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\n\
-             <button type=\"submit\">Sign in</button>\n</form>\n</main>",
-            username = escape(username),
-        ),
+        html! {
+            main {
+                h1 { "Sign in to the agent console" }
+                @if let Some(problem) = problem {
+                    p role="alert" id="problem" { (problem) }
+                }
+                form method="post" action="/agent/sign-in" {
+                    label for="username" { "Username" }
+                    input id="username" name="username" autocomplete="username" required value=(username);
+                    label for="password" { "Password" }
+                    input id="password" name="password" type="password" autocomplete="current-password" required;
+                    // The button sits beside the field; the space keeps them apart.
+                    " "
+                    button type="submit" { "Sign in" }
+                }
+            }
+        },
     )
 }
 
@@ -80,45 +90,53 @@ pub struct ConsoleView<'a> {
     /// The session's CSRF token, for the forms.
     pub csrf_token: &'a str,
     /// The transfers to list, each already rendered by [`transfer_item`].
-    pub transfers: &'a [String],
+    pub transfers: &'a [Markup],
     /// The open callbacks, soonest first, each already rendered by [`callback_item`].
-    pub callbacks: &'a [String],
+    pub callbacks: &'a [Markup],
 }
 
 /// The console: the agent's name, sign-out, the transfers (kept up to date by the script), and
 /// the open callbacks.
 pub fn console(view: ConsoleView<'_>) -> String {
-    let hidden_unless_empty = |items: &[String]| if items.is_empty() { "" } else { " hidden" };
-    let empty = hidden_unless_empty(view.transfers);
-    let no_callbacks = hidden_unless_empty(view.callbacks);
     page(
         "Console",
-        &format!(
-            "<header>\n<p>Signed in as <strong id=\"agent-name\">{name}</strong> ({role}){dashboard}</p>\n\
-             <form method=\"post\" action=\"/agent/sign-out\">\n\
-             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n\
-             <button type=\"submit\">Sign out</button>\n</form>\n</header>\n<main>\n\
-             <h1>Agent console</h1>\n\
-             <section id=\"transfers\" aria-labelledby=\"transfers-heading\">\n\
-             <h2 id=\"transfers-heading\">Transfers</h2>\n\
-             <ul id=\"transfer-list\" aria-live=\"polite\">{items}</ul>\n\
-             <p id=\"no-transfers\"{empty}>No callers waiting for a person.</p>\n</section>\n\
-             <section id=\"callbacks\" aria-labelledby=\"callbacks-heading\">\n\
-             <h2 id=\"callbacks-heading\">Callbacks</h2>\n\
-             <ul id=\"callback-list\">{callbacks}</ul>\n\
-             <p id=\"no-callbacks\"{no_callbacks}>No callbacks to work.</p>\n</section>\n</main>\n\
-             <script src=\"/agent/console.js\"></script>",
-            name = escape(view.display_name),
-            role = escape(view.role),
-            dashboard = if view.role == "admin" {
-                " · <a href=\"/dashboard\" id=\"dashboard-link\">Dashboard</a>"
-            } else {
-                ""
-            },
-            csrf = escape(view.csrf_token),
-            items = view.transfers.concat(),
-            callbacks = view.callbacks.concat(),
-        ),
+        html! {
+            header {
+                p {
+                    "Signed in as " strong id="agent-name" { (view.display_name) }
+                    " (" (view.role) ")"
+                    @if view.role == "admin" {
+                        " · " a href="/dashboard" id="dashboard-link" { "Dashboard" }
+                    }
+                }
+                form method="post" action="/agent/sign-out" {
+                    (csrf_field(view.csrf_token))
+                    button type="submit" { "Sign out" }
+                }
+            }
+            main {
+                h1 { "Agent console" }
+                section id="transfers" aria-labelledby="transfers-heading" {
+                    h2 id="transfers-heading" { "Transfers" }
+                    ul id="transfer-list" aria-live="polite" {
+                        @for item in view.transfers { (item) }
+                    }
+                    p id="no-transfers" hidden[!view.transfers.is_empty()] {
+                        "No callers waiting for a person."
+                    }
+                }
+                section id="callbacks" aria-labelledby="callbacks-heading" {
+                    h2 id="callbacks-heading" { "Callbacks" }
+                    ul id="callback-list" {
+                        @for item in view.callbacks { (item) }
+                    }
+                    p id="no-callbacks" hidden[!view.callbacks.is_empty()] {
+                        "No callbacks to work."
+                    }
+                }
+            }
+            script src="/agent/console.js" {}
+        },
     )
 }
 
@@ -131,24 +149,9 @@ pub struct Viewer<'a> {
     pub csrf_token: &'a str,
 }
 
-/// One transfer, as a list item (`id="transfer-ID"`, `data-version`): the caller's context, and
-/// "I'll take it" while it waits, the disposition form for the agent who took it, or who has it
-/// and how it ended.
-pub fn transfer_item(pop: &ScreenPop, viewer: Viewer<'_>) -> String {
-    let id = pop.id;
-    let mut out = format!(
-        "<li id=\"transfer-{id}\" class=\"transfer {status}\" data-version=\"{version}\">\n\
-         <article aria-labelledby=\"caller-{id}\">\n\
-         <h3 id=\"caller-{id}\">{name}</h3>\n",
-        status = if pop.status == "waiting" && pop.call_ended_at.is_some() {
-            "missed".to_owned()
-        } else {
-            escape(&pop.status)
-        },
-        version = pop.version,
-        name = escape(pop.name.as_deref().unwrap_or("Caller not identified")),
-    );
-    let status = match (pop.status.as_str(), &pop.call_ended_at) {
+/// Where a transfer stands, in words.
+fn transfer_status(pop: &ScreenPop, viewer: Viewer<'_>) -> String {
+    match (pop.status.as_str(), &pop.call_ended_at) {
         ("waiting", Some(ended)) => format!(
             "Missed: the call ended at {ended}, before anyone took it (put through at {})",
             pop.asked_at
@@ -169,170 +172,214 @@ pub fn transfer_item(pop: &ScreenPop, viewer: Viewer<'_>) -> String {
                 .map(|name| format!(" ({name})"))
                 .unwrap_or_default()
         ),
-    };
-    out.push_str(&format!(
-        "<p class=\"status\" id=\"status-{id}\">{}</p>\n<p id=\"why-{id}\">{}</p>\n<dl>\n",
-        escape(&status),
-        escape(&pop.why)
-    ));
-    let mut field = |label: &str, key: &str, value: &str| {
-        out.push_str(&format!(
-            "<dt>{label}</dt><dd id=\"{key}-{id}\">{}</dd>\n",
-            escape(value)
-        ));
-    };
-    if let Some(account) = &pop.account {
-        field("Account", "account", account);
     }
-    field("Identity", "verified", pop.verified);
-    if pop.locked {
-        field("Lock", "locked", "Locked after failed attempts");
-    }
-    if let Some(balance) = &pop.balance {
-        field("Balance", "balance", balance);
-    }
-    if let (Some(minimum), Some(due)) = (&pop.minimum_due, &pop.due_date) {
-        field("Minimum due", "due", &format!("{minimum} by {due}"));
-    }
-    if let Some(segment) = &pop.segment {
-        field("Segment", "segment", segment);
-    }
-    if !pop.flags.is_empty() {
-        field("Flags", "flags", &pop.flags.join(", "));
-    }
-    field("Language", "language", pop.language);
-    if let Some(note) = &pop.note
-        && !note.is_empty()
-    {
-        field("Note", "note-text", note);
-    }
-    out.push_str("</dl>\n");
-    let list = |out: &mut String, title: &str, key: &str, lines: &[String]| {
-        if lines.is_empty() {
-            return;
+}
+
+/// A titled list of lines (`id` on the list), or nothing when there are none.
+fn lines(title: &str, id: &str, lines: &[String]) -> Markup {
+    html! {
+        @if !lines.is_empty() {
+            h4 { (title) }
+            ul id=(id) {
+                @for line in lines { li { (line) } }
+            }
         }
-        out.push_str(&format!("<h4>{title}</h4>\n<ul id=\"{key}-{id}\">"));
-        for line in lines {
-            out.push_str(&format!("<li>{}</li>", escape(line)));
-        }
-        out.push_str("</ul>\n");
-    };
-    if let Some(card_entry) = pop.card_entry {
-        out.push_str(&format!(
-            "<p class=\"card-entry\" id=\"card-entry-status-{id}\" role=\"status\">{}</p>\n",
-            escape(card_entry)
-        ));
     }
-    list(&mut out, "Arrangements", "arrangements", &pop.arrangements);
-    list(&mut out, "Payments on this call", "payments", &pop.payments);
+}
+
+/// One transfer, as a list item (`id="transfer-ID"`, `data-version`): the caller's context, and
+/// "I'll take it" while it waits, the disposition form for the agent who took it, or who has it
+/// and how it ended.
+pub fn transfer_item(pop: &ScreenPop, viewer: Viewer<'_>) -> Markup {
+    let id = pop.id;
+    let missed = pop.status == "waiting" && pop.call_ended_at.is_some();
+    let class = if missed {
+        "missed"
+    } else {
+        pop.status.as_str()
+    };
     let steps: Vec<String> = pop
         .steps
         .iter()
         .map(|(at, what)| format!("{at} {what}"))
         .collect();
-    out.push_str(&format!(
-        "<details id=\"steps-{id}\"><summary>This call, step by step ({})</summary>\n",
-        steps.len()
-    ));
-    list(&mut out, "Steps", "step-list", &steps);
-    out.push_str("</details>\n");
-    let csrf = escape(viewer.csrf_token);
-    match pop.status.as_str() {
-        "waiting" if pop.call_ended_at.is_none() => out.push_str(&format!(
-            "<form method=\"post\" action=\"/agent/transfers/{id}/claim\">\n\
-             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n\
-             <button type=\"submit\" id=\"claim-{id}\">I'll take it</button>\n</form>\n"
-        )),
-        "claimed" if pop.claimed_by == Some(viewer.agent_id) => {
-            let options: String = Disposition::ALL
-                .iter()
-                .map(|(name, d)| format!("<option value=\"{name}\">{}</option>", d.label()))
-                .collect();
-            if pop.card_entry_offered && !pop.card_entry_pending {
-                out.push_str(&format!(
-                    "<form method=\"post\" action=\"/agent/transfers/{id}/card-entry\">\n\
-                     <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n\
-                     <button type=\"submit\" id=\"card-entry-{id}\">Take a card payment \
-                     (the caller keys it in; you will not hear it)</button>\n</form>\n"
-                ));
+    let key = |key: &str| format!("{key}-{id}");
+    html! {
+        li id=(key("transfer")) class={ "transfer " (class) } data-version=(pop.version) {
+            article aria-labelledby=(key("caller")) {
+                h3 id=(key("caller")) { (pop.name.as_deref().unwrap_or("Caller not identified")) }
+                p class="status" id=(key("status")) { (transfer_status(pop, viewer)) }
+                p id=(key("why")) { (pop.why) }
+                dl {
+                    @if let Some(account) = &pop.account {
+                        (field("Account", &key("account"), account))
+                    }
+                    (field("Identity", &key("verified"), pop.verified))
+                    @if pop.locked {
+                        (field("Lock", &key("locked"), "Locked after failed attempts"))
+                    }
+                    @if let Some(balance) = &pop.balance {
+                        (field("Balance", &key("balance"), balance))
+                    }
+                    @if let (Some(minimum), Some(due)) = (&pop.minimum_due, &pop.due_date) {
+                        (field("Minimum due", &key("due"), &format!("{minimum} by {due}")))
+                    }
+                    @if let Some(segment) = &pop.segment {
+                        (field("Segment", &key("segment"), segment))
+                    }
+                    @if !pop.flags.is_empty() {
+                        (field("Flags", &key("flags"), &pop.flags.join(", ")))
+                    }
+                    (field("Language", &key("language"), pop.language))
+                    @if let Some(note) = pop.note.as_deref().filter(|note| !note.is_empty()) {
+                        (field("Note", &key("note-text"), note))
+                    }
+                }
+                @if let Some(card_entry) = pop.card_entry {
+                    p class="card-entry" id=(key("card-entry-status")) role="status" { (card_entry) }
+                }
+                (lines("Arrangements", &key("arrangements"), &pop.arrangements))
+                (lines("Payments on this call", &key("payments"), &pop.payments))
+                details id=(key("steps")) {
+                    summary { "This call, step by step (" (steps.len()) ")" }
+                    (lines("Steps", &key("step-list"), &steps))
+                }
+                @match pop.status.as_str() {
+                    "waiting" if pop.call_ended_at.is_none() => {
+                        form method="post" action={ "/agent/transfers/" (id) "/claim" } {
+                            (csrf_field(viewer.csrf_token))
+                            button type="submit" id=(key("claim")) { "I'll take it" }
+                        }
+                    }
+                    "claimed" if pop.claimed_by == Some(viewer.agent_id) => {
+                        @if pop.card_entry_offered && !pop.card_entry_pending {
+                            form method="post" action={ "/agent/transfers/" (id) "/card-entry" } {
+                                (csrf_field(viewer.csrf_token))
+                                button type="submit" id=(key("card-entry")) {
+                                    "Take a card payment (the caller keys it in; you will not hear it)"
+                                }
+                            }
+                        }
+                        form method="post" action={ "/agent/transfers/" (id) "/disposition" } {
+                            (csrf_field(viewer.csrf_token))
+                            label for=(key("disposition")) { "How did the call end?" }
+                            select id=(key("disposition")) name="disposition" required {
+                                @for (name, disposition) in Disposition::ALL {
+                                    option value=(name) { (disposition.label()) }
+                                }
+                            }
+                            label for=(key("note")) { "Note" }
+                            textarea id=(key("note")) name="note" rows="2" maxlength="2000" {}
+                            button type="submit" id=(key("dispose")) { "Record disposition" }
+                        }
+                    }
+                    _ => {}
+                }
             }
-            out.push_str(&format!(
-                "<form method=\"post\" action=\"/agent/transfers/{id}/disposition\">\n\
-                 <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n\
-                 <label for=\"disposition-{id}\">How did the call end?</label>\n\
-                 <select id=\"disposition-{id}\" name=\"disposition\" required>{options}</select>\n\
-                 <label for=\"note-{id}\">Note</label>\n\
-                 <textarea id=\"note-{id}\" name=\"note\" rows=\"2\" maxlength=\"2000\"></textarea>\n\
-                 <button type=\"submit\" id=\"dispose-{id}\">Record disposition</button>\n</form>\n"
-            ));
         }
-        _ => {}
     }
-    out.push_str("</article>\n</li>\n");
-    out
 }
 
 /// One open callback, as a list item (`id="callback-ID"`): who to call, on what number, when,
 /// and what they were doing; then "Done" with an optional note.
-pub fn callback_item(card: &CallbackCard, csrf_token: &str) -> String {
+pub fn callback_item(card: &CallbackCard, csrf_token: &str) -> Markup {
     let id = card.id;
-    let mut out = format!(
-        "<li id=\"callback-{id}\" class=\"callback\" data-window=\"{window}\">\n\
-         <article aria-labelledby=\"callback-name-{id}\">\n\
-         <h3 id=\"callback-name-{id}\">{name}</h3>\n<dl>\n\
-         <dt>Number to call</dt><dd id=\"callback-phone-{id}\"><a href=\"tel:{phone}\">{phone_text}</a></dd>\n",
-        name = escape(card.name.as_deref().unwrap_or("Caller not identified")),
-        window = card.window_start_ms,
-        phone = escape(&card.phone),
-        phone_text = escape(&card.phone_text),
-    );
-    let mut field = |label: &str, key: &str, value: &str| {
-        out.push_str(&format!(
-            "<dt>{label}</dt><dd id=\"callback-{key}-{id}\">{}</dd>\n",
-            escape(value)
-        ));
-    };
-    field("When", "window", &card.window);
-    if let Some(account) = &card.account {
-        field("Account", "account", account);
+    let key = |key: &str| format!("callback-{key}-{id}");
+    html! {
+        li id={ "callback-" (id) } class="callback" data-window=(card.window_start_ms) {
+            article aria-labelledby=(key("name")) {
+                h3 id=(key("name")) { (card.name.as_deref().unwrap_or("Caller not identified")) }
+                dl {
+                    dt { "Number to call" }
+                    dd id=(key("phone")) {
+                        a href={ "tel:" (card.phone) } { (card.phone_text) }
+                    }
+                    (field("When", &key("window"), &card.window))
+                    @if let Some(account) = &card.account {
+                        (field("Account", &key("account"), account))
+                    }
+                    (field("Language", &key("language"), card.language))
+                    (field("Where they asked", &key("asked"), &card.asked))
+                    (field("Why", &key("why"), card.why))
+                    (field("Requested", &key("requested"), &card.requested))
+                }
+                form method="post" action={ "/agent/callbacks/" (id) "/close" } {
+                    (csrf_field(csrf_token))
+                    label for=(key("note")) { "Note (optional)" }
+                    textarea id=(key("note")) name="note" rows="2" maxlength="2000" {}
+                    button type="submit" id=(key("done")) { "Done" }
+                }
+            }
+        }
     }
-    field("Language", "language", card.language);
-    field("Where they asked", "asked", &card.asked);
-    field("Why", "why", card.why);
-    field("Requested", "requested", &card.requested);
-    out.push_str(&format!(
-        "</dl>\n<form method=\"post\" action=\"/agent/callbacks/{id}/close\">\n\
-         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n\
-         <label for=\"callback-note-{id}\">Note (optional)</label>\n\
-         <textarea id=\"callback-note-{id}\" name=\"note\" rows=\"2\" maxlength=\"2000\"></textarea>\n\
-         <button type=\"submit\" id=\"callback-done-{id}\">Done</button>\n</form>\n\
-         </article>\n</li>\n",
-        csrf = escape(csrf_token),
-    ));
-    out
 }
 
 /// A short page for a refused change (wrong origin or CSRF token).
 pub fn refused(why: &str) -> String {
     page(
         "Refused",
-        &format!(
-            "<main>\n<h1>That was refused</h1>\n<p role=\"alert\">{}</p>\n\
-             <p><a href=\"/agent\">Back to the console</a></p>\n</main>",
-            escape(why)
-        ),
+        html! {
+            main {
+                h1 { "That was refused" }
+                p role="alert" { (why) }
+                p { a href="/agent" { "Back to the console" } }
+            }
+        },
     )
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// A value that would run script, close an attribute or start an entity if it went in raw.
+    pub(crate) const HOSTILE: &str = "<script>alert(1)</script>\"'&";
+    /// [`HOSTILE`] as it must come out: as text. (A `'` needs no escaping: every attribute is
+    /// written in double quotes.)
+    pub(crate) const ESCAPED: &str = "&lt;script&gt;alert(1)&lt;/script&gt;&quot;'&amp;";
+
+    /// `html` shows every one of its `times` hostile values as text and never as markup.
+    pub(crate) fn assert_escaped(html: &str, times: usize) {
+        assert!(!html.contains("<script>alert"), "{html}");
+        assert!(!html.contains("\"'&"), "{html}");
+        assert_eq!(html.matches(ESCAPED).count(), times, "{html}");
+    }
+
+    fn screen_pop(status: &str, claimed_by: Option<i64>) -> ScreenPop {
+        ScreenPop {
+            id: 5,
+            version: 3,
+            status: status.into(),
+            claimed_by,
+            claimed_by_name: Some(HOSTILE.into()),
+            disposition: None,
+            note: Some(HOSTILE.into()),
+            asked_at: "10:00:00 UTC".into(),
+            name: Some(HOSTILE.into()),
+            account: Some("•••• 6618".into()),
+            verified: "Verified by PIN",
+            locked: false,
+            balance: None,
+            minimum_due: None,
+            due_date: None,
+            segment: Some(HOSTILE.into()),
+            flags: vec![HOSTILE.into()],
+            arrangements: vec![HOSTILE.into()],
+            steps: vec![("10:00:01".into(), HOSTILE.into())],
+            payments: vec![],
+            why: HOSTILE.into(),
+            language: "English",
+            card_entry_offered: true,
+            card_entry: None,
+            card_entry_pending: false,
+            call_ended_at: None,
+        }
+    }
 
     #[test]
     fn outside_values_are_escaped() {
-        assert_eq!(
-            escape("<b a=\"x\">'&'</b>"),
-            "&lt;b a=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/b&gt;"
+        assert!(
+            refused("<b a=\"x\">'&'</b>").contains("&lt;b a=&quot;x&quot;&gt;'&amp;'&lt;/b&gt;")
         );
         let html = console(ConsoleView {
             display_name: "<script>alert(1)</script>",
@@ -343,6 +390,51 @@ mod tests {
         });
         assert!(!html.contains("<script>alert"));
         assert!(html.contains("value=\"t&quot;\""));
+    }
+
+    #[test]
+    fn sign_in_shows_a_hostile_username_and_problem_as_text() {
+        let html = sign_in(Some(HOSTILE), HOSTILE);
+        assert_escaped(&html, 2);
+        assert!(html.contains(&format!("value=\"{ESCAPED}\"")), "{html}");
+    }
+
+    #[test]
+    fn the_console_shows_a_hostile_name_and_role_as_text() {
+        let html = console(ConsoleView {
+            display_name: HOSTILE,
+            role: HOSTILE,
+            csrf_token: HOSTILE,
+            transfers: &[],
+            callbacks: &[],
+        });
+        assert_escaped(&html, 3);
+        assert!(html.contains("<p id=\"no-transfers\">No callers waiting"));
+        assert!(!html.contains("dashboard-link"), "not an admin");
+    }
+
+    #[test]
+    fn a_transfer_shows_everything_it_learned_as_text() {
+        let viewer = Viewer {
+            agent_id: 9,
+            csrf_token: HOSTILE,
+        };
+        // Taken by this agent: name, why, segment, flags, note, arrangement, step, and the
+        // token in the card-entry and disposition forms.
+        let mine = transfer_item(&screen_pop("claimed", Some(9)), viewer).into_string();
+        assert_escaped(&mine, 9);
+        assert!(mine.contains("action=\"/agent/transfers/5/disposition\""));
+        assert!(mine.contains("id=\"card-entry-5\""));
+        // Taken by someone else: their name is shown, and no form.
+        let theirs = transfer_item(&screen_pop("claimed", Some(8)), viewer).into_string();
+        assert!(theirs.contains(&format!("Taken by {ESCAPED}")), "{theirs}");
+        assert!(!theirs.contains("<form"));
+        // The status goes into the class attribute, and cannot leave it.
+        let odd = transfer_item(&screen_pop(HOSTILE, None), viewer).into_string();
+        assert!(
+            odd.contains(&format!("class=\"transfer {ESCAPED}\"")),
+            "{odd}"
+        );
     }
 
     #[test]
@@ -360,10 +452,22 @@ mod tests {
             why: "The line was closed.",
             requested: "Monday".into(),
         };
-        let html = callback_item(&card, "tok\"en");
+        let html = callback_item(&card, "tok\"en").into_string();
         assert!(html.contains("&lt;b&gt;Linda"), "{html}");
         assert!(html.contains("action=\"/agent/callbacks/7/close\""));
         assert!(html.contains("name=\"csrf\" value=\"tok&quot;en\""));
         assert!(html.contains(">Done</button>"));
+        let hostile = CallbackCard {
+            name: Some(HOSTILE.into()),
+            phone: HOSTILE.into(),
+            phone_text: HOSTILE.into(),
+            window: HOSTILE.into(),
+            asked: HOSTILE.into(),
+            requested: HOSTILE.into(),
+            ..card
+        };
+        let html = callback_item(&hostile, HOSTILE).into_string();
+        assert_escaped(&html, 7);
+        assert!(html.contains(&format!("href=\"tel:{ESCAPED}\"")), "{html}");
     }
 }

@@ -62,7 +62,7 @@ fn viewer(signed_in: &SignedIn) -> Viewer<'_> {
 ///
 /// # Errors
 /// A database failure.
-pub async fn listed(app: &AppState, signed_in: &SignedIn) -> Result<Vec<String>, AppError> {
+pub async fn listed(app: &AppState, signed_in: &SignedIn) -> Result<Vec<maud::Markup>, AppError> {
     let done_since = app.line.clock.now_ms() - DONE_SHOWN.as_millis() as i64;
     let mut items = Vec::new();
     for row in app.line.store.console_transfers(done_since).await? {
@@ -144,12 +144,9 @@ impl Watch {
             self.callbacks_sent.insert(record.id, (open, changed_at));
             let event = if open {
                 let card = super::callbacks::load(&self.app, &record).await?;
-                Event::default()
-                    .event("callback")
-                    .data(pages::callback_item(
-                        &card,
-                        &self.signed_in.session.csrf_token,
-                    ))
+                Event::default().event("callback").data(
+                    pages::callback_item(&card, &self.signed_in.session.csrf_token).into_string(),
+                )
             } else {
                 Event::default()
                     .event("callback-closed")
@@ -182,7 +179,7 @@ impl Watch {
             Event::default()
                 .event("transfer")
                 .id(format!("{}.{}", row.id, row.version))
-                .data(html),
+                .data(html.into_string()),
         );
         Ok(())
     }
@@ -325,7 +322,7 @@ async fn dispose(
 }
 
 /// `POST /agent/transfers/{id}/card-entry`: sends the caller the agent took to key in a card on
-/// the line's own questions (through the provider's call control); they come back to the agent when it is
+/// the line's own questions (through Twilio's REST API); they come back to the agent when it is
 /// decided, and every console shows the result under "Payments on this call".
 async fn card_entry(
     State(app): State<AppState>,

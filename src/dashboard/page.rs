@@ -1,13 +1,14 @@
 //! The dashboard's HTML: the period form, the headline numbers, the charts with their tables, and
-//! the download links. Every value from outside is escaped.
+//! the download links. Written with [`maud::html!`], which escapes every value spliced in.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
+
+use maud::{Markup, PreEscaped, html};
 
 use super::Params;
 use super::charts::{self, ASKED_FOR_PERSON, ENDED, HUNG_UP, Series, WENT_ON};
 use crate::agents::console::SignedIn;
-use crate::agents::pages::{escape, page};
+use crate::agents::pages::page;
 use crate::http::AppState;
 use crate::reports::{Grouping, Report, ReportQuery, ReportRow};
 
@@ -33,7 +34,7 @@ const DECLINED: Series = Series {
 };
 
 /// What the dashboard adds to the console's style.
-const STYLE: &str = "<style>main{max-width:72rem}\
+const STYLE: &str = "main{max-width:72rem}\
 .numbers{display:grid;grid-template-columns:repeat(auto-fill,minmax(11rem,1fr));gap:.6rem}\
 .numbers div{border:1px solid #ccc;border-radius:4px;padding:.4rem .8rem}\
 .numbers dt{font-size:.85rem;color:#444}.numbers dd{margin:0;font-size:1.4rem;font-weight:600}\
@@ -42,7 +43,7 @@ const STYLE: &str = "<style>main{max-width:72rem}\
 table{border-collapse:collapse;font-size:.9rem}td,th{border:1px solid #ccc;padding:.2rem .5rem;\
 text-align:right}th:first-child,td:first-child{text-align:left}\
 form.period{display:flex;gap:1rem;flex-wrap:wrap;align-items:end}form.period label{margin:0}\
-form.period input,form.period select{width:auto}</style>";
+form.period input,form.period select{width:auto}";
 
 /// Money in dollars and cents from integer cents, for people: "$1,234.50".
 fn dollars(cents: i64) -> String {
@@ -163,39 +164,49 @@ fn where_callers_are(app: &AppState, step: &crate::reports::funnel::FunnelStep) 
 }
 
 /// The page's frame: who is signed in, and the period form.
-fn frame(signed_in: &SignedIn, params: &Params, by: Grouping, body: &str) -> String {
-    let value = |v: &Option<String>| escape(v.as_deref().unwrap_or(""));
-    let options: String = [
+fn frame(signed_in: &SignedIn, params: &Params, by: Grouping, body: Markup) -> String {
+    let groupings = [
         Grouping::Day,
         Grouping::Week,
         Grouping::Flow,
         Grouping::Segment,
         Grouping::Language,
         Grouping::Provider,
-    ]
-    .iter()
-    .map(|g| {
-        format!(
-            "<option value=\"{n}\"{s}>{n}</option>",
-            n = g.name(),
-            s = if *g == by { " selected" } else { "" }
-        )
-    })
-    .collect();
+    ];
     page(
         "Dashboard",
-        &format!(
-            "{STYLE}<header>\n<p>Signed in as <strong>{name}</strong> · \
-             <a href=\"/agent\">Console</a></p>\n</header>\n<main>\n<h1>How the line is doing</h1>\n\
-             <form class=\"period\" method=\"get\" action=\"/dashboard\">\n\
-             <label for=\"from\">From<br><input id=\"from\" name=\"from\" type=\"date\" value=\"{from}\"></label>\n\
-             <label for=\"to\">To<br><input id=\"to\" name=\"to\" type=\"date\" value=\"{to}\"></label>\n\
-             <label for=\"by\">Rows by<br><select id=\"by\" name=\"by\">{options}</select></label>\n\
-             <button type=\"submit\">Show</button>\n</form>\n{body}\n</main>",
-            name = escape(&signed_in.session.display_name),
-            from = value(&params.from),
-            to = value(&params.to),
-        ),
+        html! {
+            style { (PreEscaped(STYLE)) }
+            header {
+                p {
+                    "Signed in as " strong { (signed_in.session.display_name) } " · "
+                    a href="/agent" { "Console" }
+                }
+            }
+            main {
+                h1 { "How the line is doing" }
+                form class="period" method="get" action="/dashboard" {
+                    label for="from" {
+                        "From" br;
+                        input id="from" name="from" type="date" value=(params.from.as_deref().unwrap_or(""));
+                    }
+                    label for="to" {
+                        "To" br;
+                        input id="to" name="to" type="date" value=(params.to.as_deref().unwrap_or(""));
+                    }
+                    label for="by" {
+                        "Rows by" br;
+                        select id="by" name="by" {
+                            @for g in groupings {
+                                option value=(g.name()) selected[g == by] { (g.name()) }
+                            }
+                        }
+                    }
+                    button type="submit" { "Show" }
+                }
+                (body)
+            }
+        },
     )
 }
 
@@ -205,7 +216,7 @@ pub(super) fn problem(signed_in: &SignedIn, params: &Params, problem: &str) -> S
         signed_in,
         params,
         Grouping::Day,
-        &format!("<p role=\"alert\" id=\"problem\">{}</p>", escape(problem)),
+        html! { p role="alert" id="problem" { (problem) } },
     )
 }
 
@@ -221,34 +232,41 @@ pub(super) fn dashboard(
         to: Some(query.to.to_string()),
         by: Some(query.by.name().to_owned()),
     };
-    let link = format!(
-        "?from={}&amp;to={}&amp;by={}",
+    let period = format!(
+        "?from={}&to={}&by={}",
         query.from,
         query.to,
         query.by.name()
     );
     let total = totals(report);
-    let mut body = String::new();
-    let _ = writeln!(
-        body,
-        "<p>{from} to {to}, days in {zone}. <a id=\"download-csv\" href=\"/dashboard/report.csv{link}\" \
-         download>Download the rows (CSV)</a> · <a id=\"download-funnel\" \
-         href=\"/dashboard/funnel.csv{link}\" download>Download the funnel (CSV)</a></p>",
-        from = query.from,
-        to = query.to,
-        zone = escape(&report.time_zone),
-    );
-    body.push_str(&numbers(&total));
-    body.push_str(&funnel_section(app, report, total.calls.in_progress));
-    body.push_str(&over_the_period(report));
-    body.push_str(&reasons(&total));
-    body.push_str(&survey(&total));
-    body.push_str(&rows_table(report));
-    frame(signed_in, &params, query.by, &body)
+    let body = html! {
+        p {
+            (query.from) " to " (query.to) ", days in " (report.time_zone) ". "
+            a id="download-csv" href={ "/dashboard/report.csv" (period) } download {
+                "Download the rows (CSV)"
+            }
+            " · "
+            a id="download-funnel" href={ "/dashboard/funnel.csv" (period) } download {
+                "Download the funnel (CSV)"
+            }
+        }
+        (numbers(&total))
+        (funnel_section(app, report, total.calls.in_progress))
+        (over_the_period(report))
+        (reasons(&total))
+        (survey(&total))
+        (rows_table(report))
+    };
+    frame(signed_in, &params, query.by, body)
+}
+
+/// An average rating to a tenth, or a dash when nobody rated.
+fn rating(average: Option<f64>) -> String {
+    average.map_or_else(|| "–".to_owned(), |r| format!("{r:.1}"))
 }
 
 /// The headline numbers.
-fn numbers(total: &ReportRow) -> String {
+fn numbers(total: &ReportRow) -> Markup {
     let (c, p, s) = (&total.calls, &total.payments, &total.survey);
     let arrangements: i64 = total.arrangements.values().sum();
     let figures = [
@@ -277,122 +295,116 @@ fn numbers(total: &ReportRow) -> String {
             arrangements.to_string(),
         ),
         ("lockouts", "Lockouts", c.lockouts.to_string()),
-        (
-            "rating",
-            "Average rating (1-5)",
-            s.average_rating
-                .map_or_else(|| "–".to_owned(), |r| format!("{r:.1}")),
-        ),
+        ("rating", "Average rating (1-5)", rating(s.average_rating)),
     ];
-    let mut out = String::from(
-        "<section aria-labelledby=\"numbers-heading\"><h2 id=\"numbers-heading\">The period</h2>\
-         <dl class=\"numbers\">",
-    );
-    for (id, label, value) in figures {
-        let _ = write!(
-            out,
-            "<div><dt>{label}</dt><dd id=\"figure-{id}\">{}</dd></div>",
-            escape(&value)
-        );
+    html! {
+        section aria-labelledby="numbers-heading" {
+            h2 id="numbers-heading" { "The period" }
+            dl class="numbers" {
+                @for (id, label, value) in figures {
+                    div { dt { (label) } dd id={ "figure-" (id) } { (value) } }
+                }
+            }
+        }
     }
-    out.push_str("</dl></section>\n");
-    out
 }
 
 /// The funnel of each flow, drawn, with its numbers in a table beneath.
 /// `in_progress`: calls of the period not yet ended, which the funnel leaves out until they end.
-fn funnel_section(app: &AppState, report: &Report, in_progress: i64) -> String {
-    let mut out = String::from(
-        "<section id=\"funnel\" aria-labelledby=\"funnel-heading\">\
-         <h2 id=\"funnel-heading\">Where callers give up</h2>",
-    );
-    if report.funnel.is_empty() {
-        // An empty funnel beside a call count looks broken unless it says why.
-        let why = match in_progress {
-            0 => String::new(),
-            1 => " One call is still in progress: it is counted here once it ends.".to_owned(),
-            n => format!(" {n} calls are still in progress: each is counted here once it ends."),
-        };
-        let idle_minutes = app.line.config.upkeep.idle_call_after.as_secs() / 60;
-        let _ = write!(
-            out,
-            "<p id=\"no-funnel\">No finished calls in this period.{why} A call ends when the \
-             provider reports it over (its status callback), or after {idle_minutes} minutes \
-             without a word.</p></section>"
-        );
-        out.push('\n');
-        return out;
-    }
-    out.push_str(&charts::legend(&[
-        WENT_ON,
-        ASKED_FOR_PERSON,
-        HUNG_UP,
-        ENDED,
-    ]));
+fn funnel_section(app: &AppState, report: &Report, in_progress: i64) -> Markup {
     let mut flows: Vec<&str> = report.funnel.iter().map(|s| s.flow.as_str()).collect();
     flows.dedup();
-    for flow in flows {
-        let steps: Vec<_> = report
-            .funnel
-            .iter()
-            .filter(|s| s.flow == flow)
-            .cloned()
-            .collect();
-        let _ = write!(out, "<h3>The {} flow</h3>", escape(flow));
-        // The picture shows where a caller can be (questions, transfers, goodbyes): the flow's
-        // own bookkeeping (actions, branches) takes no time and loses nobody. The table has all.
-        let drawn: Vec<_> = steps
-            .iter()
-            .filter(|s| where_callers_are(app, s))
-            .cloned()
-            .collect();
-        // Questions that share an activity ("Entering their card") are told apart by name.
-        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-        for step in &drawn {
-            *seen
-                .entry(state_words(app, &step.flow, &step.state))
-                .or_insert(0) += 1;
-        }
-        let label = |step: &crate::reports::funnel::FunnelStep| {
-            let words = state_words(app, &step.flow, &step.state);
-            if seen.get(&words).is_some_and(|n| *n > 1) {
-                let name = step.state.strip_prefix("ask_").unwrap_or(&step.state);
-                format!("{words} ({})", name.replace('_', " "))
-            } else {
-                words
+    html! {
+        section id="funnel" aria-labelledby="funnel-heading" {
+            h2 id="funnel-heading" { "Where callers give up" }
+            @if report.funnel.is_empty() {
+                (no_funnel(app, in_progress))
+            } @else {
+                (charts::legend(&[WENT_ON, ASKED_FOR_PERSON, HUNG_UP, ENDED]))
+                @for flow in flows {
+                    (flow_funnel(app, report, flow))
+                }
             }
-        };
-        out.push_str(&charts::funnel(
-            &format!("funnel-{}", escape(flow)),
-            &drawn,
-            label,
-        ));
-        let _ = write!(
-            out,
-            "<details><summary>The funnel as a table</summary><table><thead><tr>\
-             <th>Question</th><th>Reached</th><th>Went on</th><th>Asked for a person</th>\
-             <th>Hung up</th><th>Ended</th></tr></thead><tbody>"
-        );
-        for s in &steps {
-            let _ = write!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(&state_words(app, &s.flow, &s.state)),
-                s.reached,
-                s.went_on,
-                s.asked_for_person,
-                s.hung_up,
-                s.ended
-            );
         }
-        out.push_str("</tbody></table></details>");
     }
-    out.push_str("</section>\n");
-    out
+}
+
+/// Why there is no funnel: an empty funnel beside a call count looks broken unless it says why.
+fn no_funnel(app: &AppState, in_progress: i64) -> Markup {
+    let idle_minutes = app.line.config.upkeep.idle_call_after.as_secs() / 60;
+    html! {
+        p id="no-funnel" {
+            "No finished calls in this period."
+            @match in_progress {
+                0 => {}
+                1 => { " One call is still in progress: it is counted here once it ends." }
+                n => { " " (n) " calls are still in progress: each is counted here once it ends." }
+            }
+            " A call ends when the provider reports it over (its status callback), or after "
+            (idle_minutes) " minutes without a word."
+        }
+    }
+}
+
+/// One flow's funnel: its picture and its table.
+fn flow_funnel(app: &AppState, report: &Report, flow: &str) -> Markup {
+    let steps: Vec<_> = report
+        .funnel
+        .iter()
+        .filter(|s| s.flow == flow)
+        .cloned()
+        .collect();
+    // The picture shows where a caller can be (questions, transfers, goodbyes): the flow's
+    // own bookkeeping (actions, branches) takes no time and loses nobody. The table has all.
+    let drawn: Vec<_> = steps
+        .iter()
+        .filter(|s| where_callers_are(app, s))
+        .cloned()
+        .collect();
+    // Questions that share an activity ("Entering their card") are told apart by name.
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for step in &drawn {
+        *seen
+            .entry(state_words(app, &step.flow, &step.state))
+            .or_insert(0) += 1;
+    }
+    let label = |step: &crate::reports::funnel::FunnelStep| {
+        let words = state_words(app, &step.flow, &step.state);
+        if seen.get(&words).is_some_and(|n| *n > 1) {
+            let name = step.state.strip_prefix("ask_").unwrap_or(&step.state);
+            format!("{words} ({})", name.replace('_', " "))
+        } else {
+            words
+        }
+    };
+    html! {
+        h3 { "The " (flow) " flow" }
+        (charts::funnel(&format!("funnel-{flow}"), &drawn, label))
+        details {
+            summary { "The funnel as a table" }
+            table {
+                thead {
+                    tr {
+                        th { "Question" } th { "Reached" } th { "Went on" }
+                        th { "Asked for a person" } th { "Hung up" } th { "Ended" }
+                    }
+                }
+                tbody {
+                    @for s in &steps {
+                        tr {
+                            td { (state_words(app, &s.flow, &s.state)) }
+                            td { (s.reached) } td { (s.went_on) } td { (s.asked_for_person) }
+                            td { (s.hung_up) } td { (s.ended) }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Calls and payments per row, as stacked columns.
-fn over_the_period(report: &Report) -> String {
+fn over_the_period(report: &Report) -> Markup {
     let calls: Vec<(String, Vec<i64>)> = report
         .rows
         .iter()
@@ -412,124 +424,123 @@ fn over_the_period(report: &Report) -> String {
             (row.group.clone(), vec![p.approved, p.declined])
         })
         .collect();
-    format!(
-        "<section id=\"calls-chart\" aria-labelledby=\"calls-heading\">\
-         <h2 id=\"calls-heading\">Calls by how they ended</h2>{}{}</section>\n\
-         <section id=\"payments-chart\" aria-labelledby=\"payments-heading\">\
-         <h2 id=\"payments-heading\">Card payments</h2>{}{}</section>\n",
-        charts::legend(&[CONTAINED, TRANSFERRED, ABANDONED]),
-        charts::stacked_columns(
-            "calls-columns",
-            "Calls by how they ended",
-            &calls,
-            &[CONTAINED, TRANSFERRED, ABANDONED]
-        ),
-        charts::legend(&[APPROVED, DECLINED]),
-        charts::stacked_columns(
-            "payment-columns",
-            "Card payments approved and declined",
-            &payments,
-            &[APPROVED, DECLINED]
-        ),
-    )
+    let calls_series = [CONTAINED, TRANSFERRED, ABANDONED];
+    let payments_series = [APPROVED, DECLINED];
+    html! {
+        section id="calls-chart" aria-labelledby="calls-heading" {
+            h2 id="calls-heading" { "Calls by how they ended" }
+            (charts::legend(&calls_series))
+            (charts::stacked_columns("calls-columns", "Calls by how they ended", &calls, &calls_series))
+        }
+        section id="payments-chart" aria-labelledby="payments-heading" {
+            h2 id="payments-heading" { "Card payments" }
+            (charts::legend(&payments_series))
+            (charts::stacked_columns(
+                "payment-columns",
+                "Card payments approved and declined",
+                &payments,
+                &payments_series
+            ))
+        }
+    }
 }
 
 /// A two-column table of counts by reason, largest first.
-fn by_reason(id: &str, title: &str, counts: &BTreeMap<String, i64>) -> String {
+fn by_reason(id: &str, title: &str, counts: &BTreeMap<String, i64>) -> Markup {
     let mut counts: Vec<(&String, &i64)> = counts.iter().filter(|(_, n)| **n > 0).collect();
     counts.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-    let mut out = format!("<h3>{title}</h3>");
-    if counts.is_empty() {
-        out.push_str("<p>None.</p>");
-        return out;
+    html! {
+        h3 { (title) }
+        @if counts.is_empty() {
+            p { "None." }
+        } @else {
+            table id=(id) {
+                tbody {
+                    @for (reason, count) in counts {
+                        tr { td { (reason.replace('_', " ")) } td { (count) } }
+                    }
+                }
+            }
+        }
     }
-    let _ = write!(out, "<table id=\"{id}\"><tbody>");
-    for (reason, count) in counts {
-        let _ = write!(
-            out,
-            "<tr><td>{}</td><td>{count}</td></tr>",
-            escape(&reason.replace('_', " "))
-        );
-    }
-    out.push_str("</tbody></table>");
-    out
 }
 
 /// Transfers and declines by reason.
-fn reasons(total: &ReportRow) -> String {
-    format!(
-        "<section aria-labelledby=\"reasons-heading\"><h2 id=\"reasons-heading\">Why</h2>{}{}</section>\n",
-        by_reason(
-            "transfer-reasons",
-            "Put through to a person, by why",
-            &total.calls.transferred_by_reason
-        ),
-        by_reason(
-            "decline-reasons",
-            "Cards declined, by the bank's reason",
-            &total.payments.declined_by_reason
-        ),
-    )
+fn reasons(total: &ReportRow) -> Markup {
+    html! {
+        section aria-labelledby="reasons-heading" {
+            h2 id="reasons-heading" { "Why" }
+            (by_reason(
+                "transfer-reasons",
+                "Put through to a person, by why",
+                &total.calls.transferred_by_reason
+            ))
+            (by_reason(
+                "decline-reasons",
+                "Cards declined, by the bank's reason",
+                &total.payments.declined_by_reason
+            ))
+        }
+    }
 }
 
 /// The survey's answers.
-fn survey(total: &ReportRow) -> String {
+fn survey(total: &ReportRow) -> Markup {
     let s = &total.survey;
     let ratings: Vec<(String, Vec<i64>)> = (1..=5)
         .map(|r| (r.to_string(), vec![s.ratings.get(&r).copied().unwrap_or(0)]))
         .collect();
-    format!(
-        "<section id=\"survey\" aria-labelledby=\"survey-heading\"><h2 id=\"survey-heading\">\
-         What callers said</h2><p>Asked {offered}, answered {answered} ({rate}). The call took \
-         care of what they called about: yes {yes}, no {no}.</p>{chart}</section>\n",
-        offered = s.offered,
-        answered = s.answered,
-        rate = percent(s.response_rate),
-        yes = s.resolved,
-        no = s.not_resolved,
-        chart = charts::stacked_columns(
-            "rating-columns",
-            "Ratings from 1 (poor) to 5 (excellent)",
-            &ratings,
-            &[Series {
-                name: "callers",
-                colour: "#2166ac"
-            }]
-        ),
-    )
+    let callers = Series {
+        name: "callers",
+        colour: "#2166ac",
+    };
+    html! {
+        section id="survey" aria-labelledby="survey-heading" {
+            h2 id="survey-heading" { "What callers said" }
+            p {
+                "Asked " (s.offered) ", answered " (s.answered) " (" (percent(s.response_rate))
+                "). The call took care of what they called about: yes " (s.resolved) ", no "
+                (s.not_resolved) "."
+            }
+            (charts::stacked_columns(
+                "rating-columns",
+                "Ratings from 1 (poor) to 5 (excellent)",
+                &ratings,
+                &[callers]
+            ))
+        }
+    }
 }
 
 /// The rows, as a table.
-fn rows_table(report: &Report) -> String {
-    let mut out = format!(
-        "<section aria-labelledby=\"rows-heading\"><h2 id=\"rows-heading\">By {}</h2>\
-         <table id=\"rows\"><thead><tr><th>{}</th><th>Calls</th><th>Contained</th>\
-         <th>Transferred</th><th>Abandoned</th><th>Paid</th><th>Approval</th>\
-         <th>Arrangements</th><th>Lockouts</th><th>Rating</th></tr></thead><tbody>",
-        report.by.name(),
-        report.by.name(),
-    );
-    for row in &report.rows {
-        let (c, p, s) = (&row.calls, &row.payments, &row.survey);
-        let _ = write!(
-            out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
-             <td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&row.group),
-            c.total,
-            c.contained,
-            c.transferred,
-            c.abandoned,
-            dollars(p.approved_cents),
-            percent(p.approval_rate),
-            row.arrangements.values().sum::<i64>(),
-            c.lockouts,
-            s.average_rating
-                .map_or_else(|| "–".to_owned(), |r| format!("{r:.1}")),
-        );
+fn rows_table(report: &Report) -> Markup {
+    let by = report.by.name();
+    html! {
+        section aria-labelledby="rows-heading" {
+            h2 id="rows-heading" { "By " (by) }
+            table id="rows" {
+                thead {
+                    tr {
+                        th { (by) } th { "Calls" } th { "Contained" } th { "Transferred" }
+                        th { "Abandoned" } th { "Paid" } th { "Approval" } th { "Arrangements" }
+                        th { "Lockouts" } th { "Rating" }
+                    }
+                }
+                tbody {
+                    @for row in &report.rows {
+                        @let (c, p) = (&row.calls, &row.payments);
+                        tr {
+                            td { (row.group) } td { (c.total) } td { (c.contained) }
+                            td { (c.transferred) } td { (c.abandoned) }
+                            td { (dollars(p.approved_cents)) } td { (percent(p.approval_rate)) }
+                            td { (row.arrangements.values().sum::<i64>()) } td { (c.lockouts) }
+                            td { (rating(row.survey.average_rating)) }
+                        }
+                    }
+                }
+            }
+        }
     }
-    out.push_str("</tbody></table></section>\n");
-    out
 }
 
 #[cfg(test)]
@@ -541,6 +552,45 @@ mod tests {
         assert_eq!(dollars(0), "$0.00");
         assert_eq!(dollars(123_456_789), "$1,234,567.89");
         assert_eq!(dollars(-550), "-$5.50");
+    }
+
+    #[test]
+    fn hostile_names_periods_groups_and_reasons_come_out_as_text() {
+        use crate::agents::pages::tests::{HOSTILE, assert_escaped};
+        let signed_in = SignedIn {
+            session: crate::store::SessionRow {
+                agent_id: 1,
+                username: "rosa".into(),
+                display_name: HOSTILE.into(),
+                role: "admin".into(),
+                csrf_token: "token".into(),
+            },
+            token_hash: String::new(),
+        };
+        let params = Params {
+            from: Some(HOSTILE.into()),
+            to: Some(HOSTILE.into()),
+            by: Some(HOSTILE.into()),
+        };
+        // The agent's name, the period's two ends as typed, and the problem.
+        assert_escaped(&problem(&signed_in, &params, HOSTILE), 4);
+        let mut row = ReportRow {
+            group: HOSTILE.into(),
+            ..ReportRow::default()
+        };
+        row.calls.transferred_by_reason.insert(HOSTILE.into(), 1);
+        let report = Report {
+            from: String::new(),
+            to: String::new(),
+            time_zone: "UTC".into(),
+            by: Grouping::Segment,
+            rows: vec![row.clone()],
+            funnel: vec![],
+        };
+        assert_escaped(&rows_table(&report).into_string(), 1);
+        // Each chart's column label (a quiet row has no parts to give a tooltip).
+        assert_escaped(&over_the_period(&report).into_string(), 2);
+        assert_escaped(&reasons(&row).into_string(), 1);
     }
 
     #[test]

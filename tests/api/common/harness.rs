@@ -1,0 +1,149 @@
+//! The test binary's own harness (libtest-mimic): every test registers itself with one of the
+//! macros below, on the line above its function (or through `on_both_backends!`), naming what
+//! outside services it needs. A test whose needs are missing is listed as ignored, so both
+//! `cargo test` and `cargo nextest` show it as not run, and the binary prints why at the end.
+//!
+//! Registration goes through a distributed slice (`inventory`), so a test function cannot be
+//! left out of a hand-written list; one without a registration is dead code, which clippy fails.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use libtest_mimic::{Arguments, Failed, Trial};
+
+use super::services::{Readiness, Service, require};
+use super::skipped::Skips;
+
+/// A test's future; it runs on a runtime of its own, so it need not be `Send`.
+pub type TestFuture = Pin<Box<dyn Future<Output = ()>>>;
+
+/// One registered test.
+pub struct Test {
+    /// `api::<module>::<function>[::<backend>]`, as `module_path!` gives it.
+    pub name: &'static str,
+    pub needs: &'static [Service],
+    pub body: Body,
+}
+
+/// How a test runs.
+pub enum Body {
+    Sync(fn()),
+    /// On a current-thread runtime, as `#[tokio::test]` ran it.
+    Async(fn() -> TestFuture),
+    /// On a two-worker runtime: for tests whose server and caller must make progress at once
+    /// (`#[tokio::test(flavor = "multi_thread", worker_threads = 2)]` before).
+    MultiThread(fn() -> TestFuture),
+}
+
+inventory::collect!(Test);
+
+/// Registers a test named `$name` (a `concat!` of `module_path!()` and more) needing the
+/// services `[$need, ...]`, run by `$body`.
+macro_rules! register {
+    ($name:expr, [$($need:ident),* $(,)?], $body:expr $(,)?) => {
+        inventory::submit! {
+            $crate::common::harness::Test {
+                name: $name,
+                needs: &[$($crate::common::services::Service::$need),*],
+                body: $body,
+            }
+        }
+    };
+}
+
+/// Registers `fn $name()` as a test; `needs: [Service, ...]` names the outside services it uses.
+macro_rules! sync_test {
+    ($name:ident $(, needs: [$($need:ident),* $(,)?])?) => {
+        register!(
+            concat!(module_path!(), "::", stringify!($name)),
+            [$($($need),*)?],
+            $crate::common::harness::Body::Sync($name)
+        );
+    };
+}
+
+/// Registers `async fn $name()` as a test, on a current-thread runtime or, after
+/// `multi_thread`, on a two-worker one; `needs: [Service, ...]` as for `sync_test!`.
+macro_rules! async_test {
+    (multi_thread $name:ident $(, needs: [$($need:ident),* $(,)?])?) => {
+        register!(
+            concat!(module_path!(), "::", stringify!($name)),
+            [$($($need),*)?],
+            $crate::common::harness::Body::MultiThread(|| Box::pin($name()))
+        );
+    };
+    ($name:ident $(, needs: [$($need:ident),* $(,)?])?) => {
+        register!(
+            concat!(module_path!(), "::", stringify!($name)),
+            [$($($need),*)?],
+            $crate::common::harness::Body::Async(|| Box::pin($name()))
+        );
+    };
+}
+
+impl Test {
+    /// The name as listed and filtered: the module path without the binary's name, so a former
+    /// file's tests are still `balance_call::...`.
+    fn listed_name(&self) -> &'static str {
+        self.name
+            .split_once("::")
+            .map_or(self.name, |(_binary, rest)| rest)
+    }
+
+    fn run(&self) -> Result<(), Failed> {
+        let future = match self.body {
+            Body::Sync(test) => {
+                test();
+                return Ok(());
+            }
+            Body::Async(test) => (tokio::runtime::Builder::new_current_thread(), test),
+            Body::MultiThread(test) => {
+                let mut builder = tokio::runtime::Builder::new_multi_thread();
+                builder.worker_threads(2);
+                (builder, test)
+            }
+        };
+        let (mut builder, test) = future;
+        let runtime = builder
+            .enable_all()
+            .build()
+            .map_err(|err| err.to_string())?;
+        runtime.block_on(test());
+        Ok(())
+    }
+}
+
+/// Every registered test as a trial, sorted by name as libtest sorts them. Tests whose needs
+/// are missing are flagged ignored and recorded in `skips`, or fail at once when a switch
+/// requires what is missing. Only tests the arguments select are probed, so running one test
+/// (as nextest does, one process per test) probes only what that test needs.
+pub fn trials(args: &Arguments, skips: &mut Skips) -> Vec<Trial> {
+    // Selected by name alone: `--ignored` (how nextest lists and runs ignored tests) selects by
+    // the very flag this decides.
+    let by_name = Arguments {
+        ignored: false,
+        ..args.clone()
+    };
+    let mut tests: Vec<&'static Test> = inventory::iter::<Test>.into_iter().collect();
+    tests.sort_by_key(|test| test.listed_name());
+    let mut trials = Vec::with_capacity(tests.len());
+    for test in tests {
+        let trial = Trial::test(test.listed_name(), move || test.run());
+        if by_name.is_filtered_out(&trial) {
+            trials.push(trial);
+            continue;
+        }
+        trials.push(match require(test.needs) {
+            Readiness::Ready => trial,
+            Readiness::Skip(why) => {
+                // `--ignored` and `--include-ignored` run it anyway (and it fails, saying why).
+                if !args.ignored && !args.include_ignored {
+                    skips.record(test.listed_name(), &why);
+                }
+                trial.with_ignored_flag(true)
+            }
+            Readiness::Fail(why) => Trial::test(test.listed_name(), move || Err(why.into())),
+        });
+    }
+    trials
+}

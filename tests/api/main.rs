@@ -1,0 +1,56 @@
+//! The integration tests: one test binary, one module per area, sharing the harness in
+//! `common`. Tests register themselves (see `common::harness`), so this binary runs them with
+//! libtest's arguments and output, then prints which tests did not run and why.
+
+#[macro_use]
+mod common;
+
+mod agents;
+mod agents_browser;
+mod answers_by_voice;
+mod balance_call;
+mod callbacks;
+mod callbacks_browser;
+mod callbacks_console;
+mod cli;
+mod collections;
+mod dashboard_browser;
+mod hardening;
+mod load;
+mod messages;
+mod metrics;
+mod openapi;
+mod outage;
+mod payment_call;
+mod pci;
+mod readme;
+mod recordings;
+mod reports;
+mod retention;
+mod scale_out;
+mod signalwire_call;
+mod smtp_stand_in;
+mod stripe_call;
+mod stripe_localstripe;
+mod survey;
+mod transfers;
+mod transfers_browser;
+mod transfers_hold;
+mod twilio_api_stand_in;
+mod twiml_fidelity;
+mod webhooks;
+mod words;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = libtest_mimic::Arguments::from_args();
+    let mut skips = common::skipped::Skips::default();
+    let trials = common::harness::trials(&args, &mut skips);
+    let conclusion = libtest_mimic::run(&args, trials);
+    // `--list` output is read by runners (nextest): nothing may follow it.
+    if !args.list {
+        skips.print();
+    }
+    conclusion.exit_code()
+}

@@ -1,0 +1,410 @@
+//! PCI DSS: after calls with every test card, no full card number or security code appears in
+//! the logs (captured at trace level, HTTP layers included), the database, or any API answer.
+
+use crate::common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use common::{Backend, TestServer};
+
+/// Everything logged by this test binary, at every level.
+fn captured_logs() -> Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let sink = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || Sink(sink.clone()))
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("one subscriber");
+        logs
+    })
+    .clone()
+}
+
+struct Sink(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned"))?
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The words of `text` (runs of letters, digits and inner dots), request-id UUIDs left out: a
+/// security code "leaks" only if it stands as a word of its own, not when its digits occur inside
+/// a timestamp, a duration like `164.47ms`, a hex id or another number.
+fn words(text: &str) -> Vec<&str> {
+    let is_uuid =
+        |token: &str| token.len() == 36 && token.split('-').map(str::len).eq([8, 4, 4, 4, 12]);
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '.'))
+        .filter(|token| !is_uuid(token))
+        .flat_map(|token| token.split('-'))
+        .map(|word| word.trim_matches('.'))
+        .filter(|word| !word.is_empty())
+        .collect()
+}
+
+struct Card {
+    number: &'static str,
+    code: &'static str,
+}
+
+/// Each card with a security code no other card uses, so a leak is attributable.
+const CARDS: [Card; 12] = [
+    Card {
+        number: "4242424242424242",
+        code: "731",
+    },
+    Card {
+        number: "4000056655665556",
+        code: "842",
+    },
+    Card {
+        number: "5555555555554444",
+        code: "953",
+    },
+    Card {
+        number: "2223003122003222",
+        code: "164",
+    },
+    Card {
+        number: "378282246310005",
+        code: "2759",
+    },
+    Card {
+        number: "6011111111111117",
+        code: "386",
+    },
+    Card {
+        number: "4000000000000002",
+        code: "497",
+    },
+    Card {
+        number: "4000000000009995",
+        code: "518",
+    },
+    Card {
+        number: "4000000000000069",
+        code: "629",
+    },
+    Card {
+        number: "4000000000000127",
+        code: "674",
+    },
+    Card {
+        number: "4000000000000119",
+        code: "785",
+    },
+    Card {
+        number: "4242424242424241",
+        code: "896",
+    },
+];
+
+async fn database_text(server: &TestServer, backend: Backend) -> String {
+    let mut text = String::new();
+    match backend {
+        Backend::Sqlite => {
+            // The raw file and its write-ahead log, as anyone with disk access would see them.
+            let path = server.database_url.trim_start_matches("sqlite:");
+            for file in [path.to_owned(), format!("{path}-wal")] {
+                if let Ok(bytes) = std::fs::read(&file) {
+                    text.push_str(&String::from_utf8_lossy(&bytes));
+                }
+            }
+        }
+        Backend::Postgres => {
+            use sqlx::{Connection, Row};
+            let mut conn = sqlx::PgConnection::connect(&server.database_url)
+                .await
+                .expect("db");
+            for table in [
+                "accounts",
+                "calls",
+                "payments",
+                "arrangements",
+                "installments",
+                "messages",
+            ] {
+                // Every column but the sealed ciphertext and row ids (small counters), as text.
+                let sql =
+                    format!("SELECT (to_jsonb(t) - 'sealed' - 'id')::text AS row FROM {table} t");
+                for row in sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(&mut conn)
+                    .await
+                    .expect("dump")
+                {
+                    let row: String = row.try_get("row").expect("text");
+                    text.push_str(&row);
+                    text.push('\n');
+                }
+            }
+        }
+    }
+    text
+}
+
+async fn no_card_data_in_logs_database_or_api(backend: Backend) {
+    let logs = captured_logs();
+    let Some(mut server) = TestServer::start(backend).await else {
+        return;
+    };
+    let mut api_answers = String::new();
+    let mut last_call = String::new();
+    let client = ivrpay::http_client();
+    for card in &CARDS {
+        let mut call = server.linda_at_card_number("1").await;
+        call.press(card.number).await.expect("card");
+        if call.transcript().contains("not valid") {
+            call.hang_up(&server.url).await.expect("hang up");
+        } else {
+            call.press("1228").await.expect("expiry");
+            call.press(card.code).await.expect("code");
+            call.press("77141").await.expect("zip");
+            call.press("1").await.expect("confirm");
+        }
+        for url in [
+            format!("{}/api/calls/{}", server.url, call.call_sid),
+            format!("{}/api/accounts/66253365", server.url),
+        ] {
+            let body = client
+                .get(url)
+                .bearer_auth(common::ADMIN_TOKEN)
+                .send()
+                .await
+                .expect("api")
+                .text()
+                .await
+                .expect("body");
+            api_answers.push_str(&body);
+        }
+        api_answers.push_str(&call.agent_heard.join("\n"));
+        last_call = call.call_sid.clone();
+    }
+    // A payment plan keeps the card at the gateway: only its token, brand and last four here.
+    let mut call = server.linda_at_pin_question().await;
+    for keys in [
+        "6446",
+        "4",
+        "2",
+        "1",
+        CARDS[0].number,
+        "1228",
+        CARDS[0].code,
+        "77141",
+    ] {
+        call.press(keys).await.expect("a plan");
+    }
+    let said = call.press("1").await.expect("agree");
+    assert!(
+        said.iter()
+            .any(|line| line.contains("payment plan is set up")),
+        "{said:?}"
+    );
+    let plan = client
+        .get(format!("{}/api/accounts/66253365", server.url))
+        .bearer_auth(common::ADMIN_TOKEN)
+        .send()
+        .await
+        .expect("api")
+        .text()
+        .await
+        .expect("body");
+    assert!(plan.contains("\"kind\":\"plan\""), "{plan}");
+    api_answers.push_str(&plan);
+    let record = server.api_call(&last_call).await;
+    assert!(record["payments"].is_array());
+    api_answers.push_str(&record.to_string());
+    // Whatever the server logs late (a span closing after its response was sent) is logged by
+    // the time it has stopped.
+    server.stop_serving().await;
+    let database = database_text(&server, backend).await;
+    if let Ok(path) = std::env::var("IVRPAY_PCI_DUMP_DB") {
+        let _ = std::fs::write(path, &database);
+    }
+    let logged = String::from_utf8_lossy(&logs.lock().expect("logs")).into_owned();
+    if let Ok(path) = std::env::var("IVRPAY_PCI_DUMP") {
+        let _ = std::fs::write(path, &logged);
+    }
+    assert!(
+        logged.contains("TRACE") || logged.contains("DEBUG"),
+        "logs were captured at trace level"
+    );
+    assert!(logged.contains("payment"), "the payment events were logged");
+    for (place, text) in [
+        ("logs", &logged),
+        ("database", &database),
+        ("API answers", &api_answers),
+    ] {
+        let runs = words(text);
+        for card in &CARDS {
+            assert!(
+                !text.contains(card.number),
+                "card number {} found in the {place}",
+                card.number
+            );
+            if runs.contains(&card.code) {
+                let at = text
+                    .match_indices(card.code)
+                    .map(|(i, _)| i)
+                    .collect::<Vec<_>>();
+                let context: Vec<&str> = at
+                    .iter()
+                    .map(|&i| &text[i.saturating_sub(160)..(i + 40).min(text.len())])
+                    .collect();
+                panic!(
+                    "security code {} found in the {place}: {context:?}",
+                    card.code
+                );
+            }
+        }
+    }
+    server.stop().await;
+}
+
+on_both_backends_with_own_server!(no_card_data_in_logs_database_or_api);
+
+/// A card number and a bank account number keyed where neither was asked for.
+const STRAY_CARD: &str = "5555555555554444";
+const STRAY_BANK_ACCOUNT: &str = "000123456789";
+
+async fn card_numbers_typed_at_every_question_are_never_kept(backend: Backend) {
+    let logs = captured_logs();
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    // An unknown caller, so the account-number question is asked too. At every question the
+    // caller first keys a card number (and at the account question a bank account number, which
+    // names no account), then the right answer.
+    let mut call = server.call_from("+15550009999").await;
+    let answers = [
+        "1",
+        "66253365",
+        "6446",
+        "3",
+        "20",
+        "1",
+        "4242424242424242",
+        "1228",
+        "731",
+        "77141",
+        "1",
+    ];
+    for (i, answer) in answers.iter().enumerate() {
+        if i == 1 {
+            call.press(STRAY_BANK_ACCOUNT).await.expect("bank number");
+        }
+        // At the card-number question the card is the answer.
+        if i != 6 {
+            call.press(STRAY_CARD)
+                .await
+                .expect("card at the wrong question");
+        }
+        call.press(answer).await.expect("answer");
+    }
+    assert!(
+        call.transcript().contains("was approved"),
+        "{}",
+        call.transcript()
+    );
+    let record = server.api_call(&call.call_sid).await.to_string();
+    let database = database_text(&server, backend).await;
+    let logged = String::from_utf8_lossy(&logs.lock().expect("logs")).into_owned();
+    for (place, text) in [
+        ("logs", &logged),
+        ("database", &database),
+        ("API answer", &record),
+    ] {
+        for number in [STRAY_CARD, STRAY_BANK_ACCOUNT, "4242424242424242"] {
+            assert!(!text.contains(number), "{number} found in the {place}");
+        }
+    }
+    // What the steps keep of such entries: masked keys, enough to see what happened.
+    assert!(record.contains("************4444"), "{record}");
+    server.stop().await;
+}
+
+on_both_backends_with_own_server!(card_numbers_typed_at_every_question_are_never_kept);
+
+/// A caller ID the caller set to a card number (a Luhn-valid 16 digits).
+const CARD_CALLER_ID: &str = "5105105105105100";
+
+async fn a_caller_id_of_card_digits_is_kept_masked(backend: Backend) {
+    // Arrange
+    let logs = captured_logs();
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+
+    // Act: the call is answered and goes on as any other.
+    let mut call = server.call_from(CARD_CALLER_ID).await;
+    call.press("1").await.expect("language");
+
+    // Assert: the caller ID is kept as free text is, masked to its last four.
+    let record = server.api_call(&call.call_sid).await;
+    assert_eq!(record["from"], "************5100", "{record}");
+    let database = database_text(&server, backend).await;
+    let logged = String::from_utf8_lossy(&logs.lock().expect("logs")).into_owned();
+    for (place, text) in [("logs", &logged), ("database", &database)] {
+        assert!(
+            !text.contains(CARD_CALLER_ID),
+            "the caller ID in the {place}"
+        );
+    }
+    server.stop().await;
+}
+
+on_both_backends_with_own_server!(a_caller_id_of_card_digits_is_kept_masked);
+
+/// Notes and caller IDs kept by an older version, before free text was scrubbed as written, are
+/// scrubbed by upkeep, once.
+async fn card_numbers_stored_before_scrubbing_are_scrubbed_by_upkeep(server: &TestServer) {
+    let mut call = server.call_from("+15552126618").await;
+    for keys in ["1", "1", "6446"] {
+        call.press(keys).await.expect("Linda answers");
+    }
+    call.press("0").await.expect("a person");
+    // What an older version would have kept as typed.
+    sqlx::query("UPDATE transfers SET note = $1")
+        .bind("card 4242 4242 4242 4242 exp 12/28")
+        .execute(server.state.line.store.pool())
+        .await
+        .expect("db");
+    sqlx::query("UPDATE calls SET from_number = $1 WHERE call_sid = $2")
+        .bind(CARD_CALLER_ID)
+        .bind(&call.call_sid)
+        .execute(server.state.line.store.pool())
+        .await
+        .expect("db");
+
+    let report = ivrpay::upkeep::run_once(&server.state.line)
+        .await
+        .expect("upkeep");
+    assert_eq!(report.texts_rescrubbed, 2, "{report:?}");
+    let note: String = sqlx::Row::get(
+        &sqlx::query("SELECT note FROM transfers")
+            .fetch_one(server.state.line.store.pool())
+            .await
+            .expect("db"),
+        "note",
+    );
+    assert_eq!(note, "card **** **** **** 4242 exp 12/28");
+    let record = server.api_call(&call.call_sid).await;
+    assert_eq!(record["from"], "************5100", "{record}");
+    let again = ivrpay::upkeep::run_once(&server.state.line)
+        .await
+        .expect("upkeep");
+    assert_eq!(again.texts_rescrubbed, 0, "{again:?}");
+}
+on_both_backends!(card_numbers_stored_before_scrubbing_are_scrubbed_by_upkeep);

@@ -1,0 +1,314 @@
+//! What the webhook endpoints do with retries, forgeries and garbage: never a 5xx, never a
+//! double step, always TwiML that helps the caller.
+
+use crate::common;
+
+use common::{AUTH_TOKEN, TestServer, heard};
+use ivrpay::telephony::twilio;
+
+const LINDA: &str = "+15552126618";
+
+fn assert_helpful_twiml(status: u16, body: &str) {
+    assert_eq!(status, 200, "{body}");
+    let response =
+        ivrpay::caller::twiml::parse(body).unwrap_or_else(|e| panic!("not TwiML ({e}): {body}"));
+    assert!(!response.verbs.is_empty(), "{body}");
+}
+
+async fn retried_webhook_gets_the_same_answer_and_does_not_advance(server: &TestServer) {
+    let call = server.linda_at_pin_question().await;
+    let path = server.pending_path(&call);
+    let params = [
+        ("CallSid", call.call_sid.as_str()),
+        ("From", LINDA),
+        ("To", "+18005550100"),
+        ("Digits", "1111"),
+    ];
+
+    let (status, first) = server.post_signed(&path, &params).await;
+    assert_eq!(status, 200);
+    assert!(
+        first.contains("That PIN doesn&apos;t match") || first.contains("That PIN doesn't match"),
+        "{first}"
+    );
+    let steps_before = server.api_call(&call.call_sid).await["steps"]
+        .as_array()
+        .map(Vec::len);
+    let (status, second) = server.post_signed(&path, &params).await;
+    assert_eq!(status, 200);
+    assert_eq!(first, second, "a retry is answered with the recorded reply");
+    let record = server.api_call(&call.call_sid).await;
+    assert_eq!(
+        record["steps"].as_array().map(Vec::len),
+        steps_before,
+        "a retry records no step"
+    );
+
+    // The retried wrong PIN counted once: two more wrong PINs are needed to lock.
+    assert_eq!(server.failed_attempts("66253365").await, 1);
+}
+on_both_backends!(retried_webhook_gets_the_same_answer_and_does_not_advance);
+
+async fn retried_call_start_is_answered_once(server: &TestServer) {
+    let params = [
+        ("CallSid", "CAretriedstart"),
+        ("From", LINDA),
+        ("To", "+18005550100"),
+    ];
+    let (_, first) = server.post_signed("/twilio/voice", &params).await;
+    let (_, second) = server.post_signed("/twilio/voice", &params).await;
+    assert_eq!(first, second);
+    let record = server.api_call("CAretriedstart").await;
+    let starts = record["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .filter(|s| s["state"] == "identify_caller")
+        .count();
+    assert_eq!(starts, 1);
+}
+on_both_backends!(retried_call_start_is_answered_once);
+
+async fn concurrent_duplicates_are_answered_alike_and_advance_once(server: &TestServer) {
+    let call = server.linda_at_pin_question().await;
+    let path = server.pending_path(&call);
+    let sid = call.call_sid.clone();
+    let sends = (0..6).map(|_| {
+        let path = path.clone();
+        let sid = sid.clone();
+        async move {
+            server
+                .post_signed(
+                    &path,
+                    &[
+                        ("CallSid", sid.as_str()),
+                        ("From", LINDA),
+                        ("To", "+1800"),
+                        ("Digits", "1111"),
+                    ],
+                )
+                .await
+        }
+    });
+    let answers = futures::future::join_all(sends).await;
+    assert!(
+        answers
+            .iter()
+            .all(|(status, body)| *status == 200 && *body == answers[0].1),
+        "{answers:?}"
+    );
+    assert_eq!(server.failed_attempts("66253365").await, 1);
+}
+on_both_backends!(concurrent_duplicates_are_answered_alike_and_advance_once);
+
+async fn concurrent_duplicates_of_a_menu_answer_advance_once(server: &TestServer) {
+    // A turn with no side effects is not claimed: duplicates race to save, one wins, and the
+    // others answer with its reply.
+    let call = server.call_from(LINDA).await;
+    let answer = server.press_concurrently(&call, "1", 6).await;
+    assert!(answer.contains("account ending in 3 3 6 5"), "{answer}");
+    let record = server.api_call(&call.call_sid).await;
+    let language_steps = record["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .filter(|s| s["state"] == "choose_language" && s["input_kind"] == "digits")
+        .count();
+    assert_eq!(language_steps, 1, "{record}");
+}
+on_both_backends!(concurrent_duplicates_of_a_menu_answer_advance_once);
+
+async fn bad_or_missing_signatures_are_refused(server: &TestServer) {
+    let url = format!("{}/twilio/voice", server.url);
+    let params = vec![
+        ("CallSid".to_owned(), "CAforged".to_owned()),
+        ("From".to_owned(), LINDA.to_owned()),
+    ];
+    let client = ivrpay::http_client();
+    let missing = client
+        .post(&url)
+        .form(&params)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(missing.status(), 403);
+    let wrong_token = twilio::compute_signature("not-the-token", &url, &params);
+    let forged = client
+        .post(&url)
+        .header("X-Twilio-Signature", wrong_token)
+        .form(&params)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(forged.status(), 403);
+    // Signed for other parameters than those sent.
+    let signed_for_other =
+        twilio::compute_signature(AUTH_TOKEN, &url, &[("CallSid".into(), "CAother".into())]);
+    let tampered = client
+        .post(&url)
+        .header("X-Twilio-Signature", signed_for_other)
+        .form(&params)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(tampered.status(), 403);
+    // Signed for another URL (a replay against another endpoint).
+    let other_url = format!("{}/twilio/status", server.url);
+    let moved = twilio::compute_signature(AUTH_TOKEN, &other_url, &params);
+    let replayed = client
+        .post(&url)
+        .header("X-Twilio-Signature", moved)
+        .form(&params)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(replayed.status(), 403);
+    assert!(
+        server
+            .state
+            .line
+            .store
+            .call_record("CAforged")
+            .await
+            .expect("db")
+            .is_none(),
+        "nothing recorded"
+    );
+}
+on_both_backends!(bad_or_missing_signatures_are_refused);
+
+async fn garbage_gets_helpful_twiml_never_an_error(server: &TestServer) {
+    let long = "9".repeat(10_000);
+    // No call id at all.
+    let (status, body) = server
+        .post_signed("/twilio/voice", &[("From", LINDA)])
+        .await;
+    assert_helpful_twiml(status, &body);
+    assert!(body.contains("something went wrong on our side"), "{body}");
+    assert!(
+        body.contains("<Dial"),
+        "the caller is offered a person: {body}"
+    );
+    // An action URL for a call we never saw.
+    let (status, body) = server
+        .post_signed(
+            "/twilio/gather?turn=3",
+            &[("CallSid", "CAnever"), ("Digits", "1")],
+        )
+        .await;
+    assert_helpful_twiml(status, &body);
+    // A 10,000-character field and a nonsense turn.
+    let (status, body) = server
+        .post_signed(
+            "/twilio/gather?turn=banana",
+            &[("CallSid", &long), ("Digits", &long)],
+        )
+        .await;
+    assert_helpful_twiml(status, &body);
+
+    // Letters and a huge entry in Digits during a real call: the question is asked again.
+    let mut call = server.call_from("+15550009999").await;
+    call.press("1").await.expect("language");
+    let path = server.pending_path(&call);
+    let sid = call.call_sid.clone();
+    let (status, body) = server
+        .post_signed(
+            &path,
+            &[("CallSid", sid.as_str()), ("Digits", "abc<script>")],
+        )
+        .await;
+    assert_helpful_twiml(status, &body);
+    let response = ivrpay::caller::twiml::parse(&body).expect("twiml");
+    let said: Vec<String> = response
+        .verbs
+        .iter()
+        .flat_map(|v| match v {
+            ivrpay::voice::Verb::Gather(g) => g.prompts.clone(),
+            _ => vec![],
+        })
+        .filter_map(|p| match p {
+            ivrpay::voice::Prompt::Say { text, .. } => Some(text),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        heard(&said, "That doesn't look like an account number."),
+        "{said:?}"
+    );
+
+    // A body that is not a form at all.
+    let url = format!("{}/twilio/gather", server.url);
+    let garbage = vec![0xff, 0xfe, 0x00, 0x25, b'&', b'='];
+    // Signed over whatever the bytes decode to, as a provider would sign what it sent.
+    let decoded = ivrpay::telephony::sanitize::decode_form(&garbage);
+    let signature = twilio::compute_signature(AUTH_TOKEN, &url, &decoded);
+    let raw = ivrpay::http_client()
+        .post(&url)
+        .header("X-Twilio-Signature", signature)
+        .body(garbage)
+        .send()
+        .await
+        .expect("answer");
+    let status = raw.status().as_u16();
+    assert_helpful_twiml(status, &raw.text().await.expect("body"));
+}
+on_both_backends!(garbage_gets_helpful_twiml_never_an_error);
+
+async fn store_failure_gets_the_safe_answer(server: &TestServer) {
+    let mut call = server.call_from(LINDA).await;
+    server.state.line.store.close().await;
+    let said = call.press("1").await.expect("still TwiML");
+    assert!(
+        heard(
+            &said,
+            "I'm sorry, something went wrong on our side. Let me connect you with a person who can help."
+        ),
+        "{said:?}"
+    );
+    assert_eq!(call.transferred_to.as_deref(), Some(common::AGENT));
+}
+on_both_backends!(store_failure_gets_the_safe_answer);
+
+async fn admin_api_needs_the_token(server: &TestServer) {
+    let call = server.call_from(LINDA).await;
+    let url = format!("{}/api/calls/{}", server.url, call.call_sid);
+    let client = ivrpay::http_client();
+    assert_eq!(client.get(&url).send().await.expect("answer").status(), 401);
+    assert_eq!(
+        client
+            .get(&url)
+            .bearer_auth("wrong")
+            .send()
+            .await
+            .expect("answer")
+            .status(),
+        401
+    );
+    let missing = client
+        .get(format!("{}/api/calls/CAnope", server.url))
+        .bearer_auth(common::ADMIN_TOKEN)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(missing.status(), 404);
+    let body: serde_json::Value = missing.json().await.expect("json problem");
+    assert_eq!(body["title"], "not found");
+}
+on_both_backends!(admin_api_needs_the_token);
+
+async fn health_reports_the_database(server: &TestServer) {
+    let answer = ivrpay::http_client()
+        .get(format!("{}/health", server.url))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(answer.status(), 200);
+    server.state.line.store.close().await;
+    let answer = ivrpay::http_client()
+        .get(format!("{}/health", server.url))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(answer.status(), 503);
+}
+on_both_backends!(health_reports_the_database);
