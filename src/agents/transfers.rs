@@ -322,7 +322,7 @@ async fn dispose(
 }
 
 /// `POST /agent/transfers/{id}/card-entry`: sends the caller the agent took to key in a card on
-/// the line's own questions (through Twilio's REST API); they come back to the agent when it is
+/// the line's own questions (through the provider's call control); they come back to the agent when it is
 /// decided, and every console shows the result under "Payments on this call".
 async fn card_entry(
     State(app): State<AppState>,

@@ -1,11 +1,18 @@
-//! A caller without a phone: drives a running server's webhooks exactly as Twilio would (signed
-//! form posts to the URLs in the TwiML), and records what the caller hears.
+//! A caller without a phone: drives a running server's webhooks exactly as a registered provider
+//! would (its [`Simulator`] signs each request and reads each answer, following the URLs in it),
+//! and records what the caller hears.
 //!
 //! `ivrpay call` uses it from the terminal; the black-box tests use it to walk whole calls.
 
-pub mod twiml;
+use std::sync::Arc;
 
-use crate::telephony::twilio;
+/// The TwiML family's strict reader, where the tests have always found it.
+pub use crate::telephony::twiml_reader as twiml;
+
+pub use crate::telephony::simulator::{CallStatus, DialStatus, Field};
+
+use crate::telephony::simulator::{Simulator, Webhook};
+use crate::telephony::{Event, registry};
 use crate::voice::{self, Prompt, Verb};
 
 /// Why a call could not go on.
@@ -19,9 +26,10 @@ pub enum CallerError {
         /// What went wrong.
         detail: String,
     },
-    /// The server's answer was not TwiML we understand.
-    #[error("the server's answer is not valid TwiML: {0}")]
-    Twiml(String),
+    /// The server's answer is not something the provider would run, or not as the neutral
+    /// response says.
+    #[error("the server's answer is {0}")]
+    Unreadable(String),
     /// Input was given where no question was pending.
     #[error("the call is not waiting for keys")]
     NotAsking,
@@ -31,7 +39,7 @@ pub enum CallerError {
 #[derive(Debug)]
 pub struct Call {
     http: reqwest::Client,
-    auth_token: Option<String>,
+    secret: Option<String>,
     /// The call id sent with every webhook.
     pub call_sid: String,
     from: String,
@@ -53,13 +61,14 @@ pub struct Call {
     pub on_hold: Option<String>,
     /// Whether the call has ended.
     pub ended: bool,
-    /// The raw TwiML of the last answer.
+    /// The last answer as the server wrote it, in the provider's markup.
     pub last_twiml: String,
     /// Send every request to this base URL instead of the one in the URL, still signing the URL
     /// as given: reaches one instance directly behind a load balancer's public address.
     pub via: Option<(String, String)>,
-    /// The provider the call pretends to come from: its paths and its signature.
-    pub provider: SimulatedProvider,
+    /// The provider the call pretends to come from (its paths, its signature, how it reads the
+    /// answers): the first registered unless set, e.g. to `registry::simulator("name")`.
+    pub provider: Arc<dyn Simulator>,
     /// Whether the pending question listens for words too.
     listening: bool,
     /// When the call was placed: the status callback reports its duration, as providers do.
@@ -68,71 +77,38 @@ pub struct Call {
     status_sent: bool,
 }
 
-/// Which provider a simulated call speaks as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SimulatedProvider {
-    /// Twilio: `/twilio/...`, `X-Twilio-Signature` with the auth token.
-    #[default]
-    Twilio,
-    /// SignalWire: `/signalwire/...`, `X-SignalWire-Signature` with the signing key.
-    SignalWire,
-}
-
-impl SimulatedProvider {
-    fn name(self) -> &'static str {
-        match self {
-            SimulatedProvider::Twilio => "twilio",
-            SimulatedProvider::SignalWire => "signalwire",
-        }
-    }
-
-    fn signature(
-        self,
-        secret: &str,
-        url: &str,
-        params: &[(String, String)],
-    ) -> (&'static str, String) {
-        match self {
-            SimulatedProvider::Twilio => (
-                "X-Twilio-Signature",
-                twilio::compute_signature(secret, url, params),
-            ),
-            SimulatedProvider::SignalWire => (
-                "X-SignalWire-Signature",
-                crate::telephony::signalwire::compute_signature(secret, url, params),
-            ),
-        }
-    }
-}
-
 impl Call {
     /// Places a call: posts the voice webhook and follows the answer to the first question.
     ///
+    /// `secret` is the provider's webhook secret the server checks signatures with (`None`
+    /// sends unsigned requests).
+    ///
     /// # Errors
-    /// The server is unreachable or answers with something other than TwiML.
+    /// The server is unreachable or answers with something the provider would not run.
     pub async fn dial(
         base_url: &str,
-        auth_token: Option<&str>,
+        secret: Option<&str>,
         call_sid: &str,
         from: &str,
         to: &str,
     ) -> Result<Call, CallerError> {
-        let mut call = Call::new(crate::http_client(), auth_token, call_sid, from, to);
+        let mut call = Call::new(crate::http_client(), secret, call_sid, from, to);
         call.start(base_url).await?;
         Ok(call)
     }
 
-    /// A call not yet placed (set [`Call::via`] or [`Call::agent_answers`] first).
+    /// A call not yet placed (set [`Call::provider`], [`Call::via`] or [`Call::agent_answers`]
+    /// first).
     pub fn new(
         http: reqwest::Client,
-        auth_token: Option<&str>,
+        secret: Option<&str>,
         call_sid: &str,
         from: &str,
         to: &str,
     ) -> Call {
         Call {
             http,
-            auth_token: auth_token.map(str::to_owned),
+            secret: secret.map(str::to_owned),
             call_sid: call_sid.to_owned(),
             from: from.to_owned(),
             to: to.to_owned(),
@@ -146,7 +122,7 @@ impl Call {
             ended: false,
             last_twiml: String::new(),
             via: None,
-            provider: SimulatedProvider::Twilio,
+            provider: registry::default_simulator(),
             listening: false,
             started: std::time::Instant::now(),
             status_sent: false,
@@ -156,12 +132,12 @@ impl Call {
     /// Places the call: posts the voice webhook to `base_url` and follows the answer.
     ///
     /// # Errors
-    /// The server is unreachable or answers with something other than TwiML.
+    /// The server is unreachable or answers with something the provider would not run.
     pub async fn start(&mut self, base_url: &str) -> Result<(), CallerError> {
         let url = format!(
-            "{}/{}/voice",
+            "{}{}",
             base_url.trim_end_matches('/'),
-            self.provider.name()
+            self.provider.path(Event::Voice)
         );
         let response = self.post(&url, &[]).await?;
         self.follow(response).await
@@ -175,18 +151,18 @@ impl Call {
     pub async fn press(&mut self, keys: &str) -> Result<Vec<String>, CallerError> {
         let url = self.gather_action.take().ok_or(CallerError::NotAsking)?;
         let before = self.heard.len();
-        let extra: Vec<(&str, &str)> = if keys.is_empty() {
+        let extra: Vec<Field<'_>> = if keys.is_empty() {
             vec![]
         } else {
-            vec![("Digits", keys)]
+            vec![Field::Digits(keys)]
         };
         let response = self.post(&url, &extra).await?;
         self.follow(response).await?;
         Ok(self.heard[before..].to_vec())
     }
 
-    /// Answers the pending question by voice, as the provider's recognizer would post it:
-    /// `SpeechResult` with the words and `Confidence` (0.0 to 1.0, `None` to leave it out);
+    /// Answers the pending question by voice, as the provider's recognizer would post it: the
+    /// words and its confidence (0.0 to 1.0, `None` to leave it out);
     /// returns what was said after.
     ///
     /// # Errors
@@ -198,8 +174,8 @@ impl Call {
     ) -> Result<Vec<String>, CallerError> {
         let url = self.gather_action.take().ok_or(CallerError::NotAsking)?;
         let before = self.heard.len();
-        let mut extra = vec![("SpeechResult", words)];
-        extra.extend(confidence.map(|c| ("Confidence", c)));
+        let mut extra = vec![Field::Speech(words)];
+        extra.extend(confidence.map(Field::Confidence));
         let response = self.post(&url, &extra).await?;
         self.follow(response).await?;
         Ok(self.heard[before..].to_vec())
@@ -215,7 +191,7 @@ impl Call {
     pub async fn redirected(
         &mut self,
         url: &str,
-        extra: &[(&str, &str)],
+        extra: &[Field<'_>],
     ) -> Result<Vec<String>, CallerError> {
         self.gather_action = None;
         self.on_hold = None;
@@ -225,7 +201,7 @@ impl Call {
         Ok(self.heard[before..].to_vec())
     }
 
-    /// Whether the pending question also listens for words (`<Gather input="dtmf speech">`).
+    /// Whether the pending question also listens for words.
     pub fn listens(&self) -> bool {
         self.listening
     }
@@ -255,10 +231,10 @@ impl Call {
         self.send_status(base_url).await
     }
 
-    /// Sends the end-of-call status callback (`CallStatus=completed` with `CallDuration`, as a
-    /// provider posts it once the line is down), once: after the caller hangs up, or after the
-    /// server ended the call with `<Hangup/>` or by running out of instructions. Without it the
-    /// server keeps the call in progress until its idle rule closes it.
+    /// Sends the end-of-call status callback (completed, with the call's duration, as a provider
+    /// posts it once the line is down), once: after the caller hangs up, or after the server
+    /// ended the call by hanging up or by running out of instructions. Without it the server
+    /// keeps the call in progress until its idle rule closes it.
     ///
     /// # Errors
     /// The server fails.
@@ -268,47 +244,42 @@ impl Call {
         }
         self.status_sent = true;
         let url = format!(
-            "{}/{}/status",
+            "{}{}",
             base_url.trim_end_matches('/'),
-            self.provider.name()
+            self.provider.path(Event::Status)
         );
-        let seconds = self.started.elapsed().as_secs().to_string();
+        let seconds = self.started.elapsed().as_secs();
         self.post_raw(
             &url,
             &[
-                ("CallStatus", "completed"),
-                ("CallDuration", &seconds),
-                ("CallbackSource", "call-progress-events"),
+                Field::Status(CallStatus::Completed),
+                Field::Duration(seconds),
             ],
         )
         .await
         .map(|_| ())
     }
 
-    /// Posts a signed webhook with the call's standard fields plus `extra`, returning the body.
+    /// Posts a webhook about this call reporting `extra`, as the provider sends it (signed with
+    /// the call's secret), returning the body.
     ///
     /// # Errors
     /// Unreachable server or an error status.
-    pub async fn post_raw(&self, url: &str, extra: &[(&str, &str)]) -> Result<String, CallerError> {
-        let mut params: Vec<(String, String)> = vec![
-            ("AccountSid".into(), "ACivrpaycaller".into()),
-            ("CallSid".into(), self.call_sid.clone()),
-            ("From".into(), self.from.clone()),
-            ("To".into(), self.to.clone()),
-            ("Direction".into(), "inbound".into()),
-        ];
-        if !extra.iter().any(|(k, _)| *k == "CallStatus") {
-            params.push(("CallStatus".into(), "in-progress".into()));
-        }
-        params.extend(
-            extra
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-        );
-        let mut request = self.http.post(self.target(url)).form(&params);
-        if let Some(token) = &self.auth_token {
-            let (header, signature) = self.provider.signature(token, url, &params);
-            request = request.header(header, signature);
+    pub async fn post_raw(&self, url: &str, extra: &[Field<'_>]) -> Result<String, CallerError> {
+        let webhook = Webhook::new(url, &self.call_sid, &self.from, &self.to, extra);
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.as_millis() as i64);
+        let simulated = self
+            .provider
+            .request(&webhook, self.secret.as_deref(), now_ms);
+        let mut request = self
+            .http
+            .post(self.target(url))
+            .header(reqwest::header::CONTENT_TYPE, simulated.content_type)
+            .body(simulated.body);
+        for (name, value) in simulated.headers {
+            request = request.header(name, value);
         }
         let fail = |detail: String| CallerError::Http {
             url: url.to_owned(),
@@ -318,11 +289,12 @@ impl Call {
         let status = response.status();
         let body = response.text().await.map_err(|e| fail(e.to_string()))?;
         if status == reqwest::StatusCode::FORBIDDEN {
-            return Err(fail(
+            let secret_env = registry::registration(self.provider.name())
+                .map_or("provider's webhook secret", |entry| entry.secret_env);
+            return Err(fail(format!(
                 "the server refused the signature (403 Forbidden): sign with the server's \
-                 TWILIO_AUTH_TOKEN (--auth-token)"
-                    .into(),
-            ));
+                 {secret_env} (--auth-token)"
+            )));
         }
         if !status.is_success() {
             return Err(fail(format!("status {status}: {body}")));
@@ -333,12 +305,17 @@ impl Call {
     async fn post(
         &mut self,
         url: &str,
-        extra: &[(&str, &str)],
+        extra: &[Field<'_>],
     ) -> Result<voice::Response, CallerError> {
         let body = self.post_raw(url, extra).await?;
-        let response = twiml::parse(&body).map_err(|e| CallerError::Twiml(e.to_string()))?;
+        let response = self.read(&body)?;
         self.last_twiml = body;
         Ok(response)
+    }
+
+    /// An answer read as the provider reads it.
+    fn read(&self, body: &str) -> Result<voice::Response, CallerError> {
+        self.provider.read(body).map_err(CallerError::Unreadable)
     }
 
     /// Where a request for `url` goes: the instance named by [`Call::via`], or the URL.
@@ -427,8 +404,7 @@ impl Call {
                         self.transferred_to = Some(dial.number.clone());
                         if let Some(whisper) = &dial.whisper_url {
                             let body = self.post_raw(whisper, &[]).await?;
-                            let briefing = twiml::parse(&body)
-                                .map_err(|e| CallerError::Twiml(e.to_string()))?;
+                            let briefing = self.read(&body)?;
                             for verb in briefing.verbs {
                                 if let Verb::Prompt(Prompt::Say { text, .. }) = verb {
                                     self.agent_heard.push(text);
@@ -437,11 +413,11 @@ impl Call {
                         }
                         if let Some(action) = &dial.action {
                             let status = if self.agent_answers {
-                                "completed"
+                                DialStatus::Answered
                             } else {
-                                "no-answer"
+                                DialStatus::NoAnswer
                             };
-                            next = Some(self.post(action, &[("DialCallStatus", status)]).await?);
+                            next = Some(self.post(action, &[Field::Dial(status)]).await?);
                             break;
                         }
                     }
@@ -449,8 +425,7 @@ impl Call {
                         self.on_hold = Some(conference.name.clone());
                         if let Some(wait_url) = &conference.wait_url {
                             let body = self.post_raw(wait_url, &[]).await?;
-                            let waiting = twiml::parse(&body)
-                                .map_err(|e| CallerError::Twiml(e.to_string()))?;
+                            let waiting = self.read(&body)?;
                             for verb in &waiting.verbs {
                                 if let Verb::Prompt(prompt) = verb {
                                     self.hear(prompt).await;
@@ -469,12 +444,12 @@ impl Call {
             match next {
                 Some(following) => response = following,
                 None => {
-                    // Twilio hangs up when the document runs out.
+                    // The provider hangs up when the answer runs out of instructions.
                     self.ended = true;
                     return Ok(());
                 }
             }
         }
-        Err(CallerError::Twiml("too many redirects".into()))
+        Err(CallerError::Unreadable("an endless redirect".into()))
     }
 }

@@ -6,6 +6,71 @@ use clap::Args;
 
 use super::*;
 use crate::caller::Call;
+use crate::telephony::registry::{self, Registration};
+
+/// Which provider simulated calls come from, and the secret they are signed with.
+#[derive(Debug, Args)]
+pub(super) struct ProviderArgs {
+    /// The provider the calls come from (its paths, its signatures, how it reads the answers).
+    #[arg(
+        long,
+        default_value = default_provider(),
+        value_parser = provider_names(),
+    )]
+    pub(super) provider: String,
+    /// The provider's webhook secret to sign with (the server's).
+    #[arg(long, long_help = secret_help())]
+    pub(super) auth_token: Option<String>,
+}
+
+/// `--provider`'s default: the first registered, the one the demo serves.
+pub(super) fn default_provider() -> &'static str {
+    registry::demo_provider().path_prefix
+}
+
+/// `--provider`'s values: the registered providers' names.
+pub(super) fn provider_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(registry::names())
+}
+
+/// `--auth-token`'s long help: where each provider's secret is read from when it is not given.
+fn secret_help() -> String {
+    let variables: Vec<String> = registry::REGISTERED
+        .iter()
+        .map(|entry| format!("{} for {}", entry.secret_env, entry.path_prefix))
+        .collect();
+    format!(
+        "The provider's webhook secret to sign with (the server's); default: the variable the \
+         provider's registration names ({})",
+        variables.join(", ")
+    )
+}
+
+impl ProviderArgs {
+    /// The registered provider chosen.
+    ///
+    /// # Errors
+    /// No provider has that name (clap has already refused it; this keeps it honest).
+    pub(super) fn registration(&self) -> Result<&'static Registration, String> {
+        registry::registration(&self.provider).ok_or_else(|| {
+            format!(
+                "no provider named \"{}\"; the providers are {}",
+                self.provider,
+                registry::names().join(", ")
+            )
+        })
+    }
+
+    /// The secret given, else the one in the variable the provider's registration names.
+    pub(super) fn secret(&self) -> Result<Option<String>, String> {
+        let entry = self.registration()?;
+        Ok(self
+            .auth_token
+            .clone()
+            .or_else(|| std::env::var(entry.secret_env).ok())
+            .filter(|secret| !secret.is_empty()))
+    }
+}
 
 #[derive(Debug, Args)]
 pub(super) struct CallArgs {
@@ -27,11 +92,10 @@ pub(super) struct CallArgs {
     /// terminal.
     #[arg(long)]
     pub(super) keys: Option<String>,
-    /// Twilio auth token to sign with (the server's); default: the demo's, kept beside the
-    /// database by `serve --demo`.
-    #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
-    pub(super) auth_token: Option<String>,
-    /// The demo server's database, to find the token `serve --demo` keeps beside it.
+    #[command(flatten)]
+    pub(super) provider: ProviderArgs,
+    /// The demo server's database, to find the token `serve --demo` keeps beside it (the one
+    /// signed with when no secret is given and the call comes from the demo's provider).
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite:ivrpay.db")]
     pub(super) database_url: String,
     /// Let transfers ring out unanswered.
@@ -44,32 +108,47 @@ pub(super) struct CallArgs {
 }
 
 pub(super) async fn call(args: CallArgs) -> Result<(), String> {
-    let auth_token = match args.auth_token.filter(|t| !t.is_empty()) {
+    let entry = args.provider.registration()?;
+    let demo_serves_it = entry.path_prefix == registry::demo_provider().path_prefix;
+    let kept = || {
+        demo_serves_it
+            .then(|| DemoTokens::load(&args.database_url))
+            .flatten()
+    };
+    let auth_token = match args.provider.secret()? {
         Some(token) => token,
-        None => match DemoTokens::load(&args.database_url) {
+        None => match kept() {
             Some(tokens) => tokens.provider_token,
+            None if demo_serves_it => {
+                return Err(format!(
+                    "no auth token to sign the call with: set {} or pass --auth-token (the \
+                     server's token); a demo server's token is read from {}, which `ivrpay \
+                     serve --demo` writes",
+                    entry.secret_env,
+                    DemoTokens::path(&args.database_url).display()
+                ));
+            }
             None => {
                 return Err(format!(
-                    "no auth token to sign the call with: set TWILIO_AUTH_TOKEN or pass \
-                     --auth-token (the server's token); a demo server's token is read from {}, \
-                     which `ivrpay serve --demo` writes",
-                    DemoTokens::path(&args.database_url).display()
+                    "no secret to sign the call with: set {} or pass --auth-token (the \
+                     server's)",
+                    entry.secret_env
                 ));
             }
         },
     };
     let call_sid = format!("CA{}", random_token());
     println!("Calling {} from {} (call {call_sid})", args.url, args.from);
-    let mut call = Call::dial(
-        &args.url,
+    let mut call = Call::new(
+        crate::http_client(),
         Some(&auth_token),
         &call_sid,
         &args.from,
         &args.to,
-    )
-    .await
-    .map_err(|e| e.to_string())?;
+    );
+    call.provider = (entry.simulator)();
     call.agent_answers = !args.agent_no_answer;
+    call.start(&args.url).await.map_err(|e| e.to_string())?;
     let player = if args.play { player() } else { None };
     // Ctrl-C is the caller putting the phone down: the call still ends as a provider ends it,
     // with the status callback, so the server does not keep it in progress.

@@ -304,8 +304,9 @@ mod tests {
     fn secrets_from_the_environment_are_named_never_printed() {
         let tokens = tokens();
         let text = banner(&tokens, true, Some(("+15551234567", false)));
+        let provider_env = registry::demo_provider().secret_env;
         assert!(
-            text.contains("--auth-token \"$TWILIO_AUTH_TOKEN\""),
+            text.contains(&format!("--auth-token \"${provider_env}\"")),
             "{text}"
         );
         assert!(text.contains("Bearer $IVRPAY_ADMIN_TOKEN"), "{text}");

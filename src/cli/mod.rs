@@ -19,6 +19,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::telephony::registry;
+
 mod accounts;
 mod agents;
 mod arrangements;
@@ -84,6 +86,13 @@ enum Command {
         /// The server's base URL (loopback).
         #[arg(long, default_value = "http://127.0.0.1:8080")]
         url: String,
+        /// The provider whose voice webhook the stalled requests begin.
+        #[arg(
+            long,
+            default_value = default_provider(),
+            value_parser = provider_names(),
+        )]
+        provider: String,
         /// Connections per round.
         #[arg(long, default_value_t = 1000)]
         connections: usize,
@@ -97,11 +106,19 @@ enum Command {
         #[arg(long)]
         server_pid: Option<u32>,
     },
-    /// Serve a fixed TwiML answer to every webhook: the throughput yardstick for loadtest.
+    /// Serve a fixed answer, in a provider's own markup, to every webhook at its paths: the
+    /// throughput yardstick for loadtest.
     Ceiling {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8090")]
         listen: SocketAddr,
+        /// The provider whose answers and paths it serves.
+        #[arg(
+            long,
+            default_value = default_provider(),
+            value_parser = provider_names(),
+        )]
+        provider: String,
     },
 }
 
@@ -147,9 +164,8 @@ struct LoadtestArgs {
     /// The server's public base URL.
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     url: String,
-    /// Twilio auth token the server checks signatures with.
-    #[arg(long, env = "TWILIO_AUTH_TOKEN")]
-    auth_token: Option<String>,
+    #[command(flatten)]
+    provider: ProviderArgs,
     /// Calls to complete.
     #[arg(long, default_value_t = 1000)]
     calls: u64,
@@ -213,13 +229,17 @@ pub fn main() -> ExitCode {
             }
             Command::Slowclients {
                 url,
+                provider,
                 connections,
                 rounds,
                 patience_seconds,
                 server_pid,
             } => {
+                let provider = registry::simulator(&provider)
+                    .ok_or_else(|| format!("no provider named \"{provider}\""))?;
                 let options = crate::load::slow_clients::SlowOptions {
                     url,
+                    provider,
                     connections,
                     rounds,
                     patience: Duration::from_secs(patience_seconds),
@@ -235,9 +255,11 @@ pub fn main() -> ExitCode {
                 Ok(())
             }
             Command::Loadtest(args) => {
+                let entry = args.provider.registration()?;
                 let report = crate::load::driver::run(crate::load::driver::LoadOptions {
                     url: args.url.trim_end_matches('/').to_owned(),
-                    auth_token: args.auth_token,
+                    provider: (entry.simulator)(),
+                    auth_token: args.provider.secret()?,
                     calls: args.calls,
                     concurrency: args.concurrency,
                     think: Duration::from_millis(args.think_ms),
@@ -251,9 +273,14 @@ pub fn main() -> ExitCode {
                 print!("{report}");
                 Ok(())
             }
-            Command::Ceiling { listen } => crate::load::ceiling::serve(listen)
-                .await
-                .map_err(|e| e.to_string()),
+            Command::Ceiling { listen, provider } => {
+                let dialect = registry::registration(&provider)
+                    .and_then(|entry| (entry.build)(&Default::default()).ok())
+                    .ok_or_else(|| format!("no provider named \"{provider}\""))?;
+                crate::load::ceiling::serve(listen, dialect)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
         }
     });
     match result {

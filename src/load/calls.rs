@@ -225,10 +225,12 @@ impl Batch {
     fn add(&mut self, dice: &mut Dice, run: u64, n: u64, spec: &Generate) {
         let story = story(dice);
         let sid = format!("GN{run:08x}{n:012}");
+        // One call in five through the last registered provider, the rest through the first.
+        let registered = crate::telephony::registry::REGISTERED;
         let provider = if dice.below(5) == 0 {
-            "signalwire"
+            registered[registered.len() - 1].path_prefix
         } else {
-            "twilio"
+            registered[0].path_prefix
         };
         let language = if dice.below(4) == 0 { "es" } else { "en" };
         let segment = ["current", "early", "late", "charged_off"][dice.below(4) as usize];

@@ -1,7 +1,7 @@
 //! `ivrpay loadtest`: concurrent simulated callers against a running server.
 //!
-//! Each simulated caller places a whole call as a provider would (signed form posts, following
-//! the TwiML it gets): it is matched by caller ID to a generated account, enters its PIN, pays the
+//! Each simulated caller places a whole call as a provider would (its signed webhooks, following
+//! the answers it gets, through the provider's simulator): it is matched by caller ID to a generated account, enters its PIN, pays the
 //! minimum with the sandbox's approved test card, hears the approval, ends the call, and sends the
 //! status callback: 13 webhooks. `--think-ms` spaces a caller's webhooks as a person would, so
 //! that many calls are in progress at once without every one of them hammering the server.
@@ -16,13 +16,16 @@ use tokio::sync::Mutex;
 
 use super::accounts;
 use crate::caller::{Call, CallerError};
+use crate::telephony::simulator::Simulator;
 
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct LoadOptions {
     /// The server's public base URL (what it signs against).
     pub url: String,
-    /// Twilio auth token the server checks signatures with.
+    /// The provider the calls come from.
+    pub provider: Arc<dyn Simulator>,
+    /// The provider's webhook secret the server checks signatures with.
     pub auth_token: Option<String>,
     /// Calls to complete in all.
     pub calls: u64,
@@ -153,7 +156,7 @@ fn error_kind(err: &CallerError) -> String {
             format!("http {}", detail.split_whitespace().nth(1).unwrap_or("?"))
         }
         CallerError::Http { .. } => "connection".into(),
-        CallerError::Twiml(_) => "bad twiml".into(),
+        CallerError::Unreadable(_) => "unreadable answer".into(),
         CallerError::NotAsking => "call ended early".into(),
     }
 }
@@ -257,6 +260,7 @@ async fn one_call(
         &accounts::phone(account),
         "+18005550100",
     );
+    call.provider = options.provider.clone();
     if !options.think.is_zero() && index < options.concurrency {
         // Spread the first calls' arrivals over one pause instead of a single burst.
         tokio::time::sleep(options.think.mul_f64(rand::random::<f64>())).await;

@@ -5,16 +5,22 @@
 //! memory after the round. Loopback only: the URL must be a local server of yours.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+use crate::telephony::Event;
+use crate::telephony::simulator::{Simulator, Webhook};
 
 /// What to send.
 #[derive(Debug, Clone)]
 pub struct SlowOptions {
     /// `http://HOST:PORT` of the server.
     pub url: String,
+    /// The provider whose voice webhook the stalled requests begin.
+    pub provider: Arc<dyn Simulator>,
     /// Connections per round.
     pub connections: usize,
     /// Rounds.
@@ -62,6 +68,37 @@ impl fmt::Display for Round {
     }
 }
 
+/// The two ways a request stalls, as `provider` would begin its voice webhook: cut in the
+/// middle of its first header's name (its signature, where it signs), and a whole head
+/// followed by half the body it announces.
+fn stalled_requests(provider: &dyn Simulator) -> [Vec<u8>; 2] {
+    let path = provider.path(Event::Voice);
+    let webhook = Webhook::new(
+        &format!("http://x{path}"),
+        "CAslowclient",
+        "+15550000000",
+        "+18005550100",
+        &[],
+    );
+    let request = provider.request(&webhook, Some("slow-client"), 0);
+    let line = format!("POST {path} HTTP/1.1\r\nHost: x\r\n");
+    let (first_header, _) = request
+        .headers
+        .first()
+        .cloned()
+        .unwrap_or(("Content-Type", String::new()));
+    let mut headers_cut = line.clone().into_bytes();
+    headers_cut.extend_from_slice(&first_header.as_bytes()[..first_header.len() / 2]);
+    let mut body_cut = format!(
+        "{line}Content-Type: {}\r\nContent-Length: {}\r\n\r\n",
+        request.content_type,
+        request.body.len()
+    )
+    .into_bytes();
+    body_cut.extend_from_slice(&request.body[..request.body.len() / 2]);
+    [headers_cut, body_cut]
+}
+
 /// Runs the rounds and returns their figures.
 pub async fn run(options: &SlowOptions) -> Vec<Round> {
     let address = options
@@ -69,6 +106,7 @@ pub async fn run(options: &SlowOptions) -> Vec<Round> {
         .trim_start_matches("http://")
         .trim_end_matches('/')
         .to_owned();
+    let stalled = stalled_requests(options.provider.as_ref());
     let mut rounds = Vec::new();
     for _ in 0..options.rounds {
         let started = Instant::now();
@@ -77,12 +115,7 @@ pub async fn run(options: &SlowOptions) -> Vec<Round> {
         for i in 0..options.connections {
             match TcpStream::connect(&address).await {
                 Ok(mut stream) => {
-                    let partial: &[u8] = if i % 2 == 0 {
-                        b"POST /twilio/voice HTTP/1.1\r\nHost: x\r\nX-Twilio-Sig"
-                    } else {
-                        b"POST /twilio/voice HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\nCallSid=CA"
-                    };
-                    let _ = stream.write_all(partial).await;
+                    let _ = stream.write_all(&stalled[i % 2]).await;
                     streams.push(stream);
                 }
                 Err(_) => refused += 1,
@@ -141,4 +174,23 @@ where
         }
     }
     outputs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::telephony::registry::REGISTERED;
+
+    #[test]
+    fn each_provider_stalls_in_its_own_requests() {
+        for entry in REGISTERED {
+            let [headers_cut, body_cut] = stalled_requests((entry.simulator)().as_ref());
+            let voice = format!("POST /{}/voice HTTP/1.1\r\n", entry.path_prefix);
+            for stalled in [&headers_cut, &body_cut] {
+                let text = String::from_utf8_lossy(stalled);
+                assert!(text.starts_with(&voice), "{text}");
+                assert!(!text.ends_with("\r\n\r\n"), "it stalls: {text}");
+            }
+        }
+    }
 }

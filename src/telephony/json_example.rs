@@ -2,13 +2,15 @@
 //! a whole dialect in one file, written the way a new provider's folder would be (it verifies
 //! an HMAC over a timestamp and the raw body within a window on the service's clock, reads the
 //! JSON body into the neutral callback, and answers in JSON), then driven through the same
-//! [`Dialect`] calls the webhook handler makes. It serves no real provider, so it is compiled for
-//! the tests only.
+//! [`Dialect`] calls the webhook handler makes; and its [`Simulator`], posting to it through the
+//! trait the simulated caller drives every registered provider with. It serves no real provider,
+//! so it is compiled for the tests only.
 
 use hmac::{Hmac, KeyInit, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
 
+use super::simulator::{CallStatus, SimulatedRequest, Simulator, Webhook};
 use super::{Callback, Dialect, Event, Request};
 use crate::voice;
 
@@ -46,14 +48,13 @@ struct PostedSpeech {
     confidence: Option<f64>,
 }
 
-impl JsonExample {
-    fn signature(&self, timestamp: &str, body: &[u8]) -> Option<Vec<u8>> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(self.secret).ok()?;
-        mac.update(timestamp.as_bytes());
-        mac.update(b".");
-        mac.update(body);
-        Some(mac.finalize().into_bytes().to_vec())
-    }
+/// Its signature: an HMAC over the timestamp, a dot and the body.
+fn signature(secret: &[u8], timestamp: &str, body: &[u8]) -> Option<Vec<u8>> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).ok()?;
+    mac.update(timestamp.as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    Some(mac.finalize().into_bytes().to_vec())
 }
 
 impl Dialect for JsonExample {
@@ -74,7 +75,7 @@ impl Dialect for JsonExample {
             return false;
         }
         let (Some(expected), Ok(given)) = (
-            self.signature(timestamp, request.body),
+            signature(self.secret, timestamp, request.body),
             hex::decode(request.header("x-example-signature")),
         ) else {
             return false;
@@ -122,6 +123,61 @@ impl Dialect for JsonExample {
     }
 }
 
+/// Its platform as the line meets it, as a new provider's `simulator.rs` would be: the JSON it
+/// posts, signed over a timestamp and the body, and its JSON answers read back (only what its
+/// renderer writes: anything else is refused).
+#[derive(Debug)]
+struct JsonExampleSimulator;
+
+impl Simulator for JsonExampleSimulator {
+    fn name(&self) -> &'static str {
+        "json-example"
+    }
+
+    fn request(&self, webhook: &Webhook, secret: Option<&str>, now_ms: i64) -> SimulatedRequest {
+        let ended = webhook.status != CallStatus::InProgress;
+        let body = serde_json::json!({
+            "call": { "id": webhook.call_id, "from": webhook.from, "to": webhook.to },
+            "dtmf": webhook.digits,
+            "speech": webhook.speech.as_ref().map(|text| serde_json::json!({
+                "text": text,
+                "confidence": webhook.confidence.as_deref().and_then(|c| c.parse::<f64>().ok()),
+            })),
+            "status": ended.then_some("hangup"),
+        })
+        .to_string()
+        .into_bytes();
+        let timestamp = (now_ms / 1000).to_string();
+        let headers = secret
+            .and_then(|secret| {
+                let signature = hex::encode(signature(secret.as_bytes(), &timestamp, &body)?);
+                Some(vec![
+                    ("X-Example-Timestamp", timestamp),
+                    ("X-Example-Signature", signature),
+                ])
+            })
+            .unwrap_or_default();
+        SimulatedRequest {
+            content_type: "application/json",
+            headers,
+            body,
+        }
+    }
+
+    fn read(&self, body: &str) -> Result<voice::Response, String> {
+        let verbs: Vec<serde_json::Value> =
+            serde_json::from_str(body).map_err(|err| format!("not JSON verbs: {err}"))?;
+        let mut response = voice::Response::new();
+        for verb in verbs {
+            match verb["verb"].as_str() {
+                Some("hangup") => response.push(voice::Verb::Hangup),
+                other => return Err(format!("not a verb it runs: {other:?}")),
+            };
+        }
+        Ok(response)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use http::HeaderMap;
@@ -138,7 +194,7 @@ mod tests {
 
     fn signed(body: &[u8], at_seconds: i64) -> HeaderMap {
         let timestamp = at_seconds.to_string();
-        let signature = dialect().signature(&timestamp, body).unwrap_or_default();
+        let signature = signature(dialect().secret, &timestamp, body).unwrap_or_default();
         let mut headers = HeaderMap::new();
         headers.insert(
             "x-example-timestamp",
@@ -221,5 +277,42 @@ mod tests {
         );
         assert!(!dialect().verify(&request));
         assert_eq!(dialect().read(Event::Gather, &request), Callback::default());
+    }
+
+    #[test]
+    fn its_simulator_speaks_it_through_the_same_trait() {
+        use crate::telephony::simulator::Field;
+        let url = "https://line.example/json-example/gather";
+        let webhook = Webhook::new(
+            url,
+            "v-7",
+            "+15550100",
+            "+18005550100",
+            &[Field::Speech("pay my bill"), Field::Confidence("0.87")],
+        );
+        let simulated = JsonExampleSimulator.request(&webhook, Some("example-secret"), NOW_MS);
+        let mut headers = HeaderMap::new();
+        for (name, value) in &simulated.headers {
+            headers.insert(
+                http::HeaderName::from_bytes(name.as_bytes()).expect("a header name"),
+                value.parse().expect("a header value"),
+            );
+        }
+        let request = Request::new("POST", url, &headers, &simulated.body, NOW_MS);
+        assert!(dialect().verify(&request));
+        let callback = dialect().read(Event::Gather, &request);
+        assert_eq!(callback.call_id.as_deref(), Some("v-7"));
+        assert_eq!(callback.speech.as_deref(), Some("pay my bill"));
+        assert_eq!(callback.confidence_permille, Some(870));
+        assert!(!callback.call_ended);
+        // Signed ten minutes ago, it is outside the window.
+        let stale = Request::new("POST", url, &headers, &simulated.body, NOW_MS + 600_000);
+        assert!(!dialect().verify(&stale));
+
+        let mut response = voice::Response::new();
+        response.push(voice::Verb::Hangup);
+        let rendered = dialect().render(&response);
+        assert_eq!(JsonExampleSimulator.read(&rendered), Ok(response));
+        assert!(JsonExampleSimulator.read(r#"[{"verb":"other"}]"#).is_err());
     }
 }

@@ -12,7 +12,9 @@
 //! - [`signalwire`]: SignalWire cXML (TwiML-compatible), signed with the project's signing key;
 //! - [`sanitize`]: webhook text made safe once, for every dialect;
 //! - [`twiml`], [`twiml_fields`]: the XML and the webhook fields the TwiML family of dialects
-//!   (Twilio, SignalWire, Telnyx) shares.
+//!   (Twilio, SignalWire, Telnyx) shares, and [`twiml_reader`], the XML read back strictly;
+//! - [`simulator`]: each provider's platform as the line meets it (its requests signed, its
+//!   answers read), for the simulated caller and the load tool.
 
 pub mod capabilities;
 mod dialect;
@@ -21,9 +23,11 @@ mod json_example;
 pub mod registry;
 pub mod sanitize;
 pub mod signalwire;
+pub mod simulator;
 pub mod twilio;
 pub mod twiml;
 pub mod twiml_fields;
+pub mod twiml_reader;
 
 pub use dialect::{Callback, Delivery, Dialect, Event, Request};
 

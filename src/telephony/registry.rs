@@ -10,6 +10,7 @@ use std::sync::Arc;
 use secrecy::SecretString;
 
 use super::Dialect;
+use super::simulator::Simulator;
 
 /// One setting a provider reads, by the name the provider's own console and documents use.
 #[derive(Debug, Clone, Copy)]
@@ -94,6 +95,9 @@ pub struct Registration {
     /// Builds the dialect from its settings (its webhook secret and, when set, its API's
     /// credentials, which give it capabilities), or says which setting is wrong and how.
     pub build: fn(&ProviderSettings) -> Result<Arc<dyn Dialect>, String>,
+    /// Makes its platform's side, for the simulated caller and the load tool: its requests
+    /// signed as it signs them, its answers read as it reads them.
+    pub simulator: fn() -> Arc<dyn Simulator>,
 }
 
 impl Registration {
@@ -123,6 +127,21 @@ pub const REGISTERED: &[Registration] =
 /// The registered provider named `name`.
 pub fn registration(name: &str) -> Option<&'static Registration> {
     REGISTERED.iter().find(|entry| entry.path_prefix == name)
+}
+
+/// The simulator of the registered provider named `name`.
+pub fn simulator(name: &str) -> Option<Arc<dyn Simulator>> {
+    registration(name).map(|entry| (entry.simulator)())
+}
+
+/// The simulator of the provider the demo serves: the one a simulated call speaks unless told.
+pub fn default_simulator() -> Arc<dyn Simulator> {
+    (demo_provider().simulator)()
+}
+
+/// The registered providers' names, for help and for the message naming them.
+pub fn names() -> Vec<&'static str> {
+    REGISTERED.iter().map(|entry| entry.path_prefix).collect()
 }
 
 /// The providers whose webhook secret `lookup` finds (normally the environment), each with every
@@ -168,11 +187,7 @@ pub fn build(configs: &[ProviderConfig]) -> Result<Vec<Arc<dyn Dialect>>, Vec<St
             None => problems.push(format!(
                 "no provider named \"{}\"; the providers are {}",
                 config.name,
-                REGISTERED
-                    .iter()
-                    .map(|entry| entry.path_prefix)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                names().join(", ")
             )),
             Some(entry) => match (entry.build)(&config.settings) {
                 Ok(dialect) => dialects.push(dialect),

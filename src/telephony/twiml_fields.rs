@@ -156,6 +156,108 @@ pub fn callback_of(pairs: &[(String, String)]) -> crate::telephony::Callback {
     }
 }
 
+/// The form a TwiML-family provider posts for `webhook`: the call's fields, then what the
+/// webhook reports, by the names [`read`] takes them by. The end-of-call status callback also
+/// says where it comes from, as the providers' do.
+pub fn encode(webhook: &crate::telephony::simulator::Webhook) -> Vec<(String, String)> {
+    use crate::telephony::simulator::{CallStatus, DialStatus};
+    let status = match webhook.status {
+        CallStatus::InProgress => "in-progress",
+        CallStatus::Completed => "completed",
+        CallStatus::NoAnswer => "no-answer",
+        CallStatus::Busy => "busy",
+        CallStatus::Failed => "failed",
+        CallStatus::Canceled => "canceled",
+    };
+    let mut params: Vec<(&str, String)> = vec![
+        ("AccountSid", "ACivrpaycaller".into()),
+        ("CallSid", webhook.call_id.clone()),
+        ("From", webhook.from.clone()),
+        ("To", webhook.to.clone()),
+        ("Direction", "inbound".into()),
+        ("CallStatus", status.into()),
+    ];
+    params.extend(
+        webhook
+            .duration_seconds
+            .map(|seconds| ("CallDuration", seconds.to_string())),
+    );
+    if webhook.duration_seconds.is_some() {
+        params.push(("CallbackSource", "call-progress-events".into()));
+    }
+    params.extend(webhook.digits.clone().map(|keys| ("Digits", keys)));
+    params.extend(webhook.speech.clone().map(|words| ("SpeechResult", words)));
+    params.extend(
+        webhook
+            .confidence
+            .clone()
+            .map(|value| ("Confidence", value)),
+    );
+    params.extend(webhook.dial.map(|dial| {
+        let status = match dial {
+            DialStatus::Answered => "completed",
+            DialStatus::NoAnswer => "no-answer",
+        };
+        ("DialCallStatus", status.to_owned())
+    }));
+    params
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect()
+}
+
+/// A TwiML-family provider's platform as the line meets it: [`encode`]d form posts signed in
+/// its header by its scheme, and answers read by the family's strict reader
+/// ([`crate::telephony::twiml_reader`]). Each provider of the family declares its own in its
+/// folder.
+#[derive(Debug)]
+pub struct TwimlSimulator {
+    /// The provider's name.
+    pub name: &'static str,
+    /// The header it signs its webhooks in.
+    pub signature_header: &'static str,
+    /// Its signature over the URL and the form: `(secret, url, params)`.
+    pub sign: fn(&str, &str, &[(String, String)]) -> String,
+    /// What it calls its markup, for the message when an answer is not valid.
+    pub markup: &'static str,
+}
+
+impl crate::telephony::simulator::Simulator for TwimlSimulator {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn request(
+        &self,
+        webhook: &crate::telephony::simulator::Webhook,
+        secret: Option<&str>,
+        _now_ms: i64,
+    ) -> crate::telephony::simulator::SimulatedRequest {
+        let params = encode(webhook);
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&params)
+            .finish();
+        crate::telephony::simulator::SimulatedRequest {
+            content_type: "application/x-www-form-urlencoded",
+            headers: secret
+                .map(|secret| {
+                    (
+                        self.signature_header,
+                        (self.sign)(secret, &webhook.url, &params),
+                    )
+                })
+                .into_iter()
+                .collect(),
+            body: body.into_bytes(),
+        }
+    }
+
+    fn read(&self, body: &str) -> Result<crate::voice::Response, String> {
+        crate::telephony::twiml_reader::parse(body)
+            .map_err(|err| format!("not valid {}: {err}", self.markup))
+    }
+}
+
 /// Whether a value is worth keeping: not empty and not absurdly long. Counting stops at the
 /// limit, so a multi-megabyte value costs no more than a short one.
 fn usable(value: &str) -> bool {

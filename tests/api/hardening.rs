@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::{AUTH_TOKEN, Backend, Options, TestServer, heard};
 use ivrpay::app::Application;
-use ivrpay::caller::Call;
+use ivrpay::caller::{Call, Field};
 use ivrpay::clock::ManualClock;
 use ivrpay::config::HttpLimits;
 use ivrpay::http::AppState;
@@ -187,7 +187,7 @@ async fn confirm_until_the_gateway_charges(
     );
     let in_flight = tokio::spawn(async move {
         // The instance dies before it answers; the error is the point.
-        let _ = confirming.post_raw(&action, &[("Digits", "1")]).await;
+        let _ = confirming.post_raw(&action, &[Field::Digits("1")]).await;
     });
     gateway.wait_for_charges(1).await;
     (call, in_flight)

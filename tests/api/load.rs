@@ -24,6 +24,7 @@ async fn load_tool_completes_paying_calls(server: &TestServer) {
         .expect("import");
     let report = driver::run(driver::LoadOptions {
         url: server.url.clone(),
+        provider: ivrpay::telephony::registry::default_simulator(),
         auth_token: Some(common::AUTH_TOKEN.into()),
         calls: 12,
         concurrency: 4,

@@ -4,7 +4,8 @@
 use crate::common;
 
 use common::{SIGNALWIRE_SIGNING_KEY, TestServer, heard};
-use ivrpay::caller::{Call, SimulatedProvider};
+use ivrpay::caller::Call;
+use ivrpay::telephony::registry;
 
 async fn signalwire_call(server: &TestServer, from: &str) -> Call {
     let sid = format!("{:032x}", rand::random::<u128>());
@@ -15,7 +16,7 @@ async fn signalwire_call(server: &TestServer, from: &str) -> Call {
         from,
         "+18005550100",
     );
-    call.provider = SimulatedProvider::SignalWire;
+    call.provider = registry::simulator("signalwire").expect("registered");
     call.start(&server.url).await.expect("call connects");
     call
 }
@@ -70,9 +71,9 @@ on_both_backends!(payment_through_signalwire);
 async fn signalwire_webhooks_need_the_signing_key(server: &TestServer) {
     // Signed with another key, or as the other provider, the request is refused.
     for (key, provider) in [
-        ("not-the-signing-key", SimulatedProvider::SignalWire),
-        (common::AUTH_TOKEN, SimulatedProvider::SignalWire),
-        (SIGNALWIRE_SIGNING_KEY, SimulatedProvider::Twilio),
+        ("not-the-signing-key", "signalwire"),
+        (common::AUTH_TOKEN, "signalwire"),
+        (SIGNALWIRE_SIGNING_KEY, "twilio"),
     ] {
         let mut call = Call::new(
             ivrpay::http_client(),
@@ -81,10 +82,10 @@ async fn signalwire_webhooks_need_the_signing_key(server: &TestServer) {
             "+15552126618",
             "+18005550100",
         );
-        call.provider = provider;
+        call.provider = registry::simulator(provider).expect("registered");
         assert!(
             call.start(&server.url).await.is_err(),
-            "{provider:?} with {key}"
+            "{provider} with {key}"
         );
     }
     let record = ivrpay::http_client()
@@ -106,7 +107,7 @@ async fn the_same_call_id_from_two_providers_is_two_calls(server: &TestServer) {
         "+15552126618",
         "+18005550100",
     );
-    through_signalwire.provider = SimulatedProvider::SignalWire;
+    through_signalwire.provider = registry::simulator("signalwire").expect("registered");
     through_signalwire
         .start(&server.url)
         .await

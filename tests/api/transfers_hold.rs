@@ -14,7 +14,7 @@ use crate::common;
 use common::console::{self, Agent};
 use common::twilio_api::{ACCOUNT_SID, Recorded, TwilioStandIn};
 use common::{AGENT, Backend, Options, TestServer, heard};
-use ivrpay::caller::{Call, twiml};
+use ivrpay::caller::{Call, CallStatus, Field, twiml};
 use ivrpay::voice::{Prompt, Verb};
 
 /// The number the test calls come in on: the line's own, shown to the agent.
@@ -142,7 +142,7 @@ async fn nobody_answering_takes_the_caller_out_to_a_callback_or_the_menu(backend
         .to_owned();
 
     // Act: the agent's line rang out.
-    call.post_raw(&status_url, &[("CallStatus", "no-answer")])
+    call.post_raw(&status_url, &[Field::Status(CallStatus::NoAnswer)])
         .await
         .expect("status");
 
@@ -173,7 +173,7 @@ async fn nobody_answering_takes_the_caller_out_to_a_callback_or_the_menu(backend
     );
 
     // A finished agent leg that was answered moves nobody.
-    call.post_raw(&status_url, &[("CallStatus", "completed")])
+    call.post_raw(&status_url, &[Field::Status(CallStatus::Completed)])
         .await
         .expect("status");
     assert_eq!(

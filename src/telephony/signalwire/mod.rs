@@ -6,6 +6,7 @@
 //! `POST {IVRPAY_PUBLIC_URL}/signalwire/voice` (status changes at `/signalwire/status`).
 
 mod signature;
+pub mod simulator;
 
 pub use signature::{compute_signature, validate_signature};
 
@@ -31,6 +32,7 @@ pub const REGISTRATION: Registration = Registration {
             .unwrap_or_else(|| SecretString::from(String::new()));
         Ok(Arc::new(SignalWire::new(key)))
     },
+    simulator: || Arc::new(simulator::SIMULATOR),
 };
 
 /// The header SignalWire signs its webhooks in.

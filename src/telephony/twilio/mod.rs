@@ -10,6 +10,7 @@
 
 pub mod rest;
 mod signature;
+pub mod simulator;
 mod twiml;
 mod voices;
 
@@ -60,6 +61,7 @@ pub const REGISTRATION: Registration = Registration {
         },
     ],
     build: |settings| Ok(Arc::new(Twilio::from_settings(settings)?)),
+    simulator: || Arc::new(simulator::SIMULATOR),
 };
 
 /// How long a request to the REST API may take: a webhook waits on some of them.

@@ -1,4 +1,5 @@
-//! Reading TwiML back into a [`Response`], for the simulated caller.
+//! Reading TwiML back into a [`Response`]: the TwiML family's strict reader, which every one of
+//! its simulators ([`crate::telephony::simulator`]) reads the line's answers with.
 //!
 //! [`parse`] is the inverse of [`crate::telephony::twiml::render`], for the terminal caller, the
 //! load tool and the black-box tests, which follow our own TwiML the way a phone call would; it

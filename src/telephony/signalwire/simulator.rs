@@ -1,0 +1,12 @@
+//! SignalWire's platform as the line meets it: the TwiML family's form posts signed in
+//! `X-SignalWire-Signature` with the project's Signing Key, and cXML answers read as TwiML.
+
+use crate::telephony::twiml_fields::TwimlSimulator;
+
+/// SignalWire, posting to the line.
+pub const SIMULATOR: TwimlSimulator = TwimlSimulator {
+    name: "signalwire",
+    signature_header: "X-SignalWire-Signature",
+    sign: super::compute_signature,
+    markup: "cXML",
+};

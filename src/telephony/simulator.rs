@@ -1,0 +1,336 @@
+//! How a provider's platform talks to the line, for the simulated caller, the load tool and the
+//! black-box tests: a [`Simulator`] turns a neutral [`Webhook`] into the request the provider
+//! would send (its content type, body and signature headers) and reads the line's answer into the
+//! neutral [`voice::Response`] as strictly as the provider would run it, refusing what it would
+//! refuse. Each provider implements it in its own folder beside its dialect and names it in its
+//! registration, so whatever speaks to the line speaks any registered provider.
+
+use std::fmt;
+
+use crate::telephony::Event;
+use crate::voice;
+
+/// Where a call stands, as a webhook reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CallStatus {
+    /// The call is up (every webhook before its end).
+    #[default]
+    InProgress,
+    /// The call ended after it was answered.
+    Completed,
+    /// Nobody answered.
+    NoAnswer,
+    /// The line was busy.
+    Busy,
+    /// The call could not be placed.
+    Failed,
+    /// The call was given up before it was answered.
+    Canceled,
+}
+
+/// How a dial to a person ended, as the dial's action webhook reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DialStatus {
+    /// The person answered (and the leg has ended).
+    Answered,
+    /// Nobody answered.
+    NoAnswer,
+}
+
+/// Something a webhook reports beyond the call it belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field<'a> {
+    /// Keys the caller pressed.
+    Digits(&'a str),
+    /// Words the caller said, as the provider's recognizer heard them.
+    Speech(&'a str),
+    /// The recognizer's confidence in them, 0.0 to 1.0, as it writes it (e.g. `0.93`).
+    Confidence(&'a str),
+    /// Where the call stands (in progress unless said).
+    Status(CallStatus),
+    /// How long the call lasted, in seconds: reported once it has ended.
+    Duration(u64),
+    /// How a dial to a person ended.
+    Dial(DialStatus),
+}
+
+/// A webhook in neutral terms: what happened on which call, and the public URL it is sent to
+/// (whose path names the event, as the line wrote it).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Webhook {
+    /// The public URL requested: what URL-signing schemes sign.
+    pub url: String,
+    /// The provider's id of the call.
+    pub call_id: String,
+    /// The caller's number.
+    pub from: String,
+    /// The number called.
+    pub to: String,
+    /// Where the call stands.
+    pub status: CallStatus,
+    /// Seconds the call lasted, once it has ended.
+    pub duration_seconds: Option<u64>,
+    /// Keys pressed. Sensitive: never printed.
+    pub digits: Option<String>,
+    /// Words said. Sensitive: never printed.
+    pub speech: Option<String>,
+    /// The recognizer's confidence in the words, as it writes it.
+    pub confidence: Option<String>,
+    /// How a dial to a person ended.
+    pub dial: Option<DialStatus>,
+}
+
+impl Webhook {
+    /// The webhook for `url` on the call `call_id` from `from` to `to`, reporting `fields`.
+    pub fn new(url: &str, call_id: &str, from: &str, to: &str, fields: &[Field<'_>]) -> Webhook {
+        let mut webhook = Webhook {
+            url: url.to_owned(),
+            call_id: call_id.to_owned(),
+            from: from.to_owned(),
+            to: to.to_owned(),
+            ..Webhook::default()
+        };
+        for field in fields {
+            match *field {
+                Field::Digits(keys) => webhook.digits = Some(keys.to_owned()),
+                Field::Speech(words) => webhook.speech = Some(words.to_owned()),
+                Field::Confidence(value) => webhook.confidence = Some(value.to_owned()),
+                Field::Status(status) => webhook.status = status,
+                Field::Duration(seconds) => webhook.duration_seconds = Some(seconds),
+                Field::Dial(status) => webhook.dial = Some(status),
+            }
+        }
+        webhook
+    }
+}
+
+impl fmt::Debug for Webhook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Webhook")
+            .field("url", &self.url)
+            .field("call_id", &self.call_id)
+            .field("status", &self.status)
+            .field("digits", &self.digits.as_ref().map(|_| "<redacted>"))
+            .field("speech", &self.speech.as_ref().map(|_| "<redacted>"))
+            .field("dial", &self.dial)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A request as the provider would send it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SimulatedRequest {
+    /// The body's content type.
+    pub content_type: &'static str,
+    /// Headers beyond the content type: the signature and whatever it signs with.
+    pub headers: Vec<(&'static str, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl fmt::Debug for SimulatedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The body carries the keys pressed, card numbers included.
+        f.debug_struct("SimulatedRequest")
+            .field("content_type", &self.content_type)
+            .field("body_bytes", &self.body.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// One provider's platform as the line meets it.
+pub trait Simulator: Send + Sync + fmt::Debug {
+    /// The provider's name, as its dialect and registration give it.
+    fn name(&self) -> &'static str;
+
+    /// The path of one of its webhooks, as its dialect's [`crate::telephony::Dialect::path`]
+    /// gives it: where a call starts and ends.
+    fn path(&self, event: Event) -> String {
+        format!("/{}/{}", self.name(), event.path_segment())
+    }
+
+    /// The request the provider sends for `webhook`, signed with `secret` (unsigned without
+    /// one) at `now_ms` (UTC ms, for schemes that sign a timestamp).
+    fn request(&self, webhook: &Webhook, secret: Option<&str>, now_ms: i64) -> SimulatedRequest;
+
+    /// The line's answer as the provider would run it.
+    ///
+    /// # Errors
+    /// What the provider would refuse, or could not run as the neutral response says, in words.
+    fn read(&self, body: &str) -> Result<voice::Response, String>;
+}
+
+#[cfg(test)]
+mod tests {
+    use http::{HeaderMap, HeaderName, HeaderValue};
+    use secrecy::SecretString;
+
+    use super::*;
+    use crate::language::Language;
+    use crate::telephony::registry::{ProviderSettings, REGISTERED, Registration};
+    use crate::telephony::{Callback, Dialect, Request};
+
+    const SECRET: &str = "the-webhook-secret";
+    const NOW_MS: i64 = 1_790_000_000_000;
+
+    fn dialect_for(entry: &Registration, secret: &str) -> std::sync::Arc<dyn Dialect> {
+        let settings = ProviderSettings::default()
+            .with_secret(entry.secret_env, SecretString::from(secret.to_owned()));
+        (entry.build)(&settings).expect("dialect")
+    }
+
+    /// What `dialect` makes of `simulated`, sent to `url`: whether it verifies, and what it reads.
+    fn received(
+        dialect: &dyn Dialect,
+        event: Event,
+        url: &str,
+        simulated: &SimulatedRequest,
+    ) -> (bool, Callback) {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static(simulated.content_type),
+        );
+        for (name, value) in &simulated.headers {
+            headers.insert(
+                HeaderName::from_bytes(name.as_bytes()).expect("header name"),
+                HeaderValue::from_str(value).expect("header value"),
+            );
+        }
+        let request = Request::new("POST", url, &headers, &simulated.body, NOW_MS);
+        (dialect.verify(&request), dialect.read(event, &request))
+    }
+
+    #[test]
+    fn each_simulator_speaks_its_dialect() {
+        for entry in REGISTERED {
+            let simulator = (entry.simulator)();
+            let dialect = dialect_for(entry, SECRET);
+            assert_eq!(simulator.name(), dialect.name());
+            for event in Event::ALL {
+                assert_eq!(simulator.path(event), dialect.path(event), "{event:?}");
+            }
+
+            let url = format!(
+                "https://ivr.example.com{}?turn=3",
+                dialect.path(Event::Gather)
+            );
+            let answer = Webhook::new(
+                &url,
+                "CA0123",
+                "+15552126618",
+                "+18005550100",
+                &[
+                    Field::Digits("4242"),
+                    Field::Speech("twenty dollars"),
+                    Field::Confidence("0.93"),
+                ],
+            );
+            let simulated = simulator.request(&answer, Some(SECRET), NOW_MS);
+            let (verified, read) = received(dialect.as_ref(), Event::Gather, &url, &simulated);
+            assert!(verified, "{} verifies its own simulator", entry.path_prefix);
+            assert_eq!(read.call_id.as_deref(), Some("CA0123"));
+            assert_eq!(read.from.as_deref(), Some("+15552126618"));
+            assert_eq!(read.to.as_deref(), Some("+18005550100"));
+            assert_eq!(read.digits.as_deref(), Some("4242"));
+            assert_eq!(read.speech.as_deref(), Some("twenty dollars"));
+            assert_eq!(read.confidence_permille, Some(930));
+            assert!(!read.call_ended && !read.dial_answered && !read.unanswered);
+
+            let other = dialect_for(entry, "another-secret");
+            let (verified, _) = received(other.as_ref(), Event::Gather, &url, &simulated);
+            assert!(!verified, "{} refuses another secret", entry.path_prefix);
+            let unsigned = simulator.request(&answer, None, NOW_MS);
+            let (verified, _) = received(dialect.as_ref(), Event::Gather, &url, &unsigned);
+            assert!(
+                !verified,
+                "{} refuses an unsigned request",
+                entry.path_prefix
+            );
+        }
+    }
+
+    #[test]
+    fn each_simulator_reports_the_end_and_the_dial_as_its_dialect_reads_them() {
+        for entry in REGISTERED {
+            let simulator = (entry.simulator)();
+            let dialect = dialect_for(entry, SECRET);
+            let cases = [
+                (
+                    Event::Status,
+                    vec![Field::Status(CallStatus::Completed), Field::Duration(42)],
+                    (true, false, false),
+                ),
+                (
+                    Event::AgentLegEnded,
+                    vec![Field::Status(CallStatus::NoAnswer)],
+                    (true, false, true),
+                ),
+                (
+                    Event::Dial,
+                    vec![Field::Dial(DialStatus::Answered)],
+                    (false, true, false),
+                ),
+                (
+                    Event::Dial,
+                    vec![Field::Dial(DialStatus::NoAnswer)],
+                    (false, false, false),
+                ),
+            ];
+            for (event, fields, (ended, answered, unanswered)) in cases {
+                let url = format!("http://127.0.0.1:8080{}", dialect.path(event));
+                let webhook = Webhook::new(&url, "CA1", "+1555", "+1800", &fields);
+                let simulated = simulator.request(&webhook, Some(SECRET), NOW_MS);
+                let (verified, read) = received(dialect.as_ref(), event, &url, &simulated);
+                assert!(verified, "{} {event:?}", entry.path_prefix);
+                assert_eq!(
+                    (read.call_ended, read.dial_answered, read.unanswered),
+                    (ended, answered, unanswered),
+                    "{} {fields:?}",
+                    entry.path_prefix
+                );
+                assert_eq!(read.digits, None);
+            }
+        }
+    }
+
+    #[test]
+    fn each_simulator_reads_back_what_its_dialect_renders() {
+        let mut response = voice::Response::new();
+        response.say("Your payment of twenty dollars was approved.", Language::En);
+        response.push(voice::Verb::Redirect {
+            url: "https://ivr.example.com/next".into(),
+        });
+        for entry in REGISTERED {
+            let rendered = dialect_for(entry, SECRET).render(&response);
+            let read = (entry.simulator)().read(&rendered).expect("readable");
+            assert_eq!(read, response, "{}", entry.path_prefix);
+            assert!((entry.simulator)().read("<Speak/>").is_err());
+        }
+    }
+
+    #[test]
+    fn debug_hides_the_keys_and_words() {
+        let webhook = Webhook::new(
+            "http://x/gather",
+            "CA1",
+            "+1555",
+            "+1800",
+            &[
+                Field::Digits("4111111111111111"),
+                Field::Speech("my pin is 6446"),
+            ],
+        );
+        let printed = format!("{webhook:?}");
+        assert!(
+            !printed.contains("4111") && !printed.contains("6446"),
+            "{printed}"
+        );
+        let simulated = (REGISTERED[0].simulator)().request(&webhook, None, 0);
+        let printed = format!("{simulated:?}");
+        assert!(
+            !printed.contains("4111") && !printed.contains("6446"),
+            "{printed}"
+        );
+    }
+}

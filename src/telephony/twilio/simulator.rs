@@ -1,0 +1,12 @@
+//! Twilio's platform as the line meets it: the TwiML family's form posts signed in
+//! `X-Twilio-Signature` with the auth token, and TwiML answers run as Twilio runs them.
+
+use crate::telephony::twiml_fields::TwimlSimulator;
+
+/// Twilio, posting to the line.
+pub const SIMULATOR: TwimlSimulator = TwimlSimulator {
+    name: "twilio",
+    signature_header: "X-Twilio-Signature",
+    sign: super::compute_signature,
+    markup: "TwiML",
+};
