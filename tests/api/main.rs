@@ -33,6 +33,7 @@ mod smtp_stand_in;
 mod stripe_call;
 mod stripe_localstripe;
 mod survey;
+mod test_harness;
 mod transfers;
 mod transfers_browser;
 mod transfers_hold;

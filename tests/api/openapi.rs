@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{ADMIN_TOKEN, TestServer, heard};
+use common::{ADMIN_TOKEN, TestServer};
 use serde_json::Value;
 
 /// Bounds the fuzzing run: examples per operation (the coverage phase adds its boundary cases to
@@ -198,7 +198,7 @@ async fn demo_like_activity(server: &TestServer) {
         .enter_card(&mut paid, "4242424242424242", "1228", "123", "77141")
         .await;
     let said = paid.press("1").await.expect("pay");
-    assert!(heard(&said, "confirmation"), "{said:?}");
+    assert_heard!(&said, "confirmation");
 
     // Monday 18:00 in New York: closed, so asking for a person offers a callback.
     server.clock.advance(Duration::from_secs(8 * 3600));

@@ -65,7 +65,7 @@ async fn at_most(
         "{}",
         call.transcript()
     );
-    assert!(heard(&call.heard, paid_in_full), "{}", call.transcript());
+    assert_heard!(&call.heard, paid_in_full, "{}", call.transcript());
     let words = words_before_confirmation(&call, approved);
     println!("{words} words before {approved:?}");
     assert!(words <= limit, "{words} words:\n{}", call.transcript());
