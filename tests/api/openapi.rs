@@ -243,13 +243,11 @@ async fn schemathesis_finds_no_server_error_and_no_answer_off_the_description(se
         .expect("schemathesis runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    eprintln!(
-        "schemathesis took {:.1} s\n{stdout}",
-        started.elapsed().as_secs_f64()
-    );
+    // Only on failure: this binary's harness does not capture what a passing test prints.
     assert!(
         output.status.success(),
-        "schemathesis found failures:\n{stdout}\n{stderr}"
+        "schemathesis found failures (in {:.1} s):\n{stdout}\n{stderr}",
+        started.elapsed().as_secs_f64()
     );
 }
 on_both_backends!(
