@@ -91,7 +91,7 @@ impl Test {
     }
 
     fn run(&self) -> Result<(), Failed> {
-        let future = match self.body {
+        let (mut builder, test) = match self.body {
             Body::Sync(test) => {
                 test();
                 return Ok(());
@@ -103,7 +103,7 @@ impl Test {
                 (builder, test)
             }
         };
-        let (mut builder, test) = future;
+        // A runtime per test, as `#[tokio::test]` made: a test's tasks end with it.
         let runtime = builder
             .enable_all()
             .build()
