@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use common::{Backend, Options, TestServer, heard};
+use common::{Backend, Options, TestServer};
 use ivrpay::caller::Call;
 
 const LINDA: &str = "+15552126618"; // 66253365, PIN 6446, 445.33 due 2026-12-02, English
@@ -50,49 +50,40 @@ async fn an_english_caller_answers_by_voice_and_pays_by_keypad(server: &TestServ
         call.last_twiml
     );
     let said = say(&mut call, "English please").await;
-    assert!(heard(&said, "or just say it"), "{said:?}");
+    assert_heard!(&said, "or just say it");
     assert!(call.last_twiml.contains(r#"language="en-US""#));
     let said = say(&mut call, "it's six six two five three three six five").await;
     // The PIN never: the question says to key it in, and does not listen.
-    assert!(heard(&said, "Please key in your 4-digit PIN."), "{said:?}");
+    assert_heard!(&said, "Please key in your 4-digit PIN.");
     assert!(!call.listens(), "{}", call.last_twiml);
     assert!(call.last_twiml.contains(r#"input="dtmf""#));
     let said = call.press("6446").await.expect("pin");
-    assert!(heard(&said, "Thank you, Linda."), "{said:?}");
+    assert_heard!(&said, "Thank you, Linda.");
     assert!(
         call.last_twiml.contains("pay in full"),
         "hints name the options: {}",
         call.last_twiml
     );
     let said = say(&mut call, "I'd like to pay a different amount").await;
-    assert!(heard(&said, "Please say the amount"), "{said:?}");
+    assert_heard!(&said, "Please say the amount");
     let said = say(&mut call, "twenty-five dollars and fifty cents").await;
-    assert!(
-        heard(&said, "That is twenty-five dollars and fifty cents."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "That is twenty-five dollars and fifty cents.");
     let said = say(&mut call, "yes").await;
-    assert!(heard(&said, "Key in your card number"), "{said:?}");
+    assert_heard!(&said, "Key in your card number");
     assert!(!call.listens(), "card questions never listen");
     let said = key_in_card(&mut call).await;
-    assert!(
-        heard(
-            &said,
-            "To pay twenty-five dollars and fifty cents, say yes or press 1."
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "To pay twenty-five dollars and fifty cents, say yes or press 1."
     );
     let said = say(&mut call, "yes").await;
-    assert!(
-        heard(
-            &said,
-            "Your payment of twenty-five dollars and fifty cents was approved."
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "Your payment of twenty-five dollars and fifty cents was approved."
     );
     // "Goodbye" means 9 at every menu where 9 ends the call.
     let said = say(&mut call, "that's all, goodbye").await;
-    assert!(!heard(&said, "didn't catch that"), "{said:?}");
+    assert_not_heard!(&said, "didn't catch that");
     let record = server.api_call(&call.call_sid).await;
     assert_eq!(record["outcome"], "paid");
     assert_eq!(
@@ -113,28 +104,22 @@ on_both_backends!(an_english_caller_answers_by_voice_and_pays_by_keypad);
 async fn a_spanish_caller_answers_by_voice_and_pays_by_keypad(server: &TestServer) {
     let mut call = server.call_from(MARIA).await;
     let said = say(&mut call, "español").await;
-    assert!(
-        heard(&said, "¿Es su cuenta terminada en 2 7 8 6?"),
-        "{said:?}"
-    );
+    assert_heard!(&said, "¿Es su cuenta terminada en 2 7 8 6?");
     assert!(call.last_twiml.contains(r#"language="es-US""#));
     let said = say(&mut call, "sí").await;
-    assert!(heard(&said, "Marque su PIN"), "{said:?}");
+    assert_heard!(&said, "Marque su PIN");
     let said = call.press("8091").await.expect("pin");
-    assert!(heard(&said, "Gracias, Maria."), "{said:?}");
+    assert_heard!(&said, "Gracias, Maria.");
     let said = say(&mut call, "quiero pagar otra cantidad").await;
-    assert!(heard(&said, "diga la cantidad"), "{said:?}");
+    assert_heard!(&said, "diga la cantidad");
     let said = say(&mut call, "ciento veinte dólares con cincuenta centavos").await;
-    assert!(
-        heard(&said, "Son ciento veinte dólares con cincuenta centavos."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "Son ciento veinte dólares con cincuenta centavos.");
     let said = say(&mut call, "sí, correcto").await;
-    assert!(heard(&said, "Marque el número de su tarjeta"), "{said:?}");
+    assert_heard!(&said, "Marque el número de su tarjeta");
     let said = key_in_card(&mut call).await;
-    assert!(heard(&said, "diga sí u oprima 1"), "{said:?}");
+    assert_heard!(&said, "diga sí u oprima 1");
     let said = say(&mut call, "sí").await;
-    assert!(heard(&said, "fue aprobado"), "{said:?}");
+    assert_heard!(&said, "fue aprobado");
     assert_eq!(
         server.api_account("87272786").await["payments"][0]["amount_cents"],
         12050
@@ -147,16 +132,13 @@ async fn a_forgotten_pin_is_replaced_by_a_spoken_date_of_birth_and_zip(server: &
     say(&mut call, "english").await;
     say(&mut call, "yes that's me").await;
     let said = call.press("").await.expect("silence at the PIN");
-    assert!(
-        heard(&said, "If you don't know your PIN, press 9"),
-        "{said:?}"
-    );
+    assert_heard!(&said, "If you don't know your PIN, press 9");
     let said = call.press("9").await.expect("no PIN");
-    assert!(heard(&said, "say your date of birth"), "{said:?}");
+    assert_heard!(&said, "say your date of birth");
     let said = say(&mut call, "January eighteenth, nineteen eighty-four").await;
-    assert!(heard(&said, "ZIP code"), "{said:?}");
+    assert_heard!(&said, "ZIP code");
     let said = say(&mut call, "seven seven one four one").await;
-    assert!(heard(&said, "Thank you, Linda."), "{said:?}");
+    assert_heard!(&said, "Thank you, Linda.");
     let record = server.api_call(&call.call_sid).await;
     assert!(
         record["steps"]
@@ -179,26 +161,20 @@ async fn an_answer_the_recognizer_doubts_is_read_back_first(server: &TestServer)
         .say("twenty dollars", Some("0.31"))
         .await
         .expect("unsure");
-    assert!(
-        heard(
-            &said,
-            "I heard twenty dollars. Is that right? Say yes or press 1. If not, say no or press 2."
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "I heard twenty dollars. Is that right? Say yes or press 1. If not, say no or press 2."
     );
     let said = say(&mut call, "no").await;
-    assert!(
-        heard(&said, "Sorry about that. Let's try again."),
-        "{said:?}"
-    );
-    assert!(heard(&said, "Please say the amount"), "{said:?}");
+    assert_heard!(&said, "Sorry about that. Let's try again.");
+    assert_heard!(&said, "Please say the amount");
     let said = call
         .say("thirty dollars", Some("0.2"))
         .await
         .expect("unsure again");
-    assert!(heard(&said, "I heard thirty dollars."), "{said:?}");
+    assert_heard!(&said, "I heard thirty dollars.");
     let said = call.press("1").await.expect("yes, by key");
-    assert!(heard(&said, "That is thirty dollars."), "{said:?}");
+    assert_heard!(&said, "That is thirty dollars.");
     let record = server.api_call(&call.call_sid).await;
     assert_eq!(
         steps_at(&record, "ask_amount"),
@@ -217,12 +193,12 @@ async fn words_that_answer_nothing_are_asked_again_and_requests_work_anywhere(se
     let mut call = server.call_from(LINDA).await;
     say(&mut call, "english").await;
     let said = say(&mut call, "the weather is lovely").await;
-    assert!(heard(&said, "Sorry, I didn't catch that."), "{said:?}");
-    assert!(heard(&said, "Is it yours? Say yes or press 1."), "{said:?}");
+    assert_heard!(&said, "Sorry, I didn't catch that.");
+    assert_heard!(&said, "Is it yours? Say yes or press 1.");
     let said = say(&mut call, "say that again").await;
     assert_eq!(said.len(), 1, "the question again, nothing else: {said:?}");
     let said = say(&mut call, "can I talk to a real person").await;
-    assert!(heard(&said, "Please hold"), "{said:?}");
+    assert_heard!(&said, "Please hold");
     assert_eq!(call.transferred_to.as_deref(), Some(common::AGENT));
     let record = server.api_call(&call.call_sid).await;
     assert_eq!(
@@ -249,8 +225,8 @@ async fn card_digits_said_aloud_are_never_taken_or_kept(server: &TestServer) {
         )
         .await
         .expect("words at the card question");
-    assert!(heard(&said, "Sorry, I didn't catch that."), "{said:?}");
-    assert!(heard(&said, "Key in your card number"), "{said:?}");
+    assert_heard!(&said, "Sorry, I didn't catch that.");
+    assert_heard!(&said, "Key in your card number");
     let record = server.api_call(&call.call_sid).await;
     let text = record.to_string();
     assert!(!text.contains("4242"), "{text}");
@@ -287,21 +263,18 @@ async fn two_repeats_slow_the_line_down_for_the_rest_of_the_call(server: &TestSe
     );
     let said = call.press("6446").await.expect("pin");
     // The options come one at a time: the balance and the first, then each after a pause.
-    assert!(heard(&said, "Your balance is"), "{said:?}");
-    assert!(
-        heard(&said, "To pay the full balance, say or press 1."),
-        "{said:?}"
-    );
-    assert!(!heard(&said, "minimum"), "{said:?}");
+    assert_heard!(&said, "Your balance is");
+    assert_heard!(&said, "To pay the full balance, say or press 1.");
+    assert_not_heard!(&said, "minimum");
     let said = call.press("").await.expect("a pause");
-    assert!(heard(&said, "To pay the minimum"), "{said:?}");
-    assert!(!heard(&said, "Your balance is"), "{said:?}");
-    assert!(!heard(&said, "Sorry"), "a pause is not a miss: {said:?}");
+    assert_heard!(&said, "To pay the minimum");
+    assert_not_heard!(&said, "Your balance is");
+    assert_not_heard!(&said, "Sorry", "a pause is not a miss");
     let said = call
         .press("3")
         .await
         .expect("an earlier option still works");
-    assert!(heard(&said, "Please say the amount"), "{said:?}");
+    assert_heard!(&said, "Please say the amount");
     let record = server.api_call(&call.call_sid).await;
     assert!(
         steps_at(&record, "confirm_caller")
@@ -316,23 +289,25 @@ async fn a_caller_can_ask_for_the_slower_pace(server: &TestServer) {
     call.press("1").await.expect("language");
     call.press("5").await.expect("not a choice");
     let said = call.press("").await.expect("silence");
-    assert!(
-        heard(&said, "To hear things more slowly, say slower or press 7."),
-        "the second miss offers the slower pace: {said:?}"
+    assert_heard!(
+        &said,
+        "To hear things more slowly, say slower or press 7.",
+        "the second miss offers the slower pace"
     );
     let said = call.press("7").await.expect("slower");
     // At the slower pace each sentence is said on its own.
-    assert!(heard(&said, "Of course."), "{said:?}");
-    assert!(heard(&said, "I'll go more slowly."), "{said:?}");
+    assert_heard!(&said, "Of course.");
+    assert_heard!(&said, "I'll go more slowly.");
     assert!(slow_says(&call.last_twiml) > 0);
-    assert!(
-        !heard(&said, "more slowly, say slower or press 7"),
-        "not offered again: {said:?}"
+    assert_not_heard!(
+        &said,
+        "more slowly, say slower or press 7",
+        "not offered again"
     );
     let mut other = server.call_from(LINDA).await;
     say(&mut other, "english").await;
     let said = say(&mut other, "slow down please").await;
-    assert!(heard(&said, "Of course."), "{said:?}");
+    assert_heard!(&said, "Of course.");
     assert!(slow_says(&other.last_twiml) > 0);
 }
 on_both_backends!(a_caller_can_ask_for_the_slower_pace);
@@ -374,10 +349,7 @@ async fn silence_reaches_a_person_instead_of_a_goodbye(backend: Backend) {
         said = call.press("").await.expect("silence");
     }
     assert!(call.ended);
-    assert!(
-        heard(&said, "You can reach a person during business hours."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "You can reach a person during business hours.");
     let record = server.api_call(&call.call_sid).await;
     assert_eq!(record["outcome"], "agent_unavailable");
     server.stop().await;
@@ -430,41 +402,26 @@ on_both_backends!(every_way_of_asking_for_a_person_is_understood);
 async fn the_options_say_what_to_say(server: &TestServer) {
     let mut call = server.linda_at_pin_question().await;
     let said = call.press("6446").await.expect("pin");
-    assert!(
-        heard(&said, "For a person, say agent or press 0."),
-        "{said:?}"
-    );
-    assert!(
-        heard(&said, "For more choices, say or press 8."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "For a person, say agent or press 0.");
+    assert_heard!(&said, "For more choices, say or press 8.");
     // The rest of the list, on the keys they always have; words the recognizer doubts are read
     // back first, in the flow's words.
     let said = call
         .say("more choices please", Some("0.3"))
         .await
         .expect("unsure words");
-    assert!(heard(&said, "I heard more choices."), "{said:?}");
+    assert_heard!(&said, "I heard more choices.");
     let said = say(&mut call, "yes").await;
-    assert!(
-        heard(&said, "To set up a payment plan, say or press 4."),
-        "{said:?}"
-    );
-    assert!(
-        !heard(&said, "Your balance is"),
-        "the balance is not read twice: {said:?}"
-    );
+    assert_heard!(&said, "To set up a payment plan, say or press 4.");
+    assert_not_heard!(&said, "Your balance is", "the balance is not read twice");
     // A wrong key twice at a question: the second re-ask offers the slower pace, in words too.
     let mut call = server.call_from(LINDA).await;
     call.press("1").await.expect("language");
     call.press("#").await.expect("wrong key");
     let said = call.press("#").await.expect("wrong key again");
-    assert!(
-        heard(&said, "To hear things more slowly, say slower or press 7."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "To hear things more slowly, say slower or press 7.");
     let said = say(&mut call, "slower").await;
-    assert!(heard(&said, "I'll go more slowly."), "{said:?}");
+    assert_heard!(&said, "I'll go more slowly.");
 }
 on_both_backends!(the_options_say_what_to_say);
 

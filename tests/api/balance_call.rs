@@ -2,7 +2,7 @@
 
 use crate::common;
 
-use common::{Backend, Options, TestServer, heard};
+use common::{Backend, Options, TestServer};
 
 const LINDA: &str = "+15552126618"; // 66253365, PIN 6446, 445.33 due 2026-12-02, English
 const MARIA: &str = "+15553118592"; // 87272786, PIN 8091, 806.91 due 2026-12-01, Spanish
@@ -10,23 +10,20 @@ const UNKNOWN: &str = "+15550009999";
 
 async fn english_caller_id_match_hears_balance_in_words(server: &TestServer) {
     let mut call = server.call_from(LINDA).await;
-    assert!(heard(&call.heard, "For English, press 1."));
-    assert!(heard(&call.heard, "Para español, oprima 2."));
+    assert_heard!(&call.heard, "For English, press 1.");
+    assert_heard!(&call.heard, "Para español, oprima 2.");
 
     let said = call.press("1").await.expect("language");
-    assert!(heard(&said, "account ending in 3 3 6 5"), "{said:?}");
+    assert_heard!(&said, "account ending in 3 3 6 5");
     call.press("1").await.expect("confirm");
     let said = call.press("6446").await.expect("pin");
-    assert!(
-        heard(
-            &said,
-            "Your balance is four hundred forty-five dollars and thirty-three cents, due December second."
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "Your balance is four hundred forty-five dollars and thirty-three cents, due December second."
     );
-    assert!(heard(&said, "Thank you, Linda."));
+    assert_heard!(&said, "Thank you, Linda.");
     let said = call.press("9").await.expect("goodbye");
-    assert!(heard(&said, "Goodbye"));
+    assert_heard!(&said, "Goodbye");
     assert!(call.ended);
 
     let record = server.api_call(&call.call_sid).await;
@@ -41,18 +38,12 @@ on_both_backends!(english_caller_id_match_hears_balance_in_words);
 async fn spanish_caller_hears_balance_in_spanish(server: &TestServer) {
     let mut call = server.call_from(MARIA).await;
     let said = call.press("2").await.expect("language");
-    assert!(
-        heard(&said, "¿Es su cuenta terminada en 2 7 8 6?"),
-        "{said:?}"
-    );
+    assert_heard!(&said, "¿Es su cuenta terminada en 2 7 8 6?");
     call.press("1").await.expect("confirm");
     let said = call.press("8091").await.expect("pin");
-    assert!(
-        heard(
-            &said,
-            "Su saldo es ochocientos seis dólares con noventa y un centavos, vence el primero de diciembre."
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "Su saldo es ochocientos seis dólares con noventa y un centavos, vence el primero de diciembre."
     );
     assert!(call.last_twiml.contains("language=\"es-US\""));
     let record = server.api_call(&call.call_sid).await;
@@ -63,39 +54,27 @@ on_both_backends!(spanish_caller_hears_balance_in_spanish);
 async fn silence_at_language_menu_keeps_the_accounts_language(server: &TestServer) {
     let mut call = server.call_from(MARIA).await;
     let said = call.press("").await.expect("silence");
-    assert!(heard(&said, "¿Es su cuenta"), "{said:?}");
+    assert_heard!(&said, "¿Es su cuenta");
 }
 on_both_backends!(silence_at_language_menu_keeps_the_accounts_language);
 
 async fn unknown_caller_enters_account_number_then_pin(server: &TestServer) {
     let mut call = server.call_from(UNKNOWN).await;
     let said = call.press("").await.expect("silence picks English");
-    assert!(
-        heard(
-            &said,
-            "Please enter your account number, then press pound, or just say it."
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "Please enter your account number, then press pound, or just say it."
     );
     let said = call.press("12345678").await.expect("no such account");
-    assert!(
-        heard(&said, "I couldn't find an account with that number."),
-        "{said:?}"
-    );
-    assert!(heard(&said, "Please enter your account number"));
+    assert_heard!(&said, "I couldn't find an account with that number.");
+    assert_heard!(&said, "Please enter your account number");
     let said = call.press("123").await.expect("too short");
-    assert!(
-        heard(&said, "Account numbers have 6 to 12 digits."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "Account numbers have 6 to 12 digits.");
     call.press("66253365").await.expect("account");
     let said = call.press("6446").await.expect("pin");
-    assert!(
-        heard(
-            &said,
-            "four hundred forty-five dollars and thirty-three cents"
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "four hundred forty-five dollars and thirty-three cents"
     );
 }
 on_both_backends!(unknown_caller_enters_account_number_then_pin);
@@ -104,30 +83,24 @@ async fn caller_who_says_not_my_account_is_asked_for_the_number(server: &TestSer
     let mut call = server.call_from(LINDA).await;
     call.press("1").await.expect("language");
     let said = call.press("2").await.expect("not mine");
-    assert!(heard(&said, "Please enter your account number"), "{said:?}");
+    assert_heard!(&said, "Please enter your account number");
     call.press("97842651").await.expect("James's account");
     let said = call.press("1209").await.expect("pin");
-    assert!(heard(&said, "Thank you, James."), "{said:?}");
+    assert_heard!(&said, "Thank you, James.");
 }
 on_both_backends!(caller_who_says_not_my_account_is_asked_for_the_number);
 
 async fn three_wrong_pins_lock_the_account_across_calls_for_fifteen_minutes(server: &TestServer) {
     let mut call = server.linda_at_pin_question().await;
     let said = call.press("1111").await.expect("wrong 1");
-    assert!(
-        heard(&said, "That PIN doesn't match our records."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "That PIN doesn't match our records.");
     call.press("2222").await.expect("wrong 2");
     let said = call.press("3333").await.expect("wrong 3");
-    assert!(
-        heard(
-            &said,
-            "For your security, this account is locked for fifteen minutes."
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "For your security, this account is locked for fifteen minutes."
     );
-    assert!(heard(&said, "To speak with someone, say yes or press 1."));
+    assert_heard!(&said, "To speak with someone, say yes or press 1.");
     call.press("2").await.expect("goodbye");
     assert_eq!(
         server.api_call(&call.call_sid).await["outcome"],
@@ -139,13 +112,13 @@ async fn three_wrong_pins_lock_the_account_across_calls_for_fifteen_minutes(serv
     again.press("1").await.expect("language");
     again.press("1").await.expect("confirm");
     let said = again.press("6446").await.expect("right pin");
-    assert!(heard(&said, "this account is locked"), "{said:?}");
+    assert_heard!(&said, "this account is locked");
 
     // Also when the account number is typed rather than matched by caller ID.
     let mut typed = server.call_from(UNKNOWN).await;
     typed.press("1").await.expect("language");
     let said = typed.press("66253365").await.expect("account");
-    assert!(heard(&said, "this account is locked"), "{said:?}");
+    assert_heard!(&said, "this account is locked");
 
     server
         .clock
@@ -154,7 +127,7 @@ async fn three_wrong_pins_lock_the_account_across_calls_for_fifteen_minutes(serv
     later.press("1").await.expect("language");
     later.press("1").await.expect("confirm");
     let said = later.press("6446").await.expect("right pin");
-    assert!(heard(&said, "Your balance is"), "{said:?}");
+    assert_heard!(&said, "Your balance is");
 }
 on_both_backends!(three_wrong_pins_lock_the_account_across_calls_for_fifteen_minutes);
 
@@ -164,10 +137,7 @@ async fn locked_caller_can_reach_a_person_who_is_told_why(server: &TestServer) {
         call.press(pin).await.expect("wrong pin");
     }
     let said = call.press("1").await.expect("agent");
-    assert!(
-        heard(&said, "Please hold while I connect you with a person."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "Please hold while I connect you with a person.");
     assert_eq!(call.transferred_to.as_deref(), Some(common::AGENT));
     let briefing = call.agent_heard.join(" ");
     assert!(
@@ -185,16 +155,13 @@ on_both_backends!(locked_caller_can_reach_a_person_who_is_told_why);
 async fn forgotten_pin_uses_date_of_birth_and_zip(server: &TestServer) {
     let mut call = server.linda_at_pin_question().await;
     let said = call.press("9").await.expect("forgot pin");
-    assert!(heard(&said, "say your date of birth"), "{said:?}");
+    assert_heard!(&said, "say your date of birth");
     let said = call.press("13451984").await.expect("not a date");
-    assert!(heard(&said, "That isn't a date I can use."), "{said:?}");
+    assert_heard!(&said, "That isn't a date I can use.");
     let said = call.press("01181984").await.expect("dob");
-    assert!(heard(&said, "5-digit ZIP code"), "{said:?}");
+    assert_heard!(&said, "5-digit ZIP code");
     let said = call.press("77141").await.expect("zip");
-    assert!(
-        heard(&said, "Your balance is four hundred forty-five dollars"),
-        "{said:?}"
-    );
+    assert_heard!(&said, "Your balance is four hundred forty-five dollars");
 
     let record = server.api_call(&call.call_sid).await;
     let text = record.to_string();
@@ -210,7 +177,7 @@ async fn wrong_date_of_birth_counts_toward_the_lockout(server: &TestServer) {
     call.press("9").await.expect("forgot pin");
     call.press("01181984").await.expect("dob");
     let said = call.press("77142").await.expect("wrong zip");
-    assert!(heard(&said, "don't match our records"), "{said:?}");
+    assert_heard!(&said, "don't match our records");
 }
 on_both_backends!(wrong_date_of_birth_counts_toward_the_lockout);
 
@@ -219,11 +186,8 @@ async fn zero_balance_says_nothing_is_due(server: &TestServer) {
     call.press("1").await.expect("language");
     call.press("1").await.expect("confirm");
     let said = call.press("9660").await.expect("pin");
-    assert!(
-        heard(&said, "there is nothing due on your account right now"),
-        "{said:?}"
-    );
-    assert!(!heard(&said, "zero dollars"));
+    assert_heard!(&said, "there is nothing due on your account right now");
+    assert_not_heard!(&said, "zero dollars");
 }
 on_both_backends!(zero_balance_says_nothing_is_due);
 
@@ -233,19 +197,16 @@ async fn balances_are_spoken_naturally_at_the_extremes(server: &TestServer) {
     call.press("1").await.expect("language");
     call.press("1").await.expect("confirm");
     let said = call.press("5198").await.expect("pin");
-    assert!(
-        heard(
-            &said,
-            "Your balance is one million dollars, due December thirteenth."
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "Your balance is one million dollars, due December thirteenth."
     );
 
     let mut call = server.call_from("+15552738763").await;
     call.press("1").await.expect("language");
     call.press("1").await.expect("confirm");
     let said = call.press("0560").await.expect("pin with a leading zero");
-    assert!(heard(&said, "Your balance is five cents"), "{said:?}");
+    assert_heard!(&said, "Your balance is five cents");
 }
 on_both_backends!(balances_are_spoken_naturally_at_the_extremes);
 
@@ -263,7 +224,7 @@ async fn star_repeats_and_zero_reaches_a_person_with_context(server: &TestServer
     call.press("1").await.expect("confirm");
     call.press("6446").await.expect("pin");
     let said = call.press("0").await.expect("agent");
-    assert!(heard(&said, "Please hold"), "{said:?}");
+    assert_heard!(&said, "Please hold");
     let briefing = call.agent_heard.join(" ");
     assert!(briefing.contains("identity verified"), "{briefing}");
     assert!(
@@ -297,12 +258,9 @@ async fn silence_is_reprompted_then_the_caller_is_offered_a_person(server: &Test
         ]
     );
     let said = call.press("").await.expect("silence 2");
-    assert!(
-        heard(&said, "To speak with a person, say agent or press 0."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "To speak with a person, say agent or press 0.");
     let said = call.press("").await.expect("silence 3");
-    assert!(heard(&said, "Let me get you some help."), "{said:?}");
+    assert_heard!(&said, "Let me get you some help.");
     assert_eq!(call.transferred_to.as_deref(), Some(common::AGENT));
     let briefing = call.agent_heard.join(" ");
     assert!(
@@ -325,11 +283,12 @@ async fn three_wrong_keys_at_the_language_menu_go_on_in_english_without_promisin
     call.press("5").await.expect("wrong 1");
     call.press("8").await.expect("wrong 2");
     let said = call.press("5").await.expect("wrong 3");
-    assert!(
-        !heard(&said, "Let me get you some help."),
-        "no help follows, so none is promised: {said:?}"
+    assert_not_heard!(
+        &said,
+        "Let me get you some help.",
+        "no help follows, so none is promised"
     );
-    assert!(heard(&said, "Please enter your account number"), "{said:?}");
+    assert_heard!(&said, "Please enter your account number");
     assert!(call.transferred_to.is_none());
 }
 on_both_backends!(three_wrong_keys_at_the_language_menu_go_on_in_english_without_promising_help);
@@ -365,49 +324,38 @@ async fn without_an_agent_no_person_is_promised_and_zero_keeps_the_call(backend:
     let mut call = server.call_from(LINDA).await;
     call.press("1").await.expect("language");
     let said = call.press("").await.expect("silence");
-    assert!(!heard(&said, "person"), "{said:?}");
+    assert_not_heard!(&said, "person");
     call.press("1").await.expect("confirm");
     let said = call.press("6446").await.expect("pin");
-    assert!(!heard(&said, "person"), "{said:?}");
+    assert_not_heard!(&said, "person");
     let said = call.press("8").await.expect("more choices");
-    assert!(
-        heard(
-            &said,
-            "To hear this again, say repeat or press star. To end the call, say goodbye or press 9."
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "To hear this again, say repeat or press star. To end the call, say goodbye or press 9."
     );
-    assert!(!heard(&said, "person"), "{said:?}");
+    assert_not_heard!(&said, "person");
 
     let said = call.press("0").await.expect("zero");
-    assert!(
-        heard(
-            &said,
-            "no one can take your call right now, but we can call you back"
-        ),
-        "a callback instead: {said:?}"
+    assert_heard!(
+        &said,
+        "no one can take your call right now, but we can call you back",
+        "a callback instead"
     );
     assert!(!call.ended, "asking for a person does not end the call");
     let said = call.press("9").await.expect("no callback");
-    assert!(
-        heard(&said, "You can reach a person during business hours."),
-        "{said:?}"
-    );
-    assert!(heard(&said, "Goodbye"), "{said:?}");
+    assert_heard!(&said, "You can reach a person during business hours.");
+    assert_heard!(&said, "Goodbye");
 
     // Locked out: told to call back, not offered a person who cannot be reached.
     let mut call = server.linda_at_pin_question().await;
     call.press("1111").await.expect("wrong 1");
     call.press("2222").await.expect("wrong 2");
     let said = call.press("3333").await.expect("wrong 3");
-    assert!(
-        heard(
-            &said,
-            "this account is locked for fifteen minutes. Please call back then."
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "this account is locked for fifteen minutes. Please call back then."
     );
-    assert!(!heard(&said, "To speak with someone"), "{said:?}");
+    assert_not_heard!(&said, "To speak with someone");
     assert!(call.ended);
     server.stop().await;
 }
@@ -419,23 +367,14 @@ async fn unanswered_transfer_offers_a_callback_or_the_menu(server: &TestServer) 
     call.agent_answers = false;
     call.press("1").await.expect("language");
     let said = call.press("0").await.expect("agent");
-    assert!(
-        heard(&said, "I'm sorry, everyone is still helping other callers."),
-        "{said:?}"
-    );
-    assert!(
-        heard(&said, "To go back to the menu, say or press 2."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "I'm sorry, everyone is still helping other callers.");
+    assert_heard!(&said, "To go back to the menu, say or press 2.");
     let said = call.press("1").await.expect("a callback");
-    assert!(
-        heard(
-            &said,
-            "no one can take your call right now, but we can call you back"
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "no one can take your call right now, but we can call you back"
     );
-    assert!(heard(&said, "10-digit number"), "{said:?}");
+    assert_heard!(&said, "10-digit number");
     assert!(!call.ended, "never dropped");
 }
 on_both_backends!(unanswered_transfer_offers_a_callback_or_the_menu);
@@ -487,20 +426,14 @@ async fn a_balance_past_its_due_date_is_said_to_be_past_due(server: &TestServer)
         .advance(std::time::Duration::from_secs(12 * 24 * 3600));
     let mut call = server.linda_at_pin_question().await;
     let said = call.press("6446").await.expect("pin");
-    assert!(
-        heard(
-            &said,
-            "Your balance is four hundred forty-five dollars and thirty-three cents, past due since December second."
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "Your balance is four hundred forty-five dollars and thirty-three cents, past due since December second."
     );
     let mut call = server.call_from(MARIA).await;
     call.press("2").await.expect("language");
     call.press("1").await.expect("confirm");
     let said = call.press("8091").await.expect("pin");
-    assert!(
-        heard(&said, "vencido desde el primero de diciembre."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "vencido desde el primero de diciembre.");
 }
 on_both_backends!(a_balance_past_its_due_date_is_said_to_be_past_due);

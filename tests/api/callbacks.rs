@@ -9,7 +9,7 @@ use crate::common;
 
 use std::time::Duration;
 
-use common::{ADMIN_TOKEN, AGENT, TestServer, heard};
+use common::{ADMIN_TOKEN, AGENT, TestServer};
 use ivrpay::caller::Call;
 
 const LINDA: &str = "+15552126618"; // 66253365, PIN 6446, English
@@ -44,7 +44,7 @@ async fn close(server: &TestServer, id: i64, note: &str) -> (u16, serde_json::Va
 async fn linda_at_balance(server: &TestServer) -> Call {
     let mut call = server.linda_at_pin_question().await;
     let said = call.press("6446").await.expect("pin");
-    assert!(heard(&said, "Your balance is"), "{said:?}");
+    assert_heard!(&said, "Your balance is");
     call
 }
 
@@ -53,34 +53,22 @@ async fn outside_hours_a_person_offers_a_callback_that_is_listed_and_closed(serv
     let mut call = linda_at_balance(server).await;
 
     let said = call.press("0").await.expect("a person");
-    assert!(
-        heard(
-            &said,
-            "no one can take your call right now, but we can call you back"
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "no one can take your call right now, but we can call you back"
     );
-    assert!(
-        heard(&said, "Should we call 5 5 5, 2 1 2, 6 6 1 8?"),
-        "{said:?}"
-    );
+    assert_heard!(&said, "Should we call 5 5 5, 2 1 2, 6 6 1 8?");
     let said = call.say("yes", Some("0.93")).await.expect("yes");
-    assert!(
-        heard(
-            &said,
-            "When should we call? For tomorrow morning, between 9 AM and noon, say or press 1. \
+    assert_heard!(
+        &said,
+        "When should we call? For tomorrow morning, between 9 AM and noon, say or press 1. \
              For tomorrow afternoon, between noon and 5 PM, say or press 2. For Wednesday \
              morning, between 9 AM and noon, say or press 3."
-        ),
-        "{said:?}"
     );
     let said = call.press("2").await.expect("window");
-    assert!(
-        heard(
-            &said,
-            "We'll call 5 5 5, 2 1 2, 6 6 1 8 tomorrow afternoon, between noon and 5 PM"
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "We'll call 5 5 5, 2 1 2, 6 6 1 8 tomorrow afternoon, between noon and 5 PM"
     );
     assert!(call.ended);
     assert_eq!(call.transferred_to, None);
@@ -128,9 +116,9 @@ async fn a_holiday_counts_as_closed_and_another_number_can_be_given(server: &Tes
     let mut call = server.call_from(LINDA).await;
     call.press("1").await.expect("language");
     let said = call.say("a person", Some("0.93")).await.expect("a person");
-    assert!(heard(&said, "we can call you back"), "{said:?}");
+    assert_heard!(&said, "we can call you back");
     let said = call.press("2").await.expect("another number");
-    assert!(heard(&said, "10-digit number"), "{said:?}");
+    assert_heard!(&said, "10-digit number");
     let said = call
         .say(
             "two one two five five five one two three four",
@@ -138,15 +126,9 @@ async fn a_holiday_counts_as_closed_and_another_number_can_be_given(server: &Tes
         )
         .await
         .expect("number");
-    assert!(
-        heard(&said, "For tomorrow morning, between 9 AM and noon"),
-        "{said:?}"
-    );
+    assert_heard!(&said, "For tomorrow morning, between 9 AM and noon");
     let said = call.press("1").await.expect("window");
-    assert!(
-        heard(&said, "We'll call 2 1 2, 5 5 5, 1 2 3 4 tomorrow morning"),
-        "{said:?}"
-    );
+    assert_heard!(&said, "We'll call 2 1 2, 5 5 5, 1 2 3 4 tomorrow morning");
     assert_eq!(call.transferred_to, None);
 
     let open = callbacks(server, "?status=open").await;
@@ -160,10 +142,7 @@ on_both_backends!(a_holiday_counts_as_closed_and_another_number_can_be_given);
 async fn within_hours_the_transfer_happens_as_before(server: &TestServer) {
     let mut call = linda_at_balance(server).await;
     let said = call.press("0").await.expect("a person");
-    assert!(
-        heard(&said, "Please hold while I connect you with a person."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "Please hold while I connect you with a person.");
     assert_eq!(call.transferred_to.as_deref(), Some(AGENT));
     assert!(callbacks(server, "").await.is_empty());
 }
@@ -173,27 +152,19 @@ async fn a_transfer_nobody_answers_offers_a_callback(server: &TestServer) {
     let mut call = linda_at_balance(server).await;
     call.agent_answers = false;
     let said = call.press("0").await.expect("a person");
-    assert!(
-        heard(&said, "Please hold while I connect you with a person."),
-        "{said:?}"
-    );
-    assert!(
-        heard(&said, "To have someone call you back, say or press 1."),
-        "never dropped: {said:?}"
+    assert_heard!(&said, "Please hold while I connect you with a person.");
+    assert_heard!(
+        &said,
+        "To have someone call you back, say or press 1.",
+        "never dropped"
     );
     let said = call.press("1").await.expect("a callback");
-    assert!(
-        heard(&said, "we can call you back"),
-        "never dropped: {said:?}"
-    );
+    assert_heard!(&said, "we can call you back", "never dropped");
     assert!(!call.ended);
     call.press("1").await.expect("caller id");
     let said = call.press("1").await.expect("window");
     // Monday 10:00: the first window still to come is this afternoon.
-    assert!(
-        heard(&said, "this afternoon, between noon and 5 PM"),
-        "{said:?}"
-    );
+    assert_heard!(&said, "this afternoon, between noon and 5 PM");
     let open = callbacks(server, "?status=open").await;
     assert_eq!(open.len(), 1, "{open:?}");
     assert_eq!(open[0]["reason"], "no_answer");
@@ -236,12 +207,9 @@ async fn a_caller_who_declines_hears_when_people_are_in(server: &TestServer) {
     let mut call = linda_at_balance(server).await;
     call.press("0").await.expect("a person");
     let said = call.press("9").await.expect("no callback");
-    assert!(
-        heard(
-            &said,
-            "All right. You can reach a person tomorrow at 9 AM. Thank you for calling. Goodbye."
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "All right. You can reach a person tomorrow at 9 AM. Thank you for calling. Goodbye."
     );
     assert!(call.ended);
     assert!(callbacks(server, "").await.is_empty());
@@ -256,7 +224,7 @@ async fn a_callback_window_can_be_named_in_words(server: &TestServer) {
 
     // "Tomorrow" alone names two windows: asked again, nothing booked.
     let said = call.say("tomorrow", Some("0.9")).await.expect("ambiguous");
-    assert!(heard(&said, "When should we call?"), "{said:?}");
+    assert_heard!(&said, "When should we call?");
     assert!(callbacks(server, "?status=open").await.is_empty());
 
     let said = call
@@ -264,12 +232,9 @@ async fn a_callback_window_can_be_named_in_words(server: &TestServer) {
         .await
         .expect("window");
 
-    assert!(
-        heard(
-            &said,
-            "We'll call 5 5 5, 2 1 2, 6 6 1 8 tomorrow afternoon, between noon and 5 PM"
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "We'll call 5 5 5, 2 1 2, 6 6 1 8 tomorrow afternoon, between noon and 5 PM"
     );
     let open = callbacks(server, "?status=open").await;
     assert_eq!(open.len(), 1, "{open:?}");
@@ -285,18 +250,16 @@ async fn outside_hours_a_caller_who_needs_extra_care_is_offered_a_callback(serve
     call.press("1").await.expect("language");
     call.press("1").await.expect("her account");
     let said = call.press("3042").await.expect("pin");
-    assert!(
-        heard(&said, "We want to make sure you get the right help"),
-        "{said:?}"
-    );
-    assert!(
-        heard(&said, "but we can call you back"),
-        "a callback, not a bare goodbye: {said:?}"
+    assert_heard!(&said, "We want to make sure you get the right help");
+    assert_heard!(
+        &said,
+        "but we can call you back",
+        "a callback, not a bare goodbye"
     );
     assert!(!call.ended, "{said:?}");
     // Declining it, she still hears when people are in.
     let said = call.press("9").await.expect("no callback");
-    assert!(heard(&said, "You can reach a person tomorrow"), "{said:?}");
+    assert_heard!(&said, "You can reach a person tomorrow");
     assert!(call.ended);
 }
 on_both_backends!(outside_hours_a_caller_who_needs_extra_care_is_offered_a_callback);

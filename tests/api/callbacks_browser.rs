@@ -6,8 +6,8 @@ use crate::common;
 
 use std::time::Duration;
 
+use common::TestServer;
 use common::browser::Browser;
-use common::{TestServer, heard};
 use fantoccini::Locator;
 
 const PASSWORD: &str = common::console::PASSWORD;
@@ -18,7 +18,7 @@ async fn linda_books_tomorrow_afternoon(server: &TestServer) -> i64 {
     let mut call = server.linda_at_pin_question().await;
     call.press("6446").await.expect("pin");
     let said = call.press("0").await.expect("a person");
-    assert!(heard(&said, "we can call you back"), "{said:?}");
+    assert_heard!(&said, "we can call you back");
     call.press("1").await.expect("caller id");
     call.press("2").await.expect("window");
     let open = server

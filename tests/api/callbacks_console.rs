@@ -9,8 +9,8 @@ use crate::common;
 
 use std::time::Duration;
 
+use common::TestServer;
 use common::console;
-use common::{TestServer, heard};
 use reqwest::header::{COOKIE, ORIGIN};
 
 /// Monday 18:00 in New York: closed.
@@ -21,12 +21,12 @@ const TO_MONDAY_EVENING: Duration = Duration::from_secs(8 * 3600);
 async fn linda_books_a_callback(server: &TestServer, key: &str) -> i64 {
     let mut call = server.linda_at_pin_question().await;
     let said = call.press("6446").await.expect("pin");
-    assert!(heard(&said, "Your balance is"), "{said:?}");
+    assert_heard!(&said, "Your balance is");
     let said = call.press("0").await.expect("a person");
-    assert!(heard(&said, "we can call you back"), "{said:?}");
+    assert_heard!(&said, "we can call you back");
     call.press("1").await.expect("caller id");
     let said = call.press(key).await.expect("window");
-    assert!(heard(&said, "We'll call"), "{said:?}");
+    assert_heard!(&said, "We'll call");
     let open = server
         .state
         .line

@@ -874,27 +874,6 @@ async fn terminal_caller_walks_a_scripted_call_and_ends_it_postgres() {
     terminal_caller_walks_a_scripted_call_and_ends_it(Backend::Postgres).await;
 }
 
-sync_test!(skipped_tests_are_summed_up_with_their_reason);
-fn skipped_tests_are_summed_up_with_their_reason() {
-    let mut skips = common::skipped::Skips::default();
-    let why = "localstripe is not installed (pip install localstripe)";
-    skips.record("stripe_call::pays::sqlite", why);
-    skips.record("stripe_call::pays::postgres", why);
-    skips.record("cli::import_postgres", "PostgreSQL is not reachable");
-    let summary = skips.take_summary();
-    assert_eq!(
-        summary,
-        vec![
-            "SKIPPED 1 test: PostgreSQL is not reachable".to_owned(),
-            "    cli::import_postgres".to_owned(),
-            format!("SKIPPED 2 tests: {why}"),
-            "    stripe_call::pays::postgres".to_owned(),
-            "    stripe_call::pays::sqlite".to_owned(),
-        ]
-    );
-    assert!(skips.take_summary().is_empty(), "a skip is reported once");
-}
-
 /// Runs `ivrpay agents ARGS --database-url DB` with `stdin` as standard input.
 fn agents_command(args: &[&str], database_url: &str, stdin: &str) -> std::process::Output {
     use std::io::Write;

@@ -6,7 +6,7 @@
 
 use crate::common;
 
-use common::{TestServer, heard};
+use common::TestServer;
 use ivrpay::caller::Call;
 use ivrpay::clock::Clock;
 use ivrpay::collections::run_due::{self, Collector};
@@ -89,45 +89,30 @@ fn installments_paid(stdout: &str) -> u64 {
 /// Linda sets up three payments with `card`; returns the call after it is set up.
 async fn linda_sets_up_a_plan(server: &TestServer, card: &str) -> (Call, Vec<String>) {
     let (mut call, said) = verified(server, LINDA, "1").await;
-    assert!(
-        heard(&said, "For more choices, say or press 8."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "For more choices, say or press 8.");
     let said = call.press("8").await.expect("more choices");
-    assert!(
-        heard(&said, "To set up a payment plan, say or press 4."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "To set up a payment plan, say or press 4.");
     let said = call.press("4").await.expect("a plan");
-    assert!(
-        heard(
-            &said,
-            "You can spread four hundred forty-five dollars and thirty-three cents over 2, 3 or 4 \
+    assert_heard!(
+        &said,
+        "You can spread four hundred forty-five dollars and thirty-three cents over 2, 3 or 4 \
              payments. Please say or press the number of payments you would like."
-        ),
-        "{said:?}"
     );
     let said = call.press("5").await.expect("not a choice");
-    assert!(
-        heard(&said, "You can choose 2, 3 or 4 payments."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "You can choose 2, 3 or 4 payments.");
     let said = call.press("3").await.expect("three payments");
     let schedule = "a first payment of one hundred forty-eight dollars and forty-five cents \
                     today, then two payments of one hundred forty-eight dollars \
                     and forty-four cents, on December twenty-third and January twenty-third";
-    assert!(heard(&said, &format!("That is {schedule}.")), "{said:?}");
+    assert_heard!(&said, &format!("That is {schedule}."));
     let said = call.press("1").await.expect("with a card");
-    assert!(heard(&said, "Key in your card number"), "{said:?}");
+    assert_heard!(&said, "Key in your card number");
     let said = enter_card(server, &mut call, card).await;
-    assert!(heard(&said, &format!("for {schedule}.")), "{said:?}");
-    assert!(
-        heard(
-            &said,
-            "By pressing 1, you authorize us to charge this card for each of these payments on \
+    assert_heard!(&said, &format!("for {schedule}."));
+    assert_heard!(
+        &said,
+        "By pressing 1, you authorize us to charge this card for each of these payments on \
              its date."
-        ),
-        "{said:?}"
     );
     let said = call.press("1").await.expect("agree");
     (call, said)
@@ -135,44 +120,34 @@ async fn linda_sets_up_a_plan(server: &TestServer, card: &str) -> (Call, Vec<Str
 
 async fn settle_for_less_and_pay(server: &TestServer) {
     let (mut call, said) = verified(server, JOSE, "1").await;
-    assert!(
-        heard(&said, "This is a communication from a debt collector."),
-        "the policy's disclosure, after verification: {said:?}"
+    assert_heard!(
+        &said,
+        "This is a communication from a debt collector.",
+        "the policy's disclosure, after verification"
     );
-    assert!(
-        heard(
-            &said,
-            "To hear how to settle this account for less, say or press 1."
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "To hear how to settle this account for less, say or press 1."
     );
     let said = call.press("1").await.expect("settlement");
-    assert!(
-        heard(
-            &said,
-            "You can settle this account for seventy-one dollars and fifty-seven cents, instead \
+    assert_heard!(
+        &said,
+        "You can settle this account for seventy-one dollars and fifty-seven cents, instead \
              of the full balance of one hundred nineteen dollars and twenty-eight cents. This \
-             offer is good until December twenty-third. To settle it today in one payment, say or press 1."
-        ),
+             offer is good until December twenty-third. To settle it today in one payment, say or press 1.",
         "60 % of 119.28 is 71.568, to the nearest cent: {said:?}"
     );
     let said = call.press("1").await.expect("in one payment");
-    assert!(heard(&said, "Key in your card number"), "{said:?}");
+    assert_heard!(&said, "Key in your card number");
     let said = enter_card(server, &mut call, "4242424242424242").await;
-    assert!(
-        heard(
-            &said,
-            "To pay seventy-one dollars and fifty-seven cents, say yes or press 1."
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "To pay seventy-one dollars and fifty-seven cents, say yes or press 1."
     );
     let said = call.press("1").await.expect("pay");
-    assert!(
-        heard(
-            &said,
-            "Thank you, your payment was approved. Your account is paid in full."
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "Thank you, your payment was approved. Your account is paid in full."
     );
     let jose = server.api_account("54294334").await;
     assert_eq!(jose["balance_cents"], 0, "settled: {jose}");
@@ -189,12 +164,9 @@ on_both_backends!(settle_for_less_and_pay);
 
 async fn a_plan_is_set_up_and_run_due_charges_the_next_installment_once(server: &TestServer) {
     let (_call, said) = linda_sets_up_a_plan(server, "4242424242424242").await;
-    assert!(
-        heard(
-            &said,
-            "Your payment plan is set up, and your first payment was approved."
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "Your payment plan is set up, and your first payment was approved."
     );
     let linda = server.api_account("66253365").await;
     let plan = &linda["arrangements"][0];
@@ -258,21 +230,15 @@ async fn a_plan_is_set_up_and_run_due_charges_the_next_installment_once(server: 
 
     // A returning caller hears the plan first.
     let (_call, said) = verified(server, LINDA, "1").await;
-    assert!(
-        heard(
-            &said,
-            "You have a payment plan with us. Your next payment of one hundred forty-eight \
+    assert_heard!(
+        &said,
+        "You have a payment plan with us. Your next payment of one hundred forty-eight \
              dollars and forty-four cents is due on January twenty-third."
-        ),
-        "{said:?}"
     );
-    assert!(
-        heard(
-            &said,
-            "To pay one hundred forty-eight dollars and forty-four cents now with your Visa \
+    assert_heard!(
+        &said,
+        "To pay one hundred forty-eight dollars and forty-four cents now with your Visa \
              ending in 4 2 4 2, say or press 1."
-        ),
-        "{said:?}"
     );
 
     // The last installment: the plan is complete.
@@ -294,14 +260,8 @@ async fn a_declined_installment_is_retried_then_the_plan_is_broken(server: &Test
     enter_card(server, &mut call, "4000000000000341").await;
     let said_after = call.press("1").await.expect("agree");
     // A plan is among the more choices, on 4 whether or not they were heard.
-    assert!(
-        heard(&said, "For more choices, say or press 8."),
-        "{said:?}"
-    );
-    assert!(
-        heard(&said_after, "your first payment was approved"),
-        "{said_after:?}"
-    );
+    assert_heard!(&said, "For more choices, say or press 8.");
+    assert_heard!(&said_after, "your first payment was approved");
     let collector = Collector::of(&server.state.line);
 
     let report = run_due::run(&collector, date!(2026 - 12 - 23))
@@ -319,18 +279,12 @@ async fn a_declined_installment_is_retried_then_the_plan_is_broken(server: &Test
 
     // Calling in meanwhile, James hears first that it did not go through.
     let (mut call, said) = verified(server, JAMES, "1").await;
-    assert!(
-        heard(
-            &said,
-            "Your payment plan's payment of four hundred ninety-one dollars and seventy-four \
+    assert_heard!(
+        &said,
+        "Your payment plan's payment of four hundred ninety-one dollars and seventy-four \
              cents, due on December twenty-third, didn't go through."
-        ),
-        "{said:?}"
     );
-    assert!(
-        heard(&said, "To change the card for your plan, say or press 2."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "To change the card for your plan, say or press 2.");
     call.press("9").await.expect("goodbye");
 
     // Not before the next try's day; then tried again, and declined for the last time: the
@@ -371,24 +325,18 @@ async fn a_returning_caller_changes_the_card_on_their_plan(server: &TestServer) 
         .await
         .expect("run");
     let (mut call, said) = verified(server, LINDA, "1").await;
-    assert!(heard(&said, "didn't go through"), "{said:?}");
+    assert_heard!(&said, "didn't go through");
     let said = call.press("2").await.expect("change the card");
-    assert!(heard(&said, "Key in your card number"), "{said:?}");
+    assert_heard!(&said, "Key in your card number");
     let said = enter_card(server, &mut call, "5555555555554444").await;
-    assert!(
-        heard(
-            &said,
-            "Thank you. Your plan will use your Mastercard ending in 4 4 4 4 from now on."
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "Thank you. Your plan will use your Mastercard ending in 4 4 4 4 from now on."
     );
     let said = call.press("1").await.expect("pay it now");
-    assert!(
-        heard(
-            &said,
-            "Your payment of one hundred forty-eight dollars and forty-four cents was approved."
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "Your payment of one hundred forty-eight dollars and forty-four cents was approved."
     );
     let linda = server.api_account("66253365").await;
     let plan = &linda["arrangements"][0];
@@ -400,40 +348,25 @@ on_both_backends!(a_returning_caller_changes_the_card_on_their_plan);
 async fn a_promise_is_kept_by_a_payment_and_another_is_broken(server: &TestServer) {
     let (mut call, _) = verified(server, LINDA, "1").await;
     let said = call.press("5").await.expect("a promise");
-    assert!(
-        heard(&said, "The latest date I can take is December seventh."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "The latest date I can take is December seventh.");
     let said = call.press("1231").await.expect("too late");
-    assert!(
-        heard(&said, "That date is further away than I can take."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "That date is further away than I can take.");
     let said = call.press("1205").await.expect("a date");
-    assert!(
-        heard(
-            &said,
-            "The least you can promise is forty-four dollars and fifty-three cents."
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "The least you can promise is forty-four dollars and fifty-three cents."
     );
     let said = call.press("10").await.expect("too little");
-    assert!(heard(&said, "The least you can promise is"), "{said:?}");
+    assert_heard!(&said, "The least you can promise is");
     let said = call.press("50").await.expect("an amount");
-    assert!(
-        heard(
-            &said,
-            "You are promising to pay fifty dollars by December fifth."
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "You are promising to pay fifty dollars by December fifth."
     );
     let said = call.press("1").await.expect("confirm");
-    assert!(
-        heard(
-            &said,
-            "We've noted your promise to pay fifty dollars by December fifth."
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "We've noted your promise to pay fifty dollars by December fifth."
     );
     let promise = &server.api_account("66253365").await["arrangements"][0];
     assert_eq!(promise["kind"], "promise");
@@ -452,7 +385,7 @@ async fn a_promise_is_kept_by_a_payment_and_another_is_broken(server: &TestServe
     let mut call = server.linda_at_card_number("50").await;
     enter_card(server, &mut call, "4242424242424242").await;
     let said = call.press("1").await.expect("pay");
-    assert!(heard(&said, "was approved"), "{said:?}");
+    assert_heard!(&said, "was approved");
 
     let report = run_due::run(&Collector::of(&server.state.line), date!(2026 - 12 - 02))
         .await
@@ -483,35 +416,26 @@ async fn a_card_fee_is_said_before_the_card_and_recorded_apart(server: &TestServ
         call.transcript()
     );
     let said = call.press(BARBARA.1).await.expect("pin");
-    assert!(
-        heard(&said, "This is a communication from a debt collector."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "This is a communication from a debt collector.");
     let said = call.press("1").await.expect("the full balance");
-    assert!(
-        heard(
-            &said,
-            "Paying eight hundred seven dollars and eighty-nine cents by card on this line has a \
+    assert_heard!(
+        &said,
+        "Paying eight hundred seven dollars and eighty-nine cents by card on this line has a \
              convenience fee of two dollars and fifty cents, for a total of eight hundred ten \
              dollars and thirty-nine cents. There is no fee to pay online or by mail."
-        ),
-        "{said:?}"
     );
     let said = call.press("1").await.expect("go ahead");
-    assert!(heard(&said, "Key in your card number"), "{said:?}");
+    assert_heard!(&said, "Key in your card number");
     let said = enter_card(server, &mut call, "4242424242424242").await;
-    assert!(
-        heard(
-            &said,
-            "Your payment is eight hundred seven dollars and eighty-nine cents, plus the \
+    assert_heard!(
+        &said,
+        "Your payment is eight hundred seven dollars and eighty-nine cents, plus the \
              convenience fee of two dollars and fifty cents, for a total of eight hundred ten \
              dollars and thirty-nine cents. To pay eight hundred ten dollars and thirty-nine \
              cents, say yes or press 1."
-        ),
-        "{said:?}"
     );
     let said = call.press("1").await.expect("pay");
-    assert!(heard(&said, "Your account is paid in full."), "{said:?}");
+    assert_heard!(&said, "Your account is paid in full.");
     let barbara = server.api_account("95318680").await;
     assert_eq!(barbara["payments"][0]["amount_cents"], 80789);
     assert_eq!(barbara["payments"][0]["fee_cents"], 250);
@@ -525,18 +449,15 @@ on_both_backends!(a_card_fee_is_said_before_the_card_and_recorded_apart);
 async fn disputed_and_bankrupt_accounts_are_never_asked_to_pay(server: &TestServer) {
     for (who, number) in [(THOMAS, "88673243"), (JOSEPH, "24839046")] {
         let (mut call, said) = verified(server, who, "1").await;
-        assert!(
-            heard(
-                &said,
-                "Your account is being reviewed, so we won't ask you for a payment today."
-            ),
-            "{said:?}"
+        assert_heard!(
+            &said,
+            "Your account is being reviewed, so we won't ask you for a payment today."
         );
         for asked in ["To pay", "settle", "payment plan", "promise", "balance is"] {
-            assert!(!heard(&said, asked), "{asked}: {said:?}");
+            assert_not_heard!(&said, asked, "{asked}");
         }
         let said = call.press("1").await.expect("a person");
-        assert!(heard(&said, "Please hold"), "{said:?}");
+        assert_heard!(&said, "Please hold");
         let briefing = call.agent_heard.join(" ");
         assert!(briefing.contains("do not ask for payment"), "{briefing}");
         let record = server.api_account(number).await;
@@ -547,20 +468,11 @@ on_both_backends!(disputed_and_bankrupt_accounts_are_never_asked_to_pay);
 
 async fn trouble_paying_records_the_reason_and_offers_what_the_policy_allows(server: &TestServer) {
     let (mut call, said) = verified(server, LINDA, "1").await;
-    assert!(
-        heard(&said, "For more choices, say or press 8."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "For more choices, say or press 8.");
     let said = call.press("8").await.expect("more choices");
-    assert!(
-        heard(&said, "If you are having trouble paying, say or press 6."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "If you are having trouble paying, say or press 6.");
     let said = call.press("6").await.expect("trouble paying");
-    assert!(
-        heard(&said, "I'm sorry things are hard right now."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "I'm sorry things are hard right now.");
     let said = call.press("1").await.expect("lost work");
     assert_eq!(
         said,
@@ -583,32 +495,20 @@ async fn trouble_paying_records_the_reason_and_offers_what_the_policy_allows(ser
 
     // The hardship segment: smaller installments, never the minimum, the first one later.
     let (mut call, said) = verified(server, ELIZABETH, "1").await;
-    assert!(
-        !heard(&said, "minimum"),
-        "never pressed for the minimum: {said:?}"
-    );
-    assert!(
-        heard(&said, "To set up a payment plan, say or press 1."),
-        "{said:?}"
-    );
-    assert!(
-        heard(&said, "To pay the full balance, say or press 2."),
-        "{said:?}"
-    );
+    assert_not_heard!(&said, "minimum", "never pressed for the minimum");
+    assert_heard!(&said, "To set up a payment plan, say or press 1.");
+    assert_heard!(&said, "To pay the full balance, say or press 2.");
     let said = call.press("1").await.expect("a plan");
-    assert!(heard(&said, "over 3, 6 or 9 payments"), "{said:?}");
+    assert_heard!(&said, "over 3, 6 or 9 payments");
     call.press("6").await.expect("six");
     call.press("1").await.expect("with a card");
     enter_card(server, &mut call, "4242424242424242").await;
     let said = call.press("1").await.expect("agree");
-    assert!(
-        heard(
-            &said,
-            "Your payment plan is set up: a first payment of one hundred four dollars and \
+    assert_heard!(
+        &said,
+        "Your payment plan is set up: a first payment of one hundred four dollars and \
              fifty-seven cents on December twenty-third, then five payments of one hundred four \
              dollars and fifty-two cents"
-        ),
-        "{said:?}"
     );
     let elizabeth = server.api_account("62746688").await;
     let plan = &elizabeth["arrangements"][0];
@@ -627,19 +527,13 @@ on_both_backends!(trouble_paying_records_the_reason_and_offers_what_the_policy_a
 
 async fn vulnerable_callers_are_offered_a_specialist_without_pressure(server: &TestServer) {
     let (mut call, said) = verified(server, MARGARET, "1").await;
-    assert!(
-        heard(
-            &said,
-            "We want to make sure you get the right help, at your own pace."
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "We want to make sure you get the right help, at your own pace."
     );
-    assert!(!heard(&said, "To pay"), "{said:?}");
+    assert_not_heard!(&said, "To pay");
     let said = call.press("2").await.expect("the balance");
-    assert!(
-        heard(&said, "There is no need to decide anything today."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "There is no need to decide anything today.");
     call.press("1").await.expect("support team");
     let briefing = call.agent_heard.join(" ");
     assert!(
@@ -651,42 +545,24 @@ on_both_backends!(vulnerable_callers_are_offered_a_specialist_without_pressure);
 
 async fn options_are_named_in_spanish_too(server: &TestServer) {
     let (mut call, said) = verified(server, JOSE, "2").await;
-    assert!(
-        heard(&said, "Esta es una comunicación de un cobrador de deudas."),
-        "{said:?}"
+    assert_heard!(&said, "Esta es una comunicación de un cobrador de deudas.");
+    assert_heard!(
+        &said,
+        "Para saber cómo liquidar esta cuenta por menos, diga u oprima 1."
     );
-    assert!(
-        heard(
-            &said,
-            "Para saber cómo liquidar esta cuenta por menos, diga u oprima 1."
-        ),
-        "{said:?}"
-    );
-    assert!(
-        heard(&said, "Para más opciones, diga u oprima 6."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "Para más opciones, diga u oprima 6.");
     let said = call.press("6").await.expect("más opciones");
-    assert!(
-        heard(&said, "Para establecer un plan de pagos, diga u oprima 3."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "Para establecer un plan de pagos, diga u oprima 3.");
     let said = call.press("3").await.expect("un plan");
-    assert!(
-        heard(
-            &said,
-            "Puede dividir ciento diecinueve dólares con veintiocho centavos en 2, 3 o 4 pagos."
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "Puede dividir ciento diecinueve dólares con veintiocho centavos en 2, 3 o 4 pagos."
     );
     let said = call.press("2").await.expect("dos pagos");
-    assert!(
-        heard(
-            &said,
-            "Serían dos pagos de cincuenta y nueve dólares con sesenta y cuatro centavos, hoy y \
+    assert_heard!(
+        &said,
+        "Serían dos pagos de cincuenta y nueve dólares con sesenta y cuatro centavos, hoy y \
              veintitrés de diciembre."
-        ),
-        "{said:?}"
     );
 }
 on_both_backends!(options_are_named_in_spanish_too);
@@ -695,18 +571,15 @@ async fn a_settlement_in_payments_settles_the_account_with_its_last_payment(serv
     let (mut call, _) = verified(server, JOSE, "1").await;
     call.press("1").await.expect("settlement");
     let said = call.press("2").await.expect("in a few payments");
-    assert!(
-        heard(
-            &said,
-            "You can spread seventy-one dollars and fifty-seven cents over 3 payments."
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "You can spread seventy-one dollars and fifty-seven cents over 3 payments."
     );
     call.press("3").await.expect("three");
     call.press("1").await.expect("with a card");
     enter_card(server, &mut call, "378282246310005").await;
     let said = call.press("1").await.expect("agree");
-    assert!(heard(&said, "your first payment was approved"), "{said:?}");
+    assert_heard!(&said, "your first payment was approved");
     let jose = server.api_account("54294334").await;
     let settlement = &jose["arrangements"][0];
     assert_eq!(settlement["kind"], "settlement");
@@ -776,12 +649,12 @@ on_both_backends!(an_arrangement_made_again_by_a_retried_delivery_is_the_same_on
 async fn misses_at_the_plan_menu_end_with_a_person_not_a_goodbye(server: &TestServer) {
     linda_sets_up_a_plan(server, "4242424242424242").await;
     let (mut call, said) = verified(server, LINDA, "1").await;
-    assert!(heard(&said, "To change the card for your plan"), "{said:?}");
+    assert_heard!(&said, "To change the card for your plan");
     call.press("5").await.expect("not a choice");
     call.press("6").await.expect("not a choice");
     let said = call.press("#").await.expect("a third miss");
-    assert!(heard(&said, "Let me get you some help."), "{said:?}");
-    assert!(!heard(&said, "Goodbye"), "{said:?}");
+    assert_heard!(&said, "Let me get you some help.");
+    assert_not_heard!(&said, "Goodbye");
     assert_eq!(call.transferred_to.as_deref(), Some(common::AGENT));
 }
 on_both_backends!(misses_at_the_plan_menu_end_with_a_person_not_a_goodbye);
@@ -797,7 +670,7 @@ async fn a_plan_made_in_the_evening_is_dated_by_the_lines_day(server: &TestServe
         "UTC has moved on"
     );
     let (_call, said) = linda_sets_up_a_plan(server, "4242424242424242").await;
-    assert!(heard(&said, "Your payment plan is set up"), "{said:?}");
+    assert_heard!(&said, "Your payment plan is set up");
     let linda = server.api_account("66253365").await;
     assert_eq!(
         installments(&linda["arrangements"][0], "due_date"),
@@ -809,7 +682,7 @@ on_both_backends!(a_plan_made_in_the_evening_is_dated_by_the_lines_day);
 
 async fn installments_fall_due_on_the_lines_day_not_utcs(server: &TestServer) {
     let (_call, said) = linda_sets_up_a_plan(server, "4242424242424242").await;
-    assert!(heard(&said, "Your payment plan is set up"), "{said:?}");
+    assert_heard!(&said, "Your payment plan is set up");
     let linda = server.api_account("66253365").await;
     assert_eq!(
         installments(&linda["arrangements"][0], "due_date"),
@@ -843,13 +716,10 @@ async fn a_small_balance_in_hardship_can_be_paid_in_full(server: &TestServer) {
                36041,15.00,15.00,2026-12-09,hardship,en,+15555138731,,hardship,OH\n";
     common::import_accounts(&server.state, &server.clock, row).await;
     let (mut call, said) = verified(server, ELIZABETH, "1").await;
-    assert!(
-        heard(&said, "To pay the full balance, say or press 1."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "To pay the full balance, say or press 1.");
     let said = call.press("1").await.expect("the full balance");
-    assert!(heard(&said, "Key in your card number"), "{said:?}");
+    assert_heard!(&said, "Key in your card number");
     let said = enter_card(server, &mut call, "4242424242424242").await;
-    assert!(heard(&said, "To pay fifteen dollars"), "{said:?}");
+    assert_heard!(&said, "To pay fifteen dollars");
 }
 on_both_backends!(a_small_balance_in_hardship_can_be_paid_in_full);

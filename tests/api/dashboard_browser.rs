@@ -9,8 +9,8 @@
 
 use crate::common;
 
+use common::TestServer;
 use common::browser::Browser;
-use common::{TestServer, heard};
 use fantoccini::Locator;
 
 const PASSWORD: &str = common::console::PASSWORD;
@@ -22,7 +22,7 @@ async fn three_calls(server: &TestServer) {
         .enter_card(&mut paid, "4242424242424242", "1228", "123", "77141")
         .await;
     let said = paid.press("1").await.expect("pay");
-    assert!(heard(&said, "Your confirmation number is"), "{said:?}");
+    assert_heard!(&said, "Your confirmation number is");
     paid.hang_up(&server.url).await.expect("hang up");
 
     let mut at_pin = server.linda_at_pin_question().await;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::{AUTH_TOKEN, Backend, Options, TestServer, heard};
+use common::{AUTH_TOKEN, Backend, Options, TestServer};
 use ivrpay::app::Application;
 use ivrpay::caller::{Call, Field};
 use ivrpay::clock::ManualClock;
@@ -172,11 +172,7 @@ async fn confirm_until_the_gateway_charges(
     ] {
         call.press(keys).await.expect("step");
     }
-    assert!(
-        heard(&call.heard, "Visa ending in 4 2 4 2"),
-        "{:?}",
-        call.heard
-    );
+    assert_heard!(&call.heard, "Visa ending in 4 2 4 2");
     let action = call.pending_action().expect("asks to confirm").to_owned();
     let confirming = Call::new(
         ivrpay::http_client(),
@@ -264,10 +260,7 @@ async fn killed_during_the_charge_the_retry_takes_over_and_charges_once(backend:
     clock.advance(Duration::from_secs(6));
     let said = call.press("1").await.expect("retried confirmation");
 
-    assert!(
-        heard(&said, "Your payment of twenty dollars was approved."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "Your payment of twenty dollars was approved.");
     assert_eq!(
         gateway.sandbox.charge_count(),
         1,
@@ -419,7 +412,7 @@ async fn silent_calls_are_closed_as_abandoned_with_their_last_step(server: &Test
     let still_open = server.api_call(&recent.call_sid).await;
     assert!(still_open["ended_at"].is_null());
     let said = recent.press("6446").await.expect("the other call goes on");
-    assert!(heard(&said, "balance"), "{said:?}");
+    assert_heard!(&said, "balance");
 }
 on_both_backends!(silent_calls_are_closed_as_abandoned_with_their_last_step);
 

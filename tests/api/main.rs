@@ -33,6 +33,7 @@ mod smtp_stand_in;
 mod stripe_call;
 mod stripe_localstripe;
 mod survey;
+mod test_harness;
 mod transfers;
 mod transfers_browser;
 mod transfers_hold;
@@ -44,9 +45,9 @@ mod words;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let args = libtest_mimic::Arguments::from_args();
+    let (args, filters) = common::harness::arguments();
     let mut skips = common::skipped::Skips::default();
-    let trials = common::harness::trials(&args, &mut skips);
+    let trials = common::harness::trials(&args, &filters, &mut skips);
     let conclusion = libtest_mimic::run(&args, trials);
     // `--list` output is read by runners (nextest): nothing may follow it.
     if !args.list {

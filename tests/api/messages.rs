@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use common::smtp::SmtpServer;
 use common::twilio_api::TwilioStandIn;
-use common::{Backend, Options, TestServer, heard};
+use common::{Backend, Options, TestServer};
 use ivrpay::caller::Call;
 use ivrpay::clock::Clock;
 use ivrpay::collections::run_due::{self, Collector};
@@ -85,7 +85,7 @@ async fn linda_pays(server: &TestServer, dollars: &str) -> Call {
         .enter_card(&mut call, "4242424242424242", "1228", "123", "77141")
         .await;
     let said = call.press("1").await.expect("pay");
-    assert!(heard(&said, "was approved"), "{said:?}");
+    assert_heard!(&said, "was approved");
     call
 }
 
@@ -94,7 +94,7 @@ async fn linda_pays_and_asks_for_a_text(dollars: &str, server: &TestServer) {
     let mut call = linda_pays(server, dollars).await;
     call.press("9").await.expect("end");
     let said = call.press("1").await.expect("by text");
-    assert!(heard(&said, "It's on its way."), "{said:?}");
+    assert_heard!(&said, "It's on its way.");
 }
 
 async fn send(server: &TestServer) -> outbox::Report {
@@ -110,17 +110,14 @@ async fn a_paid_call_sends_one_receipt_by_text_and_one_by_email(backend: Backend
     let server = &line.server;
     let mut call = linda_pays(server, "25").await;
     let said = call.press("9").await.expect("end");
-    assert!(
-        heard(
-            &said,
-            "Before you go, would you like this in writing? To get it by text message to the \
+    assert_heard!(
+        &said,
+        "Before you go, would you like this in writing? To get it by text message to the \
              number ending in 6 6 1 8, say or press 1. To get it by email, say or press 2. If you don't need \
              anything sent, say or press 3."
-        ),
-        "{said:?}"
     );
     let said = call.press("1").await.expect("by text");
-    assert!(heard(&said, "It's on its way."), "{said:?}");
+    assert_heard!(&said, "It's on its way.");
     let code = server.api_call(&call.call_sid).await["payments"][0]["confirmation_code"]
         .as_str()
         .expect("code")
@@ -174,7 +171,7 @@ async fn a_paid_call_sends_one_receipt_by_text_and_one_by_email(backend: Backend
     call.press("1").await.expect("pay");
     call.press("9").await.expect("end");
     let said = call.press("2").await.expect("by email");
-    assert!(heard(&said, "It's on its way."), "{said:?}");
+    assert_heard!(&said, "It's on its way.");
     let report = send(server).await;
     assert_eq!(report.sent, 1, "{report:?}");
     let mail = line.smtp.received();
@@ -229,16 +226,10 @@ async fn a_number_that_texted_stop_gets_nothing(backend: Backend) {
     // The call offers email only.
     let mut call = linda_pays(server, "20").await;
     let said = call.press("9").await.expect("end");
-    assert!(
-        heard(&said, "To get it by email, say or press 2."),
-        "{said:?}"
-    );
-    assert!(!heard(&said, "text message"), "{said:?}");
+    assert_heard!(&said, "To get it by email, say or press 2.");
+    assert_not_heard!(&said, "text message");
     let said = call.press("1").await.expect("text anyway");
-    assert!(
-        heard(&said, "I'm sorry, I can't send it that way."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "I'm sorry, I can't send it that way.");
 
     // A text queued before the STOP is not sent either.
     let mut call = linda_pays(server, "10").await;
@@ -278,7 +269,7 @@ async fn a_number_that_texted_stop_gets_nothing(backend: Backend) {
     );
     let mut call = linda_pays(server, "5").await;
     let said = call.press("9").await.expect("end");
-    assert!(heard(&said, "text message"), "{said:?}");
+    assert_heard!(&said, "text message");
 }
 on_both_backends_with_own_server!(a_number_that_texted_stop_gets_nothing, needs: [Prism, Smtp]);
 
@@ -300,8 +291,8 @@ async fn an_address_no_mail_can_reach_is_never_promised_a_receipt(backend: Backe
     let said = call.press("2").await.expect("by email");
 
     // Assert: told it cannot go that way, and nothing is queued or sent.
-    assert!(!heard(&said, "It's on its way."), "{said:?}");
-    assert!(heard(&said, "I can't send it that way."), "{said:?}");
+    assert_not_heard!(&said, "It's on its way.");
+    assert_heard!(&said, "I can't send it that way.");
     let report = send(server).await;
     assert_eq!(
         (report.sent, report.retrying, report.failed),
@@ -327,7 +318,7 @@ async fn a_plan_sends_its_schedule_then_reminders_at_the_lead_time(backend: Back
         .enter_card(&mut call, "4242424242424242", "1228", "123", "77141")
         .await;
     let said = call.press("1").await.expect("agree");
-    assert!(heard(&said, "Your payment plan is set up"), "{said:?}");
+    assert_heard!(&said, "Your payment plan is set up");
     call.press("9").await.expect("end");
     call.press("1").await.expect("by text");
     let report = send(server).await;
@@ -497,7 +488,7 @@ async fn the_recording_is_paused_for_card_entry_and_resumed_after(backend: Backe
     }
     assert!(recording_requests(&line.twilio, &call.call_sid).is_empty());
     let said = call.press("1").await.expect("the amount is right");
-    assert!(heard(&said, "Key in your card number"), "{said:?}");
+    assert_heard!(&said, "Key in your card number");
     assert_eq!(recording_requests(&line.twilio, &call.call_sid), ["paused"]);
     for keys in ["4242424242424242", "1228", "123", "77141"] {
         call.press(keys).await.expect("card");
@@ -508,7 +499,7 @@ async fn the_recording_is_paused_for_card_entry_and_resumed_after(backend: Backe
         "still paused while the card is read back"
     );
     let said = call.press("1").await.expect("pay");
-    assert!(heard(&said, "was approved"), "{said:?}");
+    assert_heard!(&said, "was approved");
     assert_eq!(
         recording_requests(&line.twilio, &call.call_sid),
         ["paused", "in-progress"]
@@ -518,7 +509,7 @@ async fn the_recording_is_paused_for_card_entry_and_resumed_after(backend: Backe
     let mut call = server.linda_at_card_number("5").await;
     call.press("4242424242424242").await.expect("card number");
     let said = call.press("0").await.expect("a person");
-    assert!(heard(&said, "Please hold"), "{said:?}");
+    assert_heard!(&said, "Please hold");
     assert_eq!(
         recording_requests(&line.twilio, &call.call_sid),
         ["paused", "in-progress"]
@@ -531,11 +522,8 @@ async fn the_recording_is_paused_for_card_entry_and_resumed_after(backend: Backe
         call.press(keys).await.expect("an amount");
     }
     let said = call.press("1").await.expect("the amount is right");
-    assert!(!heard(&said, "card number"), "{said:?}");
-    assert!(
-        heard(&said, "Please hold while I connect you with a person."),
-        "{said:?}"
-    );
+    assert_not_heard!(&said, "card number");
+    assert_heard!(&said, "Please hold while I connect you with a person.");
 }
 on_both_backends_with_own_server!(the_recording_is_paused_for_card_entry_and_resumed_after, needs: [Prism, Smtp]);
 
@@ -550,7 +538,7 @@ async fn when_configured_to_go_on_a_failed_pause_still_takes_the_card(backend: B
         call.press(keys).await.expect("an amount");
     }
     let said = call.press("1").await.expect("the amount is right");
-    assert!(heard(&said, "Key in your card number"), "{said:?}");
+    assert_heard!(&said, "Key in your card number");
 }
 on_both_backends_with_own_server!(when_configured_to_go_on_a_failed_pause_still_takes_the_card, needs: [Prism, Smtp]);
 

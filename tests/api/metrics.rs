@@ -7,7 +7,7 @@ use crate::common;
 
 use std::time::Duration;
 
-use common::{ADMIN_TOKEN, Backend, Options, TestServer, heard};
+use common::{ADMIN_TOKEN, Backend, Options, TestServer};
 use ivrpay::config::MetricsSettings;
 use ivrpay::messages::outbox;
 use ivrpay::messages::{MessagingSettings, SmsSettings};
@@ -174,7 +174,7 @@ async fn counters_move_with_calls(backend: Backend) {
         .enter_card(&mut paid, "4242424242424242", "1228", "123", "77141")
         .await;
     let said = paid.press("1").await.expect("pay");
-    assert!(heard(&said, "was approved"), "{said:?}");
+    assert_heard!(&said, "was approved");
     paid.hang_up(&server.url).await.expect("hang up");
 
     let mut declined = server.linda_at_card_number("5").await;
@@ -182,7 +182,7 @@ async fn counters_move_with_calls(backend: Backend) {
         .enter_card(&mut declined, "4000000000000002", "1228", "123", "77141")
         .await;
     let said = declined.press("1").await.expect("pay");
-    assert!(heard(&said, "declined"), "{said:?}");
+    assert_heard!(&said, "declined");
     declined.hang_up(&server.url).await.expect("hang up");
 
     // A webhook with a wrong signature, and a path no provider has.
@@ -335,7 +335,7 @@ async fn messages_are_counted_by_result(backend: Backend) {
     call.press("1").await.expect("pay");
     call.press("9").await.expect("end");
     let said = call.press("1").await.expect("by text");
-    assert!(heard(&said, "It's on its way."), "{said:?}");
+    assert_heard!(&said, "It's on its way.");
 
     assert_eq!(one_try_counted_as(&server, "retry").await, 1.0);
     // Past the time a message is tried for, it is given up on.

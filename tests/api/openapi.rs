@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{ADMIN_TOKEN, TestServer, heard};
+use common::{ADMIN_TOKEN, TestServer};
 use serde_json::Value;
 
 /// Bounds the fuzzing run: examples per operation (the coverage phase adds its boundary cases to
@@ -198,7 +198,7 @@ async fn demo_like_activity(server: &TestServer) {
         .enter_card(&mut paid, "4242424242424242", "1228", "123", "77141")
         .await;
     let said = paid.press("1").await.expect("pay");
-    assert!(heard(&said, "confirmation"), "{said:?}");
+    assert_heard!(&said, "confirmation");
 
     // Monday 18:00 in New York: closed, so asking for a person offers a callback.
     server.clock.advance(Duration::from_secs(8 * 3600));
@@ -243,13 +243,11 @@ async fn schemathesis_finds_no_server_error_and_no_answer_off_the_description(se
         .expect("schemathesis runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    eprintln!(
-        "schemathesis took {:.1} s\n{stdout}",
-        started.elapsed().as_secs_f64()
-    );
+    // Only on failure: this binary's harness does not capture what a passing test prints.
     assert!(
         output.status.success(),
-        "schemathesis found failures:\n{stdout}\n{stderr}"
+        "schemathesis found failures (in {:.1} s):\n{stdout}\n{stderr}",
+        started.elapsed().as_secs_f64()
     );
 }
 on_both_backends!(

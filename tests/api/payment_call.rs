@@ -5,7 +5,7 @@ use crate::common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{Backend, Options, TestServer, heard};
+use common::{Backend, Options, TestServer};
 
 /// The public test cards and what the sandbox answers for them (demo/test-cards.csv).
 fn test_cards() -> Vec<(String, String, String)> {
@@ -26,18 +26,12 @@ async fn every_test_card_gets_its_answer(server: &TestServer) {
         let said = call.press(&number).await.expect("card number");
         match (brand.as_str(), result.as_str()) {
             (_, "invalid_luhn") => {
-                assert!(
-                    heard(&said, "That card number is not valid."),
-                    "{number}: {said:?}"
-                );
+                assert_heard!(&said, "That card number is not valid.", "{number}");
                 continue;
             }
             ("jcb", _) => {
                 // JCB is not among the brands accepted by default.
-                assert!(
-                    heard(&said, "we can't accept that kind of card"),
-                    "{number}: {said:?}"
-                );
+                assert_heard!(&said, "we can't accept that kind of card", "{number}");
                 continue;
             }
             _ => {}
@@ -49,7 +43,7 @@ async fn every_test_card_gets_its_answer(server: &TestServer) {
         } else {
             "Enter the 3-digit code on the back of the card."
         };
-        assert!(heard(&said, code_prompt), "{number}: {said:?}");
+        assert_heard!(&said, code_prompt, "{number}");
         if brand == "amex" {
             assert!(
                 call.last_twiml.contains("numDigits=\"4\""),
@@ -64,12 +58,9 @@ async fn every_test_card_gets_its_answer(server: &TestServer) {
             .map(String::from)
             .collect::<Vec<_>>()
             .join(" ");
-        assert!(
-            heard(
-                &said,
-                &format!("ending in {spoken_last4}. To pay five dollars, say yes or press 1.")
-            ),
-            "{said:?}"
+        assert_heard!(
+            &said,
+            &format!("ending in {spoken_last4}. To pay five dollars, say yes or press 1.")
         );
         let said = call.press("1").await.expect("confirm");
         let (expected, outcome) = match result.as_str() {
@@ -88,7 +79,7 @@ async fn every_test_card_gets_its_answer(server: &TestServer) {
             ),
             other => panic!("unknown test card result {other}"),
         };
-        assert!(heard(&said, expected), "{number} ({result}): {said:?}");
+        assert_heard!(&said, expected, "{number} ({result})");
         let record = server.api_call(&call.call_sid).await;
         assert_eq!(record["outcome"], outcome, "{number}");
         let payment = &record["payments"][0];
@@ -99,9 +90,10 @@ async fn every_test_card_gets_its_answer(server: &TestServer) {
             approved += 1;
             assert_eq!(payment["status"], "approved");
             let code = payment["confirmation_code"].as_str().expect("code");
-            assert!(
-                heard(&said, &grouped(code, " ", ", ")),
-                "the code is read in groups: {said:?}"
+            assert_heard!(
+                &said,
+                &grouped(code, " ", ", "),
+                "the code is read in groups"
             );
         } else {
             assert_eq!(payment["status"], "declined");
@@ -151,23 +143,17 @@ async fn confirmation_number_is_read_in_groups_and_again_slowly(server: &TestSer
         .expect("code")
         .to_owned();
     let once = format!("Your confirmation number is {}.", grouped(&code, " ", ", "));
-    assert!(heard(&said, &once), "{said:?}");
-    assert!(
-        heard(&said, "To hear it again slowly, say or press 1."),
-        "{said:?}"
-    );
+    assert_heard!(&said, &once);
+    assert_heard!(&said, "To hear it again slowly, say or press 1.");
 
     let said = call.press("1").await.expect("again, slowly");
     let slowly = format!(
         "Your confirmation number is {}.",
         grouped(&code, ", ", ". ")
     );
-    assert!(heard(&said, &slowly), "{said:?}");
+    assert_heard!(&said, &slowly);
     let said = call.press("9").await.expect("goodbye");
-    assert!(
-        heard(&said, "Thank you for your payment, Linda."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "Thank you for your payment, Linda.");
 }
 on_both_backends!(confirmation_number_is_read_in_groups_and_again_slowly);
 
@@ -175,20 +161,15 @@ async fn star_on_a_card_question_says_it_starts_the_card_over(server: &TestServe
     let mut call = server.linda_at_card_number("5").await;
     call.press("4242424242424242").await.expect("card number");
     let said = call.press("1").await.expect("too short an expiry");
-    assert!(
-        heard(&said, "The expiration date has 4 digits."),
-        "{said:?}"
-    );
-    assert!(
-        heard(&said, "To start the card over, press star."),
-        "{said:?}"
-    );
-    assert!(
-        !heard(&said, "To hear this again, say repeat or press star."),
-        "star cannot mean two things: {said:?}"
+    assert_heard!(&said, "The expiration date has 4 digits.");
+    assert_heard!(&said, "To start the card over, press star.");
+    assert_not_heard!(
+        &said,
+        "To hear this again, say repeat or press star.",
+        "star cannot mean two things"
     );
     let said = call.press("*").await.expect("star");
-    assert!(heard(&said, "Key in your card number"), "{said:?}");
+    assert_heard!(&said, "Key in your card number");
 }
 on_both_backends!(star_on_a_card_question_says_it_starts_the_card_over);
 
@@ -199,12 +180,9 @@ async fn minimum_equal_to_the_balance_is_not_offered_twice(server: &TestServer) 
     call.press("1").await.expect("language");
     call.press("1").await.expect("confirm");
     let said = call.press("5352").await.expect("pin");
-    assert!(
-        heard(
-            &said,
-            "Your balance is twenty-three dollars and twenty-six cents, due December twenty-seventh."
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "Your balance is twenty-three dollars and twenty-six cents, due December twenty-seventh."
     );
     assert_eq!(
         said.iter()
@@ -213,17 +191,11 @@ async fn minimum_equal_to_the_balance_is_not_offered_twice(server: &TestServer) 
         1,
         "the amount is said once: {said:?}"
     );
-    assert!(!heard(&said, "minimum"), "{said:?}");
-    assert!(
-        heard(&said, "To pay the full balance, say or press 1."),
-        "{said:?}"
-    );
-    assert!(
-        heard(&said, "To pay a different amount, say or press 2."),
-        "{said:?}"
-    );
+    assert_not_heard!(&said, "minimum");
+    assert_heard!(&said, "To pay the full balance, say or press 1.");
+    assert_heard!(&said, "To pay a different amount, say or press 2.");
     let said = call.press("2").await.expect("a different amount");
-    assert!(heard(&said, "Please say the amount"), "{said:?}");
+    assert_heard!(&said, "Please say the amount");
 }
 on_both_backends!(minimum_equal_to_the_balance_is_not_offered_twice);
 
@@ -234,28 +206,19 @@ async fn a_paid_minimum_is_not_offered_again_and_two_charges_nothing_unsaid(serv
     let said = server
         .enter_card(&mut call, "4242424242424242", "1228", "123", "77141")
         .await;
-    assert!(
-        heard(
-            &said,
-            "To pay forty-four dollars and fifty-three cents, say yes or press 1."
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "To pay forty-four dollars and fifty-three cents, say yes or press 1."
     );
     call.press("1").await.expect("paid");
 
     let mut again = server.linda_at_pin_question().await;
     let said = again.press("6446").await.expect("pin");
-    assert!(
-        !heard(&said, "minimum"),
-        "no minimum of zero dollars: {said:?}"
-    );
-    assert!(!heard(&said, "zero dollars"), "{said:?}");
-    assert!(
-        heard(&said, "To pay a different amount, say or press 2."),
-        "{said:?}"
-    );
+    assert_not_heard!(&said, "minimum", "no minimum of zero dollars");
+    assert_not_heard!(&said, "zero dollars");
+    assert_heard!(&said, "To pay a different amount, say or press 2.");
     let said = again.press("2").await.expect("2");
-    assert!(heard(&said, "Please say the amount"), "{said:?}");
+    assert_heard!(&said, "Please say the amount");
     assert_eq!(
         server.sandbox.as_ref().map(|s| s.charge_count()),
         Some(1),
@@ -294,20 +257,14 @@ async fn full_balance_payment_clears_the_account(server: &TestServer) {
     let said = server
         .enter_card(&mut call, "5555555555554444", "0330", "321", "77141")
         .await;
-    assert!(
-        heard(
-            &said,
-            "Mastercard ending in 4 4 4 4. To pay four hundred forty-five dollars and thirty-three cents, say yes or press 1."
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "Mastercard ending in 4 4 4 4. To pay four hundred forty-five dollars and thirty-three cents, say yes or press 1."
     );
     let said = call.press("1").await.expect("confirm");
-    assert!(heard(&said, "Your account is paid in full."), "{said:?}");
+    assert_heard!(&said, "Your account is paid in full.");
     let said = call.press("9").await.expect("goodbye");
-    assert!(
-        heard(&said, "Thank you for your payment, Linda."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "Thank you for your payment, Linda.");
 
     let account = server.api_account("66253365").await;
     assert_eq!(account["balance_cents"], 0);
@@ -318,11 +275,8 @@ async fn full_balance_payment_clears_the_account(server: &TestServer) {
     // The next call hears there is nothing to pay, and is offered no payment.
     let mut again = server.linda_at_pin_question().await;
     let said = again.press("6446").await.expect("pin");
-    assert!(
-        heard(&said, "there is nothing due on your account right now"),
-        "{said:?}"
-    );
-    assert!(!heard(&said, "make a payment"));
+    assert_heard!(&said, "there is nothing due on your account right now");
+    assert_not_heard!(&said, "make a payment");
 }
 on_both_backends!(full_balance_payment_clears_the_account);
 
@@ -331,27 +285,18 @@ async fn other_amounts_must_be_within_the_rules(server: &TestServer) {
     call.press("6446").await.expect("pin");
     call.press("3").await.expect("another amount");
     let said = call.press("500").await.expect("too much");
-    assert!(
-        heard(
-            &said,
-            "That is more than your balance of four hundred forty-five dollars and thirty-three cents."
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "That is more than your balance of four hundred forty-five dollars and thirty-three cents."
     );
     let said = call.press("0*5").await.expect("too little");
-    assert!(
-        heard(&said, "The smallest payment I can take is one dollar."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "The smallest payment I can take is one dollar.");
     let said = call.press("4*5*6").await.expect("garbled");
-    assert!(heard(&said, "I didn't understand that amount."), "{said:?}");
+    assert_heard!(&said, "I didn't understand that amount.");
     let said = call.press("100*5").await.expect("fine");
-    assert!(
-        heard(
-            &said,
-            "That is one hundred dollars and fifty cents. If that is right, say yes or press 1."
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "That is one hundred dollars and fifty cents. If that is right, say yes or press 1."
     );
 
     // An account owing less than the minimum payment may pay what it owes.
@@ -360,32 +305,23 @@ async fn other_amounts_must_be_within_the_rules(server: &TestServer) {
     small.press("1").await.expect("confirm");
     let said = small.press("0560").await.expect("pin");
     // Nothing else to choose: the whole balance is the only amount it can pay.
-    assert!(
-        heard(&said, "To pay the full balance, say or press 1."),
-        "{said:?}"
-    );
-    assert!(!heard(&said, "different amount"), "{said:?}");
-    assert!(!heard(&said, "minimum"), "{said:?}");
+    assert_heard!(&said, "To pay the full balance, say or press 1.");
+    assert_not_heard!(&said, "different amount");
+    assert_not_heard!(&said, "minimum");
     let said = small.press("1").await.expect("pay");
-    assert!(heard(&said, "Key in your card number"), "{said:?}");
+    assert_heard!(&said, "Key in your card number");
 }
 on_both_backends!(other_amounts_must_be_within_the_rules);
 
 async fn card_problems_are_named_and_star_starts_over(server: &TestServer) {
     let mut call = server.linda_at_card_number("10").await;
     let said = call.press("4242424242424241").await.expect("luhn");
-    assert!(
-        heard(
-            &said,
-            "That card number is not valid. Please check it and try again."
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "That card number is not valid. Please check it and try again."
     );
     let said = call.press("424242").await.expect("short");
-    assert!(
-        heard(&said, "doesn't have the right number of digits"),
-        "{said:?}"
-    );
+    assert_heard!(&said, "doesn't have the right number of digits");
     call.press("4242424242424242").await.expect("good card");
     assert!(
         server
@@ -399,11 +335,11 @@ async fn card_problems_are_named_and_star_starts_over(server: &TestServer) {
         "the card waits sealed"
     );
     let said = call.press("1025").await.expect("expired");
-    assert!(heard(&said, "That card has expired."), "{said:?}");
+    assert_heard!(&said, "That card has expired.");
     let said = call.press("1328").await.expect("month 13");
-    assert!(heard(&said, "That isn't a real month."), "{said:?}");
+    assert_heard!(&said, "That isn't a real month.");
     let said = call.press("*").await.expect("start over");
-    assert!(heard(&said, "Key in your card number"), "{said:?}");
+    assert_heard!(&said, "Key in your card number");
     assert!(
         server
             .state
@@ -418,9 +354,9 @@ async fn card_problems_are_named_and_star_starts_over(server: &TestServer) {
     let said = server
         .enter_card(&mut call, "6011111111111117", "1228", "123", "77141")
         .await;
-    assert!(heard(&said, "Discover ending in 1 1 1 7"), "{said:?}");
+    assert_heard!(&said, "Discover ending in 1 1 1 7");
     let said = call.press("2").await.expect("change the card");
-    assert!(heard(&said, "Key in your card number"), "{said:?}");
+    assert_heard!(&said, "Key in your card number");
 }
 on_both_backends!(card_problems_are_named_and_star_starts_over);
 
@@ -429,7 +365,7 @@ async fn too_many_bad_cards_offer_a_person(server: &TestServer) {
     call.press("1111").await.expect("bad 1");
     call.press("2222").await.expect("bad 2");
     let said = call.press("3333").await.expect("bad 3");
-    assert!(heard(&said, "Let me get you some help."), "{said:?}");
+    assert_heard!(&said, "Let me get you some help.");
     assert_eq!(call.transferred_to.as_deref(), Some(common::AGENT));
     let briefing = call.agent_heard.join(" ");
     assert!(
@@ -536,12 +472,9 @@ async fn unknown_gateway_outcome_is_never_charged_again(backend: Backend) {
         .await;
     let path = server.pending_path(&call);
     let said = call.press("1").await.expect("confirm");
-    assert!(
-        heard(
-            &said,
-            "I couldn't get a confirmation from the bank. Please don't pay again"
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "I couldn't get a confirmation from the bank. Please don't pay again"
     );
     assert_eq!(call.transferred_to.as_deref(), Some(common::AGENT));
     let briefing = call.agent_heard.join(" ");
@@ -594,12 +527,9 @@ async fn restart_between_card_number_and_expiry_continues_the_call(backend: Back
     call.press("1228").await.expect("expiry after restart");
     call.press("123").await.expect("code");
     let said = call.press("77141").await.expect("zip");
-    assert!(heard(&said, "Visa ending in 4 2 4 2"), "{said:?}");
+    assert_heard!(&said, "Visa ending in 4 2 4 2");
     let said = call.press("1").await.expect("confirm");
-    assert!(
-        heard(&said, "Your payment of thirty dollars was approved."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "Your payment of thirty dollars was approved.");
     server.stop().await;
 }
 
@@ -661,12 +591,10 @@ async fn a_pending_payment_is_accepted_for_the_caller_and_settled_by_the_reconci
         .enter_card(&mut call, "4242424242424242", "1228", "123", "77141")
         .await;
     let said = call.press("1").await.expect("confirm");
-    assert!(
-        heard(
-            &said,
-            "Your payment of twenty dollars was approved. Your confirmation number is"
-        ),
-        "accepted is heard as an approval: {said:?}"
+    assert_heard!(
+        &said,
+        "Your payment of twenty dollars was approved. Your confirmation number is",
+        "accepted is heard as an approval"
     );
     let record = server.api_call(&call.call_sid).await;
     let payment = &record["payments"][0];
@@ -677,9 +605,10 @@ async fn a_pending_payment_is_accepted_for_the_caller_and_settled_by_the_reconci
         .as_str()
         .expect("the caller was given a code")
         .to_owned();
-    assert!(
-        heard(&said, &grouped(&code, " ", ", ")),
-        "the code heard is the one kept: {said:?}"
+    assert_heard!(
+        &said,
+        &grouped(&code, " ", ", "),
+        "the code heard is the one kept"
     );
     let balance = || async {
         server

@@ -7,7 +7,7 @@ use crate::common;
 
 use std::time::Duration;
 
-use common::{ADMIN_TOKEN, TestServer, heard};
+use common::{ADMIN_TOKEN, TestServer};
 use serde_json::{Value, json};
 
 const UNKNOWN: &str = "+15550009999";
@@ -58,7 +58,7 @@ async fn calls_with_known_outcomes(server: &TestServer) -> Vec<String> {
         .await;
     server.clock.advance(Duration::from_secs(90));
     let said = paid.press("1").await.expect("pay");
-    assert!(heard(&said, "Your confirmation number is"), "{said:?}");
+    assert_heard!(&said, "Your confirmation number is");
     paid.hang_up(&server.url).await.expect("hang up");
     surveyed(server, &paid.call_sid, Some(1), Some(4)).await;
 
@@ -83,7 +83,7 @@ async fn calls_with_known_outcomes(server: &TestServer) -> Vec<String> {
     let mut transferred = server.linda_at_pin_question().await;
     transferred.press("6446").await.expect("pin");
     let said = transferred.press("0").await.expect("a person");
-    assert!(heard(&said, "Please hold"), "{said:?}");
+    assert_heard!(&said, "Please hold");
     transferred.hang_up(&server.url).await.expect("hang up");
     surveyed(server, &transferred.call_sid, Some(0), Some(2)).await;
 
@@ -91,7 +91,7 @@ async fn calls_with_known_outcomes(server: &TestServer) -> Vec<String> {
     // end is never reported; upkeep closes it.
     let mut silent = server.call_from(UNKNOWN).await;
     let said = silent.press("1").await.expect("language");
-    assert!(heard(&said, "Please enter your account number"), "{said:?}");
+    assert_heard!(&said, "Please enter your account number");
 
     // Locked out after three wrong PINs, late in the evening in New York: the line is closed,
     // so the flow says goodbye itself.
@@ -475,7 +475,7 @@ async fn a_plans_first_payment_counts_as_paid(server: &TestServer) {
         .enter_card(&mut call, "4242424242424242", "1228", "123", "77141")
         .await;
     let said = call.press("1").await.expect("agree");
-    assert!(heard(&said, "Your confirmation number is"), "{said:?}");
+    assert_heard!(&said, "Your confirmation number is");
     call.hang_up(&server.url).await.expect("hang up");
     let account = server.api_account("66253365").await;
     let first = account["arrangements"][0]["installments"][0].clone();

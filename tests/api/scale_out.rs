@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::balancer::Balancer;
-use common::{AUTH_TOKEN, Backend, Options, TestServer, heard};
+use common::{AUTH_TOKEN, Backend, Options, TestServer};
 use ivrpay::app::Application;
 use ivrpay::caller::Call;
 use ivrpay::clock::ManualClock;
@@ -121,12 +121,9 @@ async fn payment_call_alternating_between_instances_charges_once(backend: Backen
     call.press("1228").await.expect("expiry");
     call.press("123").await.expect("code");
     let said = call.press("77141").await.expect("zip");
-    assert!(heard(&said, "Visa ending in 4 2 4 2."), "{said:?}");
+    assert_heard!(&said, "Visa ending in 4 2 4 2.");
     let said = call.press("1").await.expect("confirm");
-    assert!(
-        heard(&said, "Your payment of twenty-five dollars was approved."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "Your payment of twenty-five dollars was approved.");
     assert!(
         cluster
             .store()
@@ -164,7 +161,7 @@ async fn lockout_through_one_instance_holds_on_the_other(backend: Backend) {
         call.press(pin).await.expect("wrong pin");
     }
     let said = call.press("3333").await.expect("third wrong pin");
-    assert!(heard(&said, "this account is locked"), "{said:?}");
+    assert_heard!(&said, "this account is locked");
 
     let mut other = cluster.call_from("+15552126618", Some(1)).await;
     other.press("1").await.expect("language");
@@ -173,7 +170,7 @@ async fn lockout_through_one_instance_holds_on_the_other(backend: Backend) {
         .press("6446")
         .await
         .expect("right pin on the other instance");
-    assert!(heard(&said, "this account is locked"), "{said:?}");
+    assert_heard!(&said, "this account is locked");
     cluster.stop().await;
 }
 on_both_backends_with_own_server!(lockout_through_one_instance_holds_on_the_other);
@@ -402,12 +399,9 @@ async fn callers_hear_the_safe_answer_while_the_database_is_away_and_it_recovers
     ))
     .await;
     let said = call.press("6446").await.expect("still TwiML");
-    assert!(
-        heard(
-            &said,
-            "I'm sorry, something went wrong on our side. Let me connect you with a person who can help."
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "I'm sorry, something went wrong on our side. Let me connect you with a person who can help."
     );
     let health = ivrpay::http_client()
         .get(format!("{}/health", server.url))
@@ -426,7 +420,7 @@ async fn callers_hear_the_safe_answer_while_the_database_is_away_and_it_recovers
     assert_eq!(health.status(), 200);
     let mut again = server.linda_at_pin_question().await;
     let said = again.press("6446").await.expect("pin");
-    assert!(heard(&said, "Your balance is"), "{said:?}");
+    assert_heard!(&said, "Your balance is");
     server.stop().await;
 }
 

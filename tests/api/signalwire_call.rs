@@ -27,12 +27,9 @@ async fn balance_call_through_signalwire(server: &TestServer) {
     call.press("1").await.expect("confirm account");
     let said = call.press("6446").await.expect("pin");
 
-    assert!(
-        heard(
-            &said,
-            "Thank you, Linda. Your balance is four hundred forty-five dollars and thirty-three cents"
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "Thank you, Linda. Your balance is four hundred forty-five dollars and thirty-three cents"
     );
     // Its questions post back to SignalWire's paths.
     assert!(
@@ -58,10 +55,7 @@ async fn payment_through_signalwire(server: &TestServer) {
         .await;
     let said = call.press("1").await.expect("confirm");
 
-    assert!(
-        heard(&said, "Your payment of twenty dollars was approved."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "Your payment of twenty dollars was approved.");
     let record = server.api_call(&call.call_sid).await;
     assert_eq!(record["payments"][0]["status"], "approved");
     assert_eq!(record["outcome"], "paid");
@@ -125,7 +119,7 @@ async fn the_same_call_id_from_two_providers_is_two_calls(server: &TestServer) {
 
     // Each goes on from where it is: Linda confirms her account, Maria is still choosing a language.
     let linda = through_signalwire.press("1").await.expect("confirm");
-    assert!(heard(&linda, "PIN"), "{linda:?}");
+    assert_heard!(&linda, "PIN");
     let maria = through_twilio.press("2").await.expect("language");
     assert!(
         heard(&maria, "3 0 1 7") || heard(&maria, "cuenta"),

@@ -3,7 +3,7 @@
 use crate::common;
 
 use common::localstripe::{Mode, start};
-use common::{Backend, Options, TestServer, heard};
+use common::{Backend, Options, TestServer};
 
 async fn stripe_payment_charges_once(backend: Backend) {
     let stripe = start(Mode::StripeLike).await;
@@ -43,7 +43,7 @@ async fn stripe_payment_charges_once(backend: Backend) {
             .enter_card(&mut call, card, "1228", "123", "77141")
             .await;
         let said = call.press("1").await.expect("confirm");
-        assert!(heard(&said, expected), "{card}: {said:?}");
+        assert_heard!(&said, expected, "{card}");
     }
     server.stop().await;
 }

@@ -9,7 +9,7 @@ use crate::common;
 
 use std::time::Duration;
 
-use common::{Backend, Options, TestServer, heard};
+use common::{Backend, Options, TestServer};
 use ivrpay::caller::Call;
 use ivrpay::store::{CallKey, SurveyRecord};
 
@@ -94,7 +94,7 @@ async fn surveys_recorded(server: &TestServer) -> i64 {
 async fn linda_at_balance(server: &TestServer) -> Call {
     let mut call = server.linda_at_pin_question().await;
     let said = call.press("6446").await.expect("pin");
-    assert!(heard(&said, "Your balance is"), "{said:?}");
+    assert_heard!(&said, "Your balance is");
     call
 }
 
@@ -102,7 +102,7 @@ async fn linda_at_balance(server: &TestServer) -> Call {
 async fn linda_at_the_survey(server: &TestServer) -> Call {
     let mut call = linda_at_balance(server).await;
     let said = call.press("9").await.expect("end the call");
-    assert!(heard(&said, FIRST_QUESTION), "{said:?}");
+    assert_heard!(&said, FIRST_QUESTION);
     call
 }
 
@@ -113,7 +113,7 @@ async fn linda_paid(server: &TestServer) -> Call {
         .enter_card(&mut call, "4242424242424242", "1228", "123", "77141")
         .await;
     let said = call.press("1").await.expect("confirm");
-    assert!(heard(&said, "was approved"), "{said:?}");
+    assert_heard!(&said, "was approved");
     call
 }
 
@@ -121,7 +121,7 @@ async fn linda_paid(server: &TestServer) -> Call {
 /// is set up here, so no receipt is offered first).
 async fn end_paid_call(call: &mut Call) -> Vec<String> {
     let said = call.press("9").await.expect("end the call");
-    assert!(!heard(&said, "would you like this in writing?"), "{said:?}");
+    assert_not_heard!(&said, "would you like this in writing?");
     said
 }
 
@@ -131,12 +131,9 @@ async fn a_paid_caller_answers_with_keys(backend: Backend) {
     };
     let mut call = linda_paid(&server).await;
     let said = end_paid_call(&mut call).await;
-    assert!(heard(&said, FIRST_QUESTION), "{said:?}");
-    assert!(
-        heard(&said, "One last thing: two quick questions"),
-        "{said:?}"
-    );
-    assert!(heard(&said, "To skip these questions, press 9"), "{said:?}");
+    assert_heard!(&said, FIRST_QUESTION);
+    assert_heard!(&said, "One last thing: two quick questions");
+    assert_heard!(&said, "To skip these questions, press 9");
     // Asked after the business of the call: the confirmation came first.
     let transcript = call.transcript();
     let confirmed = transcript.find("was approved").expect("confirmation");
@@ -146,9 +143,9 @@ async fn a_paid_caller_answers_with_keys(backend: Backend) {
     assert_eq!((offered.resolved, offered.rating), (None, None));
 
     let said = call.press("1").await.expect("resolved");
-    assert!(heard(&said, SECOND_QUESTION), "{said:?}");
+    assert_heard!(&said, SECOND_QUESTION);
     let said = call.press("4").await.expect("rating");
-    assert!(heard(&said, THANKS), "{said:?}");
+    assert_heard!(&said, THANKS);
     assert!(call.ended);
 
     let survey = survey_of(&server, &call).await.expect("recorded");
@@ -181,16 +178,16 @@ async fn a_paid_caller_is_asked_once_the_receipt_is_settled(backend: Backend) {
     // By email: "It's on its way", then the questions.
     let mut call = linda_paid(&server).await;
     let said = call.press("9").await.expect("end the call");
-    assert!(heard(&said, "would you like this in writing?"), "{said:?}");
-    assert!(!heard(&said, FIRST_QUESTION), "{said:?}");
+    assert_heard!(&said, "would you like this in writing?");
+    assert_not_heard!(&said, FIRST_QUESTION);
     let said = call.press("2").await.expect("by email");
     assert_eq!(said[0], "It's on its way.");
-    assert!(heard(&said, FIRST_QUESTION), "{said:?}");
+    assert_heard!(&said, FIRST_QUESTION);
     // No receipt: straight to the questions.
     let mut call = linda_paid(&server).await;
     call.press("9").await.expect("end the call");
     let said = call.press("3").await.expect("nothing sent");
-    assert!(heard(&said, FIRST_QUESTION), "{said:?}");
+    assert_heard!(&said, FIRST_QUESTION);
     server.stop().await;
 }
 on_both_backends_with_own_server!(a_paid_caller_is_asked_once_the_receipt_is_settled);
@@ -205,12 +202,12 @@ async fn callers_answer_by_voice_in_english_and_spanish(backend: Backend) {
         .say("that's all, goodbye", Some("0.93"))
         .await
         .expect("goodbye");
-    assert!(heard(&said, FIRST_QUESTION), "{said:?}");
+    assert_heard!(&said, FIRST_QUESTION);
     assert!(call.listens(), "{}", call.last_twiml);
     let said = call.say("no it didn't", Some("0.91")).await.expect("no");
-    assert!(heard(&said, SECOND_QUESTION), "{said:?}");
+    assert_heard!(&said, SECOND_QUESTION);
     let said = call.say("three", Some("0.9")).await.expect("three");
-    assert!(heard(&said, THANKS), "{said:?}");
+    assert_heard!(&said, THANKS);
     let survey = survey_of(&server, &call).await.expect("recorded");
     assert_eq!((survey.resolved, survey.rating), (Some(false), Some(3)));
     assert_eq!(
@@ -223,16 +220,13 @@ async fn callers_answer_by_voice_in_english_and_spanish(backend: Backend) {
     call.say("español", Some("0.93")).await.expect("language");
     call.say("sí", Some("0.93")).await.expect("her account");
     let said = call.press("8091").await.expect("pin");
-    assert!(heard(&said, "Su saldo es"), "{said:?}");
+    assert_heard!(&said, "Su saldo es");
     let said = call.say("adiós", Some("0.93")).await.expect("adiós");
-    assert!(
-        heard(&said, "¿Esta llamada resolvió lo que necesitaba?"),
-        "{said:?}"
-    );
+    assert_heard!(&said, "¿Esta llamada resolvió lo que necesitaba?");
     let said = call.say("sí", Some("0.92")).await.expect("sí");
-    assert!(heard(&said, "¿Y cómo calificaría esta llamada"), "{said:?}");
+    assert_heard!(&said, "¿Y cómo calificaría esta llamada");
     let said = call.say("cinco", Some("0.9")).await.expect("cinco");
-    assert!(heard(&said, "Gracias por sus respuestas."), "{said:?}");
+    assert_heard!(&said, "Gracias por sus respuestas.");
     let survey = survey_of(&server, &call).await.expect("recorded");
     assert_eq!((survey.resolved, survey.rating), (Some(true), Some(5)));
     server.stop().await;
@@ -261,18 +255,12 @@ async fn a_caller_skips_with_9_or_by_saying_nothing(backend: Backend) {
     // Silence: asked once more, then the goodbye, never a person.
     let mut call = linda_at_the_survey(&server).await;
     let said = call.press("").await.expect("silence");
-    assert!(heard(&said, "Sorry, I didn't hear anything."), "{said:?}");
-    assert!(
-        heard(
-            &said,
-            "Say yes or press 1. If not, say no or press 2. To skip, press 9."
-        ),
-        "{said:?}"
+    assert_heard!(&said, "Sorry, I didn't hear anything.");
+    assert_heard!(
+        &said,
+        "Say yes or press 1. If not, say no or press 2. To skip, press 9."
     );
-    assert!(
-        !heard(&said, "One last thing"),
-        "only the question again, shorter: {said:?}"
-    );
+    assert_not_heard!(&said, "One last thing", "only the question again, shorter");
     let said = call.press("").await.expect("silence again");
     assert_eq!(said, [GOODBYE]);
     assert!(call.ended);
@@ -282,7 +270,7 @@ async fn a_caller_skips_with_9_or_by_saying_nothing(backend: Backend) {
     let mut call = linda_at_the_survey(&server).await;
     call.press("2").await.expect("not resolved");
     let said = call.press("9").await.expect("skip the rating");
-    assert!(heard(&said, THANKS), "{said:?}");
+    assert_heard!(&said, THANKS);
     let survey = survey_of(&server, &call).await.expect("recorded");
     assert_eq!((survey.resolved, survey.rating), (Some(false), None));
     server.stop().await;
@@ -325,8 +313,8 @@ async fn hanging_up_during_the_survey_keeps_the_outcome(backend: Backend) {
     call.press("0").await.expect("a person");
     call.press("1").await.expect("call me on this number");
     let said = call.press("1").await.expect("the first window");
-    assert!(heard(&said, "We'll call"), "{said:?}");
-    assert!(heard(&said, FIRST_QUESTION), "{said:?}");
+    assert_heard!(&said, "We'll call");
+    assert_heard!(&said, FIRST_QUESTION);
     call.hang_up(&server.url).await.expect("hang up");
     assert_eq!(
         server.api_call(&call.call_sid).await["outcome"],
@@ -345,7 +333,7 @@ async fn a_call_not_sampled_never_hears_it(backend: Backend) {
     assert_eq!(said, [GOODBYE]);
     let mut call = linda_paid(&server).await;
     let said = end_paid_call(&mut call).await;
-    assert!(!heard(&said, FIRST_QUESTION), "{said:?}");
+    assert_not_heard!(&said, FIRST_QUESTION);
     assert!(call.ended);
     assert_eq!(surveys_recorded(&server).await, 0);
     server.stop().await;
@@ -362,11 +350,11 @@ async fn a_caller_who_needs_extra_care_is_never_surveyed(backend: Backend) {
     call.press("1").await.expect("language");
     call.press("1").await.expect("her account");
     let said = call.press("3042").await.expect("pin");
-    assert!(heard(&said, "but we can call you back"), "{said:?}");
+    assert_heard!(&said, "but we can call you back");
     call.press("1").await.expect("call me on this number");
     let said = call.press("1").await.expect("the first window");
-    assert!(heard(&said, "We'll call"), "{said:?}");
-    assert!(!heard(&said, FIRST_QUESTION), "{said:?}");
+    assert_heard!(&said, "We'll call");
+    assert_not_heard!(&said, FIRST_QUESTION);
     assert!(call.ended, "{said:?}");
     assert_eq!(surveys_recorded(&server).await, 0);
     server.stop().await;
@@ -406,7 +394,7 @@ async fn a_retried_webhook_records_one_survey(backend: Backend) {
     let reply = server.press_concurrently(&call, "9", 3).await;
     assert!(reply.contains(FIRST_QUESTION), "{reply}");
     let said = call.press("9").await.expect("the same webhook again");
-    assert!(heard(&said, FIRST_QUESTION), "{said:?}");
+    assert_heard!(&said, FIRST_QUESTION);
     assert_eq!(surveys_recorded(&server).await, 1);
     let first = survey_of(&server, &call).await.expect("offered");
 
@@ -414,14 +402,14 @@ async fn a_retried_webhook_records_one_survey(backend: Backend) {
     // from the record and changes nothing.
     let path = server.pending_path(&call);
     let said = call.press("1").await.expect("resolved");
-    assert!(heard(&said, SECOND_QUESTION), "{said:?}");
+    assert_heard!(&said, SECOND_QUESTION);
     let again = [("CallSid", call.call_sid.as_str()), ("Digits", "2")];
     let (status, body) = server.post_signed(&path, &again).await;
     assert_eq!(status, 200);
     assert!(body.contains(SECOND_QUESTION), "{body}");
     let path = server.pending_path(&call);
     let said = call.press("5").await.expect("rating");
-    assert!(heard(&said, THANKS), "{said:?}");
+    assert_heard!(&said, THANKS);
     let again = [("CallSid", call.call_sid.as_str()), ("Digits", "1")];
     let (status, _) = server.post_signed(&path, &again).await;
     assert_eq!(status, 200);

@@ -7,8 +7,8 @@ use crate::common;
 
 use std::time::Duration;
 
+use common::TestServer;
 use common::console::{self, Agent};
-use common::{TestServer, heard};
 use reqwest::header::COOKIE;
 
 const LINDA: &str = "+15552126618";
@@ -21,7 +21,7 @@ async fn linda_asks_for_a_person(server: &TestServer) -> ivrpay::caller::Call {
     // still on the line while agents take the transfer (one whose call ended cannot be taken).
     call.agent_answers = false;
     let said = call.press("0").await.expect("a person");
-    assert!(heard(&said, "Please hold"), "{said:?}");
+    assert_heard!(&said, "Please hold");
     call
 }
 
@@ -391,7 +391,7 @@ async fn asking_for_a_person_by_voice_is_recorded_as_asked(server: &TestServer) 
             call.press("6446").await.expect("pin");
         }
         let said = call.say(words, Some("0.93")).await.expect("words");
-        assert!(heard(&said, "Please hold"), "{words}: {said:?}");
+        assert_heard!(&said, "Please hold", "{words}");
 
         let transfers = transfers_of(server, &call.call_sid).await;
         assert_eq!(transfers.len(), 1, "{words}: {transfers:?}");

@@ -13,7 +13,7 @@ use crate::common;
 
 use common::console::{self, Agent};
 use common::twilio_api::{ACCOUNT_SID, Recorded, TwilioStandIn};
-use common::{AGENT, Backend, Options, TestServer, heard};
+use common::{AGENT, Backend, Options, TestServer};
 use ivrpay::caller::{Call, CallStatus, Field, twiml};
 use ivrpay::voice::{Prompt, Verb};
 
@@ -59,11 +59,8 @@ async fn a_waiting_caller_hears_hold_audio_while_the_line_rings_the_agent(backen
     let (call, said) = linda_waits_for_a_person(&server).await;
 
     // Assert: a kind word, then hold audio in a room of her own.
-    assert!(
-        heard(&said, "Please hold while I connect you with a person."),
-        "{said:?}"
-    );
-    assert!(heard(&said, "(hold music)"), "{said:?}");
+    assert_heard!(&said, "Please hold while I connect you with a person.");
+    assert_heard!(&said, "(hold music)");
     let room = format!("ivrpay-{}", call.call_sid);
     assert_eq!(call.on_hold.as_deref(), Some(room.as_str()));
     // The line rang the agent itself, once, through Twilio's REST API (Prism took it).
@@ -98,7 +95,7 @@ async fn a_waiting_caller_hears_hold_audio_while_the_line_rings_the_agent(backen
             other => panic!("a wait URL may only say, play, pause and redirect: {other:?}"),
         }
     }
-    assert!(heard(&said, "Thank you for waiting."), "{said:?}");
+    assert_heard!(&said, "Thank you for waiting.");
     assert_eq!(plays, [format!("{}/audio/hold.wav", server.url)]);
     assert!(next.is_some_and(|url| url.ends_with("round=2")));
     // The hold audio is served: a WAV file.
@@ -115,10 +112,7 @@ async fn a_waiting_caller_hears_hold_audio_while_the_line_rings_the_agent(backen
             _ => None,
         })
         .collect();
-    assert!(
-        heard(&whisper, "Transfer from the payment line."),
-        "{whisper:?}"
-    );
+    assert_heard!(&whisper, "Transfer from the payment line.");
     let joined = leg.verbs.iter().find_map(|verb| match verb {
         Verb::Conference(conference) => Some(conference.clone()),
         _ => None,
@@ -154,23 +148,11 @@ async fn nobody_answering_takes_the_caller_out_to_a_callback_or_the_menu(backend
     assert!(url.contains("/twilio/dial?turn="), "{url}");
     // Twilio then fetches it for the caller.
     let said = call.redirected(&url, &[]).await.expect("moved");
-    assert!(
-        heard(&said, "I'm sorry, everyone is still helping other callers."),
-        "{said:?}"
-    );
-    assert!(
-        heard(&said, "To have someone call you back, say or press 1."),
-        "{said:?}"
-    );
-    assert!(
-        heard(&said, "To go back to the menu, say or press 2."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "I'm sorry, everyone is still helping other callers.");
+    assert_heard!(&said, "To have someone call you back, say or press 1.");
+    assert_heard!(&said, "To go back to the menu, say or press 2.");
     let said = call.press("2").await.expect("menu");
-    assert!(
-        heard(&said, "Your balance is"),
-        "back at her balance: {said:?}"
-    );
+    assert_heard!(&said, "Your balance is", "back at her balance");
 
     // A finished agent leg that was answered moves nobody.
     call.post_raw(&status_url, &[Field::Status(CallStatus::Completed)])
@@ -193,10 +175,7 @@ async fn when_the_agent_line_cannot_be_rung_the_caller_is_not_left_waiting(backe
     let (call, said) = linda_waits_for_a_person(&server).await;
 
     assert!(call.on_hold.is_none(), "nobody waits for no one: {said:?}");
-    assert!(
-        heard(&said, "To have someone call you back, say or press 1."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "To have someone call you back, say or press 1.");
     server.stop().await;
 }
 on_both_backends_with_own_server!(when_the_agent_line_cannot_be_rung_the_caller_is_not_left_waiting, needs: [Prism]);
@@ -253,22 +232,19 @@ async fn an_agent_sends_the_caller_to_key_in_a_card_and_sees_the_result(backend:
 
     // The caller, out of the room, keys in the amount and the card.
     let said = call.redirected(&url, &[]).await.expect("card questions");
-    assert!(heard(&said, "Please say the amount"), "{said:?}");
+    assert_heard!(&said, "Please say the amount");
     call.press("5*00").await.expect("amount");
     let said = call.press("1").await.expect("amount confirmed");
-    assert!(heard(&said, "Key in your card number"), "{said:?}");
+    assert_heard!(&said, "Key in your card number");
     server
         .enter_card(&mut call, "4242424242424242", "1228", "123", "77141")
         .await;
     let said = call.press("1").await.expect("charged");
 
     // Back with Ana, in the same room.
-    assert!(
-        heard(
-            &said,
-            "I'm putting you back with the person you were speaking with now."
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "I'm putting you back with the person you were speaking with now."
     );
     let room = format!("ivrpay-{}", call.call_sid);
     assert_eq!(call.on_hold.as_deref(), Some(room.as_str()));

@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use common::{AUTH_TOKEN, TestServer, heard};
+use common::{AUTH_TOKEN, TestServer};
 use ivrpay::telephony::twilio;
 
 const LINDA: &str = "+15552126618";
@@ -231,10 +231,7 @@ async fn garbage_gets_helpful_twiml_never_an_error(server: &TestServer) {
             _ => None,
         })
         .collect();
-    assert!(
-        heard(&said, "That doesn't look like an account number."),
-        "{said:?}"
-    );
+    assert_heard!(&said, "That doesn't look like an account number.");
 
     // A body that is not a form at all.
     let url = format!("{}/twilio/gather", server.url);
@@ -258,12 +255,9 @@ async fn store_failure_gets_the_safe_answer(server: &TestServer) {
     let mut call = server.call_from(LINDA).await;
     server.state.line.store.close().await;
     let said = call.press("1").await.expect("still TwiML");
-    assert!(
-        heard(
-            &said,
-            "I'm sorry, something went wrong on our side. Let me connect you with a person who can help."
-        ),
-        "{said:?}"
+    assert_heard!(
+        &said,
+        "I'm sorry, something went wrong on our side. Let me connect you with a person who can help."
     );
     assert_eq!(call.transferred_to.as_deref(), Some(common::AGENT));
 }

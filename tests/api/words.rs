@@ -65,10 +65,13 @@ async fn at_most(
         "{}",
         call.transcript()
     );
-    assert!(heard(&call.heard, paid_in_full), "{}", call.transcript());
+    assert_heard!(&call.heard, paid_in_full, "{}", call.transcript());
     let words = words_before_confirmation(&call, approved);
-    println!("{words} words before {approved:?}");
-    assert!(words <= limit, "{words} words:\n{}", call.transcript());
+    assert!(
+        words <= limit,
+        "{words} words before {approved:?}:\n{}",
+        call.transcript()
+    );
 }
 
 async fn linda_hears_at_most_150_words_before_her_confirmation(server: &TestServer) {

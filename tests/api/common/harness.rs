@@ -91,7 +91,7 @@ impl Test {
     }
 
     fn run(&self) -> Result<(), Failed> {
-        let future = match self.body {
+        let (mut builder, test) = match self.body {
             Body::Sync(test) => {
                 test();
                 return Ok(());
@@ -103,7 +103,7 @@ impl Test {
                 (builder, test)
             }
         };
-        let (mut builder, test) = future;
+        // A runtime per test, as `#[tokio::test]` made: a test's tasks end with it.
         let runtime = builder
             .enable_all()
             .build()
@@ -113,22 +113,70 @@ impl Test {
     }
 }
 
-/// Every registered test as a trial, sorted by name as libtest sorts them. Tests whose needs
-/// are missing are flagged ignored and recorded in `skips`, or fail at once when a switch
-/// requires what is missing. Only tests the arguments select are probed, so running one test
-/// (as nextest does, one process per test) probes only what that test needs.
-pub fn trials(args: &Arguments, skips: &mut Skips) -> Vec<Trial> {
+/// The command line as libtest reads it. libtest takes several filters (a test is selected
+/// when it matches any: `cargo test --test api balance_call:: payment_call::`), libtest-mimic
+/// one; so with more than one, they are returned apart for [`trials`] to apply.
+pub fn arguments() -> (Arguments, Vec<String>) {
+    // The options whose value may be the next word, which is then not a filter.
+    const WITH_VALUE: [&str; 6] = [
+        "--test-threads",
+        "--logfile",
+        "--skip",
+        "--color",
+        "--format",
+        "-Z",
+    ];
+    let mut words = std::env::args();
+    let mut options: Vec<String> = words.next().into_iter().collect();
+    let mut filters = Vec::new();
+    while let Some(word) = words.next() {
+        if WITH_VALUE.contains(&word.as_str()) {
+            options.push(word);
+            options.extend(words.next());
+        } else if word.starts_with('-') {
+            options.push(word);
+        } else {
+            filters.push(word);
+        }
+    }
+    let mut args = Arguments::from_iter(options);
+    if filters.len() == 1 {
+        args.filter = filters.pop();
+    }
+    (args, filters)
+}
+
+/// Every registered test as a trial, sorted by name as libtest sorts them, less those no filter
+/// of `filters` selects (when there are several). Tests whose needs are missing are flagged
+/// ignored and recorded in `skips`, or fail at once when a switch requires what is missing.
+/// Only tests the arguments select are probed, so running one test (as nextest does, one
+/// process per test) probes only what that test needs.
+pub fn trials(args: &Arguments, filters: &[String], skips: &mut Skips) -> Vec<Trial> {
     // Selected by name alone: `--ignored` (how nextest lists and runs ignored tests) selects by
     // the very flag this decides.
     let by_name = Arguments {
         ignored: false,
         ..args.clone()
     };
+    let by_each_filter: Vec<Arguments> = filters
+        .iter()
+        .map(|filter| Arguments {
+            filter: Some(filter.clone()),
+            ..by_name.clone()
+        })
+        .collect();
     let mut tests: Vec<&'static Test> = inventory::iter::<Test>.into_iter().collect();
     tests.sort_by_key(|test| test.listed_name());
     let mut trials = Vec::with_capacity(tests.len());
     for test in tests {
         let trial = Trial::test(test.listed_name(), move || test.run());
+        if !by_each_filter.is_empty()
+            && by_each_filter
+                .iter()
+                .all(|args| args.is_filtered_out(&trial))
+        {
+            continue;
+        }
         if by_name.is_filtered_out(&trial) {
             trials.push(trial);
             continue;

@@ -616,3 +616,69 @@ impl ivrpay::payments::Gateway for SilentGateway {
 pub fn heard(lines: &[String], needle: &str) -> bool {
     lines.iter().any(|line| line.contains(needle))
 }
+
+/// Asserts that a heard line contains the needle ([`heard`]): `assert_heard!(&said, "Your
+/// balance is")`, with an optional message as `assert!` takes. A failure prints every line heard.
+macro_rules! assert_heard {
+    ($lines:expr, $needle:expr $(,)?) => {
+        $crate::common::check_heard($lines, $needle, true, None)
+    };
+    ($lines:expr, $needle:expr, $($message:tt)+) => {
+        $crate::common::check_heard($lines, $needle, true, Some(format_args!($($message)+)))
+    };
+}
+
+/// Asserts that no heard line contains the needle; the negative of `assert_heard!`.
+macro_rules! assert_not_heard {
+    ($lines:expr, $needle:expr $(,)?) => {
+        $crate::common::check_heard($lines, $needle, false, None)
+    };
+    ($lines:expr, $needle:expr, $($message:tt)+) => {
+        $crate::common::check_heard($lines, $needle, false, Some(format_args!($($message)+)))
+    };
+}
+
+/// `assert_heard!` (`expected`) and `assert_not_heard!`: a function, so each assertion compiles
+/// to a call, and `#[track_caller]`, so a failure names the test's line.
+#[track_caller]
+pub fn check_heard(
+    lines: &[String],
+    needle: &str,
+    expected: bool,
+    message: Option<std::fmt::Arguments<'_>>,
+) {
+    if let Some(failure) = heard_failure(lines, needle, expected, message) {
+        panic!("{failure}");
+    }
+}
+
+/// What `check_heard` panics with, or `None` when the assertion holds: the needle, the message,
+/// and every line heard, those holding the needle marked `>`.
+pub fn heard_failure(
+    lines: &[String],
+    needle: &str,
+    expected: bool,
+    message: Option<std::fmt::Arguments<'_>>,
+) -> Option<String> {
+    if heard(lines, needle) == expected {
+        return None;
+    }
+    let what = if expected {
+        "did not hear"
+    } else {
+        "should not have heard"
+    };
+    let mut failure = format!("{what} {needle:?}");
+    if let Some(message) = message {
+        failure.push_str(&format!(" ({message})"));
+    }
+    failure.push_str("; heard:");
+    for line in lines {
+        let mark = if line.contains(needle) { ">" } else { " " };
+        failure.push_str(&format!("\n  {mark} {line}"));
+    }
+    if lines.is_empty() {
+        failure.push_str(" nothing");
+    }
+    Some(failure)
+}

@@ -156,12 +156,22 @@ impl Service {
 
 /// Whether a test needing `needs` can run, is skipped, or fails for want of a required service.
 pub fn require(needs: &[Service]) -> Readiness {
+    decide(
+        needs
+            .iter()
+            .map(|&service| (service, service.missing(), service.required())),
+    )
+}
+
+/// [`require`]'s decision from each needed service, why it is missing (if it is), and whether
+/// its switch requires it. The first required and missing service fails the test.
+pub fn decide<'a>(needs: impl IntoIterator<Item = (Service, Option<&'a str>, bool)>) -> Readiness {
     let mut skip = None;
-    for &service in needs {
-        let Some(why) = service.missing() else {
+    for (service, missing, required) in needs {
+        let Some(why) = missing else {
             continue;
         };
-        if service.required() {
+        if required {
             return Readiness::Fail(format!(
                 "{}=1 but {why} ({})",
                 service.switch(),
