@@ -99,7 +99,7 @@ async fn an_english_caller_answers_by_voice_and_pays_by_keypad(server: &TestServ
         2550
     );
 }
-on_both_backends!(an_english_caller_answers_by_voice_and_pays_by_keypad);
+on_every_provider!(an_english_caller_answers_by_voice_and_pays_by_keypad);
 
 async fn a_spanish_caller_answers_by_voice_and_pays_by_keypad(server: &TestServer) {
     let mut call = server.call_from(MARIA).await;

@@ -278,7 +278,7 @@ async fn full_balance_payment_clears_the_account(server: &TestServer) {
     assert_heard!(&said, "there is nothing due on your account right now");
     assert_not_heard!(&said, "make a payment");
 }
-on_both_backends!(full_balance_payment_clears_the_account);
+on_every_provider!(full_balance_payment_clears_the_account);
 
 async fn other_amounts_must_be_within_the_rules(server: &TestServer) {
     let mut call = server.linda_at_pin_question().await;

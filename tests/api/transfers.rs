@@ -30,7 +30,7 @@ async fn transfers_of(server: &TestServer, call_sid: &str) -> Vec<ivrpay::store:
         .state
         .line
         .store
-        .transfers_of_call("twilio", call_sid)
+        .transfers_of_call(server.provider, call_sid)
         .await
         .expect("db")
 }
@@ -127,7 +127,7 @@ async fn a_caller_who_asks_for_a_person_pops_up_with_their_context(server: &Test
         "the empty note is hidden"
     );
 }
-on_both_backends!(a_caller_who_asks_for_a_person_pops_up_with_their_context);
+on_every_provider!(a_caller_who_asks_for_a_person_pops_up_with_their_context);
 
 async fn of_two_agents_claiming_at_once_one_gets_the_caller(server: &TestServer) {
     // Arrange

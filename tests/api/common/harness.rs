@@ -33,6 +33,9 @@ pub enum Body {
     /// On a two-worker runtime: for tests whose server and caller must make progress at once
     /// (`#[tokio::test(flavor = "multi_thread", worker_threads = 2)]` before).
     MultiThread(fn() -> TestFuture),
+    /// Once per registered provider (named before the backend: `{test}::{provider}::{backend}`),
+    /// on a two-worker runtime, given the provider's name (`on_every_provider!`).
+    EveryProvider(fn(&'static str) -> TestFuture),
 }
 
 inventory::collect!(Test);
@@ -90,27 +93,48 @@ impl Test {
             .map_or(self.name, |(_binary, rest)| rest)
     }
 
-    fn run(&self) -> Result<(), Failed> {
-        let (mut builder, test) = match self.body {
-            Body::Sync(test) => {
+    /// The names it runs under: its own, or one per registered provider, each with the
+    /// provider it speaks as.
+    fn runs(&self) -> Vec<(String, Option<&'static str>)> {
+        let name = self.listed_name();
+        match self.body {
+            Body::EveryProvider(_) => {
+                let (scenario, backend) = name.rsplit_once("::").unwrap_or((name, ""));
+                ivrpay::telephony::registry::names()
+                    .into_iter()
+                    .map(|provider| (format!("{scenario}::{provider}::{backend}"), Some(provider)))
+                    .collect()
+            }
+            _ => vec![(name.to_owned(), None)],
+        }
+    }
+
+    fn run(&self, provider: Option<&'static str>) -> Result<(), Failed> {
+        let (mut builder, future) = match (&self.body, provider) {
+            (Body::Sync(test), _) => {
                 test();
                 return Ok(());
             }
-            Body::Async(test) => (tokio::runtime::Builder::new_current_thread(), test),
-            Body::MultiThread(test) => {
-                let mut builder = tokio::runtime::Builder::new_multi_thread();
-                builder.worker_threads(2);
-                (builder, test)
-            }
+            (Body::Async(test), _) => (tokio::runtime::Builder::new_current_thread(), test()),
+            (Body::MultiThread(test), _) => (two_workers(), test()),
+            (Body::EveryProvider(test), Some(provider)) => (two_workers(), test(provider)),
+            (Body::EveryProvider(_), None) => return Err("no provider to speak as".into()),
         };
         // A runtime per test, as `#[tokio::test]` made: a test's tasks end with it.
         let runtime = builder
             .enable_all()
             .build()
             .map_err(|err| err.to_string())?;
-        runtime.block_on(test());
+        runtime.block_on(future);
         Ok(())
     }
+}
+
+/// A runtime builder with two workers.
+fn two_workers() -> tokio::runtime::Builder {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder.worker_threads(2);
+    builder
 }
 
 /// The command line as libtest reads it. libtest takes several filters (a test is selected
@@ -165,11 +189,18 @@ pub fn trials(args: &Arguments, filters: &[String], skips: &mut Skips) -> Vec<Tr
             ..by_name.clone()
         })
         .collect();
-    let mut tests: Vec<&'static Test> = inventory::iter::<Test>.into_iter().collect();
-    tests.sort_by_key(|test| test.listed_name());
-    let mut trials = Vec::with_capacity(tests.len());
-    for test in tests {
-        let trial = Trial::test(test.listed_name(), move || test.run());
+    let mut runs: Vec<(String, Option<&'static str>, &'static Test)> = inventory::iter::<Test>
+        .into_iter()
+        .flat_map(|test| {
+            test.runs()
+                .into_iter()
+                .map(move |(name, provider)| (name, provider, test))
+        })
+        .collect();
+    runs.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut trials = Vec::with_capacity(runs.len());
+    for (name, provider, test) in runs {
+        let trial = Trial::test(name.clone(), move || test.run(provider));
         if !by_each_filter.is_empty()
             && by_each_filter
                 .iter()
@@ -186,11 +217,11 @@ pub fn trials(args: &Arguments, filters: &[String], skips: &mut Skips) -> Vec<Tr
             Readiness::Skip(why) => {
                 // `--ignored` and `--include-ignored` run it anyway (and it fails, saying why).
                 if !args.ignored && !args.include_ignored {
-                    skips.record(test.listed_name(), &why);
+                    skips.record(&name, &why);
                 }
                 trial.with_ignored_flag(true)
             }
-            Readiness::Fail(why) => Trial::test(test.listed_name(), move || Err(why.into())),
+            Readiness::Fail(why) => Trial::test(name, move || Err(why.into())),
         });
     }
     trials

@@ -61,6 +61,8 @@ pub struct Options {
     /// Silence after which upkeep closes a call.
     pub idle_call_after: Duration,
     pub messaging: ivrpay::messages::MessagingSettings,
+    /// The provider the server's simulated calls speak as (a registered name).
+    pub provider: &'static str,
     /// The base URL of the first provider's API (a stand-in, with its test account), which gives
     /// its dialect call control, recording control and texting; `None`: no API, no capabilities.
     pub provider_api: Option<String>,
@@ -95,6 +97,7 @@ impl Default for Options {
             http: HttpLimits::default(),
             idle_call_after: Duration::from_secs(60 * 60),
             messaging: ivrpay::messages::MessagingSettings::default(),
+            provider: ivrpay::telephony::registry::demo_provider().path_prefix,
             provider_api: None,
             conference_transfers: false,
             pause_recording: None,
@@ -110,6 +113,8 @@ impl Default for Options {
 
 pub struct TestServer {
     pub url: String,
+    /// The provider its simulated calls speak as ([`Options::provider`]).
+    pub provider: &'static str,
     /// The metrics' own listener (`Options::metrics.listen`), when it has one.
     pub metrics_url: Option<String>,
     pub state: AppState,
@@ -170,6 +175,7 @@ impl TestServer {
         }));
         Some(TestServer {
             url,
+            provider: options.provider,
             metrics_url,
             state,
             clock,
@@ -192,9 +198,18 @@ impl TestServer {
             "CA{:032x}",
             u128::from(n) + (rand::random::<u64>() as u128) * 1000
         );
-        Call::dial(&self.url, Some(AUTH_TOKEN), &sid, from, "+18005550100")
-            .await
-            .expect("call connects")
+        let secret = test_secret(self.provider);
+        let mut call = Call::new(
+            ivrpay::http_client(),
+            Some(&secret),
+            &sid,
+            from,
+            "+18005550100",
+        );
+        call.provider =
+            ivrpay::telephony::registry::simulator(self.provider).expect("a registered provider");
+        call.start(&self.url).await.expect("call connects");
+        call
     }
 
     /// The transfers recorded for a Twilio call, oldest first.
@@ -202,7 +217,7 @@ impl TestServer {
         self.state
             .line
             .store
-            .transfers_of_call("twilio", call_sid)
+            .transfers_of_call(self.provider, call_sid)
             .await
             .expect("db")
     }
@@ -424,24 +439,38 @@ async fn build(
     }
 }
 
-/// Every registered provider with its test secret; the first (the one the simulated caller
-/// speaks) with its API at `api`, under the stand-in's test account, when given.
+/// The webhook secret the test server gives `provider`: the two named constants for the first
+/// providers, and one made from the name for any provider registered later, so every registered
+/// provider is served (and `on_every_provider!` reaches it) with no edit here.
+pub fn test_secret(provider: &str) -> String {
+    match provider {
+        "twilio" => AUTH_TOKEN.to_owned(),
+        "signalwire" => SIGNALWIRE_SIGNING_KEY.to_owned(),
+        other => format!("test-{other}-webhook-secret"),
+    }
+}
+
+/// Every registered provider with its test secret; the first (the demo's, which the simulated
+/// caller speaks unless told) with its API at `api`, under the stand-in's test account, when
+/// given.
 pub fn providers(api: Option<&str>) -> Vec<ivrpay::telephony::registry::ProviderConfig> {
     use ivrpay::telephony::registry::{ProviderSettings, REGISTERED};
-    let mut first = ProviderSettings::default()
-        .with_secret(REGISTERED[0].secret_env, SecretString::from(AUTH_TOKEN));
-    if let Some(api) = api {
-        first = first
-            .with("TWILIO_ACCOUNT_SID", twilio_api::ACCOUNT_SID)
-            .with("TWILIO_API_BASE_URL", api);
-    }
-    vec![
-        REGISTERED[0].with(first),
-        REGISTERED[1].with(ProviderSettings::default().with_secret(
-            REGISTERED[1].secret_env,
-            SecretString::from(SIGNALWIRE_SIGNING_KEY),
-        )),
-    ]
+    REGISTERED
+        .iter()
+        .enumerate()
+        .map(|(index, entry)| {
+            let mut settings = ProviderSettings::default().with_secret(
+                entry.secret_env,
+                SecretString::from(test_secret(entry.path_prefix)),
+            );
+            if let (0, Some(api)) = (index, api) {
+                settings = settings
+                    .with("TWILIO_ACCOUNT_SID", twilio_api::ACCOUNT_SID)
+                    .with("TWILIO_API_BASE_URL", api);
+            }
+            entry.with(settings)
+        })
+        .collect()
 }
 
 pub fn config(database_url: &str, options: Options) -> Config {
@@ -577,6 +606,53 @@ macro_rules! on_both_backends {
 
 /// Runs `scenario(backend)` on SQLite and on PostgreSQL, as two tests; for scenarios that start
 /// their own server (custom options, restarts). `needs` as for `on_both_backends!`.
+/// Registers `async fn $scenario(&TestServer)` once per backend and per registered provider
+/// (`{scenario}::{provider}::{backend}`), each on a fresh server whose calls speak as that
+/// provider: the black-box scenarios every provider must pass, from one suite. A provider added
+/// to the registry is run through them with no edit here.
+macro_rules! on_every_provider {
+    ($scenario:ident $(, needs: [$($need:ident),* $(,)?])?) => {
+        register!(
+            concat!(module_path!(), "::", stringify!($scenario), "::sqlite"),
+            [$($($need),*)?],
+            $crate::common::harness::Body::EveryProvider(|provider| {
+                Box::pin(async move {
+                    let options = $crate::common::Options {
+                        provider,
+                        ..$crate::common::Options::default()
+                    };
+                    let backend = $crate::common::Backend::Sqlite;
+                    if let Some(server) =
+                        $crate::common::TestServer::start_with(backend, options).await
+                    {
+                        $scenario(&server).await;
+                        server.stop().await;
+                    }
+                })
+            })
+        );
+        register!(
+            concat!(module_path!(), "::", stringify!($scenario), "::postgres"),
+            [Postgres $($(, $need)*)?],
+            $crate::common::harness::Body::EveryProvider(|provider| {
+                Box::pin(async move {
+                    let options = $crate::common::Options {
+                        provider,
+                        ..$crate::common::Options::default()
+                    };
+                    let backend = $crate::common::Backend::Postgres;
+                    if let Some(server) =
+                        $crate::common::TestServer::start_with(backend, options).await
+                    {
+                        $scenario(&server).await;
+                        server.stop().await;
+                    }
+                })
+            })
+        );
+    };
+}
+
 macro_rules! on_both_backends_with_own_server {
     ($scenario:ident $(, needs: [$($need:ident),* $(,)?])?) => {
         register!(
