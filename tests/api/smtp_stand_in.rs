@@ -1,7 +1,7 @@
-//! The SMTP stand-in (`tests/common/smtp.rs`): a mail sent over plain SMTP comes back decoded,
-//! and the server can be taken down and brought back with what it had received.
+//! The SMTP stand-in (`common/smtp.rs`): a mail sent over plain SMTP comes back decoded, and
+//! the server can be taken down and brought back with what it had received.
 //!
-//! Needs `pip install aiosmtpd`. Without it these tests print why and pass, unless
+//! Needs `pip install aiosmtpd`. Without it these tests are not run (listed at the end), unless
 //! `IVRPAY_REQUIRE_SMTP=1`.
 
 use crate::common;

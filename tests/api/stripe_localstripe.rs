@@ -11,8 +11,8 @@
 //! documents them. It declines Stripe's decline test cards when they are
 //! attached, and 4000000000000341 only when it is charged.
 //!
-//! Needs `pip install localstripe`. Without it these tests print why and pass,
-//! unless `IVRPAY_REQUIRE_LOCALSTRIPE=1`, when they fail instead.
+//! Needs `pip install localstripe`. Without it these tests are not run (listed at
+//! the end), unless `IVRPAY_REQUIRE_LOCALSTRIPE=1`, when they fail instead.
 
 use crate::common;
 

@@ -1,9 +1,9 @@
-//! Twilio's REST client against the stand-in (`tests/common/twilio_api.rs`): Prism checking our
+//! Twilio's REST client against the stand-in (`common/twilio_api.rs`): Prism checking our
 //! requests against Twilio's OpenAPI description, behind a recording proxy each test can take
 //! down and bring back.
 //!
 //! Needs Prism and the description (`npm install -g @stoplight/prism-cli @twilio-alpha/mcp`).
-//! Without them these tests print why and pass, unless `IVRPAY_REQUIRE_PRISM=1`.
+//! Without them these tests are not run (listed at the end), unless `IVRPAY_REQUIRE_PRISM=1`.
 
 use crate::common;
 
