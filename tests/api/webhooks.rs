@@ -4,6 +4,10 @@
 use crate::common;
 
 use common::{AUTH_TOKEN, TestServer};
+use ivrpay::caller::Field;
+use ivrpay::clock::Clock;
+use ivrpay::telephony::Event;
+use ivrpay::telephony::simulator::{SimulatedRequest, Webhook};
 use ivrpay::telephony::twilio;
 
 const LINDA: &str = "+15552126618";
@@ -18,14 +22,11 @@ fn assert_helpful_twiml(status: u16, body: &str) {
 async fn retried_webhook_gets_the_same_answer_and_does_not_advance(server: &TestServer) {
     let call = server.linda_at_pin_question().await;
     let path = server.pending_path(&call);
-    let params = [
-        ("CallSid", call.call_sid.as_str()),
-        ("From", LINDA),
-        ("To", "+18005550100"),
-        ("Digits", "1111"),
-    ];
+    let wrong_pin = [Field::Digits("1111")];
 
-    let (status, first) = server.post_signed(&path, &params).await;
+    let (status, first) = server
+        .post_as_provider(&path, &call.call_sid, LINDA, &wrong_pin)
+        .await;
     assert_eq!(status, 200);
     assert!(
         first.contains("That PIN doesn&apos;t match") || first.contains("That PIN doesn't match"),
@@ -34,7 +35,9 @@ async fn retried_webhook_gets_the_same_answer_and_does_not_advance(server: &Test
     let steps_before = server.api_call(&call.call_sid).await["steps"]
         .as_array()
         .map(Vec::len);
-    let (status, second) = server.post_signed(&path, &params).await;
+    let (status, second) = server
+        .post_as_provider(&path, &call.call_sid, LINDA, &wrong_pin)
+        .await;
     assert_eq!(status, 200);
     assert_eq!(first, second, "a retry is answered with the recorded reply");
     let record = server.api_call(&call.call_sid).await;
@@ -47,7 +50,7 @@ async fn retried_webhook_gets_the_same_answer_and_does_not_advance(server: &Test
     // The retried wrong PIN counted once: two more wrong PINs are needed to lock.
     assert_eq!(server.failed_attempts("66253365").await, 1);
 }
-on_both_backends!(retried_webhook_gets_the_same_answer_and_does_not_advance);
+on_every_provider!(retried_webhook_gets_the_same_answer_and_does_not_advance);
 
 async fn retried_call_start_is_answered_once(server: &TestServer) {
     let params = [
@@ -119,50 +122,27 @@ async fn concurrent_duplicates_of_a_menu_answer_advance_once(server: &TestServer
 on_both_backends!(concurrent_duplicates_of_a_menu_answer_advance_once);
 
 async fn bad_or_missing_signatures_are_refused(server: &TestServer) {
-    let url = format!("{}/twilio/voice", server.url);
-    let params = vec![
-        ("CallSid".to_owned(), "CAforged".to_owned()),
-        ("From".to_owned(), LINDA.to_owned()),
-    ];
-    let client = ivrpay::http_client();
-    let missing = client
-        .post(&url)
-        .form(&params)
-        .send()
-        .await
-        .expect("answer");
-    assert_eq!(missing.status(), 403);
-    let wrong_token = twilio::compute_signature("not-the-token", &url, &params);
-    let forged = client
-        .post(&url)
-        .header("X-Twilio-Signature", wrong_token)
-        .form(&params)
-        .send()
-        .await
-        .expect("answer");
-    assert_eq!(forged.status(), 403);
-    // Signed for other parameters than those sent.
-    let signed_for_other =
-        twilio::compute_signature(AUTH_TOKEN, &url, &[("CallSid".into(), "CAother".into())]);
-    let tampered = client
-        .post(&url)
-        .header("X-Twilio-Signature", signed_for_other)
-        .form(&params)
-        .send()
-        .await
-        .expect("answer");
-    assert_eq!(tampered.status(), 403);
+    let simulator = server.simulator();
+    let url = format!("{}{}", server.url, simulator.path(Event::Voice));
+    let secret = common::test_secret(server.provider);
+    let now = server.clock.now_ms();
+    let forged = Webhook::new(&url, "CAforged", LINDA, "+18005550100", &[]);
+    let unsigned = simulator.request(&forged, None, now);
+    assert_eq!(server.send_simulated(&url, unsigned).await.0, 403);
+    let wrong_secret = simulator.request(&forged, Some("not-the-secret"), now);
+    assert_eq!(server.send_simulated(&url, wrong_secret).await.0, 403);
+    // Signed for another request than the one sent.
+    let other = Webhook::new(&url, "CAother", LINDA, "+18005550100", &[]);
+    let tampered = SimulatedRequest {
+        body: simulator.request(&forged, Some(&secret), now).body,
+        ..simulator.request(&other, Some(&secret), now)
+    };
+    assert_eq!(server.send_simulated(&url, tampered).await.0, 403);
     // Signed for another URL (a replay against another endpoint).
-    let other_url = format!("{}/twilio/status", server.url);
-    let moved = twilio::compute_signature(AUTH_TOKEN, &other_url, &params);
-    let replayed = client
-        .post(&url)
-        .header("X-Twilio-Signature", moved)
-        .form(&params)
-        .send()
-        .await
-        .expect("answer");
-    assert_eq!(replayed.status(), 403);
+    let status_url = format!("{}{}", server.url, simulator.path(Event::Status));
+    let moved = Webhook::new(&status_url, "CAforged", LINDA, "+18005550100", &[]);
+    let replayed = simulator.request(&moved, Some(&secret), now);
+    assert_eq!(server.send_simulated(&url, replayed).await.0, 403);
     assert!(
         server
             .state
@@ -175,7 +155,7 @@ async fn bad_or_missing_signatures_are_refused(server: &TestServer) {
         "nothing recorded"
     );
 }
-on_both_backends!(bad_or_missing_signatures_are_refused);
+on_every_provider!(bad_or_missing_signatures_are_refused);
 
 async fn garbage_gets_helpful_twiml_never_an_error(server: &TestServer) {
     let long = "9".repeat(10_000);

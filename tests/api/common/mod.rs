@@ -323,6 +323,48 @@ impl TestServer {
         response.json().await.expect("json")
     }
 
+    /// The simulator of the provider this server's calls speak as.
+    pub fn simulator(&self) -> Arc<dyn ivrpay::telephony::simulator::Simulator> {
+        ivrpay::telephony::registry::simulator(self.provider).expect("a registered provider")
+    }
+
+    /// Sends a request as the provider built it to `url`; status and body.
+    pub async fn send_simulated(
+        &self,
+        url: &str,
+        request: ivrpay::telephony::simulator::SimulatedRequest,
+    ) -> (u16, String) {
+        let mut sending = ivrpay::http_client()
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, request.content_type)
+            .body(request.body);
+        for (name, value) in request.headers {
+            sending = sending.header(name, value);
+        }
+        let response = sending.send().await.expect("server answers");
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("body"))
+    }
+
+    /// Posts a webhook of call `call_id` from `from` reporting `fields` to a path (with query),
+    /// as this server's provider sends it, signed with its test secret; status and body.
+    pub async fn post_as_provider(
+        &self,
+        path_and_query: &str,
+        call_id: &str,
+        from: &str,
+        fields: &[ivrpay::caller::Field<'_>],
+    ) -> (u16, String) {
+        let url = format!("{}{path_and_query}", self.url);
+        let webhook =
+            ivrpay::telephony::simulator::Webhook::new(&url, call_id, from, "+18005550100", fields);
+        let secret = test_secret(self.provider);
+        let request = self
+            .simulator()
+            .request(&webhook, Some(&secret), self.clock.now_ms());
+        self.send_simulated(&url, request).await
+    }
+
     /// Posts a signed form to a path (with query) and returns status and body.
     pub async fn post_signed(
         &self,
