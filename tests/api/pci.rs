@@ -261,7 +261,14 @@ async fn no_card_data_in_logs_database_or_api(backend: Backend) {
                     .collect::<Vec<_>>();
                 let context: Vec<&str> = at
                     .iter()
-                    .map(|&i| &text[i.saturating_sub(160)..(i + 40).min(text.len())])
+                    // On character boundaries: the raw database file read lossily holds
+                    // multi-byte replacement characters, and a slice inside one would panic
+                    // and hide this message.
+                    .map(|&i| {
+                        let start = text.floor_char_boundary(i.saturating_sub(160));
+                        let end = text.ceil_char_boundary((i + 40).min(text.len()));
+                        &text[start..end]
+                    })
                     .collect();
                 panic!(
                     "security code {} found in the {place}: {context:?}",
