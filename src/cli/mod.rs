@@ -154,6 +154,11 @@ fn environment_only() -> String {
          \x20 IVRPAY_PAUSE_RECORDING\n\
          \x20                     off (default), stop or go-on: pause the call's recording around card\n\
          \x20                     entry; when it cannot be paused, stop card entry or go on\n\
+         \x20 IVRPAY_TRANSFERS    conference (default: where the provider can move calls, the caller\n\
+         \x20                     waits with hold audio while the agent is rung) or dial (plain dial)\n\
+         \x20 IVRPAY_METRICS_TOKEN\n\
+         \x20                     bearer token for /metrics on the main listener (the admin token\n\
+         \x20                     works too)\n\
          \x20 RUST_LOG            log filter, e.g. info or ivrpay=debug (default info)",
     );
     text
