@@ -7,8 +7,9 @@
 //! - [`offers`]: which of a policy's options apply to an account right now;
 //! - [`run_due`]: charging the installments that fall due and settling promises, exactly once.
 //!
-//! The flow's actions that set arrangements up live with the other actions in
-//! [`crate::calls::actions`]; the rows they write in [`crate::store`].
+//! The flow's actions that set arrangements up live with the other actions in `calls/actions/`,
+//! and the rows they write in `store/arrangements.rs`: this module holds the rules alone (and
+//! `run_due`, the worker that applies them to what falls due).
 
 pub mod account;
 pub mod offers;

@@ -3,8 +3,8 @@
 
 use super::policy::{Offer, Policy, Treatment};
 use super::terms;
+use crate::collections::account::Account;
 use crate::flow::definition::OfferSet;
-use crate::store::Account;
 
 /// What, besides the policy, decides whether an option applies.
 #[derive(Debug, Clone, Copy)]

@@ -13,11 +13,11 @@ use time::Date;
 use toml::Spanned;
 
 use super::terms::{FeeRule, Interval};
+use crate::collections::account::Account;
 use crate::diagnostics::{Problem, Problems};
 use crate::language::Language;
 use crate::named::named_enum;
 use crate::payments::Money;
-use crate::store::Account;
 
 /// The policy file's name, beside the flows.
 pub const FILE_NAME: &str = "policies.toml";

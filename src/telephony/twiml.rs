@@ -2,8 +2,8 @@
 //!
 //! TwiML, SignalWire's cXML and Telnyx's TeXML are one dialect of XML for our purposes: the same
 //! verbs, attributes and defaults. Each provider module of that family answers its webhooks with
-//! [`render`]; the strict reader of these documents lives with the simulated caller
-//! ([`crate::caller::twiml`]), the only part of the crate that follows them.
+//! [`render`]; the strict reader of these documents is [`crate::telephony::twiml_reader`], which
+//! the family's simulators use to follow them as the provider would.
 //!
 //! The document is written with quick-xml's `Writer`, never string concatenation, so text spoken
 //! to the caller and URLs carrying query strings are always escaped correctly.
@@ -275,8 +275,8 @@ pub(crate) fn is_xml_char(c: char) -> bool {
 mod tests {
     use super::*;
     // The reader is the renderer's inverse; the tests use it to check what a caller would get.
-    use crate::caller::twiml::parse;
     use crate::language::Language;
+    use crate::telephony::twiml_reader::parse;
 
     const DECL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
 

@@ -1,5 +1,5 @@
 //! Twilio speaks the TwiML family's XML, rendered by the provider-neutral
-//! [`crate::telephony::twiml`]; the strict reader used by the simulated caller lives with it
-//! ([`crate::caller::twiml`]).
+//! [`crate::telephony::twiml`]; the strict reader the simulators use lives beside it
+//! ([`crate::telephony::twiml_reader`]).
 
 pub use crate::telephony::twiml::render;
