@@ -70,8 +70,7 @@ async fn webhook(
         return (StatusCode::FORBIDDEN, "invalid signature").into_response();
     }
     let callback = dialect.read(event, &request).cleaned();
-    let query_param = |name: &str| request.query(name);
-    let turn = query_param("turn").and_then(|t| t.parse().ok());
+    let turn = request.query("turn").and_then(|t| t.parse().ok());
     let input = match event {
         Event::Voice => Input::Start,
         // Keys win over words: a caller who pressed keys meant them, whatever the microphone
@@ -97,25 +96,27 @@ async fn webhook(
             .await;
         }
         Event::Whisper => {
-            let call = query_param("call").unwrap_or_default();
+            let call = request.query("call").unwrap_or_default();
             return whisper(app, dialect.as_ref(), &call).await;
         }
         Event::Hold => {
-            let language = query_param("lang")
+            let language = request
+                .query("lang")
                 .and_then(|code| Language::parse(&code))
                 .unwrap_or(Language::En);
-            let round = query_param("round")
+            let round = request
+                .query("round")
                 .and_then(|r| r.parse().ok())
                 .unwrap_or(0);
             let waiting = calls::hold::waiting(app, dialect.as_ref(), language, round);
             return voice_xml(dialect.as_ref(), dialect.render(&waiting));
         }
         Event::AgentLeg => {
-            let call = query_param("call").unwrap_or_default();
+            let call = request.query("call").unwrap_or_default();
             return agent_leg(app, dialect.as_ref(), &call, turn.unwrap_or(-1)).await;
         }
         Event::AgentLegEnded => {
-            let call = query_param("call").unwrap_or_default();
+            let call = request.query("call").unwrap_or_default();
             let key = CallKey {
                 provider: dialect.name(),
                 sid: &call,
