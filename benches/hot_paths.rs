@@ -2,13 +2,13 @@
 //!
 //! Groups:
 //! - `twiml`: rendering a typical `<Gather>` response ([`twilio::render`]) and parsing it back
-//!   ([`ivrpay::caller::twiml::parse`]);
+//!   ([`ivrpay_core::telephony::twiml_reader::parse`]);
 //! - `signature`: checking `X-Twilio-Signature` over the form fields Twilio posts
 //!   ([`twilio::validate_signature`], which tries the URL with and without `:443`), next to one
 //!   plain [`twilio::compute_signature`];
 //! - `speech`: money (English, Spanish) and a due date as words;
 //! - `flow_step`: one webhook of the real `call-flows/payment.toml` through the engine's
-//!   [`Stepper`](ivrpay::flow::engine::Stepper) ([`advance`] steps it and answers its needs), a
+//!   [`Stepper`](ivrpay_core::flow::engine::Stepper) ([`advance`] steps it and answers its needs), a
 //!   correct PIN at `ask_pin` (verify, branch on the balance, read the balance menu), with the
 //!   in-memory [`FakeContext`] the engine's unit tests use (set up, cloned and dropped outside the
 //!   timing); then the same plus rendering the response to TwiML, i.e. one webhook's CPU cost
@@ -26,12 +26,12 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use ivrpay::flow::engine::{Input, Session};
-use ivrpay::flow::testing::{FakeContext, advance};
-use ivrpay::language::Language;
-use ivrpay::speech;
-use ivrpay::telephony::twilio;
-use ivrpay::voice::{Gather, Prompt, Response, Verb};
+use ivrpay_core::flow::engine::{Input, Session};
+use ivrpay_core::flow::testing::{FakeContext, advance};
+use ivrpay_core::language::Language;
+use ivrpay_core::speech;
+use ivrpay_core::telephony::twilio;
+use ivrpay_core::voice::{Gather, Prompt, Response, Verb};
 
 const GATHER_URL: &str = "https://pay.example.com/twilio/gather?turn=7";
 
@@ -69,7 +69,7 @@ fn twiml(c: &mut Criterion) {
     let response = typical_response();
     let xml = twilio::render(&response);
     assert_eq!(
-        ivrpay::caller::twiml::parse(&xml).expect("rendered TwiML parses"),
+        ivrpay_core::telephony::twiml_reader::parse(&xml).expect("rendered TwiML parses"),
         response,
         "render/parse round trip"
     );
@@ -79,7 +79,10 @@ fn twiml(c: &mut Criterion) {
         b.iter(|| twilio::render(black_box(&response)))
     });
     group.bench_function("parse_gather", |b| {
-        b.iter(|| ivrpay::caller::twiml::parse(black_box(&xml)).expect("rendered TwiML parses"))
+        b.iter(|| {
+            ivrpay_core::telephony::twiml_reader::parse(black_box(&xml))
+                .expect("rendered TwiML parses")
+        })
     });
     group.finish();
 }
@@ -144,8 +147,8 @@ fn speech_words(c: &mut Criterion) {
 }
 
 fn flow_step(c: &mut Criterion) {
-    let flow = ivrpay::flow::load_file(Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
+    let flow = ivrpay_core::flow::load_file(Path::new(concat!(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/.."),
         "/call-flows/payment.toml"
     )))
     .expect("call-flows/payment.toml loads");

@@ -4,7 +4,7 @@
 use crate::common;
 
 use common::{Backend, Options, TestServer};
-use ivrpay::caller::Call;
+use ivrpay_simulators::caller::Call;
 
 const LINDA: &str = "+15552126618"; // 66253365, PIN 6446, 445.33 due 2026-12-02, English
 const MARIA: &str = "+15553118592"; // 87272786, PIN 8091, 806.91 due 2026-12-01, Spanish

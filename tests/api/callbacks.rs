@@ -10,7 +10,7 @@ use crate::common;
 use std::time::Duration;
 
 use common::{ADMIN_TOKEN, AGENT, TestServer};
-use ivrpay::caller::Call;
+use ivrpay_simulators::caller::Call;
 
 const LINDA: &str = "+15552126618"; // 66253365, PIN 6446, English
 

@@ -78,7 +78,7 @@ fn import_is_all_or_nothing_and_names_bad_lines(backend: Backend) {
     let Some(db) = runtime.block_on(common::fresh_database(backend, dir.path())) else {
         return;
     };
-    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/demo/accounts.csv");
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/../demo/accounts.csv");
     let output = import(std::path::Path::new(demo), &db);
     assert!(
         output.status.success(),
@@ -123,7 +123,7 @@ fn import_refuses_what_the_line_cannot_use(backend: Backend) {
     let Some(db) = runtime.block_on(common::fresh_database(backend, dir.path())) else {
         return;
     };
-    let demo = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/demo/accounts.csv"));
+    let demo = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../demo/accounts.csv"));
     assert!(import(demo, &db).status.success(), "the demo file");
     // Importing the same accounts again keeps each one's own phone.
     assert!(import(demo, &db).status.success(), "the demo file again");
@@ -238,7 +238,7 @@ sync_test!(flows_check_refuses_a_miss_that_ends_in_a_bare_goodbye);
 fn flows_check_refuses_a_miss_that_ends_in_a_bare_goodbye() {
     let dir = tempfile::tempdir().expect("dir");
     let flow = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
+        concat!(env!("CARGO_MANIFEST_DIR"), "/.."),
         "/call-flows/payment.toml"
     ))
     .expect("flow");
@@ -266,7 +266,7 @@ sync_test!(flows_check_prints_file_line_problems);
 fn flows_check_prints_file_line_problems() {
     let dir = tempfile::tempdir().expect("dir");
     let flow = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
+        concat!(env!("CARGO_MANIFEST_DIR"), "/.."),
         "/call-flows/payment.toml"
     ))
     .expect("flow");
@@ -290,7 +290,7 @@ fn flows_check_prints_file_line_problems() {
         .args([
             "flows",
             "check",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/call-flows"),
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../call-flows"),
         ])
         .output()
         .expect("runs");
@@ -304,7 +304,7 @@ fn flows_check_prints_file_line_problems() {
 sync_test!(a_bad_policy_file_is_named_by_line_and_stops_the_server);
 fn a_bad_policy_file_is_named_by_line_and_stops_the_server() {
     let dir = tempfile::tempdir().expect("dir");
-    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/call-flows");
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/../call-flows");
     for file in ["payment.toml", "messages.toml"] {
         std::fs::copy(format!("{shipped}/{file}"), dir.path().join(file)).expect("copy");
     }
@@ -487,7 +487,7 @@ sync_test!(flows_check_warns_about_a_voice_that_cannot_speak_the_language);
 fn flows_check_warns_about_a_voice_that_cannot_speak_the_language() {
     let dir = tempfile::tempdir().expect("dir");
     let flow = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
+        concat!(env!("CARGO_MANIFEST_DIR"), "/.."),
         "/call-flows/payment.toml"
     ))
     .expect("flow");
@@ -499,7 +499,10 @@ fn flows_check_warns_about_a_voice_that_cannot_speak_the_language() {
     std::fs::write(dir.path().join("payment.toml"), &english_voice_for_spanish).expect("write");
     for file in ["policies.toml", "messages.toml"] {
         std::fs::copy(
-            format!("{}/call-flows/{file}", env!("CARGO_MANIFEST_DIR")),
+            format!(
+                "{}/call-flows/{file}",
+                concat!(env!("CARGO_MANIFEST_DIR"), "/..")
+            ),
             dir.path().join(file),
         )
         .expect("the files beside the flow");
@@ -522,7 +525,7 @@ fn flows_check_warns_about_a_voice_that_cannot_speak_the_language() {
         .args([
             "flows",
             "check",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/call-flows"),
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../call-flows"),
         ])
         .output()
         .expect("runs");

@@ -7,9 +7,9 @@
 use crate::common;
 
 use common::TestServer;
-use ivrpay::caller::Call;
 use ivrpay::clock::Clock;
 use ivrpay::collections::run_due::{self, Collector};
+use ivrpay_simulators::caller::Call;
 use serde_json::Value;
 use time::macros::date;
 
@@ -66,7 +66,7 @@ fn run_due_command(server: &TestServer, as_of: &str) -> std::process::Child {
             "--database-url",
             &server.database_url,
             "--flows",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/call-flows"),
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../call-flows"),
         ])
         .env_remove("DATABASE_URL")
         .env("RUST_LOG", "warn")

@@ -9,12 +9,12 @@ use std::time::Duration;
 
 use common::{AUTH_TOKEN, Backend, Options, TestServer};
 use ivrpay::app::Application;
-use ivrpay::caller::{Call, Field};
 use ivrpay::clock::ManualClock;
 use ivrpay::config::HttpLimits;
 use ivrpay::http::AppState;
 use ivrpay::payments::SandboxGateway;
 use ivrpay::payments::gateway::{ChargeFuture, ChargeRequest, Gateway};
+use ivrpay_simulators::caller::{Call, Field};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 

@@ -4,7 +4,7 @@
 use crate::common;
 
 use common::TestServer;
-use ivrpay::load::{accounts, driver};
+use ivrpay_simulators::load::{accounts, driver};
 
 async fn load_tool_completes_paying_calls(server: &TestServer) {
     let mut csv = Vec::new();

@@ -45,6 +45,13 @@ mod words;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // The runners start this binary in the service's folder (`service/`); the commands it runs
+    // are run, as an operator runs them, from the repository root that holds `call-flows/`.
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    if let Err(err) = std::env::set_current_dir(root) {
+        eprintln!("cannot enter the repository root {root}: {err}");
+        return ExitCode::FAILURE;
+    }
     let (args, filters) = common::harness::arguments();
     let mut skips = common::skipped::Skips::default();
     let trials = common::harness::trials(&args, &filters, &mut skips);

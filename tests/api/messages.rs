@@ -12,12 +12,12 @@ use std::time::Duration;
 use common::smtp::SmtpServer;
 use common::twilio_api::TwilioStandIn;
 use common::{Backend, Options, TestServer};
-use ivrpay::caller::Call;
 use ivrpay::clock::Clock;
 use ivrpay::collections::run_due::{self, Collector};
 use ivrpay::config::PauseFailure;
 use ivrpay::messages::outbox;
 use ivrpay::messages::{EmailSettings, MessagingSettings, SmsSettings};
+use ivrpay_simulators::caller::Call;
 use secrecy::SecretString;
 use time::macros::date;
 

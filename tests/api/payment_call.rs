@@ -677,9 +677,9 @@ async fn a_payment_recorded_before_payment_methods_keeps_its_card_as_its_method(
             .await
             .expect("connect");
         let migrator = if url.starts_with("sqlite:") {
-            sqlx::migrate!("migrations/sqlite")
+            sqlx::migrate!("../migrations/sqlite")
         } else {
-            sqlx::migrate!("migrations/postgres")
+            sqlx::migrate!("../migrations/postgres")
         };
         migrator
             .run_to(18, &mut conn)

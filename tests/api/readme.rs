@@ -19,9 +19,9 @@ const TABLES: &[(&str, usize, &str)] = &[
     ("docs/testing.md", 1, "stand-ins and their switches"),
 ];
 
-/// Paths are from the crate root, so the checks do not depend on where this file sits.
+/// Paths are from the repository root, so the checks do not depend on where this file sits.
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
 }
 
 fn read(path: &str) -> String {

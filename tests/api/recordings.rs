@@ -13,7 +13,7 @@ use ivrpay::voice::{Prompt, Verb};
 
 /// The shipped payment flow.
 fn payment_flow() -> ivrpay::flow::Flow {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("call-flows");
+    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/..")).join("call-flows");
     let loaded = ivrpay::call_flows::load(&dir).expect("the shipped flows load");
     loaded.flows["payment"].clone()
 }
@@ -55,8 +55,8 @@ fn tone_set(dir: &Path, leave_out: &[&str]) {
 }
 
 /// The URLs of the recordings the caller's last answer plays.
-fn played(call: &ivrpay::caller::Call) -> Vec<String> {
-    let response = ivrpay::caller::twiml::parse(&call.last_twiml).expect("TwiML");
+fn played(call: &ivrpay_simulators::caller::Call) -> Vec<String> {
+    let response = ivrpay_simulators::caller::twiml::parse(&call.last_twiml).expect("TwiML");
     let mut urls = Vec::new();
     for verb in response.verbs {
         let prompts = match verb {
@@ -455,7 +455,7 @@ fn the_demo_set_records_everything_that_can_be_recorded() {
         .arg(dir.path())
         .args([
             "--flows",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/call-flows"),
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../call-flows"),
         ])
         .output()
         .expect("runs");

@@ -282,7 +282,7 @@ fn ivrpay_report(server: &TestServer, args: &[&str]) -> std::process::Output {
         .args(["--database-url", &server.database_url])
         .args([
             "--flows",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/call-flows"),
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../call-flows"),
         ])
         .output()
         .expect("ivrpay runs")

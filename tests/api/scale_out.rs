@@ -9,10 +9,10 @@ use std::time::Duration;
 use common::balancer::Balancer;
 use common::{AUTH_TOKEN, Backend, Options, TestServer};
 use ivrpay::app::Application;
-use ivrpay::caller::Call;
 use ivrpay::clock::ManualClock;
 use ivrpay::http::AppState;
 use ivrpay::payments::SandboxGateway;
+use ivrpay_simulators::caller::Call;
 use tokio::sync::oneshot;
 
 /// Two instances sharing one database and one data key, behind a round-robin balancer whose

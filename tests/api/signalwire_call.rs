@@ -6,8 +6,8 @@
 use crate::common;
 
 use common::{SIGNALWIRE_SIGNING_KEY, TestServer, heard};
-use ivrpay::caller::Call;
 use ivrpay::telephony::registry;
+use ivrpay_simulators::caller::Call;
 
 async fn signalwire_webhooks_need_the_signing_key(server: &TestServer) {
     // Signed with another key, or as the other provider, the request is refused.

@@ -10,8 +10,8 @@ use crate::common;
 use std::time::Duration;
 
 use common::{Backend, Options, TestServer};
-use ivrpay::caller::Call;
 use ivrpay::store::{CallKey, SurveyRecord};
+use ivrpay_simulators::caller::Call;
 
 const MARIA: &str = "+15553118592"; // 87272786, PIN 8091, Spanish (Linda is the harness's caller)
 const MARGARET: &str = "+15554434206"; // 28223570, PIN 3042, vulnerable: the specialist path
@@ -28,7 +28,8 @@ const TO_MONDAY_EVENING: Duration = Duration::from_secs(8 * 3600);
 /// added to the `early` policy (Linda's), when given.
 fn flows(percent: u8, policy_line: Option<&str>) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("call-flows");
+    let shipped =
+        std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/..")).join("call-flows");
     for entry in std::fs::read_dir(&shipped).expect("call-flows") {
         let path = entry.expect("entry").path();
         let name = path.file_name().expect("file name").to_owned();

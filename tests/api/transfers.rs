@@ -14,7 +14,7 @@ use reqwest::header::COOKIE;
 const LINDA: &str = "+15552126618";
 
 /// Linda Brown, verified by PIN, asks for a person at the balance menu.
-async fn linda_asks_for_a_person(server: &TestServer) -> ivrpay::caller::Call {
+async fn linda_asks_for_a_person(server: &TestServer) -> ivrpay_simulators::caller::Call {
     let mut call = server.linda_at_pin_question().await;
     call.press("6446").await.expect("pin");
     // The simulated line rings out rather than connecting and finishing at once: the caller is

@@ -101,7 +101,8 @@ async fn a_transfer_appears_live_and_is_taken_and_closed(server: &TestServer) {
         && server.database_url.starts_with("sqlite:")
     {
         let png = client.screenshot().await.expect("screenshot");
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/console.png");
+        let path = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+            .join("docs/console.png");
         std::fs::write(&path, png).expect("write docs/console.png");
     }
 

@@ -14,8 +14,8 @@ use crate::common;
 use common::console::{self, Agent};
 use common::twilio_api::{ACCOUNT_SID, Recorded, TwilioStandIn};
 use common::{AGENT, Backend, Options, TestServer};
-use ivrpay::caller::{Call, CallStatus, Field, twiml};
 use ivrpay::voice::{Prompt, Verb};
+use ivrpay_simulators::caller::{Call, CallStatus, Field, twiml};
 
 /// The number the test calls come in on: the line's own, shown to the agent.
 const LINE: &str = "+18005550100";

@@ -17,7 +17,7 @@ use quick_xml::events::Event;
 use quick_xml::{Reader, XmlVersion};
 
 const SCRIPT: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
+    concat!(env!("CARGO_MANIFEST_DIR"), "/.."),
     "/tests/support/twiml_reference.py"
 );
 

@@ -4,18 +4,18 @@
 use crate::common;
 
 use common::{AUTH_TOKEN, TestServer};
-use ivrpay::caller::Field;
 use ivrpay::clock::Clock;
 use ivrpay::telephony::Event;
 use ivrpay::telephony::simulator::{SimulatedRequest, Webhook};
 use ivrpay::telephony::twilio;
+use ivrpay_simulators::caller::Field;
 
 const LINDA: &str = "+15552126618";
 
 fn assert_helpful_twiml(status: u16, body: &str) {
     assert_eq!(status, 200, "{body}");
-    let response =
-        ivrpay::caller::twiml::parse(body).unwrap_or_else(|e| panic!("not TwiML ({e}): {body}"));
+    let response = ivrpay_simulators::caller::twiml::parse(body)
+        .unwrap_or_else(|e| panic!("not TwiML ({e}): {body}"));
     assert!(!response.verbs.is_empty(), "{body}");
 }
 
@@ -198,7 +198,7 @@ async fn garbage_gets_helpful_twiml_never_an_error(server: &TestServer) {
         )
         .await;
     assert_helpful_twiml(status, &body);
-    let response = ivrpay::caller::twiml::parse(&body).expect("twiml");
+    let response = ivrpay_simulators::caller::twiml::parse(&body).expect("twiml");
     let said: Vec<String> = response
         .verbs
         .iter()

@@ -7,7 +7,7 @@ use crate::common;
 use std::time::Duration;
 
 use common::{TestServer, heard};
-use ivrpay::caller::Call;
+use ivrpay_simulators::caller::Call;
 
 const LINDA: &str = "+15552126618"; // 66253365, PIN 6446, 445.33 due 2026-12-02, English
 

@@ -42,7 +42,8 @@ pub async fn start(mode: Mode) -> LocalStripe {
         .and_then(|l| l.local_addr())
         .expect("free port")
         .port();
-    let shim = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/localstripe_shim.py");
+    let shim = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .join("tests/support/localstripe_shim.py");
     let mut command = Command::new("python3");
     command
         .arg(shim)

@@ -20,13 +20,13 @@ use std::time::Duration;
 use ivrpay::accounts::import;
 use ivrpay::accounts::secrets::PinKey;
 use ivrpay::app::Application;
-use ivrpay::caller::Call;
 use ivrpay::clock::{Clock, ManualClock};
 use ivrpay::config::{Config, GatewayChoice, HttpLimits, PaymentSettings, UpkeepSettings};
 use ivrpay::http::AppState;
 use ivrpay::payments::SandboxGateway;
 use ivrpay::payments::vault::DataKey;
 use ivrpay::store::PoolSettings;
+use ivrpay_simulators::caller::Call;
 use secrecy::SecretString;
 use sqlx::Connection;
 use tokio::sync::oneshot;
@@ -90,7 +90,8 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             agent_number: Some(AGENT.to_owned()),
-            flows_dir: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("call-flows"),
+            flows_dir: std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+                .join("call-flows"),
             stripe_base_url: None,
             gateway: None,
             gateway_timeout: Duration::from_secs(4),
@@ -101,7 +102,8 @@ impl Default for Options {
             provider_api: None,
             conference_transfers: false,
             pause_recording: None,
-            audio_dir: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("audio"),
+            audio_dir: std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+                .join("audio"),
             prompts: None,
             public_url: None,
             metrics: ivrpay::config::MetricsSettings::default(),
@@ -353,7 +355,7 @@ impl TestServer {
         path_and_query: &str,
         call_id: &str,
         from: &str,
-        fields: &[ivrpay::caller::Field<'_>],
+        fields: &[ivrpay_simulators::caller::Field<'_>],
     ) -> (u16, String) {
         let url = format!("{}{path_and_query}", self.url);
         let webhook =
