@@ -171,7 +171,14 @@ impl Application {
             pending_ends: Arc::new(pending_ends),
             providers,
         };
-        let state = AppState { line, hold_audio };
+        let admission = Arc::new(crate::http::admission::Admission::new(
+            line.config.http.admission,
+        ));
+        let state = AppState {
+            line,
+            hold_audio,
+            admission,
+        };
         Ok(Application {
             listener,
             metrics_listener,

@@ -128,6 +128,9 @@ pub struct HttpLimits {
     pub unread_response_timeout: Duration,
     /// Load balancers whose `X-Forwarded-For` names the client (for limits per address).
     pub trusted_proxies: crate::http::forwarded::TrustedProxies,
+    /// Calls' webhooks answered at once, and the queue in front of them (see
+    /// [`crate::http::admission`]).
+    pub admission: crate::http::admission::AdmissionLimits,
 }
 
 impl Default for HttpLimits {
@@ -140,6 +143,7 @@ impl Default for HttpLimits {
             // A minute of 8 kHz audio is under 1 MB: seconds to fetch on any line a provider has.
             unread_response_timeout: Duration::from_secs(20),
             trusted_proxies: crate::http::forwarded::TrustedProxies::default(),
+            admission: crate::http::admission::AdmissionLimits::default(),
         }
     }
 }

@@ -21,6 +21,7 @@ mod messages;
 mod metrics;
 mod openapi;
 mod outage;
+mod overload;
 mod payment_call;
 mod pci;
 mod readme;

@@ -369,15 +369,53 @@ pub(crate) fn open_secrets(app: &Line, bound_to: &str, sealed: &[u8]) -> Result<
 /// configured, a person; otherwise a polite goodbye. Spoken in English and Spanish, since the
 /// caller's choice may be what could not be read.
 pub fn safe_response(app: &Line) -> voice::Response {
+    apology_and_help(
+        app,
+        Apology {
+            with_person: (
+                "I'm sorry, something went wrong on our side. Let me connect you with a person who can help.",
+                "Lo siento, tuvimos un problema. Le comunico con una persona que le puede ayudar.",
+            ),
+            without_person: (
+                "I'm sorry, something went wrong on our side, and no one is available right now. Please call back later. Goodbye.",
+                "Lo siento, tuvimos un problema y no hay nadie disponible en este momento. Por favor, llame más tarde. Adiós.",
+            ),
+        },
+    )
+}
+
+/// What a caller hears when the line is at capacity and their webhook was not taken in
+/// ([`crate::http::admission`]): nothing was done, so they are told it is busy, not broken, and
+/// given a person or asked to call back, in English and Spanish.
+pub fn busy_response(app: &Line) -> voice::Response {
+    apology_and_help(
+        app,
+        Apology {
+            with_person: (
+                "I'm sorry, our line is very busy right now. Let me connect you with a person who can help.",
+                "Lo siento, nuestra línea está muy ocupada en este momento. Le comunico con una persona que le puede ayudar.",
+            ),
+            without_person: (
+                "I'm sorry, our line is very busy right now. Please call back in a few minutes. Goodbye.",
+                "Lo siento, nuestra línea está muy ocupada en este momento. Por favor, llame de nuevo en unos minutos. Adiós.",
+            ),
+        },
+    )
+}
+
+/// An apology in English and Spanish, for when a person can be had and for when not.
+struct Apology {
+    with_person: (&'static str, &'static str),
+    without_person: (&'static str, &'static str),
+}
+
+fn apology_and_help(app: &Line, apology: Apology) -> voice::Response {
     use crate::language::Language;
     let mut response = voice::Response::new();
     match &app.config.agent_number {
         Some(number) => {
-            response.say("I'm sorry, something went wrong on our side. Let me connect you with a person who can help.", Language::En);
-            response.say(
-                "Lo siento, tuvimos un problema. Le comunico con una persona que le puede ayudar.",
-                Language::Es,
-            );
+            response.say(apology.with_person.0, Language::En);
+            response.say(apology.with_person.1, Language::Es);
             response.push(voice::Verb::Dial(voice::Dial {
                 number: number.clone(),
                 caller_id: None,
@@ -387,8 +425,8 @@ pub fn safe_response(app: &Line) -> voice::Response {
             }));
         }
         None => {
-            response.say("I'm sorry, something went wrong on our side, and no one is available right now. Please call back later. Goodbye.", Language::En);
-            response.say("Lo siento, tuvimos un problema y no hay nadie disponible en este momento. Por favor, llame más tarde. Adiós.", Language::Es);
+            response.say(apology.without_person.0, Language::En);
+            response.say(apology.without_person.1, Language::Es);
         }
     }
     response.push(voice::Verb::Hangup);

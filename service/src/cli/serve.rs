@@ -118,6 +118,16 @@ pub(super) struct ServeArgs {
     /// Most HTTP connections open at once; more are closed on arrival.
     #[arg(long, env = "IVRPAY_MAX_CONNECTIONS", default_value_t = 2048)]
     pub(super) max_connections: usize,
+    /// Calls' webhooks answered at once; more wait in a queue.
+    #[arg(long, env = "IVRPAY_MAX_WEBHOOKS_IN_FLIGHT", default_value_t = 64)]
+    pub(super) max_webhooks_in_flight: usize,
+    /// Webhooks that may wait for one of those; one more is answered at once with the busy
+    /// response (an apology and a person, or a call back).
+    #[arg(long, env = "IVRPAY_MAX_WEBHOOKS_WAITING", default_value_t = 2048)]
+    pub(super) max_webhooks_waiting: usize,
+    /// Milliseconds a webhook may wait in that queue before it is answered busy.
+    #[arg(long, env = "IVRPAY_WEBHOOK_WAIT_MS", default_value_t = 1000)]
+    pub(super) webhook_wait_ms: u64,
     /// Seconds a client may take to send a request's headers (or sit idle between requests).
     #[arg(long, env = "IVRPAY_HEADER_TIMEOUT_SECONDS", default_value_t = 10)]
     pub(super) header_timeout_seconds: u64,
@@ -198,6 +208,11 @@ pub(super) async fn serve(args: ServeArgs) -> Result<(), String> {
             body_read_timeout: Duration::from_secs(args.body_timeout_seconds.max(1)),
             unread_response_timeout: Duration::from_secs(args.unread_audio_timeout_seconds.max(1)),
             max_connections: args.max_connections.max(1),
+            admission: crate::http::admission::AdmissionLimits {
+                in_flight: args.max_webhooks_in_flight.max(1),
+                waiting: args.max_webhooks_waiting,
+                wait: Duration::from_millis(args.webhook_wait_ms),
+            },
             trusted_proxies: crate::http::forwarded::TrustedProxies::parse(&args.trusted_proxies)
                 .map_err(|e| {
                 format!("IVRPAY_TRUSTED_PROXIES (--trusted-proxies): {e}")

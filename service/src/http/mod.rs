@@ -4,8 +4,11 @@
 //!
 //! Signature and authorization headers are marked sensitive before the trace layer sees them, and
 //! request bodies (where card digits travel) are never logged. Bodies are bounded in size and in
-//! the time they may take to arrive; [`server`] bounds connections and header time.
+//! the time they may take to arrive; [`server`] bounds connections and header time, and
+//! [`admission`] how many calls' webhooks are answered at once (the rest wait a bounded time in a
+//! bounded queue, or are answered busy).
 
+pub mod admission;
 mod api;
 mod audio;
 pub mod error;

@@ -7,4 +7,6 @@ pub struct AppState {
     pub line: crate::line::Line,
     /// What a caller waiting for a person hears (`audio/hold.wav`, or the built-in tune).
     pub hold_audio: axum::body::Bytes,
+    /// The slots calls' webhooks are answered in, and the queue in front of them.
+    pub admission: std::sync::Arc<super::admission::Admission>,
 }

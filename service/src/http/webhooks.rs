@@ -3,7 +3,8 @@
 //! it into a neutral callback, cleaned here once; the call is answered in neutral terms; the
 //! dialect renders the reply. Texts sent to the line and the status of texts the service sent
 //! are events of the same handler, answered by the dialect too. Every answer to a call's webhook
-//! is voice markup with status 200, whatever the input, so the caller always hears help.
+//! is voice markup with status 200, whatever the input, so the caller always hears help; when
+//! the line is at capacity, the busy response ([`super::admission`]).
 
 use axum::Router;
 use axum::body::Bytes;
@@ -156,6 +157,16 @@ async fn webhook(
                 Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
             };
         }
+    };
+    // Only now, with the request verified and read, does it wait for a slot: a forged or
+    // garbled request is refused without queueing, and what waits holds a few bytes.
+    let Some(_slot) = state.admission.enter().await else {
+        app.metrics.webhook_shed();
+        tracing::warn!(
+            waiting = state.admission.waiting(),
+            "the line is at capacity: a webhook was answered busy"
+        );
+        return voice_xml(dialect.as_ref(), dialect.render(&calls::busy_response(app)));
     };
     let webhook = Webhook {
         dialect: dialect.clone(),

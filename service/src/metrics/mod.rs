@@ -172,6 +172,7 @@ pub struct Metrics {
     pool_connections: Family<PoolLabels, Gauge>,
     pool_max: Family<PoolNameLabels, Gauge>,
     messages: Family<MessageLabels, Counter>,
+    webhooks_shed: Counter,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -249,6 +250,13 @@ impl Metrics {
              suppressed, unknown)",
             messages.clone(),
         );
+        let webhooks_shed = Counter::default();
+        registry.register(
+            "webhooks_shed",
+            "Webhooks of calls answered at once with the busy response (an apology and a person, \
+             or a call back) because every webhook slot was taken and the queue was full or too slow",
+            webhooks_shed.clone(),
+        );
         // Each payment outcome and message result is shown from the start, at zero, so a rate
         // over them is defined before the first one happens.
         let kinds = MethodKind::ALL.map(MethodKind::as_str);
@@ -282,7 +290,13 @@ impl Metrics {
             pool_connections,
             pool_max,
             messages,
+            webhooks_shed,
         }
+    }
+
+    /// A call's webhook answered with the busy response (the line was at capacity).
+    pub fn webhook_shed(&self) {
+        self.webhooks_shed.inc();
     }
 
     /// A webhook answered on `route` with `status` (`None`: it ended unanswered).

@@ -57,6 +57,12 @@ pub struct Report {
     pub calls_failed: u64,
     /// Webhooks answered (failed ones included).
     pub webhooks: u64,
+    /// Of those, answered with the busy response (the line was at capacity: the webhook was not
+    /// taken in); each ends its call, counted among the failed.
+    pub webhooks_busy: u64,
+    /// The busy answers' latencies in microseconds, sorted (kept apart from `latencies_us`, which
+    /// are the webhooks the line took in).
+    pub busy_latencies_us: Vec<u32>,
     /// Wall time of the run.
     pub elapsed: Duration,
     /// Every webhook's latency in microseconds, sorted.
@@ -71,13 +77,23 @@ pub struct Report {
     pub server_sampled_rss_kb: Option<u64>,
 }
 
+/// The `p`th percentile of sorted microseconds, in milliseconds.
+fn percentile_ms(sorted_us: &[u32], p: f64) -> f64 {
+    if sorted_us.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * (sorted_us.len() - 1) as f64).round() as usize;
+    f64::from(sorted_us[rank.min(sorted_us.len() - 1)]) / 1000.0
+}
+
+/// What a caller hears when the line turns a webhook away (`calls::busy_response`).
+const BUSY: &str = "our line is very busy";
+/// The failure kind of a call whose webhook was answered busy.
+const ANSWERED_BUSY: &str = "answered busy (the line was at capacity)";
+
 impl Report {
     fn percentile(&self, p: f64) -> f64 {
-        if self.latencies_us.is_empty() {
-            return 0.0;
-        }
-        let rank = ((p / 100.0) * (self.latencies_us.len() - 1) as f64).round() as usize;
-        f64::from(self.latencies_us[rank.min(self.latencies_us.len() - 1)]) / 1000.0
+        percentile_ms(&self.latencies_us, p)
     }
 
     /// Webhooks per second.
@@ -115,6 +131,16 @@ impl fmt::Display for Report {
             self.percentile(99.0),
             self.percentile(100.0)
         )?;
+        if self.webhooks_busy > 0 {
+            writeln!(
+                f,
+                "answered busy     {} webhooks, in ms p50 {:.2}  p99 {:.2}  max {:.2} (not in the latencies above)",
+                self.webhooks_busy,
+                percentile_ms(&self.busy_latencies_us, 50.0),
+                percentile_ms(&self.busy_latencies_us, 99.0),
+                percentile_ms(&self.busy_latencies_us, 100.0)
+            )?;
+        }
         writeln!(f, "peak in progress  {} calls", self.peak_in_progress)?;
         match (self.server_peak_rss_kb, self.server_sampled_rss_kb) {
             (Some(peak), Some(sampled)) => writeln!(
@@ -139,6 +165,7 @@ impl fmt::Display for Report {
 #[derive(Default)]
 struct Tally {
     latencies_us: Vec<u32>,
+    busy_latencies_us: Vec<u32>,
     errors: BTreeMap<String, u64>,
     completed: u64,
     failed: u64,
@@ -210,6 +237,10 @@ pub async fn run(options: LoadOptions) -> Report {
                     in_progress.fetch_sub(1, Ordering::Relaxed);
                     webhooks.fetch_add(latencies.len() as u64, Ordering::Relaxed);
                     let mut tally = tally.lock().await;
+                    // A call answered busy ends at that answer: its last latency is the busy one.
+                    if matches!(&result, Err(kind) if kind == ANSWERED_BUSY) {
+                        tally.busy_latencies_us.extend(latencies.pop());
+                    }
                     tally.latencies_us.extend(latencies);
                     match result {
                         Ok(()) => tally.completed += 1,
@@ -231,10 +262,13 @@ pub async fn run(options: LoadOptions) -> Report {
     }
     let mut tally = std::mem::take(&mut *tally.lock().await);
     tally.latencies_us.sort_unstable();
+    tally.busy_latencies_us.sort_unstable();
     Report {
         calls_completed: tally.completed,
         calls_failed: tally.failed,
         webhooks: webhooks.load(Ordering::Relaxed),
+        webhooks_busy: tally.busy_latencies_us.len() as u64,
+        busy_latencies_us: tally.busy_latencies_us,
         elapsed,
         latencies_us: tally.latencies_us,
         errors: tally.errors,
@@ -268,6 +302,7 @@ async fn one_call(
     let timed = Instant::now();
     call.start(&options.url).await.map_err(|e| error_kind(&e))?;
     latencies.push(timed.elapsed().as_micros() as u32);
+    turned_away(&call)?;
     let pin = accounts::pin(account);
     let keys = [
         "1",
@@ -288,6 +323,7 @@ async fn one_call(
         let timed = Instant::now();
         let said = call.press(keys).await.map_err(|e| error_kind(&e))?;
         latencies.push(timed.elapsed().as_micros() as u32);
+        turned_away(&call)?;
         // Each generated account's minimum can be paid once (then it is no longer offered).
         if step == 2 && !options.ceiling && !said.iter().any(|line| line.contains("minimum")) {
             return Err(
@@ -307,6 +343,14 @@ async fn one_call(
     latencies.push(timed.elapsed().as_micros() as u32);
     if !options.ceiling && !call.ended {
         return Err("call did not end".into());
+    }
+    Ok(())
+}
+
+/// Whether the line's last answer turned the call away as busy (it then hangs up).
+fn turned_away(call: &Call) -> Result<(), String> {
+    if !call.is_asking() && call.transcript().contains(BUSY) {
+        return Err(ANSWERED_BUSY.into());
     }
     Ok(())
 }

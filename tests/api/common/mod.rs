@@ -648,8 +648,6 @@ macro_rules! on_both_backends {
     };
 }
 
-/// Runs `scenario(backend)` on SQLite and on PostgreSQL, as two tests; for scenarios that start
-/// their own server (custom options, restarts). `needs` as for `on_both_backends!`.
 /// Registers `async fn $scenario(&TestServer)` once per backend and per registered provider
 /// (`{scenario}::{provider}::{backend}`), each on a fresh server whose calls speak as that
 /// provider: the black-box scenarios every provider must pass, from one suite. A provider added
@@ -697,6 +695,8 @@ macro_rules! on_every_provider {
     };
 }
 
+/// Runs `scenario(backend)` on SQLite and on PostgreSQL, as two tests; for scenarios that start
+/// their own server (custom options, restarts). `needs` as for `on_both_backends!`.
 macro_rules! on_both_backends_with_own_server {
     ($scenario:ident $(, needs: [$($need:ident),* $(,)?])?) => {
         register!(
