@@ -171,8 +171,21 @@ impl Application {
             pending_ends: Arc::new(pending_ends),
             providers,
         };
+        let http_limits = &line.config.http;
+        if http_limits.admission.in_flight + http_limits.admission.waiting
+            >= http_limits.max_connections
+        {
+            tracing::warn!(
+                in_flight = http_limits.admission.in_flight,
+                waiting = http_limits.admission.waiting,
+                max_connections = http_limits.max_connections,
+                "webhooks in flight and waiting reach the connection cap: at capacity, connections \
+                 will be refused (a provider reads that as an application error) before callers \
+                 are answered busy; lower IVRPAY_MAX_WEBHOOKS_WAITING or raise IVRPAY_MAX_CONNECTIONS"
+            );
+        }
         let admission = Arc::new(crate::http::admission::Admission::new(
-            line.config.http.admission,
+            http_limits.admission,
         ));
         let state = AppState {
             line,

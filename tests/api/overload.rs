@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::common::{Backend, Options, TestServer};
 use ivrpay::config::HttpLimits;
-use ivrpay::http::admission::AdmissionLimits;
+use ivrpay::http::admission::{AdmissionLimits, Arrival};
 use ivrpay::store::CallKey;
 
 /// One slot and no queue: a webhook that finds the slot taken is turned away at once.
@@ -39,7 +39,12 @@ async fn a_webhook_finding_the_line_full_is_answered_busy_and_changes_nothing(ba
     let store = &server.state.line.store;
     let before = store.load_call(key).await.expect("db").expect("her call");
 
-    let slot = server.state.admission.enter().await.expect("the one slot");
+    let slot = server
+        .state
+        .admission
+        .enter(Arrival::CallUnderWay)
+        .await
+        .expect("the one slot");
 
     // Her PIN finds the line full: she hears that it is busy and is put through to a person.
     let said = linda.press("1234").await.expect("an answer");
@@ -74,4 +79,6 @@ async fn a_webhook_finding_the_line_full_is_answered_busy_and_changes_nothing(ba
     server.stop().await;
 }
 
-on_both_backends_with_own_server!(a_webhook_finding_the_line_full_is_answered_busy_and_changes_nothing);
+on_both_backends_with_own_server!(
+    a_webhook_finding_the_line_full_is_answered_busy_and_changes_nothing
+);

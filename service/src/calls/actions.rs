@@ -143,7 +143,8 @@ pub struct CallContext<'a> {
 }
 
 impl<'a> CallContext<'a> {
-    /// Prepares the context, loading the session's account if it has one.
+    /// Prepares the context with the session's account: `loaded` when it is that account (read
+    /// with the call's row, in the same statement), else read now.
     ///
     /// # Errors
     /// A database failure.
@@ -153,10 +154,12 @@ impl<'a> CallContext<'a> {
         call_sid: &'a str,
         turn: i64,
         session: &Session,
+        loaded: Option<Account>,
     ) -> Result<CallContext<'a>, AppError> {
-        let account = match &session.account {
-            Some(number) => app.store.account(number).await?,
-            None => None,
+        let account = match (&session.account, loaded) {
+            (None, _) => None,
+            (Some(number), Some(loaded)) if loaded.account_number == *number => Some(loaded),
+            (Some(number), _) => app.store.account(number).await?,
         };
         Ok(CallContext {
             app,

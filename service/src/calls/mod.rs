@@ -112,10 +112,10 @@ async fn answer_once(app: &Line, webhook: &Webhook) -> Result<Option<Rendered>, 
     };
     let now = app.clock.now_ms();
     let stale_before = now - CLAIM_STALE.as_millis() as i64;
-    let (mut session, turn) = if webhook.input == Input::Start {
-        (Session::default(), 0)
+    let (mut session, turn, account) = if webhook.input == Input::Start {
+        (Session::default(), 0, None)
     } else {
-        let Some(current) = app.store.load_call(call).await? else {
+        let Some((current, account)) = app.store.load_call_and_account(call).await? else {
             return Err(AppError::BadRequest("webhook for an unknown call".into()));
         };
         if current.ended_at.is_some() {
@@ -144,9 +144,9 @@ async fn answer_once(app: &Line, webhook: &Webhook) -> Result<Option<Rendered>, 
         if let (Some(sealed), true) = (&current.sealed, fresh) {
             session.secrets = open_secrets(app, call_sid, sealed)?;
         }
-        (session, current.turn)
+        (session, current.turn, account)
     };
-    let mut ctx = CallContext::load(app, webhook, call_sid, turn, &session).await?;
+    let mut ctx = CallContext::load(app, webhook, call_sid, turn, &session, account).await?;
     let outcome = run_turn(app, &mut ctx, webhook, call_sid, &mut session, turn).await;
     let claim = ctx.claim_token();
     drop(ctx);

@@ -123,7 +123,7 @@ pub(super) struct ServeArgs {
     pub(super) max_webhooks_in_flight: usize,
     /// Webhooks that may wait for one of those; one more is answered at once with the busy
     /// response (an apology and a person, or a call back).
-    #[arg(long, env = "IVRPAY_MAX_WEBHOOKS_WAITING", default_value_t = 2048)]
+    #[arg(long, env = "IVRPAY_MAX_WEBHOOKS_WAITING", default_value_t = 1024)]
     pub(super) max_webhooks_waiting: usize,
     /// Milliseconds a webhook may wait in that queue before it is answered busy.
     #[arg(long, env = "IVRPAY_WEBHOOK_WAIT_MS", default_value_t = 1000)]

@@ -8,6 +8,10 @@
 //! back), having touched nothing. So what is accepted is answered within a bounded time, and the
 //! memory held by waiting requests is bounded by the queue, whatever is offered.
 //!
+//! Calls already under way come first: a new call may only join the queue while it is less than
+//! half full, so once the line is past capacity new callers are told it is busy at once and the
+//! callers in the middle of a payment keep the slots and the rest of the queue.
+//!
 //! Only the webhooks that advance a call wait here: a call's end, a text and its delivery status
 //! are recorded whatever the load (losing them would lose a record, and they are few), and the
 //! hold music loop needs no database.
@@ -29,12 +33,15 @@ pub struct AdmissionLimits {
 }
 
 impl Default for AdmissionLimits {
-    /// Enough in flight to keep the database pools busy, a queue a second's worth of the
-    /// throughput measured on two cores (BENCHMARKS.md), and a wait a caller barely notices.
+    /// Enough in flight to keep the database pools busy; a queue of about a third of a
+    /// second's worth of the throughput measured on two cores (BENCHMARKS.md), which with the
+    /// slots stays under the default connection cap (2,048), so an overloaded line answers the
+    /// excess busy, in voice, before it has to refuse connections (which a provider reads as an
+    /// application error); and a wait a caller barely notices.
     fn default() -> Self {
         AdmissionLimits {
             in_flight: 64,
-            waiting: 2048,
+            waiting: 1024,
             wait: Duration::from_secs(1),
         }
     }
@@ -46,6 +53,15 @@ pub struct Admission {
     slots: std::sync::Arc<Semaphore>,
     waiting: AtomicUsize,
     limits: AdmissionLimits,
+}
+
+/// Which webhook asks for a slot: calls under way may use the whole queue, new calls half.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arrival {
+    /// A call's first webhook.
+    NewCall,
+    /// A webhook of a call already answered (a key pressed, words said, a dial ended).
+    CallUnderWay,
 }
 
 /// A slot held while a webhook is answered; dropping it frees the slot.
@@ -64,15 +80,19 @@ impl Admission {
         }
     }
 
-    /// A slot, at once or after waiting in the queue; `None` when the queue is full or the wait
-    /// ran out (the webhook is then answered busy).
-    pub async fn enter(&self) -> Option<Slot> {
+    /// A slot, at once or after waiting in the queue; `None` when the queue is full (for a new
+    /// call, half full) or the wait ran out (the webhook is then answered busy).
+    pub async fn enter(&self, arrival: Arrival) -> Option<Slot> {
         if let Ok(permit) = self.slots.clone().try_acquire_owned() {
             return Some(Slot { _permit: permit });
         }
+        let room = match arrival {
+            Arrival::CallUnderWay => self.limits.waiting,
+            Arrival::NewCall => self.limits.waiting / 2,
+        };
         // Counted in before the check, so two arrivals cannot both take the last place.
         let queued = Queued::join(&self.waiting);
-        if queued.position > self.limits.waiting {
+        if queued.position > room {
             return None;
         }
         let permit = tokio::time::timeout(self.limits.wait, self.slots.clone().acquire_owned());
@@ -125,19 +145,31 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_free_slot_is_taken_at_once_and_freed_when_dropped() {
         let admission = admission(1, 0, 0);
-        let slot = admission.enter().await.expect("a free slot");
-        assert!(admission.enter().await.is_none(), "the only slot is taken");
+        let slot = admission
+            .enter(Arrival::CallUnderWay)
+            .await
+            .expect("a free slot");
+        assert!(
+            admission.enter(Arrival::CallUnderWay).await.is_none(),
+            "the only slot is taken"
+        );
         drop(slot);
-        assert!(admission.enter().await.is_some(), "freed");
+        assert!(
+            admission.enter(Arrival::CallUnderWay).await.is_some(),
+            "freed"
+        );
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_waiting_webhook_gets_the_slot_freed_within_the_wait() {
         let admission = admission(1, 4, 1000);
-        let slot = admission.enter().await.expect("a free slot");
+        let slot = admission
+            .enter(Arrival::CallUnderWay)
+            .await
+            .expect("a free slot");
         let waiter = tokio::spawn({
             let admission = admission.clone();
-            async move { admission.enter().await.is_some() }
+            async move { admission.enter(Arrival::CallUnderWay).await.is_some() }
         });
         tokio::time::sleep(Duration::from_millis(500)).await;
         assert_eq!(admission.waiting(), 1);
@@ -152,9 +184,12 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_webhook_that_waits_too_long_is_turned_away() {
         let admission = admission(1, 4, 1000);
-        let _slot = admission.enter().await.expect("a free slot");
+        let _slot = admission
+            .enter(Arrival::CallUnderWay)
+            .await
+            .expect("a free slot");
         let started = tokio::time::Instant::now();
-        assert!(admission.enter().await.is_none());
+        assert!(admission.enter(Arrival::CallUnderWay).await.is_none());
         assert_eq!(
             started.elapsed(),
             Duration::from_millis(1000),
@@ -166,22 +201,67 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn with_the_queue_full_a_webhook_is_turned_away_at_once() {
         let admission = admission(1, 2, 60_000);
-        let _slot = admission.enter().await.expect("a free slot");
+        let _slot = admission
+            .enter(Arrival::CallUnderWay)
+            .await
+            .expect("a free slot");
         let waiters: Vec<_> = (0..2)
             .map(|_| {
                 let admission = admission.clone();
-                tokio::spawn(async move { admission.enter().await.is_some() })
+                tokio::spawn(async move { admission.enter(Arrival::CallUnderWay).await.is_some() })
             })
             .collect();
         while admission.waiting() < 2 {
             tokio::task::yield_now().await;
         }
         let started = tokio::time::Instant::now();
-        assert!(admission.enter().await.is_none(), "the queue is full");
+        assert!(
+            admission.enter(Arrival::CallUnderWay).await.is_none(),
+            "the queue is full"
+        );
         assert_eq!(started.elapsed(), Duration::ZERO, "answered at once");
         assert_eq!(admission.waiting(), 2, "the queue is as it was");
         for waiter in waiters {
             waiter.abort();
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_new_call_is_turned_away_once_the_queue_is_half_full_a_call_under_way_is_not() {
+        let admission = admission(1, 4, 60_000);
+        let _slot = admission
+            .enter(Arrival::CallUnderWay)
+            .await
+            .expect("a free slot");
+        let waiters: Vec<_> = (0..2)
+            .map(|_| {
+                let admission = admission.clone();
+                tokio::spawn(async move { admission.enter(Arrival::CallUnderWay).await.is_some() })
+            })
+            .collect();
+        while admission.waiting() < 2 {
+            tokio::task::yield_now().await;
+        }
+        let started = tokio::time::Instant::now();
+        assert!(
+            admission.enter(Arrival::NewCall).await.is_none(),
+            "half full: no new call"
+        );
+        assert_eq!(started.elapsed(), Duration::ZERO, "answered at once");
+        let under_way = tokio::spawn({
+            let admission = admission.clone();
+            async move { admission.enter(Arrival::CallUnderWay).await.is_some() }
+        });
+        while admission.waiting() < 3 {
+            tokio::task::yield_now().await;
+        }
+        assert!(
+            !under_way.is_finished(),
+            "a call under way still waits its turn"
+        );
+        for waiter in waiters {
+            waiter.abort();
+        }
+        under_way.abort();
     }
 }

@@ -16,6 +16,7 @@ use axum::routing::post;
 use crate::calls::{self, Webhook};
 use crate::flow::Input;
 use crate::http::AppState;
+use crate::http::admission::Arrival;
 use crate::language::Language;
 use crate::line::Line;
 use crate::store::CallKey;
@@ -160,7 +161,12 @@ async fn webhook(
     };
     // Only now, with the request verified and read, does it wait for a slot: a forged or
     // garbled request is refused without queueing, and what waits holds a few bytes.
-    let Some(_slot) = state.admission.enter().await else {
+    let arrival = if event == Event::Voice {
+        Arrival::NewCall
+    } else {
+        Arrival::CallUnderWay
+    };
+    let Some(_slot) = state.admission.enter(arrival).await else {
         app.metrics.webhook_shed();
         tracing::warn!(
             waiting = state.admission.waiting(),

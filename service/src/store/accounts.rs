@@ -21,19 +21,23 @@ pub struct AuthAttempt {
 
 /// `SELECT` of every account column followed by `$condition`, as a static string: lookups run on
 /// every webhook, so the statement is not rebuilt each time.
+/// Every column of an account, in the order `account_from_row` reads them.
+macro_rules! account_columns {
+    () => {
+        "account_number, name, pin_hash, dob_zip_hash, balance_cents, minimum_due_cents, \
+         due_date, segment, language, phone, email, flags, state, contact_channel, \
+         failed_auth_attempts, locked_until"
+    };
+}
+pub(super) use account_columns;
+
 macro_rules! select_accounts {
     ($condition:literal) => {
-        concat!(
-            "SELECT account_number, name, pin_hash, dob_zip_hash, balance_cents, minimum_due_cents, \
-             due_date, segment, language, phone, email, flags, state, contact_channel, \
-             failed_auth_attempts, locked_until \
-             FROM accounts ",
-            $condition
-        )
+        concat!("SELECT ", account_columns!(), " FROM accounts ", $condition)
     };
 }
 
-fn account_from_row(row: &sqlx::any::AnyRow) -> Result<Account, StoreError> {
+pub(super) fn account_from_row(row: &sqlx::any::AnyRow) -> Result<Account, StoreError> {
     Ok(Account {
         account_number: row.try_get("account_number")?,
         name: row.try_get("name")?,
