@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Overload on purpose (BENCHMARKS.md): callers who press their keys the instant they are asked,
 # 4,000 at once, against the service with its admission limits (the default: 64 in flight, 1,024
-# waiting, 1 s wait) and with them lifted so that every webhook queues, as before they existed.
+# waiting, 3 s wait) and with them lifted so that every webhook queues, as before they existed.
 # Each side may hold 8,192 connections, so the connection cap does not turn callers away before
 # admission sees them. SQLite; server on core 0, load tool on core 1.
 #

@@ -126,7 +126,7 @@ pub(super) struct ServeArgs {
     #[arg(long, env = "IVRPAY_MAX_WEBHOOKS_WAITING", default_value_t = 1024)]
     pub(super) max_webhooks_waiting: usize,
     /// Milliseconds a webhook may wait in that queue before it is answered busy.
-    #[arg(long, env = "IVRPAY_WEBHOOK_WAIT_MS", default_value_t = 1000)]
+    #[arg(long, env = "IVRPAY_WEBHOOK_WAIT_MS", default_value_t = 3000)]
     pub(super) webhook_wait_ms: u64,
     /// Seconds a client may take to send a request's headers (or sit idle between requests).
     #[arg(long, env = "IVRPAY_HEADER_TIMEOUT_SECONDS", default_value_t = 10)]

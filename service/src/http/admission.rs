@@ -37,12 +37,15 @@ impl Default for AdmissionLimits {
     /// second's worth of the throughput measured on two cores (BENCHMARKS.md), which with the
     /// slots stays under the default connection cap (2,048), so an overloaded line answers the
     /// excess busy, in voice, before it has to refuse connections (which a provider reads as an
-    /// application error); and a wait a caller barely notices.
+    /// application error); and a wait no longer than the pause a caller tolerates after
+    /// pressing a key (and the database pool's own acquire timeout, which bounded it before).
+    /// With 1 s, bursts at half of capacity (10,000 calls at a person's pace on PostgreSQL,
+    /// BENCHMARKS.md) turned half the calls away.
     fn default() -> Self {
         AdmissionLimits {
             in_flight: 64,
             waiting: 1024,
-            wait: Duration::from_secs(1),
+            wait: Duration::from_secs(3),
         }
     }
 }
