@@ -145,6 +145,29 @@ mod tests {
         }))
     }
 
+    /// `count` webhooks of calls under way, spawned and waiting in the queue.
+    async fn queue_calls_under_way(
+        admission: &std::sync::Arc<Admission>,
+        count: usize,
+    ) -> Vec<tokio::task::JoinHandle<bool>> {
+        let before = admission.waiting();
+        let waiters = (0..count)
+            .map(|_| {
+                let admission = admission.clone();
+                tokio::spawn(async move { admission.enter(Arrival::CallUnderWay).await.is_some() })
+            })
+            .collect();
+        // Bounded, so that a webhook turned away instead of queued fails the test, not hangs it.
+        for _ in 0..1000 {
+            if admission.waiting() >= before + count {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(admission.waiting(), before + count, "all of them queued");
+        waiters
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_free_slot_is_taken_at_once_and_freed_when_dropped() {
         let admission = admission(1, 0, 0);
@@ -208,15 +231,7 @@ mod tests {
             .enter(Arrival::CallUnderWay)
             .await
             .expect("a free slot");
-        let waiters: Vec<_> = (0..2)
-            .map(|_| {
-                let admission = admission.clone();
-                tokio::spawn(async move { admission.enter(Arrival::CallUnderWay).await.is_some() })
-            })
-            .collect();
-        while admission.waiting() < 2 {
-            tokio::task::yield_now().await;
-        }
+        let waiters = queue_calls_under_way(&admission, 2).await;
         let started = tokio::time::Instant::now();
         assert!(
             admission.enter(Arrival::CallUnderWay).await.is_none(),
@@ -236,35 +251,20 @@ mod tests {
             .enter(Arrival::CallUnderWay)
             .await
             .expect("a free slot");
-        let waiters: Vec<_> = (0..2)
-            .map(|_| {
-                let admission = admission.clone();
-                tokio::spawn(async move { admission.enter(Arrival::CallUnderWay).await.is_some() })
-            })
-            .collect();
-        while admission.waiting() < 2 {
-            tokio::task::yield_now().await;
-        }
+        let waiters = queue_calls_under_way(&admission, 2).await;
         let started = tokio::time::Instant::now();
         assert!(
             admission.enter(Arrival::NewCall).await.is_none(),
             "half full: no new call"
         );
         assert_eq!(started.elapsed(), Duration::ZERO, "answered at once");
-        let under_way = tokio::spawn({
-            let admission = admission.clone();
-            async move { admission.enter(Arrival::CallUnderWay).await.is_some() }
-        });
-        while admission.waiting() < 3 {
-            tokio::task::yield_now().await;
-        }
+        let under_way = queue_calls_under_way(&admission, 1).await;
         assert!(
-            !under_way.is_finished(),
-            "a call under way still waits its turn"
+            !under_way[0].is_finished(),
+            "a call under way still joins the queue"
         );
-        for waiter in waiters {
+        for waiter in waiters.into_iter().chain(under_way) {
             waiter.abort();
         }
-        under_way.abort();
     }
 }
