@@ -136,3 +136,21 @@ impl FastRead {
 fn failed(err: rusqlite::Error) -> StoreError {
     StoreError::Read(err.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_file_a_sqlite_url_names() {
+        let file = |url| file_of(url).map(|path| path.display().to_string());
+        assert_eq!(file("sqlite:ivrpay.db").as_deref(), Some("ivrpay.db"));
+        assert_eq!(
+            file("sqlite:/var/lib/ivrpay.db?mode=rwc").as_deref(),
+            Some("/var/lib/ivrpay.db")
+        );
+        assert_eq!(file("sqlite://data/ivrpay.db").as_deref(), Some("data/ivrpay.db"));
+        assert_eq!(file("sqlite::memory:"), None);
+        assert_eq!(file("postgres://postgres@127.0.0.1/ivrpay"), None);
+    }
+}
