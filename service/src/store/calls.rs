@@ -234,6 +234,9 @@ impl Store {
         &self,
         call: CallKey<'_>,
     ) -> Result<Option<(CallRow, Option<Account>)>, StoreError> {
+        if let Some(fast) = &self.fast_read {
+            return fast.load_call_and_account(call);
+        }
         let row = sqlx::query(concat!(
             "SELECT c.call_sid, c.from_number, c.turn, c.last_reply, c.session, c.sealed, \
              c.sealed_until, c.ended_at, c.claim_turn, c.claimed_at, a.* FROM calls c \

@@ -13,6 +13,7 @@ mod agents;
 mod arrangements;
 mod callbacks;
 mod calls;
+mod fast_read;
 mod messages;
 mod payments;
 mod rescrub;
@@ -117,6 +118,9 @@ pub enum StoreError {
     /// A stored value could not be read back (a corrupt row or a hand edit).
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
+    /// A read on the asking thread ([`fast_read`]) failed.
+    #[error("database error: {0}")]
+    Read(String),
 }
 
 /// An error in plain words. PostgreSQL's errors carry the line of PostgreSQL's own source that
@@ -176,6 +180,8 @@ pub struct Store {
     /// Writes: on SQLite a pool of one connection, on PostgreSQL the same pool.
     writer: AnyPool,
     backend: Backend,
+    /// On a SQLite file, the reads every webhook makes, run on the asking thread.
+    fast_read: Option<std::sync::Arc<fast_read::FastRead>>,
 }
 
 async fn open_pool(
@@ -263,12 +269,20 @@ impl Store {
                 .map_err(reached)?,
             Backend::Postgres => pool.clone(),
         };
-        let store = Store {
+        let mut store = Store {
             pool,
             writer,
             backend,
+            fast_read: None,
         };
         store.migrate().await?;
+        // Opened once the file exists and has its tables.
+        if let (Backend::Sqlite, Some(file)) = (backend, fast_read::file_of(&url)) {
+            let busy_ms = u64::try_from(settings.statement_timeout.as_millis()).unwrap_or(u64::MAX);
+            store.fast_read = Some(std::sync::Arc::new(fast_read::FastRead::open(
+                &file, busy_ms,
+            )?));
+        }
         Ok(store)
     }
 
