@@ -149,7 +149,10 @@ mod tests {
             file("sqlite:/var/lib/ivrpay.db?mode=rwc").as_deref(),
             Some("/var/lib/ivrpay.db")
         );
-        assert_eq!(file("sqlite://data/ivrpay.db").as_deref(), Some("data/ivrpay.db"));
+        assert_eq!(
+            file("sqlite://data/ivrpay.db").as_deref(),
+            Some("data/ivrpay.db")
+        );
         assert_eq!(file("sqlite::memory:"), None);
         assert_eq!(file("postgres://postgres@127.0.0.1/ivrpay"), None);
     }
