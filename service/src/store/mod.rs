@@ -118,7 +118,7 @@ pub enum StoreError {
     /// A stored value could not be read back (a corrupt row or a hand edit).
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
-    /// A read on the asking thread ([`fast_read`]) failed.
+    /// A read on the asking thread (`store/fast_read.rs`) failed.
     #[error("database error: {0}")]
     Read(String),
 }
