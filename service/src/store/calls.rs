@@ -34,6 +34,18 @@ pub struct NewCall<'a> {
     pub session: &'a str,
 }
 
+/// A call's working state and the account its row names (`$1` the call id, `$2` the provider):
+/// the call's columns in `CallRow` order, then the account's in `account_columns!` order, all
+/// null when the row names none. Run through sqlx, and in place on SQLite (`fast_read.rs`).
+pub(super) const CALL_AND_ACCOUNT: &str = concat!(
+    "SELECT c.call_sid, c.from_number, c.turn, c.last_reply, c.session, c.sealed, \
+     c.sealed_until, c.ended_at, c.claim_turn, c.claimed_at, a.* FROM calls c \
+     LEFT JOIN (SELECT ",
+    super::accounts::account_columns!(),
+    " FROM accounts) a ON a.account_number = c.account_number \
+     WHERE c.call_sid = $1 AND c.provider = $2"
+);
+
 /// The working state of a call, loaded for each webhook.
 #[derive(Debug, Clone)]
 pub struct CallRow {
@@ -237,18 +249,11 @@ impl Store {
         if let Some(fast) = &self.fast_read {
             return fast.load_call_and_account(call);
         }
-        let row = sqlx::query(concat!(
-            "SELECT c.call_sid, c.from_number, c.turn, c.last_reply, c.session, c.sealed, \
-             c.sealed_until, c.ended_at, c.claim_turn, c.claimed_at, a.* FROM calls c \
-             LEFT JOIN (SELECT ",
-            super::accounts::account_columns!(),
-            " FROM accounts) a ON a.account_number = c.account_number \
-             WHERE c.call_sid = $1 AND c.provider = $2"
-        ))
-        .bind(call.sid)
-        .bind(call.provider)
-        .fetch_optional(self.pool())
-        .await?;
+        let row = sqlx::query(CALL_AND_ACCOUNT)
+            .bind(call.sid)
+            .bind(call.provider)
+            .fetch_optional(self.pool())
+            .await?;
         let Some(row) = row else {
             return Ok(None);
         };

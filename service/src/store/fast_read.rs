@@ -8,8 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use super::accounts::account_columns;
-use super::calls::CallRow;
+use super::calls::{CALL_AND_ACCOUNT, CallRow};
 use super::{Account, CallKey, StoreError};
 
 /// Read connections, one per runtime worker thread (two on this machine), so two webhooks rarely
@@ -81,14 +80,7 @@ impl FastRead {
     ) -> Result<Option<(CallRow, Option<Account>)>, StoreError> {
         let connection = self.connection();
         let mut statement = connection
-            .prepare_cached(concat!(
-                "SELECT c.call_sid, c.from_number, c.turn, c.last_reply, c.session, c.sealed, \
-                 c.sealed_until, c.ended_at, c.claim_turn, c.claimed_at, a.* FROM calls c \
-                 LEFT JOIN (SELECT ",
-                account_columns!(),
-                " FROM accounts) a ON a.account_number = c.account_number \
-                 WHERE c.call_sid = ?1 AND c.provider = ?2"
-            ))
+            .prepare_cached(CALL_AND_ACCOUNT)
             .map_err(failed)?;
         let mut rows = statement.query((call.sid, call.provider)).map_err(failed)?;
         let Some(row) = rows.next().map_err(failed)? else {
