@@ -11,21 +11,9 @@
 # signed as Twilio signs; the sample's `/pay` keeps nothing per call, so one signed request is
 # sent again and again. Needs wrk (apt-get install wrk) and Node.js.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/setup.sh"
 sample=${SAMPLE:?set SAMPLE to a checkout of twilio-labs/sample-pay-service with npm ci run}
 seconds=${SECONDS_EACH:-10}
-cargo build --release --quiet
-bin=./target/release/ivrpay
-out=${BENCH_OUT:-bench/results}
-mkdir -p "$out"
-export IVRPAY_PIN_KEY=bench-pin-key-0123456789
-export IVRPAY_DATA_KEY=$(printf 'ab%.0s' $(seq 32))
-export TWILIO_AUTH_TOKEN=bench-token
-export RUST_LOG=warn
-server_cpu=() load_cpu=()
-if command -v taskset > /dev/null && [ "$(nproc)" -ge 2 ]; then
-  server_cpu=(taskset -c 0) load_cpu=(taskset -c 1)
-fi
 rate() { awk '/^Requests\/sec/ { print $2 }' "$1"; }
 
 # ivrpay on SQLite with 100,000 generated accounts; 200,000 distinct first webhooks.

@@ -8,24 +8,12 @@
 #   bash bench/overload.sh                 # 4,000 callers, 12,000 calls
 #   CALLERS=10000 CALLS=20000 bash bench/overload.sh
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ulimit -n 65535 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
-cargo build --release --quiet
-bin=./target/release/ivrpay
-out=${BENCH_OUT:-bench/results}
-mkdir -p "$out"
-export IVRPAY_PIN_KEY=bench-pin-key-0123456789
-export IVRPAY_DATA_KEY=$(printf 'ab%.0s' $(seq 32))
-export TWILIO_AUTH_TOKEN=bench-token
 export RUST_LOG=error
+source "$(dirname "$0")/setup.sh"
 accounts=100000
 callers=${CALLERS:-4000}
 calls=${CALLS:-12000}
 $bin accounts generate --count $accounts --out "$out/accounts.csv"
-server_cpu=() load_cpu=()
-if command -v taskset > /dev/null && [ "$(nproc)" -ge 2 ]; then
-  server_cpu=(taskset -c 0) load_cpu=(taskset -c 1)
-fi
 : > "$out/overload.txt"
 for limits in "default" "--max-webhooks-in-flight 100000 --max-webhooks-waiting 100000"; do
   rm -f "$out"/overload.db*

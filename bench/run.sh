@@ -12,26 +12,12 @@
 # (taskset), so the two do not take each other's time; the ceiling runs the same way.
 # Needs PostgreSQL at 127.0.0.1:5432 (user postgres) for the postgres runs.
 set -euo pipefail
-cd "$(dirname "$0")/.."
 quick=false
 if [ "${1:-}" = "--quick" ]; then quick=true; shift; fi
 backends=${1:-sqlite postgres}
-ulimit -n 65535 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
-cargo build --release --quiet
-bin=./target/release/ivrpay
-out=${BENCH_OUT:-bench/results}
-mkdir -p "$out"
-export IVRPAY_PIN_KEY=bench-pin-key-0123456789
-export IVRPAY_DATA_KEY=$(printf 'ab%.0s' $(seq 32))
-export TWILIO_AUTH_TOKEN=bench-token
-export RUST_LOG=warn
+source "$(dirname "$0")/setup.sh"
 accounts=100000
 $bin accounts generate --count $accounts --out "$out/accounts.csv"
-
-server_cpu=() load_cpu=()
-if command -v taskset > /dev/null && [ "$(nproc)" -ge 2 ]; then
-  server_cpu=(taskset -c 0) load_cpu=(taskset -c 1)
-fi
 
 if $quick; then
   # Throughput, three times each side, so the spread shows.
