@@ -13,7 +13,7 @@ mod agents;
 mod arrangements;
 mod callbacks;
 mod calls;
-mod fast_read;
+mod in_place;
 mod messages;
 mod payments;
 mod rescrub;
@@ -118,9 +118,9 @@ pub enum StoreError {
     /// A stored value could not be read back (a corrupt row or a hand edit).
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
-    /// A read on the asking thread (`store/fast_read.rs`) failed.
+    /// A statement on the asking thread (`store/in_place.rs`) failed.
     #[error("database error: {0}")]
-    Read(String),
+    InPlace(String),
 }
 
 /// An error in plain words. PostgreSQL's errors carry the line of PostgreSQL's own source that
@@ -180,8 +180,8 @@ pub struct Store {
     /// Writes: on SQLite a pool of one connection, on PostgreSQL the same pool.
     writer: AnyPool,
     backend: Backend,
-    /// On a SQLite file, the reads every webhook makes, run on the asking thread.
-    fast_read: Option<std::sync::Arc<fast_read::FastRead>>,
+    /// On a SQLite file, the statements every webhook makes, run on the asking thread.
+    in_place: Option<std::sync::Arc<in_place::InPlace>>,
 }
 
 async fn open_pool(
@@ -273,13 +273,13 @@ impl Store {
             pool,
             writer,
             backend,
-            fast_read: None,
+            in_place: None,
         };
         store.migrate().await?;
         // Opened once the file exists and has its tables.
-        if let (Backend::Sqlite, Some(file)) = (backend, fast_read::file_of(&url)) {
+        if let (Backend::Sqlite, Some(file)) = (backend, in_place::file_of(&url)) {
             let busy_ms = u64::try_from(settings.statement_timeout.as_millis()).unwrap_or(u64::MAX);
-            store.fast_read = Some(std::sync::Arc::new(fast_read::FastRead::open(
+            store.in_place = Some(std::sync::Arc::new(in_place::InPlace::open(
                 &file, busy_ms,
             )?));
         }
@@ -333,6 +333,9 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
         self.writer.close().await;
+        if let Some(in_place) = &self.in_place {
+            in_place.close();
+        }
     }
 
     /// Each pool's connections now, for the metrics: the main pool, and on SQLite the writer's

@@ -1,0 +1,330 @@
+//! The statements every webhook makes, on SQLite, run on the thread that asks: the read of its
+//! call and account, and the writes of its turn (the claim before a side effect, the save after
+//! it, a new call's first row). sqlx runs each SQLite connection on a thread of its own, so a
+//! statement is a hand-off there and back, and its pool pings the connection as it takes it back:
+//! four context switches a statement on one core, most of a webhook's cost (BENCHMARKS.md).
+//!
+//! A read in WAL mode takes microseconds and never waits for the writer. A write here never waits
+//! either: it tries the write lock once (no busy timeout), and when another connection holds it
+//! (sqlx's writer in a transaction, another instance, an outage) it says so and the store sends
+//! that write through sqlx, which waits without holding a runtime thread. Waiting here instead
+//! could stall every runtime thread behind a transaction that needs one of them to finish.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use super::calls::{self, CALL_AND_ACCOUNT, CallRow, NewCall, TurnUpdate};
+use super::{Account, CallKey, StoreError};
+use crate::payments::redact::{mask_card_numbers, scrub_free_text};
+
+/// Read connections, one per runtime worker thread (two on this machine), so two webhooks rarely
+/// wait for each other.
+const READERS: usize = 2;
+
+/// Connections that run statements on a SQLite file on the asking thread.
+pub(super) struct InPlace {
+    /// `None` once closed, as every connection.
+    readers: Vec<Mutex<Option<rusqlite::Connection>>>,
+    /// One writer: SQLite lets one in at a time anyway. Held only for a statement that never
+    /// waits, so a thread waits on this lock for microseconds at most.
+    writer: Mutex<Option<rusqlite::Connection>>,
+    /// The write statements with their parameters numbered as SQLite reads them.
+    save_turn: String,
+    start_call: String,
+    claim_turn: String,
+}
+
+impl std::fmt::Debug for InPlace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InPlace").finish_non_exhaustive()
+    }
+}
+
+/// A write tried in place: done, with its answer, or refused because another connection holds
+/// the write lock (the store then sends it through sqlx).
+pub(super) enum Write<T> {
+    Done(T),
+    Busy,
+}
+
+/// The file a `sqlite:` URL names, when it names one (not an in-memory database).
+pub(super) fn file_of(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && !path.starts_with(":memory:")).then(|| PathBuf::from(path))
+}
+
+impl InPlace {
+    /// Opens the connections on `file` (which must exist and have its tables): readers that
+    /// refuse every write and wait at most `busy_ms` for a lock, and the writer, which never
+    /// waits.
+    pub(super) fn open(file: &Path, busy_ms: u64) -> Result<InPlace, StoreError> {
+        let open = || {
+            rusqlite::Connection::open_with_flags(
+                file,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX
+                    | rusqlite::OpenFlags::SQLITE_OPEN_URI,
+            )
+            .map_err(failed)
+        };
+        let readers = (0..READERS)
+            .map(|_| {
+                let connection = open()?;
+                connection
+                    .busy_timeout(std::time::Duration::from_millis(busy_ms))
+                    .map_err(failed)?;
+                connection
+                    .execute_batch("PRAGMA query_only = ON;")
+                    .map_err(failed)?;
+                Ok(Mutex::new(Some(connection)))
+            })
+            .collect::<Result<_, StoreError>>()?;
+        let writer = open()?;
+        writer
+            .busy_timeout(std::time::Duration::ZERO)
+            .map_err(failed)?;
+        // As the store's sqlx connections are set up (`open_pool`): the same durability.
+        writer
+            .execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            .map_err(failed)?;
+        Ok(InPlace {
+            readers,
+            writer: Mutex::new(Some(writer)),
+            save_turn: numbered(calls::SAVE_TURN),
+            start_call: numbered(calls::START_CALL),
+            claim_turn: numbered(calls::CLAIM_TURN),
+        })
+    }
+
+    /// A free reader, or the first one once it is free.
+    fn reader(&self) -> MutexGuard<'_, Option<rusqlite::Connection>> {
+        self.readers
+            .iter()
+            .find_map(|connection| connection.try_lock().ok())
+            // A poisoned lock only means a panic mid-statement; the connection itself is fine.
+            .unwrap_or_else(|| {
+                self.readers[0]
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+            })
+    }
+
+    /// Runs one write statement `sql` with `params`, answering how many rows it changed, or
+    /// `Busy` when another connection holds the write lock.
+    fn write(&self, sql: &str, params: impl rusqlite::Params) -> Result<Write<usize>, StoreError> {
+        let guard = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut statement = open(&guard)?.prepare_cached(sql).map_err(failed)?;
+        match statement.execute(params) {
+            Ok(changed) => Ok(Write::Done(changed)),
+            Err(err) if is_busy(&err) => Ok(Write::Busy),
+            Err(err) => Err(failed(err)),
+        }
+    }
+
+    /// Closes every connection; later statements fail, as the store's pools do once closed.
+    pub(super) fn close(&self) {
+        for connection in self.readers.iter().chain([&self.writer]) {
+            connection
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
+        }
+    }
+
+    /// As [`super::Store::save_turn`] without a transfer, in place.
+    pub(super) fn save_turn(&self, update: &TurnUpdate<'_>) -> Result<Write<bool>, StoreError> {
+        let log = calls::step_log(update.steps)?;
+        let session = mask_card_numbers(update.session);
+        let written = self.write(
+            &self.save_turn,
+            rusqlite::params![
+                update.call_sid,
+                update.answered_turn,
+                update.reply,
+                session.as_ref(),
+                update.sealed,
+                update.language,
+                update.account_number,
+                update.outcome,
+                update.last_step,
+                update.ended_at,
+                update.now,
+                update.sealed_until,
+                log,
+                update.claim_token.unwrap_or(0),
+                update.stale_before,
+                update.provider,
+            ],
+        )?;
+        Ok(written.changed_one())
+    }
+
+    /// As [`super::Store::start_call`] without a transfer, in place.
+    pub(super) fn start_call(
+        &self,
+        call: &NewCall<'_>,
+        first: &TurnUpdate<'_>,
+    ) -> Result<Write<bool>, StoreError> {
+        let log = calls::step_log(first.steps)?;
+        let session = mask_card_numbers(first.session);
+        let from_number = scrub_free_text(call.from_number);
+        let written = self.write(
+            &self.start_call,
+            rusqlite::params![
+                call.call_sid,
+                call.provider,
+                from_number.as_ref(),
+                call.to_number,
+                call.started_at,
+                first.reply,
+                session.as_ref(),
+                first.sealed,
+                first.sealed_until,
+                first.language,
+                first.account_number,
+                first.outcome,
+                first.last_step,
+                first.ended_at,
+                log,
+            ],
+        )?;
+        Ok(written.changed_one())
+    }
+
+    /// As [`super::Store::claim_turn`], in place.
+    pub(super) fn claim_turn(
+        &self,
+        call: CallKey<'_>,
+        turn: i64,
+        token: i64,
+        now_ms: i64,
+        stale_before: i64,
+    ) -> Result<Write<bool>, StoreError> {
+        let written = self.write(
+            &self.claim_turn,
+            rusqlite::params![call.sid, turn, token, now_ms, stale_before, call.provider],
+        )?;
+        Ok(written.changed_one())
+    }
+
+    /// As [`super::Store::load_call_and_account`], in place.
+    pub(super) fn load_call_and_account(
+        &self,
+        call: CallKey<'_>,
+    ) -> Result<Option<(CallRow, Option<Account>)>, StoreError> {
+        let guard = self.reader();
+        let connection = open(&guard)?;
+        let mut statement = connection
+            .prepare_cached(CALL_AND_ACCOUNT)
+            .map_err(failed)?;
+        let mut rows = statement.query((call.sid, call.provider)).map_err(failed)?;
+        let Some(row) = rows.next().map_err(failed)? else {
+            return Ok(None);
+        };
+        let call_row = CallRow {
+            call_sid: row.get(0).map_err(failed)?,
+            from_number: row.get(1).map_err(failed)?,
+            turn: row.get(2).map_err(failed)?,
+            last_reply: row.get(3).map_err(failed)?,
+            session: row.get(4).map_err(failed)?,
+            sealed: row.get(5).map_err(failed)?,
+            sealed_until: row.get(6).map_err(failed)?,
+            ended_at: row.get(7).map_err(failed)?,
+            claim_turn: row.get(8).map_err(failed)?,
+            claimed_at: row.get(9).map_err(failed)?,
+        };
+        // The account's columns follow, in `account_columns!` order.
+        let account_number: Option<String> = row.get(10).map_err(failed)?;
+        let account = match account_number {
+            None => None,
+            Some(account_number) => Some(Account {
+                account_number,
+                name: row.get(11).map_err(failed)?,
+                pin_hash: row.get(12).map_err(failed)?,
+                dob_zip_hash: row.get(13).map_err(failed)?,
+                balance_cents: row.get(14).map_err(failed)?,
+                minimum_due_cents: row.get(15).map_err(failed)?,
+                due_date: row.get(16).map_err(failed)?,
+                segment: row.get(17).map_err(failed)?,
+                language: row.get(18).map_err(failed)?,
+                phone: row.get(19).map_err(failed)?,
+                email: row.get(20).map_err(failed)?,
+                flags: row.get(21).map_err(failed)?,
+                state: row.get(22).map_err(failed)?,
+                contact_channel: row.get(23).map_err(failed)?,
+                failed_auth_attempts: row.get(24).map_err(failed)?,
+                locked_until: row.get(25).map_err(failed)?,
+            }),
+        };
+        Ok(Some((call_row, account)))
+    }
+}
+
+/// The connection behind `guard`, unless it was closed.
+fn open(guard: &Option<rusqlite::Connection>) -> Result<&rusqlite::Connection, StoreError> {
+    guard
+        .as_ref()
+        .ok_or_else(|| StoreError::InPlace("the database is closed".to_owned()))
+}
+
+impl Write<usize> {
+    /// Whether the statement changed exactly one row (the conditional writes' answer).
+    fn changed_one(self) -> Write<bool> {
+        match self {
+            Write::Done(changed) => Write::Done(changed == 1),
+            Write::Busy => Write::Busy,
+        }
+    }
+}
+
+/// Whether `err` means another connection holds the lock the statement needed.
+fn is_busy(err: &rusqlite::Error) -> bool {
+    matches!(
+        err.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+/// `sql` with sqlx's `$1` parameters written `?1`: SQLite reads `$1` as a parameter named "$1"
+/// and numbers named parameters in the order they first appear, not by the digits.
+fn numbered(sql: &str) -> String {
+    sql.replace('$', "?")
+}
+
+fn failed(err: rusqlite::Error) -> StoreError {
+    StoreError::InPlace(err.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_file_a_sqlite_url_names() {
+        let file = |url| file_of(url).map(|path| path.display().to_string());
+        assert_eq!(file("sqlite:ivrpay.db").as_deref(), Some("ivrpay.db"));
+        assert_eq!(
+            file("sqlite:/var/lib/ivrpay.db?mode=rwc").as_deref(),
+            Some("/var/lib/ivrpay.db")
+        );
+        assert_eq!(
+            file("sqlite://data/ivrpay.db").as_deref(),
+            Some("data/ivrpay.db")
+        );
+        assert_eq!(file("sqlite::memory:"), None);
+        assert_eq!(file("postgres://postgres@127.0.0.1/ivrpay"), None);
+    }
+
+    #[test]
+    fn parameters_are_numbered_as_sqlx_numbers_them() {
+        let connection = rusqlite::Connection::open_in_memory().expect("memory");
+        let sql = numbered("SELECT $2 || $1 || $2");
+        let joined: String = connection
+            .query_row(&sql, ("a", "b"), |row| row.get(0))
+            .expect("select");
+        assert_eq!(joined, "bab");
+    }
+}
