@@ -111,7 +111,7 @@ pub enum StoreError {
     },
     /// The database could not be reached or a query failed.
     #[error("database error: {}", describe(.0))]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     /// A migration failed.
     #[error("database migration failed: {}", without_source_line(&.0.to_string()))]
     Migration(#[from] sqlx::migrate::MigrateError),
@@ -122,6 +122,68 @@ pub enum StoreError {
     #[error("database error: {0}")]
     InPlace(String),
 }
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> StoreError {
+        if lost_connection(&err) {
+            connection_trouble::seen();
+        }
+        StoreError::Database(err)
+    }
+}
+
+/// Whether `err` says a connection failed (not a statement): the database went away, was
+/// restarted, or stopped answering.
+fn lost_connection(err: &sqlx::Error) -> bool {
+    matches!(
+        err,
+        sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::WorkerCrashed
+    )
+}
+
+/// When a connection last failed, so the pool tests every connection it hands out while the
+/// database may be coming back, and trusts recently used ones the rest of the time.
+mod connection_trouble {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::{Duration, Instant};
+
+    /// How long after a failure every connection is tested before use.
+    const DOUBT: Duration = Duration::from_secs(10);
+
+    fn epoch() -> Instant {
+        static EPOCH: OnceLock<Instant> = OnceLock::new();
+        *EPOCH.get_or_init(Instant::now)
+    }
+
+    /// Milliseconds since `epoch` of the last failure, plus one (0: none yet).
+    static LAST: AtomicU64 = AtomicU64::new(0);
+
+    fn now_ms() -> u64 {
+        u64::try_from(epoch().elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// A connection failed just now.
+    pub(super) fn seen() {
+        LAST.store(now_ms().saturating_add(1), Ordering::Relaxed);
+    }
+
+    /// Whether a connection failed within the last [`DOUBT`].
+    pub(super) fn recent() -> bool {
+        let last = LAST.load(Ordering::Relaxed);
+        let doubt = u64::try_from(DOUBT.as_millis()).unwrap_or(u64::MAX);
+        last != 0 && now_ms().saturating_add(1).saturating_sub(last) < doubt
+    }
+}
+
+/// A PostgreSQL connection used this recently is trusted without a test (while no connection
+/// has failed lately): a busy pool hands each connection out again within microseconds, and a
+/// test is a round trip to the database for every statement.
+const TRUSTED_IDLE: Duration = Duration::from_millis(250);
 
 /// An error in plain words. PostgreSQL's errors carry the line of PostgreSQL's own source that
 /// raised them ("at line 948"), which reads like a line of our configuration: it is left out.
@@ -195,9 +257,25 @@ async fn open_pool(
         .max_connections(max_connections)
         .acquire_timeout(settings.acquire_timeout)
         // A PostgreSQL connection broken while the database was away is noticed and replaced
-        // here, so the service recovers by itself when it comes back. A SQLite file cannot go
-        // away like that, and the ping would cost every query.
-        .test_before_acquire(backend == Backend::Postgres)
+        // here, so the service recovers by itself when it comes back: one idle for a while, or
+        // any while connections have been failing, is tested with a ping before use. (sqlx also
+        // pings each connection as it returns to the pool, and drops it if that fails.) A SQLite
+        // file cannot go away like that, and the ping would cost every query.
+        .test_before_acquire(false)
+        .before_acquire(move |conn, meta| {
+            Box::pin(async move {
+                let doubtful = meta.idle_for >= TRUSTED_IDLE || connection_trouble::recent();
+                if backend == Backend::Postgres && doubtful {
+                    // A connection that fails is closed, and the pool tries another.
+                    let alive = conn.ping().await.is_ok();
+                    if !alive {
+                        connection_trouble::seen();
+                    }
+                    return Ok(alive);
+                }
+                Ok(true)
+            })
+        })
         .after_connect(move |conn, _meta| {
             Box::pin(async move {
                 let setup = match backend {
@@ -407,5 +485,15 @@ mod tests {
             "role \"nobody\" does not exist"
         );
         assert_eq!(without_source_line("at line one"), "at line one");
+    }
+
+    #[test]
+    fn a_lost_connection_puts_every_connection_in_doubt_and_a_failed_statement_does_not() {
+        // Statement failures leave the pool's trust as it was.
+        let _ = StoreError::from(sqlx::Error::RowNotFound);
+        let _ = StoreError::from(sqlx::Error::ColumnNotFound("x".to_owned()));
+        assert!(!lost_connection(&sqlx::Error::RowNotFound));
+        let _ = StoreError::from(sqlx::Error::Io(std::io::Error::other("reset")));
+        assert!(connection_trouble::recent());
     }
 }
