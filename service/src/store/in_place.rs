@@ -28,10 +28,6 @@ pub(super) struct InPlace {
     /// One writer: SQLite lets one in at a time anyway. Held only for a statement that never
     /// waits, so a thread waits on this lock for microseconds at most.
     writer: Mutex<Option<rusqlite::Connection>>,
-    /// The write statements with their parameters numbered as SQLite reads them.
-    save_turn: String,
-    start_call: String,
-    claim_turn: String,
 }
 
 impl std::fmt::Debug for InPlace {
@@ -93,9 +89,6 @@ impl InPlace {
         Ok(InPlace {
             readers,
             writer: Mutex::new(Some(writer)),
-            save_turn: numbered(calls::SAVE_TURN),
-            start_call: numbered(calls::START_CALL),
-            claim_turn: numbered(calls::CLAIM_TURN),
         })
     }
 
@@ -112,13 +105,57 @@ impl InPlace {
             })
     }
 
-    /// Runs one write statement `sql` with `params`, answering how many rows it changed, or
-    /// `Busy` when another connection holds the write lock.
-    fn write(&self, sql: &str, params: impl rusqlite::Params) -> Result<Write<usize>, StoreError> {
+    /// As [`super::Store::account`], in place.
+    pub(super) fn account(&self, account_number: &str) -> Result<Option<Account>, StoreError> {
+        let guard = self.reader();
+        let mut statement = open(&guard)?
+            .prepare_cached(&numbered(super::accounts::ACCOUNT))
+            .map_err(failed)?;
+        let mut rows = statement.query([account_number]).map_err(failed)?;
+        match rows.next().map_err(failed)? {
+            Some(row) => Ok(Some(account_at(row, 0)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Runs one write statement `sql` (written for sqlx, `$1` and on) with `params`, answering
+    /// how many rows it changed, or `Busy` when another connection holds the write lock.
+    pub(super) fn write(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Write<usize>, StoreError> {
         let guard = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut statement = open(&guard)?.prepare_cached(sql).map_err(failed)?;
+        let mut statement = open(&guard)?
+            .prepare_cached(&numbered(sql))
+            .map_err(failed)?;
         match statement.execute(params) {
             Ok(changed) => Ok(Write::Done(changed)),
+            Err(err) if is_busy(&err) => Ok(Write::Busy),
+            Err(err) => Err(failed(err)),
+        }
+    }
+
+    /// As [`InPlace::write`], for a statement `RETURNING` one number: the number from the row
+    /// it changed, if any.
+    pub(super) fn write_returning(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Write<Option<i64>>, StoreError> {
+        let guard = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut statement = open(&guard)?
+            .prepare_cached(&numbered(sql))
+            .map_err(failed)?;
+        let answer = statement
+            .query_row(params, |row| row.get::<_, i64>(0))
+            .map(Some)
+            .or_else(|err| match err {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                err => Err(err),
+            });
+        match answer {
+            Ok(number) => Ok(Write::Done(number)),
             Err(err) if is_busy(&err) => Ok(Write::Busy),
             Err(err) => Err(failed(err)),
         }
@@ -139,7 +176,7 @@ impl InPlace {
         let log = calls::step_log(update.steps)?;
         let session = mask_card_numbers(update.session);
         let written = self.write(
-            &self.save_turn,
+            calls::SAVE_TURN,
             rusqlite::params![
                 update.call_sid,
                 update.answered_turn,
@@ -172,7 +209,7 @@ impl InPlace {
         let session = mask_card_numbers(first.session);
         let from_number = scrub_free_text(call.from_number);
         let written = self.write(
-            &self.start_call,
+            calls::START_CALL,
             rusqlite::params![
                 call.call_sid,
                 call.provider,
@@ -204,7 +241,7 @@ impl InPlace {
         stale_before: i64,
     ) -> Result<Write<bool>, StoreError> {
         let written = self.write(
-            &self.claim_turn,
+            calls::CLAIM_TURN,
             rusqlite::params![call.sid, turn, token, now_ms, stale_before, call.provider],
         )?;
         Ok(written.changed_one())
@@ -240,24 +277,7 @@ impl InPlace {
         let account_number: Option<String> = row.get(10).map_err(failed)?;
         let account = match account_number {
             None => None,
-            Some(account_number) => Some(Account {
-                account_number,
-                name: row.get(11).map_err(failed)?,
-                pin_hash: row.get(12).map_err(failed)?,
-                dob_zip_hash: row.get(13).map_err(failed)?,
-                balance_cents: row.get(14).map_err(failed)?,
-                minimum_due_cents: row.get(15).map_err(failed)?,
-                due_date: row.get(16).map_err(failed)?,
-                segment: row.get(17).map_err(failed)?,
-                language: row.get(18).map_err(failed)?,
-                phone: row.get(19).map_err(failed)?,
-                email: row.get(20).map_err(failed)?,
-                flags: row.get(21).map_err(failed)?,
-                state: row.get(22).map_err(failed)?,
-                contact_channel: row.get(23).map_err(failed)?,
-                failed_auth_attempts: row.get(24).map_err(failed)?,
-                locked_until: row.get(25).map_err(failed)?,
-            }),
+            Some(_) => Some(account_at(row, 10)?),
         };
         Ok(Some((call_row, account)))
     }
@@ -268,6 +288,29 @@ fn open(guard: &Option<rusqlite::Connection>) -> Result<&rusqlite::Connection, S
     guard
         .as_ref()
         .ok_or_else(|| StoreError::InPlace("the database is closed".to_owned()))
+}
+
+/// The account whose columns start at `first` in `row`, in `account_columns!` order.
+fn account_at(row: &rusqlite::Row<'_>, first: usize) -> Result<Account, StoreError> {
+    let column = |offset: usize| first + offset;
+    Ok(Account {
+        account_number: row.get(column(0)).map_err(failed)?,
+        name: row.get(column(1)).map_err(failed)?,
+        pin_hash: row.get(column(2)).map_err(failed)?,
+        dob_zip_hash: row.get(column(3)).map_err(failed)?,
+        balance_cents: row.get(column(4)).map_err(failed)?,
+        minimum_due_cents: row.get(column(5)).map_err(failed)?,
+        due_date: row.get(column(6)).map_err(failed)?,
+        segment: row.get(column(7)).map_err(failed)?,
+        language: row.get(column(8)).map_err(failed)?,
+        phone: row.get(column(9)).map_err(failed)?,
+        email: row.get(column(10)).map_err(failed)?,
+        flags: row.get(column(11)).map_err(failed)?,
+        state: row.get(column(12)).map_err(failed)?,
+        contact_channel: row.get(column(13)).map_err(failed)?,
+        failed_auth_attempts: row.get(column(14)).map_err(failed)?,
+        locked_until: row.get(column(15)).map_err(failed)?,
+    })
 }
 
 impl Write<usize> {

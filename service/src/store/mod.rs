@@ -133,16 +133,21 @@ impl From<sqlx::Error> for StoreError {
 }
 
 /// Whether `err` says a connection failed (not a statement): the database went away, was
-/// restarted, or stopped answering.
+/// restarted, or stopped answering. PostgreSQL says so itself when it can, with an SQLSTATE of
+/// class 08 (connection exception) or 57 (operator intervention: shut down, connection
+/// terminated by an administrator).
 fn lost_connection(err: &sqlx::Error) -> bool {
-    matches!(
-        err,
+    match err {
         sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_)
-            | sqlx::Error::Protocol(_)
-            | sqlx::Error::PoolTimedOut
-            | sqlx::Error::WorkerCrashed
-    )
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57")),
+        _ => false,
+    }
 }
 
 /// When a connection last failed, so the pool tests every connection it hands out while the
