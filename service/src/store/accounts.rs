@@ -41,6 +41,9 @@ macro_rules! select_accounts {
 /// [`Store::account`]'s statement, run through sqlx and in place on SQLite (`in_place.rs`).
 pub(super) const ACCOUNT: &str = select_accounts!("WHERE account_number = $1");
 
+/// [`Store::account_by_phone`]'s statement: two are enough to know the number is shared.
+pub(super) const ACCOUNTS_BY_PHONE: &str = select_accounts!("WHERE phone = $1 LIMIT 2");
+
 /// [`Store::begin_auth_attempt`]'s statement. `$3` is now: a lock that has run out counts as no
 /// lock and no failures. SET expressions read the row as it was before the update on both
 /// backends.
@@ -193,7 +196,10 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn account_by_phone(&self, phone: &str) -> Result<Option<Account>, StoreError> {
-        let rows = sqlx::query(select_accounts!("WHERE phone = $1 LIMIT 2"))
+        if let Some(in_place) = &self.in_place {
+            return in_place.account_by_phone(phone);
+        }
+        let rows = sqlx::query(ACCOUNTS_BY_PHONE)
             .bind(phone)
             .fetch_all(self.pool())
             .await?;

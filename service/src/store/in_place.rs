@@ -118,6 +118,24 @@ impl InPlace {
         }
     }
 
+    /// As [`super::Store::account_by_phone`], in place.
+    pub(super) fn account_by_phone(&self, phone: &str) -> Result<Option<Account>, StoreError> {
+        let guard = self.reader();
+        let mut statement = open(&guard)?
+            .prepare_cached(&numbered(super::accounts::ACCOUNTS_BY_PHONE))
+            .map_err(failed)?;
+        let mut rows = statement.query([phone]).map_err(failed)?;
+        let Some(first) = rows.next().map_err(failed)? else {
+            return Ok(None);
+        };
+        let account = account_at(first, 0)?;
+        // A number shared by several accounts identifies none of them.
+        match rows.next().map_err(failed)? {
+            Some(_) => Ok(None),
+            None => Ok(Some(account)),
+        }
+    }
+
     /// Runs one write statement `sql` (written for sqlx, `$1` and on) with `params`, answering
     /// how many rows it changed, or `Busy` when another connection holds the write lock.
     pub(super) fn write(
