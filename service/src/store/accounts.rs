@@ -226,10 +226,13 @@ impl Store {
         lock_until_ms: i64,
     ) -> Result<Option<AuthAttempt>, StoreError> {
         let number = match &self.in_place {
-            Some(in_place) => match in_place.write_returning(
-                BEGIN_AUTH_ATTEMPT,
-                (account_number, max_attempts, now_ms, lock_until_ms),
-            )? {
+            Some(in_place) => match in_place
+                .write_returning(
+                    BEGIN_AUTH_ATTEMPT,
+                    (account_number, max_attempts, now_ms, lock_until_ms),
+                )
+                .await?
+            {
                 Write::Done(number) => Some(number),
                 Write::Busy => None,
             },
@@ -273,8 +276,9 @@ impl Store {
         attempt: AuthAttempt,
     ) -> Result<(), StoreError> {
         if let Some(in_place) = &self.in_place
-            && let Write::Done(_) =
-                in_place.write(RESET_AUTH_FAILURES, (account_number, attempt.number))?
+            && let Write::Done(_) = in_place
+                .write(RESET_AUTH_FAILURES, (account_number, attempt.number))
+                .await?
         {
             return Ok(());
         }

@@ -303,8 +303,9 @@ impl Store {
         stale_before: i64,
     ) -> Result<bool, StoreError> {
         if let Some(in_place) = &self.in_place
-            && let Write::Done(claimed) =
-                in_place.claim_turn(call, turn, token, now_ms, stale_before)?
+            && let Write::Done(claimed) = in_place
+                .claim_turn(call, turn, token, now_ms, stale_before)
+                .await?
         {
             return Ok(claimed);
         }
@@ -381,7 +382,7 @@ impl Store {
     pub async fn save_turn(&self, update: &TurnUpdate<'_>) -> Result<bool, StoreError> {
         let Some(transfer) = update.transfer else {
             if let Some(in_place) = &self.in_place
-                && let Write::Done(saved) = in_place.save_turn(update)?
+                && let Write::Done(saved) = in_place.save_turn(update).await?
             {
                 return Ok(saved);
             }
@@ -417,7 +418,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let Some(transfer) = first.transfer else {
             if let Some(in_place) = &self.in_place
-                && let Write::Done(started) = in_place.start_call(call, first)?
+                && let Write::Done(started) = in_place.start_call(call, first).await?
             {
                 return Ok(started);
             }

@@ -251,13 +251,18 @@ pub struct Store {
     in_place: Option<std::sync::Arc<in_place::InPlace>>,
 }
 
+/// Opens a pool of up to `max_connections`. With a `gate` (SQLite's one writer connection), a
+/// connection is handed out only while no write runs in place, and the gate is held until the
+/// connection comes back (`in_place::WriteGate`).
 async fn open_pool(
     backend: Backend,
     options: &AnyConnectOptions,
     settings: &PoolSettings,
     max_connections: u32,
+    gate: Option<std::sync::Arc<in_place::WriteGate>>,
 ) -> Result<AnyPool, StoreError> {
     let statement_ms = settings.statement_timeout.as_millis();
+    let (acquire_gate, connect_gate, release_gate) = (gate.clone(), gate.clone(), gate);
     let pool = AnyPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(settings.acquire_timeout)
@@ -268,7 +273,11 @@ async fn open_pool(
         // file cannot go away like that, and the ping would cost every query.
         .test_before_acquire(false)
         .before_acquire(move |conn, meta| {
+            let gate = acquire_gate.clone();
             Box::pin(async move {
+                if let Some(gate) = gate {
+                    gate.enter_for_sqlx().await;
+                }
                 let doubtful = meta.idle_for >= TRUSTED_IDLE || connection_trouble::recent();
                 if backend == Backend::Postgres && doubtful {
                     // A connection that fails is closed, and the pool tries another.
@@ -282,7 +291,12 @@ async fn open_pool(
             })
         })
         .after_connect(move |conn, _meta| {
+            let gate = connect_gate.clone();
             Box::pin(async move {
+                // A new connection goes straight to whoever asked for it.
+                if let Some(gate) = gate {
+                    gate.enter_for_sqlx().await;
+                }
                 let setup = match backend {
                     // WAL lets readers run beside the writer. synchronous = NORMAL survives an
                     // application crash but may lose the last commits on power loss: the
@@ -298,6 +312,12 @@ async fn open_pool(
                 conn.execute(sqlx::AssertSqlSafe(setup)).await?;
                 Ok(())
             })
+        })
+        .after_release(move |_conn, _meta| {
+            if let Some(gate) = &release_gate {
+                gate.leave_for_sqlx();
+            }
+            Box::pin(async { Ok(true) })
         })
         .connect_with(options.clone())
         .await?;
@@ -331,7 +351,9 @@ impl Store {
             .map_err(StoreError::from)
             .map_err(reached)?
             .disable_statement_logging();
-        let pool = match open_pool(backend, &options, settings, settings.max_connections).await {
+        let pool = match open_pool(backend, &options, settings, settings.max_connections, None)
+            .await
+        {
             Ok(pool) => pool,
             // The pool only says it timed out; one plain connection says why.
             Err(StoreError::Database(sqlx::Error::PoolTimedOut)) => {
@@ -343,11 +365,12 @@ impl Store {
             }
             Err(err) => return Err(reached(err)),
         };
+        let gate = std::sync::Arc::new(in_place::WriteGate::default());
         let writer = match backend {
             // SQLite lets one writer in at a time and makes the others sleep in its busy handler
             // (backing off up to 100 ms), which collapses under load. One writer connection makes
             // writers queue in the pool instead, in order and without sleeping.
-            Backend::Sqlite => open_pool(backend, &options, settings, 1)
+            Backend::Sqlite => open_pool(backend, &options, settings, 1, Some(gate.clone()))
                 .await
                 .map_err(reached)?,
             Backend::Postgres => pool.clone(),
@@ -363,7 +386,7 @@ impl Store {
         if let (Backend::Sqlite, Some(file)) = (backend, in_place::file_of(&url)) {
             let busy_ms = u64::try_from(settings.statement_timeout.as_millis()).unwrap_or(u64::MAX);
             store.in_place = Some(std::sync::Arc::new(in_place::InPlace::open(
-                &file, busy_ms,
+                &file, busy_ms, gate,
             )?));
         }
         Ok(store)
