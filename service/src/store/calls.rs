@@ -525,21 +525,49 @@ impl Store {
             // In one order on every instance, so two calls ending at once take the rows' locks in
             // the same order and never deadlock.
             reached.sort_by(|a, b| (&a.state, a.left_by).cmp(&(&b.state, b.left_by)));
-            for reached in reached {
-                sqlx::query(
+            // One statement for all of them: each statement is a round trip, and these are a
+            // call's twenty-odd states.
+            let mut counts: Vec<(&FunnelStep, i64, i64)> = Vec::with_capacity(reached.len());
+            for step in &reached {
+                match counts.last_mut() {
+                    // A state counted twice in one statement would be updated twice, which
+                    // PostgreSQL refuses: such steps are added up first.
+                    Some((last, calls, seq_sum))
+                        if last.state == step.state && last.left_by == step.left_by =>
+                    {
+                        *calls += 1;
+                        *seq_sum += step.seq;
+                    }
+                    _ => counts.push((step, 1, step.seq)),
+                }
+            }
+            if !counts.is_empty() {
+                let rows = (0..counts.len())
+                    .map(|i| {
+                        let p = 3 + i * 4;
+                        format!("($1, $2, ${}, ${}, ${}, ${})", p, p + 1, p + 2, p + 3)
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let sql = format!(
                     "INSERT INTO funnel_counts (started_quarter, flow, state, left_by, calls, \
-                     seq_sum) VALUES ($1, $2, $3, $4, 1, $5) \
+                     seq_sum) VALUES {rows} \
                      ON CONFLICT (started_quarter, flow, state, left_by) DO UPDATE \
-                     SET calls = funnel_counts.calls + 1, \
-                     seq_sum = funnel_counts.seq_sum + excluded.seq_sum",
-                )
-                .bind(quarter)
-                .bind(&summary.flow)
-                .bind(&reached.state)
-                .bind(reached.left_by)
-                .bind(reached.seq)
-                .execute(&mut *tx)
-                .await?;
+                     SET calls = funnel_counts.calls + excluded.calls, \
+                     seq_sum = funnel_counts.seq_sum + excluded.seq_sum"
+                );
+                // Only placeholders are written into the text; every value is bound.
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(quarter)
+                    .bind(&summary.flow);
+                for (step, calls, seq_sum) in &counts {
+                    query = query
+                        .bind(step.state.as_str())
+                        .bind(step.left_by)
+                        .bind(*calls)
+                        .bind(*seq_sum);
+                }
+                query.execute(&mut *tx).await?;
             }
         }
         tx.commit().await?;
