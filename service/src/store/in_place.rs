@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::calls::{self, CALL_AND_ACCOUNT, CallRow, NewCall, TurnUpdate};
+use super::checkpoint::Checkpointer;
 use super::{Account, CallKey, StoreError};
 use crate::payments::redact::{mask_card_numbers, scrub_free_text};
 
@@ -31,6 +32,8 @@ pub(super) struct InPlace {
     /// statement that never waits.
     writer: Mutex<Option<rusqlite::Connection>>,
     gate: Arc<WriteGate>,
+    /// Copies the write-ahead log back; `None` once closed.
+    checkpointer: Mutex<Option<Checkpointer>>,
 }
 
 impl std::fmt::Debug for InPlace {
@@ -57,6 +60,7 @@ pub(crate) struct WriteGate {
 const GATE_OPEN: u8 = 0;
 const GATE_IN_PLACE: u8 = 1;
 const GATE_SQLX: u8 = 2;
+const GATE_CHECKPOINT: u8 = 3;
 
 impl WriteGate {
     fn try_enter(&self, who: u8) -> Result<(), u8> {
@@ -94,6 +98,15 @@ impl WriteGate {
             .await;
     }
 
+    /// Takes the gate from a thread outside the runtime (the checkpointer), for as long as the
+    /// answer is kept. Both writers hold it for moments, so this polls.
+    pub(super) fn enter_blocking(&self) -> impl Drop + '_ {
+        while self.try_enter(GATE_CHECKPOINT).is_err() {
+            std::thread::sleep(std::time::Duration::from_micros(100));
+        }
+        InPlaceTurn(self)
+    }
+
     /// Gives the gate back as sqlx's writer connection returns to its pool.
     pub(crate) fn leave_for_sqlx(&self) {
         if self
@@ -106,7 +119,7 @@ impl WriteGate {
     }
 }
 
-/// The gate held by an in-place write, given back when dropped.
+/// The gate held by an in-place write (or the checkpointer), given back when dropped.
 struct InPlaceTurn<'a>(&'a WriteGate);
 
 impl Drop for InPlaceTurn<'_> {
@@ -166,14 +179,20 @@ impl InPlace {
         writer
             .busy_timeout(std::time::Duration::ZERO)
             .map_err(failed)?;
-        // As the store's sqlx connections are set up (`open_pool`): the same durability.
+        // As the store's sqlx connections are set up (`open_pool`): the same durability, and
+        // the log copied back by the checkpointer.
         writer
-            .execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            .execute_batch(
+                "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+                 PRAGMA wal_autocheckpoint = 0;",
+            )
             .map_err(failed)?;
+        let checkpointer = Checkpointer::start(file, gate.clone())?;
         Ok(InPlace {
             readers,
             writer: Mutex::new(Some(writer)),
             gate,
+            checkpointer: Mutex::new(Some(checkpointer)),
         })
     }
 
@@ -275,6 +294,10 @@ impl InPlace {
                 .unwrap_or_else(PoisonError::into_inner)
                 .take();
         }
+        self.checkpointer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
     }
 
     /// As [`super::Store::save_turn`] without a transfer, in place.

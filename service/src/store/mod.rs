@@ -13,6 +13,7 @@ mod agents;
 mod arrangements;
 mod callbacks;
 mod calls;
+mod checkpoint;
 mod in_place;
 mod messages;
 mod payments;
@@ -260,6 +261,7 @@ async fn open_pool(
     settings: &PoolSettings,
     max_connections: u32,
     gate: Option<std::sync::Arc<in_place::WriteGate>>,
+    checkpointed: bool,
 ) -> Result<AnyPool, StoreError> {
     let statement_ms = settings.statement_timeout.as_millis();
     let (acquire_gate, connect_gate, release_gate) = (gate.clone(), gate.clone(), gate);
@@ -301,9 +303,16 @@ async fn open_pool(
                     // WAL lets readers run beside the writer. synchronous = NORMAL survives an
                     // application crash but may lose the last commits on power loss: the
                     // durable, replicated path is PostgreSQL.
+                    // A file's log is copied back by the store's own thread (`checkpoint.rs`),
+                    // not by whichever connection commits when it is full.
                     Backend::Sqlite => format!(
                         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {statement_ms};"
+                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {statement_ms};{}",
+                        if checkpointed {
+                            " PRAGMA wal_autocheckpoint = 0;"
+                        } else {
+                            ""
+                        }
                     ),
                     Backend::Postgres => {
                         format!("SET statement_timeout = {statement_ms}; SET TIME ZONE 'UTC';")
@@ -347,12 +356,24 @@ impl Store {
             },
             other => other,
         };
+        let file = match backend {
+            Backend::Sqlite => in_place::file_of(&url),
+            Backend::Postgres => None,
+        };
+        let checkpointed = file.is_some();
         let options = AnyConnectOptions::from_str(&url)
             .map_err(StoreError::from)
             .map_err(reached)?
             .disable_statement_logging();
-        let pool = match open_pool(backend, &options, settings, settings.max_connections, None)
-            .await
+        let pool = match open_pool(
+            backend,
+            &options,
+            settings,
+            settings.max_connections,
+            None,
+            checkpointed,
+        )
+        .await
         {
             Ok(pool) => pool,
             // The pool only says it timed out; one plain connection says why.
@@ -370,9 +391,16 @@ impl Store {
             // SQLite lets one writer in at a time and makes the others sleep in its busy handler
             // (backing off up to 100 ms), which collapses under load. One writer connection makes
             // writers queue in the pool instead, in order and without sleeping.
-            Backend::Sqlite => open_pool(backend, &options, settings, 1, Some(gate.clone()))
-                .await
-                .map_err(reached)?,
+            Backend::Sqlite => open_pool(
+                backend,
+                &options,
+                settings,
+                1,
+                Some(gate.clone()),
+                checkpointed,
+            )
+            .await
+            .map_err(reached)?,
             Backend::Postgres => pool.clone(),
         };
         let mut store = Store {
@@ -383,7 +411,7 @@ impl Store {
         };
         store.migrate().await?;
         // Opened once the file exists and has its tables.
-        if let (Backend::Sqlite, Some(file)) = (backend, in_place::file_of(&url)) {
+        if let Some(file) = file {
             let busy_ms = u64::try_from(settings.statement_timeout.as_millis()).unwrap_or(u64::MAX);
             store.in_place = Some(std::sync::Arc::new(in_place::InPlace::open(
                 &file, busy_ms, gate,
