@@ -211,33 +211,45 @@ impl InPlace {
 
     /// As [`super::Store::account`], in place.
     pub(super) fn account(&self, account_number: &str) -> Result<Option<Account>, StoreError> {
-        let guard = self.reader();
-        let mut statement = open(&guard)?
-            .prepare_cached(&numbered(super::accounts::ACCOUNT))
-            .map_err(failed)?;
-        let mut rows = statement.query([account_number]).map_err(failed)?;
-        match rows.next().map_err(failed)? {
-            Some(row) => Ok(Some(account_at(row, 0)?)),
-            None => Ok(None),
-        }
+        self.read(|connection| {
+            let mut statement = connection.prepare_cached(&numbered(super::accounts::ACCOUNT))?;
+            let mut rows = statement.query([account_number])?;
+            rows.next()?.map(|row| account_at(row, 0)).transpose()
+        })
     }
 
     /// As [`super::Store::account_by_phone`], in place.
     pub(super) fn account_by_phone(&self, phone: &str) -> Result<Option<Account>, StoreError> {
-        let guard = self.reader();
-        let mut statement = open(&guard)?
-            .prepare_cached(&numbered(super::accounts::ACCOUNTS_BY_PHONE))
-            .map_err(failed)?;
-        let mut rows = statement.query([phone]).map_err(failed)?;
-        let Some(first) = rows.next().map_err(failed)? else {
-            return Ok(None);
-        };
-        let account = account_at(first, 0)?;
-        // A number shared by several accounts identifies none of them.
-        match rows.next().map_err(failed)? {
-            Some(_) => Ok(None),
-            None => Ok(Some(account)),
+        self.read(|connection| {
+            let mut statement =
+                connection.prepare_cached(&numbered(super::accounts::ACCOUNTS_BY_PHONE))?;
+            let mut rows = statement.query([phone])?;
+            let Some(first) = rows.next()? else {
+                return Ok(None);
+            };
+            let account = account_at(first, 0)?;
+            // A number shared by several accounts identifies none of them.
+            Ok(match rows.next()? {
+                Some(_) => None,
+                None => Some(account),
+            })
+        })
+    }
+
+    /// Runs `statement`, a read, on the writer's connection when it is free: its page cache
+    /// stays warm, where another connection's must be dropped after every write. A reader
+    /// otherwise, and when the writer's connection (which never waits) finds a lock.
+    fn read<T>(
+        &self,
+        statement: impl Fn(&rusqlite::Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        if let Ok(guard) = self.writer.try_lock() {
+            match statement(open(&guard)?) {
+                Err(err) if is_busy(&err) => {}
+                answer => return answer.map_err(failed),
+            }
         }
+        statement(open(&self.reader())?).map_err(failed)
     }
 
     /// Runs one write statement `sql` (written for sqlx, `$1` and on) with `params` once sqlx's
@@ -390,34 +402,32 @@ impl InPlace {
         &self,
         call: CallKey<'_>,
     ) -> Result<Option<(CallRow, Option<Account>)>, StoreError> {
-        let guard = self.reader();
-        let connection = open(&guard)?;
-        let mut statement = connection
-            .prepare_cached(CALL_AND_ACCOUNT)
-            .map_err(failed)?;
-        let mut rows = statement.query((call.sid, call.provider)).map_err(failed)?;
-        let Some(row) = rows.next().map_err(failed)? else {
-            return Ok(None);
-        };
-        let call_row = CallRow {
-            call_sid: row.get(0).map_err(failed)?,
-            from_number: row.get(1).map_err(failed)?,
-            turn: row.get(2).map_err(failed)?,
-            last_reply: row.get(3).map_err(failed)?,
-            session: row.get(4).map_err(failed)?,
-            sealed: row.get(5).map_err(failed)?,
-            sealed_until: row.get(6).map_err(failed)?,
-            ended_at: row.get(7).map_err(failed)?,
-            claim_turn: row.get(8).map_err(failed)?,
-            claimed_at: row.get(9).map_err(failed)?,
-        };
-        // The account's columns follow, in `account_columns!` order.
-        let account_number: Option<String> = row.get(10).map_err(failed)?;
-        let account = match account_number {
-            None => None,
-            Some(_) => Some(account_at(row, 10)?),
-        };
-        Ok(Some((call_row, account)))
+        self.read(|connection| {
+            let mut statement = connection.prepare_cached(CALL_AND_ACCOUNT)?;
+            let mut rows = statement.query((call.sid, call.provider))?;
+            let Some(row) = rows.next()? else {
+                return Ok(None);
+            };
+            let call_row = CallRow {
+                call_sid: row.get(0)?,
+                from_number: row.get(1)?,
+                turn: row.get(2)?,
+                last_reply: row.get(3)?,
+                session: row.get(4)?,
+                sealed: row.get(5)?,
+                sealed_until: row.get(6)?,
+                ended_at: row.get(7)?,
+                claim_turn: row.get(8)?,
+                claimed_at: row.get(9)?,
+            };
+            // The account's columns follow, in `account_columns!` order.
+            let account_number: Option<String> = row.get(10)?;
+            let account = match account_number {
+                None => None,
+                Some(_) => Some(account_at(row, 10)?),
+            };
+            Ok(Some((call_row, account)))
+        })
     }
 }
 
@@ -429,25 +439,25 @@ fn open(guard: &Option<rusqlite::Connection>) -> Result<&rusqlite::Connection, S
 }
 
 /// The account whose columns start at `first` in `row`, in `account_columns!` order.
-fn account_at(row: &rusqlite::Row<'_>, first: usize) -> Result<Account, StoreError> {
+fn account_at(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Account> {
     let column = |offset: usize| first + offset;
     Ok(Account {
-        account_number: row.get(column(0)).map_err(failed)?,
-        name: row.get(column(1)).map_err(failed)?,
-        pin_hash: row.get(column(2)).map_err(failed)?,
-        dob_zip_hash: row.get(column(3)).map_err(failed)?,
-        balance_cents: row.get(column(4)).map_err(failed)?,
-        minimum_due_cents: row.get(column(5)).map_err(failed)?,
-        due_date: row.get(column(6)).map_err(failed)?,
-        segment: row.get(column(7)).map_err(failed)?,
-        language: row.get(column(8)).map_err(failed)?,
-        phone: row.get(column(9)).map_err(failed)?,
-        email: row.get(column(10)).map_err(failed)?,
-        flags: row.get(column(11)).map_err(failed)?,
-        state: row.get(column(12)).map_err(failed)?,
-        contact_channel: row.get(column(13)).map_err(failed)?,
-        failed_auth_attempts: row.get(column(14)).map_err(failed)?,
-        locked_until: row.get(column(15)).map_err(failed)?,
+        account_number: row.get(column(0))?,
+        name: row.get(column(1))?,
+        pin_hash: row.get(column(2))?,
+        dob_zip_hash: row.get(column(3))?,
+        balance_cents: row.get(column(4))?,
+        minimum_due_cents: row.get(column(5))?,
+        due_date: row.get(column(6))?,
+        segment: row.get(column(7))?,
+        language: row.get(column(8))?,
+        phone: row.get(column(9))?,
+        email: row.get(column(10))?,
+        flags: row.get(column(11))?,
+        state: row.get(column(12))?,
+        contact_channel: row.get(column(13))?,
+        failed_auth_attempts: row.get(column(14))?,
+        locked_until: row.get(column(15))?,
     })
 }
 
