@@ -2,6 +2,7 @@
 
 use sqlx::Row;
 
+use super::in_place::Write;
 use super::{Store, StoreError};
 
 pub use crate::collections::Account;
@@ -36,6 +37,32 @@ macro_rules! select_accounts {
         concat!("SELECT ", account_columns!(), " FROM accounts ", $condition)
     };
 }
+
+/// [`Store::account`]'s statement, run through sqlx and in place on SQLite (`in_place.rs`).
+pub(super) const ACCOUNT: &str = select_accounts!("WHERE account_number = $1");
+
+/// [`Store::account_by_phone`]'s statement: two are enough to know the number is shared.
+pub(super) const ACCOUNTS_BY_PHONE: &str = select_accounts!("WHERE phone = $1 LIMIT 2");
+
+/// [`Store::begin_auth_attempt`]'s statement. `$3` is now: a lock that has run out counts as no
+/// lock and no failures. SET expressions read the row as it was before the update on both
+/// backends.
+const BEGIN_AUTH_ATTEMPT: &str = "UPDATE accounts SET \
+     failed_auth_attempts = CASE WHEN locked_until IS NOT NULL AND locked_until <= $3 \
+         THEN 1 ELSE failed_auth_attempts + 1 END, \
+     locked_until = CASE \
+         WHEN (CASE WHEN locked_until IS NOT NULL AND locked_until <= $3 \
+             THEN 0 ELSE failed_auth_attempts END) + 1 >= $2 THEN $4 \
+         WHEN locked_until IS NOT NULL AND locked_until <= $3 THEN NULL \
+         ELSE locked_until END \
+     WHERE account_number = $1 \
+     AND (locked_until IS NULL OR locked_until <= $3) \
+     AND (failed_auth_attempts < $2 OR (locked_until IS NOT NULL AND locked_until <= $3)) \
+     RETURNING failed_auth_attempts";
+
+/// [`Store::reset_auth_failures`]'s statement.
+const RESET_AUTH_FAILURES: &str = "UPDATE accounts SET failed_auth_attempts = 0, \
+     locked_until = NULL WHERE account_number = $1 AND failed_auth_attempts = $2";
 
 pub(super) fn account_from_row(row: &sqlx::any::AnyRow) -> Result<Account, StoreError> {
     Ok(Account {
@@ -153,7 +180,10 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn account(&self, account_number: &str) -> Result<Option<Account>, StoreError> {
-        let row = sqlx::query(select_accounts!("WHERE account_number = $1"))
+        if let Some(in_place) = &self.in_place {
+            return in_place.account(account_number);
+        }
+        let row = sqlx::query(ACCOUNT)
             .bind(account_number)
             .fetch_optional(self.pool())
             .await?;
@@ -166,7 +196,10 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn account_by_phone(&self, phone: &str) -> Result<Option<Account>, StoreError> {
-        let rows = sqlx::query(select_accounts!("WHERE phone = $1 LIMIT 2"))
+        if let Some(in_place) = &self.in_place {
+            return in_place.account_by_phone(phone);
+        }
+        let rows = sqlx::query(ACCOUNTS_BY_PHONE)
             .bind(phone)
             .fetch_all(self.pool())
             .await?;
@@ -192,30 +225,38 @@ impl Store {
         now_ms: i64,
         lock_until_ms: i64,
     ) -> Result<Option<AuthAttempt>, StoreError> {
-        // `$3` is now: a lock that has run out counts as no lock and no failures. SET expressions
-        // read the row as it was before the update on both backends.
-        let row = sqlx::query(
-            "UPDATE accounts SET \
-             failed_auth_attempts = CASE WHEN locked_until IS NOT NULL AND locked_until <= $3 \
-                 THEN 1 ELSE failed_auth_attempts + 1 END, \
-             locked_until = CASE \
-                 WHEN (CASE WHEN locked_until IS NOT NULL AND locked_until <= $3 \
-                     THEN 0 ELSE failed_auth_attempts END) + 1 >= $2 THEN $4 \
-                 WHEN locked_until IS NOT NULL AND locked_until <= $3 THEN NULL \
-                 ELSE locked_until END \
-             WHERE account_number = $1 \
-             AND (locked_until IS NULL OR locked_until <= $3) \
-             AND (failed_auth_attempts < $2 OR (locked_until IS NOT NULL AND locked_until <= $3)) \
-             RETURNING failed_auth_attempts",
-        )
-        .bind(account_number)
-        .bind(max_attempts)
-        .bind(now_ms)
-        .bind(lock_until_ms)
-        .fetch_optional(self.writer())
-        .await?;
-        let Some(row) = row else { return Ok(None) };
-        let number: i64 = row.try_get("failed_auth_attempts")?;
+        let number = match &self.in_place {
+            Some(in_place) => match in_place
+                .write_returning(
+                    BEGIN_AUTH_ATTEMPT,
+                    (account_number, max_attempts, now_ms, lock_until_ms),
+                )
+                .await?
+            {
+                Write::Done(number) => Some(number),
+                Write::Busy => None,
+            },
+            None => None,
+        };
+        let number = match number {
+            Some(number) => number,
+            None => {
+                let row = sqlx::query(BEGIN_AUTH_ATTEMPT)
+                    .bind(account_number)
+                    .bind(max_attempts)
+                    .bind(now_ms)
+                    .bind(lock_until_ms)
+                    .fetch_optional(self.writer())
+                    .await?;
+                match row {
+                    Some(row) => Some(row.try_get("failed_auth_attempts")?),
+                    None => None,
+                }
+            }
+        };
+        let Some(number) = number else {
+            return Ok(None);
+        };
         Ok(Some(AuthAttempt {
             number,
             locks: number >= max_attempts,
@@ -234,14 +275,18 @@ impl Store {
         account_number: &str,
         attempt: AuthAttempt,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE accounts SET failed_auth_attempts = 0, locked_until = NULL \
-             WHERE account_number = $1 AND failed_auth_attempts = $2",
-        )
-        .bind(account_number)
-        .bind(attempt.number)
-        .execute(self.writer())
-        .await?;
+        if let Some(in_place) = &self.in_place
+            && let Write::Done(_) = in_place
+                .write(RESET_AUTH_FAILURES, (account_number, attempt.number))
+                .await?
+        {
+            return Ok(());
+        }
+        sqlx::query(RESET_AUTH_FAILURES)
+            .bind(account_number)
+            .bind(attempt.number)
+            .execute(self.writer())
+            .await?;
         Ok(())
     }
 

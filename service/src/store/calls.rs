@@ -3,6 +3,7 @@
 use serde::Serialize;
 use sqlx::Row;
 
+use super::in_place::Write;
 use super::transfers::{self, NewTransfer};
 use super::{Account, Store, StoreError};
 pub use crate::flow::StepRecord;
@@ -36,7 +37,7 @@ pub struct NewCall<'a> {
 
 /// A call's working state and the account its row names (`$1` the call id, `$2` the provider):
 /// the call's columns in `CallRow` order, then the account's in `account_columns!` order, all
-/// null when the row names none. Run through sqlx, and in place on SQLite (`fast_read.rs`).
+/// null when the row names none. Run through sqlx, and in place on SQLite (`in_place.rs`).
 pub(super) const CALL_AND_ACCOUNT: &str = concat!(
     "SELECT c.call_sid, c.from_number, c.turn, c.last_reply, c.session, c.sealed, \
      c.sealed_until, c.ended_at, c.claim_turn, c.claimed_at, a.* FROM calls c \
@@ -45,6 +46,28 @@ pub(super) const CALL_AND_ACCOUNT: &str = concat!(
     " FROM accounts) a ON a.account_number = c.account_number \
      WHERE c.call_sid = $1 AND c.provider = $2"
 );
+
+/// [`Store::claim_turn`]'s statement, run through sqlx and in place on SQLite (`in_place.rs`).
+pub(super) const CLAIM_TURN: &str = "UPDATE calls SET claim_turn = $2, claim_token = $3, claimed_at = $4 \
+     WHERE call_sid = $1 AND turn = $2 AND ended_at IS NULL \
+     AND (claim_turn IS NULL OR claim_turn <> $2 OR claimed_at < $5) AND provider = $6";
+
+/// [`Store::save_turn`]'s statement, run through sqlx and in place on SQLite.
+pub(super) const SAVE_TURN: &str = "UPDATE calls SET turn = turn + 1, last_reply = $3, session = $4, sealed = $5, \
+     language = COALESCE($6, language), account_number = COALESCE($7, account_number), \
+     outcome = COALESCE($8, outcome), last_step = COALESCE($9, last_step), \
+     ended_at = COALESCE($10, ended_at), updated_at = $11, sealed_until = $12, \
+     steps = steps || $13, claim_turn = NULL, claim_token = NULL \
+     WHERE call_sid = $1 AND turn = $2 \
+     AND (claim_turn IS NULL OR claim_turn <> $2 OR claim_token = $14 OR claimed_at < $15) \
+     AND provider = $16";
+
+/// [`Store::start_call`]'s statement, run through sqlx and in place on SQLite.
+pub(super) const START_CALL: &str = "INSERT INTO calls (call_sid, provider, from_number, to_number, started_at, turn, \
+     last_reply, session, sealed, sealed_until, language, account_number, outcome, last_step, \
+     ended_at, steps, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $5) \
+     ON CONFLICT (provider, call_sid) DO NOTHING";
 
 /// The working state of a call, loaded for each webhook.
 #[derive(Debug, Clone)]
@@ -246,8 +269,8 @@ impl Store {
         &self,
         call: CallKey<'_>,
     ) -> Result<Option<(CallRow, Option<Account>)>, StoreError> {
-        if let Some(fast) = &self.fast_read {
-            return fast.load_call_and_account(call);
+        if let Some(in_place) = &self.in_place {
+            return in_place.load_call_and_account(call);
         }
         let row = sqlx::query(CALL_AND_ACCOUNT)
             .bind(call.sid)
@@ -279,19 +302,22 @@ impl Store {
         now_ms: i64,
         stale_before: i64,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE calls SET claim_turn = $2, claim_token = $3, claimed_at = $4 \
-             WHERE call_sid = $1 AND turn = $2 AND ended_at IS NULL \
-             AND (claim_turn IS NULL OR claim_turn <> $2 OR claimed_at < $5) AND provider = $6",
-        )
-        .bind(call.sid)
-        .bind(turn)
-        .bind(token)
-        .bind(now_ms)
-        .bind(stale_before)
-        .bind(call.provider)
-        .execute(self.writer())
-        .await?;
+        if let Some(in_place) = &self.in_place
+            && let Write::Done(claimed) = in_place
+                .claim_turn(call, turn, token, now_ms, stale_before)
+                .await?
+        {
+            return Ok(claimed);
+        }
+        let done = sqlx::query(CLAIM_TURN)
+            .bind(call.sid)
+            .bind(turn)
+            .bind(token)
+            .bind(now_ms)
+            .bind(stale_before)
+            .bind(call.provider)
+            .execute(self.writer())
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -355,6 +381,11 @@ impl Store {
     /// A database failure.
     pub async fn save_turn(&self, update: &TurnUpdate<'_>) -> Result<bool, StoreError> {
         let Some(transfer) = update.transfer else {
+            if let Some(in_place) = &self.in_place
+                && let Write::Done(saved) = in_place.save_turn(update).await?
+            {
+                return Ok(saved);
+            }
             return save_turn_on(self.writer(), update).await;
         };
         let mut tx = self.begin().await?;
@@ -386,6 +417,11 @@ impl Store {
         first: &TurnUpdate<'_>,
     ) -> Result<bool, StoreError> {
         let Some(transfer) = first.transfer else {
+            if let Some(in_place) = &self.in_place
+                && let Write::Done(started) = in_place.start_call(call, first).await?
+            {
+                return Ok(started);
+            }
             return start_call_on(self.writer(), call, first).await;
         };
         let mut tx = self.begin().await?;
@@ -489,21 +525,49 @@ impl Store {
             // In one order on every instance, so two calls ending at once take the rows' locks in
             // the same order and never deadlock.
             reached.sort_by(|a, b| (&a.state, a.left_by).cmp(&(&b.state, b.left_by)));
-            for reached in reached {
-                sqlx::query(
+            // One statement for all of them: each statement is a round trip, and these are a
+            // call's twenty-odd states.
+            let mut counts: Vec<(&FunnelStep, i64, i64)> = Vec::with_capacity(reached.len());
+            for step in &reached {
+                match counts.last_mut() {
+                    // A state counted twice in one statement would be updated twice, which
+                    // PostgreSQL refuses: such steps are added up first.
+                    Some((last, calls, seq_sum))
+                        if last.state == step.state && last.left_by == step.left_by =>
+                    {
+                        *calls += 1;
+                        *seq_sum += step.seq;
+                    }
+                    _ => counts.push((step, 1, step.seq)),
+                }
+            }
+            if !counts.is_empty() {
+                let rows = (0..counts.len())
+                    .map(|i| {
+                        let p = 3 + i * 4;
+                        format!("($1, $2, ${}, ${}, ${}, ${})", p, p + 1, p + 2, p + 3)
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let sql = format!(
                     "INSERT INTO funnel_counts (started_quarter, flow, state, left_by, calls, \
-                     seq_sum) VALUES ($1, $2, $3, $4, 1, $5) \
+                     seq_sum) VALUES {rows} \
                      ON CONFLICT (started_quarter, flow, state, left_by) DO UPDATE \
-                     SET calls = funnel_counts.calls + 1, \
-                     seq_sum = funnel_counts.seq_sum + excluded.seq_sum",
-                )
-                .bind(quarter)
-                .bind(&summary.flow)
-                .bind(&reached.state)
-                .bind(reached.left_by)
-                .bind(reached.seq)
-                .execute(&mut *tx)
-                .await?;
+                     SET calls = funnel_counts.calls + excluded.calls, \
+                     seq_sum = funnel_counts.seq_sum + excluded.seq_sum"
+                );
+                // Only placeholders are written into the text; every value is bound.
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(quarter)
+                    .bind(&summary.flow);
+                for (step, calls, seq_sum) in &counts {
+                    query = query
+                        .bind(step.state.as_str())
+                        .bind(step.left_by)
+                        .bind(*calls)
+                        .bind(*seq_sum);
+                }
+                query.execute(&mut *tx).await?;
             }
         }
         tx.commit().await?;
@@ -627,34 +691,25 @@ where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
     let log = step_log(update.steps)?;
-    let done = sqlx::query(
-        "UPDATE calls SET turn = turn + 1, last_reply = $3, session = $4, sealed = $5, \
-             language = COALESCE($6, language), account_number = COALESCE($7, account_number), \
-             outcome = COALESCE($8, outcome), last_step = COALESCE($9, last_step), \
-             ended_at = COALESCE($10, ended_at), updated_at = $11, sealed_until = $12, \
-             steps = steps || $13, claim_turn = NULL, claim_token = NULL \
-             WHERE call_sid = $1 AND turn = $2 \
-             AND (claim_turn IS NULL OR claim_turn <> $2 OR claim_token = $14 OR claimed_at < $15) \
-             AND provider = $16",
-    )
-    .bind(update.call_sid)
-    .bind(update.answered_turn)
-    .bind(update.reply)
-    .bind(mask_card_numbers(update.session).into_owned())
-    .bind(update.sealed)
-    .bind(update.language)
-    .bind(update.account_number)
-    .bind(update.outcome)
-    .bind(update.last_step)
-    .bind(update.ended_at)
-    .bind(update.now)
-    .bind(update.sealed_until)
-    .bind(log)
-    .bind(update.claim_token.unwrap_or(0))
-    .bind(update.stale_before)
-    .bind(update.provider)
-    .execute(executor)
-    .await?;
+    let done = sqlx::query(SAVE_TURN)
+        .bind(update.call_sid)
+        .bind(update.answered_turn)
+        .bind(update.reply)
+        .bind(mask_card_numbers(update.session).into_owned())
+        .bind(update.sealed)
+        .bind(update.language)
+        .bind(update.account_number)
+        .bind(update.outcome)
+        .bind(update.last_step)
+        .bind(update.ended_at)
+        .bind(update.now)
+        .bind(update.sealed_until)
+        .bind(log)
+        .bind(update.claim_token.unwrap_or(0))
+        .bind(update.stale_before)
+        .bind(update.provider)
+        .execute(executor)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -668,13 +723,7 @@ where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
     let log = step_log(first.steps)?;
-    let query = sqlx::query(
-        "INSERT INTO calls (call_sid, provider, from_number, to_number, started_at, turn, \
-             last_reply, session, sealed, sealed_until, language, account_number, outcome, last_step, \
-             ended_at, steps, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $5) \
-             ON CONFLICT (provider, call_sid) DO NOTHING",
-    );
+    let query = sqlx::query(START_CALL);
     let done = bind_new_call(query, call)
         .bind(first.reply)
         .bind(mask_card_numbers(first.session).into_owned())
@@ -711,7 +760,7 @@ fn bind_new_call<'q>(
 /// fields are masked, as free text (what a caller keyed or said may hold a card number among
 /// other digits): a step's time is 13 digits that can pass the card check, and masking it made
 /// the line unreadable.
-fn step_log(steps: &[StepRecord]) -> Result<String, StoreError> {
+pub(super) fn step_log(steps: &[StepRecord]) -> Result<String, StoreError> {
     let mask = |text: &str| scrub_free_text(text).into_owned();
     let mut log = String::new();
     for step in steps {

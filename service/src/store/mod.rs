@@ -13,7 +13,8 @@ mod agents;
 mod arrangements;
 mod callbacks;
 mod calls;
-mod fast_read;
+mod checkpoint;
+mod in_place;
 mod messages;
 mod payments;
 mod rescrub;
@@ -111,17 +112,84 @@ pub enum StoreError {
     },
     /// The database could not be reached or a query failed.
     #[error("database error: {}", describe(.0))]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     /// A migration failed.
     #[error("database migration failed: {}", without_source_line(&.0.to_string()))]
     Migration(#[from] sqlx::migrate::MigrateError),
     /// A stored value could not be read back (a corrupt row or a hand edit).
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
-    /// A read on the asking thread (`store/fast_read.rs`) failed.
+    /// A statement on the asking thread (`store/in_place.rs`) failed.
     #[error("database error: {0}")]
-    Read(String),
+    InPlace(String),
 }
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> StoreError {
+        if lost_connection(&err) {
+            connection_trouble::seen();
+        }
+        StoreError::Database(err)
+    }
+}
+
+/// Whether `err` says a connection failed (not a statement): the database went away, was
+/// restarted, or stopped answering. PostgreSQL says so itself when it can, with an SQLSTATE of
+/// class 08 (connection exception) or 57 (operator intervention: shut down, connection
+/// terminated by an administrator).
+fn lost_connection(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57")),
+        _ => false,
+    }
+}
+
+/// When a connection last failed, so the pool tests every connection it hands out while the
+/// database may be coming back, and trusts recently used ones the rest of the time.
+mod connection_trouble {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::{Duration, Instant};
+
+    /// How long after a failure every connection is tested before use.
+    const DOUBT: Duration = Duration::from_secs(10);
+
+    fn epoch() -> Instant {
+        static EPOCH: OnceLock<Instant> = OnceLock::new();
+        *EPOCH.get_or_init(Instant::now)
+    }
+
+    /// Milliseconds since `epoch` of the last failure, plus one (0: none yet).
+    static LAST: AtomicU64 = AtomicU64::new(0);
+
+    fn now_ms() -> u64 {
+        u64::try_from(epoch().elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// A connection failed just now.
+    pub(super) fn seen() {
+        LAST.store(now_ms().saturating_add(1), Ordering::Relaxed);
+    }
+
+    /// Whether a connection failed within the last [`DOUBT`].
+    pub(super) fn recent() -> bool {
+        let last = LAST.load(Ordering::Relaxed);
+        let doubt = u64::try_from(DOUBT.as_millis()).unwrap_or(u64::MAX);
+        last != 0 && now_ms().saturating_add(1).saturating_sub(last) < doubt
+    }
+}
+
+/// A PostgreSQL connection used this recently is trusted without a test (while no connection
+/// has failed lately): a busy pool hands each connection out again within microseconds, and a
+/// test is a round trip to the database for every statement.
+const TRUSTED_IDLE: Duration = Duration::from_millis(250);
 
 /// An error in plain words. PostgreSQL's errors carry the line of PostgreSQL's own source that
 /// raised them ("at line 948"), which reads like a line of our configuration: it is left out.
@@ -180,33 +248,71 @@ pub struct Store {
     /// Writes: on SQLite a pool of one connection, on PostgreSQL the same pool.
     writer: AnyPool,
     backend: Backend,
-    /// On a SQLite file, the reads every webhook makes, run on the asking thread.
-    fast_read: Option<std::sync::Arc<fast_read::FastRead>>,
+    /// On a SQLite file, the statements every webhook makes, run on the asking thread.
+    in_place: Option<std::sync::Arc<in_place::InPlace>>,
 }
 
+/// Opens a pool of up to `max_connections`. With a `gate` (SQLite's one writer connection), a
+/// connection is handed out only while no write runs in place, and the gate is held until the
+/// connection comes back (`in_place::WriteGate`).
 async fn open_pool(
     backend: Backend,
     options: &AnyConnectOptions,
     settings: &PoolSettings,
     max_connections: u32,
+    gate: Option<std::sync::Arc<in_place::WriteGate>>,
+    checkpointed: bool,
 ) -> Result<AnyPool, StoreError> {
     let statement_ms = settings.statement_timeout.as_millis();
+    let (acquire_gate, connect_gate, release_gate) = (gate.clone(), gate.clone(), gate);
     let pool = AnyPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(settings.acquire_timeout)
         // A PostgreSQL connection broken while the database was away is noticed and replaced
-        // here, so the service recovers by itself when it comes back. A SQLite file cannot go
-        // away like that, and the ping would cost every query.
-        .test_before_acquire(backend == Backend::Postgres)
-        .after_connect(move |conn, _meta| {
+        // here, so the service recovers by itself when it comes back: one idle for a while, or
+        // any while connections have been failing, is tested with a ping before use. (sqlx also
+        // pings each connection as it returns to the pool, and drops it if that fails.) A SQLite
+        // file cannot go away like that, and the ping would cost every query.
+        .test_before_acquire(false)
+        .before_acquire(move |conn, meta| {
+            let gate = acquire_gate.clone();
             Box::pin(async move {
+                if let Some(gate) = gate {
+                    gate.enter_for_sqlx().await;
+                }
+                let doubtful = meta.idle_for >= TRUSTED_IDLE || connection_trouble::recent();
+                if backend == Backend::Postgres && doubtful {
+                    // A connection that fails is closed, and the pool tries another.
+                    let alive = conn.ping().await.is_ok();
+                    if !alive {
+                        connection_trouble::seen();
+                    }
+                    return Ok(alive);
+                }
+                Ok(true)
+            })
+        })
+        .after_connect(move |conn, _meta| {
+            let gate = connect_gate.clone();
+            Box::pin(async move {
+                // A new connection goes straight to whoever asked for it.
+                if let Some(gate) = gate {
+                    gate.enter_for_sqlx().await;
+                }
                 let setup = match backend {
                     // WAL lets readers run beside the writer. synchronous = NORMAL survives an
                     // application crash but may lose the last commits on power loss: the
                     // durable, replicated path is PostgreSQL.
+                    // A file's log is copied back by the store's own thread (`checkpoint.rs`),
+                    // not by whichever connection commits when it is full.
                     Backend::Sqlite => format!(
                         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {statement_ms};"
+                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {statement_ms};{}",
+                        if checkpointed {
+                            " PRAGMA wal_autocheckpoint = 0;"
+                        } else {
+                            ""
+                        }
                     ),
                     Backend::Postgres => {
                         format!("SET statement_timeout = {statement_ms}; SET TIME ZONE 'UTC';")
@@ -215,6 +321,12 @@ async fn open_pool(
                 conn.execute(sqlx::AssertSqlSafe(setup)).await?;
                 Ok(())
             })
+        })
+        .after_release(move |_conn, _meta| {
+            if let Some(gate) = &release_gate {
+                gate.leave_for_sqlx();
+            }
+            Box::pin(async { Ok(true) })
         })
         .connect_with(options.clone())
         .await?;
@@ -244,11 +356,25 @@ impl Store {
             },
             other => other,
         };
+        let file = match backend {
+            Backend::Sqlite => in_place::file_of(&url),
+            Backend::Postgres => None,
+        };
+        let checkpointed = file.is_some();
         let options = AnyConnectOptions::from_str(&url)
             .map_err(StoreError::from)
             .map_err(reached)?
             .disable_statement_logging();
-        let pool = match open_pool(backend, &options, settings, settings.max_connections).await {
+        let pool = match open_pool(
+            backend,
+            &options,
+            settings,
+            settings.max_connections,
+            None,
+            checkpointed,
+        )
+        .await
+        {
             Ok(pool) => pool,
             // The pool only says it timed out; one plain connection says why.
             Err(StoreError::Database(sqlx::Error::PoolTimedOut)) => {
@@ -260,27 +386,35 @@ impl Store {
             }
             Err(err) => return Err(reached(err)),
         };
+        let gate = std::sync::Arc::new(in_place::WriteGate::default());
         let writer = match backend {
             // SQLite lets one writer in at a time and makes the others sleep in its busy handler
             // (backing off up to 100 ms), which collapses under load. One writer connection makes
             // writers queue in the pool instead, in order and without sleeping.
-            Backend::Sqlite => open_pool(backend, &options, settings, 1)
-                .await
-                .map_err(reached)?,
+            Backend::Sqlite => open_pool(
+                backend,
+                &options,
+                settings,
+                1,
+                Some(gate.clone()),
+                checkpointed,
+            )
+            .await
+            .map_err(reached)?,
             Backend::Postgres => pool.clone(),
         };
         let mut store = Store {
             pool,
             writer,
             backend,
-            fast_read: None,
+            in_place: None,
         };
         store.migrate().await?;
         // Opened once the file exists and has its tables.
-        if let (Backend::Sqlite, Some(file)) = (backend, fast_read::file_of(&url)) {
+        if let Some(file) = file {
             let busy_ms = u64::try_from(settings.statement_timeout.as_millis()).unwrap_or(u64::MAX);
-            store.fast_read = Some(std::sync::Arc::new(fast_read::FastRead::open(
-                &file, busy_ms,
+            store.in_place = Some(std::sync::Arc::new(in_place::InPlace::open(
+                &file, busy_ms, gate,
             )?));
         }
         Ok(store)
@@ -333,6 +467,9 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
         self.writer.close().await;
+        if let Some(in_place) = &self.in_place {
+            in_place.close();
+        }
     }
 
     /// Each pool's connections now, for the metrics: the main pool, and on SQLite the writer's
@@ -404,5 +541,15 @@ mod tests {
             "role \"nobody\" does not exist"
         );
         assert_eq!(without_source_line("at line one"), "at line one");
+    }
+
+    #[test]
+    fn a_lost_connection_puts_every_connection_in_doubt_and_a_failed_statement_does_not() {
+        // Statement failures leave the pool's trust as it was.
+        let _ = StoreError::from(sqlx::Error::RowNotFound);
+        let _ = StoreError::from(sqlx::Error::ColumnNotFound("x".to_owned()));
+        assert!(!lost_connection(&sqlx::Error::RowNotFound));
+        let _ = StoreError::from(sqlx::Error::Io(std::io::Error::other("reset")));
+        assert!(connection_trouble::recent());
     }
 }
