@@ -122,24 +122,26 @@ const CARDS: [Card; 12] = [
 ];
 
 async fn database_text(server: &TestServer, backend: Backend) -> String {
-    let mut text = String::new();
-    match backend {
+    use sqlx::{Connection, Row};
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&server.database_url)
+        .await
+        .expect("db");
+    // One statement a table, each row read as one text: every column but the sealed ciphertext
+    // and row ids (small counters).
+    let dumps: Vec<String> = match backend {
         Backend::Sqlite => {
-            use sqlx::{Connection, Row};
-            let mut conn = sqlx::SqliteConnection::connect(&server.database_url)
-                .await
-                .expect("db");
-            // Every stored value of every table but the ciphertext, as the PostgreSQL branch does.
             let tables: Vec<String> = sqlx::query_scalar(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
             )
             .fetch_all(&mut conn)
             .await
             .expect("tables");
+            let mut dumps = Vec::new();
             for table in tables {
                 let columns: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                     "SELECT name FROM pragma_table_info('{table}') \
-                         WHERE name NOT IN ('id', 'sealed', 'sealed_card')"
+                     WHERE name NOT IN ('id', 'sealed', 'sealed_card')"
                 )))
                 .fetch_all(&mut conn)
                 .await
@@ -149,54 +151,44 @@ async fn database_text(server: &TestServer, backend: Backend) -> String {
                     .map(|column| format!("quote(\"{column}\")"))
                     .collect::<Vec<_>>()
                     .join(" || ' ' || ");
-                let sql = format!("SELECT {values} AS row FROM \"{table}\"");
-                for row in sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .fetch_all(&mut conn)
-                    .await
-                    .expect("dump")
-                {
-                    let row: String = row.try_get("row").expect("text");
-                    text.push_str(&row);
-                    text.push('\n');
-                }
+                dumps.push(format!("SELECT {values} AS row FROM \"{table}\""));
             }
-            // And the raw file with its write-ahead log, as anyone with disk access would read
-            // them with `strings`: old versions of rows linger there. Only runs of printable text
-            // count, because sealed ciphertext is random bytes, and a three-digit code standing
-            // among them by chance is noise, not a leak (it failed this test about one run in 40).
-            let path = server.database_url.trim_start_matches("sqlite:");
-            for file in [path.to_owned(), format!("{path}-wal")] {
-                if let Ok(bytes) = std::fs::read(&file) {
-                    for run in printable_runs(&bytes, 10) {
-                        text.push_str(run);
-                        text.push('\n');
-                    }
-                }
-            }
+            dumps
         }
-        Backend::Postgres => {
-            use sqlx::{Connection, Row};
-            let mut conn = sqlx::PgConnection::connect(&server.database_url)
-                .await
-                .expect("db");
-            for table in [
-                "accounts",
-                "calls",
-                "payments",
-                "arrangements",
-                "installments",
-                "messages",
-            ] {
-                // Every column but the sealed ciphertext and row ids (small counters), as text.
-                let sql =
-                    format!("SELECT (to_jsonb(t) - 'sealed' - 'id')::text AS row FROM {table} t");
-                for row in sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .fetch_all(&mut conn)
-                    .await
-                    .expect("dump")
-                {
-                    let row: String = row.try_get("row").expect("text");
-                    text.push_str(&row);
+        Backend::Postgres => [
+            "accounts",
+            "calls",
+            "payments",
+            "arrangements",
+            "installments",
+            "messages",
+        ]
+        .iter()
+        .map(|table| format!("SELECT (to_jsonb(t) - 'sealed' - 'id')::text AS row FROM {table} t"))
+        .collect(),
+    };
+    let mut text = String::new();
+    for sql in dumps {
+        for row in sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&mut conn)
+            .await
+            .expect("dump")
+        {
+            let row: String = row.try_get("row").expect("text");
+            text.push_str(&row);
+            text.push('\n');
+        }
+    }
+    if matches!(backend, Backend::Sqlite) {
+        // And the raw file with its write-ahead log, as anyone with disk access would read them
+        // with `strings`: old versions of rows linger there. Only runs of printable text count,
+        // because sealed ciphertext is random bytes, and a three-digit code standing among them
+        // by chance is noise, not a leak (it failed this test about one run in 40).
+        let path = server.database_url.trim_start_matches("sqlite:");
+        for file in [path.to_owned(), format!("{path}-wal")] {
+            if let Ok(bytes) = std::fs::read(&file) {
+                for run in printable_runs(&bytes, 10) {
+                    text.push_str(run);
                     text.push('\n');
                 }
             }
