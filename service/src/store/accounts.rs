@@ -225,34 +225,29 @@ impl Store {
         now_ms: i64,
         lock_until_ms: i64,
     ) -> Result<Option<AuthAttempt>, StoreError> {
-        let number = match &self.in_place {
-            Some(in_place) => match in_place
-                .write_returning(
-                    BEGIN_AUTH_ATTEMPT,
-                    (account_number, max_attempts, now_ms, lock_until_ms),
-                )
-                .await?
-            {
-                Write::Done(number) => Some(number),
-                Write::Busy => None,
-            },
-            None => None,
-        };
-        let number = match number {
-            Some(number) => number,
-            None => {
-                let row = sqlx::query(BEGIN_AUTH_ATTEMPT)
-                    .bind(account_number)
-                    .bind(max_attempts)
-                    .bind(now_ms)
-                    .bind(lock_until_ms)
-                    .fetch_optional(self.writer())
-                    .await?;
-                match row {
-                    Some(row) => Some(row.try_get("failed_auth_attempts")?),
-                    None => None,
-                }
+        let in_place = match &self.in_place {
+            Some(in_place) => {
+                in_place
+                    .write_returning(
+                        BEGIN_AUTH_ATTEMPT,
+                        (account_number, max_attempts, now_ms, lock_until_ms),
+                    )
+                    .await?
             }
+            // No in-place writer (PostgreSQL): through sqlx, as when it is busy.
+            None => Write::Busy,
+        };
+        let number = match in_place {
+            Write::Done(number) => number,
+            Write::Busy => sqlx::query(BEGIN_AUTH_ATTEMPT)
+                .bind(account_number)
+                .bind(max_attempts)
+                .bind(now_ms)
+                .bind(lock_until_ms)
+                .fetch_optional(self.writer())
+                .await?
+                .map(|row| row.try_get("failed_auth_attempts"))
+                .transpose()?,
         };
         let Some(number) = number else {
             return Ok(None);

@@ -16,7 +16,7 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
 use super::StoreError;
-use super::in_place::WriteGate;
+use super::in_place::{WriteGate, failed};
 
 /// How often the log is copied back.
 const INTERVAL: Duration = Duration::from_millis(250);
@@ -66,10 +66,6 @@ fn checkpoint(connection: &rusqlite::Connection, gate: &WriteGate) -> rusqlite::
 /// A passive checkpoint, answering how many frames the log holds.
 fn passive(connection: &rusqlite::Connection) -> rusqlite::Result<i64> {
     connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| row.get(1))
-}
-
-fn failed(err: rusqlite::Error) -> StoreError {
-    StoreError::InPlace(err.to_string())
 }
 
 #[cfg(test)]

@@ -260,16 +260,8 @@ impl InPlace {
         sql: &str,
         params: impl rusqlite::Params + Send,
     ) -> Result<Write<usize>, StoreError> {
-        let _turn = self.gate.enter_in_place().await;
-        let guard = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut statement = open(&guard)?
-            .prepare_cached(&numbered(sql))
-            .map_err(failed)?;
-        match statement.execute(params) {
-            Ok(changed) => Ok(Write::Done(changed)),
-            Err(err) if is_busy(&err) => Ok(Write::Busy),
-            Err(err) => Err(failed(err)),
-        }
+        self.write_with(sql, |statement| statement.execute(params))
+            .await
     }
 
     /// As [`InPlace::write`], for a statement `RETURNING` one number: the number from the row
@@ -279,20 +271,30 @@ impl InPlace {
         sql: &str,
         params: impl rusqlite::Params + Send,
     ) -> Result<Write<Option<i64>>, StoreError> {
+        self.write_with(sql, |statement| {
+            match statement.query_row(params, |row| row.get::<_, i64>(0)) {
+                Ok(number) => Ok(Some(number)),
+                Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
+                Err(err) => Err(err),
+            }
+        })
+        .await
+    }
+
+    /// Runs `run` on the prepared write statement `sql` once this process's writers have let
+    /// the in-place one through; `Busy` when another connection holds SQLite's write lock.
+    async fn write_with<T>(
+        &self,
+        sql: &str,
+        run: impl FnOnce(&mut rusqlite::CachedStatement<'_>) -> rusqlite::Result<T> + Send,
+    ) -> Result<Write<T>, StoreError> {
         let _turn = self.gate.enter_in_place().await;
         let guard = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         let mut statement = open(&guard)?
             .prepare_cached(&numbered(sql))
             .map_err(failed)?;
-        let answer = statement
-            .query_row(params, |row| row.get::<_, i64>(0))
-            .map(Some)
-            .or_else(|err| match err {
-                rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                err => Err(err),
-            });
-        match answer {
-            Ok(number) => Ok(Write::Done(number)),
+        match run(&mut statement) {
+            Ok(answer) => Ok(Write::Done(answer)),
             Err(err) if is_busy(&err) => Ok(Write::Busy),
             Err(err) => Err(failed(err)),
         }
@@ -485,7 +487,7 @@ fn numbered(sql: &str) -> String {
     sql.replace('$', "?")
 }
 
-fn failed(err: rusqlite::Error) -> StoreError {
+pub(super) fn failed(err: rusqlite::Error) -> StoreError {
     StoreError::InPlace(err.to_string())
 }
 
