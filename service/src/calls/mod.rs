@@ -15,6 +15,7 @@
 //! payment gateway does not stall other calls.
 
 pub mod actions;
+pub mod debits;
 pub mod hold;
 pub(crate) mod payments;
 pub mod pending_ends;

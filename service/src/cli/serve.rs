@@ -101,6 +101,12 @@ pub(super) struct ServeArgs {
     /// Smallest payment taken, in dollars (an account owing less may pay what it owes).
     #[arg(long, env = "IVRPAY_MIN_PAYMENT", default_value = "1.00")]
     pub(super) min_payment: String,
+    /// Minutes between asking the gateway about a bank debit still clearing or returnable.
+    #[arg(long, env = "IVRPAY_DEBIT_CHECK_MINUTES", default_value_t = 15)]
+    pub(super) debit_check_minutes: u64,
+    /// Seconds the sandbox gateway takes to clear a bank debit (the demo's "pending" period).
+    #[arg(long, env = "IVRPAY_SANDBOX_DEBIT_SECONDS", default_value_t = 120)]
+    pub(super) sandbox_debit_seconds: u64,
     /// Minutes card data may wait, sealed, between webhooks before it is discarded.
     #[arg(long, env = "IVRPAY_CARD_DATA_TTL_MINUTES", default_value_t = 10)]
     pub(super) card_data_ttl_minutes: u64,

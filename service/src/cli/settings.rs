@@ -81,6 +81,11 @@ pub(super) fn payment_settings(args: &ServeArgs) -> Result<PaymentSettings, Stri
         accepted_brands,
         smallest_payment_cents: smallest.cents().max(1),
         gateway_timeout: gateway_timeout(&args.gateway),
+        debits: crate::config::DebitSettings {
+            check_every: Duration::from_secs(args.debit_check_minutes.max(1) * 60),
+            sandbox_settles_after: Duration::from_secs(args.sandbox_debit_seconds),
+            ..crate::config::DebitSettings::default()
+        },
     })
 }
 
