@@ -9,6 +9,7 @@ mod agents;
 mod agents_browser;
 mod answers_by_voice;
 mod balance_call;
+mod bank_debit;
 mod callbacks;
 mod callbacks_browser;
 mod callbacks_console;

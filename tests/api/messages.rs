@@ -25,14 +25,14 @@ const LINDA_PHONE: &str = "+15552126618";
 const SMS_FROM: &str = "+18005550100";
 
 /// The stand-ins and a server sending through them.
-struct Line {
-    server: TestServer,
-    twilio: TwilioStandIn,
-    smtp: SmtpServer,
-    options: Options,
+pub(crate) struct Line {
+    pub(crate) server: TestServer,
+    pub(crate) twilio: TwilioStandIn,
+    pub(crate) smtp: SmtpServer,
+    pub(crate) options: Options,
 }
 
-async fn line(backend: Backend, pause: Option<PauseFailure>) -> Option<Line> {
+pub(crate) async fn line(backend: Backend, pause: Option<PauseFailure>) -> Option<Line> {
     let twilio = TwilioStandIn::start().await;
     let smtp = SmtpServer::start().await;
     let messaging = MessagingSettings {
@@ -97,7 +97,7 @@ async fn linda_pays_and_asks_for_a_text(dollars: &str, server: &TestServer) {
     assert_heard!(&said, "It's on its way.");
 }
 
-async fn send(server: &TestServer) -> outbox::Report {
+pub(crate) async fn send(server: &TestServer) -> outbox::Report {
     outbox::run_once(&outbox::Outbox::of(&server.state.line))
         .await
         .expect("sender")

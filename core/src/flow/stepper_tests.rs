@@ -7,9 +7,9 @@ use std::collections::VecDeque;
 use std::path::Path;
 
 use super::actions::{
-    Action, ActionResult, ApplyFeeResult, OfferBankDebitResult, ChargeCardResult, ChoosePolicyResult,
-    IdentifyByCallerIdResult, NoReceiptResult, OfferReceiptResult, OfferSurveyResult,
-    PayFullBalanceResult, RouteAccountResult, VerifyPinResult,
+    Action, ActionResult, ApplyFeeResult, ChargeCardResult, ChoosePolicyResult,
+    IdentifyByCallerIdResult, NoReceiptResult, OfferBankDebitResult, OfferReceiptResult,
+    OfferSurveyResult, PayFullBalanceResult, RouteAccountResult, VerifyPinResult,
 };
 use super::engine::{Input, Need, Outcome, Pause, Session, Step, Stepper, Turn};
 use super::engine_tests::heard;

@@ -116,9 +116,9 @@ impl ReturnCode {
             ReturnCode::NotAuthorized | ReturnCode::CorporateNotAuthorized => {
                 ReturnCategory::Unauthorized
             }
-            ReturnCode::AccountClosed | ReturnCode::NoAccount | ReturnCode::InvalidAccountNumber => {
-                ReturnCategory::Administrative
-            }
+            ReturnCode::AccountClosed
+            | ReturnCode::NoAccount
+            | ReturnCode::InvalidAccountNumber => ReturnCategory::Administrative,
             ReturnCode::InsufficientFunds | ReturnCode::Other => ReturnCategory::Other,
         }
     }

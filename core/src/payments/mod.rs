@@ -41,8 +41,7 @@ pub use debit::{DebitStatus, ReturnCategory, ReturnCode};
 pub use gateway::{
     ChargeOutcome, ChargeRequest, ChargeResult, DeclineReason, Gateway, GatewayError,
     SaveCardRequest, SaveOutcome, SavedChargeRequest, StatusFuture, charge_saved_with_retry,
-    charge_with_retry,
-    save_card_with_retry,
+    charge_with_retry, save_card_with_retry,
 };
 pub use method::{
     AccountType, BankAccount, BankAccountNumber, BankError, HolderName, MethodKind, MethodSummary,

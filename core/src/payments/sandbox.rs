@@ -5,7 +5,8 @@
 //! Stripe's published test bank accounts ([`TEST_BANK_ACCOUNTS`], routing number
 //! `110000000`) the way Stripe's test mode answers them: accepted at once, then
 //! settled or failed once [`SandboxGateway::debit_settles_after`] has passed (and
-//! the "not authorised" account settled, then returned, as late as that again).
+//! the "not authorised" account settled, then returned [`RETURNED_AFTER_SETTLING`]
+//! later).
 //! Any other card or account is declined, so nobody mistakes the sandbox for a
 //! real gateway. Like a real gateway it is idempotent: a repeated idempotency key
 //! replays the first answer without charging again, and reusing a key for a
@@ -113,10 +114,7 @@ pub const TEST_ROUTING_NUMBER: &str = "110000000";
 /// debit does; the demo's `test-bank-accounts.csv` lists the same.
 pub const TEST_BANK_ACCOUNTS: &[(&str, SandboxDebit)] = &[
     ("000123456789", SandboxDebit::Succeeds),
-    (
-        "000111111116",
-        SandboxDebit::Fails(ReturnCode::NoAccount),
-    ),
+    ("000111111116", SandboxDebit::Fails(ReturnCode::NoAccount)),
     (
         "000111111113",
         SandboxDebit::Fails(ReturnCode::AccountClosed),
@@ -134,6 +132,10 @@ pub const TEST_BANK_ACCOUNTS: &[(&str, SandboxDebit)] = &[
 /// How long a sandbox debit takes to clear unless set otherwise: long enough to hear "pending"
 /// in a demo, short enough to see it settle.
 pub const DEBIT_SETTLES_AFTER: Duration = Duration::from_secs(120);
+
+/// How long after it settles a debit the holder disputes comes back: a day (real unauthorised
+/// returns come days or weeks later, up to 60 days).
+pub const RETURNED_AFTER_SETTLING: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// What was asked under an idempotency key, to tell a replay from a misuse.
 /// Holds no card data beyond what PCI DSS allows to keep (last four).
@@ -274,7 +276,10 @@ impl SandboxGateway {
     /// Where a debit submitted by [`SandboxGateway::submit_debit`] stands by the clock.
     fn status_of(&self, reference: &str) -> Result<DebitStatus, GatewayError> {
         let not_ours = || GatewayError::Rejected("not a sandbox debit".into());
-        let mut parts = reference.strip_prefix("sbx_ach_").ok_or_else(not_ours)?.split('_');
+        let mut parts = reference
+            .strip_prefix("sbx_ach_")
+            .ok_or_else(not_ours)?
+            .split('_');
         let (Some(ending), Some(submitted)) = (parts.next(), parts.next()) else {
             return Err(not_ours());
         };
@@ -282,7 +287,10 @@ impl SandboxGateway {
         let waited = self.clock.now().unix_timestamp() - submitted;
         let settle = i64::try_from(self.debit_settles_after.as_secs()).unwrap_or(i64::MAX);
         let cleared = waited >= settle;
-        let returned = waited >= settle.saturating_mul(2);
+        let returned = waited
+            >= settle.saturating_add(
+                i64::try_from(RETURNED_AFTER_SETTLING.as_secs()).unwrap_or(i64::MAX),
+            );
         Ok(match ending {
             _ if !cleared => DebitStatus::Clearing,
             "ok" => DebitStatus::Succeeded,
@@ -593,10 +601,7 @@ mod tests {
     async fn stripes_test_bank_accounts_clear_fail_or_come_back_as_stripe_says() {
         use crate::clock::ManualClock;
         let clock = ManualClock::new(time::macros::datetime!(2026-12-06 15:00 UTC));
-        let gw = SandboxGateway::with_debit_clock(
-            Arc::new(clock.clone()),
-            Duration::from_secs(60),
-        );
+        let gw = SandboxGateway::with_debit_clock(Arc::new(clock.clone()), Duration::from_secs(60));
         let mut references = Vec::new();
         for (i, (number, _)) in TEST_BANK_ACCOUNTS.iter().enumerate() {
             let method = bank(TEST_ROUTING_NUMBER, number);
@@ -626,7 +631,7 @@ mod tests {
                 DebitStatus::Succeeded,
             ]
         );
-        clock.advance(Duration::from_secs(60));
+        clock.advance(RETURNED_AFTER_SETTLING);
         let later = statuses_of(&gw, &references).await;
         assert_eq!(later[0], DebitStatus::Succeeded);
         assert_eq!(later[4], DebitStatus::Returned(ReturnCode::NotAuthorized));
@@ -658,7 +663,9 @@ mod tests {
                 }
                 other => panic!("demo/test-bank-accounts.csv: unknown result {other:?}"),
             };
-            let listed = TEST_BANK_ACCOUNTS.iter().find(|(number, _)| *number == account);
+            let listed = TEST_BANK_ACCOUNTS
+                .iter()
+                .find(|(number, _)| *number == account);
             assert_eq!(listed.map(|(_, debit)| *debit), Some(want), "{account}");
             seen += 1;
         }
@@ -681,13 +688,22 @@ mod tests {
             let method = bank(routing, number);
             let outcome = gw.charge(&request(&method, number, "5.00")).await.unwrap();
             assert!(
-                matches!(outcome, ChargeOutcome::Declined { reason: DeclineReason::Declined, .. }),
+                matches!(
+                    outcome,
+                    ChargeOutcome::Declined {
+                        reason: DeclineReason::Declined,
+                        ..
+                    }
+                ),
                 "{routing} {number}: {outcome:?}"
             );
         }
         let method = bank(TEST_ROUTING_NUMBER, "000123456789");
         let first = gw.charge(&request(&method, "same", "5.00")).await.unwrap();
-        assert_eq!(gw.charge(&request(&method, "same", "5.00")).await.unwrap(), first);
+        assert_eq!(
+            gw.charge(&request(&method, "same", "5.00")).await.unwrap(),
+            first
+        );
         assert!(gw.charge(&request(&method, "same", "6.00")).await.is_err());
         assert!(gw.debit_status("sbx_0123").await.is_err());
     }

@@ -121,18 +121,21 @@ mod tests {
     fn the_english_script_states_every_element() {
         let script = authorization().script(Language::En);
         for element in [
-            "December sixth",                               // the date of the authorisation
-            "Maria Lopez",                                  // the consumer's name
-            "Riverside Utilities",                          // who debits
+            "December sixth",                                  // the date of the authorisation
+            "Maria Lopez",                                     // the consumer's name
+            "Riverside Utilities",                             // who debits
             "one hundred twenty-five dollars and fifty cents", // the amount
-            "checking account ending in 6 7 8 9",           // the account debited
-            "on or after December seventh",                 // the date of the debit
-            "This is a single debit",                       // single entry
-            "to cancel this debit",                         // how to revoke
-            "1, 8 0 0, 5 5 5, 0 1 0 0",                     // the phone number
+            "checking account ending in 6 7 8 9",              // the account debited
+            "on or after December seventh",                    // the date of the debit
+            "This is a single debit",                          // single entry
+            "to cancel this debit",                            // how to revoke
+            "1, 8 0 0, 5 5 5, 0 1 0 0",                        // the phone number
             "during business hours",
         ] {
-            assert!(script.contains(element), "{element:?} missing from {script}");
+            assert!(
+                script.contains(element),
+                "{element:?} missing from {script}"
+            );
         }
     }
 
@@ -152,7 +155,10 @@ mod tests {
             "1, 8 0 0, 5 5 5, 0 1 0 0",
             "en horario de oficina",
         ] {
-            assert!(script.contains(element), "{element:?} missing from {script}");
+            assert!(
+                script.contains(element),
+                "{element:?} missing from {script}"
+            );
         }
     }
 

@@ -28,7 +28,10 @@ const BATCH: i64 = 200;
 /// after").
 pub(crate) fn debit_date(today: Date) -> Date {
     let mut day = today.next_day().unwrap_or(today);
-    while matches!(day.weekday(), time::Weekday::Saturday | time::Weekday::Sunday) {
+    while matches!(
+        day.weekday(),
+        time::Weekday::Saturday | time::Weekday::Sunday
+    ) {
         day = day.next_day().unwrap_or(day);
     }
     day
@@ -171,7 +174,9 @@ pub async fn check_due(app: &Line) -> Result<Checked, AppError> {
         let settlement = match (status, debit.status.as_str()) {
             (DebitStatus::Clearing, _) | (DebitStatus::Succeeded, "approved") => {
                 if watch.is_none() {
-                    app.store.next_debit_check(call, debit.attempt, None).await?;
+                    app.store
+                        .next_debit_check(call, debit.attempt, None)
+                        .await?;
                 }
                 continue;
             }

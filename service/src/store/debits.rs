@@ -121,7 +121,9 @@ const AUTHORIZATION_COLUMNS: &str = "call_sid, attempt, account_number, amount_c
     account_type, last4, debit_date, language, script_version, script, recording_id, status, \
     notice_channel, evidence, authorized_at, keep_until";
 
-fn authorization_from_row(row: &sqlx::any::AnyRow) -> Result<DebitAuthorizationRecord, sqlx::Error> {
+fn authorization_from_row(
+    row: &sqlx::any::AnyRow,
+) -> Result<DebitAuthorizationRecord, sqlx::Error> {
     Ok(DebitAuthorizationRecord {
         call_sid: row.try_get("call_sid")?,
         attempt: row.try_get("attempt")?,

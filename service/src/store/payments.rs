@@ -78,6 +78,8 @@ pub struct PaymentRecord {
     pub gateway_reference: Option<String>,
     /// The code the caller was given.
     pub confirmation_code: Option<String>,
+    /// For a bank debit that failed or came back, NACHA's return code (`R01` ...).
+    pub return_code: Option<String>,
     /// When it was first recorded (UTC ms).
     pub created_at: i64,
     /// Its outcome could not be learned before the card had to be wiped: a person must check it
@@ -167,7 +169,7 @@ pub enum Settlement<'a> {
 
 const PAYMENT_COLUMNS: &str = "call_sid, attempt, account_number, amount_cents, fee_cents, currency, method, \
     method_label, method_last4, status, decline_reason, gateway, gateway_reference, \
-    confirmation_code, created_at, needs_attention";
+    confirmation_code, created_at, needs_attention, return_code";
 
 /// A stored method kind; one this version does not know is a decoding error, not a guess.
 pub(super) fn method_kind(stored: &str) -> Result<MethodKind, sqlx::Error> {
@@ -197,6 +199,7 @@ fn payment_from_row(row: &sqlx::any::AnyRow) -> Result<PaymentRecord, sqlx::Erro
         gateway: row.try_get("gateway")?,
         gateway_reference: row.try_get("gateway_reference")?,
         confirmation_code: row.try_get("confirmation_code")?,
+        return_code: row.try_get("return_code")?,
         created_at: row.try_get("created_at")?,
         needs_attention: row.try_get::<i64, _>("needs_attention")? != 0,
     })
@@ -382,14 +385,13 @@ impl Store {
             let amount: i64 = row.try_get("amount_cents")?;
             if let Settlement::Clearing { .. } = settlement {
                 // What of the minimum due this debit covers, given back if it comes back.
-                let due: Option<i64> = sqlx::query(
-                    "SELECT minimum_due_cents FROM accounts WHERE account_number = $1",
-                )
-                .bind(&account)
-                .fetch_optional(&mut *tx)
-                .await?
-                .map(|row| row.try_get("minimum_due_cents"))
-                .transpose()?;
+                let due: Option<i64> =
+                    sqlx::query("SELECT minimum_due_cents FROM accounts WHERE account_number = $1")
+                        .bind(&account)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .map(|row| row.try_get("minimum_due_cents"))
+                        .transpose()?;
                 sqlx::query(
                     "UPDATE payments SET minimum_due_covered_cents = $4 \
                      WHERE call_sid = $1 AND attempt = $2 AND provider = $3",

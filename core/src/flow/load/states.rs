@@ -265,7 +265,8 @@ impl Checker<'_> {
         }
         Some(StateKind::Collect {
             input,
-            sensitive: input.is_payment_data() || r.sensitive.unwrap_or(input.sensitive_by_default()),
+            sensitive: input.is_payment_data()
+                || r.sensitive.unwrap_or(input.sensitive_by_default()),
             invalid,
             errors,
             keys,

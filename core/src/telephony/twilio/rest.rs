@@ -189,7 +189,9 @@ impl TwilioRest {
         recording_sid: &str,
     ) -> Result<(), ProviderError> {
         if !is_sid(call_sid, "CA") || !is_sid(recording_sid, "RE") {
-            return Err(ProviderError::Rejected("not a call or recording sid".into()));
+            return Err(ProviderError::Rejected(
+                "not a call or recording sid".into(),
+            ));
         }
         let path = format!(
             "{}/Calls/{call_sid}/Recordings/{recording_sid}.json",
