@@ -193,6 +193,10 @@ async fn a_bank_debit_is_authorised_in_full_recorded_noticed_and_clears(backend:
             .script
             .contains("you, Linda Brown, authorize Riverside Utilities")
     );
+    // Operations see the same through the admin API.
+    let shown = &server.api_account(LINDA).await["debit_authorizations"][0];
+    assert_eq!(shown["evidence"], "recording_and_written_notice", "{shown}");
+    assert_eq!(shown["script_version"], "tel-single-2026-12");
     let two_years = 2 * 365 * 24 * 3_600_000;
     assert!(evidence.keep_until.unwrap_or(0) - evidence.authorized_at.unwrap_or(0) > two_years);
 
