@@ -82,7 +82,12 @@ pub(super) fn payment_settings(args: &ServeArgs) -> Result<PaymentSettings, Stri
         smallest_payment_cents: smallest.cents().max(1),
         gateway_timeout: gateway_timeout(&args.gateway),
         debits: crate::config::DebitSettings {
-            check_every: Duration::from_secs(args.debit_check_minutes.max(1) * 60),
+            check_every: Duration::from_secs(
+                args.debit_check_minutes
+                    .unwrap_or(if args.demo { 1 } else { 15 })
+                    .max(1)
+                    * 60,
+            ),
             sandbox_settles_after: Duration::from_secs(args.sandbox_debit_seconds),
             ..crate::config::DebitSettings::default()
         },
