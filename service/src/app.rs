@@ -27,6 +27,7 @@ pub fn gateway_for(
         GatewayChoice::Stripe {
             secret_key,
             base_url,
+            ..
         } => Arc::new(StripeGateway::new(
             secret_key.clone(),
             base_url.clone(),

@@ -228,6 +228,9 @@ pub enum GatewayChoice {
         secret_key: SecretString,
         /// `https://api.stripe.com` unless testing.
         base_url: String,
+        /// The signing secret of the webhook endpoint Stripe posts events to (`whsec_...`);
+        /// without it `POST /stripe/webhook` refuses every event.
+        webhook_secret: Option<SecretString>,
     },
 }
 

@@ -33,6 +33,7 @@ mod scale_out;
 mod signalwire_call;
 mod smtp_stand_in;
 mod stripe_call;
+mod stripe_events;
 mod stripe_localstripe;
 mod survey;
 mod test_harness;

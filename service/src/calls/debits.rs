@@ -171,56 +171,81 @@ pub async fn check_due(app: &Line) -> Result<Checked, AppError> {
         // Still watched for a return while inside the window; the lease already set the next
         // look, so a debit that has not changed needs nothing more.
         let watch = (now + every < debit.checks_until).then_some(now + every);
-        let settlement = match (status, debit.status.as_str()) {
-            (DebitStatus::Clearing, _) | (DebitStatus::Succeeded, "approved") => {
-                if watch.is_none() {
-                    app.store
-                        .next_debit_check(call, debit.attempt, None)
-                        .await?;
-                }
-                continue;
+        let applied =
+            apply_debit_status(app, call, debit.attempt, &debit.status, status, watch).await?;
+        match applied {
+            Some(DebitSettlement::Succeeded) => checked.succeeded += 1,
+            Some(DebitSettlement::Failed(_) | DebitSettlement::Returned(_)) => {
+                checked.came_back += 1;
             }
-            (DebitStatus::Succeeded, _) => DebitSettlement::Succeeded,
-            (DebitStatus::Failed(code), "clearing") => DebitSettlement::Failed(code),
-            // A return of a debit recorded as still clearing: it never arrived for us.
-            (DebitStatus::Returned(code), "clearing") => DebitSettlement::Failed(code),
-            (DebitStatus::Failed(code) | DebitStatus::Returned(code), _) => {
-                DebitSettlement::Returned(code)
-            }
-        };
-        let (notices, next) = match settlement {
-            DebitSettlement::Succeeded => (Vec::new(), watch),
-            DebitSettlement::Failed(code) | DebitSettlement::Returned(code) => {
-                (failure_notice(app, call, debit.attempt, code).await?, None)
-            }
-        };
-        let settled = app
-            .store
-            .settle_debit(call, debit.attempt, settlement, &notices, next, now)
-            .await?;
-        let Some(settled) = settled else { continue };
-        match settlement {
-            DebitSettlement::Succeeded => checked.succeeded += 1,
-            DebitSettlement::Failed(_) | DebitSettlement::Returned(_) => checked.came_back += 1,
+            None => {}
         }
-        app.metrics.debit_settled(settlement);
-        tracing::info!(
-            call_sid = %debit.call_sid,
-            attempt = debit.attempt,
-            amount_cents = settled.amount_cents,
-            result = match settlement {
-                DebitSettlement::Succeeded => "succeeded",
-                DebitSettlement::Failed(_) => "failed",
-                DebitSettlement::Returned(_) => "returned",
-            },
-            return_code = match settlement {
-                DebitSettlement::Failed(code) | DebitSettlement::Returned(code) => code.as_str(),
-                DebitSettlement::Succeeded => "",
-            },
-            "bank debit"
-        );
     }
     Ok(checked)
+}
+
+/// Records what a debit's gateway says of it (asked by upkeep, or told by an event), once: a
+/// debit still `current` (`clearing` or `approved`) moves on, and one that came back raises the
+/// balance again and tells the holder. The next look is at `watch` (`None`: no more looks).
+/// What changed, if anything.
+///
+/// # Errors
+/// A database failure.
+pub(crate) async fn apply_debit_status(
+    app: &Line,
+    call: CallKey<'_>,
+    attempt: i64,
+    current: &str,
+    status: DebitStatus,
+    watch: Option<i64>,
+) -> Result<Option<DebitSettlement>, AppError> {
+    let settlement = match (status, current) {
+        (DebitStatus::Clearing, _) | (DebitStatus::Succeeded, "approved") => {
+            if watch.is_none() {
+                app.store.next_debit_check(call, attempt, None).await?;
+            }
+            return Ok(None);
+        }
+        (DebitStatus::Succeeded, _) => DebitSettlement::Succeeded,
+        // A return of a debit recorded as still clearing: it never arrived for us.
+        (DebitStatus::Failed(code) | DebitStatus::Returned(code), "clearing") => {
+            DebitSettlement::Failed(code)
+        }
+        (DebitStatus::Failed(code) | DebitStatus::Returned(code), _) => {
+            DebitSettlement::Returned(code)
+        }
+    };
+    let (notices, next) = match settlement {
+        DebitSettlement::Succeeded => (Vec::new(), watch),
+        DebitSettlement::Failed(code) | DebitSettlement::Returned(code) => {
+            (failure_notice(app, call, attempt, code).await?, None)
+        }
+    };
+    let now = app.clock.now_ms();
+    let Some(settled) = app
+        .store
+        .settle_debit(call, attempt, settlement, &notices, next, now)
+        .await?
+    else {
+        return Ok(None);
+    };
+    app.metrics.debit_settled(settlement);
+    tracing::info!(
+        call_sid = %call.sid,
+        attempt,
+        amount_cents = settled.amount_cents,
+        result = match settlement {
+            DebitSettlement::Succeeded => "succeeded",
+            DebitSettlement::Failed(_) => "failed",
+            DebitSettlement::Returned(_) => "returned",
+        },
+        return_code = match settlement {
+            DebitSettlement::Failed(code) | DebitSettlement::Returned(code) => code.as_str(),
+            DebitSettlement::Succeeded => "",
+        },
+        "bank debit"
+    );
+    Ok(Some(settlement))
 }
 
 /// The notice that a debit came back, to the channel the account chose, else the one its

@@ -16,6 +16,7 @@
 
 pub mod actions;
 pub mod debits;
+pub mod gateway_events;
 pub mod hold;
 pub(crate) mod payments;
 pub mod pending_ends;

@@ -46,6 +46,7 @@ pub(super) fn gateway_choice(args: &GatewayArgs) -> Result<GatewayChoice, String
             secret_key: secret_env("STRIPE_SECRET_KEY")
                 .ok_or("--gateway stripe needs STRIPE_SECRET_KEY (sk_live_... or sk_test_...)")?,
             base_url: args.stripe_base_url.trim_end_matches('/').to_owned(),
+            webhook_secret: secret_env("STRIPE_WEBHOOK_SECRET"),
         },
     })
 }

@@ -473,6 +473,101 @@ impl Store {
     }
 }
 
+/// A payment found by its gateway's reference.
+#[derive(Debug, Clone)]
+pub struct PaymentByReference {
+    /// The call's provider.
+    pub provider: String,
+    /// The payment as recorded.
+    pub payment: super::PaymentRecord,
+    /// Until when a bank debit is watched for a return.
+    pub checks_until: Option<i64>,
+}
+
+impl Store {
+    /// The payment `gateway` knows as `reference`, if any.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn payment_by_reference(
+        &self,
+        gateway: &str,
+        reference: &str,
+    ) -> Result<Option<PaymentByReference>, StoreError> {
+        let row = sqlx::query(
+            "SELECT provider, call_sid, attempt, checks_until FROM payments \
+             WHERE gateway = $1 AND gateway_reference = $2 ORDER BY id LIMIT 1",
+        )
+        .bind(gateway)
+        .bind(reference)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let provider: String = row.try_get("provider")?;
+        let call_sid: String = row.try_get("call_sid")?;
+        let attempt: i64 = row.try_get("attempt")?;
+        let checks_until: Option<i64> = row.try_get("checks_until")?;
+        let call = CallKey {
+            provider: &provider,
+            sid: &call_sid,
+        };
+        let payment = self
+            .payments_of_call(call)
+            .await?
+            .into_iter()
+            .find(|p| p.attempt == attempt);
+        Ok(payment.map(|payment| PaymentByReference {
+            provider: provider.clone(),
+            payment,
+            checks_until,
+        }))
+    }
+
+    /// Records that `gateway` delivered event `event_id`; `false` when it was recorded before
+    /// (a delivery again).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn record_gateway_event(
+        &self,
+        gateway: &str,
+        event_id: &str,
+        kind: &str,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let inserted = sqlx::query(
+            "INSERT INTO gateway_events (gateway, event_id, kind, received_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (gateway, event_id) DO NOTHING",
+        )
+        .bind(gateway)
+        .bind(event_id)
+        .bind(kind)
+        .bind(now_ms)
+        .execute(self.writer())
+        .await?;
+        Ok(inserted.rows_affected() == 1)
+    }
+
+    /// Whether `gateway`'s event `event_id` was recorded already.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn gateway_event_seen(
+        &self,
+        gateway: &str,
+        event_id: &str,
+    ) -> Result<bool, StoreError> {
+        let row = sqlx::query(
+            "SELECT 1 AS seen FROM gateway_events WHERE gateway = $1 AND event_id = $2",
+        )
+        .bind(gateway)
+        .bind(event_id)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.is_some())
+    }
+}
+
 /// Bank debits over a period and their returns.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BankReturns {

@@ -35,7 +35,7 @@ pub use calls::{
 };
 pub use debits::{
     BankReturns, DebitAuthorizationRecord, DebitSettled, DebitSettlement, DebitToCheck,
-    NewDebitAuthorization,
+    NewDebitAuthorization, PaymentByReference,
 };
 pub use messages::{LeasedMessage, MessageRecord, NewMessage, SendOutcome};
 pub use payments::{NewPayment, PaymentRecord, Settlement, UnsettledPayment};

@@ -550,6 +550,7 @@ pub fn config(database_url: &str, options: Options) -> Config {
                 Some(base_url) => GatewayChoice::Stripe {
                     secret_key: SecretString::from(localstripe::SECRET_KEY),
                     base_url,
+                    webhook_secret: Some(SecretString::from(localstripe::WEBHOOK_SECRET)),
                 },
                 None => GatewayChoice::Sandbox,
             },
