@@ -20,7 +20,7 @@ const LINDA: &str = "66253365";
 const LINDA_BALANCE: i64 = 44_533;
 
 /// Linda, verified, paying `dollars` from a bank account: at the question of its type.
-async fn linda_pays_from_her_bank(server: &TestServer, dollars: &str) -> Call {
+pub(crate) async fn linda_pays_from_her_bank(server: &TestServer, dollars: &str) -> Call {
     let mut call = server.linda_at_pin_question().await;
     for keys in ["6446", "3", dollars] {
         call.press(keys).await.expect("to the amount");
@@ -40,7 +40,7 @@ async fn linda_pays_from_her_bank(server: &TestServer, dollars: &str) -> Call {
 }
 
 /// Keys in a checking account and confirms it; what the authorisation said.
-async fn checking_account(call: &mut Call, account: &str) -> Vec<String> {
+pub(crate) async fn checking_account(call: &mut Call, account: &str) -> Vec<String> {
     let said = call.press("1").await.expect("checking");
     assert_heard!(&said, "Please key in the 9-digit routing number.");
     let said = call.press("110000000").await.expect("routing number");
@@ -75,7 +75,7 @@ async fn balance(server: &TestServer) -> i64 {
 }
 
 /// One pass of upkeep after the clock moves on by `by`.
-async fn later(server: &TestServer, by: Duration) -> ivrpay::upkeep::Report {
+pub(crate) async fn later(server: &TestServer, by: Duration) -> ivrpay::upkeep::Report {
     server.clock.advance(by);
     ivrpay::upkeep::run_once(&server.state.line)
         .await
@@ -83,7 +83,7 @@ async fn later(server: &TestServer, by: Duration) -> ivrpay::upkeep::Report {
 }
 
 /// Long enough for the sandbox to clear a debit and for upkeep's next look at it.
-fn a_look_later() -> Duration {
+pub(crate) fn a_look_later() -> Duration {
     DEBIT_SETTLES_AFTER + ivrpay::config::DebitSettings::default().check_every
 }
 

@@ -359,8 +359,13 @@ impl FakeContext {
                 result.as_str()
             }
             Action::CheckBankAccount => {
-                let again = session.secrets.take("bank_account_number_again");
-                let first = session.secrets.0.get("bank_account_number").cloned();
+                use crate::payments::SecretField::{BankAccountNumber, BankAccountNumberAgain};
+                let again = session.secrets.take(BankAccountNumberAgain.input_name());
+                let first = session
+                    .secrets
+                    .0
+                    .get(BankAccountNumber.input_name())
+                    .cloned();
                 let matched = again.is_some() && first.as_deref() == again.as_deref();
                 match (matched, &mut session.facts.bank) {
                     (true, Some(bank)) => {
@@ -368,7 +373,7 @@ impl FakeContext {
                         CheckBankAccountResult::Matched.as_str()
                     }
                     _ => {
-                        session.secrets.take("bank_account_number");
+                        session.secrets.take(BankAccountNumber.input_name());
                         CheckBankAccountResult::Mismatch.as_str()
                     }
                 }

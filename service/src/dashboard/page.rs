@@ -532,7 +532,7 @@ fn bank_returns(returns: &BankReturns) -> Markup {
             } @else {
                 p { (returns.debits) " bank debits. NACHA's ceilings are over the same 60 days." }
                 table id="bank-return-rates" {
-                    thead { tr { th { "Returns" } th { "Count" } th { "Rate" } th { "Ceiling" } th { "" } } }
+                    thead { tr { th { "Returns" } th { "Count" } th { "Rate" } th { "Ceiling" } th { "Against it" } } }
                     tbody {
                         @for (name, count, ceiling) in &rows {
                             @let over = ceiling.is_some_and(|c| rate(*count) > i64::from(c));
