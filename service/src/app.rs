@@ -13,13 +13,21 @@ use crate::line::Line;
 use crate::payments::{Gateway, SandboxGateway, StripeGateway};
 use crate::store::Store;
 
-/// The gateway a configuration names.
-pub fn gateway_for(choice: &GatewayChoice) -> Arc<dyn Gateway> {
+/// The gateway a configuration names; the sandbox clears bank debits by `clock`.
+pub fn gateway_for(
+    choice: &GatewayChoice,
+    debits: &crate::config::DebitSettings,
+    clock: Arc<dyn Clock>,
+) -> Arc<dyn Gateway> {
     match choice {
-        GatewayChoice::Sandbox => Arc::new(SandboxGateway::new()),
+        GatewayChoice::Sandbox => Arc::new(SandboxGateway::with_debit_clock(
+            clock,
+            debits.sandbox_settles_after,
+        )),
         GatewayChoice::Stripe {
             secret_key,
             base_url,
+            ..
         } => Arc::new(StripeGateway::new(
             secret_key.clone(),
             base_url.clone(),
@@ -68,7 +76,11 @@ impl Application {
     /// # Errors
     /// Invalid flows, an unreachable database, or an address in use.
     pub async fn build(config: Config, clock: Arc<dyn Clock>) -> Result<Application, StartError> {
-        let gateway = gateway_for(&config.payments.gateway);
+        let gateway = gateway_for(
+            &config.payments.gateway,
+            &config.payments.debits,
+            clock.clone(),
+        );
         Self::build_with_gateway(config, clock, gateway).await
     }
 

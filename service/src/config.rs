@@ -191,6 +191,30 @@ pub struct PaymentSettings {
     pub smallest_payment_cents: i64,
     /// How long one gateway request may take before it counts as unanswered (it is retried once).
     pub gateway_timeout: Duration,
+    /// How bank debits are followed after they are submitted.
+    pub debits: DebitSettings,
+}
+
+/// Following bank debits until they settle, and through the window a return can come in.
+#[derive(Debug, Clone)]
+pub struct DebitSettings {
+    /// How often upkeep asks the gateway about a debit still clearing or still returnable.
+    pub check_every: Duration,
+    /// How long after a debit a return can still arrive (a consumer has 60 days to say a debit
+    /// was not authorised; the bank a few more to send it).
+    pub return_window: Duration,
+    /// How long the sandbox gateway takes to clear a debit.
+    pub sandbox_settles_after: Duration,
+}
+
+impl Default for DebitSettings {
+    fn default() -> Self {
+        DebitSettings {
+            check_every: Duration::from_secs(15 * 60),
+            return_window: Duration::from_secs(65 * 24 * 60 * 60),
+            sandbox_settles_after: crate::payments::sandbox::DEBIT_SETTLES_AFTER,
+        }
+    }
 }
 
 /// A payment gateway and its credentials.
@@ -204,6 +228,9 @@ pub enum GatewayChoice {
         secret_key: SecretString,
         /// `https://api.stripe.com` unless testing.
         base_url: String,
+        /// The signing secret of the webhook endpoint Stripe posts events to (`whsec_...`);
+        /// without it `POST /stripe/webhook` refuses every event.
+        webhook_secret: Option<SecretString>,
     },
 }
 
@@ -219,6 +246,7 @@ impl Default for PaymentSettings {
             ],
             smallest_payment_cents: 100,
             gateway_timeout: Duration::from_secs(4),
+            debits: DebitSettings::default(),
         }
     }
 }

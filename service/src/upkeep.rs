@@ -7,6 +7,9 @@
 //!   twice; the result is recorded (an approval lowers the balance and makes an ended call's
 //!   outcome `paid`). What stays unknown when the sealed card must be wiped is flagged for a
 //!   person (`GET /api/payments/unsettled`);
+//! - **following bank debits** after their call ([`crate::calls::debits::check_due`]): the
+//!   gateway is asked how each stands until it settles, and then until a return can no longer
+//!   come in; a debit that failed or came back opens the balance again and tells the holder;
 //! - **recording call ends kept while the database was away** ([`crate::calls::pending_ends`]),
 //!   first, so those calls close with the time their provider reported;
 //! - **closing calls that went silent**: no webhook for [`UpkeepSettings::idle_call_after`] and
@@ -33,7 +36,7 @@ use std::time::Duration;
 use crate::calls::payments as call_payments;
 use crate::error::AppError;
 use crate::line::Line;
-use crate::payments::{ChargeRequest, Currency, Money, PaymentMethod, charge_with_retry};
+use crate::payments::{ChargeRequest, Currency, Money, charge_with_retry};
 use crate::store::{CallKey, UnsettledPayment};
 
 /// Most payments and calls one pass handles; the rest wait for the next pass.
@@ -46,6 +49,8 @@ pub struct Report {
     pub payments_settled: u64,
     /// Unsettled payments handed to a person.
     pub payments_flagged: u64,
+    /// Bank debits that settled, and that failed or came back (the balance raised again).
+    pub debits: crate::calls::debits::Checked,
     /// Call ends kept while the database was away, now recorded.
     pub call_ends_recorded: u64,
     /// Silent calls closed.
@@ -93,6 +98,7 @@ pub async fn run_once(app: &Line) -> Result<Report, AppError> {
             Reconciled::Unsettled => {}
         }
     }
+    report.debits = crate::calls::debits::check_due(app).await?;
     let idle_before = now - app.config.upkeep.idle_call_after.as_millis() as i64;
     let end = crate::calls::ending(app);
     for (provider, sid) in app.store.idle_calls(idle_before, BATCH).await? {
@@ -147,6 +153,8 @@ pub async fn run_until(app: Line, interval: Duration, shutdown: impl Future<Outp
             Ok(report) => tracing::info!(
                 payments_settled = report.payments_settled,
                 payments_flagged = report.payments_flagged,
+                debits_succeeded = report.debits.succeeded,
+                debits_came_back = report.debits.came_back,
                 call_ends_recorded = report.call_ends_recorded,
                 calls_closed = report.calls_closed,
                 sealed_wiped = report.sealed_wiped,
@@ -177,8 +185,9 @@ async fn reconcile(app: &Line, payment: &UnsettledPayment) -> Result<Reconciled,
             let binding = call_payments::payment_binding(call_sid, payment.attempt);
             crate::calls::open_secrets(app, &binding, sealed)
                 .ok()
-                .and_then(|fields| call_payments::parse_card(app, &fields))
-                .map(PaymentMethod::Card)
+                .and_then(|fields| {
+                    call_payments::parse_method(app, &fields, payment.method, &payment.method_label)
+                })
         }
         _ => None,
     };

@@ -697,7 +697,7 @@ fn demo_starts_over_each_run_with_the_same_token_and_call_finds_it() {
         &first.url(),
         &db,
         linda,
-        "1,1,6446,1,4242424242424242,1228,123,77141,1,9",
+        "1,1,6446,1,1,4242424242424242,1228,123,77141,1,9",
     );
     assert!(paid.contains("was approved"), "{paid}");
     let kept = std::fs::read_to_string(dir.path().join("ivrpay.db.demo-tokens")).expect("kept");

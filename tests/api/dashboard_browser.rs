@@ -245,3 +245,71 @@ async fn only_admins_get_the_dashboard_and_its_csv(server: &TestServer) {
     assert_eq!(csv.status(), 401);
 }
 on_both_backends!(only_admins_get_the_dashboard_and_its_csv, needs: [Browser]);
+
+/// A bank debit returned as not authorised: one of two debits, far over NACHA's 0.5% ceiling.
+async fn bank_returns_over_a_ceiling_are_red_on_the_dashboard(backend: common::Backend) {
+    use crate::bank_debit::{a_look_later, checking_account, later, linda_pays_from_her_bank};
+    let Some(line) = crate::messages::line(backend, None).await else {
+        return;
+    };
+    let server = &line.server;
+    for account in ["000123456789", "000333333335"] {
+        let mut call = linda_pays_from_her_bank(server, "25").await;
+        checking_account(&mut call, account).await;
+        let said = call.press("1").await.expect("authorised");
+        assert_heard!(&said, "is scheduled for");
+    }
+    later(server, a_look_later()).await;
+    later(server, ivrpay::payments::sandbox::RETURNED_AFTER_SETTLING).await;
+    common::add_agent(&server.state, "rosa", "Rosa Díaz", PASSWORD, true).await;
+    let browser = Browser::start().await;
+    let client = &browser.client;
+    sign_in(&browser, server, "rosa").await;
+    client
+        .goto(&format!("{}/dashboard", server.url))
+        .await
+        .expect("the dashboard");
+
+    let row = client
+        .find(Locator::Css("#bank-return-rates tr.over"))
+        .await
+        .expect("a row over its ceiling");
+    let text = row.text().await.expect("text");
+    assert!(text.contains("Unauthorized"), "{text}");
+    assert!(
+        text.contains("50.00%") && text.contains("over the ceiling"),
+        "{text}"
+    );
+    let colour = client
+        .execute(
+            "return getComputedStyle(document.querySelector('#bank-return-rates tr.over td')).color;",
+            vec![],
+        )
+        .await
+        .expect("style");
+    assert_eq!(colour, "rgb(178, 24, 43)", "red");
+    let codes = client
+        .find(Locator::Id("bank-return-codes"))
+        .await
+        .expect("returns by code")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        codes.contains("R10 not authorized by the account holder"),
+        "{codes}"
+    );
+    if let Ok(path) = std::env::var("IVRPAY_BANK_RETURNS_SCREENSHOT") {
+        client
+            .execute(
+                "document.getElementById('bank-returns').scrollIntoView(); return null;",
+                vec![],
+            )
+            .await
+            .expect("scroll");
+        let png = client.screenshot().await.expect("screenshot");
+        std::fs::write(path, png).expect("screenshot written");
+    }
+    browser.close().await;
+}
+on_both_backends_with_own_server!(bank_returns_over_a_ceiling_are_red_on_the_dashboard, needs: [Browser, Prism, Smtp]);

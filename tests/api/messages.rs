@@ -25,14 +25,14 @@ const LINDA_PHONE: &str = "+15552126618";
 const SMS_FROM: &str = "+18005550100";
 
 /// The stand-ins and a server sending through them.
-struct Line {
-    server: TestServer,
-    twilio: TwilioStandIn,
-    smtp: SmtpServer,
-    options: Options,
+pub(crate) struct Line {
+    pub(crate) server: TestServer,
+    pub(crate) twilio: TwilioStandIn,
+    pub(crate) smtp: SmtpServer,
+    pub(crate) options: Options,
 }
 
-async fn line(backend: Backend, pause: Option<PauseFailure>) -> Option<Line> {
+pub(crate) async fn line(backend: Backend, pause: Option<PauseFailure>) -> Option<Line> {
     let twilio = TwilioStandIn::start().await;
     let smtp = SmtpServer::start().await;
     let messaging = MessagingSettings {
@@ -97,7 +97,7 @@ async fn linda_pays_and_asks_for_a_text(dollars: &str, server: &TestServer) {
     assert_heard!(&said, "It's on its way.");
 }
 
-async fn send(server: &TestServer) -> outbox::Report {
+pub(crate) async fn send(server: &TestServer) -> outbox::Report {
     outbox::run_once(&outbox::Outbox::of(&server.state.line))
         .await
         .expect("sender")
@@ -160,9 +160,9 @@ async fn a_paid_call_sends_one_receipt_by_text_and_one_by_email(backend: Backend
         .expect("answers");
     assert_eq!(unsigned.status(), 403, "an unsigned status is refused");
 
-    // Barbara pays with the card fee and wants email.
+    // Barbara pays with the card fee and wants email: by card (1), not from her bank.
     let mut call = server.call_from("+15553530121").await;
-    for keys in ["1", "1", "4826", "1", "1"] {
+    for keys in ["1", "1", "4826", "1", "1", "1"] {
         call.press(keys).await.expect("to the card");
     }
     server
@@ -488,6 +488,9 @@ async fn the_recording_is_paused_for_card_entry_and_resumed_after(backend: Backe
     }
     assert!(recording_requests(&line.twilio, &call.call_sid).is_empty());
     let said = call.press("1").await.expect("the amount is right");
+    assert_heard!(&said, "How would you like to pay");
+    assert!(recording_requests(&line.twilio, &call.call_sid).is_empty());
+    let said = call.press("1").await.expect("by card");
     assert_heard!(&said, "Key in your card number");
     assert_eq!(recording_requests(&line.twilio, &call.call_sid), ["paused"]);
     for keys in ["4242424242424242", "1228", "123", "77141"] {
@@ -521,7 +524,8 @@ async fn the_recording_is_paused_for_card_entry_and_resumed_after(backend: Backe
     for keys in ["6446", "3", "30"] {
         call.press(keys).await.expect("an amount");
     }
-    let said = call.press("1").await.expect("the amount is right");
+    call.press("1").await.expect("the amount is right");
+    let said = call.press("1").await.expect("by card");
     assert_not_heard!(&said, "card number");
     assert_heard!(&said, "Please hold while I connect you with a person.");
 }
@@ -537,7 +541,8 @@ async fn when_configured_to_go_on_a_failed_pause_still_takes_the_card(backend: B
     for keys in ["6446", "3", "30"] {
         call.press(keys).await.expect("an amount");
     }
-    let said = call.press("1").await.expect("the amount is right");
+    call.press("1").await.expect("the amount is right");
+    let said = call.press("1").await.expect("by card");
     assert_heard!(&said, "Key in your card number");
 }
 on_both_backends_with_own_server!(when_configured_to_go_on_a_failed_pause_still_takes_the_card, needs: [Prism, Smtp]);

@@ -155,17 +155,25 @@ async fn database_text(server: &TestServer, backend: Backend) -> String {
             }
             dumps
         }
-        Backend::Postgres => [
-            "accounts",
-            "calls",
-            "payments",
-            "arrangements",
-            "installments",
-            "messages",
-        ]
-        .iter()
-        .map(|table| format!("SELECT (to_jsonb(t) - 'sealed' - 'id')::text AS row FROM {table} t"))
-        .collect(),
+        Backend::Postgres => {
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT table_name::text FROM information_schema.tables \
+                 WHERE table_schema = 'public' AND table_type = 'BASE TABLE' \
+                 AND table_name <> '_sqlx_migrations'",
+            )
+            .fetch_all(&mut conn)
+            .await
+            .expect("tables");
+            tables
+                .iter()
+                .map(|table| {
+                    format!(
+                        "SELECT (to_jsonb(t) - 'sealed' - 'sealed_card' - 'id')::text AS row \
+                         FROM \"{table}\" t"
+                    )
+                })
+                .collect()
+        }
     };
     let mut text = String::new();
     for sql in dumps {
@@ -326,6 +334,95 @@ async fn no_card_data_in_logs_database_or_api(backend: Backend) {
 }
 
 on_both_backends_with_own_server!(no_card_data_in_logs_database_or_api);
+
+/// Stripe's test bank accounts, each paid from once, and the routing number they share.
+const BANK_ACCOUNTS: [&str; 5] = [
+    "000123456789",
+    "000111111116",
+    "000111111113",
+    "000222222227",
+    "000333333335",
+];
+const ROUTING_NUMBER: &str = "110000000";
+
+async fn no_bank_numbers_in_logs_database_messages_or_api(backend: Backend) {
+    let logs = captured_logs();
+    let Some(crate::messages::Line {
+        server,
+        twilio,
+        smtp,
+        ..
+    }) = crate::messages::line(backend, None).await
+    else {
+        return;
+    };
+    let mut api_answers = String::new();
+    for account in BANK_ACCOUNTS {
+        let mut call = server.linda_at_pin_question().await;
+        for keys in ["6446", "3", "5", "1", "2", "1", ROUTING_NUMBER, account] {
+            call.press(keys).await.expect("to the bank account");
+        }
+        // Once mistyped the second time, then right.
+        call.press("000987654321").await.expect("a typo");
+        call.press(account).await.expect("again");
+        call.press(account).await.expect("again, the same");
+        call.press("1").await.expect("the account is right");
+        let said = call.press("1").await.expect("authorised");
+        assert!(
+            said.iter().any(|line| line.contains("is scheduled for")),
+            "{said:?}"
+        );
+        api_answers.push_str(&server.api_call(&call.call_sid).await.to_string());
+    }
+    // The written notices go out; every debit settles, fails or comes back, and the holder is
+    // told.
+    crate::messages::send(&server).await;
+    for _ in 0..3 {
+        server
+            .clock
+            .advance(std::time::Duration::from_secs(26 * 60 * 60));
+        ivrpay::upkeep::run_once(&server.state.line)
+            .await
+            .expect("upkeep");
+        crate::messages::send(&server).await;
+    }
+    api_answers.push_str(&server.api_account("66253365").await.to_string());
+    let sent: String = smtp
+        .received()
+        .iter()
+        .map(|mail| format!("{}\n{}\n{:?}\n", mail.subject, mail.text, mail.html))
+        .chain(twilio.requests().iter().map(|r| format!("{r:?}\n")))
+        .collect();
+    assert!(
+        sent.contains("ending in 6789"),
+        "the notices were read: {sent}"
+    );
+    let database = database_text(&server, backend).await;
+    assert!(
+        database.contains("6789") && database.contains("R10"),
+        "the database was read: the accounts' last fours and the returns are there"
+    );
+    let logged = String::from_utf8_lossy(&logs.lock().expect("logs")).into_owned();
+    assert!(
+        logged.contains("bank debit"),
+        "the debits' ends were logged"
+    );
+    for (place, text) in [
+        ("logs", &logged),
+        ("database", &database),
+        ("messages and provider requests", &sent),
+        ("API answers", &api_answers),
+    ] {
+        for number in BANK_ACCOUNTS
+            .iter()
+            .chain(&["000987654321", ROUTING_NUMBER])
+        {
+            assert!(!text.contains(number), "{number} found in the {place}");
+        }
+    }
+}
+
+on_both_backends_with_own_server!(no_bank_numbers_in_logs_database_messages_or_api, needs: [Prism, Smtp]);
 
 /// A card number and a bank account number keyed where neither was asked for.
 const STRAY_CARD: &str = "5555555555554444";

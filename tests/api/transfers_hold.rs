@@ -235,6 +235,9 @@ async fn an_agent_sends_the_caller_to_key_in_a_card_and_sees_the_result(backend:
     assert_heard!(&said, "Please say the amount");
     call.press("5*00").await.expect("amount");
     let said = call.press("1").await.expect("amount confirmed");
+    // The caller may pay from a bank account too (the line can record here); a card this time.
+    assert_heard!(&said, "How would you like to pay five dollars?");
+    let said = call.press("1").await.expect("by card");
     assert_heard!(&said, "Key in your card number");
     server
         .enter_card(&mut call, "4242424242424242", "1228", "123", "77141")

@@ -126,6 +126,9 @@ pub struct Policy {
     pub promise: Option<PromiseTerms>,
     /// A fee on card payments.
     pub card_fee: Option<FeeTerms>,
+    /// Whether a payment may be made from a bank account (where the gateway debits banks and
+    /// the authorisation's evidence can be kept); `bank_debits = false` offers cards only.
+    pub bank_debits: bool,
     /// Percent of this policy's calls asked the end-of-call survey, instead of the flow's
     /// `[survey] sample_percent`; `None` keeps the flow's.
     pub survey_percent: Option<u8>,
@@ -344,6 +347,7 @@ struct RawPolicy {
     settlement: Option<Spanned<RawSettlement>>,
     promise: Option<Spanned<RawPromise>>,
     fees: Option<Spanned<RawFees>>,
+    bank_debits: Option<bool>,
     survey_percent: Option<Spanned<i64>>,
 }
 
@@ -852,6 +856,7 @@ impl Checker<'_> {
             settlement,
             promise,
             card_fee,
+            bank_debits: r.bank_debits.unwrap_or(true),
             survey_percent,
         })
     }

@@ -255,6 +255,64 @@ actions! {
         Unknown = "unknown",
     }
 
+    /// See whether today's payment can be made from a bank account: the gateway debits banks,
+    /// the account's policy allows it, and the authorisation's evidence can be kept (the call
+    /// recorded, or a written notice sent).
+    offer_bank_debit: OfferBankDebit, "seeing whether they can pay from a bank account",
+    /// Whether a bank debit is offered.
+    OfferBankDebitResult {
+        /// It cannot: card only. (First, so the engine's fake context goes to the card unless a
+        /// test scripts the bank.)
+        NotAvailable = "not_available",
+        /// It can: the caller chooses card or bank.
+        Offered = "offered",
+    }
+
+    /// Compare the two entries of the bank account number.
+    check_bank_account: CheckBankAccount, "checking the bank account they entered",
+    /// Whether the two entries match.
+    CheckBankAccountResult {
+        /// They match: the account's last four are in the session, the second entry is wiped.
+        Matched = "matched",
+        /// They differ: both are wiped, to be keyed again.
+        Mismatch = "mismatch",
+    }
+
+    /// Forget the bank account entered so far (and a debit offered for it: its recording
+    /// stopped, the offer recorded as not authorised).
+    forget_bank_account: ForgetBankAccount, "forgetting the bank account entered so far",
+    /// Forgetting always succeeds.
+    ForgetBankAccountResult {
+        /// No bank field is held any more.
+        Done = "done",
+    }
+
+    /// Set the debit's terms and its authorisation's words, and start recording the
+    /// authorisation where the provider can.
+    prepare_debit: PrepareDebit, "reading them the bank debit authorization",
+    /// Whether the authorisation can be read.
+    PrepareDebitResult {
+        /// Its words are in the session.
+        Ready = "ready",
+        /// Something it needs is missing (an account, an amount, the bank account): nothing to
+        /// authorise.
+        Incomplete = "incomplete",
+    }
+
+    /// Submit the authorised bank debit, exactly once, and keep the authorisation's evidence.
+    debit_bank: DebitBank, "submitting their bank debit",
+    /// What the gateway answered.
+    DebitBankResult {
+        /// Accepted; it clears in a few days. The confirmation code is in the session.
+        Accepted = "accepted",
+        /// Refused before it was submitted.
+        Declined = "declined",
+        /// The gateway failed, or there was nothing complete to debit.
+        ProcessingError = "processing_error",
+        /// No definite answer: left to the reconciler, never submitted again under a new key.
+        Unknown = "unknown",
+    }
+
     /// Pick the account's collections policy by the rules in policies.toml.
     choose_policy: ChoosePolicy, "choosing what their account is offered",
     /// Choosing always succeeds: the last rule matches every account.

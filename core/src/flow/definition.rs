@@ -363,6 +363,15 @@ named_enum! {
         /// When the line next has people ("tomorrow at 9 AM", "today until 5 PM"); empty
         /// without business hours.
         NextOpening = "next_opening",
+        /// The type of the bank account being keyed in: "checking" or "savings".
+        BankAccountType = "bank_account_type",
+        /// Last four digits of the bank account being keyed in, digit by digit.
+        BankLast4 = "bank_last4",
+        /// The day the bank debit being authorised is made, spoken as a date.
+        DebitDate = "debit_date",
+        /// The bank debit's authorisation, every element NACHA's TEL rules require, in the
+        /// caller's language (the same words are kept as evidence).
+        DebitAuthorization = "debit_authorization",
     }
 }
 
@@ -407,7 +416,9 @@ impl Var {
             | Var::CallbackWindows
             | Var::CallbackWindow
             | Var::DueWhen
-            | Var::NextOpening => VarType::Text,
+            | Var::NextOpening
+            | Var::BankAccountType
+            | Var::DebitAuthorization => VarType::Text,
             Var::Balance
             | Var::MinimumDue
             | Var::Amount
@@ -419,11 +430,14 @@ impl Var {
             | Var::Fee
             | Var::Total
             | Var::InstallmentAmount => VarType::Money,
-            Var::DueDate | Var::SettlementExpires | Var::PromiseDate | Var::PromiseLatest => {
-                VarType::Date
-            }
+            Var::DueDate
+            | Var::SettlementExpires
+            | Var::PromiseDate
+            | Var::PromiseLatest
+            | Var::DebitDate => VarType::Date,
             Var::Last4
             | Var::CardLast4
+            | Var::BankLast4
             | Var::Confirmation
             | Var::ConfirmationSlowly
             | Var::CallbackNumber => VarType::Digits,
@@ -535,6 +549,15 @@ named_enum! {
         SurveyResolved = "survey_resolved",
         /// One key rating the call, 1 (poor) to 5 (excellent) (or said as a number).
         SurveyRating = "survey_rating",
+        /// One key: 1 a checking account, 2 a savings account (or said as the word).
+        BankAccountType = "bank_account_type",
+        /// 9 digits passing the ABA check digit: the bank's routing number.
+        RoutingNumber = "routing_number",
+        /// 4 to 17 digits, then pound: the bank account's number.
+        BankAccountNumber = "bank_account_number",
+        /// The bank account's number keyed a second time, to be compared with the first (a
+        /// mistyped account number is an administrative return NACHA counts against us).
+        BankAccountNumberAgain = "bank_account_number_again",
     }
 }
 
@@ -544,7 +567,10 @@ impl InputKind {
     pub fn fixed_length(self) -> Option<u32> {
         match self {
             InputKind::AccountNumber | InputKind::Amount | InputKind::CardNumber => None,
+            InputKind::BankAccountNumber | InputKind::BankAccountNumberAgain => None,
             InputKind::SecurityCode => None,
+            InputKind::RoutingNumber => Some(9),
+            InputKind::BankAccountType => Some(1),
             InputKind::Pin | InputKind::CardExpiry => Some(4),
             InputKind::DateOfBirth => Some(8),
             InputKind::Zip | InputKind::BillingZip => Some(5),
@@ -571,25 +597,27 @@ impl InputKind {
                 | InputKind::CallbackWindow
                 | InputKind::SurveyResolved
                 | InputKind::SurveyRating
+                | InputKind::BankAccountType
         )
     }
 
-    /// Questions answered on the keypad only, never by voice: card data and the PIN. A spoken
-    /// answer would be heard by anyone near the caller and pass through the provider's speech
-    /// recognizer and its transcripts (PCI DSS keeps card data out of both).
+    /// Questions answered on the keypad only, never by voice: card and bank data and the PIN.
+    /// A spoken answer would be heard by anyone near the caller and pass through the provider's
+    /// speech recognizer and its transcripts (PCI DSS keeps card data out of both; bank numbers
+    /// are treated the same).
     pub fn keypad_only(self) -> bool {
-        self.is_card_data() || self == InputKind::Pin
+        self.is_payment_data() || self == InputKind::Pin
     }
 
-    /// Card data is always sensitive: a flow cannot say otherwise (PCI DSS).
-    pub fn is_card_data(self) -> bool {
-        matches!(
-            self,
-            InputKind::CardNumber
-                | InputKind::CardExpiry
-                | InputKind::SecurityCode
-                | InputKind::BillingZip
-        )
+    /// Card and bank account data are always sensitive: a flow cannot say otherwise (PCI DSS,
+    /// and NACHA's rule that account numbers be protected like card numbers).
+    pub fn is_payment_data(self) -> bool {
+        self.secret_field().is_some()
+    }
+
+    /// The secret field this question fills, for card and bank data.
+    pub fn secret_field(self) -> Option<crate::payments::SecretField> {
+        crate::payments::SecretField::parse(self.name())
     }
 
     /// What a caller answering this is doing, in plain English for the agent's whisper.
@@ -603,6 +631,10 @@ impl InputKind {
             | InputKind::CardExpiry
             | InputKind::SecurityCode
             | InputKind::BillingZip => "entering their card",
+            InputKind::BankAccountType
+            | InputKind::RoutingNumber
+            | InputKind::BankAccountNumber
+            | InputKind::BankAccountNumberAgain => "entering their bank account",
             InputKind::Installments => "choosing how many payments to spread their balance over",
             InputKind::PromiseDate => "choosing the date they promise to pay by",
             InputKind::HardshipReason => "telling us why paying is hard right now",
@@ -621,6 +653,9 @@ impl InputKind {
             InputKind::CardNumber => &["not_valid", "wrong_length", "unsupported_brand"],
             InputKind::CardExpiry => &["expired", "bad_month", "too_far_ahead", "wrong_length"],
             InputKind::SecurityCode | InputKind::BillingZip => &["wrong_length"],
+            InputKind::RoutingNumber => &["not_valid", "wrong_length"],
+            InputKind::BankAccountNumber | InputKind::BankAccountNumberAgain => &["wrong_length"],
+            InputKind::BankAccountType => &["not_offered"],
             InputKind::Amount => &["not_an_amount"],
             InputKind::Installments | InputKind::CallbackWindow => &["not_offered"],
             InputKind::PromiseDate => &["not_a_date", "too_soon", "too_late"],

@@ -7,10 +7,10 @@ use std::path::Path;
 use proptest::prelude::*;
 
 use super::actions::{
-    ActionResult, ChangePlanCardResult, ChargeCardResult, CheckAmountResult,
-    IdentifyByCallerIdResult, LookupAccountResult, OfferCallbackResult, OfferSettlementResult,
-    OfferSurveyResult, PayInstallmentNowResult, RecordCallbackResult, RouteAccountResult,
-    VerifyDateOfBirthResult, VerifyPinResult,
+    ActionResult, ChangePlanCardResult, ChargeCardResult, CheckAmountResult, DebitBankResult,
+    IdentifyByCallerIdResult, LookupAccountResult, OfferBankDebitResult, OfferCallbackResult,
+    OfferSettlementResult, OfferSurveyResult, PayInstallmentNowResult, PrepareDebitResult,
+    RecordCallbackResult, RouteAccountResult, VerifyDateOfBirthResult, VerifyPinResult,
 };
 use super::engine::{FlowError, Input, Session, Turn};
 use super::testing::{AGENT_NUMBER, FakeContext, advance};
@@ -467,6 +467,9 @@ fn valid_entry(input: InputKind) -> &'static str {
         InputKind::CallbackWindow => "2",
         InputKind::SurveyResolved => "1",
         InputKind::SurveyRating => "5",
+        InputKind::BankAccountType => "1",
+        InputKind::RoutingNumber => "110000000",
+        InputKind::BankAccountNumber | InputKind::BankAccountNumberAgain => "000123456789",
     }
 }
 
@@ -614,6 +617,15 @@ fn every_context() -> Vec<FakeContext> {
         ctx.script([*change; 64]);
         contexts.push(ctx);
     }
+    // Paying from a bank account, every way it ends.
+    for debit in DebitBankResult::ALL {
+        let mut ctx = always(OfferBankDebitResult::Offered);
+        ctx.script([*debit; 64]);
+        contexts.push(ctx);
+    }
+    let mut no_evidence = always(OfferBankDebitResult::Offered);
+    no_evidence.script([PrepareDebitResult::Incomplete; 64]);
+    contexts.push(no_evidence);
     contexts
 }
 

@@ -34,6 +34,11 @@ pub struct Facts {
     pub payment: Payment,
     /// The card being keyed in: its brand and last four, once the number is in.
     pub card: Option<CardLabel>,
+    /// The bank account being keyed in: its type, and its last four once both entries of its
+    /// number matched.
+    pub bank: Option<BankLabel>,
+    /// The bank debit being authorised, as it was read to the caller.
+    pub debit: Option<DebitTerms>,
     /// The settlement on offer.
     pub settlement: Option<SettlementOffer>,
     /// The installments being arranged (a plan, or a settlement in installments).
@@ -114,6 +119,36 @@ pub enum CardFor {
     Plan,
     /// The returning caller's plan gets a new card.
     PlanCard,
+}
+
+/// A bank account as it may be named: checking or savings, and its last four digits.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BankLabel {
+    /// `checking` or `savings` ([`crate::payments::AccountType::as_str`]), once chosen.
+    pub account_type: Option<String>,
+    /// The last four digits, once the number was keyed twice alike.
+    pub last4: Option<String>,
+}
+
+impl BankLabel {
+    /// The account type, once chosen.
+    pub fn account_type(&self) -> Option<crate::payments::AccountType> {
+        self.account_type
+            .as_deref()
+            .and_then(crate::payments::AccountType::parse)
+    }
+}
+
+/// A bank debit's terms as they were read to the caller for their authorisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DebitTerms {
+    /// The day the debit is made, `YYYY-MM-DD`.
+    pub date: String,
+    /// The authorisation, word for word as spoken.
+    pub script: String,
+    /// The wording's version ([`crate::payments::TelAuthorization::SCRIPT_VERSION`]).
+    pub script_version: String,
 }
 
 /// A card as it may be named: its brand and last four digits.

@@ -8,8 +8,8 @@ use std::path::Path;
 
 use super::actions::{
     Action, ActionResult, ApplyFeeResult, ChargeCardResult, ChoosePolicyResult,
-    IdentifyByCallerIdResult, NoReceiptResult, OfferReceiptResult, OfferSurveyResult,
-    PayFullBalanceResult, RouteAccountResult, VerifyPinResult,
+    IdentifyByCallerIdResult, NoReceiptResult, OfferBankDebitResult, OfferReceiptResult,
+    OfferSurveyResult, PayFullBalanceResult, RouteAccountResult, VerifyPinResult,
 };
 use super::engine::{Input, Need, Outcome, Pause, Session, Step, Stepper, Turn};
 use super::engine_tests::heard;
@@ -130,6 +130,11 @@ fn linda_pays_her_balance_through_the_stepper_alone() {
                 session.facts.payment.cents = facts.account.as_ref().map(|a| a.balance_cents);
             },
         ),
+        (
+            Action::OfferBankDebit,
+            OfferBankDebitResult::NotAvailable.as_str(),
+            nothing,
+        ),
         (Action::ApplyFee, ApplyFeeResult::None.as_str(), nothing),
         (
             Action::ChargeCard,
@@ -207,6 +212,7 @@ fn linda_pays_her_balance_through_the_stepper_alone() {
         done[4],
         [
             ran(Action::PayFullBalance, "done"),
+            ran(Action::OfferBankDebit, "not_available"),
             ran(Action::ApplyFee, "none"),
             Done::Paused,
         ]

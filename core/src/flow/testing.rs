@@ -12,9 +12,9 @@ use std::collections::{BTreeMap, VecDeque};
 
 use super::InputKind;
 use super::actions::{
-    Action, ActionResult, ChargeCardResult, CheckAmountResult, IdentifyByCallerIdResult,
-    LookupAccountResult, OfferCallbackResult, OfferSurveyResult, VerifyDateOfBirthResult,
-    VerifyPinResult,
+    Action, ActionResult, ChargeCardResult, CheckAmountResult, CheckBankAccountResult,
+    DebitBankResult, IdentifyByCallerIdResult, LookupAccountResult, OfferCallbackResult,
+    OfferSurveyResult, PrepareDebitResult, VerifyDateOfBirthResult, VerifyPinResult,
 };
 use super::engine::{FlowError, Input, Need, Outcome, Session, Step, Stepper, Turn};
 use super::facts::{
@@ -245,6 +245,12 @@ impl FakeContext {
             session.secrets.take(field.input_name());
         }
     }
+
+    fn take_bank(session: &mut Session) {
+        for field in crate::payments::SecretField::BANK {
+            session.secrets.take(field.input_name());
+        }
+    }
 }
 
 /// Answers each action with its scripted result; only the actions whose effects the flows
@@ -349,6 +355,51 @@ impl FakeContext {
                 }
                 if result == OfferCallbackResult::ConfirmCallerId {
                     session.facts.callback.phone = Some("+15552126618".to_owned());
+                }
+                result.as_str()
+            }
+            Action::CheckBankAccount => {
+                use crate::payments::SecretField::{BankAccountNumber, BankAccountNumberAgain};
+                let again = session.secrets.take(BankAccountNumberAgain.input_name());
+                let first = session
+                    .secrets
+                    .0
+                    .get(BankAccountNumber.input_name())
+                    .cloned();
+                let matched = again.is_some() && first.as_deref() == again.as_deref();
+                match (matched, &mut session.facts.bank) {
+                    (true, Some(bank)) => {
+                        bank.last4 = first.map(|number| number[number.len() - 4..].to_owned());
+                        CheckBankAccountResult::Matched.as_str()
+                    }
+                    _ => {
+                        session.secrets.take(BankAccountNumber.input_name());
+                        CheckBankAccountResult::Mismatch.as_str()
+                    }
+                }
+            }
+            Action::ForgetBankAccount => {
+                Self::take_bank(session);
+                session.facts.bank = None;
+                session.facts.debit = None;
+                self.next_name(action)
+            }
+            Action::PrepareDebit => {
+                let result = self.next::<PrepareDebitResult>();
+                if result == PrepareDebitResult::Ready {
+                    session.facts.debit = Some(crate::flow::facts::DebitTerms {
+                        date: "2026-11-23".to_owned(),
+                        script: "Today you authorize one debit.".to_owned(),
+                        script_version: "test".to_owned(),
+                    });
+                }
+                result.as_str()
+            }
+            Action::DebitBank => {
+                Self::take_bank(session);
+                let result = self.next::<DebitBankResult>();
+                if result == DebitBankResult::Accepted {
+                    session.facts.payment.confirmation = Some(CONFIRMATION.to_owned());
                 }
                 result.as_str()
             }

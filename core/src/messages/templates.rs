@@ -38,6 +38,11 @@ named_enum! {
         PromiseReminder = "promise_reminder",
         /// A promised date passed without the payment.
         PromiseBroken = "promise_broken",
+        /// A bank debit authorised by phone: the written notice of its authorisation, sent
+        /// before it settles (NACHA TEL).
+        DebitAuthorized = "debit_authorized",
+        /// A bank debit failed or came back: the balance is open again.
+        DebitFailed = "debit_failed",
     }
 }
 
@@ -53,6 +58,15 @@ impl Kind {
             Kind::PromiseMade | Kind::PromiseReminder | Kind::PromiseBroken => {
                 &["promise_amount", "promise_date"]
             }
+            Kind::DebitAuthorized => &[
+                "name",
+                "amount",
+                "account",
+                "debit_date",
+                "authorized_on",
+                "confirmation",
+            ],
+            Kind::DebitFailed => &["amount", "account", "debit_date", "reason", "balance"],
         }
     }
 }

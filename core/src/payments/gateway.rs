@@ -14,6 +14,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use crate::payments::card::CardDetails;
+use crate::payments::debit::DebitStatus;
 use crate::payments::method::PaymentMethod;
 use crate::payments::money::Money;
 
@@ -144,6 +145,10 @@ pub struct SavedChargeRequest<'a> {
 pub type SaveFuture<'a> =
     Pin<Box<dyn Future<Output = Result<SaveOutcome, GatewayError>> + Send + 'a>>;
 
+/// The future [`Gateway::debit_status`] returns.
+pub type StatusFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<DebitStatus, GatewayError>> + Send + 'a>>;
+
 /// A payment processor.
 pub trait Gateway: Send + Sync {
     /// A short name for logs and records, e.g. `"stripe"`.
@@ -172,6 +177,19 @@ pub trait Gateway: Send + Sync {
                 "this gateway does not keep cards".into(),
             ))
         })
+    }
+
+    /// Whether [`Gateway::charge`] takes bank accounts (answering a debit
+    /// [`ChargeOutcome::Pending`] until it clears). The line offers bank debits only then.
+    fn debits_banks(&self) -> bool {
+        false
+    }
+
+    /// Where the bank debit it accepted as `reference` stands now. A gateway that pushes events
+    /// (Stripe's signed webhooks) still answers this, so a missed event is caught up.
+    fn debit_status<'a>(&'a self, reference: &'a str) -> StatusFuture<'a> {
+        let _ = reference;
+        Box::pin(async { Err(GatewayError::unsupported("bank debits")) })
     }
 }
 

@@ -9,6 +9,8 @@
 //! | [`secret`] | [`SecretField`]: the one list of the secret input fields and their flow names |
 //! | [`redact`] | masking card numbers typed where they were not asked for, before anything is stored |
 //! | [`vault`] | [`DataKey`]: AES-256-GCM sealing of card fields bound to the call id, for the database |
+//! | [`debit`] | [`DebitStatus`] and [`ReturnCode`]: a bank debit clearing, settled, failed or returned, and NACHA's return ceilings |
+//! | [`tel`] | [`TelAuthorization`]: the spoken authorisation of a bank debit, every element NACHA requires |
 //! | [`gateway`] | the [`Gateway`] trait and [`charge_with_retry`], where a timeout is never a decline |
 //! | [`sandbox`] | [`SandboxGateway`]: answers by public test card numbers, moves no money |
 //! | [`stripe`] | [`StripeGateway`]: PaymentMethod + confirmed PaymentIntent over Stripe's API; saved cards as a Customer with the PaymentMethod attached |
@@ -23,6 +25,7 @@
 //! digits come out only through `expose_*` methods for the gateway.
 
 pub mod card;
+pub mod debit;
 pub mod gateway;
 pub mod method;
 pub mod money;
@@ -30,13 +33,15 @@ pub mod redact;
 pub mod sandbox;
 pub mod secret;
 pub mod stripe;
+pub mod tel;
 pub mod vault;
 
 pub use card::{BillingZip, CardBrand, CardDetails, CardError, CardNumber, Expiry, SecurityCode};
+pub use debit::{DebitStatus, ReturnCategory, ReturnCode};
 pub use gateway::{
     ChargeOutcome, ChargeRequest, ChargeResult, DeclineReason, Gateway, GatewayError,
-    SaveCardRequest, SaveOutcome, SavedChargeRequest, charge_saved_with_retry, charge_with_retry,
-    save_card_with_retry,
+    SaveCardRequest, SaveOutcome, SavedChargeRequest, StatusFuture, charge_saved_with_retry,
+    charge_with_retry, save_card_with_retry,
 };
 pub use method::{
     AccountType, BankAccount, BankAccountNumber, BankError, HolderName, MethodKind, MethodSummary,
@@ -46,4 +51,5 @@ pub use money::{Currency, Money, MoneyError};
 pub use sandbox::SandboxGateway;
 pub use secret::SecretField;
 pub use stripe::StripeGateway;
+pub use tel::TelAuthorization;
 pub use vault::{DataKey, VaultError};

@@ -1,21 +1,29 @@
 //! A gateway that moves no money, for demos and tests.
 //!
 //! It answers by the public test card numbers below (the ones Stripe documents,
-//! and the same list as the demo's `test-cards.csv`). Any other number is
-//! declined, so nobody mistakes the sandbox for a real gateway. Like a real
-//! gateway it is idempotent: a repeated idempotency key replays the first
-//! answer without charging again, and reusing a key for a different charge is
-//! rejected.
+//! and the same list as the demo's `test-cards.csv`), and debits bank accounts by
+//! Stripe's published test bank accounts ([`TEST_BANK_ACCOUNTS`], routing number
+//! `110000000`) the way Stripe's test mode answers them: accepted at once, then
+//! settled or failed once [`SandboxGateway::debit_settles_after`] has passed (and
+//! the "not authorised" account settled, then returned [`RETURNED_AFTER_SETTLING`]
+//! later).
+//! Any other card or account is declined, so nobody mistakes the sandbox for a
+//! real gateway. Like a real gateway it is idempotent: a repeated idempotency key
+//! replays the first answer without charging again, and reusing a key for a
+//! different charge is rejected.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
+use crate::clock::{Clock, SystemClock};
 use crate::payments::card::CardBrand;
+use crate::payments::debit::{DebitStatus, ReturnCode};
 use crate::payments::gateway::{
     ChargeFuture, ChargeOutcome, ChargeRequest, DeclineReason, Gateway, GatewayError,
-    SaveCardRequest, SaveFuture, SaveOutcome, SavedChargeRequest,
+    SaveCardRequest, SaveFuture, SaveOutcome, SavedChargeRequest, StatusFuture,
 };
-use crate::payments::method::PaymentMethod;
+use crate::payments::method::{BankAccount, PaymentMethod};
 
 /// What the sandbox does with a test card.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +96,47 @@ pub const TEST_CARDS: &[(&str, CardBrand, SandboxResult)] = &[
     ),
 ];
 
+/// What the sandbox does with a test bank account's debit, once it has had time to clear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SandboxDebit {
+    /// It settles.
+    Succeeds,
+    /// It comes back before it settles.
+    Fails(ReturnCode),
+    /// It settles, then the account holder says they did not authorise it and it comes back.
+    SucceedsThenReturned(ReturnCode),
+}
+
+/// The routing number of Stripe's test bank.
+pub const TEST_ROUTING_NUMBER: &str = "110000000";
+
+/// Stripe's published test bank account numbers (with [`TEST_ROUTING_NUMBER`]) and what each
+/// debit does; the demo's `test-bank-accounts.csv` lists the same.
+pub const TEST_BANK_ACCOUNTS: &[(&str, SandboxDebit)] = &[
+    ("000123456789", SandboxDebit::Succeeds),
+    ("000111111116", SandboxDebit::Fails(ReturnCode::NoAccount)),
+    (
+        "000111111113",
+        SandboxDebit::Fails(ReturnCode::AccountClosed),
+    ),
+    (
+        "000222222227",
+        SandboxDebit::Fails(ReturnCode::InsufficientFunds),
+    ),
+    (
+        "000333333335",
+        SandboxDebit::SucceedsThenReturned(ReturnCode::NotAuthorized),
+    ),
+];
+
+/// How long a sandbox debit takes to clear unless set otherwise: long enough to hear "pending"
+/// in a demo, short enough to see it settle.
+pub const DEBIT_SETTLES_AFTER: Duration = Duration::from_secs(120);
+
+/// How long after it settles a debit the holder disputes comes back: a day (real unauthorised
+/// returns come days or weeks later, up to 60 days).
+pub const RETURNED_AFTER_SETTLING: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// What was asked under an idempotency key, to tell a replay from a misuse.
 /// Holds no card data beyond what PCI DSS allows to keep (last four).
 #[derive(PartialEq, Eq)]
@@ -97,17 +146,41 @@ struct Fingerprint {
 }
 
 /// The sandbox gateway. Cheap to share behind an `Arc<dyn Gateway>`.
-#[derive(Default)]
 pub struct SandboxGateway {
     /// Answers by idempotency key. A std mutex suffices: it is never held
     /// across an await, and holding it for the whole decision makes two
     /// concurrent requests with one key charge once.
     answers: Mutex<HashMap<String, (Fingerprint, ChargeOutcome)>>,
+    /// When debits are submitted and cleared.
+    clock: Arc<dyn Clock>,
+    /// How long a debit takes to clear.
+    debit_settles_after: Duration,
+}
+
+impl Default for SandboxGateway {
+    fn default() -> SandboxGateway {
+        SandboxGateway::with_debit_clock(Arc::new(SystemClock), DEBIT_SETTLES_AFTER)
+    }
 }
 
 impl SandboxGateway {
     pub fn new() -> SandboxGateway {
         SandboxGateway::default()
+    }
+
+    /// A sandbox whose bank debits clear `settles_after` their submission by `clock` (tests
+    /// move the clock; `serve` takes the delay from its settings).
+    pub fn with_debit_clock(clock: Arc<dyn Clock>, settles_after: Duration) -> SandboxGateway {
+        SandboxGateway {
+            answers: Mutex::new(HashMap::new()),
+            clock,
+            debit_settles_after: settles_after,
+        }
+    }
+
+    /// How long a debit takes to clear.
+    pub fn debit_settles_after(&self) -> Duration {
+        self.debit_settles_after
     }
 
     /// How many distinct charges were approved (replays do not count).
@@ -125,14 +198,13 @@ impl SandboxGateway {
     }
 
     fn decide(&self, req: &ChargeRequest<'_>) -> Result<ChargeOutcome, GatewayError> {
-        let card = match req.method {
-            PaymentMethod::Card(card) => card,
-            // Bank debits arrive with the next gateway work; until then, refused as such.
-            PaymentMethod::Bank(_) => return Err(GatewayError::unsupported("bank debits")),
+        let last4 = match req.method {
+            PaymentMethod::Card(card) => card.number.last4(),
+            PaymentMethod::Bank(bank) => bank.number.last4(),
         };
         let fingerprint = Fingerprint {
             cents: req.amount.cents(),
-            last4: card.number.last4(),
+            last4,
         };
         let mut answers = self.lock();
         if let Some((first, outcome)) = answers.get(&req.idempotency_key) {
@@ -143,6 +215,14 @@ impl SandboxGateway {
             }
             return Ok(outcome.clone());
         }
+        let card = match req.method {
+            PaymentMethod::Card(card) => card,
+            PaymentMethod::Bank(bank) => {
+                let outcome = self.submit_debit(bank);
+                answers.insert(req.idempotency_key.clone(), (fingerprint, outcome.clone()));
+                return Ok(outcome);
+            }
+        };
         let result = result_of(card.number.expose_number());
         let reference = new_reference();
         let outcome = match result {
@@ -160,6 +240,69 @@ impl SandboxGateway {
         };
         answers.insert(req.idempotency_key.clone(), (fingerprint, outcome.clone()));
         Ok(outcome)
+    }
+}
+
+impl SandboxGateway {
+    /// Accepts a debit of a test bank account as clearing; its reference says how it ends and
+    /// when it was submitted, so any process asked about it later answers the same (it holds
+    /// no bank digits beyond the last four).
+    fn submit_debit(&self, bank: &BankAccount) -> ChargeOutcome {
+        let listed = TEST_BANK_ACCOUNTS
+            .iter()
+            .find(|(number, _)| *number == bank.number.expose());
+        let Some((_, debit)) = listed.filter(|_| bank.routing.expose() == TEST_ROUTING_NUMBER)
+        else {
+            return ChargeOutcome::Declined {
+                reason: DeclineReason::Declined,
+                reference: Some(new_reference()),
+            };
+        };
+        let ending = match debit {
+            SandboxDebit::Succeeds => "ok".to_owned(),
+            SandboxDebit::Fails(code) => format!("fail{}", code.as_str()),
+            SandboxDebit::SucceedsThenReturned(code) => format!("ret{}", code.as_str()),
+        };
+        let submitted = self.clock.now().unix_timestamp();
+        ChargeOutcome::Pending {
+            reference: format!(
+                "sbx_ach_{ending}_{submitted}_{}_{}",
+                bank.number.last4(),
+                hex::encode(rand::random::<[u8; 6]>())
+            ),
+        }
+    }
+
+    /// Where a debit submitted by [`SandboxGateway::submit_debit`] stands by the clock.
+    fn status_of(&self, reference: &str) -> Result<DebitStatus, GatewayError> {
+        let not_ours = || GatewayError::Rejected("not a sandbox debit".into());
+        let mut parts = reference
+            .strip_prefix("sbx_ach_")
+            .ok_or_else(not_ours)?
+            .split('_');
+        let (Some(ending), Some(submitted)) = (parts.next(), parts.next()) else {
+            return Err(not_ours());
+        };
+        let submitted: i64 = submitted.parse().map_err(|_| not_ours())?;
+        let waited = self.clock.now().unix_timestamp() - submitted;
+        let settle = i64::try_from(self.debit_settles_after.as_secs()).unwrap_or(i64::MAX);
+        let cleared = waited >= settle;
+        let returned = waited
+            >= settle.saturating_add(
+                i64::try_from(RETURNED_AFTER_SETTLING.as_secs()).unwrap_or(i64::MAX),
+            );
+        Ok(match ending {
+            _ if !cleared => DebitStatus::Clearing,
+            "ok" => DebitStatus::Succeeded,
+            failed if failed.starts_with("fail") => {
+                DebitStatus::Failed(ReturnCode::parse(&failed[4..]))
+            }
+            later if later.starts_with("ret") && returned => {
+                DebitStatus::Returned(ReturnCode::parse(&later[3..]))
+            }
+            later if later.starts_with("ret") => DebitStatus::Succeeded,
+            _ => return Err(not_ours()),
+        })
     }
 }
 
@@ -256,6 +399,14 @@ impl Gateway for SandboxGateway {
 
     fn charge_saved<'a>(&'a self, req: &'a SavedChargeRequest<'_>) -> ChargeFuture<'a> {
         Box::pin(async move { self.decide_saved(req) })
+    }
+
+    fn debits_banks(&self) -> bool {
+        true
+    }
+
+    fn debit_status<'a>(&'a self, reference: &'a str) -> StatusFuture<'a> {
+        Box::pin(async move { self.status_of(reference) })
     }
 }
 
@@ -436,33 +587,125 @@ mod tests {
         ));
     }
 
-    #[tokio::test]
-    async fn bank_debits_are_refused_as_unsupported_without_a_charge() {
-        use crate::payments::method::{AccountType, BankAccount, BankAccountNumber, RoutingNumber};
-        let gw = SandboxGateway::new();
-        let bank = PaymentMethod::Bank(BankAccount {
-            routing: RoutingNumber::parse("110000000").unwrap(),
-            number: BankAccountNumber::parse("000123456789").unwrap(),
+    fn bank(routing: &str, number: &str) -> PaymentMethod {
+        use crate::payments::method::{AccountType, BankAccountNumber, RoutingNumber};
+        PaymentMethod::Bank(BankAccount {
+            routing: RoutingNumber::parse(routing).unwrap(),
+            number: BankAccountNumber::parse(number).unwrap(),
             account_type: AccountType::Checking,
             holder: None,
-        });
-        let err = gw.charge(&request(&bank, "b", "5.00")).await.unwrap_err();
+        })
+    }
+
+    #[tokio::test]
+    async fn stripes_test_bank_accounts_clear_fail_or_come_back_as_stripe_says() {
+        use crate::clock::ManualClock;
+        let clock = ManualClock::new(time::macros::datetime!(2026-12-06 15:00 UTC));
+        let gw = SandboxGateway::with_debit_clock(Arc::new(clock.clone()), Duration::from_secs(60));
+        let mut references = Vec::new();
+        for (i, (number, _)) in TEST_BANK_ACCOUNTS.iter().enumerate() {
+            let method = bank(TEST_ROUTING_NUMBER, number);
+            let outcome = gw
+                .charge(&request(&method, &format!("d{i}"), "25.00"))
+                .await
+                .unwrap();
+            let ChargeOutcome::Pending { reference } = outcome else {
+                panic!("{number}: a debit is accepted as clearing, got {outcome:?}");
+            };
+            // The reference names the last four at most.
+            assert!(!reference.contains(&number[..8]), "{reference}");
+            references.push(reference);
+        }
+        for reference in &references {
+            assert_eq!(gw.debit_status(reference).await, Ok(DebitStatus::Clearing));
+        }
+        clock.advance(Duration::from_secs(60));
+        let settled: Vec<_> = statuses_of(&gw, &references).await;
         assert_eq!(
-            err,
-            GatewayError::Rejected("bank debits are not supported by this gateway".into())
+            settled,
+            vec![
+                DebitStatus::Succeeded,
+                DebitStatus::Failed(ReturnCode::NoAccount),
+                DebitStatus::Failed(ReturnCode::AccountClosed),
+                DebitStatus::Failed(ReturnCode::InsufficientFunds),
+                DebitStatus::Succeeded,
+            ]
         );
-        assert!(!err.to_string().contains("6789"), "{err}");
+        clock.advance(RETURNED_AFTER_SETTLING);
+        let later = statuses_of(&gw, &references).await;
+        assert_eq!(later[0], DebitStatus::Succeeded);
+        assert_eq!(later[4], DebitStatus::Returned(ReturnCode::NotAuthorized));
+        // A debit is never an approval: nothing counts as charged until it clears.
         assert_eq!(gw.charge_count(), 0);
-        // Through the one charging path it is a processing error for the caller, never a panic.
-        let result =
-            charge_with_retry(&gw, &request(&bank, "b", "5.00"), Duration::from_secs(5)).await;
+    }
+
+    /// The demo's list of test bank accounts, as operators are told them: the sandbox is checked
+    /// against it, not against its own table.
+    const DEMO_TEST_BANK_ACCOUNTS: &str = include_str!("../../../demo/test-bank-accounts.csv");
+
+    #[test]
+    fn every_demo_test_bank_account_is_what_the_demo_promises() {
+        let mut rows = DEMO_TEST_BANK_ACCOUNTS.lines();
+        assert_eq!(rows.next(), Some("routing,account,result"));
+        let mut seen = 0;
+        for row in rows {
+            let [routing, account, result] = row.split(',').collect::<Vec<_>>()[..] else {
+                panic!("demo/test-bank-accounts.csv row {row:?} is not routing,account,result");
+            };
+            assert_eq!(routing, TEST_ROUTING_NUMBER);
+            let want = match result {
+                "succeeds" => SandboxDebit::Succeeds,
+                "fails_no_account" => SandboxDebit::Fails(ReturnCode::NoAccount),
+                "fails_account_closed" => SandboxDebit::Fails(ReturnCode::AccountClosed),
+                "fails_insufficient_funds" => SandboxDebit::Fails(ReturnCode::InsufficientFunds),
+                "succeeds_then_returned_not_authorized" => {
+                    SandboxDebit::SucceedsThenReturned(ReturnCode::NotAuthorized)
+                }
+                other => panic!("demo/test-bank-accounts.csv: unknown result {other:?}"),
+            };
+            let listed = TEST_BANK_ACCOUNTS
+                .iter()
+                .find(|(number, _)| *number == account);
+            assert_eq!(listed.map(|(_, debit)| *debit), Some(want), "{account}");
+            seen += 1;
+        }
+        assert_eq!(seen, TEST_BANK_ACCOUNTS.len());
+    }
+
+    async fn statuses_of(gw: &SandboxGateway, references: &[String]) -> Vec<DebitStatus> {
+        let mut statuses = Vec::new();
+        for reference in references {
+            statuses.push(gw.debit_status(reference).await.unwrap());
+        }
+        statuses
+    }
+
+    #[tokio::test]
+    async fn other_banks_and_accounts_are_declined_and_debits_replay_by_key() {
+        let gw = SandboxGateway::new();
+        assert!(gw.debits_banks());
+        for (routing, number) in [("021000021", "000123456789"), ("110000000", "12345678")] {
+            let method = bank(routing, number);
+            let outcome = gw.charge(&request(&method, number, "5.00")).await.unwrap();
+            assert!(
+                matches!(
+                    outcome,
+                    ChargeOutcome::Declined {
+                        reason: DeclineReason::Declined,
+                        ..
+                    }
+                ),
+                "{routing} {number}: {outcome:?}"
+            );
+        }
+        let method = bank(TEST_ROUTING_NUMBER, "000123456789");
+        let first = gw.charge(&request(&method, "same", "5.00")).await.unwrap();
         assert_eq!(
-            result,
-            ChargeResult::Declined {
-                reason: DeclineReason::ProcessingError,
-                reference: None
-            }
+            gw.charge(&request(&method, "same", "5.00")).await.unwrap(),
+            first
         );
+        assert!(gw.charge(&request(&method, "same", "6.00")).await.is_err());
+        assert!(gw.debit_status("sbx_0123").await.is_err());
     }
 
     fn saved_charge<'a>(token: &'a str, key: &str, present: bool) -> SavedChargeRequest<'a> {

@@ -22,17 +22,20 @@ pub enum SecretField {
     RoutingNumber,
     /// A bank account number.
     BankAccountNumber,
+    /// The bank account number keyed a second time, to compare with the first.
+    BankAccountNumberAgain,
 }
 
 impl SecretField {
     /// Every secret field.
-    pub const ALL: [SecretField; 6] = [
+    pub const ALL: [SecretField; 7] = [
         SecretField::CardNumber,
         SecretField::CardExpiry,
         SecretField::SecurityCode,
         SecretField::BillingZip,
         SecretField::RoutingNumber,
         SecretField::BankAccountNumber,
+        SecretField::BankAccountNumberAgain,
     ];
 
     /// The fields that make up a card, entered and wiped together.
@@ -44,7 +47,11 @@ impl SecretField {
     ];
 
     /// The fields that make up a bank account, entered and wiped together.
-    pub const BANK: [SecretField; 2] = [SecretField::RoutingNumber, SecretField::BankAccountNumber];
+    pub const BANK: [SecretField; 3] = [
+        SecretField::RoutingNumber,
+        SecretField::BankAccountNumber,
+        SecretField::BankAccountNumberAgain,
+    ];
 
     /// Its name as a flow's input kind and as the sealed session's key.
     pub fn input_name(self) -> &'static str {
@@ -55,6 +62,7 @@ impl SecretField {
             SecretField::BillingZip => "billing_zip",
             SecretField::RoutingNumber => "routing_number",
             SecretField::BankAccountNumber => "bank_account_number",
+            SecretField::BankAccountNumberAgain => "bank_account_number_again",
         }
     }
 
@@ -65,7 +73,9 @@ impl SecretField {
             | SecretField::CardExpiry
             | SecretField::SecurityCode
             | SecretField::BillingZip => MethodKind::Card,
-            SecretField::RoutingNumber | SecretField::BankAccountNumber => MethodKind::Bank,
+            SecretField::RoutingNumber
+            | SecretField::BankAccountNumber
+            | SecretField::BankAccountNumberAgain => MethodKind::Bank,
         }
     }
 

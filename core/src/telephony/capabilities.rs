@@ -73,13 +73,24 @@ pub enum RecordingState {
     InProgress,
 }
 
-/// Pausing and resuming a call's recording around card entry (PCI DSS).
+/// Controlling a call's recordings: pausing the call's recording around card entry (PCI DSS),
+/// and recording exactly one passage, such as a bank debit's spoken authorisation (NACHA TEL).
 pub trait RecordingControl: Send + Sync {
     /// Pauses or resumes the recording of call `call_id`.
     fn set_recording<'a>(
         &'a self,
         call_id: &'a str,
         state: RecordingState,
+    ) -> ProviderFuture<'a, ()>;
+
+    /// Starts a recording of call `call_id` of its own; the provider's id of it.
+    fn start_recording<'a>(&'a self, call_id: &'a str) -> ProviderFuture<'a, String>;
+
+    /// Stops the recording `recording_id` started on call `call_id`; it is kept.
+    fn stop_recording<'a>(
+        &'a self,
+        call_id: &'a str,
+        recording_id: &'a str,
     ) -> ProviderFuture<'a, ()>;
 }
 

@@ -366,6 +366,7 @@ mod tests {
             gateway: "sandbox".into(),
             gateway_reference: None,
             confirmation_code: None,
+            return_code: None,
             created_at: 0,
             needs_attention: false,
         };

@@ -60,6 +60,19 @@ fn take_card(session: &mut Session) -> crate::flow::engine::Secrets {
     )
 }
 
+/// Takes the bank account out of the session (so it is not sealed again with the call).
+fn take_bank(session: &mut Session) -> crate::flow::engine::Secrets {
+    crate::flow::engine::Secrets(
+        crate::payments::SecretField::BANK
+            .iter()
+            .filter_map(|field| {
+                let name = field.input_name();
+                Some((name.to_owned(), session.secrets.take(name)?))
+            })
+            .collect(),
+    )
+}
+
 /// Declares each action's module and the one dispatch from an action to it: a line per action,
 /// `Variant => module`, and its `run` answers with the result enum declared for it, named for
 /// the engine to route on.
@@ -122,6 +135,11 @@ dispatch! {
     RecordCallback => record_callback,
     OfferSurvey => offer_survey,
     RecordSurvey => record_survey,
+    OfferBankDebit => offer_bank_debit,
+    CheckBankAccount => check_bank_account,
+    ForgetBankAccount => forget_bank_account,
+    PrepareDebit => prepare_debit,
+    DebitBank => debit_bank,
 }
 
 /// What the engine may ask of the service during one webhook.
@@ -464,6 +482,32 @@ impl CallContext<'_> {
                     PauseFailure::GoOn => Pause::NotNeeded,
                 }
             }
+        }
+    }
+
+    /// Starts a recording of its own (a bank debit's authorisation); its id, or `None` where
+    /// the provider cannot record or the recording did not start.
+    pub async fn start_recording(&mut self) -> Option<String> {
+        let control = self.webhook.dialect.recording_control()?;
+        match control.start_recording(self.call_sid).await {
+            Ok(id) => Some(id),
+            Err(err) => {
+                tracing::warn!(error = %err, "could not start recording an authorisation");
+                None
+            }
+        }
+    }
+
+    /// Stops a recording [`CallContext::start_recording`] started; one that ended already
+    /// (with the call) is fine.
+    pub async fn stop_recording(&mut self, recording: &str) {
+        use crate::telephony::capabilities::ProviderError;
+        let Some(control) = self.webhook.dialect.recording_control() else {
+            return;
+        };
+        match control.stop_recording(self.call_sid, recording).await {
+            Ok(()) | Err(ProviderError::NoRecording) => {}
+            Err(err) => tracing::warn!(error = %err, "could not stop an authorisation's recording"),
         }
     }
 

@@ -15,6 +15,8 @@
 //! payment gateway does not stall other calls.
 
 pub mod actions;
+pub mod debits;
+pub mod gateway_events;
 pub mod hold;
 pub(crate) mod payments;
 pub mod pending_ends;

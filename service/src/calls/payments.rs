@@ -43,6 +43,11 @@ pub(crate) async fn record_charge_result(
     result: &ChargeResult,
 ) -> Result<Recorded, AppError> {
     let now = app.clock.now_ms();
+    if let (MethodKind::Bank, ChargeResult::Pending { reference }) = (method, result) {
+        let code = record_clearing(app, call, attempt, reference, now).await?;
+        app.metrics.method_payment(method, result);
+        return Ok(Recorded::Pending { confirmation: code });
+    }
     let (settlement, recorded) = match result {
         ChargeResult::Approved { reference } | ChargeResult::Pending { reference } => {
             let payment = app
@@ -93,6 +98,43 @@ pub(crate) async fn record_charge_result(
         .await?;
     app.metrics.method_payment(method, result);
     Ok(recorded)
+}
+
+/// Records a bank debit its gateway accepted as clearing, with its authorisation's written
+/// notice in the same transaction; the code its caller is given.
+async fn record_clearing(
+    app: &Line,
+    call: CallKey<'_>,
+    attempt: i64,
+    reference: &str,
+    now: i64,
+) -> Result<String, AppError> {
+    let payment = app
+        .store
+        .payments_of_call(call)
+        .await?
+        .into_iter()
+        .find(|p| p.attempt == attempt);
+    let code = payment
+        .as_ref()
+        .and_then(|p| p.confirmation_code.clone())
+        .unwrap_or_else(confirmation_code);
+    let notice = match &payment {
+        Some(payment) => super::debits::written_notice(app, call, payment, &code).await?,
+        None => Vec::new(),
+    };
+    let millis = |d: std::time::Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+    let debits = &app.config.payments.debits;
+    let settlement = Settlement::Clearing {
+        reference,
+        confirmation_code: &code,
+        next_check_at: now.saturating_add(millis(debits.check_every)),
+        checks_until: now.saturating_add(millis(debits.return_window)),
+    };
+    app.store
+        .settle_payment(call, attempt, &settlement, &notice, now)
+        .await?;
+    Ok(code)
 }
 
 /// The receipt an account that chose a channel on an earlier call gets for this payment,
@@ -148,6 +190,23 @@ pub(crate) fn payment_binding(call_sid: &str, attempt: i64) -> String {
 /// made under one idempotency key.
 pub(crate) fn payment_description(account: &Account) -> String {
     format!("Phone payment, account ending {}", account.last4())
+}
+
+/// Parses the fields kept for a payment made with a method of `kind` (a bank account's type is
+/// its label, kept with the payment).
+pub(crate) fn parse_method(
+    app: &Line,
+    fields: &Secrets,
+    kind: MethodKind,
+    label: &str,
+) -> Option<crate::payments::PaymentMethod> {
+    use crate::payments::{AccountType, PaymentMethod};
+    match kind {
+        MethodKind::Card => parse_card(app, fields).map(PaymentMethod::Card),
+        MethodKind::Bank => {
+            super::debits::parse_bank(fields, AccountType::parse(label)?).map(PaymentMethod::Bank)
+        }
+    }
 }
 
 /// Parses the card fields kept for a payment.

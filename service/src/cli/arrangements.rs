@@ -57,7 +57,11 @@ pub(super) async fn run_due(args: RunDueArgs) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let collector = Collector {
         store: store.clone(),
-        gateway: crate::app::gateway_for(&gateway_choice(&args.gateway)?),
+        gateway: crate::app::gateway_for(
+            &gateway_choice(&args.gateway)?,
+            &crate::config::DebitSettings::default(),
+            clock.clone(),
+        ),
         policies: Arc::new(loaded.policies),
         clock,
         gateway_timeout: gateway_timeout(&args.gateway),

@@ -51,6 +51,14 @@ impl DemoTokens {
         }
     }
 
+    /// Where the demo writes its email, beside the database (`ivrpay.db.demo-mail/`): the
+    /// demo has no mail server, and the receipts and the written notices of bank debits are
+    /// worth reading.
+    pub(super) fn mail_folder(database_url: &str) -> PathBuf {
+        let tokens = Self::path(database_url);
+        tokens.with_extension("demo-mail")
+    }
+
     /// Reads the tokens kept for this database, if any.
     pub(super) fn load(database_url: &str) -> Option<DemoTokens> {
         let path = Self::path(database_url);

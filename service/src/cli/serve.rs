@@ -101,6 +101,13 @@ pub(super) struct ServeArgs {
     /// Smallest payment taken, in dollars (an account owing less may pay what it owes).
     #[arg(long, env = "IVRPAY_MIN_PAYMENT", default_value = "1.00")]
     pub(super) min_payment: String,
+    /// Minutes between asking the gateway about a bank debit still clearing or returnable
+    /// (default 15; 1 in the demo, so a sandbox debit is seen to clear).
+    #[arg(long, env = "IVRPAY_DEBIT_CHECK_MINUTES")]
+    pub(super) debit_check_minutes: Option<u64>,
+    /// Seconds the sandbox gateway takes to clear a bank debit (the demo's "pending" period).
+    #[arg(long, env = "IVRPAY_SANDBOX_DEBIT_SECONDS", default_value_t = 120)]
+    pub(super) sandbox_debit_seconds: u64,
     /// Minutes card data may wait, sealed, between webhooks before it is discarded.
     #[arg(long, env = "IVRPAY_CARD_DATA_TTL_MINUTES", default_value_t = 10)]
     pub(super) card_data_ttl_minutes: u64,
@@ -171,6 +178,28 @@ pub(super) async fn serve(args: ServeArgs) -> Result<(), String> {
         tracing::warn!(
             "--insecure-skip-signature: webhook signatures are NOT checked; anyone can drive calls"
         );
+    }
+    // The demo writes its email to a folder when no mail server is set, so receipts by email
+    // and the written notices that let it take bank debits can be tried and read.
+    let mut messaging = messaging;
+    if demo && messaging.email.is_none() {
+        let folder = DemoTokens::mail_folder(&args.database_url);
+        std::fs::create_dir_all(&folder).map_err(|e| {
+            format!(
+                "cannot create the demo's mail folder {}: {e}",
+                folder.display()
+            )
+        })?;
+        let folder = std::fs::canonicalize(&folder).unwrap_or(folder);
+        printed.push(format!(
+            "Email (receipts, bank debit notices) is written to {}/ as .eml files: the demo has \
+             no mail server.",
+            folder.display()
+        ));
+        messaging.email = Some(crate::messages::EmailSettings {
+            smtp_url: secrecy::SecretString::from(format!("file://{}", folder.display())),
+            from: "Riverside Utilities <billing@example.com>".to_owned(),
+        });
     }
     let agent_number = args.agent_number.filter(|n| !n.is_empty());
     // The demo puts callers through to a made-up line so the console's screen-pop can be seen.

@@ -46,6 +46,7 @@ pub(super) fn gateway_choice(args: &GatewayArgs) -> Result<GatewayChoice, String
             secret_key: secret_env("STRIPE_SECRET_KEY")
                 .ok_or("--gateway stripe needs STRIPE_SECRET_KEY (sk_live_... or sk_test_...)")?,
             base_url: args.stripe_base_url.trim_end_matches('/').to_owned(),
+            webhook_secret: secret_env("STRIPE_WEBHOOK_SECRET"),
         },
     })
 }
@@ -81,6 +82,16 @@ pub(super) fn payment_settings(args: &ServeArgs) -> Result<PaymentSettings, Stri
         accepted_brands,
         smallest_payment_cents: smallest.cents().max(1),
         gateway_timeout: gateway_timeout(&args.gateway),
+        debits: crate::config::DebitSettings {
+            check_every: Duration::from_secs(
+                args.debit_check_minutes
+                    .unwrap_or(if args.demo { 1 } else { 15 })
+                    .max(1)
+                    * 60,
+            ),
+            sandbox_settles_after: Duration::from_secs(args.sandbox_debit_seconds),
+            ..crate::config::DebitSettings::default()
+        },
     })
 }
 

@@ -95,7 +95,13 @@ async fn dashboard(
         Err(err) => Err(err),
     };
     let html = match made {
-        Ok((query, report)) => page::dashboard(&app, &signed_in, &query, &report),
+        Ok((query, report)) => {
+            // NACHA's return rates are over the last 60 days, whatever period is shown.
+            let days = crate::payments::debit::RETURN_RATE_DAYS;
+            let since = app.line.clock.now_ms() - days * 24 * 60 * 60 * 1000;
+            let returns = app.line.store.bank_returns_since(since).await?;
+            page::dashboard(&app, &signed_in, &query, &report, &returns)
+        }
         Err(ReportError::BadQuery(problem)) => page::problem(&signed_in, &params, &problem),
         Err(err) => return Err(err.into()),
     };

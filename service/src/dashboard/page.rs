@@ -10,7 +10,9 @@ use super::charts::{self, ASKED_FOR_PERSON, ENDED, HUNG_UP, Series, WENT_ON};
 use crate::agents::console::SignedIn;
 use crate::agents::pages::page;
 use crate::http::AppState;
+use crate::payments::ReturnCategory;
 use crate::reports::{Grouping, Report, ReportQuery, ReportRow};
+use crate::store::BankReturns;
 
 const CONTAINED: Series = Series {
     name: "contained",
@@ -43,7 +45,8 @@ const STYLE: &str = "main{max-width:72rem}\
 table{border-collapse:collapse;font-size:.9rem}td,th{border:1px solid #ccc;padding:.2rem .5rem;\
 text-align:right}th:first-child,td:first-child{text-align:left}\
 form.period{display:flex;gap:1rem;flex-wrap:wrap;align-items:end}form.period label{margin:0}\
-form.period input,form.period select{width:auto}";
+form.period input,form.period select{width:auto}\
+.over td{color:#b2182b;font-weight:600}";
 
 /// Money in dollars and cents from integer cents, for people: "$1,234.50".
 fn dollars(cents: i64) -> String {
@@ -226,6 +229,7 @@ pub(super) fn dashboard(
     signed_in: &SignedIn,
     query: &ReportQuery,
     report: &Report,
+    returns: &BankReturns,
 ) -> String {
     let params = Params {
         from: Some(query.from.to_string()),
@@ -254,6 +258,7 @@ pub(super) fn dashboard(
         (funnel_section(app, report, total.calls.in_progress))
         (over_the_period(report))
         (reasons(&total))
+        (bank_returns(returns))
         (survey(&total))
         (rows_table(report))
     };
@@ -484,6 +489,81 @@ fn reasons(total: &ReportRow) -> Markup {
     }
 }
 
+/// A rate in basis points as a percentage with two decimals: 57 -> "0.57%".
+fn basis_points(bp: i64) -> String {
+    format!("{}.{:02}%", bp / 100, bp % 100)
+}
+
+/// Bank debits returned over the last 60 days, by NACHA's categories against their ceilings,
+/// and by return code. A rate over its ceiling is red and says so in words.
+fn bank_returns(returns: &BankReturns) -> Markup {
+    let rate = |count: i64| (count * 10_000).checked_div(returns.debits).unwrap_or(0);
+    let in_category = |category: ReturnCategory| -> i64 {
+        returns
+            .returns
+            .iter()
+            .filter(|(code, _)| code.category() == category)
+            .map(|(_, n)| n)
+            .sum()
+    };
+    let all: i64 = returns.returns.iter().map(|(_, n)| n).sum();
+    let mut rows: Vec<(&str, i64, Option<u32>)> = vec![
+        (
+            "Unauthorized (R05, R07, R10, R11, R29, R51)",
+            in_category(ReturnCategory::Unauthorized),
+            ReturnCategory::Unauthorized.ceiling_basis_points(),
+        ),
+        (
+            "Administrative (R02, R03, R04)",
+            in_category(ReturnCategory::Administrative),
+            ReturnCategory::Administrative.ceiling_basis_points(),
+        ),
+    ];
+    rows.push((
+        "All returns",
+        all,
+        Some(crate::payments::debit::OVERALL_RETURN_CEILING_BASIS_POINTS),
+    ));
+    html! {
+        section id="bank-returns" aria-labelledby="bank-returns-heading" {
+            h2 id="bank-returns-heading" { "Bank debits returned, last 60 days" }
+            @if returns.debits == 0 {
+                p { "No bank debits in the last 60 days." }
+            } @else {
+                p { (returns.debits) " bank debits. NACHA's ceilings are over the same 60 days." }
+                table id="bank-return-rates" {
+                    thead { tr { th { "Returns" } th { "Count" } th { "Rate" } th { "Ceiling" } th { "Against it" } } }
+                    tbody {
+                        @for (name, count, ceiling) in &rows {
+                            @let over = ceiling.is_some_and(|c| rate(*count) > i64::from(c));
+                            tr class=[over.then_some("over")] {
+                                td { (name) }
+                                td { (count) }
+                                td { (basis_points(rate(*count))) }
+                                td { (ceiling.map_or(String::new(), |c| basis_points(i64::from(c)))) }
+                                td { @if over { "over the ceiling" } @else { "within" } }
+                            }
+                        }
+                    }
+                }
+                @if !returns.returns.is_empty() {
+                    table id="bank-return-codes" {
+                        caption { "By the bank's return code" }
+                        tbody {
+                            @for (code, count) in &returns.returns {
+                                tr {
+                                    td { (code.as_str()) " " (code.describe()) }
+                                    td { (count) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The survey's answers.
 fn survey(total: &ReportRow) -> Markup {
     let s = &total.survey;
@@ -546,6 +626,43 @@ fn rows_table(report: &Report) -> Markup {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bank_returns_over_a_ceiling_are_red_and_say_so() {
+        use crate::payments::ReturnCode;
+        // 400 debits: 3 unauthorised (0.75%, over 0.5%), 4 administrative (1%, within 3%).
+        let returns = BankReturns {
+            debits: 400,
+            returns: vec![
+                (ReturnCode::InsufficientFunds, 5),
+                (ReturnCode::AccountClosed, 4),
+                (ReturnCode::NotAuthorized, 3),
+            ],
+        };
+        let html = bank_returns(&returns).into_string();
+        let unauthorised = html
+            .split("<tr")
+            .find(|row| row.contains("Unauthorized"))
+            .expect("a row for unauthorised returns");
+        assert!(unauthorised.contains("class=\"over\""), "{unauthorised}");
+        assert!(unauthorised.contains("0.75%"), "{unauthorised}");
+        assert!(unauthorised.contains("over the ceiling"), "{unauthorised}");
+        let administrative = html
+            .split("<tr")
+            .find(|row| row.contains("Administrative"))
+            .expect("a row for administrative returns");
+        assert!(administrative.contains("1.00%") && administrative.contains("within"));
+        assert!(html.contains("3.00%"), "all returns: 12 of 400");
+        assert!(
+            html.contains("R10 not authorized by the account holder"),
+            "{html}"
+        );
+        assert!(
+            bank_returns(&BankReturns::default())
+                .into_string()
+                .contains("No bank debits in the last 60 days.")
+        );
+    }
 
     #[test]
     fn money_is_shown_with_thousands_and_cents() {

@@ -210,9 +210,12 @@ struct AccountView {
     contact_channel: Option<String>,
     /// Receipts, reminders and notices with their delivery status, newest first.
     messages: Vec<MessageRecord>,
+    /// The bank debits authorised by phone, newest first, each with the words read, its
+    /// recording and written notice (the evidence NACHA's rules ask for, kept two years).
+    debit_authorizations: Vec<crate::store::DebitAuthorizationRecord>,
 }
 
-/// An account: balance, payments, arrangements and messages.
+/// An account: balance, payments, arrangements, messages and bank debit authorisations.
 #[utoipa::path(
     get,
     path = "/api/accounts/{account_number}",
@@ -239,6 +242,11 @@ async fn account(
         .arrangements_for_account(&account_number)
         .await?;
     let messages = app.line.store.messages_for_account(&account_number).await?;
+    let debit_authorizations = app
+        .line
+        .store
+        .debit_authorizations_for_account(&account_number)
+        .await?;
     let flags = crate::collections::policy::flags_of(&account)
         .map(str::to_owned)
         .collect();
@@ -257,6 +265,7 @@ async fn account(
         arrangements,
         contact_channel: account.contact_channel,
         messages,
+        debit_authorizations,
     }))
 }
 

@@ -1,4 +1,5 @@
-//! The HTTP surfaces, one module each, merged here: provider webhooks, the admin API, recorded
+//! The HTTP surfaces, one module each, merged here: provider webhooks, the payment gateway's
+//! events (`gateway_events`), the admin API, recorded
 //! prompts, health, Prometheus metrics, and the agent console ([`crate::agents::console`]) behind
 //! its guard. Webhooks (calls' and SMS) are counted and timed by route and status (`metrics`).
 //!
@@ -13,6 +14,7 @@ mod api;
 mod audio;
 pub mod error;
 pub mod forwarded;
+mod gateway_events;
 mod health;
 mod metrics;
 pub mod server;
@@ -40,22 +42,27 @@ pub fn metrics_router(state: AppState) -> Router {
 pub fn router(state: AppState) -> Router {
     let limits = state.line.config.http.clone();
     let request_id = HeaderName::from_static("x-request-id");
-    // Every provider's signature header, and the admin token.
-    let sensitive: Vec<HeaderName> = std::iter::once(AUTHORIZATION)
-        .chain(
-            state
-                .line
-                .providers
-                .iter()
-                .flat_map(|dialect| dialect.sensitive_headers())
-                .map(|name| HeaderName::from_static(name)),
-        )
-        .collect();
+    // Every provider's signature header, the gateway's, and the admin token.
+    let sensitive: Vec<HeaderName> = [
+        AUTHORIZATION,
+        HeaderName::from_static(gateway_events::STRIPE_SIGNATURE),
+    ]
+    .into_iter()
+    .chain(
+        state
+            .line
+            .providers
+            .iter()
+            .flat_map(|dialect| dialect.sensitive_headers())
+            .map(|name| HeaderName::from_static(name)),
+    )
+    .collect();
     let counted = axum::middleware::from_fn_with_state(state.clone(), metrics::track_webhooks);
     Router::new()
         .merge(health::router())
         .merge(webhooks::router().route_layer(counted))
         .merge(api::router())
+        .merge(gateway_events::router())
         .merge(metrics::router())
         .merge(audio::router())
         .merge(crate::agents::console::router())

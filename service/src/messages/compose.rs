@@ -208,6 +208,76 @@ impl Composer<'_> {
         )
     }
 
+    /// Where a bank debit's written notice can go for `account`: the channel it chose, else
+    /// email, else a text, whichever reaches it; `None` when none does (or it asked not to be
+    /// contacted, or the notice is turned off), and then only a recording can be the evidence.
+    pub fn notice_channel(&self, account: &Account) -> Option<Channel> {
+        if !self.settings.enabled(Kind::DebitAuthorized)
+            || crate::collections::policy::has_flag(account, "cease_contact")
+        {
+            return None;
+        }
+        Channel::of(account)
+            .into_iter()
+            .chain([Channel::Email, Channel::Sms])
+            .find(|channel| self.reaches(account, *channel))
+    }
+
+    /// A bank debit's written notice of its authorisation (NACHA TEL); `dedupe` names the
+    /// payment, so a retried acceptance queues it once.
+    pub fn debit_authorized(
+        &self,
+        account: &Account,
+        channel: Channel,
+        debit: &DebitNotice<'_>,
+        dedupe: &str,
+    ) -> Option<NewMessage> {
+        let language = language_of(account);
+        let mut values = common(account);
+        values
+            .set("name", account.name.as_str())
+            .set("amount", money_text(debit.amount_cents))
+            .set("account", method_words(Some(debit.method), language))
+            .set("debit_date", date_text(debit.debit_date, language))
+            .set("authorized_on", date_text(debit.authorized_on, language))
+            .set("confirmation", debit.confirmation);
+        self.build(
+            Kind::DebitAuthorized,
+            account,
+            channel,
+            &values,
+            format!("debit:{dedupe}"),
+        )
+    }
+
+    /// The notice that a bank debit failed or came back, on the account's channel (or the one
+    /// its authorisation's notice went to); `balance_cents` is what is owed again.
+    pub fn debit_failed(
+        &self,
+        account: &Account,
+        channel: Channel,
+        debit: &DebitNotice<'_>,
+        reason: crate::payments::ReturnCode,
+        balance_cents: i64,
+        dedupe: &str,
+    ) -> Option<NewMessage> {
+        let language = language_of(account);
+        let mut values = common(account);
+        values
+            .set("amount", money_text(debit.amount_cents))
+            .set("account", method_words(Some(debit.method), language))
+            .set("debit_date", date_text(debit.debit_date, language))
+            .set("reason", return_reason(reason, language))
+            .set("balance", money_text(balance_cents));
+        self.build(
+            Kind::DebitFailed,
+            account,
+            channel,
+            &values,
+            format!("debit_failed:{dedupe}"),
+        )
+    }
+
     fn build(
         &self,
         kind: Kind,
@@ -239,6 +309,39 @@ impl Composer<'_> {
             body_text,
             body_html,
         })
+    }
+}
+
+/// A bank debit, as its notices name it.
+#[derive(Debug, Clone)]
+pub struct DebitNotice<'a> {
+    /// How much, in cents.
+    pub amount_cents: i64,
+    /// The bank account (its type and last four).
+    pub method: &'a MethodSummary,
+    /// The day it is debited.
+    pub debit_date: Date,
+    /// The day it was authorised.
+    pub authorized_on: Date,
+    /// The confirmation number the caller was given.
+    pub confirmation: &'a str,
+}
+
+/// Why the bank sent a debit back, in the account holder's language.
+fn return_reason(code: crate::payments::ReturnCode, language: Language) -> &'static str {
+    use crate::payments::ReturnCode;
+    match language {
+        Language::En => code.describe(),
+        Language::Es => match code {
+            ReturnCode::InsufficientFunds => "fondos insuficientes",
+            ReturnCode::AccountClosed => "la cuenta está cerrada",
+            ReturnCode::NoAccount => "no se encontró la cuenta",
+            ReturnCode::InvalidAccountNumber => "el número de cuenta no es válido",
+            ReturnCode::NotAuthorized | ReturnCode::CorporateNotAuthorized => {
+                "el titular no lo autorizó"
+            }
+            ReturnCode::Other => "el banco lo devolvió",
+        },
     }
 }
 

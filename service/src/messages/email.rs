@@ -1,7 +1,8 @@
-//! Email through SMTP, with `lettre`: a plain-text and an HTML part, sent to one address.
+//! Email through SMTP, with `lettre`: a plain-text and an HTML part, sent to one address (or
+//! written as an `.eml` file to a folder, for the demo).
 
 use lettre::message::{Mailbox, MultiPart};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 
 use super::EmailSettings;
@@ -42,6 +43,15 @@ pub async fn send(
             html.to_owned(),
         ))
         .map_err(|_| EmailError::Rejected("the message could not be built".into()))?;
+    // `file:///a/folder` writes each message there as an `.eml` file instead: the demo's mail,
+    // readable without a mail server.
+    if let Some(folder) = settings.smtp_url.expose_secret().strip_prefix("file://") {
+        return AsyncFileTransport::<Tokio1Executor>::new(folder)
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|_| EmailError::Unavailable("could not write to the mail folder".into()));
+    }
     let transport =
         AsyncSmtpTransport::<Tokio1Executor>::from_url(settings.smtp_url.expose_secret())
             .map_err(|_| EmailError::Rejected("IVRPAY_SMTP_URL does not parse".into()))?

@@ -9,9 +9,9 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::Metrics;
-use crate::payments::gateway::{ChargeFuture, SaveFuture};
+use crate::payments::gateway::{ChargeFuture, SaveFuture, StatusFuture};
 use crate::payments::{
-    ChargeOutcome, ChargeRequest, Gateway, GatewayError, SaveCardRequest, SaveOutcome,
+    ChargeOutcome, ChargeRequest, DebitStatus, Gateway, GatewayError, SaveCardRequest, SaveOutcome,
     SavedChargeRequest,
 };
 
@@ -117,6 +117,28 @@ impl Gateway for MeteredGateway {
 
     fn charge_saved<'a>(&'a self, req: &'a SavedChargeRequest<'_>) -> ChargeFuture<'a> {
         Box::pin(self.timed("charge_saved", self.inner.charge_saved(req), charge_result))
+    }
+
+    fn debits_banks(&self) -> bool {
+        self.inner.debits_banks()
+    }
+
+    fn debit_status<'a>(&'a self, reference: &'a str) -> StatusFuture<'a> {
+        Box::pin(self.timed(
+            "debit_status",
+            self.inner.debit_status(reference),
+            status_result,
+        ))
+    }
+}
+
+fn status_result(answer: &Result<DebitStatus, GatewayError>) -> &'static str {
+    match answer {
+        Ok(DebitStatus::Clearing) => "clearing",
+        Ok(DebitStatus::Succeeded) => "succeeded",
+        Ok(DebitStatus::Failed(_)) => "failed",
+        Ok(DebitStatus::Returned(_)) => "returned",
+        Err(error) => error_result(error),
     }
 }
 

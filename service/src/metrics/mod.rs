@@ -220,7 +220,8 @@ impl Metrics {
         registry.register(
             "payments",
             "Gateway answers to payments recorded, by kind (card, bank, installment) and outcome \
-             (approved, pending, declined, error, unknown)",
+             (approved, pending, declined, error, unknown); and how bank debits ended after the \
+             call, kind bank_debit (succeeded, failed, returned)",
             payments.clone(),
         );
         let gateway_seconds: Histograms<GatewayLabels> =
@@ -319,6 +320,22 @@ impl Metrics {
     /// (counted under the kind: `card` or `bank`).
     pub fn method_payment(&self, method: MethodKind, result: &ChargeResult) {
         self.payment(method.as_str(), PaymentOutcome::of(result));
+    }
+
+    /// How a bank debit ended after its call, recorded.
+    pub fn debit_settled(&self, settlement: crate::store::DebitSettlement) {
+        use crate::store::DebitSettlement;
+        let outcome = match settlement {
+            DebitSettlement::Succeeded => "succeeded",
+            DebitSettlement::Failed(_) => "failed",
+            DebitSettlement::Returned(_) => "returned",
+        };
+        self.payments
+            .get_or_create(&PaymentLabels {
+                kind: "bank_debit",
+                outcome,
+            })
+            .inc();
     }
 
     /// A gateway's answer to a plan's installment, recorded.

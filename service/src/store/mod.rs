@@ -14,6 +14,7 @@ mod arrangements;
 mod callbacks;
 mod calls;
 mod checkpoint;
+mod debits;
 mod in_place;
 mod messages;
 mod payments;
@@ -31,6 +32,10 @@ pub use callbacks::{CallbackRecord, CallbackStatus, Closed, NewCallback};
 pub use calls::{
     CallKey, CallRecord, CallRow, EndSummary, EndingCall, FunnelStep, NewCall, StepRecord,
     TurnUpdate,
+};
+pub use debits::{
+    BankReturns, DebitAuthorizationRecord, DebitSettled, DebitSettlement, DebitToCheck,
+    NewDebitAuthorization, PaymentByReference,
 };
 pub use messages::{LeasedMessage, MessageRecord, NewMessage, SendOutcome};
 pub use payments::{NewPayment, PaymentRecord, Settlement, UnsettledPayment};

@@ -78,6 +78,8 @@ pub struct PaymentRecord {
     pub gateway_reference: Option<String>,
     /// The code the caller was given.
     pub confirmation_code: Option<String>,
+    /// For a bank debit that failed or came back, NACHA's return code (`R01` ...).
+    pub return_code: Option<String>,
     /// When it was first recorded (UTC ms).
     pub created_at: i64,
     /// Its outcome could not be learned before the card had to be wiped: a person must check it
@@ -105,6 +107,10 @@ pub struct UnsettledPayment {
     pub sealed_card: Option<Vec<u8>>,
     /// When the sealed card must be wiped (UTC ms).
     pub sealed_until: Option<i64>,
+    /// A card or a bank account.
+    pub method: MethodKind,
+    /// The card's brand or the bank account's type.
+    pub method_label: String,
 }
 
 impl PaymentRecord {
@@ -137,6 +143,19 @@ pub enum Settlement<'a> {
         /// Code given to the caller.
         confirmation_code: &'a str,
     },
+    /// A bank debit accepted by its gateway, clearing: recorded `clearing`, the balance lowered
+    /// now (a failure or return raises it again), the bank account's sealed numbers wiped, and
+    /// upkeep to ask the gateway at `next_check_at` and until `checks_until`.
+    Clearing {
+        /// Gateway id.
+        reference: &'a str,
+        /// Code given to the caller.
+        confirmation_code: &'a str,
+        /// When upkeep first asks how it stands.
+        next_check_at: i64,
+        /// Until when a return is watched for.
+        checks_until: i64,
+    },
     /// Refused.
     Declined {
         /// Why.
@@ -150,7 +169,7 @@ pub enum Settlement<'a> {
 
 const PAYMENT_COLUMNS: &str = "call_sid, attempt, account_number, amount_cents, fee_cents, currency, method, \
     method_label, method_last4, status, decline_reason, gateway, gateway_reference, \
-    confirmation_code, created_at, needs_attention";
+    confirmation_code, created_at, needs_attention, return_code";
 
 /// A stored method kind; one this version does not know is a decoding error, not a guess.
 pub(super) fn method_kind(stored: &str) -> Result<MethodKind, sqlx::Error> {
@@ -180,6 +199,7 @@ fn payment_from_row(row: &sqlx::any::AnyRow) -> Result<PaymentRecord, sqlx::Erro
         gateway: row.try_get("gateway")?,
         gateway_reference: row.try_get("gateway_reference")?,
         confirmation_code: row.try_get("confirmation_code")?,
+        return_code: row.try_get("return_code")?,
         created_at: row.try_get("created_at")?,
         needs_attention: row.try_get::<i64, _>("needs_attention")? != 0,
     })
@@ -274,8 +294,9 @@ impl Store {
     ///
     /// # Errors
     /// A database failure; nothing is changed then.
-    /// `receipts` (for an account that chose a channel on an earlier call) are queued in the
-    /// same transaction when the payment is approved here.
+    /// `receipts` (for an account that chose a channel on an earlier call, or a bank debit's
+    /// written notice) are queued in the same transaction when the payment is approved or, for a
+    /// debit, accepted as clearing here.
     pub async fn settle_payment(
         &self,
         call: CallKey<'_>,
@@ -294,17 +315,31 @@ impl Store {
                 reference,
                 confirmation_code,
             } => ("pending", None, Some(*reference), Some(*confirmation_code)),
+            Settlement::Clearing {
+                reference,
+                confirmation_code,
+                ..
+            } => ("clearing", None, Some(*reference), Some(*confirmation_code)),
             Settlement::Declined { reason, reference } => {
                 ("declined", Some(*reason), *reference, None)
             }
             Settlement::Unknown => ("unknown", None, None, None),
+        };
+        let (next_check_at, checks_until) = match settlement {
+            Settlement::Clearing {
+                next_check_at,
+                checks_until,
+                ..
+            } => (Some(*next_check_at), Some(*checks_until)),
+            _ => (None, None),
         };
         let settled = sqlx::query(
             "UPDATE payments SET status = $3, decline_reason = $4, \
              gateway_reference = COALESCE($5, gateway_reference), \
              confirmation_code = COALESCE($6, confirmation_code), updated_at = $7, \
              sealed_card = CASE WHEN $3 IN ('unknown', 'pending') THEN sealed_card ELSE NULL END, \
-             sealed_until = CASE WHEN $3 IN ('unknown', 'pending') THEN sealed_until ELSE NULL END \
+             sealed_until = CASE WHEN $3 IN ('unknown', 'pending') THEN sealed_until ELSE NULL END, \
+             next_check_at = $9, checks_until = $10 \
              WHERE call_sid = $1 AND attempt = $2 AND status IN ('pending', 'unknown') \
              AND provider = $8 RETURNING account_number, amount_cents, arrangement_id",
         )
@@ -316,6 +351,8 @@ impl Store {
         .bind(code)
         .bind(now_ms)
         .bind(call.provider)
+        .bind(next_check_at)
+        .bind(checks_until)
         .fetch_optional(&mut *tx)
         .await?;
         let arrangement: Option<i64> = match &settled {
@@ -327,7 +364,9 @@ impl Store {
             let status = match settlement {
                 Settlement::Approved { .. } => "completed",
                 Settlement::Declined { .. } => "declined",
-                Settlement::Pending { .. } | Settlement::Unknown => "pending",
+                Settlement::Pending { .. } | Settlement::Clearing { .. } | Settlement::Unknown => {
+                    "pending"
+                }
             };
             sqlx::query(
                 "UPDATE arrangements SET status = $2, updated_at = $3 WHERE id = $1 \
@@ -339,9 +378,31 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        if let (Some(row), Settlement::Approved { .. }) = (settled, settlement) {
+        if let (Some(row), Settlement::Approved { .. } | Settlement::Clearing { .. }) =
+            (settled, settlement)
+        {
             let account: String = row.try_get("account_number")?;
             let amount: i64 = row.try_get("amount_cents")?;
+            if let Settlement::Clearing { .. } = settlement {
+                // What of the minimum due this debit covers, given back if it comes back.
+                let due: Option<i64> =
+                    sqlx::query("SELECT minimum_due_cents FROM accounts WHERE account_number = $1")
+                        .bind(&account)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .map(|row| row.try_get("minimum_due_cents"))
+                        .transpose()?;
+                sqlx::query(
+                    "UPDATE payments SET minimum_due_covered_cents = $4 \
+                     WHERE call_sid = $1 AND attempt = $2 AND provider = $3",
+                )
+                .bind(call.sid)
+                .bind(attempt)
+                .bind(call.provider)
+                .bind(due.unwrap_or(0).clamp(0, amount))
+                .execute(&mut *tx)
+                .await?;
+            }
             sqlx::query(
                 "UPDATE accounts SET balance_cents = balance_cents - $2, \
                  minimum_due_cents = CASE WHEN minimum_due_cents > $2 THEN minimum_due_cents - $2 ELSE 0 END, \
@@ -352,7 +413,8 @@ impl Store {
             .bind(now_ms)
             .execute(&mut *tx)
             .await?;
-            if arrangement.is_some() {
+            // A settlement is settled by money that arrived; a debit still clearing waits.
+            if arrangement.is_some() && matches!(settlement, Settlement::Approved { .. }) {
                 super::arrangements::settle_account(&mut tx, &account, now_ms).await?;
             }
             for receipt in receipts {
@@ -459,7 +521,7 @@ impl Store {
                  AND status IN ('pending', 'unknown') AND needs_attention = 0 AND updated_at < $4 \
                  AND provider = $5 \
                  RETURNING provider, call_sid, attempt, account_number, amount_cents, fee_cents, \
-                 idempotency_key, sealed_card, sealed_until",
+                 idempotency_key, sealed_card, sealed_until, method, method_label",
             )
             .bind(&call_sid)
             .bind(attempt)
@@ -479,6 +541,8 @@ impl Store {
                     idempotency_key: row.try_get("idempotency_key")?,
                     sealed_card: row.try_get("sealed_card")?,
                     sealed_until: row.try_get("sealed_until")?,
+                    method: method_kind(row.try_get("method")?)?,
+                    method_label: row.try_get("method_label")?,
                 });
             }
         }

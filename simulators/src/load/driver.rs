@@ -331,6 +331,17 @@ async fn one_call(
                     .into(),
             );
         }
+        // A line that can take bank debits asks how to pay first: by card.
+        if step == 3
+            && said
+                .iter()
+                .any(|line| line.contains("How would you like to pay"))
+        {
+            let timed = Instant::now();
+            call.press("1").await.map_err(|e| error_kind(&e))?;
+            latencies.push(timed.elapsed().as_micros() as u32);
+            turned_away(&call)?;
+        }
         // The ninth answer confirms the payment.
         if step == 8 && !options.ceiling && !said.iter().any(|line| line.contains("was approved")) {
             return Err("payment not approved".into());

@@ -12,6 +12,8 @@ use ivrpay::payments::stripe::StripeGateway;
 use secrecy::SecretString;
 
 pub const SECRET_KEY: &str = "sk_test_ivrpay";
+/// The signing secret of the line's `/stripe/webhook` endpoint in tests.
+pub const WEBHOOK_SECRET: &str = "whsec_ivrpay_test";
 
 /// A running localstripe, stopped when dropped.
 pub struct LocalStripe {
@@ -97,6 +99,21 @@ impl LocalStripe {
             .json()
             .await
             .expect("localstripe answers")
+    }
+
+    /// Has localstripe post its events to `url`, signed with `secret` as Stripe signs them.
+    pub async fn send_events_to(&self, url: &str, secret: &str) {
+        let status = ivrpay::http_client()
+            .post(format!("{}/_config/webhooks/ivrpay", self.base_url))
+            .form(&[("url", url), ("secret", secret)])
+            .send()
+            .await
+            .expect("localstripe answers")
+            .status();
+        assert!(
+            status.is_success(),
+            "localstripe took the webhook: {status}"
+        );
     }
 
     /// All PaymentIntents localstripe holds.

@@ -239,7 +239,12 @@ impl TestServer {
         call.press("6446").await.expect("pin");
         call.press("3").await.expect("another amount");
         call.press(amount_keys).await.expect("amount");
-        let said = call.press("1").await.expect("amount confirmed");
+        let mut said = call.press("1").await.expect("amount confirmed");
+        // Where a bank debit can be offered too (messages configured, or the provider's API),
+        // the caller is asked how to pay first.
+        if heard(&said, "How would you like to pay") {
+            said = call.press("1").await.expect("by card");
+        }
         assert!(heard(&said, "Key in your card number"), "{said:?}");
         call
     }
@@ -474,7 +479,11 @@ async fn build(
             None,
         ),
         None => {
-            let sandbox = Arc::new(SandboxGateway::new());
+            // Bank debits clear by the test's clock.
+            let sandbox = Arc::new(SandboxGateway::with_debit_clock(
+                clock.clone(),
+                ivrpay::payments::sandbox::DEBIT_SETTLES_AFTER,
+            ));
             let app = Application::build_with_gateway(config, clock, sandbox.clone())
                 .await
                 .expect("server starts");
@@ -541,6 +550,7 @@ pub fn config(database_url: &str, options: Options) -> Config {
                 Some(base_url) => GatewayChoice::Stripe {
                     secret_key: SecretString::from(localstripe::SECRET_KEY),
                     base_url,
+                    webhook_secret: Some(SecretString::from(localstripe::WEBHOOK_SECRET)),
                 },
                 None => GatewayChoice::Sandbox,
             },

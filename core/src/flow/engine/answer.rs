@@ -549,6 +549,8 @@ pub(super) enum Learned {
     CallbackWindow(usize),
     /// Why paying is hard (a reason's code).
     Hardship(&'static str),
+    /// Checking or savings: a new bank account being keyed in.
+    BankAccountType(crate::payments::AccountType),
 }
 
 impl Learned {
@@ -569,6 +571,12 @@ impl Learned {
             Learned::CallbackPhone(phone) => facts.callback.phone = Some(phone),
             Learned::CallbackWindow(key) => facts.callback.chosen = Some(key),
             Learned::Hardship(reason) => facts.hardship = Some(reason.to_owned()),
+            Learned::BankAccountType(kind) => {
+                facts.bank = Some(facts::BankLabel {
+                    account_type: Some(kind.as_str().to_owned()),
+                    last4: None,
+                });
+            }
         }
     }
 }
@@ -582,7 +590,10 @@ pub(super) fn check_entry(
     ctx: &impl Context,
 ) -> Result<Option<Learned>, &'static str> {
     use crate::accounts::credentials::{AccountNumber, DateOfBirth, Pin, Zip};
-    use crate::payments::{BillingZip, CardNumber, Expiry, Money, SecurityCode};
+    use crate::payments::{
+        AccountType, BankAccountNumber, BillingZip, CardNumber, Expiry, Money, RoutingNumber,
+        SecurityCode,
+    };
     let shape = |ok: bool| if ok { Ok(None) } else { Err("invalid") };
     match input {
         InputKind::AccountNumber => shape(AccountNumber::parse(digits).is_some()),
@@ -652,6 +663,20 @@ pub(super) fn check_entry(
             _ => Err("invalid"),
         },
         InputKind::SurveyResolved => shape(matches!(digits, "1" | "2")),
+        InputKind::BankAccountType => match digits {
+            "1" => Ok(Some(Learned::BankAccountType(AccountType::Checking))),
+            "2" => Ok(Some(Learned::BankAccountType(AccountType::Savings))),
+            _ => Err("not_offered"),
+        },
+        InputKind::RoutingNumber => RoutingNumber::parse(digits)
+            .map(|_| None)
+            .map_err(|e| e.code()),
+        // Whether the two entries match is the action's to check: it holds both.
+        InputKind::BankAccountNumber | InputKind::BankAccountNumberAgain => {
+            BankAccountNumber::parse(digits)
+                .map(|_| None)
+                .map_err(|e| e.code())
+        }
         InputKind::SurveyRating => shape(matches!(digits, "1" | "2" | "3" | "4" | "5")),
     }
 }

@@ -56,8 +56,9 @@ use stepper::*;
 pub use stepper::{FlowError, Need, Outcome, Step, Stepper};
 use understand::*;
 
-/// The sensitive entries that make up a card: while any is held, card entry is not over.
-const CARD_INPUTS: [crate::payments::SecretField; 4] = crate::payments::SecretField::CARD;
+/// The sensitive entries that make up a card or a bank account: while any is held, entry is not
+/// over.
+const PAYMENT_INPUTS: [crate::payments::SecretField; 7] = crate::payments::SecretField::ALL;
 
 /// Most states one webhook may pass through: a flow whose say/branch/action states loop without
 /// asking anything would otherwise never answer.

@@ -85,12 +85,19 @@ pub(super) fn spoken_value(
             InputKind::SurveyRating => heard::number(said, language)
                 .filter(|n| (1..=5).contains(n))
                 .map(|n| n.to_string()),
+            // "checking" and "savings" are the state's phrases; a number said is its key.
+            InputKind::BankAccountType => heard::number(said, language)
+                .filter(|n| (1..=2).contains(n))
+                .map(|n| n.to_string()),
             // Never by voice (the loader gives these questions no speech at all).
             InputKind::Pin
             | InputKind::CardNumber
             | InputKind::CardExpiry
             | InputKind::SecurityCode
-            | InputKind::BillingZip => None,
+            | InputKind::BillingZip
+            | InputKind::RoutingNumber
+            | InputKind::BankAccountNumber
+            | InputKind::BankAccountNumberAgain => None,
         },
         _ => None,
     }
@@ -199,6 +206,37 @@ pub(super) fn spoken(
         | Var::Total
         | Var::FeeFreeAlternative
         | Var::SecurityCodeWhere => spoken_payment(var, language, session, ctx),
+        Var::BankAccountType | Var::BankLast4 | Var::DebitDate | Var::DebitAuthorization => {
+            spoken_debit(var, language, session)
+        }
+    }
+}
+
+/// What the bank debit variables say: the account being keyed in and the debit's terms.
+fn spoken_debit(var: Var, language: Language, session: &Session) -> String {
+    let bank = session.facts.bank.as_ref();
+    let debit = session.facts.debit.as_ref();
+    match var {
+        Var::BankAccountType => bank
+            .and_then(facts::BankLabel::account_type)
+            .map(|kind| match (kind, language) {
+                (crate::payments::AccountType::Checking, Language::En) => "checking",
+                (crate::payments::AccountType::Savings, Language::En) => "savings",
+                (crate::payments::AccountType::Checking, Language::Es) => "de cheques",
+                (crate::payments::AccountType::Savings, Language::Es) => "de ahorros",
+            })
+            .unwrap_or_default()
+            .to_owned(),
+        Var::BankLast4 => bank
+            .and_then(|bank| bank.last4.as_deref())
+            .map(|last4| speech::digits_words(last4, language))
+            .unwrap_or_default(),
+        Var::DebitDate => debit
+            .and_then(|debit| crate::collections::parse_date(&debit.date))
+            .map(|date| speech::date_words(date, language))
+            .unwrap_or_default(),
+        Var::DebitAuthorization => debit.map(|debit| debit.script.clone()).unwrap_or_default(),
+        _ => String::new(),
     }
 }
 

@@ -510,10 +510,10 @@ impl Run<'_> {
         Ok(Transferred::Dialing)
     }
 
-    /// Keeps the call's recording paused exactly while the card is keyed in and read back:
-    /// paused before the first card question, resumed at the first question, transfer or goodbye
-    /// after the card is decided (charged or forgotten) or abandoned (a transfer or the end of the
-    /// call). Detours to a person when the recording could not be paused and card entry must
+    /// Keeps the call's recording paused exactly while a card or bank account is keyed in and
+    /// read back: paused before the first such question, resumed at the first question, transfer
+    /// or goodbye after it is decided (charged or forgotten) or abandoned (a transfer or the end
+    /// of the call). Detours to a person when the recording could not be paused and entry must
     /// stop.
     pub(super) fn guard_recording(
         &mut self,
@@ -523,7 +523,7 @@ impl Run<'_> {
         ctx: &impl Context,
     ) -> Result<Guarded, FlowError> {
         let card_question =
-            matches!(&state.kind, StateKind::Collect { input, .. } if input.is_card_data());
+            matches!(&state.kind, StateKind::Collect { input, .. } if input.is_payment_data());
         let stops = state.kind.asks()
             || matches!(state.kind, StateKind::Transfer { .. } | StateKind::Hangup);
         if card_question && !session.recording_paused {
@@ -538,7 +538,7 @@ impl Run<'_> {
                 Some(other) => return Err(unexpected(&other, &state.name)),
             }
         } else if session.recording_paused && stops && !card_question {
-            let card_pending = CARD_INPUTS
+            let card_pending = PAYMENT_INPUTS
                 .iter()
                 .any(|field| session.secrets.0.contains_key(field.input_name()));
             let abandoned = !state.kind.asks();

@@ -257,15 +257,16 @@ impl Checker<'_> {
                 ),
             );
         }
-        if input.is_card_data() && r.sensitive == Some(false) {
+        if input.is_payment_data() && r.sensitive == Some(false) {
             self.report(
                 raw,
-                "card data is always sensitive; remove sensitive = false",
+                "card and bank account data are always sensitive; remove sensitive = false",
             );
         }
         Some(StateKind::Collect {
             input,
-            sensitive: input.is_card_data() || r.sensitive.unwrap_or(input.sensitive_by_default()),
+            sensitive: input.is_payment_data()
+                || r.sensitive.unwrap_or(input.sensitive_by_default()),
             invalid,
             errors,
             keys,

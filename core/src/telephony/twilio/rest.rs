@@ -152,6 +152,61 @@ impl TwilioRest {
         }
     }
 
+    /// Starts a recording of both sides of call `call_sid` (the evidence of a bank debit's
+    /// authorisation, say), beside any recording already in progress. Returns its SID (`RE...`).
+    ///
+    /// # Errors
+    /// See [`ProviderError`]; a success whose answer cannot be read is [`ProviderError::Unknown`].
+    pub async fn start_recording(&self, call_sid: &str) -> Result<String, ProviderError> {
+        if !is_sid(call_sid, "CA") {
+            return Err(ProviderError::Rejected("not a call sid".into()));
+        }
+        let path = format!("{}/Calls/{call_sid}/Recordings.json", self.account_path()?);
+        let form = [("RecordingChannels", "dual"), ("RecordingTrack", "both")];
+        let answer = self.post("start_recording", &path, &form).await?;
+        if !answer.status.is_success() {
+            return Err(refusal(&answer));
+        }
+        let unreadable =
+            || ProviderError::Unknown("twilio started a recording; its sid is unreadable".into());
+        let body = answer.body.ok_or_else(unreadable)?;
+        let recording: MessageResource = serde_json::from_slice(&body).map_err(|_| unreadable())?;
+        if is_sid(&recording.sid, "RE") {
+            Ok(recording.sid)
+        } else {
+            Err(unreadable())
+        }
+    }
+
+    /// Stops recording `recording_sid` of call `call_sid`; the recording is kept.
+    ///
+    /// # Errors
+    /// [`ProviderError::NoRecording`] when Twilio answers 404 (it ended already, with the call);
+    /// otherwise see [`ProviderError`].
+    pub async fn stop_recording(
+        &self,
+        call_sid: &str,
+        recording_sid: &str,
+    ) -> Result<(), ProviderError> {
+        if !is_sid(call_sid, "CA") || !is_sid(recording_sid, "RE") {
+            return Err(ProviderError::Rejected(
+                "not a call or recording sid".into(),
+            ));
+        }
+        let path = format!(
+            "{}/Calls/{call_sid}/Recordings/{recording_sid}.json",
+            self.account_path()?
+        );
+        let answer = self
+            .post("stop_recording", &path, &[("Status", "stopped")])
+            .await?;
+        match answer.status {
+            status if status.is_success() => Ok(()),
+            StatusCode::NOT_FOUND => Err(ProviderError::NoRecording),
+            _ => Err(refusal(&answer)),
+        }
+    }
+
     /// Places a call (to an agent's line, for a caller waiting in a conference). Returns the new
     /// call's SID (`CA...`).
     ///
@@ -298,6 +353,18 @@ impl RecordingControl for TwilioRest {
         state: RecordingState,
     ) -> ProviderFuture<'a, ()> {
         Box::pin(TwilioRest::set_recording(self, call_id, state))
+    }
+
+    fn start_recording<'a>(&'a self, call_id: &'a str) -> ProviderFuture<'a, String> {
+        Box::pin(TwilioRest::start_recording(self, call_id))
+    }
+
+    fn stop_recording<'a>(
+        &'a self,
+        call_id: &'a str,
+        recording_id: &'a str,
+    ) -> ProviderFuture<'a, ()> {
+        Box::pin(TwilioRest::stop_recording(self, call_id, recording_id))
     }
 }
 

@@ -55,28 +55,33 @@ pub(super) async fn send(
             .into_iter()
             .find(|p| p.confirmation_code.as_ref() == Some(code));
         let method = match recorded {
-            Some(payment) => payment.summary(),
+            // A bank debit's written notice of its authorisation went out when it was accepted;
+            // a receipt saying it was received would be early (it clears in days).
+            Some(payment) if payment.method == MethodKind::Bank => None,
+            Some(payment) => Some(payment.summary()),
             None => {
                 let card = facts
                     .card
                     .as_ref()
                     .or(facts.arrangement.as_ref().map(|a| &a.card));
-                MethodSummary {
+                Some(MethodSummary {
                     kind: MethodKind::Card,
                     label: card.map(|c| c.brand.clone()).unwrap_or_default(),
                     last4: card.map(|c| c.last4.clone()).unwrap_or_default(),
-                }
+                })
             }
         };
-        let receipt = Receipt {
-            amount_cents: amount,
-            fee_cents: facts.payment.fee_cents.unwrap_or(0),
-            method: &method,
-            confirmation: code,
-            date: ctx.today(),
-        };
-        let dedupe = format!("{}:{}:{code}", ctx.key().provider, ctx.key().sid);
-        messages.extend(composer.receipt(&account, channel, &receipt, &dedupe));
+        if let Some(method) = method {
+            let receipt = Receipt {
+                amount_cents: amount,
+                fee_cents: facts.payment.fee_cents.unwrap_or(0),
+                method: &method,
+                confirmation: code,
+                date: ctx.today(),
+            };
+            let dedupe = format!("{}:{}:{code}", ctx.key().provider, ctx.key().sid);
+            messages.extend(composer.receipt(&account, channel, &receipt, &dedupe));
+        }
     }
     if let Some(made) = facts.plan_made
         && let Some(plan) = ctx.app.store.arrangement(made.id).await?

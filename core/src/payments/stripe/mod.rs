@@ -29,6 +29,8 @@
 //!
 //! [`charge_with_retry`]: crate::payments::gateway::charge_with_retry
 
+pub mod events;
+
 use reqwest::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
