@@ -39,7 +39,7 @@ async fn a_kept_card_pays_the_next_call_and_can_be_removed(server: &TestServer) 
     assert_heard!(
         &said,
         "Visa ending in 4 2 4 2. To pay twenty dollars, say yes or press 1. For another card, \
-         press 2. To pay and keep this card on file for next time, press 3."
+         press 2. To pay and keep this card for next time, press 3."
     );
     let said = call.press("3").await.expect("pay and keep");
     assert_heard!(&said, "Your payment of twenty dollars was approved.");

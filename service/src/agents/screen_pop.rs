@@ -303,6 +303,19 @@ fn payment_line(payment: &PaymentRecord) -> String {
             format!("Accepted: {amount} with {card}, not yet cleared")
         }
         "pending" => format!("Pending: {amount} with {card}, being charged"),
+        "clearing" => format!("Bank debit accepted: {amount} from {card}, clearing"),
+        "failed" | "returned" => format!(
+            "Bank debit {}: {amount} from {card} ({})",
+            payment.status,
+            payment
+                .return_code
+                .as_deref()
+                .map(crate::payments::ReturnCode::parse)
+                .map_or(
+                    "returned by the bank",
+                    crate::payments::ReturnCode::describe
+                )
+        ),
         _ => format!(
             "No answer from the bank: {amount} with {card}. Do not charge again; check it in the gateway"
         ),
@@ -373,6 +386,30 @@ mod tests {
         assert_eq!(
             payment_line(&payment),
             "Declined: $45.00 with Visa ending 4242 (insufficient funds)"
+        );
+        // A bank debit clearing, then come back, is never "no answer from the bank".
+        let debit = PaymentRecord {
+            method: crate::payments::MethodKind::Bank,
+            method_label: "checking".into(),
+            method_last4: "6789".into(),
+            status: "clearing".into(),
+            decline_reason: None,
+            confirmation_code: Some("0123456789".into()),
+            ..payment
+        };
+        assert_eq!(
+            payment_line(&debit),
+            "Bank debit accepted: $45.00 from checking account ending 6789, clearing"
+        );
+        let returned = PaymentRecord {
+            status: "returned".into(),
+            return_code: Some("R10".into()),
+            ..debit
+        };
+        assert_eq!(
+            payment_line(&returned),
+            "Bank debit returned: $45.00 from checking account ending 6789 (not authorized by \
+             the account holder)"
         );
     }
 }

@@ -186,9 +186,9 @@ async fn file_card(
 ) -> Result<(), AppError> {
     let consent = match session.language {
         Some(crate::language::Language::Es) => {
-            "Para pagar y registrar esta tarjeta para la próxima vez, oprima 3."
+            "Para pagar y guardar esta tarjeta, oprima 3."
         }
-        _ => "To pay and keep this card on file for next time, press 3.",
+        _ => "To pay and keep this card for next time, press 3.",
     };
     let id = ctx
         .app
