@@ -53,6 +53,16 @@ async fn a_kept_card_pays_the_next_call_and_can_be_removed(server: &TestServer) 
         kept[0]
     );
 
+    // An agent she is put through to sees it, by brand and last four only.
+    let ana = common::console::agent(server, "ana", "Ana López").await;
+    let mut asking = server.linda_at_pin_question().await;
+    asking.press("6446").await.expect("pin");
+    asking.press("0").await.expect("a person");
+    let page = common::console::console_page(server, &ana).await;
+    assert!(page.contains("Cards on file"), "{page}");
+    assert!(page.contains("Visa ending 4242"), "{page}");
+    asking.hang_up(&server.url).await.expect("hang up");
+
     // Calling back, she pays with it; the key delivered three times at once charges once.
     let charges = server.sandbox.as_ref().map(|s| s.charge_count());
     let (call, said) = linda_pays(server, "15").await;

@@ -57,6 +57,8 @@ pub struct ScreenPop {
     pub flags: Vec<String>,
     /// Settlements, plans and promises, one line each.
     pub arrangements: Vec<String>,
+    /// Cards kept on file, by brand and last four only ("Visa ending 4242").
+    pub on_file: Vec<String>,
     /// This call's steps: time and what happened.
     pub steps: Vec<(String, String)>,
     /// Payment attempts on this call, one line each.
@@ -105,6 +107,20 @@ pub async fn load(app: &AppState, row: &TransferRow) -> Result<ScreenPop, AppErr
             .await?
             .iter()
             .map(arrangement_line)
+            .collect(),
+        None => Vec::new(),
+    };
+    let on_file = match &account {
+        Some(account) => app
+            .line
+            .store
+            .saved_methods(&account.account_number)
+            .await?
+            .iter()
+            .map(|saved| {
+                let method = saved.summary();
+                format!("{} ending {}", method.name_or_kind(), method.last4)
+            })
             .collect(),
         None => Vec::new(),
     };
@@ -159,6 +175,7 @@ pub async fn load(app: &AppState, row: &TransferRow) -> Result<ScreenPop, AppErr
             })
             .unwrap_or_default(),
         arrangements,
+        on_file,
         steps: steps
             .iter()
             // A branch's routing ("goto:...") is the flow's bookkeeping, not something the
