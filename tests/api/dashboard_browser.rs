@@ -299,6 +299,11 @@ async fn bank_returns_over_a_ceiling_are_red_on_the_dashboard(backend: common::B
         codes.contains("R10 not authorized by the account holder"),
         "{codes}"
     );
+    let violations = browser.accessibility_violations().await;
+    assert!(
+        violations.is_empty(),
+        "WCAG 2.2 AA, by axe-core: {violations:#?}"
+    );
     if let Ok(path) = std::env::var("IVRPAY_BANK_RETURNS_SCREENSHOT") {
         client
             .execute(

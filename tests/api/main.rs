@@ -13,6 +13,7 @@ mod bank_debit;
 mod callbacks;
 mod callbacks_browser;
 mod callbacks_console;
+mod cards_on_file;
 mod cli;
 mod collections;
 mod dashboard_browser;

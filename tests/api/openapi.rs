@@ -235,7 +235,10 @@ async fn schemathesis_finds_no_server_error_and_no_answer_off_the_description(se
         // Stateful: the links from the lists (a callback's or a transfer's call, account and
         // close) reach records the demo activity made.
         .args(["--phases", "examples,coverage,fuzzing,stateful"])
-        .args(["--workers", "2", "--request-timeout", "10"])
+        // One worker: with two, CPython 3.11's `ast` module now and then fails in
+        // schemathesis's threads ("AST constructor recursion depth mismatch"), a failure of the
+        // tool, not of the API (seen once in this file's runs on 2026-12-06).
+        .args(["--workers", "1", "--request-timeout", "10"])
         .args(["--generation-database", "none", "--no-color"])
         .env("SCHEMATHESIS_HOOKS", "")
         .output()

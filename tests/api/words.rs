@@ -74,26 +74,28 @@ async fn at_most(
     );
 }
 
-async fn linda_hears_at_most_150_words_before_her_confirmation(server: &TestServer) {
+async fn linda_hears_at_most_161_words_before_her_confirmation(server: &TestServer) {
     at_most(
         server,
         "1",
         "Thank you, your payment was approved.",
         "Your account is paid in full.",
-        150,
+        // 150 before the card could be kept on file; the read-back's offer to keep it is 11.
+        161,
     )
     .await;
 }
-on_both_backends!(linda_hears_at_most_150_words_before_her_confirmation);
+on_both_backends!(linda_hears_at_most_161_words_before_her_confirmation);
 
-async fn in_spanish_linda_hears_at_most_170_words_before_her_confirmation(server: &TestServer) {
+async fn in_spanish_linda_hears_at_most_175_words_before_her_confirmation(server: &TestServer) {
     at_most(
         server,
         "2",
         "Gracias, su pago fue aprobado.",
         "Su cuenta quedó pagada por completo.",
-        170,
+        // 167 before the card could be kept on file; the read-back's offer to keep it is 8.
+        175,
     )
     .await;
 }
-on_both_backends!(in_spanish_linda_hears_at_most_170_words_before_her_confirmation);
+on_both_backends!(in_spanish_linda_hears_at_most_175_words_before_her_confirmation);

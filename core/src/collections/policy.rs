@@ -129,6 +129,9 @@ pub struct Policy {
     /// Whether a payment may be made from a bank account (where the gateway debits banks and
     /// the authorisation's evidence can be kept); `bank_debits = false` offers cards only.
     pub bank_debits: bool,
+    /// Whether a caller may keep a card on file and pay with it on a later call (where the
+    /// gateway keeps cards); `cards_on_file = false` keeps none.
+    pub cards_on_file: bool,
     /// Percent of this policy's calls asked the end-of-call survey, instead of the flow's
     /// `[survey] sample_percent`; `None` keeps the flow's.
     pub survey_percent: Option<u8>,
@@ -348,6 +351,7 @@ struct RawPolicy {
     promise: Option<Spanned<RawPromise>>,
     fees: Option<Spanned<RawFees>>,
     bank_debits: Option<bool>,
+    cards_on_file: Option<bool>,
     survey_percent: Option<Spanned<i64>>,
 }
 
@@ -857,6 +861,7 @@ impl Checker<'_> {
             promise,
             card_fee,
             bank_debits: r.bank_debits.unwrap_or(true),
+            cards_on_file: r.cards_on_file.unwrap_or(true),
             survey_percent,
         })
     }

@@ -313,6 +313,64 @@ actions! {
         Unknown = "unknown",
     }
 
+    /// See whether the card just entered can be kept on file with the payment: the gateway
+    /// keeps cards, the policy allows it, and it pays today's payment.
+    offer_keep_card: OfferKeepCard, "seeing whether their card can be kept on file",
+    /// Whether to offer keeping the card.
+    OfferKeepCardResult {
+        /// It cannot. (First, so the engine's fake context reads back without the offer unless
+        /// a test scripts it.)
+        NotAvailable = "not_available",
+        /// It can: the read-back offers paying and keeping it.
+        Offered = "offered",
+    }
+
+    /// Record that the caller asked to keep the card on file: it is kept if the payment is
+    /// approved.
+    keep_card: KeepCard, "noting that they want their card kept on file",
+    /// Noting always succeeds.
+    KeepCardResult {
+        /// The charge keeps the card.
+        Done = "done",
+    }
+
+    /// See whether the account has a card on file to pay with.
+    offer_saved_method: OfferSavedMethod, "looking for a card they keep on file",
+    /// Whether one is offered.
+    OfferSavedMethodResult {
+        /// None on file (or none usable). (First, so the engine's fake context goes on to the
+        /// other ways to pay unless a test scripts it.)
+        None = "none",
+        /// The newest is in the session, to be offered by name.
+        Offered = "offered",
+    }
+
+    /// Charge today's payment to the card on file, exactly once.
+    charge_saved_method: ChargeSavedMethod, "charging the card they keep on file",
+    /// What the gateway answered.
+    ChargeSavedMethodResult {
+        /// Paid; the confirmation code is in the session.
+        Approved = "approved",
+        /// Refused, for no reason the caller can act on.
+        Declined = "declined",
+        /// Refused: not enough money on the card.
+        InsufficientFunds = "insufficient_funds",
+        /// Refused: the card has expired.
+        ExpiredCard = "expired_card",
+        /// The gateway failed, or the card is no longer on file.
+        ProcessingError = "processing_error",
+        /// No definite answer: a person checks it; never charged again.
+        Unknown = "unknown",
+    }
+
+    /// Take the card on file off the account's file, at the caller's word.
+    remove_saved_method: RemoveSavedMethod, "removing the card they keep on file",
+    /// Removing always succeeds (a card already gone is gone).
+    RemoveSavedMethodResult {
+        /// It is no longer on file.
+        Removed = "removed",
+    }
+
     /// Pick the account's collections policy by the rules in policies.toml.
     choose_policy: ChoosePolicy, "choosing what their account is offered",
     /// Choosing always succeeds: the last rule matches every account.

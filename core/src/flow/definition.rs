@@ -372,6 +372,8 @@ named_enum! {
         /// The bank debit's authorisation, every element NACHA's TEL rules require, in the
         /// caller's language (the same words are kept as evidence).
         DebitAuthorization = "debit_authorization",
+        /// The card on file, by brand and last four digits ("Visa ending in 4 2 4 2").
+        SavedMethod = "saved_method",
     }
 }
 
@@ -418,7 +420,8 @@ impl Var {
             | Var::DueWhen
             | Var::NextOpening
             | Var::BankAccountType
-            | Var::DebitAuthorization => VarType::Text,
+            | Var::DebitAuthorization
+            | Var::SavedMethod => VarType::Text,
             Var::Balance
             | Var::MinimumDue
             | Var::Amount

@@ -7,8 +7,9 @@ use std::path::Path;
 use proptest::prelude::*;
 
 use super::actions::{
-    ActionResult, ChangePlanCardResult, ChargeCardResult, CheckAmountResult, DebitBankResult,
-    IdentifyByCallerIdResult, LookupAccountResult, OfferBankDebitResult, OfferCallbackResult,
+    ActionResult, ApplyFeeResult, ChangePlanCardResult, ChargeCardResult, ChargeSavedMethodResult,
+    CheckAmountResult, DebitBankResult, IdentifyByCallerIdResult, LookupAccountResult,
+    OfferBankDebitResult, OfferCallbackResult, OfferKeepCardResult, OfferSavedMethodResult,
     OfferSettlementResult, OfferSurveyResult, PayInstallmentNowResult, PrepareDebitResult,
     RecordCallbackResult, RouteAccountResult, VerifyDateOfBirthResult, VerifyPinResult,
 };
@@ -621,6 +622,16 @@ fn every_context() -> Vec<FakeContext> {
     for debit in DebitBankResult::ALL {
         let mut ctx = always(OfferBankDebitResult::Offered);
         ctx.script([*debit; 64]);
+        contexts.push(ctx);
+    }
+    // Keeping a card on file, and paying with the one kept, every way it ends.
+    contexts.push(always(OfferKeepCardResult::Offered));
+    let mut with_fee = always(OfferKeepCardResult::Offered);
+    with_fee.script([ApplyFeeResult::Applies; 64]);
+    contexts.push(with_fee);
+    for charge in ChargeSavedMethodResult::ALL {
+        let mut ctx = always(OfferSavedMethodResult::Offered);
+        ctx.script([*charge; 64]);
         contexts.push(ctx);
     }
     let mut no_evidence = always(OfferBankDebitResult::Offered);

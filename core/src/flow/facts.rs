@@ -39,6 +39,8 @@ pub struct Facts {
     pub bank: Option<BankLabel>,
     /// The bank debit being authorised, as it was read to the caller.
     pub debit: Option<DebitTerms>,
+    /// The card on file offered to a returning caller.
+    pub saved: Option<SavedLabel>,
     /// The settlement on offer.
     pub settlement: Option<SettlementOffer>,
     /// The installments being arranged (a plan, or a settlement in installments).
@@ -109,6 +111,8 @@ pub struct Payment {
     pub settling: Option<i64>,
     /// What the card being keyed in is for, when not a payment today.
     pub card_for: Option<CardFor>,
+    /// Whether the caller asked to keep the card being keyed in on file.
+    pub keep_card: bool,
 }
 
 /// What a card keyed in is for, when it is not a payment today.
@@ -119,6 +123,19 @@ pub enum CardFor {
     Plan,
     /// The returning caller's plan gets a new card.
     PlanCard,
+}
+
+/// A method on file as it may be named, with its id to charge or remove it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedLabel {
+    /// Its id in the store.
+    pub id: i64,
+    /// `card` or `bank`.
+    pub kind: String,
+    /// The card's brand code or the account's type.
+    pub label: String,
+    /// The last four digits.
+    pub last4: String,
 }
 
 /// A bank account as it may be named: checking or savings, and its last four digits.

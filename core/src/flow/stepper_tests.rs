@@ -8,8 +8,9 @@ use std::path::Path;
 
 use super::actions::{
     Action, ActionResult, ApplyFeeResult, ChargeCardResult, ChoosePolicyResult,
-    IdentifyByCallerIdResult, NoReceiptResult, OfferBankDebitResult, OfferReceiptResult,
-    OfferSurveyResult, PayFullBalanceResult, RouteAccountResult, VerifyPinResult,
+    IdentifyByCallerIdResult, NoReceiptResult, OfferBankDebitResult, OfferKeepCardResult,
+    OfferReceiptResult, OfferSavedMethodResult, OfferSurveyResult, PayFullBalanceResult,
+    RouteAccountResult, VerifyPinResult,
 };
 use super::engine::{Input, Need, Outcome, Pause, Session, Step, Stepper, Turn};
 use super::engine_tests::heard;
@@ -131,11 +132,21 @@ fn linda_pays_her_balance_through_the_stepper_alone() {
             },
         ),
         (
+            Action::OfferSavedMethod,
+            OfferSavedMethodResult::None.as_str(),
+            nothing,
+        ),
+        (
             Action::OfferBankDebit,
             OfferBankDebitResult::NotAvailable.as_str(),
             nothing,
         ),
         (Action::ApplyFee, ApplyFeeResult::None.as_str(), nothing),
+        (
+            Action::OfferKeepCard,
+            OfferKeepCardResult::NotAvailable.as_str(),
+            nothing,
+        ),
         (
             Action::ChargeCard,
             ChargeCardResult::Approved.as_str(),
@@ -212,12 +223,15 @@ fn linda_pays_her_balance_through_the_stepper_alone() {
         done[4],
         [
             ran(Action::PayFullBalance, "done"),
+            ran(Action::OfferSavedMethod, "none"),
             ran(Action::OfferBankDebit, "not_available"),
             ran(Action::ApplyFee, "none"),
             Done::Paused,
         ]
     );
-    assert!(done[5..9].iter().all(|d| d.is_empty()), "{done:?}");
+    assert!(done[5..8].iter().all(|d| d.is_empty()), "{done:?}");
+    // With the ZIP in, whether the card may be kept on file decides the read-back.
+    assert_eq!(done[8], [ran(Action::OfferKeepCard, "not_available")]);
     assert_eq!(
         done[9],
         [ran(Action::ChargeCard, "approved"), Done::Resumed]

@@ -12,9 +12,10 @@ use std::collections::{BTreeMap, VecDeque};
 
 use super::InputKind;
 use super::actions::{
-    Action, ActionResult, ChargeCardResult, CheckAmountResult, CheckBankAccountResult,
-    DebitBankResult, IdentifyByCallerIdResult, LookupAccountResult, OfferCallbackResult,
-    OfferSurveyResult, PrepareDebitResult, VerifyDateOfBirthResult, VerifyPinResult,
+    Action, ActionResult, ChargeCardResult, ChargeSavedMethodResult, CheckAmountResult,
+    CheckBankAccountResult, DebitBankResult, IdentifyByCallerIdResult, LookupAccountResult,
+    OfferCallbackResult, OfferSavedMethodResult, OfferSurveyResult, PrepareDebitResult,
+    VerifyDateOfBirthResult, VerifyPinResult,
 };
 use super::engine::{FlowError, Input, Need, Outcome, Session, Step, Stepper, Turn};
 use super::facts::{
@@ -402,6 +403,33 @@ impl FakeContext {
                     session.facts.payment.confirmation = Some(CONFIRMATION.to_owned());
                 }
                 result.as_str()
+            }
+            Action::KeepCard => {
+                session.facts.payment.keep_card = true;
+                self.next_name(action)
+            }
+            Action::OfferSavedMethod => {
+                let result = self.next::<OfferSavedMethodResult>();
+                if result == OfferSavedMethodResult::Offered {
+                    session.facts.saved = Some(crate::flow::facts::SavedLabel {
+                        id: 1,
+                        kind: "card".to_owned(),
+                        label: "visa".to_owned(),
+                        last4: "4242".to_owned(),
+                    });
+                }
+                result.as_str()
+            }
+            Action::ChargeSavedMethod => {
+                let result = self.next::<ChargeSavedMethodResult>();
+                if result == ChargeSavedMethodResult::Approved {
+                    session.facts.payment.confirmation = Some(CONFIRMATION.to_owned());
+                }
+                result.as_str()
+            }
+            Action::RemoveSavedMethod => {
+                session.facts.saved = None;
+                self.next_name(action)
             }
             Action::OfferSurvey => {
                 let result = self.next::<OfferSurveyResult>();

@@ -179,6 +179,11 @@ pub trait Gateway: Send + Sync {
         })
     }
 
+    /// Whether [`Gateway::save_card`] keeps cards (for plans and cards on file).
+    fn keeps_cards(&self) -> bool {
+        false
+    }
+
     /// Whether [`Gateway::charge`] takes bank accounts (answering a debit
     /// [`ChargeOutcome::Pending`] until it clears). The line offers bank debits only then.
     fn debits_banks(&self) -> bool {

@@ -401,6 +401,10 @@ impl Gateway for SandboxGateway {
         Box::pin(async move { self.decide_saved(req) })
     }
 
+    fn keeps_cards(&self) -> bool {
+        true
+    }
+
     fn debits_banks(&self) -> bool {
         true
     }

@@ -239,6 +239,9 @@ pub fn transfer_item(pop: &ScreenPop, viewer: Viewer<'_>) -> Markup {
                     p class="card-entry" id=(key("card-entry-status")) role="status" { (card_entry) }
                 }
                 (lines("Arrangements", &key("arrangements"), &pop.arrangements))
+                @if !pop.on_file.is_empty() {
+                    (lines("Cards on file", &key("on-file"), &pop.on_file))
+                }
                 (lines("Payments on this call", &key("payments"), &pop.payments))
                 details id=(key("steps")) {
                     summary { "This call, step by step (" (steps.len()) ")" }
@@ -365,6 +368,7 @@ pub(crate) mod tests {
             segment: Some(HOSTILE.into()),
             flags: vec![HOSTILE.into()],
             arrangements: vec![HOSTILE.into()],
+            on_file: vec![HOSTILE.into()],
             steps: vec![("10:00:01".into(), HOSTILE.into())],
             payments: vec![],
             why: HOSTILE.into(),
@@ -419,10 +423,10 @@ pub(crate) mod tests {
             agent_id: 9,
             csrf_token: HOSTILE,
         };
-        // Taken by this agent: name, why, segment, flags, note, arrangement, step, and the
-        // token in the card-entry and disposition forms.
+        // Taken by this agent: name, why, segment, flags, note, arrangement, card on file,
+        // step, and the token in the card-entry and disposition forms.
         let mine = transfer_item(&screen_pop("claimed", Some(9)), viewer).into_string();
-        assert_escaped(&mine, 9);
+        assert_escaped(&mine, 10);
         assert!(mine.contains("action=\"/agent/transfers/5/disposition\""));
         assert!(mine.contains("id=\"card-entry-5\""));
         // Taken by someone else: their name is shown, and no form.

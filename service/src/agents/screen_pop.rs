@@ -57,6 +57,8 @@ pub struct ScreenPop {
     pub flags: Vec<String>,
     /// Settlements, plans and promises, one line each.
     pub arrangements: Vec<String>,
+    /// Cards kept on file, by brand and last four only ("Visa ending 4242").
+    pub on_file: Vec<String>,
     /// This call's steps: time and what happened.
     pub steps: Vec<(String, String)>,
     /// Payment attempts on this call, one line each.
@@ -105,6 +107,20 @@ pub async fn load(app: &AppState, row: &TransferRow) -> Result<ScreenPop, AppErr
             .await?
             .iter()
             .map(arrangement_line)
+            .collect(),
+        None => Vec::new(),
+    };
+    let on_file = match &account {
+        Some(account) => app
+            .line
+            .store
+            .saved_methods(&account.account_number)
+            .await?
+            .iter()
+            .map(|saved| {
+                let method = saved.summary();
+                format!("{} ending {}", method.name_or_kind(), method.last4)
+            })
             .collect(),
         None => Vec::new(),
     };
@@ -159,6 +175,7 @@ pub async fn load(app: &AppState, row: &TransferRow) -> Result<ScreenPop, AppErr
             })
             .unwrap_or_default(),
         arrangements,
+        on_file,
         steps: steps
             .iter()
             // A branch's routing ("goto:...") is the flow's bookkeeping, not something the
@@ -303,6 +320,19 @@ fn payment_line(payment: &PaymentRecord) -> String {
             format!("Accepted: {amount} with {card}, not yet cleared")
         }
         "pending" => format!("Pending: {amount} with {card}, being charged"),
+        "clearing" => format!("Bank debit accepted: {amount} from {card}, clearing"),
+        "failed" | "returned" => format!(
+            "Bank debit {}: {amount} from {card} ({})",
+            payment.status,
+            payment
+                .return_code
+                .as_deref()
+                .map(crate::payments::ReturnCode::parse)
+                .map_or(
+                    "returned by the bank",
+                    crate::payments::ReturnCode::describe
+                )
+        ),
         _ => format!(
             "No answer from the bank: {amount} with {card}. Do not charge again; check it in the gateway"
         ),
@@ -373,6 +403,30 @@ mod tests {
         assert_eq!(
             payment_line(&payment),
             "Declined: $45.00 with Visa ending 4242 (insufficient funds)"
+        );
+        // A bank debit clearing, then come back, is never "no answer from the bank".
+        let debit = PaymentRecord {
+            method: crate::payments::MethodKind::Bank,
+            method_label: "checking".into(),
+            method_last4: "6789".into(),
+            status: "clearing".into(),
+            decline_reason: None,
+            confirmation_code: Some("0123456789".into()),
+            ..payment
+        };
+        assert_eq!(
+            payment_line(&debit),
+            "Bank debit accepted: $45.00 from checking account ending 6789, clearing"
+        );
+        let returned = PaymentRecord {
+            status: "returned".into(),
+            return_code: Some("R10".into()),
+            ..debit
+        };
+        assert_eq!(
+            payment_line(&returned),
+            "Bank debit returned: $45.00 from checking account ending 6789 (not authorized by \
+             the account holder)"
         );
     }
 }

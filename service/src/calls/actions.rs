@@ -140,6 +140,11 @@ dispatch! {
     ForgetBankAccount => forget_bank_account,
     PrepareDebit => prepare_debit,
     DebitBank => debit_bank,
+    OfferKeepCard => offer_keep_card,
+    KeepCard => keep_card,
+    OfferSavedMethod => offer_saved_method,
+    ChargeSavedMethod => charge_saved_method,
+    RemoveSavedMethod => remove_saved_method,
 }
 
 /// What the engine may ask of the service during one webhook.

@@ -56,18 +56,9 @@ fn composer(app: &Line) -> Composer<'_> {
     }
 }
 
-/// Where the written notice of an authorisation can go for `account_number`, if anywhere.
-///
-/// # Errors
-/// A database failure.
-pub(crate) async fn notice_channel(
-    app: &Line,
-    account_number: &str,
-) -> Result<Option<Channel>, AppError> {
-    let Some(account) = app.store.account(account_number).await? else {
-        return Ok(None);
-    };
-    Ok(composer(app).notice_channel(&account))
+/// Where the written notice of an authorisation can go for `account`, if anywhere.
+pub(crate) fn notice_channel(app: &Line, account: &crate::store::Account) -> Option<Channel> {
+    composer(app).notice_channel(account)
 }
 
 /// The written notice of the authorisation of `payment`, a debit just accepted, with the code

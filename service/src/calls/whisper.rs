@@ -78,6 +78,12 @@ pub async fn briefing(app: &Line, call: CallKey<'_>) -> Result<voice::Response, 
             "pending" if payment.confirmation_code.is_some() => format!(
                 "A payment of {amount} with {card} was accepted and has not cleared yet: do not charge again."
             ),
+            "clearing" => format!(
+                "A bank payment of {amount} from their {card} was accepted on this call and is clearing: do not take it again."
+            ),
+            "failed" | "returned" => format!(
+                "A bank payment of {amount} from their {card} came back from the bank."
+            ),
             _ => format!(
                 "A payment of {amount} with {card} has no answer from the bank yet: do not charge again; check it in the gateway."
             ),

@@ -297,7 +297,8 @@ pub(super) async fn serve(args: ServeArgs) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())?;
         printed.push(format!(
-            "Reset the {} demo accounts to demo/accounts.csv (balances, PINs, plans and promises).",
+            "Reset the {} demo accounts to demo/accounts.csv (balances, PINs, plans, promises and \
+             cards on file).",
             records.len()
         ));
         printed.push(

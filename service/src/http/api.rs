@@ -43,6 +43,7 @@ fn described() -> OpenApiRouter<AppState> {
         .routes(routes!(openapi_json))
         .routes(routes!(call))
         .routes(routes!(account))
+        .routes(routes!(remove_saved_method))
         .routes(routes!(unsettled_payments))
         .routes(routes!(callbacks))
         .routes(routes!(transfers))
@@ -213,6 +214,9 @@ struct AccountView {
     /// The bank debits authorised by phone, newest first, each with the words read, its
     /// recording and written notice (the evidence NACHA's rules ask for, kept two years).
     debit_authorizations: Vec<crate::store::DebitAuthorizationRecord>,
+    /// The cards kept on file with the caller's consent: brand and last four only (the
+    /// gateway's token never leaves the store).
+    saved_methods: Vec<crate::store::SavedMethod>,
 }
 
 /// An account: balance, payments, arrangements, messages and bank debit authorisations.
@@ -247,6 +251,7 @@ async fn account(
         .store
         .debit_authorizations_for_account(&account_number)
         .await?;
+    let saved_methods = app.line.store.saved_methods(&account_number).await?;
     let flags = crate::collections::policy::flags_of(&account)
         .map(str::to_owned)
         .collect();
@@ -266,7 +271,40 @@ async fn account(
         contact_channel: account.contact_channel,
         messages,
         debit_authorizations,
+        saved_methods,
     }))
+}
+
+/// Takes a card off an account's file (its consent stays on record, marked removed by an
+/// admin); 404 when the account has no such card on file.
+#[utoipa::path(
+    delete,
+    path = "/api/accounts/{account_number}/saved-methods/{id}",
+    tag = "accounts",
+    params(
+        ("account_number" = String, Path, description = "The account number", example = "66253365"),
+        ("id" = i64, Path, description = "The card on file's id", example = 1)
+    ),
+    responses((status = 204, description = "Removed"), AppError)
+)]
+async fn remove_saved_method(
+    _: Admin,
+    State(app): State<AppState>,
+    Parsed(Path((account_number, id))): Parsed<Path<(String, i64)>>,
+) -> Result<axum::http::StatusCode, AppError> {
+    let account_number = clean(&account_number);
+    let now = app.line.clock.now_ms();
+    if app
+        .line
+        .store
+        .remove_saved_method(&account_number, id, "admin", now)
+        .await?
+    {
+        tracing::info!(saved_method = id, "card on file removed by an admin");
+        Ok(axum::http::StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::NotFound)
+    }
 }
 
 /// Payments whose outcome is not settled: `pending` (being charged or reconciled) or `unknown`

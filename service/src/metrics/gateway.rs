@@ -119,6 +119,10 @@ impl Gateway for MeteredGateway {
         Box::pin(self.timed("charge_saved", self.inner.charge_saved(req), charge_result))
     }
 
+    fn keeps_cards(&self) -> bool {
+        self.inner.keeps_cards()
+    }
+
     fn debits_banks(&self) -> bool {
         self.inner.debits_banks()
     }

@@ -69,11 +69,13 @@ pub(crate) async fn count(
         let payments: i64 = row.try_get("payments")?;
         counts.attempts += payments;
         match row.try_get::<String, _>("status")?.as_str() {
-            "approved" => {
+            // A bank debit accepted on the call counts as paid there, whatever became of it
+            // later (the dashboard's bank returns show that).
+            "approved" | "clearing" | "returned" => {
                 counts.approved += payments;
                 counts.approved_cents += row.try_get::<i64, _>("cents")?;
             }
-            "declined" => {
+            "declined" | "failed" => {
                 counts.declined += payments;
                 let reason: Option<String> = row.try_get("reason")?;
                 *counts

@@ -756,8 +756,8 @@ impl Store {
         rows.iter().map(arrangement_from_row).collect()
     }
 
-    /// Deletes the arrangements of these accounts with their installments: only the demo does
-    /// this, so that every demo run starts over.
+    /// Deletes the arrangements of these accounts with their installments, and their cards on
+    /// file: only the demo does this, so that every demo run starts over.
     ///
     /// # Errors
     /// A database failure; nothing is deleted then.
@@ -772,6 +772,11 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             sqlx::query("DELETE FROM arrangements WHERE account_number = $1")
+                .bind(number)
+                .execute(&mut *tx)
+                .await?;
+            // A card kept on file changes what the account hears next time, as a plan does.
+            sqlx::query("DELETE FROM saved_methods WHERE account_number = $1")
                 .bind(number)
                 .execute(&mut *tx)
                 .await?;

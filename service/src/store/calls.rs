@@ -134,10 +134,11 @@ pub struct TurnUpdate<'a> {
     pub transfer: Option<&'a NewTransfer>,
 }
 
-/// `calls.paid_at` from the call's payments, in an `UPDATE calls`: its first approved one.
+/// `calls.paid_at` from the call's payments, in an `UPDATE calls`: its first approved one (or
+/// bank debit accepted and clearing).
 const FIRST_PAID: &str = "(SELECT MIN(p.created_at) FROM payments p \
      WHERE p.provider = calls.provider AND p.call_sid = calls.call_sid \
-     AND p.status = 'approved')";
+     AND p.status IN ('approved', 'clearing'))";
 
 /// A call being ended, as the store found it (under the row's lock), for the caller of
 /// [`Store::end_call`] to decide what its end records.

@@ -19,6 +19,7 @@ mod in_place;
 mod messages;
 mod payments;
 mod rescrub;
+mod saved_methods;
 mod surveys;
 mod transfers;
 
@@ -39,6 +40,7 @@ pub use debits::{
 };
 pub use messages::{LeasedMessage, MessageRecord, NewMessage, SendOutcome};
 pub use payments::{NewPayment, PaymentRecord, Settlement, UnsettledPayment};
+pub use saved_methods::{NewSavedMethod, SavedMethod};
 pub use surveys::SurveyRecord;
 pub use transfers::{Disposition, NewTransfer, Refusal, TransferRow};
 

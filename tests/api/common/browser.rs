@@ -170,6 +170,32 @@ impl Browser {
         }
     }
 
+    /// What axe-core (Deque's accessibility rules, npm `axe-core`, installed by `.ci/run`) finds
+    /// wrong with the page shown, against WCAG 2.2 A and AA: one line per rule broken, naming
+    /// the rule, what it asks and how many elements break it.
+    pub async fn accessibility_violations(&self) -> Vec<String> {
+        let axe = super::services::axe_core_script()
+            .and_then(|path| std::fs::read_to_string(path).ok())
+            .expect("axe-core, found by Browser's probe");
+        self.client
+            .execute(&format!("{axe}\nreturn null;"), vec![])
+            .await
+            .expect("axe-core loads into the page");
+        const RUN: &str = r#"
+            const done = arguments[arguments.length - 1];
+            axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] })
+              .then(result => done(result.violations.map(v =>
+                  `${v.id}: ${v.help} (${v.nodes.length}: ${v.nodes.map(n => n.target.join(" ")).join(", ")})`)))
+              .catch(error => done([`axe-core failed: ${error}`]));
+        "#;
+        let found = self
+            .client
+            .execute_async(RUN, vec![])
+            .await
+            .expect("axe-core runs");
+        serde_json::from_value(found).expect("a list of violations")
+    }
+
     /// Ends the browser session and chromedriver.
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;

@@ -71,7 +71,7 @@ impl Service {
             Service::Prism => "npm install -g @stoplight/prism-cli @twilio-alpha/mcp",
             Service::Smtp => "pip install aiosmtpd",
             Service::Espeak => "apt-get install espeak-ng",
-            Service::Browser => "apt-get install chromium chromium-driver",
+            Service::Browser => "apt-get install chromium chromium-driver; npm install -g axe-core",
             Service::Schemathesis => "pip install schemathesis",
         }
     }
@@ -128,8 +128,8 @@ impl Service {
                 "espeak-ng is not installed",
             ),
             Service::Browser => found(
-                on_path("chromedriver").is_some() && on_path("chromium").is_some(),
-                "chromium and chromedriver are not installed",
+                on_path("chromedriver").is_some() && on_path("chromium").is_some() && axe_core(),
+                "chromium, chromedriver or axe-core is not installed",
             ),
             Service::Schemathesis => found(
                 runs("schemathesis", &["--version"]),
@@ -192,6 +192,19 @@ fn runs(program: &str, args: &[&str]) -> bool {
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
+}
+
+/// Where npm installed axe-core (`npm install -g axe-core`), if it did: the accessibility rules
+/// the browser tests run in their pages.
+pub fn axe_core_script() -> Option<PathBuf> {
+    let root = Command::new("npm").args(["root", "-g"]).output().ok()?;
+    let path =
+        PathBuf::from(String::from_utf8_lossy(&root.stdout).trim()).join("axe-core/axe.min.js");
+    path.is_file().then_some(path)
+}
+
+fn axe_core() -> bool {
+    axe_core_script().is_some()
 }
 
 /// The full path of `name` on the PATH.

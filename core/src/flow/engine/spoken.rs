@@ -209,6 +209,41 @@ pub(super) fn spoken(
         Var::BankAccountType | Var::BankLast4 | Var::DebitDate | Var::DebitAuthorization => {
             spoken_debit(var, language, session)
         }
+        Var::SavedMethod => session
+            .facts
+            .saved
+            .as_ref()
+            .map(|saved| saved_words(saved, language))
+            .unwrap_or_default(),
+    }
+}
+
+/// A method on file as said: "Visa ending in 4 2 4 2", "checking account ending in 6 7 8 9".
+fn saved_words(saved: &facts::SavedLabel, language: Language) -> String {
+    use crate::payments::{AccountType, CardBrand};
+    let last4 = speech::digits_words(&saved.last4, language);
+    let name = match (saved.kind.as_str(), language) {
+        ("bank", Language::En) => AccountType::parse(&saved.label)
+            .map_or("bank account", AccountType::spoken_name)
+            .to_owned(),
+        ("bank", Language::Es) => match AccountType::parse(&saved.label) {
+            Some(AccountType::Savings) => "cuenta de ahorros",
+            _ => "cuenta de cheques",
+        }
+        .to_owned(),
+        (_, Language::En) => CardBrand::parse(&saved.label)
+            .map_or("card", CardBrand::spoken_name)
+            .to_owned(),
+        (_, Language::Es) => format!(
+            "tarjeta {}",
+            CardBrand::parse(&saved.label).map_or("", CardBrand::spoken_name)
+        )
+        .trim_end()
+        .to_owned(),
+    };
+    match language {
+        Language::En => format!("{name} ending in {last4}"),
+        Language::Es => format!("{name} que termina en {last4}"),
     }
 }
 

@@ -540,6 +540,10 @@ impl Gateway for StripeGateway {
         Box::pin(self.charge_once(req))
     }
 
+    fn keeps_cards(&self) -> bool {
+        true
+    }
+
     fn save_card<'a>(&'a self, req: &'a SaveCardRequest<'_>) -> SaveFuture<'a> {
         Box::pin(self.save_once(req))
     }

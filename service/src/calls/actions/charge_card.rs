@@ -37,6 +37,13 @@ pub(super) async fn run(
     let money = Money::from_cents(amount + fee, crate::payments::Currency::Usd)
         .map_err(|e| AppError::Flow(format!("payment amount: {e}")))?;
     let gateway = ctx.app.gateway.clone();
+    // Asked to keep the card on file: the gateway keeps it first (it needs the card, which is
+    // wiped once charged); it is filed only if the payment is approved.
+    let kept = if session.facts.payment.keep_card {
+        keep_at_gateway(ctx, &card, &account, attempt).await
+    } else {
+        None
+    };
     let idempotency_key = payment_idempotency_key(ctx.call_sid, attempt);
     let method = PaymentMethod::Card(card);
     let summary = method.summary();
@@ -108,6 +115,9 @@ pub(super) async fn run(
         // says (the balance in the database drops only when it settles).
         Recorded::Approved { confirmation } | Recorded::Pending { confirmation } => {
             session.facts.payment.confirmation = Some(confirmation);
+            if let Some(token) = &kept {
+                file_card(ctx, session, &account, &summary, token).await?;
+            }
             if let Some(account) = &mut ctx.account {
                 account.balance_cents -= amount;
                 account.minimum_due_cents = (account.minimum_due_cents - amount).max(0);
@@ -132,6 +142,70 @@ pub(super) async fn run(
         "payment"
     );
     Ok(answer)
+}
+
+/// The wording of the consent to keep a card on file, recorded with it; change the version
+/// whenever the read-back's offer changes.
+const KEEP_CONSENT_VERSION: &str = "card-on-file-2026-12";
+
+/// Keeps the card at the gateway for later payments; its token, or `None` when it was refused
+/// (the payment goes ahead, the card is not filed).
+async fn keep_at_gateway(
+    ctx: &CallContext<'_>,
+    card: &crate::payments::CardDetails,
+    account: &crate::store::Account,
+    attempt: i64,
+) -> Option<String> {
+    use crate::payments::{SaveCardRequest, SaveOutcome, save_card_with_retry};
+    let saved = save_card_with_retry(
+        ctx.app.gateway.as_ref(),
+        &SaveCardRequest {
+            card,
+            idempotency_key: format!("ivrpay-{}-keep-{attempt}", ctx.call_sid),
+            description: format!("Card on file, account ending {}", account.last4()),
+        },
+        ctx.app.config.payments.gateway_timeout,
+    )
+    .await;
+    match saved {
+        SaveOutcome::Saved { token } => Some(token),
+        SaveOutcome::Declined { reason } => {
+            tracing::info!(reason = reason.as_str(), "card to keep on file refused");
+            None
+        }
+    }
+}
+
+/// Files the card kept at the gateway, with the caller's consent as they heard it.
+async fn file_card(
+    ctx: &CallContext<'_>,
+    session: &Session,
+    account: &crate::store::Account,
+    summary: &crate::payments::MethodSummary,
+    token: &str,
+) -> Result<(), AppError> {
+    let consent = match session.language {
+        Some(crate::language::Language::Es) => {
+            "Para pagar y guardar esta tarjeta, oprima 3."
+        }
+        _ => "To pay and keep this card for next time, press 3.",
+    };
+    let id = ctx
+        .app
+        .store
+        .save_method(&crate::store::NewSavedMethod {
+            account_number: &account.account_number,
+            method: summary,
+            gateway: ctx.app.gateway.name(),
+            token,
+            consent_version: KEEP_CONSENT_VERSION,
+            consent_text: consent,
+            call: Some(ctx.key()),
+            now: ctx.app.clock.now_ms(),
+        })
+        .await?;
+    tracing::info!(saved_method = id, brand = summary.label.as_str(), "card kept on file");
+    Ok(())
 }
 
 async fn record_charge(

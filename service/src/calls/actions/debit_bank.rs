@@ -48,7 +48,7 @@ pub(super) async fn run(
     if let Some(recording) = &recording {
         ctx.stop_recording(recording).await;
     }
-    let notice = crate::calls::debits::notice_channel(ctx.app, &account.account_number).await?;
+    let notice = crate::calls::debits::notice_channel(ctx.app, &account);
     let evidence = match (&recording, notice) {
         (Some(_), Some(_)) => "recording_and_written_notice",
         (Some(_), None) => "recording",

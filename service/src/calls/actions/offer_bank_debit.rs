@@ -12,7 +12,7 @@ use crate::flow::engine::Session;
 /// written notice reaches the account holder.
 ///
 /// # Errors
-/// A database failure.
+/// None; every action may fail, so every action's `run` says so.
 pub(super) async fn run(
     ctx: &mut CallContext<'_>,
     session: &mut Session,
@@ -29,9 +29,7 @@ pub(super) async fn run(
         return Ok(OfferBankDebitResult::NotAvailable);
     }
     let recorded = ctx.webhook.dialect.recording_control().is_some();
-    let noticed = crate::calls::debits::notice_channel(ctx.app, &account.account_number)
-        .await?
-        .is_some();
+    let noticed = crate::calls::debits::notice_channel(ctx.app, account).is_some();
     Ok(if recorded || noticed {
         OfferBankDebitResult::Offered
     } else {

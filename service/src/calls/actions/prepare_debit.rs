@@ -48,9 +48,7 @@ pub(super) async fn run(
         .unwrap_or(crate::language::Language::En);
     let script = authorization.script(language);
     let recording = ctx.start_recording().await;
-    let has_notice = crate::calls::debits::notice_channel(ctx.app, &account.account_number)
-        .await?
-        .is_some();
+    let has_notice = crate::calls::debits::notice_channel(ctx.app, &account).is_some();
     if recording.is_none() && !has_notice {
         // No evidence could be kept of an authorisation given now: none is asked for.
         tracing::warn!("no recording and no written notice for a bank debit: not offered");

@@ -1,0 +1,47 @@
+//! `offer_saved_method`: whether the account has a card on file to pay today's payment with.
+
+use super::CallContext;
+use crate::error::AppError;
+use crate::flow::Context;
+use crate::flow::actions::OfferSavedMethodResult;
+use crate::flow::engine::Session;
+use crate::flow::facts::SavedLabel;
+use crate::payments::MethodKind;
+
+/// Puts the newest card on file in the session, when the policy allows cards on file and the
+/// gateway that keeps it is the line's.
+///
+/// # Errors
+/// A database failure.
+pub(super) async fn run(
+    ctx: &mut CallContext<'_>,
+    session: &mut Session,
+) -> Result<OfferSavedMethodResult, AppError> {
+    session.facts.saved = None;
+    let payment = &session.facts.payment;
+    let todays = payment.cents.is_some_and(|cents| cents > 0) && payment.card_for.is_none();
+    let allowed = ctx.policy().is_none_or(|policy| policy.cards_on_file);
+    let Some(account) = ctx.account.as_ref().filter(|_| todays && allowed) else {
+        return Ok(OfferSavedMethodResult::None);
+    };
+    // A card fee is said before a card is taken; a card on file is offered only where none
+    // applies.
+    let fee = ctx
+        .policy()
+        .and_then(|policy| policy.card_fee.as_ref())
+        .map_or(0, |fee| fee.fee_for(account, payment.cents.unwrap_or(0)));
+    if fee > 0 {
+        return Ok(OfferSavedMethodResult::None);
+    }
+    let saved = ctx.app.store.saved_methods(&account.account_number).await?;
+    let Some(card) = saved.into_iter().find(|m| m.kind == MethodKind::Card) else {
+        return Ok(OfferSavedMethodResult::None);
+    };
+    session.facts.saved = Some(SavedLabel {
+        id: card.id,
+        kind: card.kind.as_str().to_owned(),
+        label: card.label,
+        last4: card.last4,
+    });
+    Ok(OfferSavedMethodResult::Offered)
+}
