@@ -20,6 +20,11 @@ async fn an_agent_signs_in_sees_their_name_and_signs_out(server: &TestServer) {
         .await
         .expect("page");
     assert_eq!(browser.path().await, "/agent/sign-in");
+    let violations = browser.accessibility_violations().await;
+    assert!(
+        violations.is_empty(),
+        "sign-in, WCAG 2.2 AA: {violations:#?}"
+    );
     browser.fill("username", "ana").await;
     browser.fill("password", PASSWORD).await;
     browser.press("Sign in").await;

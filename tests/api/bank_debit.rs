@@ -342,3 +342,30 @@ async fn account_numbers_that_differ_are_asked_for_again(backend: Backend) {
     );
 }
 on_both_backends_with_own_server!(account_numbers_that_differ_are_asked_for_again, needs: [Prism, Smtp]);
+
+async fn a_debit_kept_by_its_recording_alone_promises_no_written_copy(backend: Backend) {
+    // The provider records (Twilio's API on Prism) and no message reaches anyone.
+    let twilio = common::twilio_api::TwilioStandIn::start().await;
+    let options = common::Options {
+        provider_api: Some(twilio.base_url.clone()),
+        ..common::Options::default()
+    };
+    let Some(server) = TestServer::start_with(backend, options).await else {
+        return;
+    };
+    let mut call = linda_pays_from_her_bank(&server, "25").await;
+    checking_account(&mut call, "000123456789").await;
+    let said = call.press("1").await.expect("authorised");
+    assert_heard!(&said, "is scheduled for November twenty-fourth.");
+    assert_not_heard!(&said, "written copy");
+    let shown = &server.api_account(LINDA).await["debit_authorizations"][0];
+    assert_eq!(shown["evidence"], "recording", "{shown}");
+    assert!(shown["notice_channel"].is_null(), "{shown}");
+    assert!(
+        shown["recording_id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("RE")),
+        "{shown}"
+    );
+}
+on_both_backends_with_own_server!(a_debit_kept_by_its_recording_alone_promises_no_written_copy, needs: [Prism]);

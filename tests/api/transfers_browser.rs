@@ -78,6 +78,11 @@ async fn a_transfer_appears_live_and_is_taken_and_closed(server: &TestServer) {
         .expect("script");
     assert_eq!(marker, serde_json::json!("before the call"), "no reload");
     assert_eq!(browser.text_of(&format!("account-{id}")).await, "•••• 3365");
+    let violations = browser.accessibility_violations().await;
+    assert!(
+        violations.is_empty(),
+        "the console with a caller waiting, WCAG 2.2 AA: {violations:#?}"
+    );
     assert_eq!(browser.text_of(&format!("balance-{id}")).await, "$445.33");
     assert_eq!(
         browser.text_of(&format!("verified-{id}")).await,

@@ -374,6 +374,8 @@ named_enum! {
         DebitAuthorization = "debit_authorization",
         /// The card on file, by brand and last four digits ("Visa ending in 4 2 4 2").
         SavedMethod = "saved_method",
+        /// Whether a written copy of the bank debit's authorisation is sent (conditions only).
+        DebitNoticed = "debit_noticed",
     }
 }
 
@@ -456,6 +458,7 @@ impl Var {
             | Var::CardForPlan
             | Var::CardForPlanChange
             | Var::Hardship
+            | Var::DebitNoticed
             | Var::PeopleAvailable => VarType::Bool,
         }
     }

@@ -634,6 +634,9 @@ fn every_context() -> Vec<FakeContext> {
         ctx.script([*charge; 64]);
         contexts.push(ctx);
     }
+    let mut recorded_only = always(OfferBankDebitResult::Offered);
+    recorded_only.debit_noticed = false;
+    contexts.push(recorded_only);
     let mut no_evidence = always(OfferBankDebitResult::Offered);
     no_evidence.script([PrepareDebitResult::Incomplete; 64]);
     contexts.push(no_evidence);

@@ -166,6 +166,10 @@ pub struct DebitTerms {
     pub script: String,
     /// The wording's version ([`crate::payments::TelAuthorization::SCRIPT_VERSION`]).
     pub script_version: String,
+    /// Whether a written copy goes to the account holder (otherwise the recording is the
+    /// evidence, and no copy is promised).
+    #[serde(default)]
+    pub noticed: bool,
 }
 
 /// A card as it may be named: its brand and last four digits.

@@ -61,6 +61,9 @@ pub struct FakeContext {
     /// Whether transfers wait in a conference room while the line rings the agent (default:
     /// `None`, a plain dial); `Some(false)` when ringing the agent fails.
     pub holds: Option<bool>,
+    /// Whether a bank debit's authorisation gets a written copy (default: yes; without one the
+    /// recording is the evidence).
+    pub debit_noticed: bool,
     /// Results still to give, by action name.
     scripts: BTreeMap<&'static str, VecDeque<&'static str>>,
 }
@@ -73,6 +76,7 @@ impl FakeContext {
             account,
             agent_number: Some(AGENT_NUMBER.to_owned()),
             holds: None,
+            debit_noticed: true,
             today: time::macros::date!(2026 - 11 - 20),
             now_ms: 1_795_190_400_000,
             accepted_brands: vec![
@@ -392,6 +396,7 @@ impl FakeContext {
                         date: "2026-11-23".to_owned(),
                         script: "Today you authorize one debit.".to_owned(),
                         script_version: "test".to_owned(),
+                        noticed: self.debit_noticed,
                     });
                 }
                 result.as_str()

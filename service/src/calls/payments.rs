@@ -62,7 +62,14 @@ pub(crate) async fn record_charge_result(
                 .and_then(|p| p.confirmation_code.clone())
                 .unwrap_or_else(confirmation_code);
             let (settlement, receipts) = if let ChargeResult::Approved { .. } = result {
-                let receipts = standing_receipt(app, call, payment.as_ref(), &code).await?;
+                // A bank debit settled at once (a gateway that does not make it wait) still
+                // owes its written notice; a card, the receipt the account chose.
+                let receipts = match (method, payment.as_ref()) {
+                    (MethodKind::Bank, Some(payment)) => {
+                        super::debits::written_notice(app, call, payment, &code).await?
+                    }
+                    _ => standing_receipt(app, call, payment.as_ref(), &code).await?,
+                };
                 let settled = Settlement::Approved {
                     reference,
                     confirmation_code: &code,

@@ -65,6 +65,7 @@ pub(super) fn holds(condition: &Condition, session: &Session, ctx: &impl Context
             session.facts.payment.card_for == Some(facts::CardFor::PlanCard)
         }
         Condition::Is(Var::Hardship) => session.facts.hardship.is_some(),
+        Condition::Is(Var::DebitNoticed) => session.facts.debit.as_ref().is_some_and(|d| d.noticed),
         Condition::Is(_) => false,
         Condition::Money(var, cmp, cents) => {
             let value = match var {

@@ -165,7 +165,8 @@ pub(super) fn spoken(
         | Var::FeeApplies
         | Var::CardForPlan
         | Var::CardForPlanChange
-        | Var::Hardship => String::new(),
+        | Var::Hardship
+        | Var::DebitNoticed => String::new(),
         Var::PersonOption if people_available(ctx) => flow
             .messages
             .person_option

@@ -76,6 +76,7 @@ pub(super) async fn run(
         date: debit_date,
         script,
         script_version: TelAuthorization::SCRIPT_VERSION.to_owned(),
+        noticed: has_notice,
     });
     Ok(PrepareDebitResult::Ready)
 }
