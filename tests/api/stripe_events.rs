@@ -72,6 +72,9 @@ async fn stripe_events_are_verified_and_applied_once(backend: Backend) {
         .await;
     let said = call.press("1").await.expect("pay");
     assert_heard!(&said, "was approved");
+    // localstripe posts from its own process a second after the payment (its webhook module
+    // waits that long); nothing here can be told when, so its arrival in the line's database is
+    // waited for, briefly, up to a deadline.
     let deadline = Instant::now() + Duration::from_secs(20);
     while !recorded_events(&server)
         .await

@@ -254,6 +254,15 @@ impl<'a> CallContext<'a> {
         Ok(())
     }
 
+    /// What the rest of this webhook says of the account once `cents` are paid on it (the
+    /// store lowered the balance and the minimum due as it recorded the payment).
+    fn paid(&mut self, cents: i64) {
+        if let Some(account) = &mut self.account {
+            account.balance_cents -= cents;
+            account.minimum_due_cents = (account.minimum_due_cents - cents).max(0);
+        }
+    }
+
     fn locked(&self, account: &Account) -> bool {
         account
             .locked_until

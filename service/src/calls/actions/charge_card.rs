@@ -118,13 +118,10 @@ pub(super) async fn run(
             if let Some(token) = &kept {
                 file_card(ctx, session, &account, &summary, token).await?;
             }
-            if let Some(account) = &mut ctx.account {
-                account.balance_cents -= amount;
-                account.minimum_due_cents = (account.minimum_due_cents - amount).max(0);
-                if settling.is_some() {
-                    account.balance_cents = 0;
-                    account.minimum_due_cents = 0;
-                }
+            ctx.paid(amount);
+            if let (Some(account), Some(_)) = (&mut ctx.account, settling) {
+                account.balance_cents = 0;
+                account.minimum_due_cents = 0;
             }
             ChargeCardResult::Approved
         }

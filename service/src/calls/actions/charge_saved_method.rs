@@ -98,10 +98,7 @@ pub(super) async fn run(
     let answer = match recorded {
         Recorded::Approved { confirmation } | Recorded::Pending { confirmation } => {
             session.facts.payment.confirmation = Some(confirmation);
-            if let Some(account) = &mut ctx.account {
-                account.balance_cents -= amount;
-                account.minimum_due_cents = (account.minimum_due_cents - amount).max(0);
-            }
+            ctx.paid(amount);
             ChargeSavedMethodResult::Approved
         }
         Recorded::Declined(DeclineReason::InsufficientFunds) => {
