@@ -63,6 +63,11 @@ async fn a_callback_is_seen_and_closed_with_done(server: &TestServer) {
         browser.text_of(&format!("callback-phone-{id}")).await,
         "(555) 212-6618"
     );
+    let violations = browser.accessibility_violations().await;
+    assert!(
+        violations.is_empty(),
+        "the console with a callback, WCAG 2.2 AA: {violations:#?}"
+    );
     assert!(
         browser
             .text_of(&format!("callback-window-{id}"))

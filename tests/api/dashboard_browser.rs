@@ -121,6 +121,11 @@ async fn an_admin_sees_the_numbers_and_where_callers_give_up(server: &TestServer
             "#{id} is {width}x{height}"
         );
     }
+    let violations = browser.accessibility_violations().await;
+    assert!(
+        violations.is_empty(),
+        "the dashboard, WCAG 2.2 AA: {violations:#?}"
+    );
     // The CSV is offered, for this period.
     let csv = client
         .find(Locator::Id("download-csv"))
