@@ -57,7 +57,14 @@ async fn enter_card(server: &TestServer, call: &mut Call, number: &str) -> Vec<S
 
 /// Runs `ivrpay arrangements run-due` as an operator would, against the server's database.
 fn run_due_command(server: &TestServer, as_of: &str) -> std::process::Child {
-    std::process::Command::new(env!("CARGO_BIN_EXE_ivrpay"))
+    run_due_process(server, as_of).spawn().expect("ivrpay runs")
+}
+
+/// `ivrpay arrangements run-due` for `as_of` against the server's database and the shipped
+/// flows, its output piped, ready to spawn.
+pub(crate) fn run_due_process(server: &TestServer, as_of: &str) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_ivrpay"));
+    command
         .args([
             "arrangements",
             "run-due",
@@ -71,13 +78,12 @@ fn run_due_command(server: &TestServer, as_of: &str) -> std::process::Child {
         .env_remove("DATABASE_URL")
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("ivrpay runs")
+        .stderr(std::process::Stdio::piped());
+    command
 }
 
 /// "As of ...: N installments paid, ..." -> N.
-fn installments_paid(stdout: &str) -> u64 {
+pub(crate) fn installments_paid(stdout: &str) -> u64 {
     stdout
         .split(": ")
         .nth(1)

@@ -5,12 +5,14 @@
 //! - [`terms`]: the arithmetic in cents (installment schedules, settlements, fees) and how a
 //!   schedule is read aloud;
 //! - [`offers`]: which of a policy's options apply to an account right now;
+//! - [`autopay`]: AutoPay's amount, terms and the authorisation a caller agrees to;
 //! - [`account`]: what the rules know of an account.
 //!
 //! The rules alone: the worker that applies them to what falls due (`collections::run_due`), the
 //! flow's actions that set arrangements up and the rows they write live in the service.
 
 pub mod account;
+pub mod autopay;
 pub mod offers;
 pub mod policy;
 pub mod terms;

@@ -17,6 +17,8 @@ pub struct Situation {
     pub hardship: bool,
     /// Whether a plan or settlement is already running on the account.
     pub open_arrangement: bool,
+    /// Whether AutoPay is on for the account.
+    pub autopay_on: bool,
     /// Today, for offers that end.
     pub today: time::Date,
 }
@@ -40,30 +42,58 @@ pub fn available(
     let balance = account.balance_cents;
     let smallest = situation.smallest_payment_cents;
     let today = situation.today;
-    list.iter()
+    // One arrangement pays at a time: with AutoPay on, no plan or settlement is offered (the
+    // caller can stop AutoPay first), and with a plan running, no AutoPay.
+    let arranged = situation.open_arrangement || situation.autopay_on;
+    let mut offered = list
+        .iter()
         .copied()
-        .filter(|offer| match offer {
-            Offer::Full => balance > 0,
-            Offer::Minimum => (smallest..balance).contains(&account.minimum_due_cents),
-            Offer::OtherAmount => smallest < balance,
-            Offer::Settlement => {
-                !situation.open_arrangement
-                    && policy.settlement.as_ref().is_some_and(|s| {
-                        s.offer_ends(today).is_some()
-                            && terms::settlement_amount(balance, s.basis_points, s.floor_cents)
-                                < balance
-                    })
-            }
-            Offer::Plan => {
-                !situation.open_arrangement
-                    && plan_terms(policy, situation.hardship)
-                        .is_some_and(|plan| !plan.counts_for(balance).is_empty())
-            }
-            Offer::Promise => policy.promise.is_some() && balance > 0,
-            Offer::Hardship => true,
-            Offer::Person => situation.agent_available,
+        .filter_map(|offer| {
+            let applies = match offer {
+                Offer::Full => balance > 0,
+                Offer::Minimum => (smallest..balance).contains(&account.minimum_due_cents),
+                Offer::OtherAmount => smallest < balance,
+                Offer::Settlement => {
+                    !arranged
+                        && policy.settlement.as_ref().is_some_and(|s| {
+                            s.offer_ends(today).is_some()
+                                && terms::settlement_amount(balance, s.basis_points, s.floor_cents)
+                                    < balance
+                        })
+                }
+                Offer::Plan => {
+                    !arranged
+                        && plan_terms(policy, situation.hardship)
+                            .is_some_and(|plan| !plan.counts_for(balance).is_empty())
+                }
+                Offer::Promise => policy.promise.is_some() && balance > 0,
+                Offer::Hardship => true,
+                Offer::Person => situation.agent_available,
+                Offer::Autopay if situation.autopay_on => return Some(Offer::StopAutopay),
+                // Only with a due date ahead for it to start with.
+                Offer::Autopay => {
+                    policy.autopay.is_some()
+                        && !situation.open_arrangement
+                        && balance > 0
+                        && super::autopay::first_due(super::parse_date(&account.due_date), today)
+                            .is_some()
+                }
+                // Never listed by a policy (the loader refuses it).
+                Offer::StopAutopay => false,
+            };
+            applies.then_some(offer)
         })
-        .collect()
+        .collect::<Vec<_>>();
+    if set == OfferSet::Balance && situation.autopay_on && !offered.contains(&Offer::StopAutopay) {
+        // A caller on AutoPay can always stop it from the balance menu, whatever the policy
+        // lists (it may be another policy's account now): before hardship, or last.
+        let at = offered
+            .iter()
+            .position(|o| matches!(o, Offer::Hardship | Offer::Person))
+            .unwrap_or(offered.len());
+        offered.insert(at, Offer::StopAutopay);
+    }
+    offered
 }
 
 /// The plan terms that apply: the hardship plan after "trouble paying", if the policy has one.
@@ -110,6 +140,7 @@ mod tests {
             agent_available: true,
             hardship: false,
             open_arrangement: false,
+            autopay_on: false,
             today: time::macros::date!(2026 - 11 - 24),
         }
     }
@@ -136,6 +167,60 @@ mod tests {
         assert!(
             !offered.contains(&Offer::Plan),
             "no count leaves 25.00 a payment"
+        );
+    }
+
+    #[test]
+    fn one_arrangement_at_a_time_and_autopay_can_always_be_stopped() {
+        let policies = shipped();
+        let linda = FakeContext::linda_brown();
+        let early = policies.get("early").expect("early");
+        // On AutoPay: no plan beside it, and stopping it comes before hardship, though the
+        // policy does not list AutoPay.
+        let on = Situation {
+            autopay_on: true,
+            ..situation()
+        };
+        let offered = available(early, OfferSet::Balance, &linda, on);
+        assert!(!offered.contains(&Offer::Plan), "{offered:?}");
+        let stop = offered.iter().position(|o| *o == Offer::StopAutopay);
+        let hardship = offered.iter().position(|o| *o == Offer::Hardship);
+        assert!(stop.is_some() && stop < hardship, "{offered:?}");
+        // Not in the hardship menu, nor off AutoPay.
+        assert!(!available(early, OfferSet::Hardship, &linda, on).contains(&Offer::StopAutopay));
+        assert!(
+            !available(early, OfferSet::Balance, &linda, situation()).contains(&Offer::StopAutopay)
+        );
+        // A policy that lists AutoPay offers it where it is listed, with a due date ahead, and
+        // offers stopping it in its place.
+        let mut listing = early.clone();
+        listing.options = vec![Offer::Full, Offer::Autopay, Offer::Hardship, Offer::Person];
+        assert_eq!(
+            available(&listing, OfferSet::Balance, &linda, situation()),
+            [Offer::Full, Offer::Autopay, Offer::Hardship, Offer::Person]
+        );
+        assert_eq!(
+            available(&listing, OfferSet::Balance, &linda, on),
+            [
+                Offer::Full,
+                Offer::StopAutopay,
+                Offer::Hardship,
+                Offer::Person
+            ]
+        );
+        let mut past_due = linda.clone();
+        past_due.due_date = "2026-11-01".to_owned();
+        assert!(
+            !available(&listing, OfferSet::Balance, &past_due, situation())
+                .contains(&Offer::Autopay),
+            "no due date ahead to start with"
+        );
+        let with_plan = Situation {
+            open_arrangement: true,
+            ..situation()
+        };
+        assert!(
+            !available(&listing, OfferSet::Balance, &linda, with_plan).contains(&Offer::Autopay)
         );
     }
 

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use time::Date;
 use toml::Spanned;
 
+use super::autopay::{AutopayAmount, AutopayTerms};
 use super::terms::{FeeRule, Interval};
 use crate::collections::account::Account;
 use crate::diagnostics::{Problem, Problems};
@@ -95,6 +96,11 @@ named_enum! {
         Hardship = "hardship",
         /// Talk to a person.
         Person = "person",
+        /// Have each amount due charged on its due date (AutoPay); a caller already enrolled
+        /// hears [`Offer::StopAutopay`] in its place.
+        Autopay = "autopay",
+        /// Stop AutoPay: offered in [`Offer::Autopay`]'s place, never listed by a policy.
+        StopAutopay = "stop_autopay",
     }
 }
 
@@ -126,6 +132,8 @@ pub struct Policy {
     pub promise: Option<PromiseTerms>,
     /// A fee on card payments.
     pub card_fee: Option<FeeTerms>,
+    /// AutoPay's terms, when the policy offers it.
+    pub autopay: Option<AutopayTerms>,
     /// Whether a payment may be made from a bank account (where the gateway debits banks and
     /// the authorisation's evidence can be kept); `bank_debits = false` offers cards only.
     pub bank_debits: bool,
@@ -350,6 +358,7 @@ struct RawPolicy {
     settlement: Option<Spanned<RawSettlement>>,
     promise: Option<Spanned<RawPromise>>,
     fees: Option<Spanned<RawFees>>,
+    autopay: Option<Spanned<RawAutopay>>,
     bank_debits: Option<bool>,
     cards_on_file: Option<bool>,
     survey_percent: Option<Spanned<i64>>,
@@ -383,6 +392,24 @@ struct RawSettlement {
 struct RawPromise {
     within_days: Spanned<u32>,
     smallest: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAutopay {
+    amount: Spanned<String>,
+    #[serde(default = "one")]
+    declined_retries: u32,
+    #[serde(default = "three")]
+    retry_after_days: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn three() -> u32 {
+    3
 }
 
 #[derive(Deserialize)]
@@ -658,6 +685,11 @@ impl Checker<'_> {
                 Some(offer) if offers.contains(&offer) => {
                     self.report(name, format!("{} is listed twice", name.as_ref()))
                 }
+                Some(Offer::StopAutopay) => self.report(
+                    name,
+                    "list \"autopay\" instead: a caller already enrolled hears how to stop it \
+                     in its place",
+                ),
                 Some(offer) => offers.push(offer),
                 None => self.report(
                     name,
@@ -817,11 +849,31 @@ impl Checker<'_> {
             }
         });
         let disclosure = r.disclosure.as_ref().map(|d| self.texts(d));
+        let autopay = r.autopay.as_ref().map(|a| {
+            let raw_a = a.as_ref();
+            let amount = AutopayAmount::parse(raw_a.amount.as_ref()).unwrap_or_else(|| {
+                self.report(
+                    &raw_a.amount,
+                    format!(
+                        "amount = \"{}\" is not an AutoPay amount; use \"minimum_due\" or \
+                         \"balance\"",
+                        raw_a.amount.as_ref()
+                    ),
+                );
+                AutopayAmount::MinimumDue
+            });
+            AutopayTerms {
+                amount,
+                declined_retries: raw_a.declined_retries,
+                retry_after_days: raw_a.retry_after_days.max(1),
+            }
+        });
         for offer in options.iter().chain(&hardship_options) {
             let (missing, section) = match offer {
                 Offer::Plan => (plan.is_none(), "plan"),
                 Offer::Settlement => (settlement.is_none(), "settlement"),
                 Offer::Promise => (promise.is_none(), "promise"),
+                Offer::Autopay => (autopay.is_none(), "autopay"),
                 _ => (false, ""),
             };
             if missing {
@@ -860,6 +912,7 @@ impl Checker<'_> {
             settlement,
             promise,
             card_fee,
+            autopay,
             bank_debits: r.bank_debits.unwrap_or(true),
             cards_on_file: r.cards_on_file.unwrap_or(true),
             survey_percent,
@@ -1010,6 +1063,57 @@ treatment = "specialist"
         linda.balance_cents = 10_000;
         linda.state = "OR".to_owned();
         assert_eq!(policies.select(&linda, TODAY).name, "plain");
+    }
+
+    #[test]
+    fn autopay_terms_are_checked_and_stopping_is_never_listed() {
+        let source = r#"[[rules]]
+policy = "standard"
+
+[policies.standard]
+options = ["full", "autopay", "stop_autopay", "hardship", "person"]
+hardship_options = ["person"]
+
+[policies.standard.autopay]
+amount = "everything"
+"#;
+        let text = problems(source).join("\n");
+        assert!(
+            text.contains(
+                "policies.toml:5: list \"autopay\" instead: a caller already enrolled hears how \
+                 to stop it in its place"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "policies.toml:9: amount = \"everything\" is not an AutoPay amount; use \
+                 \"minimum_due\" or \"balance\""
+            ),
+            "{text}"
+        );
+        let without_terms = r#"[[rules]]
+policy = "standard"
+
+[policies.standard]
+options = ["full", "autopay", "hardship"]
+hardship_options = ["full"]
+"#;
+        let text = problems(without_terms).join("\n");
+        assert!(
+            text.contains(
+                "policy standard offers autopay but has no terms for it; add \
+                 [policies.standard.autopay]"
+            ),
+            "{text}"
+        );
+        let early = shipped();
+        let terms = early
+            .get("early")
+            .and_then(|p| p.autopay)
+            .expect("early has AutoPay");
+        assert_eq!(terms.amount, AutopayAmount::MinimumDue);
+        assert_eq!((terms.declined_retries, terms.retry_after_days), (1, 3));
     }
 
     #[test]

@@ -371,6 +371,53 @@ actions! {
         Removed = "removed",
     }
 
+    /// See whether AutoPay can be turned on, and with which card, and work out its first due
+    /// date.
+    offer_autopay: OfferAutopay, "looking at turning on AutoPay",
+    /// How AutoPay can be set up.
+    OfferAutopayResult {
+        /// Not here: the policy has no AutoPay, the gateway keeps no cards, the account has no
+        /// due date ahead, or AutoPay or a plan is on already. (First, so the engine's fake
+        /// context goes on past the offer unless a test scripts it.)
+        NotAvailable = "not_available",
+        /// A card on file can pay it (or another card can be keyed in).
+        CardOnFile = "card_on_file",
+        /// A card is to be keyed in.
+        NewCard = "new_card",
+    }
+
+    /// Compose AutoPay's authorisation for the card chosen (the card on file, or the card just
+    /// keyed in).
+    prepare_autopay: PrepareAutopay, "reading them the AutoPay authorization",
+    /// Whether the authorisation can be read.
+    PrepareAutopayResult {
+        /// It is in the session, to be read whole.
+        Ready = "ready",
+        /// No card to name (nothing keyed in and none on file).
+        NoCard = "no_card",
+    }
+
+    /// Turn AutoPay on with the caller's consent: keep the card at the gateway and record the
+    /// enrolment with the words agreed to, once per call attempt.
+    enroll_autopay: EnrollAutopay, "turning on AutoPay",
+    /// Whether it is on.
+    EnrollAutopayResult {
+        /// On; a written copy is queued where the account has a channel.
+        Enrolled = "enrolled",
+        /// The card was refused or incomplete.
+        Declined = "declined",
+        /// The gateway failed, or the card on file is gone.
+        ProcessingError = "processing_error",
+    }
+
+    /// Turn AutoPay off at the caller's word: nothing more is charged automatically.
+    stop_autopay: StopAutopay, "turning off AutoPay",
+    /// Stopping always succeeds (AutoPay already off stays off).
+    StopAutopayResult {
+        /// Off.
+        Stopped = "stopped",
+    }
+
     /// Pick the account's collections policy by the rules in policies.toml.
     choose_policy: ChoosePolicy, "choosing what their account is offered",
     /// Choosing always succeeds: the last rule matches every account.

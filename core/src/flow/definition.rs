@@ -376,6 +376,25 @@ named_enum! {
         SavedMethod = "saved_method",
         /// Whether a written copy of the bank debit's authorisation is sent (conditions only).
         DebitNoticed = "debit_noticed",
+        /// Which amount AutoPay charges, in words ("the minimum due").
+        AutopayAmount = "autopay_amount",
+        /// The card AutoPay charges, by brand and last four digits ("Visa ending in 4 2 4 2").
+        AutopayCard = "autopay_card",
+        /// The card on file AutoPay could use, by brand and last four digits.
+        AutopayCardOnFile = "autopay_card_on_file",
+        /// The first due date AutoPay pays, spoken as a date.
+        AutopayFirstDate = "autopay_first_date",
+        /// AutoPay's authorisation, every element in the caller's language (the same words are
+        /// kept as evidence).
+        AutopayAuthorization = "autopay_authorization",
+        /// Whether the card being entered is for AutoPay (conditions only).
+        CardForAutopay = "card_for_autopay",
+        /// Whether a card on file can be used for AutoPay (conditions only).
+        AutopayHasCardOnFile = "autopay_has_card_on_file",
+        /// Whether a written copy of the AutoPay enrolment is sent (conditions only).
+        AutopayNoticed = "autopay_noticed",
+        /// Whether a payment was approved on this call (conditions only).
+        PaidThisCall = "paid_this_call",
     }
 }
 
@@ -423,7 +442,11 @@ impl Var {
             | Var::NextOpening
             | Var::BankAccountType
             | Var::DebitAuthorization
-            | Var::SavedMethod => VarType::Text,
+            | Var::SavedMethod
+            | Var::AutopayAmount
+            | Var::AutopayCard
+            | Var::AutopayCardOnFile
+            | Var::AutopayAuthorization => VarType::Text,
             Var::Balance
             | Var::MinimumDue
             | Var::Amount
@@ -439,7 +462,8 @@ impl Var {
             | Var::SettlementExpires
             | Var::PromiseDate
             | Var::PromiseLatest
-            | Var::DebitDate => VarType::Date,
+            | Var::DebitDate
+            | Var::AutopayFirstDate => VarType::Date,
             Var::Last4
             | Var::CardLast4
             | Var::BankLast4
@@ -459,6 +483,10 @@ impl Var {
             | Var::CardForPlanChange
             | Var::Hardship
             | Var::DebitNoticed
+            | Var::CardForAutopay
+            | Var::AutopayHasCardOnFile
+            | Var::AutopayNoticed
+            | Var::PaidThisCall
             | Var::PeopleAvailable => VarType::Bool,
         }
     }

@@ -8,10 +8,11 @@ use proptest::prelude::*;
 
 use super::actions::{
     ActionResult, ApplyFeeResult, ChangePlanCardResult, ChargeCardResult, ChargeSavedMethodResult,
-    CheckAmountResult, DebitBankResult, IdentifyByCallerIdResult, LookupAccountResult,
-    OfferBankDebitResult, OfferCallbackResult, OfferKeepCardResult, OfferSavedMethodResult,
-    OfferSettlementResult, OfferSurveyResult, PayInstallmentNowResult, PrepareDebitResult,
-    RecordCallbackResult, RouteAccountResult, VerifyDateOfBirthResult, VerifyPinResult,
+    CheckAmountResult, DebitBankResult, EnrollAutopayResult, IdentifyByCallerIdResult,
+    LookupAccountResult, OfferAutopayResult, OfferBankDebitResult, OfferCallbackResult,
+    OfferKeepCardResult, OfferSavedMethodResult, OfferSettlementResult, OfferSurveyResult,
+    PayInstallmentNowResult, PrepareDebitResult, RecordCallbackResult, RouteAccountResult,
+    VerifyDateOfBirthResult, VerifyPinResult,
 };
 use super::engine::{FlowError, Input, Session, Turn};
 use super::testing::{AGENT_NUMBER, FakeContext, advance};
@@ -640,6 +641,30 @@ fn every_context() -> Vec<FakeContext> {
     let mut no_evidence = always(OfferBankDebitResult::Offered);
     no_evidence.script([PrepareDebitResult::Incomplete; 64]);
     contexts.push(no_evidence);
+    // AutoPay: offered after a payment and, where a policy lists it, at the balance; every way
+    // turning it on ends; stopping it.
+    for offer in OfferAutopayResult::ALL {
+        let mut ctx = always(*offer);
+        ctx.lists_autopay = true;
+        contexts.push(ctx);
+    }
+    for enrol in EnrollAutopayResult::ALL {
+        let mut ctx = always(OfferAutopayResult::NewCard);
+        ctx.lists_autopay = true;
+        ctx.script([*enrol; 64]);
+        contexts.push(ctx);
+    }
+    // After paying with the card on file (which leaves a balance in the fake), with and
+    // without a written copy.
+    for noticed in [true, false] {
+        let mut after_paying = always(OfferSavedMethodResult::Offered);
+        after_paying.script([OfferAutopayResult::CardOnFile; 64]);
+        after_paying.autopay_noticed = noticed;
+        contexts.push(after_paying);
+    }
+    let mut on = FakeContext::calling(FakeContext::linda_brown());
+    on.autopay_on = true;
+    contexts.push(on);
     contexts
 }
 

@@ -41,6 +41,8 @@ pub struct Facts {
     pub debit: Option<DebitTerms>,
     /// The card on file offered to a returning caller.
     pub saved: Option<SavedLabel>,
+    /// AutoPay: on for this account, or being set up on this call.
+    pub autopay: Option<AutopayFacts>,
     /// The settlement on offer.
     pub settlement: Option<SettlementOffer>,
     /// The installments being arranged (a plan, or a settlement in installments).
@@ -123,6 +125,28 @@ pub enum CardFor {
     Plan,
     /// The returning caller's plan gets a new card.
     PlanCard,
+    /// AutoPay's card (nothing is charged now).
+    Autopay,
+}
+
+/// AutoPay as the call knows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AutopayFacts {
+    /// The enrolment's id, once AutoPay is on (turned on earlier, or on this call).
+    pub id: Option<i64>,
+    /// The amount it charges: `minimum_due` or `balance`.
+    pub amount: String,
+    /// The card it charges, or would: a card on file (its id) or the card keyed in (id 0).
+    pub card: Option<SavedLabel>,
+    /// The card on file offered for it, if any.
+    pub on_file: Option<SavedLabel>,
+    /// The first due date it pays (`YYYY-MM-DD`).
+    pub first_due: Option<String>,
+    /// The authorisation as read to the caller (the evidence keeps the same words).
+    pub script: String,
+    /// Whether a written copy of the enrolment was queued.
+    pub noticed: bool,
 }
 
 /// A method on file as it may be named, with its id to charge or remove it.

@@ -19,10 +19,11 @@ use super::actions::{
 };
 use super::engine::{FlowError, Input, Need, Outcome, Session, Step, Stepper, Turn};
 use super::facts::{
-    CardFor, CardLabel, OpenArrangement, PlanKind, PlanOffer, PromiseOffer, SettlementOffer,
+    AutopayFacts, CardFor, CardLabel, OpenArrangement, PlanKind, PlanOffer, PromiseOffer,
+    SavedLabel, SettlementOffer,
 };
 use super::{Context, Flow};
-use crate::collections::Account;
+use crate::collections::{Account, Offer};
 use crate::payments::{CardBrand, Money};
 
 /// The agent line the fake offers unless told otherwise.
@@ -64,6 +65,13 @@ pub struct FakeContext {
     /// Whether a bank debit's authorisation gets a written copy (default: yes; without one the
     /// recording is the evidence).
     pub debit_noticed: bool,
+    /// Whether the policy chosen also lists AutoPay among its balance options (no shipped
+    /// policy does; AutoPay is offered after a payment there).
+    pub lists_autopay: bool,
+    /// Whether the account has AutoPay on when the call routes it.
+    pub autopay_on: bool,
+    /// Whether an AutoPay enrolment gets a written copy (default: yes).
+    pub autopay_noticed: bool,
     /// Results still to give, by action name.
     scripts: BTreeMap<&'static str, VecDeque<&'static str>>,
 }
@@ -77,6 +85,9 @@ impl FakeContext {
             agent_number: Some(AGENT_NUMBER.to_owned()),
             holds: None,
             debit_noticed: true,
+            lists_autopay: false,
+            autopay_on: false,
+            autopay_noticed: true,
             today: time::macros::date!(2026 - 11 - 20),
             now_ms: 1_795_190_400_000,
             accepted_brands: vec![
@@ -186,6 +197,48 @@ impl FakeContext {
             (Action::ChoosePolicy, _) => {
                 facts.policy = Some(self.policy_name.to_owned());
                 self.policy = shipped_policies().get(self.policy_name).cloned();
+                if let Some(policy) = self.policy.as_mut().filter(|_| self.lists_autopay) {
+                    // In the promise's place: with the short first list, six options fit.
+                    policy.options.retain(|o| *o != Offer::Promise);
+                    let at = policy.options.len().saturating_sub(2);
+                    policy.options.insert(at, Offer::Autopay);
+                }
+            }
+            (Action::RouteAccount, _) if self.autopay_on => {
+                facts.autopay = Some(AutopayFacts {
+                    id: Some(1),
+                    amount: "minimum_due".to_owned(),
+                    card: Some(visa_4242()),
+                    ..AutopayFacts::default()
+                });
+            }
+            (Action::OfferAutopay, "card_on_file" | "new_card") => {
+                facts.autopay = Some(AutopayFacts {
+                    amount: "minimum_due".to_owned(),
+                    on_file: (result == "card_on_file").then(visa_4242),
+                    first_due: Some("2026-12-02".to_owned()),
+                    ..AutopayFacts::default()
+                });
+                facts.payment.card_for = Some(CardFor::Autopay);
+            }
+            (Action::PrepareAutopay, "ready") => {
+                if let Some(autopay) = facts.autopay.as_mut() {
+                    autopay.card = Some(visa_4242());
+                    autopay.script = "Today, you authorize AutoPay.".to_owned();
+                }
+            }
+            (Action::EnrollAutopay, "enrolled") => {
+                Self::take_card(session);
+                if let Some(autopay) = session.facts.autopay.as_mut() {
+                    autopay.id = Some(1);
+                    autopay.noticed = self.autopay_noticed;
+                }
+                session.facts.payment.card_for = None;
+            }
+            (Action::StopAutopay, _) => {
+                if let Some(autopay) = facts.autopay.as_mut() {
+                    autopay.id = None;
+                }
             }
             (Action::RouteAccount, "arrangement") => {
                 facts.arrangement = Some(OpenArrangement {
@@ -550,6 +603,16 @@ impl Context for FakeContext {
 
     fn hold_url(&self, language: crate::language::Language) -> String {
         format!("https://ivr.example/hold?lang={}", language.code())
+    }
+}
+
+/// The card on file the fake's AutoPay names.
+fn visa_4242() -> SavedLabel {
+    SavedLabel {
+        id: 1,
+        kind: "card".to_owned(),
+        label: "visa".to_owned(),
+        last4: "4242".to_owned(),
     }
 }
 

@@ -43,6 +43,14 @@ named_enum! {
         DebitAuthorized = "debit_authorized",
         /// A bank debit failed or came back: the balance is open again.
         DebitFailed = "debit_failed",
+        /// AutoPay was turned on: the written copy of what the caller agreed to.
+        AutopayEnrolled = "autopay_enrolled",
+        /// An AutoPay payment falls due soon.
+        AutopayReminder = "autopay_reminder",
+        /// An AutoPay payment was declined.
+        AutopayFailed = "autopay_failed",
+        /// AutoPay was turned off.
+        AutopayStopped = "autopay_stopped",
     }
 }
 
@@ -52,9 +60,18 @@ impl Kind {
         match self {
             Kind::Receipt => &["amount", "fee", "total", "card", "confirmation", "date"],
             Kind::PlanSchedule => &["schedule", "plan_total", "card"],
-            Kind::InstallmentReminder | Kind::InstallmentFailed => {
-                &["installment_amount", "due_date", "card"]
-            }
+            Kind::InstallmentReminder
+            | Kind::InstallmentFailed
+            | Kind::AutopayReminder
+            | Kind::AutopayFailed => &["installment_amount", "due_date", "card"],
+            Kind::AutopayEnrolled => &[
+                "name",
+                "autopay_amount",
+                "card",
+                "first_due_date",
+                "authorized_on",
+            ],
+            Kind::AutopayStopped => &["card"],
             Kind::PromiseMade | Kind::PromiseReminder | Kind::PromiseBroken => {
                 &["promise_amount", "promise_date"]
             }

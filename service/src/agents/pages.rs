@@ -263,6 +263,14 @@ pub fn transfer_item(pop: &ScreenPop, viewer: Viewer<'_>) -> Markup {
                                 }
                             }
                         }
+                        @if pop.autopay_on {
+                            form method="post" action={ "/agent/transfers/" (id) "/autopay/stop" } {
+                                (csrf_field(viewer.csrf_token))
+                                button type="submit" id=(key("stop-autopay")) {
+                                    "Stop AutoPay (at the caller's request)"
+                                }
+                            }
+                        }
                         form method="post" action={ "/agent/transfers/" (id) "/disposition" } {
                             (csrf_field(viewer.csrf_token))
                             label for=(key("disposition")) { "How did the call end?" }
@@ -374,6 +382,7 @@ pub(crate) mod tests {
             why: HOSTILE.into(),
             language: "English",
             card_entry_offered: true,
+            autopay_on: false,
             card_entry: None,
             card_entry_pending: false,
             call_ended_at: None,

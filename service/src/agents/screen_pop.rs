@@ -70,6 +70,8 @@ pub struct ScreenPop {
     /// Whether the agent who took the caller may send them to key in a card (the line can move
     /// calls, and the caller was verified).
     pub card_entry_offered: bool,
+    /// Whether the account has AutoPay on (the agent who took the call may stop it).
+    pub autopay_on: bool,
     /// Where a caller sent to key in a card is: on the card questions, or back.
     pub card_entry: Option<&'static str>,
     /// Whether the caller is on the card questions now (not to be sent again meanwhile).
@@ -100,16 +102,18 @@ pub async fn load(app: &AppState, row: &TransferRow) -> Result<ScreenPop, AppErr
         None => None,
     };
     let arrangements = match &account {
-        Some(account) => app
-            .line
-            .store
-            .arrangements_for_account(&account.account_number)
-            .await?
-            .iter()
-            .map(arrangement_line)
-            .collect(),
+        Some(account) => {
+            app.line
+                .store
+                .arrangements_for_account(&account.account_number)
+                .await?
+        }
         None => Vec::new(),
     };
+    let autopay_on = arrangements
+        .iter()
+        .any(|a| a.kind == "autopay" && a.status == "active");
+    let arrangements = arrangements.iter().map(arrangement_line).collect();
     let on_file = match &account {
         Some(account) => app
             .line
@@ -190,6 +194,7 @@ pub async fn load(app: &AppState, row: &TransferRow) -> Result<ScreenPop, AppErr
             _ => "English",
         },
         card_entry_offered,
+        autopay_on,
         card_entry_pending: row.assist_status.as_deref() == Some("sent"),
         call_ended_at: row.call_ended_at.map(clock_time),
         card_entry: match row.assist_status.as_deref() {
@@ -344,6 +349,33 @@ fn arrangement_line(arrangement: &ArrangementRecord) -> String {
     let date = |text: &str| {
         parse_date(text).map_or_else(|| text.to_owned(), |d| date_text(d, Language::En))
     };
+    if arrangement.kind == "autopay" {
+        // "AutoPay, active: the minimum due to Visa ending 4242 (next $98.34 on December 15)".
+        let amount = match arrangement.autopay_amount.as_deref() {
+            Some("balance") => "the statement balance",
+            _ => "the minimum due",
+        };
+        let mut line = format!("AutoPay, {}: {amount}", humanize(&arrangement.status));
+        if let Some(method) = arrangement.summary() {
+            line.push_str(&format!(
+                " to {} ending {}",
+                method.name_or_kind(),
+                method.last4
+            ));
+        }
+        if let Some(next) = arrangement
+            .installments
+            .iter()
+            .find(|i| matches!(i.status.as_str(), "scheduled" | "retrying" | "unknown"))
+        {
+            line.push_str(&format!(
+                " (next {} on {})",
+                money_text(next.amount_cents),
+                date(&next.due_date)
+            ));
+        }
+        return line;
+    }
     let mut line = format!(
         "{}, {}: {}",
         capitalized(&arrangement.kind),

@@ -47,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .route("/agent/transfers/{id}/claim", post(claim))
         .route("/agent/transfers/{id}/disposition", post(dispose))
         .route("/agent/transfers/{id}/card-entry", post(card_entry))
+        .route("/agent/transfers/{id}/autopay/stop", post(stop_autopay))
         .route("/agent/console.js", get(script))
 }
 
@@ -350,6 +351,45 @@ async fn card_entry(
             Ok(refusal(status, &refused.to_string()))
         }
     }
+}
+
+/// Stops the AutoPay of the account on a transfer, for the agent who took it (marked stopped by
+/// that agent; the account holder is told in writing where a channel reaches them).
+async fn stop_autopay(
+    State(app): State<AppState>,
+    Extension(signed_in): Extension<SignedIn>,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let Some(row) = app.line.store.transfer(id).await? else {
+        return Ok(refusal(StatusCode::NOT_FOUND, "There is no such transfer."));
+    };
+    let agent = &signed_in.session;
+    if row.claimed_by != Some(agent.agent_id) {
+        return Ok(refusal(
+            StatusCode::CONFLICT,
+            "Only the agent who took this call can change its account.",
+        ));
+    }
+    let account = match &row.account_number {
+        Some(number) => app.line.store.account(number).await?,
+        None => None,
+    };
+    let Some(account) = account else {
+        return Ok(refusal(
+            StatusCode::CONFLICT,
+            "This caller was not identified, so there is no account to change.",
+        ));
+    };
+    let by = format!("agent:{}", agent.username);
+    if !crate::calls::autopay::stop(&app.line, &account, &by).await? {
+        return Ok(refusal(StatusCode::CONFLICT, "AutoPay is already off."));
+    }
+    tracing::info!(transfer = id, agent = %agent.username, "AutoPay stopped by an agent");
+    app.line
+        .store
+        .touch_transfer(id, app.line.clock.now_ms())
+        .await?;
+    Ok(back_to(id))
 }
 
 /// The console's one script: listens to the stream and puts each transfer it hears about in the

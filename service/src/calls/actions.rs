@@ -145,6 +145,10 @@ dispatch! {
     OfferSavedMethod => offer_saved_method,
     ChargeSavedMethod => charge_saved_method,
     RemoveSavedMethod => remove_saved_method,
+    OfferAutopay => offer_autopay,
+    PrepareAutopay => prepare_autopay,
+    EnrollAutopay => enroll_autopay,
+    StopAutopay => stop_autopay,
 }
 
 /// What the engine may ask of the service during one webhook.

@@ -58,7 +58,7 @@ fn composer(app: &Line) -> Composer<'_> {
 
 /// Where the written notice of an authorisation can go for `account`, if anywhere.
 pub(crate) fn notice_channel(app: &Line, account: &crate::store::Account) -> Option<Channel> {
-    composer(app).notice_channel(account)
+    composer(app).notice_channel(account, crate::messages::templates::Kind::DebitAuthorized)
 }
 
 /// The written notice of the authorisation of `payment`, a debit just accepted, with the code

@@ -15,6 +15,7 @@
 //! payment gateway does not stall other calls.
 
 pub mod actions;
+pub mod autopay;
 pub mod debits;
 pub mod gateway_events;
 pub mod hold;

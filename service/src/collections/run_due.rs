@@ -15,6 +15,7 @@ use std::time::Duration;
 use time::Date;
 
 use super::Policies;
+use super::autopay::AutopayAmount;
 use super::offers::plan_terms;
 use super::policy::has_flag;
 use crate::clock::Clock;
@@ -101,6 +102,10 @@ pub struct Report {
     pub promises_broken: u64,
     /// Reminders queued.
     pub reminders: u64,
+    /// AutoPay due dates given their installment.
+    pub autopay_scheduled: u64,
+    /// AutoPay installments found paid by the caller meanwhile (nothing charged).
+    pub covered: u64,
 }
 
 /// How an installment's charge ended, for the caller on the line.
@@ -115,6 +120,8 @@ pub enum Charged {
     },
     /// No definite answer.
     Unknown,
+    /// Nothing was due any more (an AutoPay amount paid meanwhile): nothing charged.
+    Covered,
 }
 
 /// A claim older than this belongs to a run that died: longer than any live charge (two
@@ -128,7 +135,10 @@ pub fn claim_stale_after(collector: &Collector) -> Duration {
 /// # Errors
 /// A database failure (what was charged before it is recorded).
 pub async fn run(app: &Collector, as_of: Date) -> Result<Report, AppError> {
-    let mut report = Report::default();
+    let mut report = Report {
+        autopay_scheduled: schedule_autopay(app, as_of).await?,
+        ..Report::default()
+    };
     let as_of_text = as_of.to_string();
     for (arrangement_id, seq) in app.store.due_installments(&as_of_text, BATCH).await? {
         let now = app.clock.now_ms();
@@ -146,6 +156,7 @@ pub async fn run(app: &Collector, as_of: Date) -> Result<Report, AppError> {
             Some(Charged::Declined { broken: false }) => report.retrying += 1,
             Some(Charged::Declined { broken: true }) => report.failed += 1,
             Some(Charged::Unknown) => report.unknown += 1,
+            Some(Charged::Covered) => report.covered += 1,
             None => report.skipped += 1,
         }
     }
@@ -186,9 +197,56 @@ pub async fn run(app: &Collector, as_of: Date) -> Result<Report, AppError> {
         promises_kept = report.promises_kept,
         promises_broken = report.promises_broken,
         reminders = report.reminders,
+        autopay_scheduled = report.autopay_scheduled,
+        covered = report.covered,
         "arrangements run"
     );
     Ok(report)
+}
+
+/// Gives each AutoPay due date from `as_of` to the longest reminder lead ahead its installment,
+/// of what is due on the account now (from the first due date the caller heard it starts with).
+async fn schedule_autopay(app: &Collector, as_of: Date) -> Result<u64, AppError> {
+    let lead = app
+        .messaging
+        .installment_reminder_days
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(0);
+    let through = as_of.saturating_add(time::Duration::days(i64::from(lead)));
+    let mut added = 0;
+    for due in app
+        .store
+        .autopay_due(&as_of.to_string(), &through.to_string())
+        .await?
+    {
+        let cents = autopay_amount(&due.amount, due.balance_cents, due.minimum_due_cents);
+        if cents > 0
+            && app
+                .store
+                .add_autopay_installment(
+                    due.arrangement_id,
+                    &due.due_date,
+                    cents,
+                    app.clock.now_ms(),
+                )
+                .await?
+        {
+            added += 1;
+        }
+    }
+    Ok(added)
+}
+
+/// What AutoPay charges of an account as it stands (cents).
+fn autopay_amount(rule: &str, balance_cents: i64, minimum_due_cents: i64) -> i64 {
+    let rule = AutopayAmount::parse(rule).unwrap_or(AutopayAmount::MinimumDue);
+    let balance = balance_cents.max(0);
+    match rule {
+        AutopayAmount::MinimumDue => minimum_due_cents.clamp(0, balance),
+        AutopayAmount::Balance => balance,
+    }
 }
 
 /// Queues the reminders due by `as_of`: for each lead time, every installment and promise dated
@@ -262,6 +320,42 @@ pub async fn charge(
     caller_present: bool,
     today: Date,
 ) -> Result<Option<Charged>, AppError> {
+    let mut claimed = claimed.clone();
+    if let Some(rule) = &claimed.autopay_amount {
+        // What is due now: the caller may have paid some or all of it since it was added.
+        let due = match app.store.account(&claimed.account_number).await? {
+            Some(account) => autopay_amount(rule, account.balance_cents, account.minimum_due_cents),
+            None => 0,
+        };
+        if due <= 0 {
+            let held = app
+                .store
+                .finish_installment(
+                    &claimed,
+                    InstallmentOutcome::Covered,
+                    &[],
+                    app.clock.now_ms(),
+                )
+                .await?;
+            return Ok(held.then_some(Charged::Covered));
+        }
+        if due < claimed.amount_cents {
+            if !app
+                .store
+                .reduce_claimed_installment(
+                    claimed.arrangement_id,
+                    claimed.seq,
+                    claimed.claim_token,
+                    due,
+                )
+                .await?
+            {
+                return Ok(None);
+            }
+            claimed.amount_cents = due;
+        }
+    }
+    let claimed = &claimed;
     let result = match (
         &claimed.card_token,
         Money::from_cents(claimed.amount_cents, Currency::Usd),
@@ -272,11 +366,16 @@ pub async fn charge(
                 token,
                 caller_present,
                 idempotency_key: installment_idempotency_key(claimed),
-                description: format!(
-                    "Payment plan installment {}, account ending {}",
-                    claimed.seq,
-                    last4(&claimed.account_number)
-                ),
+                description: match claimed.autopay_amount {
+                    Some(_) => {
+                        format!("AutoPay, account ending {}", last4(&claimed.account_number))
+                    }
+                    None => format!(
+                        "Payment plan installment {}, account ending {}",
+                        claimed.seq,
+                        last4(&claimed.account_number)
+                    ),
+                },
             };
             charge_saved_with_retry(app.gateway.as_ref(), &request, app.gateway_timeout).await
         }
@@ -297,12 +396,17 @@ pub async fn charge(
             charged = Charged::Paid(code.clone());
         }
         ChargeResult::Declined { reason, .. } => {
-            let terms = app
-                .policies
-                .get(&claimed.policy)
-                .and_then(|policy| plan_terms(policy, claimed.hardship));
-            let retries = terms.map_or(0, |t| i64::from(t.declined_retries));
-            let after = terms.map_or(3, |t| i64::from(t.retry_after_days)).max(1);
+            let policy = app.policies.get(&claimed.policy);
+            let (retries, after) = match (&claimed.autopay_amount, policy) {
+                (Some(_), Some(policy)) => policy
+                    .autopay
+                    .map_or((0, 3), |t| (t.declined_retries, t.retry_after_days)),
+                (Some(_), None) => (0, 3),
+                (None, _) => policy
+                    .and_then(|policy| plan_terms(policy, claimed.hardship))
+                    .map_or((0, 3), |t| (t.declined_retries, t.retry_after_days)),
+            };
+            let (retries, after) = (i64::from(retries), i64::from(after).max(1));
             retry_on = (claimed.attempts < retries).then(|| {
                 today
                     .saturating_add(time::Duration::days(after))
@@ -431,6 +535,7 @@ fn charged_kind(charged: &Charged) -> &'static str {
         Charged::Declined { broken: false } => "declined, will retry",
         Charged::Declined { broken: true } => "declined, plan broken",
         Charged::Unknown => "unknown",
+        Charged::Covered => "covered, nothing charged",
     }
 }
 

@@ -44,6 +44,7 @@ fn described() -> OpenApiRouter<AppState> {
         .routes(routes!(call))
         .routes(routes!(account))
         .routes(routes!(remove_saved_method))
+        .routes(routes!(stop_autopay))
         .routes(routes!(unsettled_payments))
         .routes(routes!(callbacks))
         .routes(routes!(transfers))
@@ -301,6 +302,34 @@ async fn remove_saved_method(
         .await?
     {
         tracing::info!(saved_method = id, "card on file removed by an admin");
+        Ok(axum::http::StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// Turns an account's AutoPay off (marked stopped by an admin; its payments not yet charged are
+/// cancelled and the account holder is told in writing where a channel reaches them); 404 when
+/// the account has no AutoPay on.
+#[utoipa::path(
+    delete,
+    path = "/api/accounts/{account_number}/autopay",
+    tag = "accounts",
+    params(
+        ("account_number" = String, Path, description = "The account number", example = "66253365")
+    ),
+    responses((status = 204, description = "Stopped"), AppError)
+)]
+async fn stop_autopay(
+    _: Admin,
+    State(app): State<AppState>,
+    Parsed(Path(account_number)): Parsed<Path<String>>,
+) -> Result<axum::http::StatusCode, AppError> {
+    let account_number = clean(&account_number);
+    let Some(account) = app.line.store.account(&account_number).await? else {
+        return Err(AppError::NotFound);
+    };
+    if crate::calls::autopay::stop(&app.line, &account, "admin").await? {
         Ok(axum::http::StatusCode::NO_CONTENT)
     } else {
         Err(AppError::NotFound)

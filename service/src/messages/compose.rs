@@ -156,6 +156,12 @@ impl Composer<'_> {
         what: &str,
     ) -> Option<NewMessage> {
         let channel = Channel::of(account)?;
+        // An AutoPay payment is named as AutoPay's, not as a plan's.
+        let kind = match (kind, plan.kind.as_str()) {
+            (Kind::InstallmentReminder, "autopay") => Kind::AutopayReminder,
+            (Kind::InstallmentFailed, "autopay") => Kind::AutopayFailed,
+            (kind, _) => kind,
+        };
         let language = language_of(account);
         let mut values = common(account);
         values
@@ -208,11 +214,11 @@ impl Composer<'_> {
         )
     }
 
-    /// Where a bank debit's written notice can go for `account`: the channel it chose, else
-    /// email, else a text, whichever reaches it; `None` when none does (or it asked not to be
-    /// contacted, or the notice is turned off), and then only a recording can be the evidence.
-    pub fn notice_channel(&self, account: &Account) -> Option<Channel> {
-        if !self.settings.enabled(Kind::DebitAuthorized)
+    /// Where a written notice of `kind` (an authorisation's copy) can go for `account`: the
+    /// channel it chose, else email, else a text, whichever reaches it; `None` when none does
+    /// (or it asked not to be contacted, or the notice is turned off).
+    pub fn notice_channel(&self, account: &Account, kind: Kind) -> Option<Channel> {
+        if !self.settings.enabled(kind)
             || crate::collections::policy::has_flag(account, "cease_contact")
         {
             return None;
@@ -247,6 +253,54 @@ impl Composer<'_> {
             channel,
             &values,
             format!("debit:{dedupe}"),
+        )
+    }
+
+    /// The written copy of an AutoPay enrolment; `dedupe` names the enrolment.
+    pub fn autopay_enrolled(
+        &self,
+        account: &Account,
+        channel: Channel,
+        enrolment: &AutopayNotice<'_>,
+        dedupe: &str,
+    ) -> Option<NewMessage> {
+        let language = language_of(account);
+        let mut values = common(account);
+        values
+            .set("name", account.name.as_str())
+            .set("autopay_amount", enrolment.amount.words(language))
+            .set("card", method_words(Some(enrolment.method), language))
+            .set("first_due_date", date_text(enrolment.first_due, language))
+            .set(
+                "authorized_on",
+                date_text(enrolment.authorized_on, language),
+            );
+        self.build(
+            Kind::AutopayEnrolled,
+            account,
+            channel,
+            &values,
+            format!("autopay:{dedupe}"),
+        )
+    }
+
+    /// The notice that AutoPay was turned off; `dedupe` names the enrolment.
+    pub fn autopay_stopped(
+        &self,
+        account: &Account,
+        channel: Channel,
+        method: &MethodSummary,
+        dedupe: &str,
+    ) -> Option<NewMessage> {
+        let language = language_of(account);
+        let mut values = common(account);
+        values.set("card", method_words(Some(method), language));
+        self.build(
+            Kind::AutopayStopped,
+            account,
+            channel,
+            &values,
+            format!("autopay_stopped:{dedupe}"),
         )
     }
 
@@ -310,6 +364,19 @@ impl Composer<'_> {
             body_html,
         })
     }
+}
+
+/// What an AutoPay enrolment's written copy states.
+#[derive(Debug, Clone, Copy)]
+pub struct AutopayNotice<'a> {
+    /// Which amount is charged.
+    pub amount: crate::collections::autopay::AutopayAmount,
+    /// The card charged.
+    pub method: &'a MethodSummary,
+    /// The first due date it pays.
+    pub first_due: Date,
+    /// The day the caller agreed.
+    pub authorized_on: Date,
 }
 
 /// A bank debit, as its notices name it.

@@ -16,7 +16,7 @@ use crate::payments::{MethodKind, MethodSummary};
 pub struct NewArrangement<'a> {
     /// The account.
     pub account_number: &'a str,
-    /// `settlement`, `plan` or `promise`.
+    /// `settlement`, `plan`, `promise` or `autopay`.
     pub kind: &'a str,
     /// Its first status (`pending`, `active`, `open`).
     pub status: &'a str,
@@ -57,7 +57,7 @@ pub struct ArrangementRecord {
     pub id: i64,
     /// The account.
     pub account_number: String,
-    /// `settlement`, `plan` or `promise`.
+    /// `settlement`, `plan`, `promise` or `autopay`.
     pub kind: String,
     /// See the migration for the statuses.
     pub status: String,
@@ -88,6 +88,8 @@ pub struct ArrangementRecord {
     pub consent_at: Option<i64>,
     /// Why paying is hard, if the caller said.
     pub hardship_reason: Option<String>,
+    /// For AutoPay, the amount it charges on each due date: `minimum_due` or `balance`.
+    pub autopay_amount: Option<String>,
     /// When it was made (UTC ms).
     pub created_at: i64,
     /// Its installments in order.
@@ -158,6 +160,8 @@ pub struct ClaimedInstallment {
     /// Whether the plan was set up after the caller said paying is hard (its retry terms are
     /// the policy's hardship plan's).
     pub hardship: bool,
+    /// For AutoPay, the amount it charges (`minimum_due` or `balance`); `None` for a plan.
+    pub autopay_amount: Option<String>,
     /// The claim, which recording the answer must show.
     pub claim_token: i64,
 }
@@ -181,6 +185,8 @@ pub enum InstallmentOutcome<'a> {
     },
     /// No definite answer: asked again under the same key on the next run.
     Unknown,
+    /// Nothing left to charge when its day came (an AutoPay amount the caller paid meanwhile).
+    Covered,
 }
 
 /// Promises settled by [`Store::settle_promises`].
@@ -195,7 +201,7 @@ pub struct PromisesSettled {
 
 const ARRANGEMENT_COLUMNS: &str = "id, account_number, kind, status, policy, total_cents, \
     balance_before_cents, promised_by, method, method_label, method_last4, consent_version, \
-    consent_at, hardship_reason, created_at";
+    consent_at, hardship_reason, autopay_amount, created_at";
 
 fn arrangement_from_row(row: &sqlx::any::AnyRow) -> Result<ArrangementRecord, StoreError> {
     let method = match row.try_get::<Option<String>, _>("method")? {
@@ -227,6 +233,7 @@ fn arrangement_from_row(row: &sqlx::any::AnyRow) -> Result<ArrangementRecord, St
         consent_version: row.try_get("consent_version")?,
         consent_at: row.try_get("consent_at")?,
         hardship_reason: row.try_get("hardship_reason")?,
+        autopay_amount: row.try_get("autopay_amount")?,
         created_at: row.try_get("created_at")?,
         installments: Vec::new(),
     };
@@ -352,13 +359,25 @@ impl Store {
         &self,
         account_number: &str,
     ) -> Result<Option<ArrangementRecord>, StoreError> {
-        let row = sqlx::query(
+        self.newest_active(account_number, "'plan', 'settlement'")
+            .await
+    }
+
+    /// The account's newest active arrangement of these kinds (`'plan', 'settlement'`: quoted
+    /// SQL literals, written in code, never input).
+    pub(super) async fn newest_active(
+        &self,
+        account_number: &str,
+        kinds: &'static str,
+    ) -> Result<Option<ArrangementRecord>, StoreError> {
+        let sql = format!(
             "SELECT id FROM arrangements WHERE account_number = $1 AND status = 'active' \
-             AND kind IN ('plan', 'settlement') ORDER BY id DESC LIMIT 1",
-        )
-        .bind(account_number)
-        .fetch_optional(self.pool())
-        .await?;
+             AND kind IN ({kinds}) ORDER BY id DESC LIMIT 1"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(account_number)
+            .fetch_optional(self.pool())
+            .await?;
         match row {
             Some(row) => self.arrangement(row.try_get("id")?).await,
             None => Ok(None),
@@ -478,8 +497,8 @@ impl Store {
             return Ok(None);
         };
         let arrangement = sqlx::query(
-            "SELECT account_number, policy, card_token, hardship_reason FROM arrangements \
-             WHERE id = $1",
+            "SELECT account_number, policy, card_token, hardship_reason, kind, autopay_amount \
+             FROM arrangements WHERE id = $1",
         )
         .bind(arrangement_id)
         .fetch_one(self.pool())
@@ -495,6 +514,14 @@ impl Store {
             hardship: arrangement
                 .try_get::<Option<String>, _>("hardship_reason")?
                 .is_some(),
+            autopay_amount: match arrangement.try_get::<String, _>("kind")?.as_str() {
+                "autopay" => Some(
+                    arrangement
+                        .try_get::<Option<String>, _>("autopay_amount")?
+                        .unwrap_or_else(|| "minimum_due".to_owned()),
+                ),
+                _ => None,
+            },
             claim_token: token,
         }))
     }
@@ -540,6 +567,7 @@ impl Store {
                 None,
             ),
             InstallmentOutcome::Unknown => ("unknown", claimed.attempts, None, None, None, None),
+            InstallmentOutcome::Covered => ("covered", claimed.attempts, None, None, None, None),
         };
         let updated = sqlx::query(
             "UPDATE installments SET status = $4, attempts = $5, \
@@ -567,18 +595,25 @@ impl Store {
         for message in messages {
             super::messages::insert_message(&mut tx, message, now_ms).await?;
         }
+        // AutoPay runs on after each due date, paid or not; a plan completes or breaks.
+        let autopay = claimed.autopay_amount.is_some();
         match status {
-            "paid" => {
-                sqlx::query(
-                    "UPDATE accounts SET balance_cents = balance_cents - $2, \
-                     minimum_due_cents = CASE WHEN minimum_due_cents > $2 \
-                     THEN minimum_due_cents - $2 ELSE 0 END, updated_at = $3 \
-                     WHERE account_number = $1",
+            "paid" if autopay => {
+                lower_balance(
+                    &mut tx,
+                    &claimed.account_number,
+                    claimed.amount_cents,
+                    now_ms,
                 )
-                .bind(&claimed.account_number)
-                .bind(claimed.amount_cents)
-                .bind(now_ms)
-                .execute(&mut *tx)
+                .await?;
+            }
+            "paid" => {
+                lower_balance(
+                    &mut tx,
+                    &claimed.account_number,
+                    claimed.amount_cents,
+                    now_ms,
+                )
                 .await?;
                 let left = sqlx::query(
                     "SELECT COUNT(*) AS n FROM installments WHERE arrangement_id = $1 \
@@ -603,7 +638,7 @@ impl Store {
                     settle_account(&mut tx, &claimed.account_number, now_ms).await?;
                 }
             }
-            "failed" => {
+            "failed" if !autopay => {
                 sqlx::query(
                     "UPDATE arrangements SET status = 'broken', updated_at = $2 WHERE id = $1",
                 )
@@ -811,6 +846,27 @@ impl Store {
 
 /// Inserts an arrangement in a transaction; returns its id and whether it is new (one made on
 /// the same call and attempt is returned as it is).
+/// An installment paid lowers the balance, and the minimum due as far as it goes.
+async fn lower_balance(
+    tx: &mut super::Tx,
+    account_number: &str,
+    cents: i64,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE accounts SET balance_cents = balance_cents - $2, \
+         minimum_due_cents = CASE WHEN minimum_due_cents > $2 \
+         THEN minimum_due_cents - $2 ELSE 0 END, updated_at = $3 \
+         WHERE account_number = $1",
+    )
+    .bind(account_number)
+    .bind(cents)
+    .bind(now_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 pub(super) async fn insert_arrangement(
     tx: &mut super::Tx,
     new: &NewArrangement<'_>,

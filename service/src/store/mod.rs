@@ -11,6 +11,7 @@
 mod accounts;
 mod agents;
 mod arrangements;
+mod autopay;
 mod callbacks;
 mod calls;
 mod checkpoint;
@@ -29,6 +30,7 @@ pub use arrangements::{
     ArrangementRecord, ClaimedInstallment, InstallmentOutcome, InstallmentRecord, NewArrangement,
     PromisesSettled,
 };
+pub use autopay::AutopayDue;
 pub use callbacks::{CallbackRecord, CallbackStatus, Closed, NewCallback};
 pub use calls::{
     CallKey, CallRecord, CallRow, EndSummary, EndingCall, FunnelStep, NewCall, StepRecord,

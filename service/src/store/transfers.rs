@@ -280,6 +280,20 @@ impl Store {
         })
     }
 
+    /// Marks the transfer changed (its account was, say AutoPay stopped), so every console
+    /// shows it again.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn touch_transfer(&self, id: i64, now_ms: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE transfers SET changed_at = $2, version = version + 1 WHERE id = $1")
+            .bind(id)
+            .bind(now_ms)
+            .execute(self.writer())
+            .await?;
+        Ok(())
+    }
+
     /// Records that the agent sent the transfer's caller to key in a card (`sent`); every console
     /// sees the change.
     ///

@@ -13,6 +13,11 @@ pub(super) fn offered(set: OfferSet, session: &Session, ctx: &impl Context) -> V
         agent_available: people_available(ctx),
         hardship: session.facts.hardship.is_some(),
         open_arrangement: session.facts.arrangement.is_some(),
+        autopay_on: session
+            .facts
+            .autopay
+            .as_ref()
+            .is_some_and(|a| a.id.is_some()),
         today: ctx.today(),
     };
     collections::offers::available(policy, set, account, situation)
@@ -66,6 +71,18 @@ pub(super) fn holds(condition: &Condition, session: &Session, ctx: &impl Context
         }
         Condition::Is(Var::Hardship) => session.facts.hardship.is_some(),
         Condition::Is(Var::DebitNoticed) => session.facts.debit.as_ref().is_some_and(|d| d.noticed),
+        Condition::Is(Var::CardForAutopay) => {
+            session.facts.payment.card_for == Some(facts::CardFor::Autopay)
+        }
+        Condition::Is(Var::AutopayHasCardOnFile) => session
+            .facts
+            .autopay
+            .as_ref()
+            .is_some_and(|a| a.on_file.is_some()),
+        Condition::Is(Var::PaidThisCall) => session.facts.payment.confirmation.is_some(),
+        Condition::Is(Var::AutopayNoticed) => {
+            session.facts.autopay.as_ref().is_some_and(|a| a.noticed)
+        }
         Condition::Is(_) => false,
         Condition::Money(var, cmp, cents) => {
             let value = match var {

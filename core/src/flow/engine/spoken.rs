@@ -166,7 +166,11 @@ pub(super) fn spoken(
         | Var::CardForPlan
         | Var::CardForPlanChange
         | Var::Hardship
-        | Var::DebitNoticed => String::new(),
+        | Var::DebitNoticed
+        | Var::CardForAutopay
+        | Var::AutopayHasCardOnFile
+        | Var::AutopayNoticed
+        | Var::PaidThisCall => String::new(),
         Var::PersonOption if people_available(ctx) => flow
             .messages
             .person_option
@@ -216,6 +220,37 @@ pub(super) fn spoken(
             .as_ref()
             .map(|saved| saved_words(saved, language))
             .unwrap_or_default(),
+        Var::AutopayAmount
+        | Var::AutopayCard
+        | Var::AutopayCardOnFile
+        | Var::AutopayFirstDate
+        | Var::AutopayAuthorization => spoken_autopay(var, language, session),
+    }
+}
+
+/// What the AutoPay variables say.
+fn spoken_autopay(var: Var, language: Language, session: &Session) -> String {
+    let Some(autopay) = session.facts.autopay.as_ref() else {
+        return String::new();
+    };
+    let card = |card: Option<&facts::SavedLabel>| {
+        card.map(|card| saved_words(card, language))
+            .unwrap_or_default()
+    };
+    match var {
+        Var::AutopayAmount => crate::collections::autopay::AutopayAmount::parse(&autopay.amount)
+            .map(|amount| amount.words(language).to_owned())
+            .unwrap_or_default(),
+        Var::AutopayCard => card(autopay.card.as_ref()),
+        Var::AutopayCardOnFile => card(autopay.on_file.as_ref()),
+        Var::AutopayFirstDate => autopay
+            .first_due
+            .as_deref()
+            .and_then(crate::collections::parse_date)
+            .map(|date| speech::date_words(date, language))
+            .unwrap_or_default(),
+        Var::AutopayAuthorization => autopay.script.clone(),
+        _ => String::new(),
     }
 }
 

@@ -50,7 +50,7 @@ pub(super) async fn run(
             }
             Some(Charged::Declined { .. }) => PayInstallmentNowResult::Declined,
             Some(Charged::Unknown) => PayInstallmentNowResult::Unknown,
-            None => PayInstallmentNowResult::NothingDue,
+            Some(Charged::Covered) | None => PayInstallmentNowResult::NothingDue,
         },
     )
 }

@@ -64,6 +64,7 @@ pub(super) async fn run(
             consent_version: None,
             consent_at: None,
             hardship_reason: None,
+            autopay_amount: None,
             created_at: new.now,
             installments: Vec::new(),
         };

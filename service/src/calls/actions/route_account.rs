@@ -31,6 +31,8 @@ pub(super) async fn run(
         Some(Treatment::Specialist) => return Ok(RouteAccountResult::Specialist),
         _ => {}
     }
+    // AutoPay on: offered how to stop it, and no plan or settlement besides.
+    session.facts.autopay = crate::calls::autopay::facts(ctx.app, &account.account_number).await?;
     if let Some(plan) = ctx.app.store.open_plan(&account.account_number).await? {
         let next = plan
             .installments

@@ -167,7 +167,8 @@ pub(super) async fn run(
                 session.facts.plan_made = None;
                 SetUpPlanResult::Declined
             }
-            Some(Charged::Unknown) | None => SetUpPlanResult::Unknown,
+            // A plan's installment is never found covered (only AutoPay's are).
+            Some(Charged::Unknown | Charged::Covered) | None => SetUpPlanResult::Unknown,
         };
     Ok(result)
 }
@@ -199,6 +200,7 @@ fn schedule_message(
         consent_version: new.consent_version.map(str::to_owned),
         consent_at: Some(new.now),
         hardship_reason: new.hardship_reason.map(str::to_owned),
+        autopay_amount: None,
         created_at: new.now,
         installments: installments
             .iter()
