@@ -137,6 +137,10 @@ pub enum Verb {
     Dial(Dial),
     /// Wait for, or go back to, a person in a conference room.
     Conference(Conference),
+    /// Hand card entry to the provider's own capture: it asks for the card with our prompts,
+    /// charges it through its payment connector, and posts only the result (a masked card) to
+    /// `action`. The card number never reaches the line.
+    Pay(Pay),
     /// Fetch the next instructions from this absolute URL.
     Redirect {
         /// Absolute URL.
@@ -144,6 +148,127 @@ pub enum Verb {
     },
     /// End the call.
     Hangup,
+}
+
+/// Card capture by the provider (Twilio's `<Pay>`): what to charge and our words for every
+/// field, error and attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pay {
+    /// Where the result is posted.
+    pub action: String,
+    /// Where each step's progress is posted.
+    pub status_callback: Option<String>,
+    /// What to charge, in cents (the payment and its fee).
+    pub charge_cents: i64,
+    /// ISO 4217, lower case (`usd`).
+    pub currency: &'static str,
+    /// What the charge is for, as the connector records it.
+    pub description: String,
+    /// The language of the provider's own words (our prompts replace them).
+    pub language: Language,
+    /// Tries per field before the provider gives up (1 to 3).
+    pub max_attempts: u32,
+    /// Seconds the provider waits between keys.
+    pub timeout_seconds: u32,
+    /// Whether the security code is asked for.
+    pub security_code: bool,
+    /// Whether the billing postal code is asked for.
+    pub postal_code: bool,
+    /// The card brands accepted.
+    pub card_brands: Vec<crate::payments::CardBrand>,
+    /// The payment connector the provider charges through, by the name it was installed under.
+    pub connector: Option<String>,
+    /// Our words, for each field (and error, attempt or brand where they differ).
+    pub prompts: Vec<PayPrompt>,
+}
+
+/// The words for one step of card capture.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayPrompt {
+    /// Which step.
+    pub step: PayStep,
+    /// After which error (none: asking plainly).
+    pub error: Option<PayError>,
+    /// On which tries (empty: every try).
+    pub attempts: Vec<u32>,
+    /// For which brand (the security code's place differs for American Express).
+    pub card_brand: Option<crate::payments::CardBrand>,
+    /// What is said.
+    pub prompts: Vec<Prompt>,
+}
+
+crate::named::named_enum! {
+    /// A step of card capture by the provider, named as Twilio's `<Prompt for>` names it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum PayStep {
+        /// The card number.
+        CardNumber = "payment-card-number",
+        /// The expiry date.
+        ExpirationDate = "expiration-date",
+        /// The security code.
+        SecurityCode = "security-code",
+        /// The billing postal code.
+        PostalCode = "postal-code",
+        /// While the connector charges.
+        Processing = "payment-processing",
+    }
+}
+
+crate::named::named_enum! {
+    /// Why a step of card capture is asked again, named as Twilio's `errorType` names it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum PayError {
+        /// Nothing was keyed in time.
+        Timeout = "timeout",
+        /// Not a card number.
+        InvalidCardNumber = "invalid-card-number",
+        /// A card of a brand not accepted.
+        InvalidCardType = "invalid-card-type",
+        /// Not a date, or one past.
+        InvalidDate = "invalid-date",
+        /// Not a security code.
+        InvalidSecurityCode = "invalid-security-code",
+        /// Not a postal code.
+        InvalidPostalCode = "invalid-postal-code",
+    }
+}
+
+crate::named::named_enum! {
+    /// How card capture by the provider ended, named as Twilio's `Result` names it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum PayResult {
+        /// Charged (or kept) by the connector.
+        Success = "success",
+        /// The caller could not key in a field within the tries allowed.
+        TooManyFailedAttempts = "too-many-failed-attempts",
+        /// The connector refused or failed the charge.
+        ConnectorError = "payment-connector-error",
+        /// The caller pressed star to leave card entry.
+        CallerInterrupted = "caller-interrupted-with-star",
+        /// The caller hung up during card entry.
+        CallerHungUp = "caller-hung-up",
+        /// The provider refused our request (an attribute it does not accept).
+        ValidationError = "validation-error",
+        /// The provider failed.
+        InternalError = "internal-error",
+    }
+}
+
+/// What the provider reports of card capture: never the card number (its last four at most).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PayReport {
+    /// How it ended.
+    pub result: PayResult,
+    /// The connector's id of the charge, on success.
+    pub confirmation: Option<String>,
+    /// The card's brand, as the provider names it (`visa`, `amex` ...).
+    pub card_brand: Option<String>,
+    /// The card's last four digits.
+    pub last4: Option<String>,
+    /// The provider's or connector's error code, when it failed.
+    pub error_code: Option<String>,
+    /// The connector's words for the failure (`Your card was declined.`).
+    pub error: Option<String>,
 }
 
 impl Response {

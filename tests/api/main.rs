@@ -27,6 +27,7 @@ mod outage;
 mod overload;
 mod payment_call;
 mod pci;
+mod provider_pay;
 mod readme;
 mod recordings;
 mod reports;

@@ -345,6 +345,22 @@ actions! {
         Offered = "offered",
     }
 
+    /// Record what the provider's card capture reported as today's payment, exactly once.
+    record_provider_payment: RecordProviderPayment, "recording their card payment",
+    /// What the provider's connector answered.
+    RecordProviderPaymentResult {
+        /// Paid; the confirmation code is in the session.
+        Approved = "approved",
+        /// Refused by the bank or the connector.
+        Declined = "declined",
+        /// The caller pressed star to leave card entry: nothing was charged.
+        Cancelled = "cancelled",
+        /// The caller could not key in the card within the tries allowed.
+        TooManyAttempts = "too_many_attempts",
+        /// The provider or its connector failed: nothing was charged that the line knows of.
+        ProcessingError = "processing_error",
+    }
+
     /// Charge today's payment to the card on file, exactly once.
     charge_saved_method: ChargeSavedMethod, "charging the card they keep on file",
     /// What the gateway answered.

@@ -42,6 +42,9 @@ pub struct Flow {
     pub assisted_payment_ends: Vec<String>,
     /// Outcomes that stand even when the caller hangs up before the flow ends the call.
     pub settled_outcomes: Vec<String>,
+    /// Who takes the card: the flow's own keypad questions, or the provider's capture where it
+    /// offers one (`[flow] card_capture`).
+    pub card_capture: CardCapture,
     /// Provider voice per language, if chosen.
     pub voices: HashMap<Language, String>,
     /// Shared prompts the engine speaks on its own.
@@ -395,6 +398,9 @@ named_enum! {
         AutopayNoticed = "autopay_noticed",
         /// Whether a payment was approved on this call (conditions only).
         PaidThisCall = "paid_this_call",
+        /// Whether card entry goes to the provider's own capture: the flow says
+        /// `card_capture = "provider"` and the call's provider captures cards (conditions only).
+        ProviderCapturesCards = "provider_captures_cards",
     }
 }
 
@@ -487,6 +493,7 @@ impl Var {
             | Var::AutopayHasCardOnFile
             | Var::AutopayNoticed
             | Var::PaidThisCall
+            | Var::ProviderCapturesCards
             | Var::PeopleAvailable => VarType::Bool,
         }
     }
@@ -738,6 +745,20 @@ pub struct State {
     pub speech: Option<StateSpeech>,
 }
 
+named_enum! {
+    /// Who takes a card's number (`[flow] card_capture`).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    pub enum CardCapture {
+        /// The flow's own questions on the keypad: the number passes through the line, sealed
+        /// while it waits and wiped once charged.
+        #[default]
+        Keypad = "keypad",
+        /// The provider's capture (Twilio's `<Pay>`), where it offers one: the number goes to
+        /// the provider and its payment connector only.
+        Provider = "provider",
+    }
+}
+
 /// The kinds of state.
 #[derive(Debug, Clone)]
 pub enum StateKind {
@@ -824,6 +845,14 @@ pub enum StateKind {
     },
     /// Speak, then end the call.
     Hangup,
+    /// Hand card entry to the provider's own capture (where the flow's `card_capture` is
+    /// `provider` and the provider offers it): it asks for the card in the words of the flow's
+    /// card questions, charges it, and posts the result, kept for the action at `next`. The card
+    /// number never reaches the line. Without such a provider, the card questions are asked.
+    ProviderCard {
+        /// Where the result goes (an action that records it).
+        next: String,
+    },
 }
 
 impl State {
@@ -862,6 +891,9 @@ impl State {
             StateKind::Branch { .. } => "being routed by the line".to_owned(),
             StateKind::Transfer { .. } => "being put through to a person".to_owned(),
             StateKind::Disclosure { .. } => "hearing the required disclosure".to_owned(),
+            StateKind::ProviderCard { .. } => {
+                "keying in their card to the phone company's secure payment".to_owned()
+            }
             StateKind::Say { .. } | StateKind::Hangup => {
                 said().unwrap_or_else(|| "hearing a message".to_owned())
             }
@@ -923,7 +955,7 @@ impl StateKind {
                 .chain(options.values().map(String::as_str))
                 .chain(on_fail.as_deref())
                 .collect(),
-            StateKind::Disclosure { next } => vec![next],
+            StateKind::Disclosure { next } | StateKind::ProviderCard { next } => vec![next],
             StateKind::Transfer {
                 on_unavailable,
                 on_no_answer,

@@ -11,13 +11,14 @@ use super::actions::{
     CheckAmountResult, DebitBankResult, EnrollAutopayResult, IdentifyByCallerIdResult,
     LookupAccountResult, OfferAutopayResult, OfferBankDebitResult, OfferCallbackResult,
     OfferKeepCardResult, OfferSavedMethodResult, OfferSettlementResult, OfferSurveyResult,
-    PayInstallmentNowResult, PrepareDebitResult, RecordCallbackResult, RouteAccountResult,
-    VerifyDateOfBirthResult, VerifyPinResult,
+    PayInstallmentNowResult, PrepareDebitResult, RecordCallbackResult, RecordProviderPaymentResult,
+    RouteAccountResult, VerifyDateOfBirthResult, VerifyPinResult,
 };
 use super::engine::{FlowError, Input, Session, Turn};
 use super::testing::{AGENT_NUMBER, FakeContext, advance};
 use super::{Action, Flow, InputKind, StateKind, load_dir, load_file};
 use crate::language::Language;
+use crate::payments::CardBrand;
 use crate::voice::{self, Verb};
 
 fn flows_dir() -> std::path::PathBuf {
@@ -497,6 +498,9 @@ fn answers(flow: &Flow, session: &Session) -> Vec<Input> {
         Some(StateKind::Transfer { .. }) => {
             inputs.push(Input::DialEnded { answered: false });
         }
+        Some(StateKind::ProviderCard { .. }) => {
+            inputs.push(Input::Paid(pay_report(voice::PayResult::Success)))
+        }
         Some(StateKind::Offers { options, .. }) => {
             inputs.extend(options.keys().map(|k| digits(&k.to_string())));
             inputs.extend(('1'..='8').map(|k| digits(&k.to_string())));
@@ -677,6 +681,14 @@ fn every_state_of_every_shipped_flow_is_reached_by_some_caller() {
         let mut reached = BTreeSet::new();
         for ctx in &contexts {
             reachable(flow, ctx, &mut reached);
+        }
+        // The same flow handing cards to a provider that captures them, every way it ends.
+        let mut provider = flow.clone();
+        provider.card_capture = crate::flow::definition::CardCapture::Provider;
+        for result in RecordProviderPaymentResult::ALL {
+            let mut ctx = always(*result);
+            ctx.captures_cards = true;
+            reachable(&provider, &ctx, &mut reached);
         }
         let all: BTreeSet<String> = flow.states.keys().cloned().collect();
         let missed: Vec<_> = all.difference(&reached).collect();
@@ -1312,4 +1324,168 @@ fn every_question_asked_again_is_shorter_than_the_first_time() {
         }
     }
     assert!(longer.is_empty(), "{}", longer.join("\n"));
+}
+
+/// A provider's report of card capture: the brand and last four only.
+fn pay_report(result: voice::PayResult) -> voice::PayReport {
+    voice::PayReport {
+        result,
+        confirmation: Some("ch_1".to_owned()),
+        card_brand: Some("visa".to_owned()),
+        last4: Some("4242".to_owned()),
+        error_code: None,
+        error: None,
+    }
+}
+
+/// The shipped flow with cards handed to the provider, and a provider that captures them.
+fn provider_capture() -> (Flow, FakeContext) {
+    let mut flow = payment_flow().clone();
+    flow.card_capture = crate::flow::definition::CardCapture::Provider;
+    let mut ctx = FakeContext::calling(FakeContext::linda_brown());
+    ctx.captures_cards = true;
+    (flow, ctx)
+}
+
+fn pay_of(turn: &Turn) -> Option<&voice::Pay> {
+    turn.response.verbs.iter().find_map(|verb| match verb {
+        Verb::Pay(pay) => Some(pay),
+        _ => None,
+    })
+}
+
+/// What `pay` says for `step` (after `error`, on try `attempt`, for `brand`).
+fn pay_words(
+    pay: &voice::Pay,
+    step: voice::PayStep,
+    error: Option<voice::PayError>,
+    attempt: u32,
+    brand: Option<CardBrand>,
+) -> String {
+    pay.prompts
+        .iter()
+        .find(|p| {
+            p.step == step
+                && p.error == error
+                && p.card_brand == brand
+                && (p.attempts.is_empty() || p.attempts.contains(&attempt))
+        })
+        .map(|p| {
+            p.prompts
+                .iter()
+                .filter_map(|prompt| match prompt {
+                    voice::Prompt::Say { text, .. } => Some(text.as_str()),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn card_capture_by_the_provider_speaks_the_card_questions_words_and_charges_the_amount() {
+    use voice::{PayError, PayStep};
+    let (flow, ctx) = provider_capture();
+    let mut call = at_confirm_caller(&flow, ctx);
+    call.keys("1");
+    call.keys("6446");
+    let turn = call.keys("1");
+    let pay = pay_of(&turn).unwrap_or_else(|| panic!("no <Pay>: {}", heard(&turn)));
+    assert_eq!(call.session.state, "provider_card");
+    assert_eq!(pay.charge_cents, 44533);
+    assert_eq!(pay.action, "https://ivr.example/pay?turn=5");
+    assert!(pay.security_code && pay.postal_code);
+    assert_eq!(
+        pay_words(pay, PayStep::CardNumber, None, 1, None),
+        "Key in your card number, then press pound."
+    );
+    assert_eq!(
+        pay_words(
+            pay,
+            PayStep::CardNumber,
+            Some(PayError::InvalidCardNumber),
+            2,
+            None
+        ),
+        "That card number is not valid. Please check it and try again. Key in your card \
+         number, then press pound."
+    );
+    assert_eq!(
+        pay_words(
+            pay,
+            PayStep::CardNumber,
+            Some(PayError::InvalidCardType),
+            2,
+            None
+        ),
+        "I'm sorry, we can't accept that kind of card. Key in your card number, then press \
+         pound."
+    );
+    assert!(
+        pay_words(pay, PayStep::SecurityCode, None, 1, Some(CardBrand::Amex)).contains("4-digit"),
+        "{pay:?}"
+    );
+    assert!(pay_words(pay, PayStep::SecurityCode, None, 1, None).contains("3-digit"));
+    assert_eq!(
+        pay_words(pay, PayStep::Processing, None, 1, None),
+        "Thank you. One moment while I process your payment."
+    );
+    // Nothing of a card is in the session while the provider takes it.
+    assert!(call.session.secrets.0.is_empty());
+
+    // Its report goes to the action that records it.
+    let turn = call.send(Input::Paid(pay_report(voice::PayResult::Success)));
+    assert_eq!(
+        call.results_at("provider_card"),
+        ["provider_capture", "success"]
+    );
+    assert_eq!(call.results_at("record_provider_payment"), ["approved"]);
+    assert!(heard(&turn).contains("was approved"), "{}", heard(&turn));
+}
+
+#[test]
+fn card_capture_by_the_provider_is_in_spanish_for_a_spanish_caller() {
+    use voice::PayStep;
+    let (flow, ctx) = provider_capture();
+    let mut call = Call::new(&flow, ctx);
+    call.send(Input::Start);
+    call.keys("2");
+    call.keys("1");
+    call.keys("6446");
+    let turn = call.keys("1");
+    let pay = pay_of(&turn).unwrap_or_else(|| panic!("no <Pay>: {}", heard(&turn)));
+    assert_eq!(pay.language, Language::Es);
+    assert_eq!(
+        pay_words(pay, PayStep::CardNumber, None, 1, None),
+        "Marque el número de su tarjeta y luego la tecla de número."
+    );
+}
+
+#[test]
+fn without_a_provider_that_captures_cards_the_card_questions_are_asked() {
+    let (flow, mut ctx) = provider_capture();
+    ctx.captures_cards = false;
+    let mut call = at_confirm_caller(&flow, ctx);
+    call.keys("1");
+    call.keys("6446");
+    let turn = call.keys("1");
+    assert!(pay_of(&turn).is_none());
+    assert_eq!(call.session.state, "ask_card_number");
+    assert!(heard(&turn).contains("Key in your card number"));
+}
+
+#[test]
+fn keys_posted_where_the_provider_was_to_report_are_a_failure_not_a_payment() {
+    let (flow, ctx) = provider_capture();
+    let mut call = at_confirm_caller(&flow, ctx);
+    call.keys("1");
+    call.keys("6446");
+    call.keys("1");
+    call.keys("4242424242424242");
+    assert_eq!(
+        call.session.facts.provider_pay.as_ref().map(|r| r.result),
+        Some(voice::PayResult::InternalError)
+    );
+    assert!(call.session.secrets.0.is_empty(), "never kept");
 }

@@ -43,6 +43,8 @@ pub struct Facts {
     pub saved: Option<SavedLabel>,
     /// AutoPay: on for this account, or being set up on this call.
     pub autopay: Option<AutopayFacts>,
+    /// What the provider's card capture reported, until the action that records it runs.
+    pub provider_pay: Option<crate::voice::PayReport>,
     /// The settlement on offer.
     pub settlement: Option<SettlementOffer>,
     /// The installments being arranged (a plan, or a settlement in installments).

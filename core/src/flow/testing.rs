@@ -72,6 +72,8 @@ pub struct FakeContext {
     pub autopay_on: bool,
     /// Whether an AutoPay enrolment gets a written copy (default: yes).
     pub autopay_noticed: bool,
+    /// Whether the call's provider captures cards itself (`<Pay>`) (default: no).
+    pub captures_cards: bool,
     /// Results still to give, by action name.
     scripts: BTreeMap<&'static str, VecDeque<&'static str>>,
 }
@@ -88,6 +90,7 @@ impl FakeContext {
             lists_autopay: false,
             autopay_on: false,
             autopay_noticed: true,
+            captures_cards: false,
             today: time::macros::date!(2026 - 11 - 20),
             now_ms: 1_795_190_400_000,
             accepted_brands: vec![
@@ -603,6 +606,14 @@ impl Context for FakeContext {
 
     fn hold_url(&self, language: crate::language::Language) -> String {
         format!("https://ivr.example/hold?lang={}", language.code())
+    }
+
+    fn card_capture(&self, turn: i64) -> Option<super::engine::ProviderCapture> {
+        self.captures_cards.then(|| super::engine::ProviderCapture {
+            action: format!("https://ivr.example/pay?turn={turn}"),
+            status_callback: "https://ivr.example/pay-status".to_owned(),
+            connector: None,
+        })
     }
 }
 

@@ -43,11 +43,15 @@ pub enum Event {
     TextReceived,
     /// What became of a text the service sent.
     TextStatus,
+    /// Card capture by the provider ended: its result.
+    Pay,
+    /// Card capture by the provider moved on a step (progress only).
+    PayStatus,
 }
 
 impl Event {
     /// Every event, for routing.
-    pub const ALL: [Event; 11] = [
+    pub const ALL: [Event; 13] = [
         Event::Voice,
         Event::Gather,
         Event::Dial,
@@ -59,6 +63,8 @@ impl Event {
         Event::Assist,
         Event::TextReceived,
         Event::TextStatus,
+        Event::Pay,
+        Event::PayStatus,
     ];
 
     /// The path segment after the provider's name.
@@ -75,6 +81,8 @@ impl Event {
             Event::Assist => "assist",
             Event::TextReceived => "sms",
             Event::TextStatus => "sms-status",
+            Event::Pay => "pay",
+            Event::PayStatus => "pay-status",
         }
     }
 }
@@ -111,6 +119,8 @@ pub struct Callback {
     pub message_id: Option<String>,
     /// Where that text ended up, when the status says.
     pub delivery: Option<Delivery>,
+    /// How card capture by the provider ended (on a pay webhook).
+    pub pay: Option<crate::voice::PayReport>,
 }
 
 /// Where a text the service sent ended up, as its provider reports it.
@@ -152,6 +162,26 @@ impl Callback {
             speech: clean(self.speech),
             text: clean(self.text),
             message_id: clean(self.message_id),
+            pay: self.pay.map(|report| {
+                // Free text from a connector, kept only as scrubbed words; a last four of four
+                // digits or nothing, whatever was posted.
+                let words = |value: Option<String>| {
+                    value.map(|value| {
+                        crate::payments::redact::scrub_free_text(&sanitize::clean(&value))
+                            .into_owned()
+                    })
+                };
+                crate::voice::PayReport {
+                    confirmation: words(report.confirmation),
+                    card_brand: words(report.card_brand),
+                    last4: report
+                        .last4
+                        .filter(|d| d.len() == 4 && d.bytes().all(|b| b.is_ascii_digit())),
+                    error_code: words(report.error_code),
+                    error: words(report.error),
+                    ..report
+                }
+            }),
             ..self
         }
     }
@@ -172,6 +202,7 @@ impl fmt::Debug for Callback {
             .field("text", &self.text.as_ref().map(|_| "<redacted>"))
             .field("message_id", &self.message_id)
             .field("delivery", &self.delivery)
+            .field("pay", &self.pay.as_ref().map(|report| report.result))
             .finish()
     }
 }
@@ -284,6 +315,18 @@ pub trait Dialect: Send + Sync + fmt::Debug {
 
     /// Pausing and resuming a call's recording, if this provider's API is configured.
     fn recording_control(&self) -> Option<&dyn RecordingControl> {
+        None
+    }
+
+    /// Whether this provider captures cards itself (Twilio's `<Pay>`), so a flow may hand card
+    /// entry to it and the card number never reaches the line.
+    fn captures_cards(&self) -> bool {
+        false
+    }
+
+    /// The payment connector its card capture charges through, by the name it was installed
+    /// under; `None`: the provider's default.
+    fn pay_connector(&self) -> Option<&str> {
         None
     }
 

@@ -52,6 +52,35 @@ pub enum Field<'a> {
     Duration(u64),
     /// How a dial to a person ended.
     Dial(DialStatus),
+    /// What card capture by the provider reports (its result, or a step's progress).
+    Pay(&'a PayPost),
+}
+
+/// What a provider posts about card capture it ran: on its action webhook the result, the
+/// connector's charge id and the card masked; on its status webhook the step, the try and the
+/// error. Never the whole card number.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PayPost {
+    /// How it ended (the action webhook).
+    pub result: Option<crate::voice::PayResult>,
+    /// The connector's id of the charge.
+    pub confirmation: Option<String>,
+    /// The card's brand as the provider names it (`visa`).
+    pub card_type: Option<String>,
+    /// The card number masked (`xxxxxxxxxxxx4242`).
+    pub masked_card: Option<String>,
+    /// The expiry, MMYY.
+    pub expiration: Option<String>,
+    /// The failure's code.
+    pub error_code: Option<String>,
+    /// The failure in words.
+    pub error: Option<String>,
+    /// The step a status webhook reports.
+    pub step: Option<crate::voice::PayStep>,
+    /// Its try (from 1).
+    pub attempt: Option<u32>,
+    /// Why that step is asked again.
+    pub error_type: Option<crate::voice::PayError>,
 }
 
 /// A webhook in neutral terms: what happened on which call, and the public URL it is sent to
@@ -78,6 +107,8 @@ pub struct Webhook {
     pub confidence: Option<String>,
     /// How a dial to a person ended.
     pub dial: Option<DialStatus>,
+    /// What card capture by the provider reports.
+    pub pay: Option<PayPost>,
 }
 
 impl Webhook {
@@ -98,6 +129,7 @@ impl Webhook {
                 Field::Status(status) => webhook.status = status,
                 Field::Duration(seconds) => webhook.duration_seconds = Some(seconds),
                 Field::Dial(status) => webhook.dial = Some(status),
+                Field::Pay(post) => webhook.pay = Some(post.clone()),
             }
         }
         webhook

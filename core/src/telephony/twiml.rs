@@ -14,6 +14,7 @@ use std::io::{self, Write};
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
+use crate::language::Language;
 use crate::voice::{Conference, Dial, Gather, Prompt, Response, Verb};
 
 /// What [`render`] returns if writing ever fails: a valid document that ends the call cleanly.
@@ -90,6 +91,7 @@ fn write_verb<W: Write>(writer: &mut Writer<W>, verb: &Verb) -> io::Result<()> {
         Verb::Gather(gather) => write_gather(writer, gather),
         Verb::Dial(dial) => write_dial(writer, dial),
         Verb::Conference(conference) => write_conference(writer, conference),
+        Verb::Pay(pay) => write_pay(writer, pay),
         Verb::Redirect { url } => {
             writer
                 .create_element("Redirect")
@@ -146,6 +148,97 @@ fn write_prompt<W: Write>(writer: &mut Writer<W>, prompt: &Prompt) -> io::Result
         }
     }
     Ok(())
+}
+
+/// `<Pay>` with our `<Prompt>` for every step, error, try and brand. Cards are charged (a
+/// positive `chargeAmount`) through the named connector; the card number is keyed to the
+/// provider alone.
+fn write_pay<W: Write>(writer: &mut Writer<W>, pay: &crate::voice::Pay) -> io::Result<()> {
+    let amount = format!("{}.{:02}", pay.charge_cents / 100, pay.charge_cents % 100);
+    let brands = pay
+        .card_brands
+        .iter()
+        .filter_map(|brand| pay_card_type(*brand))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut element = writer
+        .create_element("Pay")
+        .with_attribute(("input", "dtmf"))
+        .with_attribute(("action", xml_safe(&pay.action).as_ref()))
+        .with_attribute(("chargeAmount", amount.as_str()))
+        .with_attribute(("currency", pay.currency))
+        .with_attribute(("description", xml_safe(&pay.description).as_ref()))
+        .with_attribute(("language", pay_language(pay.language)))
+        .with_attribute(("maxAttempts", pay.max_attempts.to_string().as_str()))
+        .with_attribute(("timeout", pay.timeout_seconds.to_string().as_str()))
+        .with_attribute(("securityCode", bool_text(pay.security_code)))
+        .with_attribute(("postalCode", bool_text(pay.postal_code)))
+        .with_attribute(("validCardTypes", brands.as_str()));
+    if let Some(callback) = &pay.status_callback {
+        element = element
+            .with_attribute(("statusCallback", xml_safe(callback).as_ref()))
+            .with_attribute(("statusCallbackMethod", "POST"));
+    }
+    if let Some(connector) = &pay.connector {
+        element = element.with_attribute(("paymentConnector", xml_safe(connector).as_ref()));
+    }
+    element.write_inner_content(|writer| {
+        pay.prompts.iter().try_for_each(|prompt| {
+            let mut element = writer
+                .create_element("Prompt")
+                .with_attribute(("for", prompt.step.name()));
+            if let Some(error) = prompt.error {
+                element = element.with_attribute(("errorType", error.name()));
+            }
+            if let Some(card_type) = prompt.card_brand.and_then(pay_card_type) {
+                element = element.with_attribute(("cardType", card_type));
+            }
+            if !prompt.attempts.is_empty() {
+                let attempts = prompt
+                    .attempts
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                element = element.with_attribute(("attempt", attempts.as_str()));
+            }
+            element.write_inner_content(|writer| {
+                prompt
+                    .prompts
+                    .iter()
+                    .try_for_each(|prompt| write_prompt(writer, prompt))
+            })?;
+            Ok(())
+        })
+    })?;
+    Ok(())
+}
+
+fn bool_text(value: bool) -> &'static str {
+    if value { "true" } else { "false" }
+}
+
+/// A brand as `<Pay>`'s `validCardTypes` and `cardType` name it.
+pub fn pay_card_type(brand: crate::payments::CardBrand) -> Option<&'static str> {
+    use crate::payments::CardBrand;
+    match brand {
+        CardBrand::Visa => Some("visa"),
+        CardBrand::Mastercard => Some("mastercard"),
+        CardBrand::Amex => Some("amex"),
+        CardBrand::Discover => Some("discover"),
+        CardBrand::Jcb => Some("jcb"),
+        CardBrand::Diners => Some("diners-club"),
+        CardBrand::Unknown => None,
+    }
+}
+
+/// `<Pay>`'s own words (our prompts replace them) in the caller's language: Twilio's card
+/// languages include `en-US` and `es-MX`, not `es-US`.
+pub(crate) fn pay_language(language: Language) -> &'static str {
+    match language {
+        Language::En => "en-US",
+        Language::Es => "es-MX",
+    }
 }
 
 fn write_gather<W: Write>(writer: &mut Writer<W>, gather: &Gather) -> io::Result<()> {

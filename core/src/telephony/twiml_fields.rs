@@ -125,8 +125,35 @@ pub fn read(
             },
             ..Callback::default()
         },
+        Event::Pay => Callback {
+            pay: pay_report(&field),
+            ..callback_of(pairs)
+        },
         _ => callback_of(pairs),
     }
+}
+
+/// The result of `<Pay>` as its action webhook posts it: `Result`, `PaymentConfirmationCode`,
+/// `PaymentCardType`, `PaymentCardNumber` (masked: only its last four are kept), and on a
+/// failure `PayErrorCode` and `PaymentError`. `None` without a `Result` the line knows.
+fn pay_report<'a>(field: &impl Fn(&str) -> Option<&'a str>) -> Option<crate::voice::PayReport> {
+    let owned = |name: &str| field(name).filter(|value| usable(value)).map(str::to_owned);
+    let result = crate::voice::PayResult::parse(field("Result")?)?;
+    // `xxxxxxxxxxxx4242`, `xxxx-xxxxxx-x4001`: the digits at its end are all the line keeps.
+    let last4 = field("PaymentCardNumber").and_then(|masked| {
+        let digits: String = masked.chars().filter(char::is_ascii_digit).collect();
+        let four = digits.get(digits.len().checked_sub(4)?..)?;
+        // A whole number posted by mistake is not kept either.
+        (digits.len() == 4 || masked.len() > digits.len()).then(|| four.to_owned())
+    });
+    Some(crate::voice::PayReport {
+        result,
+        confirmation: owned("PaymentConfirmationCode"),
+        card_brand: owned("PaymentCardType"),
+        last4,
+        error_code: owned("PayErrorCode"),
+        error: owned("PaymentError"),
+    })
 }
 
 /// The neutral fields of a TwiML-family voice webhook.
@@ -200,6 +227,28 @@ pub fn encode(webhook: &crate::telephony::simulator::Webhook) -> Vec<(String, St
         };
         ("DialCallStatus", status.to_owned())
     }));
+    if let Some(pay) = &webhook.pay {
+        let names: [(&str, Option<String>); 10] = [
+            ("Result", pay.result.map(|r| r.name().to_owned())),
+            ("PaymentConfirmationCode", pay.confirmation.clone()),
+            ("PaymentCardType", pay.card_type.clone()),
+            ("PaymentCardNumber", pay.masked_card.clone()),
+            ("ExpirationDate", pay.expiration.clone()),
+            ("PayErrorCode", pay.error_code.clone()),
+            ("PaymentError", pay.error.clone()),
+            ("For", pay.step.map(|s| s.name().to_owned())),
+            ("Attempt", pay.attempt.map(|a| a.to_string())),
+            ("ErrorType", pay.error_type.map(|e| e.name().to_owned())),
+        ];
+        params.extend(
+            names
+                .into_iter()
+                .filter_map(|(name, value)| Some((name, value?))),
+        );
+        if pay.result.is_some() {
+            params.push(("PaymentMethod", "credit-card".into()));
+        }
+    }
     params
         .into_iter()
         .map(|(name, value)| (name.to_owned(), value))
@@ -294,6 +343,45 @@ impl fmt::Debug for CallbackParams {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pay_result_keeps_only_the_last_four_and_the_connectors_words() {
+        let field = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+        };
+        let report = pay_report(&field(&[
+            ("Result", "success"),
+            ("PaymentConfirmationCode", "ch_3Mx"),
+            ("PaymentCardType", "visa"),
+            ("PaymentCardNumber", "xxxxxxxxxxxx4242"),
+            ("SecurityCode", "xxx"),
+            ("ExpirationDate", "1228"),
+        ]))
+        .expect("a result");
+        assert_eq!(report.result, crate::voice::PayResult::Success);
+        assert_eq!(report.confirmation.as_deref(), Some("ch_3Mx"));
+        assert_eq!(report.last4.as_deref(), Some("4242"));
+        let failed = pay_report(&field(&[
+            ("Result", "payment-connector-error"),
+            ("PaymentError", "Your card has insufficient funds."),
+            ("PayErrorCode", "64020"),
+        ]))
+        .expect("a result");
+        assert_eq!(failed.result, crate::voice::PayResult::ConnectorError);
+        assert_eq!(
+            failed.error.as_deref(),
+            Some("Your card has insufficient funds.")
+        );
+        // A whole number posted by mistake is not kept, nor a result the line does not know.
+        let unmasked = pay_report(&field(&[
+            ("Result", "success"),
+            ("PaymentCardNumber", "4242424242424242"),
+        ]))
+        .expect("a result");
+        assert_eq!(unmasked.last4, None);
+        assert!(pay_report(&field(&[("Result", "maybe")])).is_none());
+        assert!(pay_report(&field(&[])).is_none());
+    }
 
     #[test]
     fn confidence_is_read_in_thousandths() {

@@ -410,6 +410,7 @@ fn verb_from(element: Element) -> Result<Verb, TwimlError> {
     match element.name.as_str() {
         "Say" | "Play" | "Pause" => prompt_from(element, "Response").map(Verb::Prompt),
         "Gather" => gather_from(element).map(Verb::Gather),
+        "Pay" => pay_from(element).map(Verb::Pay),
         "Dial" => dial_from(element),
         "Redirect" => {
             let mut attributes = Attributes::new("Redirect", element.attributes);
@@ -612,6 +613,148 @@ fn gather_from(element: Element) -> Result<Gather, TwimlError> {
     })
 }
 
+/// `<Pay>` as the line writes it: a charge (`chargeAmount`) in dollars and cents, every
+/// attribute the model has, and `<Prompt>`s holding `<Say>`, `<Play>` and `<Pause>`.
+fn pay_from(element: Element) -> Result<crate::voice::Pay, TwimlError> {
+    use crate::voice::{PayError, PayPrompt, PayStep};
+    let mut attributes = Attributes::new("Pay", element.attributes);
+    attributes.fixed("input", "dtmf")?;
+    attributes.fixed("statusCallbackMethod", "POST")?;
+    let action = attributes.required("action")?;
+    let status_callback = attributes.take("statusCallback");
+    let amount = attributes.required("chargeAmount")?;
+    let charge_cents = crate::payments::Money::parse_decimal(&amount)
+        .ok()
+        .map(|money| money.cents())
+        .filter(|cents| *cents > 0)
+        .ok_or(TwimlError::InvalidAttribute {
+            element: "Pay",
+            attribute: "chargeAmount",
+            value: amount,
+            expected: "an amount above zero, like 25.50",
+        })?;
+    attributes.fixed("currency", "usd")?;
+    let description = attributes.take("description").unwrap_or_default();
+    let language = match attributes.take("language") {
+        None => Language::En,
+        Some(value) if value.eq_ignore_ascii_case("es-MX") => Language::Es,
+        Some(value) => Language::parse(&value).ok_or(TwimlError::UnknownLanguage { value })?,
+    };
+    let max_attempts = attributes.number("maxAttempts")?.unwrap_or(1);
+    let timeout_seconds = attributes.number("timeout")?.unwrap_or(5);
+    let flag = |attributes: &mut Attributes, name: &'static str| match attributes.take(name) {
+        None => Ok(true),
+        Some(value) if value == "true" => Ok(true),
+        Some(value) if value == "false" => Ok(false),
+        Some(value) => Err(TwimlError::InvalidAttribute {
+            element: "Pay",
+            attribute: name,
+            value,
+            expected: "true or false",
+        }),
+    };
+    let security_code = flag(&mut attributes, "securityCode")?;
+    let postal_code = flag(&mut attributes, "postalCode")?;
+    let card_brands = attributes
+        .take("validCardTypes")
+        .map(|types| types.split_whitespace().map(card_brand_named).collect())
+        .transpose()?
+        .unwrap_or_else(|| {
+            vec![
+                crate::payments::CardBrand::Visa,
+                crate::payments::CardBrand::Mastercard,
+                crate::payments::CardBrand::Amex,
+            ]
+        });
+    let connector = attributes.take("paymentConnector");
+    attributes.finish()?;
+    let mut prompts = Vec::new();
+    for child in child_elements("Pay", element.children)? {
+        if child.name != "Prompt" {
+            return Err(TwimlError::UnsupportedElement {
+                element: child.name,
+                parent: "Pay".into(),
+            });
+        }
+        let mut attributes = Attributes::new("Prompt", child.attributes);
+        let step = attributes.required("for")?;
+        let step = PayStep::parse(&step).ok_or(TwimlError::InvalidAttribute {
+            element: "Prompt",
+            attribute: "for",
+            value: step,
+            expected: "a card step (payment-card-number, expiration-date, security-code, \
+                       postal-code, payment-processing)",
+        })?;
+        let error = match attributes.take("errorType") {
+            None => None,
+            Some(value) => Some(PayError::parse(&value).ok_or(TwimlError::InvalidAttribute {
+                element: "Prompt",
+                attribute: "errorType",
+                value,
+                expected: "one error type the line writes",
+            })?),
+        };
+        let card_brand = attributes
+            .take("cardType")
+            .map(|value| card_brand_named(&value))
+            .transpose()?;
+        let attempts = match attributes.take("attempt") {
+            None => Vec::new(),
+            Some(value) => value
+                .split_whitespace()
+                .map(|n| {
+                    n.parse().map_err(|_| TwimlError::InvalidAttribute {
+                        element: "Prompt",
+                        attribute: "attempt",
+                        value: value.clone(),
+                        expected: "tries from 1, like \"2 3\"",
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        attributes.finish()?;
+        let said = child_elements("Prompt", child.children)?
+            .into_iter()
+            .map(|prompt| prompt_from(prompt, "Prompt"))
+            .collect::<Result<_, _>>()?;
+        prompts.push(PayPrompt {
+            step,
+            error,
+            attempts,
+            card_brand,
+            prompts: said,
+        });
+    }
+    Ok(crate::voice::Pay {
+        action,
+        status_callback,
+        charge_cents,
+        currency: "usd",
+        description,
+        language,
+        max_attempts,
+        timeout_seconds,
+        security_code,
+        postal_code,
+        card_brands,
+        connector,
+        prompts,
+    })
+}
+
+/// A brand as `<Pay>` names it.
+fn card_brand_named(name: &str) -> Result<crate::payments::CardBrand, TwimlError> {
+    crate::payments::CardBrand::KNOWN
+        .into_iter()
+        .find(|brand| crate::telephony::twiml::pay_card_type(*brand) == Some(name))
+        .ok_or_else(|| TwimlError::InvalidAttribute {
+            element: "Pay",
+            attribute: "validCardTypes",
+            value: name.to_owned(),
+            expected: "visa, mastercard, amex, discover, jcb or diners-club",
+        })
+}
+
 fn dial_from(element: Element) -> Result<Verb, TwimlError> {
     let into_conference = element
         .children
@@ -709,6 +852,66 @@ fn conference_from(element: Element) -> Result<Conference, TwimlError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn pay_is_read_back_as_written() {
+        use crate::payments::CardBrand;
+        use crate::voice::{Pay, PayError, PayPrompt, PayStep};
+        let say = |text: &str| Prompt::Say {
+            text: text.to_owned(),
+            language: Language::Es,
+            voice: Some("Polly.Lupe".to_owned()),
+            slow: false,
+            recorded: None,
+        };
+        let pay = Pay {
+            action: "https://ivr.example/twilio/pay?turn=5".to_owned(),
+            status_callback: Some("https://ivr.example/twilio/pay-status".to_owned()),
+            charge_cents: 2_550,
+            currency: "usd",
+            description: "Payment, account ending 3365".to_owned(),
+            language: Language::Es,
+            max_attempts: 3,
+            timeout_seconds: 8,
+            security_code: true,
+            postal_code: false,
+            card_brands: vec![CardBrand::Visa, CardBrand::Amex, CardBrand::Diners],
+            connector: Some("Stripe_live".to_owned()),
+            prompts: vec![
+                PayPrompt {
+                    step: PayStep::CardNumber,
+                    error: None,
+                    attempts: vec![1],
+                    card_brand: None,
+                    prompts: vec![say("Marque el número de su tarjeta.")],
+                },
+                PayPrompt {
+                    step: PayStep::SecurityCode,
+                    error: Some(PayError::InvalidSecurityCode),
+                    attempts: vec![2, 3],
+                    card_brand: Some(CardBrand::Amex),
+                    prompts: vec![
+                        say("Ese código no es válido."),
+                        Prompt::Pause { seconds: 1 },
+                    ],
+                },
+            ],
+        };
+        let mut response = Response::new();
+        response.push(Verb::Pay(pay.clone()));
+        let written = crate::telephony::twiml::render(&response);
+        assert!(written.contains("chargeAmount=\"25.50\""), "{written}");
+        assert!(written.contains("language=\"es-MX\""), "{written}");
+        assert!(
+            written.contains(
+                "<Prompt for=\"security-code\" errorType=\"invalid-security-code\" \
+                 cardType=\"amex\" attempt=\"2 3\">"
+            ),
+            "{written}"
+        );
+        let read = parse(&written).expect("the provider runs it");
+        assert_eq!(read.verbs, [Verb::Pay(pay)]);
+    }
+
     use super::*;
     use crate::telephony::twiml::render;
 

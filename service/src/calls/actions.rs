@@ -40,6 +40,45 @@ fn set_amount(session: &mut Session, cents: i64) {
     payment.cents = Some(cents);
 }
 
+/// What a card payment today is, besides its amount, for the settlement it may pay.
+struct PaidWith<'a> {
+    method: &'a crate::payments::MethodSummary,
+    gateway: &'a str,
+    policy: &'a str,
+    attempt: i64,
+    now: i64,
+}
+
+/// The one-payment settlement a payment of `amount` settles, if it is one: recorded with the
+/// payment, and settled when it is approved.
+fn settled_by<'a>(
+    ctx: &CallContext<'a>,
+    session: &'a Session,
+    account: &'a Account,
+    amount: i64,
+    paid: PaidWith<'a>,
+) -> Option<crate::store::NewArrangement<'a>> {
+    let total = session.facts.payment.settling.filter(|s| *s == amount)?;
+    Some(crate::store::NewArrangement {
+        account_number: &account.account_number,
+        kind: "settlement",
+        status: "pending",
+        policy: paid.policy,
+        total_cents: total,
+        balance_before_cents: account.balance_cents,
+        promised_by: None,
+        card_token: None,
+        method: Some(paid.method),
+        gateway: Some(paid.gateway),
+        consent_version: None,
+        consent_text: None,
+        hardship_reason: session.facts.hardship.as_deref(),
+        call: Some(ctx.key()),
+        call_attempt: Some(paid.attempt),
+        now: paid.now,
+    })
+}
+
 /// Counts one more card confirmed on this call and returns its number: each has its own
 /// idempotency key and sealed binding.
 fn next_attempt(session: &mut Session) -> i64 {
@@ -144,6 +183,7 @@ dispatch! {
     KeepCard => keep_card,
     OfferSavedMethod => offer_saved_method,
     ChargeSavedMethod => charge_saved_method,
+    RecordProviderPayment => record_provider_payment,
     RemoveSavedMethod => remove_saved_method,
     OfferAutopay => offer_autopay,
     PrepareAutopay => prepare_autopay,
@@ -470,6 +510,25 @@ impl Context for CallContext<'_> {
             self.webhook.dialect.path(Event::Hold),
             language.code()
         )
+    }
+
+    fn card_capture(&self, turn: i64) -> Option<crate::flow::engine::ProviderCapture> {
+        let dialect = &self.webhook.dialect;
+        dialect
+            .captures_cards()
+            .then(|| crate::flow::engine::ProviderCapture {
+                action: format!(
+                    "{}{}?turn={turn}",
+                    self.app.public_url,
+                    dialect.path(Event::Pay)
+                ),
+                status_callback: format!(
+                    "{}{}",
+                    self.app.public_url,
+                    dialect.path(Event::PayStatus)
+                ),
+                connector: dialect.pay_connector().map(str::to_owned),
+            })
     }
 }
 

@@ -136,6 +136,17 @@ async fn webhook(
             return StatusCode::NO_CONTENT.into_response();
         }
         Event::Assist => Input::Assist,
+        // A result the line cannot read is a failure it tells the caller of, never a payment.
+        Event::Pay => Input::Paid(callback.pay.clone().unwrap_or(crate::voice::PayReport {
+            result: crate::voice::PayResult::InternalError,
+            confirmation: None,
+            card_brand: None,
+            last4: None,
+            error_code: None,
+            error: None,
+        })),
+        // Progress only (which step, which try): the result comes to the action.
+        Event::PayStatus => return StatusCode::NO_CONTENT.into_response(),
         Event::TextReceived => {
             let from = callback.from.unwrap_or_default();
             let text = callback.text.unwrap_or_default();

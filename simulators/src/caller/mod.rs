@@ -15,6 +15,8 @@ use ivrpay_core::telephony::simulator::{Simulator, Webhook};
 use ivrpay_core::telephony::{Event, registry};
 use ivrpay_core::voice::{self, Prompt, Verb};
 
+mod pay;
+
 /// Why a call could not go on.
 #[derive(Debug, thiserror::Error)]
 pub enum CallerError {
@@ -75,6 +77,14 @@ pub struct Call {
     started: std::time::Instant,
     /// Whether the end-of-call status callback has been sent (it is sent once).
     status_sent: bool,
+    /// Card capture the provider is running for the line (`<Pay>`), while it is.
+    pay: Option<pay::PaySession>,
+    /// The provider's payment connector: a sandbox answering the public test cards.
+    connector: pay::Connector,
+    /// Charges the connector was asked for on this call (each under its own key).
+    pay_charges: u32,
+    /// The last card capture result posted, and where: a test delivers it again.
+    last_pay_result: Option<(String, ivrpay_core::telephony::simulator::PayPost)>,
 }
 
 impl Call {
@@ -126,6 +136,10 @@ impl Call {
             listening: false,
             started: std::time::Instant::now(),
             status_sent: false,
+            pay: None,
+            connector: pay::Connector::default(),
+            pay_charges: 0,
+            last_pay_result: None,
         }
     }
 
@@ -149,6 +163,12 @@ impl Call {
     /// # Errors
     /// No question is pending, or the server fails.
     pub async fn press(&mut self, keys: &str) -> Result<Vec<String>, CallerError> {
+        if self.pay.is_some() {
+            // Keys go to the provider's card capture, not to the line.
+            let before = self.heard.len();
+            self.pay_keys(keys).await?;
+            return Ok(self.heard[before..].to_vec());
+        }
         let url = self.gather_action.take().ok_or(CallerError::NotAsking)?;
         let before = self.heard.len();
         let extra: Vec<Field<'_>> = if keys.is_empty() {
@@ -208,7 +228,7 @@ impl Call {
 
     /// Whether the call waits for keys.
     pub fn is_asking(&self) -> bool {
-        self.gather_action.is_some()
+        self.gather_action.is_some() || self.pay.is_some()
     }
 
     /// The URL the pending question posts to.
@@ -227,6 +247,7 @@ impl Call {
     /// The server fails.
     pub async fn hang_up(&mut self, base_url: &str) -> Result<(), CallerError> {
         self.gather_action = None;
+        self.pay = None;
         self.ended = true;
         self.send_status(base_url).await
     }
@@ -433,6 +454,10 @@ impl Call {
                             }
                         }
                         // The caller waits in the room until the provider moves the call on.
+                        return Ok(());
+                    }
+                    Verb::Pay(pay) => {
+                        self.begin_pay(pay.clone()).await;
                         return Ok(());
                     }
                     Verb::Hangup => {

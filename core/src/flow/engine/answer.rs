@@ -20,6 +20,20 @@ impl Run<'_> {
             self.record(ctx, &session.state, "digits", "unknown_state", None);
             return Some(flow.agent_state.clone());
         };
+        if let StateKind::ProviderCard { next } = &state.kind {
+            // The provider answered card capture as a question: nothing was charged that the
+            // line knows of; the action says so and helps.
+            self.record(ctx, &state.name, "digits", "unexpected", None);
+            session.facts.provider_pay = Some(voice::PayReport {
+                result: voice::PayResult::InternalError,
+                confirmation: None,
+                card_brand: None,
+                last4: None,
+                error_code: None,
+                error: None,
+            });
+            return Some(next.clone());
+        }
         let pending = take_heard(session);
         let (kind, answer) = match input {
             Input::Digits(keys) => ("digits", Answer::Keys(keys.clone())),

@@ -49,7 +49,12 @@ pub(super) fn planned_schedule(
     collections::terms::schedule(total, count, first, terms.interval)
 }
 
-pub(super) fn holds(condition: &Condition, session: &Session, ctx: &impl Context) -> bool {
+pub(super) fn holds(
+    condition: &Condition,
+    session: &Session,
+    ctx: &impl Context,
+    flow: &Flow,
+) -> bool {
     let account = ctx.account();
     match condition {
         Condition::Is(Var::CallerMatched) => session.caller_matched,
@@ -80,6 +85,9 @@ pub(super) fn holds(condition: &Condition, session: &Session, ctx: &impl Context
             .as_ref()
             .is_some_and(|a| a.on_file.is_some()),
         Condition::Is(Var::PaidThisCall) => session.facts.payment.confirmation.is_some(),
+        Condition::Is(Var::ProviderCapturesCards) => {
+            flow.card_capture == CardCapture::Provider && ctx.card_capture(0).is_some()
+        }
         Condition::Is(Var::AutopayNoticed) => {
             session.facts.autopay.as_ref().is_some_and(|a| a.noticed)
         }

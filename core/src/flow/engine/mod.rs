@@ -27,8 +27,8 @@ use zeroize::Zeroizing;
 
 use super::actions::Action;
 use super::definition::{
-    Condition, Flow, InputKind, OfferSet, Phrases, Prompt, PromptSource, Segment, State, StateKind,
-    StateSpeech, Var,
+    CardCapture, Condition, Flow, InputKind, OfferSet, Phrases, Prompt, PromptSource, Segment,
+    State, StateKind, StateSpeech, Var,
 };
 use super::facts::{self, Facts};
 use super::steps::StepRecord;
@@ -42,6 +42,7 @@ use crate::voice::{self, Dial, Gather, Listen, Verb};
 mod answer;
 mod ask;
 mod conditions;
+mod pay;
 mod spoken;
 mod stepper;
 mod understand;
@@ -176,6 +177,8 @@ pub enum Input {
     /// The agent the caller is talking with sent them to key in a card on the line's own
     /// questions.
     Assist,
+    /// The provider's card capture ended: its report (never the card number).
+    Paid(voice::PayReport),
 }
 
 impl std::fmt::Debug for Input {
@@ -194,6 +197,7 @@ impl std::fmt::Debug for Input {
             Input::Silence => f.write_str("Silence"),
             Input::DialEnded { answered } => write!(f, "DialEnded {{ answered: {answered} }}"),
             Input::Assist => f.write_str("Assist"),
+            Input::Paid(report) => write!(f, "Paid({})", report.result.name()),
         }
     }
 }
@@ -244,6 +248,23 @@ pub trait Context {
     fn conference_name(&self) -> String;
     /// Absolute URL of what a caller waiting for a person hears, in their language.
     fn hold_url(&self, language: Language) -> String;
+    /// Card capture by the call's provider, where it offers one ([`voice::Pay`]): where its
+    /// result and its progress are posted, and the connector it charges through.
+    fn card_capture(&self, _turn: i64) -> Option<ProviderCapture> {
+        None
+    }
+}
+
+/// Where a provider that captures cards posts, and what it charges through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderCapture {
+    /// Absolute URL of the result, carrying the turn it answers.
+    pub action: String,
+    /// Absolute URL of each step's progress.
+    pub status_callback: String,
+    /// The payment connector, by the name it was installed under (the provider's default
+    /// without one).
+    pub connector: Option<String>,
 }
 
 /// Whether a person can take the call now: an agent line is set and the line is within its

@@ -170,7 +170,8 @@ pub(super) fn spoken(
         | Var::CardForAutopay
         | Var::AutopayHasCardOnFile
         | Var::AutopayNoticed
-        | Var::PaidThisCall => String::new(),
+        | Var::PaidThisCall
+        | Var::ProviderCapturesCards => String::new(),
         Var::PersonOption if people_available(ctx) => flow
             .messages
             .person_option

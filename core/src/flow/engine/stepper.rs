@@ -109,6 +109,7 @@ impl<'f> Stepper<'f> {
             }
             Input::DialEnded { answered } => run.after_dial(session, *answered, ctx),
             Input::Assist => run.assist(session, ctx),
+            Input::Paid(report) => run.after_pay(session, report, ctx),
             Input::Digits(_) | Input::Speech { .. } | Input::Silence => {
                 run.answer(session, input, ctx)
             }
@@ -373,7 +374,7 @@ impl Run<'_> {
                 StateKind::Branch { cases, otherwise } => {
                     let target = cases
                         .iter()
-                        .find(|(condition, _)| holds(condition, session, ctx))
+                        .find(|(condition, _)| holds(condition, session, ctx, flow))
                         .map_or(otherwise, |(_, target)| target);
                     self.record(ctx, &name, "none", &format!("goto:{target}"), None);
                     Some(target)
@@ -393,6 +394,16 @@ impl Run<'_> {
                 StateKind::Disclosure { next } => {
                     self.disclose(session, ctx, &name);
                     Some(next)
+                }
+                StateKind::ProviderCard { .. } => {
+                    let elsewhere = self.provider_card(session, state, ctx);
+                    match elsewhere {
+                        Some(target) => {
+                            self.go_to(&target);
+                            continue;
+                        }
+                        None => None,
+                    }
                 }
                 StateKind::Menu { .. }
                 | StateKind::Language { .. }

@@ -16,6 +16,7 @@ pub(super) enum Kind {
     Hangup,
     Offers,
     Disclosure,
+    ProviderCard,
 }
 
 /// What a state kind takes: the one place that says so. [`Checker::state`](super::Checker::state) reads it to name the
@@ -31,7 +32,7 @@ pub(super) struct KindRules {
     pub(super) needs_prompt: bool,
 }
 
-pub(super) const KINDS: [KindRules; 10] = [
+pub(super) const KINDS: [KindRules; 11] = [
     KindRules {
         kind: Kind::Say,
         name: "say",
@@ -127,6 +128,14 @@ pub(super) const KINDS: [KindRules; 10] = [
         fields: &["next"],
         needs_prompt: false,
     },
+    // Its prompt is said while the connector charges; the card's steps are asked in the words
+    // of the flow's card questions.
+    KindRules {
+        kind: Kind::ProviderCard,
+        name: "provider_card",
+        fields: &["next"],
+        needs_prompt: true,
+    },
 ];
 
 /// The kinds' names as a sentence: "say, menu, ... or hangup".
@@ -190,7 +199,8 @@ mod tests {
         }
         assert_eq!(
             kind_names(),
-            "say, menu, language, collect, action, branch, transfer, hangup, offers or disclosure"
+            "say, menu, language, collect, action, branch, transfer, hangup, offers, disclosure or \
+             provider_card"
         );
     }
 }

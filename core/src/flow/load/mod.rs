@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::definition::Flow;
+use super::definition::{CardCapture, Flow};
 use crate::diagnostics::{Problem, Problems, nearest, toml_problem};
 use crate::language::Language;
 
@@ -162,6 +162,7 @@ struct RawHeader {
     slower_key: Option<Spanned<String>>,
     slow_input_timeout_seconds: Option<Spanned<u32>>,
     prompts: Option<Spanned<String>>,
+    card_capture: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -280,6 +281,21 @@ impl Checker<'_> {
         });
         self.whole_flow(header, &states, &spans, &state_names, &settled_outcomes);
         self.back_to_agent_said(assisted_payment_state, messages.as_ref());
+        let card_capture = match &header.card_capture {
+            None => CardCapture::Keypad,
+            Some(raw) => CardCapture::parse(raw.as_ref()).unwrap_or_else(|| {
+                self.report(
+                    raw,
+                    format!(
+                        "card_capture = \"{}\" is not a way to take cards; use \"keypad\" (the \
+                         flow's card questions) or \"provider\" (the provider's own capture, \
+                         where it has one)",
+                        raw.as_ref()
+                    ),
+                );
+                CardCapture::Keypad
+            }),
+        };
         Some(Flow {
             name: name.to_owned(),
             languages,
@@ -303,6 +319,7 @@ impl Checker<'_> {
                 .map(|target| target.as_ref().clone())
                 .collect(),
             settled_outcomes,
+            card_capture,
             voices,
             messages: messages?,
             recording_notice,

@@ -150,7 +150,8 @@ impl Checker<'_> {
                     StateKind::Say { .. }
                     | StateKind::Action { .. }
                     | StateKind::Branch { .. }
-                    | StateKind::Disclosure { .. } => ahead.extend(target.kind.targets()),
+                    | StateKind::Disclosure { .. }
+                    | StateKind::ProviderCard { .. } => ahead.extend(target.kind.targets()),
                     _ => {}
                 }
             }

@@ -90,6 +90,9 @@ impl Checker<'_> {
             Kind::Disclosure => StateKind::Disclosure {
                 next: self.required_target(r.next.as_ref(), "next", &raw, states)?,
             },
+            Kind::ProviderCard => StateKind::ProviderCard {
+                next: self.required_target(r.next.as_ref(), "next", &raw, states)?,
+            },
             Kind::Offers => self.offers_state(name, r, &raw, languages, states, on_fail)?,
         };
         let max_visits = self.max_visits(&raw, states);

@@ -55,6 +55,13 @@ pub const REGISTRATION: Registration = Registration {
             describe: "that API key's secret",
         },
         Setting {
+            env: "TWILIO_PAY_CONNECTOR",
+            secret: false,
+            describe: "the Pay Connector <Pay> charges through, by its unique name in the Twilio \
+                       console (default: Twilio's Default); used where the flow says \
+                       card_capture = \"provider\"",
+        },
+        Setting {
             env: "TWILIO_API_BASE_URL",
             secret: false,
             describe: "Twilio's REST API (default https://api.twilio.com; for stand-ins)",
@@ -72,6 +79,8 @@ const REST_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct Twilio {
     auth_token: SecretString,
     rest: Option<Arc<rest::TwilioRest>>,
+    /// The Pay Connector `<Pay>` charges through; Twilio's `Default` when `None`.
+    pay_connector: Option<String>,
 }
 
 impl Twilio {
@@ -80,6 +89,7 @@ impl Twilio {
         Twilio {
             auth_token,
             rest: None,
+            pay_connector: None,
         }
     }
 
@@ -88,6 +98,7 @@ impl Twilio {
         Twilio {
             auth_token,
             rest: Some(rest),
+            pay_connector: None,
         }
     }
 
@@ -100,8 +111,12 @@ impl Twilio {
             .secret("TWILIO_AUTH_TOKEN")
             .cloned()
             .unwrap_or_else(|| SecretString::from(String::new()));
+        let pay_connector = settings.value("TWILIO_PAY_CONNECTOR").map(str::to_owned);
         let Some(account_sid) = settings.value("TWILIO_ACCOUNT_SID") else {
-            return Ok(Twilio::new(auth_token));
+            return Ok(Twilio {
+                pay_connector,
+                ..Twilio::new(auth_token)
+            });
         };
         if !(account_sid.len() == 34 && account_sid.starts_with("AC")) {
             return Err("TWILIO_ACCOUNT_SID is AC followed by 32 hex digits".into());
@@ -136,7 +151,10 @@ impl Twilio {
             REST_TIMEOUT,
             crate::http_client(),
         );
-        Ok(Twilio::with_rest(auth_token, Arc::new(rest)))
+        Ok(Twilio {
+            pay_connector,
+            ..Twilio::with_rest(auth_token, Arc::new(rest))
+        })
     }
 }
 
@@ -202,5 +220,13 @@ impl Dialect for Twilio {
 
     fn texting(&self) -> Option<&dyn Texting> {
         self.rest.as_deref().map(|rest| rest as &dyn Texting)
+    }
+
+    fn captures_cards(&self) -> bool {
+        true
+    }
+
+    fn pay_connector(&self) -> Option<&str> {
+        self.pay_connector.as_deref()
     }
 }

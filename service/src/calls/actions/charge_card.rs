@@ -11,7 +11,7 @@ use crate::flow::engine::Session;
 use crate::payments::{
     ChargeRequest, ChargeResult, DeclineReason, MethodKind, Money, PaymentMethod, charge_with_retry,
 };
-use crate::store::{NewArrangement, NewPayment, PaymentRecord};
+use crate::store::{NewPayment, PaymentRecord};
 
 /// Charges the card, claiming the turn first so a duplicate delivery cannot charge again.
 ///
@@ -53,26 +53,21 @@ pub(super) async fn run(
     let sealed_card =
         crate::calls::seal_secrets(ctx.app, &payment_binding(ctx.call_sid, attempt), &fields)?;
     drop(fields);
-    let settling = session.facts.payment.settling.filter(|s| *s == amount);
     let policy = ctx.policy_name.clone().unwrap_or_default();
-    let settlement = settling.map(|total| NewArrangement {
-        account_number: &account.account_number,
-        kind: "settlement",
-        status: "pending",
-        policy: &policy,
-        total_cents: total,
-        balance_before_cents: account.balance_cents,
-        promised_by: None,
-        card_token: None,
-        method: Some(&summary),
-        gateway: Some(gateway.name()),
-        consent_version: None,
-        consent_text: None,
-        hardship_reason: session.facts.hardship.as_deref(),
-        call: Some(ctx.key()),
-        call_attempt: Some(attempt),
-        now,
-    });
+    let settlement = super::settled_by(
+        ctx,
+        session,
+        &account,
+        amount,
+        super::PaidWith {
+            method: &summary,
+            gateway: gateway.name(),
+            policy: &policy,
+            attempt,
+            now,
+        },
+    );
+    let settling = settlement.is_some();
     let payment = NewPayment {
         call: ctx.key(),
         attempt,
@@ -119,7 +114,7 @@ pub(super) async fn run(
                 file_card(ctx, session, &account, &summary, token).await?;
             }
             ctx.paid(amount);
-            if let (Some(account), Some(_)) = (&mut ctx.account, settling) {
+            if let (Some(account), true) = (&mut ctx.account, settling) {
                 account.balance_cents = 0;
                 account.minimum_due_cents = 0;
             }
@@ -132,7 +127,7 @@ pub(super) async fn run(
         attempt,
         amount_cents = amount,
         fee_cents = fee,
-        settlement = settling.is_some(),
+        settlement = settling,
         method = summary.kind.as_str(),
         brand = summary.label.as_str(),
         result = answer.as_str(),
