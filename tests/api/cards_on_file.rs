@@ -135,3 +135,63 @@ async fn an_admin_removes_a_card_on_file(server: &TestServer) {
     );
 }
 on_both_backends!(an_admin_removes_a_card_on_file);
+
+async fn the_agent_who_took_the_call_removes_a_card_on_file(backend: common::Backend) {
+    // Transfers wait in a conference room, so an agent can take the call.
+    let twilio = common::twilio_api::TwilioStandIn::start().await;
+    let options = common::Options {
+        provider_api: Some(twilio.base_url.clone()),
+        conference_transfers: true,
+        ..common::Options::default()
+    };
+    let Some(server) = TestServer::start_with(backend, options).await else {
+        return;
+    };
+    let server = &server;
+    let (mut call, _) = linda_pays(server, "10").await;
+    if common::heard(&call.heard, "How would you like to pay") {
+        call.press("1").await.expect("by card");
+    }
+    server
+        .enter_card(&mut call, "4242424242424242", "1228", "123", "77141")
+        .await;
+    call.press("3").await.expect("pay and keep");
+    let saved = on_file(server).await[0]["id"].as_i64().expect("id");
+
+    let ana = common::console::agent(server, "ana", "Ana López").await;
+    let bo = common::console::agent(server, "bo", "Bo Chen").await;
+    let mut asking = server.linda_at_pin_question().await;
+    asking.press("6446").await.expect("pin");
+    asking.press("0").await.expect("a person");
+    let transfer = server.transfers_of(&asking.call_sid).await[0].id;
+    let remove = format!("/agent/transfers/{transfer}/saved-methods/{saved}/remove");
+    // Not before she takes the call, nor by anyone else.
+    let page = common::console::console_page(server, &ana).await;
+    assert!(
+        page.contains("Visa ending 4242") && !page.contains(&remove),
+        "{page}"
+    );
+    let (status, _) = common::console::post(
+        server,
+        &ana,
+        &format!("/agent/transfers/{transfer}/claim"),
+        &[],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let page = common::console::console_page(server, &ana).await;
+    assert!(page.contains(&remove), "{page}");
+    assert!(page.contains("Take a payment (the caller keys in a card or bank account"));
+    let (status, _) = common::console::post(server, &bo, &remove, &[]).await;
+    assert_eq!(status, 409, "not Bo's call");
+    assert_eq!(on_file(server).await.len(), 1);
+    let (status, body) = common::console::post(server, &ana, &remove, &[]).await;
+    assert_eq!(status, 303, "{body}");
+    assert!(on_file(server).await.is_empty());
+    let page = common::console::console_page(server, &ana).await;
+    assert!(!page.contains("Cards on file"), "{page}");
+    let (status, _) = common::console::post(server, &ana, &remove, &[]).await;
+    assert_eq!(status, 404, "gone already");
+    asking.hang_up(&server.url).await.expect("hang up");
+}
+on_both_backends_with_own_server!(the_agent_who_took_the_call_removes_a_card_on_file, needs: [Prism]);

@@ -557,3 +557,55 @@ async fn card_numbers_stored_before_scrubbing_are_scrubbed_by_upkeep(server: &Te
     assert_eq!(again.texts_rescrubbed, 0, "{again:?}");
 }
 on_both_backends!(card_numbers_stored_before_scrubbing_are_scrubbed_by_upkeep);
+
+/// With card capture by the provider, the card is keyed to the provider (here the simulated
+/// one): the line receives only the result, so its logs, database and answers hold none of it.
+async fn card_capture_by_the_provider_leaves_no_card_number_behind(backend: Backend) {
+    let logs = captured_logs();
+    let Some(crate::provider_pay::ProviderCapture { server, .. }) =
+        crate::provider_pay::start(backend).await
+    else {
+        return;
+    };
+    let mut call = server.linda_at_pin_question().await;
+    for keys in ["6446", "3", "25", "1"] {
+        call.press(keys).await.expect("to the card");
+    }
+    assert!(call.is_paying(), "the provider takes the card");
+    for keys in ["5555555555554444", "0931", "642"] {
+        call.press(keys).await.expect("the card");
+    }
+    let said = call.press("10003").await.expect("the ZIP");
+    assert!(
+        said.iter().any(|line| line.contains("was approved")),
+        "{said:?}"
+    );
+    let answers = format!(
+        "{}{}",
+        server.api_call(&call.call_sid).await,
+        server.api_account("66253365").await
+    );
+    assert!(
+        answers.contains("4444"),
+        "the last four are there: {answers}"
+    );
+    let database = database_text(&server, backend).await;
+    assert!(database.contains("4444"), "the database was read");
+    let logged = String::from_utf8_lossy(&logs.lock().expect("logs")).into_owned();
+    for (place, text) in [
+        ("logs", &logged),
+        ("database", &database),
+        ("API answers", &answers),
+    ] {
+        assert!(
+            !text.contains("5555555555554444"),
+            "the card number in the {place}"
+        );
+        assert!(
+            !words(text).contains(&"642"),
+            "the security code in the {place}"
+        );
+    }
+}
+
+on_both_backends_with_own_server!(card_capture_by_the_provider_leaves_no_card_number_behind);

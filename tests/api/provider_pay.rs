@@ -15,12 +15,13 @@ const LINDA: &str = "66253365";
 const CARD: &str = "4242424242424242";
 
 /// A server whose flows hand card entry to the provider, with the directory it reads.
-struct ProviderCapture {
-    server: TestServer,
+pub(crate) struct ProviderCapture {
+    pub(crate) server: TestServer,
     _flows: tempfile::TempDir,
 }
 
-async fn start(backend: Backend) -> Option<ProviderCapture> {
+/// Starts a server whose flows hand card entry to the provider.
+pub(crate) async fn start(backend: Backend) -> Option<ProviderCapture> {
     let flows = tempfile::tempdir().expect("a directory");
     let shipped = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../call-flows"));
     for entry in std::fs::read_dir(shipped).expect("call-flows/") {

@@ -49,6 +49,26 @@ async fn a_transfer_appears_live_and_is_taken_and_closed(server: &TestServer) {
         .await
         .expect("script");
 
+    // Linda keeps a card on file (kept on an earlier call).
+    let visa =
+        ivrpay::payments::MethodSummary::card(ivrpay::payments::CardBrand::Visa, "4242".to_owned());
+    server
+        .state
+        .line
+        .store
+        .save_method(&ivrpay::store::NewSavedMethod {
+            account_number: "66253365",
+            method: &visa,
+            gateway: "sandbox",
+            token: "tok_visa",
+            consent_version: "keep-card-2026-12",
+            consent_text: "To pay and keep this card for next time, press 3.",
+            call: None,
+            now: 0,
+        })
+        .await
+        .expect("kept");
+
     // Act: Linda Brown, verified, asks for a person. The simulated line rings out rather than
     // connecting and finishing at once, so the caller is still on the line when Ana takes them
     // (a transfer whose call has ended cannot be taken).
@@ -124,6 +144,36 @@ async fn a_transfer_appears_live_and_is_taken_and_closed(server: &TestServer) {
     browser
         .text_becomes(&format!("status-{id}"), "You took this caller")
         .await;
+    let violations = browser.accessibility_violations().await;
+    assert!(
+        violations.is_empty(),
+        "the console with the caller taken, WCAG 2.2 AA: {violations:#?}"
+    );
+    if let Ok(path) = std::env::var("IVRPAY_CLAIMED_SCREENSHOT")
+        && server.database_url.starts_with("sqlite:")
+    {
+        std::fs::write(path, client.screenshot().await.expect("screenshot")).expect("write");
+    }
+
+    // Act: at her word, Ana takes the card off her file.
+    let on_file = format!("on-file-{id}");
+    assert!(browser.text_of(&on_file).await.contains("Visa ending 4242"));
+    client
+        .find(Locator::Css(&format!("#{on_file} button")))
+        .await
+        .expect("Remove")
+        .click()
+        .await
+        .expect("click");
+
+    // Assert
+    browser
+        .text_becomes(&format!("status-{id}"), "You took this caller")
+        .await;
+    assert!(
+        client.find(Locator::Id(&on_file)).await.is_err(),
+        "no cards on file any more"
+    );
 
     // Act: record how it ended.
     client

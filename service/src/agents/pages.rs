@@ -44,7 +44,8 @@ border-radius:4px;padding:.5rem 1rem;margin:.8rem 0}.transfer.claimed{border-lef
 border-left:6px solid #06b;border-radius:4px;padding:.5rem 1rem;margin:.8rem 0}.callback h3{margin:.2rem 0}\
 .callback dl{display:grid;grid-template-columns:10rem 1fr;gap:.1rem 1rem;margin:.5rem 0}\
 .callback dt{font-weight:600}.callback dd{margin:0}\
-details{margin:.3rem 0}textarea{width:100%;font-size:1rem}select{font-size:1rem;padding:.3rem}";
+details{margin:.3rem 0}textarea{width:100%;font-size:1rem}select{font-size:1rem;padding:.3rem}\
+form.inline{display:inline}form.inline button{margin-top:0;padding:.1rem .6rem}";
 
 /// The form field every change carries back: the session's CSRF token.
 fn csrf_field(csrf_token: &str) -> Markup {
@@ -240,7 +241,24 @@ pub fn transfer_item(pop: &ScreenPop, viewer: Viewer<'_>) -> Markup {
                 }
                 (lines("Arrangements", &key("arrangements"), &pop.arrangements))
                 @if !pop.on_file.is_empty() {
-                    (lines("Cards on file", &key("on-file"), &pop.on_file))
+                    h4 { "Cards on file" }
+                    ul id=(key("on-file")) {
+                        @for (saved, label) in &pop.on_file {
+                            li {
+                                (label)
+                                // The agent who took the call removes one at the caller's word.
+                                @if pop.status == "claimed" && pop.claimed_by == Some(viewer.agent_id) {
+                                    " "
+                                    form class="inline" method="post" action={ "/agent/transfers/" (id) "/saved-methods/" (saved) "/remove" } {
+                                        (csrf_field(viewer.csrf_token))
+                                        button type="submit" id={ "remove-card-" (id) "-" (saved) } aria-label={ "Remove " (label) " from file" } {
+                                            "Remove"
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
                 (lines("Payments on this call", &key("payments"), &pop.payments))
                 details id=(key("steps")) {
@@ -259,7 +277,7 @@ pub fn transfer_item(pop: &ScreenPop, viewer: Viewer<'_>) -> Markup {
                             form method="post" action={ "/agent/transfers/" (id) "/card-entry" } {
                                 (csrf_field(viewer.csrf_token))
                                 button type="submit" id=(key("card-entry")) {
-                                    "Take a card payment (the caller keys it in; you will not hear it)"
+                                    "Take a payment (the caller keys in a card or bank account; you will not hear it)"
                                 }
                             }
                         }
@@ -376,7 +394,7 @@ pub(crate) mod tests {
             segment: Some(HOSTILE.into()),
             flags: vec![HOSTILE.into()],
             arrangements: vec![HOSTILE.into()],
-            on_file: vec![HOSTILE.into()],
+            on_file: vec![(1, HOSTILE.into())],
             steps: vec![("10:00:01".into(), HOSTILE.into())],
             payments: vec![],
             why: HOSTILE.into(),
@@ -432,10 +450,11 @@ pub(crate) mod tests {
             agent_id: 9,
             csrf_token: HOSTILE,
         };
-        // Taken by this agent: name, why, segment, flags, note, arrangement, card on file,
-        // step, and the token in the card-entry and disposition forms.
+        // Taken by this agent: name, why, segment, flags, note, arrangement, card on file (and
+        // its Remove button's label), step, and the token in the remove, card-entry and
+        // disposition forms.
         let mine = transfer_item(&screen_pop("claimed", Some(9)), viewer).into_string();
-        assert_escaped(&mine, 10);
+        assert_escaped(&mine, 12);
         assert!(mine.contains("action=\"/agent/transfers/5/disposition\""));
         assert!(mine.contains("id=\"card-entry-5\""));
         // Taken by someone else: their name is shown, and no form.

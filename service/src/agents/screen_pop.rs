@@ -57,8 +57,9 @@ pub struct ScreenPop {
     pub flags: Vec<String>,
     /// Settlements, plans and promises, one line each.
     pub arrangements: Vec<String>,
-    /// Cards kept on file, by brand and last four only ("Visa ending 4242").
-    pub on_file: Vec<String>,
+    /// Cards kept on file: each one's id (to remove it) and its brand and last four only
+    /// ("Visa ending 4242").
+    pub on_file: Vec<(i64, String)>,
     /// This call's steps: time and what happened.
     pub steps: Vec<(String, String)>,
     /// Payment attempts on this call, one line each.
@@ -123,7 +124,10 @@ pub async fn load(app: &AppState, row: &TransferRow) -> Result<ScreenPop, AppErr
             .iter()
             .map(|saved| {
                 let method = saved.summary();
-                format!("{} ending {}", method.name_or_kind(), method.last4)
+                (
+                    saved.id,
+                    format!("{} ending {}", method.name_or_kind(), method.last4),
+                )
             })
             .collect(),
         None => Vec::new(),

@@ -48,6 +48,10 @@ pub fn router() -> Router<AppState> {
         .route("/agent/transfers/{id}/disposition", post(dispose))
         .route("/agent/transfers/{id}/card-entry", post(card_entry))
         .route("/agent/transfers/{id}/autopay/stop", post(stop_autopay))
+        .route(
+            "/agent/transfers/{id}/saved-methods/{saved}/remove",
+            post(remove_saved_method),
+        )
         .route("/agent/console.js", get(script))
 }
 
@@ -353,6 +357,67 @@ async fn card_entry(
     }
 }
 
+/// The account of a transfer the signed-in agent took, to change at the caller's word; a
+/// refusal to show otherwise.
+async fn account_of_mine(
+    app: &AppState,
+    signed_in: &SignedIn,
+    id: i64,
+) -> Result<Result<crate::store::Account, Response>, AppError> {
+    let Some(row) = app.line.store.transfer(id).await? else {
+        return Ok(Err(refusal(
+            StatusCode::NOT_FOUND,
+            "There is no such transfer.",
+        )));
+    };
+    if row.claimed_by != Some(signed_in.session.agent_id) {
+        return Ok(Err(refusal(
+            StatusCode::CONFLICT,
+            "Only the agent who took this call can change its account.",
+        )));
+    }
+    let account = match &row.account_number {
+        Some(number) => app.line.store.account(number).await?,
+        None => None,
+    };
+    Ok(account.ok_or_else(|| {
+        refusal(
+            StatusCode::CONFLICT,
+            "This caller was not identified, so there is no account to change.",
+        )
+    }))
+}
+
+/// Takes a card off the file of the account on a transfer, for the agent who took it, at the
+/// caller's word (its consent stays on record, marked removed by that agent).
+async fn remove_saved_method(
+    State(app): State<AppState>,
+    Extension(signed_in): Extension<SignedIn>,
+    Path((id, saved)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    let account = match account_of_mine(&app, &signed_in, id).await? {
+        Ok(account) => account,
+        Err(refused) => return Ok(refused),
+    };
+    let agent = &signed_in.session;
+    let now = app.line.clock.now_ms();
+    let by = format!("agent:{}", agent.username);
+    if !app
+        .line
+        .store
+        .remove_saved_method(&account.account_number, saved, &by, now)
+        .await?
+    {
+        return Ok(refusal(
+            StatusCode::NOT_FOUND,
+            "That card is no longer on file.",
+        ));
+    }
+    tracing::info!(transfer = id, saved_method = saved, agent = %agent.username, "card on file removed by an agent");
+    app.line.store.touch_transfer(id, now).await?;
+    Ok(back_to(id))
+}
+
 /// Stops the AutoPay of the account on a transfer, for the agent who took it (marked stopped by
 /// that agent; the account holder is told in writing where a channel reaches them).
 async fn stop_autopay(
@@ -360,26 +425,11 @@ async fn stop_autopay(
     Extension(signed_in): Extension<SignedIn>,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let Some(row) = app.line.store.transfer(id).await? else {
-        return Ok(refusal(StatusCode::NOT_FOUND, "There is no such transfer."));
+    let account = match account_of_mine(&app, &signed_in, id).await? {
+        Ok(account) => account,
+        Err(refused) => return Ok(refused),
     };
     let agent = &signed_in.session;
-    if row.claimed_by != Some(agent.agent_id) {
-        return Ok(refusal(
-            StatusCode::CONFLICT,
-            "Only the agent who took this call can change its account.",
-        ));
-    }
-    let account = match &row.account_number {
-        Some(number) => app.line.store.account(number).await?,
-        None => None,
-    };
-    let Some(account) = account else {
-        return Ok(refusal(
-            StatusCode::CONFLICT,
-            "This caller was not identified, so there is no account to change.",
-        ));
-    };
     let by = format!("agent:{}", agent.username);
     if !crate::calls::autopay::stop(&app.line, &account, &by).await? {
         return Ok(refusal(StatusCode::CONFLICT, "AutoPay is already off."));
