@@ -753,7 +753,7 @@ named_enum! {
         /// while it waits and wiped once charged.
         #[default]
         Keypad = "keypad",
-        /// The provider's capture (Twilio's `<Pay>`), where it offers one: the number goes to
+        /// The provider's capture (TwiML's `<Pay>`), where it offers one: the number goes to
         /// the provider and its payment connector only.
         Provider = "provider",
     }
