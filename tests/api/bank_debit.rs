@@ -369,3 +369,23 @@ async fn a_debit_kept_by_its_recording_alone_promises_no_written_copy(backend: B
     );
 }
 on_both_backends_with_own_server!(a_debit_kept_by_its_recording_alone_promises_no_written_copy, needs: [Prism]);
+
+async fn an_authorization_left_unanswered_is_recorded_as_not_given(backend: Backend) {
+    let Some(Line { server, .. }) = line(backend, None).await else {
+        return;
+    };
+    let mut call = linda_pays_from_her_bank(&server, "25").await;
+    let said = checking_account(&mut call, "000123456789").await;
+    assert_heard!(&said, "Please listen to this authorization.");
+    // The caller hangs up while it is read.
+    call.hang_up(&server.url).await.expect("hang up");
+    let linda = server.api_account("66253365").await;
+    let authorizations = linda["debit_authorizations"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(authorizations.len(), 1, "{linda}");
+    assert_eq!(authorizations[0]["status"], "not_authorized", "{linda}");
+    assert!(payment(&server, &call).await.is_null(), "nothing debited");
+}
+on_both_backends_with_own_server!(an_authorization_left_unanswered_is_recorded_as_not_given, needs: [Prism, Smtp]);
