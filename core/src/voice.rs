@@ -150,7 +150,7 @@ pub enum Verb {
     Hangup,
 }
 
-/// Card capture by the provider (Twilio's `<Pay>`): what to charge and our words for every
+/// Card capture by the provider (a TwiML `<Pay>`): what to charge and our words for every
 /// field, error and attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pay {
@@ -198,7 +198,7 @@ pub struct PayPrompt {
 }
 
 crate::named::named_enum! {
-    /// A step of card capture by the provider, named as Twilio's `<Prompt for>` names it.
+    /// A step of card capture by the provider, named as TwiML's `<Prompt for>` names it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum PayStep {
         /// The card number.
@@ -215,7 +215,7 @@ crate::named::named_enum! {
 }
 
 crate::named::named_enum! {
-    /// Why a step of card capture is asked again, named as Twilio's `errorType` names it.
+    /// Why a step of card capture is asked again, named as TwiML's `errorType` names it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum PayError {
         /// Nothing was keyed in time.
@@ -234,7 +234,7 @@ crate::named::named_enum! {
 }
 
 crate::named::named_enum! {
-    /// How card capture by the provider ended, named as Twilio's `Result` names it.
+    /// How card capture by the provider ended, named as TwiML's `Result` names it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum PayResult {
         /// Charged (or kept) by the connector.

@@ -369,3 +369,101 @@ async fn a_debit_kept_by_its_recording_alone_promises_no_written_copy(backend: B
     );
 }
 on_both_backends_with_own_server!(a_debit_kept_by_its_recording_alone_promises_no_written_copy, needs: [Prism]);
+
+async fn an_authorization_left_unanswered_is_recorded_as_not_given(backend: Backend) {
+    let Some(Line { server, .. }) = line(backend, None).await else {
+        return;
+    };
+    let mut call = linda_pays_from_her_bank(&server, "25").await;
+    let said = checking_account(&mut call, "000123456789").await;
+    assert_heard!(&said, "Please listen to this authorization.");
+    // The caller hangs up while it is read.
+    call.hang_up(&server.url).await.expect("hang up");
+    let linda = server.api_account("66253365").await;
+    let authorizations = linda["debit_authorizations"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(authorizations.len(), 1, "{linda}");
+    assert_eq!(authorizations[0]["status"], "not_authorized", "{linda}");
+    assert!(payment(&server, &call).await.is_null(), "nothing debited");
+}
+on_both_backends_with_own_server!(an_authorization_left_unanswered_is_recorded_as_not_given, needs: [Prism, Smtp]);
+
+async fn a_bank_account_kept_on_file_pays_the_next_call_after_its_authorization(backend: Backend) {
+    let Some(Line { server, .. }) = line(backend, None).await else {
+        return;
+    };
+    // Linda pays from her checking account and keeps it on file.
+    let mut call = linda_pays_from_her_bank(&server, "25").await;
+    call.press("1").await.expect("checking");
+    call.press("110000000").await.expect("routing number");
+    call.press("000123456789").await.expect("account number");
+    let said = call.press("000123456789").await.expect("again");
+    assert_heard!(
+        &said,
+        "To pay and keep this account on file for next time, press 3."
+    );
+    let said = call.press("3").await.expect("pay and keep");
+    assert_heard!(&said, "Please listen to this authorization.");
+    let said = call.press("1").await.expect("authorised");
+    assert_heard!(&said, "is scheduled for");
+    let linda = server.api_account(LINDA).await;
+    let on_file = linda["saved_methods"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(on_file.len(), 1, "{linda}");
+    assert_eq!(on_file[0]["kind"], "bank");
+    assert_eq!(on_file[0]["label"], "checking");
+    assert_eq!(on_file[0]["last4"], "6789");
+
+    // Calling back, she pays from it: the authorisation is read first, as for any debit.
+    let mut call = server.linda_at_pin_question().await;
+    for keys in ["6446", "3", "30"] {
+        call.press(keys).await.expect("to the amount");
+    }
+    let said = call.press("1").await.expect("the amount is right");
+    assert_heard!(
+        &said,
+        "You have your checking account ending in 6 7 8 9 on file. To pay thirty dollars with \
+         it, say yes or press 1."
+    );
+    let said = call.press("1").await.expect("from it");
+    assert_heard!(
+        &said,
+        "authorize Riverside Utilities to make one electronic debit of thirty dollars from your \
+         checking account ending in 6 7 8 9"
+    );
+    let said = call.press("1").await.expect("authorised");
+    assert_heard!(
+        &said,
+        "Your payment of thirty dollars from your checking account ending in 6 7 8 9 is \
+         scheduled for"
+    );
+    let paid = payment(&server, &call).await;
+    assert_eq!(paid["method"], "bank", "{paid}");
+    assert_eq!(paid["status"], "clearing", "{paid}");
+    assert_eq!(paid["method_last4"], "6789");
+    let authorizations = server.api_account(LINDA).await["debit_authorizations"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        authorizations.len(),
+        2,
+        "each debit authorised on its own call"
+    );
+
+    // Both clear; the full account number was never kept.
+    let report = later(&server, a_look_later()).await;
+    assert_eq!(report.debits.succeeded, 2, "{report:?}");
+    assert_eq!(balance(&server).await, LINDA_BALANCE - 2_500 - 3_000);
+    let everything = format!(
+        "{}{}",
+        server.api_account(LINDA).await,
+        server.api_call(&call.call_sid).await
+    );
+    assert!(!everything.contains("000123456789") && !everything.contains("110000000"));
+}
+on_both_backends_with_own_server!(a_bank_account_kept_on_file_pays_the_next_call_after_its_authorization, needs: [Prism, Smtp]);

@@ -59,7 +59,7 @@ async fn a_kept_card_pays_the_next_call_and_can_be_removed(server: &TestServer) 
     asking.press("6446").await.expect("pin");
     asking.press("0").await.expect("a person");
     let page = common::console::console_page(server, &ana).await;
-    assert!(page.contains("Cards on file"), "{page}");
+    assert!(page.contains("<h4>On file</h4>"), "{page}");
     assert!(page.contains("Visa ending 4242"), "{page}");
     asking.hang_up(&server.url).await.expect("hang up");
 
@@ -92,7 +92,7 @@ async fn a_kept_card_pays_the_next_call_and_can_be_removed(server: &TestServer) 
     // Then she takes it off her file, and is asked how to pay instead.
     let (mut call, _) = linda_pays(server, "5").await;
     let said = call.press("3").await.expect("take it off");
-    assert_heard!(&said, "Done. That card is no longer on file.");
+    assert_heard!(&said, "Done. It's no longer on file.");
     assert_heard!(&said, "Key in your card number");
     assert!(on_file(server).await.is_empty());
     let (_, said) = linda_pays(server, "5").await;
@@ -189,7 +189,7 @@ async fn the_agent_who_took_the_call_removes_a_card_on_file(backend: common::Bac
     assert_eq!(status, 303, "{body}");
     assert!(on_file(server).await.is_empty());
     let page = common::console::console_page(server, &ana).await;
-    assert!(!page.contains("Cards on file"), "{page}");
+    assert!(!page.contains("<h4>On file</h4>"), "{page}");
     let (status, _) = common::console::post(server, &ana, &remove, &[]).await;
     assert_eq!(status, 404, "gone already");
     asking.hang_up(&server.url).await.expect("hang up");

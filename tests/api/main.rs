@@ -8,6 +8,7 @@ mod common;
 mod agents;
 mod agents_browser;
 mod answers_by_voice;
+mod architecture;
 mod autopay;
 mod balance_call;
 mod bank_debit;

@@ -327,11 +327,21 @@ actions! {
 
     /// Record that the caller asked to keep the card on file: it is kept if the payment is
     /// approved.
-    keep_card: KeepCard, "noting that they want their card kept on file",
+    keep_card: KeepCard, "noting that they want their card or account kept on file",
     /// Noting always succeeds.
     KeepCardResult {
         /// The charge keeps the card.
         Done = "done",
+    }
+
+    /// See whether the bank account just keyed in can be kept on file with today's debit.
+    offer_keep_bank: OfferKeepBank, "seeing whether their bank account can be kept on file",
+    /// Whether keeping it is offered.
+    OfferKeepBankResult {
+        /// The gateway keeps no bank accounts, or the policy keeps nothing on file.
+        NotAvailable = "not_available",
+        /// The read-back offers to keep it.
+        Offered = "offered",
     }
 
     /// See whether the account has a card on file to pay with.

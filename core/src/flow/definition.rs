@@ -398,6 +398,9 @@ named_enum! {
         AutopayNoticed = "autopay_noticed",
         /// Whether a payment was approved on this call (conditions only).
         PaidThisCall = "paid_this_call",
+        /// Whether the method on file offered is a bank account (paid by a debit, with its
+        /// authorisation read first) (conditions only).
+        SavedIsBank = "saved_is_bank",
         /// Whether card entry goes to the provider's own capture: the flow says
         /// `card_capture = "provider"` and the call's provider captures cards (conditions only).
         ProviderCapturesCards = "provider_captures_cards",
@@ -493,6 +496,7 @@ impl Var {
             | Var::AutopayHasCardOnFile
             | Var::AutopayNoticed
             | Var::PaidThisCall
+            | Var::SavedIsBank
             | Var::ProviderCapturesCards
             | Var::PeopleAvailable => VarType::Bool,
         }
@@ -753,7 +757,7 @@ named_enum! {
         /// while it waits and wiped once charged.
         #[default]
         Keypad = "keypad",
-        /// The provider's capture (Twilio's `<Pay>`), where it offers one: the number goes to
+        /// The provider's capture (TwiML's `<Pay>`), where it offers one: the number goes to
         /// the provider and its payment connector only.
         Provider = "provider",
     }

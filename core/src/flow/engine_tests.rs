@@ -10,9 +10,9 @@ use super::actions::{
     ActionResult, ApplyFeeResult, ChangePlanCardResult, ChargeCardResult, ChargeSavedMethodResult,
     CheckAmountResult, DebitBankResult, EnrollAutopayResult, IdentifyByCallerIdResult,
     LookupAccountResult, OfferAutopayResult, OfferBankDebitResult, OfferCallbackResult,
-    OfferKeepCardResult, OfferSavedMethodResult, OfferSettlementResult, OfferSurveyResult,
-    PayInstallmentNowResult, PrepareDebitResult, RecordCallbackResult, RecordProviderPaymentResult,
-    RouteAccountResult, VerifyDateOfBirthResult, VerifyPinResult,
+    OfferKeepBankResult, OfferKeepCardResult, OfferSavedMethodResult, OfferSettlementResult,
+    OfferSurveyResult, PayInstallmentNowResult, PrepareDebitResult, RecordCallbackResult,
+    RecordProviderPaymentResult, RouteAccountResult, VerifyDateOfBirthResult, VerifyPinResult,
 };
 use super::engine::{FlowError, Input, Session, Turn};
 use super::testing::{AGENT_NUMBER, FakeContext, advance};
@@ -658,6 +658,13 @@ fn every_context() -> Vec<FakeContext> {
         ctx.script([*enrol; 64]);
         contexts.push(ctx);
     }
+    // Keeping a bank account keyed in, and paying with one on file (after its authorisation).
+    let mut keep_bank = always(OfferBankDebitResult::Offered);
+    keep_bank.script([OfferKeepBankResult::Offered; 64]);
+    contexts.push(keep_bank);
+    let mut bank_on_file = always(OfferSavedMethodResult::Offered);
+    bank_on_file.saved_bank = true;
+    contexts.push(bank_on_file);
     // After paying with the card on file (which leaves a balance in the fake), with and
     // without a written copy.
     for noticed in [true, false] {

@@ -74,6 +74,8 @@ pub struct FakeContext {
     pub autopay_noticed: bool,
     /// Whether the call's provider captures cards itself (`<Pay>`) (default: no).
     pub captures_cards: bool,
+    /// Whether the method on file offered is a bank account (default: a Visa card).
+    pub saved_bank: bool,
     /// Results still to give, by action name.
     scripts: BTreeMap<&'static str, VecDeque<&'static str>>,
 }
@@ -91,6 +93,7 @@ impl FakeContext {
             autopay_on: false,
             autopay_noticed: true,
             captures_cards: false,
+            saved_bank: false,
             today: time::macros::date!(2026 - 11 - 20),
             now_ms: 1_795_190_400_000,
             accepted_brands: vec![
@@ -472,11 +475,15 @@ impl FakeContext {
             Action::OfferSavedMethod => {
                 let result = self.next::<OfferSavedMethodResult>();
                 if result == OfferSavedMethodResult::Offered {
-                    session.facts.saved = Some(crate::flow::facts::SavedLabel {
-                        id: 1,
-                        kind: "card".to_owned(),
-                        label: "visa".to_owned(),
-                        last4: "4242".to_owned(),
+                    session.facts.saved = Some(if self.saved_bank {
+                        SavedLabel {
+                            id: 1,
+                            kind: "bank".to_owned(),
+                            label: "checking".to_owned(),
+                            last4: "6789".to_owned(),
+                        }
+                    } else {
+                        visa_4242()
                     });
                 }
                 result.as_str()

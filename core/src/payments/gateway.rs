@@ -116,6 +116,17 @@ pub struct SaveCardRequest<'a> {
     pub description: String,
 }
 
+/// A bank account to keep at the gateway for later debits (each authorised on its own call).
+#[derive(Debug)]
+pub struct SaveBankRequest<'a> {
+    /// The account (its `Debug` shows none of its digits).
+    pub account: &'a crate::payments::BankAccount,
+    /// Stable across retries, so the account is kept once.
+    pub idempotency_key: String,
+    /// Shown to the merchant with the kept account; no bank data.
+    pub description: String,
+}
+
 /// The gateway's answer to saving a card.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SaveOutcome {
@@ -167,6 +178,23 @@ pub trait Gateway: Send + Sync {
                 "this gateway does not keep cards".into(),
             ))
         })
+    }
+
+    /// Keeps a bank account for later debits (a saved card's [`SaveOutcome`]). Idempotent on
+    /// `req.idempotency_key`. A gateway that cannot keep accounts refuses.
+    fn save_bank<'a>(&'a self, req: &'a SaveBankRequest<'_>) -> SaveFuture<'a> {
+        let _ = req;
+        Box::pin(async {
+            Err(GatewayError::Rejected(
+                "this gateway does not keep bank accounts".into(),
+            ))
+        })
+    }
+
+    /// Whether [`Gateway::save_bank`] keeps bank accounts, which [`Gateway::charge_saved`]
+    /// then debits (answering [`ChargeOutcome::Pending`] until it clears).
+    fn keeps_bank_accounts(&self) -> bool {
+        false
     }
 
     /// Charges a saved card. Idempotent on `req.idempotency_key`.
@@ -263,22 +291,49 @@ pub async fn save_card_with_retry(
     req: &SaveCardRequest<'_>,
     timeout: Duration,
 ) -> SaveOutcome {
+    keep_with_retry(gateway, "a card", timeout, || gateway.save_card(req)).await
+}
+
+/// Keeps a bank account through `gateway`, as [`save_card_with_retry`] keeps a card.
+pub async fn save_bank_with_retry(
+    gateway: &dyn Gateway,
+    req: &SaveBankRequest<'_>,
+    timeout: Duration,
+) -> SaveOutcome {
+    keep_with_retry(gateway, "a bank account", timeout, || {
+        gateway.save_bank(req)
+    })
+    .await
+}
+
+/// Asks `gateway` to keep `what`, allowing `timeout` a try and trying once more after no
+/// answer (the key makes a second try keep it once); a refusal or no answer keeps nothing.
+async fn keep_with_retry<'g, F>(
+    gateway: &'g dyn Gateway,
+    what: &str,
+    timeout: Duration,
+    send: F,
+) -> SaveOutcome
+where
+    F: Fn() -> SaveFuture<'g>,
+{
     for attempt in 1..=ATTEMPTS {
-        let answer = match tokio::time::timeout(timeout, gateway.save_card(req)).await {
+        let answer = match tokio::time::timeout(timeout, send()).await {
             Ok(answer) => answer,
             Err(_elapsed) => Err(GatewayError::Timeout),
         };
         match answer {
             Ok(outcome) => return outcome,
             Err(GatewayError::Rejected(why)) => {
-                tracing::error!(gateway = gateway.name(), %why, "gateway refused to keep a card");
+                tracing::error!(gateway = gateway.name(), %why, what, "gateway refused to keep it");
                 break;
             }
             Err(error) => tracing::warn!(
                 gateway = gateway.name(),
                 attempt,
                 %error,
-                "no answer from the gateway while keeping a card"
+                what,
+                "no answer from the gateway while keeping it"
             ),
         }
     }

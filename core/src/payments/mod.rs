@@ -40,8 +40,8 @@ pub use card::{BillingZip, CardBrand, CardDetails, CardError, CardNumber, Expiry
 pub use debit::{DebitStatus, ReturnCategory, ReturnCode};
 pub use gateway::{
     ChargeOutcome, ChargeRequest, ChargeResult, DeclineReason, Gateway, GatewayError,
-    SaveCardRequest, SaveOutcome, SavedChargeRequest, StatusFuture, charge_saved_with_retry,
-    charge_with_retry, save_card_with_retry,
+    SaveBankRequest, SaveCardRequest, SaveOutcome, SavedChargeRequest, StatusFuture,
+    charge_saved_with_retry, charge_with_retry, save_bank_with_retry, save_card_with_retry,
 };
 pub use method::{
     AccountType, BankAccount, BankAccountNumber, BankError, HolderName, MethodKind, MethodSummary,

@@ -207,13 +207,8 @@ impl SandboxGateway {
             last4,
         };
         let mut answers = self.lock();
-        if let Some((first, outcome)) = answers.get(&req.idempotency_key) {
-            if *first != fingerprint {
-                return Err(GatewayError::Rejected(
-                    "idempotency key reused for a different charge".into(),
-                ));
-            }
-            return Ok(outcome.clone());
+        if let Some(earlier) = answered(&answers, &req.idempotency_key, &fingerprint) {
+            return earlier;
         }
         let card = match req.method {
             PaymentMethod::Card(card) => card,
@@ -248,29 +243,68 @@ impl SandboxGateway {
     /// when it was submitted, so any process asked about it later answers the same (it holds
     /// no bank digits beyond the last four).
     fn submit_debit(&self, bank: &BankAccount) -> ChargeOutcome {
-        let listed = TEST_BANK_ACCOUNTS
-            .iter()
-            .find(|(number, _)| *number == bank.number.expose());
-        let Some((_, debit)) = listed.filter(|_| bank.routing.expose() == TEST_ROUTING_NUMBER)
-        else {
+        let Some(ending) = debit_ending(bank) else {
             return ChargeOutcome::Declined {
                 reason: DeclineReason::Declined,
                 reference: Some(new_reference()),
             };
         };
-        let ending = match debit {
-            SandboxDebit::Succeeds => "ok".to_owned(),
-            SandboxDebit::Fails(code) => format!("fail{}", code.as_str()),
-            SandboxDebit::SucceedsThenReturned(code) => format!("ret{}", code.as_str()),
-        };
-        let submitted = self.clock.now().unix_timestamp();
         ChargeOutcome::Pending {
-            reference: format!(
-                "sbx_ach_{ending}_{submitted}_{}_{}",
-                bank.number.last4(),
-                hex::encode(rand::random::<[u8; 6]>())
-            ),
+            reference: self.debit_reference(&ending, &bank.number.last4()),
         }
+    }
+
+    /// Keeps a test bank account: its token says how its debits end (as the account number
+    /// does), with its last four only, so any process debits it the same way.
+    fn keep_bank(&self, req: &crate::payments::SaveBankRequest<'_>) -> SaveOutcome {
+        let bank = req.account;
+        let Some(ending) = debit_ending(bank) else {
+            return SaveOutcome::Declined {
+                reason: DeclineReason::Declined,
+            };
+        };
+        let digest = {
+            use sha2::Digest;
+            hex::encode(&sha2::Sha256::digest(req.idempotency_key.as_bytes())[..8])
+        };
+        SaveOutcome::Saved {
+            token: format!("{BANK_TOKEN}{ending}_{}_{digest}", bank.number.last4()),
+        }
+    }
+
+    /// Debits a kept test bank account: clearing, ending as its token says.
+    fn debit_saved(&self, req: &SavedChargeRequest<'_>) -> Result<ChargeOutcome, GatewayError> {
+        let not_ours = || GatewayError::Rejected("not a sandbox bank token".into());
+        let mut parts = req
+            .token
+            .strip_prefix(BANK_TOKEN)
+            .ok_or_else(not_ours)?
+            .split('_');
+        let (Some(ending), Some(last4)) = (parts.next(), parts.next()) else {
+            return Err(not_ours());
+        };
+        let fingerprint = Fingerprint {
+            cents: req.amount.cents(),
+            last4: last4.to_owned(),
+        };
+        let mut answers = self.lock();
+        if let Some(earlier) = answered(&answers, &req.idempotency_key, &fingerprint) {
+            return earlier;
+        }
+        let outcome = ChargeOutcome::Pending {
+            reference: self.debit_reference(ending, last4),
+        };
+        answers.insert(req.idempotency_key.clone(), (fingerprint, outcome.clone()));
+        Ok(outcome)
+    }
+
+    /// A clearing debit's reference: how it ends, when it was submitted, the last four.
+    fn debit_reference(&self, ending: &str, last4: &str) -> String {
+        let submitted = self.clock.now().unix_timestamp();
+        format!(
+            "sbx_ach_{ending}_{submitted}_{last4}_{}",
+            hex::encode(rand::random::<[u8; 6]>())
+        )
     }
 
     /// Where a debit submitted by [`SandboxGateway::submit_debit`] stands by the clock.
@@ -305,6 +339,40 @@ impl SandboxGateway {
         })
     }
 }
+
+/// The answer given before under `key`, if any: the same again, or a refusal when the key is
+/// reused for another charge (as a real gateway answers).
+fn answered(
+    answers: &HashMap<String, (Fingerprint, ChargeOutcome)>,
+    key: &str,
+    fingerprint: &Fingerprint,
+) -> Option<Result<ChargeOutcome, GatewayError>> {
+    let (first, outcome) = answers.get(key)?;
+    Some(if first == fingerprint {
+        Ok(outcome.clone())
+    } else {
+        Err(GatewayError::Rejected(
+            "idempotency key reused for a different charge".into(),
+        ))
+    })
+}
+
+/// How a debit of a test bank account ends (`ok`, `failR03`, `retR10`), as its reference and a
+/// kept account's token write it; `None` for an account the sandbox does not list.
+fn debit_ending(bank: &BankAccount) -> Option<String> {
+    let (_, debit) = TEST_BANK_ACCOUNTS
+        .iter()
+        .find(|(number, _)| *number == bank.number.expose())
+        .filter(|_| bank.routing.expose() == TEST_ROUTING_NUMBER)?;
+    Some(match debit {
+        SandboxDebit::Succeeds => "ok".to_owned(),
+        SandboxDebit::Fails(code) => format!("fail{}", code.as_str()),
+        SandboxDebit::SucceedsThenReturned(code) => format!("ret{}", code.as_str()),
+    })
+}
+
+/// A kept bank account's token begins so (a card's with `sbx_card_`).
+const BANK_TOKEN: &str = "sbx_bank_";
 
 /// What the sandbox does with a test card number (unlisted numbers are declined).
 fn result_of(number: &str) -> SandboxResult {
@@ -355,13 +423,8 @@ impl SandboxGateway {
             last4: last4.to_owned(),
         };
         let mut answers = self.lock();
-        if let Some((first, outcome)) = answers.get(&req.idempotency_key) {
-            if *first != fingerprint {
-                return Err(GatewayError::Rejected(
-                    "idempotency key reused for a different charge".into(),
-                ));
-            }
-            return Ok(outcome.clone());
+        if let Some(earlier) = answered(&answers, &req.idempotency_key, &fingerprint) {
+            return earlier;
         }
         let reference = new_reference();
         let outcome = match behaviour {
@@ -398,10 +461,24 @@ impl Gateway for SandboxGateway {
     }
 
     fn charge_saved<'a>(&'a self, req: &'a SavedChargeRequest<'_>) -> ChargeFuture<'a> {
-        Box::pin(async move { self.decide_saved(req) })
+        Box::pin(async move {
+            if req.token.starts_with(BANK_TOKEN) {
+                self.debit_saved(req)
+            } else {
+                self.decide_saved(req)
+            }
+        })
     }
 
     fn keeps_cards(&self) -> bool {
+        true
+    }
+
+    fn save_bank<'a>(&'a self, req: &'a crate::payments::SaveBankRequest<'_>) -> SaveFuture<'a> {
+        Box::pin(async move { Ok(self.keep_bank(req)) })
+    }
+
+    fn keeps_bank_accounts(&self) -> bool {
         true
     }
 

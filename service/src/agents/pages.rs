@@ -241,7 +241,7 @@ pub fn transfer_item(pop: &ScreenPop, viewer: Viewer<'_>) -> Markup {
                 }
                 (lines("Arrangements", &key("arrangements"), &pop.arrangements))
                 @if !pop.on_file.is_empty() {
-                    h4 { "Cards on file" }
+                    h4 { "On file" }
                     ul id=(key("on-file")) {
                         @for (saved, label) in &pop.on_file {
                             li {

@@ -40,6 +40,52 @@ fn set_amount(session: &mut Session, cents: i64) {
     payment.cents = Some(cents);
 }
 
+/// The words a caller agreed to, to keep a card or bank account on file, and their version.
+struct KeepConsent {
+    version: &'static str,
+    en: &'static str,
+    es: &'static str,
+}
+
+/// Files a card or bank account the gateway kept, with the caller's consent as they heard it.
+///
+/// # Errors
+/// A database failure.
+async fn file_method(
+    ctx: &CallContext<'_>,
+    session: &Session,
+    account: &Account,
+    summary: &crate::payments::MethodSummary,
+    token: &str,
+    consent: &KeepConsent,
+) -> Result<(), AppError> {
+    let words = match session.language {
+        Some(crate::language::Language::Es) => consent.es,
+        _ => consent.en,
+    };
+    let id = ctx
+        .app
+        .store
+        .save_method(&crate::store::NewSavedMethod {
+            account_number: &account.account_number,
+            method: summary,
+            gateway: ctx.app.gateway.name(),
+            token,
+            consent_version: consent.version,
+            consent_text: words,
+            call: Some(ctx.key()),
+            now: ctx.app.clock.now_ms(),
+        })
+        .await?;
+    tracing::info!(
+        saved_method = id,
+        kind = summary.kind.as_str(),
+        label = summary.label.as_str(),
+        "kept on file"
+    );
+    Ok(())
+}
+
 /// What a card payment today is, besides its amount, for the settlement it may pay.
 struct PaidWith<'a> {
     method: &'a crate::payments::MethodSummary,
@@ -180,6 +226,7 @@ dispatch! {
     PrepareDebit => prepare_debit,
     DebitBank => debit_bank,
     OfferKeepCard => offer_keep_card,
+    OfferKeepBank => offer_keep_bank,
     KeepCard => keep_card,
     OfferSavedMethod => offer_saved_method,
     ChargeSavedMethod => charge_saved_method,

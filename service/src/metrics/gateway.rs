@@ -123,6 +123,14 @@ impl Gateway for MeteredGateway {
         self.inner.keeps_cards()
     }
 
+    fn save_bank<'a>(&'a self, req: &'a crate::payments::SaveBankRequest<'_>) -> SaveFuture<'a> {
+        Box::pin(self.timed("save_bank", self.inner.save_bank(req), save_result))
+    }
+
+    fn keeps_bank_accounts(&self) -> bool {
+        self.inner.keeps_bank_accounts()
+    }
+
     fn debits_banks(&self) -> bool {
         self.inner.debits_banks()
     }

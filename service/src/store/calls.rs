@@ -510,6 +510,15 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         if ending.ended_at.is_none() {
+            // A bank debit's authorisation still being read when the caller left was not given.
+            sqlx::query(
+                "UPDATE debit_authorizations SET status = 'not_authorized' \
+                 WHERE provider = $1 AND call_sid = $2 AND status = 'offered'",
+            )
+            .bind(call.provider)
+            .bind(call.sid)
+            .execute(&mut *tx)
+            .await?;
             // A transfer still waiting can no longer be taken: every console redraws it as
             // ended (consoles follow `changed_at`).
             sqlx::query(

@@ -1,4 +1,4 @@
-//! The provider's part in card capture (Twilio's `<Pay>`), played by the simulated caller: it
+//! The provider's part in card capture (a `<Pay>`), played by the simulated caller: it
 //! asks for each card field in the line's own words, checks what is keyed as the provider
 //! would (asking again with the line's error words, up to the tries allowed), posts each step's
 //! progress, charges the card through its connector (a sandbox gateway answering the public

@@ -85,6 +85,11 @@ pub(super) fn holds(
             .as_ref()
             .is_some_and(|a| a.on_file.is_some()),
         Condition::Is(Var::PaidThisCall) => session.facts.payment.confirmation.is_some(),
+        Condition::Is(Var::SavedIsBank) => session
+            .facts
+            .saved
+            .as_ref()
+            .is_some_and(|saved| saved.kind == "bank"),
         Condition::Is(Var::ProviderCapturesCards) => {
             flow.card_capture == CardCapture::Provider && ctx.card_capture(0).is_some()
         }

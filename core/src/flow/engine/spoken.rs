@@ -171,6 +171,7 @@ pub(super) fn spoken(
         | Var::AutopayHasCardOnFile
         | Var::AutopayNoticed
         | Var::PaidThisCall
+        | Var::SavedIsBank
         | Var::ProviderCapturesCards => String::new(),
         Var::PersonOption if people_available(ctx) => flow
             .messages

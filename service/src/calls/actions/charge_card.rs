@@ -111,7 +111,7 @@ pub(super) async fn run(
         Recorded::Approved { confirmation } | Recorded::Pending { confirmation } => {
             session.facts.payment.confirmation = Some(confirmation);
             if let Some(token) = &kept {
-                file_card(ctx, session, &account, &summary, token).await?;
+                super::file_method(ctx, session, &account, &summary, token, &KEEP_CARD).await?;
             }
             ctx.paid(amount);
             if let (Some(account), true) = (&mut ctx.account, settling) {
@@ -138,7 +138,11 @@ pub(super) async fn run(
 
 /// The wording of the consent to keep a card on file, recorded with it; change the version
 /// whenever the read-back's offer changes.
-const KEEP_CONSENT_VERSION: &str = "card-on-file-2026-12";
+const KEEP_CARD: super::KeepConsent = super::KeepConsent {
+    version: "card-on-file-2026-12",
+    en: "To pay and keep this card for next time, press 3.",
+    es: "Para pagar y guardar esta tarjeta, oprima 3.",
+};
 
 /// Keeps the card at the gateway for later payments; its token, or `None` when it was refused
 /// (the payment goes ahead, the card is not filed).
@@ -166,38 +170,6 @@ async fn keep_at_gateway(
             None
         }
     }
-}
-
-/// Files the card kept at the gateway, with the caller's consent as they heard it.
-async fn file_card(
-    ctx: &CallContext<'_>,
-    session: &Session,
-    account: &crate::store::Account,
-    summary: &crate::payments::MethodSummary,
-    token: &str,
-) -> Result<(), AppError> {
-    let consent = match session.language {
-        Some(crate::language::Language::Es) => {
-            "Para pagar y guardar esta tarjeta, oprima 3."
-        }
-        _ => "To pay and keep this card for next time, press 3.",
-    };
-    let id = ctx
-        .app
-        .store
-        .save_method(&crate::store::NewSavedMethod {
-            account_number: &account.account_number,
-            method: summary,
-            gateway: ctx.app.gateway.name(),
-            token,
-            consent_version: KEEP_CONSENT_VERSION,
-            consent_text: consent,
-            call: Some(ctx.key()),
-            now: ctx.app.clock.now_ms(),
-        })
-        .await?;
-    tracing::info!(saved_method = id, brand = summary.label.as_str(), "card kept on file");
-    Ok(())
 }
 
 async fn record_charge(

@@ -1,4 +1,5 @@
-//! `offer_saved_method`: whether the account has a card on file to pay today's payment with.
+//! `offer_saved_method`: whether the account has a card or bank account on file to pay today's
+//! payment with.
 
 use super::CallContext;
 use crate::error::AppError;
@@ -33,10 +34,23 @@ pub(super) async fn run(
     if fee > 0 {
         return Ok(OfferSavedMethodResult::None);
     }
+    // A bank account on file is offered where a debit could be made today (its authorisation
+    // is read and its evidence kept as for one keyed in).
+    let debits = ctx.policy().is_none_or(|policy| policy.bank_debits)
+        && payment.settling.is_none()
+        && ctx.app.gateway.debits_banks()
+        && ctx.app.gateway.keeps_bank_accounts()
+        && (ctx.webhook.dialect.recording_control().is_some()
+            || crate::calls::debits::notice_channel(ctx.app, account).is_some());
     let saved = ctx.app.store.saved_methods(&account.account_number).await?;
-    let Some(card) = saved.into_iter().find(|m| m.kind == MethodKind::Card) else {
+    let Some(card) = saved
+        .into_iter()
+        .find(|m| m.kind == MethodKind::Card || (debits && m.kind == MethodKind::Bank))
+    else {
         return Ok(OfferSavedMethodResult::None);
     };
+    // An account keyed in earlier on this call is not the one on file.
+    session.facts.bank = None;
     session.facts.saved = Some(SavedLabel {
         id: card.id,
         kind: card.kind.as_str().to_owned(),

@@ -20,6 +20,15 @@ pub(super) async fn run(
     ctx: &mut CallContext<'_>,
     session: &mut Session,
 ) -> Result<PrepareDebitResult, AppError> {
+    // The account on file chosen to pay with, when none was keyed in: its type and last four.
+    if session.facts.bank.is_none()
+        && let Some(saved) = session.facts.saved.as_ref().filter(|s| s.kind == "bank")
+    {
+        session.facts.bank = Some(crate::flow::facts::BankLabel {
+            account_type: Some(saved.label.clone()),
+            last4: Some(saved.last4.clone()),
+        });
+    }
     let bank = session.facts.bank.as_ref();
     let (Some(account), Some(amount), Some(kind), Some(last4)) = (
         ctx.account.clone(),

@@ -1,4 +1,4 @@
-//! `record_provider_payment`: what the provider's own card capture (Twilio's `<Pay>`) reported,
+//! `record_provider_payment`: what the provider's own card capture (a `<Pay>`) reported,
 //! recorded as today's payment exactly once. The line never saw the card: only the result, the
 //! connector's id of the charge, the brand and the last four.
 
