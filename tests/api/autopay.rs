@@ -416,3 +416,28 @@ async fn an_agent_or_an_admin_stops_autopay(backend: Backend) {
     assert_eq!(stopped.len(), 2, "{linda}");
 }
 on_both_backends_with_own_server!(an_agent_or_an_admin_stops_autopay, needs: [Prism]);
+
+async fn taking_autopays_card_off_the_file_stops_autopay(backend: Backend) {
+    let Some(Line { server, .. }) = line(backend, None).await else {
+        return;
+    };
+    let server = &server;
+    // AutoPay charges the card kept with the first payment.
+    linda_turns_autopay_on(server, "4242424242424242").await;
+    let mut call = server.linda_at_pin_question().await;
+    for keys in ["6446", "3", "5"] {
+        call.press(keys).await.expect("to the amount");
+    }
+    let said = call.press("1").await.expect("the amount is right");
+    assert_heard!(&said, "To take it off your file, say or press 3.");
+    let said = call.press("3").await.expect("take it off");
+    assert_heard!(
+        &said,
+        "Done. It's no longer on file. AutoPay used it, so AutoPay is off now too."
+    );
+    let linda = server.api_account(LINDA).await;
+    assert_eq!(autopay_of(&linda)["status"], "stopped", "{linda}");
+    assert_eq!(messages_of(&linda, "autopay_stopped").len(), 1, "{linda}");
+    assert!(linda["saved_methods"].as_array().is_some_and(Vec::is_empty));
+}
+on_both_backends_with_own_server!(taking_autopays_card_off_the_file_stops_autopay, needs: [Prism, Smtp]);

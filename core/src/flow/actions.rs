@@ -395,6 +395,8 @@ actions! {
     RemoveSavedMethodResult {
         /// It is no longer on file.
         Removed = "removed",
+        /// It is no longer on file, and AutoPay, which charged it, is off.
+        RemovedAutopayStopped = "removed_autopay_stopped",
     }
 
     /// See whether AutoPay can be turned on, and with which card, and work out its first due

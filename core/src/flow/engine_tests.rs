@@ -12,7 +12,8 @@ use super::actions::{
     LookupAccountResult, OfferAutopayResult, OfferBankDebitResult, OfferCallbackResult,
     OfferKeepBankResult, OfferKeepCardResult, OfferSavedMethodResult, OfferSettlementResult,
     OfferSurveyResult, PayInstallmentNowResult, PrepareDebitResult, RecordCallbackResult,
-    RecordProviderPaymentResult, RouteAccountResult, VerifyDateOfBirthResult, VerifyPinResult,
+    RecordProviderPaymentResult, RemoveSavedMethodResult, RouteAccountResult,
+    VerifyDateOfBirthResult, VerifyPinResult,
 };
 use super::engine::{FlowError, Input, Session, Turn};
 use super::testing::{AGENT_NUMBER, FakeContext, advance};
@@ -665,6 +666,10 @@ fn every_context() -> Vec<FakeContext> {
     let mut bank_on_file = always(OfferSavedMethodResult::Offered);
     bank_on_file.saved_bank = true;
     contexts.push(bank_on_file);
+    // Taking off the file the card AutoPay charges.
+    let mut autopay_card = always(OfferSavedMethodResult::Offered);
+    autopay_card.script([RemoveSavedMethodResult::RemovedAutopayStopped; 64]);
+    contexts.push(autopay_card);
     // After paying with the card on file (which leaves a balance in the fake), with and
     // without a written copy.
     for noticed in [true, false] {

@@ -400,21 +400,17 @@ async fn remove_saved_method(
         Err(refused) => return Ok(refused),
     };
     let agent = &signed_in.session;
-    let now = app.line.clock.now_ms();
     let by = format!("agent:{}", agent.username);
-    if !app
-        .line
-        .store
-        .remove_saved_method(&account.account_number, saved, &by, now)
-        .await?
-    {
-        return Ok(refusal(
-            StatusCode::NOT_FOUND,
-            "That card is no longer on file.",
-        ));
+    let (removed, _) =
+        crate::calls::autopay::remove_method(&app.line, &account, saved, &by).await?;
+    if !removed {
+        return Ok(refusal(StatusCode::NOT_FOUND, "That is no longer on file."));
     }
-    tracing::info!(transfer = id, saved_method = saved, agent = %agent.username, "card on file removed by an agent");
-    app.line.store.touch_transfer(id, now).await?;
+    tracing::info!(transfer = id, saved_method = saved, agent = %agent.username, "removed from file by an agent");
+    app.line
+        .store
+        .touch_transfer(id, app.line.clock.now_ms())
+        .await?;
     Ok(back_to(id))
 }
 

@@ -67,3 +67,41 @@ pub async fn stop(app: &Line, account: &Account, by: &str) -> Result<bool, AppEr
     }
     Ok(stopped)
 }
+
+/// Takes method `id` off the account's file (`by` as for [`stop`]); AutoPay charging that same
+/// method is turned off with it, since the holder asked for it to be kept no longer. Returns
+/// whether it was on file, and whether AutoPay was stopped.
+///
+/// # Errors
+/// A database failure.
+pub async fn remove_method(
+    app: &Line,
+    account: &Account,
+    id: i64,
+    by: &str,
+) -> Result<(bool, bool), AppError> {
+    let token = app
+        .store
+        .saved_method_token(&account.account_number, id)
+        .await?
+        .map(|(_, token)| token);
+    let now = app.clock.now_ms();
+    if !app
+        .store
+        .remove_saved_method(&account.account_number, id, by, now)
+        .await?
+    {
+        return Ok((false, false));
+    }
+    tracing::info!(saved_method = id, by, "removed from file");
+    let charged = match &token {
+        Some(token) => {
+            app.store
+                .autopay_charges(&account.account_number, token)
+                .await?
+        }
+        None => false,
+    };
+    let stopped = charged && stop(app, account, by).await?;
+    Ok((true, stopped))
+}

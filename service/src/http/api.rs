@@ -276,8 +276,9 @@ async fn account(
     }))
 }
 
-/// Takes a card off an account's file (its consent stays on record, marked removed by an
-/// admin); 404 when the account has no such card on file.
+/// Takes a card or bank account off an account's file (its consent stays on record, marked
+/// removed by an admin), and AutoPay with it when AutoPay charges it; 404 when the account has
+/// no such method on file.
 #[utoipa::path(
     delete,
     path = "/api/accounts/{account_number}/saved-methods/{id}",
@@ -294,17 +295,12 @@ async fn remove_saved_method(
     Parsed(Path((account_number, id))): Parsed<Path<(String, i64)>>,
 ) -> Result<axum::http::StatusCode, AppError> {
     let account_number = clean(&account_number);
-    let now = app.line.clock.now_ms();
-    if app
-        .line
-        .store
-        .remove_saved_method(&account_number, id, "admin", now)
-        .await?
-    {
-        tracing::info!(saved_method = id, "card on file removed by an admin");
-        Ok(axum::http::StatusCode::NO_CONTENT)
-    } else {
-        Err(AppError::NotFound)
+    let Some(account) = app.line.store.account(&account_number).await? else {
+        return Err(AppError::NotFound);
+    };
+    match crate::calls::autopay::remove_method(&app.line, &account, id, "admin").await? {
+        (true, _) => Ok(axum::http::StatusCode::NO_CONTENT),
+        (false, _) => Err(AppError::NotFound),
     }
 }
 

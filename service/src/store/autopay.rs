@@ -70,6 +70,26 @@ impl Store {
         self.newest_active(account_number, "'autopay'").await
     }
 
+    /// Whether the account's AutoPay charges the card or account kept under `token`.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn autopay_charges(
+        &self,
+        account_number: &str,
+        token: &str,
+    ) -> Result<bool, StoreError> {
+        let row = sqlx::query(
+            "SELECT id FROM arrangements WHERE account_number = $1 AND kind = 'autopay' \
+             AND status = 'active' AND card_token = $2",
+        )
+        .bind(account_number)
+        .bind(token)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.is_some())
+    }
+
     /// Turns the account's AutoPay off (`by`: `caller`, `agent:NAME`, `admin`): its
     /// installments not yet charged are cancelled, and `messages` (the notice) queued in the
     /// same transaction. Returns whether it was on.
