@@ -40,6 +40,28 @@ fn set_amount(session: &mut Session, cents: i64) {
     payment.cents = Some(cents);
 }
 
+/// Begins recording `payment`. When this attempt was settled before (the delivery that made it
+/// did not live to save its turn), returns that record, with its confirmation code put back in
+/// the session when it was accepted: the action answers from it and never charges again.
+///
+/// # Errors
+/// A database failure.
+async fn begin_or_settled(
+    ctx: &CallContext<'_>,
+    confirmation: &mut Option<String>,
+    payment: &crate::store::NewPayment<'_>,
+) -> Result<Option<crate::store::PaymentRecord>, AppError> {
+    match ctx.app.store.begin_payment(payment).await? {
+        Some(earlier) if !matches!(earlier.status.as_str(), "pending" | "unknown") => {
+            if matches!(earlier.status.as_str(), "approved" | "clearing") {
+                *confirmation = earlier.confirmation_code.clone();
+            }
+            Ok(Some(earlier))
+        }
+        _ => Ok(None),
+    }
+}
+
 /// The words a caller agreed to, to keep a card or bank account on file, and their version.
 struct KeepConsent {
     version: &'static str,
@@ -88,6 +110,10 @@ async fn file_method(
 
 /// What a card payment today is, besides its amount, for the settlement it may pay.
 struct PaidWith<'a> {
+    /// The settlement being paid in one payment, if it is (cents).
+    settling: Option<i64>,
+    /// Why paying is hard, if the caller said.
+    hardship: Option<&'a str>,
     method: &'a crate::payments::MethodSummary,
     gateway: &'a str,
     policy: &'a str,
@@ -99,12 +125,11 @@ struct PaidWith<'a> {
 /// payment, and settled when it is approved.
 fn settled_by<'a>(
     ctx: &CallContext<'a>,
-    session: &'a Session,
     account: &'a Account,
     amount: i64,
     paid: PaidWith<'a>,
 ) -> Option<crate::store::NewArrangement<'a>> {
-    let total = session.facts.payment.settling.filter(|s| *s == amount)?;
+    let total = paid.settling.filter(|s| *s == amount)?;
     Some(crate::store::NewArrangement {
         account_number: &account.account_number,
         kind: "settlement",
@@ -118,7 +143,7 @@ fn settled_by<'a>(
         gateway: Some(paid.gateway),
         consent_version: None,
         consent_text: None,
-        hardship_reason: session.facts.hardship.as_deref(),
+        hardship_reason: paid.hardship,
         call: Some(ctx.key()),
         call_attempt: Some(paid.attempt),
         now: paid.now,

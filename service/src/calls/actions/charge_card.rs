@@ -56,10 +56,11 @@ pub(super) async fn run(
     let policy = ctx.policy_name.clone().unwrap_or_default();
     let settlement = super::settled_by(
         ctx,
-        session,
         &account,
         amount,
         super::PaidWith {
+            settling: session.facts.payment.settling,
+            hardship: session.facts.hardship.as_deref(),
             method: &summary,
             gateway: gateway.name(),
             policy: &policy,
@@ -83,13 +84,8 @@ pub(super) async fn run(
         sealed_until: now + ctx.app.config.sealed_ttl.as_millis() as i64,
         now,
     };
-    if let Some(earlier) = ctx.app.store.begin_payment(&payment).await?
-        && earlier.status != "pending"
-        && earlier.status != "unknown"
-    {
-        // This attempt was settled before (the instance that answered died before saving
-        // the turn): answer from the record, never charge again.
-        return Ok(result_of(session, &earlier));
+    if let Some(earlier) = super::begin_or_settled(ctx, &mut session.facts.payment.confirmation, &payment).await? {
+        return Ok(result_of(&earlier));
     }
     let request = ChargeRequest {
         amount: money,
@@ -191,14 +187,9 @@ async fn record_charge(
 }
 
 /// The flow result for a payment recorded earlier.
-fn result_of(session: &mut Session, payment: &PaymentRecord) -> ChargeCardResult {
+fn result_of(payment: &PaymentRecord) -> ChargeCardResult {
     match payment.status.as_str() {
-        "approved" => {
-            if let Some(code) = &payment.confirmation_code {
-                session.facts.payment.confirmation = Some(code.clone());
-            }
-            ChargeCardResult::Approved
-        }
+        "approved" => ChargeCardResult::Approved,
         "declined" => match payment.decline_reason.as_deref() {
             Some("insufficient_funds") => ChargeCardResult::InsufficientFunds,
             Some("expired_card") => ChargeCardResult::ExpiredCard,

@@ -69,12 +69,7 @@ pub(super) async fn run(
         sealed_until: now,
         now,
     };
-    if let Some(earlier) = ctx.app.store.begin_payment(&payment).await?
-        && !matches!(earlier.status.as_str(), "pending" | "unknown")
-    {
-        if let Some(code) = &earlier.confirmation_code {
-            session.facts.payment.confirmation = Some(code.clone());
-        }
+    if let Some(earlier) = super::begin_or_settled(ctx, &mut session.facts.payment.confirmation, &payment).await? {
         return Ok(match earlier.status.as_str() {
             "approved" => ChargeSavedMethodResult::Approved,
             _ => ChargeSavedMethodResult::Declined,

@@ -127,16 +127,9 @@ pub(super) async fn run(
         sealed_until: now + ctx.app.config.sealed_ttl.as_millis() as i64,
         now,
     };
-    if let Some(earlier) = ctx.app.store.begin_payment(&payment).await?
-        && !matches!(earlier.status.as_str(), "pending" | "unknown")
-    {
-        // Submitted before (the instance that answered died before saving the turn): answer
-        // from the record, never submit again.
+    if let Some(earlier) = super::begin_or_settled(ctx, &mut session.facts.payment.confirmation, &payment).await? {
         return Ok(match earlier.status.as_str() {
-            "clearing" | "approved" => {
-                session.facts.payment.confirmation = earlier.confirmation_code.clone();
-                DebitBankResult::Accepted
-            }
+            "clearing" | "approved" => DebitBankResult::Accepted,
             _ => DebitBankResult::Declined,
         });
     }

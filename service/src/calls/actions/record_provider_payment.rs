@@ -64,10 +64,11 @@ pub(super) async fn run(
     let policy = ctx.policy_name.clone().unwrap_or_default();
     let settlement = super::settled_by(
         ctx,
-        session,
         &account,
         amount,
         super::PaidWith {
+            settling: session.facts.payment.settling,
+            hardship: session.facts.hardship.as_deref(),
             method: &method,
             gateway: &gateway,
             policy: &policy,
@@ -92,12 +93,7 @@ pub(super) async fn run(
         sealed_until: now,
         now,
     };
-    if let Some(earlier) = ctx.app.store.begin_payment(&payment).await?
-        && !matches!(earlier.status.as_str(), "pending" | "unknown")
-    {
-        if let Some(code) = &earlier.confirmation_code {
-            session.facts.payment.confirmation = Some(code.clone());
-        }
+    if let Some(earlier) = super::begin_or_settled(ctx, &mut session.facts.payment.confirmation, &payment).await? {
         return Ok(match earlier.status.as_str() {
             "approved" => RecordProviderPaymentResult::Approved,
             _ => RecordProviderPaymentResult::Declined,
