@@ -77,7 +77,8 @@ pub(super) async fn run_due(args: RunDueArgs) -> Result<(), String> {
     println!(
         "As of {as_of}: {} installments paid, {} declined and to be tried again, {} declined for \
          the last time (plans broken), {} without an answer yet, {} held by another run; {} \
-         promises kept, {} broken; {} reminders queued.",
+         promises kept, {} broken; {} reminders queued; {} AutoPay due dates scheduled, {} found \
+         paid already.",
         report.paid,
         report.retrying,
         report.failed,
@@ -85,7 +86,9 @@ pub(super) async fn run_due(args: RunDueArgs) -> Result<(), String> {
         report.skipped,
         report.promises_kept,
         report.promises_broken,
-        report.reminders
+        report.reminders,
+        report.autopay_scheduled,
+        report.covered
     );
     Ok(())
 }

@@ -27,8 +27,9 @@ pub struct AutopayDue {
 
 impl Store {
     /// Turns AutoPay on: records the enrolment (once per call attempt: a retried delivery finds
-    /// it) with which amount it charges from which due date, stops an earlier enrolment of the account (one card
-    /// pays at a time), and queues `messages` (the written copy), all in one transaction.
+    /// it) with which amount it charges from which due date, stops an earlier enrolment of the
+    /// account (one card pays at a time), and queues `messages` (the written copy), all in one
+    /// transaction.
     ///
     /// # Errors
     /// A database failure; nothing is written then.

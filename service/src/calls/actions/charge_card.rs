@@ -84,7 +84,8 @@ pub(super) async fn run(
         sealed_until: now + ctx.app.config.sealed_ttl.as_millis() as i64,
         now,
     };
-    if let Some(earlier) = super::begin_or_settled(ctx, &mut session.facts.payment.confirmation, &payment).await? {
+    let confirmation = &mut session.facts.payment.confirmation;
+    if let Some(earlier) = super::begin_or_settled(ctx, confirmation, &payment).await? {
         return Ok(result_of(&earlier));
     }
     let request = ChargeRequest {

@@ -41,7 +41,10 @@ pub(super) async fn run(
         .await?
         .filter(|(kept_by, _)| kept_by == gateway.name());
     let Some((_, token)) = token else {
-        tracing::warn!(saved_method = saved.id, "the card on file is gone or kept elsewhere");
+        tracing::warn!(
+            saved_method = saved.id,
+            "the card on file is gone or kept elsewhere"
+        );
         return Ok(ChargeSavedMethodResult::ProcessingError);
     };
     let money = Money::from_cents(amount, Currency::Usd)
@@ -69,7 +72,8 @@ pub(super) async fn run(
         sealed_until: now,
         now,
     };
-    if let Some(earlier) = super::begin_or_settled(ctx, &mut session.facts.payment.confirmation, &payment).await? {
+    let confirmation = &mut session.facts.payment.confirmation;
+    if let Some(earlier) = super::begin_or_settled(ctx, confirmation, &payment).await? {
         return Ok(match earlier.status.as_str() {
             "approved" => ChargeSavedMethodResult::Approved,
             _ => ChargeSavedMethodResult::Declined,

@@ -2,9 +2,9 @@
 //! payment.
 
 use super::{CallContext, set_amount};
+use crate::error::AppError;
 use crate::flow::Context;
 use crate::flow::InputKind;
-use crate::error::AppError;
 use crate::flow::actions::CheckAmountResult;
 use crate::flow::engine::Session;
 use crate::payments::Money;

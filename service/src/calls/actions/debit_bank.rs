@@ -3,8 +3,7 @@
 
 use super::{CallContext, next_attempt, take_bank};
 use crate::calls::payments::{
-    Recorded, payment_binding, payment_description, payment_idempotency_key,
-    record_charge_result,
+    Recorded, payment_binding, payment_description, payment_idempotency_key, record_charge_result,
 };
 use crate::error::AppError;
 use crate::flow::actions::{ActionResult, DebitBankResult};
@@ -71,8 +70,8 @@ pub(super) async fn run(
             return Ok(DebitBankResult::ProcessingError);
         }
     };
-    let kept_for = i64::try_from(crate::calls::debits::EVIDENCE_KEPT_FOR.as_millis())
-        .unwrap_or(i64::MAX);
+    let kept_for =
+        i64::try_from(crate::calls::debits::EVIDENCE_KEPT_FOR.as_millis()).unwrap_or(i64::MAX);
     ctx.app
         .store
         .authorize_debit(
@@ -127,7 +126,8 @@ pub(super) async fn run(
         sealed_until: now + ctx.app.config.sealed_ttl.as_millis() as i64,
         now,
     };
-    if let Some(earlier) = super::begin_or_settled(ctx, &mut session.facts.payment.confirmation, &payment).await? {
+    let confirmation = &mut session.facts.payment.confirmation;
+    if let Some(earlier) = super::begin_or_settled(ctx, confirmation, &payment).await? {
         return Ok(match earlier.status.as_str() {
             "clearing" | "approved" => DebitBankResult::Accepted,
             _ => DebitBankResult::Declined,
@@ -250,7 +250,10 @@ async fn keep_at_gateway(
     match saved {
         SaveOutcome::Saved { token } => Some(token),
         SaveOutcome::Declined { reason } => {
-            tracing::info!(reason = reason.as_str(), "bank account to keep on file refused");
+            tracing::info!(
+                reason = reason.as_str(),
+                "bank account to keep on file refused"
+            );
             None
         }
     }

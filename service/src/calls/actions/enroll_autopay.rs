@@ -71,8 +71,7 @@ pub(super) async fn run(
             .saved_method_token(&account.account_number, card.id)
             .await?;
         // A token is only good at the gateway that issued it.
-        let Some((_, token)) = kept.filter(|(gateway, _)| gateway == ctx.app.gateway.name())
-        else {
+        let Some((_, token)) = kept.filter(|(gateway, _)| gateway == ctx.app.gateway.name()) else {
             return Ok(EnrollAutopayResult::ProcessingError);
         };
         let method = MethodSummary {

@@ -24,7 +24,11 @@ pub(super) async fn run(
     let terms = ctx.policy().and_then(|policy| policy.autopay);
     // One arrangement at a time: not while AutoPay is on already, nor beside a plan.
     let arranged = session.facts.arrangement.is_some()
-        || session.facts.autopay.as_ref().is_some_and(|a| a.id.is_some());
+        || session
+            .facts
+            .autopay
+            .as_ref()
+            .is_some_and(|a| a.id.is_some());
     let (Some(account), Some(terms)) = (ctx.account.clone(), terms) else {
         return Ok(OfferAutopayResult::NotAvailable);
     };

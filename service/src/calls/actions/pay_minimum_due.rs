@@ -2,8 +2,8 @@
 //! balance) as the amount to pay.
 
 use super::{CallContext, set_amount};
-use crate::flow::Context;
 use crate::error::AppError;
+use crate::flow::Context;
 use crate::flow::actions::PayMinimumDueResult;
 use crate::flow::engine::Session;
 

@@ -7,7 +7,9 @@ use crate::calls::payments::{Recorded, payment_idempotency_key, record_charge_re
 use crate::error::AppError;
 use crate::flow::actions::RecordProviderPaymentResult;
 use crate::flow::engine::Session;
-use crate::payments::{CardBrand, ChargeResult, Currency, DeclineReason, MethodKind, MethodSummary, Money};
+use crate::payments::{
+    CardBrand, ChargeResult, Currency, DeclineReason, MethodKind, MethodSummary, Money,
+};
 use crate::store::NewPayment;
 use crate::voice::{PayReport, PayResult};
 
@@ -93,13 +95,15 @@ pub(super) async fn run(
         sealed_until: now,
         now,
     };
-    if let Some(earlier) = super::begin_or_settled(ctx, &mut session.facts.payment.confirmation, &payment).await? {
+    let confirmation = &mut session.facts.payment.confirmation;
+    if let Some(earlier) = super::begin_or_settled(ctx, confirmation, &payment).await? {
         return Ok(match earlier.status.as_str() {
             "approved" => RecordProviderPaymentResult::Approved,
             _ => RecordProviderPaymentResult::Declined,
         });
     }
-    let recorded = record_charge_result(ctx.app, ctx.key(), attempt, MethodKind::Card, &result).await?;
+    let recorded =
+        record_charge_result(ctx.app, ctx.key(), attempt, MethodKind::Card, &result).await?;
     let answer = match recorded {
         Recorded::Approved { confirmation } | Recorded::Pending { confirmation } => {
             session.facts.payment.confirmation = Some(confirmation);
@@ -137,7 +141,11 @@ fn charge_result(report: &PayReport) -> ChargeResult {
                 .unwrap_or_else(|| "provider-capture".to_owned()),
         };
     }
-    let words = report.error.as_deref().unwrap_or_default().to_ascii_lowercase();
+    let words = report
+        .error
+        .as_deref()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     let reason = if words.contains("insufficient") {
         DeclineReason::InsufficientFunds
     } else if words.contains("expired") {
