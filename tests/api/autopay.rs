@@ -74,7 +74,7 @@ async fn linda_turns_autopay_on(server: &TestServer, card: &str) -> Vec<String> 
     assert_heard!(
         &on,
         &format!(
-            "Thank you. AutoPay is on. We'll charge the minimum due to your Visa ending in \
+            "Thank you. AutoPay is on. We'll take the minimum due from your Visa ending in \
              {last4} on each due date, starting December second."
         )
     );
@@ -99,6 +99,18 @@ fn messages_of(account: &Value, kind: &str) -> Vec<Value> {
         .as_array()
         .map(|all| all.iter().filter(|m| m["kind"] == kind).cloned().collect())
         .unwrap_or_default()
+}
+
+/// How many receipts of installments (AutoPay's payments) the account was sent.
+fn installment_receipts(account: &Value) -> usize {
+    messages_of(account, "receipt")
+        .iter()
+        .filter(|m| {
+            m["dedupe_key"]
+                .as_str()
+                .is_some_and(|k| k.contains("installment"))
+        })
+        .count()
 }
 
 /// Runs `ivrpay arrangements run-due` as another instance's schedule would, its receipts by
@@ -189,16 +201,8 @@ async fn autopay_is_charged_once_on_the_due_date_across_two_instances(backend: B
     assert_eq!(installments[0]["due_date"], "2026-12-02");
     assert_eq!(linda["balance_cents"], 44533 - 2000 - 2453);
     assert_eq!(linda["minimum_due_cents"], 0);
-    let receipts: Vec<Value> = messages_of(&linda, "receipt")
-        .into_iter()
-        .filter(|m| {
-            m["dedupe_key"]
-                .as_str()
-                .is_some_and(|k| k.contains("installment"))
-        })
-        .collect();
     assert_eq!(
-        receipts.len(),
+        installment_receipts(&linda),
         1,
         "one receipt of the AutoPay payment: {linda}"
     );
@@ -302,7 +306,7 @@ async fn a_caller_on_autopay_hears_how_to_stop_it_and_stops_it(backend: Backend)
     let said = call.press("5").await.expect("stop AutoPay");
     assert_heard!(
         &said,
-        "AutoPay charges the minimum due to your Visa ending in 4 2 4 2 on each due date. To \
+        "AutoPay takes the minimum due from your Visa ending in 4 2 4 2 on each due date. To \
          stop AutoPay, say yes or press 1. To keep it on, say no or press 2."
     );
     let said = call.press("1").await.expect("yes, stop it");
@@ -441,3 +445,217 @@ async fn taking_autopays_card_off_the_file_stops_autopay(backend: Backend) {
     assert!(linda["saved_methods"].as_array().is_some_and(Vec::is_empty));
 }
 on_both_backends_with_own_server!(taking_autopays_card_off_the_file_stops_autopay, needs: [Prism, Smtp]);
+
+/// Linda pays $25 from her checking account `account` and keeps it on file, then turns AutoPay
+/// on from it, hearing its recurring authorisation whole. Returns the call.
+async fn linda_turns_bank_autopay_on(line: &Line, account: &str) -> Call {
+    let server = &line.server;
+    let mut call = crate::bank_debit::linda_pays_from_her_bank(server, "25").await;
+    for keys in ["1", "110000000", account] {
+        call.press(keys).await.expect("the account");
+    }
+    let said = call.press(account).await.expect("the account again");
+    assert_heard!(
+        &said,
+        "To pay and keep this account on file for next time, press 3."
+    );
+    call.press("3").await.expect("pay and keep");
+    let said = call.press("1").await.expect("authorise today's debit");
+    assert_heard!(&said, "is scheduled for November twenty-fourth.");
+    let last4 = account[account.len() - 4..]
+        .chars()
+        .map(String::from)
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert_heard!(
+        &said,
+        &format!(
+            "To have each future payment made automatically on its due date from your checking \
+             account ending in {last4}, say AutoPay or press 2."
+        )
+    );
+    let said = call.press("2").await.expect("AutoPay");
+    // A recurring TEL authorisation: every element, as the caller hears it.
+    let debit = format!(
+        "authorize Riverside Utilities to make an electronic debit of the minimum due from your \
+         checking account ending in {last4} on each due date, starting December second."
+    );
+    for element in [
+        "Please listen to this authorization.",
+        "Today, November twenty-third, you, Linda Brown,",
+        &debit,
+        "These debits repeat every due date until you stop AutoPay.",
+        "We will remind you of the amount 3 days before each payment.",
+        "If you have questions, or to stop AutoPay, call Riverside Utilities at 1, 8 0 0, 5 5 5, \
+         0 1 0 0, during business hours, before a due date.",
+        "To turn on AutoPay, say yes or press 1.",
+    ] {
+        assert_heard!(&said, element);
+    }
+    let on = call.press("1").await.expect("agree");
+    assert_heard!(
+        &on,
+        &format!(
+            "Thank you. AutoPay is on. We'll take the minimum due from your checking account \
+             ending in {last4} on each due date, starting December second. We'll send you a \
+             written copy of your authorization."
+        )
+    );
+    // Today's debit's written notice went out already: no receipt is offered.
+    let said = call.press("9").await.expect("end");
+    assert_not_heard!(&said, "would you like this in writing?");
+    call
+}
+
+async fn bank_autopay_is_recorded_written_debited_on_the_due_date_and_clears(backend: Backend) {
+    let Some(line) = line(backend, None).await else {
+        return;
+    };
+    let call = linda_turns_bank_autopay_on(&line, "000123456789").await;
+    let server = &line.server;
+    // Two recordings, each started before its authorisation was read and stopped after it:
+    // today's debit's and AutoPay's.
+    let requests = line.twilio.requests();
+    let started = requests
+        .iter()
+        .filter(|r| {
+            r.path
+                .ends_with(&format!("/Calls/{}/Recordings.json", call.call_sid))
+        })
+        .count();
+    let stopped = requests
+        .iter()
+        .filter(|r| r.field("Status") == Some("stopped"))
+        .count();
+    assert_eq!((started, stopped), (2, 2), "{requests:?}");
+
+    let linda = server.api_account(LINDA).await;
+    let autopay = autopay_of(&linda);
+    assert_eq!(autopay["status"], "active");
+    assert_eq!(autopay["method"], "bank");
+    assert_eq!(autopay["method_label"], "checking");
+    assert_eq!(autopay["method_last4"], "6789");
+    assert_eq!(autopay["consent_version"], "autopay-bank-2026-12");
+    assert_eq!(autopay["evidence"], "recording_and_written_notice");
+    assert!(
+        autopay["recording_id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("RE")),
+        "{autopay}"
+    );
+    let copy = messages_of(&linda, "autopay_enrolled");
+    assert_eq!(copy.len(), 1, "the written copy: {linda}");
+    let text = copy[0]["body_text"].as_str().unwrap_or_default();
+    for element in [
+        "you authorized Riverside Utilities to collect the minimum due from your checking \
+         account ending in 6789 on each due date",
+        "starting December 2, 2026",
+        "until you stop AutoPay",
+        "call us at 1-800-555-0100 during business hours",
+    ] {
+        assert!(text.contains(element), "{element:?} in {text}");
+    }
+    // The written copy's channel is where AutoPay's reminders, receipts and notices go.
+    assert_eq!(linda["contact_channel"], "email");
+    // Today's $25 debit lowered the balance and the minimum due while it clears.
+    assert_eq!(linda["balance_cents"], 44_533 - 2_500);
+    assert_eq!(linda["minimum_due_cents"], 4_453 - 2_500);
+
+    // On the due date the rest of the minimum is debited: accepted, clearing, balance lowered.
+    let collector = Collector::of(&server.state.line);
+    let report = run_due::run(&collector, date!(2026 - 12 - 02))
+        .await
+        .expect("run");
+    assert_eq!(
+        (report.autopay_scheduled, report.clearing, report.paid),
+        (1, 1, 0),
+        "{report:?}"
+    );
+    let linda = server.api_account(LINDA).await;
+    let installment = &autopay_of(&linda)["installments"][0];
+    assert_eq!(installment["status"], "clearing", "{installment}");
+    assert_eq!(installment["amount_cents"], 1_953);
+    assert_eq!(linda["balance_cents"], 44_533 - 2_500 - 1_953);
+    assert_eq!(installment_receipts(&linda), 0, "not before it clears");
+    // Run again that day: nothing is debited twice.
+    let again = run_due::run(&collector, date!(2026 - 12 - 02))
+        .await
+        .expect("run");
+    assert_eq!(again.clearing + again.paid, 0, "{again:?}");
+
+    // Upkeep learns both debits cleared; the installment's receipt goes out then.
+    let report = crate::bank_debit::later(server, crate::bank_debit::a_look_later()).await;
+    assert_eq!(report.debits.succeeded, 1, "today's debit: {report:?}");
+    assert_eq!(
+        report.arrangements.debits.succeeded, 1,
+        "AutoPay's debit: {report:?}"
+    );
+    let linda = server.api_account(LINDA).await;
+    let autopay = autopay_of(&linda);
+    assert_eq!(autopay["installments"][0]["status"], "paid", "{autopay}");
+    assert_eq!(autopay["status"], "active", "AutoPay runs on");
+    assert_eq!(linda["balance_cents"], 44_533 - 2_500 - 1_953);
+    assert_eq!(installment_receipts(&linda), 1, "{linda}");
+    let report = crate::bank_debit::later(server, crate::bank_debit::a_look_later()).await;
+    assert_eq!(
+        report.arrangements.debits,
+        Default::default(),
+        "nothing changes twice"
+    );
+}
+on_both_backends_with_own_server!(bank_autopay_is_recorded_written_debited_on_the_due_date_and_clears, needs: [Prism, Smtp]);
+
+async fn a_bank_autopay_debit_that_comes_back_reopens_the_balance_is_tried_again_and_told(
+    backend: Backend,
+) {
+    let Some(line) = line(backend, None).await else {
+        return;
+    };
+    // Stripe's test account whose debits the holder's bank says were not authorised: each one
+    // settles, then comes back.
+    linda_turns_bank_autopay_on(&line, "000333333335").await;
+    let server = &line.server;
+    let collector = Collector::of(&server.state.line);
+    let report = run_due::run(&collector, date!(2026 - 12 - 02))
+        .await
+        .expect("run");
+    assert_eq!(report.clearing, 1, "{report:?}");
+    let lowered = server.api_account(LINDA).await["balance_cents"].clone();
+
+    // It clears, then comes back: owed again, the holder told, tried again three days on.
+    let report = crate::bank_debit::later(server, crate::bank_debit::a_look_later()).await;
+    assert_eq!(report.arrangements.debits.succeeded, 1, "{report:?}");
+    let report =
+        crate::bank_debit::later(server, ivrpay::payments::sandbox::RETURNED_AFTER_SETTLING).await;
+    assert_eq!(report.arrangements.debits.came_back, 1, "{report:?}");
+    // The early policy tries a declined AutoPay payment once more, three days on.
+    let retry_on = server
+        .state
+        .line
+        .today()
+        .saturating_add(time::Duration::days(3))
+        .to_string();
+    let linda = server.api_account(LINDA).await;
+    let autopay = autopay_of(&linda);
+    let installment = &autopay["installments"][0];
+    assert_eq!(installment["status"], "retrying", "{installment}");
+    assert_eq!(installment["return_code"], "R10");
+    assert_eq!(installment["decline_reason"], "bank_return");
+    assert_eq!(installment["next_attempt_on"], retry_on.as_str());
+    // Today's $25 from the same account came back too: all of it is owed again.
+    assert_eq!(
+        linda["balance_cents"].as_i64(),
+        lowered.as_i64().map(|cents| cents + 1_953 + 2_500),
+        "the balance is owed again"
+    );
+    let failed = messages_of(&linda, "autopay_failed");
+    assert_eq!(failed.len(), 1, "{linda}");
+    assert!(
+        failed[0]["body_text"]
+            .as_str()
+            .is_some_and(|text| text.contains("Your AutoPay payment of $19.53")),
+        "{failed:?}"
+    );
+    assert_eq!(autopay["status"], "active", "AutoPay stays on: {autopay}");
+}
+on_both_backends_with_own_server!(a_bank_autopay_debit_that_comes_back_reopens_the_balance_is_tried_again_and_told, needs: [Prism, Smtp]);

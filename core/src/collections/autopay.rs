@@ -1,20 +1,22 @@
-//! AutoPay: each amount due charged on its due date to a card on file, until the account holder
-//! stops it.
+//! AutoPay: each amount due charged on its due date to a card or bank account on file, until
+//! the account holder stops it.
 //!
 //! The policy says which amount ([`AutopayAmount`]: the minimum due or the whole statement
 //! balance) and how a declined charge is tried again ([`AutopayTerms`]). The authorisation a
 //! caller agrees to is composed here from its elements, as the bank debit's is
-//! (`payments::tel`), so no flow edit can drop one: who charges, the card, which amount, that it
-//! recurs on every due date from the first one until stopped, the reminder before each, and how
-//! to stop it. The evidence keeps the same words with [`AutopayAuthorization::SCRIPT_VERSION`].
+//! (`payments::tel`), so no flow edit can drop one: who charges, the card or account, which
+//! amount, that it recurs on every due date from the first one until stopped, the reminder
+//! before each, and how to stop it. From a bank account it is a recurring TEL authorisation, so
+//! it also names the number's business hours. The evidence keeps the same words with
+//! [`AutopayAuthorization::script_version`].
 
 use time::Date;
 
 use crate::collections::account::Account;
 use crate::language::Language;
 use crate::named::named_enum;
-use crate::payments::CardBrand;
 use crate::payments::tel::phone_words;
+use crate::payments::{AccountType, CardBrand};
 use crate::speech;
 
 named_enum! {
@@ -61,6 +63,54 @@ pub struct AutopayTerms {
     pub retry_after_days: u32,
 }
 
+/// What AutoPay charges.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AutopayMethod {
+    /// A card, charged.
+    Card { brand: CardBrand, last4: String },
+    /// A checking or savings account, debited (a recurring TEL entry).
+    Bank {
+        account_type: AccountType,
+        last4: String,
+    },
+}
+
+impl AutopayMethod {
+    /// The method as said in the authorisation: "Visa ending in 4 2 4 2", "checking account
+    /// ending in 6 7 8 9".
+    fn words(&self, language: Language) -> String {
+        let (name, last4) = match (self, language) {
+            (AutopayMethod::Card { brand, last4 }, _) => (brand.spoken_name().to_owned(), last4),
+            (
+                AutopayMethod::Bank {
+                    account_type,
+                    last4,
+                },
+                Language::En,
+            ) => (account_type.spoken_name().to_owned(), last4),
+            (
+                AutopayMethod::Bank {
+                    account_type,
+                    last4,
+                },
+                Language::Es,
+            ) => (
+                match account_type {
+                    AccountType::Checking => "cuenta de cheques",
+                    AccountType::Savings => "cuenta de ahorros",
+                }
+                .to_owned(),
+                last4,
+            ),
+        };
+        let last4 = speech::digits_words(last4, language);
+        match language {
+            Language::En => format!("{name} ending in {last4}"),
+            Language::Es => format!("{name} que termina en {last4}"),
+        }
+    }
+}
+
 /// Everything an AutoPay authorisation states.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AutopayAuthorization {
@@ -72,10 +122,8 @@ pub struct AutopayAuthorization {
     pub consumer_name: String,
     /// Which amount.
     pub amount: AutopayAmount,
-    /// The card's brand.
-    pub card_brand: CardBrand,
-    /// The card's last four digits.
-    pub last4: String,
+    /// The card or account charged.
+    pub method: AutopayMethod,
     /// The first due date it pays.
     pub first_due: Date,
     /// How many days before each charge the reminder goes out (none when 0).
@@ -85,47 +133,81 @@ pub struct AutopayAuthorization {
 }
 
 impl AutopayAuthorization {
-    /// The wording's version, recorded with every enrolment given in it. Change it whenever
-    /// [`AutopayAuthorization::script`] changes.
-    pub const SCRIPT_VERSION: &'static str = "autopay-card-2026-12";
+    /// The wording's version for a card, recorded with every enrolment given in it. Change it
+    /// whenever the card's [`AutopayAuthorization::script`] changes.
+    pub const CARD_SCRIPT_VERSION: &'static str = "autopay-card-2026-12";
+    /// The wording's version for a bank account (a recurring TEL authorisation).
+    pub const BANK_SCRIPT_VERSION: &'static str = "autopay-bank-2026-12";
+
+    /// The version of the wording [`AutopayAuthorization::script`] gives for this method.
+    pub fn script_version(&self) -> &'static str {
+        match self.method {
+            AutopayMethod::Card { .. } => Self::CARD_SCRIPT_VERSION,
+            AutopayMethod::Bank { .. } => Self::BANK_SCRIPT_VERSION,
+        }
+    }
 
     /// The authorisation as spoken to the caller, every element in words.
     pub fn script(&self, language: Language) -> String {
         let first = speech::date_words(self.first_due, language);
         let today = speech::date_words(self.authorized_on, language);
-        let last4 = speech::digits_words(&self.last4, language);
         let phone = phone_words(&self.company_phone, language);
-        let brand = self.card_brand.spoken_name();
+        let method = self.method.words(language);
         let amount = self.amount.words(language);
         let (company, name) = (&self.company, &self.consumer_name);
         let days = self.reminder_days;
+        let bank = matches!(self.method, AutopayMethod::Bank { .. });
         match language {
             Language::En => {
+                // A debit's amount can change from one due date to the next: the reminder says it.
+                let of_amount = if bank { " of the amount" } else { "" };
                 let reminder = match days {
                     0 => String::new(),
-                    1 => " We will remind you the day before each payment.".to_owned(),
-                    _ => format!(" We will remind you {days} days before each payment."),
+                    1 => format!(" We will remind you{of_amount} the day before each payment."),
+                    _ => format!(" We will remind you{of_amount} {days} days before each payment."),
                 };
-                format!(
-                    "Today, {today}, you, {name}, authorize {company} to charge {amount} to \
-                     your {brand} ending in {last4} on each due date, starting {first}. These \
-                     payments repeat every due date until you stop AutoPay.{reminder} To stop \
-                     AutoPay, call {company} at {phone} before a due date."
-                )
+                if bank {
+                    format!(
+                        "Today, {today}, you, {name}, authorize {company} to make an electronic \
+                         debit of {amount} from your {method} on each due date, starting \
+                         {first}. These debits repeat every due date until you stop AutoPay.\
+                         {reminder} If you have questions, or to stop AutoPay, call {company} at \
+                         {phone}, during business hours, before a due date."
+                    )
+                } else {
+                    format!(
+                        "Today, {today}, you, {name}, authorize {company} to charge {amount} to \
+                         your {method} on each due date, starting {first}. These payments repeat \
+                         every due date until you stop AutoPay.{reminder} To stop AutoPay, call \
+                         {company} at {phone} before a due date."
+                    )
+                }
             }
             Language::Es => {
+                let of_amount = if bank { " el monto" } else { "" };
                 let reminder = match days {
                     0 => String::new(),
-                    1 => " Le recordaremos el día antes de cada pago.".to_owned(),
-                    _ => format!(" Le recordaremos {days} días antes de cada pago."),
+                    1 => format!(" Le recordaremos{of_amount} el día antes de cada pago."),
+                    _ => format!(" Le recordaremos{of_amount} {days} días antes de cada pago."),
                 };
-                format!(
-                    "Hoy, {today}, usted, {name}, autoriza a {company} a cobrar {amount} a su \
-                     {brand} que termina en {last4} en cada fecha de vencimiento, a partir del \
-                     {first}. Estos pagos se repiten en cada fecha de vencimiento hasta que \
-                     usted detenga el pago automático.{reminder} Para detener el pago \
-                     automático, llame a {company} al {phone} antes de una fecha de vencimiento."
-                )
+                if bank {
+                    format!(
+                        "Hoy, {today}, usted, {name}, autoriza a {company} a hacer un débito \
+                         electrónico por {amount} de su {method} en cada fecha de vencimiento, a \
+                         partir del {first}. Estos débitos se repiten en cada fecha de \
+                         vencimiento hasta que usted detenga el pago automático.{reminder} Si \
+                         tiene preguntas, o para detener el pago automático, llame a {company} al \
+                         {phone}, en horario de oficina, antes de una fecha de vencimiento."
+                    )
+                } else {
+                    format!(
+                        "Hoy, {today}, usted, {name}, autoriza a {company} a cobrar {amount} a su \
+                         {method} en cada fecha de vencimiento, a partir del {first}. Estos pagos \
+                         se repiten en cada fecha de vencimiento hasta que usted detenga el pago \
+                         automático.{reminder} Para detener el pago automático, llame a \
+                         {company} al {phone} antes de una fecha de vencimiento."
+                    )
+                }
             }
         }
     }
@@ -150,8 +232,10 @@ mod tests {
             company_phone: "1-800-555-0100".into(),
             consumer_name: "Linda Brown".into(),
             amount: AutopayAmount::MinimumDue,
-            card_brand: CardBrand::Visa,
-            last4: "4242".into(),
+            method: AutopayMethod::Card {
+                brand: CardBrand::Visa,
+                last4: "4242".into(),
+            },
             first_due: date!(2026 - 12 - 15),
             reminder_days: 3,
             authorized_on: date!(2026 - 12 - 06),
@@ -196,6 +280,47 @@ mod tests {
             "3 días antes de cada pago",
             "Para detener el pago automático",
             "1, 8 0 0, 5 5 5, 0 1 0 0",
+        ] {
+            assert!(
+                script.contains(element),
+                "{element:?} missing from {script}"
+            );
+        }
+    }
+
+    #[test]
+    fn from_a_bank_account_it_is_a_recurring_tel_authorisation() {
+        let mut bank = authorization();
+        bank.method = AutopayMethod::Bank {
+            account_type: AccountType::Checking,
+            last4: "6789".into(),
+        };
+        assert_eq!(bank.script_version(), "autopay-bank-2026-12");
+        assert_eq!(authorization().script_version(), "autopay-card-2026-12");
+        let script = bank.script(Language::En);
+        for element in [
+            "December sixth",                            // the date of the authorisation
+            "Linda Brown",                               // the consumer's name
+            "electronic debit of the minimum due",       // the amount
+            "checking account ending in 6 7 8 9",        // the account debited
+            "starting December fifteenth",               // the date of the first debit
+            "These debits repeat every due date",        // that it recurs
+            "remind you of the amount 3 days before",    // each amount before it is debited
+            "to stop AutoPay, call Riverside Utilities", // how to revoke
+            "1, 8 0 0, 5 5 5, 0 1 0 0, during business hours",
+        ] {
+            assert!(
+                script.contains(element),
+                "{element:?} missing from {script}"
+            );
+        }
+        let script = bank.script(Language::Es);
+        for element in [
+            "débito electrónico por el pago mínimo",
+            "cuenta de cheques que termina en 6 7 8 9",
+            "Estos débitos se repiten",
+            "Le recordaremos el monto 3 días antes",
+            "en horario de oficina",
         ] {
             assert!(
                 script.contains(element),

@@ -399,8 +399,8 @@ actions! {
         RemovedAutopayStopped = "removed_autopay_stopped",
     }
 
-    /// See whether AutoPay can be turned on, and with which card, and work out its first due
-    /// date.
+    /// See whether AutoPay can be turned on, and with which card or bank account, and work out
+    /// its first due date.
     offer_autopay: OfferAutopay, "looking at turning on AutoPay",
     /// How AutoPay can be set up.
     OfferAutopayResult {
@@ -408,21 +408,22 @@ actions! {
         /// due date ahead, or AutoPay or a plan is on already. (First, so the engine's fake
         /// context goes on past the offer unless a test scripts it.)
         NotAvailable = "not_available",
-        /// A card on file can pay it (or another card can be keyed in).
-        CardOnFile = "card_on_file",
-        /// A card is to be keyed in.
-        NewCard = "new_card",
+        /// A card or bank account on file can pay it (or another can be keyed in).
+        OnFile = "on_file",
+        /// A card (or, where `autopay_bank_possible`, a bank account) is to be keyed in.
+        NewMethod = "new_method",
     }
 
-    /// Compose AutoPay's authorisation for the card chosen (the card on file, or the card just
-    /// keyed in).
+    /// Compose AutoPay's authorisation for the method chosen (the card or account on file, or
+    /// the one just keyed in); from a bank account, start recording it.
     prepare_autopay: PrepareAutopay, "reading them the AutoPay authorization",
     /// Whether the authorisation can be read.
     PrepareAutopayResult {
         /// It is in the session, to be read whole.
         Ready = "ready",
-        /// No card to name (nothing keyed in and none on file).
-        NoCard = "no_card",
+        /// No method to name (nothing keyed in and none on file), or, for a bank account, no
+        /// recording can be made of it.
+        NoMethod = "no_method",
     }
 
     /// Turn AutoPay on with the caller's consent: keep the card at the gateway and record the

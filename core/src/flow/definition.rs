@@ -381,10 +381,11 @@ named_enum! {
         DebitNoticed = "debit_noticed",
         /// Which amount AutoPay charges, in words ("the minimum due").
         AutopayAmount = "autopay_amount",
-        /// The card AutoPay charges, by brand and last four digits ("Visa ending in 4 2 4 2").
-        AutopayCard = "autopay_card",
-        /// The card on file AutoPay could use, by brand and last four digits.
-        AutopayCardOnFile = "autopay_card_on_file",
+        /// The card or bank account AutoPay charges, by name and last four digits ("Visa ending
+        /// in 4 2 4 2", "checking account ending in 6 7 8 9").
+        AutopayMethod = "autopay_method",
+        /// The card or bank account on file AutoPay could use, by name and last four digits.
+        AutopayOnFile = "autopay_on_file",
         /// The first due date AutoPay pays, spoken as a date.
         AutopayFirstDate = "autopay_first_date",
         /// AutoPay's authorisation, every element in the caller's language (the same words are
@@ -392,8 +393,12 @@ named_enum! {
         AutopayAuthorization = "autopay_authorization",
         /// Whether the card being entered is for AutoPay (conditions only).
         CardForAutopay = "card_for_autopay",
-        /// Whether a card on file can be used for AutoPay (conditions only).
-        AutopayHasCardOnFile = "autopay_has_card_on_file",
+        /// Whether a card or bank account on file can be used for AutoPay (conditions only).
+        AutopayHasMethodOnFile = "autopay_has_method_on_file",
+        /// Whether AutoPay can be set up from a bank account here: the policy allows bank
+        /// debits, the gateway keeps accounts, and both a recording and a written copy of the
+        /// authorisation can be made (conditions only).
+        AutopayBankPossible = "autopay_bank_possible",
         /// Whether a written copy of the AutoPay enrolment is sent (conditions only).
         AutopayNoticed = "autopay_noticed",
         /// Whether a payment was approved on this call (conditions only).
@@ -453,8 +458,8 @@ impl Var {
             | Var::DebitAuthorization
             | Var::SavedMethod
             | Var::AutopayAmount
-            | Var::AutopayCard
-            | Var::AutopayCardOnFile
+            | Var::AutopayMethod
+            | Var::AutopayOnFile
             | Var::AutopayAuthorization => VarType::Text,
             Var::Balance
             | Var::MinimumDue
@@ -493,7 +498,8 @@ impl Var {
             | Var::Hardship
             | Var::DebitNoticed
             | Var::CardForAutopay
-            | Var::AutopayHasCardOnFile
+            | Var::AutopayHasMethodOnFile
+            | Var::AutopayBankPossible
             | Var::AutopayNoticed
             | Var::PaidThisCall
             | Var::SavedIsBank

@@ -11,8 +11,8 @@ use super::actions::{
     CheckAmountResult, DebitBankResult, EnrollAutopayResult, IdentifyByCallerIdResult,
     LookupAccountResult, OfferAutopayResult, OfferBankDebitResult, OfferCallbackResult,
     OfferKeepBankResult, OfferKeepCardResult, OfferSavedMethodResult, OfferSettlementResult,
-    OfferSurveyResult, PayInstallmentNowResult, PrepareDebitResult, RecordCallbackResult,
-    RecordProviderPaymentResult, RemoveSavedMethodResult, RouteAccountResult,
+    OfferSurveyResult, PayInstallmentNowResult, PrepareAutopayResult, PrepareDebitResult,
+    RecordCallbackResult, RecordProviderPaymentResult, RemoveSavedMethodResult, RouteAccountResult,
     VerifyDateOfBirthResult, VerifyPinResult,
 };
 use super::engine::{FlowError, Input, Session, Turn};
@@ -654,11 +654,24 @@ fn every_context() -> Vec<FakeContext> {
         contexts.push(ctx);
     }
     for enrol in EnrollAutopayResult::ALL {
-        let mut ctx = always(OfferAutopayResult::NewCard);
+        let mut ctx = always(OfferAutopayResult::NewMethod);
         ctx.lists_autopay = true;
         ctx.script([*enrol; 64]);
         contexts.push(ctx);
     }
+    // AutoPay offered after a debit, with a written copy of the debit's authorisation.
+    let mut after_debit = always(OfferBankDebitResult::Offered);
+    after_debit.script([OfferAutopayResult::OnFile; 64]);
+    contexts.push(after_debit);
+    // AutoPay from a bank account where one can pay it; its authorisation not ready.
+    let mut autopay_bank = always(OfferAutopayResult::NewMethod);
+    autopay_bank.lists_autopay = true;
+    autopay_bank.autopay_bank_possible = true;
+    contexts.push(autopay_bank);
+    let mut not_ready = always(OfferAutopayResult::NewMethod);
+    not_ready.lists_autopay = true;
+    not_ready.script([PrepareAutopayResult::NoMethod; 64]);
+    contexts.push(not_ready);
     // Keeping a bank account keyed in, and paying with one on file (after its authorisation).
     let mut keep_bank = always(OfferBankDebitResult::Offered);
     keep_bank.script([OfferKeepBankResult::Offered; 64]);
@@ -667,14 +680,14 @@ fn every_context() -> Vec<FakeContext> {
     bank_on_file.saved_bank = true;
     contexts.push(bank_on_file);
     // Taking off the file the card AutoPay charges.
-    let mut autopay_card = always(OfferSavedMethodResult::Offered);
-    autopay_card.script([RemoveSavedMethodResult::RemovedAutopayStopped; 64]);
-    contexts.push(autopay_card);
+    let mut autopay_method = always(OfferSavedMethodResult::Offered);
+    autopay_method.script([RemoveSavedMethodResult::RemovedAutopayStopped; 64]);
+    contexts.push(autopay_method);
     // After paying with the card on file (which leaves a balance in the fake), with and
     // without a written copy.
     for noticed in [true, false] {
         let mut after_paying = always(OfferSavedMethodResult::Offered);
-        after_paying.script([OfferAutopayResult::CardOnFile; 64]);
+        after_paying.script([OfferAutopayResult::OnFile; 64]);
         after_paying.autopay_noticed = noticed;
         contexts.push(after_paying);
     }

@@ -139,10 +139,15 @@ pub struct AutopayFacts {
     pub id: Option<i64>,
     /// The amount it charges: `minimum_due` or `balance`.
     pub amount: String,
-    /// The card it charges, or would: a card on file (its id) or the card keyed in (id 0).
+    /// The card or bank account it charges, or would: one on file (its id) or the one keyed in
+    /// (id 0).
     pub card: Option<SavedLabel>,
-    /// The card on file offered for it, if any.
+    /// The card or bank account on file offered for it, if any.
     pub on_file: Option<SavedLabel>,
+    /// Whether a bank account can be keyed in for it (see `autopay_bank_possible`).
+    pub bank_possible: bool,
+    /// The provider's id of the recording of a bank account's authorisation, while it is read.
+    pub recording: Option<String>,
     /// The first due date it pays (`YYYY-MM-DD`).
     pub first_due: Option<String>,
     /// The authorisation as read to the caller (the evidence keeps the same words).

@@ -76,6 +76,8 @@ pub struct FakeContext {
     pub captures_cards: bool,
     /// Whether the method on file offered is a bank account (default: a Visa card).
     pub saved_bank: bool,
+    /// Whether AutoPay can be set up from a bank account (default: a card only).
+    pub autopay_bank_possible: bool,
     /// Results still to give, by action name.
     scripts: BTreeMap<&'static str, VecDeque<&'static str>>,
 }
@@ -94,6 +96,7 @@ impl FakeContext {
             autopay_noticed: true,
             captures_cards: false,
             saved_bank: false,
+            autopay_bank_possible: false,
             today: time::macros::date!(2026 - 11 - 20),
             now_ms: 1_795_190_400_000,
             accepted_brands: vec![
@@ -218,10 +221,11 @@ impl FakeContext {
                     ..AutopayFacts::default()
                 });
             }
-            (Action::OfferAutopay, "card_on_file" | "new_card") => {
+            (Action::OfferAutopay, "on_file" | "new_method") => {
                 facts.autopay = Some(AutopayFacts {
                     amount: "minimum_due".to_owned(),
-                    on_file: (result == "card_on_file").then(visa_4242),
+                    on_file: (result == "on_file").then(visa_4242),
+                    bank_possible: self.autopay_bank_possible,
                     first_due: Some("2026-12-02".to_owned()),
                     ..AutopayFacts::default()
                 });

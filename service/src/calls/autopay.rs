@@ -28,10 +28,7 @@ pub async fn facts(app: &Line, account_number: &str) -> Result<Option<AutopayFac
             label: method.label,
             last4: method.last4,
         }),
-        on_file: None,
-        first_due: None,
-        script: String::new(),
-        noticed: false,
+        ..AutopayFacts::default()
     }))
 }
 

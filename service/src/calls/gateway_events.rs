@@ -1,5 +1,5 @@
 //! What a payment gateway tells the line after the fact, by its signed events (Stripe's
-//! webhooks): a bank debit settled, failed or came back; a card payment whose answer was not
+//! webhooks): a bank debit (a call's, or an installment's) settled, failed or came back; a card payment whose answer was not
 //! learned on the call approved or declined. Each is recorded as upkeep's own look would record
 //! it, so an event and a look arriving together change a payment once.
 
@@ -21,6 +21,33 @@ pub enum Applied {
     Unknown,
 }
 
+/// Applies `event` to the installment debit (AutoPay's, or a plan's by bank) it names, if any.
+async fn installment_debit(
+    app: &Line,
+    reference: &str,
+    event: &GatewayEvent,
+) -> Result<Applied, AppError> {
+    let Some(debit) = app.store.installment_debit_by_reference(reference).await? else {
+        return Ok(Applied::Unknown);
+    };
+    let Some(status) = event.debit_status() else {
+        return Ok(Applied::Nothing);
+    };
+    let collector = crate::collections::run_due::Collector::of(app);
+    let moved = crate::collections::installment_debits::apply_status(
+        &collector,
+        &debit,
+        status,
+        app.today(),
+    )
+    .await?;
+    Ok(if moved.is_some() {
+        Applied::Changed
+    } else {
+        Applied::Nothing
+    })
+}
+
 /// Applies `event` from `gateway` to the payment it names.
 ///
 /// # Errors
@@ -30,7 +57,7 @@ pub async fn apply(app: &Line, gateway: &str, event: &GatewayEvent) -> Result<Ap
         return Ok(Applied::Nothing);
     };
     let Some(found) = app.store.payment_by_reference(gateway, reference).await? else {
-        return Ok(Applied::Unknown);
+        return installment_debit(app, reference, event).await;
     };
     let payment = &found.payment;
     let call = CallKey {

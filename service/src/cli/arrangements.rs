@@ -69,21 +69,26 @@ pub(super) async fn run_due(args: RunDueArgs) -> Result<(), String> {
         messaging,
         // A one-off run: nothing scrapes it.
         metrics: Arc::new(crate::metrics::Metrics::new()),
+        debits: crate::config::DebitSettings::default(),
     };
     let report = run_due::run(&collector, as_of)
         .await
         .map_err(|e| e.to_string())?;
     store.close().await;
     println!(
-        "As of {as_of}: {} installments paid, {} declined and to be tried again, {} declined for \
-         the last time (plans broken), {} without an answer yet, {} held by another run; {} \
+        "As of {as_of}: {} installments paid, {} debited from a bank account and clearing, {} \
+         declined and to be tried again, {} declined for the last time (plans broken), {} without \
+         an answer yet, {} held by another run; {} bank debits cleared, {} came back; {} \
          promises kept, {} broken; {} reminders queued; {} AutoPay due dates scheduled, {} found \
          paid already.",
         report.paid,
+        report.clearing,
         report.retrying,
         report.failed,
         report.unknown,
         report.skipped,
+        report.debits.succeeded,
+        report.debits.came_back,
         report.promises_kept,
         report.promises_broken,
         report.reminders,

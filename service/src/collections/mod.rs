@@ -7,4 +7,5 @@
 
 pub use ivrpay_core::collections::*;
 
+pub mod installment_debits;
 pub mod run_due;

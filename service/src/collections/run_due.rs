@@ -7,7 +7,9 @@
 //! the installment and its try, so even a run that dies mid-charge never charges twice.
 //!
 //! A declined installment is tried again `retry_after_days` later, `declined_retries` times;
-//! then the plan is broken and its later installments cancelled.
+//! then the plan is broken and its later installments cancelled. An installment debited from
+//! a bank account is accepted first and clears days later: each run also follows those
+//! ([`super::installment_debits`]), and one that comes back is tried again the same way.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,6 +51,8 @@ pub struct Collector {
     pub messaging: MessagingSettings,
     /// Where installments' outcomes are counted.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// How installments paid from a bank account are followed until they clear.
+    pub debits: crate::config::DebitSettings,
 }
 
 impl Collector {
@@ -63,6 +67,7 @@ impl Collector {
             templates: app.templates.clone(),
             messaging: app.config.messaging.clone(),
             metrics: app.metrics.clone(),
+            debits: app.config.payments.debits.clone(),
         }
     }
 
@@ -88,6 +93,8 @@ const BATCH: i64 = 500;
 pub struct Report {
     /// Installments paid.
     pub paid: u64,
+    /// Installments debited from a bank account, accepted and clearing (followed by upkeep).
+    pub clearing: u64,
     /// Installments declined, to be tried again.
     pub retrying: u64,
     /// Installments declined for the last time: their plans are broken.
@@ -106,6 +113,8 @@ pub struct Report {
     pub autopay_scheduled: u64,
     /// AutoPay installments found paid by the caller meanwhile (nothing charged).
     pub covered: u64,
+    /// Installments' bank debits that cleared since, and that failed or came back.
+    pub debits: super::installment_debits::Checked,
 }
 
 /// How an installment's charge ended, for the caller on the line.
@@ -113,6 +122,9 @@ pub struct Report {
 pub enum Charged {
     /// Paid; the confirmation code.
     Paid(String),
+    /// Debited from a bank account and accepted: the balance is lowered, and upkeep follows
+    /// the debit until it clears or comes back. The confirmation code.
+    Clearing(String),
     /// Declined; the plan carries on (another try is scheduled) unless `broken`.
     Declined {
         /// Whether that was the last try.
@@ -153,6 +165,7 @@ pub async fn run(app: &Collector, as_of: Date) -> Result<Report, AppError> {
         };
         match charge(app, &claimed, false, as_of).await? {
             Some(Charged::Paid(_)) => report.paid += 1,
+            Some(Charged::Clearing(_)) => report.clearing += 1,
             Some(Charged::Declined { broken: false }) => report.retrying += 1,
             Some(Charged::Declined { broken: true }) => report.failed += 1,
             Some(Charged::Unknown) => report.unknown += 1,
@@ -160,6 +173,8 @@ pub async fn run(app: &Collector, as_of: Date) -> Result<Report, AppError> {
             None => report.skipped += 1,
         }
     }
+    // Before promises are settled: a debit that came back no longer keeps one.
+    report.debits = super::installment_debits::check_due(app, as_of).await?;
     let promises = app.store.settle_promises(app.clock.now_ms()).await?;
     report.promises_kept = promises.kept;
     for promise in app.store.promises_past_due(&as_of_text).await? {
@@ -190,6 +205,7 @@ pub async fn run(app: &Collector, as_of: Date) -> Result<Report, AppError> {
     tracing::info!(
         as_of = %as_of_text,
         paid = report.paid,
+        clearing = report.clearing,
         retrying = report.retrying,
         failed = report.failed,
         unknown = report.unknown,
@@ -199,6 +215,8 @@ pub async fn run(app: &Collector, as_of: Date) -> Result<Report, AppError> {
         reminders = report.reminders,
         autopay_scheduled = report.autopay_scheduled,
         covered = report.covered,
+        debits_cleared = report.debits.succeeded,
+        debits_came_back = report.debits.came_back,
         "arrangements run"
     );
     Ok(report)
@@ -396,22 +414,15 @@ pub async fn charge(
             charged = Charged::Paid(code.clone());
         }
         ChargeResult::Declined { reason, .. } => {
-            let policy = app.policies.get(&claimed.policy);
-            let (retries, after) = match (&claimed.autopay_amount, policy) {
-                (Some(_), Some(policy)) => policy
-                    .autopay
-                    .map_or((0, 3), |t| (t.declined_retries, t.retry_after_days)),
-                (Some(_), None) => (0, 3),
-                (None, _) => policy
-                    .and_then(|policy| plan_terms(policy, claimed.hardship))
-                    .map_or((0, 3), |t| (t.declined_retries, t.retry_after_days)),
-            };
-            let (retries, after) = (i64::from(retries), i64::from(after).max(1));
-            retry_on = (claimed.attempts < retries).then(|| {
-                today
-                    .saturating_add(time::Duration::days(after))
-                    .to_string()
-            });
+            retry_on = retry_after(
+                &app.policies,
+                &claimed.policy,
+                claimed.autopay_amount.is_some(),
+                claimed.hardship,
+                claimed.attempts,
+                today,
+            )
+            .map(|day| day.to_string());
             outcome = InstallmentOutcome::Declined {
                 reason: reason.as_str(),
                 retry_on: retry_on.as_deref(),
@@ -430,24 +441,41 @@ pub async fn charge(
             outcome = InstallmentOutcome::Unknown;
             charged = Charged::Unknown;
         }
-        // Accepted, not settled: like no answer, it is asked again under the same key next
-        // run, until the gateway says how it ended.
+        // A bank debit accepted, not settled: the balance is lowered now (as a single debit's
+        // is), and upkeep follows it until it clears or comes back.
         ChargeResult::Pending { reference } => {
-            tracing::info!(
-                arrangement = claimed.arrangement_id,
-                installment = claimed.seq,
-                reference = reference.as_str(),
-                "installment accepted, not yet settled: asked again under the same key next run"
-            );
-            outcome = InstallmentOutcome::Unknown;
-            charged = Charged::Unknown;
+            code = crate::calls::payments::confirmation_code();
+            let every = i64::try_from(app.debits.check_every.as_millis()).unwrap_or(i64::MAX);
+            outcome = InstallmentOutcome::Clearing {
+                reference,
+                confirmation_code: &code,
+                next_check_at: app.clock.now_ms().saturating_add(every),
+            };
+            charged = Charged::Clearing(code.clone());
         }
     }
     let notice = match &charged {
-        Charged::Declined { .. } => failure_notice(app, claimed).await?,
+        Charged::Declined { .. } => {
+            failure_notice(
+                app,
+                claimed.arrangement_id,
+                claimed.seq,
+                &claimed.account_number,
+                claimed.attempts,
+            )
+            .await?
+        }
         // A caller on the line chooses their receipt on the call.
         Charged::Paid(code) if !caller_present => {
-            installment_receipt(app, claimed, code, today).await?
+            installment_receipt(
+                app,
+                claimed.arrangement_id,
+                claimed.seq,
+                claimed.amount_cents,
+                code,
+                today,
+            )
+            .await?
         }
         _ => Vec::new(),
     };
@@ -468,17 +496,20 @@ pub async fn charge(
     Ok(held.then_some(charged))
 }
 
-/// The receipt of an installment charged on its date, for an account that chose a channel.
-async fn installment_receipt(
+/// The receipt of installment `seq` of `arrangement_id` paid (`amount_cents`, confirmation
+/// `code`), for an account that chose a channel.
+pub(crate) async fn installment_receipt(
     app: &Collector,
-    claimed: &ClaimedInstallment,
+    arrangement_id: i64,
+    seq: i64,
+    amount_cents: i64,
     code: &str,
     today: Date,
 ) -> Result<Vec<NewMessage>, AppError> {
-    let (Some(account), Some(plan)) = (
-        app.store.account(&claimed.account_number).await?,
-        app.store.arrangement(claimed.arrangement_id).await?,
-    ) else {
+    let Some(plan) = app.store.arrangement(arrangement_id).await? else {
+        return Ok(Vec::new());
+    };
+    let Some(account) = app.store.account(&plan.account_number).await? else {
         return Ok(Vec::new());
     };
     let Some(channel) = Channel::standing(&account) else {
@@ -491,30 +522,34 @@ async fn installment_receipt(
         last4: String::new(),
     });
     let receipt = crate::messages::compose::Receipt {
-        amount_cents: claimed.amount_cents,
+        amount_cents,
         fee_cents: 0,
         method: &method,
         confirmation: code,
         date: today,
     };
-    let key = format!("installment:{}:{}", claimed.arrangement_id, claimed.seq);
+    let key = format!("installment:{arrangement_id}:{seq}");
     Ok(Vec::from_iter(
         app.composer().receipt(&account, channel, &receipt, &key),
     ))
 }
 
-/// The notice that an installment was declined, for an account that chose a channel.
-async fn failure_notice(
+/// The notice that installment `seq` of `arrangement_id` was declined (or its debit came
+/// back) after `attempts` earlier tries, for an account that chose a channel.
+pub(crate) async fn failure_notice(
     app: &Collector,
-    claimed: &ClaimedInstallment,
+    arrangement_id: i64,
+    seq: i64,
+    account_number: &str,
+    attempts: i64,
 ) -> Result<Vec<NewMessage>, AppError> {
     let (Some(account), Some(plan)) = (
-        app.store.account(&claimed.account_number).await?,
-        app.store.arrangement(claimed.arrangement_id).await?,
+        app.store.account(account_number).await?,
+        app.store.arrangement(arrangement_id).await?,
     ) else {
         return Ok(Vec::new());
     };
-    let Some(installment) = plan.installments.iter().find(|i| i.seq == claimed.seq) else {
+    let Some(installment) = plan.installments.iter().find(|i| i.seq == seq) else {
         return Ok(Vec::new());
     };
     if !reachable(&account) {
@@ -525,18 +560,44 @@ async fn failure_notice(
         &account,
         &plan,
         installment,
-        &format!("try{}", claimed.attempts + 1),
+        &format!("try{}", attempts + 1),
     )))
 }
 
 fn charged_kind(charged: &Charged) -> &'static str {
     match charged {
         Charged::Paid(_) => "paid",
+        Charged::Clearing(_) => "accepted from a bank account, clearing",
         Charged::Declined { broken: false } => "declined, will retry",
         Charged::Declined { broken: true } => "declined, plan broken",
         Charged::Unknown => "unknown",
         Charged::Covered => "covered, nothing charged",
     }
+}
+
+/// The day a declined (or returned) installment is tried again, as its policy's terms say
+/// (AutoPay's, a hardship plan's or a plan's), counted from `today`; `None` when that was its
+/// last try.
+pub(crate) fn retry_after(
+    policies: &Policies,
+    policy: &str,
+    autopay: bool,
+    hardship: bool,
+    attempts: i64,
+    today: Date,
+) -> Option<Date> {
+    let policy = policies.get(policy);
+    let (retries, after) = match (autopay, policy) {
+        (true, Some(policy)) => policy
+            .autopay
+            .map_or((0, 3), |t| (t.declined_retries, t.retry_after_days)),
+        (true, None) => (0, 3),
+        (false, _) => policy
+            .and_then(|policy| plan_terms(policy, hardship))
+            .map_or((0, 3), |t| (t.declined_retries, t.retry_after_days)),
+    };
+    let (retries, after) = (i64::from(retries), i64::from(after).max(1));
+    (attempts < retries).then(|| today.saturating_add(time::Duration::days(after)))
 }
 
 fn last4(number: &str) -> &str {

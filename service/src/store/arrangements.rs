@@ -90,6 +90,11 @@ pub struct ArrangementRecord {
     pub hardship_reason: Option<String>,
     /// For AutoPay, the amount it charges on each due date: `minimum_due` or `balance`.
     pub autopay_amount: Option<String>,
+    /// For a recurring authorisation from a bank account (a recurring TEL entry), the evidence
+    /// kept: `recording_and_written_notice`.
+    pub evidence: Option<String>,
+    /// The provider's id of the recording of that authorisation.
+    pub recording_id: Option<String>,
     /// When it was made (UTC ms).
     pub created_at: i64,
     /// Its installments in order.
@@ -127,7 +132,8 @@ pub struct InstallmentRecord {
     pub due_date: String,
     /// In cents.
     pub amount_cents: i64,
-    /// scheduled, retrying, unknown, paid, failed, cancelled.
+    /// scheduled, retrying, unknown, clearing (a bank debit accepted, not yet settled), paid,
+    /// returned (a paid debit that came back, not tried again), failed, cancelled, covered.
     pub status: String,
     /// Declined tries so far.
     pub attempts: i64,
@@ -138,6 +144,8 @@ pub struct InstallmentRecord {
     pub confirmation_code: Option<String>,
     /// Why it was last declined.
     pub decline_reason: Option<String>,
+    /// The NACHA return code of a bank debit of it that failed or came back.
+    pub return_code: Option<String>,
 }
 
 /// An installment claimed for charging.
@@ -185,6 +193,16 @@ pub enum InstallmentOutcome<'a> {
     },
     /// No definite answer: asked again under the same key on the next run.
     Unknown,
+    /// A bank debit accepted and not yet settled: the balance is lowered now, and upkeep looks
+    /// at the gateway from `next_check_at` until it says how the debit ended.
+    Clearing {
+        /// The gateway's id of the debit.
+        reference: &'a str,
+        /// The confirmation code.
+        confirmation_code: &'a str,
+        /// The first look (UTC ms).
+        next_check_at: i64,
+    },
     /// Nothing left to charge when its day came (an AutoPay amount the caller paid meanwhile).
     Covered,
 }
@@ -201,7 +219,7 @@ pub struct PromisesSettled {
 
 const ARRANGEMENT_COLUMNS: &str = "id, account_number, kind, status, policy, total_cents, \
     balance_before_cents, promised_by, method, method_label, method_last4, consent_version, \
-    consent_at, hardship_reason, autopay_amount, created_at";
+    consent_at, hardship_reason, autopay_amount, evidence, recording_id, created_at";
 
 fn arrangement_from_row(row: &sqlx::any::AnyRow) -> Result<ArrangementRecord, StoreError> {
     let method = match row.try_get::<Option<String>, _>("method")? {
@@ -234,6 +252,8 @@ fn arrangement_from_row(row: &sqlx::any::AnyRow) -> Result<ArrangementRecord, St
         consent_at: row.try_get("consent_at")?,
         hardship_reason: row.try_get("hardship_reason")?,
         autopay_amount: row.try_get("autopay_amount")?,
+        evidence: row.try_get("evidence")?,
+        recording_id: row.try_get("recording_id")?,
         created_at: row.try_get("created_at")?,
         installments: Vec::new(),
     };
@@ -329,7 +349,8 @@ impl Store {
     async fn installments_of(&self, id: i64) -> Result<Vec<InstallmentRecord>, StoreError> {
         let rows = sqlx::query(
             "SELECT seq, due_date, amount_cents, status, attempts, next_attempt_on, \
-             confirmation_code, decline_reason FROM installments WHERE arrangement_id = $1 \
+             confirmation_code, decline_reason, return_code FROM installments \
+             WHERE arrangement_id = $1 \
              ORDER BY seq",
         )
         .bind(id)
@@ -346,6 +367,7 @@ impl Store {
                     next_attempt_on: row.try_get("next_attempt_on")?,
                     confirmation_code: row.try_get("confirmation_code")?,
                     decline_reason: row.try_get("decline_reason")?,
+                    return_code: row.try_get("return_code")?,
                 })
             })
             .collect()
@@ -542,6 +564,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
+        let mut next_check_at = None;
         let (status, attempts, next_on, reason, reference, code) = match outcome {
             InstallmentOutcome::Paid {
                 reference,
@@ -567,6 +590,21 @@ impl Store {
                 None,
             ),
             InstallmentOutcome::Unknown => ("unknown", claimed.attempts, None, None, None, None),
+            InstallmentOutcome::Clearing {
+                reference,
+                confirmation_code,
+                next_check_at: first_look,
+            } => {
+                next_check_at = Some(first_look);
+                (
+                    "clearing",
+                    claimed.attempts,
+                    None,
+                    None,
+                    Some(reference),
+                    Some(confirmation_code),
+                )
+            }
             InstallmentOutcome::Covered => ("covered", claimed.attempts, None, None, None, None),
         };
         let updated = sqlx::query(
@@ -574,7 +612,7 @@ impl Store {
              next_attempt_on = COALESCE($6, next_attempt_on), decline_reason = $7, \
              gateway_reference = COALESCE($8, gateway_reference), confirmation_code = $9, \
              paid_at = CASE WHEN $4 = 'paid' THEN $10 ELSE paid_at END, \
-             claim_token = NULL, claimed_at = NULL, updated_at = $10 \
+             next_check_at = $11, claim_token = NULL, claimed_at = NULL, updated_at = $10 \
              WHERE arrangement_id = $1 AND seq = $2 AND claim_token = $3",
         )
         .bind(claimed.arrangement_id)
@@ -587,6 +625,7 @@ impl Store {
         .bind(reference)
         .bind(code)
         .bind(now_ms)
+        .bind(next_check_at)
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() != 1 {
@@ -595,10 +634,9 @@ impl Store {
         for message in messages {
             super::messages::insert_message(&mut tx, message, now_ms).await?;
         }
-        // AutoPay runs on after each due date, paid or not; a plan completes or breaks.
-        let autopay = claimed.autopay_amount.is_some();
         match status {
-            "paid" if autopay => {
+            // Lowered when accepted, as a single debit's is; it settles later.
+            "clearing" => {
                 lower_balance(
                     &mut tx,
                     &claimed.account_number,
@@ -606,6 +644,7 @@ impl Store {
                     now_ms,
                 )
                 .await?;
+                start_plan(&mut tx, claimed.arrangement_id, now_ms).await?;
             }
             "paid" => {
                 lower_balance(
@@ -615,46 +654,15 @@ impl Store {
                     now_ms,
                 )
                 .await?;
-                let left = sqlx::query(
-                    "SELECT COUNT(*) AS n FROM installments WHERE arrangement_id = $1 \
-                     AND status <> 'paid'",
+                complete_if_paid(
+                    &mut tx,
+                    claimed.arrangement_id,
+                    &claimed.account_number,
+                    now_ms,
                 )
-                .bind(claimed.arrangement_id)
-                .fetch_one(&mut *tx)
-                .await?;
-                let unpaid: i64 = left.try_get("n")?;
-                let status = if unpaid == 0 { "completed" } else { "active" };
-                let kind = sqlx::query(
-                    "UPDATE arrangements SET status = $2, updated_at = $3 WHERE id = $1 \
-                     RETURNING kind",
-                )
-                .bind(claimed.arrangement_id)
-                .bind(status)
-                .bind(now_ms)
-                .fetch_one(&mut *tx)
-                .await?;
-                let kind: String = kind.try_get("kind")?;
-                if unpaid == 0 && kind == "settlement" {
-                    settle_account(&mut tx, &claimed.account_number, now_ms).await?;
-                }
-            }
-            "failed" if !autopay => {
-                sqlx::query(
-                    "UPDATE arrangements SET status = 'broken', updated_at = $2 WHERE id = $1",
-                )
-                .bind(claimed.arrangement_id)
-                .bind(now_ms)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "UPDATE installments SET status = 'cancelled', updated_at = $2 \
-                     WHERE arrangement_id = $1 AND status IN ('scheduled', 'retrying')",
-                )
-                .bind(claimed.arrangement_id)
-                .bind(now_ms)
-                .execute(&mut *tx)
                 .await?;
             }
+            "failed" => break_plan(&mut tx, claimed.arrangement_id, now_ms).await?,
             _ => {}
         }
         tx.commit().await?;
@@ -844,8 +852,6 @@ impl Store {
     }
 }
 
-/// Inserts an arrangement in a transaction; returns its id and whether it is new (one made on
-/// the same call and attempt is returned as it is).
 /// An installment paid lowers the balance, and the minimum due as far as it goes.
 async fn lower_balance(
     tx: &mut super::Tx,
@@ -867,6 +873,8 @@ async fn lower_balance(
     Ok(())
 }
 
+/// Inserts an arrangement in a transaction; returns its id and whether it is new (one made on
+/// the same call and attempt is returned as it is).
 pub(super) async fn insert_arrangement(
     tx: &mut super::Tx,
     new: &NewArrangement<'_>,
@@ -934,5 +942,83 @@ pub(super) async fn settle_account(
     .bind(now_ms)
     .execute(&mut **tx)
     .await?;
+    Ok(())
+}
+
+/// A plan (or settlement) with a payment made is `active` (from `pending`); AutoPay already is.
+async fn start_plan(
+    tx: &mut super::Tx,
+    arrangement_id: i64,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE arrangements SET status = 'active', updated_at = $2 \
+         WHERE id = $1 AND status = 'pending' AND kind <> 'autopay'",
+    )
+    .bind(arrangement_id)
+    .bind(now_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// After an installment is paid: a plan with every installment paid is `completed` (a
+/// settlement completed leaves the balance at zero), else `active`. AutoPay runs on after each
+/// due date.
+pub(super) async fn complete_if_paid(
+    tx: &mut super::Tx,
+    arrangement_id: i64,
+    account_number: &str,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    let left = sqlx::query(
+        "SELECT COUNT(*) AS n FROM installments WHERE arrangement_id = $1 AND status <> 'paid'",
+    )
+    .bind(arrangement_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let unpaid: i64 = left.try_get("n")?;
+    let status = if unpaid == 0 { "completed" } else { "active" };
+    let kind = sqlx::query(
+        "UPDATE arrangements SET status = $2, updated_at = $3 \
+         WHERE id = $1 AND kind <> 'autopay' RETURNING kind",
+    )
+    .bind(arrangement_id)
+    .bind(status)
+    .bind(now_ms)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let kind: Option<String> = kind.map(|row| row.try_get("kind")).transpose()?;
+    if unpaid == 0 && kind.as_deref() == Some("settlement") {
+        settle_account(tx, account_number, now_ms).await?;
+    }
+    Ok(())
+}
+
+/// An installment given up for good breaks its plan, cancelling the installments not yet
+/// charged. AutoPay is not broken by one due date: it runs on to the next.
+pub(super) async fn break_plan(
+    tx: &mut super::Tx,
+    arrangement_id: i64,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    let broken = sqlx::query(
+        "UPDATE arrangements SET status = 'broken', updated_at = $2 \
+         WHERE id = $1 AND kind <> 'autopay'",
+    )
+    .bind(arrangement_id)
+    .bind(now_ms)
+    .execute(&mut **tx)
+    .await?;
+    if broken.rows_affected() > 0 {
+        sqlx::query(
+            "UPDATE installments SET status = 'cancelled', updated_at = $2 \
+             WHERE arrangement_id = $1 AND status IN ('scheduled', 'retrying')",
+        )
+        .bind(arrangement_id)
+        .bind(now_ms)
+        .execute(&mut **tx)
+        .await?;
+    }
     Ok(())
 }

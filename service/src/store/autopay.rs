@@ -27,9 +27,11 @@ pub struct AutopayDue {
 
 impl Store {
     /// Turns AutoPay on: records the enrolment (once per call attempt: a retried delivery finds
-    /// it) with which amount it charges from which due date, stops an earlier enrolment of the
-    /// account (one card pays at a time), and queues `messages` (the written copy), all in one
-    /// transaction.
+    /// it) with which amount it charges from which due date and, from a bank account, the
+    /// evidence of its authorisation (`(recording id, evidence)`), stops an earlier enrolment of
+    /// the account (one method pays at a time), and queues `messages` (the written copy), all in
+    /// one transaction. The written copy's channel becomes the account's for messages when it
+    /// has none, so the reminder the authorisation promises before each payment reaches it.
     ///
     /// # Errors
     /// A database failure; nothing is written then.
@@ -38,6 +40,7 @@ impl Store {
         new: &NewArrangement<'_>,
         amount: &str,
         starts_on: &str,
+        evidence: Option<(Option<&str>, &str)>,
         messages: &[NewMessage],
     ) -> Result<i64, StoreError> {
         let mut tx = self.begin().await?;
@@ -45,15 +48,29 @@ impl Store {
         if inserted {
             stop_in(&mut tx, new.account_number, Some(id), "replaced", new.now).await?;
             sqlx::query(
-                "UPDATE arrangements SET autopay_amount = $2, starts_on = $3 WHERE id = $1",
+                "UPDATE arrangements SET autopay_amount = $2, starts_on = $3, recording_id = $4, \
+                 evidence = $5 WHERE id = $1",
             )
             .bind(id)
             .bind(amount)
             .bind(starts_on)
+            .bind(evidence.and_then(|(recording, _)| recording))
+            .bind(evidence.map(|(_, kept)| kept))
             .execute(&mut *tx)
             .await?;
             for message in messages {
                 super::messages::insert_message(&mut tx, message, new.now).await?;
+            }
+            if let Some(copy) = messages.first() {
+                sqlx::query(
+                    "UPDATE accounts SET contact_channel = $2, contact_channel_at = $3 \
+                     WHERE account_number = $1 AND contact_channel IS NULL",
+                )
+                .bind(new.account_number)
+                .bind(&copy.channel)
+                .bind(new.now)
+                .execute(&mut *tx)
+                .await?;
             }
         }
         tx.commit().await?;

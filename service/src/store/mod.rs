@@ -17,6 +17,7 @@ mod calls;
 mod checkpoint;
 mod debits;
 mod in_place;
+mod installment_debits;
 mod messages;
 mod payments;
 mod rescrub;
@@ -40,6 +41,7 @@ pub use debits::{
     BankReturns, DebitAuthorizationRecord, DebitSettled, DebitSettlement, DebitToCheck,
     NewDebitAuthorization, PaymentByReference,
 };
+pub use installment_debits::{InstallmentDebit, InstallmentDebitEnd};
 pub use messages::{LeasedMessage, MessageRecord, NewMessage, SendOutcome};
 pub use payments::{NewPayment, PaymentRecord, Settlement, UnsettledPayment};
 pub use saved_methods::{NewSavedMethod, SavedMethod};

@@ -79,11 +79,16 @@ pub(super) fn holds(
         Condition::Is(Var::CardForAutopay) => {
             session.facts.payment.card_for == Some(facts::CardFor::Autopay)
         }
-        Condition::Is(Var::AutopayHasCardOnFile) => session
+        Condition::Is(Var::AutopayHasMethodOnFile) => session
             .facts
             .autopay
             .as_ref()
             .is_some_and(|a| a.on_file.is_some()),
+        Condition::Is(Var::AutopayBankPossible) => session
+            .facts
+            .autopay
+            .as_ref()
+            .is_some_and(|a| a.bank_possible),
         Condition::Is(Var::PaidThisCall) => session.facts.payment.confirmation.is_some(),
         Condition::Is(Var::SavedIsBank) => session
             .facts

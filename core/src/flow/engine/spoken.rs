@@ -168,7 +168,8 @@ pub(super) fn spoken(
         | Var::Hardship
         | Var::DebitNoticed
         | Var::CardForAutopay
-        | Var::AutopayHasCardOnFile
+        | Var::AutopayHasMethodOnFile
+        | Var::AutopayBankPossible
         | Var::AutopayNoticed
         | Var::PaidThisCall
         | Var::SavedIsBank
@@ -223,8 +224,8 @@ pub(super) fn spoken(
             .map(|saved| saved_words(saved, language))
             .unwrap_or_default(),
         Var::AutopayAmount
-        | Var::AutopayCard
-        | Var::AutopayCardOnFile
+        | Var::AutopayMethod
+        | Var::AutopayOnFile
         | Var::AutopayFirstDate
         | Var::AutopayAuthorization => spoken_autopay(var, language, session),
     }
@@ -243,8 +244,8 @@ fn spoken_autopay(var: Var, language: Language, session: &Session) -> String {
         Var::AutopayAmount => crate::collections::autopay::AutopayAmount::parse(&autopay.amount)
             .map(|amount| amount.words(language).to_owned())
             .unwrap_or_default(),
-        Var::AutopayCard => card(autopay.card.as_ref()),
-        Var::AutopayCardOnFile => card(autopay.on_file.as_ref()),
+        Var::AutopayMethod => card(autopay.card.as_ref()),
+        Var::AutopayOnFile => card(autopay.on_file.as_ref()),
         Var::AutopayFirstDate => autopay
             .first_due
             .as_deref()

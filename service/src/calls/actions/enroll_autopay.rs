@@ -1,18 +1,21 @@
-//! `enroll_autopay`: the caller agreed to AutoPay's authorisation. Keep the card at the gateway
-//! (only its token is stored; a card on file already is), and record the enrolment with the
-//! words agreed to, their version and the time, with its written copy.
+//! `enroll_autopay`: the caller agreed to AutoPay's authorisation. Keep the card or bank
+//! account at the gateway (only its token is stored; one on file is already), and record the
+//! enrolment with the words agreed to, their version and the time, with its written copy; from
+//! a bank account (a recurring TEL authorisation) also with its recording, stopped now.
 
-use super::{CallContext, next_attempt, take_card};
+use super::{CallContext, next_attempt, take_bank, take_card};
 use crate::calls::payments::parse_card;
 use crate::collections::autopay::{AutopayAmount, AutopayAuthorization};
 use crate::collections::parse_date;
 use crate::error::AppError;
 use crate::flow::actions::EnrollAutopayResult;
 use crate::flow::engine::Session;
+use crate::flow::facts::SavedLabel;
 use crate::messages::compose::{AutopayNotice, Composer};
 use crate::messages::templates::Kind;
 use crate::payments::{
-    DeclineReason, MethodKind, MethodSummary, SaveCardRequest, SaveOutcome, save_card_with_retry,
+    AccountType, DeclineReason, MethodKind, MethodSummary, SaveBankRequest, SaveCardRequest,
+    SaveOutcome, save_bank_with_retry, save_card_with_retry,
 };
 use crate::store::NewArrangement;
 
@@ -29,57 +32,32 @@ pub(super) async fn run(
     let attempt = next_attempt(session);
     let autopay = session.facts.autopay.clone().unwrap_or_default();
     let first_due = autopay.first_due.as_deref().and_then(parse_date);
-    let (Some(account), Some(card), Some(first_due)) =
+    let (Some(account), Some(chosen), Some(first_due)) =
         (ctx.account.clone(), autopay.card.clone(), first_due)
     else {
-        tracing::warn!("AutoPay asked without an account, a card and a first due date");
+        tracing::warn!("AutoPay asked without an account, a method and a first due date");
         return Ok(EnrollAutopayResult::ProcessingError);
     };
-    let (token, method) = if card.id == 0 {
-        let fields = take_card(session);
-        let keyed = parse_card(ctx.app, &fields);
-        drop(fields);
-        let Some(keyed) = keyed else {
-            return Ok(EnrollAutopayResult::Declined);
-        };
-        let method = MethodSummary::card(keyed.number.brand(), keyed.number.last4());
-        let saved = save_card_with_retry(
-            ctx.app.gateway.as_ref(),
-            &SaveCardRequest {
-                card: &keyed,
-                idempotency_key: format!("ivrpay-{}-card-{attempt}", ctx.call_sid),
-                description: format!("AutoPay, account ending {}", account.last4()),
-            },
-            ctx.app.config.payments.gateway_timeout,
-        )
-        .await;
-        drop(keyed);
-        match saved {
-            SaveOutcome::Saved { token } => (token, method),
-            SaveOutcome::Declined { reason } => {
-                tracing::info!(reason = reason.as_str(), "card for AutoPay refused");
-                return Ok(match reason {
-                    DeclineReason::ProcessingError => EnrollAutopayResult::ProcessingError,
-                    _ => EnrollAutopayResult::Declined,
-                });
-            }
-        }
+    let bank = chosen.kind == MethodKind::Bank.as_str();
+    // The recording of a bank account's authorisation ends with the caller's answer.
+    let recording = autopay.recording.clone();
+    if let Some(recording) = &recording {
+        ctx.stop_recording(recording).await;
+    }
+    if let Some(facts) = session.facts.autopay.as_mut() {
+        facts.recording = None;
+    }
+    let kept = if chosen.id != 0 {
+        on_file(ctx, &account, &chosen).await?
+    } else if bank {
+        keep_bank(ctx, session, &account, attempt).await
     } else {
-        let kept = ctx
-            .app
-            .store
-            .saved_method_token(&account.account_number, card.id)
-            .await?;
-        // A token is only good at the gateway that issued it.
-        let Some((_, token)) = kept.filter(|(gateway, _)| gateway == ctx.app.gateway.name()) else {
-            return Ok(EnrollAutopayResult::ProcessingError);
-        };
-        let method = MethodSummary {
-            kind: MethodKind::Card,
-            label: card.label.clone(),
-            last4: card.last4.clone(),
-        };
-        (token, method)
+        keep_card(ctx, session, &account, attempt).await
+    };
+    let (token, method) = match kept {
+        Kept::Token(token, method) => (token, method),
+        Kept::Refused => return Ok(EnrollAutopayResult::Declined),
+        Kept::Failed => return Ok(EnrollAutopayResult::ProcessingError),
     };
     let amount = AutopayAmount::parse(&autopay.amount).unwrap_or(AutopayAmount::MinimumDue);
     let composer = Composer {
@@ -101,6 +79,24 @@ pub(super) async fn run(
                 &super::receipts::message_key(ctx, attempt),
             )
         });
+    // A recurring debit by phone stands on both a recording and a written copy.
+    let evidence = match (bank, &recording, &copy) {
+        (false, _, _) => None,
+        (true, Some(_), Some(_)) => Some("recording_and_written_notice"),
+        (true, _, _) => {
+            tracing::error!(
+                recorded = recording.is_some(),
+                written_copy = copy.is_some(),
+                "AutoPay from a bank account without both a recording and a written copy: not turned on"
+            );
+            return Ok(EnrollAutopayResult::ProcessingError);
+        }
+    };
+    let version = if bank {
+        AutopayAuthorization::BANK_SCRIPT_VERSION
+    } else {
+        AutopayAuthorization::CARD_SCRIPT_VERSION
+    };
     let policy = ctx.policy_name.clone().unwrap_or_default();
     let new = NewArrangement {
         account_number: &account.account_number,
@@ -113,7 +109,7 @@ pub(super) async fn run(
         card_token: Some(&token),
         method: Some(&method),
         gateway: Some(ctx.app.gateway.name()),
-        consent_version: Some(AutopayAuthorization::SCRIPT_VERSION),
+        consent_version: Some(version),
         consent_text: Some(&autopay.script),
         hardship_reason: None,
         call: Some(ctx.key()),
@@ -127,6 +123,7 @@ pub(super) async fn run(
             &new,
             amount.name(),
             &first_due.to_string(),
+            evidence.map(|evidence| (recording.as_deref(), evidence)),
             &Vec::from_iter(copy.clone()),
         )
         .await?;
@@ -134,13 +131,131 @@ pub(super) async fn run(
         facts.id = Some(id);
         facts.noticed = copy.is_some();
     }
-    // A card keyed in next (to pay today, say) is not AutoPay's.
+    // A card or account keyed in next (to pay today, say) is not AutoPay's.
     session.facts.payment.card_for = None;
+    if bank {
+        session.facts.bank = None;
+    }
     tracing::info!(
         arrangement = id,
         amount = amount.name(),
-        consent_version = AutopayAuthorization::SCRIPT_VERSION,
+        method = method.kind.as_str(),
+        consent_version = version,
+        evidence = evidence.unwrap_or("consent"),
         "AutoPay turned on"
     );
     Ok(EnrollAutopayResult::Enrolled)
+}
+
+/// The gateway's token for AutoPay's method, and how the method is named.
+enum Kept {
+    Token(String, MethodSummary),
+    /// The gateway refused the card or account (or what was keyed in is incomplete).
+    Refused,
+    /// The gateway failed, or the method on file is gone.
+    Failed,
+}
+
+impl Kept {
+    fn of(outcome: SaveOutcome, method: MethodSummary, what: &str) -> Kept {
+        match outcome {
+            SaveOutcome::Saved { token } => Kept::Token(token, method),
+            SaveOutcome::Declined { reason } => {
+                tracing::info!(reason = reason.as_str(), "{what} for AutoPay refused");
+                match reason {
+                    DeclineReason::ProcessingError => Kept::Failed,
+                    _ => Kept::Refused,
+                }
+            }
+        }
+    }
+}
+
+/// The card or account on file chosen, if still kept at the line's gateway (a token is only
+/// good at the gateway that issued it).
+async fn on_file(
+    ctx: &CallContext<'_>,
+    account: &crate::store::Account,
+    chosen: &SavedLabel,
+) -> Result<Kept, AppError> {
+    let kept = ctx
+        .app
+        .store
+        .saved_method_token(&account.account_number, chosen.id)
+        .await?;
+    let Some((_, token)) = kept.filter(|(gateway, _)| gateway == ctx.app.gateway.name()) else {
+        return Ok(Kept::Failed);
+    };
+    let Some(method) =
+        MethodSummary::stored(&chosen.kind, chosen.label.clone(), chosen.last4.clone())
+    else {
+        return Ok(Kept::Failed);
+    };
+    Ok(Kept::Token(token, method))
+}
+
+/// Keeps the card keyed in for AutoPay at the gateway; its numbers are wiped either way.
+async fn keep_card(
+    ctx: &CallContext<'_>,
+    session: &mut Session,
+    account: &crate::store::Account,
+    attempt: i64,
+) -> Kept {
+    let fields = take_card(session);
+    let keyed = parse_card(ctx.app, &fields);
+    drop(fields);
+    let Some(keyed) = keyed else {
+        return Kept::Refused;
+    };
+    let method = MethodSummary::card(keyed.number.brand(), keyed.number.last4());
+    let saved = save_card_with_retry(
+        ctx.app.gateway.as_ref(),
+        &SaveCardRequest {
+            card: &keyed,
+            idempotency_key: format!("ivrpay-{}-card-{attempt}", ctx.call_sid),
+            description: format!("AutoPay, account ending {}", account.last4()),
+        },
+        ctx.app.config.payments.gateway_timeout,
+    )
+    .await;
+    Kept::of(saved, method, "card")
+}
+
+/// Keeps the bank account keyed in for AutoPay at the gateway; its numbers are wiped either
+/// way.
+async fn keep_bank(
+    ctx: &CallContext<'_>,
+    session: &mut Session,
+    account: &crate::store::Account,
+    attempt: i64,
+) -> Kept {
+    let fields = take_bank(session);
+    let kind = session
+        .facts
+        .bank
+        .as_ref()
+        .and_then(|bank| bank.account_type())
+        .unwrap_or(AccountType::Checking);
+    let keyed = crate::calls::debits::parse_bank(&fields, kind);
+    drop(fields);
+    let Some(keyed) = keyed else {
+        return Kept::Refused;
+    };
+    let method = MethodSummary {
+        kind: MethodKind::Bank,
+        label: kind.as_str().to_owned(),
+        last4: keyed.number.last4(),
+    };
+    let saved = save_bank_with_retry(
+        ctx.app.gateway.as_ref(),
+        &SaveBankRequest {
+            account: &keyed,
+            idempotency_key: format!("ivrpay-{}-bank-{attempt}", ctx.call_sid),
+            description: format!("AutoPay, account ending {}", account.last4()),
+        },
+        ctx.app.config.payments.gateway_timeout,
+    )
+    .await;
+    drop(keyed);
+    Kept::of(saved, method, "bank account")
 }

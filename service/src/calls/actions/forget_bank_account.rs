@@ -1,4 +1,5 @@
-//! `forget_bank_account`: forget the bank account entered so far, and a debit offered for it.
+//! `forget_bank_account`: forget the bank account entered so far, and a debit or AutoPay
+//! offered for it.
 
 use super::{CallContext, take_bank};
 use crate::error::AppError;
@@ -6,7 +7,8 @@ use crate::flow::actions::ForgetBankAccountResult;
 use crate::flow::engine::Session;
 
 /// Wipes the bank account's sealed fields, its type and last four, and the debit's terms; an
-/// authorisation being read is recorded as not given, and its recording is stopped.
+/// authorisation being read is recorded as not given, and its recording (a debit's, or
+/// AutoPay's) is stopped.
 ///
 /// # Errors
 /// A database failure.
@@ -26,6 +28,14 @@ pub(super) async fn run(
         if let Some(recording) = recording {
             ctx.stop_recording(&recording).await;
         }
+    }
+    if let Some(recording) = session
+        .facts
+        .autopay
+        .as_mut()
+        .and_then(|autopay| autopay.recording.take())
+    {
+        ctx.stop_recording(&recording).await;
     }
     Ok(ForgetBankAccountResult::Done)
 }

@@ -1,5 +1,5 @@
-//! `offer_autopay`: whether AutoPay can be turned on here, from which due date, and with the
-//! card on file or a card keyed in.
+//! `offer_autopay`: whether AutoPay can be turned on here, from which due date, and with a card
+//! or bank account on file or one keyed in.
 
 use super::CallContext;
 use crate::collections::autopay::first_due;
@@ -12,8 +12,12 @@ use crate::flow::facts::{AutopayFacts, CardFor, SavedLabel};
 use crate::payments::MethodKind;
 
 /// Puts what AutoPay would be in the session: its amount, its first due date (the account's
-/// next one still ahead), and the newest card on file where the policy keeps cards; a card
-/// keyed in from here is AutoPay's.
+/// next one still ahead), whether a bank account can pay it, and the newest card or account on
+/// file that can; a card or account keyed in from here is AutoPay's.
+///
+/// From a bank account AutoPay is a recurring TEL authorisation, which needs both a recording
+/// and a written copy: it is offered only where the provider can record and a channel reaches
+/// the account holder, the policy allows bank debits and the gateway keeps accounts.
 ///
 /// # Errors
 /// A database failure.
@@ -35,8 +39,13 @@ pub(super) async fn run(
     if arranged {
         return Ok(OfferAutopayResult::NotAvailable);
     }
+    let cards = ctx.app.gateway.keeps_cards();
+    let banks = ctx.policy().is_none_or(|policy| policy.bank_debits)
+        && ctx.app.gateway.keeps_bank_accounts()
+        && ctx.webhook.dialect.recording_control().is_some()
+        && crate::calls::debits::notice_channel(ctx.app, &account).is_some();
     let first = first_due(parse_date(&account.due_date), ctx.app.today());
-    let Some(first) = first.filter(|_| ctx.app.gateway.keeps_cards()) else {
+    let Some(first) = first.filter(|_| cards || banks) else {
         return Ok(OfferAutopayResult::NotAvailable);
     };
     let on_file = if ctx.policy().is_none_or(|policy| policy.cards_on_file) {
@@ -45,30 +54,35 @@ pub(super) async fn run(
             .saved_methods(&account.account_number)
             .await?
             .into_iter()
-            .find(|m| m.kind == MethodKind::Card)
-            .map(|card| SavedLabel {
-                id: card.id,
-                kind: card.kind.as_str().to_owned(),
-                label: card.label,
-                last4: card.last4,
+            .find(|m| match m.kind {
+                MethodKind::Card => cards,
+                MethodKind::Bank => banks,
+            })
+            .map(|method| SavedLabel {
+                id: method.id,
+                kind: method.kind.as_str().to_owned(),
+                label: method.label,
+                last4: method.last4,
             })
     } else {
         None
     };
-    let has_card_on_file = on_file.is_some();
+    let has_method_on_file = on_file.is_some();
     session.facts.autopay = Some(AutopayFacts {
         id: None,
         amount: terms.amount.name().to_owned(),
         card: None,
         on_file,
+        bank_possible: banks,
+        recording: None,
         first_due: Some(first.to_string()),
         script: String::new(),
         noticed: false,
     });
     session.facts.payment.card_for = Some(CardFor::Autopay);
-    Ok(if has_card_on_file {
-        OfferAutopayResult::CardOnFile
+    Ok(if has_method_on_file {
+        OfferAutopayResult::OnFile
     } else {
-        OfferAutopayResult::NewCard
+        OfferAutopayResult::NewMethod
     })
 }

@@ -8,7 +8,8 @@ use crate::flow::actions::OfferKeepBankResult;
 use crate::flow::engine::Session;
 
 /// Offers keeping the account when the gateway keeps bank accounts and the policy keeps methods
-/// on file (`cards_on_file`).
+/// on file (`cards_on_file`), for today's debit (an account keyed in for AutoPay is kept as
+/// AutoPay's).
 ///
 /// # Errors
 /// None; every action may fail, so every action's `run` says so.
@@ -19,7 +20,11 @@ pub(super) async fn run(
     session.facts.payment.keep_card = false;
     let allowed = ctx.policy().is_none_or(|policy| policy.cards_on_file);
     Ok(
-        if allowed && ctx.account.is_some() && ctx.app.gateway.keeps_bank_accounts() {
+        if allowed
+            && session.facts.payment.card_for.is_none()
+            && ctx.account.is_some()
+            && ctx.app.gateway.keeps_bank_accounts()
+        {
             OfferKeepBankResult::Offered
         } else {
             OfferKeepBankResult::NotAvailable

@@ -26,14 +26,12 @@ pub(super) async fn run(
         return Ok(OfferSavedMethodResult::None);
     };
     // A card fee is said before a card is taken; a card on file is offered only where none
-    // applies.
+    // applies (a bank account on file, which pays no fee, still is).
     let fee = ctx
         .policy()
         .and_then(|policy| policy.card_fee.as_ref())
         .map_or(0, |fee| fee.fee_for(account, payment.cents.unwrap_or(0)));
-    if fee > 0 {
-        return Ok(OfferSavedMethodResult::None);
-    }
+    let cards = fee == 0;
     // A bank account on file is offered where a debit could be made today (its authorisation
     // is read and its evidence kept as for one keyed in).
     let debits = ctx.policy().is_none_or(|policy| policy.bank_debits)
@@ -45,7 +43,7 @@ pub(super) async fn run(
     let saved = ctx.app.store.saved_methods(&account.account_number).await?;
     let Some(card) = saved
         .into_iter()
-        .find(|m| m.kind == MethodKind::Card || (debits && m.kind == MethodKind::Bank))
+        .find(|m| (cards && m.kind == MethodKind::Card) || (debits && m.kind == MethodKind::Bank))
     else {
         return Ok(OfferSavedMethodResult::None);
     };

@@ -40,7 +40,7 @@ pub(super) async fn run(
     };
     Ok(
         match run_due::charge(&run_due::Collector::of(ctx.app), &claimed, true, today).await? {
-            Some(Charged::Paid(code)) => {
+            Some(Charged::Paid(code) | Charged::Clearing(code)) => {
                 session.facts.payment.confirmation = Some(code);
                 session.facts.payment.cents = Some(claimed.amount_cents);
                 if let Some(account) = &mut ctx.account {

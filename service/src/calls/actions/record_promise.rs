@@ -65,6 +65,8 @@ pub(super) async fn run(
             consent_at: None,
             hardship_reason: None,
             autopay_amount: None,
+            evidence: None,
+            recording_id: None,
             created_at: new.now,
             installments: Vec::new(),
         };

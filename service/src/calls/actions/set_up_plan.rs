@@ -148,7 +148,8 @@ pub(super) async fn run(
     };
     let result =
         match run_due::charge(&run_due::Collector::of(ctx.app), &claimed, true, today).await? {
-            Some(Charged::Paid(code)) => {
+            // A debit accepted from a bank account is as good as paid for now; upkeep follows it.
+            Some(Charged::Paid(code) | Charged::Clearing(code)) => {
                 let payment = &mut session.facts.payment;
                 payment.confirmation = Some(code);
                 // What the receipt says was paid.
@@ -201,6 +202,8 @@ fn schedule_message(
         consent_at: Some(new.now),
         hardship_reason: new.hardship_reason.map(str::to_owned),
         autopay_amount: None,
+        evidence: None,
+        recording_id: None,
         created_at: new.now,
         installments: installments
             .iter()
@@ -214,6 +217,7 @@ fn schedule_message(
                 next_attempt_on: due.clone(),
                 confirmation_code: None,
                 decline_reason: None,
+                return_code: None,
             })
             .collect(),
     };
