@@ -515,19 +515,10 @@ async fn bank_autopay_is_recorded_written_debited_on_the_due_date_and_clears(bac
     let server = &line.server;
     // Two recordings, each started before its authorisation was read and stopped after it:
     // today's debit's and AutoPay's.
-    let requests = line.twilio.requests();
-    let started = requests
-        .iter()
-        .filter(|r| {
-            r.path
-                .ends_with(&format!("/Calls/{}/Recordings.json", call.call_sid))
-        })
-        .count();
-    let stopped = requests
-        .iter()
-        .filter(|r| r.field("Status") == Some("stopped"))
-        .count();
-    assert_eq!((started, stopped), (2, 2), "{requests:?}");
+    assert_eq!(
+        crate::bank_debit::recordings_started_and_stopped(&line.twilio, &call.call_sid),
+        (2, 2)
+    );
 
     let linda = server.api_account(LINDA).await;
     let autopay = autopay_of(&linda);

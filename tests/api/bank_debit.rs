@@ -63,6 +63,27 @@ pub(crate) async fn checking_account(call: &mut Call, account: &str) -> Vec<Stri
     call.press("1").await.expect("the account is right")
 }
 
+/// How many recordings of its own the line started on the call through Twilio's API, and how
+/// many it stopped.
+pub(crate) fn recordings_started_and_stopped(
+    twilio: &common::twilio_api::TwilioStandIn,
+    call_sid: &str,
+) -> (usize, usize) {
+    let requests = twilio.requests();
+    let started = requests
+        .iter()
+        .filter(|r| {
+            r.path
+                .ends_with(&format!("/Calls/{call_sid}/Recordings.json"))
+        })
+        .count();
+    let stopped = requests
+        .iter()
+        .filter(|r| r.field("Status") == Some("stopped"))
+        .count();
+    (started, stopped)
+}
+
 /// The payment the call made, as the admin API shows it.
 async fn payment(server: &TestServer, call: &Call) -> serde_json::Value {
     server.api_call(&call.call_sid).await["payments"][0].clone()
@@ -467,3 +488,104 @@ async fn a_bank_account_kept_on_file_pays_the_next_call_after_its_authorization(
     assert!(!everything.contains("000123456789") && !everything.contains("110000000"));
 }
 on_both_backends_with_own_server!(a_bank_account_kept_on_file_pays_the_next_call_after_its_authorization, needs: [Prism, Smtp]);
+
+async fn a_plan_paid_from_a_bank_account_is_authorised_recorded_written_and_clears(
+    backend: Backend,
+) {
+    let Some(Line { server, twilio, .. }) = line(backend, None).await else {
+        return;
+    };
+    let mut call = server.linda_at_pin_question().await;
+    for keys in ["6446", "8", "4"] {
+        call.press(keys).await.expect("to the plan");
+    }
+    let said = call.press("3").await.expect("three payments");
+    let schedule = "a first payment of one hundred forty-eight dollars and forty-five cents \
+                    today, then two payments of one hundred forty-eight dollars and forty-four \
+                    cents, on December twenty-third and January twenty-third";
+    assert_heard!(
+        &said,
+        &format!("That is {schedule}. To set this up, say or press 1.")
+    );
+    let said = call.press("1").await.expect("set it up");
+    assert_heard!(
+        &said,
+        "Your payments can come from a debit or credit card, or from a checking or savings \
+         account. For a card, say card or press 1. For a bank account, say bank or press 2."
+    );
+    call.press("2").await.expect("from the bank");
+    let said = checking_account(&mut call, "000123456789").await;
+    // The recurring TEL authorisation, every element, as the caller hears it.
+    for element in [
+        &format!("Your checking account ending in 6 7 8 9, for {schedule}."),
+        "Please listen to this authorization.",
+        "Today, November twenty-third, you, Linda Brown, authorize Riverside Utilities to make \
+         electronic debits from your checking account ending in 6 7 8 9, on or after each date \
+         of this plan:",
+        "These debits repeat on those dates until the plan is paid, unless you cancel them.",
+        "If you have questions, or to cancel, call Riverside Utilities at 1, 8 0 0, 5 5 5, 0 1 \
+         0 0, during business hours, before a payment date.",
+        "To agree, say yes or press 1.",
+    ] {
+        assert_heard!(&said, element);
+    }
+    let said = call.press("1").await.expect("agree");
+    assert_heard!(
+        &said,
+        "Thank you. Your payment plan is set up. Your first payment of one hundred forty-eight \
+         dollars and forty-five cents from your checking account ending in 6 7 8 9 is on its \
+         way, and can take a few days to clear."
+    );
+    assert_heard!(
+        &said,
+        "The other payments will be debited from this account on their dates. We'll send you a \
+         written copy of your authorization."
+    );
+    // Recorded from before it was read until the caller's answer.
+    assert_eq!(
+        recordings_started_and_stopped(&twilio, &call.call_sid),
+        (1, 1)
+    );
+
+    let linda = server.api_account(LINDA).await;
+    let plan = &linda["arrangements"][0];
+    assert_eq!(plan["kind"], "plan");
+    assert_eq!(plan["method"], "bank");
+    assert_eq!(plan["method_label"], "checking");
+    assert_eq!(plan["method_last4"], "6789");
+    assert_eq!(plan["consent_version"], "tel-plan-2026-12");
+    assert_eq!(plan["evidence"], "recording_and_written_notice");
+    assert!(
+        plan["recording_id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("RE")),
+        "{plan}"
+    );
+    assert_eq!(plan["installments"][0]["status"], "clearing", "{plan}");
+    assert_eq!(linda["balance_cents"], LINDA_BALANCE - 14_845);
+    assert_eq!(linda["contact_channel"], "email");
+    let copy: Vec<_> = linda["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["kind"] == "plan_schedule")
+        .collect();
+    assert_eq!(copy.len(), 1, "the written copy: {linda}");
+    let text = copy[0]["body_text"].as_str().unwrap_or_default();
+    for element in [
+        "On November 23, 2026, by phone, you set up a payment plan for the account ending 3365: \
+         $445.33 in all, paid from your checking account ending in 6789 on or after these dates",
+        "The payments repeat on those dates until the plan is paid.",
+        "call us at 1-800-555-0100 during business hours",
+    ] {
+        assert!(text.contains(element), "{element:?} in {text}");
+    }
+
+    // The first debit clears; the plan runs on.
+    let report = later(&server, a_look_later()).await;
+    assert_eq!(report.arrangements.debits.succeeded, 1, "{report:?}");
+    let plan = &server.api_account(LINDA).await["arrangements"][0];
+    assert_eq!(plan["installments"][0]["status"], "paid", "{plan}");
+    assert_eq!(plan["status"], "active");
+}
+on_both_backends_with_own_server!(a_plan_paid_from_a_bank_account_is_authorised_recorded_written_and_clears, needs: [Prism, Smtp]);

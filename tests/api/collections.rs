@@ -638,11 +638,11 @@ async fn an_arrangement_made_again_by_a_retried_delivery_is_the_same_one(server:
     ];
     let store = &server.state.line.store;
     let first = store
-        .create_arrangement(&new, &schedule, &[])
+        .create_arrangement(&new, &schedule, None, &[])
         .await
         .expect("made");
     let again = store
-        .create_arrangement(&new, &schedule, &[])
+        .create_arrangement(&new, &schedule, None, &[])
         .await
         .expect("found");
     assert_eq!(first, again);

@@ -311,7 +311,8 @@ async fn a_plan_sends_its_schedule_then_reminders_at_the_lead_time(backend: Back
     };
     let server = &line.server;
     let mut call = server.linda_at_pin_question().await;
-    for keys in ["6446", "4", "3", "1"] {
+    // Set up (1) with a card (1: where a bank account could pay it too, the line asks).
+    for keys in ["6446", "4", "3", "1", "1"] {
         call.press(keys).await.expect("a plan");
     }
     server
@@ -602,7 +603,7 @@ async fn a_plan_or_promise_is_confirmed_to_a_caller_who_chose_texts_before(backe
     )
     .await
     .expect("call connects");
-    for keys in ["1", "1", "6446", "4", "2", "1"] {
+    for keys in ["1", "1", "6446", "4", "2", "1", "1"] {
         call.press(keys).await.expect("a plan");
     }
     server

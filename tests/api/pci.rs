@@ -379,8 +379,27 @@ async fn no_bank_numbers_in_logs_database_messages_or_api(backend: Backend) {
             said.iter().any(|line| line.contains("is scheduled for")),
             "{said:?}"
         );
+        if keep == "3" {
+            // AutoPay from the account kept: its recurring authorisation, then its debits.
+            let said = call.press("2").await.expect("AutoPay");
+            assert!(
+                said.iter().any(|line| line.contains("These debits repeat")),
+                "{said:?}"
+            );
+            let said = call.press("1").await.expect("AutoPay agreed");
+            assert!(
+                said.iter().any(|line| line.contains("AutoPay is on")),
+                "{said:?}"
+            );
+        }
         api_answers.push_str(&server.api_call(&call.call_sid).await.to_string());
     }
+    // AutoPay's debit on the due date, from the account kept on file.
+    let collector = ivrpay::collections::run_due::Collector::of(&server.state.line);
+    let report = ivrpay::collections::run_due::run(&collector, time::macros::date!(2026 - 12 - 02))
+        .await
+        .expect("run-due");
+    assert_eq!(report.clearing, 1, "{report:?}");
     // The written notices go out; every debit settles, fails or comes back, and the holder is
     // told.
     crate::messages::send(&server).await;

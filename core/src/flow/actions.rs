@@ -524,16 +524,43 @@ actions! {
         NotAvailable = "not_available",
     }
 
-    /// Keep the card at the gateway, record the plan and the caller's consent, and charge the
-    /// first installment if the policy says so.
+    /// See whether the plan's (or settlement's) installments can be debited from a bank account.
+    offer_plan_bank: OfferPlanBank, "seeing whether their plan can be paid from a bank account",
+    /// Whether a bank account can pay the plan.
+    OfferPlanBankResult {
+        /// Not here: the policy allows no debits, the gateway keeps no accounts, or the
+        /// authorisation could not be both recorded and sent in writing. (First, so the engine's
+        /// fake context goes on to the card unless a test scripts it.)
+        NotAvailable = "not_available",
+        /// A checking or savings account can pay it.
+        Offered = "offered",
+    }
+
+    /// Compose the recurring TEL authorisation of the plan's debits from the account just keyed
+    /// in, and start recording it.
+    prepare_plan_debit: PreparePlanDebit, "reading them the authorization of their plan's debits",
+    /// Whether the authorisation can be read.
+    PreparePlanDebitResult {
+        /// It is in the session, being recorded, to be read whole.
+        Ready = "ready",
+        /// No account, schedule or recording: it is not read.
+        Incomplete = "incomplete",
+    }
+
+    /// Keep the card or bank account at the gateway, record the plan and the caller's consent,
+    /// and charge the first installment if the policy says so.
     set_up_plan: SetUpPlan, "setting up their payment plan",
     /// What became of the plan.
     SetUpPlanResult {
         /// Set up, and its first installment paid now; the confirmation is in the session.
         Approved = "approved",
+        /// Set up, and its first installment debited from the bank account: accepted, clearing
+        /// in a few days; the confirmation is in the session.
+        Accepted = "accepted",
         /// Set up; its first installment falls due later.
         Scheduled = "scheduled",
-        /// The card was refused (when keeping it, or for the first installment): no plan.
+        /// The card or account was refused (when keeping it, or for the first installment): no
+        /// plan.
         Declined = "declined",
         /// The gateway could not keep the card, or the card or plan was incomplete: no plan.
         ProcessingError = "processing_error",

@@ -393,6 +393,11 @@ named_enum! {
         AutopayAuthorization = "autopay_authorization",
         /// Whether the card being entered is for AutoPay (conditions only).
         CardForAutopay = "card_for_autopay",
+        /// The recurring TEL authorisation of a plan's debits from a bank account, every element
+        /// in the caller's language (the same words are kept as evidence).
+        PlanDebitAuthorization = "plan_debit_authorization",
+        /// Whether the plan being set up is paid from a bank account (conditions only).
+        PlanByBank = "plan_by_bank",
         /// Whether a card or bank account on file can be used for AutoPay (conditions only).
         AutopayHasMethodOnFile = "autopay_has_method_on_file",
         /// Whether AutoPay can be set up from a bank account here: the policy allows bank
@@ -460,7 +465,8 @@ impl Var {
             | Var::AutopayAmount
             | Var::AutopayMethod
             | Var::AutopayOnFile
-            | Var::AutopayAuthorization => VarType::Text,
+            | Var::AutopayAuthorization
+            | Var::PlanDebitAuthorization => VarType::Text,
             Var::Balance
             | Var::MinimumDue
             | Var::Amount
@@ -499,6 +505,7 @@ impl Var {
             | Var::DebitNoticed
             | Var::CardForAutopay
             | Var::AutopayHasMethodOnFile
+            | Var::PlanByBank
             | Var::AutopayBankPossible
             | Var::AutopayNoticed
             | Var::PaidThisCall

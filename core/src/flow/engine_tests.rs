@@ -10,10 +10,11 @@ use super::actions::{
     ActionResult, ApplyFeeResult, ChangePlanCardResult, ChargeCardResult, ChargeSavedMethodResult,
     CheckAmountResult, DebitBankResult, EnrollAutopayResult, IdentifyByCallerIdResult,
     LookupAccountResult, OfferAutopayResult, OfferBankDebitResult, OfferCallbackResult,
-    OfferKeepBankResult, OfferKeepCardResult, OfferSavedMethodResult, OfferSettlementResult,
-    OfferSurveyResult, PayInstallmentNowResult, PrepareAutopayResult, PrepareDebitResult,
-    RecordCallbackResult, RecordProviderPaymentResult, RemoveSavedMethodResult, RouteAccountResult,
-    VerifyDateOfBirthResult, VerifyPinResult,
+    OfferKeepBankResult, OfferKeepCardResult, OfferPlanBankResult, OfferSavedMethodResult,
+    OfferSettlementResult, OfferSurveyResult, PayInstallmentNowResult, PrepareAutopayResult,
+    PrepareDebitResult, PreparePlanDebitResult, RecordCallbackResult, RecordProviderPaymentResult,
+    RemoveSavedMethodResult, RouteAccountResult, SetUpPlanResult, VerifyDateOfBirthResult,
+    VerifyPinResult,
 };
 use super::engine::{FlowError, Input, Session, Turn};
 use super::testing::{AGENT_NUMBER, FakeContext, advance};
@@ -659,6 +660,16 @@ fn every_context() -> Vec<FakeContext> {
         ctx.script([*enrol; 64]);
         contexts.push(ctx);
     }
+    // A plan paid from a bank account, every way setting it up ends; its authorisation not
+    // ready.
+    for set_up in SetUpPlanResult::ALL {
+        let mut ctx = always(OfferPlanBankResult::Offered);
+        ctx.script([*set_up; 64]);
+        contexts.push(ctx);
+    }
+    let mut plan_not_ready = always(OfferPlanBankResult::Offered);
+    plan_not_ready.script([PreparePlanDebitResult::Incomplete; 64]);
+    contexts.push(plan_not_ready);
     // AutoPay offered after a debit, with a written copy of the debit's authorisation.
     let mut after_debit = always(OfferBankDebitResult::Offered);
     after_debit.script([OfferAutopayResult::OnFile; 64]);

@@ -55,6 +55,8 @@ pub struct Facts {
     pub arrangement: Option<OpenArrangement>,
     /// The plan set up on this call, for its confirmation message.
     pub plan_made: Option<Made>,
+    /// The recurring authorisation of a plan's debits from a bank account, while it is read.
+    pub plan_debit: Option<PlanDebitTerms>,
     /// The promise made on this call, for its confirmation message.
     pub promise_made: Option<Made>,
     /// Where a receipt can go for this account.
@@ -186,6 +188,16 @@ impl BankLabel {
             .as_deref()
             .and_then(crate::payments::AccountType::parse)
     }
+}
+
+/// A plan's debits from a bank account, as their authorisation was read to the caller.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PlanDebitTerms {
+    /// The authorisation as read (the evidence keeps the same words).
+    pub script: String,
+    /// The provider's id of its recording, until the caller answers.
+    pub recording: Option<String>,
 }
 
 /// A bank debit's terms as they were read to the caller for their authorisation.

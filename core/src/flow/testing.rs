@@ -299,7 +299,14 @@ impl FakeContext {
             }
             (Action::SetUpPlan | Action::ChangePlanCard, _) => {
                 Self::take_card(session);
+                Self::take_bank(session);
                 session.facts.payment.card_for = None;
+            }
+            (Action::PreparePlanDebit, "ready") => {
+                facts.plan_debit = Some(crate::flow::facts::PlanDebitTerms {
+                    script: "Today you authorize the plan's debits.".to_owned(),
+                    recording: None,
+                });
             }
             (Action::RecordHardship, _) => {
                 facts.hardship.get_or_insert_with(|| "other".to_owned());
@@ -450,6 +457,7 @@ impl FakeContext {
                 Self::take_bank(session);
                 session.facts.bank = None;
                 session.facts.debit = None;
+                session.facts.plan_debit = None;
                 self.next_name(action)
             }
             Action::PrepareDebit => {

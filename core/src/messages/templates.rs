@@ -59,7 +59,7 @@ impl Kind {
     pub fn variables(self) -> &'static [&'static str] {
         match self {
             Kind::Receipt => &["amount", "fee", "total", "card", "confirmation", "date"],
-            Kind::PlanSchedule => &["schedule", "plan_total", "card"],
+            Kind::PlanSchedule => &["schedule", "plan_total", "card", "authorized_on"],
             Kind::InstallmentReminder
             | Kind::InstallmentFailed
             | Kind::AutopayReminder

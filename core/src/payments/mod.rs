@@ -51,5 +51,5 @@ pub use money::{Currency, Money, MoneyError};
 pub use sandbox::SandboxGateway;
 pub use secret::SecretField;
 pub use stripe::StripeGateway;
-pub use tel::TelAuthorization;
+pub use tel::{PlanTelAuthorization, TelAuthorization};
 pub use vault::{DataKey, VaultError};

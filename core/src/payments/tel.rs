@@ -87,6 +87,67 @@ impl TelAuthorization {
     }
 }
 
+/// Everything a payment plan's (or a settlement's installments') recurring TEL authorisation
+/// states: as the single debit's, with the schedule in place of one date and amount, and that
+/// the debits recur on it until the plan is paid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanTelAuthorization {
+    /// Who is debiting (the company the line answers for).
+    pub company: String,
+    /// The number to call with questions or to cancel, as written (`1-800-555-0100`).
+    pub company_phone: String,
+    /// The account holder's name, as on the account.
+    pub consumer_name: String,
+    /// Checking or savings.
+    pub account_type: AccountType,
+    /// The last four digits of the account debited.
+    pub last4: String,
+    /// The schedule as said: each amount and its date ("three payments of forty dollars, today,
+    /// January first and February first"; `collections::terms::schedule_words`).
+    pub schedule: String,
+    /// The day the caller authorises it.
+    pub authorized_on: Date,
+}
+
+impl PlanTelAuthorization {
+    /// The wording's version, recorded with every authorisation given in it.
+    pub const SCRIPT_VERSION: &'static str = "tel-plan-2026-12";
+
+    /// The authorisation as spoken to the caller, every element in words.
+    pub fn script(&self, language: Language) -> String {
+        let today = speech::date_words(self.authorized_on, language);
+        let last4 = speech::digits_words(&self.last4, language);
+        let phone = phone_words(&self.company_phone, language);
+        let (company, name, schedule) = (&self.company, &self.consumer_name, &self.schedule);
+        match language {
+            Language::En => {
+                let account = self.account_type.spoken_name();
+                format!(
+                    "Today, {today}, you, {name}, authorize {company} to make electronic debits \
+                     from your {account} ending in {last4}, on or after each date of this plan: \
+                     {schedule}. These debits repeat on those dates until the plan is paid, \
+                     unless you cancel them. If you have questions, or to cancel, call {company} \
+                     at {phone}, during business hours, before a payment date."
+                )
+            }
+            Language::Es => {
+                let account = match self.account_type {
+                    AccountType::Checking => "cuenta de cheques",
+                    AccountType::Savings => "cuenta de ahorros",
+                };
+                format!(
+                    "Hoy, {today}, usted, {name}, autoriza a {company} a hacer débitos \
+                     electrónicos de su {account} que termina en {last4}, en cada fecha de este \
+                     plan o después: {schedule}. Estos débitos se repiten en esas fechas hasta \
+                     que el plan quede pagado, a menos que usted los cancele. Si tiene \
+                     preguntas, o para cancelarlos, llame a {company} al {phone}, en horario de \
+                     oficina, antes de una fecha de pago."
+                )
+            }
+        }
+    }
+}
+
 /// A phone number as written (`1-800-555-0100`) read group by group, digit by digit, with a
 /// pause between groups.
 pub fn phone_words(phone: &str, language: Language) -> String {
@@ -168,5 +229,44 @@ mod tests {
             phone_words("(555) 010-9999", Language::En),
             "5 5 5, 0 1 0, 9 9 9 9"
         );
+    }
+
+    #[test]
+    fn a_plans_debits_state_the_schedule_and_that_they_recur() {
+        let plan = PlanTelAuthorization {
+            company: "Riverside Utilities".into(),
+            company_phone: "1-800-555-0100".into(),
+            consumer_name: "James Smith".into(),
+            account_type: AccountType::Savings,
+            last4: "6789".into(),
+            schedule: "three payments of forty dollars, today, January sixth and February sixth"
+                .into(),
+            authorized_on: date!(2026 - 12 - 06),
+        };
+        let script = plan.script(Language::En);
+        for element in [
+            "Today, December sixth, you, James Smith,", // the date and the consumer
+            "authorize Riverside Utilities to make electronic debits", // who debits
+            "savings account ending in 6 7 8 9",        // the account
+            "on or after each date of this plan: three payments of forty dollars, today", // dates, amounts
+            "These debits repeat on those dates until the plan is paid", // that it recurs
+            "to cancel, call Riverside Utilities at 1, 8 0 0, 5 5 5, 0 1 0 0, during business hours",
+        ] {
+            assert!(
+                script.contains(element),
+                "{element:?} missing from {script}"
+            );
+        }
+        let script = plan.script(Language::Es);
+        for element in [
+            "cuenta de ahorros que termina en 6 7 8 9",
+            "Estos débitos se repiten",
+            "en horario de oficina",
+        ] {
+            assert!(
+                script.contains(element),
+                "{element:?} missing from {script}"
+            );
+        }
     }
 }

@@ -259,8 +259,108 @@ dispatch! {
     RemoveSavedMethod => remove_saved_method,
     OfferAutopay => offer_autopay,
     PrepareAutopay => prepare_autopay,
+    OfferPlanBank => offer_plan_bank,
+    PreparePlanDebit => prepare_plan_debit,
     EnrollAutopay => enroll_autopay,
     StopAutopay => stop_autopay,
+}
+
+/// A card or bank account kept at the gateway for later charges (AutoPay's, a plan's): its
+/// token and how it is named, or why not.
+enum Kept {
+    Token(String, crate::payments::MethodSummary),
+    /// The gateway refused the card or account (or what was keyed in is incomplete).
+    Refused,
+    /// The gateway failed, or the method on file is gone.
+    Failed,
+}
+
+impl Kept {
+    fn of(
+        outcome: crate::payments::SaveOutcome,
+        method: crate::payments::MethodSummary,
+        what: &str,
+    ) -> Kept {
+        match outcome {
+            crate::payments::SaveOutcome::Saved { token } => Kept::Token(token, method),
+            crate::payments::SaveOutcome::Declined { reason } => {
+                tracing::info!(reason = reason.as_str(), "{what} to keep refused");
+                match reason {
+                    crate::payments::DeclineReason::ProcessingError => Kept::Failed,
+                    _ => Kept::Refused,
+                }
+            }
+        }
+    }
+}
+
+/// Keeps the card keyed in for `purpose` ("AutoPay", "Payment plan") at the gateway, under a
+/// key stable across retried deliveries; its numbers are wiped either way.
+async fn keep_keyed_card(
+    ctx: &CallContext<'_>,
+    session: &mut Session,
+    account: &crate::store::Account,
+    attempt: i64,
+    purpose: &str,
+) -> Kept {
+    let fields = take_card(session);
+    let keyed = crate::calls::payments::parse_card(ctx.app, &fields);
+    drop(fields);
+    let Some(keyed) = keyed else {
+        return Kept::Refused;
+    };
+    let method = crate::payments::MethodSummary::card(keyed.number.brand(), keyed.number.last4());
+    let saved = crate::payments::save_card_with_retry(
+        ctx.app.gateway.as_ref(),
+        &crate::payments::SaveCardRequest {
+            card: &keyed,
+            idempotency_key: format!("ivrpay-{}-card-{attempt}", ctx.call_sid),
+            description: format!("{purpose}, account ending {}", account.last4()),
+        },
+        ctx.app.config.payments.gateway_timeout,
+    )
+    .await;
+    Kept::of(saved, method, "card")
+}
+
+/// Keeps the bank account keyed in for `purpose` at the gateway, as [`keep_keyed_card`] keeps
+/// a card; its numbers are wiped either way.
+async fn keep_keyed_bank(
+    ctx: &CallContext<'_>,
+    session: &mut Session,
+    account: &crate::store::Account,
+    attempt: i64,
+    purpose: &str,
+) -> Kept {
+    let fields = take_bank(session);
+    let kind = session
+        .facts
+        .bank
+        .as_ref()
+        .and_then(|bank| bank.account_type())
+        .unwrap_or(crate::payments::AccountType::Checking);
+    let keyed = crate::calls::debits::parse_bank(&fields, kind);
+    drop(fields);
+    let Some(keyed) = keyed else {
+        return Kept::Refused;
+    };
+    let method = crate::payments::MethodSummary {
+        kind: crate::payments::MethodKind::Bank,
+        label: kind.as_str().to_owned(),
+        last4: keyed.number.last4(),
+    };
+    let saved = crate::payments::save_bank_with_retry(
+        ctx.app.gateway.as_ref(),
+        &crate::payments::SaveBankRequest {
+            account: &keyed,
+            idempotency_key: format!("ivrpay-{}-bank-{attempt}", ctx.call_sid),
+            description: format!("{purpose}, account ending {}", account.last4()),
+        },
+        ctx.app.config.payments.gateway_timeout,
+    )
+    .await;
+    drop(keyed);
+    Kept::of(saved, method, "bank account")
 }
 
 /// What the engine may ask of the service during one webhook.
@@ -632,6 +732,18 @@ impl CallContext<'_> {
                 }
             }
         }
+    }
+
+    /// Whether recurring debits from a bank account (AutoPay's, a plan's) can be authorised on
+    /// this call for `account`: the policy allows debits, the gateway keeps accounts, and a
+    /// recurring TEL entry's evidence can be kept: both a recording (the provider can record) and
+    /// a written copy (a channel reaches the holder).
+    pub fn recurring_debits_possible(&self, account: &crate::store::Account) -> bool {
+        use crate::flow::Context;
+        self.policy().is_none_or(|policy| policy.bank_debits)
+            && self.app.gateway.keeps_bank_accounts()
+            && self.webhook.dialect.recording_control().is_some()
+            && crate::calls::debits::notice_channel(self.app, account).is_some()
     }
 
     /// Starts a recording of its own (a bank debit's authorisation); its id, or `None` where

@@ -134,7 +134,15 @@ impl Composer<'_> {
         values
             .set("schedule", schedule.join(separator))
             .set("plan_total", money_text(plan.total_cents))
-            .set("card", plan_card(plan, language));
+            .set("card", plan_card(plan, language))
+            .set(
+                "authorized_on",
+                time::OffsetDateTime::from_unix_timestamp(
+                    plan.consent_at.unwrap_or(plan.created_at) / 1000,
+                )
+                .map(|t| date_text(t.date(), language))
+                .unwrap_or_default(),
+            );
         self.build(
             Kind::PlanSchedule,
             account,

@@ -263,7 +263,8 @@ fn arrangement_from_row(row: &sqlx::any::AnyRow) -> Result<ArrangementRecord, St
 
 impl Store {
     /// Records an arrangement and its installments (`(due date, cents)` in order) in one
-    /// transaction; returns its id.
+    /// transaction, with the evidence of a recurring authorisation from a bank account
+    /// (`(recording id, evidence)`) when there is one; returns its id.
     ///
     /// # Errors
     /// A database failure; nothing is written then.
@@ -273,6 +274,7 @@ impl Store {
         &self,
         new: &NewArrangement<'_>,
         installments: &[(String, i64)],
+        evidence: Option<(Option<&str>, &str)>,
         messages: &[super::NewMessage],
     ) -> Result<i64, StoreError> {
         let mut tx = self.begin().await?;
@@ -281,6 +283,20 @@ impl Store {
             // Made before by a delivery of this webhook that did not live to answer.
             tx.commit().await?;
             return Ok(id);
+        }
+        if let Some((recording, kept)) = evidence {
+            sqlx::query("UPDATE arrangements SET recording_id = $2, evidence = $3 WHERE id = $1")
+                .bind(id)
+                .bind(recording)
+                .bind(kept)
+                .execute(&mut *tx)
+                .await?;
+            // The written copy's channel becomes the account's when it has none, so the
+            // reminders and receipts of the debits it authorised reach the holder.
+            if let Some(copy) = messages.first() {
+                super::autopay::adopt_channel(&mut tx, new.account_number, &copy.channel, new.now)
+                    .await?;
+            }
         }
         for message in messages {
             super::messages::insert_message(&mut tx, message, new.now).await?;

@@ -62,15 +62,7 @@ impl Store {
                 super::messages::insert_message(&mut tx, message, new.now).await?;
             }
             if let Some(copy) = messages.first() {
-                sqlx::query(
-                    "UPDATE accounts SET contact_channel = $2, contact_channel_at = $3 \
-                     WHERE account_number = $1 AND contact_channel IS NULL",
-                )
-                .bind(new.account_number)
-                .bind(&copy.channel)
-                .bind(new.now)
-                .execute(&mut *tx)
-                .await?;
+                adopt_channel(&mut tx, new.account_number, &copy.channel, new.now).await?;
             }
         }
         tx.commit().await?;
@@ -260,4 +252,24 @@ async fn stop_in(
         .await?;
     }
     Ok(!stopped.is_empty())
+}
+
+/// Makes `channel` (the channel a written copy of an authorisation went by) the account's for
+/// messages when it has none, so the reminders that authorisation promises reach it.
+pub(super) async fn adopt_channel(
+    tx: &mut super::Tx,
+    account_number: &str,
+    channel: &str,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE accounts SET contact_channel = $2, contact_channel_at = $3 \
+         WHERE account_number = $1 AND contact_channel IS NULL",
+    )
+    .bind(account_number)
+    .bind(channel)
+    .bind(now_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

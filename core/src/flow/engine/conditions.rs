@@ -84,6 +84,7 @@ pub(super) fn holds(
             .autopay
             .as_ref()
             .is_some_and(|a| a.on_file.is_some()),
+        Condition::Is(Var::PlanByBank) => session.facts.plan_debit.is_some(),
         Condition::Is(Var::AutopayBankPossible) => session
             .facts
             .autopay

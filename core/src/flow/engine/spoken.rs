@@ -169,6 +169,7 @@ pub(super) fn spoken(
         | Var::DebitNoticed
         | Var::CardForAutopay
         | Var::AutopayHasMethodOnFile
+        | Var::PlanByBank
         | Var::AutopayBankPossible
         | Var::AutopayNoticed
         | Var::PaidThisCall
@@ -222,6 +223,12 @@ pub(super) fn spoken(
             .saved
             .as_ref()
             .map(|saved| saved_words(saved, language))
+            .unwrap_or_default(),
+        Var::PlanDebitAuthorization => session
+            .facts
+            .plan_debit
+            .as_ref()
+            .map(|terms| terms.script.clone())
             .unwrap_or_default(),
         Var::AutopayAmount
         | Var::AutopayMethod

@@ -3,8 +3,7 @@
 //! enrolment with the words agreed to, their version and the time, with its written copy; from
 //! a bank account (a recurring TEL authorisation) also with its recording, stopped now.
 
-use super::{CallContext, next_attempt, take_bank, take_card};
-use crate::calls::payments::parse_card;
+use super::{CallContext, Kept, keep_keyed_bank, keep_keyed_card, next_attempt};
 use crate::collections::autopay::{AutopayAmount, AutopayAuthorization};
 use crate::collections::parse_date;
 use crate::error::AppError;
@@ -13,10 +12,7 @@ use crate::flow::engine::Session;
 use crate::flow::facts::SavedLabel;
 use crate::messages::compose::{AutopayNotice, Composer};
 use crate::messages::templates::Kind;
-use crate::payments::{
-    AccountType, DeclineReason, MethodKind, MethodSummary, SaveBankRequest, SaveCardRequest,
-    SaveOutcome, save_bank_with_retry, save_card_with_retry,
-};
+use crate::payments::{MethodKind, MethodSummary};
 use crate::store::NewArrangement;
 
 /// Turns AutoPay on (see the module docs), claiming the turn first so a duplicate delivery
@@ -50,9 +46,9 @@ pub(super) async fn run(
     let kept = if chosen.id != 0 {
         on_file(ctx, &account, &chosen).await?
     } else if bank {
-        keep_bank(ctx, session, &account, attempt).await
+        keep_keyed_bank(ctx, session, &account, attempt, "AutoPay").await
     } else {
-        keep_card(ctx, session, &account, attempt).await
+        keep_keyed_card(ctx, session, &account, attempt, "AutoPay").await
     };
     let (token, method) = match kept {
         Kept::Token(token, method) => (token, method),
@@ -147,30 +143,6 @@ pub(super) async fn run(
     Ok(EnrollAutopayResult::Enrolled)
 }
 
-/// The gateway's token for AutoPay's method, and how the method is named.
-enum Kept {
-    Token(String, MethodSummary),
-    /// The gateway refused the card or account (or what was keyed in is incomplete).
-    Refused,
-    /// The gateway failed, or the method on file is gone.
-    Failed,
-}
-
-impl Kept {
-    fn of(outcome: SaveOutcome, method: MethodSummary, what: &str) -> Kept {
-        match outcome {
-            SaveOutcome::Saved { token } => Kept::Token(token, method),
-            SaveOutcome::Declined { reason } => {
-                tracing::info!(reason = reason.as_str(), "{what} for AutoPay refused");
-                match reason {
-                    DeclineReason::ProcessingError => Kept::Failed,
-                    _ => Kept::Refused,
-                }
-            }
-        }
-    }
-}
-
 /// The card or account on file chosen, if still kept at the line's gateway (a token is only
 /// good at the gateway that issued it).
 async fn on_file(
@@ -192,70 +164,4 @@ async fn on_file(
         return Ok(Kept::Failed);
     };
     Ok(Kept::Token(token, method))
-}
-
-/// Keeps the card keyed in for AutoPay at the gateway; its numbers are wiped either way.
-async fn keep_card(
-    ctx: &CallContext<'_>,
-    session: &mut Session,
-    account: &crate::store::Account,
-    attempt: i64,
-) -> Kept {
-    let fields = take_card(session);
-    let keyed = parse_card(ctx.app, &fields);
-    drop(fields);
-    let Some(keyed) = keyed else {
-        return Kept::Refused;
-    };
-    let method = MethodSummary::card(keyed.number.brand(), keyed.number.last4());
-    let saved = save_card_with_retry(
-        ctx.app.gateway.as_ref(),
-        &SaveCardRequest {
-            card: &keyed,
-            idempotency_key: format!("ivrpay-{}-card-{attempt}", ctx.call_sid),
-            description: format!("AutoPay, account ending {}", account.last4()),
-        },
-        ctx.app.config.payments.gateway_timeout,
-    )
-    .await;
-    Kept::of(saved, method, "card")
-}
-
-/// Keeps the bank account keyed in for AutoPay at the gateway; its numbers are wiped either
-/// way.
-async fn keep_bank(
-    ctx: &CallContext<'_>,
-    session: &mut Session,
-    account: &crate::store::Account,
-    attempt: i64,
-) -> Kept {
-    let fields = take_bank(session);
-    let kind = session
-        .facts
-        .bank
-        .as_ref()
-        .and_then(|bank| bank.account_type())
-        .unwrap_or(AccountType::Checking);
-    let keyed = crate::calls::debits::parse_bank(&fields, kind);
-    drop(fields);
-    let Some(keyed) = keyed else {
-        return Kept::Refused;
-    };
-    let method = MethodSummary {
-        kind: MethodKind::Bank,
-        label: kind.as_str().to_owned(),
-        last4: keyed.number.last4(),
-    };
-    let saved = save_bank_with_retry(
-        ctx.app.gateway.as_ref(),
-        &SaveBankRequest {
-            account: &keyed,
-            idempotency_key: format!("ivrpay-{}-bank-{attempt}", ctx.call_sid),
-            description: format!("AutoPay, account ending {}", account.last4()),
-        },
-        ctx.app.config.payments.gateway_timeout,
-    )
-    .await;
-    drop(keyed);
-    Kept::of(saved, method, "bank account")
 }

@@ -1,4 +1,4 @@
-//! `forget_bank_account`: forget the bank account entered so far, and a debit or AutoPay
+//! `forget_bank_account`: forget the bank account entered so far, and a debit, AutoPay or plan
 //! offered for it.
 
 use super::{CallContext, take_bank};
@@ -7,8 +7,8 @@ use crate::flow::actions::ForgetBankAccountResult;
 use crate::flow::engine::Session;
 
 /// Wipes the bank account's sealed fields, its type and last four, and the debit's terms; an
-/// authorisation being read is recorded as not given, and its recording (a debit's, or
-/// AutoPay's) is stopped.
+/// authorisation being read is recorded as not given, and its recording (a debit's, AutoPay's
+/// or a plan's) is stopped.
 ///
 /// # Errors
 /// A database failure.
@@ -29,12 +29,17 @@ pub(super) async fn run(
             ctx.stop_recording(&recording).await;
         }
     }
-    if let Some(recording) = session
+    let autopays = session
         .facts
         .autopay
         .as_mut()
-        .and_then(|autopay| autopay.recording.take())
-    {
+        .and_then(|autopay| autopay.recording.take());
+    let plans = session
+        .facts
+        .plan_debit
+        .take()
+        .and_then(|terms| terms.recording);
+    for recording in autopays.into_iter().chain(plans) {
         ctx.stop_recording(&recording).await;
     }
     Ok(ForgetBankAccountResult::Done)

@@ -16,8 +16,8 @@ use crate::payments::MethodKind;
 /// file that can; a card or account keyed in from here is AutoPay's.
 ///
 /// From a bank account AutoPay is a recurring TEL authorisation, which needs both a recording
-/// and a written copy: it is offered only where the provider can record and a channel reaches
-/// the account holder, the policy allows bank debits and the gateway keeps accounts.
+/// and a written copy: it is offered only where
+/// [`CallContext::recurring_debits_possible`].
 ///
 /// # Errors
 /// A database failure.
@@ -40,10 +40,7 @@ pub(super) async fn run(
         return Ok(OfferAutopayResult::NotAvailable);
     }
     let cards = ctx.app.gateway.keeps_cards();
-    let banks = ctx.policy().is_none_or(|policy| policy.bank_debits)
-        && ctx.app.gateway.keeps_bank_accounts()
-        && ctx.webhook.dialect.recording_control().is_some()
-        && crate::calls::debits::notice_channel(ctx.app, &account).is_some();
+    let banks = ctx.recurring_debits_possible(&account);
     let first = first_due(parse_date(&account.due_date), ctx.app.today());
     let Some(first) = first.filter(|_| cards || banks) else {
         return Ok(OfferAutopayResult::NotAvailable);

@@ -79,7 +79,7 @@ pub(super) async fn run(
     let id = ctx
         .app
         .store
-        .create_arrangement(&new, &[], &Vec::from_iter(confirmation))
+        .create_arrangement(&new, &[], None, &Vec::from_iter(confirmation))
         .await?;
     session.facts.promise_made = Some(crate::flow::facts::Made {
         id,

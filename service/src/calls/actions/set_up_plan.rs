@@ -1,24 +1,68 @@
 //! `set_up_plan`: the caller agreed to a schedule and the recurring-charge authorisation. Keep
-//! the card at the gateway (only its token is stored), record the plan with the consent (the
-//! authorisation's version, its words and the time), and charge the first installment now if
-//! the policy says so.
+//! the card or bank account at the gateway (only its token is stored), record the plan with the
+//! consent (the authorisation's version, its words and the time; from a bank account, with its
+//! recording and written copy), and charge the first installment now if the policy says so.
 
-use super::{CallContext, next_attempt, take_card};
-use crate::calls::payments::parse_card;
+use super::{CallContext, Kept, keep_keyed_bank, keep_keyed_card, next_attempt};
 use crate::collections::offers::plan_terms;
+use crate::collections::policy::PlanTerms;
 use crate::collections::run_due::{self, Charged};
-use crate::collections::terms;
+use crate::collections::terms::{self, Installment};
 use crate::error::AppError;
 use crate::flow::Context;
 use crate::flow::actions::SetUpPlanResult;
 use crate::flow::engine::Session;
 use crate::language::Language;
 use crate::messages::compose::{Channel, Composer};
-use crate::payments::{MethodSummary, SaveCardRequest, SaveOutcome, save_card_with_retry};
+use crate::payments::PlanTelAuthorization;
 use crate::store::{Account, ArrangementRecord, InstallmentRecord, NewArrangement, NewMessage};
 
+/// The plan the caller is setting up: its policy terms and its schedule from today.
+pub(super) struct PlanBeingSetUp {
+    /// The policy's plan terms (a hardship plan's, after the caller said paying is hard).
+    pub terms: PlanTerms,
+    /// `plan` or `settlement`.
+    pub kind: String,
+    /// What is spread (cents).
+    pub total_cents: i64,
+    /// How many installments.
+    pub count: u32,
+    /// Each installment's date and amount.
+    pub schedule: Vec<Installment>,
+}
+
+/// The plan the caller chose, as it would be set up today; `None` until a schedule is chosen.
+pub(super) fn plan_being_set_up(
+    ctx: &CallContext<'_>,
+    session: &Session,
+) -> Option<PlanBeingSetUp> {
+    let hardship = session.facts.hardship.is_some();
+    let terms = ctx
+        .policy()
+        .and_then(|p| plan_terms(p, hardship))
+        .cloned()?;
+    let offer = session.facts.plan.as_ref()?;
+    let count = offer.count?;
+    let today = ctx.today();
+    let first = if terms.first_payment_today {
+        today
+    } else {
+        terms.interval.after(today, 1)
+    };
+    let schedule = terms::schedule(offer.total_cents, count, first, terms.interval);
+    Some(PlanBeingSetUp {
+        kind: offer.kind.as_str().to_owned(),
+        total_cents: offer.total_cents,
+        count,
+        schedule,
+        terms,
+    })
+}
+
 /// Sets the plan up (see the module docs), claiming the turn first so a duplicate delivery
-/// cannot do it twice.
+/// cannot do it twice. From a bank account (its debits' authorisation read by
+/// `prepare_plan_debit`), the account is kept instead of a card, the recording stopped, and the
+/// authorisation's evidence (the recording and a written copy) kept with the plan.
 ///
 /// # Errors
 /// [`AppError::TurnTaken`] when another delivery holds the turn; a database failure.
@@ -27,64 +71,64 @@ pub(super) async fn run(
     session: &mut Session,
 ) -> Result<SetUpPlanResult, AppError> {
     ctx.claim().await?;
-    let fields = take_card(session);
     let attempt = next_attempt(session);
-    let card = parse_card(ctx.app, &fields);
-    drop(fields);
     let hardship = session.facts.hardship.clone();
     let policy_name = ctx.policy_name.clone().unwrap_or_default();
-    let plan = ctx
-        .policy()
-        .and_then(|p| plan_terms(p, hardship.is_some()))
-        .cloned();
-    let offer = session.facts.plan.as_ref();
-    let total = offer.map(|plan| plan.total_cents);
-    let count = offer.and_then(|plan| plan.count);
-    let kind = offer.map_or("plan", |plan| plan.kind.as_str());
-    let (Some(card), Some(account), Some(plan), Some(total), Some(count)) =
-        (card, ctx.account.clone(), plan, total, count)
-    else {
-        tracing::warn!("plan asked without a complete card, account, policy and schedule");
+    let plan = plan_being_set_up(ctx, session);
+    let Some(account) = ctx.account.clone() else {
         return Ok(SetUpPlanResult::ProcessingError);
     };
+    // The recording of a bank account's authorisation ends with the caller's answer.
+    let by_bank = session.facts.plan_debit.clone();
+    let recording = by_bank.as_ref().and_then(|terms| terms.recording.clone());
+    if let Some(recording) = &recording {
+        ctx.stop_recording(recording).await;
+    }
+    if let Some(terms) = session.facts.plan_debit.as_mut() {
+        terms.recording = None;
+    }
+    let kept = match &by_bank {
+        Some(_) => keep_keyed_bank(ctx, session, &account, attempt, "Payment plan").await,
+        None => keep_keyed_card(ctx, session, &account, attempt, "Payment plan").await,
+    };
+    let Some(plan) = plan else {
+        tracing::warn!("plan asked without a policy's terms and a schedule");
+        return Ok(SetUpPlanResult::ProcessingError);
+    };
+    let (token, method) = match kept {
+        Kept::Token(token, method) => (token, method),
+        Kept::Refused => return Ok(SetUpPlanResult::Declined),
+        Kept::Failed => return Ok(SetUpPlanResult::ProcessingError),
+    };
+    let PlanBeingSetUp {
+        terms: plan,
+        kind,
+        total_cents: total,
+        count,
+        schedule,
+    } = plan;
+    let kind = kind.as_str();
     let today = ctx.today();
-    let first = if plan.first_payment_today {
-        today
-    } else {
-        plan.interval.after(today, 1)
-    };
-    let schedule = terms::schedule(total, count, first, plan.interval);
-    let method = MethodSummary::card(card.number.brand(), card.number.last4());
-    let saved = save_card_with_retry(
-        ctx.app.gateway.as_ref(),
-        &SaveCardRequest {
-            card: &card,
-            idempotency_key: format!("ivrpay-{}-card-{attempt}", ctx.call_sid),
-            description: format!("Payment plan, account ending {}", account.last4()),
-        },
-        ctx.app.config.payments.gateway_timeout,
-    )
-    .await;
-    drop(card);
-    let token = match saved {
-        SaveOutcome::Saved { token } => token,
-        SaveOutcome::Declined { reason } => {
-            tracing::info!(reason = reason.as_str(), "card for a plan refused");
-            return Ok(match reason {
-                crate::payments::DeclineReason::ProcessingError => SetUpPlanResult::ProcessingError,
-                _ => SetUpPlanResult::Declined,
-            });
-        }
-    };
     let language = session.language.unwrap_or(Language::En);
-    let consent_text = format!(
-        "{} | {}",
-        terms::schedule_words(&schedule, language, today),
-        plan.authorization
-            .get(&language)
-            .cloned()
-            .unwrap_or_default()
-    );
+    // A card plan's consent is the policy's words after the schedule; a bank plan's is the
+    // recurring TEL authorisation read, composed in code.
+    let (consent_version, consent_text) = match &by_bank {
+        Some(terms) => (
+            PlanTelAuthorization::SCRIPT_VERSION.to_owned(),
+            terms.script.clone(),
+        ),
+        None => (
+            plan.authorization_version.clone(),
+            format!(
+                "{} | {}",
+                terms::schedule_words(&schedule, language, today),
+                plan.authorization
+                    .get(&language)
+                    .cloned()
+                    .unwrap_or_default()
+            ),
+        ),
+    };
     let now = ctx.app.clock.now_ms();
     let installments: Vec<(String, i64)> = schedule
         .iter()
@@ -106,18 +150,40 @@ pub(super) async fn run(
         card_token: Some(&token),
         method: Some(&method),
         gateway: Some(ctx.app.gateway.name()),
-        consent_version: Some(&plan.authorization_version),
+        consent_version: Some(&consent_version),
         consent_text: Some(&consent_text),
         hardship_reason: hardship.as_deref(),
         call: Some(ctx.key()),
         call_attempt: Some(attempt),
         now,
     };
-    let confirmation = schedule_message(ctx, &account, &new, &installments, &message_key);
+    // A bank plan's written copy goes out now, where a channel reaches the holder (a recurring
+    // debit by phone stands on it and the recording); a card plan's to a channel chosen before.
+    let channel = match &by_bank {
+        Some(_) => crate::calls::debits::notice_channel(ctx.app, &account),
+        None => Channel::standing(&account),
+    };
+    let confirmation = channel.and_then(|channel| {
+        schedule_message(ctx, &account, channel, &new, &installments, &message_key)
+    });
+    let evidence = match (&by_bank, &recording, &confirmation) {
+        (None, _, _) => None,
+        (Some(_), Some(recording), Some(_)) => {
+            Some((Some(recording.as_str()), "recording_and_written_notice"))
+        }
+        (Some(_), _, _) => {
+            tracing::error!(
+                recorded = recording.is_some(),
+                written_copy = confirmation.is_some(),
+                "a plan from a bank account without both a recording and a written copy: not set up"
+            );
+            return Ok(SetUpPlanResult::ProcessingError);
+        }
+    };
     let id = ctx
         .app
         .store
-        .create_arrangement(&new, &installments, &Vec::from_iter(confirmation))
+        .create_arrangement(&new, &installments, evidence, &Vec::from_iter(confirmation))
         .await?;
     session.facts.plan_made = Some(crate::flow::facts::Made {
         id,
@@ -130,7 +196,8 @@ pub(super) async fn run(
         kind = %kind,
         installments = count,
         total_cents = total,
-        consent_version = %plan.authorization_version,
+        method = method.kind.as_str(),
+        consent_version = %consent_version,
         "plan set up"
     );
     if !plan.first_payment_today {
@@ -146,44 +213,42 @@ pub(super) async fn run(
     else {
         return Ok(SetUpPlanResult::Unknown);
     };
-    let result =
-        match run_due::charge(&run_due::Collector::of(ctx.app), &claimed, true, today).await? {
-            // A debit accepted from a bank account is as good as paid for now; upkeep follows it.
-            Some(Charged::Paid(code) | Charged::Clearing(code)) => {
-                let payment = &mut session.facts.payment;
-                payment.confirmation = Some(code);
-                // What the receipt says was paid.
-                payment.cents = Some(claimed.amount_cents);
-                payment.fee_cents = None;
-                if let Some(account) = &mut ctx.account {
-                    account.balance_cents -= claimed.amount_cents;
-                    account.minimum_due_cents =
-                        (account.minimum_due_cents - claimed.amount_cents).max(0);
-                }
-                SetUpPlanResult::Approved
-            }
-            Some(Charged::Declined { .. }) => {
-                // A plan whose first payment is refused while the caller listens never starts.
-                ctx.app.store.decline_arrangement(id, now).await?;
-                session.facts.plan_made = None;
-                SetUpPlanResult::Declined
-            }
-            // A plan's installment is never found covered (only AutoPay's are).
-            Some(Charged::Unknown | Charged::Covered) | None => SetUpPlanResult::Unknown,
-        };
+    let charged = run_due::charge(&run_due::Collector::of(ctx.app), &claimed, true, today).await?;
+    let (code, result) = match charged {
+        Some(Charged::Paid(code)) => (code, SetUpPlanResult::Approved),
+        // Debited from the bank account and accepted: it clears in a few days; upkeep follows it.
+        Some(Charged::Clearing(code)) => (code, SetUpPlanResult::Accepted),
+        Some(Charged::Declined { .. }) => {
+            // A plan whose first payment is refused while the caller listens never starts.
+            ctx.app.store.decline_arrangement(id, now).await?;
+            session.facts.plan_made = None;
+            return Ok(SetUpPlanResult::Declined);
+        }
+        // A plan's installment is never found covered (only AutoPay's are).
+        Some(Charged::Unknown | Charged::Covered) | None => return Ok(SetUpPlanResult::Unknown),
+    };
+    let payment = &mut session.facts.payment;
+    payment.confirmation = Some(code);
+    // What the receipt says was paid.
+    payment.cents = Some(claimed.amount_cents);
+    payment.fee_cents = None;
+    if let Some(account) = &mut ctx.account {
+        account.balance_cents -= claimed.amount_cents;
+        account.minimum_due_cents = (account.minimum_due_cents - claimed.amount_cents).max(0);
+    }
     Ok(result)
 }
 
-/// The schedule's message for an account that chose a channel on an earlier call, queued with
-/// the plan; the caller's choice later on this call sends it under the same key, so once.
+/// The schedule's message by `channel`, queued with the plan; the caller's choice later on this
+/// call sends it under the same key, so once.
 fn schedule_message(
     ctx: &CallContext<'_>,
     account: &Account,
+    channel: Channel,
     new: &NewArrangement<'_>,
     installments: &[(String, i64)],
     key: &str,
 ) -> Option<NewMessage> {
-    let channel = Channel::standing(account)?;
     let mut plan = ArrangementRecord {
         id: 0,
         account_number: new.account_number.to_owned(),
