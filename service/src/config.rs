@@ -56,6 +56,8 @@ pub struct Config {
     pub max_auth_attempts: i64,
     /// How long a lockout lasts.
     pub lockout: Duration,
+    /// How long a pay link opens after it is made.
+    pub pay_link_lifetime: Duration,
     /// Database pool settings.
     pub pool: PoolSettings,
     /// How long sealed card data may wait between webhooks before it is discarded.

@@ -59,6 +59,7 @@ pub mod http;
 pub mod line;
 pub mod messages;
 pub mod metrics;
+pub mod pay_links;
 pub mod reports;
 pub mod store;
 pub mod telemetry;

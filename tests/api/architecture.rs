@@ -70,6 +70,7 @@ fn axum_is_the_web_layers_alone() {
             "service/src/http/",
             "service/src/agents/",
             "service/src/dashboard/",
+            "service/src/pay_links/routes.rs",
             "service/src/lib.rs",
             "simulators/src/load/",
         ],

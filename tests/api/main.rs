@@ -26,6 +26,8 @@ mod metrics;
 mod openapi;
 mod outage;
 mod overload;
+mod pay_links;
+mod pay_links_browser;
 mod payment_call;
 mod pci;
 mod provider_pay;

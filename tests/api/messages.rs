@@ -33,6 +33,16 @@ pub(crate) struct Line {
 }
 
 pub(crate) async fn line(backend: Backend, pause: Option<PauseFailure>) -> Option<Line> {
+    line_with(backend, pause, false).await
+}
+
+/// [`line`], with transfers waiting in a conference room when `conference_transfers`, so an
+/// agent can take the call on the console.
+pub(crate) async fn line_with(
+    backend: Backend,
+    pause: Option<PauseFailure>,
+    conference_transfers: bool,
+) -> Option<Line> {
     let twilio = TwilioStandIn::start().await;
     let smtp = SmtpServer::start().await;
     let messaging = MessagingSettings {
@@ -49,6 +59,7 @@ pub(crate) async fn line(backend: Backend, pause: Option<PauseFailure>) -> Optio
         messaging,
         provider_api: Some(twilio.base_url.clone()),
         pause_recording: pause,
+        conference_transfers,
         ..Options::default()
     };
     let server = TestServer::start_with(backend, options.clone()).await?;
@@ -61,7 +72,7 @@ pub(crate) async fn line(backend: Backend, pause: Option<PauseFailure>) -> Optio
 }
 
 /// The requests the server made to Twilio's Messages resource, by `To`.
-fn texts_to(twilio: &TwilioStandIn, to: &str) -> Vec<String> {
+pub(crate) fn texts_to(twilio: &TwilioStandIn, to: &str) -> Vec<String> {
     twilio
         .requests()
         .iter()

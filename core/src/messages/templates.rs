@@ -51,6 +51,8 @@ named_enum! {
         AutopayFailed = "autopay_failed",
         /// AutoPay was turned off.
         AutopayStopped = "autopay_stopped",
+        /// A pay link: the account's page, to pay or arrange on a phone's browser.
+        PayLink = "pay_link",
     }
 }
 
@@ -72,6 +74,7 @@ impl Kind {
                 "authorized_on",
             ],
             Kind::AutopayStopped => &["card"],
+            Kind::PayLink => &["pay_link", "link_expires"],
             Kind::PromiseMade | Kind::PromiseReminder | Kind::PromiseBroken => {
                 &["promise_amount", "promise_date"]
             }

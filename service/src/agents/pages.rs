@@ -261,6 +261,7 @@ pub fn transfer_item(pop: &ScreenPop, viewer: Viewer<'_>) -> Markup {
                     }
                 }
                 (lines("Payments on this call", &key("payments"), &pop.payments))
+                (lines("Pay links", &key("pay-links"), &pop.pay_links))
                 details id=(key("steps")) {
                     summary { "This call, step by step (" (steps.len()) ")" }
                     (lines("Steps", &key("step-list"), &steps))
@@ -280,6 +281,16 @@ pub fn transfer_item(pop: &ScreenPop, viewer: Viewer<'_>) -> Markup {
                                     "Take a payment (the caller keys in a card or bank account; you will not hear it)"
                                 }
                             }
+                        }
+                        @for channel in &pop.link_channels {
+                            form.inline method="post" action={ "/agent/transfers/" (id) "/pay-link" } {
+                                (csrf_field(viewer.csrf_token))
+                                input type="hidden" name="send" value=(channel);
+                                button type="submit" id=(key(&format!("pay-link-{channel}"))) {
+                                    @if *channel == "sms" { "Text them a pay link" } @else { "Email them a pay link" }
+                                }
+                            }
+                            " "
                         }
                         @if pop.autopay_on {
                             form method="post" action={ "/agent/transfers/" (id) "/autopay/stop" } {
@@ -401,6 +412,8 @@ pub(crate) mod tests {
             language: "English",
             card_entry_offered: true,
             autopay_on: false,
+            pay_links: Vec::new(),
+            link_channels: Vec::new(),
             card_entry: None,
             card_entry_pending: false,
             call_ended_at: None,

@@ -73,6 +73,11 @@ pub struct ScreenPop {
     pub card_entry_offered: bool,
     /// Whether the account has AutoPay on (the agent who took the call may stop it).
     pub autopay_on: bool,
+    /// The account's pay links, newest first, one line each: how it went out and how far the
+    /// person got.
+    pub pay_links: Vec<String>,
+    /// The channels a pay link can be sent to this caller by (`sms`, `email`).
+    pub link_channels: Vec<&'static str>,
     /// Where a caller sent to key in a card is: on the card questions, or back.
     pub card_entry: Option<&'static str>,
     /// Whether the caller is on the card questions now (not to be sent again meanwhile).
@@ -115,6 +120,34 @@ pub async fn load(app: &AppState, row: &TransferRow) -> Result<ScreenPop, AppErr
         .iter()
         .any(|a| a.kind == "autopay" && a.status == "active");
     let arrangements = arrangements.iter().map(arrangement_line).collect();
+    let (pay_links, link_channels) = match &account {
+        Some(account) => {
+            let links = app
+                .line
+                .store
+                .pay_links_for_account(&account.account_number)
+                .await?;
+            let now = app.line.clock.now_ms();
+            let mut channels = Vec::new();
+            for channel in [
+                crate::messages::compose::Channel::Sms,
+                crate::messages::compose::Channel::Email,
+            ] {
+                if crate::pay_links::reaches(&app.line, account, channel).await? {
+                    channels.push(channel.name());
+                }
+            }
+            (
+                links
+                    .iter()
+                    .take(3)
+                    .map(|link| pay_link_line(link, now))
+                    .collect(),
+                channels,
+            )
+        }
+        None => (Vec::new(), Vec::new()),
+    };
     let on_file = match &account {
         Some(account) => app
             .line
@@ -199,6 +232,8 @@ pub async fn load(app: &AppState, row: &TransferRow) -> Result<ScreenPop, AppErr
         },
         card_entry_offered,
         autopay_on,
+        pay_links,
+        link_channels,
         card_entry_pending: row.assist_status.as_deref() == Some("sent"),
         call_ended_at: row.call_ended_at.map(clock_time),
         card_entry: match row.assist_status.as_deref() {
@@ -401,6 +436,35 @@ fn arrangement_line(arrangement: &ArrangementRecord) -> String {
         ));
     }
     line
+}
+
+/// A pay link as the agent reads it: "Pay link sent by text at 14:02 UTC: opened, proved it
+/// was them, saw the choices."
+fn pay_link_line(link: &crate::store::PayLink, now_ms: i64) -> String {
+    let how = match link.sent_by.as_deref() {
+        Some("sms") => "sent by text",
+        Some("email") => "sent by email",
+        _ => "made",
+    };
+    let reached = match link.last_step.as_deref() {
+        Some("options") => "opened, proved it was them, saw the choices",
+        Some("verified") => "opened, proved it was them",
+        Some("opened") => "opened, not yet proved",
+        _ => "not opened yet",
+    };
+    let state = if link.used_at.is_some() {
+        " (used)"
+    } else if link.revoked_at.is_some() {
+        " (revoked)"
+    } else if link.expires_at <= now_ms {
+        " (expired)"
+    } else {
+        ""
+    };
+    format!(
+        "Pay link {how} at {}{state}: {reached}.",
+        clock_time(link.created_at)
+    )
 }
 
 #[cfg(test)]

@@ -48,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .route("/agent/transfers/{id}/disposition", post(dispose))
         .route("/agent/transfers/{id}/card-entry", post(card_entry))
         .route("/agent/transfers/{id}/autopay/stop", post(stop_autopay))
+        .route("/agent/transfers/{id}/pay-link", post(send_pay_link))
         .route(
             "/agent/transfers/{id}/saved-methods/{saved}/remove",
             post(remove_saved_method),
@@ -431,6 +432,53 @@ async fn stop_autopay(
         return Ok(refusal(StatusCode::CONFLICT, "AutoPay is already off."));
     }
     tracing::info!(transfer = id, agent = %agent.username, "AutoPay stopped by an agent");
+    app.line
+        .store
+        .touch_transfer(id, app.line.clock.now_ms())
+        .await?;
+    Ok(back_to(id))
+}
+
+/// The channel the agent chose to send a pay link by.
+#[derive(Debug, serde::Deserialize)]
+struct PayLinkForm {
+    /// `sms` or `email`.
+    send: String,
+}
+
+/// Sends the caller on a transfer a pay link by text or email, for the agent who took it: the
+/// account's own page, to pay or arrange on their phone after the call.
+async fn send_pay_link(
+    State(app): State<AppState>,
+    Extension(signed_in): Extension<SignedIn>,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<PayLinkForm>,
+) -> Result<Response, AppError> {
+    let account = match account_of_mine(&app, &signed_in, id).await? {
+        Ok(account) => account,
+        Err(refused) => return Ok(refused),
+    };
+    let channel = match form.send.as_str() {
+        "sms" => crate::messages::compose::Channel::Sms,
+        "email" => crate::messages::compose::Channel::Email,
+        _ => {
+            return Ok(refusal(
+                StatusCode::BAD_REQUEST,
+                "Choose a text or an email.",
+            ));
+        }
+    };
+    if !crate::pay_links::reaches(&app.line, &account, channel).await? {
+        return Ok(refusal(
+            StatusCode::CONFLICT,
+            "That does not reach this caller: no number or address on file, or they replied STOP \
+             to texts.",
+        ));
+    }
+    let agent = &signed_in.session;
+    let by = format!("agent:{}", agent.username);
+    crate::pay_links::create(&app.line, &account, &by, Some(channel)).await?;
+    tracing::info!(transfer = id, agent = %agent.username, channel = channel.name(), "pay link sent by an agent");
     app.line
         .store
         .touch_transfer(id, app.line.clock.now_ms())

@@ -28,6 +28,7 @@ mod audio;
 mod call;
 mod demo;
 mod flows;
+mod links;
 mod report;
 mod serve;
 mod settings;
@@ -39,6 +40,7 @@ use audio::*;
 use call::*;
 use demo::*;
 use flows::*;
+use links::*;
 use report::*;
 use serve::*;
 use settings::*;
@@ -73,6 +75,9 @@ enum Command {
     /// Payment plans, settlements and promises to pay.
     #[command(subcommand)]
     Arrangements(ArrangementsCommand),
+    /// Pay links: an account's own page, to pay or arrange in a phone's browser.
+    #[command(subcommand)]
+    Links(LinksCommand),
     /// A period's report: calls, containment, transfers, payments, arrangements, lockouts, the
     /// survey and the drop-off funnel, by day, week, flow, segment, language or provider.
     Report(ReportArgs),
@@ -229,6 +234,7 @@ pub fn main() -> ExitCode {
             Command::Flows(FlowsCommand::Check { dir, audio }) => check_flows(&dir, &audio),
             Command::Audio(command) => audio(command),
             Command::Arrangements(ArrangementsCommand::RunDue(args)) => run_due(args).await,
+            Command::Links(command) => links(command).await,
             Command::Report(args) => report(args).await,
             Command::Calls(CallsCommand::Generate(args)) => generate_calls(args).await,
             Command::Accounts(AccountsCommand::Generate { count, out }) => {

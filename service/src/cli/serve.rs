@@ -80,6 +80,9 @@ pub(super) struct ServeArgs {
     /// Minutes a locked account stays locked.
     #[arg(long, env = "IVRPAY_LOCKOUT_MINUTES", default_value_t = 15)]
     pub(super) lockout_minutes: u64,
+    /// Hours a pay link opens after it is made.
+    #[arg(long, env = "IVRPAY_PAY_LINK_HOURS", default_value_t = 72)]
+    pub(super) pay_link_hours: u64,
     /// Most database connections.
     #[arg(long, env = "IVRPAY_DB_MAX_CONNECTIONS", default_value_t = 8)]
     pub(super) db_max_connections: u32,
@@ -225,6 +228,7 @@ pub(super) async fn serve(args: ServeArgs) -> Result<(), String> {
         agent_number,
         max_auth_attempts: args.max_auth_attempts.max(1),
         lockout: Duration::from_secs(args.lockout_minutes.max(1) * 60),
+        pay_link_lifetime: Duration::from_secs(args.pay_link_hours.max(1) * 3600),
         pool: PoolSettings {
             max_connections: args.db_max_connections.max(1),
             acquire_timeout: Duration::from_millis(args.db_acquire_timeout_ms),

@@ -45,6 +45,8 @@ fn described() -> OpenApiRouter<AppState> {
         .routes(routes!(account))
         .routes(routes!(remove_saved_method))
         .routes(routes!(stop_autopay))
+        .routes(routes!(create_pay_link))
+        .routes(routes!(revoke_pay_link))
         .routes(routes!(unsettled_payments))
         .routes(routes!(callbacks))
         .routes(routes!(transfers))
@@ -218,6 +220,8 @@ struct AccountView {
     /// The cards kept on file with the caller's consent: brand and last four only (the
     /// gateway's token never leaves the store).
     saved_methods: Vec<crate::store::SavedMethod>,
+    /// Pay links made for the account, newest first: how far each got, never its token.
+    pay_links: Vec<crate::store::PayLink>,
 }
 
 /// An account: balance, payments, arrangements, messages and bank debit authorisations.
@@ -253,6 +257,11 @@ async fn account(
         .debit_authorizations_for_account(&account_number)
         .await?;
     let saved_methods = app.line.store.saved_methods(&account_number).await?;
+    let pay_links = app
+        .line
+        .store
+        .pay_links_for_account(&account_number)
+        .await?;
     let flags = crate::collections::policy::flags_of(&account)
         .map(str::to_owned)
         .collect();
@@ -273,7 +282,105 @@ async fn account(
         messages,
         debit_authorizations,
         saved_methods,
+        pay_links,
     }))
+}
+
+/// How to make a pay link.
+#[derive(serde::Deserialize, ToSchema, Default)]
+struct NewPayLinkBody {
+    /// Send it to the account by `sms` or `email` (where that reaches it and a text was not
+    /// refused with STOP); leave out to only make it.
+    send: Option<SendBy>,
+}
+
+/// A channel a link is sent by.
+#[derive(serde::Deserialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum SendBy {
+    /// A text.
+    Sms,
+    /// An email.
+    Email,
+}
+
+/// A pay link just made: its URL is shown this once and never stored.
+#[derive(serde::Serialize, ToSchema)]
+struct MadePayLink {
+    /// Its id (to revoke it).
+    id: i64,
+    /// The link, token included.
+    url: String,
+    /// When it stops opening (UTC ms).
+    expires_at: i64,
+    /// Where it was sent (`sms`, `email`), if it was.
+    sent_by: Option<String>,
+}
+
+/// Makes a pay link for an account, and sends it if asked: the account's own page, where the
+/// holder proves it is them as on the phone and sees what the line would offer.
+#[utoipa::path(
+    post,
+    path = "/api/accounts/{account_number}/pay-links",
+    tag = "accounts",
+    params(("account_number" = String, Path, description = "The account number", example = "66253365")),
+    request_body = NewPayLinkBody,
+    responses((status = 201, description = "Made", body = MadePayLink), AppError)
+)]
+async fn create_pay_link(
+    _: Admin,
+    State(app): State<AppState>,
+    Parsed(Path(account_number)): Parsed<Path<String>>,
+    Parsed(Json(body)): Parsed<Json<NewPayLinkBody>>,
+) -> Result<(axum::http::StatusCode, Json<MadePayLink>), AppError> {
+    let account_number = clean(&account_number);
+    let Some(account) = app.line.store.account(&account_number).await? else {
+        return Err(AppError::NotFound);
+    };
+    let send = body.send.map(|by| match by {
+        SendBy::Sms => crate::messages::compose::Channel::Sms,
+        SendBy::Email => crate::messages::compose::Channel::Email,
+    });
+    let made = crate::pay_links::create(&app.line, &account, "admin", send).await?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(MadePayLink {
+            id: made.id,
+            url: made.url,
+            expires_at: made.expires_at,
+            sent_by: made.sent_by.map(|channel| channel.name().to_owned()),
+        }),
+    ))
+}
+
+/// Revokes a pay link: it opens nothing more; 404 when the account has no such open link.
+#[utoipa::path(
+    delete,
+    path = "/api/accounts/{account_number}/pay-links/{id}",
+    tag = "accounts",
+    params(
+        ("account_number" = String, Path, description = "The account number", example = "66253365"),
+        ("id" = i64, Path, description = "The link's id", example = 1)
+    ),
+    responses((status = 204, description = "Revoked"), AppError)
+)]
+async fn revoke_pay_link(
+    _: Admin,
+    State(app): State<AppState>,
+    Parsed(Path((account_number, id))): Parsed<Path<(String, i64)>>,
+) -> Result<axum::http::StatusCode, AppError> {
+    let account_number = clean(&account_number);
+    let now = app.line.clock.now_ms();
+    if app
+        .line
+        .store
+        .revoke_pay_link(&account_number, id, "admin", now)
+        .await?
+    {
+        Ok(axum::http::StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::NotFound)
+    }
 }
 
 /// Takes a card or bank account off an account's file (its consent stays on record, marked

@@ -67,11 +67,13 @@ pub fn router(state: AppState) -> Router {
         .merge(audio::router())
         .merge(crate::agents::console::router())
         .merge(crate::dashboard::router())
+        .merge(crate::pay_links::routes::router())
         // Over everything, not just the console's routes, so no `/agent` path can escape it.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::agents::console::guard,
         ))
+        .layer(axum::middleware::from_fn(crate::pay_links::routes::guard))
         .with_state(state)
         .layer(
             tower::ServiceBuilder::new()
@@ -84,8 +86,10 @@ pub fn router(state: AppState) -> Router {
                             .get("x-request-id")
                             .and_then(|v| v.to_str().ok())
                             .unwrap_or("-");
-                        // The path only: query strings carry no card data, but keep the span small.
-                        tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+                        // The path only (query strings carry no card data, but keep the span
+                        // small), with a pay link's token masked.
+                        let path = crate::pay_links::loggable_path(request.uri().path());
+                        tracing::info_span!("request", method = %request.method(), path = %path, request_id = %id)
                     }),
                 )
                 .layer(PropagateRequestIdLayer::new(request_id))

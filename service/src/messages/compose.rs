@@ -292,6 +292,29 @@ impl Composer<'_> {
         )
     }
 
+    /// A pay link (`url`, working until `expires_on`) by `channel`; `dedupe` names the link.
+    pub fn pay_link(
+        &self,
+        account: &Account,
+        channel: Channel,
+        url: &str,
+        expires_on: time::Date,
+        dedupe: &str,
+    ) -> Option<NewMessage> {
+        let language = language_of(account);
+        let mut values = common(account);
+        values
+            .set("pay_link", url)
+            .set("link_expires", date_text(expires_on, language));
+        self.build(
+            Kind::PayLink,
+            account,
+            channel,
+            &values,
+            format!("pay_link:{dedupe}"),
+        )
+    }
+
     /// The notice that AutoPay was turned off; `dedupe` names the enrolment.
     pub fn autopay_stopped(
         &self,

@@ -96,6 +96,15 @@ struct MessageLabels {
     result: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PayLinkLabels {
+    event: &'static str,
+}
+
+/// What happens to pay links, counted: made, opened, proved (the person proved it is them),
+/// refused (expired, revoked or used), locked.
+pub const PAY_LINK_EVENTS: [&str; 5] = ["created", "opened", "proved", "refused", "locked"];
+
 /// What a payment's gateway answer counts as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PaymentOutcome {
@@ -173,6 +182,7 @@ pub struct Metrics {
     pool_max: Family<PoolNameLabels, Gauge>,
     messages: Family<MessageLabels, Counter>,
     webhooks_shed: Counter,
+    pay_links: Family<PayLinkLabels, Counter>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -258,6 +268,16 @@ impl Metrics {
              or a call back) because every webhook slot was taken and the queue was full or too slow",
             webhooks_shed.clone(),
         );
+        let pay_links = Family::<PayLinkLabels, Counter>::default();
+        registry.register(
+            "pay_links",
+            "Pay links by event: created, opened, proved (the person proved it is them), refused \
+             (expired, revoked or used up), locked (too many wrong proofs)",
+            pay_links.clone(),
+        );
+        for event in PAY_LINK_EVENTS {
+            let _ = pay_links.get_or_create(&PayLinkLabels { event });
+        }
         // Each payment outcome and message result is shown from the start, at zero, so a rate
         // over them is defined before the first one happens.
         let kinds = MethodKind::ALL.map(MethodKind::as_str);
@@ -292,7 +312,13 @@ impl Metrics {
             pool_max,
             messages,
             webhooks_shed,
+            pay_links,
         }
+    }
+
+    /// A pay link event (one of [`PAY_LINK_EVENTS`]).
+    pub fn pay_link(&self, event: &'static str) {
+        self.pay_links.get_or_create(&PayLinkLabels { event }).inc();
     }
 
     /// A call's webhook answered with the busy response (the line was at capacity).

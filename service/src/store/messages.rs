@@ -167,6 +167,26 @@ pub(super) async fn insert_message(
     Ok(inserted.rows_affected() == 1)
 }
 
+/// `text` with every pay link's token masked (`/pay/0123…` becomes `/pay/…`).
+pub fn mask_pay_links(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("/pay/") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut masked = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("/pay/") {
+        let (before, after) = rest.split_at(at + "/pay/".len());
+        masked.push_str(before);
+        let token_len = after.bytes().take_while(|b| b.is_ascii_hexdigit()).count();
+        if token_len > 0 {
+            masked.push('…');
+        }
+        rest = &after[token_len..];
+    }
+    masked.push_str(rest);
+    std::borrow::Cow::Owned(masked)
+}
+
 impl Store {
     /// Queues messages in one transaction; returns how many were new.
     ///
@@ -286,7 +306,9 @@ impl Store {
         Ok(leased)
     }
 
-    /// Records a send's outcome, if the claim still holds the message.
+    /// Records a send's outcome, if the claim still holds the message. Once the message will not
+    /// be sent again, a pay link in it is masked (`mask_pay_links`): a link's token is kept
+    /// only as long as the message that carries it waits.
     ///
     /// # Errors
     /// A database failure.
@@ -320,7 +342,20 @@ impl Store {
         .bind(now_ms)
         .execute(self.writer())
         .await?;
-        Ok(updated.rows_affected() == 1)
+        let held = updated.rows_affected() == 1;
+        let text = mask_pay_links(&message.body_text);
+        let html = message.body_html.as_deref().map(mask_pay_links);
+        let carries_link = matches!(text, std::borrow::Cow::Owned(_))
+            || matches!(html, Some(std::borrow::Cow::Owned(_)));
+        if held && status != "queued" && carries_link {
+            sqlx::query("UPDATE messages SET body_text = $2, body_html = $3 WHERE id = $1")
+                .bind(message.id)
+                .bind(text.as_ref())
+                .bind(html.as_deref())
+                .execute(self.writer())
+                .await?;
+        }
+        Ok(held)
     }
 
     /// Records a delivery status the provider reported for its message id.

@@ -19,6 +19,7 @@ mod debits;
 mod in_place;
 mod installment_debits;
 mod messages;
+mod pay_links;
 mod payments;
 mod rescrub;
 mod saved_methods;
@@ -43,6 +44,7 @@ pub use debits::{
 };
 pub use installment_debits::{InstallmentDebit, InstallmentDebitEnd};
 pub use messages::{LeasedMessage, MessageRecord, NewMessage, SendOutcome};
+pub use pay_links::{NewPayLink, PayLink};
 pub use payments::{NewPayment, PaymentRecord, Settlement, UnsettledPayment};
 pub use saved_methods::{NewSavedMethod, SavedMethod};
 pub use surveys::SurveyRecord;

@@ -543,6 +543,7 @@ pub fn config(database_url: &str, options: Options) -> Config {
         agent_number: options.agent_number,
         max_auth_attempts: 3,
         lockout: Duration::from_secs(15 * 60),
+        pay_link_lifetime: Duration::from_secs(72 * 3600),
         pool: options.pool,
         sealed_ttl: Duration::from_secs(10 * 60),
         payments: PaymentSettings {

@@ -1,0 +1,378 @@
+//! Pay links over HTTP, on SQLite and PostgreSQL: made through the admin API (and sent by text
+//! through the Twilio stand-in), opened, proved with the same lockout as the line, refused
+//! kindly once expired or revoked, and never stored or logged with their token.
+
+use crate::common;
+use crate::messages::{Line, line, send};
+
+use std::time::Duration;
+
+use common::{ADMIN_TOKEN, Backend, TestServer};
+use serde_json::{Value, json};
+
+const LINDA: &str = "66253365";
+
+/// Makes a link for Linda through the admin API (`send`: `"sms"`, `"email"` or nothing).
+pub(crate) async fn make_link(server: &TestServer, send: Option<&str>) -> Value {
+    let body = match send {
+        Some(channel) => json!({ "send": channel }),
+        None => json!({}),
+    };
+    let response = ivrpay::http_client()
+        .post(format!("{}/api/accounts/{LINDA}/pay-links", server.url))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&body)
+        .send()
+        .await
+        .expect("api answers");
+    assert_eq!(response.status(), 201);
+    response.json().await.expect("json")
+}
+
+/// A client that does not follow redirects, to see each answer as a browser gets it.
+fn browser_like() -> reqwest::Client {
+    ivrpay::http_client_builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+async fn post_form(
+    client: &reqwest::Client,
+    url: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    client.post(url).form(form).send().await.expect("answers")
+}
+
+async fn a_link_opens_after_the_same_proof_as_the_line_and_shows_the_account(backend: Backend) {
+    let Some(Line { server, .. }) = line(backend, None).await else {
+        return;
+    };
+    let made = make_link(&server, None).await;
+    let url = made["url"].as_str().expect("url");
+    let token = url.rsplit('/').next().expect("token");
+    assert_eq!(token.len(), 32, "128 bits: {url}");
+    let client = browser_like();
+
+    let page = client.get(url).send().await.expect("page");
+    assert_eq!(page.status(), 200);
+    let headers = page.headers().clone();
+    let csp = headers["content-security-policy"]
+        .to_str()
+        .unwrap_or_default();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert_eq!(headers["cache-control"], "no-store");
+    let html = page.text().await.expect("html");
+    assert!(
+        html.contains("This secure page is for the account ending"),
+        "{html}"
+    );
+    assert!(html.contains("3365"));
+    assert!(
+        !html.contains("445.33"),
+        "nothing of the account before the proof"
+    );
+
+    // The account page needs the proof first.
+    let early = client
+        .get(format!("{url}/account"))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(early.status(), 303);
+
+    // A wrong date of birth, then the right one with the ZIP.
+    let wrong = post_form(&client, url, &[("dob", "1984-01-19"), ("zip", "77141")]).await;
+    assert_eq!(wrong.status(), 200);
+    let wrong = wrong.text().await.expect("html");
+    assert!(wrong.contains("That didn't match our records."), "{wrong}");
+    assert!(
+        wrong.contains("aria-invalid=\"true\""),
+        "the problem is tied to its field"
+    );
+    let proved = post_form(&client, url, &[("dob", "1984-01-18"), ("zip", "77141")]).await;
+    assert_eq!(proved.status(), 303);
+    let cookie = proved.headers()["set-cookie"]
+        .to_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    assert!(cookie.contains(&format!("Path=/pay/{token}")), "{cookie}");
+
+    let session = cookie.split(';').next().unwrap_or_default().to_owned();
+    let account = client
+        .get(format!("{url}/account"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(account.status(), 200);
+    let html = account.text().await.expect("html");
+    for shown in [
+        "$445.33",
+        "$44.53",
+        "December 2, 2026",
+        "Pay the full balance",
+        "Pay the minimum due",
+        "Set up a payment plan",
+        "Talk to a person",
+        "tel:+18005550100",
+    ] {
+        assert!(html.contains(shown), "{shown:?} in {html}");
+    }
+    // In Spanish on asking.
+    let spanish = client
+        .get(format!("{url}/account?lang=es"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        spanish.contains("lang=\"es\"") && spanish.contains("Saldo"),
+        "{spanish}"
+    );
+
+    // What is kept: how far she got, never the token.
+    let linda = server.api_account(LINDA).await;
+    let link = &linda["pay_links"][0];
+    assert_eq!(link["created_by"], "admin");
+    assert_eq!(link["last_step"], "options");
+    assert!(
+        link["opened_at"].is_i64() && link["verified_at"].is_i64(),
+        "{link}"
+    );
+    assert!(
+        !linda.to_string().contains(token),
+        "the token is never stored"
+    );
+    let metrics = ivrpay::http_client()
+        .get(format!("{}/metrics", server.url))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    for counted in [
+        "ivrpay_pay_links_total{event=\"created\"} 1",
+        "ivrpay_pay_links_total{event=\"opened\"} 1",
+        "ivrpay_pay_links_total{event=\"proved\"} 1",
+    ] {
+        assert!(metrics.contains(counted), "{counted} in {metrics}");
+    }
+}
+on_both_backends_with_own_server!(a_link_opens_after_the_same_proof_as_the_line_and_shows_the_account, needs: [Prism, Smtp]);
+
+async fn wrong_proofs_on_the_web_lock_the_account_on_the_phone_too(backend: Backend) {
+    let Some(Line { server, .. }) = line(backend, None).await else {
+        return;
+    };
+    let made = make_link(&server, None).await;
+    let url = made["url"].as_str().expect("url");
+    let client = browser_like();
+    let mut last = String::new();
+    for _ in 0..server.state.line.config.max_auth_attempts {
+        last = post_form(&client, url, &[("pin", "1111")])
+            .await
+            .text()
+            .await
+            .expect("html");
+    }
+    assert!(last.contains("This account is locked for now"), "{last}");
+    // The right PIN now: still locked, on the web ...
+    let right = post_form(&client, url, &[("pin", "6446")])
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(right.contains("This account is locked for now"), "{right}");
+    // ... and on the phone.
+    let mut call = server.linda_at_pin_question().await;
+    let said = call.press("6446").await.expect("the right PIN");
+    assert!(
+        said.iter().any(|line| line.contains("locked")),
+        "the line counts the web's tries: {said:?}"
+    );
+}
+on_both_backends_with_own_server!(wrong_proofs_on_the_web_lock_the_account_on_the_phone_too, needs: [Prism, Smtp]);
+
+async fn an_expired_or_revoked_link_is_refused_kindly(backend: Backend) {
+    let Some(Line { server, .. }) = line(backend, None).await else {
+        return;
+    };
+    let client = browser_like();
+    // Revoked.
+    let made = make_link(&server, None).await;
+    let url = made["url"].as_str().expect("url");
+    let revoked = ivrpay::http_client()
+        .delete(format!(
+            "{}/api/accounts/{LINDA}/pay-links/{}",
+            server.url, made["id"]
+        ))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .expect("api answers");
+    assert_eq!(revoked.status(), 204);
+    let page = client.get(url).send().await.expect("page");
+    assert_eq!(page.status(), 404);
+    let html = page.text().await.expect("html");
+    assert!(html.contains("This link no longer works"), "{html}");
+    assert!(html.contains("tel:+18005550100"), "a way to a person");
+    // Expired: links open for 72 hours.
+    let made = make_link(&server, None).await;
+    let url = made["url"].as_str().expect("url");
+    assert_eq!(client.get(url).send().await.expect("page").status(), 200);
+    server.clock.advance(Duration::from_secs(72 * 3600 + 1));
+    let page = client.get(url).send().await.expect("page");
+    assert_eq!(page.status(), 404);
+    // Garbage in the place of a token: the same kind page, never an error.
+    for path in [
+        "/pay/nothex",
+        "/pay/0123456789abcdef0123456789abcdef",
+        "/pay/%00",
+    ] {
+        let page = client
+            .get(format!("{}{path}", server.url))
+            .send()
+            .await
+            .expect("page");
+        assert_eq!(page.status(), 404, "{path}");
+    }
+}
+on_both_backends_with_own_server!(an_expired_or_revoked_link_is_refused_kindly, needs: [Prism, Smtp]);
+
+async fn a_link_sent_by_text_carries_it_and_is_masked_once_sent(backend: Backend) {
+    let Some(Line { server, twilio, .. }) = line(backend, None).await else {
+        return;
+    };
+    let made = make_link(&server, Some("sms")).await;
+    assert_eq!(made["sent_by"], "sms");
+    let url = made["url"].as_str().expect("url");
+    let token = url.rsplit('/').next().expect("token");
+    let report = send(&server).await;
+    assert_eq!(report.sent, 1, "{report:?}");
+    let texts = crate::messages::texts_to(&twilio, "+15552126618");
+    assert!(
+        texts
+            .iter()
+            .any(|text| text.contains(url) && text.contains("secure link")),
+        "{texts:?}"
+    );
+    // Sent: the outbox keeps the message with the link masked.
+    let linda = server.api_account(LINDA).await;
+    assert!(!linda.to_string().contains(token), "{linda}");
+    let message = linda["messages"]
+        .as_array()
+        .and_then(|all| all.iter().find(|m| m["kind"] == "pay_link"))
+        .cloned()
+        .expect("the message");
+    assert!(
+        message["body_text"]
+            .as_str()
+            .is_some_and(|t| t.contains("/pay/…")),
+        "{message}"
+    );
+}
+on_both_backends_with_own_server!(a_link_sent_by_text_carries_it_and_is_masked_once_sent, needs: [Prism, Smtp]);
+
+async fn ivrpay_links_create_prints_a_link_that_opens(server: &TestServer) {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_ivrpay"))
+        .args(["links", "create", LINDA, "--url", &server.url])
+        .env("IVRPAY_ADMIN_TOKEN", ADMIN_TOKEN)
+        .output()
+        .await
+        .expect("ivrpay runs");
+    assert!(out.status.success(), "{out:?}");
+    let url = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert!(url.starts_with(&format!("{}/pay/", server.url)), "{url}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Not sent; it opens until 2026-11-2"),
+        "{out:?}"
+    );
+    let page = browser_like().get(&url).send().await.expect("page");
+    assert_eq!(page.status(), 200);
+    // A wrong token is refused by the API with its reason.
+    let refused = tokio::process::Command::new(env!("CARGO_BIN_EXE_ivrpay"))
+        .args(["links", "create", LINDA, "--url", &server.url])
+        .env("IVRPAY_ADMIN_TOKEN", "not the token")
+        .output()
+        .await
+        .expect("ivrpay runs");
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("401"),
+        "{refused:?}"
+    );
+}
+on_both_backends!(ivrpay_links_create_prints_a_link_that_opens);
+
+async fn the_agent_who_took_the_caller_texts_them_a_link_and_sees_how_far_they_got(
+    backend: Backend,
+) {
+    let Some(Line { server, twilio, .. }) = crate::messages::line_with(backend, None, true).await
+    else {
+        return;
+    };
+    let server = &server;
+    let ana = common::console::agent(server, "ana", "Ana López").await;
+    let mut asking = server.linda_at_pin_question().await;
+    asking.press("6446").await.expect("pin");
+    asking.press("0").await.expect("a person");
+    let transfer = server.transfers_of(&asking.call_sid).await[0].id;
+    let (status, body) = common::console::post(
+        server,
+        &ana,
+        &format!("/agent/transfers/{transfer}/claim"),
+        &[],
+    )
+    .await;
+    assert_eq!(status, 303, "{body}");
+    let page = common::console::console_page(server, &ana).await;
+    assert!(page.contains("Text them a pay link"), "{page}");
+    assert!(page.contains("Email them a pay link"), "{page}");
+    let (status, body) = common::console::post(
+        server,
+        &ana,
+        &format!("/agent/transfers/{transfer}/pay-link"),
+        &[("send", "sms")],
+    )
+    .await;
+    assert_eq!(status, 303, "{body}");
+    let page = common::console::console_page(server, &ana).await;
+    assert!(page.contains("Pay link sent by text at"), "{page}");
+    assert!(page.contains("not opened yet"), "{page}");
+
+    // The text goes out; Linda opens it and proves it is her.
+    send(server).await;
+    let texts = crate::messages::texts_to(&twilio, "+15552126618");
+    let url = texts
+        .iter()
+        .find_map(|text| {
+            text.split_whitespace()
+                .find(|word| word.contains("/pay/"))
+                .map(str::to_owned)
+        })
+        .expect("the link in the text");
+    let client = browser_like();
+    let proved = post_form(&client, &url, &[("pin", "6446")]).await;
+    assert_eq!(proved.status(), 303);
+    let page = common::console::console_page(server, &ana).await;
+    assert!(page.contains("opened, proved it was them"), "{page}");
+    let linda = server.api_account(LINDA).await;
+    assert_eq!(linda["pay_links"][0]["created_by"], "agent:ana");
+    asking.hang_up(&server.url).await.expect("hang up");
+}
+on_both_backends_with_own_server!(the_agent_who_took_the_caller_texts_them_a_link_and_sees_how_far_they_got, needs: [Prism, Smtp]);
