@@ -14,12 +14,17 @@ const LINDA: &str = "66253365";
 
 /// Makes a link for Linda through the admin API (`send`: `"sms"`, `"email"` or nothing).
 pub(crate) async fn make_link(server: &TestServer, send: Option<&str>) -> Value {
+    make_link_for(server, LINDA, send).await
+}
+
+/// Makes a link for `account` through the admin API.
+async fn make_link_for(server: &TestServer, account: &str, send: Option<&str>) -> Value {
     let body = match send {
         Some(channel) => json!({ "send": channel }),
         None => json!({}),
     };
     let response = ivrpay::http_client()
-        .post(format!("{}/api/accounts/{LINDA}/pay-links", server.url))
+        .post(format!("{}/api/accounts/{account}/pay-links", server.url))
         .bearer_auth(ADMIN_TOKEN)
         .json(&body)
         .send()
@@ -35,6 +40,19 @@ fn browser_like() -> reqwest::Client {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client")
+}
+
+/// The page at `url` as the holder of the session cookie `session` (`name=value`) sees it.
+async fn page_with(client: &reqwest::Client, url: &str, session: &str) -> String {
+    client
+        .get(url)
+        .header("cookie", session)
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html")
 }
 
 async fn post_form(
@@ -129,15 +147,7 @@ async fn a_link_opens_after_the_same_proof_as_the_line_and_shows_the_account(bac
         assert!(html.contains(shown), "{shown:?} in {html}");
     }
     // In Spanish on asking.
-    let spanish = client
-        .get(format!("{url}/account?lang=es"))
-        .header("cookie", &session)
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let spanish = page_with(&client, &format!("{url}/account?lang=es"), &session).await;
     assert!(
         spanish.contains("lang=\"es\"") && spanish.contains("Saldo"),
         "{spanish}"
@@ -376,3 +386,103 @@ async fn the_agent_who_took_the_caller_texts_them_a_link_and_sees_how_far_they_g
     asking.hang_up(&server.url).await.expect("hang up");
 }
 on_both_backends_with_own_server!(the_agent_who_took_the_caller_texts_them_a_link_and_sees_how_far_they_got, needs: [Prism, Smtp]);
+
+async fn a_caller_who_finds_paying_hard_asks_for_a_link_by_text_and_opens_it(backend: Backend) {
+    let Some(Line { server, twilio, .. }) = line(backend, None).await else {
+        return;
+    };
+    let mut call = server.linda_at_pin_question().await;
+    for keys in ["6446", "8", "6"] {
+        call.press(keys).await.expect("to trouble paying");
+    }
+    let said = call.press("1").await.expect("lost work");
+    assert_heard!(
+        &said,
+        "To get a secure link by text or email, to look at your choices on your phone at your \
+         own pace, say link or press 3."
+    );
+    let said = call.press("3").await.expect("a link");
+    assert_heard!(&said, "I can send you a secure link to your account.");
+    assert_heard!(
+        &said,
+        "To get it by text message to the number ending in 6 6 1 8, say or press 1."
+    );
+    // The provider delivers the key twice at once: one link, one text.
+    let said = server.press_concurrently(&call, "1", 2).await;
+    assert!(
+        said.contains("on its way; the message says until when the link works."),
+        "{said}"
+    );
+    let linda = server.api_account(LINDA).await;
+    let links = linda["pay_links"].as_array().expect("links");
+    assert_eq!(links.len(), 1, "{linda}");
+    assert_eq!(links[0]["sent_by"], "sms");
+    assert!(
+        links[0]["created_by"]
+            .as_str()
+            .is_some_and(|by| by.starts_with("call:twilio:")),
+        "{linda}"
+    );
+    send(&server).await;
+    let texts = crate::messages::texts_to(&twilio, "+15552126618");
+    let urls: Vec<String> = texts
+        .iter()
+        .filter_map(|text| {
+            text.split_whitespace()
+                .find(|word| word.contains("/pay/"))
+                .map(str::to_owned)
+        })
+        .collect();
+    assert_eq!(urls.len(), 1, "{texts:?}");
+    // Opened and proved with her date of birth and ZIP, it shows the balance.
+    let client = browser_like();
+    let proved = post_form(
+        &client,
+        &urls[0],
+        &[("dob", "1984-01-18"), ("zip", "77141")],
+    )
+    .await;
+    assert_eq!(proved.status(), 303);
+    let cookie = proved.headers()["set-cookie"]
+        .to_str()
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let page = page_with(&client, &format!("{}/account", urls[0]), &cookie).await;
+    assert!(page.contains("$445.33"), "{page}");
+}
+on_both_backends_with_own_server!(a_caller_who_finds_paying_hard_asks_for_a_link_by_text_and_opens_it, needs: [Prism, Smtp]);
+
+async fn one_address_guessing_through_many_links_is_stopped(backend: Backend) {
+    let Some(Line { server, .. }) = line(backend, None).await else {
+        return;
+    };
+    let lindas = make_link(&server, None).await;
+    let james = make_link_for(&server, "97842651", None).await;
+    let client = browser_like();
+    let limit = ivrpay::pay_links::PROOFS_PER_ADDRESS;
+    for _ in 0..limit {
+        let url = lindas["url"].as_str().expect("url");
+        post_form(&client, url, &[("pin", "1111")]).await;
+    }
+    // James's own PIN, from the same address: refused until the window passes.
+    let url = james["url"].as_str().expect("url");
+    let refused = post_form(&client, url, &[("pin", "1209")]).await;
+    assert_eq!(refused.status(), 429);
+    assert!(
+        refused
+            .text()
+            .await
+            .expect("html")
+            .contains("locked for now"),
+        "the kind page, with the number to call"
+    );
+    server
+        .clock
+        .advance(ivrpay::pay_links::PROOF_WINDOW + Duration::from_secs(1));
+    let proved = post_form(&client, url, &[("pin", "1209")]).await;
+    assert_eq!(proved.status(), 303, "the right PIN once the window passed");
+}
+on_both_backends_with_own_server!(one_address_guessing_through_many_links_is_stopped, needs: [Prism, Smtp]);

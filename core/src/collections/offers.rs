@@ -19,6 +19,9 @@ pub struct Situation {
     pub open_arrangement: bool,
     /// Whether AutoPay is on for the account.
     pub autopay_on: bool,
+    /// Whether a pay link can reach the account (a number or address on file, by a channel the
+    /// line sends on).
+    pub link_reaches: bool,
     /// Today, for offers that end.
     pub today: time::Date,
 }
@@ -80,6 +83,7 @@ pub fn available(
                 }
                 // Never listed by a policy (the loader refuses it).
                 Offer::StopAutopay => false,
+                Offer::Link => situation.link_reaches && balance > 0,
             };
             applies.then_some(offer)
         })
@@ -141,6 +145,7 @@ mod tests {
             hardship: false,
             open_arrangement: false,
             autopay_on: false,
+            link_reaches: true,
             today: time::macros::date!(2026 - 11 - 24),
         }
     }

@@ -101,6 +101,9 @@ named_enum! {
         Autopay = "autopay",
         /// Stop AutoPay: offered in [`Offer::Autopay`]'s place, never listed by a policy.
         StopAutopay = "stop_autopay",
+        /// A pay link by text or email: the account's own page, to pay or choose on their phone
+        /// at their own pace (offered where a number or address is on file).
+        Link = "link",
     }
 }
 

@@ -662,6 +662,38 @@ actions! {
         Unavailable = "unavailable",
     }
 
+    /// See how a pay link can reach the caller: by text (the number did not reply STOP) or by
+    /// email.
+    offer_pay_link: OfferPayLink, "asking how to send them a pay link",
+    /// Whether to ask.
+    OfferPayLinkResult {
+        /// Neither can reach the caller. (First, so the engine's fake context goes on to the
+        /// menu unless a test scripts it.)
+        Unavailable = "unavailable",
+        /// At least one channel can; which are in the session.
+        Ask = "ask",
+    }
+
+    /// Make a pay link for the caller's account and send it by text.
+    pay_link_by_text: PayLinkByText, "sending them a pay link by text",
+    /// Whether it was sent.
+    PayLinkByTextResult {
+        /// Made and queued.
+        Sent = "sent",
+        /// Texts cannot reach this caller.
+        Unavailable = "unavailable",
+    }
+
+    /// Make a pay link for the caller's account and send it by email.
+    pay_link_by_email: PayLinkByEmail, "sending them a pay link by email",
+    /// Whether it was sent.
+    PayLinkByEmailResult {
+        /// Made and queued.
+        Sent = "sent",
+        /// Email cannot reach this caller.
+        Unavailable = "unavailable",
+    }
+
     /// Record that the caller wants no messages.
     no_receipt: NoReceipt, "sending no receipt",
     /// Recording the choice.

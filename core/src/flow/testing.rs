@@ -619,6 +619,10 @@ impl Context for FakeContext {
         self.holds.is_some()
     }
 
+    fn pay_link_reaches(&self) -> bool {
+        true
+    }
+
     fn conference_name(&self) -> String {
         "ivrpay-CA00000000000000000000000000000001".to_owned()
     }

@@ -182,7 +182,7 @@ fn see_other(location: &'static str) -> Response {
 
 /// The client's address: the connection's, or behind a trusted load balancer the one it
 /// forwarded for (see [`crate::http::forwarded`]).
-struct Peer(Option<IpAddr>);
+pub(crate) struct Peer(pub(crate) Option<IpAddr>);
 
 impl FromRequestParts<AppState> for Peer {
     type Rejection = std::convert::Infallible;

@@ -262,7 +262,31 @@ dispatch! {
     OfferPlanBank => offer_plan_bank,
     PreparePlanDebit => prepare_plan_debit,
     EnrollAutopay => enroll_autopay,
+    OfferPayLink => offer_pay_link,
+    PayLinkByText => pay_link_by_text,
+    PayLinkByEmail => pay_link_by_email,
     StopAutopay => stop_autopay,
+}
+
+/// Makes a pay link for the caller's account (made by this call) and sends it by `channel`, once
+/// per call however often the webhook is delivered: the turn is claimed first. Whether it went.
+///
+/// # Errors
+/// [`AppError::TurnTaken`] when another delivery holds the turn; a database failure.
+async fn send_pay_link(
+    ctx: &mut CallContext<'_>,
+    channel: crate::messages::compose::Channel,
+) -> Result<bool, AppError> {
+    let Some(account) = ctx.account.clone() else {
+        return Ok(false);
+    };
+    if !crate::pay_links::reaches(ctx.app, &account, channel).await? {
+        return Ok(false);
+    }
+    ctx.claim().await?;
+    let made_by = format!("call:{}:{}", ctx.key().provider, ctx.call_sid);
+    let made = crate::pay_links::create(ctx.app, &account, &made_by, Some(channel)).await?;
+    Ok(made.sent_by.is_some())
 }
 
 /// A card or bank account kept at the gateway for later charges (AutoPay's, a plan's): its
@@ -663,6 +687,22 @@ impl Context for CallContext<'_> {
 
     fn hours(&self) -> Option<&crate::hours::Hours> {
         self.app.hours.as_deref()
+    }
+
+    fn pay_link_reaches(&self) -> bool {
+        let Some(account) = self.account.as_ref() else {
+            return false;
+        };
+        let composer = crate::messages::compose::Composer {
+            templates: &self.app.templates,
+            settings: &self.app.config.messaging,
+        };
+        [
+            crate::messages::compose::Channel::Sms,
+            crate::messages::compose::Channel::Email,
+        ]
+        .into_iter()
+        .any(|channel| composer.reaches(account, channel))
     }
 
     fn holds_transfers(&self) -> bool {

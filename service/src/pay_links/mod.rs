@@ -28,6 +28,14 @@ use crate::store::{Account, AuthAttempt, NewPayLink};
 /// How long a proof's session lasts.
 pub const SESSION_LIFETIME: Duration = Duration::from_secs(20 * 60);
 
+/// Wrong proofs from one address, across every link, within [`PROOF_WINDOW`] that refuse
+/// further tries from it: the account lockout bounds guessing at one account; this bounds one
+/// address working through many links (locking their holders out).
+pub const PROOFS_PER_ADDRESS: i64 = 20;
+
+/// How far back wrong proofs count against an address.
+pub const PROOF_WINDOW: Duration = Duration::from_secs(15 * 60);
+
 /// A new link's token: 128 random bits, hex.
 fn new_token() -> String {
     hex::encode(rand::random::<[u8; 16]>())

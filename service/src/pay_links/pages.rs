@@ -358,7 +358,7 @@ fn offer_words(offer: Offer, language: Language) -> Option<(&'static str, &'stat
             "Activar el pago automático",
             "Cada monto pagado en su fecha.",
         ),
-        Offer::StopAutopay | Offer::Person => return None,
+        Offer::StopAutopay | Offer::Person | Offer::Link => return None,
     })
 }
 

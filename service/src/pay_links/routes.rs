@@ -13,6 +13,7 @@ use axum::routing::get;
 
 use super::pages::{self, AccountView, Frame};
 use super::{Proof, Proved, prove, token_hash, well_formed};
+use crate::agents::console::Peer;
 use crate::collections::offers::{Situation, available};
 use crate::collections::parse_date;
 use crate::collections::policy::{NO_DEMAND_FLAGS, Treatment, has_flag};
@@ -219,11 +220,13 @@ async fn open(
     .into_response()
 }
 
-/// `POST /pay/{token}`: the proof, counted against the account's lockout.
+/// `POST /pay/{token}`: the proof, counted against the account's lockout, and a wrong one
+/// against the address it came from ([`super::PROOFS_PER_ADDRESS`]).
 async fn answer(
     State(app): State<AppState>,
     Path(token): Path<String>,
     Query(asked): Query<Lang>,
+    Peer(peer): Peer,
     axum::Form(form): axum::Form<ProofForm>,
 ) -> Response {
     let Opened {
@@ -235,6 +238,29 @@ async fn answer(
         Err(page) => return page,
     };
     let path = format!("/pay/{token}");
+    let now = app.line.clock.now_ms();
+    let window = i64::try_from(super::PROOF_WINDOW.as_millis()).unwrap_or(i64::MAX);
+    let address_key = format!(
+        "paylink-addr:{}",
+        peer.map_or("unknown".to_owned(), |ip| ip.to_string())
+    );
+    match app
+        .line
+        .store
+        .sign_in_failures_since(&address_key, now - window)
+        .await
+    {
+        Ok(failures) if failures >= super::PROOFS_PER_ADDRESS => {
+            app.line.metrics.pay_link("locked");
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                Html(pages::locked(&frame(&app, language, None))),
+            )
+                .into_response();
+        }
+        Ok(_) => {}
+        Err(err) => return trouble(&app, err.into(), language),
+    }
     let (proof, which) = match (&form.pin, &form.dob, &form.zip) {
         (Some(pin), _, _) => (Proof::Pin(pin), "pin"),
         (None, Some(dob), Some(zip)) => (Proof::DateOfBirthAndZip(dob, zip), "dob"),
@@ -244,6 +270,15 @@ async fn answer(
         Ok(proved) => proved,
         Err(err) => return trouble(&app, err, language),
     };
+    if proved != Proved::Yes
+        && let Err(err) = app
+            .line
+            .store
+            .record_sign_in_failure(&[&address_key], now, now - window)
+            .await
+    {
+        return trouble(&app, err.into(), language);
+    }
     match proved {
         Proved::Yes => {
             let session = crate::agents::session::new_token();
@@ -337,6 +372,8 @@ async fn account(
         hardship: false,
         open_arrangement,
         autopay_on,
+        // A link is what the person is on.
+        link_reaches: false,
         today,
     };
     let offers = if may_ask {

@@ -18,6 +18,7 @@ pub(super) fn offered(set: OfferSet, session: &Session, ctx: &impl Context) -> V
             .autopay
             .as_ref()
             .is_some_and(|a| a.id.is_some()),
+        link_reaches: ctx.pay_link_reaches(),
         today: ctx.today(),
     };
     collections::offers::available(policy, set, account, situation)

@@ -253,6 +253,11 @@ pub trait Context {
     fn card_capture(&self, _turn: i64) -> Option<ProviderCapture> {
         None
     }
+    /// Whether a pay link can reach the account by text or email (a number or address on file,
+    /// by a channel the line sends on); `false` where the line sends nothing.
+    fn pay_link_reaches(&self) -> bool {
+        false
+    }
 }
 
 /// Where a provider that captures cards posts, and what it charges through.
