@@ -261,6 +261,7 @@ async fn a_number_that_texted_stop_gets_nothing(backend: Backend) {
                 subject: None,
                 body_text: "Riverside Utilities: a test. Reply STOP to opt out.".into(),
                 body_html: None,
+                link: None,
             }],
             server.clock.now_ms(),
         )

@@ -486,3 +486,43 @@ async fn one_address_guessing_through_many_links_is_stopped(backend: Backend) {
     assert_eq!(proved.status(), 303, "the right PIN once the window passed");
 }
 on_both_backends_with_own_server!(one_address_guessing_through_many_links_is_stopped, needs: [Prism, Smtp]);
+
+async fn a_reminder_carries_a_link_made_once_that_opens(backend: Backend) {
+    use ivrpay::collections::run_due::{self, Collector};
+    let Some(Line { server, twilio, .. }) = line(backend, None).await else {
+        return;
+    };
+    // Linda promises $50 by December 5th and asks for it in writing by text.
+    let mut call = server.linda_at_pin_question().await;
+    for keys in ["6446", "5", "1205", "50", "1"] {
+        call.press(keys).await.expect("a promise");
+    }
+    call.press("9").await.expect("end");
+    call.press("1").await.expect("by text");
+    // The day before, the reminder; run again that day, nothing more.
+    let collector = Collector::of(&server.state.line);
+    for _ in 0..2 {
+        run_due::run(&collector, time::macros::date!(2026 - 12 - 04))
+            .await
+            .expect("run");
+    }
+    send(&server).await;
+    let texts = crate::messages::texts_to(&twilio, "+15552126618");
+    let reminders: Vec<&String> = texts
+        .iter()
+        .filter(|text| text.contains("Your balance and choices online:"))
+        .collect();
+    assert_eq!(reminders.len(), 1, "{texts:?}");
+    let url = reminders[0]
+        .split_whitespace()
+        .find(|word| word.contains("/pay/"))
+        .expect("the link");
+    let linda = server.api_account(LINDA).await;
+    let links = linda["pay_links"].as_array().expect("links");
+    assert_eq!(links.len(), 1, "one link for one reminder: {linda}");
+    assert_eq!(links[0]["created_by"], "reminder");
+    assert_eq!(links[0]["sent_by"], "sms");
+    let page = browser_like().get(url).send().await.expect("page");
+    assert_eq!(page.status(), 200, "the reminder's link opens");
+}
+on_both_backends_with_own_server!(a_reminder_carries_a_link_made_once_that_opens, needs: [Prism, Smtp]);

@@ -65,7 +65,7 @@ impl Kind {
             Kind::InstallmentReminder
             | Kind::InstallmentFailed
             | Kind::AutopayReminder
-            | Kind::AutopayFailed => &["installment_amount", "due_date", "card"],
+            | Kind::AutopayFailed => &["installment_amount", "due_date", "card", "pay_link"],
             Kind::AutopayEnrolled => &[
                 "name",
                 "autopay_amount",
@@ -75,8 +75,9 @@ impl Kind {
             ],
             Kind::AutopayStopped => &["card"],
             Kind::PayLink => &["pay_link", "link_expires"],
-            Kind::PromiseMade | Kind::PromiseReminder | Kind::PromiseBroken => {
-                &["promise_amount", "promise_date"]
+            Kind::PromiseMade => &["promise_amount", "promise_date"],
+            Kind::PromiseReminder | Kind::PromiseBroken => {
+                &["promise_amount", "promise_date", "pay_link"]
             }
             Kind::DebitAuthorized => &[
                 "name",
@@ -131,6 +132,17 @@ impl Templates {
     /// The number people call for help.
     pub fn company_phone(&self) -> &str {
         &self.company_phone
+    }
+
+    /// Whether any of `kind`'s templates, in any language, names `{variable}`.
+    pub fn mentions(&self, kind: Kind, variable: &str) -> bool {
+        let needle = format!("{{{variable}}}");
+        self.kinds.get(&kind).is_some_and(|t| {
+            [&t.sms, &t.subject, &t.text, &t.html]
+                .into_iter()
+                .flat_map(|texts| texts.values())
+                .any(|text| text.contains(&needle))
+        })
     }
 
     /// The SMS for `kind` in `language`, with `values` filled in.

@@ -70,6 +70,21 @@ pub(super) async fn run_due(args: RunDueArgs) -> Result<(), String> {
         // A one-off run: nothing scrapes it.
         metrics: Arc::new(crate::metrics::Metrics::new()),
         debits: crate::config::DebitSettings::default(),
+        // The links reminders carry point where the server answers (IVRPAY_PUBLIC_URL, as
+        // `serve` reads it).
+        public_url: std::env::var("IVRPAY_PUBLIC_URL")
+            .ok()
+            .filter(|url| !url.is_empty())
+            .unwrap_or_else(|| "http://127.0.0.1:8080".to_owned())
+            .into(),
+        pay_link_lifetime: std::time::Duration::from_secs(
+            std::env::var("IVRPAY_PAY_LINK_HOURS")
+                .ok()
+                .and_then(|hours| hours.parse::<u64>().ok())
+                .unwrap_or(72)
+                .max(1)
+                * 3600,
+        ),
     };
     let report = run_due::run(&collector, as_of)
         .await

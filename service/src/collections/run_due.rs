@@ -53,6 +53,10 @@ pub struct Collector {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// How installments paid from a bank account are followed until they clear.
     pub debits: crate::config::DebitSettings,
+    /// The service's public URL, for the pay links reminders and notices carry.
+    pub public_url: Arc<str>,
+    /// How long those links open.
+    pub pay_link_lifetime: Duration,
 }
 
 impl Collector {
@@ -68,7 +72,18 @@ impl Collector {
             messaging: app.config.messaging.clone(),
             metrics: app.metrics.clone(),
             debits: app.config.payments.debits.clone(),
+            public_url: app.public_url.clone(),
+            pay_link_lifetime: app.config.pay_link_lifetime,
         }
+    }
+
+    /// A new pay link for a reminder or notice (recorded only if the message is queued).
+    fn link(&self) -> crate::pay_links::PendingLink {
+        crate::pay_links::PendingLink::new(
+            &self.public_url,
+            self.pay_link_lifetime,
+            self.clock.now_ms(),
+        )
     }
 
     fn composer(&self) -> Composer<'_> {
@@ -186,6 +201,7 @@ pub async fn run(app: &Collector, as_of: Date) -> Result<Report, AppError> {
                     channel,
                     &promise,
                     &promise.id.to_string(),
+                    Some(&app.link()),
                 )
             }),
             _ => None,
@@ -288,6 +304,7 @@ async fn queue_reminders(app: &Collector, as_of: Date) -> Result<u64, AppError> 
                     &plan,
                     &installment,
                     &format!("{days}d"),
+                    Some(&app.link()),
                 ));
             }
         }
@@ -308,6 +325,7 @@ async fn queue_reminders(app: &Collector, as_of: Date) -> Result<u64, AppError> 
                     channel,
                     &promise,
                     &format!("{}:{days}d", promise.id),
+                    Some(&app.link()),
                 ));
             }
         }
@@ -561,6 +579,7 @@ pub(crate) async fn failure_notice(
         &plan,
         installment,
         &format!("try{}", attempts + 1),
+        Some(&app.link()),
     )))
 }
 

@@ -8,8 +8,9 @@ use super::MessagingSettings;
 use super::templates::{Kind, Templates, Values, date_text, money_text};
 use crate::collections::parse_date;
 use crate::language::Language;
+use crate::pay_links::PendingLink;
 use crate::payments::{AccountType, CardBrand, MethodKind, MethodSummary};
-use crate::store::{Account, ArrangementRecord, InstallmentRecord, NewMessage};
+use crate::store::{Account, ArrangementRecord, InstallmentRecord, LinkToMake, NewMessage};
 
 /// A channel a message goes on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,6 +163,7 @@ impl Composer<'_> {
         plan: &ArrangementRecord,
         installment: &InstallmentRecord,
         what: &str,
+        link: Option<&PendingLink>,
     ) -> Option<NewMessage> {
         let channel = Channel::of(account)?;
         // An AutoPay payment is named as AutoPay's, not as a plan's.
@@ -181,13 +183,32 @@ impl Composer<'_> {
                     .unwrap_or_default(),
             )
             .set("card", plan_card(plan, language));
-        self.build(
+        let link = self.link_for(kind, link, &mut values);
+        let message = self.build(
             kind,
             account,
             channel,
             &values,
             format!("{}:{}:{}:{what}", kind.name(), plan.id, installment.seq),
-        )
+        )?;
+        Some(NewMessage { link, ..message })
+    }
+
+    /// The pay link a message of `kind` carries, when its templates name `{pay_link}` and one
+    /// is offered: put in `values`, and returned to be recorded with the message.
+    fn link_for(
+        &self,
+        kind: Kind,
+        link: Option<&PendingLink>,
+        values: &mut Values,
+    ) -> Option<LinkToMake> {
+        let link = link.filter(|_| self.templates.mentions(kind, "pay_link"))?;
+        values.set("pay_link", link.url.as_str());
+        Some(LinkToMake {
+            token_hash: link.token_hash.clone(),
+            created_by: "reminder".to_owned(),
+            expires_at: link.expires_at,
+        })
     }
 
     /// A promise's confirmation, reminder or broken notice; `key` makes it one message
@@ -199,6 +220,7 @@ impl Composer<'_> {
         channel: Channel,
         promise: &ArrangementRecord,
         key: &str,
+        link: Option<&PendingLink>,
     ) -> Option<NewMessage> {
         let language = language_of(account);
         let mut values = common(account);
@@ -213,13 +235,15 @@ impl Composer<'_> {
                     .map(|d| date_text(d, language))
                     .unwrap_or_default(),
             );
-        self.build(
+        let link = self.link_for(kind, link, &mut values);
+        let message = self.build(
             kind,
             account,
             channel,
             &values,
             format!("{}:{key}", kind.name()),
-        )
+        )?;
+        Some(NewMessage { link, ..message })
     }
 
     /// Where a written notice of `kind` (an authorisation's copy) can go for `account`: the
@@ -393,6 +417,7 @@ impl Composer<'_> {
             subject,
             body_text,
             body_html,
+            link: None,
         })
     }
 }

@@ -66,6 +66,31 @@ pub fn loggable_path(path: &str) -> Cow<'_, str> {
     }
 }
 
+/// A link to put in a message (a reminder, a notice): recorded only if the message is queued
+/// (`store::LinkToMake`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingLink {
+    /// The whole URL, token included.
+    pub url: String,
+    /// What the store keeps of its token.
+    pub token_hash: String,
+    /// When it stops opening (UTC ms).
+    pub expires_at: i64,
+}
+
+impl PendingLink {
+    /// A new link under `public_url`, opening for `lifetime` from `now_ms`.
+    pub fn new(public_url: &str, lifetime: Duration, now_ms: i64) -> PendingLink {
+        let token = new_token();
+        PendingLink {
+            url: format!("{}/pay/{token}", public_url.trim_end_matches('/')),
+            token_hash: token_hash(&token),
+            expires_at: now_ms
+                .saturating_add(i64::try_from(lifetime.as_millis()).unwrap_or(i64::MAX)),
+        }
+    }
+}
+
 /// A link made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Created {

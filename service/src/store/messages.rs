@@ -28,6 +28,20 @@ pub struct NewMessage {
     pub body_text: String,
     /// The email's HTML part.
     pub body_html: Option<String>,
+    /// The pay link it carries, recorded with it (and only if it is queued: a message
+    /// deduplicated away makes no link).
+    pub link: Option<LinkToMake>,
+}
+
+/// A pay link a message carries, to record when the message is queued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkToMake {
+    /// The SHA-256 of its token (the token itself is only in the message).
+    pub token_hash: String,
+    /// Who made it (`reminder`).
+    pub created_by: String,
+    /// When it stops opening (UTC ms).
+    pub expires_at: i64,
 }
 
 /// A message as the admin API shows it.
@@ -164,7 +178,22 @@ pub(super) async fn insert_message(
     .bind(now_ms)
     .execute(&mut **tx)
     .await?;
-    Ok(inserted.rows_affected() == 1)
+    let queued = inserted.rows_affected() == 1;
+    if let (true, Some(link)) = (queued, &message.link) {
+        sqlx::query(
+            "INSERT INTO pay_links (token_hash, account_number, created_by, sent_by, created_at, \
+             expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&link.token_hash)
+        .bind(&message.account_number)
+        .bind(&link.created_by)
+        .bind(&message.channel)
+        .bind(now_ms)
+        .bind(link.expires_at)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(queued)
 }
 
 /// `text` with every pay link's token masked (`/pay/0123…` becomes `/pay/…`).

@@ -43,7 +43,7 @@ pub use debits::{
     NewDebitAuthorization, PaymentByReference,
 };
 pub use installment_debits::{InstallmentDebit, InstallmentDebitEnd};
-pub use messages::{LeasedMessage, MessageRecord, NewMessage, SendOutcome};
+pub use messages::{LeasedMessage, LinkToMake, MessageRecord, NewMessage, SendOutcome};
 pub use pay_links::{NewPayLink, PayLink};
 pub use payments::{NewPayment, PaymentRecord, Settlement, UnsettledPayment};
 pub use saved_methods::{NewSavedMethod, SavedMethod};

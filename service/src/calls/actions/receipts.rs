@@ -93,7 +93,14 @@ pub(super) async fn send(
         && let Some(promise) = ctx.app.store.arrangement(made.id).await?
     {
         let key = message_key(ctx, made.message_key);
-        messages.extend(composer.promise(Kind::PromiseMade, &account, channel, &promise, &key));
+        messages.extend(composer.promise(
+            Kind::PromiseMade,
+            &account,
+            channel,
+            &promise,
+            &key,
+            None,
+        ));
     }
     if messages.is_empty() {
         return Ok(false);

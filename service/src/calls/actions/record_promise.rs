@@ -74,7 +74,14 @@ pub(super) async fn run(
             templates: &ctx.app.templates,
             settings: &ctx.app.config.messaging,
         }
-        .promise(Kind::PromiseMade, &account, channel, &promise, &message_key)
+        .promise(
+            Kind::PromiseMade,
+            &account,
+            channel,
+            &promise,
+            &message_key,
+            None,
+        )
     });
     let id = ctx
         .app
