@@ -526,3 +526,30 @@ async fn a_reminder_carries_a_link_made_once_that_opens(backend: Backend) {
     assert_eq!(page.status(), 200, "the reminder's link opens");
 }
 on_both_backends_with_own_server!(a_reminder_carries_a_link_made_once_that_opens, needs: [Prism, Smtp]);
+
+async fn after_a_declined_card_the_caller_can_ask_for_a_link(backend: Backend) {
+    let Some(Line { server, .. }) = line(backend, None).await else {
+        return;
+    };
+    let mut call = server.linda_at_card_number("25").await;
+    server
+        .enter_card(&mut call, "4000000000000002", "1228", "123", "77141")
+        .await;
+    let said = call.press("1").await.expect("pay");
+    assert_heard!(&said, "I'm sorry, the bank declined that card.");
+    assert_heard!(
+        &said,
+        "To get a secure link by text or email, to come back to this on your phone when it \
+         suits you, say link or press 3."
+    );
+    let said = call.press("3").await.expect("a link");
+    assert_heard!(&said, "I can send you a secure link to your account.");
+    let said = call.press("2").await.expect("by email");
+    assert_heard!(
+        &said,
+        "on its way; the message says until when the link works."
+    );
+    let linda = server.api_account(LINDA).await;
+    assert_eq!(linda["pay_links"][0]["sent_by"], "email", "{linda}");
+}
+on_both_backends_with_own_server!(after_a_declined_card_the_caller_can_ask_for_a_link, needs: [Prism, Smtp]);

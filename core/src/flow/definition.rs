@@ -297,6 +297,9 @@ named_enum! {
         /// The shared line offering a person (`[messages] person_option`), or nothing when no person
         /// can be reached.
         PersonOption = "person_option",
+        /// The line offering a pay link on key 3 ("To get a secure link by text or email ..."),
+        /// or nothing when no number or address on file reaches the caller.
+        LinkOption = "link_option",
         /// Whether a person can be reached (an agent number is set) (conditions only).
         AgentAvailable = "agent_available",
         /// Whether paying the minimum due is a choice of its own: at least the smallest payment
@@ -492,7 +495,7 @@ impl Var {
             | Var::CallbackNumber => VarType::Digits,
             Var::CardExpiry => VarType::MonthYear,
             Var::LockoutMinutes => VarType::Minutes,
-            Var::PersonOption => VarType::Phrase,
+            Var::PersonOption | Var::LinkOption => VarType::Phrase,
             Var::CallerMatched
             | Var::Authenticated
             | Var::AgentAvailable
