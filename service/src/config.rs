@@ -197,6 +197,14 @@ pub struct PaymentSettings {
     pub debits: DebitSettings,
 }
 
+impl PaymentSettings {
+    /// The smallest payment taken from an account owing `balance_cents`: the setting, or what
+    /// it owes when that is less (never below a cent). The line and the pay link page alike.
+    pub fn smallest_payment_for(&self, balance_cents: i64) -> i64 {
+        self.smallest_payment_cents.min(balance_cents).max(1)
+    }
+}
+
 /// Following bank debits until they settle, and through the window a return can come in.
 #[derive(Debug, Clone)]
 pub struct DebitSettings {

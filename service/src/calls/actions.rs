@@ -641,9 +641,7 @@ impl Context for CallContext<'_> {
         self.app
             .config
             .payments
-            .smallest_payment_cents
-            .min(account.balance_cents)
-            .max(1)
+            .smallest_payment_for(account.balance_cents)
     }
 
     fn today(&self) -> time::Date {

@@ -124,23 +124,12 @@ pub async fn apply_status(
     // The receipt or the notice goes out in the same transaction as the change it tells of.
     let (end, notices, next_check_at) = match came_back {
         None => {
-            let code = app
-                .store
-                .arrangement(debit.arrangement_id)
-                .await?
-                .and_then(|plan| {
-                    plan.installments
-                        .into_iter()
-                        .find(|i| i.seq == debit.seq)
-                        .and_then(|i| i.confirmation_code)
-                })
-                .unwrap_or_default();
             let receipt = installment_receipt(
                 app,
                 debit.arrangement_id,
                 debit.seq,
                 debit.amount_cents,
-                &code,
+                &debit.confirmation_code,
                 today,
             )
             .await?;

@@ -365,9 +365,7 @@ async fn account(
             .line
             .config
             .payments
-            .smallest_payment_cents
-            .min(account.balance_cents)
-            .max(1),
+            .smallest_payment_for(account.balance_cents),
         agent_available: false,
         hardship: false,
         open_arrangement,

@@ -24,6 +24,8 @@ pub struct InstallmentDebit {
     pub seq: i64,
     /// The gateway's id of the debit.
     pub reference: String,
+    /// The confirmation code the debit was given when accepted (its receipt names it).
+    pub confirmation_code: String,
     /// `clearing`, or `paid` (watched for a return).
     pub status: String,
     /// Until when a return is watched for (UTC ms; 0 before it is paid).
@@ -60,7 +62,8 @@ pub enum InstallmentDebitEnd<'a> {
     },
 }
 
-const DEBIT_COLUMNS: &str = "i.arrangement_id, i.seq, i.gateway_reference, i.status, \
+const DEBIT_COLUMNS: &str = "i.arrangement_id, i.seq, i.gateway_reference, \
+    i.confirmation_code, i.status, \
     i.checks_until, i.amount_cents, i.attempts, a.account_number, a.policy, a.hardship_reason, \
     a.kind";
 
@@ -72,6 +75,9 @@ fn debit_from_row(row: &sqlx::any::AnyRow) -> Result<Option<InstallmentDebit>, S
         arrangement_id: row.try_get("arrangement_id")?,
         seq: row.try_get("seq")?,
         reference,
+        confirmation_code: row
+            .try_get::<Option<String>, _>("confirmation_code")?
+            .unwrap_or_default(),
         status: row.try_get("status")?,
         checks_until: row.try_get::<Option<i64>, _>("checks_until")?.unwrap_or(0),
         account_number: row.try_get("account_number")?,
