@@ -27,12 +27,16 @@ pub fn gateway_for(
         GatewayChoice::Stripe {
             secret_key,
             base_url,
+            publishable_key,
             ..
-        } => Arc::new(StripeGateway::new(
-            secret_key.clone(),
-            base_url.clone(),
-            crate::http_client(),
-        )),
+        } => {
+            let stripe =
+                StripeGateway::new(secret_key.clone(), base_url.clone(), crate::http_client());
+            Arc::new(match publishable_key {
+                Some(key) => stripe.with_publishable_key(key.clone()),
+                None => stripe,
+            })
+        }
     }
 }
 

@@ -241,6 +241,9 @@ pub enum GatewayChoice {
         /// The signing secret of the webhook endpoint Stripe posts events to (`whsec_...`);
         /// without it `POST /stripe/webhook` refuses every event.
         webhook_secret: Option<SecretString>,
+        /// The publishable key (`pk_...`, public): with it a pay link's page takes cards through
+        /// Stripe's own form; without it the page sends people to the line to pay.
+        publishable_key: Option<String>,
     },
 }
 

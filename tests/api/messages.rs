@@ -43,6 +43,19 @@ pub(crate) async fn line_with(
     pause: Option<PauseFailure>,
     conference_transfers: bool,
 ) -> Option<Line> {
+    line_of(backend, |options| Options {
+        pause_recording: pause,
+        conference_transfers,
+        ..options
+    })
+    .await
+}
+
+/// [`line`], with its options changed by `adjust` (e.g. to pay through localstripe).
+pub(crate) async fn line_of(
+    backend: Backend,
+    adjust: impl FnOnce(Options) -> Options,
+) -> Option<Line> {
     let twilio = TwilioStandIn::start().await;
     let smtp = SmtpServer::start().await;
     let messaging = MessagingSettings {
@@ -55,13 +68,11 @@ pub(crate) async fn line_with(
         }),
         ..MessagingSettings::default()
     };
-    let options = Options {
+    let options = adjust(Options {
         messaging,
         provider_api: Some(twilio.base_url.clone()),
-        pause_recording: pause,
-        conference_transfers,
         ..Options::default()
-    };
+    });
     let server = TestServer::start_with(backend, options.clone()).await?;
     Some(Line {
         server,

@@ -553,3 +553,245 @@ async fn after_a_declined_card_the_caller_can_ask_for_a_link(backend: Backend) {
     assert_eq!(linda["pay_links"][0]["sent_by"], "email", "{linda}");
 }
 on_both_backends_with_own_server!(after_a_declined_card_the_caller_can_ask_for_a_link, needs: [Prism, Smtp]);
+
+/// The value of the hidden field `name` in a page's form.
+fn hidden(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = page.find(&marker).map(|at| at + marker.len());
+    at.and_then(|at| page[at..].split('"').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Proves Linda on her link `url` with her date of birth: the session cookie.
+async fn proved_session(client: &reqwest::Client, url: &str) -> String {
+    let proved = post_form(client, url, &[("dob", "1984-01-18"), ("zip", "77141")]).await;
+    assert_eq!(proved.status(), 303);
+    proved.headers()["set-cookie"]
+        .to_str()
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn post_as(
+    client: &reqwest::Client,
+    url: &str,
+    session: &str,
+    form: &[(&str, &str)],
+) -> (u16, String) {
+    let answer = client
+        .post(url)
+        .header("cookie", session)
+        .form(form)
+        .send()
+        .await
+        .expect("answers");
+    let status = answer.status().as_u16();
+    (status, answer.text().await.expect("html"))
+}
+
+async fn a_payment_promise_and_plan_made_on_the_page_are_recorded_once_like_the_lines(
+    backend: Backend,
+) {
+    let Some(Line { server, smtp, .. }) = line(backend, None).await else {
+        return;
+    };
+    let made = make_link(&server, None).await;
+    let url = made["url"].as_str().expect("url").to_owned();
+    let client = browser_like();
+    let session = proved_session(&client, &url).await;
+    let account = page_with(&client, &format!("{url}/account"), &session).await;
+    assert!(
+        account.contains("/pay/other"),
+        "paying is on the page: {account}"
+    );
+    assert!(account.contains("/promise"), "{account}");
+
+    // Another amount, by the sandbox's labelled demo form.
+    let form = page_with(&client, &format!("{url}/pay/other"), &session).await;
+    assert!(form.contains("Demo only"), "{form}");
+    assert!(form.contains("Any amount from"), "{form}");
+    let csrf = hidden(&form, "csrf");
+    let number = hidden(&form, "form");
+    let paying = [
+        ("csrf", csrf.as_str()),
+        ("form", number.as_str()),
+        ("amount", "$25.00"),
+        ("card_number", "4242 4242 4242 4242"),
+        ("card_expiry", "09/30"),
+        ("security_code", "123"),
+        ("billing_zip", "77141"),
+        ("receipt", "email"),
+    ];
+    // Sent twice at once (a double tap): one charge, the same answer.
+    let pay_url = format!("{url}/pay/other");
+    let (first, second) = tokio::join!(
+        post_as(&client, &pay_url, &session, &paying),
+        post_as(&client, &pay_url, &session, &paying)
+    );
+    for (status, page) in [&first, &second] {
+        assert_eq!(*status, 200, "{page}");
+        assert!(page.contains("your payment is done"), "{page}");
+        assert!(page.contains("$25.00"), "{page}");
+    }
+    let code = hidden_text(&first.1, "confirmation");
+    assert_eq!(code, hidden_text(&second.1, "confirmation"));
+    let linda = server.api_account(LINDA).await;
+    assert_eq!(
+        linda["balance_cents"],
+        44533 - 2500,
+        "lowered once: {linda}"
+    );
+    let payments = linda["payments"].as_array().expect("payments");
+    assert_eq!(payments.len(), 1, "{linda}");
+    assert_eq!(payments[0]["call_sid"], "link-1");
+    assert_eq!(payments[0]["status"], "approved");
+    // No card digits kept beyond the last four.
+    assert!(!linda.to_string().contains("424242424242"), "{linda}");
+    send(&server).await;
+    assert!(
+        smtp.received()
+            .iter()
+            .any(|m| m.text.contains(&code) && m.text.contains("$25.00")),
+        "the receipt by email"
+    );
+
+    // A form posted without this session's token changes nothing.
+    let (status, _) = post_as(
+        &client,
+        &pay_url,
+        &session,
+        &[
+            ("csrf", "0000"),
+            ("form", number.as_str()),
+            ("amount", "30"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 403);
+    // An amount over the balance is said, tied to its field, and nothing is charged.
+    let form = page_with(&client, &pay_url, &session).await;
+    let (status, page) = post_as(
+        &client,
+        &pay_url,
+        &session,
+        &[
+            ("csrf", hidden(&form, "csrf").as_str()),
+            ("form", hidden(&form, "form").as_str()),
+            ("amount", "9999"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("more than your balance"), "{page}");
+    assert!(page.contains("aria-invalid=\"true\""), "{page}");
+
+    // A promise, with its consent recorded.
+    let form = page_with(&client, &format!("{url}/promise"), &session).await;
+    let promise = [
+        ("csrf", hidden(&form, "csrf")),
+        ("form", hidden(&form, "form")),
+        ("amount", "100".to_owned()),
+        ("date", "2026-12-01".to_owned()),
+        ("agree", "yes".to_owned()),
+        ("receipt", "none".to_owned()),
+    ];
+    let promise: Vec<(&str, &str)> = promise.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    for _ in 0..2 {
+        let (status, page) = post_as(&client, &format!("{url}/promise"), &session, &promise).await;
+        assert_eq!(status, 200, "{page}");
+        assert!(page.contains("your promise is recorded"), "{page}");
+        assert!(
+            page.contains("I promise to pay $100.00 by December 1, 2026"),
+            "{page}"
+        );
+    }
+    let linda = server.api_account(LINDA).await;
+    let promises: Vec<&Value> = linda["arrangements"]
+        .as_array()
+        .expect("arrangements")
+        .iter()
+        .filter(|a| a["kind"] == "promise")
+        .collect();
+    assert_eq!(promises.len(), 1, "once: {linda}");
+    assert_eq!(promises[0]["consent_version"], "web-promise-2026-12");
+    assert_eq!(promises[0]["promised_by"], "2026-12-01");
+
+    // A plan: the schedule chosen, the authorisation agreed, the first payment taken now.
+    let form = page_with(&client, &format!("{url}/plan"), &session).await;
+    assert!(form.contains("you authorize Riverside Utilities"), "{form}");
+    let plan = [
+        ("csrf", hidden(&form, "csrf")),
+        ("form", hidden(&form, "form")),
+        ("count", "3".to_owned()),
+        ("agree", "yes".to_owned()),
+        ("card_number", "4242424242424242".to_owned()),
+        ("card_expiry", "0930".to_owned()),
+        ("security_code", "123".to_owned()),
+        ("billing_zip", "77141".to_owned()),
+    ];
+    let plan: Vec<(&str, &str)> = plan.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, page) = post_as(&client, &format!("{url}/plan"), &session, &plan).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Your payment plan is set up"), "{page}");
+    let linda = server.api_account(LINDA).await;
+    let plans: Vec<&Value> = linda["arrangements"]
+        .as_array()
+        .expect("arrangements")
+        .iter()
+        .filter(|a| a["kind"] == "plan")
+        .collect();
+    assert_eq!(plans.len(), 1, "{linda}");
+    assert_eq!(plans[0]["consent_version"], "web-plan-2026-11");
+    assert_eq!(plans[0]["installments"][0]["status"], "paid");
+    assert_eq!(linda["pay_links"][0]["converted"], "plan");
+}
+on_both_backends_with_own_server!(a_payment_promise_and_plan_made_on_the_page_are_recorded_once_like_the_lines, needs: [Prism, Smtp]);
+
+/// The text of the element `id` (no nested markup) in a page.
+fn hidden_text(page: &str, id: &str) -> String {
+    let marker = format!("id=\"{id}\">");
+    page.find(&marker)
+        .and_then(|at| page[at + marker.len()..].split('<').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn paying_the_balance_in_full_uses_the_link_up(backend: Backend) {
+    let Some(Line { server, .. }) = line(backend, None).await else {
+        return;
+    };
+    let made = make_link(&server, None).await;
+    let url = made["url"].as_str().expect("url").to_owned();
+    let client = browser_like();
+    let session = proved_session(&client, &url).await;
+    let form = page_with(&client, &format!("{url}/pay/full"), &session).await;
+    assert!(form.contains("$445.33"), "{form}");
+    let paying = [
+        ("csrf", hidden(&form, "csrf")),
+        ("form", hidden(&form, "form")),
+        ("card_number", "4242424242424242".to_owned()),
+        ("card_expiry", "0930".to_owned()),
+        ("security_code", "123".to_owned()),
+        ("billing_zip", "77141".to_owned()),
+    ];
+    let paying: Vec<(&str, &str)> = paying.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, page) = post_as(&client, &format!("{url}/pay/full"), &session, &paying).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("paid in full. This link won't open again"),
+        "{page}"
+    );
+    // Sent again, the form still says what it came to; the link opens nothing else.
+    let (_, again) = post_as(&client, &format!("{url}/pay/full"), &session, &paying).await;
+    assert!(again.contains("your payment is done"), "{again}");
+    let gone = client.get(&url).send().await.expect("page");
+    assert_eq!(gone.status(), 404);
+    let linda = server.api_account(LINDA).await;
+    assert_eq!(linda["balance_cents"], 0, "{linda}");
+    assert!(linda["pay_links"][0]["used_at"].is_i64(), "{linda}");
+}
+on_both_backends_with_own_server!(paying_the_balance_in_full_uses_the_link_up, needs: [Prism, Smtp]);

@@ -160,6 +160,65 @@ pub type SaveFuture<'a> =
 pub type StatusFuture<'a> =
     Pin<Box<dyn Future<Output = Result<DebitStatus, GatewayError>> + Send + 'a>>;
 
+/// The gateway's own card form, run in the payer's browser (Stripe.js and Elements), so a card
+/// number typed on a pay link's page goes to the gateway and never to this service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrowserCardForm {
+    /// The public key the form identifies the merchant with (`pk_...`).
+    pub publishable_key: String,
+    /// The gateway's script (`https://js.stripe.com/v3/`).
+    pub script_url: String,
+    /// Where the script runs its frames and sends its requests, for the page's
+    /// Content-Security-Policy (`https://js.stripe.com`, `https://api.stripe.com`).
+    pub origins: Vec<String>,
+}
+
+/// A card to be entered into the browser form: the gateway prepares it, the form completes it.
+#[derive(Debug)]
+pub struct CardSetupRequest {
+    /// Stable for this form across retries and re-sends: the same setup is answered again.
+    pub idempotency_key: String,
+    /// Kept for later charges made without the payer present (a plan's installments); else the
+    /// card is for one payment, made while the payer waits.
+    pub for_later: bool,
+    /// Shown to the merchant; no card data.
+    pub description: String,
+}
+
+/// A setup the browser form completes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardSetup {
+    /// The gateway's id for it (`seti_...`).
+    pub reference: String,
+    /// What the browser form completes it with; it allows nothing else.
+    pub client_secret: String,
+}
+
+/// A card a browser form entered, as the gateway answers for it: the token
+/// [`Gateway::charge_saved`] charges, and what may be shown of the card.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnteredCard {
+    /// Entered and kept.
+    Entered {
+        /// Charges it (never card data).
+        token: String,
+        /// The brand's code as the gateway names it (`visa`).
+        brand: String,
+        /// The last four digits.
+        last4: String,
+    },
+    /// The form was not completed, or the card was refused while it was entered.
+    NotEntered,
+}
+
+/// The future [`Gateway::finish_card_setup`] returns.
+pub type EnteredFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<EnteredCard, GatewayError>> + Send + 'a>>;
+
+/// The future [`Gateway::start_card_setup`] returns.
+pub type SetupFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<CardSetup, GatewayError>> + Send + 'a>>;
+
 /// A payment processor.
 pub trait Gateway: Send + Sync {
     /// A short name for logs and records, e.g. `"stripe"`.
@@ -216,6 +275,25 @@ pub trait Gateway: Send + Sync {
     /// [`ChargeOutcome::Pending`] until it clears). The line offers bank debits only then.
     fn debits_banks(&self) -> bool {
         false
+    }
+
+    /// The gateway's own card form for a browser, when it has one (a pay link's page then
+    /// takes cards through it).
+    fn browser_card_form(&self) -> Option<&BrowserCardForm> {
+        None
+    }
+
+    /// Prepares a card to be entered into [`Gateway::browser_card_form`]. Idempotent on
+    /// `req.idempotency_key`.
+    fn start_card_setup<'a>(&'a self, req: &'a CardSetupRequest) -> SetupFuture<'a> {
+        let _ = req;
+        Box::pin(async { Err(GatewayError::unsupported("browser card forms")) })
+    }
+
+    /// The card the browser form entered into setup `reference`.
+    fn finish_card_setup<'a>(&'a self, reference: &'a str) -> EnteredFuture<'a> {
+        let _ = reference;
+        Box::pin(async { Err(GatewayError::unsupported("browser card forms")) })
     }
 
     /// Where the bank debit it accepted as `reference` stands now. A gateway that pushes events

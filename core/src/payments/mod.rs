@@ -39,9 +39,10 @@ pub mod vault;
 pub use card::{BillingZip, CardBrand, CardDetails, CardError, CardNumber, Expiry, SecurityCode};
 pub use debit::{DebitStatus, ReturnCategory, ReturnCode};
 pub use gateway::{
-    ChargeOutcome, ChargeRequest, ChargeResult, DeclineReason, Gateway, GatewayError,
-    SaveBankRequest, SaveCardRequest, SaveOutcome, SavedChargeRequest, StatusFuture,
-    charge_saved_with_retry, charge_with_retry, save_bank_with_retry, save_card_with_retry,
+    BrowserCardForm, CardSetup, CardSetupRequest, ChargeOutcome, ChargeRequest, ChargeResult,
+    DeclineReason, EnteredCard, EnteredFuture, Gateway, GatewayError, SaveBankRequest,
+    SaveCardRequest, SaveOutcome, SavedChargeRequest, StatusFuture, charge_saved_with_retry,
+    charge_with_retry, save_bank_with_retry, save_card_with_retry,
 };
 pub use method::{
     AccountType, BankAccount, BankAccountNumber, BankError, HolderName, MethodKind, MethodSummary,

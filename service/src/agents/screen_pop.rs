@@ -447,6 +447,12 @@ fn pay_link_line(link: &crate::store::PayLink, now_ms: i64) -> String {
         _ => "made",
     };
     let reached = match link.last_step.as_deref() {
+        Some("paid") => "opened, proved it was them, paid on the page",
+        Some("plan_made") => "opened, proved it was them, set up a plan on the page",
+        Some("promised") => "opened, proved it was them, promised to pay on the page",
+        Some("pay") => "opened, proved it was them, stopped at the payment form",
+        Some("plan") => "opened, proved it was them, stopped at the plan choice",
+        Some("promise") => "opened, proved it was them, stopped at the promise form",
         Some("options") => "opened, proved it was them, saw the choices",
         Some("verified") => "opened, proved it was them",
         Some("opened") => "opened, not yet proved",

@@ -148,6 +148,7 @@ fn environment_only() -> String {
          \x20                     webhooks (required; --demo generates one per run)\n\
          \x20 IVRPAY_ADMIN_TOKEN  bearer token for /api/...; unset: the API is off (--demo keeps one)\n\
          \x20 STRIPE_SECRET_KEY   Stripe secret key, required with --gateway stripe\n\
+         \x20 STRIPE_PUBLISHABLE_KEY  publishable key (pk_...): pay link pages take cards in Stripe's own form\n\
          \x20 STRIPE_WEBHOOK_SECRET  signing secret (whsec_...) of the endpoint Stripe posts its events\n\
          \x20                     to, POST /stripe/webhook (bank debits settling, late card answers)\n\
          \x20 IVRPAY_SMS_FROM     number (or sender id) receipts and reminders are texted from, by the\n\

@@ -47,6 +47,10 @@ pub(super) fn gateway_choice(args: &GatewayArgs) -> Result<GatewayChoice, String
                 .ok_or("--gateway stripe needs STRIPE_SECRET_KEY (sk_live_... or sk_test_...)")?,
             base_url: args.stripe_base_url.trim_end_matches('/').to_owned(),
             webhook_secret: secret_env("STRIPE_WEBHOOK_SECRET"),
+            publishable_key: std::env::var("STRIPE_PUBLISHABLE_KEY")
+                .ok()
+                .map(|key| key.trim().to_owned())
+                .filter(|key| !key.is_empty()),
         },
     })
 }

@@ -142,6 +142,36 @@ impl Gateway for MeteredGateway {
             status_result,
         ))
     }
+
+    fn browser_card_form(&self) -> Option<&crate::payments::BrowserCardForm> {
+        self.inner.browser_card_form()
+    }
+
+    fn start_card_setup<'a>(
+        &'a self,
+        req: &'a crate::payments::CardSetupRequest,
+    ) -> crate::payments::gateway::SetupFuture<'a> {
+        Box::pin(self.timed(
+            "start_card_setup",
+            self.inner.start_card_setup(req),
+            |answer| match answer {
+                Ok(_) => "started",
+                Err(error) => error_result(error),
+            },
+        ))
+    }
+
+    fn finish_card_setup<'a>(&'a self, reference: &'a str) -> crate::payments::EnteredFuture<'a> {
+        Box::pin(self.timed(
+            "finish_card_setup",
+            self.inner.finish_card_setup(reference),
+            |answer| match answer {
+                Ok(crate::payments::EnteredCard::Entered { .. }) => "entered",
+                Ok(crate::payments::EnteredCard::NotEntered) => "not_entered",
+                Err(error) => error_result(error),
+            },
+        ))
+    }
 }
 
 fn status_result(answer: &Result<DebitStatus, GatewayError>) -> &'static str {

@@ -103,7 +103,14 @@ struct PayLinkLabels {
 
 /// What happens to pay links, counted: made, opened, proved (the person proved it is them),
 /// refused (expired, revoked or used), locked.
-pub const PAY_LINK_EVENTS: [&str; 5] = ["created", "opened", "proved", "refused", "locked"];
+pub const PAY_LINK_EVENTS: [&str; 6] = [
+    "created",
+    "opened",
+    "proved",
+    "refused",
+    "locked",
+    "converted",
+];
 
 /// What a payment's gateway answer counts as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -272,7 +279,8 @@ impl Metrics {
         registry.register(
             "pay_links",
             "Pay links by event: created, opened, proved (the person proved it is them), refused \
-             (expired, revoked or used up), locked (too many wrong proofs)",
+             (expired, revoked or used up), locked (too many wrong proofs), converted (a payment, \
+             plan or promise made on the page)",
             pay_links.clone(),
         );
         for event in PAY_LINK_EVENTS {

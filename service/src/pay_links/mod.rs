@@ -12,7 +12,12 @@
 //!   disclosure the account's policy requires and the choices that policy offers on the line.
 //!   An account the line never asks for money (disputed, bankrupt, a no-payment treatment) is
 //!   not asked for money here either.
+//! - **Acting on it** ([`choices`], its pages in [`forms`]): paying (through the gateway's own
+//!   browser form, so no card reaches this service, or the sandbox's demo form), a promise, a
+//!   plan; each once per form, recorded as the line records it, on a visit kept in `calls`.
 
+pub mod choices;
+pub mod forms;
 pub mod pages;
 pub mod routes;
 

@@ -32,7 +32,12 @@ border-radius:8px;text-decoration:none;font-weight:600;min-height:48px}\
 a.choice span{display:block;font-weight:400;color:#333;font-size:.95rem}\
 .notice{background:#f3f6f9;border-radius:8px;padding:.75rem 1rem;margin:1rem 0}\
 nav.language{margin:1rem 0;font-size:.95rem}footer{max-width:34rem;margin:2rem auto;\
-padding:0 1rem 2rem;font-size:.95rem;color:#333}";
+padding:0 1rem 2rem;font-size:.95rem;color:#333}\
+input[type=radio],input[type=checkbox]{width:1.4rem;height:1.4rem;margin:0 .5rem 0 0;\
+vertical-align:middle}label.choice-line{display:flex;align-items:flex-start;font-weight:400;\
+padding:.4rem 0;margin:0}label.choice-line input{flex:none;margin-top:.15rem}\
+#card-element{padding:.6rem;border:2px solid #555;border-radius:6px;min-height:3rem;\
+margin-top:.5rem}#card-element input{width:auto;margin:.25rem}button:disabled{opacity:.6}";
 
 /// Where [`STYLE`] is served.
 pub const STYLE_PATH: &str = "/pay/page.css";
@@ -65,6 +70,7 @@ struct Words {
     due_date: &'static str,
     choices: &'static str,
     by_phone: &'static str,
+    by_phone_note: &'static str,
     nothing_due: &'static str,
     no_payment: &'static str,
     person: &'static str,
@@ -100,7 +106,9 @@ const EN: Words = Words {
     minimum_due: "Minimum due",
     due_date: "Due date",
     choices: "What you can do",
-    by_phone: "Call us to do this now; it takes a few minutes:",
+    by_phone: "By phone.",
+    by_phone_note: "Choices marked \"By phone\" are a short call away: we'll help you right \
+                    then.",
     nothing_due: "There is nothing to pay on this account right now.",
     no_payment: "We are not asking for any payment on this account. If you have questions, a \
                  person can help you.",
@@ -137,7 +145,9 @@ const ES: Words = Words {
     minimum_due: "Pago mínimo",
     due_date: "Fecha de vencimiento",
     choices: "Lo que puede hacer",
-    by_phone: "Llámenos para hacerlo ahora; toma unos minutos:",
+    by_phone: "Por teléfono.",
+    by_phone_note: "Las opciones marcadas \"Por teléfono\" están a una breve llamada: le \
+                    ayudaremos en ese momento.",
     nothing_due: "No hay nada que pagar en esta cuenta en este momento.",
     no_payment: "No le pedimos ningún pago en esta cuenta. Si tiene preguntas, una persona puede \
                  ayudarle.",
@@ -162,9 +172,12 @@ pub struct Frame<'a> {
     pub company_phone: &'a str,
     /// This page's own path, to switch language on (`None`: no switch).
     pub path: Option<&'a str>,
+    /// Scripts the page runs, in order, at the end of its body (only the gateway's card form
+    /// has any).
+    pub scripts: Vec<String>,
 }
 
-fn tel(phone: &str) -> String {
+pub(super) fn tel(phone: &str) -> String {
     let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
     format!(
         "tel:+{}",
@@ -176,7 +189,7 @@ fn tel(phone: &str) -> String {
     )
 }
 
-fn page(frame: &Frame<'_>, title: &str, body: Markup) -> String {
+pub(super) fn page(frame: &Frame<'_>, title: &str, body: Markup) -> String {
     let w = words(frame.language);
     let other = match frame.language {
         Language::En => "es",
@@ -204,6 +217,9 @@ fn page(frame: &Frame<'_>, title: &str, body: Markup) -> String {
                 }
                 footer {
                     p { (w.questions) " " a href=(tel(frame.company_phone)) { (frame.company_phone) } "." }
+                }
+                @for src in &frame.scripts {
+                    script src=(src) {}
                 }
             }
         }
@@ -306,8 +322,9 @@ pub struct AccountView<'a> {
     /// Whether the line may ask this account for money at all (not disputed, not bankrupt, not
     /// a no-payment treatment).
     pub may_ask: bool,
-    /// The choices the policy offers on the line, in its order.
-    pub offers: Vec<Offer>,
+    /// The choices the policy offers on the line, in its order, each with where it is taken on
+    /// the page (`None`: by phone).
+    pub offers: Vec<(Offer, Option<String>)>,
 }
 
 /// An offer as the page names it, with a line saying what it is; `None` for one the page does
@@ -315,11 +332,8 @@ pub struct AccountView<'a> {
 fn offer_words(offer: Offer, language: Language) -> Option<(&'static str, &'static str)> {
     let en = language == Language::En;
     Some(match offer {
-        Offer::Full if en => ("Pay the full balance", "By card or from a bank account."),
-        Offer::Full => (
-            "Pagar el saldo total",
-            "Con tarjeta o desde una cuenta bancaria.",
-        ),
+        Offer::Full if en => ("Pay the full balance", "By debit or credit card."),
+        Offer::Full => ("Pagar el saldo total", "Con tarjeta de débito o crédito."),
         Offer::Minimum if en => ("Pay the minimum due", "Keep the account current."),
         Offer::Minimum => ("Pagar el mínimo", "Mantenga su cuenta al día."),
         Offer::OtherAmount if en => ("Pay another amount", "Whatever you can today."),
@@ -368,8 +382,11 @@ pub fn account(frame: &Frame<'_>, view: &AccountView<'_>) -> String {
     let offers: Vec<_> = view
         .offers
         .iter()
-        .filter_map(|offer| offer_words(*offer, frame.language))
+        .filter_map(|(offer, path)| {
+            offer_words(*offer, frame.language).map(|(name, line)| (name, line, path.as_deref()))
+        })
         .collect();
+    let by_phone = offers.iter().any(|(_, _, path)| path.is_none());
     page(
         frame,
         w.balance_title,
@@ -389,12 +406,16 @@ pub fn account(frame: &Frame<'_>, view: &AccountView<'_>) -> String {
                 p id="nothing-due" { (w.nothing_due) }
             } @else {
                 h2 id="choices-heading" { (w.choices) }
-                p { (w.by_phone) }
                 ul.choices aria-labelledby="choices-heading" {
-                    @for (name, line) in &offers {
-                        li { a.choice href=(tel(frame.company_phone)) { (name) span { (line) } } }
+                    @for (name, line, path) in &offers {
+                        @if let Some(path) = path {
+                            li { a.choice href=(path) { (name) span { (line) } } }
+                        } @else {
+                            li { a.choice href=(tel(frame.company_phone)) { (name) span { (line) " " (w.by_phone) } } }
+                        }
                     }
                 }
+                @if by_phone { p.hint { (w.by_phone_note) } }
             }
             p { a.choice href=(tel(frame.company_phone)) { (w.person) span { (frame.company_phone) } } }
         },

@@ -1,7 +1,9 @@
-//! `/pay/{token}`: the proof form and its answer, and `/pay/{token}/account`, the account's page
-//! once the person proved it is them. Every answer carries headers that keep the page out of
-//! caches, frames and other sites' referrers ([`guard`]), and a link that does not open gets a
-//! kind page, never an error.
+//! `/pay/{token}`: the proof form and its answer; `/pay/{token}/account`, the account's page
+//! once the person proved it is them; and the forms that act on it (`/pay/{token}/pay/{choice}`,
+//! `/promise`, `/plan`, see [`super::choices`]). Every answer carries headers that keep the page
+//! out of caches, frames and other sites' referrers ([`guard`]); a form that changes anything
+//! carries a token tied to the session (`csrf_for`); a link that does not open gets a kind
+//! page, never an error.
 
 use axum::Router;
 use axum::extract::{Path, Query, Request, State};
@@ -11,16 +13,19 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
+use super::choices::{self, CardEntry, CardGiven, CardTaken, Paid, PayChoice, PlanSetUp};
+use super::forms::{self, CardForm, FormKeys, PaidView, Problem, ReceiptChoices};
 use super::pages::{self, AccountView, Frame};
 use super::{Proof, Proved, prove, token_hash, well_formed};
 use crate::agents::console::Peer;
 use crate::collections::offers::{Situation, available};
 use crate::collections::parse_date;
-use crate::collections::policy::{NO_DEMAND_FLAGS, Treatment, has_flag};
+use crate::collections::policy::{NO_DEMAND_FLAGS, Offer, Policy, Treatment, has_flag};
 use crate::error::AppError;
 use crate::flow::definition::OfferSet;
 use crate::http::AppState;
 use crate::language::Language;
+use crate::messages::compose::Channel;
 use crate::messages::templates::{date_text, money_text};
 use crate::store::{Account, PayLink};
 
@@ -30,6 +35,13 @@ pub fn router() -> Router<AppState> {
         .route(pages::STYLE_PATH, get(style))
         .route("/pay/{token}", get(open).post(answer))
         .route("/pay/{token}/account", get(account))
+        .route(forms::CARD_SCRIPT_PATH, get(card_script))
+        .route("/pay/{token}/pay/{choice}", get(pay_form).post(pay_answer))
+        .route(
+            "/pay/{token}/promise",
+            get(promise_form).post(promise_answer),
+        )
+        .route("/pay/{token}/plan", get(plan_form).post(plan_answer))
 }
 
 /// The headers every `/pay` answer carries: no caching, no framing, no referrer (so the token
@@ -40,13 +52,16 @@ pub async fn guard(request: Request, next: Next) -> Response {
     if ours {
         let headers = response.headers_mut();
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        headers.insert(
-            "content-security-policy",
-            HeaderValue::from_static(
-                "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
-                 frame-ancestors 'none'; base-uri 'none'",
-            ),
-        );
+        // A page with the gateway's card form sets its own, allowing that form alone.
+        if !headers.contains_key("content-security-policy") {
+            headers.insert(
+                "content-security-policy",
+                HeaderValue::from_static(
+                    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+                     frame-ancestors 'none'; base-uri 'none'",
+                ),
+            );
+        }
         headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
         headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
         headers.insert(
@@ -56,6 +71,28 @@ pub async fn guard(request: Request, next: Next) -> Response {
         headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
     }
     response
+}
+
+/// The policy of a page with the gateway's card form: this origin's script and the gateway's
+/// (its script, its frames and its requests), and nothing else.
+fn card_form_policy(origins: &[String]) -> String {
+    let gateway = origins.join(" ");
+    format!(
+        "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self' {gateway}; \
+         frame-src {gateway}; connect-src {gateway}; form-action 'self'; \
+         frame-ancestors 'none'; base-uri 'none'"
+    )
+}
+
+async fn card_script() -> Response {
+    (
+        [(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/javascript; charset=utf-8"),
+        )],
+        forms::CARD_SCRIPT,
+    )
+        .into_response()
 }
 
 async fn style() -> Response {
@@ -92,6 +129,17 @@ struct Opened {
 
 /// The link `token` names and its account, when it still opens; else the kind page to show.
 async fn opened(app: &AppState, token: &str, asked: &Lang) -> Result<Opened, Response> {
+    opened_as(app, token, asked, false).await
+}
+
+/// [`opened`], and with `used_too` a link used up by paying in full (to show what its form came
+/// to when the form is sent again).
+async fn opened_as(
+    app: &AppState,
+    token: &str,
+    asked: &Lang,
+    used_too: bool,
+) -> Result<Opened, Response> {
     let language = language_of(asked, None);
     let gone = |app: &AppState| {
         app.line.metrics.pay_link("refused");
@@ -107,6 +155,14 @@ async fn opened(app: &AppState, token: &str, asked: &Lang) -> Result<Opened, Res
     let now = app.line.clock.now_ms();
     let link = match app.line.store.pay_link(&token_hash(token)).await {
         Ok(Some(link)) if link.opens(now) => link,
+        Ok(Some(link))
+            if used_too
+                && link.used_at.is_some()
+                && link.revoked_at.is_none()
+                && now < link.expires_at =>
+        {
+            link
+        }
         Ok(_) => return Err(gone(app)),
         Err(err) => return Err(trouble(app, err.into(), language)),
     };
@@ -137,6 +193,7 @@ fn frame<'a>(app: &'a AppState, language: Language, path: Option<&'a str>) -> Fr
         company: app.line.templates.company(),
         company_phone: app.line.templates.company_phone(),
         path,
+        scripts: Vec::new(),
     }
 }
 
@@ -293,6 +350,19 @@ async fn answer(
             {
                 return trouble(&app, err.into(), language);
             }
+            let sid = choices::visit_sid(link.id);
+            let visit = crate::store::CallKey {
+                provider: choices::WEB,
+                sid: &sid,
+            };
+            if let Err(err) = app
+                .line
+                .store
+                .record_web_visit(visit, &account, language.code(), now)
+                .await
+            {
+                return trouble(&app, err.into(), language);
+            }
             app.line.metrics.pay_link("proved");
             let secure = if app.line.public_url.starts_with("https://") {
                 "; Secure"
@@ -348,37 +418,16 @@ async fn account(
     if !session_holds(&app, &link, &headers).await {
         return see_other(&format!("/pay/{token}?lang={}", language.code()));
     }
-    let today = app.line.today();
-    let policy = app.line.policies.select(&account, today);
-    let may_ask = !NO_DEMAND_FLAGS.iter().any(|flag| has_flag(&account, flag))
-        && policy.treatment == Treatment::Offers;
-    let open_arrangement = matches!(
-        app.line.store.open_plan(&account.account_number).await,
-        Ok(Some(_))
-    );
-    let autopay_on = matches!(
-        app.line.store.active_autopay(&account.account_number).await,
-        Ok(Some(_))
-    );
-    let situation = Situation {
-        smallest_payment_cents: app
-            .line
-            .config
-            .payments
-            .smallest_payment_for(account.balance_cents),
-        agent_available: false,
-        hardship: false,
-        open_arrangement,
-        autopay_on,
-        // A link is what the person is on.
-        link_reaches: false,
-        today,
-    };
-    let offers = if may_ask {
-        available(policy, OfferSet::Balance, &account, situation)
-    } else {
-        Vec::new()
-    };
+    let Standing {
+        policy,
+        may_ask,
+        offers,
+    } = standing(&app, &account).await;
+    let entry = choices::card_entry(&app.line);
+    let offers = offers
+        .into_iter()
+        .map(|offer| (offer, offer_path(&token, offer, entry, language)))
+        .collect();
     let disclosure = policy
         .disclosure
         .as_ref()
@@ -407,4 +456,1041 @@ async fn account(
         return trouble(&app, err.into(), language);
     }
     Html(pages::account(&frame(&app, language, Some(&path)), &view)).into_response()
+}
+
+/// What the account's policy allows today: whether money may be asked at all, and the options
+/// the line would offer at its balance menu.
+struct Standing<'p> {
+    policy: &'p Policy,
+    may_ask: bool,
+    offers: Vec<Offer>,
+}
+
+async fn standing<'a>(app: &'a AppState, account: &Account) -> Standing<'a> {
+    let today = app.line.today();
+    let policy = app.line.policies.select(account, today);
+    let may_ask = !NO_DEMAND_FLAGS.iter().any(|flag| has_flag(account, flag))
+        && policy.treatment == Treatment::Offers;
+    let open_arrangement = matches!(
+        app.line.store.open_plan(&account.account_number).await,
+        Ok(Some(_))
+    );
+    let autopay_on = matches!(
+        app.line.store.active_autopay(&account.account_number).await,
+        Ok(Some(_))
+    );
+    let situation = Situation {
+        smallest_payment_cents: app
+            .line
+            .config
+            .payments
+            .smallest_payment_for(account.balance_cents),
+        agent_available: false,
+        hardship: false,
+        open_arrangement,
+        autopay_on,
+        // A link is what the person is on.
+        link_reaches: false,
+        today,
+    };
+    let offers = if may_ask {
+        available(policy, OfferSet::Balance, account, situation)
+    } else {
+        Vec::new()
+    };
+    Standing {
+        policy,
+        may_ask,
+        offers,
+    }
+}
+
+/// Where an offer is taken on the page (`None`: on the phone, a person's conversation, or a
+/// card this gateway cannot take here).
+fn offer_path(token: &str, offer: Offer, entry: CardEntry, language: Language) -> Option<String> {
+    let lang = language.code();
+    let by_card = entry != CardEntry::ByPhone;
+    let pay = |choice: PayChoice| format!("/pay/{token}/pay/{}?lang={lang}", choice.name());
+    match offer {
+        Offer::Full if by_card => Some(pay(PayChoice::Full)),
+        Offer::Minimum if by_card => Some(pay(PayChoice::Minimum)),
+        Offer::OtherAmount if by_card => Some(pay(PayChoice::Other)),
+        Offer::Settlement if by_card => Some(pay(PayChoice::Settlement)),
+        Offer::Plan if by_card => Some(format!("/pay/{token}/plan?lang={lang}")),
+        Offer::Promise => Some(format!("/pay/{token}/promise?lang={lang}")),
+        _ => None,
+    }
+}
+
+/// The token a session's forms carry, so a form posted from anywhere else changes nothing
+/// (the cookie is also `SameSite=Strict`).
+fn csrf_for(session: &str) -> String {
+    token_hash(&format!("pay-form:{session}"))[..32].to_owned()
+}
+
+/// A link whose session holds: the link, its account, the page's language and the session.
+struct Visit {
+    link: PayLink,
+    account: Account,
+    language: Language,
+    session: String,
+}
+
+/// The visit a form belongs to; else the page to show (the link's gone page, or back to the
+/// proof when the session has ended). `used_too`: a link used up by paying in full still
+/// answers (a form sent again shows what it came to).
+async fn visit(
+    app: &AppState,
+    token: &str,
+    asked: &Lang,
+    headers: &HeaderMap,
+    used_too: bool,
+) -> Result<Visit, Response> {
+    let Opened {
+        link,
+        account,
+        language,
+    } = opened_as(app, token, asked, used_too).await?;
+    match session_in(headers) {
+        Some(session) if session_holds(app, &link, headers).await => Ok(Visit {
+            link,
+            account,
+            language,
+            session,
+        }),
+        _ => Err(see_other(&format!("/pay/{token}?lang={}", language.code()))),
+    }
+}
+
+/// Whether a posted form is one this session's page handed out: its token, and a form number
+/// the link gave.
+async fn form_is_ours(app: &AppState, visit: &Visit, csrf: &str, form: i64) -> bool {
+    let forms = app
+        .line
+        .store
+        .pay_link_forms(visit.link.id)
+        .await
+        .unwrap_or(0);
+    constant_time_eq(csrf.as_bytes(), csrf_for(&visit.session).as_bytes())
+        && (1..=forms).contains(&form)
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The visit a posted form belongs to and the form's number, when the form is one this
+/// session's page handed out (`keys`: its token and number); else the page to show.
+async fn posted(
+    app: &AppState,
+    token: &str,
+    asked: &Lang,
+    headers: &HeaderMap,
+    used_too: bool,
+    keys: (Option<&str>, Option<i64>),
+) -> Result<(Visit, i64), Response> {
+    let visit = visit(app, token, asked, headers, used_too).await?;
+    let number = keys.1.unwrap_or(0);
+    if form_is_ours(app, &visit, keys.0.unwrap_or_default(), number).await {
+        Ok((visit, number))
+    } else {
+        Err(refused_form(app, visit.language))
+    }
+}
+
+/// A form that did not come from this session's page: nothing is changed.
+fn refused_form(app: &AppState, language: Language) -> Response {
+    tracing::warn!("a pay link form without this session's token was refused");
+    (
+        StatusCode::FORBIDDEN,
+        Html(pages::gone(&frame(app, language, None))),
+    )
+        .into_response()
+}
+
+/// Where a receipt can go for this account.
+async fn receipt_choices(app: &AppState, account: &Account) -> ReceiptChoices {
+    ReceiptChoices {
+        text: super::reaches(&app.line, account, Channel::Sms)
+            .await
+            .unwrap_or(false),
+        email: super::reaches(&app.line, account, Channel::Email)
+            .await
+            .unwrap_or(false),
+    }
+}
+
+fn receipt_of(choice: Option<&str>) -> Option<Channel> {
+    match choice {
+        Some("sms") => Some(Channel::Sms),
+        Some("email") => Some(Channel::Email),
+        _ => None,
+    }
+}
+
+/// A new form on the visit's link (`step`: what the person opened) with its keys, and the card
+/// form it takes (`for_later`: a plan's card); `None` when the card cannot be taken here.
+async fn new_form(
+    app: &AppState,
+    visit: &Visit,
+    step: &str,
+    action: String,
+    for_later: bool,
+) -> Result<(FormKeys, Option<CardForm>, Vec<String>), AppError> {
+    let form = app
+        .line
+        .store
+        .next_pay_link_form(visit.link.id, step, app.line.clock.now_ms())
+        .await?;
+    let token_path = action.split('/').take(3).collect::<Vec<_>>().join("/");
+    let keys = FormKeys {
+        csrf: csrf_for(&visit.session),
+        form,
+        action,
+        back: format!("{token_path}/account?lang={}", visit.language.code()),
+    };
+    let (card, scripts) = match choices::card_entry(&app.line) {
+        CardEntry::Gateway => {
+            let secret =
+                choices::start_card_setup(&app.line, &visit.link, &visit.account, form, for_later)
+                    .await;
+            match (secret, app.line.gateway.browser_card_form()) {
+                (Ok(setup), Some(browser)) => (
+                    Some(CardForm::Gateway {
+                        publishable_key: browser.publishable_key.clone(),
+                        client_secret: setup.client_secret,
+                    }),
+                    vec![
+                        browser.script_url.clone(),
+                        forms::CARD_SCRIPT_PATH.to_owned(),
+                    ],
+                ),
+                (Err(error), _) => {
+                    tracing::warn!(%error, "the gateway did not prepare its card form");
+                    (None, Vec::new())
+                }
+                (Ok(_), None) => (None, Vec::new()),
+            }
+        }
+        CardEntry::Demo => (Some(CardForm::Demo), Vec::new()),
+        CardEntry::ByPhone => (None, Vec::new()),
+    };
+    Ok((keys, card, scripts))
+}
+
+/// A page, with the card form's policy when it has the gateway's form.
+fn with_card_policy(app: &AppState, scripts: &[String], body: String) -> Response {
+    let mut response = Html(body).into_response();
+    if !scripts.is_empty()
+        && let Some(browser) = app.line.gateway.browser_card_form()
+        && let Ok(value) = HeaderValue::from_str(&card_form_policy(&browser.origins))
+    {
+        response
+            .headers_mut()
+            .insert("content-security-policy", value);
+    }
+    response
+}
+
+/// The payment form's fields.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct PayForm {
+    csrf: Option<String>,
+    form: Option<i64>,
+    amount: Option<String>,
+    card_number: Option<String>,
+    card_expiry: Option<String>,
+    security_code: Option<String>,
+    billing_zip: Option<String>,
+    receipt: Option<String>,
+}
+
+/// What the payment form shows for `choice`, with `problem`.
+#[allow(clippy::too_many_arguments)]
+fn pay_view(
+    app: &AppState,
+    visit: &Visit,
+    policy: &Policy,
+    choice: PayChoice,
+    payable: &choices::Payable,
+    card: CardForm,
+    receipts: ReceiptChoices,
+    typed: String,
+    problem: Option<Problem>,
+) -> forms::PayView {
+    let language = visit.language;
+    let en = language == Language::En;
+    let heading = match (choice, en) {
+        (PayChoice::Full, true) => "Pay the full balance",
+        (PayChoice::Full, false) => "Pagar el saldo total",
+        (PayChoice::Minimum, true) => "Pay the minimum due",
+        (PayChoice::Minimum, false) => "Pagar el mínimo",
+        (PayChoice::Other, true) => "Pay another amount",
+        (PayChoice::Other, false) => "Pagar otra cantidad",
+        (PayChoice::Settlement, true) => "Settle your account",
+        (PayChoice::Settlement, false) => "Liquidar su cuenta",
+    };
+    let free = policy
+        .card_fee
+        .as_ref()
+        .and_then(|terms| terms.free_alternative.get(&language).cloned());
+    let fee = payable.fixed_cents.and_then(|cents| {
+        let fee = choices::card_fee(policy, &visit.account, cents);
+        (fee > 0).then(|| {
+            (
+                money_text(fee),
+                money_text(cents + fee),
+                free.clone().unwrap_or_default(),
+            )
+        })
+    });
+    let fee_note = (payable.fixed_cents.is_none()
+        && policy.card_fee.is_some()
+        && choices::card_fee(policy, &visit.account, payable.largest_cents) > 0)
+        .then(|| free.clone())
+        .flatten();
+    let _ = app;
+    forms::PayView {
+        heading,
+        fixed_amount: payable.fixed_cents.map(money_text),
+        range: payable.fixed_cents.is_none().then(|| {
+            (
+                money_text(payable.smallest_cents),
+                money_text(payable.largest_cents),
+            )
+        }),
+        typed,
+        fee,
+        fee_note,
+        card,
+        receipts,
+        problem,
+        declined: None,
+    }
+}
+
+/// The choice a URL names, when the account's policy offers it today.
+async fn offered_choice<'a>(
+    app: &'a AppState,
+    account: &Account,
+    choice: &str,
+) -> Option<(PayChoice, choices::Payable, &'a Policy)> {
+    let choice = PayChoice::parse(choice)?;
+    let Standing {
+        policy,
+        may_ask,
+        offers,
+    } = standing(app, account).await;
+    let offer = match choice {
+        PayChoice::Full => Offer::Full,
+        PayChoice::Minimum => Offer::Minimum,
+        PayChoice::Other => Offer::OtherAmount,
+        PayChoice::Settlement => Offer::Settlement,
+    };
+    if !may_ask || !offers.contains(&offer) {
+        return None;
+    }
+    let payable = choices::payable(&app.line, account, policy, choice)?;
+    Some((choice, payable, policy))
+}
+
+/// `GET /pay/{token}/pay/{choice}`: the payment form.
+async fn pay_form(
+    State(app): State<AppState>,
+    Path((token, choice)): Path<(String, String)>,
+    Query(asked): Query<Lang>,
+    headers: HeaderMap,
+) -> Response {
+    let visit = match visit(&app, &token, &asked, &headers, false).await {
+        Ok(visit) => visit,
+        Err(page) => return page,
+    };
+    let account_page = format!("/pay/{token}/account?lang={}", visit.language.code());
+    let Some((choice, payable, policy)) = offered_choice(&app, &visit.account, &choice).await
+    else {
+        return see_other(&account_page);
+    };
+    let action = format!(
+        "/pay/{token}/pay/{}?lang={}",
+        choice.name(),
+        visit.language.code()
+    );
+    render_pay_form(
+        &app,
+        &visit,
+        policy,
+        choice,
+        &payable,
+        action,
+        String::new(),
+        None,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_pay_form(
+    app: &AppState,
+    visit: &Visit,
+    policy: &Policy,
+    choice: PayChoice,
+    payable: &choices::Payable,
+    action: String,
+    typed: String,
+    problem: Option<Problem>,
+) -> Response {
+    let (keys, card, scripts) = match new_form(app, visit, "pay", action, false).await {
+        Ok(made) => made,
+        Err(err) => return trouble(app, err, visit.language),
+    };
+    let Some(card) = card else {
+        return see_other(&keys.back);
+    };
+    let receipts = receipt_choices(app, &visit.account).await;
+    let view = pay_view(
+        app, visit, policy, choice, payable, card, receipts, typed, problem,
+    );
+    let path = keys.action.split('?').next().unwrap_or_default().to_owned();
+    let mut frame = frame(app, visit.language, Some(&path));
+    frame.scripts = scripts.clone();
+    with_card_policy(app, &scripts, forms::pay(&frame, &keys, &view))
+}
+
+/// The page for what a payment came to.
+fn paid_page(
+    app: &AppState,
+    visit: &Visit,
+    token: &str,
+    choice: PayChoice,
+    paid: &Paid,
+    receipt_sent: bool,
+) -> Response {
+    let language = visit.language;
+    let back = format!("/pay/{token}/account?lang={}", language.code());
+    let page_frame = frame(app, language, None);
+    match paid {
+        Paid::Approved {
+            confirmation,
+            amount_cents,
+            fee_cents,
+            method,
+            paid_in_full,
+        } => {
+            let method_words = format!(
+                "{} {} {}",
+                capitalised(&method.label),
+                if language == Language::En {
+                    "ending in"
+                } else {
+                    "que termina en"
+                },
+                method.last4
+            );
+            let view = PaidView::Approved {
+                amount: money_text(*amount_cents),
+                fee: (*fee_cents > 0)
+                    .then(|| (money_text(*fee_cents), money_text(amount_cents + fee_cents))),
+                method: method_words,
+                confirmation: confirmation.clone(),
+                receipt_sent,
+                paid_in_full: *paid_in_full,
+            };
+            Html(forms::paid(&page_frame, &back, &view)).into_response()
+        }
+        Paid::Declined(reason) => {
+            let again = format!(
+                "/pay/{token}/pay/{}?lang={}",
+                choice.name(),
+                language.code()
+            );
+            Html(forms::declined(
+                &page_frame,
+                forms::declined_words(*reason, language),
+                &again,
+                &back,
+            ))
+            .into_response()
+        }
+        Paid::Unknown => Html(forms::paid(&page_frame, &back, &PaidView::Unknown)).into_response(),
+    }
+}
+
+fn capitalised(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// `POST /pay/{token}/pay/{choice}`: pays once per form (see [`super::choices`]).
+async fn pay_answer(
+    State(app): State<AppState>,
+    Path((token, choice)): Path<(String, String)>,
+    Query(asked): Query<Lang>,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<PayForm>,
+) -> Response {
+    let (visit, number) = match posted(
+        &app,
+        &token,
+        &asked,
+        &headers,
+        true,
+        (form.csrf.as_deref(), form.form),
+    )
+    .await
+    {
+        Ok(posted) => posted,
+        Err(page) => return page,
+    };
+    let Some(choice_named) = PayChoice::parse(&choice) else {
+        return see_other(&format!("/pay/{token}/account"));
+    };
+    // The same form sent again: what it came to the first time (waiting for it while it is
+    // still with the gateway).
+    match choices::earlier_payment(&app.line, &visit.link, number).await {
+        Ok(Some(earlier)) => {
+            let paid = match choices::answered(&app.line, &visit.link, number, earlier).await {
+                Ok(paid) => paid.unwrap_or(Paid::Unknown),
+                Err(err) => return trouble(&app, err, visit.language),
+            };
+            return paid_page(&app, &visit, &token, choice_named, &paid, false);
+        }
+        Ok(None) => {}
+        Err(err) => return trouble(&app, err, visit.language),
+    }
+    if visit.link.used_at.is_some() {
+        return (
+            StatusCode::NOT_FOUND,
+            Html(pages::gone(&frame(&app, visit.language, None))),
+        )
+            .into_response();
+    }
+    let account_page = format!("/pay/{token}/account?lang={}", visit.language.code());
+    let Some((choice, payable, policy)) = offered_choice(&app, &visit.account, &choice).await
+    else {
+        return see_other(&account_page);
+    };
+    let action = format!(
+        "/pay/{token}/pay/{}?lang={}",
+        choice.name(),
+        visit.language.code()
+    );
+    let typed = form.amount.clone().unwrap_or_default();
+    let amount = match choices::amount_to_pay(&payable, form.amount.as_deref()) {
+        Ok(amount) => amount,
+        Err(problem) => {
+            let problem = match problem {
+                choices::AmountProblem::Unreadable => Problem::AmountUnreadable,
+                choices::AmountProblem::TooLow => Problem::AmountTooLow,
+                choices::AmountProblem::TooHigh => Problem::AmountTooHigh,
+            };
+            return render_pay_form(
+                &app,
+                &visit,
+                policy,
+                choice,
+                &payable,
+                action,
+                typed,
+                Some(problem),
+            )
+            .await;
+        }
+    };
+    let given = match choices::card_entry(&app.line) {
+        CardEntry::Gateway => CardGiven::Gateway,
+        CardEntry::Demo => CardGiven::demo(
+            form.card_number.as_deref().unwrap_or_default(),
+            form.card_expiry.as_deref().unwrap_or_default(),
+            form.security_code.as_deref().unwrap_or_default(),
+            form.billing_zip.as_deref().unwrap_or_default(),
+        ),
+        CardEntry::ByPhone => return see_other(&account_page),
+    };
+    let card = match choices::take_card(
+        &app.line,
+        &visit.link,
+        &visit.account,
+        number,
+        given,
+        false,
+    )
+    .await
+    {
+        CardTaken::Ready(card) => card,
+        CardTaken::Problem => {
+            return render_pay_form(
+                &app,
+                &visit,
+                policy,
+                choice,
+                &payable,
+                action,
+                typed,
+                Some(Problem::Card),
+            )
+            .await;
+        }
+    };
+    let receipt = receipt_of(form.receipt.as_deref());
+    let paid = choices::pay(
+        &app.line,
+        choices::WebPayment {
+            link: &visit.link,
+            account: &visit.account,
+            policy,
+            form: number,
+            amount_cents: amount,
+            settles: payable.settles,
+            card,
+            receipt,
+        },
+    )
+    .await;
+    match paid {
+        Ok(paid) => paid_page(&app, &visit, &token, choice, &paid, receipt.is_some()),
+        Err(err) => trouble(&app, err, visit.language),
+    }
+}
+
+/// The promise form's fields.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct PromiseForm {
+    csrf: Option<String>,
+    form: Option<i64>,
+    amount: Option<String>,
+    date: Option<String>,
+    agree: Option<String>,
+    receipt: Option<String>,
+}
+
+/// The promise the visit's account may make, when its policy offers one today.
+async fn promise_offered<'a>(
+    app: &'a AppState,
+    account: &Account,
+) -> Option<(choices::PromiseBounds, &'a Policy)> {
+    let Standing {
+        policy,
+        may_ask,
+        offers,
+    } = standing(app, account).await;
+    if !may_ask || !offers.contains(&Offer::Promise) {
+        return None;
+    }
+    Some((choices::promise_bounds(&app.line, account, policy)?, policy))
+}
+
+async fn render_promise_form(
+    app: &AppState,
+    visit: &Visit,
+    token: &str,
+    bounds: &choices::PromiseBounds,
+    typed: (String, String),
+    problem: Option<Problem>,
+) -> Response {
+    let action = format!("/pay/{token}/promise?lang={}", visit.language.code());
+    let (keys, _, _) = match new_form(app, visit, "promise", action, false).await {
+        Ok(made) => made,
+        Err(err) => return trouble(app, err, visit.language),
+    };
+    let view = forms::PromiseView {
+        smallest: money_text(bounds.smallest_cents),
+        latest: (
+            bounds.latest.to_string(),
+            date_text(bounds.latest, visit.language),
+        ),
+        today: app.line.today().to_string(),
+        typed_amount: typed.0,
+        typed_date: typed.1,
+        receipts: receipt_choices(app, &visit.account).await,
+        problem,
+    };
+    let path = format!("/pay/{token}/promise");
+    Html(forms::promise(
+        &frame(app, visit.language, Some(&path)),
+        &keys,
+        &view,
+    ))
+    .into_response()
+}
+
+/// `GET /pay/{token}/promise`: the promise form.
+async fn promise_form(
+    State(app): State<AppState>,
+    Path(token): Path<String>,
+    Query(asked): Query<Lang>,
+    headers: HeaderMap,
+) -> Response {
+    let visit = match visit(&app, &token, &asked, &headers, false).await {
+        Ok(visit) => visit,
+        Err(page) => return page,
+    };
+    let Some((bounds, _)) = promise_offered(&app, &visit.account).await else {
+        return see_other(&format!(
+            "/pay/{token}/account?lang={}",
+            visit.language.code()
+        ));
+    };
+    render_promise_form(&app, &visit, &token, &bounds, Default::default(), None).await
+}
+
+/// `POST /pay/{token}/promise`: records the promise once per form.
+async fn promise_answer(
+    State(app): State<AppState>,
+    Path(token): Path<String>,
+    Query(asked): Query<Lang>,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<PromiseForm>,
+) -> Response {
+    let (visit, number) = match posted(
+        &app,
+        &token,
+        &asked,
+        &headers,
+        false,
+        (form.csrf.as_deref(), form.form),
+    )
+    .await
+    {
+        Ok(posted) => posted,
+        Err(page) => return page,
+    };
+    let back = format!("/pay/{token}/account?lang={}", visit.language.code());
+    let Some((bounds, policy)) = promise_offered(&app, &visit.account).await else {
+        return see_other(&back);
+    };
+    let typed = (
+        form.amount.clone().unwrap_or_default(),
+        form.date.clone().unwrap_or_default(),
+    );
+    let range = choices::Payable {
+        fixed_cents: None,
+        smallest_cents: bounds.smallest_cents,
+        largest_cents: bounds.largest_cents,
+        settles: false,
+    };
+    let problem =
+        |problem| render_promise_form(&app, &visit, &token, &bounds, typed.clone(), Some(problem));
+    let cents = match choices::amount_to_pay(&range, form.amount.as_deref()) {
+        Ok(cents) => cents,
+        Err(choices::AmountProblem::Unreadable) => return problem(Problem::AmountUnreadable).await,
+        Err(choices::AmountProblem::TooLow) => return problem(Problem::AmountTooLow).await,
+        Err(choices::AmountProblem::TooHigh) => return problem(Problem::AmountTooHigh).await,
+    };
+    let today = app.line.today();
+    let Some(date) = form
+        .date
+        .as_deref()
+        .and_then(parse_date)
+        .filter(|date| (today..=bounds.latest).contains(date))
+    else {
+        return problem(Problem::Date).await;
+    };
+    if form.agree.as_deref() != Some("yes") {
+        return problem(Problem::Agree).await;
+    }
+    let receipt = receipt_of(form.receipt.as_deref());
+    match choices::promise(
+        &app.line,
+        &visit.link,
+        &visit.account,
+        policy,
+        number,
+        cents,
+        date,
+        visit.language,
+        receipt,
+    )
+    .await
+    {
+        Ok(_) => Html(forms::promised(
+            &frame(&app, visit.language, None),
+            &choices::promise_words(cents, date, visit.language),
+            receipt.is_some(),
+            &back,
+        ))
+        .into_response(),
+        Err(err) => trouble(&app, err, visit.language),
+    }
+}
+
+/// The plan form's fields.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct PlanForm {
+    csrf: Option<String>,
+    form: Option<i64>,
+    count: Option<u32>,
+    agree: Option<String>,
+    card_number: Option<String>,
+    card_expiry: Option<String>,
+    security_code: Option<String>,
+    billing_zip: Option<String>,
+    receipt: Option<String>,
+}
+
+/// The plan the visit's account may set up here, when its policy offers one today.
+async fn plan_offered<'a>(
+    app: &'a AppState,
+    account: &Account,
+) -> Option<(
+    &'a crate::collections::policy::PlanTerms,
+    Vec<u32>,
+    &'a Policy,
+)> {
+    let Standing {
+        policy,
+        may_ask,
+        offers,
+    } = standing(app, account).await;
+    if !may_ask || !offers.contains(&Offer::Plan) {
+        return None;
+    }
+    let (terms, counts) = choices::plan_offer(policy, account)?;
+    Some((terms, counts, policy))
+}
+
+/// Each length on offer with its schedule in words ("3 payments: $148.45 today, ...").
+fn plan_options(
+    app: &AppState,
+    visit: &Visit,
+    terms: &crate::collections::policy::PlanTerms,
+    counts: &[u32],
+) -> Vec<(u32, String)> {
+    let language = visit.language;
+    let today = app.line.today();
+    counts
+        .iter()
+        .map(|&count| {
+            let schedule =
+                choices::plan_schedule(&app.line, terms, visit.account.balance_cents, count);
+            let dates: Vec<String> = schedule
+                .iter()
+                .map(|i| {
+                    let day = if i.due == today {
+                        if language == Language::En {
+                            "today".to_owned()
+                        } else {
+                            "hoy".to_owned()
+                        }
+                    } else {
+                        date_text(i.due, language)
+                    };
+                    format!("{} {}", money_text(i.amount_cents), day)
+                })
+                .collect();
+            let label = match language {
+                Language::En => format!("{count} payments: {}", dates.join(", ")),
+                Language::Es => format!("{count} pagos: {}", dates.join(", ")),
+            };
+            (count, label)
+        })
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_plan_form(
+    app: &AppState,
+    visit: &Visit,
+    token: &str,
+    terms: &crate::collections::policy::PlanTerms,
+    counts: &[u32],
+    chosen: Option<u32>,
+    problem: Option<Problem>,
+    declined: Option<&'static str>,
+) -> Response {
+    let action = format!("/pay/{token}/plan?lang={}", visit.language.code());
+    let (keys, card, scripts) = match new_form(app, visit, "plan", action, true).await {
+        Ok(made) => made,
+        Err(err) => return trouble(app, err, visit.language),
+    };
+    let Some(card) = card else {
+        return see_other(&keys.back);
+    };
+    let view = forms::PlanView {
+        options: plan_options(app, visit, terms, counts),
+        authorization: choices::plan_authorization(&app.line, terms, visit.language).1,
+        card,
+        receipts: receipt_choices(app, &visit.account).await,
+        problem,
+        declined,
+        chosen,
+    };
+    let path = format!("/pay/{token}/plan");
+    let mut frame = frame(app, visit.language, Some(&path));
+    frame.scripts = scripts.clone();
+    with_card_policy(app, &scripts, forms::plan(&frame, &keys, &view))
+}
+
+/// `GET /pay/{token}/plan`: the plan form.
+async fn plan_form(
+    State(app): State<AppState>,
+    Path(token): Path<String>,
+    Query(asked): Query<Lang>,
+    headers: HeaderMap,
+) -> Response {
+    let visit = match visit(&app, &token, &asked, &headers, false).await {
+        Ok(visit) => visit,
+        Err(page) => return page,
+    };
+    let Some((terms, counts, _)) = plan_offered(&app, &visit.account).await else {
+        return see_other(&format!(
+            "/pay/{token}/account?lang={}",
+            visit.language.code()
+        ));
+    };
+    render_plan_form(&app, &visit, &token, terms, &counts, None, None, None).await
+}
+
+/// `POST /pay/{token}/plan`: sets the plan up once per form.
+async fn plan_answer(
+    State(app): State<AppState>,
+    Path(token): Path<String>,
+    Query(asked): Query<Lang>,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<PlanForm>,
+) -> Response {
+    let (visit, number) = match posted(
+        &app,
+        &token,
+        &asked,
+        &headers,
+        false,
+        (form.csrf.as_deref(), form.form),
+    )
+    .await
+    {
+        Ok(posted) => posted,
+        Err(page) => return page,
+    };
+    let back = format!("/pay/{token}/account?lang={}", visit.language.code());
+    let Some((terms, counts, policy)) = plan_offered(&app, &visit.account).await else {
+        return see_other(&back);
+    };
+    let Some(count) = form.count.filter(|count| counts.contains(count)) else {
+        return render_plan_form(
+            &app,
+            &visit,
+            &token,
+            terms,
+            &counts,
+            None,
+            Some(Problem::Count),
+            None,
+        )
+        .await;
+    };
+    if form.agree.as_deref() != Some("yes") {
+        return render_plan_form(
+            &app,
+            &visit,
+            &token,
+            terms,
+            &counts,
+            Some(count),
+            Some(Problem::Agree),
+            None,
+        )
+        .await;
+    }
+    let given = match choices::card_entry(&app.line) {
+        CardEntry::Gateway => CardGiven::Gateway,
+        CardEntry::Demo => CardGiven::demo(
+            form.card_number.as_deref().unwrap_or_default(),
+            form.card_expiry.as_deref().unwrap_or_default(),
+            form.security_code.as_deref().unwrap_or_default(),
+            form.billing_zip.as_deref().unwrap_or_default(),
+        ),
+        CardEntry::ByPhone => return see_other(&back),
+    };
+    let card = match choices::take_card(&app.line, &visit.link, &visit.account, number, given, true)
+        .await
+    {
+        CardTaken::Ready(card) => card,
+        CardTaken::Problem => {
+            return render_plan_form(
+                &app,
+                &visit,
+                &token,
+                terms,
+                &counts,
+                Some(count),
+                Some(Problem::Card),
+                None,
+            )
+            .await;
+        }
+    };
+    let Some(kept) = choices::keep_for_plan(&app.line, &visit.link, number, card).await else {
+        return render_plan_form(
+            &app,
+            &visit,
+            &token,
+            terms,
+            &counts,
+            Some(count),
+            Some(Problem::Card),
+            None,
+        )
+        .await;
+    };
+    let receipt = receipt_of(form.receipt.as_deref());
+    let schedule = choices::plan_schedule(&app.line, terms, visit.account.balance_cents, count);
+    let set_up = choices::set_up_plan(
+        &app.line,
+        &visit.link,
+        &visit.account,
+        policy,
+        number,
+        count,
+        kept,
+        visit.language,
+        receipt,
+    )
+    .await;
+    match set_up {
+        Ok(PlanSetUp::Made { first_paid, .. }) => {
+            let lines: Vec<String> = schedule
+                .iter()
+                .map(|i| {
+                    format!(
+                        "{} — {}",
+                        date_text(i.due, visit.language),
+                        money_text(i.amount_cents)
+                    )
+                })
+                .collect();
+            Html(forms::plan_made(
+                &frame(&app, visit.language, None),
+                &lines,
+                first_paid.as_deref(),
+                receipt.is_some(),
+                &back,
+            ))
+            .into_response()
+        }
+        Ok(PlanSetUp::Declined) => {
+            let reason =
+                forms::declined_words(crate::payments::DeclineReason::Declined, visit.language);
+            render_plan_form(
+                &app,
+                &visit,
+                &token,
+                terms,
+                &counts,
+                Some(count),
+                None,
+                Some(reason),
+            )
+            .await
+        }
+        Ok(PlanSetUp::Unknown) => Html(forms::paid(
+            &frame(&app, visit.language, None),
+            &back,
+            &PaidView::Unknown,
+        ))
+        .into_response(),
+        Err(err) => trouble(&app, err, visit.language),
+    }
 }

@@ -45,8 +45,11 @@ pub struct PayLink {
     pub verified_at: Option<i64>,
     /// When the balance was paid in full through it (UTC ms): it opens nothing more.
     pub used_at: Option<i64>,
-    /// How far the person got: `opened`, `verified`, `options`, ...
+    /// How far the person got: `opened`, `verified`, `options`, the choice they opened (`pay`,
+    /// `plan`, `promise`), or what they did (`paid`, `plan_made`, `promised`).
     pub last_step: Option<String>,
+    /// What the visit came to, if anything yet: `paid`, `settled`, `plan`, `promise`.
+    pub converted: Option<String>,
 }
 
 impl PayLink {
@@ -57,7 +60,7 @@ impl PayLink {
 }
 
 const COLUMNS: &str = "id, account_number, created_by, sent_by, created_at, expires_at, \
-    revoked_at, opened_at, verified_at, used_at, last_step";
+    revoked_at, opened_at, verified_at, used_at, last_step, converted";
 
 fn link_from_row(row: &sqlx::any::AnyRow) -> Result<PayLink, StoreError> {
     Ok(PayLink {
@@ -72,6 +75,7 @@ fn link_from_row(row: &sqlx::any::AnyRow) -> Result<PayLink, StoreError> {
         verified_at: row.try_get("verified_at")?,
         used_at: row.try_get("used_at")?,
         last_step: row.try_get("last_step")?,
+        converted: row.try_get("converted")?,
     })
 }
 
@@ -150,6 +154,106 @@ impl Store {
         .bind(id)
         .bind(step)
         .bind(now_ms)
+        .execute(self.writer())
+        .await?;
+        Ok(())
+    }
+
+    /// Hands out one more payment form on link `id` (the person opened `step`: `pay`, `plan`):
+    /// its number, the attempt a payment made through that form is recorded under, so the same
+    /// form submitted twice pays once.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn next_pay_link_form(
+        &self,
+        id: i64,
+        step: &str,
+        now_ms: i64,
+    ) -> Result<i64, StoreError> {
+        let row = sqlx::query(
+            "UPDATE pay_links SET forms = forms + 1, chose_at = COALESCE(chose_at, $3), \
+             last_step = $2, last_step_at = $3 WHERE id = $1 RETURNING forms",
+        )
+        .bind(id)
+        .bind(step)
+        .bind(now_ms)
+        .fetch_one(self.writer())
+        .await?;
+        Ok(row.try_get("forms")?)
+    }
+
+    /// How many payment forms link `id` handed out (a submitted form naming a higher number
+    /// was not one of ours).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn pay_link_forms(&self, id: i64) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT forms FROM pay_links WHERE id = $1")
+            .bind(id)
+            .fetch_one(self.pool())
+            .await?;
+        Ok(row.try_get("forms")?)
+    }
+
+    /// Records what a visit through link `id` came to (`paid`, `settled`, `plan`, `promise`)
+    /// as its last step (`step`); with `used`, the balance is paid and the link opens nothing
+    /// more.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn pay_link_converted(
+        &self,
+        id: i64,
+        converted: &str,
+        step: &str,
+        used: bool,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let sql = if used {
+            "UPDATE pay_links SET converted = $2, converted_at = COALESCE(converted_at, $4), \
+             last_step = $3, last_step_at = $4, used_at = COALESCE(used_at, $4) WHERE id = $1"
+        } else {
+            "UPDATE pay_links SET converted = $2, converted_at = COALESCE(converted_at, $4), \
+             last_step = $3, last_step_at = $4 WHERE id = $1"
+        };
+        sqlx::query(sql)
+            .bind(id)
+            .bind(converted)
+            .bind(step)
+            .bind(now_ms)
+            .execute(self.writer())
+            .await?;
+        Ok(())
+    }
+
+    /// Records a proved visit through a link as one contact in `calls` (provider `web`, see
+    /// `pay_links::visit_key`), ended and reported as it starts, so its payments and
+    /// arrangements join the line's records, reports and screen-pop. A visit recorded before is
+    /// left as it is.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn record_web_visit(
+        &self,
+        visit: super::CallKey<'_>,
+        account: &super::Account,
+        language: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO calls (call_sid, provider, from_number, to_number, started_at, ended_at, \
+             turn, last_reply, session, updated_at, account_number, language, segment, flow, \
+             outcome, last_step, reported_at) \
+             VALUES ($1, $2, '', '', $3, $3, 0, '', '{}', $3, $4, $5, $6, 'web', 'visited', \
+             'verified', $3) ON CONFLICT (provider, call_sid) DO NOTHING",
+        )
+        .bind(visit.sid)
+        .bind(visit.provider)
+        .bind(now_ms)
+        .bind(&account.account_number)
+        .bind(language)
+        .bind(&account.segment)
         .execute(self.writer())
         .await?;
         Ok(())

@@ -12,6 +12,8 @@ use ivrpay::payments::stripe::StripeGateway;
 use secrecy::SecretString;
 
 pub const SECRET_KEY: &str = "sk_test_ivrpay";
+/// The key Stripe.js identifies itself with in the browser tests.
+pub const PUBLISHABLE_KEY: &str = "pk_test_ivrpay";
 /// The signing secret of the line's `/stripe/webhook` endpoint in tests.
 pub const WEBHOOK_SECRET: &str = "whsec_ivrpay_test";
 

@@ -552,6 +552,7 @@ pub fn config(database_url: &str, options: Options) -> Config {
                     secret_key: SecretString::from(localstripe::SECRET_KEY),
                     base_url,
                     webhook_secret: Some(SecretString::from(localstripe::WEBHOOK_SECRET)),
+                    publishable_key: Some(localstripe::PUBLISHABLE_KEY.to_owned()),
                 },
                 None => GatewayChoice::Sandbox,
             },

@@ -38,8 +38,9 @@ use serde::de::DeserializeOwned;
 
 use crate::payments::card::CardDetails;
 use crate::payments::gateway::{
-    ChargeFuture, ChargeOutcome, ChargeRequest, DeclineReason, Gateway, GatewayError,
-    SaveCardRequest, SaveFuture, SaveOutcome, SavedChargeRequest,
+    BrowserCardForm, CardSetup, CardSetupRequest, ChargeFuture, ChargeOutcome, ChargeRequest,
+    DeclineReason, EnteredCard, EnteredFuture, Gateway, GatewayError, SaveCardRequest, SaveFuture,
+    SaveOutcome, SavedChargeRequest, SetupFuture,
 };
 use crate::payments::method::{MethodKind, PaymentMethod};
 use crate::payments::money::{Currency, Money};
@@ -58,6 +59,9 @@ pub struct StripeGateway {
     /// Shared client; its own timeouts are optional, as `charge_with_retry`
     /// bounds each attempt.
     http: reqwest::Client,
+    /// Stripe.js and Elements, when a publishable key is set: a pay link's page takes cards
+    /// through it.
+    browser_form: Option<BrowserCardForm>,
 }
 
 /// Stripe's error object. `message` is deliberately absent: it is free text
@@ -140,36 +144,67 @@ impl From<Decline> for SaveOutcome {
     }
 }
 
-/// A card kept at Stripe: a Customer and the PaymentMethod attached to it. Only
-/// built from plain Stripe ids, since both go into request paths and bodies.
+/// A card kept at Stripe: a Customer and the PaymentMethod attached to it, or (entered in a
+/// browser for one payment) a PaymentMethod alone. Only built from plain Stripe ids, since both
+/// go into request paths and bodies.
 #[derive(Debug, PartialEq, Eq)]
 struct SavedCard {
-    /// `cus_...`
-    customer: String,
+    /// `cus_...`; `None` for a card entered for one payment.
+    customer: Option<String>,
     /// `pm_...`, attached to `customer`.
     payment_method: String,
 }
 
 impl SavedCard {
-    fn new(customer: String, payment_method: String) -> Option<SavedCard> {
-        (is_stripe_id(&customer, "cus_") && is_stripe_id(&payment_method, "pm_")).then_some(
-            SavedCard {
-                customer,
-                payment_method,
-            },
-        )
+    fn new(customer: Option<String>, payment_method: String) -> Option<SavedCard> {
+        (customer.as_deref().is_none_or(|c| is_stripe_id(c, "cus_"))
+            && is_stripe_id(&payment_method, "pm_"))
+        .then_some(SavedCard {
+            customer,
+            payment_method,
+        })
     }
 
     /// Reads a token made by [`SavedCard::token`].
     fn parse(token: &str) -> Option<SavedCard> {
-        let (customer, payment_method) = token.split_once(':')?;
-        SavedCard::new(customer.to_owned(), payment_method.to_owned())
+        match token.split_once(':') {
+            Some((customer, payment_method)) => {
+                SavedCard::new(Some(customer.to_owned()), payment_method.to_owned())
+            }
+            None => SavedCard::new(None, token.to_owned()),
+        }
     }
 
-    /// `cus_...:pm_...`, the token [`SaveOutcome::Saved`] hands out.
+    /// `cus_...:pm_...` (or `pm_...` alone), the token [`SaveOutcome::Saved`] hands out.
     fn token(&self) -> String {
-        format!("{}:{}", self.customer, self.payment_method)
+        match &self.customer {
+            Some(customer) => format!("{customer}:{}", self.payment_method),
+            None => self.payment_method.clone(),
+        }
     }
+}
+
+/// A PaymentMethod, as far as what may be shown of its card.
+#[derive(Debug, Deserialize)]
+struct PaymentMethodCard {
+    card: Option<CardShown>,
+}
+
+/// A card's brand and last four, as Stripe shows them.
+#[derive(Debug, Deserialize)]
+struct CardShown {
+    brand: String,
+    last4: String,
+}
+
+/// A SetupIntent, as far as a browser form's card is read from it.
+#[derive(Debug, Deserialize)]
+struct SetupIntent {
+    id: String,
+    client_secret: Option<String>,
+    status: String,
+    payment_method: Option<IdOrObject>,
+    customer: Option<IdOrObject>,
 }
 
 /// Whether `text` is `prefix` and then up to 255 letters, digits and underscores, as
@@ -199,7 +234,144 @@ impl StripeGateway {
             secret_key,
             base_url,
             http,
+            browser_form: None,
         }
+    }
+
+    /// Takes cards in browsers through Stripe.js and Elements under `publishable_key`
+    /// (`pk_...`). Stripe.js comes from js.stripe.com for Stripe's own API, and from the
+    /// stand-in itself otherwise (localstripe serves its Stripe.js at `/js.stripe.com/v3/`).
+    pub fn with_publishable_key(mut self, publishable_key: String) -> StripeGateway {
+        let (script_url, origins) = if self.base_url == STRIPE_API_BASE {
+            (
+                "https://js.stripe.com/v3/".to_owned(),
+                vec![
+                    "https://js.stripe.com".to_owned(),
+                    "https://hooks.stripe.com".to_owned(),
+                    STRIPE_API_BASE.to_owned(),
+                ],
+            )
+        } else {
+            (
+                format!("{}/js.stripe.com/v3/", self.base_url),
+                vec![self.base_url.clone()],
+            )
+        };
+        self.browser_form = Some(BrowserCardForm {
+            publishable_key,
+            script_url,
+            origins,
+        });
+        self
+    }
+
+    /// A SetupIntent for a card to be entered in a browser (a Customer first when the card is
+    /// kept for later): see [`Gateway::start_card_setup`].
+    async fn start_setup_once(&self, req: &CardSetupRequest) -> Result<CardSetup, GatewayError> {
+        let key = &req.idempotency_key;
+        let mut form = vec![("payment_method_types[]", "card")];
+        let customer;
+        if req.for_later {
+            let mut about = Vec::new();
+            if !req.description.is_empty() {
+                about.push(("description", req.description.as_str()));
+            }
+            customer = match self
+                .post_step::<IdOnly>("/v1/customers", &format!("{key}-customer"), &about)
+                .await?
+            {
+                Ok(customer) => customer.id,
+                Err(_) => return Err(GatewayError::Rejected("customer refused".into())),
+            };
+            form.extend([("customer", customer.as_str()), ("usage", "off_session")]);
+        } else {
+            form.push(("usage", "on_session"));
+        }
+        if !req.description.is_empty() {
+            form.push(("metadata[purpose]", req.description.as_str()));
+        }
+        match self
+            .post::<SetupIntent>("/v1/setup_intents", &format!("{key}-setup"), &form)
+            .await?
+        {
+            Ok(SetupIntent {
+                id,
+                client_secret: Some(client_secret),
+                ..
+            }) if is_stripe_id(&id, "seti_") => Ok(CardSetup {
+                reference: id,
+                client_secret,
+            }),
+            Ok(_) => Err(GatewayError::Unavailable(
+                "stripe answered a setup without its id or secret".into(),
+            )),
+            Err(failure) => Err(classify_failure(failure)
+                .map_or_else(|e| e, |_| GatewayError::Rejected("setup refused".into()))),
+        }
+    }
+
+    /// The card a browser form entered into SetupIntent `reference`: the SetupIntent says
+    /// whether it was completed and with which PaymentMethod, which says the card's brand and
+    /// last four.
+    async fn finish_setup_once(&self, reference: &str) -> Result<EnteredCard, GatewayError> {
+        if !is_stripe_id(reference, "seti_") {
+            return Err(GatewayError::Rejected("not a stripe setup".into()));
+        }
+        let setup: SetupIntent = self.get(&format!("/v1/setup_intents/{reference}")).await?;
+        if setup.status != "succeeded" {
+            return Ok(EnteredCard::NotEntered);
+        }
+        let saved = SavedCard::new(
+            setup.customer.and_then(IdOrObject::id),
+            setup
+                .payment_method
+                .and_then(IdOrObject::id)
+                .unwrap_or_default(),
+        )
+        .ok_or_else(|| GatewayError::Unavailable("stripe answered with an odd id".into()))?;
+        let method: PaymentMethodCard = self
+            .get(&format!("/v1/payment_methods/{}", saved.payment_method))
+            .await?;
+        Ok(EnteredCard::Entered {
+            token: saved.token(),
+            brand: method
+                .card
+                .as_ref()
+                .map(|card| safe_token(&card.brand).to_lowercase())
+                .unwrap_or_default(),
+            last4: method
+                .card
+                .map(|card| {
+                    card.last4
+                        .chars()
+                        .filter(char::is_ascii_digit)
+                        .take(4)
+                        .collect()
+                })
+                .unwrap_or_default(),
+        })
+    }
+
+    /// GETs `path`, read as `T`; any answer but a readable success is no answer.
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, GatewayError> {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base_url))
+            .bearer_auth(self.secret_key.expose_secret())
+            .send()
+            .await
+            .map_err(transport_error)?;
+        let status = response.status();
+        let body = response.bytes().await.map_err(transport_error)?;
+        if !status.is_success() {
+            return Err(GatewayError::Unavailable(format!(
+                "stripe HTTP {} reading {}",
+                status.as_u16(),
+                path.split('/').nth(2).unwrap_or("-")
+            )));
+        }
+        serde_json::from_slice(&body)
+            .map_err(|_| GatewayError::Unavailable("unreadable stripe response".into()))
     }
 
     async fn charge_once(&self, req: &ChargeRequest<'_>) -> Result<ChargeOutcome, GatewayError> {
@@ -246,14 +418,14 @@ impl StripeGateway {
             Err(declined) => return Ok(declined.into()),
         };
         // Checked before use: the PaymentMethod id goes into the attach URL's path.
-        let saved = SavedCard::new(customer, payment_method)
+        let saved = SavedCard::new(Some(customer), payment_method)
             .ok_or_else(|| GatewayError::Unavailable("stripe answered with an odd id".into()))?;
         let attach = format!("/v1/payment_methods/{}/attach", saved.payment_method);
         if let Err(declined) = self
             .post_step::<IdOnly>(
                 &attach,
                 &format!("{key}-attach"),
-                &[("customer", saved.customer.as_str())],
+                &[("customer", saved.customer.as_deref().unwrap_or_default())],
             )
             .await?
         {
@@ -272,10 +444,10 @@ impl StripeGateway {
         // Not echoed: the token names a kept card, and errors end up in logs.
         let saved = SavedCard::parse(req.token)
             .ok_or_else(|| GatewayError::Rejected("not a stripe card token".into()))?;
-        let mut payer = vec![
-            ("customer", saved.customer.as_str()),
-            ("payment_method", saved.payment_method.as_str()),
-        ];
+        let mut payer = vec![("payment_method", saved.payment_method.as_str())];
+        if let Some(customer) = &saved.customer {
+            payer.push(("customer", customer.as_str()));
+        }
         if !req.caller_present {
             // A scheduled installment, under the authorisation given on the call. Stripe then
             // declines (authentication_required) where it would otherwise ask the absent
@@ -550,6 +722,18 @@ impl Gateway for StripeGateway {
 
     fn charge_saved<'a>(&'a self, req: &'a SavedChargeRequest<'_>) -> ChargeFuture<'a> {
         Box::pin(self.charge_saved_once(req))
+    }
+
+    fn browser_card_form(&self) -> Option<&BrowserCardForm> {
+        self.browser_form.as_ref()
+    }
+
+    fn start_card_setup<'a>(&'a self, req: &'a CardSetupRequest) -> SetupFuture<'a> {
+        Box::pin(self.start_setup_once(req))
+    }
+
+    fn finish_card_setup<'a>(&'a self, reference: &'a str) -> EnteredFuture<'a> {
+        Box::pin(self.finish_setup_once(reference))
     }
 }
 
@@ -1238,10 +1422,17 @@ mod tests {
 
     #[test]
     fn saved_card_tokens_round_trip() {
-        let saved = SavedCard::new("cus_NbZ8Ki3f322LNn".into(), "pm_1MqM05Lkd_x".into()).unwrap();
+        let saved =
+            SavedCard::new(Some("cus_NbZ8Ki3f322LNn".into()), "pm_1MqM05Lkd_x".into()).unwrap();
         assert_eq!(saved.token(), "cus_NbZ8Ki3f322LNn:pm_1MqM05Lkd_x");
         assert_eq!(SavedCard::parse(&saved.token()), Some(saved));
-        assert!(SavedCard::new("cus_1".into(), format!("pm_{}", "x".repeat(256))).is_none());
+        assert!(SavedCard::new(Some("cus_1".into()), format!("pm_{}", "x".repeat(256))).is_none());
+        // A card entered in a browser for one payment has no Customer.
+        let once = SavedCard::parse("pm_1MqM05Lkd_x").unwrap();
+        assert_eq!(once.customer, None);
+        assert_eq!(once.token(), "pm_1MqM05Lkd_x");
+        assert!(SavedCard::parse("cus_1:tok_2").is_none());
+        assert!(SavedCard::parse("seti_1").is_none());
     }
 
     #[test]

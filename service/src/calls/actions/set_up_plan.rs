@@ -13,9 +13,9 @@ use crate::flow::Context;
 use crate::flow::actions::SetUpPlanResult;
 use crate::flow::engine::Session;
 use crate::language::Language;
-use crate::messages::compose::{Channel, Composer};
+use crate::messages::compose::Channel;
 use crate::payments::PlanTelAuthorization;
-use crate::store::{Account, ArrangementRecord, InstallmentRecord, NewArrangement, NewMessage};
+use crate::store::NewArrangement;
 
 /// The plan the caller is setting up: its policy terms and its schedule from today.
 pub(super) struct PlanBeingSetUp {
@@ -164,7 +164,14 @@ pub(super) async fn run(
         None => Channel::standing(&account),
     };
     let confirmation = channel.and_then(|channel| {
-        schedule_message(ctx, &account, channel, &new, &installments, &message_key)
+        crate::collections::schedule_message(
+            ctx.app,
+            &account,
+            channel,
+            &new,
+            &installments,
+            &message_key,
+        )
     });
     let evidence = match (&by_bank, &recording, &confirmation) {
         (None, _, _) => None,
@@ -237,59 +244,4 @@ pub(super) async fn run(
         account.minimum_due_cents = (account.minimum_due_cents - claimed.amount_cents).max(0);
     }
     Ok(result)
-}
-
-/// The schedule's message by `channel`, queued with the plan; the caller's choice later on this
-/// call sends it under the same key, so once.
-fn schedule_message(
-    ctx: &CallContext<'_>,
-    account: &Account,
-    channel: Channel,
-    new: &NewArrangement<'_>,
-    installments: &[(String, i64)],
-    key: &str,
-) -> Option<NewMessage> {
-    let mut plan = ArrangementRecord {
-        id: 0,
-        account_number: new.account_number.to_owned(),
-        kind: new.kind.to_owned(),
-        status: new.status.to_owned(),
-        policy: new.policy.to_owned(),
-        total_cents: new.total_cents,
-        balance_before_cents: new.balance_before_cents,
-        promised_by: None,
-        method: None,
-        method_label: None,
-        method_last4: None,
-        card_brand: None,
-        card_last4: None,
-        consent_version: new.consent_version.map(str::to_owned),
-        consent_at: Some(new.now),
-        hardship_reason: new.hardship_reason.map(str::to_owned),
-        autopay_amount: None,
-        evidence: None,
-        recording_id: None,
-        created_at: new.now,
-        installments: installments
-            .iter()
-            .enumerate()
-            .map(|(i, (due, cents))| InstallmentRecord {
-                seq: i as i64 + 1,
-                due_date: due.clone(),
-                amount_cents: *cents,
-                status: "scheduled".to_owned(),
-                attempts: 0,
-                next_attempt_on: due.clone(),
-                confirmation_code: None,
-                decline_reason: None,
-                return_code: None,
-            })
-            .collect(),
-    };
-    plan.set_method(new.method);
-    Composer {
-        templates: &ctx.app.templates,
-        settings: &ctx.app.config.messaging,
-    }
-    .plan_schedule(account, channel, &plan, key)
 }
