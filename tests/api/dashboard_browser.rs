@@ -34,7 +34,7 @@ async fn three_calls(server: &TestServer) {
     transferred.hang_up(&server.url).await.expect("hang up");
 }
 
-async fn sign_in(browser: &Browser, server: &TestServer, username: &str) {
+pub(crate) async fn sign_in(browser: &Browser, server: &TestServer, username: &str) {
     browser
         .client
         .goto(&format!("{}/agent", server.url))

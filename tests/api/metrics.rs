@@ -13,10 +13,10 @@ use ivrpay::messages::outbox;
 use ivrpay::messages::{MessagingSettings, SmsSettings};
 use secrecy::SecretString;
 
-const METRICS_TOKEN: &str = "test-metrics-token";
+pub(crate) const METRICS_TOKEN: &str = "test-metrics-token";
 
 /// A server with a metrics token and the metrics' own listener on the loopback.
-fn with_metrics(options: Options) -> Options {
+pub(crate) fn with_metrics(options: Options) -> Options {
     Options {
         metrics: MetricsSettings {
             listen: Some("127.0.0.1:0".parse().expect("address")),

@@ -35,7 +35,7 @@ async fn make_link_for(server: &TestServer, account: &str, send: Option<&str>) -
 }
 
 /// A client that does not follow redirects, to see each answer as a browser gets it.
-fn browser_like() -> reqwest::Client {
+pub(crate) fn browser_like() -> reqwest::Client {
     ivrpay::http_client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -43,7 +43,7 @@ fn browser_like() -> reqwest::Client {
 }
 
 /// The page at `url` as the holder of the session cookie `session` (`name=value`) sees it.
-async fn page_with(client: &reqwest::Client, url: &str, session: &str) -> String {
+pub(crate) async fn page_with(client: &reqwest::Client, url: &str, session: &str) -> String {
     client
         .get(url)
         .header("cookie", session)
@@ -555,7 +555,7 @@ async fn after_a_declined_card_the_caller_can_ask_for_a_link(backend: Backend) {
 on_both_backends_with_own_server!(after_a_declined_card_the_caller_can_ask_for_a_link, needs: [Prism, Smtp]);
 
 /// The value of the hidden field `name` in a page's form.
-fn hidden(page: &str, name: &str) -> String {
+pub(crate) fn hidden(page: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let at = page.find(&marker).map(|at| at + marker.len());
     at.and_then(|at| page[at..].split('"').next())
@@ -564,7 +564,7 @@ fn hidden(page: &str, name: &str) -> String {
 }
 
 /// Proves Linda on her link `url` with her date of birth: the session cookie.
-async fn proved_session(client: &reqwest::Client, url: &str) -> String {
+pub(crate) async fn proved_session(client: &reqwest::Client, url: &str) -> String {
     let proved = post_form(client, url, &[("dob", "1984-01-18"), ("zip", "77141")]).await;
     assert_eq!(proved.status(), 303);
     proved.headers()["set-cookie"]
@@ -576,7 +576,7 @@ async fn proved_session(client: &reqwest::Client, url: &str) -> String {
         .to_owned()
 }
 
-async fn post_as(
+pub(crate) async fn post_as(
     client: &reqwest::Client,
     url: &str,
     session: &str,
@@ -596,7 +596,9 @@ async fn post_as(
 async fn a_payment_promise_and_plan_made_on_the_page_are_recorded_once_like_the_lines(
     backend: Backend,
 ) {
-    let Some(Line { server, smtp, .. }) = line(backend, None).await else {
+    let Some(Line { server, smtp, .. }) =
+        crate::messages::line_of(backend, crate::metrics::with_metrics).await
+    else {
         return;
     };
     let made = make_link(&server, None).await;
@@ -734,9 +736,12 @@ async fn a_payment_promise_and_plan_made_on_the_page_are_recorded_once_like_the_
         ("billing_zip", "77141".to_owned()),
     ];
     let plan: Vec<(&str, &str)> = plan.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let (status, page) = post_as(&client, &format!("{url}/plan"), &session, &plan).await;
-    assert_eq!(status, 200, "{page}");
-    assert!(page.contains("Your payment plan is set up"), "{page}");
+    // Sent twice (a reload): one plan, one first payment.
+    for _ in 0..2 {
+        let (status, page) = post_as(&client, &format!("{url}/plan"), &session, &plan).await;
+        assert_eq!(status, 200, "{page}");
+        assert!(page.contains("Your payment plan is set up"), "{page}");
+    }
     let linda = server.api_account(LINDA).await;
     let plans: Vec<&Value> = linda["arrangements"]
         .as_array()
@@ -748,6 +753,72 @@ async fn a_payment_promise_and_plan_made_on_the_page_are_recorded_once_like_the_
     assert_eq!(plans[0]["consent_version"], "web-plan-2026-11");
     assert_eq!(plans[0]["installments"][0]["status"], "paid");
     assert_eq!(linda["pay_links"][0]["converted"], "plan");
+
+    // The report shows the page beside the line: by channel, and the page's own funnel.
+    let report: Value = ivrpay::http_client()
+        .get(format!(
+            "{}/api/reports?from=2026-01-01&to=2027-12-31&by=channel",
+            server.url
+        ))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .expect("report")
+        .json()
+        .await
+        .expect("json");
+    let web = report["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|row| row["group"] == "web")
+        .cloned()
+        .expect("a web row");
+    // The $25.00, and the plan's first payment, taken on the page.
+    let first = plans[0]["installments"][0]["amount_cents"]
+        .as_i64()
+        .expect("first installment");
+    assert_eq!(web["payments"]["approved"], 2, "{web}");
+    assert_eq!(web["payments"]["approved_cents"], 2500 + first, "{web}");
+    assert_eq!(web["arrangements"]["promise"], 1, "{web}");
+    assert_eq!(web["arrangements"]["plan"], 1, "{web}");
+    assert_eq!(web["calls"]["total"], 0, "visits are not calls: {web}");
+    let page: Vec<(String, i64)> = report["funnel"]
+        .as_array()
+        .expect("funnel")
+        .iter()
+        .filter(|step| step["flow"] == "pay link page")
+        .map(|step| {
+            (
+                step["state"].as_str().unwrap_or_default().to_owned(),
+                step["reached"].as_i64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, i64)> = [
+        ("made", 1),
+        ("opened", 1),
+        ("proved", 1),
+        ("chose", 1),
+        ("converted", 1),
+    ]
+    .iter()
+    .map(|(state, n)| ((*state).to_owned(), *n))
+    .collect();
+    assert_eq!(page, expected, "{report}");
+    let metrics = ivrpay::http_client()
+        .get(format!("{}/metrics", server.url))
+        .bearer_auth(crate::metrics::METRICS_TOKEN)
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains("ivrpay_pay_links_total{event=\"converted\"} 3"),
+        "a payment, a promise and a plan: {metrics}"
+    );
 }
 on_both_backends_with_own_server!(a_payment_promise_and_plan_made_on_the_page_are_recorded_once_like_the_lines, needs: [Prism, Smtp]);
 
@@ -795,3 +866,81 @@ async fn paying_the_balance_in_full_uses_the_link_up(backend: Backend) {
     assert!(linda["pay_links"][0]["used_at"].is_i64(), "{linda}");
 }
 on_both_backends_with_own_server!(paying_the_balance_in_full_uses_the_link_up, needs: [Prism, Smtp]);
+
+async fn a_call_back_asked_for_on_the_page_joins_the_consoles_list_once(backend: Backend) {
+    let Some(Line { server, .. }) = line(backend, None).await else {
+        return;
+    };
+    let made = make_link(&server, None).await;
+    let url = made["url"].as_str().expect("url").to_owned();
+    let client = browser_like();
+    let session = proved_session(&client, &url).await;
+    let account = page_with(&client, &format!("{url}/account"), &session).await;
+    assert!(account.contains("Ask us to call you back"), "{account}");
+    let form = page_with(&client, &format!("{url}/callback"), &session).await;
+    assert!(
+        form.contains("The number on file, ending in 6618"),
+        "{form}"
+    );
+    assert!(form.contains("between"), "the windows in words: {form}");
+    let csrf = hidden(&form, "csrf");
+    let number = hidden(&form, "form");
+    let first_window = radio_value(&form, "window-1");
+    // A number that is not one is said, and nothing is recorded.
+    let (status, page) = post_as(
+        &client,
+        &format!("{url}/callback"),
+        &session,
+        &[
+            ("csrf", csrf.as_str()),
+            ("form", number.as_str()),
+            ("window", first_window.as_str()),
+            ("phone_choice", "other"),
+            ("phone", "555-12"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("10-digit US phone number"), "{page}");
+    let form = page_with(&client, &format!("{url}/callback"), &session).await;
+    let asking = [
+        ("csrf", hidden(&form, "csrf")),
+        ("form", hidden(&form, "form")),
+        ("window", radio_value(&form, "window-2")),
+        ("phone_choice", "on_file".to_owned()),
+    ];
+    let asking: Vec<(&str, &str)> = asking.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    for _ in 0..2 {
+        let (status, page) = post_as(&client, &format!("{url}/callback"), &session, &asking).await;
+        assert_eq!(status, 200, "{page}");
+        assert!(page.contains("We'll call you back"), "{page}");
+        assert!(page.contains("at the number ending in 6618"), "{page}");
+    }
+    let listed: Vec<Value> = ivrpay::http_client()
+        .get(format!("{}/api/callbacks?status=open", server.url))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .expect("callbacks")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(listed.len(), 1, "once: {listed:?}");
+    assert_eq!(listed[0]["phone"], "+15552126618");
+    assert_eq!(listed[0]["reason"], "web");
+    assert_eq!(listed[0]["account_number"], LINDA);
+}
+on_both_backends_with_own_server!(a_call_back_asked_for_on_the_page_joins_the_consoles_list_once, needs: [Prism, Smtp]);
+
+/// The value of the radio button `id` in a page.
+fn radio_value(page: &str, id: &str) -> String {
+    let marker = format!("id=\"{id}\"");
+    let at = page.find(&marker).expect("the radio button");
+    let rest = &page[at..];
+    let value = rest.find("value=\"").expect("its value") + "value=\"".len();
+    rest[value..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}

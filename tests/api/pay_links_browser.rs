@@ -67,6 +67,33 @@ async fn a_link_opened_in_a_browser_asks_for_proof_then_shows_the_account(backen
     assert!(browser.path().await.ends_with("/account"));
     assert_accessible(&browser, "the account page").await;
     screenshot(&browser, "pay-link-account").await;
+    let account_url = browser.client.current_url().await.expect("url");
+
+    // The promise form and the call-back form, each as a screen reader and a keyboard meet it.
+    for (choice, page) in [
+        ("Promise to pay by a date", "pay-link-promise"),
+        ("Ask us to call you back", "pay-link-callback"),
+    ] {
+        browser
+            .client
+            .find(fantoccini::Locator::XPath(&format!(
+                "//a[contains(., '{choice}')]"
+            )))
+            .await
+            .expect("the choice")
+            .click()
+            .await
+            .expect("click");
+        let source = browser.client.source().await.expect("source");
+        assert!(source.contains(&format!("<h1>{choice}</h1>")), "{source}");
+        assert_accessible(&browser, page).await;
+        screenshot(&browser, page).await;
+        browser
+            .client
+            .goto(account_url.as_str())
+            .await
+            .expect("back to the account");
+    }
 
     // In Spanish, from the switch.
     browser
@@ -130,7 +157,12 @@ async fn send_the_form_twice(browser: &Browser) {
         .expect("the double tap is armed");
 }
 
-async fn a_caller_texted_a_link_pays_in_stripes_form_once_and_sets_up_a_plan(backend: Backend) {
+const ELIZABETH: &str = "62746688";
+const ELIZABETH_PHONE: &str = "+15555138731";
+
+async fn a_caller_at_the_balance_menu_texted_a_link_pays_in_stripes_form_once_and_sets_up_a_plan(
+    backend: Backend,
+) {
     let stripe = common::localstripe::start(common::localstripe::Mode::StripeLike).await;
     let base_url = stripe.base_url.clone();
     let Some(Line { server, twilio, .. }) =
@@ -142,13 +174,18 @@ async fn a_caller_texted_a_link_pays_in_stripes_form_once_and_sets_up_a_plan(bac
     else {
         return;
     };
-    // On the line, the caller who finds paying hard asks for a link by text.
-    let mut call = server.linda_at_pin_question().await;
-    for keys in ["6446", "8", "6", "1", "3", "1"] {
-        call.press(keys).await.expect("to the link by text");
+    // On the line, at the balance menu, Elizabeth (whose hardship policy lists the link there)
+    // asks for a link by text.
+    let mut call = server.call_from(ELIZABETH_PHONE).await;
+    for keys in ["1", "1", "7607"] {
+        call.press(keys).await.expect("to the balance menu");
     }
+    let said = call.press("6").await.expect("the link");
+    assert_heard!(&said, "I can send you a secure link to your account.");
+    let said = call.press("1").await.expect("by text");
+    assert_heard!(&said, "on its way");
     crate::messages::send(&server).await;
-    let url = crate::messages::texts_to(&twilio, "+15552126618")
+    let url = crate::messages::texts_to(&twilio, ELIZABETH_PHONE)
         .iter()
         .find_map(|text| {
             text.split_whitespace()
@@ -165,10 +202,10 @@ async fn a_caller_texted_a_link_pays_in_stripes_form_once_and_sets_up_a_plan(bac
         .await
         .expect("window size");
     browser.client.goto(&url).await.expect("page");
-    browser.fill("dob", "01181984").await;
-    browser.fill("zip", "77141").await;
+    browser.fill("dob", "04161953").await;
+    browser.fill("zip", "36041").await;
     browser.press("Continue with my date of birth").await;
-    assert_eq!(browser.text_of("balance").await, "$445.33");
+    assert_eq!(browser.text_of("balance").await, "$627.17");
 
     // Another amount, in Stripe's own form: no card number reaches the line.
     browser
@@ -199,14 +236,14 @@ async fn a_caller_texted_a_link_pays_in_stripes_form_once_and_sets_up_a_plan(bac
     assert_eq!(paid, "$25.00");
     assert_accessible(&browser, "the payment's answer").await;
     screenshot(&browser, "pay-link-paid").await;
-    let linda = server.api_account("66253365").await;
+    let elizabeth = server.api_account(ELIZABETH).await;
     assert_eq!(
-        linda["balance_cents"],
-        44533 - 2500,
-        "lowered once: {linda}"
+        elizabeth["balance_cents"],
+        62717 - 2500,
+        "lowered once: {elizabeth}"
     );
-    let payments = linda["payments"].as_array().expect("payments");
-    assert_eq!(payments.len(), 1, "{linda}");
+    let payments = elizabeth["payments"].as_array().expect("payments");
+    assert_eq!(payments.len(), 1, "{elizabeth}");
     assert_eq!(payments[0]["gateway"], "stripe");
     let charged: Vec<_> = stripe
         .payment_intents()
@@ -258,16 +295,119 @@ async fn a_caller_texted_a_link_pays_in_stripes_form_once_and_sets_up_a_plan(bac
     assert_eq!(schedule.lines().count(), 3, "{schedule}");
     assert_accessible(&browser, "the plan's answer").await;
     screenshot(&browser, "pay-link-plan-made").await;
-    let linda = server.api_account("66253365").await;
-    let plan = linda["arrangements"]
+    let elizabeth = server.api_account(ELIZABETH).await;
+    let plan = elizabeth["arrangements"]
         .as_array()
         .expect("arrangements")
         .iter()
         .find(|a| a["kind"] == "plan")
         .cloned()
         .expect("the plan");
-    assert_eq!(plan["installments"][0]["status"], "paid", "{plan}");
+    // Her policy's plan starts next month: nothing is charged today.
+    assert_eq!(plan["installments"][0]["status"], "scheduled", "{plan}");
+    assert_eq!(plan["installments"].as_array().map(Vec::len), Some(3));
     assert_eq!(plan["method_last4"], "4242");
     browser.close().await;
 }
-on_both_backends_with_own_server!(a_caller_texted_a_link_pays_in_stripes_form_once_and_sets_up_a_plan, needs: [Browser, Prism, Smtp, LocalStripe]);
+on_both_backends_with_own_server!(a_caller_at_the_balance_menu_texted_a_link_pays_in_stripes_form_once_and_sets_up_a_plan, needs: [Browser, Prism, Smtp, LocalStripe]);
+
+async fn the_dashboard_shows_the_page_beside_the_line(backend: Backend) {
+    let Some(Line { server, .. }) = line(backend, None).await else {
+        return;
+    };
+    // Linda pays $25.00 on her link's page (the sandbox's demo form).
+    let made = crate::pay_links::make_link(&server, None).await;
+    let url = made["url"].as_str().expect("url").to_owned();
+    let client = crate::pay_links::browser_like();
+    let session = crate::pay_links::proved_session(&client, &url).await;
+    let form = crate::pay_links::page_with(&client, &format!("{url}/pay/other"), &session).await;
+    let csrf = crate::pay_links::hidden(&form, "csrf");
+    let number = crate::pay_links::hidden(&form, "form");
+    let (status, page) = crate::pay_links::post_as(
+        &client,
+        &format!("{url}/pay/other"),
+        &session,
+        &[
+            ("csrf", csrf.as_str()),
+            ("form", number.as_str()),
+            ("amount", "25"),
+            ("card_number", "4242424242424242"),
+            ("card_expiry", "0930"),
+            ("security_code", "123"),
+            ("billing_zip", "77141"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    // A second link is made and never opened.
+    crate::pay_links::make_link(&server, None).await;
+
+    common::add_agent(
+        &server.state,
+        "rosa",
+        "Rosa Díaz",
+        common::console::PASSWORD,
+        true,
+    )
+    .await;
+    let browser = Browser::start().await;
+    crate::dashboard_browser::sign_in(&browser, &server, "rosa").await;
+    browser
+        .client
+        .goto(&format!(
+            "{}/dashboard?from=2026-01-01&to=2027-12-31&by=channel",
+            server.url
+        ))
+        .await
+        .expect("dashboard");
+    let funnel = browser
+        .client
+        .find(fantoccini::Locator::Id("funnel-pay-link-page"))
+        .await
+        .expect("the page's funnel, drawn");
+    assert!(funnel.is_displayed().await.expect("displayed"));
+    let text = browser.text_of("funnel").await;
+    assert!(text.contains("The pay link page"), "{text}");
+    assert!(text.contains("Made"), "{text}");
+    assert!(text.contains("Converted"), "{text}");
+    // Two links made, one opened, proved, a choice opened and paid.
+    let converted = browser
+        .client
+        .find(fantoccini::Locator::Css(
+            "#funnel-pay-link-page g[data-state='converted']",
+        ))
+        .await
+        .expect("the converted step")
+        .text()
+        .await
+        .expect("text");
+    assert!(converted.contains('1'), "{converted}");
+    let made = browser
+        .client
+        .find(fantoccini::Locator::Css(
+            "#funnel-pay-link-page g[data-state='made']",
+        ))
+        .await
+        .expect("the made step")
+        .text()
+        .await
+        .expect("text");
+    assert!(made.contains("2 (1 hung up)"), "{made}");
+    let source = browser.client.source().await.expect("source");
+    assert!(
+        source.contains(">web<"),
+        "a row for the web channel: {source}"
+    );
+    assert_accessible(&browser, "the dashboard by channel").await;
+    browser
+        .client
+        .execute(
+            "document.getElementById('funnel').scrollIntoView(); return null;",
+            vec![],
+        )
+        .await
+        .expect("scrolled to the funnel");
+    screenshot(&browser, "dashboard-pay-link-funnel").await;
+    browser.close().await;
+}
+on_both_backends_with_own_server!(the_dashboard_shows_the_page_beside_the_line, needs: [Browser, Prism, Smtp]);

@@ -142,6 +142,9 @@ pub struct Messages {
     /// Said to a caller sent by an agent to key in a card, as they go back to that agent.
     /// Present whenever the flow has an `assisted_payment_state`.
     pub back_to_agent: Option<Prompt>,
+    /// How to ask for a pay link, said where a prompt names `{link_option}` and a link can reach
+    /// the caller (a number or address on file). Present whenever a prompt names it.
+    pub link_option: Option<Prompt>,
 }
 
 /// Phrases per language, as operations write them (matched as whole words, case and accents

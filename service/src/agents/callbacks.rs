@@ -116,6 +116,7 @@ pub async fn load(app: &AppState, record: &CallbackRecord) -> Result<CallbackCar
             "closed" => "The line was closed.",
             "no_answer" => "No one answered the transfer.",
             "no_agent_line" => "The line has no number to put callers through to.",
+            crate::pay_links::choices::CALLBACK_REASON => "Asked for on their pay link page.",
             _ => "No one could take the call.",
         },
         requested,

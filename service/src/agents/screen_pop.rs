@@ -453,6 +453,8 @@ fn pay_link_line(link: &crate::store::PayLink, now_ms: i64) -> String {
         Some("pay") => "opened, proved it was them, stopped at the payment form",
         Some("plan") => "opened, proved it was them, stopped at the plan choice",
         Some("promise") => "opened, proved it was them, stopped at the promise form",
+        Some("callback_asked") => "opened, proved it was them, asked for a call back",
+        Some("callback") => "opened, proved it was them, stopped at the call-back form",
         Some("options") => "opened, proved it was them, saw the choices",
         Some("verified") => "opened, proved it was them",
         Some("opened") => "opened, not yet proved",

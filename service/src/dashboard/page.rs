@@ -175,6 +175,7 @@ fn frame(signed_in: &SignedIn, params: &Params, by: Grouping, body: Markup) -> S
         Grouping::Segment,
         Grouping::Language,
         Grouping::Provider,
+        Grouping::Channel,
     ];
     page(
         "Dashboard",
@@ -382,9 +383,15 @@ fn flow_funnel(app: &AppState, report: &Report, flow: &str) -> Markup {
             words
         }
     };
+    let heading = if flow == crate::reports::funnel::PAGE_FLOW {
+        "The pay link page (links made in the period; \"hung up\" is where people left it)"
+            .to_owned()
+    } else {
+        format!("The {flow} flow")
+    };
     html! {
-        h3 { "The " (flow) " flow" }
-        (charts::funnel(&format!("funnel-{flow}"), &drawn, label))
+        h3 { (heading) }
+        (charts::funnel(&format!("funnel-{}", flow.replace(' ', "-")), &drawn, label))
         details {
             summary { "The funnel as a table" }
             table {

@@ -752,6 +752,9 @@ pub async fn promise(
         provider: WEB,
         sid: &sid,
     };
+    if let Some(id) = app.store.arrangement_made_on(key, "promise", form).await? {
+        return Ok(id);
+    }
     let date_text = date.to_string();
     let words = promise_words(cents, date, language);
     let new = NewArrangement {
@@ -926,6 +929,12 @@ pub async fn set_up_plan(
         provider: WEB,
         sid: &sid,
     };
+    if let Some(id) = app.store.arrangement_made_on(key, "plan", form).await? {
+        return Ok(PlanSetUp::Made {
+            id,
+            first_paid: None,
+        });
+    }
     let Some((terms, counts)) = plan_offer(policy, account) else {
         return Ok(PlanSetUp::Declined);
     };
@@ -1051,3 +1060,73 @@ pub async fn keep_for_plan(
         }
     }
 }
+
+/// How many call-back windows the page offers.
+const CALLBACK_WINDOWS: usize = 4;
+
+/// The windows a person may ask to be called back in, as the line offers them (the next few
+/// halves of the line's open days); none without business hours.
+pub fn callback_windows(app: &Line) -> Vec<crate::hours::Window> {
+    app.hours.as_deref().map_or_else(Vec::new, |hours| {
+        hours.callback_windows(app.clock.now_ms(), CALLBACK_WINDOWS)
+    })
+}
+
+/// A window in words for the page ("tomorrow morning, between 9 AM and noon").
+pub fn window_words(app: &Line, window: crate::hours::Window, language: Language) -> String {
+    app.hours.as_deref().map_or_else(String::new, |hours| {
+        hours.window_words(window, app.clock.now_ms(), language)
+    })
+}
+
+/// Records a call back asked for on form `form` of `link` (once per form), where the console's
+/// call-back list shows it beside the line's.
+///
+/// # Errors
+/// A database failure.
+pub async fn ask_callback(
+    app: &Line,
+    link: &PayLink,
+    account: &Account,
+    form: i64,
+    phone: &crate::hours::CallbackPhone,
+    window: crate::hours::Window,
+    language: Language,
+) -> Result<i64, AppError> {
+    let sid = visit_sid(link.id);
+    let key = CallKey {
+        provider: WEB,
+        sid: &sid,
+    };
+    let now = app.clock.now_ms();
+    let id = app
+        .store
+        .record_callback(&crate::store::NewCallback {
+            account_number: Some(&account.account_number),
+            call: key,
+            call_attempt: form,
+            phone: phone.as_str(),
+            window_start: window.start_ms,
+            window_end: window.end_ms,
+            language: language.code(),
+            reason: CALLBACK_REASON,
+            asked_at: None,
+            now,
+        })
+        .await?;
+    app.store
+        .pay_link_step(link.id, "callback_asked", now)
+        .await?;
+    app.store
+        .set_outcome_of_ended_call(key, "callback", now)
+        .await?;
+    tracing::info!(
+        pay_link = link.id,
+        callback = id,
+        "call back asked for by web"
+    );
+    Ok(id)
+}
+
+/// Why a call back asked for on the page is in the console's list (`callbacks.reason`).
+pub const CALLBACK_REASON: &str = "web";

@@ -40,6 +40,10 @@ pub enum Problem {
     Agree,
     /// No plan length was chosen.
     Count,
+    /// The number to call back is not one.
+    Phone,
+    /// No call-back window was chosen.
+    Window,
 }
 
 /// Where a receipt or confirmation can go, as the form offers it.
@@ -148,6 +152,19 @@ struct Words {
     plan_first_paid: &'static str,
     confirmation_sent: &'static str,
     person: &'static str,
+    callback_heading: &'static str,
+    callback_intro: &'static str,
+    callback_when: &'static str,
+    callback_number: &'static str,
+    on_file: &'static str,
+    another_number: &'static str,
+    another_number_label: &'static str,
+    callback_button: &'static str,
+    callback_title: &'static str,
+    callback_body: &'static str,
+    phone_problem: &'static str,
+    window_problem: &'static str,
+    at_number: &'static str,
 }
 
 const EN: Words = Words {
@@ -213,6 +230,20 @@ const EN: Words = Words {
     plan_first_paid: "Your first payment is done. Confirmation number",
     confirmation_sent: "A confirmation is on its way.",
     person: "Talk to a person",
+    callback_heading: "Ask us to call you back",
+    callback_intro: "A person will call you at the time you choose, with your account in front \
+                     of them.",
+    callback_when: "When should we call?",
+    callback_number: "Which number should we call?",
+    on_file: "The number on file, ending in",
+    another_number: "Another number",
+    another_number_label: "Your phone number",
+    callback_button: "Ask for my call back",
+    callback_title: "We'll call you back",
+    callback_body: "A person will call you",
+    phone_problem: "Please enter a 10-digit US phone number.",
+    window_problem: "Please choose when we should call.",
+    at_number: "at the number ending in",
 };
 
 const ES: Words = Words {
@@ -279,6 +310,19 @@ const ES: Words = Words {
     plan_first_paid: "Su primer pago está hecho. Número de confirmación",
     confirmation_sent: "Una confirmación va en camino.",
     person: "Hablar con una persona",
+    callback_heading: "Pídanos que le llamemos",
+    callback_intro: "Una persona le llamará a la hora que elija, con su cuenta a la vista.",
+    callback_when: "¿Cuándo le llamamos?",
+    callback_number: "¿A qué número le llamamos?",
+    on_file: "El número registrado, que termina en",
+    another_number: "Otro número",
+    another_number_label: "Su número de teléfono",
+    callback_button: "Pedir mi llamada",
+    callback_title: "Le llamaremos",
+    callback_body: "Una persona le llamará",
+    phone_problem: "Por favor, escriba un número de teléfono de EE. UU. de 10 dígitos.",
+    window_problem: "Por favor, elija cuándo le llamamos.",
+    at_number: "al número que termina en",
 };
 
 fn words(language: Language) -> &'static Words {
@@ -298,6 +342,8 @@ fn problem_words(problem: Problem, w: &Words) -> &'static str {
         Problem::Date => w.date_problem,
         Problem::Agree => w.agree_problem,
         Problem::Count => w.count_problem,
+        Problem::Phone => w.phone_problem,
+        Problem::Window => w.window_problem,
     }
 }
 
@@ -732,3 +778,81 @@ pub const CARD_SCRIPT: &str = r#"// Mounts the payment processor's card form, co
 
 /// Where [`CARD_SCRIPT`] is served.
 pub const CARD_SCRIPT_PATH: &str = "/pay/card.js";
+
+/// A call-back form.
+#[derive(Debug, Clone)]
+pub struct CallbackView {
+    /// Each window on offer: its start (UTC ms, what the form sends back) and its words.
+    pub windows: Vec<(i64, String)>,
+    /// The last four digits of the number on file, when there is one.
+    pub on_file: Option<String>,
+    /// What was typed, to show again.
+    pub typed_phone: String,
+    /// What was wrong.
+    pub problem: Option<Problem>,
+}
+
+/// The call-back form.
+pub fn callback(frame: &Frame<'_>, keys: &FormKeys, view: &CallbackView) -> String {
+    let w = words(frame.language);
+    let phone_problem = view.problem == Some(Problem::Phone);
+    page(
+        frame,
+        w.callback_heading,
+        html! {
+            h1 { (w.callback_heading) }
+            p { (w.callback_intro) }
+            (problem_box(view.problem, None, w))
+            form method="post" action=(keys.action) {
+                (hidden_keys(keys))
+                fieldset {
+                    legend { (w.callback_when) }
+                    @for (i, (start, words)) in view.windows.iter().enumerate() {
+                        label.choice-line for=(format!("window-{}", i + 1)) {
+                            input id=(format!("window-{}", i + 1)) name="window" type="radio"
+                                value=(start) required checked[i == 0];
+                            " " (words)
+                        }
+                    }
+                }
+                fieldset {
+                    legend { (w.callback_number) }
+                    @if let Some(last4) = &view.on_file {
+                        label.choice-line for="phone-on-file" {
+                            input id="phone-on-file" name="phone_choice" type="radio" value="on_file"
+                                checked[!phone_problem];
+                            " " (w.on_file) " " (last4)
+                        }
+                        label.choice-line for="phone-other" {
+                            input id="phone-other" name="phone_choice" type="radio" value="other"
+                                checked[phone_problem];
+                            " " (w.another_number)
+                        }
+                    }
+                    label for="phone" { (w.another_number_label) }
+                    input id="phone" name="phone" type="tel" inputmode="tel" autocomplete="tel"
+                        value=(view.typed_phone) required[view.on_file.is_none()]
+                        aria-invalid=(if phone_problem { "true" } else { "false" });
+                }
+                button type="submit" { (w.callback_button) }
+            }
+            p { a href=(keys.back) { (w.back) } }
+        },
+    )
+}
+
+/// A call back recorded.
+pub fn callback_asked(frame: &Frame<'_>, window: &str, last4: &str, back: &str) -> String {
+    let w = words(frame.language);
+    page(
+        frame,
+        w.callback_title,
+        html! {
+            h1 { (w.callback_title) }
+            p role="status" id="callback-when" {
+                (w.callback_body) " " (window) ", " (w.at_number) " " (last4) "."
+            }
+            p { a.choice href=(back) { (w.back_to_account) } }
+        },
+    )
+}

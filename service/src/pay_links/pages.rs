@@ -74,6 +74,8 @@ struct Words {
     nothing_due: &'static str,
     no_payment: &'static str,
     person: &'static str,
+    callback: &'static str,
+    callback_line: &'static str,
 }
 
 const EN: Words = Words {
@@ -113,6 +115,8 @@ const EN: Words = Words {
     no_payment: "We are not asking for any payment on this account. If you have questions, a \
                  person can help you.",
     person: "Talk to a person",
+    callback: "Ask us to call you back",
+    callback_line: "A person calls you at a time you choose.",
 };
 
 const ES: Words = Words {
@@ -152,6 +156,8 @@ const ES: Words = Words {
     no_payment: "No le pedimos ningún pago en esta cuenta. Si tiene preguntas, una persona puede \
                  ayudarle.",
     person: "Hablar con una persona",
+    callback: "Pídanos que le llamemos",
+    callback_line: "Una persona le llama a la hora que elija.",
 };
 
 fn words(language: Language) -> &'static Words {
@@ -325,6 +331,8 @@ pub struct AccountView<'a> {
     /// The choices the policy offers on the line, in its order, each with where it is taken on
     /// the page (`None`: by phone).
     pub offers: Vec<(Offer, Option<String>)>,
+    /// Where to ask for a call back, when the line has hours to call back in.
+    pub callback: Option<String>,
 }
 
 /// An offer as the page names it, with a line saying what it is; `None` for one the page does
@@ -418,6 +426,9 @@ pub fn account(frame: &Frame<'_>, view: &AccountView<'_>) -> String {
                 @if by_phone { p.hint { (w.by_phone_note) } }
             }
             p { a.choice href=(tel(frame.company_phone)) { (w.person) span { (frame.company_phone) } } }
+            @if let Some(callback) = &view.callback {
+                p { a.choice href=(callback) { (w.callback) span { (w.callback_line) } } }
+            }
         },
     )
 }

@@ -42,6 +42,10 @@ pub fn router() -> Router<AppState> {
             get(promise_form).post(promise_answer),
         )
         .route("/pay/{token}/plan", get(plan_form).post(plan_answer))
+        .route(
+            "/pay/{token}/callback",
+            get(callback_form).post(callback_answer),
+        )
 }
 
 /// The headers every `/pay` answer carries: no caching, no framing, no referrer (so the token
@@ -446,6 +450,8 @@ async fn account(
         disclosure,
         may_ask,
         offers,
+        callback: (!choices::callback_windows(&app.line).is_empty())
+            .then(|| format!("/pay/{token}/callback?lang={}", language.code())),
     };
     if let Err(err) = app
         .line
@@ -1365,6 +1371,10 @@ async fn plan_answer(
         Err(page) => return page,
     };
     let back = format!("/pay/{token}/account?lang={}", visit.language.code());
+    // The same form sent again (a reload): the plan it set up.
+    if let Some(page) = plan_made_before(&app, &visit, number, &back).await {
+        return page;
+    }
     let Some((terms, counts, policy)) = plan_offered(&app, &visit.account).await else {
         return see_other(&back);
     };
@@ -1493,4 +1503,199 @@ async fn plan_answer(
         .into_response(),
         Err(err) => trouble(&app, err, visit.language),
     }
+}
+
+/// The call-back form's fields.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct CallbackForm {
+    csrf: Option<String>,
+    form: Option<i64>,
+    window: Option<i64>,
+    phone_choice: Option<String>,
+    phone: Option<String>,
+}
+
+async fn render_callback_form(
+    app: &AppState,
+    visit: &Visit,
+    token: &str,
+    windows: &[crate::hours::Window],
+    typed_phone: String,
+    problem: Option<Problem>,
+) -> Response {
+    let action = format!("/pay/{token}/callback?lang={}", visit.language.code());
+    let (keys, _, _) = match new_form(app, visit, "callback", action, false).await {
+        Ok(made) => made,
+        Err(err) => return trouble(app, err, visit.language),
+    };
+    let view = forms::CallbackView {
+        windows: windows
+            .iter()
+            .map(|window| {
+                (
+                    window.start_ms,
+                    choices::window_words(&app.line, *window, visit.language),
+                )
+            })
+            .collect(),
+        on_file: crate::hours::CallbackPhone::from_caller_id(&visit.account.phone)
+            .map(|phone| phone.as_str().chars().rev().take(4).collect::<Vec<_>>())
+            .map(|last4| last4.into_iter().rev().collect()),
+        typed_phone,
+        problem,
+    };
+    let path = format!("/pay/{token}/callback");
+    Html(forms::callback(
+        &frame(app, visit.language, Some(&path)),
+        &keys,
+        &view,
+    ))
+    .into_response()
+}
+
+/// `GET /pay/{token}/callback`: the call-back form, where the line has hours to call back in.
+async fn callback_form(
+    State(app): State<AppState>,
+    Path(token): Path<String>,
+    Query(asked): Query<Lang>,
+    headers: HeaderMap,
+) -> Response {
+    let visit = match visit(&app, &token, &asked, &headers, false).await {
+        Ok(visit) => visit,
+        Err(page) => return page,
+    };
+    let windows = choices::callback_windows(&app.line);
+    if windows.is_empty() {
+        return see_other(&format!(
+            "/pay/{token}/account?lang={}",
+            visit.language.code()
+        ));
+    }
+    render_callback_form(&app, &visit, &token, &windows, String::new(), None).await
+}
+
+/// `POST /pay/{token}/callback`: records the call back once per form.
+async fn callback_answer(
+    State(app): State<AppState>,
+    Path(token): Path<String>,
+    Query(asked): Query<Lang>,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<CallbackForm>,
+) -> Response {
+    let (visit, number) = match posted(
+        &app,
+        &token,
+        &asked,
+        &headers,
+        false,
+        (form.csrf.as_deref(), form.form),
+    )
+    .await
+    {
+        Ok(posted) => posted,
+        Err(page) => return page,
+    };
+    let back = format!("/pay/{token}/account?lang={}", visit.language.code());
+    // A window is named by its start: one that has begun since the form was shown is no longer
+    // on offer, and the person chooses again.
+    let windows = choices::callback_windows(&app.line);
+    if windows.is_empty() {
+        return see_other(&back);
+    }
+    let typed = form.phone.clone().unwrap_or_default();
+    let Some(window) = form
+        .window
+        .and_then(|start| windows.iter().find(|w| w.start_ms == start).copied())
+    else {
+        return render_callback_form(&app, &visit, &token, &windows, typed, Some(Problem::Window))
+            .await;
+    };
+    let on_file = crate::hours::CallbackPhone::from_caller_id(&visit.account.phone);
+    let phone = match (form.phone_choice.as_deref(), on_file) {
+        (Some("on_file") | None, Some(on_file)) if typed.trim().is_empty() => Some(on_file),
+        (Some("on_file"), Some(on_file)) => Some(on_file),
+        _ => {
+            let digits: String = typed.chars().filter(char::is_ascii_digit).collect();
+            let national = digits.strip_prefix('1').filter(|_| digits.len() == 11);
+            crate::hours::CallbackPhone::parse_national(national.unwrap_or(&digits))
+        }
+    };
+    let Some(phone) = phone else {
+        return render_callback_form(&app, &visit, &token, &windows, typed, Some(Problem::Phone))
+            .await;
+    };
+    match choices::ask_callback(
+        &app.line,
+        &visit.link,
+        &visit.account,
+        number,
+        &phone,
+        window,
+        visit.language,
+    )
+    .await
+    {
+        Ok(_) => {
+            let last4: String = phone
+                .as_str()
+                .chars()
+                .skip(phone.as_str().len().saturating_sub(4))
+                .collect();
+            Html(forms::callback_asked(
+                &frame(&app, visit.language, None),
+                &choices::window_words(&app.line, window, visit.language),
+                &last4,
+                &back,
+            ))
+            .into_response()
+        }
+        Err(err) => trouble(&app, err, visit.language),
+    }
+}
+
+/// The page of the plan form `number` set up, when it set one up before.
+async fn plan_made_before(
+    app: &AppState,
+    visit: &Visit,
+    number: i64,
+    back: &str,
+) -> Option<Response> {
+    let sid = choices::visit_sid(visit.link.id);
+    let key = crate::store::CallKey {
+        provider: choices::WEB,
+        sid: &sid,
+    };
+    let id = app
+        .line
+        .store
+        .arrangement_made_on(key, "plan", number)
+        .await
+        .ok()??;
+    let plan = app.line.store.arrangement(id).await.ok()??;
+    let lines: Vec<String> = plan
+        .installments
+        .iter()
+        .map(|i| {
+            let due = parse_date(&i.due_date).map_or_else(
+                || i.due_date.clone(),
+                |date| date_text(date, visit.language),
+            );
+            format!("{due} — {}", money_text(i.amount_cents))
+        })
+        .collect();
+    let first_paid = plan
+        .installments
+        .first()
+        .filter(|first| first.status == "paid")
+        .and_then(|first| first.confirmation_code.clone());
+    Some(
+        Html(forms::plan_made(
+            &frame(app, visit.language, None),
+            &lines,
+            first_paid.as_deref(),
+            false,
+            back,
+        ))
+        .into_response(),
+    )
 }

@@ -57,7 +57,7 @@ pub(crate) async fn count(
              COUNT(CASE WHEN c.locked_out = 1 THEN 1 END) AS lockouts, \
              COUNT(c.paid_at) AS paying_calls, \
              CAST(SUM(c.paid_at - c.started_at) AS BIGINT) AS ms_to_pay",
-            "",
+            super::CALLS_ONLY,
             ", c.transfer_reason",
         )
         .await?;

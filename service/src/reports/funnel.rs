@@ -3,6 +3,10 @@
 //! from `funnel_counts` (calls per quarter hour of their start, flow state and way of leaving
 //! it, added to as each call ends). A period starts and ends at midnight in the line's time zone,
 //! which is always on a quarter hour, so the counts are exact.
+//!
+//! Beside the flows, the pay link page's own funnel (`page_steps`): of the links made in the
+//! period, how many were opened, proved, had a choice opened, and came to a payment, plan or
+//! promise.
 
 use serde::Serialize;
 use sqlx::{AnyPool, Row};
@@ -86,4 +90,55 @@ pub(crate) async fn steps(pool: &AnyPool, scope: &Scope) -> Result<Vec<FunnelSte
             .then(a.state.cmp(&b.state))
     });
     Ok(steps.into_iter().map(|(step, _)| step).collect())
+}
+
+/// The flow name the pay link page's steps are reported under.
+pub const PAGE_FLOW: &str = "pay link page";
+
+/// The pay link page's funnel for the links made in the period: `made`, `opened`, `proved`,
+/// `chose` (a payment, plan or promise form opened) and `converted`, each reached by no more
+/// than the step before; those that got no further left there (`hung_up`).
+///
+/// # Errors
+/// A database failure.
+pub(crate) async fn page_steps(
+    pool: &AnyPool,
+    scope: &Scope,
+) -> Result<Vec<FunnelStep>, ReportError> {
+    let row = sqlx::query(
+        // A step reached is every step before it reached too (a proof posted without the page
+        // fetched first was opened all the same).
+        "SELECT COUNT(*) AS made, \
+         COUNT(COALESCE(opened_at, verified_at, chose_at, converted_at)) AS opened, \
+         COUNT(COALESCE(verified_at, chose_at, converted_at)) AS proved, \
+         COUNT(COALESCE(chose_at, converted_at)) AS chose, COUNT(converted_at) AS converted \
+         FROM pay_links WHERE created_at >= $1 AND created_at < $2",
+    )
+    .bind(scope.lo)
+    .bind(scope.hi)
+    .fetch_one(pool)
+    .await?;
+    let mut reached = Vec::new();
+    for name in ["made", "opened", "proved", "chose", "converted"] {
+        reached.push((name, row.try_get::<i64, _>(name)?));
+    }
+    if reached.first().is_none_or(|&(_, made)| made == 0) {
+        return Ok(Vec::new());
+    }
+    Ok(reached
+        .iter()
+        .enumerate()
+        .map(|(at, &(state, count))| {
+            let next = reached.get(at + 1).map(|&(_, next)| next);
+            FunnelStep {
+                flow: PAGE_FLOW.to_owned(),
+                state: state.to_owned(),
+                reached: count,
+                went_on: next.unwrap_or(0),
+                asked_for_person: 0,
+                hung_up: next.map_or(0, |next| count - next),
+                ended: if next.is_none() { count } else { 0 },
+            }
+        })
+        .collect())
 }

@@ -48,6 +48,14 @@ pub const TRANSFER_REASONS: [&str; 5] = [
     "sent",
 ];
 
+/// A contact's channel: a pay link page's visit (provider `web`, see
+/// [`crate::pay_links::choices::WEB`]) or a call.
+const CHANNEL_SQL: &str = "CASE WHEN c.provider = 'web' THEN 'web' ELSE 'phone' END";
+
+/// Keeps a family's counts to calls (leaving out pay link pages' visits, which the page's own
+/// funnel counts), as a condition on the calls join.
+pub(crate) const CALLS_ONLY: &str = " AND c.provider <> 'web'";
+
 /// What rows a report has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -62,13 +70,15 @@ pub enum Grouping {
     Segment,
     /// One row per language the caller chose.
     Language,
-    /// One row per telephony provider.
+    /// One row per telephony provider (`web`: pay link pages).
     Provider,
+    /// One row per channel: `phone` (every provider's calls) and `web` (pay link pages).
+    Channel,
 }
 
 impl Grouping {
     /// Every grouping, as written on the command line and in the API.
-    pub const NAMES: &'static str = "day, week, flow, segment, language or provider";
+    pub const NAMES: &'static str = "day, week, flow, segment, language, provider or channel";
 
     /// A grouping from its name.
     ///
@@ -82,6 +92,7 @@ impl Grouping {
             "segment" => Grouping::Segment,
             "language" => Grouping::Language,
             "provider" => Grouping::Provider,
+            "channel" => Grouping::Channel,
             other => {
                 return Err(ReportError::BadQuery(format!(
                     "by {other:?}: group by {}",
@@ -100,6 +111,7 @@ impl Grouping {
             Grouping::Segment => "segment",
             Grouping::Language => "language",
             Grouping::Provider => "provider",
+            Grouping::Channel => "channel",
         }
     }
 
@@ -111,6 +123,7 @@ impl Grouping {
             Grouping::Segment => "COALESCE(c.segment, '(none)')",
             Grouping::Language => "COALESCE(c.language, '(none)')",
             Grouping::Provider => "c.provider",
+            Grouping::Channel => CHANNEL_SQL,
         }
     }
 }
@@ -170,7 +183,9 @@ pub struct Report {
     /// One per day or week of the period (all of them, quiet ones with zeros), or per value of
     /// the grouping column that had calls, in order.
     pub rows: Vec<ReportRow>,
-    /// Every flow's states over the whole period, in the order callers typically reach them.
+    /// Every flow's states over the whole period, in the order callers typically reach them;
+    /// then the pay link page's steps (flow `pay link page`: made, opened, proved, chose,
+    /// converted) for the links made in the period.
     pub funnel: Vec<funnel::FunnelStep>,
 }
 
@@ -179,9 +194,9 @@ pub struct Report {
 pub struct ReportRow {
     /// The day or week's first day, or the flow, segment, language or provider.
     pub group: String,
-    /// The calls themselves.
+    /// The calls themselves (pay link pages' visits are counted in the page's funnel).
     pub calls: calls::CallCounts,
-    /// Card payments made on them.
+    /// Payments made on them, and on pay link pages (by channel: `web`).
     pub payments: payments::PaymentCounts,
     /// Settlements, plans and promises made on them (refused ones left out), by kind.
     pub arrangements: BTreeMap<String, i64>,
@@ -316,7 +331,8 @@ pub async fn report(store: &Store, query: &ReportQuery) -> Result<Report, Report
     calls::count(pool, &scope, &mut rows).await?;
     payments::count(pool, &scope, &mut rows).await?;
     surveys::count(pool, &scope, &mut rows).await?;
-    let funnel = funnel::steps(pool, &scope).await?;
+    let mut funnel = funnel::steps(pool, &scope).await?;
+    funnel.extend(funnel::page_steps(pool, &scope).await?);
     let mut rows = rows.rows;
     if !matches!(query.by, Grouping::Day | Grouping::Week) {
         rows.sort_by(|a, b| a.group.cmp(&b.group));

@@ -106,7 +106,11 @@ pub fn spans(query: &ReportQuery) -> Result<Vec<Span>, ReportError> {
             }
             Ok(spans)
         }
-        Grouping::Flow | Grouping::Segment | Grouping::Language | Grouping::Provider => whole(),
+        Grouping::Flow
+        | Grouping::Segment
+        | Grouping::Language
+        | Grouping::Provider
+        | Grouping::Channel => whole(),
     }
 }
 

@@ -227,6 +227,30 @@ impl Store {
         Ok(())
     }
 
+    /// The arrangement of `kind` made on `visit`'s form `form`, if that form made one before
+    /// (a form sent again changes nothing).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn arrangement_made_on(
+        &self,
+        visit: super::CallKey<'_>,
+        kind: &str,
+        form: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id FROM arrangements WHERE provider = $1 AND call_sid = $2 AND kind = $3 \
+             AND call_attempt = $4",
+        )
+        .bind(visit.provider)
+        .bind(visit.sid)
+        .bind(kind)
+        .bind(form)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(|row| row.try_get("id")).transpose()?)
+    }
+
     /// Records a proved visit through a link as one contact in `calls` (provider `web`, see
     /// `pay_links::visit_key`), ended and reported as it starts, so its payments and
     /// arrangements join the line's records, reports and screen-pop. A visit recorded before is
@@ -272,8 +296,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE pay_links SET session_hash = $2, session_until = $3, \
-             verified_at = COALESCE(verified_at, $4), last_step = 'verified', last_step_at = $4 \
-             WHERE id = $1",
+             opened_at = COALESCE(opened_at, $4), verified_at = COALESCE(verified_at, $4), \
+             last_step = 'verified', last_step_at = $4 WHERE id = $1",
         )
         .bind(id)
         .bind(session_hash)

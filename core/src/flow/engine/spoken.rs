@@ -183,15 +183,13 @@ pub(super) fn spoken(
             .map(crate::flow::definition::Template::text_only)
             .unwrap_or_default(),
         Var::PersonOption => String::new(),
-        Var::LinkOption if ctx.pay_link_reaches() => match language {
-            Language::En => "To get a secure link by text or email, to come back to this on your \
-                             phone when it suits you, say link or press 3."
-                .to_owned(),
-            Language::Es => "Para recibir un enlace seguro por mensaje de texto o correo \
-                             electrónico, para retomar esto desde su teléfono cuando le convenga, \
-                             diga enlace u oprima 3."
-                .to_owned(),
-        },
+        Var::LinkOption if ctx.pay_link_reaches() => flow
+            .messages
+            .link_option
+            .as_ref()
+            .and_then(|prompt| prompt.0.get(&language))
+            .map(crate::flow::definition::Template::text_only)
+            .unwrap_or_default(),
         Var::LinkOption => String::new(),
         Var::SmallestPayment => account
             .map(|a| speech::money_words(ctx.smallest_payment_cents(a), language))

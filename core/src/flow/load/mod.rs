@@ -281,6 +281,7 @@ impl Checker<'_> {
         });
         self.whole_flow(header, &states, &spans, &state_names, &settled_outcomes);
         self.back_to_agent_said(assisted_payment_state, messages.as_ref());
+        self.link_option_said(&states, &spans, messages.as_ref());
         let card_capture = match &header.card_capture {
             None => CardCapture::Keypad,
             Some(raw) => CardCapture::parse(raw.as_ref()).unwrap_or_else(|| {

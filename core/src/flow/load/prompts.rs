@@ -11,7 +11,7 @@ use crate::flow::definition::{Messages, Pace, Prompt, Segment, Template, Var, Va
 use crate::language::Language;
 
 /// The messages a flow's `[messages]` may hold.
-const MESSAGE_NAMES: [&str; 13] = [
+const MESSAGE_NAMES: [&str; 14] = [
     "no_input",
     "invalid_choice",
     "help",
@@ -25,6 +25,7 @@ const MESSAGE_NAMES: [&str; 13] = [
     "slower_option",
     "on_hold",
     "back_to_agent",
+    "link_option",
 ];
 
 impl Checker<'_> {
@@ -44,6 +45,48 @@ impl Checker<'_> {
                  the caller goes back to the agent), e.g. back_to_agent.en = \"Thank you. I'm \
                  putting you back with the person you were speaking with.\""
                     .to_owned(),
+            );
+        }
+    }
+
+    /// A flow whose prompts name `{link_option}` has its words in `[messages]`.
+    pub(super) fn link_option_said(
+        &mut self,
+        states: &HashMap<String, crate::flow::definition::State>,
+        spans: &HashMap<String, usize>,
+        messages: Option<&Messages>,
+    ) {
+        if messages.is_none_or(|m| m.link_option.is_some()) {
+            return;
+        }
+        let names = |prompt: &Prompt| {
+            prompt
+                .0
+                .values()
+                .any(|template| template.0.contains(&Segment::Var(Var::LinkOption)))
+        };
+        let mut saying: Vec<&String> = states
+            .iter()
+            .filter(|(_, state)| {
+                state
+                    .prompt
+                    .iter()
+                    .chain(&state.again)
+                    .chain(&state.help)
+                    .any(names)
+            })
+            .map(|(name, _)| name)
+            .collect();
+        saying.sort();
+        if let Some(first) = saying.first() {
+            let line = spans.get(*first).copied().unwrap_or(1);
+            self.found.on_line(
+                line,
+                format!(
+                    "[states.{first}] says {{link_option}}: [messages] needs link_option in every \
+                     language, e.g. link_option.en = \"To get a secure link by text or email, say \
+                     link or press 3.\""
+                ),
             );
         }
     }
@@ -109,6 +152,7 @@ impl Checker<'_> {
         }
         let on_hold = found.remove("on_hold");
         let back_to_agent = found.remove("back_to_agent");
+        let link_option = found.remove("link_option");
         Some(Messages {
             no_input: no_input?,
             invalid_choice: invalid_choice?,
@@ -123,6 +167,7 @@ impl Checker<'_> {
             slower_option,
             on_hold,
             back_to_agent,
+            link_option,
         })
     }
 

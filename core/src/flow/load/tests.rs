@@ -180,6 +180,29 @@ fn the_survey_rate_is_a_percentage_named_with_its_line() {
 }
 
 #[test]
+fn a_prompt_naming_the_link_option_needs_its_words_in_messages() {
+    let source = VALID.replace(
+        "Your balance is {balance}. Press 1.\"\nprompt.es = \"Su saldo es {balance}. Oprima 1.",
+        "Your balance is {balance}. Press 1. {link_option}\"\nprompt.es = \"Su saldo es {balance}. Oprima 1. {link_option}",
+    );
+    assert!(source.contains("{link_option}"), "{source}");
+    let found = problems(&source);
+    let line = line_of(&source, "[states.hello]");
+    assert!(
+        found.iter().any(|p| p.starts_with(&format!(
+            "call-flows/test.toml:{line}: [states.hello] says {{link_option}}: [messages] needs \
+             link_option in every language"
+        ))),
+        "{found:?}"
+    );
+    let said = source.replace(
+        "too_many_attempts.es = \"Le ayudo.\"",
+        "too_many_attempts.es = \"Le ayudo.\"\nlink_option.en = \"Say link.\"\nlink_option.es = \"Diga enlace.\"",
+    );
+    assert_eq!(problems(&said), Vec::<String>::new());
+}
+
+#[test]
 fn unknown_target_is_named_with_its_line() {
     let source = VALID.replace(
         r#"options = { "1" = "route" }"#,
