@@ -165,6 +165,8 @@ struct Words {
     phone_problem: &'static str,
     window_problem: &'static str,
     at_number: &'static str,
+    no_more_cards_title: &'static str,
+    no_more_cards_body: &'static str,
 }
 
 const EN: Words = Words {
@@ -244,6 +246,10 @@ const EN: Words = Words {
     phone_problem: "Please enter a 10-digit US phone number.",
     window_problem: "Please choose when we should call.",
     at_number: "at the number ending in",
+    no_more_cards_title: "This page can't take another card",
+    no_more_cards_body: "For your security, after several cards that didn't go through, this \
+                         page takes no more. A person can help you on the phone, or you can \
+                         choose something else on your account page.",
 };
 
 const ES: Words = Words {
@@ -323,6 +329,10 @@ const ES: Words = Words {
     phone_problem: "Por favor, escriba un número de teléfono de EE. UU. de 10 dígitos.",
     window_problem: "Por favor, elija cuándo le llamamos.",
     at_number: "al número que termina en",
+    no_more_cards_title: "Esta página no puede aceptar otra tarjeta",
+    no_more_cards_body: "Por su seguridad, después de varias tarjetas que no fueron aceptadas, \
+                         esta página no acepta más. Una persona puede ayudarle por teléfono, o \
+                         puede elegir otra opción en la página de su cuenta.",
 };
 
 fn words(language: Language) -> &'static Words {
@@ -853,6 +863,21 @@ pub fn callback_asked(frame: &Frame<'_>, window: &str, last4: &str, back: &str) 
                 (w.callback_body) " " (window) ", " (w.at_number) " " (last4) "."
             }
             p { a.choice href=(back) { (w.back_to_account) } }
+        },
+    )
+}
+
+/// The page takes no more cards on this link (too many were declined).
+pub fn no_more_cards(frame: &Frame<'_>, back: &str) -> String {
+    let w = words(frame.language);
+    page(
+        frame,
+        w.no_more_cards_title,
+        html! {
+            h1 { (w.no_more_cards_title) }
+            p role="alert" id="no-more-cards" { (w.no_more_cards_body) }
+            p { a.choice href=(tel(frame.company_phone)) { (w.person) span { (frame.company_phone) } } }
+            p { a href=(back) { (w.back_to_account) } }
         },
     )
 }
