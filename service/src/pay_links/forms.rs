@@ -118,6 +118,7 @@ struct Words {
     amount_low: &'static str,
     amount_high: &'static str,
     card_problem: &'static str,
+    card_refused: &'static str,
     date_problem: &'static str,
     agree_problem: &'static str,
     count_problem: &'static str,
@@ -196,6 +197,8 @@ const EN: Words = Words {
     amount_high: "That is more than your balance.",
     card_problem: "We couldn't read that card. Please check the number, date, security code \
                    and ZIP code, and try again.",
+    card_refused: "That card didn't go through, and nothing was charged. Please check its \
+                   details, or try another card.",
     date_problem: "Please choose a date from today up to the latest date shown.",
     agree_problem: "Please tick the box to agree before you continue.",
     count_problem: "Please choose how many payments.",
@@ -280,6 +283,8 @@ const ES: Words = Words {
     amount_high: "Eso es más que su saldo.",
     card_problem: "No pudimos leer esa tarjeta. Revise el número, la fecha, el código de \
                    seguridad y el código postal, e intente de nuevo.",
+    card_refused: "Esa tarjeta no fue aceptada, y no se cobró nada. Revise sus datos, o \
+                   intente con otra tarjeta.",
     date_problem: "Por favor, elija una fecha desde hoy hasta la fecha máxima indicada.",
     agree_problem: "Por favor, marque la casilla para aceptar antes de continuar.",
     count_problem: "Por favor, elija cuántos pagos.",
@@ -428,7 +433,7 @@ fn card_fieldset(card: &CardForm, problem: Option<Problem>, w: &Words) -> Markup
                 CardForm::Gateway { publishable_key, client_secret } => {
                     p.hint id="card-hint" { (w.card_hint) }
                     div id="card-element" data-key=(publishable_key) data-secret=(client_secret)
-                        data-problem=(w.card_problem) {}
+                        data-problem=(w.card_refused) {}
                     p.field-problem id="card-problem" role="alert" hidden[!card_problem] {
                         @if card_problem { (w.card_problem) }
                     }
