@@ -180,19 +180,48 @@ async fn reconcile(app: &Line, payment: &UnsettledPayment) -> Result<Reconciled,
         provider: &payment.provider,
         sid: call_sid,
     };
-    let method = match (&payment.sealed_card, payment.sealed_until) {
+    let fields = match (&payment.sealed_card, payment.sealed_until) {
         (Some(sealed), Some(until)) if until > now => {
             let binding = call_payments::payment_binding(call_sid, payment.attempt);
-            crate::calls::open_secrets(app, &binding, sealed)
-                .ok()
-                .and_then(|fields| {
-                    call_payments::parse_method(app, &fields, payment.method, &payment.method_label)
-                })
+            crate::calls::open_secrets(app, &binding, sealed).ok()
         }
         _ => None,
     };
+    // A pay link page's payment made with the gateway's browser form waits with its token.
+    let token = fields
+        .as_ref()
+        .and_then(|fields| fields.0.get(crate::pay_links::choices::GATEWAY_TOKEN))
+        .map(|token| token.to_string());
+    let method = fields.as_ref().and_then(|fields| {
+        call_payments::parse_method(app, fields, payment.method, &payment.method_label)
+    });
+    drop(fields);
     let account = app.store.account(&payment.account_number).await?;
     let money = Money::from_cents(payment.charged_cents, Currency::Usd).ok();
+    if let (Some(token), Some(account), Some(money)) = (&token, &account, money) {
+        let request = crate::payments::SavedChargeRequest {
+            amount: money,
+            token,
+            // As it was first sent: the gateway compares what is sent again under one key.
+            caller_present: true,
+            idempotency_key: payment.idempotency_key.clone(),
+            description: call_payments::payment_description_for(&payment.provider, account),
+        };
+        let result = crate::payments::charge_saved_with_retry(
+            app.gateway.as_ref(),
+            &request,
+            app.config.payments.gateway_timeout,
+        )
+        .await;
+        return record_reconciled(
+            app,
+            payment,
+            call,
+            crate::payments::MethodKind::Card,
+            &result,
+        )
+        .await;
+    }
     let (Some(method), Some(account), Some(money)) = (method, account, money) else {
         // Nothing left to ask the gateway with: a person settles it from the gateway's records.
         app.store
@@ -212,7 +241,7 @@ async fn reconcile(app: &Line, payment: &UnsettledPayment) -> Result<Reconciled,
         amount: money,
         method: &method,
         idempotency_key: payment.idempotency_key.clone(),
-        description: call_payments::payment_description(&account),
+        description: call_payments::payment_description_for(&payment.provider, &account),
     };
     let result = charge_with_retry(
         app.gateway.as_ref(),
@@ -223,8 +252,23 @@ async fn reconcile(app: &Line, payment: &UnsettledPayment) -> Result<Reconciled,
     drop(request);
     let kind = method.kind();
     drop(method);
+    record_reconciled(app, payment, call, kind, &result).await
+}
+
+/// Records what the gateway answered a payment asked again, and whether it is settled now.
+///
+/// # Errors
+/// A database failure.
+async fn record_reconciled(
+    app: &Line,
+    payment: &UnsettledPayment,
+    call: CallKey<'_>,
+    kind: crate::payments::MethodKind,
+    result: &crate::payments::ChargeResult,
+) -> Result<Reconciled, AppError> {
+    let call_sid = payment.call_sid.as_str();
     let recorded =
-        call_payments::record_charge_result(app, call, payment.attempt, kind, &result).await?;
+        call_payments::record_charge_result(app, call, payment.attempt, kind, result).await?;
     let (outcome, answer) = match recorded {
         call_payments::Recorded::Approved { .. } => (Some("paid"), "approved"),
         call_payments::Recorded::Pending { .. } => (None, "pending"),

@@ -944,3 +944,130 @@ fn radio_value(page: &str, id: &str) -> String {
         .unwrap_or_default()
         .to_owned()
 }
+
+async fn a_link_takes_no_more_cards_after_three_are_declined(backend: Backend) {
+    let Some(Line { server, .. }) = line(backend, None).await else {
+        return;
+    };
+    let made = make_link(&server, None).await;
+    let url = made["url"].as_str().expect("url").to_owned();
+    let client = browser_like();
+    let session = proved_session(&client, &url).await;
+    let pay_url = format!("{url}/pay/minimum");
+    for _ in 0..ivrpay::pay_links::choices::DECLINES_PER_LINK {
+        let form = page_with(&client, &pay_url, &session).await;
+        let (status, page) = post_as(
+            &client,
+            &pay_url,
+            &session,
+            &[
+                ("csrf", hidden(&form, "csrf").as_str()),
+                ("form", hidden(&form, "form").as_str()),
+                ("card_number", "4000000000000002"),
+                ("card_expiry", "0930"),
+                ("security_code", "123"),
+                ("billing_zip", "77141"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 200, "{page}");
+        assert!(page.contains("didn't go through"), "{page}");
+        assert!(page.contains("Try again"), "{page}");
+    }
+    // A list of cards tried through one link stops here; a person is a call away.
+    let refused = client
+        .get(&pay_url)
+        .header("cookie", &session)
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(refused.status(), 429);
+    let page = refused.text().await.expect("html");
+    assert!(page.contains("This page can't take another card"), "{page}");
+    assert!(page.contains("tel:+18005550100"), "{page}");
+    // Choosing something else still works: the promise form opens.
+    let promise = page_with(&client, &format!("{url}/promise"), &session).await;
+    assert!(promise.contains("Promise to pay by a date"), "{promise}");
+    let linda = server.api_account(LINDA).await;
+    assert_eq!(linda["balance_cents"], 44533, "{linda}");
+}
+on_both_backends_with_own_server!(a_link_takes_no_more_cards_after_three_are_declined, needs: [Prism, Smtp]);
+
+/// The sandbox, except that its first two charges never answer (a gateway that went quiet while
+/// a page's payment was with it).
+struct QuietAtFirst {
+    sandbox: ivrpay::payments::SandboxGateway,
+    calls: std::sync::atomic::AtomicUsize,
+}
+
+impl ivrpay::payments::Gateway for QuietAtFirst {
+    fn name(&self) -> &'static str {
+        // The page takes the sandbox's test cards itself.
+        "sandbox"
+    }
+
+    fn charge<'a>(
+        &'a self,
+        req: &'a ivrpay::payments::ChargeRequest<'_>,
+    ) -> ivrpay::payments::gateway::ChargeFuture<'a> {
+        let call = self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if call < 2 {
+            Box::pin(std::future::pending())
+        } else {
+            self.sandbox.charge(req)
+        }
+    }
+}
+
+async fn a_page_payment_whose_answer_was_lost_is_asked_again_and_settled(backend: Backend) {
+    let Some(Line { server, .. }) = crate::messages::line_of(backend, |options| common::Options {
+        gateway: Some(std::sync::Arc::new(QuietAtFirst {
+            sandbox: ivrpay::payments::SandboxGateway::default(),
+            calls: std::sync::atomic::AtomicUsize::new(0),
+        })),
+        gateway_timeout: Duration::from_millis(200),
+        ..options
+    })
+    .await
+    else {
+        return;
+    };
+    let made = make_link(&server, None).await;
+    let url = made["url"].as_str().expect("url").to_owned();
+    let client = browser_like();
+    let session = proved_session(&client, &url).await;
+    let pay_url = format!("{url}/pay/minimum");
+    let form = page_with(&client, &pay_url, &session).await;
+    let paying = [
+        ("csrf", hidden(&form, "csrf")),
+        ("form", hidden(&form, "form")),
+        ("card_number", "4242424242424242".to_owned()),
+        ("card_expiry", "0930".to_owned()),
+        ("security_code", "123".to_owned()),
+        ("billing_zip", "77141".to_owned()),
+    ];
+    let paying: Vec<(&str, &str)> = paying.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, page) = post_as(&client, &pay_url, &session, &paying).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("We're confirming your payment"), "{page}");
+    assert!(page.contains("Please don't pay again"), "{page}");
+    let linda = server.api_account(LINDA).await;
+    assert_eq!(linda["payments"][0]["status"], "unknown", "{linda}");
+    assert_eq!(linda["balance_cents"], 44533);
+
+    // Upkeep asks the gateway again under the same key, with the card sealed with the payment.
+    server.clock.advance(Duration::from_secs(120));
+    let report = ivrpay::upkeep::run_once(&server.state.line)
+        .await
+        .expect("upkeep");
+    assert_eq!(report.payments_settled, 1, "{report:?}");
+    let linda = server.api_account(LINDA).await;
+    assert_eq!(linda["payments"][0]["status"], "approved", "{linda}");
+    assert_eq!(linda["balance_cents"], 44533 - 4453, "{linda}");
+    // The same form sent again now shows the payment.
+    let (_, page) = post_as(&client, &pay_url, &session, &paying).await;
+    assert!(page.contains("your payment is done"), "{page}");
+    // And the card waited only until then.
+    assert!(!format!("{linda}").contains("4242424242424242"), "{linda}");
+}
+on_both_backends_with_own_server!(a_page_payment_whose_answer_was_lost_is_asked_again_and_settled, needs: [Prism, Smtp]);

@@ -108,6 +108,17 @@ async fn a_link_opened_in_a_browser_asks_for_proof_then_shows_the_account(backen
     let source = browser.client.source().await.expect("source");
     assert!(source.contains("Lo que puede hacer"), "{source}");
     assert_accessible(&browser, "the account page in Spanish").await;
+
+    // A link that does not open (expired, revoked, used or unknown) gets a kind page.
+    browser
+        .client
+        .goto(&format!("{}/pay/{}", server.url, "0".repeat(32)))
+        .await
+        .expect("page");
+    let source = browser.client.source().await.expect("source");
+    assert!(source.contains("This link no longer works"), "{source}");
+    assert_accessible(&browser, "the page of a link that does not open").await;
+    screenshot(&browser, "pay-link-gone").await;
     browser.close().await;
 }
 on_both_backends_with_own_server!(a_link_opened_in_a_browser_asks_for_proof_then_shows_the_account, needs: [Browser, Prism, Smtp]);
@@ -206,6 +217,67 @@ async fn a_caller_at_the_balance_menu_texted_a_link_pays_in_stripes_form_once_an
     browser.fill("zip", "36041").await;
     browser.press("Continue with my date of birth").await;
     assert_eq!(browser.text_of("balance").await, "$627.17");
+    // The choices her policy gives the line's balance menu, in its order (the link itself and
+    // a person are the page's own frame).
+    let choices: Vec<String> = {
+        let mut names = Vec::new();
+        for choice in browser
+            .client
+            .find_all(fantoccini::Locator::Css("ul.choices a.choice"))
+            .await
+            .expect("the choices")
+        {
+            let text = choice.text().await.expect("text");
+            names.push(text.lines().next().unwrap_or_default().to_owned());
+        }
+        names
+    };
+    assert_eq!(
+        choices,
+        [
+            "Set up a payment plan",
+            "Pay the full balance",
+            "Promise to pay by a date",
+            "Pay another amount",
+            "Paying is hard right now",
+        ],
+        "the line's options, in the line's order"
+    );
+
+    // A card the bank declines as it is entered: said kindly beside the card, nothing taken.
+    browser
+        .client
+        .find(fantoccini::Locator::XPath(
+            "//a[contains(., 'Pay another amount')]",
+        ))
+        .await
+        .expect("the choice")
+        .click()
+        .await
+        .expect("click");
+    browser.fill("amount", "25").await;
+    enter_card_in_gateway_form(&browser, "4000000000000002").await;
+    browser.press("Pay now").await;
+    let declined = browser
+        .text_becomes("card-problem", "didn't go through")
+        .await;
+    assert!(declined.contains("nothing was charged"), "{declined}");
+    let violations: Vec<String> = browser
+        .accessibility_violations()
+        .await
+        .into_iter()
+        .filter(|v| !v.contains("#card-element"))
+        .collect();
+    assert!(violations.is_empty(), "the declined card: {violations:#?}");
+    screenshot(&browser, "pay-link-declined").await;
+    browser
+        .client
+        .find(fantoccini::Locator::LinkText("Back to my account"))
+        .await
+        .expect("back")
+        .click()
+        .await
+        .expect("click");
 
     // Another amount, in Stripe's own form: no card number reaches the line.
     browser
@@ -244,6 +316,7 @@ async fn a_caller_at_the_balance_menu_texted_a_link_pays_in_stripes_form_once_an
     );
     let payments = elizabeth["payments"].as_array().expect("payments");
     assert_eq!(payments.len(), 1, "{elizabeth}");
+    assert_eq!(payments[0]["status"], "approved");
     assert_eq!(payments[0]["gateway"], "stripe");
     let charged: Vec<_> = stripe
         .payment_intents()

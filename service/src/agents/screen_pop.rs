@@ -438,8 +438,8 @@ fn arrangement_line(arrangement: &ArrangementRecord) -> String {
     line
 }
 
-/// A pay link as the agent reads it: "Pay link sent by text at 14:02 UTC: opened, proved it
-/// was them, saw the choices."
+/// A pay link as the agent reads it: "Pay link sent by text yesterday at 14:02:11 UTC: opened,
+/// proved it was them, stopped at the plan choice."
 fn pay_link_line(link: &crate::store::PayLink, now_ms: i64) -> String {
     let how = match link.sent_by.as_deref() {
         Some("sms") => "sent by text",
@@ -470,9 +470,28 @@ fn pay_link_line(link: &crate::store::PayLink, now_ms: i64) -> String {
         ""
     };
     format!(
-        "Pay link {how} at {}{state}: {reached}.",
-        clock_time(link.created_at)
+        "Pay link {how} {}{state}: {reached}.",
+        day_and_time(link.created_at, now_ms)
     )
+}
+
+/// When something happened, for an agent: "at 14:02:11 UTC" today, "yesterday at ...", or "on
+/// December 4 at ..." (UTC days, as the times are).
+fn day_and_time(ms: i64, now_ms: i64) -> String {
+    let day = |ms: i64| {
+        OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+            .date()
+    };
+    let (then, today) = (day(ms), day(now_ms));
+    let at = clock_time(ms);
+    if then == today {
+        format!("at {at}")
+    } else if then.next_day() == Some(today) {
+        format!("yesterday at {at}")
+    } else {
+        format!("on {} {} at {at}", then.month(), then.day())
+    }
 }
 
 #[cfg(test)]
@@ -483,6 +502,19 @@ mod tests {
     fn times_are_utc_clock_times() {
         // 2026-11-23 15:04:05 UTC
         assert_eq!(clock_time(1_795_446_245_000), "15:04:05 UTC");
+    }
+
+    #[test]
+    fn a_link_says_which_day_it_was_sent() {
+        // 2026-11-23 15:04:05 UTC, then a day and ten days later.
+        let sent = 1_795_446_245_000;
+        let day = 24 * 3600 * 1000;
+        assert_eq!(day_and_time(sent, sent + 1000), "at 15:04:05 UTC");
+        assert_eq!(day_and_time(sent, sent + day), "yesterday at 15:04:05 UTC");
+        assert_eq!(
+            day_and_time(sent, sent + 10 * day),
+            "on November 23 at 15:04:05 UTC"
+        );
     }
 
     #[test]

@@ -196,6 +196,15 @@ pub(crate) fn payment_binding(call_sid: &str, attempt: i64) -> String {
 /// The description sent with a payment; identical on every re-send, as gateways compare requests
 /// made under one idempotency key.
 pub(crate) fn payment_description(account: &Account) -> String {
+    payment_description_for("", account)
+}
+
+/// [`payment_description`] for a payment made through `provider` (a pay link page's payment,
+/// [`crate::pay_links::choices::WEB`], says so), as its first sending said it.
+pub(crate) fn payment_description_for(provider: &str, account: &Account) -> String {
+    if provider == crate::pay_links::choices::WEB {
+        return format!("Web payment, account ending {}", account.last4());
+    }
     format!("Phone payment, account ending {}", account.last4())
 }
 

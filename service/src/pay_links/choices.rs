@@ -16,7 +16,8 @@
 //!   authorisation, the promise's latest date and smallest amount.
 
 use crate::calls::payments::{
-    Recorded, parse_card, payment_description, payment_idempotency_key, record_charge_result,
+    Recorded, parse_card, payment_binding, payment_description_for, payment_idempotency_key,
+    record_charge_result,
 };
 use crate::collections::offers::plan_terms;
 use crate::collections::policy::{PlanTerms, Policy, Smallest};
@@ -35,6 +36,10 @@ use crate::payments::{
 };
 use crate::store::{Account, CallKey, NewArrangement, NewPayment, PayLink, PaymentRecord};
 use time::Date;
+
+/// The sealed field a browser form's token waits in with its payment (not card data: the
+/// gateway's id for the card entered at the gateway).
+pub const GATEWAY_TOKEN: &str = "gateway_token";
 
 /// The provider name a page visit is recorded under in `calls`.
 pub const WEB: &str = "web";
@@ -265,7 +270,8 @@ impl CardGiven {
 /// shown of it.
 enum Chargeable {
     Token(String, MethodSummary),
-    Card(Box<crate::payments::CardDetails>, MethodSummary),
+    /// The demo's card, and its fields as typed (sealed with the payment, as the line's are).
+    Card(Box<crate::payments::CardDetails>, MethodSummary, Secrets),
 }
 
 /// What became of a card given on the page.
@@ -293,17 +299,17 @@ pub async fn take_card(
     for_later: bool,
 ) -> CardTaken {
     match given {
-        CardGiven::Demo(fields) => {
-            let card = parse_card(app, &fields);
-            drop(fields);
-            match card {
-                Some(card) => {
-                    let summary = MethodSummary::card(card.number.brand(), card.number.last4());
-                    CardTaken::Ready(ChargeableCard(Chargeable::Card(Box::new(card), summary)))
-                }
-                None => CardTaken::Problem,
+        CardGiven::Demo(fields) => match parse_card(app, &fields) {
+            Some(card) => {
+                let summary = MethodSummary::card(card.number.brand(), card.number.last4());
+                CardTaken::Ready(ChargeableCard(Chargeable::Card(
+                    Box::new(card),
+                    summary,
+                    fields,
+                )))
             }
-        }
+            None => CardTaken::Problem,
+        },
         CardGiven::Gateway => {
             // The same key as when the form was shown: the gateway answers with that setup.
             let reference = match start_card_setup(app, link, account, form, for_later).await {
@@ -431,6 +437,30 @@ pub async fn earlier_payment(
         .find(|p| p.attempt == form))
 }
 
+/// Declined payments on one link after which its page takes no more cards: a list of stolen
+/// cards tried through a link stops there, as the line's own questions stop after their misses.
+pub const DECLINES_PER_LINK: usize = 3;
+
+/// Whether `link`'s page has stopped taking cards ([`DECLINES_PER_LINK`]).
+///
+/// # Errors
+/// A database failure.
+pub async fn cards_refused(app: &Line, link: &PayLink) -> Result<bool, AppError> {
+    let sid = visit_sid(link.id);
+    let key = CallKey {
+        provider: WEB,
+        sid: &sid,
+    };
+    let declined = app
+        .store
+        .payments_of_call(key)
+        .await?
+        .iter()
+        .filter(|payment| payment.status == "declined")
+        .count();
+    Ok(declined >= DECLINES_PER_LINK)
+}
+
 /// Makes a payment once (see the module docs) and records what it came to.
 ///
 /// # Errors
@@ -454,9 +484,20 @@ pub async fn pay(app: &Line, payment: WebPayment<'_>) -> Result<Paid, AppError> 
     let fee = card_fee(policy, account, amount_cents);
     let money = Money::from_cents(amount_cents + fee, crate::payments::Currency::Usd)
         .map_err(|e| AppError::Flow(format!("payment amount: {e}")))?;
-    let (chargeable, summary) = match card.0 {
-        Chargeable::Token(token, summary) => (Chargeable::Token(token, summary.clone()), summary),
-        Chargeable::Card(card, summary) => (Chargeable::Card(card, summary.clone()), summary),
+    let (chargeable, summary, kept) = match card.0 {
+        Chargeable::Token(token, summary) => {
+            let kept = Secrets(
+                [(GATEWAY_TOKEN.to_owned(), token.clone().into())]
+                    .into_iter()
+                    .collect(),
+            );
+            (Chargeable::Token(token, summary.clone()), summary, kept)
+        }
+        Chargeable::Card(card, summary, fields) => (
+            Chargeable::Card(card, summary.clone(), Secrets(Default::default())),
+            summary,
+            fields,
+        ),
     };
     let idempotency_key = payment_idempotency_key(&sid, form);
     let now = app.clock.now_ms();
@@ -479,9 +520,11 @@ pub async fn pay(app: &Line, payment: WebPayment<'_>) -> Result<Paid, AppError> 
         call_attempt: Some(form),
         now,
     });
-    // Nothing is sealed: a browser form's card stays at the gateway, and the demo's test card
-    // is charged while the page waits. A payment left without an answer is settled by the
-    // gateway's signed event, or by a person.
+    // What the gateway is asked with waits sealed with the payment until it is settled (a
+    // browser form's token, or the demo's card fields), so that if this instance dies while the
+    // gateway answers, the reconciler asks again under the same key.
+    let sealed = crate::calls::seal_secrets(app, &payment_binding(&sid, form), &kept)?;
+    drop(kept);
     let new = NewPayment {
         call: key,
         attempt: form,
@@ -493,8 +536,8 @@ pub async fn pay(app: &Line, payment: WebPayment<'_>) -> Result<Paid, AppError> 
         method: &summary,
         gateway: gateway.name(),
         idempotency_key: &idempotency_key,
-        sealed_card: &[],
-        sealed_until: now,
+        sealed_card: &sealed,
+        sealed_until: now + i64::try_from(app.config.sealed_ttl.as_millis()).unwrap_or(i64::MAX),
         now,
     };
     if let Some(earlier) = app.store.begin_payment(&new).await? {
@@ -505,7 +548,7 @@ pub async fn pay(app: &Line, payment: WebPayment<'_>) -> Result<Paid, AppError> 
             return Ok(settled);
         }
     }
-    let description = payment_description(account).replace("Phone", "Web");
+    let description = payment_description_for(WEB, account);
     let timeout = app.config.payments.gateway_timeout;
     let result = match chargeable {
         Chargeable::Token(token, _) => {
@@ -518,7 +561,7 @@ pub async fn pay(app: &Line, payment: WebPayment<'_>) -> Result<Paid, AppError> 
             };
             charge_saved_with_retry(gateway.as_ref(), &request, timeout).await
         }
-        Chargeable::Card(card, _) => {
+        Chargeable::Card(card, ..) => {
             let method = PaymentMethod::Card(*card);
             let request = ChargeRequest {
                 amount: money,
@@ -587,7 +630,9 @@ pub async fn pay(app: &Line, payment: WebPayment<'_>) -> Result<Paid, AppError> 
 }
 
 /// What the earlier sending of form `form` came to, waiting (up to twice the gateway's time)
-/// while it is still with the gateway; `None` when it has no definite answer by then.
+/// while it is still with the gateway; `None` when it is still with the gateway by then (its
+/// sending died: it may be asked again under the same key). One the gateway left without an
+/// answer is [`Paid::Unknown`]: never asked again from the page (upkeep asks).
 ///
 /// # Errors
 /// A database failure.
@@ -598,7 +643,7 @@ pub async fn answered(
     mut earlier: PaymentRecord,
 ) -> Result<Option<Paid>, AppError> {
     let deadline = tokio::time::Instant::now() + app.config.payments.gateway_timeout * 2;
-    while matches!(earlier.status.as_str(), "pending" | "unknown") {
+    while earlier.status == "pending" {
         if tokio::time::Instant::now() >= deadline {
             return Ok(None);
         }
@@ -1042,7 +1087,7 @@ pub async fn keep_for_plan(
 ) -> Option<(String, MethodSummary)> {
     match card.0 {
         Chargeable::Token(token, summary) => Some((token, summary)),
-        Chargeable::Card(card, summary) => {
+        Chargeable::Card(card, summary, _) => {
             let saved = crate::payments::save_card_with_retry(
                 app.gateway.as_ref(),
                 &crate::payments::SaveCardRequest {

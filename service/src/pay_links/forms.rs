@@ -118,6 +118,7 @@ struct Words {
     amount_low: &'static str,
     amount_high: &'static str,
     card_problem: &'static str,
+    card_refused: &'static str,
     date_problem: &'static str,
     agree_problem: &'static str,
     count_problem: &'static str,
@@ -165,6 +166,8 @@ struct Words {
     phone_problem: &'static str,
     window_problem: &'static str,
     at_number: &'static str,
+    no_more_cards_title: &'static str,
+    no_more_cards_body: &'static str,
 }
 
 const EN: Words = Words {
@@ -194,6 +197,8 @@ const EN: Words = Words {
     amount_high: "That is more than your balance.",
     card_problem: "We couldn't read that card. Please check the number, date, security code \
                    and ZIP code, and try again.",
+    card_refused: "That card didn't go through, and nothing was charged. Please check its \
+                   details, or try another card.",
     date_problem: "Please choose a date from today up to the latest date shown.",
     agree_problem: "Please tick the box to agree before you continue.",
     count_problem: "Please choose how many payments.",
@@ -244,6 +249,10 @@ const EN: Words = Words {
     phone_problem: "Please enter a 10-digit US phone number.",
     window_problem: "Please choose when we should call.",
     at_number: "at the number ending in",
+    no_more_cards_title: "This page can't take another card",
+    no_more_cards_body: "For your security, after several cards that didn't go through, this \
+                         page takes no more. A person can help you on the phone, or you can \
+                         choose something else on your account page.",
 };
 
 const ES: Words = Words {
@@ -274,6 +283,8 @@ const ES: Words = Words {
     amount_high: "Eso es más que su saldo.",
     card_problem: "No pudimos leer esa tarjeta. Revise el número, la fecha, el código de \
                    seguridad y el código postal, e intente de nuevo.",
+    card_refused: "Esa tarjeta no fue aceptada, y no se cobró nada. Revise sus datos, o \
+                   intente con otra tarjeta.",
     date_problem: "Por favor, elija una fecha desde hoy hasta la fecha máxima indicada.",
     agree_problem: "Por favor, marque la casilla para aceptar antes de continuar.",
     count_problem: "Por favor, elija cuántos pagos.",
@@ -323,6 +334,10 @@ const ES: Words = Words {
     phone_problem: "Por favor, escriba un número de teléfono de EE. UU. de 10 dígitos.",
     window_problem: "Por favor, elija cuándo le llamamos.",
     at_number: "al número que termina en",
+    no_more_cards_title: "Esta página no puede aceptar otra tarjeta",
+    no_more_cards_body: "Por su seguridad, después de varias tarjetas que no fueron aceptadas, \
+                         esta página no acepta más. Una persona puede ayudarle por teléfono, o \
+                         puede elegir otra opción en la página de su cuenta.",
 };
 
 fn words(language: Language) -> &'static Words {
@@ -418,7 +433,7 @@ fn card_fieldset(card: &CardForm, problem: Option<Problem>, w: &Words) -> Markup
                 CardForm::Gateway { publishable_key, client_secret } => {
                     p.hint id="card-hint" { (w.card_hint) }
                     div id="card-element" data-key=(publishable_key) data-secret=(client_secret)
-                        data-problem=(w.card_problem) {}
+                        data-problem=(w.card_refused) {}
                     p.field-problem id="card-problem" role="alert" hidden[!card_problem] {
                         @if card_problem { (w.card_problem) }
                     }
@@ -853,6 +868,21 @@ pub fn callback_asked(frame: &Frame<'_>, window: &str, last4: &str, back: &str) 
                 (w.callback_body) " " (window) ", " (w.at_number) " " (last4) "."
             }
             p { a.choice href=(back) { (w.back_to_account) } }
+        },
+    )
+}
+
+/// The page takes no more cards on this link (too many were declined).
+pub fn no_more_cards(frame: &Frame<'_>, back: &str) -> String {
+    let w = words(frame.language);
+    page(
+        frame,
+        w.no_more_cards_title,
+        html! {
+            h1 { (w.no_more_cards_title) }
+            p role="alert" id="no-more-cards" { (w.no_more_cards_body) }
+            p { a.choice href=(tel(frame.company_phone)) { (w.person) span { (frame.company_phone) } } }
+            p { a href=(back) { (w.back_to_account) } }
         },
     )
 }

@@ -845,6 +845,10 @@ async fn render_pay_form(
     typed: String,
     problem: Option<Problem>,
 ) -> Response {
+    let token = action.split('/').nth(2).unwrap_or_default().to_owned();
+    if let Some(page) = no_more_cards(app, visit, &token).await {
+        return page;
+    }
     let (keys, card, scripts) = match new_form(app, visit, "pay", action, false).await {
         Ok(made) => made,
         Err(err) => return trouble(app, err, visit.language),
@@ -972,6 +976,9 @@ async fn pay_answer(
             Html(pages::gone(&frame(&app, visit.language, None))),
         )
             .into_response();
+    }
+    if let Some(page) = no_more_cards(&app, &visit, &token).await {
+        return page;
     }
     let account_page = format!("/pay/{token}/account?lang={}", visit.language.code());
     let Some((choice, payable, policy)) = offered_choice(&app, &visit.account, &choice).await
@@ -1306,6 +1313,9 @@ async fn render_plan_form(
     problem: Option<Problem>,
     declined: Option<&'static str>,
 ) -> Response {
+    if let Some(page) = no_more_cards(app, visit, token).await {
+        return page;
+    }
     let action = format!("/pay/{token}/plan?lang={}", visit.language.code());
     let (keys, card, scripts) = match new_form(app, visit, "plan", action, true).await {
         Ok(made) => made,
@@ -1373,6 +1383,9 @@ async fn plan_answer(
     let back = format!("/pay/{token}/account?lang={}", visit.language.code());
     // The same form sent again (a reload): the plan it set up.
     if let Some(page) = plan_made_before(&app, &visit, number, &back).await {
+        return page;
+    }
+    if let Some(page) = no_more_cards(&app, &visit, &token).await {
         return page;
     }
     let Some((terms, counts, policy)) = plan_offered(&app, &visit.account).await else {
@@ -1698,4 +1711,25 @@ async fn plan_made_before(
         ))
         .into_response(),
     )
+}
+
+/// The page saying this link takes no more cards, when it does not ([`choices::cards_refused`]).
+async fn no_more_cards(app: &AppState, visit: &Visit, token: &str) -> Option<Response> {
+    match choices::cards_refused(&app.line, &visit.link).await {
+        Ok(false) => None,
+        Ok(true) => {
+            let back = format!("/pay/{token}/account?lang={}", visit.language.code());
+            Some(
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    Html(forms::no_more_cards(
+                        &frame(app, visit.language, None),
+                        &back,
+                    )),
+                )
+                    .into_response(),
+            )
+        }
+        Err(err) => Some(trouble(app, err, visit.language)),
+    }
 }
