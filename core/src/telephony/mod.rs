@@ -24,6 +24,7 @@ pub mod registry;
 pub mod sanitize;
 pub mod signalwire;
 pub mod simulator;
+pub mod telnyx;
 pub mod twilio;
 pub mod twiml;
 pub mod twiml_fields;
