@@ -266,12 +266,11 @@ impl CardGiven {
     }
 }
 
-/// A card the gateway can charge: its token (or the card itself, for the demo) and what may be
-/// shown of it.
+/// What the gateway is asked to charge: its token for a card entered in its browser form, or
+/// (the demo) the card itself.
 enum Chargeable {
-    Token(String, MethodSummary),
-    /// The demo's card, and its fields as typed (sealed with the payment, as the line's are).
-    Card(Box<crate::payments::CardDetails>, MethodSummary, Secrets),
+    Token(String),
+    Card(Box<crate::payments::CardDetails>),
 }
 
 /// What became of a card given on the page.
@@ -282,8 +281,14 @@ pub enum CardTaken {
     Problem,
 }
 
-/// A card ready to charge (opaque outside this module).
-pub struct ChargeableCard(Chargeable);
+/// A card ready to charge (opaque outside this module): what the gateway is asked with, what may
+/// be shown of it, and what waits sealed with its payment until it is settled (the token, or the
+/// demo's fields as typed, as the line's card waits), for upkeep to ask again.
+pub struct ChargeableCard {
+    card: Chargeable,
+    summary: MethodSummary,
+    kept: Secrets,
+}
 
 /// Reads the card given on form `form` of `link`: asks the gateway what its browser form
 /// entered (`for_later`: kept for a plan), or reads the demo form's fields.
@@ -300,14 +305,11 @@ pub async fn take_card(
 ) -> CardTaken {
     match given {
         CardGiven::Demo(fields) => match parse_card(app, &fields) {
-            Some(card) => {
-                let summary = MethodSummary::card(card.number.brand(), card.number.last4());
-                CardTaken::Ready(ChargeableCard(Chargeable::Card(
-                    Box::new(card),
-                    summary,
-                    fields,
-                )))
-            }
+            Some(card) => CardTaken::Ready(ChargeableCard {
+                summary: MethodSummary::card(card.number.brand(), card.number.last4()),
+                card: Chargeable::Card(Box::new(card)),
+                kept: fields,
+            }),
             None => CardTaken::Problem,
         },
         CardGiven::Gateway => {
@@ -329,14 +331,19 @@ pub async fn take_card(
                     token,
                     brand,
                     last4,
-                })) => CardTaken::Ready(ChargeableCard(Chargeable::Token(
-                    token,
-                    MethodSummary {
+                })) => CardTaken::Ready(ChargeableCard {
+                    kept: Secrets(
+                        [(GATEWAY_TOKEN.to_owned(), token.clone().into())]
+                            .into_iter()
+                            .collect(),
+                    ),
+                    card: Chargeable::Token(token),
+                    summary: MethodSummary {
                         kind: MethodKind::Card,
                         label: brand,
                         last4,
                     },
-                ))),
+                }),
                 Ok(Ok(EnteredCard::NotEntered)) => CardTaken::Problem,
                 Ok(Err(error)) => {
                     tracing::warn!(%error, "the gateway did not say what its form entered");
@@ -484,21 +491,11 @@ pub async fn pay(app: &Line, payment: WebPayment<'_>) -> Result<Paid, AppError> 
     let fee = card_fee(policy, account, amount_cents);
     let money = Money::from_cents(amount_cents + fee, crate::payments::Currency::Usd)
         .map_err(|e| AppError::Flow(format!("payment amount: {e}")))?;
-    let (chargeable, summary, kept) = match card.0 {
-        Chargeable::Token(token, summary) => {
-            let kept = Secrets(
-                [(GATEWAY_TOKEN.to_owned(), token.clone().into())]
-                    .into_iter()
-                    .collect(),
-            );
-            (Chargeable::Token(token, summary.clone()), summary, kept)
-        }
-        Chargeable::Card(card, summary, fields) => (
-            Chargeable::Card(card, summary.clone(), Secrets(Default::default())),
-            summary,
-            fields,
-        ),
-    };
+    let ChargeableCard {
+        card: chargeable,
+        summary,
+        kept,
+    } = card;
     let idempotency_key = payment_idempotency_key(&sid, form);
     let now = app.clock.now_ms();
     let gateway = app.gateway.clone();
@@ -551,7 +548,7 @@ pub async fn pay(app: &Line, payment: WebPayment<'_>) -> Result<Paid, AppError> 
     let description = payment_description_for(WEB, account);
     let timeout = app.config.payments.gateway_timeout;
     let result = match chargeable {
-        Chargeable::Token(token, _) => {
+        Chargeable::Token(token) => {
             let request = SavedChargeRequest {
                 amount: money,
                 token: &token,
@@ -561,7 +558,7 @@ pub async fn pay(app: &Line, payment: WebPayment<'_>) -> Result<Paid, AppError> 
             };
             charge_saved_with_retry(gateway.as_ref(), &request, timeout).await
         }
-        Chargeable::Card(card, ..) => {
+        Chargeable::Card(card) => {
             let method = PaymentMethod::Card(*card);
             let request = ChargeRequest {
                 amount: money,
@@ -823,29 +820,7 @@ pub async fn promise(
     let channel = chosen_or_standing(app, account, receipt).await?;
     let message_key = format!("{WEB}:{sid}:{form}");
     let confirmation = channel.and_then(|channel| {
-        let record = crate::store::ArrangementRecord {
-            id: 0,
-            account_number: account.account_number.clone(),
-            kind: "promise".to_owned(),
-            status: "open".to_owned(),
-            policy: policy.name.clone(),
-            total_cents: cents,
-            balance_before_cents: account.balance_cents,
-            promised_by: Some(date_text.clone()),
-            method: None,
-            method_label: None,
-            method_last4: None,
-            card_brand: None,
-            card_last4: None,
-            consent_version: Some(PROMISE_CONSENT_VERSION.to_owned()),
-            consent_at: Some(new.now),
-            hardship_reason: None,
-            autopay_amount: None,
-            evidence: None,
-            recording_id: None,
-            created_at: new.now,
-            installments: Vec::new(),
-        };
+        let record = crate::store::ArrangementRecord::unsaved(&new, &[]);
         Composer {
             templates: &app.templates,
             settings: &app.config.messaging,
@@ -1085,9 +1060,10 @@ pub async fn keep_for_plan(
     form: i64,
     card: ChargeableCard,
 ) -> Option<(String, MethodSummary)> {
-    match card.0 {
-        Chargeable::Token(token, summary) => Some((token, summary)),
-        Chargeable::Card(card, summary, _) => {
+    let ChargeableCard { card, summary, .. } = card;
+    match card {
+        Chargeable::Token(token) => Some((token, summary)),
+        Chargeable::Card(card) => {
             let saved = crate::payments::save_card_with_retry(
                 app.gateway.as_ref(),
                 &crate::payments::SaveCardRequest {

@@ -102,6 +102,50 @@ pub struct ArrangementRecord {
 }
 
 impl ArrangementRecord {
+    /// An arrangement about to be recorded, as a message about it reads it (its id not yet
+    /// known): `installments` are its schedule, each scheduled.
+    pub fn unsaved(new: &NewArrangement<'_>, installments: &[(String, i64)]) -> ArrangementRecord {
+        let mut record = ArrangementRecord {
+            id: 0,
+            account_number: new.account_number.to_owned(),
+            kind: new.kind.to_owned(),
+            status: new.status.to_owned(),
+            policy: new.policy.to_owned(),
+            total_cents: new.total_cents,
+            balance_before_cents: new.balance_before_cents,
+            promised_by: new.promised_by.map(str::to_owned),
+            method: None,
+            method_label: None,
+            method_last4: None,
+            card_brand: None,
+            card_last4: None,
+            consent_version: new.consent_version.map(str::to_owned),
+            consent_at: new.consent_version.map(|_| new.now),
+            hardship_reason: new.hardship_reason.map(str::to_owned),
+            autopay_amount: None,
+            evidence: None,
+            recording_id: None,
+            created_at: new.now,
+            installments: installments
+                .iter()
+                .enumerate()
+                .map(|(i, (due, cents))| InstallmentRecord {
+                    seq: i as i64 + 1,
+                    due_date: due.clone(),
+                    amount_cents: *cents,
+                    status: "scheduled".to_owned(),
+                    attempts: 0,
+                    next_attempt_on: due.clone(),
+                    confirmation_code: None,
+                    decline_reason: None,
+                    return_code: None,
+                })
+                .collect(),
+        };
+        record.set_method(new.method);
+        record
+    }
+
     /// Sets how it is paid: the neutral fields, and the card fields kept for older clients.
     pub fn set_method(&mut self, method: Option<&MethodSummary>) {
         self.method = method.map(|m| m.kind);

@@ -47,29 +47,7 @@ pub(super) async fn run(
     };
     // An account that chose a channel before hears back without being asked again.
     let confirmation = Channel::standing(&account).and_then(|channel| {
-        let promise = ArrangementRecord {
-            id: 0,
-            account_number: account.account_number.clone(),
-            kind: "promise".to_owned(),
-            status: "open".to_owned(),
-            policy: policy.clone(),
-            total_cents: cents,
-            balance_before_cents: account.balance_cents,
-            promised_by: Some(date.clone()),
-            method: None,
-            method_label: None,
-            method_last4: None,
-            card_brand: None,
-            card_last4: None,
-            consent_version: None,
-            consent_at: None,
-            hardship_reason: None,
-            autopay_amount: None,
-            evidence: None,
-            recording_id: None,
-            created_at: new.now,
-            installments: Vec::new(),
-        };
+        let promise = ArrangementRecord::unsaved(&new, &[]);
         Composer {
             templates: &ctx.app.templates,
             settings: &ctx.app.config.messaging,
