@@ -17,6 +17,20 @@ async fn screenshot(browser: &Browser, name: &str) {
     }
 }
 
+/// Follows the link whose text contains `text`, as a tap would.
+async fn follow(browser: &Browser, text: &str) {
+    browser
+        .client
+        .find(fantoccini::Locator::XPath(&format!(
+            "//a[contains(., '{text}')]"
+        )))
+        .await
+        .expect("the link")
+        .click()
+        .await
+        .expect("click");
+}
+
 async fn assert_accessible(browser: &Browser, page: &str) {
     let violations = browser.accessibility_violations().await;
     assert!(
@@ -96,14 +110,7 @@ async fn a_link_opened_in_a_browser_asks_for_proof_then_shows_the_account(backen
     }
 
     // In Spanish, from the switch.
-    browser
-        .client
-        .find(fantoccini::Locator::LinkText("Ver esta página en español"))
-        .await
-        .expect("the switch")
-        .click()
-        .await
-        .expect("click");
+    follow(&browser, "Ver esta página en español").await;
     assert_eq!(browser.text_of("balance").await, "$445.33");
     let source = browser.client.source().await.expect("source");
     assert!(source.contains("Lo que puede hacer"), "{source}");
@@ -245,16 +252,7 @@ async fn a_caller_at_the_balance_menu_texted_a_link_pays_in_stripes_form_once_an
     );
 
     // A card the bank declines as it is entered: said kindly beside the card, nothing taken.
-    browser
-        .client
-        .find(fantoccini::Locator::XPath(
-            "//a[contains(., 'Pay another amount')]",
-        ))
-        .await
-        .expect("the choice")
-        .click()
-        .await
-        .expect("click");
+    follow(&browser, "Pay another amount").await;
     browser.fill("amount", "25").await;
     enter_card_in_gateway_form(&browser, "4000000000000002").await;
     browser.press("Pay now").await;
@@ -270,26 +268,10 @@ async fn a_caller_at_the_balance_menu_texted_a_link_pays_in_stripes_form_once_an
         .collect();
     assert!(violations.is_empty(), "the declined card: {violations:#?}");
     screenshot(&browser, "pay-link-declined").await;
-    browser
-        .client
-        .find(fantoccini::Locator::LinkText("Back to my account"))
-        .await
-        .expect("back")
-        .click()
-        .await
-        .expect("click");
+    follow(&browser, "Back to my account").await;
 
     // Another amount, in Stripe's own form: no card number reaches the line.
-    browser
-        .client
-        .find(fantoccini::Locator::XPath(
-            "//a[contains(., 'Pay another amount')]",
-        ))
-        .await
-        .expect("the choice")
-        .click()
-        .await
-        .expect("click");
+    follow(&browser, "Pay another amount").await;
     browser.fill("amount", "25").await;
     enter_card_in_gateway_form(&browser, "4242424242424242").await;
     screenshot(&browser, "pay-link-pay").await;
@@ -327,24 +309,8 @@ async fn a_caller_at_the_balance_menu_texted_a_link_pays_in_stripes_form_once_an
     assert_eq!(charged.len(), 1, "one charge at the gateway: {charged:#?}");
 
     // Then a plan, its card kept at Stripe for the later payments.
-    browser
-        .client
-        .find(fantoccini::Locator::LinkText("Back to my account"))
-        .await
-        .expect("back")
-        .click()
-        .await
-        .expect("click");
-    browser
-        .client
-        .find(fantoccini::Locator::XPath(
-            "//a[contains(., 'Set up a payment plan')]",
-        ))
-        .await
-        .expect("the plan")
-        .click()
-        .await
-        .expect("click");
+    follow(&browser, "Back to my account").await;
+    follow(&browser, "Set up a payment plan").await;
     browser
         .client
         .find(fantoccini::Locator::Id("count-3"))

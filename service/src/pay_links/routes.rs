@@ -811,7 +811,7 @@ async fn pay_form(
         Ok(visit) => visit,
         Err(page) => return page,
     };
-    let account_page = format!("/pay/{token}/account?lang={}", visit.language.code());
+    let account_page = account_path(&token, visit.language);
     let Some((choice, payable, policy)) = offered_choice(&app, &visit.account, &choice).await
     else {
         return see_other(&account_page);
@@ -876,7 +876,7 @@ fn paid_page(
     receipt_sent: bool,
 ) -> Response {
     let language = visit.language;
-    let back = format!("/pay/{token}/account?lang={}", language.code());
+    let back = account_path(token, language);
     let page_frame = frame(app, language, None);
     match paid {
         Paid::Approved {
@@ -980,7 +980,7 @@ async fn pay_answer(
     if let Some(page) = no_more_cards(&app, &visit, &token).await {
         return page;
     }
-    let account_page = format!("/pay/{token}/account?lang={}", visit.language.code());
+    let account_page = account_path(&token, visit.language);
     let Some((choice, payable, policy)) = offered_choice(&app, &visit.account, &choice).await
     else {
         return see_other(&account_page);
@@ -1141,10 +1141,7 @@ async fn promise_form(
         Err(page) => return page,
     };
     let Some((bounds, _)) = promise_offered(&app, &visit.account).await else {
-        return see_other(&format!(
-            "/pay/{token}/account?lang={}",
-            visit.language.code()
-        ));
+        return see_other(&account_path(&token, visit.language));
     };
     render_promise_form(&app, &visit, &token, &bounds, Default::default(), None).await
 }
@@ -1170,7 +1167,7 @@ async fn promise_answer(
         Ok(posted) => posted,
         Err(page) => return page,
     };
-    let back = format!("/pay/{token}/account?lang={}", visit.language.code());
+    let back = account_path(&token, visit.language);
     let Some((bounds, policy)) = promise_offered(&app, &visit.account).await else {
         return see_other(&back);
     };
@@ -1351,10 +1348,7 @@ async fn plan_form(
         Err(page) => return page,
     };
     let Some((terms, counts, _)) = plan_offered(&app, &visit.account).await else {
-        return see_other(&format!(
-            "/pay/{token}/account?lang={}",
-            visit.language.code()
-        ));
+        return see_other(&account_path(&token, visit.language));
     };
     render_plan_form(&app, &visit, &token, terms, &counts, None, None, None).await
 }
@@ -1380,7 +1374,7 @@ async fn plan_answer(
         Ok(posted) => posted,
         Err(page) => return page,
     };
-    let back = format!("/pay/{token}/account?lang={}", visit.language.code());
+    let back = account_path(&token, visit.language);
     // The same form sent again (a reload): the plan it set up.
     if let Some(page) = plan_made_before(&app, &visit, number, &back).await {
         return page;
@@ -1579,10 +1573,7 @@ async fn callback_form(
     };
     let windows = choices::callback_windows(&app.line);
     if windows.is_empty() {
-        return see_other(&format!(
-            "/pay/{token}/account?lang={}",
-            visit.language.code()
-        ));
+        return see_other(&account_path(&token, visit.language));
     }
     render_callback_form(&app, &visit, &token, &windows, String::new(), None).await
 }
@@ -1608,7 +1599,7 @@ async fn callback_answer(
         Ok(posted) => posted,
         Err(page) => return page,
     };
-    let back = format!("/pay/{token}/account?lang={}", visit.language.code());
+    let back = account_path(&token, visit.language);
     // A window is named by its start: one that has begun since the form was shown is no longer
     // on offer, and the person chooses again.
     let windows = choices::callback_windows(&app.line);
@@ -1718,7 +1709,7 @@ async fn no_more_cards(app: &AppState, visit: &Visit, token: &str) -> Option<Res
     match choices::cards_refused(&app.line, &visit.link).await {
         Ok(false) => None,
         Ok(true) => {
-            let back = format!("/pay/{token}/account?lang={}", visit.language.code());
+            let back = account_path(token, visit.language);
             Some(
                 (
                     StatusCode::TOO_MANY_REQUESTS,
@@ -1732,4 +1723,9 @@ async fn no_more_cards(app: &AppState, visit: &Visit, token: &str) -> Option<Res
         }
         Err(err) => Some(trouble(app, err, visit.language)),
     }
+}
+
+/// The account page of link `token`, in `language`: where every form goes back to.
+fn account_path(token: &str, language: Language) -> String {
+    format!("/pay/{token}/account?lang={}", language.code())
 }
