@@ -138,11 +138,24 @@ async fn bad_or_missing_signatures_are_refused(server: &TestServer) {
         ..simulator.request(&other, Some(&secret), now)
     };
     assert_eq!(server.send_simulated(&url, tampered).await.0, 403);
-    // Signed for another URL (a replay against another endpoint).
-    let status_url = format!("{}{}", server.url, simulator.path(Event::Status));
-    let moved = Webhook::new(&status_url, "CAforged", LINDA, "+18005550100", &[]);
-    let replayed = simulator.request(&moved, Some(&secret), now);
-    assert_eq!(server.send_simulated(&url, replayed).await.0, 403);
+    // Signed for another URL (a replay against another endpoint), where the scheme signs it.
+    if simulator.signs().url {
+        let status_url = format!("{}{}", server.url, simulator.path(Event::Status));
+        let moved = Webhook::new(&status_url, "CAforged", LINDA, "+18005550100", &[]);
+        let replayed = simulator.request(&moved, Some(&secret), now);
+        assert_eq!(server.send_simulated(&url, replayed).await.0, 403);
+    }
+    // Signed too long ago (a replay later) or too far ahead, where the scheme signs the time.
+    if simulator.signs().time {
+        for off_by_ms in [-10 * 60 * 1000, 10 * 60 * 1000] {
+            let expired = simulator.request(&forged, Some(&secret), now + off_by_ms);
+            assert_eq!(server.send_simulated(&url, expired).await.0, 403);
+        }
+        // Within the window, a clock a little behind is no reason to refuse.
+        let within = Webhook::new(&url, "CAwithin", LINDA, "+18005550100", &[]);
+        let fresh = simulator.request(&within, Some(&secret), now - 30 * 1000);
+        assert_eq!(server.send_simulated(&url, fresh).await.0, 200);
+    }
     assert!(
         server
             .state

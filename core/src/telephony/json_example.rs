@@ -10,7 +10,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
 
-use super::simulator::{CallStatus, SimulatedRequest, Simulator, Webhook};
+use super::simulator::{CallStatus, Signs, SimulatedRequest, Simulator, Webhook};
 use super::{Callback, Dialect, Event, Request};
 use crate::voice;
 
@@ -130,6 +130,13 @@ impl Dialect for JsonExample {
 struct JsonExampleSimulator;
 
 impl Simulator for JsonExampleSimulator {
+    fn signs(&self) -> Signs {
+        Signs {
+            url: false,
+            time: true,
+        }
+    }
+
     fn name(&self) -> &'static str {
         "json-example"
     }

@@ -170,6 +170,15 @@ impl fmt::Debug for SimulatedRequest {
     }
 }
 
+/// What a provider's webhook signature covers beyond what it reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Signs {
+    /// The URL requested: a webhook replayed to another of the line's URLs is refused.
+    pub url: bool,
+    /// The time it was sent, checked within a window: a webhook replayed later is refused.
+    pub time: bool,
+}
+
 /// One provider's platform as the line meets it.
 pub trait Simulator: Send + Sync + fmt::Debug {
     /// The provider's name, as its dialect and registration give it.
@@ -180,6 +189,9 @@ pub trait Simulator: Send + Sync + fmt::Debug {
     fn path(&self, event: Event) -> String {
         format!("/{}/{}", self.name(), event.path_segment())
     }
+
+    /// What its signature covers beyond the body, so tests know which replays it stops.
+    fn signs(&self) -> Signs;
 
     /// The request the provider sends for `webhook`, signed with `secret` (unsigned without
     /// one) at `now_ms` (UTC ms, for schemes that sign a timestamp).
@@ -195,20 +207,17 @@ pub trait Simulator: Send + Sync + fmt::Debug {
 #[cfg(test)]
 mod tests {
     use http::{HeaderMap, HeaderName, HeaderValue};
-    use secrecy::SecretString;
 
     use super::*;
     use crate::language::Language;
-    use crate::telephony::registry::{ProviderSettings, REGISTERED, Registration};
+    use crate::telephony::registry::{REGISTERED, Registration};
     use crate::telephony::{Callback, Dialect, Request};
 
     const SECRET: &str = "the-webhook-secret";
     const NOW_MS: i64 = 1_790_000_000_000;
 
     fn dialect_for(entry: &Registration, secret: &str) -> std::sync::Arc<dyn Dialect> {
-        let settings = ProviderSettings::default()
-            .with_secret(entry.secret_env, SecretString::from(secret.to_owned()));
-        (entry.build)(&settings).expect("dialect")
+        (entry.build)(&(entry.accepting)(secret)).expect("dialect")
     }
 
     /// What `dialect` makes of `simulated`, sent to `url`: whether it verifies, and what it reads.

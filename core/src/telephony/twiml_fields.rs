@@ -263,12 +263,27 @@ pub fn encode(webhook: &crate::telephony::simulator::Webhook) -> Vec<(String, St
 pub struct TwimlSimulator {
     /// The provider's name.
     pub name: &'static str,
-    /// The header it signs its webhooks in.
-    pub signature_header: &'static str,
-    /// Its signature over the URL and the form: `(secret, url, params)`.
-    pub sign: fn(&str, &str, &[(String, String)]) -> String,
+    /// The headers it signs a webhook with.
+    pub sign: fn(&Signing<'_>) -> Vec<(&'static str, String)>,
     /// What it calls its markup, for the message when an answer is not valid.
     pub markup: &'static str,
+    /// What its signature covers.
+    pub signs: crate::telephony::simulator::Signs,
+}
+
+/// What a TwiML-family provider signs a webhook over: some sign the URL and the form's fields
+/// (Twilio, SignalWire), others the time and the body as sent (Telnyx).
+pub struct Signing<'a> {
+    /// The secret or key it signs with.
+    pub secret: &'a str,
+    /// The URL requested.
+    pub url: &'a str,
+    /// The form's fields, in the order posted.
+    pub params: &'a [(String, String)],
+    /// The body as posted.
+    pub body: &'a [u8],
+    /// Now (UTC ms).
+    pub now_ms: i64,
 }
 
 impl crate::telephony::simulator::Simulator for TwimlSimulator {
@@ -276,28 +291,35 @@ impl crate::telephony::simulator::Simulator for TwimlSimulator {
         self.name
     }
 
+    fn signs(&self) -> crate::telephony::simulator::Signs {
+        self.signs
+    }
+
     fn request(
         &self,
         webhook: &crate::telephony::simulator::Webhook,
         secret: Option<&str>,
-        _now_ms: i64,
+        now_ms: i64,
     ) -> crate::telephony::simulator::SimulatedRequest {
         let params = encode(webhook);
         let body = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(&params)
-            .finish();
+            .finish()
+            .into_bytes();
+        let headers = match secret {
+            Some(secret) => (self.sign)(&Signing {
+                secret,
+                url: &webhook.url,
+                params: &params,
+                body: &body,
+                now_ms,
+            }),
+            None => Vec::new(),
+        };
         crate::telephony::simulator::SimulatedRequest {
             content_type: "application/x-www-form-urlencoded",
-            headers: secret
-                .map(|secret| {
-                    (
-                        self.signature_header,
-                        (self.sign)(secret, &webhook.url, &params),
-                    )
-                })
-                .into_iter()
-                .collect(),
-            body: body.into_bytes(),
+            headers,
+            body,
         }
     }
 
