@@ -10,6 +10,9 @@
 //!
 //! - [`twilio`]: Twilio TwiML, signatures, voices, and its REST API client;
 //! - [`signalwire`]: SignalWire cXML (TwiML-compatible), signed with the project's signing key;
+//! - [`telnyx`]: Telnyx TeXML (TwiML-compatible), signed with Ed25519 over time and body;
+//! - [`differences`]: what a provider does differently from what a flow uses, and what the line
+//!   does instead (`ivrpay flows check --provider`);
 //! - [`sanitize`]: webhook text made safe once, for every dialect;
 //! - [`twiml`], [`twiml_fields`]: the XML and the webhook fields the TwiML family of dialects
 //!   (Twilio, SignalWire, Telnyx) shares, and [`twiml_reader`], the XML read back strictly;
@@ -18,6 +21,7 @@
 
 pub mod capabilities;
 mod dialect;
+pub mod differences;
 #[cfg(test)]
 mod json_example;
 pub mod registry;

@@ -323,6 +323,28 @@ impl crate::telephony::simulator::Simulator for TwimlSimulator {
         }
     }
 
+    fn sign_raw(
+        &self,
+        url: &str,
+        body: Vec<u8>,
+        secret: &str,
+        now_ms: i64,
+    ) -> crate::telephony::simulator::SimulatedRequest {
+        let params = crate::telephony::sanitize::decode_form(&body);
+        let headers = (self.sign)(&Signing {
+            secret,
+            url,
+            params: &params,
+            body: &body,
+            now_ms,
+        });
+        crate::telephony::simulator::SimulatedRequest {
+            content_type: "application/x-www-form-urlencoded",
+            headers,
+            body,
+        }
+    }
+
     fn read(&self, body: &str) -> Result<crate::voice::Response, String> {
         crate::telephony::twiml_reader::parse(body)
             .map_err(|err| format!("not valid {}: {err}", self.markup))

@@ -21,6 +21,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256};
 
+use crate::telephony::differences::{Difference, Feature};
 use crate::telephony::registry::{ConsoleField, ProviderSettings, Registration, Setting};
 use crate::telephony::{Callback, Dialect, Event, Request};
 use crate::voice;
@@ -139,6 +140,14 @@ impl Dialect for Telnyx {
 
     fn render_text_reply(&self, reply: Option<&str>) -> String {
         crate::telephony::twiml::render_text_reply(reply)
+    }
+
+    fn markup_differences(&self) -> &'static [Difference] {
+        &[Difference {
+            feature: Feature::ProviderCardCapture,
+            instead: "TeXML's <Pay> charges through a connector set up at Telnyx, which ivrpay \
+                      does not configure yet: cards are keyed to the line's own questions",
+        }]
     }
 }
 

@@ -47,6 +47,10 @@ impl Simulator for TelnyxSimulator {
         self.0.request(webhook, secret, now_ms)
     }
 
+    fn sign_raw(&self, url: &str, body: Vec<u8>, secret: &str, now_ms: i64) -> SimulatedRequest {
+        self.0.sign_raw(url, body, secret, now_ms)
+    }
+
     fn read(&self, body: &str) -> Result<voice::Response, String> {
         self.0.read(body).map(super::without_silence_redirects)
     }
