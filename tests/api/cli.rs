@@ -609,10 +609,26 @@ fn call_without_a_token_says_what_is_missing() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("no auth token") && stderr.contains("TWILIO_AUTH_TOKEN"),
+        stderr.contains("no secret to sign the call with") && stderr.contains("TWILIO_AUTH_TOKEN"),
         "{stderr}"
     );
     assert!(!stderr.contains("403"), "{stderr}");
+    // A provider that signs with a key pair: the simulator's key is passed, never the public one.
+    let output = ivrpay()
+        .args(["call", "--url", "http://127.0.0.1:1", "--database-url", &db])
+        .args(["--provider", "telnyx"])
+        .env(
+            "TELNYX_PUBLIC_KEY",
+            "AmJSFOhfE/0BzflO0YT2bhTTpt9t77sYj822WSeCHeM=",
+        )
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("pass --auth-token") && !stderr.contains("set TELNYX_PUBLIC_KEY"),
+        "{stderr}"
+    );
 }
 
 /// A `serve --demo` running in the background, killed when dropped.

@@ -149,6 +149,7 @@ pub const REGISTERED: &[Registration] = &[
     super::twilio::REGISTRATION,
     super::signalwire::REGISTRATION,
     super::telnyx::REGISTRATION,
+    super::plivo::REGISTRATION,
 ];
 
 /// The registered provider named `name`.
@@ -351,7 +352,7 @@ mod tests {
         .unwrap_or_default();
         assert_eq!(problems.len(), 1);
         assert!(
-            problems[0].contains("twilio, signalwire, telnyx"),
+            problems[0].contains("twilio, signalwire, telnyx, plivo"),
             "{problems:?}"
         );
     }

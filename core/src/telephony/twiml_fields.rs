@@ -68,7 +68,7 @@ impl CallbackParams {
 
 /// A confidence of 0.0 to 1.0, as the provider writes it, in thousandths; `None` when absent or
 /// not a number in range (then the answer is taken as heard: the provider did not doubt it).
-fn confidence_permille(value: Option<&str>) -> Option<u16> {
+pub(crate) fn confidence_permille(value: Option<&str>) -> Option<u16> {
     let value = value?.trim();
     let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
     let whole: u16 = if whole.is_empty() {
@@ -85,7 +85,7 @@ fn confidence_permille(value: Option<&str>) -> Option<u16> {
 }
 
 /// A text message is at most 1,600 characters (ten segments); anything longer is not one.
-const MAX_TEXT_CHARS: usize = 1600;
+pub(crate) const MAX_TEXT_CHARS: usize = 1600;
 
 /// The TwiML family's one reader: the neutral fields of any of its webhooks, from the posted
 /// form. A text-received webhook carries the text (`Body`) and who sent it; a text-status one the
@@ -353,7 +353,7 @@ impl crate::telephony::simulator::Simulator for TwimlSimulator {
 
 /// Whether a value is worth keeping: not empty and not absurdly long. Counting stops at the
 /// limit, so a multi-megabyte value costs no more than a short one.
-fn usable(value: &str) -> bool {
+pub(crate) fn usable(value: &str) -> bool {
     !value.is_empty() && value.chars().nth(MAX_VALUE_CHARS).is_none()
 }
 

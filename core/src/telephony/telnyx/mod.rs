@@ -23,6 +23,7 @@ use sha2::{Digest, Sha256};
 
 use crate::telephony::differences::{Difference, Feature};
 use crate::telephony::registry::{ConsoleField, ProviderSettings, Registration, Setting};
+use crate::telephony::silence;
 use crate::telephony::{Callback, Dialect, Event, Request};
 use crate::voice;
 
@@ -135,7 +136,7 @@ impl Dialect for Telnyx {
     }
 
     fn render(&self, response: &voice::Response) -> String {
-        crate::telephony::twiml::render(&with_silence_redirects(response))
+        crate::telephony::twiml::render(&silence::with_redirects(response))
     }
 
     fn render_text_reply(&self, reply: Option<&str>) -> String {
@@ -149,44 +150,6 @@ impl Dialect for Telnyx {
                       does not configure yet: cards are keyed to the line's own questions",
         }]
     }
-}
-
-/// `response` with a `<Redirect>` to each question's action after it: TeXML runs the next verb
-/// when nobody answers, and the flow decides what silence means.
-fn with_silence_redirects(response: &voice::Response) -> std::borrow::Cow<'_, voice::Response> {
-    if !response
-        .verbs
-        .iter()
-        .any(|verb| matches!(verb, voice::Verb::Gather(_)))
-    {
-        return std::borrow::Cow::Borrowed(response);
-    }
-    let mut verbs = Vec::with_capacity(response.verbs.len() + 1);
-    for verb in &response.verbs {
-        verbs.push(verb.clone());
-        if let voice::Verb::Gather(gather) = verb {
-            verbs.push(voice::Verb::Redirect {
-                url: gather.action.clone(),
-            });
-        }
-    }
-    std::borrow::Cow::Owned(voice::Response { verbs })
-}
-
-/// `response` as the flow wrote it: each question's silence redirect taken away again (what a
-/// simulated Telnyx runs is the same as a question that posts its silence).
-pub(crate) fn without_silence_redirects(mut response: voice::Response) -> voice::Response {
-    let mut kept: Vec<voice::Verb> = Vec::with_capacity(response.verbs.len());
-    for verb in response.verbs.drain(..) {
-        if let (voice::Verb::Redirect { url }, Some(voice::Verb::Gather(gather))) =
-            (&verb, kept.last())
-            && *url == gather.action
-        {
-            continue;
-        }
-        kept.push(verb);
-    }
-    voice::Response { verbs: kept }
 }
 
 #[cfg(test)]
@@ -220,7 +183,7 @@ mod tests {
             "{xml}"
         );
         let read = crate::telephony::twiml_reader::parse(&xml).expect("TeXML");
-        assert_eq!(without_silence_redirects(read), response);
+        assert_eq!(silence::without_redirects(read), response);
     }
 
     #[test]

@@ -52,6 +52,8 @@ impl Simulator for TelnyxSimulator {
     }
 
     fn read(&self, body: &str) -> Result<voice::Response, String> {
-        self.0.read(body).map(super::without_silence_redirects)
+        self.0
+            .read(body)
+            .map(crate::telephony::silence::without_redirects)
     }
 }
