@@ -301,6 +301,46 @@ fn flows_check_prints_file_line_problems() {
     );
 }
 
+sync_test!(flows_check_lists_what_a_provider_does_differently);
+fn flows_check_lists_what_a_provider_does_differently() {
+    let flows = concat!(env!("CARGO_MANIFEST_DIR"), "/../call-flows");
+    let check = |provider: &str, env: &[(&str, &str)]| {
+        let mut command = ivrpay();
+        command.args(["flows", "check", flows, "--provider", provider]);
+        for entry in ivrpay::telephony::registry::REGISTERED {
+            for setting in entry.all_settings() {
+                command.env_remove(setting.env);
+            }
+        }
+        let output = command.envs(env.iter().copied()).output().expect("runs");
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    // Twilio with its API: transfers hold in a conference and receipts go by text.
+    let twilio = check(
+        "twilio",
+        &[
+            ("TWILIO_AUTH_TOKEN", "a-token"),
+            ("TWILIO_ACCOUNT_SID", "AC00000000000000000000000000000000"),
+        ],
+    );
+    assert!(
+        twilio.contains("on twilio (with its settings from the environment): nothing differs"),
+        "{twilio}"
+    );
+    // Telnyx's API is not used: its calls transfer by plain dials and send no texts.
+    let telnyx = check("telnyx", &[]);
+    assert!(telnyx.contains("on telnyx, 2 differ:"), "{telnyx}");
+    assert!(
+        telnyx.contains("- conference holds: transfers are plain dials"),
+        "{telnyx}"
+    );
+    assert!(
+        telnyx.contains("- texts: no texts are sent through this provider"),
+        "{telnyx}"
+    );
+}
+
 sync_test!(a_bad_policy_file_is_named_by_line_and_stops_the_server);
 fn a_bad_policy_file_is_named_by_line_and_stops_the_server() {
     let dir = tempfile::tempdir().expect("dir");
@@ -569,10 +609,26 @@ fn call_without_a_token_says_what_is_missing() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("no auth token") && stderr.contains("TWILIO_AUTH_TOKEN"),
+        stderr.contains("no secret to sign the call with") && stderr.contains("TWILIO_AUTH_TOKEN"),
         "{stderr}"
     );
     assert!(!stderr.contains("403"), "{stderr}");
+    // A provider that signs with a key pair: the simulator's key is passed, never the public one.
+    let output = ivrpay()
+        .args(["call", "--url", "http://127.0.0.1:1", "--database-url", &db])
+        .args(["--provider", "telnyx"])
+        .env(
+            "TELNYX_PUBLIC_KEY",
+            "AmJSFOhfE/0BzflO0YT2bhTTpt9t77sYj822WSeCHeM=",
+        )
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("pass --auth-token") && !stderr.contains("set TELNYX_PUBLIC_KEY"),
+        "{stderr}"
+    );
 }
 
 /// A `serve --demo` running in the background, killed when dropped.

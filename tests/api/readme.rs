@@ -15,6 +15,11 @@ const TABLES: &[(&str, usize, &str)] = &[
     ("docs/configuration.md", 2, "settings, HTTP endpoints"),
     ("docs/call-flows.md", 2, "state kinds, recording names"),
     ("docs/payments.md", 2, "test cards, messages"),
+    (
+        "docs/providers.md",
+        4,
+        "providers, each one's console fields",
+    ),
     ("docs/operations.md", 1, "metrics"),
     ("docs/testing.md", 1, "stand-ins and their switches"),
 ];
@@ -260,4 +265,31 @@ fn testing_page_names_every_switch_ci_sets_and_how_to_run_ci() {
         testing.contains("bash .ci/run"),
         "docs/testing.md says how CI runs"
     );
+}
+
+sync_test!(the_providers_page_shows_every_registered_provider_its_key_and_urls);
+fn the_providers_page_shows_every_registered_provider_its_key_and_urls() {
+    let page = read("docs/providers.md");
+    let headings: Vec<String> = render_whole("docs/providers.md", &page)
+        .headings
+        .into_iter()
+        .filter(|(level, _)| *level == HeadingLevel::H2)
+        .map(|(_, text)| text.to_ascii_lowercase())
+        .collect();
+    for entry in ivrpay::telephony::registry::REGISTERED {
+        let name = entry.path_prefix;
+        assert!(
+            headings.iter().any(|heading| heading == name),
+            "docs/providers.md has a section for {name}: {headings:?}"
+        );
+        assert!(
+            page.contains(&format!("`{}`", entry.webhook_key.env)),
+            "docs/providers.md names {}",
+            entry.webhook_key.env
+        );
+        for field in entry.console {
+            let url = format!("/{name}/{}`", field.event.path_segment());
+            assert!(page.contains(&url), "docs/providers.md shows {url}");
+        }
+    }
 }

@@ -1,23 +1,15 @@
 //! What the webhook endpoints do with retries, forgeries and garbage: never a 5xx, never a
-//! double step, always TwiML that helps the caller.
+//! double step, always an answer in the provider's markup that helps the caller.
 
 use crate::common;
 
-use common::{AUTH_TOKEN, TestServer};
+use common::TestServer;
 use ivrpay::clock::Clock;
 use ivrpay::telephony::Event;
 use ivrpay::telephony::simulator::{SimulatedRequest, Webhook};
-use ivrpay::telephony::twilio;
 use ivrpay_simulators::caller::Field;
 
 const LINDA: &str = "+15552126618";
-
-fn assert_helpful_twiml(status: u16, body: &str) {
-    assert_eq!(status, 200, "{body}");
-    let response = ivrpay_simulators::caller::twiml::parse(body)
-        .unwrap_or_else(|e| panic!("not TwiML ({e}): {body}"));
-    assert!(!response.verbs.is_empty(), "{body}");
-}
 
 async fn retried_webhook_gets_the_same_answer_and_does_not_advance(server: &TestServer) {
     let call = server.linda_at_pin_question().await;
@@ -138,11 +130,24 @@ async fn bad_or_missing_signatures_are_refused(server: &TestServer) {
         ..simulator.request(&other, Some(&secret), now)
     };
     assert_eq!(server.send_simulated(&url, tampered).await.0, 403);
-    // Signed for another URL (a replay against another endpoint).
-    let status_url = format!("{}{}", server.url, simulator.path(Event::Status));
-    let moved = Webhook::new(&status_url, "CAforged", LINDA, "+18005550100", &[]);
-    let replayed = simulator.request(&moved, Some(&secret), now);
-    assert_eq!(server.send_simulated(&url, replayed).await.0, 403);
+    // Signed for another URL (a replay against another endpoint), where the scheme signs it.
+    if simulator.signs().url {
+        let status_url = format!("{}{}", server.url, simulator.path(Event::Status));
+        let moved = Webhook::new(&status_url, "CAforged", LINDA, "+18005550100", &[]);
+        let replayed = simulator.request(&moved, Some(&secret), now);
+        assert_eq!(server.send_simulated(&url, replayed).await.0, 403);
+    }
+    // Signed too long ago (a replay later) or too far ahead, where the scheme signs the time.
+    if simulator.signs().time {
+        for off_by_ms in [-10 * 60 * 1000, 10 * 60 * 1000] {
+            let expired = simulator.request(&forged, Some(&secret), now + off_by_ms);
+            assert_eq!(server.send_simulated(&url, expired).await.0, 403);
+        }
+        // Within the window, a clock a little behind is no reason to refuse.
+        let within = Webhook::new(&url, "CAwithin", LINDA, "+18005550100", &[]);
+        let fresh = simulator.request(&within, Some(&secret), now - 30 * 1000);
+        assert_eq!(server.send_simulated(&url, fresh).await.0, 200);
+    }
     assert!(
         server
             .state
@@ -157,79 +162,109 @@ async fn bad_or_missing_signatures_are_refused(server: &TestServer) {
 }
 on_every_provider!(bad_or_missing_signatures_are_refused);
 
-async fn garbage_gets_helpful_twiml_never_an_error(server: &TestServer) {
+/// Every `<Say>`'s words in `response`, inside questions or not.
+fn said(response: &ivrpay::voice::Response) -> Vec<String> {
+    use ivrpay::voice::{Prompt, Verb};
+    response
+        .verbs
+        .iter()
+        .flat_map(|verb| match verb {
+            Verb::Prompt(prompt) => vec![prompt.clone()],
+            Verb::Gather(gather) => gather.prompts.clone(),
+            _ => vec![],
+        })
+        .filter_map(|prompt| match prompt {
+            Prompt::Say { text, .. } => Some(text),
+            _ => None,
+        })
+        .collect()
+}
+
+async fn garbage_gets_a_helpful_answer_never_an_error(server: &TestServer) {
+    let simulator = server.simulator();
+    let helpful = |status: u16, body: &str| {
+        assert_eq!(status, 200, "{body}");
+        let response = simulator
+            .read(body)
+            .unwrap_or_else(|err| panic!("not what {} runs ({err}): {body}", server.provider));
+        assert!(!response.verbs.is_empty(), "{body}");
+        response
+    };
+    let voice = simulator.path(Event::Voice);
+    let gather = simulator.path(Event::Gather);
     let long = "9".repeat(10_000);
-    // No call id at all.
-    let (status, body) = server
-        .post_signed("/twilio/voice", &[("From", LINDA)])
-        .await;
-    assert_helpful_twiml(status, &body);
-    assert!(body.contains("something went wrong on our side"), "{body}");
+
+    // No call id at all: the apology, and a person.
+    let (status, body) = server.post_as_provider(&voice, "", LINDA, &[]).await;
+    let response = helpful(status, &body);
     assert!(
-        body.contains("<Dial"),
+        said(&response)
+            .iter()
+            .any(|line| line.contains("something went wrong on our side")),
+        "{body}"
+    );
+    assert!(
+        response
+            .verbs
+            .iter()
+            .any(|verb| matches!(verb, ivrpay::voice::Verb::Dial(_))),
         "the caller is offered a person: {body}"
     );
-    // An action URL for a call we never saw.
+    // An answer for a call never seen; a 10,000-character id and answer at a nonsense turn.
     let (status, body) = server
-        .post_signed(
-            "/twilio/gather?turn=3",
-            &[("CallSid", "CAnever"), ("Digits", "1")],
+        .post_as_provider(
+            &format!("{gather}?turn=3"),
+            "CAnever",
+            LINDA,
+            &[Field::Digits("1")],
         )
         .await;
-    assert_helpful_twiml(status, &body);
-    // A 10,000-character field and a nonsense turn.
+    helpful(status, &body);
     let (status, body) = server
-        .post_signed(
-            "/twilio/gather?turn=banana",
-            &[("CallSid", &long), ("Digits", &long)],
+        .post_as_provider(
+            &format!("{gather}?turn=banana"),
+            &long,
+            LINDA,
+            &[Field::Digits(&long)],
         )
         .await;
-    assert_helpful_twiml(status, &body);
+    helpful(status, &body);
 
-    // Letters and a huge entry in Digits during a real call: the question is asked again.
+    // Letters in an answer during a real call: the question is asked again.
     let mut call = server.call_from("+15550009999").await;
     call.press("1").await.expect("language");
     let path = server.pending_path(&call);
-    let sid = call.call_sid.clone();
     let (status, body) = server
-        .post_signed(
+        .post_as_provider(
             &path,
-            &[("CallSid", sid.as_str()), ("Digits", "abc<script>")],
+            &call.call_sid,
+            "+15550009999",
+            &[Field::Digits("abc<script>")],
         )
         .await;
-    assert_helpful_twiml(status, &body);
-    let response = ivrpay_simulators::caller::twiml::parse(&body).expect("twiml");
-    let said: Vec<String> = response
-        .verbs
-        .iter()
-        .flat_map(|v| match v {
-            ivrpay::voice::Verb::Gather(g) => g.prompts.clone(),
-            _ => vec![],
-        })
-        .filter_map(|p| match p {
-            ivrpay::voice::Prompt::Say { text, .. } => Some(text),
-            _ => None,
-        })
-        .collect();
-    assert_heard!(&said, "That doesn't look like an account number.");
+    assert_heard!(
+        &said(&helpful(status, &body)),
+        "That doesn't look like an account number."
+    );
 
-    // A body that is not a form at all.
-    let url = format!("{}/twilio/gather", server.url);
-    let garbage = vec![0xff, 0xfe, 0x00, 0x25, b'&', b'='];
-    // Signed over whatever the bytes decode to, as a provider would sign what it sent.
-    let decoded = ivrpay::telephony::sanitize::decode_form(&garbage);
-    let signature = twilio::compute_signature(AUTH_TOKEN, &url, &decoded);
-    let raw = ivrpay::http_client()
-        .post(&url)
-        .header("X-Twilio-Signature", signature)
-        .body(garbage)
-        .send()
-        .await
-        .expect("answer");
-    let status = raw.status().as_u16();
-    assert_helpful_twiml(status, &raw.text().await.expect("body"));
+    // Bodies that are no webhook at all, signed as the provider signs what it sends.
+    let secret = common::test_secret(server.provider);
+    let bodies = [
+        Vec::new(),
+        vec![0xff, 0xfe, 0x00, 0x25, b'&', b'='],
+        b"{\"call\": [".to_vec(),
+        long.clone().into_bytes(),
+    ];
+    for body in bodies {
+        for path in [&voice, &gather] {
+            let url = format!("{}{path}", server.url);
+            let request = simulator.sign_raw(&url, body.clone(), &secret, server.clock.now_ms());
+            let (status, answer) = server.send_simulated(&url, request).await;
+            helpful(status, &answer);
+        }
+    }
 }
-on_both_backends!(garbage_gets_helpful_twiml_never_an_error);
+on_every_provider!(garbage_gets_a_helpful_answer_never_an_error);
 
 async fn store_failure_gets_the_safe_answer(server: &TestServer) {
     let mut call = server.call_from(LINDA).await;

@@ -334,4 +334,10 @@ pub trait Dialect: Send + Sync + fmt::Debug {
     fn texting(&self) -> Option<&dyn Texting> {
         None
     }
+
+    /// What its markup does differently from what a flow may use, and what it does instead
+    /// (what its API lacks follows from the capabilities above: [`super::differences::of`]).
+    fn markup_differences(&self) -> &'static [super::differences::Difference] {
+        &[]
+    }
 }

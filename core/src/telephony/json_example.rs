@@ -10,7 +10,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
 
-use super::simulator::{CallStatus, SimulatedRequest, Simulator, Webhook};
+use super::simulator::{CallStatus, Signs, SimulatedRequest, Simulator, Webhook};
 use super::{Callback, Dialect, Event, Request};
 use crate::voice;
 
@@ -130,6 +130,13 @@ impl Dialect for JsonExample {
 struct JsonExampleSimulator;
 
 impl Simulator for JsonExampleSimulator {
+    fn signs(&self) -> Signs {
+        Signs {
+            url: false,
+            time: true,
+        }
+    }
+
     fn name(&self) -> &'static str {
         "json-example"
     }
@@ -147,14 +154,24 @@ impl Simulator for JsonExampleSimulator {
         })
         .to_string()
         .into_bytes();
+        match secret {
+            Some(secret) => self.sign_raw(&webhook.url, body, secret, now_ms),
+            None => SimulatedRequest {
+                content_type: "application/json",
+                headers: Vec::new(),
+                body,
+            },
+        }
+    }
+
+    fn sign_raw(&self, _url: &str, body: Vec<u8>, secret: &str, now_ms: i64) -> SimulatedRequest {
         let timestamp = (now_ms / 1000).to_string();
-        let headers = secret
-            .and_then(|secret| {
-                let signature = hex::encode(signature(secret.as_bytes(), &timestamp, &body)?);
-                Some(vec![
+        let headers = signature(secret.as_bytes(), &timestamp, &body)
+            .map(|signature| {
+                vec![
                     ("X-Example-Timestamp", timestamp),
-                    ("X-Example-Signature", signature),
-                ])
+                    ("X-Example-Signature", hex::encode(signature)),
+                ]
             })
             .unwrap_or_default();
         SimulatedRequest {

@@ -10,7 +10,12 @@
 //!
 //! - [`twilio`]: Twilio TwiML, signatures, voices, and its REST API client;
 //! - [`signalwire`]: SignalWire cXML (TwiML-compatible), signed with the project's signing key;
+//! - [`plivo`]: Plivo XML, signed with the Auth Token over URL, fields and a nonce;
+//! - [`telnyx`]: Telnyx TeXML (TwiML-compatible), signed with Ed25519 over time and body;
+//! - [`differences`]: what a provider does differently from what a flow uses, and what the line
+//!   does instead (`ivrpay flows check --provider`);
 //! - [`sanitize`]: webhook text made safe once, for every dialect;
+//! - [`silence`]: questions that post their silence where the markup cannot say so;
 //! - [`twiml`], [`twiml_fields`]: the XML and the webhook fields the TwiML family of dialects
 //!   (Twilio, SignalWire, Telnyx) shares, and [`twiml_reader`], the XML read back strictly;
 //! - [`simulator`]: each provider's platform as the line meets it (its requests signed, its
@@ -18,11 +23,14 @@
 
 pub mod capabilities;
 mod dialect;
+pub mod differences;
 #[cfg(test)]
 mod json_example;
+pub mod plivo;
 pub mod registry;
 pub mod sanitize;
 pub mod signalwire;
+pub mod silence;
 pub mod simulator;
 pub mod telnyx;
 pub mod twilio;

@@ -72,6 +72,12 @@ impl fmt::Debug for ProviderSettings {
     }
 }
 
+/// The settings of a provider whose webhook key is the shared secret `secret`, in `env`: what a
+/// shared-secret registration's `accepting` gives.
+pub fn shared_secret(env: &'static str, secret: &str) -> ProviderSettings {
+    ProviderSettings::default().with_secret(env, SecretString::from(secret.to_owned()))
+}
+
 /// One provider's configuration: which registered provider, with its settings.
 #[derive(Debug, Clone)]
 pub struct ProviderConfig {
@@ -85,11 +91,10 @@ pub struct ProviderConfig {
 pub struct Registration {
     /// The provider's name, the first segment of its webhook paths.
     pub path_prefix: &'static str,
-    /// The setting whose presence turns the provider on: the secret its webhooks are signed
-    /// with.
-    pub secret_env: &'static str,
-    /// What that secret is, for `--help` and for the message when none is set.
-    pub describe: &'static str,
+    /// The setting whose presence turns the provider on: what its webhooks are checked with
+    /// (the secret they are signed with, or the public key of the provider's signing key, or
+    /// the password of its Basic credentials).
+    pub webhook_key: Setting,
     /// Every other setting it reads (its API's account, keys and address), for `--help`.
     pub settings: &'static [Setting],
     /// Builds the dialect from its settings (its webhook secret and, when set, its API's
@@ -98,17 +103,36 @@ pub struct Registration {
     /// Makes its platform's side, for the simulated caller and the load tool: its requests
     /// signed as it signs them, its answers read as it reads them.
     pub simulator: fn() -> Arc<dyn Simulator>,
+    /// The settings under which the line accepts what its simulator signs with `secret`, for the
+    /// demo, the tests and `ivrpay call`: for a shared secret, the secret itself; for a key pair,
+    /// the public key of the key the simulator signs with.
+    pub accepting: fn(&str) -> ProviderSettings,
+    /// Where its console asks for the line's URLs: each field by the console's name for it, and
+    /// the webhook it takes (what the demo prints and the provider's docs page shows).
+    pub console: &'static [ConsoleField],
+}
+
+/// A field of a provider's console that takes one of the line's URLs.
+#[derive(Debug, Clone, Copy)]
+pub struct ConsoleField {
+    /// The field's name in the provider's console (e.g. "A call comes in").
+    pub field: &'static str,
+    /// The method to choose beside it.
+    pub method: &'static str,
+    /// The webhook whose path to paste.
+    pub event: super::Event,
 }
 
 impl Registration {
     /// Every setting it reads: its webhook secret first.
     pub fn all_settings(&self) -> impl Iterator<Item = Setting> + '_ {
-        std::iter::once(Setting {
-            env: self.secret_env,
-            secret: true,
-            describe: self.describe,
-        })
-        .chain(self.settings.iter().copied())
+        std::iter::once(self.webhook_key).chain(self.settings.iter().copied())
+    }
+
+    /// The variable holding what its simulator signs with, when the line's webhook key is a
+    /// shared secret (a simulator cannot sign with a public key).
+    pub fn signing_secret_env(&self) -> Option<&'static str> {
+        self.webhook_key.secret.then_some(self.webhook_key.env)
     }
 
     /// This provider with `settings`.
@@ -121,8 +145,12 @@ impl Registration {
 }
 
 /// Every provider. The first is the one the demo and the simulated caller speak.
-pub const REGISTERED: &[Registration] =
-    &[super::twilio::REGISTRATION, super::signalwire::REGISTRATION];
+pub const REGISTERED: &[Registration] = &[
+    super::twilio::REGISTRATION,
+    super::signalwire::REGISTRATION,
+    super::telnyx::REGISTRATION,
+    super::plivo::REGISTRATION,
+];
 
 /// The registered provider named `name`.
 pub fn registration(name: &str) -> Option<&'static Registration> {
@@ -144,15 +172,18 @@ pub fn names() -> Vec<&'static str> {
     REGISTERED.iter().map(|entry| entry.path_prefix).collect()
 }
 
-/// The providers whose webhook secret `lookup` finds (normally the environment), each with every
-/// setting it declares that `lookup` has.
+/// The providers whose webhook key `value` or `secret` finds (normally in the environment), each
+/// with every setting it declares that they have.
 pub fn configured(
     value: impl Fn(&str) -> Option<String>,
     secret: impl Fn(&str) -> Option<SecretString>,
 ) -> Vec<ProviderConfig> {
     REGISTERED
         .iter()
-        .filter(|entry| secret(entry.secret_env).is_some())
+        .filter(|entry| match entry.webhook_key.secret {
+            true => secret(entry.webhook_key.env).is_some(),
+            false => value(entry.webhook_key.env).is_some(),
+        })
         .map(|entry| {
             let settings =
                 entry
@@ -235,10 +266,13 @@ pub fn demo_provider() -> &'static Registration {
     &REGISTERED[0]
 }
 
-/// The demo's provider with `secret`: what `serve --demo` serves with its kept token.
-pub fn demo(secret: SecretString) -> ProviderConfig {
-    let entry = demo_provider();
-    entry.with(ProviderSettings::default().with_secret(entry.secret_env, secret))
+/// Every provider, each accepting what its simulator signs with `secret`: what `serve --demo`
+/// serves with its kept token, so `ivrpay call --provider NAME` can speak any of them.
+pub fn demo(secret: &str) -> Vec<ProviderConfig> {
+    REGISTERED
+        .iter()
+        .map(|entry| entry.with((entry.accepting)(secret)))
+        .collect()
 }
 
 /// Every provider with no settings: for `--insecure-skip-signature`, where nothing is verified,
@@ -260,7 +294,7 @@ pub fn unverified_configs() -> Vec<ProviderConfig> {
 pub fn none_configured() -> String {
     let names: Vec<String> = REGISTERED
         .iter()
-        .map(|entry| format!("{} ({})", entry.secret_env, entry.describe))
+        .map(|entry| format!("{} ({})", entry.webhook_key.env, entry.webhook_key.describe))
         .collect();
     format!(
         "no provider's webhook secret is set: set at least one of {}",
@@ -317,6 +351,9 @@ mod tests {
         .err()
         .unwrap_or_default();
         assert_eq!(problems.len(), 1);
-        assert!(problems[0].contains("twilio, signalwire"), "{problems:?}");
+        assert!(
+            problems[0].contains("twilio, signalwire, telnyx, plivo"),
+            "{problems:?}"
+        );
     }
 }

@@ -170,6 +170,15 @@ impl fmt::Debug for SimulatedRequest {
     }
 }
 
+/// What a provider's webhook signature covers beyond what it reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Signs {
+    /// The URL requested: a webhook replayed to another of the line's URLs is refused.
+    pub url: bool,
+    /// The time it was sent, checked within a window: a webhook replayed later is refused.
+    pub time: bool,
+}
+
 /// One provider's platform as the line meets it.
 pub trait Simulator: Send + Sync + fmt::Debug {
     /// The provider's name, as its dialect and registration give it.
@@ -181,9 +190,16 @@ pub trait Simulator: Send + Sync + fmt::Debug {
         format!("/{}/{}", self.name(), event.path_segment())
     }
 
+    /// What its signature covers beyond the body, so tests know which replays it stops.
+    fn signs(&self) -> Signs;
+
     /// The request the provider sends for `webhook`, signed with `secret` (unsigned without
     /// one) at `now_ms` (UTC ms, for schemes that sign a timestamp).
     fn request(&self, webhook: &Webhook, secret: Option<&str>, now_ms: i64) -> SimulatedRequest;
+
+    /// `body` posted to `url` and signed as the provider signs, whatever the body holds: what a
+    /// test of broken input sends, so it reaches the line past the signature check.
+    fn sign_raw(&self, url: &str, body: Vec<u8>, secret: &str, now_ms: i64) -> SimulatedRequest;
 
     /// The line's answer as the provider would run it.
     ///
@@ -195,20 +211,17 @@ pub trait Simulator: Send + Sync + fmt::Debug {
 #[cfg(test)]
 mod tests {
     use http::{HeaderMap, HeaderName, HeaderValue};
-    use secrecy::SecretString;
 
     use super::*;
     use crate::language::Language;
-    use crate::telephony::registry::{ProviderSettings, REGISTERED, Registration};
+    use crate::telephony::registry::{REGISTERED, Registration};
     use crate::telephony::{Callback, Dialect, Request};
 
     const SECRET: &str = "the-webhook-secret";
     const NOW_MS: i64 = 1_790_000_000_000;
 
     fn dialect_for(entry: &Registration, secret: &str) -> std::sync::Arc<dyn Dialect> {
-        let settings = ProviderSettings::default()
-            .with_secret(entry.secret_env, SecretString::from(secret.to_owned()));
-        (entry.build)(&settings).expect("dialect")
+        (entry.build)(&(entry.accepting)(secret)).expect("dialect")
     }
 
     /// What `dialect` makes of `simulated`, sent to `url`: whether it verifies, and what it reads.
@@ -338,6 +351,79 @@ mod tests {
             let read = (entry.simulator)().read(&rendered).expect("readable");
             assert_eq!(read, response, "{}", entry.path_prefix);
             assert!((entry.simulator)().read("<Speak/>").is_err());
+        }
+    }
+
+    /// One of every neutral verb, with the options a flow uses: what each dialect must render
+    /// and its simulator read back the same.
+    fn every_verb() -> voice::Response {
+        use voice::{Conference, Dial, Gather, Listen, Prompt, Verb};
+        let say = |text: &str, language, slow| Prompt::Say {
+            text: text.into(),
+            language,
+            voice: None,
+            slow,
+            recorded: None,
+        };
+        voice::Response {
+            verbs: vec![
+                Verb::Prompt(say("Welcome.", Language::En, false)),
+                Verb::Prompt(say("Bienvenido.", Language::Es, true)),
+                Verb::Prompt(Prompt::Play {
+                    url: "https://ivr.example.com/audio/en/hello.wav".into(),
+                }),
+                Verb::Prompt(Prompt::Pause { seconds: 2 }),
+                Verb::Gather(Gather {
+                    action: "https://ivr.example.com/gather?turn=2".into(),
+                    num_digits: Some(1),
+                    finish_on_key: None,
+                    timeout_seconds: 7,
+                    prompts: vec![say("To pay, say or press 1.", Language::En, false)],
+                    speech: Some(Listen {
+                        language: Language::En,
+                        hints: vec!["pay".into(), "agent".into()],
+                        end_after_seconds: 2,
+                    }),
+                }),
+                Verb::Gather(Gather {
+                    action: "https://ivr.example.com/gather?turn=3".into(),
+                    num_digits: Some(16),
+                    finish_on_key: Some('#'),
+                    timeout_seconds: 10,
+                    prompts: vec![say("Key in your card number.", Language::En, true)],
+                    speech: None,
+                }),
+                Verb::Dial(Dial {
+                    number: "+15551234567".into(),
+                    caller_id: Some("+18005550100".into()),
+                    whisper_url: Some("https://ivr.example.com/whisper?call=1".into()),
+                    action: Some("https://ivr.example.com/dial".into()),
+                    timeout_seconds: 20,
+                }),
+                Verb::Conference(Conference {
+                    name: "ivrpay-CA1".into(),
+                    wait_url: Some("https://ivr.example.com/hold".into()),
+                    start_on_enter: false,
+                    end_on_exit: false,
+                    action: Some("https://ivr.example.com/dial".into()),
+                }),
+                Verb::Redirect {
+                    url: "https://ivr.example.com/next".into(),
+                },
+                Verb::Hangup,
+            ],
+        }
+    }
+
+    #[test]
+    fn each_simulator_reads_back_every_verb_its_dialect_renders() {
+        let response = every_verb();
+        for entry in REGISTERED {
+            let rendered = dialect_for(entry, SECRET).render(&response);
+            let read = (entry.simulator)()
+                .read(&rendered)
+                .unwrap_or_else(|err| panic!("{}: {err}: {rendered}", entry.path_prefix));
+            assert_eq!(read, response, "{}: {rendered}", entry.path_prefix);
         }
     }
 

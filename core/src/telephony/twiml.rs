@@ -33,7 +33,16 @@ pub const SLOW_RATE: &str = "slow";
 /// because the provider rejects a document containing them and the caller would hear an error
 /// instead of the prompt.
 pub fn render(response: &Response) -> String {
-    document_or_fallback(write_document(response, Vec::new()))
+    render_with(response, write_verb)
+}
+
+/// Renders `response` as a `<Response>` document whose verbs `write_verb` writes: the TwiML
+/// family's, or another XML dialect's (Plivo's). Never fails: see [`render`].
+pub(crate) fn render_with(
+    response: &Response,
+    write_verb: fn(&mut Writer<Vec<u8>>, &Verb) -> io::Result<()>,
+) -> String {
+    document_or_fallback(write_document(response, Vec::new(), write_verb))
 }
 
 /// The answer to a text someone sent: `<Response>` with the `reply` as a `<Message>`, or empty
@@ -71,7 +80,11 @@ fn document_or_fallback(written: io::Result<Vec<u8>>) -> String {
         .unwrap_or_else(|| FALLBACK_DOCUMENT.to_owned())
 }
 
-fn write_document<W: Write>(response: &Response, sink: W) -> io::Result<W> {
+fn write_document<W: Write>(
+    response: &Response,
+    sink: W,
+    write_verb: fn(&mut Writer<W>, &Verb) -> io::Result<()>,
+) -> io::Result<W> {
     let mut writer = Writer::new(sink);
     writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
     writer
@@ -107,6 +120,31 @@ fn write_verb<W: Write>(writer: &mut Writer<W>, verb: &Verb) -> io::Result<()> {
 }
 
 fn write_prompt<W: Write>(writer: &mut Writer<W>, prompt: &Prompt) -> io::Result<()> {
+    write_prompt_as(writer, prompt, PROMPT_ELEMENTS)
+}
+
+/// What an XML dialect calls the elements of a prompt.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PromptElements {
+    /// Words spoken (`Say`; Plivo's `Speak`).
+    pub say: &'static str,
+    /// Silence with a `length` in seconds (`Pause`; Plivo's `Wait`).
+    pub pause: &'static str,
+}
+
+/// The TwiML family's.
+const PROMPT_ELEMENTS: PromptElements = PromptElements {
+    say: "Say",
+    pause: "Pause",
+};
+
+/// Writes `prompt` with `elements`' names: words with their `language` and `voice` (a slower
+/// pace as SSML `<prosody>`), a recording by URL, or a pause.
+pub(crate) fn write_prompt_as<W: Write>(
+    writer: &mut Writer<W>,
+    prompt: &Prompt,
+    elements: PromptElements,
+) -> io::Result<()> {
     match prompt {
         Prompt::Say {
             text,
@@ -116,7 +154,7 @@ fn write_prompt<W: Write>(writer: &mut Writer<W>, prompt: &Prompt) -> io::Result
             ..
         } => {
             let mut say = writer
-                .create_element("Say")
+                .create_element(elements.say)
                 .with_attribute(("language", language.locale()));
             if let Some(voice) = voice {
                 say = say.with_attribute(("voice", xml_safe(voice).as_ref()));
@@ -142,7 +180,7 @@ fn write_prompt<W: Write>(writer: &mut Writer<W>, prompt: &Prompt) -> io::Result
         }
         Prompt::Pause { seconds } => {
             writer
-                .create_element("Pause")
+                .create_element(elements.pause)
                 .with_attribute(("length", seconds.to_string().as_str()))
                 .write_empty()?;
         }
@@ -351,7 +389,7 @@ fn write_conference<W: Write>(writer: &mut Writer<W>, conference: &Conference) -
 
 /// Drops the characters XML 1.0 forbids even as character references; borrows when there are
 /// none, which is nearly always.
-fn xml_safe(text: &str) -> Cow<'_, str> {
+pub(crate) fn xml_safe(text: &str) -> Cow<'_, str> {
     if text.chars().all(is_xml_char) {
         Cow::Borrowed(text)
     } else {
@@ -558,7 +596,7 @@ mod tests {
     #[test]
     fn write_failure_falls_back_to_a_valid_document() {
         let response = response(vec![Verb::Prompt(say("Hello", Language::En))]);
-        let failed = write_document(&response, BrokenSink).map(|_| Vec::new());
+        let failed = write_document(&response, BrokenSink, write_verb).map(|_| Vec::new());
         assert!(failed.is_err());
         let document = document_or_fallback(failed);
         assert_eq!(document, FALLBACK_DOCUMENT);

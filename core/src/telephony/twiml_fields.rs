@@ -68,7 +68,7 @@ impl CallbackParams {
 
 /// A confidence of 0.0 to 1.0, as the provider writes it, in thousandths; `None` when absent or
 /// not a number in range (then the answer is taken as heard: the provider did not doubt it).
-fn confidence_permille(value: Option<&str>) -> Option<u16> {
+pub(crate) fn confidence_permille(value: Option<&str>) -> Option<u16> {
     let value = value?.trim();
     let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
     let whole: u16 = if whole.is_empty() {
@@ -85,7 +85,7 @@ fn confidence_permille(value: Option<&str>) -> Option<u16> {
 }
 
 /// A text message is at most 1,600 characters (ten segments); anything longer is not one.
-const MAX_TEXT_CHARS: usize = 1600;
+pub(crate) const MAX_TEXT_CHARS: usize = 1600;
 
 /// The TwiML family's one reader: the neutral fields of any of its webhooks, from the posted
 /// form. A text-received webhook carries the text (`Body`) and who sent it; a text-status one the
@@ -263,12 +263,27 @@ pub fn encode(webhook: &crate::telephony::simulator::Webhook) -> Vec<(String, St
 pub struct TwimlSimulator {
     /// The provider's name.
     pub name: &'static str,
-    /// The header it signs its webhooks in.
-    pub signature_header: &'static str,
-    /// Its signature over the URL and the form: `(secret, url, params)`.
-    pub sign: fn(&str, &str, &[(String, String)]) -> String,
+    /// The headers it signs a webhook with.
+    pub sign: fn(&Signing<'_>) -> Vec<(&'static str, String)>,
     /// What it calls its markup, for the message when an answer is not valid.
     pub markup: &'static str,
+    /// What its signature covers.
+    pub signs: crate::telephony::simulator::Signs,
+}
+
+/// What a TwiML-family provider signs a webhook over: some sign the URL and the form's fields
+/// (Twilio, SignalWire), others the time and the body as sent (Telnyx).
+pub struct Signing<'a> {
+    /// The secret or key it signs with.
+    pub secret: &'a str,
+    /// The URL requested.
+    pub url: &'a str,
+    /// The form's fields, in the order posted.
+    pub params: &'a [(String, String)],
+    /// The body as posted.
+    pub body: &'a [u8],
+    /// Now (UTC ms).
+    pub now_ms: i64,
 }
 
 impl crate::telephony::simulator::Simulator for TwimlSimulator {
@@ -276,28 +291,57 @@ impl crate::telephony::simulator::Simulator for TwimlSimulator {
         self.name
     }
 
+    fn signs(&self) -> crate::telephony::simulator::Signs {
+        self.signs
+    }
+
     fn request(
         &self,
         webhook: &crate::telephony::simulator::Webhook,
         secret: Option<&str>,
-        _now_ms: i64,
+        now_ms: i64,
     ) -> crate::telephony::simulator::SimulatedRequest {
         let params = encode(webhook);
         let body = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(&params)
-            .finish();
+            .finish()
+            .into_bytes();
+        let headers = match secret {
+            Some(secret) => (self.sign)(&Signing {
+                secret,
+                url: &webhook.url,
+                params: &params,
+                body: &body,
+                now_ms,
+            }),
+            None => Vec::new(),
+        };
         crate::telephony::simulator::SimulatedRequest {
             content_type: "application/x-www-form-urlencoded",
-            headers: secret
-                .map(|secret| {
-                    (
-                        self.signature_header,
-                        (self.sign)(secret, &webhook.url, &params),
-                    )
-                })
-                .into_iter()
-                .collect(),
-            body: body.into_bytes(),
+            headers,
+            body,
+        }
+    }
+
+    fn sign_raw(
+        &self,
+        url: &str,
+        body: Vec<u8>,
+        secret: &str,
+        now_ms: i64,
+    ) -> crate::telephony::simulator::SimulatedRequest {
+        let params = crate::telephony::sanitize::decode_form(&body);
+        let headers = (self.sign)(&Signing {
+            secret,
+            url,
+            params: &params,
+            body: &body,
+            now_ms,
+        });
+        crate::telephony::simulator::SimulatedRequest {
+            content_type: "application/x-www-form-urlencoded",
+            headers,
+            body,
         }
     }
 
@@ -309,7 +353,7 @@ impl crate::telephony::simulator::Simulator for TwimlSimulator {
 
 /// Whether a value is worth keeping: not empty and not absurdly long. Counting stops at the
 /// limit, so a multi-megabyte value costs no more than a short one.
-fn usable(value: &str) -> bool {
+pub(crate) fn usable(value: &str) -> bool {
     !value.is_empty() && value.chars().nth(MAX_VALUE_CHARS).is_none()
 }
 

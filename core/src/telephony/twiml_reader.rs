@@ -137,13 +137,13 @@ pub fn parse(xml: &str) -> Result<Response, TwimlError> {
 }
 
 /// An element of the document, with entity references resolved.
-struct Element {
-    name: String,
-    attributes: Vec<(String, String)>,
-    children: Vec<Node>,
+pub(crate) struct Element {
+    pub(crate) name: String,
+    pub(crate) attributes: Vec<(String, String)>,
+    pub(crate) children: Vec<Node>,
 }
 
-enum Node {
+pub(crate) enum Node {
     Element(Element),
     /// Adjacent text, references and CDATA, joined.
     Text(String),
@@ -151,7 +151,7 @@ enum Node {
 
 /// Builds the element tree. quick-xml checks well-formedness event by event; this adds what only
 /// the whole document shows (a single root, everything closed) and the depth bound.
-fn read_tree(xml: &str) -> Result<Element, TwimlError> {
+pub(crate) fn read_tree(xml: &str) -> Result<Element, TwimlError> {
     // quick-xml lets characters XML forbids outright (NUL, most controls) through; Twilio would
     // reject them, so we do too.
     if let Some(position) = xml.find(|c| !is_xml_char(c)) {
@@ -290,13 +290,16 @@ fn resolve_reference(reference: &BytesRef<'_>) -> Result<String, String> {
     }
 }
 
-fn is_xml_whitespace(text: &str) -> bool {
+pub(crate) fn is_xml_whitespace(text: &str) -> bool {
     text.chars().all(|c| matches!(c, ' ' | '\t' | '\n' | '\r'))
 }
 
 /// The child elements of an element that holds only elements; whitespace between them is
 /// indentation, any other text an error.
-fn child_elements(parent: &'static str, children: Vec<Node>) -> Result<Vec<Element>, TwimlError> {
+pub(crate) fn child_elements(
+    parent: &'static str,
+    children: Vec<Node>,
+) -> Result<Vec<Element>, TwimlError> {
     let mut elements = Vec::with_capacity(children.len());
     for child in children {
         match child {
@@ -309,7 +312,10 @@ fn child_elements(parent: &'static str, children: Vec<Node>) -> Result<Vec<Eleme
 }
 
 /// The text of an element that holds only text (an empty element has the empty string).
-fn text_content(element: &'static str, children: Vec<Node>) -> Result<String, TwimlError> {
+pub(crate) fn text_content(
+    element: &'static str,
+    children: Vec<Node>,
+) -> Result<String, TwimlError> {
     let mut content = String::new();
     for child in children {
         match child {
@@ -326,7 +332,7 @@ fn text_content(element: &'static str, children: Vec<Node>) -> Result<String, Tw
 }
 
 /// Trimmed text that must not be empty: a URL or a phone number.
-fn required_text(
+pub(crate) fn required_text(
     element: &'static str,
     children: Vec<Node>,
     problem: &'static str,
@@ -340,32 +346,32 @@ fn required_text(
 }
 
 /// An element's attributes, taken one by one so that whatever is left over can be reported.
-struct Attributes {
+pub(crate) struct Attributes {
     element: &'static str,
     remaining: Vec<(String, String)>,
 }
 
 impl Attributes {
-    fn new(element: &'static str, attributes: Vec<(String, String)>) -> Self {
+    pub(crate) fn new(element: &'static str, attributes: Vec<(String, String)>) -> Self {
         Self {
             element,
             remaining: attributes,
         }
     }
 
-    fn take(&mut self, name: &str) -> Option<String> {
+    pub(crate) fn take(&mut self, name: &str) -> Option<String> {
         let index = self.remaining.iter().position(|(key, _)| key == name)?;
         Some(self.remaining.remove(index).1)
     }
 
-    fn required(&mut self, name: &'static str) -> Result<String, TwimlError> {
+    pub(crate) fn required(&mut self, name: &'static str) -> Result<String, TwimlError> {
         self.take(name).ok_or(TwimlError::MissingAttribute {
             element: self.element,
             attribute: name,
         })
     }
 
-    fn number(&mut self, name: &'static str) -> Result<Option<u32>, TwimlError> {
+    pub(crate) fn number(&mut self, name: &'static str) -> Result<Option<u32>, TwimlError> {
         self.take(name)
             .map(|value| {
                 value.parse().map_err(|_| TwimlError::InvalidAttribute {
@@ -380,7 +386,11 @@ impl Attributes {
 
     /// An attribute that, if present, must have one value (case-insensitively), because the
     /// model has no way to say anything else.
-    fn fixed(&mut self, name: &'static str, expected: &'static str) -> Result<(), TwimlError> {
+    pub(crate) fn fixed(
+        &mut self,
+        name: &'static str,
+        expected: &'static str,
+    ) -> Result<(), TwimlError> {
         match self.take(name) {
             Some(value) if !value.eq_ignore_ascii_case(expected) => {
                 Err(TwimlError::InvalidAttribute {
@@ -395,7 +405,7 @@ impl Attributes {
     }
 
     /// Fails on the first attribute nobody took.
-    fn finish(self) -> Result<(), TwimlError> {
+    pub(crate) fn finish(self) -> Result<(), TwimlError> {
         match self.remaining.into_iter().next() {
             Some((attribute, _)) => Err(TwimlError::UnsupportedAttribute {
                 element: self.element,
@@ -483,7 +493,7 @@ fn prompt_from(element: Element, parent: &'static str) -> Result<Prompt, TwimlEr
 }
 
 /// A `<Say>`'s words: plain text, or one `<prosody rate="slow">` holding the text (a slower pace).
-fn say_content(children: Vec<Node>) -> Result<(String, bool), TwimlError> {
+pub(crate) fn say_content(children: Vec<Node>) -> Result<(String, bool), TwimlError> {
     let other = children.iter().find_map(|child| match child {
         Node::Element(element) if element.name != "prosody" => Some(element.name.clone()),
         _ => None,

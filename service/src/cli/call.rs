@@ -37,11 +37,16 @@ pub(super) fn provider_names() -> clap::builder::PossibleValuesParser {
 fn secret_help() -> String {
     let variables: Vec<String> = registry::REGISTERED
         .iter()
-        .map(|entry| format!("{} for {}", entry.secret_env, entry.path_prefix))
+        .filter_map(|entry| {
+            let env = entry.signing_secret_env()?;
+            Some(format!("{env} for {}", entry.path_prefix))
+        })
         .collect();
     format!(
-        "The provider's webhook secret to sign with (the server's); default: the variable the \
-         provider's registration names ({})",
+        "The secret to sign with: the server's webhook secret, or for a provider that signs with \
+         a key pair, the simulator's key (the server must trust its public key); default: the \
+         variable the provider's registration names ({}), else the token `serve --demo` keeps, \
+         which the demo serves every provider with",
         variables.join(", ")
     )
 }
@@ -67,7 +72,11 @@ impl ProviderArgs {
         Ok(self
             .auth_token
             .clone()
-            .or_else(|| std::env::var(entry.secret_env).ok())
+            .or_else(|| {
+                entry
+                    .signing_secret_env()
+                    .and_then(|env| std::env::var(env).ok())
+            })
             .filter(|secret| !secret.is_empty()))
     }
 }
@@ -109,30 +118,21 @@ pub(super) struct CallArgs {
 
 pub(super) async fn call(args: CallArgs) -> Result<(), String> {
     let entry = args.provider.registration()?;
-    let demo_serves_it = entry.path_prefix == registry::demo_provider().path_prefix;
-    let kept = || {
-        demo_serves_it
-            .then(|| DemoTokens::load(&args.database_url))
-            .flatten()
-    };
     let auth_token = match args.provider.secret()? {
         Some(token) => token,
-        None => match kept() {
+        // The demo serves every provider, each accepting what its simulator signs with the
+        // kept token.
+        None => match DemoTokens::load(&args.database_url) {
             Some(tokens) => tokens.provider_token,
-            None if demo_serves_it => {
-                return Err(format!(
-                    "no auth token to sign the call with: set {} or pass --auth-token (the \
-                     server's token); a demo server's token is read from {}, which `ivrpay \
-                     serve --demo` writes",
-                    entry.secret_env,
-                    DemoTokens::path(&args.database_url).display()
-                ));
-            }
             None => {
+                let set = entry
+                    .signing_secret_env()
+                    .map(|env| format!("set {env} or "))
+                    .unwrap_or_default();
                 return Err(format!(
-                    "no secret to sign the call with: set {} or pass --auth-token (the \
-                     server's)",
-                    entry.secret_env
+                    "no secret to sign the call with: {set}pass --auth-token (the server's); a \
+                     demo server's token is read from {}, which `ivrpay serve --demo` writes",
+                    DemoTokens::path(&args.database_url).display()
                 ));
             }
         },

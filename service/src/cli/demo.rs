@@ -70,7 +70,7 @@ impl DemoTokens {
                 .filter(|v| !v.is_empty())
         };
         Some(DemoTokens {
-            provider_token: value(registry::demo_provider().secret_env)?,
+            provider_token: value(registry::demo_provider().webhook_key.env)?,
             admin_token: value("IVRPAY_ADMIN_TOKEN")?,
             agent_password: value(AGENT_PASSWORD_KEY),
             path,
@@ -94,7 +94,7 @@ impl DemoTokens {
         let text = format!(
             "# ivrpay demo tokens (demo data only); delete this file for new ones.\n\
              {}={}\nIVRPAY_ADMIN_TOKEN={}\n{AGENT_PASSWORD_KEY}={}\n",
-            registry::demo_provider().secret_env,
+            registry::demo_provider().webhook_key.env,
             tokens.provider_token,
             tokens.admin_token,
             tokens.agent_password.as_deref().unwrap_or_default(),
@@ -177,7 +177,7 @@ impl Banner<'_> {
     pub(super) fn text(&self) -> String {
         let url = self.url;
         let database_url = self.database_url;
-        let provider_env = registry::demo_provider().secret_env;
+        let provider_env = registry::demo_provider().webhook_key.env;
         // `ivrpay call` finds the demo's token beside the database by itself.
         let on_database = match database_url {
             "sqlite:ivrpay.db" => String::new(),
@@ -236,16 +236,32 @@ impl Banner<'_> {
             )),
             None => {}
         }
+        if !self.provider_from_env {
+            text.push_str(&format!(
+                "    The demo serves every provider: add --provider NAME to any call to speak its \
+                 dialect\n    ({}).\n",
+                registry::names().join(", ")
+            ));
+        }
         text.push_str(
             "\n  A real number: set IVRPAY_PUBLIC_URL to your public https URL (e.g. a tunnel) and \
-             your\n  provider's webhook secret, then point the number's webhooks at ivrpay:\n",
+             your\n  provider's webhook key, then paste the line's URLs into its console \
+             (docs/providers.md):\n",
         );
         for provider in registry::REGISTERED {
-            let name = provider.secret_env;
-            let path = provider.path_prefix;
             text.push_str(&format!(
-                "    {name}: voice POST {url}/{path}/voice, status changes POST {url}/{path}/status\n"
+                "    {}: set {}\n",
+                provider.path_prefix, provider.webhook_key.env
             ));
+            for field in provider.console {
+                text.push_str(&format!(
+                    "      {}: {} {url}/{}/{}\n",
+                    field.field,
+                    field.method,
+                    provider.path_prefix,
+                    field.event.path_segment()
+                ));
+            }
         }
         if self.admin_from_env {
             text.push_str(&format!(
@@ -312,7 +328,7 @@ mod tests {
     fn secrets_from_the_environment_are_named_never_printed() {
         let tokens = tokens();
         let text = banner(&tokens, true, Some(("+15551234567", false)));
-        let provider_env = registry::demo_provider().secret_env;
+        let provider_env = registry::demo_provider().webhook_key.env;
         assert!(
             text.contains(&format!("--auth-token \"${provider_env}\"")),
             "{text}"

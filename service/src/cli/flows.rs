@@ -17,12 +17,21 @@ pub(super) enum FlowsCommand {
         /// flow's languages or a flow plays recordings.
         #[arg(long, default_value = "audio")]
         audio: PathBuf,
+        /// Also list what the flows use that this provider does differently, and what the line
+        /// does instead (with the provider's settings from the environment, where set).
+        #[arg(long, value_parser = super::call::provider_names())]
+        provider: Option<String>,
     },
 }
 
-pub(super) fn check_flows(dir: &std::path::Path, audio: &std::path::Path) -> Result<(), String> {
+pub(super) fn check_flows(
+    dir: &std::path::Path,
+    audio: &std::path::Path,
+    provider: Option<&str>,
+) -> Result<(), String> {
     // Voices are checked against every provider a flow may be served by.
     let dialects = registry::unverified();
+    let provider = provider.map(provider_as_configured).transpose()?;
     match crate::call_flows::load(dir) {
         Ok(crate::call_flows::Loaded {
             flows,
@@ -52,6 +61,9 @@ pub(super) fn check_flows(dir: &std::path::Path, audio: &std::path::Path) -> Res
                         .collect::<Vec<_>>()
                         .join(", ")
                 );
+                if let Some((dialect, configured)) = &provider {
+                    print!("{}", differences_text(flow, dialect.as_ref(), *configured));
+                }
             }
             println!(
                 "{}: ok ({} policies, {} rules)",
@@ -94,4 +106,59 @@ pub(super) fn check_flows(dir: &std::path::Path, audio: &std::path::Path) -> Res
             Err(format!("{} problem(s) in the call flows", problems.len()))
         }
     }
+}
+
+/// The provider named `name`, with its settings from the environment where they turn it on,
+/// else with none; and whether they did.
+fn provider_as_configured(
+    name: &str,
+) -> Result<(std::sync::Arc<dyn crate::telephony::Dialect>, bool), String> {
+    let from_env = super::settings::providers_from_env()
+        .into_iter()
+        .find(|config| config.name == name);
+    let configured = from_env.is_some();
+    let config = match from_env {
+        Some(config) => config,
+        None => registry::registration(name)
+            .ok_or_else(|| format!("no provider named \"{name}\""))?
+            .with(registry::ProviderSettings::default()),
+    };
+    let dialect = registry::build(&[config])
+        .map_err(|problems| problems.join("\n"))?
+        .pop()
+        .ok_or_else(|| format!("no provider named \"{name}\""))?;
+    Ok((dialect, configured))
+}
+
+/// What `flow` uses that `dialect` does differently, a line each, under a heading.
+fn differences_text(
+    flow: &crate::flow::definition::Flow,
+    dialect: &dyn crate::telephony::Dialect,
+    configured: bool,
+) -> String {
+    let provider = dialect.name();
+    let api_settings: Vec<&str> = registry::registration(provider)
+        .map(|entry| entry.settings.iter().map(|setting| setting.env).collect())
+        .unwrap_or_default();
+    let settings = match (configured, api_settings.is_empty()) {
+        (true, _) => " (with its settings from the environment)".to_owned(),
+        (false, true) => String::new(),
+        (false, false) => format!(
+            " (with no API settings: set {} to check what they add)",
+            api_settings.join(", ")
+        ),
+    };
+    let met = crate::telephony::differences::met_by(flow, dialect);
+    if met.is_empty() {
+        return format!("  on {provider}{settings}: nothing differs\n");
+    }
+    let mut text = format!("  on {provider}{settings}, {} differ:\n", met.len());
+    for difference in met {
+        text.push_str(&format!(
+            "    - {}: {}\n",
+            difference.feature.name(),
+            difference.instead
+        ));
+    }
+    text
 }

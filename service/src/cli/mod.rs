@@ -232,7 +232,11 @@ pub fn main() -> ExitCode {
                 demo,
             }) => import_accounts(&file, &database_url, demo).await,
             Command::Agents(command) => agents(command).await,
-            Command::Flows(FlowsCommand::Check { dir, audio }) => check_flows(&dir, &audio),
+            Command::Flows(FlowsCommand::Check {
+                dir,
+                audio,
+                provider,
+            }) => check_flows(&dir, &audio, provider.as_deref()),
             Command::Audio(command) => audio(command),
             Command::Arrangements(ArrangementsCommand::RunDue(args)) => run_due(args).await,
             Command::Links(command) => links(command).await,

@@ -317,8 +317,10 @@ pub(super) async fn serve(args: ServeArgs) -> Result<(), String> {
             database_url: &state.config.database_url,
             notes: &printed,
             tokens: &tokens,
-            provider_from_env: secret_env(crate::telephony::registry::demo_provider().secret_env)
-                .is_some(),
+            provider_from_env: secret_env(
+                crate::telephony::registry::demo_provider().webhook_key.env,
+            )
+            .is_some(),
             admin_from_env: secret_env("IVRPAY_ADMIN_TOKEN").is_some(),
             agent_line: state
                 .config

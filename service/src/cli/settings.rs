@@ -315,11 +315,10 @@ pub(super) fn serve_secrets(args: &ServeArgs) -> Result<ServeSecrets, String> {
         providers = registry::unverified_configs();
     } else if providers.is_empty() {
         if let Some(tokens) = &demo_tokens {
-            providers.push(registry::demo(SecretString::from(
-                tokens.provider_token.clone(),
-            )));
+            providers.extend(registry::demo(&tokens.provider_token));
             notes.push(format!(
-                "No provider secret set: using the demo token kept in {}.",
+                "No provider's webhook key set: serving every provider, each with the demo token \
+                 kept in {}.",
                 tokens.path.display()
             ));
         } else if !demo {

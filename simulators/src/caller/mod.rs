@@ -85,6 +85,9 @@ pub struct Call {
     pay_charges: u32,
     /// The last card capture result posted, and where: a test delivers it again.
     last_pay_result: Option<(String, ivrpay_core::telephony::simulator::PayPost)>,
+    /// The provider's clock, which schemes that sign a timestamp sign with: the system's,
+    /// unless a test's server runs on its own.
+    pub clock: Arc<dyn ivrpay_core::clock::Clock>,
 }
 
 impl Call {
@@ -140,6 +143,7 @@ impl Call {
             connector: pay::Connector::default(),
             pay_charges: 0,
             last_pay_result: None,
+            clock: Arc::new(ivrpay_core::clock::SystemClock),
         }
     }
 
@@ -288,9 +292,7 @@ impl Call {
     /// Unreachable server or an error status.
     pub async fn post_raw(&self, url: &str, extra: &[Field<'_>]) -> Result<String, CallerError> {
         let webhook = Webhook::new(url, &self.call_sid, &self.from, &self.to, extra);
-        let now_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |since| since.as_millis() as i64);
+        let now_ms = self.clock.now_ms();
         let simulated = self
             .provider
             .request(&webhook, self.secret.as_deref(), now_ms);
@@ -311,7 +313,7 @@ impl Call {
         let body = response.text().await.map_err(|e| fail(e.to_string()))?;
         if status == reqwest::StatusCode::FORBIDDEN {
             let secret_env = registry::registration(self.provider.name())
-                .map_or("provider's webhook secret", |entry| entry.secret_env);
+                .map_or("provider's webhook secret", |entry| entry.webhook_key.env);
             return Err(fail(format!(
                 "the server refused the signature (403 Forbidden): sign with the server's \
                  {secret_env} (--auth-token)"

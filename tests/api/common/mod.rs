@@ -210,6 +210,7 @@ impl TestServer {
         );
         call.provider =
             ivrpay::telephony::registry::simulator(self.provider).expect("a registered provider");
+        call.clock = Arc::new(self.clock.clone());
         call.start(&self.url).await.expect("call connects");
         call
     }
@@ -507,15 +508,12 @@ pub fn test_secret(provider: &str) -> String {
 /// caller speaks unless told) with its API at `api`, under the stand-in's test account, when
 /// given.
 pub fn providers(api: Option<&str>) -> Vec<ivrpay::telephony::registry::ProviderConfig> {
-    use ivrpay::telephony::registry::{ProviderSettings, REGISTERED};
+    use ivrpay::telephony::registry::REGISTERED;
     REGISTERED
         .iter()
         .enumerate()
         .map(|(index, entry)| {
-            let mut settings = ProviderSettings::default().with_secret(
-                entry.secret_env,
-                SecretString::from(test_secret(entry.path_prefix)),
-            );
+            let mut settings = (entry.accepting)(&test_secret(entry.path_prefix));
             if let (0, Some(api)) = (index, api) {
                 settings = settings
                     .with("TWILIO_ACCOUNT_SID", twilio_api::ACCOUNT_SID)

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::telephony::registry::Registration;
+use crate::telephony::registry::{self, ConsoleField, Registration, Setting};
 use crate::telephony::{Callback, Dialect, Event, Request};
 use crate::voice;
 
@@ -22,8 +22,11 @@ use crate::voice;
 /// API is not used yet, so it offers no capabilities (transfers are plain dials).
 pub const REGISTRATION: Registration = Registration {
     path_prefix: "signalwire",
-    secret_env: "SIGNALWIRE_SIGNING_KEY",
-    describe: "SignalWire project Signing Key; checks webhooks at /signalwire/...",
+    webhook_key: Setting {
+        env: "SIGNALWIRE_SIGNING_KEY",
+        secret: true,
+        describe: "SignalWire project Signing Key; checks webhooks at /signalwire/...",
+    },
     settings: &[],
     build: |settings| {
         let key = settings
@@ -33,6 +36,20 @@ pub const REGISTRATION: Registration = Registration {
         Ok(Arc::new(SignalWire::new(key)))
     },
     simulator: || Arc::new(simulator::SIMULATOR),
+    accepting: |secret| registry::shared_secret("SIGNALWIRE_SIGNING_KEY", secret),
+    console: &[
+        ConsoleField {
+            field: "Phone number > Voice settings > Handle calls using a LaML/cXML webhook: \
+                    When a call comes in",
+            method: "POST",
+            event: Event::Voice,
+        },
+        ConsoleField {
+            field: "Status change callback",
+            method: "POST",
+            event: Event::Status,
+        },
+    ],
 };
 
 /// The header SignalWire signs its webhooks in.

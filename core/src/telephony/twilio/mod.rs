@@ -26,7 +26,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::language::Language;
 use crate::telephony::capabilities::{CallControl, RecordingControl, Texting};
-use crate::telephony::registry::{ProviderSettings, Registration, Setting};
+use crate::telephony::registry::{self, ConsoleField, ProviderSettings, Registration, Setting};
 use crate::telephony::{Callback, Dialect, Event, Request};
 use crate::voice;
 
@@ -35,8 +35,11 @@ use crate::voice;
 /// recording control and texting.
 pub const REGISTRATION: Registration = Registration {
     path_prefix: "twilio",
-    secret_env: "TWILIO_AUTH_TOKEN",
-    describe: "Twilio auth token (Twilio console); checks webhooks at /twilio/...",
+    webhook_key: Setting {
+        env: "TWILIO_AUTH_TOKEN",
+        secret: true,
+        describe: "Twilio auth token (Twilio console); checks webhooks at /twilio/...",
+    },
     settings: &[
         Setting {
             env: "TWILIO_ACCOUNT_SID",
@@ -69,6 +72,19 @@ pub const REGISTRATION: Registration = Registration {
     ],
     build: |settings| Ok(Arc::new(Twilio::from_settings(settings)?)),
     simulator: || Arc::new(simulator::SIMULATOR),
+    accepting: |secret| registry::shared_secret("TWILIO_AUTH_TOKEN", secret),
+    console: &[
+        ConsoleField {
+            field: "Phone number > Voice configuration > A call comes in (Webhook)",
+            method: "HTTP POST",
+            event: Event::Voice,
+        },
+        ConsoleField {
+            field: "Call status changes",
+            method: "HTTP POST",
+            event: Event::Status,
+        },
+    ],
 };
 
 /// How long a request to the REST API may take: a webhook waits on some of them.

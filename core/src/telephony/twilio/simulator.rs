@@ -1,12 +1,21 @@
 //! Twilio's platform as the line meets it: the TwiML family's form posts signed in
 //! `X-Twilio-Signature` with the auth token, and TwiML answers run as Twilio runs them.
 
+use crate::telephony::simulator::Signs;
 use crate::telephony::twiml_fields::TwimlSimulator;
 
 /// Twilio, posting to the line.
 pub const SIMULATOR: TwimlSimulator = TwimlSimulator {
     name: "twilio",
-    signature_header: "X-Twilio-Signature",
-    sign: super::compute_signature,
+    sign: |signing| {
+        vec![(
+            "X-Twilio-Signature",
+            super::compute_signature(signing.secret, signing.url, signing.params),
+        )]
+    },
+    signs: Signs {
+        url: true,
+        time: false,
+    },
     markup: "TwiML",
 };
