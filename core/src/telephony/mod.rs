@@ -10,6 +10,7 @@
 //!
 //! - [`twilio`]: Twilio TwiML, signatures, voices, and its REST API client;
 //! - [`signalwire`]: SignalWire cXML (TwiML-compatible), signed with the project's signing key;
+//! - [`jambonz`]: jambonz's JSON verbs, signed with the webhook secret over time and body;
 //! - [`plivo`]: Plivo XML, signed with the Auth Token over URL, fields and a nonce;
 //! - [`telnyx`]: Telnyx TeXML (TwiML-compatible), signed with Ed25519 over time and body;
 //! - [`differences`]: what a provider does differently from what a flow uses, and what the line
@@ -24,8 +25,7 @@
 pub mod capabilities;
 mod dialect;
 pub mod differences;
-#[cfg(test)]
-mod json_example;
+pub mod jambonz;
 pub mod plivo;
 pub mod registry;
 pub mod sanitize;

@@ -150,6 +150,7 @@ pub const REGISTERED: &[Registration] = &[
     super::signalwire::REGISTRATION,
     super::telnyx::REGISTRATION,
     super::plivo::REGISTRATION,
+    super::jambonz::REGISTRATION,
 ];
 
 /// The registered provider named `name`.
@@ -352,7 +353,7 @@ mod tests {
         .unwrap_or_default();
         assert_eq!(problems.len(), 1);
         assert!(
-            problems[0].contains("twilio, signalwire, telnyx, plivo"),
+            problems[0].contains("twilio, signalwire, telnyx, plivo, jambonz"),
             "{problems:?}"
         );
     }
