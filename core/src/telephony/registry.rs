@@ -151,6 +151,7 @@ pub const REGISTERED: &[Registration] = &[
     super::telnyx::REGISTRATION,
     super::plivo::REGISTRATION,
     super::jambonz::REGISTRATION,
+    super::bandwidth::REGISTRATION,
 ];
 
 /// The registered provider named `name`.
@@ -353,7 +354,7 @@ mod tests {
         .unwrap_or_default();
         assert_eq!(problems.len(), 1);
         assert!(
-            problems[0].contains("twilio, signalwire, telnyx, plivo, jambonz"),
+            problems[0].contains("twilio, signalwire, telnyx, plivo, jambonz, bandwidth"),
             "{problems:?}"
         );
     }

@@ -3,10 +3,10 @@
 //! gather's `digits`, or `speech.alternatives[0]` with its `transcript` and `confidence`; a
 //! dial's `dial_call_status`.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::telephony::simulator::{CallStatus, DialStatus, Webhook};
-use crate::telephony::twiml_fields::{MAX_TEXT_CHARS, usable};
+use crate::telephony::twiml_fields::MAX_TEXT_CHARS;
 use crate::telephony::{Callback, Event, Request};
 
 /// jambonz's call statuses that say the call has ended, and of those, the ones that say it was
@@ -17,13 +17,8 @@ const UNANSWERED: [&str; 3] = ["failed", "busy", "no-answer"];
 /// The neutral fields of any of jambonz's webhooks; a body that is not a JSON object reads as
 /// nothing.
 pub fn read(event: Event, request: &Request<'_>) -> Callback {
-    let body: Value = serde_json::from_slice(request.body).unwrap_or(Value::Null);
-    let text = |value: &Value| {
-        value
-            .as_str()
-            .filter(|text| usable(text))
-            .map(str::to_owned)
-    };
+    let body = request.json();
+    let text = Request::json_text;
     if event == Event::TextReceived {
         return Callback {
             from: text(&body["from"]),

@@ -15,20 +15,17 @@ impl Simulator for JambonzSimulator {
 
     fn signs(&self) -> Signs {
         Signs {
+            body: true,
             url: false,
             time: true,
         }
     }
 
-    fn request(&self, webhook: &Webhook, secret: Option<&str>, now_ms: i64) -> SimulatedRequest {
-        let body = super::fields::encode(webhook);
-        match secret {
-            Some(secret) => self.sign_raw(&webhook.url, body, secret, now_ms),
-            None => SimulatedRequest {
-                content_type: "application/json",
-                headers: Vec::new(),
-                body,
-            },
+    fn unsigned(&self, webhook: &Webhook) -> SimulatedRequest {
+        SimulatedRequest {
+            content_type: "application/json",
+            headers: Vec::new(),
+            body: super::fields::encode(webhook),
         }
     }
 
