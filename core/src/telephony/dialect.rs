@@ -306,6 +306,13 @@ pub trait Dialect: Send + Sync + fmt::Debug {
     /// The answer to a text someone sent: `reply` sent back to them, or nothing.
     fn render_text_reply(&self, reply: Option<&str>) -> String;
 
+    /// How long the provider waits for the answer to a webhook before it gives up on it (and
+    /// reads the call an error, or tries its fallback): the line answers well within it. The
+    /// strictest provider's, 5 seconds, unless the dialect knows its own.
+    fn answer_within(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(5)
+    }
+
     /// The response's content type.
     fn content_type(&self) -> &'static str {
         "text/xml; charset=utf-8"

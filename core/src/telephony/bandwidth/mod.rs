@@ -104,6 +104,11 @@ impl std::fmt::Debug for Bandwidth {
 }
 
 impl Dialect for Bandwidth {
+    /// Bandwidth waits 15 seconds for a callback's answer by default.
+    fn answer_within(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(15)
+    }
+
     fn name(&self) -> &'static str {
         "bandwidth"
     }
