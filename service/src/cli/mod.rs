@@ -62,7 +62,7 @@ enum Command {
     Call(CallArgs),
     /// Print the settings a server needs to accept what a provider's simulator signs with a
     /// token (`NAME=value` lines, for an environment file): for `call` and `loadtest` against a
-    /// server of your own. For a key pair (Telnyx) that is the public key of the simulator's key.
+    /// server of your own. For a key pair that is the public key of the simulator's key.
     SimulatorSettings(ProviderArgs),
     /// Manage accounts.
     #[command(subcommand)]
