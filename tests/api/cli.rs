@@ -597,6 +597,35 @@ fn import_counts_crlf_lines_and_reports_every_problem_of_a_row() {
     );
 }
 
+sync_test!(simulator_settings_print_what_a_server_needs_to_accept_the_simulator);
+fn simulator_settings_print_what_a_server_needs_to_accept_the_simulator() {
+    let settings = |provider: &str, token: &str| {
+        let output = ivrpay()
+            .args([
+                "simulator-settings",
+                "--provider",
+                provider,
+                "--auth-token",
+                token,
+            ])
+            .output()
+            .expect("runs");
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    // A key pair: the public key of the simulator's key (Telnyx's test vector's).
+    assert_eq!(
+        settings("telnyx", "G5uTuPh/3TvbW/MScHaerr5Tx8FZGJw/gdwDO9RMBe4="),
+        "TELNYX_PUBLIC_KEY=AmJSFOhfE/0BzflO0YT2bhTTpt9t77sYj822WSeCHeM=\n"
+    );
+    // Basic credentials: a user name and the password.
+    assert_eq!(
+        settings("bandwidth", "ops:s3cret"),
+        "BANDWIDTH_USERNAME=ops\nBANDWIDTH_PASSWORD=s3cret\n"
+    );
+    assert_eq!(settings("plivo", "tok"), "PLIVO_AUTH_TOKEN=tok\n");
+}
+
 sync_test!(call_without_a_token_says_what_is_missing);
 fn call_without_a_token_says_what_is_missing() {
     let dir = tempfile::tempdir().expect("dir");

@@ -12,6 +12,7 @@ mod architecture;
 mod autopay;
 mod balance_call;
 mod bank_debit;
+mod budgets;
 mod callbacks;
 mod callbacks_browser;
 mod callbacks_console;

@@ -29,13 +29,13 @@ async fn server(backend: Backend) -> Option<TestServer> {
 /// An outage of writes: another connection holds the database's write lock (SQLite) or an
 /// exclusive lock on the calls table (PostgreSQL) until it is dropped, so every write the server
 /// tries fails after its timeout, as during a stopped or frozen database.
-enum Outage {
+pub(crate) enum Outage {
     Sqlite(sqlx::SqliteConnection),
     Postgres(sqlx::PgConnection),
 }
 
 impl Outage {
-    async fn begin(server: &TestServer) -> Outage {
+    pub(crate) async fn begin(server: &TestServer) -> Outage {
         if server.database_url.starts_with("sqlite:") {
             let mut conn = sqlx::SqliteConnection::connect(&server.database_url)
                 .await
@@ -61,7 +61,7 @@ impl Outage {
         }
     }
 
-    async fn end(self) {
+    pub(crate) async fn end(self) {
         match self {
             Outage::Sqlite(mut conn) => {
                 sqlx::query("ROLLBACK")

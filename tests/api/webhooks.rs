@@ -123,13 +123,15 @@ async fn bad_or_missing_signatures_are_refused(server: &TestServer) {
     assert_eq!(server.send_simulated(&url, unsigned).await.0, 403);
     let wrong_secret = simulator.request(&forged, Some("not-the-secret"), now);
     assert_eq!(server.send_simulated(&url, wrong_secret).await.0, 403);
-    // Signed for another request than the one sent.
-    let other = Webhook::new(&url, "CAother", LINDA, "+18005550100", &[]);
-    let tampered = SimulatedRequest {
-        body: simulator.request(&forged, Some(&secret), now).body,
-        ..simulator.request(&other, Some(&secret), now)
-    };
-    assert_eq!(server.send_simulated(&url, tampered).await.0, 403);
+    // Signed for another request than the one sent, where the scheme signs the body.
+    if simulator.signs().body {
+        let other = Webhook::new(&url, "CAother", LINDA, "+18005550100", &[]);
+        let tampered = SimulatedRequest {
+            body: simulator.request(&forged, Some(&secret), now).body,
+            ..simulator.request(&other, Some(&secret), now)
+        };
+        assert_eq!(server.send_simulated(&url, tampered).await.0, 403);
+    }
     // Signed for another URL (a replay against another endpoint), where the scheme signs it.
     if simulator.signs().url {
         let status_url = format!("{}{}", server.url, simulator.path(Event::Status));

@@ -258,6 +258,21 @@ impl<'a> Request<'a> {
         self.form.get_or_init(|| sanitize::decode_form(self.body))
     }
 
+    /// The body decoded as JSON, for providers that post it; `Null` for a body that is not JSON
+    /// (every field then reads as absent).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(self.body).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// A JSON value that is usable text (see [`Request::form`]'s fields): not empty, not
+    /// absurdly long.
+    pub fn json_text(value: &serde_json::Value) -> Option<String> {
+        value
+            .as_str()
+            .filter(|text| super::twiml_fields::usable(text))
+            .map(str::to_owned)
+    }
+
     /// A parameter of the URL's query, cleaned, read leniently (a malformed query is no
     /// parameter).
     pub fn query(&self, name: &str) -> Option<String> {
@@ -290,6 +305,13 @@ pub trait Dialect: Send + Sync + fmt::Debug {
 
     /// The answer to a text someone sent: `reply` sent back to them, or nothing.
     fn render_text_reply(&self, reply: Option<&str>) -> String;
+
+    /// How long the provider waits for the answer to a webhook before it gives up on it (and
+    /// reads the call an error, or tries its fallback): the line answers well within it. The
+    /// strictest provider's, 5 seconds, unless the dialect knows its own.
+    fn answer_within(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(5)
+    }
 
     /// The response's content type.
     fn content_type(&self) -> &'static str {

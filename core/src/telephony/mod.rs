@@ -10,6 +10,8 @@
 //!
 //! - [`twilio`]: Twilio TwiML, signatures, voices, and its REST API client;
 //! - [`signalwire`]: SignalWire cXML (TwiML-compatible), signed with the project's signing key;
+//! - [`bandwidth`]: Bandwidth BXML, its callbacks carrying Basic credentials;
+//! - [`jambonz`]: jambonz's JSON verbs, signed with the webhook secret over time and body;
 //! - [`plivo`]: Plivo XML, signed with the Auth Token over URL, fields and a nonce;
 //! - [`telnyx`]: Telnyx TeXML (TwiML-compatible), signed with Ed25519 over time and body;
 //! - [`differences`]: what a provider does differently from what a flow uses, and what the line
@@ -21,11 +23,11 @@
 //! - [`simulator`]: each provider's platform as the line meets it (its requests signed, its
 //!   answers read), for the simulated caller and the load tool.
 
+pub mod bandwidth;
 pub mod capabilities;
 mod dialect;
 pub mod differences;
-#[cfg(test)]
-mod json_example;
+pub mod jambonz;
 pub mod plivo;
 pub mod registry;
 pub mod sanitize;

@@ -57,6 +57,21 @@ impl ProviderSettings {
         self.secrets.get(name)
     }
 
+    /// Every setting with its value, secrets shown: only for printing settings the user gave
+    /// (`ivrpay simulator-settings`), never for a log.
+    pub fn exposed(&self) -> Vec<(&'static str, String)> {
+        use secrecy::ExposeSecret;
+        self.values
+            .iter()
+            .map(|(name, value)| (*name, value.clone()))
+            .chain(
+                self.secrets
+                    .iter()
+                    .map(|(name, secret)| (*name, secret.expose_secret().to_owned())),
+            )
+            .collect()
+    }
+
     /// Whether `name` is set, as a value or a secret.
     pub fn has(&self, name: &str) -> bool {
         self.value(name).is_some() || self.secrets.contains_key(name)
@@ -150,6 +165,8 @@ pub const REGISTERED: &[Registration] = &[
     super::signalwire::REGISTRATION,
     super::telnyx::REGISTRATION,
     super::plivo::REGISTRATION,
+    super::jambonz::REGISTRATION,
+    super::bandwidth::REGISTRATION,
 ];
 
 /// The registered provider named `name`.
@@ -352,7 +369,7 @@ mod tests {
         .unwrap_or_default();
         assert_eq!(problems.len(), 1);
         assert!(
-            problems[0].contains("twilio, signalwire, telnyx, plivo"),
+            problems[0].contains("twilio, signalwire, telnyx, plivo, jambonz, bandwidth"),
             "{problems:?}"
         );
     }

@@ -295,31 +295,17 @@ impl crate::telephony::simulator::Simulator for TwimlSimulator {
         self.signs
     }
 
-    fn request(
+    fn unsigned(
         &self,
         webhook: &crate::telephony::simulator::Webhook,
-        secret: Option<&str>,
-        now_ms: i64,
     ) -> crate::telephony::simulator::SimulatedRequest {
-        let params = encode(webhook);
-        let body = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(&params)
-            .finish()
-            .into_bytes();
-        let headers = match secret {
-            Some(secret) => (self.sign)(&Signing {
-                secret,
-                url: &webhook.url,
-                params: &params,
-                body: &body,
-                now_ms,
-            }),
-            None => Vec::new(),
-        };
         crate::telephony::simulator::SimulatedRequest {
             content_type: "application/x-www-form-urlencoded",
-            headers,
-            body,
+            headers: Vec::new(),
+            body: form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(encode(webhook))
+                .finish()
+                .into_bytes(),
         }
     }
 

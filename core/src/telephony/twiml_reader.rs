@@ -124,6 +124,15 @@ pub enum TwimlError {
 /// - `<Say>` text is kept exactly (whitespace included), while the URL in `<Play>`/`<Redirect>`
 ///   and the number in `<Number>` are trimmed, since indentation around them is not part of them.
 pub fn parse(xml: &str) -> Result<Response, TwimlError> {
+    parse_with(xml, verb_from)
+}
+
+/// Reads a `<Response>` document whose verbs `verb_from` reads: the TwiML family's, or another
+/// XML dialect's (Plivo's, Bandwidth's), with the same strictness about the rest.
+pub(crate) fn parse_with(
+    xml: &str,
+    verb_from: fn(Element) -> Result<Verb, TwimlError>,
+) -> Result<Response, TwimlError> {
     let root = read_tree(xml)?;
     if root.name != "Response" {
         return Err(TwimlError::NotResponse { found: root.name });

@@ -11,6 +11,8 @@
 //! Adding an action: its declaration in [`crate::flow::actions`], its file here with its `run`,
 //! and its line in the `dispatch!` below (which also declares the module).
 
+use std::time::Duration;
+
 use crate::collections::Policy;
 use crate::error::AppError;
 use crate::flow::actions::{Action, ActionResult};
@@ -341,7 +343,7 @@ async fn keep_keyed_card(
             idempotency_key: format!("ivrpay-{}-card-{attempt}", ctx.call_sid),
             description: format!("{purpose}, account ending {}", account.last4()),
         },
-        ctx.app.config.payments.gateway_timeout,
+        ctx.gateway_wait(),
     )
     .await;
     Kept::of(saved, method, "card")
@@ -380,7 +382,7 @@ async fn keep_keyed_bank(
             idempotency_key: format!("ivrpay-{}-bank-{attempt}", ctx.call_sid),
             description: format!("{purpose}, account ending {}", account.last4()),
         },
-        ctx.app.config.payments.gateway_timeout,
+        ctx.gateway_wait(),
     )
     .await;
     drop(keyed);
@@ -405,7 +407,30 @@ pub struct CallContext<'a> {
     policy_name: Option<String>,
 }
 
+/// Time kept after the gateway's answer for recording it and writing the reply.
+const AFTER_GATEWAY: Duration = Duration::from_millis(500);
+/// The least one try at the gateway is given, however late the webhook: less would be no try.
+const LEAST_GATEWAY_WAIT: Duration = Duration::from_millis(500);
+
 impl<'a> CallContext<'a> {
+    /// How long one try at the gateway may take on this webhook: the configured timeout, cut so
+    /// that two tries (a silent gateway is asked twice under one key) and recording the answer
+    /// fit before the webhook's deadline. A gateway slower than that is an unknown result,
+    /// which the flow tells the caller kindly and upkeep settles; never the provider's error.
+    pub fn gateway_wait(&self) -> Duration {
+        let left = self
+            .webhook
+            .deadline
+            .saturating_duration_since(tokio::time::Instant::now())
+            .saturating_sub(AFTER_GATEWAY);
+        self.app
+            .config
+            .payments
+            .gateway_timeout
+            .min(left / 2)
+            .max(LEAST_GATEWAY_WAIT)
+    }
+
     /// Prepares the context with the session's account: `loaded` when it is that account (read
     /// with the call's row, in the same statement), else read now.
     ///

@@ -54,6 +54,19 @@ pub struct Webhook {
     pub turn: Option<i64>,
     /// What happened.
     pub input: Input,
+    /// When the answer must be on its way, for the provider to have it before it gives up: its
+    /// arrival plus the provider's wait ([`Dialect::answer_within`]) less [`ANSWER_RESERVE`].
+    pub deadline: tokio::time::Instant,
+}
+
+/// Time kept back from a provider's wait for sending the answer and the network.
+pub const ANSWER_RESERVE: Duration = Duration::from_secs(1);
+
+impl Webhook {
+    /// The deadline of a webhook from `dialect` arriving now.
+    pub fn deadline_for(dialect: &dyn Dialect) -> tokio::time::Instant {
+        tokio::time::Instant::now() + dialect.answer_within().saturating_sub(ANSWER_RESERVE)
+    }
 }
 
 /// A reply ready for the provider, in its own format.
@@ -67,10 +80,33 @@ pub async fn answer(app: &Line, webhook: Webhook) -> Rendered {
         call_sid = webhook.call_sid.as_deref().unwrap_or("-"),
         turn = webhook.turn.unwrap_or(0),
     );
-    match try_answer(app, &webhook).instrument(span).await {
-        Ok(reply) => reply,
-        Err(err) => {
-            tracing::error!(call_sid = webhook.call_sid.as_deref().unwrap_or("-"), error = %err, "webhook answered with the safe response");
+    // The work runs on to its end in its own task whatever happens here: a payment under way
+    // is recorded, and a retry of this webhook finds its reply. The caller is answered by the
+    // deadline either way.
+    let deadline = webhook.deadline;
+    let working = {
+        let (app, webhook) = (app.clone(), webhook.clone());
+        tokio::spawn(async move { try_answer(&app, &webhook).await }.instrument(span))
+    };
+    let call_sid = webhook.call_sid.as_deref().unwrap_or("-");
+    match tokio::time::timeout_at(deadline, working).await {
+        Ok(Ok(Ok(reply))) => reply,
+        Ok(Ok(Err(err))) => {
+            tracing::error!(call_sid, error = %err, "webhook answered with the safe response");
+            webhook.dialect.render(&safe_response(app))
+        }
+        Ok(Err(panicked)) => {
+            tracing::error!(call_sid, error = %panicked, "webhook answered with the safe response");
+            webhook.dialect.render(&safe_response(app))
+        }
+        Err(_) => {
+            app.metrics.webhook_over_budget(webhook.dialect.name());
+            tracing::error!(
+                call_sid,
+                provider = webhook.dialect.name(),
+                "webhook answered with the safe response before the provider gives up; its work \
+                 goes on"
+            );
             webhook.dialect.render(&safe_response(app))
         }
     }

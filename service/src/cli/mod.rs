@@ -60,6 +60,10 @@ enum Command {
     Serve(Box<ServeArgs>),
     /// Place a simulated call against a running server and hear it in the terminal.
     Call(CallArgs),
+    /// Print the settings a server needs to accept what a provider's simulator signs with a
+    /// token (`NAME=value` lines, for an environment file): for `call` and `loadtest` against a
+    /// server of your own. For a key pair that is the public key of the simulator's key.
+    SimulatorSettings(ProviderArgs),
     /// Manage accounts.
     #[command(subcommand)]
     Accounts(AccountsCommand),
@@ -269,6 +273,16 @@ pub fn main() -> ExitCode {
                     .enumerate()
                 {
                     println!("round {}: {round}", i + 1);
+                }
+                Ok(())
+            }
+            Command::SimulatorSettings(args) => {
+                let entry = args.registration()?;
+                let token = args.secret()?.ok_or_else(|| {
+                    "pass --auth-token: the token the simulator will sign with".to_owned()
+                })?;
+                for (name, value) in (entry.accepting)(&token).exposed() {
+                    println!("{name}={value}");
                 }
                 Ok(())
             }

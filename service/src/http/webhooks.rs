@@ -58,6 +58,9 @@ async fn webhook(
     let (Some(dialect), Some(event)) = (dialect, event_named(&event)) else {
         return StatusCode::NOT_FOUND.into_response();
     };
+    // The provider's wait starts when it sends, so the deadline counts from arrival, before any
+    // wait for a slot.
+    let deadline = Webhook::deadline_for(dialect.as_ref());
     let url = format!(
         "{}{}",
         app.public_url,
@@ -192,6 +195,7 @@ async fn webhook(
         to: callback.to,
         turn: if event == Event::Voice { None } else { turn },
         input,
+        deadline,
     };
     voice_xml(dialect.as_ref(), calls::answer(app, webhook).await)
 }

@@ -97,6 +97,11 @@ struct MessageLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ProviderLabels {
+    provider: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PayLinkLabels {
     event: &'static str,
 }
@@ -189,6 +194,7 @@ pub struct Metrics {
     pool_max: Family<PoolNameLabels, Gauge>,
     messages: Family<MessageLabels, Counter>,
     webhooks_shed: Counter,
+    webhooks_over_budget: Family<ProviderLabels, Counter>,
     pay_links: Family<PayLinkLabels, Counter>,
 }
 
@@ -275,6 +281,14 @@ impl Metrics {
              or a call back) because every webhook slot was taken and the queue was full or too slow",
             webhooks_shed.clone(),
         );
+        let webhooks_over_budget = Family::<ProviderLabels, Counter>::default();
+        registry.register(
+            "webhooks_over_budget",
+            "Webhooks of calls answered with the safe response (an apology and a person) because \
+             their answer was not ready before the provider would give up on it, by provider; \
+             their work went on and was recorded",
+            webhooks_over_budget.clone(),
+        );
         let pay_links = Family::<PayLinkLabels, Counter>::default();
         registry.register(
             "pay_links",
@@ -320,6 +334,7 @@ impl Metrics {
             pool_max,
             messages,
             webhooks_shed,
+            webhooks_over_budget,
             pay_links,
         }
     }
@@ -332,6 +347,15 @@ impl Metrics {
     /// A call's webhook answered with the busy response (the line was at capacity).
     pub fn webhook_shed(&self) {
         self.webhooks_shed.inc();
+    }
+
+    /// A call's webhook answered with the safe response at its provider's deadline.
+    pub fn webhook_over_budget(&self, provider: &str) {
+        self.webhooks_over_budget
+            .get_or_create(&ProviderLabels {
+                provider: provider.to_owned(),
+            })
+            .inc();
     }
 
     /// A webhook answered on `route` with `status` (`None`: it ended unanswered).

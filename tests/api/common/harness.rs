@@ -9,6 +9,8 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use ivrpay::telephony::Dialect;
+use ivrpay::telephony::differences::Feature;
 use libtest_mimic::{Arguments, Failed, Trial};
 
 use super::services::{Readiness, Service, require};
@@ -34,11 +36,30 @@ pub enum Body {
     /// (`#[tokio::test(flavor = "multi_thread", worker_threads = 2)]` before).
     MultiThread(fn() -> TestFuture),
     /// Once per registered provider (named before the backend: `{test}::{provider}::{backend}`),
-    /// on a two-worker runtime, given the provider's name (`on_every_provider!`).
-    EveryProvider(fn(&'static str) -> TestFuture),
+    /// on a two-worker runtime, given the provider's name (`on_every_provider!`); only for the
+    /// providers the second function picks (by what their markup does: `uses` or `lacks`).
+    EveryProvider(fn(&'static str) -> TestFuture, fn(&dyn Dialect) -> bool),
 }
 
 inventory::collect!(Test);
+
+/// Whether `dialect`'s markup does everything in `features` (a scenario of answers by voice is
+/// not one for a provider whose questions take keys only).
+pub fn does(dialect: &dyn Dialect, features: &[Feature]) -> bool {
+    dialect
+        .markup_differences()
+        .iter()
+        .all(|difference| !features.contains(&difference.feature))
+}
+
+/// The registered providers `picked` picks.
+fn providers_picked(picked: fn(&dyn Dialect) -> bool) -> Vec<&'static str> {
+    ivrpay::telephony::registry::unverified()
+        .iter()
+        .filter(|dialect| picked(dialect.as_ref()))
+        .map(|dialect| dialect.name())
+        .collect()
+}
 
 /// Registers a test named `$name` (a `concat!` of `module_path!()` and more) needing the
 /// services `[$need, ...]`, run by `$body`.
@@ -98,9 +119,9 @@ impl Test {
     fn runs(&self) -> Vec<(String, Option<&'static str>)> {
         let name = self.listed_name();
         match self.body {
-            Body::EveryProvider(_) => {
+            Body::EveryProvider(_, picked) => {
                 let (scenario, backend) = name.rsplit_once("::").unwrap_or((name, ""));
-                ivrpay::telephony::registry::names()
+                providers_picked(picked)
                     .into_iter()
                     .map(|provider| (format!("{scenario}::{provider}::{backend}"), Some(provider)))
                     .collect()
@@ -117,8 +138,8 @@ impl Test {
             }
             (Body::Async(test), _) => (tokio::runtime::Builder::new_current_thread(), test()),
             (Body::MultiThread(test), _) => (two_workers(), test()),
-            (Body::EveryProvider(test), Some(provider)) => (two_workers(), test(provider)),
-            (Body::EveryProvider(_), None) => return Err("no provider to speak as".into()),
+            (Body::EveryProvider(test, _), Some(provider)) => (two_workers(), test(provider)),
+            (Body::EveryProvider(..), None) => return Err("no provider to speak as".into()),
         };
         // A runtime per test, as `#[tokio::test]` made: a test's tasks end with it.
         let runtime = builder

@@ -661,12 +661,35 @@ macro_rules! on_both_backends {
 /// Registers `async fn $scenario(&TestServer)` once per backend and per registered provider
 /// (`{scenario}::{provider}::{backend}`), each on a fresh server whose calls speak as that
 /// provider: the black-box scenarios every provider must pass, from one suite. A provider added
-/// to the registry is run through them with no edit here.
+/// to the registry is run through them with no edit here. `uses: [Feature, ...]` keeps a
+/// scenario to the providers whose markup does those things (answers by voice are not asked of
+/// a provider whose questions take keys only), `lacks: [Feature, ...]` to the others (what such
+/// a provider does instead).
 macro_rules! on_every_provider {
-    ($scenario:ident $(, needs: [$($need:ident),* $(,)?])?) => {
+    ($scenario:ident $(, needs: [$($need:ident),* $(,)?])? $(, $which:ident: [$($feature:ident),* $(,)?])?) => {
+        on_every_provider!(
+            @ $scenario,
+            [$($($need),*)?],
+            on_every_provider!(@picks $(, $which: [$($feature),*])?)
+        );
+    };
+    (@picks) => {
+        |_: &dyn ivrpay::telephony::Dialect| true
+    };
+    (@picks, uses: [$($feature:ident),*]) => {
+        |dialect: &dyn ivrpay::telephony::Dialect| {
+            $crate::common::harness::does(dialect, &[$(ivrpay::telephony::differences::Feature::$feature),*])
+        }
+    };
+    (@picks, lacks: [$($feature:ident),*]) => {
+        |dialect: &dyn ivrpay::telephony::Dialect| {
+            !$crate::common::harness::does(dialect, &[$(ivrpay::telephony::differences::Feature::$feature),*])
+        }
+    };
+    (@ $scenario:ident, [$($need:ident),*], $picks:expr) => {
         register!(
             concat!(module_path!(), "::", stringify!($scenario), "::sqlite"),
-            [$($($need),*)?],
+            [$($need),*],
             $crate::common::harness::Body::EveryProvider(|provider| {
                 Box::pin(async move {
                     let options = $crate::common::Options {
@@ -681,11 +704,11 @@ macro_rules! on_every_provider {
                         server.stop().await;
                     }
                 })
-            })
+            }, $picks)
         );
         register!(
             concat!(module_path!(), "::", stringify!($scenario), "::postgres"),
-            [Postgres $($(, $need)*)?],
+            [Postgres $(, $need)*],
             $crate::common::harness::Body::EveryProvider(|provider| {
                 Box::pin(async move {
                     let options = $crate::common::Options {
@@ -700,7 +723,7 @@ macro_rules! on_every_provider {
                         server.stop().await;
                     }
                 })
-            })
+            }, $picks)
         );
     };
 }

@@ -6,7 +6,7 @@
 
 use crate::language::Language;
 use crate::telephony::twiml_reader::{
-    Attributes, Element, TwimlError, child_elements, is_xml_whitespace, read_tree, required_text,
+    Attributes, Element, TwimlError, child_elements, is_xml_whitespace, parse_with, required_text,
     say_content, text_content,
 };
 use crate::voice::{Conference, Dial, Gather, Listen, Prompt, Response, Verb};
@@ -22,16 +22,7 @@ const DEFAULT_DIAL_SECONDS: u32 = 30;
 /// # Errors
 /// What Plivo would refuse or the model cannot express, as a [`TwimlError`].
 pub fn parse(xml: &str) -> Result<Response, TwimlError> {
-    let root = read_tree(xml)?;
-    if root.name != "Response" {
-        return Err(TwimlError::NotResponse { found: root.name });
-    }
-    Attributes::new("Response", root.attributes).finish()?;
-    let verbs = child_elements("Response", root.children)?
-        .into_iter()
-        .map(verb_from)
-        .collect::<Result<_, _>>()?;
-    Ok(Response { verbs })
+    parse_with(xml, verb_from)
 }
 
 fn unsupported(element: String, parent: &str) -> TwimlError {

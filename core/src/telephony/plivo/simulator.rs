@@ -27,23 +27,20 @@ impl Simulator for PlivoSimulator {
 
     fn signs(&self) -> Signs {
         Signs {
+            body: true,
             url: true,
             time: false,
         }
     }
 
-    fn request(&self, webhook: &Webhook, secret: Option<&str>, now_ms: i64) -> SimulatedRequest {
-        let body = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(super::fields::encode(webhook))
-            .finish()
-            .into_bytes();
-        match secret {
-            Some(secret) => self.sign_raw(&webhook.url, body, secret, now_ms),
-            None => SimulatedRequest {
-                content_type: "application/x-www-form-urlencoded",
-                headers: Vec::new(),
-                body,
-            },
+    fn unsigned(&self, webhook: &Webhook) -> SimulatedRequest {
+        SimulatedRequest {
+            content_type: "application/x-www-form-urlencoded",
+            headers: Vec::new(),
+            body: form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(super::fields::encode(webhook))
+                .finish()
+                .into_bytes(),
         }
     }
 

@@ -14,6 +14,7 @@ pub const SIMULATOR: TwimlSimulator = TwimlSimulator {
         )]
     },
     signs: Signs {
+        body: true,
         url: true,
         time: false,
     },

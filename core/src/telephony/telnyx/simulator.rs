@@ -25,6 +25,7 @@ pub const SIMULATOR: TelnyxSimulator = TelnyxSimulator(TwimlSimulator {
     sign,
     markup: "TeXML",
     signs: Signs {
+        body: true,
         url: false,
         time: true,
     },
@@ -43,8 +44,8 @@ impl Simulator for TelnyxSimulator {
         self.0.signs()
     }
 
-    fn request(&self, webhook: &Webhook, secret: Option<&str>, now_ms: i64) -> SimulatedRequest {
-        self.0.request(webhook, secret, now_ms)
+    fn unsigned(&self, webhook: &Webhook) -> SimulatedRequest {
+        self.0.unsigned(webhook)
     }
 
     fn sign_raw(&self, url: &str, body: Vec<u8>, secret: &str, now_ms: i64) -> SimulatedRequest {

@@ -184,6 +184,11 @@ impl std::fmt::Debug for Twilio {
 }
 
 impl Dialect for Twilio {
+    /// Twilio reads a webhook's answer for 15 seconds (its default and most).
+    fn answer_within(&self) -> Duration {
+        Duration::from_secs(15)
+    }
+
     fn name(&self) -> &'static str {
         "twilio"
     }

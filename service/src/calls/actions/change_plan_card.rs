@@ -32,7 +32,7 @@ pub(super) async fn run(
             idempotency_key: format!("ivrpay-{}-card-{attempt}", ctx.call_sid),
             description: "Payment plan card".to_owned(),
         },
-        ctx.app.config.payments.gateway_timeout,
+        ctx.gateway_wait(),
     )
     .await;
     drop(card);

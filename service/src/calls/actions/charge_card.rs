@@ -97,7 +97,7 @@ pub(super) async fn run(
     let result = charge_with_retry(
         gateway.as_ref(),
         &request,
-        ctx.app.config.payments.gateway_timeout,
+        ctx.gateway_wait(),
     )
     .await;
     drop(request);
@@ -157,7 +157,7 @@ async fn keep_at_gateway(
             idempotency_key: format!("ivrpay-{}-keep-{attempt}", ctx.call_sid),
             description: format!("Card on file, account ending {}", account.last4()),
         },
-        ctx.app.config.payments.gateway_timeout,
+        ctx.gateway_wait(),
     )
     .await;
     match saved {

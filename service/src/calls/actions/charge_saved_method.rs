@@ -89,7 +89,7 @@ pub(super) async fn run(
     let result = charge_saved_with_retry(
         gateway.as_ref(),
         &request,
-        ctx.app.config.payments.gateway_timeout,
+        ctx.gateway_wait(),
     )
     .await;
     let recorded =

@@ -133,7 +133,7 @@ pub(super) async fn run(
             _ => DebitBankResult::Declined,
         });
     }
-    let timeout = ctx.app.config.payments.gateway_timeout;
+    let timeout = ctx.gateway_wait();
     let result = match source {
         Source::Keyed(bank) => {
             let method = PaymentMethod::Bank(bank);
@@ -244,7 +244,7 @@ async fn keep_at_gateway(
             idempotency_key: format!("ivrpay-{}-keep-bank-{attempt}", ctx.call_sid),
             description: format!("Bank account on file, account ending {}", account.last4()),
         },
-        ctx.app.config.payments.gateway_timeout,
+        ctx.gateway_wait(),
     )
     .await;
     match saved {
