@@ -94,12 +94,7 @@ pub(super) async fn run(
         idempotency_key: idempotency_key.clone(),
         description: payment_description(&account),
     };
-    let result = charge_with_retry(
-        gateway.as_ref(),
-        &request,
-        ctx.gateway_wait(),
-    )
-    .await;
+    let result = charge_with_retry(gateway.as_ref(), &request, ctx.gateway_wait()).await;
     drop(request);
     drop(method);
     let answer = match record_charge(ctx, attempt, amount, summary.kind, &result).await? {

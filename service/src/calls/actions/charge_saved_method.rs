@@ -86,12 +86,7 @@ pub(super) async fn run(
         idempotency_key,
         description: payment_description(&account),
     };
-    let result = charge_saved_with_retry(
-        gateway.as_ref(),
-        &request,
-        ctx.gateway_wait(),
-    )
-    .await;
+    let result = charge_saved_with_retry(gateway.as_ref(), &request, ctx.gateway_wait()).await;
     let recorded =
         record_charge_result(ctx.app, ctx.key(), attempt, MethodKind::Card, &result).await?;
     let answer = match recorded {
