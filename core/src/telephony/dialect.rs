@@ -121,6 +121,9 @@ pub struct Callback {
     pub delivery: Option<Delivery>,
     /// How card capture by the provider ended (on a pay webhook).
     pub pay: Option<crate::voice::PayReport>,
+    /// Whether the webhook only reports progress (a transfer's leg ringing, or answered and
+    /// talking): acknowledged, and nothing about the call changes.
+    pub progress_only: bool,
 }
 
 /// Where a text the service sent ended up, as its provider reports it.
@@ -203,6 +206,7 @@ impl fmt::Debug for Callback {
             .field("message_id", &self.message_id)
             .field("delivery", &self.delivery)
             .field("pay", &self.pay.as_ref().map(|report| report.result))
+            .field("progress_only", &self.progress_only)
             .finish()
     }
 }

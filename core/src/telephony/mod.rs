@@ -16,6 +16,7 @@
 //! - [`telnyx`]: Telnyx TeXML (TwiML-compatible), signed with Ed25519 over time and body;
 //! - [`differences`]: what a provider does differently from what a flow uses, and what the line
 //!   does instead (`ivrpay flows check --provider`);
+//! - [`vonage`]: Vonage's NCCOs, signed with a JWT whose claims hash the body;
 //! - [`sanitize`]: webhook text made safe once, for every dialect;
 //! - [`silence`]: questions that post their silence where the markup cannot say so;
 //! - [`twiml`], [`twiml_fields`]: the XML and the webhook fields the TwiML family of dialects
@@ -28,6 +29,7 @@ pub mod capabilities;
 mod dialect;
 pub mod differences;
 pub mod jambonz;
+mod json_verbs;
 pub mod plivo;
 pub mod registry;
 pub mod sanitize;
@@ -39,6 +41,7 @@ pub mod twilio;
 pub mod twiml;
 pub mod twiml_fields;
 pub mod twiml_reader;
+pub mod vonage;
 
 pub use dialect::{Callback, Delivery, Dialect, Event, Request};
 

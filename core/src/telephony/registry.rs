@@ -167,6 +167,7 @@ pub const REGISTERED: &[Registration] = &[
     super::plivo::REGISTRATION,
     super::jambonz::REGISTRATION,
     super::bandwidth::REGISTRATION,
+    super::vonage::REGISTRATION,
 ];
 
 /// The registered provider named `name`.
@@ -369,7 +370,7 @@ mod tests {
         .unwrap_or_default();
         assert_eq!(problems.len(), 1);
         assert!(
-            problems[0].contains("twilio, signalwire, telnyx, plivo, jambonz, bandwidth"),
+            problems[0].contains("twilio, signalwire, telnyx, plivo, jambonz, bandwidth, vonage"),
             "{problems:?}"
         );
     }

@@ -44,9 +44,10 @@ fn secret_help() -> String {
         .collect();
     format!(
         "The secret to sign with: the server's webhook secret, or for a provider that signs with \
-         a key pair, the simulator's key (the server must trust its public key); default: the \
-         variable the provider's registration names ({}), else the token `serve --demo` keeps, \
-         which the demo serves every provider with",
+         a key pair, the simulator's key (the server must trust its public key: `ivrpay \
+         simulator-settings` prints it); default: the variable the provider's registration names \
+         ({}), and for `call`, else the token `serve --demo` keeps, which the demo serves every \
+         provider with",
         variables.join(", ")
     )
 }

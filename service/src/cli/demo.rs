@@ -249,19 +249,23 @@ impl Banner<'_> {
              (docs/providers.md):\n",
         );
         for provider in registry::REGISTERED {
+            let urls: Vec<String> = provider
+                .console
+                .iter()
+                .map(|field| {
+                    let event = field.event.path_segment();
+                    format!(
+                        "{event} {} {url}/{}/{event}",
+                        field.method, provider.path_prefix
+                    )
+                })
+                .collect();
             text.push_str(&format!(
-                "    {}: set {}\n",
-                provider.path_prefix, provider.webhook_key.env
+                "    {} (set {}):\n      {}\n",
+                provider.path_prefix,
+                provider.webhook_key.env,
+                urls.join(", ")
             ));
-            for field in provider.console {
-                text.push_str(&format!(
-                    "      {}: {} {url}/{}/{}\n",
-                    field.field,
-                    field.method,
-                    provider.path_prefix,
-                    field.event.path_segment()
-                ));
-            }
         }
         if self.admin_from_env {
             text.push_str(&format!(

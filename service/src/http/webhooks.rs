@@ -23,7 +23,9 @@ use crate::store::CallKey;
 use crate::telephony::{Dialect, Event, Request};
 
 pub(super) fn router() -> Router<AppState> {
-    Router::new().route("/{provider}/{event}", post(webhook))
+    // GET too: some providers fetch a URL the line gives them (an answer, a whisper) with GET
+    // unless told otherwise; the dialect reads and verifies either.
+    Router::new().route("/{provider}/{event}", post(webhook).get(webhook))
 }
 
 /// Whether `path` is a configured provider's webhook (`/{provider}/gather` of a served provider), so it may name itself
@@ -75,6 +77,9 @@ async fn webhook(
         return (StatusCode::FORBIDDEN, "invalid signature").into_response();
     }
     let callback = dialect.read(event, &request).cleaned();
+    if callback.progress_only {
+        return StatusCode::NO_CONTENT.into_response();
+    }
     let turn = request.query("turn").and_then(|t| t.parse().ok());
     let input = match event {
         Event::Voice => Input::Start,

@@ -67,7 +67,7 @@ pub const REGISTRATION: Registration = Registration {
         }
         Ok(Arc::new(Bandwidth { username, password }))
     },
-    simulator: || Arc::new(simulator::BandwidthSimulator),
+    simulator: || Arc::new(simulator::SIMULATOR),
     accepting: |token| {
         let (username, password) = credentials(token);
         ProviderSettings::default()

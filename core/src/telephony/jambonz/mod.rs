@@ -45,7 +45,7 @@ pub const REGISTRATION: Registration = Registration {
             .unwrap_or_else(|| SecretString::from(String::new()));
         Ok(Arc::new(Jambonz { secret }))
     },
-    simulator: || Arc::new(simulator::JambonzSimulator),
+    simulator: || Arc::new(simulator::SIMULATOR),
     accepting: |secret| registry::shared_secret(SECRET_ENV, secret),
     console: &[
         ConsoleField {

@@ -15,11 +15,8 @@
 use serde_json::{Value, json};
 
 use crate::language::Language;
+use crate::telephony::json_verbs::{Properties, spoken, words_of};
 use crate::voice::{Conference, Dial, Gather, Listen, Prompt, Response, Verb};
-
-/// The SSML a slower pace is said with.
-const SLOW_OPEN: &str = "<speak><prosody rate=\"slow\">";
-const SLOW_CLOSE: &str = "</prosody></speak>";
 
 /// Renders `response` as jambonz's JSON verbs.
 pub fn render(response: &Response) -> String {
@@ -71,26 +68,6 @@ fn voice_of(synthesizer: &Value) -> Result<Option<String>, String> {
     })
 }
 
-fn say_text(text: &str, slow: bool) -> String {
-    match slow {
-        true => format!("{SLOW_OPEN}{}{SLOW_CLOSE}", escape_ssml(text)),
-        false => text.to_owned(),
-    }
-}
-
-/// Text made safe inside SSML.
-fn escape_ssml(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-fn unescape_ssml(text: &str) -> String {
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
-}
-
 fn prompt_verb(prompt: &Prompt) -> Value {
     match prompt {
         Prompt::Say {
@@ -101,7 +78,7 @@ fn prompt_verb(prompt: &Prompt) -> Value {
             ..
         } => json!({
             "verb": "say",
-            "text": say_text(text, *slow),
+            "text": spoken(text, *slow),
             "synthesizer": synthesizer(*language, voice.as_deref()),
         }),
         Prompt::Play { url } => json!({"verb": "play", "url": url}),
@@ -186,7 +163,7 @@ fn gather_verbs(gather: &Gather, verbs: &mut Vec<Value>) {
     }
     if let Some((text, language, voice, slow)) = nested {
         verb["say"] = json!({
-            "text": say_text(&text, slow),
+            "text": spoken(&text, slow),
             "synthesizer": synthesizer(language, voice.as_deref()),
         });
     }
@@ -248,74 +225,6 @@ pub fn parse(body: &str) -> Result<Response, String> {
     Ok(response)
 }
 
-/// The verb's properties, each taken once; what is left over is refused.
-struct Properties {
-    verb: String,
-    map: serde_json::Map<String, Value>,
-}
-
-impl Properties {
-    fn of(value: Value) -> Result<Properties, String> {
-        let Value::Object(mut map) = value else {
-            return Err(format!("a verb that is not an object: {value}"));
-        };
-        let verb = match map.remove("verb") {
-            Some(Value::String(verb)) => verb,
-            other => return Err(format!("a verb without a name: {other:?}")),
-        };
-        Ok(Properties { verb, map })
-    }
-
-    fn take(&mut self, name: &str) -> Option<Value> {
-        self.map.remove(name)
-    }
-
-    fn text(&mut self, name: &str) -> Result<Option<String>, String> {
-        match self.take(name) {
-            None => Ok(None),
-            Some(Value::String(text)) => Ok(Some(text)),
-            Some(other) => Err(format!("{}.{name} is not text: {other}", self.verb)),
-        }
-    }
-
-    fn required_text(&mut self, name: &str) -> Result<String, String> {
-        self.text(name)?
-            .ok_or_else(|| format!("{} has no {name}", self.verb))
-    }
-
-    fn number(&mut self, name: &str) -> Result<Option<u32>, String> {
-        match self.take(name) {
-            None => Ok(None),
-            Some(value) => value
-                .as_u64()
-                .and_then(|n| u32::try_from(n).ok())
-                .map(Some)
-                .ok_or_else(|| format!("{}.{name} is not a whole number: {value}", self.verb)),
-        }
-    }
-
-    fn flag(&mut self, name: &str) -> Result<Option<bool>, String> {
-        match self.take(name) {
-            None => Ok(None),
-            Some(Value::Bool(flag)) => Ok(Some(flag)),
-            Some(other) => Err(format!(
-                "{}.{name} is not true or false: {other}",
-                self.verb
-            )),
-        }
-    }
-
-    fn finish(self) -> Result<(), String> {
-        match self.map.keys().next() {
-            Some(name) => Err(format!(
-                "{} has a property it does not use: {name}",
-                self.verb
-            )),
-            None => Ok(()),
-        }
-    }
-}
-
 /// Words as `say` (or a gather's nested `say`) carries them.
 fn say_from(properties: &mut Properties) -> Result<Prompt, String> {
     let text = properties.required_text("text")?;
@@ -325,14 +234,7 @@ fn say_from(properties: &mut Properties) -> Result<Prompt, String> {
         .and_then(Language::parse)
         .ok_or_else(|| format!("say in a language it does not speak: {synthesizer}"))?;
     let voice = voice_of(&synthesizer)?;
-    let (text, slow) = match text
-        .strip_prefix(SLOW_OPEN)
-        .and_then(|rest| rest.strip_suffix(SLOW_CLOSE))
-    {
-        Some(words) => (unescape_ssml(words), true),
-        None if text.starts_with('<') => return Err(format!("SSML it does not write: {text}")),
-        None => (text, false),
-    };
+    let (text, slow) = words_of(text)?;
     Ok(Prompt::Say {
         text,
         language,
@@ -343,8 +245,8 @@ fn say_from(properties: &mut Properties) -> Result<Prompt, String> {
 }
 
 fn read_verb(value: Value, verbs: &mut Vec<Verb>) -> Result<(), String> {
-    let mut properties = Properties::of(value)?;
-    let verb = match properties.verb.as_str() {
+    let mut properties = Properties::of(value, "verb")?;
+    let verb = match properties.name.as_str() {
         "say" => Verb::Prompt(say_from(&mut properties)?),
         "play" => Verb::Prompt(Prompt::Play {
             url: properties.required_text("url")?,
@@ -434,7 +336,7 @@ fn gather_from(properties: &mut Properties, verbs: &mut Vec<Verb>) -> Result<Gat
             return Err(format!("gather.say is not an object: {say}"));
         };
         fields.insert("verb".into(), json!("say"));
-        let mut nested = Properties::of(Value::Object(fields))?;
+        let mut nested = Properties::of(Value::Object(fields), "verb")?;
         prompts.push(say_from(&mut nested)?);
         nested.finish()?;
     }
