@@ -110,6 +110,8 @@ pub struct Registration {
     /// (the secret they are signed with, or the public key of the provider's signing key, or
     /// the password of its Basic credentials).
     pub webhook_key: Setting,
+    /// Other settings the webhook check needs beside the key (Bandwidth's user name), by name.
+    pub webhook_also: &'static [&'static str],
     /// Every other setting it reads (its API's account, keys and address), for `--help`.
     pub settings: &'static [Setting],
     /// Builds the dialect from its settings (its webhook secret and, when set, its API's

@@ -123,6 +123,28 @@ fn write_prompt<W: Write>(writer: &mut Writer<W>, prompt: &Prompt) -> io::Result
     write_prompt_as(writer, prompt, PROMPT_ELEMENTS)
 }
 
+/// Writes `text` as the content of `element` (a `<Say>`, `<Speak>`, `<SpeakSentence>`): at the
+/// slower pace inside SSML `<prosody>`, which the providers' neural and Polly voices slow down
+/// for; the text is unchanged, so a voice without SSML still says the same words.
+pub(crate) fn write_words<W: Write>(
+    element: quick_xml::writer::ElementWriter<'_, W>,
+    text: &str,
+    slow: bool,
+) -> io::Result<()> {
+    if slow {
+        element.write_inner_content(|writer| {
+            writer
+                .create_element("prosody")
+                .with_attribute(("rate", SLOW_RATE))
+                .write_text_content(BytesText::new(&xml_safe(text)))?;
+            Ok::<_, io::Error>(())
+        })?;
+    } else {
+        element.write_text_content(BytesText::new(&xml_safe(text)))?;
+    }
+    Ok(())
+}
+
 /// What an XML dialect calls the elements of a prompt.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PromptElements {
@@ -159,19 +181,7 @@ pub(crate) fn write_prompt_as<W: Write>(
             if let Some(voice) = voice {
                 say = say.with_attribute(("voice", xml_safe(voice).as_ref()));
             }
-            if *slow {
-                // SSML inside <Say>: the provider's neural and Polly voices slow down; the text
-                // is unchanged, so a voice without SSML still says the same words.
-                say.write_inner_content(|writer| {
-                    writer
-                        .create_element("prosody")
-                        .with_attribute(("rate", SLOW_RATE))
-                        .write_text_content(BytesText::new(&xml_safe(text)))?;
-                    Ok(())
-                })?;
-            } else {
-                say.write_text_content(BytesText::new(&xml_safe(text)))?;
-            }
+            write_words(say, text, *slow)?;
         }
         Prompt::Play { url } => {
             writer

@@ -260,10 +260,13 @@ impl Banner<'_> {
                     )
                 })
                 .collect();
+            let settings: Vec<&str> = std::iter::once(provider.webhook_key.env)
+                .chain(provider.webhook_also.iter().copied())
+                .collect();
             text.push_str(&format!(
                 "    {} (set {}):\n      {}\n",
                 provider.path_prefix,
-                provider.webhook_key.env,
+                settings.join(" and "),
                 urls.join(", ")
             ));
         }

@@ -137,8 +137,16 @@ fn differences_text(
     configured: bool,
 ) -> String {
     let provider = dialect.name();
+    // Its API's settings: the ones beyond what checks its webhooks.
     let api_settings: Vec<&str> = registry::registration(provider)
-        .map(|entry| entry.settings.iter().map(|setting| setting.env).collect())
+        .map(|entry| {
+            entry
+                .settings
+                .iter()
+                .map(|setting| setting.env)
+                .filter(|env| !entry.webhook_also.contains(env))
+                .collect()
+        })
         .unwrap_or_default();
     let settings = match (configured, api_settings.is_empty()) {
         (true, _) => " (with its settings from the environment)".to_owned(),

@@ -19,7 +19,7 @@ use quick_xml::Writer;
 use quick_xml::events::BytesText;
 
 use crate::language::Language;
-use crate::telephony::twiml::{SLOW_RATE, render_with, xml_safe};
+use crate::telephony::twiml::{render_with, write_words, xml_safe};
 use crate::telephony::twiml_reader::{
     Attributes, Element, Node, TwimlError, child_elements, is_xml_whitespace, parse_with,
     required_text, say_content, text_content,
@@ -97,17 +97,7 @@ fn write_prompt<W: Write>(writer: &mut Writer<W>, prompt: &Prompt) -> io::Result
                 Some(voice) => speak.with_attribute(("voice", xml_safe(voice).as_ref())),
                 None => speak.with_attribute(("gender", "female")),
             };
-            if *slow {
-                speak.write_inner_content(|writer| {
-                    writer
-                        .create_element("prosody")
-                        .with_attribute(("rate", SLOW_RATE))
-                        .write_text_content(BytesText::new(&xml_safe(text)))?;
-                    Ok::<_, io::Error>(())
-                })?;
-            } else {
-                speak.write_text_content(BytesText::new(&xml_safe(text)))?;
-            }
+            write_words(speak, text, *slow)?;
         }
         Prompt::Play { url } => {
             writer

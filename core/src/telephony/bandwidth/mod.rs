@@ -47,6 +47,7 @@ pub const REGISTRATION: Registration = Registration {
         describe: "the password of the Bandwidth voice application's callback credentials \
                    (with BANDWIDTH_USERNAME); checks webhooks at /bandwidth/...",
     },
+    webhook_also: &[USERNAME_ENV],
     settings: &[Setting {
         env: USERNAME_ENV,
         secret: false,

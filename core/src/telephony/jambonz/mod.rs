@@ -37,6 +37,7 @@ pub const REGISTRATION: Registration = Registration {
         describe: "jambonz webhook secret (portal > Account > Webhook secret); checks webhooks \
                    at /jambonz/...",
     },
+    webhook_also: &[],
     settings: &[],
     build: |settings| {
         let secret = settings

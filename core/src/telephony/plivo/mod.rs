@@ -36,6 +36,7 @@ pub const REGISTRATION: Registration = Registration {
         secret: true,
         describe: "Plivo Auth Token (console > Account > Overview); checks webhooks at /plivo/...",
     },
+    webhook_also: &[],
     settings: &[],
     build: |settings| {
         let token = settings

@@ -27,6 +27,7 @@ pub const REGISTRATION: Registration = Registration {
         secret: true,
         describe: "SignalWire project Signing Key; checks webhooks at /signalwire/...",
     },
+    webhook_also: &[],
     settings: &[],
     build: |settings| {
         let key = settings

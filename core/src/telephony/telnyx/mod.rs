@@ -40,6 +40,7 @@ pub const REGISTRATION: Registration = Registration {
         describe: "Telnyx public key (base64, Mission Control > Keys & Credentials > Public Key); \
                    checks webhooks at /telnyx/...",
     },
+    webhook_also: &[],
     settings: &[],
     build: |settings| {
         let public_key = settings.value(PUBLIC_KEY_ENV).unwrap_or_default();

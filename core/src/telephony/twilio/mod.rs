@@ -40,6 +40,7 @@ pub const REGISTRATION: Registration = Registration {
         secret: true,
         describe: "Twilio auth token (Twilio console); checks webhooks at /twilio/...",
     },
+    webhook_also: &[],
     settings: &[
         Setting {
             env: "TWILIO_ACCOUNT_SID",

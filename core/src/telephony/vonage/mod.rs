@@ -35,6 +35,7 @@ pub const REGISTRATION: Registration = Registration {
         describe: "Vonage signature secret (Dashboard > Settings, signed webhooks on); checks \
                    webhooks at /vonage/...",
     },
+    webhook_also: &[],
     settings: &[],
     build: |settings| {
         let secret = settings
