@@ -72,6 +72,14 @@ impl ProviderSettings {
             .collect()
     }
 
+    /// A secret, or the empty one when unset (a dialect built without its key verifies
+    /// nothing).
+    pub fn secret_or_empty(&self, name: &str) -> SecretString {
+        self.secret(name)
+            .cloned()
+            .unwrap_or_else(|| SecretString::from(String::new()))
+    }
+
     /// Whether `name` is set, as a value or a secret.
     pub fn has(&self, name: &str) -> bool {
         self.value(name).is_some() || self.secrets.contains_key(name)

@@ -303,6 +303,51 @@ pub(crate) fn is_xml_whitespace(text: &str) -> bool {
     text.chars().all(|c| matches!(c, ' ' | '\t' | '\n' | '\r'))
 }
 
+/// `element` (a verb or noun) is not one `parent` may hold.
+pub(crate) fn unsupported(element: String, parent: &str) -> TwimlError {
+    TwimlError::UnsupportedElement {
+        element,
+        parent: parent.to_owned(),
+    }
+}
+
+/// An empty `<Hangup/>`, as every XML dialect writes it.
+pub(crate) fn hangup_from(element: Element) -> Result<Verb, TwimlError> {
+    Attributes::new("Hangup", element.attributes).finish()?;
+    match child_elements("Hangup", element.children)?
+        .into_iter()
+        .next()
+    {
+        Some(child) => Err(unsupported(child.name, "Hangup")),
+        None => Ok(Verb::Hangup),
+    }
+}
+
+/// A recording by URL, in the element a dialect names it (`Play`, Bandwidth's `PlayAudio`).
+pub(crate) fn play_from(element: Element, name: &'static str) -> Result<Prompt, TwimlError> {
+    Attributes::new(name, element.attributes).finish()?;
+    let url = required_text(name, element.children, "needs a URL")?;
+    Ok(Prompt::Play { url })
+}
+
+/// Silence for the seconds in `length_attribute`, in the element a dialect names it (`Pause`,
+/// Plivo's `Wait`; Bandwidth's `duration`); one second when it says none.
+pub(crate) fn pause_from(
+    element: Element,
+    name: &'static str,
+    length_attribute: &'static str,
+) -> Result<Prompt, TwimlError> {
+    let mut attributes = Attributes::new(name, element.attributes);
+    let seconds = attributes
+        .number(length_attribute)?
+        .unwrap_or(DEFAULT_PAUSE_SECONDS);
+    attributes.finish()?;
+    if !is_xml_whitespace(&text_content(name, element.children)?) {
+        return Err(TwimlError::UnexpectedText { element: name });
+    }
+    Ok(Prompt::Pause { seconds })
+}
+
 /// The child elements of an element that holds only elements; whitespace between them is
 /// indentation, any other text an error.
 pub(crate) fn child_elements(
@@ -438,18 +483,7 @@ fn verb_from(element: Element) -> Result<Verb, TwimlError> {
             let url = required_text("Redirect", element.children, "needs a URL")?;
             Ok(Verb::Redirect { url })
         }
-        "Hangup" => {
-            Attributes::new("Hangup", element.attributes).finish()?;
-            child_elements("Hangup", element.children)?
-                .into_iter()
-                .next()
-                .map_or(Ok(Verb::Hangup), |child| {
-                    Err(TwimlError::UnsupportedElement {
-                        element: child.name,
-                        parent: "Hangup".into(),
-                    })
-                })
-        }
+        "Hangup" => hangup_from(element),
         _ => Err(TwimlError::UnsupportedElement {
             element: element.name,
             parent: "Response".into(),
@@ -478,22 +512,8 @@ fn prompt_from(element: Element, parent: &'static str) -> Result<Prompt, TwimlEr
                 recorded: None,
             })
         }
-        "Play" => {
-            Attributes::new("Play", element.attributes).finish()?;
-            let url = required_text("Play", element.children, "needs a URL")?;
-            Ok(Prompt::Play { url })
-        }
-        "Pause" => {
-            let mut attributes = Attributes::new("Pause", element.attributes);
-            let seconds = attributes
-                .number("length")?
-                .unwrap_or(DEFAULT_PAUSE_SECONDS);
-            attributes.finish()?;
-            if !is_xml_whitespace(&text_content("Pause", element.children)?) {
-                return Err(TwimlError::UnexpectedText { element: "Pause" });
-            }
-            Ok(Prompt::Pause { seconds })
-        }
+        "Play" => play_from(element, "Play"),
+        "Pause" => pause_from(element, "Pause", "length"),
         _ => Err(TwimlError::UnsupportedElement {
             element: element.name,
             parent: parent.into(),

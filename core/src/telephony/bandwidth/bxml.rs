@@ -21,8 +21,8 @@ use quick_xml::events::BytesText;
 use crate::language::Language;
 use crate::telephony::twiml::{render_with, write_words, xml_safe};
 use crate::telephony::twiml_reader::{
-    Attributes, Element, Node, TwimlError, child_elements, is_xml_whitespace, parse_with,
-    required_text, say_content, text_content,
+    Attributes, Element, Node, TwimlError, child_elements, hangup_from, parse_with, pause_from,
+    play_from, required_text, say_content, unsupported,
 };
 use crate::voice::{Conference, Dial, Gather, Prompt, Response, Verb};
 
@@ -185,25 +185,10 @@ pub fn parse(xml: &str) -> Result<Response, TwimlError> {
     parse_with(xml, verb_from)
 }
 
-fn unsupported(element: String, parent: &str) -> TwimlError {
-    TwimlError::UnsupportedElement {
-        element,
-        parent: parent.to_owned(),
-    }
-}
-
 fn verb_from(element: Element) -> Result<Verb, TwimlError> {
     match element.name.as_str() {
         "SpeakSentence" | "PlayAudio" => prompt_from(element, "Response").map(Verb::Prompt),
-        "Pause" => {
-            let mut attributes = Attributes::new("Pause", element.attributes);
-            let seconds = attributes.number("duration")?.unwrap_or(1);
-            attributes.finish()?;
-            if !is_xml_whitespace(&text_content("Pause", element.children)?) {
-                return Err(TwimlError::UnexpectedText { element: "Pause" });
-            }
-            Ok(Verb::Prompt(Prompt::Pause { seconds }))
-        }
+        "Pause" => pause_from(element, "Pause", "duration").map(Verb::Prompt),
         "Gather" => gather_from(element).map(Verb::Gather),
         "Transfer" => transfer_from(element).map(Verb::Dial),
         "Conference" => {
@@ -224,16 +209,7 @@ fn verb_from(element: Element) -> Result<Verb, TwimlError> {
             attributes.finish()?;
             Ok(Verb::Redirect { url })
         }
-        "Hangup" => {
-            Attributes::new("Hangup", element.attributes).finish()?;
-            match child_elements("Hangup", element.children)?
-                .into_iter()
-                .next()
-            {
-                Some(child) => Err(unsupported(child.name, "Hangup")),
-                None => Ok(Verb::Hangup),
-            }
-        }
+        "Hangup" => hangup_from(element),
         _ => Err(unsupported(element.name, "Response")),
     }
 }
@@ -262,11 +238,7 @@ fn prompt_from(element: Element, parent: &'static str) -> Result<Prompt, TwimlEr
                 recorded: None,
             })
         }
-        "PlayAudio" => {
-            Attributes::new("PlayAudio", element.attributes).finish()?;
-            let url = required_text("PlayAudio", element.children, "needs a URL")?;
-            Ok(Prompt::Play { url })
-        }
+        "PlayAudio" => play_from(element, "PlayAudio"),
         _ => Err(unsupported(element.name, parent)),
     }
 }

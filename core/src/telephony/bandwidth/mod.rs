@@ -55,10 +55,7 @@ pub const REGISTRATION: Registration = Registration {
     }],
     build: |settings| {
         let username = settings.value(USERNAME_ENV).unwrap_or_default().to_owned();
-        let password = settings
-            .secret(PASSWORD_ENV)
-            .cloned()
-            .unwrap_or_else(|| SecretString::from(String::new()));
+        let password = settings.secret_or_empty(PASSWORD_ENV);
         if username.is_empty() && !password.expose_secret().is_empty() {
             return Err(format!(
                 "{PASSWORD_ENV} is set without {USERNAME_ENV}: set both to the voice \

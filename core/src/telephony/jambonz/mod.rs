@@ -40,10 +40,7 @@ pub const REGISTRATION: Registration = Registration {
     webhook_also: &[],
     settings: &[],
     build: |settings| {
-        let secret = settings
-            .secret(SECRET_ENV)
-            .cloned()
-            .unwrap_or_else(|| SecretString::from(String::new()));
+        let secret = settings.secret_or_empty(SECRET_ENV);
         Ok(Arc::new(Jambonz { secret }))
     },
     simulator: || Arc::new(simulator::SIMULATOR),

@@ -39,10 +39,7 @@ pub const REGISTRATION: Registration = Registration {
     webhook_also: &[],
     settings: &[],
     build: |settings| {
-        let token = settings
-            .secret(AUTH_TOKEN_ENV)
-            .cloned()
-            .unwrap_or_else(|| SecretString::from(String::new()));
+        let token = settings.secret_or_empty(AUTH_TOKEN_ENV);
         Ok(Arc::new(Plivo { auth_token: token }))
     },
     simulator: || Arc::new(simulator::PlivoSimulator),

@@ -6,13 +6,12 @@
 
 use crate::language::Language;
 use crate::telephony::twiml_reader::{
-    Attributes, Element, TwimlError, child_elements, is_xml_whitespace, parse_with, required_text,
-    say_content, text_content,
+    Attributes, Element, TwimlError, child_elements, hangup_from, parse_with, pause_from,
+    play_from, required_text, say_content, unsupported,
 };
 use crate::voice::{Conference, Dial, Gather, Listen, Prompt, Response, Verb};
 
 /// Plivo's defaults.
-const DEFAULT_WAIT_SECONDS: u32 = 1;
 const DEFAULT_DIGIT_END_SECONDS: u32 = 5;
 const DEFAULT_SPEECH_END_SECONDS: u32 = 2;
 const DEFAULT_DIAL_SECONDS: u32 = 30;
@@ -23,13 +22,6 @@ const DEFAULT_DIAL_SECONDS: u32 = 30;
 /// What Plivo would refuse or the model cannot express, as a [`TwimlError`].
 pub fn parse(xml: &str) -> Result<Response, TwimlError> {
     parse_with(xml, verb_from)
-}
-
-fn unsupported(element: String, parent: &str) -> TwimlError {
-    TwimlError::UnsupportedElement {
-        element,
-        parent: parent.to_owned(),
-    }
 }
 
 fn verb_from(element: Element) -> Result<Verb, TwimlError> {
@@ -45,16 +37,7 @@ fn verb_from(element: Element) -> Result<Verb, TwimlError> {
             let url = required_text("Redirect", element.children, "needs a URL")?;
             Ok(Verb::Redirect { url })
         }
-        "Hangup" => {
-            Attributes::new("Hangup", element.attributes).finish()?;
-            match child_elements("Hangup", element.children)?
-                .into_iter()
-                .next()
-            {
-                Some(child) => Err(unsupported(child.name, "Hangup")),
-                None => Ok(Verb::Hangup),
-            }
-        }
+        "Hangup" => hangup_from(element),
         _ => Err(unsupported(element.name, "Response")),
     }
 }
@@ -75,20 +58,8 @@ fn prompt_from(element: Element, parent: &'static str) -> Result<Prompt, TwimlEr
                 recorded: None,
             })
         }
-        "Play" => {
-            Attributes::new("Play", element.attributes).finish()?;
-            let url = required_text("Play", element.children, "needs a URL")?;
-            Ok(Prompt::Play { url })
-        }
-        "Wait" => {
-            let mut attributes = Attributes::new("Wait", element.attributes);
-            let seconds = attributes.number("length")?.unwrap_or(DEFAULT_WAIT_SECONDS);
-            attributes.finish()?;
-            if !is_xml_whitespace(&text_content("Wait", element.children)?) {
-                return Err(TwimlError::UnexpectedText { element: "Wait" });
-            }
-            Ok(Prompt::Pause { seconds })
-        }
+        "Play" => play_from(element, "Play"),
+        "Wait" => pause_from(element, "Wait", "length"),
         _ => Err(unsupported(element.name, parent)),
     }
 }

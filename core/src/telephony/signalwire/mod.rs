@@ -30,10 +30,7 @@ pub const REGISTRATION: Registration = Registration {
     webhook_also: &[],
     settings: &[],
     build: |settings| {
-        let key = settings
-            .secret("SIGNALWIRE_SIGNING_KEY")
-            .cloned()
-            .unwrap_or_else(|| SecretString::from(String::new()));
+        let key = settings.secret_or_empty("SIGNALWIRE_SIGNING_KEY");
         Ok(Arc::new(SignalWire::new(key)))
     },
     simulator: || Arc::new(simulator::SIMULATOR),

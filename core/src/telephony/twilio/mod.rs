@@ -124,10 +124,7 @@ impl Twilio {
     /// # Errors
     /// A malformed account SID, or an account without credentials for the REST API.
     pub fn from_settings(settings: &ProviderSettings) -> Result<Twilio, String> {
-        let auth_token = settings
-            .secret("TWILIO_AUTH_TOKEN")
-            .cloned()
-            .unwrap_or_else(|| SecretString::from(String::new()));
+        let auth_token = settings.secret_or_empty("TWILIO_AUTH_TOKEN");
         let pay_connector = settings.value("TWILIO_PAY_CONNECTOR").map(str::to_owned);
         let Some(account_sid) = settings.value("TWILIO_ACCOUNT_SID") else {
             return Ok(Twilio {
