@@ -591,10 +591,13 @@ on_both_backends!(card_numbers_stored_before_scrubbing_are_scrubbed_by_upkeep);
 
 /// With card capture by the provider, the card is keyed to the provider (here the simulated
 /// one): the line receives only the result, so its logs, database and answers hold none of it.
-async fn card_capture_by_the_provider_leaves_no_card_number_behind(backend: Backend) {
+async fn card_capture_by_the_provider_leaves_no_card_number_behind(
+    backend: Backend,
+    provider: &'static str,
+) {
     let logs = captured_logs();
     let Some(crate::provider_pay::ProviderCapture { server, .. }) =
-        crate::provider_pay::start(backend).await
+        crate::provider_pay::start(backend, provider).await
     else {
         return;
     };
@@ -639,4 +642,7 @@ async fn card_capture_by_the_provider_leaves_no_card_number_behind(backend: Back
     }
 }
 
-on_both_backends_with_own_server!(card_capture_by_the_provider_leaves_no_card_number_behind);
+on_every_provider_with_own_server!(
+    card_capture_by_the_provider_leaves_no_card_number_behind,
+    picks: crate::provider_pay::captures_cards
+);
