@@ -431,6 +431,63 @@ fn sensitive_entries_are_never_recorded_in_steps_nor_kept_in_the_session() {
     }
 }
 
+/// Where the provider's markup pauses recordings: where in each answer it pauses and resumes.
+fn recording_changes(turn: &Turn) -> Vec<(usize, voice::RecordingChange)> {
+    turn.response
+        .verbs
+        .iter()
+        .enumerate()
+        .filter_map(|(at, verb)| match verb {
+            Verb::Recording(change) => Some((at, *change)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn markup_pauses_the_recording_before_the_first_card_question_and_resumes_it_after_the_charge() {
+    let flow = payment_flow();
+    let mut ctx = FakeContext::calling(FakeContext::linda_brown());
+    ctx.recording = crate::flow::engine::Pause::InMarkup;
+    let mut call = at_confirm_caller(flow, ctx);
+    let mut turns = Vec::new();
+    for keys in ["1", "6446", "1"] {
+        turns.push(call.keys(keys));
+    }
+    assert_eq!(call.session.state, "ask_card_number");
+    let asked = turns.last().expect("asked for the card");
+    // Paused before the question that takes the card number, nothing before it.
+    let last = asked.response.verbs.len() - 1;
+    assert_eq!(
+        recording_changes(asked),
+        [(last - 1, voice::RecordingChange::Pause)],
+        "{:?}",
+        asked.response.verbs
+    );
+    assert!(turns[..2].iter().all(|t| recording_changes(t).is_empty()));
+    // Nothing changes while the card is keyed; resumed with the charge's answer.
+    for keys in ["4242424242424242", "1228", "123"] {
+        assert!(recording_changes(&call.keys(keys)).is_empty());
+    }
+    call.keys("97201");
+    let charged = call.keys("1");
+    assert_eq!(call.session.state, "paid_in_full");
+    assert!(
+        matches!(
+            recording_changes(&charged)[..],
+            [(_, voice::RecordingChange::Resume)]
+        ),
+        "{:?}",
+        charged.response.verbs
+    );
+    assert!(
+        heard(&charged).contains("was approved"),
+        "{}",
+        heard(&charged)
+    );
+    assert!(!call.session.recording_paused);
+}
+
 #[test]
 fn a_card_number_typed_at_an_open_question_is_recorded_masked() {
     let flow = payment_flow();

@@ -536,7 +536,10 @@ impl FakeContext {
             }
             Need::ResumeRecording => {
                 self.ran.push("resume_recording");
-                Outcome::Resumed
+                match self.recording {
+                    super::engine::Pause::InMarkup => Outcome::ResumedInMarkup,
+                    _ => Outcome::Resumed,
+                }
             }
             Need::RingAgent { .. } => {
                 self.ran.push("ring_agent");

@@ -47,7 +47,7 @@ pub fn of(dialect: &dyn Dialect) -> Vec<Difference> {
              offers no agent-assisted card entry",
         ),
         (
-            dialect.recording_control().is_none(),
+            dialect.recording_control().is_none() && !dialect.pauses_recording_in_markup(),
             Feature::RecordingPause,
             "the call's recording is not paused while a card is keyed: record no calls on this \
              provider, or take cards by its own capture",

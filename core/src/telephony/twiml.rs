@@ -107,6 +107,8 @@ pub(crate) fn write_verb<W: Write>(writer: &mut Writer<W>, verb: &Verb) -> io::R
         Verb::Dial(dial) => write_dial(writer, dial),
         Verb::Conference(conference) => write_conference(writer, conference),
         Verb::Pay(pay) => write_pay(writer, pay),
+        // Never asked of a TwiML provider: their recordings are paused through the API.
+        Verb::Recording(_) => Ok(()),
         Verb::Redirect { url } => {
             writer
                 .create_element("Redirect")

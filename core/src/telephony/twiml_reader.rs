@@ -313,13 +313,20 @@ pub(crate) fn unsupported(element: String, parent: &str) -> TwimlError {
 
 /// An empty `<Hangup/>`, as every XML dialect writes it.
 pub(crate) fn hangup_from(element: Element) -> Result<Verb, TwimlError> {
-    Attributes::new("Hangup", element.attributes).finish()?;
-    match child_elements("Hangup", element.children)?
-        .into_iter()
-        .next()
-    {
-        Some(child) => Err(unsupported(child.name, "Hangup")),
-        None => Ok(Verb::Hangup),
+    empty_verb(element, "Hangup", Verb::Hangup)
+}
+
+/// `verb`, written as the empty element `name` with no attributes (`<Hangup/>`,
+/// `<PauseRecording/>`).
+pub(crate) fn empty_verb(
+    element: Element,
+    name: &'static str,
+    verb: Verb,
+) -> Result<Verb, TwimlError> {
+    Attributes::new(name, element.attributes).finish()?;
+    match child_elements(name, element.children)?.into_iter().next() {
+        Some(child) => Err(unsupported(child.name, name)),
+        None => Ok(verb),
     }
 }
 

@@ -133,6 +133,9 @@ pub enum Pause {
     NotNeeded,
     /// It failed, and card entry must not go on.
     Failed,
+    /// To be paused by this answer's markup (BXML's `<PauseRecording>`), which the engine
+    /// writes before the first card question; resumed the same way once card entry is over.
+    InMarkup,
 }
 
 /// Sensitive entries, wiped from memory when dropped. `Debug` shows only which are held.

@@ -8,8 +8,9 @@
 //!
 //! What differs: `<Gather>` takes keys only, so questions that would listen take keys; Basic
 //! credentials do not stop a captured webhook being sent again (the line's own replay rules
-//! still answer a repeated webhook as before and never advance twice); Bandwidth's REST API is
-//! not used yet (no texts, no recording pauses, no conference holds), and it has no card
+//! still answer a repeated webhook as before and never advance twice); the call's recording is
+//! paused around card entry in BXML itself (`<PauseRecording>`), not through the API;
+//! Bandwidth's REST API is not used yet (no texts, no conference holds), and it has no card
 //! capture.
 
 pub mod bxml;
@@ -146,6 +147,12 @@ impl Dialect for Bandwidth {
 
     fn content_type(&self) -> &'static str {
         "application/xml; charset=utf-8"
+    }
+
+    /// BXML's `<PauseRecording>` and `<ResumeRecording>` around card entry: they pause what
+    /// `<StartRecording>` or Bandwidth's API started, and do nothing where nothing records.
+    fn pauses_recording_in_markup(&self) -> bool {
+        true
     }
 
     fn markup_differences(&self) -> &'static [Difference] {
