@@ -959,6 +959,66 @@ options = { "1" = "agent" }
 }
 
 /// Words as a recognizer would post them, `confidence` in thousandths.
+/// Whether `text` offers an answer by voice.
+fn offers_voice(text: &str) -> bool {
+    text.split(|c: char| !c.is_alphabetic())
+        .any(|word| matches!(word, "say" | "Say" | "diga" | "Diga" | "dígalo"))
+}
+
+#[test]
+fn where_the_provider_takes_keys_only_the_words_offer_keys_alone() {
+    let flow = payment_flow();
+    let mut ctx = FakeContext::calling(FakeContext::linda_brown());
+    ctx.listens = false;
+    let mut call = at_confirm_caller(flow, ctx);
+    let mut turns = vec![call.keys("1"), call.keys("6446")];
+    turns.push(call.keys("3"));
+    let said: Vec<String> = turns.iter().map(heard).collect();
+    assert!(
+        said[1].contains("To pay the full balance, press 1."),
+        "{}",
+        said[1]
+    );
+    assert!(
+        said[2].starts_with("Please enter the amount with the star key"),
+        "{}",
+        said[2]
+    );
+    for words in &said {
+        assert!(!offers_voice(words), "{words}");
+    }
+    // Where it listens, the same words offer both.
+    let mut call = at_confirm_caller(flow, FakeContext::calling(FakeContext::linda_brown()));
+    call.keys("1");
+    let said = heard(&call.keys("6446"));
+    assert!(
+        said.contains("To pay the full balance, say or press 1."),
+        "{said}"
+    );
+}
+
+#[test]
+fn no_word_of_the_shipped_flow_offers_voice_to_a_call_that_takes_keys_only() {
+    use crate::flow::definition::Segment;
+    for prompt in payment_flow().prompts() {
+        for (language, template) in &prompt.0 {
+            let keys_only: String = template
+                .0
+                .iter()
+                .filter_map(|segment| match segment {
+                    Segment::Text(text) | Segment::Choice { keys: text, .. } => Some(text.as_str()),
+                    Segment::Var(_) => None,
+                })
+                .collect();
+            assert!(
+                !offers_voice(&keys_only),
+                "{} ({language:?}): {keys_only}",
+                prompt.name()
+            );
+        }
+    }
+}
+
 fn said(words: &str, confidence: u16) -> Input {
     Input::Speech {
         said: words.to_owned(),

@@ -72,6 +72,15 @@ pub fn of(dialect: &dyn Dialect) -> Vec<Difference> {
     found
 }
 
+/// Whether `dialect`'s markup does `feature` as a flow means it (its answers by voice, its
+/// whisper ...).
+pub fn does(dialect: &dyn Dialect, feature: Feature) -> bool {
+    !dialect
+        .markup_differences()
+        .iter()
+        .any(|difference| difference.feature == feature)
+}
+
 /// What `flow` uses of the features that differ between providers.
 pub fn used_by(flow: &Flow) -> Vec<Feature> {
     let mut used = vec![Feature::Texts];

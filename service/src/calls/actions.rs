@@ -747,6 +747,13 @@ impl Context for CallContext<'_> {
         )
     }
 
+    fn provider_listens(&self) -> bool {
+        crate::telephony::differences::does(
+            self.webhook.dialect.as_ref(),
+            crate::telephony::differences::Feature::AnswersByVoice,
+        )
+    }
+
     fn card_capture(&self, turn: i64) -> Option<crate::flow::engine::ProviderCapture> {
         let dialect = &self.webhook.dialect;
         dialect

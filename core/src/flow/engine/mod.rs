@@ -219,6 +219,12 @@ pub struct Turn {
 /// What the engine reads of the rest of the service while it steps: facts about the call and the
 /// line, never an effect. Whatever has an effect (an action, ringing an agent, pausing the
 /// recording) the engine asks for as a [`Need`] and is resumed with its [`Outcome`].
+/// Whether the call hears answers by voice: the flow listens (`[speech]`) and the call's
+/// provider can. Where not, the flow's words offer keys alone.
+pub(super) fn listens(flow: &Flow, ctx: &impl Context) -> bool {
+    flow.speech.is_some() && ctx.provider_listens()
+}
+
 pub trait Context {
     /// The account the session names, as loaded for this webhook.
     fn account(&self) -> Option<&Account>;
@@ -244,6 +250,11 @@ pub trait Context {
     fn policy(&self) -> Option<&crate::collections::Policy>;
     /// The line's business hours, when configured; `None`: always open, and no callbacks.
     fn hours(&self) -> Option<&crate::hours::Hours>;
+    /// Whether the call's provider hears answers by voice (where the flow listens for them);
+    /// `false` where its questions take keys only, so the flow's words offer keys alone.
+    fn provider_listens(&self) -> bool {
+        true
+    }
     /// Whether a transfer puts the caller in a conference room with hold audio while the line
     /// rings the agent itself ([`Need::RingAgent`]); `false`: a plain dial, with ringing.
     fn holds_transfers(&self) -> bool;

@@ -159,11 +159,10 @@ impl Dialect for Bandwidth {
         &[
             Difference {
                 feature: Feature::AnswersByVoice,
-                instead: "Bandwidth's <Gather> takes keys only: every question takes keys, and \
-                          a caller who answers by voice is heard as silence, asked again and \
-                          then helped to a person. The flow's words still say \"say or press\": \
-                          for Bandwidth's numbers, run an instance whose flow (--flow) asks for \
-                          keys in its words",
+                instead: "Bandwidth's <Gather> takes keys only: every question takes keys, its \
+                          callers hear the words a prompt writes for keys alone (the side after \
+                          | in [say or press|press]), and one who answers by voice anyway is \
+                          heard as silence, asked again and then helped to a person",
             },
             Difference {
                 feature: Feature::SpeechHints,
