@@ -141,6 +141,10 @@ pub enum Verb {
     /// charges it through its payment connector, and posts only the result (a masked card) to
     /// `action`. The card number never reaches the line.
     Pay(Pay),
+    /// Pause or resume the call's recording where the provider's markup does it (BXML's
+    /// `<PauseRecording>`), so no card digit is recorded. Where a provider pauses recordings
+    /// through its API instead, its dialect writes nothing for it.
+    Recording(RecordingChange),
     /// Fetch the next instructions from this absolute URL.
     Redirect {
         /// Absolute URL.
@@ -148,6 +152,15 @@ pub enum Verb {
     },
     /// End the call.
     Hangup,
+}
+
+/// A change to the call's recording made in markup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordingChange {
+    /// Stop recording until resumed: before a card or bank account is keyed in.
+    Pause,
+    /// Record again: card entry is over.
+    Resume,
 }
 
 /// Card capture by the provider (a TwiML `<Pay>`): what to charge and our words for every

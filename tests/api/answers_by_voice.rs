@@ -111,20 +111,29 @@ async fn an_english_caller_answers_by_voice_and_pays_by_keypad(server: &TestServ
 }
 on_every_provider!(an_english_caller_answers_by_voice_and_pays_by_keypad, uses: [AnswersByVoice]);
 
-/// Where the provider's questions take keys only, a caller who answers by voice is heard as
-/// silence: asked again, kindly, and the keys still work.
+/// Where the provider's questions take keys only, the words offer keys alone ("press 1", not
+/// "say or press 1"); a caller who answers by voice anyway is heard as silence: asked again,
+/// kindly, and the keys still work.
 async fn where_questions_take_keys_a_spoken_answer_is_asked_again_and_keys_work(
     server: &TestServer,
 ) {
+    let offers_voice = |said: &[String]| {
+        said.iter()
+            .any(|line| line.contains("say") || line.contains("Say"))
+    };
     let mut call = server.call_from(LINDA).await;
     assert!(listening(server, &call).is_none(), "{}", call.last_twiml);
     let said = call.press("1").await.expect("language");
-    assert_heard!(&said, "Is this your account ending in 3 3 6 5?");
+    assert_heard!(&said, "Is this your account ending in 3 3 6 5? Press 1.");
+    assert!(!offers_voice(&said), "{said:?}");
     let said = say(&mut call, "yes").await;
     assert_heard!(&said, "Sorry, I didn't hear anything.");
+    assert!(!offers_voice(&said), "{said:?}");
     call.press("1").await.expect("account");
     let said = call.press("6446").await.expect("pin");
     assert_heard!(&said, "Thank you, Linda.");
+    assert_heard!(&said, "To pay the full balance, press 1.");
+    assert!(!offers_voice(&said), "{said:?}");
     assert!(listening(server, &call).is_none(), "{}", call.last_twiml);
 }
 on_every_provider!(

@@ -330,7 +330,13 @@ fn flows_check_lists_what_a_provider_does_differently() {
     );
     // Telnyx's API is not used: its calls transfer by plain dials and send no texts.
     let telnyx = check("telnyx", &[]);
-    assert!(telnyx.contains("on telnyx, 2 differ:"), "{telnyx}");
+    assert!(
+        telnyx.contains(
+            "on telnyx (with none of its other settings: set TELNYX_PAY_CONNECTOR to check \
+             what they add), 2 differ:"
+        ),
+        "{telnyx}"
+    );
     assert!(
         telnyx.contains("- conference holds: transfers are plain dials"),
         "{telnyx}"

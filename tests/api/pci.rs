@@ -6,7 +6,7 @@ use crate::common;
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use common::{Backend, TestServer};
+use common::{Backend, Options, TestServer};
 
 /// Everything logged by this test binary, at every level.
 fn captured_logs() -> Arc<Mutex<Vec<u8>>> {
@@ -591,10 +591,13 @@ on_both_backends!(card_numbers_stored_before_scrubbing_are_scrubbed_by_upkeep);
 
 /// With card capture by the provider, the card is keyed to the provider (here the simulated
 /// one): the line receives only the result, so its logs, database and answers hold none of it.
-async fn card_capture_by_the_provider_leaves_no_card_number_behind(backend: Backend) {
+async fn card_capture_by_the_provider_leaves_no_card_number_behind(
+    backend: Backend,
+    provider: &'static str,
+) {
     let logs = captured_logs();
     let Some(crate::provider_pay::ProviderCapture { server, .. }) =
-        crate::provider_pay::start(backend).await
+        crate::provider_pay::start(backend, provider).await
     else {
         return;
     };
@@ -639,4 +642,46 @@ async fn card_capture_by_the_provider_leaves_no_card_number_behind(backend: Back
     }
 }
 
-on_both_backends_with_own_server!(card_capture_by_the_provider_leaves_no_card_number_behind);
+on_every_provider_with_own_server!(
+    card_capture_by_the_provider_leaves_no_card_number_behind,
+    picks: crate::provider_pay::captures_cards
+);
+
+/// Where the provider's markup pauses recordings (Bandwidth's BXML), the answer that asks for
+/// the card number pauses the call's recording before the question, and the answer to the
+/// charge resumes it: no key of the card reaches a recording, with nothing configured.
+async fn markup_keeps_card_entry_out_of_the_recording(backend: Backend, provider: &'static str) {
+    let options = Options {
+        provider,
+        ..Options::default()
+    };
+    let Some(server) = TestServer::start_with(backend, options).await else {
+        return;
+    };
+    let mut call = server.linda_at_pin_question().await;
+    for keys in ["6446", "3", "25"] {
+        call.press(keys).await.expect("to the amount");
+        assert!(!call.recording_paused, "nothing is paused before the card");
+    }
+    let said = call.press("1").await.expect("the amount is right");
+    assert_heard!(&said, "Key in your card number, then press pound.");
+    assert!(call.recording_paused, "{}", call.last_twiml);
+    for keys in ["4242424242424242", "1228", "123"] {
+        call.press(keys).await.expect("the card");
+        assert!(call.recording_paused, "paused while the card is keyed");
+    }
+    let mut said = call.press("77141").await.expect("the ZIP");
+    for _ in 0..2 {
+        if said.iter().any(|line| line.contains("was approved")) {
+            break;
+        }
+        said = call.press("1").await.expect("the card read back is right");
+    }
+    assert_heard!(&said, "Your payment of twenty-five dollars was approved.");
+    assert!(!call.recording_paused, "{}", call.last_twiml);
+    server.stop().await;
+}
+on_every_provider_with_own_server!(
+    markup_keeps_card_entry_out_of_the_recording,
+    picks: |dialect: &dyn ivrpay::telephony::Dialect| dialect.pauses_recording_in_markup()
+);

@@ -56,7 +56,10 @@ fn tone_set(dir: &Path, leave_out: &[&str]) {
 
 /// The URLs of the recordings the caller's last answer plays.
 fn played(call: &ivrpay_simulators::caller::Call) -> Vec<String> {
-    let response = ivrpay_simulators::caller::twiml::parse(&call.last_twiml).expect("TwiML");
+    let response = call
+        .provider
+        .read(&call.last_twiml)
+        .expect("the provider's markup");
     let mut urls = Vec::new();
     for verb in response.verbs {
         let prompts = match verb {
@@ -395,6 +398,32 @@ async fn a_clip_url_made_on_one_instance_plays_on_another(backend: Backend) {
     other.stop().await;
 }
 on_both_backends_with_own_server!(a_clip_url_made_on_one_instance_plays_on_another);
+
+/// Where the provider's questions take keys only, a prompt with words for keys alone is spoken
+/// in them (its recording says the words with voice); a prompt without plays its recording.
+async fn words_for_keys_alone_are_spoken_where_the_recording_offers_voice(backend: Backend) {
+    let audio = tempfile::tempdir().expect("dir");
+    tone_set(audio.path(), &[]);
+    let options = Options {
+        audio_dir: audio.path().to_owned(),
+        prompts: Some(PromptSource::Recorded),
+        provider: "bandwidth",
+        ..Options::default()
+    };
+    let Some(server) = TestServer::start_with(backend, options).await else {
+        return;
+    };
+    let mut call = server.call_from("+15552126618").await;
+    assert_eq!(played(&call).len(), 2, "{}", call.last_twiml);
+    let said = call.press("1").await.expect("language");
+    assert_eq!(
+        said,
+        ["Is this your account ending in 3 3 6 5? Press 1. If not, press 2."]
+    );
+    assert!(played(&call).is_empty(), "{}", call.last_twiml);
+    server.stop().await;
+}
+on_both_backends_with_own_server!(words_for_keys_alone_are_spoken_where_the_recording_offers_voice);
 
 async fn a_bad_recording_stops_the_server_naming_the_file(backend: Backend) {
     let audio = tempfile::tempdir().expect("dir");

@@ -92,7 +92,9 @@ pub fn plan(name: &str, template: &Template) -> Result<Vec<Part>, Fallback> {
     let mut card = Vec::new();
     for segment in &template.0 {
         match segment {
-            Segment::Text(text) => {
+            // A recording says the words with voice: a call that takes keys only hears the
+            // prompt spoken instead.
+            Segment::Text(text) | Segment::Choice { spoken: text, .. } => {
                 let mut first = true;
                 for bit in text.split(OPTION_KEY) {
                     if !first {

@@ -241,6 +241,7 @@ impl Template {
             .iter()
             .filter_map(|segment| match segment {
                 Segment::Text(text) => Some(text.as_str()),
+                Segment::Choice { spoken, .. } => Some(spoken.as_str()),
                 Segment::Var(_) => None,
             })
             .collect()
@@ -254,6 +255,15 @@ pub enum Segment {
     Text(String),
     /// Replaced by the variable's value, spoken according to its type.
     Var(Var),
+    /// Words that differ by how the caller can answer, written `[say or press|press]`: the
+    /// first where the call hears answers by voice, the second where it takes keys only (a
+    /// flow without `[speech]`, or a provider whose questions take keys only).
+    Choice {
+        /// Where answers by voice are heard.
+        spoken: String,
+        /// Where only keys are.
+        keys: String,
+    },
 }
 
 named_enum! {

@@ -431,6 +431,63 @@ fn sensitive_entries_are_never_recorded_in_steps_nor_kept_in_the_session() {
     }
 }
 
+/// Where the provider's markup pauses recordings: where in each answer it pauses and resumes.
+fn recording_changes(turn: &Turn) -> Vec<(usize, voice::RecordingChange)> {
+    turn.response
+        .verbs
+        .iter()
+        .enumerate()
+        .filter_map(|(at, verb)| match verb {
+            Verb::Recording(change) => Some((at, *change)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn markup_pauses_the_recording_before_the_first_card_question_and_resumes_it_after_the_charge() {
+    let flow = payment_flow();
+    let mut ctx = FakeContext::calling(FakeContext::linda_brown());
+    ctx.recording = crate::flow::engine::Pause::InMarkup;
+    let mut call = at_confirm_caller(flow, ctx);
+    let mut turns = Vec::new();
+    for keys in ["1", "6446", "1"] {
+        turns.push(call.keys(keys));
+    }
+    assert_eq!(call.session.state, "ask_card_number");
+    let asked = turns.last().expect("asked for the card");
+    // Paused before the question that takes the card number, nothing before it.
+    let last = asked.response.verbs.len() - 1;
+    assert_eq!(
+        recording_changes(asked),
+        [(last - 1, voice::RecordingChange::Pause)],
+        "{:?}",
+        asked.response.verbs
+    );
+    assert!(turns[..2].iter().all(|t| recording_changes(t).is_empty()));
+    // Nothing changes while the card is keyed; resumed with the charge's answer.
+    for keys in ["4242424242424242", "1228", "123"] {
+        assert!(recording_changes(&call.keys(keys)).is_empty());
+    }
+    call.keys("97201");
+    let charged = call.keys("1");
+    assert_eq!(call.session.state, "paid_in_full");
+    assert!(
+        matches!(
+            recording_changes(&charged)[..],
+            [(_, voice::RecordingChange::Resume)]
+        ),
+        "{:?}",
+        charged.response.verbs
+    );
+    assert!(
+        heard(&charged).contains("was approved"),
+        "{}",
+        heard(&charged)
+    );
+    assert!(!call.session.recording_paused);
+}
+
 #[test]
 fn a_card_number_typed_at_an_open_question_is_recorded_masked() {
     let flow = payment_flow();
@@ -902,6 +959,66 @@ options = { "1" = "agent" }
 }
 
 /// Words as a recognizer would post them, `confidence` in thousandths.
+/// Whether `text` offers an answer by voice.
+fn offers_voice(text: &str) -> bool {
+    text.split(|c: char| !c.is_alphabetic())
+        .any(|word| matches!(word, "say" | "Say" | "diga" | "Diga" | "dígalo"))
+}
+
+#[test]
+fn where_the_provider_takes_keys_only_the_words_offer_keys_alone() {
+    let flow = payment_flow();
+    let mut ctx = FakeContext::calling(FakeContext::linda_brown());
+    ctx.listens = false;
+    let mut call = at_confirm_caller(flow, ctx);
+    let mut turns = vec![call.keys("1"), call.keys("6446")];
+    turns.push(call.keys("3"));
+    let said: Vec<String> = turns.iter().map(heard).collect();
+    assert!(
+        said[1].contains("To pay the full balance, press 1."),
+        "{}",
+        said[1]
+    );
+    assert!(
+        said[2].starts_with("Please enter the amount with the star key"),
+        "{}",
+        said[2]
+    );
+    for words in &said {
+        assert!(!offers_voice(words), "{words}");
+    }
+    // Where it listens, the same words offer both.
+    let mut call = at_confirm_caller(flow, FakeContext::calling(FakeContext::linda_brown()));
+    call.keys("1");
+    let said = heard(&call.keys("6446"));
+    assert!(
+        said.contains("To pay the full balance, say or press 1."),
+        "{said}"
+    );
+}
+
+#[test]
+fn no_word_of_the_shipped_flow_offers_voice_to_a_call_that_takes_keys_only() {
+    use crate::flow::definition::Segment;
+    for prompt in payment_flow().prompts() {
+        for (language, template) in &prompt.0 {
+            let keys_only: String = template
+                .0
+                .iter()
+                .filter_map(|segment| match segment {
+                    Segment::Text(text) | Segment::Choice { keys: text, .. } => Some(text.as_str()),
+                    Segment::Var(_) => None,
+                })
+                .collect();
+            assert!(
+                !offers_voice(&keys_only),
+                "{} ({language:?}): {keys_only}",
+                prompt.name()
+            );
+        }
+    }
+}
+
 fn said(words: &str, confidence: u16) -> Input {
     Input::Speech {
         said: words.to_owned(),

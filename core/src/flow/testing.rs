@@ -74,6 +74,9 @@ pub struct FakeContext {
     pub autopay_noticed: bool,
     /// Whether the call's provider captures cards itself (`<Pay>`) (default: no).
     pub captures_cards: bool,
+    /// Whether the call's provider hears answers by voice (its questions take keys only when
+    /// not).
+    pub listens: bool,
     /// Whether the method on file offered is a bank account (default: a Visa card).
     pub saved_bank: bool,
     /// Whether AutoPay can be set up from a bank account (default: a card only).
@@ -95,6 +98,7 @@ impl FakeContext {
             autopay_on: false,
             autopay_noticed: true,
             captures_cards: false,
+            listens: true,
             saved_bank: false,
             autopay_bank_possible: false,
             today: time::macros::date!(2026 - 11 - 20),
@@ -536,7 +540,10 @@ impl FakeContext {
             }
             Need::ResumeRecording => {
                 self.ran.push("resume_recording");
-                Outcome::Resumed
+                match self.recording {
+                    super::engine::Pause::InMarkup => Outcome::ResumedInMarkup,
+                    _ => Outcome::Resumed,
+                }
             }
             Need::RingAgent { .. } => {
                 self.ran.push("ring_agent");
@@ -613,6 +620,10 @@ impl Context for FakeContext {
     }
     fn hours(&self) -> Option<&crate::hours::Hours> {
         self.hours.as_ref()
+    }
+
+    fn provider_listens(&self) -> bool {
+        self.listens
     }
 
     fn holds_transfers(&self) -> bool {

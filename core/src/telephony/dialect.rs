@@ -344,6 +344,13 @@ pub trait Dialect: Send + Sync + fmt::Debug {
         None
     }
 
+    /// Whether this provider's markup pauses and resumes the call's recording (BXML's
+    /// `<PauseRecording>`, which does nothing where nothing records): then card entry is kept
+    /// out of any recording by the answers themselves, with no API call and no setting.
+    fn pauses_recording_in_markup(&self) -> bool {
+        false
+    }
+
     /// Whether this provider captures cards itself (Twilio's `<Pay>`), so a flow may hand card
     /// entry to it and the card number never reaches the line.
     fn captures_cards(&self) -> bool {

@@ -47,7 +47,7 @@ pub fn of(dialect: &dyn Dialect) -> Vec<Difference> {
              offers no agent-assisted card entry",
         ),
         (
-            dialect.recording_control().is_none(),
+            dialect.recording_control().is_none() && !dialect.pauses_recording_in_markup(),
             Feature::RecordingPause,
             "the call's recording is not paused while a card is keyed: record no calls on this \
              provider, or take cards by its own capture",
@@ -70,6 +70,15 @@ pub fn of(dialect: &dyn Dialect) -> Vec<Difference> {
         }
     }
     found
+}
+
+/// Whether `dialect`'s markup does `feature` as a flow means it (its answers by voice, its
+/// whisper ...).
+pub fn does(dialect: &dyn Dialect, feature: Feature) -> bool {
+    !dialect
+        .markup_differences()
+        .iter()
+        .any(|difference| difference.feature == feature)
 }
 
 /// What `flow` uses of the features that differ between providers.

@@ -479,10 +479,7 @@ mod tests {
 
     /// Whether `dialect`'s markup does `feature` differently.
     fn lacks(dialect: &dyn Dialect, feature: Feature) -> bool {
-        dialect
-            .markup_differences()
-            .iter()
-            .any(|difference| difference.feature == feature)
+        !crate::telephony::differences::does(dialect, feature)
     }
 
     /// `response` as `dialect` can say it: questions that take keys only where it cannot

@@ -98,13 +98,17 @@ fn write_document<W: Write>(
     Ok(writer.into_inner())
 }
 
-fn write_verb<W: Write>(writer: &mut Writer<W>, verb: &Verb) -> io::Result<()> {
+/// Writes one verb as the TwiML family writes it; TeXML's writer defers to it for every verb
+/// but `<Pay>`.
+pub(crate) fn write_verb<W: Write>(writer: &mut Writer<W>, verb: &Verb) -> io::Result<()> {
     match verb {
         Verb::Prompt(prompt) => write_prompt(writer, prompt),
         Verb::Gather(gather) => write_gather(writer, gather),
         Verb::Dial(dial) => write_dial(writer, dial),
         Verb::Conference(conference) => write_conference(writer, conference),
         Verb::Pay(pay) => write_pay(writer, pay),
+        // Never asked of a TwiML provider: their recordings are paused through the API.
+        Verb::Recording(_) => Ok(()),
         Verb::Redirect { url } => {
             writer
                 .create_element("Redirect")
@@ -202,7 +206,7 @@ pub(crate) fn write_prompt_as<W: Write>(
 /// positive `chargeAmount`) through the named connector; the card number is keyed to the
 /// provider alone.
 fn write_pay<W: Write>(writer: &mut Writer<W>, pay: &crate::voice::Pay) -> io::Result<()> {
-    let amount = format!("{}.{:02}", pay.charge_cents / 100, pay.charge_cents % 100);
+    let amount = pay_amount(pay.charge_cents);
     let brands = pay
         .card_brands
         .iter()
@@ -230,36 +234,48 @@ fn write_pay<W: Write>(writer: &mut Writer<W>, pay: &crate::voice::Pay) -> io::R
     if let Some(connector) = &pay.connector {
         element = element.with_attribute(("paymentConnector", xml_safe(connector).as_ref()));
     }
-    element.write_inner_content(|writer| {
-        pay.prompts.iter().try_for_each(|prompt| {
-            let mut element = writer
-                .create_element("Prompt")
-                .with_attribute(("for", prompt.step.name()));
-            if let Some(error) = prompt.error {
-                element = element.with_attribute(("errorType", error.name()));
-            }
-            if let Some(card_type) = prompt.card_brand.and_then(pay_card_type) {
-                element = element.with_attribute(("cardType", card_type));
-            }
-            if !prompt.attempts.is_empty() {
-                let attempts = prompt
-                    .attempts
-                    .iter()
-                    .map(u32::to_string)
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                element = element.with_attribute(("attempt", attempts.as_str()));
-            }
-            element.write_inner_content(|writer| {
-                prompt
-                    .prompts
-                    .iter()
-                    .try_for_each(|prompt| write_prompt(writer, prompt))
-            })?;
-            Ok(())
-        })
-    })?;
+    element.write_inner_content(|writer| write_pay_prompts(writer, &pay.prompts))?;
     Ok(())
+}
+
+/// `chargeAmount` as `<Pay>` takes it: dollars and cents (`25.00`).
+pub(crate) fn pay_amount(cents: i64) -> String {
+    format!("{}.{:02}", cents / 100, cents % 100)
+}
+
+/// `<Pay>`'s `<Prompt>`s: each with the step it is `for`, its `errorType`, `cardType` and
+/// `attempt`s where it has them, and the words inside.
+pub(crate) fn write_pay_prompts<'p, W: Write>(
+    writer: &mut Writer<W>,
+    prompts: impl IntoIterator<Item = &'p crate::voice::PayPrompt>,
+) -> io::Result<()> {
+    prompts.into_iter().try_for_each(|prompt| {
+        let mut element = writer
+            .create_element("Prompt")
+            .with_attribute(("for", prompt.step.name()));
+        if let Some(error) = prompt.error {
+            element = element.with_attribute(("errorType", error.name()));
+        }
+        if let Some(card_type) = prompt.card_brand.and_then(pay_card_type) {
+            element = element.with_attribute(("cardType", card_type));
+        }
+        if !prompt.attempts.is_empty() {
+            let attempts = prompt
+                .attempts
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(" ");
+            element = element.with_attribute(("attempt", attempts.as_str()));
+        }
+        element.write_inner_content(|writer| {
+            prompt
+                .prompts
+                .iter()
+                .try_for_each(|prompt| write_prompt(writer, prompt))
+        })?;
+        Ok(())
+    })
 }
 
 fn bool_text(value: bool) -> &'static str {

@@ -137,8 +137,19 @@ pub fn read(
 /// `PaymentCardType`, `PaymentCardNumber` (masked: only its last four are kept), and on a
 /// failure `PayErrorCode` and `PaymentError`. `None` without a `Result` the line knows.
 fn pay_report<'a>(field: &impl Fn(&str) -> Option<&'a str>) -> Option<crate::voice::PayReport> {
+    pay_report_as(
+        field,
+        field("Result").and_then(crate::voice::PayResult::parse)?,
+    )
+}
+
+/// The rest of a `<Pay>` result, whose `result` its dialect read (TeXML names a star or a
+/// hang-up its own way).
+pub(crate) fn pay_report_as<'a>(
+    field: &impl Fn(&str) -> Option<&'a str>,
+    result: crate::voice::PayResult,
+) -> Option<crate::voice::PayReport> {
     let owned = |name: &str| field(name).filter(|value| usable(value)).map(str::to_owned);
-    let result = crate::voice::PayResult::parse(field("Result")?)?;
     // `xxxxxxxxxxxx4242`, `xxxx-xxxxxx-x4001`: the digits at its end are all the line keeps.
     let last4 = field("PaymentCardNumber").and_then(|masked| {
         let digits: String = masked.chars().filter(char::is_ascii_digit).collect();

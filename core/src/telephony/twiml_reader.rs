@@ -313,13 +313,20 @@ pub(crate) fn unsupported(element: String, parent: &str) -> TwimlError {
 
 /// An empty `<Hangup/>`, as every XML dialect writes it.
 pub(crate) fn hangup_from(element: Element) -> Result<Verb, TwimlError> {
-    Attributes::new("Hangup", element.attributes).finish()?;
-    match child_elements("Hangup", element.children)?
-        .into_iter()
-        .next()
-    {
-        Some(child) => Err(unsupported(child.name, "Hangup")),
-        None => Ok(Verb::Hangup),
+    empty_verb(element, "Hangup", Verb::Hangup)
+}
+
+/// `verb`, written as the empty element `name` with no attributes (`<Hangup/>`,
+/// `<PauseRecording/>`).
+pub(crate) fn empty_verb(
+    element: Element,
+    name: &'static str,
+    verb: Verb,
+) -> Result<Verb, TwimlError> {
+    Attributes::new(name, element.attributes).finish()?;
+    match child_elements(name, element.children)?.into_iter().next() {
+        Some(child) => Err(unsupported(child.name, name)),
+        None => Ok(verb),
     }
 }
 
@@ -470,7 +477,9 @@ impl Attributes {
     }
 }
 
-fn verb_from(element: Element) -> Result<Verb, TwimlError> {
+/// Reads one verb as the TwiML family writes it; TeXML's reader defers to it for every verb but
+/// `<Pay>`.
+pub(crate) fn verb_from(element: Element) -> Result<Verb, TwimlError> {
     match element.name.as_str() {
         "Say" | "Play" | "Pause" => prompt_from(element, "Response").map(Verb::Prompt),
         "Gather" => gather_from(element).map(Verb::Gather),
@@ -655,30 +664,15 @@ fn gather_from(element: Element) -> Result<Gather, TwimlError> {
 /// `<Pay>` as the line writes it: a charge (`chargeAmount`) in dollars and cents, every
 /// attribute the model has, and `<Prompt>`s holding `<Say>`, `<Play>` and `<Pause>`.
 fn pay_from(element: Element) -> Result<crate::voice::Pay, TwimlError> {
-    use crate::voice::{PayError, PayPrompt, PayStep};
     let mut attributes = Attributes::new("Pay", element.attributes);
     attributes.fixed("input", "dtmf")?;
     attributes.fixed("statusCallbackMethod", "POST")?;
     let action = attributes.required("action")?;
     let status_callback = attributes.take("statusCallback");
-    let amount = attributes.required("chargeAmount")?;
-    let charge_cents = crate::payments::Money::parse_decimal(&amount)
-        .ok()
-        .map(|money| money.cents())
-        .filter(|cents| *cents > 0)
-        .ok_or(TwimlError::InvalidAttribute {
-            element: "Pay",
-            attribute: "chargeAmount",
-            value: amount,
-            expected: "an amount above zero, like 25.50",
-        })?;
+    let charge_cents = charge_from(&mut attributes)?;
     attributes.fixed("currency", "usd")?;
     let description = attributes.take("description").unwrap_or_default();
-    let language = match attributes.take("language") {
-        None => Language::En,
-        Some(value) if value.eq_ignore_ascii_case("es-MX") => Language::Es,
-        Some(value) => Language::parse(&value).ok_or(TwimlError::UnknownLanguage { value })?,
-    };
+    let language = pay_language_from(&mut attributes)?;
     let max_attempts = attributes.number("maxAttempts")?.unwrap_or(1);
     let timeout_seconds = attributes.number("timeout")?.unwrap_or(5);
     let flag = |attributes: &mut Attributes, name: &'static str| match attributes.take(name) {
@@ -707,8 +701,55 @@ fn pay_from(element: Element) -> Result<crate::voice::Pay, TwimlError> {
         });
     let connector = attributes.take("paymentConnector");
     attributes.finish()?;
+    let prompts = pay_prompts_from(element.children)?;
+    Ok(crate::voice::Pay {
+        action,
+        status_callback,
+        charge_cents,
+        currency: "usd",
+        description,
+        language,
+        max_attempts,
+        timeout_seconds,
+        security_code,
+        postal_code,
+        card_brands,
+        connector,
+        prompts,
+    })
+}
+
+/// `<Pay>`'s positive `chargeAmount`, in cents.
+pub(crate) fn charge_from(attributes: &mut Attributes) -> Result<i64, TwimlError> {
+    let amount = attributes.required("chargeAmount")?;
+    crate::payments::Money::parse_decimal(&amount)
+        .ok()
+        .map(|money| money.cents())
+        .filter(|cents| *cents > 0)
+        .ok_or(TwimlError::InvalidAttribute {
+            element: "Pay",
+            attribute: "chargeAmount",
+            value: amount,
+            expected: "an amount above zero, like 25.50",
+        })
+}
+
+/// `<Pay>`'s `language`: English unless said; `es-MX` (its Spanish) or any English or Spanish.
+pub(crate) fn pay_language_from(attributes: &mut Attributes) -> Result<Language, TwimlError> {
+    Ok(match attributes.take("language") {
+        None => Language::En,
+        Some(value) if value.eq_ignore_ascii_case("es-MX") => Language::Es,
+        Some(value) => Language::parse(&value).ok_or(TwimlError::UnknownLanguage { value })?,
+    })
+}
+
+/// `<Pay>`'s `<Prompt>`s, each holding `<Say>`, `<Play>` and `<Pause>`.
+pub(crate) fn pay_prompts_from(
+    children: Vec<Node>,
+) -> Result<Vec<crate::voice::PayPrompt>, TwimlError> {
+    use crate::voice::{PayError, PayPrompt, PayStep};
     let mut prompts = Vec::new();
-    for child in child_elements("Pay", element.children)? {
+    for child in child_elements("Pay", children)? {
         if child.name != "Prompt" {
             return Err(TwimlError::UnsupportedElement {
                 element: child.name,
@@ -764,25 +805,11 @@ fn pay_from(element: Element) -> Result<crate::voice::Pay, TwimlError> {
             prompts: said,
         });
     }
-    Ok(crate::voice::Pay {
-        action,
-        status_callback,
-        charge_cents,
-        currency: "usd",
-        description,
-        language,
-        max_attempts,
-        timeout_seconds,
-        security_code,
-        postal_code,
-        card_brands,
-        connector,
-        prompts,
-    })
+    Ok(prompts)
 }
 
 /// A brand as `<Pay>` names it.
-fn card_brand_named(name: &str) -> Result<crate::payments::CardBrand, TwimlError> {
+pub(crate) fn card_brand_named(name: &str) -> Result<crate::payments::CardBrand, TwimlError> {
     crate::payments::CardBrand::KNOWN
         .into_iter()
         .find(|brand| crate::telephony::twiml::pay_card_type(*brand) == Some(name))

@@ -747,6 +747,13 @@ impl Context for CallContext<'_> {
         )
     }
 
+    fn provider_listens(&self) -> bool {
+        crate::telephony::differences::does(
+            self.webhook.dialect.as_ref(),
+            crate::telephony::differences::Feature::AnswersByVoice,
+        )
+    }
+
     fn card_capture(&self, turn: i64) -> Option<crate::flow::engine::ProviderCapture> {
         let dialect = &self.webhook.dialect;
         dialect
@@ -774,6 +781,11 @@ impl CallContext<'_> {
         use crate::config::PauseFailure;
         use crate::flow::engine::Pause;
         use crate::telephony::capabilities::{ProviderError, RecordingState};
+        // Paused by the answer itself: nothing to configure, nothing that can fail here, and
+        // nothing happens where no recording runs.
+        if self.webhook.dialect.pauses_recording_in_markup() {
+            return Pause::InMarkup;
+        }
         let Some(on_failure) = self.app.config.pause_recording else {
             return Pause::NotNeeded;
         };
@@ -835,14 +847,19 @@ impl CallContext<'_> {
         }
     }
 
-    /// Resumes it once the card is decided or abandoned.
-    pub async fn resume_recording(&mut self) {
+    /// Resumes it once the card is decided or abandoned (by the answer's markup where it was
+    /// paused that way).
+    pub async fn resume_recording(&mut self) -> crate::flow::engine::Outcome {
+        use crate::flow::engine::Outcome;
         use crate::telephony::capabilities::RecordingState;
+        if self.webhook.dialect.pauses_recording_in_markup() {
+            return Outcome::ResumedInMarkup;
+        }
         if self.app.config.pause_recording.is_none() {
-            return;
+            return Outcome::Resumed;
         }
         let Some(control) = self.webhook.dialect.recording_control() else {
-            return;
+            return Outcome::Resumed;
         };
         if let Err(err) = control
             .set_recording(self.call_sid, RecordingState::InProgress)
@@ -850,6 +867,7 @@ impl CallContext<'_> {
         {
             tracing::warn!(error = %err, "could not resume the call's recording after card entry");
         }
+        Outcome::Resumed
     }
 
     /// Rings the agent line for a caller about to wait in the conference room: the agent's

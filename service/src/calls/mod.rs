@@ -231,10 +231,7 @@ async fn step_through(
                 engine::Outcome::Action(ctx.run_action(action, session).await?)
             }
             engine::Need::PauseRecording => engine::Outcome::Paused(ctx.pause_recording().await),
-            engine::Need::ResumeRecording => {
-                ctx.resume_recording().await;
-                engine::Outcome::Resumed
-            }
+            engine::Need::ResumeRecording => ctx.resume_recording().await,
             engine::Need::RingAgent { number } => {
                 engine::Outcome::Rang(ctx.ring_agent(&number).await?)
             }

@@ -178,6 +178,7 @@ async fn converse(
             .into_iter()
     });
     let mut shown = 0;
+    let mut recording_paused = false;
     loop {
         for (index, line) in call.heard.iter().enumerate().skip(shown) {
             let url = call
@@ -196,6 +197,14 @@ async fn converse(
             }
         }
         shown = call.heard.len();
+        if call.recording_paused != recording_paused {
+            recording_paused = call.recording_paused;
+            if recording_paused {
+                println!("  \u{23F8} (the call's recording is paused)");
+            } else {
+                println!("  \u{23FA} (the call's recording resumes)");
+            }
+        }
         for line in call.agent_heard.drain(..) {
             println!("  (agent hears) {line}");
         }

@@ -137,8 +137,9 @@ fn differences_text(
     configured: bool,
 ) -> String {
     let provider = dialect.name();
-    // Its API's settings: the ones beyond what checks its webhooks.
-    let api_settings: Vec<&str> = registry::registration(provider)
+    // Its other settings (its API's, its card capture's): the ones beyond what checks its
+    // webhooks.
+    let other_settings: Vec<&str> = registry::registration(provider)
         .map(|entry| {
             entry
                 .settings
@@ -148,12 +149,12 @@ fn differences_text(
                 .collect()
         })
         .unwrap_or_default();
-    let settings = match (configured, api_settings.is_empty()) {
+    let settings = match (configured, other_settings.is_empty()) {
         (true, _) => " (with its settings from the environment)".to_owned(),
         (false, true) => String::new(),
         (false, false) => format!(
-            " (with no API settings: set {} to check what they add)",
-            api_settings.join(", ")
+            " (with none of its other settings: set {} to check what they add)",
+            other_settings.join(", ")
         ),
     };
     let met = crate::telephony::differences::met_by(flow, dialect);

@@ -151,9 +151,9 @@ pub(super) fn line_settings(
 ) -> LineUses {
     use crate::messages::{EmailSettings, MessagingSettings, SmsSettings};
     let texts = providers.iter().any(|dialect| dialect.texting().is_some());
-    let records = providers
-        .iter()
-        .any(|dialect| dialect.recording_control().is_some());
+    let records = providers.iter().any(|dialect| {
+        dialect.recording_control().is_some() || dialect.pauses_recording_in_markup()
+    });
     let sms = match std::env::var("IVRPAY_SMS_FROM")
         .ok()
         .filter(|s| !s.is_empty())

@@ -63,6 +63,9 @@ pub struct Call {
     pub on_hold: Option<String>,
     /// Whether the call has ended.
     pub ended: bool,
+    /// Whether the line's markup has paused the call's recording (BXML's `<PauseRecording>`)
+    /// and not resumed it.
+    pub recording_paused: bool,
     /// The last answer as the server wrote it, in the provider's markup.
     pub last_twiml: String,
     /// Send every request to this base URL instead of the one in the URL, still signing the URL
@@ -133,6 +136,7 @@ impl Call {
             transferred_to: None,
             on_hold: None,
             ended: false,
+            recording_paused: false,
             last_twiml: String::new(),
             via: None,
             provider: registry::default_simulator(),
@@ -411,6 +415,9 @@ impl Call {
             for verb in &response.verbs {
                 match verb {
                     Verb::Prompt(prompt) => self.hear(prompt).await,
+                    Verb::Recording(change) => {
+                        self.recording_paused = *change == voice::RecordingChange::Pause;
+                    }
                     Verb::Gather(gather) => {
                         for prompt in &gather.prompts {
                             self.hear(prompt).await;

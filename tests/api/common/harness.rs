@@ -46,10 +46,9 @@ inventory::collect!(Test);
 /// Whether `dialect`'s markup does everything in `features` (a scenario of answers by voice is
 /// not one for a provider whose questions take keys only).
 pub fn does(dialect: &dyn Dialect, features: &[Feature]) -> bool {
-    dialect
-        .markup_differences()
+    features
         .iter()
-        .all(|difference| !features.contains(&difference.feature))
+        .all(|feature| ivrpay::telephony::differences::does(dialect, *feature))
 }
 
 /// The registered providers `picked` picks.

@@ -749,6 +749,30 @@ macro_rules! on_both_backends_with_own_server {
     };
 }
 
+/// Runs `scenario(backend, provider)` on SQLite and on PostgreSQL for each registered provider
+/// `picks` picks (`{scenario}::{provider}::{backend}`); for per-provider scenarios that start
+/// their own server. `needs` as for `on_both_backends!`.
+macro_rules! on_every_provider_with_own_server {
+    ($scenario:ident, picks: $picks:expr $(, needs: [$($need:ident),* $(,)?])?) => {
+        register!(
+            concat!(module_path!(), "::", stringify!($scenario), "::sqlite"),
+            [$($($need),*)?],
+            $crate::common::harness::Body::EveryProvider(
+                |provider| Box::pin($scenario($crate::common::Backend::Sqlite, provider)),
+                $picks
+            )
+        );
+        register!(
+            concat!(module_path!(), "::", stringify!($scenario), "::postgres"),
+            [Postgres $($(, $need)*)?],
+            $crate::common::harness::Body::EveryProvider(
+                |provider| Box::pin($scenario($crate::common::Backend::Postgres, provider)),
+                $picks
+            )
+        );
+    };
+}
+
 /// A gateway that never answers: every charge times out.
 pub struct SilentGateway;
 

@@ -330,7 +330,15 @@ impl Run<'_> {
         key: Option<char>,
     ) -> Option<voice::Prompt> {
         let template = prompt.0.get(&language)?;
-        let mut recorded = (self.flow.prompts == PromptSource::Recorded).then(|| {
+        let listens = listens(self.flow, ctx);
+        let says_otherwise = !listens
+            && template
+                .0
+                .iter()
+                .any(|segment| matches!(segment, Segment::Choice { .. }));
+        // Recordings say the words with voice: words for keys alone are spoken.
+        let recorded_prompts = self.flow.prompts == PromptSource::Recorded && !says_otherwise;
+        let mut recorded = recorded_prompts.then(|| {
             Box::new(voice::Recordable {
                 prompt: prompt.name().to_owned(),
                 words: Vec::new(),
@@ -343,6 +351,9 @@ impl Run<'_> {
         for segment in &template.0 {
             match segment {
                 Segment::Text(t) => text.push_str(t),
+                Segment::Choice { spoken, keys } => {
+                    text.push_str(if listens { spoken } else { keys });
+                }
                 Segment::Var(var) => {
                     let words = spoken(self.flow, *var, language, session, ctx);
                     left_out |= words.is_empty();

@@ -133,6 +133,9 @@ pub enum Pause {
     NotNeeded,
     /// It failed, and card entry must not go on.
     Failed,
+    /// To be paused by this answer's markup (BXML's `<PauseRecording>`), which the engine
+    /// writes before the first card question; resumed the same way once card entry is over.
+    InMarkup,
 }
 
 /// Sensitive entries, wiped from memory when dropped. `Debug` shows only which are held.
@@ -216,6 +219,12 @@ pub struct Turn {
 /// What the engine reads of the rest of the service while it steps: facts about the call and the
 /// line, never an effect. Whatever has an effect (an action, ringing an agent, pausing the
 /// recording) the engine asks for as a [`Need`] and is resumed with its [`Outcome`].
+/// Whether the call hears answers by voice: the flow listens (`[speech]`) and the call's
+/// provider can. Where not, the flow's words offer keys alone.
+pub(super) fn listens(flow: &Flow, ctx: &impl Context) -> bool {
+    flow.speech.is_some() && ctx.provider_listens()
+}
+
 pub trait Context {
     /// The account the session names, as loaded for this webhook.
     fn account(&self) -> Option<&Account>;
@@ -241,6 +250,11 @@ pub trait Context {
     fn policy(&self) -> Option<&crate::collections::Policy>;
     /// The line's business hours, when configured; `None`: always open, and no callbacks.
     fn hours(&self) -> Option<&crate::hours::Hours>;
+    /// Whether the call's provider hears answers by voice (where the flow listens for them);
+    /// `false` where its questions take keys only, so the flow's words offer keys alone.
+    fn provider_listens(&self) -> bool {
+        true
+    }
     /// Whether a transfer puts the caller in a conference room with hold audio while the line
     /// rings the agent itself ([`Need::RingAgent`]); `false`: a plain dial, with ringing.
     fn holds_transfers(&self) -> bool;

@@ -194,12 +194,12 @@ pub(super) fn spoken(
         Var::SmallestPayment => account
             .map(|a| speech::money_words(ctx.smallest_payment_cents(a), language))
             .unwrap_or_default(),
-        Var::ReceiptOptions => receipt_options(session, language, ctx),
+        Var::ReceiptOptions => receipt_options(flow, session, language, ctx),
         Var::CallbackNumber
         | Var::CallbackWindows
         | Var::CallbackWindow
         | Var::NextOpening
-        | Var::Heard => spoken_callback(var, language, session, ctx),
+        | Var::Heard => spoken_callback(flow, var, language, session, ctx),
         Var::SettlementAmount
         | Var::SettlementExpires
         | Var::PlanSchedule
@@ -454,8 +454,25 @@ fn spoken_arrangement(
     }
 }
 
+/// How an option is taken, before its key: "say or press" where the call hears answers by
+/// voice, "press" where it takes keys only.
+fn say_or_press(flow: &Flow, language: Language, ctx: &impl Context) -> &'static str {
+    match (listens(flow, ctx), language) {
+        (true, Language::En) => "say or press",
+        (true, Language::Es) => "diga u oprima",
+        (false, Language::En) => "press",
+        (false, Language::Es) => "oprima",
+    }
+}
+
 /// The receipt channels on offer, each with its key.
-fn receipt_options(session: &Session, language: Language, ctx: &impl Context) -> String {
+fn receipt_options(
+    flow: &Flow,
+    session: &Session,
+    language: Language,
+    ctx: &impl Context,
+) -> String {
+    let take = say_or_press(flow, language, ctx);
     let last4 = ctx
         .account()
         .map(|a| {
@@ -467,24 +484,30 @@ fn receipt_options(session: &Session, language: Language, ctx: &impl Context) ->
     if session.facts.receipts.text {
         options.push(match language {
             Language::En => {
-                format!("To get it by text message to the number ending in {last4}, say or press 1.")
+                format!("To get it by text message to the number ending in {last4}, {take} 1.")
             }
             Language::Es => format!(
-                "Para recibirlo por mensaje de texto al número que termina en {last4}, diga u oprima 1."
+                "Para recibirlo por mensaje de texto al número que termina en {last4}, {take} 1."
             ),
         });
     }
     if session.facts.receipts.email {
         options.push(match language {
-            Language::En => "To get it by email, say or press 2.".to_owned(),
-            Language::Es => "Para recibirlo por correo electrónico, diga u oprima 2.".to_owned(),
+            Language::En => format!("To get it by email, {take} 2."),
+            Language::Es => format!("Para recibirlo por correo electrónico, {take} 2."),
         });
     }
     options.join(" ")
 }
 
 /// What the callback and hours variables say, and an answer held for a yes.
-fn spoken_callback(var: Var, language: Language, session: &Session, ctx: &impl Context) -> String {
+fn spoken_callback(
+    flow: &Flow,
+    var: Var,
+    language: Language,
+    session: &Session,
+    ctx: &impl Context,
+) -> String {
     let callback = &session.facts.callback;
     match var {
         Var::CallbackNumber => callback
@@ -503,9 +526,10 @@ fn spoken_callback(var: Var, language: Language, session: &Session, ctx: &impl C
                 .enumerate()
                 .map(|(i, window)| {
                     let words = hours.window_words(*window, ctx.now_ms(), language);
+                    let take = say_or_press(flow, language, ctx);
                     match language {
-                        Language::En => format!("For {words}, say or press {}.", i + 1),
-                        Language::Es => format!("Para {words}, diga u oprima {}.", i + 1),
+                        Language::En => format!("For {words}, {take} {}.", i + 1),
+                        Language::Es => format!("Para {words}, {take} {}.", i + 1),
                     }
                 })
                 .collect::<Vec<_>>()

@@ -33,6 +33,8 @@ pub enum Outcome {
     Paused(Pause),
     /// The recording was asked to resume (whether it did is only logged).
     Resumed,
+    /// The recording is to be resumed by this answer's markup, which the engine writes.
+    ResumedInMarkup,
     /// The agent's leg's call id, or `None` when the call could not be placed (the caller is then
     /// offered something else, never left waiting for no one).
     Rang(Option<String>),
@@ -541,6 +543,11 @@ impl Run<'_> {
             match outcome {
                 None => return Ok(Guarded::Need(Need::PauseRecording)),
                 Some(Outcome::Paused(Pause::Paused)) => session.recording_paused = true,
+                Some(Outcome::Paused(Pause::InMarkup)) => {
+                    self.verbs
+                        .push(Verb::Recording(voice::RecordingChange::Pause));
+                    session.recording_paused = true;
+                }
                 Some(Outcome::Paused(Pause::NotNeeded)) => {}
                 Some(Outcome::Paused(Pause::Failed)) => {
                     self.record(ctx, &state.name, "none", "recording_not_paused", None);
@@ -557,6 +564,11 @@ impl Run<'_> {
                 match outcome {
                     None => return Ok(Guarded::Need(Need::ResumeRecording)),
                     Some(Outcome::Resumed) => session.recording_paused = false,
+                    Some(Outcome::ResumedInMarkup) => {
+                        self.verbs
+                            .push(Verb::Recording(voice::RecordingChange::Resume));
+                        session.recording_paused = false;
+                    }
                     Some(other) => return Err(unexpected(&other, &state.name)),
                 }
             }

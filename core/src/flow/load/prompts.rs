@@ -247,9 +247,43 @@ impl Checker<'_> {
         let mut segments = Vec::new();
         let mut rest = raw.as_ref().as_str();
         let mut ok = true;
-        while let Some(open) = rest.find('{') {
+        while let Some(open) = rest.find(['{', '[']) {
             if open > 0 {
                 segments.push(Segment::Text(rest[..open].to_owned()));
+            }
+            if rest[open..].starts_with('[') {
+                let Some(close) = rest[open..].find(']') else {
+                    self.report(
+                        raw,
+                        "a [ is never closed; write [words with voice|words with keys only], \
+                         like [say or press|press]",
+                    );
+                    return None;
+                };
+                let inner = &rest[open + 1..open + close];
+                match inner.split_once('|') {
+                    Some((spoken, keys))
+                        if !keys.contains('|') && !inner.contains(['{', '}', '[']) =>
+                    {
+                        segments.push(Segment::Choice {
+                            spoken: spoken.to_owned(),
+                            keys: keys.to_owned(),
+                        });
+                    }
+                    _ => {
+                        self.report(
+                            raw,
+                            format!(
+                                "[{inner}] is not a choice of words; write [words with \
+                                 voice|words with keys only], plain words on each side of one \
+                                 |, like [say or press|press]"
+                            ),
+                        );
+                        ok = false;
+                    }
+                }
+                rest = &rest[open + close + 1..];
+                continue;
             }
             let Some(close) = rest[open..].find('}') else {
                 self.report(raw, "a { is never closed; write {variable}");
@@ -274,6 +308,10 @@ impl Checker<'_> {
         }
         if rest.contains('}') {
             self.report(raw, "a } has no matching {");
+            return None;
+        }
+        if rest.contains(']') {
+            self.report(raw, "a ] has no matching [");
             return None;
         }
         if !rest.is_empty() {

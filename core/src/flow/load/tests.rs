@@ -331,6 +331,55 @@ fn unknown_variable_lists_the_known_ones() {
 }
 
 #[test]
+fn words_for_voice_and_for_keys_are_read_and_a_half_written_choice_is_reported() {
+    let source = VALID.replace(
+        "Your balance is {balance}",
+        "Your balance is {balance}. [Say repeat or press|Press] star",
+    );
+    let flow = parse_flow("test", Path::new("call-flows/test.toml"), &source)
+        .unwrap_or_else(|problems| panic!("a valid choice: {problems:?}"));
+    let said = flow
+        .prompts()
+        .into_iter()
+        .flat_map(|prompt| prompt.0.values())
+        .flat_map(|template| template.0.iter())
+        .any(|segment| {
+            *segment
+                == crate::flow::definition::Segment::Choice {
+                    spoken: "Say repeat or press".into(),
+                    keys: "Press".into(),
+                }
+        });
+    assert!(said);
+    for (written, problem) in [
+        (
+            "[say or press] star",
+            "[say or press] is not a choice of words; write [words with voice|words with keys \
+             only]",
+        ),
+        (
+            "[say {balance}|press] star",
+            "[say {balance}|press] is not a choice",
+        ),
+        ("[say or press|press star", "a [ is never closed"),
+        ("press] star", "a ] has no matching ["),
+    ] {
+        let source = VALID.replace(
+            "Your balance is {balance}",
+            &format!("Your balance is {{balance}}. {written}"),
+        );
+        let found = problems(&source);
+        let line = line_of(&source, written);
+        assert!(
+            found
+                .iter()
+                .any(|p| p.contains(&format!(":{line}: {problem}"))),
+            "{written}: {found:?}"
+        );
+    }
+}
+
+#[test]
 fn unknown_action_and_missing_results_are_reported() {
     let source = VALID.replace(
         "[states.agent]",

@@ -21,10 +21,10 @@ use quick_xml::events::BytesText;
 use crate::language::Language;
 use crate::telephony::twiml::{render_with, write_words, xml_safe};
 use crate::telephony::twiml_reader::{
-    Attributes, Element, Node, TwimlError, child_elements, hangup_from, parse_with, pause_from,
-    play_from, required_text, say_content, unsupported,
+    Attributes, Element, Node, TwimlError, child_elements, empty_verb, hangup_from, parse_with,
+    pause_from, play_from, required_text, say_content, unsupported,
 };
-use crate::voice::{Conference, Dial, Gather, Prompt, Response, Verb};
+use crate::voice::{Conference, Dial, Gather, Prompt, RecordingChange, Response, Verb};
 
 /// Bandwidth's most keys for one `<Gather>`.
 const MOST_DIGITS: u32 = 50;
@@ -63,6 +63,14 @@ fn write_verb<W: Write>(writer: &mut Writer<W>, verb: &Verb) -> io::Result<()> {
             Ok(())
         }
         Verb::Pay(pay) => write_redirect(writer, &pay.action),
+        Verb::Recording(change) => {
+            let element = match change {
+                RecordingChange::Pause => "PauseRecording",
+                RecordingChange::Resume => "ResumeRecording",
+            };
+            writer.create_element(element).write_empty()?;
+            Ok(())
+        }
         Verb::Redirect { url } => write_redirect(writer, url),
         Verb::Hangup => {
             writer.create_element("Hangup").write_empty()?;
@@ -210,6 +218,16 @@ fn verb_from(element: Element) -> Result<Verb, TwimlError> {
             Ok(Verb::Redirect { url })
         }
         "Hangup" => hangup_from(element),
+        "PauseRecording" => empty_verb(
+            element,
+            "PauseRecording",
+            Verb::Recording(RecordingChange::Pause),
+        ),
+        "ResumeRecording" => empty_verb(
+            element,
+            "ResumeRecording",
+            Verb::Recording(RecordingChange::Resume),
+        ),
         _ => Err(unsupported(element.name, "Response")),
     }
 }
@@ -364,6 +382,7 @@ mod tests {
                     url: "https://ivr.example.com/a.wav".into(),
                 }),
                 Verb::Prompt(Prompt::Pause { seconds: 2 }),
+                Verb::Recording(RecordingChange::Pause),
                 Verb::Gather(Gather {
                     action: "https://ivr.example.com/bandwidth/gather?turn=2".into(),
                     num_digits: Some(1),
@@ -383,6 +402,7 @@ mod tests {
                     action: Some("https://ivr.example.com/bandwidth/dial".into()),
                     timeout_seconds: 20,
                 }),
+                Verb::Recording(RecordingChange::Resume),
                 Verb::Redirect {
                     url: "https://ivr.example.com/next?a=1&b=2".into(),
                 },
@@ -395,6 +415,7 @@ mod tests {
             r#"<SpeakSentence locale="es_MX" gender="female"><prosody rate="slow">Despacio.</prosody></SpeakSentence>"#,
             "<PlayAudio>https://ivr.example.com/a.wav</PlayAudio>",
             r#"<Pause duration="2"/>"#,
+            "<PauseRecording/>",
             r#"<Gather gatherUrl="https://ivr.example.com/bandwidth/gather?turn=2" gatherMethod="POST" firstDigitTimeout="8" interDigitTimeout="8" maxDigits="1" terminatingDigits="">"#,
             r#"<SpeakSentence locale="es_MX" gender="female">Diga u oprima 1.</SpeakSentence>"#,
             r#"<SpeakSentence locale="en_US" gender="female"><break time="1s"/></SpeakSentence>"#,
@@ -402,6 +423,7 @@ mod tests {
             r#"<Transfer callTimeout="20" transferCallerId="+18005550100" transferCompleteUrl="https://ivr.example.com/bandwidth/dial" transferCompleteMethod="POST">"#,
             r#"<PhoneNumber transferAnswerUrl="https://ivr.example.com/bandwidth/whisper?call=1" transferAnswerMethod="POST">+15551234567</PhoneNumber>"#,
             "</Transfer>",
+            "<ResumeRecording/>",
             r#"<Redirect redirectUrl="https://ivr.example.com/next?a=1&amp;b=2" redirectMethod="POST"/>"#,
             "<Hangup/>",
             "</Response>",
@@ -411,12 +433,13 @@ mod tests {
         assert_eq!(rendered, expected);
         // Read back: the voice is Bandwidth's choice, and the question takes keys only.
         let read = parse(&rendered).expect("BXML");
-        let Verb::Gather(gather) = &read.verbs[4] else {
+        let Verb::Gather(gather) = &read.verbs[5] else {
             panic!("{read:?}")
         };
         assert_eq!(gather.speech, None);
         assert_eq!(gather.prompts[1], Prompt::Pause { seconds: 1 });
-        assert_eq!(read.verbs[5..], response.verbs[5..]);
+        assert_eq!(read.verbs[2..5], response.verbs[2..5]);
+        assert_eq!(read.verbs[6..], response.verbs[6..]);
     }
 
     #[test]
@@ -427,6 +450,7 @@ mod tests {
             r#"<Response><Gather gatherUrl="x" repeatCount="3"/></Response>"#,
             r#"<Response><SpeakSentence locale="fr_FR">Bonjour</SpeakSentence></Response>"#,
             r#"<Response><Transfer><SipUri>sip:a@b</SipUri></Transfer></Response>"#,
+            r#"<Response><PauseRecording tag="x"/></Response>"#,
         ] {
             assert!(parse(xml).is_err(), "{xml}");
         }

@@ -8,8 +8,9 @@
 //!
 //! What differs: `<Gather>` takes keys only, so questions that would listen take keys; Basic
 //! credentials do not stop a captured webhook being sent again (the line's own replay rules
-//! still answer a repeated webhook as before and never advance twice); Bandwidth's REST API is
-//! not used yet (no texts, no recording pauses, no conference holds), and it has no card
+//! still answer a repeated webhook as before and never advance twice); the call's recording is
+//! paused around card entry in BXML itself (`<PauseRecording>`), not through the API;
+//! Bandwidth's REST API is not used yet (no texts, no conference holds), and it has no card
 //! capture.
 
 pub mod bxml;
@@ -148,15 +149,20 @@ impl Dialect for Bandwidth {
         "application/xml; charset=utf-8"
     }
 
+    /// BXML's `<PauseRecording>` and `<ResumeRecording>` around card entry: they pause what
+    /// `<StartRecording>` or Bandwidth's API started, and do nothing where nothing records.
+    fn pauses_recording_in_markup(&self) -> bool {
+        true
+    }
+
     fn markup_differences(&self) -> &'static [Difference] {
         &[
             Difference {
                 feature: Feature::AnswersByVoice,
-                instead: "Bandwidth's <Gather> takes keys only: every question takes keys, and \
-                          a caller who answers by voice is heard as silence, asked again and \
-                          then helped to a person. The flow's words still say \"say or press\": \
-                          for Bandwidth's numbers, run an instance whose flow (--flow) asks for \
-                          keys in its words",
+                instead: "Bandwidth's <Gather> takes keys only: every question takes keys, its \
+                          callers hear the words a prompt writes for keys alone (the side after \
+                          | in [say or press|press]), and one who answers by voice anyway is \
+                          heard as silence, asked again and then helped to a person",
             },
             Difference {
                 feature: Feature::SpeechHints,

@@ -28,6 +28,8 @@ pub fn render(response: &Response) -> String {
             Verb::Dial(dial) => verbs.push(dial_verb(dial)),
             Verb::Conference(conference) => verbs.push(conference_verb(conference)),
             Verb::Pay(pay) => verbs.push(json!({"verb": "redirect", "actionHook": pay.action})),
+            // Never asked of a provider whose markup does not pause recordings.
+            Verb::Recording(_) => {}
             Verb::Redirect { url } => verbs.push(json!({"verb": "redirect", "actionHook": url})),
             Verb::Hangup => verbs.push(json!({"verb": "hangup"})),
         }

@@ -55,6 +55,8 @@ fn write_verb<W: Write>(writer: &mut Writer<W>, verb: &Verb) -> io::Result<()> {
         Verb::Dial(dial) => write_dial(writer, dial),
         Verb::Conference(conference) => write_conference(writer, conference),
         Verb::Pay(pay) => write_redirect(writer, &pay.action),
+        // Never asked of a provider whose markup does not pause recordings.
+        Verb::Recording(_) => Ok(()),
         Verb::Redirect { url } => write_redirect(writer, url),
         Verb::Hangup => {
             writer.create_element("Hangup").write_empty()?;

@@ -9,9 +9,10 @@
 //!
 //! What differs from Twilio's TwiML: TeXML's `<Gather>` documents no `actionOnEmptyResult`, so a
 //! question is followed by a `<Redirect>` to its own action, which reaches the flow as silence
-//! when the caller says nothing. Telnyx's REST API is not used yet: no texts, no recording
-//! pauses, no conference holds, and card entry stays on the line's own questions.
+//! when the caller says nothing; and its `<Pay>` has attributes of its own ([`pay`]). Telnyx's
+//! REST API is not used yet: no texts, no recording pauses, no conference holds.
 
+pub mod pay;
 pub mod signature;
 pub mod simulator;
 
@@ -30,6 +31,9 @@ use crate::voice;
 /// The setting holding the account's public key.
 const PUBLIC_KEY_ENV: &str = "TELNYX_PUBLIC_KEY";
 
+/// The setting naming the payment connector `<Pay>` charges through.
+const PAY_CONNECTOR_ENV: &str = "TELNYX_PAY_CONNECTOR";
+
 /// Telnyx's registration: its webhooks are checked with the account's public key, a plain
 /// setting (it is public: only Telnyx holds the private half).
 pub const REGISTRATION: Registration = Registration {
@@ -41,10 +45,20 @@ pub const REGISTRATION: Registration = Registration {
                    checks webhooks at /telnyx/...",
     },
     webhook_also: &[],
-    settings: &[],
+    settings: &[Setting {
+        env: PAY_CONNECTOR_ENV,
+        secret: false,
+        describe: "the payment connector TeXML's <Pay> charges through, by its name in the \
+                   Telnyx portal (Voice API > Applications > Payment Connectors; default: \
+                   Telnyx's Default); used where the flow says card_capture = \"provider\"",
+    }],
     build: |settings| {
         let public_key = settings.value(PUBLIC_KEY_ENV).unwrap_or_default();
-        Telnyx::new(public_key).map(|telnyx| Arc::new(telnyx) as Arc<dyn Dialect>)
+        let telnyx = Telnyx::new(public_key)?;
+        Ok(Arc::new(Telnyx {
+            pay_connector: settings.value(PAY_CONNECTOR_ENV).map(str::to_owned),
+            ..telnyx
+        }) as Arc<dyn Dialect>)
     },
     simulator: || Arc::new(simulator::SIMULATOR),
     accepting: |secret| {
@@ -86,6 +100,8 @@ pub fn simulator_seed(secret: &str) -> String {
 pub struct Telnyx {
     /// Base64, 32 bytes; empty when unset (then nothing verifies).
     public_key: String,
+    /// The payment connector `<Pay>` charges through; Telnyx's `Default` when `None`.
+    pay_connector: Option<String>,
 }
 
 impl Telnyx {
@@ -107,6 +123,7 @@ impl Telnyx {
         }
         Ok(Telnyx {
             public_key: public_key.to_owned(),
+            pay_connector: None,
         })
     }
 }
@@ -133,22 +150,38 @@ impl Dialect for Telnyx {
     }
 
     fn read(&self, event: Event, request: &Request<'_>) -> Callback {
-        crate::telephony::twiml_fields::read(event, request)
+        let callback = crate::telephony::twiml_fields::read(event, request);
+        match event {
+            Event::Pay => Callback {
+                pay: pay::report(request.form()),
+                ..callback
+            },
+            _ => callback,
+        }
     }
 
     fn render(&self, response: &voice::Response) -> String {
-        crate::telephony::twiml::render(&silence::with_redirects(response))
+        crate::telephony::twiml::render_with(&silence::with_redirects(response), pay::write_verb)
     }
 
     fn render_text_reply(&self, reply: Option<&str>) -> String {
         crate::telephony::twiml::render_text_reply(reply)
     }
 
+    fn captures_cards(&self) -> bool {
+        true
+    }
+
+    fn pay_connector(&self) -> Option<&str> {
+        self.pay_connector.as_deref()
+    }
+
     fn markup_differences(&self) -> &'static [Difference] {
         &[Difference {
             feature: Feature::ProviderCardCapture,
-            instead: "TeXML's <Pay> charges through a connector set up at Telnyx, which ivrpay \
-                      does not configure yet: cards are keyed to the line's own questions",
+            instead: "TeXML's <Pay> always asks for the security code and the billing ZIP code, \
+                      leaves a card brand the flow does not take to the processor to refuse, and \
+                      says nothing while it charges (the flow's processing words are not said)",
         }]
     }
 }

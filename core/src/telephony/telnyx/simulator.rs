@@ -3,7 +3,7 @@
 //! answers read as TwiML, a question's silence redirect run as its silence.
 
 use crate::telephony::simulator::{Signs, SimulatedRequest, Simulator, Webhook};
-use crate::telephony::twiml_fields::{Signing, TwimlSimulator};
+use crate::telephony::twiml_fields::{Signing, TwimlSimulator, encode};
 use crate::voice;
 
 /// How Telnyx signs: the key made from the secret ([`super::simulator_seed`]), at `now_ms`.
@@ -31,7 +31,8 @@ pub const SIMULATOR: TelnyxSimulator = TelnyxSimulator(TwimlSimulator {
     },
 });
 
-/// The TwiML family's simulator, reading TeXML's silence redirects as Telnyx runs them.
+/// The TwiML family's simulator, posting a `<Pay>` result as TeXML names it and reading TeXML's
+/// `<Pay>` and silence redirects as Telnyx runs them.
 #[derive(Debug)]
 pub struct TelnyxSimulator(TwimlSimulator);
 
@@ -45,7 +46,14 @@ impl Simulator for TelnyxSimulator {
     }
 
     fn unsigned(&self, webhook: &Webhook) -> SimulatedRequest {
-        self.0.unsigned(webhook)
+        SimulatedRequest {
+            content_type: "application/x-www-form-urlencoded",
+            headers: Vec::new(),
+            body: form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(super::pay::as_posted(encode(webhook)))
+                .finish()
+                .into_bytes(),
+        }
     }
 
     fn sign_raw(&self, url: &str, body: Vec<u8>, secret: &str, now_ms: i64) -> SimulatedRequest {
@@ -53,8 +61,8 @@ impl Simulator for TelnyxSimulator {
     }
 
     fn read(&self, body: &str) -> Result<voice::Response, String> {
-        self.0
-            .read(body)
+        crate::telephony::twiml_reader::parse_with(body, super::pay::verb_from)
             .map(crate::telephony::silence::without_redirects)
+            .map_err(|err| format!("not valid {}: {err}", self.0.markup))
     }
 }

@@ -44,6 +44,8 @@ pub fn render(response: &Response) -> String {
             Verb::Dial(dial) => actions.push(connect_action(dial)),
             Verb::Conference(conference) => actions.push(conversation_action(conference)),
             Verb::Pay(pay) => actions.push(notify(&pay.action)),
+            // Never asked of a provider whose markup does not pause recordings.
+            Verb::Recording(_) => {}
             Verb::Redirect { url } => actions.push(notify(url)),
             // The NCCO ends here, and with it the call.
             Verb::Hangup => break,
