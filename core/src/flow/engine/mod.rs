@@ -216,15 +216,15 @@ pub struct Turn {
     pub ended: bool,
 }
 
-/// What the engine reads of the rest of the service while it steps: facts about the call and the
-/// line, never an effect. Whatever has an effect (an action, ringing an agent, pausing the
-/// recording) the engine asks for as a [`Need`] and is resumed with its [`Outcome`].
 /// Whether the call hears answers by voice: the flow listens (`[speech]`) and the call's
 /// provider can. Where not, the flow's words offer keys alone.
 pub(super) fn listens(flow: &Flow, ctx: &impl Context) -> bool {
     flow.speech.is_some() && ctx.provider_listens()
 }
 
+/// What the engine reads of the rest of the service while it steps: facts about the call and the
+/// line, never an effect. Whatever has an effect (an action, ringing an agent, pausing the
+/// recording) the engine asks for as a [`Need`] and is resumed with its [`Outcome`].
 pub trait Context {
     /// The account the session names, as loaded for this webhook.
     fn account(&self) -> Option<&Account>;

@@ -520,13 +520,13 @@ fn spoken_callback(
             let Some(hours) = ctx.hours() else {
                 return String::new();
             };
+            let take = say_or_press(flow, language, ctx);
             callback
                 .windows
                 .iter()
                 .enumerate()
                 .map(|(i, window)| {
                     let words = hours.window_words(*window, ctx.now_ms(), language);
-                    let take = say_or_press(flow, language, ctx);
                     match language {
                         Language::En => format!("For {words}, {take} {}.", i + 1),
                         Language::Es => format!("Para {words}, {take} {}.", i + 1),
