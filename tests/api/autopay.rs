@@ -364,6 +364,21 @@ async fn an_agent_or_an_admin_stops_autopay(backend: Backend) {
     assert_eq!(status, 303, "{body}");
     let page = common::console::console_page(server, &ana).await;
     assert!(page.contains("Stop AutoPay"), "{page}");
+    // Removing the card AutoPay is paid from asks first, and says AutoPay stops with it.
+    let saved = server.api_account(LINDA).await["saved_methods"][0]["id"]
+        .as_i64()
+        .expect("the card on file");
+    let (status, confirm) = common::console::get(
+        server,
+        &ana,
+        &format!("/agent/transfers/{transfer}/saved-methods/{saved}/remove"),
+    )
+    .await;
+    assert_eq!(status, 200, "{confirm}");
+    assert!(
+        confirm.contains("AutoPay is paid from it, so AutoPay stops too."),
+        "{confirm}"
+    );
     let (status, body) = common::console::post(
         server,
         &ana,

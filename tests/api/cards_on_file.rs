@@ -182,6 +182,22 @@ async fn the_agent_who_took_the_call_removes_a_card_on_file(backend: common::Bac
     let page = common::console::console_page(server, &ana).await;
     assert!(page.contains(&remove), "{page}");
     assert!(page.contains("Take a payment (the caller keys in a card or bank account"));
+    // Remove opens a page that asks first, naming the card; only Ana's.
+    let (status, confirm) = common::console::get(server, &ana, &remove).await;
+    assert_eq!(status, 200, "{confirm}");
+    assert!(
+        confirm.contains("Take Visa ending 4242 off the caller's file?")
+            && confirm.contains("Yes, take it off")
+            && confirm.contains(&format!("href=\"/agent#transfer-{transfer}\"")),
+        "{confirm}"
+    );
+    assert!(
+        !confirm.contains("AutoPay stops"),
+        "AutoPay is not on: {confirm}"
+    );
+    assert_eq!(on_file(server).await.len(), 1, "opening it removes nothing");
+    let (status, _) = common::console::get(server, &bo, &remove).await;
+    assert_eq!(status, 409, "not Bo's call");
     let (status, _) = common::console::post(server, &bo, &remove, &[]).await;
     assert_eq!(status, 409, "not Bo's call");
     assert_eq!(on_file(server).await.len(), 1);

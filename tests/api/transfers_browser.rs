@@ -155,13 +155,28 @@ async fn a_transfer_appears_live_and_is_taken_and_closed(server: &TestServer) {
         std::fs::write(path, client.screenshot().await.expect("screenshot")).expect("write");
     }
 
-    // Act: at her word, Ana takes the card off her file.
+    // Act: at her word, Ana takes the card off her file, confirming on the page Remove opens.
     let on_file = format!("on-file-{id}");
     assert!(browser.text_of(&on_file).await.contains("Visa ending 4242"));
     client
-        .find(Locator::Css(&format!("#{on_file} button")))
+        .find(Locator::Css(&format!("#{on_file} a")))
         .await
         .expect("Remove")
+        .click()
+        .await
+        .expect("click");
+    browser
+        .text_becomes("confirm-remove", "Yes, take it off")
+        .await;
+    let violations = browser.accessibility_violations().await;
+    assert!(
+        violations.is_empty(),
+        "the confirmation before taking a card off file, WCAG 2.2 AA: {violations:#?}"
+    );
+    client
+        .find(Locator::Id("confirm-remove"))
+        .await
+        .expect("Yes, take it off")
         .click()
         .await
         .expect("click");

@@ -246,14 +246,12 @@ pub fn transfer_item(pop: &ScreenPop, viewer: Viewer<'_>) -> Markup {
                         @for (saved, label) in &pop.on_file {
                             li {
                                 (label)
-                                // The agent who took the call removes one at the caller's word.
+                                // The agent who took the call removes one at the caller's word,
+                                // after a page that asks them to confirm.
                                 @if pop.status == "claimed" && pop.claimed_by == Some(viewer.agent_id) {
                                     " "
-                                    form class="inline" method="post" action={ "/agent/transfers/" (id) "/saved-methods/" (saved) "/remove" } {
-                                        (csrf_field(viewer.csrf_token))
-                                        button type="submit" id={ "remove-card-" (id) "-" (saved) } aria-label={ "Remove " (label) " from file" } {
-                                            "Remove"
-                                        }
+                                    a id={ "remove-card-" (id) "-" (saved) } href={ "/agent/transfers/" (id) "/saved-methods/" (saved) "/remove" } aria-label={ "Remove " (label) " from file" } {
+                                        "Remove…"
                                     }
                                 }
                             }
@@ -352,6 +350,53 @@ pub fn callback_item(card: &CallbackCard, csrf_token: &str) -> Markup {
             }
         }
     }
+}
+
+/// What the confirmation before taking a method off file shows.
+pub struct ConfirmRemove<'a> {
+    /// The transfer it is done from.
+    pub transfer: i64,
+    /// The method's id.
+    pub saved: i64,
+    /// "Visa ending 4242".
+    pub label: &'a str,
+    /// Whether AutoPay charges it (and so stops with it).
+    pub stops_autopay: bool,
+    /// The session's CSRF token.
+    pub csrf_token: &'a str,
+}
+
+/// The page the console's Remove opens: which card, what else stops, and the one button that
+/// takes it off (or the way back, keeping it).
+pub fn confirm_remove(confirm: &ConfirmRemove<'_>) -> String {
+    let ConfirmRemove {
+        transfer,
+        saved,
+        label,
+        stops_autopay,
+        csrf_token,
+    } = *confirm;
+    page(
+        "Take it off file?",
+        html! {
+            main {
+                h1 { "Take " (label) " off the caller's file?" }
+                p { "Only when the caller asks. It cannot be used again without the caller \
+                     giving it again; their consent to keep it stays on record, marked removed \
+                     by you." }
+                @if stops_autopay {
+                    p role="alert" id="stops-autopay" {
+                        "AutoPay is paid from it, so AutoPay stops too."
+                    }
+                }
+                form method="post" action={ "/agent/transfers/" (transfer) "/saved-methods/" (saved) "/remove" } {
+                    (csrf_field(csrf_token))
+                    button type="submit" id="confirm-remove" { "Yes, take it off" }
+                }
+                p { a href={ "/agent#transfer-" (transfer) } id="keep-on-file" { "No, keep it" } }
+            }
+        },
+    )
 }
 
 /// A short page for a refused change (wrong origin or CSRF token).
@@ -464,10 +509,11 @@ pub(crate) mod tests {
             csrf_token: HOSTILE,
         };
         // Taken by this agent: name, why, segment, flags, note, arrangement, card on file (and
-        // its Remove button's label), step, and the token in the remove, card-entry and
-        // disposition forms.
+        // its Remove link's label), step, and the token in the card-entry and disposition
+        // forms.
         let mine = transfer_item(&screen_pop("claimed", Some(9)), viewer).into_string();
-        assert_escaped(&mine, 12);
+        assert_escaped(&mine, 11);
+        assert!(mine.contains("href=\"/agent/transfers/5/saved-methods/1/remove\""));
         assert!(mine.contains("action=\"/agent/transfers/5/disposition\""));
         assert!(mine.contains("id=\"card-entry-5\""));
         // Taken by someone else: their name is shown, and no form.
@@ -480,6 +526,31 @@ pub(crate) mod tests {
             odd.contains(&format!("class=\"transfer {ESCAPED}\"")),
             "{odd}"
         );
+    }
+
+    #[test]
+    fn removing_from_file_asks_first_and_says_when_autopay_stops_with_it() {
+        let confirm = ConfirmRemove {
+            transfer: 5,
+            saved: 1,
+            label: HOSTILE,
+            stops_autopay: false,
+            csrf_token: HOSTILE,
+        };
+        let html = confirm_remove(&confirm);
+        // The label in the title's sentence and the token in the form.
+        assert_escaped(&html, 2);
+        assert!(html.contains("action=\"/agent/transfers/5/saved-methods/1/remove\""));
+        assert!(
+            html.contains("href=\"/agent#transfer-5\""),
+            "the way back keeps it"
+        );
+        assert!(!html.contains("AutoPay"));
+        let html = confirm_remove(&ConfirmRemove {
+            stops_autopay: true,
+            ..confirm
+        });
+        assert!(html.contains("AutoPay is paid from it, so AutoPay stops too."));
     }
 
     #[test]

@@ -15,8 +15,14 @@ use crate::http::AppState;
 use crate::language::Language;
 use crate::messages::templates::{date_text, money_text};
 use crate::store::{
-    ArrangementRecord, CallKey, Disposition, PaymentRecord, StepRecord, TransferRow,
+    ArrangementRecord, CallKey, Disposition, PaymentRecord, SavedMethod, StepRecord, TransferRow,
 };
+
+/// A method on file as the console names it: "Visa ending 4242".
+pub fn on_file_label(saved: &SavedMethod) -> String {
+    let method = saved.summary();
+    format!("{} ending {}", method.name_or_kind(), method.last4)
+}
 
 /// One transfer as the console shows it.
 #[derive(Debug, Clone)]
@@ -155,13 +161,7 @@ pub async fn load(app: &AppState, row: &TransferRow) -> Result<ScreenPop, AppErr
             .saved_methods(&account.account_number)
             .await?
             .iter()
-            .map(|saved| {
-                let method = saved.summary();
-                (
-                    saved.id,
-                    format!("{} ending {}", method.name_or_kind(), method.last4),
-                )
-            })
+            .map(|saved| (saved.id, on_file_label(saved)))
             .collect(),
         None => Vec::new(),
     };

@@ -51,7 +51,7 @@ pub fn router() -> Router<AppState> {
         .route("/agent/transfers/{id}/pay-link", post(send_pay_link))
         .route(
             "/agent/transfers/{id}/saved-methods/{saved}/remove",
-            post(remove_saved_method),
+            get(confirm_remove).post(remove_saved_method),
         )
         .route("/agent/console.js", get(script))
 }
@@ -387,6 +387,34 @@ async fn account_of_mine(
             "This caller was not identified, so there is no account to change.",
         )
     }))
+}
+
+/// `GET .../saved-methods/{saved}/remove`: what the console's Remove opens. A card on file
+/// pays plans and AutoPay, so one click must not take it off: the agent who took the call sees
+/// which card, whether AutoPay stops with it, and confirms (or keeps it).
+async fn confirm_remove(
+    State(app): State<AppState>,
+    Extension(signed_in): Extension<SignedIn>,
+    Path((id, saved)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    let account = match account_of_mine(&app, &signed_in, id).await? {
+        Ok(account) => account,
+        Err(refused) => return Ok(refused),
+    };
+    let store = &app.line.store;
+    let on_file = store.saved_methods(&account.account_number).await?;
+    let Some(method) = on_file.iter().find(|method| method.id == saved) else {
+        return Ok(refusal(StatusCode::NOT_FOUND, "That is no longer on file."));
+    };
+    let stops_autopay = crate::calls::autopay::pays_autopay(&app.line, &account, saved).await?;
+    let confirm = pages::ConfirmRemove {
+        transfer: id,
+        saved,
+        label: &super::screen_pop::on_file_label(method),
+        stops_autopay,
+        csrf_token: &signed_in.session.csrf_token,
+    };
+    Ok(Html(pages::confirm_remove(&confirm)).into_response())
 }
 
 /// Takes a card off the file of the account on a transfer, for the agent who took it, at the

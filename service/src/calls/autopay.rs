@@ -77,11 +77,8 @@ pub async fn remove_method(
     id: i64,
     by: &str,
 ) -> Result<(bool, bool), AppError> {
-    let token = app
-        .store
-        .saved_method_token(&account.account_number, id)
-        .await?
-        .map(|(_, token)| token);
+    // Asked before it goes: once removed, its token is no longer on file to compare.
+    let charged = pays_autopay(app, account, id).await?;
     let now = app.clock.now_ms();
     if !app
         .store
@@ -91,14 +88,26 @@ pub async fn remove_method(
         return Ok((false, false));
     }
     tracing::info!(saved_method = id, by, "removed from file");
-    let charged = match &token {
-        Some(token) => {
+    let stopped = charged && stop(app, account, by).await?;
+    Ok((true, stopped))
+}
+
+/// Whether the account's AutoPay is paid from its method on file `id` (so taking that method
+/// off file stops AutoPay too).
+///
+/// # Errors
+/// A database failure.
+pub async fn pays_autopay(app: &Line, account: &Account, id: i64) -> Result<bool, AppError> {
+    let token = app
+        .store
+        .saved_method_token(&account.account_number, id)
+        .await?;
+    Ok(match token {
+        Some((_, token)) => {
             app.store
-                .autopay_charges(&account.account_number, token)
+                .autopay_charges(&account.account_number, &token)
                 .await?
         }
         None => false,
-    };
-    let stopped = charged && stop(app, account, by).await?;
-    Ok((true, stopped))
+    })
 }

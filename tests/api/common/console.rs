@@ -74,6 +74,19 @@ pub async fn console_page(server: &TestServer, agent: &Agent) -> String {
     response.text().await.expect("body")
 }
 
+/// Opens a console page as this agent; status and body.
+pub async fn get(server: &TestServer, agent: &Agent, path: &str) -> (u16, String) {
+    let response = client()
+        .get(format!("{}{path}", server.url))
+        .header(COOKIE, &agent.cookie)
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("server answers");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("body"))
+}
+
 /// Posts a console form (with the CSRF token, from the console's origin); status and body.
 pub async fn post(
     server: &TestServer,
