@@ -43,11 +43,12 @@ impl Write for Sink {
 
 /// The words of `text` (runs of letters, digits and inner dots), request-id UUIDs left out: a
 /// security code "leaks" only if it stands as a word of its own, not when its digits occur inside
-/// a timestamp, a duration like `164.47ms`, a hex id or another number.
+/// a timestamp, a duration like `164.47ms` or `164µs` (the micro sign is a letter), a hex id or
+/// another number.
 fn words(text: &str) -> Vec<&str> {
     let is_uuid =
         |token: &str| token.len() == 36 && token.split('-').map(str::len).eq([8, 4, 4, 4, 12]);
-    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '.'))
+    text.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '.'))
         .filter(|token| !is_uuid(token))
         .flat_map(|token| token.split('-'))
         .map(|word| word.trim_matches('.'))
@@ -685,3 +686,9 @@ on_every_provider_with_own_server!(
     markup_keeps_card_entry_out_of_the_recording,
     picks: |dialect: &dyn ivrpay::telephony::Dialect| dialect.pauses_recording_in_markup()
 );
+
+sync_test!(a_code_inside_a_duration_or_a_timestamp_is_no_word_of_its_own);
+fn a_code_inside_a_duration_or_a_timestamp_is_no_word_of_its_own() {
+    let text = "elapsed=164µs elapsed_secs=0.000164 at 06:18:55.923164Z took 164.47ms; code 164.";
+    assert_eq!(words(text).iter().filter(|word| **word == "164").count(), 1);
+}
