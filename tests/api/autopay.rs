@@ -364,6 +364,18 @@ async fn an_agent_or_an_admin_stops_autopay(backend: Backend) {
     assert_eq!(status, 303, "{body}");
     let page = common::console::console_page(server, &ana).await;
     assert!(page.contains("Stop AutoPay"), "{page}");
+    // Stop AutoPay asks first; opening it stops nothing.
+    let stop = format!("/agent/transfers/{transfer}/autopay/stop");
+    let (status, confirm) = common::console::get(server, &ana, &stop).await;
+    assert_eq!(status, 200, "{confirm}");
+    assert!(
+        confirm.contains("Stop AutoPay on this account?") && confirm.contains("Yes, stop AutoPay"),
+        "{confirm}"
+    );
+    assert_eq!(
+        autopay_of(&server.api_account(LINDA).await)["status"],
+        "active"
+    );
     // Removing the card AutoPay is paid from asks first, and says AutoPay stops with it.
     let saved = server.api_account(LINDA).await["saved_methods"][0]["id"]
         .as_i64()

@@ -165,16 +165,14 @@ async fn a_transfer_appears_live_and_is_taken_and_closed(server: &TestServer) {
         .click()
         .await
         .expect("click");
-    browser
-        .text_becomes("confirm-remove", "Yes, take it off")
-        .await;
+    browser.text_becomes("confirm", "Yes, take it off").await;
     let violations = browser.accessibility_violations().await;
     assert!(
         violations.is_empty(),
         "the confirmation before taking a card off file, WCAG 2.2 AA: {violations:#?}"
     );
     client
-        .find(Locator::Id("confirm-remove"))
+        .find(Locator::Id("confirm"))
         .await
         .expect("Yes, take it off")
         .click()

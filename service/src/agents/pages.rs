@@ -290,11 +290,11 @@ pub fn transfer_item(pop: &ScreenPop, viewer: Viewer<'_>) -> Markup {
                             }
                             " "
                         }
+                        // After a page that asks the agent to confirm.
                         @if pop.autopay_on {
-                            form method="post" action={ "/agent/transfers/" (id) "/autopay/stop" } {
-                                (csrf_field(viewer.csrf_token))
-                                button type="submit" id=(key("stop-autopay")) {
-                                    "Stop AutoPay (at the caller's request)"
+                            p {
+                                a id=(key("stop-autopay")) href={ "/agent/transfers/" (id) "/autopay/stop" } {
+                                    "Stop AutoPay (at the caller's request)…"
                                 }
                             }
                         }
@@ -352,48 +352,53 @@ pub fn callback_item(card: &CallbackCard, csrf_token: &str) -> Markup {
     }
 }
 
-/// What the confirmation before taking a method off file shows.
-pub struct ConfirmRemove<'a> {
-    /// The transfer it is done from.
+/// A page that asks the agent to confirm a change the caller asked for, before it is made.
+pub struct Confirmation<'a> {
+    /// The question, as the page's heading.
+    pub question: &'a str,
+    /// What it does, in a sentence or two.
+    pub explanation: &'a str,
+    /// What else it stops, when something does.
+    pub warning: Option<&'a str>,
+    /// Where the change is posted.
+    pub action: &'a str,
+    /// The button that makes it.
+    pub yes: &'a str,
+    /// The link back to the transfer, changing nothing.
+    pub no: &'a str,
+    /// The transfer it is made from.
     pub transfer: i64,
-    /// The method's id.
-    pub saved: i64,
-    /// "Visa ending 4242".
-    pub label: &'a str,
-    /// Whether AutoPay charges it (and so stops with it).
-    pub stops_autopay: bool,
     /// The session's CSRF token.
     pub csrf_token: &'a str,
 }
 
-/// The page the console's Remove opens: which card, what else stops, and the one button that
-/// takes it off (or the way back, keeping it).
-pub fn confirm_remove(confirm: &ConfirmRemove<'_>) -> String {
-    let ConfirmRemove {
+/// The page a consequential button of the screen-pop opens (Remove, Stop AutoPay): what it
+/// does, what else stops, the one button that does it, and the way back that changes nothing.
+pub fn confirm(confirmation: &Confirmation<'_>) -> String {
+    let Confirmation {
+        question,
+        explanation,
+        warning,
+        action,
+        yes,
+        no,
         transfer,
-        saved,
-        label,
-        stops_autopay,
         csrf_token,
-    } = *confirm;
+    } = *confirmation;
     page(
-        "Take it off file?",
+        question,
         html! {
             main {
-                h1 { "Take " (label) " off the caller's file?" }
-                p { "Only when the caller asks. It cannot be used again without the caller \
-                     giving it again; their consent to keep it stays on record, marked removed \
-                     by you." }
-                @if stops_autopay {
-                    p role="alert" id="stops-autopay" {
-                        "AutoPay is paid from it, so AutoPay stops too."
-                    }
+                h1 { (question) }
+                p { (explanation) }
+                @if let Some(warning) = warning {
+                    p role="alert" id="confirm-warning" { (warning) }
                 }
-                form method="post" action={ "/agent/transfers/" (transfer) "/saved-methods/" (saved) "/remove" } {
+                form method="post" action=(action) {
                     (csrf_field(csrf_token))
-                    button type="submit" id="confirm-remove" { "Yes, take it off" }
+                    button type="submit" id="confirm" { (yes) }
                 }
-                p { a href={ "/agent#transfer-" (transfer) } id="keep-on-file" { "No, keep it" } }
+                p { a href={ "/agent#transfer-" (transfer) } id="confirm-no" { (no) } }
             }
         },
     )
@@ -529,28 +534,31 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn removing_from_file_asks_first_and_says_when_autopay_stops_with_it() {
-        let confirm = ConfirmRemove {
+    fn a_confirmation_escapes_what_it_shows_and_carries_the_form() {
+        let confirmation = Confirmation {
+            question: HOSTILE,
+            explanation: "Only when the caller asks.",
+            warning: None,
+            action: "/agent/transfers/5/saved-methods/1/remove",
+            yes: "Yes, take it off",
+            no: "No, keep it",
             transfer: 5,
-            saved: 1,
-            label: HOSTILE,
-            stops_autopay: false,
             csrf_token: HOSTILE,
         };
-        let html = confirm_remove(&confirm);
-        // The label in the title's sentence and the token in the form.
-        assert_escaped(&html, 2);
+        let html = confirm(&confirmation);
+        // The question as the title and the heading, and the token in the form.
+        assert_escaped(&html, 3);
         assert!(html.contains("action=\"/agent/transfers/5/saved-methods/1/remove\""));
         assert!(
             html.contains("href=\"/agent#transfer-5\""),
-            "the way back keeps it"
+            "the way back changes nothing"
         );
-        assert!(!html.contains("AutoPay"));
-        let html = confirm_remove(&ConfirmRemove {
-            stops_autopay: true,
-            ..confirm
+        assert!(!html.contains("role=\"alert\""));
+        let html = confirm(&Confirmation {
+            warning: Some("AutoPay is paid from it, so AutoPay stops too."),
+            ..confirmation
         });
-        assert!(html.contains("AutoPay is paid from it, so AutoPay stops too."));
+        assert!(html.contains("<p role=\"alert\" id=\"confirm-warning\">AutoPay is paid"));
     }
 
     #[test]

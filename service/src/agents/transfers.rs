@@ -47,7 +47,10 @@ pub fn router() -> Router<AppState> {
         .route("/agent/transfers/{id}/claim", post(claim))
         .route("/agent/transfers/{id}/disposition", post(dispose))
         .route("/agent/transfers/{id}/card-entry", post(card_entry))
-        .route("/agent/transfers/{id}/autopay/stop", post(stop_autopay))
+        .route(
+            "/agent/transfers/{id}/autopay/stop",
+            get(confirm_stop_autopay).post(stop_autopay),
+        )
         .route("/agent/transfers/{id}/pay-link", post(send_pay_link))
         .route(
             "/agent/transfers/{id}/saved-methods/{saved}/remove",
@@ -407,14 +410,24 @@ async fn confirm_remove(
         return Ok(refusal(StatusCode::NOT_FOUND, "That is no longer on file."));
     };
     let stops_autopay = crate::calls::autopay::pays_autopay(&app.line, &account, saved).await?;
-    let confirm = pages::ConfirmRemove {
+    let question = format!(
+        "Take {} off the caller's file?",
+        super::screen_pop::on_file_label(method)
+    );
+    let action = format!("/agent/transfers/{id}/saved-methods/{saved}/remove");
+    let confirm = pages::Confirmation {
+        question: &question,
+        explanation: "Only when the caller asks. It cannot be used again without the caller \
+                      giving it again; their consent to keep it stays on record, marked removed \
+                      by you.",
+        warning: stops_autopay.then_some("AutoPay is paid from it, so AutoPay stops too."),
+        action: &action,
+        yes: "Yes, take it off",
+        no: "No, keep it",
         transfer: id,
-        saved,
-        label: &super::screen_pop::on_file_label(method),
-        stops_autopay,
         csrf_token: &signed_in.session.csrf_token,
     };
-    Ok(Html(pages::confirm_remove(&confirm)).into_response())
+    Ok(Html(pages::confirm(&confirm)).into_response())
 }
 
 /// Takes a card off the file of the account on a transfer, for the agent who took it, at the
@@ -441,6 +454,42 @@ async fn remove_saved_method(
         .touch_transfer(id, app.line.clock.now_ms())
         .await?;
     Ok(back_to(id))
+}
+
+/// `GET .../autopay/stop`: what the console's Stop AutoPay opens, for the agent who took the
+/// call: what stopping it means, and the button that does it (or the way back, keeping it on).
+async fn confirm_stop_autopay(
+    State(app): State<AppState>,
+    Extension(signed_in): Extension<SignedIn>,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let account = match account_of_mine(&app, &signed_in, id).await? {
+        Ok(account) => account,
+        Err(refused) => return Ok(refused),
+    };
+    if app
+        .line
+        .store
+        .active_autopay(&account.account_number)
+        .await?
+        .is_none()
+    {
+        return Ok(refusal(StatusCode::CONFLICT, "AutoPay is already off."));
+    }
+    let action = format!("/agent/transfers/{id}/autopay/stop");
+    let confirm = pages::Confirmation {
+        question: "Stop AutoPay on this account?",
+        explanation: "Only when the caller asks. No more payments are taken automatically, and \
+                      the caller is told in writing where the line can reach them. They can \
+                      turn it on again on a call.",
+        warning: None,
+        action: &action,
+        yes: "Yes, stop AutoPay",
+        no: "No, keep it on",
+        transfer: id,
+        csrf_token: &signed_in.session.csrf_token,
+    };
+    Ok(Html(pages::confirm(&confirm)).into_response())
 }
 
 /// Stops the AutoPay of the account on a transfer, for the agent who took it (marked stopped by
