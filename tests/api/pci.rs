@@ -662,14 +662,17 @@ async fn markup_keeps_card_entry_out_of_the_recording(backend: Backend, provider
     let mut call = server.linda_at_pin_question().await;
     for keys in ["6446", "3", "25"] {
         call.press(keys).await.expect("to the amount");
-        assert!(!call.recording_paused, "nothing is paused before the card");
+        assert!(
+            !call.recording_paused(),
+            "nothing is paused before the card"
+        );
     }
     let said = call.press("1").await.expect("the amount is right");
     assert_heard!(&said, "Key in your card number, then press pound.");
-    assert!(call.recording_paused, "{}", call.last_twiml);
+    assert!(call.recording_paused(), "{}", call.last_twiml);
     for keys in ["4242424242424242", "1228", "123"] {
         call.press(keys).await.expect("the card");
-        assert!(call.recording_paused, "paused while the card is keyed");
+        assert!(call.recording_paused(), "paused while the card is keyed");
     }
     let mut said = call.press("77141").await.expect("the ZIP");
     for _ in 0..2 {
@@ -679,7 +682,7 @@ async fn markup_keeps_card_entry_out_of_the_recording(backend: Backend, provider
         said = call.press("1").await.expect("the card read back is right");
     }
     assert_heard!(&said, "Your payment of twenty-five dollars was approved.");
-    assert!(!call.recording_paused, "{}", call.last_twiml);
+    assert!(!call.recording_paused(), "{}", call.last_twiml);
     server.stop().await;
 }
 on_every_provider_with_own_server!(

@@ -164,6 +164,27 @@ pub(super) async fn call(args: CallArgs) -> Result<(), String> {
     talked.and(hung_up)
 }
 
+/// Prints the recording's changes from `from` on that came before the line heard at `index`;
+/// how many it printed.
+fn show_recording_changes(call: &Call, from: usize, index: usize) -> usize {
+    let due = call.recording_changes[from..]
+        .iter()
+        .take_while(|(at, _)| *at <= index);
+    let mut printed = 0;
+    for (_, change) in due {
+        match change {
+            crate::voice::RecordingChange::Pause => {
+                println!("  \u{23F8} (the call's recording is paused)");
+            }
+            crate::voice::RecordingChange::Resume => {
+                println!("  \u{23FA} (the call's recording resumes)");
+            }
+        }
+        printed += 1;
+    }
+    printed
+}
+
 /// Plays the call out: shows what is heard and answers each question from the script or the
 /// terminal, until the server ends the call or the caller runs out of answers.
 async fn converse(
@@ -178,9 +199,12 @@ async fn converse(
             .into_iter()
     });
     let mut shown = 0;
-    let mut recording_paused = false;
+    let mut changes_shown = 0;
     loop {
         for (index, line) in call.heard.iter().enumerate().skip(shown) {
+            // Where the line's markup paused or resumed the recording, at the line it came
+            // before.
+            changes_shown += show_recording_changes(call, changes_shown, index);
             let url = call
                 .played
                 .iter()
@@ -197,14 +221,7 @@ async fn converse(
             }
         }
         shown = call.heard.len();
-        if call.recording_paused != recording_paused {
-            recording_paused = call.recording_paused;
-            if recording_paused {
-                println!("  \u{23F8} (the call's recording is paused)");
-            } else {
-                println!("  \u{23FA} (the call's recording resumes)");
-            }
-        }
+        changes_shown += show_recording_changes(call, changes_shown, shown);
         for line in call.agent_heard.drain(..) {
             println!("  (agent hears) {line}");
         }

@@ -63,9 +63,9 @@ pub struct Call {
     pub on_hold: Option<String>,
     /// Whether the call has ended.
     pub ended: bool,
-    /// Whether the line's markup has paused the call's recording (BXML's `<PauseRecording>`)
-    /// and not resumed it.
-    pub recording_paused: bool,
+    /// Where among [`Call::heard`] the line's markup paused or resumed the call's recording
+    /// (BXML's `<PauseRecording>`): the index of the line heard next, and the change.
+    pub recording_changes: Vec<(usize, voice::RecordingChange)>,
     /// The last answer as the server wrote it, in the provider's markup.
     pub last_twiml: String,
     /// Send every request to this base URL instead of the one in the URL, still signing the URL
@@ -136,7 +136,7 @@ impl Call {
             transferred_to: None,
             on_hold: None,
             ended: false,
-            recording_paused: false,
+            recording_changes: Vec::new(),
             last_twiml: String::new(),
             via: None,
             provider: registry::default_simulator(),
@@ -227,6 +227,14 @@ impl Call {
         let response = self.post(url, extra).await?;
         self.follow(response).await?;
         Ok(self.heard[before..].to_vec())
+    }
+
+    /// Whether the line's markup has paused the call's recording and not resumed it.
+    pub fn recording_paused(&self) -> bool {
+        matches!(
+            self.recording_changes.last(),
+            Some((_, voice::RecordingChange::Pause))
+        )
     }
 
     /// Whether the pending question also listens for words.
@@ -416,7 +424,7 @@ impl Call {
                 match verb {
                     Verb::Prompt(prompt) => self.hear(prompt).await,
                     Verb::Recording(change) => {
-                        self.recording_paused = *change == voice::RecordingChange::Pause;
+                        self.recording_changes.push((self.heard.len(), *change));
                     }
                     Verb::Gather(gather) => {
                         for prompt in &gather.prompts {
